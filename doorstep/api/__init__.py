@@ -1,0 +1,1 @@
+"""HTTP transport: the Litestar app, health checks, the dev inbox."""

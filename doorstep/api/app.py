@@ -1,0 +1,82 @@
+"""The Litestar app factory: one pool, one queue connection, GraphQL and the HTTP routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from litestar import Litestar, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from doorstep.api.dev_inbox import dev_inbox
+from doorstep.api.health import healthz, readyz
+from doorstep.config import Settings
+from doorstep.graphql.context import context_getter
+from doorstep.graphql.schema import build_schema
+from doorstep.i18n import choose_language, translate
+from doorstep.services.deps import Deps
+from doorstep.store.db import create_pool as create_db_pool
+from doorstep.workers.queue import enqueue_outbox_rows
+
+log = logging.getLogger(__name__)
+
+
+def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Non-GraphQL errors: a stable code and a translated message, never a trace."""
+    language = choose_language(None, request.headers.get("accept-language"))
+    if isinstance(exc, HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                400: "bad_request"}.get(exc.status_code, "http_error")
+        return Response({"code": code, "message": translate(f"error.http.{code}", language)},
+                        status_code=exc.status_code)
+    log.exception("unhandled error on %s", request.url.path)
+    return Response({"code": "internal", "message": translate("error.internal", language)},
+                    status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = await create_db_pool(settings.database_url, min_size=settings.db_pool_min,
+                                    max_size=settings.db_pool_max)
+        redis: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url),
+                                            retry=1)
+
+        async def enqueue(ids: list[int]) -> None:
+            await enqueue_outbox_rows(redis, ids, settings.queue_name)
+
+        app.state.deps = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    schema = build_schema(introspection=settings.dev_mode,
+                          max_depth=settings.graphql_max_depth,
+                          max_tokens=settings.graphql_max_tokens,
+                          max_aliases=settings.graphql_max_aliases)
+    graphql = make_graphql_controller(
+        schema, path="/graphql", context_getter=context_getter,
+        graphql_ide="graphiql" if settings.dev_mode else None,
+        allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+    handlers: list[object] = [healthz, readyz, graphql]
+    if settings.dev_mode:
+        handlers.append(dev_inbox)
+    return Litestar(
+        route_handlers=handlers,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        exception_handlers={Exception: _error_response},
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

@@ -1,0 +1,170 @@
+"""`doorstep` command line: run the service, the worker, migrations, demo data and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from doorstep.config import PROJECT_STATE_DIR, Settings
+
+
+def _say(message: str) -> None:
+    click.echo(click.style("doorstep ▸ ", fg="cyan") + message, err=True)
+
+
+def _resolve_urls(*, allow_embedded: bool) -> None:
+    """Use DATABASE_URL / REDIS_URL when set; otherwise start the embedded servers."""
+    if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
+        return
+    if not allow_embedded:
+        raise click.UsageError("DATABASE_URL and REDIS_URL must be set for this command")
+    from doorstep import embedded
+
+    if not os.environ.get("DATABASE_URL"):
+        _say(f"starting embedded PostgreSQL (data in {PROJECT_STATE_DIR / 'pgdata'})…")
+        os.environ["DATABASE_URL"] = embedded.start_postgres(PROJECT_STATE_DIR)
+    if not os.environ.get("REDIS_URL"):
+        _say(f"starting embedded Redis (data in {PROJECT_STATE_DIR / 'redis'})…")
+        os.environ["REDIS_URL"] = embedded.start_redis(PROJECT_STATE_DIR)
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from doorstep.store.db import connect
+    from doorstep.store.migrate import migrate
+
+    conn = await connect(settings.database_url)
+    try:
+        return await migrate(conn, progress=_say)
+    finally:
+        await conn.close()
+
+
+async def _seed(settings: Settings) -> dict[str, int]:
+    from doorstep.store.db import connect
+    from doorstep.store.seed import load_demo_data
+
+    conn = await connect(settings.database_url)
+    try:
+        async with conn.transaction():
+            return await load_demo_data(conn, data_key=settings.data_key,
+                                        index_key=settings.index_key,
+                                        progress=lambda step: _say(f"demo data: {step}"))
+    finally:
+        await conn.close()
+
+
+@click.group(help="Doorstep: the public-service counter on every citizen's phone.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+def main(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
+def migrate() -> None:
+    _resolve_urls(allow_embedded=True)
+    applied = asyncio.run(_migrate(Settings.from_env()))
+    _say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
+
+
+@main.command(help="Load the demo catalog, citizens and staff (idempotent).")
+def seed() -> None:
+    _resolve_urls(allow_embedded=True)
+    settings = Settings.from_env(dev_mode=True)
+    asyncio.run(_migrate(settings))
+    counts = asyncio.run(_seed(settings))
+    _say("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@main.command(help="Serve the API (needs DATABASE_URL and REDIS_URL).")
+@click.option("--host", default=None, help="Address to bind (default $HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default $PORT or 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    settings = Settings.from_env()
+    _serve(settings, host or settings.host, port or settings.port, workers)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    if workers > 1:
+        # each process builds its own app (and pool) from the environment
+        uvicorn.run("doorstep.api.asgi:app", host=host, port=port, workers=workers,
+                    log_level="warning", proxy_headers=True)
+        return
+    from doorstep.api.app import create_app
+
+    _say(f"serving on http://{host}:{port} (GraphQL at /graphql)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                proxy_headers=True)
+
+
+@main.command(help="Run the background worker: notification delivery and crons.")
+def worker() -> None:
+    from arq.worker import run_worker
+
+    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    from doorstep.workers.main import worker_settings
+
+    _say("worker started")
+    run_worker(worker_settings(Settings.from_env()))
+
+
+@main.command(help="Everything for a newcomer: embedded servers if no URLs, migrate, demo data, "
+                   "API on http://127.0.0.1:8000 and a worker.")
+@click.option("--port", type=int, default=None, help="Port (default $PORT or 8000).")
+def dev(port: int | None) -> None:
+    os.environ["DOORSTEP_DEV"] = "1"
+    _resolve_urls(allow_embedded=True)
+    settings = Settings.from_env(dev_mode=True)
+    asyncio.run(_migrate(settings))
+    counts = asyncio.run(_seed(settings))
+    _say("demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    worker_process = subprocess.Popen(
+        [sys.executable, "-m", "doorstep", "worker"], env=dict(os.environ)
+    )
+    port = port or settings.port
+    _say(f"dev inbox (every SMS): http://{settings.host}:{port}/dev/inbox")
+    try:
+        _serve(settings, settings.host, port, 1)
+    finally:
+        worker_process.terminate()
+        worker_process.wait(10)
+
+
+@main.command(help="Write the GraphQL SDL to doorstep/graphql/schema.graphql.")
+def schema() -> None:
+    from doorstep.graphql.schema import SDL_PATH, sdl
+
+    SDL_PATH.write_text(sdl())
+    _say(f"wrote {SDL_PATH}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True},
+              help="Run ruff, mypy and pytest (embedded PostgreSQL/Redis when no URLs are set). "
+                   "Extra arguments go to pytest.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def test(pytest_args: tuple[str, ...]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    steps: list[tuple[str, list[str]]] = [
+        ("ruff", [sys.executable, "-m", "ruff", "check", "."]),
+        ("mypy", [sys.executable, "-m", "mypy"]),
+    ]
+    for name, command in steps:
+        _say(f"{name}…")
+        if subprocess.run(command, cwd=root, check=False).returncode != 0:  # noqa: S603
+            raise SystemExit(f"{name} failed")
+    _resolve_urls(allow_embedded=True)
+    _say("pytest…")
+    code = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", *pytest_args], cwd=root, check=False
+    ).returncode
+    raise SystemExit(code)

@@ -1,0 +1,29 @@
+"""Resident ID protection: AES-256-GCM ciphertext plus an HMAC blind index for look-up.
+
+Pure functions of their keys; the keys come from settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE_BYTES = 12
+
+
+def encrypt(value: str, key: bytes) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, value.encode(), b"resident_id")
+
+
+def decrypt(blob: bytes, key: bytes) -> str:
+    nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+    return AESGCM(key).decrypt(nonce, ciphertext, b"resident_id").decode()
+
+
+def blind_index(value: str, key: bytes) -> bytes:
+    """Deterministic keyed hash: equal IDs match without storing the ID in the clear."""
+    return hmac.new(key, value.upper().encode(), hashlib.sha256).digest()

@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry schema, one module per area."""

@@ -1,0 +1,235 @@
+"""Applications (办件) for citizens, and the unit queue and task actions for staff."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from doorstep.domain.calendar import deadline_end
+from doorstep.domain.workflow import TaskAction
+from doorstep.graphql.context import Info
+from doorstep.i18n import translate
+from doorstep.services import applications as service
+from doorstep.services import tasks as task_service
+
+
+@strawberry.enum(description="Where one department's part of an application stands")
+class TaskStatus(Enum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    NEEDS_MATERIALS = "needs_materials"
+    DONE = "done"
+    REJECTED = "rejected"
+
+
+@strawberry.enum(description="Where an application stands as a whole")
+class ApplicationStatus(Enum):
+    SUBMITTED = "submitted"
+    IN_PROGRESS = "in_progress"
+    NEEDS_MATERIALS = "needs_materials"
+    COMPLETED = "completed"
+    PARTIALLY_COMPLETED = "partially_completed"
+    REJECTED = "rejected"
+
+
+@strawberry.type
+class Progress:
+    done: int = strawberry.field(description="Tasks finished (done or rejected)")
+    total: int
+    percent: int
+
+
+@strawberry.type(description="One department's part of an application")
+class Task:
+    id: strawberry.ID
+    item_code: str
+    item_name: str
+    unit_code: str
+    unit_name: str
+    unit_phone: str | None
+    status: TaskStatus
+    status_label: str
+    working_days: int
+    due_on: date = strawberry.field(description="Last working day (Asia/Shanghai)")
+    due_at: datetime
+    paused: bool = strawberry.field(description="The clock waits for the citizen (补正)")
+    reason: str | None
+
+
+@strawberry.type(description="One entry of an application's history")
+class TimelineEvent:
+    seq: strawberry.ID
+    kind: str
+    title: str
+    at: datetime
+    data: JSON
+
+
+@strawberry.type(description="A citizen's application for a bundle (办件)")
+class Application:
+    id: strawberry.Private[int]
+    number: str = strawberry.field(description="Keypad-friendly number with a check digit")
+    bundle_code: str
+    bundle_name: str
+    status: ApplicationStatus
+    status_label: str
+    progress: Progress
+    tasks: list[Task]
+    next_step: str | None = strawberry.field(description="The one thing the citizen should do")
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+    @strawberry.field(description="Every change, oldest first")
+    async def timeline(self, info: Info) -> list[TimelineEvent]:
+        ctx = info.context
+        rows = await ctx.loaders.timeline.load(self.id)
+        return [
+            TimelineEvent(
+                seq=strawberry.ID(str(r["seq"])), kind=r["kind"],
+                title=translate(f"event.{r['kind']}", ctx.language, elder=ctx.elder,
+                                **_event_params(r["data"])),
+                at=r["created_at"], data=r["data"],
+            )
+            for r in rows
+        ]
+
+
+def _event_params(data: dict[str, Any]) -> dict[str, Any]:
+    return {"item": data.get("item", ""), "reason": data.get("reason") or "",
+            "to": data.get("to", ""), "number": data.get("number", "")}
+
+
+@strawberry.type(description="A task in a unit's work queue")
+class QueueTask:
+    application_number: str
+    task: Task
+
+
+def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
+    return Task(
+        id=strawberry.ID(str(t.id)), item_code=t.item_code, item_name=t.item_name,
+        unit_code=t.unit_code, unit_name=t.unit_name, unit_phone=t.unit_phone,
+        status=TaskStatus(t.status.value),
+        status_label=translate(f"task_status.{t.status.value}", language, elder=elder),
+        working_days=t.working_days, due_on=t.due_on, due_at=deadline_end(t.due_on),
+        paused=t.paused, reason=t.reason,
+    )
+
+
+def application_type(view: service.ApplicationView, language: str, elder: bool) -> Application:
+    done, total = view.progress
+    return Application(
+        id=view.id, number=view.number, bundle_code=view.bundle_code,
+        bundle_name=view.bundle_name, status=ApplicationStatus(view.status.value),
+        status_label=translate(f"application_status.{view.status.value}", language, elder=elder),
+        progress=Progress(done=done, total=total, percent=(100 * done // total) if total else 0),
+        tasks=[task_type(t, language, elder) for t in view.tasks],
+        next_step=translate(view.next_step, language, elder=elder) if view.next_step else None,
+        created_at=view.created_at, updated_at=view.updated_at, completed_at=view.completed_at,
+    )
+
+
+@strawberry.input(description="One form for a whole bundle")
+class SubmitApplicationInput:
+    bundle_code: str
+    materials: list[str] = strawberry.field(default_factory=list,
+                                            description="Codes of the materials provided")
+    form: JSON | None = strawberry.field(default=None, description="Bundle-specific fields")
+    applicant_name: str | None = None
+    resident_id: str | None = strawberry.field(default=None,
+                                               description="18-digit resident ID number")
+
+
+def _id(raw: strawberry.ID) -> int:
+    from doorstep.domain.errors import InvalidInput
+
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("task.id_invalid") from None
+    if not 0 < value < 2**63:
+        raise InvalidInput("task.id_invalid")
+    return value
+
+
+@strawberry.type
+class ApplicationsQuery:
+    @strawberry.field(description="The signed-in citizen's applications, newest first")
+    async def my_applications(self, info: Info, first: int = 20,
+                              before: strawberry.ID | None = None) -> list[Application]:
+        ctx = info.context
+        views = await service.my_applications(ctx.deps, ctx.actor, limit=first,
+                                              before_id=_id(before) if before else None)
+        return [application_type(v, ctx.language, ctx.elder) for v in views]
+
+    @strawberry.field(description="One application by its number")
+    async def application(self, info: Info, number: str) -> Application:
+        ctx = info.context
+        view = await service.get_application(ctx.deps, ctx.actor, number)
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.field(description="Staff: open tasks of their unit (supervisors: their region)")
+    async def unit_queue(self, info: Info, statuses: list[TaskStatus] | None = None,
+                         first: int = 50, after: strawberry.ID | None = None) -> list[QueueTask]:
+        from doorstep.domain.workflow import TaskStatus as DomainStatus
+
+        ctx = info.context
+        wanted = [DomainStatus(s.value) for s in statuses] if statuses else None
+        entries = await task_service.unit_queue(ctx.deps, ctx.actor, statuses=wanted, limit=first,
+                                                after_id=_id(after) if after else None)
+        return [QueueTask(application_number=e.application_number,
+                          task=task_type(e.task, ctx.language, ctx.elder)) for e in entries]
+
+
+async def _act(info: Info, task_id: strawberry.ID, action: TaskAction,
+               reason: str | None = None) -> Application:
+    ctx = info.context
+    view = await task_service.act_on_task(ctx.deps, ctx.actor, _id(task_id), action, reason)
+    return application_type(view, ctx.language, ctx.elder)
+
+
+@strawberry.type
+class ApplicationsMutation:
+    @strawberry.mutation(description="Apply for a bundle in one form")
+    async def submit_application(self, info: Info,
+                                 input: SubmitApplicationInput) -> Application:
+        ctx = info.context
+        data = service.SubmitInput(
+            bundle_code=input.bundle_code, materials=tuple(input.materials),
+            form=input.form if isinstance(input.form, dict) or input.form is None else {
+                "value": input.form},
+            applicant_name=input.applicant_name, resident_id=input.resident_id,
+        )
+        view = await service.submit_application(ctx.deps, ctx.actor, data)
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Citizen: supply the materials a unit asked for (补正)")
+    async def supply_materials(self, info: Info, number: str,
+                               materials: list[str] | None = None,
+                               note: str | None = None) -> Application:
+        ctx = info.context
+        view = await task_service.supply_materials(ctx.deps, ctx.actor, number,
+                                                   materials or [], note)
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Staff: accept a task (受理)")
+    async def accept_task(self, info: Info, task_id: strawberry.ID) -> Application:
+        return await _act(info, task_id, TaskAction.ACCEPT)
+
+    @strawberry.mutation(description="Staff: ask the citizen for materials; the clock pauses")
+    async def request_materials(self, info: Info, task_id: strawberry.ID,
+                                reason: str) -> Application:
+        return await _act(info, task_id, TaskAction.REQUEST_MATERIALS, reason)
+
+    @strawberry.mutation(description="Staff: finish a task (办结)")
+    async def complete_task(self, info: Info, task_id: strawberry.ID) -> Application:
+        return await _act(info, task_id, TaskAction.COMPLETE)
+
+    @strawberry.mutation(description="Staff: refuse a task, with a reason")
+    async def reject_task(self, info: Info, task_id: strawberry.ID, reason: str) -> Application:
+        return await _act(info, task_id, TaskAction.REJECT, reason)

@@ -1,0 +1,53 @@
+"""The schema: one Query and one Mutation merged from the area modules, with its limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
+from doorstep.graphql.catalog import CatalogQuery
+from doorstep.graphql.errors import LocalizedErrors, is_expected
+from doorstep.graphql.me import MeMutation, MeQuery
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+class DoorstepSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        super().process_errors([e for e in errors if not is_expected(e)], execution_context)
+
+
+Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery))
+Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation))
+
+
+def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 2000,
+                 max_aliases: int = 30) -> strawberry.Schema:
+    # factories: strawberry builds fresh extension instances for every request
+    extensions: list[object] = [
+        LocalizedErrors,
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+    ]
+    if not introspection:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return DoorstepSchema(query=Query, mutation=Mutation, extensions=extensions,  # type: ignore[arg-type]
+                             config=StrawberryConfig(auto_camel_case=True))
+
+
+def sdl() -> str:
+    return build_schema(introspection=True).as_str() + "\n"

@@ -1,0 +1,1 @@
+"""Channels that carry notifications to people, and the rules for SMS text."""

@@ -1,0 +1,1 @@
+"""Use cases: each runs in one transaction, writes events and outbox rows, then enqueues."""

@@ -1,0 +1,253 @@
+"""Applications (办件): submit a bundle in one form, follow it, and the staff side of its tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from doorstep.domain import pii
+from doorstep.domain.calendar import local_date
+from doorstep.domain.case_numbers import make_case_number, normalize_case_number
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.identity import (
+    birth_date_from_resident_id,
+    mask_resident_id,
+    validate_resident_id,
+)
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, is_allowed
+from doorstep.domain.workflow import (
+    ApplicationStatus,
+    TaskStatus,
+    citizen_next_step,
+    progress,
+)
+from doorstep.services import notifications
+from doorstep.services.deps import Deps
+from doorstep.store import applications as store
+from doorstep.store import events
+from doorstep.store.db import Connection, transaction
+
+APPLICATION_PREFIX = "10"
+MAX_FORM_BYTES = 16 * 1024
+MAX_REASON_CHARS = 500
+MAX_NAME_CHARS = 50
+FINAL_APPLICATION = {ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED,
+                     ApplicationStatus.PARTIALLY_COMPLETED}
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    application_id: int
+    item_code: str
+    item_name: str
+    unit_id: int
+    unit_region_code: str
+    unit_code: str
+    unit_name: str
+    unit_phone: str | None
+    status: TaskStatus
+    working_days: int
+    due_on: date
+    paused: bool
+    reason: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: int
+    number: str
+    citizen_id: int
+    bundle_code: str
+    bundle_name: str
+    status: ApplicationStatus
+    tasks: tuple[TaskView, ...]
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    next_step: str | None
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return progress([t.status for t in self.tasks])
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    task: TaskView
+    application_number: str
+
+
+@dataclass(frozen=True)
+class SubmitInput:
+    bundle_code: str
+    materials: tuple[str, ...] = ()
+    form: dict[str, Any] | None = None
+    applicant_name: str | None = None
+    resident_id: str | None = None
+
+
+def _task_view(row: Any) -> TaskView:
+    return TaskView(
+        id=row["id"], application_id=row["application_id"], item_code=row["item_code"],
+        item_name=row["item_name"], unit_id=row["unit_id"],
+        unit_region_code=row["unit_region_code"], unit_code=row["unit_code"],
+        unit_name=row["unit_name"],
+        unit_phone=row["unit_phone"], status=TaskStatus(row["status"]),
+        working_days=row["working_days"], due_on=row["due_on"],
+        paused=row["paused_at"] is not None, reason=row["reason"], updated_at=row["updated_at"],
+    )
+
+
+def _application_view(row: Any, tasks: list[TaskView]) -> ApplicationView:
+    status = ApplicationStatus(row["status"])
+    return ApplicationView(
+        id=row["id"], number=row["number"], citizen_id=row["citizen_id"],
+        bundle_code=row["bundle_code"], bundle_name=row["bundle_name"], status=status,
+        tasks=tuple(tasks), created_at=row["created_at"], updated_at=row["updated_at"],
+        completed_at=row["completed_at"],
+        next_step=citizen_next_step(status, [t.status for t in tasks]),
+    )
+
+
+def parse_number(raw: str) -> str:
+    try:
+        return normalize_case_number(raw)
+    except ValueError:
+        raise InvalidInput("application.number_invalid") from None
+
+
+def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
+    import json
+
+    if data.form is not None and len(json.dumps(data.form, ensure_ascii=False)) > MAX_FORM_BYTES:
+        raise InvalidInput("application.form_too_large", limit=MAX_FORM_BYTES)
+    unknown = sorted(set(data.materials) - known_materials)
+    if unknown:
+        raise InvalidInput("application.material_unknown", codes=", ".join(unknown))
+    if data.applicant_name is not None:
+        name = data.applicant_name.strip()
+        if not name or len(name) > MAX_NAME_CHARS:
+            raise InvalidInput("application.name_invalid", limit=MAX_NAME_CHARS)
+
+
+async def submit_application(deps: Deps, actor: Actor, data: SubmitInput) -> ApplicationView:
+    authorize(actor, Operation.APPLICATION_SUBMIT)
+    assert actor.citizen_id is not None
+    bundle = await deps.catalog.get(deps, data.bundle_code)
+    if bundle is None:
+        raise NotFound("bundle.unknown", bundle=data.bundle_code[:40])
+    _check_form(data, bundle.material_codes())
+    resident_id = None
+    if data.resident_id is not None:
+        try:
+            resident_id = validate_resident_id(data.resident_id)
+        except ValueError as exc:
+            raise InvalidInput(exc.args[0]) from None
+
+    today = local_date(datetime.now().astimezone())
+    async with transaction(deps.pool) as conn:
+        if resident_id is not None or data.applicant_name:
+            await _record_identity(deps, conn, actor.citizen_id, data.applicant_name,
+                                   resident_id)
+        number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
+        form = {"materials": sorted(set(data.materials)), "fields": data.form or {}}
+        row = await store.insert_application(
+            conn, number=number, citizen_id=actor.citizen_id, bundle_id=bundle.id,
+            status=ApplicationStatus.SUBMITTED.value, form=form, tasks_total=len(bundle.items),
+            staff_id=None,
+        )
+        await store.insert_tasks(conn, [
+            (row["id"], item.id, item.unit.id, position, TaskStatus.SUBMITTED.value,
+             item.promised_days, deps.calendar.add_working_days(today, item.promised_days))
+            for position, item in enumerate(bundle.items)
+        ])
+        await events.append(
+            conn, kind="application.submitted", actor_kind="citizen", actor_id=actor.citizen_id,
+            application_id=row["id"], citizen_id=actor.citizen_id,
+            data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items)},
+        )
+        contact = await store.citizen_contact(conn, actor.citizen_id)
+        assert contact is not None
+        outbox_id = await notifications.queue(
+            conn, citizen_id=actor.citizen_id, phone=contact["phone"],
+            kind="application.submitted", template="sms.application_submitted",
+            params={"number": number, "bundle": bundle.name}, language=contact["language"],
+        )
+        view = await _load_one(conn, number)
+    await deps.after_commit([outbox_id])
+    assert view is not None
+    return view
+
+
+async def _record_identity(deps: Deps, conn: Connection, citizen_id: int, name: str | None,
+                           resident_id: str | None) -> None:
+    enc = index = masked = None
+    birth: date | None = None
+    if resident_id is not None:
+        index = pii.blind_index(resident_id, deps.settings.index_key)
+        owner = await store.citizen_by_index(conn, index)
+        if owner is not None and owner != citizen_id:
+            raise Conflict("resident_id.taken")
+        current = await store.citizen_contact(conn, citizen_id)
+        assert current is not None
+        if current["resident_id_index"] is not None and current["resident_id_index"] != index:
+            raise Conflict("resident_id.mismatch")
+        enc = pii.encrypt(resident_id, deps.settings.data_key)
+        masked = mask_resident_id(resident_id)
+        birth = birth_date_from_resident_id(resident_id)
+    await store.set_citizen_identity(conn, citizen_id, name=name.strip() if name else None,
+                                     enc=enc, index=index, masked=masked, birth_date=birth)
+
+
+async def _load_one(conn: Connection, number: str) -> ApplicationView | None:
+    row = await store.by_number(conn, number)
+    if row is None:
+        return None
+    tasks = [_task_view(t) for t in await store.tasks_of(conn, [row["id"]])]
+    return _application_view(row, tasks)
+
+
+async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
+                          before_id: int | None = None) -> list[ApplicationView]:
+    if actor.role is not Role.CITIZEN:
+        authorize(actor, Operation.APPLICATION_SUBMIT)  # same audience: signed-in citizens
+    assert actor.citizen_id is not None
+    limit = max(1, min(limit, 100))
+    async with deps.pool.acquire() as conn:
+        rows = await store.of_citizen(conn, actor.citizen_id, limit, before_id)
+        task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+    by_application: dict[int, list[TaskView]] = {}
+    for task_row in task_rows:
+        by_application.setdefault(task_row["application_id"], []).append(_task_view(task_row))
+    return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
+
+
+async def get_application(deps: Deps, actor: Actor, raw_number: str) -> ApplicationView:
+    number = parse_number(raw_number)
+    async with deps.pool.acquire() as conn:
+        view = await _load_one(conn, number)
+        if view is None:
+            raise NotFound("application.not_found")
+        _authorize_read(actor, view)
+        if actor.is_staff_side:
+            await store.record_personal_data_read(
+                conn, citizen_id=view.citizen_id, reader_kind="staff",
+                reader_id=actor.staff_id or 0, what="application", purpose="handle application",
+            )
+    return view
+
+
+def _task_target(task: TaskView) -> Target:
+    return Target(unit_id=task.unit_id, unit_region_code=task.unit_region_code)
+
+
+def _authorize_read(actor: Actor, view: ApplicationView) -> None:
+    """Citizens read their own; staff read applications that have a task of their unit."""
+    if actor.is_staff_side and any(
+        is_allowed(actor, Operation.TASK_READ, _task_target(t)) for t in view.tasks
+    ):
+        return
+    authorize(actor, Operation.APPLICATION_READ, Target(citizen_id=view.citizen_id))

@@ -1,0 +1,154 @@
+"""Log-in by SMS code, sessions, and turning a bearer token into an actor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from doorstep.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
+from doorstep.domain.identity import normalize_phone
+from doorstep.domain.policy import Actor, Role
+from doorstep.services import notifications
+from doorstep.services.deps import Deps
+from doorstep.store import auth as store
+from doorstep.store import events
+from doorstep.store.db import Connection, transaction
+
+CODE_TTL_SECONDS = 5 * 60
+MAX_ATTEMPTS = 5
+# per phone: 1 a minute, 5 an hour, 10 a day
+PHONE_LIMITS = (("last_minute", 1, 60), ("last_hour", 5, 3600), ("last_day", 10, 86400))
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    phone: str
+    expires_at: datetime
+    resend_after_seconds: int
+
+
+@dataclass(frozen=True)
+class SessionIssued:
+    token: str
+    role: Role
+    expires_at: datetime
+    new_citizen: bool
+
+
+def parse_phone(raw: str) -> str:
+    try:
+        return normalize_phone(raw)
+    except ValueError:
+        raise InvalidInput("phone.invalid") from None
+
+
+def _code_hash(deps: Deps, phone: str, code: str) -> bytes:
+    return hmac.new(deps.settings.index_key, f"{phone}:{code}".encode(), hashlib.sha256).digest()
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def request_login_code(deps: Deps, raw_phone: str, *, client_addr: str | None,
+                             language: str) -> CodeSent:
+    phone = parse_phone(raw_phone)
+    async with transaction(deps.pool) as conn:
+        await store.lock_phone(conn, phone)
+        counts = await store.code_counts(conn, phone, client_addr)
+        for column, limit, window in PHONE_LIMITS:
+            if counts[column] >= limit:
+                raise RateLimited("login.too_many_codes", retry_after_seconds=window)
+        if client_addr and counts["client_last_hour"] >= deps.settings.login_codes_per_client_hour:
+            raise RateLimited("login.too_many_codes", retry_after_seconds=3600)
+        code = f"{secrets.randbelow(10**6):06d}"
+        row = await store.insert_code(conn, phone, _code_hash(deps, phone, code), client_addr,
+                                      CODE_TTL_SECONDS)
+        citizen = await store.citizen_by_phone(conn, phone)
+        outbox_id = await notifications.queue(
+            conn, citizen_id=citizen["id"] if citizen else None, phone=phone, kind="login_code",
+            template="sms.login_code", params={"code": code},
+            language=citizen["language"] if citizen else language, urgent=True,
+        )
+    await deps.after_commit([outbox_id])
+    return CodeSent(phone=phone, expires_at=row["expires_at"], resend_after_seconds=60)
+
+
+async def verify_login_code(deps: Deps, raw_phone: str, code: str, *, as_staff: bool,
+                            language: str) -> SessionIssued:
+    phone = parse_phone(raw_phone)
+    code = code.strip()
+    if len(code) != 6 or not code.isdigit():
+        raise InvalidInput("login.code_format")
+    failure: str | None = None
+    async with transaction(deps.pool) as conn:
+        await store.lock_phone(conn, phone)
+        row = await store.latest_open_code(conn, phone)
+        if row is None or row["expired"]:
+            failure = "login.code_expired"
+        elif row["attempts"] >= MAX_ATTEMPTS:
+            failure = "login.too_many_attempts"
+        elif not hmac.compare_digest(row["code_hash"], _code_hash(deps, phone, code)):
+            # the failed try is committed: refusing must not undo the count
+            attempts = await store.count_attempt(conn, row["id"])
+            failure = "login.too_many_attempts" if attempts >= MAX_ATTEMPTS else "login.code_wrong"
+        if failure is None:
+            assert row is not None
+            issued = await _open_session(deps, conn, phone, as_staff=as_staff, language=language)
+            await store.consume_code(conn, row["id"])
+    if failure is not None:
+        raise InvalidInput(failure)
+    return issued
+
+
+async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: bool,
+                        language: str) -> SessionIssued:
+    token = secrets.token_urlsafe(32)
+    new_citizen = False
+    if as_staff:
+        staff = await store.staff_by_phone(conn, phone)
+        if staff is None or not staff["active"]:
+            raise Forbidden("login.not_staff")
+        role = Role(staff["role"])
+        expires = await store.insert_session(conn, token_hash(token), role.value, None,
+                                             staff["id"], deps.settings.session_days)
+    else:
+        citizen = await store.citizen_by_phone(conn, phone)
+        if citizen is None:
+            citizen = await store.create_citizen(conn, phone, language)
+            if citizen is None:  # created by a concurrent login a moment ago
+                citizen = await store.citizen_by_phone(conn, phone)
+            else:
+                new_citizen = True
+                await events.append(conn, kind="citizen.registered", actor_kind="citizen",
+                                    actor_id=citizen["id"], citizen_id=citizen["id"])
+        assert citizen is not None
+        role = Role.CITIZEN
+        expires = await store.insert_session(conn, token_hash(token), role.value, citizen["id"],
+                                             None, deps.settings.session_days)
+    return SessionIssued(token=token, role=role, expires_at=expires, new_citizen=new_citizen)
+
+
+async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
+    """The actor behind a bearer token, or None when it is unknown, expired or revoked."""
+    if not token or len(token) > 200:
+        return None
+    async with deps.pool.acquire() as conn:
+        row = await store.session_by_token_hash(conn, token_hash(token))
+    if row is None:
+        return None
+    return Actor(
+        role=Role(row["role"]), session_id=row["id"], citizen_id=row["citizen_id"],
+        staff_id=row["staff_id"], unit_id=row["unit_id"], region_code=row["region_code"],
+        language=row["language"] or "zh_Hans", elder_mode=bool(row["elder_mode"]),
+    )
+
+
+async def logout(deps: Deps, actor: Actor) -> None:
+    if actor.session_id is None:
+        raise Unauthenticated("auth.required")
+    async with transaction(deps.pool) as conn:
+        await store.revoke_session(conn, actor.session_id)

@@ -1,0 +1,196 @@
+"""The unit side of an application: queues and task transitions, with the clock paused for 补正."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+from doorstep.domain.calendar import local_date
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.workflow import (
+    ApplicationStatus,
+    IllegalTransition,
+    TaskAction,
+    TaskStatus,
+    application_status,
+    next_task_status,
+    progress,
+)
+from doorstep.services import notifications
+from doorstep.services.applications import (
+    FINAL_APPLICATION,
+    MAX_REASON_CHARS,
+    ApplicationView,
+    QueueEntry,
+    _load_one,
+    _task_view,
+    parse_number,
+)
+from doorstep.services.deps import Deps
+from doorstep.store import applications as store
+from doorstep.store import events
+from doorstep.store.db import Connection, transaction
+
+OPEN_STATUSES = [TaskStatus.SUBMITTED, TaskStatus.ACCEPTED, TaskStatus.NEEDS_MATERIALS]
+# what the citizen is told after each staff action (template keys in the catalogs)
+_CITIZEN_TEMPLATES = {
+    TaskAction.REQUEST_MATERIALS: "sms.materials_requested",
+    TaskAction.REJECT: "sms.task_rejected",
+}
+_NEEDS_REASON = {TaskAction.REQUEST_MATERIALS, TaskAction.REJECT}
+
+
+@dataclass(frozen=True)
+class Clock:
+    due_on: date
+    paused: bool
+    days_left_at_pause: int | None
+
+
+def move_clock(deps: Deps, status_before: TaskStatus, status_after: TaskStatus, due_on: date,
+               days_left_at_pause: int | None, today: date) -> Clock:
+    """Pause while the task waits for the citizen; on resume, the unused days start again."""
+    if status_after is TaskStatus.NEEDS_MATERIALS and status_before is not status_after:
+        left = deps.calendar.working_days_between(today, due_on)
+        return Clock(due_on=due_on, paused=True, days_left_at_pause=left)
+    if status_before is TaskStatus.NEEDS_MATERIALS and status_after is not status_before:
+        left = days_left_at_pause or 0
+        return Clock(due_on=deps.calendar.add_working_days(today, left), paused=False,
+                     days_left_at_pause=None)
+    return Clock(due_on=due_on, paused=status_after is TaskStatus.NEEDS_MATERIALS,
+                 days_left_at_pause=days_left_at_pause)
+
+
+async def unit_queue(deps: Deps, actor: Actor, *, statuses: list[TaskStatus] | None = None,
+                     limit: int = 50, after_id: int | None = None) -> list[QueueEntry]:
+    authorize(actor, Operation.TASK_QUEUE_READ)
+    if actor.role is Role.SUPERVISOR and actor.region_code:
+        unit_ids = await store.units_in_region(deps.pool, actor.region_code)
+    elif actor.role is Role.ADMIN:
+        unit_ids = await store.units_in_region(deps.pool, "")
+    else:
+        unit_ids = [actor.unit_id] if actor.unit_id is not None else []
+    wanted = [s.value for s in (statuses or OPEN_STATUSES)]
+    rows = await store.unit_queue(deps.pool, unit_ids, wanted, max(1, min(limit, 200)), after_id)
+    return [QueueEntry(task=_task_view(r), application_number=r["application_number"])
+            for r in rows]
+
+
+async def act_on_task(deps: Deps, actor: Actor, task_id: int, action: TaskAction,
+                      reason: str | None = None) -> ApplicationView:
+    """Staff accept, ask for materials, complete or reject one task of their unit."""
+    if action is TaskAction.SUPPLY_MATERIALS:
+        raise InvalidInput("task.action_not_for_staff")
+    reason = _clean_reason(action, reason)
+    async with transaction(deps.pool) as conn:
+        application = await store.lock_application_of_task(conn, task_id)
+        task = await store.task_for_update(conn, task_id) if application else None
+        if application is None or task is None:
+            raise NotFound("task.not_found")
+        authorize(actor, Operation.TASK_ACT,
+                  Target(unit_id=task["unit_id"], unit_region_code=task["unit_region_code"]))
+        outbox_ids = await _transition(deps, conn, application, task, action, reason,
+                                       actor_kind="staff", actor_id=actor.staff_id)
+        view = await _load_one(conn, application["number"])
+    await deps.after_commit(outbox_ids)
+    assert view is not None
+    return view
+
+
+async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
+                           materials: list[str], note: str | None) -> ApplicationView:
+    """The citizen answers a 补正 request: every task waiting on them resumes its clock."""
+    number = parse_number(raw_number)
+    if note is not None and len(note) > MAX_REASON_CHARS:
+        raise InvalidInput("materials.note_too_long", limit=MAX_REASON_CHARS)
+    async with transaction(deps.pool) as conn:
+        application = await store.lock_application(conn, number)
+        if application is None:
+            raise NotFound("application.not_found")
+        authorize(actor, Operation.MATERIALS_SUPPLY, Target(citizen_id=application["citizen_id"]))
+        waiting = [t for t in await store.tasks_of(conn, [application["id"]])
+                   if t["status"] == TaskStatus.NEEDS_MATERIALS.value]
+        if not waiting:
+            raise Conflict("materials.not_requested")
+        outbox_ids: list[int] = []
+        for task_row in waiting:
+            task = await store.task_for_update(conn, task_row["id"])
+            assert task is not None
+            outbox_ids += await _transition(
+                deps, conn, application, task, TaskAction.SUPPLY_MATERIALS, note,
+                actor_kind="citizen", actor_id=actor.citizen_id,
+                extra={"materials": sorted(set(materials))[:50]},
+            )
+        view = await _load_one(conn, number)
+    await deps.after_commit(outbox_ids)
+    assert view is not None
+    return view
+
+
+def _clean_reason(action: TaskAction, reason: str | None) -> str | None:
+    text = (reason or "").strip()
+    if action in _NEEDS_REASON and not text:
+        raise InvalidInput("task.reason_required")
+    if len(text) > MAX_REASON_CHARS:
+        raise InvalidInput("task.reason_too_long", limit=MAX_REASON_CHARS)
+    return text or None
+
+
+async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
+                      task: asyncpg.Record, action: TaskAction, reason: str | None, *,
+                      actor_kind: str, actor_id: int | None,
+                      extra: dict[str, object] | None = None) -> list[int]:
+    before = TaskStatus(task["status"])
+    try:
+        after = next_task_status(before, action)
+    except IllegalTransition:
+        raise Conflict("task.illegal_transition", status=before.value,
+                       action=action.value) from None
+    today = local_date(datetime.now().astimezone())
+    clock = move_clock(deps, before, after, task["due_on"], task["days_left_at_pause"], today)
+    await store.update_task(conn, task["id"], status=after.value, due_on=clock.due_on,
+                            paused=clock.paused, days_left_at_pause=clock.days_left_at_pause,
+                            reason=reason if action in _NEEDS_REASON else task["reason"])
+    common = {"application_id": application["id"], "citizen_id": application["citizen_id"],
+              "actor_kind": actor_kind, "actor_id": actor_id}
+    await events.append(conn, kind=f"task.{action.value}", task_id=task["id"], **common,
+                        data={"item": task["item_name"], "from": before.value,
+                              "to": after.value, "reason": reason, **(extra or {})})
+    if clock.due_on != task["due_on"]:
+        await events.append(conn, kind="task.deadline_moved", task_id=task["id"], **common,
+                            data={"item": task["item_name"], "from": task["due_on"].isoformat(),
+                                  "to": clock.due_on.isoformat()})
+    contact = await store.citizen_contact(conn, application["citizen_id"])
+    assert contact is not None
+    outbox_ids: list[int] = []
+    template = _CITIZEN_TEMPLATES.get(action)
+    if template is not None:
+        outbox_ids.append(await notifications.queue(
+            conn, citizen_id=contact["id"], phone=contact["phone"], kind=f"task.{action.value}",
+            template=template, params={"number": application["number"],
+                                       "item": task["item_name"], "reason": reason or ""},
+            language=contact["language"],
+        ))
+    statuses = [TaskStatus(s) for s in await store.task_statuses(conn, application["id"])]
+    new_status = application_status(statuses)
+    final_count, _total = progress(statuses)
+    final = new_status in FINAL_APPLICATION
+    await store.update_application_status(conn, application["id"], new_status.value,
+                                          final_count, final)
+    if new_status.value != application["status"]:
+        await events.append(conn, kind="application.status_changed", **common,
+                            data={"from": application["status"], "to": new_status.value})
+        if final:
+            outbox_ids.append(await notifications.queue(
+                conn, citizen_id=contact["id"], phone=contact["phone"],
+                kind="application.finished", template=f"sms.application_{new_status.value}",
+                params={"number": application["number"], "bundle": application["bundle_name"]},
+                language=contact["language"],
+            ))
+    return outbox_ids
+
+
+__all__ = ["ApplicationStatus", "act_on_task", "supply_materials", "unit_queue"]

@@ -1,0 +1,1 @@
+"""Data layer: the asyncpg pool, migrations and the SQL of each aggregate."""

@@ -1,0 +1,199 @@
+"""SQL for applications and their tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+_APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.bundle_id, a.status, a.form,
+    a.tasks_total, a.tasks_final, a.created_at, a.updated_at, a.completed_at,
+    a.submitted_by_staff_id, b.code as bundle_code, b.name as bundle_name"""
+
+_TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.status,
+    t.working_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason, t.created_at,
+    t.updated_at, i.code as item_code, i.name as item_name, u.name as unit_name,
+    u.code as unit_code, u.phone as unit_phone, u.region_code as unit_region_code"""
+
+
+async def next_serial(conn: Connection) -> int:
+    value: int = await conn.fetchval("select nextval('application_serial')")
+    return value
+
+
+async def insert_application(conn: Connection, *, number: str, citizen_id: int, bundle_id: int,
+                             status: str, form: dict[str, Any], tasks_total: int,
+                             staff_id: int | None) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """insert into applications (number, citizen_id, bundle_id, status, form, tasks_total,
+                                     submitted_by_staff_id)
+           values ($1, $2, $3, $4, $5, $6, $7) returning id, created_at""",
+        number, citizen_id, bundle_id, status, form, tasks_total, staff_id,
+    )
+    assert row is not None
+    return row
+
+
+async def insert_tasks(conn: Connection, rows: list[tuple[int, int, int, int, str, int, date]]
+                       ) -> None:
+    """rows: (application_id, item_id, unit_id, position, status, working_days, due_on)."""
+    await conn.executemany(
+        """insert into tasks (application_id, item_id, unit_id, position, status, working_days,
+                              due_on)
+           values ($1, $2, $3, $4, $5, $6, $7)""",
+        rows,
+    )
+
+
+async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        f"""select {_APPLICATION_COLUMNS} from applications a
+            join bundles b on b.id = a.bundle_id where a.number = $1""",
+        number,
+    )
+
+
+async def of_citizen(db: Queryable, citizen_id: int, limit: int, before_id: int | None
+                     ) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""select {_APPLICATION_COLUMNS} from applications a
+            join bundles b on b.id = a.bundle_id
+            where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
+            order by a.id desc limit $2""",
+        citizen_id, limit, before_id,
+    )
+
+
+async def tasks_of(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""select {_TASK_COLUMNS} from tasks t
+            join service_items i on i.id = t.item_id
+            join units u on u.id = t.unit_id
+            where t.application_id = any($1::bigint[])
+            order by t.application_id, t.position""",
+        application_ids,
+    )
+
+
+async def lock_application_of_task(conn: Connection, task_id: int) -> asyncpg.Record | None:
+    """Lock the application first, then its task: every writer takes them in this order."""
+    return await conn.fetchrow(
+        f"""select {_APPLICATION_COLUMNS} from applications a
+            join bundles b on b.id = a.bundle_id
+            where a.id = (select application_id from tasks where id = $1)
+            for update of a""",
+        task_id,
+    )
+
+
+async def lock_application(conn: Connection, number: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""select {_APPLICATION_COLUMNS} from applications a
+            join bundles b on b.id = a.bundle_id where a.number = $1 for update of a""",
+        number,
+    )
+
+
+async def task_for_update(conn: Connection, task_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""select {_TASK_COLUMNS} from tasks t
+            join service_items i on i.id = t.item_id
+            join units u on u.id = t.unit_id
+            where t.id = $1 for update of t""",
+        task_id,
+    )
+
+
+async def update_task(conn: Connection, task_id: int, *, status: str, due_on: date,
+                      paused: bool, days_left_at_pause: int | None, reason: str | None) -> None:
+    await conn.execute(
+        """update tasks set status = $2, due_on = $3,
+                  paused_at = case when $4 then coalesce(paused_at, now()) else null end,
+                  days_left_at_pause = $5, reason = $6, updated_at = now()
+           where id = $1""",
+        task_id, status, due_on, paused, days_left_at_pause, reason,
+    )
+
+
+async def task_statuses(conn: Connection, application_id: int) -> list[str]:
+    rows = await conn.fetch(
+        "select status from tasks where application_id = $1 order by position", application_id
+    )
+    return [r["status"] for r in rows]
+
+
+async def update_application_status(conn: Connection, application_id: int, status: str,
+                                    tasks_final: int, final: bool) -> None:
+    await conn.execute(
+        """update applications set status = $2, tasks_final = $3, updated_at = now(),
+                  completed_at = case when $4 then now() else null end
+           where id = $1""",
+        application_id, status, tasks_final, final,
+    )
+
+
+async def unit_queue(db: Queryable, unit_ids: list[int], statuses: list[str], limit: int,
+                     after_id: int | None) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""select {_TASK_COLUMNS}, a.number as application_number, a.citizen_id
+            from tasks t
+            join applications a on a.id = t.application_id
+            join service_items i on i.id = t.item_id
+            join units u on u.id = t.unit_id
+            where t.unit_id = any($1::bigint[]) and t.status = any($2::text[])
+              and ($4::bigint is null or t.id > $4)
+            order by t.due_on, t.id limit $3""",
+        unit_ids, statuses, limit, after_id,
+    )
+
+
+async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
+    rows = await db.fetch(
+        "select id from units where region_code like $1 || '%'", region_prefix
+    )
+    return [r["id"] for r in rows]
+
+
+async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        """select id, phone, name, language, elder_mode, channel_preference, resident_id_masked,
+                  resident_id_index, birth_date, region_code
+           from citizens where id = $1""",
+        citizen_id,
+    )
+
+
+async def set_citizen_identity(conn: Connection, citizen_id: int, *, name: str | None,
+                               enc: bytes | None, index: bytes | None, masked: str | None,
+                               birth_date: date | None) -> None:
+    await conn.execute(
+        """update citizens set
+             name = coalesce(name, $2),
+             resident_id_enc = coalesce(resident_id_enc, $3),
+             resident_id_index = coalesce(resident_id_index, $4),
+             resident_id_masked = coalesce(resident_id_masked, $5),
+             birth_date = coalesce(birth_date, $6),
+             updated_at = now()
+           where id = $1""",
+        citizen_id, name, enc, index, masked, birth_date,
+    )
+
+
+async def citizen_by_index(conn: Connection, index: bytes) -> int | None:
+    value: int | None = await conn.fetchval(
+        "select id from citizens where resident_id_index = $1", index
+    )
+    return value
+
+
+async def record_personal_data_read(conn: Queryable, *,
+                                    citizen_id: int, reader_kind: str, reader_id: int,
+                                    what: str, purpose: str) -> None:
+    await conn.execute(
+        """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose)
+           values ($1, $2, $3, $4, $5)""",
+        citizen_id, reader_kind, reader_id, what, purpose,
+    )

@@ -1,0 +1,1 @@
+"""arq worker: notification delivery and the crons that keep the outbox moving."""

@@ -1,0 +1,116 @@
+"""Shared fixtures: a fresh, migrated and seeded database on the given PostgreSQL; Redis.
+
+DATABASE_URL / REDIS_URL name the servers (CI: the machine's; otherwise the embedded ones are
+started). Each run works in its own database, dropped at the end, and its own queue name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from doorstep.config import Settings
+from doorstep.services.deps import Deps
+from doorstep.store.db import Pool, connect, create_pool
+from doorstep.store.migrate import migrate
+from doorstep.store.seed import load_demo_data
+
+TEST_DATA_KEY = bytes(range(32))
+TEST_INDEX_KEY = bytes(range(32, 64))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the embedded servers (outside any event loop) when no URLs are given."""
+    if os.environ.get("DOORSTEP_EMBEDDED_SMOKE"):
+        return  # that run starts `doorstep dev`, which starts its own
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        from doorstep import embedded
+
+        state = Path(os.environ.get("DOORSTEP_TEST_STATE_DIR", ".doorstep/test"))
+        os.environ.setdefault("DATABASE_URL", embedded.start_postgres(state, "postgres"))
+        os.environ.setdefault("REDIS_URL", embedded.start_redis(state))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    smoke = bool(os.environ.get("DOORSTEP_EMBEDDED_SMOKE"))
+    skip = pytest.mark.skip(reason="embedded smoke test: run by .ci/run on its own")
+    for item in items:
+        if ("embedded" in item.keywords) != smoke:
+            item.add_marker(skip if not smoke else pytest.mark.skip(reason="not in smoke run"))
+
+
+def _server_urls() -> tuple[str, str]:
+    return os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+async def database_url(run_id: str) -> AsyncIterator[str]:
+    server_url, _ = _server_urls()
+    name = f"doorstep_test_{run_id}"
+    admin = await asyncpg.connect(server_url)
+    await admin.execute(f'create database "{name}"')
+    url = with_database(server_url, name)
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        async with conn.transaction():
+            await load_demo_data(conn, data_key=TEST_DATA_KEY, index_key=TEST_INDEX_KEY)
+    finally:
+        await conn.close()
+    try:
+        yield url
+    finally:
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, run_id: str) -> Settings:
+    _, redis_url = _server_urls()
+    return Settings(
+        database_url=database_url, redis_url=redis_url, dev_mode=True,
+        data_key=TEST_DATA_KEY, index_key=TEST_INDEX_KEY,
+        # one test client address logs in many people; the per-address limit has its own test
+        login_codes_per_client_hour=100_000,
+        queue_name=f"doorstep:test:{run_id}",
+    )
+
+
+@pytest.fixture(scope="session")
+async def pool(settings: Settings) -> AsyncIterator[Pool]:
+    p = await create_pool(settings.database_url, min_size=1, max_size=10)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+def deps(pool: Pool, settings: Settings) -> Deps:
+    return Deps(pool=pool, settings=settings)
+
+
+@pytest.fixture
+async def db_conn(pool: Pool) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
+    async with pool.acquire() as conn:
+        yield conn  # type: ignore[misc]
+
+
+@pytest.fixture
+def strict_settings(settings: Settings) -> Iterator[Settings]:
+    yield dataclasses.replace(settings, login_codes_per_client_hour=3)

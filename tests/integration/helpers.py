@@ -1,0 +1,65 @@
+"""Talking to the real GraphQL endpoint the way a phone does."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from doorstep.store.db import Pool
+
+_phones = itertools.count(1)
+
+
+def fresh_phone() -> str:
+    """A number no other test uses: +86 137 xxxx xxxx (a valid mobile range)."""
+    import os
+
+    return f"+86137{os.getpid() % 10000:04d}{next(_phones):04d}"
+
+
+async def gql(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None = None,
+              *, token: str | None = None, language: str | None = None) -> dict[str, Any]:
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if language:
+        headers["Accept-Language"] = language
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                 headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_code(body: dict[str, Any]) -> str | None:
+    errors = body.get("errors")
+    if not errors:
+        return None
+    code: str = errors[0]["extensions"]["code"]
+    return code
+
+
+async def latest_code(pool: Pool, phone: str) -> str:
+    code: str = await pool.fetchval(
+        "select params->>'code' from outbox where phone = $1 and kind = 'login_code' "
+        "order by id desc limit 1", phone,
+    )
+    return code
+
+
+REQUEST_CODE = "mutation($p: String!) { requestLoginCode(phone: $p) { phone resendAfterSeconds } }"
+VERIFY_CODE = """mutation($p: String!, $c: String!, $s: Boolean!) {
+  verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token role newCitizen } }"""
+
+
+async def login(client: AsyncTestClient[Any], pool: Pool, phone: str, *,
+                as_staff: bool = False) -> str:
+    body = await gql(client, REQUEST_CODE, {"p": phone})
+    assert "errors" not in body, body
+    code = await latest_code(pool, body["data"]["requestLoginCode"]["phone"])
+    body = await gql(client, VERIFY_CODE, {"p": phone, "c": code, "s": as_staff})
+    assert "errors" not in body, body
+    token: str = body["data"]["verifyLoginCode"]["token"]
+    return token
