@@ -34,11 +34,11 @@ def _resolve_urls(*, allow_embedded: bool) -> None:
         os.environ["REDIS_URL"] = embedded.start_redis(PROJECT_STATE_DIR)
 
 
-async def _migrate(settings: Settings) -> list[str]:
+async def _migrate(database_url: str) -> list[str]:
     from doorstep.store.db import connect
     from doorstep.store.migrate import migrate
 
-    conn = await connect(settings.database_url)
+    conn = await connect(database_url)
     try:
         return await migrate(conn, progress=_say)
     finally:
@@ -69,7 +69,8 @@ def main(verbose: bool) -> None:
 @main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
 def migrate() -> None:
     _resolve_urls(allow_embedded=True)
-    applied = asyncio.run(_migrate(Settings.from_env()))
+    # needs no keys: only the database
+    applied = asyncio.run(_migrate(os.environ["DATABASE_URL"]))
     _say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
 
 
@@ -77,7 +78,7 @@ def migrate() -> None:
 def seed() -> None:
     _resolve_urls(allow_embedded=True)
     settings = Settings.from_env(dev_mode=True)
-    asyncio.run(_migrate(settings))
+    asyncio.run(_migrate(settings.database_url))
     counts = asyncio.run(_seed(settings))
     _say("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
@@ -125,7 +126,7 @@ def dev(port: int | None) -> None:
     os.environ["DOORSTEP_DEV"] = "1"
     _resolve_urls(allow_embedded=True)
     settings = Settings.from_env(dev_mode=True)
-    asyncio.run(_migrate(settings))
+    asyncio.run(_migrate(settings.database_url))
     counts = asyncio.run(_seed(settings))
     _say("demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     worker_process = subprocess.Popen(

@@ -1,12 +1,14 @@
 """Who may do what: the one place authorization is decided.
 
-Transports call `authorize` (through services) with the actor and what the operation touches;
-tests run it as a matrix of every role against every operation.
+Each operation has a rule per role; a role without a rule is refused. Transports never decide:
+services call `authorize` with the actor and what the operation touches, and the tests run it as
+a matrix of every role against every operation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from doorstep.domain.errors import Forbidden, Unauthenticated
@@ -24,10 +26,10 @@ class Operation(StrEnum):
     CATALOG_READ = "catalog.read"
     LOGIN = "login"
     APPLICATION_SUBMIT = "application.submit"
+    OWN_APPLICATIONS_LIST = "own_applications.list"
     APPLICATION_READ = "application.read"
     MATERIALS_SUPPLY = "materials.supply"
     TASK_QUEUE_READ = "task_queue.read"
-    TASK_READ = "task.read"
     TASK_ACT = "task.act"
 
 
@@ -53,50 +55,68 @@ ANONYMOUS = Actor(role=Role.ANONYMOUS)
 
 @dataclass(frozen=True)
 class Target:
-    """What an operation touches: whose application, which unit's task."""
+    """What an operation touches: whose data, and which units (with their regions) hold it."""
 
     citizen_id: int | None = None
-    unit_id: int | None = None
-    unit_region_code: str | None = None
+    # unit id -> region code, for every unit that has a part in it (a task, an application)
+    units: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def unit(cls, unit_id: int, region_code: str) -> Target:
+        return cls(units={unit_id: region_code})
 
 
-_PUBLIC = {Operation.CATALOG_READ, Operation.LOGIN}
-_CITIZEN_OWN = {Operation.APPLICATION_SUBMIT, Operation.APPLICATION_READ,
-                Operation.MATERIALS_SUPPLY}
-_UNIT_WORK = {Operation.TASK_QUEUE_READ, Operation.TASK_READ, Operation.TASK_ACT}
+Check = Callable[[Actor, Target], bool]
 
 
-def _in_region(actor: Actor, target: Target) -> bool:
-    return bool(actor.region_code and target.unit_region_code
-                and target.unit_region_code.startswith(actor.region_code))
+def _anyone(_actor: Actor, _target: Target) -> bool:
+    return True
+
+
+def _own(actor: Actor, target: Target) -> bool:
+    return target.citizen_id is not None and target.citizen_id == actor.citizen_id
+
+
+def _own_unit(actor: Actor, target: Target) -> bool:
+    return actor.unit_id is not None and actor.unit_id in target.units
+
+
+def _own_unit_or_region(actor: Actor, target: Target) -> bool:
+    region = actor.region_code
+    return _own_unit(actor, target) or bool(
+        region and any(code.startswith(region) for code in target.units.values())
+    )
+
+
+_EVERY_ROLE: dict[Role, Check] = dict.fromkeys(Role, _anyone)
+
+RULES: dict[Operation, dict[Role, Check]] = {
+    Operation.CATALOG_READ: _EVERY_ROLE,
+    Operation.LOGIN: _EVERY_ROLE,
+    # applying is the citizen's own act; staff-assisted applications are a separate operation
+    Operation.APPLICATION_SUBMIT: {Role.CITIZEN: _anyone},
+    Operation.OWN_APPLICATIONS_LIST: {Role.CITIZEN: _anyone},
+    Operation.APPLICATION_READ: {
+        Role.CITIZEN: _own,
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    Operation.MATERIALS_SUPPLY: {Role.CITIZEN: _own},
+    # the queue is always filtered to the actor's own unit or region by the service
+    Operation.TASK_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                Role.ADMIN: _anyone},
+    Operation.TASK_ACT: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+}
 
 
 def is_allowed(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
-    target = target or Target()
-    if operation in _PUBLIC:
-        return True
-    if actor.role is Role.ANONYMOUS:
-        return False
-    if actor.role is Role.ADMIN:
-        # admins run the system; they do not file applications in citizens' names
-        return operation not in _CITIZEN_OWN or operation is Operation.APPLICATION_READ
-    if actor.role is Role.CITIZEN:
-        if operation is Operation.APPLICATION_SUBMIT:
-            return True
-        if operation in _CITIZEN_OWN:
-            return target.citizen_id is not None and target.citizen_id == actor.citizen_id
-        return False
-    # staff and supervisors
-    if operation in _UNIT_WORK:
-        if target.unit_id is None:
-            return operation is Operation.TASK_QUEUE_READ
-        if target.unit_id == actor.unit_id:
-            return True
-        return actor.role is Role.SUPERVISOR and _in_region(actor, target)
-    if operation is Operation.APPLICATION_READ:
-        # staff read an application through one of their unit's tasks (checked as TASK_READ)
-        return actor.role is Role.SUPERVISOR and _in_region(actor, target)
-    return False
+    check = RULES[operation].get(actor.role)
+    return check is not None and check(actor, target or Target())
 
 
 def authorize(actor: Actor, operation: Operation, target: Target | None = None) -> None:

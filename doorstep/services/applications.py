@@ -15,7 +15,7 @@ from doorstep.domain.identity import (
     mask_resident_id,
     validate_resident_id,
 )
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, is_allowed
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.workflow import (
     ApplicationStatus,
     TaskStatus,
@@ -212,8 +212,7 @@ async def _load_one(conn: Connection, number: str) -> ApplicationView | None:
 
 async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
                           before_id: int | None = None) -> list[ApplicationView]:
-    if actor.role is not Role.CITIZEN:
-        authorize(actor, Operation.APPLICATION_SUBMIT)  # same audience: signed-in citizens
+    authorize(actor, Operation.OWN_APPLICATIONS_LIST)
     assert actor.citizen_id is not None
     limit = max(1, min(limit, 100))
     async with deps.pool.acquire() as conn:
@@ -240,14 +239,9 @@ async def get_application(deps: Deps, actor: Actor, raw_number: str) -> Applicat
     return view
 
 
-def _task_target(task: TaskView) -> Target:
-    return Target(unit_id=task.unit_id, unit_region_code=task.unit_region_code)
-
-
 def _authorize_read(actor: Actor, view: ApplicationView) -> None:
-    """Citizens read their own; staff read applications that have a task of their unit."""
-    if actor.is_staff_side and any(
-        is_allowed(actor, Operation.TASK_READ, _task_target(t)) for t in view.tasks
-    ):
-        return
-    authorize(actor, Operation.APPLICATION_READ, Target(citizen_id=view.citizen_id))
+    """Citizens read their own; staff the applications their unit has a task in."""
+    authorize(actor, Operation.APPLICATION_READ, Target(
+        citizen_id=view.citizen_id,
+        units={t.unit_id: t.unit_region_code for t in view.tasks},
+    ))

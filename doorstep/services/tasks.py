@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg
 
 from doorstep.domain.calendar import local_date
+from doorstep.domain.clock import move_clock
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.workflow import (
@@ -43,27 +43,6 @@ _CITIZEN_TEMPLATES = {
 _NEEDS_REASON = {TaskAction.REQUEST_MATERIALS, TaskAction.REJECT}
 
 
-@dataclass(frozen=True)
-class Clock:
-    due_on: date
-    paused: bool
-    days_left_at_pause: int | None
-
-
-def move_clock(deps: Deps, status_before: TaskStatus, status_after: TaskStatus, due_on: date,
-               days_left_at_pause: int | None, today: date) -> Clock:
-    """Pause while the task waits for the citizen; on resume, the unused days start again."""
-    if status_after is TaskStatus.NEEDS_MATERIALS and status_before is not status_after:
-        left = deps.calendar.working_days_between(today, due_on)
-        return Clock(due_on=due_on, paused=True, days_left_at_pause=left)
-    if status_before is TaskStatus.NEEDS_MATERIALS and status_after is not status_before:
-        left = days_left_at_pause or 0
-        return Clock(due_on=deps.calendar.add_working_days(today, left), paused=False,
-                     days_left_at_pause=None)
-    return Clock(due_on=due_on, paused=status_after is TaskStatus.NEEDS_MATERIALS,
-                 days_left_at_pause=days_left_at_pause)
-
-
 async def unit_queue(deps: Deps, actor: Actor, *, statuses: list[TaskStatus] | None = None,
                      limit: int = 50, after_id: int | None = None) -> list[QueueEntry]:
     authorize(actor, Operation.TASK_QUEUE_READ)
@@ -91,7 +70,7 @@ async def act_on_task(deps: Deps, actor: Actor, task_id: int, action: TaskAction
         if application is None or task is None:
             raise NotFound("task.not_found")
         authorize(actor, Operation.TASK_ACT,
-                  Target(unit_id=task["unit_id"], unit_region_code=task["unit_region_code"]))
+                  Target.unit(task["unit_id"], task["unit_region_code"]))
         outbox_ids = await _transition(deps, conn, application, task, action, reason,
                                        actor_kind="staff", actor_id=actor.staff_id)
         view = await _load_one(conn, application["number"])
@@ -150,7 +129,8 @@ async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
         raise Conflict("task.illegal_transition", status=before.value,
                        action=action.value) from None
     today = local_date(datetime.now().astimezone())
-    clock = move_clock(deps, before, after, task["due_on"], task["days_left_at_pause"], today)
+    clock = move_clock(deps.calendar, before, after, task["due_on"], task["days_left_at_pause"],
+                       today)
     await store.update_task(conn, task["id"], status=after.value, due_on=clock.due_on,
                             paused=clock.paused, days_left_at_pause=clock.days_left_at_pause,
                             reason=reason if action in _NEEDS_REASON else task["reason"])

@@ -7,11 +7,13 @@ from arq.connections import ArqRedis
 DELIVER_JOB = "deliver_notification"
 
 
-def outbox_job_id(outbox_id: int) -> str:
-    return f"outbox:{outbox_id}"
+def outbox_job_id(queue_name: str, outbox_id: int) -> str:
+    # arq job ids are global to the Redis server: name the queue so two deployments (or test
+    # runs) sharing one Redis never mistake each other's rows for their own
+    return f"{queue_name}:outbox:{outbox_id}"
 
 
 async def enqueue_outbox_rows(redis: ArqRedis, outbox_ids: list[int], queue_name: str) -> None:
     for outbox_id in outbox_ids:
-        await redis.enqueue_job(DELIVER_JOB, outbox_id, _job_id=outbox_job_id(outbox_id),
+        await redis.enqueue_job(DELIVER_JOB, outbox_id, _job_id=outbox_job_id(queue_name, outbox_id),
                                 _queue_name=queue_name)

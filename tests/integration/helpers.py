@@ -63,3 +63,32 @@ async def login(client: AsyncTestClient[Any], pool: Pool, phone: str, *,
     assert "errors" not in body, body
     token: str = body["data"]["verifyLoginCode"]["token"]
     return token
+
+
+async def post_gql(client: AsyncTestClient[Any], query: str,
+                   variables: dict[str, Any] | None = None, *, token: str | None = None,
+                   language: str | None = None) -> tuple[dict[str, Any], str]:
+    """Like `gql`, but also returns the raw response text (to look for leaks and traces)."""
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if language:
+        headers["Accept-Language"] = language
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                 headers=headers)
+    assert response.status_code == 200, response.text
+    assert_no_trace(response.text)
+    body: dict[str, Any] = response.json()
+    return body, response.text
+
+
+def assert_no_trace(text: str) -> None:
+    """Nothing of the server's insides reaches a client: no trace, no file paths."""
+    for marker in ("Traceback", 'File "', "stacktrace", ".py\", line"):
+        assert marker not in text, text
+
+
+async def row_counts(pool: Pool, *tables: str) -> dict[str, int]:
+    """Rows per table, to show that a refused request wrote nothing."""
+    names = tables or ("applications", "tasks", "events", "outbox")
+    return {t: await pool.fetchval(f"select count(*) from {t}") for t in names}

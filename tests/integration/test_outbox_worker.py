@@ -1,0 +1,108 @@
+"""Outbox → arq → channel: delivered once, and nothing lost when the queue loses a job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from doorstep.config import Settings
+from doorstep.notify.channels import ConsoleChannel
+from doorstep.services import auth, notifications
+from doorstep.services.deps import Deps
+from doorstep.store.db import Pool
+from doorstep.workers.main import sweep_outbox, worker_settings
+from doorstep.workers.queue import enqueue_outbox_rows
+from tests.integration.helpers import fresh_phone
+
+
+def _burst_worker(settings: Settings) -> Worker:
+    options: dict[str, Any] = worker_settings(settings)
+    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
+    return Worker(**options)
+
+
+async def _status(pool: Pool, phone: str) -> list[tuple[str, str | None, int]]:
+    rows = await pool.fetch("select status, channel, attempts from outbox where phone = $1 "
+                            "order by id", phone)
+    return [(r["status"], r["channel"], r["attempts"]) for r in rows]
+
+
+async def test_login_code_is_delivered_by_the_worker(settings: Settings, pool: Pool) -> None:
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+
+    async def enqueue(ids: list[int]) -> None:
+        await enqueue_outbox_rows(redis, ids, settings.queue_name)
+
+    deps = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
+    phone = fresh_phone()
+    await auth.request_login_code(deps, phone, client_addr="203.0.113.9", language="zh_Hans")
+    worker = _burst_worker(settings)
+    await worker.main()
+    await worker.close()
+    assert await _status(pool, phone) == [("delivered", "console", 1)]
+    body = await pool.fetchval("select body from outbox where phone = $1", phone)
+    assert body.startswith("【掌上办】验证码") and "5分钟" in body
+    await redis.aclose()
+
+
+async def test_rows_the_queue_never_saw_are_swept_and_sent_once(settings: Settings,
+                                                                 pool: Pool) -> None:
+    # no queue at all: as if Redis was flushed right after the commit
+    deps = Deps(pool=pool, settings=settings)
+    phone = fresh_phone()
+    await auth.request_login_code(deps, phone, client_addr=None, language="en")
+    await pool.execute("update outbox set updated_at = now() - interval '1 minute' "
+                       "where phone = $1", phone)
+    assert await _status(pool, phone) == [("created", None, 0)]
+
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    ctx = {"deps": deps, "redis": redis}
+    assert await sweep_outbox(ctx) >= 1
+    # a second sweep before the worker runs must not queue it twice (same job id)
+    await sweep_outbox(ctx)
+    worker = _burst_worker(settings)
+    await worker.main()
+    await worker.close()
+    assert await _status(pool, phone) == [("delivered", "console", 1)]
+    assert await pool.fetchval("select body from outbox where phone = $1", phone) == (
+        "【掌上办】Code " + await pool.fetchval(
+            "select params->>'code' from outbox where phone = $1", phone)
+        + ", valid 5 min. Never share it.")
+    await redis.aclose()
+
+
+async def test_delivering_twice_sends_once(deps: Deps, pool: Pool) -> None:
+    phone = fresh_phone()
+    await auth.request_login_code(deps, phone, client_addr=None, language="zh_Hans")
+    outbox_id = await pool.fetchval("select id from outbox where phone = $1", phone)
+
+    sent: list[str] = []
+
+    class Counting(ConsoleChannel):
+        async def send(self, phone: str, body: str, template: str, params: dict[str, Any],
+                       out_id: str) -> Any:
+            sent.append(out_id)
+            return await super().send(phone, body, template, params, out_id)
+
+    assert await notifications.deliver(deps, Counting(), outbox_id) == "delivered"
+    assert await notifications.deliver(deps, Counting(), outbox_id) is None
+    assert sent == [str(outbox_id)]
+
+
+async def test_failed_send_stays_pending_for_a_retry(deps: Deps, pool: Pool) -> None:
+    phone = fresh_phone()
+    await auth.request_login_code(deps, phone, client_addr=None, language="zh_Hans")
+    outbox_id = await pool.fetchval("select id from outbox where phone = $1", phone)
+
+    class Broken(ConsoleChannel):
+        async def send(self, phone: str, body: str, template: str, params: dict[str, Any],
+                       out_id: str) -> Any:
+            raise ConnectionError("provider unreachable")
+
+    assert await notifications.deliver(deps, Broken(), outbox_id) == "temporary-failure"
+    assert outbox_id in await notifications.pending(deps, older_than_seconds=0)
+    assert await notifications.deliver(deps, ConsoleChannel(), outbox_id) == "delivered"
+    assert await _status(pool, phone) == [("delivered", "console", 2)]
