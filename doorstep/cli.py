@@ -23,6 +23,8 @@ def _resolve_urls(*, allow_embedded: bool) -> None:
     if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
         return
     if not allow_embedded:
+        if os.environ.get("DATABASE_URL"):
+            return  # commands that need only the database
         raise click.UsageError("DATABASE_URL and REDIS_URL must be set for this command")
     from doorstep import embedded
 
@@ -68,7 +70,8 @@ def main(verbose: bool) -> None:
 
 @main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
 def migrate() -> None:
-    _resolve_urls(allow_embedded=True)
+    # a release command with DATABASE_URL missing must fail, not migrate a throwaway database
+    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
     # needs no keys: only the database
     applied = asyncio.run(_migrate(os.environ["DATABASE_URL"]))
     _say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")

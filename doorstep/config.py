@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -47,6 +48,73 @@ def _secret(name: str, env: str, dev_mode: bool) -> bytes:
     return _dev_secret(name)
 
 
+def _template_codes(raw: str) -> tuple[tuple[str, str], ...]:
+    """ALIYUN_SMS_TEMPLATES: JSON {"sms.login_code": "SMS_1"} or, per language,
+    {"sms.login_code": {"zh_Hans": "SMS_1", "en": "SMS_2"}}; stored as ("key[:language]", code)."""
+    if not raw.strip():
+        return ()
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("ALIYUN_SMS_TEMPLATES must be a JSON object")
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        if isinstance(value, str):
+            pairs.append((str(key), value))
+        elif isinstance(value, dict):
+            pairs.extend((f"{key}:{lang}", str(code)) for lang, code in value.items())
+        else:
+            raise ValueError(f"ALIYUN_SMS_TEMPLATES[{key!r}] must be a string or an object")
+    return tuple(sorted(pairs))
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """SMS delivery: Aliyun Dysmsapi when an AccessKey is set, else the console channel."""
+
+    access_key_id: str = ""
+    access_key_secret: str = field(default="", repr=False)
+    endpoint: str = "dysmsapi.aliyuncs.com"
+    protocol: str = "https"
+    region_id: str = "cn-hangzhou"
+    # ("sms.login_code", "SMS_123") or ("sms.login_code:en", "SMS_456"): template -> Aliyun code
+    template_codes: tuple[tuple[str, str], ...] = ()
+    threads: int = 8
+    connect_timeout_seconds: int = 3
+    read_timeout_seconds: int = 10
+    # shared secret in the receipt URL (?token=...); empty: no check
+    callback_token: str = field(default="", repr=False)
+    # a row left 'sending' longer than this is taken as a crashed attempt and reconciled
+    sending_lease_seconds: int = 60
+    max_retries: int = 8
+    pause_seconds: int = 1800
+    receipt_poll_after_seconds: int = 900
+    receipt_poll_give_up_hours: int = 72
+    # Aliyun's limit for one template variable; a template's text must fit in this many parts
+    param_limit: int = 35
+    max_parts: int = 3
+
+    @property
+    def aliyun_enabled(self) -> bool:
+        return bool(self.access_key_id and self.access_key_secret)
+
+    def template_code(self, template: str, language: str) -> str | None:
+        codes = dict(self.template_codes)
+        return codes.get(f"{template}:{language}") or codes.get(template)
+
+    @classmethod
+    def from_env(cls) -> SmsSettings:
+        return cls(
+            access_key_id=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""),
+            access_key_secret=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""),
+            endpoint=os.environ.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com"),
+            protocol=os.environ.get("ALIYUN_SMS_PROTOCOL", "https"),
+            region_id=os.environ.get("ALIYUN_REGION_ID", "cn-hangzhou"),
+            template_codes=_template_codes(os.environ.get("ALIYUN_SMS_TEMPLATES", "")),
+            threads=_int("SMS_THREADS", 8),
+            callback_token=os.environ.get("SMS_CALLBACK_TOKEN", ""),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -68,6 +136,14 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     login_codes_per_client_hour: int = 30
     queue_name: str = "doorstep:queue"
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    # live progress: the backstop re-read when hints are lost, and WebSocket limits
+    # behind a proxy that names the client in a header of its own (Fly: Fly-Client-IP);
+    # empty means the connecting address
+    client_ip_header: str = ""
+    progress_poll_seconds: float = 2.0
+    ws_init_timeout_seconds: float = 10.0
+    ws_max_subscriptions: int = 20
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -87,4 +163,6 @@ class Settings:
             support_phone=os.environ.get("DOORSTEP_SUPPORT_PHONE", "12345"),
             login_codes_per_client_hour=_int("DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR", 30),
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
+            sms=SmsSettings.from_env(),
+            client_ip_header=os.environ.get("DOORSTEP_CLIENT_IP_HEADER", "").lower(),
         )

@@ -5,23 +5,26 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from litestar import Litestar, Request, Response
+from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from strawberry.litestar import make_graphql_controller
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
 from doorstep.config import Settings
-from doorstep.graphql.context import context_getter
+from doorstep.graphql.context import Context, authenticate_connection, context_getter
 from doorstep.graphql.schema import build_schema
 from doorstep.i18n import choose_language, translate
 from doorstep.services.deps import Deps
+from doorstep.services.event_hub import EventHub
 from doorstep.store.db import create_pool as create_db_pool
 from doorstep.workers.queue import enqueue_outbox_rows
 
@@ -41,6 +44,28 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def _our_controller(base: type[Any]) -> type[Any]:
+    """The strawberry controller with our WebSocket log-in and JSON refusals."""
+
+    class GraphQLController(base):  # type: ignore[misc]
+        async def on_ws_connect(self, context: Context) -> UnsetType:
+            await authenticate_connection(context)
+            unset: UnsetType = UNSET
+            return unset
+
+        # strawberry answers what it refuses before GraphQL runs (a query by GET, a body that
+        # is not JSON) in plain English text; raise it instead, to leave as JSON {code, message}
+        async def execute_request(self, request: Request[Any, Any, Any], context: Any,
+                                  root_value: Any) -> Response[Any]:
+            response: Response[Any] = await super().execute_request(
+                request=request, context=context, root_value=root_value)
+            if (response.status_code or 200) >= 400 and response.media_type == MediaType.TEXT:
+                raise HTTPException(status_code=response.status_code)
+            return response
+
+    return GraphQLController
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -54,9 +79,13 @@ def create_app(settings: Settings) -> Litestar:
 
         app.state.deps = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
         app.state.redis = redis
+        hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
+        await hub.start()
+        app.state.hub = hub
         try:
             yield
         finally:
+            await hub.stop()
             await redis.aclose()
             await pool.close()
 
@@ -64,12 +93,15 @@ def create_app(settings: Settings) -> Litestar:
                           max_depth=settings.graphql_max_depth,
                           max_tokens=settings.graphql_max_tokens,
                           max_aliases=settings.graphql_max_aliases)
-    graphql = make_graphql_controller(
+    graphql = _our_controller(make_graphql_controller(
         schema, path="/graphql", context_getter=context_getter,
         graphql_ide="graphiql" if settings.dev_mode else None,
         allow_queries_via_get=False,
+        # the legacy graphql-ws protocol stays off
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-    )
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.ws_max_subscriptions,
+    ))
     handlers: list[object] = [healthz, readyz, graphql]
     if settings.dev_mode:
         handlers.append(dev_inbox)

@@ -88,15 +88,16 @@ class Application:
     async def timeline(self, info: Info) -> list[TimelineEvent]:
         ctx = info.context
         rows = await ctx.loaders.timeline.load(self.id)
-        return [
-            TimelineEvent(
-                seq=strawberry.ID(str(r["seq"])), kind=r["kind"],
-                title=translate(f"event.{r['kind']}", ctx.language, elder=ctx.elder,
-                                **_event_params(r["data"])),
-                at=r["created_at"], data=r["data"],
-            )
-            for r in rows
-        ]
+        return [event_type(r, ctx.language, ctx.elder) for r in rows]
+
+
+def event_type(row: Any, language: str, elder: bool) -> TimelineEvent:
+    return TimelineEvent(
+        seq=strawberry.ID(str(row["seq"])), kind=row["kind"],
+        title=translate(f"event.{row['kind']}", language, elder=elder,
+                        **_event_params(row["data"])),
+        at=row["created_at"], data=row["data"],
+    )
 
 
 def _event_params(data: dict[str, Any]) -> dict[str, Any]:

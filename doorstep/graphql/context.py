@@ -1,10 +1,19 @@
-"""Per-request GraphQL context: who is asking, in which language, and the service deps."""
+"""Per-request GraphQL context: who is asking, in which language, and the service deps.
+
+Over HTTP the session comes from `Authorization: Bearer`; over WebSocket (browsers cannot set
+headers there) from `connection_params` at `connection_init`, checked by `on_ws_connect`.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import msgspec
 import strawberry
 from litestar.datastructures import Headers, State
 from litestar.types import Scope
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import BaseContext
 
 from doorstep.domain.policy import ANONYMOUS, Actor
@@ -12,14 +21,22 @@ from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
+from doorstep.services.event_hub import EventHub
+
+MAX_CONNECTION_PARAMS_BYTES = 4096
 
 
 class Context(BaseContext, kw_only=True):
     deps: Deps
+    hub: EventHub | None
     actor: Actor
     language: str
+    accept_language: str | None
     client_addr: str | None
     loaders: Loaders
+    connection_params: dict[str, Any] | None = None
+    # application id -> number, for subscription messages on this connection
+    application_numbers: dict[int, str] = msgspec.field(default_factory=dict)
 
     @property
     def elder(self) -> bool:
@@ -36,11 +53,46 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _language_for(actor: Actor, accept_language: str | None) -> str:
+    preference = actor.language if actor.citizen_id is not None else None
+    return choose_language(preference, accept_language)
+
+
 async def context_getter(state: State, headers: Headers, scope: Scope) -> Context:
     deps: Deps = state.deps
     actor = await actor_for_token(deps, bearer_token(headers.get("authorization"))) or ANONYMOUS
-    preference = actor.language if actor.citizen_id is not None else None
-    language = choose_language(preference, headers.get("accept-language"))
+    accept = headers.get("accept-language")
+    return Context(deps=deps, hub=getattr(state, "hub", None), actor=actor,
+                   language=_language_for(actor, accept), accept_language=accept,
+                   client_addr=client_address(deps, headers, scope), loaders=Loaders(deps))
+
+
+def client_address(deps: Deps, headers: Headers, scope: Scope) -> str | None:
+    """The caller's address for per-address limits; a trusted proxy's header when configured."""
+    header = deps.settings.client_ip_header
+    if header and headers.get(header):
+        return headers[header].strip()[:64]
     client = scope.get("client")
-    return Context(deps=deps, actor=actor, language=language,
-                   client_addr=client[0] if client else None, loaders=Loaders(deps))
+    return client[0] if client else None
+
+
+def _token_from(params: Any) -> str | None:
+    if not isinstance(params, dict):
+        return None
+    if len(json.dumps(params, default=str)) > MAX_CONNECTION_PARAMS_BYTES:
+        return None
+    token = params.get("token")
+    if isinstance(token, str):
+        return token
+    header = params.get("Authorization") or params.get("authorization")
+    return bearer_token(header) if isinstance(header, str) else None
+
+
+async def authenticate_connection(context: Context) -> None:
+    """At connection_init: a valid session in connection_params, or the socket is closed."""
+    token = _token_from(context.connection_params)
+    actor = await actor_for_token(context.deps, token) if token else None
+    if actor is None:
+        raise ConnectionRejectionError()
+    context.actor = actor
+    context.language = _language_for(actor, context.accept_language)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from graphql import GraphQLError
@@ -34,7 +35,8 @@ def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
         extensions = {"code": original.code}
         if "retry_after_seconds" in original.params:
             extensions["retryAfterSeconds"] = original.params["retry_after_seconds"]
-    elif original is None:
+    elif original is None or isinstance(original, GraphQLError):
+        # a GraphQLError wrapped in another: bad variables ("$n has invalid value ...")
         message = translate("error.graphql.invalid", language, elder=elder)
         extensions = {"code": "graphql.invalid", "detail": error.message}
     else:
@@ -62,4 +64,15 @@ class LocalizedErrors(SchemaExtension):
 
 def is_expected(error: GraphQLError) -> bool:
     """Refusals and invalid queries are answers, not faults: they are not logged as errors."""
-    return error.original_error is None or isinstance(error.original_error, DomainError)
+    return error.original_error is None or isinstance(error.original_error,
+                                                      (DomainError, GraphQLError))
+
+
+@contextmanager
+def localized(context: Any) -> Iterator[None]:
+    """For subscriptions, whose errors bypass the operation hooks: refuse in the caller's words."""
+    try:
+        yield
+    except DomainError as exc:
+        language, elder = _language(context)
+        raise present(GraphQLError(exc.code, original_error=exc), language, elder) from None

@@ -21,6 +21,7 @@ from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuer
 from doorstep.graphql.catalog import CatalogQuery
 from doorstep.graphql.errors import LocalizedErrors, is_expected
 from doorstep.graphql.me import MeMutation, MeQuery
+from doorstep.graphql.subscriptions import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -45,8 +46,9 @@ def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 
     ]
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return DoorstepSchema(query=Query, mutation=Mutation, extensions=extensions,  # type: ignore[arg-type]
-                             config=StrawberryConfig(auto_camel_case=True))
+    return DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                          extensions=extensions,  # type: ignore[arg-type]
+                          config=StrawberryConfig(auto_camel_case=True))
 
 
 def sdl() -> str:

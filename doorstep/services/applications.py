@@ -122,7 +122,8 @@ def parse_number(raw: str) -> str:
 def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
     import json
 
-    if data.form is not None and len(json.dumps(data.form, ensure_ascii=False)) > MAX_FORM_BYTES:
+    if (data.form is not None
+            and len(json.dumps(data.form, ensure_ascii=False).encode()) > MAX_FORM_BYTES):
         raise InvalidInput("application.form_too_large", limit=MAX_FORM_BYTES)
     unknown = sorted(set(data.materials) - known_materials)
     if unknown:
@@ -207,6 +208,16 @@ async def _load_one(conn: Connection, number: str) -> ApplicationView | None:
     if row is None:
         return None
     tasks = [_task_view(t) for t in await store.tasks_of(conn, [row["id"]])]
+    return _application_view(row, tasks)
+
+
+async def current_state(deps: Deps, application_id: int) -> ApplicationView | None:
+    """An application's state for a subscriber that was authorized when it subscribed."""
+    async with deps.pool.acquire() as conn:
+        row = await store.by_id(conn, application_id)
+        if row is None:
+            return None
+        tasks = [_task_view(t) for t in await store.tasks_of(conn, [row["id"]])]
     return _application_view(row, tasks)
 
 

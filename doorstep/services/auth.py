@@ -21,6 +21,7 @@ CODE_TTL_SECONDS = 5 * 60
 MAX_ATTEMPTS = 5
 # per phone: 1 a minute, 5 an hour, 10 a day
 PHONE_LIMITS = (("last_minute", 1, 60), ("last_hour", 5, 3600), ("last_day", 10, 86400))
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ async def request_login_code(deps: Deps, raw_phone: str, *, client_addr: str | N
 async def verify_login_code(deps: Deps, raw_phone: str, code: str, *, as_staff: bool,
                             language: str) -> SessionIssued:
     phone = parse_phone(raw_phone)
-    code = code.strip()
-    if len(code) != 6 or not code.isdigit():
+    code = code.strip().translate(_FULLWIDTH_DIGITS)  # Chinese IMEs may type full-width
+    # isdigit() alone lets "²" and other non-ASCII digits through to the code check
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
         raise InvalidInput("login.code_format")
     failure: str | None = None
     async with transaction(deps.pool) as conn:

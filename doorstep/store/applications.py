@@ -56,6 +56,14 @@ async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
     )
 
 
+async def by_id(db: Queryable, application_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        f"""select {_APPLICATION_COLUMNS} from applications a
+            join bundles b on b.id = a.bundle_id where a.id = $1""",
+        application_id,
+    )
+
+
 async def of_citizen(db: Queryable, citizen_id: int, limit: int, before_id: int | None
                      ) -> list[asyncpg.Record]:
     return await db.fetch(

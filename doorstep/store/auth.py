@@ -48,12 +48,14 @@ async def insert_code(conn: Connection, phone: str, code_hash: bytes, client_add
 
 
 async def latest_open_code(conn: Connection, phone: str) -> asyncpg.Record | None:
-    """The newest code not yet used, locked; older ones stop counting once a new one is sent."""
+    """The newest code sent, locked; older ones stop counting once a new one is sent, even
+    after the new one is used (a used code counts as expired)."""
     return await conn.fetchrow(
-        """select id, code_hash, attempts, expires_at, expires_at <= now() as expired
+        """select id, code_hash, attempts, expires_at,
+                  consumed_at is not null or expires_at <= now() as expired
            from login_codes
-           where phone = $1 and consumed_at is null
-           order by created_at desc limit 1
+           where phone = $1
+           order by created_at desc, id desc limit 1
            for update""",
         phone,
     )

@@ -15,5 +15,6 @@ def outbox_job_id(queue_name: str, outbox_id: int) -> str:
 
 async def enqueue_outbox_rows(redis: ArqRedis, outbox_ids: list[int], queue_name: str) -> None:
     for outbox_id in outbox_ids:
-        await redis.enqueue_job(DELIVER_JOB, outbox_id, _job_id=outbox_job_id(queue_name, outbox_id),
+        await redis.enqueue_job(DELIVER_JOB, outbox_id,
+                                _job_id=outbox_job_id(queue_name, outbox_id),
                                 _queue_name=queue_name)

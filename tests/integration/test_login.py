@@ -148,13 +148,23 @@ async def test_expired_code_is_refused(client: AsyncTestClient[Any], pool: Pool)
     assert error_code(body) == "login.code_expired"
 
 
-@pytest.mark.parametrize("code", ["12ab56", "1234567", "12345", "", "１２３４５６"])
+@pytest.mark.parametrize("code", ["12ab56", "1234567", "12345", "", "¹²³⁴⁵⁶", "١٢٣٤٥٦"])
 async def test_code_of_wrong_format(client: AsyncTestClient[Any], pool: Pool, code: str) -> None:
     phone = fresh_phone()
     await request_code(client, phone)
     body = await verify(client, phone, code)
     assert error_code(body) == "login.code_format"
     assert await attempts(pool, phone) == 0
+
+
+async def test_full_width_digits_are_read_as_digits(client: AsyncTestClient[Any],
+                                                    pool: Pool) -> None:
+    phone = fresh_phone()
+    await request_code(client, phone)
+    code = await latest_code(pool, phone)
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    body = await verify(client, phone, f" {full_width} ")
+    assert "errors" not in body, body
 
 
 async def test_code_is_single_use(client: AsyncTestClient[Any], pool: Pool) -> None:
@@ -226,7 +236,8 @@ async def test_codes_per_client_address(settings: Settings, pool: Pool) -> None:
     strict = dataclasses.replace(settings, login_codes_per_client_hour=3)
     # every test request comes from the same test-client address: start its hour afresh
     await pool.execute("update login_codes set created_at = created_at - interval '2 hours' "
-                       "where client_addr = 'testclient' and created_at > now() - interval '1 hour'")
+                       "where client_addr = 'testclient' "
+                       "and created_at > now() - interval '1 hour'")
     async with AsyncTestClient(app=create_app(strict)) as client:
         for _ in range(3):
             assert "errors" not in await request_code(client, fresh_phone())

@@ -1,0 +1,134 @@
+"""The event hub of one API process: reads new events once and hands them to subscribers.
+
+Hints (NOTIFY at commit) and a periodic tick both trigger one read of every event past the
+highest sequence seen, whoever is subscribed; the events are then fanned out in memory to the
+subscriptions keyed by their application and citizen. So a change costs one query per process,
+not one per subscriber, and a lost hint costs latency, never an event.
+
+Sequence numbers are taken at insert and committed later, so a read can see 11 before 10
+commits. Such holes are remembered and asked for again for a while; a hole never blocks others,
+because each application's (and citizen's) own events commit in sequence order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from doorstep.store import events
+from doorstep.store.db import Pool
+from doorstep.store.listener import Listener
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, int]  # ("application", id) or ("citizen", id)
+HOLE_SECONDS = 120.0
+READ_BATCH = 2000
+# a jump larger than this is not a few open transactions; remember only its start
+MAX_NEW_HOLES = 10_000
+
+
+@dataclass(eq=False)
+class Subscription:
+    key: Key
+    queue: asyncio.Queue[asyncpg.Record] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=1000))
+    # a consumer too slow for its queue re-reads from the database instead
+    overflowed: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def push(self, row: asyncpg.Record) -> None:
+        try:
+            self.queue.put_nowait(row)
+        except asyncio.QueueFull:
+            self.overflowed = True
+        self.wake.set()
+
+
+class EventHub:
+    def __init__(self, pool: Pool, dsn: str, *, poll_seconds: float = 2.0) -> None:
+        self._pool = pool
+        self._poll_seconds = poll_seconds
+        self._subscriptions: dict[Key, set[Subscription]] = defaultdict(set)
+        self._high = 0
+        self._holes: dict[int, float] = {}
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.listener = Listener(dsn, events.EVENTS_CHANNEL, self._wake.set, self._wake.set)
+        self.reads = 0
+
+    async def start(self) -> None:
+        self._high = await events.max_seq(self._pool)
+        self._tasks = [asyncio.create_task(self.listener.run(), name="event-listener"),
+                       asyncio.create_task(self._pump(), name="event-pump")]
+
+    async def stop(self) -> None:
+        self.listener.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @contextlib.contextmanager
+    def subscribe(self, key: Key) -> Iterator[Subscription]:
+        subscription = Subscription(key)
+        self._subscriptions[key].add(subscription)
+        try:
+            yield subscription
+        finally:
+            subscribers = self._subscriptions.get(key)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscriptions[key]
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscriptions.values())
+
+    async def _pump(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            self._wake.clear()
+            try:
+                await self._read()
+            except (TimeoutError, OSError, asyncpg.PostgresError):
+                log.warning("reading new events failed; retrying on the next tick",
+                            exc_info=True)
+
+    async def _read(self) -> None:
+        while True:
+            now = time.monotonic()
+            self._holes = {s: t for s, t in self._holes.items() if now - t < HOLE_SECONDS}
+            rows = await events.after(self._pool, self._high, list(self._holes), READ_BATCH)
+            self.reads += 1
+            expected = self._high + 1
+            for row in rows:
+                seq = row["seq"]
+                if seq in self._holes:
+                    del self._holes[seq]
+                elif seq > self._high:
+                    # sequences skipped on the way are holes: not committed yet, or never
+                    for missing in range(expected, min(seq, expected + MAX_NEW_HOLES)):
+                        self._holes.setdefault(missing, now)
+                    expected = seq + 1
+                    self._high = seq
+                self._dispatch(row)
+            if len(rows) < READ_BATCH:
+                return
+
+    def _dispatch(self, row: asyncpg.Record) -> None:
+        for key in (("application", row["application_id"]), ("citizen", row["citizen_id"])):
+            if key[1] is None:
+                continue
+            for subscription in self._subscriptions.get(key, ()):
+                subscription.push(row)
