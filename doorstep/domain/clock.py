@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from doorstep.domain.calendar import WorkingCalendar
 from doorstep.domain.workflow import TaskStatus
@@ -27,3 +28,20 @@ def move_clock(calendar: WorkingCalendar, before: TaskStatus, after: TaskStatus,
                      paused=False, days_left_at_pause=None)
     return Clock(due_on=due_on, paused=after is TaskStatus.NEEDS_MATERIALS,
                  days_left_at_pause=days_left_at_pause)
+
+
+REMINDER_SHARE = 0.75
+
+
+def reminder_date(calendar: WorkingCalendar, due_on: date, total_days: int) -> date:
+    """The working day on which 75% of the task's working days are used.
+
+    Counting back from the deadline: the reminder comes when the working days still left
+    (strictly after that day, up to the deadline) are the last quarter.
+    """
+    days_left = total_days - math.ceil(total_days * REMINDER_SHARE)
+    day = due_on
+    while calendar.working_days_between(day, due_on) < days_left or (
+            not calendar.is_working_day(day)):
+        day -= timedelta(days=1)
+    return day

@@ -31,6 +31,8 @@ class Operation(StrEnum):
     MATERIALS_SUPPLY = "materials.supply"
     TASK_QUEUE_READ = "task_queue.read"
     TASK_ACT = "task.act"
+    TASK_EXTEND = "task.extend"
+    SLA_OVERVIEW = "sla.overview"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,14 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _own_unit_or_region,
         Role.ADMIN: _anyone,
     },
+    Operation.TASK_EXTEND: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    # overdue / due-soon lists and on-time counts, filtered by the service to the actor's unit
+    # (staff) or region (supervisors)
+    Operation.SLA_OVERVIEW: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
 }
 
 

@@ -14,6 +14,7 @@ from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
 from doorstep.services import applications as service
+from doorstep.services import sla
 from doorstep.services import tasks as task_service
 
 
@@ -230,6 +231,14 @@ class ApplicationsMutation:
     @strawberry.mutation(description="Staff: finish a task (办结)")
     async def complete_task(self, info: Info, task_id: strawberry.ID) -> Application:
         return await _act(info, task_id, TaskAction.COMPLETE)
+
+    @strawberry.mutation(description="Staff: extend a running task before its deadline; the "
+                                     "citizen is told")
+    async def request_extension(self, info: Info, task_id: strawberry.ID, days: int,
+                                reason: str) -> Application:
+        ctx = info.context
+        view = await sla.request_extension(ctx.deps, ctx.actor, _id(task_id), days, reason)
+        return application_type(view, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Staff: refuse a task, with a reason")
     async def reject_task(self, info: Info, task_id: strawberry.ID, reason: str) -> Application:

@@ -21,6 +21,7 @@ from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuer
 from doorstep.graphql.catalog import CatalogQuery
 from doorstep.graphql.errors import LocalizedErrors, is_expected
 from doorstep.graphql.me import MeMutation, MeQuery
+from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.subscriptions import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -31,7 +32,7 @@ class DoorstepSchema(strawberry.Schema):
         super().process_errors([e for e in errors if not is_expected(e)], execution_context)
 
 
-Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery))
+Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery, MetricsQuery))
 Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation))
 
 

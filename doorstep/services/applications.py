@@ -9,6 +9,7 @@ from typing import Any
 from doorstep.domain import pii
 from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
+from doorstep.domain.clock import reminder_date
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import (
     birth_date_from_resident_id,
@@ -160,11 +161,13 @@ async def submit_application(deps: Deps, actor: Actor, data: SubmitInput) -> App
             status=ApplicationStatus.SUBMITTED.value, form=form, tasks_total=len(bundle.items),
             staff_id=None,
         )
-        await store.insert_tasks(conn, [
-            (row["id"], item.id, item.unit.id, position, TaskStatus.SUBMITTED.value,
-             item.promised_days, deps.calendar.add_working_days(today, item.promised_days))
-            for position, item in enumerate(bundle.items)
-        ])
+        tasks = []
+        for position, item in enumerate(bundle.items):
+            due = deps.calendar.add_working_days(today, item.promised_days)
+            tasks.append((row["id"], item.id, item.unit.id, position,
+                          TaskStatus.SUBMITTED.value, item.promised_days, due,
+                          reminder_date(deps.calendar, due, item.promised_days)))
+        await store.insert_tasks(conn, tasks)
         await events.append(
             conn, kind="application.submitted", actor_kind="citizen", actor_id=actor.citizen_id,
             application_id=row["id"], citizen_id=actor.citizen_id,

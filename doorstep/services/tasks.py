@@ -7,10 +7,11 @@ from datetime import datetime
 import asyncpg
 
 from doorstep.domain.calendar import local_date
-from doorstep.domain.clock import move_clock
+from doorstep.domain.clock import move_clock, reminder_date
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.workflow import (
+    FINAL_TASK_STATUSES,
     ApplicationStatus,
     IllegalTransition,
     TaskAction,
@@ -43,15 +44,19 @@ _CITIZEN_TEMPLATES = {
 _NEEDS_REASON = {TaskAction.REQUEST_MATERIALS, TaskAction.REJECT}
 
 
+async def visible_units(deps: Deps, actor: Actor) -> list[int]:
+    """The units whose work the actor oversees: their own, their region's, or all (admin)."""
+    if actor.role is Role.SUPERVISOR and actor.region_code:
+        return await store.units_in_region(deps.pool, actor.region_code)
+    if actor.role is Role.ADMIN:
+        return await store.units_in_region(deps.pool, "")
+    return [actor.unit_id] if actor.unit_id is not None else []
+
+
 async def unit_queue(deps: Deps, actor: Actor, *, statuses: list[TaskStatus] | None = None,
                      limit: int = 50, after_id: int | None = None) -> list[QueueEntry]:
     authorize(actor, Operation.TASK_QUEUE_READ)
-    if actor.role is Role.SUPERVISOR and actor.region_code:
-        unit_ids = await store.units_in_region(deps.pool, actor.region_code)
-    elif actor.role is Role.ADMIN:
-        unit_ids = await store.units_in_region(deps.pool, "")
-    else:
-        unit_ids = [actor.unit_id] if actor.unit_id is not None else []
+    unit_ids = await visible_units(deps, actor)
     wanted = [s.value for s in (statuses or OPEN_STATUSES)]
     rows = await store.unit_queue(deps.pool, unit_ids, wanted, max(1, min(limit, 200)), after_id)
     return [QueueEntry(task=_task_view(r), application_number=r["application_number"])
@@ -131,9 +136,12 @@ async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
     today = local_date(datetime.now().astimezone())
     clock = move_clock(deps.calendar, before, after, task["due_on"], task["days_left_at_pause"],
                        today)
+    total_days = task["working_days"] + task["extended_days"]
     await store.update_task(conn, task["id"], status=after.value, due_on=clock.due_on,
+                            remind_on=reminder_date(deps.calendar, clock.due_on, total_days),
                             paused=clock.paused, days_left_at_pause=clock.days_left_at_pause,
-                            reason=reason if action in _NEEDS_REASON else task["reason"])
+                            reason=reason if action in _NEEDS_REASON else task["reason"],
+                            final=after in FINAL_TASK_STATUSES)
     common = {"application_id": application["id"], "citizen_id": application["citizen_id"],
               "actor_kind": actor_kind, "actor_id": actor_id}
     await events.append(conn, kind=f"task.{action.value}", task_id=task["id"], **common,

@@ -14,8 +14,8 @@ _APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.bundle_id, a.status, a
     a.submitted_by_staff_id, b.code as bundle_code, b.name as bundle_name"""
 
 _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.status,
-    t.working_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason, t.created_at,
-    t.updated_at, i.code as item_code, i.name as item_name, u.name as unit_name,
+    t.working_days, t.extended_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason,
+    t.created_at, t.updated_at, i.code as item_code, i.name as item_name, u.name as unit_name,
     u.code as unit_code, u.phone as unit_phone, u.region_code as unit_region_code"""
 
 
@@ -37,13 +37,14 @@ async def insert_application(conn: Connection, *, number: str, citizen_id: int, 
     return row
 
 
-async def insert_tasks(conn: Connection, rows: list[tuple[int, int, int, int, str, int, date]]
-                       ) -> None:
-    """rows: (application_id, item_id, unit_id, position, status, working_days, due_on)."""
+async def insert_tasks(conn: Connection,
+                       rows: list[tuple[int, int, int, int, str, int, date, date]]) -> None:
+    """rows: (application_id, item_id, unit_id, position, status, working_days, due_on,
+    remind_on)."""
     await conn.executemany(
         """insert into tasks (application_id, item_id, unit_id, position, status, working_days,
-                              due_on)
-           values ($1, $2, $3, $4, $5, $6, $7)""",
+                              due_on, remind_on)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)""",
         rows,
     )
 
@@ -116,13 +117,15 @@ async def task_for_update(conn: Connection, task_id: int) -> asyncpg.Record | No
 
 
 async def update_task(conn: Connection, task_id: int, *, status: str, due_on: date,
-                      paused: bool, days_left_at_pause: int | None, reason: str | None) -> None:
+                      remind_on: date, paused: bool, days_left_at_pause: int | None,
+                      reason: str | None, final: bool) -> None:
     await conn.execute(
-        """update tasks set status = $2, due_on = $3,
-                  paused_at = case when $4 then coalesce(paused_at, now()) else null end,
-                  days_left_at_pause = $5, reason = $6, updated_at = now()
+        """update tasks set status = $2, due_on = $3, remind_on = $4,
+                  paused_at = case when $5 then coalesce(paused_at, now()) else null end,
+                  days_left_at_pause = $6, reason = $7, updated_at = now(),
+                  finished_at = case when $8 then now() else null end
            where id = $1""",
-        task_id, status, due_on, paused, days_left_at_pause, reason,
+        task_id, status, due_on, remind_on, paused, days_left_at_pause, reason, final,
     )
 
 

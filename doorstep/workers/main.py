@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 
 from doorstep.config import Settings
 from doorstep.notify.channels import Channel, ConsoleChannel
-from doorstep.services import notifications
+from doorstep.services import notifications, sla
 from doorstep.services.deps import Deps
 from doorstep.store.db import create_pool
 from doorstep.workers.queue import DELIVER_JOB, enqueue_outbox_rows
@@ -50,12 +50,22 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return len(ids)
 
 
+async def sla_alerts(ctx: dict[str, Any]) -> str:
+    """Every minute: reminders at 75% of a task's time, escalation once it is overdue."""
+    counts = await sla.raise_alerts(ctx["deps"])
+    if counts.reminders or counts.escalations:
+        log.info("SLA: %d reminders, %d escalations", counts.reminders, counts.escalations)
+    return f"{counts.reminders} reminders, {counts.escalations} escalations"
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
         "functions": [func(deliver_notification, name=DELIVER_JOB, keep_result=0,
                            max_tries=5)],
         "cron_jobs": [cron(sweep_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True,
+                           keep_result=0),
+                      cron(sla_alerts, second={20}, unique=True, run_at_startup=True,
                            keep_result=0)],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -31,6 +31,10 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "requestMaterials": (AUTH, NO, NO, OK, NO, OK, OK),
     "completeTask": (AUTH, NO, NO, OK, NO, OK, OK),
     "rejectTask": (AUTH, NO, NO, OK, NO, OK, OK),
+    "requestExtension": (AUTH, NO, NO, OK, NO, OK, OK),
+    "overdueTasks": (AUTH, NO, NO, OK, OK, OK, OK),
+    "dueSoon": (AUTH, NO, NO, OK, OK, OK, OK),
+    "unitSlaCounts": (AUTH, NO, NO, OK, OK, OK, OK),
 }
 
 QUERIES = {
@@ -46,6 +50,11 @@ QUERIES = {
                         "{ number } }",
     "completeTask": "mutation($t: ID!) { completeTask(taskId: $t) { number } }",
     "rejectTask": 'mutation($t: ID!) { rejectTask(taskId: $t, reason: "不符合条件") { number } }',
+    "requestExtension": 'mutation($t: ID!) { requestExtension(taskId: $t, days: 3, '
+                        'reason: "需要实地核查") { number } }',
+    "overdueTasks": "{ overdueTasks { id } }",
+    "dueSoon": "{ dueSoon { id } }",
+    "unitSlaCounts": '{ unitSlaCounts(since: "2026-01-01", until: "2026-12-31") { unitCode } }',
 }
 
 

@@ -33,3 +33,19 @@ def test_overdue_when_paused_resumes_due_the_same_day() -> None:
 def test_other_transitions_leave_the_clock_alone() -> None:
     clock = move_clock(CAL, S.SUBMITTED, S.ACCEPTED, date(2026, 3, 2), None, date(2026, 2, 26))
     assert clock.due_on == date(2026, 3, 2) and not clock.paused
+
+
+def test_reminder_comes_when_three_quarters_are_used() -> None:
+    from doorstep.domain.clock import reminder_date
+
+    # 20 working days due Thursday 2026-03-19 (counted from 02-13 across Spring Festival):
+    # 75% used = 15 days, 5 left after the reminder day: 03-13 (Fri) leaves 16, 17, 18, 19 + ...
+    due = date(2026, 3, 19)
+    day = reminder_date(CAL, due, 20)
+    assert CAL.working_days_between(day, due) == 5
+    assert CAL.is_working_day(day)
+    assert day == date(2026, 3, 12)
+    # a 1-day task: the reminder is on its deadline day itself (nothing left after it)
+    assert reminder_date(CAL, date(2026, 3, 2), 1) == date(2026, 3, 2)
+    # across the holiday: 4 working days due 2026-02-27 -> 1 left -> the reminder on 02-26
+    assert reminder_date(CAL, date(2026, 2, 27), 4) == date(2026, 2, 26)

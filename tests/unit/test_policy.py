@@ -52,6 +52,13 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
+    Operation.TASK_EXTEND: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, Y, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
+    Operation.SLA_OVERVIEW: {r: (N, N, Y, Y, Y) for r in TARGETS},
 }
 
 

@@ -1,0 +1,201 @@
+"""SLA clocks: extensions, reminders at 75%, escalation (督办) when overdue, and the overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+from doorstep.domain.calendar import SHANGHAI, local_date
+from doorstep.domain.clock import reminder_date
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.workflow import TaskStatus
+from doorstep.services import notifications
+from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
+from doorstep.services.deps import Deps
+from doorstep.services.tasks import visible_units
+from doorstep.store import applications as app_store
+from doorstep.store import events
+from doorstep.store import sla as store
+from doorstep.store.db import Connection, transaction
+
+MAX_EXTENSION_DAYS = 30
+ALERT_BATCH = 500
+
+
+def today_local() -> date:
+    return local_date(datetime.now().astimezone())
+
+
+async def request_extension(deps: Deps, actor: Actor, task_id: int, days: int,
+                            reason: str) -> ApplicationView:
+    """Staff extend a running task before its deadline, with a reason; the citizen is told."""
+    text = reason.strip()
+    if not text:
+        raise InvalidInput("task.reason_required")
+    if len(text) > MAX_REASON_CHARS:
+        raise InvalidInput("task.reason_too_long", limit=MAX_REASON_CHARS)
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise InvalidInput("task.extension_days", limit=MAX_EXTENSION_DAYS)
+    today = today_local()
+    async with transaction(deps.pool) as conn:
+        application = await app_store.lock_application_of_task(conn, task_id)
+        task = await app_store.task_for_update(conn, task_id) if application else None
+        if application is None or task is None:
+            raise NotFound("task.not_found")
+        authorize(actor, Operation.TASK_EXTEND,
+                  Target.unit(task["unit_id"], task["unit_region_code"]))
+        if task["status"] not in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED):
+            raise Conflict("task.extension_not_running")
+        if task["due_on"] < today:
+            raise Conflict("task.extension_too_late")
+        due_after = deps.calendar.add_working_days(task["due_on"], days)
+        total = task["working_days"] + task["extended_days"] + days
+        await store.extend_task(conn, task_id, days, due_after,
+                                reminder_date(deps.calendar, due_after, total))
+        await store.insert_extension(conn, task_id=task_id, staff_id=actor.staff_id, days=days,
+                                     reason=text, due_before=task["due_on"],
+                                     due_after=due_after)
+        await events.append(
+            conn, kind="task.deadline_extended", actor_kind="staff", actor_id=actor.staff_id,
+            application_id=application["id"], task_id=task_id,
+            citizen_id=application["citizen_id"],
+            data={"item": task["item_name"], "from": task["due_on"].isoformat(),
+                  "to": due_after.isoformat(), "days": days, "reason": text},
+        )
+        contact = await app_store.citizen_contact(conn, application["citizen_id"])
+        assert contact is not None
+        outbox_id = await notifications.queue(
+            conn, citizen_id=contact["id"], phone=contact["phone"], kind="task.deadline_extended",
+            template="sms.deadline_extended",
+            params={"number": application["number"], "item": task["item_name"],
+                    "due": due_after.strftime("%m-%d")},
+            language=contact["language"],
+        )
+        view = await _load_one(conn, application["number"])
+    await deps.after_commit([outbox_id])
+    assert view is not None
+    return view
+
+
+@dataclass(frozen=True)
+class AlertCounts:
+    reminders: int
+    escalations: int
+
+
+async def raise_alerts(deps: Deps, today: date | None = None) -> AlertCounts:
+    """The SLA cron: each reminder and escalation once per task and deadline.
+
+    The alert's primary key makes "once" hold across workers, retries and restarts; each batch
+    commits with its events and notifications, so a crash repeats nothing already raised.
+    """
+    day = today or today_local()
+    reminders = escalations = 0
+    while True:
+        async with transaction(deps.pool) as conn:
+            rows = await store.raise_reminders(conn, day, ALERT_BATCH)
+            outbox_ids = [oid for row in rows for oid in await _remind(conn, row)]
+        await deps.after_commit(outbox_ids)
+        reminders += len(rows)
+        if len(rows) < ALERT_BATCH:
+            break
+    while True:
+        async with transaction(deps.pool) as conn:
+            rows = await store.raise_escalations(conn, day, ALERT_BATCH)
+            outbox_ids = [oid for row in rows for oid in await _escalate(conn, row)]
+        await deps.after_commit(outbox_ids)
+        escalations += len(rows)
+        if len(rows) < ALERT_BATCH:
+            break
+    return AlertCounts(reminders, escalations)
+
+
+async def _remind(conn: Connection, row: asyncpg.Record) -> list[int]:
+    await events.append(conn, kind="task.sla_reminder", actor_kind="system", actor_id=None,
+                        application_id=row["application_id"], task_id=row["task_id"],
+                        citizen_id=row["citizen_id"],
+                        data={"item": row["item_name"], "due": row["due_on"].isoformat()})
+    return [await notifications.queue(
+        conn, citizen_id=None, phone=phone, kind="task.sla_reminder",
+        template="sms.staff_reminder",
+        params={"number": row["number"], "item": row["item_name"],
+                "due": row["due_on"].strftime("%m-%d")},
+        language="zh_Hans",
+    ) for phone in await store.unit_staff_phones(conn, row["unit_id"])]
+
+
+async def _escalate(conn: Connection, row: asyncpg.Record) -> list[int]:
+    await events.append(conn, kind="task.escalated", actor_kind="system", actor_id=None,
+                        application_id=row["application_id"], task_id=row["task_id"],
+                        citizen_id=row["citizen_id"],
+                        data={"item": row["item_name"], "due": row["due_on"].isoformat(),
+                              "unit": row["unit_name"]})
+    return [await notifications.queue(
+        conn, citizen_id=None, phone=phone, kind="task.escalated",
+        template="sms.escalation",
+        params={"number": row["number"], "item": row["item_name"], "unit": row["unit_name"],
+                "due": row["due_on"].strftime("%m-%d")},
+        language="zh_Hans", urgent=True,
+    ) for phone in await store.supervisor_phones(conn, row["unit_region_code"])]
+
+
+@dataclass(frozen=True)
+class WatchedTask:
+    id: int
+    application_number: str
+    item_name: str
+    unit_code: str
+    unit_name: str
+    status: TaskStatus
+    due_on: date
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    unit_code: str
+    unit_name: str
+    on_time: int
+    late: int
+    open_overdue: int
+
+
+def _watched(row: asyncpg.Record) -> WatchedTask:
+    return WatchedTask(row["id"], row["application_number"], row["item_name"],
+                       row["unit_code"], row["unit_name"], TaskStatus(row["status"]),
+                       row["due_on"])
+
+
+async def overdue_tasks(deps: Deps, actor: Actor, limit: int = 100) -> list[WatchedTask]:
+    authorize(actor, Operation.SLA_OVERVIEW)
+    units = await visible_units(deps, actor)
+    rows = await store.overdue(deps.pool, units, today_local(), max(1, min(limit, 500)))
+    return [_watched(r) for r in rows]
+
+
+async def due_soon(deps: Deps, actor: Actor, working_days: int = 2, limit: int = 100
+                   ) -> list[WatchedTask]:
+    """Running tasks due from today up to `working_days` working days ahead."""
+    authorize(actor, Operation.SLA_OVERVIEW)
+    if not 0 <= working_days <= 20:
+        raise InvalidInput("sla.days_invalid", limit=20)
+    units = await visible_units(deps, actor)
+    today = today_local()
+    last = deps.calendar.add_working_days(today, working_days)
+    rows = await store.due_between(deps.pool, units, today, last, max(1, min(limit, 500)))
+    return [_watched(r) for r in rows]
+
+
+async def unit_counts(deps: Deps, actor: Actor, since: date, until: date) -> list[UnitCounts]:
+    """Per unit: tasks finished on time and late in [since, until], open tasks overdue now."""
+    authorize(actor, Operation.SLA_OVERVIEW)
+    if until < since or (until - since).days > 366:
+        raise InvalidInput("sla.period_invalid")
+    units = await visible_units(deps, actor)
+    start = datetime.combine(since, datetime.min.time(), SHANGHAI)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    rows = await store.unit_counts(deps.pool, units, start, end, today_local())
+    return [UnitCounts(r["unit_code"], r["unit_name"], r["on_time"], r["late"],
+                       r["open_overdue"]) for r in rows]

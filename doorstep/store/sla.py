@@ -1,0 +1,139 @@
+"""SQL for SLA alerts, extensions and the supervisors' overview."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+_OPEN = "('submitted', 'accepted')"
+
+_ALERT_ROWS = """
+    select t.id as task_id, t.unit_id, t.due_on, t.application_id, a.citizen_id, a.number,
+           i.name as item_name, u.name as unit_name, u.region_code as unit_region_code
+    from tasks t
+    join applications a on a.id = t.application_id
+    join service_items i on i.id = t.item_id
+    join units u on u.id = t.unit_id"""
+
+
+async def raise_reminders(conn: Connection, today: date, limit: int) -> list[asyncpg.Record]:
+    """Open, running tasks past their 75% day and not yet overdue: one alert per deadline."""
+    return await conn.fetch(
+        f"""with due as ({_ALERT_ROWS}
+                where t.status in {_OPEN} and t.paused_at is null
+                  and t.remind_on <= $1 and t.due_on >= $1
+                  and not exists (select 1 from sla_alerts s where s.task_id = t.id
+                                  and s.threshold = 'reminder_75' and s.due_on = t.due_on)
+                order by t.remind_on limit $2),
+            inserted as (
+                insert into sla_alerts (task_id, threshold, due_on, unit_id)
+                select task_id, 'reminder_75', due_on, unit_id from due
+                on conflict do nothing
+                returning task_id)
+            select due.* from due join inserted using (task_id)""",
+        today, limit,
+    )
+
+
+async def raise_escalations(conn: Connection, today: date, limit: int) -> list[asyncpg.Record]:
+    """Open, running tasks past their deadline: escalated (督办) once per deadline."""
+    return await conn.fetch(
+        f"""with due as ({_ALERT_ROWS}
+                where t.status in {_OPEN} and t.paused_at is null and t.due_on < $1
+                  and not exists (select 1 from sla_alerts s where s.task_id = t.id
+                                  and s.threshold = 'overdue' and s.due_on = t.due_on)
+                order by t.due_on limit $2),
+            inserted as (
+                insert into sla_alerts (task_id, threshold, due_on, unit_id)
+                select task_id, 'overdue', due_on, unit_id from due
+                on conflict do nothing
+                returning task_id)
+            select due.* from due join inserted using (task_id)""",
+        today, limit,
+    )
+
+
+async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
+    rows = await db.fetch("select phone from staff_members where unit_id = $1 and active "
+                          "and role = 'staff' order by id", unit_id)
+    return [r["phone"] for r in rows]
+
+
+async def supervisor_phones(db: Queryable, unit_region_code: str) -> list[str]:
+    rows = await db.fetch(
+        """select phone from staff_members where role = 'supervisor' and active
+             and region_code is not null and $1 like region_code || '%' order by id""",
+        unit_region_code,
+    )
+    return [r["phone"] for r in rows]
+
+
+async def insert_extension(conn: Connection, *, task_id: int, staff_id: int | None, days: int,
+                           reason: str, due_before: date, due_after: date) -> None:
+    await conn.execute(
+        """insert into task_extensions (task_id, staff_id, days, reason, due_before, due_after)
+           values ($1, $2, $3, $4, $5, $6)""",
+        task_id, staff_id, days, reason, due_before, due_after,
+    )
+
+
+async def extend_task(conn: Connection, task_id: int, days: int, due_on: date,
+                      remind_on: date) -> None:
+    await conn.execute(
+        """update tasks set extended_days = extended_days + $2, due_on = $3, remind_on = $4,
+                  updated_at = now() where id = $1""",
+        task_id, days, due_on, remind_on,
+    )
+
+
+_TASK_LIST = """
+    select t.id, t.status, t.due_on, t.remind_on, t.paused_at, a.number as application_number,
+           i.name as item_name, u.id as unit_id, u.code as unit_code, u.name as unit_name
+    from tasks t
+    join applications a on a.id = t.application_id
+    join service_items i on i.id = t.item_id
+    join units u on u.id = t.unit_id"""
+
+
+async def overdue(db: Queryable, unit_ids: list[int], today: date, limit: int
+                  ) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TASK_LIST}
+            where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
+              and t.paused_at is null and t.due_on < $2
+            order by t.due_on, t.id limit $3""",
+        unit_ids, today, limit,
+    )
+
+
+async def due_between(db: Queryable, unit_ids: list[int], first: date, last: date,
+                      limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TASK_LIST}
+            where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
+              and t.paused_at is null and t.due_on between $2 and $3
+            order by t.due_on, t.id limit $4""",
+        unit_ids, first, last, limit,
+    )
+
+
+async def unit_counts(db: Queryable, unit_ids: list[int], since: datetime, until: datetime,
+                      today: date) -> list[asyncpg.Record]:
+    """Per unit: tasks finished in the period on time / late, and open tasks overdue now."""
+    return await db.fetch(
+        f"""select u.id as unit_id, u.code as unit_code, u.name as unit_name,
+              count(*) filter (where t.finished_at >= $2 and t.finished_at < $3
+                  and (t.finished_at at time zone 'Asia/Shanghai')::date <= t.due_on) as on_time,
+              count(*) filter (where t.finished_at >= $2 and t.finished_at < $3
+                  and (t.finished_at at time zone 'Asia/Shanghai')::date > t.due_on) as late,
+              count(*) filter (where t.status in {_OPEN} and t.paused_at is null
+                  and t.due_on < $4) as open_overdue
+            from units u
+            left join tasks t on t.unit_id = u.id
+            where u.id = any($1::bigint[])
+            group by u.id order by u.code""",
+        unit_ids, since, until, today,
+    )
