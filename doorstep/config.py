@@ -165,4 +165,7 @@ class Settings:
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
             sms=SmsSettings.from_env(),
             client_ip_header=os.environ.get("DOORSTEP_CLIENT_IP_HEADER", "").lower(),
+            progress_poll_seconds=float(os.environ.get("DOORSTEP_PROGRESS_POLL_SECONDS", "2")),
+            ws_init_timeout_seconds=float(os.environ.get("DOORSTEP_WS_INIT_TIMEOUT", "10")),
+            ws_max_subscriptions=_int("DOORSTEP_WS_MAX_SUBSCRIPTIONS", 20),
         )

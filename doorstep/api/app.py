@@ -22,6 +22,7 @@ from doorstep.api.health import healthz, readyz
 from doorstep.config import Settings
 from doorstep.graphql.context import Context, authenticate_connection, context_getter
 from doorstep.graphql.schema import build_schema
+from doorstep.graphql.websocket import TransportWSHandler
 from doorstep.i18n import choose_language, translate
 from doorstep.services.deps import Deps
 from doorstep.services.event_hub import EventHub
@@ -48,6 +49,8 @@ def _our_controller(base: type[Any]) -> type[Any]:
     """The strawberry controller with our WebSocket log-in and JSON refusals."""
 
     class GraphQLController(base):  # type: ignore[misc]
+        graphql_transport_ws_handler_class = TransportWSHandler
+
         async def on_ws_connect(self, context: Context) -> UnsetType:
             await authenticate_connection(context)
             unset: UnsetType = UNSET

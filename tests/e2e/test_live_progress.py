@@ -154,3 +154,62 @@ async def test_subscriptions_need_a_valid_session_and_own_data(settings: Setting
                 message["payload"]["errors"])
             assert errors[0]["extensions"]["code"] == "auth.forbidden"
             assert app["number"] not in json.dumps(message)
+
+
+async def _reply(ws: Any) -> dict[str, Any]:
+    """The next message that answers an operation ("complete" only closes one)."""
+    import json
+
+    while True:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if message["type"] != "complete":
+            return message
+
+
+async def test_websocket_abuse_is_refused_cleanly(settings: Settings, pool: Pool) -> None:
+    import json
+
+    import websockets
+
+    async with api_servers(settings, 1, {"DOORSTEP_WS_INIT_TIMEOUT": "1",
+                                         "DOORSTEP_WS_MAX_SUBSCRIPTIONS": "3"}) as (server,):
+        citizen, _staff = await _sessions(server, pool)
+
+        # a client that never says connection_init is closed by the server
+        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
+                                      ) as ws:  # type: ignore[list-item]
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+                code = None
+            except websockets.ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd else None
+            assert code == 4408
+
+        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
+                                      ) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"token": citizen}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            # an unknown number, and a mistyped one: refused with their codes
+            for op_id, number, code in (("a", "1000000000", "application.number_invalid"),
+                                        ("b", "1099999993", "application.not_found")):
+                from doorstep.domain.case_numbers import is_valid_case_number
+
+                if code == "application.not_found":
+                    assert is_valid_case_number(number)
+                await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {
+                    "query": PROGRESS, "variables": {"n": number}}}))
+                message = await _reply(ws)
+                errors = (message["payload"] if message["type"] == "error"
+                          else message["payload"]["errors"])
+                assert errors[0]["extensions"]["code"] == code, message
+            # a flood of subscriptions: the cap holds, the excess gets a coded refusal
+            my_updates = "subscription { myUpdates { seq } }"
+            for i in range(10):
+                await ws.send(json.dumps({"id": f"f{i}", "type": "subscribe",
+                                          "payload": {"query": my_updates}}))
+            refused = []
+            for _ in range(7):
+                message = await _reply(ws)
+                assert message["type"] == "error", message
+                refused.append(message["payload"][0]["extensions"]["code"])
+            assert refused == ["ws.too_many_subscriptions"] * 7
