@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from doorstep.domain.identity import make_resident_id
+
 UnitKind = Literal["department", "street_office", "community", "enterprise", "social_organisation"]
 Language = Literal["zh_Hans", "zh_Hant", "en"]
 Channel = Literal["push", "sms"]
@@ -85,31 +87,6 @@ class DemoStaff:
     role: StaffRole
     unit_code: str | None
     region_code: str | None = None  # supervisors oversee units under this prefix
-
-
-# --- resident ID numbers (GB 11643-1999) -------------------------------------------------------
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
-
-
-def resident_id_check_char(body: str) -> str:
-    """ISO 7064 MOD 11-2 check character for the first 17 digits of a resident ID."""
-    if len(body) != 17 or not body.isdigit():
-        raise ValueError("a resident ID body is 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK_CHARS[total % 11]
-
-
-def _resident_id(region: str, birth: date, sequence: str) -> str:
-    """Region (6) + birth date (8) + sequence (3, odd = male, even = female) + check char."""
-    body = f"{region}{birth:%Y%m%d}{sequence}"
-    return body + resident_id_check_char(body)
-
-
-def mask_resident_id(resident_id: str) -> str:
-    """First 3 and last 4 characters kept, the 11 between starred: 110***********001X."""
-    return resident_id[:3] + "*" * 11 + resident_id[-4:]
 
 
 # --- units (单位) -------------------------------------------------------------------------------
@@ -429,22 +406,23 @@ _CHEN_JIAWEN_BIRTH = date(1995, 11, 20)
 
 CITIZENS: tuple[DemoCitizen, ...] = (
     # a young father: the newborn and kindergarten bundles
-    DemoCitizen("+8613800138001", "张伟", _resident_id(DISTRICT_REGION, _ZHANG_WEI_BIRTH, "013"),
+    DemoCitizen("+8613800138001", "张伟",
+                make_resident_id(DISTRICT_REGION, _ZHANG_WEI_BIRTH, "013"),
                 _ZHANG_WEI_BIRTH, COMMUNITY_REGION, "zh_Hans", "push"),
     # his wife
-    DemoCitizen("+8613800138002", "李娜", _resident_id(DISTRICT_REGION, _LI_NA_BIRTH, "024"),
+    DemoCitizen("+8613800138002", "李娜", make_resident_id(DISTRICT_REGION, _LI_NA_BIRTH, "024"),
                 _LI_NA_BIRTH, COMMUNITY_REGION, "zh_Hans", "push"),
     # an 82-year-old on a keypad phone: SMS, elder mode, elderly-subsidy bundle
     DemoCitizen("+8613800138003", "王秀英",
-                _resident_id(DISTRICT_REGION, _WANG_XIUYING_BIRTH, "046"),
+                make_resident_id(DISTRICT_REGION, _WANG_XIUYING_BIRTH, "046"),
                 _WANG_XIUYING_BIRTH, COMMUNITY_REGION, "zh_Hans", "sms", elder_mode=True),
     # close to retirement
     DemoCitizen("+8613800138004", "刘建国",
-                _resident_id(DISTRICT_REGION, _LIU_JIANGUO_BIRTH, "031"),
+                make_resident_id(DISTRICT_REGION, _LIU_JIANGUO_BIRTH, "031"),
                 _LIU_JIANGUO_BIRTH, COMMUNITY_REGION, "zh_Hans", "push"),
     # back from studying abroad, prefers English
     DemoCitizen("+8613800138005", "陈嘉文",
-                _resident_id(DISTRICT_REGION, _CHEN_JIAWEN_BIRTH, "028"),
+                make_resident_id(DISTRICT_REGION, _CHEN_JIAWEN_BIRTH, "028"),
                 _CHEN_JIAWEN_BIRTH, COMMUNITY_REGION, "en", "push"),
 )
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import asyncpg
 
 from doorstep.domain import pii
+from doorstep.domain.identity import mask_resident_id
 from doorstep.store import demo_data
-from doorstep.store.demo_data import mask_resident_id
 
 _UPSERT_UNIT = """
 insert into units (code, name, kind, region_code, parent_id, phone)
