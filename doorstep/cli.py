@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -99,16 +100,21 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "warning", "proxy_headers": True,
+        # per-message deflate keeps ~46 KB of zlib state per WebSocket and compresses every
+        # fan-out message once per subscriber: our messages are small, so it is off
+        "ws": "websockets-sansio", "ws_per_message_deflate": False,
+        "ws_max_size": settings.max_body_bytes,
+    }
     if workers > 1:
         # each process builds its own app (and pool) from the environment
-        uvicorn.run("doorstep.api.asgi:app", host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=True)
+        uvicorn.run("doorstep.api.asgi:app", workers=workers, **options)
         return
     from doorstep.api.app import create_app
 
     _say(f"serving on http://{host}:{port} (GraphQL at /graphql)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                proxy_headers=True)
+    uvicorn.run(create_app(settings), **options)
 
 
 @main.command(help="Run the background worker: notification delivery and crons.")

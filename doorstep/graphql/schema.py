@@ -6,13 +6,10 @@ from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -38,15 +35,20 @@ Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation))
 
 def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 2000,
                  max_aliases: int = 30) -> strawberry.Schema:
+    # The limit rules are built once here: strawberry's limiter extensions would build a new
+    # rule class for every request (and keep it for a subscription's whole life).
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(max_depth, None),
+        aliases_rule(max_aliases),
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     # factories: strawberry builds fresh extension instances for every request
     extensions: list[object] = [
         LocalizedErrors,
-        lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(rules),
     ]
-    if not introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
                           extensions=extensions,  # type: ignore[arg-type]
                           config=StrawberryConfig(auto_camel_case=True))

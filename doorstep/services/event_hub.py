@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -35,20 +35,25 @@ READ_BATCH = 2000
 MAX_NEW_HOLES = 10_000
 
 
-@dataclass(eq=False)
+MAX_PENDING = 1000
+
+
+@dataclass(eq=False, slots=True)
 class Subscription:
+    """What one subscriber has not taken yet. A plain deque and one event: this object exists
+    once per open subscription, so it is kept small."""
+
     key: Key
-    queue: asyncio.Queue[asyncpg.Record] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=1000))
-    # a consumer too slow for its queue re-reads from the database instead
+    pending: deque[asyncpg.Record] = field(default_factory=deque)
+    # a consumer too slow for its backlog re-reads from the database instead
     overflowed: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def push(self, row: asyncpg.Record) -> None:
-        try:
-            self.queue.put_nowait(row)
-        except asyncio.QueueFull:
+        if len(self.pending) >= MAX_PENDING:
             self.overflowed = True
+        else:
+            self.pending.append(row)
         self.wake.set()
 
 

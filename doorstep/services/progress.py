@@ -85,20 +85,19 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int
             break
     while True:
         if subscription.overflowed:
-            # too slow for the queue: drop it and catch up from the database
+            # too slow for the backlog: drop it and catch up from the database
             subscription.overflowed = False
-            while not subscription.queue.empty():
-                subscription.queue.get_nowait()
+            subscription.pending.clear()
             for row in await _backlog(deps, key, last):
                 last = row["seq"]
                 yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
-        while not subscription.queue.empty():
-            row = subscription.queue.get_nowait()
+        while subscription.pending:
+            row = subscription.pending.popleft()
             if row["seq"] <= last or row["application_id"] is None:
                 continue  # already sent (read and pushed both), or not an application's
             last = row["seq"]
             yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
         subscription.wake.clear()
-        if subscription.queue.empty() and not subscription.overflowed:
+        if not subscription.pending and not subscription.overflowed:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(subscription.wake.wait(), timeout=30)
