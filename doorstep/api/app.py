@@ -21,6 +21,7 @@ from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
 from doorstep.config import Settings
 from doorstep.graphql.context import Context, authenticate_connection, context_getter
+from doorstep.graphql.response_cache import ResponseCache
 from doorstep.graphql.schema import build_schema
 from doorstep.graphql.websocket import TransportWSHandler
 from doorstep.i18n import choose_language, translate
@@ -45,6 +46,16 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+async def _cache_key(request: Request[Any, Any, Any], context: Context
+                     ) -> tuple[Any, ...] | None:
+    try:
+        body = await request.json()
+    except Exception:  # not JSON: strawberry refuses it below
+        return None
+    return ResponseCache.key(context.actor, context.language, body) if isinstance(
+        body, dict) else None
+
+
 def _our_controller(base: type[Any]) -> type[Any]:
     """The strawberry controller with our WebSocket log-in and JSON refusals."""
 
@@ -60,10 +71,23 @@ def _our_controller(base: type[Any]) -> type[Any]:
         # is not JSON) in plain English text; raise it instead, to leave as JSON {code, message}
         async def execute_request(self, request: Request[Any, Any, Any], context: Any,
                                   root_value: Any) -> Response[Any]:
+            cache: ResponseCache = request.app.state.response_cache
+            key = version = None
+            if request.method == "POST" and isinstance(context, Context):
+                key = await _cache_key(request, context)
+                if key is not None:
+                    version = await cache.version(context.deps, context.actor)
+                    body = cache.get(key, version)
+                    if body is not None:
+                        return Response(body, media_type=MediaType.JSON)
             response: Response[Any] = await super().execute_request(
                 request=request, context=context, root_value=root_value)
             if (response.status_code or 200) >= 400 and response.media_type == MediaType.TEXT:
                 raise HTTPException(status_code=response.status_code)
+            if key is not None and version is not None and response.status_code in (None, 200):
+                content = response.content
+                if isinstance(content, bytes) and b'"errors"' not in content:
+                    cache.put(key, version, content)
             return response
 
     return GraphQLController
@@ -85,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
         hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
         await hub.start()
         app.state.hub = hub
+        app.state.response_cache = ResponseCache()
         try:
             yield
         finally:

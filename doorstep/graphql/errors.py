@@ -27,6 +27,8 @@ def _language(context: Any) -> tuple[str, bool]:
 
 
 def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
+    if error.extensions and "code" in error.extensions:
+        return error  # already presented
     original = error.original_error
     extensions: dict[str, Any]
     if isinstance(original, DomainError):
@@ -60,6 +62,13 @@ class LocalizedErrors(SchemaExtension):
             return
         language, elder = _language(context.context)
         errors[:] = [present(e, language, elder) for e in errors]
+
+
+def present_all(errors: list[GraphQLError], context: Any) -> None:
+    """Errors that end an operation before its hooks run (a query that does not parse, with
+    the parser cache on) are presented here, in place."""
+    language, elder = _language(context)
+    errors[:] = [present(e, language, elder) for e in errors]
 
 
 def is_expected(error: GraphQLError) -> bool:

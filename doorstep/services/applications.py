@@ -214,6 +214,11 @@ async def _load_one(conn: Connection, number: str) -> ApplicationView | None:
     return _application_view(row, tasks)
 
 
+async def citizen_version(deps: Deps, citizen_id: int) -> int:
+    """The last event sequence of a citizen: moves whenever anything of theirs changes."""
+    return await events.last_of_citizen(deps.pool, citizen_id)
+
+
 async def current_state(deps: Deps, application_id: int) -> ApplicationView | None:
     """An application's state for a subscriber that was authorized when it subscribed."""
     async with deps.pool.acquire() as conn:

@@ -33,12 +33,19 @@ async def _init_connection(conn: Connection) -> None:
         )
 
 
+async def _no_reset(_conn: Connection) -> None:
+    return None
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> Pool:
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        # asyncpg's default reset costs a round trip on every release; pooled connections hold
+        # no session state (advisory locks here are transaction-scoped, no LISTEN, no SET)
+        reset=_no_reset,
         # statements are prepared per connection and reused: the hot queries are few
         statement_cache_size=256,
         command_timeout=30,
