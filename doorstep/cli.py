@@ -178,3 +178,51 @@ def test(pytest_args: tuple[str, ...]) -> None:
         [sys.executable, "-m", "pytest", *pytest_args], cwd=root, check=False
     ).returncode
     raise SystemExit(code)
+
+
+@main.command("sms-templates", help="Print every SMS template as it must be registered with "
+                                    "Aliyun, with the template code configured for it.")
+def sms_templates_command() -> None:
+    from doorstep.config import SmsSettings
+    from doorstep.i18n import LANGUAGES
+    from doorstep.notify.sms_text import aliyun_template_text, sms_templates
+
+    sms = SmsSettings.from_env()
+    for key in sms_templates():
+        for language in LANGUAGES:
+            code = sms.template_code(key, language) or "-"
+            click.echo(f"{key}\t{language}\t{code}\t{aliyun_template_text(key, language)}")
+
+
+async def _resume_sms(settings: Settings, channel: str) -> int:
+    from doorstep.services import notifications
+    from doorstep.services.deps import Deps
+    from doorstep.store.db import create_pool
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+        return await notifications.resume_channel(Deps(pool=pool, settings=settings), channel)
+    finally:
+        await pool.close()
+
+
+@main.command("sms-resume", help="End a pause of the SMS channel (after topping up the account "
+                                 "or fixing the keys): held messages go out at once.")
+@click.option("--channel", default="aliyun", show_default=True)
+def sms_resume(channel: str) -> None:
+    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    settings = Settings.from_env()
+    released = asyncio.run(_resume_sms(settings, channel))
+    _say(f"{channel} resumed; {released} held message(s) are due now")
+
+
+@main.command(help="Make a VAPID key pair for Web Push: VAPID_PRIVATE_KEY for the server, the "
+                   "public key for the app (PushManager.subscribe's applicationServerKey).")
+def vapid() -> None:
+    from doorstep.notify.webpush import new_vapid_keys
+
+    private, public = new_vapid_keys()
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
+    click.echo(f"VAPID_PUBLIC_KEY={public}")
+    _say("keep VAPID_PRIVATE_KEY secret (a fly secret, not the repository); the public key is "
+         "also served as the GraphQL field pushPublicKey")

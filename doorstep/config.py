@@ -92,6 +92,12 @@ class SmsSettings:
     # Aliyun's limit for one template variable; a template's text must fit in this many parts
     param_limit: int = 35
     max_parts: int = 3
+    # policy: quiet hours in Beijing time ("" = none), digest window, caps per number
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    digest_seconds: int = 180
+    # (window seconds, limit): Aliyun's default per-number flow control for notifications
+    caps: tuple[tuple[int, int], ...] = ((60, 1), (3600, 5), (86400, 10))
 
     @property
     def aliyun_enabled(self) -> bool:
@@ -103,6 +109,8 @@ class SmsSettings:
 
     @classmethod
     def from_env(cls) -> SmsSettings:
+        # SMS_QUIET_HOURS="21:00-08:00" (Beijing time); "" turns quiet hours off
+        quiet = os.environ.get("SMS_QUIET_HOURS", "21:00-08:00").partition("-")[::2]
         return cls(
             access_key_id=os.environ.get("ALIYUN_ACCESS_KEY_ID", ""),
             access_key_secret=os.environ.get("ALIYUN_ACCESS_KEY_SECRET", ""),
@@ -112,6 +120,39 @@ class SmsSettings:
             template_codes=_template_codes(os.environ.get("ALIYUN_SMS_TEMPLATES", "")),
             threads=_int("SMS_THREADS", 8),
             callback_token=os.environ.get("SMS_CALLBACK_TOKEN", ""),
+            quiet_start=quiet[0].strip(),
+            quiet_end=quiet[-1].strip(),
+            digest_seconds=_int("SMS_DIGEST_SECONDS", 180),
+        )
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """Web Push (VAPID, RFC 8292): on when a private key is set (`doorstep vapid` makes one)."""
+
+    # the VAPID private key: 32 bytes, base64url (no padding)
+    vapid_private_key: str = field(default="", repr=False)
+    vapid_subject: str = "mailto:ops@doorstep.invalid"
+    ttl_seconds: int = 24 * 3600
+    # an important push not opened within this long is sent again by SMS
+    unread_fallback_seconds: int = 1800
+    max_retries: int = 3
+    timeout_seconds: int = 10
+    threads: int = 8
+    # http:// endpoints on 127.0.0.1 / localhost (dev and tests); never in production
+    allow_insecure_endpoints: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.vapid_private_key)
+
+    @classmethod
+    def from_env(cls, dev_mode: bool) -> PushSettings:
+        return cls(
+            vapid_private_key=os.environ.get("VAPID_PRIVATE_KEY", ""),
+            vapid_subject=os.environ.get("VAPID_SUBJECT", "mailto:ops@doorstep.invalid"),
+            unread_fallback_seconds=_int("PUSH_UNREAD_FALLBACK_SECONDS", 1800),
+            allow_insecure_endpoints=dev_mode,
         )
 
 
@@ -137,6 +178,7 @@ class Settings:
     login_codes_per_client_hour: int = 30
     queue_name: str = "doorstep:queue"
     sms: SmsSettings = field(default_factory=SmsSettings)
+    push: PushSettings = field(default_factory=PushSettings)
     # live progress: the backstop re-read when hints are lost, and WebSocket limits
     # behind a proxy that names the client in a header of its own (Fly: Fly-Client-IP);
     # empty means the connecting address
@@ -144,6 +186,10 @@ class Settings:
     progress_poll_seconds: float = 2.0
     ws_init_timeout_seconds: float = 10.0
     ws_max_subscriptions: int = 20
+    # delegation (帮办代办): the longest period a principal can grant, and how often an agent's
+    # open subscription re-checks its delegation (a revocation also wakes it at once)
+    delegation_max_days: int = 365
+    delegation_recheck_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -164,8 +210,12 @@ class Settings:
             login_codes_per_client_hour=_int("DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR", 30),
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
             sms=SmsSettings.from_env(),
+            push=PushSettings.from_env(dev),
             client_ip_header=os.environ.get("DOORSTEP_CLIENT_IP_HEADER", "").lower(),
             progress_poll_seconds=float(os.environ.get("DOORSTEP_PROGRESS_POLL_SECONDS", "2")),
             ws_init_timeout_seconds=float(os.environ.get("DOORSTEP_WS_INIT_TIMEOUT", "10")),
             ws_max_subscriptions=_int("DOORSTEP_WS_MAX_SUBSCRIPTIONS", 20),
+            delegation_max_days=_int("DOORSTEP_DELEGATION_MAX_DAYS", 365),
+            delegation_recheck_seconds=float(
+                os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),
         )

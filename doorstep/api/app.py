@@ -19,6 +19,10 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
+from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
+from doorstep.api.push import push_ack
+from doorstep.api.sms_callbacks import sms_report, sms_up
+from doorstep.api.ticket_rates import rates_csv
 from doorstep.config import Settings
 from doorstep.graphql.context import Context, authenticate_connection, context_getter
 from doorstep.graphql.response_cache import ResponseCache
@@ -130,7 +134,8 @@ def create_app(settings: Settings) -> Litestar:
         connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         max_subscriptions_per_connection=settings.ws_max_subscriptions,
     ))
-    handlers: list[object] = [healthz, readyz, graphql]
+    handlers: list[object] = [healthz, readyz, graphql, sms_report, sms_up, push_ack, rates_csv,
+                              *OPEN311_ROUTES]
     if settings.dev_mode:
         handlers.append(dev_inbox)
     return Litestar(

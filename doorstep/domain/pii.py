@@ -14,14 +14,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 _NONCE_BYTES = 12
 
 
-def encrypt(value: str, key: bytes) -> bytes:
+def encrypt(value: str, key: bytes, *, purpose: bytes = b"resident_id") -> bytes:
+    """`purpose` is bound into the ciphertext: a vault document number cannot pass for an ID."""
     nonce = os.urandom(_NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, value.encode(), b"resident_id")
+    return nonce + AESGCM(key).encrypt(nonce, value.encode(), purpose)
 
 
-def decrypt(blob: bytes, key: bytes) -> str:
+def decrypt(blob: bytes, key: bytes, *, purpose: bytes = b"resident_id") -> str:
     nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
-    return AESGCM(key).decrypt(nonce, ciphertext, b"resident_id").decode()
+    return AESGCM(key).decrypt(nonce, ciphertext, purpose).decode()
 
 
 def blind_index(value: str, key: bytes) -> bytes:

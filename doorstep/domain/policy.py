@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 
+from doorstep.domain.delegation import Grant, Theme, covers
 from doorstep.domain.errors import Forbidden, Unauthenticated
 
 
@@ -20,6 +22,8 @@ class Role(StrEnum):
     STAFF = "staff"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # a citizen acting for another (帮办代办) through a delegation: see Actor.grant
+    AGENT = "agent"
 
 
 class Operation(StrEnum):
@@ -33,6 +37,57 @@ class Operation(StrEnum):
     TASK_ACT = "task.act"
     TASK_EXTEND = "task.extend"
     SLA_OVERVIEW = "sla.overview"
+    PREFERENCES_SET = "preferences.set"
+    # the citizen's own push subscriptions and "how we told you"
+    NOTIFICATIONS_OWN = "notifications.own"
+    DELEGATION_REQUEST = "delegation.request"
+    # the principal consents or refuses in the app
+    DELEGATION_ANSWER = "delegation.answer"
+    # staff record a consent given at the counter, with their checks
+    DELEGATION_CONSENT_IN_PERSON = "delegation.consent_in_person"
+    DELEGATION_LIST = "delegation.list"
+    DELEGATION_REVOKE = "delegation.revoke"
+    DATA_ACCESS_LOG_READ = "data_access_log.read"
+    # a clerk starts an application for a walk-in citizen, recording their consent
+    APPLICATION_SUBMIT_ASSISTED = "application.submit_assisted"
+    # the once-only vault (一次采集、多次使用) and services that find people (服务找人)
+    VAULT_READ = "vault.read"
+    VAULT_WRITE = "vault.write"
+    APPLICATION_FORM_READ = "application_form.read"
+    VAULT_FACT_RECORD = "vault.fact_record"
+    FACT_FLAG = "vault.fact_flag"
+    CORRECTION_QUEUE_READ = "correction.queue_read"
+    CORRECTION_RESOLVE = "correction.resolve"
+    OFFER_LIST = "offer.list"
+    OFFER_RESPOND = "offer.respond"
+    OFFER_OPT_OUT = "offer.opt_out"
+    RULE_READ = "rule.read"
+    RULE_DRY_RUN = "rule.dry_run"
+    RULE_PUBLISH = "rule.publish"
+    RULES_RUN = "rules.run"
+    APPEAL_QUEUE_READ = "appeal.queue_read"
+    APPEAL_DECIDE = "appeal.decide"
+    WELFARE_QUEUE_READ = "welfare.queue_read"
+    WELFARE_CHECK_COMPLETE = "welfare.complete"
+    # tickets (诉求 / 工单): the 12345 loop
+    TICKET_SUBMIT = "ticket.submit"
+    # a hotline clerk types in a caller's ticket on their behalf
+    TICKET_SUBMIT_FOR_CITIZEN = "ticket.submit_for_citizen"
+    OWN_TICKETS_LIST = "own_tickets.list"
+    TICKET_READ = "ticket.read"
+    TICKET_QUEUE_READ = "ticket_queue.read"
+    # acknowledge (签收), return (退单), resolve (办结): the lead unit's acts
+    TICKET_ACT = "ticket.act"
+    TICKET_EXTEND = "ticket.extend"
+    TICKET_REVIEW_QUEUE = "ticket_review.queue"
+    TICKET_REDISPATCH = "ticket.redispatch"
+    # "solved / not solved" (回访) and the rating (好差评) are the ticket's citizen's alone
+    TICKET_FOLLOW_UP = "ticket.follow_up"
+    TICKET_RATE = "ticket.rate"
+    RECTIFICATION_ACT = "rectification.act"
+    TICKET_RATES_READ = "ticket_rates.read"
+    DISPATCH_RULES_READ = "dispatch_rules.read"
+    DISPATCH_RULES_MANAGE = "dispatch_rules.manage"
 
 
 @dataclass(frozen=True)
@@ -46,10 +101,22 @@ class Actor:
     region_code: str | None = None
     language: str = "zh_Hans"
     elder_mode: bool = False
+    # the citizen chose their language (else the request's Accept-Language decides)
+    language_chosen: bool = False
+    # role AGENT: the agent (the person signed in) acts for the principal under `grant`
+    # (None when no delegation links them); citizen_id stays None
+    agent_citizen_id: int | None = None
+    principal_citizen_id: int | None = None
+    grant: Grant | None = None
 
     @property
     def is_staff_side(self) -> bool:
         return self.role in (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+    @property
+    def subject_citizen_id(self) -> int | None:
+        """Whose data the actor works on: their own, or their principal's when acting for one."""
+        return self.principal_citizen_id if self.role is Role.AGENT else self.citizen_id
 
 
 ANONYMOUS = Actor(role=Role.ANONYMOUS)
@@ -62,6 +129,14 @@ class Target:
     citizen_id: int | None = None
     # unit id -> region code, for every unit that has a part in it (a task, an application)
     units: dict[int, str] = field(default_factory=dict)
+    # the delegation theme it belongs to (an application's bundle); None: no single theme
+    theme: Theme | None = None
+    # it pays out or moves money or property: an agent may not do it for the principal
+    moves_money: bool = False
+    # a delegation's other party (its agent), when the target is a delegation
+    agent_citizen_id: int | None = None
+    # region code prefixes it applies to (a dispatch rule); "" stands for every region
+    regions: tuple[str, ...] = ()
 
     @classmethod
     def unit(cls, unit_id: int, region_code: str) -> Target:
@@ -79,6 +154,31 @@ def _own(actor: Actor, target: Target) -> bool:
     return target.citizen_id is not None and target.citizen_id == actor.citizen_id
 
 
+def _party(actor: Actor, target: Target) -> bool:
+    """The principal or the agent of the delegation touched."""
+    return actor.citizen_id is not None and actor.citizen_id in (target.citizen_id,
+                                                                 target.agent_citizen_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _agent_any_scope(actor: Actor, target: Target) -> bool:
+    """An agent whose delegation is active now, on their principal's data (any theme: the
+    service narrows what it returns to the delegation's themes)."""
+    grant = actor.grant
+    return (grant is not None and grant.is_active(_now())
+            and target.citizen_id is not None and target.citizen_id == actor.principal_citizen_id)
+
+
+def _agent_in_scope(actor: Actor, target: Target) -> bool:
+    """As above, for a target of a theme the delegation covers, moving no money."""
+    return (_agent_any_scope(actor, target) and actor.grant is not None
+            and target.theme is not None and covers(actor.grant.themes, target.theme)
+            and not target.moves_money)
+
+
 def _own_unit(actor: Actor, target: Target) -> bool:
     return actor.unit_id is not None and actor.unit_id in target.units
 
@@ -90,21 +190,29 @@ def _own_unit_or_region(actor: Actor, target: Target) -> bool:
     )
 
 
+def _regions_within(actor: Actor, target: Target) -> bool:
+    """Every region the target applies to lies within the actor's own region."""
+    region = actor.region_code
+    return bool(region and target.regions
+                and all(code.startswith(region) for code in target.regions))
+
+
 _EVERY_ROLE: dict[Role, Check] = dict.fromkeys(Role, _anyone)
 
 RULES: dict[Operation, dict[Role, Check]] = {
     Operation.CATALOG_READ: _EVERY_ROLE,
     Operation.LOGIN: _EVERY_ROLE,
     # applying is the citizen's own act; staff-assisted applications are a separate operation
-    Operation.APPLICATION_SUBMIT: {Role.CITIZEN: _anyone},
-    Operation.OWN_APPLICATIONS_LIST: {Role.CITIZEN: _anyone},
+    Operation.APPLICATION_SUBMIT: {Role.CITIZEN: _anyone, Role.AGENT: _agent_in_scope},
+    Operation.OWN_APPLICATIONS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
     Operation.APPLICATION_READ: {
         Role.CITIZEN: _own,
+        Role.AGENT: _agent_in_scope,
         Role.STAFF: _own_unit,
         Role.SUPERVISOR: _own_unit_or_region,
         Role.ADMIN: _anyone,
     },
-    Operation.MATERIALS_SUPPLY: {Role.CITIZEN: _own},
+    Operation.MATERIALS_SUPPLY: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
     # the queue is always filtered to the actor's own unit or region by the service
     Operation.TASK_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
                                 Role.ADMIN: _anyone},
@@ -121,12 +229,111 @@ RULES: dict[Operation, dict[Role, Check]] = {
     # overdue / due-soon lists and on-time counts, filtered by the service to the actor's unit
     # (staff) or region (supervisors)
     Operation.SLA_OVERVIEW: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    # language and elder mode are the citizen's own; an agent changes only their own
+    Operation.PREFERENCES_SET: {Role.CITIZEN: _anyone},
+    # push subscriptions and the notification history are the citizen's own
+    Operation.NOTIFICATIONS_OWN: {Role.CITIZEN: _anyone},
+    # asking to act for someone; the service refuses oneself and numbers that are no citizen
+    Operation.DELEGATION_REQUEST: {Role.CITIZEN: _anyone},
+    Operation.DELEGATION_ANSWER: {Role.CITIZEN: _own},
+    # at a service counter: staff check the principal's identity and understanding
+    Operation.DELEGATION_CONSENT_IN_PERSON: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
+    # the service lists only delegations the citizen is a party to
+    Operation.DELEGATION_LIST: {Role.CITIZEN: _anyone},
+    Operation.DELEGATION_REVOKE: {Role.CITIZEN: _party},
+    Operation.DATA_ACCESS_LOG_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
+    # the counter serves anyone who walks in (全城通办); consent is recorded with the clerk
+    Operation.APPLICATION_SUBMIT_ASSISTED: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
+    # the vault is the citizen's own: documents, facts and who used them
+    Operation.VAULT_READ: {Role.CITIZEN: _own},
+    Operation.VAULT_WRITE: {Role.CITIZEN: _own},
+    # what a bundle's form would take; an agent may look for a bundle they may apply for
+    Operation.APPLICATION_FORM_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
+    # a unit states facts as their source: its own clerks; admin is the data exchange
+    Operation.VAULT_FACT_RECORD: {Role.STAFF: _own_unit, Role.ADMIN: _anyone},
+    Operation.FACT_FLAG: {Role.CITIZEN: _own},
+    # correction, appeal and visit queues are filtered by the service to unit or region
+    Operation.CORRECTION_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                      Role.ADMIN: _anyone},
+    Operation.CORRECTION_RESOLVE: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                                   Role.ADMIN: _anyone},
+    Operation.OFFER_LIST: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
+    # accept (a pre-filled application), dismiss, appeal: the citizen, or their agent for a
+    # bundle of the delegation's themes that moves no money
+    Operation.OFFER_RESPOND: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
+    Operation.OFFER_OPT_OUT: {Role.CITIZEN: _own},
+    Operation.RULE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    # the rule's owner unit may try a change; supervisors of its region publish it
+    Operation.RULE_DRY_RUN: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                             Role.ADMIN: _anyone},
+    Operation.RULE_PUBLISH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
+    Operation.RULES_RUN: {Role.ADMIN: _anyone},
+    Operation.APPEAL_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                  Role.ADMIN: _anyone},
+    Operation.APPEAL_DECIDE: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                              Role.ADMIN: _anyone},
+    Operation.WELFARE_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                   Role.ADMIN: _anyone},
+    Operation.WELFARE_CHECK_COMPLETE: {Role.STAFF: _own_unit,
+                                       Role.SUPERVISOR: _own_unit_or_region,
+                                       Role.ADMIN: _anyone},
+    # tickets: a citizen files their own (an agent for their principal); any clerk may type in
+    # a caller's ticket; the lead and assisting units read it, the lead unit acts on it
+    Operation.TICKET_SUBMIT: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
+    Operation.TICKET_SUBMIT_FOR_CITIZEN: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                          Role.ADMIN: _anyone},
+    Operation.OWN_TICKETS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
+    Operation.TICKET_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope,
+                            Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                            Role.ADMIN: _anyone},
+    # queues and rates are filtered by the service to the actor's unit (staff) or region
+    Operation.TICKET_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                  Role.ADMIN: _anyone},
+    Operation.TICKET_ACT: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                           Role.ADMIN: _anyone},
+    Operation.TICKET_EXTEND: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                              Role.ADMIN: _anyone},
+    Operation.TICKET_REVIEW_QUEUE: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    # checked for the unit that holds the ticket and again for the unit it goes to
+    Operation.TICKET_REDISPATCH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
+    Operation.TICKET_FOLLOW_UP: {Role.CITIZEN: _own},
+    Operation.TICKET_RATE: {Role.CITIZEN: _own},
+    Operation.RECTIFICATION_ACT: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
+                                  Role.ADMIN: _anyone},
+    Operation.TICKET_RATES_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
+                                  Role.ADMIN: _anyone},
+    Operation.DISPATCH_RULES_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    # a supervisor changes only rules confined to their region; rules for every region: admin
+    Operation.DISPATCH_RULES_MANAGE: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
 }
+
+# operations that always pay out or move money or property (none yet: applying for such a
+# bundle sets Target.moves_money); like those targets, an agent may never do them
+MOVES_MONEY: frozenset[Operation] = frozenset()
 
 
 def is_allowed(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
     check = RULES[operation].get(actor.role)
-    return check is not None and check(actor, target or Target())
+    target = target or Target()
+    if operation in MOVES_MONEY and actor.role is Role.AGENT:
+        return False
+    return check is not None and check(actor, target)
+
+
+def _agent_refusal(actor: Actor, operation: Operation, target: Target) -> str:
+    """Why an agent is refused, so they know what to do about it."""
+    grant = actor.grant
+    if grant is None:
+        return "delegation.not_found"
+    if not grant.is_active(_now()):
+        return "delegation.inactive"
+    if operation in RULES and Role.AGENT in RULES[operation] and (
+            operation in MOVES_MONEY or target.moves_money):
+        return "delegation.principal_must_act"
+    if (operation in RULES and Role.AGENT in RULES[operation] and target.theme is not None
+            and not covers(grant.themes, target.theme)):
+        return "delegation.out_of_scope"
+    return "auth.forbidden"
 
 
 def authorize(actor: Actor, operation: Operation, target: Target | None = None) -> None:
@@ -134,4 +341,6 @@ def authorize(actor: Actor, operation: Operation, target: Target | None = None) 
         return
     if actor.role is Role.ANONYMOUS:
         raise Unauthenticated("auth.required")
+    if actor.role is Role.AGENT:
+        raise Forbidden(_agent_refusal(actor, operation, target or Target()))
     raise Forbidden("auth.forbidden")

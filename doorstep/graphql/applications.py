@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from doorstep.domain.calendar import deadline_end
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
+from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
 from doorstep.services import applications as service
 from doorstep.services import sla
@@ -81,6 +82,9 @@ class Application:
     progress: Progress
     tasks: list[Task]
     next_step: str | None = strawberry.field(description="The one thing the citizen should do")
+    read_aloud: str | None = strawberry.field(
+        description="Elder mode: this screen's key message, to read aloud (number, where it "
+                    "stands, what to do)")
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -125,13 +129,20 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
 
 def application_type(view: service.ApplicationView, language: str, elder: bool) -> Application:
     done, total = view.progress
+    status_label = translate(f"application_status.{view.status.value}", language, elder=elder)
+    next_step = translate(view.next_step, language, elder=elder) if view.next_step else None
+    read_aloud = None
+    if elder:
+        read_aloud = translate("read_aloud.application", language, elder=True,
+                               number=" ".join(view.number), status=status_label,
+                               next=next_step or "")
     return Application(
         id=view.id, number=view.number, bundle_code=view.bundle_code,
         bundle_name=view.bundle_name, status=ApplicationStatus(view.status.value),
-        status_label=translate(f"application_status.{view.status.value}", language, elder=elder),
+        status_label=status_label,
         progress=Progress(done=done, total=total, percent=(100 * done // total) if total else 0),
         tasks=[task_type(t, language, elder) for t in view.tasks],
-        next_step=translate(view.next_step, language, elder=elder) if view.next_step else None,
+        next_step=next_step, read_aloud=read_aloud,
         created_at=view.created_at, updated_at=view.updated_at, completed_at=view.completed_at,
     )
 
@@ -145,6 +156,9 @@ class SubmitApplicationInput:
     applicant_name: str | None = None
     resident_id: str | None = strawberry.field(default=None,
                                                description="18-digit resident ID number")
+    documents: list[VaultDocumentInput] | None = strawberry.field(
+        default=None, description="Certificates provided with this form: kept in the vault, "
+                                  "never asked for again")
 
 
 def _id(raw: strawberry.ID) -> int:
@@ -206,6 +220,7 @@ class ApplicationsMutation:
             form=input.form if isinstance(input.form, dict) or input.form is None else {
                 "value": input.form},
             applicant_name=input.applicant_name, resident_id=input.resident_id,
+            documents=tuple(d.to_domain() for d in input.documents or ()),
         )
         view = await service.submit_application(ctx.deps, ctx.actor, data)
         return application_type(view, ctx.language, ctx.elder)

@@ -2,6 +2,9 @@
 
 Over HTTP the session comes from `Authorization: Bearer`; over WebSocket (browsers cannot set
 headers there) from `connection_params` at `connection_init`, checked by `on_ws_connect`.
+
+Acting for someone (帮办代办): the header `X-Acting-For: <principal's citizen id or phone>`, or
+`actingFor` in connection_params; `services.delegation.acting_actor` turns it into the actor.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from strawberry.litestar import BaseContext
 from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
+from doorstep.services import delegation
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.services.event_hub import EventHub
 
 MAX_CONNECTION_PARAMS_BYTES = 4096
+ACTING_FOR_HEADER = "x-acting-for"
+ACTING_FOR_PARAM = "actingFor"
 
 
 class Context(BaseContext, kw_only=True):
@@ -54,13 +60,21 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def _language_for(actor: Actor, accept_language: str | None) -> str:
-    preference = actor.language if actor.citizen_id is not None else None
+    """The citizen's chosen language, else Accept-Language, else zh_Hans (staff: the header)."""
+    preference = actor.language if actor.language_chosen else None
     return choose_language(preference, accept_language)
+
+
+async def _acting(deps: Deps, actor: Actor, acting_for: object) -> Actor:
+    if isinstance(acting_for, str) and acting_for.strip():
+        return await delegation.acting_actor(deps, actor, acting_for)
+    return actor
 
 
 async def context_getter(state: State, headers: Headers, scope: Scope) -> Context:
     deps: Deps = state.deps
     actor = await actor_for_token(deps, bearer_token(headers.get("authorization"))) or ANONYMOUS
+    actor = await _acting(deps, actor, headers.get(ACTING_FOR_HEADER))
     accept = headers.get("accept-language")
     return Context(deps=deps, hub=getattr(state, "hub", None), actor=actor,
                    language=_language_for(actor, accept), accept_language=accept,
@@ -94,5 +108,7 @@ async def authenticate_connection(context: Context) -> None:
     actor = await actor_for_token(context.deps, token) if token else None
     if actor is None:
         raise ConnectionRejectionError()
-    context.actor = actor
-    context.language = _language_for(actor, context.accept_language)
+    params = context.connection_params
+    acting_for = params.get(ACTING_FOR_PARAM) if isinstance(params, dict) else None
+    context.actor = await _acting(context.deps, actor, acting_for)
+    context.language = _language_for(context.actor, context.accept_language)

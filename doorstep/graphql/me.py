@@ -1,4 +1,4 @@
-"""Log-in by SMS code, log-out, and who am I."""
+"""Log-in by SMS code, log-out, who am I, and my own settings (language, elder mode)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from enum import Enum
 
 import strawberry
 
+from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
 from doorstep.graphql.context import Info
-from doorstep.services import auth
+from doorstep.i18n import translate
+from doorstep.services import auth, preferences
 
 
 @strawberry.enum(description="What the session may do")
 class Role(Enum):
     CITIZEN = "citizen"
+    AGENT = "agent"
     STAFF = "staff"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
@@ -33,24 +36,94 @@ class Session:
     role: Role
     expires_at: datetime
     new_citizen: bool
+    offer_elder_mode: bool = strawberry.field(
+        description="A citizen of 60 or more who never chose: offer elder mode (长辈版); "
+                    "setElderMode records the answer")
+
+
+@strawberry.type(description="How the app should present itself (elder-friendly rules in "
+                             "elder mode: large text, large touch targets, read-aloud, no "
+                             "promotions)")
+class Presentation:
+    elder_mode: bool
+    min_font_pt: int = strawberry.field(description="Main text at least this size")
+    min_touch_target_dp: int = strawberry.field(description="Touch targets at least this "
+                                                            "wide and high")
+    no_promotions: bool = strawberry.field(description="Show no promotional content")
+    read_aloud: str | None = strawberry.field(
+        description="The key message of the home screen, to read aloud (elder mode only)")
+
+
+@strawberry.type(description="Whom an agent acts for in this request (X-Acting-For)")
+class ActingFor:
+    principal_id: strawberry.ID
+    delegation_id: strawberry.ID | None
+    active: bool
+    themes: list[str]
+    valid_until: datetime | None
 
 
 @strawberry.type
 class Me:
     role: Role
-    language: str
+    language: str = strawberry.field(description="The language of this response")
+    language_chosen: bool = strawberry.field(
+        description="Chosen by the citizen (else Accept-Language decides)")
     elder_mode: bool
+    elder_mode_offered: bool = strawberry.field(
+        description="60 or more and never chose: offer elder mode")
+    sms_only: bool = strawberry.field(description="Reached by SMS only (no app notifications)")
+    presentation: Presentation
+    acting_for: ActingFor | None = strawberry.field(
+        description="Set when the request acts for a principal")
+
+
+async def _me(info: Info) -> Me | None:
+    ctx = info.context
+    actor = ctx.actor
+    if actor.role is DomainRole.ANONYMOUS:
+        return None
+    acting = None
+    if actor.role is DomainRole.AGENT:
+        grant = actor.grant
+        acting = ActingFor(
+            principal_id=strawberry.ID(str(actor.principal_citizen_id or "")),
+            delegation_id=strawberry.ID(str(grant.delegation_id)) if grant else None,
+            active=bool(grant and grant.is_active(datetime.now().astimezone())),
+            themes=sorted(t.value for t in grant.themes) if grant else [],
+            valid_until=grant.valid_until if grant else None)
+    own_id = actor.citizen_id if actor.role is DomainRole.CITIZEN else actor.agent_citizen_id
+    if own_id is None:  # staff
+        shown = presentation_for(False)
+        return Me(role=Role(actor.role.value), language=ctx.language, language_chosen=False,
+                  elder_mode=False, elder_mode_offered=False, sms_only=False,
+                  presentation=Presentation(
+                      elder_mode=False, min_font_pt=shown.min_font_pt,
+                      min_touch_target_dp=shown.min_touch_target_dp,
+                      no_promotions=shown.no_promotions, read_aloud=None),
+                  acting_for=acting)
+    profile = await preferences.profile(ctx.deps, own_id)
+    shown = profile.presentation
+    read_aloud = None
+    if shown.read_aloud:
+        read_aloud = translate(profile.read_aloud_key, ctx.language, elder=True,
+                               count=profile.waiting_for_materials or profile.open_applications)
+    return Me(
+        role=Role(actor.role.value), language=ctx.language,
+        language_chosen=profile.language_chosen, elder_mode=profile.elder_mode,
+        elder_mode_offered=profile.offer_elder_mode, sms_only=profile.sms_only,
+        presentation=Presentation(elder_mode=shown.elder_mode, min_font_pt=shown.min_font_pt,
+                                  min_touch_target_dp=shown.min_touch_target_dp,
+                                  no_promotions=shown.no_promotions, read_aloud=read_aloud),
+        acting_for=acting,
+    )
 
 
 @strawberry.type
 class MeQuery:
     @strawberry.field(description="The signed-in account, or null")
-    def me(self, info: Info) -> Me | None:
-        actor = info.context.actor
-        if actor.role is DomainRole.ANONYMOUS:
-            return None
-        return Me(role=Role(actor.role.value), language=info.context.language,
-                  elder_mode=actor.elder_mode)
+    async def me(self, info: Info) -> Me | None:
+        return await _me(info)
 
 
 @strawberry.type
@@ -70,9 +143,28 @@ class MeMutation:
         issued = await auth.verify_login_code(ctx.deps, phone, code, as_staff=as_staff,
                                               language=ctx.language)
         return Session(token=issued.token, role=Role(issued.role.value),
-                       expires_at=issued.expires_at, new_citizen=issued.new_citizen)
+                       expires_at=issued.expires_at, new_citizen=issued.new_citizen,
+                       offer_elder_mode=issued.offer_elder_mode)
 
     @strawberry.mutation(description="End this session")
     async def logout(self, info: Info) -> bool:
         await auth.logout(info.context.deps, info.context.actor)
         return True
+
+    @strawberry.mutation(description="Citizen: the language of the app and of every SMS "
+                                     "(zh_Hans, zh_Hant or en)")
+    async def set_language(self, info: Info, language: str) -> Me:
+        ctx = info.context
+        ctx.language = await preferences.set_language(ctx.deps, ctx.actor, language)
+        me = await _me(info)
+        assert me is not None
+        return me
+
+    @strawberry.mutation(description="Citizen: elder mode (长辈版) on or off; also answers the "
+                                     "offer made at log-in")
+    async def set_elder_mode(self, info: Info, on: bool) -> Me:
+        ctx = info.context
+        await preferences.set_elder_mode(ctx.deps, ctx.actor, on)
+        me = await _me(info)
+        assert me is not None
+        return me

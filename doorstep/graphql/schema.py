@@ -21,10 +21,15 @@ from strawberry.types import ExecutionContext
 
 from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
 from doorstep.graphql.catalog import CatalogQuery
+from doorstep.graphql.delegation import DelegationMutation, DelegationQuery
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
+from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
+from doorstep.graphql.proactive import ProactiveMutation, ProactiveQuery
 from doorstep.graphql.subscriptions import Subscription
+from doorstep.graphql.tickets import TicketsMutation, TicketsQuery
+from doorstep.graphql.vault import VaultMutation, VaultQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -35,8 +40,12 @@ class DoorstepSchema(strawberry.Schema):
         present_all(errors, execution_context.context if execution_context else None)
 
 
-Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery, MetricsQuery))
-Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation))
+Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery, MetricsQuery,
+                              DelegationQuery, NotificationsQuery, VaultQuery, ProactiveQuery,
+                              TicketsQuery))
+Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation, DelegationMutation,
+                                    NotificationsMutation, VaultMutation, ProactiveMutation,
+                                    TicketsMutation))
 
 
 # distinct query texts kept parsed and validated; bounded, since query texts come from clients

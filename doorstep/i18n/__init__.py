@@ -30,8 +30,11 @@ def _catalog(language: str) -> dict[tuple[str | None, str], str]:
     return messages
 
 
-def translate(key: str, language: str = DEFAULT_LANGUAGE, *, elder: bool = False,
+def translate(key: str, language: str = DEFAULT_LANGUAGE, /, *, elder: bool = False,
               **params: Any) -> str:
+    """The text of `key` in `language` (the elder variant if asked and there is one), filled
+    with `params`. `key` and `language` are positional-only, so a message may have
+    placeholders of those names."""
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     messages = _catalog(lang)
     text = None
@@ -46,12 +49,31 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, *, elder: bool = False
     return text.format(**params) if params else text
 
 
+def translate_or(key: str, fallback: str, language: str = DEFAULT_LANGUAGE, /, *,
+                 elder: bool = False) -> str:
+    """The catalog text of `key`, or `fallback` when no catalog has it (free text recorded by
+    older code, shown as it was written)."""
+    if not has_message(key, DEFAULT_LANGUAGE):
+        return fallback
+    return translate(key, language, elder=elder)
+
+
 def has_message(key: str, language: str) -> bool:
     return (None, key) in _catalog(language)
 
 
 def known_keys(language: str = DEFAULT_LANGUAGE) -> set[str]:
     return {key for (context, key) in _catalog(language) if context is None}
+
+
+def normalize_language(raw: str) -> str | None:
+    """One of LANGUAGES from a code as clients write it ("zh-Hans", "ZH_HANT", "en"), or None.
+
+    Only our three codes are accepted: a region tag ("en-US", "zh-TW") is Accept-Language's
+    business, not a choice of catalog.
+    """
+    wanted = raw.strip().replace("-", "_").lower()
+    return next((code for code in LANGUAGES if code.lower() == wanted), None)
 
 
 def choose_language(preference: str | None, accept_language: str | None) -> str:

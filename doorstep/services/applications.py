@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -10,22 +11,24 @@ from doorstep.domain import pii
 from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
 from doorstep.domain.clock import reminder_date
+from doorstep.domain.delegation import bundle_filter, moves_money, theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import (
     birth_date_from_resident_id,
     mask_resident_id,
     validate_resident_id,
 )
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.workflow import (
     ApplicationStatus,
     TaskStatus,
     citizen_next_step,
     progress,
 )
-from doorstep.services import notifications
+from doorstep.services import citizen_sms, delegation, vault
 from doorstep.services.deps import Deps
 from doorstep.store import applications as store
+from doorstep.store import delegation as delegation_store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
 
@@ -88,6 +91,13 @@ class SubmitInput:
     form: dict[str, Any] | None = None
     applicant_name: str | None = None
     resident_id: str | None = None
+    # documents provided with this form: kept in the vault (一次采集), never asked for again
+    documents: tuple[vault.DocumentInput, ...] = ()
+
+
+# called inside the submission's transaction once the application exists (application id);
+# raising rolls the whole submission back
+OnSubmitted = Callable[[Connection, int], Awaitable[None]]
 
 
 def _task_view(row: Any) -> TaskView:
@@ -135,9 +145,19 @@ def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
             raise InvalidInput("application.name_invalid", limit=MAX_NAME_CHARS)
 
 
-async def submit_application(deps: Deps, actor: Actor, data: SubmitInput) -> ApplicationView:
-    authorize(actor, Operation.APPLICATION_SUBMIT)
-    assert actor.citizen_id is not None
+def _bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
+    """What applying for (or touching an application of) a bundle means to the policy."""
+    return Target(citizen_id=citizen_id, theme=theme_of_bundle(bundle_code),
+                  moves_money=moves_money(bundle_code))
+
+
+async def submit_application(deps: Deps, actor: Actor, data: SubmitInput, *,
+                             on_submitted: OnSubmitted | None = None) -> ApplicationView:
+    """A citizen applies; or their agent, for a bundle of the delegation's themes that moves
+    no money (the principal is told by SMS, and the action is recorded with both people)."""
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.APPLICATION_SUBMIT, _bundle_target(citizen_id, data.bundle_code))
+    assert citizen_id is not None
     bundle = await deps.catalog.get(deps, data.bundle_code)
     if bundle is None:
         raise NotFound("bundle.unknown", bundle=data.bundle_code[:40])
@@ -149,41 +169,67 @@ async def submit_application(deps: Deps, actor: Actor, data: SubmitInput) -> App
         except ValueError as exc:
             raise InvalidInput(exc.args[0]) from None
 
-    today = local_date(datetime.now().astimezone())
     async with transaction(deps.pool) as conn:
+        await delegation.ensure_active(conn, actor)
         if resident_id is not None or data.applicant_name:
-            await _record_identity(deps, conn, actor.citizen_id, data.applicant_name,
-                                   resident_id)
-        number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
-        form = {"materials": sorted(set(data.materials)), "fields": data.form or {}}
-        row = await store.insert_application(
-            conn, number=number, citizen_id=actor.citizen_id, bundle_id=bundle.id,
-            status=ApplicationStatus.SUBMITTED.value, form=form, tasks_total=len(bundle.items),
-            staff_id=None,
-        )
-        tasks = []
-        for position, item in enumerate(bundle.items):
-            due = deps.calendar.add_working_days(today, item.promised_days)
-            tasks.append((row["id"], item.id, item.unit.id, position,
-                          TaskStatus.SUBMITTED.value, item.promised_days, due,
-                          reminder_date(deps.calendar, due, item.promised_days)))
-        await store.insert_tasks(conn, tasks)
+            await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
+        number, row = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+        if on_submitted is not None:
+            await on_submitted(conn, row["id"])
+        agent = ({"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {})
         await events.append(
-            conn, kind="application.submitted", actor_kind="citizen", actor_id=actor.citizen_id,
-            application_id=row["id"], citizen_id=actor.citizen_id,
-            data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items)},
+            conn, kind="application.submitted", actor_kind="citizen",
+            actor_id=actor.agent_citizen_id or citizen_id, application_id=row["id"],
+            citizen_id=citizen_id,
+            data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items), **agent},
         )
-        contact = await store.citizen_contact(conn, actor.citizen_id)
-        assert contact is not None
-        outbox_id = await notifications.queue(
-            conn, citizen_id=actor.citizen_id, phone=contact["phone"],
-            kind="application.submitted", template="sms.application_submitted",
-            params={"number": number, "bundle": bundle.name}, language=contact["language"],
-        )
+        if actor.role is Role.AGENT:
+            # the principal hears it from the agent notice, which carries the number
+            outbox_ids = await delegation.record_action(
+                conn, deps, actor, Operation.APPLICATION_SUBMIT, application_id=row["id"],
+                number=number, notice="sms.agent_applied", detail={"bundle": bundle.code})
+        else:
+            outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
         view = await _load_one(conn, number)
-    await deps.after_commit([outbox_id])
+    await deps.after_commit(outbox_ids)
     assert view is not None
     return view
+
+
+async def _submitted_sms(deps: Deps, conn: Connection, citizen_id: int, number: str,
+                         bundle_name: str) -> int:
+    contact = await store.citizen_contact(conn, citizen_id)
+    assert contact is not None
+    return await citizen_sms.queue(
+        conn, contact, kind="application.submitted", template="sms.application_submitted",
+        params={"number": number, "bundle": bundle_name},
+        call_phone=deps.settings.support_phone,
+    )
+
+
+async def _insert(deps: Deps, conn: Connection, bundle: Any, data: SubmitInput,
+                  citizen_id: int, *, staff_id: int | None) -> tuple[str, Any]:
+    """The application and its tasks, one per item, each on its own working-day clock."""
+    today = local_date(datetime.now().astimezone())
+    number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
+    # the vault supplies what it holds; the form asked only for the rest
+    held = await vault.prefill(deps, conn, citizen_id, bundle, data.documents)
+    form = {"materials": sorted(set(data.materials) | held.material_codes),
+            "fields": data.form or {}, "vault": held.form_json()}
+    row = await store.insert_application(
+        conn, number=number, citizen_id=citizen_id, bundle_id=bundle.id,
+        status=ApplicationStatus.SUBMITTED.value, form=form, tasks_total=len(bundle.items),
+        staff_id=staff_id,
+    )
+    tasks = []
+    for position, item in enumerate(bundle.items):
+        due = deps.calendar.add_working_days(today, item.promised_days)
+        tasks.append((row["id"], item.id, item.unit.id, position, TaskStatus.SUBMITTED.value,
+                      item.promised_days, due,
+                      reminder_date(deps.calendar, due, item.promised_days)))
+    await store.insert_tasks(conn, tasks)
+    await held.log_uses(conn, row["id"])
+    return number, row
 
 
 async def _record_identity(deps: Deps, conn: Connection, citizen_id: int, name: str | None,
@@ -231,20 +277,35 @@ async def current_state(deps: Deps, application_id: int) -> ApplicationView | No
 
 async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
                           before_id: int | None = None) -> list[ApplicationView]:
-    authorize(actor, Operation.OWN_APPLICATIONS_LIST)
-    assert actor.citizen_id is not None
+    """The citizen's applications; an agent's view of their principal's, in the delegation's
+    themes only (the read is recorded for the principal)."""
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
     limit = max(1, min(limit, 100))
-    async with deps.pool.acquire() as conn:
-        rows = await store.of_citizen(conn, actor.citizen_id, limit, before_id)
-        task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+    if actor.role is Role.AGENT:
+        assert actor.grant is not None
+        async with deps.pool.acquire() as conn:
+            rows = await delegation_store.applications_in_scope(
+                conn, citizen_id, bundle_filter(actor.grant.themes), limit, before_id)
+            task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+            await delegation.record_read(deps, conn, actor, what="applications",
+                                         purpose="follow_progress")
+    else:
+        async with deps.pool.acquire() as conn:
+            rows = await store.of_citizen(conn, citizen_id, limit, before_id)
+            task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
     by_application: dict[int, list[TaskView]] = {}
     for task_row in task_rows:
         by_application.setdefault(task_row["application_id"], []).append(_task_view(task_row))
     return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
 
 
-async def get_application(deps: Deps, actor: Actor, raw_number: str) -> ApplicationView:
+async def get_application(deps: Deps, actor: Actor, raw_number: str, *,
+                          purpose: str = "handle_application") -> ApplicationView:
     number = parse_number(raw_number)
+    if actor.role is Role.AGENT:
+        return await _agent_read(deps, actor, number)
     async with deps.pool.acquire() as conn:
         view = await _load_one(conn, number)
         if view is None:
@@ -253,14 +314,28 @@ async def get_application(deps: Deps, actor: Actor, raw_number: str) -> Applicat
         if actor.is_staff_side:
             await store.record_personal_data_read(
                 conn, citizen_id=view.citizen_id, reader_kind="staff",
-                reader_id=actor.staff_id or 0, what="application", purpose="handle application",
+                reader_id=actor.staff_id or 0, what="application", purpose=purpose,
             )
     return view
 
 
+async def _agent_read(deps: Deps, actor: Actor, number: str) -> ApplicationView:
+    """An agent reads one of their principal's applications: recorded, the principal told."""
+    async with deps.pool.acquire() as conn:
+        view = await _load_one(conn, number)
+        if view is None:
+            raise NotFound("application.not_found")
+        _authorize_read(actor, view)
+        await delegation.record_read(deps, conn, actor, what="application",
+                                     purpose="follow_progress")
+    return view
+
+
 def _authorize_read(actor: Actor, view: ApplicationView) -> None:
-    """Citizens read their own; staff the applications their unit has a task in."""
+    """Citizens read their own; agents their principal's in their themes; staff the
+    applications their unit has a task in."""
     authorize(actor, Operation.APPLICATION_READ, Target(
         citizen_id=view.citizen_id,
         units={t.unit_id: t.unit_region_code for t in view.tasks},
+        theme=theme_of_bundle(view.bundle_code), moves_money=False,
     ))

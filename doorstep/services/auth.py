@@ -6,8 +6,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from doorstep.domain.calendar import local_date
+from doorstep.domain.elder import offer_elder_mode
 from doorstep.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Role
@@ -37,6 +39,8 @@ class SessionIssued:
     role: Role
     expires_at: datetime
     new_citizen: bool
+    # a citizen of 60 or more who never chose: the app offers elder mode (长辈版)
+    offer_elder_mode: bool = False
 
 
 def parse_phone(raw: str) -> str:
@@ -110,6 +114,7 @@ async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: b
                         language: str) -> SessionIssued:
     token = secrets.token_urlsafe(32)
     new_citizen = False
+    offer = False
     if as_staff:
         staff = await store.staff_by_phone(conn, phone)
         if staff is None or not staff["active"]:
@@ -131,7 +136,11 @@ async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: b
         role = Role.CITIZEN
         expires = await store.insert_session(conn, token_hash(token), role.value, citizen["id"],
                                              None, deps.settings.session_days)
-    return SessionIssued(token=token, role=role, expires_at=expires, new_citizen=new_citizen)
+        offer = offer_elder_mode(citizen["birth_date"], citizen["elder_mode"],
+                                 citizen["elder_mode_chosen_at"] is not None,
+                                 local_date(datetime.now(UTC)))
+    return SessionIssued(token=token, role=role, expires_at=expires, new_citizen=new_citizen,
+                         offer_elder_mode=offer)
 
 
 async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
@@ -146,6 +155,7 @@ async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
         role=Role(row["role"]), session_id=row["id"], citizen_id=row["citizen_id"],
         staff_id=row["staff_id"], unit_id=row["unit_id"], region_code=row["region_code"],
         language=row["language"] or "zh_Hans", elder_mode=bool(row["elder_mode"]),
+        language_chosen=bool(row["language_chosen"]),
     )
 
 

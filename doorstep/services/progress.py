@@ -2,22 +2,31 @@
 
 A subscriber registers with the hub before it reads, so nothing committed after its read can
 slip past; whatever arrives twice (read and pushed) is dropped by sequence number.
+
+An agent following their principal (帮办代办) sees only applications of the delegation's themes,
+and their subscription ends with `delegation.inactive` as soon as the delegation stops: it
+re-checks on every delegation event of the principal (a hint: revocation appends one), at the
+delegation's end, and at least every `delegation_recheck_seconds` anyway.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import asyncpg
 
-from doorstep.domain.errors import InvalidInput
-from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.services import applications
+from doorstep.domain.delegation import bundle_filter
+from doorstep.domain.errors import Forbidden, InvalidInput
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.services import applications, delegation
 from doorstep.services.deps import Deps
 from doorstep.services.event_hub import EventHub, Key, Subscription
+from doorstep.store import delegation as delegation_store
 from doorstep.store import events
 
 BACKLOG_LIMIT = 1000
@@ -43,27 +52,91 @@ async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_numb
     after_seq = _check_after(after_seq)
     view = await applications.get_application(deps, actor, raw_number)  # authorizes
     key: Key = ("application", view.id)
-    with hub.subscribe(key) as subscription:
+    with hub.subscribe(key) as subscription, _guard(deps, hub, actor, subscription) as guard:
         if after_seq is None:
             last = await events.last_of_application(deps.pool, view.id)
             yield ProgressUpdate(seq=last, application_id=view.id, event=None)
         else:
             last = after_seq
-        async for update in _follow(deps, subscription, key, last):
+        async for update in _follow(deps, subscription, key, last, guard):
             yield update
 
 
 async def my_updates(deps: Deps, hub: EventHub, actor: Actor,
                      after_seq: int | None = None) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
-    authorize(actor, Operation.OWN_APPLICATIONS_LIST)
-    assert actor.citizen_id is not None
-    key: Key = ("citizen", actor.citizen_id)
-    with hub.subscribe(key) as subscription:
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
+    if actor.role is Role.AGENT:
+        async with deps.pool.acquire() as conn:
+            await delegation.record_read(deps, conn, actor, what="application_updates",
+                                         purpose="follow_progress")
+    key: Key = ("citizen", citizen_id)
+    with hub.subscribe(key) as subscription, _guard(deps, hub, actor, subscription) as guard:
         last = (after_seq if after_seq is not None
-                else await events.last_of_citizen(deps.pool, actor.citizen_id))
-        async for update in _follow(deps, subscription, key, last):
+                else await events.last_of_citizen(deps.pool, citizen_id))
+        async for update in _follow(deps, subscription, key, last, guard):
             yield update
+
+
+@dataclass
+class _Guard:
+    """An agent's subscription: what they may see, and whether their delegation still holds."""
+
+    deps: Deps
+    actor: Actor
+    hints: Subscription
+    every: float
+    checked_at: float = field(default_factory=time.monotonic)
+    bundles: dict[int, str] = field(default_factory=dict)
+
+    def timeout(self, default: float) -> float:
+        """How long to sleep at most: until the next periodic check or the delegation's end."""
+        wait = min(default, self.every)
+        grant = self.actor.grant
+        if grant is not None:
+            wait = min(wait, (grant.valid_until - datetime.now(UTC)).total_seconds())
+        return max(wait, 0.0)
+
+    async def check(self) -> None:
+        """Raise `delegation.inactive` once the delegation stopped: on a hint, at its end, or
+        when the last check is older than `every`."""
+        hinted = False
+        while self.hints.pending:
+            hinted |= str(self.hints.pending.popleft()["kind"]).startswith("delegation.")
+        self.hints.overflowed = False
+        grant = self.actor.grant
+        ended = grant is None or not grant.is_active(datetime.now(UTC))
+        if hinted or ended or time.monotonic() - self.checked_at >= self.every:
+            self.checked_at = time.monotonic()
+            if ended or not await delegation.still_active(self.deps, self.actor):
+                raise Forbidden("delegation.inactive")
+
+    async def admits(self, row: asyncpg.Record) -> bool:
+        """Only applications of the delegation's themes."""
+        grant = self.actor.grant
+        application_id = row["application_id"]
+        if grant is None or application_id is None:
+            return False
+        if application_id not in self.bundles:
+            code = await delegation_store.bundle_code_of(self.deps.pool, application_id)
+            self.bundles[application_id] = code or ""
+        return bundle_filter(grant.themes).allows(self.bundles[application_id])
+
+
+@contextlib.contextmanager
+def _guard(deps: Deps, hub: EventHub, actor: Actor, subscription: Subscription
+           ) -> Iterator[_Guard | None]:
+    """For agents: a second registration on the principal's stream, whose delegation events
+    (a revocation appends one) wake the subscription at once."""
+    if actor.role is not Role.AGENT or actor.principal_citizen_id is None:
+        yield None
+        return
+    with hub.subscribe(("citizen", actor.principal_citizen_id)) as hints:
+        hints.wake = subscription.wake  # one event wakes the loop for either
+        yield _Guard(deps=deps, actor=actor, hints=hints,
+                     every=deps.settings.delegation_recheck_seconds)
 
 
 async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]:
@@ -73,31 +146,44 @@ async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]
     return await events.of_citizen_after(deps.pool, ident, after_seq, BACKLOG_LIMIT)
 
 
-async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int
-                  ) -> AsyncIterator[ProgressUpdate]:
-    """Events past `last`: first what the database holds, then what the hub pushes."""
+async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
+                  guard: _Guard | None = None) -> AsyncIterator[ProgressUpdate]:
+    """Events past `last`: first what the database holds, then what the hub pushes.
+
+    With a guard (an agent), each round first checks the delegation still holds, and only
+    applications of its themes are sent (the others still advance `last`)."""
     while True:
+        if guard is not None:
+            await guard.check()
         backlog = await _backlog(deps, key, last)
         for row in backlog:
             last = row["seq"]
-            yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+            if guard is None or await guard.admits(row):
+                yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
         if len(backlog) < BACKLOG_LIMIT:
             break
     while True:
+        if guard is not None:
+            await guard.check()
         if subscription.overflowed:
             # too slow for the backlog: drop it and catch up from the database
             subscription.overflowed = False
             subscription.pending.clear()
             for row in await _backlog(deps, key, last):
                 last = row["seq"]
-                yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+                if guard is None or await guard.admits(row):
+                    yield ProgressUpdate(seq=last, application_id=row["application_id"],
+                                         event=row)
         while subscription.pending:
             row = subscription.pending.popleft()
             if row["seq"] <= last or row["application_id"] is None:
                 continue  # already sent (read and pushed both), or not an application's
             last = row["seq"]
-            yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+            if guard is None or await guard.admits(row):
+                yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
         subscription.wake.clear()
-        if not subscription.pending and not subscription.overflowed:
+        hinted = guard is not None and bool(guard.hints.pending)
+        if not subscription.pending and not subscription.overflowed and not hinted:
+            timeout = guard.timeout(30) if guard is not None else 30
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(subscription.wake.wait(), timeout=30)
+                await asyncio.wait_for(subscription.wake.wait(), timeout=timeout)

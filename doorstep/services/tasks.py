@@ -8,6 +8,7 @@ import asyncpg
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.clock import move_clock, reminder_date
+from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.workflow import (
@@ -20,7 +21,7 @@ from doorstep.domain.workflow import (
     next_task_status,
     progress,
 )
-from doorstep.services import notifications
+from doorstep.services import citizen_sms, delegation
 from doorstep.services.applications import (
     FINAL_APPLICATION,
     MAX_REASON_CHARS,
@@ -86,7 +87,8 @@ async def act_on_task(deps: Deps, actor: Actor, task_id: int, action: TaskAction
 
 async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
                            materials: list[str], note: str | None) -> ApplicationView:
-    """The citizen answers a 补正 request: every task waiting on them resumes its clock."""
+    """The citizen (or their agent, in the delegation's themes) answers a 补正 request: every
+    task waiting on them resumes its clock."""
     number = parse_number(raw_number)
     if note is not None and len(note) > MAX_REASON_CHARS:
         raise InvalidInput("materials.note_too_long", limit=MAX_REASON_CHARS)
@@ -94,20 +96,28 @@ async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
         application = await store.lock_application(conn, number)
         if application is None:
             raise NotFound("application.not_found")
-        authorize(actor, Operation.MATERIALS_SUPPLY, Target(citizen_id=application["citizen_id"]))
+        authorize(actor, Operation.MATERIALS_SUPPLY,
+                  Target(citizen_id=application["citizen_id"],
+                         theme=theme_of_bundle(application["bundle_code"])))
+        await delegation.ensure_active(conn, actor)
         waiting = [t for t in await store.tasks_of(conn, [application["id"]])
                    if t["status"] == TaskStatus.NEEDS_MATERIALS.value]
         if not waiting:
             raise Conflict("materials.not_requested")
         outbox_ids: list[int] = []
+        agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
         for task_row in waiting:
             task = await store.task_for_update(conn, task_row["id"])
             assert task is not None
             outbox_ids += await _transition(
                 deps, conn, application, task, TaskAction.SUPPLY_MATERIALS, note,
-                actor_kind="citizen", actor_id=actor.citizen_id,
-                extra={"materials": sorted(set(materials))[:50]},
+                actor_kind="citizen", actor_id=actor.agent_citizen_id or actor.citizen_id,
+                extra={"materials": sorted(set(materials))[:50], **agent},
             )
+        outbox_ids += await delegation.record_action(
+            conn, deps, actor, Operation.MATERIALS_SUPPLY, application_id=application["id"],
+            number=application["number"], notice="sms.agent_supplied",
+            detail={"materials": sorted(set(materials))[:50]})
         view = await _load_one(conn, number)
     await deps.after_commit(outbox_ids)
     assert view is not None
@@ -156,11 +166,12 @@ async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
     outbox_ids: list[int] = []
     template = _CITIZEN_TEMPLATES.get(action)
     if template is not None:
-        outbox_ids.append(await notifications.queue(
-            conn, citizen_id=contact["id"], phone=contact["phone"], kind=f"task.{action.value}",
-            template=template, params={"number": application["number"],
-                                       "item": task["item_name"], "reason": reason or ""},
-            language=contact["language"],
+        # plain readers are told to call the unit that asks
+        outbox_ids.append(await citizen_sms.queue(
+            conn, contact, kind=f"task.{action.value}", template=template,
+            params={"number": application["number"], "item": task["item_name"],
+                    "reason": reason or ""},
+            call_phone=task["unit_phone"] or deps.settings.support_phone,
         ))
     statuses = [TaskStatus(s) for s in await store.task_statuses(conn, application["id"])]
     new_status = application_status(statuses)
@@ -172,11 +183,11 @@ async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
         await events.append(conn, kind="application.status_changed", **common,
                             data={"from": application["status"], "to": new_status.value})
         if final:
-            outbox_ids.append(await notifications.queue(
-                conn, citizen_id=contact["id"], phone=contact["phone"],
-                kind="application.finished", template=f"sms.application_{new_status.value}",
+            outbox_ids.append(await citizen_sms.queue(
+                conn, contact, kind="application.finished",
+                template=f"sms.application_{new_status.value}",
                 params={"number": application["number"], "bundle": application["bundle_name"]},
-                language=contact["language"],
+                call_phone=deps.settings.support_phone,
             ))
     return outbox_ids
 

@@ -77,16 +77,17 @@ async def consume_code(conn: Connection, code_id: int) -> None:
 
 async def citizen_by_phone(conn: Connection, phone: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "select id, phone, language, elder_mode, birth_date from citizens where phone = $1", phone
+        """select id, phone, language, elder_mode, birth_date, elder_mode_chosen_at
+           from citizens where phone = $1""", phone
     )
 
 
 async def create_citizen(conn: Connection, phone: str, language: str) -> asyncpg.Record | None:
     """Returns the new row, or None when another request created it first."""
     return await conn.fetchrow(
-        """insert into citizens (phone, language) values ($1, $2)
+        """insert into citizens (phone, language, language_chosen) values ($1, $2, false)
            on conflict (phone) do nothing
-           returning id, phone, language, elder_mode, birth_date""",
+           returning id, phone, language, elder_mode, birth_date, elder_mode_chosen_at""",
         phone, language,
     )
 
@@ -112,7 +113,7 @@ async def session_by_token_hash(conn: Connection, token_hash: bytes) -> asyncpg.
     return await conn.fetchrow(
         """select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
                   st.unit_id, coalesce(st.region_code, u.region_code) as region_code,
-                  c.language, c.elder_mode
+                  c.language, c.elder_mode, c.language_chosen
            from sessions s
            left join staff_members st on st.id = s.staff_id
            left join units u on u.id = st.unit_id

@@ -13,8 +13,9 @@ fictitious: citizens use +86 138 0013 8xxx, staff +86 139 0013 9xxx, units +86 1
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from doorstep.domain.identity import make_resident_id
 
@@ -341,6 +342,17 @@ SERVICE_ITEMS: tuple[DemoServiceItem, ...] = (
          Material("vaccination-check-proof", "预防接种证查验证明"),
          Material("health-check", "儿童入园健康检查表")),
         legal_days=20, promised_days=10),
+    # offered by the rules that find people (doorstep.store.demo_vault)
+    DemoServiceItem(
+        "childcare-subsidy", "育儿补贴申领", "cy-health",
+        "为3周岁以下婴幼儿按年发放育儿补贴(国家基础标准每孩每年3600元),由父母一方申领。",
+        (_ID_CARD, _BIRTH_CERT, _HOUSEHOLD, _BANK_CARD),
+        legal_days=20, promised_days=10),
+    DemoServiceItem(
+        "medical-insurance-payment", "城乡居民基本医疗保险缴费", "cy-medical-security",
+        "缴纳或补缴城乡居民基本医疗保险费,中断缴费后及时续缴可尽快恢复医保待遇。",
+        (_ID_CARD, Material("payment-account", "缴费银行卡或社会保障卡", required=False)),
+        legal_days=5, promised_days=1),
 )
 
 
@@ -393,6 +405,29 @@ BUNDLES: tuple[DemoBundle, ...] = (
         "kindergarten", "幼儿园入园",
         "为适龄幼儿办理幼儿园入园登记。",
         ("kindergarten-enrolment",), is_single=True),
+    # single items the proactive offers (服务找人) lead to: accepting applies for exactly it
+    DemoBundle("childcare-subsidy", "育儿补贴申领", "为3周岁以下婴幼儿申领育儿补贴。",
+               ("childcare-subsidy",), is_single=True),
+    DemoBundle("newborn-medical-insurance", "新生儿医保参保",
+               "新生儿出生后3个月内参加城乡居民医保,自出生之日起享受待遇。",
+               ("resident-medical-insurance",), is_single=True),
+    DemoBundle("medical-insurance-payment", "城乡居民医保缴费", "缴纳或补缴城乡居民医保费。",
+               ("medical-insurance-payment",), is_single=True),
+    DemoBundle("longevity-allowance", "高龄津贴申领", "年满80周岁的老年人申领高龄津贴。",
+               ("longevity-allowance",), is_single=True),
+    DemoBundle("elder-card", "养老助残卡申领", "年满60周岁的老年人办理北京通—养老助残卡。",
+               ("elder-card",), is_single=True),
+    DemoBundle("disability-care-subsidy", "重度残疾人护理补贴",
+               "一、二级残疾人申领护理补贴。", ("disability-care-subsidy",), is_single=True),
+    DemoBundle("disability-living-subsidy", "困难残疾人生活补贴",
+               "低保、低收入家庭的残疾人申领生活补贴。", ("disability-living-subsidy",),
+               is_single=True),
+    DemoBundle("poor-elder-service-subsidy", "困难老年人养老服务补贴",
+               "低保、低收入及特困老年人申领养老服务补贴。", ("poor-elder-service-subsidy",),
+               is_single=True),
+    DemoBundle("disabled-elder-care-subsidy", "失能老年人护理补贴",
+               "经评估失能的老年人申领护理补贴。", ("disabled-elder-care-subsidy",),
+               is_single=True),
 )
 
 
@@ -403,6 +438,11 @@ _LI_NA_BIRTH = date(1990, 7, 22)
 _WANG_XIUYING_BIRTH = date(1944, 2, 10)
 _LIU_JIANGUO_BIRTH = date(1966, 5, 8)
 _CHEN_JIAWEN_BIRTH = date(1995, 11, 20)
+# turned 80 on the first of this month (Asia/Shanghai), whenever the demo is loaded: the
+# "turned 80 this month, no 高龄津贴" rule finds her all month
+_TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+_ZHAO_GUILAN_BIRTH = date(_TODAY.year - 80, _TODAY.month, 1)
+_SUN_ZHIQIANG_BIRTH = date(1971, 9, 3)
 
 CITIZENS: tuple[DemoCitizen, ...] = (
     # a young father: the newborn and kindergarten bundles
@@ -424,6 +464,14 @@ CITIZENS: tuple[DemoCitizen, ...] = (
     DemoCitizen("+8613800138005", "陈嘉文",
                 make_resident_id(DISTRICT_REGION, _CHEN_JIAWEN_BIRTH, "028"),
                 _CHEN_JIAWEN_BIRTH, COMMUNITY_REGION, "en", "push"),
+    # turned 80 this month: the longevity allowance and elder care offers
+    DemoCitizen("+8613800138006", "赵桂兰",
+                make_resident_id(DISTRICT_REGION, _ZHAO_GUILAN_BIRTH, "062"),
+                _ZHAO_GUILAN_BIRTH, COMMUNITY_REGION, "zh_Hans", "push"),
+    # grade-2 physical disability, on 低保: the disability subsidies
+    DemoCitizen("+8613800138007", "孙志强",
+                make_resident_id(DISTRICT_REGION, _SUN_ZHIQIANG_BIRTH, "057"),
+                _SUN_ZHIQIANG_BIRTH, COMMUNITY_REGION, "zh_Hans", "push"),
 )
 
 STAFF: tuple[DemoStaff, ...] = (

@@ -15,6 +15,8 @@ import asyncpg
 from doorstep.domain import pii
 from doorstep.domain.identity import mask_resident_id
 from doorstep.store import demo_data
+from doorstep.store.demo_vault import load_demo_vault
+from doorstep.store.seed_tickets import load_ticket_demo_data
 
 _UPSERT_UNIT = """
 insert into units (code, name, kind, region_code, parent_id, phone)
@@ -167,4 +169,9 @@ async def load_demo_data(
                 member.phone, member.name, unit_id, member.role, member.region_code,
             )
         counts["staff_members"] = len(demo_data.STAFF)
+
+        # tickets (诉求): regions, categories, what each unit serves, the first dispatch rules
+        await load_ticket_demo_data(conn)
+        # the once-only vault and the rules that find people (服务找人)
+        await load_demo_vault(conn, data_key=data_key, index_key=index_key, unit_ids=unit_ids)
     return counts

@@ -9,8 +9,10 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from doorstep.config import Settings
-from doorstep.notify.channels import Channel, ConsoleChannel
-from doorstep.services import notifications, sla
+from doorstep.notify.channels import Channel
+from doorstep.notify.select import push_channel, sms_channel
+from doorstep.services import delegation, notifications, proactive, push, sla
+from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps
 from doorstep.store.db import create_pool
 from doorstep.workers.queue import DELIVER_JOB, enqueue_outbox_rows
@@ -26,10 +28,15 @@ async def startup(ctx: dict[str, Any]) -> None:
         await enqueue_outbox_rows(ctx["redis"], ids, settings.queue_name)
 
     ctx["deps"] = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
-    ctx["channel"] = ConsoleChannel()
+    ctx["channel"] = sms_channel(settings)
+    ctx["push"] = push_channel(settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    for name in ("channel", "push"):
+        sender = ctx.get(name)
+        if sender is not None:
+            await sender.close()
     deps: Deps | None = ctx.get("deps")
     if deps is not None:
         await deps.pool.close()
@@ -37,7 +44,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 async def deliver_notification(ctx: dict[str, Any], outbox_id: int) -> str | None:
     channel: Channel = ctx["channel"]
-    return await notifications.deliver(ctx["deps"], channel, outbox_id)
+    return await notifications.deliver(ctx["deps"], channel, outbox_id, push=ctx.get("push"))
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
@@ -50,12 +57,63 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return len(ids)
 
 
+async def poll_receipts(ctx: dict[str, Any]) -> int:
+    """The backstop for lost delivery receipts: ask the provider about sent rows."""
+    moved = await notifications.poll_receipts(ctx["deps"], ctx["channel"])
+    if moved:
+        log.info("receipt poll moved %d rows to a final status", moved)
+    return moved
+
+
+async def push_fallbacks(ctx: dict[str, Any]) -> int:
+    """Every minute: an SMS for each important push nobody opened in time."""
+    created = await push.fall_back_unread(ctx["deps"])
+    if created:
+        log.info("%d unread pushes followed by SMS", len(created))
+    return len(created)
+
+
+async def delegation_sweep(ctx: dict[str, Any]) -> str:
+    """Every minute: record expired delegations and warn a week before one ends (once)."""
+    counts = await delegation.sweep(ctx["deps"])
+    if counts.expired or counts.warned:
+        log.info("delegations: %d expired, %d warned", counts.expired, counts.warned)
+    return f"{counts.expired} expired, {counts.warned} warned"
+
+
 async def sla_alerts(ctx: dict[str, Any]) -> str:
     """Every minute: reminders at 75% of a task's time, escalation once it is overdue."""
     counts = await sla.raise_alerts(ctx["deps"])
     if counts.reminders or counts.escalations:
         log.info("SLA: %d reminders, %d escalations", counts.reminders, counts.escalations)
     return f"{counts.reminders} reminders, {counts.escalations} escalations"
+
+
+async def offer_rules(ctx: dict[str, Any]) -> str:
+    """Every 15 minutes: every published rule over all citizens, set-based in SQL (服务找人).
+    A fact recorded or corrected re-runs its rules for that citizen at once; this is the
+    sweep that catches time passing (birthdays, days without activity, expiry)."""
+    result = await proactive.evaluate_all(ctx["deps"])
+    log.info("offer rules: %d created, %d expired in %.1f s (%s)", result.created,
+             result.expired, result.seconds,
+             ", ".join(f"{r.code} v{r.version} +{r.created}/-{r.lapsed}" for r in result.rules))
+    return f"{result.created} created, {result.expired} expired"
+
+
+async def offer_notices(ctx: dict[str, Any]) -> int:
+    """Every minute: tell people of new offers; welfare findings become community visits."""
+    return await proactive.notify_new_offers(ctx["deps"])
+
+
+async def ticket_clock(ctx: dict[str, Any]) -> str:
+    """Every minute: ticket reminders at 75% and escalations when overdue (acknowledge, handle,
+    rectify), once per deadline; follow-up asks again after a day, then closes unconfirmed."""
+    counts = await ticket_clock_service.run(ctx["deps"])
+    alerts = sum(counts.alerts.values())
+    if alerts or counts.asked_again or counts.closed_unconfirmed:
+        log.info("tickets: %s; %d asked again, %d closed unconfirmed", counts.alerts,
+                 counts.asked_again, counts.closed_unconfirmed)
+    return f"{alerts} alerts, {counts.asked_again} asked again, {counts.closed_unconfirmed} closed"
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
@@ -65,7 +123,15 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                            max_tries=5)],
         "cron_jobs": [cron(sweep_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True,
                            keep_result=0),
+                      cron(poll_receipts, second={5}, unique=True, keep_result=0),
+                      cron(push_fallbacks, second={10}, unique=True, keep_result=0),
                       cron(sla_alerts, second={20}, unique=True, run_at_startup=True,
+                           keep_result=0),
+                      cron(delegation_sweep, second={40}, unique=True, keep_result=0),
+                      cron(offer_rules, minute={3, 18, 33, 48}, second={50}, unique=True,
+                           run_at_startup=True, keep_result=0, timeout=900),
+                      cron(offer_notices, second={25}, unique=True, keep_result=0),
+                      cron(ticket_clock, second={35}, unique=True, run_at_startup=True,
                            keep_result=0)],
         "on_startup": startup,
         "on_shutdown": shutdown,

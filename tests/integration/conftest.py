@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from doorstep.api.app import create_app
 from doorstep.config import Settings
 from doorstep.store.db import Pool
+from tests.fakes.aliyun_sms import FAKE_KEY_ID, FAKE_KEY_SECRET, FakeDysmsapi, fake_for_catalogs
 from tests.integration.helpers import login
 
 CITIZEN_PHONE = "+8613800138001"
@@ -41,3 +43,25 @@ async def tokens(client: AsyncTestClient[Any], pool: Pool) -> dict[str, str]:
         "supervisor": await login(client, pool, SUPERVISOR_PHONE, as_staff=True),
         "admin": await login(client, pool, ADMIN_PHONE, as_staff=True),
     }
+
+
+@pytest.fixture
+def fake_aliyun(settings: Settings) -> Iterator[FakeDysmsapi]:
+    """A fake Dysmsapi on a free 127.0.0.1 port with every catalog template registered."""
+    fake, _codes = fake_for_catalogs(settings.sms_sign_name)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def aliyun_settings(settings: Settings, fake_aliyun: FakeDysmsapi) -> Settings:
+    """Settings whose SMS go through the real SDK, over HTTP, to the fake."""
+    _fake, codes = fake_for_catalogs(settings.sms_sign_name)
+    sms = dataclasses.replace(
+        settings.sms, access_key_id=FAKE_KEY_ID, access_key_secret=FAKE_KEY_SECRET,
+        endpoint=fake_aliyun.endpoint, protocol="http", template_codes=codes, threads=4,
+        connect_timeout_seconds=1, read_timeout_seconds=1,
+        # the channel on its own: quiet hours, digests and caps have their own tests
+        quiet_start="", quiet_end="", digest_seconds=0, caps=())
+    return dataclasses.replace(settings, sms=sms)

@@ -5,8 +5,11 @@ The expected table is written out by hand, so a change to a rule shows up here a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
+from doorstep.domain.delegation import DelegationStatus, Grant, Theme
 from doorstep.domain.errors import Forbidden, Unauthenticated
 from doorstep.domain.policy import RULES, Actor, Operation, Role, Target, authorize, is_allowed
 
@@ -21,12 +24,21 @@ ACTORS = {"anonymous": ANON, "citizen": CITIZEN, "staff": STAFF, "supervisor": S
 # how the thing touched relates to the actor
 TARGETS = {
     "none": Target(),
-    "own": Target(citizen_id=1, units={100: "110105001"}),   # citizen 1's, in unit 100
-    "other": Target(citizen_id=2, units={300: "310101"}),    # someone else's, unit elsewhere
-    "in_region": Target(citizen_id=2, units={200: "110105001001"}),  # unit 200, in 110105
+    "own": Target(citizen_id=1, units={100: "110105001"},   # citizen 1's, in unit 100
+                  regions=("110105001",)),
+    "other": Target(citizen_id=2, units={300: "310101"},    # someone else's, unit elsewhere
+                    regions=("310101",)),
+    "in_region": Target(citizen_id=2, units={200: "110105001001"},  # unit 200, in 110105
+                        regions=("110105001001",)),
 }
 
 Y, N = True, False
+# the citizen's own data only
+_OWN_ONLY = {"none": (N, N, N, N, N), "own": (N, Y, N, N, N), "other": (N, N, N, N, N),
+             "in_region": (N, N, N, N, N)}
+# staff of the unit, supervisors of its region, admin
+_UNIT_OR_REGION = {"none": (N, N, N, N, Y), "own": (N, N, Y, Y, Y), "other": (N, N, N, N, Y),
+                   "in_region": (N, N, N, Y, Y)}
 # operation -> relation -> (anonymous, citizen, staff, supervisor, admin)
 EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
@@ -59,6 +71,88 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "in_region": (N, N, N, Y, Y),
     },
     Operation.SLA_OVERVIEW: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.NOTIFICATIONS_OWN: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.PREFERENCES_SET: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.DELEGATION_REQUEST: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.DELEGATION_ANSWER: {
+        "none": (N, N, N, N, N),
+        "own": (N, Y, N, N, N),
+        "other": (N, N, N, N, N),
+        "in_region": (N, N, N, N, N),
+    },
+    Operation.DELEGATION_CONSENT_IN_PERSON: {r: (N, N, Y, Y, N) for r in TARGETS},
+    Operation.DELEGATION_LIST: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.DELEGATION_REVOKE: {
+        "none": (N, N, N, N, N),
+        "own": (N, Y, N, N, N),
+        "other": (N, N, N, N, N),
+        "in_region": (N, N, N, N, N),
+    },
+    Operation.DATA_ACCESS_LOG_READ: {
+        "none": (N, N, N, N, N),
+        "own": (N, Y, N, N, N),
+        "other": (N, N, N, N, N),
+        "in_region": (N, N, N, N, N),
+    },
+    Operation.APPLICATION_SUBMIT_ASSISTED: {r: (N, N, Y, Y, N) for r in TARGETS},
+    # issue 7: the citizen's own vault and offers; units' facts, corrections, rules, appeals
+    # and visits by unit (staff), region (supervisors) or anywhere (admin)
+    **{op: _OWN_ONLY for op in (Operation.VAULT_READ, Operation.VAULT_WRITE,
+                                Operation.APPLICATION_FORM_READ, Operation.FACT_FLAG,
+                                Operation.OFFER_LIST, Operation.OFFER_RESPOND,
+                                Operation.OFFER_OPT_OUT)},
+    Operation.VAULT_FACT_RECORD: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, Y, N, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, N, Y),
+    },
+    **{op: {r: (N, N, Y, Y, Y) for r in TARGETS}
+       for op in (Operation.CORRECTION_QUEUE_READ, Operation.APPEAL_QUEUE_READ,
+                  Operation.WELFARE_QUEUE_READ, Operation.RULE_READ)},
+    **{op: _UNIT_OR_REGION for op in (Operation.CORRECTION_RESOLVE, Operation.APPEAL_DECIDE,
+                                      Operation.WELFARE_CHECK_COMPLETE,
+                                      Operation.RULE_DRY_RUN)},
+    Operation.RULE_PUBLISH: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
+    Operation.RULES_RUN: {r: (N, N, N, N, Y) for r in TARGETS},
+    # issue 6: tickets. Citizens file and follow their own; any clerk files for a caller; the
+    # lead unit (or the region's supervisors) acts; supervisors review, redispatch and manage
+    # the dispatch rules of their region (a rule's `regions` must lie within theirs)
+    Operation.TICKET_SUBMIT: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.TICKET_SUBMIT_FOR_CITIZEN: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.OWN_TICKETS_LIST: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.TICKET_READ: {
+        "none": (N, N, N, N, Y),
+        "own": (N, Y, Y, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
+    Operation.TICKET_QUEUE_READ: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.TICKET_ACT: _UNIT_OR_REGION,
+    Operation.TICKET_EXTEND: _UNIT_OR_REGION,
+    Operation.TICKET_REVIEW_QUEUE: {r: (N, N, N, Y, Y) for r in TARGETS},
+    Operation.TICKET_REDISPATCH: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
+    Operation.TICKET_FOLLOW_UP: _OWN_ONLY,
+    Operation.TICKET_RATE: _OWN_ONLY,
+    Operation.RECTIFICATION_ACT: _UNIT_OR_REGION,
+    Operation.TICKET_RATES_READ: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.DISPATCH_RULES_READ: {r: (N, N, N, Y, Y) for r in TARGETS},
+    Operation.DISPATCH_RULES_MANAGE: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
 }
 
 
@@ -85,3 +179,122 @@ def test_staff_without_unit_touch_nothing() -> None:
     loose = Actor(Role.STAFF, staff_id=13, unit_id=None)
     assert not is_allowed(loose, Operation.TASK_ACT, TARGETS["own"])
     assert not is_allowed(loose, Operation.APPLICATION_READ, TARGETS["own"])
+
+
+# -- agents (帮办代办): four kinds of agent × every operation × how the target relates ---------
+
+_NOW = datetime.now(UTC)
+_DAY = timedelta(days=1)
+
+
+def _agent(themes: set[Theme], status: DelegationStatus = DelegationStatus.ACTIVE, *,
+           until: datetime = _NOW + 30 * _DAY) -> Actor:
+    grant = Grant(delegation_id=7, themes=frozenset(themes), status=status,
+                  valid_from=_NOW - _DAY, valid_until=until)
+    return Actor(Role.AGENT, agent_citizen_id=5, principal_citizen_id=1, grant=grant)
+
+
+AGENTS = {
+    "agent_with_scope": _agent({Theme.APPLICATIONS}),
+    "agent_without_scope": _agent({Theme.MEDICAL_INSURANCE}),
+    "agent_expired": _agent({Theme.ALL}, until=_NOW - _DAY),
+    "agent_revoked": _agent({Theme.ALL}, DelegationStatus.REVOKED),
+}
+AGENT_TARGETS = {
+    "principal_in_theme": Target(citizen_id=1, units={100: "110105001"},
+                                 theme=Theme.APPLICATIONS),
+    "principal_other_theme": Target(citizen_id=1, theme=Theme.ELDERLY_SUBSIDY),
+    "principal_money": Target(citizen_id=1, theme=Theme.APPLICATIONS, moves_money=True),
+    "principal_no_theme": Target(citizen_id=1),
+    "someone_else": Target(citizen_id=2, theme=Theme.APPLICATIONS),
+}
+# relation -> (with scope, without scope, expired, revoked)
+IN_SCOPE = {
+    "principal_in_theme": (Y, N, N, N),
+    "principal_other_theme": (N, N, N, N),
+    "principal_money": (N, N, N, N),
+    "principal_no_theme": (N, N, N, N),
+    "someone_else": (N, N, N, N),
+}
+ANY_SCOPE = {
+    "principal_in_theme": (Y, Y, N, N),
+    "principal_other_theme": (Y, Y, N, N),
+    "principal_money": (Y, Y, N, N),
+    "principal_no_theme": (Y, Y, N, N),
+    "someone_else": (N, N, N, N),
+}
+EVERYONE = {r: (Y, Y, Y, Y) for r in AGENT_TARGETS}
+NOBODY = {r: (N, N, N, N) for r in AGENT_TARGETS}
+# what an agent may do for their principal, written out by hand: acting on one thing needs its
+# theme in the delegation (and no money moving); lists and logs need only an active delegation
+AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
+    Operation.CATALOG_READ: EVERYONE,
+    Operation.LOGIN: EVERYONE,
+    Operation.APPLICATION_SUBMIT: IN_SCOPE,
+    Operation.APPLICATION_READ: IN_SCOPE,
+    Operation.MATERIALS_SUPPLY: IN_SCOPE,
+    Operation.APPLICATION_FORM_READ: IN_SCOPE,
+    Operation.OFFER_RESPOND: IN_SCOPE,
+    Operation.OWN_APPLICATIONS_LIST: ANY_SCOPE,
+    Operation.DATA_ACCESS_LOG_READ: ANY_SCOPE,
+    Operation.OFFER_LIST: ANY_SCOPE,
+    Operation.TICKET_SUBMIT: ANY_SCOPE,
+    Operation.OWN_TICKETS_LIST: ANY_SCOPE,
+    Operation.TICKET_READ: ANY_SCOPE,
+}
+
+
+def test_every_agent_rule_is_written_out() -> None:
+    granted = {op for op, rules in RULES.items() if Role.AGENT in rules}
+    assert granted == set(AGENT_OPERATIONS)
+
+
+@pytest.mark.parametrize("operation", list(Operation))
+@pytest.mark.parametrize("relation", list(AGENT_TARGETS))
+@pytest.mark.parametrize("agent", list(AGENTS))
+def test_agent_matrix(operation: Operation, relation: str, agent: str) -> None:
+    expected = AGENT_OPERATIONS.get(operation, NOBODY)[relation][list(AGENTS).index(agent)]
+    actor, target = AGENTS[agent], AGENT_TARGETS[relation]
+    assert is_allowed(actor, operation, target) is expected
+    if not expected:
+        with pytest.raises(Forbidden):
+            authorize(actor, operation, target)
+
+
+@pytest.mark.parametrize(("agent", "relation", "code"), [
+    ("agent_with_scope", "principal_other_theme", "delegation.out_of_scope"),
+    ("agent_without_scope", "principal_in_theme", "delegation.out_of_scope"),
+    ("agent_with_scope", "principal_money", "delegation.principal_must_act"),
+    ("agent_expired", "principal_in_theme", "delegation.inactive"),
+    ("agent_revoked", "principal_in_theme", "delegation.inactive"),
+    ("agent_with_scope", "someone_else", "auth.forbidden"),
+])
+def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
+    with pytest.raises(Forbidden) as refused:
+        authorize(AGENTS[agent], Operation.APPLICATION_SUBMIT, AGENT_TARGETS[relation])
+    assert refused.value.code == code
+
+
+def test_an_agent_without_a_delegation_does_nothing() -> None:
+    stranger = Actor(Role.AGENT, agent_citizen_id=5, principal_citizen_id=1, grant=None)
+    for operation in Operation:
+        if operation in (Operation.CATALOG_READ, Operation.LOGIN):
+            continue
+        assert not is_allowed(stranger, operation, AGENT_TARGETS["principal_in_theme"])
+    with pytest.raises(Forbidden) as refused:
+        authorize(stranger, Operation.OWN_APPLICATIONS_LIST, AGENT_TARGETS["principal_no_theme"])
+    assert refused.value.code == "delegation.not_found"
+
+
+def test_money_moving_operations_are_never_an_agents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operation marked as moving money refuses agents whatever their scope; the principal
+    still may."""
+    from doorstep.domain import policy
+
+    monkeypatch.setattr(policy, "MOVES_MONEY", frozenset({Operation.MATERIALS_SUPPLY}))
+    target = AGENT_TARGETS["principal_in_theme"]
+    assert not is_allowed(AGENTS["agent_with_scope"], Operation.MATERIALS_SUPPLY, target)
+    with pytest.raises(Forbidden) as refused:
+        authorize(AGENTS["agent_with_scope"], Operation.MATERIALS_SUPPLY, target)
+    assert refused.value.code == "delegation.principal_must_act"
+    assert is_allowed(CITIZEN, Operation.MATERIALS_SUPPLY, target)

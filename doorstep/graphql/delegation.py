@@ -1,0 +1,232 @@
+"""Delegation (帮办代办), staff-assisted applications and "who looked at my data".
+
+To act for a principal, send `X-Acting-For: <principal's citizen id or +86 phone>` with the
+agent's own session (over WebSocket: `actingFor` in connection_init's payload); the usual
+fields (`submitApplication`, `supplyMaterials`, `myApplications`, `application`, `myUpdates`,
+`myDataAccessLog`) then work on the principal's data, as far as the delegation allows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from doorstep.domain.errors import InvalidInput
+from doorstep.graphql.applications import Application, SubmitApplicationInput, application_type
+from doorstep.graphql.context import Info
+from doorstep.i18n import translate, translate_or
+from doorstep.services import applications as app_service
+from doorstep.services import assisted, delegation, privacy
+
+
+@strawberry.enum(description="What an agent may act on")
+class DelegationTheme(Enum):
+    APPLICATIONS = "applications"
+    SOCIAL_SECURITY = "social_security"
+    MEDICAL_INSURANCE = "medical_insurance"
+    ELDERLY_SUBSIDY = "elderly_subsidy"
+    ALL = "all"
+
+
+@strawberry.enum
+class DelegationStatus(Enum):
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    REFUSED = "refused"
+
+
+@strawberry.enum
+class ConsentMethod(Enum):
+    APP = "app"
+    SMS = "sms"
+    IN_PERSON = "in_person"
+
+
+@strawberry.type(description="One side of a delegation")
+class DelegationParty:
+    citizen_id: strawberry.ID
+    name: str | None
+    phone_masked: str
+
+
+@strawberry.type(description="An agent acting for a principal (帮办代办)")
+class Delegation:
+    id: strawberry.ID
+    agent: DelegationParty
+    principal: DelegationParty
+    themes: list[DelegationTheme]
+    theme_labels: list[str]
+    status: DelegationStatus
+    status_label: str
+    requested_at: datetime
+    valid_from: datetime
+    valid_until: datetime
+    consent_method: ConsentMethod | None
+    consent_method_label: str | None
+    consented_at: datetime | None
+    ended_at: datetime | None
+    viewer_is: str = strawberry.field(description="agent, principal or staff")
+
+
+@strawberry.type(description="One read of the citizen's personal data by staff or an agent")
+class DataAccess:
+    id: strawberry.ID
+    reader_kind: str = strawberry.field(description="staff or agent")
+    reader_kind_label: str
+    reader_name: str | None
+    reader_unit: str | None
+    reader_phone_masked: str | None
+    what: str
+    what_label: str
+    purpose: str
+    purpose_label: str
+    at: datetime
+
+
+def _party(party: delegation.Party) -> DelegationParty:
+    return DelegationParty(citizen_id=strawberry.ID(str(party.citizen_id)), name=party.name,
+                           phone_masked=party.phone_masked)
+
+
+def delegation_type(view: delegation.DelegationView, language: str, elder: bool) -> Delegation:
+    method = view.consent_method
+    return Delegation(
+        id=strawberry.ID(str(view.id)), agent=_party(view.agent),
+        principal=_party(view.principal),
+        themes=[DelegationTheme(t.value) for t in view.themes],
+        theme_labels=[translate(f"theme.{t.value}", language, elder=elder) for t in view.themes],
+        status=DelegationStatus(view.status.value),
+        status_label=translate(f"delegation_status.{view.status.value}", language, elder=elder),
+        requested_at=view.requested_at, valid_from=view.valid_from,
+        valid_until=view.valid_until,
+        consent_method=ConsentMethod(method.value) if method else None,
+        consent_method_label=(translate(f"consent_method.{method.value}", language, elder=elder)
+                              if method else None),
+        consented_at=view.consented_at, ended_at=view.ended_at, viewer_is=view.viewer_is,
+    )
+
+
+def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> DataAccess:
+    return DataAccess(
+        id=strawberry.ID(str(entry.id)), reader_kind=entry.reader_kind,
+        reader_kind_label=translate_or(f"data_reader.{entry.reader_kind}", entry.reader_kind,
+                                       language, elder=elder),
+        reader_name=entry.reader_name, reader_unit=entry.reader_unit,
+        reader_phone_masked=entry.reader_phone_masked, what=entry.what,
+        what_label=translate_or(f"data_what.{entry.what}", entry.what, language, elder=elder),
+        purpose=entry.purpose,
+        purpose_label=translate_or(f"data_purpose.{entry.purpose}", entry.purpose, language,
+                                   elder=elder),
+        at=entry.at,
+    )
+
+
+def _id(raw: strawberry.ID, code: str = "delegation.id_invalid") -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(code) from None
+    if not 0 < value < 2**63:
+        raise InvalidInput(code)
+    return value
+
+
+@strawberry.input(description="A clerk applies for a walk-in citizen (帮办), with their consent")
+class AssistedApplicationInput:
+    application: SubmitApplicationInput = strawberry.field(
+        description="The form; residentId is required (it finds or registers the citizen)")
+    phone: str | None = strawberry.field(
+        default=None, description="A number for SMS updates (a keypad phone is enough); "
+                                  "needed when the citizen has no account yet")
+    language: str | None = strawberry.field(default=None,
+                                            description="zh_Hans (default), zh_Hant or en")
+    identity_document: str = strawberry.field(
+        description="What identity document was checked in person, e.g. 居民身份证原件")
+    identity_checked: bool
+    consent_given: bool = strawberry.field(
+        description="The citizen agreed to the clerk submitting for them")
+    note: str | None = None
+
+
+@strawberry.type
+class DelegationQuery:
+    @strawberry.field(description="Delegations I gave (as principal) or hold (as agent)")
+    async def my_delegations(self, info: Info) -> list[Delegation]:
+        ctx = info.context
+        views = await delegation.list_mine(ctx.deps, ctx.actor)
+        return [delegation_type(v, ctx.language, ctx.elder) for v in views]
+
+    @strawberry.field(description="Who looked at my data: every read of my personal data by "
+                                  "staff or agents, newest first (an agent: the principal's)")
+    async def my_data_access_log(self, info: Info, first: int = 50,
+                                 before: strawberry.ID | None = None) -> list[DataAccess]:
+        ctx = info.context
+        entries = await privacy.data_access_log(
+            ctx.deps, ctx.actor, limit=first,
+            before_id=_id(before, "data_access.cursor_invalid") if before else None)
+        return [_access_type(e, ctx.language, ctx.elder) for e in entries]
+
+
+@strawberry.type
+class DelegationMutation:
+    @strawberry.mutation(description="Ask to act for the owner of a phone number (a citizen) "
+                                     "for some themes and days; they are asked by SMS")
+    async def request_delegation(self, info: Info, principal_phone: str,
+                                 themes: list[DelegationTheme], days: int) -> Delegation:
+        ctx = info.context
+        view = await delegation.request(ctx.deps, ctx.actor, principal_phone,
+                                        [t.value for t in themes], days)
+        return delegation_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Principal: consent to (or refuse) a request")
+    async def answer_delegation(self, info: Info, id: strawberry.ID,
+                                consent: bool) -> Delegation:
+        ctx = info.context
+        view = await delegation.answer(ctx.deps, ctx.actor, _id(id), consent)
+        return delegation_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Principal: stop a delegation at once (the agent: "
+                                     "withdraw); open subscriptions end")
+    async def revoke_delegation(self, info: Info, id: strawberry.ID) -> Delegation:
+        ctx = info.context
+        view = await delegation.revoke(ctx.deps, ctx.actor, _id(id))
+        return delegation_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Staff at a counter: the principal consents in person; "
+                                     "record that identity and understanding were checked")
+    async def record_in_person_consent(self, info: Info, principal_phone: str,
+                                       agent_phone: str, identity_checked: bool,
+                                       understanding_checked: bool,
+                                       note: str | None = None) -> Delegation:
+        ctx = info.context
+        view = await delegation.consent_in_person(
+            ctx.deps, ctx.actor, principal_phone, agent_phone,
+            identity_checked=identity_checked, understanding_checked=understanding_checked,
+            note=note)
+        return delegation_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Staff: apply for a walk-in citizen, recording the "
+                                     "identity check and their consent; they get SMS updates")
+    async def submit_assisted_application(self, info: Info,
+                                          input: AssistedApplicationInput) -> Application:
+        ctx = info.context
+        form: JSON | None = input.application.form
+        data = assisted.AssistedInput(
+            application=app_service.SubmitInput(
+                bundle_code=input.application.bundle_code,
+                materials=tuple(input.application.materials),
+                form=form if isinstance(form, dict) or form is None else {"value": form},
+                applicant_name=input.application.applicant_name,
+                resident_id=input.application.resident_id),
+            phone=input.phone, language=input.language,
+            identity_document=input.identity_document,
+            identity_checked=input.identity_checked, consent_given=input.consent_given,
+            note=input.note)
+        view = await assisted.submit_assisted(ctx.deps, ctx.actor, data)
+        return application_type(view, ctx.language, ctx.elder)
+

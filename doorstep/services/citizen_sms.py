@@ -1,0 +1,60 @@
+"""SMS to a citizen, in their language, plain for those who need it.
+
+Citizens in elder mode and those reached only by SMS (keypad phones) get the plain variant of a
+template (`sms.plain.<name>`): short sentences, the application number, a phone number to call
+(the unit's, or the service hotline), and never a link. Plain variants are their own templates
+rather than gettext contexts because the SMS provider registers each text as a template of its
+own (`ALIYUN_SMS_TEMPLATES` maps message ids to template codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import phonenumbers
+
+from doorstep.i18n import DEFAULT_LANGUAGE, has_message
+from doorstep.services import notifications
+from doorstep.store.db import Connection
+
+PLAIN_PREFIX = "sms.plain."
+
+
+def reads_plain(contact: Any) -> bool:
+    return bool(contact["elder_mode"]) or contact["channel_preference"] == "sms"
+
+
+def plain_template(template: str) -> str:
+    return PLAIN_PREFIX + template.removeprefix("sms.")
+
+
+def display_phone(raw: str) -> str:
+    """A number as people dial it at home: "010 8599 0201" for +861085990201; short service
+    numbers ("12345") as they are."""
+    if not raw.startswith("+"):
+        return raw
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def choose(contact: Any, template: str, params: Mapping[str, Any],
+           call_phone: str) -> tuple[str, dict[str, Any]]:
+    """The template and parameters this citizen gets."""
+    plain = plain_template(template)
+    if reads_plain(contact) and has_message(plain, DEFAULT_LANGUAGE):
+        return plain, {**params, "phone": display_phone(call_phone)}
+    return template, dict(params)
+
+
+async def queue(conn: Connection, contact: Any, *, kind: str, template: str,
+                params: Mapping[str, Any], call_phone: str, urgent: bool = False) -> int:
+    """Queue an SMS to the citizen of `contact` (a store.applications.citizen_contact row)."""
+    chosen, values = choose(contact, template, params, call_phone)
+    return await notifications.queue(
+        conn, citizen_id=contact["id"], phone=contact["phone"], kind=kind, template=chosen,
+        params=values, language=contact["language"], urgent=urgent,
+    )

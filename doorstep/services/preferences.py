@@ -1,0 +1,82 @@
+"""A citizen's own settings: language (zh_Hans, zh_Hant, en) and elder mode (长辈版)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from doorstep.domain.calendar import local_date
+from doorstep.domain.elder import Presentation, offer_elder_mode, presentation
+from doorstep.domain.errors import InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.i18n import normalize_language
+from doorstep.services.deps import Deps
+from doorstep.store import events
+from doorstep.store import preferences as store
+from doorstep.store.db import transaction
+
+
+@dataclass(frozen=True)
+class Profile:
+    citizen_id: int
+    name: str | None
+    language: str
+    language_chosen: bool
+    elder_mode: bool
+    offer_elder_mode: bool
+    sms_only: bool
+    presentation: Presentation
+    open_applications: int
+    waiting_for_materials: int
+
+    @property
+    def read_aloud_key(self) -> str:
+        """The key message of the home screen, as a catalog key."""
+        if self.waiting_for_materials:
+            return "read_aloud.home_materials"
+        if self.open_applications:
+            return "read_aloud.home_open"
+        return "read_aloud.home_nothing"
+
+
+async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
+    """Choose the language of the API and of every SMS; unsupported codes are refused."""
+    authorize(actor, Operation.PREFERENCES_SET)
+    assert actor.citizen_id is not None
+    language = normalize_language(raw[:20])
+    if language is None:
+        raise InvalidInput("language.unsupported", given=raw[:20],
+                           supported="zh_Hans, zh_Hant, en")
+    async with transaction(deps.pool) as conn:
+        await store.set_language(conn, actor.citizen_id, language)
+        await events.append(conn, kind="citizen.language_set", actor_kind="citizen",
+                            actor_id=actor.citizen_id, citizen_id=actor.citizen_id,
+                            data={"language": language})
+    return language
+
+
+async def set_elder_mode(deps: Deps, actor: Actor, on: bool) -> None:
+    authorize(actor, Operation.PREFERENCES_SET)
+    assert actor.citizen_id is not None
+    async with transaction(deps.pool) as conn:
+        await store.set_elder_mode(conn, actor.citizen_id, on)
+        await events.append(conn, kind="citizen.elder_mode_set", actor_kind="citizen",
+                            actor_id=actor.citizen_id, citizen_id=actor.citizen_id,
+                            data={"on": on})
+
+
+async def profile(deps: Deps, citizen_id: int) -> Profile:
+    """A citizen's settings and what their home screen says (the caller has authorized)."""
+    row = await store.profile(deps.pool, citizen_id)
+    if row is None:
+        raise NotFound("auth.required")
+    today = local_date(datetime.now(UTC))
+    return Profile(
+        citizen_id=row["id"], name=row["name"], language=row["language"],
+        language_chosen=row["language_chosen"], elder_mode=row["elder_mode"],
+        offer_elder_mode=offer_elder_mode(row["birth_date"], row["elder_mode"],
+                                          row["elder_mode_chosen_at"] is not None, today),
+        sms_only=row["channel_preference"] == "sms",
+        presentation=presentation(row["elder_mode"]),
+        open_applications=row["open_count"], waiting_for_materials=row["waiting_count"],
+    )

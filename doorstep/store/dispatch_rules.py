@@ -1,0 +1,140 @@
+"""SQL for dispatch rule sets: the published one, drafts, publishing, and dry-run input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+_RULE_COLUMNS = """r.rule_set_id, r.rule_no, r.version, r.priority, r.kinds, r.categories,
+    r.region_prefixes, r.keywords, r.urgencies, r.lead_unit_id, r.assisting_unit_ids,
+    r.deadline_profile, r.note, u.code as lead_unit_code, u.name as lead_unit_name,
+    (select coalesce(array_agg(a.code order by a.code), '{}') from units a
+      where a.id = any(r.assisting_unit_ids)) as assisting_unit_codes"""
+
+
+async def published_id(db: Queryable) -> int | None:
+    value: int | None = await db.fetchval(
+        "select id from dispatch_rule_sets where status = 'published'")
+    return value
+
+
+async def rule_set(db: Queryable, set_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow("select * from dispatch_rule_sets where id = $1", set_id)
+
+
+async def lock_rule_set(conn: Connection, set_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow("select * from dispatch_rule_sets where id = $1 for update",
+                               set_id)
+
+
+async def rules_of(db: Queryable, set_id: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
+            where r.rule_set_id = $1 order by r.priority, r.rule_no""", set_id)
+
+
+async def draft_of(db: Queryable, staff_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        "select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1",
+        staff_id)
+
+
+async def lock_draft_of(conn: Connection, staff_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1
+           for update""", staff_id)
+
+
+async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> int:
+    """A draft holding a copy of the base set's rules."""
+    draft_id: int = await conn.fetchval(
+        """insert into dispatch_rule_sets (status, base_id, author_staff_id)
+           values ('draft', $1, $2) returning id""", base_id, staff_id)
+    if base_id is not None:
+        await conn.execute(
+            """insert into dispatch_rules (rule_set_id, rule_no, version, priority, kinds,
+                   categories, region_prefixes, keywords, urgencies, lead_unit_id,
+                   assisting_unit_ids, deadline_profile, note)
+               select $1, rule_no, version, priority, kinds, categories, region_prefixes,
+                      keywords, urgencies, lead_unit_id, assisting_unit_ids, deadline_profile,
+                      note
+               from dispatch_rules where rule_set_id = $2""", draft_id, base_id)
+    return draft_id
+
+
+async def next_rule_no(conn: Connection) -> int:
+    value: int = await conn.fetchval("select nextval('dispatch_rule_no')")
+    return value
+
+
+async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> asyncpg.Record | None:
+    if set_id is None:
+        return None
+    return await conn.fetchrow(
+        f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
+            where r.rule_set_id = $1 and r.rule_no = $2""", set_id, rule_no)
+
+
+async def upsert_rule(conn: Connection, set_id: int, rule: dict[str, Any]) -> None:
+    await conn.execute(
+        """insert into dispatch_rules (rule_set_id, rule_no, version, priority, kinds,
+               categories, region_prefixes, keywords, urgencies, lead_unit_id,
+               assisting_unit_ids, deadline_profile, note)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           on conflict (rule_set_id, rule_no) do update set version = excluded.version,
+               priority = excluded.priority, kinds = excluded.kinds,
+               categories = excluded.categories, region_prefixes = excluded.region_prefixes,
+               keywords = excluded.keywords, urgencies = excluded.urgencies,
+               lead_unit_id = excluded.lead_unit_id,
+               assisting_unit_ids = excluded.assisting_unit_ids,
+               deadline_profile = excluded.deadline_profile, note = excluded.note""",
+        set_id, rule["rule_no"], rule["version"], rule["priority"], rule["kinds"],
+        rule["categories"], rule["region_prefixes"], rule["keywords"], rule["urgencies"],
+        rule["lead_unit_id"], rule["assisting_unit_ids"], rule["deadline_profile"],
+        rule["note"])
+    await conn.execute("update dispatch_rule_sets set updated_at = now() where id = $1", set_id)
+
+
+async def delete_rule(conn: Connection, set_id: int, rule_no: int) -> bool:
+    status: str = await conn.execute(
+        "delete from dispatch_rules where rule_set_id = $1 and rule_no = $2", set_id, rule_no)
+    await conn.execute("update dispatch_rule_sets set updated_at = now() where id = $1", set_id)
+    return status.endswith(" 1")
+
+
+async def discard(conn: Connection, set_id: int) -> None:
+    await conn.execute("delete from dispatch_rules where rule_set_id = $1", set_id)
+    await conn.execute(
+        "update dispatch_rule_sets set status = 'discarded', updated_at = now() where id = $1",
+        set_id)
+
+
+async def publish(conn: Connection, draft_id: int, previous_id: int | None, staff_id: int | None,
+                  note: str, warnings: list[dict[str, Any]]) -> None:
+    if previous_id is not None:
+        await conn.execute(
+            "update dispatch_rule_sets set status = 'superseded' where id = $1", previous_id)
+    await conn.execute(
+        """update dispatch_rule_sets set status = 'published', published_at = now(),
+               published_by_staff_id = $2, note = $3, warnings = $4, updated_at = now()
+           where id = $1""", draft_id, staff_id, note, warnings)
+
+
+async def history(db: Queryable, limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select s.*, (select count(*) from dispatch_rules r where r.rule_set_id = s.id)
+               as rule_count
+           from dispatch_rule_sets s where s.status in ('published', 'superseded')
+           order by s.id desc limit $1""", limit)
+
+
+
+async def count_recent(db: Queryable, since: datetime, region_prefix: str) -> int:
+    value: int = await db.fetchval(
+        "select count(*) from tickets where created_at >= $1 and region_code like $2 || '%'",
+        since, region_prefix)
+    return value

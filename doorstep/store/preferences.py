@@ -1,0 +1,37 @@
+"""SQL for a citizen's own preferences and the summary their home screen reads aloud."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+
+async def set_language(conn: Connection, citizen_id: int, language: str) -> None:
+    await conn.execute(
+        """update citizens set language = $2, language_chosen = true, updated_at = now()
+           where id = $1""",
+        citizen_id, language,
+    )
+
+
+async def set_elder_mode(conn: Connection, citizen_id: int, on: bool) -> None:
+    await conn.execute(
+        """update citizens set elder_mode = $2, elder_mode_chosen_at = now(), updated_at = now()
+           where id = $1""",
+        citizen_id, on,
+    )
+
+
+async def profile(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
+    """The citizen's preferences, with counts of their open applications for the summary."""
+    return await db.fetchrow(
+        """select c.id, c.name, c.language, c.language_chosen, c.elder_mode,
+                  c.elder_mode_chosen_at, c.birth_date, c.channel_preference,
+                  (select count(*) from applications a
+                   where a.citizen_id = c.id and a.completed_at is null) as open_count,
+                  (select count(*) from applications a
+                   where a.citizen_id = c.id and a.status = 'needs_materials') as waiting_count
+           from citizens c where c.id = $1""",
+        citizen_id,
+    )

@@ -1,0 +1,108 @@
+"""SQL for Web Push subscriptions and the push side of the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+MAX_PER_CITIZEN = 10
+
+
+async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str,
+                 auth: str) -> int:
+    """Register (or move to this citizen, with new keys) one endpoint; returns its id.
+
+    A citizen keeps at most MAX_PER_CITIZEN endpoints: the oldest go first.
+    """
+    subscription_id: int = await conn.fetchval(
+        """insert into push_subscriptions (citizen_id, endpoint, p256dh, auth)
+           values ($1, $2, $3, $4)
+           on conflict (endpoint) do update
+             set citizen_id = excluded.citizen_id, p256dh = excluded.p256dh,
+                 auth = excluded.auth, created_at = now()
+           returning id""",
+        citizen_id, endpoint, p256dh, auth,
+    )
+    await conn.execute(
+        """delete from push_subscriptions where citizen_id = $1 and id not in
+             (select id from push_subscriptions where citizen_id = $1
+              order by created_at desc, id desc limit $2)""",
+        citizen_id, MAX_PER_CITIZEN,
+    )
+    return subscription_id
+
+
+async def remove(conn: Queryable, citizen_id: int, endpoint: str) -> bool:
+    status: str = await conn.execute(
+        "delete from push_subscriptions where citizen_id = $1 and endpoint = $2",
+        citizen_id, endpoint)
+    return status != "DELETE 0"
+
+
+async def remove_by_id(conn: Queryable, subscription_ids: list[int]) -> None:
+    await conn.execute("delete from push_subscriptions where id = any($1::bigint[])",
+                       subscription_ids)
+
+
+async def mark_success(conn: Queryable, subscription_ids: list[int]) -> None:
+    await conn.execute(
+        "update push_subscriptions set last_success_at = now() where id = any($1::bigint[])",
+        subscription_ids)
+
+
+async def for_citizen(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """select id, endpoint, p256dh, auth from push_subscriptions
+           where citizen_id = $1 order by id""",
+        citizen_id,
+    )
+
+
+async def has_live(conn: Queryable, citizen_id: int) -> bool:
+    return bool(await conn.fetchval(
+        "select exists (select 1 from push_subscriptions where citizen_id = $1)", citizen_id))
+
+
+async def mark_opened(conn: Connection, outbox_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """update outbox set opened_at = coalesce(opened_at, now()), updated_at = now()
+           where id = $1 and channel = 'push' returning id, status""",
+        outbox_id,
+    )
+
+
+async def unread_important(conn: Queryable, *, after_seconds: int, kinds: list[str],
+                           limit: int) -> list[asyncpg.Record]:
+    """Important pushes sent a while ago, not opened, with no fallback SMS yet."""
+    return await conn.fetch(
+        """select o.id from outbox o
+           where o.channel = 'push' and o.opened_at is null
+             and o.status in ('sent', 'delivered')
+             and o.sent_at < now() - make_interval(secs => $1)
+             and o.sent_at > now() - interval '3 days'
+             and (o.urgent or o.kind = any($2::text[]))
+             and not exists (select 1 from outbox f where f.fallback_of = o.id)
+           order by o.sent_at limit $3""",
+        after_seconds, kinds, limit,
+    )
+
+
+async def insert_fallback(conn: Connection, outbox_id: int) -> int | None:
+    """An SMS copy of a push row (once: None if it has one already)."""
+    fallback_id: int | None = await conn.fetchval(
+        """insert into outbox (citizen_id, phone, kind, template, params, language, urgent,
+                               via, fallback_of)
+           select citizen_id, phone, kind, template, params, language, urgent, 'sms', id
+           from outbox where id = $1
+           on conflict (fallback_of) where fallback_of is not null do nothing
+           returning id""",
+        outbox_id,
+    )
+    return fallback_id
+
+
+def subscription_info(row: Any) -> dict[str, Any]:
+    return {"endpoint": row["endpoint"], "keys": {"p256dh": row["p256dh"], "auth": row["auth"]}}

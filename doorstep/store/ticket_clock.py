@@ -1,0 +1,89 @@
+"""SQL for the tickets' clocks: reminders and escalations once per deadline, follow-up asks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from doorstep.store.db import Connection
+
+_WORKING = "('dispatched', 'acknowledged', 'reopened')"
+
+# threshold -> (which tickets are due, the deadline the alert is for, the order)
+_TICKET_ALERTS: dict[str, tuple[str, str, str]] = {
+    "ack_reminder": ("t.status = 'dispatched' and t.ack_remind_at <= $1 and t.ack_due_at > $1",
+                     "t.ack_due_at", "t.ack_remind_at"),
+    "ack_overdue": ("t.status = 'dispatched' and t.ack_due_at <= $1", "t.ack_due_at",
+                    "t.ack_due_at"),
+    "handle_reminder": (f"t.status in {_WORKING} and t.handle_remind_at <= $1 "
+                        "and t.handle_due_at > $1", "t.handle_due_at", "t.handle_remind_at"),
+    "handle_overdue": (f"t.status in {_WORKING} and t.handle_due_at <= $1", "t.handle_due_at",
+                       "t.handle_due_at"),
+}
+
+_RECTIFY_ALERTS: dict[str, tuple[str, str]] = {
+    "rectify_reminder": ("x.status = 'open' and x.remind_at <= $1 and x.due_at > $1",
+                         "x.remind_at"),
+    "rectify_overdue": ("x.status = 'open' and x.due_at <= $1", "x.due_at"),
+}
+
+THRESHOLDS = (*_TICKET_ALERTS, *_RECTIFY_ALERTS)
+
+
+async def raise_alerts(conn: Connection, threshold: str, now: datetime, limit: int
+                       ) -> list[asyncpg.Record]:
+    """Tickets past a threshold with no alert yet for this deadline: recorded and returned.
+
+    The primary key (ticket, threshold, deadline) makes this once-only across workers: a racing
+    insert finds the row there and returns nothing for it.
+    """
+    if threshold in _TICKET_ALERTS:
+        where, deadline, order = _TICKET_ALERTS[threshold]
+        source = f"""select t.id as ticket_id, t.lead_unit_id as unit_id, {deadline} as deadline,
+                   t.number, t.citizen_id, c.name as category_name, u.name as unit_name,
+                   u.region_code as unit_region_code
+            from tickets t join units u on u.id = t.lead_unit_id
+            join ticket_categories c on c.code = t.category_code
+            where {where}"""
+        ordering, key = order, "t.id"
+    else:
+        where, ordering = _RECTIFY_ALERTS[threshold]
+        source = f"""select x.ticket_id, x.unit_id, x.due_at as deadline, t.number,
+                   t.citizen_id, c.name as category_name, u.name as unit_name,
+                   u.region_code as unit_region_code
+            from rectifications x join tickets t on t.id = x.ticket_id
+            join units u on u.id = x.unit_id
+            join ticket_categories c on c.code = t.category_code
+            where {where}"""
+        deadline, key = "x.due_at", "x.ticket_id"
+    return await conn.fetch(
+        f"""with due as ({source}
+                and not exists (select 1 from ticket_alerts a where a.ticket_id = {key}
+                    and a.threshold = $3 and a.deadline = {deadline})
+                order by {ordering} limit $2),
+            inserted as (
+                insert into ticket_alerts (ticket_id, threshold, deadline, unit_id)
+                select ticket_id, $3, deadline, unit_id from due
+                on conflict do nothing
+                returning ticket_id)
+            select due.* from due join inserted using (ticket_id)""",
+        now, limit, threshold)
+
+
+async def due_second_asks(conn: Connection, before: datetime, limit: int
+                          ) -> list[asyncpg.Record]:
+    """Resolved tickets asked once, longer ago than `before`, locked (others skip them)."""
+    return await conn.fetch(
+        """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
+           where status = 'resolved' and follow_up_asks = 1 and follow_up_asked_at <= $1
+           order by follow_up_asked_at limit $2 for update skip locked""", before, limit)
+
+
+async def due_unconfirmed(conn: Connection, before: datetime, limit: int
+                          ) -> list[asyncpg.Record]:
+    """Resolved tickets asked twice with no answer by `before`, locked."""
+    return await conn.fetch(
+        """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
+           where status = 'resolved' and follow_up_asks >= 2 and follow_up_asked_at <= $1
+           order by follow_up_asked_at limit $2 for update skip locked""", before, limit)

@@ -1,0 +1,342 @@
+"""SQL for tickets: the catalog they refer to, the tickets, their assignments, extensions,
+follow-ups, ratings and rectifications, and their events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from doorstep.store.db import Connection, Queryable
+
+# --- the catalog tickets refer to ---------------------------------------------------------------
+
+
+async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select code, name, description, position, active from ticket_categories
+           where active or not $1 order by position, code""", active_only)
+
+
+async def category(db: Queryable, code: str) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        "select code, name, description, active from ticket_categories where code = $1", code)
+
+
+async def region(db: Queryable, code: str) -> asyncpg.Record | None:
+    return await db.fetchrow("select code, name, fallback_unit_id from regions where code = $1",
+                             code)
+
+
+async def region_codes(db: Queryable) -> list[str]:
+    return [r["code"] for r in await db.fetch("select code from regions")]
+
+
+async def fallbacks(db: Queryable) -> dict[str, int]:
+    rows = await db.fetch(
+        "select code, fallback_unit_id from regions where fallback_unit_id is not null")
+    return {r["code"]: r["fallback_unit_id"] for r in rows}
+
+
+async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
+    return await db.fetchrow("select id, code, name, region_code from units where code = $1",
+                             code)
+
+
+async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, asyncpg.Record]:
+    rows = await db.fetch("select id, code, name, region_code, phone from units "
+                          "where id = any($1::bigint[])", ids)
+    return {r["id"]: r for r in rows}
+
+
+async def unit_ids(db: Queryable) -> list[int]:
+    return [r["id"] for r in await db.fetch("select id from units")]
+
+
+async def service_areas(db: Queryable) -> list[asyncpg.Record]:
+    return await db.fetch("select unit_id, category_code, region_prefix from unit_service_areas")
+
+
+async def units_serving(db: Queryable, category_code: str, region_code: str
+                        ) -> list[asyncpg.Record]:
+    """Units that serve a category somewhere at or above a region, the most local first."""
+    return await db.fetch(
+        """select distinct on (u.id) u.id, u.code, u.name, length(a.region_prefix) as depth
+           from unit_service_areas a join units u on u.id = a.unit_id
+           where a.category_code = $1 and $2 like a.region_prefix || '%'
+           order by u.id, length(a.region_prefix) desc""",
+        category_code, region_code)
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+async def next_serial(conn: Connection) -> int:
+    value: int = await conn.fetchval("select nextval('ticket_serial')")
+    return value
+
+
+async def insert_ticket(conn: Connection, **fields: Any) -> int:
+    columns = list(fields)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    ticket_id: int = await conn.fetchval(
+        f"insert into tickets ({', '.join(columns)}) values ({placeholders}) returning id",
+        *fields.values())
+    return ticket_id
+
+
+async def update_ticket(conn: Connection, ticket_id: int, **fields: Any) -> None:
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
+    await conn.execute(f"update tickets set {sets}, updated_at = now() where id = $1",
+                       ticket_id, *fields.values())
+
+
+_TICKET = """
+    select t.*, c.name as category_name, r.name as region_name,
+           u.code as lead_unit_code, u.name as lead_unit_name, u.phone as lead_unit_phone,
+           u.region_code as lead_unit_region_code,
+           p.number as previous_number,
+           (select coalesce(jsonb_agg(jsonb_build_object(
+                       'id', a.id, 'code', a.code, 'name', a.name, 'phone', a.phone,
+                       'region_code', a.region_code) order by a.code), '[]'::jsonb)
+              from units a where a.id = any(t.assisting_unit_ids)) as assisting,
+           x.id as rectification_id, x.status as rectification_status,
+           x.due_on as rectification_due_on, x.note as rectification_note,
+           x.done_at as rectification_done_at
+    from tickets t
+    join ticket_categories c on c.code = t.category_code
+    join regions r on r.code = t.region_code
+    join units u on u.id = t.lead_unit_id
+    left join tickets p on p.id = t.previous_ticket_id
+    left join rectifications x on x.ticket_id = t.id"""
+
+
+async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
+    return await db.fetchrow(f"{_TICKET} where t.number = $1", number)
+
+
+async def by_id(db: Queryable, ticket_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(f"{_TICKET} where t.id = $1", ticket_id)
+
+
+async def lock(conn: Connection, number: str) -> asyncpg.Record | None:
+    """The ticket row, locked for the rest of the transaction, with its lead unit's region."""
+    return await conn.fetchrow(
+        """select t.*, u.region_code as lead_unit_region_code, u.name as lead_unit_name,
+                  u.phone as lead_unit_phone, c.name as category_name
+           from tickets t join units u on u.id = t.lead_unit_id
+           join ticket_categories c on c.code = t.category_code
+           where t.number = $1 for update of t""", number)
+
+
+async def of_citizen(db: Queryable, citizen_id: int, limit: int, before_id: int | None
+                     ) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TICKET} where t.citizen_id = $1 and ($3::bigint is null or t.id < $3)
+            order by t.id desc limit $2""",
+        citizen_id, limit, before_id)
+
+
+async def of_citizen_since(db: Queryable, citizen_id: int, since: datetime | None,
+                           numbers: list[str] | None, categories: list[str] | None,
+                           limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TICKET} where t.citizen_id = $1
+              and ($2::timestamptz is null or t.created_at >= $2)
+              and ($3::text[] is null or t.number = any($3::text[]))
+              and ($4::text[] is null or t.category_code = any($4::text[]))
+            order by t.id desc limit $5""",
+        citizen_id, since, numbers, categories, limit)
+
+
+async def unit_queue(db: Queryable, unit_ids: list[int], statuses: list[str], limit: int,
+                     after_id: int | None) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TICKET} where t.lead_unit_id = any($1::bigint[]) and t.status = any($2::text[])
+              and ($4::bigint is null or t.id > $4)
+            order by t.id limit $3""",
+        unit_ids, statuses, limit, after_id)
+
+
+async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        f"""{_TICKET} where (t.status = 'returned' or (t.needs_review and t.status = 'dispatched'))
+              and t.lead_unit_id = any($1::bigint[])
+            order by t.created_at limit $2""",
+        unit_ids, limit)
+
+
+async def same_place_candidates(conn: Connection, category_code: str, region_code: str,
+                                since: datetime) -> list[asyncpg.Record]:
+    """Earlier tickets of this category in this region since `since`, newest first."""
+    return await conn.fetch(
+        """select id, number, status, lead_unit_id, latitude, longitude, created_at
+           from tickets where category_code = $1 and region_code = $2 and created_at >= $3
+           order by created_at desc limit 50""",
+        category_code, region_code, since)
+
+
+# --- assignments, extensions, follow-ups -------------------------------------------------------
+
+async def insert_assignment(conn: Connection, *, ticket_id: int, unit_id: int, region_code: str,
+                            basis: str, by_staff_id: int | None, note: str | None,
+                            ack_due_at: datetime) -> int:
+    assignment_id: int = await conn.fetchval(
+        """insert into ticket_assignments (ticket_id, unit_id, region_code, basis, by_staff_id,
+               note, ack_due_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
+        ticket_id, unit_id, region_code, basis, by_staff_id, note, ack_due_at)
+    return assignment_id
+
+
+async def acknowledge_assignment(conn: Connection, ticket_id: int, staff_id: int | None,
+                                 at: datetime) -> None:
+    await conn.execute(
+        """update ticket_assignments set acknowledged_at = $3, acknowledged_by = $2
+           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+        ticket_id, staff_id, at)
+
+
+async def return_assignment(conn: Connection, ticket_id: int, staff_id: int | None,
+                            reason: str, at: datetime) -> None:
+    await conn.execute(
+        """update ticket_assignments set returned_at = $4, return_reason = $3, returned_by = $2
+           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+        ticket_id, staff_id, reason, at)
+
+
+async def assignments(db: Queryable, ticket_id: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select a.*, u.code as unit_code, u.name as unit_name
+           from ticket_assignments a join units u on u.id = a.unit_id
+           where a.ticket_id = $1 order by a.id""", ticket_id)
+
+
+async def insert_extension(conn: Connection, *, ticket_id: int, unit_id: int,
+                           staff_id: int | None, days: int, reason: str, due_before: date,
+                           due_after: date) -> None:
+    await conn.execute(
+        """insert into ticket_extensions (ticket_id, unit_id, staff_id, days, reason,
+               due_before, due_after) values ($1, $2, $3, $4, $5, $6, $7)""",
+        ticket_id, unit_id, staff_id, days, reason, due_before, due_after)
+
+
+async def insert_follow_up(conn: Connection, ticket_id: int, round_no: int, ask_no: int,
+                           at: datetime) -> None:
+    await conn.execute(
+        """insert into ticket_follow_ups (ticket_id, round, ask_no, asked_at)
+           values ($1, $2, $3, $4) on conflict do nothing""",
+        ticket_id, round_no, ask_no, at)
+
+
+async def answer_follow_up(conn: Connection, ticket_id: int, round_no: int, solved: bool,
+                           channel: str, at: datetime) -> None:
+    await conn.execute(
+        """update ticket_follow_ups set answered_at = $4, solved = $3, answer_channel = $5
+           where id = (select max(id) from ticket_follow_ups
+                       where ticket_id = $1 and round = $2)""",
+        ticket_id, round_no, solved, at, channel)
+
+
+async def awaiting_answer(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
+    """The citizen's ticket asked about most recently and not answered yet."""
+    return await db.fetchrow(
+        """select number from tickets where citizen_id = $1 and status = 'resolved'
+           order by follow_up_asked_at desc nulls last, id desc limit 1""", citizen_id)
+
+
+async def insert_rectification(conn: Connection, *, ticket_id: int, unit_id: int, rating: int,
+                               comment: str | None, due_on: date, due_at: datetime,
+                               remind_at: datetime) -> int:
+    rect_id: int = await conn.fetchval(
+        """insert into rectifications (ticket_id, unit_id, rating, comment, due_on, due_at,
+               remind_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
+        ticket_id, unit_id, rating, comment, due_on, due_at, remind_at)
+    return rect_id
+
+
+async def lock_rectification(conn: Connection, rect_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """select x.*, u.region_code as unit_region_code, t.number, t.citizen_id
+           from rectifications x join units u on u.id = x.unit_id
+           join tickets t on t.id = x.ticket_id
+           where x.id = $1 for update of x""", rect_id)
+
+
+async def finish_rectification(conn: Connection, rect_id: int, note: str,
+                               staff_id: int | None) -> None:
+    await conn.execute(
+        """update rectifications set status = 'done', note = $2, done_at = now(), done_by = $3,
+               updated_at = now() where id = $1""", rect_id, note, staff_id)
+
+
+async def rectifications(db: Queryable, unit_ids: list[int], statuses: list[str],
+                         limit: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select x.*, t.number, u.code as unit_code, u.name as unit_name,
+                  c.name as category_name, t.category_code
+           from rectifications x join tickets t on t.id = x.ticket_id
+           join units u on u.id = x.unit_id
+           join ticket_categories c on c.code = t.category_code
+           where x.unit_id = any($1::bigint[]) and x.status = any($2::text[])
+           order by x.due_on, x.id limit $3""",
+        unit_ids, statuses, limit)
+
+
+# --- people to tell ----------------------------------------------------------------------------
+
+async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(
+        """select id, phone, language, name, elder_mode, channel_preference from citizens
+           where id = $1""", citizen_id)
+
+
+async def citizen_region(db: Queryable, citizen_id: int) -> str | None:
+    value: str | None = await db.fetchval("select region_code from citizens where id = $1",
+                                          citizen_id)
+    return value
+
+
+async def citizen_by_phone(conn: Connection, phone: str) -> int | None:
+    value: int | None = await conn.fetchval("select id from citizens where phone = $1", phone)
+    return value
+
+
+async def create_citizen(conn: Connection, phone: str) -> int:
+    """A citizen known only by phone (a hotline caller); they can sign in with it later."""
+    value: int = await conn.fetchval(
+        """insert into citizens (phone, channel_preference) values ($1, 'sms')
+           on conflict (phone) do update set phone = excluded.phone returning id""", phone)
+    return value
+
+
+async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
+    rows = await db.fetch("select phone from staff_members where unit_id = $1 and active "
+                          "and role = 'staff' order by id", unit_id)
+    return [r["phone"] for r in rows]
+
+
+async def supervisor_phones(db: Queryable, region_code: str) -> list[str]:
+    rows = await db.fetch(
+        """select phone from staff_members where role = 'supervisor' and active
+             and region_code is not null and $1 like region_code || '%' order by id""",
+        region_code)
+    return [r["phone"] for r in rows]
+
+
+# --- events ------------------------------------------------------------------------------------
+
+async def append_event(conn: Connection, *, ticket_id: int, citizen_id: int | None, kind: str,
+                       actor_kind: str, actor_id: int | None,
+                       data: dict[str, Any] | None = None) -> int:
+    # append_ticket_event (migration 0006): the citizen's stream lock, insert, NOTIFY at commit
+    seq: int = await conn.fetchval(
+        "select append_ticket_event($1, $2, $3, $4, $5, $6)",
+        ticket_id, citizen_id, kind, actor_kind, actor_id, data or {})
+    return seq
+
+
+async def events_of(db: Queryable, ticket_ids: list[int]) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select seq, ticket_id, kind, actor_kind, data, created_at from events
+           where ticket_id = any($1::bigint[]) order by ticket_id, seq""", ticket_ids)
+

@@ -1,0 +1,137 @@
+"""POST /sms/up: citizens answer by SMS. Each reply is handled once, by whoever asked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from doorstep.config import Settings
+from doorstep.i18n import translate
+from doorstep.notify.channels import ConsoleChannel
+from doorstep.services import notifications
+from doorstep.services.deps import Deps
+from doorstep.store.db import Pool, transaction
+from tests.integration.delegation_helpers import make_citizen, make_delegation
+from tests.integration.helpers import fresh_phone, gql, login, row_counts
+
+_seq = iter(range(10**9, 2 * 10**9))
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _reply(phone: str, content: str, *, sequence_id: int | None = None) -> dict[str, Any]:
+    return {"phone_number": phone.removeprefix("+86"), "send_time": "2026-03-10 10:00:00",
+            "content": content, "sign_name": "掌上办", "dest_code": "",
+            "sequence_id": sequence_id if sequence_id is not None else next(_seq)}
+
+
+async def _push(client: AsyncTestClient[Any], items: Any, raw: bytes | None = None
+                ) -> tuple[int, dict[str, Any]]:
+    content = raw if raw is not None else json.dumps(items, ensure_ascii=False).encode()
+    response = await client.post("/sms/up", content=content,
+                                 headers={"Content-Type": "application/json"})
+    return response.status_code, response.json()
+
+
+async def _answers(pool: Pool, phone: str) -> list[tuple[str, dict[str, Any]]]:
+    rows = await pool.fetch("select kind, params from outbox where phone = $1 and kind like "
+                            "'sms_reply.%' order by id", phone)
+    return [(r["kind"], r["params"]) for r in rows]
+
+
+async def _outcome(pool: Pool, phone: str) -> list[str]:
+    rows = await pool.fetch("select outcome from sms_inbound where phone = $1 order by id",
+                            phone)
+    return [r["outcome"] for r in rows]
+
+
+async def _applicant(client: AsyncTestClient[Any], pool: Pool) -> tuple[str, str]:
+    phone = fresh_phone()
+    token = await login(client, pool, phone)
+    body = await gql(client, 'mutation { submitApplication(input: {bundleCode: "newborn"}) '
+                             "{ number status } }", token=token)
+    return phone, body["data"]["submitApplication"]["number"]
+
+
+async def test_an_application_number_gets_its_status_back(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    phone, number = await _applicant(client, pool)
+    typed = f" {number[:4]} {number[4:]} ".translate(FULL_WIDTH)  # a keypad phone's way
+    status, body = await _push(client, [_reply(phone, typed, sequence_id=77)])
+    assert (status, body["code"], body["accepted"]) == (200, 0, 1)
+    submitted = translate("application_status.submitted", "zh_Hans")
+    assert await _answers(pool, phone) == [
+        ("sms_reply.status", {"number": number, "latest": submitted})]
+    # Aliyun pushes again: handled once
+    status, body = await _push(client, [_reply(phone, typed, sequence_id=77)])
+    assert (body["accepted"], body["duplicates"]) == (0, 1)
+    assert len(await _answers(pool, phone)) == 1
+    # "进度" / "CX": the latest application
+    await _push(client, [_reply(phone, "ＣＸ"), _reply(phone, "进度")])
+    assert [k for k, _p in await _answers(pool, phone)] == ["sms_reply.status"] * 3
+    assert await _outcome(pool, phone) == ["status"] * 3
+
+
+async def test_help_once_a_day_and_nothing_for_strangers(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    phone, _number = await _applicant(client, pool)
+    other_number = "1000001237"  # valid, but not this citizen's
+    await _push(client, [_reply(phone, "你好，请问怎么办理"), _reply(phone, other_number),
+                         _reply(phone, "？？")])
+    assert [k for k, _p in await _answers(pool, phone)] == ["sms_reply.help"]
+    assert await _outcome(pool, phone) == ["help", "help_skipped", "help_skipped"]
+    stranger = fresh_phone()
+    before = await row_counts(pool, "outbox")
+    status, body = await _push(client, [_reply(stranger, "CX")])
+    assert (status, body["accepted"]) == (200, 1)
+    assert await row_counts(pool, "outbox") == before
+    assert await _outcome(pool, stranger) == ["unknown_number"]
+
+
+async def test_td_stops_offers_but_not_ones_own_affairs(
+        client: AsyncTestClient[Any], pool: Pool, settings: Settings) -> None:
+    phone, number = await _applicant(client, pool)
+    await _push(client, [_reply(phone, "退订")])
+    assert await pool.fetchval("select sms_opt_out_at is not null from citizens "
+                               "where phone = $1", phone)
+    assert [k for k, _p in await _answers(pool, phone)] == ["sms_reply.unsubscribed"]
+    citizen_id = await pool.fetchval("select id from citizens where phone = $1", phone)
+    deps = Deps(pool=pool, settings=settings)
+    async with transaction(pool) as conn:
+        offer = await notifications.queue(
+            conn, citizen_id=citizen_id, phone=phone, kind="offer.offer",
+            template="sms.offer", params={"item": "育儿补贴", "reason": "家有3岁以下婴幼儿。"},
+            language="zh_Hans")
+        news = await notifications.queue(
+            conn, citizen_id=citizen_id, phone=phone, kind="application.finished",
+            template="sms.application_completed", params={"number": number},
+            language="zh_Hans", urgent=True)
+    assert await notifications.deliver(deps, ConsoleChannel(), offer) == "permanent-failure"
+    assert await notifications.deliver(deps, ConsoleChannel(), news) == "delivered"
+    assert await pool.fetchval("select reason from notification_decisions where outbox_id = $1",
+                               offer) == "opted_out"
+
+
+async def test_y_answers_the_waiting_delegation_request(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    principal_id, principal_phone = await make_citizen(pool)
+    agent_id, _agent_phone = await make_citizen(pool)
+    delegation_id = await make_delegation(pool, agent_id, principal_id, ["applications"],
+                                          status="requested")
+    await _push(client, [_reply(principal_phone, "ｙ")])
+    assert await _outcome(pool, principal_phone) == ["delegation:consented"]
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               delegation_id) == "active"
+
+
+async def test_bad_pushes_write_nothing(client: AsyncTestClient[Any], pool: Pool) -> None:
+    before = await row_counts(pool, "outbox", "sms_inbound")
+    for raw in (b"{oops", b'{"content": "CX"}', b"\xff"):
+        status, body = await _push(client, None, raw=raw)
+        assert status == 400 and body["code"] == 400
+    status, body = await _push(client, [None, {"phone_number": "123", "content": "CX"},
+                                        {"phone_number": fresh_phone(), "content": 5},
+                                        {"phone_number": fresh_phone(), "content": "x" * 600}])
+    assert (status, body["invalid"], body["accepted"]) == (200, 4, 0)
+    assert await row_counts(pool, "outbox", "sms_inbound") == before

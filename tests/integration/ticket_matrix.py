@@ -1,0 +1,146 @@
+"""The ticket rows of the GraphQL authorization matrix (test_authorization_matrix.py).
+
+Each case starts from a fresh noise ticket of the demo citizen in 永安里社区: rule 6 sends it to
+the police unit of the `staff` session (not to `other_staff`'s civil affairs), in region 110105
+of the `supervisor`. Dispatch-rule cases start from fresh drafts of the supervisor and the admin.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from tests.integration.helpers import gql
+
+OK = None
+AUTH = "auth.required"
+NO = "auth.forbidden"
+
+# ROLES: anonymous, citizen, other_citizen, staff, other_staff, supervisor, admin
+TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
+    "ticketCategories": (OK, OK, OK, OK, OK, OK, OK),
+    "myTickets": (AUTH, OK, OK, NO, NO, NO, NO),
+    "ticket": (AUTH, OK, NO, OK, NO, OK, OK),
+    "ticketQueue": (AUTH, NO, NO, OK, OK, OK, OK),
+    "ticketReviewQueue": (AUTH, NO, NO, NO, NO, OK, OK),
+    "rectificationTasks": (AUTH, NO, NO, OK, OK, OK, OK),
+    "dispatchRuleSet": (AUTH, NO, NO, NO, NO, OK, OK),
+    "dispatchRuleDraft": (AUTH, NO, NO, NO, NO, OK, OK),
+    "dryRunDispatchRules": (AUTH, NO, NO, NO, NO, OK, OK),
+    "ticketRates": (AUTH, NO, NO, OK, OK, OK, OK),
+    "slippingUnits": (AUTH, NO, NO, OK, OK, OK, OK),
+    "submitTicket": (AUTH, OK, OK, NO, NO, NO, NO),
+    "acknowledgeTicket": (AUTH, NO, NO, OK, NO, OK, OK),
+    "returnTicket": (AUTH, NO, NO, OK, NO, OK, OK),
+    "redispatchTicket": (AUTH, NO, NO, NO, NO, OK, OK),
+    "extendTicket": (AUTH, NO, NO, OK, NO, OK, OK),
+    "resolveTicket": (AUTH, NO, NO, OK, NO, OK, OK),
+    "answerFollowUp": (AUTH, OK, NO, NO, NO, NO, NO),
+    "rateTicket": (AUTH, OK, NO, NO, NO, NO, NO),
+    "completeRectification": (AUTH, NO, NO, OK, NO, OK, OK),
+    "saveDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
+    "removeDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
+    "discardDispatchRuleDraft": (AUTH, NO, NO, NO, NO, OK, OK),
+    "publishDispatchRules": (AUTH, NO, NO, NO, NO, OK, OK),
+}
+
+# an agent acting for the `citizen` session (see test_agent_matrix): filing and following the
+# principal's tickets needs only an active delegation; answering and rating stay the citizen's
+GONE = "delegation.inactive"
+TICKET_AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
+    "myTickets": (OK, OK, GONE, GONE),
+    "ticket": (OK, OK, GONE, GONE),
+    "submitTicket": (OK, OK, GONE, GONE),
+    "answerFollowUp": (NO, NO, GONE, GONE),
+    "rateTicket": (NO, NO, GONE, GONE),
+    "acknowledgeTicket": (NO, NO, GONE, GONE),
+}
+
+_RULE_2 = ('{ruleNo: 2, priority: 20, leadUnitCode: "cy-heating", categories: ["heating"], '
+           'regionPrefixes: ["110105"], deadlineProfile: HELP}')
+
+TICKET_QUERIES = {
+    "ticketCategories": "{ ticketCategories { code } }",
+    "myTickets": "{ myTickets { number } }",
+    "ticket": "query($n: String!) { ticket(number: $n) { number } }",
+    "ticketQueue": "{ ticketQueue { number } }",
+    "ticketReviewQueue": "{ ticketReviewQueue { number } }",
+    "rectificationTasks": "{ rectificationTasks { id } }",
+    "dispatchRuleSet": "{ dispatchRuleSet { id } }",
+    "dispatchRuleDraft": "{ dispatchRuleDraft { id } }",
+    "dryRunDispatchRules": "{ dryRunDispatchRules(days: 1) { examined } }",
+    "ticketRates": '{ ticketRates(since: "2026-01-01", until: "2026-12-31") { code } }',
+    "slippingUnits": "{ slippingUnits { signals } }",
+    "submitTicket": 'mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise", '
+                    'description: "楼上深夜喧哗", regionCode: "110105001001"}) { number } }',
+    "acknowledgeTicket": "mutation($n: String!) { acknowledgeTicket(number: $n) { number } }",
+    "returnTicket": 'mutation($n: String!) { returnTicket(number: $n, reason: "不属本单位职责") '
+                    "{ number } }",
+    "redispatchTicket": 'mutation($n: String!) { redispatchTicket(number: $n, '
+                        'unitCode: "cy-civil-affairs") { number } }',
+    "extendTicket": 'mutation($n: String!) { extendTicket(number: $n, days: 2, '
+                    'reason: "需要现场核查") { number } }',
+    "resolveTicket": 'mutation($n: String!) { resolveTicket(number: $n, note: "已上门劝导") '
+                     "{ number } }",
+    "answerFollowUp": "mutation($n: String!) { answerFollowUp(number: $n, solved: true) "
+                      "{ number } }",
+    "rateTicket": "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) "
+                  "{ number } }",
+    "completeRectification": 'mutation($x: ID!) { completeRectification(id: $x, '
+                             'note: "已加强夜间巡查") { number } }',
+    "saveDispatchRule": f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
+    "removeDispatchRule": "mutation { removeDispatchRule(ruleNo: 4) { id } }",
+    "discardDispatchRuleDraft": "mutation { discardDispatchRuleDraft }",
+    "publishDispatchRules": 'mutation { publishDispatchRules(note: "matrix") '
+                            "{ changedRules } }",
+}
+
+_SUBMIT = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise",
+  description: "楼上邻居深夜大声喧哗", regionCode: "110105001001"})
+  { number leadUnit { code } } }"""
+_priorities = itertools.count(700_000)
+
+
+async def _act(client: AsyncTestClient[Any], query: str, variables: dict[str, Any],
+               token: str) -> dict[str, Any]:
+    body = await gql(client, query, variables, token=token)
+    assert "errors" not in body, body
+    return body
+
+
+async def prepare_ticket(client: AsyncTestClient[Any], tokens: dict[str, str], operation: str
+                         ) -> dict[str, Any]:
+    if operation not in TICKET_EXPECTED:
+        return {}
+    if operation in ("saveDispatchRule", "removeDispatchRule", "discardDispatchRuleDraft",
+                     "publishDispatchRules", "dryRunDispatchRules", "dispatchRuleDraft"):
+        for role in ("supervisor", "admin"):
+            await _act(client, "mutation { discardDispatchRuleDraft }", {}, tokens[role])
+            if operation == "publishDispatchRules":
+                # a harmless change: a rule only a made-up word in "other" tickets can match
+                rule = (f'{{priority: {next(_priorities)}, leadUnitCode: "cy-jianwai", '
+                        'categories: ["other"], regionPrefixes: ["110105001"], '
+                        'keywords: ["授权矩阵测试"]}')
+                await _act(client, f"mutation {{ saveDispatchRule(input: {rule}) {{ id }} }}",
+                           {}, tokens[role])
+            elif operation != "discardDispatchRuleDraft":
+                await _act(client, f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
+                           {}, tokens[role])
+        return {}
+    ticket = (await _act(client, _SUBMIT, {}, tokens["citizen"]))["data"]["submitTicket"]
+    assert ticket["leadUnit"]["code"] == "cy-psb", ticket
+    number = ticket["number"]
+    variables: dict[str, Any] = {"n": number}
+    staff = tokens["staff"]
+    if operation in ("extendTicket", "resolveTicket", "answerFollowUp", "rateTicket",
+                     "completeRectification"):
+        await _act(client, TICKET_QUERIES["acknowledgeTicket"], variables, staff)
+    if operation in ("answerFollowUp", "rateTicket", "completeRectification"):
+        await _act(client, TICKET_QUERIES["resolveTicket"], variables, staff)
+    if operation == "completeRectification":
+        body = await _act(client, """mutation($n: String!) { rateTicket(number: $n,
+            rating: DISSATISFIED) { rectification { id } } }""", variables, tokens["citizen"])
+        variables["x"] = body["data"]["rateTicket"]["rectification"]["id"]
+    return variables
