@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.domain.identity import make_resident_id
 from doorstep.store.db import Pool
-from tests.integration.helpers import assert_no_trace, fresh_phone
+from tests.integration.helpers import fresh_phone, post_gql
 
 _serial = itertools.count(1)
 
@@ -57,18 +57,8 @@ async def gql_as(client: AsyncTestClient[Any], query: str,
                  variables: dict[str, Any] | None = None, *, token: str | None = None,
                  acting_for: str | None = None, language: str | None = None) -> dict[str, Any]:
     """A GraphQL request, optionally acting for a principal (X-Acting-For)."""
-    headers = {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if acting_for is not None:
-        headers["X-Acting-For"] = acting_for
-    if language:
-        headers["Accept-Language"] = language
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers)
-    assert response.status_code == 200, response.text
-    assert_no_trace(response.text)
-    body: dict[str, Any] = response.json()
+    body, _text = await post_gql(client, query, variables, token=token, language=language,
+                                 acting_for=acting_for)
     return body
 
 

@@ -19,16 +19,25 @@ def fresh_phone() -> str:
     return f"+86137{os.getpid() % 10000:04d}{next(_phones):04d}"
 
 
-async def gql(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None = None,
-              *, token: str | None = None, language: str | None = None) -> dict[str, Any]:
+async def _post(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None,
+                token: str | None, language: str | None, acting_for: str | None = None) -> Any:
+    """POST /graphql with the headers a phone sends; the answer must be HTTP 200."""
     headers = {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if acting_for is not None:
+        headers["X-Acting-For"] = acting_for
     if language:
         headers["Accept-Language"] = language
     response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
                                  headers=headers)
     assert response.status_code == 200, response.text
+    return response
+
+
+async def gql(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None = None,
+              *, token: str | None = None, language: str | None = None) -> dict[str, Any]:
+    response = await _post(client, query, variables, token, language)
     body: dict[str, Any] = response.json()
     return body
 
@@ -75,16 +84,10 @@ async def login(client: AsyncTestClient[Any], pool: Pool, phone: str, *,
 
 async def post_gql(client: AsyncTestClient[Any], query: str,
                    variables: dict[str, Any] | None = None, *, token: str | None = None,
-                   language: str | None = None) -> tuple[dict[str, Any], str]:
+                   language: str | None = None, acting_for: str | None = None
+                   ) -> tuple[dict[str, Any], str]:
     """Like `gql`, but also returns the raw response text (to look for leaks and traces)."""
-    headers = {}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if language:
-        headers["Accept-Language"] = language
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers)
-    assert response.status_code == 200, response.text
+    response = await _post(client, query, variables, token, language, acting_for)
     assert_no_trace(response.text)
     body: dict[str, Any] = response.json()
     return body, response.text
