@@ -12,7 +12,7 @@ from doorstep.domain.clock import reminder_date
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.workflow import TaskStatus
-from doorstep.services import notifications
+from doorstep.services import citizen_sms, notifications
 from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
@@ -67,12 +67,12 @@ async def request_extension(deps: Deps, actor: Actor, task_id: int, days: int,
         )
         contact = await app_store.citizen_contact(conn, application["citizen_id"])
         assert contact is not None
-        outbox_id = await notifications.queue(
-            conn, citizen_id=contact["id"], phone=contact["phone"], kind="task.deadline_extended",
-            template="sms.deadline_extended",
+        # elder-mode and SMS-only citizens get the plain variant, with the unit's number
+        outbox_id = await citizen_sms.queue(
+            conn, contact, kind="task.deadline_extended", template="sms.deadline_extended",
             params={"number": application["number"], "item": task["item_name"],
                     "due": due_after.strftime("%m-%d")},
-            language=contact["language"],
+            call_phone=task["unit_phone"] or deps.settings.support_phone,
         )
         view = await _load_one(conn, application["number"])
     await deps.after_commit([outbox_id])

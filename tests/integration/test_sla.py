@@ -149,3 +149,20 @@ async def test_overview_for_supervisors_and_units(client: AsyncTestClient[Any], 
     assert error_code(await gql(client, """{ unitSlaCounts(since: "2026-05-01",
         until: "2026-01-01") { unitCode } }""", token=tokens["supervisor"])) == (
         "sla.period_invalid")
+
+
+async def test_an_elder_is_told_of_an_extension_in_plain_words(
+        client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
+    from tests.integration.helpers import login
+
+    elder = await login(client, pool, "+8613800138003")  # elder mode, SMS only
+    app = (await gql(client, SUBMIT, token=elder))["data"]["submitApplication"]
+    task = next(t for t in app["tasks"] if t["unitCode"] == "cy-psb")
+    body = await gql(client, EXTEND, {"t": task["id"], "d": 2, "r": "需要实地核查"},
+                     token=tokens["staff"])
+    assert "errors" not in body, body
+    sms = await pool.fetchrow("select template, params from outbox where phone = $1 and "
+                              "kind = 'task.deadline_extended' order by id desc limit 1",
+                              "+8613800138003")
+    assert sms["template"] == "sms.plain.deadline_extended"
+    assert sms["params"]["number"] == app["number"] and sms["params"]["phone"]
