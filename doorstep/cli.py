@@ -226,3 +226,28 @@ def vapid() -> None:
     click.echo(f"VAPID_PUBLIC_KEY={public}")
     _say("keep VAPID_PRIVATE_KEY secret (a fly secret, not the repository); the public key is "
          "also served as the GraphQL field pushPublicKey")
+
+
+@main.command(help="Check a holiday schedule file (DOORSTEP_HOLIDAYS_FILE's format) and print "
+                   "which years' official schedules are known; exits 1 if the file is refused "
+                   "or a year within the warning horizon has no schedule.")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def holidays(path: str | None) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from doorstep.domain.calendar import ScheduleError, load_schedule, local_date
+    from doorstep.services.deps import SCHEDULE_HORIZON_DAYS
+
+    try:
+        calendar = load_schedule(path or os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""))
+    except ScheduleError as exc:
+        _say(f"refused: {exc}")
+        raise SystemExit(1) from exc
+    today = local_date(datetime.now(UTC))
+    horizon = today + timedelta(days=SCHEDULE_HORIZON_DAYS)
+    for year in range(today.year - 1, horizon.year + 2):
+        click.echo(f"{year}\t{'official schedule' if calendar.covers(year) else 'Mon-Fri only'}")
+    missing = calendar.unknown_years(today, SCHEDULE_HORIZON_DAYS)
+    if missing:
+        _say(f"deadlines up to {horizon} reach {missing} without an official schedule")
+        raise SystemExit(1)

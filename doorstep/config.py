@@ -190,6 +190,8 @@ class Settings:
     # open subscription re-checks its delegation (a revocation also wakes it at once)
     delegation_max_days: int = 365
     delegation_recheck_seconds: float = 5.0
+    # official holiday schedules for years the chinesecalendar package does not ship yet
+    holidays_file: str = ""
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -218,4 +220,5 @@ class Settings:
             delegation_max_days=_int("DOORSTEP_DELEGATION_MAX_DAYS", 365),
             delegation_recheck_seconds=float(
                 os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),
+            holidays_file=os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""),
         )

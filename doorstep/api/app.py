@@ -29,7 +29,7 @@ from doorstep.graphql.response_cache import ResponseCache
 from doorstep.graphql.schema import build_schema
 from doorstep.graphql.websocket import TransportWSHandler
 from doorstep.i18n import choose_language, translate
-from doorstep.services.deps import Deps
+from doorstep.services.deps import Deps, build_calendar
 from doorstep.services.event_hub import EventHub
 from doorstep.store.db import create_pool as create_db_pool
 from doorstep.workers.queue import enqueue_outbox_rows
@@ -98,6 +98,9 @@ def _our_controller(base: type[Any]) -> type[Any]:
 
 
 def create_app(settings: Settings) -> Litestar:
+    # a bad schedule file stops the start-up here, before any deadline is counted with it
+    calendar = build_calendar(settings)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await create_db_pool(settings.database_url, min_size=settings.db_pool_min,
@@ -108,7 +111,8 @@ def create_app(settings: Settings) -> Litestar:
         async def enqueue(ids: list[int]) -> None:
             await enqueue_outbox_rows(redis, ids, settings.queue_name)
 
-        app.state.deps = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
+        app.state.deps = Deps(pool=pool, settings=settings, calendar=calendar,
+                              enqueue_outbox=enqueue)
         app.state.redis = redis
         hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
         await hub.start()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from litestar import get
 from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from doorstep.domain.calendar import local_date
+from doorstep.services.deps import SCHEDULE_HORIZON_DAYS
 
 
 @get("/healthz", sync_to_thread=False)
@@ -33,5 +37,11 @@ async def readyz(state: State) -> Response[dict[str, str]]:
         except Exception as exc:  # any failure means not ready; say which
             checks[name] = f"down: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
+    # not a readiness condition (the service works), but what on-call should see: deadlines in
+    # a year without its official schedule count Monday to Friday
+    missing = state.deps.calendar.unknown_years(local_date(datetime.now(UTC)),
+                                                SCHEDULE_HORIZON_DAYS)
+    checks["holiday_schedule"] = ("ok" if not missing else
+                                  "missing " + ", ".join(str(y) for y in missing))
     return Response({"status": "ready" if ready else "not ready", **checks},
                     status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)

@@ -2,13 +2,17 @@
 
 Legal time limits (承诺时限) count working days: weekends are rest days, statutory holidays are
 rest days, and adjusted weekends (调休) are working days. The official schedule comes from the
-`chinesecalendar` package for the years it ships; later years fall back to Mon–Fri until the
-State Council notice is out and someone loads it as overrides.
+`chinesecalendar` package for the years it ships. A later year's schedule, once the State
+Council notice is out, is loaded from a schedule file (`DOORSTEP_HOLIDAYS_FILE`, see
+`load_schedule`) without waiting for a library release; a year known to neither falls back to
+Mon–Fri, and `unknown_years` lets the service warn before a deadline reaches one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,7 +44,10 @@ class WorkingCalendar:
         self,
         extra_holidays: Iterable[date] = (),
         extra_workdays: Iterable[date] = (),
+        scheduled_years: Iterable[int] = (),
     ) -> None:
+        # years whose whole official schedule is in the overrides (from a schedule file)
+        self._scheduled_years = frozenset(scheduled_years)
         self._extra_holidays = frozenset(_plain_date(d) for d in extra_holidays)
         self._extra_workdays = frozenset(_plain_date(d) for d in extra_workdays)
         both = self._extra_holidays & self._extra_workdays
@@ -55,8 +62,15 @@ class WorkingCalendar:
         """Whether the official holiday schedule for `year` is known to the library."""
         known = self._year_cache.get(year)
         if known is None:
-            known = self._year_cache[year] = _library_covers(year)
+            known = self._year_cache[year] = (year in self._scheduled_years
+                                              or _library_covers(year))
         return known
+
+    def unknown_years(self, start: date, days: int) -> list[int]:
+        """Years between `start` and `days` calendar days later whose schedule is not known:
+        deadlines there count Mon–Fri and would miss the holidays."""
+        last = _plain_date(start) + timedelta(days=days)
+        return [y for y in range(start.year, last.year + 1) if not self.covers(y)]
 
     def is_working_day(self, d: date) -> bool:
         cached = self._day_cache.get(d)
@@ -69,8 +83,9 @@ class WorkingCalendar:
             return True
         if d in self._extra_holidays:
             return False
-        if self.covers(d.year):
+        if d.year not in self._scheduled_years and self.covers(d.year):
             return bool(chinese_calendar.is_workday(d))
+        # a scheduled year lists its holidays and adjusted workdays; the rest is Mon–Fri
         return d.weekday() < 5
 
     def add_working_days(self, start: date, n: int) -> date:
@@ -101,6 +116,85 @@ class WorkingCalendar:
             if self.is_working_day(d):
                 count += 1
         return count
+
+
+class ScheduleError(ValueError):
+    """A holiday schedule file that cannot be trusted; the process refuses to start with it."""
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's official schedule: rest days on weekdays and working weekends (调休)."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    source: str
+
+
+def parse_schedule(data: object) -> list[YearSchedule]:
+    """Read `{"years": [{"year": 2027, "source": "...", "holidays": ["2027-01-01", ...],
+    "workdays": ["2027-02-20", ...]}]}`. Every date must fall in its year, a holiday must not be
+    a workday, and a year appears once: a wrong file is refused whole, never half-applied."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("years"), list):
+        raise ScheduleError('a schedule is an object with a "years" list')
+    seen: set[int] = set()
+    years: list[YearSchedule] = []
+    for i, entry in enumerate(data["years"]):
+        where = f"years[{i}]"
+        if not isinstance(entry, Mapping):
+            raise ScheduleError(f"{where}: not an object")
+        year = entry.get("year")
+        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2200:
+            raise ScheduleError(f"{where}.year: a year between 2000 and 2200")
+        if year in seen:
+            raise ScheduleError(f"{where}: {year} appears twice")
+        seen.add(year)
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise ScheduleError(f"{where}.source: name the notice the dates come from")
+        days = {key: _schedule_dates(entry.get(key, []), year, f"{where}.{key}")
+                for key in ("holidays", "workdays")}
+        if days["holidays"] & days["workdays"]:
+            both = ", ".join(d.isoformat() for d in sorted(days["holidays"] & days["workdays"]))
+            raise ScheduleError(f"{where}: both holiday and workday: {both}")
+        if any(d.weekday() < 5 for d in days["workdays"]):
+            raise ScheduleError(f"{where}.workdays: only weekend days can be adjusted workdays")
+        years.append(YearSchedule(year, frozenset(days["holidays"]),
+                                  frozenset(days["workdays"]), source.strip()))
+    return years
+
+
+def _schedule_dates(raw: object, year: int, where: str) -> set[date]:
+    if not isinstance(raw, list):
+        raise ScheduleError(f"{where}: a list of YYYY-MM-DD dates")
+    out: set[date] = set()
+    for text in raw:
+        try:
+            d = date.fromisoformat(text) if isinstance(text, str) else None
+        except ValueError:
+            d = None
+        if d is None or d.year != year:
+            raise ScheduleError(f"{where}: {text!r} is not a date in {year}")
+        out.add(d)
+    return out
+
+
+def load_schedule(path: str | None) -> WorkingCalendar:
+    """The calendar of the library plus the years of the schedule file at `path`, if any."""
+    if not path:
+        return DEFAULT_CALENDAR
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ScheduleError(f"{path}: {exc}") from exc
+    years = parse_schedule(data)
+    return WorkingCalendar(
+        extra_holidays=[d for y in years for d in y.holidays],
+        extra_workdays=[d for y in years for d in y.workdays],
+        scheduled_years=[y.year for y in years],
+    )
 
 
 def _plain_date(d: date) -> date:

@@ -5,15 +5,39 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from doorstep.config import Settings
-from doorstep.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
+from doorstep.domain.calendar import (
+    DEFAULT_CALENDAR,
+    WorkingCalendar,
+    load_schedule,
+    local_date,
+)
 from doorstep.services.catalog import CatalogCache
 from doorstep.store.db import Pool
 
 log = logging.getLogger(__name__)
 
 Enqueue = Callable[[list[int]], Awaitable[None]]
+
+# How far ahead a missing holiday schedule is worth a warning: past the longest time limit plus
+# an extension (about 60 working days).
+SCHEDULE_HORIZON_DAYS = 120
+
+
+def build_calendar(settings: Settings, now: datetime | None = None) -> WorkingCalendar:
+    """The working-day calendar of this process: the library's years plus the schedule file.
+
+    A bad file raises (the process must not start counting deadlines with it); a year within
+    the horizon that neither knows is logged, since its deadlines count Monday to Friday."""
+    calendar = load_schedule(settings.holidays_file)
+    today = local_date(now or datetime.now(UTC))
+    missing = calendar.unknown_years(today, SCHEDULE_HORIZON_DAYS)
+    if missing:
+        log.warning("no official holiday schedule for %s: deadlines there count Monday to "
+                    "Friday; add the State Council's dates to DOORSTEP_HOLIDAYS_FILE", missing)
+    return calendar
 
 
 async def _no_queue(_ids: list[int]) -> None:

@@ -13,7 +13,7 @@ from doorstep.notify.channels import Channel
 from doorstep.notify.select import push_channel, sms_channel
 from doorstep.services import delegation, notifications, proactive, push, sla
 from doorstep.services import ticket_clock as ticket_clock_service
-from doorstep.services.deps import Deps
+from doorstep.services.deps import Deps, build_calendar
 from doorstep.store.db import create_pool
 from doorstep.workers.queue import DELIVER_JOB, enqueue_outbox_rows
 
@@ -27,7 +27,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     async def enqueue(ids: list[int]) -> None:
         await enqueue_outbox_rows(ctx["redis"], ids, settings.queue_name)
 
-    ctx["deps"] = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
+    ctx["deps"] = Deps(pool=pool, settings=settings, calendar=build_calendar(settings),
+                       enqueue_outbox=enqueue)
     ctx["channel"] = sms_channel(settings)
     ctx["push"] = push_channel(settings)
 

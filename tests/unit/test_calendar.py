@@ -6,17 +6,23 @@ notices (国务院办公厅关于2025年/2026年部分节假日安排的通知).
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from doorstep.domain.calendar import (
     DEFAULT_CALENDAR,
     SHANGHAI,
+    ScheduleError,
     WorkingCalendar,
     deadline_end,
     due_at,
+    load_schedule,
     local_date,
+    parse_schedule,
 )
 
 # Far beyond any data the library will ship soon, so these tests do not break on upgrades.
@@ -178,3 +184,67 @@ def test_due_at_counts_from_the_shanghai_date() -> None:
     # 2025-01-23 17:00 UTC is already Friday 2025-01-24 01:00 in Shanghai.
     submitted = datetime(2025, 1, 23, 17, 0, tzinfo=UTC)
     assert due_at(submitted, 3) == deadline_end(D("2025-02-05"))
+
+
+# --- schedule files: a year's official dates loaded before the library ships them -------------
+
+def _schedule(**year: object) -> dict[str, object]:
+    entry = {"year": UNCOVERED_YEAR, "source": "test notice",
+             "holidays": ["2100-01-01"], "workdays": ["2100-01-09"], **year}
+    return {"years": [entry]}
+
+
+def test_a_loaded_year_counts_its_holidays_and_adjusted_weekends(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.json"
+    path.write_text(json.dumps(_schedule()), encoding="utf-8")
+    fallback = WorkingCalendar()
+    loaded = load_schedule(str(path))
+    assert not fallback.covers(UNCOVERED_YEAR) and loaded.covers(UNCOVERED_YEAR)
+    # 2100-01-01 is a Friday: a rest day once the schedule says so; Saturday 01-09 is worked
+    assert fallback.is_working_day(D("2100-01-01")) and not loaded.is_working_day(D("2100-01-01"))
+    assert not fallback.is_working_day(D("2100-01-09")) and loaded.is_working_day(D("2100-01-09"))
+    # Thursday 2099-12-31 + 1 working day: Friday without the schedule, Monday with it
+    assert fallback.add_working_days(D("2099-12-31"), 1) == D("2100-01-01")
+    assert loaded.add_working_days(D("2099-12-31"), 1) == D("2100-01-04")
+    # years the library knows are untouched
+    assert loaded.is_working_day(D("2026-02-14")) and not loaded.is_working_day(D("2026-02-16"))
+
+
+def test_no_file_is_the_library_calendar() -> None:
+    assert load_schedule("") is DEFAULT_CALENDAR
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ([], '"years" list'),
+        ({"years": [{"year": "2100", "source": "x"}]}, "years[0].year"),
+        (_schedule(source=" "), "source"),
+        (_schedule(holidays=["2101-01-01"]), "not a date in 2100"),
+        (_schedule(holidays=["2100-02-30"]), "not a date in 2100"),
+        (_schedule(holidays="2100-01-01"), "a list of"),
+        (_schedule(workdays=["2100-01-01"], holidays=["2100-01-01"]), "both holiday and workday"),
+        (_schedule(workdays=["2100-01-04"]), "only weekend days"),
+        ({"years": [_schedule()["years"][0], _schedule()["years"][0]]},  # type: ignore[index]
+         "appears twice"),
+    ],
+)
+def test_a_wrong_schedule_is_refused_whole(data: object, words: str) -> None:
+    with pytest.raises(ScheduleError, match=re.escape(words)):
+        parse_schedule(data)
+
+
+def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ScheduleError, match=re.escape("holidays.json")):
+        load_schedule(str(path))
+    with pytest.raises(ScheduleError):
+        load_schedule(str(tmp_path / "missing.json"))
+
+
+def test_unknown_years_within_a_horizon() -> None:
+    calendar = WorkingCalendar(scheduled_years=[UNCOVERED_YEAR])
+    assert calendar.unknown_years(D("2026-06-01"), 120) == []
+    assert calendar.unknown_years(D("2099-12-01"), 120) == [2099]
+    assert calendar.unknown_years(D("2100-03-01"), 400) == [2101]
