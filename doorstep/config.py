@@ -190,6 +190,8 @@ class Settings:
     # open subscription re-checks its delegation (a revocation also wakes it at once)
     delegation_max_days: int = 365
     delegation_recheck_seconds: float = 5.0
+    # how long an agent's money-moving action waits for the principal's own confirmation
+    confirmation_hours: int = 72
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -218,4 +220,5 @@ class Settings:
             delegation_max_days=_int("DOORSTEP_DELEGATION_MAX_DAYS", 365),
             delegation_recheck_seconds=float(
                 os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),
+            confirmation_hours=_int("DOORSTEP_CONFIRMATION_HOURS", 72),
         )

@@ -225,16 +225,18 @@ async def test_themes_and_money(client: AsyncTestClient[Any], pool: Pool) -> Non
 
 async def test_money_moving_bundles_need_the_principal_herself(
         client: AsyncTestClient[Any], pool: Pool) -> None:
+    """An agent's 身后一件事 (it pays out a funeral grant and inherits a housing fund) is no
+    application until the mother confirms it (tests/integration/test_confirmations.py)."""
     family = await _family(client, pool)
     asked = await _request(client, family, ["ALL"])
     await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
-    before = await row_counts(pool)
-    # 身后一件事 pays out a funeral grant and inherits a housing fund
+    before = await row_counts(pool, "applications", "tasks")
     body = await gql_as(client, SUBMIT, {"b": "after-death"}, token=family.daughter,
                         acting_for=_for(family))
-    assert error_code(body) == "delegation.principal_must_act", body
-    assert body["errors"][0]["message"] == "这件事涉及资金或财产，须由本人办理。"
-    assert await row_counts(pool) == before
+    assert error_code(body) == "delegation.confirmation_pending", body
+    assert body["errors"][0]["extensions"]["confirmationId"]
+    assert await row_counts(pool, "applications", "tasks") == before
+    # the principal herself simply applies
     body = await gql_as(client, SUBMIT, {"b": "after-death"}, token=family.mother)
     assert "errors" not in body, body
 
