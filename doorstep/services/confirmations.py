@@ -261,20 +261,34 @@ async def answer(deps: Deps, actor: Actor, confirmation_id: int, confirm: bool) 
     """The principal, signed in as themselves, confirms (the application is made) or
     refuses. Confirming again gives the same application."""
     async with transaction(deps.pool) as conn:
-        row = await store.get(conn, confirmation_id, lock=True)
-        if row is None:
+        found = await store.get(conn, confirmation_id)
+        if found is None:
             raise NotFound("confirmation.not_found")
         authorize(actor, Operation.CONFIRMATION_ANSWER, Target(
-            citizen_id=row["principal_id"], theme=theme_of_bundle(row["bundle_code"]),
+            citizen_id=found["principal_id"], theme=theme_of_bundle(found["bundle_code"]),
             moves_money=True))
+        row = await _lock(conn, found)
         answered, outbox_ids = await _decide(conn, deps, row, confirm, by="app")
     await deps.after_commit(outbox_ids)
     return answered
 
 
+async def _lock(conn: Connection, row: Any) -> Any:
+    """The confirmation re-read under its lock, after a share lock on its delegation: the
+    order a revocation takes them in (it locks the delegation, then cancels), so the two
+    never deadlock; a revocation waits for the answer to commit, or the answer sees it."""
+    await delegation_store.get(conn, row["delegation_id"], lock="share")
+    await store.get(conn, row["id"], lock=True)
+    # read again: a row locked after a concurrent change is re-checked alone, its joined rows
+    # (the application it made) still as of the statement's start
+    locked = await store.get(conn, row["id"])
+    assert locked is not None
+    return locked
+
+
 async def _decide(conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: str
                   ) -> tuple[Answered, list[int]]:
-    """The principal's answer to a confirmation (row locked)."""
+    """The principal's answer to a confirmation (its delegation and the row locked: _lock)."""
     status = status_of(row)
     if status is ConfirmationStatus.CONFIRMED and confirm:  # the same answer again
         return Answered(_view(row, "principal"),
@@ -286,12 +300,6 @@ async def _decide(conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: 
     outbox_ids: list[int] = []
     application: applications.ApplicationView | None = None
     if confirm:
-        # the delegation, re-read under a share lock, still holds: a revocation either
-        # waits for this to commit or is seen here
-        held = await delegation_store.get(conn, row["delegation_id"], lock="share")
-        if held is None or not delegation.grant_of(held).is_active(_now()):
-            raise Conflict("confirmation.not_pending",
-                           status=ConfirmationStatus.CANCELLED.value)
         application, outbox_ids = await _apply(conn, deps, row)
         await store.decide(conn, row["id"], status=ConfirmationStatus.CONFIRMED.value, by=by,
                            application_id=application.id)
@@ -360,7 +368,8 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply
         if asked_at is not None and (not live or asked_at > live[0]["created_at"]):
             return nothing  # the delegation request is the newer question
         if live:
-            _answered, outbox_ids = await _decide(conn, deps, live[0], reply is Reply.YES,
+            row = await _lock(conn, live[0])
+            _answered, outbox_ids = await _decide(conn, deps, row, reply is Reply.YES,
                                                   by="sms")
             result = delegation.SmsReplyOutcome(
                 handled=True,
@@ -368,8 +377,10 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply
                 delegation_ids=(live[0]["delegation_id"],))
         elif waiting:
             # only questions whose time ran out (or whose delegation ended)
-            for row in waiting:
-                await _close(conn, row, status_of(row), outbox_ids)
+            for stale in waiting:
+                row = await _lock(conn, stale)
+                if row["status"] == ConfirmationStatus.PENDING.value:
+                    await _close(conn, row, status_of(row), outbox_ids)
             outbox_ids.append(await notifications.queue(
                 conn, citizen_id=citizen["id"], phone=citizen["phone"],
                 kind="confirmation_reply_expired", template="sms.confirmation_reply_expired",
@@ -378,7 +389,7 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply
             result = delegation.SmsReplyOutcome(
                 handled=True, action="confirmation_expired",
                 delegation_ids=tuple(r["delegation_id"] for r in waiting))
-        elif reply is Reply.YES and (done := await store.confirmed_by_sms_since(
+        elif reply is Reply.YES and (done := await store.confirmed_since(
                 conn, citizen["id"], REPEAT_YES.total_seconds())) is not None:
             result = delegation.SmsReplyOutcome(handled=True, action="already_confirmed",
                                                 delegation_ids=(done["delegation_id"],))

@@ -75,13 +75,13 @@ async def between(db: Queryable, agent_id: int, principal_id: int, statuses: lis
     )
 
 
-async def pending_for_principal(conn: Connection, principal_id: int) -> list[asyncpg.Record]:
-    """Stored as pending (some may have run out of time), newest first, locked."""
-    return await conn.fetch(
+async def pending_for_principal(db: Queryable, principal_id: int) -> list[asyncpg.Record]:
+    """Stored as pending (some may have run out of time), newest first; not locked (lock the
+    delegation first, then the one to change: the order a revocation takes them in)."""
+    return await db.fetch(
         f"""select {_COLUMNS} {_FROM}
             where c.principal_id = $1 and c.status = 'pending'
-            order by c.created_at desc, c.id desc
-            for update of c""",
+            order by c.created_at desc, c.id desc""",
         principal_id,
     )
 
@@ -96,12 +96,12 @@ async def pending_asked_by(db: Queryable, agent_id: int) -> list[asyncpg.Record]
     )
 
 
-async def confirmed_by_sms_since(db: Queryable, principal_id: int, seconds: float
-                                 ) -> asyncpg.Record | None:
-    """The latest confirmation this principal confirmed by SMS in the last `seconds`."""
+async def confirmed_since(db: Queryable, principal_id: int, seconds: float
+                          ) -> asyncpg.Record | None:
+    """The latest confirmation this principal confirmed (app or SMS) in the last `seconds`."""
     return await db.fetchrow(
         f"""select {_COLUMNS} {_FROM}
-            where c.principal_id = $1 and c.status = 'confirmed' and c.decided_by = 'sms'
+            where c.principal_id = $1 and c.status = 'confirmed'
               and c.decided_at > now() - make_interval(secs => $2)
             order by c.decided_at desc limit 1""",
         principal_id, seconds,

@@ -10,13 +10,16 @@ only she can answer, and answering twice is answering once.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from doorstep.domain.errors import DomainError
 from doorstep.services import confirmations, delegation, sms_replies
+from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import (
@@ -233,6 +236,66 @@ async def test_the_principal_answers_by_sms(client: AsyncTestClient[Any], pool: 
     # and the delegation itself is untouched by either answer
     assert await pool.fetchval("select status from delegations where id = $1",
                                delegation_id) == "active"
+
+
+async def test_yes_at_once_in_the_app_and_by_sms_makes_one_application(
+        client: AsyncTestClient[Any], pool: Pool, deps: Deps) -> None:
+    family, delegation_id = await _delegated(client, pool)
+    confirmation_id = int((await _ask(client, family))["extensions"]["confirmationId"])
+    mother = await actor_for_token(deps, family.mother)
+    assert mother is not None
+    results = await asyncio.gather(
+        confirmations.answer(deps, mother, confirmation_id, True),
+        confirmations.answer(deps, mother, confirmation_id, True),
+        delegation.handle_sms_reply(deps, family.mother_phone, "Y"),
+        return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    (made,) = await _applications_of(pool, family.mother_id)
+    app_answers = [r for r in results if isinstance(r, confirmations.Answered)]
+    assert [a.application.number for a in app_answers if a.application] == [made["number"]] * 2
+    sms = results[2]
+    assert isinstance(sms, delegation.SmsReplyOutcome)
+    assert sms.action in ("confirmed", "already_confirmed")
+    assert await pool.fetchval(
+        "select count(*) from delegation_actions where delegation_id = $1 "
+        "and operation = 'application.submit'", delegation_id) == 1
+    # a refusal racing the yes either loses or wins, never both
+    other, _delegation_id = await _delegated(client, pool)
+    cid = int((await _ask(client, other))["extensions"]["confirmationId"])
+    actor = await actor_for_token(deps, other.mother)
+    assert actor is not None
+    raced = await asyncio.gather(confirmations.answer(deps, actor, cid, True),
+                                 confirmations.answer(deps, actor, cid, False),
+                                 return_exceptions=True)
+    refused = [r for r in raced if isinstance(r, DomainError)]
+    assert [e.code for e in refused] == ["confirmation.not_pending"]
+    status = await pool.fetchval("select status from delegation_confirmations where id = $1",
+                                 cid)
+    assert len(await _applications_of(pool, other.mother_id)) == (status == "confirmed")
+
+
+async def test_a_revocation_racing_a_yes(client: AsyncTestClient[Any], pool: Pool,
+                                         deps: Deps) -> None:
+    """Either the yes commits first (an application, then the delegation ends) or the
+    revocation does (cancelled, nothing applied for); never a deadlock, never both."""
+    for _round in range(3):
+        family, delegation_id = await _delegated(client, pool)
+        cid = int((await _ask(client, family))["extensions"]["confirmationId"])
+        mother = await actor_for_token(deps, family.mother)
+        assert mother is not None
+        raced = await asyncio.gather(confirmations.answer(deps, mother, cid, True),
+                                     delegation.revoke(deps, mother, delegation_id),
+                                     return_exceptions=True)
+        assert not isinstance(raced[1], BaseException), raced
+        status = await pool.fetchval(
+            "select status from delegation_confirmations where id = $1", cid)
+        made = await _applications_of(pool, family.mother_id)
+        if status == "confirmed":
+            assert isinstance(raced[0], confirmations.Answered) and len(made) == 1
+        else:
+            assert status == "cancelled" and made == []
+            assert isinstance(raced[0], DomainError)
+            assert raced[0].code == "confirmation.not_pending"
 
 
 async def test_y_answers_the_newest_question(client: AsyncTestClient[Any], pool: Pool,
