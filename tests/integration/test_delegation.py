@@ -377,6 +377,10 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
                               (str(family.mother_id), tokens["staff"])):
         body = await gql_as(client, MY_APPS, token=token, acting_for=acting_for)
         assert error_code(body) == "delegation.not_found", body
+    # acting for oneself is no delegation either, by id or by phone
+    for acting_for in (str(family.daughter_id), family.daughter_phone):
+        body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=acting_for)
+        assert error_code(body) == "delegation.not_found", body
     # and the English message for the same refusal (the daughter never chose a language)
     body = await gql_as(client, MY_APPS, token=family.daughter, acting_for="not a person",
                         language="en")
@@ -384,6 +388,26 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
     # anonymous stays anonymous
     body = await gql_as(client, MY_APPS, acting_for=str(family.mother_id))
     assert error_code(body) == "auth.required"
+
+
+async def test_counter_consent_needs_two_citizens_and_a_request(
+        client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
+    """A clerk records consent only for a request between two citizens: a number that is no
+    citizen's, the agent as her own principal, or a bad number are refused, nothing changes."""
+    family = await _family(client, pool)
+    asked = await _request(client, family)
+    query = """mutation($p: String!, $a: String!) { recordInPersonConsent(principalPhone: $p,
+        agentPhone: $a, identityChecked: true, understandingChecked: true) { status } }"""
+    for principal, agent, code in (
+            (fresh_phone(), family.daughter_phone, "delegation.not_found"),
+            (family.mother_phone, fresh_phone(), "delegation.not_found"),
+            (family.daughter_phone, family.daughter_phone, "delegation.not_found"),
+            (family.daughter_phone, family.mother_phone, "delegation.not_found"),
+            ("12345", family.daughter_phone, "phone.invalid")):
+        body = await gql_as(client, query, {"p": principal, "a": agent}, token=tokens["staff"])
+        assert error_code(body) == code, (principal, agent, body)
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               int(asked["id"])) == "requested"
 
 
 async def test_expiry_stops_at_once_and_is_warned_a_week_before(
