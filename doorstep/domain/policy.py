@@ -262,8 +262,9 @@ RULES: dict[Operation, dict[Role, Check]] = {
     # the vault is the citizen's own: documents, facts and who used them
     Operation.VAULT_READ: {Role.CITIZEN: _own},
     Operation.VAULT_WRITE: {Role.CITIZEN: _own},
-    # what a bundle's form would take; an agent may look for a bundle they may apply for
-    Operation.APPLICATION_FORM_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
+    # what a bundle's form would take; an agent may look for a bundle of the delegation's
+    # themes (one that moves money too: what they fill in waits for the principal's yes)
+    Operation.APPLICATION_FORM_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},
     # a unit states facts as their source: its own clerks; admin is the data exchange
     Operation.VAULT_FACT_RECORD: {Role.STAFF: _own_unit, Role.ADMIN: _anyone},
     Operation.FACT_FLAG: {Role.CITIZEN: _own},

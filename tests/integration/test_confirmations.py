@@ -74,6 +74,10 @@ async def _applications_of(pool: Pool, citizen_id: int) -> list[Any]:
 async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
         client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
     family, delegation_id = await _delegated(client, pool)
+    # she may look at what the form takes first (it moves nothing)
+    body = await gql_as(client, '{ applicationForm(bundleCode: "after-death") { bundleCode } }',
+                        token=family.daughter, acting_for=str(family.mother_id))
+    assert body["data"]["applicationForm"]["bundleCode"] == "after-death", body
     resident_id = fresh_resident_id()
     before = await row_counts(pool, "applications", "tasks")
     error = await _ask(client, family, resident_id=resident_id)

@@ -246,7 +246,7 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.APPLICATION_SUBMIT: IN_SCOPE,
     Operation.APPLICATION_READ: IN_SCOPE,
     Operation.MATERIALS_SUPPLY: IN_SCOPE,
-    Operation.APPLICATION_FORM_READ: IN_SCOPE,
+    Operation.APPLICATION_FORM_READ: COVERS,
     Operation.OFFER_RESPOND: IN_SCOPE,
     Operation.OWN_APPLICATIONS_LIST: ANY_SCOPE,
     Operation.DATA_ACCESS_LOG_READ: ANY_SCOPE,
