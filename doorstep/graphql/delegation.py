@@ -112,6 +112,8 @@ class PrincipalConfirmation:
     application_number: str | None = strawberry.field(
         description="The application made once confirmed")
     viewer_is: str = strawberry.field(description="agent or principal")
+    read_aloud: str | None = strawberry.field(
+        default=None, description="Elder mode: the screen's key message, to read aloud")
 
 
 @strawberry.type(description="The principal's answer: the confirmation, and the application "
@@ -131,6 +133,13 @@ def confirmation_type(view: confirmations.ConfirmationView, language: str,
     elif view.status.value == "pending":
         step = translate("next.wait_for_principal", language, elder=elder,
                          name=view.principal.name or view.principal.phone_masked)
+    read_aloud = None
+    if elder:
+        read_aloud = translate("read_aloud.confirmation", language, elder=True,
+                               bundle=view.bundle_name,
+                               status=translate(f"confirmation_status.{status}", language,
+                                                elder=True),
+                               next=step or "")
     return PrincipalConfirmation(
         id=strawberry.ID(str(view.id)), action=ConfirmationAction(view.operation),
         bundle_code=view.bundle_code, bundle_name=view.bundle_name,
@@ -141,6 +150,7 @@ def confirmation_type(view: confirmations.ConfirmationView, language: str,
         next_step=step, requested_at=view.requested_at, expires_at=view.expires_at,
         decided_at=view.decided_at, decided_by=view.decided_by,
         application_number=view.application_number, viewer_is=view.viewer_is,
+        read_aloud=read_aloud,
     )
 
 

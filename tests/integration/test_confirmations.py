@@ -36,7 +36,8 @@ from tests.integration.test_delegation import Family, _family
 SUBMIT = """mutation($b: String!, $rid: String) {
   submitApplication(input: {bundleCode: $b, residentId: $rid}) { number status } }"""
 MINE = """query($s: [ConfirmationStatus!]) { myConfirmations(statuses: $s) {
-  id action bundleCode bundleName status statusLabel nextStep viewerIs applicationNumber
+  id action bundleCode bundleName status statusLabel nextStep readAloud viewerIs
+  applicationNumber
   decidedBy agent { citizenId name } principal { citizenId name } } }"""
 ANSWER = """mutation($id: ID!, $c: Boolean!) { answerConfirmation(id: $id, confirm: $c) {
   confirmation { id status statusLabel applicationNumber decidedBy }
@@ -509,3 +510,17 @@ async def test_in_english_and_elder_mode(client: AsyncTestClient[Any], pool: Poo
     # elder mode: the plain words
     assert (h["statusLabel"], e["statusLabel"]) == ("等本人回复", "Waiting for their answer")
     assert h["nextStep"] == "李娜想替您办。同意就点确认。"
+    assert h["readAloud"] == "身后一件事。等本人回复。李娜想替您办。同意就点确认。"
+    assert e["readAloud"].startswith("身后一件事. Waiting for their answer. ")
+    # the home screen's key message says first that something waits for her
+    home = "{ me { presentation { readAloud } } }"
+    body = await gql_as(client, home, token=family.mother, language="zh-CN")
+    assert body["data"]["me"]["presentation"]["readAloud"] == (
+        "有1件事等您本人确认，和钱有关，请看一下。")
+    # the agent (not in elder mode) gets no read-aloud text
+    body = await gql_as(client, MINE, token=family.daughter, acting_for=str(family.mother_id))
+    assert body["data"]["myConfirmations"][0]["readAloud"] is None
+    # once answered, the home screen is back to her applications
+    await gql_as(client, ANSWER, {"id": h["id"], "c": False}, token=family.mother)
+    body = await gql_as(client, home, token=family.mother, language="zh-CN")
+    assert body["data"]["me"]["presentation"]["readAloud"] == "您现在没有正在办的事。"
