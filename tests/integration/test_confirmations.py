@@ -119,6 +119,11 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
     assert (seen["id"], seen["status"], seen["viewerIs"], seen["action"]) == (
         confirmation_id, "PENDING", "agent", "SUBMIT_APPLICATION")
     assert seen["statusLabel"] == "等待本人确认" and "王秀英" in seen["nextStep"]
+    # her look is a read of her mother's data, in the mother's log
+    assert await pool.fetchval(
+        "select count(*) from personal_data_reads where citizen_id = $1 and reader_kind = "
+        "'agent' and reader_id = $2 and what = 'delegation'", family.mother_id,
+        family.daughter_id) >= 1
     body = await gql_as(client, MINE, {"s": ["PENDING"]}, token=family.mother)
     (theirs,) = body["data"]["myConfirmations"]
     assert theirs["viewerIs"] == "principal" and theirs["bundleName"] == "身后一件事"
