@@ -198,9 +198,14 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
 async def test_the_principal_answers_by_sms(client: AsyncTestClient[Any], pool: Pool,
                                             deps: Deps) -> None:
     family, delegation_id = await _delegated(client, pool)
+    await pool.execute("update citizens set language = 'zh_Hant' where id = $1",
+                       family.mother_id)
+    await pool.execute("update citizens set language = 'en' where id = $1", family.daughter_id)
     # 退休一件事 is of the social-security theme: "all" covers it
     confirmation_id = int((await _ask(client, family, "retirement"))["extensions"]
                           ["confirmationId"])
+    asked = await last_sms(pool, family.mother_phone)
+    assert (asked["template"], asked["language"]) == ("sms.confirmation_requested", "zh_Hant")
     # a "Y" from a number that is no citizen's, or from another citizen's, changes nothing
     stranger = await delegation.handle_sms_reply(deps, fresh_phone(), "Y")
     assert not stranger.handled
@@ -241,8 +246,9 @@ async def test_the_principal_answers_by_sms(client: AsyncTestClient[Any], pool: 
     assert await pool.fetchval("select status from delegation_confirmations where id = $1",
                                refused_id) == "refused"
     assert len(await _applications_of(pool, family.mother_id)) == 1
-    assert (await last_sms(pool, family.daughter_phone))["template"] == (
-        "sms.confirmation_refused")
+    refused_sms = await last_sms(pool, family.daughter_phone)
+    assert (refused_sms["template"], refused_sms["language"]) == (
+        "sms.confirmation_refused", "en")
     # and the delegation itself is untouched by either answer
     assert await pool.fetchval("select status from delegations where id = $1",
                                delegation_id) == "active"
