@@ -87,7 +87,10 @@ class SmsReplyOutcome:
     was waiting for it), so the SMS-reply handler may try other meanings."""
 
     handled: bool
-    action: str  # consented, refused, stopped, expired, nothing
+    # consented, refused, stopped, expired, nothing; for a confirmation (services.
+    # confirmations): confirmed, confirmation_refused, confirmation_expired,
+    # already_confirmed, not_principal
+    action: str
     delegation_ids: tuple[int, ...] = ()
 
 
