@@ -192,6 +192,8 @@ class Settings:
     delegation_recheck_seconds: float = 5.0
     # official holiday schedules for years the chinesecalendar package does not ship yet
     holidays_file: str = ""
+    # how long an agent's money-moving action waits for the principal's own confirmation
+    confirmation_hours: int = 72
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -221,4 +223,5 @@ class Settings:
             delegation_recheck_seconds=float(
                 os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),
             holidays_file=os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""),
+            confirmation_hours=_int("DOORSTEP_CONFIRMATION_HOURS", 72),
         )

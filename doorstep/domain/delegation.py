@@ -47,7 +47,8 @@ BUNDLE_THEMES: dict[str, Theme] = {
 }
 
 # bundles whose items pay out or move money or property to an account (pension claim, housing
-# fund withdrawal and inheritance): an agent cannot submit them; the principal must act
+# fund withdrawal and inheritance): an agent cannot submit them alone; what the agent fills in
+# waits for the principal's own confirmation (see ConfirmationStatus)
 MONEY_BUNDLES = frozenset({"retirement", "after-death"})
 
 # how long a request waits for the principal's answer
@@ -141,6 +142,28 @@ def effective_status(status: DelegationStatus, requested_at: datetime, valid_unt
     if status is DelegationStatus.REQUESTED and (now >= requested_at + REQUEST_TTL
                                                  or now >= valid_until):
         return DelegationStatus.EXPIRED
+    return status
+
+
+class ConfirmationStatus(StrEnum):
+    """An agent's action that moves money or property, waiting for the principal's own act."""
+
+    PENDING = "pending"  # the principal was asked (SMS and app); nothing is applied for yet
+    CONFIRMED = "confirmed"  # the principal said yes: the application exists
+    REFUSED = "refused"  # the principal said no
+    EXPIRED = "expired"  # not answered in time
+    CANCELLED = "cancelled"  # the delegation was revoked or ended before an answer
+
+
+def confirmation_status(status: ConfirmationStatus, expires_at: datetime,
+                        delegation_active: bool, now: datetime) -> ConfirmationStatus:
+    """The status as of `now`: a pending confirmation whose delegation no longer holds is
+    cancelled, one past its time expired, even before the sweep records it."""
+    if status is ConfirmationStatus.PENDING:
+        if not delegation_active:
+            return ConfirmationStatus.CANCELLED
+        if now >= expires_at:
+            return ConfirmationStatus.EXPIRED
     return status
 
 

@@ -48,6 +48,11 @@ class Operation(StrEnum):
     DELEGATION_LIST = "delegation.list"
     DELEGATION_REVOKE = "delegation.revoke"
     DATA_ACCESS_LOG_READ = "data_access_log.read"
+    # an agent's action that moves money or property waits for the principal's own
+    # confirmation: the agent asks for it, both list it, only the principal answers it
+    CONFIRMATION_REQUEST = "confirmation.request"
+    CONFIRMATION_LIST = "confirmation.list"
+    CONFIRMATION_ANSWER = "confirmation.answer"
     # a clerk starts an application for a walk-in citizen, recording their consent
     APPLICATION_SUBMIT_ASSISTED = "application.submit_assisted"
     # the once-only vault (一次采集、多次使用) and services that find people (服务找人)
@@ -172,11 +177,15 @@ def _agent_any_scope(actor: Actor, target: Target) -> bool:
             and target.citizen_id is not None and target.citizen_id == actor.principal_citizen_id)
 
 
-def _agent_in_scope(actor: Actor, target: Target) -> bool:
-    """As above, for a target of a theme the delegation covers, moving no money."""
+def _agent_covers(actor: Actor, target: Target) -> bool:
+    """As above, for a target of a theme the delegation covers (money or not)."""
     return (_agent_any_scope(actor, target) and actor.grant is not None
-            and target.theme is not None and covers(actor.grant.themes, target.theme)
-            and not target.moves_money)
+            and target.theme is not None and covers(actor.grant.themes, target.theme))
+
+
+def _agent_in_scope(actor: Actor, target: Target) -> bool:
+    """As above, moving no money."""
+    return _agent_covers(actor, target) and not target.moves_money
 
 
 def _own_unit(actor: Actor, target: Target) -> bool:
@@ -242,13 +251,20 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.DELEGATION_LIST: {Role.CITIZEN: _anyone},
     Operation.DELEGATION_REVOKE: {Role.CITIZEN: _party},
     Operation.DATA_ACCESS_LOG_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
+    # what an agent may not do alone (see confirmation_needed) they may ask the principal to
+    # confirm, within the delegation's themes; the service lists only the citizen's own (as
+    # principal or agent) or, acting for someone, the pair's; the answer is the principal's
+    Operation.CONFIRMATION_REQUEST: {Role.AGENT: _agent_covers},
+    Operation.CONFIRMATION_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
+    Operation.CONFIRMATION_ANSWER: {Role.CITIZEN: _own},
     # the counter serves anyone who walks in (全城通办); consent is recorded with the clerk
     Operation.APPLICATION_SUBMIT_ASSISTED: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     # the vault is the citizen's own: documents, facts and who used them
     Operation.VAULT_READ: {Role.CITIZEN: _own},
     Operation.VAULT_WRITE: {Role.CITIZEN: _own},
-    # what a bundle's form would take; an agent may look for a bundle they may apply for
-    Operation.APPLICATION_FORM_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
+    # what a bundle's form would take; an agent may look for a bundle of the delegation's
+    # themes (one that moves money too: what they fill in waits for the principal's yes)
+    Operation.APPLICATION_FORM_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},
     # a unit states facts as their source: its own clerks; admin is the data exchange
     Operation.VAULT_FACT_RECORD: {Role.STAFF: _own_unit, Role.ADMIN: _anyone},
     Operation.FACT_FLAG: {Role.CITIZEN: _own},
@@ -307,9 +323,23 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.DISPATCH_RULES_MANAGE: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
 }
 
-# operations that always pay out or move money or property (none yet: applying for such a
-# bundle sets Target.moves_money); like those targets, an agent may never do them
-MOVES_MONEY: frozenset[Operation] = frozenset()
+# operations that always pay out or move money or property (applying for such a bundle sets
+# Target.moves_money instead); like those targets, an agent may never do them: confirming an
+# agent's money-moving action is the principal's own act
+MOVES_MONEY: frozenset[Operation] = frozenset({Operation.CONFIRMATION_ANSWER})
+# what an agent does for a money-moving target by asking the principal to confirm it
+# (CONFIRMATION_REQUEST) instead of being refused
+CONFIRMABLE: frozenset[Operation] = frozenset({Operation.APPLICATION_SUBMIT,
+                                                Operation.OFFER_RESPOND})
+
+
+def confirmation_needed(actor: Actor, operation: Operation, target: Target) -> bool:
+    """Whether this action of the actor waits for the principal's own confirmation rather
+    than being done (or refused) now: an agent, applying or accepting an offer for a bundle
+    that pays out or moves money or property. Whether the agent may ask is then
+    CONFIRMATION_REQUEST's rule."""
+    return (actor.role is Role.AGENT and operation in CONFIRMABLE
+            and (target.moves_money or operation in MOVES_MONEY))
 
 
 def is_allowed(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
@@ -327,12 +357,12 @@ def _agent_refusal(actor: Actor, operation: Operation, target: Target) -> str:
         return "delegation.not_found"
     if not grant.is_active(_now()):
         return "delegation.inactive"
-    if operation in RULES and Role.AGENT in RULES[operation] and (
-            operation in MOVES_MONEY or target.moves_money):
-        return "delegation.principal_must_act"
-    if (operation in RULES and Role.AGENT in RULES[operation] and target.theme is not None
-            and not covers(grant.themes, target.theme)):
+    agent_rule = operation in RULES and Role.AGENT in RULES[operation]
+    if agent_rule and target.theme is not None and not covers(grant.themes, target.theme):
         return "delegation.out_of_scope"
+    if operation in MOVES_MONEY or (agent_rule and target.moves_money
+                                    and operation is not Operation.CONFIRMATION_REQUEST):
+        return "delegation.principal_must_act"
     return "auth.forbidden"
 
 

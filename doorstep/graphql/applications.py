@@ -10,12 +10,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain.calendar import deadline_end
+from doorstep.domain.errors import Conflict
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
 from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
 from doorstep.services import applications as service
-from doorstep.services import sla
+from doorstep.services import confirmations, sla
 from doorstep.services import tasks as task_service
 
 
@@ -161,6 +162,15 @@ class SubmitApplicationInput:
                                   "never asked for again")
 
 
+def confirmation_pending(view: confirmations.ConfirmationView) -> Conflict:
+    """An agent's money-moving action now waits for the principal's own confirmation: the
+    agent is told so, as a refusal naming it (extensions.confirmationId; `myConfirmations`
+    follows it). Nothing is applied for until the principal says yes."""
+    return Conflict("delegation.confirmation_pending",
+                    name=view.principal.name or view.principal.phone_masked,
+                    confirmation_id=str(view.id))
+
+
 def _id(raw: strawberry.ID) -> int:
     from doorstep.domain.errors import InvalidInput
 
@@ -211,7 +221,10 @@ async def _act(info: Info, task_id: strawberry.ID, action: TaskAction,
 
 @strawberry.type
 class ApplicationsMutation:
-    @strawberry.mutation(description="Apply for a bundle in one form")
+    @strawberry.mutation(description="Apply for a bundle in one form. An agent's application "
+                                     "that moves money or property is not made: it waits for "
+                                     "the principal's own confirmation (refusal "
+                                     "delegation.confirmation_pending, with confirmationId)")
     async def submit_application(self, info: Info,
                                  input: SubmitApplicationInput) -> Application:
         ctx = info.context
@@ -222,7 +235,9 @@ class ApplicationsMutation:
             applicant_name=input.applicant_name, resident_id=input.resident_id,
             documents=tuple(d.to_domain() for d in input.documents or ()),
         )
-        view = await service.submit_application(ctx.deps, ctx.actor, data)
+        view = await confirmations.submit_application(ctx.deps, ctx.actor, data)
+        if isinstance(view, confirmations.ConfirmationView):
+            raise confirmation_pending(view)
         return application_type(view, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Citizen: supply the materials a unit asked for (补正)")

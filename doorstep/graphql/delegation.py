@@ -4,6 +4,8 @@ To act for a principal, send `X-Acting-For: <principal's citizen id or +86 phone
 agent's own session (over WebSocket: `actingFor` in connection_init's payload); the usual
 fields (`submitApplication`, `supplyMaterials`, `myApplications`, `application`, `myUpdates`,
 `myDataAccessLog`) then work on the principal's data, as far as the delegation allows.
+What moves money or property waits for the principal's own confirmation (`myConfirmations`,
+`answerConfirmation`, or "Y"/"N" to the SMS).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from doorstep.graphql.applications import Application, SubmitApplicationInput, a
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate, translate_or
 from doorstep.services import applications as app_service
-from doorstep.services import assisted, delegation, privacy
+from doorstep.services import assisted, confirmations, delegation, privacy
 
 
 @strawberry.enum(description="What an agent may act on")
@@ -71,6 +73,85 @@ class Delegation:
     consented_at: datetime | None
     ended_at: datetime | None
     viewer_is: str = strawberry.field(description="agent, principal or staff")
+
+
+@strawberry.enum(description="An agent's money-moving action waiting for the principal")
+class ConfirmationStatus(Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum(description="What the agent asked to do")
+class ConfirmationAction(Enum):
+    SUBMIT_APPLICATION = "application.submit"
+    ACCEPT_OFFER = "offer.respond"
+
+
+@strawberry.type(description="An agent's action that moves money or property, waiting for "
+                             "(or answered by) the principal's own confirmation")
+class PrincipalConfirmation:
+    id: strawberry.ID
+    action: ConfirmationAction
+    bundle_code: str
+    bundle_name: str
+    offer_id: strawberry.ID | None
+    agent: DelegationParty
+    principal: DelegationParty
+    status: ConfirmationStatus
+    status_label: str
+    next_step: str | None = strawberry.field(
+        description="What the viewer can do now (null when nothing)")
+    requested_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None = strawberry.field(
+        description="app or sms (the principal), system (expired), delegation (it ended)")
+    application_number: str | None = strawberry.field(
+        description="The application made once confirmed")
+    viewer_is: str = strawberry.field(description="agent or principal")
+    read_aloud: str | None = strawberry.field(
+        default=None, description="Elder mode: the screen's key message, to read aloud")
+
+
+@strawberry.type(description="The principal's answer: the confirmation, and the application "
+                             "it made (null when refused)")
+class ConfirmationAnswer:
+    confirmation: PrincipalConfirmation
+    application: Application | None
+
+
+def confirmation_type(view: confirmations.ConfirmationView, language: str,
+                      elder: bool) -> PrincipalConfirmation:
+    status = view.status.value
+    step = None
+    if view.status.value == "pending" and view.viewer_is == "principal":
+        step = translate("next.confirm_for_agent", language, elder=elder,
+                         name=view.agent.name or view.agent.phone_masked)
+    elif view.status.value == "pending":
+        step = translate("next.wait_for_principal", language, elder=elder,
+                         name=view.principal.name or view.principal.phone_masked)
+    read_aloud = None
+    if elder:
+        read_aloud = translate("read_aloud.confirmation", language, elder=True,
+                               bundle=view.bundle_name,
+                               status=translate(f"confirmation_status.{status}", language,
+                                                elder=True),
+                               next=step or "")
+    return PrincipalConfirmation(
+        id=strawberry.ID(str(view.id)), action=ConfirmationAction(view.operation),
+        bundle_code=view.bundle_code, bundle_name=view.bundle_name,
+        offer_id=strawberry.ID(str(view.offer_id)) if view.offer_id is not None else None,
+        agent=_party(view.agent), principal=_party(view.principal),
+        status=ConfirmationStatus(status),
+        status_label=translate(f"confirmation_status.{status}", language, elder=elder),
+        next_step=step, requested_at=view.requested_at, expires_at=view.expires_at,
+        decided_at=view.decided_at, decided_by=view.decided_by,
+        application_number=view.application_number, viewer_is=view.viewer_is,
+        read_aloud=read_aloud,
+    )
 
 
 @strawberry.type(description="One read of the citizen's personal data by staff or an agent")
@@ -170,6 +251,38 @@ class DelegationQuery:
             ctx.deps, ctx.actor, limit=first,
             before_id=_id(before, "data_access.cursor_invalid") if before else None)
         return [_access_type(e, ctx.language, ctx.elder) for e in entries]
+
+
+@strawberry.type
+class ConfirmationQuery:
+    @strawberry.field(description="Money-moving actions of agents: those I am asked to "
+                                  "confirm and those I asked (acting for someone: what I "
+                                  "asked them), newest first")
+    async def my_confirmations(self, info: Info, statuses: list[ConfirmationStatus] | None = None,
+                               first: int = 50) -> list[PrincipalConfirmation]:
+        from doorstep.domain.delegation import ConfirmationStatus as Status
+
+        ctx = info.context
+        wanted = [Status(s.value) for s in statuses] if statuses else None
+        views = await confirmations.list_mine(ctx.deps, ctx.actor, wanted, limit=first)
+        return [confirmation_type(v, ctx.language, ctx.elder) for v in views]
+
+
+@strawberry.type
+class ConfirmationMutation:
+    @strawberry.mutation(description="Principal: confirm (the application is made as if you "
+                                     "had submitted it) or refuse an agent's action that moves "
+                                     "money or property; confirming again changes nothing")
+    async def answer_confirmation(self, info: Info, id: strawberry.ID,
+                                  confirm: bool) -> ConfirmationAnswer:
+        ctx = info.context
+        answered = await confirmations.answer(ctx.deps, ctx.actor,
+                                              _id(id, "confirmation.id_invalid"), confirm)
+        application = answered.application
+        return ConfirmationAnswer(
+            confirmation=confirmation_type(answered.confirmation, ctx.language, ctx.elder),
+            application=(application_type(application, ctx.language, ctx.elder)
+                         if application is not None else None))
 
 
 @strawberry.type

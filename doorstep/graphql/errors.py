@@ -37,6 +37,8 @@ def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
         extensions = {"code": original.code}
         if "retry_after_seconds" in original.params:
             extensions["retryAfterSeconds"] = original.params["retry_after_seconds"]
+        if "confirmation_id" in original.params:  # what now waits for the principal
+            extensions["confirmationId"] = original.params["confirmation_id"]
     elif original is None or isinstance(original, GraphQLError):
         # a GraphQLError wrapped in another: bad variables ("$n has invalid value ...")
         message = translate("error.graphql.invalid", language, elder=elder)

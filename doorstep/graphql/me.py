@@ -107,7 +107,7 @@ async def _me(info: Info) -> Me | None:
     read_aloud = None
     if shown.read_aloud:
         read_aloud = translate(profile.read_aloud_key, ctx.language, elder=True,
-                               count=profile.waiting_for_materials or profile.open_applications)
+                               count=profile.read_aloud_count)
     return Me(
         role=Role(actor.role.value), language=ctx.language,
         language_chosen=profile.language_chosen, elder_mode=profile.elder_mode,

@@ -11,10 +11,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain.errors import InvalidInput
-from doorstep.graphql.applications import Application, application_type
+from doorstep.graphql.applications import Application, application_type, confirmation_pending
 from doorstep.graphql.context import Info
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
+from doorstep.services import confirmations
 from doorstep.services import proactive as service
 
 
@@ -329,11 +330,16 @@ class ProactiveQuery:
 
 @strawberry.type
 class ProactiveMutation:
-    @strawberry.mutation(description="Accept an offer: a pre-filled application in one step")
+    @strawberry.mutation(description="Accept an offer: a pre-filled application in one step "
+                                     "(an agent's acceptance of one that moves money waits "
+                                     "for the principal's confirmation, as submitApplication)")
     async def accept_offer(self, info: Info, id: strawberry.ID) -> AcceptedOffer:
         ctx = info.context
-        offer, application = await service.accept_offer(ctx.deps, ctx.actor,
-                                                         _int_id(id, "offer.id_invalid"))
+        accepted = await confirmations.accept_offer(ctx.deps, ctx.actor,
+                                                    _int_id(id, "offer.id_invalid"))
+        if isinstance(accepted, confirmations.ConfirmationView):
+            raise confirmation_pending(accepted)
+        offer, application = accepted
         return AcceptedOffer(offer=offer_type(offer, ctx.language),
                              application=application_type(application, ctx.language,
                                                           ctx.elder))

@@ -21,7 +21,12 @@ from strawberry.types import ExecutionContext
 
 from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
 from doorstep.graphql.catalog import CatalogQuery
-from doorstep.graphql.delegation import DelegationMutation, DelegationQuery
+from doorstep.graphql.delegation import (
+    ConfirmationMutation,
+    ConfirmationQuery,
+    DelegationMutation,
+    DelegationQuery,
+)
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
@@ -41,11 +46,11 @@ class DoorstepSchema(strawberry.Schema):
 
 
 Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery, MetricsQuery,
-                              DelegationQuery, NotificationsQuery, VaultQuery, ProactiveQuery,
-                              TicketsQuery))
+                              DelegationQuery, ConfirmationQuery, NotificationsQuery,
+                              VaultQuery, ProactiveQuery, TicketsQuery))
 Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation, DelegationMutation,
-                                    NotificationsMutation, VaultMutation, ProactiveMutation,
-                                    TicketsMutation))
+                                    ConfirmationMutation, NotificationsMutation, VaultMutation,
+                                    ProactiveMutation, TicketsMutation))
 
 
 # distinct query texts kept parsed and validated; bounded, since query texts come from clients

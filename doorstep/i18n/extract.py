@@ -62,6 +62,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "theme.": _enum_values("doorstep.domain.delegation.Theme"),
     "delegation_status.": _enum_values("doorstep.domain.delegation.DelegationStatus"),
     "consent_method.": _enum_values("doorstep.domain.delegation.ConsentMethod"),
+    "confirmation_status.": _enum_values("doorstep.domain.delegation.ConfirmationStatus"),
     "data_reader.": lambda: {"staff", "agent"},
     "data_what.": _enum_values("doorstep.services.privacy.READ_WHAT"),
     "data_purpose.": _enum_values("doorstep.services.privacy.READ_PURPOSES"),

@@ -24,7 +24,11 @@ SMS = "sms"
 # what "TD" / "退订" stops: offers found for the citizen (服务找人); never their own affairs
 NON_ESSENTIAL_KINDS = frozenset({"offer.offer", "offer.for_principal"})
 IMPORTANT_KINDS = frozenset({"task.request_materials", "task.reject", "application.finished",
-                             "task.deadline_extended"})
+                             "task.deadline_extended",
+                             # questions answered by replying Y / N: a relative asks to act
+                             # for the citizen, or waits for their confirmation of an action
+                             # that moves money (the SMS is how a keypad phone answers)
+                             "delegation_requested", "confirmation_requested"})
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
             raise InvalidInput("application.name_invalid", limit=MAX_NAME_CHARS)
 
 
-def _bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
+def bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
     """What applying for (or touching an application of) a bundle means to the policy."""
     return Target(citizen_id=citizen_id, theme=theme_of_bundle(bundle_code),
                   moves_money=moves_money(bundle_code))
@@ -154,10 +154,22 @@ def _bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
 async def submit_application(deps: Deps, actor: Actor, data: SubmitInput, *,
                              on_submitted: OnSubmitted | None = None) -> ApplicationView:
     """A citizen applies; or their agent, for a bundle of the delegation's themes that moves
-    no money (the principal is told by SMS, and the action is recorded with both people)."""
+    no money (the principal is told by SMS, and the action is recorded with both people).
+    An agent's application that moves money goes through services.confirmations instead."""
     citizen_id = actor.subject_citizen_id
-    authorize(actor, Operation.APPLICATION_SUBMIT, _bundle_target(citizen_id, data.bundle_code))
+    authorize(actor, Operation.APPLICATION_SUBMIT, bundle_target(citizen_id, data.bundle_code))
     assert citizen_id is not None
+    bundle, resident_id = await checked_input(deps, data)
+    async with transaction(deps.pool) as conn:
+        await delegation.ensure_active(conn, actor)
+        view, outbox_ids = await submit_in(conn, deps, actor, bundle, data, resident_id,
+                                           on_submitted=on_submitted)
+    await deps.after_commit(outbox_ids)
+    return view
+
+
+async def checked_input(deps: Deps, data: SubmitInput) -> tuple[Any, str | None]:
+    """The bundle and the valid resident ID of a form, or a refusal (nothing written)."""
     bundle = await deps.catalog.get(deps, data.bundle_code)
     if bundle is None:
         raise NotFound("bundle.unknown", bundle=data.bundle_code[:40])
@@ -168,32 +180,41 @@ async def submit_application(deps: Deps, actor: Actor, data: SubmitInput, *,
             resident_id = validate_resident_id(data.resident_id)
         except ValueError as exc:
             raise InvalidInput(exc.args[0]) from None
+    return bundle, resident_id
 
-    async with transaction(deps.pool) as conn:
-        await delegation.ensure_active(conn, actor)
-        if resident_id is not None or data.applicant_name:
-            await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
-        number, row = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
-        if on_submitted is not None:
-            await on_submitted(conn, row["id"])
-        agent = ({"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {})
-        await events.append(
-            conn, kind="application.submitted", actor_kind="citizen",
-            actor_id=actor.agent_citizen_id or citizen_id, application_id=row["id"],
-            citizen_id=citizen_id,
-            data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items), **agent},
-        )
-        if actor.role is Role.AGENT:
-            # the principal hears it from the agent notice, which carries the number
-            outbox_ids = await delegation.record_action(
-                conn, deps, actor, Operation.APPLICATION_SUBMIT, application_id=row["id"],
-                number=number, notice="sms.agent_applied", detail={"bundle": bundle.code})
-        else:
-            outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
-        view = await _load_one(conn, number)
-    await deps.after_commit(outbox_ids)
+
+async def submit_in(conn: Connection, deps: Deps, actor: Actor, bundle: Any, data: SubmitInput,
+                    resident_id: str | None, *, on_submitted: OnSubmitted | None = None,
+                    event_data: dict[str, Any] | None = None
+                    ) -> tuple[ApplicationView, list[int]]:
+    """The submission itself, inside the caller's transaction (authorized and checked by the
+    caller): the application, its tasks, the event and the SMS. Returns the view and the
+    outbox ids to enqueue after commit."""
+    citizen_id = actor.subject_citizen_id
+    assert citizen_id is not None
+    if resident_id is not None or data.applicant_name:
+        await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
+    number, row = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+    if on_submitted is not None:
+        await on_submitted(conn, row["id"])
+    agent = ({"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {})
+    await events.append(
+        conn, kind="application.submitted", actor_kind="citizen",
+        actor_id=actor.agent_citizen_id or citizen_id, application_id=row["id"],
+        citizen_id=citizen_id,
+        data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items), **agent,
+              **(event_data or {})},
+    )
+    if actor.role is Role.AGENT:
+        # the principal hears it from the agent notice, which carries the number
+        outbox_ids = await delegation.record_action(
+            conn, deps, actor, Operation.APPLICATION_SUBMIT, application_id=row["id"],
+            number=number, notice="sms.agent_applied", detail={"bundle": bundle.code})
+    else:
+        outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
+    view = await _load_one(conn, number)
     assert view is not None
-    return view
+    return view, outbox_ids
 
 
 async def _submitted_sms(deps: Deps, conn: Connection, citizen_id: int, number: str,
@@ -250,6 +271,11 @@ async def _record_identity(deps: Deps, conn: Connection, citizen_id: int, name: 
         birth = birth_date_from_resident_id(resident_id)
     await store.set_citizen_identity(conn, citizen_id, name=name.strip() if name else None,
                                      enc=enc, index=index, masked=masked, birth_date=birth)
+
+
+async def load_in(conn: Connection, number: str) -> ApplicationView | None:
+    """One application by its number, on the caller's connection (no authorization)."""
+    return await _load_one(conn, number)
 
 
 async def _load_one(conn: Connection, number: str) -> ApplicationView | None:

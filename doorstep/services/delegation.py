@@ -44,6 +44,7 @@ from doorstep.i18n import translate
 from doorstep.services import notifications
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
+from doorstep.store import confirmations as confirmation_store
 from doorstep.store import delegation as store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
@@ -86,7 +87,10 @@ class SmsReplyOutcome:
     was waiting for it), so the SMS-reply handler may try other meanings."""
 
     handled: bool
-    action: str  # consented, refused, stopped, expired, nothing
+    # consented, refused, stopped, expired, nothing; for a confirmation (services.
+    # confirmations): confirmed, confirmation_refused, confirmation_expired,
+    # already_confirmed, not_principal
+    action: str
     delegation_ids: tuple[int, ...] = ()
 
 
@@ -427,6 +431,7 @@ async def _stop(conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: in
     if status not in OPEN_STATUSES:
         raise Conflict("delegation.not_open", status=status.value)
     await store.end(conn, row["id"], status=DelegationStatus.REVOKED.value, by=by)
+    await cancel_confirmations(conn, row["id"])
     row = await store.get(conn, row["id"])
     assert row is not None
     # appended for the principal: open subscriptions of the agent hear it and re-check at once
@@ -441,15 +446,42 @@ async def _stop(conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: in
     return row, outbox_ids
 
 
+# -- confirmations of money-moving actions (services.confirmations) ----------------------------
+
+async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
+    """A delegation that ends (revoked, expired) cancels what waits for its principal's
+    confirmation, in the same transaction. Returns how many."""
+    rows = await confirmation_store.pending_of_delegation(conn, delegation_id)
+    for row in rows:
+        await cancel_confirmation(conn, row)
+    return len(rows)
+
+
+async def cancel_confirmation(conn: Connection, row: Any) -> None:
+    await confirmation_store.decide(conn, row["id"], status="cancelled", by="delegation")
+    await events.append(conn, kind="confirmation.cancelled", actor_kind="system", actor_id=None,
+                        citizen_id=row["principal_id"],
+                        data={"confirmation_id": row["id"], "delegation_id": row["delegation_id"],
+                              "agent_id": row["agent_id"], "bundle": row["bundle_code"]})
+
+
 # -- SMS replies (called by the SMS-reply handling) ---------------------------------------
 
 async def handle_sms_reply(deps: Deps, raw_phone: str, text: str) -> SmsReplyOutcome:
-    """Route an SMS reply: "Y"/"N" answer the newest waiting request, "0" stops every
-    delegation of the sender. Anything else is not ours (handled False)."""
+    """Route an SMS reply: "Y"/"N" answer the newest waiting question — an agent's
+    money-moving action waiting for the principal's confirmation (services.confirmations),
+    else a delegation request — and "0" stops every delegation of the sender (cancelling what
+    waits under them). Anything else is not ours (handled False)."""
+    # imported here: confirmations builds on applications, which build on this module
+    from doorstep.services import confirmations
+
     reply = parse_reply(text)
     if reply is Reply.STOP:
         return await stop_by_sms(deps, raw_phone, text)
     if reply in (Reply.YES, Reply.NO):
+        answered = await confirmations.answer_by_sms(deps, raw_phone, reply)
+        if answered.handled:
+            return answered
         return await consent_by_sms(deps, raw_phone, text)
     return SmsReplyOutcome(handled=False, action="nothing")
 
@@ -547,6 +579,7 @@ async def sweep(deps: Deps) -> SweepCounts:
             was_active = row["status"] == DelegationStatus.ACTIVE.value
             await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value,
                             by="system")
+            await cancel_confirmations(conn, row["id"])
             await _event(conn, row, "delegation.expired", actor_id=None, actor_kind="system",
                          data={"was": row["status"]})
             if was_active:

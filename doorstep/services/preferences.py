@@ -28,15 +28,23 @@ class Profile:
     presentation: Presentation
     open_applications: int
     waiting_for_materials: int
+    # agents' money-moving actions waiting for this citizen's own confirmation
+    to_confirm: int = 0
 
     @property
     def read_aloud_key(self) -> str:
-        """The key message of the home screen, as a catalog key."""
+        """The key message of the home screen, as a catalog key: what waits for them first."""
+        if self.to_confirm:
+            return "read_aloud.home_confirm"
         if self.waiting_for_materials:
             return "read_aloud.home_materials"
         if self.open_applications:
             return "read_aloud.home_open"
         return "read_aloud.home_nothing"
+
+    @property
+    def read_aloud_count(self) -> int:
+        return self.to_confirm or self.waiting_for_materials or self.open_applications
 
 
 async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
@@ -79,4 +87,5 @@ async def profile(deps: Deps, citizen_id: int) -> Profile:
         sms_only=row["channel_preference"] == "sms",
         presentation=presentation(row["elder_mode"]),
         open_applications=row["open_count"], waiting_for_materials=row["waiting_count"],
+        to_confirm=row["confirm_count"],
     )

@@ -444,28 +444,35 @@ async def my_offers(deps: Deps, actor: Actor, statuses: list[str] | None = None,
     return [_offer(r, units) for r in rows]
 
 
-def _target(row: Any) -> Target:
+def offer_target(row: Any) -> Target:
+    """What responding to an offer touches, for the policy: the citizen and its bundle."""
     bundle = row["bundle_code"] or ""
     return Target(citizen_id=row["citizen_id"], theme=theme_of_bundle(bundle),
                   moves_money=moves_money(bundle))
 
 
-async def _load_for(deps: Deps, actor: Actor, offer_id: int) -> Any:
-    row = await store.offer_by_id(deps.pool, offer_id)
+async def load_offer(db: Any, offer_id: int) -> Any:
+    """An offer a citizen may respond to (not a welfare visit), not yet authorized."""
+    row = await store.offer_by_id(db, offer_id)
     if row is None or row["kind"] == RuleKind.WELFARE_CHECK:
         raise NotFound("offer.not_found")
-    authorize(actor, Operation.OFFER_RESPOND, _target(row))
     return row
 
 
-def _must_be_open(row: Any) -> None:
+async def _load_for(deps: Deps, actor: Actor, offer_id: int) -> Any:
+    row = await load_offer(deps.pool, offer_id)
+    authorize(actor, Operation.OFFER_RESPOND, offer_target(row))
+    return row
+
+
+def must_be_open(row: Any) -> None:
     if row["status"] == "expired" or (row["status"] == "open" and row["past_expiry"]):
         raise Conflict("offer.expired")
     if row["status"] != "open":
         raise Conflict("offer.not_open", status=row["status"])
 
 
-async def _reload(deps: Deps, offer_id: int) -> OfferView:
+async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
     async with deps.pool.acquire() as conn:
         row = await store.offer_by_id(conn, offer_id)
         assert row is not None
@@ -473,17 +480,16 @@ async def _reload(deps: Deps, offer_id: int) -> OfferView:
     return _offer(row, units)
 
 
-async def accept_offer(deps: Deps, actor: Actor, offer_id: int
-                       ) -> tuple[OfferView, applications.ApplicationView]:
-    """Accept in one step: the application for the offer's bundle, pre-filled from the vault,
-    and the offer marked accepted, in one transaction (either both or neither)."""
-    row = await _load_for(deps, actor, offer_id)
-    _must_be_open(row)
+def acceptance(row: Any, actor: Actor
+               ) -> tuple[applications.SubmitInput, applications.OnSubmitted]:
+    """Accepting an offer: the pre-filled form, and what marks the offer accepted inside the
+    submission's transaction (refused there when it is no longer open)."""
+    offer_id = row["id"]
 
     async def mark(conn: Connection, application_id: int) -> None:
         locked = await store.offer_by_id(conn, offer_id, lock=True)
         assert locked is not None
-        _must_be_open(locked)
+        must_be_open(locked)
         await store.set_offer_status(conn, offer_id, "accepted", application_id=application_id)
         await events.append(conn, kind="offer.accepted", actor_kind="citizen",
                             actor_id=actor.agent_citizen_id or actor.citizen_id,
@@ -495,8 +501,19 @@ async def accept_offer(deps: Deps, actor: Actor, offer_id: int
         bundle_code=row["bundle_code"],
         form={"offer": {"id": offer_id, "rule": row["rule_code"],
                         "version": row["rule_version"]}})
+    return data, mark
+
+
+async def accept_offer(deps: Deps, actor: Actor, offer_id: int
+                       ) -> tuple[OfferView, applications.ApplicationView]:
+    """Accept in one step: the application for the offer's bundle, pre-filled from the vault,
+    and the offer marked accepted, in one transaction (either both or neither). An agent's
+    acceptance of an offer that moves money goes through services.confirmations instead."""
+    row = await _load_for(deps, actor, offer_id)
+    must_be_open(row)
+    data, mark = acceptance(row, actor)
     view = await applications.submit_application(deps, actor, data, on_submitted=mark)
-    return await _reload(deps, offer_id), view
+    return await reload_offer(deps, offer_id), view
 
 
 async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
@@ -512,7 +529,7 @@ async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
                             actor_id=actor.agent_citizen_id or actor.citizen_id,
                             citizen_id=row["citizen_id"],
                             data={"offer": offer_id, "rule": row["rule_code"]})
-    return await _reload(deps, offer_id)
+    return await reload_offer(deps, offer_id)
 
 
 async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> OfferView:
@@ -541,7 +558,7 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
             language="zh_Hans",
         ) for phone in await vault_store.unit_staff_phones(conn, row["owner_unit_id"])]
     await deps.after_commit(outbox_ids)
-    return await _reload(deps, offer_id)
+    return await reload_offer(deps, offer_id)
 
 
 @dataclass(frozen=True)

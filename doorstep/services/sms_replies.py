@@ -1,8 +1,9 @@
 """SMS replies (Aliyun SmsUp pushes): each handled once, by the area that asked the question.
 
-A reply is first offered to the questions in flight for that number: a delegation request
-("Y"/"N", "0" to stop) and a ticket's follow-up ("1" solved / "2" not). Then our own words:
-an application number or "进度"/"CX" get its status back by SMS, "TD"/"退订" stops
+A reply is first offered to the questions in flight for that number: a delegation request or
+an agent's money-moving action waiting for the principal's confirmation ("Y"/"N", the newest
+question first; "0" stops delegations) and a ticket's follow-up ("1" solved / "2" not). Then
+our own words: an application number or "进度"/"CX" get its status back by SMS, "TD"/"退订" stops
 non-essential SMS (offers). Anything else gets a short help SMS, at most once a day. Numbers
 that are no citizen's get no answer (it would cost an SMS and tell a stranger nothing).
 

@@ -24,14 +24,20 @@ async def set_elder_mode(conn: Connection, citizen_id: int, on: bool) -> None:
 
 
 async def profile(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
-    """The citizen's preferences, with counts of their open applications for the summary."""
+    """The citizen's preferences, with counts of their open applications and of what waits
+    for their confirmation, for the summary."""
     return await db.fetchrow(
         """select c.id, c.name, c.language, c.language_chosen, c.elder_mode,
                   c.elder_mode_chosen_at, c.birth_date, c.channel_preference,
                   (select count(*) from applications a
                    where a.citizen_id = c.id and a.completed_at is null) as open_count,
                   (select count(*) from applications a
-                   where a.citizen_id = c.id and a.status = 'needs_materials') as waiting_count
+                   where a.citizen_id = c.id and a.status = 'needs_materials') as waiting_count,
+                  (select count(*) from delegation_confirmations k
+                   join delegations d on d.id = k.delegation_id
+                   where k.principal_id = c.id and k.status = 'pending'
+                     and k.expires_at > now() and d.status = 'active'
+                     and d.valid_until > now()) as confirm_count
            from citizens c where c.id = $1""",
         citizen_id,
     )

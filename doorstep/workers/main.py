@@ -11,7 +11,7 @@ from arq.connections import RedisSettings
 from doorstep.config import Settings
 from doorstep.notify.channels import Channel
 from doorstep.notify.select import push_channel, sms_channel
-from doorstep.services import delegation, notifications, proactive, push, sla
+from doorstep.services import confirmations, delegation, notifications, proactive, push, sla
 from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.store.db import create_pool
@@ -75,11 +75,15 @@ async def push_fallbacks(ctx: dict[str, Any]) -> int:
 
 
 async def delegation_sweep(ctx: dict[str, Any]) -> str:
-    """Every minute: record expired delegations and warn a week before one ends (once)."""
+    """Every minute: record expired delegations and warn a week before one ends (once);
+    record confirmations of agents' money-moving actions that ran out or lost their
+    delegation."""
     counts = await delegation.sweep(ctx["deps"])
-    if counts.expired or counts.warned:
-        log.info("delegations: %d expired, %d warned", counts.expired, counts.warned)
-    return f"{counts.expired} expired, {counts.warned} warned"
+    closed = await confirmations.sweep(ctx["deps"])
+    if counts.expired or counts.warned or closed:
+        log.info("delegations: %d expired, %d warned; %d confirmations closed",
+                 counts.expired, counts.warned, closed)
+    return f"{counts.expired} expired, {counts.warned} warned, {closed} confirmations closed"
 
 
 async def sla_alerts(ctx: dict[str, Any]) -> str:

@@ -64,6 +64,11 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "revokeDelegation": (AUTH, OK, NO, NO, NO, NO, NO),
     "recordInPersonConsent": (AUTH, NO, NO, OK, OK, OK, NO),
     "submitAssistedApplication": (AUTH, NO, NO, OK, OK, OK, NO),
+    # what moves money: the principal applies herself; she lists and answers what her agents
+    # asked her to confirm (the confirmation asked of the `citizen` session)
+    "submitMoneyApplication": (AUTH, OK, OK, NO, NO, NO, NO),
+    "myConfirmations": (AUTH, OK, OK, NO, NO, NO, NO),
+    "answerConfirmation": (AUTH, OK, NO, NO, NO, NO, NO),
     # issue 7: the vault (the citizen's own), units' facts (source: the clerk's own unit;
     # the query names cy-psb, the `staff` unit), corrections of a cy-psb fact
     "myVault": (AUTH, OK, OK, NO, NO, NO, NO),
@@ -126,6 +131,12 @@ QUERIES = {
                                  '"newborn", residentId: $rid}, phone: $ph, identityDocument: '
                                  '"居民身份证原件", identityChecked: true, consentGiven: true}) '
                                  "{ number } }",
+    # 身后一件事 pays out: an agent's submission waits for the principal's confirmation
+    "submitMoneyApplication": 'mutation { submitApplication(input: {bundleCode: '
+                              '"after-death"}) { number } }',
+    "myConfirmations": "{ myConfirmations { id status } }",
+    "answerConfirmation": "mutation($c: ID!) { answerConfirmation(id: $c, confirm: true) "
+                          "{ confirmation { status } } }",
 }
 QUERIES.update(PROACTIVE_QUERIES)  # issue 7 (tests/integration/proactive_helpers.py)
 EXPECTED.update(TICKET_EXPECTED)  # issue 6 (tests/integration/ticket_matrix.py)
@@ -169,7 +180,31 @@ async def _prepare(client: AsyncTestClient[Any], tokens: dict[str, str], operati
 # own settings, delegations, the access log and counter work need no application
 _NO_APPLICATION = {"setLanguage", "setElderMode", "myDelegations", "myDataAccessLog",
                    "requestDelegation", "answerDelegation", "revokeDelegation",
-                   "recordInPersonConsent", "submitAssistedApplication"}
+                   "recordInPersonConsent", "submitAssistedApplication",
+                   "submitMoneyApplication", "myConfirmations", "answerConfirmation"}
+
+
+async def _prepare_confirmation(client: AsyncTestClient[Any], pool: Pool, operation: str
+                                ) -> dict[str, Any]:
+    """A fresh agent of the `citizen` session (delegation "all") applies for 身后一件事 for
+    her: a confirmation waiting for the citizen."""
+    if operation != "answerConfirmation":
+        return {}
+    from datetime import timedelta
+
+    from tests.integration.helpers import login
+
+    principal_id = await pool.fetchval("select id from citizens where phone = $1",
+                                       CITIZEN_PHONE)
+    phone = fresh_phone()
+    token = await login(client, pool, phone)
+    agent_id = await pool.fetchval("select id from citizens where phone = $1", phone)
+    await make_delegation(pool, agent_id, principal_id, ["all"],
+                          valid_until=timedelta(days=30))
+    body = await gql_as(client, QUERIES["submitMoneyApplication"], token=token,
+                        acting_for=str(principal_id))
+    assert error_code(body) == "delegation.confirmation_pending", body
+    return {"c": body["errors"][0]["extensions"]["confirmationId"]}
 
 
 async def _prepare_delegation(pool: Pool, operation: str) -> dict[str, Any]:
@@ -195,6 +230,7 @@ async def test_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: dict[str
                       operation: str, role: str) -> None:
     variables = await _prepare(client, tokens, operation)
     variables.update(await _prepare_delegation(pool, operation))
+    variables.update(await _prepare_confirmation(client, pool, operation))
     variables.update(await prepare_proactive(pool, operation))
     variables.update(await prepare_ticket(client, tokens, operation))
     query = QUERIES[operation]
@@ -212,6 +248,8 @@ async def test_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: dict[str
 AGENT_ROLES = ["agent_with_scope", "agent_without_scope", "agent_expired", "agent_revoked"]
 SCOPE = "delegation.out_of_scope"
 GONE = "delegation.inactive"
+PENDING = "delegation.confirmation_pending"
+OWN_ACT = "delegation.principal_must_act"
 AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "myApplications": (OK, OK, GONE, GONE),
     "application": (OK, SCOPE, GONE, GONE),
@@ -230,6 +268,11 @@ AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "acceptOffer": (OK, SCOPE, GONE, GONE),
     "applicationForm": (OK, SCOPE, GONE, GONE),
     "myVault": (NO, NO, GONE, GONE),
+    # what moves money: the agent's submission waits for the principal (within the themes);
+    # the agent follows it, and never confirms it for her
+    "submitMoneyApplication": (PENDING, SCOPE, GONE, GONE),
+    "myConfirmations": (OK, OK, GONE, GONE),
+    "answerConfirmation": (OWN_ACT, OWN_ACT, GONE, GONE),
 }
 AGENT_EXPECTED.update(TICKET_AGENT_EXPECTED)  # issue 6
 _AGENT_DELEGATIONS = {
@@ -265,6 +308,7 @@ async def test_agent_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: di
                             agent_tokens: dict[str, str], operation: str, role: str) -> None:
     variables = await _prepare(client, tokens, operation)
     variables.update(await _prepare_delegation(pool, operation))
+    variables.update(await _prepare_confirmation(client, pool, operation))
     variables.update(await prepare_proactive(pool, operation))
     variables.update(await prepare_ticket(client, tokens, operation))
     query = QUERIES[operation]

@@ -225,16 +225,18 @@ async def test_themes_and_money(client: AsyncTestClient[Any], pool: Pool) -> Non
 
 async def test_money_moving_bundles_need_the_principal_herself(
         client: AsyncTestClient[Any], pool: Pool) -> None:
+    """An agent's 身后一件事 (it pays out a funeral grant and inherits a housing fund) is no
+    application until the mother confirms it (tests/integration/test_confirmations.py)."""
     family = await _family(client, pool)
     asked = await _request(client, family, ["ALL"])
     await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
-    before = await row_counts(pool)
-    # 身后一件事 pays out a funeral grant and inherits a housing fund
+    before = await row_counts(pool, "applications", "tasks")
     body = await gql_as(client, SUBMIT, {"b": "after-death"}, token=family.daughter,
                         acting_for=_for(family))
-    assert error_code(body) == "delegation.principal_must_act", body
-    assert body["errors"][0]["message"] == "这件事涉及资金或财产，须由本人办理。"
-    assert await row_counts(pool) == before
+    assert error_code(body) == "delegation.confirmation_pending", body
+    assert body["errors"][0]["extensions"]["confirmationId"]
+    assert await row_counts(pool, "applications", "tasks") == before
+    # the principal herself simply applies
     body = await gql_as(client, SUBMIT, {"b": "after-death"}, token=family.mother)
     assert "errors" not in body, body
 
@@ -375,6 +377,10 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
                               (str(family.mother_id), tokens["staff"])):
         body = await gql_as(client, MY_APPS, token=token, acting_for=acting_for)
         assert error_code(body) == "delegation.not_found", body
+    # acting for oneself is no delegation either, by id or by phone
+    for acting_for in (str(family.daughter_id), family.daughter_phone):
+        body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=acting_for)
+        assert error_code(body) == "delegation.not_found", body
     # and the English message for the same refusal (the daughter never chose a language)
     body = await gql_as(client, MY_APPS, token=family.daughter, acting_for="not a person",
                         language="en")
@@ -382,6 +388,26 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
     # anonymous stays anonymous
     body = await gql_as(client, MY_APPS, acting_for=str(family.mother_id))
     assert error_code(body) == "auth.required"
+
+
+async def test_counter_consent_needs_two_citizens_and_a_request(
+        client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
+    """A clerk records consent only for a request between two citizens: a number that is no
+    citizen's, the agent as her own principal, or a bad number are refused, nothing changes."""
+    family = await _family(client, pool)
+    asked = await _request(client, family)
+    query = """mutation($p: String!, $a: String!) { recordInPersonConsent(principalPhone: $p,
+        agentPhone: $a, identityChecked: true, understandingChecked: true) { status } }"""
+    for principal, agent, code in (
+            (fresh_phone(), family.daughter_phone, "delegation.not_found"),
+            (family.mother_phone, fresh_phone(), "delegation.not_found"),
+            (family.daughter_phone, family.daughter_phone, "delegation.not_found"),
+            (family.daughter_phone, family.mother_phone, "delegation.not_found"),
+            ("12345", family.daughter_phone, "phone.invalid")):
+        body = await gql_as(client, query, {"p": principal, "a": agent}, token=tokens["staff"])
+        assert error_code(body) == code, (principal, agent, body)
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               int(asked["id"])) == "requested"
 
 
 async def test_expiry_stops_at_once_and_is_warned_a_week_before(

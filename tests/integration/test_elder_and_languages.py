@@ -84,6 +84,48 @@ async def test_one_application_in_three_languages_and_elder_mode(
     assert body["errors"][0]["message"] == "编号不对。请再看一下。"
 
 
+async def test_an_agent_and_her_elder_principal_see_one_application_in_their_own_words(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    """The mother reads in elder-mode Chinese, her daughter (acting for her) in English: the
+    same application, the same data, different texts; the mother's SMS stay Chinese."""
+    from tests.integration.delegation_helpers import make_delegation
+
+    mother_id, mother_phone = await make_citizen(pool, name="王秀英", elder_mode=True,
+                                                 channel="sms")
+    mother = await login(client, pool, mother_phone)
+    daughter_phone = fresh_phone()
+    daughter = await login(client, pool, daughter_phone)
+    await gql_as(client, SET_LANGUAGE, {"l": "en"}, token=daughter)
+    daughter_id = await pool.fetchval("select id from citizens where phone = $1",
+                                      daughter_phone)
+    await make_delegation(pool, daughter_id, mother_id, ["all"])
+    body = await gql_as(client, SUBMIT, token=daughter, acting_for=str(mother_id))
+    number = body["data"]["submitApplication"]["number"]
+    hers = (await gql_as(client, APP, {"n": number}, token=mother))["data"]["application"]
+    agents = (await gql_as(client, APP, {"n": number}, token=daughter,
+                           acting_for=str(mother_id)))["data"]["application"]
+    assert _data(hers) == _data(agents)
+    assert (hers["statusLabel"], agents["statusLabel"]) == ("收到了", "Submitted")
+    assert hers["readAloud"].startswith("办件") and agents["readAloud"] is None
+    assert hers["nextStep"] != agents["nextStep"]
+    # the mother is told in her language; the daughter's refusals come in hers
+    told = await pool.fetch("select template, language from outbox where phone = $1 "
+                            "and kind <> 'login_code' order by id", mother_phone)
+    assert [(r["template"], r["language"]) for r in told] == [
+        ("sms.agent_applied", "zh_Hans"), ("sms.agent_viewed", "zh_Hans")]
+    body = await gql_as(client, APP, {"n": number[:-1] + str((int(number[-1]) + 1) % 10)},
+                        token=daughter, acting_for=str(mother_id))
+    assert body["errors"][0]["message"] == translate("error.application.number_invalid", "en")
+
+
+async def test_an_unsupported_accept_language_means_simplified_chinese(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    token = await login(client, pool, fresh_phone())
+    for header in ("fr-FR", "de, fr;q=0.8", "x" * 300):
+        body = await gql_as(client, ME, token=token, language=header)
+        assert body["data"]["me"]["language"] == "zh_Hans", (header, body)
+
+
 async def test_set_language_wins_over_accept_language_and_reaches_sms(
         client: AsyncTestClient[Any], pool: Pool) -> None:
     phone = fresh_phone()

@@ -125,6 +125,53 @@ async def test_y_answers_the_waiting_delegation_request(
                                delegation_id) == "active"
 
 
+async def test_consent_replies_from_other_numbers_and_after_expiry(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    """Through POST /sms/up: a "Y" from the agent's number or a stranger's answers nothing;
+    the principal's "Y" after the request expired is told so and consents to nothing."""
+    principal_id, principal_phone = await make_citizen(pool)
+    agent_id, agent_phone = await make_citizen(pool)
+    delegation_id = await make_delegation(pool, agent_id, principal_id, ["applications"],
+                                          status="requested")
+    stranger = fresh_phone()
+    await _push(client, [_reply(agent_phone, "Y"), _reply(stranger, "Y")])
+    assert await _outcome(pool, agent_phone) == ["help"]
+    assert await _outcome(pool, stranger) == ["unknown_number"]
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               delegation_id) == "requested"
+    await pool.execute("update delegations set requested_at = requested_at - interval '8 days'"
+                       " where id = $1", delegation_id)
+    await _push(client, [_reply(principal_phone, "Y")])
+    assert await _outcome(pool, principal_phone) == ["delegation:expired"]
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               delegation_id) == "expired"
+    assert await pool.fetchval(
+        "select template from outbox where phone = $1 order by id desc limit 1",
+        principal_phone) == "sms.delegation_reply_expired"
+
+
+async def test_y_confirms_an_agents_money_moving_application(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    from tests.integration.delegation_helpers import gql_as
+
+    principal_id, principal_phone = await make_citizen(pool)
+    agent_phone = fresh_phone()
+    token = await login(client, pool, agent_phone)
+    agent_id = await pool.fetchval("select id from citizens where phone = $1", agent_phone)
+    await make_delegation(pool, agent_id, principal_id, ["all"])
+    body = await gql_as(client, 'mutation { submitApplication(input: {bundleCode: '
+                                '"after-death"}) { number } }', token=token,
+                        acting_for=str(principal_id))
+    assert body["errors"][0]["extensions"]["code"] == "delegation.confirmation_pending"
+    # the agent's own "Y" is refused; the principal's confirms
+    await _push(client, [_reply(agent_phone, "Y")])
+    assert await _outcome(pool, agent_phone) == ["delegation:not_principal"]
+    await _push(client, [_reply(principal_phone, "是")])
+    assert await _outcome(pool, principal_phone) == ["delegation:confirmed"]
+    assert await pool.fetchval("select count(*) from applications where citizen_id = $1",
+                               principal_id) == 1
+
+
 async def test_bad_pushes_write_nothing(client: AsyncTestClient[Any], pool: Pool) -> None:
     before = await row_counts(pool, "outbox", "sms_inbound")
     for raw in (b"{oops", b'{"content": "CX"}', b"\xff"):

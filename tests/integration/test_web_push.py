@@ -223,6 +223,27 @@ async def test_an_important_push_not_opened_is_followed_by_sms(
     assert await _decisions(pool, fallback) == [("channel", "push_unread", "sms")]
 
 
+async def test_an_unread_question_to_answer_by_y_is_followed_by_sms(
+        push_client: AsyncTestClient[Any], pool: Pool, push_settings: Settings,
+        push_service: FakePushService, channels: tuple[AliyunSmsChannel, WebPushChannel]
+        ) -> None:
+    """A delegation request or a confirmation of an agent's money-moving action, pushed but
+    not opened, goes again by SMS: the reply Y / N answers it from any phone."""
+    _token, citizen_id, _browser = await _subscribed(push_client, pool, push_service, "ask")
+    deps = Deps(pool=pool, settings=push_settings)
+    sms, web = channels
+    asked = [await _queue(deps, citizen_id, kind=kind)
+             for kind in ("delegation_requested", "confirmation_requested")]
+    for outbox_id in asked:
+        assert await notifications.deliver(deps, sms, outbox_id, push=web) == "sent"
+    await pool.execute(
+        "update outbox set sent_at = sent_at - make_interval(secs => $2) "
+        "where id = any($1::bigint[])", asked, push_settings.push.unread_fallback_seconds + 60)
+    await push.fall_back_unread(deps)
+    assert await pool.fetchval("select count(*) from outbox where fallback_of = any($1::bigint[])",
+                               asked) == 2
+
+
 async def test_subscriptions_are_checked(push_client: AsyncTestClient[Any], pool: Pool,
                                          push_service: FakePushService, client: AsyncTestClient[
                                              Any]) -> None:

@@ -95,6 +95,11 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "in_region": (N, N, N, N, N),
     },
     Operation.APPLICATION_SUBMIT_ASSISTED: {r: (N, N, Y, Y, N) for r in TARGETS},
+    # an agent's money-moving action: only agents ask (see the agent matrix), citizens list
+    # their own (the service filters), and only the principal answers
+    Operation.CONFIRMATION_REQUEST: {r: (N, N, N, N, N) for r in TARGETS},
+    Operation.CONFIRMATION_LIST: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.CONFIRMATION_ANSWER: _OWN_ONLY,
     # issue 7: the citizen's own vault and offers; units' facts, corrections, rules, appeals
     # and visits by unit (staff), region (supervisors) or anywhere (admin)
     **{op: _OWN_ONLY for op in (Operation.VAULT_READ, Operation.VAULT_WRITE,
@@ -223,6 +228,14 @@ ANY_SCOPE = {
     "principal_no_theme": (Y, Y, N, N),
     "someone_else": (N, N, N, N),
 }
+# asking the principal to confirm: the theme covered, money or not
+COVERS = {
+    "principal_in_theme": (Y, N, N, N),
+    "principal_other_theme": (N, N, N, N),
+    "principal_money": (Y, N, N, N),
+    "principal_no_theme": (N, N, N, N),
+    "someone_else": (N, N, N, N),
+}
 EVERYONE = {r: (Y, Y, Y, Y) for r in AGENT_TARGETS}
 NOBODY = {r: (N, N, N, N) for r in AGENT_TARGETS}
 # what an agent may do for their principal, written out by hand: acting on one thing needs its
@@ -233,7 +246,7 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.APPLICATION_SUBMIT: IN_SCOPE,
     Operation.APPLICATION_READ: IN_SCOPE,
     Operation.MATERIALS_SUPPLY: IN_SCOPE,
-    Operation.APPLICATION_FORM_READ: IN_SCOPE,
+    Operation.APPLICATION_FORM_READ: COVERS,
     Operation.OFFER_RESPOND: IN_SCOPE,
     Operation.OWN_APPLICATIONS_LIST: ANY_SCOPE,
     Operation.DATA_ACCESS_LOG_READ: ANY_SCOPE,
@@ -241,6 +254,8 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.TICKET_SUBMIT: ANY_SCOPE,
     Operation.OWN_TICKETS_LIST: ANY_SCOPE,
     Operation.TICKET_READ: ANY_SCOPE,
+    Operation.CONFIRMATION_REQUEST: COVERS,
+    Operation.CONFIRMATION_LIST: ANY_SCOPE,
 }
 
 
@@ -268,6 +283,7 @@ def test_agent_matrix(operation: Operation, relation: str, agent: str) -> None:
     ("agent_expired", "principal_in_theme", "delegation.inactive"),
     ("agent_revoked", "principal_in_theme", "delegation.inactive"),
     ("agent_with_scope", "someone_else", "auth.forbidden"),
+    ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
 ])
 def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
     with pytest.raises(Forbidden) as refused:
@@ -298,3 +314,45 @@ def test_money_moving_operations_are_never_an_agents(monkeypatch: pytest.MonkeyP
         authorize(AGENTS["agent_with_scope"], Operation.MATERIALS_SUPPLY, target)
     assert refused.value.code == "delegation.principal_must_act"
     assert is_allowed(CITIZEN, Operation.MATERIALS_SUPPLY, target)
+
+
+@pytest.mark.parametrize("agent", list(AGENTS))
+@pytest.mark.parametrize("relation", list(AGENT_TARGETS))
+def test_confirming_is_never_an_agents(agent: str, relation: str) -> None:
+    """Confirming a money-moving action is the principal's own act: every agent is refused,
+    an active one with the code that says so."""
+    actor, target = AGENTS[agent], AGENT_TARGETS[relation]
+    assert not is_allowed(actor, Operation.CONFIRMATION_ANSWER, target)
+    with pytest.raises(Forbidden) as refused:
+        authorize(actor, Operation.CONFIRMATION_ANSWER, target)
+    active = agent in ("agent_with_scope", "agent_without_scope")
+    assert (refused.value.code == "delegation.principal_must_act") is active
+
+
+@pytest.mark.parametrize(("agent", "relation", "code"), [
+    ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
+    ("agent_expired", "principal_money", "delegation.inactive"),
+    ("agent_revoked", "principal_money", "delegation.inactive"),
+    ("agent_with_scope", "someone_else", "auth.forbidden"),
+])
+def test_asking_for_a_confirmation_is_refused_why(agent: str, relation: str, code: str
+                                                  ) -> None:
+    with pytest.raises(Forbidden) as refused:
+        authorize(AGENTS[agent], Operation.CONFIRMATION_REQUEST, AGENT_TARGETS[relation])
+    assert refused.value.code == code
+
+
+def test_what_waits_for_the_principals_confirmation() -> None:
+    from doorstep.domain.policy import confirmation_needed
+
+    money, plain = AGENT_TARGETS["principal_money"], AGENT_TARGETS["principal_in_theme"]
+    agent = AGENTS["agent_with_scope"]
+    assert confirmation_needed(agent, Operation.APPLICATION_SUBMIT, money)
+    assert confirmation_needed(agent, Operation.OFFER_RESPOND, money)
+    # what moves no money is done (or refused) at once; other operations are never proposed
+    assert not confirmation_needed(agent, Operation.APPLICATION_SUBMIT, plain)
+    assert not confirmation_needed(agent, Operation.MATERIALS_SUPPLY, money)
+    # the principal herself just applies
+    assert not confirmation_needed(CITIZEN, Operation.APPLICATION_SUBMIT, money)
+    # an inactive agent is "needed" too: the request is then refused by its own rule
+    assert confirmation_needed(AGENTS["agent_revoked"], Operation.APPLICATION_SUBMIT, money)
