@@ -266,11 +266,15 @@ async def unit_service_areas(deps: Deps, actor: Actor, unit_code: str) -> UnitAr
         return await _areas_view(conn, unit, await _warnings_now(conn, units=[unit["id"]]))
 
 
-async def _region_code(conn: Connection, raw: str) -> str:
-    """A GB/T 2260-style code (6, 9 or 12 digits) of a region the catalog knows."""
+def _region_format(raw: str) -> str:
+    """A GB/T 2260-style code: 6 digits (county), 9 (township), 12 (village)."""
     code = (raw or "").strip()
     if not REGION_CODE.fullmatch(code):
         raise InvalidInput("region.code_invalid", region=code[:20])
+    return code
+
+
+async def _known_region(conn: Connection, code: str) -> str:
     if await store.region(conn, code) is None:
         raise InvalidInput("ticket.region_unknown", region=code)
     return code
@@ -290,18 +294,20 @@ async def set_unit_service_areas(deps: Deps, actor: Actor, unit_code: str,
                   Target.unit(unit["id"], unit["region_code"]))
         wanted: list[tuple[str, str]] = []
         for raw_category, raw_region in areas:
-            category_code = (raw_category or "").strip()[:40]
+            pair = ((raw_category or "").strip()[:40], _region_format(raw_region))
+            if pair not in wanted:
+                wanted.append(pair)
+        # the regions must be the actor's before anything is said about them
+        authorize(actor, Operation.UNIT_SERVICE_AREAS_MANAGE,
+                  Target(units={unit["id"]: unit["region_code"]},
+                         regions=tuple(r for _c, r in wanted)))
+        for category_code, region in wanted:
             category = await store.category(conn, category_code)
             if category is None:
                 raise InvalidInput("ticket.category_unknown", category=category_code)
             if not category["active"]:
                 raise InvalidInput("ticket.category_retired", category=category["name"])
-            region = await _region_code(conn, raw_region)
-            if (category_code, region) not in wanted:
-                wanted.append((category_code, region))
-        authorize(actor, Operation.UNIT_SERVICE_AREAS_MANAGE,
-                  Target(units={unit["id"]: unit["region_code"]},
-                         regions=tuple(r for _c, r in wanted)))
+            await _known_region(conn, region)
         before = [(a["category_code"], a["region_prefix"])
                   for a in await store.areas_of_unit(conn, unit["id"])]
         scope = _scope(actor)
@@ -355,11 +361,11 @@ async def set_region_fallback(deps: Deps, actor: Actor, region_code: str,
     """The unit that takes the region's tickets no rule routes (None: the nearest region above
     decides). A region with nothing above it to fall back on keeps one."""
     authorize(actor, Operation.TICKET_CATALOG_READ)
+    code = _region_format(region_code)
+    authorize(actor, Operation.REGION_FALLBACK_MANAGE, Target(regions=(code,)))
     async with transaction(deps.pool) as conn:
-        code = await _region_code(conn, region_code)
-        region = await store.lock_region(conn, code)
+        region = await store.lock_region(conn, await _known_region(conn, code))
         assert region is not None
-        authorize(actor, Operation.REGION_FALLBACK_MANAGE, Target(regions=(code,)))
         unit = await _unit(conn, unit_code) if unit_code is not None else None
         target_units = {unit["id"]: unit["region_code"]} if unit is not None else {}
         authorize(actor, Operation.REGION_FALLBACK_MANAGE,
