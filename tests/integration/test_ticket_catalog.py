@@ -131,6 +131,17 @@ async def test_categories_are_the_admins_and_a_retired_one_keeps_its_tickets(
                                                    for w in published["currentWarnings"]}
     assert (rule_no, "never_matches_category") not in {(w["ruleNo"], w["code"])
                                                        for w in published["warnings"]}
+    # a rule that names only a retired category is published with the warning
+    await ok(client, "mutation { discardDispatchRuleDraft }", None, admin,
+             "discardDispatchRuleDraft")
+    await ok(client, """mutation($i: DispatchRuleInput!) { saveDispatchRule(input: $i)
+        { id } }""", {"i": {"priority": next(_priorities), "leadUnitCode": unit,
+                             "categories": [code], "regionPrefixes": ["110105001"]}},
+             admin, "saveDispatchRule")
+    result = await ok(client, 'mutation { publishDispatchRules(note: "x") { changedRules '
+                      "warnings { ruleNo code } } }", None, admin, "publishDispatchRules")
+    [added] = [r for r in result["changedRules"]]
+    assert {"ruleNo": added, "code": "never_matches_category"} in result["warnings"]
     public = (await gql(client, "{ ticketCategories { code } }"))["data"]["ticketCategories"]
     assert code not in {c["code"] for c in public}
     body = await gql(client, SUBMIT, {"c": code, "r": "110105001001"}, token=citizen,
