@@ -114,8 +114,9 @@ async def test_bad_requests_are_refused_in_open311_form(client: AsyncTestClient[
                                                         tokens: dict[str, str]) -> None:
     key = tokens["citizen"]
     retired = "retired-open311"
-    await pool.execute("insert into ticket_categories (code, name, active, retired_at) "
-                       "values ($1, '旧类别', false, now()) on conflict do nothing", retired)
+    await pool.execute("insert into ticket_categories (code, name, active, retired_at, "
+                       "position) values ($1, '旧类别', false, now(), 9000) "
+                       "on conflict do nothing", retired)
     before = await pool.fetchval("select count(*) from tickets")
     cases = [
         ({"service_code": "noise", "description": "x"}, 401, "auth.required"),

@@ -140,7 +140,7 @@ async def test_categories_are_the_admins_and_a_retired_one_keeps_its_tickets(
              admin, "saveDispatchRule")
     result = await ok(client, 'mutation { publishDispatchRules(note: "x") { changedRules '
                       "warnings { ruleNo code } } }", None, admin, "publishDispatchRules")
-    [added] = [r for r in result["changedRules"]]
+    [added] = result["changedRules"]
     assert {"ruleNo": added, "code": "never_matches_category"} in result["warnings"]
     public = (await gql(client, "{ ticketCategories { code } }"))["data"]["ticketCategories"]
     assert code not in {c["code"] for c in public}

@@ -138,8 +138,9 @@ async def prepare_catalog(pool: Pool, operation: str) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:10]
     code, unit = f"m{suffix}", f"m-{suffix}"
     if operation in ("updateTicketCategory", "retireTicketCategory", "reinstateTicketCategory"):
-        await pool.execute("insert into ticket_categories (code, name, active) "
-                           "values ($1, '矩阵', $2)", code,
+        # placed last, after the demo categories other tests list
+        await pool.execute("insert into ticket_categories (code, name, active, position) "
+                           "values ($1, '矩阵', $2, 9000)", code,
                            operation != "reinstateTicketCategory")
     await pool.execute("insert into units (code, name, kind, region_code) "
                        "values ($1, '矩阵单位', 'department', '110105')", unit)
