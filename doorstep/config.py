@@ -176,6 +176,12 @@ class Settings:
     graphql_max_aliases: int = 30
     max_body_bytes: int = 64 * 1024
     login_codes_per_client_hour: int = 30
+    # tickets (诉求) a citizen may file (themselves, through an agent, or by calling the hotline:
+    # counted per caller, never per clerk), and tickets one address may file (app, Open311);
+    # 0 turns a limit off. Each filing can send SMS (acknowledgement, follow-ups).
+    tickets_per_citizen_hour: int = 5
+    tickets_per_citizen_day: int = 20
+    tickets_per_client_hour: int = 60
     queue_name: str = "doorstep:queue"
     sms: SmsSettings = field(default_factory=SmsSettings)
     push: PushSettings = field(default_factory=PushSettings)
@@ -212,6 +218,9 @@ class Settings:
             sms_sign_name=os.environ.get("SMS_SIGN_NAME", "掌上办"),
             support_phone=os.environ.get("DOORSTEP_SUPPORT_PHONE", "12345"),
             login_codes_per_client_hour=_int("DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR", 30),
+            tickets_per_citizen_hour=_int("DOORSTEP_TICKETS_PER_CITIZEN_HOUR", 5),
+            tickets_per_citizen_day=_int("DOORSTEP_TICKETS_PER_CITIZEN_DAY", 20),
+            tickets_per_client_hour=_int("DOORSTEP_TICKETS_PER_CLIENT_HOUR", 60),
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
             sms=SmsSettings.from_env(),
             push=PushSettings.from_env(dev),

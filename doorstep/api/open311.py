@@ -40,7 +40,7 @@ from doorstep.domain.errors import (
 )
 from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.domain.tickets import FINAL_STATUSES, Channel, TicketKind, Urgency
-from doorstep.graphql.context import bearer_token
+from doorstep.graphql.context import bearer_token, client_address
 from doorstep.graphql.tickets import explanation
 from doorstep.i18n import choose_language, translate
 from doorstep.services import tickets as service
@@ -64,8 +64,11 @@ def _error(request: Request[Any, Any, Any], exc: DomainError,
            actor: Actor | None = None) -> Response[list[dict[str, Any]]]:
     status = next((s for cls, s in _STATUS_CODES if isinstance(exc, cls)), 400)
     description = translate(f"error.{exc.code}", _language(request, actor), **exc.params)
+    headers = {}
+    if "retry_after_seconds" in exc.params:
+        headers["Retry-After"] = str(exc.params["retry_after_seconds"])
     return Response([{"code": status, "description": description, "error_code": exc.code}],
-                    status_code=status)
+                    status_code=status, headers=headers)
 
 
 def _json_name(name: str) -> str:
@@ -202,7 +205,9 @@ async def create_request(request: Request[Any, Any, Any], state: State) -> Respo
             category_code=params.get("service_code", ""), description=description,
             region_code=region, urgency=params.get("attribute[urgency]", Urgency.NORMAL.value),
             latitude=_float(params, "lat"), longitude=_float(params, "long"))
-        view = await service.submit_ticket(deps, actor, data, Channel.OPEN311)
+        view = await service.submit_ticket(
+            deps, actor, data, Channel.OPEN311,
+            client_addr=client_address(deps, request.headers, request.scope))
     except DomainError as exc:
         return _error(request, exc, actor)
     language = _language(request, actor)

@@ -93,6 +93,12 @@ class Operation(StrEnum):
     TICKET_RATES_READ = "ticket_rates.read"
     DISPATCH_RULES_READ = "dispatch_rules.read"
     DISPATCH_RULES_MANAGE = "dispatch_rules.manage"
+    # the ticket catalog: categories (city-wide), what each unit serves, each region's
+    # fallback unit
+    TICKET_CATALOG_READ = "ticket_catalog.read"
+    TICKET_CATEGORY_MANAGE = "ticket_category.manage"
+    UNIT_SERVICE_AREAS_MANAGE = "unit_service_areas.manage"
+    REGION_FALLBACK_MANAGE = "region_fallback.manage"
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,15 @@ def _regions_within(actor: Actor, target: Target) -> bool:
     """Every region the target applies to lies within the actor's own region."""
     region = actor.region_code
     return bool(region and target.regions
+                and all(code.startswith(region) for code in target.regions))
+
+
+def _units_and_regions_within(actor: Actor, target: Target) -> bool:
+    """Every unit and every region the target names lies within the actor's own region (and it
+    names at least one)."""
+    region = actor.region_code
+    return bool(region and (target.units or target.regions)
+                and all(code.startswith(region) for code in target.units.values())
                 and all(code.startswith(region) for code in target.regions))
 
 
@@ -321,6 +336,18 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.DISPATCH_RULES_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # a supervisor changes only rules confined to their region; rules for every region: admin
     Operation.DISPATCH_RULES_MANAGE: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
+    # lists of categories (retired ones too), service areas and regions with their fallbacks;
+    # the service narrows supervisors' lists to their region
+    Operation.TICKET_CATALOG_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    # categories are one list for every region (a new one is offered to citizens everywhere,
+    # retiring one stops it everywhere): the admin's
+    Operation.TICKET_CATEGORY_MANAGE: {Role.ADMIN: _anyone},
+    # a supervisor sets what a unit of their region serves within their region, and the
+    # fallback unit (one of their region's) of a region within theirs
+    Operation.UNIT_SERVICE_AREAS_MANAGE: {Role.SUPERVISOR: _units_and_regions_within,
+                                          Role.ADMIN: _anyone},
+    Operation.REGION_FALLBACK_MANAGE: {Role.SUPERVISOR: _units_and_regions_within,
+                                       Role.ADMIN: _anyone},
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets

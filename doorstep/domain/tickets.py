@@ -326,3 +326,50 @@ def region_ancestors(code: str) -> list[str]:
         code = code[:-3]
         found.append(code)
     return found
+
+
+# --- filing limits -----------------------------------------------------------------------------
+
+HOUR_SECONDS = 3600
+DAY_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class FilingLimits:
+    """Tickets allowed per citizen per hour and per day, and per client address per hour; 0
+    turns that limit off."""
+
+    citizen_hour: int
+    citizen_day: int
+    client_hour: int
+
+
+@dataclass(frozen=True)
+class FilingCounts:
+    """Recent tickets, each count with the time of its oldest ticket in the window."""
+
+    now: datetime
+    citizen_hour: int = 0
+    citizen_hour_first: datetime | None = None
+    citizen_day: int = 0
+    citizen_day_first: datetime | None = None
+    client_hour: int = 0
+    client_hour_first: datetime | None = None
+
+
+def filing_wait(counts: FilingCounts, limits: FilingLimits) -> int | None:
+    """None when one more ticket is allowed; otherwise the seconds until it is (at least 1):
+    when the oldest ticket of the fullest window leaves it."""
+    waits: list[int] = []
+    for count, first, limit, window in (
+            (counts.citizen_hour, counts.citizen_hour_first, limits.citizen_hour, HOUR_SECONDS),
+            (counts.citizen_day, counts.citizen_day_first, limits.citizen_day, DAY_SECONDS),
+            (counts.client_hour, counts.client_hour_first, limits.client_hour, HOUR_SECONDS)):
+        if limit <= 0 or count < limit:
+            continue
+        if first is None:
+            waits.append(window)
+            continue
+        left = (first + timedelta(seconds=window) - counts.now).total_seconds()
+        waits.append(max(1, math.ceil(left)))
+    return max(waits) if waits else None

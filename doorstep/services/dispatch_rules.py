@@ -88,6 +88,9 @@ class RuleSetView:
     warnings: tuple[ProblemView, ...] = ()
     # a draft copied from a set that is no longer the published one
     stale: bool = False
+    # the published set's warnings as the catalog stands now (units stop serving what a rule
+    # sends them, categories are retired): the stored `warnings` are those of publication
+    current_warnings: tuple[ProblemView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,10 @@ class PublishResult:
 
 @dataclass
 class _Cached:
+    # the entry holds its pool: while it does, no other pool can get the same id()
+    pool: Any
     set_id: int | None
+    catalog_version: int
     loaded: float
     engine: RuleEngine
 
@@ -160,16 +166,18 @@ def rule_from(row: asyncpg.Record) -> Rule:
 
 
 async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEngine]:
-    """The published set, compiled; rebuilt when another set is published (checked on every
-    call, one indexed look-up) and at least every 30 s for changed fallback units."""
-    set_id = await store.published_id(db)
-    key = id(deps.pool)
-    cached = _ENGINES.get(key)
+    """The published set, compiled with the fallback units; rebuilt when another set is
+    published or the catalog changes (both checked on every call, one query of two indexed
+    look-ups), and at least every 30 s as a backstop."""
+    set_id, version = await store.engine_key(db)
+    cached = _ENGINES.get(id(deps.pool))
     now = time.monotonic()
-    if cached is None or cached.set_id != set_id or now - cached.loaded > ENGINE_TTL_SECONDS:
+    if (cached is None or cached.pool is not deps.pool or cached.set_id != set_id
+            or cached.catalog_version != version or now - cached.loaded > ENGINE_TTL_SECONDS):
         rules = [rule_from(r) for r in await store.rules_of(db, set_id)] if set_id else []
-        cached = _ENGINES[key] = _Cached(set_id, now, RuleEngine(
-            rules, await ticket_store.fallbacks(db)))
+        cached = _Cached(deps.pool, set_id, version, now,
+                         RuleEngine(rules, await ticket_store.fallbacks(db)))
+        _ENGINES[id(deps.pool)] = cached
     return cached.set_id, cached.engine
 
 
@@ -196,22 +204,28 @@ def _view(row: asyncpg.Record) -> RuleView:
                     deadline_profile=row["deadline_profile"], note=row["note"])
 
 
-def _problems(found: Sequence[Problem]) -> tuple[ProblemView, ...]:
+def problems(found: Sequence[Problem]) -> tuple[ProblemView, ...]:
     return tuple(ProblemView(p.rule_no, p.code, dict(p.params)) for p in found)
 
 
 async def _set_view(db: Queryable, row: asyncpg.Record,
                     warnings: Sequence[ProblemView] | None = None) -> RuleSetView:
-    rules = tuple(_view(r) for r in await store.rules_of(db, row["id"]))
+    rows = await store.rules_of(db, row["id"])
+    rules = tuple(_view(r) for r in rows)
     stale = False
     if row["status"] == "draft":
         stale = row["base_id"] != await store.published_id(db)
     if warnings is None:
         warnings = tuple(ProblemView(w.get("rule_no"), w["code"], w.get("params", {}))
                          for w in row["warnings"])
+    current: tuple[ProblemView, ...] = tuple(warnings)
+    if row["status"] == "published":
+        current = problems(set_warnings([rule_from(r) for r in rows], await known(db)))
+    elif row["status"] != "draft":
+        current = ()
     return RuleSetView(id=row["id"], status=row["status"], base_id=row["base_id"],
                        note=row["note"], published_at=row["published_at"], rules=rules,
-                       warnings=tuple(warnings), stale=stale)
+                       warnings=tuple(warnings), stale=stale, current_warnings=current)
 
 
 async def rule_set(deps: Deps, actor: Actor, set_id: int | None = None) -> RuleSetView | None:
@@ -234,7 +248,7 @@ async def my_draft(deps: Deps, actor: Actor) -> RuleSetView | None:
         if row is None:
             return None
         rules = [rule_from(r) for r in await store.rules_of(conn, row["id"])]
-        return await _set_view(conn, row, _problems(set_warnings(rules, await known(conn))))
+        return await _set_view(conn, row, problems(set_warnings(rules, await known(conn))))
 
 
 # --- editing the draft ---------------------------------------------------------------------
@@ -332,7 +346,7 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
             "assisting_unit_ids": list(rule.assisting_units),
             "deadline_profile": rule.deadline_profile, "note": data.note})
         rules = [*others, rule]
-        view = await _set_view(conn, draft, _problems(set_warnings(rules, facts)))
+        view = await _set_view(conn, draft, problems(set_warnings(rules, facts)))
     return view
 
 
@@ -346,7 +360,7 @@ async def remove_rule(deps: Deps, actor: Actor, rule_no: int) -> RuleSetView:
         authorize(actor, Operation.DISPATCH_RULES_MANAGE, _scope(_view(existing)))
         await store.delete_rule(conn, draft["id"], rule_no)
         rules = [rule_from(r) for r in await store.rules_of(conn, draft["id"])]
-        view = await _set_view(conn, draft, _problems(set_warnings(rules, await known(conn))))
+        view = await _set_view(conn, draft, problems(set_warnings(rules, await known(conn))))
     return view
 
 
@@ -434,8 +448,8 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
     return DryRun(since=since, tickets_in_period=total, examined=counts["examined"],
                   changed=counts["changed"], to_review_before=counts["review_before"],
                   to_review_after=counts["review_after"], changes=tuple(changes),
-                  errors=_problems(set_errors(draft_rules, facts)),
-                  warnings=_problems(set_warnings(draft_rules, facts)))
+                  errors=problems(set_errors(draft_rules, facts)),
+                  warnings=problems(set_warnings(draft_rules, facts)))
 
 
 def _changed(base: Sequence[Rule], draft: Sequence[Rule]) -> tuple[list[Rule], list[Rule]]:

@@ -8,6 +8,7 @@ reply, by phone) goes through the one function `answer_follow_up`.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +19,7 @@ import asyncpg
 from doorstep.domain.calendar import SHANGHAI, deadline_end, local_date
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number, normalize_case_number
 from doorstep.domain.dispatch import Basis, Facts, NoRoute
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.tickets import (
@@ -33,6 +34,8 @@ from doorstep.domain.tickets import (
     RECURRENCE_DAYS,
     Channel,
     DeadlineProfile,
+    FilingCounts,
+    FilingLimits,
     IllegalTicketTransition,
     Place,
     Rating,
@@ -43,6 +46,7 @@ from doorstep.domain.tickets import (
     choose_profile,
     clean_text,
     deadlines,
+    filing_wait,
     next_status,
     parse_follow_up_reply,
     remind_at,
@@ -393,21 +397,56 @@ def _authorize_submit(actor: Actor, data: TicketInput) -> Channel | None:
     return None
 
 
+def filing_limits(deps: Deps) -> FilingLimits:
+    settings = deps.settings
+    return FilingLimits(citizen_hour=settings.tickets_per_citizen_hour,
+                        citizen_day=settings.tickets_per_citizen_day,
+                        client_hour=settings.tickets_per_client_hour)
+
+
+async def _check_filing_limits(deps: Deps, conn: Connection, citizen_id: int,
+                               client_addr: str | None) -> None:
+    """Refuse a filing over the citizen's (or the address's) limit. Counted in PostgreSQL
+    under a per-citizen lock, so every API process sees the same counts."""
+    await store.lock_filer(conn, citizen_id, client_addr)
+    row = await store.filing_counts(conn, citizen_id, client_addr)
+    counts = FilingCounts(
+        now=row["db_now"], citizen_hour=row["citizen_hour"],
+        citizen_hour_first=row["citizen_hour_first"], citizen_day=row["citizen_day"],
+        citizen_day_first=row["citizen_day_first"],
+        client_hour=row["client_hour"] if client_addr else 0,
+        client_hour_first=row["client_hour_first"] if client_addr else None)
+    wait = filing_wait(counts, filing_limits(deps))
+    if wait is not None:
+        raise RateLimited("ticket.too_many", retry_after_seconds=wait,
+                          retry_after_minutes=math.ceil(wait / 60))
+
+
 async def submit_ticket(deps: Deps, actor: Actor, data: TicketInput,
-                        channel: Channel = Channel.APP) -> TicketView:
+                        channel: Channel = Channel.APP, *,
+                        client_addr: str | None = None) -> TicketView:
     """File a ticket and dispatch it at once: by the first matching rule, or to the region's
-    fallback unit for human review."""
+    fallback unit for human review.
+
+    Limited per citizen (a hotline clerk's filings count against the caller, not the clerk)
+    and, for filings from the app or Open311, per client address."""
     channel = _authorize_submit(actor, data) or channel
     checked = _check(data)
+    if channel is Channel.HOTLINE:
+        client_addr = None  # a call centre is one address: its callers are limited by phone
+    client_addr = (client_addr or "").strip()[:64] or None
     now = now_utc()
     async with transaction(deps.pool) as conn:
         category = await store.category(conn, checked.category_code)
-        if category is None or not category["active"]:
+        if category is None:
             raise InvalidInput("ticket.category_unknown", category=checked.category_code)
+        if not category["active"]:
+            raise InvalidInput("ticket.category_retired", category=category["name"])
         region = await store.region(conn, checked.region_code)
         if region is None:
             raise InvalidInput("ticket.region_unknown", region=checked.region_code)
         citizen_id = await _citizen_for(conn, actor, data)
+        await _check_filing_limits(deps, conn, citizen_id, client_addr)
         set_id, engine = await dispatch_rules.current_engine(deps, conn)
         try:
             decision = engine.decide(Facts(kind=checked.kind.value,
@@ -449,7 +488,7 @@ async def submit_ticket(deps: Deps, actor: Actor, data: TicketInput,
             assigned_at=now, ack_due_at=clock.ack_due_at, ack_remind_at=clock.ack_remind_at,
             handle_days=profile.working_days, handle_due_on=clock.handle_due_on,
             handle_due_at=clock.handle_due_at, handle_remind_at=clock.handle_remind_at,
-            previous_ticket_id=previous["id"] if previous else None,
+            client_addr=client_addr, previous_ticket_id=previous["id"] if previous else None,
             recurrence_unit_id=(previous["lead_unit_id"] if previous and TicketStatus(
                 previous["status"]) in RESOLVED_STATUSES else None),
             created_at=now, updated_at=now,

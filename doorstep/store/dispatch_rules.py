@@ -22,6 +22,15 @@ async def published_id(db: Queryable) -> int | None:
     return value
 
 
+async def engine_key(db: Queryable) -> tuple[int | None, int]:
+    """The published set and the catalog version: what a compiled engine depends on."""
+    row = await db.fetchrow(
+        """select (select id from dispatch_rule_sets where status = 'published') as set_id,
+                  (select version from ticket_catalog_version) as version""")
+    assert row is not None
+    return row["set_id"], row["version"] or 0
+
+
 async def rule_set(db: Queryable, set_id: int) -> asyncpg.Record | None:
     return await db.fetchrow("select * from dispatch_rule_sets where id = $1", set_id)
 

@@ -34,7 +34,7 @@ _UPSERT_CATEGORY = """
 insert into ticket_categories (code, name, description, position, active)
 values ($1, $2, $3, $4, true)
 on conflict (code) do update set name = excluded.name, description = excluded.description,
-    position = excluded.position, active = true
+    position = excluded.position, active = true, retired_at = null
 """
 
 _INSERT_AREA = """

@@ -40,8 +40,8 @@ async def fallbacks(db: Queryable) -> dict[str, int]:
 
 
 async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow("select id, code, name, region_code from units where code = $1",
-                             code)
+    return await db.fetchrow(
+        "select id, code, name, region_code, phone from units where code = $1", code)
 
 
 async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, asyncpg.Record]:
@@ -67,6 +67,133 @@ async def units_serving(db: Queryable, category_code: str, region_code: str
            where a.category_code = $1 and $2 like a.region_prefix || '%'
            order by u.id, length(a.region_prefix) desc""",
         category_code, region_code)
+
+
+# --- managing the catalog --------------------------------------------------------------------
+
+async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyncpg.Record]:
+    """Categories with how many tickets name them and how many of those are still open."""
+    return await db.fetch(
+        """select c.code, c.name, c.description, c.position, c.active, c.retired_at,
+                  (select count(*) from tickets t where t.category_code = c.code) as tickets,
+                  (select count(*) from tickets t where t.category_code = c.code
+                     and t.status not in ('closed', 'closed_unconfirmed')) as open_tickets
+           from ticket_categories c where c.active or $1 order by c.position, c.code""",
+        include_retired)
+
+
+async def lock_category(conn: Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """select code, name, description, position, active, retired_at
+           from ticket_categories where code = $1 for update""", code)
+
+
+async def insert_category(conn: Connection, code: str, name: str, description: str,
+                          position: int | None) -> bool:
+    """False when the code is taken."""
+    inserted = await conn.fetchval(
+        """insert into ticket_categories (code, name, description, position)
+           values ($1, $2, $3,
+                   coalesce($4, (select coalesce(max(position), 0) + 1 from ticket_categories)))
+           on conflict (code) do nothing returning true""",
+        code, name, description, position)
+    return bool(inserted)
+
+
+async def update_category(conn: Connection, code: str, **fields: Any) -> None:
+    sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
+    await conn.execute(
+        f"update ticket_categories set {sets}, updated_at = now() where code = $1",
+        code, *fields.values())
+
+
+async def lock_unit(conn: Connection, code: str) -> asyncpg.Record | None:
+    """The unit, locked: one change of its service areas at a time."""
+    return await conn.fetchrow(
+        "select id, code, name, region_code, phone from units where code = $1 for update", code)
+
+
+async def areas_of_unit(db: Queryable, unit_id: int) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select a.category_code, c.name as category_name, c.active as category_active,
+                  a.region_prefix, r.name as region_name
+           from unit_service_areas a
+           join ticket_categories c on c.code = a.category_code
+           left join regions r on r.code = a.region_prefix
+           where a.unit_id = $1 order by a.region_prefix, c.position, a.category_code""",
+        unit_id)
+
+
+async def replace_areas(conn: Connection, unit_id: int, scope: str,
+                        areas: list[tuple[str, str]]) -> None:
+    """The unit's areas within `scope` (a region prefix; "" for all) become exactly `areas`;
+    those outside it stay."""
+    await conn.execute(
+        "delete from unit_service_areas where unit_id = $1 and region_prefix like $2 || '%'",
+        unit_id, scope)
+    await conn.executemany(
+        """insert into unit_service_areas (unit_id, category_code, region_prefix)
+           values ($1, $2, $3) on conflict do nothing""",
+        [(unit_id, category, region) for category, region in areas])
+
+
+async def regions_under(db: Queryable, prefix: str) -> list[asyncpg.Record]:
+    return await db.fetch(
+        """select r.code, r.name, r.parent_code, u.id as unit_id, u.code as unit_code,
+                  u.name as unit_name, u.phone as unit_phone, u.region_code as unit_region_code
+           from regions r left join units u on u.id = r.fallback_unit_id
+           where r.code like $1 || '%' order by r.code""", prefix)
+
+
+async def lock_region(conn: Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "select code, name, parent_code, fallback_unit_id from regions where code = $1 "
+        "for update", code)
+
+
+async def set_fallback(conn: Connection, code: str, unit_id: int | None) -> None:
+    await conn.execute("update regions set fallback_unit_id = $2 where code = $1", code, unit_id)
+
+
+# --- filing limits ------------------------------------------------------------------------------
+
+async def lock_filer(conn: Connection, citizen_id: int, client_addr: str | None) -> None:
+    """Serialise filings of one citizen (and of one address) within the transaction, so two at
+    once cannot both pass a limit."""
+    await conn.execute(
+        "select pg_advisory_xact_lock(hashtextextended('tickets:citizen:' || $1, 0))",
+        str(citizen_id))
+    if client_addr:
+        await conn.execute(
+            "select pg_advisory_xact_lock(hashtextextended('tickets:client:' || $1, 0))",
+            client_addr)
+
+
+async def filing_counts(conn: Connection, citizen_id: int, client_addr: str | None
+                        ) -> asyncpg.Record:
+    """Tickets of the citizen in the last hour and day, of the address in the last hour, each
+    with its oldest (when the count goes down again), and the database's now."""
+    row = await conn.fetchrow(
+        """select
+             count(*) filter (where citizen_id = $1 and created_at > now() - interval '1 hour')
+               as citizen_hour,
+             min(created_at) filter (where citizen_id = $1
+                                      and created_at > now() - interval '1 hour')
+               as citizen_hour_first,
+             count(*) filter (where citizen_id = $1) as citizen_day,
+             min(created_at) filter (where citizen_id = $1) as citizen_day_first,
+             count(*) filter (where client_addr = $2 and created_at > now() - interval '1 hour')
+               as client_hour,
+             min(created_at) filter (where client_addr = $2
+                                      and created_at > now() - interval '1 hour')
+               as client_hour_first,
+             now() as db_now
+           from tickets
+           where (citizen_id = $1 and created_at > now() - interval '1 day')
+              or (client_addr = $2 and created_at > now() - interval '1 hour')""",
+        citizen_id, client_addr)
+    assert row is not None
+    return row
 
 
 # --- tickets -----------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ def server_env(settings: Settings) -> dict[str, str]:
         "DOORSTEP_INDEX_KEY": base64.b64encode(settings.index_key).decode(),
         "DOORSTEP_QUEUE": settings.queue_name,
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
+        "DOORSTEP_TICKETS_PER_CITIZEN_HOUR": "100000",
+        "DOORSTEP_TICKETS_PER_CITIZEN_DAY": "100000",
+        "DOORSTEP_TICKETS_PER_CLIENT_HOUR": "100000",
     }
 
 

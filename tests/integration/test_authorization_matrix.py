@@ -30,6 +30,7 @@ from tests.integration.ticket_matrix import (
     TICKET_AGENT_EXPECTED,
     TICKET_EXPECTED,
     TICKET_QUERIES,
+    prepare_catalog,
     prepare_ticket,
 )
 
@@ -233,6 +234,7 @@ async def test_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: dict[str
     variables.update(await _prepare_confirmation(client, pool, operation))
     variables.update(await prepare_proactive(pool, operation))
     variables.update(await prepare_ticket(client, tokens, operation))
+    variables.update(await prepare_catalog(pool, operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))

@@ -110,8 +110,14 @@ async def test_a_request_without_a_place_uses_the_callers_region(
 
 
 async def test_bad_requests_are_refused_in_open311_form(client: AsyncTestClient[Any],
+                                                        pool: Pool,
                                                         tokens: dict[str, str]) -> None:
     key = tokens["citizen"]
+    retired = "retired-open311"
+    await pool.execute("insert into ticket_categories (code, name, active, retired_at, "
+                       "position) values ($1, '旧类别', false, now(), 9000) "
+                       "on conflict do nothing", retired)
+    before = await pool.fetchval("select count(*) from tickets")
     cases = [
         ({"service_code": "noise", "description": "x"}, 401, "auth.required"),
         ({"api_key": "not-a-session", "service_code": "noise", "description": "x"}, 401,
@@ -129,6 +135,21 @@ async def test_bad_requests_are_refused_in_open311_form(client: AsyncTestClient[
         ({"api_key": key, "service_code": "noise", "description": "x",
           "address_id": "110105001001", "attribute[kind]": "gossip"}, 400,
          "ticket.kind_unknown"),
+        # coordinates that are no number, half a position, an oversized description, a code
+        # that is no region, a retired category
+        ({"api_key": key, "service_code": "noise", "description": "x", "lat": "nan",
+          "long": "116.4", "address_id": "110105001001"}, 400, "ticket.coordinates_invalid"),
+        ({"api_key": key, "service_code": "noise", "description": "x", "lat": "39.9",
+          "long": "-inf", "address_id": "110105001001"}, 400, "ticket.coordinates_invalid"),
+        ({"api_key": key, "service_code": "noise", "description": "x", "lat": "39.9",
+          "address_id": "110105001001"}, 400, "ticket.coordinates_invalid"),
+        ({"api_key": key, "service_code": "noise", "description": "吵" * 1995,
+          "address_string": "永安里东街3号楼前", "address_id": "110105001001"}, 400,
+         "ticket.description_too_long"),
+        ({"api_key": key, "service_code": "noise", "description": "x",
+          "address_id": "11010"}, 400, "ticket.region_unknown"),
+        ({"api_key": key, "service_code": retired, "description": "x",
+          "address_id": "110105001001"}, 400, "ticket.category_retired"),
         ({"api_key": tokens["staff"], "service_code": "noise", "description": "x",
           "address_id": "110105001001"}, 403, "auth.forbidden"),
     ]
@@ -140,6 +161,9 @@ async def test_bad_requests_are_refused_in_open311_form(client: AsyncTestClient[
         assert (error["code"], error["error_code"]) == (status, code), form
         assert error["description"] and "{" not in error["description"]
         assert_no_trace(response.text)
+    assert await pool.fetchval("select count(*) from tickets") == before
+    services = (await client.get(f"{BASE}/services.json")).json()
+    assert retired not in {s["service_code"] for s in services}
     listed = await client.get(f"{BASE}/requests.json",
                               params={"api_key": key, "status": "maybe"})
     assert listed.status_code == 400

@@ -446,6 +446,38 @@ async def test_bad_input_is_refused_and_writes_nothing(
     assert await row_counts(pool, *tables) == before
 
 
+async def test_oversized_reasons_notes_and_comments_are_refused_and_write_nothing(
+        client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
+    ticket = await submit(client, tokens["citizen"])
+    n = ticket["number"]
+    tables = ("events", "outbox", "ticket_assignments", "ticket_extensions", "rectifications")
+
+    async def refused(query: str, variables: dict[str, Any], token: str, code: str) -> None:
+        before = await row_counts(pool, *tables)
+        state = await pool.fetchrow("select status, updated_at from tickets where number = $1",
+                                    n)
+        body, _text = await post_gql(client, query, {"n": n, **variables}, token=token,
+                                     language="en")
+        assert error_code(body) == code, body
+        assert "{" not in body["errors"][0]["message"]
+        assert await row_counts(pool, *tables) == before
+        assert await pool.fetchrow("select status, updated_at from tickets where number = $1",
+                                   n) == state
+
+    staff = tokens["staff"]
+    await refused(RETURN, {"r": "不" * 501}, staff, "ticket.reason_too_long")
+    await run(client, ACK, {"n": n}, staff, "acknowledgeTicket")
+    await refused(EXTEND, {"d": 2, "r": "需" * 501}, staff, "ticket.reason_too_long")
+    await refused(RESOLVE, {"t": "已" * 1001}, staff, "ticket.note_too_long")
+    await run(client, RESOLVE, {"n": n, "t": "已" * 1000}, staff, "resolveTicket")  # the limit
+    await run(client, ANSWER, {"n": n, "s": True}, tokens["citizen"], "answerFollowUp")
+    await refused(RATE, {"g": "SATISFIED", "c": "好" * 501}, tokens["citizen"],
+                  "ticket.comment_too_long")
+    # and only the ticket's citizen rates it
+    await refused(RATE, {"g": "SATISFIED", "c": None}, tokens["other_citizen"],
+                  "auth.forbidden")
+
+
 @pytest.mark.parametrize("number", ["2000000000", "20-0000-00x", "1000000017", ""])
 async def test_a_mistyped_number_is_refused(client: AsyncTestClient[Any],
                                             tokens: dict[str, str], number: str) -> None:

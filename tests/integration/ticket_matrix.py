@@ -8,10 +8,12 @@ of the `supervisor`. Dispatch-rule cases start from fresh drafts of the supervis
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from doorstep.store.db import Pool
 from tests.integration.helpers import gql
 
 OK = None
@@ -44,6 +46,17 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "removeDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
     "discardDispatchRuleDraft": (AUTH, NO, NO, NO, NO, OK, OK),
     "publishDispatchRules": (AUTH, NO, NO, NO, NO, OK, OK),
+    # the catalog: supervisors read it and manage their region's units and fallbacks;
+    # categories are the admin's (each case on its own category, unit or region)
+    "ticketCatalogCategories": (AUTH, NO, NO, NO, NO, OK, OK),
+    "unitServiceAreas": (AUTH, NO, NO, NO, NO, OK, OK),
+    "ticketRegions": (AUTH, NO, NO, NO, NO, OK, OK),
+    "createTicketCategory": (AUTH, NO, NO, NO, NO, NO, OK),
+    "updateTicketCategory": (AUTH, NO, NO, NO, NO, NO, OK),
+    "retireTicketCategory": (AUTH, NO, NO, NO, NO, NO, OK),
+    "reinstateTicketCategory": (AUTH, NO, NO, NO, NO, NO, OK),
+    "setUnitServiceAreas": (AUTH, NO, NO, NO, NO, OK, OK),
+    "setRegionFallbackUnit": (AUTH, NO, NO, NO, NO, OK, OK),
 }
 
 # an agent acting for the `citizen` session (see test_agent_matrix): filing and following the
@@ -95,7 +108,47 @@ TICKET_QUERIES = {
     "discardDispatchRuleDraft": "mutation { discardDispatchRuleDraft }",
     "publishDispatchRules": 'mutation { publishDispatchRules(note: "matrix") '
                             "{ changedRules } }",
+    "ticketCatalogCategories": "{ ticketCatalogCategories { code } }",
+    "unitServiceAreas": 'query { unitServiceAreas(unitCode: "cy-psb") { regionCode } }',
+    "ticketRegions": '{ ticketRegions(under: "110105") { code } }',
+    "createTicketCategory": 'mutation($c: String!) { createTicketCategory(input: {code: $c, '
+                            'name: "矩阵"}) { code } }',
+    "updateTicketCategory": 'mutation($c: String!) { updateTicketCategory(code: $c, '
+                            'name: "矩阵改名") { code } }',
+    "retireTicketCategory": "mutation($c: String!) { retireTicketCategory(code: $c) "
+                            "{ category { code } } }",
+    "reinstateTicketCategory": "mutation($c: String!) { reinstateTicketCategory(code: $c) "
+                               "{ category { code } } }",
+    "setUnitServiceAreas": 'mutation($u: String!) { setUnitServiceAreas(unitCode: $u, areas: '
+                           '[{categoryCode: "other", regionCode: "110105"}]) { regionCode } }',
+    "setRegionFallbackUnit": "mutation($r: String!, $u: String!) { setRegionFallbackUnit("
+                             "regionCode: $r, unitCode: $u) { code } }",
 }
+
+_CATALOG_OPERATIONS = {"createTicketCategory", "updateTicketCategory", "retireTicketCategory",
+                       "reinstateTicketCategory", "setUnitServiceAreas",
+                       "setRegionFallbackUnit"}
+_regions = itertools.count(500)
+
+
+async def prepare_catalog(pool: Pool, operation: str) -> dict[str, Any]:
+    """A category, unit or region of the case's own, so no case changes another's routing."""
+    if operation not in _CATALOG_OPERATIONS:
+        return {}
+    suffix = uuid.uuid4().hex[:10]
+    code, unit = f"m{suffix}", f"m-{suffix}"
+    if operation in ("updateTicketCategory", "retireTicketCategory", "reinstateTicketCategory"):
+        # placed last, after the demo categories other tests list
+        await pool.execute("insert into ticket_categories (code, name, active, position) "
+                           "values ($1, '矩阵', $2, 9000)", code,
+                           operation != "reinstateTicketCategory")
+    await pool.execute("insert into units (code, name, kind, region_code) "
+                       "values ($1, '矩阵单位', 'department', '110105')", unit)
+    region = f"110105002{next(_regions):03d}"
+    if operation == "setRegionFallbackUnit":
+        await pool.execute("insert into regions (code, name, parent_code) "
+                           "values ($1, '矩阵社区', '110105002')", region)
+    return {"c": code, "u": unit, "r": region}
 
 _SUBMIT = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise",
   description: "楼上邻居深夜大声喧哗", regionCode: "110105001001"})

@@ -158,6 +158,23 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
+    # the ticket catalog: supervisors and the admin read it; categories are city-wide (the
+    # admin's); what a unit serves and a region's fallback: the units and regions named must
+    # all lie within the supervisor's region
+    Operation.TICKET_CATALOG_READ: {r: (N, N, N, Y, Y) for r in TARGETS},
+    Operation.TICKET_CATEGORY_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.UNIT_SERVICE_AREAS_MANAGE: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
+    Operation.REGION_FALLBACK_MANAGE: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
 }
 
 
@@ -178,6 +195,24 @@ def test_matrix(operation: Operation, relation: str, role: str) -> None:
         error = Unauthenticated if actor.role is Role.ANONYMOUS else Forbidden
         with pytest.raises(error):
             authorize(actor, operation, target)
+
+
+@pytest.mark.parametrize("operation", [Operation.UNIT_SERVICE_AREAS_MANAGE,
+                                       Operation.REGION_FALLBACK_MANAGE])
+def test_a_supervisor_touches_no_unit_or_region_outside_theirs(operation: Operation) -> None:
+    inside_unit, outside_unit = {200: "110105001"}, {300: "310101"}
+    # a unit of the region serving (or falling back for) a region elsewhere, and the reverse
+    assert not is_allowed(SUPERVISOR, operation, Target(units=inside_unit, regions=("310101",)))
+    assert not is_allowed(SUPERVISOR, operation,
+                          Target(units=outside_unit, regions=("110105001",)))
+    assert not is_allowed(SUPERVISOR, operation,
+                          Target(units=inside_unit, regions=("110105001", "110106")))
+    # clearing a fallback names only the region
+    assert is_allowed(SUPERVISOR, operation, Target(regions=("110105002",)))
+    no_region = Actor(Role.SUPERVISOR, staff_id=14, unit_id=101)
+    assert not is_allowed(no_region, operation, Target(units=inside_unit,
+                                                       regions=("110105001",)))
+    assert is_allowed(ADMIN, operation, Target(units=outside_unit, regions=("310101",)))
 
 
 def test_staff_without_unit_touch_nothing() -> None:

@@ -149,3 +149,40 @@ def test_same_place() -> None:
 def test_region_ancestors() -> None:
     assert region_ancestors("110105001001") == ["110105001001", "110105001", "110105"]
     assert region_ancestors("110105") == ["110105"]
+
+
+# --- filing limits -----------------------------------------------------------------------------
+
+def test_filing_is_allowed_below_every_limit_and_when_limits_are_off() -> None:
+    from doorstep.domain.tickets import FilingCounts, FilingLimits, filing_wait
+
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    limits = FilingLimits(citizen_hour=3, citizen_day=10, client_hour=30)
+    assert filing_wait(FilingCounts(now=now), limits) is None
+    assert filing_wait(FilingCounts(now=now, citizen_hour=2, citizen_day=9, client_hour=29),
+                       limits) is None
+    off = FilingLimits(citizen_hour=0, citizen_day=0, client_hour=0)
+    assert filing_wait(FilingCounts(now=now, citizen_hour=99, citizen_day=99, client_hour=99),
+                       off) is None
+
+
+def test_the_wait_is_until_the_oldest_of_the_fullest_window_leaves_it() -> None:
+    from doorstep.domain.tickets import FilingCounts, FilingLimits, filing_wait
+
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    limits = FilingLimits(citizen_hour=3, citizen_day=10, client_hour=30)
+    hour_full = FilingCounts(now=now, citizen_hour=3,
+                             citizen_hour_first=now - timedelta(minutes=50), citizen_day=3,
+                             citizen_day_first=now - timedelta(minutes=50))
+    assert filing_wait(hour_full, limits) == 600
+    day_full = FilingCounts(now=now, citizen_hour=1, citizen_hour_first=now,
+                            citizen_day=10, citizen_day_first=now - timedelta(hours=20))
+    assert filing_wait(day_full, limits) == 4 * 3600
+    # both full: the longer wait; an address over its limit too
+    both = FilingCounts(now=now, citizen_hour=3, citizen_hour_first=now - timedelta(minutes=59),
+                        citizen_day=10, citizen_day_first=now - timedelta(hours=23),
+                        client_hour=30, client_hour_first=now - timedelta(minutes=1))
+    assert filing_wait(both, limits) == 3600  # the day's: 1 h, over the hour's 1 min and 59 min
+    # never less than a second, even with the oldest exactly at the edge
+    edge = FilingCounts(now=now, client_hour=30, client_hour_first=now - timedelta(hours=1))
+    assert filing_wait(edge, limits) == 1
