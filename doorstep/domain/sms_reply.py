@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from doorstep.domain.case_numbers import is_valid_case_number
 
@@ -50,3 +50,49 @@ def parse(text: str) -> Reply:
     if digits.isascii() and digits.isdigit() and is_valid_case_number(digits):
         return Reply(ReplyKind.APPLICATION, digits)
     return Reply(ReplyKind.OTHER)
+
+
+# --- which question a reply answers (the SMS up-link extend code) -------------------------------
+#
+# An SMS that asks something carries an extend code (Aliyun `SmsUpExtendCode`): one digit for the
+# kind of question, four for its subject (the row id modulo 10,000). The reply comes back with
+# the number it was sent to (`dest_code`), whose last five digits are that code; the sign's own
+# extension, when Aliyun adds one, comes before it. Four digits cannot tell apart two questions
+# of one kind whose ids are 10,000 apart, so a code only narrows the questions in flight for
+# the replying number: when none of them matches, the reply goes to the newest question as if
+# it came without a code.
+
+EXTEND_CODE_DIGITS = 5
+SUBJECT_MODULUS = 10_000
+
+
+class QuestionKind(IntEnum):
+    DELEGATION_REQUEST = 1
+    CONFIRMATION = 2
+    TICKET_FOLLOW_UP = 3
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: QuestionKind
+    residue: int
+
+    def asks_about(self, kind: QuestionKind, subject_id: int) -> bool:
+        return kind is self.kind and subject_id % SUBJECT_MODULUS == self.residue
+
+
+def question_code(kind: QuestionKind, subject_id: int) -> str:
+    return f"{kind.value}{subject_id % SUBJECT_MODULUS:04d}"
+
+
+def question_of(dest_code: str | None) -> Question | None:
+    """The question a reply's `dest_code` names, or None (no code, or not one of ours)."""
+    digits = (dest_code or "").strip()
+    if len(digits) < EXTEND_CODE_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    tail = digits[-EXTEND_CODE_DIGITS:]
+    try:
+        kind = QuestionKind(int(tail[0]))
+    except ValueError:
+        return None
+    return Question(kind, int(tail[1:]))

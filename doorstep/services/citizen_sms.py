@@ -51,10 +51,11 @@ def choose(contact: Any, template: str, params: Mapping[str, Any],
 
 
 async def queue(conn: Connection, contact: Any, *, kind: str, template: str,
-                params: Mapping[str, Any], call_phone: str, urgent: bool = False) -> int:
+                params: Mapping[str, Any], call_phone: str, urgent: bool = False,
+                extend_code: str | None = None) -> int:
     """Queue an SMS to the citizen of `contact` (a store.applications.citizen_contact row)."""
     chosen, values = choose(contact, template, params, call_phone)
     return await notifications.queue(
         conn, citizen_id=contact["id"], phone=contact["phone"], kind=kind, template=chosen,
-        params=values, language=contact["language"], urgent=urgent,
+        params=values, language=contact["language"], urgent=urgent, extend_code=extend_code,
     )

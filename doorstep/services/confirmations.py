@@ -44,6 +44,7 @@ from doorstep.domain.policy import (
     authorize,
     confirmation_needed,
 )
+from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, question_code
 from doorstep.services import applications, delegation, notifications, proactive, vault
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
@@ -216,6 +217,7 @@ async def _ask(deps: Deps, actor: Actor, operation: Operation, bundle: Any,
         outbox_ids.append(await notifications.queue(
             conn, citizen_id=principal["id"], phone=principal["phone"],
             kind="confirmation_requested", template="sms.confirmation_requested",
+            extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
             params={"name": _who(row["agent_name"], row["agent_phone"]),
                     "bundle": row["bundle_name"],
                     "phone": display_phone(deps.settings.support_phone)},
@@ -342,10 +344,11 @@ async def _apply(conn: Connection, deps: Deps, row: Any
 
 # -- by SMS: "Y" / "N" (reached through delegation.handle_sms_reply) -----------------------
 
-async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply
-                        ) -> delegation.SmsReplyOutcome:
+async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply,
+                        question: Question | None = None) -> delegation.SmsReplyOutcome:
     """A "Y" or "N" from a principal's own number answers their newest waiting confirmation,
     unless a delegation request to them is newer (then it is that request's: handled False).
+    A reply that names its question (the extend code of the SMS it answers) answers that one.
     A reply once it ran out is told so; a second "Y" right after one is the same answer; a
     reply from the number of the agent who asked is refused (only the principal answers).
     Anything else is not ours (handled False)."""
@@ -362,9 +365,17 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
         waiting = await store.pending_for_principal(conn, citizen["id"])
+        named = [r for r in waiting if question is not None
+                 and question.asks_about(QuestionKind.CONFIRMATION, r["id"])]
+        if named:
+            waiting = named
+        elif question is not None and question.kind is QuestionKind.DELEGATION_REQUEST \
+                and await store.request_named(conn, citizen["id"], question.residue,
+                                              SUBJECT_MODULUS):
+            return nothing  # the reply names a delegation request
         live = [r for r in waiting if status_of(r) is ConfirmationStatus.PENDING]
-        asked_at = await store.newest_live_request_at(conn, citizen["id"],
-                                                      REQUEST_TTL.total_seconds())
+        asked_at = None if named else await store.newest_live_request_at(
+            conn, citizen["id"], REQUEST_TTL.total_seconds())
         if asked_at is not None and (not live or asked_at > live[0]["created_at"]):
             return nothing  # the delegation request is the newer question
         if live:

@@ -40,6 +40,7 @@ from doorstep.domain.delegation import (
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from doorstep.domain.identity import mask_phone, normalize_phone
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sms_reply import Question, QuestionKind, question_code
 from doorstep.i18n import translate
 from doorstep.services import notifications
 from doorstep.services.citizen_sms import display_phone
@@ -324,7 +325,9 @@ async def request(deps: Deps, actor: Actor, raw_principal_phone: str, raw_themes
                      data={"themes": sorted(t.value for t in themes)})
         outbox_id = await _sms(conn, deps, row, to="principal",
                                template="sms.delegation_requested", with_themes=True,
-                               with_until=True, with_phone=True)
+                               with_until=True, with_phone=True,
+                               extend_code=question_code(QuestionKind.DELEGATION_REQUEST,
+                                                       delegation_id))
     await deps.after_commit([outbox_id])
     return _view(row, "agent")
 
@@ -467,11 +470,13 @@ async def cancel_confirmation(conn: Connection, row: Any) -> None:
 
 # -- SMS replies (called by the SMS-reply handling) ---------------------------------------
 
-async def handle_sms_reply(deps: Deps, raw_phone: str, text: str) -> SmsReplyOutcome:
-    """Route an SMS reply: "Y"/"N" answer the newest waiting question — an agent's
-    money-moving action waiting for the principal's confirmation (services.confirmations),
-    else a delegation request — and "0" stops every delegation of the sender (cancelling what
-    waits under them). Anything else is not ours (handled False)."""
+async def handle_sms_reply(deps: Deps, raw_phone: str, text: str,
+                           question: Question | None = None) -> SmsReplyOutcome:
+    """Route an SMS reply: "Y"/"N" answer the question the reply names (by the extend code of
+    the SMS it answers), else the newest waiting one — an agent's money-moving action waiting
+    for the principal's confirmation (services.confirmations), else a delegation request —
+    and "0" stops every delegation of the sender (cancelling what waits under them). Anything
+    else is not ours (handled False)."""
     # imported here: confirmations builds on applications, which build on this module
     from doorstep.services import confirmations
 
@@ -479,17 +484,19 @@ async def handle_sms_reply(deps: Deps, raw_phone: str, text: str) -> SmsReplyOut
     if reply is Reply.STOP:
         return await stop_by_sms(deps, raw_phone, text)
     if reply in (Reply.YES, Reply.NO):
-        answered = await confirmations.answer_by_sms(deps, raw_phone, reply)
+        answered = await confirmations.answer_by_sms(deps, raw_phone, reply, question)
         if answered.handled:
             return answered
-        return await consent_by_sms(deps, raw_phone, text)
+        return await consent_by_sms(deps, raw_phone, text, question)
     return SmsReplyOutcome(handled=False, action="nothing")
 
 
-async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsReplyOutcome:
-    """A principal's reply to the request SMS: "Y" consents, "N" refuses the newest waiting
-    request to the number that replied. A reply from any other number finds nothing waiting
-    for it and changes nothing; a reply after the request expired is told so."""
+async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str,
+                         question: Question | None = None) -> SmsReplyOutcome:
+    """A principal's reply to the request SMS: "Y" consents, "N" refuses the request the reply
+    names (by its extend code), else the newest waiting request to the number that replied. A
+    reply from any other number finds nothing waiting for it and changes nothing; a reply
+    after the request expired is told so."""
     reply = parse_reply(reply_text)
     if reply not in (Reply.YES, Reply.NO):
         return SmsReplyOutcome(handled=False, action="nothing")
@@ -503,6 +510,9 @@ async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsRepl
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
         waiting = await store.requested_for_principal(conn, principal["id"])
+        named = [r for r in waiting if question is not None
+                 and question.asks_about(QuestionKind.DELEGATION_REQUEST, r["id"])]
+        waiting = named or waiting
         live = [r for r in waiting if grant_of(r).status is DelegationStatus.REQUESTED]
         if not live:
             if not waiting:
@@ -612,7 +622,7 @@ async def _event(conn: Connection, row: Any, kind: str, *, actor_id: int | None,
 
 async def _sms(conn: Connection, deps: Deps, row: Any, *, to: str, template: str,
                with_themes: bool = False, with_until: bool = False,
-               with_phone: bool = False) -> int:
+               with_phone: bool = False, extend_code: str | None = None) -> int:
     """An SMS about a delegation to one party, naming the other."""
     if to == "principal":
         recipient_id, other_name, other_phone = (row["principal_id"], row["agent_name"],
@@ -633,4 +643,5 @@ async def _sms(conn: Connection, deps: Deps, row: Any, *, to: str, template: str
     return await notifications.queue(
         conn, citizen_id=recipient_id, phone=recipient["phone"],
         kind=template.removeprefix("sms."), template=template, params=params, language=language,
+        extend_code=extend_code,
     )

@@ -58,17 +58,18 @@ S = DeliveryStatus
 
 
 async def queue(conn: Connection, *, citizen_id: int | None, phone: str, kind: str,
-                template: str, params: dict[str, Any], language: str, urgent: bool = False
-                ) -> int:
+                template: str, params: dict[str, Any], language: str, urgent: bool = False,
+                extend_code: str | None = None) -> int:
     """Write the outbox row inside the caller's transaction; enqueue after commit.
 
     An identifier that could never be sent (a malformed number or code) is refused here, in the
-    caller's transaction, rather than failing later in a worker.
+    caller's transaction, rather than failing later in a worker. `extend_code` marks an SMS
+    that asks a question (domain.sms_reply.question_code): the reply comes back with it.
     """
     check_identifiers(params)
     return await store.insert(conn, citizen_id=citizen_id, phone=phone, kind=kind,
                               template=template, params=params, language=language,
-                              urgent=urgent)
+                              urgent=urgent, extend_code=extend_code)
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ async def _claim(deps: Deps, channel: Channel, outbox_id: int, push: PushSender 
         claim = await store.claim_send(conn, outbox_id, channel=channel.name, body=fitted.body,
                                        parts=fitted.parts)
     message = OutgoingSms(outbox_id=outbox_id, phone=row["phone"], template=template,
-                          language=row["language"], params=fitted.params, body=fitted.body)
+                          language=row["language"], params=fitted.params, body=fitted.body,
+                          extend_code=row["extend_code"])
     return _Send(message=message, attempt=claim["attempts"], retries=row["retries"],
                  since=claim["sending_since"], citizen_id=row["citizen_id"])
 
@@ -227,7 +229,9 @@ async def _claim(deps: Deps, channel: Channel, outbox_id: int, push: PushSender 
 def _digest_number(row: Any, sms: SmsSettings) -> str | None:
     """The application a citizen's non-urgent update is about, if it may join a digest."""
     params = row["params"]
+    # a question is asked in its own words, with its own extend code: never folded in a digest
     if (row["urgent"] or row["citizen_id"] is None or sms.digest_seconds <= 0
+            or row["extend_code"] is not None
             or not isinstance(params, dict) or row["template"] == "sms.digest"):
         return None
     number = params.get("number")

@@ -1,8 +1,10 @@
 """SMS replies (Aliyun SmsUp pushes): each handled once, by the area that asked the question.
 
 A reply is first offered to the questions in flight for that number: a delegation request or
-an agent's money-moving action waiting for the principal's confirmation ("Y"/"N", the newest
-question first; "0" stops delegations) and a ticket's follow-up ("1" solved / "2" not). Then
+an agent's money-moving action waiting for the principal's confirmation ("Y"/"N"; "0" stops
+delegations) and a ticket's follow-up ("1" solved / "2" not). A question SMS carries an extend
+code and the reply comes back with it, so a reply answers the very question it replies to;
+without one (or when the code names nothing in flight) the newest question is answered. Then
 our own words: an application number or "进度"/"CX" get its status back by SMS, "TD"/"退订" stops
 non-essential SMS (offers). Anything else gets a short help SMS, at most once a day. Numbers
 that are no citizen's get no answer (it would cost an SMS and tell a stranger nothing).
@@ -20,7 +22,7 @@ from typing import Any
 
 from doorstep.domain.errors import DomainError
 from doorstep.domain.identity import normalize_phone
-from doorstep.domain.sms_reply import ReplyKind, parse
+from doorstep.domain.sms_reply import ReplyKind, parse, question_of
 from doorstep.i18n import translate
 from doorstep.services import delegation, notifications, tickets
 from doorstep.services.citizen_sms import display_phone
@@ -91,24 +93,27 @@ async def record_replies(deps: Deps, items: list[Any]) -> ReplySummary:
             continue
         summary.accepted += 1
         try:
-            citizen_id, outcome = await handle(deps, sms.phone, sms.content)
+            citizen_id, outcome = await handle(deps, sms.phone, sms.content, sms.dest_code)
         except DomainError as exc:  # a refusal from the area that asked: recorded
             citizen_id, outcome = None, f"refused:{exc.code}"
         await store.set_outcome(deps.pool, inbound_id, citizen_id, outcome)
     return summary
 
 
-async def handle(deps: Deps, phone: str, text: str) -> tuple[int | None, str]:
-    """(citizen id, what was done)."""
+async def handle(deps: Deps, phone: str, text: str,
+                 dest_code: str | None = None) -> tuple[int | None, str]:
+    """(citizen id, what was done). `dest_code` is the number the reply was sent to: its
+    extend code names the question it answers, when the SMS asked one."""
     reply = parse(text)
+    question = question_of(dest_code)
     citizen = await store.citizen(deps.pool, phone)
     citizen_id = citizen["id"] if citizen else None
     if reply.kind is not ReplyKind.UNSUBSCRIBE:
-        answered = await delegation.handle_sms_reply(deps, phone, text)
+        answered = await delegation.handle_sms_reply(deps, phone, text, question)
         if answered.handled:
             return citizen_id, f"delegation:{answered.action}"
-        if citizen_id is not None \
-                and await tickets.answer_follow_up_reply(deps, citizen_id, text) is not None:
+        if citizen_id is not None and await tickets.answer_follow_up_reply(
+                deps, citizen_id, text, question=question) is not None:
             return citizen_id, "follow_up"
     if citizen is None:
         return None, "unknown_number"

@@ -15,6 +15,7 @@ from datetime import datetime
 import asyncpg
 
 from doorstep.domain.calendar import local_date
+from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.tickets import FOLLOW_UP_WAIT, TicketStatus
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
@@ -108,7 +109,8 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
             assert contact is not None
             outbox_ids.append(await citizen_sms.queue(
                 conn, contact, kind="ticket.follow_up", template="sms.ticket_follow_up_again",
-                params={"number": row["number"]}, call_phone=deps.settings.support_phone))
+                params={"number": row["number"]}, call_phone=deps.settings.support_phone,
+                extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"])))
         return len(rows), outbox_ids
 
     async def close(conn: Connection) -> tuple[int, list[int]]:

@@ -22,6 +22,7 @@ from doorstep.domain.dispatch import Basis, Facts, NoRoute
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sms_reply import Question, QuestionKind, question_code
 from doorstep.domain.tickets import (
     MAX_COMMENT_CHARS,
     MAX_DESCRIPTION_CHARS,
@@ -286,13 +287,14 @@ def _time_text(at: datetime) -> str:
 
 
 async def _tell_citizen(conn: Connection, citizen_id: int, kind: str, template: str,
-                        params: dict[str, Any], call_phone: str) -> list[int]:
+                        params: dict[str, Any], call_phone: str,
+                        extend_code: str | None = None) -> list[int]:
     """An SMS to the ticket's citizen; elders and SMS-only citizens get the plain variant with
     a number to call (the unit's, or the hotline)."""
     contact = await store.citizen_contact(conn, citizen_id)
     assert contact is not None
     return [await citizen_sms.queue(conn, contact, kind=kind, template=template, params=params,
-                                    call_phone=call_phone)]
+                                    call_phone=call_phone, extend_code=extend_code)]
 
 
 async def _tell_unit(conn: Connection, unit_id: int, kind: str, template: str,
@@ -776,10 +778,10 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
         await _event(conn, row, "ticket.resolved", actor,
                      {"unit": row["lead_unit_name"], "note": text,
                       "on_time": now <= row["handle_due_at"]})
-        outbox_ids = await _tell_citizen(conn, row["citizen_id"], "ticket.follow_up",
-                                         "sms.ticket_follow_up",
-                                         {"number": number, "reason": text},
-                                         deps.settings.support_phone)
+        outbox_ids = await _tell_citizen(
+            conn, row["citizen_id"], "ticket.follow_up", "sms.ticket_follow_up",
+            {"number": number, "reason": text}, deps.settings.support_phone,
+            extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"]))
         view = await _load(conn, row["id"])
     await deps.after_commit(outbox_ids)
     return view
@@ -868,14 +870,20 @@ async def answer_follow_up(deps: Deps, actor: Actor, raw_number: str, solved: bo
     return view
 
 
-async def awaiting_answer(deps: Deps, citizen_id: int) -> str | None:
-    """The number of the citizen's ticket an SMS reply would answer: the one asked last."""
-    row = await store.awaiting_answer(deps.pool, citizen_id)
-    return row["number"] if row else None
+async def awaiting_answer(deps: Deps, citizen_id: int,
+                          question: Question | None = None) -> str | None:
+    """The number of the citizen's ticket an SMS reply would answer: the one the reply names
+    (by the extend code of the follow-up SMS), else the one asked last."""
+    rows = await store.awaiting_answer(deps.pool, citizen_id)
+    named = [r for r in rows if question is not None
+             and question.asks_about(QuestionKind.TICKET_FOLLOW_UP, r["id"])]
+    chosen = (named or rows)[:1]
+    return chosen[0]["number"] if chosen else None
 
 
 async def answer_follow_up_reply(deps: Deps, citizen_id: int, text: str,
-                                 channel: Channel = Channel.SMS) -> TicketView | None:
+                                 channel: Channel = Channel.SMS,
+                                 question: Question | None = None) -> TicketView | None:
     """For the inbound-SMS handler: "1" / "2" (and their variants) from a citizen's phone.
 
     Returns None when the text is not such an answer or nothing awaits one; the handler then
@@ -884,7 +892,7 @@ async def answer_follow_up_reply(deps: Deps, citizen_id: int, text: str,
     solved = parse_follow_up_reply(text)
     if solved is None:
         return None
-    number = await awaiting_answer(deps, citizen_id)
+    number = await awaiting_answer(deps, citizen_id, question)
     if number is None:
         return None
     actor = Actor(role=Role.CITIZEN, citizen_id=citizen_id)

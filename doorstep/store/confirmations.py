@@ -163,3 +163,14 @@ async def newest_live_request_at(db: Queryable, principal_id: int, request_ttl_s
         principal_id, request_ttl_seconds,
     )
     return value
+
+
+async def request_named(db: Queryable, principal_id: int, residue: int, modulus: int) -> bool:
+    """Whether a delegation request to this principal, still unanswered, has an id of this
+    residue (the subject part of an SMS extend code)."""
+    found: bool = await db.fetchval(
+        """select exists (select 1 from delegations
+                          where principal_id = $1 and status = 'requested' and id % $3 = $2)""",
+        principal_id, residue, modulus,
+    )
+    return found

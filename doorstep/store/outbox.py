@@ -11,11 +11,13 @@ from doorstep.store.db import Connection, Queryable
 
 
 async def insert(conn: Connection, *, citizen_id: int | None, phone: str, kind: str,
-                 template: str, params: dict[str, Any], language: str, urgent: bool) -> int:
+                 template: str, params: dict[str, Any], language: str, urgent: bool,
+                 extend_code: str | None = None) -> int:
     outbox_id: int = await conn.fetchval(
-        """insert into outbox (citizen_id, phone, kind, template, params, language, urgent)
-           values ($1, $2, $3, $4, $5, $6, $7) returning id""",
-        citizen_id, phone, kind, template, params, language, urgent,
+        """insert into outbox (citizen_id, phone, kind, template, params, language, urgent,
+                               extend_code)
+           values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
+        citizen_id, phone, kind, template, params, language, urgent, extend_code,
     )
     return outbox_id
 
@@ -30,7 +32,7 @@ async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> asyn
         """select id, citizen_id, phone, kind, template, params, language, urgent, status,
                   attempts, retries, reconcile_first, last_attempt_at, provider_id,
                   sending_since, created_at, hold_reason, merged_into, channel, via,
-                  now() as db_now,
+                  extend_code, now() as db_now,
                   (next_attempt_at is null or next_attempt_at <= now()) as due,
                   (sending_since is not null
                    and sending_since < now() - make_interval(secs => $2)) as stale
@@ -290,7 +292,7 @@ async def lock_siblings(conn: Connection, carrier_id: int, phone: str,
         """select id, citizen_id, kind, template, params, created_at from outbox
            where phone = $2 and params ->> 'number' = $3 and id <> $1
              and status in ('created', 'temporary-failure') and merged_into is null
-             and not urgent and created_at <= now()
+             and not urgent and extend_code is null and created_at <= now()
            order by id
            for update skip locked""",
         carrier_id, phone, number,

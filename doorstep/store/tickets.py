@@ -364,11 +364,11 @@ async def answer_follow_up(conn: Connection, ticket_id: int, round_no: int, solv
         ticket_id, round_no, solved, at, channel)
 
 
-async def awaiting_answer(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
-    """The citizen's ticket asked about most recently and not answered yet."""
-    return await db.fetchrow(
-        """select number from tickets where citizen_id = $1 and status = 'resolved'
-           order by follow_up_asked_at desc nulls last, id desc limit 1""", citizen_id)
+async def awaiting_answer(db: Queryable, citizen_id: int) -> list[asyncpg.Record]:
+    """The citizen's tickets asked about and not answered yet, the one asked last first."""
+    return await db.fetch(
+        """select id, number from tickets where citizen_id = $1 and status = 'resolved'
+           order by follow_up_asked_at desc nulls last, id desc limit 50""", citizen_id)
 
 
 async def insert_rectification(conn: Connection, *, ticket_id: int, unit_id: int, rating: int,

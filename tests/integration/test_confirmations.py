@@ -535,3 +535,28 @@ async def test_in_english_and_elder_mode(client: AsyncTestClient[Any], pool: Poo
     await gql_as(client, ANSWER, {"id": h["id"], "c": False}, token=family.mother)
     body = await gql_as(client, home, token=family.mother, language="zh-CN")
     assert body["data"]["me"]["presentation"]["readAloud"] == "您现在没有正在办的事。"
+
+
+async def test_a_reply_to_the_confirmation_sms_answers_it_though_a_request_is_newer(
+        client: AsyncTestClient[Any], pool: Pool, deps: Deps) -> None:
+    """The confirmation SMS carries its extend code; the mother's "Y" comes back with it (after
+    the sign's own extension) and confirms, although a newer delegation request waits."""
+    family, _delegation_id = await _delegated(client, pool)
+    confirmation_id = int((await _ask(client, family))["extensions"]["confirmationId"])
+    asked = await pool.fetchval("select extend_code from outbox where phone = $1 and "
+                                "template = 'sms.confirmation_requested'", family.mother_phone)
+    son = await login(client, pool, fresh_phone())
+    body = await gql_as(client, """mutation($p: String!) { requestDelegation(principalPhone: $p,
+        themes: [APPLICATIONS], days: 30) { id } }""", {"p": family.mother_phone}, token=son)
+    request_id = int(body["data"]["requestDelegation"]["id"])
+    _cid, outcome = await sms_replies.handle(deps, family.mother_phone, "Y", "1069" + asked)
+    assert outcome == "delegation:confirmed"
+    assert await pool.fetchval("select status from delegation_confirmations where id = $1",
+                               confirmation_id) == "confirmed"
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               request_id) == "requested"
+    # the request's own code answers the request, even with nothing else waiting
+    code = await pool.fetchval("select extend_code from outbox where phone = $1 and "
+                               "template = 'sms.delegation_requested'", family.mother_phone)
+    _cid, outcome = await sms_replies.handle(deps, family.mother_phone, "N", code)
+    assert outcome == "delegation:refused"

@@ -45,13 +45,14 @@ async def _citizen(pool: Pool, *, preference: str = "push") -> tuple[int, str]:
 
 async def _queue(deps: Deps, phone: str, citizen_id: int | None, *, number: str = "1000041830",
                  kind: str = "task.reject", template: str = "sms.task_rejected",
-                 item: str = "生育津贴申领", urgent: bool = False) -> int:
+                 item: str = "生育津贴申领", urgent: bool = False,
+                 extend_code: str | None = None) -> int:
     async with transaction(deps.pool) as conn:
         return await notifications.queue(
             conn, citizen_id=citizen_id, phone=phone, kind=kind, template=template,
             params={"number": number, "item": item, "reason": "银行账户与身份证姓名不一致",
                     "code": "123456"},
-            language="zh_Hans", urgent=urgent)
+            language="zh_Hans", urgent=urgent, extend_code=extend_code)
 
 
 async def _decisions(pool: Pool, outbox_id: int) -> list[tuple[str, str, str | None]]:
@@ -147,6 +148,27 @@ async def test_updates_within_minutes_go_as_one_digest(
     assert summary.accepted == 1
     statuses = {await _status(pool, i) for i in (first, second, third)}
     assert {s for s, _h in statuses} == {"delivered"}
+
+
+async def test_a_question_is_never_folded_into_a_digest(
+        pool: Pool, aliyun_settings: Settings, channel: AliyunSmsChannel,
+        fake_aliyun: FakeDysmsapi) -> None:
+    """An SMS that asks something goes in its own words with its extend code, whatever else
+    waits about the same application; the updates around it still make their digest."""
+    deps = _deps(pool, aliyun_settings, digest_seconds=180)
+    citizen_id, phone = await _citizen(pool)
+    first = await _queue(deps, phone, citizen_id, kind="task.accept", item="出生医学证明")
+    question = await _queue(deps, phone, citizen_id, kind="task.request_materials",
+                            item="户口登记", extend_code="30417")
+    third = await _queue(deps, phone, citizen_id, item="城乡居民基本医疗保险参保登记")
+    await _later(pool, [first, question, third], 200)
+    assert await notifications.deliver(deps, channel, first) == "sent"
+    assert await notifications.deliver(deps, channel, question) == "sent"
+    sent = fake_aliyun.sent_to(phone)
+    assert [m.extend_code for m in sent] == [None, "30417"]
+    assert sent[0].content.startswith("【掌上办】办件1000041830有2条新进展")
+    assert "户口登记" in sent[1].content and "新进展" not in sent[1].content
+    assert await _status(pool, third) == ("sent", "digest")
 
 
 async def test_caps_per_number_hold_the_rest(

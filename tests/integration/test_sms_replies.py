@@ -182,3 +182,34 @@ async def test_bad_pushes_write_nothing(client: AsyncTestClient[Any], pool: Pool
                                         {"phone_number": fresh_phone(), "content": "x" * 600}])
     assert (status, body["invalid"], body["accepted"]) == (200, 4, 0)
     assert await row_counts(pool, "outbox", "sms_inbound") == before
+
+
+async def test_a_reply_answers_the_request_whose_sms_it_replies_to(
+        client: AsyncTestClient[Any], pool: Pool) -> None:
+    """Two people ask to act for one mother; each request SMS carries its own extend code. Her
+    "Y" to the older one (dest_code ends with its code) consents to that one, not the newest;
+    a code that names nothing in flight answers the newest, as a reply without one does."""
+    from tests.integration.delegation_helpers import gql_as
+
+    _mother_id, mother_phone = await make_citizen(pool)
+    ids: list[int] = []
+    for _ in range(2):
+        token = await login(client, pool, fresh_phone())
+        body = await gql_as(client, """mutation($p: String!) { requestDelegation(
+            principalPhone: $p, themes: [APPLICATIONS], days: 30) { id } }""",
+                            {"p": mother_phone}, token=token)
+        ids.append(int(body["data"]["requestDelegation"]["id"]))
+    codes = [r["extend_code"] for r in await pool.fetch(
+        "select extend_code from outbox where phone = $1 and template = "
+        "'sms.delegation_requested' order by id", mother_phone)]
+    assert codes == [f"1{i % 10_000:04d}" for i in ids]
+    older, newer = ids
+    await _push(client, [{**_reply(mother_phone, "Y"), "dest_code": "10690" + codes[0]}])
+    statuses = {r["id"]: r["status"] for r in await pool.fetch(
+        "select id, status from delegations where id = any($1)", ids)}
+    assert statuses == {older: "active", newer: "requested"}
+    # a code of no question of hers: the newest waiting request
+    await _push(client, [{**_reply(mother_phone, "N"), "dest_code": "39999"}])
+    assert await pool.fetchval("select status from delegations where id = $1",
+                               newer) == "refused"
+    assert await _outcome(pool, mother_phone) == ["delegation:consented", "delegation:refused"]

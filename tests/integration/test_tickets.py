@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.domain.case_numbers import is_valid_case_number
 from doorstep.domain.tickets import Channel
-from doorstep.services import ticket_clock
+from doorstep.services import sms_replies, ticket_clock
 from doorstep.services import tickets as ticket_service
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
@@ -334,6 +334,29 @@ async def test_an_sms_reply_answers_through_the_same_service(
     other_id = await pool.fetchval("select id from citizens where phone = $1",
                                    OTHER_CITIZEN_PHONE)
     assert await ticket_service.awaiting_answer(deps, other_id) != ticket["number"]
+
+
+async def test_an_sms_reply_answers_the_ticket_it_replies_to(
+        client: AsyncTestClient[Any], pool: Pool, deps: Deps, tokens: dict[str, str]) -> None:
+    """Two tickets wait for the citizen's word; each follow-up SMS carries its ticket's extend
+    code, and a "1" that comes back with the older one's code answers the older ticket."""
+    numbers = []
+    for description in ("楼上邻居深夜大声喧哗", "楼下邻居每晚深夜大声喧哗"):
+        ticket = await submit(client, tokens["citizen"], description=description)
+        n = {"n": ticket["number"]}
+        await run(client, ACK, n, tokens["staff"], "acknowledgeTicket")
+        await run(client, RESOLVE, {**n, "t": "已处理"}, tokens["staff"], "resolveTicket")
+        numbers.append(ticket["number"])
+    codes = {r["params"]["number"]: r["extend_code"] for r in await pool.fetch(
+        "select params, extend_code from outbox where kind = 'ticket.follow_up' "
+        "and params->>'number' = any($1)", numbers)}
+    assert all(code and code.startswith("3") and len(code) == 5 for code in codes.values())
+    older, newer = numbers
+    _cid, outcome = await sms_replies.handle(deps, CITIZEN_PHONE, "１", "106" + codes[older])
+    assert outcome == "follow_up"
+    solved = {r["number"]: r["solved"] for r in await pool.fetch(
+        "select number, solved from tickets where number = any($1)", numbers)}
+    assert solved == {older: True, newer: None}
 
 
 async def _alerts(pool: Pool, number: str) -> list[str]:

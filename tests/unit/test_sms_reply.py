@@ -32,3 +32,28 @@ def test_application_numbers(text: str) -> None:
 ])
 def test_other_replies(text: str, kind: ReplyKind) -> None:
     assert parse(text).kind is kind
+
+
+def test_a_question_code_names_its_kind_and_subject() -> None:
+    from doorstep.domain.sms_reply import Question, QuestionKind, question_code, question_of
+
+    code = question_code(QuestionKind.CONFIRMATION, 123_457)
+    assert code == "23457"
+    assert question_of(code) == Question(QuestionKind.CONFIRMATION, 3457)
+    # Aliyun puts the sign's own extension before ours
+    assert question_of("10690" + code) == Question(QuestionKind.CONFIRMATION, 3457)
+    assert question_of(" 1069" + question_code(QuestionKind.TICKET_FOLLOW_UP, 7) + " ") == \
+        Question(QuestionKind.TICKET_FOLLOW_UP, 7)
+    question = question_of(question_code(QuestionKind.DELEGATION_REQUEST, 10_042))
+    assert question is not None
+    assert question.asks_about(QuestionKind.DELEGATION_REQUEST, 42)
+    assert question.asks_about(QuestionKind.DELEGATION_REQUEST, 20_042)
+    assert not question.asks_about(QuestionKind.DELEGATION_REQUEST, 43)
+    assert not question.asks_about(QuestionKind.CONFIRMATION, 42)
+
+
+def test_what_is_no_question_code() -> None:
+    from doorstep.domain.sms_reply import question_of
+
+    for dest_code in (None, "", "1234", "90999", "00001", "１２３４５", "12a45", "-1234"):
+        assert question_of(dest_code) is None, dest_code
