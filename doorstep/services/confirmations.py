@@ -34,7 +34,7 @@ from doorstep.domain.delegation import (
     effective_status,
     theme_of_bundle,
 )
-from doorstep.domain.errors import Conflict, NotFound
+from doorstep.domain.errors import Conflict, NotFound, RateLimited
 from doorstep.domain.identity import mask_phone, normalize_phone
 from doorstep.domain.policy import (
     Actor,
@@ -60,6 +60,9 @@ PAYLOAD_PURPOSE = b"confirmation_payload"
 SWEEP_BATCH = 200
 # a second "Y" this soon after one that confirmed is the same answer, not a new question
 REPEAT_YES = timedelta(hours=1)
+# each question is an SMS to a principal: one agent asks at most this many a day, over all the
+# people she acts for (the per-number caps of the outbox would only delay the flood)
+MAX_ASKS_PER_AGENT_PER_DAY = 10
 MAX_LIST = 100
 
 
@@ -188,6 +191,11 @@ async def _ask(deps: Deps, actor: Actor, operation: Operation, bundle: Any,
     delegation_id = actor.grant.delegation_id
     async with transaction(deps.pool) as conn:
         await delegation.ensure_active(conn, actor)
+        asked, wait = await store.asks_of_agent_today(conn, actor.agent_citizen_id)
+        if asked >= MAX_ASKS_PER_AGENT_PER_DAY:
+            raise RateLimited("confirmation.too_many_requests",
+                              retry_after_seconds=max(1, wait),
+                              limit=MAX_ASKS_PER_AGENT_PER_DAY)
         if offer_id is not None:
             locked = await offer_store.offer_by_id(conn, offer_id, lock=True)
             assert locked is not None

@@ -560,3 +560,38 @@ async def test_a_reply_to_the_confirmation_sms_answers_it_though_a_request_is_ne
                                "template = 'sms.delegation_requested'", family.mother_phone)
     _cid, outcome = await sms_replies.handle(deps, family.mother_phone, "N", code)
     assert outcome == "delegation:refused"
+
+
+async def test_an_agent_asks_at_most_ten_a_day(client: AsyncTestClient[Any], pool: Pool) -> None:
+    """Each question is an SMS to the principal: past ten in a day the agent is refused, with
+    the wait, and nothing is written; two asks at once at the limit make one; a day later
+    she may ask again."""
+    family, delegation_id = await _delegated(client, pool)
+
+    async def answered(count: int) -> None:
+        await pool.execute(
+            """insert into delegation_confirmations (delegation_id, agent_id, principal_id,
+                   operation, bundle_code, payload_enc, expires_at, status, decided_at,
+                   decided_by)
+               select $1, $2, $3, 'application.submit', 'after-death', '\\x00'::bytea,
+                      now() + interval '3 days', 'refused', now(), 'app'
+               from generate_series(1, $4)""",
+            delegation_id, family.daughter_id, family.mother_id, count)
+
+    await answered(confirmations.MAX_ASKS_PER_AGENT_PER_DAY - 1)
+    raced = await asyncio.gather(*(
+        gql_as(client, SUBMIT, {"b": bundle, "rid": None}, token=family.daughter,
+               acting_for=str(family.mother_id)) for bundle in ("after-death", "retirement")))
+    assert sorted(error_code(b) or "" for b in raced) == [
+        "confirmation.too_many_requests", "delegation.confirmation_pending"]
+    before = await row_counts(pool, *TABLES)
+    body = await gql_as(client, SUBMIT, {"b": "retirement", "rid": None}, token=family.daughter,
+                        acting_for=str(family.mother_id), language="en")
+    assert error_code(body) == "confirmation.too_many_requests"
+    error = body["errors"][0]
+    assert 86_000 < error["extensions"]["retryAfterSeconds"] <= 86_400
+    assert error["message"].startswith("You have asked for 10 confirmations today")
+    assert await row_counts(pool, *TABLES) == before
+    await pool.execute("update delegation_confirmations set created_at = created_at - "
+                       "interval '1 day 1 minute' where agent_id = $1", family.daughter_id)
+    await _ask(client, family, "retirement")
