@@ -231,7 +231,7 @@ async def _broadcast(settings: Settings, *, template: str, params: dict[str, str
     pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     redis = await create_redis(RedisSettings.from_dsn(settings.redis_url))
 
-    async def lanes(pairs: list[tuple[int, str]]) -> None:
+    async def lanes(pairs: list[tuple[int, str, int]]) -> None:
         await enqueue_lanes(redis, pairs, settings.queue_name)
 
     try:

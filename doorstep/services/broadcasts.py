@@ -55,15 +55,16 @@ log = logging.getLogger(__name__)
 S = DeliveryStatus
 CHUNK = 50_000
 MAX_LIST = 1_000_000
-# how many lane jobs drain one lane side by side
-LANE_WIDTH = 8
+# a lane job beats this often; a lane silent for HEARTBEAT_LOST is started again
+HEARTBEAT = 5.0
+HEARTBEAT_LOST = 30
 
 
 @dataclass(frozen=True)
 class Started:
     id: int
     total: int
-    lanes: list[tuple[int, str]]
+    lanes: list[tuple[int, str, int]]
 
 
 def _region_ok(region: str) -> bool:
@@ -143,10 +144,10 @@ async def start(deps: Deps, actor: Actor | None, *, template: str, params: dict[
 
 
 async def write(deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None = None,
-                chunk: int = CHUNK) -> tuple[int, list[tuple[int, str]]]:
+                chunk: int = CHUNK) -> tuple[int, list[tuple[int, str, int]]]:
     """Write the broadcast's rows after its cursor, one chunk per transaction; enqueue lanes
     after each commit. Returns (rows in total, lanes)."""
-    lanes: set[tuple[int, str]] = set()
+    lanes: set[tuple[int, str, int]] = set()
     while True:
         async with transaction(deps.pool) as conn:
             b = await store.get(conn, broadcast_id)
@@ -159,6 +160,8 @@ async def write(deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None 
             else:
                 region = b["audience"]["region"]
                 result = await store.write_region_chunk(conn, broadcast_id, region, chunk)
+            new = (await store.open_lanes(conn, broadcast_id, list(result["languages"]))
+                   if result["languages"] else [])
             if result["seen"] == 0:
                 done = await store.mark_queued(conn, broadcast_id)
                 await events.append(conn, kind="broadcast.queued", actor_kind="system",
@@ -166,8 +169,7 @@ async def write(deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None 
                                     data={"broadcast": broadcast_id, "total": done["total"]})
         if result["seen"] == 0:
             break
-        new = {(broadcast_id, lang) for lang in result["languages"]}
-        lanes |= new
+        lanes |= set(new)
         await deps.enqueue_lanes(sorted(new))
     async with transaction(deps.pool) as conn:
         b = await store.get(conn, broadcast_id)
@@ -227,7 +229,12 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
                        max_batches: int | None = None) -> LaneResult:
     """Drain one lane: batches until nothing is due (or `max_batches`)."""
     result = LaneResult()
+    loop = asyncio.get_running_loop()
+    last_beat = 0.0
     while max_batches is None or result.batches < max_batches:
+        if loop.time() - last_beat > HEARTBEAT:
+            await store.beat(deps.pool, broadcast_id, language)
+            last_beat = loop.time()
         step = await _claim(deps, channel, broadcast_id, language)
         if step is None:
             break
@@ -400,8 +407,10 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
                 result.resent_after_lookup += 1
 
 
-async def pending_lanes(deps: Deps, *, older_than_seconds: int = 20) -> list[tuple[int, str]]:
-    return await store.pending_lanes(deps.pool, older_than_seconds,
+async def restart_lanes(deps: Deps, *, quiet_seconds: int = HEARTBEAT_LOST
+                        ) -> list[tuple[int, str, int]]:
+    """Lanes nobody drains although rows are due: after a Redis flush, a killed worker."""
+    return await store.restart_lanes(deps.pool, quiet_seconds,
                                      deps.settings.sms.sending_lease_seconds)
 
 

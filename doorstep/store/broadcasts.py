@@ -55,7 +55,7 @@ moved as (
                           total = total + (select count(*) from ins)
     where id = $1 returning cursor)
 select (select count(*) from chunk) as seen, (select count(*) from ins) as written,
-       coalesce((select array_agg(distinct language) from ins), '{{}}') as languages
+       coalesce((select array_agg(distinct language) from ins), '{{}}'::text[]) as languages
 """
 
 
@@ -246,24 +246,40 @@ async def record_held(conn: Connection, rows: list[asyncpg.Record], reason: str,
         [r["next_attempt_at"] for r in held], reason, code)
 
 
-async def pending_lanes(conn: Queryable, older_than_seconds: int,
-                        lease_seconds: int) -> list[tuple[int, str]]:
-    """Lanes with a row due (past the fast path's grace) or a claim past its lease."""
+async def open_lanes(conn: Connection, broadcast_id: int,
+                     languages: list[str]) -> list[tuple[int, str, int]]:
     rows = await conn.fetch(
-        """select b.id, l.language
-           from broadcasts b cross join (values ('zh_Hans'), ('zh_Hant'), ('en')) l(language)
-           where exists (select 1 from outbox o
-                         where o.broadcast_id = b.id and o.language = l.language
-                           and o.status in ('created', 'temporary-failure')
-                           and coalesce(o.next_attempt_at,
-                                        o.updated_at + make_interval(secs => $1)) <= now())
-              or exists (select 1 from outbox o
-                         where o.broadcast_id = b.id and o.language = l.language
-                           and o.status = 'sending'
-                           and o.sending_since < now() - make_interval(secs => $2))
-           order by b.id""",
-        older_than_seconds, lease_seconds)
-    return [(r["id"], r["language"]) for r in rows]
+        """insert into broadcast_lanes (broadcast_id, language)
+           select $1, unnest($2::text[])
+           on conflict (broadcast_id, language) do update set heartbeat_at = now()
+           returning broadcast_id, language, generation""", broadcast_id, languages)
+    return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
+
+
+async def beat(conn: Queryable, broadcast_id: int, language: str) -> None:
+    await conn.execute(
+        """update broadcast_lanes set heartbeat_at = now()
+           where broadcast_id = $1 and language = $2""", broadcast_id, language)
+
+
+async def restart_lanes(conn: Queryable, quiet_seconds: int,
+                        lease_seconds: int) -> list[tuple[int, str, int]]:
+    """Lanes whose jobs stopped beating while rows are due (or claims outlived their lease):
+    a new generation of job ids for each."""
+    rows = await conn.fetch(
+        """update broadcast_lanes l set generation = generation + 1, heartbeat_at = now()
+           where l.heartbeat_at < now() - make_interval(secs => $1)
+             and (exists (select 1 from outbox o
+                          where o.broadcast_id = l.broadcast_id and o.language = l.language
+                            and o.status in ('created', 'temporary-failure')
+                            and (o.next_attempt_at is null or o.next_attempt_at <= now()))
+                  or exists (select 1 from outbox o
+                             where o.broadcast_id = l.broadcast_id
+                               and o.language = l.language and o.status = 'sending'
+                               and o.sending_since < now() - make_interval(secs => $2)))
+           returning broadcast_id, language, generation""",
+        quiet_seconds, lease_seconds)
+    return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
 
 
 async def counts(conn: Queryable, broadcast_id: int) -> dict[str, int]:

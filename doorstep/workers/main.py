@@ -35,7 +35,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     async def enqueue(ids: list[int]) -> None:
         await enqueue_outbox_rows(ctx["redis"], ids, settings.queue_name)
 
-    async def lanes(pairs: list[tuple[int, str]]) -> None:
+    async def lanes(pairs: list[tuple[int, str, int]]) -> None:
         await enqueue_lanes(ctx["redis"], pairs, settings.queue_name)
 
     ctx["deps"] = Deps(pool=pool, settings=settings, calendar=build_calendar(settings),
@@ -73,9 +73,9 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     if ids:
         log.info("re-enqueueing %d pending outbox rows", len(ids))
         await enqueue_outbox_rows(ctx["redis"], ids, deps.settings.queue_name)
-    lanes = await broadcasts.pending_lanes(deps)
+    lanes = await broadcasts.restart_lanes(deps)
     if lanes:
-        log.info("re-enqueueing %d broadcast lanes", len(lanes))
+        log.info("starting %d stopped broadcast lanes again", len(lanes))
         await enqueue_lanes(ctx["redis"], lanes, deps.settings.queue_name)
     writing = await broadcasts.resume_writing(deps)
     if writing:

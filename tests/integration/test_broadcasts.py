@@ -69,7 +69,7 @@ async def _rows(pool: Pool, broadcast_id: int) -> list[dict[str, Any]]:
 
 
 async def _drain(deps: Deps, channel: Any, started: broadcasts.Started) -> None:
-    for broadcast_id, language in started.lanes:
+    for broadcast_id, language, _generation in started.lanes:
         await broadcasts.deliver_lane(deps, channel, broadcast_id, language)
 
 
@@ -86,7 +86,7 @@ async def test_a_broadcast_goes_in_batches_of_100_with_each_numbers_params(
     started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
                                      region=region, chunk=100)
     assert started.total == 270
-    assert sorted(started.lanes) == [(started.id, "en"), (started.id, "zh_Hans")]
+    assert sorted(started.lanes) == [(started.id, "en", 0), (started.id, "zh_Hans", 0)]
     # every row carries its channel decision, written with it
     decided = await pool.fetchval(
         """select count(*) from notification_decisions d join outbox o on o.id = d.outbox_id
@@ -296,3 +296,18 @@ async def test_staff_outside_the_region_may_not_broadcast(bdeps: Deps, pool: Poo
     with pytest.raises(Forbidden):
         await broadcasts.start(bdeps, clerk, template="sms.public_notice", params=PARAMS,
                                region=region)
+
+
+async def test_a_lane_nobody_drains_is_started_again_under_a_new_generation(
+        bdeps: Deps, pool: Pool) -> None:
+    """Redis flushed or the worker killed: the lane's jobs are gone, its rows stay due."""
+    region, _phones = await _citizens(pool, {"zh_Hans": 3})
+    started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                                     region=region)
+    assert started.lanes == [(started.id, "zh_Hans", 0)]
+    assert (started.id, "zh_Hans", 1) not in await broadcasts.restart_lanes(bdeps)  # beating
+    await pool.execute("update broadcast_lanes set heartbeat_at = now() - interval '1 hour' "
+                       "where broadcast_id = $1", started.id)
+    assert (started.id, "zh_Hans", 1) in await broadcasts.restart_lanes(bdeps)
+    # once restarted it has its grace again
+    assert (started.id, "zh_Hans", 2) not in await broadcasts.restart_lanes(bdeps)

@@ -34,3 +34,14 @@ create unique index outbox_broadcast_once on outbox (broadcast_id, citizen_id)
 
 create sequence outbox_batch_seq;
 create index outbox_batch_out_id on outbox (batch_out_id) where batch_out_id is not null;
+
+-- A lane's jobs beat here while they drain it. The sweeper starts a lane again (a new
+-- generation of job ids, so a job a killed worker left "in progress" in Redis is not waited
+-- for) once its heart stopped and rows are due: a Redis flush or a killed worker loses nothing.
+create table broadcast_lanes (
+    broadcast_id  bigint not null references broadcasts (id),
+    language      text not null,
+    generation    int not null default 0,
+    heartbeat_at  timestamptz not null default now(),
+    primary key (broadcast_id, language)
+);
