@@ -121,7 +121,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     redis = await create_redis(RedisSettings.from_dsn(redis_url))
     await redis.flushdb()
     log = Path(args.log)
-    log.write_bytes(b"")
     env = worker_env(db_url, redis_url, queue, fake.endpoint, codes, args.lease)
     kills = flushes = 0
     pool = await create_pool(db_url, min_size=1, max_size=4)
@@ -171,7 +170,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if now - t0 > args.timeout:
                 print("  timed out", flush=True)
                 break
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.5)
         t_done = time.perf_counter()
         statuses = await broadcasts.counts(deps, started.id)
         phones = [r["phone"].removeprefix("+86") for r in await pool.fetch(
@@ -217,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", default=".doorstep/notify_bench_worker.log")
     args = parser.parse_args(argv)
     Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.log).write_bytes(b"")
     result = asyncio.run(run(args))
     print(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"\n{result['rows']} messages drained in {result['drain_s']} s "

@@ -39,6 +39,7 @@ from doorstep.notify.channels import Channel, DeliveryResult, Lookup, Outcome, O
 from doorstep.notify.policy import cap_wait, parse_clock, quiet_until
 from doorstep.notify.sms_text import (
     IDENTIFIER_PARAMS,
+    FittedSms,
     SmsParamRefused,
     fit_sms,
     sms_templates,
@@ -230,13 +231,30 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
     """Drain one lane: batches until nothing is due (or `max_batches`)."""
     result = LaneResult()
     loop = asyncio.get_running_loop()
-    last_beat = 0.0
+    last_beat = last_lost = -1e9
+    async with deps.pool.acquire() as conn:
+        b = await store.get(conn, broadcast_id)
+    if b is None:
+        return result
+    sms = deps.settings.sms
+    fitted = fit_sms(b["template"], b["params"], language,
+                     sign_name=deps.settings.sms_sign_name, param_limit=sms.param_limit,
+                     max_parts=sms.max_parts)
+    lane = _Lane(broadcast=b, language=language, fitted=fitted)
     while max_batches is None or result.batches < max_batches:
-        if loop.time() - last_beat > HEARTBEAT:
+        now = loop.time()
+        if now - last_beat > HEARTBEAT:
             await store.beat(deps.pool, broadcast_id, language)
-            last_beat = loop.time()
-        step = await _claim(deps, channel, broadcast_id, language)
+            last_beat = now
+        # lost batches appear only once a lease runs out: look for them now and then
+        look_for_lost = now - last_lost > HEARTBEAT
+        if look_for_lost:
+            last_lost = now
+        step = await _claim(deps, channel, lane, look_for_lost=look_for_lost)
         if step is None:
+            if not look_for_lost:
+                last_lost = -1e9  # one last look before the job ends
+                continue
             break
         if isinstance(step, _Held):
             result.held += step.count
@@ -245,6 +263,7 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
             continue
         if isinstance(step, _Lost):
             await _reconcile(deps, channel, step, result)
+            last_lost = -1e9  # there may be more
             continue
         try:
             answer = await channel.send_batch(step.messages, step.out_id)
@@ -256,23 +275,35 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
     return result
 
 
-async def _claim(deps: Deps, channel: Channel, broadcast_id: int,
-                 language: str) -> _Batch | _Lost | _Held | None:
+@dataclass(frozen=True)
+class _Lane:
+    broadcast: Any
+    language: str
+    fitted: FittedSms
+
+
+async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
+                 look_for_lost: bool) -> _Batch | _Lost | _Held | None:
     sms = deps.settings.sms
+    b, language, fitted = lane.broadcast, lane.language, lane.fitted
+    broadcast_id = b["id"]
     async with transaction(deps.pool) as conn:
-        lost = await store.lock_lost(conn, broadcast_id, language, sms.sending_lease_seconds,
-                                     BATCH_LIMIT)
-        if lost:
-            since = await store.claim_lookups(conn, [r["id"] for r in lost])
-            return _Lost(rows=list(lost), since=since)
-        b = await store.get(conn, broadcast_id)
-        if b is None:
-            return None
-        paused = await outbox_store.active_pause(conn, channel.name)
-        if paused is not None:
+        if look_for_lost:
+            lost = await store.lock_lost(conn, broadcast_id, language,
+                                         sms.sending_lease_seconds, BATCH_LIMIT)
+            if lost:
+                since = await store.claim_lookups(conn, [r["id"] for r in lost])
+                return _Lost(rows=list(lost), since=since)
+        state = await conn.fetchrow(
+            """select now() as now,
+                      (select paused_until from channel_pauses
+                       where channel = $1 and paused_until > now()) as paused_until""",
+            channel.name)
+        assert state is not None
+        if state["paused_until"] is not None:
             return _Held(await store.hold_lane(conn, broadcast_id, language,
-                                               until=paused["paused_until"], reason="paused"))
-        now: datetime = await conn.fetchval("select now()")
+                                               until=state["paused_until"], reason="paused"))
+        now: datetime = state["now"]
         if not b["urgent"]:
             night_end = quiet_until(now, parse_clock(sms.quiet_start), parse_clock(sms.quiet_end))
             if night_end is not None:
@@ -285,9 +316,6 @@ async def _claim(deps: Deps, channel: Channel, broadcast_id: int,
             rows = await _apply_caps(conn, rows, now, sms.caps)
             if not rows:
                 return _Held(BATCH_LIMIT)  # the whole batch waits; try the next one
-        fitted = fit_sms(b["template"], b["params"], language,
-                         sign_name=deps.settings.sms_sign_name, param_limit=sms.param_limit,
-                         max_parts=sms.max_parts)
         ids = [r["id"] for r in rows]
         out_id, since = await store.claim_batch(conn, ids, channel=channel.name,
                                                 body=fitted.body, parts=fitted.parts)
