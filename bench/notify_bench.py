@@ -4,6 +4,7 @@
     uv run python bench/notify_bench.py -n 20000        # shorter, while developing
     uv run python bench/notify_bench.py --kill-at 0.3   # kill -9 the worker at 30 % (faults)
     uv run python bench/notify_bench.py --flush-at 0.3  # FLUSHDB the bench's Redis db at 30 %
+    uv run python bench/notify_bench.py --flush-queued  # FLUSHDB before the worker started
     uv run python bench/notify_bench.py --chaos 0.2     # 20 % of sends throttled or 5xx
 
 How it is taken: a database of its own (doorstep_bench_notify, dropped and made again) with N
@@ -134,7 +135,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await enqueue_lanes(redis, items, queue)
 
     deps = Deps(pool=pool, settings=settings, enqueue_lanes_now=lanes)
-    worker = start_worker(env, log)
+    worker = None if args.flush_queued else start_worker(env, log)
     try:
         await asyncio.sleep(3)  # the worker connects
         t0 = time.perf_counter()
@@ -143,6 +144,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         t_written = time.perf_counter()
         print(f"broadcast {started.id}: {started.total} rows written in "
               f"{t_written - t0:.1f} s", flush=True)
+        if worker is None:
+            # every lane job is lost before any worker saw it: only the sweeper can find them
+            await redis.flushdb()
+            flushes += 1
+            print(f"  FLUSHDB {redis_url} with every lane job still queued; starting the "
+                  "worker", flush=True)
+            worker = start_worker(env, log)
         last_print = 0.0
         while True:
             row = await pool.fetchrow(
@@ -176,11 +184,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         phones = [r["phone"].removeprefix("+86") for r in await pool.fetch(
             "select phone from outbox where broadcast_id = $1", started.id)]
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         await pool.close()
         await redis.flushdb()
         await redis.aclose()
@@ -209,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--kill-at", type=float, default=0.0)
     parser.add_argument("--flush-at", type=float, default=0.0)
+    parser.add_argument("--flush-queued", action="store_true",
+                        help="FLUSHDB after the rows are written, before the worker starts")
     parser.add_argument("--chaos", type=float, default=0.0)
     parser.add_argument("--lease", type=int, default=60,
                         help="SMS_SENDING_LEASE_SECONDS for the worker")

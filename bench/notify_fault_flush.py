@@ -1,10 +1,12 @@
 """Fault: FLUSHDB the bench's Redis db (12, never 0) mid-broadcast; count the fake Aliyun log.
 
-    uv run python bench/notify_fault_flush.py [-n 20000] [--flush-at 0.4]
+    uv run python bench/notify_fault_flush.py [-n 20000]
 
-Queued lane jobs vanish with the flush; running ones finish their lane's share. Once a lane
-stops beating with rows still due, the sweeper starts it again under a new generation of job
-ids. Ends with the counts: every number exactly once, exit 1 if not.
+Two runs: FLUSHDB at 40 % sent (queued lane jobs vanish, running ones finish their share), and
+FLUSHDB after the rows are written but before the worker starts (every lane job is gone: only
+the sweeper can find the rows; once a lane has not beaten for 30 s with rows due, it starts the
+lane again under a new generation of job ids). Each ends with the counts: every number exactly
+once; exit 1 if not.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from notify_bench import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if "--flush-at" not in args:
-        args += ["--flush-at", "0.4"]
     if "-n" not in args:
         args += ["-n", "20000"]
-    raise SystemExit(main([*args, "--lease", "10"]))
+    mid_run = main([*args, "--flush-at", "0.4", "--lease", "10"])
+    before_worker = main([*args, "--flush-queued", "--lease", "10"])
+    raise SystemExit(mid_run or before_worker)
