@@ -311,3 +311,38 @@ async def test_a_lane_nobody_drains_is_started_again_under_a_new_generation(
     assert (started.id, "zh_Hans", 1) in await broadcasts.restart_lanes(bdeps)
     # once restarted it has its grace again
     assert (started.id, "zh_Hans", 2) not in await broadcasts.restart_lanes(bdeps)
+
+
+async def test_the_worker_drains_lanes_and_the_sweeper_finds_lanes_redis_lost(
+        aliyun_settings: Settings, pool: Pool, fake_aliyun: FakeDysmsapi) -> None:
+    from arq import create_pool
+    from arq.connections import RedisSettings
+    from arq.worker import Worker
+
+    from doorstep.workers.main import startup, sweep_outbox, worker_settings
+
+    redis = await create_pool(RedisSettings.from_dsn(aliyun_settings.redis_url))
+    region, phones = await _citizens(pool, {"zh_Hans": 150, "zh_Hant": 10})
+    # the fast path never reached Redis (as after a flush): no lane job exists
+    deps = Deps(pool=pool, settings=aliyun_settings)
+    started = await broadcasts.start(deps, None, template="sms.public_notice", params=PARAMS,
+                                     region=region)
+    await pool.execute("update broadcast_lanes set heartbeat_at = now() - interval '1 hour' "
+                       "where broadcast_id = $1", started.id)
+    ctx: dict[str, Any] = {"settings": aliyun_settings, "redis": redis}
+    await startup(ctx)
+    try:
+        assert await sweep_outbox(ctx) >= 2
+    finally:
+        await ctx["channel"].close()
+        await ctx["deps"].pool.close()
+    options: dict[str, Any] = worker_settings(aliyun_settings)
+    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
+    worker = Worker(**options)
+    await worker.main()
+    await worker.close()
+    await redis.aclose()
+    assert {r["status"] for r in await _rows(pool, started.id)} == {"sent"}
+    assert Counter(m.phone for m in fake_aliyun.messages) == Counter(
+        p.removeprefix("+86") for p in phones)
+    assert len(fake_aliyun.calls_of("SendBatchSms")) == 3
