@@ -196,7 +196,8 @@ async def claim_for_poll(conn: Queryable, channel: str, *, after_seconds: int,
                  order by sent_at limit $4
                  for update skip locked) due
            where o.id = due.id
-           returning o.id, o.phone, o.provider_id, o.last_attempt_at, o.sent_at""",
+           returning o.id, o.phone, o.provider_id, o.last_attempt_at, o.sent_at,
+                     o.batch_out_id""",
         channel, after_seconds, give_up_hours, limit,
     )
 

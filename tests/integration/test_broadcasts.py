@@ -346,3 +346,21 @@ async def test_the_worker_drains_lanes_and_the_sweeper_finds_lanes_redis_lost(
     assert Counter(m.phone for m in fake_aliyun.messages) == Counter(
         p.removeprefix("+86") for p in phones)
     assert len(fake_aliyun.calls_of("SendBatchSms")) == 3
+
+
+async def test_the_receipt_poll_asks_by_the_batch_outid(
+        bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
+    from doorstep.services import notifications
+
+    region, _phones = await _citizens(pool, {"zh_Hans": 2})
+    started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                                     region=region)
+    await _drain(bdeps, channel, started)
+    fake_aliyun.messages[-1].send_status = 2
+    fake_aliyun.messages[-1].err_code = "MK:0001"
+    await pool.execute("update outbox set sent_at = now() - interval '20 minutes' "
+                       "where broadcast_id = $1", started.id)
+    await notifications.poll_receipts(bdeps, channel, limit=10_000)
+    status = {r["phone"].removeprefix("+86"): r["status"] for r in await _rows(pool, started.id)}
+    assert status == {fake_aliyun.messages[-2].phone: "delivered",
+                      fake_aliyun.messages[-1].phone: "permanent-failure"}
