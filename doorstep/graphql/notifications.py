@@ -24,6 +24,7 @@ STATUS_KEYS = {
 CHANNEL_KEYS = {"sms": "notify.channel.sms", "push": "notify.channel.push"}
 REASON_KEYS = {
     "no_account": "notify.reason.no_account",
+    "broadcast": "notify.reason.broadcast",
     "login_code": "notify.reason.login_code",
     "prefers_sms": "notify.reason.prefers_sms",
     "no_push": "notify.reason.no_push",

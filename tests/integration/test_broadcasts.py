@@ -364,3 +364,22 @@ async def test_the_receipt_poll_asks_by_the_batch_outid(
     status = {r["phone"].removeprefix("+86"): r["status"] for r in await _rows(pool, started.id)}
     assert status == {fake_aliyun.messages[-2].phone: "delivered",
                       fake_aliyun.messages[-1].phone: "permanent-failure"}
+
+
+async def test_how_we_told_you_names_the_broadcast(
+        bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
+    from doorstep.graphql.notifications import _decision
+    from doorstep.services import notifications
+
+    region, [phone] = await _citizens(pool, {"en": 1})
+    started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                                     region=region)
+    await _drain(bdeps, channel, started)
+    citizen_id = await pool.fetchval("select id from citizens where phone = $1", phone)
+    [mine] = await notifications.my_notifications(
+        bdeps, Actor(Role.CITIZEN, citizen_id=citizen_id, language="en"))
+    assert (mine.kind, mine.channel, mine.status) == ("broadcast", "aliyun", "sent")
+    assert mine.text is not None and mine.text.endswith("Details in the app.")
+    [how] = mine.decisions
+    assert (how.decision, how.channel, how.reason) == ("channel", "sms", "broadcast")
+    assert _decision(how, "en").text == "A notice to everyone in your area, sent by SMS"
