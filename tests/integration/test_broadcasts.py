@@ -383,3 +383,35 @@ async def test_how_we_told_you_names_the_broadcast(
     [how] = mine.decisions
     assert (how.decision, how.channel, how.reason) == ("channel", "sms", "broadcast")
     assert _decision(how, "en").text == "A notice to everyone in your area, sent by SMS"
+
+
+START = """mutation($t: String!, $p: JSON!, $r: String!) {
+  startBroadcast(template: $t, params: $p, region: $r) { id total } }"""
+
+
+async def test_staff_start_a_broadcast_through_graphql_and_refusals_are_localized(
+        client: Any, tokens: dict[str, str], pool: Pool) -> None:
+    from tests.integration.helpers import error_code, gql
+
+    region, _phones = await _citizens(pool, {"zh_Hans": 3})
+    body = await gql(client, START, {"t": "sms.public_notice", "p": PARAMS, "r": region},
+                     token=tokens["admin"])
+    assert "errors" not in body, body
+    assert body["data"]["startBroadcast"]["total"] == 3
+    broadcast_id = int(body["data"]["startBroadcast"]["id"])
+    assert await pool.fetchval("select count(*) from outbox where broadcast_id = $1",
+                               broadcast_id) == 3
+    messages = {}
+    for language in ("en", "zh-Hant", "zh-CN"):
+        body = await gql(client, START, {"t": "sms.nope", "p": PARAMS, "r": region},
+                         token=tokens["admin"], language=language)
+        assert error_code(body) == "broadcast.template_unknown"
+        messages[language] = body["errors"][0]["message"]
+    assert messages["en"] == "There is no SMS template sms.nope."
+    assert messages["zh-Hant"] == "沒有這個簡訊模板：sms.nope。"
+    assert messages["zh-CN"] == "没有这个短信模板：sms.nope。"
+    long = {**PARAMS, "detail": "停" * 40}
+    body = await gql(client, START, {"t": "sms.public_notice", "p": long, "r": region},
+                     token=tokens["admin"], language="en")
+    assert error_code(body) == "broadcast.param_too_long"
+    assert "at most 35 characters" in body["errors"][0]["message"]
