@@ -216,7 +216,10 @@ async def finish_batch(conn: Connection, ids: list[int], since: datetime, *,
                       retries = o.retries + case when $10 then 1 else 0 end,
                       sending_since = null, updated_at = now(),
                       sent_at = case when v.status in ('sent', 'delivered')
-                                     then coalesce(o.sent_at, now()) else o.sent_at end
+                                     then coalesce(o.sent_at, now()) else o.sent_at end,
+                      delivered_at = case when v.status = 'delivered'
+                                          then coalesce(o.delivered_at, now())
+                                          else o.delivered_at end
                from v where o.id = v.id and o.status = 'sending' and o.sending_since = $2
                returning o.id, o.citizen_id, o.attempts, o.status, o.next_attempt_at),
            attempts as (
