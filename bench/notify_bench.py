@@ -52,7 +52,6 @@ DB_NAME = "doorstep_bench_notify"
 REGION = "990101"
 SIGN = "掌上办"
 PARAMS = {"subject": "停水通知", "detail": "12月3日9时至17时永安里停水检修，请提前储水。"}
-PENDING = ("created", "temporary-failure", "sending")
 
 
 def with_database(url: str, database: str) -> str:
@@ -153,12 +152,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             worker = start_worker(env, log)
         last_print = 0.0
         while True:
-            row = await pool.fetchrow(
-                """select count(*) filter (where status = any($2::text[])) as pending,
-                          count(*) filter (where status in ('sent', 'delivered')) as sent
-                   from outbox where broadcast_id = $1""", started.id, list(PENDING))
-            assert row is not None
-            pending, sent = row["pending"], row["sent"]
+            # the partial indexes of due and sending rows: cheap even at a million rows
+            pending = await pool.fetchval(
+                """select (select count(*) from outbox where broadcast_id = $1
+                           and status in ('created', 'temporary-failure'))
+                        + (select count(*) from outbox where broadcast_id = $1
+                           and status = 'sending')""", started.id)
+            sent = started.total - pending  # or finally failed
             now = time.perf_counter()
             if now - last_print > 5:
                 print(f"  {now - t0:6.1f} s: {sent} sent, {pending} pending", flush=True)
