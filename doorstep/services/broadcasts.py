@@ -252,8 +252,9 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
             last_lost = now
         step = await _claim(deps, channel, lane, look_for_lost=look_for_lost)
         if step is None:
-            if not look_for_lost:
-                last_lost = -1e9  # one last look before the job ends
+            if not look_for_lost or lane.frontier:
+                # one last look, from the lane's first row, before the job ends
+                last_lost, lane.frontier = -1e9, 0
                 continue
             break
         if isinstance(step, _Held):
@@ -275,11 +276,14 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
     return result
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Lane:
     broadcast: Any
     language: str
     fitted: FittedSms
+    # the highest id this job claimed: the next claim starts after it; rows left behind
+    # (backoff, released) are found by going back to 0 before the job ends
+    frontier: int = 0
 
 
 async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
@@ -309,9 +313,11 @@ async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
             if night_end is not None:
                 return _Held(await store.hold_lane(conn, broadcast_id, language,
                                                    until=night_end, reason="quiet_hours"))
-        rows = await store.lock_due(conn, broadcast_id, language, BATCH_LIMIT)
+        rows = await store.lock_due(conn, broadcast_id, language, BATCH_LIMIT,
+                                    after_id=lane.frontier)
         if not rows:
             return None
+        lane.frontier = rows[-1]["id"]
         if sms.caps and not b["urgent"]:
             rows = await _apply_caps(conn, rows, now, sms.caps)
             if not rows:
