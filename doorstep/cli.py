@@ -216,6 +216,61 @@ def sms_resume(channel: str) -> None:
     _say(f"{channel} resumed; {released} held message(s) are due now")
 
 
+async def _broadcast(settings: Settings, *, template: str, params: dict[str, str],
+                     region: str | None, phones: list[str] | None, urgent: bool) -> str:
+    from arq import create_pool as create_redis
+    from arq.connections import RedisSettings
+
+    from doorstep.domain.errors import DomainError
+    from doorstep.i18n import translate
+    from doorstep.services import broadcasts
+    from doorstep.services.deps import Deps
+    from doorstep.store.db import create_pool
+    from doorstep.workers.queue import enqueue_lanes
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    redis = await create_redis(RedisSettings.from_dsn(settings.redis_url))
+
+    async def lanes(pairs: list[tuple[int, str, int]]) -> None:
+        await enqueue_lanes(redis, pairs, settings.queue_name)
+
+    try:
+        deps = Deps(pool=pool, settings=settings, enqueue_lanes_now=lanes)
+        started = await broadcasts.start(deps, None, template=template, params=params,
+                                         region=region, phones=phones, urgent=urgent)
+    except DomainError as exc:
+        raise click.ClickException(
+            f"{exc.code}: {translate('error.' + exc.code, 'en', **exc.params)}") from None
+    finally:
+        await redis.aclose()
+        await pool.close()
+    return (f"broadcast {started.id}: {started.total} messages queued in "
+            f"{len(started.lanes)} lane(s)")
+
+
+@main.command(help="Send one SMS template to every citizen of a region, or to a list of "
+                   "numbers (one per line), as a broadcast: batches of up to 100 numbers.")
+@click.option("--template", required=True, help="Catalog key, e.g. sms.public_notice.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A template variable (repeat for each).")
+@click.option("--region", default=None, help="Region code prefix (GB/T 2260).")
+@click.option("--phones-file", type=click.File("r", encoding="utf-8"), default=None)
+@click.option("--urgent", is_flag=True, help="Not held by quiet hours or per-number caps.")
+def broadcast(template: str, params: tuple[str, ...], region: str | None,
+              phones_file: Any, urgent: bool) -> None:
+    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value
+    phones = ([line.strip() for line in phones_file if line.strip()]
+              if phones_file is not None else None)
+    _say(asyncio.run(_broadcast(Settings.from_env(), template=template, params=values,
+                                region=region, phones=phones, urgent=urgent)))
+
+
 @main.command(help="Make a VAPID key pair for Web Push: VAPID_PRIVATE_KEY for the server, the "
                    "public key for the app (PushManager.subscribe's applicationServerKey).")
 def vapid() -> None:

@@ -123,6 +123,7 @@ class SmsSettings:
             quiet_start=quiet[0].strip(),
             quiet_end=quiet[-1].strip(),
             digest_seconds=_int("SMS_DIGEST_SECONDS", 180),
+            sending_lease_seconds=_int("SMS_SENDING_LEASE_SECONDS", 60),
         )
 
 

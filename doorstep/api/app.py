@@ -32,7 +32,7 @@ from doorstep.i18n import choose_language, translate
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.services.event_hub import EventHub
 from doorstep.store.db import create_pool as create_db_pool
-from doorstep.workers.queue import enqueue_outbox_rows
+from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,11 @@ def create_app(settings: Settings) -> Litestar:
         async def enqueue(ids: list[int]) -> None:
             await enqueue_outbox_rows(redis, ids, settings.queue_name)
 
+        async def lanes(items: list[tuple[int, str, int]]) -> None:
+            await enqueue_lanes(redis, items, settings.queue_name)
+
         app.state.deps = Deps(pool=pool, settings=settings, calendar=calendar,
-                              enqueue_outbox=enqueue)
+                              enqueue_outbox=enqueue, enqueue_lanes_now=lanes)
         app.state.redis = redis
         hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
         await hub.start()

@@ -70,6 +70,8 @@ class Operation(StrEnum):
     RULE_DRY_RUN = "rule.dry_run"
     RULE_PUBLISH = "rule.publish"
     RULES_RUN = "rules.run"
+    # one SMS template to every citizen of a region (or a list): within one's own region
+    BROADCAST_SEND = "broadcast.send"
     APPEAL_QUEUE_READ = "appeal.queue_read"
     APPEAL_DECIDE = "appeal.decide"
     WELFARE_QUEUE_READ = "welfare.queue_read"
@@ -299,6 +301,7 @@ RULES: dict[Operation, dict[Role, Check]] = {
                              Role.ADMIN: _anyone},
     Operation.RULE_PUBLISH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.RULES_RUN: {Role.ADMIN: _anyone},
+    Operation.BROADCAST_SEND: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
     Operation.APPEAL_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
                                   Role.ADMIN: _anyone},
     Operation.APPEAL_DECIDE: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 
 from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
-from doorstep.services import notifications, push
+from doorstep.services import broadcasts, notifications, push
 from doorstep.services.notifications import DecisionView, NotificationView
 
 STATUS_KEYS = {
@@ -24,6 +26,7 @@ STATUS_KEYS = {
 CHANNEL_KEYS = {"sms": "notify.channel.sms", "push": "notify.channel.push"}
 REASON_KEYS = {
     "no_account": "notify.reason.no_account",
+    "broadcast": "notify.reason.broadcast",
     "login_code": "notify.reason.login_code",
     "prefers_sms": "notify.reason.prefers_sms",
     "no_push": "notify.reason.no_push",
@@ -71,6 +74,12 @@ class NotificationRecord:
     how: list[NotificationDecision] = strawberry.field(description="How we told you, and why")
 
 
+@strawberry.type(description="A broadcast whose notifications are queued")
+class BroadcastStarted:
+    id: strawberry.ID
+    total: int = strawberry.field(description="Citizens it goes to (one notification each)")
+
+
 def _decision(d: DecisionView, language: str) -> NotificationDecision:
     until = d.until.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if d.until else ""
     key = DECISION_KEYS.get(d.decision) or REASON_KEYS.get(d.reason)
@@ -105,6 +114,18 @@ class NotificationsQuery:
 
 @strawberry.type
 class NotificationsMutation:
+    @strawberry.mutation(description="Staff: one SMS template to every citizen of a region "
+                                     "(supervisors within their own region); returns once "
+                                     "every citizen's notification is queued")
+    async def start_broadcast(self, info: Info, template: str, params: JSON, region: str,
+                              urgent: bool = False) -> BroadcastStarted:
+        ctx = info.context
+        if not isinstance(params, dict):
+            raise InvalidInput("broadcast.param_missing", name="params")
+        started = await broadcasts.start(ctx.deps, ctx.actor, template=template,
+                                         params=params, region=region, urgent=urgent)
+        return BroadcastStarted(id=strawberry.ID(str(started.id)), total=started.total)
+
     @strawberry.mutation(description="Receive notifications on this device by Web Push "
                                      "(the keys of PushSubscription.toJSON())")
     async def register_push_subscription(self, info: Info, endpoint: str, p256dh: str,

@@ -106,6 +106,10 @@ class Channel(Protocol):
 
     async def send(self, message: OutgoingSms) -> DeliveryResult: ...
 
+    async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
+        """One template in one language to up to 100 numbers; `out_id` is the batch's."""
+        ...
+
     async def lookup(self, phone: str, days: list[date], out_id: str,
                      biz_id: str | None = None) -> Lookup: ...
 
@@ -119,6 +123,12 @@ class ConsoleChannel:
 
     async def send(self, message: OutgoingSms) -> DeliveryResult:
         print(f"[SMS to {message.phone}] {message.body}", flush=True)
+        return DeliveryResult(outcome=Outcome.DELIVERED,
+                              provider_id=f"console-{uuid.uuid4().hex[:12]}")
+
+    async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
+        for message in messages:
+            print(f"[SMS to {message.phone}] {message.body}", flush=True)
         return DeliveryResult(outcome=Outcome.DELIVERED,
                               provider_id=f"console-{uuid.uuid4().hex[:12]}")
 

@@ -20,6 +20,7 @@ from doorstep.store.db import Pool
 log = logging.getLogger(__name__)
 
 Enqueue = Callable[[list[int]], Awaitable[None]]
+EnqueueLanes = Callable[[list[tuple[int, str, int]]], Awaitable[None]]
 
 # How far ahead a missing holiday schedule is worth a warning: past the longest time limit plus
 # an extension (about 60 working days).
@@ -44,12 +45,18 @@ async def _no_queue(_ids: list[int]) -> None:
     """Without a queue the outbox sweeper delivers: nothing is lost, only later."""
 
 
+async def _no_lane_queue(_lanes: list[tuple[int, str, int]]) -> None:
+    """Without a queue the sweeper finds the broadcast lanes with rows due."""
+
+
 @dataclass
 class Deps:
     pool: Pool
     settings: Settings
     calendar: WorkingCalendar = field(default=DEFAULT_CALENDAR)
     enqueue_outbox: Enqueue = field(default=_no_queue)
+    # broadcast lanes (broadcast id, language, generation): batches of up to 100 numbers per call
+    enqueue_lanes_now: EnqueueLanes = field(default=_no_lane_queue)
     catalog: CatalogCache = field(default_factory=CatalogCache)
 
     async def after_commit(self, outbox_ids: Iterable[int]) -> None:
@@ -62,3 +69,13 @@ class Deps:
         except Exception:  # Redis down must not fail a committed request
             log.warning("enqueue of outbox rows %s failed; the sweeper will pick them up", ids,
                         exc_info=True)
+
+    async def enqueue_lanes(self, lanes: list[tuple[int, str, int]]) -> None:
+        """Fast path for broadcast lanes; a failure is only latency (the sweeper finds them)."""
+        if not lanes:
+            return
+        try:
+            await self.enqueue_lanes_now(lanes)
+        except Exception:  # Redis down must not fail a committed broadcast
+            log.warning("enqueue of broadcast lanes %s failed; the sweeper will pick them up",
+                        lanes, exc_info=True)

@@ -565,7 +565,9 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
     async def one(row: Any) -> bool:
         sent = row["last_attempt_at"] or row["sent_at"]
         days = sorted({local_date(sent), local_date(row["sent_at"])})
-        lookup = await channel.lookup(row["phone"], days, str(row["id"]), row["provider_id"])
+        # a broadcast row went under its batch's OutId, any other under its own id
+        out_id = row["batch_out_id"] or str(row["id"])
+        lookup = await channel.lookup(row["phone"], days, out_id, row["provider_id"])
         best = lookup.best()
         if lookup.error is not None or best is None or best.status is S.SENT:
             return False
@@ -575,7 +577,7 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
             await store.insert_receipt(
                 conn, outbox_id=row["id"], source="poll",
                 dedupe_key=f"poll:{row['id']}:{best.status}:{best.receive_date or ''}",
-                biz_id=row["provider_id"], out_id=str(row["id"]), phone=row["phone"],
+                biz_id=row["provider_id"], out_id=out_id, phone=row["phone"],
                 success=best.status is S.DELIVERED, err_code=best.err_code, err_msg=None,
                 send_time=best.send_date, report_time=best.receive_date, applied=moved)
         return moved

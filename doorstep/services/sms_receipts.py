@@ -50,6 +50,13 @@ class Report:
         return None
 
     @property
+    def batch_out_id(self) -> str | None:
+        """A broadcast batch's OutId ("b" and digits): shared by every number of one call."""
+        if self.out_id and self.out_id.startswith("b") and self.out_id[1:].isdigit():
+            return self.out_id
+        return None
+
+    @property
     def dedupe_key(self) -> str:
         raw = json.dumps([self.biz_id, self.out_id, self.phone, self.success, self.err_code,
                           self.report_time], ensure_ascii=False)
@@ -120,7 +127,8 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
         for report in reports:
             row = await store.find_for_receipt(conn, out_id=report.outbox_id,
                                                biz_id=report.biz_id,
-                                               phones=e164_candidates(report.phone))
+                                               phones=e164_candidates(report.phone),
+                                               batch_out_id=report.batch_out_id)
             if row is None:
                 summary.unknown += 1
             else:

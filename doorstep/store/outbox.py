@@ -32,7 +32,7 @@ async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> asyn
         """select id, citizen_id, phone, kind, template, params, language, urgent, status,
                   attempts, retries, reconcile_first, last_attempt_at, provider_id,
                   sending_since, created_at, hold_reason, merged_into, channel, via,
-                  extend_code, now() as db_now,
+                  extend_code, batch_out_id, now() as db_now,
                   (next_attempt_at is null or next_attempt_at <= now()) as due,
                   (sending_since is not null
                    and sending_since < now() - make_interval(secs => $2)) as stale
@@ -171,11 +171,13 @@ async def pending_ids(conn: Queryable, older_than_seconds: int, limit: int, *,
     rows = await conn.fetch(
         """(select id from outbox
             where status in ('created', 'temporary-failure') and merged_into is null
+              and broadcast_id is null
               and coalesce(next_attempt_at, updated_at + make_interval(secs => $1)) <= now()
             order by coalesce(next_attempt_at, updated_at) limit $2)
            union all
            (select id from outbox
             where status = 'sending' and sending_since < now() - make_interval(secs => $3)
+              and broadcast_id is null
             order by sending_since limit $2)""",
         older_than_seconds, limit, lease_seconds,
     )
@@ -196,15 +198,17 @@ async def claim_for_poll(conn: Queryable, channel: str, *, after_seconds: int,
                  order by sent_at limit $4
                  for update skip locked) due
            where o.id = due.id
-           returning o.id, o.phone, o.provider_id, o.last_attempt_at, o.sent_at""",
+           returning o.id, o.phone, o.provider_id, o.last_attempt_at, o.sent_at,
+                     o.batch_out_id""",
         channel, after_seconds, give_up_hours, limit,
     )
 
 
 async def find_for_receipt(conn: Queryable, *, out_id: int | None, biz_id: str | None,
-                           phones: list[str]) -> asyncpg.Record | None:
+                           phones: list[str],
+                           batch_out_id: str | None = None) -> asyncpg.Record | None:
     """The row a report is about: by our id, else by the provider's id (shared by a batch)
-    and the number; either way the number must be the row's."""
+    and the number, else by the batch's OutId and the number; the number must be the row's."""
     if out_id is not None:
         row = await conn.fetchrow(
             "select id, phone, provider_id from outbox where id = $1 and phone = any($2)",
@@ -212,10 +216,17 @@ async def find_for_receipt(conn: Queryable, *, out_id: int | None, biz_id: str |
         if row is not None:
             return row
     if biz_id:
-        return await conn.fetchrow(
+        row = await conn.fetchrow(
             """select id, phone, provider_id from outbox
                where provider_id = $1 and phone = any($2) order by id desc limit 1""",
             biz_id, phones)
+        if row is not None:
+            return row
+    if batch_out_id:
+        return await conn.fetchrow(
+            """select id, phone, provider_id from outbox
+               where batch_out_id = $1 and phone = any($2) order by id desc limit 1""",
+            batch_out_id, phones)
     return None
 
 

@@ -11,24 +11,35 @@ from arq.connections import RedisSettings
 from doorstep.config import Settings
 from doorstep.notify.channels import Channel
 from doorstep.notify.select import push_channel, sms_channel
-from doorstep.services import confirmations, delegation, notifications, proactive, push, sla
+from doorstep.services import (
+    broadcasts,
+    confirmations,
+    delegation,
+    notifications,
+    proactive,
+    push,
+    sla,
+)
 from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.store.db import create_pool
-from doorstep.workers.queue import DELIVER_JOB, enqueue_outbox_rows
+from doorstep.workers.queue import DELIVER_JOB, LANE_JOB, enqueue_lanes, enqueue_outbox_rows
 
 log = logging.getLogger(__name__)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
-    pool = await create_pool(settings.database_url, min_size=1, max_size=5)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=10)
 
     async def enqueue(ids: list[int]) -> None:
         await enqueue_outbox_rows(ctx["redis"], ids, settings.queue_name)
 
+    async def lanes(pairs: list[tuple[int, str, int]]) -> None:
+        await enqueue_lanes(ctx["redis"], pairs, settings.queue_name)
+
     ctx["deps"] = Deps(pool=pool, settings=settings, calendar=build_calendar(settings),
-                       enqueue_outbox=enqueue)
+                       enqueue_outbox=enqueue, enqueue_lanes_now=lanes)
     ctx["channel"] = sms_channel(settings)
     ctx["push"] = push_channel(settings)
 
@@ -48,6 +59,13 @@ async def deliver_notification(ctx: dict[str, Any], outbox_id: int) -> str | Non
     return await notifications.deliver(ctx["deps"], channel, outbox_id, push=ctx.get("push"))
 
 
+async def deliver_broadcast_lane(ctx: dict[str, Any], broadcast_id: int, language: str) -> str:
+    """Drain one broadcast lane in batches of up to 100 numbers per SendBatchSms call."""
+    result = await broadcasts.deliver_lane(ctx["deps"], ctx["channel"], broadcast_id, language)
+    return (f"{result.batches} batches, {result.sent} sent, {result.retried} to retry, "
+            f"{result.failed} failed, {result.held} held, {result.reconciled} reconciled")
+
+
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     """Re-enqueue rows still pending: after a Redis flush or a lost enqueue nothing is lost."""
     deps: Deps = ctx["deps"]
@@ -55,7 +73,14 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     if ids:
         log.info("re-enqueueing %d pending outbox rows", len(ids))
         await enqueue_outbox_rows(ctx["redis"], ids, deps.settings.queue_name)
-    return len(ids)
+    lanes = await broadcasts.restart_lanes(deps)
+    if lanes:
+        log.info("starting %d stopped broadcast lanes again", len(lanes))
+        await enqueue_lanes(ctx["redis"], lanes, deps.settings.queue_name)
+    writing = await broadcasts.resume_writing(deps)
+    if writing:
+        log.info("went on writing %d broadcasts", writing)
+    return len(ids) + len(lanes)
 
 
 async def poll_receipts(ctx: dict[str, Any]) -> int:
@@ -125,7 +150,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
         "functions": [func(deliver_notification, name=DELIVER_JOB, keep_result=0,
-                           max_tries=5)],
+                           max_tries=5),
+                      # a lane job drains its lane (a million rows take minutes)
+                      func(deliver_broadcast_lane, name=LANE_JOB, keep_result=0, max_tries=5,
+                           timeout=3600)],
         "cron_jobs": [cron(sweep_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True,
                            keep_result=0),
                       cron(poll_receipts, second={5}, unique=True, keep_result=0),

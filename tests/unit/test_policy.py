@@ -175,6 +175,13 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
+    # a broadcast to a region: supervisors within their own region, admins anywhere
+    Operation.BROADCAST_SEND: {
+        "none": (N, N, N, N, Y),
+        "own": (N, N, N, Y, Y),
+        "other": (N, N, N, N, Y),
+        "in_region": (N, N, N, Y, Y),
+    },
 }
 
 

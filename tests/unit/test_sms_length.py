@@ -41,6 +41,9 @@ REALISTIC = {
     "name": "欧阳娜娜",
     "themes": "一般办事、社保、医保、老年人补贴",
     "phone": "010 8599 0201",
+    # broadcasts (sms.public_notice): what about, and what the reader needs to know
+    "subject": "停水通知",
+    "detail": "12月3日9时至17时永安里小区停水检修，请提前储水。",
 }
 SHORT = {**REALISTIC, "item": "生育津贴申领", "reason": "缺少户口簿本人页", "unit": "永安里社区"}
 
@@ -99,7 +102,7 @@ def test_worst_case_fits_and_keeps_the_number(template: str, language: str) -> N
     huge = {"number": "9" * 20, "code": "999999", "item": "项" * 300, "bundle": "事" * 300,
             "reason": "因" * 2000, "due": "日" * 300, "unit": "单" * 300, "count": "99",
             "latest": "新" * 300, "name": "名" * 300, "themes": "题" * 300,
-            "phone": "9" * 20}
+            "phone": "9" * 20, "subject": "题" * 300, "detail": "详" * 300}
     fitted = fit_sms(template, huge, language, sign_name=SIGN)
     assert fitted.parts <= 3
     if "number" in template_fields(template, language):
