@@ -111,8 +111,8 @@ async def test_a_broadcast_goes_in_batches_of_100_with_each_numbers_params(
     for r in rows:
         message = by_phone[r["phone"].removeprefix("+86")]
         assert (r["provider_id"], r["batch_out_id"]) == (message.biz_id, message.out_id)
-        expected = "Details in the app." if r["language"] == "en" else "详情请看掌上办。"
-        assert message.content.endswith(expected)
+        colon = ": " if r["language"] == "en" else "："  # each lane in its own language
+        assert message.content.endswith(PARAMS["subject"] + colon + PARAMS["detail"])
 
 
 async def test_receipts_map_back_to_each_number_of_a_batch(
@@ -379,7 +379,8 @@ async def test_how_we_told_you_names_the_broadcast(
     [mine] = await notifications.my_notifications(
         bdeps, Actor(Role.CITIZEN, citizen_id=citizen_id, language="en"))
     assert (mine.kind, mine.channel, mine.status) == ("broadcast", "aliyun", "sent")
-    assert mine.text is not None and mine.text.endswith("Details in the app.")
+    assert mine.text is not None and mine.text.endswith(
+        PARAMS["subject"] + ": " + PARAMS["detail"])
     [how] = mine.decisions
     assert (how.decision, how.channel, how.reason) == ("channel", "sms", "broadcast")
     assert _decision(how, "en").text == "A notice to everyone in your area, sent by SMS"

@@ -164,7 +164,8 @@ CITIZEN_APPLICATION_TEMPLATES = (
 VALUES = {"number": "1000004183", "code": "483920", "item": "出生户口登记",
           "bundle": "新生儿出生一件事", "reason": "缺少户口簿本人页", "due": "12-31",
           "unit": "永安里社区", "count": "2", "latest": "出生户口登记：已办结", "name": "李娜",
-          "themes": "社保、医保", "phone": "12345"}
+          "themes": "社保、医保", "phone": "12345", "subject": "停水通知",
+          "detail": "12月3日9时至17时永安里小区停水，请提前储水。"}
 ELDER = {"id": 1, "phone": "+8613800138003", "language": "zh_Hans", "elder_mode": True,
          "channel_preference": "push"}
 SMS_ONLY = {**ELDER, "elder_mode": False, "channel_preference": "sms"}
