@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import hashlib
 import json
 import os
@@ -147,11 +148,13 @@ class _RawWS(asyncio.Protocol):
                          "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
 
     def send(self, message: dict[str, Any]) -> None:
-        payload = json.dumps(message).encode()
+        self.frame(0x1, json.dumps(message).encode())
+
+    def frame(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
         n = len(payload)
-        header = bytes([0x81]) + (bytes([0x80 | n]) if n < 126
-                                  else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+        header = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126
+                                           else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         assert self.transport is not None
         self.transport.write(header + mask + masked)
@@ -178,7 +181,9 @@ class _RawWS(asyncio.Protocol):
             payload, self.buffer = self.buffer[start:start + n], self.buffer[start + n:]
             if opcode == 0x8:
                 return self.fail("closed by the server")
-            if opcode == 0x1:
+            if opcode == 0x9:  # the server's keepalive: answer it, or it closes the socket
+                self.frame(0xA, payload)
+            elif opcode == 0x1:
                 self.message(payload)
 
     def message(self, payload: bytes) -> None:
@@ -265,6 +270,8 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
         while len(opened) + len(failures) < n:
             await asyncio.sleep(0.05)
         connect_seconds = time.perf_counter() - started
+        gc.collect()
+        gc.freeze()  # the client's own held connections are not re-scanned while it reads
         await asyncio.sleep(1)
         held_rss = sampler.now()
 
