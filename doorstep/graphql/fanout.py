@@ -79,20 +79,19 @@ class SharedCache(Generic[K, V]):
         if value is not None:
             return value
         running = self._running.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-        self._running[key] = future
+        if running is None:
+            # one task per key, not per asker: an asker that goes away (its subscriber
+            # disconnected) cancels neither the read nor the others waiting for it
+            running = asyncio.ensure_future(self._fetch(key, fetch))
+            self._running[key] = running
+        return await asyncio.shield(running)
+
+    async def _fetch(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
         try:
             value = await fetch()
-            self.computed += 1
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: the waiters, if any, get it raised
-            raise
         finally:
             del self._running[key]
-        future.set_result(value)
+        self.computed += 1
         self.put(key, value)
         return value
 

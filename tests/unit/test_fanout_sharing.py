@@ -46,6 +46,24 @@ async def test_concurrent_askers_of_one_key_share_one_fetch() -> None:
     assert calls == 1
 
 
+async def test_an_asker_that_goes_away_cancels_neither_the_read_nor_the_others() -> None:
+    cache: SharedCache[str, int] = SharedCache()
+    release = asyncio.Event()
+
+    async def fetch() -> int:
+        await release.wait()
+        return 7
+
+    first = asyncio.ensure_future(cache.get_or_fetch("k", fetch))
+    second = asyncio.ensure_future(cache.get_or_fetch("k", fetch))
+    await asyncio.sleep(0)
+    first.cancel()
+    release.set()
+    assert await second == 7
+    assert first.cancelled()
+    assert cache.get("k") == 7
+
+
 async def test_a_failed_fetch_is_not_remembered() -> None:
     cache: SharedCache[str, int] = SharedCache()
 
