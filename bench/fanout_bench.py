@@ -5,8 +5,9 @@ of them have it, and the API process's memory.
 
 Runs a real `doorstep serve` (uvicorn) on a fresh database `doorstep_bench_fanout` of the
 PostgreSQL in $DATABASE_URL (default the local one) and Redis in $REDIS_URL. The client is one
-asyncio process holding every connection (graphql-transport-ws via `websockets`), on the same
-machine: its time to read N messages is part of what is measured. Latency per subscriber =
+asyncio process holding every connection (graphql-transport-ws over a minimal raw WebSocket
+client: one asyncio.Protocol per connection, no task), on the same machine: its time to read
+N messages is part of what is measured. Latency per subscriber =
 arrival of the change minus the moment the mutation was sent.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import hashlib
 import json
 import os
@@ -32,7 +34,6 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import psutil
-import websockets
 
 from doorstep.store.db import connect
 from doorstep.store.migrate import migrate
@@ -117,28 +118,103 @@ async def _graphql(base: str, query: str, variables: dict[str, Any], token: str)
     return body["data"]
 
 
-async def _subscriber(ws_url: str, token: str, number: str, ready: asyncio.Event,
-                      arrivals: list[float], failures: list[str],
-                      opened: list[int], stop: asyncio.Event) -> None:
-    try:
-        async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-                                      open_timeout=60, ping_interval=None,
-                                      max_queue=4) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": SUBSCRIBE,
-                                                  "variables": {"n": number}}}))
-            first = json.loads(await ws.recv())
-            assert first["type"] == "next", first
-            opened.append(1)
-            await ready.wait()
-            message = json.loads(await asyncio.wait_for(ws.recv(), 60))
-            arrivals.append(time.perf_counter())
-            assert message["payload"]["data"]["applicationProgress"]["event"] is not None
-            await stop.wait()
-    except Exception as exc:  # every failure is counted and reported
-        failures.append(type(exc).__name__ + ": " + str(exc)[:100])
+class _Run:
+    def __init__(self) -> None:
+        self.arrivals: list[float] = []
+        self.failures: list[str] = []
+        self.opened: list[int] = []
+        self.closing = False
+
+
+class _RawWS(asyncio.Protocol):
+    """A minimal WebSocket client speaking graphql-transport-ws: HTTP upgrade, masked text
+    frames out, unmasked frames in. One small object per connection and no task, so that
+    the client sharing the machine costs as little of it as possible."""
+
+    def __init__(self, host: str, token: str, number: str, sub: _Run) -> None:
+        self.host, self.token, self.number, self.run = host, token, number, sub
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.upgraded = False
+        self.state = 0  # 0 upgrading, 1 wait ack, 2 wait first next, 3 held, 4 received
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write((f"GET /graphql HTTP/1.1\r\nHost: {self.host}\r\n"
+                         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.frame(0x1, json.dumps(message).encode())
+
+    def frame(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        n = len(payload)
+        header = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126
+                                           else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        assert self.transport is not None
+        self.transport.write(header + mask + masked)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if not sep:
+                return
+            if not head.startswith(b"HTTP/1.1 101"):
+                return self.fail("upgrade refused: " + head[:40].decode(errors="replace"))
+            self.upgraded, self.buffer, self.state = True, rest, 1
+            self.send({"type": "connection_init", "payload": {"token": self.token}})
+        while len(self.buffer) >= 2:
+            opcode, n = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F
+            start = 2
+            if n == 126:
+                n, start = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif n == 127:
+                n, start = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < start + n:
+                return
+            payload, self.buffer = self.buffer[start:start + n], self.buffer[start + n:]
+            if opcode == 0x8:
+                return self.fail("closed by the server")
+            if opcode == 0x9:  # the server's keepalive: answer it, or it closes the socket
+                self.frame(0xA, payload)
+            elif opcode == 0x1:
+                self.message(payload)
+
+    def message(self, payload: bytes) -> None:
+        if self.state == 3:  # the change: time it first, check it after
+            self.run.arrivals.append(time.perf_counter())
+            self.state = 4
+            message = json.loads(payload)
+            if message["payload"]["data"]["applicationProgress"]["event"] is None:
+                self.run.failures.append("the change came without its event")
+            return
+        message = json.loads(payload)
+        if self.state == 1 and message["type"] == "connection_ack":
+            self.state = 2
+            self.send({"id": "1", "type": "subscribe",
+                       "payload": {"query": SUBSCRIBE, "variables": {"n": self.number}}})
+        elif self.state == 2 and message["type"] == "next":
+            self.state = 3
+            self.run.opened.append(1)
+        else:
+            self.fail(f"unexpected message in state {self.state}: {str(message)[:80]}")
+
+    def fail(self, why: str) -> None:
+        if self.state < 4:
+            self.run.failures.append(why)
+            self.state = 5
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.state < 3 or (self.state == 3 and not self.run.closing):
+            self.fail(f"connection lost: {exc}")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -175,26 +251,30 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
                               citizen))["submitApplication"]
         task_id = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
 
-        ready, stop = asyncio.Event(), asyncio.Event()
-        arrivals: list[float] = []
-        failures: list[str] = []
-        opened: list[int] = []
+        sub = _Run()
+        arrivals, failures, opened = sub.arrivals, sub.failures, sub.opened
+        loop = asyncio.get_running_loop()
+        transports: list[asyncio.BaseTransport] = []
         started = time.perf_counter()
-        tasks = []
-        ws_url = f"ws://127.0.0.1:{port}/graphql"
         for i in range(n):
-            tasks.append(asyncio.create_task(_subscriber(
-                ws_url, citizen, app["number"], ready, arrivals, failures, opened, stop)))
+            try:
+                transport, _ = await loop.create_connection(
+                    lambda: _RawWS(f"127.0.0.1:{port}", citizen, app["number"], sub),
+                    "127.0.0.1", port)
+                transports.append(transport)
+            except OSError as exc:
+                failures.append(f"connect: {exc}")
             if i % 200 == 199:  # connect in waves: the accept backlog is finite
                 while len(opened) + len(failures) < i - 100:
                     await asyncio.sleep(0.01)
         while len(opened) + len(failures) < n:
             await asyncio.sleep(0.05)
         connect_seconds = time.perf_counter() - started
+        gc.collect()
+        gc.freeze()  # the client's own held connections are not re-scanned while it reads
         await asyncio.sleep(1)
         held_rss = sampler.now()
 
-        ready.set()
         sent = time.perf_counter()
         await _graphql(base, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
                        {"t": task_id}, staff)
@@ -202,8 +282,9 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
         while len(arrivals) + len(failures) < n and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         latencies = [(a - sent) * 1000 for a in arrivals]
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        sub.closing = True
+        for held in transports:
+            held.close()
         sampler.stop.set()
         return {
             "subscribers": n, "held": len(opened), "received": len(arrivals),
@@ -228,7 +309,8 @@ def main() -> None:
     server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     print(f"# fan-out bench {date.today()} · {psutil.cpu_count()} cores · "
-          f"Python {platform.python_version()} · uvicorn (uvloop, websockets) · "
+          f"Python {platform.python_version()} · uvicorn (websockets-sansio) · "
+          "client: raw asyncio WebSocket, one process · "
           f"load average before {os.getloadavg()[0]:.2f}")
     print("# one application, N subscribers (applicationProgress), one acceptTask; latency "
           "from sending the mutation to each subscriber reading the change")

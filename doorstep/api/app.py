@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -121,6 +122,10 @@ def create_app(settings: Settings) -> Litestar:
         await hub.start()
         app.state.hub = hub
         app.state.response_cache = ResponseCache()
+        # what start-up made (schema, catalogs, modules) lives as long as the process: keep
+        # it out of the collector's full passes, which otherwise re-scan it on every one
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

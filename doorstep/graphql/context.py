@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import msgspec
 import strawberry
 from litestar.datastructures import Headers, State
 from litestar.types import Scope
@@ -41,8 +40,6 @@ class Context(BaseContext, kw_only=True):
     client_addr: str | None
     loaders: Loaders
     connection_params: dict[str, Any] | None = None
-    # application id -> number, for subscription messages on this connection
-    application_numbers: dict[int, str] = msgspec.field(default_factory=dict)
 
     @property
     def elder(self) -> bool:

@@ -28,6 +28,7 @@ from doorstep.graphql.delegation import (
     DelegationQuery,
 )
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
+from doorstep.graphql.fanout import SharedEventExecutor
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
@@ -79,6 +80,8 @@ def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 
     ]
     return DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
                           extensions=extensions,  # type: ignore[arg-type]
+                          # a subscription event is executed once for its like subscribers
+                          execution_context_class=SharedEventExecutor,
                           config=StrawberryConfig(auto_camel_case=True))
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.graphql import fanout
 from doorstep.graphql.applications import Application, TimelineEvent, application_type, event_type
 from doorstep.graphql.context import Info
 from doorstep.graphql.errors import localized
-from doorstep.services import applications, progress
+from doorstep.services import progress
 
 
 @strawberry.type(description="One step of live progress")
@@ -23,11 +25,15 @@ class ProgressUpdate:
         description="What changed; null in the opening message, which carries the state")
     at: datetime
     application_id: strawberry.Private[int]
+    seq_reached: strawberry.Private[int]
+    # set on a message shared by all subscribers of its event: their execution results
+    shared_results: strawberry.Private[dict[Any, Any] | None] = None
 
     @strawberry.field(description="The application as it stands now")
     async def application(self, info: Info) -> Application | None:
         ctx = info.context
-        view = await applications.current_state(ctx.deps, self.application_id)
+        # one read per (application, seq) for all subscribers of this process
+        view = await fanout.current_state(ctx.deps, self.application_id, self.seq_reached)
         return application_type(view, ctx.language, ctx.elder) if view else None
 
 
@@ -41,19 +47,31 @@ def _after(raw: strawberry.ID | None) -> int | None:
 
 
 async def _numbers(info: Info, application_id: int) -> str:
-    cache: dict[int, str] = info.context.application_numbers
-    if application_id not in cache:
-        view = await applications.current_state(info.context.deps, application_id)
-        cache[application_id] = view.number if view else ""
-    return cache[application_id]
+    return await fanout.number_of(info.context.deps, application_id)
+
+
+_messages: fanout.SharedCache[tuple[int, int, str, str, bool], ProgressUpdate] = (
+    fanout.SharedCache())
 
 
 def _update(info: Info, update: progress.ProgressUpdate, number: str) -> ProgressUpdate:
     ctx = info.context
-    event = event_type(update.event, ctx.language, ctx.elder) if update.event else None
-    return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
-                          event=event, at=event.at if event else datetime.now().astimezone(),
-                          application_id=update.application_id)
+    row = update.event
+    if row is None:  # the opening message: the state now, once per subscriber
+        return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
+                              event=None, at=datetime.now().astimezone(),
+                              application_id=update.application_id, seq_reached=update.seq)
+    language, elder = ctx.language, ctx.elder
+
+    def make() -> ProgressUpdate:
+        event = event_type(row, language, elder)
+        return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
+                              event=event, at=event.at, application_id=update.application_id,
+                              seq_reached=update.seq, shared_results={})
+
+    # one message object per (event, number, language, elder mode) for all its subscribers
+    return _messages.get_or_make((update.seq, update.application_id, number, language, elder),
+                                 make)
 
 
 @strawberry.type

@@ -51,11 +51,13 @@ async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_numb
                                after_seq: int | None = None) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
     view = await applications.get_application(deps, actor, raw_number)  # authorizes
-    key: Key = ("application", view.id)
+    application_id = view.id
+    del view  # held for the subscription's whole life otherwise, tasks and all
+    key: Key = ("application", application_id)
     with hub.subscribe(key) as subscription, _guard(deps, hub, actor, subscription) as guard:
         if after_seq is None:
-            last = await events.last_of_application(deps.pool, view.id)
-            yield ProgressUpdate(seq=last, application_id=view.id, event=None)
+            last = await events.last_of_application(deps.pool, application_id)
+            yield ProgressUpdate(seq=last, application_id=application_id, event=None)
         else:
             last = after_seq
         async for update in _follow(deps, subscription, key, last, guard):
@@ -185,5 +187,8 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
         hinted = guard is not None and bool(guard.hints.pending)
         if not subscription.pending and not subscription.overflowed and not hinted:
             timeout = guard.timeout(30) if guard is not None else 30
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(subscription.wake.wait(), timeout=timeout)
+            # a timeout scope, not wait_for: wait_for wraps the wait in one more Task per
+            # subscriber per wait, which 10,000 subscribers pay on every change
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await subscription.wake.wait()

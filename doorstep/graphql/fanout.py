@@ -1,0 +1,194 @@
+"""Per-process sharing of what every subscriber of one change would otherwise compute alone.
+
+One change reaches all subscribers of an application at the same moment; without sharing, each
+of them reads the application's state and renders the event in its language on its own, so
+10,000 subscribers cost 10,000 queries. Here:
+
+- the application's state is read once per (application, sequence reached): a subscriber whose
+  update is at a later sequence gets a fresh read, and an entry lives only `STATE_SECONDS`;
+  concurrent askers of one key wait for the same read;
+- an application's number (it never changes) is read once;
+- the message for one event is built once per (event sequence, application number, language,
+  elder mode): subscribers of another language or mode get their own;
+- that message is executed once per (operation document, variables, language, elder mode)
+  (`SharedEventExecutor`) and its result encoded once (`graphql.websocket`), so subscribers
+  asking the same get the same bytes.
+
+Authorization is not cached here: every subscription is authorized when it starts (see
+`services.progress`), and only what an authorized subscriber is about to be sent is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from doorstep.services import applications
+from doorstep.services.applications import ApplicationView
+from doorstep.services.deps import Deps
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+STATE_SECONDS = 2.0
+MAX_ENTRIES = 4096
+
+
+class SharedCache(Generic[K, V]):
+    """A small LRU of computed values with an optional time to live; one computation per key
+    at a time, whoever else asks meanwhile awaits it."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float | None = None) -> None:
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._running: dict[K, asyncio.Future[V]] = {}
+        self._max = max_entries
+        self._ttl = ttl
+        self.computed = 0
+
+    def get(self, key: K) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if self._ttl is not None and time.monotonic() - entry[0] >= self._ttl:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = (time.monotonic(), value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.computed += 1
+            self.put(key, value)
+        return value
+
+    async def get_or_fetch(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
+        value = self.get(key)
+        if value is not None:
+            return value
+        running = self._running.get(key)
+        if running is None:
+            # one task per key, not per asker: an asker that goes away (its subscriber
+            # disconnected) cancels neither the read nor the others waiting for it
+            running = asyncio.ensure_future(self._fetch(key, fetch))
+            self._running[key] = running
+        return await asyncio.shield(running)
+
+    async def _fetch(self, key: K, fetch: Callable[[], Awaitable[V]]) -> V:
+        try:
+            value = await fetch()
+        finally:
+            del self._running[key]
+        self.computed += 1
+        self.put(key, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def forget(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+# a 1-tuple, so that "no such application" is remembered like any other answer
+states: SharedCache[tuple[int, int], tuple[ApplicationView | None]] = SharedCache(
+    ttl=STATE_SECONDS)
+numbers: SharedCache[int, str] = SharedCache()
+
+
+async def current_state(deps: Deps, application_id: int, seq: int) -> ApplicationView | None:
+    """The application's state for an update at `seq`: one read per (application, seq)."""
+
+    async def read() -> tuple[ApplicationView | None]:
+        return (await applications.current_state(deps, application_id),)
+
+    return (await states.get_or_fetch((application_id, seq), read))[0]
+
+
+async def number_of(deps: Deps, application_id: int) -> str:
+    async def read() -> str:
+        view = await applications.current_state(deps, application_id)
+        return view.number if view else ""
+
+    value = numbers.get(application_id)
+    if value is not None:
+        return value
+    value = await numbers.get_or_fetch(application_id, read)
+    if not value:
+        # not found: do not remember, a later read may see it
+        numbers.forget(application_id)
+    return value
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Executes a subscription event once for every subscriber with the same operation
+    document (the parser cache hands out one parsed document per query text), the same
+    variables, language and elder mode, and hands them all the same result object; the
+    WebSocket handler then also encodes it once.
+
+    Only a root value that carries a `shared_results` dict takes part (the messages built by
+    `graphql.subscriptions` for an event). Sound because what such a message shows depends
+    only on the event, the language and the elder mode: who may see it was decided when the
+    subscription started, and an agent's events are filtered before they are yielded. A result
+    with errors is never shared: each subscriber then executes on its own."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = getattr(self.root_value, "shared_results", None)
+        if not isinstance(results, dict):
+            return super().execute_operation(serially)
+        ctx = self.context_value
+        try:
+            key = (id(self.operation), tuple(sorted(self.variable_values.coerced.items())),
+                   getattr(ctx, "language", None), getattr(ctx, "elder", None))
+            hash(key)
+        except TypeError:  # a variable that cannot be a key: execute for this one alone
+            return super().execute_operation(serially)
+        entry = results.get(key)
+        if entry is not None and entry[0] is self.operation:
+            if isinstance(entry[1], asyncio.Future):
+                return self._wait(entry[1], serially)
+            return entry[1]
+        result = super().execute_operation(serially)
+        if not self.is_awaitable(result):
+            if not getattr(result, "errors", None):
+                results[key] = (self.operation, result)
+            return result
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        results[key] = (self.operation, future)
+        return self._settle(result, future, results, key)
+
+    async def _wait(self, future: asyncio.Future[Any], serially: bool | None) -> Any:
+        result = await asyncio.shield(future)
+        if result is not None:
+            return result
+        # the first execution had errors: this subscriber executes on its own
+        own = super().execute_operation(serially)
+        return await own if self.is_awaitable(own) else own
+
+    async def _settle(self, result: Awaitable[Any], future: asyncio.Future[Any],
+                      results: dict[Any, Any], key: tuple[Any, ...]) -> Any:
+        try:
+            value = await result
+        except BaseException:
+            results.pop(key, None)
+            future.set_result(None)
+            raise
+        if getattr(value, "errors", None):
+            results.pop(key, None)
+            future.set_result(None)
+        else:
+            results[key] = (self.operation, value)
+            future.set_result(value)
+        return value
