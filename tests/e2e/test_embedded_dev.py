@@ -79,3 +79,7 @@ def test_dev_command_runs_on_embedded_servers(tmp_path: Path) -> None:
             process.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+    # a stopped `doorstep dev` leaves no server behind (PostgreSQL runs in its own session)
+    postmaster = tmp_path / "state" / "pgdata" / "postmaster.pid"
+    assert not postmaster.exists(), "embedded PostgreSQL still runs after SIGTERM"
+    assert process.returncode == 128 + signal.SIGTERM
