@@ -226,6 +226,13 @@ class _Held:
     count: int
 
 
+@dataclass(frozen=True)
+class _OptedOut:
+    """A whole batch of citizens who stopped non-essential SMS since the rows were written."""
+
+    count: int
+
+
 async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language: str, *,
                        max_batches: int | None = None) -> LaneResult:
     """Drain one lane: batches until nothing is due (or `max_batches`)."""
@@ -257,6 +264,9 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
                 last_lost, lane.frontier = -1e9, 0
                 continue
             break
+        if isinstance(step, _OptedOut):
+            result.failed += step.count
+            continue
         if isinstance(step, _Held):
             result.held += step.count
             if step.count == 0:
@@ -287,7 +297,7 @@ class _Lane:
 
 
 async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
-                 look_for_lost: bool) -> _Batch | _Lost | _Held | None:
+                 look_for_lost: bool) -> _Batch | _Lost | _Held | _OptedOut | None:
     sms = deps.settings.sms
     b, language, fitted = lane.broadcast, lane.language, lane.fitted
     broadcast_id = b["id"]
@@ -318,6 +328,14 @@ async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
         if not rows:
             return None
         lane.frontier = rows[-1]["id"]
+        if not b["urgent"]:
+            # a "TD" that came after the rows were written still stops them
+            stopped = [r for r in rows if r["opted_out"]]
+            if stopped:
+                await store.fail_opted_out(conn, [r["id"] for r in stopped])
+                rows = [r for r in rows if not r["opted_out"]]
+                if not rows:
+                    return _OptedOut(len(stopped))
         if sms.caps and not b["urgent"]:
             rows = await _apply_caps(conn, rows, now, sms.caps)
             if not rows:

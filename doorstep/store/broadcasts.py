@@ -129,11 +129,27 @@ async def lock_due(conn: Connection, broadcast_id: int, language: str, limit: in
     """Due rows of the lane after `after_id` (the caller's frontier: the index scan starts
     there instead of walking every row claimed before, dead or alive)."""
     return await conn.fetch(
-        f"""select id, citizen_id, phone, template, params, retries, created_at
+        f"""select id, citizen_id, phone, template, params, retries, created_at,
+                   exists (select 1 from citizens c where c.id = outbox.citizen_id
+                           and c.sms_opt_out_at is not null) as opted_out
             from outbox where {_DUE} and not reconcile_first and id > $4
             order by id limit $3
-            for update skip locked""",
+            for update of outbox skip locked""",
         broadcast_id, language, limit, after_id)
+
+
+async def fail_opted_out(conn: Connection, ids: list[int]) -> None:
+    """Rows of citizens who sent "TD" after the broadcast was queued: never sent, and their
+    channel decision (one per row, written with the row) now says why, as for a single SMS."""
+    await conn.execute(
+        """with failed as (
+               update outbox set status = 'permanent-failure',
+                      last_error = 'the citizen stopped non-essential SMS (TD)',
+                      next_attempt_at = null, hold_reason = null, updated_at = now()
+               where id = any($1::bigint[]) returning id)
+           update notification_decisions d set reason = 'opted_out', channel = null
+           from failed where d.outbox_id = failed.id and d.decision = 'channel'""",
+        ids)
 
 
 async def hold_lane(conn: Connection, broadcast_id: int, language: str, *, until: datetime,

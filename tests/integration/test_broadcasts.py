@@ -419,3 +419,26 @@ async def test_staff_start_a_broadcast_through_graphql_and_refusals_are_localize
                      token=tokens["admin"], language="en")
     assert error_code(body) == "broadcast.param_too_long"
     assert "at most 35 characters" in body["errors"][0]["message"]
+
+
+async def test_a_td_after_the_broadcast_was_queued_still_stops_it(
+        bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
+    """Rows are written at once, sent over minutes: a citizen who replies "TD" in between
+    gets nothing, and is told why under "how we told you"; a whole batch of such citizens
+    does not stop the lane."""
+    region, phones = await _citizens(pool, {"zh_Hans": 105, "en": 100})
+    started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                                     region=region)
+    stopped = {phones[3], *phones[105:]}  # one in the first lane, the whole second lane
+    await pool.execute("update citizens set sms_opt_out_at = now() where phone = any($1)",
+                       list(stopped))
+    await _drain(bdeps, channel, started)
+    got = {m.phone for m in fake_aliyun.messages}
+    assert got == {p.removeprefix("+86") for p in phones if p not in stopped}
+    rows = {r["phone"]: r["status"] for r in await _rows(pool, started.id)}
+    assert {rows[p] for p in stopped} == {"permanent-failure"}
+    assert {s for p, s in rows.items() if p not in stopped} == {"sent"}
+    reasons = await pool.fetch(
+        """select d.reason from notification_decisions d join outbox o on o.id = d.outbox_id
+           where o.phone = $1 and o.broadcast_id = $2 order by d.id""", phones[3], started.id)
+    assert [r["reason"] for r in reasons] == ["opted_out"]
