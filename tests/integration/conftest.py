@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.api.app import create_app
 from doorstep.config import Settings
+from doorstep.notify.aliyun import AliyunSmsChannel
 from doorstep.store.db import Pool
 from tests.fakes.aliyun_sms import FAKE_KEY_ID, FAKE_KEY_SECRET, FakeDysmsapi, fake_for_catalogs
 from tests.integration.helpers import login
@@ -65,3 +66,11 @@ def aliyun_settings(settings: Settings, fake_aliyun: FakeDysmsapi) -> Settings:
         # the channel on its own: quiet hours, digests and caps have their own tests
         quiet_start="", quiet_end="", digest_seconds=0, caps=())
     return dataclasses.replace(settings, sms=sms)
+
+
+@pytest.fixture
+async def channel(aliyun_settings: Settings) -> AsyncIterator[AliyunSmsChannel]:
+    """The real Aliyun channel (SDK over HTTP) pointed at the fake Dysmsapi."""
+    c = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
+    yield c
+    await c.close()

@@ -103,3 +103,7 @@ async def row_counts(pool: Pool, *tables: str) -> dict[str, int]:
     """Rows per table, to show that a refused request wrote nothing."""
     names = tables or ("applications", "tasks", "events", "outbox")
     return {t: await pool.fetchval(f"select count(*) from {t}") for t in names}
+
+
+class WorkerKilled(BaseException):
+    """The process died here: no except clause of ours runs."""

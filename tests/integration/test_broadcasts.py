@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,20 +22,10 @@ from doorstep.services import broadcasts, sms_receipts
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.fakes.aliyun_sms import FakeDysmsapi
+from tests.integration.helpers import WorkerKilled
 
 PARAMS = {"subject": "停水通知", "detail": "12月3日9时至17时永安里停水检修，请提前储水。"}
 _regions = itertools.count(1)
-
-
-class WorkerKilled(BaseException):
-    """The process died here: no except clause of ours runs."""
-
-
-@pytest.fixture
-async def channel(aliyun_settings: Settings) -> AsyncIterator[AliyunSmsChannel]:
-    c = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
-    yield c
-    await c.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ BaseException (as a kill would end the job: nothing after it runs).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,18 +22,7 @@ from doorstep.store.db import Pool, transaction
 from doorstep.workers.main import worker_settings
 from doorstep.workers.queue import enqueue_outbox_rows
 from tests.fakes.aliyun_sms import FakeDysmsapi
-from tests.integration.helpers import fresh_phone
-
-
-class WorkerKilled(BaseException):
-    """The process died here: no except clause of ours runs."""
-
-
-@pytest.fixture
-async def channel(aliyun_settings: Settings) -> AsyncIterator[AliyunSmsChannel]:
-    c = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
-    yield c
-    await c.close()
+from tests.integration.helpers import WorkerKilled, fresh_phone
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Times are never read off the wall: quiet hours are set around the database's own
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +20,6 @@ from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
 from tests.fakes.aliyun_sms import FakeDysmsapi
 from tests.integration.helpers import fresh_phone
-
-
-@pytest.fixture
-async def channel(aliyun_settings: Settings) -> AsyncIterator[AliyunSmsChannel]:
-    c = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
-    yield c
-    await c.close()
 
 
 def _deps(pool: Pool, settings: Settings, **sms: Any) -> Deps:
