@@ -23,6 +23,8 @@ is classified like any SendSms answer (retry with backoff, defer, pause, permane
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import random
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from typing import Any
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delivery import DeliveryStatus, retry_delay
-from doorstep.domain.errors import InvalidInput
+from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.i18n import LANGUAGES
 from doorstep.notify.aliyun import BATCH_LIMIT
@@ -66,6 +68,17 @@ class Started:
     id: int
     total: int
     lanes: list[tuple[int, str, int]]
+
+
+# a broadcast like one started within this time is refused (broadcast.repeated)
+REPEAT_WINDOW_SECONDS = 3600
+
+
+def _fingerprint(template: str, values: dict[str, str], urgent: bool, region: str | None,
+                 phones: list[str] | None) -> str:
+    raw = json.dumps([template, values, urgent, region, sorted(set(phones or []))],
+                     ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _region_ok(region: str) -> bool:
@@ -122,15 +135,17 @@ async def start(deps: Deps, actor: Actor | None, *, template: str, params: dict[
                    param_limit=sms.param_limit, max_parts=sms.max_parts)
     audience: dict[str, Any] = {"region": region} if region is not None else {
         "phones": len(phones or [])}
+    # the same message to the same people again soon is a second click, not a second notice
+    audience["fingerprint"] = _fingerprint(template, values, urgent, region, phones)
     async with transaction(deps.pool) as conn:
+        if await store.started_recently(conn, audience["fingerprint"], REPEAT_WINDOW_SECONDS):
+            raise Conflict("broadcast.repeated")
         citizen_ids: list[int] | None = None
         if phones is not None:
             citizen_ids = await store.citizens_by_phone(conn, sorted(set(phones)))
         if citizen_ids is not None and not citizen_ids:
             raise InvalidInput("broadcast.audience_empty")
-        if region is not None and not await conn.fetchval(
-                "select exists (select 1 from citizens where region_code like $1 || '%')",
-                region):
+        if region is not None and not await store.region_has_citizens(conn, region):
             raise InvalidInput("broadcast.audience_empty")
         broadcast_id = await store.create(
             conn, template=template, params=values, kind="broadcast", urgent=urgent,

@@ -23,6 +23,25 @@ async def create(conn: Connection, *, template: str, params: dict[str, Any], kin
     return broadcast_id
 
 
+async def started_recently(conn: Connection, fingerprint: str, window_seconds: int) -> bool:
+    """Whether a broadcast of this fingerprint (template, values, audience) started within the
+    window. Holds a lock on the fingerprint until the transaction ends, so two starts at once
+    cannot both pass."""
+    await conn.execute("select pg_advisory_xact_lock(hashtextextended('broadcast:' || $1, 0))",
+                       fingerprint)
+    found: bool = await conn.fetchval(
+        """select exists (select 1 from broadcasts where audience->>'fingerprint' = $1
+                          and created_at > now() - make_interval(secs => $2))""",
+        fingerprint, window_seconds)
+    return found
+
+
+async def region_has_citizens(conn: Queryable, region: str) -> bool:
+    found: bool = await conn.fetchval(
+        "select exists (select 1 from citizens where region_code like $1 || '%')", region)
+    return found
+
+
 async def get(conn: Queryable, broadcast_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow("select * from broadcasts where id = $1", broadcast_id)
 

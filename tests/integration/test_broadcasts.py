@@ -3,6 +3,7 @@ one outbox row per citizen, reconciliation of a batch whose answer was never rec
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import json
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from doorstep.config import Settings
-from doorstep.domain.errors import InvalidInput
+from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Role
 from doorstep.i18n import LANGUAGES, has_message, translate
 from doorstep.notify.aliyun import AliyunSmsChannel
@@ -431,3 +432,26 @@ async def test_a_td_after_the_broadcast_was_queued_still_stops_it(
         """select d.reason from notification_decisions d join outbox o on o.id = d.outbox_id
            where o.phone = $1 and o.broadcast_id = $2 order by d.id""", phones[3], started.id)
     assert [r["reason"] for r in reasons] == ["opted_out"]
+
+
+async def test_a_repeated_start_is_refused_and_writes_nothing(bdeps: Deps, pool: Pool) -> None:
+    """A second click (or two at once) on the same notice to the same people makes one
+    broadcast; another text, or another list, is a broadcast of its own."""
+    region, phones = await _citizens(pool, {"zh_Hans": 3})
+    outcomes = await asyncio.gather(*(
+        broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                         region=region) for _ in range(2)), return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(refused) == 1 and refused[0].code == "broadcast.repeated"
+    rows = await pool.fetchval("select count(*) from outbox o join broadcasts b on "
+                               "b.id = o.broadcast_id where b.audience->>'region' = $1", region)
+    assert rows == 3
+    with pytest.raises(Conflict):
+        await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                               region=region)
+    other = await broadcasts.start(bdeps, None, template="sms.public_notice",
+                                   params={**PARAMS, "detail": "恢复供水。"}, region=region)
+    assert other.total == 3
+    listed = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
+                                    phones=phones[:2])
+    assert listed.total == 2
