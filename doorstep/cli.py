@@ -102,10 +102,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     options: dict[str, Any] = {
         "host": host, "port": port, "log_level": "warning", "proxy_headers": True,
-        # per-message deflate keeps ~46 KB of zlib state per WebSocket and compresses every
-        # fan-out message once per subscriber: our messages are small, so it is off
-        "ws": "websockets-sansio", "ws_per_message_deflate": False,
+        # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
+        # socket, and every fan-out message compressed once per subscriber)
+        "ws": "doorstep.api.live_socket:LiveSocketProtocol",
         "ws_max_size": settings.max_body_bytes,
+        "ws_ping_interval": settings.ws_ping_seconds, "ws_ping_timeout": settings.ws_ping_seconds,
     }
     if workers > 1:
         # each process builds its own app (and pool) from the environment

@@ -193,6 +193,8 @@ class Settings:
     progress_poll_seconds: float = 2.0
     ws_init_timeout_seconds: float = 10.0
     ws_max_subscriptions: int = 20
+    # a keepalive ping this often; a peer silent for as long again is closed (1011)
+    ws_ping_seconds: float = 20.0
     # delegation (帮办代办): the longest period a principal can grant, and how often an agent's
     # open subscription re-checks its delegation (a revocation also wakes it at once)
     delegation_max_days: int = 365
@@ -229,6 +231,7 @@ class Settings:
             progress_poll_seconds=float(os.environ.get("DOORSTEP_PROGRESS_POLL_SECONDS", "2")),
             ws_init_timeout_seconds=float(os.environ.get("DOORSTEP_WS_INIT_TIMEOUT", "10")),
             ws_max_subscriptions=_int("DOORSTEP_WS_MAX_SUBSCRIPTIONS", 20),
+            ws_ping_seconds=float(os.environ.get("DOORSTEP_WS_PING_SECONDS", "20")),
             delegation_max_days=_int("DOORSTEP_DELEGATION_MAX_DAYS", 365),
             delegation_recheck_seconds=float(
                 os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),

@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 from arq import create_pool
@@ -15,8 +14,6 @@ from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from strawberry.litestar import make_graphql_controller
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UNSET, UnsetType
 
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
@@ -25,10 +22,10 @@ from doorstep.api.push import push_ack
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
 from doorstep.config import Settings
-from doorstep.graphql.context import Context, authenticate_connection, context_getter
+from doorstep.graphql import websocket as live
+from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.response_cache import ResponseCache
 from doorstep.graphql.schema import build_schema
-from doorstep.graphql.websocket import TransportWSHandler
 from doorstep.i18n import choose_language, translate
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.services.event_hub import EventHub
@@ -62,16 +59,9 @@ async def _cache_key(request: Request[Any, Any, Any], context: Context
 
 
 def _our_controller(base: type[Any]) -> type[Any]:
-    """The strawberry controller with our WebSocket log-in and JSON refusals."""
+    """The strawberry controller with our JSON refusals (WebSockets: `api.live_socket`)."""
 
     class GraphQLController(base):  # type: ignore[misc]
-        graphql_transport_ws_handler_class = TransportWSHandler
-
-        async def on_ws_connect(self, context: Context) -> UnsetType:
-            await authenticate_connection(context)
-            unset: UnsetType = UNSET
-            return unset
-
         # strawberry answers what it refuses before GraphQL runs (a query by GET, a body that
         # is not JSON) in plain English text; raise it instead, to leave as JSON {code, message}
         async def execute_request(self, request: Request[Any, Any, Any], context: Any,
@@ -121,6 +111,7 @@ def create_app(settings: Settings) -> Litestar:
         hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
         await hub.start()
         app.state.hub = hub
+        live.install(live.LiveEndpoint(schema=schema, deps=app.state.deps, hub=hub))
         app.state.response_cache = ResponseCache()
         # what start-up made (schema, catalogs, modules) lives as long as the process: keep
         # it out of the collector's full passes, which otherwise re-scan it on every one
@@ -129,6 +120,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            live.install(None)
             await hub.stop()
             await redis.aclose()
             await pool.close()
@@ -141,10 +133,9 @@ def create_app(settings: Settings) -> Litestar:
         schema, path="/graphql", context_getter=context_getter,
         graphql_ide="graphiql" if settings.dev_mode else None,
         allow_queries_via_get=False,
-        # the legacy graphql-ws protocol stays off
-        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
-        max_subscriptions_per_connection=settings.ws_max_subscriptions,
+        # WebSockets never reach Litestar: the server's own WebSocket transport
+        # (`api.live_socket`) speaks graphql-transport-ws; the legacy graphql-ws stays off
+        subscription_protocols=(),
     ))
     handlers: list[object] = [healthz, readyz, graphql, sms_report, sms_up, push_ack, rates_csv,
                               *OPEN311_ROUTES]

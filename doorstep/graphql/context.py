@@ -10,6 +10,7 @@ Acting for someone (帮办代办): the header `X-Acting-For: <principal's citize
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
@@ -78,7 +79,8 @@ async def context_getter(state: State, headers: Headers, scope: Scope) -> Contex
                    client_addr=client_address(deps, headers, scope), loaders=Loaders(deps))
 
 
-def client_address(deps: Deps, headers: Headers, scope: Scope) -> str | None:
+def client_address(deps: Deps, headers: Mapping[str, str], scope: Mapping[str, Any]
+                   ) -> str | None:
     """The caller's address for per-address limits; a trusted proxy's header when configured."""
     header = deps.settings.client_ip_header
     if header and headers.get(header):

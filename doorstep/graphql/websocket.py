@@ -1,24 +1,46 @@
-"""graphql-transport-ws with our refusals: the subscription cap answers with a code; and
-`next` messages whose data is one shared result (see `graphql.fanout`) are encoded once."""
+"""graphql-transport-ws, one session per WebSocket, over any socket that can send text.
+
+The API process's WebSocket transport (`api.live_socket`) hands each text message here and
+sends what comes back; one connection costs one small session object, and each operation one
+task. Operations run through the strawberry schema (`Schema.stream`), with its parser and
+validation caches, limits and error presentation; what differs from strawberry's own handler
+is what 10,000 subscribers of one change cost: the `next` payload of a result shared by like
+subscribers (see `graphql.fanout`) is encoded once, and a session holds no per-connection
+task, request object or queue.
+
+The protocol's rules and close codes: no `connection_init` within the time allowed 4408; a
+second one 4429; a payload that is not an object 4400, one without a valid session 4403; an
+operation before the ack 4401; an id already running 4409; a message that is not JSON or not
+the protocol's 4400. Beyond `max_subscriptions` operations on one connection, the excess is
+refused with an `error` message coded `ws.too_many_subscriptions`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from litestar.exceptions import WebSocketDisconnect
-from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    Message,
-    SubscribeMessage,
-)
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
-from doorstep.i18n import DEFAULT_LANGUAGE, translate
+from doorstep.domain.policy import ANONYMOUS
+from doorstep.graphql.context import Context, authenticate_connection, client_address
+from doorstep.graphql.loaders import Loaders
+from doorstep.i18n import choose_language, translate
+from doorstep.services.deps import Deps
+from doorstep.services.event_hub import EventHub
 
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "graphql-transport-ws"
 ENCODED_ENTRIES = 64
 
 
@@ -47,31 +69,238 @@ class EncodedPayloads:
 encoded_payloads = EncodedPayloads()
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        limit = self.max_subscriptions_per_connection
-        if (self.connection_acknowledged and limit is not None
-                and len(self.operations) >= limit and message["id"] not in self.operations):
-            language = getattr(self.context, "language", DEFAULT_LANGUAGE)
-            await self.send_message({
-                "id": message["id"], "type": "error",
-                "payload": [{"message": translate("error.ws.too_many_subscriptions", language,
-                                                  limit=limit),
-                             "extensions": {"code": "ws.too_many_subscriptions"}}],
-            })
-            return
-        await super().handle_subscribe(message)
+class Socket(Protocol):
+    """What a session needs of its WebSocket."""
 
-    async def send_message(self, message: Message) -> None:
-        ws = getattr(self.websocket, "ws", None)  # the Litestar WebSocket
-        payload: Any = message.get("payload")
-        if (ws is None or message["type"] != "next" or not isinstance(payload, dict)
-                or list(payload) != ["data"] or not isinstance(payload["data"], dict)):
-            await super().send_message(message)
+    def send_text(self, text: str) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+    async def writable(self) -> None:
+        """Return once the peer has taken enough of what was sent (a slow reader waits)."""
+
+
+@dataclass
+class LiveEndpoint:
+    """What every session of this process shares: the schema, the deps and the event hub."""
+
+    schema: strawberry.Schema
+    deps: Deps
+    hub: EventHub | None
+
+    def session(self, socket: Socket, headers: Mapping[str, str],
+                client: tuple[str, int] | None) -> TransportWSSession:
+        accept = headers.get("accept-language")
+        context = Context(deps=self.deps, hub=self.hub, actor=ANONYMOUS,
+                          language=choose_language(None, accept), accept_language=accept,
+                          client_addr=client_address(self.deps, headers, {"client": client}),
+                          loaders=Loaders(self.deps))
+        return TransportWSSession(self, socket, context)
+
+
+_endpoint: LiveEndpoint | None = None
+
+
+def install(endpoint: LiveEndpoint | None) -> None:
+    """Where this process's WebSocket transport finds the app; None while it is not running."""
+    global _endpoint
+    _endpoint = endpoint
+
+
+def current() -> LiveEndpoint | None:
+    return _endpoint
+
+
+class TransportWSSession:
+    __slots__ = (
+        "_acknowledged",
+        "_closed",
+        "_endpoint",
+        "_init",
+        "_init_timer",
+        "_operations",
+        "_socket",
+        "context",
+    )
+
+    def __init__(self, endpoint: LiveEndpoint, socket: Socket, context: Context) -> None:
+        self._endpoint = endpoint
+        self._socket = socket
+        self.context = context
+        self._init: asyncio.Task[None] | None = None
+        self._init_timer: asyncio.TimerHandle | None = None
+        self._acknowledged = False
+        self._operations: dict[str, asyncio.Task[None]] = {}
+        self._closed = False
+
+    # -- the socket's side
+
+    def opened(self) -> None:
+        wait = self._endpoint.deps.settings.ws_init_timeout_seconds
+        self._init_timer = asyncio.get_running_loop().call_later(wait, self._init_timed_out)
+
+    def received(self, text: str) -> None:
+        if self._closed:
             return
-        text = ('{"id":' + json.dumps(message["id"]) + ',"type":"next","payload":'
-                + encoded_payloads.payload(payload["data"]) + "}")
         try:
-            await ws.send_data(data=text)
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+            message = json.loads(text)
+        except ValueError:
+            return self._refuse(4400, "WebSocket message must be valid JSON")
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            return self._refuse(4400, "Failed to parse message")
+        kind = message["type"]
+        if kind == "connection_init":
+            self._connection_init(message.get("payload"))
+        elif kind == "ping":
+            self._socket.send_text('{"type":"pong"}')
+        elif kind == "pong":
+            pass
+        elif kind == "subscribe":
+            self._subscribe(message)
+        elif kind == "complete":
+            op_id = message.get("id")
+            task = self._operations.pop(op_id, None) if isinstance(op_id, str) else None
+            if task is not None:
+                task.cancel()
+        else:
+            self._refuse(4400, f"Unknown message type: {kind[:40]}")
+
+    def binary_received(self) -> None:
+        self._refuse(4400, "WebSocket message type must be text")
+
+    def closed(self) -> None:
+        """The connection is gone: stop everything it started."""
+        self._closed = True
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+        if self._init is not None:
+            self._init.cancel()
+        for task in self._operations.values():
+            task.cancel()
+        self._operations.clear()
+
+    @property
+    def operation_count(self) -> int:
+        return len(self._operations)
+
+    # -- the protocol
+
+    def _refuse(self, code: int, reason: str) -> None:
+        if not self._closed:
+            self._socket.close(code, reason)
+            self.closed()
+
+    def _init_timed_out(self) -> None:
+        self._init_timer = None
+        if self._init is None:
+            self._refuse(4408, "Connection initialisation timeout")
+
+    def _connection_init(self, payload: Any) -> None:
+        if payload is None:
+            payload = {}
+        if not isinstance(payload, dict):
+            return self._refuse(4400, "Invalid connection init payload")
+        if self._init is not None:
+            return self._refuse(4429, "Too many initialisation requests")
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+            self._init_timer = None
+        self.context.connection_params = payload
+        self._init = asyncio.ensure_future(self._authenticate())
+
+    async def _authenticate(self) -> None:
+        try:
+            await authenticate_connection(self.context)
+        except ConnectionRejectionError:
+            return self._refuse(4403, "Forbidden")
+        except Exception:
+            log.exception("authenticating a WebSocket connection failed")
+            return self._refuse(4500, "Internal error")
+        if not self._closed:
+            self._acknowledged = True
+            self._socket.send_text('{"type":"connection_ack"}')
+
+    def _subscribe(self, message: dict[str, Any]) -> None:
+        if not self._acknowledged:
+            return self._refuse(4401, "Unauthorized")
+        op_id, payload = message.get("id"), message.get("payload")
+        if (not isinstance(op_id, str) or not op_id or len(op_id) > 100
+                or not isinstance(payload, dict) or not isinstance(payload.get("query"), str)
+                or not isinstance(payload.get("variables") or {}, dict)
+                or not isinstance(payload.get("operationName") or "", str)):
+            return self._refuse(4400, "Invalid subscribe message")
+        if op_id in self._operations:
+            return self._refuse(4409, f"Subscriber for {op_id} already exists")
+        limit = self._endpoint.deps.settings.ws_max_subscriptions
+        if len(self._operations) >= limit:
+            language = self.context.language
+            self._send({"id": op_id, "type": "error", "payload": [{
+                "message": translate("error.ws.too_many_subscriptions", language, limit=limit),
+                "extensions": {"code": "ws.too_many_subscriptions"}}]})
+            return
+        self._operations[op_id] = asyncio.ensure_future(self._run(
+            op_id, payload["query"], payload.get("variables"), payload.get("operationName")))
+
+    async def _run(self, op_id: str, query: str, variables: dict[str, Any] | None,
+                   operation_name: str | None) -> None:
+        """One operation: a subscription's results until it ends, or a query's one result;
+        then `complete`, unless the client completed it first or the connection closed."""
+        try:
+            stream = await self._endpoint.schema.stream(
+                query, variable_values=variables, context_value=self.context,
+                operation_name=operation_name)
+            async with contextlib.aclosing(stream):
+                first = True
+                async for result in stream:
+                    if first and isinstance(result, PreExecutionError):
+                        return self._pre_execution_error(op_id, result)
+                    first = False
+                    if not isinstance(result, ExecutionResult):
+                        return self._final(op_id, self._error(op_id, [GraphQLError(
+                            "Incremental delivery is not supported over "
+                            "graphql-transport-ws")]))
+                    await self._socket.writable()
+                    if self._closed or op_id not in self._operations:
+                        return
+                    self._next(op_id, result)
+            self._final(op_id, {"id": op_id, "type": "complete"})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("a WebSocket operation failed")
+            self._final(op_id, {"id": op_id, "type": "complete"})
+
+    def _pre_execution_error(self, op_id: str, result: PreExecutionError) -> None:
+        assert result.errors
+        error = result.errors[0]
+        if isinstance(error, GraphQLSyntaxError):
+            return self._refuse(4400, error.message[:120])
+        self._final(op_id, self._error(op_id, result.errors))
+
+    @staticmethod
+    def _error(op_id: str, errors: list[GraphQLError]) -> dict[str, Any]:
+        return {"id": op_id, "type": "error", "payload": [e.formatted for e in errors]}
+
+    def _final(self, op_id: str, message: dict[str, Any]) -> None:
+        """The operation's last message; the id is free again from here on."""
+        if self._closed or self._operations.get(op_id) is not asyncio.current_task():
+            return  # completed by the client, or the connection went
+        del self._operations[op_id]
+        self._send(message)
+
+    def _next(self, op_id: str, result: ExecutionResult) -> None:
+        data = result.data
+        if not result.errors and not result.extensions and isinstance(data, dict):
+            # a result shared by like subscribers: its payload is encoded once for all
+            self._socket.send_text('{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
+                                   + encoded_payloads.payload(data) + "}")
+            return
+        payload: dict[str, Any] = {"data": data}
+        if result.errors:
+            payload["errors"] = [e.formatted for e in result.errors]
+        if result.extensions:
+            payload["extensions"] = result.extensions
+        self._send({"id": op_id, "type": "next", "payload": payload})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        self._socket.send_text(json.dumps(message, separators=(",", ":"), default=str))

@@ -1,0 +1,253 @@
+"""The API process's WebSocket transport: uvicorn hands every upgrade request here (its `ws`
+protocol class), and a connection to /graphql becomes one graphql-transport-ws session.
+
+Why not uvicorn's own WebSocket protocol with the ASGI app behind it: that costs, per open
+connection, about 21 KB in uvicorn (handshake headers kept, two queues, locks, a task) and as
+much again in Litestar's and strawberry's per-connection objects; 10,000 subscribers held then
+need 550 MB. Here a connection is this object, the websockets library's sans-I/O protocol
+(frames, handshake, limits) and a `graphql.websocket` session: no task, no queue, nothing
+kept of the handshake. Frames are parsed and written by `websockets`; nothing of RFC 6455 is
+written by hand here.
+
+Keepalive: a ping every `ws_ping_interval` seconds; no pong within `ws_ping_timeout` closes
+the connection (1011). A peer that stops reading pauses the operations sending to it (the
+transport's flow control) instead of growing the write buffer; its subscriptions catch up
+from the database once it reads again (see `services.event_hub`). At server shutdown, every
+connection is closed with 1012 (service restart), so clients reconnect to another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+from websockets.datastructures import Headers
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+from websockets.typing import Subprotocol
+
+from doorstep.graphql import websocket as live
+from doorstep.graphql.websocket import SUBPROTOCOL, TransportWSSession
+
+# what websockets says of each connection (opened, closed) is not news with 10,000 of them
+frames_log = logging.getLogger(f"{__name__}.frames")
+frames_log.setLevel(logging.WARNING)
+
+PATH = "/graphql"
+CLOSE_TIMEOUT = 5.0
+# written but not yet taken by the peer, beyond which sending operations wait
+WRITE_HIGH_WATER = 256 * 1024
+
+
+class LiveSocketProtocol(asyncio.Protocol):
+    __slots__ = (
+        "_awaiting_pong",
+        "_connections",
+        "_fragment_text",
+        "_fragments",
+        "_paused",
+        "_ping_interval",
+        "_ping_timeout",
+        "_session",
+        "_timer",
+        "_transport",
+        "_ws",
+    )
+
+    def __init__(self, config: Any, server_state: Any, app_state: Any = None,
+                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._connections: set[Any] = server_state.connections
+        self._ws = ServerProtocol(subprotocols=[Subprotocol(SUBPROTOCOL)],
+                                  max_size=config.ws_max_size, logger=frames_log)
+        self._transport: asyncio.Transport | None = None
+        self._session: TransportWSSession | None = None
+        self._ping_interval: float | None = config.ws_ping_interval
+        self._ping_timeout: float | None = config.ws_ping_timeout
+        self._timer: asyncio.TimerHandle | None = None
+        self._awaiting_pong = False
+        self._paused: asyncio.Future[None] | None = None
+        self._fragments: list[bytes] | None = None
+        self._fragment_text = False
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, only alike
+        self._transport = cast(asyncio.Transport, transport)
+        self._transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        self._connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._ws.receive_data(data)
+        self._handle_events()
+
+    def eof_received(self) -> bool | None:
+        self._ws.receive_eof()
+        self._handle_events()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        self._cancel_timer()
+        if self._paused is not None and not self._paused.done():
+            self._paused.set_result(None)
+        if self._session is not None:
+            self._session.closed()
+            self._session = None
+
+    def pause_writing(self) -> None:
+        if self._paused is None or self._paused.done():
+            self._paused = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._paused is not None and not self._paused.done():
+            self._paused.set_result(None)
+        self._paused = None
+
+    # -- uvicorn: the server is stopping
+
+    def shutdown(self) -> None:
+        self.close(1012, "Service restart")
+
+    # -- the session's socket
+
+    def send_text(self, text: str) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return
+        self._ws.send_text(text.encode())
+        self._flush()
+
+    def close(self, code: int, reason: str) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return
+        if self._ws.state is State.OPEN:
+            self._ws.send_close(code, reason)
+            self._flush()
+            self._arm(CLOSE_TIMEOUT, self._abort)
+        else:
+            self._transport.close()
+
+    async def writable(self) -> None:
+        paused = self._paused
+        if paused is not None and not paused.done():
+            await paused
+
+    # -- frames
+
+    def _handle_events(self) -> None:
+        for event in self._ws.events_received():
+            if isinstance(event, Request):
+                self._handshake(event)
+            elif isinstance(event, Frame):
+                self._frame(event)
+        self._flush()
+
+    def _handshake(self, request: Request) -> None:
+        endpoint = live.current()
+        path = request.path.partition("?")[0]
+        response: Response
+        if path != PATH:
+            response = self._ws.reject(404, "Not Found\n")
+        elif endpoint is None:
+            response = self._ws.reject(503, "Service Unavailable\n")
+        else:
+            response = self._ws.accept(request)
+        self._ws.send_response(response)
+        if response.status_code != 101 or endpoint is None or self._transport is None:
+            self._flush()
+            if self._transport is not None:
+                self._transport.close()
+            return
+        headers = _lower(request.headers)
+        self._session = endpoint.session(self, headers,
+                                         self._transport.get_extra_info("peername"))
+        self._session.opened()
+        self._arm_ping()
+
+    def _frame(self, frame: Frame) -> None:
+        self._awaiting_pong = False  # whatever arrives shows the peer is there
+        opcode, data = frame.opcode, bytes(frame.data)
+        if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            if frame.fin:
+                self._message(data, opcode is Opcode.TEXT)
+            else:
+                self._fragments, self._fragment_text = [data], opcode is Opcode.TEXT
+        elif opcode is Opcode.CONT and self._fragments is not None:
+            self._fragments.append(data)
+            if frame.fin:
+                data, self._fragments = b"".join(self._fragments), None
+                self._message(data, self._fragment_text)
+        elif opcode is Opcode.CLOSE:
+            # websockets has queued the answering close frame; then the connection ends
+            if self._session is not None:
+                self._session.closed()
+                self._session = None
+
+    def _message(self, data: bytes, text: bool) -> None:
+        session = self._session
+        if session is None:
+            return
+        if not text:
+            session.binary_received()
+            return
+        try:
+            decoded = data.decode()
+        except UnicodeDecodeError:
+            self._ws.fail(1007, "invalid UTF-8")
+            return
+        session.received(decoded)
+
+    def _flush(self) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        for chunk in self._ws.data_to_send():
+            if chunk:
+                if not transport.is_closing():
+                    transport.write(chunk)
+            else:  # the closing handshake is over: end the TCP connection
+                transport.close()
+        if self._ws.close_expected() and not transport.is_closing():
+            self._arm(CLOSE_TIMEOUT, self._abort)
+
+    # -- timers: keepalive, and the peer's answer to our close
+
+    def _arm(self, delay: float, callback: Any) -> None:
+        self._cancel_timer()
+        self._timer = asyncio.get_running_loop().call_later(delay, callback)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _arm_ping(self) -> None:
+        if self._ping_interval:
+            self._arm(self._ping_interval, self._ping)
+
+    def _ping(self) -> None:
+        self._timer = None
+        if self._transport is None or self._transport.is_closing():
+            return
+        if self._awaiting_pong:
+            self._ws.fail(1011, "keepalive ping timeout")
+            self._flush()
+            self._transport.close()
+            return
+        self._awaiting_pong = True
+        self._ws.send_ping(b"")
+        self._flush()
+        # the next round either pings again or, with no frame since, gives up
+        self._arm(self._ping_timeout or self._ping_interval or 20.0, self._ping)
+
+    def _abort(self) -> None:
+        self._timer = None
+        if self._transport is not None:
+            self._transport.abort()
+
+
+def _lower(headers: Headers) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.raw_items()}

@@ -1,0 +1,162 @@
+"""The API process's own WebSocket transport, against a real `doorstep serve`: what it accepts,
+what it refuses and with which code, keepalive, and closing at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from doorstep.config import Settings
+from doorstep.store.db import Pool
+from tests.e2e.servers import Server, api_servers, graphql
+from tests.e2e.test_live_progress import PROGRESS, SUBMIT, _sessions
+
+SUBPROTOCOLS: Any = ["graphql-transport-ws"]
+
+
+async def _closed_with(ws: ClientConnection) -> int | None:
+    """Read until the server closes; the code it closed with."""
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), 10)
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
+
+
+@asynccontextmanager
+async def _acked(server: Server, token: str) -> AsyncIterator[ClientConnection]:
+    async with websockets.connect(server.ws, subprotocols=SUBPROTOCOLS) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        yield ws
+
+
+async def test_the_handshake_is_refused_off_the_path_and_without_the_protocol(
+        settings: Settings) -> None:
+    async with api_servers(settings, 1) as (server,):
+        with pytest.raises(websockets.InvalidStatus) as off_path:
+            async with websockets.connect(f"ws://127.0.0.1:{server.port}/elsewhere",
+                                          subprotocols=SUBPROTOCOLS):
+                pass
+        assert off_path.value.response.status_code == 404
+        # the legacy graphql-ws protocol, or none: no WebSocket at all
+        for offered in (["graphql-ws"], None):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                async with websockets.connect(server.ws, subprotocols=offered):  # type: ignore[arg-type]
+                    pass
+            assert refused.value.response.status_code == 400
+        # plain HTTP on /graphql is untouched
+        body = await graphql(server, "{ __typename }")
+        assert body["data"] == {"__typename": "Query"}
+
+
+async def test_messages_outside_the_protocol_close_with_its_codes(settings: Settings,
+                                                                  pool: Pool) -> None:
+    async with api_servers(settings, 1) as (server,):
+        citizen, _staff = await _sessions(server, pool)
+        init = json.dumps({"type": "connection_init", "payload": {"token": citizen}})
+
+        async def after(opening: list[str | bytes]) -> int | None:
+            async with websockets.connect(server.ws, subprotocols=SUBPROTOCOLS) as ws:
+                for message in opening:
+                    await ws.send(message)
+                return await _closed_with(ws)
+
+        subscribe = json.dumps({"id": "1", "type": "subscribe",
+                                "payload": {"query": "subscription { myUpdates { seq } }"}})
+        assert await after([b"\x00binary"]) == 4400
+        assert await after(["not json"]) == 4400
+        assert await after(['["a list"]']) == 4400
+        assert await after(['{"type": "shout"}']) == 4400
+        assert await after([subscribe]) == 4401  # before connection_init
+        assert await after([init, init]) == 4429
+        # larger than the body limit: the WebSocket's own "message too big"
+        assert await after([init, "x" * (settings.max_body_bytes + 1)]) == 1009
+
+        async with _acked(server, citizen) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe"}))  # no payload
+            assert await _closed_with(ws) == 4400
+        async with _acked(server, citizen) as ws:
+            await ws.send(subscribe)
+            await ws.send(subscribe)  # the same id while it runs
+            assert await _closed_with(ws) == 4409
+
+
+async def test_a_fragmented_message_is_one_message_and_ping_gets_pong(settings: Settings,
+                                                                      pool: Pool) -> None:
+    async with api_servers(settings, 1) as (server,):
+        citizen, _staff = await _sessions(server, pool)
+        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+        async with _acked(server, citizen) as ws:
+            await ws.send('{"type":"ping"}')
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"type": "pong"}
+            text = json.dumps({"id": "p", "type": "subscribe", "payload": {
+                "query": PROGRESS, "variables": {"n": app["number"]}}})
+            await ws.send(iter([text[:10], text[10:50], text[50:]]))  # three frames
+            first = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert first["id"] == "p" and first["type"] == "next", first
+            progress = first["payload"]["data"]["applicationProgress"]
+            assert progress["applicationNumber"] == app["number"]
+            # a query over the socket: its one result, then complete
+            await ws.send(json.dumps({"id": "q", "type": "subscribe",
+                                      "payload": {"query": "{ __typename }"}}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert answer == {"id": "q", "type": "next",
+                              "payload": {"data": {"__typename": "Query"}}}
+            done = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert done == {"id": "q", "type": "complete"}
+
+
+async def _raw_upgrade(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws"
+                  "\r\n\r\n").encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def test_a_peer_that_never_answers_pings_is_closed(settings: Settings) -> None:
+    async with api_servers(settings, 1, {"DOORSTEP_WS_PING_SECONDS": "0.5",
+                                         "DOORSTEP_WS_INIT_TIMEOUT": "60"}) as (server,):
+        # websockets answers pings by itself: it stays open over several ping rounds
+        async with websockets.connect(server.ws, subprotocols=SUBPROTOCOLS) as answering:
+            await asyncio.sleep(2.5)
+            await answering.send('{"type":"ping"}')
+            assert json.loads(await asyncio.wait_for(answering.recv(), 10))["type"] == "pong"
+        # a raw socket that reads but never answers: pinged, then closed with 1011
+        reader, writer = await _raw_upgrade(server.port)
+        seen = bytearray()
+        try:
+            while chunk := await asyncio.wait_for(reader.read(1024), 10):
+                seen += chunk
+        finally:
+            writer.close()
+        assert seen[0] == 0x89, "the first frame is the server's ping"
+        close = seen.rfind(b"\x88")  # the close frame: opcode, length, code
+        assert close >= 0 and int.from_bytes(seen[close + 2:close + 4], "big") == 1011
+
+
+async def test_shutdown_closes_every_socket_with_service_restart(settings: Settings,
+                                                                 pool: Pool) -> None:
+    async with api_servers(settings, 1) as (server,):
+        citizen, _staff = await _sessions(server, pool)
+        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+        async with _acked(server, citizen) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+                "query": PROGRESS, "variables": {"n": app["number"]}}}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "next"
+            server.process.terminate()
+            assert await _closed_with(ws) == 1012
