@@ -187,6 +187,8 @@ class _RawWS(asyncio.Protocol):
                 self.message(payload)
 
     def message(self, payload: bytes) -> None:
+        if self.state == 4:  # what else the change brought (the status it moved): not timed
+            return
         if self.state == 3:  # the change: time it first, check it after
             self.run.arrivals.append(time.perf_counter())
             self.state = 4

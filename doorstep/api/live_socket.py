@@ -46,6 +46,7 @@ class LiveSocketProtocol(asyncio.Protocol):
     __slots__ = (
         "_awaiting_pong",
         "_connections",
+        "_flush_soon",
         "_fragment_text",
         "_fragments",
         "_paused",
@@ -71,6 +72,7 @@ class LiveSocketProtocol(asyncio.Protocol):
         self._paused: asyncio.Future[None] | None = None
         self._fragments: list[bytes] | None = None
         self._fragment_text = False
+        self._flush_soon = False
 
     # -- asyncio.Protocol
 
@@ -118,7 +120,11 @@ class LiveSocketProtocol(asyncio.Protocol):
         if self._transport is None or self._transport.is_closing():
             return
         self._ws.send_text(text.encode())
-        self._flush()
+        # written once the current pass of the event loop is over: the messages one change
+        # brings a subscriber (an event, the status it moved) leave in one system call
+        if not self._flush_soon:
+            self._flush_soon = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def close(self, code: int, reason: str) -> None:
         if self._transport is None or self._transport.is_closing():
@@ -201,6 +207,7 @@ class LiveSocketProtocol(asyncio.Protocol):
         session.received(decoded)
 
     def _flush(self) -> None:
+        self._flush_soon = False
         transport = self._transport
         if transport is None:
             return

@@ -40,6 +40,11 @@ from doorstep.graphql.vault import VaultMutation, VaultQuery
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 class DoorstepSchema(strawberry.Schema):
+    # the limits below, for the subscription path that parses and validates on its own
+    # (`graphql.subscriptions`): the same rules as every other operation
+    validation_rules: tuple[type[ASTValidationRule], ...] = ()
+    max_tokens: int | None = None
+
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         super().process_errors([e for e in errors if not is_expected(e)], execution_context)
@@ -59,7 +64,7 @@ QUERY_CACHE_SIZE = 256
 
 
 def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 2000,
-                 max_aliases: int = 30) -> strawberry.Schema:
+                 max_aliases: int = 30) -> DoorstepSchema:
     # The limit rules are built once here: strawberry's limiter extensions would build a new
     # rule class for every request (and keep it for a subscription's whole life).
     rules: list[type[ASTValidationRule]] = [
@@ -78,11 +83,14 @@ def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 
         lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
         lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
     ]
-    return DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                          extensions=extensions,  # type: ignore[arg-type]
-                          # a subscription event is executed once for its like subscribers
-                          execution_context_class=SharedEventExecutor,
-                          config=StrawberryConfig(auto_camel_case=True))
+    schema = DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                            extensions=extensions,  # type: ignore[arg-type]
+                            # a subscription event is executed once for its like subscribers
+                            execution_context_class=SharedEventExecutor,
+                            config=StrawberryConfig(auto_camel_case=True))
+    schema.validation_rules = tuple(rules)
+    schema.max_tokens = max_tokens
+    return schema
 
 
 def sdl() -> str:

@@ -11,7 +11,7 @@ import strawberry
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql import fanout
 from doorstep.graphql.applications import Application, TimelineEvent, application_type, event_type
-from doorstep.graphql.context import Info
+from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
 from doorstep.services import progress
 
@@ -46,16 +46,11 @@ def _after(raw: strawberry.ID | None) -> int | None:
         raise InvalidInput("progress.after_seq_invalid") from None
 
 
-async def _numbers(info: Info, application_id: int) -> str:
-    return await fanout.number_of(info.context.deps, application_id)
-
-
 _messages: fanout.SharedCache[tuple[int, int, str, str, bool], ProgressUpdate] = (
     fanout.SharedCache())
 
 
-def _update(info: Info, update: progress.ProgressUpdate, number: str) -> ProgressUpdate:
-    ctx = info.context
+def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> ProgressUpdate:
     row = update.event
     if row is None:  # the opening message: the state now, once per subscriber
         return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
@@ -74,25 +69,34 @@ def _update(info: Info, update: progress.ProgressUpdate, number: str) -> Progres
                                  make)
 
 
+async def updates(ctx: Context, field: str, args: dict[str, Any]
+                  ) -> AsyncGenerator[ProgressUpdate, None]:
+    """The messages of one subscription field, whichever path runs it."""
+    assert ctx.hub is not None, "subscriptions need the API process's event hub"
+    after = _after(args.get("after_seq"))
+    with localized(ctx):
+        if field == "applicationProgress":
+            stream = progress.application_progress(ctx.deps, ctx.hub, ctx.actor,
+                                                   args["number"], after)
+        else:
+            stream = progress.my_updates(ctx.deps, ctx.hub, ctx.actor, after)
+        async for update in stream:
+            number = await fanout.number_of(ctx.deps, update.application_id)
+            yield _update(ctx, update, number)
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="One application: its state now, then every change")
     async def application_progress(self, info: Info, number: str,
                                    after_seq: strawberry.ID | None = None
                                    ) -> AsyncGenerator[ProgressUpdate, None]:
-        ctx = info.context
-        assert ctx.hub is not None, "subscriptions need the API process's event hub"
-        with localized(ctx):
-            async for update in progress.application_progress(
-                    ctx.deps, ctx.hub, ctx.actor, number, _after(after_seq)):
-                yield _update(info, update, await _numbers(info, update.application_id))
+        async for message in updates(info.context, "applicationProgress",
+                                     {"number": number, "after_seq": after_seq}):
+            yield message
 
     @strawberry.subscription(description="Every change to any of my applications")
     async def my_updates(self, info: Info, after_seq: strawberry.ID | None = None
                          ) -> AsyncGenerator[ProgressUpdate, None]:
-        ctx = info.context
-        assert ctx.hub is not None, "subscriptions need the API process's event hub"
-        with localized(ctx):
-            async for update in progress.my_updates(ctx.deps, ctx.hub, ctx.actor,
-                                                    _after(after_seq)):
-                yield _update(info, update, await _numbers(info, update.application_id))
+        async for message in updates(info.context, "myUpdates", {"after_seq": after_seq}):
+            yield message

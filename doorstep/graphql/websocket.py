@@ -22,18 +22,19 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from doorstep.domain.policy import ANONYMOUS
+from doorstep.graphql import live_subscriptions
 from doorstep.graphql.context import Context, authenticate_connection, client_address
 from doorstep.graphql.loaders import Loaders
+from doorstep.graphql.schema import DoorstepSchema
 from doorstep.i18n import choose_language, translate
 from doorstep.services.deps import Deps
 from doorstep.services.event_hub import EventHub
@@ -80,13 +81,24 @@ class Socket(Protocol):
         """Return once the peer has taken enough of what was sent (a slow reader waits)."""
 
 
+class Result(Protocol):
+    """An execution result, strawberry's or graphql-core's."""
+
+    data: Any
+    errors: Any
+    extensions: Any
+
+
 @dataclass
 class LiveEndpoint:
     """What every session of this process shares: the schema, the deps and the event hub."""
 
-    schema: strawberry.Schema
+    schema: DoorstepSchema
     deps: Deps
     hub: EventHub | None
+
+    def __post_init__(self) -> None:
+        self.plans = live_subscriptions.Plans(self.schema)
 
     def session(self, socket: Socket, headers: Mapping[str, str],
                 client: tuple[str, int] | None) -> TransportWSSession:
@@ -245,8 +257,13 @@ class TransportWSSession:
                    operation_name: str | None) -> None:
         """One operation: a subscription's results until it ends, or a query's one result;
         then `complete`, unless the client completed it first or the connection closed."""
+        endpoint = self._endpoint
         try:
-            stream = await self._endpoint.schema.stream(
+            lean = live_subscriptions.start(endpoint.schema, endpoint.plans, self.context,
+                                            query, variables, operation_name)
+            if lean is not None:
+                return await self._lean(op_id, lean)
+            stream = await endpoint.schema.stream(
                 query, variable_values=variables, context_value=self.context,
                 operation_name=operation_name)
             async with contextlib.aclosing(stream):
@@ -270,6 +287,18 @@ class TransportWSSession:
             log.exception("a WebSocket operation failed")
             self._final(op_id, {"id": op_id, "type": "complete"})
 
+    async def _lean(self, op_id: str, results: AsyncGenerator[Any, None]) -> None:
+        try:
+            async with contextlib.aclosing(results):
+                async for result in results:
+                    await self._socket.writable()
+                    if self._closed or op_id not in self._operations:
+                        return
+                    self._next(op_id, result)
+        except GraphQLError as refused:  # presented: a code and the caller's words
+            return self._final(op_id, self._error(op_id, [refused]))
+        self._final(op_id, {"id": op_id, "type": "complete"})
+
     def _pre_execution_error(self, op_id: str, result: PreExecutionError) -> None:
         assert result.errors
         error = result.errors[0]
@@ -288,7 +317,7 @@ class TransportWSSession:
         del self._operations[op_id]
         self._send(message)
 
-    def _next(self, op_id: str, result: ExecutionResult) -> None:
+    def _next(self, op_id: str, result: Result) -> None:
         data = result.data
         if not result.errors and not result.extensions and isinstance(data, dict):
             # a result shared by like subscribers: its payload is encoded once for all

@@ -185,10 +185,14 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
                 yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
         subscription.wake.clear()
         hinted = guard is not None and bool(guard.hints.pending)
-        if not subscription.pending and not subscription.overflowed and not hinted:
-            timeout = guard.timeout(30) if guard is not None else 30
-            # a timeout scope, not wait_for: wait_for wraps the wait in one more Task per
-            # subscriber per wait, which 10,000 subscribers pay on every change
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await subscription.wake.wait()
+        if subscription.pending or subscription.overflowed or hinted:
+            continue
+        if guard is None:
+            # only a push wakes it (the hub re-reads by itself when hints are lost): no timer
+            # per wait, which 10,000 subscribers would set and cancel on every change
+            await subscription.wake.wait()
+            continue
+        # a timeout scope, not wait_for: wait_for wraps the wait in one more Task
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(guard.timeout(30)):
+                await subscription.wake.wait()

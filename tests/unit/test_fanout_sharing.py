@@ -25,8 +25,8 @@ def _row(seq: int, kind: str = "task.accept") -> dict[str, Any]:
             "application_id": 7}
 
 
-def _info(language: str, elder: bool = False) -> Any:
-    return SimpleNamespace(context=SimpleNamespace(language=language, elder=elder))
+def _context(language: str, elder: bool = False) -> Any:
+    return SimpleNamespace(language=language, elder=elder)
 
 
 async def test_concurrent_askers_of_one_key_share_one_fetch() -> None:
@@ -110,25 +110,25 @@ async def test_a_change_after_the_cached_seq_is_read_again(
 
 def test_one_message_per_event_language_and_elder_mode() -> None:
     update = progress.ProgressUpdate(seq=5001, application_id=7, event=_row(5001))  # type: ignore[arg-type]
-    zh = subscriptions._update(_info("zh_Hans"), update, "N1")
-    zh_again = subscriptions._update(_info("zh_Hans"), update, "N1")
-    en = subscriptions._update(_info("en"), update, "N1")
-    elder = subscriptions._update(_info("zh_Hans", elder=True), update, "N1")
+    zh = subscriptions._update(_context("zh_Hans"), update, "N1")
+    zh_again = subscriptions._update(_context("zh_Hans"), update, "N1")
+    en = subscriptions._update(_context("en"), update, "N1")
+    elder = subscriptions._update(_context("zh_Hans", elder=True), update, "N1")
     assert zh is zh_again
     assert en is not zh and elder is not zh and elder is not en
     assert zh.event is not None and en.event is not None
     assert zh.event.title != en.event.title
     assert en.event.title.endswith(": accepted") and "已受理" in zh.event.title
     # the next event of the same application is its own message
-    nxt = subscriptions._update(_info("zh_Hans"), progress.ProgressUpdate(
+    nxt = subscriptions._update(_context("zh_Hans"), progress.ProgressUpdate(
         seq=5002, application_id=7, event=_row(5002)), "N1")  # type: ignore[arg-type]
     assert nxt is not zh and nxt.seq == "5002"
 
 
 def test_the_opening_message_is_never_shared() -> None:
     update = progress.ProgressUpdate(seq=5001, application_id=7, event=None)
-    a = subscriptions._update(_info("zh_Hans"), update, "N1")
-    b = subscriptions._update(_info("zh_Hans"), update, "N1")
+    a = subscriptions._update(_context("zh_Hans"), update, "N1")
+    b = subscriptions._update(_context("zh_Hans"), update, "N1")
     assert a is not b and a.shared_results is None
 
 

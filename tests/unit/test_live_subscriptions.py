@@ -1,0 +1,109 @@
+"""The short subscription path: which documents take it, and one execution per like
+subscribers of a change."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from graphql import ExecutionResult, GraphQLError
+
+from doorstep.graphql import live_subscriptions, subscriptions
+from doorstep.graphql.live_subscriptions import Plans
+from doorstep.graphql.schema import build_schema
+from doorstep.services import progress
+from tests.unit.test_fanout_sharing import _row
+
+SCHEMA = build_schema(introspection=False, max_depth=4)
+PROGRESS = """subscription($n: String!) { applicationProgress(number: $n) {
+  seq event { kind } } }"""
+
+
+def _context(language: str = "zh_Hans", elder: bool = False) -> Any:
+    return SimpleNamespace(language=language, elder=elder)
+
+
+@pytest.mark.parametrize(("query", "ours"), [
+    (PROGRESS, True),
+    ("subscription { myUpdates { seq applicationNumber } }", True),
+    ("subscription Mine { u: myUpdates { seq } }", True),
+    ("{ __typename }", False),  # a query: strawberry's way
+    ("subscription { myUpdates { seq nope } }", False),  # invalid: strawberry answers it
+    ("subscription { myUpdates @include(if: true) { seq } }", False),
+    ("subscription { myUpdates { seq application { tasks { unit { name } } } } }", False),
+    ("subscription {", False),
+])
+def test_only_valid_subscriptions_to_our_fields_take_the_short_path(query: str,
+                                                                      ours: bool) -> None:
+    plans = Plans(SCHEMA)
+    plan = plans.get(query, None)
+    assert (plan is not None) is ours
+    assert plans.get(query, None) is plan  # parsed and validated once per text
+
+
+def test_variables_that_do_not_coerce_go_strawberrys_way() -> None:
+    plans = Plans(SCHEMA)
+    context = _context()
+    assert live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {"n": 5}, None) is None
+    assert live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {}, None) is None
+    started = live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {"n": "1"}, None)
+    assert started is not None
+    asyncio.run(started.aclose())
+
+
+def _message(seq: int = 5001) -> subscriptions.ProgressUpdate:
+    update = progress.ProgressUpdate(seq=seq, application_id=7, event=_row(seq))  # type: ignore[arg-type]
+    return subscriptions._update(_context(), update, "N1")
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
+    calls: list[int] = []
+    real = live_subscriptions.execute
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if fail:
+            return ExecutionResult(data=None, errors=[GraphQLError("boom")])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live_subscriptions, "execute", counted)
+    return calls
+
+
+async def _results_for(contexts: list[Any], message: Any) -> list[ExecutionResult]:
+    plan = Plans(SCHEMA).get(PROGRESS, None)
+    assert plan is not None
+    key = (("n", "N1"),)
+    return await asyncio.gather(*(live_subscriptions._result(
+        SCHEMA, plan, context, {"n": "N1"}, key, message) for context in contexts))
+
+
+async def test_like_subscribers_of_a_change_share_one_execution(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch)
+    message = _message()
+    results = await _results_for([_context()] * 50 + [_context("en"), _context(elder=True)],
+                                 message)
+    assert len(calls) == 3  # one per language and mode, not one per subscriber
+    assert all(r is results[0] for r in results[:50])
+    assert results[0].data == {"applicationProgress": {"seq": "5001",
+                                                       "event": {"kind": "task.accept"}}}
+    assert results[50] is not results[0] and results[51] is not results[0]
+
+
+async def test_the_opening_state_and_errors_are_never_shared(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counting(monkeypatch)
+    opening = subscriptions._update(_context(), progress.ProgressUpdate(
+        seq=5000, application_id=7, event=None), "N1")
+    assert opening.shared_results is None
+    await _results_for([_context()] * 3, opening)
+    assert len(calls) == 3
+
+    failing = _counting(monkeypatch, fail=True)
+    results = await _results_for([_context()] * 3, _message(5002))
+    assert len(failing) == 3  # each executes on its own once the first had errors
+    assert all(r.errors for r in results)
+    assert results[0] is not results[1]
