@@ -25,7 +25,7 @@ from typing import Any, cast
 from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
-from websockets.protocol import State
+from websockets.protocol import Protocol, Side, State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
@@ -61,7 +61,7 @@ class LiveSocketProtocol(asyncio.Protocol):
     def __init__(self, config: Any, server_state: Any, app_state: Any = None,
                  _loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._connections: set[Any] = server_state.connections
-        self._ws = ServerProtocol(subprotocols=[Subprotocol(SUBPROTOCOL)],
+        self._ws: Protocol = ServerProtocol(subprotocols=[Subprotocol(SUBPROTOCOL)],
                                   max_size=config.ws_max_size, logger=frames_log)
         self._transport: asyncio.Transport | None = None
         self._session: TransportWSSession | None = None
@@ -136,6 +136,10 @@ class LiveSocketProtocol(asyncio.Protocol):
         else:
             self._transport.close()
 
+    @property
+    def paused(self) -> bool:
+        return self._paused is not None and not self._paused.done()
+
     async def writable(self) -> None:
         paused = self._paused
         if paused is not None and not paused.done():
@@ -144,24 +148,27 @@ class LiveSocketProtocol(asyncio.Protocol):
     # -- frames
 
     def _handle_events(self) -> None:
-        for event in self._ws.events_received():
+        events = self._ws.events_received()
+        for event in events:
             if isinstance(event, Request):
-                self._handshake(event)
+                self._handshake(event, alone=len(events) == 1)
             elif isinstance(event, Frame):
                 self._frame(event)
         self._flush()
 
-    def _handshake(self, request: Request) -> None:
+    def _handshake(self, request: Request, alone: bool) -> None:
+        handshake = self._ws
+        assert isinstance(handshake, ServerProtocol)
         endpoint = live.current()
         path = request.path.partition("?")[0]
         response: Response
         if path != PATH:
-            response = self._ws.reject(404, "Not Found\n")
+            response = handshake.reject(404, "Not Found\n")
         elif endpoint is None:
-            response = self._ws.reject(503, "Service Unavailable\n")
+            response = handshake.reject(503, "Service Unavailable\n")
         else:
-            response = self._ws.accept(request)
-        self._ws.send_response(response)
+            response = handshake.accept(request)
+        handshake.send_response(response)
         if response.status_code != 101 or endpoint is None or self._transport is None:
             self._flush()
             if self._transport is not None:
@@ -172,6 +179,13 @@ class LiveSocketProtocol(asyncio.Protocol):
                                          self._transport.get_extra_info("peername"))
         self._session.opened()
         self._arm_ping()
+        if alone and not handshake.reader.buffer:
+            # The handshake's parser keeps the request (2 KB of headers) for the connection's
+            # whole life; past the handshake only frames come, so a frames-only protocol
+            # takes over. A client that sent frames before our 101 keeps the first one.
+            self._flush()
+            self._ws = Protocol(Side.SERVER, state=State.OPEN,
+                                max_size=handshake.max_message_size, logger=frames_log)
 
     def _frame(self, frame: Frame) -> None:
         self._awaiting_pong = False  # whatever arrives shows the peer is there

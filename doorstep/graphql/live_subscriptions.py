@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +100,16 @@ class Plans:
 
 
 def start(schema: DoorstepSchema, plans: Plans, context: Context, query: str,
-          variables: dict[str, Any] | None, operation_name: str | None
+          variables: dict[str, Any] | None, operation_name: str | None,
+          send_now: Callable[[ExecutionResult], bool]
           ) -> AsyncGenerator[ExecutionResult, None] | None:
     """The results of a subscription to one of our fields, or None to go strawberry's way.
-    The generator raises a presented GraphQLError when the subscription is refused or ends
-    with a refusal (someone else's application, a delegation revoked)."""
+
+    A result ready without waiting (the change's shared result, or one executed inline) is
+    handed to `send_now` as the change arrives, while the subscriber is idle; it returns False
+    to have it come through the generator instead (its socket is paused, say). The generator
+    raises a presented GraphQLError when the subscription is refused or ends with a refusal
+    (someone else's application, a delegation revoked)."""
     plan = plans.get(query, operation_name)
     if plan is None:
         return None
@@ -121,55 +126,86 @@ def start(schema: DoorstepSchema, plans: Plans, context: Context, query: str,
         hash(shared_by)
     except TypeError:  # a value that cannot be a key: this subscriber executes alone
         shared_by = None
-    return _results(schema, plan, context, variables, shared_by, args)
+    run = _Run(schema, plan, context, variables, shared_by)
+
+    def deliver(message: ProgressUpdate) -> bool:
+        result = run.ready(message)
+        return result is not None and send_now(result)
+
+    return _results(run, args, deliver)
 
 
-async def _results(schema: DoorstepSchema, plan: Plan, context: Context,
-                   variables: dict[str, Any] | None, shared_by: tuple[Any, ...] | None,
-                   args: dict[str, Any]) -> AsyncGenerator[ExecutionResult, None]:
-    source = updates(context, plan.name, {"number": args.get("number"),
-                                          "after_seq": args.get("afterSeq")})
-    async for message in source:
-        yield await _result(schema, plan, context, variables, shared_by, message)
+@dataclass(frozen=True)
+class _Run:
+    """One subscriber's executions: the plan, and what its results are shared by."""
 
+    schema: DoorstepSchema
+    plan: Plan
+    context: Context
+    variables: dict[str, Any] | None
+    shared_by: tuple[Any, ...] | None
 
-async def _result(schema: DoorstepSchema, plan: Plan, context: Context,
-                  variables: dict[str, Any] | None, shared_by: tuple[Any, ...] | None,
-                  message: ProgressUpdate) -> ExecutionResult:
-    """One execution per (plan, variables, language, elder mode) for a shared message; a
-    result with errors is never shared: each subscriber then executes on its own.
+    def _key(self) -> tuple[Any, ...]:
+        return (self.plan, self.shared_by, self.context.language, self.context.elder)
 
-    A document whose fields all resolve at once (no database read) is executed inline by its
-    first subscriber, so the others find its result done and none of them waits: the change
-    reaches all of them in one pass of the event loop, not two."""
-    results = message.shared_results
-    if results is None or shared_by is None:
-        return await _finish(_execute(schema, plan, context, variables, message), context)
-    key = (plan, shared_by, context.language, context.elder)
-    shared = results.get(key)
-    if shared is None:
-        outcome = _execute(schema, plan, context, variables, message)
-        if isinstance(outcome, ExecutionResult):
-            outcome = _presented(outcome, context)
-            if not outcome.errors:
+    def ready(self, message: ProgressUpdate) -> ExecutionResult | None:
+        """The result for a shared message if it is there without waiting; else None, having
+        started the one shared execution if nobody had.
+
+        A document whose fields all resolve at once (no database read) is executed inline by
+        its first subscriber, so the others find its result done: the change reaches all of
+        them in one pass of the event loop."""
+        results = message.shared_results
+        if results is None or self.shared_by is None:
+            return None
+        key = self._key()
+        shared = results.get(key)
+        if shared is None:
+            outcome = self._execute(message)
+            if not isinstance(outcome, ExecutionResult):
+                results[key] = asyncio.ensure_future(_finish(outcome, self.context))
+                return None
+            outcome = _presented(outcome, self.context)
+            if not outcome.errors:  # never shared: the others execute on their own
                 results[key] = outcome
             return outcome
-        running = asyncio.ensure_future(_finish(outcome, context))
-        results[key] = running
-        # shielded: a subscriber that goes away does not cancel the others' execution
-        return await asyncio.shield(running)
-    result = shared if isinstance(shared, ExecutionResult) else await asyncio.shield(shared)
-    if result.errors:
-        return await _finish(_execute(schema, plan, context, variables, message), context)
-    return result
+        if isinstance(shared, ExecutionResult):
+            return shared
+        if shared.done() and not shared.cancelled() and shared.exception() is None:
+            done: ExecutionResult = shared.result()
+            return None if done.errors else done
+        return None
+
+    async def result(self, message: ProgressUpdate) -> ExecutionResult:
+        """One execution per (plan, variables, language, elder mode) for a shared message; a
+        result with errors is never shared: each subscriber then executes on its own."""
+        now = self.ready(message)
+        if now is not None:
+            return now
+        results = message.shared_results
+        running = results.get(self._key()) if results is not None else None
+        if isinstance(running, asyncio.Future):
+            # shielded: a subscriber that goes away does not cancel the others' execution
+            result: ExecutionResult = await asyncio.shield(running)
+            if not result.errors:
+                return result
+        return await _finish(self._execute(message), self.context)
+
+    def _execute(self, message: ProgressUpdate
+                 ) -> ExecutionResult | Awaitable[ExecutionResult]:
+        operation = self.plan.operation
+        return execute(self.schema._schema, self.plan.document, root_value=message,
+                       context_value=self.context, variable_values=self.variables,
+                       operation_name=operation.name.value if operation.name else None)
 
 
-def _execute(schema: DoorstepSchema, plan: Plan, context: Context,
-             variables: dict[str, Any] | None, message: ProgressUpdate
-             ) -> ExecutionResult | Awaitable[ExecutionResult]:
-    return execute(schema._schema, plan.document, root_value=message, context_value=context,
-                   variable_values=variables,
-                   operation_name=plan.operation.name.value if plan.operation.name else None)
+async def _results(run: _Run, args: dict[str, Any],
+                   deliver: Callable[[ProgressUpdate], bool]
+                   ) -> AsyncGenerator[ExecutionResult, None]:
+    source = updates(run.context, run.plan.name, {"number": args.get("number"),
+                                                  "after_seq": args.get("afterSeq")}, deliver)
+    async for message in source:
+        yield await run.result(message)
 
 
 async def _finish(outcome: ExecutionResult | Awaitable[ExecutionResult], context: Context

@@ -12,9 +12,23 @@ from doorstep.services.timeline import timelines
 
 
 class Loaders:
-    def __init__(self, deps: Deps) -> None:
-        async def load_timelines(ids: Sequence[int]) -> list[list[asyncpg.Record]]:
-            found = await timelines(deps, list(ids))
-            return [found.get(i, []) for i in ids]
+    """Made on first use: a WebSocket connection holds a context for hours and most never
+    ask for a timeline."""
 
-        self.timeline: DataLoader[int, list[asyncpg.Record]] = DataLoader(load_timelines)
+    __slots__ = ("_deps", "_timeline")
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._timeline: DataLoader[int, list[asyncpg.Record]] | None = None
+
+    @property
+    def timeline(self) -> DataLoader[int, list[asyncpg.Record]]:
+        if self._timeline is None:
+            deps = self._deps
+
+            async def load_timelines(ids: Sequence[int]) -> list[list[asyncpg.Record]]:
+                found = await timelines(deps, list(ids))
+                return [found.get(i, []) for i in ids]
+
+            self._timeline = DataLoader(load_timelines)
+        return self._timeline

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -69,17 +69,26 @@ def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> Progr
                                  make)
 
 
-async def updates(ctx: Context, field: str, args: dict[str, Any]
+async def updates(ctx: Context, field: str, args: dict[str, Any],
+                  deliver: Callable[[ProgressUpdate], bool] | None = None
                   ) -> AsyncGenerator[ProgressUpdate, None]:
-    """The messages of one subscription field, whichever path runs it."""
+    """The messages of one subscription field, whichever path runs it. With `deliver`, a
+    change whose message can be built without waiting is offered to it at once instead of
+    being yielded (see `services.progress`)."""
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
     after = _after(args.get("after_seq"))
+    offer: progress.Deliver | None = None
+    if deliver is not None:
+        def offer(update: progress.ProgressUpdate) -> bool:
+            number = fanout.numbers.get(update.application_id)
+            return number is not None and deliver(_update(ctx, update, number))
+
     with localized(ctx):
         if field == "applicationProgress":
             stream = progress.application_progress(ctx.deps, ctx.hub, ctx.actor,
-                                                   args["number"], after)
+                                                   args["number"], after, offer)
         else:
-            stream = progress.my_updates(ctx.deps, ctx.hub, ctx.actor, after)
+            stream = progress.my_updates(ctx.deps, ctx.hub, ctx.actor, after, offer)
         async for update in stream:
             number = await fanout.number_of(ctx.deps, update.application_id)
             yield _update(ctx, update, number)

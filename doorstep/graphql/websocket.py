@@ -77,6 +77,10 @@ class Socket(Protocol):
 
     def close(self, code: int, reason: str) -> None: ...
 
+    @property
+    def paused(self) -> bool:
+        """The peer has not taken what was sent: what comes next waits."""
+
     async def writable(self) -> None:
         """Return once the peer has taken enough of what was sent (a slow reader waits)."""
 
@@ -259,10 +263,20 @@ class TransportWSSession:
         then `complete`, unless the client completed it first or the connection closed."""
         endpoint = self._endpoint
         try:
+            prefix = '{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
+
+            def send_now(result: Result) -> bool:
+                if self._closed or op_id not in self._operations:
+                    return True  # nobody left to send it to
+                if self._socket.paused:
+                    return False  # it waits in the queue, in order, for the socket
+                self._next(prefix, result)
+                return True
+
             lean = live_subscriptions.start(endpoint.schema, endpoint.plans, self.context,
-                                            query, variables, operation_name)
+                                            query, variables, operation_name, send_now)
             if lean is not None:
-                return await self._lean(op_id, lean)
+                return await self._lean(op_id, prefix, lean)
             stream = await endpoint.schema.stream(
                 query, variable_values=variables, context_value=self.context,
                 operation_name=operation_name)
@@ -279,7 +293,7 @@ class TransportWSSession:
                     await self._socket.writable()
                     if self._closed or op_id not in self._operations:
                         return
-                    self._next(op_id, result)
+                    self._next(prefix, result)
             self._final(op_id, {"id": op_id, "type": "complete"})
         except asyncio.CancelledError:
             raise
@@ -287,14 +301,16 @@ class TransportWSSession:
             log.exception("a WebSocket operation failed")
             self._final(op_id, {"id": op_id, "type": "complete"})
 
-    async def _lean(self, op_id: str, results: AsyncGenerator[Any, None]) -> None:
+    async def _lean(self, op_id: str, prefix: str, results: AsyncGenerator[Any, None]
+                    ) -> None:
         try:
             async with contextlib.aclosing(results):
                 async for result in results:
-                    await self._socket.writable()
+                    if self._socket.paused:
+                        await self._socket.writable()
                     if self._closed or op_id not in self._operations:
                         return
-                    self._next(op_id, result)
+                    self._next(prefix, result)
         except GraphQLError as refused:  # presented: a code and the caller's words
             return self._final(op_id, self._error(op_id, [refused]))
         self._final(op_id, {"id": op_id, "type": "complete"})
@@ -317,19 +333,20 @@ class TransportWSSession:
         del self._operations[op_id]
         self._send(message)
 
-    def _next(self, op_id: str, result: Result) -> None:
+    def _next(self, prefix: str, result: Result) -> None:
+        """A `next` message; `prefix` is its start up to the payload, made once per operation."""
         data = result.data
         if not result.errors and not result.extensions and isinstance(data, dict):
             # a result shared by like subscribers: its payload is encoded once for all
-            self._socket.send_text('{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
-                                   + encoded_payloads.payload(data) + "}")
+            self._socket.send_text(prefix + encoded_payloads.payload(data) + "}")
             return
         payload: dict[str, Any] = {"data": data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
         if result.extensions:
             payload["extensions"] = result.extensions
-        self._send({"id": op_id, "type": "next", "payload": payload})
+        self._socket.send_text(prefix + json.dumps(payload, separators=(",", ":"),
+                                                   default=str) + "}")
 
     def _send(self, message: dict[str, Any]) -> None:
         self._socket.send_text(json.dumps(message, separators=(",", ":"), default=str))

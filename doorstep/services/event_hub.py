@@ -16,8 +16,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -38,18 +38,64 @@ MAX_NEW_HOLES = 10_000
 MAX_PENDING = 1000
 
 
+class Wake:
+    """asyncio.Event's set/clear/wait for one waiter at a time, without the deque of waiters
+    an Event allocates (600 bytes): one exists per open subscription."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self._set = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        waiter = self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+
 @dataclass(eq=False, slots=True)
 class Subscription:
-    """What one subscriber has not taken yet. A plain deque and one event: this object exists
-    once per open subscription, so it is kept small."""
+    """What one subscriber has not taken yet. A short list and one wake: this object exists
+    once per open subscription, so it is kept small.
+
+    `take`, while its consumer is idle, is offered each new row first: it returns True when it
+    has dealt with the row there and then (see `services.progress`), False to have it queued
+    and the consumer woken, which also holds back later rows behind it, so order is kept."""
 
     key: Key
-    pending: deque[asyncpg.Record] = field(default_factory=deque)
+    # a list, not a deque (600 bytes when empty): it holds one or two rows between wakes
+    pending: list[asyncpg.Record] = field(default_factory=list)
     # a consumer too slow for its backlog re-reads from the database instead
     overflowed: bool = False
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    wake: Wake = field(default_factory=Wake)
+    take: Callable[[asyncpg.Record], bool] | None = None
 
     def push(self, row: asyncpg.Record) -> None:
+        take = self.take
+        if take is not None and not self.pending and not self.overflowed:
+            try:
+                if take(row):
+                    return
+            except Exception:  # the consumer meets it again, queued, and answers for it
+                log.exception("delivering an event at once failed; queued instead")
+            self.take = None
         if len(self.pending) >= MAX_PENDING:
             self.overflowed = True
         else:

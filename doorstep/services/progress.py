@@ -3,6 +3,13 @@
 A subscriber registers with the hub before it reads, so nothing committed after its read can
 slip past; whatever arrives twice (read and pushed) is dropped by sequence number.
 
+A consumer that can send an update without waiting (the WebSocket session, when the message
+is already built and the socket has room) passes `deliver`: while it is idle, the hub offers
+it each new event at once, so a change reaches 10,000 idle subscribers in one pass without
+waking 10,000 tasks. What it declines, and everything while it is busy, goes the queued way;
+order and exactly-once hold either way, as both advance the same `last`. Agents always go
+the queued way: their delegation is re-checked there.
+
 An agent following their principal (帮办代办) sees only applications of the delegation's themes,
 and their subscription ends with `delegation.inactive` as soon as the delegation stops: it
 re-checks on every delegation event of the principal (a hint: revocation appends one), at the
@@ -14,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -41,6 +48,10 @@ class ProgressUpdate:
     event: asyncpg.Record | None
 
 
+# sends an update there and then if it can (True), else declines it (False)
+Deliver = Callable[[ProgressUpdate], bool]
+
+
 def _check_after(after_seq: int | None) -> int | None:
     if after_seq is not None and not 0 <= after_seq < 2**62:
         raise InvalidInput("progress.after_seq_invalid")
@@ -48,7 +59,8 @@ def _check_after(after_seq: int | None) -> int | None:
 
 
 async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_number: str,
-                               after_seq: int | None = None) -> AsyncIterator[ProgressUpdate]:
+                               after_seq: int | None = None, deliver: Deliver | None = None
+                               ) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
     view = await applications.get_application(deps, actor, raw_number)  # authorizes
     application_id = view.id
@@ -60,12 +72,12 @@ async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_numb
             yield ProgressUpdate(seq=last, application_id=application_id, event=None)
         else:
             last = after_seq
-        async for update in _follow(deps, subscription, key, last, guard):
+        async for update in _follow(deps, subscription, key, last, guard, deliver):
             yield update
 
 
-async def my_updates(deps: Deps, hub: EventHub, actor: Actor,
-                     after_seq: int | None = None) -> AsyncIterator[ProgressUpdate]:
+async def my_updates(deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None,
+                     deliver: Deliver | None = None) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
     citizen_id = actor.subject_citizen_id
     authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
@@ -78,7 +90,7 @@ async def my_updates(deps: Deps, hub: EventHub, actor: Actor,
     with hub.subscribe(key) as subscription, _guard(deps, hub, actor, subscription) as guard:
         last = (after_seq if after_seq is not None
                 else await events.last_of_citizen(deps.pool, citizen_id))
-        async for update in _follow(deps, subscription, key, last, guard):
+        async for update in _follow(deps, subscription, key, last, guard, deliver):
             yield update
 
 
@@ -106,7 +118,7 @@ class _Guard:
         when the last check is older than `every`."""
         hinted = False
         while self.hints.pending:
-            hinted |= str(self.hints.pending.popleft()["kind"]).startswith("delegation.")
+            hinted |= str(self.hints.pending.pop(0)["kind"]).startswith("delegation.")
         self.hints.overflowed = False
         grant = self.actor.grant
         ended = grant is None or not grant.is_active(datetime.now(UTC))
@@ -149,11 +161,25 @@ async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]
 
 
 async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
-                  guard: _Guard | None = None) -> AsyncIterator[ProgressUpdate]:
+                  guard: _Guard | None = None, deliver: Deliver | None = None
+                  ) -> AsyncIterator[ProgressUpdate]:
     """Events past `last`: first what the database holds, then what the hub pushes.
 
     With a guard (an agent), each round first checks the delegation still holds, and only
-    applications of its themes are sent (the others still advance `last`)."""
+    applications of its themes are sent (the others still advance `last`). Without one, and
+    with `deliver`, what the hub pushes while this waits is offered to `deliver` first."""
+
+    def take(row: asyncpg.Record) -> bool:
+        nonlocal last
+        assert deliver is not None
+        if row["seq"] <= last or row["application_id"] is None:
+            return True  # already sent, or not an application's: nothing to do
+        if not deliver(ProgressUpdate(seq=row["seq"], application_id=row["application_id"],
+                                      event=row)):
+            return False
+        last = row["seq"]
+        return True
+
     while True:
         if guard is not None:
             await guard.check()
@@ -177,7 +203,7 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
                     yield ProgressUpdate(seq=last, application_id=row["application_id"],
                                          event=row)
         while subscription.pending:
-            row = subscription.pending.popleft()
+            row = subscription.pending.pop(0)
             if row["seq"] <= last or row["application_id"] is None:
                 continue  # already sent (read and pushed both), or not an application's
             last = row["seq"]
@@ -190,7 +216,11 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
         if guard is None:
             # only a push wakes it (the hub re-reads by itself when hints are lost): no timer
             # per wait, which 10,000 subscribers would set and cancel on every change
-            await subscription.wake.wait()
+            subscription.take = take if deliver is not None else None
+            try:
+                await subscription.wake.wait()
+            finally:
+                subscription.take = None
             continue
         # a timeout scope, not wait_for: wait_for wraps the wait in one more Task
         with contextlib.suppress(TimeoutError):

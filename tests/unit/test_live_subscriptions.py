@@ -46,9 +46,13 @@ def test_only_valid_subscriptions_to_our_fields_take_the_short_path(query: str,
 def test_variables_that_do_not_coerce_go_strawberrys_way() -> None:
     plans = Plans(SCHEMA)
     context = _context()
-    assert live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {"n": 5}, None) is None
-    assert live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {}, None) is None
-    started = live_subscriptions.start(SCHEMA, plans, context, PROGRESS, {"n": "1"}, None)
+    def start(variables: dict[str, Any]) -> Any:
+        return live_subscriptions.start(SCHEMA, plans, context, PROGRESS, variables, None,
+                                        lambda result: True)
+
+    assert start({"n": 5}) is None
+    assert start({}) is None
+    started = start({"n": "1"})
     assert started is not None
     asyncio.run(started.aclose())
 
@@ -76,8 +80,8 @@ async def _results_for(contexts: list[Any], message: Any) -> list[ExecutionResul
     plan = Plans(SCHEMA).get(PROGRESS, None)
     assert plan is not None
     key = (("n", "N1"),)
-    return await asyncio.gather(*(live_subscriptions._result(
-        SCHEMA, plan, context, {"n": "N1"}, key, message) for context in contexts))
+    return await asyncio.gather(*(live_subscriptions._Run(
+        SCHEMA, plan, context, {"n": "N1"}, key).result(message) for context in contexts))
 
 
 async def test_like_subscribers_of_a_change_share_one_execution(
