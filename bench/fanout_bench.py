@@ -42,8 +42,14 @@ from doorstep.store.seed import load_demo_data
 DATA_KEY = bytes(range(32))
 INDEX_KEY = bytes(range(32, 64))
 DB_NAME = "doorstep_bench_fanout"
-SUBSCRIBE = """subscription($n: String!) { applicationProgress(number: $n) {
-  seq event { kind } } }"""
+# what each subscriber asks for: the change alone, or the change and the application's state
+# (a field read from the database, once per change for all subscribers)
+DOCUMENTS = {
+    "event": """subscription($n: String!) { applicationProgress(number: $n) {
+  seq event { kind } } }""",
+    "state": """subscription($n: String!) { applicationProgress(number: $n) {
+  seq event { kind } application { status } } }""",
+}
 
 
 def _with_db(url: str, name: str) -> str:
@@ -131,8 +137,10 @@ class _RawWS(asyncio.Protocol):
     frames out, unmasked frames in. One small object per connection and no task, so that
     the client sharing the machine costs as little of it as possible."""
 
-    def __init__(self, host: str, token: str, number: str, sub: _Run) -> None:
+    def __init__(self, host: str, token: str, number: str, sub: _Run,
+                 document: str = DOCUMENTS["event"]) -> None:
         self.host, self.token, self.number, self.run = host, token, number, sub
+        self.document = document
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.upgraded = False
@@ -200,7 +208,7 @@ class _RawWS(asyncio.Protocol):
         if self.state == 1 and message["type"] == "connection_ack":
             self.state = 2
             self.send({"id": "1", "type": "subscribe",
-                       "payload": {"query": SUBSCRIBE, "variables": {"n": self.number}}})
+                       "payload": {"query": self.document, "variables": {"n": self.number}}})
         elif self.state == 2 and message["type"] == "next":
             self.state = 3
             self.run.opened.append(1)
@@ -224,7 +232,8 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
+async def run(n: int, server_url: str, redis_url: str, document: str = "event"
+              ) -> dict[str, Any]:
     url, citizen, staff = await _prepare(server_url)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url,
@@ -261,7 +270,8 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
         for i in range(n):
             try:
                 transport, _ = await loop.create_connection(
-                    lambda: _RawWS(f"127.0.0.1:{port}", citizen, app["number"], sub),
+                    lambda: _RawWS(f"127.0.0.1:{port}", citizen, app["number"], sub,
+                                   DOCUMENTS[document]),
                     "127.0.0.1", port)
                 transports.append(transport)
             except OSError as exc:
@@ -280,6 +290,7 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
         sent = time.perf_counter()
         await _graphql(base, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
                        {"t": task_id}, staff)
+        mutation_ms = (time.perf_counter() - sent) * 1000
         deadline = time.monotonic() + 60
         while len(arrivals) + len(failures) < n and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
@@ -291,7 +302,7 @@ async def run(n: int, server_url: str, redis_url: str) -> dict[str, Any]:
         return {
             "subscribers": n, "held": len(opened), "received": len(arrivals),
             "failures": len(failures), "failure_sample": failures[:3],
-            "connect_s": connect_seconds,
+            "connect_s": connect_seconds, "mutation_ms": mutation_ms,
             "p50_ms": statistics.median(latencies) if latencies else None,
             "p99_ms": _pct(latencies, 0.99) if latencies else None,
             "max_ms": max(latencies) if latencies else None,
@@ -307,23 +318,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--document", choices=sorted(DOCUMENTS), default="event",
+                        help="event: seq and the event; state: also the application's status")
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     print(f"# fan-out bench {date.today()} · {psutil.cpu_count()} cores · "
-          f"Python {platform.python_version()} · uvicorn (websockets-sansio) · "
+          f"Python {platform.python_version()} · uvicorn with doorstep's WebSocket transport · "
           "client: raw asyncio WebSocket, one process · "
           f"load average before {os.getloadavg()[0]:.2f}")
     print("# one application, N subscribers (applicationProgress), one acceptTask; latency "
-          "from sending the mutation to each subscriber reading the change")
+          "from sending the mutation to each subscriber reading the change; document: "
+          + " ".join(DOCUMENTS[args.document].split()))
     for n in args.subscribers:
-        result = asyncio.run(run(n, server_url, redis_url))
+        result = asyncio.run(run(n, server_url, redis_url, args.document))
         print(json.dumps(result, ensure_ascii=False))
         print(f"N={n}: held {result['held']}, received {result['received']}, failures "
               f"{result['failures']}; p50 {result['p50_ms']:.0f} ms, p99 "
               f"{result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms; API RSS idle "
               f"{result['rss_idle_mb']:.0f} MB, holding {result['rss_held_mb']:.0f} MB, peak "
-              f"{result['rss_peak_mb']:.0f} MB; connecting took {result['connect_s']:.1f} s")
+              f"{result['rss_peak_mb']:.0f} MB; connecting took {result['connect_s']:.1f} s; "
+              f"the mutation's own round trip {result['mutation_ms']:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ from doorstep.services.event_hub import EventHub
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "graphql-transport-ws"
+# operations one connection may start per window; more are refused until the window ends
+SUBSCRIBES_PER_WINDOW = 120
+SUBSCRIBE_WINDOW_SECONDS = 60.0
 ENCODED_ENTRIES = 64
 
 
@@ -136,6 +140,8 @@ class TransportWSSession:
         "_init_timer",
         "_operations",
         "_socket",
+        "_window_count",
+        "_window_start",
         "context",
     )
 
@@ -148,6 +154,8 @@ class TransportWSSession:
         self._acknowledged = False
         self._operations: dict[str, asyncio.Task[None]] = {}
         self._closed = False
+        self._window_start = 0.0
+        self._window_count = 0
 
     # -- the socket's side
 
@@ -249,13 +257,35 @@ class TransportWSSession:
             return self._refuse(4409, f"Subscriber for {op_id} already exists")
         limit = self._endpoint.deps.settings.ws_max_subscriptions
         if len(self._operations) >= limit:
-            language = self.context.language
-            self._send({"id": op_id, "type": "error", "payload": [{
-                "message": translate("error.ws.too_many_subscriptions", language, limit=limit),
-                "extensions": {"code": "ws.too_many_subscriptions"}}]})
-            return
+            return self._send_refusal(op_id, "ws.too_many_subscriptions", limit=limit)
+        wait = self._subscribed_too_often()
+        if wait:
+            return self._send_refusal(op_id, "ws.subscribing_too_fast",
+                                      retryAfterSeconds=wait, seconds=wait)
         self._operations[op_id] = asyncio.ensure_future(self._run(
             op_id, payload["query"], payload.get("variables"), payload.get("operationName")))
+
+    def _subscribed_too_often(self) -> int:
+        """Seconds to wait when this connection has started `SUBSCRIBES_PER_WINDOW`
+        operations in the current window (each costs a parse and an authorization read:
+        subscribe-complete in a loop must not cost the database without end); else 0."""
+        now = asyncio.get_running_loop().time()
+        if now - self._window_start >= SUBSCRIBE_WINDOW_SECONDS:
+            self._window_start, self._window_count = now, 0
+        self._window_count += 1
+        if self._window_count <= SUBSCRIBES_PER_WINDOW:
+            return 0
+        return max(1, math.ceil(self._window_start + SUBSCRIBE_WINDOW_SECONDS - now))
+
+    def _send_refusal(self, op_id: str, code: str, **params: Any) -> None:
+        retry = params.pop("retryAfterSeconds", None)
+        extensions: dict[str, Any] = {"code": code}
+        if retry is not None:
+            extensions["retryAfterSeconds"] = retry
+        message = translate(f"error.{code}", self.context.language, elder=self.context.elder,
+                            **params)
+        self._send({"id": op_id, "type": "error",
+                    "payload": [{"message": message, "extensions": extensions}]})
 
     async def _run(self, op_id: str, query: str, variables: dict[str, Any] | None,
                    operation_name: str | None) -> None:

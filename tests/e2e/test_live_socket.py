@@ -160,3 +160,26 @@ async def test_shutdown_closes_every_socket_with_service_restart(settings: Setti
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "next"
             server.process.terminate()
             assert await _closed_with(ws) == 1012
+
+
+async def test_subscribing_in_a_loop_is_refused_past_the_window(settings: Settings,
+                                                                pool: Pool) -> None:
+    from doorstep.graphql.websocket import SUBSCRIBES_PER_WINDOW
+
+    async with api_servers(settings, 1) as (server,):
+        citizen, _staff = await _sessions(server, pool)
+        async with _acked(server, citizen) as ws:
+            query = {"query": "subscription { myUpdates { seq } }"}
+            for i in range(SUBSCRIBES_PER_WINDOW):  # subscribe, complete, again: all taken
+                await ws.send(json.dumps({"id": f"s{i}", "type": "subscribe",
+                                          "payload": query}))
+                await ws.send(json.dumps({"id": f"s{i}", "type": "complete"}))
+            for i in range(3):
+                await ws.send(json.dumps({"id": f"x{i}", "type": "subscribe",
+                                          "payload": query}))
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert refused["type"] == "error" and refused["id"] == "x0", refused
+            extensions = refused["payload"][0]["extensions"]
+            assert extensions["code"] == "ws.subscribing_too_fast"
+            assert 1 <= extensions["retryAfterSeconds"] <= 60
+            assert "秒" in refused["payload"][0]["message"]  # in the caller's language
