@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from typing import Any, cast
 
 from websockets.datastructures import Headers
@@ -42,6 +43,29 @@ CLOSE_TIMEOUT = 5.0
 WRITE_HIGH_WATER = 256 * 1024
 
 
+class SharedFrames:
+    """The WebSocket frames of recent texts sent to many sockets, by the text's identity: a
+    change's message to 10,000 subscribers is framed (by websockets) once. An entry keeps its
+    text alive, so an identity found here is the very same text."""
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self._entries: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
+        self._max = max_entries
+
+    def frame(self, text: str) -> bytes:
+        entry = self._entries.get(id(text))
+        if entry is not None and entry[0] is text:
+            return entry[1]
+        frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+        self._entries[id(text)] = (text, frame)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return frame
+
+
+shared_frames = SharedFrames()
+
+
 class LiveSocketProtocol(asyncio.Protocol):
     __slots__ = (
         "_awaiting_pong",
@@ -49,6 +73,7 @@ class LiveSocketProtocol(asyncio.Protocol):
         "_flush_soon",
         "_fragment_text",
         "_fragments",
+        "_out",
         "_paused",
         "_ping_interval",
         "_ping_timeout",
@@ -73,6 +98,7 @@ class LiveSocketProtocol(asyncio.Protocol):
         self._fragments: list[bytes] | None = None
         self._fragment_text = False
         self._flush_soon = False
+        self._out: list[bytes] = []  # frames queued for the next write, in order
 
     # -- asyncio.Protocol
 
@@ -116,10 +142,16 @@ class LiveSocketProtocol(asyncio.Protocol):
 
     # -- the session's socket
 
-    def send_text(self, text: str) -> None:
+    def send_text(self, text: str, shared: bool = False) -> None:
+        """`shared`: the very same text goes to many sockets (one change's message): it is
+        framed once for all of them."""
         if self._transport is None or self._transport.is_closing():
             return
-        self._ws.send_text(text.encode())
+        if shared:
+            self._out.append(shared_frames.frame(text))
+        else:
+            self._ws.send_text(text.encode())
+            self._out.extend(self._ws.data_to_send())
         # written once the current pass of the event loop is over: the messages one change
         # brings a subscriber (an event, the status it moved) leave in one system call
         if not self._flush_soon:
@@ -221,16 +253,27 @@ class LiveSocketProtocol(asyncio.Protocol):
         session.received(decoded)
 
     def _flush(self) -> None:
+        """Write what is queued, in the order it was queued: our frames and those websockets
+        made (pongs, the close) alike; an empty chunk from websockets means: end it here."""
         self._flush_soon = False
         transport = self._transport
         if transport is None:
             return
-        for chunk in self._ws.data_to_send():
+        self._out.extend(self._ws.data_to_send())
+        out = self._out
+        self._out = []
+        data: list[bytes] = []
+        for chunk in out:
             if chunk:
-                if not transport.is_closing():
-                    transport.write(chunk)
-            else:  # the closing handshake is over: end the TCP connection
-                transport.close()
+                data.append(chunk)
+                continue
+            # the closing handshake is over: end the TCP connection
+            if data and not transport.is_closing():
+                transport.write(b"".join(data))
+            transport.close()
+            return
+        if data and not transport.is_closing():
+            transport.write(data[0] if len(data) == 1 else b"".join(data))
         if self._ws.close_expected() and not transport.is_closing():
             self._arm(CLOSE_TIMEOUT, self._abort)
 

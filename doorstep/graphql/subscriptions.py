@@ -57,6 +57,11 @@ def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> Progr
                               event=None, at=datetime.now().astimezone(),
                               application_id=update.application_id, seq_reached=update.seq)
     language, elder = ctx.language, ctx.elder
+    # one message object per (event, number, language, elder mode) for all its subscribers
+    key = (update.seq, update.application_id, number, language, elder)
+    message = _messages.get(key)
+    if message is not None:  # 9,999 of 10,000 subscribers of a change: no closure made
+        return message
 
     def make() -> ProgressUpdate:
         event = event_type(row, language, elder)
@@ -64,9 +69,7 @@ def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> Progr
                               event=event, at=event.at, application_id=update.application_id,
                               seq_reached=update.seq, shared_results={})
 
-    # one message object per (event, number, language, elder mode) for all its subscribers
-    return _messages.get_or_make((update.seq, update.application_id, number, language, elder),
-                                 make)
+    return _messages.get_or_make(key, make)
 
 
 async def updates(ctx: Context, field: str, args: dict[str, Any],

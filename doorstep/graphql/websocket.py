@@ -56,6 +56,7 @@ class EncodedPayloads:
 
     def __init__(self, max_entries: int = ENCODED_ENTRIES) -> None:
         self._entries: OrderedDict[int, tuple[object, str]] = OrderedDict()
+        self._messages: OrderedDict[tuple[str, int], tuple[object, str]] = OrderedDict()
         self._max = max_entries
         self.encoded = 0
 
@@ -70,6 +71,19 @@ class EncodedPayloads:
             self._entries.popitem(last=False)
         return text
 
+    def message(self, prefix: str, data: object) -> str:
+        """The whole `next` message: one text object for every subscriber whose operation
+        has the same id (most clients' first is "1"), so the socket frames it once too."""
+        key = (prefix, id(data))
+        entry = self._messages.get(key)
+        if entry is not None and entry[0] is data:
+            return entry[1]
+        text = prefix + self.payload(data) + "}"
+        self._messages[key] = (data, text)
+        while len(self._messages) > self._max:
+            self._messages.popitem(last=False)
+        return text
+
 
 encoded_payloads = EncodedPayloads()
 
@@ -77,7 +91,8 @@ encoded_payloads = EncodedPayloads()
 class Socket(Protocol):
     """What a session needs of its WebSocket."""
 
-    def send_text(self, text: str) -> None: ...
+    def send_text(self, text: str, shared: bool = False) -> None:
+        """`shared`: this very text object goes to many sockets."""
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -137,6 +152,7 @@ class TransportWSSession:
         "_closed",
         "_endpoint",
         "_init",
+        "_init_received",
         "_init_timer",
         "_operations",
         "_socket",
@@ -150,6 +166,7 @@ class TransportWSSession:
         self._socket = socket
         self.context = context
         self._init: asyncio.Task[None] | None = None
+        self._init_received = False
         self._init_timer: asyncio.TimerHandle | None = None
         self._acknowledged = False
         self._operations: dict[str, asyncio.Task[None]] = {}
@@ -216,7 +233,7 @@ class TransportWSSession:
 
     def _init_timed_out(self) -> None:
         self._init_timer = None
-        if self._init is None:
+        if not self._init_received:
             self._refuse(4408, "Connection initialisation timeout")
 
     def _connection_init(self, payload: Any) -> None:
@@ -224,8 +241,9 @@ class TransportWSSession:
             payload = {}
         if not isinstance(payload, dict):
             return self._refuse(4400, "Invalid connection init payload")
-        if self._init is not None:
+        if self._init_received:
             return self._refuse(4429, "Too many initialisation requests")
+        self._init_received = True
         if self._init_timer is not None:
             self._init_timer.cancel()
             self._init_timer = None
@@ -240,6 +258,10 @@ class TransportWSSession:
         except Exception:
             log.exception("authenticating a WebSocket connection failed")
             return self._refuse(4500, "Internal error")
+        finally:
+            self._init = None  # a finished task would be kept for the connection's life
+            # the token has done its work: it is not kept for the connection's life either
+            self.context.connection_params = None
         if not self._closed:
             self._acknowledged = True
             self._socket.send_text('{"type":"connection_ack"}')
@@ -341,6 +363,7 @@ class TransportWSSession:
                     if self._closed or op_id not in self._operations:
                         return
                     self._next(prefix, result)
+                    del result  # not kept while the next one is awaited, hours maybe
         except GraphQLError as refused:  # presented: a code and the caller's words
             return self._final(op_id, self._error(op_id, [refused]))
         self._final(op_id, {"id": op_id, "type": "complete"})
@@ -367,8 +390,8 @@ class TransportWSSession:
         """A `next` message; `prefix` is its start up to the payload, made once per operation."""
         data = result.data
         if not result.errors and not result.extensions and isinstance(data, dict):
-            # a result shared by like subscribers: its payload is encoded once for all
-            self._socket.send_text(prefix + encoded_payloads.payload(data) + "}")
+            # a result shared by like subscribers: encoded (and framed) once for all
+            self._socket.send_text(encoded_payloads.message(prefix, data), shared=True)
             return
         payload: dict[str, Any] = {"data": data}
         if result.errors:
