@@ -87,19 +87,27 @@ class Subscription:
     wake: Wake = field(default_factory=Wake)
     take: Callable[[asyncpg.Record], bool] | None = None
 
-    def push(self, row: asyncpg.Record) -> None:
+    def push(self, rows: list[asyncpg.Record]) -> None:
+        """New rows of this subscription's stream, in sequence order."""
         take = self.take
         if take is not None and not self.pending and not self.overflowed:
+            taken = 0
             try:
-                if take(row):
-                    return
+                for row in rows:
+                    if not take(row):
+                        break
+                    taken += 1
             except Exception:  # the consumer meets it again, queued, and answers for it
                 log.exception("delivering an event at once failed; queued instead")
+            if taken == len(rows):
+                return
             self.take = None
-        if len(self.pending) >= MAX_PENDING:
+            rows = rows[taken:]
+        room = MAX_PENDING - len(self.pending)
+        if len(rows) > room:
             self.overflowed = True
-        else:
-            self.pending.append(row)
+            rows = rows[:max(room, 0)]
+        self.pending.extend(rows)
         self.wake.set()
 
 
@@ -173,13 +181,20 @@ class EventHub:
                         self._holes.setdefault(missing, now)
                     expected = seq + 1
                     self._high = seq
-                self._dispatch(row)
+            self._dispatch(rows)
             if len(rows) < READ_BATCH:
                 return
 
-    def _dispatch(self, row: asyncpg.Record) -> None:
-        for key in (("application", row["application_id"]), ("citizen", row["citizen_id"])):
-            if key[1] is None:
-                continue
-            for subscription in self._subscriptions.get(key, ()):
-                subscription.push(row)
+    def _dispatch(self, rows: list[asyncpg.Record]) -> None:
+        """Each subscription gets the rows of its stream in one call: one change is often
+        two or three events (the task's, the application's status), and 10,000 subscribers
+        then cost one hand-over each, not three."""
+        by_key: dict[Key, list[asyncpg.Record]] = {}
+        for row in rows:
+            for key in (("application", row["application_id"]),
+                        ("citizen", row["citizen_id"])):
+                if key[1] is not None and key in self._subscriptions:
+                    by_key.setdefault(key, []).append(row)
+        for key, keyed in by_key.items():
+            for subscription in list(self._subscriptions.get(key, ())):
+                subscription.push(keyed)
