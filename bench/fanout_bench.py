@@ -204,8 +204,11 @@ class _RawWS(asyncio.Protocol):
             self.run.arrivals.append(time.perf_counter())
             self.state = 4
             message = json.loads(payload)
-            if message["payload"]["data"]["applicationProgress"]["event"] is None:
+            progress = message["payload"]["data"]["applicationProgress"]
+            if progress["event"] is None:
                 self.run.failures.append("the change came without its event")
+            if "application" in progress and not (progress["application"] or {}).get("status"):
+                self.run.failures.append("the change came without the application's state")
             return
         message = json.loads(payload)
         if self.state == 1 and message["type"] == "connection_ack":

@@ -22,6 +22,7 @@ from doorstep.api.push import push_ack
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
 from doorstep.config import Settings
+from doorstep.graphql import fanout
 from doorstep.graphql import websocket as live
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.response_cache import ResponseCache
@@ -109,7 +110,13 @@ def create_app(settings: Settings) -> Litestar:
         app.state.deps = Deps(pool=pool, settings=settings, calendar=calendar,
                               enqueue_outbox=enqueue, enqueue_lanes_now=lanes)
         app.state.redis = redis
-        hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds)
+        deps = app.state.deps
+
+        async def prepare(rows: list[Any]) -> None:
+            await fanout.prefetch_states(deps, rows)
+
+        hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds,
+                       prepare=prepare)
         await hub.start()
         app.state.hub = hub
         live.install(live.LiveEndpoint(schema=schema, deps=app.state.deps, hub=hub))

@@ -117,6 +117,25 @@ async def current_state(deps: Deps, application_id: int, seq: int) -> Applicatio
     return (await states.get_or_fetch((application_id, seq), read))[0]
 
 
+def state_now(application_id: int, seq: int) -> tuple[ApplicationView | None] | None:
+    """The state for an update at `seq` if it is already read (a 1-tuple), else None."""
+    return states.get((application_id, seq))
+
+
+async def prefetch_states(deps: Deps, rows: list[Any]) -> None:
+    """Before the hub hands new events to subscribers: each application's state read once,
+    remembered for every event of it, so that a subscription asking for `application` is
+    answered without waiting, in the same pass as the others (see `graphql.live_subscriptions`)."""
+    seqs: dict[int, list[int]] = {}
+    for row in rows:
+        if row["application_id"] is not None:
+            seqs.setdefault(row["application_id"], []).append(row["seq"])
+    for application_id, application_seqs in seqs.items():
+        view = await applications.current_state(deps, application_id)
+        for seq in application_seqs:
+            states.put((application_id, seq), (view,))
+
+
 async def number_of(deps: Deps, application_id: int) -> str:
     async def read() -> str:
         view = await applications.current_state(deps, application_id)

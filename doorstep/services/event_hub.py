@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -111,10 +111,17 @@ class Subscription:
         self.wake.set()
 
 
+# made ready, before subscribers are handed the rows, what all of them will need (one read
+# for all, not one each): `graphql.fanout.prefetch_states`
+Prepare = Callable[[list[asyncpg.Record]], Awaitable[None]]
+
+
 class EventHub:
-    def __init__(self, pool: Pool, dsn: str, *, poll_seconds: float = 2.0) -> None:
+    def __init__(self, pool: Pool, dsn: str, *, poll_seconds: float = 2.0,
+                 prepare: Prepare | None = None) -> None:
         self._pool = pool
         self._poll_seconds = poll_seconds
+        self._prepare = prepare
         self._subscriptions: dict[Key, set[Subscription]] = defaultdict(set)
         self._high = 0
         self._holes: dict[int, float] = {}
@@ -181,9 +188,24 @@ class EventHub:
                         self._holes.setdefault(missing, now)
                     expected = seq + 1
                     self._high = seq
+            await self._prepared(rows)
             self._dispatch(rows)
             if len(rows) < READ_BATCH:
                 return
+
+    async def _prepared(self, rows: list[asyncpg.Record]) -> None:
+        """Only rows someone here follows are prepared; a failure costs speed, not events."""
+        if self._prepare is None:
+            return
+        followed = [row for row in rows
+                    if ("application", row["application_id"]) in self._subscriptions
+                    or ("citizen", row["citizen_id"]) in self._subscriptions]
+        if not followed:
+            return
+        try:
+            await self._prepare(followed)
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            log.warning("preparing events for subscribers failed", exc_info=True)
 
     def _dispatch(self, rows: list[asyncpg.Record]) -> None:
         """Each subscription gets the rows of its stream in one call: one change is often

@@ -183,3 +183,28 @@ async def test_subscribing_in_a_loop_is_refused_past_the_window(settings: Settin
             assert extensions["code"] == "ws.subscribing_too_fast"
             assert 1 <= extensions["retryAfterSeconds"] <= 60
             assert "秒" in refused["payload"][0]["message"]  # in the caller's language
+
+
+async def test_a_change_comes_with_the_application_as_it_stands(settings: Settings,
+                                                               pool: Pool) -> None:
+    state = """subscription($n: String!) { applicationProgress(number: $n) {
+      seq event { kind } application { status } } }"""
+    async with api_servers(settings, 1) as (server,):
+        citizen, staff = await _sessions(server, pool)
+        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+        task = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
+        async with _acked(server, citizen) as ws:
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+                "query": state, "variables": {"n": app["number"]}}}))
+            opening = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert opening["payload"]["data"]["applicationProgress"]["application"] == {
+                "status": "SUBMITTED"}
+            body = await graphql(server, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
+                                 {"t": task}, staff)
+            assert "errors" not in body, body
+            changes = []
+            while not changes or changes[-1]["event"]["kind"] != "application.status_changed":
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                changes.append(message["payload"]["data"]["applicationProgress"])
+            assert changes[0]["event"]["kind"] == "task.accept"
+            assert all(c["application"] == {"status": "IN_PROGRESS"} for c in changes)

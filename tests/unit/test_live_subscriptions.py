@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from graphql import ExecutionResult, GraphQLError
 
-from doorstep.graphql import live_subscriptions, subscriptions
+from doorstep.graphql import fanout, live_subscriptions, subscriptions
 from doorstep.graphql.live_subscriptions import Plans
 from doorstep.graphql.schema import build_schema
 from doorstep.services import progress
@@ -111,3 +111,53 @@ async def test_the_opening_state_and_errors_are_never_shared(
     assert len(failing) == 3  # each executes on its own once the first had errors
     assert all(r.errors for r in results)
     assert results[0] is not results[1]
+
+
+STATE = """subscription($n: String!) { applicationProgress(number: $n) {
+  seq application { status } } }"""
+
+
+def _view(application_id: int) -> Any:
+    from datetime import UTC, datetime
+
+    from doorstep.domain.workflow import ApplicationStatus
+    from doorstep.services.applications import ApplicationView
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    return ApplicationView(id=application_id, number="N1", citizen_id=1, bundle_code="newborn",
+                           bundle_name="出生一件事", status=ApplicationStatus.IN_PROGRESS,
+                           tasks=(), created_at=at, updated_at=at, completed_at=None,
+                           next_step=None)
+
+
+async def test_a_prefetched_state_is_answered_in_the_same_pass(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+
+    async def current_state(deps: Any, application_id: int) -> Any:
+        reads.append(application_id)
+        return _view(application_id)
+
+    monkeypatch.setattr(fanout.applications, "current_state", current_state)
+    fanout.states.clear()
+    plan = Plans(SCHEMA).get(STATE, None)
+    assert plan is not None
+    context = SimpleNamespace(language="zh_Hans", elder=False, deps=None)
+    run = live_subscriptions._Run(SCHEMA, plan, context, {"n": "N1"}, (("n", "N1"),))
+    message = _message(6001)
+
+    # not read yet: the result needs the database, so it cannot be handed over at once
+    assert run.ready(message) is None
+    assert (await run.result(message)).data == {
+        "applicationProgress": {"seq": "6001", "application": {"status": "IN_PROGRESS"}}}
+
+    # the hub prepares the next events first: one read for both, then no waiting at all
+    rows = [{"seq": 6002, "application_id": 7}, {"seq": 6003, "application_id": 7}]
+    await fanout.prefetch_states(None, rows)  # type: ignore[arg-type]
+    assert reads == [7, 7]
+    for seq in (6002, 6003):
+        ready = run.ready(_message(seq))
+        assert ready is not None and not ready.errors
+        assert ready.data == {"applicationProgress": {
+            "seq": str(seq), "application": {"status": "IN_PROGRESS"}}}
+    assert reads == [7, 7]
