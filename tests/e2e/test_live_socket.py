@@ -40,6 +40,16 @@ async def _acked(server: Server, token: str) -> AsyncIterator[ClientConnection]:
         yield ws
 
 
+@asynccontextmanager
+async def _served_application(settings: Settings, pool: Pool
+                              ) -> AsyncIterator[tuple[Server, str, str, dict[str, Any]]]:
+    """One API process, a citizen's and a clerk's session, and the citizen's new application."""
+    async with api_servers(settings, 1) as (server,):
+        citizen, staff = await _sessions(server, pool)
+        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+        yield server, citizen, staff, app
+
+
 async def test_the_handshake_is_refused_off_the_path_and_without_the_protocol(
         settings: Settings) -> None:
     async with api_servers(settings, 1) as (server,):
@@ -93,9 +103,7 @@ async def test_messages_outside_the_protocol_close_with_its_codes(settings: Sett
 
 async def test_a_fragmented_message_is_one_message_and_ping_gets_pong(settings: Settings,
                                                                       pool: Pool) -> None:
-    async with api_servers(settings, 1) as (server,):
-        citizen, _staff = await _sessions(server, pool)
-        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+    async with _served_application(settings, pool) as (server, citizen, _staff, app):
         async with _acked(server, citizen) as ws:
             await ws.send('{"type":"ping"}')
             assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"type": "pong"}
@@ -151,9 +159,7 @@ async def test_a_peer_that_never_answers_pings_is_closed(settings: Settings) -> 
 
 async def test_shutdown_closes_every_socket_with_service_restart(settings: Settings,
                                                                  pool: Pool) -> None:
-    async with api_servers(settings, 1) as (server,):
-        citizen, _staff = await _sessions(server, pool)
-        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+    async with _served_application(settings, pool) as (server, citizen, _staff, app):
         async with _acked(server, citizen) as ws:
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": PROGRESS, "variables": {"n": app["number"]}}}))
@@ -189,9 +195,7 @@ async def test_a_change_comes_with_the_application_as_it_stands(settings: Settin
                                                                pool: Pool) -> None:
     state = """subscription($n: String!) { applicationProgress(number: $n) {
       seq event { kind } application { status } } }"""
-    async with api_servers(settings, 1) as (server,):
-        citizen, staff = await _sessions(server, pool)
-        app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
+    async with _served_application(settings, pool) as (server, citizen, staff, app):
         task = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
         async with _acked(server, citizen) as ws:
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
