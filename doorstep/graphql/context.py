@@ -1,7 +1,7 @@
 """Per-request GraphQL context: who is asking, in which language, and the service deps.
 
 Over HTTP the session comes from `Authorization: Bearer`; over WebSocket (browsers cannot set
-headers there) from `connection_params` at `connection_init`, checked by `on_ws_connect`.
+headers there) from `connection_params` at `connection_init` (`graphql.websocket`).
 
 Acting for someone (帮办代办): the header `X-Acting-For: <principal's citizen id or phone>`, or
 `actingFor` in connection_params; `services.delegation.acting_actor` turns it into the actor.
