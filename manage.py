@@ -44,8 +44,10 @@ def main() -> int:
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")
     subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=ROOT, env=env, check=True)  # noqa: S603
     args = sys.argv[1:] or ["--help"]
-    return subprocess.run([uv, "run", "--frozen", "--no-sync", "doorstep", *args],  # noqa: S603
-                          cwd=ROOT, env=env, check=False).returncode
+    # become the command rather than wait for it: a SIGTERM sent to this process (a process
+    # manager stopping `manage.py dev`) then reaches uv, which passes it on to doorstep
+    os.chdir(ROOT)
+    os.execve(uv, [uv, "run", "--frozen", "--no-sync", "doorstep", *args], env)  # noqa: S606
 
 
 if __name__ == "__main__":
