@@ -24,7 +24,7 @@ import logging
 import math
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -119,6 +119,7 @@ class LiveEndpoint:
     schema: DoorstepSchema
     deps: Deps
     hub: EventHub | None
+    plans: live_subscriptions.Plans = field(init=False)
 
     def __post_init__(self) -> None:
         self.plans = live_subscriptions.Plans(self.schema)
