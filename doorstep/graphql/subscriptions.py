@@ -87,14 +87,14 @@ async def updates(ctx: Context, field: str, args: dict[str, Any],
     change whose message can be built without waiting is offered to it at once instead of
     being yielded (see `services.progress`)."""
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
-    after = _after(args.get("after_seq"))
     offer: progress.Deliver | None = None
     if deliver is not None:
         def offer(update: progress.ProgressUpdate) -> bool:
             number = fanout.numbers.get(update.application_id)
             return number is not None and deliver(_update(ctx, update, number))
 
-    with localized(ctx):
+    with localized(ctx):  # refusals (a malformed afterSeq among them) in the caller's words
+        after = _after(args.get("after_seq"))
         if field == "applicationProgress":
             stream = progress.application_progress(ctx.deps, ctx.hub, ctx.actor,
                                                    args["number"], after, offer)

@@ -301,14 +301,18 @@ class TransportWSSession:
         return max(1, math.ceil(self._window_start + SUBSCRIBE_WINDOW_SECONDS - now))
 
     def _send_refusal(self, op_id: str, code: str, **params: Any) -> None:
+        self._send(self._refusal(op_id, code, **params))
+
+    def _refusal(self, op_id: str, code: str, **params: Any) -> dict[str, Any]:
+        """An `error` message: a stable code and the text in the caller's language."""
         retry = params.pop("retryAfterSeconds", None)
         extensions: dict[str, Any] = {"code": code}
         if retry is not None:
             extensions["retryAfterSeconds"] = retry
         message = translate(f"error.{code}", self.context.language, elder=self.context.elder,
                             **params)
-        self._send({"id": op_id, "type": "error",
-                    "payload": [{"message": message, "extensions": extensions}]})
+        return {"id": op_id, "type": "error",
+                "payload": [{"message": message, "extensions": extensions}]}
 
     async def _run(self, op_id: str, query: str, variables: dict[str, Any] | None,
                    operation_name: str | None) -> None:
@@ -351,8 +355,9 @@ class TransportWSSession:
         except asyncio.CancelledError:
             raise
         except Exception:
+            # a fault, not a refusal: the client learns the operation ended, and why in words
             log.exception("a WebSocket operation failed")
-            self._final(op_id, {"id": op_id, "type": "complete"})
+            self._final(op_id, self._refusal(op_id, "internal"))
 
     async def _lean(self, op_id: str, prefix: str, results: AsyncGenerator[Any, None]
                     ) -> None:

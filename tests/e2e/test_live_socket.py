@@ -212,3 +212,21 @@ async def test_a_change_comes_with_the_application_as_it_stands(settings: Settin
                 changes.append(message["payload"]["data"]["applicationProgress"])
             assert changes[0]["event"]["kind"] == "task.accept"
             assert all(c["application"] == {"status": "IN_PROGRESS"} for c in changes)
+
+
+async def test_malformed_arguments_are_refused_with_their_codes(settings: Settings,
+                                                               pool: Pool) -> None:
+    async with _served_application(settings, pool) as (server, citizen, _staff, app):
+        async with _acked(server, citizen) as ws:
+            for op_id, variables, code in (
+                    ("a", {"n": app["number"], "after": "abc"}, "progress.after_seq_invalid"),
+                    ("b", {"n": app["number"], "after": "-1"}, "progress.after_seq_invalid"),
+                    ("c", {"n": 5}, "graphql.invalid"),
+                    ("d", {"n": "9" * 5000}, "application.number_invalid")):
+                await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {
+                    "query": PROGRESS, "variables": variables}}))
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                errors = (message["payload"] if message["type"] == "error"
+                          else message["payload"]["errors"])
+                assert message["id"] == op_id and errors[0]["extensions"]["code"] == code, message
+                assert errors[0]["message"]  # in words, never a bare "complete"
