@@ -27,13 +27,14 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from doorstep.domain.policy import ANONYMOUS
 from doorstep.graphql import live_subscriptions
 from doorstep.graphql.context import Context, authenticate_connection, client_address
+from doorstep.graphql.errors import present_all
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.i18n import choose_language, translate
@@ -341,7 +342,8 @@ class TransportWSSession:
                 first = True
                 async for result in stream:
                     if first and isinstance(result, PreExecutionError):
-                        return self._pre_execution_error(op_id, result)
+                        # invalid or over a limit: presented by the schema (graphql.invalid)
+                        return self._final(op_id, self._error(op_id, result.errors or []))
                     first = False
                     if not isinstance(result, ExecutionResult):
                         return self._final(op_id, self._error(op_id, [GraphQLError(
@@ -354,6 +356,12 @@ class TransportWSSession:
             self._final(op_id, {"id": op_id, "type": "complete"})
         except asyncio.CancelledError:
             raise
+        except GraphQLError as error:
+            # a document that does not parse (or is over the token limit) is raised by the
+            # parser cache, not returned: answered as over HTTP, with graphql.invalid
+            errors = [error]
+            present_all(errors, self.context)
+            self._final(op_id, self._error(op_id, errors))
         except Exception:
             # a fault, not a refusal: the client learns the operation ended, and why in words
             log.exception("a WebSocket operation failed")
@@ -373,13 +381,6 @@ class TransportWSSession:
         except GraphQLError as refused:  # presented: a code and the caller's words
             return self._final(op_id, self._error(op_id, [refused]))
         self._final(op_id, {"id": op_id, "type": "complete"})
-
-    def _pre_execution_error(self, op_id: str, result: PreExecutionError) -> None:
-        assert result.errors
-        error = result.errors[0]
-        if isinstance(error, GraphQLSyntaxError):
-            return self._refuse(4400, error.message[:120])
-        self._final(op_id, self._error(op_id, result.errors))
 
     @staticmethod
     def _error(op_id: str, errors: list[GraphQLError]) -> dict[str, Any]:

@@ -230,3 +230,13 @@ async def test_malformed_arguments_are_refused_with_their_codes(settings: Settin
                           else message["payload"]["errors"])
                 assert message["id"] == op_id and errors[0]["extensions"]["code"] == code, message
                 assert errors[0]["message"]  # in words, never a bare "complete"
+            # documents that do not parse, are over the token limit, or ask for what is not
+            # there: answered as over HTTP, and the connection stays
+            for op_id, query in (("e", "subscription {"),
+                                 ("f", "subscription { myUpdates { " + "seq " * 3000 + "} }"),
+                                 ("g", "subscription { nope }")):
+                await ws.send(json.dumps({"id": op_id, "type": "subscribe",
+                                          "payload": {"query": query}}))
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert message["type"] == "error" and message["id"] == op_id, message
+                assert message["payload"][0]["extensions"]["code"] == "graphql.invalid", message
