@@ -226,6 +226,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def with_defaults(argv: list[str], defaults: dict[str, str]) -> list[str]:
+    """The fault scripts' arguments: theirs, plus each default they did not give."""
+    args = list(argv)
+    for flag, value in defaults.items():
+        if flag not in args:
+            args += [flag, value]
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -16,12 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notify_bench import main
+from notify_bench import main, with_defaults
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--chaos" not in args:
-        args += ["--chaos", "0.2"]
-    if "-n" not in args:
-        args += ["-n", "20000"]
+    args = with_defaults(sys.argv[1:], {"--chaos": "0.2", "-n": "20000"})
     raise SystemExit(main([*args, "--lease", "10", "--skip-backoff"]))

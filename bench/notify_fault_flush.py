@@ -16,12 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notify_bench import main
+from notify_bench import main, with_defaults
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "-n" not in args:
-        args += ["-n", "20000"]
+    args = with_defaults(sys.argv[1:], {"-n": "20000"})
     mid_run = main([*args, "--flush-at", "0.4", "--lease", "10"])
     before_worker = main([*args, "--flush-queued", "--lease", "10"])
     raise SystemExit(mid_run or before_worker)

@@ -14,12 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notify_bench import main
+from notify_bench import main, with_defaults
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--kill-at" not in args:
-        args += ["--kill-at", "0.4"]
-    if "-n" not in args:
-        args += ["-n", "20000"]
+    args = with_defaults(sys.argv[1:], {"--kill-at": "0.4", "-n": "20000"})
     raise SystemExit(main([*args, "--lease", "10"]))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from arq.worker import Worker
 from litestar.testing import AsyncTestClient
 
+from doorstep.config import Settings
 from doorstep.store.db import Pool
+from doorstep.workers.main import worker_settings
 
 _phones = itertools.count(1)
 
@@ -107,3 +110,10 @@ async def row_counts(pool: Pool, *tables: str) -> dict[str, int]:
 
 class WorkerKilled(BaseException):
     """The process died here: no except clause of ours runs."""
+
+
+def burst_worker(settings: Settings) -> Worker:
+    """The real arq worker of `doorstep worker`, in burst mode: it drains the queue and ends."""
+    options: dict[str, Any] = worker_settings(settings)
+    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
+    return Worker(**options)

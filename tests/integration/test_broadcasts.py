@@ -23,7 +23,7 @@ from doorstep.services import broadcasts, sms_receipts
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.fakes.aliyun_sms import FakeDysmsapi
-from tests.integration.helpers import WorkerKilled
+from tests.integration.helpers import WorkerKilled, burst_worker
 
 PARAMS = {"subject": "停水通知", "detail": "12月3日9时至17时永安里停水检修，请提前储水。"}
 _regions = itertools.count(1)
@@ -121,24 +121,33 @@ async def test_receipts_map_back_to_each_number_of_a_batch(
                       third.phone: "sent"}
 
 
-async def test_a_batch_sent_before_the_worker_died_is_reconciled_not_resent(
-        bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
-    region, phones = await _citizens(pool, {"zh_Hans": 120})
+def _dies_in_send_batch(channel: AliyunSmsChannel, *, after_sending: bool) -> Any:
+    """The channel, but its worker dies in SendBatchSms: before the call, or after Aliyun has
+    accepted it and before anything is recorded."""
 
-    class DiesAfterSending:
+    class Dying:
         name = channel.name
 
         async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
-            await channel.send_batch(messages, out_id)
-            raise WorkerKilled  # accepted by Aliyun, never recorded
+            if after_sending:
+                await channel.send_batch(messages, out_id)
+            raise WorkerKilled
 
         def __getattr__(self, name: str) -> Any:
             return getattr(channel, name)
 
+    return Dying()
+
+
+async def test_a_batch_sent_before_the_worker_died_is_reconciled_not_resent(
+        bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
+    region, phones = await _citizens(pool, {"zh_Hans": 120})
+
     started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
                                      region=region)
     with pytest.raises(WorkerKilled):
-        await broadcasts.deliver_lane(bdeps, DiesAfterSending(), started.id, "zh_Hans")  # type: ignore[arg-type]
+        dying = _dies_in_send_batch(channel, after_sending=True)
+        await broadcasts.deliver_lane(bdeps, dying, started.id, "zh_Hans")
     assert {r["status"] for r in await _rows(pool, started.id)} == {"sending", "created"}
     await _time_passes(pool, started.id)  # the lease runs out
     result = await broadcasts.deliver_lane(bdeps, channel, started.id, "zh_Hans")
@@ -155,19 +164,11 @@ async def test_a_batch_that_died_before_the_call_is_looked_up_then_sent_once(
         bdeps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool) -> None:
     region, phones = await _citizens(pool, {"zh_Hans": 5})
 
-    class DiesBeforeSending:
-        name = channel.name
-
-        async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
-            raise WorkerKilled
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(channel, name)
-
     started = await broadcasts.start(bdeps, None, template="sms.public_notice", params=PARAMS,
                                      region=region)
     with pytest.raises(WorkerKilled):
-        await broadcasts.deliver_lane(bdeps, DiesBeforeSending(), started.id, "zh_Hans")  # type: ignore[arg-type]
+        dying = _dies_in_send_batch(channel, after_sending=False)
+        await broadcasts.deliver_lane(bdeps, dying, started.id, "zh_Hans")
     await _time_passes(pool, started.id)
     result = await broadcasts.deliver_lane(bdeps, channel, started.id, "zh_Hans")
     assert (result.reconciled, result.resent_after_lookup, result.sent) == (0, 5, 5)
@@ -307,9 +308,8 @@ async def test_the_worker_drains_lanes_and_the_sweeper_finds_lanes_redis_lost(
         aliyun_settings: Settings, pool: Pool, fake_aliyun: FakeDysmsapi) -> None:
     from arq import create_pool
     from arq.connections import RedisSettings
-    from arq.worker import Worker
 
-    from doorstep.workers.main import startup, sweep_outbox, worker_settings
+    from doorstep.workers.main import startup, sweep_outbox
 
     redis = await create_pool(RedisSettings.from_dsn(aliyun_settings.redis_url))
     region, phones = await _citizens(pool, {"zh_Hans": 150, "zh_Hant": 10})
@@ -326,9 +326,7 @@ async def test_the_worker_drains_lanes_and_the_sweeper_finds_lanes_redis_lost(
     finally:
         await ctx["channel"].close()
         await ctx["deps"].pool.close()
-    options: dict[str, Any] = worker_settings(aliyun_settings)
-    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
-    worker = Worker(**options)
+    worker = burst_worker(aliyun_settings)
     await worker.main()
     await worker.close()
     await redis.aclose()

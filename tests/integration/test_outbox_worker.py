@@ -6,22 +6,15 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import RedisSettings
-from arq.worker import Worker
 
 from doorstep.config import Settings
 from doorstep.notify.channels import ConsoleChannel, OutgoingSms
 from doorstep.services import auth, notifications
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
-from doorstep.workers.main import sweep_outbox, worker_settings
+from doorstep.workers.main import sweep_outbox
 from doorstep.workers.queue import enqueue_outbox_rows
-from tests.integration.helpers import fresh_phone
-
-
-def _burst_worker(settings: Settings) -> Worker:
-    options: dict[str, Any] = worker_settings(settings)
-    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
-    return Worker(**options)
+from tests.integration.helpers import burst_worker, fresh_phone
 
 
 async def _status(pool: Pool, phone: str) -> list[tuple[str, str | None, int]]:
@@ -44,7 +37,7 @@ async def test_login_code_is_delivered_by_the_worker(settings: Settings, pool: P
     deps = Deps(pool=pool, settings=settings, enqueue_outbox=enqueue)
     phone = fresh_phone()
     await auth.request_login_code(deps, phone, client_addr="203.0.113.9", language="zh_Hans")
-    worker = _burst_worker(settings)
+    worker = burst_worker(settings)
     await worker.main()
     await worker.close()
     assert await _status(pool, phone) == [("delivered", "console", 1)]
@@ -68,7 +61,7 @@ async def test_rows_the_queue_never_saw_are_swept_and_sent_once(settings: Settin
     assert await sweep_outbox(ctx) >= 1
     # a second sweep before the worker runs must not queue it twice (same job id)
     await sweep_outbox(ctx)
-    worker = _burst_worker(settings)
+    worker = burst_worker(settings)
     await worker.main()
     await worker.close()
     assert await _status(pool, phone) == [("delivered", "console", 1)]

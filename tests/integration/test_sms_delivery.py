@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
-from arq.worker import Worker
 
 from doorstep.config import Settings
 from doorstep.notify.aliyun import AliyunSmsChannel
@@ -19,10 +18,9 @@ from doorstep.notify.channels import DeliveryResult, OutgoingSms
 from doorstep.services import auth, notifications, sms_receipts
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
-from doorstep.workers.main import worker_settings
 from doorstep.workers.queue import enqueue_outbox_rows
 from tests.fakes.aliyun_sms import FakeDysmsapi
-from tests.integration.helpers import WorkerKilled, fresh_phone
+from tests.integration.helpers import WorkerKilled, burst_worker, fresh_phone
 
 
 @pytest.fixture
@@ -304,9 +302,7 @@ async def test_the_worker_uses_aliyun_when_keys_are_set(
     deps = Deps(pool=pool, settings=aliyun_settings, enqueue_outbox=enqueue)
     phone = fresh_phone()
     await auth.request_login_code(deps, phone, client_addr=None, language="en")
-    options: dict[str, Any] = worker_settings(aliyun_settings)
-    options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
-    worker = Worker(**options)
+    worker = burst_worker(aliyun_settings)
     await worker.main()
     await worker.close()
     await redis.aclose()
