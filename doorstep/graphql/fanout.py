@@ -130,8 +130,14 @@ async def prefetch_states(deps: Deps, rows: list[Any]) -> None:
     for row in rows:
         if row["application_id"] is not None:
             seqs.setdefault(row["application_id"], []).append(row["seq"])
+    if not seqs:
+        return
+    # one query for all of them: a read after an outage may bring hundreds of applications
+    views = await applications.current_states(deps, list(seqs))
     for application_id, application_seqs in seqs.items():
-        view = await applications.current_state(deps, application_id)
+        view = views.get(application_id)
+        if view is not None:
+            numbers.put(application_id, view.number)  # a first change of a newer application
         for seq in application_seqs:
             states.put((application_id, seq), (view,))
 

@@ -293,12 +293,23 @@ async def citizen_version(deps: Deps, citizen_id: int) -> int:
 
 async def current_state(deps: Deps, application_id: int) -> ApplicationView | None:
     """An application's state for a subscriber that was authorized when it subscribed."""
+    return (await current_states(deps, [application_id])).get(application_id)
+
+
+async def current_states(deps: Deps, application_ids: list[int]) -> dict[int, ApplicationView]:
+    """Several applications' states in two queries (the event hub's read of one change)."""
     async with deps.pool.acquire() as conn:
-        row = await store.by_id(conn, application_id)
-        if row is None:
-            return None
-        tasks = [_task_view(t) for t in await store.tasks_of(conn, [row["id"]])]
-    return _application_view(row, tasks)
+        rows = await store.by_ids(conn, application_ids)
+        task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+    return {view.id: view for view in _views(rows, task_rows)}
+
+
+def _views(rows: list[Any], task_rows: list[Any]) -> list[ApplicationView]:
+    """Application rows with their task rows (ordered by application and position)."""
+    by_application: dict[int, list[TaskView]] = {}
+    for task_row in task_rows:
+        by_application.setdefault(task_row["application_id"], []).append(_task_view(task_row))
+    return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
 
 
 async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
@@ -321,10 +332,7 @@ async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
         async with deps.pool.acquire() as conn:
             rows = await store.of_citizen(conn, citizen_id, limit, before_id)
             task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
-    by_application: dict[int, list[TaskView]] = {}
-    for task_row in task_rows:
-        by_application.setdefault(task_row["application_id"], []).append(_task_view(task_row))
-    return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
+    return _views(rows, task_rows)
 
 
 async def get_application(deps: Deps, actor: Actor, raw_number: str, *,

@@ -57,11 +57,11 @@ async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
     )
 
 
-async def by_id(db: Queryable, application_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def by_ids(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
+    return await db.fetch(
         f"""select {_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id where a.id = $1""",
-        application_id,
+            join bundles b on b.id = a.bundle_id where a.id = any($1::bigint[])""",
+        application_ids,
     )
 
 

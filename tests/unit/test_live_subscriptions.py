@@ -138,7 +138,12 @@ async def test_a_prefetched_state_is_answered_in_the_same_pass(
         reads.append(application_id)
         return _view(application_id)
 
+    async def current_states(deps: Any, application_ids: list[int]) -> Any:
+        reads.extend(application_ids)
+        return {i: _view(i) for i in application_ids}
+
     monkeypatch.setattr(fanout.applications, "current_state", current_state)
+    monkeypatch.setattr(fanout.applications, "current_states", current_states)
     fanout.states.clear()
     plan = Plans(SCHEMA).get(STATE, None)
     assert plan is not None
