@@ -4,15 +4,16 @@ One change reaches all subscribers of an application at the same moment; without
 of them reads the application's state and renders the event in its language on its own, so
 10,000 subscribers cost 10,000 queries. Here:
 
-- the application's state is read once per (application, sequence reached): a subscriber whose
-  update is at a later sequence gets a fresh read, and an entry lives only `STATE_SECONDS`;
-  concurrent askers of one key wait for the same read;
+- the application's state is read once per (application, sequence reached), usually by the
+  event hub before it hands out the change (`prefetch_states`): a subscriber whose update is
+  at a later sequence gets a fresh read, and an entry lives only `STATE_SECONDS`; concurrent
+  askers of one key wait for the same read;
 - an application's number (it never changes) is read once;
 - the message for one event is built once per (event sequence, application number, language,
   elder mode): subscribers of another language or mode get their own;
 - that message is executed once per (operation document, variables, language, elder mode)
-  (`SharedEventExecutor`) and its result encoded once (`graphql.websocket`), so subscribers
-  asking the same get the same bytes.
+  (`graphql.live_subscriptions`), its result encoded and framed once (`graphql.websocket`,
+  `api.live_socket`), so subscribers asking the same get the same bytes.
 
 Authorization is not cached here: every subscription is authorized when it starts (see
 `services.progress`), and only what an authorized subscriber is about to be sent is shared.
@@ -25,8 +26,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
-
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from doorstep.services import applications
 from doorstep.services.applications import ApplicationView
@@ -155,65 +154,3 @@ async def number_of(deps: Deps, application_id: int) -> str:
         # not found: do not remember, a later read may see it
         numbers.forget(application_id)
     return value
-
-
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Executes a subscription event once for every subscriber with the same operation
-    document (the parser cache hands out one parsed document per query text), the same
-    variables, language and elder mode, and hands them all the same result object; the
-    WebSocket handler then also encodes it once.
-
-    Only a root value that carries a `shared_results` dict takes part (the messages built by
-    `graphql.subscriptions` for an event). Sound because what such a message shows depends
-    only on the event, the language and the elder mode: who may see it was decided when the
-    subscription started, and an agent's events are filtered before they are yielded. A result
-    with errors is never shared: each subscriber then executes on its own."""
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        results = getattr(self.root_value, "shared_results", None)
-        if not isinstance(results, dict):
-            return super().execute_operation(serially)
-        ctx = self.context_value
-        try:
-            key = (id(self.operation), tuple(sorted(self.variable_values.coerced.items())),
-                   getattr(ctx, "language", None), getattr(ctx, "elder", None))
-            hash(key)
-        except TypeError:  # a variable that cannot be a key: execute for this one alone
-            return super().execute_operation(serially)
-        entry = results.get(key)
-        if entry is not None and entry[0] is self.operation:
-            if isinstance(entry[1], asyncio.Future):
-                return self._wait(entry[1], serially)
-            return entry[1]
-        result = super().execute_operation(serially)
-        if not self.is_awaitable(result):
-            if not getattr(result, "errors", None):
-                results[key] = (self.operation, result)
-            return result
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        results[key] = (self.operation, future)
-        return self._settle(result, future, results, key)
-
-    async def _wait(self, future: asyncio.Future[Any], serially: bool | None) -> Any:
-        result = await asyncio.shield(future)
-        if result is not None:
-            return result
-        # the first execution had errors: this subscriber executes on its own
-        own = super().execute_operation(serially)
-        return await own if self.is_awaitable(own) else own
-
-    async def _settle(self, result: Awaitable[Any], future: asyncio.Future[Any],
-                      results: dict[Any, Any], key: tuple[Any, ...]) -> Any:
-        try:
-            value = await result
-        except BaseException:
-            results.pop(key, None)
-            future.set_result(None)
-            raise
-        if getattr(value, "errors", None):
-            results.pop(key, None)
-            future.set_result(None)
-        else:
-            results[key] = (self.operation, value)
-            future.set_result(value)
-        return value

@@ -28,7 +28,6 @@ from doorstep.graphql.delegation import (
     DelegationQuery,
 )
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
-from doorstep.graphql.fanout import SharedEventExecutor
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
@@ -85,8 +84,6 @@ def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 
     ]
     schema = DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
                             extensions=extensions,  # type: ignore[arg-type]
-                            # a subscription event is executed once for its like subscribers
-                            execution_context_class=SharedEventExecutor,
                             config=StrawberryConfig(auto_camel_case=True))
     schema.validation_rules = tuple(rules)
     schema.max_tokens = max_tokens

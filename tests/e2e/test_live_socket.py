@@ -234,7 +234,8 @@ async def test_malformed_arguments_are_refused_with_their_codes(settings: Settin
             # there: answered as over HTTP, and the connection stays
             for op_id, query in (("e", "subscription {"),
                                  ("f", "subscription { myUpdates { " + "seq " * 3000 + "} }"),
-                                 ("g", "subscription { nope }")):
+                                 ("g", "subscription { nope }"),
+                                 ("h", "subscription { myUpdates @include(if: true) { seq } }")):
                 await ws.send(json.dumps({"id": op_id, "type": "subscribe",
                                           "payload": {"query": query}}))
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import strawberry
-from strawberry.extensions import ParserCache
 
 from doorstep.graphql import fanout, subscriptions
-from doorstep.graphql.fanout import SharedCache, SharedEventExecutor
+from doorstep.graphql.fanout import SharedCache
 from doorstep.graphql.websocket import EncodedPayloads
 from doorstep.services import progress
 
@@ -130,75 +127,6 @@ def test_the_opening_message_is_never_shared() -> None:
     a = subscriptions._update(_context("zh_Hans"), update, "N1")
     b = subscriptions._update(_context("zh_Hans"), update, "N1")
     assert a is not b and a.shared_results is None
-
-
-@strawberry.type
-class _Message:
-    text: str
-    shared_results: strawberry.Private[dict[Any, Any] | None] = None
-
-    @strawberry.field
-    def greeting(self, info: strawberry.Info) -> str:
-        if self.text == "boom":
-            raise ValueError("boom")
-        return f"{self.text}/{info.context.language}"
-
-
-def _schema(messages: list[_Message]) -> strawberry.Schema:
-    @strawberry.type
-    class Query:
-        ok: bool = True
-
-    @strawberry.type
-    class Subscription:
-        @strawberry.subscription
-        async def messages(self) -> AsyncGenerator[_Message, None]:
-            for message in messages:
-                yield message
-
-    # as in doorstep.graphql.schema: one parsed document per query text
-    return strawberry.Schema(query=Query, subscription=Subscription,
-                             extensions=[lambda: ParserCache(maxsize=8)],  # type: ignore[list-item]
-                             execution_context_class=SharedEventExecutor)
-
-
-async def _results(schema: strawberry.Schema, query: str, language: str) -> list[Any]:
-    context = SimpleNamespace(language=language, elder=False)
-    stream = await schema.subscribe(query, context_value=context)
-    assert not isinstance(stream, strawberry.types.ExecutionResult)
-    return [result async for result in stream]
-
-
-async def test_like_subscribers_get_one_result_others_their_own() -> None:
-    shared = _Message(text="hi", shared_results={})
-    schema = _schema([shared])
-    query = "subscription { messages { greeting } }"
-    first = await _results(schema, query, "en")
-    second = await _results(schema, query, "en")
-    other_language = await _results(schema, query, "zh_Hans")
-    assert first[0].data == {"messages": {"greeting": "hi/en"}}
-    assert second[0].data is first[0].data
-    assert other_language[0].data == {"messages": {"greeting": "hi/zh_Hans"}}
-    # another document (here: another selection) is executed for itself
-    other_document = await _results(schema, "subscription { messages { g: greeting } }", "en")
-    assert other_document[0].data == {"messages": {"g": "hi/en"}}
-
-
-async def test_a_message_not_marked_shared_is_executed_per_subscriber() -> None:
-    schema = _schema([_Message(text="hi")])
-    query = "subscription { messages { greeting } }"
-    a, b = await _results(schema, query, "en"), await _results(schema, query, "en")
-    assert a[0].data == b[0].data and a[0].data is not b[0].data
-
-
-async def test_a_result_with_errors_is_not_shared() -> None:
-    boom = _Message(text="boom", shared_results={})
-    schema = _schema([boom])
-    query = "subscription { messages { greeting } }"
-    a, b = await _results(schema, query, "en"), await _results(schema, query, "en")
-    assert a[0].errors and b[0].errors
-    assert a[0] is not b[0]
-    assert boom.shared_results == {}
 
 
 def test_a_shared_result_is_encoded_once_an_equal_copy_apart() -> None:
