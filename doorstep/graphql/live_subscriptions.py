@@ -9,7 +9,7 @@ every subscriber with the same document, variables, language and elder mode: a s
 costs its generator of `services.progress` and one dictionary look-up per change.
 
 Anything else (a query over the socket, a document with errors, variables that do not
-coerce, directives on the root field) returns None here and goes the strawberry way, whose
+coerce) returns None here and goes the strawberry way, whose
 answers and error messages are the reference.
 """
 
@@ -94,7 +94,7 @@ class Plans:
             return None
         node = selections[0]
         subscription = core.subscription_type
-        if node.name.value not in FIELDS or node.directives or subscription is None:
+        if node.name.value not in FIELDS or subscription is None:
             return None
         return Plan(document, operation, subscription.fields[node.name.value], node)
 
