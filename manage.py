@@ -28,8 +28,17 @@ def find_uv() -> str:
         return found
     print("doorstep ▸ installing uv into .doorstep/tools …", file=sys.stderr, flush=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
-    subprocess.run([str(TOOLS / "bin" / "python"), "-m", "pip", "install", "--quiet",  # noqa: S603
-                    f"uv=={UV_VERSION}"], check=True)
+    subprocess.run(  # noqa: S603
+        [
+            str(TOOLS / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            f"uv=={UV_VERSION}",
+        ],
+        check=True,
+    )
     return str(local)
 
 

@@ -64,9 +64,11 @@ SUBMIT_APPLICATION = """mutation Submit($input: SubmitApplicationInput!) {
     tasks { itemName unitName status dueOn }
   }
 }"""
-SUBMIT_INPUT = {"bundleCode": "newborn",
-                "materials": ["parent-id-cards", "delivery-record", "birth-certificate"],
-                "form": {"babyName": "小明", "birthDate": "2026-03-01"}}
+SUBMIT_INPUT = {
+    "bundleCode": "newborn",
+    "materials": ["parent-id-cards", "delivery-record", "birth-certificate"],
+    "form": {"babyName": "小明", "birthDate": "2026-03-01"},
+}
 
 TARGETS = {
     "myApplications": {"rps": 500.0, "p99_ms": 50.0},
@@ -97,20 +99,68 @@ def server_command(kind: str, port: int, workers: int, whatif: str = "") -> list
     """`doorstep serve` / granian on the project's ASGI app; with `whatif`, bench/whatif.py."""
     target = "whatif:app" if whatif else "doorstep.api.asgi:app"
     if kind == "uvicorn" and whatif:  # what `doorstep serve` runs, on the what-if app
-        return [sys.executable, "-m", "uvicorn", target, "--host", rawhttp.LOCALHOST,
-                "--port", str(port), "--workers", str(workers), "--loop", "uvloop",
-                "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            rawhttp.LOCALHOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
     if kind == "uvicorn":
-        return [sys.executable, "-m", "doorstep", "serve", "--host", rawhttp.LOCALHOST,
-                "--port", str(port), "--workers", str(workers)]
+        return [
+            sys.executable,
+            "-m",
+            "doorstep",
+            "serve",
+            "--host",
+            rawhttp.LOCALHOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ]
     if kind == "granian":
         uv = uv_binary()
         if uv is None:
             raise SystemExit("granian runs through `uv run --with`: uv not found")
-        return [uv, "run", "--no-sync", "--with", GRANIAN, "python", "-m", "granian",
-                "--interface", "asgi", "--host", rawhttp.LOCALHOST, "--port", str(port),
-                "--workers", str(workers), "--loop", "uvloop", "--http", "1",
-                "--log-level", "warning", "--no-access-log", target]
+        return [
+            uv,
+            "run",
+            "--no-sync",
+            "--with",
+            GRANIAN,
+            "python",
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            rawhttp.LOCALHOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            target,
+        ]
     raise ValueError(kind)
 
 
@@ -134,33 +184,48 @@ def _stop_started() -> None:
 
 
 class Server:
-    def __init__(self, kind: str, port: int, pg: str, redis_url: str, workers: int,
-                 pool_max: int, whatif: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        port: int,
+        pg: str,
+        redis_url: str,
+        workers: int,
+        pool_max: int,
+        whatif: str = "",
+    ) -> None:
         self.kind = kind
         self.port = port
         self.workers = workers
         OUT_DIR.mkdir(exist_ok=True)
         self.log_path = OUT_DIR / f"server-{kind}.log"
         env = {k: v for k, v in os.environ.items() if k != "DOORSTEP_DEV"}
-        env.update({
-            "DATABASE_URL": load_data.bench_url(pg),
-            "REDIS_URL": redis_url,
-            "DOORSTEP_DATA_KEY": load_data.key_b64(load_data.DATA_KEY),
-            "DOORSTEP_INDEX_KEY": load_data.key_b64(load_data.INDEX_KEY),
-            "DB_POOL_MIN": str(min(4, pool_max)),
-            "DB_POOL_MAX": str(pool_max),
-            "DOORSTEP_QUEUE": BENCH_QUEUE,
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "DATABASE_URL": load_data.bench_url(pg),
+                "REDIS_URL": redis_url,
+                "DOORSTEP_DATA_KEY": load_data.key_b64(load_data.DATA_KEY),
+                "DOORSTEP_INDEX_KEY": load_data.key_b64(load_data.INDEX_KEY),
+                "DB_POOL_MIN": str(min(4, pool_max)),
+                "DB_POOL_MAX": str(pool_max),
+                "DOORSTEP_QUEUE": BENCH_QUEUE,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if whatif:
             env["BENCH_WHATIF"] = whatif
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(BENCH_DIR),
-                                                              env.get("PYTHONPATH"))))
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, (str(BENCH_DIR), env.get("PYTHONPATH")))
+            )
         self.log = self.log_path.open("w")
-        self.proc = subprocess.Popen(server_command(kind, self.port, workers, whatif), cwd=ROOT,
-                                     env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            server_command(kind, self.port, workers, whatif),
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.ps = psutil.Process(self.proc.pid)
         _STARTED.append(self)
 
@@ -168,10 +233,13 @@ class Server:
         deadline = time.monotonic() + limit_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"{self.kind} exited with {self.proc.returncode}; "
-                                 f"see {self.log_path}:\n{self.log_path.read_text()[-2000:]}")
-            with contextlib.suppress(OSError, asyncio.TimeoutError, ValueError,
-                                     rawhttp.ConnectionClosed):
+                raise SystemExit(
+                    f"{self.kind} exited with {self.proc.returncode}; "
+                    f"see {self.log_path}:\n{self.log_path.read_text()[-2000:]}"
+                )
+            with contextlib.suppress(
+                OSError, asyncio.TimeoutError, ValueError, rawhttp.ConnectionClosed
+            ):
                 status, _ = await rawhttp.get(self.port, "/readyz", limit_s=2)
                 if status == 200:
                     return
@@ -261,8 +329,13 @@ def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
 def machine_busy() -> float:
     """CPU seconds the whole machine has been busy (all cores)."""
     t = psutil.cpu_times()
-    return t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0) + getattr(
-        t, "softirq", 0.0)
+    return (
+        t.user
+        + t.system
+        + getattr(t, "nice", 0.0)
+        + getattr(t, "irq", 0.0)
+        + getattr(t, "softirq", 0.0)
+    )
 
 
 def postgres_processes() -> list[psutil.Process]:
@@ -309,9 +382,14 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-async def run_load(port: int, requests: list[list[bytes]], duration: float,
-                   latencies: list[float] | None, errors: list[str],
-                   rate: float | None = None) -> tuple[int, float]:
+async def run_load(
+    port: int,
+    requests: list[list[bytes]],
+    duration: float,
+    latencies: list[float] | None,
+    errors: list[str],
+    rate: float | None = None,
+) -> tuple[int, float]:
     """Each client loops over its own request list until the time or count bound; returns
     (completed requests that were OK, elapsed seconds).
 
@@ -378,12 +456,16 @@ async def run_load(port: int, requests: list[list[bytes]], duration: float,
     return ok[0], perf() - started
 
 
-async def run_phase(name: str, server: Server, sampler: MemorySampler,
-                    requests: list[list[bytes]], duration: float,
-                    rate: float | None = None) -> PhaseResult:
+async def run_phase(
+    name: str,
+    server: Server,
+    sampler: MemorySampler,
+    requests: list[list[bytes]],
+    duration: float,
+    rate: float | None = None,
+) -> PhaseResult:
     warm_errors: list[str] = []
-    await run_load(server.port, requests, min(WARMUP_SECONDS, duration), None, warm_errors,
-                   rate)
+    await run_load(server.port, requests, min(WARMUP_SECONDS, duration), None, warm_errors, rate)
     if warm_errors:
         print(f"  warm-up of {name}: {len(warm_errors)} errors, first: {warm_errors[0]}")
     latencies: list[float] = []
@@ -399,9 +481,16 @@ async def run_phase(name: str, server: Server, sampler: MemorySampler,
     server_cpu = cpu_delta(cpu0[0], cpu1[0])
     pg_cpu = cpu_delta(cpu0[1], cpu1[1])
     latencies.sort()
-    result = PhaseResult(name=name, server=server.kind, concurrency=len(requests),
-                         duration_s=round(elapsed, 2), ok=ok, errors=len(errors),
-                         error_samples=[e for e in errors if e][:5], offered_rps=rate)
+    result = PhaseResult(
+        name=name,
+        server=server.kind,
+        concurrency=len(requests),
+        duration_s=round(elapsed, 2),
+        ok=ok,
+        errors=len(errors),
+        error_samples=[e for e in errors if e][:5],
+        offered_rps=rate,
+    )
     if ok:
         ms = 1000.0
         client_cpu = (cpu1[2].user + cpu1[2].system) - (cpu0[2].user + cpu0[2].system)
@@ -427,7 +516,8 @@ async def check_responses(port: int, list_tokens: list[str]) -> str:
     conn = rawhttp.HttpConnection(port)
     try:
         status, body = await conn.request(
-            rawhttp.graphql_request(port, MY_APPLICATIONS, token=list_tokens[0]))
+            rawhttp.graphql_request(port, MY_APPLICATIONS, token=list_tokens[0])
+        )
     finally:
         conn.close()
     data = json.loads(body)
@@ -436,8 +526,9 @@ async def check_responses(port: int, list_tokens: list[str]) -> str:
     apps = data["data"]["myApplications"]
     tasks = sum(len(a["tasks"]) for a in apps)
     if len(apps) != load_data.APPS_PER_BENCH_CITIZEN:
-        raise SystemExit(f"expected {load_data.APPS_PER_BENCH_CITIZEN} applications, "
-                         f"got {len(apps)}")
+        raise SystemExit(
+            f"expected {load_data.APPS_PER_BENCH_CITIZEN} applications, got {len(apps)}"
+        )
     return f"{len(apps)} applications, {tasks} tasks, {len(body):,} bytes per answer"
 
 
@@ -461,19 +552,34 @@ def py_spy() -> list[str] | None:
     return [uv, "tool", "run", "--from", PY_SPY, "py-spy"] if uv else None
 
 
-async def profiled_phase(name: str, server: Server, requests: list[list[bytes]],
-                         duration: float, native: bool) -> str:
+async def profiled_phase(
+    name: str, server: Server, requests: list[list[bytes]], duration: float, native: bool
+) -> str:
     tool = py_spy()
     if tool is None:
         return "py-spy not found (nor uv to fetch it)"
     out = OUT_DIR / f"profile-{server.kind}-{name}.txt"
-    command = [*tool, "record", "--pid", str(server.main_python_pid()), "--rate", "250",
-               "--duration", str(int(duration)), "--format", "raw", "--output", str(out),
-               "--nonblocking", "--subprocesses"]
+    command = [
+        *tool,
+        "record",
+        "--pid",
+        str(server.main_python_pid()),
+        "--rate",
+        "250",
+        "--duration",
+        str(int(duration)),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--nonblocking",
+        "--subprocesses",
+    ]
     if native:
         command.append("--native")
-    spy = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.PIPE)
+    spy = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     await asyncio.sleep(1.0)  # let it attach
     errors: list[str] = []
     ok, elapsed = await run_load(server.port, requests, duration, None, errors)
@@ -484,8 +590,9 @@ async def profiled_phase(name: str, server: Server, requests: list[list[bytes]],
         return "py-spy did not finish"
     if spy.returncode != 0 or not out.exists():
         return f"py-spy failed ({spy.returncode}): {stderr.decode(errors='replace')[-500:]}"
-    return (f"(under py-spy: {ok / elapsed:.0f} req/s, {len(errors)} errors)\n"
-            + summarize(out, top=15))
+    return f"(under py-spy: {ok / elapsed:.0f} req/s, {len(errors)} errors)\n" + summarize(
+        out, top=15
+    )
 
 
 # --- reporting --------------------------------------------------------------------------------
@@ -498,9 +605,13 @@ def machine_info() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return {"cpu": model, "cores": os.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def mode(r: PhaseResult) -> str:
@@ -508,16 +619,22 @@ def mode(r: PhaseResult) -> str:
 
 
 def print_phase(r: PhaseResult) -> None:
-    print(f"  {r.name:<18} {mode(r):>9} {r.rps:>8.1f} req/s   p50 {r.p50_ms:>8.2f} ms   "
-          f"p99 {r.p99_ms:>8.2f} ms   max {r.max_ms:>8.2f} ms   ok {r.ok:>7,}   "
-          f"errors {r.errors}")
-    print(f"  {'':<28} CPU per request: server {r.server_cpu_ms_per_req:.2f} ms, "
-          f"postgres {r.postgres_cpu_ms_per_req:.2f} ms, client {r.client_cpu_ms_per_req:.2f} ms"
-          f" (server {r.server_cpu_util:.0%} of a core, client {r.client_cpu_util:.0%});"
-          f" peak RSS {r.peak_rss_mb:.0f} MB")
+    print(
+        f"  {r.name:<18} {mode(r):>9} {r.rps:>8.1f} req/s   p50 {r.p50_ms:>8.2f} ms   "
+        f"p99 {r.p99_ms:>8.2f} ms   max {r.max_ms:>8.2f} ms   ok {r.ok:>7,}   "
+        f"errors {r.errors}"
+    )
+    print(
+        f"  {'':<28} CPU per request: server {r.server_cpu_ms_per_req:.2f} ms, "
+        f"postgres {r.postgres_cpu_ms_per_req:.2f} ms, client {r.client_cpu_ms_per_req:.2f} ms"
+        f" (server {r.server_cpu_util:.0%} of a core, client {r.client_cpu_util:.0%});"
+        f" peak RSS {r.peak_rss_mb:.0f} MB"
+    )
     if r.other_cpu_util > 0.1:
-        print(f"  {'':<28} WARNING: other processes used {r.other_cpu_util:.0%} of a core "
-              f"during this run: the figures are low")
+        print(
+            f"  {'':<28} WARNING: other processes used {r.other_cpu_util:.0%} of a core "
+            f"during this run: the figures are low"
+        )
     for sample in r.error_samples[:3]:
         print(f"  {'':<28} error: {sample}")
 
@@ -534,22 +651,34 @@ def verdicts(results: list[PhaseResult], peak_mb: float) -> list[str]:
             checks: list[tuple[bool, str]] = []
             if r.offered_rps is None and "rps" in target:
                 ok = r.rps >= target["rps"] and r.errors == 0
-                checks.append((ok, f"{r.rps:.0f} req/s {'>=' if ok else '<'} "
-                                   f"{target['rps']:.0f} (closed loop)"))
+                checks.append(
+                    (
+                        ok,
+                        f"{r.rps:.0f} req/s {'>=' if ok else '<'} "
+                        f"{target['rps']:.0f} (closed loop)",
+                    )
+                )
             if r.offered_rps is not None and "p99_ms" in target:
-                ok = (r.p99_ms < target["p99_ms"] and r.rps >= 0.97 * r.offered_rps
-                      and r.errors == 0)
-                checks.append((ok, f"p99 {r.p99_ms:.1f} ms {'<' if ok else '>='} "
-                                   f"{target['p99_ms']:.0f} ms at {r.offered_rps:.0f}/s offered "
-                                   f"({r.rps:.0f}/s served)"))
+                ok = r.p99_ms < target["p99_ms"] and r.rps >= 0.97 * r.offered_rps and r.errors == 0
+                checks.append(
+                    (
+                        ok,
+                        f"p99 {r.p99_ms:.1f} ms {'<' if ok else '>='} "
+                        f"{target['p99_ms']:.0f} ms at {r.offered_rps:.0f}/s offered "
+                        f"({r.rps:.0f}/s served)",
+                    )
+                )
             for ok, text in checks:
                 err = f", {r.errors} errors" if r.errors else ""
-                lines.append(f"  {'MET   ' if ok else 'MISSED'}  {r.server:<8} {name:<18} "
-                             f"{text}{err}")
+                lines.append(
+                    f"  {'MET   ' if ok else 'MISSED'}  {r.server:<8} {name:<18} {text}{err}"
+                )
     mem_met = peak_mb < MEMORY_TARGET_MB
     server = results[0].server if results else ""
-    lines.append(f"  {'MET   ' if mem_met else 'MISSED'}  {server:<8} peak RSS "
-                 f"{peak_mb:.0f} MB {'<' if mem_met else '>='} {MEMORY_TARGET_MB:.0f} MB")
+    lines.append(
+        f"  {'MET   ' if mem_met else 'MISSED'}  {server:<8} peak RSS "
+        f"{peak_mb:.0f} MB {'<' if mem_met else '>='} {MEMORY_TARGET_MB:.0f} MB"
+    )
     return lines
 
 
@@ -563,9 +692,11 @@ async def prepare_data(args: argparse.Namespace) -> dict[str, Any]:
             print("--skip-load: no complete earlier load found, loading")
         info = await load_data.load(args.pg)
     else:
-        print(f"--skip-load: reusing {load_data.BENCH_DB} loaded {info['loaded_at']} "
-              f"({info['citizens']:,} citizens, {info['applications']:,} applications, "
-              f"{info['tasks']:,} tasks; loading took {info['load_seconds']} s)")
+        print(
+            f"--skip-load: reusing {load_data.BENCH_DB} loaded {info['loaded_at']} "
+            f"({info['citizens']:,} citizens, {info['applications']:,} applications, "
+            f"{info['tasks']:,} tasks; loading took {info['load_seconds']} s)"
+        )
     from doorstep.store.migrate import MigrationMismatch, migrate
 
     conn = await asyncpg.connect(load_data.bench_url(args.pg))
@@ -595,7 +726,7 @@ async def clear_queue(redis_url: str) -> int:
         removed += await client.delete(BENCH_QUEUE)
         keys = [k async for k in client.scan_iter(match=f"arq:*{BENCH_QUEUE}:*", count=1000)]
         for i in range(0, len(keys), 500):
-            removed += await client.delete(*keys[i:i + 500])
+            removed += await client.delete(*keys[i : i + 500])
     finally:
         await client.aclose()
     return removed
@@ -614,19 +745,27 @@ async def wait_for_quiet(limit_s: float) -> None:
     print(f"  (the machine was still busy after {limit_s:.0f} s of waiting; measuring anyway)")
 
 
-async def bench_server(kind: str, args: argparse.Namespace, list_tokens: list[str],
-                       submit_tokens: list[str]) -> tuple[list[PhaseResult], float, list[str]]:
+async def bench_server(
+    kind: str, args: argparse.Namespace, list_tokens: list[str], submit_tokens: list[str]
+) -> tuple[list[PhaseResult], float, list[str]]:
     whatif = f"; WHAT-IF {args.whatif} (bench/whatif.py)" if args.whatif else ""
-    print(f"\n== {server_version(kind)}, {args.workers} worker(s), DB pool max "
-          f"{args.pool_max}{whatif} ==")
+    print(
+        f"\n== {server_version(kind)}, {args.workers} worker(s), DB pool max "
+        f"{args.pool_max}{whatif} =="
+    )
     port = free_port()
     # requests are built once, ahead of the run (the Host header names the port)
     list_requests = distribute(
         [rawhttp.graphql_request(port, MY_APPLICATIONS, token=t) for t in list_tokens],
-        args.concurrency)
+        args.concurrency,
+    )
     submit_requests = distribute(
-        [rawhttp.graphql_request(port, SUBMIT_APPLICATION, {"input": SUBMIT_INPUT}, token=t)
-         for t in submit_tokens], args.concurrency)
+        [
+            rawhttp.graphql_request(port, SUBMIT_APPLICATION, {"input": SUBMIT_INPUT}, token=t)
+            for t in submit_tokens
+        ],
+        args.concurrency,
+    )
     await wait_for_quiet(args.quiet_wait)
     server = Server(kind, port, args.pg, args.redis, args.workers, args.pool_max, args.whatif)
     sampler = MemorySampler(server)
@@ -636,8 +775,10 @@ async def bench_server(kind: str, args: argparse.Namespace, list_tokens: list[st
         started = time.monotonic()
         await server.wait_ready()
         sampler.start()
-        print(f"  ready in {time.monotonic() - started:.1f} s on 127.0.0.1:{server.port}; "
-              f"check: {await check_responses(server.port, list_tokens)}")
+        print(
+            f"  ready in {time.monotonic() - started:.1f} s on 127.0.0.1:{server.port}; "
+            f"check: {await check_responses(server.port, list_tokens)}"
+        )
         workloads = (("myApplications", list_requests), ("submitApplication", submit_requests))
         for name, requests in workloads:
             await wait_for_quiet(args.quiet_wait)
@@ -645,11 +786,15 @@ async def bench_server(kind: str, args: argparse.Namespace, list_tokens: list[st
             print_phase(result)
             results.append(result)
         if args.floor:  # the fixed cost of a request on this stack, for comparison
-            typename = distribute([rawhttp.graphql_request(port, "query { __typename }", token=t)
-                                   for t in list_tokens], args.concurrency)
+            typename = distribute(
+                [
+                    rawhttp.graphql_request(port, "query { __typename }", token=t)
+                    for t in list_tokens
+                ],
+                args.concurrency,
+            )
             health = [[rawhttp.build_request(port, "/healthz")]] * args.concurrency
-            for name, requests in (("floor: /healthz", health),
-                                   ("floor: __typename", typename)):
+            for name, requests in (("floor: /healthz", health), ("floor: __typename", typename)):
                 await wait_for_quiet(args.quiet_wait)
                 result = await run_phase(name, server, sampler, requests, args.duration)
                 print_phase(result)
@@ -662,11 +807,14 @@ async def bench_server(kind: str, args: argparse.Namespace, list_tokens: list[st
                 print_phase(result)
                 results.append(result)
         if args.profile:
-            for name, requests in (("myApplications", list_requests),
-                                   ("submitApplication", submit_requests)):
+            for name, requests in (
+                ("myApplications", list_requests),
+                ("submitApplication", submit_requests),
+            ):
                 print(f"\n  profiling {name} with py-spy for {args.profile_duration:.0f} s…")
-                text = await profiled_phase(name, server, requests, args.profile_duration,
-                                            args.native)
+                text = await profiled_phase(
+                    name, server, requests, args.profile_duration, args.native
+                )
                 profiles.append(f"--- {kind} {name} {text}")
                 print("\n".join("  " + line for line in text.splitlines()))
     finally:
@@ -693,17 +841,25 @@ async def main_async(args: argparse.Namespace) -> None:
     list_tokens, submit_tokens = load_data.tokens(info["bench_citizens"])
     machine = machine_info()
     print("\nHow the figures are taken:")
-    print(f"  machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
-          f"Python {machine['python']}; PostgreSQL {info['pg_version']} on the same machine")
-    print(f"  data: {info['citizens']:,} citizens, {info['applications_now']:,} applications, "
-          f"{info['tasks']:,}+ tasks; myApplications citizens have exactly 20 applications "
-          f"of 5 tasks")
-    print(f"  client: {args.concurrency} concurrent keep-alive connections from one asyncio "
-          f"process (uvloop, raw HTTP/1.1, pre-built requests) on the same 2 cores; "
-          f"{WARMUP_SECONDS:.0f} s warm-up, then {args.duration:.0f} s measured per workload")
-    print("  latency: from writing the request to the last byte of the answer; percentiles "
-          "nearest-rank over successful requests; memory: RSS of the server process and its "
-          "children every 100 ms")
+    print(
+        f"  machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
+        f"Python {machine['python']}; PostgreSQL {info['pg_version']} on the same machine"
+    )
+    print(
+        f"  data: {info['citizens']:,} citizens, {info['applications_now']:,} applications, "
+        f"{info['tasks']:,}+ tasks; myApplications citizens have exactly 20 applications "
+        f"of 5 tasks"
+    )
+    print(
+        f"  client: {args.concurrency} concurrent keep-alive connections from one asyncio "
+        f"process (uvloop, raw HTTP/1.1, pre-built requests) on the same 2 cores; "
+        f"{WARMUP_SECONDS:.0f} s warm-up, then {args.duration:.0f} s measured per workload"
+    )
+    print(
+        "  latency: from writing the request to the last byte of the answer; percentiles "
+        "nearest-rank over successful requests; memory: RSS of the server process and its "
+        "children every 100 ms"
+    )
 
     all_results: list[PhaseResult] = []
     peaks: dict[str, float] = {}
@@ -719,13 +875,17 @@ async def main_async(args: argparse.Namespace) -> None:
         if removed:
             print(f"\n(removed {removed} bench jobs from Redis)")
 
-    print(f"\nSummary ({args.concurrency} clients, {args.duration:.0f} s each; 'max' = closed "
-          f"loop, 'at N/s' = paced, latency from the scheduled send)")
+    print(
+        f"\nSummary ({args.concurrency} clients, {args.duration:.0f} s each; 'max' = closed "
+        f"loop, 'at N/s' = paced, latency from the scheduled send)"
+    )
     for r in all_results:
-        print(f"  {r.server:<8} {r.name:<18} {mode(r):>9} {r.rps:>8.1f} req/s  "
-              f"p50 {r.p50_ms:8.2f} ms  p99 {r.p99_ms:8.2f} ms  max {r.max_ms:8.2f} ms  "
-              f"errors {r.errors}  server CPU {r.server_cpu_ms_per_req:.2f} ms/req  "
-              f"peak RSS {peaks[r.server]:.0f} MB")
+        print(
+            f"  {r.server:<8} {r.name:<18} {mode(r):>9} {r.rps:>8.1f} req/s  "
+            f"p50 {r.p50_ms:8.2f} ms  p99 {r.p99_ms:8.2f} ms  max {r.max_ms:8.2f} ms  "
+            f"errors {r.errors}  server CPU {r.server_cpu_ms_per_req:.2f} ms/req  "
+            f"peak RSS {peaks[r.server]:.0f} MB"
+        )
     print("\nTargets (50 clients; client on the same 2 cores):")
     for kind in peaks:
         for line in verdicts([r for r in all_results if r.server == kind], peaks[kind]):
@@ -733,9 +893,14 @@ async def main_async(args: argparse.Namespace) -> None:
 
     OUT_DIR.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = {"machine": machine, "data": info, "args": vars(args),
-              "results": [asdict(r) for r in all_results], "peak_rss_mb": peaks,
-              "profiles": profiles}
+    report = {
+        "machine": machine,
+        "data": info,
+        "args": vars(args),
+        "results": [asdict(r) for r in all_results],
+        "peak_rss_mb": peaks,
+        "profiles": profiles,
+    }
     path = OUT_DIR / f"results-{stamp}.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     print(f"\nresults written to {path.relative_to(ROOT)}")
@@ -752,32 +917,51 @@ async def main_async(args: argparse.Namespace) -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", choices=("uvicorn", "granian", "both"), default="both")
-    parser.add_argument("--duration", type=float, default=20.0,
-                        help="measured seconds per workload (default 20)")
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="measured seconds per workload (default 20)"
+    )
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     parser.add_argument("--pool-max", type=int, default=10, help="DB_POOL_MAX (default 10)")
-    parser.add_argument("--whatif", default="",
-                        help="serve bench/whatif.py with these changes (cache,noreset)")
-    parser.add_argument("--quiet-wait", type=float, default=120.0,
-                        help="wait up to this many seconds for other CPU load to end first")
-    parser.add_argument("--floor", action="store_true",
-                        help="also measure /healthz and `{ __typename }` (with the auth "
-                             "lookup): the fixed cost of a request on this stack")
-    parser.add_argument("--no-paced", action="store_true",
-                        help="skip the runs paced at the target rates (500/s and 300/s)")
-    parser.add_argument("--skip-load", action="store_true",
-                        help="reuse the database of an earlier complete load")
+    parser.add_argument(
+        "--whatif", default="", help="serve bench/whatif.py with these changes (cache,noreset)"
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        help="wait up to this many seconds for other CPU load to end first",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure /healthz and `{ __typename }` (with the auth "
+        "lookup): the fixed cost of a request on this stack",
+    )
+    parser.add_argument(
+        "--no-paced",
+        action="store_true",
+        help="skip the runs paced at the target rates (500/s and 300/s)",
+    )
+    parser.add_argument(
+        "--skip-load", action="store_true", help="reuse the database of an earlier complete load"
+    )
     parser.add_argument("--cleanup", action="store_true", help="drop the database at the end")
-    parser.add_argument("--profile", action="store_true",
-                        help="after measuring, profile each workload under py-spy")
+    parser.add_argument(
+        "--profile", action="store_true", help="after measuring, profile each workload under py-spy"
+    )
     parser.add_argument("--profile-duration", type=float, default=15.0)
-    parser.add_argument("--native", action="store_true",
-                        help="with --profile: include native (C/Cython/Rust) frames")
-    parser.add_argument("--pg", default=load_data.DEFAULT_PG,
-                        help="PostgreSQL server URL without a database name")
-    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL",
-                                                          "redis://127.0.0.1:6379/0"))
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="with --profile: include native (C/Cython/Rust) frames",
+    )
+    parser.add_argument(
+        "--pg", default=load_data.DEFAULT_PG, help="PostgreSQL server URL without a database name"
+    )
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1000:
         parser.error("--concurrency must be 1..1000")

@@ -71,16 +71,22 @@ async def _prepare(server_url: str) -> tuple[str, str, str]:
     tokens = {}
     for role, sql in (
         ("citizen", "select id from citizens where phone = '+8613800138001'"),
-        ("staff", "select s.id from staff_members s join units u on u.id = s.unit_id "
-                  "where u.code = 'cy-psb' and s.role = 'staff'"),
+        (
+            "staff",
+            "select s.id from staff_members s join units u on u.id = s.unit_id "
+            "where u.code = 'cy-psb' and s.role = 'staff'",
+        ),
     ):
         ident = await conn.fetchval(sql)
         token = secrets.token_urlsafe(32)
         await conn.execute(
             "insert into sessions (token_hash, role, citizen_id, staff_id, expires_at) "
             "values ($1, $2, $3, $4, now() + interval '1 day')",
-            hashlib.sha256(token.encode()).digest(), role,
-            ident if role == "citizen" else None, ident if role == "staff" else None)
+            hashlib.sha256(token.encode()).digest(),
+            role,
+            ident if role == "citizen" else None,
+            ident if role == "staff" else None,
+        )
         tokens[role] = token
     await conn.close()
     return url, tokens["citizen"], tokens["staff"]
@@ -114,14 +120,21 @@ class RssSampler(threading.Thread):
         return int(self.process.memory_info().rss)
 
 
-async def _graphql(base: str, query: str, variables: dict[str, Any], token: str,
-                   client: httpx.AsyncClient | None = None) -> Any:
+async def _graphql(
+    base: str,
+    query: str,
+    variables: dict[str, Any],
+    token: str,
+    client: httpx.AsyncClient | None = None,
+) -> Any:
     if client is None:
         async with httpx.AsyncClient(timeout=30) as own:
             return await _graphql(base, query, variables, token, own)
-    response = await client.post(f"{base}/graphql", json={"query": query,
-                                                           "variables": variables},
-                                 headers={"Authorization": f"Bearer {token}"})
+    response = await client.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
@@ -140,8 +153,9 @@ class _RawWS(asyncio.Protocol):
     frames out, unmasked frames in. One small object per connection and no task, so that
     the client sharing the machine costs as little of it as possible."""
 
-    def __init__(self, host: str, token: str, number: str, sub: _Run,
-                 document: str = DOCUMENTS["event"]) -> None:
+    def __init__(
+        self, host: str, token: str, number: str, sub: _Run, document: str = DOCUMENTS["event"]
+    ) -> None:
         self.host, self.token, self.number, self.run = host, token, number, sub
         self.document = document
         self.transport: asyncio.Transport | None = None
@@ -153,10 +167,14 @@ class _RawWS(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         key = base64.b64encode(os.urandom(16)).decode()
-        transport.write((f"GET /graphql HTTP/1.1\r\nHost: {self.host}\r\n"
-                         "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                         "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n").encode())
+        transport.write(
+            (
+                f"GET /graphql HTTP/1.1\r\nHost: {self.host}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+            ).encode()
+        )
 
     def send(self, message: dict[str, Any]) -> None:
         self.frame(0x1, json.dumps(message).encode())
@@ -164,8 +182,9 @@ class _RawWS(asyncio.Protocol):
     def frame(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
         n = len(payload)
-        header = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126
-                                           else bytes([0x80 | 126]) + n.to_bytes(2, "big"))
+        header = bytes([0x80 | opcode]) + (
+            bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        )
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         assert self.transport is not None
         self.transport.write(header + mask + masked)
@@ -189,7 +208,7 @@ class _RawWS(asyncio.Protocol):
                 n, start = int.from_bytes(self.buffer[2:10], "big"), 10
             if len(self.buffer) < start + n:
                 return
-            payload, self.buffer = self.buffer[start:start + n], self.buffer[start + n:]
+            payload, self.buffer = self.buffer[start : start + n], self.buffer[start + n :]
             if opcode == 0x8:
                 return self.fail("closed by the server")
             if opcode == 0x9:  # the server's keepalive: answer it, or it closes the socket
@@ -213,8 +232,13 @@ class _RawWS(asyncio.Protocol):
         message = json.loads(payload)
         if self.state == 1 and message["type"] == "connection_ack":
             self.state = 2
-            self.send({"id": "1", "type": "subscribe",
-                       "payload": {"query": self.document, "variables": {"n": self.number}}})
+            self.send(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": self.document, "variables": {"n": self.number}},
+                }
+            )
         elif self.state == 2 and message["type"] == "next":
             self.state = 3
             self.run.opened.append(1)
@@ -238,18 +262,28 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(n: int, server_url: str, redis_url: str, document: str = "event"
-              ) -> dict[str, Any]:
+async def run(n: int, server_url: str, redis_url: str, document: str = "event") -> dict[str, Any]:
     url, citizen, staff = await _prepare(server_url)
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url,
-           "DOORSTEP_DATA_KEY": base64.b64encode(DATA_KEY).decode(),
-           "DOORSTEP_INDEX_KEY": base64.b64encode(INDEX_KEY).decode(),
-           "DOORSTEP_QUEUE": "doorstep:bench:fanout",
-           "DOORSTEP_WS_INIT_TIMEOUT": "120"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "DOORSTEP_DATA_KEY": base64.b64encode(DATA_KEY).decode(),
+        "DOORSTEP_INDEX_KEY": base64.b64encode(INDEX_KEY).decode(),
+        "DOORSTEP_QUEUE": "doorstep:bench:fanout",
+        "DOORSTEP_WS_INIT_TIMEOUT": "120",
+    }
     server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "doorstep", "serve", "--port", str(port), env=env,
-        stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "doorstep",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as client:
@@ -263,9 +297,15 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event"
         sampler = RssSampler(server.pid)
         sampler.start()
         idle_rss = sampler.now()
-        app = (await _graphql(base, 'mutation { submitApplication(input: {bundleCode: '
-                              '"newborn"}) { number tasks { id unitCode } } }', {},
-                              citizen))["submitApplication"]
+        app = (
+            await _graphql(
+                base,
+                "mutation { submitApplication(input: {bundleCode: "
+                '"newborn"}) { number tasks { id unitCode } } }',
+                {},
+                citizen,
+            )
+        )["submitApplication"]
         task_id = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
 
         sub = _Run()
@@ -276,9 +316,12 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event"
         for i in range(n):
             try:
                 transport, _ = await loop.create_connection(
-                    lambda: _RawWS(f"127.0.0.1:{port}", citizen, app["number"], sub,
-                                   DOCUMENTS[document]),
-                    "127.0.0.1", port)
+                    lambda: _RawWS(
+                        f"127.0.0.1:{port}", citizen, app["number"], sub, DOCUMENTS[document]
+                    ),
+                    "127.0.0.1",
+                    port,
+                )
                 transports.append(transport)
             except OSError as exc:
                 failures.append(f"connect: {exc}")
@@ -298,8 +341,13 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event"
         async with httpx.AsyncClient(timeout=30) as clerk:
             await clerk.get(f"{base}/readyz")
             sent = time.perf_counter()
-            await _graphql(base, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
-                           {"t": task_id}, staff, clerk)
+            await _graphql(
+                base,
+                "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
+                {"t": task_id},
+                staff,
+                clerk,
+            )
             mutation_ms = (time.perf_counter() - sent) * 1000
         deadline = time.monotonic() + 60
         while len(arrivals) + len(failures) < n and time.monotonic() < deadline:
@@ -310,13 +358,18 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event"
             held.close()
         sampler.stop.set()
         return {
-            "subscribers": n, "held": len(opened), "received": len(arrivals),
-            "failures": len(failures), "failure_sample": failures[:3],
-            "connect_s": connect_seconds, "mutation_ms": mutation_ms,
+            "subscribers": n,
+            "held": len(opened),
+            "received": len(arrivals),
+            "failures": len(failures),
+            "failure_sample": failures[:3],
+            "connect_s": connect_seconds,
+            "mutation_ms": mutation_ms,
             "p50_ms": statistics.median(latencies) if latencies else None,
             "p99_ms": _pct(latencies, 0.99) if latencies else None,
             "max_ms": max(latencies) if latencies else None,
-            "rss_idle_mb": idle_rss / 2**20, "rss_held_mb": held_rss / 2**20,
+            "rss_idle_mb": idle_rss / 2**20,
+            "rss_held_mb": held_rss / 2**20,
             "rss_peak_mb": sampler.peak / 2**20,
         }
     finally:
@@ -325,30 +378,41 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--document", choices=sorted(DOCUMENTS), default="event",
-                        help="event: seq and the event; state: also the application's status")
+    parser.add_argument(
+        "--document",
+        choices=sorted(DOCUMENTS),
+        default="event",
+        help="event: seq and the event; state: also the application's status",
+    )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    print(f"# fan-out bench {date.today()} · {psutil.cpu_count()} cores · "
-          f"Python {platform.python_version()} · uvicorn with doorstep's WebSocket transport · "
-          "client: raw asyncio WebSocket, one process · "
-          f"load average before {os.getloadavg()[0]:.2f}")
-    print("# one application, N subscribers (applicationProgress), one acceptTask; latency "
-          "from sending the mutation to each subscriber reading the change; document: "
-          + " ".join(DOCUMENTS[args.document].split()))
+    print(
+        f"# fan-out bench {date.today()} · {psutil.cpu_count()} cores · "
+        f"Python {platform.python_version()} · uvicorn with doorstep's WebSocket transport · "
+        "client: raw asyncio WebSocket, one process · "
+        f"load average before {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        "# one application, N subscribers (applicationProgress), one acceptTask; latency "
+        "from sending the mutation to each subscriber reading the change; document: "
+        + " ".join(DOCUMENTS[args.document].split())
+    )
     for n in args.subscribers:
         result = asyncio.run(run(n, server_url, redis_url, args.document))
         print(json.dumps(result, ensure_ascii=False))
-        print(f"N={n}: held {result['held']}, received {result['received']}, failures "
-              f"{result['failures']}; p50 {result['p50_ms']:.0f} ms, p99 "
-              f"{result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms; API RSS idle "
-              f"{result['rss_idle_mb']:.0f} MB, holding {result['rss_held_mb']:.0f} MB, peak "
-              f"{result['rss_peak_mb']:.0f} MB; connecting took {result['connect_s']:.1f} s; "
-              f"the mutation's own round trip {result['mutation_ms']:.0f} ms")
+        print(
+            f"N={n}: held {result['held']}, received {result['received']}, failures "
+            f"{result['failures']}; p50 {result['p50_ms']:.0f} ms, p99 "
+            f"{result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms; API RSS idle "
+            f"{result['rss_idle_mb']:.0f} MB, holding {result['rss_held_mb']:.0f} MB, peak "
+            f"{result['rss_peak_mb']:.0f} MB; connecting took {result['connect_s']:.1f} s; "
+            f"the mutation's own round trip {result['mutation_ms']:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

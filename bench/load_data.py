@@ -60,9 +60,16 @@ LOAD_MARK = "doorstep bench data"
 # Bundle mix of the bulk applications (weights); five-task bundles dominate, so 1,000,000 tasks
 # make about 200,000 applications.
 BUNDLE_WEIGHTS = {
-    "newborn": 20, "school-entry": 15, "disability": 10, "elderly-subsidy": 15,
-    "after-death": 20, "retirement": 10, "social-card": 5,
-    "remote-medical-filing": 2, "hardship-relief": 2, "kindergarten": 1,
+    "newborn": 20,
+    "school-entry": 15,
+    "disability": 10,
+    "elderly-subsidy": 15,
+    "after-death": 20,
+    "retirement": 10,
+    "social-card": 5,
+    "remote-medical-filing": 2,
+    "hardship-relief": 2,
+    "kindergarten": 1,
 }
 BENCH_BUNDLES = ("newborn", "school-entry", "disability", "elderly-subsidy")  # five tasks each
 
@@ -115,7 +122,7 @@ async def loaded_info(pg: str) -> dict[str, Any] | None:
         await conn.close()
     if not comment or not comment.startswith(LOAD_MARK):
         return None
-    info: dict[str, Any] = json.loads(comment[len(LOAD_MARK):].strip())
+    info: dict[str, Any] = json.loads(comment[len(LOAD_MARK) :].strip())
     return info
 
 
@@ -134,8 +141,11 @@ def _task_statuses(rng: random.Random, status: str, n: int) -> list[str]:
     if status == "submitted":
         return ["submitted"] * n
     done = rng.randrange(n)  # tasks before this one are done
-    statuses = ["done"] * done + ["accepted"] + [rng.choice(("accepted", "submitted"))
-                                                 for _ in range(n - done - 1)]
+    statuses = (
+        ["done"] * done
+        + ["accepted"]
+        + [rng.choice(("accepted", "submitted")) for _ in range(n - done - 1)]
+    )
     if status == "needs_materials":
         statuses[rng.randrange(done, n)] = "needs_materials"
     return statuses
@@ -146,8 +156,13 @@ def _status_for_age(rng: random.Random, age_days: float, n: int) -> str:
     if age_days > 60:
         choices = (("completed", 0.90), ("partially_completed", 0.05), ("rejected", 0.03))
     else:
-        choices = (("submitted", 0.25), ("in_progress", 0.45), ("needs_materials", 0.10),
-                   ("completed", 0.17), ("partially_completed", 0.02))
+        choices = (
+            ("submitted", 0.25),
+            ("in_progress", 0.45),
+            ("needs_materials", 0.10),
+            ("completed", 0.17),
+            ("partially_completed", 0.02),
+        )
     for name, p in choices:
         if r < p:
             status = name
@@ -160,9 +175,13 @@ def _status_for_age(rng: random.Random, age_days: float, n: int) -> str:
     return status
 
 
-def generate_applications(rng: random.Random, bundles: dict[str, BundleInfo],
-                          citizen_ids: list[int], tasks_total: int, bench_citizens: int
-                          ) -> tuple[list[tuple[Any, ...]], int]:
+def generate_applications(
+    rng: random.Random,
+    bundles: dict[str, BundleInfo],
+    citizen_ids: list[int],
+    tasks_total: int,
+    bench_citizens: int,
+) -> tuple[list[tuple[Any, ...]], int]:
     """Rows for the bench_apps staging table, oldest first, with ids and numbers; total tasks."""
     now = datetime.now(UTC)
     plan: list[tuple[int, BundleInfo]] = []  # (citizen index, bundle)
@@ -198,14 +217,50 @@ def generate_applications(rng: random.Random, bundles: dict[str, BundleInfo],
         completed = updated if status in ("completed", "rejected", "partially_completed") else None
         materials = bundle.materials[: rng.randrange(1, len(bundle.materials) + 1)]
         form = json.dumps({"materials": sorted(materials), "fields": {}}, ensure_ascii=False)
-        drafts.append((created, citizen_ids[citizen], bundle.id, status, form, bundle.size, final,
-                       updated, completed, statuses))
+        drafts.append(
+            (
+                created,
+                citizen_ids[citizen],
+                bundle.id,
+                status,
+                form,
+                bundle.size,
+                final,
+                updated,
+                completed,
+                statuses,
+            )
+        )
     drafts.sort(key=lambda d: d[0])  # ids and numbers grow with time, as in production
     rows = []
-    for serial, (created, citizen_id, bundle_id, status, form, size, final, updated, completed,
-                 statuses) in enumerate(drafts, start=1):
-        rows.append((serial, make_case_number(APPLICATION_PREFIX, serial), citizen_id, bundle_id,
-                     status, form, size, final, created, updated, completed, statuses))
+    for serial, (
+        created,
+        citizen_id,
+        bundle_id,
+        status,
+        form,
+        size,
+        final,
+        updated,
+        completed,
+        statuses,
+    ) in enumerate(drafts, start=1):
+        rows.append(
+            (
+                serial,
+                make_case_number(APPLICATION_PREFIX, serial),
+                citizen_id,
+                bundle_id,
+                status,
+                form,
+                size,
+                final,
+                created,
+                updated,
+                completed,
+                statuses,
+            )
+        )
     return rows, tasks
 
 
@@ -231,14 +286,23 @@ async def _bundles(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, Bundle
     materials: dict[str, tuple[str, ...]] = {}
     items = {i.code: i for i in demo_data.SERVICE_ITEMS}
     for bundle in demo_data.BUNDLES:
-        materials[bundle.code] = tuple(dict.fromkeys(
-            m.code for code in bundle.item_codes for m in items[code].materials))
-    return {r["code"]: BundleInfo(r["id"], r["code"], r["size"], materials.get(r["code"], ("x",)))
-            for r in rows}
+        materials[bundle.code] = tuple(
+            dict.fromkeys(m.code for code in bundle.item_codes for m in items[code].materials)
+        )
+    return {
+        r["code"]: BundleInfo(r["id"], r["code"], r["size"], materials.get(r["code"], ("x",)))
+        for r in rows
+    }
 
 
-async def load(pg: str = DEFAULT_PG, *, citizens: int = CITIZENS, tasks: int = TASKS,
-               bench_citizens: int = BENCH_CITIZENS, seed: int = 20240601) -> dict[str, Any]:
+async def load(
+    pg: str = DEFAULT_PG,
+    *,
+    citizens: int = CITIZENS,
+    tasks: int = TASKS,
+    bench_citizens: int = BENCH_CITIZENS,
+    seed: int = 20240601,
+) -> dict[str, Any]:
     """Drop and reload the benchmark database; returns what was loaded, with timings."""
     from doorstep.store.migrate import migrate
     from doorstep.store.seed import load_demo_data
@@ -386,23 +450,33 @@ async def load(pg: str = DEFAULT_PG, *, citizens: int = CITIZENS, tasks: int = T
         await conn.close()
 
     total = round(time.perf_counter() - started, 1)
-    info = {"citizens": citizens, "applications": len(rows), "tasks": task_count,
-            "events": events, "bench_citizens": bench_citizens,
-            "submit_citizens": SUBMIT_CITIZENS, "load_seconds": total, "timings": timings,
-            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    info = {
+        "citizens": citizens,
+        "applications": len(rows),
+        "tasks": task_count,
+        "events": events,
+        "bench_citizens": bench_citizens,
+        "submit_citizens": SUBMIT_CITIZENS,
+        "load_seconds": total,
+        "timings": timings,
+        "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     admin = await asyncpg.connect(admin_url(pg))
     try:
         comment = LOAD_MARK + " " + json.dumps(info).replace("'", "''")
         await admin.execute(f"comment on database \"{BENCH_DB}\" is '{comment}'")
     finally:
         await admin.close()
-    _say(f"loaded in {total} s: {citizens:,} citizens, {len(rows):,} applications, "
-         f"{task_count:,} tasks, {events:,} events")
+    _say(
+        f"loaded in {total} s: {citizens:,} citizens, {len(rows):,} applications, "
+        f"{task_count:,} tasks, {events:,} events"
+    )
     return info
 
 
-async def ensure_sessions(conn: asyncpg.Connection[asyncpg.Record] | Any,
-                          bench_citizens: int = BENCH_CITIZENS) -> int:
+async def ensure_sessions(
+    conn: asyncpg.Connection[asyncpg.Record] | Any, bench_citizens: int = BENCH_CITIZENS
+) -> int:
     """Sessions of the myApplications and submitApplication citizens, valid for a year."""
     phones = [phone(i) for i in range(bench_citizens + SUBMIT_CITIZENS)]
     rows = await conn.fetch("select id, phone from citizens where phone = any($1::text[])", phones)
@@ -423,14 +497,17 @@ async def ensure_sessions(conn: asyncpg.Connection[asyncpg.Record] | Any,
 
 def tokens(bench_citizens: int = BENCH_CITIZENS) -> tuple[list[str], list[str]]:
     """(myApplications tokens, submitApplication tokens)."""
-    return ([bench_token("list", i) for i in range(bench_citizens)],
-            [bench_token("submit", i) for i in range(SUBMIT_CITIZENS)])
+    return (
+        [bench_token("list", i) for i in range(bench_citizens)],
+        [bench_token("submit", i) for i in range(SUBMIT_CITIZENS)],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pg", default=DEFAULT_PG,
-                        help="PostgreSQL server URL without a database name")
+    parser.add_argument(
+        "--pg", default=DEFAULT_PG, help="PostgreSQL server URL without a database name"
+    )
     parser.add_argument("--citizens", type=int, default=CITIZENS)
     parser.add_argument("--tasks", type=int, default=TASKS)
     args = parser.parse_args()

@@ -75,36 +75,58 @@ async def prepare(server_url: str, n: int) -> str:
                select '+86136' || lpad(g::text, 8, '0'), $1,
                       case when g % 100 < 90 then 'zh_Hans' when g % 100 < 97 then 'zh_Hant'
                            else 'en' end
-               from generate_series(1, $2) g""", REGION, n)
+               from generate_series(1, $2) g""",
+            REGION,
+            n,
+        )
         await conn.execute("analyze")
     finally:
         await conn.close()
     return url
 
 
-def worker_env(db_url: str, redis_url: str, queue: str, endpoint: str,
-               codes: tuple[tuple[str, str], ...], lease: int) -> dict[str, str]:
+def worker_env(
+    db_url: str,
+    redis_url: str,
+    queue: str,
+    endpoint: str,
+    codes: tuple[tuple[str, str], ...],
+    lease: int,
+) -> dict[str, str]:
     templates: dict[str, dict[str, str]] = {}
     for key, code in codes:
         template, _, language = key.partition(":")
         templates.setdefault(template, {})[language] = code
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DOORSTEP_QUEUE": queue,
-        "DOORSTEP_DEV": "1",  # dev data keys: the bench holds no personal data
-        "ALIYUN_ACCESS_KEY_ID": FAKE_KEY_ID, "ALIYUN_ACCESS_KEY_SECRET": FAKE_KEY_SECRET,
-        "ALIYUN_SMS_ENDPOINT": endpoint, "ALIYUN_SMS_PROTOCOL": "http",
-        "ALIYUN_SMS_TEMPLATES": json.dumps(templates, ensure_ascii=False),
-        "SMS_SIGN_NAME": SIGN, "SMS_QUIET_HOURS": "", "SMS_THREADS": "8",
-        "SMS_SENDING_LEASE_SECONDS": str(lease),
-    })
+    env.update(
+        {
+            "DATABASE_URL": db_url,
+            "REDIS_URL": redis_url,
+            "DOORSTEP_QUEUE": queue,
+            "DOORSTEP_DEV": "1",  # dev data keys: the bench holds no personal data
+            "ALIYUN_ACCESS_KEY_ID": FAKE_KEY_ID,
+            "ALIYUN_ACCESS_KEY_SECRET": FAKE_KEY_SECRET,
+            "ALIYUN_SMS_ENDPOINT": endpoint,
+            "ALIYUN_SMS_PROTOCOL": "http",
+            "ALIYUN_SMS_TEMPLATES": json.dumps(templates, ensure_ascii=False),
+            "SMS_SIGN_NAME": SIGN,
+            "SMS_QUIET_HOURS": "",
+            "SMS_THREADS": "8",
+            "SMS_SENDING_LEASE_SECONDS": str(lease),
+        }
+    )
     return env
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "doorstep", "worker"], env=env,
-                            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "doorstep", "worker"],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -124,11 +146,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     env = worker_env(db_url, redis_url, queue, fake.endpoint, codes, args.lease)
     kills = flushes = 0
     pool = await create_pool(db_url, min_size=1, max_size=4)
-    sms = SmsSettings(access_key_id=FAKE_KEY_ID, access_key_secret=FAKE_KEY_SECRET,
-                      quiet_start="", quiet_end="")
-    settings = Settings(database_url=db_url, redis_url=redis_url, queue_name=queue, sms=sms,
-                        sms_sign_name=SIGN, dev_mode=True, data_key=bytes(32),
-                        index_key=bytes(32))
+    sms = SmsSettings(
+        access_key_id=FAKE_KEY_ID, access_key_secret=FAKE_KEY_SECRET, quiet_start="", quiet_end=""
+    )
+    settings = Settings(
+        database_url=db_url,
+        redis_url=redis_url,
+        queue_name=queue,
+        sms=sms,
+        sms_sign_name=SIGN,
+        dev_mode=True,
+        data_key=bytes(32),
+        index_key=bytes(32),
+    )
 
     async def lanes(items: list[tuple[int, str, int]]) -> None:
         await enqueue_lanes(redis, items, queue)
@@ -138,17 +168,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         await asyncio.sleep(3)  # the worker connects
         t0 = time.perf_counter()
-        started = await broadcasts.start(deps, None, template="sms.public_notice",
-                                         params=PARAMS, region=REGION)
+        started = await broadcasts.start(
+            deps, None, template="sms.public_notice", params=PARAMS, region=REGION
+        )
         t_written = time.perf_counter()
-        print(f"broadcast {started.id}: {started.total} rows written in "
-              f"{t_written - t0:.1f} s", flush=True)
+        print(
+            f"broadcast {started.id}: {started.total} rows written in {t_written - t0:.1f} s",
+            flush=True,
+        )
         if worker is None:
             # every lane job is lost before any worker saw it: only the sweeper can find them
             await redis.flushdb()
             flushes += 1
-            print(f"  FLUSHDB {redis_url} with every lane job still queued; starting the "
-                  "worker", flush=True)
+            print(
+                f"  FLUSHDB {redis_url} with every lane job still queued; starting the worker",
+                flush=True,
+            )
             worker = start_worker(env, log)
         last_print = last_count = 0.0
         pending = started.total
@@ -164,11 +199,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     """select (select count(*) from outbox where broadcast_id = $1
                                and status in ('created', 'temporary-failure'))
                             + (select count(*) from outbox where broadcast_id = $1
-                               and status = 'sending')""", started.id)
+                               and status = 'sending')""",
+                    started.id,
+                )
                 last_count = now
             if now - last_print > 5:
-                print(f"  {now - t0:6.1f} s: {sent} at the fake, {pending} pending in the "
-                      "outbox at the last count", flush=True)
+                print(
+                    f"  {now - t0:6.1f} s: {sent} at the fake, {pending} pending in the "
+                    "outbox at the last count",
+                    flush=True,
+                )
                 last_print = now
             if args.kill_at and not kills and sent >= args.kill_at * args.n:
                 worker.send_signal(signal.SIGKILL)
@@ -187,7 +227,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     """update outbox set next_attempt_at = now()
                        where broadcast_id = $1 and hold_reason = 'backoff'
                          and status = 'temporary-failure' and next_attempt_at > now()""",
-                    started.id)
+                    started.id,
+                )
             if pending == 0:
                 break
             if now - t0 > args.timeout:
@@ -196,8 +237,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.5)
         t_done = time.perf_counter()
         statuses = await broadcasts.counts(deps, started.id)
-        phones = [r["phone"].removeprefix("+86") for r in await pool.fetch(
-            "select phone from outbox where broadcast_id = $1", started.id)]
+        phones = [
+            r["phone"].removeprefix("+86")
+            for r in await pool.fetch(
+                "select phone from outbox where broadcast_id = $1", started.id
+            )
+        ]
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
@@ -217,11 +262,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     calls = Counter((c.action, c.code) for c in fake.calls)
     drain = t_done - t0
     return {
-        "n": args.n, "rows": started.total, "write_s": round(t_written - t0, 2),
-        "drain_s": round(drain, 2), "messages_per_s": round(started.total / drain),
-        "statuses": statuses, "fake_messages": len(fake.messages),
-        "numbers_delivered": len(delivered), "twice": twice, "missing": missing,
-        "unexpected": unexpected, "kills": kills, "flushes": flushes,
+        "n": args.n,
+        "rows": started.total,
+        "write_s": round(t_written - t0, 2),
+        "drain_s": round(drain, 2),
+        "messages_per_s": round(started.total / drain),
+        "statuses": statuses,
+        "fake_messages": len(fake.messages),
+        "numbers_delivered": len(delivered),
+        "twice": twice,
+        "missing": missing,
+        "unexpected": unexpected,
+        "kills": kills,
+        "flushes": flushes,
         "calls": {f"{a} {c}": k for (a, c), k in sorted(calls.items())},
     }
 
@@ -236,19 +289,27 @@ def with_defaults(argv: list[str], defaults: dict[str, str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--kill-at", type=float, default=0.0)
     parser.add_argument("--flush-at", type=float, default=0.0)
-    parser.add_argument("--flush-queued", action="store_true",
-                        help="FLUSHDB after the rows are written, before the worker starts")
+    parser.add_argument(
+        "--flush-queued",
+        action="store_true",
+        help="FLUSHDB after the rows are written, before the worker starts",
+    )
     parser.add_argument("--chaos", type=float, default=0.0)
-    parser.add_argument("--skip-backoff", action="store_true",
-                        help="make rows in backoff due at once (short fault runs)")
-    parser.add_argument("--lease", type=int, default=60,
-                        help="SMS_SENDING_LEASE_SECONDS for the worker")
+    parser.add_argument(
+        "--skip-backoff",
+        action="store_true",
+        help="make rows in backoff due at once (short fault runs)",
+    )
+    parser.add_argument(
+        "--lease", type=int, default=60, help="SMS_SENDING_LEASE_SECONDS for the worker"
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--log", default=".doorstep/notify_bench_worker.log")
     args = parser.parse_args(argv)
@@ -256,12 +317,16 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.log).write_bytes(b"")
     result = asyncio.run(run(args))
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    print(f"\n{result['rows']} messages drained in {result['drain_s']} s "
-          f"({result['messages_per_s']} messages/s, one worker process); rows written in "
-          f"{result['write_s']} s")
-    print(f"fake Aliyun log: {result['fake_messages']} messages to "
-          f"{result['numbers_delivered']} numbers; twice: {result['twice']}, "
-          f"missing: {result['missing']}, unexpected: {result['unexpected']}")
+    print(
+        f"\n{result['rows']} messages drained in {result['drain_s']} s "
+        f"({result['messages_per_s']} messages/s, one worker process); rows written in "
+        f"{result['write_s']} s"
+    )
+    print(
+        f"fake Aliyun log: {result['fake_messages']} messages to "
+        f"{result['numbers_delivered']} numbers; twice: {result['twice']}, "
+        f"missing: {result['missing']}, unexpected: {result['unexpected']}"
+    )
     ok = result["twice"] == 0 and result["missing"] == 0 and result["unexpected"] == 0
     print("every number exactly once" if ok else "NOT exactly once")
     return 0 if ok else 1

@@ -92,99 +92,163 @@ from generate_series(1, $1) g
 
 # (what, SQL): facts keyed as the registry in doorstep.domain.vault; units from the demo
 FACTS: list[tuple[str, str]] = [
-    ("household.size (everyone)", """
+    (
+        "household.size (everyone)",
+        """
      insert into vault_facts (citizen_id, key, value_type, num, source_unit_id, as_of)
-     select id, 'household.size', 'int', 1 + floor(d1 * 5)::int, {psb}, now() from people"""),
-    ("household.lives_alone (12% of 60+)", """
+     select id, 'household.size', 'int', 1 + floor(d1 * 5)::int, {psb}, now() from people""",
+    ),
+    (
+        "household.lives_alone (12% of 60+)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'household.lives_alone', 'bool', d2 < 0.12, {community}, now()
-     from people where age >= 60"""),
-    ("activity.last_seen (those living alone; 8% quiet 7+ days)", """
+     from people where age >= 60""",
+    ),
+    (
+        "activity.last_seen (those living alone; 8% quiet 7+ days)",
+        """
      insert into vault_facts (citizen_id, key, value_type, day, source_unit_id, as_of)
      select id, 'activity.last_seen', 'date',
             current_date - case when d3 < 0.08 then 7 + floor(d4 * 10)::int
                                 else floor(d4 * 6)::int end, {community}, now()
-     from people where age >= 60 and d2 < 0.12"""),
-    ("medical_insurance.scheme (60/37/3%)", """
+     from people where age >= 60 and d2 < 0.12""",
+    ),
+    (
+        "medical_insurance.scheme (60/37/3%)",
+        """
      insert into vault_facts (citizen_id, key, value_type, txt, source_unit_id, as_of)
      select id, 'medical_insurance.scheme', 'text',
             case when d3 < 0.60 then 'employee' when d3 < 0.97 then 'resident' else 'none' end,
-            {medical}, now() from people"""),
-    ("medical_insurance.paid_until (8% of resident lapsed)", """
+            {medical}, now() from people""",
+    ),
+    (
+        "medical_insurance.paid_until (8% of resident lapsed)",
+        """
      insert into vault_facts (citizen_id, key, value_type, day, source_unit_id, as_of)
      select id, 'medical_insurance.paid_until', 'date',
             case when d3 >= 0.60 and d3 < 0.97 and d4 < 0.08
                  then current_date - 60 - floor(d1 * 300)::int
                  else current_date + floor(d1 * 300)::int end, {medical}, now()
-     from people where d3 < 0.97"""),
-    ("household.newborn_registered_on (1.2% of 22-42)", """
+     from people where d3 < 0.97""",
+    ),
+    (
+        "household.newborn_registered_on (1.2% of 22-42)",
+        """
      insert into vault_facts (citizen_id, key, value_type, day, source_unit_id, as_of)
      select id, 'household.newborn_registered_on', 'date',
             current_date - floor(d2 * 1000)::int, {psb}, now()
-     from people where age between 22 and 42 and d1 < 0.012"""),
-    ("household.newborn_insured (70% of those)", """
+     from people where age between 22 and 42 and d1 < 0.012""",
+    ),
+    (
+        "household.newborn_insured (70% of those)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'household.newborn_insured', 'bool', true, {medical}, now()
-     from people where age between 22 and 42 and d1 < 0.012 and d3 < 0.7"""),
-    ("benefit.childcare_subsidy (60% of those)", """
+     from people where age between 22 and 42 and d1 < 0.012 and d3 < 0.7""",
+    ),
+    (
+        "benefit.childcare_subsidy (60% of those)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.childcare_subsidy', 'bool', true, {health}, now()
-     from people where age between 22 and 42 and d1 < 0.012 and d4 < 0.6"""),
-    ("pension.retirement_date (contributors 50-63)", """
+     from people where age between 22 and 42 and d1 < 0.012 and d4 < 0.6""",
+    ),
+    (
+        "pension.retirement_date (contributors 50-63)",
+        """
      insert into vault_facts (citizen_id, key, value_type, day, source_unit_id, as_of)
      select id, 'pension.retirement_date', 'date',
             (birth_date + make_interval(years => 60, months => floor(d4 * 12)::int))::date,
             {hrss}, now()
-     from people where age between 50 and 63 and d3 < 0.7"""),
-    ("benefit.pension (80% of 60+)", """
+     from people where age between 50 and 63 and d3 < 0.7""",
+    ),
+    (
+        "benefit.pension (80% of 60+)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.pension', 'bool', true, {hrss}, now()
-     from people where age >= 60 and d1 < 0.8"""),
-    ("disability.level (6%)", """
+     from people where age >= 60 and d1 < 0.8""",
+    ),
+    (
+        "disability.level (6%)",
+        """
      insert into vault_facts (citizen_id, key, value_type, num, source_unit_id, as_of)
      select id, 'disability.level', 'int', 1 + floor(d2 * 4)::int, {disabled}, now()
-     from people where d4 < 0.06"""),
-    ("benefit.disability_care_subsidy (70% of grade 1-2)", """
+     from people where d4 < 0.06""",
+    ),
+    (
+        "benefit.disability_care_subsidy (70% of grade 1-2)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.disability_care_subsidy', 'bool', true, {civil}, now()
-     from people where d4 < 0.06 and d2 < 0.5 and d3 < 0.7"""),
-    ("assistance.dibao (1.5%) / low_income (2%) / tekun (0.2%)", """
+     from people where d4 < 0.06 and d2 < 0.5 and d3 < 0.7""",
+    ),
+    (
+        "assistance.dibao (1.5%) / low_income (2%) / tekun (0.2%)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, k, 'bool', true, {civil}, now() from people,
             lateral (values ('assistance.dibao', d1 < 0.015),
                             ('assistance.low_income', d1 >= 0.015 and d1 < 0.035),
                             ('assistance.tekun', d1 >= 0.035 and d1 < 0.037)) v(k, hit)
-     where hit"""),
-    ("benefit.disability_living_subsidy (60% of eligible)", """
+     where hit""",
+    ),
+    (
+        "benefit.disability_living_subsidy (60% of eligible)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.disability_living_subsidy', 'bool', true, {civil}, now()
-     from people where d4 < 0.06 and d1 < 0.035 and d3 < 0.6"""),
-    ("elder.care_level (60+: 15% dependent)", """
+     from people where d4 < 0.06 and d1 < 0.035 and d3 < 0.6""",
+    ),
+    (
+        "elder.care_level (60+: 15% dependent)",
+        """
      insert into vault_facts (citizen_id, key, value_type, num, source_unit_id, as_of)
      select id, 'elder.care_level', 'int',
             case when d3 < 0.15 then 1 + floor(d4 * 4)::int else 0 end, {health}, now()
-     from people where age >= 60"""),
-    ("benefit.elder_care_subsidy (60% of dependent)", """
+     from people where age >= 60""",
+    ),
+    (
+        "benefit.elder_care_subsidy (60% of dependent)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.elder_care_subsidy', 'bool', true, {civil}, now()
-     from people where age >= 60 and d3 < 0.15 and d2 >= 0.4"""),
-    ("benefit.longevity_allowance (95% of 80+)", """
+     from people where age >= 60 and d3 < 0.15 and d2 >= 0.4""",
+    ),
+    (
+        "benefit.longevity_allowance (95% of 80+)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.longevity_allowance', 'bool', true, {civil}, now()
-     from people where age >= 80 and d4 < 0.95"""),
-    ("benefit.elder_card (80% of 60+)", """
+     from people where age >= 80 and d4 < 0.95""",
+    ),
+    (
+        "benefit.elder_card (80% of 60+)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.elder_card', 'bool', true, {street}, now()
-     from people where age >= 60 and d2 >= 0.2"""),
-    ("benefit.elder_service_subsidy (50% of poor 60+)", """
+     from people where age >= 60 and d2 >= 0.2""",
+    ),
+    (
+        "benefit.elder_service_subsidy (50% of poor 60+)",
+        """
      insert into vault_facts (citizen_id, key, value_type, flag, source_unit_id, as_of)
      select id, 'benefit.elder_service_subsidy', 'bool', true, {civil}, now()
-     from people where age >= 60 and d1 < 0.037 and d3 < 0.5"""),
+     from people where age >= 60 and d1 < 0.037 and d3 < 0.5""",
+    ),
 ]
 
-UNITS = {"psb": "cy-psb", "community": "cy-jianwai-yonganli", "medical": "cy-medical-security",
-         "health": "cy-health", "hrss": "cy-hrss", "disabled": "cy-disabled",
-         "civil": "cy-civil-affairs", "street": "cy-jianwai"}
+UNITS = {
+    "psb": "cy-psb",
+    "community": "cy-jianwai-yonganli",
+    "medical": "cy-medical-security",
+    "health": "cy-health",
+    "hrss": "cy-hrss",
+    "disabled": "cy-disabled",
+    "civil": "cy-civil-affairs",
+    "street": "cy-jianwai",
+}
 
 
 async def load(server: str, citizens: int) -> dict[str, Any]:
@@ -212,8 +276,10 @@ async def load(server: str, citizens: int) -> dict[str, Any]:
         await conn.execute("alter table vault_facts drop constraint vault_facts_pkey")
         await conn.execute("drop index vault_facts_by_key")
         await conn.execute(PEOPLE)
-        units = {name: await conn.fetchval("select id from units where code = $1", code)
-                 for name, code in UNITS.items()}
+        units = {
+            name: await conn.fetchval("select id from units where code = $1", code)
+            for name, code in UNITS.items()
+        }
         for label, sql in FACTS:
             await conn.execute(sql.format(**units))
             t = lap(label, t)
@@ -227,12 +293,14 @@ async def load(server: str, citizens: int) -> dict[str, Any]:
         counts = {
             "citizens": await conn.fetchval("select count(*) from citizens"),
             "facts": await conn.fetchval("select count(*) from vault_facts"),
-            "rules": await conn.fetchval("select count(*) from offer_rules "
-                                         "where current_version is not null"),
+            "rules": await conn.fetchval(
+                "select count(*) from offer_rules where current_version is not null"
+            ),
             "load_seconds": round(time.perf_counter() - started, 1),
         }
-        await conn.execute(f"comment on database \"{BENCH_DB}\" is "
-                           f"'{LOAD_MARK} {json.dumps(counts)}'")
+        await conn.execute(
+            f"comment on database \"{BENCH_DB}\" is '{LOAD_MARK} {json.dumps(counts)}'"
+        )
         return counts
     finally:
         await conn.close()
@@ -246,12 +314,13 @@ async def loaded(server: str) -> dict[str, Any] | None:
     try:
         comment = await conn.fetchval(
             "select shobj_description(oid, 'pg_database') from pg_database "
-            "where datname = current_database()")
+            "where datname = current_database()"
+        )
     finally:
         await conn.close()
     if not comment or not comment.startswith(LOAD_MARK):
         return None
-    found: dict[str, Any] = json.loads(comment[len(LOAD_MARK):])
+    found: dict[str, Any] = json.loads(comment[len(LOAD_MARK) :])
     return found
 
 
@@ -266,8 +335,13 @@ async def worker_run(database_url: str, redis_url: str, notify: int) -> dict[str
     from doorstep.store.db import create_pool
     from doorstep.workers import main as worker
 
-    settings = Settings(database_url=database_url, redis_url=redis_url, dev_mode=True,
-                        data_key=DATA_KEY, index_key=INDEX_KEY)
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        dev_mode=True,
+        data_key=DATA_KEY,
+        index_key=INDEX_KEY,
+    )
     pool = await create_pool(database_url, min_size=1, max_size=5)  # as workers.main.startup
     ctx: dict[str, Any] = {"deps": Deps(pool=pool, settings=settings)}
     started = time.perf_counter()
@@ -279,7 +353,8 @@ async def worker_run(database_url: str, redis_url: str, notify: int) -> dict[str
     if notify:
         t = time.perf_counter()
         handled = await proactive.notify_new_offers(
-            ctx["deps"], batch=200, max_batches=max(1, notify // 200))
+            ctx["deps"], batch=200, max_batches=max(1, notify // 200)
+        )
         report["notified"] = handled
         report["notify_seconds"] = time.perf_counter() - t
     report["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -289,8 +364,17 @@ async def worker_run(database_url: str, redis_url: str, notify: int) -> dict[str
 
 def run_worker(database_url: str, redis_url: str, notify: int) -> dict[str, Any]:
     """The cron in its own process; this process samples its RSS every 20 ms."""
-    cmd = [sys.executable, __file__, "--worker", "--database-url", database_url,
-           "--redis", redis_url, "--notify", str(notify)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--database-url",
+        database_url,
+        "--redis",
+        redis_url,
+        "--notify",
+        str(notify),
+    ]
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     proc = psutil.Process(child.pid)
     peak = 0
@@ -323,7 +407,9 @@ async def per_rule(server: str, since_id: int) -> list[tuple[str, int]]:
         rows = await conn.fetch(
             """select r.code, count(p.id) as n from offer_rules r
                left join opportunities p on p.rule_id = r.id and p.id > $1
-               where r.current_version is not null group by r.code order by r.code""", since_id)
+               where r.current_version is not null group by r.code order by r.code""",
+            since_id,
+        )
         return [(r["code"], r["n"]) for r in rows]
     finally:
         await conn.close()
@@ -342,8 +428,9 @@ async def reset_offers(server: str) -> None:
     """Back to 'nothing offered yet', so run 1 is a first evaluation again."""
     conn = await asyncpg.connect(db_url(server, BENCH_DB))
     try:
-        await conn.execute("truncate welfare_checks, offer_appeals, vault_uses, opportunities "
-                           "cascade")
+        await conn.execute(
+            "truncate welfare_checks, offer_appeals, vault_uses, opportunities cascade"
+        )
         await conn.execute("vacuum (analyze) opportunities")
     finally:
         await conn.close()
@@ -351,9 +438,11 @@ async def reset_offers(server: str) -> None:
 
 def machine() -> str:
     load1, load5, load15 = os.getloadavg()
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM; load average "
-            f"{load1:.2f} {load5:.2f} {load15:.2f}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM; load average "
+        f"{load1:.2f} {load5:.2f} {load15:.2f}"
+    )
 
 
 def main() -> int:
@@ -362,8 +451,9 @@ def main() -> int:
     parser.add_argument("--redis", default=DEFAULT_REDIS)
     parser.add_argument("--citizens", type=int, default=1_000_000)
     parser.add_argument("--skip-load", action="store_true")
-    parser.add_argument("--notify", type=int, default=0,
-                        help="also time notifying this many new offers")
+    parser.add_argument(
+        "--notify", type=int, default=0, help="also time notifying this many new offers"
+    )
     parser.add_argument("--cleanup", action="store_true", help="drop the database at the end")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -380,8 +470,10 @@ def main() -> int:
         counts = asyncio.run(load(args.pg, args.citizens))
     else:
         asyncio.run(reset_offers(args.pg))
-    print(f"data: {counts['citizens']:,} citizens, {counts['facts']:,} facts, "
-          f"{counts['rules']} published rules")
+    print(
+        f"data: {counts['citizens']:,} citizens, {counts['facts']:,} facts, "
+        f"{counts['rules']} published rules"
+    )
     url = db_url(args.pg, BENCH_DB)
 
     print(f"\nrun 1 (first evaluation: every finding becomes an offer) — {machine()}")
@@ -390,29 +482,43 @@ def main() -> int:
     created = first["opportunities"]
     for code, n in asyncio.run(per_rule(args.pg, before)):
         print(f"  {code:<32} {n:>8,} offers")
-    print(f"  all rules: {first['seconds']:.2f} s, {created:,} opportunities, "
-          f"{created / first['seconds']:,.0f} created/s")
-    print(f"  worker peak RSS {first['peak_rss_mb']:.0f} MB (sampled every 20 ms), "
-          f"ru_maxrss {first['ru_maxrss_mb']:.0f} MB")
+    print(
+        f"  all rules: {first['seconds']:.2f} s, {created:,} opportunities, "
+        f"{created / first['seconds']:,.0f} created/s"
+    )
+    print(
+        f"  worker peak RSS {first['peak_rss_mb']:.0f} MB (sampled every 20 ms), "
+        f"ru_maxrss {first['ru_maxrss_mb']:.0f} MB"
+    )
     if args.notify:
-        print(f"  notified {first['notified']:,} offers in {first['notify_seconds']:.1f} s "
-              f"({first['notified'] / first['notify_seconds']:,.0f}/s)")
+        print(
+            f"  notified {first['notified']:,} offers in {first['notify_seconds']:.1f} s "
+            f"({first['notified'] / first['notify_seconds']:,.0f}/s)"
+        )
 
     print(f"\nrun 2 (steady state: the same evaluation again, nothing new) — {machine()}")
     second = run_worker(url, args.redis, 0)
-    print(f"  all rules: {second['seconds']:.2f} s, "
-          f"{second['opportunities'] - created:,} new opportunities")
-    print(f"  worker peak RSS {second['peak_rss_mb']:.0f} MB, "
-          f"ru_maxrss {second['ru_maxrss_mb']:.0f} MB")
+    print(
+        f"  all rules: {second['seconds']:.2f} s, "
+        f"{second['opportunities'] - created:,} new opportunities"
+    )
+    print(
+        f"  worker peak RSS {second['peak_rss_mb']:.0f} MB, "
+        f"ru_maxrss {second['ru_maxrss_mb']:.0f} MB"
+    )
 
     verdict = "meets" if first["seconds"] < 30 and first["peak_rss_mb"] < 500 else "MISSES"
-    print(f"\n{verdict} the targets (all rules < 30 s, worker < 500 MB) at "
-          f"{counts['citizens']:,} citizens")
+    print(
+        f"\n{verdict} the targets (all rules < 30 s, worker < 500 MB) at "
+        f"{counts['citizens']:,} citizens"
+    )
     if args.cleanup:
+
         async def drop() -> None:
             admin = await asyncpg.connect(db_url(args.pg, "postgres"))
             await admin.execute(f'drop database if exists "{BENCH_DB}" with (force)')
             await admin.close()
+
         asyncio.run(drop())
     return 0
 

@@ -21,38 +21,60 @@ _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 # (label, regex on "file:function" of any frame) for the inclusive view, in display order.
 MARKERS: tuple[tuple[str, str], ...] = (
     ("ASGI app: Litestar and everything below", r"^litestar/app\.py:Litestar\.__call__$"),
-    ("  strawberry HTTP view (whole GraphQL request)",
-     r"^strawberry/http/async_base_view\.py:AsyncBaseHTTPView\.run$"),
-    ("    context_getter: bearer token -> actor (session query)",
-     r"^doorstep/graphql/context\.py:context_getter$"),
-    ("    Schema.execute: parse + validate + execute",
-     r"^strawberry/schema/schema\.py:Schema\.execute$"),
+    (
+        "  strawberry HTTP view (whole GraphQL request)",
+        r"^strawberry/http/async_base_view\.py:AsyncBaseHTTPView\.run$",
+    ),
+    (
+        "    context_getter: bearer token -> actor (session query)",
+        r"^doorstep/graphql/context\.py:context_getter$",
+    ),
+    (
+        "    Schema.execute: parse + validate + execute",
+        r"^strawberry/schema/schema\.py:Schema\.execute$",
+    ),
     ("      parse (graphql-core)", r"^graphql/language/parser\.py:parse$"),
-    ("      validate (graphql-core rules, every request)",
-     r"^graphql/validation/validate\.py:validate$"),
-    ("      strawberry extensions: depth/token/alias limits",
-     r"^strawberry/extensions/(query_depth_limiter|max_tokens|max_aliases)"),
-    ("      execute (graphql-core field resolution, all fields)",
-     r"^strawberry/schema/schema\.py:Schema\._execute_operation$"),
-    ("        resolver: doorstep.graphql.applications",
-     r"^doorstep/graphql/applications\.py:Applications(Query|Mutation)\."),
+    (
+        "      validate (graphql-core rules, every request)",
+        r"^graphql/validation/validate\.py:validate$",
+    ),
+    (
+        "      strawberry extensions: depth/token/alias limits",
+        r"^strawberry/extensions/(query_depth_limiter|max_tokens|max_aliases)",
+    ),
+    (
+        "      execute (graphql-core field resolution, all fields)",
+        r"^strawberry/schema/schema\.py:Schema\._execute_operation$",
+    ),
+    (
+        "        resolver: doorstep.graphql.applications",
+        r"^doorstep/graphql/applications\.py:Applications(Query|Mutation)\.",
+    ),
     ("          services.applications (use case)", r"^doorstep/services/applications\.py:"),
     ("          asyncpg, Python side (queries, pool, codecs)", r"^asyncpg/"),
-    ("          rows -> dataclass views (_task_view, _application_view)",
-     r"^doorstep/services/applications\.py:_(task|application)_view$"),
-    ("          views -> strawberry objects (application_type, task_type)",
-     r"^doorstep/graphql/applications\.py:(application_type|task_type)$"),
+    (
+        "          rows -> dataclass views (_task_view, _application_view)",
+        r"^doorstep/services/applications\.py:_(task|application)_view$",
+    ),
+    (
+        "          views -> strawberry objects (application_type, task_type)",
+        r"^doorstep/graphql/applications\.py:(application_type|task_type)$",
+    ),
     ("          translate (i18n labels)", r"^doorstep/i18n/"),
     ("          after_commit: arq enqueue to Redis", r"^doorstep/services/deps\.py:.*after_commit"),
-    ("    result -> JSON (strawberry encode_json, stdlib json)",
-     r"^strawberry/http/base\.py:BaseView\.encode_json$"),
+    (
+        "    result -> JSON (strawberry encode_json, stdlib json)",
+        r"^strawberry/http/base\.py:BaseView\.encode_json$",
+    ),
     ("  Litestar response start/body (ASGIResponse)", r"^litestar/response/base\.py:ASGIResponse"),
 )
 _IDLE = (  # frames py-spy reports as running that wait on a lock or in the event loop's poll
     re.compile(r"^concurrent/futures/thread\.py:_worker$"),
 )
-_LOOP = re.compile(r"^(asyncio/runners\.py:Runner\.run|granian/server/\S+:.*_spawn_\w*worker\w*"
-                   r"|uvloop/.*)$")
+_LOOP = re.compile(
+    r"^(asyncio/runners\.py:Runner\.run|granian/server/\S+:.*_spawn_\w*worker\w*"
+    r"|uvloop/.*)$"
+)
 _APP = re.compile(r"^litestar/app\.py:Litestar\.__call__$")
 _STDLIB = {name for name in sys.stdlib_module_names}
 
@@ -64,8 +86,11 @@ def _layer(path: str, func: str) -> str:
     elif "/lib/python3" in path:
         path = path.split("/lib/python3", 1)[1].split("/", 1)[-1]
     if path.startswith("<frozen") or path == "<string>":
-        return "generated code (dataclass __init__, graphql-core visitor lambdas)" \
-            if path == "<string>" else "stdlib (frozen)"
+        return (
+            "generated code (dataclass __init__, graphql-core visitor lambdas)"
+            if path == "<string>"
+            else "stdlib (frozen)"
+        )
     top = path.split("/", 1)[0].removesuffix(".py")
     if top == "graphql":
         parts = path.split("/")
@@ -142,8 +167,10 @@ def summarize(path: Path, top: int = 20) -> str:
     def pct(n: int) -> str:
         return f"{100 * n / total:5.1f}%"
 
-    out = [f"profile {path.name}: {total} samples of running Python threads "
-           f"({idle} samples of idle thread-pool workers left out)"]
+    out = [
+        f"profile {path.name}: {total} samples of running Python threads "
+        f"({idle} samples of idle thread-pool workers left out)"
+    ]
     out.append("\n  where the CPU goes, by layer of the innermost frame (self time):")
     for layer, n in self_layer.most_common(top):
         out.append(f"    {pct(n)}  {layer}")

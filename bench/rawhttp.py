@@ -15,8 +15,13 @@ from typing import Any
 LOCALHOST = "127.0.0.1"
 
 
-def build_request(port: int, path: str, body: bytes | None = None,
-                  headers: dict[str, str] | None = None, method: str | None = None) -> bytes:
+def build_request(
+    port: int,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    method: str | None = None,
+) -> bytes:
     """The full request as bytes, ready to be written again and again."""
     verb = method or ("POST" if body is not None else "GET")
     lines = [f"{verb} {path} HTTP/1.1", f"Host: {LOCALHOST}:{port}", "Connection: keep-alive"]
@@ -27,8 +32,9 @@ def build_request(port: int, path: str, body: bytes | None = None,
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
 
 
-def graphql_request(port: int, query: str, variables: dict[str, Any] | None = None,
-                    token: str | None = None) -> bytes:
+def graphql_request(
+    port: int, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> bytes:
     payload: dict[str, Any] = {"query": query}
     if variables is not None:
         payload["variables"] = variables
@@ -74,7 +80,7 @@ class HttpConnection:
         try:
             if start >= 0:
                 end = lower.index(b"\r\n", start + 2)
-                length = int(lower[start + 17:end])
+                length = int(lower[start + 17 : end])
                 body = await reader.readexactly(length) if length else b""
             elif b"\r\ntransfer-encoding: chunked" in lower:
                 body = await self._read_chunked(reader)

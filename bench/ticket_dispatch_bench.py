@@ -39,8 +39,28 @@ from doorstep.domain.dispatch import (
 
 KINDS = ["enquiry", "help", "complaint", "report", "suggestion"]
 URGENCIES = ["normal"] * 8 + ["urgent", "danger"]
-WORDS = ["施工", "工地", "漏水", "停电", "路灯", "暖气", "垃圾", "噪音", "油烟", "占道", "违建",
-         "欠薪", "养老金", "医保", "物业", "电梯", "井盖", "积水", "树木", "停车"]
+WORDS = [
+    "施工",
+    "工地",
+    "漏水",
+    "停电",
+    "路灯",
+    "暖气",
+    "垃圾",
+    "噪音",
+    "油烟",
+    "占道",
+    "违建",
+    "欠薪",
+    "养老金",
+    "医保",
+    "物业",
+    "电梯",
+    "井盖",
+    "积水",
+    "树木",
+    "停车",
+]
 FILLER = "小区楼下最近一直有问题影响居民正常生活希望有关部门尽快处理谢谢"
 
 
@@ -54,8 +74,9 @@ def regions(rng: random.Random) -> list[str]:
     return codes
 
 
-def build_rules(n: int, rng: random.Random, categories: list[str], region_codes: list[str]
-                ) -> list[Rule]:
+def build_rules(
+    n: int, rng: random.Random, categories: list[str], region_codes: list[str]
+) -> list[Rule]:
     districts = [c for c in region_codes if len(c) == 6]
     streets = [c for c in region_codes if len(c) == 9]
     communities = [c for c in region_codes if len(c) == 12]
@@ -70,32 +91,49 @@ def build_rules(n: int, rng: random.Random, categories: list[str], region_codes:
             rule = Rule(i + 1, 1, priorities[i], unit, region_prefixes=(rng.choice(districts),))
         else:
             level = rng.random()
-            prefix = (rng.choice(districts) if level < 0.5 else rng.choice(streets)
-                      if level < 0.9 else rng.choice(communities))
+            prefix = (
+                rng.choice(districts)
+                if level < 0.5
+                else rng.choice(streets)
+                if level < 0.9
+                else rng.choice(communities)
+            )
             rule = Rule(
-                i + 1, rng.randrange(1, 5), priorities[i], unit,
+                i + 1,
+                rng.randrange(1, 5),
+                priorities[i],
+                unit,
                 categories=tuple(rng.sample(categories, rng.choice([1, 1, 1, 2, 3]))),
                 region_prefixes=(prefix,),
                 kinds=tuple(rng.sample(KINDS, 2)) if rng.random() < 0.2 else (),
-                keywords=tuple(rng.sample(WORDS, rng.choice([1, 2]))) if rng.random() < 0.25
+                keywords=tuple(rng.sample(WORDS, rng.choice([1, 2])))
+                if rng.random() < 0.25
                 else (),
                 urgencies=("danger",) if rng.random() < 0.05 else (),
                 assisting_units=(rng.randrange(400, 500),) if rng.random() < 0.2 else (),
-                deadline_profile=rng.choice([None, "help", "complaint", "urgent"]))
+                deadline_profile=rng.choice([None, "help", "complaint", "urgent"]),
+            )
         rules.append(rule)
     return rules
 
 
-def build_tickets(n: int, rng: random.Random, categories: list[str], region_codes: list[str]
-                  ) -> list[Facts]:
+def build_tickets(
+    n: int, rng: random.Random, categories: list[str], region_codes: list[str]
+) -> list[Facts]:
     facts = []
     for _ in range(n):
         words = "".join(rng.sample(WORDS, rng.randrange(0, 3)))
         length = rng.randrange(10, 200)
         description = (FILLER * 6)[: max(0, length - len(words))] + words
-        facts.append(Facts(kind=rng.choice(KINDS), category=rng.choice(categories),
-                           region_code=rng.choice(region_codes), description=description,
-                           urgency=rng.choice(URGENCIES)))
+        facts.append(
+            Facts(
+                kind=rng.choice(KINDS),
+                category=rng.choice(categories),
+                region_code=rng.choice(region_codes),
+                description=description,
+                urgency=rng.choice(URGENCIES),
+            )
+        )
     return facts
 
 
@@ -118,8 +156,12 @@ def main() -> None:
     started = time.perf_counter()
     engine = RuleEngine(rules, fallbacks)
     compile_ms = (time.perf_counter() - started) * 1000
-    known = Known(frozenset(categories), frozenset(categories),
-                  frozenset(range(1, 500)), frozenset(region_codes))
+    known = Known(
+        frozenset(categories),
+        frozenset(categories),
+        frozenset(range(1, 500)),
+        frozenset(region_codes),
+    )
     started = time.perf_counter()
     errors = set_errors(rules, known)
     warnings = set_warnings(rules, known)
@@ -151,22 +193,30 @@ def main() -> None:
         return timings[min(len(timings) - 1, int(len(timings) * p))] / 1000  # µs
 
     load_after = os.getloadavg()
-    print(f"ticket dispatch benchmark: {args.rules} rules, {args.tickets} tickets "
-          f"(seed {args.seed})")
-    print(f"  machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / "
-          f"{load_before[2]:.2f}, after {load_after[0]:.2f} / {load_after[1]:.2f} / "
-          f"{load_after[2]:.2f}")
-    print(f"  compile rule set: {compile_ms:.1f} ms; check at publish (errors + warnings): "
-          f"{check_ms:.0f} ms -> {len(errors)} errors, {len(warnings)} warnings")
-    print(f"  decisions/s: {args.tickets / total_s:,.0f} (wall {total_s:.3f} s, timer "
-          "included)")
-    print(f"  latency per decision: p50 {pct(0.50):.1f} us, p99 {pct(0.99):.1f} us, "
-          f"p99.9 {pct(0.999):.1f} us, max {timings[-1] / 1000:.1f} us, "
-          f"mean {statistics.fmean(timings) / 1000:.1f} us")
+    print(
+        f"ticket dispatch benchmark: {args.rules} rules, {args.tickets} tickets (seed {args.seed})"
+    )
+    print(
+        f"  machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / "
+        f"{load_before[2]:.2f}, after {load_after[0]:.2f} / {load_after[1]:.2f} / "
+        f"{load_after[2]:.2f}"
+    )
+    print(
+        f"  compile rule set: {compile_ms:.1f} ms; check at publish (errors + warnings): "
+        f"{check_ms:.0f} ms -> {len(errors)} errors, {len(warnings)} warnings"
+    )
+    print(f"  decisions/s: {args.tickets / total_s:,.0f} (wall {total_s:.3f} s, timer included)")
+    print(
+        f"  latency per decision: p50 {pct(0.50):.1f} us, p99 {pct(0.99):.1f} us, "
+        f"p99.9 {pct(0.999):.1f} us, max {timings[-1] / 1000:.1f} us, "
+        f"mean {statistics.fmean(timings) / 1000:.1f} us"
+    )
     print(f"  outcomes: {dict(bases)}")
-    print(f"  peak Python memory (rules + tickets + engine, tracemalloc): {peak / 1e6:.1f} MB;"
-          f" process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"  peak Python memory (rules + tickets + engine, tracemalloc): {peak / 1e6:.1f} MB;"
+        f" process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     target = args.tickets / total_s >= 20_000 and pct(0.99) < 1000
     print(f"  target (>= 20,000/s, p99 < 1 ms): {'met' if target else 'NOT met'}")
 

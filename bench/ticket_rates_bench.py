@@ -98,8 +98,14 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-async def _timed(conn: asyncpg.Connection[asyncpg.Record], since: date, until: date,
-                 group_by: GroupBy, level: int, runs: int) -> tuple[list[float], int]:
+async def _timed(
+    conn: asyncpg.Connection[asyncpg.Record],
+    since: date,
+    until: date,
+    group_by: GroupBy,
+    level: int,
+    runs: int,
+) -> tuple[list[float], int]:
     now = datetime.combine(until, datetime.min.time(), UTC)
     times = []
     rows: list[asyncpg.Record] = []
@@ -146,26 +152,41 @@ async def main() -> None:
         counts = await conn.fetchrow(
             "select (select count(*) from tickets) as tickets, (select count(*) from "
             "ticket_assignments) as assignments, pg_size_pretty(pg_total_relation_size("
-            "'tickets')) as size")
+            "'tickets')) as size"
+        )
         assert counts is not None
         since, until = start.date(), (start + timedelta(days=DAYS + 7)).date()
-        settings = {r["name"]: r["setting"] for r in await conn.fetch(
-            "select name, setting from pg_settings where name in ('max_parallel_workers_per_"
-            "gather', 'work_mem', 'shared_buffers', 'server_version')")}
+        settings = {
+            r["name"]: r["setting"]
+            for r in await conn.fetch(
+                "select name, setting from pg_settings where name in ('max_parallel_workers_per_"
+                "gather', 'work_mem', 'shared_buffers', 'server_version')"
+            )
+        }
         results = {}
-        shapes: tuple[tuple[str, GroupBy, int], ...] = (("per unit", "unit", 6),
-                                                        ("per street", "region", 9))
+        shapes: tuple[tuple[str, GroupBy, int], ...] = (
+            ("per unit", "unit", 6),
+            ("per street", "region", 9),
+        )
         for label, group_by, level in shapes:
             await _timed(conn, since, until, group_by, level, 1)  # warm the cache
             results[label] = await _timed(conn, since, until, group_by, level, args.runs)
-        plan = await conn.fetch("explain (analyze, format text) " + _sql("unit", 6), since,
-                                until, None, datetime.combine(until, datetime.min.time(), UTC))
+        plan = await conn.fetch(
+            "explain (analyze, format text) " + _sql("unit", 6),
+            since,
+            until,
+            None,
+            datetime.combine(until, datetime.min.time(), UTC),
+        )
         load_after = os.getloadavg()
         # what keeping the figures costs a write: 10,000 more tickets with the triggers on
         t0 = time.perf_counter()
-        await conn.execute(_GENERATE.replace("'9' || lpad(g::text, 10, '0')",
-                                             "'8' || lpad(g::text, 10, '0')"), 10_000, start,
-                           DAYS)
+        await conn.execute(
+            _GENERATE.replace("'9' || lpad(g::text, 10, '0')", "'8' || lpad(g::text, 10, '0')"),
+            10_000,
+            start,
+            DAYS,
+        )
         with_triggers_s = time.perf_counter() - t0
         still_drifted = await drift(conn)
     finally:
@@ -174,27 +195,40 @@ async def main() -> None:
             await admin.execute(f'drop database if exists "{name}" with (force)')
         await admin.close()
 
-    print(f"ticket rates benchmark: {counts['tickets']:,} closed tickets, "
-          f"{counts['assignments']:,} assignments (tickets table {counts['size']}), "
-          f"generated in {load_s:.1f} s")
-    print(f"  machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f} / "
-          f"{load_before[1]:.2f} / {load_before[2]:.2f}, after {load_after[0]:.2f} / "
-          f"{load_after[1]:.2f} / {load_after[2]:.2f}; PostgreSQL {settings} (same machine)")
-    print(f"  figures counted from scratch over all of them (rebuild_ticket_figures): "
-          f"{rebuild_s:.2f} s -> {figure_rows:,} day/unit/region rows; full recount check "
-          f"{recount_s:.2f} s, {drifted} rows differ")
+    print(
+        f"ticket rates benchmark: {counts['tickets']:,} closed tickets, "
+        f"{counts['assignments']:,} assignments (tickets table {counts['size']}), "
+        f"generated in {load_s:.1f} s"
+    )
+    print(
+        f"  machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f} / "
+        f"{load_before[1]:.2f} / {load_before[2]:.2f}, after {load_after[0]:.2f} / "
+        f"{load_after[1]:.2f} / {load_after[2]:.2f}; PostgreSQL {settings} (same machine)"
+    )
+    print(
+        f"  figures counted from scratch over all of them (rebuild_ticket_figures): "
+        f"{rebuild_s:.2f} s -> {figure_rows:,} day/unit/region rows; full recount check "
+        f"{recount_s:.2f} s, {drifted} rows differ"
+    )
     for label, (times, rows) in results.items():
-        print(f"  rates {label} over {DAYS} days ({rows} rows): min {min(times) * 1000:.1f} ms,"
-              f" median {statistics.median(times) * 1000:.1f} ms, max "
-              f"{max(times) * 1000:.1f} ms ({len(times)} runs, warm cache)")
+        print(
+            f"  rates {label} over {DAYS} days ({rows} rows): min {min(times) * 1000:.1f} ms,"
+            f" median {statistics.median(times) * 1000:.1f} ms, max "
+            f"{max(times) * 1000:.1f} ms ({len(times)} runs, warm cache)"
+        )
     worst = max(statistics.median(t) for t, _rows in results.values())
-    print(f"  target (< 2 s): {'met' if worst < 2 else 'NOT met'} (worst median {worst:.3f} s;"
-          f" from scratch, rebuild + query: {rebuild_s + worst:.2f} s)")
-    print(f"  10,000 more tickets with the figure triggers on: {with_triggers_s:.1f} s "
-          f"({with_triggers_s / 10_000 * 1e6:.0f} us a ticket incl. its insert); figures "
-          f"still match a recount: {still_drifted == 0}")
-    print("  plan (per unit): " + " | ".join(
-        r[0].strip() for r in plan if "Execution Time" in r[0]))
+    print(
+        f"  target (< 2 s): {'met' if worst < 2 else 'NOT met'} (worst median {worst:.3f} s;"
+        f" from scratch, rebuild + query: {rebuild_s + worst:.2f} s)"
+    )
+    print(
+        f"  10,000 more tickets with the figure triggers on: {with_triggers_s:.1f} s "
+        f"({with_triggers_s / 10_000 * 1e6:.0f} us a ticket incl. its insert); figures "
+        f"still match a recount: {still_drifted == 0}"
+    )
+    print(
+        "  plan (per unit): " + " | ".join(r[0].strip() for r in plan if "Execution Time" in r[0])
+    )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,9 @@ if "cache" in WHATIF:
 
     from doorstep.graphql import schema as schema_module
 
-    def _build_schema_cached(*, introspection: bool, max_depth: int = 10,
-                             max_tokens: int = 2000, max_aliases: int = 30) -> Any:
+    def _build_schema_cached(
+        *, introspection: bool, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30
+    ) -> Any:
         """The same limits, but their validation rules made once: QueryDepthLimiter and
         MaxAliasesLimiter make a new rule class per request, which would defeat the cache
         (its key includes the rules)."""
@@ -73,8 +74,11 @@ if "cache" in WHATIF:
             lambda: ValidationCache(maxsize=256),
         ]
         return schema_module.DoorstepSchema(
-            query=schema_module.Query, mutation=schema_module.Mutation, extensions=extensions,
-            config=StrawberryConfig(auto_camel_case=True))
+            query=schema_module.Query,
+            mutation=schema_module.Mutation,
+            extensions=extensions,
+            config=StrawberryConfig(auto_camel_case=True),
+        )
 
     app_module.build_schema = _build_schema_cached
 

@@ -55,9 +55,12 @@ async def _seed(settings: Settings) -> dict[str, int]:
     conn = await connect(settings.database_url)
     try:
         async with conn.transaction():
-            return await load_demo_data(conn, data_key=settings.data_key,
-                                        index_key=settings.index_key,
-                                        progress=lambda step: _say(f"demo data: {step}"))
+            return await load_demo_data(
+                conn,
+                data_key=settings.data_key,
+                index_key=settings.index_key,
+                progress=lambda step: _say(f"demo data: {step}"),
+            )
     finally:
         await conn.close()
 
@@ -65,8 +68,10 @@ async def _seed(settings: Settings) -> dict[str, int]:
 @click.group(help="Doorstep: the public-service counter on every citizen's phone.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
 def main(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
@@ -101,12 +106,16 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     options: dict[str, Any] = {
-        "host": host, "port": port, "log_level": "warning", "proxy_headers": True,
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": True,
         # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
         # socket, and every fan-out message compressed once per subscriber)
         "ws": "doorstep.api.live_socket:LiveSocketProtocol",
         "ws_max_size": settings.max_body_bytes,
-        "ws_ping_interval": settings.ws_ping_seconds, "ws_ping_timeout": settings.ws_ping_seconds,
+        "ws_ping_interval": settings.ws_ping_seconds,
+        "ws_ping_timeout": settings.ws_ping_seconds,
     }
     if workers > 1:
         # each process builds its own app (and pool) from the environment
@@ -129,8 +138,10 @@ def worker() -> None:
     run_worker(worker_settings(Settings.from_env()))
 
 
-@main.command(help="Everything for a newcomer: embedded servers if no URLs, migrate, demo data, "
-                   "API on http://127.0.0.1:8000 and a worker.")
+@main.command(
+    help="Everything for a newcomer: embedded servers if no URLs, migrate, demo data, "
+    "API on http://127.0.0.1:8000 and a worker."
+)
 @click.option("--port", type=int, default=None, help="Port (default $PORT or 8000).")
 def dev(port: int | None) -> None:
     os.environ["DOORSTEP_DEV"] = "1"
@@ -159,14 +170,17 @@ def schema() -> None:
     _say(f"wrote {SDL_PATH}")
 
 
-@main.command(context_settings={"ignore_unknown_options": True},
-              help="Run ruff, mypy and pytest (embedded PostgreSQL/Redis when no URLs are set). "
-                   "Extra arguments go to pytest.")
+@main.command(
+    context_settings={"ignore_unknown_options": True},
+    help="Run ruff, mypy and pytest (embedded PostgreSQL/Redis when no URLs are set). "
+    "Extra arguments go to pytest.",
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def test(pytest_args: tuple[str, ...]) -> None:
     root = Path(__file__).resolve().parent.parent
     steps: list[tuple[str, list[str]]] = [
         ("ruff", [sys.executable, "-m", "ruff", "check", "."]),
+        ("ruff format", [sys.executable, "-m", "ruff", "format", "--check", "."]),
         ("mypy", [sys.executable, "-m", "mypy"]),
     ]
     for name, command in steps:
@@ -181,8 +195,11 @@ def test(pytest_args: tuple[str, ...]) -> None:
     raise SystemExit(code)
 
 
-@main.command("sms-templates", help="Print every SMS template as it must be registered with "
-                                    "Aliyun, with the template code configured for it.")
+@main.command(
+    "sms-templates",
+    help="Print every SMS template as it must be registered with "
+    "Aliyun, with the template code configured for it.",
+)
 def sms_templates_command() -> None:
     from doorstep.config import SmsSettings
     from doorstep.i18n import LANGUAGES
@@ -207,8 +224,11 @@ async def _resume_sms(settings: Settings, channel: str) -> int:
         await pool.close()
 
 
-@main.command("sms-resume", help="End a pause of the SMS channel (after topping up the account "
-                                 "or fixing the keys): held messages go out at once.")
+@main.command(
+    "sms-resume",
+    help="End a pause of the SMS channel (after topping up the account "
+    "or fixing the keys): held messages go out at once.",
+)
 @click.option("--channel", default="aliyun", show_default=True)
 def sms_resume(channel: str) -> None:
     _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
@@ -217,8 +237,15 @@ def sms_resume(channel: str) -> None:
     _say(f"{channel} resumed; {released} held message(s) are due now")
 
 
-async def _broadcast(settings: Settings, *, template: str, params: dict[str, str],
-                     region: str | None, phones: list[str] | None, urgent: bool) -> str:
+async def _broadcast(
+    settings: Settings,
+    *,
+    template: str,
+    params: dict[str, str],
+    region: str | None,
+    phones: list[str] | None,
+    urgent: bool,
+) -> str:
     from arq import create_pool as create_redis
     from arq.connections import RedisSettings
 
@@ -237,28 +264,45 @@ async def _broadcast(settings: Settings, *, template: str, params: dict[str, str
 
     try:
         deps = Deps(pool=pool, settings=settings, enqueue_lanes_now=lanes)
-        started = await broadcasts.start(deps, None, template=template, params=params,
-                                         region=region, phones=phones, urgent=urgent)
+        started = await broadcasts.start(
+            deps,
+            None,
+            template=template,
+            params=params,
+            region=region,
+            phones=phones,
+            urgent=urgent,
+        )
     except DomainError as exc:
         raise click.ClickException(
-            f"{exc.code}: {translate('error.' + exc.code, 'en', **exc.params)}") from None
+            f"{exc.code}: {translate('error.' + exc.code, 'en', **exc.params)}"
+        ) from None
     finally:
         await redis.aclose()
         await pool.close()
-    return (f"broadcast {started.id}: {started.total} messages queued in "
-            f"{len(started.lanes)} lane(s)")
+    return (
+        f"broadcast {started.id}: {started.total} messages queued in {len(started.lanes)} lane(s)"
+    )
 
 
-@main.command(help="Send one SMS template to every citizen of a region, or to a list of "
-                   "numbers (one per line), as a broadcast: batches of up to 100 numbers.")
+@main.command(
+    help="Send one SMS template to every citizen of a region, or to a list of "
+    "numbers (one per line), as a broadcast: batches of up to 100 numbers."
+)
 @click.option("--template", required=True, help="Catalog key, e.g. sms.public_notice.")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A template variable (repeat for each).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A template variable (repeat for each).",
+)
 @click.option("--region", default=None, help="Region code prefix (GB/T 2260).")
 @click.option("--phones-file", type=click.File("r", encoding="utf-8"), default=None)
 @click.option("--urgent", is_flag=True, help="Not held by quiet hours or per-number caps.")
-def broadcast(template: str, params: tuple[str, ...], region: str | None,
-              phones_file: Any, urgent: bool) -> None:
+def broadcast(
+    template: str, params: tuple[str, ...], region: str | None, phones_file: Any, urgent: bool
+) -> None:
     _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
     values: dict[str, str] = {}
     for item in params:
@@ -266,27 +310,44 @@ def broadcast(template: str, params: tuple[str, ...], region: str | None,
         if not sep:
             raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--param")
         values[name.strip()] = value
-    phones = ([line.strip() for line in phones_file if line.strip()]
-              if phones_file is not None else None)
-    _say(asyncio.run(_broadcast(Settings.from_env(), template=template, params=values,
-                                region=region, phones=phones, urgent=urgent)))
+    phones = (
+        [line.strip() for line in phones_file if line.strip()] if phones_file is not None else None
+    )
+    _say(
+        asyncio.run(
+            _broadcast(
+                Settings.from_env(),
+                template=template,
+                params=values,
+                region=region,
+                phones=phones,
+                urgent=urgent,
+            )
+        )
+    )
 
 
-@main.command(help="Make a VAPID key pair for Web Push: VAPID_PRIVATE_KEY for the server, the "
-                   "public key for the app (PushManager.subscribe's applicationServerKey).")
+@main.command(
+    help="Make a VAPID key pair for Web Push: VAPID_PRIVATE_KEY for the server, the "
+    "public key for the app (PushManager.subscribe's applicationServerKey)."
+)
 def vapid() -> None:
     from doorstep.notify.webpush import new_vapid_keys
 
     private, public = new_vapid_keys()
     click.echo(f"VAPID_PRIVATE_KEY={private}")
     click.echo(f"VAPID_PUBLIC_KEY={public}")
-    _say("keep VAPID_PRIVATE_KEY secret (a fly secret, not the repository); the public key is "
-         "also served as the GraphQL field pushPublicKey")
+    _say(
+        "keep VAPID_PRIVATE_KEY secret (a fly secret, not the repository); the public key is "
+        "also served as the GraphQL field pushPublicKey"
+    )
 
 
-@main.command(help="Check a holiday schedule file (DOORSTEP_HOLIDAYS_FILE's format) and print "
-                   "which years' official schedules are known; exits 1 if the file is refused "
-                   "or a year within the warning horizon has no schedule.")
+@main.command(
+    help="Check a holiday schedule file (DOORSTEP_HOLIDAYS_FILE's format) and print "
+    "which years' official schedules are known; exits 1 if the file is refused "
+    "or a year within the warning horizon has no schedule."
+)
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 def holidays(path: str | None) -> None:
     from datetime import UTC, datetime, timedelta

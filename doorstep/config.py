@@ -234,7 +234,8 @@ class Settings:
             ws_ping_seconds=float(os.environ.get("DOORSTEP_WS_PING_SECONDS", "20")),
             delegation_max_days=_int("DOORSTEP_DELEGATION_MAX_DAYS", 365),
             delegation_recheck_seconds=float(
-                os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")),
+                os.environ.get("DOORSTEP_DELEGATION_RECHECK_SECONDS", "5")
+            ),
             holidays_file=os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""),
             confirmation_hours=_int("DOORSTEP_CONFIRMATION_HOURS", 72),
         )

@@ -85,12 +85,16 @@ async def database_url(run_id: str) -> AsyncIterator[str]:
 def settings(database_url: str, run_id: str) -> Settings:
     _, redis_url = _server_urls()
     return Settings(
-        database_url=database_url, redis_url=redis_url, dev_mode=True,
-        data_key=TEST_DATA_KEY, index_key=TEST_INDEX_KEY,
+        database_url=database_url,
+        redis_url=redis_url,
+        dev_mode=True,
+        data_key=TEST_DATA_KEY,
+        index_key=TEST_INDEX_KEY,
         # one test client address logs in many people; the per-address limit has its own test
         login_codes_per_client_hour=100_000,
         # the demo citizen files hundreds of tickets; the ticket limits have their own tests
-        tickets_per_citizen_hour=100_000, tickets_per_citizen_day=100_000,
+        tickets_per_citizen_hour=100_000,
+        tickets_per_citizen_day=100_000,
         tickets_per_client_hour=100_000,
         queue_name=f"doorstep:test:{run_id}",
     )

@@ -41,23 +41,31 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
     """Non-GraphQL errors: a stable code and a translated message, never a trace."""
     language = choose_language(None, request.headers.get("accept-language"))
     if isinstance(exc, HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
-                400: "bad_request"}.get(exc.status_code, "http_error")
-        return Response({"code": code, "message": translate(f"error.http.{code}", language)},
-                        status_code=exc.status_code)
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            400: "bad_request",
+        }.get(exc.status_code, "http_error")
+        return Response(
+            {"code": code, "message": translate(f"error.http.{code}", language)},
+            status_code=exc.status_code,
+        )
     log.exception("unhandled error on %s", request.url.path)
-    return Response({"code": "internal", "message": translate("error.internal", language)},
-                    status_code=HTTP_500_INTERNAL_SERVER_ERROR)
+    return Response(
+        {"code": "internal", "message": translate("error.internal", language)},
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+    )
 
 
-async def _cache_key(request: Request[Any, Any, Any], context: Context
-                     ) -> tuple[Any, ...] | None:
+async def _cache_key(request: Request[Any, Any, Any], context: Context) -> tuple[Any, ...] | None:
     try:
         body = await request.json()
     except Exception:  # not JSON: strawberry refuses it below
         return None
-    return ResponseCache.key(context.actor, context.language, body) if isinstance(
-        body, dict) else None
+    return (
+        ResponseCache.key(context.actor, context.language, body) if isinstance(body, dict) else None
+    )
 
 
 def _our_controller(base: type[Any]) -> type[Any]:
@@ -66,8 +74,9 @@ def _our_controller(base: type[Any]) -> type[Any]:
     class GraphQLController(base):  # type: ignore[misc]
         # strawberry answers what it refuses before GraphQL runs (a query by GET, a body that
         # is not JSON) in plain English text; raise it instead, to leave as JSON {code, message}
-        async def execute_request(self, request: Request[Any, Any, Any], context: Any,
-                                  root_value: Any) -> Response[Any]:
+        async def execute_request(
+            self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        ) -> Response[Any]:
             cache: ResponseCache = request.app.state.response_cache
             key = version = None
             if request.method == "POST" and isinstance(context, Context):
@@ -78,7 +87,8 @@ def _our_controller(base: type[Any]) -> type[Any]:
                     if body is not None:
                         return Response(body, media_type=MediaType.JSON)
             response: Response[Any] = await super().execute_request(
-                request=request, context=context, root_value=root_value)
+                request=request, context=context, root_value=root_value
+            )
             if (response.status_code or 200) >= 400 and response.media_type == MediaType.TEXT:
                 raise HTTPException(status_code=response.status_code)
             if key is not None and version is not None and response.status_code in (None, 200):
@@ -96,10 +106,10 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        pool = await create_db_pool(settings.database_url, min_size=settings.db_pool_min,
-                                    max_size=settings.db_pool_max)
-        redis: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url),
-                                            retry=1)
+        pool = await create_db_pool(
+            settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        )
+        redis: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url), retry=1)
 
         async def enqueue(ids: list[int]) -> None:
             await enqueue_outbox_rows(redis, ids, settings.queue_name)
@@ -107,16 +117,25 @@ def create_app(settings: Settings) -> Litestar:
         async def lanes(items: list[tuple[int, str, int]]) -> None:
             await enqueue_lanes(redis, items, settings.queue_name)
 
-        app.state.deps = Deps(pool=pool, settings=settings, calendar=calendar,
-                              enqueue_outbox=enqueue, enqueue_lanes_now=lanes)
+        app.state.deps = Deps(
+            pool=pool,
+            settings=settings,
+            calendar=calendar,
+            enqueue_outbox=enqueue,
+            enqueue_lanes_now=lanes,
+        )
         app.state.redis = redis
         deps = app.state.deps
 
         async def prepare(rows: list[Any]) -> None:
             await fanout.prefetch_states(deps, rows)
 
-        hub = EventHub(pool, settings.database_url, poll_seconds=settings.progress_poll_seconds,
-                       prepare=prepare)
+        hub = EventHub(
+            pool,
+            settings.database_url,
+            poll_seconds=settings.progress_poll_seconds,
+            prepare=prepare,
+        )
         await hub.start()
         app.state.hub = hub
         live.install(live.LiveEndpoint(schema=schema, deps=app.state.deps, hub=hub))
@@ -137,20 +156,34 @@ def create_app(settings: Settings) -> Litestar:
             await redis.aclose()
             await pool.close()
 
-    schema = build_schema(introspection=settings.dev_mode,
-                          max_depth=settings.graphql_max_depth,
-                          max_tokens=settings.graphql_max_tokens,
-                          max_aliases=settings.graphql_max_aliases)
-    graphql = _our_controller(make_graphql_controller(
-        schema, path="/graphql", context_getter=context_getter,
-        graphql_ide="graphiql" if settings.dev_mode else None,
-        allow_queries_via_get=False,
-        # WebSockets never reach Litestar: the server's own WebSocket transport
-        # (`api.live_socket`) speaks graphql-transport-ws; the legacy graphql-ws stays off
-        subscription_protocols=(),
-    ))
-    handlers: list[object] = [healthz, readyz, graphql, sms_report, sms_up, push_ack, rates_csv,
-                              *OPEN311_ROUTES]
+    schema = build_schema(
+        introspection=settings.dev_mode,
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+    )
+    graphql = _our_controller(
+        make_graphql_controller(
+            schema,
+            path="/graphql",
+            context_getter=context_getter,
+            graphql_ide="graphiql" if settings.dev_mode else None,
+            allow_queries_via_get=False,
+            # WebSockets never reach Litestar: the server's own WebSocket transport
+            # (`api.live_socket`) speaks graphql-transport-ws; the legacy graphql-ws stays off
+            subscription_protocols=(),
+        )
+    )
+    handlers: list[object] = [
+        healthz,
+        readyz,
+        graphql,
+        sms_report,
+        sms_up,
+        push_ack,
+        rates_csv,
+        *OPEN311_ROUTES,
+    ]
     if settings.dev_mode:
         handlers.append(dev_inbox)
     return Litestar(

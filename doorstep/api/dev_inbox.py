@@ -24,15 +24,17 @@ value="{phone}"> <button>筛选</button></form>{items}</body></html>"""
 
 
 @get("/dev/inbox", media_type="text/html")
-async def dev_inbox(state: State,
-                    phone: Annotated[str | None, QueryParameter(name="phone")] = None
-                    ) -> Response[str]:
+async def dev_inbox(
+    state: State, phone: Annotated[str | None, QueryParameter(name="phone")] = None
+) -> Response[str]:
     rows = await outbox.console_messages(state.deps.pool, 200, phone or None)
-    items = "".join(
-        f'<div class="sms"><div class="to">{escape(r["phone"])} · '
-        f'{(r["sent_at"] or r["created_at"]).astimezone(SHANGHAI):%m-%d %H:%M:%S}</div>'
-        f'{escape(r["body"] or "")}</div>'
-        for r in rows
-    ) or "<p>没有短信。</p>"
-    return Response(_PAGE.format(phone=escape(phone or ""), items=items),
-                    media_type="text/html")
+    items = (
+        "".join(
+            f'<div class="sms"><div class="to">{escape(r["phone"])} · '
+            f"{(r['sent_at'] or r['created_at']).astimezone(SHANGHAI):%m-%d %H:%M:%S}</div>"
+            f"{escape(r['body'] or '')}</div>"
+            for r in rows
+        )
+        or "<p>没有短信。</p>"
+    )
+    return Response(_PAGE.format(phone=escape(phone or ""), items=items), media_type="text/html")

@@ -39,9 +39,13 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     ready = all(v == "ok" for v in checks.values())
     # not a readiness condition (the service works), but what on-call should see: deadlines in
     # a year without its official schedule count Monday to Friday
-    missing = state.deps.calendar.unknown_years(local_date(datetime.now(UTC)),
-                                                SCHEDULE_HORIZON_DAYS)
-    checks["holiday_schedule"] = ("ok" if not missing else
-                                  "missing " + ", ".join(str(y) for y in missing))
-    return Response({"status": "ready" if ready else "not ready", **checks},
-                    status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
+    missing = state.deps.calendar.unknown_years(
+        local_date(datetime.now(UTC)), SCHEDULE_HORIZON_DAYS
+    )
+    checks["holiday_schedule"] = (
+        "ok" if not missing else "missing " + ", ".join(str(y) for y in missing)
+    )
+    return Response(
+        {"status": "ready" if ready else "not ready", **checks},
+        status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE,
+    )

@@ -83,11 +83,17 @@ class LiveSocketProtocol(asyncio.Protocol):
         "_ws",
     )
 
-    def __init__(self, config: Any, server_state: Any, app_state: Any = None,
-                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        config: Any,
+        server_state: Any,
+        app_state: Any = None,
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self._connections: set[Any] = server_state.connections
-        self._ws: Protocol = ServerProtocol(subprotocols=[Subprotocol(SUBPROTOCOL)],
-                                  max_size=config.ws_max_size, logger=frames_log)
+        self._ws: Protocol = ServerProtocol(
+            subprotocols=[Subprotocol(SUBPROTOCOL)], max_size=config.ws_max_size, logger=frames_log
+        )
         self._transport: asyncio.Transport | None = None
         self._session: TransportWSSession | None = None
         self._ping_interval: float | None = config.ws_ping_interval
@@ -207,8 +213,7 @@ class LiveSocketProtocol(asyncio.Protocol):
                 self._transport.close()
             return
         headers = _lower(request.headers)
-        self._session = endpoint.session(self, headers,
-                                         self._transport.get_extra_info("peername"))
+        self._session = endpoint.session(self, headers, self._transport.get_extra_info("peername"))
         self._session.opened()
         self._arm_ping()
         if alone and not handshake.reader.buffer:
@@ -216,8 +221,12 @@ class LiveSocketProtocol(asyncio.Protocol):
             # whole life; past the handshake only frames come, so a frames-only protocol
             # takes over. A client that sent frames before our 101 keeps the first one.
             self._flush()
-            self._ws = Protocol(Side.SERVER, state=State.OPEN,
-                                max_size=handshake.max_message_size, logger=frames_log)
+            self._ws = Protocol(
+                Side.SERVER,
+                state=State.OPEN,
+                max_size=handshake.max_message_size,
+                logger=frames_log,
+            )
 
     def _frame(self, frame: Frame) -> None:
         self._awaiting_pong = False  # whatever arrives shows the peer is there

@@ -51,8 +51,13 @@ PREFIX = "/open311/v2"
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 _STATUS_CODES: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409),
-    (RateLimited, 429), (InvalidInput, 400))
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (InvalidInput, 400),
+)
 
 
 def _language(request: Request[Any, Any, Any], actor: Actor | None = None) -> str:
@@ -60,15 +65,19 @@ def _language(request: Request[Any, Any, Any], actor: Actor | None = None) -> st
     return choose_language(preference, request.headers.get("accept-language"))
 
 
-def _error(request: Request[Any, Any, Any], exc: DomainError,
-           actor: Actor | None = None) -> Response[list[dict[str, Any]]]:
+def _error(
+    request: Request[Any, Any, Any], exc: DomainError, actor: Actor | None = None
+) -> Response[list[dict[str, Any]]]:
     status = next((s for cls, s in _STATUS_CODES if isinstance(exc, cls)), 400)
     description = translate(f"error.{exc.code}", _language(request, actor), **exc.params)
     headers = {}
     if "retry_after_seconds" in exc.params:
         headers["Retry-After"] = str(exc.params["retry_after_seconds"])
-    return Response([{"code": status, "description": description, "error_code": exc.code}],
-                    status_code=status, headers=headers)
+    return Response(
+        [{"code": status, "description": description, "error_code": exc.code}],
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _json_name(name: str) -> str:
@@ -78,8 +87,7 @@ def _json_name(name: str) -> str:
     return name[:-5]
 
 
-async def _actor(request: Request[Any, Any, Any], deps: Deps, params: dict[str, str]
-                 ) -> Actor:
+async def _actor(request: Request[Any, Any, Any], deps: Deps, params: dict[str, str]) -> Actor:
     token = params.get("api_key") or bearer_token(request.headers.get("authorization"))
     actor = await actor_for_token(deps, token) if token else None
     if actor is None:
@@ -100,8 +108,9 @@ def _request(v: service.TicketView, language: str) -> dict[str, Any]:
         "service_code": v.category_code,
         "description": v.description,
         "agency_responsible": v.lead_unit.name,
-        "service_notice": explanation(v.dispatch.reason_key, v.dispatch.reason_params,
-                                      language, False),
+        "service_notice": explanation(
+            v.dispatch.reason_key, v.dispatch.reason_params, language, False
+        ),
         "requested_datetime": _iso(v.created_at),
         "updated_datetime": _iso(v.updated_at),
         "expected_datetime": _iso(v.handle_due_at),
@@ -115,13 +124,19 @@ def _request(v: service.TicketView, language: str) -> dict[str, Any]:
 
 
 def _service(code: str, name: str, description: str) -> dict[str, Any]:
-    return {"service_code": code, "service_name": name, "description": description,
-            "metadata": True, "type": "realtime", "keywords": "", "group": ""}
+    return {
+        "service_code": code,
+        "service_name": name,
+        "description": description,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": "",
+        "group": "",
+    }
 
 
 @get(f"{PREFIX}/services.json")
-async def services(request: Request[Any, Any, Any], state: State
-                   ) -> Response[list[dict[str, Any]]]:
+async def services(request: Request[Any, Any, Any], state: State) -> Response[list[dict[str, Any]]]:
     found = await service.categories(state.deps, ANONYMOUS)
     return Response([_service(c.code, c.name, c.description) for c in found])
 
@@ -129,17 +144,28 @@ async def services(request: Request[Any, Any, Any], state: State
 _ATTRIBUTE_KEYS = {"kind": "open311_attribute.kind", "urgency": "open311_attribute.urgency"}
 
 
-def _attribute(code: str, order: int, language: str, values: list[tuple[str, str]],
-               ) -> dict[str, Any]:
-    return {"variable": True, "code": code, "datatype": "singlevaluelist", "required": False,
-            "datatype_description": None, "order": order,
-            "description": translate(_ATTRIBUTE_KEYS[code], language),
-            "values": [{"key": key, "name": name} for key, name in values]}
+def _attribute(
+    code: str,
+    order: int,
+    language: str,
+    values: list[tuple[str, str]],
+) -> dict[str, Any]:
+    return {
+        "variable": True,
+        "code": code,
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": None,
+        "order": order,
+        "description": translate(_ATTRIBUTE_KEYS[code], language),
+        "values": [{"key": key, "name": name} for key, name in values],
+    }
 
 
 @get(f"{PREFIX}/services/{{name:str}}")
-async def service_definition(request: Request[Any, Any, Any], state: State, name: str
-                             ) -> Response[Any]:
+async def service_definition(
+    request: Request[Any, Any, Any], state: State, name: str
+) -> Response[Any]:
     language = _language(request)
     try:
         code = _json_name(name)
@@ -150,9 +176,15 @@ async def service_definition(request: Request[Any, Any, Any], state: State, name
         return _error(request, exc)
     kinds = [(k.value, translate(f"ticket_kind.{k.value}", language)) for k in TicketKind]
     urgencies = [(u.value, translate(f"urgency.{u.value}", language)) for u in Urgency]
-    return Response({"service_code": code,
-                     "attributes": [_attribute("kind", 1, language, kinds),
-                                    _attribute("urgency", 2, language, urgencies)]})
+    return Response(
+        {
+            "service_code": code,
+            "attributes": [
+                _attribute("kind", 1, language, kinds),
+                _attribute("urgency", 2, language, urgencies),
+            ],
+        }
+    )
 
 
 def _float(params: dict[str, str], name: str) -> float | None:
@@ -202,20 +234,35 @@ async def create_request(request: Request[Any, Any, Any], state: State) -> Respo
             description = f"{description}\n{address}" if description.strip() else address
         data = service.TicketInput(
             kind=params.get("attribute[kind]", TicketKind.REPORT.value),
-            category_code=params.get("service_code", ""), description=description,
-            region_code=region, urgency=params.get("attribute[urgency]", Urgency.NORMAL.value),
-            latitude=_float(params, "lat"), longitude=_float(params, "long"))
+            category_code=params.get("service_code", ""),
+            description=description,
+            region_code=region,
+            urgency=params.get("attribute[urgency]", Urgency.NORMAL.value),
+            latitude=_float(params, "lat"),
+            longitude=_float(params, "long"),
+        )
         view = await service.submit_ticket(
-            deps, actor, data, Channel.OPEN311,
-            client_addr=client_address(deps, request.headers, request.scope))
+            deps,
+            actor,
+            data,
+            Channel.OPEN311,
+            client_addr=client_address(deps, request.headers, request.scope),
+        )
     except DomainError as exc:
         return _error(request, exc, actor)
     language = _language(request, actor)
-    return Response([{"service_request_id": view.number,
-                      "service_notice": explanation(view.dispatch.reason_key,
-                                                    view.dispatch.reason_params, language,
-                                                    False),
-                      "account_id": None}], status_code=201)
+    return Response(
+        [
+            {
+                "service_request_id": view.number,
+                "service_notice": explanation(
+                    view.dispatch.reason_key, view.dispatch.reason_params, language, False
+                ),
+                "account_id": None,
+            }
+        ],
+        status_code=201,
+    )
 
 
 def _date(params: dict[str, str], name: str) -> datetime | None:
@@ -250,21 +297,28 @@ async def list_requests(request: Request[Any, Any, Any], state: State) -> Respon
             numbers = [service.parse_number(n) for n in numbers]
         elif start is None:
             start = (end or service.now_utc()) - timedelta(days=DEFAULT_DAYS)
-        found = await service.find_own(deps, actor, since=start, numbers=numbers,
-                                       categories=_list(params, "service_code"),
-                                       limit=MAX_REQUESTS)
+        found = await service.find_own(
+            deps,
+            actor,
+            since=start,
+            numbers=numbers,
+            categories=_list(params, "service_code"),
+            limit=MAX_REQUESTS,
+        )
     except DomainError as exc:
         return _error(request, exc, actor)
     language = _language(request, actor)
-    shown = [_request(v, language) for v in found
-             if (end is None or v.created_at <= end)
-             and (not status or (status == "closed") == (v.status in FINAL_STATUSES))]
+    shown = [
+        _request(v, language)
+        for v in found
+        if (end is None or v.created_at <= end)
+        and (not status or (status == "closed") == (v.status in FINAL_STATUSES))
+    ]
     return Response(shown)
 
 
 @get(f"{PREFIX}/requests/{{name:str}}")
-async def one_request(request: Request[Any, Any, Any], state: State, name: str
-                      ) -> Response[Any]:
+async def one_request(request: Request[Any, Any, Any], state: State, name: str) -> Response[Any]:
     deps: Deps = state.deps
     actor: Actor | None = None
     try:

@@ -26,17 +26,23 @@ async def push_ack(request: Request[Any, Any, Any], state: State) -> Response[di
         body = json.loads(await request.body())
         outbox_id, token = body["id"], body["ack"]
         opened = bool(body.get("opened", False))
-        if not isinstance(outbox_id, int) or isinstance(outbox_id, bool) \
-                or not isinstance(token, str) or not 0 < outbox_id < 2**63:
+        if (
+            not isinstance(outbox_id, int)
+            or isinstance(outbox_id, bool)
+            or not isinstance(token, str)
+            or not 0 < outbox_id < 2**63
+        ):
             raise ValueError("types")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return Response({"code": "bad_request",
-                         "message": translate("error.http.bad_request", language)},
-                        status_code=HTTP_400_BAD_REQUEST)
+        return Response(
+            {"code": "bad_request", "message": translate("error.http.bad_request", language)},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     try:
         status = await push.acknowledge(state.deps, outbox_id, token, opened=opened)
     except NotFound:
-        return Response({"code": "not_found",
-                         "message": translate("error.push.unknown", language)},
-                        status_code=HTTP_404_NOT_FOUND)
+        return Response(
+            {"code": "not_found", "message": translate("error.push.unknown", language)},
+            status_code=HTTP_404_NOT_FOUND,
+        )
     return Response({"status": status}, status_code=HTTP_200_OK)

@@ -28,19 +28,20 @@ log = logging.getLogger(__name__)
 REPORT_MAX_BYTES = 1024 * 1024
 
 
-def _answer(request: Request[Any, Any, Any], status: int, code: int, key: str,
-            **extra: int) -> Response[dict[str, Any]]:
+def _answer(
+    request: Request[Any, Any, Any], status: int, code: int, key: str, **extra: int
+) -> Response[dict[str, Any]]:
     # Aliyun reads only `code`; the message is for the people reading logs and tests
     language = choose_language(None, request.headers.get("accept-language"))
-    return Response({"code": code, "msg": translate(key, language), **extra},
-                    status_code=status)
+    return Response({"code": code, "msg": translate(key, language), **extra}, status_code=status)
 
 
 @post("/sms/report", request_max_body_size=REPORT_MAX_BYTES)
 async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
     token = state.deps.settings.sms.callback_token
-    if token and not hmac.compare_digest(request.query_params.get("token", "").encode(),
-                                         token.encode()):
+    if token and not hmac.compare_digest(
+        request.query_params.get("token", "").encode(), token.encode()
+    ):
         return _answer(request, HTTP_403_FORBIDDEN, 403, "sms_callback.forbidden")
     raw = await request.body()
     try:
@@ -51,21 +52,34 @@ async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.not_a_list")
     summary = await sms_receipts.record_reports(state.deps, items)
     if summary.unknown or summary.invalid:
-        log.warning("SMS report push: %d accepted, %d repeated, %d unknown, %d invalid",
-                    summary.accepted, summary.duplicates, summary.unknown, summary.invalid)
+        log.warning(
+            "SMS report push: %d accepted, %d repeated, %d unknown, %d invalid",
+            summary.accepted,
+            summary.duplicates,
+            summary.unknown,
+            summary.invalid,
+        )
     # the answer Aliyun expects is fixed Chinese, whatever the caller's language
-    return Response({"code": 0, "msg": translate("sms_callback.received", "zh_Hans"),
-                     "accepted": summary.accepted, "duplicates": summary.duplicates,
-                     "unknown": summary.unknown, "invalid": summary.invalid},
-                    status_code=HTTP_200_OK)
+    return Response(
+        {
+            "code": 0,
+            "msg": translate("sms_callback.received", "zh_Hans"),
+            "accepted": summary.accepted,
+            "duplicates": summary.duplicates,
+            "unknown": summary.unknown,
+            "invalid": summary.invalid,
+        },
+        status_code=HTTP_200_OK,
+    )
 
 
 @post("/sms/up", request_max_body_size=REPORT_MAX_BYTES)
 async def sms_up(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
     """SmsUp: citizens' replies, a JSON array; each is handled once (see services.sms_replies)."""
     token = state.deps.settings.sms.callback_token
-    if token and not hmac.compare_digest(request.query_params.get("token", "").encode(),
-                                         token.encode()):
+    if token and not hmac.compare_digest(
+        request.query_params.get("token", "").encode(), token.encode()
+    ):
         return _answer(request, HTTP_403_FORBIDDEN, 403, "sms_callback.forbidden")
     try:
         items = json.loads(await request.body())
@@ -74,6 +88,13 @@ async def sms_up(request: Request[Any, Any, Any], state: State) -> Response[dict
     if not isinstance(items, list):
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.not_a_list")
     summary = await sms_replies.record_replies(state.deps, items)
-    return Response({"code": 0, "msg": translate("sms_callback.received", "zh_Hans"),
-                     "accepted": summary.accepted, "duplicates": summary.duplicates,
-                     "invalid": summary.invalid}, status_code=HTTP_200_OK)
+    return Response(
+        {
+            "code": 0,
+            "msg": translate("sms_callback.received", "zh_Hans"),
+            "accepted": summary.accepted,
+            "duplicates": summary.duplicates,
+            "invalid": summary.invalid,
+        },
+        status_code=HTTP_200_OK,
+    )

@@ -32,8 +32,9 @@ def _day(raw: str | None, name: str) -> date:
 async def rates_csv(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     language = choose_language(None, request.headers.get("accept-language"))
     try:
-        actor = await actor_for_token(state.deps,
-                                      bearer_token(request.headers.get("authorization")))
+        actor = await actor_for_token(
+            state.deps, bearer_token(request.headers.get("authorization"))
+        )
         if actor is None:
             raise Unauthenticated("auth.required")
         params = request.query_params
@@ -44,14 +45,26 @@ async def rates_csv(request: Request[Any, Any, Any], state: State) -> Response[A
             level = int(params.get("region_level", "6"))
         except ValueError:
             raise InvalidInput("ticket_rates.level_invalid") from None
-        rows = await ticket_rates.rates(state.deps, actor, _day(params.get("since"), "since"),
-                                        _day(params.get("until"), "until"),
-                                        "unit" if group_by == "unit" else "region", level)
+        rows = await ticket_rates.rates(
+            state.deps,
+            actor,
+            _day(params.get("since"), "since"),
+            _day(params.get("until"), "until"),
+            "unit" if group_by == "unit" else "region",
+            level,
+        )
     except DomainError as exc:
-        status = 401 if isinstance(exc, Unauthenticated) else (
-            403 if exc.code.startswith("auth.") else 400)
-        return Response({"code": exc.code,
-                         "message": translate(f"error.{exc.code}", language, **exc.params)},
-                        status_code=status)
-    return Response("\ufeff" + ticket_rates.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="ticket-rates.csv"'})
+        status = (
+            401
+            if isinstance(exc, Unauthenticated)
+            else (403 if exc.code.startswith("auth.") else 400)
+        )
+        return Response(
+            {"code": exc.code, "message": translate(f"error.{exc.code}", language, **exc.params)},
+            status_code=status,
+        )
+    return Response(
+        "\ufeff" + ticket_rates.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ticket-rates.csv"'},
+    )

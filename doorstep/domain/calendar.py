@@ -62,8 +62,7 @@ class WorkingCalendar:
         """Whether the official holiday schedule for `year` is known to the library."""
         known = self._year_cache.get(year)
         if known is None:
-            known = self._year_cache[year] = (year in self._scheduled_years
-                                              or _library_covers(year))
+            known = self._year_cache[year] = year in self._scheduled_years or _library_covers(year)
         return known
 
     def unknown_years(self, start: date, days: int) -> list[int]:
@@ -153,15 +152,20 @@ def parse_schedule(data: object) -> list[YearSchedule]:
         source = entry.get("source")
         if not isinstance(source, str) or not source.strip():
             raise ScheduleError(f"{where}.source: name the notice the dates come from")
-        days = {key: _schedule_dates(entry.get(key, []), year, f"{where}.{key}")
-                for key in ("holidays", "workdays")}
+        days = {
+            key: _schedule_dates(entry.get(key, []), year, f"{where}.{key}")
+            for key in ("holidays", "workdays")
+        }
         if days["holidays"] & days["workdays"]:
             both = ", ".join(d.isoformat() for d in sorted(days["holidays"] & days["workdays"]))
             raise ScheduleError(f"{where}: both holiday and workday: {both}")
         if any(d.weekday() < 5 for d in days["workdays"]):
             raise ScheduleError(f"{where}.workdays: only weekend days can be adjusted workdays")
-        years.append(YearSchedule(year, frozenset(days["holidays"]),
-                                  frozenset(days["workdays"]), source.strip()))
+        years.append(
+            YearSchedule(
+                year, frozenset(days["holidays"]), frozenset(days["workdays"]), source.strip()
+            )
+        )
     return years
 
 

@@ -17,17 +17,32 @@ class Clock:
     days_left_at_pause: int | None
 
 
-def move_clock(calendar: WorkingCalendar, before: TaskStatus, after: TaskStatus, due_on: date,
-               days_left_at_pause: int | None, today: date) -> Clock:
+def move_clock(
+    calendar: WorkingCalendar,
+    before: TaskStatus,
+    after: TaskStatus,
+    due_on: date,
+    days_left_at_pause: int | None,
+    today: date,
+) -> Clock:
     """Pausing keeps the working days still left; resuming grants them again from today."""
     if after is TaskStatus.NEEDS_MATERIALS and before is not after:
-        return Clock(due_on=due_on, paused=True,
-                     days_left_at_pause=calendar.working_days_between(today, due_on))
+        return Clock(
+            due_on=due_on,
+            paused=True,
+            days_left_at_pause=calendar.working_days_between(today, due_on),
+        )
     if before is TaskStatus.NEEDS_MATERIALS and after is not before:
-        return Clock(due_on=calendar.add_working_days(today, days_left_at_pause or 0),
-                     paused=False, days_left_at_pause=None)
-    return Clock(due_on=due_on, paused=after is TaskStatus.NEEDS_MATERIALS,
-                 days_left_at_pause=days_left_at_pause)
+        return Clock(
+            due_on=calendar.add_working_days(today, days_left_at_pause or 0),
+            paused=False,
+            days_left_at_pause=None,
+        )
+    return Clock(
+        due_on=due_on,
+        paused=after is TaskStatus.NEEDS_MATERIALS,
+        days_left_at_pause=days_left_at_pause,
+    )
 
 
 REMINDER_SHARE = 0.75
@@ -42,6 +57,7 @@ def reminder_date(calendar: WorkingCalendar, due_on: date, total_days: int) -> d
     days_left = total_days - math.ceil(total_days * REMINDER_SHARE)
     day = due_on
     while calendar.working_days_between(day, due_on) < days_left or (
-            not calendar.is_working_day(day)):
+        not calendar.is_working_day(day)
+    ):
         day -= timedelta(days=1)
     return day

@@ -82,8 +82,11 @@ class BundleFilter:
     themed: tuple[str, ...]
 
     def allows(self, bundle_code: str) -> bool:
-        return self.everything or bundle_code in self.included or (
-            self.general and bundle_code not in self.themed)
+        return (
+            self.everything
+            or bundle_code in self.included
+            or (self.general and bundle_code not in self.themed)
+        )
 
 
 def bundle_filter(themes: Iterable[Theme]) -> BundleFilter:
@@ -129,18 +132,19 @@ class Grant:
     valid_until: datetime
 
     def is_active(self, now: datetime) -> bool:
-        return (self.status is DelegationStatus.ACTIVE
-                and self.valid_from <= now < self.valid_until)
+        return self.status is DelegationStatus.ACTIVE and self.valid_from <= now < self.valid_until
 
 
-def effective_status(status: DelegationStatus, requested_at: datetime, valid_until: datetime,
-                     now: datetime) -> DelegationStatus:
+def effective_status(
+    status: DelegationStatus, requested_at: datetime, valid_until: datetime, now: datetime
+) -> DelegationStatus:
     """The status as of `now`: an active delegation past its end, or a request left unanswered
     too long (or past the end it asked for), is expired even before the sweep records it."""
     if status is DelegationStatus.ACTIVE and now >= valid_until:
         return DelegationStatus.EXPIRED
-    if status is DelegationStatus.REQUESTED and (now >= requested_at + REQUEST_TTL
-                                                 or now >= valid_until):
+    if status is DelegationStatus.REQUESTED and (
+        now >= requested_at + REQUEST_TTL or now >= valid_until
+    ):
         return DelegationStatus.EXPIRED
     return status
 
@@ -155,8 +159,9 @@ class ConfirmationStatus(StrEnum):
     CANCELLED = "cancelled"  # the delegation was revoked or ended before an answer
 
 
-def confirmation_status(status: ConfirmationStatus, expires_at: datetime,
-                        delegation_active: bool, now: datetime) -> ConfirmationStatus:
+def confirmation_status(
+    status: ConfirmationStatus, expires_at: datetime, delegation_active: bool, now: datetime
+) -> ConfirmationStatus:
     """The status as of `now`: a pending confirmation whose delegation no longer holds is
     cancelled, one past its time expired, even before the sweep records it."""
     if status is ConfirmationStatus.PENDING:
@@ -175,9 +180,20 @@ class Reply(StrEnum):
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＹＮｙｎ", "0123456789YNyn")
 _REPLIES = {
-    "y": Reply.YES, "yes": Reply.YES, "是": Reply.YES, "同意": Reply.YES, "好": Reply.YES,
-    "n": Reply.NO, "no": Reply.NO, "否": Reply.NO, "不同意": Reply.NO, "不": Reply.NO,
-    "0": Reply.STOP, "停": Reply.STOP, "停止": Reply.STOP, "stop": Reply.STOP,
+    "y": Reply.YES,
+    "yes": Reply.YES,
+    "是": Reply.YES,
+    "同意": Reply.YES,
+    "好": Reply.YES,
+    "n": Reply.NO,
+    "no": Reply.NO,
+    "否": Reply.NO,
+    "不同意": Reply.NO,
+    "不": Reply.NO,
+    "0": Reply.STOP,
+    "停": Reply.STOP,
+    "停止": Reply.STOP,
+    "stop": Reply.STOP,
 }
 
 

@@ -23,8 +23,9 @@ class DeliveryStatus(StrEnum):
     TECHNICAL_FAILURE = "technical-failure"
 
 
-FINAL = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.PERMANENT_FAILURE,
-                   DeliveryStatus.TECHNICAL_FAILURE})
+FINAL = frozenset(
+    {DeliveryStatus.DELIVERED, DeliveryStatus.PERMANENT_FAILURE, DeliveryStatus.TECHNICAL_FAILURE}
+)
 # a row in one of these is waiting to be sent (now or at next_attempt_at)
 DUE = frozenset({DeliveryStatus.CREATED, DeliveryStatus.TEMPORARY_FAILURE})
 
@@ -71,8 +72,7 @@ def next_window(message: str, now: datetime) -> datetime:
     elif "小时" in message or "hour" in text:
         start = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     elif "天" in message or "日" in message or "day" in text:
-        start = (local.replace(hour=0, minute=0, second=0, microsecond=0)
-                 + timedelta(days=1))
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     else:
         return now + timedelta(hours=1)
     # a little past the boundary, so clocks that differ by seconds do not hit the old window
@@ -82,5 +82,4 @@ def next_window(message: str, now: datetime) -> datetime:
 def next_day(now: datetime) -> datetime:
     """Start of the next Beijing day (account-wide daily limits reset then)."""
     local = now.astimezone(SHANGHAI)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1,
-                                                                                  seconds=5)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1, seconds=5)

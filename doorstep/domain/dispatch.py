@@ -61,12 +61,27 @@ class Rule:
 
     def same_content(self, other: Rule) -> bool:
         """Equal conditions and result (rule number and version aside)."""
-        return (self.priority, self.lead_unit, self.kinds, self.categories, self.region_prefixes,
-                self.keywords, self.urgencies, self.assisting_units,
-                self.deadline_profile) == (
-            other.priority, other.lead_unit, other.kinds, other.categories,
-            other.region_prefixes, other.keywords, other.urgencies, other.assisting_units,
-            other.deadline_profile)
+        return (
+            self.priority,
+            self.lead_unit,
+            self.kinds,
+            self.categories,
+            self.region_prefixes,
+            self.keywords,
+            self.urgencies,
+            self.assisting_units,
+            self.deadline_profile,
+        ) == (
+            other.priority,
+            other.lead_unit,
+            other.kinds,
+            other.categories,
+            other.region_prefixes,
+            other.keywords,
+            other.urgencies,
+            other.assisting_units,
+            other.deadline_profile,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +176,12 @@ class RuleEngine:
         self._fallbacks = dict(fallbacks)
         self._fallback_cache: dict[str, tuple[str, int] | None] = {}
         compiled = [
-            _Compiled(pos=i, rule=r, urgencies=frozenset(r.urgencies),
-                      keywords=tuple(normalize_text(k) for k in r.keywords))
+            _Compiled(
+                pos=i,
+                rule=r,
+                urgencies=frozenset(r.urgencies),
+                keywords=tuple(normalize_text(k) for k in r.keywords),
+            )
             for i, r in enumerate(self.rules)
         ]
         kinds = [k.value for k in TicketKind]
@@ -176,7 +195,8 @@ class RuleEngine:
             self._wild[kind] = _Bucket(c for c in of_kind if not c.rule.categories)
             for category in categories:
                 self._buckets[(category, kind)] = _Bucket(
-                    c for c in of_kind if not c.rule.categories or category in c.rule.categories)
+                    c for c in of_kind if not c.rule.categories or category in c.rule.categories
+                )
 
     def match(self, facts: Facts) -> tuple[Rule, str | None] | None:
         """The first rule in priority order that matches, with the keyword that made it match.
@@ -228,8 +248,13 @@ class RuleEngine:
         """The nearest region at or above this one with a fallback unit, and that unit."""
         if region_code not in self._fallback_cache:
             self._fallback_cache[region_code] = next(
-                ((code, self._fallbacks[code]) for code in region_ancestors(region_code)
-                 if code in self._fallbacks), None)
+                (
+                    (code, self._fallbacks[code])
+                    for code in region_ancestors(region_code)
+                    if code in self._fallbacks
+                ),
+                None,
+            )
         found = self._fallback_cache[region_code]
         if found is None:
             raise NoRoute(region_code)
@@ -239,21 +264,35 @@ class RuleEngine:
         found = self.match(facts)
         if found is not None and not found[0].is_guess:
             rule, keyword = found
-            return Decision(lead_unit=rule.lead_unit, assisting_units=rule.assisting_units,
-                            basis=Basis.RULE, rule_no=rule.rule_no, rule_version=rule.version,
-                            deadline_profile=rule.deadline_profile, matched_keyword=keyword)
+            return Decision(
+                lead_unit=rule.lead_unit,
+                assisting_units=rule.assisting_units,
+                basis=Basis.RULE,
+                rule_no=rule.rule_no,
+                rule_version=rule.version,
+                deadline_profile=rule.deadline_profile,
+                matched_keyword=keyword,
+            )
         region, unit = self.fallback_for(facts.region_code)
         if found is not None:
             rule, keyword = found
-            return Decision(lead_unit=unit, assisting_units=(), basis=Basis.KEYWORD_GUESS,
-                            rule_no=rule.rule_no, rule_version=rule.version,
-                            matched_keyword=keyword, suggested_unit=rule.lead_unit,
-                            fallback_region=region)
-        return Decision(lead_unit=unit, assisting_units=(), basis=Basis.NO_RULE,
-                        fallback_region=region)
+            return Decision(
+                lead_unit=unit,
+                assisting_units=(),
+                basis=Basis.KEYWORD_GUESS,
+                rule_no=rule.rule_no,
+                rule_version=rule.version,
+                matched_keyword=keyword,
+                suggested_unit=rule.lead_unit,
+                fallback_region=region,
+            )
+        return Decision(
+            lead_unit=unit, assisting_units=(), basis=Basis.NO_RULE, fallback_region=region
+        )
 
 
 # --- checking a rule set before it is published ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Known:
@@ -278,8 +317,7 @@ class Problem:
 
 
 # what `set_warnings` may say (the catalogs' dispatch_warning.<code>)
-WARNING_CODES = ("never_matches_region", "never_matches_category", "shadowed",
-                 "unit_not_serving")
+WARNING_CODES = ("never_matches_region", "never_matches_category", "shadowed", "unit_not_serving")
 
 _KINDS = frozenset(k.value for k in TicketKind)
 _URGENCIES = frozenset(u.value for u in Urgency)
@@ -295,9 +333,13 @@ def rule_errors(rule: Rule, known: Known) -> list[Problem]:
 
     if not MIN_PRIORITY <= rule.priority <= MAX_PRIORITY:
         bad("priority_range", min=MIN_PRIORITY, max=MAX_PRIORITY)
-    lists = {"kinds": rule.kinds, "categories": rule.categories,
-             "region_prefixes": rule.region_prefixes, "keywords": rule.keywords,
-             "urgencies": rule.urgencies}
+    lists = {
+        "kinds": rule.kinds,
+        "categories": rule.categories,
+        "region_prefixes": rule.region_prefixes,
+        "keywords": rule.keywords,
+        "urgencies": rule.urgencies,
+    }
     for name, values in lists.items():
         if len(values) > MAX_VALUES:
             bad("too_many_values", field=name, limit=MAX_VALUES)
@@ -313,8 +355,7 @@ def rule_errors(rule: Rule, known: Known) -> list[Problem]:
         if category not in known.categories:
             bad("category_unknown", value=category[:40])
     for prefix in rule.region_prefixes:
-        if not (prefix.isascii() and prefix.isdigit()
-                and len(prefix) in _REGION_PREFIX_LENGTHS):
+        if not (prefix.isascii() and prefix.isdigit() and len(prefix) in _REGION_PREFIX_LENGTHS):
             bad("region_prefix_invalid", value=prefix[:40])
     for keyword in rule.keywords:
         if not normalize_text(keyword).strip() or len(keyword) > MAX_KEYWORD_CHARS:
@@ -344,9 +385,13 @@ def set_errors(rules: Sequence[Rule], known: Known) -> list[Problem]:
         by_priority.setdefault(rule.priority, []).append(rule.rule_no)
     for priority, numbers in sorted(by_priority.items()):
         if len(numbers) > 1:
-            problems.append(Problem(numbers[1], "priority_duplicate",
-                                    {"priority": priority,
-                                     "rules": ", ".join(str(n) for n in sorted(numbers))}))
+            problems.append(
+                Problem(
+                    numbers[1],
+                    "priority_duplicate",
+                    {"priority": priority, "rules": ", ".join(str(n) for n in sorted(numbers))},
+                )
+            )
     return problems
 
 
@@ -367,7 +412,9 @@ _DIMENSIONS = ("kinds", "categories", "urgencies", "region_prefixes", "keywords"
 
 def _dims(rule: Rule) -> dict[str, tuple[str, ...]]:
     return {
-        "kinds": rule.kinds, "categories": rule.categories, "urgencies": rule.urgencies,
+        "kinds": rule.kinds,
+        "categories": rule.categories,
+        "urgencies": rule.urgencies,
         "region_prefixes": rule.region_prefixes,
         "keywords": tuple(normalize_text(k) for k in rule.keywords),
     }
@@ -410,13 +457,15 @@ def _cell_count(b: dict[str, tuple[str, ...]]) -> int:
 
 def _never_matches(rule: Rule, known: Known) -> Problem | None:
     if rule.region_prefixes and not any(
-            region.startswith(prefix) for region in known.regions
-            for prefix in rule.region_prefixes):
-        return Problem(rule.rule_no, "never_matches_region",
-                       {"prefixes": ", ".join(rule.region_prefixes)})
+        region.startswith(prefix) for region in known.regions for prefix in rule.region_prefixes
+    ):
+        return Problem(
+            rule.rule_no, "never_matches_region", {"prefixes": ", ".join(rule.region_prefixes)}
+        )
     if rule.categories and not any(c in known.active_categories for c in rule.categories):
-        return Problem(rule.rule_no, "never_matches_category",
-                       {"categories": ", ".join(rule.categories)})
+        return Problem(
+            rule.rule_no, "never_matches_category", {"categories": ", ".join(rule.categories)}
+        )
     return None
 
 
@@ -447,12 +496,20 @@ def set_warnings(rules: Sequence[Rule], known: Known) -> list[Problem]:
         dims = _dims(rule)
         shadow = _shadowed_by(rule, dims, by_category)
         if shadow:
-            warnings.append(Problem(rule.rule_no, "shadowed",
-                                    {"by": ", ".join(str(n) for n in shadow)}))
+            warnings.append(
+                Problem(rule.rule_no, "shadowed", {"by": ", ".join(str(n) for n in shadow)})
+            )
         if known.served and not _serves(rule, known):
-            warnings.append(Problem(rule.rule_no, "unit_not_serving",
-                                    {"categories": ", ".join(rule.categories) or "*",
-                                     "regions": ", ".join(rule.region_prefixes) or "*"}))
+            warnings.append(
+                Problem(
+                    rule.rule_no,
+                    "unit_not_serving",
+                    {
+                        "categories": ", ".join(rule.categories) or "*",
+                        "regions": ", ".join(rule.region_prefixes) or "*",
+                    },
+                )
+            )
         entry = (rule, dims)
         live.append(entry)
         if rule.categories:
@@ -468,9 +525,11 @@ def set_warnings(rules: Sequence[Rule], known: Known) -> list[Problem]:
     return warnings
 
 
-def _shadowed_by(rule: Rule, dims: dict[str, tuple[str, ...]],
-                 by_category: dict[str | None, list[tuple[Rule, dict[str, tuple[str, ...]]]]]
-                 ) -> list[int]:
+def _shadowed_by(
+    rule: Rule,
+    dims: dict[str, tuple[str, ...]],
+    by_category: dict[str | None, list[tuple[Rule, dict[str, tuple[str, ...]]]]],
+) -> list[int]:
     """Rule numbers of the earlier rules that between them take every ticket `rule` would."""
     if rule.categories:
         seen: dict[int, tuple[Rule, dict[str, tuple[str, ...]]]] = {}

@@ -22,10 +22,12 @@ class Presentation:
     no_promotions: bool
 
 
-STANDARD = Presentation(elder_mode=False, min_font_pt=12, min_touch_target_dp=48,
-                        read_aloud=False, no_promotions=False)
-ELDER = Presentation(elder_mode=True, min_font_pt=18, min_touch_target_dp=60, read_aloud=True,
-                     no_promotions=True)
+STANDARD = Presentation(
+    elder_mode=False, min_font_pt=12, min_touch_target_dp=48, read_aloud=False, no_promotions=False
+)
+ELDER = Presentation(
+    elder_mode=True, min_font_pt=18, min_touch_target_dp=60, read_aloud=True, no_promotions=True
+)
 
 
 def presentation(elder_mode: bool) -> Presentation:
@@ -38,8 +40,7 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - (1 if before_birthday else 0)
 
 
-def offer_elder_mode(birth_date: date | None, elder_mode: bool, decided: bool,
-                     today: date) -> bool:
+def offer_elder_mode(birth_date: date | None, elder_mode: bool, decided: bool, today: date) -> bool:
     """Offer elder mode at log-in to citizens of 60 or more who are not in it and never chose."""
     if elder_mode or decided or birth_date is None:
         return False

@@ -169,8 +169,10 @@ def _own(actor: Actor, target: Target) -> bool:
 
 def _party(actor: Actor, target: Target) -> bool:
     """The principal or the agent of the delegation touched."""
-    return actor.citizen_id is not None and actor.citizen_id in (target.citizen_id,
-                                                                 target.agent_citizen_id)
+    return actor.citizen_id is not None and actor.citizen_id in (
+        target.citizen_id,
+        target.agent_citizen_id,
+    )
 
 
 def _now() -> datetime:
@@ -181,14 +183,22 @@ def _agent_any_scope(actor: Actor, target: Target) -> bool:
     """An agent whose delegation is active now, on their principal's data (any theme: the
     service narrows what it returns to the delegation's themes)."""
     grant = actor.grant
-    return (grant is not None and grant.is_active(_now())
-            and target.citizen_id is not None and target.citizen_id == actor.principal_citizen_id)
+    return (
+        grant is not None
+        and grant.is_active(_now())
+        and target.citizen_id is not None
+        and target.citizen_id == actor.principal_citizen_id
+    )
 
 
 def _agent_covers(actor: Actor, target: Target) -> bool:
     """As above, for a target of a theme the delegation covers (money or not)."""
-    return (_agent_any_scope(actor, target) and actor.grant is not None
-            and target.theme is not None and covers(actor.grant.themes, target.theme))
+    return (
+        _agent_any_scope(actor, target)
+        and actor.grant is not None
+        and target.theme is not None
+        and covers(actor.grant.themes, target.theme)
+    )
 
 
 def _agent_in_scope(actor: Actor, target: Target) -> bool:
@@ -210,17 +220,21 @@ def _own_unit_or_region(actor: Actor, target: Target) -> bool:
 def _regions_within(actor: Actor, target: Target) -> bool:
     """Every region the target applies to lies within the actor's own region."""
     region = actor.region_code
-    return bool(region and target.regions
-                and all(code.startswith(region) for code in target.regions))
+    return bool(
+        region and target.regions and all(code.startswith(region) for code in target.regions)
+    )
 
 
 def _units_and_regions_within(actor: Actor, target: Target) -> bool:
     """Every unit and every region the target names lies within the actor's own region (and it
     names at least one)."""
     region = actor.region_code
-    return bool(region and (target.units or target.regions)
-                and all(code.startswith(region) for code in target.units.values())
-                and all(code.startswith(region) for code in target.regions))
+    return bool(
+        region
+        and (target.units or target.regions)
+        and all(code.startswith(region) for code in target.units.values())
+        and all(code.startswith(region) for code in target.regions)
+    )
 
 
 _EVERY_ROLE: dict[Role, Check] = dict.fromkeys(Role, _anyone)
@@ -240,8 +254,7 @@ RULES: dict[Operation, dict[Role, Check]] = {
     },
     Operation.MATERIALS_SUPPLY: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
     # the queue is always filtered to the actor's own unit or region by the service
-    Operation.TASK_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                Role.ADMIN: _anyone},
+    Operation.TASK_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     Operation.TASK_ACT: {
         Role.STAFF: _own_unit,
         Role.SUPERVISOR: _own_unit_or_region,
@@ -286,10 +299,16 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.VAULT_FACT_RECORD: {Role.STAFF: _own_unit, Role.ADMIN: _anyone},
     Operation.FACT_FLAG: {Role.CITIZEN: _own},
     # correction, appeal and visit queues are filtered by the service to unit or region
-    Operation.CORRECTION_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                      Role.ADMIN: _anyone},
-    Operation.CORRECTION_RESOLVE: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                                   Role.ADMIN: _anyone},
+    Operation.CORRECTION_QUEUE_READ: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.CORRECTION_RESOLVE: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
     Operation.OFFER_LIST: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
     # accept (a pre-filled application), dismiss, appeal: the citizen, or their agent for a
     # bundle of the delegation's themes that moves no money
@@ -297,45 +316,81 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.OFFER_OPT_OUT: {Role.CITIZEN: _own},
     Operation.RULE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # the rule's owner unit may try a change; supervisors of its region publish it
-    Operation.RULE_DRY_RUN: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                             Role.ADMIN: _anyone},
+    Operation.RULE_DRY_RUN: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
     Operation.RULE_PUBLISH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.RULES_RUN: {Role.ADMIN: _anyone},
     Operation.BROADCAST_SEND: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
-    Operation.APPEAL_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                  Role.ADMIN: _anyone},
-    Operation.APPEAL_DECIDE: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                              Role.ADMIN: _anyone},
-    Operation.WELFARE_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                   Role.ADMIN: _anyone},
-    Operation.WELFARE_CHECK_COMPLETE: {Role.STAFF: _own_unit,
-                                       Role.SUPERVISOR: _own_unit_or_region,
-                                       Role.ADMIN: _anyone},
+    Operation.APPEAL_QUEUE_READ: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.APPEAL_DECIDE: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    Operation.WELFARE_QUEUE_READ: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.WELFARE_CHECK_COMPLETE: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
     # tickets: a citizen files their own (an agent for their principal); any clerk may type in
     # a caller's ticket; the lead and assisting units read it, the lead unit acts on it
     Operation.TICKET_SUBMIT: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
-    Operation.TICKET_SUBMIT_FOR_CITIZEN: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                          Role.ADMIN: _anyone},
+    Operation.TICKET_SUBMIT_FOR_CITIZEN: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
     Operation.OWN_TICKETS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
-    Operation.TICKET_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope,
-                            Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                            Role.ADMIN: _anyone},
+    Operation.TICKET_READ: {
+        Role.CITIZEN: _own,
+        Role.AGENT: _agent_any_scope,
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
     # queues and rates are filtered by the service to the actor's unit (staff) or region
-    Operation.TICKET_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                  Role.ADMIN: _anyone},
-    Operation.TICKET_ACT: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                           Role.ADMIN: _anyone},
-    Operation.TICKET_EXTEND: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                              Role.ADMIN: _anyone},
+    Operation.TICKET_QUEUE_READ: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.TICKET_ACT: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    Operation.TICKET_EXTEND: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
     Operation.TICKET_REVIEW_QUEUE: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # checked for the unit that holds the ticket and again for the unit it goes to
     Operation.TICKET_REDISPATCH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.TICKET_FOLLOW_UP: {Role.CITIZEN: _own},
     Operation.TICKET_RATE: {Role.CITIZEN: _own},
-    Operation.RECTIFICATION_ACT: {Role.STAFF: _own_unit, Role.SUPERVISOR: _own_unit_or_region,
-                                  Role.ADMIN: _anyone},
-    Operation.TICKET_RATES_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone,
-                                  Role.ADMIN: _anyone},
+    Operation.RECTIFICATION_ACT: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    Operation.TICKET_RATES_READ: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
     Operation.DISPATCH_RULES_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # a supervisor changes only rules confined to their region; rules for every region: admin
     Operation.DISPATCH_RULES_MANAGE: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
@@ -347,10 +402,14 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.TICKET_CATEGORY_MANAGE: {Role.ADMIN: _anyone},
     # a supervisor sets what a unit of their region serves within their region, and the
     # fallback unit (one of their region's) of a region within theirs
-    Operation.UNIT_SERVICE_AREAS_MANAGE: {Role.SUPERVISOR: _units_and_regions_within,
-                                          Role.ADMIN: _anyone},
-    Operation.REGION_FALLBACK_MANAGE: {Role.SUPERVISOR: _units_and_regions_within,
-                                       Role.ADMIN: _anyone},
+    Operation.UNIT_SERVICE_AREAS_MANAGE: {
+        Role.SUPERVISOR: _units_and_regions_within,
+        Role.ADMIN: _anyone,
+    },
+    Operation.REGION_FALLBACK_MANAGE: {
+        Role.SUPERVISOR: _units_and_regions_within,
+        Role.ADMIN: _anyone,
+    },
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets
@@ -359,8 +418,9 @@ RULES: dict[Operation, dict[Role, Check]] = {
 MOVES_MONEY: frozenset[Operation] = frozenset({Operation.CONFIRMATION_ANSWER})
 # what an agent does for a money-moving target by asking the principal to confirm it
 # (CONFIRMATION_REQUEST) instead of being refused
-CONFIRMABLE: frozenset[Operation] = frozenset({Operation.APPLICATION_SUBMIT,
-                                                Operation.OFFER_RESPOND})
+CONFIRMABLE: frozenset[Operation] = frozenset(
+    {Operation.APPLICATION_SUBMIT, Operation.OFFER_RESPOND}
+)
 
 
 def confirmation_needed(actor: Actor, operation: Operation, target: Target) -> bool:
@@ -368,8 +428,11 @@ def confirmation_needed(actor: Actor, operation: Operation, target: Target) -> b
     than being done (or refused) now: an agent, applying or accepting an offer for a bundle
     that pays out or moves money or property. Whether the agent may ask is then
     CONFIRMATION_REQUEST's rule."""
-    return (actor.role is Role.AGENT and operation in CONFIRMABLE
-            and (target.moves_money or operation in MOVES_MONEY))
+    return (
+        actor.role is Role.AGENT
+        and operation in CONFIRMABLE
+        and (target.moves_money or operation in MOVES_MONEY)
+    )
 
 
 def is_allowed(actor: Actor, operation: Operation, target: Target | None = None) -> bool:
@@ -390,8 +453,9 @@ def _agent_refusal(actor: Actor, operation: Operation, target: Target) -> str:
     agent_rule = operation in RULES and Role.AGENT in RULES[operation]
     if agent_rule and target.theme is not None and not covers(grant.themes, target.theme):
         return "delegation.out_of_scope"
-    if operation in MOVES_MONEY or (agent_rule and target.moves_money
-                                    and operation is not Operation.CONFIRMATION_REQUEST):
+    if operation in MOVES_MONEY or (
+        agent_rule and target.moves_money and operation is not Operation.CONFIRMATION_REQUEST
+    ):
         return "delegation.principal_must_act"
     return "auth.forbidden"
 

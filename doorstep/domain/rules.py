@@ -61,8 +61,16 @@ class Category(StrEnum):
     WELFARE = "welfare"
 
 
-OFFER_STATUSES = ("open", "accepted", "dismissed", "appealed", "withdrawn", "lapsed", "expired",
-                  "resolved")
+OFFER_STATUSES = (
+    "open",
+    "accepted",
+    "dismissed",
+    "appealed",
+    "withdrawn",
+    "lapsed",
+    "expired",
+    "resolved",
+)
 APPEAL_STATUSES = ("pending", "upheld", "rejected")
 WELFARE_OUTCOMES = ("safe", "needs_help", "not_reached")
 
@@ -75,8 +83,14 @@ _NUMBER_OPS = ("=", "!=", "<", "<=", ">", ">=")
 OPERATORS: dict[FactType, tuple[str, ...]] = {
     FactType.BOOL: ("is", "exists", "missing"),
     FactType.INT: (*_NUMBER_OPS, "in", "exists", "missing"),
-    FactType.DATE: ("days_since_at_least", "days_since_at_most", "days_until_at_most",
-                    "months_since_at_least", "exists", "missing"),
+    FactType.DATE: (
+        "days_since_at_least",
+        "days_since_at_most",
+        "days_until_at_most",
+        "months_since_at_least",
+        "exists",
+        "missing",
+    ),
     FactType.TEXT: ("=", "!=", "in", "exists", "missing"),
 }
 # only on citizen.age: the birthday that reached `value` years fell in this month, up to today
@@ -133,8 +147,13 @@ def _parse(raw: Any, path: str, depth: int, counter: list[int]) -> Node:
         items = raw[mode]
         if not isinstance(items, list) or not items or len(items) > MAX_TESTS:
             raise _fail("rule.group_invalid", f"{path}.{mode}", limit=MAX_TESTS)
-        return Group(mode, tuple(_parse(item, f"{path}.{mode}[{i}]", depth + 1, counter)
-                                 for i, item in enumerate(items)))
+        return Group(
+            mode,
+            tuple(
+                _parse(item, f"{path}.{mode}[{i}]", depth + 1, counter)
+                for i, item in enumerate(items)
+            ),
+        )
     if keys == {"not"}:
         return Not(_parse(raw["not"], f"{path}.not", depth + 1, counter))
     if keys == {"field", "op", "value"} or keys == {"field", "op"}:
@@ -275,10 +294,10 @@ def check_placeholders(text: str, fields: list[str], language: str) -> None:
         inner = match.group(1)
         span, _, name = inner.partition(":") if ":" in inner else ("", "", inner)
         ok = name in fields and (
-            not span or (span in _SPANS and FIELDS[name].type is FactType.DATE))
+            not span or (span in _SPANS and FIELDS[name].type is FactType.DATE)
+        )
         if not ok:
-            raise _fail("rule.placeholder_unknown", f"explanation.{language}",
-                        name=inner[:60])
+            raise _fail("rule.placeholder_unknown", f"explanation.{language}", name=inner[:60])
     stray = _PLACEHOLDER.sub("", text)
     if "{" in stray or "}" in stray:
         raise _fail("rule.placeholder_unknown", f"explanation.{language}", name=stray[:20])
@@ -314,8 +333,11 @@ def parse_rule(raw: Mapping[str, Any]) -> RuleDefinition:
     if not isinstance(owner, str) or not CODE_PATTERN.fullmatch(owner):
         raise _fail("rule.owner_unknown", "owner_unit_code", unit=str(owner)[:40])
     valid_days = raw.get("valid_days")
-    if not isinstance(valid_days, int) or not _is_int(valid_days) or not (
-            1 <= valid_days <= MAX_VALID_DAYS):
+    if (
+        not isinstance(valid_days, int)
+        or not _is_int(valid_days)
+        or not (1 <= valid_days <= MAX_VALID_DAYS)
+    ):
         raise _fail("rule.valid_days_invalid", "valid_days", limit=MAX_VALID_DAYS)
     condition = parse_condition(raw.get("condition"))
     fields = fields_of(condition)
@@ -329,9 +351,18 @@ def parse_rule(raw: Mapping[str, Any]) -> RuleDefinition:
     for language, text in title.items():
         if "{" in text or "}" in text:
             raise _fail("rule.placeholder_unknown", f"title.{language}", name=text[:20])
-    return RuleDefinition(code=code, kind=kind, category=category, bundle_code=bundle,
-                          owner_unit_code=owner, condition=condition, title=title,
-                          explanation=explanation, valid_days=valid_days, fields=tuple(fields))
+    return RuleDefinition(
+        code=code,
+        kind=kind,
+        category=category,
+        bundle_code=bundle,
+        owner_unit_code=owner,
+        condition=condition,
+        title=title,
+        explanation=explanation,
+        valid_days=valid_days,
+        fields=tuple(fields),
+    )
 
 
 # --- compiling to SQL ----------------------------------------------------------------------------
@@ -348,10 +379,18 @@ class Params:
         return f"${len(self.values)}::{sql_type}"
 
 
-_VALUE_COLUMN = {FactType.BOOL: "flag", FactType.INT: "num", FactType.DATE: "day",
-                 FactType.TEXT: "txt"}
-_SQL_TYPE = {FactType.BOOL: "boolean", FactType.INT: "numeric", FactType.DATE: "date",
-             FactType.TEXT: "text"}
+_VALUE_COLUMN = {
+    FactType.BOOL: "flag",
+    FactType.INT: "num",
+    FactType.DATE: "day",
+    FactType.TEXT: "txt",
+}
+_SQL_TYPE = {
+    FactType.BOOL: "boolean",
+    FactType.INT: "numeric",
+    FactType.DATE: "date",
+    FactType.TEXT: "text",
+}
 
 
 @dataclass(frozen=True)
@@ -361,8 +400,9 @@ class CompiledCondition:
     evidence: str  # a jsonb expression: the values that produced a match
 
 
-def compile_condition(node: Node, params: Params, as_of: str, *, evidence: bool = True
-                      ) -> CompiledCondition:
+def compile_condition(
+    node: Node, params: Params, as_of: str, *, evidence: bool = True
+) -> CompiledCondition:
     """SQL for a validated condition. `as_of` is the placeholder of the evaluation date.
 
     The statement around it must select `from citizens c` and add `joins` after it. Without
@@ -377,14 +417,17 @@ def compile_condition(node: Node, params: Params, as_of: str, *, evidence: bool 
         alias = f"f{len(aliases) + 1}"
         aliases[name] = alias
         key = params.add(name, "text")
-        joins.append(f"left join vault_facts {alias} on {alias}.citizen_id = c.id "
-                     f"and {alias}.key = {key}")
+        joins.append(
+            f"left join vault_facts {alias} on {alias}.citizen_id = c.id and {alias}.key = {key}"
+        )
 
     def value_of(name: str) -> tuple[str, str]:
         """(the value expression, the presence test)."""
         if name == "citizen.age":
-            return (f"extract(year from age({as_of}, c.birth_date))::int",
-                    "c.birth_date is not null")
+            return (
+                f"extract(year from age({as_of}, c.birth_date))::int",
+                "c.birth_date is not null",
+            )
         alias = aliases[name]
         column = _VALUE_COLUMN[FIELDS[name].type]
         return f"{alias}.{column}", f"{alias}.{column} is not null"
@@ -413,18 +456,20 @@ def compile_condition(node: Node, params: Params, as_of: str, *, evidence: bool 
         if t.op == "days_until_at_most":
             return f"({present} and {value} >= {as_of} and {value} <= {as_of} + {n})"
         if t.op == "months_since_at_least":
-            return (f"({present} and {value} <= "
-                    f"({as_of} - make_interval(months => {n}))::date)")
+            return f"({present} and {value} <= ({as_of} - make_interval(months => {n}))::date)"
         if t.op == "turned_this_month":
             birthday = f"(c.birth_date + make_interval(years => {n}))::date"
-            return (f"(c.birth_date is not null and {birthday} <= {as_of} "
-                    f"and {birthday} >= date_trunc('month', {as_of})::date)")
+            return (
+                f"(c.birth_date is not null and {birthday} <= {as_of} "
+                f"and {birthday} >= date_trunc('month', {as_of})::date)"
+            )
         raise AssertionError(t.op)  # parse_condition admits no other operator
 
     def age_sql(op: str, years: int) -> str:
         """Age compared as a birth-date bound, not computed per row: age >= N holds exactly
         when birth_date <= as_of - N years (PostgreSQL's own age() agrees, 29 February
         included), and the bound is computed once."""
+
         def born_by(n: int) -> str:
             return f"({as_of} - make_interval(years => {params.add(n, 'int')}))::date"
 
@@ -460,9 +505,13 @@ def compile_condition(node: Node, params: Params, as_of: str, *, evidence: bool 
         column = _VALUE_COLUMN[FIELDS[name].type]
         evidence_parts.append(
             f"{label}, case when {alias}.citizen_id is null then null else jsonb_build_object("
-            f"'v', {alias}.{column}, 'unit', {alias}.source_unit_id, 'at', {alias}.as_of) end")
-    return CompiledCondition(joins="\n".join(joins), where=where,
-                             evidence="jsonb_build_object(" + ", ".join(evidence_parts) + ")")
+            f"'v', {alias}.{column}, 'unit', {alias}.source_unit_id, 'at', {alias}.as_of) end"
+        )
+    return CompiledCondition(
+        joins="\n".join(joins),
+        where=where,
+        evidence="jsonb_build_object(" + ", ".join(evidence_parts) + ")",
+    )
 
 
 # --- explaining ---------------------------------------------------------------------------------
@@ -475,13 +524,15 @@ def _months_between(earlier: date, later: date) -> int:
     return max(months, 0)
 
 
-def render_explanation(template: str, evidence: Mapping[str, Any], found_on: date,
-                       show: Callable[[str, Any], str]) -> str:
+def render_explanation(
+    template: str, evidence: Mapping[str, Any], found_on: date, show: Callable[[str, Any], str]
+) -> str:
     """Fill a template from an offer's evidence, as of the day the offer was found.
 
     `show(field, value)` formats one value for the reader (it is given None when the vault
     had no record). Unknown placeholders (impossible after `parse_rule`) are left as they are.
     """
+
     def value(name: str) -> Any:
         entry = evidence.get(name)
         return entry.get("v") if isinstance(entry, Mapping) else None

@@ -93,8 +93,9 @@ RATING_LABELS = tuple(r.label for r in Rating)
 
 FINAL_STATUSES = frozenset({TicketStatus.CLOSED, TicketStatus.CLOSED_UNCONFIRMED})
 # the unit holds the ticket and its clock runs
-WORKING_STATUSES = frozenset({TicketStatus.DISPATCHED, TicketStatus.ACKNOWLEDGED,
-                              TicketStatus.REOPENED})
+WORKING_STATUSES = frozenset(
+    {TicketStatus.DISPATCHED, TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED}
+)
 OPEN_STATUSES = frozenset(TicketStatus) - FINAL_STATUSES
 
 _S = TicketStatus
@@ -185,8 +186,7 @@ def default_profile(kind: TicketKind, urgency: Urgency) -> DeadlineProfile:
     return _PROFILE_BY_KIND[kind]
 
 
-def choose_profile(rule_profile: str | None, kind: TicketKind,
-                   urgency: Urgency) -> DeadlineProfile:
+def choose_profile(rule_profile: str | None, kind: TicketKind, urgency: Urgency) -> DeadlineProfile:
     """A rule's profile, but never slower than what the urgency demands."""
     fallback = default_profile(kind, urgency)
     if rule_profile is None:
@@ -213,8 +213,9 @@ def day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 
-def remind_at(calendar: WorkingCalendar, start: datetime, due_on: date, total_days: int
-              ) -> datetime:
+def remind_at(
+    calendar: WorkingCalendar, start: datetime, due_on: date, total_days: int
+) -> datetime:
     """When 75% of the time to `due_on` is used.
 
     Counted in working days like the SLA clocks (the start of the working day from which only
@@ -227,15 +228,22 @@ def remind_at(calendar: WorkingCalendar, start: datetime, due_on: date, total_da
     return max(start, day_start(reminder_date(calendar, due_on, max(total_days, 1))))
 
 
-def deadlines(calendar: WorkingCalendar, start: datetime, urgency: Urgency,
-              profile: DeadlineProfile, extra_days: int = 0) -> Deadlines:
+def deadlines(
+    calendar: WorkingCalendar,
+    start: datetime,
+    urgency: Urgency,
+    profile: DeadlineProfile,
+    extra_days: int = 0,
+) -> Deadlines:
     hours = ack_hours(urgency)
     ack_due = start + timedelta(hours=hours)
     total = profile.working_days + extra_days
     due_on = calendar.add_working_days(local_date(start), total)
     return Deadlines(
-        ack_due_at=ack_due, ack_remind_at=start + timedelta(hours=hours * 0.75),
-        handle_due_on=due_on, handle_due_at=deadline_end(due_on),
+        ack_due_at=ack_due,
+        ack_remind_at=start + timedelta(hours=hours * 0.75),
+        handle_due_on=due_on,
+        handle_due_at=deadline_end(due_on),
         handle_remind_at=remind_at(calendar, start, due_on, total),
     )
 
@@ -247,8 +255,9 @@ FOLLOW_UP_ASKS = 2
 FOLLOW_UP_WAIT = timedelta(hours=24)
 
 _SOLVED_REPLIES = frozenset({"1", "是", "已解决", "解决", "解決", "已解決", "yes", "y", "solved"})
-_UNSOLVED_REPLIES = frozenset({"2", "否", "未解决", "没解决", "沒解決", "未解決", "no", "n",
-                               "not solved", "unsolved"})
+_UNSOLVED_REPLIES = frozenset(
+    {"2", "否", "未解决", "没解决", "沒解決", "未解決", "no", "n", "not solved", "unsolved"}
+)
 
 
 def parse_follow_up_reply(text: str) -> bool | None:
@@ -277,8 +286,9 @@ def clean_text(text: str | None) -> str:
     if text is None:
         return ""
     normal = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in normal
-                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")).strip()
+    return "".join(
+        ch for ch in normal if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
+    ).strip()
 
 
 def valid_coordinates(latitude: float | None, longitude: float | None) -> bool:
@@ -362,9 +372,10 @@ def filing_wait(counts: FilingCounts, limits: FilingLimits) -> int | None:
     when the oldest ticket of the fullest window leaves it."""
     waits: list[int] = []
     for count, first, limit, window in (
-            (counts.citizen_hour, counts.citizen_hour_first, limits.citizen_hour, HOUR_SECONDS),
-            (counts.citizen_day, counts.citizen_day_first, limits.citizen_day, DAY_SECONDS),
-            (counts.client_hour, counts.client_hour_first, limits.client_hour, HOUR_SECONDS)):
+        (counts.citizen_hour, counts.citizen_hour_first, limits.citizen_hour, HOUR_SECONDS),
+        (counts.citizen_day, counts.citizen_day_first, limits.citizen_day, DAY_SECONDS),
+        (counts.client_hour, counts.client_hour_first, limits.client_hour, HOUR_SECONDS),
+    ):
         if limit <= 0 or count < limit:
             continue
         if first is None:

@@ -44,43 +44,58 @@ def _spec(key: str, kind: FactType, **extra: Any) -> tuple[str, FactSpec]:
 
 B, N, D, T = FactType.BOOL, FactType.INT, FactType.DATE, FactType.TEXT
 
-FACTS: dict[str, FactSpec] = dict([
-    # household (户籍 / 民政 / 社区)
-    _spec("household.size", N, minimum=1, maximum=30),
-    _spec("household.lives_alone", B),
-    _spec("household.newborn_registered_on", D),
-    _spec("household.newborn_insured", B),
-    # signs of life from community services: smart water meter, door sensor, one-key call
-    _spec("activity.last_seen", D),
-    # social insurance (医保 / 人社)
-    _spec("medical_insurance.scheme", T, choices=("employee", "resident", "none")),
-    _spec("medical_insurance.paid_until", D),
-    _spec("pension.retirement_date", D),
-    _spec("pension.contributing", B),
-    # disability (残联) and elder care assessment (卫健: 0 able .. 4 fully dependent)
-    _spec("disability.level", N, minimum=1, maximum=4),
-    _spec("disability.category", T, choices=("visual", "hearing", "speech", "physical",
-                                              "intellectual", "mental", "multiple")),
-    _spec("elder.care_level", N, minimum=0, maximum=4),
-    # social assistance (民政): 低保, 低收入, 特困
-    _spec("assistance.dibao", B),
-    _spec("assistance.low_income", B),
-    _spec("assistance.tekun", B),
-    # benefits already received
-    _spec("benefit.longevity_allowance", B),
-    _spec("benefit.childcare_subsidy", B),
-    _spec("benefit.disability_care_subsidy", B),
-    _spec("benefit.disability_living_subsidy", B),
-    _spec("benefit.elder_care_subsidy", B),
-    _spec("benefit.elder_service_subsidy", B),
-    _spec("benefit.elder_card", B),
-    _spec("benefit.pension", B),
-])
+FACTS: dict[str, FactSpec] = dict(
+    [
+        # household (户籍 / 民政 / 社区)
+        _spec("household.size", N, minimum=1, maximum=30),
+        _spec("household.lives_alone", B),
+        _spec("household.newborn_registered_on", D),
+        _spec("household.newborn_insured", B),
+        # signs of life from community services: smart water meter, door sensor, one-key call
+        _spec("activity.last_seen", D),
+        # social insurance (医保 / 人社)
+        _spec("medical_insurance.scheme", T, choices=("employee", "resident", "none")),
+        _spec("medical_insurance.paid_until", D),
+        _spec("pension.retirement_date", D),
+        _spec("pension.contributing", B),
+        # disability (残联) and elder care assessment (卫健: 0 able .. 4 fully dependent)
+        _spec("disability.level", N, minimum=1, maximum=4),
+        _spec(
+            "disability.category",
+            T,
+            choices=(
+                "visual",
+                "hearing",
+                "speech",
+                "physical",
+                "intellectual",
+                "mental",
+                "multiple",
+            ),
+        ),
+        _spec("elder.care_level", N, minimum=0, maximum=4),
+        # social assistance (民政): 低保, 低收入, 特困
+        _spec("assistance.dibao", B),
+        _spec("assistance.low_income", B),
+        _spec("assistance.tekun", B),
+        # benefits already received
+        _spec("benefit.longevity_allowance", B),
+        _spec("benefit.childcare_subsidy", B),
+        _spec("benefit.disability_care_subsidy", B),
+        _spec("benefit.disability_living_subsidy", B),
+        _spec("benefit.elder_care_subsidy", B),
+        _spec("benefit.elder_service_subsidy", B),
+        _spec("benefit.elder_card", B),
+        _spec("benefit.pension", B),
+    ]
+)
 
 # Citizen attributes a rule may read; computed from the citizens row at evaluation time.
-ATTRIBUTES: dict[str, FactSpec] = dict([
-    _spec("citizen.age", N, minimum=0, maximum=150, virtual=True),
-])
+ATTRIBUTES: dict[str, FactSpec] = dict(
+    [
+        _spec("citizen.age", N, minimum=0, maximum=150, virtual=True),
+    ]
+)
 
 FIELDS: dict[str, FactSpec] = {**FACTS, **ATTRIBUTES}
 
@@ -122,7 +137,8 @@ def parse_fact_value(key: str, raw: Any) -> bool | int | date | str:
         if value is None or abs(value) > MAX_NUMBER:
             raise bad
         if (spec.minimum is not None and value < spec.minimum) or (
-                spec.maximum is not None and value > spec.maximum):
+            spec.maximum is not None and value > spec.maximum
+        ):
             raise bad
         return value
     if spec.type is FactType.DATE:
@@ -176,20 +192,33 @@ _DOC = "document"
 _FACT = "fact"
 MATERIAL_SOURCES: dict[str, tuple[str, str]] = {
     # the applicant's own resident ID card, under the names the items use
-    **dict.fromkeys(("id-card", "guardian-id-card", "card-id-document", "declarant-id",
-                     "claimant-id", "family-id", "heir-id", "card-guardian-id"),
-                    (_DOC, DocumentType.RESIDENT_ID_CARD.value)),
-    **dict.fromkeys(("household-register", "parent-household-register",
-                     "insured-household-register"),
-                    (_DOC, DocumentType.HOUSEHOLD_REGISTER.value)),
+    **dict.fromkeys(
+        (
+            "id-card",
+            "guardian-id-card",
+            "card-id-document",
+            "declarant-id",
+            "claimant-id",
+            "family-id",
+            "heir-id",
+            "card-guardian-id",
+        ),
+        (_DOC, DocumentType.RESIDENT_ID_CARD.value),
+    ),
+    **dict.fromkeys(
+        ("household-register", "parent-household-register", "insured-household-register"),
+        (_DOC, DocumentType.HOUSEHOLD_REGISTER.value),
+    ),
     "birth-certificate": (_DOC, DocumentType.BIRTH_CERTIFICATE.value),
     "marriage-certificate": (_DOC, DocumentType.MARRIAGE_CERTIFICATE.value),
     "social-security-card": (_DOC, DocumentType.SOCIAL_SECURITY_CARD.value),
     "disability-card": (_DOC, DocumentType.DISABILITY_CERTIFICATE.value),
-    **dict.fromkeys(("vaccination-certificate",),
-                    (_DOC, DocumentType.VACCINATION_CERTIFICATE.value)),
-    **dict.fromkeys(("housing-proof", "property-or-lease"),
-                    (_DOC, DocumentType.PROPERTY_CERTIFICATE.value)),
+    **dict.fromkeys(
+        ("vaccination-certificate",), (_DOC, DocumentType.VACCINATION_CERTIFICATE.value)
+    ),
+    **dict.fromkeys(
+        ("housing-proof", "property-or-lease"), (_DOC, DocumentType.PROPERTY_CERTIFICATE.value)
+    ),
     "bank-card": (_DOC, DocumentType.BANK_ACCOUNT.value),
     "photo": (_DOC, DocumentType.ID_PHOTO.value),
     **dict.fromkeys(("retirement-proof",), (_DOC, DocumentType.RETIREMENT_CERTIFICATE.value)),

@@ -85,7 +85,8 @@ class Application:
     next_step: str | None = strawberry.field(description="The one thing the citizen should do")
     read_aloud: str | None = strawberry.field(
         description="Elder mode: this screen's key message, to read aloud (number, where it "
-                    "stands, what to do)")
+        "stands, what to do)"
+    )
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
@@ -99,16 +100,23 @@ class Application:
 
 def event_type(row: Any, language: str, elder: bool) -> TimelineEvent:
     return TimelineEvent(
-        seq=strawberry.ID(str(row["seq"])), kind=row["kind"],
-        title=translate(f"event.{row['kind']}", language, elder=elder,
-                        **_event_params(row["data"])),
-        at=row["created_at"], data=row["data"],
+        seq=strawberry.ID(str(row["seq"])),
+        kind=row["kind"],
+        title=translate(
+            f"event.{row['kind']}", language, elder=elder, **_event_params(row["data"])
+        ),
+        at=row["created_at"],
+        data=row["data"],
     )
 
 
 def _event_params(data: dict[str, Any]) -> dict[str, Any]:
-    return {"item": data.get("item", ""), "reason": data.get("reason") or "",
-            "to": data.get("to", ""), "number": data.get("number", "")}
+    return {
+        "item": data.get("item", ""),
+        "reason": data.get("reason") or "",
+        "to": data.get("to", ""),
+        "number": data.get("number", ""),
+    }
 
 
 @strawberry.type(description="A task in a unit's work queue")
@@ -119,12 +127,19 @@ class QueueTask:
 
 def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
     return Task(
-        id=strawberry.ID(str(t.id)), item_code=t.item_code, item_name=t.item_name,
-        unit_code=t.unit_code, unit_name=t.unit_name, unit_phone=t.unit_phone,
+        id=strawberry.ID(str(t.id)),
+        item_code=t.item_code,
+        item_name=t.item_name,
+        unit_code=t.unit_code,
+        unit_name=t.unit_name,
+        unit_phone=t.unit_phone,
         status=TaskStatus(t.status.value),
         status_label=translate(f"task_status.{t.status.value}", language, elder=elder),
-        working_days=t.working_days, due_on=t.due_on, due_at=deadline_end(t.due_on),
-        paused=t.paused, reason=t.reason,
+        working_days=t.working_days,
+        due_on=t.due_on,
+        due_at=deadline_end(t.due_on),
+        paused=t.paused,
+        reason=t.reason,
     )
 
 
@@ -134,41 +149,58 @@ def application_type(view: service.ApplicationView, language: str, elder: bool) 
     next_step = translate(view.next_step, language, elder=elder) if view.next_step else None
     read_aloud = None
     if elder:
-        read_aloud = translate("read_aloud.application", language, elder=True,
-                               number=" ".join(view.number), status=status_label,
-                               next=next_step or "")
+        read_aloud = translate(
+            "read_aloud.application",
+            language,
+            elder=True,
+            number=" ".join(view.number),
+            status=status_label,
+            next=next_step or "",
+        )
     return Application(
-        id=view.id, number=view.number, bundle_code=view.bundle_code,
-        bundle_name=view.bundle_name, status=ApplicationStatus(view.status.value),
+        id=view.id,
+        number=view.number,
+        bundle_code=view.bundle_code,
+        bundle_name=view.bundle_name,
+        status=ApplicationStatus(view.status.value),
         status_label=status_label,
         progress=Progress(done=done, total=total, percent=(100 * done // total) if total else 0),
         tasks=[task_type(t, language, elder) for t in view.tasks],
-        next_step=next_step, read_aloud=read_aloud,
-        created_at=view.created_at, updated_at=view.updated_at, completed_at=view.completed_at,
+        next_step=next_step,
+        read_aloud=read_aloud,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        completed_at=view.completed_at,
     )
 
 
 @strawberry.input(description="One form for a whole bundle")
 class SubmitApplicationInput:
     bundle_code: str
-    materials: list[str] = strawberry.field(default_factory=list,
-                                            description="Codes of the materials provided")
+    materials: list[str] = strawberry.field(
+        default_factory=list, description="Codes of the materials provided"
+    )
     form: JSON | None = strawberry.field(default=None, description="Bundle-specific fields")
     applicant_name: str | None = None
-    resident_id: str | None = strawberry.field(default=None,
-                                               description="18-digit resident ID number")
+    resident_id: str | None = strawberry.field(
+        default=None, description="18-digit resident ID number"
+    )
     documents: list[VaultDocumentInput] | None = strawberry.field(
-        default=None, description="Certificates provided with this form: kept in the vault, "
-                                  "never asked for again")
+        default=None,
+        description="Certificates provided with this form: kept in the vault, "
+        "never asked for again",
+    )
 
 
 def confirmation_pending(view: confirmations.ConfirmationView) -> Conflict:
     """An agent's money-moving action now waits for the principal's own confirmation: the
     agent is told so, as a refusal naming it (extensions.confirmationId; `myConfirmations`
     follows it). Nothing is applied for until the principal says yes."""
-    return Conflict("delegation.confirmation_pending",
-                    name=view.principal.name or view.principal.phone_masked,
-                    confirmation_id=str(view.id))
+    return Conflict(
+        "delegation.confirmation_pending",
+        name=view.principal.name or view.principal.phone_masked,
+        confirmation_id=str(view.id),
+    )
 
 
 def _id(raw: strawberry.ID) -> int:
@@ -186,11 +218,13 @@ def _id(raw: strawberry.ID) -> int:
 @strawberry.type
 class ApplicationsQuery:
     @strawberry.field(description="The signed-in citizen's applications, newest first")
-    async def my_applications(self, info: Info, first: int = 20,
-                              before: strawberry.ID | None = None) -> list[Application]:
+    async def my_applications(
+        self, info: Info, first: int = 20, before: strawberry.ID | None = None
+    ) -> list[Application]:
         ctx = info.context
-        views = await service.my_applications(ctx.deps, ctx.actor, limit=first,
-                                              before_id=_id(before) if before else None)
+        views = await service.my_applications(
+            ctx.deps, ctx.actor, limit=first, before_id=_id(before) if before else None
+        )
         return [application_type(v, ctx.language, ctx.elder) for v in views]
 
     @strawberry.field(description="One application by its number")
@@ -200,20 +234,36 @@ class ApplicationsQuery:
         return application_type(view, ctx.language, ctx.elder)
 
     @strawberry.field(description="Staff: open tasks of their unit (supervisors: their region)")
-    async def unit_queue(self, info: Info, statuses: list[TaskStatus] | None = None,
-                         first: int = 50, after: strawberry.ID | None = None) -> list[QueueTask]:
+    async def unit_queue(
+        self,
+        info: Info,
+        statuses: list[TaskStatus] | None = None,
+        first: int = 50,
+        after: strawberry.ID | None = None,
+    ) -> list[QueueTask]:
         from doorstep.domain.workflow import TaskStatus as DomainStatus
 
         ctx = info.context
         wanted = [DomainStatus(s.value) for s in statuses] if statuses else None
-        entries = await task_service.unit_queue(ctx.deps, ctx.actor, statuses=wanted, limit=first,
-                                                after_id=_id(after) if after else None)
-        return [QueueTask(application_number=e.application_number,
-                          task=task_type(e.task, ctx.language, ctx.elder)) for e in entries]
+        entries = await task_service.unit_queue(
+            ctx.deps,
+            ctx.actor,
+            statuses=wanted,
+            limit=first,
+            after_id=_id(after) if after else None,
+        )
+        return [
+            QueueTask(
+                application_number=e.application_number,
+                task=task_type(e.task, ctx.language, ctx.elder),
+            )
+            for e in entries
+        ]
 
 
-async def _act(info: Info, task_id: strawberry.ID, action: TaskAction,
-               reason: str | None = None) -> Application:
+async def _act(
+    info: Info, task_id: strawberry.ID, action: TaskAction, reason: str | None = None
+) -> Application:
     ctx = info.context
     view = await task_service.act_on_task(ctx.deps, ctx.actor, _id(task_id), action, reason)
     return application_type(view, ctx.language, ctx.elder)
@@ -221,18 +271,22 @@ async def _act(info: Info, task_id: strawberry.ID, action: TaskAction,
 
 @strawberry.type
 class ApplicationsMutation:
-    @strawberry.mutation(description="Apply for a bundle in one form. An agent's application "
-                                     "that moves money or property is not made: it waits for "
-                                     "the principal's own confirmation (refusal "
-                                     "delegation.confirmation_pending, with confirmationId)")
-    async def submit_application(self, info: Info,
-                                 input: SubmitApplicationInput) -> Application:
+    @strawberry.mutation(
+        description="Apply for a bundle in one form. An agent's application "
+        "that moves money or property is not made: it waits for "
+        "the principal's own confirmation (refusal "
+        "delegation.confirmation_pending, with confirmationId)"
+    )
+    async def submit_application(self, info: Info, input: SubmitApplicationInput) -> Application:
         ctx = info.context
         data = service.SubmitInput(
-            bundle_code=input.bundle_code, materials=tuple(input.materials),
-            form=input.form if isinstance(input.form, dict) or input.form is None else {
-                "value": input.form},
-            applicant_name=input.applicant_name, resident_id=input.resident_id,
+            bundle_code=input.bundle_code,
+            materials=tuple(input.materials),
+            form=input.form
+            if isinstance(input.form, dict) or input.form is None
+            else {"value": input.form},
+            applicant_name=input.applicant_name,
+            resident_id=input.resident_id,
             documents=tuple(d.to_domain() for d in input.documents or ()),
         )
         view = await confirmations.submit_application(ctx.deps, ctx.actor, data)
@@ -241,12 +295,13 @@ class ApplicationsMutation:
         return application_type(view, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Citizen: supply the materials a unit asked for (补正)")
-    async def supply_materials(self, info: Info, number: str,
-                               materials: list[str] | None = None,
-                               note: str | None = None) -> Application:
+    async def supply_materials(
+        self, info: Info, number: str, materials: list[str] | None = None, note: str | None = None
+    ) -> Application:
         ctx = info.context
-        view = await task_service.supply_materials(ctx.deps, ctx.actor, number,
-                                                   materials or [], note)
+        view = await task_service.supply_materials(
+            ctx.deps, ctx.actor, number, materials or [], note
+        )
         return application_type(view, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Staff: accept a task (受理)")
@@ -254,18 +309,21 @@ class ApplicationsMutation:
         return await _act(info, task_id, TaskAction.ACCEPT)
 
     @strawberry.mutation(description="Staff: ask the citizen for materials; the clock pauses")
-    async def request_materials(self, info: Info, task_id: strawberry.ID,
-                                reason: str) -> Application:
+    async def request_materials(
+        self, info: Info, task_id: strawberry.ID, reason: str
+    ) -> Application:
         return await _act(info, task_id, TaskAction.REQUEST_MATERIALS, reason)
 
     @strawberry.mutation(description="Staff: finish a task (办结)")
     async def complete_task(self, info: Info, task_id: strawberry.ID) -> Application:
         return await _act(info, task_id, TaskAction.COMPLETE)
 
-    @strawberry.mutation(description="Staff: extend a running task before its deadline; the "
-                                     "citizen is told")
-    async def request_extension(self, info: Info, task_id: strawberry.ID, days: int,
-                                reason: str) -> Application:
+    @strawberry.mutation(
+        description="Staff: extend a running task before its deadline; the citizen is told"
+    )
+    async def request_extension(
+        self, info: Info, task_id: strawberry.ID, days: int, reason: str
+    ) -> Application:
         ctx = info.context
         view = await sla.request_extension(ctx.deps, ctx.actor, _id(task_id), days, reason)
         return application_type(view, ctx.language, ctx.elder)

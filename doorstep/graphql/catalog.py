@@ -50,15 +50,27 @@ class Bundle:
 
 def bundle_type(b: service.Bundle) -> Bundle:
     return Bundle(
-        code=b.code, name=b.name, description=b.description, is_single=b.is_single,
+        code=b.code,
+        name=b.name,
+        description=b.description,
+        is_single=b.is_single,
         items=[
             ServiceItem(
-                code=i.code, name=i.name, description=i.description,
-                materials=[Material(code=m.code, name=m.name, required=m.required)
-                           for m in i.materials],
-                legal_days=i.legal_days, promised_days=i.promised_days,
-                department=Unit(code=i.unit.code, name=i.unit.name, kind=i.unit.kind,
-                                region_code=i.unit.region_code, phone=i.unit.phone),
+                code=i.code,
+                name=i.name,
+                description=i.description,
+                materials=[
+                    Material(code=m.code, name=m.name, required=m.required) for m in i.materials
+                ],
+                legal_days=i.legal_days,
+                promised_days=i.promised_days,
+                department=Unit(
+                    code=i.unit.code,
+                    name=i.unit.name,
+                    kind=i.unit.kind,
+                    region_code=i.unit.region_code,
+                    phone=i.unit.phone,
+                ),
             )
             for i in b.items
         ],

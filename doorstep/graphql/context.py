@@ -74,13 +74,18 @@ async def context_getter(state: State, headers: Headers, scope: Scope) -> Contex
     actor = await actor_for_token(deps, bearer_token(headers.get("authorization"))) or ANONYMOUS
     actor = await _acting(deps, actor, headers.get(ACTING_FOR_HEADER))
     accept = headers.get("accept-language")
-    return Context(deps=deps, hub=getattr(state, "hub", None), actor=actor,
-                   language=_language_for(actor, accept), accept_language=accept,
-                   client_addr=client_address(deps, headers, scope), loaders=Loaders(deps))
+    return Context(
+        deps=deps,
+        hub=getattr(state, "hub", None),
+        actor=actor,
+        language=_language_for(actor, accept),
+        accept_language=accept,
+        client_addr=client_address(deps, headers, scope),
+        loaders=Loaders(deps),
+    )
 
 
-def client_address(deps: Deps, headers: Mapping[str, str], scope: Mapping[str, Any]
-                   ) -> str | None:
+def client_address(deps: Deps, headers: Mapping[str, str], scope: Mapping[str, Any]) -> str | None:
     """The caller's address for per-address limits; a trusted proxy's header when configured."""
     header = deps.settings.client_ip_header
     if header and headers.get(header):

@@ -90,8 +90,10 @@ class ConfirmationAction(Enum):
     ACCEPT_OFFER = "offer.respond"
 
 
-@strawberry.type(description="An agent's action that moves money or property, waiting for "
-                             "(or answered by) the principal's own confirmation")
+@strawberry.type(
+    description="An agent's action that moves money or property, waiting for "
+    "(or answered by) the principal's own confirmation"
+)
 class PrincipalConfirmation:
     id: strawberry.ID
     action: ConfirmationAction
@@ -103,53 +105,78 @@ class PrincipalConfirmation:
     status: ConfirmationStatus
     status_label: str
     next_step: str | None = strawberry.field(
-        description="What the viewer can do now (null when nothing)")
+        description="What the viewer can do now (null when nothing)"
+    )
     requested_at: datetime
     expires_at: datetime
     decided_at: datetime | None
     decided_by: str | None = strawberry.field(
-        description="app or sms (the principal), system (expired), delegation (it ended)")
+        description="app or sms (the principal), system (expired), delegation (it ended)"
+    )
     application_number: str | None = strawberry.field(
-        description="The application made once confirmed")
+        description="The application made once confirmed"
+    )
     viewer_is: str = strawberry.field(description="agent or principal")
     read_aloud: str | None = strawberry.field(
-        default=None, description="Elder mode: the screen's key message, to read aloud")
+        default=None, description="Elder mode: the screen's key message, to read aloud"
+    )
 
 
-@strawberry.type(description="The principal's answer: the confirmation, and the application "
-                             "it made (null when refused)")
+@strawberry.type(
+    description="The principal's answer: the confirmation, and the application "
+    "it made (null when refused)"
+)
 class ConfirmationAnswer:
     confirmation: PrincipalConfirmation
     application: Application | None
 
 
-def confirmation_type(view: confirmations.ConfirmationView, language: str,
-                      elder: bool) -> PrincipalConfirmation:
+def confirmation_type(
+    view: confirmations.ConfirmationView, language: str, elder: bool
+) -> PrincipalConfirmation:
     status = view.status.value
     step = None
     if view.status.value == "pending" and view.viewer_is == "principal":
-        step = translate("next.confirm_for_agent", language, elder=elder,
-                         name=view.agent.name or view.agent.phone_masked)
+        step = translate(
+            "next.confirm_for_agent",
+            language,
+            elder=elder,
+            name=view.agent.name or view.agent.phone_masked,
+        )
     elif view.status.value == "pending":
-        step = translate("next.wait_for_principal", language, elder=elder,
-                         name=view.principal.name or view.principal.phone_masked)
+        step = translate(
+            "next.wait_for_principal",
+            language,
+            elder=elder,
+            name=view.principal.name or view.principal.phone_masked,
+        )
     read_aloud = None
     if elder:
-        read_aloud = translate("read_aloud.confirmation", language, elder=True,
-                               bundle=view.bundle_name,
-                               status=translate(f"confirmation_status.{status}", language,
-                                                elder=True),
-                               next=step or "")
+        read_aloud = translate(
+            "read_aloud.confirmation",
+            language,
+            elder=True,
+            bundle=view.bundle_name,
+            status=translate(f"confirmation_status.{status}", language, elder=True),
+            next=step or "",
+        )
     return PrincipalConfirmation(
-        id=strawberry.ID(str(view.id)), action=ConfirmationAction(view.operation),
-        bundle_code=view.bundle_code, bundle_name=view.bundle_name,
+        id=strawberry.ID(str(view.id)),
+        action=ConfirmationAction(view.operation),
+        bundle_code=view.bundle_code,
+        bundle_name=view.bundle_name,
         offer_id=strawberry.ID(str(view.offer_id)) if view.offer_id is not None else None,
-        agent=_party(view.agent), principal=_party(view.principal),
+        agent=_party(view.agent),
+        principal=_party(view.principal),
         status=ConfirmationStatus(status),
         status_label=translate(f"confirmation_status.{status}", language, elder=elder),
-        next_step=step, requested_at=view.requested_at, expires_at=view.expires_at,
-        decided_at=view.decided_at, decided_by=view.decided_by,
-        application_number=view.application_number, viewer_is=view.viewer_is,
+        next_step=step,
+        requested_at=view.requested_at,
+        expires_at=view.expires_at,
+        decided_at=view.decided_at,
+        decided_by=view.decided_by,
+        application_number=view.application_number,
+        viewer_is=view.viewer_is,
         read_aloud=read_aloud,
     )
 
@@ -170,39 +197,52 @@ class DataAccess:
 
 
 def _party(party: delegation.Party) -> DelegationParty:
-    return DelegationParty(citizen_id=strawberry.ID(str(party.citizen_id)), name=party.name,
-                           phone_masked=party.phone_masked)
+    return DelegationParty(
+        citizen_id=strawberry.ID(str(party.citizen_id)),
+        name=party.name,
+        phone_masked=party.phone_masked,
+    )
 
 
 def delegation_type(view: delegation.DelegationView, language: str, elder: bool) -> Delegation:
     method = view.consent_method
     return Delegation(
-        id=strawberry.ID(str(view.id)), agent=_party(view.agent),
+        id=strawberry.ID(str(view.id)),
+        agent=_party(view.agent),
         principal=_party(view.principal),
         themes=[DelegationTheme(t.value) for t in view.themes],
         theme_labels=[translate(f"theme.{t.value}", language, elder=elder) for t in view.themes],
         status=DelegationStatus(view.status.value),
         status_label=translate(f"delegation_status.{view.status.value}", language, elder=elder),
-        requested_at=view.requested_at, valid_from=view.valid_from,
+        requested_at=view.requested_at,
+        valid_from=view.valid_from,
         valid_until=view.valid_until,
         consent_method=ConsentMethod(method.value) if method else None,
-        consent_method_label=(translate(f"consent_method.{method.value}", language, elder=elder)
-                              if method else None),
-        consented_at=view.consented_at, ended_at=view.ended_at, viewer_is=view.viewer_is,
+        consent_method_label=(
+            translate(f"consent_method.{method.value}", language, elder=elder) if method else None
+        ),
+        consented_at=view.consented_at,
+        ended_at=view.ended_at,
+        viewer_is=view.viewer_is,
     )
 
 
 def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> DataAccess:
     return DataAccess(
-        id=strawberry.ID(str(entry.id)), reader_kind=entry.reader_kind,
-        reader_kind_label=translate_or(f"data_reader.{entry.reader_kind}", entry.reader_kind,
-                                       language, elder=elder),
-        reader_name=entry.reader_name, reader_unit=entry.reader_unit,
-        reader_phone_masked=entry.reader_phone_masked, what=entry.what,
+        id=strawberry.ID(str(entry.id)),
+        reader_kind=entry.reader_kind,
+        reader_kind_label=translate_or(
+            f"data_reader.{entry.reader_kind}", entry.reader_kind, language, elder=elder
+        ),
+        reader_name=entry.reader_name,
+        reader_unit=entry.reader_unit,
+        reader_phone_masked=entry.reader_phone_masked,
+        what=entry.what,
         what_label=translate_or(f"data_what.{entry.what}", entry.what, language, elder=elder),
         purpose=entry.purpose,
-        purpose_label=translate_or(f"data_purpose.{entry.purpose}", entry.purpose, language,
-                                   elder=elder),
+        purpose_label=translate_or(
+            f"data_purpose.{entry.purpose}", entry.purpose, language, elder=elder
+        ),
         at=entry.at,
     )
 
@@ -220,17 +260,23 @@ def _id(raw: strawberry.ID, code: str = "delegation.id_invalid") -> int:
 @strawberry.input(description="A clerk applies for a walk-in citizen (帮办), with their consent")
 class AssistedApplicationInput:
     application: SubmitApplicationInput = strawberry.field(
-        description="The form; residentId is required (it finds or registers the citizen)")
+        description="The form; residentId is required (it finds or registers the citizen)"
+    )
     phone: str | None = strawberry.field(
-        default=None, description="A number for SMS updates (a keypad phone is enough); "
-                                  "needed when the citizen has no account yet")
-    language: str | None = strawberry.field(default=None,
-                                            description="zh_Hans (default), zh_Hant or en")
+        default=None,
+        description="A number for SMS updates (a keypad phone is enough); "
+        "needed when the citizen has no account yet",
+    )
+    language: str | None = strawberry.field(
+        default=None, description="zh_Hans (default), zh_Hant or en"
+    )
     identity_document: str = strawberry.field(
-        description="What identity document was checked in person, e.g. 居民身份证原件")
+        description="What identity document was checked in person, e.g. 居民身份证原件"
+    )
     identity_checked: bool
     consent_given: bool = strawberry.field(
-        description="The citizen agreed to the clerk submitting for them")
+        description="The citizen agreed to the clerk submitting for them"
+    )
     note: str | None = None
 
 
@@ -242,24 +288,33 @@ class DelegationQuery:
         views = await delegation.list_mine(ctx.deps, ctx.actor)
         return [delegation_type(v, ctx.language, ctx.elder) for v in views]
 
-    @strawberry.field(description="Who looked at my data: every read of my personal data by "
-                                  "staff or agents, newest first (an agent: the principal's)")
-    async def my_data_access_log(self, info: Info, first: int = 50,
-                                 before: strawberry.ID | None = None) -> list[DataAccess]:
+    @strawberry.field(
+        description="Who looked at my data: every read of my personal data by "
+        "staff or agents, newest first (an agent: the principal's)"
+    )
+    async def my_data_access_log(
+        self, info: Info, first: int = 50, before: strawberry.ID | None = None
+    ) -> list[DataAccess]:
         ctx = info.context
         entries = await privacy.data_access_log(
-            ctx.deps, ctx.actor, limit=first,
-            before_id=_id(before, "data_access.cursor_invalid") if before else None)
+            ctx.deps,
+            ctx.actor,
+            limit=first,
+            before_id=_id(before, "data_access.cursor_invalid") if before else None,
+        )
         return [_access_type(e, ctx.language, ctx.elder) for e in entries]
 
 
 @strawberry.type
 class ConfirmationQuery:
-    @strawberry.field(description="Money-moving actions of agents: those I am asked to "
-                                  "confirm and those I asked (acting for someone: what I "
-                                  "asked them), newest first")
-    async def my_confirmations(self, info: Info, statuses: list[ConfirmationStatus] | None = None,
-                               first: int = 50) -> list[PrincipalConfirmation]:
+    @strawberry.field(
+        description="Money-moving actions of agents: those I am asked to "
+        "confirm and those I asked (acting for someone: what I "
+        "asked them), newest first"
+    )
+    async def my_confirmations(
+        self, info: Info, statuses: list[ConfirmationStatus] | None = None, first: int = 50
+    ) -> list[PrincipalConfirmation]:
         from doorstep.domain.delegation import ConfirmationStatus as Status
 
         ctx = info.context
@@ -270,63 +325,91 @@ class ConfirmationQuery:
 
 @strawberry.type
 class ConfirmationMutation:
-    @strawberry.mutation(description="Principal: confirm (the application is made as if you "
-                                     "had submitted it) or refuse an agent's action that moves "
-                                     "money or property; confirming again changes nothing")
-    async def answer_confirmation(self, info: Info, id: strawberry.ID,
-                                  confirm: bool) -> ConfirmationAnswer:
+    @strawberry.mutation(
+        description="Principal: confirm (the application is made as if you "
+        "had submitted it) or refuse an agent's action that moves "
+        "money or property; confirming again changes nothing"
+    )
+    async def answer_confirmation(
+        self, info: Info, id: strawberry.ID, confirm: bool
+    ) -> ConfirmationAnswer:
         ctx = info.context
-        answered = await confirmations.answer(ctx.deps, ctx.actor,
-                                              _id(id, "confirmation.id_invalid"), confirm)
+        answered = await confirmations.answer(
+            ctx.deps, ctx.actor, _id(id, "confirmation.id_invalid"), confirm
+        )
         application = answered.application
         return ConfirmationAnswer(
             confirmation=confirmation_type(answered.confirmation, ctx.language, ctx.elder),
-            application=(application_type(application, ctx.language, ctx.elder)
-                         if application is not None else None))
+            application=(
+                application_type(application, ctx.language, ctx.elder)
+                if application is not None
+                else None
+            ),
+        )
 
 
 @strawberry.type
 class DelegationMutation:
-    @strawberry.mutation(description="Ask to act for the owner of a phone number (a citizen) "
-                                     "for some themes and days; they are asked by SMS")
-    async def request_delegation(self, info: Info, principal_phone: str,
-                                 themes: list[DelegationTheme], days: int) -> Delegation:
+    @strawberry.mutation(
+        description="Ask to act for the owner of a phone number (a citizen) "
+        "for some themes and days; they are asked by SMS"
+    )
+    async def request_delegation(
+        self, info: Info, principal_phone: str, themes: list[DelegationTheme], days: int
+    ) -> Delegation:
         ctx = info.context
-        view = await delegation.request(ctx.deps, ctx.actor, principal_phone,
-                                        [t.value for t in themes], days)
+        view = await delegation.request(
+            ctx.deps, ctx.actor, principal_phone, [t.value for t in themes], days
+        )
         return delegation_type(view, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Principal: consent to (or refuse) a request")
-    async def answer_delegation(self, info: Info, id: strawberry.ID,
-                                consent: bool) -> Delegation:
+    async def answer_delegation(self, info: Info, id: strawberry.ID, consent: bool) -> Delegation:
         ctx = info.context
         view = await delegation.answer(ctx.deps, ctx.actor, _id(id), consent)
         return delegation_type(view, ctx.language, ctx.elder)
 
-    @strawberry.mutation(description="Principal: stop a delegation at once (the agent: "
-                                     "withdraw); open subscriptions end")
+    @strawberry.mutation(
+        description="Principal: stop a delegation at once (the agent: "
+        "withdraw); open subscriptions end"
+    )
     async def revoke_delegation(self, info: Info, id: strawberry.ID) -> Delegation:
         ctx = info.context
         view = await delegation.revoke(ctx.deps, ctx.actor, _id(id))
         return delegation_type(view, ctx.language, ctx.elder)
 
-    @strawberry.mutation(description="Staff at a counter: the principal consents in person; "
-                                     "record that identity and understanding were checked")
-    async def record_in_person_consent(self, info: Info, principal_phone: str,
-                                       agent_phone: str, identity_checked: bool,
-                                       understanding_checked: bool,
-                                       note: str | None = None) -> Delegation:
+    @strawberry.mutation(
+        description="Staff at a counter: the principal consents in person; "
+        "record that identity and understanding were checked"
+    )
+    async def record_in_person_consent(
+        self,
+        info: Info,
+        principal_phone: str,
+        agent_phone: str,
+        identity_checked: bool,
+        understanding_checked: bool,
+        note: str | None = None,
+    ) -> Delegation:
         ctx = info.context
         view = await delegation.consent_in_person(
-            ctx.deps, ctx.actor, principal_phone, agent_phone,
-            identity_checked=identity_checked, understanding_checked=understanding_checked,
-            note=note)
+            ctx.deps,
+            ctx.actor,
+            principal_phone,
+            agent_phone,
+            identity_checked=identity_checked,
+            understanding_checked=understanding_checked,
+            note=note,
+        )
         return delegation_type(view, ctx.language, ctx.elder)
 
-    @strawberry.mutation(description="Staff: apply for a walk-in citizen, recording the "
-                                     "identity check and their consent; they get SMS updates")
-    async def submit_assisted_application(self, info: Info,
-                                          input: AssistedApplicationInput) -> Application:
+    @strawberry.mutation(
+        description="Staff: apply for a walk-in citizen, recording the "
+        "identity check and their consent; they get SMS updates"
+    )
+    async def submit_assisted_application(
+        self, info: Info, input: AssistedApplicationInput
+    ) -> Application:
         ctx = info.context
         form: JSON | None = input.application.form
         data = assisted.AssistedInput(
@@ -335,11 +418,14 @@ class DelegationMutation:
                 materials=tuple(input.application.materials),
                 form=form if isinstance(form, dict) or form is None else {"value": form},
                 applicant_name=input.application.applicant_name,
-                resident_id=input.application.resident_id),
-            phone=input.phone, language=input.language,
+                resident_id=input.application.resident_id,
+            ),
+            phone=input.phone,
+            language=input.language,
             identity_document=input.identity_document,
-            identity_checked=input.identity_checked, consent_given=input.consent_given,
-            note=input.note)
+            identity_checked=input.identity_checked,
+            consent_given=input.consent_given,
+            note=input.note,
+        )
         view = await assisted.submit_assisted(ctx.deps, ctx.actor, data)
         return application_type(view, ctx.language, ctx.elder)
-

@@ -47,9 +47,15 @@ def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
         log.error("unexpected error in %s", error.path, exc_info=original)
         message = translate("error.internal", language, elder=elder)
         extensions = {"code": "internal"}
-    return GraphQLError(message, nodes=error.nodes, source=error.source,
-                        positions=error.positions, path=error.path, original_error=None,
-                        extensions=extensions)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
 
 
 class LocalizedErrors(SchemaExtension):
@@ -75,8 +81,9 @@ def present_all(errors: list[GraphQLError], context: Any) -> None:
 
 def is_expected(error: GraphQLError) -> bool:
     """Refusals and invalid queries are answers, not faults: they are not logged as errors."""
-    return error.original_error is None or isinstance(error.original_error,
-                                                      (DomainError, GraphQLError))
+    return error.original_error is None or isinstance(
+        error.original_error, (DomainError, GraphQLError)
+    )
 
 
 @contextmanager

@@ -102,8 +102,7 @@ class SharedCache(Generic[K, V]):
 
 
 # a 1-tuple, so that "no such application" is remembered like any other answer
-states: SharedCache[tuple[int, int], tuple[ApplicationView | None]] = SharedCache(
-    ttl=STATE_SECONDS)
+states: SharedCache[tuple[int, int], tuple[ApplicationView | None]] = SharedCache(ttl=STATE_SECONDS)
 numbers: SharedCache[int, str] = SharedCache()
 
 

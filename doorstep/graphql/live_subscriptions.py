@@ -99,10 +99,15 @@ class Plans:
         return Plan(document, operation, subscription.fields[node.name.value], node)
 
 
-def start(schema: DoorstepSchema, plans: Plans, context: Context, query: str,
-          variables: dict[str, Any] | None, operation_name: str | None,
-          send_now: Callable[[ExecutionResult], bool]
-          ) -> AsyncGenerator[ExecutionResult, None] | None:
+def start(
+    schema: DoorstepSchema,
+    plans: Plans,
+    context: Context,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    send_now: Callable[[ExecutionResult], bool],
+) -> AsyncGenerator[ExecutionResult, None] | None:
     """The results of a subscription to one of our fields, or None to go strawberry's way.
 
     A result ready without waiting (the change's shared result, or one executed inline) is
@@ -113,8 +118,9 @@ def start(schema: DoorstepSchema, plans: Plans, context: Context, query: str,
     plan = plans.get(query, operation_name)
     if plan is None:
         return None
-    coerced = get_variable_values(schema._schema, plan.operation.variable_definitions or (),
-                                  variables or {}, max_errors=10)
+    coerced = get_variable_values(
+        schema._schema, plan.operation.variable_definitions or (), variables or {}, max_errors=10
+    )
     if isinstance(coerced, list):
         return None
     try:
@@ -191,25 +197,34 @@ class _Run:
                 return result
         return await _finish(self._execute(message), self.context)
 
-    def _execute(self, message: ProgressUpdate
-                 ) -> ExecutionResult | Awaitable[ExecutionResult]:
+    def _execute(self, message: ProgressUpdate) -> ExecutionResult | Awaitable[ExecutionResult]:
         operation = self.plan.operation
-        return execute(self.schema._schema, self.plan.document, root_value=message,
-                       context_value=self.context, variable_values=self.variables,
-                       operation_name=operation.name.value if operation.name else None)
+        return execute(
+            self.schema._schema,
+            self.plan.document,
+            root_value=message,
+            context_value=self.context,
+            variable_values=self.variables,
+            operation_name=operation.name.value if operation.name else None,
+        )
 
 
-async def _results(run: _Run, args: dict[str, Any],
-                   deliver: Callable[[ProgressUpdate], bool]
-                   ) -> AsyncGenerator[ExecutionResult, None]:
-    source = updates(run.context, run.plan.name, {"number": args.get("number"),
-                                                  "after_seq": args.get("afterSeq")}, deliver)
+async def _results(
+    run: _Run, args: dict[str, Any], deliver: Callable[[ProgressUpdate], bool]
+) -> AsyncGenerator[ExecutionResult, None]:
+    source = updates(
+        run.context,
+        run.plan.name,
+        {"number": args.get("number"), "after_seq": args.get("afterSeq")},
+        deliver,
+    )
     async for message in source:
         yield await run.result(message)
 
 
-async def _finish(outcome: ExecutionResult | Awaitable[ExecutionResult], context: Context
-                  ) -> ExecutionResult:
+async def _finish(
+    outcome: ExecutionResult | Awaitable[ExecutionResult], context: Context
+) -> ExecutionResult:
     result = outcome if isinstance(outcome, ExecutionResult) else await outcome
     return _presented(result, context)
 

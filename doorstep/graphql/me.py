@@ -38,20 +38,25 @@ class Session:
     new_citizen: bool
     offer_elder_mode: bool = strawberry.field(
         description="A citizen of 60 or more who never chose: offer elder mode (长辈版); "
-                    "setElderMode records the answer")
+        "setElderMode records the answer"
+    )
 
 
-@strawberry.type(description="How the app should present itself (elder-friendly rules in "
-                             "elder mode: large text, large touch targets, read-aloud, no "
-                             "promotions)")
+@strawberry.type(
+    description="How the app should present itself (elder-friendly rules in "
+    "elder mode: large text, large touch targets, read-aloud, no "
+    "promotions)"
+)
 class Presentation:
     elder_mode: bool
     min_font_pt: int = strawberry.field(description="Main text at least this size")
-    min_touch_target_dp: int = strawberry.field(description="Touch targets at least this "
-                                                            "wide and high")
+    min_touch_target_dp: int = strawberry.field(
+        description="Touch targets at least this wide and high"
+    )
     no_promotions: bool = strawberry.field(description="Show no promotional content")
     read_aloud: str | None = strawberry.field(
-        description="The key message of the home screen, to read aloud (elder mode only)")
+        description="The key message of the home screen, to read aloud (elder mode only)"
+    )
 
 
 @strawberry.type(description="Whom an agent acts for in this request (X-Acting-For)")
@@ -68,14 +73,17 @@ class Me:
     role: Role
     language: str = strawberry.field(description="The language of this response")
     language_chosen: bool = strawberry.field(
-        description="Chosen by the citizen (else Accept-Language decides)")
+        description="Chosen by the citizen (else Accept-Language decides)"
+    )
     elder_mode: bool
     elder_mode_offered: bool = strawberry.field(
-        description="60 or more and never chose: offer elder mode")
+        description="60 or more and never chose: offer elder mode"
+    )
     sms_only: bool = strawberry.field(description="Reached by SMS only (no app notifications)")
     presentation: Presentation
     acting_for: ActingFor | None = strawberry.field(
-        description="Set when the request acts for a principal")
+        description="Set when the request acts for a principal"
+    )
 
 
 async def _me(info: Info) -> Me | None:
@@ -91,30 +99,48 @@ async def _me(info: Info) -> Me | None:
             delegation_id=strawberry.ID(str(grant.delegation_id)) if grant else None,
             active=bool(grant and grant.is_active(datetime.now().astimezone())),
             themes=sorted(t.value for t in grant.themes) if grant else [],
-            valid_until=grant.valid_until if grant else None)
+            valid_until=grant.valid_until if grant else None,
+        )
     own_id = actor.citizen_id if actor.role is DomainRole.CITIZEN else actor.agent_citizen_id
     if own_id is None:  # staff
         shown = presentation_for(False)
-        return Me(role=Role(actor.role.value), language=ctx.language, language_chosen=False,
-                  elder_mode=False, elder_mode_offered=False, sms_only=False,
-                  presentation=Presentation(
-                      elder_mode=False, min_font_pt=shown.min_font_pt,
-                      min_touch_target_dp=shown.min_touch_target_dp,
-                      no_promotions=shown.no_promotions, read_aloud=None),
-                  acting_for=acting)
+        return Me(
+            role=Role(actor.role.value),
+            language=ctx.language,
+            language_chosen=False,
+            elder_mode=False,
+            elder_mode_offered=False,
+            sms_only=False,
+            presentation=Presentation(
+                elder_mode=False,
+                min_font_pt=shown.min_font_pt,
+                min_touch_target_dp=shown.min_touch_target_dp,
+                no_promotions=shown.no_promotions,
+                read_aloud=None,
+            ),
+            acting_for=acting,
+        )
     profile = await preferences.profile(ctx.deps, own_id)
     shown = profile.presentation
     read_aloud = None
     if shown.read_aloud:
-        read_aloud = translate(profile.read_aloud_key, ctx.language, elder=True,
-                               count=profile.read_aloud_count)
+        read_aloud = translate(
+            profile.read_aloud_key, ctx.language, elder=True, count=profile.read_aloud_count
+        )
     return Me(
-        role=Role(actor.role.value), language=ctx.language,
-        language_chosen=profile.language_chosen, elder_mode=profile.elder_mode,
-        elder_mode_offered=profile.offer_elder_mode, sms_only=profile.sms_only,
-        presentation=Presentation(elder_mode=shown.elder_mode, min_font_pt=shown.min_font_pt,
-                                  min_touch_target_dp=shown.min_touch_target_dp,
-                                  no_promotions=shown.no_promotions, read_aloud=read_aloud),
+        role=Role(actor.role.value),
+        language=ctx.language,
+        language_chosen=profile.language_chosen,
+        elder_mode=profile.elder_mode,
+        elder_mode_offered=profile.offer_elder_mode,
+        sms_only=profile.sms_only,
+        presentation=Presentation(
+            elder_mode=shown.elder_mode,
+            min_font_pt=shown.min_font_pt,
+            min_touch_target_dp=shown.min_touch_target_dp,
+            no_promotions=shown.no_promotions,
+            read_aloud=read_aloud,
+        ),
         acting_for=acting,
     )
 
@@ -131,28 +157,39 @@ class MeMutation:
     @strawberry.mutation(description="Send a 6-digit log-in code by SMS")
     async def request_login_code(self, info: Info, phone: str) -> LoginCodeSent:
         ctx = info.context
-        sent = await auth.request_login_code(ctx.deps, phone, client_addr=ctx.client_addr,
-                                             language=ctx.language)
-        return LoginCodeSent(phone=sent.phone, expires_at=sent.expires_at,
-                             resend_after_seconds=sent.resend_after_seconds)
+        sent = await auth.request_login_code(
+            ctx.deps, phone, client_addr=ctx.client_addr, language=ctx.language
+        )
+        return LoginCodeSent(
+            phone=sent.phone,
+            expires_at=sent.expires_at,
+            resend_after_seconds=sent.resend_after_seconds,
+        )
 
     @strawberry.mutation(description="Trade the code for a session token")
-    async def verify_login_code(self, info: Info, phone: str, code: str,
-                                as_staff: bool = False) -> Session:
+    async def verify_login_code(
+        self, info: Info, phone: str, code: str, as_staff: bool = False
+    ) -> Session:
         ctx = info.context
-        issued = await auth.verify_login_code(ctx.deps, phone, code, as_staff=as_staff,
-                                              language=ctx.language)
-        return Session(token=issued.token, role=Role(issued.role.value),
-                       expires_at=issued.expires_at, new_citizen=issued.new_citizen,
-                       offer_elder_mode=issued.offer_elder_mode)
+        issued = await auth.verify_login_code(
+            ctx.deps, phone, code, as_staff=as_staff, language=ctx.language
+        )
+        return Session(
+            token=issued.token,
+            role=Role(issued.role.value),
+            expires_at=issued.expires_at,
+            new_citizen=issued.new_citizen,
+            offer_elder_mode=issued.offer_elder_mode,
+        )
 
     @strawberry.mutation(description="End this session")
     async def logout(self, info: Info) -> bool:
         await auth.logout(info.context.deps, info.context.actor)
         return True
 
-    @strawberry.mutation(description="Citizen: the language of the app and of every SMS "
-                                     "(zh_Hans, zh_Hant or en)")
+    @strawberry.mutation(
+        description="Citizen: the language of the app and of every SMS (zh_Hans, zh_Hant or en)"
+    )
     async def set_language(self, info: Info, language: str) -> Me:
         ctx = info.context
         ctx.language = await preferences.set_language(ctx.deps, ctx.actor, language)
@@ -160,8 +197,9 @@ class MeMutation:
         assert me is not None
         return me
 
-    @strawberry.mutation(description="Citizen: elder mode (长辈版) on or off; also answers the "
-                                     "offer made at log-in")
+    @strawberry.mutation(
+        description="Citizen: elder mode (长辈版) on or off; also answers the offer made at log-in"
+    )
     async def set_elder_mode(self, info: Info, on: bool) -> Me:
         ctx = info.context
         await preferences.set_elder_mode(ctx.deps, ctx.actor, on)

@@ -42,8 +42,11 @@ class UnitSlaCounts:
 def _watched(info: Info, t: sla.WatchedTask) -> WatchedTask:
     ctx = info.context
     return WatchedTask(
-        id=strawberry.ID(str(t.id)), application_number=t.application_number,
-        item_name=t.item_name, unit_code=t.unit_code, unit_name=t.unit_name,
+        id=strawberry.ID(str(t.id)),
+        application_number=t.application_number,
+        item_name=t.item_name,
+        unit_code=t.unit_code,
+        unit_name=t.unit_name,
         status=WatchedStatus(t.status.value),
         status_label=translate(f"task_status.{t.status.value}", ctx.language, elder=ctx.elder),
         due_on=t.due_on,
@@ -58,16 +61,23 @@ class MetricsQuery:
         return [_watched(info, t) for t in await sla.overdue_tasks(ctx.deps, ctx.actor, first)]
 
     @strawberry.field(description="Running tasks due within the next working days")
-    async def due_soon(self, info: Info, working_days: int = 2,
-                       first: int = 100) -> list[WatchedTask]:
+    async def due_soon(
+        self, info: Info, working_days: int = 2, first: int = 100
+    ) -> list[WatchedTask]:
         ctx = info.context
         found = await sla.due_soon(ctx.deps, ctx.actor, working_days, first)
         return [_watched(info, t) for t in found]
 
     @strawberry.field(description="Per unit: on time, late, and overdue now")
-    async def unit_sla_counts(self, info: Info, since: date,
-                              until: date) -> list[UnitSlaCounts]:
+    async def unit_sla_counts(self, info: Info, since: date, until: date) -> list[UnitSlaCounts]:
         ctx = info.context
-        return [UnitSlaCounts(unit_code=c.unit_code, unit_name=c.unit_name, on_time=c.on_time,
-                              late=c.late, open_overdue=c.open_overdue)
-                for c in await sla.unit_counts(ctx.deps, ctx.actor, since, until)]
+        return [
+            UnitSlaCounts(
+                unit_code=c.unit_code,
+                unit_name=c.unit_name,
+                on_time=c.on_time,
+                late=c.late,
+                open_overdue=c.open_overdue,
+            )
+            for c in await sla.unit_counts(ctx.deps, ctx.actor, since, until)
+        ]

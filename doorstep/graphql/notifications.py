@@ -47,8 +47,7 @@ DECISION_KEYS = {"merged": "notify.decision.merged", "digest": "notify.decision.
 
 @strawberry.type(description="One decision about a notification: which channel, or why it waited")
 class NotificationDecision:
-    decision: str = strawberry.field(
-        description="channel, held, merged, digest or fallback")
+    decision: str = strawberry.field(description="channel, held, merged, digest or fallback")
     reason: str = strawberry.field(description="A stable key, e.g. quiet_hours, no_push")
     text: str = strawberry.field(description="The reason in the reader's language")
     channel: str | None
@@ -62,9 +61,11 @@ class NotificationRecord:
     kind: str
     channel: str | None = strawberry.field(description="sms or push, once chosen")
     channel_label: str | None
-    status: str = strawberry.field(description="GOV.UK Notify's statuses: created, sending, "
-                                               "sent, delivered, temporary-failure, "
-                                               "permanent-failure, technical-failure")
+    status: str = strawberry.field(
+        description="GOV.UK Notify's statuses: created, sending, "
+        "sent, delivered, temporary-failure, "
+        "permanent-failure, technical-failure"
+    )
     status_label: str
     text: str | None = strawberry.field(description="What your phone showed")
     created_at: datetime
@@ -84,24 +85,35 @@ def _decision(d: DecisionView, language: str) -> NotificationDecision:
     until = d.until.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if d.until else ""
     key = DECISION_KEYS.get(d.decision) or REASON_KEYS.get(d.reason)
     text = translate(key, language, until=until) if key else d.reason
-    return NotificationDecision(decision=d.decision, reason=d.reason, text=text,
-                                channel=d.channel, until=d.until, at=d.at)
+    return NotificationDecision(
+        decision=d.decision, reason=d.reason, text=text, channel=d.channel, until=d.until, at=d.at
+    )
 
 
 def _record(v: NotificationView, language: str) -> NotificationRecord:
     channel_key = CHANNEL_KEYS.get(v.channel or "")
     return NotificationRecord(
-        id=strawberry.ID(str(v.id)), kind=v.kind, channel=v.channel,
+        id=strawberry.ID(str(v.id)),
+        kind=v.kind,
+        channel=v.channel,
         channel_label=translate(channel_key, language) if channel_key else None,
-        status=v.status, status_label=translate(STATUS_KEYS[v.status], language),
-        text=v.text, created_at=v.created_at, sent_at=v.sent_at, delivered_at=v.delivered_at,
-        opened_at=v.opened_at, how=[_decision(d, language) for d in v.decisions])
+        status=v.status,
+        status_label=translate(STATUS_KEYS[v.status], language),
+        text=v.text,
+        created_at=v.created_at,
+        sent_at=v.sent_at,
+        delivered_at=v.delivered_at,
+        opened_at=v.opened_at,
+        how=[_decision(d, language) for d in v.decisions],
+    )
 
 
 @strawberry.type
 class NotificationsQuery:
-    @strawberry.field(description="The VAPID public key for PushManager.subscribe "
-                                  "(applicationServerKey); null when Web Push is off")
+    @strawberry.field(
+        description="The VAPID public key for PushManager.subscribe "
+        "(applicationServerKey); null when Web Push is off"
+    )
     def push_public_key(self, info: Info) -> str | None:
         return push.public_key(info.context.deps)
 
@@ -114,28 +126,34 @@ class NotificationsQuery:
 
 @strawberry.type
 class NotificationsMutation:
-    @strawberry.mutation(description="Staff: one SMS template to every citizen of a region "
-                                     "(supervisors within their own region); returns once "
-                                     "every citizen's notification is queued")
-    async def start_broadcast(self, info: Info, template: str, params: JSON, region: str,
-                              urgent: bool = False) -> BroadcastStarted:
+    @strawberry.mutation(
+        description="Staff: one SMS template to every citizen of a region "
+        "(supervisors within their own region); returns once "
+        "every citizen's notification is queued"
+    )
+    async def start_broadcast(
+        self, info: Info, template: str, params: JSON, region: str, urgent: bool = False
+    ) -> BroadcastStarted:
         ctx = info.context
         if not isinstance(params, dict):
             raise InvalidInput("broadcast.param_missing", name="params")
-        started = await broadcasts.start(ctx.deps, ctx.actor, template=template,
-                                         params=params, region=region, urgent=urgent)
+        started = await broadcasts.start(
+            ctx.deps, ctx.actor, template=template, params=params, region=region, urgent=urgent
+        )
         return BroadcastStarted(id=strawberry.ID(str(started.id)), total=started.total)
 
-    @strawberry.mutation(description="Receive notifications on this device by Web Push "
-                                     "(the keys of PushSubscription.toJSON())")
-    async def register_push_subscription(self, info: Info, endpoint: str, p256dh: str,
-                                         auth: str) -> bool:
+    @strawberry.mutation(
+        description="Receive notifications on this device by Web Push "
+        "(the keys of PushSubscription.toJSON())"
+    )
+    async def register_push_subscription(
+        self, info: Info, endpoint: str, p256dh: str, auth: str
+    ) -> bool:
         ctx = info.context
         await push.subscribe(ctx.deps, ctx.actor, endpoint=endpoint, p256dh=p256dh, auth=auth)
         return True
 
-    @strawberry.mutation(description="Stop Web Push to this device; false if it was not "
-                                     "registered")
+    @strawberry.mutation(description="Stop Web Push to this device; false if it was not registered")
     async def unregister_push_subscription(self, info: Info, endpoint: str) -> bool:
         ctx = info.context
         return await push.unsubscribe(ctx.deps, ctx.actor, endpoint=endpoint)

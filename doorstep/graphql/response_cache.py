@@ -46,8 +46,10 @@ def cacheable_query(query: str) -> bool:
     if len(document.definitions) != 1:
         return False  # fragments could hide other fields: keep it simple
     fields = operations[0].selection_set.selections
-    return all(isinstance(f, FieldNode) and f.name.value in CACHED_ROOT_FIELDS
-               and f.alias is None for f in fields)
+    return all(
+        isinstance(f, FieldNode) and f.name.value in CACHED_ROOT_FIELDS and f.alias is None
+        for f in fields
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,13 @@ class ResponseCache:
             return None
         if body.get("operationName") not in (None, "") or not cacheable_query(query):
             return None
-        return (actor.citizen_id, language, actor.elder_mode, query,
-                json.dumps(variables, sort_keys=True, default=str))
+        return (
+            actor.citizen_id,
+            language,
+            actor.elder_mode,
+            query,
+            json.dumps(variables, sort_keys=True, default=str),
+        )
 
     async def version(self, deps: Deps, actor: Actor) -> int:
         assert actor.citizen_id is not None

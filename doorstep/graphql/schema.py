@@ -38,32 +38,57 @@ from doorstep.graphql.vault import VaultMutation, VaultQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
+
 class DoorstepSchema(strawberry.Schema):
     # the limits below, for the subscription path that parses and validates on its own
     # (`graphql.subscriptions`): the same rules as every other operation
     validation_rules: tuple[type[ASTValidationRule], ...] = ()
     max_tokens: int | None = None
 
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         super().process_errors([e for e in errors if not is_expected(e)], execution_context)
         present_all(errors, execution_context.context if execution_context else None)
 
 
-Query = merge_types("Query", (CatalogQuery, MeQuery, ApplicationsQuery, MetricsQuery,
-                              DelegationQuery, ConfirmationQuery, NotificationsQuery,
-                              VaultQuery, ProactiveQuery, TicketsQuery))
-Mutation = merge_types("Mutation", (MeMutation, ApplicationsMutation, DelegationMutation,
-                                    ConfirmationMutation, NotificationsMutation, VaultMutation,
-                                    ProactiveMutation, TicketsMutation))
+Query = merge_types(
+    "Query",
+    (
+        CatalogQuery,
+        MeQuery,
+        ApplicationsQuery,
+        MetricsQuery,
+        DelegationQuery,
+        ConfirmationQuery,
+        NotificationsQuery,
+        VaultQuery,
+        ProactiveQuery,
+        TicketsQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        MeMutation,
+        ApplicationsMutation,
+        DelegationMutation,
+        ConfirmationMutation,
+        NotificationsMutation,
+        VaultMutation,
+        ProactiveMutation,
+        TicketsMutation,
+    ),
+)
 
 
 # distinct query texts kept parsed and validated; bounded, since query texts come from clients
 QUERY_CACHE_SIZE = 256
 
 
-def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 2000,
-                 max_aliases: int = 30) -> DoorstepSchema:
+def build_schema(
+    *, introspection: bool, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30
+) -> DoorstepSchema:
     # The limit rules are built once here: strawberry's limiter extensions would build a new
     # rule class for every request (and keep it for a subscription's whole life).
     rules: list[type[ASTValidationRule]] = [
@@ -82,9 +107,13 @@ def build_schema(*, introspection: bool, max_depth: int = 10, max_tokens: int = 
         lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
         lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
     ]
-    schema = DoorstepSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                            extensions=extensions,  # type: ignore[arg-type]
-                            config=StrawberryConfig(auto_camel_case=True))
+    schema = DoorstepSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,  # type: ignore[arg-type]
+        config=StrawberryConfig(auto_camel_case=True),
+    )
     schema.validation_rules = tuple(rules)
     schema.max_tokens = max_tokens
     return schema

@@ -19,10 +19,12 @@ from doorstep.services import progress
 @strawberry.type(description="One step of live progress")
 class ProgressUpdate:
     seq: strawberry.ID = strawberry.field(
-        description="Sequence reached; pass it as afterSeq to resume after a reconnect")
+        description="Sequence reached; pass it as afterSeq to resume after a reconnect"
+    )
     application_number: str
     event: TimelineEvent | None = strawberry.field(
-        description="What changed; null in the opening message, which carries the state")
+        description="What changed; null in the opening message, which carries the state"
+    )
     at: datetime
     application_id: strawberry.Private[int]
     seq_reached: strawberry.Private[int]
@@ -55,15 +57,21 @@ def _after(raw: strawberry.ID | None) -> int | None:
 
 
 _messages: fanout.SharedCache[tuple[int, int, str, str, bool], ProgressUpdate] = (
-    fanout.SharedCache())
+    fanout.SharedCache()
+)
 
 
 def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> ProgressUpdate:
     row = update.event
     if row is None:  # the opening message: the state now, once per subscriber
-        return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
-                              event=None, at=datetime.now().astimezone(),
-                              application_id=update.application_id, seq_reached=update.seq)
+        return ProgressUpdate(
+            seq=strawberry.ID(str(update.seq)),
+            application_number=number,
+            event=None,
+            at=datetime.now().astimezone(),
+            application_id=update.application_id,
+            seq_reached=update.seq,
+        )
     language, elder = ctx.language, ctx.elder
     # one message object per (event, number, language, elder mode) for all its subscribers
     key = (update.seq, update.application_id, number, language, elder)
@@ -73,22 +81,32 @@ def _update(ctx: Context, update: progress.ProgressUpdate, number: str) -> Progr
 
     def make() -> ProgressUpdate:
         event = event_type(row, language, elder)
-        return ProgressUpdate(seq=strawberry.ID(str(update.seq)), application_number=number,
-                              event=event, at=event.at, application_id=update.application_id,
-                              seq_reached=update.seq, shared_results={})
+        return ProgressUpdate(
+            seq=strawberry.ID(str(update.seq)),
+            application_number=number,
+            event=event,
+            at=event.at,
+            application_id=update.application_id,
+            seq_reached=update.seq,
+            shared_results={},
+        )
 
     return _messages.get_or_make(key, make)
 
 
-async def updates(ctx: Context, field: str, args: dict[str, Any],
-                  deliver: Callable[[ProgressUpdate], bool] | None = None
-                  ) -> AsyncGenerator[ProgressUpdate, None]:
+async def updates(
+    ctx: Context,
+    field: str,
+    args: dict[str, Any],
+    deliver: Callable[[ProgressUpdate], bool] | None = None,
+) -> AsyncGenerator[ProgressUpdate, None]:
     """The messages of one subscription field, whichever path runs it. With `deliver`, a
     change whose message can be built without waiting is offered to it at once instead of
     being yielded (see `services.progress`)."""
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
     offer: progress.Deliver | None = None
     if deliver is not None:
+
         def offer(update: progress.ProgressUpdate) -> bool:
             number = fanout.numbers.get(update.application_id)
             return number is not None and deliver(_update(ctx, update, number))
@@ -96,8 +114,9 @@ async def updates(ctx: Context, field: str, args: dict[str, Any],
     with localized(ctx):  # refusals (a malformed afterSeq among them) in the caller's words
         after = _after(args.get("after_seq"))
         if field == "applicationProgress":
-            stream = progress.application_progress(ctx.deps, ctx.hub, ctx.actor,
-                                                   args["number"], after, offer)
+            stream = progress.application_progress(
+                ctx.deps, ctx.hub, ctx.actor, args["number"], after, offer
+            )
         else:
             stream = progress.my_updates(ctx.deps, ctx.hub, ctx.actor, after, offer)
         async for update in stream:
@@ -108,15 +127,17 @@ async def updates(ctx: Context, field: str, args: dict[str, Any],
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="One application: its state now, then every change")
-    async def application_progress(self, info: Info, number: str,
-                                   after_seq: strawberry.ID | None = None
-                                   ) -> AsyncGenerator[ProgressUpdate, None]:
-        async for message in updates(info.context, "applicationProgress",
-                                     {"number": number, "after_seq": after_seq}):
+    async def application_progress(
+        self, info: Info, number: str, after_seq: strawberry.ID | None = None
+    ) -> AsyncGenerator[ProgressUpdate, None]:
+        async for message in updates(
+            info.context, "applicationProgress", {"number": number, "after_seq": after_seq}
+        ):
             yield message
 
     @strawberry.subscription(description="Every change to any of my applications")
-    async def my_updates(self, info: Info, after_seq: strawberry.ID | None = None
-                         ) -> AsyncGenerator[ProgressUpdate, None]:
+    async def my_updates(
+        self, info: Info, after_seq: strawberry.ID | None = None
+    ) -> AsyncGenerator[ProgressUpdate, None]:
         async for message in updates(info.context, "myUpdates", {"after_seq": after_seq}):
             yield message

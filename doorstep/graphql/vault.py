@@ -24,13 +24,18 @@ class VaultSource:
     unit_name: str | None
     label: str = strawberry.field(description="The unit's name, or 'provided by you'")
     application_number: str | None = strawberry.field(
-        description="The application it was provided with, if any")
+        description="The application it was provided with, if any"
+    )
 
 
 def source_type(source: service.Source, language: str) -> VaultSource:
     label = source.unit_name or translate("vault_source.citizen", language)
-    return VaultSource(unit_code=source.unit_code, unit_name=source.unit_name, label=label,
-                       application_number=source.application_number)
+    return VaultSource(
+        unit_code=source.unit_code,
+        unit_name=source.unit_name,
+        label=label,
+        application_number=source.application_number,
+    )
 
 
 @strawberry.type(description="A certificate (证照) held once in the vault and reused")
@@ -49,10 +54,15 @@ class VaultDocument:
 
 def document_type(d: service.DocumentView, language: str) -> VaultDocument:
     return VaultDocument(
-        id=strawberry.ID(str(d.id)), type=d.doc_type,
+        id=strawberry.ID(str(d.id)),
+        type=d.doc_type,
         type_label=translate(f"doc_type.{d.doc_type}", language),
-        number_masked=d.number_masked, issuer=d.issuer, valid_until=d.valid_until,
-        file_ref=d.file_ref, file_sha256=d.file_sha256, source=source_type(d.source, language),
+        number_masked=d.number_masked,
+        issuer=d.issuer,
+        valid_until=d.valid_until,
+        file_ref=d.file_ref,
+        file_sha256=d.file_sha256,
+        source=source_type(d.source, language),
         created_at=d.created_at,
     )
 
@@ -66,7 +76,8 @@ class VaultFact:
     source: VaultSource
     as_of: datetime = strawberry.field(description="When the source says it held")
     open_correction: str | None = strawberry.field(
-        description="Number of an open 'this is wrong' flag on it")
+        description="Number of an open 'this is wrong' flag on it"
+    )
 
 
 @strawberry.type(description="A 'this data is wrong' flag and its answer from the owning unit")
@@ -83,7 +94,8 @@ class FactCorrection:
     corrected_value: str | None
     resolution_note: str | None
     rerun: JSON | None = strawberry.field(
-        description="Per rule that read the fact: offers created and lapsed by the re-run")
+        description="Per rule that read the fact: offers created and lapsed by the re-run"
+    )
     created_at: datetime
     resolved_at: datetime | None
     citizen_name: str | None = strawberry.field(description="Staff views only")
@@ -101,15 +113,25 @@ def _show(key: str, value: Any, language: str) -> str:
 
 def correction_type(c: service.CorrectionView, language: str) -> FactCorrection:
     return FactCorrection(
-        number=c.number, fact_key=c.fact_key,
-        fact_label=translate(f"fact.{c.fact_key}", language), unit_code=c.unit_code,
-        unit_name=c.unit_name, flagged_value=_show(c.fact_key, c.flagged_value, language),
-        note=c.note, status=c.status,
+        number=c.number,
+        fact_key=c.fact_key,
+        fact_label=translate(f"fact.{c.fact_key}", language),
+        unit_code=c.unit_code,
+        unit_name=c.unit_name,
+        flagged_value=_show(c.fact_key, c.flagged_value, language),
+        note=c.note,
+        status=c.status,
         status_label=translate(f"correction_status.{c.status}", language),
-        corrected_value=(_show(c.fact_key, c.corrected_value, language)
-                         if c.corrected_value is not None else None),
-        resolution_note=c.resolution_note, rerun=as_json(c.rerun), created_at=c.created_at,
-        resolved_at=c.resolved_at, citizen_name=c.citizen_name,
+        corrected_value=(
+            _show(c.fact_key, c.corrected_value, language)
+            if c.corrected_value is not None
+            else None
+        ),
+        resolution_note=c.resolution_note,
+        rerun=as_json(c.rerun),
+        created_at=c.created_at,
+        resolved_at=c.resolved_at,
+        citizen_name=c.citizen_name,
         citizen_resident_id_masked=c.citizen_resident_id_masked,
     )
 
@@ -149,11 +171,17 @@ def use_type(u: service.UseView, language: str) -> VaultUse:
     if u.rule_title:
         title = u.rule_title.get(language) or u.rule_title.get("zh_Hans")
     return VaultUse(
-        id=strawberry.ID(str(u.id)), unit_name=u.unit_name, purpose=u.purpose,
+        id=strawberry.ID(str(u.id)),
+        unit_name=u.unit_name,
+        purpose=u.purpose,
         purpose_label=translate(f"vault_use.{u.purpose}", language),
         items=[_use_item(i, language) for i in u.items if isinstance(i, dict)],
-        application_number=u.application_number, bundle_name=u.bundle_name,
-        rule_code=u.rule_code, rule_version=u.rule_version, rule_title=title, at=u.at,
+        application_number=u.application_number,
+        bundle_name=u.bundle_name,
+        rule_code=u.rule_code,
+        rule_version=u.rule_version,
+        rule_title=title,
+        at=u.at,
     )
 
 
@@ -176,11 +204,11 @@ class Vault:
     corrections: list[FactCorrection]
 
     @strawberry.field(description="Who used which vault item for what, newest first")
-    async def uses(self, info: Info, first: int = 20,
-                   before: strawberry.ID | None = None) -> list[VaultUse]:
+    async def uses(
+        self, info: Info, first: int = 20, before: strawberry.ID | None = None
+    ) -> list[VaultUse]:
         ctx = info.context
-        found = await service.my_vault_uses(ctx.deps, ctx.actor, limit=first,
-                                            before_id=_id(before))
+        found = await service.my_vault_uses(ctx.deps, ctx.actor, limit=first, before_id=_id(before))
         return [use_type(u, ctx.language) for u in found]
 
 
@@ -203,7 +231,8 @@ class ApplicationForm:
     materials: list[FormMaterial]
     missing_required: int
     to_provide: list[str] = strawberry.field(
-        description="Codes of the required materials the vault does not hold")
+        description="Codes of the required materials the vault does not hold"
+    )
 
 
 def form_type(form: service.FormView, language: str) -> ApplicationForm:
@@ -215,11 +244,22 @@ def form_type(form: service.FormView, language: str) -> ApplicationForm:
             source = source_type(m.document.source, language)
         elif m.fact_source is not None:
             source = source_type(m.fact_source, language)
-        materials.append(FormMaterial(code=m.code, name=m.name, required=m.required,
-                                      held=m.held, items=list(m.item_names), document=document,
-                                      fact_key=m.fact_key, source=source))
+        materials.append(
+            FormMaterial(
+                code=m.code,
+                name=m.name,
+                required=m.required,
+                held=m.held,
+                items=list(m.item_names),
+                document=document,
+                fact_key=m.fact_key,
+                source=source,
+            )
+        )
     return ApplicationForm(
-        bundle_code=form.bundle_code, bundle_name=form.bundle_name, materials=materials,
+        bundle_code=form.bundle_code,
+        bundle_name=form.bundle_name,
+        materials=materials,
         missing_required=form.missing_required,
         to_provide=[m.code for m in form.materials if m.required and not m.held],
     )
@@ -231,23 +271,27 @@ class VaultDocumentInput:
     number: str | None = None
     issuer: str | None = None
     valid_until: date | None = None
-    file_ref: str | None = strawberry.field(default=None,
-                                            description="Where the scan is kept")
-    file_sha256: str | None = strawberry.field(default=None,
-                                               description="SHA-256 of the scan, hex")
+    file_ref: str | None = strawberry.field(default=None, description="Where the scan is kept")
+    file_sha256: str | None = strawberry.field(default=None, description="SHA-256 of the scan, hex")
 
     def to_domain(self) -> DocumentInput:
-        return DocumentInput(doc_type=self.type, number=self.number, issuer=self.issuer,
-                             valid_until=self.valid_until, file_ref=self.file_ref,
-                             file_sha256=self.file_sha256)
+        return DocumentInput(
+            doc_type=self.type,
+            number=self.number,
+            issuer=self.issuer,
+            valid_until=self.valid_until,
+            file_ref=self.file_ref,
+            file_sha256=self.file_sha256,
+        )
 
 
 @strawberry.input(description="One fact a unit states")
 class FactInput:
     key: str
     value: str = strawberry.field(description="true/false, a whole number, YYYY-MM-DD or text")
-    as_of: datetime | None = strawberry.field(default=None,
-                                              description="When it held (default: now)")
+    as_of: datetime | None = strawberry.field(
+        default=None, description="When it held (default: now)"
+    )
 
 
 @strawberry.input(description="Facts about one resident, found by ID number")
@@ -255,7 +299,8 @@ class RecordFactsInput:
     resident_id: str
     facts: list[FactInput]
     source_unit_code: str | None = strawberry.field(
-        default=None, description="The unit the facts come from (default: the clerk's unit)")
+        default=None, description="The unit the facts come from (default: the clerk's unit)"
+    )
 
 
 @strawberry.type
@@ -263,7 +308,8 @@ class RecordFactsResult:
     changed: int
     rerun: JSON = strawberry.field(
         description="Per rule that reads a changed fact: offers created and lapsed for this "
-                    "resident")
+        "resident"
+    )
 
 
 @strawberry.enum
@@ -282,28 +328,38 @@ class VaultQuery:
         language = ctx.language
         return Vault(
             documents=[document_type(d, language) for d in view.documents],
-            facts=[VaultFact(key=f.key, label=translate(f"fact.{f.key}", language),
-                             value=_show(f.key, f.value, language),
-                             raw_value=as_json(fact_value_json(f.value)),
-                             source=source_type(f.source, language), as_of=f.as_of,
-                             open_correction=f.open_correction) for f in view.facts],
+            facts=[
+                VaultFact(
+                    key=f.key,
+                    label=translate(f"fact.{f.key}", language),
+                    value=_show(f.key, f.value, language),
+                    raw_value=as_json(fact_value_json(f.value)),
+                    source=source_type(f.source, language),
+                    as_of=f.as_of,
+                    open_correction=f.open_correction,
+                )
+                for f in view.facts
+            ],
             corrections=[correction_type(c, language) for c in view.corrections],
         )
 
-    @strawberry.field(description="A bundle's form: each material once, held (with its "
-                                  "source) or still to provide")
+    @strawberry.field(
+        description="A bundle's form: each material once, held (with its "
+        "source) or still to provide"
+    )
     async def application_form(self, info: Info, bundle_code: str) -> ApplicationForm:
         ctx = info.context
         form = await service.application_form(ctx.deps, ctx.actor, bundle_code)
         return form_type(form, ctx.language)
 
     @strawberry.field(description="Staff: data corrections waiting on their unit (region)")
-    async def fact_corrections(self, info: Info,
-                               statuses: list[CorrectionStatus] | None = None,
-                               first: int = 50) -> list[FactCorrection]:
+    async def fact_corrections(
+        self, info: Info, statuses: list[CorrectionStatus] | None = None, first: int = 50
+    ) -> list[FactCorrection]:
         ctx = info.context
         found = await service.unit_corrections(
-            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first)
+            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
+        )
         return [correction_type(c, ctx.language) for c in found]
 
 
@@ -315,14 +371,19 @@ class VaultMutation:
         view = await service.add_document(ctx.deps, ctx.actor, input.to_domain())
         return document_type(view, ctx.language)
 
-    @strawberry.mutation(description="A unit states facts about a resident; rules that read "
-                                     "them re-run for that resident")
+    @strawberry.mutation(
+        description="A unit states facts about a resident; rules that read "
+        "them re-run for that resident"
+    )
     async def record_facts(self, info: Info, input: RecordFactsInput) -> RecordFactsResult:
         ctx = info.context
         result = await service.record_facts(
-            ctx.deps, ctx.actor, input.resident_id,
+            ctx.deps,
+            ctx.actor,
+            input.resident_id,
             [service.FactInput(key=f.key, value=f.value, as_of=f.as_of) for f in input.facts],
-            source_unit_code=input.source_unit_code)
+            source_unit_code=input.source_unit_code,
+        )
         return RecordFactsResult(changed=result.changed, rerun=as_json(result.rerun))
 
     @strawberry.mutation(description="Citizen: 'this data is wrong'; the owning unit corrects it")
@@ -331,11 +392,15 @@ class VaultMutation:
         view = await service.flag_fact(ctx.deps, ctx.actor, key, note)
         return correction_type(view, ctx.language)
 
-    @strawberry.mutation(description="Staff of the owning unit: correct the fact (the rules "
-                                     "that read it re-run) or confirm it, with a note")
-    async def resolve_correction(self, info: Info, number: str, corrected: bool, note: str,
-                                 value: str | None = None) -> FactCorrection:
+    @strawberry.mutation(
+        description="Staff of the owning unit: correct the fact (the rules "
+        "that read it re-run) or confirm it, with a note"
+    )
+    async def resolve_correction(
+        self, info: Info, number: str, corrected: bool, note: str, value: str | None = None
+    ) -> FactCorrection:
         ctx = info.context
-        view = await service.resolve_correction(ctx.deps, ctx.actor, number,
-                                                corrected=corrected, value=value, note=note)
+        view = await service.resolve_correction(
+            ctx.deps, ctx.actor, number, corrected=corrected, value=value, note=note
+        )
         return correction_type(view, ctx.language)

@@ -125,13 +125,19 @@ class LiveEndpoint:
     def __post_init__(self) -> None:
         self.plans = live_subscriptions.Plans(self.schema)
 
-    def session(self, socket: Socket, headers: Mapping[str, str],
-                client: tuple[str, int] | None) -> TransportWSSession:
+    def session(
+        self, socket: Socket, headers: Mapping[str, str], client: tuple[str, int] | None
+    ) -> TransportWSSession:
         accept = headers.get("accept-language")
-        context = Context(deps=self.deps, hub=self.hub, actor=ANONYMOUS,
-                          language=choose_language(None, accept), accept_language=accept,
-                          client_addr=client_address(self.deps, headers, {"client": client}),
-                          loaders=Loaders(self.deps))
+        context = Context(
+            deps=self.deps,
+            hub=self.hub,
+            actor=ANONYMOUS,
+            language=choose_language(None, accept),
+            accept_language=accept,
+            client_addr=client_address(self.deps, headers, {"client": client}),
+            loaders=Loaders(self.deps),
+        )
         return TransportWSSession(self, socket, context)
 
 
@@ -272,10 +278,15 @@ class TransportWSSession:
         if not self._acknowledged:
             return self._refuse(4401, "Unauthorized")
         op_id, payload = message.get("id"), message.get("payload")
-        if (not isinstance(op_id, str) or not op_id or len(op_id) > 100
-                or not isinstance(payload, dict) or not isinstance(payload.get("query"), str)
-                or not isinstance(payload.get("variables") or {}, dict)
-                or not isinstance(payload.get("operationName") or "", str)):
+        if (
+            not isinstance(op_id, str)
+            or not op_id
+            or len(op_id) > 100
+            or not isinstance(payload, dict)
+            or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("variables") or {}, dict)
+            or not isinstance(payload.get("operationName") or "", str)
+        ):
             return self._refuse(4400, "Invalid subscribe message")
         if op_id in self._operations:
             return self._refuse(4409, f"Subscriber for {op_id} already exists")
@@ -284,10 +295,14 @@ class TransportWSSession:
             return self._send_refusal(op_id, "ws.too_many_subscriptions", limit=limit)
         wait = self._subscribed_too_often()
         if wait:
-            return self._send_refusal(op_id, "ws.subscribing_too_fast",
-                                      retryAfterSeconds=wait, seconds=wait)
-        self._operations[op_id] = asyncio.ensure_future(self._run(
-            op_id, payload["query"], payload.get("variables"), payload.get("operationName")))
+            return self._send_refusal(
+                op_id, "ws.subscribing_too_fast", retryAfterSeconds=wait, seconds=wait
+            )
+        self._operations[op_id] = asyncio.ensure_future(
+            self._run(
+                op_id, payload["query"], payload.get("variables"), payload.get("operationName")
+            )
+        )
 
     def _subscribed_too_often(self) -> int:
         """Seconds to wait when this connection has started `SUBSCRIBES_PER_WINDOW`
@@ -310,13 +325,18 @@ class TransportWSSession:
         extensions: dict[str, Any] = {"code": code}
         if retry is not None:
             extensions["retryAfterSeconds"] = retry
-        message = translate(f"error.{code}", self.context.language, elder=self.context.elder,
-                            **params)
-        return {"id": op_id, "type": "error",
-                "payload": [{"message": message, "extensions": extensions}]}
+        message = translate(
+            f"error.{code}", self.context.language, elder=self.context.elder, **params
+        )
+        return {
+            "id": op_id,
+            "type": "error",
+            "payload": [{"message": message, "extensions": extensions}],
+        }
 
-    async def _run(self, op_id: str, query: str, variables: dict[str, Any] | None,
-                   operation_name: str | None) -> None:
+    async def _run(
+        self, op_id: str, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> None:
         """One operation: a subscription's results until it ends, or a query's one result;
         then `complete`, unless the client completed it first or the connection closed."""
         endpoint = self._endpoint
@@ -331,13 +351,23 @@ class TransportWSSession:
                 self._next(prefix, result)
                 return True
 
-            lean = live_subscriptions.start(endpoint.schema, endpoint.plans, self.context,
-                                            query, variables, operation_name, send_now)
+            lean = live_subscriptions.start(
+                endpoint.schema,
+                endpoint.plans,
+                self.context,
+                query,
+                variables,
+                operation_name,
+                send_now,
+            )
             if lean is not None:
                 return await self._lean(op_id, prefix, lean)
             stream = await endpoint.schema.stream(
-                query, variable_values=variables, context_value=self.context,
-                operation_name=operation_name)
+                query,
+                variable_values=variables,
+                context_value=self.context,
+                operation_name=operation_name,
+            )
             async with contextlib.aclosing(stream):
                 first = True
                 async for result in stream:
@@ -346,9 +376,18 @@ class TransportWSSession:
                         return self._final(op_id, self._error(op_id, result.errors or []))
                     first = False
                     if not isinstance(result, ExecutionResult):
-                        return self._final(op_id, self._error(op_id, [GraphQLError(
-                            "Incremental delivery is not supported over "
-                            "graphql-transport-ws")]))
+                        return self._final(
+                            op_id,
+                            self._error(
+                                op_id,
+                                [
+                                    GraphQLError(
+                                        "Incremental delivery is not supported over "
+                                        "graphql-transport-ws"
+                                    )
+                                ],
+                            ),
+                        )
                     await self._socket.writable()
                     if self._closed or op_id not in self._operations:
                         return
@@ -367,8 +406,7 @@ class TransportWSSession:
             log.exception("a WebSocket operation failed")
             self._final(op_id, self._refusal(op_id, "internal"))
 
-    async def _lean(self, op_id: str, prefix: str, results: AsyncGenerator[Any, None]
-                    ) -> None:
+    async def _lean(self, op_id: str, prefix: str, results: AsyncGenerator[Any, None]) -> None:
         try:
             async with contextlib.aclosing(results):
                 async for result in results:
@@ -405,8 +443,9 @@ class TransportWSSession:
             payload["errors"] = [e.formatted for e in result.errors]
         if result.extensions:
             payload["extensions"] = result.extensions
-        self._socket.send_text(prefix + json.dumps(payload, separators=(",", ":"),
-                                                   default=str) + "}")
+        self._socket.send_text(
+            prefix + json.dumps(payload, separators=(",", ":"), default=str) + "}"
+        )
 
     def _send(self, message: dict[str, Any]) -> None:
         self._socket.send_text(json.dumps(message, separators=(",", ":"), default=str))

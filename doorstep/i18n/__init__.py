@@ -30,8 +30,9 @@ def _catalog(language: str) -> dict[tuple[str | None, str], str]:
     return messages
 
 
-def translate(key: str, language: str = DEFAULT_LANGUAGE, /, *, elder: bool = False,
-              **params: Any) -> str:
+def translate(
+    key: str, language: str = DEFAULT_LANGUAGE, /, *, elder: bool = False, **params: Any
+) -> str:
     """The text of `key` in `language` (the elder variant if asked and there is one), filled
     with `params`. `key` and `language` are positional-only, so a message may have
     placeholders of those names."""
@@ -49,8 +50,9 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, /, *, elder: bool = Fa
     return text.format(**params) if params else text
 
 
-def translate_or(key: str, fallback: str, language: str = DEFAULT_LANGUAGE, /, *,
-                 elder: bool = False) -> str:
+def translate_or(
+    key: str, fallback: str, language: str = DEFAULT_LANGUAGE, /, *, elder: bool = False
+) -> str:
     """The catalog text of `key`, or `fallback` when no catalog has it (free text recorded by
     older code, shown as it was written)."""
     if not has_message(key, DEFAULT_LANGUAGE):

@@ -48,6 +48,7 @@ def _enum_values(path: str, *, only: str | None = None) -> Callable[[], set[str]
         module_name, _, name = path.rpartition(".")
         obj = getattr(importlib.import_module(module_name), name)
         return {str(getattr(v, "value", v)) for v in obj}
+
     return values
 
 
@@ -57,8 +58,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "application_status.": _enum_values("doorstep.domain.workflow.ApplicationStatus"),
     # finished applications tell the citizen by SMS
     "sms.application_": _enum_values("doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
-    "sms.plain.application_": _enum_values(
-        "doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
+    "sms.plain.application_": _enum_values("doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
     "theme.": _enum_values("doorstep.domain.delegation.Theme"),
     "delegation_status.": _enum_values("doorstep.domain.delegation.DelegationStatus"),
     "consent_method.": _enum_values("doorstep.domain.delegation.ConsentMethod"),
@@ -66,8 +66,13 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "data_reader.": lambda: {"staff", "agent"},
     "data_what.": _enum_values("doorstep.services.privacy.READ_WHAT"),
     "data_purpose.": _enum_values("doorstep.services.privacy.READ_PURPOSES"),
-    "error.http.": lambda: {"not_found", "method_not_allowed", "too_large", "bad_request",
-                            "http_error"},
+    "error.http.": lambda: {
+        "not_found",
+        "method_not_allowed",
+        "too_large",
+        "bad_request",
+        "http_error",
+    },
     # the once-only vault and services that find people (issue 7)
     "fact.": _enum_values("doorstep.domain.vault.FIELDS"),
     "fact_choice.": _enum_values("doorstep.domain.vault.FACT_CHOICES"),
@@ -94,8 +99,12 @@ EVENT_FAMILIES: dict[str, Callable[[], set[str]]] = {
 _SELF_FAMILIES = ("error.", "event.")
 # refusals whose code is computed (a validator's ValueError reason passed on): their codes
 DYNAMIC_ERROR_CODES: tuple[str, ...] = (
-    "resident_id.format", "resident_id.checksum", "resident_id.birth_date", "phone.invalid",
-    "delegation.themes_invalid", "delegation.days_invalid",
+    "resident_id.format",
+    "resident_id.checksum",
+    "resident_id.birth_date",
+    "phone.invalid",
+    "delegation.themes_invalid",
+    "delegation.days_invalid",
 )
 
 
@@ -141,8 +150,12 @@ def _call_name(node: ast.Call) -> str | None:
 
 def _is_events_append(node: ast.Call) -> bool:
     func = node.func
-    return (isinstance(func, ast.Attribute) and func.attr == "append"
-            and isinstance(func.value, ast.Name) and func.value.id == "events")
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "append"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "events"
+    )
 
 
 def _keyword(node: ast.Call, name: str) -> ast.expr | None:
@@ -158,10 +171,11 @@ def _error_classes(trees: dict[Path, ast.Module]) -> dict[str, str]:
                 bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
                 code = None
                 for stmt in node.body:
-                    if (isinstance(stmt, ast.AnnAssign | ast.Assign)
-                            and _literal(stmt.value) is not None):
-                        targets = ([stmt.target] if isinstance(stmt, ast.AnnAssign)
-                                   else stmt.targets)
+                    if (
+                        isinstance(stmt, ast.AnnAssign | ast.Assign)
+                        and _literal(stmt.value) is not None
+                    ):
+                        targets = [stmt.target] if isinstance(stmt, ast.AnnAssign) else stmt.targets
                         if any(isinstance(t, ast.Name) and t.id == "code" for t in targets):
                             code = _literal(stmt.value)
                 classes[node.name] = (bases, code)
@@ -220,8 +234,12 @@ def _returned_strings(tree: ast.Module) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for func in tree.body:
         if isinstance(func, ast.FunctionDef):
-            found[func.name] = [value for node in ast.walk(func) if isinstance(node, ast.Return)
-                                for value in _string_values(node.value)]
+            found[func.name] = [
+                value
+                for node in ast.walk(func)
+                if isinstance(node, ast.Return)
+                for value in _string_values(node.value)
+            ]
     return found
 
 
@@ -258,8 +276,9 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
             return
         values = _family(full, FAMILIES)
         if values is None:
-            usage.problems.append(f"{where}: key family {full!r}... is not listed in "
-                                  "doorstep.i18n.extract.FAMILIES")
+            usage.problems.append(
+                f"{where}: key family {full!r}... is not listed in doorstep.i18n.extract.FAMILIES"
+            )
             return
         for value in values:
             usage.add(full + value, where)
@@ -274,7 +293,8 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
             where = f"{rel}:{getattr(node, 'lineno', 0)}"
             literal = _literal(node) if id(node) not in parts else None
             if literal is not None and any(
-                    literal.startswith(ns) and _is_key(literal) for ns in namespaces):
+                literal.startswith(ns) and _is_key(literal) for ns in namespaces
+            ):
                 usage.add(literal, where)
             if not isinstance(node, ast.Call):
                 continue
@@ -286,8 +306,9 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
                 key_or_family(template, where)
             if _is_events_append(node):
                 kind = _keyword(node, "kind")
-                shown = (_keyword(node, "application_id") is not None
-                         or any(k.arg is None for k in node.keywords))  # **common
+                shown = _keyword(node, "application_id") is not None or any(
+                    k.arg is None for k in node.keywords
+                )  # **common
                 if not shown:
                     continue
                 kind_literal = _literal(kind)
@@ -299,8 +320,10 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
                 if prefix is not None:
                     values = _family(prefix, EVENT_FAMILIES)
                     if values is None:
-                        usage.problems.append(f"{where}: event kind family {prefix!r}... is "
-                                              "not listed in EVENT_FAMILIES")
+                        usage.problems.append(
+                            f"{where}: event kind family {prefix!r}... is "
+                            "not listed in EVENT_FAMILIES"
+                        )
                     else:
                         for value in values:
                             usage.add(f"event.{prefix}{value}", where)
@@ -315,8 +338,11 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
                         usage.add(f"error.{code}", where)
                 elif isinstance(first, ast.Name) and first.id in constants:
                     usage.add(f"error.{constants[first.id]}", where)
-                elif (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)
-                      and helpers.get(first.func.id)):
+                elif (
+                    isinstance(first, ast.Call)
+                    and isinstance(first.func, ast.Name)
+                    and helpers.get(first.func.id)
+                ):
                     for code in helpers[first.func.id]:  # Forbidden(_agent_refusal(...))
                         usage.add(f"error.{code}", where)
                 # anything else is a computed code: see DYNAMIC_ERROR_CODES
@@ -325,8 +351,9 @@ def used_keys(root: Path = PACKAGE_DIR) -> Usage:
 
 def _is_key(text: str) -> bool:
     allowed = set(string.ascii_lowercase + string.digits + "_.")
-    return (bool(text) and set(text) <= allowed and ".." not in text
-            and not text.endswith((".", "_")))
+    return (
+        bool(text) and set(text) <= allowed and ".." not in text and not text.endswith((".", "_"))
+    )
 
 
 def placeholders(text: str) -> set[str]:
@@ -336,8 +363,7 @@ def placeholders(text: str) -> set[str]:
 Messages = Mapping[tuple[str | None, str], str]
 
 
-def check(usage: Usage | None = None, catalogs: Mapping[str, Messages] | None = None
-          ) -> list[str]:
+def check(usage: Usage | None = None, catalogs: Mapping[str, Messages] | None = None) -> list[str]:
     """Every problem found, as readable lines; empty when the catalogs are complete."""
     usage = usage or used_keys()
     problems = list(usage.problems)
@@ -360,16 +386,20 @@ def check(usage: Usage | None = None, catalogs: Mapping[str, Messages] | None = 
         for lang, messages in catalogs.items():
             text = messages.get((ctx, key))
             if text is not None and placeholders(text) != expected:
-                problems.append(f"{lang}: {label!r} has placeholders "
-                                f"{sorted(placeholders(text))}, {DEFAULT_LANGUAGE} has "
-                                f"{sorted(expected)}")
+                problems.append(
+                    f"{lang}: {label!r} has placeholders "
+                    f"{sorted(placeholders(text))}, {DEFAULT_LANGUAGE} has "
+                    f"{sorted(expected)}"
+                )
         if ctx == ELDER_CONTEXT:
             normal = reference.get((None, key))
             if normal is None:
                 problems.append(f"elder variant {key!r} has no normal text")
             elif not expected <= placeholders(normal):
-                problems.append(f"elder variant {key!r} uses placeholders the normal text "
-                                f"lacks: {sorted(expected - placeholders(normal))}")
+                problems.append(
+                    f"elder variant {key!r} uses placeholders the normal text "
+                    f"lacks: {sorted(expected - placeholders(normal))}"
+                )
         elif ctx is not None:
             problems.append(f"unknown message context {ctx!r} for {key!r}")
     for (ctx, key), text in sorted(reference.items(), key=lambda e: (e[0][0] or "", e[0][1])):
@@ -377,12 +407,16 @@ def check(usage: Usage | None = None, catalogs: Mapping[str, Messages] | None = 
         reserved = placeholders(text) & _RESERVED_ERROR_PARAMS
         if key.startswith("error.") and reserved:
             label = f"{ctx}|{key}" if ctx else key
-            problems.append(f"{label!r} uses reserved placeholder names {sorted(reserved)}: "
-                            "DomainError and translate() take those arguments themselves")
+            problems.append(
+                f"{label!r} uses reserved placeholder names {sorted(reserved)}: "
+                "DomainError and translate() take those arguments themselves"
+            )
     for _ctx, key in sorted(k for k in reference if k[0] is None):
         if key.startswith(ELDER_REQUIRED) and (ELDER_CONTEXT, key) not in reference:
-            problems.append(f"{DEFAULT_LANGUAGE}: {key!r} has no plain-language elder variant "
-                            f"(msgctxt \"{ELDER_CONTEXT}\")")
+            problems.append(
+                f"{DEFAULT_LANGUAGE}: {key!r} has no plain-language elder variant "
+                f'(msgctxt "{ELDER_CONTEXT}")'
+            )
     return problems
 
 

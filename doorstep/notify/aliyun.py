@@ -50,33 +50,74 @@ BATCH_LIMIT = 100
 QUERY_PAGE_SIZE = 50
 QUERY_MAX_PAGES = 20
 
-RETRY_CODES = frozenset({"isp.SYSTEM_ERROR", "SignatureNonceUsed", "ServiceUnavailable",
-                         "InternalError", "SDK.UnknownServerError"})
+RETRY_CODES = frozenset(
+    {
+        "isp.SYSTEM_ERROR",
+        "SignatureNonceUsed",
+        "ServiceUnavailable",
+        "InternalError",
+        "SDK.UnknownServerError",
+    }
+)
 DEFER_CODES = frozenset({"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL"})
-PAUSE_CODES = frozenset({
-    "isv.AMOUNT_NOT_ENOUGH",
-    "isv.ACCOUNT_NOT_EXISTS", "isv.ACCOUNT_ABNORMAL", "isv.OUT_OF_SERVICE",
-    "isv.PRODUCT_UN_SUBSCRIPT", "isv.PRODUCT_UNSUBSCRIBE", "isv.DENY_IP_RANGE",
-    "isv.SECURITY_FROZEN_ACCOUNT", "isp.RAM_PERMISSION_DENY",
-    "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "InvalidAccessKeySecret",
-    "SignatureDoesNotMatch", "InvalidTimeStamp.Expired", "Forbidden.RAM",
-})
-PERMANENT_CODES = frozenset({
-    "isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT",
-    "isv.DOMESTIC_NUMBER_NOT_SUPPORTED", "isv.EXTEND_CODE_ERROR", "isv.INVALID_JSON_PARAM",
-    "isv.INVALID_PARAMETERS", "isv.PARAM_LENGTH_LIMIT", "isv.PARAM_NOT_SUPPORT_URL",
-    "isv.BLACK_KEY_CONTROL_LIMIT", "isv.SMS_CONTENT_ILLEGAL",
-    "isv.TEMPLATE_MISSING_PARAMETERS", "isv.TEMPLATE_PARAMS_ILLEGAL", "isv.SMS_TEMPLATE_ILLEGAL",
-    "isv.SMS_SIGNATURE_ILLEGAL", "isv.SMS_SIGN_ILLEGAL", "isv.SMS_SIGNATURE_SCENE_ILLEGAL",
-    "isv.SIGN_NAME_ILLEGAL",
-})
+PAUSE_CODES = frozenset(
+    {
+        "isv.AMOUNT_NOT_ENOUGH",
+        "isv.ACCOUNT_NOT_EXISTS",
+        "isv.ACCOUNT_ABNORMAL",
+        "isv.OUT_OF_SERVICE",
+        "isv.PRODUCT_UN_SUBSCRIPT",
+        "isv.PRODUCT_UNSUBSCRIBE",
+        "isv.DENY_IP_RANGE",
+        "isv.SECURITY_FROZEN_ACCOUNT",
+        "isp.RAM_PERMISSION_DENY",
+        "InvalidAccessKeyId.NotFound",
+        "InvalidAccessKeyId.Inactive",
+        "InvalidAccessKeySecret",
+        "SignatureDoesNotMatch",
+        "InvalidTimeStamp.Expired",
+        "Forbidden.RAM",
+    }
+)
+PERMANENT_CODES = frozenset(
+    {
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "isv.MOBILE_COUNT_OVER_LIMIT",
+        "isv.DOMESTIC_NUMBER_NOT_SUPPORTED",
+        "isv.EXTEND_CODE_ERROR",
+        "isv.INVALID_JSON_PARAM",
+        "isv.INVALID_PARAMETERS",
+        "isv.PARAM_LENGTH_LIMIT",
+        "isv.PARAM_NOT_SUPPORT_URL",
+        "isv.BLACK_KEY_CONTROL_LIMIT",
+        "isv.SMS_CONTENT_ILLEGAL",
+        "isv.TEMPLATE_MISSING_PARAMETERS",
+        "isv.TEMPLATE_PARAMS_ILLEGAL",
+        "isv.SMS_TEMPLATE_ILLEGAL",
+        "isv.SMS_SIGNATURE_ILLEGAL",
+        "isv.SMS_SIGN_ILLEGAL",
+        "isv.SMS_SIGNATURE_SCENE_ILLEGAL",
+        "isv.SIGN_NAME_ILLEGAL",
+    }
+)
 # requests' words for a connection that was never made: nothing can have been sent
-_NOT_CONNECTED = ("NewConnectionError", "ConnectTimeout", "Connection refused",
-                  "Name or service not known", "nodename nor servname")
+_NOT_CONNECTED = (
+    "NewConnectionError",
+    "ConnectTimeout",
+    "Connection refused",
+    "Name or service not known",
+    "nodename nor servname",
+)
 
 
-def classify(code: str, message: str = "", http_status: int | None = 200, *,
-             now: datetime, network: bool = False) -> tuple[Outcome, datetime | None]:
+def classify(
+    code: str,
+    message: str = "",
+    http_status: int | None = 200,
+    *,
+    now: datetime,
+    network: bool = False,
+) -> tuple[Outcome, datetime | None]:
     """The outcome of one Dysmsapi answer, and for DEFER when to try again."""
     if network:
         if any(word in message for word in _NOT_CONNECTED):
@@ -88,13 +129,17 @@ def classify(code: str, message: str = "", http_status: int | None = 200, *,
         return Outcome.DEFER, next_window(message, now)
     if code == "isv.DAY_LIMIT_CONTROL":
         return Outcome.DEFER, next_day(now)
-    if (code.startswith("Throttling") or code in RETRY_CODES
-            or (http_status is not None and http_status >= 500)):
+    if (
+        code.startswith("Throttling")
+        or code in RETRY_CODES
+        or (http_status is not None and http_status >= 500)
+    ):
         return Outcome.RETRY, None
     if code in PAUSE_CODES:
         return Outcome.PAUSE, None
-    if code in PERMANENT_CODES or (code.startswith("isv.") and ("TEMPLATE" in code
-                                                                or "SIGN" in code)):
+    if code in PERMANENT_CODES or (
+        code.startswith("isv.") and ("TEMPLATE" in code or "SIGN" in code)
+    ):
         return Outcome.PERMANENT, None
     # an answer we do not know: something is wrong on our side; do not hammer the provider
     return Outcome.TECHNICAL, None
@@ -115,8 +160,11 @@ class ApiAnswer:
     network: bool = False
 
 
-_SEND_STATUS = {1: DeliveryStatus.SENT, 2: DeliveryStatus.PERMANENT_FAILURE,
-                3: DeliveryStatus.DELIVERED}
+_SEND_STATUS = {
+    1: DeliveryStatus.SENT,
+    2: DeliveryStatus.PERMANENT_FAILURE,
+    3: DeliveryStatus.DELIVERED,
+}
 
 
 class AliyunSmsChannel:
@@ -127,8 +175,9 @@ class AliyunSmsChannel:
             raise ValueError("Aliyun SMS needs an AccessKey id and secret")
         self._settings = settings
         self._sign_name = sign_name
-        self._executor = ThreadPoolExecutor(max_workers=max(1, settings.threads),
-                                            thread_name_prefix="aliyun-sms")
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, settings.threads), thread_name_prefix="aliyun-sms"
+        )
         # bounds what waits for a thread too, so a burst queues here, not in the executor
         self._slots = asyncio.Semaphore(max(1, settings.threads))
         self._local = threading.local()
@@ -139,15 +188,22 @@ class AliyunSmsChannel:
         client: AcsClient | None = getattr(self._local, "client", None)
         if client is None:
             s = self._settings
-            client = AcsClient(s.access_key_id, s.access_key_secret, s.region_id,
-                               auto_retry=False, connect_timeout=s.connect_timeout_seconds,
-                               timeout=s.read_timeout_seconds, pool_size=1)
+            client = AcsClient(
+                s.access_key_id,
+                s.access_key_secret,
+                s.region_id,
+                auto_retry=False,
+                connect_timeout=s.connect_timeout_seconds,
+                timeout=s.read_timeout_seconds,
+                pool_size=1,
+            )
             self._local.client = client
         return client
 
     def _blocking_call(self, action: str, params: dict[str, str]) -> bytes:
-        request = CommonRequest(domain=self._settings.endpoint, version=API_VERSION,
-                                action_name=action)
+        request = CommonRequest(
+            domain=self._settings.endpoint, version=API_VERSION, action_name=action
+        )
         request.set_method("POST")
         request.set_protocol_type(self._settings.protocol)
         request.set_accept_format("json")
@@ -162,34 +218,62 @@ class AliyunSmsChannel:
         loop = asyncio.get_running_loop()
         async with self._slots:
             try:
-                raw = await loop.run_in_executor(self._executor, self._blocking_call, action,
-                                                 params)
+                raw = await loop.run_in_executor(
+                    self._executor, self._blocking_call, action, params
+                )
             except ServerException as exc:
-                return ApiAnswer(code=str(exc.get_error_code()), message=str(exc.get_error_msg()),
-                                 http_status=exc.get_http_status())
+                return ApiAnswer(
+                    code=str(exc.get_error_code()),
+                    message=str(exc.get_error_msg()),
+                    http_status=exc.get_http_status(),
+                )
             except ClientException as exc:
                 code = str(exc.get_error_code())
-                return ApiAnswer(code=code, message=str(exc.get_error_msg()), http_status=None,
-                                 network=code == "SDK.HttpError")
+                return ApiAnswer(
+                    code=code,
+                    message=str(exc.get_error_msg()),
+                    http_status=None,
+                    network=code == "SDK.HttpError",
+                )
         try:
             data = json.loads(raw)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
         except ValueError:
             # a 200 we cannot read: the request did arrive, so it may have been sent
-            return ApiAnswer(code="BadResponse", message=raw[:200].decode(errors="replace"),
-                             http_status=200, network=True)
-        return ApiAnswer(code=str(data.get("Code", "")), message=str(data.get("Message", "")),
-                         http_status=200, data=data)
+            return ApiAnswer(
+                code="BadResponse",
+                message=raw[:200].decode(errors="replace"),
+                http_status=200,
+                network=True,
+            )
+        return ApiAnswer(
+            code=str(data.get("Code", "")),
+            message=str(data.get("Message", "")),
+            http_status=200,
+            data=data,
+        )
 
     def _result(self, answer: ApiAnswer) -> DeliveryResult:
-        outcome, retry_at = classify(answer.code, answer.message, answer.http_status,
-                                     now=datetime.now(UTC), network=answer.network)
+        outcome, retry_at = classify(
+            answer.code,
+            answer.message,
+            answer.http_status,
+            now=datetime.now(UTC),
+            network=answer.network,
+        )
         if outcome is Outcome.SENT:
-            return DeliveryResult(outcome=outcome, provider_id=str(answer.data.get("BizId") or "")
-                                  or None, code=answer.code)
-        return DeliveryResult(outcome=outcome, code=answer.code,
-                              error=f"{answer.code}: {answer.message}"[:500], retry_at=retry_at)
+            return DeliveryResult(
+                outcome=outcome,
+                provider_id=str(answer.data.get("BizId") or "") or None,
+                code=answer.code,
+            )
+        return DeliveryResult(
+            outcome=outcome,
+            code=answer.code,
+            error=f"{answer.code}: {answer.message}"[:500],
+            retry_at=retry_at,
+        )
 
     def template_code(self, template: str, language: str) -> str | None:
         return self._settings.template_code(template, language)
@@ -197,15 +281,16 @@ class AliyunSmsChannel:
     async def send(self, message: OutgoingSms) -> DeliveryResult:
         code = self.template_code(message.template, message.language)
         if code is None:
-            return DeliveryResult(outcome=Outcome.TECHNICAL, code="NoTemplateCode",
-                                  error=f"no Aliyun template code for {message.template} "
-                                        f"({message.language})")
+            return DeliveryResult(
+                outcome=Outcome.TECHNICAL,
+                code="NoTemplateCode",
+                error=f"no Aliyun template code for {message.template} ({message.language})",
+            )
         params = {
             "PhoneNumbers": aliyun_number(message.phone),
             "SignName": self._sign_name,
             "TemplateCode": code,
-            "TemplateParam": json.dumps(message.params, ensure_ascii=False,
-                                        separators=(",", ":")),
+            "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
             "OutId": message.out_id,
         }
         if message.extend_code:
@@ -224,8 +309,11 @@ class AliyunSmsChannel:
             raise ValueError("a batch uses one template in one language")
         code = self.template_code(first.template, first.language)
         if code is None:
-            return DeliveryResult(outcome=Outcome.TECHNICAL, code="NoTemplateCode",
-                                  error=f"no Aliyun template code for {first.template}")
+            return DeliveryResult(
+                outcome=Outcome.TECHNICAL,
+                code="NoTemplateCode",
+                error=f"no Aliyun template code for {first.template}",
+            )
 
         def dumps(value: object) -> str:
             return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -239,14 +327,19 @@ class AliyunSmsChannel:
         }
         return self._result(await self._call("SendBatchSms", params))
 
-    async def lookup(self, phone: str, days: list[date], out_id: str,
-                     biz_id: str | None = None) -> Lookup:
+    async def lookup(
+        self, phone: str, days: list[date], out_id: str, biz_id: str | None = None
+    ) -> Lookup:
         """QuerySendDetails for one number on the given (Beijing) days, matched on OutId."""
         records: list[ProviderRecord] = []
         for day in days:
             for page in range(1, QUERY_MAX_PAGES + 1):
-                params = {"PhoneNumber": aliyun_number(phone), "SendDate": day.strftime("%Y%m%d"),
-                          "PageSize": str(QUERY_PAGE_SIZE), "CurrentPage": str(page)}
+                params = {
+                    "PhoneNumber": aliyun_number(phone),
+                    "SendDate": day.strftime("%Y%m%d"),
+                    "PageSize": str(QUERY_PAGE_SIZE),
+                    "CurrentPage": str(page),
+                }
                 if biz_id:
                     params["BizId"] = biz_id
                 answer = await self._call("QuerySendDetails", params)
@@ -256,12 +349,17 @@ class AliyunSmsChannel:
                 for dto in dtos:
                     if str(dto.get("OutId") or "") != out_id:
                         continue
-                    status = _SEND_STATUS.get(int(dto.get("SendStatus") or 1),
-                                              DeliveryStatus.SENT)
-                    records.append(ProviderRecord(
-                        status=status, out_id=out_id, err_code=dto.get("ErrCode"),
-                        send_date=dto.get("SendDate"), receive_date=dto.get("ReceiveDate"),
-                        biz_id=biz_id))
+                    status = _SEND_STATUS.get(int(dto.get("SendStatus") or 1), DeliveryStatus.SENT)
+                    records.append(
+                        ProviderRecord(
+                            status=status,
+                            out_id=out_id,
+                            err_code=dto.get("ErrCode"),
+                            send_date=dto.get("SendDate"),
+                            receive_date=dto.get("ReceiveDate"),
+                            biz_id=biz_id,
+                        )
+                    )
                 total = int(answer.data.get("TotalCount") or 0)
                 if not dtos or page * QUERY_PAGE_SIZE >= total:
                     break

@@ -21,12 +21,12 @@ log = logging.getLogger("doorstep.sms")
 
 
 class Outcome(StrEnum):
-    SENT = "sent"            # the provider accepted it; a receipt will follow
+    SENT = "sent"  # the provider accepted it; a receipt will follow
     DELIVERED = "delivered"  # shown at once (console)
-    RETRY = "retry"          # not sent, transient: connection refused, 5xx, throttling
-    UNKNOWN = "unknown"      # may have been sent (timeout, connection lost): look before resending
-    DEFER = "defer"          # the provider's per-number window is full: try in the next one
-    PAUSE = "pause"          # account-wide (out of credit, keys refused): pause channel, alert
+    RETRY = "retry"  # not sent, transient: connection refused, 5xx, throttling
+    UNKNOWN = "unknown"  # may have been sent (timeout, connection lost): look before resending
+    DEFER = "defer"  # the provider's per-number window is full: try in the next one
+    PAUSE = "pause"  # account-wide (out of credit, keys refused): pause channel, alert
     PERMANENT = "permanent"  # can never be sent: bad number, template or signature refused
     TECHNICAL = "technical"  # broken on our side for this message (e.g. no template code)
 
@@ -76,8 +76,11 @@ class Lookup:
     error: str | None = None
 
     def best(self) -> ProviderRecord | None:
-        order = {DeliveryStatus.DELIVERED: 0, DeliveryStatus.PERMANENT_FAILURE: 1,
-                 DeliveryStatus.SENT: 2}
+        order = {
+            DeliveryStatus.DELIVERED: 0,
+            DeliveryStatus.PERMANENT_FAILURE: 1,
+            DeliveryStatus.SENT: 2,
+        }
         return min(self.records, key=lambda r: order.get(r.status, 3), default=None)
 
 
@@ -110,8 +113,9 @@ class Channel(Protocol):
         """One template in one language to up to 100 numbers; `out_id` is the batch's."""
         ...
 
-    async def lookup(self, phone: str, days: list[date], out_id: str,
-                     biz_id: str | None = None) -> Lookup: ...
+    async def lookup(
+        self, phone: str, days: list[date], out_id: str, biz_id: str | None = None
+    ) -> Lookup: ...
 
     async def close(self) -> None: ...
 
@@ -123,17 +127,20 @@ class ConsoleChannel:
 
     async def send(self, message: OutgoingSms) -> DeliveryResult:
         print(f"[SMS to {message.phone}] {message.body}", flush=True)
-        return DeliveryResult(outcome=Outcome.DELIVERED,
-                              provider_id=f"console-{uuid.uuid4().hex[:12]}")
+        return DeliveryResult(
+            outcome=Outcome.DELIVERED, provider_id=f"console-{uuid.uuid4().hex[:12]}"
+        )
 
     async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
         for message in messages:
             print(f"[SMS to {message.phone}] {message.body}", flush=True)
-        return DeliveryResult(outcome=Outcome.DELIVERED,
-                              provider_id=f"console-{uuid.uuid4().hex[:12]}")
+        return DeliveryResult(
+            outcome=Outcome.DELIVERED, provider_id=f"console-{uuid.uuid4().hex[:12]}"
+        )
 
-    async def lookup(self, phone: str, days: list[date], out_id: str,
-                     biz_id: str | None = None) -> Lookup:
+    async def lookup(
+        self, phone: str, days: list[date], out_id: str, biz_id: str | None = None
+    ) -> Lookup:
         # nothing to ask: a console message that crashed before its record is shown again
         return Lookup()
 

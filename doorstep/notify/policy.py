@@ -23,12 +23,19 @@ SMS = "sms"
 # ones): something to do, or an outcome
 # what "TD" / "退订" stops: offers found for the citizen (服务找人); never their own affairs
 NON_ESSENTIAL_KINDS = frozenset({"offer.offer", "offer.for_principal"})
-IMPORTANT_KINDS = frozenset({"task.request_materials", "task.reject", "application.finished",
-                             "task.deadline_extended",
-                             # questions answered by replying Y / N: a relative asks to act
-                             # for the citizen, or waits for their confirmation of an action
-                             # that moves money (the SMS is how a keypad phone answers)
-                             "delegation_requested", "confirmation_requested"})
+IMPORTANT_KINDS = frozenset(
+    {
+        "task.request_materials",
+        "task.reject",
+        "application.finished",
+        "task.deadline_extended",
+        # questions answered by replying Y / N: a relative asks to act
+        # for the citizen, or waits for their confirmation of an action
+        # that moves money (the SMS is how a keypad phone answers)
+        "delegation_requested",
+        "confirmation_requested",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,9 @@ class ChannelChoice:
     reason: str  # a stable key: notify.reason.<reason> in the catalogs
 
 
-def choose_channel(*, has_account: bool, kind: str, prefers_sms: bool,
-                   has_live_push: bool) -> ChannelChoice:
+def choose_channel(
+    *, has_account: bool, kind: str, prefers_sms: bool, has_live_push: bool
+) -> ChannelChoice:
     """The channel for a new notification (a fallback SMS has its channel set already)."""
     if not has_account:
         return ChannelChoice(SMS, "no_account")
@@ -52,7 +60,7 @@ def choose_channel(*, has_account: bool, kind: str, prefers_sms: bool,
 
 
 def parse_clock(text: str) -> time | None:
-    """"21:00" → 21:00; "" → None (quiet hours off)."""
+    """ "21:00" → 21:00; "" → None (quiet hours off)."""
     if not text.strip():
         return None
     hours, _, minutes = text.strip().partition(":")
@@ -75,8 +83,9 @@ def quiet_until(now: datetime, start: time | None, end: time | None) -> datetime
     return end_today if end_today > local else end_today + timedelta(days=1)
 
 
-def cap_wait(sent: Sequence[datetime], now: datetime,
-             caps: Sequence[tuple[int, int]]) -> datetime | None:
+def cap_wait(
+    sent: Sequence[datetime], now: datetime, caps: Sequence[tuple[int, int]]
+) -> datetime | None:
     """When another SMS to this number fits every (window seconds, limit) cap, or None if now.
 
     `sent`: when the earlier SMS to the number went out.

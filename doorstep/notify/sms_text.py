@@ -95,8 +95,15 @@ def render_sms(template: str, params: Mapping[str, Any], language: str, *, sign_
     return f"【{sign_name}】" + translate(template, language, **dict(params))
 
 
-def fit_sms(template: str, params: Mapping[str, Any], language: str, *, sign_name: str,
-            param_limit: int = PARAM_LIMIT, max_parts: int = MAX_PARTS) -> FittedSms:
+def fit_sms(
+    template: str,
+    params: Mapping[str, Any],
+    language: str,
+    *,
+    sign_name: str,
+    param_limit: int = PARAM_LIMIT,
+    max_parts: int = MAX_PARTS,
+) -> FittedSms:
     """Render a template for sending: identifiers checked, free text cut to fit (see above).
 
     Raises KeyError for a variable the caller did not give, SmsParamRefused when it cannot fit.

@@ -46,8 +46,11 @@ def new_vapid_keys() -> tuple[str, str]:
 
 def public_key_of(private: str) -> str:
     key = ec.derive_private_key(int.from_bytes(b64url_decode(private), "big"), ec.SECP256R1())
-    return b64url(key.public_key().public_bytes(serialization.Encoding.X962,
-                                                serialization.PublicFormat.UncompressedPoint))
+    return b64url(
+        key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
 
 
 def valid_client_keys(p256dh: str, auth: str) -> bool:
@@ -93,8 +96,9 @@ class WebPushChannel:
             raise ValueError("Web Push needs a VAPID private key (doorstep vapid)")
         self._settings = settings
         self._vapid = Vapid.from_raw(settings.vapid_private_key.encode())
-        self._executor = ThreadPoolExecutor(max_workers=max(1, settings.threads),
-                                            thread_name_prefix="webpush")
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, settings.threads), thread_name_prefix="webpush"
+        )
         self._slots = asyncio.Semaphore(max(1, settings.threads))
 
     @property
@@ -102,36 +106,51 @@ class WebPushChannel:
         return public_key_of(self._settings.vapid_private_key)
 
     def _post(self, target: PushTarget, data: str, urgent: bool) -> PushAnswer:
-        info = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh,
-                                                      "auth": target.auth}}
+        info = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
         try:
-            response = webpush(info, data=data, vapid_private_key=self._vapid,
-                               vapid_claims={"sub": self._settings.vapid_subject},
-                               content_encoding="aes128gcm", ttl=self._settings.ttl_seconds,
-                               timeout=self._settings.timeout_seconds,
-                               headers={"Urgency": "high" if urgent else "normal"})
+            response = webpush(
+                info,
+                data=data,
+                vapid_private_key=self._vapid,
+                vapid_claims={"sub": self._settings.vapid_subject},
+                content_encoding="aes128gcm",
+                ttl=self._settings.ttl_seconds,
+                timeout=self._settings.timeout_seconds,
+                headers={"Urgency": "high" if urgent else "normal"},
+            )
         except WebPushException as exc:
             status = exc.response.status_code if exc.response is not None else None
             outcome, gone = classify_push(status)
-            return PushAnswer(target.subscription_id, outcome, status, gone,
-                              error=f"push {status}: {str(exc)[:200]}")
+            return PushAnswer(
+                target.subscription_id,
+                outcome,
+                status,
+                gone,
+                error=f"push {status}: {str(exc)[:200]}",
+            )
         except requests.RequestException as exc:
-            return PushAnswer(target.subscription_id, Outcome.RETRY,
-                              error=f"push network: {exc!r}"[:300])
+            return PushAnswer(
+                target.subscription_id, Outcome.RETRY, error=f"push network: {exc!r}"[:300]
+            )
         assert isinstance(response, requests.Response)
         outcome, gone = classify_push(response.status_code)
-        return PushAnswer(target.subscription_id, outcome, response.status_code, gone,
-                          location=response.headers.get("Location"))
+        return PushAnswer(
+            target.subscription_id,
+            outcome,
+            response.status_code,
+            gone,
+            location=response.headers.get("Location"),
+        )
 
-    async def send(self, targets: list[PushTarget], payload: dict[str, Any], *,
-                   urgent: bool = False) -> list[PushAnswer]:
+    async def send(
+        self, targets: list[PushTarget], payload: dict[str, Any], *, urgent: bool = False
+    ) -> list[PushAnswer]:
         data = fit_payload(payload)
         loop = asyncio.get_running_loop()
 
         async def one(target: PushTarget) -> PushAnswer:
             async with self._slots:
-                return await loop.run_in_executor(self._executor, self._post, target, data,
-                                                  urgent)
+                return await loop.run_in_executor(self._executor, self._post, target, data, urgent)
 
         return list(await asyncio.gather(*(one(t) for t in targets)))
 

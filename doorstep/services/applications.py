@@ -36,8 +36,11 @@ APPLICATION_PREFIX = "10"
 MAX_FORM_BYTES = 16 * 1024
 MAX_REASON_CHARS = 500
 MAX_NAME_CHARS = 50
-FINAL_APPLICATION = {ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED,
-                     ApplicationStatus.PARTIALLY_COMPLETED}
+FINAL_APPLICATION = {
+    ApplicationStatus.COMPLETED,
+    ApplicationStatus.REJECTED,
+    ApplicationStatus.PARTIALLY_COMPLETED,
+}
 
 
 @dataclass(frozen=True)
@@ -102,22 +105,36 @@ OnSubmitted = Callable[[Connection, int], Awaitable[None]]
 
 def _task_view(row: Any) -> TaskView:
     return TaskView(
-        id=row["id"], application_id=row["application_id"], item_code=row["item_code"],
-        item_name=row["item_name"], unit_id=row["unit_id"],
-        unit_region_code=row["unit_region_code"], unit_code=row["unit_code"],
+        id=row["id"],
+        application_id=row["application_id"],
+        item_code=row["item_code"],
+        item_name=row["item_name"],
+        unit_id=row["unit_id"],
+        unit_region_code=row["unit_region_code"],
+        unit_code=row["unit_code"],
         unit_name=row["unit_name"],
-        unit_phone=row["unit_phone"], status=TaskStatus(row["status"]),
-        working_days=row["working_days"], due_on=row["due_on"],
-        paused=row["paused_at"] is not None, reason=row["reason"], updated_at=row["updated_at"],
+        unit_phone=row["unit_phone"],
+        status=TaskStatus(row["status"]),
+        working_days=row["working_days"],
+        due_on=row["due_on"],
+        paused=row["paused_at"] is not None,
+        reason=row["reason"],
+        updated_at=row["updated_at"],
     )
 
 
 def _application_view(row: Any, tasks: list[TaskView]) -> ApplicationView:
     status = ApplicationStatus(row["status"])
     return ApplicationView(
-        id=row["id"], number=row["number"], citizen_id=row["citizen_id"],
-        bundle_code=row["bundle_code"], bundle_name=row["bundle_name"], status=status,
-        tasks=tuple(tasks), created_at=row["created_at"], updated_at=row["updated_at"],
+        id=row["id"],
+        number=row["number"],
+        citizen_id=row["citizen_id"],
+        bundle_code=row["bundle_code"],
+        bundle_name=row["bundle_name"],
+        status=status,
+        tasks=tuple(tasks),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         completed_at=row["completed_at"],
         next_step=citizen_next_step(status, [t.status for t in tasks]),
     )
@@ -133,8 +150,10 @@ def parse_number(raw: str) -> str:
 def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
     import json
 
-    if (data.form is not None
-            and len(json.dumps(data.form, ensure_ascii=False).encode()) > MAX_FORM_BYTES):
+    if (
+        data.form is not None
+        and len(json.dumps(data.form, ensure_ascii=False).encode()) > MAX_FORM_BYTES
+    ):
         raise InvalidInput("application.form_too_large", limit=MAX_FORM_BYTES)
     unknown = sorted(set(data.materials) - known_materials)
     if unknown:
@@ -147,12 +166,16 @@ def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
 
 def bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
     """What applying for (or touching an application of) a bundle means to the policy."""
-    return Target(citizen_id=citizen_id, theme=theme_of_bundle(bundle_code),
-                  moves_money=moves_money(bundle_code))
+    return Target(
+        citizen_id=citizen_id,
+        theme=theme_of_bundle(bundle_code),
+        moves_money=moves_money(bundle_code),
+    )
 
 
-async def submit_application(deps: Deps, actor: Actor, data: SubmitInput, *,
-                             on_submitted: OnSubmitted | None = None) -> ApplicationView:
+async def submit_application(
+    deps: Deps, actor: Actor, data: SubmitInput, *, on_submitted: OnSubmitted | None = None
+) -> ApplicationView:
     """A citizen applies; or their agent, for a bundle of the delegation's themes that moves
     no money (the principal is told by SMS, and the action is recorded with both people).
     An agent's application that moves money goes through services.confirmations instead."""
@@ -162,8 +185,9 @@ async def submit_application(deps: Deps, actor: Actor, data: SubmitInput, *,
     bundle, resident_id = await checked_input(deps, data)
     async with transaction(deps.pool) as conn:
         await delegation.ensure_active(conn, actor)
-        view, outbox_ids = await submit_in(conn, deps, actor, bundle, data, resident_id,
-                                           on_submitted=on_submitted)
+        view, outbox_ids = await submit_in(
+            conn, deps, actor, bundle, data, resident_id, on_submitted=on_submitted
+        )
     await deps.after_commit(outbox_ids)
     return view
 
@@ -183,10 +207,17 @@ async def checked_input(deps: Deps, data: SubmitInput) -> tuple[Any, str | None]
     return bundle, resident_id
 
 
-async def submit_in(conn: Connection, deps: Deps, actor: Actor, bundle: Any, data: SubmitInput,
-                    resident_id: str | None, *, on_submitted: OnSubmitted | None = None,
-                    event_data: dict[str, Any] | None = None
-                    ) -> tuple[ApplicationView, list[int]]:
+async def submit_in(
+    conn: Connection,
+    deps: Deps,
+    actor: Actor,
+    bundle: Any,
+    data: SubmitInput,
+    resident_id: str | None,
+    *,
+    on_submitted: OnSubmitted | None = None,
+    event_data: dict[str, Any] | None = None,
+) -> tuple[ApplicationView, list[int]]:
     """The submission itself, inside the caller's transaction (authorized and checked by the
     caller): the application, its tasks, the event and the SMS. Returns the view and the
     outbox ids to enqueue after commit."""
@@ -197,19 +228,34 @@ async def submit_in(conn: Connection, deps: Deps, actor: Actor, bundle: Any, dat
     number, row = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
     if on_submitted is not None:
         await on_submitted(conn, row["id"])
-    agent = ({"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {})
+    agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
     await events.append(
-        conn, kind="application.submitted", actor_kind="citizen",
-        actor_id=actor.agent_citizen_id or citizen_id, application_id=row["id"],
+        conn,
+        kind="application.submitted",
+        actor_kind="citizen",
+        actor_id=actor.agent_citizen_id or citizen_id,
+        application_id=row["id"],
         citizen_id=citizen_id,
-        data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items), **agent,
-              **(event_data or {})},
+        data={
+            "number": number,
+            "bundle": bundle.code,
+            "tasks": len(bundle.items),
+            **agent,
+            **(event_data or {}),
+        },
     )
     if actor.role is Role.AGENT:
         # the principal hears it from the agent notice, which carries the number
         outbox_ids = await delegation.record_action(
-            conn, deps, actor, Operation.APPLICATION_SUBMIT, application_id=row["id"],
-            number=number, notice="sms.agent_applied", detail={"bundle": bundle.code})
+            conn,
+            deps,
+            actor,
+            Operation.APPLICATION_SUBMIT,
+            application_id=row["id"],
+            number=number,
+            notice="sms.agent_applied",
+            detail={"bundle": bundle.code},
+        )
     else:
         outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
     view = await _load_one(conn, number)
@@ -217,44 +263,73 @@ async def submit_in(conn: Connection, deps: Deps, actor: Actor, bundle: Any, dat
     return view, outbox_ids
 
 
-async def _submitted_sms(deps: Deps, conn: Connection, citizen_id: int, number: str,
-                         bundle_name: str) -> int:
+async def _submitted_sms(
+    deps: Deps, conn: Connection, citizen_id: int, number: str, bundle_name: str
+) -> int:
     contact = await store.citizen_contact(conn, citizen_id)
     assert contact is not None
     return await citizen_sms.queue(
-        conn, contact, kind="application.submitted", template="sms.application_submitted",
+        conn,
+        contact,
+        kind="application.submitted",
+        template="sms.application_submitted",
         params={"number": number, "bundle": bundle_name},
         call_phone=deps.settings.support_phone,
     )
 
 
-async def _insert(deps: Deps, conn: Connection, bundle: Any, data: SubmitInput,
-                  citizen_id: int, *, staff_id: int | None) -> tuple[str, Any]:
+async def _insert(
+    deps: Deps,
+    conn: Connection,
+    bundle: Any,
+    data: SubmitInput,
+    citizen_id: int,
+    *,
+    staff_id: int | None,
+) -> tuple[str, Any]:
     """The application and its tasks, one per item, each on its own working-day clock."""
     today = local_date(datetime.now().astimezone())
     number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
     # the vault supplies what it holds; the form asked only for the rest
     held = await vault.prefill(deps, conn, citizen_id, bundle, data.documents)
-    form = {"materials": sorted(set(data.materials) | held.material_codes),
-            "fields": data.form or {}, "vault": held.form_json()}
+    form = {
+        "materials": sorted(set(data.materials) | held.material_codes),
+        "fields": data.form or {},
+        "vault": held.form_json(),
+    }
     row = await store.insert_application(
-        conn, number=number, citizen_id=citizen_id, bundle_id=bundle.id,
-        status=ApplicationStatus.SUBMITTED.value, form=form, tasks_total=len(bundle.items),
+        conn,
+        number=number,
+        citizen_id=citizen_id,
+        bundle_id=bundle.id,
+        status=ApplicationStatus.SUBMITTED.value,
+        form=form,
+        tasks_total=len(bundle.items),
         staff_id=staff_id,
     )
     tasks = []
     for position, item in enumerate(bundle.items):
         due = deps.calendar.add_working_days(today, item.promised_days)
-        tasks.append((row["id"], item.id, item.unit.id, position, TaskStatus.SUBMITTED.value,
-                      item.promised_days, due,
-                      reminder_date(deps.calendar, due, item.promised_days)))
+        tasks.append(
+            (
+                row["id"],
+                item.id,
+                item.unit.id,
+                position,
+                TaskStatus.SUBMITTED.value,
+                item.promised_days,
+                due,
+                reminder_date(deps.calendar, due, item.promised_days),
+            )
+        )
     await store.insert_tasks(conn, tasks)
     await held.log_uses(conn, row["id"])
     return number, row
 
 
-async def _record_identity(deps: Deps, conn: Connection, citizen_id: int, name: str | None,
-                           resident_id: str | None) -> None:
+async def _record_identity(
+    deps: Deps, conn: Connection, citizen_id: int, name: str | None, resident_id: str | None
+) -> None:
     enc = index = masked = None
     birth: date | None = None
     if resident_id is not None:
@@ -269,8 +344,15 @@ async def _record_identity(deps: Deps, conn: Connection, citizen_id: int, name: 
         enc = pii.encrypt(resident_id, deps.settings.data_key)
         masked = mask_resident_id(resident_id)
         birth = birth_date_from_resident_id(resident_id)
-    await store.set_citizen_identity(conn, citizen_id, name=name.strip() if name else None,
-                                     enc=enc, index=index, masked=masked, birth_date=birth)
+    await store.set_citizen_identity(
+        conn,
+        citizen_id,
+        name=name.strip() if name else None,
+        enc=enc,
+        index=index,
+        masked=masked,
+        birth_date=birth,
+    )
 
 
 async def load_in(conn: Connection, number: str) -> ApplicationView | None:
@@ -312,8 +394,9 @@ def _views(rows: list[Any], task_rows: list[Any]) -> list[ApplicationView]:
     return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
 
 
-async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
-                          before_id: int | None = None) -> list[ApplicationView]:
+async def my_applications(
+    deps: Deps, actor: Actor, *, limit: int = 20, before_id: int | None = None
+) -> list[ApplicationView]:
     """The citizen's applications; an agent's view of their principal's, in the delegation's
     themes only (the read is recorded for the principal)."""
     citizen_id = actor.subject_citizen_id
@@ -324,10 +407,12 @@ async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
         assert actor.grant is not None
         async with deps.pool.acquire() as conn:
             rows = await delegation_store.applications_in_scope(
-                conn, citizen_id, bundle_filter(actor.grant.themes), limit, before_id)
+                conn, citizen_id, bundle_filter(actor.grant.themes), limit, before_id
+            )
             task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
-            await delegation.record_read(deps, conn, actor, what="applications",
-                                         purpose="follow_progress")
+            await delegation.record_read(
+                deps, conn, actor, what="applications", purpose="follow_progress"
+            )
     else:
         async with deps.pool.acquire() as conn:
             rows = await store.of_citizen(conn, citizen_id, limit, before_id)
@@ -335,8 +420,9 @@ async def my_applications(deps: Deps, actor: Actor, *, limit: int = 20,
     return _views(rows, task_rows)
 
 
-async def get_application(deps: Deps, actor: Actor, raw_number: str, *,
-                          purpose: str = "handle_application") -> ApplicationView:
+async def get_application(
+    deps: Deps, actor: Actor, raw_number: str, *, purpose: str = "handle_application"
+) -> ApplicationView:
     number = parse_number(raw_number)
     if actor.role is Role.AGENT:
         return await _agent_read(deps, actor, number)
@@ -347,8 +433,12 @@ async def get_application(deps: Deps, actor: Actor, raw_number: str, *,
         _authorize_read(actor, view)
         if actor.is_staff_side:
             await store.record_personal_data_read(
-                conn, citizen_id=view.citizen_id, reader_kind="staff",
-                reader_id=actor.staff_id or 0, what="application", purpose=purpose,
+                conn,
+                citizen_id=view.citizen_id,
+                reader_kind="staff",
+                reader_id=actor.staff_id or 0,
+                what="application",
+                purpose=purpose,
             )
     return view
 
@@ -360,16 +450,22 @@ async def _agent_read(deps: Deps, actor: Actor, number: str) -> ApplicationView:
         if view is None:
             raise NotFound("application.not_found")
         _authorize_read(actor, view)
-        await delegation.record_read(deps, conn, actor, what="application",
-                                     purpose="follow_progress")
+        await delegation.record_read(
+            deps, conn, actor, what="application", purpose="follow_progress"
+        )
     return view
 
 
 def _authorize_read(actor: Actor, view: ApplicationView) -> None:
     """Citizens read their own; agents their principal's in their themes; staff the
     applications their unit has a task in."""
-    authorize(actor, Operation.APPLICATION_READ, Target(
-        citizen_id=view.citizen_id,
-        units={t.unit_id: t.unit_region_code for t in view.tasks},
-        theme=theme_of_bundle(view.bundle_code), moves_money=False,
-    ))
+    authorize(
+        actor,
+        Operation.APPLICATION_READ,
+        Target(
+            citizen_id=view.citizen_id,
+            units={t.unit_id: t.unit_region_code for t in view.tasks},
+            theme=theme_of_bundle(view.bundle_code),
+            moves_money=False,
+        ),
+    )

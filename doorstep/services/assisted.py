@@ -74,8 +74,9 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
     if data.language is not None:
         chosen = normalize_language(data.language[:20])
         if chosen is None:
-            raise InvalidInput("language.unsupported", given=data.language[:20],
-                               supported="zh_Hans, zh_Hant, en")
+            raise InvalidInput(
+                "language.unsupported", given=data.language[:20], supported="zh_Hans, zh_Hant, en"
+            )
         language = chosen
     bundle = await deps.catalog.get(deps, app.bundle_code)
     if bundle is None:
@@ -89,34 +90,60 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None
         await store.insert_assisted_consent(
-            conn, application_id=row["id"], citizen_id=citizen_id, staff_id=actor.staff_id,
-            unit_id=clerk["unit_id"], identity_document=document,
-            note=data.note.strip() if data.note else None)
-        await store.record_read(conn, citizen_id=citizen_id, reader_kind="staff",
-                                reader_id=actor.staff_id, what="identity",
-                                purpose="assisted_application", delegation_id=None)
+            conn,
+            application_id=row["id"],
+            citizen_id=citizen_id,
+            staff_id=actor.staff_id,
+            unit_id=clerk["unit_id"],
+            identity_document=document,
+            note=data.note.strip() if data.note else None,
+        )
+        await store.record_read(
+            conn,
+            citizen_id=citizen_id,
+            reader_kind="staff",
+            reader_id=actor.staff_id,
+            what="identity",
+            purpose="assisted_application",
+            delegation_id=None,
+        )
         await events.append(
-            conn, kind="application.submitted", actor_kind="staff", actor_id=actor.staff_id,
-            application_id=row["id"], citizen_id=citizen_id,
-            data={"number": number, "bundle": bundle.code, "tasks": len(bundle.items),
-                  "assisted": True})
+            conn,
+            kind="application.submitted",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            application_id=row["id"],
+            citizen_id=citizen_id,
+            data={
+                "number": number,
+                "bundle": bundle.code,
+                "tasks": len(bundle.items),
+                "assisted": True,
+            },
+        )
         contact = await app_store.citizen_contact(conn, citizen_id)
         assert contact is not None
         outbox_id = await citizen_sms.queue(
-            conn, contact, kind="application.submitted", template="sms.application_submitted",
+            conn,
+            contact,
+            kind="application.submitted",
+            template="sms.application_submitted",
             params={"number": number, "bundle": bundle.name},
-            call_phone=clerk["unit_phone"] or deps.settings.support_phone)
+            call_phone=clerk["unit_phone"] or deps.settings.support_phone,
+        )
         view = await _load_one(conn, number)
     await deps.after_commit([outbox_id])
     assert view is not None
     return view
 
 
-async def _walk_in(deps: Deps, conn: Connection, resident_id: str, phone: str | None,
-                   language: str) -> int:
+async def _walk_in(
+    deps: Deps, conn: Connection, resident_id: str, phone: str | None, language: str
+) -> int:
     """The citizen with this resident ID; else the account of this phone; else a new one."""
     found: Any = await app_store.citizen_by_index(
-        conn, pii.blind_index(resident_id, deps.settings.index_key))
+        conn, pii.blind_index(resident_id, deps.settings.index_key)
+    )
     if found is not None:
         return int(found)
     if phone is None:
@@ -127,6 +154,12 @@ async def _walk_in(deps: Deps, conn: Connection, resident_id: str, phone: str | 
     created = await store.create_walk_in_citizen(conn, phone, language)
     if created is None:
         raise InvalidInput("assisted.phone_required")
-    await events.append(conn, kind="citizen.registered", actor_kind="staff", actor_id=None,
-                        citizen_id=created["id"], data={"at": "counter"})
+    await events.append(
+        conn,
+        kind="citizen.registered",
+        actor_kind="staff",
+        actor_id=None,
+        citizen_id=created["id"],
+        data={"at": "counter"},
+    )
     return int(created["id"])

@@ -58,8 +58,9 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def request_login_code(deps: Deps, raw_phone: str, *, client_addr: str | None,
-                             language: str) -> CodeSent:
+async def request_login_code(
+    deps: Deps, raw_phone: str, *, client_addr: str | None, language: str
+) -> CodeSent:
     phone = parse_phone(raw_phone)
     async with transaction(deps.pool) as conn:
         await store.lock_phone(conn, phone)
@@ -70,20 +71,27 @@ async def request_login_code(deps: Deps, raw_phone: str, *, client_addr: str | N
         if client_addr and counts["client_last_hour"] >= deps.settings.login_codes_per_client_hour:
             raise RateLimited("login.too_many_codes", retry_after_seconds=3600)
         code = f"{secrets.randbelow(10**6):06d}"
-        row = await store.insert_code(conn, phone, _code_hash(deps, phone, code), client_addr,
-                                      CODE_TTL_SECONDS)
+        row = await store.insert_code(
+            conn, phone, _code_hash(deps, phone, code), client_addr, CODE_TTL_SECONDS
+        )
         citizen = await store.citizen_by_phone(conn, phone)
         outbox_id = await notifications.queue(
-            conn, citizen_id=citizen["id"] if citizen else None, phone=phone, kind="login_code",
-            template="sms.login_code", params={"code": code},
-            language=citizen["language"] if citizen else language, urgent=True,
+            conn,
+            citizen_id=citizen["id"] if citizen else None,
+            phone=phone,
+            kind="login_code",
+            template="sms.login_code",
+            params={"code": code},
+            language=citizen["language"] if citizen else language,
+            urgent=True,
         )
     await deps.after_commit([outbox_id])
     return CodeSent(phone=phone, expires_at=row["expires_at"], resend_after_seconds=60)
 
 
-async def verify_login_code(deps: Deps, raw_phone: str, code: str, *, as_staff: bool,
-                            language: str) -> SessionIssued:
+async def verify_login_code(
+    deps: Deps, raw_phone: str, code: str, *, as_staff: bool, language: str
+) -> SessionIssued:
     phone = parse_phone(raw_phone)
     code = code.strip().translate(_FULLWIDTH_DIGITS)  # Chinese IMEs may type full-width
     # isdigit() alone lets "²" and other non-ASCII digits through to the code check
@@ -110,8 +118,9 @@ async def verify_login_code(deps: Deps, raw_phone: str, code: str, *, as_staff: 
     return issued
 
 
-async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: bool,
-                        language: str) -> SessionIssued:
+async def _open_session(
+    deps: Deps, conn: Connection, phone: str, *, as_staff: bool, language: str
+) -> SessionIssued:
     token = secrets.token_urlsafe(32)
     new_citizen = False
     offer = False
@@ -120,8 +129,9 @@ async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: b
         if staff is None or not staff["active"]:
             raise Forbidden("login.not_staff")
         role = Role(staff["role"])
-        expires = await store.insert_session(conn, token_hash(token), role.value, None,
-                                             staff["id"], deps.settings.session_days)
+        expires = await store.insert_session(
+            conn, token_hash(token), role.value, None, staff["id"], deps.settings.session_days
+        )
     else:
         citizen = await store.citizen_by_phone(conn, phone)
         if citizen is None:
@@ -130,17 +140,27 @@ async def _open_session(deps: Deps, conn: Connection, phone: str, *, as_staff: b
                 citizen = await store.citizen_by_phone(conn, phone)
             else:
                 new_citizen = True
-                await events.append(conn, kind="citizen.registered", actor_kind="citizen",
-                                    actor_id=citizen["id"], citizen_id=citizen["id"])
+                await events.append(
+                    conn,
+                    kind="citizen.registered",
+                    actor_kind="citizen",
+                    actor_id=citizen["id"],
+                    citizen_id=citizen["id"],
+                )
         assert citizen is not None
         role = Role.CITIZEN
-        expires = await store.insert_session(conn, token_hash(token), role.value, citizen["id"],
-                                             None, deps.settings.session_days)
-        offer = offer_elder_mode(citizen["birth_date"], citizen["elder_mode"],
-                                 citizen["elder_mode_chosen_at"] is not None,
-                                 local_date(datetime.now(UTC)))
-    return SessionIssued(token=token, role=role, expires_at=expires, new_citizen=new_citizen,
-                         offer_elder_mode=offer)
+        expires = await store.insert_session(
+            conn, token_hash(token), role.value, citizen["id"], None, deps.settings.session_days
+        )
+        offer = offer_elder_mode(
+            citizen["birth_date"],
+            citizen["elder_mode"],
+            citizen["elder_mode_chosen_at"] is not None,
+            local_date(datetime.now(UTC)),
+        )
+    return SessionIssued(
+        token=token, role=role, expires_at=expires, new_citizen=new_citizen, offer_elder_mode=offer
+    )
 
 
 async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
@@ -152,9 +172,14 @@ async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
     if row is None:
         return None
     return Actor(
-        role=Role(row["role"]), session_id=row["id"], citizen_id=row["citizen_id"],
-        staff_id=row["staff_id"], unit_id=row["unit_id"], region_code=row["region_code"],
-        language=row["language"] or "zh_Hans", elder_mode=bool(row["elder_mode"]),
+        role=Role(row["role"]),
+        session_id=row["id"],
+        citizen_id=row["citizen_id"],
+        staff_id=row["staff_id"],
+        unit_id=row["unit_id"],
+        region_code=row["region_code"],
+        language=row["language"] or "zh_Hans",
+        elder_mode=bool(row["elder_mode"]),
         language_chosen=bool(row["language_chosen"]),
     )
 

@@ -74,10 +74,18 @@ class Started:
 REPEAT_WINDOW_SECONDS = 3600
 
 
-def _fingerprint(template: str, values: dict[str, str], urgent: bool, region: str | None,
-                 phones: list[str] | None) -> str:
-    raw = json.dumps([template, values, urgent, region, sorted(set(phones or []))],
-                     ensure_ascii=False, sort_keys=True)
+def _fingerprint(
+    template: str,
+    values: dict[str, str],
+    urgent: bool,
+    region: str | None,
+    phones: list[str] | None,
+) -> str:
+    raw = json.dumps(
+        [template, values, urgent, region, sorted(set(phones or []))],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -85,8 +93,9 @@ def _region_ok(region: str) -> bool:
     return region.isascii() and region.isdigit() and len(region) in (2, 4, 6, 9, 12)
 
 
-def check(template: str, params: dict[str, Any], *, sign_name: str, param_limit: int,
-          max_parts: int) -> dict[str, str]:
+def check(
+    template: str, params: dict[str, Any], *, sign_name: str, param_limit: int, max_parts: int
+) -> dict[str, str]:
     """The broadcast's parameters, refused unless every language renders them uncut."""
     if template not in sms_templates() or template.startswith("sms.plain."):
         raise InvalidInput("broadcast.template_unknown", template=template[:60])
@@ -99,13 +108,18 @@ def check(template: str, params: dict[str, Any], *, sign_name: str, param_limit:
         for name in names:
             # a text read by a whole region is cut by nobody: it is refused for a rewrite
             if len(values[name]) > param_limit:
-                raise InvalidInput("broadcast.param_too_long", name=name[:40],
-                                   limit=param_limit)
+                raise InvalidInput("broadcast.param_too_long", name=name[:40], limit=param_limit)
             if name in IDENTIFIER_PARAMS and not IDENTIFIER_PARAMS[name].fullmatch(values[name]):
                 raise InvalidInput("broadcast.param_invalid", name=name[:40])
         try:
-            fitted = fit_sms(template, values, language, sign_name=sign_name,
-                             param_limit=param_limit, max_parts=max_parts)
+            fitted = fit_sms(
+                template,
+                values,
+                language,
+                sign_name=sign_name,
+                param_limit=param_limit,
+                max_parts=max_parts,
+            )
         except SmsParamRefused:
             raise InvalidInput("broadcast.too_long", parts=max_parts) from None
         if fitted.cut:
@@ -114,9 +128,17 @@ def check(template: str, params: dict[str, Any], *, sign_name: str, param_limit:
     return {n: values[n] for n in sorted(used)}
 
 
-async def start(deps: Deps, actor: Actor | None, *, template: str, params: dict[str, Any],
-                region: str | None = None, phones: list[str] | None = None,
-                urgent: bool = False, chunk: int = CHUNK) -> Started:
+async def start(
+    deps: Deps,
+    actor: Actor | None,
+    *,
+    template: str,
+    params: dict[str, Any],
+    region: str | None = None,
+    phones: list[str] | None = None,
+    urgent: bool = False,
+    chunk: int = CHUNK,
+) -> Started:
     """Start a broadcast: check, record it, write its rows chunk by chunk, enqueue its lanes.
 
     `actor` None: an operator at the console (`doorstep broadcast`).
@@ -128,13 +150,22 @@ async def start(deps: Deps, actor: Actor | None, *, template: str, params: dict[
     if phones is not None and len(phones) > MAX_LIST:
         raise InvalidInput("broadcast.list_too_long", limit=MAX_LIST)
     if actor is not None:
-        authorize(actor, Operation.BROADCAST_SEND,
-                  Target(regions=(region,) if region is not None else ("",)))
+        authorize(
+            actor,
+            Operation.BROADCAST_SEND,
+            Target(regions=(region,) if region is not None else ("",)),
+        )
     sms = deps.settings.sms
-    values = check(template, params, sign_name=deps.settings.sms_sign_name,
-                   param_limit=sms.param_limit, max_parts=sms.max_parts)
-    audience: dict[str, Any] = {"region": region} if region is not None else {
-        "phones": len(phones or [])}
+    values = check(
+        template,
+        params,
+        sign_name=deps.settings.sms_sign_name,
+        param_limit=sms.param_limit,
+        max_parts=sms.max_parts,
+    )
+    audience: dict[str, Any] = (
+        {"region": region} if region is not None else {"phones": len(phones or [])}
+    )
     # the same message to the same people again soon is a second click, not a second notice
     audience["fingerprint"] = _fingerprint(template, values, urgent, region, phones)
     async with transaction(deps.pool) as conn:
@@ -148,19 +179,33 @@ async def start(deps: Deps, actor: Actor | None, *, template: str, params: dict[
         if region is not None and not await store.region_has_citizens(conn, region):
             raise InvalidInput("broadcast.audience_empty")
         broadcast_id = await store.create(
-            conn, template=template, params=values, kind="broadcast", urgent=urgent,
-            audience=audience, staff_id=actor.staff_id if actor is not None else None)
-        await events.append(conn, kind="broadcast.started",
-                            actor_kind="staff" if actor is not None else "system",
-                            actor_id=actor.staff_id if actor is not None else None,
-                            data={"broadcast": broadcast_id, "template": template,
-                                  "audience": audience, "urgent": urgent})
+            conn,
+            template=template,
+            params=values,
+            kind="broadcast",
+            urgent=urgent,
+            audience=audience,
+            staff_id=actor.staff_id if actor is not None else None,
+        )
+        await events.append(
+            conn,
+            kind="broadcast.started",
+            actor_kind="staff" if actor is not None else "system",
+            actor_id=actor.staff_id if actor is not None else None,
+            data={
+                "broadcast": broadcast_id,
+                "template": template,
+                "audience": audience,
+                "urgent": urgent,
+            },
+        )
     total, lanes = await write(deps, broadcast_id, citizen_ids=citizen_ids, chunk=chunk)
     return Started(id=broadcast_id, total=total, lanes=lanes)
 
 
-async def write(deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None = None,
-                chunk: int = CHUNK) -> tuple[int, list[tuple[int, str, int]]]:
+async def write(
+    deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None = None, chunk: int = CHUNK
+) -> tuple[int, list[tuple[int, str, int]]]:
     """Write the broadcast's rows after its cursor, one chunk per transaction; enqueue lanes
     after each commit. Returns (rows in total, lanes)."""
     lanes: set[tuple[int, str, int]] = set()
@@ -176,13 +221,20 @@ async def write(deps: Deps, broadcast_id: int, *, citizen_ids: list[int] | None 
             else:
                 region = b["audience"]["region"]
                 result = await store.write_region_chunk(conn, broadcast_id, region, chunk)
-            new = (await store.open_lanes(conn, broadcast_id, list(result["languages"]))
-                   if result["languages"] else [])
+            new = (
+                await store.open_lanes(conn, broadcast_id, list(result["languages"]))
+                if result["languages"]
+                else []
+            )
             if result["seen"] == 0:
                 done = await store.mark_queued(conn, broadcast_id)
-                await events.append(conn, kind="broadcast.queued", actor_kind="system",
-                                    actor_id=None,
-                                    data={"broadcast": broadcast_id, "total": done["total"]})
+                await events.append(
+                    conn,
+                    kind="broadcast.queued",
+                    actor_kind="system",
+                    actor_id=None,
+                    data={"broadcast": broadcast_id, "total": done["total"]},
+                )
         if result["seen"] == 0:
             break
         lanes |= set(new)
@@ -207,6 +259,7 @@ async def resume_writing(deps: Deps, *, older_than_seconds: int = 600) -> int:
 
 
 # -- delivery ---------------------------------------------------------------------------------
+
 
 @dataclass
 class LaneResult:
@@ -248,8 +301,14 @@ class _OptedOut:
     count: int
 
 
-async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language: str, *,
-                       max_batches: int | None = None) -> LaneResult:
+async def deliver_lane(
+    deps: Deps,
+    channel: Channel,
+    broadcast_id: int,
+    language: str,
+    *,
+    max_batches: int | None = None,
+) -> LaneResult:
     """Drain one lane: batches until nothing is due (or `max_batches`)."""
     result = LaneResult()
     loop = asyncio.get_running_loop()
@@ -259,9 +318,14 @@ async def deliver_lane(deps: Deps, channel: Channel, broadcast_id: int, language
     if b is None:
         return result
     sms = deps.settings.sms
-    fitted = fit_sms(b["template"], b["params"], language,
-                     sign_name=deps.settings.sms_sign_name, param_limit=sms.param_limit,
-                     max_parts=sms.max_parts)
+    fitted = fit_sms(
+        b["template"],
+        b["params"],
+        language,
+        sign_name=deps.settings.sms_sign_name,
+        param_limit=sms.param_limit,
+        max_parts=sms.max_parts,
+    )
     lane = _Lane(broadcast=b, language=language, fitted=fitted)
     while max_batches is None or result.batches < max_batches:
         now = loop.time()
@@ -311,15 +375,17 @@ class _Lane:
     frontier: int = 0
 
 
-async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
-                 look_for_lost: bool) -> _Batch | _Lost | _Held | _OptedOut | None:
+async def _claim(
+    deps: Deps, channel: Channel, lane: _Lane, *, look_for_lost: bool
+) -> _Batch | _Lost | _Held | _OptedOut | None:
     sms = deps.settings.sms
     b, language, fitted = lane.broadcast, lane.language, lane.fitted
     broadcast_id = b["id"]
     async with transaction(deps.pool) as conn:
         if look_for_lost:
-            lost = await store.lock_lost(conn, broadcast_id, language,
-                                         sms.sending_lease_seconds, BATCH_LIMIT)
+            lost = await store.lock_lost(
+                conn, broadcast_id, language, sms.sending_lease_seconds, BATCH_LIMIT
+            )
             if lost:
                 since = await store.claim_lookups(conn, [r["id"] for r in lost])
                 return _Lost(rows=list(lost), since=since)
@@ -327,19 +393,27 @@ async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
             """select now() as now,
                       (select paused_until from channel_pauses
                        where channel = $1 and paused_until > now()) as paused_until""",
-            channel.name)
+            channel.name,
+        )
         assert state is not None
         if state["paused_until"] is not None:
-            return _Held(await store.hold_lane(conn, broadcast_id, language,
-                                               until=state["paused_until"], reason="paused"))
+            return _Held(
+                await store.hold_lane(
+                    conn, broadcast_id, language, until=state["paused_until"], reason="paused"
+                )
+            )
         now: datetime = state["now"]
         if not b["urgent"]:
             night_end = quiet_until(now, parse_clock(sms.quiet_start), parse_clock(sms.quiet_end))
             if night_end is not None:
-                return _Held(await store.hold_lane(conn, broadcast_id, language,
-                                                   until=night_end, reason="quiet_hours"))
-        rows = await store.lock_due(conn, broadcast_id, language, BATCH_LIMIT,
-                                    after_id=lane.frontier)
+                return _Held(
+                    await store.hold_lane(
+                        conn, broadcast_id, language, until=night_end, reason="quiet_hours"
+                    )
+                )
+        rows = await store.lock_due(
+            conn, broadcast_id, language, BATCH_LIMIT, after_id=lane.frontier
+        )
         if not rows:
             return None
         lane.frontier = rows[-1]["id"]
@@ -356,22 +430,38 @@ async def _claim(deps: Deps, channel: Channel, lane: _Lane, *,
             if not rows:
                 return _Held(BATCH_LIMIT)  # the whole batch waits; try the next one
         ids = [r["id"] for r in rows]
-        out_id, since = await store.claim_batch(conn, ids, channel=channel.name,
-                                                body=fitted.body, parts=fitted.parts)
-    messages = [OutgoingSms(outbox_id=r["id"], phone=r["phone"], template=b["template"],
-                            language=language, params=fitted.params, body=fitted.body)
-                for r in rows]
-    return _Batch(ids=ids, citizen_ids=[r["citizen_id"] for r in rows],
-                  retries=[r["retries"] for r in rows], messages=messages, out_id=out_id,
-                  since=since)
+        out_id, since = await store.claim_batch(
+            conn, ids, channel=channel.name, body=fitted.body, parts=fitted.parts
+        )
+    messages = [
+        OutgoingSms(
+            outbox_id=r["id"],
+            phone=r["phone"],
+            template=b["template"],
+            language=language,
+            params=fitted.params,
+            body=fitted.body,
+        )
+        for r in rows
+    ]
+    return _Batch(
+        ids=ids,
+        citizen_ids=[r["citizen_id"] for r in rows],
+        retries=[r["retries"] for r in rows],
+        messages=messages,
+        out_id=out_id,
+        since=since,
+    )
 
 
-async def _apply_caps(conn: Any, rows: list[Any], now: datetime,
-                      caps: tuple[tuple[int, int], ...]) -> list[Any]:
+async def _apply_caps(
+    conn: Any, rows: list[Any], now: datetime, caps: tuple[tuple[int, int], ...]
+) -> list[Any]:
     longest = max(window for window, _limit in caps)
     sent: dict[str, list[datetime]] = {}
-    for r in await store.recent_sends(conn, [r["phone"] for r in rows], [r["id"] for r in rows],
-                                      longest):
+    for r in await store.recent_sends(
+        conn, [r["phone"] for r in rows], [r["id"] for r in rows], longest
+    ):
         sent.setdefault(r["phone"], []).append(r["last_attempt_at"])
     keep, held = [], []
     for r in rows:
@@ -381,13 +471,19 @@ async def _apply_caps(conn: Any, rows: list[Any], now: datetime,
         else:
             held.append((r, room))
     if held:
-        await store.hold_rows(conn, [r["id"] for r, _ in held],
-                              [r["citizen_id"] for r, _ in held], [u for _, u in held], "cap")
+        await store.hold_rows(
+            conn,
+            [r["id"] for r, _ in held],
+            [r["citizen_id"] for r, _ in held],
+            [u for _, u in held],
+            "cap",
+        )
     return keep
 
 
-async def _record(deps: Deps, channel: Channel, step: _Batch, answer: DeliveryResult,
-                  result: LaneResult) -> None:
+async def _record(
+    deps: Deps, channel: Channel, step: _Batch, answer: DeliveryResult, result: LaneResult
+) -> None:
     sms = deps.settings.sms
     outcome = answer.outcome
     n = len(step.ids)
@@ -409,8 +505,11 @@ async def _record(deps: Deps, channel: Channel, step: _Batch, answer: DeliveryRe
                 statuses.append(S.TEMPORARY_FAILURE.value)
                 delays[i] = retry_delay(retries + 1, random.random())
     elif outcome is Outcome.DEFER:
-        statuses, hold_reason, next_at = [S.TEMPORARY_FAILURE.value] * n, "provider_limit", \
-            answer.retry_at
+        statuses, hold_reason, next_at = (
+            [S.TEMPORARY_FAILURE.value] * n,
+            "provider_limit",
+            answer.retry_at,
+        )
     elif outcome is Outcome.PAUSE:
         statuses, hold_reason = [S.TEMPORARY_FAILURE.value] * n, "paused"
     elif outcome is Outcome.PERMANENT:
@@ -423,10 +522,20 @@ async def _record(deps: Deps, channel: Channel, step: _Batch, answer: DeliveryRe
 
             next_at = await _pause(conn, channel.name, answer, sms.pause_seconds)
         done = await store.finish_batch(
-            conn, step.ids, step.since, statuses=statuses, delays=delays, next_at=next_at,
-            provider_id=answer.provider_id, error=answer.error, hold_reason=hold_reason,
-            reconcile_first=outcome is Outcome.UNKNOWN, add_retry=add_retry,
-            outcome=outcome.value, code=answer.code)
+            conn,
+            step.ids,
+            step.since,
+            statuses=statuses,
+            delays=delays,
+            next_at=next_at,
+            provider_id=answer.provider_id,
+            error=answer.error,
+            hold_reason=hold_reason,
+            reconcile_first=outcome is Outcome.UNKNOWN,
+            add_retry=add_retry,
+            outcome=outcome.value,
+            code=answer.code,
+        )
         if hold_reason is not None:
             reason = "retry" if hold_reason == "backoff" else hold_reason
             await store.record_held(conn, done, reason, answer.code)
@@ -446,8 +555,9 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
 
     async def ask(row: Any) -> Lookup:
         last = row["last_attempt_at"] or step.since
-        days = sorted({local_date(last), local_date(last + timedelta(seconds=1)),
-                       local_date(step.since)})
+        days = sorted(
+            {local_date(last), local_date(last + timedelta(seconds=1)), local_date(step.since)}
+        )
         return await channel.lookup(row["phone"], days, row["batch_out_id"])
 
     lookups = await asyncio.gather(*(ask(r) for r in step.rows))
@@ -457,28 +567,46 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
                 continue  # cannot tell: stays 'sending'; asked again after the lease
             best = lookup.best()
             if best is not None:
-                await outbox_store.finish(conn, row["id"], step.since, status=best.status,
-                                          provider_id=best.biz_id, receipt_code=best.err_code)
+                await outbox_store.finish(
+                    conn,
+                    row["id"],
+                    step.since,
+                    status=best.status,
+                    provider_id=best.biz_id,
+                    receipt_code=best.err_code,
+                )
                 if row["attempts"]:
                     await outbox_store.finish_attempt(
-                        conn, row["id"], row["attempts"], outcome=f"reconciled:{best.status}",
-                        provider_code=best.err_code, provider_id=best.biz_id)
+                        conn,
+                        row["id"],
+                        row["attempts"],
+                        outcome=f"reconciled:{best.status}",
+                        provider_code=best.err_code,
+                        provider_id=best.biz_id,
+                    )
                 result.reconciled += 1
             else:
                 await outbox_store.finish(
-                    conn, row["id"], step.since, status=S.TEMPORARY_FAILURE,
-                    error="not found at the provider after an unrecorded batch")
+                    conn,
+                    row["id"],
+                    step.since,
+                    status=S.TEMPORARY_FAILURE,
+                    error="not found at the provider after an unrecorded batch",
+                )
                 if row["attempts"]:
-                    await outbox_store.finish_attempt(conn, row["id"], row["attempts"],
-                                                      outcome="reconciled:not-found")
+                    await outbox_store.finish_attempt(
+                        conn, row["id"], row["attempts"], outcome="reconciled:not-found"
+                    )
                 result.resent_after_lookup += 1
 
 
-async def restart_lanes(deps: Deps, *, quiet_seconds: int = HEARTBEAT_LOST
-                        ) -> list[tuple[int, str, int]]:
+async def restart_lanes(
+    deps: Deps, *, quiet_seconds: int = HEARTBEAT_LOST
+) -> list[tuple[int, str, int]]:
     """Lanes nobody drains although rows are due: after a Redis flush, a killed worker."""
-    return await store.restart_lanes(deps.pool, quiet_seconds,
-                                     deps.settings.sms.sending_lease_seconds)
+    return await store.restart_lanes(
+        deps.pool, quiet_seconds, deps.settings.sms.sending_lease_seconds
+    )
 
 
 async def counts(deps: Deps, broadcast_id: int) -> dict[str, int]:

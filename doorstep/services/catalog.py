@@ -58,12 +58,23 @@ class Bundle:
 
 def _item(row: Any) -> Item:
     return Item(
-        id=row["id"], code=row["code"], name=row["name"], description=row["description"],
-        materials=tuple(Material(m["code"], m["name"], bool(m.get("required", True)))
-                        for m in row["materials"]),
-        legal_days=row["legal_days"], promised_days=row["promised_days"],
-        unit=Unit(row["unit_id"], row["unit_code"], row["unit_name"], row["unit_kind"],
-                  row["unit_region_code"], row["unit_phone"]),
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        description=row["description"],
+        materials=tuple(
+            Material(m["code"], m["name"], bool(m.get("required", True))) for m in row["materials"]
+        ),
+        legal_days=row["legal_days"],
+        promised_days=row["promised_days"],
+        unit=Unit(
+            row["unit_id"],
+            row["unit_code"],
+            row["unit_name"],
+            row["unit_kind"],
+            row["unit_region_code"],
+            row["unit_phone"],
+        ),
     )
 
 
@@ -93,9 +104,14 @@ class CatalogCache:
         for row in item_rows:
             items.setdefault(row["bundle_id"], []).append(_item(row))
         self._bundles = {
-            r["code"]: Bundle(r["id"], r["code"], r["name"], r["description"], r["is_single"],
-                              tuple(items.get(r["id"], [])))
+            r["code"]: Bundle(
+                r["id"],
+                r["code"],
+                r["name"],
+                r["description"],
+                r["is_single"],
+                tuple(items.get(r["id"], [])),
+            )
             for r in rows
         }
         self._loaded_at = time.monotonic()
-

@@ -41,8 +41,9 @@ def display_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def choose(contact: Any, template: str, params: Mapping[str, Any],
-           call_phone: str) -> tuple[str, dict[str, Any]]:
+def choose(
+    contact: Any, template: str, params: Mapping[str, Any], call_phone: str
+) -> tuple[str, dict[str, Any]]:
     """The template and parameters this citizen gets."""
     plain = plain_template(template)
     if reads_plain(contact) and has_message(plain, DEFAULT_LANGUAGE):
@@ -50,12 +51,27 @@ def choose(contact: Any, template: str, params: Mapping[str, Any],
     return template, dict(params)
 
 
-async def queue(conn: Connection, contact: Any, *, kind: str, template: str,
-                params: Mapping[str, Any], call_phone: str, urgent: bool = False,
-                extend_code: str | None = None) -> int:
+async def queue(
+    conn: Connection,
+    contact: Any,
+    *,
+    kind: str,
+    template: str,
+    params: Mapping[str, Any],
+    call_phone: str,
+    urgent: bool = False,
+    extend_code: str | None = None,
+) -> int:
     """Queue an SMS to the citizen of `contact` (a store.applications.citizen_contact row)."""
     chosen, values = choose(contact, template, params, call_phone)
     return await notifications.queue(
-        conn, citizen_id=contact["id"], phone=contact["phone"], kind=kind, template=chosen,
-        params=values, language=contact["language"], urgent=urgent, extend_code=extend_code,
+        conn,
+        citizen_id=contact["id"],
+        phone=contact["phone"],
+        kind=kind,
+        template=chosen,
+        params=values,
+        language=contact["language"],
+        urgent=urgent,
+        extend_code=extend_code,
     )

@@ -96,10 +96,16 @@ def _now() -> datetime:
 
 def status_of(row: Any, now: datetime | None = None) -> ConfirmationStatus:
     now = now or _now()
-    held = effective_status(DelegationStatus(row["delegation_status"]),
-                            row["delegation_requested_at"], row["delegation_valid_until"], now)
-    active = (held is DelegationStatus.ACTIVE
-              and row["delegation_valid_from"] <= now < row["delegation_valid_until"])
+    held = effective_status(
+        DelegationStatus(row["delegation_status"]),
+        row["delegation_requested_at"],
+        row["delegation_valid_until"],
+        now,
+    )
+    active = (
+        held is DelegationStatus.ACTIVE
+        and row["delegation_valid_from"] <= now < row["delegation_valid_until"]
+    )
     return confirmation_status(ConfirmationStatus(row["status"]), row["expires_at"], active, now)
 
 
@@ -113,49 +119,78 @@ def _who(name: str | None, phone: str) -> str:
 
 def _view(row: Any, viewer_is: str) -> ConfirmationView:
     return ConfirmationView(
-        id=row["id"], status=status_of(row), operation=row["operation"],
-        bundle_code=row["bundle_code"], bundle_name=row["bundle_name"],
+        id=row["id"],
+        status=status_of(row),
+        operation=row["operation"],
+        bundle_code=row["bundle_code"],
+        bundle_name=row["bundle_name"],
         offer_id=row["offer_id"],
         agent=_party(row["agent_id"], row["agent_name"], row["agent_phone"]),
         principal=_party(row["principal_id"], row["principal_name"], row["principal_phone"]),
-        requested_at=row["created_at"], expires_at=row["expires_at"],
-        decided_at=row["decided_at"], decided_by=row["decided_by"],
-        application_number=row["application_number"], viewer_is=viewer_is,
+        requested_at=row["created_at"],
+        expires_at=row["expires_at"],
+        decided_at=row["decided_at"],
+        decided_by=row["decided_by"],
+        application_number=row["application_number"],
+        viewer_is=viewer_is,
     )
 
 
 # -- the form, kept encrypted while it waits ------------------------------------------------
 
+
 def _encode(deps: Deps, data: applications.SubmitInput) -> bytes:
     payload = {
-        "bundle_code": data.bundle_code, "materials": list(data.materials), "form": data.form,
-        "applicant_name": data.applicant_name, "resident_id": data.resident_id,
-        "documents": [{"doc_type": d.doc_type, "number": d.number, "issuer": d.issuer,
-                       "valid_until": d.valid_until.isoformat() if d.valid_until else None,
-                       "file_ref": d.file_ref, "file_sha256": d.file_sha256}
-                      for d in data.documents],
+        "bundle_code": data.bundle_code,
+        "materials": list(data.materials),
+        "form": data.form,
+        "applicant_name": data.applicant_name,
+        "resident_id": data.resident_id,
+        "documents": [
+            {
+                "doc_type": d.doc_type,
+                "number": d.number,
+                "issuer": d.issuer,
+                "valid_until": d.valid_until.isoformat() if d.valid_until else None,
+                "file_ref": d.file_ref,
+                "file_sha256": d.file_sha256,
+            }
+            for d in data.documents
+        ],
     }
-    return pii.encrypt(json.dumps(payload, ensure_ascii=False), deps.settings.data_key,
-                       purpose=PAYLOAD_PURPOSE)
+    return pii.encrypt(
+        json.dumps(payload, ensure_ascii=False), deps.settings.data_key, purpose=PAYLOAD_PURPOSE
+    )
 
 
 def _decode(deps: Deps, blob: bytes) -> applications.SubmitInput:
     payload = json.loads(pii.decrypt(blob, deps.settings.data_key, purpose=PAYLOAD_PURPOSE))
     return applications.SubmitInput(
-        bundle_code=payload["bundle_code"], materials=tuple(payload["materials"]),
-        form=payload["form"], applicant_name=payload["applicant_name"],
+        bundle_code=payload["bundle_code"],
+        materials=tuple(payload["materials"]),
+        form=payload["form"],
+        applicant_name=payload["applicant_name"],
         resident_id=payload["resident_id"],
-        documents=tuple(vault.DocumentInput(
-            doc_type=d["doc_type"], number=d["number"], issuer=d["issuer"],
-            valid_until=date.fromisoformat(d["valid_until"]) if d["valid_until"] else None,
-            file_ref=d["file_ref"], file_sha256=d["file_sha256"]) for d in payload["documents"]),
+        documents=tuple(
+            vault.DocumentInput(
+                doc_type=d["doc_type"],
+                number=d["number"],
+                issuer=d["issuer"],
+                valid_until=date.fromisoformat(d["valid_until"]) if d["valid_until"] else None,
+                file_ref=d["file_ref"],
+                file_sha256=d["file_sha256"],
+            )
+            for d in payload["documents"]
+        ),
     )
 
 
 # -- the agent asks ---------------------------------------------------------------------------
 
-async def submit_application(deps: Deps, actor: Actor, data: applications.SubmitInput
-                             ) -> applications.ApplicationView | ConfirmationView:
+
+async def submit_application(
+    deps: Deps, actor: Actor, data: applications.SubmitInput
+) -> applications.ApplicationView | ConfirmationView:
     """Apply (applications.submit_application), or, for an agent's application that moves
     money, ask the principal to confirm it: the pending confirmation is returned."""
     target = applications.bundle_target(actor.subject_citizen_id, data.bundle_code)
@@ -184,8 +219,15 @@ async def accept_offer(deps: Deps, actor: Actor, offer_id: int) -> Accepted | Co
     return await _ask(deps, actor, Operation.OFFER_RESPOND, bundle, data, offer_id=offer_id)
 
 
-async def _ask(deps: Deps, actor: Actor, operation: Operation, bundle: Any,
-               data: applications.SubmitInput, *, offer_id: int | None) -> ConfirmationView:
+async def _ask(
+    deps: Deps,
+    actor: Actor,
+    operation: Operation,
+    bundle: Any,
+    data: applications.SubmitInput,
+    *,
+    offer_id: int | None,
+) -> ConfirmationView:
     assert actor.grant is not None and actor.agent_citizen_id is not None
     assert actor.principal_citizen_id is not None
     delegation_id = actor.grant.delegation_id
@@ -193,9 +235,11 @@ async def _ask(deps: Deps, actor: Actor, operation: Operation, bundle: Any,
         await delegation.ensure_active(conn, actor)
         asked, wait = await store.asks_of_agent_today(conn, actor.agent_citizen_id)
         if asked >= MAX_ASKS_PER_AGENT_PER_DAY:
-            raise RateLimited("confirmation.too_many_requests",
-                              retry_after_seconds=max(1, wait),
-                              limit=MAX_ASKS_PER_AGENT_PER_DAY)
+            raise RateLimited(
+                "confirmation.too_many_requests",
+                retry_after_seconds=max(1, wait),
+                limit=MAX_ASKS_PER_AGENT_PER_DAY,
+            )
         if offer_id is not None:
             locked = await offer_store.offer_by_id(conn, offer_id, lock=True)
             assert locked is not None
@@ -206,66 +250,105 @@ async def _ask(deps: Deps, actor: Actor, operation: Operation, bundle: Any,
             if status_of(stale) is not ConfirmationStatus.PENDING:
                 await _close(conn, stale, status_of(stale), outbox_ids)
         confirmation_id = await store.insert(
-            conn, delegation_id=delegation_id, agent_id=actor.agent_citizen_id,
-            principal_id=actor.principal_citizen_id, operation=operation.value,
-            bundle_code=bundle.code, offer_id=offer_id, payload_enc=_encode(deps, data),
-            hours=deps.settings.confirmation_hours)
+            conn,
+            delegation_id=delegation_id,
+            agent_id=actor.agent_citizen_id,
+            principal_id=actor.principal_citizen_id,
+            operation=operation.value,
+            bundle_code=bundle.code,
+            offer_id=offer_id,
+            payload_enc=_encode(deps, data),
+            hours=deps.settings.confirmation_hours,
+        )
         if confirmation_id is None:
             raise Conflict("confirmation.exists")
         row = await store.get(conn, confirmation_id)
         assert row is not None
         await delegation.record_action(
-            conn, deps, actor, Operation.CONFIRMATION_REQUEST, application_id=None,
-            number=None, notice=None,
-            detail={"bundle": bundle.code, "confirmation_id": confirmation_id,
-                    "offer_id": offer_id, "for": operation.value})
+            conn,
+            deps,
+            actor,
+            Operation.CONFIRMATION_REQUEST,
+            application_id=None,
+            number=None,
+            notice=None,
+            detail={
+                "bundle": bundle.code,
+                "confirmation_id": confirmation_id,
+                "offer_id": offer_id,
+                "for": operation.value,
+            },
+        )
         await _event(conn, row, "confirmation.requested", actor_id=actor.agent_citizen_id)
         principal = await delegation_store.citizen_brief(conn, actor.principal_citizen_id)
         assert principal is not None
-        outbox_ids.append(await notifications.queue(
-            conn, citizen_id=principal["id"], phone=principal["phone"],
-            kind="confirmation_requested", template="sms.confirmation_requested",
-            extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
-            params={"name": _who(row["agent_name"], row["agent_phone"]),
+        outbox_ids.append(
+            await notifications.queue(
+                conn,
+                citizen_id=principal["id"],
+                phone=principal["phone"],
+                kind="confirmation_requested",
+                template="sms.confirmation_requested",
+                extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
+                params={
+                    "name": _who(row["agent_name"], row["agent_phone"]),
                     "bundle": row["bundle_name"],
-                    "phone": display_phone(deps.settings.support_phone)},
-            language=principal["language"]))
+                    "phone": display_phone(deps.settings.support_phone),
+                },
+                language=principal["language"],
+            )
+        )
     await deps.after_commit(outbox_ids)
     return _view(row, "agent")
 
 
 # -- both sides see it --------------------------------------------------------------------
 
-async def list_mine(deps: Deps, actor: Actor, statuses: list[ConfirmationStatus] | None = None,
-                    *, limit: int = 50) -> list[ConfirmationView]:
+
+async def list_mine(
+    deps: Deps, actor: Actor, statuses: list[ConfirmationStatus] | None = None, *, limit: int = 50
+) -> list[ConfirmationView]:
     """As a citizen: what I am asked to confirm and what I asked others to; acting for a
     principal: what I asked them. Newest first; `statuses` as of now."""
     authorize(actor, Operation.CONFIRMATION_LIST, Target(citizen_id=actor.subject_citizen_id))
     wanted = set(statuses) if statuses else None
     # a stored "pending" may be expired or cancelled as of now
-    stored = None if wanted is None else sorted(
-        {s.value for s in wanted} | ({ConfirmationStatus.PENDING.value}
-                                     if wanted & {ConfirmationStatus.EXPIRED,
-                                                  ConfirmationStatus.CANCELLED} else set()))
+    stored = (
+        None
+        if wanted is None
+        else sorted(
+            {s.value for s in wanted}
+            | (
+                {ConfirmationStatus.PENDING.value}
+                if wanted & {ConfirmationStatus.EXPIRED, ConfirmationStatus.CANCELLED}
+                else set()
+            )
+        )
+    )
     limit = max(1, min(limit, MAX_LIST))
     async with deps.pool.acquire() as conn:
         if actor.role is Role.AGENT:
             assert actor.agent_citizen_id is not None
             assert actor.principal_citizen_id is not None
-            rows = await store.between(conn, actor.agent_citizen_id,
-                                       actor.principal_citizen_id, stored, limit)
-            await delegation.record_read(deps, conn, actor, what="delegation",
-                                         purpose="follow_progress")
+            rows = await store.between(
+                conn, actor.agent_citizen_id, actor.principal_citizen_id, stored, limit
+            )
+            await delegation.record_read(
+                deps, conn, actor, what="delegation", purpose="follow_progress"
+            )
             views = [_view(r, "agent") for r in rows]
         else:
             assert actor.citizen_id is not None
             rows = await store.of_citizen(conn, actor.citizen_id, stored, limit)
-            views = [_view(r, "principal" if r["principal_id"] == actor.citizen_id else "agent")
-                     for r in rows]
+            views = [
+                _view(r, "principal" if r["principal_id"] == actor.citizen_id else "agent")
+                for r in rows
+            ]
     return [v for v in views if wanted is None or v.status in wanted]
 
 
 # -- the principal answers ----------------------------------------------------------------
+
 
 async def answer(deps: Deps, actor: Actor, confirmation_id: int, confirm: bool) -> Answered:
     """The principal, signed in as themselves, confirms (the application is made) or
@@ -274,9 +357,15 @@ async def answer(deps: Deps, actor: Actor, confirmation_id: int, confirm: bool) 
         found = await store.get(conn, confirmation_id)
         if found is None:
             raise NotFound("confirmation.not_found")
-        authorize(actor, Operation.CONFIRMATION_ANSWER, Target(
-            citizen_id=found["principal_id"], theme=theme_of_bundle(found["bundle_code"]),
-            moves_money=True))
+        authorize(
+            actor,
+            Operation.CONFIRMATION_ANSWER,
+            Target(
+                citizen_id=found["principal_id"],
+                theme=theme_of_bundle(found["bundle_code"]),
+                moves_money=True,
+            ),
+        )
         row = await _lock(conn, found)
         answered, outbox_ids = await _decide(conn, deps, row, confirm, by="app")
     await deps.after_commit(outbox_ids)
@@ -296,13 +385,15 @@ async def _lock(conn: Connection, row: Any) -> Any:
     return locked
 
 
-async def _decide(conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: str
-                  ) -> tuple[Answered, list[int]]:
+async def _decide(
+    conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: str
+) -> tuple[Answered, list[int]]:
     """The principal's answer to a confirmation (its delegation and the row locked: _lock)."""
     status = status_of(row)
     if status is ConfirmationStatus.CONFIRMED and confirm:  # the same answer again
-        return Answered(_view(row, "principal"),
-                        await applications.load_in(conn, row["application_number"])), []
+        return Answered(
+            _view(row, "principal"), await applications.load_in(conn, row["application_number"])
+        ), []
     if status is ConfirmationStatus.EXPIRED:
         raise Conflict("confirmation.expired")
     if status is not ConfirmationStatus.PENDING:
@@ -311,49 +402,83 @@ async def _decide(conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: 
     application: applications.ApplicationView | None = None
     if confirm:
         application, outbox_ids = await _apply(conn, deps, row)
-        await store.decide(conn, row["id"], status=ConfirmationStatus.CONFIRMED.value, by=by,
-                           application_id=application.id)
-        await delegation_store.record_action(
-            conn, delegation_id=row["delegation_id"], agent_id=row["agent_id"],
-            principal_id=row["principal_id"], operation=row["operation"],
+        await store.decide(
+            conn,
+            row["id"],
+            status=ConfirmationStatus.CONFIRMED.value,
+            by=by,
             application_id=application.id,
-            detail={"number": application.number, "bundle": row["bundle_code"],
-                    "confirmation_id": row["id"], "confirmed_by": by})
+        )
+        await delegation_store.record_action(
+            conn,
+            delegation_id=row["delegation_id"],
+            agent_id=row["agent_id"],
+            principal_id=row["principal_id"],
+            operation=row["operation"],
+            application_id=application.id,
+            detail={
+                "number": application.number,
+                "bundle": row["bundle_code"],
+                "confirmation_id": row["id"],
+                "confirmed_by": by,
+            },
+        )
         kind, template = "confirmation.confirmed", "sms.confirmation_confirmed"
     else:
         await store.decide(conn, row["id"], status=ConfirmationStatus.REFUSED.value, by=by)
         kind, template = "confirmation.refused", "sms.confirmation_refused"
     row = await store.get(conn, row["id"])
     assert row is not None
-    await _event(conn, row, kind, actor_id=row["principal_id"],
-                 data={"by": by, "number": row["application_number"]})
+    await _event(
+        conn,
+        row,
+        kind,
+        actor_id=row["principal_id"],
+        data={"by": by, "number": row["application_number"]},
+    )
     outbox_ids.append(await _tell_agent(conn, row, template))
     return Answered(_view(row, "principal"), application), outbox_ids
 
 
-async def _apply(conn: Connection, deps: Deps, row: Any
-                 ) -> tuple[applications.ApplicationView, list[int]]:
+async def _apply(
+    conn: Connection, deps: Deps, row: Any
+) -> tuple[applications.ApplicationView, list[int]]:
     """The application, made as if the principal had submitted it: their act, their SMS."""
-    principal = Actor(role=Role.CITIZEN, citizen_id=row["principal_id"],
-                      language=row["principal_language"],
-                      elder_mode=row["principal_elder_mode"])
+    principal = Actor(
+        role=Role.CITIZEN,
+        citizen_id=row["principal_id"],
+        language=row["principal_language"],
+        elder_mode=row["principal_elder_mode"],
+    )
     data = _decode(deps, row["payload_enc"])
     on_submitted: applications.OnSubmitted | None = None
     if row["offer_id"] is not None:
         offer = await proactive.load_offer(conn, row["offer_id"])
         data, on_submitted = proactive.acceptance(offer, principal)
-    authorize(principal, Operation.APPLICATION_SUBMIT,
-              applications.bundle_target(row["principal_id"], data.bundle_code))
+    authorize(
+        principal,
+        Operation.APPLICATION_SUBMIT,
+        applications.bundle_target(row["principal_id"], data.bundle_code),
+    )
     bundle, resident_id = await applications.checked_input(deps, data)
     return await applications.submit_in(
-        conn, deps, principal, bundle, data, resident_id, on_submitted=on_submitted,
-        event_data={"confirmation_id": row["id"], "asked_by": row["agent_id"]})
+        conn,
+        deps,
+        principal,
+        bundle,
+        data,
+        resident_id,
+        on_submitted=on_submitted,
+        event_data={"confirmation_id": row["id"], "asked_by": row["agent_id"]},
+    )
 
 
 # -- by SMS: "Y" / "N" (reached through delegation.handle_sms_reply) -----------------------
 
-async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply,
-                        question: Question | None = None) -> delegation.SmsReplyOutcome:
+
+async def answer_by_sms(
+    deps: Deps, raw_phone: str, reply: Reply, question: Question | None = None
+) -> delegation.SmsReplyOutcome:
     """A "Y" or "N" from a principal's own number answers their newest waiting confirmation,
     unless a delegation request to them is newer (then it is that request's: handled False).
     A reply that names its question (the extend code of the SMS it answers) answers that one.
@@ -373,55 +498,85 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply,
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
         waiting = await store.pending_for_principal(conn, citizen["id"])
-        named = [r for r in waiting if question is not None
-                 and question.asks_about(QuestionKind.CONFIRMATION, r["id"])]
+        named = [
+            r
+            for r in waiting
+            if question is not None and question.asks_about(QuestionKind.CONFIRMATION, r["id"])
+        ]
         if named:
             waiting = named
-        elif question is not None and question.kind is QuestionKind.DELEGATION_REQUEST \
-                and await store.request_named(conn, citizen["id"], question.residue,
-                                              SUBJECT_MODULUS):
+        elif (
+            question is not None
+            and question.kind is QuestionKind.DELEGATION_REQUEST
+            and await store.request_named(conn, citizen["id"], question.residue, SUBJECT_MODULUS)
+        ):
             return nothing  # the reply names a delegation request
         live = [r for r in waiting if status_of(r) is ConfirmationStatus.PENDING]
-        asked_at = None if named else await store.newest_live_request_at(
-            conn, citizen["id"], REQUEST_TTL.total_seconds())
+        asked_at = (
+            None
+            if named
+            else await store.newest_live_request_at(
+                conn, citizen["id"], REQUEST_TTL.total_seconds()
+            )
+        )
         if asked_at is not None and (not live or asked_at > live[0]["created_at"]):
             return nothing  # the delegation request is the newer question
         if live:
             row = await _lock(conn, live[0])
-            _answered, outbox_ids = await _decide(conn, deps, row, reply is Reply.YES,
-                                                  by="sms")
+            _answered, outbox_ids = await _decide(conn, deps, row, reply is Reply.YES, by="sms")
             result = delegation.SmsReplyOutcome(
                 handled=True,
                 action="confirmed" if reply is Reply.YES else "confirmation_refused",
-                delegation_ids=(live[0]["delegation_id"],))
+                delegation_ids=(live[0]["delegation_id"],),
+            )
         elif waiting:
             # only questions whose time ran out (or whose delegation ended)
             for stale in waiting:
                 row = await _lock(conn, stale)
                 if row["status"] == ConfirmationStatus.PENDING.value:
                     await _close(conn, row, status_of(row), outbox_ids)
-            outbox_ids.append(await notifications.queue(
-                conn, citizen_id=citizen["id"], phone=citizen["phone"],
-                kind="confirmation_reply_expired", template="sms.confirmation_reply_expired",
-                params={"phone": display_phone(deps.settings.support_phone)},
-                language=citizen["language"]))
+            outbox_ids.append(
+                await notifications.queue(
+                    conn,
+                    citizen_id=citizen["id"],
+                    phone=citizen["phone"],
+                    kind="confirmation_reply_expired",
+                    template="sms.confirmation_reply_expired",
+                    params={"phone": display_phone(deps.settings.support_phone)},
+                    language=citizen["language"],
+                )
+            )
             result = delegation.SmsReplyOutcome(
-                handled=True, action="confirmation_expired",
-                delegation_ids=tuple(r["delegation_id"] for r in waiting))
-        elif reply is Reply.YES and (done := await store.confirmed_since(
-                conn, citizen["id"], REPEAT_YES.total_seconds())) is not None:
-            result = delegation.SmsReplyOutcome(handled=True, action="already_confirmed",
-                                                delegation_ids=(done["delegation_id"],))
+                handled=True,
+                action="confirmation_expired",
+                delegation_ids=tuple(r["delegation_id"] for r in waiting),
+            )
+        elif (
+            reply is Reply.YES
+            and (
+                done := await store.confirmed_since(conn, citizen["id"], REPEAT_YES.total_seconds())
+            )
+            is not None
+        ):
+            result = delegation.SmsReplyOutcome(
+                handled=True, action="already_confirmed", delegation_ids=(done["delegation_id"],)
+            )
         elif asked := await store.pending_asked_by(conn, citizen["id"]):
             # the agent's own "Y" confirms nothing: it is the principal's to give
-            outbox_ids.append(await notifications.queue(
-                conn, citizen_id=citizen["id"], phone=citizen["phone"],
-                kind="confirmation_not_yours", template="sms.confirmation_not_yours",
-                params={"name": _who(asked[0]["principal_name"], asked[0]["principal_phone"])},
-                language=citizen["language"]))
+            outbox_ids.append(
+                await notifications.queue(
+                    conn,
+                    citizen_id=citizen["id"],
+                    phone=citizen["phone"],
+                    kind="confirmation_not_yours",
+                    template="sms.confirmation_not_yours",
+                    params={"name": _who(asked[0]["principal_name"], asked[0]["principal_phone"])},
+                    language=citizen["language"],
+                )
+            )
             result = delegation.SmsReplyOutcome(
-                handled=True, action="not_principal",
-                delegation_ids=(asked[0]["delegation_id"],))
+                handled=True, action="not_principal", delegation_ids=(asked[0]["delegation_id"],)
+            )
         else:
             return nothing
     await deps.after_commit(outbox_ids)
@@ -430,8 +585,10 @@ async def answer_by_sms(deps: Deps, raw_phone: str, reply: Reply,
 
 # -- ends without an answer -----------------------------------------------------------------
 
-async def _close(conn: Connection, row: Any, status: ConfirmationStatus,
-                 outbox_ids: list[int]) -> None:
+
+async def _close(
+    conn: Connection, row: Any, status: ConfirmationStatus, outbox_ids: list[int]
+) -> None:
     """Record that a pending confirmation expired (the agent is told) or was cancelled by its
     delegation's end (the agent heard of that already)."""
     if status is ConfirmationStatus.EXPIRED:
@@ -461,22 +618,46 @@ async def sweep(deps: Deps) -> int:
 
 # -- shared helpers ----------------------------------------------------------------------------
 
-async def _event(conn: Connection, row: Any, kind: str, *, actor_id: int | None,
-                 actor_kind: str = "citizen", data: dict[str, Any] | None = None) -> None:
+
+async def _event(
+    conn: Connection,
+    row: Any,
+    kind: str,
+    *,
+    actor_id: int | None,
+    actor_kind: str = "citizen",
+    data: dict[str, Any] | None = None,
+) -> None:
     """On the principal's stream, so the agent acting for them hears it too."""
-    await events.append(conn, kind=kind, actor_kind=actor_kind, actor_id=actor_id,
-                        citizen_id=row["principal_id"],
-                        data={"confirmation_id": row["id"], "delegation_id": row["delegation_id"],
-                              "agent_id": row["agent_id"], "bundle": row["bundle_code"],
-                              **(data or {})})
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        citizen_id=row["principal_id"],
+        data={
+            "confirmation_id": row["id"],
+            "delegation_id": row["delegation_id"],
+            "agent_id": row["agent_id"],
+            "bundle": row["bundle_code"],
+            **(data or {}),
+        },
+    )
 
 
 async def _tell_agent(conn: Connection, row: Any, template: str) -> int:
-    params: dict[str, Any] = {"name": _who(row["principal_name"], row["principal_phone"]),
-                              "bundle": row["bundle_name"]}
+    params: dict[str, Any] = {
+        "name": _who(row["principal_name"], row["principal_phone"]),
+        "bundle": row["bundle_name"],
+    }
     if row["application_number"] is not None:
         params["number"] = row["application_number"]
     return await notifications.queue(
-        conn, citizen_id=row["agent_id"], phone=row["agent_phone"],
-        kind=template.removeprefix("sms."), template=template, params=params,
-        language=row["agent_language"])
+        conn,
+        citizen_id=row["agent_id"],
+        phone=row["agent_phone"],
+        kind=template.removeprefix("sms."),
+        template=template,
+        params=params,
+        language=row["agent_language"],
+    )

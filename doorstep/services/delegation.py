@@ -100,10 +100,16 @@ def _now() -> datetime:
 
 
 def grant_of(row: Any, now: datetime | None = None) -> Grant:
-    status = effective_status(DelegationStatus(row["status"]), row["requested_at"],
-                              row["valid_until"], now or _now())
-    return Grant(delegation_id=row["id"], themes=frozenset(Theme(t) for t in row["themes"]),
-                 status=status, valid_from=row["valid_from"], valid_until=row["valid_until"])
+    status = effective_status(
+        DelegationStatus(row["status"]), row["requested_at"], row["valid_until"], now or _now()
+    )
+    return Grant(
+        delegation_id=row["id"],
+        themes=frozenset(Theme(t) for t in row["themes"]),
+        status=status,
+        valid_from=row["valid_from"],
+        valid_until=row["valid_until"],
+    )
 
 
 def _party(citizen_id: int, name: str | None, phone: str) -> Party:
@@ -113,13 +119,18 @@ def _party(citizen_id: int, name: str | None, phone: str) -> Party:
 def _view(row: Any, viewer_is: str) -> DelegationView:
     grant = grant_of(row)
     return DelegationView(
-        id=row["id"], agent=_party(row["agent_id"], row["agent_name"], row["agent_phone"]),
+        id=row["id"],
+        agent=_party(row["agent_id"], row["agent_name"], row["agent_phone"]),
         principal=_party(row["principal_id"], row["principal_name"], row["principal_phone"]),
-        themes=tuple(sorted(grant.themes)), status=grant.status,
-        requested_at=row["requested_at"], valid_from=row["valid_from"],
+        themes=tuple(sorted(grant.themes)),
+        status=grant.status,
+        requested_at=row["requested_at"],
+        valid_from=row["valid_from"],
         valid_until=row["valid_until"],
         consent_method=ConsentMethod(row["consent_method"]) if row["consent_method"] else None,
-        consented_at=row["consented_at"], ended_at=row["ended_at"], viewer_is=viewer_is,
+        consented_at=row["consented_at"],
+        ended_at=row["ended_at"],
+        viewer_is=viewer_is,
     )
 
 
@@ -154,6 +165,7 @@ def _parse_phone(raw: str, code: str) -> str:
 
 # -- acting for someone: the one place -------------------------------------------------------
 
+
 def _principal_key(raw: str) -> tuple[str, int | str] | None:
     value = raw.strip()
     if not value or len(value) > 32:
@@ -182,15 +194,25 @@ async def acting_actor(deps: Deps, actor: Actor, raw_principal: str) -> Actor:
     grant: Grant | None = None
     if agent_id is not None and key is not None:
         row = await store.principal_and_delegation(
-            deps.pool, agent_id, principal_id=int(key[1]) if key[0] == "id" else None,
-            phone=str(key[1]) if key[0] == "phone" else None)
+            deps.pool,
+            agent_id,
+            principal_id=int(key[1]) if key[0] == "id" else None,
+            phone=str(key[1]) if key[0] == "phone" else None,
+        )
         if row is not None and row["principal_id"] != agent_id:
             principal_id = row["principal_id"]
             grant = grant_of(row) if row["id"] is not None else None
-    return Actor(role=Role.AGENT, session_id=actor.session_id, citizen_id=None,
-                 agent_citizen_id=agent_id, principal_citizen_id=principal_id, grant=grant,
-                 language=actor.language, elder_mode=actor.elder_mode,
-                 language_chosen=actor.language_chosen)
+    return Actor(
+        role=Role.AGENT,
+        session_id=actor.session_id,
+        citizen_id=None,
+        agent_citizen_id=agent_id,
+        principal_citizen_id=principal_id,
+        grant=grant,
+        language=actor.language,
+        elder_mode=actor.elder_mode,
+        language_chosen=actor.language_chosen,
+    )
 
 
 async def ensure_active(conn: Connection, actor: Actor) -> None:
@@ -205,8 +227,11 @@ async def ensure_active(conn: Connection, actor: Actor) -> None:
     if actor.grant is None:
         raise Forbidden("delegation.not_found")
     row = await store.get(conn, actor.grant.delegation_id, lock="share")
-    if (row is None or row["principal_id"] != actor.principal_citizen_id
-            or not grant_of(row).is_active(_now())):
+    if (
+        row is None
+        or row["principal_id"] != actor.principal_citizen_id
+        or not grant_of(row).is_active(_now())
+    ):
         raise Forbidden("delegation.inactive")
 
 
@@ -217,31 +242,47 @@ async def still_active(deps: Deps, actor: Actor) -> bool:
     if actor.grant is None:
         return False
     row = await store.get(deps.pool, actor.grant.delegation_id)
-    return (row is not None and row["principal_id"] == actor.principal_citizen_id
-            and grant_of(row).is_active(_now()))
+    return (
+        row is not None
+        and row["principal_id"] == actor.principal_citizen_id
+        and grant_of(row).is_active(_now())
+    )
 
 
-async def record_action(conn: Connection, deps: Deps, actor: Actor, operation: Operation, *,
-                        application_id: int | None, number: str | None, notice: str | None,
-                        detail: dict[str, Any] | None = None) -> list[int]:
+async def record_action(
+    conn: Connection,
+    deps: Deps,
+    actor: Actor,
+    operation: Operation,
+    *,
+    application_id: int | None,
+    number: str | None,
+    notice: str | None,
+    detail: dict[str, Any] | None = None,
+) -> list[int]:
     """Record an agent's action with both people and tell the principal (ends "reply 0 to
     stop"). Returns the outbox ids to enqueue after commit; nothing for non-agents."""
     if actor.role is not Role.AGENT:
         return []
     assert actor.grant is not None and actor.agent_citizen_id is not None
     assert actor.principal_citizen_id is not None
-    await store.record_action(conn, delegation_id=actor.grant.delegation_id,
-                              agent_id=actor.agent_citizen_id,
-                              principal_id=actor.principal_citizen_id,
-                              operation=operation.value, application_id=application_id,
-                              detail={"number": number, **(detail or {})})
+    await store.record_action(
+        conn,
+        delegation_id=actor.grant.delegation_id,
+        agent_id=actor.agent_citizen_id,
+        principal_id=actor.principal_citizen_id,
+        operation=operation.value,
+        application_id=application_id,
+        detail={"number": number, **(detail or {})},
+    )
     if notice is None:
         return []
     return [await _notify_principal(conn, actor, notice, number)]
 
 
-async def _notify_principal(conn: Connection, actor: Actor, template: str,
-                            number: str | None) -> int:
+async def _notify_principal(
+    conn: Connection, actor: Actor, template: str, number: str | None
+) -> int:
     assert actor.agent_citizen_id is not None and actor.principal_citizen_id is not None
     agent = await store.citizen_brief(conn, actor.agent_citizen_id)
     principal = await store.citizen_brief(conn, actor.principal_citizen_id)
@@ -250,14 +291,19 @@ async def _notify_principal(conn: Connection, actor: Actor, template: str,
     if number is not None:
         params["number"] = number
     return await notifications.queue(
-        conn, citizen_id=principal["id"], phone=principal["phone"],
-        kind=template.removeprefix("sms."), template=template, params=params,
+        conn,
+        citizen_id=principal["id"],
+        phone=principal["phone"],
+        kind=template.removeprefix("sms."),
+        template=template,
+        params=params,
         language=principal["language"],
     )
 
 
-async def record_read(deps: Deps, conn: Connection, actor: Actor, *, what: str,
-                      purpose: str) -> None:
+async def record_read(
+    deps: Deps, conn: Connection, actor: Actor, *, what: str, purpose: str
+) -> None:
     """An agent read the principal's personal data: recorded, with the delegation (so with
     both people), for the principal to see (myDataAccessLog); the principal is told once a day
     by SMS.
@@ -273,8 +319,14 @@ async def record_read(deps: Deps, conn: Connection, actor: Actor, *, what: str,
     assert actor.principal_citizen_id is not None
     today = local_date(_now())
     due = await store.record_agent_read(
-        conn, citizen_id=actor.principal_citizen_id, agent_id=actor.agent_citizen_id,
-        what=what, purpose=purpose, delegation_id=actor.grant.delegation_id, today=today)
+        conn,
+        citizen_id=actor.principal_citizen_id,
+        agent_id=actor.agent_citizen_id,
+        what=what,
+        purpose=purpose,
+        delegation_id=actor.grant.delegation_id,
+        today=today,
+    )
     if not due:
         return
     outbox_ids: list[int] = []
@@ -286,8 +338,10 @@ async def record_read(deps: Deps, conn: Connection, actor: Actor, *, what: str,
 
 # -- the life cycle ----------------------------------------------------------------------------
 
-async def request(deps: Deps, actor: Actor, raw_principal_phone: str, raw_themes: list[str],
-                  days: int) -> DelegationView:
+
+async def request(
+    deps: Deps, actor: Actor, raw_principal_phone: str, raw_themes: list[str], days: int
+) -> DelegationView:
     """The agent asks to act for the owner of a phone number; the principal is asked by SMS."""
     authorize(actor, Operation.DELEGATION_REQUEST)
     assert actor.citizen_id is not None
@@ -305,29 +359,45 @@ async def request(deps: Deps, actor: Actor, raw_principal_phone: str, raw_themes
             raise InvalidInput("delegation.self")
         asked = await conn.fetchval(
             "select count(*) from delegations where agent_id = $1 "
-            "and requested_at > now() - interval '1 day'", actor.citizen_id)
+            "and requested_at > now() - interval '1 day'",
+            actor.citizen_id,
+        )
         if asked >= MAX_REQUESTS_PER_DAY:
             raise RateLimited("delegation.too_many_requests", retry_after_seconds=86400)
         # a request left unanswered past its time no longer blocks a new one
         stale = await store.open_between(conn, actor.citizen_id, principal["id"])
         if stale is not None and grant_of(stale).status is DelegationStatus.EXPIRED:
-            await store.end(conn, stale["id"], status=DelegationStatus.EXPIRED.value,
-                            by="system")
+            await store.end(conn, stale["id"], status=DelegationStatus.EXPIRED.value, by="system")
         delegation_id = await store.insert(
-            conn, agent_id=actor.citizen_id, principal_id=principal["id"],
-            themes=sorted(t.value for t in themes), valid_from=valid_from,
-            valid_until=valid_until)
+            conn,
+            agent_id=actor.citizen_id,
+            principal_id=principal["id"],
+            themes=sorted(t.value for t in themes),
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
         if delegation_id is None:
             raise Conflict("delegation.exists")
         row = await store.get(conn, delegation_id)
         assert row is not None
-        await _event(conn, row, "delegation.requested", actor_id=actor.citizen_id,
-                     data={"themes": sorted(t.value for t in themes)})
-        outbox_id = await _sms(conn, deps, row, to="principal",
-                               template="sms.delegation_requested", with_themes=True,
-                               with_until=True, with_phone=True,
-                               extend_code=question_code(QuestionKind.DELEGATION_REQUEST,
-                                                       delegation_id))
+        await _event(
+            conn,
+            row,
+            "delegation.requested",
+            actor_id=actor.citizen_id,
+            data={"themes": sorted(t.value for t in themes)},
+        )
+        outbox_id = await _sms(
+            conn,
+            deps,
+            row,
+            to="principal",
+            template="sms.delegation_requested",
+            with_themes=True,
+            with_until=True,
+            with_phone=True,
+            extend_code=question_code(QuestionKind.DELEGATION_REQUEST, delegation_id),
+        )
     await deps.after_commit([outbox_id])
     return _view(row, "agent")
 
@@ -339,15 +409,23 @@ async def answer(deps: Deps, actor: Actor, delegation_id: int, consent: bool) ->
         if row is None:
             raise NotFound("delegation.not_found")
         authorize(actor, Operation.DELEGATION_ANSWER, Target(citizen_id=row["principal_id"]))
-        row, outbox_ids = await _decide(conn, deps, row, consent, method=ConsentMethod.APP,
-                                        actor_id=row["principal_id"])
+        row, outbox_ids = await _decide(
+            conn, deps, row, consent, method=ConsentMethod.APP, actor_id=row["principal_id"]
+        )
     await deps.after_commit(outbox_ids)
     return _view(row, "principal")
 
 
-async def consent_in_person(deps: Deps, actor: Actor, raw_principal_phone: str,
-                            raw_agent_phone: str, *, identity_checked: bool,
-                            understanding_checked: bool, note: str | None) -> DelegationView:
+async def consent_in_person(
+    deps: Deps,
+    actor: Actor,
+    raw_principal_phone: str,
+    raw_agent_phone: str,
+    *,
+    identity_checked: bool,
+    understanding_checked: bool,
+    note: str | None,
+) -> DelegationView:
     """At a counter: staff record that they checked the principal's identity and that the
     principal understands what the agent will be able to do, and the consent they gave."""
     authorize(actor, Operation.DELEGATION_CONSENT_IN_PERSON)
@@ -366,43 +444,82 @@ async def consent_in_person(deps: Deps, actor: Actor, raw_principal_phone: str,
         if row is None:
             raise NotFound("delegation.not_found")
         assert actor.staff_id is not None
-        await store.record_read(conn, citizen_id=principal["id"], reader_kind="staff",
-                                reader_id=actor.staff_id, what="delegation",
-                                purpose="in_person_consent", delegation_id=row["id"])
+        await store.record_read(
+            conn,
+            citizen_id=principal["id"],
+            reader_kind="staff",
+            reader_id=actor.staff_id,
+            what="delegation",
+            purpose="in_person_consent",
+            delegation_id=row["id"],
+        )
         row, outbox_ids = await _decide(
-            conn, deps, row, True, method=ConsentMethod.IN_PERSON, actor_id=actor.staff_id,
-            staff_id=actor.staff_id, note=note.strip() if note else None)
+            conn,
+            deps,
+            row,
+            True,
+            method=ConsentMethod.IN_PERSON,
+            actor_id=actor.staff_id,
+            staff_id=actor.staff_id,
+            note=note.strip() if note else None,
+        )
     await deps.after_commit(outbox_ids)
     return _view(row, "staff")
 
 
-async def _decide(conn: Connection, deps: Deps, row: Any, consent: bool, *,
-                  method: ConsentMethod, actor_id: int | None, staff_id: int | None = None,
-                  note: str | None = None) -> tuple[Any, list[int]]:
+async def _decide(
+    conn: Connection,
+    deps: Deps,
+    row: Any,
+    consent: bool,
+    *,
+    method: ConsentMethod,
+    actor_id: int | None,
+    staff_id: int | None = None,
+    note: str | None = None,
+) -> tuple[Any, list[int]]:
     """Consent or refusal of a request (row locked). Refused when it is not waiting."""
     status = grant_of(row).status
     if status is not DelegationStatus.REQUESTED:  # answered already, or too late
         raise Conflict("delegation.not_waiting", status=status.value)
     actor_kind = "staff" if method is ConsentMethod.IN_PERSON else "citizen"
     if consent:
-        await store.activate(conn, row["id"], method=method.value, staff_id=staff_id,
-                             identity_checked=True if staff_id else None,
-                             understanding_checked=True if staff_id else None, note=note)
+        await store.activate(
+            conn,
+            row["id"],
+            method=method.value,
+            staff_id=staff_id,
+            identity_checked=True if staff_id else None,
+            understanding_checked=True if staff_id else None,
+            note=note,
+        )
         kind, to_agent = "delegation.consented", "sms.delegation_active"
     else:
         await store.end(conn, row["id"], status=DelegationStatus.REFUSED.value, by="principal")
         kind, to_agent = "delegation.refused", "sms.delegation_refused"
     row = await store.get(conn, row["id"])
     assert row is not None
-    await _event(conn, row, kind, actor_id=actor_id, actor_kind=actor_kind,
-                 data={"method": method.value})
-    outbox_ids = [await _sms(conn, deps, row, to="agent", template=to_agent,
-                             with_themes=consent, with_until=consent)]
+    await _event(
+        conn, row, kind, actor_id=actor_id, actor_kind=actor_kind, data={"method": method.value}
+    )
+    outbox_ids = [
+        await _sms(
+            conn, deps, row, to="agent", template=to_agent, with_themes=consent, with_until=consent
+        )
+    ]
     if consent and method is not ConsentMethod.APP:
         # the principal gets it in writing, with how to stop it
-        outbox_ids.append(await _sms(conn, deps, row, to="principal",
-                                     template="sms.delegation_consented", with_themes=True,
-                                     with_until=True))
+        outbox_ids.append(
+            await _sms(
+                conn,
+                deps,
+                row,
+                to="principal",
+                template="sms.delegation_consented",
+                with_themes=True,
+                with_until=True,
+            )
+        )
     return row, outbox_ids
 
 
@@ -420,16 +537,20 @@ async def revoke(deps: Deps, actor: Actor, delegation_id: int) -> DelegationView
         row = await store.get(conn, delegation_id, lock="update")
         if row is None:
             raise NotFound("delegation.not_found")
-        authorize(actor, Operation.DELEGATION_REVOKE,
-                  Target(citizen_id=row["principal_id"], agent_citizen_id=row["agent_id"]))
+        authorize(
+            actor,
+            Operation.DELEGATION_REVOKE,
+            Target(citizen_id=row["principal_id"], agent_citizen_id=row["agent_id"]),
+        )
         by = "principal" if actor.citizen_id == row["principal_id"] else "agent"
         row, outbox_ids = await _stop(conn, deps, row, by=by, actor_id=actor.citizen_id)
     await deps.after_commit(outbox_ids)
     return _view(row, by)
 
 
-async def _stop(conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: int | None
-                ) -> tuple[Any, list[int]]:
+async def _stop(
+    conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: int | None
+) -> tuple[Any, list[int]]:
     status = grant_of(row).status
     if status not in OPEN_STATUSES:
         raise Conflict("delegation.not_open", status=status.value)
@@ -441,15 +562,18 @@ async def _stop(conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: in
     await _event(conn, row, "delegation.revoked", actor_id=actor_id, data={"by": by})
     outbox_ids: list[int] = []
     if by != "agent":
-        outbox_ids.append(await _sms(conn, deps, row, to="agent",
-                                     template="sms.delegation_revoked"))
+        outbox_ids.append(
+            await _sms(conn, deps, row, to="agent", template="sms.delegation_revoked")
+        )
     if by in ("sms", "staff"):
-        outbox_ids.append(await _sms(conn, deps, row, to="principal", template=_STOP_SMS,
-                                     with_phone=True))
+        outbox_ids.append(
+            await _sms(conn, deps, row, to="principal", template=_STOP_SMS, with_phone=True)
+        )
     return row, outbox_ids
 
 
 # -- confirmations of money-moving actions (services.confirmations) ----------------------------
+
 
 async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
     """A delegation that ends (revoked, expired) cancels what waits for its principal's
@@ -462,16 +586,27 @@ async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
 
 async def cancel_confirmation(conn: Connection, row: Any) -> None:
     await confirmation_store.decide(conn, row["id"], status="cancelled", by="delegation")
-    await events.append(conn, kind="confirmation.cancelled", actor_kind="system", actor_id=None,
-                        citizen_id=row["principal_id"],
-                        data={"confirmation_id": row["id"], "delegation_id": row["delegation_id"],
-                              "agent_id": row["agent_id"], "bundle": row["bundle_code"]})
+    await events.append(
+        conn,
+        kind="confirmation.cancelled",
+        actor_kind="system",
+        actor_id=None,
+        citizen_id=row["principal_id"],
+        data={
+            "confirmation_id": row["id"],
+            "delegation_id": row["delegation_id"],
+            "agent_id": row["agent_id"],
+            "bundle": row["bundle_code"],
+        },
+    )
 
 
 # -- SMS replies (called by the SMS-reply handling) ---------------------------------------
 
-async def handle_sms_reply(deps: Deps, raw_phone: str, text: str,
-                           question: Question | None = None) -> SmsReplyOutcome:
+
+async def handle_sms_reply(
+    deps: Deps, raw_phone: str, text: str, question: Question | None = None
+) -> SmsReplyOutcome:
     """Route an SMS reply: "Y"/"N" answer the question the reply names (by the extend code of
     the SMS it answers), else the newest waiting one — an agent's money-moving action waiting
     for the principal's confirmation (services.confirmations), else a delegation request —
@@ -491,8 +626,9 @@ async def handle_sms_reply(deps: Deps, raw_phone: str, text: str,
     return SmsReplyOutcome(handled=False, action="nothing")
 
 
-async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str,
-                         question: Question | None = None) -> SmsReplyOutcome:
+async def consent_by_sms(
+    deps: Deps, raw_phone: str, reply_text: str, question: Question | None = None
+) -> SmsReplyOutcome:
     """A principal's reply to the request SMS: "Y" consents, "N" refuses the request the reply
     names (by its extend code), else the newest waiting request to the number that replied. A
     reply from any other number finds nothing waiting for it and changes nothing; a reply
@@ -510,8 +646,12 @@ async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str,
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
         waiting = await store.requested_for_principal(conn, principal["id"])
-        named = [r for r in waiting if question is not None
-                 and question.asks_about(QuestionKind.DELEGATION_REQUEST, r["id"])]
+        named = [
+            r
+            for r in waiting
+            if question is not None
+            and question.asks_about(QuestionKind.DELEGATION_REQUEST, r["id"])
+        ]
         waiting = named or waiting
         live = [r for r in waiting if grant_of(r).status is DelegationStatus.REQUESTED]
         if not live:
@@ -519,31 +659,50 @@ async def consent_by_sms(deps: Deps, raw_phone: str, reply_text: str,
                 return SmsReplyOutcome(handled=False, action="nothing")
             # only requests whose time ran out: they cannot be answered any more
             for row in waiting:
-                await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value,
-                                by="system")
-                await _event(conn, row, "delegation.expired", actor_id=None,
-                             actor_kind="system", data={"reason": "reply_after_expiry"})
-            outbox_ids.append(await notifications.queue(
-                conn, citizen_id=principal["id"], phone=principal["phone"],
-                kind="delegation_reply_expired", template="sms.delegation_reply_expired",
-                params={"phone": display_phone(deps.settings.support_phone)},
-                language=principal["language"]))
-            result = SmsReplyOutcome(handled=True, action="expired",
-                                     delegation_ids=tuple(r["id"] for r in waiting))
+                await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value, by="system")
+                await _event(
+                    conn,
+                    row,
+                    "delegation.expired",
+                    actor_id=None,
+                    actor_kind="system",
+                    data={"reason": "reply_after_expiry"},
+                )
+            outbox_ids.append(
+                await notifications.queue(
+                    conn,
+                    citizen_id=principal["id"],
+                    phone=principal["phone"],
+                    kind="delegation_reply_expired",
+                    template="sms.delegation_reply_expired",
+                    params={"phone": display_phone(deps.settings.support_phone)},
+                    language=principal["language"],
+                )
+            )
+            result = SmsReplyOutcome(
+                handled=True, action="expired", delegation_ids=tuple(r["id"] for r in waiting)
+            )
         else:
             row = live[0]
-            _row, outbox_ids = await _decide(conn, deps, row, reply is Reply.YES,
-                                             method=ConsentMethod.SMS,
-                                             actor_id=principal["id"])
-            result = SmsReplyOutcome(handled=True,
-                                     action="consented" if reply is Reply.YES else "refused",
-                                     delegation_ids=(row["id"],))
+            _row, outbox_ids = await _decide(
+                conn,
+                deps,
+                row,
+                reply is Reply.YES,
+                method=ConsentMethod.SMS,
+                actor_id=principal["id"],
+            )
+            result = SmsReplyOutcome(
+                handled=True,
+                action="consented" if reply is Reply.YES else "refused",
+                delegation_ids=(row["id"],),
+            )
     await deps.after_commit(outbox_ids)
     return result
 
 
 async def stop_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsReplyOutcome:
-    """"0" from a principal: every delegation of theirs, active or asked, stops at once."""
+    """ "0" from a principal: every delegation of theirs, active or asked, stops at once."""
     if parse_reply(reply_text) is not Reply.STOP:
         return SmsReplyOutcome(handled=False, action="nothing")
     try:
@@ -570,6 +729,7 @@ async def stop_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsReplyOu
 
 # -- the sweep: expiry and its warning -------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SweepCounts:
     expired: int
@@ -587,23 +747,43 @@ async def sweep(deps: Deps) -> SweepCounts:
     async with transaction(deps.pool) as conn:
         for row in await store.due_to_expire(conn, REQUEST_TTL.total_seconds(), SWEEP_BATCH):
             was_active = row["status"] == DelegationStatus.ACTIVE.value
-            await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value,
-                            by="system")
+            await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value, by="system")
             await cancel_confirmations(conn, row["id"])
-            await _event(conn, row, "delegation.expired", actor_id=None, actor_kind="system",
-                         data={"was": row["status"]})
+            await _event(
+                conn,
+                row,
+                "delegation.expired",
+                actor_id=None,
+                actor_kind="system",
+                data={"was": row["status"]},
+            )
             if was_active:
-                outbox_ids.append(await _sms(conn, deps, row, to="agent",
-                                             template="sms.delegation_expired"))
+                outbox_ids.append(
+                    await _sms(conn, deps, row, to="agent", template="sms.delegation_expired")
+                )
             expired += 1
-        for row in await store.due_for_warning(conn, EXPIRY_WARNING.total_seconds(),
-                                               SWEEP_BATCH):
+        for row in await store.due_for_warning(conn, EXPIRY_WARNING.total_seconds(), SWEEP_BATCH):
             await store.mark_warned(conn, row["id"])
-            outbox_ids.append(await _sms(conn, deps, row, to="principal",
-                                         template="sms.delegation_expiring", with_until=True))
-            outbox_ids.append(await _sms(conn, deps, row, to="agent",
-                                         template="sms.delegation_expiring_agent",
-                                         with_until=True))
+            outbox_ids.append(
+                await _sms(
+                    conn,
+                    deps,
+                    row,
+                    to="principal",
+                    template="sms.delegation_expiring",
+                    with_until=True,
+                )
+            )
+            outbox_ids.append(
+                await _sms(
+                    conn,
+                    deps,
+                    row,
+                    to="agent",
+                    template="sms.delegation_expiring_agent",
+                    with_until=True,
+                )
+            )
             warned += 1
     await deps.after_commit(outbox_ids)
     return SweepCounts(expired=expired, warned=warned)
@@ -611,25 +791,52 @@ async def sweep(deps: Deps) -> SweepCounts:
 
 # -- shared helpers ----------------------------------------------------------------------------
 
-async def _event(conn: Connection, row: Any, kind: str, *, actor_id: int | None,
-                 actor_kind: str = "citizen", data: dict[str, Any] | None = None) -> None:
+
+async def _event(
+    conn: Connection,
+    row: Any,
+    kind: str,
+    *,
+    actor_id: int | None,
+    actor_kind: str = "citizen",
+    data: dict[str, Any] | None = None,
+) -> None:
     """A delegation event on the principal's stream (not an application's: no timeline)."""
-    await events.append(conn, kind=kind, actor_kind=actor_kind, actor_id=actor_id,
-                        citizen_id=row["principal_id"],
-                        data={"delegation_id": row["id"], "agent_id": row["agent_id"],
-                              **(data or {})})
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        citizen_id=row["principal_id"],
+        data={"delegation_id": row["id"], "agent_id": row["agent_id"], **(data or {})},
+    )
 
 
-async def _sms(conn: Connection, deps: Deps, row: Any, *, to: str, template: str,
-               with_themes: bool = False, with_until: bool = False,
-               with_phone: bool = False, extend_code: str | None = None) -> int:
+async def _sms(
+    conn: Connection,
+    deps: Deps,
+    row: Any,
+    *,
+    to: str,
+    template: str,
+    with_themes: bool = False,
+    with_until: bool = False,
+    with_phone: bool = False,
+    extend_code: str | None = None,
+) -> int:
     """An SMS about a delegation to one party, naming the other."""
     if to == "principal":
-        recipient_id, other_name, other_phone = (row["principal_id"], row["agent_name"],
-                                                 row["agent_phone"])
+        recipient_id, other_name, other_phone = (
+            row["principal_id"],
+            row["agent_name"],
+            row["agent_phone"],
+        )
     else:
-        recipient_id, other_name, other_phone = (row["agent_id"], row["principal_name"],
-                                                 row["principal_phone"])
+        recipient_id, other_name, other_phone = (
+            row["agent_id"],
+            row["principal_name"],
+            row["principal_phone"],
+        )
     recipient = await store.citizen_brief(conn, recipient_id)
     assert recipient is not None
     language = recipient["language"]
@@ -641,7 +848,12 @@ async def _sms(conn: Connection, deps: Deps, row: Any, *, to: str, template: str
     if with_phone:
         params["phone"] = display_phone(deps.settings.support_phone)
     return await notifications.queue(
-        conn, citizen_id=recipient_id, phone=recipient["phone"],
-        kind=template.removeprefix("sms."), template=template, params=params, language=language,
+        conn,
+        citizen_id=recipient_id,
+        phone=recipient["phone"],
+        kind=template.removeprefix("sms."),
+        template=template,
+        params=params,
+        language=language,
         extend_code=extend_code,
     )

@@ -36,8 +36,11 @@ def build_calendar(settings: Settings, now: datetime | None = None) -> WorkingCa
     today = local_date(now or datetime.now(UTC))
     missing = calendar.unknown_years(today, SCHEDULE_HORIZON_DAYS)
     if missing:
-        log.warning("no official holiday schedule for %s: deadlines there count Monday to "
-                    "Friday; add the State Council's dates to DOORSTEP_HOLIDAYS_FILE", missing)
+        log.warning(
+            "no official holiday schedule for %s: deadlines there count Monday to "
+            "Friday; add the State Council's dates to DOORSTEP_HOLIDAYS_FILE",
+            missing,
+        )
     return calendar
 
 
@@ -67,8 +70,11 @@ class Deps:
         try:
             await self.enqueue_outbox(ids)
         except Exception:  # Redis down must not fail a committed request
-            log.warning("enqueue of outbox rows %s failed; the sweeper will pick them up", ids,
-                        exc_info=True)
+            log.warning(
+                "enqueue of outbox rows %s failed; the sweeper will pick them up",
+                ids,
+                exc_info=True,
+            )
 
     async def enqueue_lanes(self, lanes: list[tuple[int, str, int]]) -> None:
         """Fast path for broadcast lanes; a failure is only latency (the sweeper finds them)."""
@@ -77,5 +83,8 @@ class Deps:
         try:
             await self.enqueue_lanes_now(lanes)
         except Exception:  # Redis down must not fail a committed broadcast
-            log.warning("enqueue of broadcast lanes %s failed; the sweeper will pick them up",
-                        lanes, exc_info=True)
+            log.warning(
+                "enqueue of broadcast lanes %s failed; the sweeper will pick them up",
+                lanes,
+                exc_info=True,
+            )

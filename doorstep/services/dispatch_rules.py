@@ -143,6 +143,7 @@ class PublishResult:
 
 # --- the engine every submission uses -----------------------------------------------------------
 
+
 @dataclass
 class _Cached:
     # the entry holds its pool: while it does, no other pool can get the same id()
@@ -157,12 +158,19 @@ _ENGINES: dict[int, _Cached] = {}
 
 
 def rule_from(row: asyncpg.Record) -> Rule:
-    return Rule(rule_no=row["rule_no"], version=row["version"], priority=row["priority"],
-                lead_unit=row["lead_unit_id"], kinds=tuple(row["kinds"]),
-                categories=tuple(row["categories"]), region_prefixes=tuple(row["region_prefixes"]),
-                keywords=tuple(row["keywords"]), urgencies=tuple(row["urgencies"]),
-                assisting_units=tuple(row["assisting_unit_ids"]),
-                deadline_profile=row["deadline_profile"])
+    return Rule(
+        rule_no=row["rule_no"],
+        version=row["version"],
+        priority=row["priority"],
+        lead_unit=row["lead_unit_id"],
+        kinds=tuple(row["kinds"]),
+        categories=tuple(row["categories"]),
+        region_prefixes=tuple(row["region_prefixes"]),
+        keywords=tuple(row["keywords"]),
+        urgencies=tuple(row["urgencies"]),
+        assisting_units=tuple(row["assisting_unit_ids"]),
+        deadline_profile=row["deadline_profile"],
+    )
 
 
 async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEngine]:
@@ -172,11 +180,17 @@ async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEng
     set_id, version = await store.engine_key(db)
     cached = _ENGINES.get(id(deps.pool))
     now = time.monotonic()
-    if (cached is None or cached.pool is not deps.pool or cached.set_id != set_id
-            or cached.catalog_version != version or now - cached.loaded > ENGINE_TTL_SECONDS):
+    if (
+        cached is None
+        or cached.pool is not deps.pool
+        or cached.set_id != set_id
+        or cached.catalog_version != version
+        or now - cached.loaded > ENGINE_TTL_SECONDS
+    ):
         rules = [rule_from(r) for r in await store.rules_of(db, set_id)] if set_id else []
-        cached = _Cached(deps.pool, set_id, version, now,
-                         RuleEngine(rules, await ticket_store.fallbacks(db)))
+        cached = _Cached(
+            deps.pool, set_id, version, now, RuleEngine(rules, await ticket_store.fallbacks(db))
+        )
         _ENGINES[id(deps.pool)] = cached
     return cached.set_id, cached.engine
 
@@ -186,46 +200,68 @@ async def known(db: Queryable) -> Known:
     served: dict[int, list[tuple[str, str]]] = {}
     for row in await ticket_store.service_areas(db):
         served.setdefault(row["unit_id"], []).append((row["category_code"], row["region_prefix"]))
-    return Known(categories=frozenset(c["code"] for c in categories),
-                 active_categories=frozenset(c["code"] for c in categories if c["active"]),
-                 units=frozenset(await ticket_store.unit_ids(db)),
-                 regions=frozenset(await ticket_store.region_codes(db)), served=served)
+    return Known(
+        categories=frozenset(c["code"] for c in categories),
+        active_categories=frozenset(c["code"] for c in categories if c["active"]),
+        units=frozenset(await ticket_store.unit_ids(db)),
+        regions=frozenset(await ticket_store.region_codes(db)),
+        served=served,
+    )
 
 
 # --- reading --------------------------------------------------------------------------------------
 
+
 def _view(row: asyncpg.Record) -> RuleView:
-    return RuleView(rule_no=row["rule_no"], version=row["version"], priority=row["priority"],
-                    kinds=tuple(row["kinds"]), categories=tuple(row["categories"]),
-                    region_prefixes=tuple(row["region_prefixes"]),
-                    keywords=tuple(row["keywords"]), urgencies=tuple(row["urgencies"]),
-                    lead_unit_code=row["lead_unit_code"], lead_unit_name=row["lead_unit_name"],
-                    assisting_unit_codes=tuple(row["assisting_unit_codes"]),
-                    deadline_profile=row["deadline_profile"], note=row["note"])
+    return RuleView(
+        rule_no=row["rule_no"],
+        version=row["version"],
+        priority=row["priority"],
+        kinds=tuple(row["kinds"]),
+        categories=tuple(row["categories"]),
+        region_prefixes=tuple(row["region_prefixes"]),
+        keywords=tuple(row["keywords"]),
+        urgencies=tuple(row["urgencies"]),
+        lead_unit_code=row["lead_unit_code"],
+        lead_unit_name=row["lead_unit_name"],
+        assisting_unit_codes=tuple(row["assisting_unit_codes"]),
+        deadline_profile=row["deadline_profile"],
+        note=row["note"],
+    )
 
 
 def problems(found: Sequence[Problem]) -> tuple[ProblemView, ...]:
     return tuple(ProblemView(p.rule_no, p.code, dict(p.params)) for p in found)
 
 
-async def _set_view(db: Queryable, row: asyncpg.Record,
-                    warnings: Sequence[ProblemView] | None = None) -> RuleSetView:
+async def _set_view(
+    db: Queryable, row: asyncpg.Record, warnings: Sequence[ProblemView] | None = None
+) -> RuleSetView:
     rows = await store.rules_of(db, row["id"])
     rules = tuple(_view(r) for r in rows)
     stale = False
     if row["status"] == "draft":
         stale = row["base_id"] != await store.published_id(db)
     if warnings is None:
-        warnings = tuple(ProblemView(w.get("rule_no"), w["code"], w.get("params", {}))
-                         for w in row["warnings"])
+        warnings = tuple(
+            ProblemView(w.get("rule_no"), w["code"], w.get("params", {})) for w in row["warnings"]
+        )
     current: tuple[ProblemView, ...] = tuple(warnings)
     if row["status"] == "published":
         current = problems(set_warnings([rule_from(r) for r in rows], await known(db)))
     elif row["status"] != "draft":
         current = ()
-    return RuleSetView(id=row["id"], status=row["status"], base_id=row["base_id"],
-                       note=row["note"], published_at=row["published_at"], rules=rules,
-                       warnings=tuple(warnings), stale=stale, current_warnings=current)
+    return RuleSetView(
+        id=row["id"],
+        status=row["status"],
+        base_id=row["base_id"],
+        note=row["note"],
+        published_at=row["published_at"],
+        rules=rules,
+        warnings=tuple(warnings),
+        stale=stale,
+        current_warnings=current,
+    )
 
 
 async def rule_set(deps: Deps, actor: Actor, set_id: int | None = None) -> RuleSetView | None:
@@ -253,6 +289,7 @@ async def my_draft(deps: Deps, actor: Actor) -> RuleSetView | None:
 
 # --- editing the draft ---------------------------------------------------------------------
 
+
 def _scope(rule: Rule | RuleView | RuleInput) -> Target:
     """What a rule touches, for authorization: the regions it routes (all of them if none)."""
     return Target(regions=tuple(rule.region_prefixes) or ("",))
@@ -265,20 +302,29 @@ def _clean_input(data: RuleInput) -> RuleInput:
     note = data.note.strip()
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidInput("dispatch_rule.note_too_long", limit=MAX_NOTE_CHARS)
-    return RuleInput(priority=data.priority, lead_unit_code=data.lead_unit_code.strip(),
-                     rule_no=data.rule_no, kinds=strip(data.kinds),
-                     categories=strip(data.categories),
-                     region_prefixes=strip(data.region_prefixes), keywords=strip(data.keywords),
-                     urgencies=strip(data.urgencies),
-                     assisting_unit_codes=strip(data.assisting_unit_codes),
-                     deadline_profile=data.deadline_profile, note=note)
+    return RuleInput(
+        priority=data.priority,
+        lead_unit_code=data.lead_unit_code.strip(),
+        rule_no=data.rule_no,
+        kinds=strip(data.kinds),
+        categories=strip(data.categories),
+        region_prefixes=strip(data.region_prefixes),
+        keywords=strip(data.keywords),
+        urgencies=strip(data.urgencies),
+        assisting_unit_codes=strip(data.assisting_unit_codes),
+        deadline_profile=data.deadline_profile,
+        note=note,
+    )
 
 
 def _refuse(problems: Sequence[Problem]) -> None:
     if problems:
         first = problems[0]
-        raise InvalidInput(f"dispatch_rule.{first.code}", rule=first.rule_no or "",
-                           **{k: v for k, v in first.params.items() if k != "rule"})
+        raise InvalidInput(
+            f"dispatch_rule.{first.code}",
+            rule=first.rule_no or "",
+            **{k: v for k, v in first.params.items() if k != "rule"},
+        )
 
 
 async def _draft_for_edit(conn: Connection, actor: Actor) -> asyncpg.Record:
@@ -321,30 +367,54 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
             rule_no = await store.next_rule_no(conn)
         lead = await _unit_ids(conn, [data.lead_unit_code])
         assisting = await _unit_ids(conn, data.assisting_unit_codes)
-        rule = Rule(rule_no=rule_no, version=1, priority=data.priority, lead_unit=lead[0],
-                    kinds=data.kinds, categories=data.categories,
-                    region_prefixes=data.region_prefixes, keywords=data.keywords,
-                    urgencies=data.urgencies, assisting_units=tuple(assisting),
-                    deadline_profile=data.deadline_profile)
+        rule = Rule(
+            rule_no=rule_no,
+            version=1,
+            priority=data.priority,
+            lead_unit=lead[0],
+            kinds=data.kinds,
+            categories=data.categories,
+            region_prefixes=data.region_prefixes,
+            keywords=data.keywords,
+            urgencies=data.urgencies,
+            assisting_units=tuple(assisting),
+            deadline_profile=data.deadline_profile,
+        )
         facts = await known(conn)
         _refuse(rule_errors(rule, facts))
-        others = [rule_from(r) for r in await store.rules_of(conn, draft["id"])
-                  if r["rule_no"] != rule_no]
+        others = [
+            rule_from(r) for r in await store.rules_of(conn, draft["id"]) if r["rule_no"] != rule_no
+        ]
         clash = next((o for o in others if o.priority == rule.priority), None)
         if clash is not None:
-            raise InvalidInput("dispatch_rule.priority_duplicate", rule=rule_no,
-                               priority=rule.priority, rules=f"{clash.rule_no}, {rule_no}")
+            raise InvalidInput(
+                "dispatch_rule.priority_duplicate",
+                rule=rule_no,
+                priority=rule.priority,
+                rules=f"{clash.rule_no}, {rule_no}",
+            )
         version = 1
         if base_row is not None:
             base = rule_from(base_row)
             version = base.version if base.same_content(rule) else base.version + 1
-        await store.upsert_rule(conn, draft["id"], {
-            "rule_no": rule_no, "version": version, "priority": rule.priority,
-            "kinds": list(rule.kinds), "categories": list(rule.categories),
-            "region_prefixes": list(rule.region_prefixes), "keywords": list(rule.keywords),
-            "urgencies": list(rule.urgencies), "lead_unit_id": rule.lead_unit,
-            "assisting_unit_ids": list(rule.assisting_units),
-            "deadline_profile": rule.deadline_profile, "note": data.note})
+        await store.upsert_rule(
+            conn,
+            draft["id"],
+            {
+                "rule_no": rule_no,
+                "version": version,
+                "priority": rule.priority,
+                "kinds": list(rule.kinds),
+                "categories": list(rule.categories),
+                "region_prefixes": list(rule.region_prefixes),
+                "keywords": list(rule.keywords),
+                "urgencies": list(rule.urgencies),
+                "lead_unit_id": rule.lead_unit,
+                "assisting_unit_ids": list(rule.assisting_units),
+                "deadline_profile": rule.deadline_profile,
+                "note": data.note,
+            },
+        )
         rules = [*others, rule]
         view = await _set_view(conn, draft, problems(set_warnings(rules, facts)))
     return view
@@ -377,19 +447,29 @@ async def discard_draft(deps: Deps, actor: Actor) -> bool:
 
 # --- dry run and publish -------------------------------------------------------------------
 
+
 def _region_scope(actor: Actor) -> str:
     if actor.role is Role.ADMIN:
         return ""
     return actor.region_code or "-"  # a supervisor without a region sees nothing
 
 
-def _compare(before: RuleEngine, after: RuleEngine, rows: Sequence[asyncpg.Record],
-             units: dict[int, str], changes: list[RoutingChange], counts: dict[str, int]
-             ) -> None:
+def _compare(
+    before: RuleEngine,
+    after: RuleEngine,
+    rows: Sequence[asyncpg.Record],
+    units: dict[int, str],
+    changes: list[RoutingChange],
+    counts: dict[str, int],
+) -> None:
     for row in rows:
-        facts = Facts(kind=row["kind"], category=row["category_code"],
-                      region_code=row["region_code"], description=row["description"],
-                      urgency=row["urgency"])
+        facts = Facts(
+            kind=row["kind"],
+            category=row["category_code"],
+            region_code=row["region_code"],
+            description=row["description"],
+            urgency=row["urgency"],
+        )
         try:
             old: Decision = before.decide(facts)
             new: Decision = after.decide(facts)
@@ -400,15 +480,26 @@ def _compare(before: RuleEngine, after: RuleEngine, rows: Sequence[asyncpg.Recor
         counts["review_before"] += old.needs_review
         counts["review_after"] += new.needs_review
         if (old.lead_unit, old.basis, old.suggested_unit) == (
-                new.lead_unit, new.basis, new.suggested_unit):
+            new.lead_unit,
+            new.basis,
+            new.suggested_unit,
+        ):
             continue
         counts["changed"] += 1
         if len(changes) < DRY_RUN_CHANGES_SHOWN:
-            changes.append(RoutingChange(
-                number=row["number"], category_code=row["category_code"],
-                region_code=row["region_code"], before_unit=units.get(old.lead_unit, "?"),
-                after_unit=units.get(new.lead_unit, "?"), before_basis=old.basis,
-                after_basis=new.basis, before_rule=old.rule_no, after_rule=new.rule_no))
+            changes.append(
+                RoutingChange(
+                    number=row["number"],
+                    category_code=row["category_code"],
+                    region_code=row["region_code"],
+                    before_unit=units.get(old.lead_unit, "?"),
+                    after_unit=units.get(new.lead_unit, "?"),
+                    before_basis=old.basis,
+                    after_basis=new.basis,
+                    before_rule=old.rule_no,
+                    after_rule=new.rule_no,
+                )
+            )
 
 
 async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
@@ -430,13 +521,21 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
         units = {r["id"]: r["name"] for r in await conn.fetch("select id, name from units")}
         total = await store.count_recent(conn, since, scope)
         changes: list[RoutingChange] = []
-        counts = {"examined": 0, "changed": 0, "review_before": 0, "review_after": 0,
-                  "unroutable": 0}
+        counts = {
+            "examined": 0,
+            "changed": 0,
+            "review_before": 0,
+            "review_after": 0,
+            "unroutable": 0,
+        }
         async with conn.transaction(readonly=True):
             cursor = await conn.cursor(
                 """select number, kind, category_code, region_code, description, urgency
                    from tickets where created_at >= $1 and region_code like $2 || '%'
-                   order by created_at desc""", since, scope)
+                   order by created_at desc""",
+                since,
+                scope,
+            )
             seen = 0
             while seen < DRY_RUN_LIMIT:
                 rows = await cursor.fetch(min(_DRY_RUN_CHUNK, DRY_RUN_LIMIT - seen))
@@ -445,11 +544,17 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
                 seen += len(rows)
                 _compare(before, after, rows, units, changes, counts)
                 await asyncio.sleep(0)  # let other requests run between chunks
-    return DryRun(since=since, tickets_in_period=total, examined=counts["examined"],
-                  changed=counts["changed"], to_review_before=counts["review_before"],
-                  to_review_after=counts["review_after"], changes=tuple(changes),
-                  errors=problems(set_errors(draft_rules, facts)),
-                  warnings=problems(set_warnings(draft_rules, facts)))
+    return DryRun(
+        since=since,
+        tickets_in_period=total,
+        examined=counts["examined"],
+        changed=counts["changed"],
+        to_review_before=counts["review_before"],
+        to_review_after=counts["review_after"],
+        changes=tuple(changes),
+        errors=problems(set_errors(draft_rules, facts)),
+        warnings=problems(set_warnings(draft_rules, facts)),
+    )
 
 
 def _changed(base: Sequence[Rule], draft: Sequence[Rule]) -> tuple[list[Rule], list[Rule]]:
@@ -478,8 +583,11 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
         if draft["base_id"] != current:
             raise Conflict("dispatch_rules.stale_draft")
         draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft["id"])]
-        base_rules = ([rule_from(r) for r in await store.rules_of(conn, current)]
-                      if current is not None else [])
+        base_rules = (
+            [rule_from(r) for r in await store.rules_of(conn, current)]
+            if current is not None
+            else []
+        )
         added, removed = _changed(base_rules, draft_rules)
         if not added and not removed:
             raise Conflict("dispatch_rules.nothing_to_publish")
@@ -490,13 +598,22 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
         _refuse(set_errors(draft_rules, facts))
         warnings = set_warnings(draft_rules, facts)
         stored: list[dict[str, Any]] = [
-            {"rule_no": w.rule_no, "code": w.code, "params": dict(w.params)} for w in warnings]
+            {"rule_no": w.rule_no, "code": w.code, "params": dict(w.params)} for w in warnings
+        ]
         await store.publish(conn, draft["id"], current, actor.staff_id, note, stored)
         changed = sorted({r.rule_no for r in (*added, *removed)})
-        await events.append(conn, kind="dispatch_rules.published", actor_kind="staff",
-                            actor_id=actor.staff_id,
-                            data={"rule_set": draft["id"], "previous": current,
-                                  "changed_rules": changed, "warnings": len(warnings)})
+        await events.append(
+            conn,
+            kind="dispatch_rules.published",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={
+                "rule_set": draft["id"],
+                "previous": current,
+                "changed_rules": changed,
+                "warnings": len(warnings),
+            },
+        )
         row = await store.rule_set(conn, draft["id"])
         assert row is not None
         view = await _set_view(conn, row)

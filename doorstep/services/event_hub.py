@@ -106,7 +106,7 @@ class Subscription:
         room = MAX_PENDING - len(self.pending)
         if len(rows) > room:
             self.overflowed = True
-            rows = rows[:max(room, 0)]
+            rows = rows[: max(room, 0)]
         self.pending.extend(rows)
         self.wake.set()
 
@@ -117,8 +117,9 @@ Prepare = Callable[[list[asyncpg.Record]], Awaitable[None]]
 
 
 class EventHub:
-    def __init__(self, pool: Pool, dsn: str, *, poll_seconds: float = 2.0,
-                 prepare: Prepare | None = None) -> None:
+    def __init__(
+        self, pool: Pool, dsn: str, *, poll_seconds: float = 2.0, prepare: Prepare | None = None
+    ) -> None:
         self._pool = pool
         self._poll_seconds = poll_seconds
         self._prepare = prepare
@@ -132,8 +133,10 @@ class EventHub:
 
     async def start(self) -> None:
         self._high = await events.max_seq(self._pool)
-        self._tasks = [asyncio.create_task(self.listener.run(), name="event-listener"),
-                       asyncio.create_task(self._pump(), name="event-pump")]
+        self._tasks = [
+            asyncio.create_task(self.listener.run(), name="event-listener"),
+            asyncio.create_task(self._pump(), name="event-pump"),
+        ]
 
     async def stop(self) -> None:
         self.listener.stop()
@@ -168,8 +171,7 @@ class EventHub:
             try:
                 await self._read()
             except (TimeoutError, OSError, asyncpg.PostgresError):
-                log.warning("reading new events failed; retrying on the next tick",
-                            exc_info=True)
+                log.warning("reading new events failed; retrying on the next tick", exc_info=True)
 
     async def _read(self) -> None:
         while True:
@@ -197,9 +199,12 @@ class EventHub:
         """Only rows someone here follows are prepared; a failure costs speed, not events."""
         if self._prepare is None:
             return
-        followed = [row for row in rows
-                    if ("application", row["application_id"]) in self._subscriptions
-                    or ("citizen", row["citizen_id"]) in self._subscriptions]
+        followed = [
+            row
+            for row in rows
+            if ("application", row["application_id"]) in self._subscriptions
+            or ("citizen", row["citizen_id"]) in self._subscriptions
+        ]
         if not followed:
             return
         try:
@@ -213,8 +218,7 @@ class EventHub:
         then cost one hand-over each, not three."""
         by_key: dict[Key, list[asyncpg.Record]] = {}
         for row in rows:
-            for key in (("application", row["application_id"]),
-                        ("citizen", row["citizen_id"])):
+            for key in (("application", row["application_id"]), ("citizen", row["citizen_id"])):
                 if key[1] is not None and key in self._subscriptions:
                     by_key.setdefault(key, []).append(row)
         for key, keyed in by_key.items():

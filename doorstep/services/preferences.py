@@ -53,13 +53,17 @@ async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
     assert actor.citizen_id is not None
     language = normalize_language(raw[:20])
     if language is None:
-        raise InvalidInput("language.unsupported", given=raw[:20],
-                           supported="zh_Hans, zh_Hant, en")
+        raise InvalidInput("language.unsupported", given=raw[:20], supported="zh_Hans, zh_Hant, en")
     async with transaction(deps.pool) as conn:
         await store.set_language(conn, actor.citizen_id, language)
-        await events.append(conn, kind="citizen.language_set", actor_kind="citizen",
-                            actor_id=actor.citizen_id, citizen_id=actor.citizen_id,
-                            data={"language": language})
+        await events.append(
+            conn,
+            kind="citizen.language_set",
+            actor_kind="citizen",
+            actor_id=actor.citizen_id,
+            citizen_id=actor.citizen_id,
+            data={"language": language},
+        )
     return language
 
 
@@ -68,9 +72,14 @@ async def set_elder_mode(deps: Deps, actor: Actor, on: bool) -> None:
     assert actor.citizen_id is not None
     async with transaction(deps.pool) as conn:
         await store.set_elder_mode(conn, actor.citizen_id, on)
-        await events.append(conn, kind="citizen.elder_mode_set", actor_kind="citizen",
-                            actor_id=actor.citizen_id, citizen_id=actor.citizen_id,
-                            data={"on": on})
+        await events.append(
+            conn,
+            kind="citizen.elder_mode_set",
+            actor_kind="citizen",
+            actor_id=actor.citizen_id,
+            citizen_id=actor.citizen_id,
+            data={"on": on},
+        )
 
 
 async def profile(deps: Deps, citizen_id: int) -> Profile:
@@ -80,12 +89,17 @@ async def profile(deps: Deps, citizen_id: int) -> Profile:
         raise NotFound("auth.required")
     today = local_date(datetime.now(UTC))
     return Profile(
-        citizen_id=row["id"], name=row["name"], language=row["language"],
-        language_chosen=row["language_chosen"], elder_mode=row["elder_mode"],
-        offer_elder_mode=offer_elder_mode(row["birth_date"], row["elder_mode"],
-                                          row["elder_mode_chosen_at"] is not None, today),
+        citizen_id=row["id"],
+        name=row["name"],
+        language=row["language"],
+        language_chosen=row["language_chosen"],
+        elder_mode=row["elder_mode"],
+        offer_elder_mode=offer_elder_mode(
+            row["birth_date"], row["elder_mode"], row["elder_mode_chosen_at"] is not None, today
+        ),
         sms_only=row["channel_preference"] == "sms",
         presentation=presentation(row["elder_mode"]),
-        open_applications=row["open_count"], waiting_for_materials=row["waiting_count"],
+        open_applications=row["open_count"],
+        waiting_for_materials=row["waiting_count"],
         to_confirm=row["confirm_count"],
     )

@@ -1,4 +1,4 @@
-""""Who looked at my data": every read of a citizen's personal data by staff or agents."""
+""" "Who looked at my data": every read of a citizen's personal data by staff or agents."""
 
 from __future__ import annotations
 
@@ -13,10 +13,24 @@ from doorstep.store import delegation as store
 
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
 # data_purpose.* texts; anything else recorded is shown as written
-READ_WHAT = ("application", "applications", "application_updates", "identity", "delegation",
-             "data_access_log", "vault", "ticket")
-READ_PURPOSES = ("handle_application", "follow_progress", "review_log", "assisted_application",
-                 "in_person_consent", "handle_ticket")
+READ_WHAT = (
+    "application",
+    "applications",
+    "application_updates",
+    "identity",
+    "delegation",
+    "data_access_log",
+    "vault",
+    "ticket",
+)
+READ_PURPOSES = (
+    "handle_application",
+    "follow_progress",
+    "review_log",
+    "assisted_application",
+    "in_person_consent",
+    "handle_ticket",
+)
 
 
 @dataclass(frozen=True)
@@ -31,8 +45,9 @@ class AccessEntry:
     at: datetime
 
 
-async def data_access_log(deps: Deps, actor: Actor, *, limit: int = 50,
-                          before_id: int | None = None) -> list[AccessEntry]:
+async def data_access_log(
+    deps: Deps, actor: Actor, *, limit: int = 50, before_id: int | None = None
+) -> list[AccessEntry]:
     """The citizen's (or, for their agent, the principal's) log, newest first."""
     citizen_id = actor.subject_citizen_id
     authorize(actor, Operation.DATA_ACCESS_LOG_READ, Target(citizen_id=citizen_id))
@@ -40,10 +55,19 @@ async def data_access_log(deps: Deps, actor: Actor, *, limit: int = 50,
     limit = max(1, min(limit, 200))
     async with deps.pool.acquire() as conn:
         rows = await store.data_reads(conn, citizen_id, limit, before_id)
-        await delegation.record_read(deps, conn, actor, what="data_access_log",
-                                     purpose="review_log")
-    return [AccessEntry(
-        id=r["id"], reader_kind=r["reader_kind"], reader_name=r["reader_name"],
-        reader_unit=r["unit_name"],
-        reader_phone_masked=mask_phone(r["reader_phone"]) if r["reader_phone"] else None,
-        what=r["what"], purpose=r["purpose"], at=r["created_at"]) for r in rows]
+        await delegation.record_read(
+            deps, conn, actor, what="data_access_log", purpose="review_log"
+        )
+    return [
+        AccessEntry(
+            id=r["id"],
+            reader_kind=r["reader_kind"],
+            reader_name=r["reader_name"],
+            reader_unit=r["unit_name"],
+            reader_phone_masked=mask_phone(r["reader_phone"]) if r["reader_phone"] else None,
+            what=r["what"],
+            purpose=r["purpose"],
+            at=r["created_at"],
+        )
+        for r in rows
+    ]

@@ -59,9 +59,14 @@ def _check_after(after_seq: int | None) -> int | None:
     return after_seq
 
 
-async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_number: str,
-                               after_seq: int | None = None, deliver: Deliver | None = None
-                               ) -> AsyncIterator[ProgressUpdate]:
+async def application_progress(
+    deps: Deps,
+    hub: EventHub,
+    actor: Actor,
+    raw_number: str,
+    after_seq: int | None = None,
+    deliver: Deliver | None = None,
+) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
     view = await applications.get_application(deps, actor, raw_number)  # authorizes
     application_id = view.id
@@ -77,20 +82,29 @@ async def application_progress(deps: Deps, hub: EventHub, actor: Actor, raw_numb
             yield update
 
 
-async def my_updates(deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None,
-                     deliver: Deliver | None = None) -> AsyncIterator[ProgressUpdate]:
+async def my_updates(
+    deps: Deps,
+    hub: EventHub,
+    actor: Actor,
+    after_seq: int | None = None,
+    deliver: Deliver | None = None,
+) -> AsyncIterator[ProgressUpdate]:
     after_seq = _check_after(after_seq)
     citizen_id = actor.subject_citizen_id
     authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
     assert citizen_id is not None
     if actor.role is Role.AGENT:
         async with deps.pool.acquire() as conn:
-            await delegation.record_read(deps, conn, actor, what="application_updates",
-                                         purpose="follow_progress")
+            await delegation.record_read(
+                deps, conn, actor, what="application_updates", purpose="follow_progress"
+            )
     key: Key = ("citizen", citizen_id)
     with hub.subscribe(key) as subscription, _guard(deps, hub, actor, subscription) as guard:
-        last = (after_seq if after_seq is not None
-                else await events.last_of_citizen(deps.pool, citizen_id))
+        last = (
+            after_seq
+            if after_seq is not None
+            else await events.last_of_citizen(deps.pool, citizen_id)
+        )
         async for update in _follow(deps, subscription, key, last, guard, deliver):
             yield update
 
@@ -141,8 +155,9 @@ class _Guard:
 
 
 @contextlib.contextmanager
-def _guard(deps: Deps, hub: EventHub, actor: Actor, subscription: Subscription
-           ) -> Iterator[_Guard | None]:
+def _guard(
+    deps: Deps, hub: EventHub, actor: Actor, subscription: Subscription
+) -> Iterator[_Guard | None]:
     """For agents: a second registration on the principal's stream, whose delegation events
     (a revocation appends one) wake the subscription at once."""
     if actor.role is not Role.AGENT or actor.principal_citizen_id is None:
@@ -150,8 +165,9 @@ def _guard(deps: Deps, hub: EventHub, actor: Actor, subscription: Subscription
         return
     with hub.subscribe(("citizen", actor.principal_citizen_id)) as hints:
         hints.wake = subscription.wake  # one event wakes the loop for either
-        yield _Guard(deps=deps, actor=actor, hints=hints,
-                     every=deps.settings.delegation_recheck_seconds)
+        yield _Guard(
+            deps=deps, actor=actor, hints=hints, every=deps.settings.delegation_recheck_seconds
+        )
 
 
 async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]:
@@ -161,9 +177,14 @@ async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]
     return await events.of_citizen_after(deps.pool, ident, after_seq, BACKLOG_LIMIT)
 
 
-async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
-                  guard: _Guard | None = None, deliver: Deliver | None = None
-                  ) -> AsyncIterator[ProgressUpdate]:
+async def _follow(
+    deps: Deps,
+    subscription: Subscription,
+    key: Key,
+    last: int,
+    guard: _Guard | None = None,
+    deliver: Deliver | None = None,
+) -> AsyncIterator[ProgressUpdate]:
     """Events past `last`: first what the database holds, then what the hub pushes.
 
     With a guard (an agent), each round first checks the delegation still holds, and only
@@ -175,8 +196,9 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
         assert deliver is not None
         if row["seq"] <= last or row["application_id"] is None:
             return True  # already sent, or not an application's: nothing to do
-        if not deliver(ProgressUpdate(seq=row["seq"], application_id=row["application_id"],
-                                      event=row)):
+        if not deliver(
+            ProgressUpdate(seq=row["seq"], application_id=row["application_id"], event=row)
+        ):
             return False
         last = row["seq"]
         return True
@@ -201,8 +223,7 @@ async def _follow(deps: Deps, subscription: Subscription, key: Key, last: int,
             for row in await _backlog(deps, key, last):
                 last = row["seq"]
                 if guard is None or await guard.admits(row):
-                    yield ProgressUpdate(seq=last, application_id=row["application_id"],
-                                         event=row)
+                    yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
         while subscription.pending:
             row = subscription.pending.pop(0)
             if row["seq"] <= last or row["application_id"] is None:

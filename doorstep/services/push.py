@@ -48,8 +48,7 @@ def _check_endpoint(deps: Deps, endpoint: str) -> str:
     raise InvalidInput("push.endpoint_invalid")
 
 
-async def subscribe(deps: Deps, actor: Actor, *, endpoint: str, p256dh: str,
-                    auth: str) -> None:
+async def subscribe(deps: Deps, actor: Actor, *, endpoint: str, p256dh: str, auth: str) -> None:
     authorize(actor, Operation.NOTIFICATIONS_OWN, Target(citizen_id=actor.citizen_id))
     assert actor.citizen_id is not None
     if not deps.settings.push.enabled:
@@ -82,8 +81,13 @@ async def acknowledge(deps: Deps, outbox_id: int, token: str, *, opened: bool) -
             raise NotFound("push.unknown")
         if opened and await store.mark_opened(conn, outbox_id) is None:
             raise NotFound("push.unknown")
-        await apply_provider_news(conn, outbox_id, DeliveryStatus.DELIVERED, provider_id=None,
-                                  code="opened" if opened else "received")
+        await apply_provider_news(
+            conn,
+            outbox_id,
+            DeliveryStatus.DELIVERED,
+            provider_id=None,
+            code="opened" if opened else "received",
+        )
         status: str = await conn.fetchval("select status from outbox where id = $1", outbox_id)
     return status
 
@@ -92,8 +96,12 @@ async def fall_back_unread(deps: Deps, *, limit: int = 200) -> list[int]:
     """An SMS for every important push not opened in time; returns the new rows (queued)."""
     push = deps.settings.push
     created: list[int] = []
-    rows = await store.unread_important(deps.pool, after_seconds=push.unread_fallback_seconds,
-                                        kinds=sorted(IMPORTANT_KINDS), limit=limit)
+    rows = await store.unread_important(
+        deps.pool,
+        after_seconds=push.unread_fallback_seconds,
+        kinds=sorted(IMPORTANT_KINDS),
+        limit=limit,
+    )
     for row in rows:
         async with transaction(deps.pool) as conn:
             fallback = await fall_back_to_sms(conn, row["id"], reason="push_unread")

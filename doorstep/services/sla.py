@@ -29,8 +29,9 @@ def today_local() -> date:
     return local_date(datetime.now().astimezone())
 
 
-async def request_extension(deps: Deps, actor: Actor, task_id: int, days: int,
-                            reason: str) -> ApplicationView:
+async def request_extension(
+    deps: Deps, actor: Actor, task_id: int, days: int, reason: str
+) -> ApplicationView:
     """Staff extend a running task before its deadline, with a reason; the citizen is told."""
     text = reason.strip()
     if not text:
@@ -45,33 +46,56 @@ async def request_extension(deps: Deps, actor: Actor, task_id: int, days: int,
         task = await app_store.task_for_update(conn, task_id) if application else None
         if application is None or task is None:
             raise NotFound("task.not_found")
-        authorize(actor, Operation.TASK_EXTEND,
-                  Target.unit(task["unit_id"], task["unit_region_code"]))
+        authorize(
+            actor, Operation.TASK_EXTEND, Target.unit(task["unit_id"], task["unit_region_code"])
+        )
         if task["status"] not in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED):
             raise Conflict("task.extension_not_running")
         if task["due_on"] < today:
             raise Conflict("task.extension_too_late")
         due_after = deps.calendar.add_working_days(task["due_on"], days)
         total = task["working_days"] + task["extended_days"] + days
-        await store.extend_task(conn, task_id, days, due_after,
-                                reminder_date(deps.calendar, due_after, total))
-        await store.insert_extension(conn, task_id=task_id, staff_id=actor.staff_id, days=days,
-                                     reason=text, due_before=task["due_on"],
-                                     due_after=due_after)
+        await store.extend_task(
+            conn, task_id, days, due_after, reminder_date(deps.calendar, due_after, total)
+        )
+        await store.insert_extension(
+            conn,
+            task_id=task_id,
+            staff_id=actor.staff_id,
+            days=days,
+            reason=text,
+            due_before=task["due_on"],
+            due_after=due_after,
+        )
         await events.append(
-            conn, kind="task.deadline_extended", actor_kind="staff", actor_id=actor.staff_id,
-            application_id=application["id"], task_id=task_id,
+            conn,
+            kind="task.deadline_extended",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            application_id=application["id"],
+            task_id=task_id,
             citizen_id=application["citizen_id"],
-            data={"item": task["item_name"], "from": task["due_on"].isoformat(),
-                  "to": due_after.isoformat(), "days": days, "reason": text},
+            data={
+                "item": task["item_name"],
+                "from": task["due_on"].isoformat(),
+                "to": due_after.isoformat(),
+                "days": days,
+                "reason": text,
+            },
         )
         contact = await app_store.citizen_contact(conn, application["citizen_id"])
         assert contact is not None
         # elder-mode and SMS-only citizens get the plain variant, with the unit's number
         outbox_id = await citizen_sms.queue(
-            conn, contact, kind="task.deadline_extended", template="sms.deadline_extended",
-            params={"number": application["number"], "item": task["item_name"],
-                    "due": due_after.strftime("%m-%d")},
+            conn,
+            contact,
+            kind="task.deadline_extended",
+            template="sms.deadline_extended",
+            params={
+                "number": application["number"],
+                "item": task["item_name"],
+                "due": due_after.strftime("%m-%d"),
+            },
             call_phone=task["unit_phone"] or deps.settings.support_phone,
         )
         view = await _load_one(conn, application["number"])
@@ -114,32 +138,63 @@ async def raise_alerts(deps: Deps, today: date | None = None) -> AlertCounts:
 
 
 async def _remind(conn: Connection, row: asyncpg.Record) -> list[int]:
-    await events.append(conn, kind="task.sla_reminder", actor_kind="system", actor_id=None,
-                        application_id=row["application_id"], task_id=row["task_id"],
-                        citizen_id=row["citizen_id"],
-                        data={"item": row["item_name"], "due": row["due_on"].isoformat()})
-    return [await notifications.queue(
-        conn, citizen_id=None, phone=phone, kind="task.sla_reminder",
-        template="sms.staff_reminder",
-        params={"number": row["number"], "item": row["item_name"],
-                "due": row["due_on"].strftime("%m-%d")},
-        language="zh_Hans",
-    ) for phone in await store.unit_staff_phones(conn, row["unit_id"])]
+    await events.append(
+        conn,
+        kind="task.sla_reminder",
+        actor_kind="system",
+        actor_id=None,
+        application_id=row["application_id"],
+        task_id=row["task_id"],
+        citizen_id=row["citizen_id"],
+        data={"item": row["item_name"], "due": row["due_on"].isoformat()},
+    )
+    return [
+        await notifications.queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind="task.sla_reminder",
+            template="sms.staff_reminder",
+            params={
+                "number": row["number"],
+                "item": row["item_name"],
+                "due": row["due_on"].strftime("%m-%d"),
+            },
+            language="zh_Hans",
+        )
+        for phone in await store.unit_staff_phones(conn, row["unit_id"])
+    ]
 
 
 async def _escalate(conn: Connection, row: asyncpg.Record) -> list[int]:
-    await events.append(conn, kind="task.escalated", actor_kind="system", actor_id=None,
-                        application_id=row["application_id"], task_id=row["task_id"],
-                        citizen_id=row["citizen_id"],
-                        data={"item": row["item_name"], "due": row["due_on"].isoformat(),
-                              "unit": row["unit_name"]})
-    return [await notifications.queue(
-        conn, citizen_id=None, phone=phone, kind="task.escalated",
-        template="sms.escalation",
-        params={"number": row["number"], "item": row["item_name"], "unit": row["unit_name"],
-                "due": row["due_on"].strftime("%m-%d")},
-        language="zh_Hans", urgent=True,
-    ) for phone in await store.supervisor_phones(conn, row["unit_region_code"])]
+    await events.append(
+        conn,
+        kind="task.escalated",
+        actor_kind="system",
+        actor_id=None,
+        application_id=row["application_id"],
+        task_id=row["task_id"],
+        citizen_id=row["citizen_id"],
+        data={"item": row["item_name"], "due": row["due_on"].isoformat(), "unit": row["unit_name"]},
+    )
+    return [
+        await notifications.queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind="task.escalated",
+            template="sms.escalation",
+            params={
+                "number": row["number"],
+                "item": row["item_name"],
+                "unit": row["unit_name"],
+                "due": row["due_on"].strftime("%m-%d"),
+            },
+            language="zh_Hans",
+            urgent=True,
+        )
+        for phone in await store.supervisor_phones(conn, row["unit_region_code"])
+    ]
 
 
 @dataclass(frozen=True)
@@ -163,9 +218,15 @@ class UnitCounts:
 
 
 def _watched(row: asyncpg.Record) -> WatchedTask:
-    return WatchedTask(row["id"], row["application_number"], row["item_name"],
-                       row["unit_code"], row["unit_name"], TaskStatus(row["status"]),
-                       row["due_on"])
+    return WatchedTask(
+        row["id"],
+        row["application_number"],
+        row["item_name"],
+        row["unit_code"],
+        row["unit_name"],
+        TaskStatus(row["status"]),
+        row["due_on"],
+    )
 
 
 async def overdue_tasks(deps: Deps, actor: Actor, limit: int = 100) -> list[WatchedTask]:
@@ -175,8 +236,9 @@ async def overdue_tasks(deps: Deps, actor: Actor, limit: int = 100) -> list[Watc
     return [_watched(r) for r in rows]
 
 
-async def due_soon(deps: Deps, actor: Actor, working_days: int = 2, limit: int = 100
-                   ) -> list[WatchedTask]:
+async def due_soon(
+    deps: Deps, actor: Actor, working_days: int = 2, limit: int = 100
+) -> list[WatchedTask]:
     """Running tasks due from today up to `working_days` working days ahead."""
     authorize(actor, Operation.SLA_OVERVIEW)
     if not 0 <= working_days <= 20:
@@ -197,5 +259,7 @@ async def unit_counts(deps: Deps, actor: Actor, since: date, until: date) -> lis
     start = datetime.combine(since, datetime.min.time(), SHANGHAI)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), SHANGHAI)
     rows = await store.unit_counts(deps.pool, units, start, end, today_local())
-    return [UnitCounts(r["unit_code"], r["unit_name"], r["on_time"], r["late"],
-                       r["open_overdue"]) for r in rows]
+    return [
+        UnitCounts(r["unit_code"], r["unit_name"], r["on_time"], r["late"], r["open_overdue"])
+        for r in rows
+    ]

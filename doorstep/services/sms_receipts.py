@@ -44,8 +44,12 @@ class Report:
 
     @property
     def outbox_id(self) -> int | None:
-        if self.out_id and self.out_id.isascii() and self.out_id.isdigit() \
-                and len(self.out_id) <= 18:
+        if (
+            self.out_id
+            and self.out_id.isascii()
+            and self.out_id.isdigit()
+            and len(self.out_id) <= 18
+        ):
             return int(self.out_id)
         return None
 
@@ -58,8 +62,10 @@ class Report:
 
     @property
     def dedupe_key(self) -> str:
-        raw = json.dumps([self.biz_id, self.out_id, self.phone, self.success, self.err_code,
-                          self.report_time], ensure_ascii=False)
+        raw = json.dumps(
+            [self.biz_id, self.out_id, self.phone, self.success, self.err_code, self.report_time],
+            ensure_ascii=False,
+        )
         return "push:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -102,10 +108,16 @@ def parse_report(item: Any) -> Report | None:
             success = success.lower() == "true"
         if not phone or not isinstance(success, bool):
             return None
-        report = Report(phone=phone, success=success, biz_id=_text(item, "biz_id"),
-                        out_id=_text(item, "out_id"), err_code=_text(item, "err_code"),
-                        err_msg=_text(item, "err_msg"), send_time=_text(item, "send_time"),
-                        report_time=_text(item, "report_time"))
+        report = Report(
+            phone=phone,
+            success=success,
+            biz_id=_text(item, "biz_id"),
+            out_id=_text(item, "out_id"),
+            err_code=_text(item, "err_code"),
+            err_msg=_text(item, "err_msg"),
+            send_time=_text(item, "send_time"),
+            report_time=_text(item, "report_time"),
+        )
     except ValueError:
         return None
     if report.outbox_id is None and not report.biz_id:
@@ -125,10 +137,13 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
     async with transaction(deps.pool) as conn:
         matched: list[tuple[int, Report]] = []
         for report in reports:
-            row = await store.find_for_receipt(conn, out_id=report.outbox_id,
-                                               biz_id=report.biz_id,
-                                               phones=e164_candidates(report.phone),
-                                               batch_out_id=report.batch_out_id)
+            row = await store.find_for_receipt(
+                conn,
+                out_id=report.outbox_id,
+                biz_id=report.biz_id,
+                phones=e164_candidates(report.phone),
+                batch_out_id=report.batch_out_id,
+            )
             if row is None:
                 summary.unknown += 1
             else:
@@ -139,15 +154,27 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
             if await store.receipt_seen(conn, report.dedupe_key):
                 summary.duplicates += 1
                 continue
-            status = (DeliveryStatus.DELIVERED if report.success
-                      else DeliveryStatus.PERMANENT_FAILURE)
-            moved = await apply_provider_news(conn, outbox_id, status, provider_id=report.biz_id,
-                                              code=report.err_code)
+            status = (
+                DeliveryStatus.DELIVERED if report.success else DeliveryStatus.PERMANENT_FAILURE
+            )
+            moved = await apply_provider_news(
+                conn, outbox_id, status, provider_id=report.biz_id, code=report.err_code
+            )
             inserted = await store.insert_receipt(
-                conn, outbox_id=outbox_id, source="push", dedupe_key=report.dedupe_key,
-                biz_id=report.biz_id, out_id=report.out_id, phone=report.phone,
-                success=report.success, err_code=report.err_code, err_msg=report.err_msg,
-                send_time=report.send_time, report_time=report.report_time, applied=moved)
+                conn,
+                outbox_id=outbox_id,
+                source="push",
+                dedupe_key=report.dedupe_key,
+                biz_id=report.biz_id,
+                out_id=report.out_id,
+                phone=report.phone,
+                success=report.success,
+                err_code=report.err_code,
+                err_msg=report.err_msg,
+                send_time=report.send_time,
+                report_time=report.report_time,
+                applied=moved,
+            )
             if inserted:
                 summary.accepted += 1
             else:

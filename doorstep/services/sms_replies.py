@@ -62,8 +62,11 @@ def parse_item(item: Any) -> InboundSms | None:
     if not isinstance(item, dict):
         return None
     phone, content = item.get("phone_number"), item.get("content")
-    if not isinstance(phone, str | int) or not isinstance(content, str) \
-            or len(content) > MAX_CONTENT:
+    if (
+        not isinstance(phone, str | int)
+        or not isinstance(content, str)
+        or len(content) > MAX_CONTENT
+    ):
         return None
     try:
         e164 = normalize_phone(str(phone))
@@ -74,8 +77,13 @@ def parse_item(item: Any) -> InboundSms | None:
         value = item.get(key)
         return str(value)[:64] if isinstance(value, str | int) and value != "" else None
 
-    return InboundSms(phone=e164, content=content, dest_code=text("dest_code"),
-                      sequence_id=text("sequence_id"), send_time=text("send_time"))
+    return InboundSms(
+        phone=e164,
+        content=content,
+        dest_code=text("dest_code"),
+        sequence_id=text("sequence_id"),
+        send_time=text("send_time"),
+    )
 
 
 async def record_replies(deps: Deps, items: list[Any]) -> ReplySummary:
@@ -85,9 +93,15 @@ async def record_replies(deps: Deps, items: list[Any]) -> ReplySummary:
         if sms is None:
             summary.invalid += 1
             continue
-        inbound_id = await store.insert(deps.pool, dedupe_key=sms.dedupe_key, phone=sms.phone,
-                                        content=sms.content, dest_code=sms.dest_code,
-                                        sequence_id=sms.sequence_id, send_time=sms.send_time)
+        inbound_id = await store.insert(
+            deps.pool,
+            dedupe_key=sms.dedupe_key,
+            phone=sms.phone,
+            content=sms.content,
+            dest_code=sms.dest_code,
+            sequence_id=sms.sequence_id,
+            send_time=sms.send_time,
+        )
         if inbound_id is None:
             summary.duplicates += 1
             continue
@@ -100,8 +114,9 @@ async def record_replies(deps: Deps, items: list[Any]) -> ReplySummary:
     return summary
 
 
-async def handle(deps: Deps, phone: str, text: str,
-                 dest_code: str | None = None) -> tuple[int | None, str]:
+async def handle(
+    deps: Deps, phone: str, text: str, dest_code: str | None = None
+) -> tuple[int | None, str]:
     """(citizen id, what was done). `dest_code` is the number the reply was sent to: its
     extend code names the question it answers, when the SMS asked one."""
     reply = parse(text)
@@ -112,8 +127,11 @@ async def handle(deps: Deps, phone: str, text: str,
         answered = await delegation.handle_sms_reply(deps, phone, text, question)
         if answered.handled:
             return citizen_id, f"delegation:{answered.action}"
-        if citizen_id is not None and await tickets.answer_follow_up_reply(
-                deps, citizen_id, text, question=question) is not None:
+        if (
+            citizen_id is not None
+            and await tickets.answer_follow_up_reply(deps, citizen_id, text, question=question)
+            is not None
+        ):
             return citizen_id, "follow_up"
     if citizen is None:
         return None, "unknown_number"
@@ -123,30 +141,53 @@ async def handle(deps: Deps, phone: str, text: str,
         if reply.kind is ReplyKind.UNSUBSCRIBE:
             await store.opt_out(conn, citizen["id"])
             outbox_id = await notifications.queue(
-                conn, citizen_id=citizen["id"], phone=phone, kind="sms_reply.unsubscribed",
-                template="sms.reply_unsubscribed", params={"phone": hotline},
-                language=language, urgent=True)
+                conn,
+                citizen_id=citizen["id"],
+                phone=phone,
+                kind="sms_reply.unsubscribed",
+                template="sms.reply_unsubscribed",
+                params={"phone": hotline},
+                language=language,
+                urgent=True,
+            )
             outcome = "unsubscribe"
         else:
             wanted = reply.number if reply.kind is ReplyKind.APPLICATION else None
-            application = (await store.application_of(conn, citizen["id"], wanted)
-                           if reply.kind in (ReplyKind.APPLICATION, ReplyKind.STATUS) else None)
+            application = (
+                await store.application_of(conn, citizen["id"], wanted)
+                if reply.kind in (ReplyKind.APPLICATION, ReplyKind.STATUS)
+                else None
+            )
             if application is not None:
                 outbox_id = await notifications.queue(
-                    conn, citizen_id=citizen["id"], phone=phone, kind="sms_reply.status",
+                    conn,
+                    citizen_id=citizen["id"],
+                    phone=phone,
+                    kind="sms_reply.status",
                     template="sms.reply_status",
-                    params={"number": application["number"],
-                            "latest": translate(f"application_status.{application['status']}",
-                                                language)},
-                    language=language, urgent=True)
+                    params={
+                        "number": application["number"],
+                        "latest": translate(
+                            f"application_status.{application['status']}", language
+                        ),
+                    },
+                    language=language,
+                    urgent=True,
+                )
                 outcome = "status"
             elif await store.help_sent_today(conn, phone):
                 return citizen["id"], "help_skipped"
             else:
                 outbox_id = await notifications.queue(
-                    conn, citizen_id=citizen["id"], phone=phone, kind="sms_reply.help",
-                    template="sms.reply_help", params={"phone": hotline}, language=language,
-                    urgent=True)
+                    conn,
+                    citizen_id=citizen["id"],
+                    phone=phone,
+                    kind="sms_reply.help",
+                    template="sms.reply_help",
+                    params={"phone": hotline},
+                    language=language,
+                    urgent=True,
+                )
                 outcome = "help"
     await deps.after_commit([outbox_id])
     return citizen["id"], outcome

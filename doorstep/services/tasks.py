@@ -54,18 +54,26 @@ async def visible_units(deps: Deps, actor: Actor) -> list[int]:
     return [actor.unit_id] if actor.unit_id is not None else []
 
 
-async def unit_queue(deps: Deps, actor: Actor, *, statuses: list[TaskStatus] | None = None,
-                     limit: int = 50, after_id: int | None = None) -> list[QueueEntry]:
+async def unit_queue(
+    deps: Deps,
+    actor: Actor,
+    *,
+    statuses: list[TaskStatus] | None = None,
+    limit: int = 50,
+    after_id: int | None = None,
+) -> list[QueueEntry]:
     authorize(actor, Operation.TASK_QUEUE_READ)
     unit_ids = await visible_units(deps, actor)
     wanted = [s.value for s in (statuses or OPEN_STATUSES)]
     rows = await store.unit_queue(deps.pool, unit_ids, wanted, max(1, min(limit, 200)), after_id)
-    return [QueueEntry(task=_task_view(r), application_number=r["application_number"])
-            for r in rows]
+    return [
+        QueueEntry(task=_task_view(r), application_number=r["application_number"]) for r in rows
+    ]
 
 
-async def act_on_task(deps: Deps, actor: Actor, task_id: int, action: TaskAction,
-                      reason: str | None = None) -> ApplicationView:
+async def act_on_task(
+    deps: Deps, actor: Actor, task_id: int, action: TaskAction, reason: str | None = None
+) -> ApplicationView:
     """Staff accept, ask for materials, complete or reject one task of their unit."""
     if action is TaskAction.SUPPLY_MATERIALS:
         raise InvalidInput("task.action_not_for_staff")
@@ -75,18 +83,26 @@ async def act_on_task(deps: Deps, actor: Actor, task_id: int, action: TaskAction
         task = await store.task_for_update(conn, task_id) if application else None
         if application is None or task is None:
             raise NotFound("task.not_found")
-        authorize(actor, Operation.TASK_ACT,
-                  Target.unit(task["unit_id"], task["unit_region_code"]))
-        outbox_ids = await _transition(deps, conn, application, task, action, reason,
-                                       actor_kind="staff", actor_id=actor.staff_id)
+        authorize(actor, Operation.TASK_ACT, Target.unit(task["unit_id"], task["unit_region_code"]))
+        outbox_ids = await _transition(
+            deps,
+            conn,
+            application,
+            task,
+            action,
+            reason,
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+        )
         view = await _load_one(conn, application["number"])
     await deps.after_commit(outbox_ids)
     assert view is not None
     return view
 
 
-async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
-                           materials: list[str], note: str | None) -> ApplicationView:
+async def supply_materials(
+    deps: Deps, actor: Actor, raw_number: str, materials: list[str], note: str | None
+) -> ApplicationView:
     """The citizen (or their agent, in the delegation's themes) answers a 补正 request: every
     task waiting on them resumes its clock."""
     number = parse_number(raw_number)
@@ -96,12 +112,20 @@ async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
         application = await store.lock_application(conn, number)
         if application is None:
             raise NotFound("application.not_found")
-        authorize(actor, Operation.MATERIALS_SUPPLY,
-                  Target(citizen_id=application["citizen_id"],
-                         theme=theme_of_bundle(application["bundle_code"])))
+        authorize(
+            actor,
+            Operation.MATERIALS_SUPPLY,
+            Target(
+                citizen_id=application["citizen_id"],
+                theme=theme_of_bundle(application["bundle_code"]),
+            ),
+        )
         await delegation.ensure_active(conn, actor)
-        waiting = [t for t in await store.tasks_of(conn, [application["id"]])
-                   if t["status"] == TaskStatus.NEEDS_MATERIALS.value]
+        waiting = [
+            t
+            for t in await store.tasks_of(conn, [application["id"]])
+            if t["status"] == TaskStatus.NEEDS_MATERIALS.value
+        ]
         if not waiting:
             raise Conflict("materials.not_requested")
         outbox_ids: list[int] = []
@@ -110,14 +134,26 @@ async def supply_materials(deps: Deps, actor: Actor, raw_number: str,
             task = await store.task_for_update(conn, task_row["id"])
             assert task is not None
             outbox_ids += await _transition(
-                deps, conn, application, task, TaskAction.SUPPLY_MATERIALS, note,
-                actor_kind="citizen", actor_id=actor.agent_citizen_id or actor.citizen_id,
+                deps,
+                conn,
+                application,
+                task,
+                TaskAction.SUPPLY_MATERIALS,
+                note,
+                actor_kind="citizen",
+                actor_id=actor.agent_citizen_id or actor.citizen_id,
                 extra={"materials": sorted(set(materials))[:50], **agent},
             )
         outbox_ids += await delegation.record_action(
-            conn, deps, actor, Operation.MATERIALS_SUPPLY, application_id=application["id"],
-            number=application["number"], notice="sms.agent_supplied",
-            detail={"materials": sorted(set(materials))[:50]})
+            conn,
+            deps,
+            actor,
+            Operation.MATERIALS_SUPPLY,
+            application_id=application["id"],
+            number=application["number"],
+            notice="sms.agent_supplied",
+            detail={"materials": sorted(set(materials))[:50]},
+        )
         view = await _load_one(conn, number)
     await deps.after_commit(outbox_ids)
     assert view is not None
@@ -133,62 +169,117 @@ def _clean_reason(action: TaskAction, reason: str | None) -> str | None:
     return text or None
 
 
-async def _transition(deps: Deps, conn: Connection, application: asyncpg.Record,
-                      task: asyncpg.Record, action: TaskAction, reason: str | None, *,
-                      actor_kind: str, actor_id: int | None,
-                      extra: dict[str, object] | None = None) -> list[int]:
+async def _transition(
+    deps: Deps,
+    conn: Connection,
+    application: asyncpg.Record,
+    task: asyncpg.Record,
+    action: TaskAction,
+    reason: str | None,
+    *,
+    actor_kind: str,
+    actor_id: int | None,
+    extra: dict[str, object] | None = None,
+) -> list[int]:
     before = TaskStatus(task["status"])
     try:
         after = next_task_status(before, action)
     except IllegalTransition:
-        raise Conflict("task.illegal_transition", status=before.value,
-                       action=action.value) from None
+        raise Conflict(
+            "task.illegal_transition", status=before.value, action=action.value
+        ) from None
     today = local_date(datetime.now().astimezone())
-    clock = move_clock(deps.calendar, before, after, task["due_on"], task["days_left_at_pause"],
-                       today)
+    clock = move_clock(
+        deps.calendar, before, after, task["due_on"], task["days_left_at_pause"], today
+    )
     total_days = task["working_days"] + task["extended_days"]
-    await store.update_task(conn, task["id"], status=after.value, due_on=clock.due_on,
-                            remind_on=reminder_date(deps.calendar, clock.due_on, total_days),
-                            paused=clock.paused, days_left_at_pause=clock.days_left_at_pause,
-                            reason=reason if action in _NEEDS_REASON else task["reason"],
-                            final=after in FINAL_TASK_STATUSES)
-    common = {"application_id": application["id"], "citizen_id": application["citizen_id"],
-              "actor_kind": actor_kind, "actor_id": actor_id}
-    await events.append(conn, kind=f"task.{action.value}", task_id=task["id"], **common,
-                        data={"item": task["item_name"], "from": before.value,
-                              "to": after.value, "reason": reason, **(extra or {})})
+    await store.update_task(
+        conn,
+        task["id"],
+        status=after.value,
+        due_on=clock.due_on,
+        remind_on=reminder_date(deps.calendar, clock.due_on, total_days),
+        paused=clock.paused,
+        days_left_at_pause=clock.days_left_at_pause,
+        reason=reason if action in _NEEDS_REASON else task["reason"],
+        final=after in FINAL_TASK_STATUSES,
+    )
+    common = {
+        "application_id": application["id"],
+        "citizen_id": application["citizen_id"],
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+    }
+    await events.append(
+        conn,
+        kind=f"task.{action.value}",
+        task_id=task["id"],
+        **common,
+        data={
+            "item": task["item_name"],
+            "from": before.value,
+            "to": after.value,
+            "reason": reason,
+            **(extra or {}),
+        },
+    )
     if clock.due_on != task["due_on"]:
-        await events.append(conn, kind="task.deadline_moved", task_id=task["id"], **common,
-                            data={"item": task["item_name"], "from": task["due_on"].isoformat(),
-                                  "to": clock.due_on.isoformat()})
+        await events.append(
+            conn,
+            kind="task.deadline_moved",
+            task_id=task["id"],
+            **common,
+            data={
+                "item": task["item_name"],
+                "from": task["due_on"].isoformat(),
+                "to": clock.due_on.isoformat(),
+            },
+        )
     contact = await store.citizen_contact(conn, application["citizen_id"])
     assert contact is not None
     outbox_ids: list[int] = []
     template = _CITIZEN_TEMPLATES.get(action)
     if template is not None:
         # plain readers are told to call the unit that asks
-        outbox_ids.append(await citizen_sms.queue(
-            conn, contact, kind=f"task.{action.value}", template=template,
-            params={"number": application["number"], "item": task["item_name"],
-                    "reason": reason or ""},
-            call_phone=task["unit_phone"] or deps.settings.support_phone,
-        ))
+        outbox_ids.append(
+            await citizen_sms.queue(
+                conn,
+                contact,
+                kind=f"task.{action.value}",
+                template=template,
+                params={
+                    "number": application["number"],
+                    "item": task["item_name"],
+                    "reason": reason or "",
+                },
+                call_phone=task["unit_phone"] or deps.settings.support_phone,
+            )
+        )
     statuses = [TaskStatus(s) for s in await store.task_statuses(conn, application["id"])]
     new_status = application_status(statuses)
     final_count, _total = progress(statuses)
     final = new_status in FINAL_APPLICATION
-    await store.update_application_status(conn, application["id"], new_status.value,
-                                          final_count, final)
+    await store.update_application_status(
+        conn, application["id"], new_status.value, final_count, final
+    )
     if new_status.value != application["status"]:
-        await events.append(conn, kind="application.status_changed", **common,
-                            data={"from": application["status"], "to": new_status.value})
+        await events.append(
+            conn,
+            kind="application.status_changed",
+            **common,
+            data={"from": application["status"], "to": new_status.value},
+        )
         if final:
-            outbox_ids.append(await citizen_sms.queue(
-                conn, contact, kind="application.finished",
-                template=f"sms.application_{new_status.value}",
-                params={"number": application["number"], "bundle": application["bundle_name"]},
-                call_phone=deps.settings.support_phone,
-            ))
+            outbox_ids.append(
+                await citizen_sms.queue(
+                    conn,
+                    contact,
+                    kind="application.finished",
+                    template=f"sms.application_{new_status.value}",
+                    params={"number": application["number"], "bundle": application["bundle_name"]},
+                    call_phone=deps.settings.support_phone,
+                )
+            )
     return outbox_ids
 
 

@@ -99,31 +99,47 @@ async def _append(conn: Connection, actor: Actor, kind: str, data: dict[str, obj
     await events.append(conn, kind=kind, actor_kind="staff", actor_id=actor.staff_id, data=data)
 
 
-async def _warnings_now(conn: Connection, *, units: Sequence[int] = (),
-                        categories: Sequence[str] = ()) -> tuple[dispatch_rules.ProblemView, ...]:
+async def _warnings_now(
+    conn: Connection, *, units: Sequence[int] = (), categories: Sequence[str] = ()
+) -> tuple[dispatch_rules.ProblemView, ...]:
     """Warnings of the published set, as the catalog stands in this transaction, about the
     rules that send work to one of `units` or name one of `categories`."""
     set_id = await rules_store.published_id(conn)
     if set_id is None:
         return ()
     rules = [dispatch_rules.rule_from(r) for r in await rules_store.rules_of(conn, set_id)]
-    wanted = {r.rule_no for r in rules
-              if r.lead_unit in units or any(c in categories for c in r.categories)}
-    found = [w for w in set_warnings(rules, await dispatch_rules.known(conn))
-             if w.rule_no in wanted and w.code != "shadowed"]
+    wanted = {
+        r.rule_no
+        for r in rules
+        if r.lead_unit in units or any(c in categories for c in r.categories)
+    }
+    found = [
+        w
+        for w in set_warnings(rules, await dispatch_rules.known(conn))
+        if w.rule_no in wanted and w.code != "shadowed"
+    ]
     return dispatch_rules.problems(found)
 
 
 # --- categories --------------------------------------------------------------------------------
 
+
 def _category(r: asyncpg.Record) -> CategoryView:
-    return CategoryView(code=r["code"], name=r["name"], description=r["description"],
-                        position=r["position"], active=r["active"], retired_at=r["retired_at"],
-                        tickets=r["tickets"], open_tickets=r["open_tickets"])
+    return CategoryView(
+        code=r["code"],
+        name=r["name"],
+        description=r["description"],
+        position=r["position"],
+        active=r["active"],
+        retired_at=r["retired_at"],
+        tickets=r["tickets"],
+        open_tickets=r["open_tickets"],
+    )
 
 
-async def list_categories(deps: Deps, actor: Actor, *, include_retired: bool = True
-                          ) -> list[CategoryView]:
+async def list_categories(
+    deps: Deps, actor: Actor, *, include_retired: bool = True
+) -> list[CategoryView]:
     authorize(actor, Operation.TICKET_CATALOG_READ)
     return [_category(r) for r in await store.categories_with_use(deps.pool, include_retired)]
 
@@ -155,8 +171,14 @@ async def _one_category(conn: Connection, code: str) -> CategoryView:
     return _category(row)
 
 
-async def create_category(deps: Deps, actor: Actor, code: str, name: str,
-                          description: str = "", position: int | None = None) -> CategoryView:
+async def create_category(
+    deps: Deps,
+    actor: Actor,
+    code: str,
+    name: str,
+    description: str = "",
+    position: int | None = None,
+) -> CategoryView:
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
     code = (code or "").strip()
     if not CATEGORY_CODE.fullmatch(code):
@@ -177,9 +199,15 @@ async def _locked_category(conn: Connection, code: str) -> asyncpg.Record:
     return row
 
 
-async def update_category(deps: Deps, actor: Actor, code: str, *, name: str | None = None,
-                          description: str | None = None, position: int | None = None
-                          ) -> CategoryView:
+async def update_category(
+    deps: Deps,
+    actor: Actor,
+    code: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    position: int | None = None,
+) -> CategoryView:
     """Rename, re-describe or move a category. Tickets show the new name; each dispatch
     explanation keeps the name it was given in."""
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
@@ -209,22 +237,29 @@ class CategoryChange:
     warnings: tuple[dispatch_rules.ProblemView, ...]
 
 
-async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool
-                              ) -> CategoryChange:
+async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool) -> CategoryChange:
     """Retire (no new tickets; the existing ones keep it) or reinstate a category."""
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
     async with transaction(deps.pool) as conn:
         row = await _locked_category(conn, code)
         if row["active"] == active:
-            raise Conflict("ticket_category.not_retired" if active
-                           else "ticket_category.already_retired", category=row["name"])
+            raise Conflict(
+                "ticket_category.not_retired" if active else "ticket_category.already_retired",
+                category=row["name"],
+            )
         await conn.execute(
             """update ticket_categories set active = $2,
                  retired_at = case when $2 then null else now() end, updated_at = now()
-               where code = $1""", row["code"], active)
-        await _append(conn, actor,
-                      "ticket_category.reinstated" if active else "ticket_category.retired",
-                      {"code": row["code"], "name": row["name"]})
+               where code = $1""",
+            row["code"],
+            active,
+        )
+        await _append(
+            conn,
+            actor,
+            "ticket_category.reinstated" if active else "ticket_category.retired",
+            {"code": row["code"], "name": row["name"]},
+        )
         view = await _one_category(conn, row["code"])
         warnings = await _warnings_now(conn, categories=[row["code"]])
     return CategoryChange(view, warnings)
@@ -232,9 +267,14 @@ async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool
 
 # --- what units serve ----------------------------------------------------------------------------
 
+
 def _unit_info(r: asyncpg.Record, prefix: str = "") -> UnitInfo:
-    return UnitInfo(code=r[f"{prefix}code"], name=r[f"{prefix}name"], phone=r[f"{prefix}phone"],
-                    region_code=r[f"{prefix}region_code"])
+    return UnitInfo(
+        code=r[f"{prefix}code"],
+        name=r[f"{prefix}name"],
+        phone=r[f"{prefix}phone"],
+        region_code=r[f"{prefix}region_code"],
+    )
 
 
 async def _unit(conn: Connection, code: str, *, lock: bool = False) -> asyncpg.Record:
@@ -245,14 +285,22 @@ async def _unit(conn: Connection, code: str, *, lock: bool = False) -> asyncpg.R
     return row
 
 
-async def _areas_view(conn: Connection, unit: asyncpg.Record,
-                      warnings: tuple[dispatch_rules.ProblemView, ...] = ()) -> UnitAreasView:
-    areas = tuple(AreaView(category_code=a["category_code"], category_name=a["category_name"],
-                           category_active=a["category_active"], region_code=a["region_prefix"],
-                           region_name=a["region_name"])
-                  for a in await store.areas_of_unit(conn, unit["id"]))
-    info = UnitInfo(code=unit["code"], name=unit["name"], phone=unit["phone"],
-                    region_code=unit["region_code"])
+async def _areas_view(
+    conn: Connection, unit: asyncpg.Record, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
+) -> UnitAreasView:
+    areas = tuple(
+        AreaView(
+            category_code=a["category_code"],
+            category_name=a["category_name"],
+            category_active=a["category_active"],
+            region_code=a["region_prefix"],
+            region_name=a["region_name"],
+        )
+        for a in await store.areas_of_unit(conn, unit["id"])
+    )
+    info = UnitInfo(
+        code=unit["code"], name=unit["name"], phone=unit["phone"], region_code=unit["region_code"]
+    )
     return UnitAreasView(unit=info, areas=areas, warnings=warnings)
 
 
@@ -261,8 +309,9 @@ async def unit_service_areas(deps: Deps, actor: Actor, unit_code: str) -> UnitAr
     authorize(actor, Operation.TICKET_CATALOG_READ)
     async with deps.pool.acquire() as conn:
         unit = await _unit(conn, unit_code)
-        authorize(actor, Operation.UNIT_SERVICE_AREAS_MANAGE,
-                  Target.unit(unit["id"], unit["region_code"]))
+        authorize(
+            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit["id"], unit["region_code"])
+        )
         return await _areas_view(conn, unit, await _warnings_now(conn, units=[unit["id"]]))
 
 
@@ -280,8 +329,9 @@ async def _known_region(conn: Connection, code: str) -> str:
     return code
 
 
-async def set_unit_service_areas(deps: Deps, actor: Actor, unit_code: str,
-                                 areas: Sequence[tuple[str, str]]) -> UnitAreasView:
+async def set_unit_service_areas(
+    deps: Deps, actor: Actor, unit_code: str, areas: Sequence[tuple[str, str]]
+) -> UnitAreasView:
     """The unit serves exactly these (category, region code) pairs within the actor's region;
     what it serves elsewhere (set by others) stays. Answers with the published rules' warnings
     about the unit as it now stands."""
@@ -290,17 +340,20 @@ async def set_unit_service_areas(deps: Deps, actor: Actor, unit_code: str,
         raise InvalidInput("service_area.too_many", limit=MAX_AREAS)
     async with transaction(deps.pool) as conn:
         unit = await _unit(conn, unit_code, lock=True)
-        authorize(actor, Operation.UNIT_SERVICE_AREAS_MANAGE,
-                  Target.unit(unit["id"], unit["region_code"]))
+        authorize(
+            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit["id"], unit["region_code"])
+        )
         wanted: list[tuple[str, str]] = []
         for raw_category, raw_region in areas:
             pair = ((raw_category or "").strip()[:40], _region_format(raw_region))
             if pair not in wanted:
                 wanted.append(pair)
         # the regions must be the actor's before anything is said about them
-        authorize(actor, Operation.UNIT_SERVICE_AREAS_MANAGE,
-                  Target(units={unit["id"]: unit["region_code"]},
-                         regions=tuple(r for _c, r in wanted)))
+        authorize(
+            actor,
+            Operation.UNIT_SERVICE_AREAS_MANAGE,
+            Target(units={unit["id"]: unit["region_code"]}, regions=tuple(r for _c, r in wanted)),
+        )
         for category_code, region in wanted:
             category = await store.category(conn, category_code)
             if category is None:
@@ -308,27 +361,42 @@ async def set_unit_service_areas(deps: Deps, actor: Actor, unit_code: str,
             if not category["active"]:
                 raise InvalidInput("ticket.category_retired", category=category["name"])
             await _known_region(conn, region)
-        before = [(a["category_code"], a["region_prefix"])
-                  for a in await store.areas_of_unit(conn, unit["id"])]
+        before = [
+            (a["category_code"], a["region_prefix"])
+            for a in await store.areas_of_unit(conn, unit["id"])
+        ]
         scope = _scope(actor)
         await store.replace_areas(conn, unit["id"], scope, wanted)
-        after = [(a["category_code"], a["region_prefix"])
-                 for a in await store.areas_of_unit(conn, unit["id"])]
+        after = [
+            (a["category_code"], a["region_prefix"])
+            for a in await store.areas_of_unit(conn, unit["id"])
+        ]
         added = sorted(set(after) - set(before))
         removed = sorted(set(before) - set(after))
         if added or removed:
-            await _append(conn, actor, "unit_service_areas.changed",
-                          {"unit": unit["code"], "scope": scope,
-                           "added": [list(a) for a in added],
-                           "removed": [list(a) for a in removed]})
+            await _append(
+                conn,
+                actor,
+                "unit_service_areas.changed",
+                {
+                    "unit": unit["code"],
+                    "scope": scope,
+                    "added": [list(a) for a in added],
+                    "removed": [list(a) for a in removed],
+                },
+            )
         view = await _areas_view(conn, unit, await _warnings_now(conn, units=[unit["id"]]))
     return view
 
 
 # --- regions and their fallback units -------------------------------------------------------------
 
-def _region_view(row: asyncpg.Record, rows: dict[str, asyncpg.Record],
-                 warnings: tuple[dispatch_rules.ProblemView, ...] = ()) -> RegionView:
+
+def _region_view(
+    row: asyncpg.Record,
+    rows: dict[str, asyncpg.Record],
+    warnings: tuple[dispatch_rules.ProblemView, ...] = (),
+) -> RegionView:
     own = _unit_info(row, "unit_") if row["unit_id"] is not None else None
     effective = None
     for code in region_ancestors(row["code"]):
@@ -336,8 +404,14 @@ def _region_view(row: asyncpg.Record, rows: dict[str, asyncpg.Record],
         if found is not None and found["unit_id"] is not None:
             effective = _unit_info(found, "unit_")
             break
-    return RegionView(code=row["code"], name=row["name"], parent_code=row["parent_code"],
-                      fallback_unit=own, effective_fallback=effective, warnings=warnings)
+    return RegionView(
+        code=row["code"],
+        name=row["name"],
+        parent_code=row["parent_code"],
+        fallback_unit=own,
+        effective_fallback=effective,
+        warnings=warnings,
+    )
 
 
 async def regions(deps: Deps, actor: Actor, under: str | None = None) -> list[RegionView]:
@@ -356,8 +430,9 @@ async def regions(deps: Deps, actor: Actor, under: str | None = None) -> list[Re
     return [_region_view(r, every) for code, r in every.items() if code.startswith(scope)]
 
 
-async def set_region_fallback(deps: Deps, actor: Actor, region_code: str,
-                              unit_code: str | None) -> RegionView:
+async def set_region_fallback(
+    deps: Deps, actor: Actor, region_code: str, unit_code: str | None
+) -> RegionView:
     """The unit that takes the region's tickets no rule routes (None: the nearest region above
     decides). A region with nothing above it to fall back on keeps one."""
     authorize(actor, Operation.TICKET_CATALOG_READ)
@@ -368,19 +443,24 @@ async def set_region_fallback(deps: Deps, actor: Actor, region_code: str,
         assert region is not None
         unit = await _unit(conn, unit_code) if unit_code is not None else None
         target_units = {unit["id"]: unit["region_code"]} if unit is not None else {}
-        authorize(actor, Operation.REGION_FALLBACK_MANAGE,
-                  Target(units=target_units, regions=(code,)))
+        authorize(
+            actor, Operation.REGION_FALLBACK_MANAGE, Target(units=target_units, regions=(code,))
+        )
         every = {r["code"]: r for r in await store.regions_under(conn, "")}
         if unit is None and not any(
-                every[c]["unit_id"] is not None for c in region_ancestors(code)[1:] if c in every):
+            every[c]["unit_id"] is not None for c in region_ancestors(code)[1:] if c in every
+        ):
             raise Conflict("region.fallback_required", region=code)
         new_id = unit["id"] if unit is not None else None
         if region["fallback_unit_id"] != new_id:
             await store.set_fallback(conn, code, new_id)
             previous = every[code]["unit_code"]
-            await _append(conn, actor, "region_fallback.changed",
-                          {"region": code, "unit": unit["code"] if unit else None,
-                           "previous": previous})
+            await _append(
+                conn,
+                actor,
+                "region_fallback.changed",
+                {"region": code, "unit": unit["code"] if unit else None, "previous": previous},
+            )
             every = {r["code"]: r for r in await store.regions_under(conn, "")}
         view = _region_view(every[code], every)
     return view

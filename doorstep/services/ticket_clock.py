@@ -33,8 +33,7 @@ _ALERTS: dict[str, tuple[str, str, str]] = {
     "handle_reminder": ("ticket.handle_reminder", "sms.ticket_handle_reminder", "unit"),
     "handle_overdue": ("ticket.handle_overdue", "sms.ticket_escalation", "supervisors"),
     "rectify_reminder": ("ticket.rectify_reminder", "sms.rectification_reminder", "unit"),
-    "rectify_overdue": ("ticket.rectify_overdue", "sms.rectification_escalation",
-                        "supervisors"),
+    "rectify_overdue": ("ticket.rectify_overdue", "sms.rectification_escalation", "supervisors"),
 }
 
 
@@ -49,23 +48,42 @@ async def _alert(conn: Connection, threshold: str, row: asyncpg.Record) -> list[
     kind, template, audience = _ALERTS[threshold]
     due = local_date(row["deadline"]).strftime("%m-%d")
     await ticket_store.append_event(
-        conn, ticket_id=row["ticket_id"], citizen_id=row["citizen_id"], kind=kind,
-        actor_kind="system", actor_id=None,
-        data={"unit": row["unit_name"], "due": row["deadline"].isoformat()})
-    params = {"number": row["number"], "item": row["category_name"],
-              "unit": row["unit_name"], "due": due}
+        conn,
+        ticket_id=row["ticket_id"],
+        citizen_id=row["citizen_id"],
+        kind=kind,
+        actor_kind="system",
+        actor_id=None,
+        data={"unit": row["unit_name"], "due": row["deadline"].isoformat()},
+    )
+    params = {
+        "number": row["number"],
+        "item": row["category_name"],
+        "unit": row["unit_name"],
+        "due": due,
+    }
     if audience == "unit":
         phones = await ticket_store.unit_staff_phones(conn, row["unit_id"])
     else:
         phones = await ticket_store.supervisor_phones(conn, row["unit_region_code"])
-    return [await notifications.queue(conn, citizen_id=None, phone=phone, kind=kind,
-                                      template=template, params=params, language="zh_Hans",
-                                      urgent=audience == "supervisors")
-            for phone in phones]
+    return [
+        await notifications.queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind=kind,
+            template=template,
+            params=params,
+            language="zh_Hans",
+            urgent=audience == "supervisors",
+        )
+        for phone in phones
+    ]
 
 
-async def _batches(deps: Deps, step: Callable[[Connection], Awaitable[tuple[int, list[int]]]]
-                   ) -> int:
+async def _batches(
+    deps: Deps, step: Callable[[Connection], Awaitable[tuple[int, list[int]]]]
+) -> int:
     total = 0
     while True:
         async with transaction(deps.pool) as conn:
@@ -80,6 +98,7 @@ async def raise_alerts(deps: Deps, now: datetime | None = None) -> dict[str, int
     at = now or now_utc()
     counts: dict[str, int] = {}
     for threshold in store.THRESHOLDS:
+
         async def step(conn: Connection, threshold: str = threshold) -> tuple[int, list[int]]:
             rows = await store.raise_alerts(conn, threshold, at, BATCH)
             return len(rows), [oid for row in rows for oid in await _alert(conn, threshold, row)]
@@ -98,29 +117,49 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
         rows = await store.due_second_asks(conn, before, BATCH)
         outbox_ids: list[int] = []
         for row in rows:
-            await ticket_store.update_ticket(conn, row["id"], follow_up_asks=2,
-                                             follow_up_asked_at=at)
+            await ticket_store.update_ticket(
+                conn, row["id"], follow_up_asks=2, follow_up_asked_at=at
+            )
             await ticket_store.insert_follow_up(conn, row["id"], row["reopen_count"], 2, at)
             await ticket_store.append_event(
-                conn, ticket_id=row["id"], citizen_id=row["citizen_id"],
-                kind="ticket.follow_up_asked", actor_kind="system", actor_id=None,
-                data={"ask": 2})
+                conn,
+                ticket_id=row["id"],
+                citizen_id=row["citizen_id"],
+                kind="ticket.follow_up_asked",
+                actor_kind="system",
+                actor_id=None,
+                data={"ask": 2},
+            )
             contact = await ticket_store.citizen_contact(conn, row["citizen_id"])
             assert contact is not None
-            outbox_ids.append(await citizen_sms.queue(
-                conn, contact, kind="ticket.follow_up", template="sms.ticket_follow_up_again",
-                params={"number": row["number"]}, call_phone=deps.settings.support_phone,
-                extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"])))
+            outbox_ids.append(
+                await citizen_sms.queue(
+                    conn,
+                    contact,
+                    kind="ticket.follow_up",
+                    template="sms.ticket_follow_up_again",
+                    params={"number": row["number"]},
+                    call_phone=deps.settings.support_phone,
+                    extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"]),
+                )
+            )
         return len(rows), outbox_ids
 
     async def close(conn: Connection) -> tuple[int, list[int]]:
         rows = await store.due_unconfirmed(conn, before, BATCH)
         for row in rows:
             await ticket_store.update_ticket(
-                conn, row["id"], status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at)
+                conn, row["id"], status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
+            )
             await ticket_store.append_event(
-                conn, ticket_id=row["id"], citizen_id=row["citizen_id"],
-                kind="ticket.closed_unconfirmed", actor_kind="system", actor_id=None, data={})
+                conn,
+                ticket_id=row["id"],
+                citizen_id=row["citizen_id"],
+                kind="ticket.closed_unconfirmed",
+                actor_kind="system",
+                actor_id=None,
+                data={},
+            )
         return len(rows), []
 
     closed = await _batches(deps, close)

@@ -85,8 +85,14 @@ def _check_period(since: date, until: date) -> None:
         raise InvalidInput("ticket_rates.period_invalid", limit=MAX_PERIOD_DAYS)
 
 
-async def rates(deps: Deps, actor: Actor, since: date, until: date,
-                group_by: GroupBy = "unit", region_level: int = 6) -> list[Rates]:
+async def rates(
+    deps: Deps,
+    actor: Actor,
+    since: date,
+    until: date,
+    group_by: GroupBy = "unit",
+    region_level: int = 6,
+) -> list[Rates]:
     """Figures for the Asia/Shanghai days since..until (inclusive)."""
     authorize(actor, Operation.TICKET_RATES_READ)
     if region_level not in REGION_LEVELS:
@@ -96,13 +102,25 @@ async def rates(deps: Deps, actor: Actor, since: date, until: date,
     units = None if actor.role is Role.ADMIN else await visible_units(deps, actor)
     rows = await store.rates(deps.pool, units, since, until, now_utc(), group_by, region_level)
     names = await store.names(deps.pool, group_by, [r["key"] for r in rows])
-    return [Rates(key=r["key"], code=names.get(r["key"], (r["key"], ""))[0],
-                  name=names.get(r["key"], ("", r["key"]))[1], assigned=r["assigned"],
-                  responded_in_time=r["responded_in_time"], finished=r["finished"],
-                  solved=r["solved"], rated=r["rated"], satisfied=r["satisfied"],
-                  on_time=r["on_time"], returns=r["returns"], reopened=r["reopened"],
-                  recurrences=r["recurrences"], open_overdue=r["open_overdue"])
-            for r in rows]
+    return [
+        Rates(
+            key=r["key"],
+            code=names.get(r["key"], (r["key"], ""))[0],
+            name=names.get(r["key"], ("", r["key"]))[1],
+            assigned=r["assigned"],
+            responded_in_time=r["responded_in_time"],
+            finished=r["finished"],
+            solved=r["solved"],
+            rated=r["rated"],
+            satisfied=r["satisfied"],
+            on_time=r["on_time"],
+            returns=r["returns"],
+            reopened=r["reopened"],
+            recurrences=r["recurrences"],
+            open_overdue=r["open_overdue"],
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -123,8 +141,10 @@ async def slipping_units(deps: Deps, actor: Actor, today: date | None = None) ->
     day = today or now_utc().astimezone(SHANGHAI).date()
     monday = day - timedelta(days=day.weekday())
     this_week = await rates(deps, actor, monday, day)
-    last_week = {r.key: r for r in await rates(deps, actor, monday - timedelta(days=7),
-                                               monday - timedelta(days=1))}
+    last_week = {
+        r.key: r
+        for r in await rates(deps, actor, monday - timedelta(days=7), monday - timedelta(days=1))
+    }
     found: list[Slipping] = []
     for now_rates in this_week:
         before = last_week.get(now_rates.key)
@@ -146,10 +166,27 @@ async def slipping_units(deps: Deps, actor: Actor, today: date | None = None) ->
     return found
 
 
-CSV_COLUMNS = ("code", "name", "assigned", "responded_in_time", "response_rate", "finished",
-               "solved", "resolution_rate", "rated", "satisfied", "satisfaction_rate",
-               "on_time", "on_time_rate", "returns", "reopened", "reopen_rate", "recurrences",
-               "recurrence_rate", "open_overdue")
+CSV_COLUMNS = (
+    "code",
+    "name",
+    "assigned",
+    "responded_in_time",
+    "response_rate",
+    "finished",
+    "solved",
+    "resolution_rate",
+    "rated",
+    "satisfied",
+    "satisfaction_rate",
+    "on_time",
+    "on_time_rate",
+    "returns",
+    "reopened",
+    "reopen_rate",
+    "recurrences",
+    "recurrence_rate",
+    "open_overdue",
+)
 
 
 def to_csv(rows: list[Rates]) -> str:

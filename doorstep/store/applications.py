@@ -24,21 +24,36 @@ async def next_serial(conn: Connection) -> int:
     return value
 
 
-async def insert_application(conn: Connection, *, number: str, citizen_id: int, bundle_id: int,
-                             status: str, form: dict[str, Any], tasks_total: int,
-                             staff_id: int | None) -> asyncpg.Record:
+async def insert_application(
+    conn: Connection,
+    *,
+    number: str,
+    citizen_id: int,
+    bundle_id: int,
+    status: str,
+    form: dict[str, Any],
+    tasks_total: int,
+    staff_id: int | None,
+) -> asyncpg.Record:
     row = await conn.fetchrow(
         """insert into applications (number, citizen_id, bundle_id, status, form, tasks_total,
                                      submitted_by_staff_id)
            values ($1, $2, $3, $4, $5, $6, $7) returning id, created_at""",
-        number, citizen_id, bundle_id, status, form, tasks_total, staff_id,
+        number,
+        citizen_id,
+        bundle_id,
+        status,
+        form,
+        tasks_total,
+        staff_id,
     )
     assert row is not None
     return row
 
 
-async def insert_tasks(conn: Connection,
-                       rows: list[tuple[int, int, int, int, str, int, date, date]]) -> None:
+async def insert_tasks(
+    conn: Connection, rows: list[tuple[int, int, int, int, str, int, date, date]]
+) -> None:
     """rows: (application_id, item_id, unit_id, position, status, working_days, due_on,
     remind_on)."""
     await conn.executemany(
@@ -65,14 +80,17 @@ async def by_ids(db: Queryable, application_ids: list[int]) -> list[asyncpg.Reco
     )
 
 
-async def of_citizen(db: Queryable, citizen_id: int, limit: int, before_id: int | None
-                     ) -> list[asyncpg.Record]:
+async def of_citizen(
+    db: Queryable, citizen_id: int, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id
             where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
             order by a.id desc limit $2""",
-        citizen_id, limit, before_id,
+        citizen_id,
+        limit,
+        before_id,
     )
 
 
@@ -116,16 +134,32 @@ async def task_for_update(conn: Connection, task_id: int) -> asyncpg.Record | No
     )
 
 
-async def update_task(conn: Connection, task_id: int, *, status: str, due_on: date,
-                      remind_on: date, paused: bool, days_left_at_pause: int | None,
-                      reason: str | None, final: bool) -> None:
+async def update_task(
+    conn: Connection,
+    task_id: int,
+    *,
+    status: str,
+    due_on: date,
+    remind_on: date,
+    paused: bool,
+    days_left_at_pause: int | None,
+    reason: str | None,
+    final: bool,
+) -> None:
     await conn.execute(
         """update tasks set status = $2, due_on = $3, remind_on = $4,
                   paused_at = case when $5 then coalesce(paused_at, now()) else null end,
                   days_left_at_pause = $6, reason = $7, updated_at = now(),
                   finished_at = case when $8 then now() else null end
            where id = $1""",
-        task_id, status, due_on, remind_on, paused, days_left_at_pause, reason, final,
+        task_id,
+        status,
+        due_on,
+        remind_on,
+        paused,
+        days_left_at_pause,
+        reason,
+        final,
     )
 
 
@@ -136,18 +170,23 @@ async def task_statuses(conn: Connection, application_id: int) -> list[str]:
     return [r["status"] for r in rows]
 
 
-async def update_application_status(conn: Connection, application_id: int, status: str,
-                                    tasks_final: int, final: bool) -> None:
+async def update_application_status(
+    conn: Connection, application_id: int, status: str, tasks_final: int, final: bool
+) -> None:
     await conn.execute(
         """update applications set status = $2, tasks_final = $3, updated_at = now(),
                   completed_at = case when $4 then now() else null end
            where id = $1""",
-        application_id, status, tasks_final, final,
+        application_id,
+        status,
+        tasks_final,
+        final,
     )
 
 
-async def unit_queue(db: Queryable, unit_ids: list[int], statuses: list[str], limit: int,
-                     after_id: int | None) -> list[asyncpg.Record]:
+async def unit_queue(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int, after_id: int | None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {_TASK_COLUMNS}, a.number as application_number, a.citizen_id
             from tasks t
@@ -157,14 +196,15 @@ async def unit_queue(db: Queryable, unit_ids: list[int], statuses: list[str], li
             where t.unit_id = any($1::bigint[]) and t.status = any($2::text[])
               and ($4::bigint is null or t.id > $4)
             order by t.due_on, t.id limit $3""",
-        unit_ids, statuses, limit, after_id,
+        unit_ids,
+        statuses,
+        limit,
+        after_id,
     )
 
 
 async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
-    rows = await db.fetch(
-        "select id from units where region_code like $1 || '%'", region_prefix
-    )
+    rows = await db.fetch("select id from units where region_code like $1 || '%'", region_prefix)
     return [r["id"] for r in rows]
 
 
@@ -177,9 +217,16 @@ async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | No
     )
 
 
-async def set_citizen_identity(conn: Connection, citizen_id: int, *, name: str | None,
-                               enc: bytes | None, index: bytes | None, masked: str | None,
-                               birth_date: date | None) -> None:
+async def set_citizen_identity(
+    conn: Connection,
+    citizen_id: int,
+    *,
+    name: str | None,
+    enc: bytes | None,
+    index: bytes | None,
+    masked: str | None,
+    birth_date: date | None,
+) -> None:
     await conn.execute(
         """update citizens set
              name = coalesce(name, $2),
@@ -189,7 +236,12 @@ async def set_citizen_identity(conn: Connection, citizen_id: int, *, name: str |
              birth_date = coalesce(birth_date, $6),
              updated_at = now()
            where id = $1""",
-        citizen_id, name, enc, index, masked, birth_date,
+        citizen_id,
+        name,
+        enc,
+        index,
+        masked,
+        birth_date,
     )
 
 
@@ -200,11 +252,15 @@ async def citizen_by_index(conn: Connection, index: bytes) -> int | None:
     return value
 
 
-async def record_personal_data_read(conn: Queryable, *,
-                                    citizen_id: int, reader_kind: str, reader_id: int,
-                                    what: str, purpose: str) -> None:
+async def record_personal_data_read(
+    conn: Queryable, *, citizen_id: int, reader_kind: str, reader_id: int, what: str, purpose: str
+) -> None:
     await conn.execute(
         """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose)
            values ($1, $2, $3, $4, $5)""",
-        citizen_id, reader_kind, reader_id, what, purpose,
+        citizen_id,
+        reader_kind,
+        reader_id,
+        what,
+        purpose,
     )

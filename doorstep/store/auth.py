@@ -35,13 +35,17 @@ async def code_counts(conn: Connection, phone: str, client_addr: str | None) -> 
     return row
 
 
-async def insert_code(conn: Connection, phone: str, code_hash: bytes, client_addr: str | None,
-                      ttl_seconds: int) -> asyncpg.Record:
+async def insert_code(
+    conn: Connection, phone: str, code_hash: bytes, client_addr: str | None, ttl_seconds: int
+) -> asyncpg.Record:
     row = await conn.fetchrow(
         """insert into login_codes (phone, code_hash, client_addr, expires_at)
            values ($1, $2, $3, now() + make_interval(secs => $4))
            returning id, expires_at""",
-        phone, code_hash, client_addr, ttl_seconds,
+        phone,
+        code_hash,
+        client_addr,
+        ttl_seconds,
     )
     assert row is not None
     return row
@@ -78,7 +82,8 @@ async def consume_code(conn: Connection, code_id: int) -> None:
 async def citizen_by_phone(conn: Connection, phone: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """select id, phone, language, elder_mode, birth_date, elder_mode_chosen_at
-           from citizens where phone = $1""", phone
+           from citizens where phone = $1""",
+        phone,
     )
 
 
@@ -88,7 +93,8 @@ async def create_citizen(conn: Connection, phone: str, language: str) -> asyncpg
         """insert into citizens (phone, language, language_chosen) values ($1, $2, false)
            on conflict (phone) do nothing
            returning id, phone, language, elder_mode, birth_date, elder_mode_chosen_at""",
-        phone, language,
+        phone,
+        language,
     )
 
 
@@ -98,13 +104,23 @@ async def staff_by_phone(conn: Connection, phone: str) -> asyncpg.Record | None:
     )
 
 
-async def insert_session(conn: Connection, token_hash: bytes, role: str, citizen_id: int | None,
-                         staff_id: int | None, days: int) -> datetime:
+async def insert_session(
+    conn: Connection,
+    token_hash: bytes,
+    role: str,
+    citizen_id: int | None,
+    staff_id: int | None,
+    days: int,
+) -> datetime:
     expires: datetime = await conn.fetchval(
         """insert into sessions (token_hash, role, citizen_id, staff_id, expires_at)
            values ($1, $2, $3, $4, now() + make_interval(days => $5))
            returning expires_at""",
-        token_hash, role, citizen_id, staff_id, days,
+        token_hash,
+        role,
+        citizen_id,
+        staff_id,
+        days,
     )
     return expires
 

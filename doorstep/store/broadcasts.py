@@ -14,12 +14,26 @@ _DUE = """broadcast_id = $1 and language = $2 and status in ('created', 'tempora
           and (next_attempt_at is null or next_attempt_at <= now())"""
 
 
-async def create(conn: Connection, *, template: str, params: dict[str, Any], kind: str,
-                 urgent: bool, audience: dict[str, Any], staff_id: int | None) -> int:
+async def create(
+    conn: Connection,
+    *,
+    template: str,
+    params: dict[str, Any],
+    kind: str,
+    urgent: bool,
+    audience: dict[str, Any],
+    staff_id: int | None,
+) -> int:
     broadcast_id: int = await conn.fetchval(
         """insert into broadcasts (template, params, kind, urgent, audience, staff_id)
            values ($1, $2, $3, $4, $5, $6) returning id""",
-        template, params, kind, urgent, audience, staff_id)
+        template,
+        params,
+        kind,
+        urgent,
+        audience,
+        staff_id,
+    )
     return broadcast_id
 
 
@@ -27,18 +41,22 @@ async def started_recently(conn: Connection, fingerprint: str, window_seconds: i
     """Whether a broadcast of this fingerprint (template, values, audience) started within the
     window. Holds a lock on the fingerprint until the transaction ends, so two starts at once
     cannot both pass."""
-    await conn.execute("select pg_advisory_xact_lock(hashtextextended('broadcast:' || $1, 0))",
-                       fingerprint)
+    await conn.execute(
+        "select pg_advisory_xact_lock(hashtextextended('broadcast:' || $1, 0))", fingerprint
+    )
     found: bool = await conn.fetchval(
         """select exists (select 1 from broadcasts where audience->>'fingerprint' = $1
                           and created_at > now() - make_interval(secs => $2))""",
-        fingerprint, window_seconds)
+        fingerprint,
+        window_seconds,
+    )
     return found
 
 
 async def region_has_citizens(conn: Queryable, region: str) -> bool:
     found: bool = await conn.fetchval(
-        "select exists (select 1 from citizens where region_code like $1 || '%')", region)
+        "select exists (select 1 from citizens where region_code like $1 || '%')", region
+    )
     return found
 
 
@@ -78,16 +96,18 @@ select (select count(*) from chunk) as seen, (select count(*) from ins) as writt
 """
 
 
-async def write_region_chunk(conn: Connection, broadcast_id: int, region: str,
-                             size: int) -> asyncpg.Record:
+async def write_region_chunk(
+    conn: Connection, broadcast_id: int, region: str, size: int
+) -> asyncpg.Record:
     sql = _WRITE_CHUNK.format(where="and c.region_code like $3 || '%'")
     row = await conn.fetchrow(sql, broadcast_id, size, region)
     assert row is not None
     return row
 
 
-async def write_list_chunk(conn: Connection, broadcast_id: int, citizen_ids: list[int],
-                           size: int) -> asyncpg.Record:
+async def write_list_chunk(
+    conn: Connection, broadcast_id: int, citizen_ids: list[int], size: int
+) -> asyncpg.Record:
     sql = _WRITE_CHUNK.format(where="and c.id = any($3::bigint[])")
     row = await conn.fetchrow(sql, broadcast_id, size, citizen_ids)
     assert row is not None
@@ -95,15 +115,18 @@ async def write_list_chunk(conn: Connection, broadcast_id: int, citizen_ids: lis
 
 
 async def citizens_by_phone(conn: Queryable, phones: list[str]) -> list[int]:
-    rows = await conn.fetch("select id from citizens where phone = any($1::text[]) order by id",
-                            phones)
+    rows = await conn.fetch(
+        "select id from citizens where phone = any($1::text[]) order by id", phones
+    )
     return [r["id"] for r in rows]
 
 
 async def mark_queued(conn: Connection, broadcast_id: int) -> asyncpg.Record:
     row = await conn.fetchrow(
         """update broadcasts set state = 'queued', queued_at = coalesce(queued_at, now())
-           where id = $1 returning total, queued_at""", broadcast_id)
+           where id = $1 returning total, queued_at""",
+        broadcast_id,
+    )
     assert row is not None
     return row
 
@@ -113,13 +136,17 @@ async def writing(conn: Queryable, older_than_seconds: int) -> list[asyncpg.Reco
     return await conn.fetch(
         """select * from broadcasts
            where state = 'writing' and created_at < now() - make_interval(secs => $1)
-           order by id""", older_than_seconds)
+           order by id""",
+        older_than_seconds,
+    )
 
 
 # -- delivery -------------------------------------------------------------------------------
 
-async def lock_lost(conn: Connection, broadcast_id: int, language: str, lease_seconds: int,
-                    limit: int) -> list[asyncpg.Record]:
+
+async def lock_lost(
+    conn: Connection, broadcast_id: int, language: str, lease_seconds: int, limit: int
+) -> list[asyncpg.Record]:
     """Rows of the lane whose batch outcome was never recorded (a crash, or a timeout): they
     are looked up at the provider, by number and the batch's OutId, before any resend."""
     return await conn.fetch(
@@ -132,19 +159,27 @@ async def lock_lost(conn: Connection, broadcast_id: int, language: str, lease_se
                       and (next_attempt_at is null or next_attempt_at <= now())))
            order by id limit $4
            for update skip locked""",
-        broadcast_id, language, lease_seconds, limit)
+        broadcast_id,
+        language,
+        lease_seconds,
+        limit,
+    )
 
 
 async def claim_lookups(conn: Connection, ids: list[int]) -> datetime:
     since: datetime = await conn.fetchval("select clock_timestamp()")
     await conn.execute(
         """update outbox set status = 'sending', sending_since = $2, updated_at = now()
-           where id = any($1::bigint[])""", ids, since)
+           where id = any($1::bigint[])""",
+        ids,
+        since,
+    )
     return since
 
 
-async def lock_due(conn: Connection, broadcast_id: int, language: str, limit: int, *,
-                   after_id: int = 0) -> list[asyncpg.Record]:
+async def lock_due(
+    conn: Connection, broadcast_id: int, language: str, limit: int, *, after_id: int = 0
+) -> list[asyncpg.Record]:
     """Due rows of the lane after `after_id` (the caller's frontier: the index scan starts
     there instead of walking every row claimed before, dead or alive)."""
     return await conn.fetch(
@@ -154,7 +189,11 @@ async def lock_due(conn: Connection, broadcast_id: int, language: str, limit: in
             from outbox where {_DUE} and not reconcile_first and id > $4
             order by id limit $3
             for update of outbox skip locked""",
-        broadcast_id, language, limit, after_id)
+        broadcast_id,
+        language,
+        limit,
+        after_id,
+    )
 
 
 async def fail_opted_out(conn: Connection, ids: list[int]) -> None:
@@ -168,11 +207,13 @@ async def fail_opted_out(conn: Connection, ids: list[int]) -> None:
                where id = any($1::bigint[]) returning id)
            update notification_decisions d set reason = 'opted_out', channel = null
            from failed where d.outbox_id = failed.id and d.decision = 'channel'""",
-        ids)
+        ids,
+    )
 
 
-async def hold_lane(conn: Connection, broadcast_id: int, language: str, *, until: datetime,
-                    reason: str) -> int:
+async def hold_lane(
+    conn: Connection, broadcast_id: int, language: str, *, until: datetime, reason: str
+) -> int:
     """Every due row of the lane waits (quiet hours, a paused channel), with its decision."""
     status: str = await conn.execute(
         f"""with held as (
@@ -182,12 +223,21 @@ async def hold_lane(conn: Connection, broadcast_id: int, language: str, *, until
                 returning id, citizen_id)
             insert into notification_decisions (outbox_id, citizen_id, decision, reason, until)
             select id, citizen_id, 'held', $4, $3 from held""",
-        broadcast_id, language, until, reason)
+        broadcast_id,
+        language,
+        until,
+        reason,
+    )
     return int(status.split()[-1])
 
 
-async def hold_rows(conn: Connection, ids: list[int], citizen_ids: list[int | None],
-                    untils: list[datetime], reason: str) -> None:
+async def hold_rows(
+    conn: Connection,
+    ids: list[int],
+    citizen_ids: list[int | None],
+    untils: list[datetime],
+    reason: str,
+) -> None:
     await conn.execute(
         """with v as (select * from unnest($1::bigint[], $2::bigint[], $3::timestamptz[])
                       as v(id, citizen_id, until)),
@@ -196,25 +246,35 @@ async def hold_rows(conn: Connection, ids: list[int], citizen_ids: list[int | No
                     from v where o.id = v.id returning o.id)
            insert into notification_decisions (outbox_id, citizen_id, decision, reason, until)
            select id, citizen_id, 'held', $4, until from v""",
-        ids, citizen_ids, untils, reason)
+        ids,
+        citizen_ids,
+        untils,
+        reason,
+    )
 
 
-async def recent_sends(conn: Queryable, phones: list[str], exclude: list[int],
-                       within_seconds: int) -> list[asyncpg.Record]:
+async def recent_sends(
+    conn: Queryable, phones: list[str], exclude: list[int], within_seconds: int
+) -> list[asyncpg.Record]:
     return await conn.fetch(
         """select phone, last_attempt_at from outbox
            where phone = any($1::text[]) and not (id = any($2::bigint[]))
              and merged_into is null
              and last_attempt_at > now() - make_interval(secs => $3)
              and status in ('sending', 'sent', 'delivered')""",
-        phones, exclude, within_seconds)
+        phones,
+        exclude,
+        within_seconds,
+    )
 
 
-async def claim_batch(conn: Connection, ids: list[int], *, channel: str, body: str,
-                      parts: int) -> tuple[str, datetime]:
+async def claim_batch(
+    conn: Connection, ids: list[int], *, channel: str, body: str, parts: int
+) -> tuple[str, datetime]:
     """Mark the batch's rows 'sending' under one OutId and one claim time, with attempts."""
     row = await conn.fetchrow(
-        "select 'b' || nextval('outbox_batch_seq') as out_id, clock_timestamp() as since")
+        "select 'b' || nextval('outbox_batch_seq') as out_id, clock_timestamp() as since"
+    )
     assert row is not None
     out_id, since = row["out_id"], row["since"]
     await conn.execute(
@@ -227,15 +287,32 @@ async def claim_batch(conn: Connection, ids: list[int], *, channel: str, body: s
                returning id, attempts)
            insert into outbox_attempts (outbox_id, attempt, channel, started_at, provider_code)
            select id, attempts, $3, $2, $6 from claimed""",
-        ids, since, channel, body, parts, out_id)
+        ids,
+        since,
+        channel,
+        body,
+        parts,
+        out_id,
+    )
     return out_id, since
 
 
-async def finish_batch(conn: Connection, ids: list[int], since: datetime, *,
-                       statuses: list[str], delays: list[float | None],
-                       next_at: datetime | None, provider_id: str | None, error: str | None,
-                       hold_reason: str | None, reconcile_first: bool, add_retry: bool,
-                       outcome: str, code: str | None) -> list[asyncpg.Record]:
+async def finish_batch(
+    conn: Connection,
+    ids: list[int],
+    since: datetime,
+    *,
+    statuses: list[str],
+    delays: list[float | None],
+    next_at: datetime | None,
+    provider_id: str | None,
+    error: str | None,
+    hold_reason: str | None,
+    reconcile_first: bool,
+    add_retry: bool,
+    outcome: str,
+    code: str | None,
+) -> list[asyncpg.Record]:
     """Record one batch's answer on each of its rows still under this claim (set-based)."""
     return await conn.fetch(
         """with v as (select * from unnest($1::bigint[], $3::text[], $4::float8[])
@@ -265,12 +342,24 @@ async def finish_batch(conn: Connection, ids: list[int], since: datetime, *,
                       error = $7
                from done where a.outbox_id = done.id and a.attempt = done.attempts)
            select * from done""",
-        ids, since, statuses, delays, next_at, provider_id, error, hold_reason,
-        reconcile_first, add_retry, outcome, code)
+        ids,
+        since,
+        statuses,
+        delays,
+        next_at,
+        provider_id,
+        error,
+        hold_reason,
+        reconcile_first,
+        add_retry,
+        outcome,
+        code,
+    )
 
 
-async def record_held(conn: Connection, rows: list[asyncpg.Record], reason: str,
-                      code: str | None) -> None:
+async def record_held(
+    conn: Connection, rows: list[asyncpg.Record], reason: str, code: str | None
+) -> None:
     held = [r for r in rows if r["status"] == "temporary-failure"]
     if not held:
         return
@@ -282,28 +371,40 @@ async def record_held(conn: Connection, rows: list[asyncpg.Record], reason: str,
                        else jsonb_build_object('code', $5::text) end
            from unnest($1::bigint[], $2::bigint[], $3::timestamptz[])
                 as v(id, citizen_id, until)""",
-        [r["id"] for r in held], [r["citizen_id"] for r in held],
-        [r["next_attempt_at"] for r in held], reason, code)
+        [r["id"] for r in held],
+        [r["citizen_id"] for r in held],
+        [r["next_attempt_at"] for r in held],
+        reason,
+        code,
+    )
 
 
-async def open_lanes(conn: Connection, broadcast_id: int,
-                     languages: list[str]) -> list[tuple[int, str, int]]:
+async def open_lanes(
+    conn: Connection, broadcast_id: int, languages: list[str]
+) -> list[tuple[int, str, int]]:
     rows = await conn.fetch(
         """insert into broadcast_lanes (broadcast_id, language)
            select $1, unnest($2::text[])
            on conflict (broadcast_id, language) do update set heartbeat_at = now()
-           returning broadcast_id, language, generation""", broadcast_id, languages)
+           returning broadcast_id, language, generation""",
+        broadcast_id,
+        languages,
+    )
     return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
 
 
 async def beat(conn: Queryable, broadcast_id: int, language: str) -> None:
     await conn.execute(
         """update broadcast_lanes set heartbeat_at = now()
-           where broadcast_id = $1 and language = $2""", broadcast_id, language)
+           where broadcast_id = $1 and language = $2""",
+        broadcast_id,
+        language,
+    )
 
 
-async def restart_lanes(conn: Queryable, quiet_seconds: int,
-                        lease_seconds: int) -> list[tuple[int, str, int]]:
+async def restart_lanes(
+    conn: Queryable, quiet_seconds: int, lease_seconds: int
+) -> list[tuple[int, str, int]]:
     """Lanes whose jobs stopped beating while rows are due (or claims outlived their lease):
     a new generation of job ids for each."""
     rows = await conn.fetch(
@@ -318,12 +419,15 @@ async def restart_lanes(conn: Queryable, quiet_seconds: int,
                                and o.language = l.language and o.status = 'sending'
                                and o.sending_since < now() - make_interval(secs => $2)))
            returning broadcast_id, language, generation""",
-        quiet_seconds, lease_seconds)
+        quiet_seconds,
+        lease_seconds,
+    )
     return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
 
 
 async def counts(conn: Queryable, broadcast_id: int) -> dict[str, int]:
     rows = await conn.fetch(
         "select status, count(*) as n from outbox where broadcast_id = $1 group by status",
-        broadcast_id)
+        broadcast_id,
+    )
     return {r["status"]: r["n"] for r in rows}

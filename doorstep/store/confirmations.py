@@ -26,9 +26,18 @@ _FROM = """from delegation_confirmations c
     left join applications app on app.id = c.application_id"""
 
 
-async def insert(conn: Connection, *, delegation_id: int, agent_id: int, principal_id: int,
-                 operation: str, bundle_code: str, offer_id: int | None, payload_enc: bytes,
-                 hours: int) -> int | None:
+async def insert(
+    conn: Connection,
+    *,
+    delegation_id: int,
+    agent_id: int,
+    principal_id: int,
+    operation: str,
+    bundle_code: str,
+    offer_id: int | None,
+    payload_enc: bytes,
+    hours: int,
+) -> int | None:
     """The new confirmation's id; None when the bundle (or the offer) already waits for one
     under this delegation."""
     value: int | None = await conn.fetchval(
@@ -38,21 +47,26 @@ async def insert(conn: Connection, *, delegation_id: int, agent_id: int, princip
            values ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(hours => $8))
            on conflict do nothing
            returning id""",
-        delegation_id, agent_id, principal_id, operation, bundle_code, offer_id, payload_enc,
+        delegation_id,
+        agent_id,
+        principal_id,
+        operation,
+        bundle_code,
+        offer_id,
+        payload_enc,
         hours,
     )
     return value
 
 
-async def get(db: Queryable, confirmation_id: int, *, lock: bool = False
-              ) -> asyncpg.Record | None:
+async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> asyncpg.Record | None:
     suffix = "for update of c" if lock else ""
-    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where c.id = $1 {suffix}",
-                             confirmation_id)
+    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where c.id = $1 {suffix}", confirmation_id)
 
 
-async def of_citizen(db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
-                     ) -> list[asyncpg.Record]:
+async def of_citizen(
+    db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
+) -> list[asyncpg.Record]:
     """Confirmations the citizen is asked for (as principal) or asked for (as agent), newest
     first; `statuses` filters by the stored status."""
     return await db.fetch(
@@ -60,18 +74,24 @@ async def of_citizen(db: Queryable, citizen_id: int, statuses: list[str] | None,
             where (c.principal_id = $1 or c.agent_id = $1)
               and ($2::text[] is null or c.status = any($2::text[]))
             order by c.created_at desc, c.id desc limit $3""",
-        citizen_id, statuses, limit,
+        citizen_id,
+        statuses,
+        limit,
     )
 
 
-async def between(db: Queryable, agent_id: int, principal_id: int, statuses: list[str] | None,
-                  limit: int) -> list[asyncpg.Record]:
+async def between(
+    db: Queryable, agent_id: int, principal_id: int, statuses: list[str] | None, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {_COLUMNS} {_FROM}
             where c.agent_id = $1 and c.principal_id = $2
               and ($3::text[] is null or c.status = any($3::text[]))
             order by c.created_at desc, c.id desc limit $4""",
-        agent_id, principal_id, statuses, limit,
+        agent_id,
+        principal_id,
+        statuses,
+        limit,
     )
 
 
@@ -96,15 +116,17 @@ async def pending_asked_by(db: Queryable, agent_id: int) -> list[asyncpg.Record]
     )
 
 
-async def confirmed_since(db: Queryable, principal_id: int, seconds: float
-                          ) -> asyncpg.Record | None:
+async def confirmed_since(
+    db: Queryable, principal_id: int, seconds: float
+) -> asyncpg.Record | None:
     """The latest confirmation this principal confirmed (app or SMS) in the last `seconds`."""
     return await db.fetchrow(
         f"""select {_COLUMNS} {_FROM}
             where c.principal_id = $1 and c.status = 'confirmed'
               and c.decided_at > now() - make_interval(secs => $2)
             order by c.decided_at desc limit 1""",
-        principal_id, seconds,
+        principal_id,
+        seconds,
     )
 
 
@@ -131,36 +153,50 @@ async def due(conn: Connection, limit: int) -> list[asyncpg.Record]:
     )
 
 
-async def decide(conn: Connection, confirmation_id: int, *, status: str, by: str,
-                 application_id: int | None = None) -> None:
+async def decide(
+    conn: Connection,
+    confirmation_id: int,
+    *,
+    status: str,
+    by: str,
+    application_id: int | None = None,
+) -> None:
     await conn.execute(
         """update delegation_confirmations
            set status = $2, decided_by = $3, decided_at = now(), application_id = $4
            where id = $1""",
-        confirmation_id, status, by, application_id,
+        confirmation_id,
+        status,
+        by,
+        application_id,
     )
 
 
-async def pending_same(conn: Connection, delegation_id: int, bundle_code: str,
-                       offer_id: int | None) -> list[asyncpg.Record]:
+async def pending_same(
+    conn: Connection, delegation_id: int, bundle_code: str, offer_id: int | None
+) -> list[asyncpg.Record]:
     """Pending confirmations that would stand in the way of a new one, locked."""
     return await conn.fetch(
         f"""select {_COLUMNS} {_FROM}
             where c.status = 'pending'
               and ((c.delegation_id = $1 and c.bundle_code = $2) or c.offer_id = $3)
             for update of c""",
-        delegation_id, bundle_code, offer_id,
+        delegation_id,
+        bundle_code,
+        offer_id,
     )
 
 
-async def newest_live_request_at(db: Queryable, principal_id: int, request_ttl_seconds: float
-                                 ) -> datetime | None:
+async def newest_live_request_at(
+    db: Queryable, principal_id: int, request_ttl_seconds: float
+) -> datetime | None:
     """When the newest delegation request still waiting for this principal was made."""
     value: datetime | None = await db.fetchval(
         """select max(requested_at) from delegations
            where principal_id = $1 and status = 'requested' and valid_until > now()
              and requested_at > now() - make_interval(secs => $2)""",
-        principal_id, request_ttl_seconds,
+        principal_id,
+        request_ttl_seconds,
     )
     return value
 
@@ -171,7 +207,9 @@ async def request_named(db: Queryable, principal_id: int, residue: int, modulus:
     found: bool = await db.fetchval(
         """select exists (select 1 from delegations
                           where principal_id = $1 and status = 'requested' and id % $3 = $2)""",
-        principal_id, residue, modulus,
+        principal_id,
+        residue,
+        modulus,
     )
     return found
 
@@ -182,12 +220,15 @@ async def asks_of_agent_today(conn: Connection, agent_id: int) -> tuple[int, int
     two asks at once cannot both pass a limit."""
     await conn.execute(
         "select pg_advisory_xact_lock(hashtextextended('confirmations:agent:' || $1, 0))",
-        str(agent_id))
+        str(agent_id),
+    )
     row = await conn.fetchrow(
         """select count(*) as asked,
                   ceil(extract(epoch from (min(created_at) + interval '1 day' - now())))::int
                     as wait
            from delegation_confirmations
-           where agent_id = $1 and created_at > now() - interval '1 day'""", agent_id)
+           where agent_id = $1 and created_at > now() - interval '1 day'""",
+        agent_id,
+    )
     assert row is not None
     return row["asked"], row["wait"] or 0

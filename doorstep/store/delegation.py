@@ -21,8 +21,15 @@ _FROM = """from delegations d
     join citizens p on p.id = d.principal_id"""
 
 
-async def insert(conn: Connection, *, agent_id: int, principal_id: int, themes: list[str],
-                 valid_from: datetime, valid_until: datetime) -> int | None:
+async def insert(
+    conn: Connection,
+    *,
+    agent_id: int,
+    principal_id: int,
+    themes: list[str],
+    valid_from: datetime,
+    valid_until: datetime,
+) -> int | None:
     """The new request's id, or None when the pair already has an open one."""
     value: int | None = await conn.fetchval(
         """insert into delegations (agent_id, principal_id, themes, valid_from, valid_until)
@@ -30,21 +37,25 @@ async def insert(conn: Connection, *, agent_id: int, principal_id: int, themes: 
            on conflict (agent_id, principal_id) where status in ('requested', 'active')
            do nothing
            returning id""",
-        agent_id, principal_id, themes, valid_from, valid_until,
+        agent_id,
+        principal_id,
+        themes,
+        valid_from,
+        valid_until,
     )
     return value
 
 
-async def get(db: Queryable, delegation_id: int, *, lock: str | None = None
-              ) -> asyncpg.Record | None:
+async def get(
+    db: Queryable, delegation_id: int, *, lock: str | None = None
+) -> asyncpg.Record | None:
     suffix = {"update": "for update of d", "share": "for share of d", None: ""}[lock]
-    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where d.id = $1 {suffix}",
-                             delegation_id)
+    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where d.id = $1 {suffix}", delegation_id)
 
 
-async def principal_and_delegation(db: Queryable, agent_id: int, *,
-                                   principal_id: int | None, phone: str | None
-                                   ) -> asyncpg.Record | None:
+async def principal_and_delegation(
+    db: Queryable, agent_id: int, *, principal_id: int | None, phone: str | None
+) -> asyncpg.Record | None:
     """For a request acting for someone: the principal (by id or phone) and the pair's open
     delegation if any, else their most recent one (its columns null when there is none).
     One round trip: it runs on every request that acts for someone."""
@@ -60,18 +71,20 @@ async def principal_and_delegation(db: Queryable, agent_id: int, *,
                limit 1) d on true
            where ($2::bigint is not null and c.id = $2) or ($3::text is not null and c.phone = $3)
            limit 1""",
-        agent_id, principal_id, phone,
+        agent_id,
+        principal_id,
+        phone,
     )
 
 
-async def open_between(conn: Connection, agent_id: int, principal_id: int
-                       ) -> asyncpg.Record | None:
+async def open_between(conn: Connection, agent_id: int, principal_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""select {_COLUMNS} {_FROM}
             where d.agent_id = $1 and d.principal_id = $2
               and d.status in ('requested', 'active')
             for update of d""",
-        agent_id, principal_id,
+        agent_id,
+        principal_id,
     )
 
 
@@ -81,7 +94,8 @@ async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[asyncpg
         f"""select {_COLUMNS} {_FROM}
             where d.principal_id = $1 or d.agent_id = $1
             order by d.requested_at desc, d.id desc limit $2""",
-        citizen_id, limit,
+        citizen_id,
+        limit,
     )
 
 
@@ -106,27 +120,42 @@ async def open_for_principal(conn: Connection, principal_id: int) -> list[asyncp
     )
 
 
-async def activate(conn: Connection, delegation_id: int, *, method: str,
-                   staff_id: int | None = None, identity_checked: bool | None = None,
-                   understanding_checked: bool | None = None, note: str | None = None) -> None:
+async def activate(
+    conn: Connection,
+    delegation_id: int,
+    *,
+    method: str,
+    staff_id: int | None = None,
+    identity_checked: bool | None = None,
+    understanding_checked: bool | None = None,
+    note: str | None = None,
+) -> None:
     await conn.execute(
         """update delegations set status = 'active', consent_method = $2, consented_at = now(),
                   consent_staff_id = $3, identity_checked = $4, understanding_checked = $5,
                   consent_note = $6
            where id = $1""",
-        delegation_id, method, staff_id, identity_checked, understanding_checked, note,
+        delegation_id,
+        method,
+        staff_id,
+        identity_checked,
+        understanding_checked,
+        note,
     )
 
 
 async def end(conn: Connection, delegation_id: int, *, status: str, by: str) -> None:
     await conn.execute(
         "update delegations set status = $2, ended_at = now(), ended_by = $3 where id = $1",
-        delegation_id, status, by,
+        delegation_id,
+        status,
+        by,
     )
 
 
-async def due_to_expire(conn: Connection, request_ttl_seconds: float, limit: int
-                        ) -> list[asyncpg.Record]:
+async def due_to_expire(
+    conn: Connection, request_ttl_seconds: float, limit: int
+) -> list[asyncpg.Record]:
     """Active delegations past their end, and requests unanswered too long; locked, skipping
     rows another sweep holds."""
     return await conn.fetch(
@@ -137,12 +166,14 @@ async def due_to_expire(conn: Connection, request_ttl_seconds: float, limit: int
                         or d.valid_until <= now()))
             order by d.id limit $2
             for update of d skip locked""",
-        request_ttl_seconds, limit,
+        request_ttl_seconds,
+        limit,
     )
 
 
-async def due_for_warning(conn: Connection, warn_seconds: float, limit: int
-                          ) -> list[asyncpg.Record]:
+async def due_for_warning(
+    conn: Connection, warn_seconds: float, limit: int
+) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"""select {_COLUMNS} {_FROM}
             where d.status = 'active' and d.expiry_warned_at is null
@@ -150,23 +181,37 @@ async def due_for_warning(conn: Connection, warn_seconds: float, limit: int
               and d.valid_until <= now() + make_interval(secs => $1)
             order by d.id limit $2
             for update of d skip locked""",
-        warn_seconds, limit,
+        warn_seconds,
+        limit,
     )
 
 
 async def mark_warned(conn: Connection, delegation_id: int) -> None:
-    await conn.execute("update delegations set expiry_warned_at = now() where id = $1",
-                       delegation_id)
+    await conn.execute(
+        "update delegations set expiry_warned_at = now() where id = $1", delegation_id
+    )
 
 
-async def record_action(conn: Connection, *, delegation_id: int, agent_id: int,
-                        principal_id: int, operation: str, application_id: int | None,
-                        detail: dict[str, Any]) -> None:
+async def record_action(
+    conn: Connection,
+    *,
+    delegation_id: int,
+    agent_id: int,
+    principal_id: int,
+    operation: str,
+    application_id: int | None,
+    detail: dict[str, Any],
+) -> None:
     await conn.execute(
         """insert into delegation_actions (delegation_id, agent_id, principal_id, operation,
                                            application_id, detail)
            values ($1, $2, $3, $4, $5, $6)""",
-        delegation_id, agent_id, principal_id, operation, application_id, detail,
+        delegation_id,
+        agent_id,
+        principal_id,
+        operation,
+        application_id,
+        detail,
     )
 
 
@@ -186,20 +231,40 @@ async def citizen_by_phone(db: Queryable, phone: str) -> asyncpg.Record | None:
     )
 
 
-async def insert_assisted_consent(conn: Connection, *, application_id: int, citizen_id: int,
-                                  staff_id: int, unit_id: int | None, identity_document: str,
-                                  note: str | None) -> None:
+async def insert_assisted_consent(
+    conn: Connection,
+    *,
+    application_id: int,
+    citizen_id: int,
+    staff_id: int,
+    unit_id: int | None,
+    identity_document: str,
+    note: str | None,
+) -> None:
     await conn.execute(
         """insert into assisted_consents (application_id, citizen_id, staff_id, unit_id,
                                           identity_checked, consent_given, identity_document,
                                           note)
            values ($1, $2, $3, $4, true, true, $5, $6)""",
-        application_id, citizen_id, staff_id, unit_id, identity_document, note,
+        application_id,
+        citizen_id,
+        staff_id,
+        unit_id,
+        identity_document,
+        note,
     )
 
 
-async def record_agent_read(conn: Connection, *, citizen_id: int, agent_id: int, what: str,
-                            purpose: str, delegation_id: int, today: Any) -> bool:
+async def record_agent_read(
+    conn: Connection,
+    *,
+    citizen_id: int,
+    agent_id: int,
+    what: str,
+    purpose: str,
+    delegation_id: int,
+    today: Any,
+) -> bool:
     """Record an agent's read; True when the principal has not been told yet today."""
     value: bool = await conn.fetchval(
         """with read as (
@@ -207,7 +272,12 @@ async def record_agent_read(conn: Connection, *, citizen_id: int, agent_id: int,
                                                 purpose, delegation_id)
                values ($1, 'agent', $2, $3, $4, $5))
            select read_notice_on is distinct from $6 from delegations where id = $5""",
-        citizen_id, agent_id, what, purpose, delegation_id, today,
+        citizen_id,
+        agent_id,
+        what,
+        purpose,
+        delegation_id,
+        today,
     )
     return bool(value)
 
@@ -217,13 +287,15 @@ async def claim_read_notice(conn: Connection, delegation_id: int, today: Any) ->
     row = await conn.fetchrow(
         """update delegations set read_notice_on = $2
            where id = $1 and read_notice_on is distinct from $2 returning id""",
-        delegation_id, today,
+        delegation_id,
+        today,
     )
     return row is not None
 
 
-async def data_reads(db: Queryable, citizen_id: int, limit: int, before_id: int | None
-                     ) -> list[asyncpg.Record]:
+async def data_reads(
+    db: Queryable, citizen_id: int, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
     """Reads of a citizen's personal data, newest first, with who read (staff and their unit,
     or the agent)."""
     return await db.fetch(
@@ -238,22 +310,38 @@ async def data_reads(db: Queryable, citizen_id: int, limit: int, before_id: int 
            left join citizens c on r.reader_kind = 'agent' and c.id = r.reader_id
            where r.citizen_id = $1 and ($3::bigint is null or r.id < $3)
            order by r.id desc limit $2""",
-        citizen_id, limit, before_id,
+        citizen_id,
+        limit,
+        before_id,
     )
 
 
-async def record_read(conn: Queryable, *, citizen_id: int, reader_kind: str, reader_id: int,
-                      what: str, purpose: str, delegation_id: int | None) -> None:
+async def record_read(
+    conn: Queryable,
+    *,
+    citizen_id: int,
+    reader_kind: str,
+    reader_id: int,
+    what: str,
+    purpose: str,
+    delegation_id: int | None,
+) -> None:
     await conn.execute(
         """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose,
                                             delegation_id)
            values ($1, $2, $3, $4, $5, $6)""",
-        citizen_id, reader_kind, reader_id, what, purpose, delegation_id,
+        citizen_id,
+        reader_kind,
+        reader_id,
+        what,
+        purpose,
+        delegation_id,
     )
 
 
-async def applications_in_scope(db: Queryable, citizen_id: int, scope: BundleFilter, limit: int,
-                                before_id: int | None) -> list[asyncpg.Record]:
+async def applications_in_scope(
+    db: Queryable, citizen_id: int, scope: BundleFilter, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
     """A principal's applications an agent may see: those of the delegation's themes."""
     return await db.fetch(
         f"""select {_APPLICATION_COLUMNS} from applications a
@@ -262,7 +350,12 @@ async def applications_in_scope(db: Queryable, citizen_id: int, scope: BundleFil
               and ($4 or b.code = any($5::text[])
                    or ($6 and not (b.code = any($7::text[]))))
             order by a.id desc limit $2""",
-        citizen_id, limit, before_id, scope.everything, list(scope.included), scope.general,
+        citizen_id,
+        limit,
+        before_id,
+        scope.everything,
+        list(scope.included),
+        scope.general,
         list(scope.themed),
     )
 
@@ -276,15 +369,17 @@ async def bundle_code_of(db: Queryable, application_id: int) -> str | None:
     return value
 
 
-async def create_walk_in_citizen(conn: Connection, phone: str, language: str
-                                 ) -> asyncpg.Record | None:
+async def create_walk_in_citizen(
+    conn: Connection, phone: str, language: str
+) -> asyncpg.Record | None:
     """A citizen registered at the counter: reached by SMS. None when the phone is taken."""
     return await conn.fetchrow(
         """insert into citizens (phone, language, language_chosen, channel_preference)
            values ($1, $2, true, 'sms')
            on conflict (phone) do nothing
            returning id""",
-        phone, language,
+        phone,
+        language,
     )
 
 

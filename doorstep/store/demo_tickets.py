@@ -54,12 +54,19 @@ class DemoRule:
 
 UNITS: tuple[DemoUnit, ...] = (
     DemoUnit("cy-heating", "朝阳区供热办", "department", DISTRICT_REGION, "+861085990110"),
-    DemoUnit("cy-city-management", "朝阳区城市管理委员会", "department", DISTRICT_REGION,
-             "+861085990120"),
-    DemoUnit("bj-water-cy", "北京市自来水集团朝阳分公司", "enterprise", DISTRICT_REGION,
-             "+861085990130"),
-    DemoUnit("cy-elder-association", "朝阳区老龄协会", "social_organisation", DISTRICT_REGION,
-             "+861085990140"),
+    DemoUnit(
+        "cy-city-management", "朝阳区城市管理委员会", "department", DISTRICT_REGION, "+861085990120"
+    ),
+    DemoUnit(
+        "bj-water-cy", "北京市自来水集团朝阳分公司", "enterprise", DISTRICT_REGION, "+861085990130"
+    ),
+    DemoUnit(
+        "cy-elder-association",
+        "朝阳区老龄协会",
+        "social_organisation",
+        DISTRICT_REGION,
+        "+861085990140",
+    ),
 )
 
 STAFF: tuple[DemoStaff, ...] = (
@@ -118,29 +125,73 @@ SERVICE_AREAS: tuple[tuple[str, str, str], ...] = (
 # The first published rule set. Priority 1 is tried first; rules with keywords and no category
 # are guesses that send a ticket to review with a suggestion.
 RULES: tuple[DemoRule, ...] = (
-    DemoRule(1, 10, "cy-heating", categories=("heating",), urgencies=("danger",),
-             assisting_unit_codes=("cy-jianwai",), deadline_profile="urgent",
-             note="供暖险情:当日处置,街道协办"),
-    DemoRule(2, 20, "cy-heating", categories=("heating",), region_prefixes=(DISTRICT_REGION,),
-             deadline_profile="help"),
-    DemoRule(3, 30, "bj-water-cy", categories=("water",), region_prefixes=(DISTRICT_REGION,),
-             deadline_profile="help"),
-    DemoRule(4, 40, "cy-city-management", categories=("streetlight",),
-             region_prefixes=(DISTRICT_REGION,), deadline_profile="help"),
-    DemoRule(5, 50, "cy-housing", categories=("noise",), keywords=("施工", "工地"),
-             note="建筑施工噪音由住建委处理"),
+    DemoRule(
+        1,
+        10,
+        "cy-heating",
+        categories=("heating",),
+        urgencies=("danger",),
+        assisting_unit_codes=("cy-jianwai",),
+        deadline_profile="urgent",
+        note="供暖险情:当日处置,街道协办",
+    ),
+    DemoRule(
+        2,
+        20,
+        "cy-heating",
+        categories=("heating",),
+        region_prefixes=(DISTRICT_REGION,),
+        deadline_profile="help",
+    ),
+    DemoRule(
+        3,
+        30,
+        "bj-water-cy",
+        categories=("water",),
+        region_prefixes=(DISTRICT_REGION,),
+        deadline_profile="help",
+    ),
+    DemoRule(
+        4,
+        40,
+        "cy-city-management",
+        categories=("streetlight",),
+        region_prefixes=(DISTRICT_REGION,),
+        deadline_profile="help",
+    ),
+    DemoRule(
+        5,
+        50,
+        "cy-housing",
+        categories=("noise",),
+        keywords=("施工", "工地"),
+        note="建筑施工噪音由住建委处理",
+    ),
     DemoRule(6, 60, "cy-psb", categories=("noise",), note="其他噪音扰民由公安处理"),
     DemoRule(7, 70, "cy-hrss", categories=("pension",)),
-    DemoRule(8, 80, "cy-jianwai-yonganli", categories=("elder_care",),
-             region_prefixes=(COMMUNITY_REGION,), assisting_unit_codes=("cy-civil-affairs",)),
-    DemoRule(9, 90, "cy-civil-affairs", categories=("elder_care",),
-             region_prefixes=(DISTRICT_REGION,), assisting_unit_codes=("cy-elder-association",)),
+    DemoRule(
+        8,
+        80,
+        "cy-jianwai-yonganli",
+        categories=("elder_care",),
+        region_prefixes=(COMMUNITY_REGION,),
+        assisting_unit_codes=("cy-civil-affairs",),
+    ),
+    DemoRule(
+        9,
+        90,
+        "cy-civil-affairs",
+        categories=("elder_care",),
+        region_prefixes=(DISTRICT_REGION,),
+        assisting_unit_codes=("cy-elder-association",),
+    ),
     DemoRule(10, 100, "cy-medical-security", categories=("medical_insurance",)),
     DemoRule(11, 110, "cy-city-management", categories=("sanitation",)),
     DemoRule(12, 120, "cy-housing", categories=("property",)),
     DemoRule(13, 130, "cy-psb", categories=("public_security",)),
-    DemoRule(14, 900, "cy-city-management", keywords=("路灯", "灯不亮"),
-             note="按关键词猜测,需人工复核"),
+    DemoRule(
+        14, 900, "cy-city-management", keywords=("路灯", "灯不亮"), note="按关键词猜测,需人工复核"
+    ),
     DemoRule(15, 910, "cy-heating", keywords=("暖气", "供暖")),
     DemoRule(16, 920, "bj-water-cy", keywords=("停水", "没水", "水压")),
 )

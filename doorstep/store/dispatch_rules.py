@@ -18,7 +18,8 @@ _RULE_COLUMNS = """r.rule_set_id, r.rule_no, r.version, r.priority, r.kinds, r.c
 
 async def published_id(db: Queryable) -> int | None:
     value: int | None = await db.fetchval(
-        "select id from dispatch_rule_sets where status = 'published'")
+        "select id from dispatch_rule_sets where status = 'published'"
+    )
     return value
 
 
@@ -26,7 +27,8 @@ async def engine_key(db: Queryable) -> tuple[int | None, int]:
     """The published set and the catalog version: what a compiled engine depends on."""
     row = await db.fetchrow(
         """select (select id from dispatch_rule_sets where status = 'published') as set_id,
-                  (select version from ticket_catalog_version) as version""")
+                  (select version from ticket_catalog_version) as version"""
+    )
     assert row is not None
     return row["set_id"], row["version"] or 0
 
@@ -36,33 +38,39 @@ async def rule_set(db: Queryable, set_id: int) -> asyncpg.Record | None:
 
 
 async def lock_rule_set(conn: Connection, set_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("select * from dispatch_rule_sets where id = $1 for update",
-                               set_id)
+    return await conn.fetchrow("select * from dispatch_rule_sets where id = $1 for update", set_id)
 
 
 async def rules_of(db: Queryable, set_id: int) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
-            where r.rule_set_id = $1 order by r.priority, r.rule_no""", set_id)
+            where r.rule_set_id = $1 order by r.priority, r.rule_no""",
+        set_id,
+    )
 
 
 async def draft_of(db: Queryable, staff_id: int) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1",
-        staff_id)
+        "select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1", staff_id
+    )
 
 
 async def lock_draft_of(conn: Connection, staff_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1
-           for update""", staff_id)
+           for update""",
+        staff_id,
+    )
 
 
 async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> int:
     """A draft holding a copy of the base set's rules."""
     draft_id: int = await conn.fetchval(
         """insert into dispatch_rule_sets (status, base_id, author_staff_id)
-           values ('draft', $1, $2) returning id""", base_id, staff_id)
+           values ('draft', $1, $2) returning id""",
+        base_id,
+        staff_id,
+    )
     if base_id is not None:
         await conn.execute(
             """insert into dispatch_rules (rule_set_id, rule_no, version, priority, kinds,
@@ -71,7 +79,10 @@ async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> 
                select $1, rule_no, version, priority, kinds, categories, region_prefixes,
                       keywords, urgencies, lead_unit_id, assisting_unit_ids, deadline_profile,
                       note
-               from dispatch_rules where rule_set_id = $2""", draft_id, base_id)
+               from dispatch_rules where rule_set_id = $2""",
+            draft_id,
+            base_id,
+        )
     return draft_id
 
 
@@ -85,7 +96,10 @@ async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> asyncpg
         return None
     return await conn.fetchrow(
         f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
-            where r.rule_set_id = $1 and r.rule_no = $2""", set_id, rule_no)
+            where r.rule_set_id = $1 and r.rule_no = $2""",
+        set_id,
+        rule_no,
+    )
 
 
 async def upsert_rule(conn: Connection, set_id: int, rule: dict[str, Any]) -> None:
@@ -101,16 +115,27 @@ async def upsert_rule(conn: Connection, set_id: int, rule: dict[str, Any]) -> No
                lead_unit_id = excluded.lead_unit_id,
                assisting_unit_ids = excluded.assisting_unit_ids,
                deadline_profile = excluded.deadline_profile, note = excluded.note""",
-        set_id, rule["rule_no"], rule["version"], rule["priority"], rule["kinds"],
-        rule["categories"], rule["region_prefixes"], rule["keywords"], rule["urgencies"],
-        rule["lead_unit_id"], rule["assisting_unit_ids"], rule["deadline_profile"],
-        rule["note"])
+        set_id,
+        rule["rule_no"],
+        rule["version"],
+        rule["priority"],
+        rule["kinds"],
+        rule["categories"],
+        rule["region_prefixes"],
+        rule["keywords"],
+        rule["urgencies"],
+        rule["lead_unit_id"],
+        rule["assisting_unit_ids"],
+        rule["deadline_profile"],
+        rule["note"],
+    )
     await conn.execute("update dispatch_rule_sets set updated_at = now() where id = $1", set_id)
 
 
 async def delete_rule(conn: Connection, set_id: int, rule_no: int) -> bool:
     status: str = await conn.execute(
-        "delete from dispatch_rules where rule_set_id = $1 and rule_no = $2", set_id, rule_no)
+        "delete from dispatch_rules where rule_set_id = $1 and rule_no = $2", set_id, rule_no
+    )
     await conn.execute("update dispatch_rule_sets set updated_at = now() where id = $1", set_id)
     return status.endswith(" 1")
 
@@ -119,18 +144,31 @@ async def discard(conn: Connection, set_id: int) -> None:
     await conn.execute("delete from dispatch_rules where rule_set_id = $1", set_id)
     await conn.execute(
         "update dispatch_rule_sets set status = 'discarded', updated_at = now() where id = $1",
-        set_id)
+        set_id,
+    )
 
 
-async def publish(conn: Connection, draft_id: int, previous_id: int | None, staff_id: int | None,
-                  note: str, warnings: list[dict[str, Any]]) -> None:
+async def publish(
+    conn: Connection,
+    draft_id: int,
+    previous_id: int | None,
+    staff_id: int | None,
+    note: str,
+    warnings: list[dict[str, Any]],
+) -> None:
     if previous_id is not None:
         await conn.execute(
-            "update dispatch_rule_sets set status = 'superseded' where id = $1", previous_id)
+            "update dispatch_rule_sets set status = 'superseded' where id = $1", previous_id
+        )
     await conn.execute(
         """update dispatch_rule_sets set status = 'published', published_at = now(),
                published_by_staff_id = $2, note = $3, warnings = $4, updated_at = now()
-           where id = $1""", draft_id, staff_id, note, warnings)
+           where id = $1""",
+        draft_id,
+        staff_id,
+        note,
+        warnings,
+    )
 
 
 async def history(db: Queryable, limit: int) -> list[asyncpg.Record]:
@@ -138,12 +176,15 @@ async def history(db: Queryable, limit: int) -> list[asyncpg.Record]:
         """select s.*, (select count(*) from dispatch_rules r where r.rule_set_id = s.id)
                as rule_count
            from dispatch_rule_sets s where s.status in ('published', 'superseded')
-           order by s.id desc limit $1""", limit)
-
+           order by s.id desc limit $1""",
+        limit,
+    )
 
 
 async def count_recent(db: Queryable, since: datetime, region_prefix: str) -> int:
     value: int = await db.fetchval(
         "select count(*) from tickets where created_at >= $1 and region_code like $2 || '%'",
-        since, region_prefix)
+        since,
+        region_prefix,
+    )
     return value

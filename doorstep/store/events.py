@@ -11,20 +11,33 @@ from doorstep.store.db import Connection, Queryable
 EVENTS_CHANNEL = "doorstep_events"
 
 
-async def append(conn: Connection, *, kind: str, actor_kind: str, actor_id: int | None,
-                 application_id: int | None = None, task_id: int | None = None,
-                 citizen_id: int | None = None, data: dict[str, Any] | None = None) -> int:
+async def append(
+    conn: Connection,
+    *,
+    kind: str,
+    actor_kind: str,
+    actor_id: int | None,
+    application_id: int | None = None,
+    task_id: int | None = None,
+    citizen_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
     # append_event (migration 0003) locks the citizen's stream, inserts, and NOTIFYs; NOTIFY
     # is transactional, so listeners hear it only if and when this transaction commits
     seq: int = await conn.fetchval(
         "select append_event($1, $2, $3, $4, $5, $6, $7)",
-        application_id, task_id, citizen_id, kind, actor_kind, actor_id, data or {},
+        application_id,
+        task_id,
+        citizen_id,
+        kind,
+        actor_kind,
+        actor_id,
+        data or {},
     )
     return seq
 
 
-async def for_applications(conn: Queryable,
-                           application_ids: list[int]) -> list[asyncpg.Record]:
+async def for_applications(conn: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
     return await conn.fetch(
         """select seq, application_id, task_id, kind, actor_kind, data, created_at
            from events where application_id = any($1::bigint[])
@@ -36,14 +49,15 @@ async def for_applications(conn: Queryable,
 EVENT_COLUMNS = "seq, application_id, task_id, citizen_id, kind, actor_kind, data, created_at"
 
 
-async def after(db: Queryable, after_seq: int, also: list[int], limit: int
-                ) -> list[asyncpg.Record]:
+async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> list[asyncpg.Record]:
     """Every event past `after_seq`, plus the listed older ones (gaps that may have committed)."""
     return await db.fetch(
         f"""select {EVENT_COLUMNS} from events
             where seq > $1 or seq = any($2::bigint[])
             order by seq limit $3""",
-        after_seq, also, limit,
+        after_seq,
+        also,
+        limit,
     )
 
 
@@ -52,32 +66,40 @@ async def max_seq(db: Queryable) -> int:
     return value
 
 
-async def of_application_after(db: Queryable, application_id: int, after_seq: int,
-                               limit: int) -> list[asyncpg.Record]:
+async def of_application_after(
+    db: Queryable, application_id: int, after_seq: int, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {EVENT_COLUMNS} from events
             where application_id = $1 and seq > $2 order by seq limit $3""",
-        application_id, after_seq, limit,
+        application_id,
+        after_seq,
+        limit,
     )
 
 
-async def of_citizen_after(db: Queryable, citizen_id: int, after_seq: int, limit: int
-                           ) -> list[asyncpg.Record]:
+async def of_citizen_after(
+    db: Queryable, citizen_id: int, after_seq: int, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {EVENT_COLUMNS} from events
             where citizen_id = $1 and application_id is not null and seq > $2
             order by seq limit $3""",
-        citizen_id, after_seq, limit,
+        citizen_id,
+        after_seq,
+        limit,
     )
 
 
 async def last_of_application(db: Queryable, application_id: int) -> int:
     value: int = await db.fetchval(
-        "select coalesce(max(seq), 0) from events where application_id = $1", application_id)
+        "select coalesce(max(seq), 0) from events where application_id = $1", application_id
+    )
     return value
 
 
 async def last_of_citizen(db: Queryable, citizen_id: int) -> int:
     value: int = await db.fetchval(
-        "select coalesce(max(seq), 0) from events where citizen_id = $1", citizen_id)
+        "select coalesce(max(seq), 0) from events where citizen_id = $1", citizen_id
+    )
     return value

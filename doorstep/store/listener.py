@@ -21,8 +21,9 @@ class Listener:
     which is why readers never rely on them alone.
     """
 
-    def __init__(self, dsn: str, channel: str, on_hint: Callable[[], None],
-                 on_reconnect: Callable[[], None]) -> None:
+    def __init__(
+        self, dsn: str, channel: str, on_hint: Callable[[], None], on_reconnect: Callable[[], None]
+    ) -> None:
         self._dsn = dsn
         self._channel = channel
         self._on_hint = on_hint
@@ -38,9 +39,11 @@ class Listener:
             conn: asyncpg.Connection[Any] | None = None
             try:
                 conn = await asyncpg.connect(
-                    self._dsn, timeout=5,
+                    self._dsn,
+                    timeout=5,
                     # named per process, so operators (and tests) can find this connection
-                    server_settings={"application_name": f"doorstep-listener-{os.getpid()}"})
+                    server_settings={"application_name": f"doorstep-listener-{os.getpid()}"},
+                )
                 conn.add_termination_listener(_setter(lost))
                 await conn.add_listener(self._channel, self._notified)
                 self.connections_made += 1

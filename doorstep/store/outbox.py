@@ -10,14 +10,30 @@ import asyncpg
 from doorstep.store.db import Connection, Queryable
 
 
-async def insert(conn: Connection, *, citizen_id: int | None, phone: str, kind: str,
-                 template: str, params: dict[str, Any], language: str, urgent: bool,
-                 extend_code: str | None = None) -> int:
+async def insert(
+    conn: Connection,
+    *,
+    citizen_id: int | None,
+    phone: str,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    language: str,
+    urgent: bool,
+    extend_code: str | None = None,
+) -> int:
     outbox_id: int = await conn.fetchval(
         """insert into outbox (citizen_id, phone, kind, template, params, language, urgent,
                                extend_code)
            values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
-        citizen_id, phone, kind, template, params, language, urgent, extend_code,
+        citizen_id,
+        phone,
+        kind,
+        template,
+        params,
+        language,
+        urgent,
+        extend_code,
     )
     return outbox_id
 
@@ -38,12 +54,14 @@ async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> asyn
                    and sending_since < now() - make_interval(secs => $2)) as stale
            from outbox where id = $1
            for update skip locked""",
-        outbox_id, lease_seconds,
+        outbox_id,
+        lease_seconds,
     )
 
 
-async def claim_send(conn: Connection, outbox_id: int, *, channel: str, body: str,
-                     parts: int) -> asyncpg.Record:
+async def claim_send(
+    conn: Connection, outbox_id: int, *, channel: str, body: str, parts: int
+) -> asyncpg.Record:
     """Mark the row 'sending' and record the attempt; committed before the provider is called."""
     row = await conn.fetchrow(
         """update outbox set status = 'sending', attempts = attempts + 1,
@@ -52,13 +70,19 @@ async def claim_send(conn: Connection, outbox_id: int, *, channel: str, body: st
                   next_attempt_at = null, updated_at = now()
            where id = $1
            returning attempts, sending_since""",
-        outbox_id, channel, body, parts,
+        outbox_id,
+        channel,
+        body,
+        parts,
     )
     assert row is not None
     await conn.execute(
         """insert into outbox_attempts (outbox_id, attempt, channel, started_at)
            values ($1, $2, $3, $4)""",
-        outbox_id, row["attempts"], channel, row["sending_since"],
+        outbox_id,
+        row["attempts"],
+        channel,
+        row["sending_since"],
     )
     return row
 
@@ -74,11 +98,21 @@ async def claim_lookup(conn: Connection, outbox_id: int) -> datetime:
     return since
 
 
-async def finish(conn: Connection, outbox_id: int, since: datetime, *, status: str,
-                 provider_id: str | None = None, error: str | None = None,
-                 next_at: datetime | None = None, next_in_seconds: float | None = None,
-                 hold_reason: str | None = None, reconcile_first: bool = False,
-                 add_retry: bool = False, receipt_code: str | None = None) -> bool:
+async def finish(
+    conn: Connection,
+    outbox_id: int,
+    since: datetime,
+    *,
+    status: str,
+    provider_id: str | None = None,
+    error: str | None = None,
+    next_at: datetime | None = None,
+    next_in_seconds: float | None = None,
+    hold_reason: str | None = None,
+    reconcile_first: bool = False,
+    add_retry: bool = False,
+    receipt_code: str | None = None,
+) -> bool:
     """Record what became of the claim `since`; False if the row moved on meanwhile."""
     done = await conn.fetchval(
         """update outbox set status = $3, provider_id = coalesce($4, provider_id),
@@ -96,37 +130,65 @@ async def finish(conn: Connection, outbox_id: int, since: datetime, *, status: s
                   delivered_at = case when $3 = 'delivered' then now() else delivered_at end
            where id = $1 and status = 'sending' and sending_since = $2
            returning true""",
-        outbox_id, since, status, provider_id, error, next_at, next_in_seconds, hold_reason,
-        reconcile_first, add_retry, receipt_code,
+        outbox_id,
+        since,
+        status,
+        provider_id,
+        error,
+        next_at,
+        next_in_seconds,
+        hold_reason,
+        reconcile_first,
+        add_retry,
+        receipt_code,
     )
     return bool(done)
 
 
-async def finish_attempt(conn: Connection, outbox_id: int, attempt: int, *, outcome: str,
-                         provider_code: str | None = None, provider_id: str | None = None,
-                         error: str | None = None) -> None:
+async def finish_attempt(
+    conn: Connection,
+    outbox_id: int,
+    attempt: int,
+    *,
+    outcome: str,
+    provider_code: str | None = None,
+    provider_id: str | None = None,
+    error: str | None = None,
+) -> None:
     await conn.execute(
         """update outbox_attempts set finished_at = clock_timestamp(), outcome = $3,
                   provider_code = $4, provider_id = $5, error = $6
            where outbox_id = $1 and attempt = $2""",
-        outbox_id, attempt, outcome, provider_code, provider_id, error,
+        outbox_id,
+        attempt,
+        outcome,
+        provider_code,
+        provider_id,
+        error,
     )
 
 
 async def set_provider_id_if_missing(conn: Connection, outbox_id: int, provider_id: str) -> None:
-    await conn.execute("update outbox set provider_id = $2 where id = $1 and provider_id is null",
-                       outbox_id, provider_id)
+    await conn.execute(
+        "update outbox set provider_id = $2 where id = $1 and provider_id is null",
+        outbox_id,
+        provider_id,
+    )
 
 
-async def fail(conn: Connection, outbox_id: int, *, status: str, error: str,
-               body: str | None = None) -> None:
+async def fail(
+    conn: Connection, outbox_id: int, *, status: str, error: str, body: str | None = None
+) -> None:
     """A final failure decided before any send (e.g. a template that cannot be rendered)."""
     await conn.execute(
         """update outbox set status = $2, last_error = $3, body = coalesce($4, body),
                   sending_since = null, next_attempt_at = null, hold_reason = null,
                   updated_at = now()
            where id = $1""",
-        outbox_id, status, error, body,
+        outbox_id,
+        status,
+        error,
+        body,
     )
 
 
@@ -135,18 +197,27 @@ async def hold(conn: Connection, outbox_id: int, *, until: datetime, reason: str
     await conn.execute(
         """update outbox set next_attempt_at = $2, hold_reason = $3, updated_at = now()
            where id = $1""",
-        outbox_id, until, reason,
+        outbox_id,
+        until,
+        reason,
     )
 
 
 async def lock_for_news(conn: Connection, outbox_id: int) -> asyncpg.Record | None:
     """Lock a row to apply news from the provider (waits for a delivery's short transaction)."""
     return await conn.fetchrow(
-        "select id, status, phone, provider_id from outbox where id = $1 for update", outbox_id)
+        "select id, status, phone, provider_id from outbox where id = $1 for update", outbox_id
+    )
 
 
-async def apply_news(conn: Connection, outbox_id: int, *, status: str, provider_id: str | None,
-                     receipt_code: str | None) -> None:
+async def apply_news(
+    conn: Connection,
+    outbox_id: int,
+    *,
+    status: str,
+    provider_id: str | None,
+    receipt_code: str | None,
+) -> None:
     """Move a row to a status the provider reported (the caller checked it may move)."""
     await conn.execute(
         """update outbox set status = $2, provider_id = coalesce(provider_id, $3),
@@ -157,12 +228,16 @@ async def apply_news(conn: Connection, outbox_id: int, *, status: str, provider_
                   delivered_at = case when $2 = 'delivered' then coalesce(delivered_at, now())
                                       else delivered_at end
            where id = $1""",
-        outbox_id, status, provider_id, receipt_code,
+        outbox_id,
+        status,
+        provider_id,
+        receipt_code,
     )
 
 
-async def pending_ids(conn: Queryable, older_than_seconds: int, limit: int, *,
-                      lease_seconds: int = 60) -> list[int]:
+async def pending_ids(
+    conn: Queryable, older_than_seconds: int, limit: int, *, lease_seconds: int = 60
+) -> list[int]:
     """Rows to (re-)enqueue: waiting rows now due, and 'sending' claims past their lease.
 
     A fresh row without next_attempt_at gets `older_than_seconds` of grace: the fast path
@@ -179,13 +254,16 @@ async def pending_ids(conn: Queryable, older_than_seconds: int, limit: int, *,
             where status = 'sending' and sending_since < now() - make_interval(secs => $3)
               and broadcast_id is null
             order by sending_since limit $2)""",
-        older_than_seconds, limit, lease_seconds,
+        older_than_seconds,
+        limit,
+        lease_seconds,
     )
     return [r["id"] for r in rows][:limit]
 
 
-async def claim_for_poll(conn: Queryable, channel: str, *, after_seconds: int,
-                         give_up_hours: int, limit: int) -> list[asyncpg.Record]:
+async def claim_for_poll(
+    conn: Queryable, channel: str, *, after_seconds: int, give_up_hours: int, limit: int
+) -> list[asyncpg.Record]:
     """Sent rows with no receipt after a while, marked as polled now (one poller each)."""
     return await conn.fetch(
         """update outbox o set receipt_polled_at = now()
@@ -200,41 +278,66 @@ async def claim_for_poll(conn: Queryable, channel: str, *, after_seconds: int,
            where o.id = due.id
            returning o.id, o.phone, o.provider_id, o.last_attempt_at, o.sent_at,
                      o.batch_out_id""",
-        channel, after_seconds, give_up_hours, limit,
+        channel,
+        after_seconds,
+        give_up_hours,
+        limit,
     )
 
 
-async def find_for_receipt(conn: Queryable, *, out_id: int | None, biz_id: str | None,
-                           phones: list[str],
-                           batch_out_id: str | None = None) -> asyncpg.Record | None:
+async def find_for_receipt(
+    conn: Queryable,
+    *,
+    out_id: int | None,
+    biz_id: str | None,
+    phones: list[str],
+    batch_out_id: str | None = None,
+) -> asyncpg.Record | None:
     """The row a report is about: by our id, else by the provider's id (shared by a batch)
     and the number, else by the batch's OutId and the number; the number must be the row's."""
     if out_id is not None:
         row = await conn.fetchrow(
             "select id, phone, provider_id from outbox where id = $1 and phone = any($2)",
-            out_id, phones)
+            out_id,
+            phones,
+        )
         if row is not None:
             return row
     if biz_id:
         row = await conn.fetchrow(
             """select id, phone, provider_id from outbox
                where provider_id = $1 and phone = any($2) order by id desc limit 1""",
-            biz_id, phones)
+            biz_id,
+            phones,
+        )
         if row is not None:
             return row
     if batch_out_id:
         return await conn.fetchrow(
             """select id, phone, provider_id from outbox
                where batch_out_id = $1 and phone = any($2) order by id desc limit 1""",
-            batch_out_id, phones)
+            batch_out_id,
+            phones,
+        )
     return None
 
 
-async def insert_receipt(conn: Connection, *, outbox_id: int, source: str, dedupe_key: str,
-                         biz_id: str | None, out_id: str | None, phone: str,
-                         success: bool | None, err_code: str | None, err_msg: str | None,
-                         send_time: str | None, report_time: str | None,
-                         applied: bool) -> bool:
+async def insert_receipt(
+    conn: Connection,
+    *,
+    outbox_id: int,
+    source: str,
+    dedupe_key: str,
+    biz_id: str | None,
+    out_id: str | None,
+    phone: str,
+    success: bool | None,
+    err_code: str | None,
+    err_msg: str | None,
+    send_time: str | None,
+    report_time: str | None,
+    applied: bool,
+) -> bool:
     """False when this very report was recorded before (a repeated push)."""
     inserted = await conn.fetchval(
         """insert into sms_receipts (outbox_id, source, dedupe_key, biz_id, out_id, phone,
@@ -242,49 +345,78 @@ async def insert_receipt(conn: Connection, *, outbox_id: int, source: str, dedup
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            on conflict (dedupe_key) do nothing
            returning true""",
-        outbox_id, source, dedupe_key, biz_id, out_id, phone, success, err_code, err_msg,
-        send_time, report_time, applied,
+        outbox_id,
+        source,
+        dedupe_key,
+        biz_id,
+        out_id,
+        phone,
+        success,
+        err_code,
+        err_msg,
+        send_time,
+        report_time,
+        applied,
     )
     return bool(inserted)
 
 
 async def receipt_seen(conn: Queryable, dedupe_key: str) -> bool:
-    return bool(await conn.fetchval("select true from sms_receipts where dedupe_key = $1",
-                                    dedupe_key))
+    return bool(
+        await conn.fetchval("select true from sms_receipts where dedupe_key = $1", dedupe_key)
+    )
 
 
 # -- policy: caps, digests, decisions -------------------------------------------------------
 
-async def recent_sends(conn: Queryable, phone: str, exclude_id: int,
-                       within_seconds: int) -> list[datetime]:
+
+async def recent_sends(
+    conn: Queryable, phone: str, exclude_id: int, within_seconds: int
+) -> list[datetime]:
     """When SMS to this number went out lately (each digest once)."""
     rows = await conn.fetch(
         """select last_attempt_at from outbox
            where phone = $1 and id <> $2 and merged_into is null
              and last_attempt_at > now() - make_interval(secs => $3)
              and status in ('sending', 'sent', 'delivered')""",
-        phone, exclude_id, within_seconds,
+        phone,
+        exclude_id,
+        within_seconds,
     )
     return [r["last_attempt_at"] for r in rows]
 
 
 async def channel_preference(conn: Queryable, citizen_id: int) -> str | None:
     value: str | None = await conn.fetchval(
-        "select channel_preference from citizens where id = $1", citizen_id)
+        "select channel_preference from citizens where id = $1", citizen_id
+    )
     return value
 
 
-async def record_decision(conn: Connection, outbox_id: int, citizen_id: int | None, *,
-                          decision: str, reason: str, channel: str | None = None,
-                          until: datetime | None = None,
-                          detail: dict[str, Any] | None = None) -> None:
+async def record_decision(
+    conn: Connection,
+    outbox_id: int,
+    citizen_id: int | None,
+    *,
+    decision: str,
+    reason: str,
+    channel: str | None = None,
+    until: datetime | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """A decision about a row; the channel decision is made once per row."""
     await conn.execute(
         """insert into notification_decisions (outbox_id, citizen_id, decision, channel, reason,
                                                until, detail)
            values ($1, $2, $3, $4, $5, $6, $7)
            on conflict (outbox_id) where decision = 'channel' do nothing""",
-        outbox_id, citizen_id, decision, channel, reason, until, detail or {},
+        outbox_id,
+        citizen_id,
+        decision,
+        channel,
+        reason,
+        until,
+        detail or {},
     )
 
 
@@ -296,8 +428,9 @@ async def channel_decision(conn: Queryable, outbox_id: int) -> asyncpg.Record | 
     )
 
 
-async def lock_siblings(conn: Connection, carrier_id: int, phone: str,
-                        number: str) -> list[asyncpg.Record]:
+async def lock_siblings(
+    conn: Connection, carrier_id: int, phone: str, number: str
+) -> list[asyncpg.Record]:
     """Other waiting, non-urgent updates to the same application for the same number."""
     return await conn.fetch(
         """select id, citizen_id, kind, template, params, created_at from outbox
@@ -306,7 +439,9 @@ async def lock_siblings(conn: Connection, carrier_id: int, phone: str,
              and not urgent and extend_code is null and created_at <= now()
            order by id
            for update skip locked""",
-        carrier_id, phone, number,
+        carrier_id,
+        phone,
+        number,
     )
 
 
@@ -324,7 +459,8 @@ async def merge(conn: Connection, carrier_id: int, ids: list[int]) -> None:
         """update outbox set merged_into = $1, status = 'sending', sending_since = null,
                   next_attempt_at = null, hold_reason = 'digest', updated_at = now()
            where id = any($2::bigint[])""",
-        carrier_id, ids,
+        carrier_id,
+        ids,
     )
 
 
@@ -338,11 +474,13 @@ async def mirror_merged(conn: Connection, carrier_id: int, status: str) -> None:
                                       else delivered_at end
            where merged_into = $1
              and status not in ('delivered', 'permanent-failure', 'technical-failure')""",
-        carrier_id, status,
+        carrier_id,
+        status,
     )
 
 
 # -- channel pauses -------------------------------------------------------------------------
+
 
 async def active_pause(conn: Queryable, channel: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
@@ -352,8 +490,9 @@ async def active_pause(conn: Queryable, channel: str) -> asyncpg.Record | None:
     )
 
 
-async def pause(conn: Connection, channel: str, *, code: str, reason: str,
-                seconds: int) -> tuple[datetime, bool]:
+async def pause(
+    conn: Connection, channel: str, *, code: str, reason: str, seconds: int
+) -> tuple[datetime, bool]:
     """Pause (or extend a pause of) a channel. Returns (until, new): new if it was not paused."""
     row = await conn.fetchrow(
         """with before as (select paused_until > now() as active from channel_pauses
@@ -366,7 +505,10 @@ async def pause(conn: Connection, channel: str, *, code: str, reason: str,
                                   then channel_pauses.paused_at else now() end,
                  paused_until = greatest(channel_pauses.paused_until, excluded.paused_until)
            returning paused_until, not coalesce((select active from before), false) as new""",
-        channel, code, reason, seconds,
+        channel,
+        code,
+        reason,
+        seconds,
     )
     assert row is not None
     return row["paused_until"], bool(row["new"])
@@ -382,13 +524,15 @@ async def resume(conn: Connection, channel: str) -> int:
     return int(status.split()[-1])
 
 
-async def console_messages(conn: Queryable, limit: int,
-                           phone: str | None = None) -> list[asyncpg.Record]:
+async def console_messages(
+    conn: Queryable, limit: int, phone: str | None = None
+) -> list[asyncpg.Record]:
     return await conn.fetch(
         """select id, phone, body, status, created_at, sent_at from outbox
            where channel = 'console' and ($2::text is null or phone = $2)
            order by id desc limit $1""",
-        limit, phone,
+        limit,
+        phone,
     )
 
 
@@ -397,7 +541,8 @@ async def of_citizen(conn: Queryable, citizen_id: int, limit: int) -> list[async
         """select id, kind, channel, status, body, created_at, sent_at, delivered_at, opened_at,
                   merged_into, fallback_of
            from outbox where citizen_id = $1 order by id desc limit $2""",
-        citizen_id, limit,
+        citizen_id,
+        limit,
     )
 
 

@@ -11,7 +11,8 @@ async def set_language(conn: Connection, citizen_id: int, language: str) -> None
     await conn.execute(
         """update citizens set language = $2, language_chosen = true, updated_at = now()
            where id = $1""",
-        citizen_id, language,
+        citizen_id,
+        language,
     )
 
 
@@ -19,7 +20,8 @@ async def set_elder_mode(conn: Connection, citizen_id: int, on: bool) -> None:
     await conn.execute(
         """update citizens set elder_mode = $2, elder_mode_chosen_at = now(), updated_at = now()
            where id = $1""",
-        citizen_id, on,
+        citizen_id,
+        on,
     )
 
 

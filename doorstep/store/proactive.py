@@ -27,8 +27,9 @@ RULE_COLUMNS = """r.id as rule_id, r.code, r.current_version, v.version, v.kind,
 # --- rules -------------------------------------------------------------------------------------
 
 
-async def published_rules(db: Queryable, *, fact_keys: list[str] | None = None
-                          ) -> list[asyncpg.Record]:
+async def published_rules(
+    db: Queryable, *, fact_keys: list[str] | None = None
+) -> list[asyncpg.Record]:
     """The current version of every live rule; with `fact_keys`, those reading any of them."""
     return await db.fetch(
         f"""select {RULE_COLUMNS} from offer_rules r
@@ -70,48 +71,73 @@ async def all_rules(db: Queryable) -> list[asyncpg.Record]:
 async def lock_rule(conn: Connection, code: str) -> asyncpg.Record | None:
     """The rule row locked (publishers of one code take turns); created if new."""
     await conn.execute(
-        "insert into offer_rules (code) values ($1) on conflict (code) do nothing", code)
+        "insert into offer_rules (code) values ($1) on conflict (code) do nothing", code
+    )
     return await conn.fetchrow(
-        "select id, code, current_version from offer_rules where code = $1 for update", code)
+        "select id, code, current_version from offer_rules where code = $1 for update", code
+    )
 
 
 async def next_version(conn: Connection, rule_id: int) -> int:
     value: int = await conn.fetchval(
-        "select coalesce(max(version), 0) + 1 from offer_rule_versions where rule_id = $1",
-        rule_id)
+        "select coalesce(max(version), 0) + 1 from offer_rule_versions where rule_id = $1", rule_id
+    )
     return value
 
 
-async def insert_version(conn: Connection, *, rule_id: int, version: int,
-                         rule: RuleDefinition, condition: dict[str, Any], owner_unit_id: int,
-                         staff_id: int | None) -> None:
+async def insert_version(
+    conn: Connection,
+    *,
+    rule_id: int,
+    version: int,
+    rule: RuleDefinition,
+    condition: dict[str, Any],
+    owner_unit_id: int,
+    staff_id: int | None,
+) -> None:
     await conn.execute(
         """insert into offer_rule_versions (rule_id, version, kind, category, bundle_code,
                                             owner_unit_id, condition, title, explanation,
                                             valid_days, fact_keys, published_by_staff_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
-        rule_id, version, rule.kind.value, rule.category.value, rule.bundle_code, owner_unit_id,
-        condition, rule.title, rule.explanation, rule.valid_days, list(rule.fact_keys),
+        rule_id,
+        version,
+        rule.kind.value,
+        rule.category.value,
+        rule.bundle_code,
+        owner_unit_id,
+        condition,
+        rule.title,
+        rule.explanation,
+        rule.valid_days,
+        list(rule.fact_keys),
         staff_id,
     )
     await conn.execute(
         "update offer_rules set current_version = $2, updated_at = now() where id = $1",
-        rule_id, version,
+        rule_id,
+        version,
     )
 
 
 # --- evaluation --------------------------------------------------------------------------------
 
 
-def _matches(rule: asyncpg.Record | dict[str, Any], params: Params, *, one_citizen: bool,
-             evidence: bool = True) -> tuple[str, str, str]:
+def _matches(
+    rule: asyncpg.Record | dict[str, Any],
+    params: Params,
+    *,
+    one_citizen: bool,
+    evidence: bool = True,
+) -> tuple[str, str, str]:
     """(from-and-where SQL, evidence SQL, joins) for the citizens a rule version matches.
 
     Expected params already present: $1 evaluation date, $2 region prefix, $3 citizen id (null
     unless `one_citizen`).
     """
-    compiled = compile_condition(parse_condition(rule["condition"]), params, "$1::date",
-                                 evidence=evidence)
+    compiled = compile_condition(
+        parse_condition(rule["condition"]), params, "$1::date", evidence=evidence
+    )
     # $1 and $3 are referenced whatever the condition, so every statement takes the same three
     # leading parameters (an unreferenced one has no type and cannot be prepared)
     only = "and c.id = $3::bigint" if one_citizen else "and $3::bigint is null"
@@ -122,8 +148,9 @@ def _matches(rule: asyncpg.Record | dict[str, Any], params: Params, *, one_citiz
     return body, compiled.evidence, compiled.joins
 
 
-async def insert_offers(conn: Connection, rule: asyncpg.Record, as_of: date,
-                        citizen_id: int | None = None) -> int:
+async def insert_offers(
+    conn: Connection, rule: asyncpg.Record, as_of: date, citizen_id: int | None = None
+) -> int:
     """New opportunities for everyone the rule matches now, once each; returns how many.
 
     Skips citizens who opted out of the category, and those the rule already reached (a
@@ -162,16 +189,17 @@ async def insert_offers(conn: Connection, rule: asyncpg.Record, as_of: date,
     return count
 
 
-async def lapse_offers(conn: Connection, rule: asyncpg.Record, as_of: date,
-                       citizen_id: int | None = None) -> int:
+async def lapse_offers(
+    conn: Connection, rule: asyncpg.Record, as_of: date, citizen_id: int | None = None
+) -> int:
     """Open offers of the rule whose citizen it no longer matches (data changed, a new version)
     are marked lapsed; they no longer block a future offer."""
     params = Params(as_of, rule["owner_region_code"], citizen_id)
-    compiled = compile_condition(parse_condition(rule["condition"]), params, "$1::date",
-                                 evidence=False)
+    compiled = compile_condition(
+        parse_condition(rule["condition"]), params, "$1::date", evidence=False
+    )
     rule_id = params.add(rule["rule_id"], "bigint")
-    only = ("and p.citizen_id = $3::bigint" if citizen_id is not None
-            else "and $3::bigint is null")
+    only = "and p.citizen_id = $3::bigint" if citizen_id is not None else "and $3::bigint is null"
     sql = f"""
         update opportunities p set status = 'lapsed', status_reason = 'no_longer_applies',
                decided_at = now()
@@ -186,8 +214,9 @@ async def lapse_offers(conn: Connection, rule: asyncpg.Record, as_of: date,
     return int(result.split()[-1])
 
 
-async def dry_run(conn: Connection, rule: dict[str, Any], rule_id: int | None,
-                  as_of: date) -> asyncpg.Record:
+async def dry_run(
+    conn: Connection, rule: dict[str, Any], rule_id: int | None, as_of: date
+) -> asyncpg.Record:
     """How a rule version would change the offers: gain (new offers), lose (open offers that
     would lapse), keep (open offers that still match), and how many citizens match at all."""
     params = Params(as_of, rule["owner_region_code"], None)
@@ -220,7 +249,8 @@ async def expire_offers(conn: Connection) -> int:
     result = await conn.execute(
         """update opportunities set status = 'expired', status_reason = 'not_answered',
                   decided_at = now()
-           where status = 'open' and kind <> 'welfare_check' and expires_at <= now()""")
+           where status = 'open' and kind <> 'welfare_check' and expires_at <= now()"""
+    )
     return int(result.split()[-1])
 
 
@@ -262,8 +292,9 @@ async def record_offer_uses(conn: Connection, ids: list[int]) -> None:
 
 
 async def mark_notified(conn: Connection, ids: list[int]) -> None:
-    await conn.execute("update opportunities set notified_at = now() where id = any($1::bigint[])",
-                       ids)
+    await conn.execute(
+        "update opportunities set notified_at = now() where id = any($1::bigint[])", ids
+    )
 
 
 async def active_agents(db: Queryable, principal_id: int) -> list[asyncpg.Record]:
@@ -278,8 +309,7 @@ async def active_agents(db: Queryable, principal_id: int) -> list[asyncpg.Record
     )
 
 
-async def community_unit_for(db: Queryable, region_code: str | None, fallback_unit_id: int
-                             ) -> int:
+async def community_unit_for(db: Queryable, region_code: str | None, fallback_unit_id: int) -> int:
     """The community (or else street office) whose area holds the citizen's region code."""
     if region_code:
         found = await db.fetchval(
@@ -293,12 +323,16 @@ async def community_unit_for(db: Queryable, region_code: str | None, fallback_un
     return fallback_unit_id
 
 
-async def insert_welfare_check(conn: Connection, *, opportunity_id: int, citizen_id: int,
-                               unit_id: int, due_on: date) -> int | None:
+async def insert_welfare_check(
+    conn: Connection, *, opportunity_id: int, citizen_id: int, unit_id: int, due_on: date
+) -> int | None:
     value: int | None = await conn.fetchval(
         """insert into welfare_checks (opportunity_id, citizen_id, unit_id, due_on)
            values ($1, $2, $3, $4) on conflict (opportunity_id) do nothing returning id""",
-        opportunity_id, citizen_id, unit_id, due_on,
+        opportunity_id,
+        citizen_id,
+        unit_id,
+        due_on,
     )
     return value
 
@@ -320,61 +354,79 @@ _OFFER_FROM = """from opportunities p
     left join offer_appeals ap on ap.opportunity_id = p.id"""
 
 
-async def offers_of(db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
-                    ) -> list[asyncpg.Record]:
+async def offers_of(
+    db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {OFFER_COLUMNS} {_OFFER_FROM}
             where p.citizen_id = $1 and p.kind <> 'welfare_check'
               and ($2::text[] is null or p.status = any($2::text[]))
             order by p.id desc limit $3""",
-        citizen_id, statuses, limit,
+        citizen_id,
+        statuses,
+        limit,
     )
 
 
-async def offer_by_id(db: Queryable, offer_id: int, *, lock: bool = False
-                      ) -> asyncpg.Record | None:
+async def offer_by_id(db: Queryable, offer_id: int, *, lock: bool = False) -> asyncpg.Record | None:
     return await db.fetchrow(
         f"""select {OFFER_COLUMNS}, (p.expires_at <= now()) as past_expiry {_OFFER_FROM}
-            where p.id = $1 {'for update of p' if lock else ''}""",
+            where p.id = $1 {"for update of p" if lock else ""}""",
         offer_id,
     )
 
 
-async def set_offer_status(conn: Connection, offer_id: int, status: str, *,
-                           reason: str | None = None, application_id: int | None = None,
-                           expires_in_days: int | None = None) -> None:
+async def set_offer_status(
+    conn: Connection,
+    offer_id: int,
+    status: str,
+    *,
+    reason: str | None = None,
+    application_id: int | None = None,
+    expires_in_days: int | None = None,
+) -> None:
     await conn.execute(
         """update opportunities set status = $2, status_reason = $3,
                   application_id = coalesce($4, application_id), decided_at = now(),
                   expires_at = case when $5::int is null then expires_at
                                     else now() + make_interval(days => $5::int) end
            where id = $1""",
-        offer_id, status, reason, application_id, expires_in_days,
+        offer_id,
+        status,
+        reason,
+        application_id,
+        expires_in_days,
     )
 
 
 async def opt_outs(db: Queryable, citizen_id: int) -> list[str]:
-    rows = await db.fetch("select category from offer_opt_outs where citizen_id = $1",
-                          citizen_id)
+    rows = await db.fetch("select category from offer_opt_outs where citizen_id = $1", citizen_id)
     return [r["category"] for r in rows]
 
 
-async def set_opt_out(conn: Connection, citizen_id: int, category: str, opted_out: bool
-                      ) -> int:
+async def set_opt_out(conn: Connection, citizen_id: int, category: str, opted_out: bool) -> int:
     """Opt in or out; opting out closes the category's open offers (dismissed). Returns how
     many offers were closed."""
     if not opted_out:
-        await conn.execute("delete from offer_opt_outs where citizen_id = $1 and category = $2",
-                           citizen_id, category)
+        await conn.execute(
+            "delete from offer_opt_outs where citizen_id = $1 and category = $2",
+            citizen_id,
+            category,
+        )
         return 0
     await conn.execute(
         """insert into offer_opt_outs (citizen_id, category) values ($1, $2)
-           on conflict do nothing""", citizen_id, category)
+           on conflict do nothing""",
+        citizen_id,
+        category,
+    )
     result = await conn.execute(
         """update opportunities set status = 'dismissed', status_reason = 'opted_out',
                   decided_at = now()
            where citizen_id = $1 and category = $2 and status = 'open'""",
-        citizen_id, category)
+        citizen_id,
+        category,
+    )
     return int(result.split()[-1])
 
 
@@ -394,23 +446,30 @@ _APPEAL_FROM = """from offer_appeals ap
     join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
 
 
-async def insert_appeal(conn: Connection, *, opportunity_id: int, citizen_id: int,
-                        unit_id: int, reason: str) -> int:
+async def insert_appeal(
+    conn: Connection, *, opportunity_id: int, citizen_id: int, unit_id: int, reason: str
+) -> int:
     appeal_id: int = await conn.fetchval(
         """insert into offer_appeals (opportunity_id, citizen_id, unit_id, reason)
            values ($1, $2, $3, $4) returning id""",
-        opportunity_id, citizen_id, unit_id, reason,
+        opportunity_id,
+        citizen_id,
+        unit_id,
+        reason,
     )
     return appeal_id
 
 
-async def appeals_of_units(db: Queryable, unit_ids: list[int], statuses: list[str],
-                           limit: int) -> list[asyncpg.Record]:
+async def appeals_of_units(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {APPEAL_COLUMNS} {_APPEAL_FROM}
             where ap.unit_id = any($1::bigint[]) and ap.status = any($2::text[])
             order by ap.id limit $3""",
-        unit_ids, statuses, limit,
+        unit_ids,
+        statuses,
+        limit,
     )
 
 
@@ -421,12 +480,16 @@ async def appeal_for_update(conn: Connection, appeal_id: int) -> asyncpg.Record 
     )
 
 
-async def decide_appeal(conn: Connection, appeal_id: int, *, status: str, staff_id: int | None,
-                        note: str) -> None:
+async def decide_appeal(
+    conn: Connection, appeal_id: int, *, status: str, staff_id: int | None, note: str
+) -> None:
     await conn.execute(
         """update offer_appeals set status = $2, reviewer_staff_id = $3, decision_note = $4,
                   decided_at = now() where id = $1""",
-        appeal_id, status, staff_id, note,
+        appeal_id,
+        status,
+        staff_id,
+        note,
     )
 
 
@@ -446,44 +509,57 @@ _CHECK_FROM = """from welfare_checks w
     join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
 
 
-async def checks_of_units(db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-                          ) -> list[asyncpg.Record]:
+async def checks_of_units(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {CHECK_COLUMNS} {_CHECK_FROM}
             where w.unit_id = any($1::bigint[]) and w.status = any($2::text[])
             order by w.due_on, w.id limit $3""",
-        unit_ids, statuses, limit,
+        unit_ids,
+        statuses,
+        limit,
     )
 
 
 async def check_for_update(conn: Connection, check_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"select {CHECK_COLUMNS} {_CHECK_FROM} where w.id = $1 for update of w, p", check_id)
-
-
-async def finish_check(conn: Connection, check_id: int, *, outcome: str, note: str | None,
-                       staff_id: int | None) -> None:
-    await conn.execute(
-        """update welfare_checks set status = 'done', outcome = $2, note = $3, staff_id = $4,
-                  done_at = now() where id = $1""",
-        check_id, outcome, note, staff_id,
+        f"select {CHECK_COLUMNS} {_CHECK_FROM} where w.id = $1 for update of w, p", check_id
     )
 
 
-async def record_reads(conn: Connection, citizen_ids: list[int], reader_id: int, what: str,
-                       purpose: str) -> None:
+async def finish_check(
+    conn: Connection, check_id: int, *, outcome: str, note: str | None, staff_id: int | None
+) -> None:
+    await conn.execute(
+        """update welfare_checks set status = 'done', outcome = $2, note = $3, staff_id = $4,
+                  done_at = now() where id = $1""",
+        check_id,
+        outcome,
+        note,
+        staff_id,
+    )
+
+
+async def record_reads(
+    conn: Connection, citizen_ids: list[int], reader_id: int, what: str, purpose: str
+) -> None:
     """Staff saw these citizens' data: one personal_data_reads row each (see DESIGN.md)."""
     if not citizen_ids:
         return
     await conn.execute(
         """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose)
            select unnest($1::bigint[]), 'staff', $2, $3, $4""",
-        citizen_ids, reader_id, what, purpose,
+        citizen_ids,
+        reader_id,
+        what,
+        purpose,
     )
 
 
-async def rerun_for_citizen(conn: Connection, citizen_id: int, fact_keys: list[str],
-                            as_of: date) -> dict[str, dict[str, int]]:
+async def rerun_for_citizen(
+    conn: Connection, citizen_id: int, fact_keys: list[str], as_of: date
+) -> dict[str, dict[str, int]]:
     """After a citizen's facts changed: every live rule that reads one of them, for that
     citizen only: offers that no longer apply lapse, new findings become offers."""
     done: dict[str, dict[str, int]] = {}

@@ -11,8 +11,7 @@ from doorstep.store.db import Connection, Queryable
 MAX_PER_CITIZEN = 10
 
 
-async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str,
-                 auth: str) -> int:
+async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str, auth: str) -> int:
     """Register (or move to this citizen, with new keys) one endpoint; returns its id.
 
     A citizen keeps at most MAX_PER_CITIZEN endpoints: the oldest go first.
@@ -24,13 +23,17 @@ async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str,
              set citizen_id = excluded.citizen_id, p256dh = excluded.p256dh,
                  auth = excluded.auth, created_at = now()
            returning id""",
-        citizen_id, endpoint, p256dh, auth,
+        citizen_id,
+        endpoint,
+        p256dh,
+        auth,
     )
     await conn.execute(
         """delete from push_subscriptions where citizen_id = $1 and id not in
              (select id from push_subscriptions where citizen_id = $1
               order by created_at desc, id desc limit $2)""",
-        citizen_id, MAX_PER_CITIZEN,
+        citizen_id,
+        MAX_PER_CITIZEN,
     )
     return subscription_id
 
@@ -38,19 +41,23 @@ async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str,
 async def remove(conn: Queryable, citizen_id: int, endpoint: str) -> bool:
     status: str = await conn.execute(
         "delete from push_subscriptions where citizen_id = $1 and endpoint = $2",
-        citizen_id, endpoint)
+        citizen_id,
+        endpoint,
+    )
     return status != "DELETE 0"
 
 
 async def remove_by_id(conn: Queryable, subscription_ids: list[int]) -> None:
-    await conn.execute("delete from push_subscriptions where id = any($1::bigint[])",
-                       subscription_ids)
+    await conn.execute(
+        "delete from push_subscriptions where id = any($1::bigint[])", subscription_ids
+    )
 
 
 async def mark_success(conn: Queryable, subscription_ids: list[int]) -> None:
     await conn.execute(
         "update push_subscriptions set last_success_at = now() where id = any($1::bigint[])",
-        subscription_ids)
+        subscription_ids,
+    )
 
 
 async def for_citizen(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
@@ -62,8 +69,11 @@ async def for_citizen(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
 
 
 async def has_live(conn: Queryable, citizen_id: int) -> bool:
-    return bool(await conn.fetchval(
-        "select exists (select 1 from push_subscriptions where citizen_id = $1)", citizen_id))
+    return bool(
+        await conn.fetchval(
+            "select exists (select 1 from push_subscriptions where citizen_id = $1)", citizen_id
+        )
+    )
 
 
 async def mark_opened(conn: Connection, outbox_id: int) -> asyncpg.Record | None:
@@ -74,8 +84,9 @@ async def mark_opened(conn: Connection, outbox_id: int) -> asyncpg.Record | None
     )
 
 
-async def unread_important(conn: Queryable, *, after_seconds: int, kinds: list[str],
-                           limit: int) -> list[asyncpg.Record]:
+async def unread_important(
+    conn: Queryable, *, after_seconds: int, kinds: list[str], limit: int
+) -> list[asyncpg.Record]:
     """Important pushes sent a while ago, not opened, with no fallback SMS yet."""
     return await conn.fetch(
         """select o.id from outbox o
@@ -86,7 +97,9 @@ async def unread_important(conn: Queryable, *, after_seconds: int, kinds: list[s
              and (o.urgent or o.kind = any($2::text[]))
              and not exists (select 1 from outbox f where f.fallback_of = o.id)
            order by o.sent_at limit $3""",
-        after_seconds, kinds, limit,
+        after_seconds,
+        kinds,
+        limit,
     )
 
 

@@ -111,8 +111,14 @@ async def load_demo_data(
                     raise ValueError(f"unit {unit.code}: parent {unit.parent_code} must come first")
                 parent_id = unit_ids[unit.parent_code]
             unit_ids[unit.code] = await _fetch_id(
-                conn, _UPSERT_UNIT,
-                unit.code, unit.name, unit.kind, unit.region_code, parent_id, unit.phone,
+                conn,
+                _UPSERT_UNIT,
+                unit.code,
+                unit.name,
+                unit.kind,
+                unit.region_code,
+                parent_id,
+                unit.phone,
             )
         counts["units"] = len(unit_ids)
 
@@ -121,9 +127,15 @@ async def load_demo_data(
         for item in demo_data.SERVICE_ITEMS:
             materials = json.dumps([m.as_json() for m in item.materials], ensure_ascii=False)
             item_ids[item.code] = await _fetch_id(
-                conn, _UPSERT_ITEM,
-                item.code, item.name, unit_ids[item.unit_code], item.description, materials,
-                item.legal_days, item.promised_days,
+                conn,
+                _UPSERT_ITEM,
+                item.code,
+                item.name,
+                unit_ids[item.unit_code],
+                item.description,
+                materials,
+                item.legal_days,
+                item.promised_days,
             )
         counts["service_items"] = len(item_ids)
 
@@ -135,14 +147,20 @@ async def load_demo_data(
             if bundle.is_single and len(bundle.item_codes) != 1:
                 raise ValueError(f"single-item bundle {bundle.code} has {len(bundle.item_codes)}")
             bundle_id = await _fetch_id(
-                conn, _UPSERT_BUNDLE,
-                bundle.code, bundle.name, bundle.description, bundle.is_single,
+                conn,
+                _UPSERT_BUNDLE,
+                bundle.code,
+                bundle.name,
+                bundle.description,
+                bundle.is_single,
             )
             await conn.execute(_DELETE_BUNDLE_ITEMS, bundle_id)
             await conn.executemany(
                 _INSERT_BUNDLE_ITEM,
-                [(bundle_id, item_ids[code], position)
-                 for position, code in enumerate(bundle.item_codes, start=1)],
+                [
+                    (bundle_id, item_ids[code], position)
+                    for position, code in enumerate(bundle.item_codes, start=1)
+                ],
             )
             bundle_links += len(bundle.item_codes)
         counts["bundles"] = len(demo_data.BUNDLES)
@@ -151,13 +169,18 @@ async def load_demo_data(
         report("citizens")
         for citizen in demo_data.CITIZENS:
             await _fetch_id(
-                conn, _UPSERT_CITIZEN,
-                citizen.phone, citizen.name,
+                conn,
+                _UPSERT_CITIZEN,
+                citizen.phone,
+                citizen.name,
                 pii.encrypt(citizen.resident_id, data_key),
                 pii.blind_index(citizen.resident_id, index_key),
                 mask_resident_id(citizen.resident_id),
-                citizen.birth_date, citizen.region_code, citizen.language,
-                citizen.channel_preference, citizen.elder_mode,
+                citizen.birth_date,
+                citizen.region_code,
+                citizen.language,
+                citizen.channel_preference,
+                citizen.elder_mode,
             )
         counts["citizens"] = len(demo_data.CITIZENS)
 
@@ -165,8 +188,13 @@ async def load_demo_data(
         for member in demo_data.STAFF:
             unit_id = unit_ids[member.unit_code] if member.unit_code is not None else None
             await _fetch_id(
-                conn, _UPSERT_STAFF,
-                member.phone, member.name, unit_id, member.role, member.region_code,
+                conn,
+                _UPSERT_STAFF,
+                member.phone,
+                member.name,
+                unit_id,
+                member.role,
+                member.region_code,
             )
         counts["staff_members"] = len(demo_data.STAFF)
 

@@ -54,42 +54,78 @@ async def load_ticket_demo_data(conn: Connection) -> dict[str, int]:
     """Upsert the ticket demo data inside the caller's transaction; rows written per table."""
     async with conn.transaction():
         for unit in demo_tickets.UNITS:
-            await conn.fetchval(_UPSERT_UNIT, unit.code, unit.name, unit.kind,
-                                unit.region_code, unit.phone)
+            await conn.fetchval(
+                _UPSERT_UNIT, unit.code, unit.name, unit.kind, unit.region_code, unit.phone
+            )
         unit_ids: dict[str, int] = {
-            r["code"]: r["id"] for r in await conn.fetch("select id, code from units")}
+            r["code"]: r["id"] for r in await conn.fetch("select id, code from units")
+        }
         for member in demo_tickets.STAFF:
-            await conn.execute(_UPSERT_STAFF, member.phone, member.name,
-                               unit_ids[member.unit_code] if member.unit_code else None,
-                               member.role, member.region_code)
+            await conn.execute(
+                _UPSERT_STAFF,
+                member.phone,
+                member.name,
+                unit_ids[member.unit_code] if member.unit_code else None,
+                member.role,
+                member.region_code,
+            )
         for region in demo_tickets.REGIONS:
             await conn.execute(
-                _UPSERT_REGION, region.code, region.name, region.parent_code,
-                unit_ids[region.fallback_unit_code] if region.fallback_unit_code else None)
+                _UPSERT_REGION,
+                region.code,
+                region.name,
+                region.parent_code,
+                unit_ids[region.fallback_unit_code] if region.fallback_unit_code else None,
+            )
         for position, category in enumerate(demo_tickets.CATEGORIES, start=1):
-            await conn.execute(_UPSERT_CATEGORY, category.code, category.name,
-                               category.description, position)
-        await conn.executemany(_INSERT_AREA, [(unit_ids[u], c, p)
-                                              for u, c, p in demo_tickets.SERVICE_AREAS])
+            await conn.execute(
+                _UPSERT_CATEGORY, category.code, category.name, category.description, position
+            )
+        await conn.executemany(
+            _INSERT_AREA, [(unit_ids[u], c, p) for u, c, p in demo_tickets.SERVICE_AREAS]
+        )
         published = await conn.fetchval(
-            "select count(*) from dispatch_rule_sets where status in ('published', 'superseded')")
+            "select count(*) from dispatch_rule_sets where status in ('published', 'superseded')"
+        )
         rules = 0
         if not published:
             set_id = await conn.fetchval(
                 "insert into dispatch_rule_sets (status, note) values ('draft', $1) returning id",
-                "demo rules")
-            await conn.executemany(_INSERT_RULE, [
-                (set_id, r.rule_no, r.priority, list(r.kinds), list(r.categories),
-                 list(r.region_prefixes), list(r.keywords), list(r.urgencies),
-                 unit_ids[r.lead_unit_code], [unit_ids[c] for c in r.assisting_unit_codes],
-                 r.deadline_profile, r.note)
-                for r in demo_tickets.RULES])
+                "demo rules",
+            )
+            await conn.executemany(
+                _INSERT_RULE,
+                [
+                    (
+                        set_id,
+                        r.rule_no,
+                        r.priority,
+                        list(r.kinds),
+                        list(r.categories),
+                        list(r.region_prefixes),
+                        list(r.keywords),
+                        list(r.urgencies),
+                        unit_ids[r.lead_unit_code],
+                        [unit_ids[c] for c in r.assisting_unit_codes],
+                        r.deadline_profile,
+                        r.note,
+                    )
+                    for r in demo_tickets.RULES
+                ],
+            )
             await conn.execute(
                 "update dispatch_rule_sets set status = 'published', published_at = now() "
-                "where id = $1", set_id)
+                "where id = $1",
+                set_id,
+            )
             await conn.execute(
-                "select setval('dispatch_rule_no', (select max(rule_no) from dispatch_rules))")
+                "select setval('dispatch_rule_no', (select max(rule_no) from dispatch_rules))"
+            )
             rules = len(demo_tickets.RULES)
-    return {"ticket_units": len(demo_tickets.UNITS), "regions": len(demo_tickets.REGIONS),
-            "ticket_categories": len(demo_tickets.CATEGORIES),
-            "unit_service_areas": len(demo_tickets.SERVICE_AREAS), "dispatch_rules": rules}
+    return {
+        "ticket_units": len(demo_tickets.UNITS),
+        "regions": len(demo_tickets.REGIONS),
+        "ticket_categories": len(demo_tickets.CATEGORIES),
+        "unit_service_areas": len(demo_tickets.SERVICE_AREAS),
+        "dispatch_rules": rules,
+    }

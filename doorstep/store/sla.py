@@ -34,7 +34,8 @@ async def raise_reminders(conn: Connection, today: date, limit: int) -> list[asy
                 on conflict do nothing
                 returning task_id)
             select due.* from due join inserted using (task_id)""",
-        today, limit,
+        today,
+        limit,
     )
 
 
@@ -52,13 +53,17 @@ async def raise_escalations(conn: Connection, today: date, limit: int) -> list[a
                 on conflict do nothing
                 returning task_id)
             select due.* from due join inserted using (task_id)""",
-        today, limit,
+        today,
+        limit,
     )
 
 
 async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch("select phone from staff_members where unit_id = $1 and active "
-                          "and role = 'staff' order by id", unit_id)
+    rows = await db.fetch(
+        "select phone from staff_members where unit_id = $1 and active "
+        "and role = 'staff' order by id",
+        unit_id,
+    )
     return [r["phone"] for r in rows]
 
 
@@ -71,21 +76,38 @@ async def supervisor_phones(db: Queryable, unit_region_code: str) -> list[str]:
     return [r["phone"] for r in rows]
 
 
-async def insert_extension(conn: Connection, *, task_id: int, staff_id: int | None, days: int,
-                           reason: str, due_before: date, due_after: date) -> None:
+async def insert_extension(
+    conn: Connection,
+    *,
+    task_id: int,
+    staff_id: int | None,
+    days: int,
+    reason: str,
+    due_before: date,
+    due_after: date,
+) -> None:
     await conn.execute(
         """insert into task_extensions (task_id, staff_id, days, reason, due_before, due_after)
            values ($1, $2, $3, $4, $5, $6)""",
-        task_id, staff_id, days, reason, due_before, due_after,
+        task_id,
+        staff_id,
+        days,
+        reason,
+        due_before,
+        due_after,
     )
 
 
-async def extend_task(conn: Connection, task_id: int, days: int, due_on: date,
-                      remind_on: date) -> None:
+async def extend_task(
+    conn: Connection, task_id: int, days: int, due_on: date, remind_on: date
+) -> None:
     await conn.execute(
         """update tasks set extended_days = extended_days + $2, due_on = $3, remind_on = $4,
                   updated_at = now() where id = $1""",
-        task_id, days, due_on, remind_on,
+        task_id,
+        days,
+        due_on,
+        remind_on,
     )
 
 
@@ -98,30 +120,38 @@ _TASK_LIST = """
     join units u on u.id = t.unit_id"""
 
 
-async def overdue(db: Queryable, unit_ids: list[int], today: date, limit: int
-                  ) -> list[asyncpg.Record]:
+async def overdue(
+    db: Queryable, unit_ids: list[int], today: date, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""{_TASK_LIST}
             where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
               and t.paused_at is null and t.due_on < $2
             order by t.due_on, t.id limit $3""",
-        unit_ids, today, limit,
+        unit_ids,
+        today,
+        limit,
     )
 
 
-async def due_between(db: Queryable, unit_ids: list[int], first: date, last: date,
-                      limit: int) -> list[asyncpg.Record]:
+async def due_between(
+    db: Queryable, unit_ids: list[int], first: date, last: date, limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""{_TASK_LIST}
             where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
               and t.paused_at is null and t.due_on between $2 and $3
             order by t.due_on, t.id limit $4""",
-        unit_ids, first, last, limit,
+        unit_ids,
+        first,
+        last,
+        limit,
     )
 
 
-async def unit_counts(db: Queryable, unit_ids: list[int], since: datetime, until: datetime,
-                      today: date) -> list[asyncpg.Record]:
+async def unit_counts(
+    db: Queryable, unit_ids: list[int], since: datetime, until: datetime, today: date
+) -> list[asyncpg.Record]:
     """Per unit: tasks finished in the period on time / late, and open tasks overdue now."""
     return await db.fetch(
         f"""select u.id as unit_id, u.code as unit_code, u.name as unit_name,
@@ -135,5 +165,8 @@ async def unit_counts(db: Queryable, unit_ids: list[int], since: datetime, until
             left join tasks t on t.unit_id = u.id
             where u.id = any($1::bigint[])
             group by u.id order by u.code""",
-        unit_ids, since, until, today,
+        unit_ids,
+        since,
+        until,
+        today,
     )

@@ -12,27 +12,42 @@ _WORKING = "('dispatched', 'acknowledged', 'reopened')"
 
 # threshold -> (which tickets are due, the deadline the alert is for, the order)
 _TICKET_ALERTS: dict[str, tuple[str, str, str]] = {
-    "ack_reminder": ("t.status = 'dispatched' and t.ack_remind_at <= $1 and t.ack_due_at > $1",
-                     "t.ack_due_at", "t.ack_remind_at"),
-    "ack_overdue": ("t.status = 'dispatched' and t.ack_due_at <= $1", "t.ack_due_at",
-                    "t.ack_due_at"),
-    "handle_reminder": (f"t.status in {_WORKING} and t.handle_remind_at <= $1 "
-                        "and t.handle_due_at > $1", "t.handle_due_at", "t.handle_remind_at"),
-    "handle_overdue": (f"t.status in {_WORKING} and t.handle_due_at <= $1", "t.handle_due_at",
-                       "t.handle_due_at"),
+    "ack_reminder": (
+        "t.status = 'dispatched' and t.ack_remind_at <= $1 and t.ack_due_at > $1",
+        "t.ack_due_at",
+        "t.ack_remind_at",
+    ),
+    "ack_overdue": (
+        "t.status = 'dispatched' and t.ack_due_at <= $1",
+        "t.ack_due_at",
+        "t.ack_due_at",
+    ),
+    "handle_reminder": (
+        f"t.status in {_WORKING} and t.handle_remind_at <= $1 and t.handle_due_at > $1",
+        "t.handle_due_at",
+        "t.handle_remind_at",
+    ),
+    "handle_overdue": (
+        f"t.status in {_WORKING} and t.handle_due_at <= $1",
+        "t.handle_due_at",
+        "t.handle_due_at",
+    ),
 }
 
 _RECTIFY_ALERTS: dict[str, tuple[str, str]] = {
-    "rectify_reminder": ("x.status = 'open' and x.remind_at <= $1 and x.due_at > $1",
-                         "x.remind_at"),
+    "rectify_reminder": (
+        "x.status = 'open' and x.remind_at <= $1 and x.due_at > $1",
+        "x.remind_at",
+    ),
     "rectify_overdue": ("x.status = 'open' and x.due_at <= $1", "x.due_at"),
 }
 
 THRESHOLDS = (*_TICKET_ALERTS, *_RECTIFY_ALERTS)
 
 
-async def raise_alerts(conn: Connection, threshold: str, now: datetime, limit: int
-                       ) -> list[asyncpg.Record]:
+async def raise_alerts(
+    conn: Connection, threshold: str, now: datetime, limit: int
+) -> list[asyncpg.Record]:
     """Tickets past a threshold with no alert yet for this deadline: recorded and returned.
 
     The primary key (ticket, threshold, deadline) makes this once-only across workers: a racing
@@ -68,22 +83,29 @@ async def raise_alerts(conn: Connection, threshold: str, now: datetime, limit: i
                 on conflict do nothing
                 returning ticket_id)
             select due.* from due join inserted using (ticket_id)""",
-        now, limit, threshold)
+        now,
+        limit,
+        threshold,
+    )
 
 
-async def due_second_asks(conn: Connection, before: datetime, limit: int
-                          ) -> list[asyncpg.Record]:
+async def due_second_asks(conn: Connection, before: datetime, limit: int) -> list[asyncpg.Record]:
     """Resolved tickets asked once, longer ago than `before`, locked (others skip them)."""
     return await conn.fetch(
         """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
            where status = 'resolved' and follow_up_asks = 1 and follow_up_asked_at <= $1
-           order by follow_up_asked_at limit $2 for update skip locked""", before, limit)
+           order by follow_up_asked_at limit $2 for update skip locked""",
+        before,
+        limit,
+    )
 
 
-async def due_unconfirmed(conn: Connection, before: datetime, limit: int
-                          ) -> list[asyncpg.Record]:
+async def due_unconfirmed(conn: Connection, before: datetime, limit: int) -> list[asyncpg.Record]:
     """Resolved tickets asked twice with no answer by `before`, locked."""
     return await conn.fetch(
         """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
            where status = 'resolved' and follow_up_asks >= 2 and follow_up_asked_at <= $1
-           order by follow_up_asked_at limit $2 for update skip locked""", before, limit)
+           order by follow_up_asked_at limit $2 for update skip locked""",
+        before,
+        limit,
+    )

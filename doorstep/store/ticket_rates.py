@@ -53,13 +53,20 @@ def _sql(group_by: GroupBy, level: int) -> str:
         return _SQL.format(figures_key="f.unit_id::text", ticket_key="t.lead_unit_id::text")
     if level not in (6, 9, 12):
         raise ValueError("region level is 6, 9 or 12 digits")
-    return _SQL.format(figures_key=f"left(f.region_code, {level})",
-                       ticket_key=f"left(t.region_code, {level})")
+    return _SQL.format(
+        figures_key=f"left(f.region_code, {level})", ticket_key=f"left(t.region_code, {level})"
+    )
 
 
-async def rates(db: Queryable, unit_ids: list[int] | None, since: date, until: date,
-                now: datetime, group_by: GroupBy = "unit", level: int = 6
-                ) -> list[asyncpg.Record]:
+async def rates(
+    db: Queryable,
+    unit_ids: list[int] | None,
+    since: date,
+    until: date,
+    now: datetime,
+    group_by: GroupBy = "unit",
+    level: int = 6,
+) -> list[asyncpg.Record]:
     """Figures for the Asia/Shanghai days since..until (inclusive)."""
     return await db.fetch(_sql(group_by, level), since, until, unit_ids, now)
 
@@ -67,11 +74,13 @@ async def rates(db: Queryable, unit_ids: list[int] | None, since: date, until: d
 async def names(db: Queryable, group_by: GroupBy, keys: list[str]) -> dict[str, tuple[str, str]]:
     """key -> (code, name): units by id, regions by code."""
     if group_by == "unit":
-        rows = await db.fetch("select id::text as key, code, name from units "
-                              "where id::text = any($1::text[])", keys)
+        rows = await db.fetch(
+            "select id::text as key, code, name from units where id::text = any($1::text[])", keys
+        )
     else:
-        rows = await db.fetch("select code as key, code, name from regions "
-                              "where code = any($1::text[])", keys)
+        rows = await db.fetch(
+            "select code as key, code, name from regions where code = any($1::text[])", keys
+        )
     return {r["key"]: (r["code"], r["name"]) for r in rows}
 
 
@@ -91,5 +100,6 @@ async def drift(db: Queryable) -> int:
                 except select * from ticket_figures_recount)
                union all
                (select * from ticket_figures_recount
-                except select * from ticket_figures)) d""")
+                except select * from ticket_figures)) d"""
+    )
     return value

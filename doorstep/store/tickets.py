@@ -16,17 +16,21 @@ from doorstep.store.db import Connection, Queryable
 async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg.Record]:
     return await db.fetch(
         """select code, name, description, position, active from ticket_categories
-           where active or not $1 order by position, code""", active_only)
+           where active or not $1 order by position, code""",
+        active_only,
+    )
 
 
 async def category(db: Queryable, code: str) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "select code, name, description, active from ticket_categories where code = $1", code)
+        "select code, name, description, active from ticket_categories where code = $1", code
+    )
 
 
 async def region(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow("select code, name, fallback_unit_id from regions where code = $1",
-                             code)
+    return await db.fetchrow(
+        "select code, name, fallback_unit_id from regions where code = $1", code
+    )
 
 
 async def region_codes(db: Queryable) -> list[str]:
@@ -35,18 +39,21 @@ async def region_codes(db: Queryable) -> list[str]:
 
 async def fallbacks(db: Queryable) -> dict[str, int]:
     rows = await db.fetch(
-        "select code, fallback_unit_id from regions where fallback_unit_id is not null")
+        "select code, fallback_unit_id from regions where fallback_unit_id is not null"
+    )
     return {r["code"]: r["fallback_unit_id"] for r in rows}
 
 
 async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "select id, code, name, region_code, phone from units where code = $1", code)
+        "select id, code, name, region_code, phone from units where code = $1", code
+    )
 
 
 async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, asyncpg.Record]:
-    rows = await db.fetch("select id, code, name, region_code, phone from units "
-                          "where id = any($1::bigint[])", ids)
+    rows = await db.fetch(
+        "select id, code, name, region_code, phone from units where id = any($1::bigint[])", ids
+    )
     return {r["id"]: r for r in rows}
 
 
@@ -58,18 +65,22 @@ async def service_areas(db: Queryable) -> list[asyncpg.Record]:
     return await db.fetch("select unit_id, category_code, region_prefix from unit_service_areas")
 
 
-async def units_serving(db: Queryable, category_code: str, region_code: str
-                        ) -> list[asyncpg.Record]:
+async def units_serving(
+    db: Queryable, category_code: str, region_code: str
+) -> list[asyncpg.Record]:
     """Units that serve a category somewhere at or above a region, the most local first."""
     return await db.fetch(
         """select distinct on (u.id) u.id, u.code, u.name, length(a.region_prefix) as depth
            from unit_service_areas a join units u on u.id = a.unit_id
            where a.category_code = $1 and $2 like a.region_prefix || '%'
            order by u.id, length(a.region_prefix) desc""",
-        category_code, region_code)
+        category_code,
+        region_code,
+    )
 
 
 # --- managing the catalog --------------------------------------------------------------------
+
 
 async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyncpg.Record]:
     """Categories with how many tickets name them and how many of those are still open."""
@@ -79,24 +90,32 @@ async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyn
                   (select count(*) from tickets t where t.category_code = c.code
                      and t.status not in ('closed', 'closed_unconfirmed')) as open_tickets
            from ticket_categories c where c.active or $1 order by c.position, c.code""",
-        include_retired)
+        include_retired,
+    )
 
 
 async def lock_category(conn: Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """select code, name, description, position, active, retired_at
-           from ticket_categories where code = $1 for update""", code)
+           from ticket_categories where code = $1 for update""",
+        code,
+    )
 
 
-async def insert_category(conn: Connection, code: str, name: str, description: str,
-                          position: int | None) -> bool:
+async def insert_category(
+    conn: Connection, code: str, name: str, description: str, position: int | None
+) -> bool:
     """False when the code is taken."""
     inserted = await conn.fetchval(
         """insert into ticket_categories (code, name, description, position)
            values ($1, $2, $3,
                    coalesce($4, (select coalesce(max(position), 0) + 1 from ticket_categories)))
            on conflict (code) do nothing returning true""",
-        code, name, description, position)
+        code,
+        name,
+        description,
+        position,
+    )
     return bool(inserted)
 
 
@@ -104,13 +123,16 @@ async def update_category(conn: Connection, code: str, **fields: Any) -> None:
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
     await conn.execute(
         f"update ticket_categories set {sets}, updated_at = now() where code = $1",
-        code, *fields.values())
+        code,
+        *fields.values(),
+    )
 
 
 async def lock_unit(conn: Connection, code: str) -> asyncpg.Record | None:
     """The unit, locked: one change of its service areas at a time."""
     return await conn.fetchrow(
-        "select id, code, name, region_code, phone from units where code = $1 for update", code)
+        "select id, code, name, region_code, phone from units where code = $1 for update", code
+    )
 
 
 async def areas_of_unit(db: Queryable, unit_id: int) -> list[asyncpg.Record]:
@@ -121,20 +143,25 @@ async def areas_of_unit(db: Queryable, unit_id: int) -> list[asyncpg.Record]:
            join ticket_categories c on c.code = a.category_code
            left join regions r on r.code = a.region_prefix
            where a.unit_id = $1 order by a.region_prefix, c.position, a.category_code""",
-        unit_id)
+        unit_id,
+    )
 
 
-async def replace_areas(conn: Connection, unit_id: int, scope: str,
-                        areas: list[tuple[str, str]]) -> None:
+async def replace_areas(
+    conn: Connection, unit_id: int, scope: str, areas: list[tuple[str, str]]
+) -> None:
     """The unit's areas within `scope` (a region prefix; "" for all) become exactly `areas`;
     those outside it stay."""
     await conn.execute(
         "delete from unit_service_areas where unit_id = $1 and region_prefix like $2 || '%'",
-        unit_id, scope)
+        unit_id,
+        scope,
+    )
     await conn.executemany(
         """insert into unit_service_areas (unit_id, category_code, region_prefix)
            values ($1, $2, $3) on conflict do nothing""",
-        [(unit_id, category, region) for category, region in areas])
+        [(unit_id, category, region) for category, region in areas],
+    )
 
 
 async def regions_under(db: Queryable, prefix: str) -> list[asyncpg.Record]:
@@ -142,13 +169,16 @@ async def regions_under(db: Queryable, prefix: str) -> list[asyncpg.Record]:
         """select r.code, r.name, r.parent_code, u.id as unit_id, u.code as unit_code,
                   u.name as unit_name, u.phone as unit_phone, u.region_code as unit_region_code
            from regions r left join units u on u.id = r.fallback_unit_id
-           where r.code like $1 || '%' order by r.code""", prefix)
+           where r.code like $1 || '%' order by r.code""",
+        prefix,
+    )
 
 
 async def lock_region(conn: Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "select code, name, parent_code, fallback_unit_id from regions where code = $1 "
-        "for update", code)
+        "select code, name, parent_code, fallback_unit_id from regions where code = $1 for update",
+        code,
+    )
 
 
 async def set_fallback(conn: Connection, code: str, unit_id: int | None) -> None:
@@ -157,20 +187,24 @@ async def set_fallback(conn: Connection, code: str, unit_id: int | None) -> None
 
 # --- filing limits ------------------------------------------------------------------------------
 
+
 async def lock_filer(conn: Connection, citizen_id: int, client_addr: str | None) -> None:
     """Serialise filings of one citizen (and of one address) within the transaction, so two at
     once cannot both pass a limit."""
     await conn.execute(
         "select pg_advisory_xact_lock(hashtextextended('tickets:citizen:' || $1, 0))",
-        str(citizen_id))
+        str(citizen_id),
+    )
     if client_addr:
         await conn.execute(
             "select pg_advisory_xact_lock(hashtextextended('tickets:client:' || $1, 0))",
-            client_addr)
+            client_addr,
+        )
 
 
-async def filing_counts(conn: Connection, citizen_id: int, client_addr: str | None
-                        ) -> asyncpg.Record:
+async def filing_counts(
+    conn: Connection, citizen_id: int, client_addr: str | None
+) -> asyncpg.Record:
     """Tickets of the citizen in the last hour and day, of the address in the last hour, each
     with its oldest (when the count goes down again), and the database's now."""
     row = await conn.fetchrow(
@@ -191,12 +225,15 @@ async def filing_counts(conn: Connection, citizen_id: int, client_addr: str | No
            from tickets
            where (citizen_id = $1 and created_at > now() - interval '1 day')
               or (client_addr = $2 and created_at > now() - interval '1 hour')""",
-        citizen_id, client_addr)
+        citizen_id,
+        client_addr,
+    )
     assert row is not None
     return row
 
 
 # --- tickets -----------------------------------------------------------------------------------
+
 
 async def next_serial(conn: Connection) -> int:
     value: int = await conn.fetchval("select nextval('ticket_serial')")
@@ -208,14 +245,16 @@ async def insert_ticket(conn: Connection, **fields: Any) -> int:
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     ticket_id: int = await conn.fetchval(
         f"insert into tickets ({', '.join(columns)}) values ({placeholders}) returning id",
-        *fields.values())
+        *fields.values(),
+    )
     return ticket_id
 
 
 async def update_ticket(conn: Connection, ticket_id: int, **fields: Any) -> None:
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
-    await conn.execute(f"update tickets set {sets}, updated_at = now() where id = $1",
-                       ticket_id, *fields.values())
+    await conn.execute(
+        f"update tickets set {sets}, updated_at = now() where id = $1", ticket_id, *fields.values()
+    )
 
 
 _TICKET = """
@@ -253,36 +292,57 @@ async def lock(conn: Connection, number: str) -> asyncpg.Record | None:
                   u.phone as lead_unit_phone, c.name as category_name
            from tickets t join units u on u.id = t.lead_unit_id
            join ticket_categories c on c.code = t.category_code
-           where t.number = $1 for update of t""", number)
+           where t.number = $1 for update of t""",
+        number,
+    )
 
 
-async def of_citizen(db: Queryable, citizen_id: int, limit: int, before_id: int | None
-                     ) -> list[asyncpg.Record]:
+async def of_citizen(
+    db: Queryable, citizen_id: int, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""{_TICKET} where t.citizen_id = $1 and ($3::bigint is null or t.id < $3)
             order by t.id desc limit $2""",
-        citizen_id, limit, before_id)
+        citizen_id,
+        limit,
+        before_id,
+    )
 
 
-async def of_citizen_since(db: Queryable, citizen_id: int, since: datetime | None,
-                           numbers: list[str] | None, categories: list[str] | None,
-                           limit: int) -> list[asyncpg.Record]:
+async def of_citizen_since(
+    db: Queryable,
+    citizen_id: int,
+    since: datetime | None,
+    numbers: list[str] | None,
+    categories: list[str] | None,
+    limit: int,
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""{_TICKET} where t.citizen_id = $1
               and ($2::timestamptz is null or t.created_at >= $2)
               and ($3::text[] is null or t.number = any($3::text[]))
               and ($4::text[] is null or t.category_code = any($4::text[]))
             order by t.id desc limit $5""",
-        citizen_id, since, numbers, categories, limit)
+        citizen_id,
+        since,
+        numbers,
+        categories,
+        limit,
+    )
 
 
-async def unit_queue(db: Queryable, unit_ids: list[int], statuses: list[str], limit: int,
-                     after_id: int | None) -> list[asyncpg.Record]:
+async def unit_queue(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int, after_id: int | None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""{_TICKET} where t.lead_unit_id = any($1::bigint[]) and t.status = any($2::text[])
               and ($4::bigint is null or t.id > $4)
             order by t.id limit $3""",
-        unit_ids, statuses, limit, after_id)
+        unit_ids,
+        statuses,
+        limit,
+        after_id,
+    )
 
 
 async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[asyncpg.Record]:
@@ -290,94 +350,170 @@ async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[a
         f"""{_TICKET} where (t.status = 'returned' or (t.needs_review and t.status = 'dispatched'))
               and t.lead_unit_id = any($1::bigint[])
             order by t.created_at limit $2""",
-        unit_ids, limit)
+        unit_ids,
+        limit,
+    )
 
 
-async def same_place_candidates(conn: Connection, category_code: str, region_code: str,
-                                since: datetime) -> list[asyncpg.Record]:
+async def same_place_candidates(
+    conn: Connection, category_code: str, region_code: str, since: datetime
+) -> list[asyncpg.Record]:
     """Earlier tickets of this category in this region since `since`, newest first."""
     return await conn.fetch(
         """select id, number, status, lead_unit_id, latitude, longitude, created_at
            from tickets where category_code = $1 and region_code = $2 and created_at >= $3
            order by created_at desc limit 50""",
-        category_code, region_code, since)
+        category_code,
+        region_code,
+        since,
+    )
 
 
 # --- assignments, extensions, follow-ups -------------------------------------------------------
 
-async def insert_assignment(conn: Connection, *, ticket_id: int, unit_id: int, region_code: str,
-                            basis: str, by_staff_id: int | None, note: str | None,
-                            ack_due_at: datetime) -> int:
+
+async def insert_assignment(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    region_code: str,
+    basis: str,
+    by_staff_id: int | None,
+    note: str | None,
+    ack_due_at: datetime,
+) -> int:
     assignment_id: int = await conn.fetchval(
         """insert into ticket_assignments (ticket_id, unit_id, region_code, basis, by_staff_id,
                note, ack_due_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
-        ticket_id, unit_id, region_code, basis, by_staff_id, note, ack_due_at)
+        ticket_id,
+        unit_id,
+        region_code,
+        basis,
+        by_staff_id,
+        note,
+        ack_due_at,
+    )
     return assignment_id
 
 
-async def acknowledge_assignment(conn: Connection, ticket_id: int, staff_id: int | None,
-                                 at: datetime) -> None:
+async def acknowledge_assignment(
+    conn: Connection, ticket_id: int, staff_id: int | None, at: datetime
+) -> None:
     await conn.execute(
         """update ticket_assignments set acknowledged_at = $3, acknowledged_by = $2
            where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
-        ticket_id, staff_id, at)
+        ticket_id,
+        staff_id,
+        at,
+    )
 
 
-async def return_assignment(conn: Connection, ticket_id: int, staff_id: int | None,
-                            reason: str, at: datetime) -> None:
+async def return_assignment(
+    conn: Connection, ticket_id: int, staff_id: int | None, reason: str, at: datetime
+) -> None:
     await conn.execute(
         """update ticket_assignments set returned_at = $4, return_reason = $3, returned_by = $2
            where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
-        ticket_id, staff_id, reason, at)
+        ticket_id,
+        staff_id,
+        reason,
+        at,
+    )
 
 
 async def assignments(db: Queryable, ticket_id: int) -> list[asyncpg.Record]:
     return await db.fetch(
         """select a.*, u.code as unit_code, u.name as unit_name
            from ticket_assignments a join units u on u.id = a.unit_id
-           where a.ticket_id = $1 order by a.id""", ticket_id)
+           where a.ticket_id = $1 order by a.id""",
+        ticket_id,
+    )
 
 
-async def insert_extension(conn: Connection, *, ticket_id: int, unit_id: int,
-                           staff_id: int | None, days: int, reason: str, due_before: date,
-                           due_after: date) -> None:
+async def insert_extension(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    staff_id: int | None,
+    days: int,
+    reason: str,
+    due_before: date,
+    due_after: date,
+) -> None:
     await conn.execute(
         """insert into ticket_extensions (ticket_id, unit_id, staff_id, days, reason,
                due_before, due_after) values ($1, $2, $3, $4, $5, $6, $7)""",
-        ticket_id, unit_id, staff_id, days, reason, due_before, due_after)
+        ticket_id,
+        unit_id,
+        staff_id,
+        days,
+        reason,
+        due_before,
+        due_after,
+    )
 
 
-async def insert_follow_up(conn: Connection, ticket_id: int, round_no: int, ask_no: int,
-                           at: datetime) -> None:
+async def insert_follow_up(
+    conn: Connection, ticket_id: int, round_no: int, ask_no: int, at: datetime
+) -> None:
     await conn.execute(
         """insert into ticket_follow_ups (ticket_id, round, ask_no, asked_at)
            values ($1, $2, $3, $4) on conflict do nothing""",
-        ticket_id, round_no, ask_no, at)
+        ticket_id,
+        round_no,
+        ask_no,
+        at,
+    )
 
 
-async def answer_follow_up(conn: Connection, ticket_id: int, round_no: int, solved: bool,
-                           channel: str, at: datetime) -> None:
+async def answer_follow_up(
+    conn: Connection, ticket_id: int, round_no: int, solved: bool, channel: str, at: datetime
+) -> None:
     await conn.execute(
         """update ticket_follow_ups set answered_at = $4, solved = $3, answer_channel = $5
            where id = (select max(id) from ticket_follow_ups
                        where ticket_id = $1 and round = $2)""",
-        ticket_id, round_no, solved, at, channel)
+        ticket_id,
+        round_no,
+        solved,
+        at,
+        channel,
+    )
 
 
 async def awaiting_answer(db: Queryable, citizen_id: int) -> list[asyncpg.Record]:
     """The citizen's tickets asked about and not answered yet, the one asked last first."""
     return await db.fetch(
         """select id, number from tickets where citizen_id = $1 and status = 'resolved'
-           order by follow_up_asked_at desc nulls last, id desc limit 50""", citizen_id)
+           order by follow_up_asked_at desc nulls last, id desc limit 50""",
+        citizen_id,
+    )
 
 
-async def insert_rectification(conn: Connection, *, ticket_id: int, unit_id: int, rating: int,
-                               comment: str | None, due_on: date, due_at: datetime,
-                               remind_at: datetime) -> int:
+async def insert_rectification(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    rating: int,
+    comment: str | None,
+    due_on: date,
+    due_at: datetime,
+    remind_at: datetime,
+) -> int:
     rect_id: int = await conn.fetchval(
         """insert into rectifications (ticket_id, unit_id, rating, comment, due_on, due_at,
                remind_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
-        ticket_id, unit_id, rating, comment, due_on, due_at, remind_at)
+        ticket_id,
+        unit_id,
+        rating,
+        comment,
+        due_on,
+        due_at,
+        remind_at,
+    )
     return rect_id
 
 
@@ -386,18 +522,26 @@ async def lock_rectification(conn: Connection, rect_id: int) -> asyncpg.Record |
         """select x.*, u.region_code as unit_region_code, t.number, t.citizen_id
            from rectifications x join units u on u.id = x.unit_id
            join tickets t on t.id = x.ticket_id
-           where x.id = $1 for update of x""", rect_id)
+           where x.id = $1 for update of x""",
+        rect_id,
+    )
 
 
-async def finish_rectification(conn: Connection, rect_id: int, note: str,
-                               staff_id: int | None) -> None:
+async def finish_rectification(
+    conn: Connection, rect_id: int, note: str, staff_id: int | None
+) -> None:
     await conn.execute(
         """update rectifications set status = 'done', note = $2, done_at = now(), done_by = $3,
-               updated_at = now() where id = $1""", rect_id, note, staff_id)
+               updated_at = now() where id = $1""",
+        rect_id,
+        note,
+        staff_id,
+    )
 
 
-async def rectifications(db: Queryable, unit_ids: list[int], statuses: list[str],
-                         limit: int) -> list[asyncpg.Record]:
+async def rectifications(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         """select x.*, t.number, u.code as unit_code, u.name as unit_name,
                   c.name as category_name, t.category_code
@@ -406,20 +550,27 @@ async def rectifications(db: Queryable, unit_ids: list[int], statuses: list[str]
            join ticket_categories c on c.code = t.category_code
            where x.unit_id = any($1::bigint[]) and x.status = any($2::text[])
            order by x.due_on, x.id limit $3""",
-        unit_ids, statuses, limit)
+        unit_ids,
+        statuses,
+        limit,
+    )
 
 
 # --- people to tell ----------------------------------------------------------------------------
 
+
 async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
     return await db.fetchrow(
         """select id, phone, language, name, elder_mode, channel_preference from citizens
-           where id = $1""", citizen_id)
+           where id = $1""",
+        citizen_id,
+    )
 
 
 async def citizen_region(db: Queryable, citizen_id: int) -> str | None:
-    value: str | None = await db.fetchval("select region_code from citizens where id = $1",
-                                          citizen_id)
+    value: str | None = await db.fetchval(
+        "select region_code from citizens where id = $1", citizen_id
+    )
     return value
 
 
@@ -432,13 +583,18 @@ async def create_citizen(conn: Connection, phone: str) -> int:
     """A citizen known only by phone (a hotline caller); they can sign in with it later."""
     value: int = await conn.fetchval(
         """insert into citizens (phone, channel_preference) values ($1, 'sms')
-           on conflict (phone) do update set phone = excluded.phone returning id""", phone)
+           on conflict (phone) do update set phone = excluded.phone returning id""",
+        phone,
+    )
     return value
 
 
 async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch("select phone from staff_members where unit_id = $1 and active "
-                          "and role = 'staff' order by id", unit_id)
+    rows = await db.fetch(
+        "select phone from staff_members where unit_id = $1 and active "
+        "and role = 'staff' order by id",
+        unit_id,
+    )
     return [r["phone"] for r in rows]
 
 
@@ -446,24 +602,40 @@ async def supervisor_phones(db: Queryable, region_code: str) -> list[str]:
     rows = await db.fetch(
         """select phone from staff_members where role = 'supervisor' and active
              and region_code is not null and $1 like region_code || '%' order by id""",
-        region_code)
+        region_code,
+    )
     return [r["phone"] for r in rows]
 
 
 # --- events ------------------------------------------------------------------------------------
 
-async def append_event(conn: Connection, *, ticket_id: int, citizen_id: int | None, kind: str,
-                       actor_kind: str, actor_id: int | None,
-                       data: dict[str, Any] | None = None) -> int:
+
+async def append_event(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    citizen_id: int | None,
+    kind: str,
+    actor_kind: str,
+    actor_id: int | None,
+    data: dict[str, Any] | None = None,
+) -> int:
     # append_ticket_event (migration 0006): the citizen's stream lock, insert, NOTIFY at commit
     seq: int = await conn.fetchval(
         "select append_ticket_event($1, $2, $3, $4, $5, $6)",
-        ticket_id, citizen_id, kind, actor_kind, actor_id, data or {})
+        ticket_id,
+        citizen_id,
+        kind,
+        actor_kind,
+        actor_id,
+        data or {},
+    )
     return seq
 
 
 async def events_of(db: Queryable, ticket_ids: list[int]) -> list[asyncpg.Record]:
     return await db.fetch(
         """select seq, ticket_id, kind, actor_kind, data, created_at from events
-           where ticket_id = any($1::bigint[]) order by ticket_id, seq""", ticket_ids)
-
+           where ticket_id = any($1::bigint[]) order by ticket_id, seq""",
+        ticket_ids,
+    )

@@ -10,8 +10,7 @@ import asyncpg
 from doorstep.domain.vault import FACTS, FactType
 from doorstep.store.db import Connection, Queryable
 
-_COLUMN = {FactType.BOOL: "flag", FactType.INT: "num", FactType.DATE: "day",
-           FactType.TEXT: "txt"}
+_COLUMN = {FactType.BOOL: "flag", FactType.INT: "num", FactType.DATE: "day", FactType.TEXT: "txt"}
 
 FACT_COLUMNS = """f.citizen_id, f.key, f.value_type, f.flag, f.num, f.day, f.txt,
     f.source_unit_id, f.as_of, f.recorded_at, u.code as unit_code, u.name as unit_name"""
@@ -20,11 +19,13 @@ FACT_COLUMNS = """f.citizen_id, f.key, f.value_type, f.flag, f.num, f.day, f.txt
 def typed_columns(key: str, value: Any) -> tuple[str, bool | None, Any, date | None, str | None]:
     """(value_type, flag, num, day, txt) for a value already parsed for its key."""
     kind = FACTS[key].type
-    return (kind.value,
-            value if kind is FactType.BOOL else None,
-            value if kind is FactType.INT else None,
-            value if kind is FactType.DATE else None,
-            value if kind is FactType.TEXT else None)
+    return (
+        kind.value,
+        value if kind is FactType.BOOL else None,
+        value if kind is FactType.INT else None,
+        value if kind is FactType.DATE else None,
+        value if kind is FactType.TEXT else None,
+    )
 
 
 def fact_value(row: Any) -> bool | int | date | str | None:
@@ -37,12 +38,14 @@ def fact_value(row: Any) -> bool | int | date | str | None:
 
 async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "select id, code, name, kind, region_code from units where code = $1", code)
+        "select id, code, name, kind, region_code from units where code = $1", code
+    )
 
 
 async def citizen_by_index(db: Queryable, index: bytes) -> asyncpg.Record | None:
     return await db.fetchrow(
-        "select id, region_code, language from citizens where resident_id_index = $1", index)
+        "select id, region_code, language from citizens where resident_id_index = $1", index
+    )
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -52,8 +55,9 @@ DOCUMENT_COLUMNS = """d.id, d.citizen_id, d.doc_type, d.number_masked, d.issuer,
     u.code as unit_code, u.name as unit_name, a.number as application_number"""
 
 
-async def documents_of(db: Queryable, citizen_id: int, today: date | None = None
-                       ) -> list[asyncpg.Record]:
+async def documents_of(
+    db: Queryable, citizen_id: int, today: date | None = None
+) -> list[asyncpg.Record]:
     """The citizen's current documents; with `today`, only those still valid then."""
     return await db.fetch(
         f"""select {DOCUMENT_COLUMNS} from vault_documents d
@@ -62,16 +66,26 @@ async def documents_of(db: Queryable, citizen_id: int, today: date | None = None
             where d.citizen_id = $1 and d.revoked_at is null
               and ($2::date is null or d.valid_until is null or d.valid_until >= $2)
             order by d.doc_type, d.id""",
-        citizen_id, today,
+        citizen_id,
+        today,
     )
 
 
-async def upsert_document(conn: Connection, *, citizen_id: int, doc_type: str,
-                          number_enc: bytes | None, number_index: bytes | None,
-                          number_masked: str | None, issuer: str, valid_until: date | None,
-                          file_ref: str | None, file_sha256: str | None,
-                          source_unit_id: int | None, source_application_id: int | None
-                          ) -> int:
+async def upsert_document(
+    conn: Connection,
+    *,
+    citizen_id: int,
+    doc_type: str,
+    number_enc: bytes | None,
+    number_index: bytes | None,
+    number_masked: str | None,
+    issuer: str,
+    valid_until: date | None,
+    file_ref: str | None,
+    file_sha256: str | None,
+    source_unit_id: int | None,
+    source_application_id: int | None,
+) -> int:
     """Insert a document; the same document (type and number) again only refreshes it."""
     if number_index is not None:
         existing = await conn.fetchval(
@@ -81,7 +95,13 @@ async def upsert_document(conn: Connection, *, citizen_id: int, doc_type: str,
                where citizen_id = $1 and doc_type = $2 and number_index = $3
                  and revoked_at is null
                returning id""",
-            citizen_id, doc_type, number_index, issuer, valid_until, file_ref, file_sha256,
+            citizen_id,
+            doc_type,
+            number_index,
+            issuer,
+            valid_until,
+            file_ref,
+            file_sha256,
             source_unit_id,
         )
         if existing is not None:
@@ -91,47 +111,68 @@ async def upsert_document(conn: Connection, *, citizen_id: int, doc_type: str,
                                         number_masked, issuer, valid_until, file_ref,
                                         file_sha256, source_unit_id, source_application_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id""",
-        citizen_id, doc_type, number_enc, number_index, number_masked, issuer, valid_until,
-        file_ref, file_sha256, source_unit_id, source_application_id,
+        citizen_id,
+        doc_type,
+        number_enc,
+        number_index,
+        number_masked,
+        issuer,
+        valid_until,
+        file_ref,
+        file_sha256,
+        source_unit_id,
+        source_application_id,
     )
     return doc_id
 
 
-async def link_documents_to_application(conn: Connection, doc_ids: list[int],
-                                        application_id: int) -> None:
+async def link_documents_to_application(
+    conn: Connection, doc_ids: list[int], application_id: int
+) -> None:
     await conn.execute(
         """update vault_documents set source_application_id = $2
            where id = any($1::bigint[]) and source_unit_id is null
              and source_application_id is null""",
-        doc_ids, application_id,
+        doc_ids,
+        application_id,
     )
 
 
 # --- facts -------------------------------------------------------------------------------------
 
 
-async def facts_of(db: Queryable, citizen_id: int, keys: list[str] | None = None
-                   ) -> list[asyncpg.Record]:
+async def facts_of(
+    db: Queryable, citizen_id: int, keys: list[str] | None = None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {FACT_COLUMNS} from vault_facts f join units u on u.id = f.source_unit_id
             where f.citizen_id = $1 and ($2::text[] is null or f.key = any($2::text[]))
             order by f.key""",
-        citizen_id, keys,
+        citizen_id,
+        keys,
     )
 
 
-async def fact_for_update(conn: Connection, citizen_id: int, key: str
-                          ) -> asyncpg.Record | None:
+async def fact_for_update(conn: Connection, citizen_id: int, key: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""select {FACT_COLUMNS} from vault_facts f join units u on u.id = f.source_unit_id
             where f.citizen_id = $1 and f.key = $2 for update of f""",
-        citizen_id, key,
+        citizen_id,
+        key,
     )
 
 
-async def put_fact(conn: Connection, *, citizen_id: int, key: str, value: Any,
-                   source_unit_id: int, as_of: datetime, replaced_by: str = "update",
-                   correction_id: int | None = None) -> bool:
+async def put_fact(
+    conn: Connection,
+    *,
+    citizen_id: int,
+    key: str,
+    value: Any,
+    source_unit_id: int,
+    as_of: datetime,
+    replaced_by: str = "update",
+    correction_id: int | None = None,
+) -> bool:
     """Set a fact; the value it replaces goes to history. True if anything changed.
 
     Three statements, not one: a CTE that locks the old row is read lazily, after the upsert
@@ -141,10 +182,16 @@ async def put_fact(conn: Connection, *, citizen_id: int, key: str, value: Any,
     old = await conn.fetchrow(
         """select flag, num, day, txt, source_unit_id from vault_facts
            where citizen_id = $1 and key = $2 for update""",
-        citizen_id, key,
+        citizen_id,
+        key,
     )
-    changed = old is None or (old["flag"], old["num"], old["day"], old["txt"],
-                              old["source_unit_id"]) != (flag, num, day, txt, source_unit_id)
+    changed = old is None or (
+        old["flag"],
+        old["num"],
+        old["day"],
+        old["txt"],
+        old["source_unit_id"],
+    ) != (flag, num, day, txt, source_unit_id)
     if old is not None and changed:
         await conn.execute(
             """insert into vault_fact_history (citizen_id, key, value_type, flag, num, day, txt,
@@ -153,7 +200,10 @@ async def put_fact(conn: Connection, *, citizen_id: int, key: str, value: Any,
                select citizen_id, key, value_type, flag, num, day, txt, source_unit_id, as_of,
                       $3, $4
                from vault_facts where citizen_id = $1 and key = $2""",
-            citizen_id, key, replaced_by, correction_id,
+            citizen_id,
+            key,
+            replaced_by,
+            correction_id,
         )
     await conn.execute(
         """insert into vault_facts (citizen_id, key, value_type, flag, num, day, txt,
@@ -163,7 +213,15 @@ async def put_fact(conn: Connection, *, citizen_id: int, key: str, value: Any,
                value_type = excluded.value_type, flag = excluded.flag, num = excluded.num,
                day = excluded.day, txt = excluded.txt, source_unit_id = excluded.source_unit_id,
                as_of = excluded.as_of, recorded_at = now()""",
-        citizen_id, key, value_type, flag, num, day, txt, source_unit_id, as_of,
+        citizen_id,
+        key,
+        value_type,
+        flag,
+        num,
+        day,
+        txt,
+        source_unit_id,
+        as_of,
     )
     return changed
 
@@ -171,19 +229,32 @@ async def put_fact(conn: Connection, *, citizen_id: int, key: str, value: Any,
 # --- uses --------------------------------------------------------------------------------------
 
 
-async def record_use(conn: Connection, *, citizen_id: int, unit_id: int | None, purpose: str,
-                     items: list[dict[str, Any]], application_id: int | None = None,
-                     opportunity_id: int | None = None) -> None:
+async def record_use(
+    conn: Connection,
+    *,
+    citizen_id: int,
+    unit_id: int | None,
+    purpose: str,
+    items: list[dict[str, Any]],
+    application_id: int | None = None,
+    opportunity_id: int | None = None,
+) -> None:
     await conn.execute(
         """insert into vault_uses (citizen_id, unit_id, purpose, items, application_id,
                                    opportunity_id)
            values ($1, $2, $3, $4, $5, $6)""",
-        citizen_id, unit_id, purpose, items, application_id, opportunity_id,
+        citizen_id,
+        unit_id,
+        purpose,
+        items,
+        application_id,
+        opportunity_id,
     )
 
 
-async def uses_of(db: Queryable, citizen_id: int, limit: int, before_id: int | None
-                  ) -> list[asyncpg.Record]:
+async def uses_of(
+    db: Queryable, citizen_id: int, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
     return await db.fetch(
         """select v.id, v.unit_id, v.purpose, v.items, v.created_at, v.opportunity_id,
                   u.code as unit_code, u.name as unit_name, a.number as application_number,
@@ -199,7 +270,9 @@ async def uses_of(db: Queryable, citizen_id: int, limit: int, before_id: int | N
                                             and rv.version = p.rule_version
            where v.citizen_id = $1 and ($3::bigint is null or v.id < $3)
            order by v.id desc limit $2""",
-        citizen_id, limit, before_id,
+        citizen_id,
+        limit,
+        before_id,
     )
 
 
@@ -215,8 +288,16 @@ async def next_correction_serial(conn: Connection) -> int:
     return value
 
 
-async def insert_correction(conn: Connection, *, number: str, citizen_id: int, fact_key: str,
-                            unit_id: int, flagged_value: Any, note: str) -> int | None:
+async def insert_correction(
+    conn: Connection,
+    *,
+    number: str,
+    citizen_id: int,
+    fact_key: str,
+    unit_id: int,
+    flagged_value: Any,
+    note: str,
+) -> int | None:
     """A new open correction; None if one is already open for this citizen and fact."""
     value: int | None = await conn.fetchval(
         """insert into fact_corrections (number, citizen_id, fact_key, unit_id, flagged_value,
@@ -224,17 +305,23 @@ async def insert_correction(conn: Connection, *, number: str, citizen_id: int, f
            values ($1, $2, $3, $4, $5, $6)
            on conflict (citizen_id, fact_key) where status = 'open' do nothing
            returning id""",
-        number, citizen_id, fact_key, unit_id, flagged_value, note,
+        number,
+        citizen_id,
+        fact_key,
+        unit_id,
+        flagged_value,
+        note,
     )
     return value
 
 
-async def correction_by_number(db: Queryable, number: str, *, lock: bool = False
-                               ) -> asyncpg.Record | None:
+async def correction_by_number(
+    db: Queryable, number: str, *, lock: bool = False
+) -> asyncpg.Record | None:
     return await db.fetchrow(
         f"""select {CORRECTION_COLUMNS} from fact_corrections k
             join units u on u.id = k.unit_id where k.number = $1
-            {'for update of k' if lock else ''}""",
+            {"for update of k" if lock else ""}""",
         number,
     )
 
@@ -248,8 +335,9 @@ async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[asyncpg
     )
 
 
-async def corrections_of_units(db: Queryable, unit_ids: list[int], statuses: list[str],
-                               limit: int) -> list[asyncpg.Record]:
+async def corrections_of_units(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[asyncpg.Record]:
     return await db.fetch(
         f"""select {CORRECTION_COLUMNS}, c.name as citizen_name,
                    c.resident_id_masked as citizen_resident_id_masked
@@ -258,23 +346,40 @@ async def corrections_of_units(db: Queryable, unit_ids: list[int], statuses: lis
             join citizens c on c.id = k.citizen_id
             where k.unit_id = any($1::bigint[]) and k.status = any($2::text[])
             order by k.id limit $3""",
-        unit_ids, statuses, limit,
+        unit_ids,
+        statuses,
+        limit,
     )
 
 
-async def resolve_correction(conn: Connection, correction_id: int, *, status: str,
-                             corrected_value: Any, note: str | None, staff_id: int | None,
-                             rerun: dict[str, Any] | None) -> None:
+async def resolve_correction(
+    conn: Connection,
+    correction_id: int,
+    *,
+    status: str,
+    corrected_value: Any,
+    note: str | None,
+    staff_id: int | None,
+    rerun: dict[str, Any] | None,
+) -> None:
     await conn.execute(
         """update fact_corrections set status = $2, corrected_value = $3,
                   resolution_note = $4, resolved_by_staff_id = $5, resolved_at = now(),
                   rerun = $6
            where id = $1""",
-        correction_id, status, corrected_value, note, staff_id, rerun,
+        correction_id,
+        status,
+        corrected_value,
+        note,
+        staff_id,
+        rerun,
     )
 
 
 async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch("select phone from staff_members where unit_id = $1 and active "
-                          "and role = 'staff' order by id", unit_id)
+    rows = await db.fetch(
+        "select phone from staff_members where unit_id = $1 and active "
+        "and role = 'staff' order by id",
+        unit_id,
+    )
     return [r["phone"] for r in rows]

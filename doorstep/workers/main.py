@@ -38,8 +38,13 @@ async def startup(ctx: dict[str, Any]) -> None:
     async def lanes(pairs: list[tuple[int, str, int]]) -> None:
         await enqueue_lanes(ctx["redis"], pairs, settings.queue_name)
 
-    ctx["deps"] = Deps(pool=pool, settings=settings, calendar=build_calendar(settings),
-                       enqueue_outbox=enqueue, enqueue_lanes_now=lanes)
+    ctx["deps"] = Deps(
+        pool=pool,
+        settings=settings,
+        calendar=build_calendar(settings),
+        enqueue_outbox=enqueue,
+        enqueue_lanes_now=lanes,
+    )
     ctx["channel"] = sms_channel(settings)
     ctx["push"] = push_channel(settings)
 
@@ -62,8 +67,10 @@ async def deliver_notification(ctx: dict[str, Any], outbox_id: int) -> str | Non
 async def deliver_broadcast_lane(ctx: dict[str, Any], broadcast_id: int, language: str) -> str:
     """Drain one broadcast lane in batches of up to 100 numbers per SendBatchSms call."""
     result = await broadcasts.deliver_lane(ctx["deps"], ctx["channel"], broadcast_id, language)
-    return (f"{result.batches} batches, {result.sent} sent, {result.retried} to retry, "
-            f"{result.failed} failed, {result.held} held, {result.reconciled} reconciled")
+    return (
+        f"{result.batches} batches, {result.sent} sent, {result.retried} to retry, "
+        f"{result.failed} failed, {result.held} held, {result.reconciled} reconciled"
+    )
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
@@ -106,8 +113,12 @@ async def delegation_sweep(ctx: dict[str, Any]) -> str:
     counts = await delegation.sweep(ctx["deps"])
     closed = await confirmations.sweep(ctx["deps"])
     if counts.expired or counts.warned or closed:
-        log.info("delegations: %d expired, %d warned; %d confirmations closed",
-                 counts.expired, counts.warned, closed)
+        log.info(
+            "delegations: %d expired, %d warned; %d confirmations closed",
+            counts.expired,
+            counts.warned,
+            closed,
+        )
     return f"{counts.expired} expired, {counts.warned} warned, {closed} confirmations closed"
 
 
@@ -124,9 +135,13 @@ async def offer_rules(ctx: dict[str, Any]) -> str:
     A fact recorded or corrected re-runs its rules for that citizen at once; this is the
     sweep that catches time passing (birthdays, days without activity, expiry)."""
     result = await proactive.evaluate_all(ctx["deps"])
-    log.info("offer rules: %d created, %d expired in %.1f s (%s)", result.created,
-             result.expired, result.seconds,
-             ", ".join(f"{r.code} v{r.version} +{r.created}/-{r.lapsed}" for r in result.rules))
+    log.info(
+        "offer rules: %d created, %d expired in %.1f s (%s)",
+        result.created,
+        result.expired,
+        result.seconds,
+        ", ".join(f"{r.code} v{r.version} +{r.created}/-{r.lapsed}" for r in result.rules),
+    )
     return f"{result.created} created, {result.expired} expired"
 
 
@@ -141,31 +156,47 @@ async def ticket_clock(ctx: dict[str, Any]) -> str:
     counts = await ticket_clock_service.run(ctx["deps"])
     alerts = sum(counts.alerts.values())
     if alerts or counts.asked_again or counts.closed_unconfirmed:
-        log.info("tickets: %s; %d asked again, %d closed unconfirmed", counts.alerts,
-                 counts.asked_again, counts.closed_unconfirmed)
+        log.info(
+            "tickets: %s; %d asked again, %d closed unconfirmed",
+            counts.alerts,
+            counts.asked_again,
+            counts.closed_unconfirmed,
+        )
     return f"{alerts} alerts, {counts.asked_again} asked again, {counts.closed_unconfirmed} closed"
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
-        "functions": [func(deliver_notification, name=DELIVER_JOB, keep_result=0,
-                           max_tries=5),
-                      # a lane job drains its lane (a million rows take minutes)
-                      func(deliver_broadcast_lane, name=LANE_JOB, keep_result=0, max_tries=5,
-                           timeout=3600)],
-        "cron_jobs": [cron(sweep_outbox, second={0, 15, 30, 45}, unique=True, run_at_startup=True,
-                           keep_result=0),
-                      cron(poll_receipts, second={5}, unique=True, keep_result=0),
-                      cron(push_fallbacks, second={10}, unique=True, keep_result=0),
-                      cron(sla_alerts, second={20}, unique=True, run_at_startup=True,
-                           keep_result=0),
-                      cron(delegation_sweep, second={40}, unique=True, keep_result=0),
-                      cron(offer_rules, minute={3, 18, 33, 48}, second={50}, unique=True,
-                           run_at_startup=True, keep_result=0, timeout=900),
-                      cron(offer_notices, second={25}, unique=True, keep_result=0),
-                      cron(ticket_clock, second={35}, unique=True, run_at_startup=True,
-                           keep_result=0)],
+        "functions": [
+            func(deliver_notification, name=DELIVER_JOB, keep_result=0, max_tries=5),
+            # a lane job drains its lane (a million rows take minutes)
+            func(deliver_broadcast_lane, name=LANE_JOB, keep_result=0, max_tries=5, timeout=3600),
+        ],
+        "cron_jobs": [
+            cron(
+                sweep_outbox,
+                second={0, 15, 30, 45},
+                unique=True,
+                run_at_startup=True,
+                keep_result=0,
+            ),
+            cron(poll_receipts, second={5}, unique=True, keep_result=0),
+            cron(push_fallbacks, second={10}, unique=True, keep_result=0),
+            cron(sla_alerts, second={20}, unique=True, run_at_startup=True, keep_result=0),
+            cron(delegation_sweep, second={40}, unique=True, keep_result=0),
+            cron(
+                offer_rules,
+                minute={3, 18, 33, 48},
+                second={50},
+                unique=True,
+                run_at_startup=True,
+                keep_result=0,
+                timeout=900,
+            ),
+            cron(offer_notices, second={25}, unique=True, keep_result=0),
+            cron(ticket_clock, second={35}, unique=True, run_at_startup=True, keep_result=0),
+        ],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

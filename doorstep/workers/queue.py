@@ -18,23 +18,31 @@ def outbox_job_id(queue_name: str, outbox_id: int) -> str:
 
 async def enqueue_outbox_rows(redis: ArqRedis, outbox_ids: list[int], queue_name: str) -> None:
     for outbox_id in outbox_ids:
-        await redis.enqueue_job(DELIVER_JOB, outbox_id,
-                                _job_id=outbox_job_id(queue_name, outbox_id),
-                                _queue_name=queue_name)
+        await redis.enqueue_job(
+            DELIVER_JOB,
+            outbox_id,
+            _job_id=outbox_job_id(queue_name, outbox_id),
+            _queue_name=queue_name,
+        )
 
 
-def lane_job_id(queue_name: str, broadcast_id: int, language: str, generation: int,
-                slot: int) -> str:
+def lane_job_id(
+    queue_name: str, broadcast_id: int, language: str, generation: int, slot: int
+) -> str:
     return f"{queue_name}:lane:{broadcast_id}:{language}:{generation}:{slot}"
 
 
-async def enqueue_lanes(redis: ArqRedis, lanes: list[tuple[int, str, int]], queue_name: str,
-                        width: int = LANE_WIDTH) -> None:
+async def enqueue_lanes(
+    redis: ArqRedis, lanes: list[tuple[int, str, int]], queue_name: str, width: int = LANE_WIDTH
+) -> None:
     """`width` jobs per lane; a slot whose job is queued or running already is left as it is.
     The sweeper starts a stopped lane under its next generation (fresh job ids)."""
     for broadcast_id, language, generation in lanes:
         for slot in range(width):
             await redis.enqueue_job(
-                LANE_JOB, broadcast_id, language,
+                LANE_JOB,
+                broadcast_id,
+                language,
                 _job_id=lane_job_id(queue_name, broadcast_id, language, generation, slot),
-                _queue_name=queue_name)
+                _queue_name=queue_name,
+            )

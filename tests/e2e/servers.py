@@ -57,14 +57,21 @@ def server_env(settings: Settings) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def api_servers(settings: Settings, count: int, extra_env: dict[str, str] | None = None
-                      ) -> AsyncIterator[list[Server]]:
+async def api_servers(
+    settings: Settings, count: int, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[list[Server]]:
     servers = []
     for _ in range(count):
         port = free_port()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "doorstep", "serve", "--port", str(port),
-            env={**server_env(settings), **(extra_env or {})})
+            sys.executable,
+            "-m",
+            "doorstep",
+            "serve",
+            "--port",
+            str(port),
+            env={**server_env(settings), **(extra_env or {})},
+        )
         servers.append(Server(process, port))
     try:
         async with httpx.AsyncClient() as client:
@@ -88,12 +95,16 @@ async def api_servers(settings: Settings, count: int, extra_env: dict[str, str] 
             await server.process.wait()
 
 
-async def graphql(server: Server, query: str, variables: dict[str, Any] | None = None,
-                  token: str | None = None) -> dict[str, Any]:
+async def graphql(
+    server: Server, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(f"{server.base}/graphql", headers=headers,
-                                     json={"query": query, "variables": variables or {}})
+        response = await client.post(
+            f"{server.base}/graphql",
+            headers=headers,
+            json={"query": query, "variables": variables or {}},
+        )
     body: dict[str, Any] = response.json()
     return body
 
@@ -106,16 +117,24 @@ class Subscriber:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, server: Server, query: str, variables: dict[str, Any],
-                   params: dict[str, Any]) -> AsyncIterator[Subscriber]:
-        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
-                                      ) as connection:  # type: ignore[list-item]
+    async def open(
+        cls, server: Server, query: str, variables: dict[str, Any], params: dict[str, Any]
+    ) -> AsyncIterator[Subscriber]:
+        async with websockets.connect(
+            server.ws, subprotocols=["graphql-transport-ws"]
+        ) as connection:  # type: ignore[list-item]
             await connection.send(json.dumps({"type": "connection_init", "payload": params}))
             ack = json.loads(await asyncio.wait_for(connection.recv(), 10))
             assert ack["type"] == "connection_ack", ack
-            await connection.send(json.dumps({"id": "1", "type": "subscribe",
-                                              "payload": {"query": query,
-                                                          "variables": variables}}))
+            await connection.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": query, "variables": variables},
+                    }
+                )
+            )
             yield cls(connection)
 
     async def next(self, wait_seconds: float = 15) -> dict[str, Any]:

@@ -18,8 +18,9 @@ UPDATES = "subscription { myUpdates { seq applicationNumber event { kind } } }"
 
 async def _message(subscriber: Subscriber) -> dict[str, Any]:
     while True:
-        message: dict[str, Any] = json.loads(await asyncio.wait_for(
-            subscriber.connection.recv(), 30))
+        message: dict[str, Any] = json.loads(
+            await asyncio.wait_for(subscriber.connection.recv(), 30)
+        )
         if message["type"] == "ping":
             await subscriber.connection.send(json.dumps({"type": "pong"}))
             continue
@@ -33,34 +34,55 @@ async def test_a_revoked_agent_stops_hearing_at_once(settings: Settings, pool: P
         mother_phone, daughter_phone = fresh_phone(), fresh_phone()
         mother = await _login(server, pool, mother_phone)
         daughter = await _login(server, pool, daughter_phone)
-        asked = await graphql(server, """mutation($p: String!) { requestDelegation(
-            principalPhone: $p, themes: [ALL], days: 30) { id } }""", {"p": mother_phone},
-                              daughter)
+        asked = await graphql(
+            server,
+            """mutation($p: String!) { requestDelegation(
+            principalPhone: $p, themes: [ALL], days: 30) { id } }""",
+            {"p": mother_phone},
+            daughter,
+        )
         delegation_id = asked["data"]["requestDelegation"]["id"]
-        await graphql(server, "mutation($id: ID!) { answerDelegation(id: $id, consent: true) "
-                      "{ status } }", {"id": delegation_id}, mother)
+        await graphql(
+            server,
+            "mutation($id: ID!) { answerDelegation(id: $id, consent: true) { status } }",
+            {"id": delegation_id},
+            mother,
+        )
 
-        async with Subscriber.open(server, UPDATES, {},
-                                   {"token": daughter, "actingFor": mother_phone}) as agent:
+        async with Subscriber.open(
+            server, UPDATES, {}, {"token": daughter, "actingFor": mother_phone}
+        ) as agent:
             await asyncio.sleep(0.5)  # let the subscription register before the change
-            body = await graphql(server, 'mutation { submitApplication(input: '
-                                 '{bundleCode: "kindergarten"}) { number } }', token=mother)
+            body = await graphql(
+                server,
+                'mutation { submitApplication(input: {bundleCode: "kindergarten"}) { number } }',
+                token=mother,
+            )
             number = body["data"]["submitApplication"]["number"]
             update = await _message(agent)
             assert update["type"] == "next", update
             assert update["payload"]["data"]["myUpdates"]["applicationNumber"] == number
 
-            await graphql(server, "mutation($id: ID!) { revokeDelegation(id: $id) { status } }",
-                          {"id": delegation_id}, mother)
+            await graphql(
+                server,
+                "mutation($id: ID!) { revokeDelegation(id: $id) { status } }",
+                {"id": delegation_id},
+                mother,
+            )
             ended = await _message(agent)
-            errors = (ended["payload"] if ended["type"] == "error"
-                      else ended["payload"].get("errors"))
+            errors = (
+                ended["payload"] if ended["type"] == "error" else ended["payload"].get("errors")
+            )
             assert errors and errors[0]["extensions"]["code"] == "delegation.inactive", ended
 
         # a new subscription as her agent is refused outright
-        async with Subscriber.open(server, UPDATES, {},
-                                   {"token": daughter, "actingFor": mother_phone}) as agent:
+        async with Subscriber.open(
+            server, UPDATES, {}, {"token": daughter, "actingFor": mother_phone}
+        ) as agent:
             refused = await _message(agent)
-            errors = (refused["payload"] if refused["type"] == "error"
-                      else refused["payload"].get("errors"))
+            errors = (
+                refused["payload"]
+                if refused["type"] == "error"
+                else refused["payload"].get("errors")
+            )
             assert errors and errors[0]["extensions"]["code"] == "delegation.inactive", refused

@@ -46,15 +46,21 @@ def test_dev_command_runs_on_embedded_servers(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"DOORSTEP_STATE_DIR": str(tmp_path / "state"), "PORT": str(port)})
-    process = subprocess.Popen([sys.executable, "-m", "doorstep", "dev"], env=env,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "doorstep", "dev"], env=env, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process, 120)
         phone = "+8613800138003"
-        response = httpx.post(f"{base}/graphql", json={
-            "query": "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }",
-            "variables": {"p": phone}}, timeout=10)
+        response = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }",
+                "variables": {"p": phone},
+            },
+            timeout=10,
+        )
         assert response.json()["data"]["requestLoginCode"]["phone"] == phone
         code = None
         deadline = time.monotonic() + 30
@@ -64,13 +70,23 @@ def test_dev_command_runs_on_embedded_servers(tmp_path: Path) -> None:
             code = match.group(1) if match else None
             time.sleep(0.3)
         assert code is not None, "the worker did not deliver the code to the dev inbox"
-        response = httpx.post(f"{base}/graphql", json={
-            "query": "mutation($p: String!, $c: String!) { verifyLoginCode(phone: $p, code: $c)"
-                     " { token role } }", "variables": {"p": phone, "c": code}}, timeout=10)
+        response = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": "mutation($p: String!, $c: String!) { verifyLoginCode(phone: $p, code: $c)"
+                " { token role } }",
+                "variables": {"p": phone, "c": code},
+            },
+            timeout=10,
+        )
         session = response.json()["data"]["verifyLoginCode"]
         assert session["role"] == "CITIZEN"
-        catalog = httpx.post(f"{base}/graphql", json={"query": "{ catalog { code } }"},
-                             headers={"Authorization": f"Bearer {session['token']}"}, timeout=10)
+        catalog = httpx.post(
+            f"{base}/graphql",
+            json={"query": "{ catalog { code } }"},
+            headers={"Authorization": f"Bearer {session['token']}"},
+            timeout=10,
+        )
         codes = {b["code"] for b in catalog.json()["data"]["catalog"]}
         assert {"newborn", "retirement", "after-death", "elderly-subsidy"} <= codes
     finally:

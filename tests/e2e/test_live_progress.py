@@ -26,13 +26,20 @@ SUPPLY = "mutation($n: String!) { supplyMaterials(number: $n) { status } }"
 
 async def _login(server: Server, pool: Pool, phone: str, as_staff: bool = False) -> str:
     await forget_recent_codes(pool, phone)
-    await graphql(server, "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }",
-                  {"p": phone})
-    code = await pool.fetchval("select params->>'code' from outbox where phone = $1 "
-                               "and kind = 'login_code' order by id desc limit 1", phone)
-    body = await graphql(server, """mutation($p: String!, $c: String!, $s: Boolean!) {
+    await graphql(
+        server, "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }", {"p": phone}
+    )
+    code = await pool.fetchval(
+        "select params->>'code' from outbox where phone = $1 "
+        "and kind = 'login_code' order by id desc limit 1",
+        phone,
+    )
+    body = await graphql(
+        server,
+        """mutation($p: String!, $c: String!, $s: Boolean!) {
         verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token } }""",
-                         {"p": phone, "c": code, "s": as_staff})
+        {"p": phone, "c": code, "s": as_staff},
+    )
     token: str = body["data"]["verifyLoginCode"]["token"]
     return token
 
@@ -40,13 +47,17 @@ async def _login(server: Server, pool: Pool, phone: str, as_staff: bool = False)
 async def _sessions(server: Server, pool: Pool) -> tuple[str, str]:
     staff_phone = await pool.fetchval(
         "select s.phone from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-psb' and s.role = 'staff'")
-    return (await _login(server, pool, "+8613800138004"),
-            await _login(server, pool, staff_phone, as_staff=True))
+        "where u.code = 'cy-psb' and s.role = 'staff'"
+    )
+    return (
+        await _login(server, pool, "+8613800138004"),
+        await _login(server, pool, staff_phone, as_staff=True),
+    )
 
 
-async def _changes(server: Server, citizen: str, staff: str, number: str, task_id: str,
-                   cycles: int) -> None:
+async def _changes(
+    server: Server, citizen: str, staff: str, number: str, task_id: str, cycles: int
+) -> None:
     for _ in range(cycles):
         body = await graphql(server, ASK, {"t": task_id}, staff)
         assert "errors" not in body, body
@@ -55,9 +66,13 @@ async def _changes(server: Server, citizen: str, staff: str, number: str, task_i
 
 
 async def _expected(pool: Pool, number: str, after: int) -> list[int]:
-    rows = await pool.fetch("select e.seq from events e join applications a "
-                            "on a.id = e.application_id where a.number = $1 and e.seq > $2 "
-                            "order by e.seq", number, after)
+    rows = await pool.fetch(
+        "select e.seq from events e join applications a "
+        "on a.id = e.application_id where a.number = $1 and e.seq > $2 "
+        "order by e.seq",
+        number,
+        after,
+    )
     return [r["seq"] for r in rows]
 
 
@@ -66,14 +81,16 @@ async def _collect(subscriber: Subscriber, count: int) -> list[dict[str, Any]]:
 
 
 async def test_changes_through_one_process_reach_a_subscriber_on_the_other(
-        settings: Settings, pool: Pool) -> None:
+    settings: Settings, pool: Pool
+) -> None:
     async with api_servers(settings, 2) as (first, second):
         citizen, staff = await _sessions(second, pool)
         app = (await graphql(second, SUBMIT, token=citizen))["data"]["submitApplication"]
         task_id = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
 
-        async with Subscriber.open(first, PROGRESS, {"n": app["number"]},
-                                   {"token": citizen}) as subscriber:
+        async with Subscriber.open(
+            first, PROGRESS, {"n": app["number"]}, {"token": citizen}
+        ) as subscriber:
             opening = (await subscriber.next())["data"]["applicationProgress"]
             assert opening["event"] is None and opening["applicationNumber"] == app["number"]
             start = int(opening["seq"])
@@ -89,7 +106,9 @@ async def test_changes_through_one_process_reach_a_subscriber_on_the_other(
             # kill the first process's LISTEN connection, then change things again
             killed = await pool.fetchval(
                 "select count(pg_terminate_backend(pid)) from pg_stat_activity "
-                "where application_name = $1", f"doorstep-listener-{first.process.pid}")
+                "where application_name = $1",
+                f"doorstep-listener-{first.process.pid}",
+            )
             assert killed == 1
             last = expected[-1]
             await _changes(second, citizen, staff, app["number"], task_id, 10)
@@ -108,18 +127,24 @@ async def test_changes_through_one_process_reach_a_subscriber_on_the_other(
         # offline: changes happen; reconnecting with the last sequence gets exactly those
         await _changes(second, citizen, staff, app["number"], task_id, 3)
         missed = await _expected(pool, app["number"], last)
-        async with Subscriber.open(first, PROGRESS, {"n": app["number"], "after": str(last)},
-                                   {"token": citizen}) as subscriber:
+        async with Subscriber.open(
+            first, PROGRESS, {"n": app["number"], "after": str(last)}, {"token": citizen}
+        ) as subscriber:
             got = await _collect(subscriber, len(missed))
             assert [int(u["seq"]) for u in got] == missed
         # the listener came back by itself
-        assert await pool.fetchval(
-            "select count(*) from pg_stat_activity where application_name = $1",
-            f"doorstep-listener-{first.process.pid}") == 1
+        assert (
+            await pool.fetchval(
+                "select count(*) from pg_stat_activity where application_name = $1",
+                f"doorstep-listener-{first.process.pid}",
+            )
+            == 1
+        )
 
 
-async def test_subscriptions_need_a_valid_session_and_own_data(settings: Settings,
-                                                               pool: Pool) -> None:
+async def test_subscriptions_need_a_valid_session_and_own_data(
+    settings: Settings, pool: Pool
+) -> None:
     import json
 
     import websockets
@@ -130,8 +155,7 @@ async def test_subscriptions_need_a_valid_session_and_own_data(settings: Setting
         app = (await graphql(server, SUBMIT, token=citizen))["data"]["submitApplication"]
 
         async def close_code(params: Any) -> int | None:
-            async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
-                                          ) as ws:  # type: ignore[list-item]
+            async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
                 await ws.send(json.dumps({"type": "connection_init", "payload": params}))
                 try:
                     await asyncio.wait_for(ws.recv(), 5)
@@ -146,12 +170,14 @@ async def test_subscriptions_need_a_valid_session_and_own_data(settings: Setting
         assert await close_code("a string") == 4400
 
         # someone else's application: an error on the operation, nothing leaks
-        async with Subscriber.open(server, PROGRESS, {"n": app["number"]},
-                                   {"token": other}) as subscriber:
+        async with Subscriber.open(
+            server, PROGRESS, {"n": app["number"]}, {"token": other}
+        ) as subscriber:
             message = json.loads(await asyncio.wait_for(subscriber.connection.recv(), 10))
             assert message["type"] in {"error", "next"}
-            errors = message["payload"] if message["type"] == "error" else (
-                message["payload"]["errors"])
+            errors = (
+                message["payload"] if message["type"] == "error" else (message["payload"]["errors"])
+            )
             assert errors[0]["extensions"]["code"] == "auth.forbidden"
             assert app["number"] not in json.dumps(message)
 
@@ -171,13 +197,13 @@ async def test_websocket_abuse_is_refused_cleanly(settings: Settings, pool: Pool
 
     import websockets
 
-    async with api_servers(settings, 1, {"DOORSTEP_WS_INIT_TIMEOUT": "1",
-                                         "DOORSTEP_WS_MAX_SUBSCRIPTIONS": "3"}) as (server,):
+    async with api_servers(
+        settings, 1, {"DOORSTEP_WS_INIT_TIMEOUT": "1", "DOORSTEP_WS_MAX_SUBSCRIPTIONS": "3"}
+    ) as (server,):
         citizen, _staff = await _sessions(server, pool)
 
         # a client that never says connection_init is closed by the server
-        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
-                                      ) as ws:  # type: ignore[list-item]
+        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
             try:
                 await asyncio.wait_for(ws.recv(), 10)
                 code = None
@@ -185,28 +211,42 @@ async def test_websocket_abuse_is_refused_cleanly(settings: Settings, pool: Pool
                 code = closed.rcvd.code if closed.rcvd else None
             assert code == 4408
 
-        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]
-                                      ) as ws:  # type: ignore[list-item]
+        async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
             await ws.send(json.dumps({"type": "connection_init", "payload": {"token": citizen}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             # an unknown number, and a mistyped one: refused with their codes
-            for op_id, number, code in (("a", "1000000000", "application.number_invalid"),
-                                        ("b", "1099999993", "application.not_found")):
+            for op_id, number, code in (
+                ("a", "1000000000", "application.number_invalid"),
+                ("b", "1099999993", "application.not_found"),
+            ):
                 from doorstep.domain.case_numbers import is_valid_case_number
 
                 if code == "application.not_found":
                     assert is_valid_case_number(number)
-                await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {
-                    "query": PROGRESS, "variables": {"n": number}}}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "id": op_id,
+                            "type": "subscribe",
+                            "payload": {"query": PROGRESS, "variables": {"n": number}},
+                        }
+                    )
+                )
                 message = await _reply(ws)
-                errors = (message["payload"] if message["type"] == "error"
-                          else message["payload"]["errors"])
+                errors = (
+                    message["payload"]
+                    if message["type"] == "error"
+                    else message["payload"]["errors"]
+                )
                 assert errors[0]["extensions"]["code"] == code, message
             # a flood of subscriptions: the cap holds, the excess gets a coded refusal
             my_updates = "subscription { myUpdates { seq } }"
             for i in range(10):
-                await ws.send(json.dumps({"id": f"f{i}", "type": "subscribe",
-                                          "payload": {"query": my_updates}}))
+                await ws.send(
+                    json.dumps(
+                        {"id": f"f{i}", "type": "subscribe", "payload": {"query": my_updates}}
+                    )
+                )
             refused = []
             for _ in range(7):
                 message = await _reply(ws)

@@ -41,8 +41,9 @@ async def _acked(server: Server, token: str) -> AsyncIterator[ClientConnection]:
 
 
 @asynccontextmanager
-async def _served_application(settings: Settings, pool: Pool
-                              ) -> AsyncIterator[tuple[Server, str, str, dict[str, Any]]]:
+async def _served_application(
+    settings: Settings, pool: Pool
+) -> AsyncIterator[tuple[Server, str, str, dict[str, Any]]]:
     """One API process, a citizen's and a clerk's session, and the citizen's new application."""
     async with api_servers(settings, 1) as (server,):
         citizen, staff = await _sessions(server, pool)
@@ -51,11 +52,13 @@ async def _served_application(settings: Settings, pool: Pool
 
 
 async def test_the_handshake_is_refused_off_the_path_and_without_the_protocol(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     async with api_servers(settings, 1) as (server,):
         with pytest.raises(websockets.InvalidStatus) as off_path:
-            async with websockets.connect(f"ws://127.0.0.1:{server.port}/elsewhere",
-                                          subprotocols=SUBPROTOCOLS):
+            async with websockets.connect(
+                f"ws://127.0.0.1:{server.port}/elsewhere", subprotocols=SUBPROTOCOLS
+            ):
                 pass
         assert off_path.value.response.status_code == 404
         # the legacy graphql-ws protocol, or none: no WebSocket at all
@@ -69,8 +72,9 @@ async def test_the_handshake_is_refused_off_the_path_and_without_the_protocol(
         assert body["data"] == {"__typename": "Query"}
 
 
-async def test_messages_outside_the_protocol_close_with_its_codes(settings: Settings,
-                                                                  pool: Pool) -> None:
+async def test_messages_outside_the_protocol_close_with_its_codes(
+    settings: Settings, pool: Pool
+) -> None:
     async with api_servers(settings, 1) as (server,):
         citizen, _staff = await _sessions(server, pool)
         init = json.dumps({"type": "connection_init", "payload": {"token": citizen}})
@@ -81,8 +85,13 @@ async def test_messages_outside_the_protocol_close_with_its_codes(settings: Sett
                     await ws.send(message)
                 return await _closed_with(ws)
 
-        subscribe = json.dumps({"id": "1", "type": "subscribe",
-                                "payload": {"query": "subscription { myUpdates { seq } }"}})
+        subscribe = json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "subscription { myUpdates { seq } }"},
+            }
+        )
         assert await after([b"\x00binary"]) == 4400
         assert await after(["not json"]) == 4400
         assert await after(['["a list"]']) == 4400
@@ -101,25 +110,35 @@ async def test_messages_outside_the_protocol_close_with_its_codes(settings: Sett
             assert await _closed_with(ws) == 4409
 
 
-async def test_a_fragmented_message_is_one_message_and_ping_gets_pong(settings: Settings,
-                                                                      pool: Pool) -> None:
+async def test_a_fragmented_message_is_one_message_and_ping_gets_pong(
+    settings: Settings, pool: Pool
+) -> None:
     async with _served_application(settings, pool) as (server, citizen, _staff, app):
         async with _acked(server, citizen) as ws:
             await ws.send('{"type":"ping"}')
             assert json.loads(await asyncio.wait_for(ws.recv(), 10)) == {"type": "pong"}
-            text = json.dumps({"id": "p", "type": "subscribe", "payload": {
-                "query": PROGRESS, "variables": {"n": app["number"]}}})
+            text = json.dumps(
+                {
+                    "id": "p",
+                    "type": "subscribe",
+                    "payload": {"query": PROGRESS, "variables": {"n": app["number"]}},
+                }
+            )
             await ws.send(iter([text[:10], text[10:50], text[50:]]))  # three frames
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert first["id"] == "p" and first["type"] == "next", first
             progress = first["payload"]["data"]["applicationProgress"]
             assert progress["applicationNumber"] == app["number"]
             # a query over the socket: its one result, then complete
-            await ws.send(json.dumps({"id": "q", "type": "subscribe",
-                                      "payload": {"query": "{ __typename }"}}))
+            await ws.send(
+                json.dumps({"id": "q", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+            )
             answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
-            assert answer == {"id": "q", "type": "next",
-                              "payload": {"data": {"__typename": "Query"}}}
+            assert answer == {
+                "id": "q",
+                "type": "next",
+                "payload": {"data": {"__typename": "Query"}},
+            }
             done = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert done == {"id": "q", "type": "complete"}
 
@@ -127,18 +146,23 @@ async def test_a_fragmented_message_is_one_message_and_ping_gets_pong(settings: 
 async def _raw_upgrade(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws"
-                  "\r\n\r\n").encode())
+    writer.write(
+        (
+            f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws"
+            "\r\n\r\n"
+        ).encode()
+    )
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert head.startswith(b"HTTP/1.1 101"), head
     return reader, writer
 
 
 async def test_a_peer_that_never_answers_pings_is_closed(settings: Settings) -> None:
-    async with api_servers(settings, 1, {"DOORSTEP_WS_PING_SECONDS": "0.5",
-                                         "DOORSTEP_WS_INIT_TIMEOUT": "60"}) as (server,):
+    async with api_servers(
+        settings, 1, {"DOORSTEP_WS_PING_SECONDS": "0.5", "DOORSTEP_WS_INIT_TIMEOUT": "60"}
+    ) as (server,):
         # websockets answers pings by itself: it stays open over several ping rounds
         async with websockets.connect(server.ws, subprotocols=SUBPROTOCOLS) as answering:
             await asyncio.sleep(2.5)
@@ -154,22 +178,31 @@ async def test_a_peer_that_never_answers_pings_is_closed(settings: Settings) -> 
             writer.close()
         assert seen[0] == 0x89, "the first frame is the server's ping"
         close = seen.rfind(b"\x88")  # the close frame: opcode, length, code
-        assert close >= 0 and int.from_bytes(seen[close + 2:close + 4], "big") == 1011
+        assert close >= 0 and int.from_bytes(seen[close + 2 : close + 4], "big") == 1011
 
 
-async def test_shutdown_closes_every_socket_with_service_restart(settings: Settings,
-                                                                 pool: Pool) -> None:
+async def test_shutdown_closes_every_socket_with_service_restart(
+    settings: Settings, pool: Pool
+) -> None:
     async with _served_application(settings, pool) as (server, citizen, _staff, app):
         async with _acked(server, citizen) as ws:
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                "query": PROGRESS, "variables": {"n": app["number"]}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": PROGRESS, "variables": {"n": app["number"]}},
+                    }
+                )
+            )
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "next"
             server.process.terminate()
             assert await _closed_with(ws) == 1012
 
 
-async def test_subscribing_in_a_loop_is_refused_past_the_window(settings: Settings,
-                                                                pool: Pool) -> None:
+async def test_subscribing_in_a_loop_is_refused_past_the_window(
+    settings: Settings, pool: Pool
+) -> None:
     from doorstep.graphql.websocket import SUBSCRIBES_PER_WINDOW
 
     async with api_servers(settings, 1) as (server,):
@@ -177,12 +210,10 @@ async def test_subscribing_in_a_loop_is_refused_past_the_window(settings: Settin
         async with _acked(server, citizen) as ws:
             query = {"query": "subscription { myUpdates { seq } }"}
             for i in range(SUBSCRIBES_PER_WINDOW):  # subscribe, complete, again: all taken
-                await ws.send(json.dumps({"id": f"s{i}", "type": "subscribe",
-                                          "payload": query}))
+                await ws.send(json.dumps({"id": f"s{i}", "type": "subscribe", "payload": query}))
                 await ws.send(json.dumps({"id": f"s{i}", "type": "complete"}))
             for i in range(3):
-                await ws.send(json.dumps({"id": f"x{i}", "type": "subscribe",
-                                          "payload": query}))
+                await ws.send(json.dumps({"id": f"x{i}", "type": "subscribe", "payload": query}))
             refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert refused["type"] == "error" and refused["id"] == "x0", refused
             extensions = refused["payload"][0]["extensions"]
@@ -191,20 +222,33 @@ async def test_subscribing_in_a_loop_is_refused_past_the_window(settings: Settin
             assert "秒" in refused["payload"][0]["message"]  # in the caller's language
 
 
-async def test_a_change_comes_with_the_application_as_it_stands(settings: Settings,
-                                                               pool: Pool) -> None:
+async def test_a_change_comes_with_the_application_as_it_stands(
+    settings: Settings, pool: Pool
+) -> None:
     state = """subscription($n: String!) { applicationProgress(number: $n) {
       seq event { kind } application { status } } }"""
     async with _served_application(settings, pool) as (server, citizen, staff, app):
         task = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
         async with _acked(server, citizen) as ws:
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                "query": state, "variables": {"n": app["number"]}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": state, "variables": {"n": app["number"]}},
+                    }
+                )
+            )
             opening = json.loads(await asyncio.wait_for(ws.recv(), 10))
             assert opening["payload"]["data"]["applicationProgress"]["application"] == {
-                "status": "SUBMITTED"}
-            body = await graphql(server, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
-                                 {"t": task}, staff)
+                "status": "SUBMITTED"
+            }
+            body = await graphql(
+                server,
+                "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
+                {"t": task},
+                staff,
+            )
             assert "errors" not in body, body
             changes = []
             while not changes or changes[-1]["event"]["kind"] != "application.status_changed":
@@ -214,30 +258,45 @@ async def test_a_change_comes_with_the_application_as_it_stands(settings: Settin
             assert all(c["application"] == {"status": "IN_PROGRESS"} for c in changes)
 
 
-async def test_malformed_arguments_are_refused_with_their_codes(settings: Settings,
-                                                               pool: Pool) -> None:
+async def test_malformed_arguments_are_refused_with_their_codes(
+    settings: Settings, pool: Pool
+) -> None:
     async with _served_application(settings, pool) as (server, citizen, _staff, app):
         async with _acked(server, citizen) as ws:
             for op_id, variables, code in (
-                    ("a", {"n": app["number"], "after": "abc"}, "progress.after_seq_invalid"),
-                    ("b", {"n": app["number"], "after": "-1"}, "progress.after_seq_invalid"),
-                    ("c", {"n": 5}, "graphql.invalid"),
-                    ("d", {"n": "9" * 5000}, "application.number_invalid")):
-                await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {
-                    "query": PROGRESS, "variables": variables}}))
+                ("a", {"n": app["number"], "after": "abc"}, "progress.after_seq_invalid"),
+                ("b", {"n": app["number"], "after": "-1"}, "progress.after_seq_invalid"),
+                ("c", {"n": 5}, "graphql.invalid"),
+                ("d", {"n": "9" * 5000}, "application.number_invalid"),
+            ):
+                await ws.send(
+                    json.dumps(
+                        {
+                            "id": op_id,
+                            "type": "subscribe",
+                            "payload": {"query": PROGRESS, "variables": variables},
+                        }
+                    )
+                )
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                errors = (message["payload"] if message["type"] == "error"
-                          else message["payload"]["errors"])
+                errors = (
+                    message["payload"]
+                    if message["type"] == "error"
+                    else message["payload"]["errors"]
+                )
                 assert message["id"] == op_id and errors[0]["extensions"]["code"] == code, message
                 assert errors[0]["message"]  # in words, never a bare "complete"
             # documents that do not parse, are over the token limit, or ask for what is not
             # there: answered as over HTTP, and the connection stays
-            for op_id, query in (("e", "subscription {"),
-                                 ("f", "subscription { myUpdates { " + "seq " * 3000 + "} }"),
-                                 ("g", "subscription { nope }"),
-                                 ("h", "subscription { myUpdates @include(if: true) { seq } }")):
-                await ws.send(json.dumps({"id": op_id, "type": "subscribe",
-                                          "payload": {"query": query}}))
+            for op_id, query in (
+                ("e", "subscription {"),
+                ("f", "subscription { myUpdates { " + "seq " * 3000 + "} }"),
+                ("g", "subscription { nope }"),
+                ("h", "subscription { myUpdates @include(if: true) { seq } }"),
+            ):
+                await ws.send(
+                    json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}})
+                )
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert message["type"] == "error" and message["id"] == op_id, message
                 assert message["payload"][0]["extensions"]["code"] == "graphql.invalid", message

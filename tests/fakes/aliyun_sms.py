@@ -39,8 +39,16 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 API_VERSION = "2017-05-25"
 TIMESTAMP_WINDOW = timedelta(minutes=15)
 VARIABLE_LIMIT = 35
-COMMON_REQUIRED = ("AccessKeyId", "Action", "Version", "Signature", "SignatureMethod",
-                   "SignatureNonce", "SignatureVersion", "Timestamp")
+COMMON_REQUIRED = (
+    "AccessKeyId",
+    "Action",
+    "Version",
+    "Signature",
+    "SignatureMethod",
+    "SignatureNonce",
+    "SignatureVersion",
+    "Timestamp",
+)
 ACTIONS = ("SendSms", "SendBatchSms", "QuerySendDetails")
 SEND_ACTIONS = ("SendSms", "SendBatchSms")
 # BizIds are unique across every fake of a test run, as Aliyun's are across an account
@@ -53,14 +61,18 @@ def percent_encode(value: str) -> str:
 
 
 def string_to_sign(method: str, params: Mapping[str, str]) -> str:
-    canonical = "&".join(f"{percent_encode(k)}={percent_encode(v)}"
-                         for k, v in sorted(params.items()) if k != "Signature")
+    canonical = "&".join(
+        f"{percent_encode(k)}={percent_encode(v)}"
+        for k, v in sorted(params.items())
+        if k != "Signature"
+    )
     return f"{method.upper()}&{percent_encode('/')}&{percent_encode(canonical)}"
 
 
 def signature(method: str, params: Mapping[str, str], secret: str) -> str:
-    digest = hmac.new(f"{secret}&".encode(), string_to_sign(method, params).encode(),
-                      hashlib.sha1).digest()
+    digest = hmac.new(
+        f"{secret}&".encode(), string_to_sign(method, params).encode(), hashlib.sha1
+    ).digest()
     return base64.b64encode(digest).decode()
 
 
@@ -93,8 +105,13 @@ class FakeMessage:
     send_status: int = 3  # 1 waiting for the carrier, 2 failed, 3 delivered
     err_code: str = "DELIVERED"
 
-    def report(self, *, success: bool | None = None, err_code: str | None = None,
-               err_msg: str | None = None) -> dict[str, Any]:
+    def report(
+        self,
+        *,
+        success: bool | None = None,
+        err_code: str | None = None,
+        err_msg: str | None = None,
+    ) -> dict[str, Any]:
         """This message's SmsReport item, as Aliyun would push it."""
         ok = self.send_status == 3 if success is None else success
         code = err_code or ("DELIVERED" if ok else self.err_code)
@@ -149,8 +166,7 @@ class FakeDysmsapi:
     clock_offset: timedelta = timedelta(0)
     # chaos: this share of send calls answers one of `chaos_codes` (seeded, repeatable)
     chaos_rate: float = 0.0
-    chaos_codes: tuple[tuple[str, int], ...] = (("Throttling.User", 400),
-                                                ("isp.SYSTEM_ERROR", 500))
+    chaos_codes: tuple[tuple[str, int], ...] = (("Throttling.User", 400), ("isp.SYSTEM_ERROR", 500))
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -174,8 +190,12 @@ class FakeDysmsapi:
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-dysmsapi", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-dysmsapi",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -194,14 +214,30 @@ class FakeDysmsapi:
         """The SDK's `domain`: host and port (with protocol http)."""
         return f"127.0.0.1:{self.port}"
 
-    def answer_next(self, code: str, message: str = "", *, http_status: int = 200,
-                    action: str = "SendSms", times: int = 1) -> None:
+    def answer_next(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        http_status: int = 200,
+        action: str = "SendSms",
+        times: int = 1,
+    ) -> None:
         """The next call(s) of `action` pass every check, then answer this Code instead."""
-        self._add(Fault(action=action, kind="answer", code=code, message=message or code,
-                        http_status=http_status, times=times))
+        self._add(
+            Fault(
+                action=action,
+                kind="answer",
+                code=code,
+                message=message or code,
+                http_status=http_status,
+                times=times,
+            )
+        )
 
-    def delay_next(self, seconds: float, *, action: str = "SendSms", after: bool = True,
-                   times: int = 1) -> None:
+    def delay_next(
+        self, seconds: float, *, action: str = "SendSms", after: bool = True, times: int = 1
+    ) -> None:
         """Wait before answering; `after`: the message is recorded first (it went through)."""
         self._add(Fault(action=action, kind="delay", seconds=seconds, after=after, times=times))
 
@@ -221,11 +257,15 @@ class FakeDysmsapi:
                     if fault.times <= 0:
                         self._faults.remove(fault)
                     return fault
-            if action in SEND_ACTIONS and self.chaos_rate and \
-                    self._random.random() < self.chaos_rate:
+            if (
+                action in SEND_ACTIONS
+                and self.chaos_rate
+                and self._random.random() < self.chaos_rate
+            ):
                 code, status = self._random.choice(self.chaos_codes)
-                return Fault(action=action, kind="answer", code=code, message=code,
-                             http_status=status)
+                return Fault(
+                    action=action, kind="answer", code=code, message=code, http_status=status
+                )
         return None
 
     def now(self) -> datetime:
@@ -242,8 +282,9 @@ class FakeDysmsapi:
 
     # -- the API ----------------------------------------------------------------------------
 
-    def handle(self, method: str, params: dict[str, str], fault: Fault | None
-               ) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, params: dict[str, str], fault: Fault | None
+    ) -> tuple[int, dict[str, Any]]:
         action = params.get("Action", "")
         request_id = f"FAKE-{next(self._ids):08d}"
         try:
@@ -261,9 +302,14 @@ class FakeDysmsapi:
             status, payload = exc.http_status, {"Code": exc.code, "Message": exc.message}
         payload["RequestId"] = request_id
         with self._lock:
-            self.calls.append(Call(action=action, params={k: v for k, v in params.items()
-                                                          if k != "Signature"},
-                                   code=str(payload["Code"]), http_status=status))
+            self.calls.append(
+                Call(
+                    action=action,
+                    params={k: v for k, v in params.items() if k != "Signature"},
+                    code=str(payload["Code"]),
+                    http_status=status,
+                )
+            )
         return status, payload
 
     def _verify(self, method: str, params: dict[str, str]) -> None:
@@ -275,36 +321,42 @@ class FakeDysmsapi:
         if params["SignatureVersion"] != "1.0":
             raise ApiError("InvalidSignatureVersion", "Only 1.0 is supported.", 400)
         try:
-            stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
-                tzinfo=UTC)
+            stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
-            raise ApiError("InvalidTimeStamp.Format",
-                           "Specified time stamp or date value is not well formatted.",
-                           400) from None
+            raise ApiError(
+                "InvalidTimeStamp.Format",
+                "Specified time stamp or date value is not well formatted.",
+                400,
+            ) from None
         if abs(self.now() - stamp) > TIMESTAMP_WINDOW:
-            raise ApiError("InvalidTimeStamp.Expired",
-                           "Specified time stamp or date value is expired.", 400)
+            raise ApiError(
+                "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.", 400
+            )
         secret = self.access_keys.get(params["AccessKeyId"])
         if secret is None:
-            raise ApiError("InvalidAccessKeyId.NotFound", "Specified access key is not found.",
-                           404)
+            raise ApiError("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
         expected = signature(method, params, secret)
         if not hmac.compare_digest(expected, params["Signature"]):
-            raise ApiError("SignatureDoesNotMatch",
-                           "Specified signature is not matched with our calculation. "
-                           "server string to sign is:" + string_to_sign(method, params), 400)
+            raise ApiError(
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation. "
+                "server string to sign is:" + string_to_sign(method, params),
+                400,
+            )
         with self._lock:
             if params["SignatureNonce"] in self._nonces:
-                raise ApiError("SignatureNonceUsed", "Specified signature nonce was used "
-                               "already.", 400)
+                raise ApiError(
+                    "SignatureNonceUsed", "Specified signature nonce was used already.", 400
+                )
             self._nonces.add(params["SignatureNonce"])
         if params["Version"] != API_VERSION:
             raise ApiError("InvalidVersion", "Specified parameter Version is not valid.", 400)
         if params["Action"] not in ACTIONS:
             raise ApiError("InvalidAction.NotFound", "Specified api is not found.", 404)
 
-    def _render(self, code: str, raw_params: str | dict[str, Any] | None) -> tuple[
-            str, dict[str, str]]:
+    def _render(
+        self, code: str, raw_params: str | dict[str, Any] | None
+    ) -> tuple[str, dict[str, str]]:
         text = self.templates.get(code)
         if text is None:
             raise ApiError("isv.SMS_TEMPLATE_ILLEGAL", "模板不合法(不存在或被拉黑)")
@@ -315,8 +367,8 @@ class FakeDysmsapi:
                 raise ApiError("isv.INVALID_JSON_PARAM", "JSON参数不合法") from None
         values = raw_params or {}
         if not isinstance(values, dict) or not all(
-                isinstance(v, str | int | float) and not isinstance(v, bool)
-                for v in values.values()):
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in values.values()
+        ):
             raise ApiError("isv.INVALID_JSON_PARAM", "JSON参数不合法")
         strings = {str(k): str(v) for k, v in values.items()}
         for name in re.findall(r"\$\{(\w+)\}", text):
@@ -326,12 +378,20 @@ class FakeDysmsapi:
                 raise ApiError("isv.PARAM_LENGTH_LIMIT", f"参数超出长度限制 {name}")
         return re.sub(r"\$\{(\w+)\}", lambda m: strings[m.group(1)], text), strings
 
-    def _record(self, action: str, numbers: Iterable[str], signs: list[str], code: str,
-                params_list: list[Any], out_id: str, extend_codes: list[str | None]
-                ) -> str:
+    def _record(
+        self,
+        action: str,
+        numbers: Iterable[str],
+        signs: list[str],
+        code: str,
+        params_list: list[Any],
+        out_id: str,
+        extend_codes: list[str | None],
+    ) -> str:
         rendered = []
-        for number, sign, raw, extend in zip(numbers, signs, params_list, extend_codes,
-                                             strict=True):
+        for number, sign, raw, extend in zip(
+            numbers, signs, params_list, extend_codes, strict=True
+        ):
             if sign not in self.sign_names:
                 raise ApiError("isv.SMS_SIGNATURE_ILLEGAL", "签名不合法(不存在或被拉黑)")
             if extend is not None and not re.fullmatch(r"[0-9]{1,7}", extend):
@@ -344,10 +404,20 @@ class FakeDysmsapi:
             biz_id = f"{next(_BIZ_IDS):d}^0"
             sent_at = self.now().astimezone(BEIJING)
             for number, sign, content, values, extend in rendered:
-                self.messages.append(FakeMessage(
-                    phone=number, sign_name=sign, template_code=code, params=values,
-                    content=content, out_id=out_id, biz_id=biz_id, sent_at=sent_at,
-                    action=action, extend_code=extend))
+                self.messages.append(
+                    FakeMessage(
+                        phone=number,
+                        sign_name=sign,
+                        template_code=code,
+                        params=values,
+                        content=content,
+                        out_id=out_id,
+                        biz_id=biz_id,
+                        sent_at=sent_at,
+                        action=action,
+                        extend_code=extend,
+                    )
+                )
         return biz_id
 
     @staticmethod
@@ -368,9 +438,15 @@ class FakeDysmsapi:
         if len(numbers) > 1000:
             raise ApiError("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
         extend = p.get("SmsUpExtendCode") or None
-        biz_id = self._record("SendSms", numbers, [p["SignName"]] * len(numbers),
-                              p["TemplateCode"], [p.get("TemplateParam", "")] * len(numbers),
-                              p.get("OutId", ""), [extend] * len(numbers))
+        biz_id = self._record(
+            "SendSms",
+            numbers,
+            [p["SignName"]] * len(numbers),
+            p["TemplateCode"],
+            [p.get("TemplateParam", "")] * len(numbers),
+            p.get("OutId", ""),
+            [extend] * len(numbers),
+        )
         return {"BizId": biz_id}
 
     def _send_batch(self, p: dict[str, str]) -> dict[str, Any]:
@@ -381,8 +457,7 @@ class FakeDysmsapi:
             numbers = json.loads(p["PhoneNumberJson"])
             signs = json.loads(p["SignNameJson"])
             params = json.loads(p["TemplateParamJson"]) if p.get("TemplateParamJson") else None
-            extends = (json.loads(p["SmsUpExtendCodeJson"]) if p.get("SmsUpExtendCodeJson")
-                       else None)
+            extends = json.loads(p["SmsUpExtendCodeJson"]) if p.get("SmsUpExtendCodeJson") else None
         except ValueError:
             raise ApiError("isv.INVALID_JSON_PARAM", "JSON参数不合法") from None
         if not isinstance(numbers, list) or not isinstance(signs, list):
@@ -391,12 +466,19 @@ class FakeDysmsapi:
             raise ApiError("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
         params = params if params is not None else [{}] * len(numbers)
         extends = extends if extends is not None else [None] * len(numbers)
-        if not (len(signs) == len(params) == len(extends) == len(numbers)) \
-                or not isinstance(params, list):
+        if not (len(signs) == len(params) == len(extends) == len(numbers)) or not isinstance(
+            params, list
+        ):
             raise ApiError("isv.INVALID_PARAMETERS", "参数个数与手机号码个数不一致")
-        biz_id = self._record("SendBatchSms", self._numbers(numbers), [str(s) for s in signs],
-                              p["TemplateCode"], params, p.get("OutId", ""),
-                              [str(e) if e is not None else None for e in extends])
+        biz_id = self._record(
+            "SendBatchSms",
+            self._numbers(numbers),
+            [str(s) for s in signs],
+            p["TemplateCode"],
+            params,
+            p.get("OutId", ""),
+            [str(e) if e is not None else None for e in extends],
+        )
         return {"BizId": biz_id}
 
     def _query(self, p: dict[str, str]) -> dict[str, Any]:
@@ -415,23 +497,35 @@ class FakeDysmsapi:
         if not 1 <= size <= 50 or page < 1:
             raise ApiError("isv.INVALID_PARAMETERS", "PageSize is 1 to 50")
         with self._lock:
-            found = [m for m in self.messages
-                     if m.phone == number and m.sent_at.strftime("%Y%m%d") == p["SendDate"]
-                     and (not p.get("BizId") or m.biz_id == p["BizId"])]
-        chunk = found[(page - 1) * size: page * size]
+            found = [
+                m
+                for m in self.messages
+                if m.phone == number
+                and m.sent_at.strftime("%Y%m%d") == p["SendDate"]
+                and (not p.get("BizId") or m.biz_id == p["BizId"])
+            ]
+        chunk = found[(page - 1) * size : page * size]
         return {
             "TotalCount": len(found),
-            "SmsSendDetailDTOs": {"SmsSendDetailDTO": [{
-                "PhoneNum": m.phone,
-                "SendStatus": m.send_status,
-                "ErrCode": m.err_code if m.send_status != 1 else "",
-                "TemplateCode": m.template_code,
-                "Content": m.content,
-                "SendDate": m.sent_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "ReceiveDate": ((m.sent_at + timedelta(seconds=3)).strftime("%Y-%m-%d %H:%M:%S")
-                                if m.send_status != 1 else ""),
-                "OutId": m.out_id,
-            } for m in chunk]},
+            "SmsSendDetailDTOs": {
+                "SmsSendDetailDTO": [
+                    {
+                        "PhoneNum": m.phone,
+                        "SendStatus": m.send_status,
+                        "ErrCode": m.err_code if m.send_status != 1 else "",
+                        "TemplateCode": m.template_code,
+                        "Content": m.content,
+                        "SendDate": m.sent_at.strftime("%Y-%m-%d %H:%M:%S"),
+                        "ReceiveDate": (
+                            (m.sent_at + timedelta(seconds=3)).strftime("%Y-%m-%d %H:%M:%S")
+                            if m.send_status != 1
+                            else ""
+                        ),
+                        "OutId": m.out_id,
+                    }
+                    for m in chunk
+                ]
+            },
         }
 
 
@@ -509,6 +603,7 @@ def fake_for_catalogs(sign_name: str) -> tuple[FakeDysmsapi, tuple[tuple[str, st
         code = f"SMS_{number}"
         templates[code] = aliyun_template_text(key, language)
         codes.append((f"{key}:{language}", code))
-    fake = FakeDysmsapi(access_keys={FAKE_KEY_ID: FAKE_KEY_SECRET}, sign_names={sign_name},
-                        templates=templates)
+    fake = FakeDysmsapi(
+        access_keys={FAKE_KEY_ID: FAKE_KEY_SECRET}, sign_names={sign_name}, templates=templates
+    )
     return fake, tuple(codes)

@@ -42,16 +42,20 @@ class FakeBrowser:
 
     @property
     def p256dh(self) -> str:
-        return b64url(self.key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+        return b64url(
+            self.key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
 
     @property
     def auth_secret(self) -> str:
         return b64url(self.auth)
 
     def decrypt(self, body: bytes) -> dict[str, Any]:
-        plain = http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth,
-                                 version="aes128gcm")
+        plain = http_ece.decrypt(
+            body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
+        )
         payload: dict[str, Any] = json.loads(plain)
         return payload
 
@@ -115,8 +119,9 @@ class FakePushService:
         Handler.service = service
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -158,8 +163,11 @@ class FakePushService:
             with self._lock:
                 self.rejected.append(f"{name}: {exc}")
             return 403
-        if "ttl" not in headers or headers.get("content-encoding") != "aes128gcm" \
-                or len(body) > 4096:
+        if (
+            "ttl" not in headers
+            or headers.get("content-encoding") != "aes128gcm"
+            or len(body) > 4096
+        ):
             with self._lock:
                 self.rejected.append(f"{name}: headers or size")
             return 400 if len(body) <= 4096 else 413
@@ -167,8 +175,7 @@ class FakePushService:
         if scripted is not None and scripted >= 300:
             return scripted
         with self._lock:
-            self.received.append(ReceivedPush(name=name, headers=headers, body=body,
-                                              claims=claims))
+            self.received.append(ReceivedPush(name=name, headers=headers, body=body, claims=claims))
         return 201
 
 

@@ -32,10 +32,12 @@ async def tokens(client: AsyncTestClient[Any], pool: Pool) -> dict[str, str]:
     """One session per demo role, made once (log-in codes are rate limited per phone)."""
     staff_phone = await pool.fetchval(
         "select s.phone from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-psb' and s.role = 'staff'")
+        "where u.code = 'cy-psb' and s.role = 'staff'"
+    )
     other_staff = await pool.fetchval(
         "select s.phone from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-civil-affairs' and s.role = 'staff'")
+        "where u.code = 'cy-civil-affairs' and s.role = 'staff'"
+    )
     return {
         "citizen": await login(client, pool, CITIZEN_PHONE),
         "other_citizen": await login(client, pool, OTHER_CITIZEN_PHONE),
@@ -60,11 +62,21 @@ def aliyun_settings(settings: Settings, fake_aliyun: FakeDysmsapi) -> Settings:
     """Settings whose SMS go through the real SDK, over HTTP, to the fake."""
     _fake, codes = fake_for_catalogs(settings.sms_sign_name)
     sms = dataclasses.replace(
-        settings.sms, access_key_id=FAKE_KEY_ID, access_key_secret=FAKE_KEY_SECRET,
-        endpoint=fake_aliyun.endpoint, protocol="http", template_codes=codes, threads=4,
-        connect_timeout_seconds=1, read_timeout_seconds=1,
+        settings.sms,
+        access_key_id=FAKE_KEY_ID,
+        access_key_secret=FAKE_KEY_SECRET,
+        endpoint=fake_aliyun.endpoint,
+        protocol="http",
+        template_codes=codes,
+        threads=4,
+        connect_timeout_seconds=1,
+        read_timeout_seconds=1,
         # the channel on its own: quiet hours, digests and caps have their own tests
-        quiet_start="", quiet_end="", digest_seconds=0, caps=())
+        quiet_start="",
+        quiet_end="",
+        digest_seconds=0,
+        caps=(),
+    )
     return dataclasses.replace(settings, sms=sms)
 
 

@@ -22,8 +22,14 @@ def fresh_phone() -> str:
     return f"+86137{os.getpid() % 10000:04d}{next(_phones):04d}"
 
 
-async def _post(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None,
-                token: str | None, language: str | None, acting_for: str | None = None) -> Any:
+async def _post(
+    client: AsyncTestClient[Any],
+    query: str,
+    variables: dict[str, Any] | None,
+    token: str | None,
+    language: str | None,
+    acting_for: str | None = None,
+) -> Any:
     """POST /graphql with the headers a phone sends; the answer must be HTTP 200."""
     headers = {}
     if token:
@@ -32,14 +38,21 @@ async def _post(client: AsyncTestClient[Any], query: str, variables: dict[str, A
         headers["X-Acting-For"] = acting_for
     if language:
         headers["Accept-Language"] = language
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers)
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return response
 
 
-async def gql(client: AsyncTestClient[Any], query: str, variables: dict[str, Any] | None = None,
-              *, token: str | None = None, language: str | None = None) -> dict[str, Any]:
+async def gql(
+    client: AsyncTestClient[Any],
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
     response = await _post(client, query, variables, token, language)
     body: dict[str, Any] = response.json()
     return body
@@ -56,7 +69,8 @@ def error_code(body: dict[str, Any]) -> str | None:
 async def latest_code(pool: Pool, phone: str) -> str:
     code: str = await pool.fetchval(
         "select params->>'code' from outbox where phone = $1 and kind = 'login_code' "
-        "order by id desc limit 1", phone,
+        "order by id desc limit 1",
+        phone,
     )
     return code
 
@@ -69,12 +83,14 @@ VERIFY_CODE = """mutation($p: String!, $c: String!, $s: Boolean!) {
 async def forget_recent_codes(pool: Pool, phone: str) -> None:
     """Age this phone's earlier codes past the rate-limit windows (tests log in the same
     demo accounts many times; the limits themselves have their own tests)."""
-    await pool.execute("update login_codes set created_at = created_at - interval '2 days' "
-                       "where phone = $1", phone)
+    await pool.execute(
+        "update login_codes set created_at = created_at - interval '2 days' where phone = $1", phone
+    )
 
 
-async def login(client: AsyncTestClient[Any], pool: Pool, phone: str, *,
-                as_staff: bool = False) -> str:
+async def login(
+    client: AsyncTestClient[Any], pool: Pool, phone: str, *, as_staff: bool = False
+) -> str:
     await forget_recent_codes(pool, phone)
     body = await gql(client, REQUEST_CODE, {"p": phone})
     assert "errors" not in body, body
@@ -85,10 +101,15 @@ async def login(client: AsyncTestClient[Any], pool: Pool, phone: str, *,
     return token
 
 
-async def post_gql(client: AsyncTestClient[Any], query: str,
-                   variables: dict[str, Any] | None = None, *, token: str | None = None,
-                   language: str | None = None, acting_for: str | None = None
-                   ) -> tuple[dict[str, Any], str]:
+async def post_gql(
+    client: AsyncTestClient[Any],
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    language: str | None = None,
+    acting_for: str | None = None,
+) -> tuple[dict[str, Any], str]:
     """Like `gql`, but also returns the raw response text (to look for leaks and traces)."""
     response = await _post(client, query, variables, token, language, acting_for)
     assert_no_trace(response.text)
@@ -98,7 +119,7 @@ async def post_gql(client: AsyncTestClient[Any], query: str,
 
 def assert_no_trace(text: str) -> None:
     """Nothing of the server's insides reaches a client: no trace, no file paths."""
-    for marker in ("Traceback", 'File "', "stacktrace", ".py\", line"):
+    for marker in ("Traceback", 'File "', "stacktrace", '.py", line'):
         assert marker not in text, text
 
 

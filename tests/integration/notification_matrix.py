@@ -26,12 +26,12 @@ _KEY = "BAP-rTLzMR-GgQ_3273KOU1oTGONx0PKZHSKVS7jiZVDGvDOn4Mp64Tg4ttLqmHKRIvch39V
 NOTIFICATION_QUERIES = {
     "pushPublicKey": "{ pushPublicKey }",
     "myNotifications": "{ myNotifications { id status } }",
-    "registerPushSubscription": 'mutation { registerPushSubscription(endpoint: '
-                                '"https://push.example.com/m", p256dh: "' + _KEY + '", '
-                                'auth: "AAAAAAAAAAAAAAAAAAAAAA") }',
-    "unregisterPushSubscription": 'mutation { unregisterPushSubscription(endpoint: '
-                                  '"https://push.example.com/m") }',
+    "registerPushSubscription": "mutation { registerPushSubscription(endpoint: "
+    '"https://push.example.com/m", p256dh: "' + _KEY + '", '
+    'auth: "AAAAAAAAAAAAAAAAAAAAAA") }',
+    "unregisterPushSubscription": "mutation { unregisterPushSubscription(endpoint: "
+    '"https://push.example.com/m") }',
     "startBroadcast": 'mutation { startBroadcast(template: "sms.public_notice", params: '
-                      '{subject: "停水通知", detail: "明日停水"}, region: "110105999999") '
-                      "{ id total } }",
+    '{subject: "停水通知", detail: "明日停水"}, region: "110105999999") '
+    "{ id total } }",
 }

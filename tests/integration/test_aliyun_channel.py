@@ -21,18 +21,34 @@ from tests.fakes.aliyun_sms import FakeDysmsapi
 PHONE = "+8613712345678"
 
 
-def _message(settings: Settings, outbox_id: int = 41, *, phone: str = PHONE,
-             template: str = "sms.materials_requested", language: str = "zh_Hans",
-             params: dict[str, str] | None = None) -> OutgoingSms:
-    values = params or {"number": "2026000418", "item": "出生医学证明",
-                        "reason": "请上传父母双方身份证 正反面（清晰）* ~ + / & ="}
+def _message(
+    settings: Settings,
+    outbox_id: int = 41,
+    *,
+    phone: str = PHONE,
+    template: str = "sms.materials_requested",
+    language: str = "zh_Hans",
+    params: dict[str, str] | None = None,
+) -> OutgoingSms:
+    values = params or {
+        "number": "2026000418",
+        "item": "出生医学证明",
+        "reason": "请上传父母双方身份证 正反面（清晰）* ~ + / & =",
+    }
     fitted = fit_sms(template, values, language, sign_name=settings.sms_sign_name)
-    return OutgoingSms(outbox_id=outbox_id, phone=phone, template=template, language=language,
-                       params=fitted.params, body=fitted.body)
+    return OutgoingSms(
+        outbox_id=outbox_id,
+        phone=phone,
+        template=template,
+        language=language,
+        params=fitted.params,
+        body=fitted.body,
+    )
 
 
-async def test_send_reaches_the_fake_signed_and_rendered(aliyun_settings: Settings,
-                                                         fake_aliyun: FakeDysmsapi) -> None:
+async def test_send_reaches_the_fake_signed_and_rendered(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     threads: list[str] = []
     original = channel._blocking_call
@@ -58,22 +74,32 @@ async def test_send_reaches_the_fake_signed_and_rendered(aliyun_settings: Settin
     assert call.params["SignatureVersion"] == "1.0" and call.params["Version"] == "2017-05-25"
 
 
-async def test_every_language_renders_the_same_at_the_provider(aliyun_settings: Settings,
-                                                               fake_aliyun: FakeDysmsapi) -> None:
+async def test_every_language_renders_the_same_at_the_provider(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     for n, language in enumerate(("zh_Hans", "zh_Hant", "en")):
         phone = f"+861371234560{n}"
-        message = _message(aliyun_settings, 100 + n, phone=phone, language=language,
-                           template="sms.task_rejected",
-                           params={"number": "2026000418", "item": "生育津贴申领",
-                                   "reason": "银行账户与身份证姓名不一致"})
+        message = _message(
+            aliyun_settings,
+            100 + n,
+            phone=phone,
+            language=language,
+            template="sms.task_rejected",
+            params={
+                "number": "2026000418",
+                "item": "生育津贴申领",
+                "reason": "银行账户与身份证姓名不一致",
+            },
+        )
         assert (await channel.send(message)).outcome is Outcome.SENT
         assert [m.content for m in fake_aliyun.sent_to(phone)] == [message.body]
     await channel.close()
 
 
-async def test_a_wrong_secret_is_refused_by_the_signature_check(aliyun_settings: Settings,
-                                                                fake_aliyun: FakeDysmsapi) -> None:
+async def test_a_wrong_secret_is_refused_by_the_signature_check(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     sms = dataclasses.replace(aliyun_settings.sms, access_key_secret="not-the-secret")
     channel = AliyunSmsChannel(sms, aliyun_settings.sms_sign_name)
     result = await channel.send(_message(aliyun_settings))
@@ -105,23 +131,28 @@ async def test_timestamp_window(aliyun_settings: Settings, fake_aliyun: FakeDysm
     assert len(fake_aliyun.messages) == 1
 
 
-async def test_missing_parameters_are_refused(aliyun_settings: Settings,
-                                              fake_aliyun: FakeDysmsapi) -> None:
+async def test_missing_parameters_are_refused(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
-    answer = await channel._call("SendSms", {"PhoneNumbers": "13712345678",
-                                             "TemplateCode": "SMS_100001"})
+    answer = await channel._call(
+        "SendSms", {"PhoneNumbers": "13712345678", "TemplateCode": "SMS_100001"}
+    )
     assert (answer.code, answer.http_status) == ("MissingSignName", 400)
     answer = await channel._call("QuerySendDetails", {"PhoneNumber": "13712345678"})
     assert answer.code == "MissingSendDate"
-    answer = await channel._call("SendSms", {"PhoneNumbers": "13712345678", "SignName": "掌上办",
-                                             "TemplateCode": "SMS_100001"})
+    answer = await channel._call(
+        "SendSms",
+        {"PhoneNumbers": "13712345678", "SignName": "掌上办", "TemplateCode": "SMS_100001"},
+    )
     assert answer.code == "isv.TEMPLATE_MISSING_PARAMETERS"
     await channel.close()
     assert fake_aliyun.messages == []
 
 
-async def test_scripted_error_codes_are_classified(aliyun_settings: Settings,
-                                                   fake_aliyun: FakeDysmsapi) -> None:
+async def test_scripted_error_codes_are_classified(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     cases = [
         ("isp.SYSTEM_ERROR", 200, Outcome.RETRY),
@@ -141,24 +172,28 @@ async def test_scripted_error_codes_are_classified(aliyun_settings: Settings,
     assert fake_aliyun.messages == []
 
 
-async def test_real_refusals_from_the_fake(aliyun_settings: Settings,
-                                           fake_aliyun: FakeDysmsapi) -> None:
+async def test_real_refusals_from_the_fake(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     bad_number = await channel.send(_message(aliyun_settings, phone="+8612345"))
-    no_code = await channel.send(_message(aliyun_settings, template="sms.login_code",
-                                          params={"code": "123456"}, language="xx"))
+    no_code = await channel.send(
+        _message(
+            aliyun_settings, template="sms.login_code", params={"code": "123456"}, language="xx"
+        )
+    )
     wrong_sign = await AliyunSmsChannel(aliyun_settings.sms, "别的签名").send(
-        _message(aliyun_settings))
+        _message(aliyun_settings)
+    )
     await channel.close()
-    assert (bad_number.code, bad_number.outcome) == ("isv.MOBILE_NUMBER_ILLEGAL",
-                                                     Outcome.PERMANENT)
+    assert (bad_number.code, bad_number.outcome) == ("isv.MOBILE_NUMBER_ILLEGAL", Outcome.PERMANENT)
     assert no_code.outcome is Outcome.TECHNICAL  # no template code for that language
-    assert (wrong_sign.code, wrong_sign.outcome) == ("isv.SMS_SIGNATURE_ILLEGAL",
-                                                     Outcome.PERMANENT)
+    assert (wrong_sign.code, wrong_sign.outcome) == ("isv.SMS_SIGNATURE_ILLEGAL", Outcome.PERMANENT)
 
 
 async def test_lost_answers_are_unknown_and_refused_connections_retry(
-        aliyun_settings: Settings, fake_aliyun: FakeDysmsapi) -> None:
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     fake_aliyun.drop_next(after=True)
     dropped = await channel.send(_message(aliyun_settings, 51))
@@ -171,16 +206,17 @@ async def test_lost_answers_are_unknown_and_refused_connections_retry(
 
     closed = dataclasses.replace(aliyun_settings.sms, endpoint="127.0.0.1:9")
     refused = await AliyunSmsChannel(closed, aliyun_settings.sms_sign_name).send(
-        _message(aliyun_settings))
+        _message(aliyun_settings)
+    )
     assert refused.outcome is Outcome.RETRY
 
 
-async def test_lookup_finds_by_out_id_across_pages(aliyun_settings: Settings,
-                                                   fake_aliyun: FakeDysmsapi) -> None:
+async def test_lookup_finds_by_out_id_across_pages(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
     for outbox_id in range(1000, 1060):  # more than one page of 50
-        assert (await channel.send(_message(aliyun_settings, outbox_id))).outcome \
-            is Outcome.SENT
+        assert (await channel.send(_message(aliyun_settings, outbox_id))).outcome is Outcome.SENT
     day = local_date(fake_aliyun.messages[-1].sent_at)
     found = await channel.lookup(PHONE, [day], "1055")
     missing = await channel.lookup(PHONE, [day], "999")
@@ -197,9 +233,16 @@ async def test_lookup_finds_by_out_id_across_pages(aliyun_settings: Settings,
 
 async def test_batch_send(aliyun_settings: Settings, fake_aliyun: FakeDysmsapi) -> None:
     channel = AliyunSmsChannel(aliyun_settings.sms, aliyun_settings.sms_sign_name)
-    messages = [_message(aliyun_settings, 2000 + n, phone=f"+86137000{n:05d}",
-                         template="sms.application_completed",
-                         params={"number": f"20260{n:05d}"}) for n in range(100)]
+    messages = [
+        _message(
+            aliyun_settings,
+            2000 + n,
+            phone=f"+86137000{n:05d}",
+            template="sms.application_completed",
+            params={"number": f"20260{n:05d}"},
+        )
+        for n in range(100)
+    ]
     result = await channel.send_batch(messages, "batch-7")
     await channel.close()
     assert result.outcome is Outcome.SENT

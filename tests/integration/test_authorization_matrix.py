@@ -102,16 +102,16 @@ QUERIES = {
     "myApplications": "{ myApplications { number } }",
     "application": "query($n: String!) { application(number: $n) { number } }",
     "submitApplication": 'mutation { submitApplication(input: {bundleCode: "newborn"}) '
-                         "{ number } }",
+    "{ number } }",
     "supplyMaterials": "mutation($n: String!) { supplyMaterials(number: $n) { number } }",
     "unitQueue": "{ unitQueue { applicationNumber } }",
     "acceptTask": "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
     "requestMaterials": 'mutation($t: ID!) { requestMaterials(taskId: $t, reason: "缺户口簿") '
-                        "{ number } }",
+    "{ number } }",
     "completeTask": "mutation($t: ID!) { completeTask(taskId: $t) { number } }",
     "rejectTask": 'mutation($t: ID!) { rejectTask(taskId: $t, reason: "不符合条件") { number } }',
-    "requestExtension": 'mutation($t: ID!) { requestExtension(taskId: $t, days: 3, '
-                        'reason: "需要实地核查") { number } }',
+    "requestExtension": "mutation($t: ID!) { requestExtension(taskId: $t, days: 3, "
+    'reason: "需要实地核查") { number } }',
     "overdueTasks": "{ overdueTasks { id } }",
     "dueSoon": "{ dueSoon { id } }",
     "unitSlaCounts": '{ unitSlaCounts(since: "2026-01-01", until: "2026-12-31") { unitCode } }',
@@ -120,24 +120,23 @@ QUERIES = {
     "myDelegations": "{ myDelegations { id } }",
     "myDataAccessLog": "{ myDataAccessLog { id } }",
     "requestDelegation": "mutation($pp: String!) { requestDelegation(principalPhone: $pp, "
-                         "themes: [APPLICATIONS], days: 30) { id } }",
-    "answerDelegation": "mutation($d: ID!) { answerDelegation(id: $d, consent: true) "
-                        "{ status } }",
+    "themes: [APPLICATIONS], days: 30) { id } }",
+    "answerDelegation": "mutation($d: ID!) { answerDelegation(id: $d, consent: true) { status } }",
     "revokeDelegation": "mutation($d: ID!) { revokeDelegation(id: $d) { status } }",
     "recordInPersonConsent": "mutation($pp: String!, $ap: String!) { recordInPersonConsent("
-                             "principalPhone: $pp, agentPhone: $ap, identityChecked: true, "
-                             "understandingChecked: true) { status } }",
-    "submitAssistedApplication": 'mutation($rid: String!, $ph: String!) { '
-                                 'submitAssistedApplication(input: {application: {bundleCode: '
-                                 '"newborn", residentId: $rid}, phone: $ph, identityDocument: '
-                                 '"居民身份证原件", identityChecked: true, consentGiven: true}) '
-                                 "{ number } }",
+    "principalPhone: $pp, agentPhone: $ap, identityChecked: true, "
+    "understandingChecked: true) { status } }",
+    "submitAssistedApplication": "mutation($rid: String!, $ph: String!) { "
+    "submitAssistedApplication(input: {application: {bundleCode: "
+    '"newborn", residentId: $rid}, phone: $ph, identityDocument: '
+    '"居民身份证原件", identityChecked: true, consentGiven: true}) '
+    "{ number } }",
     # 身后一件事 pays out: an agent's submission waits for the principal's confirmation
-    "submitMoneyApplication": 'mutation { submitApplication(input: {bundleCode: '
-                              '"after-death"}) { number } }',
+    "submitMoneyApplication": "mutation { submitApplication(input: {bundleCode: "
+    '"after-death"}) { number } }',
     "myConfirmations": "{ myConfirmations { id status } }",
     "answerConfirmation": "mutation($c: ID!) { answerConfirmation(id: $c, confirm: true) "
-                          "{ confirmation { status } } }",
+    "{ confirmation { status } } }",
 }
 QUERIES.update(PROACTIVE_QUERIES)  # issue 7 (tests/integration/proactive_helpers.py)
 EXPECTED.update(TICKET_EXPECTED)  # issue 6 (tests/integration/ticket_matrix.py)
@@ -155,38 +154,67 @@ def test_matrix_covers_every_root_field() -> None:
     assert schema.query_type is not None and schema.mutation_type is not None
     names = set(schema.query_type.fields) | set(schema.mutation_type.fields)
     # log-in and "me" are open to everyone by design; bundle is a catalog read
-    assert names - set(EXPECTED) == {"requestLoginCode", "verifyLoginCode", "logout", "me",
-                                     "bundle"}
+    assert names - set(EXPECTED) == {
+        "requestLoginCode",
+        "verifyLoginCode",
+        "logout",
+        "me",
+        "bundle",
+    }
 
 
-async def _prepare(client: AsyncTestClient[Any], tokens: dict[str, str], operation: str
-                   ) -> dict[str, Any]:
+async def _prepare(
+    client: AsyncTestClient[Any], tokens: dict[str, str], operation: str
+) -> dict[str, Any]:
     if operation in PROACTIVE_OPERATIONS:
         return {}  # they need no application (prepare_proactive makes what they touch)
     if operation in _NO_APPLICATION:
         return {}  # nor these (_prepare_delegation makes what they touch)
-    body = await gql(client, """mutation { submitApplication(input: {bundleCode: "newborn"})
-        { number tasks { id unitCode } } }""", token=tokens["citizen"])
+    body = await gql(
+        client,
+        """mutation { submitApplication(input: {bundleCode: "newborn"})
+        { number tasks { id unitCode } } }""",
+        token=tokens["citizen"],
+    )
     app = body["data"]["submitApplication"]
     task_id = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
     if operation == "supplyMaterials":
-        await gql(client, 'mutation($t: ID!) { requestMaterials(taskId: $t, reason: "缺材料") '
-                  "{ number } }", {"t": task_id}, token=tokens["staff"])
+        await gql(
+            client,
+            'mutation($t: ID!) { requestMaterials(taskId: $t, reason: "缺材料") { number } }',
+            {"t": task_id},
+            token=tokens["staff"],
+        )
     if operation == "completeTask":
-        await gql(client, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
-                  {"t": task_id}, token=tokens["staff"])
+        await gql(
+            client,
+            "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
+            {"t": task_id},
+            token=tokens["staff"],
+        )
     return {"n": app["number"], "t": task_id}
 
 
 # own settings, delegations, the access log and counter work need no application
-_NO_APPLICATION = {"setLanguage", "setElderMode", "myDelegations", "myDataAccessLog",
-                   "requestDelegation", "answerDelegation", "revokeDelegation",
-                   "recordInPersonConsent", "submitAssistedApplication",
-                   "submitMoneyApplication", "myConfirmations", "answerConfirmation"}
+_NO_APPLICATION = {
+    "setLanguage",
+    "setElderMode",
+    "myDelegations",
+    "myDataAccessLog",
+    "requestDelegation",
+    "answerDelegation",
+    "revokeDelegation",
+    "recordInPersonConsent",
+    "submitAssistedApplication",
+    "submitMoneyApplication",
+    "myConfirmations",
+    "answerConfirmation",
+}
 
 
-async def _prepare_confirmation(client: AsyncTestClient[Any], pool: Pool, operation: str
-                                ) -> dict[str, Any]:
+async def _prepare_confirmation(
+    client: AsyncTestClient[Any], pool: Pool, operation: str
+) -> dict[str, Any]:
     """A fresh agent of the `citizen` session (delegation "all") applies for 身后一件事 for
     her: a confirmation waiting for the citizen."""
     if operation != "answerConfirmation":
@@ -195,15 +223,14 @@ async def _prepare_confirmation(client: AsyncTestClient[Any], pool: Pool, operat
 
     from tests.integration.helpers import login
 
-    principal_id = await pool.fetchval("select id from citizens where phone = $1",
-                                       CITIZEN_PHONE)
+    principal_id = await pool.fetchval("select id from citizens where phone = $1", CITIZEN_PHONE)
     phone = fresh_phone()
     token = await login(client, pool, phone)
     agent_id = await pool.fetchval("select id from citizens where phone = $1", phone)
-    await make_delegation(pool, agent_id, principal_id, ["all"],
-                          valid_until=timedelta(days=30))
-    body = await gql_as(client, QUERIES["submitMoneyApplication"], token=token,
-                        acting_for=str(principal_id))
+    await make_delegation(pool, agent_id, principal_id, ["all"], valid_until=timedelta(days=30))
+    body = await gql_as(
+        client, QUERIES["submitMoneyApplication"], token=token, acting_for=str(principal_id)
+    )
     assert error_code(body) == "delegation.confirmation_pending", body
     return {"c": body["errors"][0]["extensions"]["confirmationId"]}
 
@@ -211,24 +238,34 @@ async def _prepare_confirmation(client: AsyncTestClient[Any], pool: Pool, operat
 async def _prepare_delegation(pool: Pool, operation: str) -> dict[str, Any]:
     """A fresh agent's request to the `citizen` session (the principal), a fresh citizen to
     ask, and a walk-in's identity: every case starts from its own."""
-    if operation not in {"requestDelegation", "answerDelegation", "revokeDelegation",
-                         "recordInPersonConsent", "submitAssistedApplication"}:
+    if operation not in {
+        "requestDelegation",
+        "answerDelegation",
+        "revokeDelegation",
+        "recordInPersonConsent",
+        "submitAssistedApplication",
+    }:
         return {}
-    principal_id = await pool.fetchval("select id from citizens where phone = $1",
-                                       CITIZEN_PHONE)
+    principal_id = await pool.fetchval("select id from citizens where phone = $1", CITIZEN_PHONE)
     agent_id, agent_phone = await make_citizen(pool)
-    delegation_id = await make_delegation(pool, agent_id, principal_id, ["applications"],
-                                          status="requested")
+    delegation_id = await make_delegation(
+        pool, agent_id, principal_id, ["applications"], status="requested"
+    )
     _other_id, other_phone = await make_citizen(pool)
-    return {"d": str(delegation_id), "ap": agent_phone,
-            "pp": other_phone if operation == "requestDelegation" else CITIZEN_PHONE,
-            "rid": fresh_resident_id(), "ph": fresh_phone()}
+    return {
+        "d": str(delegation_id),
+        "ap": agent_phone,
+        "pp": other_phone if operation == "requestDelegation" else CITIZEN_PHONE,
+        "rid": fresh_resident_id(),
+        "ph": fresh_phone(),
+    }
 
 
 @pytest.mark.parametrize("operation", list(EXPECTED))
 @pytest.mark.parametrize("role", ROLES)
-async def test_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str],
-                      operation: str, role: str) -> None:
+async def test_matrix(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str], operation: str, role: str
+) -> None:
     variables = await _prepare(client, tokens, operation)
     variables.update(await _prepare_delegation(pool, operation))
     variables.update(await _prepare_confirmation(client, pool, operation))
@@ -291,23 +328,35 @@ async def agent_tokens(client: AsyncTestClient[Any], pool: Pool) -> dict[str, st
 
     from tests.integration.helpers import login
 
-    principal_id = await pool.fetchval("select id from citizens where phone = $1",
-                                       CITIZEN_PHONE)
+    principal_id = await pool.fetchval("select id from citizens where phone = $1", CITIZEN_PHONE)
     found = {}
     for role, (themes, status, start, end) in _AGENT_DELEGATIONS.items():
         phone = fresh_phone()
         token = await login(client, pool, phone)
         agent_id = await pool.fetchval("select id from citizens where phone = $1", phone)
-        await make_delegation(pool, agent_id, principal_id, themes, status=status,
-                              valid_from=timedelta(days=start), valid_until=timedelta(days=end))
+        await make_delegation(
+            pool,
+            agent_id,
+            principal_id,
+            themes,
+            status=status,
+            valid_from=timedelta(days=start),
+            valid_until=timedelta(days=end),
+        )
         found[role] = token
     return found
 
 
 @pytest.mark.parametrize("operation", list(AGENT_EXPECTED))
 @pytest.mark.parametrize("role", AGENT_ROLES)
-async def test_agent_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str],
-                            agent_tokens: dict[str, str], operation: str, role: str) -> None:
+async def test_agent_matrix(
+    client: AsyncTestClient[Any],
+    pool: Pool,
+    tokens: dict[str, str],
+    agent_tokens: dict[str, str],
+    operation: str,
+    role: str,
+) -> None:
     variables = await _prepare(client, tokens, operation)
     variables.update(await _prepare_delegation(pool, operation))
     variables.update(await _prepare_confirmation(client, pool, operation))
@@ -315,10 +364,8 @@ async def test_agent_matrix(client: AsyncTestClient[Any], pool: Pool, tokens: di
     variables.update(await prepare_ticket(client, tokens, operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
-    principal_id = await pool.fetchval("select id from citizens where phone = $1",
-                                       CITIZEN_PHONE)
-    body = await gql_as(client, query, used, token=agent_tokens[role],
-                        acting_for=str(principal_id))
+    principal_id = await pool.fetchval("select id from citizens where phone = $1", CITIZEN_PHONE)
+    body = await gql_as(client, query, used, token=agent_tokens[role], acting_for=str(principal_id))
     expected = AGENT_EXPECTED[operation][AGENT_ROLES.index(role)]
     assert error_code(body) == expected, body
     if expected is not None:

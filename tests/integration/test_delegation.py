@@ -66,20 +66,29 @@ async def _family(client: AsyncTestClient[Any], pool: Pool) -> Family:
     mother_phone, daughter_phone = fresh_phone(), fresh_phone()
     mother = await login(client, pool, mother_phone)
     daughter = await login(client, pool, daughter_phone)
-    ids = {r["phone"]: r["id"] for r in await pool.fetch(
-        "select id, phone from citizens where phone = any($1::text[])",
-        [mother_phone, daughter_phone])}
+    ids = {
+        r["phone"]: r["id"]
+        for r in await pool.fetch(
+            "select id, phone from citizens where phone = any($1::text[])",
+            [mother_phone, daughter_phone],
+        )
+    }
     await pool.execute("update citizens set name = '王秀英' where id = $1", ids[mother_phone])
     await pool.execute("update citizens set name = '李娜' where id = $1", ids[daughter_phone])
-    return Family(mother, mother_phone, ids[mother_phone], daughter, daughter_phone,
-                  ids[daughter_phone])
+    return Family(
+        mother, mother_phone, ids[mother_phone], daughter, daughter_phone, ids[daughter_phone]
+    )
 
 
-async def _request(client: AsyncTestClient[Any], family: Family,
-                   themes: list[str] | None = None, days: int = 90) -> dict[str, Any]:
-    body = await gql_as(client, REQUEST, {"p": family.mother_phone,
-                                          "t": themes or ["APPLICATIONS"], "d": days},
-                        token=family.daughter)
+async def _request(
+    client: AsyncTestClient[Any], family: Family, themes: list[str] | None = None, days: int = 90
+) -> dict[str, Any]:
+    body = await gql_as(
+        client,
+        REQUEST,
+        {"p": family.mother_phone, "t": themes or ["APPLICATIONS"], "d": days},
+        token=family.daughter,
+    )
     assert "errors" not in body, body
     result: dict[str, Any] = body["data"]["requestDelegation"]
     return result
@@ -89,8 +98,9 @@ def _for(family: Family) -> str:
     return str(family.mother_id)
 
 
-async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any], pool: Pool,
-                                                    tokens: dict[str, str]) -> None:
+async def test_the_whole_life_cycle_through_graphql(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     family = await _family(client, pool)
     asked = await _request(client, family, ["APPLICATIONS", "ELDERLY_SUBSIDY"])
     assert asked["status"] == "REQUESTED" and asked["viewerIs"] == "agent"
@@ -105,8 +115,9 @@ async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any]
 
     # until she consents nothing is allowed
     for query, variables in ((MY_APPS, {}), (SUBMIT, {"b": "kindergarten"})):
-        body = await gql_as(client, query, variables, token=family.daughter,
-                            acting_for=_for(family))
+        body = await gql_as(
+            client, query, variables, token=family.daughter, acting_for=_for(family)
+        )
         assert error_code(body) == "delegation.inactive", body
 
     body = await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
@@ -118,29 +129,36 @@ async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any]
     body = await gql_as(client, ME, token=family.daughter, acting_for=family.mother_phone)
     assert body["data"]["me"]["role"] == "AGENT"
     assert body["data"]["me"]["actingFor"] == {
-        "principalId": str(family.mother_id), "active": True,
-        "themes": ["applications", "elderly_subsidy"]}
+        "principalId": str(family.mother_id),
+        "active": True,
+        "themes": ["applications", "elderly_subsidy"],
+    }
 
     # she applies for her mother: the application is the mother's
-    body = await gql_as(client, SUBMIT, {"b": "newborn"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "newborn"}, token=family.daughter, acting_for=_for(family)
+    )
     assert "errors" not in body, body
     app = body["data"]["submitApplication"]
-    owner = await pool.fetchval("select citizen_id from applications where number = $1",
-                                app["number"])
+    owner = await pool.fetchval(
+        "select citizen_id from applications where number = $1", app["number"]
+    )
     assert owner == family.mother_id
     mine = await gql_as(client, MY_APPS, token=family.mother)
     assert app["number"] in [a["number"] for a in mine["data"]["myApplications"]]
     # recorded with both people; the mother told, ending "reply 0 to stop"
     action = await pool.fetchrow(
         "select agent_id, principal_id, operation, detail from delegation_actions "
-        "where delegation_id = $1 and operation = 'application.submit'", int(asked["id"]))
-    assert (action["agent_id"], action["principal_id"]) == (family.daughter_id,
-                                                             family.mother_id)
+        "where delegation_id = $1 and operation = 'application.submit'",
+        int(asked["id"]),
+    )
+    assert (action["agent_id"], action["principal_id"]) == (family.daughter_id, family.mother_id)
     assert action["detail"]["number"] == app["number"]
     event = await pool.fetchrow(
         "select actor_id, data from events where kind = 'application.submitted' "
-        "and data->>'number' = $1", app["number"])
+        "and data->>'number' = $1",
+        app["number"],
+    )
     assert event["actor_id"] == family.daughter_id
     assert event["data"]["agent_id"] == family.daughter_id
     sms = await last_sms(pool, family.mother_phone)
@@ -150,14 +168,16 @@ async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any]
     task_id = next(t["id"] for t in app["tasks"] if t["unitCode"] == "cy-psb")
     body = await gql_as(client, ASK, {"t": task_id}, token=tokens["staff"])
     assert "errors" not in body, body
-    body = await gql_as(client, SUPPLY, {"n": app["number"]}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUPPLY, {"n": app["number"]}, token=family.daughter, acting_for=_for(family)
+    )
     assert "errors" not in body, body
     assert (await last_sms(pool, family.mother_phone))["template"] == "sms.agent_supplied"
 
     # following progress: a read recorded for the mother, who sees who looked
-    body = await gql_as(client, READ, {"n": app["number"]}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, READ, {"n": app["number"]}, token=family.daughter, acting_for=_for(family)
+    )
     assert body["data"]["application"]["number"] == app["number"], body
     log = (await gql_as(client, LOG, token=family.mother))["data"]["myDataAccessLog"]
     by_agent = [e for e in log if e["readerKind"] == "agent"]
@@ -174,8 +194,9 @@ async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any]
     body = await gql_as(client, LOG, token=family.daughter, acting_for=_for(family))
     assert "errors" not in body, body
     # one "looked at your applications" SMS a day, not one per look
-    viewed = [s for s in await sms_to(pool, family.mother_phone)
-              if s["template"] == "sms.agent_viewed"]
+    viewed = [
+        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
+    ]
     assert len(viewed) == 1
 
     # both see the delegation, each from their side
@@ -188,10 +209,14 @@ async def test_the_whole_life_cycle_through_graphql(client: AsyncTestClient[Any]
     body = await gql_as(client, REVOKE, {"id": asked["id"]}, token=family.mother)
     assert body["data"]["revokeDelegation"]["status"] == "REVOKED", body
     assert (await last_sms(pool, family.daughter_phone))["template"] == "sms.delegation_revoked"
-    for query, variables in ((MY_APPS, {}), (READ, {"n": app["number"]}),
-                             (SUBMIT, {"b": "kindergarten"})):
-        body = await gql_as(client, query, variables, token=family.daughter,
-                            acting_for=_for(family))
+    for query, variables in (
+        (MY_APPS, {}),
+        (READ, {"n": app["number"]}),
+        (SUBMIT, {"b": "kindergarten"}),
+    ):
+        body = await gql_as(
+            client, query, variables, token=family.daughter, acting_for=_for(family)
+        )
         assert error_code(body) == "delegation.inactive", body
     # revoking twice is refused, and changes nothing
     body = await gql_as(client, REVOKE, {"id": asked["id"]}, token=family.mother)
@@ -202,21 +227,23 @@ async def test_themes_and_money(client: AsyncTestClient[Any], pool: Pool) -> Non
     family = await _family(client, pool)
     asked = await _request(client, family, ["ELDERLY_SUBSIDY"])
     await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
-    body = await gql_as(client, SUBMIT, {"b": "elderly-subsidy"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "elderly-subsidy"}, token=family.daughter, acting_for=_for(family)
+    )
     assert "errors" not in body, body
     elder_app = body["data"]["submitApplication"]["number"]
     # outside the themes: refused, nothing written
     before = await row_counts(pool)
-    body = await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "kindergarten"}, token=family.daughter, acting_for=_for(family)
+    )
     assert error_code(body) == "delegation.out_of_scope"
     assert await row_counts(pool) == before
     # the mother's own newborn application is not the agent's to see or list
-    own = (await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.mother)
-           )["data"]["submitApplication"]["number"]
-    body = await gql_as(client, READ, {"n": own}, token=family.daughter,
-                        acting_for=_for(family))
+    own = (await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.mother))["data"][
+        "submitApplication"
+    ]["number"]
+    body = await gql_as(client, READ, {"n": own}, token=family.daughter, acting_for=_for(family))
     assert error_code(body) == "delegation.out_of_scope"
     listed = await gql_as(client, MY_APPS, token=family.daughter, acting_for=_for(family))
     numbers = [a["number"] for a in listed["data"]["myApplications"]]
@@ -224,15 +251,17 @@ async def test_themes_and_money(client: AsyncTestClient[Any], pool: Pool) -> Non
 
 
 async def test_money_moving_bundles_need_the_principal_herself(
-        client: AsyncTestClient[Any], pool: Pool) -> None:
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
     """An agent's 身后一件事 (it pays out a funeral grant and inherits a housing fund) is no
     application until the mother confirms it (tests/integration/test_confirmations.py)."""
     family = await _family(client, pool)
     asked = await _request(client, family, ["ALL"])
     await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
     before = await row_counts(pool, "applications", "tasks")
-    body = await gql_as(client, SUBMIT, {"b": "after-death"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "after-death"}, token=family.daughter, acting_for=_for(family)
+    )
     assert error_code(body) == "delegation.confirmation_pending", body
     assert body["errors"][0]["extensions"]["confirmationId"]
     assert await row_counts(pool, "applications", "tasks") == before
@@ -241,8 +270,9 @@ async def test_money_moving_bundles_need_the_principal_herself(
     assert "errors" not in body, body
 
 
-async def test_the_life_cycle_through_sms_replies(client: AsyncTestClient[Any], pool: Pool,
-                                                  deps: Deps) -> None:
+async def test_the_life_cycle_through_sms_replies(
+    client: AsyncTestClient[Any], pool: Pool, deps: Deps
+) -> None:
     family = await _family(client, pool)
     asked = await _request(client, family)
     # a "Y" from any other number changes nothing
@@ -250,27 +280,32 @@ async def test_the_life_cycle_through_sms_replies(client: AsyncTestClient[Any], 
     assert not stranger.handled
     other = await delegation.consent_by_sms(deps, family.daughter_phone, "Y")
     assert not other.handled
-    assert await pool.fetchval("select status from delegations where id = $1",
-                               int(asked["id"])) == "requested"
+    assert (
+        await pool.fetchval("select status from delegations where id = $1", int(asked["id"]))
+        == "requested"
+    )
     # the mother replies (a full-width Ｙ from a Chinese IME)
     done = await delegation.handle_sms_reply(deps, family.mother_phone, " Ｙ ")
     assert done.handled and done.action == "consented"
-    row = await pool.fetchrow("select status, consent_method from delegations where id = $1",
-                              int(asked["id"]))
+    row = await pool.fetchrow(
+        "select status, consent_method from delegations where id = $1", int(asked["id"])
+    )
     assert (row["status"], row["consent_method"]) == ("active", "sms")
     # she is told in writing how to stop it; the daughter that it works
     assert (await last_sms(pool, family.mother_phone))["template"] == "sms.delegation_consented"
     assert (await last_sms(pool, family.daughter_phone))["template"] == "sms.delegation_active"
-    body = await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "kindergarten"}, token=family.daughter, acting_for=_for(family)
+    )
     assert "errors" not in body, body
     # "0" stops it at once
     stopped = await delegation.handle_sms_reply(deps, family.mother_phone, "0")
     assert stopped.handled and stopped.action == "stopped"
     assert stopped.delegation_ids == (int(asked["id"]),)
     assert (await last_sms(pool, family.mother_phone))["template"] == "sms.delegation_stopped"
-    body = await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.daughter,
-                        acting_for=_for(family))
+    body = await gql_as(
+        client, SUBMIT, {"b": "kindergarten"}, token=family.daughter, acting_for=_for(family)
+    )
     assert error_code(body) == "delegation.inactive"
     # a second "0" has nothing left to stop; other texts are not ours
     assert not (await delegation.handle_sms_reply(deps, family.mother_phone, "0")).handled
@@ -282,8 +317,10 @@ async def test_a_refusal_by_sms(client: AsyncTestClient[Any], pool: Pool, deps: 
     asked = await _request(client, family)
     outcome = await delegation.consent_by_sms(deps, family.mother_phone, "N")
     assert outcome.action == "refused"
-    assert await pool.fetchval("select status from delegations where id = $1",
-                               int(asked["id"])) == "refused"
+    assert (
+        await pool.fetchval("select status from delegations where id = $1", int(asked["id"]))
+        == "refused"
+    )
     assert (await last_sms(pool, family.daughter_phone))["template"] == "sms.delegation_refused"
     # a later "Y" finds nothing waiting
     assert not (await delegation.consent_by_sms(deps, family.mother_phone, "Y")).handled
@@ -292,18 +329,24 @@ async def test_a_refusal_by_sms(client: AsyncTestClient[Any], pool: Pool, deps: 
     assert again["status"] == "REQUESTED"
 
 
-async def test_a_reply_after_the_request_expired(client: AsyncTestClient[Any], pool: Pool,
-                                                 deps: Deps) -> None:
+async def test_a_reply_after_the_request_expired(
+    client: AsyncTestClient[Any], pool: Pool, deps: Deps
+) -> None:
     family = await _family(client, pool)
     asked = await _request(client, family)
-    await pool.execute("update delegations set requested_at = requested_at - interval '8 days' "
-                       "where id = $1", int(asked["id"]))
+    await pool.execute(
+        "update delegations set requested_at = requested_at - interval '8 days' where id = $1",
+        int(asked["id"]),
+    )
     outcome = await delegation.consent_by_sms(deps, family.mother_phone, "Y")
     assert outcome.handled and outcome.action == "expired"
-    assert await pool.fetchval("select status from delegations where id = $1",
-                               int(asked["id"])) == "expired"
+    assert (
+        await pool.fetchval("select status from delegations where id = $1", int(asked["id"]))
+        == "expired"
+    )
     assert (await last_sms(pool, family.mother_phone))["template"] == (
-        "sms.delegation_reply_expired")
+        "sms.delegation_reply_expired"
+    )
     body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=_for(family))
     assert error_code(body) == "delegation.inactive"
     # in the app too, too late is too late
@@ -311,8 +354,9 @@ async def test_a_reply_after_the_request_expired(client: AsyncTestClient[Any], p
     assert error_code(body) == "delegation.not_waiting"
 
 
-async def test_consent_at_the_counter(client: AsyncTestClient[Any], pool: Pool,
-                                      tokens: dict[str, str]) -> None:
+async def test_consent_at_the_counter(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     family = await _family(client, pool)
     asked = await _request(client, family)
     query = """mutation($p: String!, $a: String!, $i: Boolean!, $u: Boolean!) {
@@ -327,28 +371,37 @@ async def test_consent_at_the_counter(client: AsyncTestClient[Any], pool: Pool,
     assert body["data"]["recordInPersonConsent"]["consentMethod"] == "IN_PERSON"
     row = await pool.fetchrow(
         "select consent_staff_id, identity_checked, understanding_checked, consent_note "
-        "from delegations where id = $1", int(asked["id"]))
+        "from delegations where id = $1",
+        int(asked["id"]),
+    )
     staff_id = await pool.fetchval(
         "select s.id from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-psb' and s.role = 'staff'")
+        "where u.code = 'cy-psb' and s.role = 'staff'"
+    )
     assert row["consent_staff_id"] == staff_id
     assert row["identity_checked"] and row["understanding_checked"]
     assert row["consent_note"] == "女儿陪同，老人口头同意"
     # the clerk's look at the request is in the mother's log
-    purposes = await pool.fetch("select reader_kind, purpose from personal_data_reads "
-                                "where citizen_id = $1", family.mother_id)
+    purposes = await pool.fetch(
+        "select reader_kind, purpose from personal_data_reads where citizen_id = $1",
+        family.mother_id,
+    )
     assert ("staff", "in_person_consent") in [(r["reader_kind"], r["purpose"]) for r in purposes]
 
 
-async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
-                            tokens: dict[str, str]) -> None:
+async def test_bad_requests(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     family = await _family(client, pool)
     before = await pool.fetchval("select count(*) from delegations")
 
     async def code(phone: str, themes: list[str] | None = None, days: int = 30) -> str | None:
-        body = await gql_as(client, REQUEST, {"p": phone, "t": ["ALL"] if themes is None
-                                              else themes, "d": days},
-                            token=family.daughter)
+        body = await gql_as(
+            client,
+            REQUEST,
+            {"p": phone, "t": ["ALL"] if themes is None else themes, "d": days},
+            token=family.daughter,
+        )
         return error_code(body)
 
     assert await code(family.daughter_phone) == "delegation.self"
@@ -357,8 +410,12 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
     assert await code(family.mother_phone, days=0) == "delegation.days_invalid"
     assert await code(family.mother_phone, days=366) == "delegation.days_invalid"
     assert await code(family.mother_phone, themes=[]) == "delegation.themes_invalid"
-    body = await gql_as(client, REQUEST, {"p": family.mother_phone, "t": ["EVERYTHING"],
-                                          "d": 30}, token=family.daughter)
+    body = await gql_as(
+        client,
+        REQUEST,
+        {"p": family.mother_phone, "t": ["EVERYTHING"], "d": 30},
+        token=family.daughter,
+    )
     assert error_code(body) == "graphql.invalid"
     assert await pool.fetchval("select count(*) from delegations") == before
     # one open request per pair
@@ -372,9 +429,11 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
     body = await gql_as(client, ANSWER, {"id": "999999999", "c": True}, token=family.mother)
     assert error_code(body) == "delegation.not_found"
     # acting for someone without a delegation, or for nobody, or as staff
-    for acting_for, token in ((str(family.mother_id), tokens["other_citizen"]),
-                              ("not a person", family.daughter),
-                              (str(family.mother_id), tokens["staff"])):
+    for acting_for, token in (
+        (str(family.mother_id), tokens["other_citizen"]),
+        ("not a person", family.daughter),
+        (str(family.mother_id), tokens["staff"]),
+    ):
         body = await gql_as(client, MY_APPS, token=token, acting_for=acting_for)
         assert error_code(body) == "delegation.not_found", body
     # acting for oneself is no delegation either, by id or by phone
@@ -382,8 +441,9 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
         body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=acting_for)
         assert error_code(body) == "delegation.not_found", body
     # and the English message for the same refusal (the daughter never chose a language)
-    body = await gql_as(client, MY_APPS, token=family.daughter, acting_for="not a person",
-                        language="en")
+    body = await gql_as(
+        client, MY_APPS, token=family.daughter, acting_for="not a person", language="en"
+    )
     assert body["errors"][0]["message"] == "No such delegation."
     # anonymous stays anonymous
     body = await gql_as(client, MY_APPS, acting_for=str(family.mother_id))
@@ -391,7 +451,8 @@ async def test_bad_requests(client: AsyncTestClient[Any], pool: Pool,
 
 
 async def test_counter_consent_needs_two_citizens_and_a_request(
-        client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]) -> None:
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     """A clerk records consent only for a request between two citizens: a number that is no
     citizen's, the agent as her own principal, or a bad number are refused, nothing changes."""
     family = await _family(client, pool)
@@ -399,22 +460,27 @@ async def test_counter_consent_needs_two_citizens_and_a_request(
     query = """mutation($p: String!, $a: String!) { recordInPersonConsent(principalPhone: $p,
         agentPhone: $a, identityChecked: true, understandingChecked: true) { status } }"""
     for principal, agent, code in (
-            (fresh_phone(), family.daughter_phone, "delegation.not_found"),
-            (family.mother_phone, fresh_phone(), "delegation.not_found"),
-            (family.daughter_phone, family.daughter_phone, "delegation.not_found"),
-            (family.daughter_phone, family.mother_phone, "delegation.not_found"),
-            ("12345", family.daughter_phone, "phone.invalid")):
+        (fresh_phone(), family.daughter_phone, "delegation.not_found"),
+        (family.mother_phone, fresh_phone(), "delegation.not_found"),
+        (family.daughter_phone, family.daughter_phone, "delegation.not_found"),
+        (family.daughter_phone, family.mother_phone, "delegation.not_found"),
+        ("12345", family.daughter_phone, "phone.invalid"),
+    ):
         body = await gql_as(client, query, {"p": principal, "a": agent}, token=tokens["staff"])
         assert error_code(body) == code, (principal, agent, body)
-    assert await pool.fetchval("select status from delegations where id = $1",
-                               int(asked["id"])) == "requested"
+    assert (
+        await pool.fetchval("select status from delegations where id = $1", int(asked["id"]))
+        == "requested"
+    )
 
 
 async def test_expiry_stops_at_once_and_is_warned_a_week_before(
-        client: AsyncTestClient[Any], pool: Pool, deps: Deps) -> None:
+    client: AsyncTestClient[Any], pool: Pool, deps: Deps
+) -> None:
     family = await _family(client, pool)
-    ending = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"],
-                                   valid_until=timedelta(days=3))
+    ending = await make_delegation(
+        pool, family.daughter_id, family.mother_id, ["all"], valid_until=timedelta(days=3)
+    )
     # a week before its end, both are warned, once, however often the sweep runs
     await delegation.sweep(deps)
     await delegation.sweep(deps)
@@ -425,14 +491,14 @@ async def test_expiry_stops_at_once_and_is_warned_a_week_before(
     body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=_for(family))
     assert "errors" not in body, body
     # past its end it stops at once, before any sweep has run
-    await pool.execute("update delegations set valid_until = now() - interval '1 second' "
-                       "where id = $1", ending)
+    await pool.execute(
+        "update delegations set valid_until = now() - interval '1 second' where id = $1", ending
+    )
     body = await gql_as(client, MY_APPS, token=family.daughter, acting_for=_for(family))
     assert error_code(body) == "delegation.inactive"
     counts = await delegation.sweep(deps)
     assert counts.expired >= 1
-    assert await pool.fetchval("select status from delegations where id = $1",
-                               ending) == "expired"
+    assert await pool.fetchval("select status from delegations where id = $1", ending) == "expired"
     assert (await last_sms(pool, family.daughter_phone))["template"] == "sms.delegation_expired"
     # a "Y" to nothing, a "0" to nothing: not handled
     assert not (await delegation.handle_sms_reply(deps, family.mother_phone, "0")).handled
@@ -444,12 +510,12 @@ async def _agent_actor(deps: Deps, token: str, principal: str) -> Any:
     return await delegation.acting_actor(deps, actor, principal)
 
 
-async def test_a_revoked_agents_open_subscription_ends(client: AsyncTestClient[Any],
-                                                       pool: Pool, settings: Settings) -> None:
+async def test_a_revoked_agents_open_subscription_ends(
+    client: AsyncTestClient[Any], pool: Pool, settings: Settings
+) -> None:
     """The revocation itself wakes the subscription: the periodic re-check is set to an hour
     here, so only the hint can end it."""
-    deps = Deps(pool=pool, settings=dataclasses.replace(settings,
-                                                        delegation_recheck_seconds=3600))
+    deps = Deps(pool=pool, settings=dataclasses.replace(settings, delegation_recheck_seconds=3600))
     family = await _family(client, pool)
     asked = await _request(client, family)
     await gql_as(client, ANSWER, {"id": asked["id"], "c": True}, token=family.mother)
@@ -457,13 +523,15 @@ async def test_a_revoked_agents_open_subscription_ends(client: AsyncTestClient[A
     await hub.start()
     try:
         agent = await _agent_actor(deps, family.daughter, _for(family))
-        seen = await pool.fetchval("select coalesce(max(seq), 0) from events "
-                                   "where citizen_id = $1", family.mother_id)
+        seen = await pool.fetchval(
+            "select coalesce(max(seq), 0) from events where citizen_id = $1", family.mother_id
+        )
         updates = progress.my_updates(deps, hub, agent, seen)
         first = asyncio.ensure_future(updates.__anext__())
         # the daughter applies: she sees it on her mother's stream
-        body = await gql_as(client, SUBMIT, {"b": "kindergarten"}, token=family.daughter,
-                            acting_for=_for(family))
+        body = await gql_as(
+            client, SUBMIT, {"b": "kindergarten"}, token=family.daughter, acting_for=_for(family)
+        )
         number = body["data"]["submitApplication"]["number"]
         update = await asyncio.wait_for(first, 30)
         assert update.event is not None and update.event["data"]["number"] == number
@@ -474,8 +542,9 @@ async def test_a_revoked_agents_open_subscription_ends(client: AsyncTestClient[A
             await asyncio.wait_for(nxt, 30)
         assert ended.value.code == "delegation.inactive"
         # a new subscription is refused outright
-        again = progress.my_updates(deps, hub, await _agent_actor(deps, family.daughter,
-                                                                   _for(family)))
+        again = progress.my_updates(
+            deps, hub, await _agent_actor(deps, family.daughter, _for(family))
+        )
         with pytest.raises(Forbidden):
             await again.__anext__()
     finally:
@@ -483,12 +552,13 @@ async def test_a_revoked_agents_open_subscription_ends(client: AsyncTestClient[A
 
 
 async def test_an_expired_agents_open_subscription_ends_at_the_end(
-        client: AsyncTestClient[Any], pool: Pool, settings: Settings) -> None:
-    deps = Deps(pool=pool, settings=dataclasses.replace(settings,
-                                                        delegation_recheck_seconds=3600))
+    client: AsyncTestClient[Any], pool: Pool, settings: Settings
+) -> None:
+    deps = Deps(pool=pool, settings=dataclasses.replace(settings, delegation_recheck_seconds=3600))
     family = await _family(client, pool)
-    delegation_id = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"],
-                                          valid_until=timedelta(seconds=2))
+    delegation_id = await make_delegation(
+        pool, family.daughter_id, family.mother_id, ["all"], valid_until=timedelta(seconds=2)
+    )
     hub = EventHub(pool, settings.database_url, poll_seconds=0.2)
     await hub.start()
     try:
@@ -513,9 +583,18 @@ def test_yes_replies(text: str) -> None:
     assert parse_reply(text) is Reply.YES
 
 
-@pytest.mark.parametrize(("text", "meaning"), [("0", "stop"), ("０", "stop"), ("N", "no"),
-                                               ("不同意", "no"), ("1", None), ("", None),
-                                               ("Y please", None)])
+@pytest.mark.parametrize(
+    ("text", "meaning"),
+    [
+        ("0", "stop"),
+        ("０", "stop"),
+        ("N", "no"),
+        ("不同意", "no"),
+        ("1", None),
+        ("", None),
+        ("Y please", None),
+    ],
+)
 def test_other_replies(text: str, meaning: str | None) -> None:
     from doorstep.domain.delegation import parse_reply
 
@@ -528,6 +607,7 @@ async def test_citizens_and_delegations_made_directly(pool: Pool) -> None:
     principal, _ = await make_citizen(pool)
     agent, _ = await make_citizen(pool)
     delegation_id = await make_delegation(pool, agent, principal, ["all"], status="requested")
-    row = await pool.fetchrow("select status, consent_method from delegations where id = $1",
-                              delegation_id)
+    row = await pool.fetchrow(
+        "select status, consent_method from delegations where id = $1", delegation_id
+    )
     assert (row["status"], row["consent_method"]) == ("requested", None)

@@ -24,17 +24,27 @@ SUBMIT = """mutation($i: SubmitApplicationInput!) { submitApplication(input: $i)
 def _closure_schedule(path: Path, today: date, rest_days: int) -> list[date]:
     """This year's and the next two years' schedules, with the next `rest_days` weekdays off
     (as a local closure would be); the dates are made up for the test."""
-    closed = [d for d in (today + timedelta(days=i) for i in range(1, rest_days * 2 + 8))
-              if d.weekday() < 5][:rest_days]
-    years = [{"year": y, "source": "test closure",
-              "holidays": [d.isoformat() for d in closed if d.year == y], "workdays": []}
-             for y in range(today.year, today.year + 3)]
+    closed = [
+        d
+        for d in (today + timedelta(days=i) for i in range(1, rest_days * 2 + 8))
+        if d.weekday() < 5
+    ][:rest_days]
+    years = [
+        {
+            "year": y,
+            "source": "test closure",
+            "holidays": [d.isoformat() for d in closed if d.year == y],
+            "workdays": [],
+        }
+        for y in range(today.year, today.year + 3)
+    ]
     path.write_text(json.dumps({"years": years}), encoding="utf-8")
     return closed
 
 
-async def test_deadlines_and_readiness_follow_the_schedule_file(settings: Settings, pool: Pool,
-                                                                 tmp_path: Path) -> None:
+async def test_deadlines_and_readiness_follow_the_schedule_file(
+    settings: Settings, pool: Pool, tmp_path: Path
+) -> None:
     today = local_date(datetime.now(UTC))
     path = tmp_path / "holidays.json"
     closed = _closure_schedule(path, today, rest_days=10)
@@ -70,7 +80,9 @@ async def test_readiness_names_the_years_without_a_schedule(client: AsyncTestCli
 
 def test_a_bad_schedule_file_stops_the_start(settings: Settings, tmp_path: Path) -> None:
     path = tmp_path / "holidays.json"
-    path.write_text(json.dumps({"years": [{"year": 2027, "source": "x",
-                                           "holidays": ["2028-01-01"]}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"years": [{"year": 2027, "source": "x", "holidays": ["2028-01-01"]}]}),
+        encoding="utf-8",
+    )
     with pytest.raises(ScheduleError, match="not a date in 2027"):
         create_app(dataclasses.replace(settings, holidays_file=str(path)))

@@ -32,24 +32,33 @@ ME = "{ me { role } }"
 LOGOUT = "mutation { logout }"
 
 
-async def request_code(client: AsyncTestClient[Any], phone: str, *,
-                       language: str | None = None) -> dict[str, Any]:
+async def request_code(
+    client: AsyncTestClient[Any], phone: str, *, language: str | None = None
+) -> dict[str, Any]:
     body, _ = await post_gql(client, REQUEST_CODE, {"p": phone}, language=language)
     return body
 
 
-async def verify(client: AsyncTestClient[Any], phone: str, code: str, *, as_staff: bool = False,
-                 language: str | None = None) -> dict[str, Any]:
-    body, _ = await post_gql(client, VERIFY_CODE, {"p": phone, "c": code, "s": as_staff},
-                             language=language)
+async def verify(
+    client: AsyncTestClient[Any],
+    phone: str,
+    code: str,
+    *,
+    as_staff: bool = False,
+    language: str | None = None,
+) -> dict[str, Any]:
+    body, _ = await post_gql(
+        client, VERIFY_CODE, {"p": phone, "c": code, "s": as_staff}, language=language
+    )
     return body
 
 
 async def age_codes(pool: Pool, phone: str, interval: str = "2 minutes") -> None:
     """Pretend the codes of this phone were sent `interval` earlier (instead of waiting)."""
     await pool.execute(
-        f"update login_codes set created_at = created_at - interval '{interval}' "
-        "where phone = $1", phone)
+        f"update login_codes set created_at = created_at - interval '{interval}' where phone = $1",
+        phone,
+    )
 
 
 def wrong(code: str) -> str:
@@ -58,11 +67,13 @@ def wrong(code: str) -> str:
 
 async def attempts(pool: Pool, phone: str) -> int:
     value: int = await pool.fetchval(
-        "select attempts from login_codes where phone = $1 order by id desc limit 1", phone)
+        "select attempts from login_codes where phone = $1 order by id desc limit 1", phone
+    )
     return value
 
 
 # --- first log-in, codes -------------------------------------------------------------------
+
 
 async def test_first_login_creates_the_citizen(client: AsyncTestClient[Any], pool: Pool) -> None:
     phone = fresh_phone()
@@ -82,12 +93,15 @@ async def test_first_login_creates_the_citizen(client: AsyncTestClient[Any], poo
     assert await pool.fetchval("select count(*) from citizens where phone = $1", phone) == 1
     registered = await pool.fetchval(
         "select count(*) from events e join citizens c on c.id = e.citizen_id "
-        "where c.phone = $1 and e.kind = 'citizen.registered'", phone)
+        "where c.phone = $1 and e.kind = 'citizen.registered'",
+        phone,
+    )
     assert registered == 1
 
 
-async def test_phone_in_national_form_is_normalised(client: AsyncTestClient[Any],
-                                                   pool: Pool) -> None:
+async def test_phone_in_national_form_is_normalised(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
     phone = fresh_phone()
     sent = await request_code(client, "  " + phone[3:6] + " " + phone[6:10] + "-" + phone[10:])
     assert sent["data"]["requestLoginCode"]["phone"] == phone, sent
@@ -95,7 +109,8 @@ async def test_phone_in_national_form_is_normalised(client: AsyncTestClient[Any]
 
 @pytest.mark.parametrize("raw", ["12345", "abc", "+86 138 0013 800", "", "+8613800138001 ext 9"])
 async def test_malformed_phone_is_refused_and_nothing_written(
-        client: AsyncTestClient[Any], pool: Pool, raw: str) -> None:
+    client: AsyncTestClient[Any], pool: Pool, raw: str
+) -> None:
     before = [await pool.fetchval(f"select count(*) from {t}") for t in ("login_codes", "outbox")]
     body = await request_code(client, raw)
     assert error_code(body) == "phone.invalid"
@@ -142,8 +157,9 @@ async def test_expired_code_is_refused(client: AsyncTestClient[Any], pool: Pool)
     assert error_code(body) == "login.code_expired"  # none was ever sent
     await request_code(client, phone)
     code = await latest_code(pool, phone)
-    await pool.execute("update login_codes set expires_at = now() - interval '1 second' "
-                       "where phone = $1", phone)
+    await pool.execute(
+        "update login_codes set expires_at = now() - interval '1 second' where phone = $1", phone
+    )
     body = await verify(client, phone, code)
     assert error_code(body) == "login.code_expired"
 
@@ -157,8 +173,9 @@ async def test_code_of_wrong_format(client: AsyncTestClient[Any], pool: Pool, co
     assert await attempts(pool, phone) == 0
 
 
-async def test_full_width_digits_are_read_as_digits(client: AsyncTestClient[Any],
-                                                    pool: Pool) -> None:
+async def test_full_width_digits_are_read_as_digits(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
     phone = fresh_phone()
     await request_code(client, phone)
     code = await latest_code(pool, phone)
@@ -192,6 +209,7 @@ async def test_newer_code_supersedes_older(client: AsyncTestClient[Any], pool: P
 
 
 # --- rate limits ---------------------------------------------------------------------------
+
 
 def retry_after(body: dict[str, Any]) -> int:
     assert error_code(body) == "login.too_many_codes", body
@@ -235,9 +253,11 @@ async def test_five_codes_an_hour_ten_a_day(client: AsyncTestClient[Any], pool: 
 async def test_codes_per_client_address(settings: Settings, pool: Pool) -> None:
     strict = dataclasses.replace(settings, login_codes_per_client_hour=3)
     # every test request comes from the same test-client address: start its hour afresh
-    await pool.execute("update login_codes set created_at = created_at - interval '2 hours' "
-                       "where client_addr = 'testclient' "
-                       "and created_at > now() - interval '1 hour'")
+    await pool.execute(
+        "update login_codes set created_at = created_at - interval '2 hours' "
+        "where client_addr = 'testclient' "
+        "and created_at > now() - interval '1 hour'"
+    )
     async with AsyncTestClient(app=create_app(strict)) as client:
         for _ in range(3):
             assert "errors" not in await request_code(client, fresh_phone())
@@ -249,6 +269,7 @@ async def test_codes_per_client_address(settings: Settings, pool: Pool) -> None:
 
 
 # --- sessions ------------------------------------------------------------------------------
+
 
 async def test_logout_revokes_the_token(client: AsyncTestClient[Any], pool: Pool) -> None:
     token = await login(client, pool, fresh_phone())
@@ -268,27 +289,35 @@ async def test_expired_session_is_refused(client: AsyncTestClient[Any], pool: Po
     token = await login(client, pool, fresh_phone())
     body, _ = await post_gql(client, MY_APPLICATIONS, token=token)
     assert body == {"data": {"myApplications": []}}
-    await pool.execute("update sessions set expires_at = now() - interval '1 second' "
-                       "where token_hash = $1", hashlib.sha256(token.encode()).digest())
+    await pool.execute(
+        "update sessions set expires_at = now() - interval '1 second' where token_hash = $1",
+        hashlib.sha256(token.encode()).digest(),
+    )
     body, _ = await post_gql(client, MY_APPLICATIONS, token=token)
     assert error_code(body) == "auth.required"
 
 
-@pytest.mark.parametrize("header", ["Bearer not-a-token", "Bearer " + "x" * 5000, "Bearer ",
-                                    "Basic dXNlcjpwYXNz", "garbage"])
-async def test_garbage_authorization_is_anonymous(client: AsyncTestClient[Any],
-                                                  header: str) -> None:
-    response = await client.post("/graphql", json={"query": "{ me { role } myApplications "
-                                                   "{ number } }"},
-                                 headers={"Authorization": header})
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-token", "Bearer " + "x" * 5000, "Bearer ", "Basic dXNlcjpwYXNz", "garbage"],
+)
+async def test_garbage_authorization_is_anonymous(
+    client: AsyncTestClient[Any], header: str
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ me { role } myApplications { number } }"},
+        headers={"Authorization": header},
+    )
     assert response.status_code == 200
     body = response.json()
     assert error_code(body) == "auth.required"
     assert "Traceback" not in response.text
 
 
-async def test_citizen_phone_cannot_log_in_as_staff(client: AsyncTestClient[Any],
-                                                    pool: Pool) -> None:
+async def test_citizen_phone_cannot_log_in_as_staff(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
     phone = fresh_phone()
     await request_code(client, phone)
     sessions = await pool.fetchval("select count(*) from sessions")
@@ -304,8 +333,9 @@ LANGUAGES = {"en": "en", "zh-CN": "zh_Hans", "zh-TW": "zh_Hant"}
 
 
 @pytest.mark.parametrize("error", ["phone.invalid", "login.code_wrong", "login.too_many_codes"])
-async def test_errors_in_the_callers_language(client: AsyncTestClient[Any], pool: Pool,
-                                              error: str) -> None:
+async def test_errors_in_the_callers_language(
+    client: AsyncTestClient[Any], pool: Pool, error: str
+) -> None:
     phone = fresh_phone()
     if error != "phone.invalid":
         await request_code(client, phone)
@@ -320,8 +350,13 @@ async def test_errors_in_the_callers_language(client: AsyncTestClient[Any], pool
             body = await request_code(client, phone, language=header)
         assert error_code(body) == error
         message = body["errors"][0]["message"]
-        params = {k: v for k, v in {"retry_after_seconds": body["errors"][0]["extensions"].get(
-            "retryAfterSeconds")}.items() if v is not None}
+        params = {
+            k: v
+            for k, v in {
+                "retry_after_seconds": body["errors"][0]["extensions"].get("retryAfterSeconds")
+            }.items()
+            if v is not None
+        }
         assert message == translate(f"error.{error}", language, **params)
         messages[language] = message
     assert messages["en"].isascii()
@@ -336,10 +371,12 @@ async def test_no_language_header_means_simplified_chinese(client: AsyncTestClie
     assert body["errors"][0]["message"] == translate("error.phone.invalid", "en")
 
 
-async def test_login_code_sms_in_the_callers_language(client: AsyncTestClient[Any],
-                                                      pool: Pool) -> None:
+async def test_login_code_sms_in_the_callers_language(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
     phone = fresh_phone()
     await request_code(client, phone, language="zh-TW")
     language = await pool.fetchval(
-        "select language from outbox where phone = $1 and kind = 'login_code'", phone)
+        "select language from outbox where phone = $1 and kind = 'login_code'", phone
+    )
     assert language == "zh_Hant"

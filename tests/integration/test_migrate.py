@@ -54,9 +54,12 @@ async def test_two_migrate_processes_at_once() -> None:
     name, url = await _fresh_database()
     try:
         env = {**os.environ, "DATABASE_URL": url}
-        procs = [await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "doorstep", "migrate", env=env,
-            stderr=asyncio.subprocess.PIPE) for _ in range(2)]
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "doorstep", "migrate", env=env, stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(2)
+        ]
         outputs = [(await p.communicate())[1].decode() for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outputs
         conn = await connect(url)
@@ -69,11 +72,15 @@ async def test_two_migrate_processes_at_once() -> None:
 
 async def test_changed_migration_is_refused(db_conn: asyncpg.Connection[asyncpg.Record]) -> None:
     first = available_migrations()[0]
-    await db_conn.execute("update schema_migrations set checksum = 'x' where version = $1",
-                          first.version)
+    await db_conn.execute(
+        "update schema_migrations set checksum = 'x' where version = $1", first.version
+    )
     try:
         with pytest.raises(MigrationMismatch):
             await migrate(db_conn)
     finally:
-        await db_conn.execute("update schema_migrations set checksum = $2 where version = $1",
-                              first.version, first.checksum)
+        await db_conn.execute(
+            "update schema_migrations set checksum = $2 where version = $1",
+            first.version,
+            first.checksum,
+        )

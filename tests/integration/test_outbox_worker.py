@@ -18,8 +18,9 @@ from tests.integration.helpers import burst_worker, fresh_phone
 
 
 async def _status(pool: Pool, phone: str) -> list[tuple[str, str | None, int]]:
-    rows = await pool.fetch("select status, channel, attempts from outbox where phone = $1 "
-                            "order by id", phone)
+    rows = await pool.fetch(
+        "select status, channel, attempts from outbox where phone = $1 order by id", phone
+    )
     return [(r["status"], r["channel"], r["attempts"]) for r in rows]
 
 
@@ -46,14 +47,16 @@ async def test_login_code_is_delivered_by_the_worker(settings: Settings, pool: P
     await redis.aclose()
 
 
-async def test_rows_the_queue_never_saw_are_swept_and_sent_once(settings: Settings,
-                                                                 pool: Pool) -> None:
+async def test_rows_the_queue_never_saw_are_swept_and_sent_once(
+    settings: Settings, pool: Pool
+) -> None:
     # no queue at all: as if Redis was flushed right after the commit
     deps = Deps(pool=pool, settings=settings)
     phone = fresh_phone()
     await auth.request_login_code(deps, phone, client_addr=None, language="en")
-    await pool.execute("update outbox set updated_at = now() - interval '1 minute' "
-                       "where phone = $1", phone)
+    await pool.execute(
+        "update outbox set updated_at = now() - interval '1 minute' where phone = $1", phone
+    )
     assert await _status(pool, phone) == [("created", None, 0)]
 
     redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
@@ -66,9 +69,10 @@ async def test_rows_the_queue_never_saw_are_swept_and_sent_once(settings: Settin
     await worker.close()
     assert await _status(pool, phone) == [("delivered", "console", 1)]
     assert await pool.fetchval("select body from outbox where phone = $1", phone) == (
-        "【掌上办】Code " + await pool.fetchval(
-            "select params->>'code' from outbox where phone = $1", phone)
-        + ", valid 5 min. Never share it.")
+        "【掌上办】Code "
+        + await pool.fetchval("select params->>'code' from outbox where phone = $1", phone)
+        + ", valid 5 min. Never share it."
+    )
     await redis.aclose()
 
 
@@ -103,8 +107,9 @@ async def test_failed_send_stays_pending_for_a_retry(deps: Deps, pool: Pool) -> 
     assert outbox_id not in await _pending(deps)
     assert await notifications.deliver(deps, ConsoleChannel(), outbox_id) is None
     # time passes
-    await pool.execute("update outbox set next_attempt_at = now() - interval '1 second' "
-                       "where id = $1", outbox_id)
+    await pool.execute(
+        "update outbox set next_attempt_at = now() - interval '1 second' where id = $1", outbox_id
+    )
     assert outbox_id in await _pending(deps)
     assert await notifications.deliver(deps, ConsoleChannel(), outbox_id) == "delivered"
     assert await _status(pool, phone) == [("delivered", "console", 2)]

@@ -23,18 +23,24 @@ CHANGES = 30
 
 async def _append(pool: Pool, application_id: int, citizen_id: int, kind: str) -> int:
     async with pool.acquire() as conn, conn.transaction():
-        return await events.append(conn, kind=kind, actor_kind="staff", actor_id=None,
-                                   application_id=application_id, citizen_id=citizen_id)
+        return await events.append(
+            conn,
+            kind=kind,
+            actor_kind="staff",
+            actor_id=None,
+            application_id=application_id,
+            citizen_id=citizen_id,
+        )
 
 
 async def test_changes_offered_at_once_or_queued_arrive_in_order_once(
-        client: AsyncTestClient[Any], pool: Pool, settings: Settings,
-        tokens: dict[str, str]) -> None:
+    client: AsyncTestClient[Any], pool: Pool, settings: Settings, tokens: dict[str, str]
+) -> None:
     deps = Deps(pool=pool, settings=settings)
-    number = (await gql(client, SUBMIT, token=tokens["citizen"]))["data"][
-        "submitApplication"]["number"]
-    app = await pool.fetchrow("select id, citizen_id from applications where number = $1",
-                              number)
+    number = (await gql(client, SUBMIT, token=tokens["citizen"]))["data"]["submitApplication"][
+        "number"
+    ]
+    app = await pool.fetchrow("select id, citizen_id from applications where number = $1", number)
     actor = await actor_for_token(deps, tokens["citizen"])
     assert actor is not None
     hub = EventHub(pool, settings.database_url, poll_seconds=0.2)

@@ -17,9 +17,13 @@ def _cache(client: AsyncTestClient[Any]) -> Any:
 
 
 async def test_a_repeated_read_is_served_from_memory_until_something_changes(
-        client: AsyncTestClient[Any], tokens: dict[str, str]) -> None:
-    await gql(client, 'mutation { submitApplication(input: {bundleCode: "newborn"}) '
-              "{ number } }", token=tokens["citizen"])
+    client: AsyncTestClient[Any], tokens: dict[str, str]
+) -> None:
+    await gql(
+        client,
+        'mutation { submitApplication(input: {bundleCode: "newborn"}) { number } }',
+        token=tokens["citizen"],
+    )
     first = await gql(client, MINE, token=tokens["citizen"])
     hits = _cache(client).hits
     second = await gql(client, MINE, token=tokens["citizen"])
@@ -28,11 +32,14 @@ async def test_a_repeated_read_is_served_from_memory_until_something_changes(
     # a clerk accepts a task: the next read shows it at once
     app = first["data"]["myApplications"][0]
     task = next(t for t in app["tasks"] if t["unitCode"] == "cy-psb")
-    await gql(client, "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
-              {"t": task["id"]}, token=tokens["staff"])
+    await gql(
+        client,
+        "mutation($t: ID!) { acceptTask(taskId: $t) { number } }",
+        {"t": task["id"]},
+        token=tokens["staff"],
+    )
     third = await gql(client, MINE, token=tokens["citizen"])
-    changed = next(t for t in third["data"]["myApplications"][0]["tasks"]
-                   if t["id"] == task["id"])
+    changed = next(t for t in third["data"]["myApplications"][0]["tasks"] if t["id"] == task["id"])
     assert changed["status"] == "ACCEPTED"
 
     # someone else asking the very same query gets their own list, not this one
@@ -40,8 +47,9 @@ async def test_a_repeated_read_is_served_from_memory_until_something_changes(
     assert app["number"] not in str(other)
 
 
-async def test_languages_and_variables_are_separate_entries(client: AsyncTestClient[Any],
-                                                            tokens: dict[str, str]) -> None:
+async def test_languages_and_variables_are_separate_entries(
+    client: AsyncTestClient[Any], tokens: dict[str, str]
+) -> None:
     query = "query($n: Int) { myApplications(first: $n) { statusLabel } }"
     zh = await gql(client, query, {"n": 5}, token=tokens["citizen"], language="zh-CN")
     en = await gql(client, query, {"n": 5}, token=tokens["citizen"], language="en")

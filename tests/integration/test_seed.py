@@ -47,16 +47,15 @@ async def _snapshot(conn: asyncpg.Connection[asyncpg.Record]) -> dict[str, Rows]
     queries = {
         "units": "select id, code, name, kind, region_code, parent_id, phone from units",
         "service_items": "select id, code, unit_id, materials::text, legal_days, promised_days"
-                         " from service_items",
+        " from service_items",
         "bundles": "select id, code, name, is_single, active from bundles",
         "bundle_items": "select bundle_id, item_id, position from bundle_items",
         "citizens": "select id, phone, resident_id_index, resident_id_masked, birth_date,"
-                    " language, channel_preference, elder_mode from citizens",
+        " language, channel_preference, elder_mode from citizens",
         "staff_members": "select id, phone, name, unit_id, role, region_code from staff_members",
     }
     return {
-        table: sorted(tuple(row) for row in await conn.fetch(sql))
-        for table, sql in queries.items()
+        table: sorted(tuple(row) for row in await conn.fetch(sql)) for table, sql in queries.items()
     }
 
 
@@ -151,11 +150,15 @@ async def test_load_is_idempotent(db_conn: asyncpg.Connection[asyncpg.Record]) -
     assert await _table_counts(db_conn) == counts_after_first
     assert await _snapshot(db_conn) == snapshot
 
-    for table, key in [("units", "code"), ("service_items", "code"), ("bundles", "code"),
-                       ("citizens", "phone"), ("staff_members", "phone")]:
+    for table, key in [
+        ("units", "code"),
+        ("service_items", "code"),
+        ("bundles", "code"),
+        ("citizens", "phone"),
+        ("staff_members", "phone"),
+    ]:
         duplicates = await db_conn.fetchval(
-            f"select count(*) from (select {key} from {table} group by {key}"
-            " having count(*) > 1) d"
+            f"select count(*) from (select {key} from {table} group by {key} having count(*) > 1) d"
         )
         assert duplicates == 0, table
 

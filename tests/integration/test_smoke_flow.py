@@ -18,8 +18,9 @@ APPLICATION = """query($n: String!) { application(number: $n) {
   timeline { kind title } } }"""
 
 
-async def test_newborn_bundle_end_to_end(client: AsyncTestClient[Any], pool: Pool,
-                                         tokens: dict[str, str]) -> None:
+async def test_newborn_bundle_end_to_end(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     body = await gql(client, SUBMIT, {"i": {"bundleCode": "newborn"}}, token=tokens["citizen"])
     assert "errors" not in body, body
     app = body["data"]["submitApplication"]
@@ -29,23 +30,40 @@ async def test_newborn_bundle_end_to_end(client: AsyncTestClient[Any], pool: Poo
     police_task = next(t for t in app["tasks"] if t["unitCode"] == "cy-psb")
 
     # the unit asks for materials: the clock pauses and the citizen is told what to do
-    body = await gql(client, """mutation($t: ID!) { requestMaterials(taskId: $t,
+    body = await gql(
+        client,
+        """mutation($t: ID!) { requestMaterials(taskId: $t,
         reason: "请补充父母户口簿") { status nextStep tasks { id status paused } } }""",
-                     {"t": police_task["id"]}, token=tokens["staff"])
+        {"t": police_task["id"]},
+        token=tokens["staff"],
+    )
     assert "errors" not in body, body
     assert body["data"]["requestMaterials"]["status"] == "NEEDS_MATERIALS"
 
-    body = await gql(client, """mutation($n: String!) { supplyMaterials(number: $n,
-        note: "已上传户口簿") { status } }""", {"n": app["number"]}, token=tokens["citizen"])
+    body = await gql(
+        client,
+        """mutation($n: String!) { supplyMaterials(number: $n,
+        note: "已上传户口簿") { status } }""",
+        {"n": app["number"]},
+        token=tokens["citizen"],
+    )
     assert body["data"]["supplyMaterials"]["status"] == "IN_PROGRESS", body
 
     # staff of another unit cannot touch this task
-    body = await gql(client, "mutation($t: ID!) { completeTask(taskId: $t) { status } }",
-                     {"t": police_task["id"]}, token=tokens["other_staff"])
+    body = await gql(
+        client,
+        "mutation($t: ID!) { completeTask(taskId: $t) { status } }",
+        {"t": police_task["id"]},
+        token=tokens["other_staff"],
+    )
     assert error_code(body) == "auth.forbidden"
 
-    body = await gql(client, "mutation($t: ID!) { completeTask(taskId: $t) { status } }",
-                     {"t": police_task["id"]}, token=tokens["staff"])
+    body = await gql(
+        client,
+        "mutation($t: ID!) { completeTask(taskId: $t) { status } }",
+        {"t": police_task["id"]},
+        token=tokens["staff"],
+    )
     assert "errors" not in body, body
 
     body = await gql(client, APPLICATION, {"n": app["number"]}, token=tokens["citizen"])

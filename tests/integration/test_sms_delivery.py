@@ -28,28 +28,47 @@ def sms_deps(pool: Pool, aliyun_settings: Settings) -> Deps:
     return Deps(pool=pool, settings=aliyun_settings)
 
 
-async def _queue(deps: Deps, phone: str | None = None, *, template: str = "sms.task_rejected",
-                 params: dict[str, Any] | None = None, language: str = "zh_Hans") -> int:
+async def _queue(
+    deps: Deps,
+    phone: str | None = None,
+    *,
+    template: str = "sms.task_rejected",
+    params: dict[str, Any] | None = None,
+    language: str = "zh_Hans",
+) -> int:
     async with transaction(deps.pool) as conn:
         return await notifications.queue(
-            conn, citizen_id=None, phone=phone or fresh_phone(), kind="test", template=template,
-            params=params or {"number": "2026004183", "item": "城乡居民基本医疗保险参保登记",
-                              "reason": "户口本首页与本人页照片不清晰，请重新拍照上传"},
-            language=language)
+            conn,
+            citizen_id=None,
+            phone=phone or fresh_phone(),
+            kind="test",
+            template=template,
+            params=params
+            or {
+                "number": "2026004183",
+                "item": "城乡居民基本医疗保险参保登记",
+                "reason": "户口本首页与本人页照片不清晰，请重新拍照上传",
+            },
+            language=language,
+        )
 
 
 async def _row(pool: Pool, outbox_id: int) -> dict[str, Any]:
     row = await pool.fetchrow(
         """select status, attempts, retries, hold_reason, reconcile_first, provider_id, body,
                   channel, next_attempt_at > now() as waiting, sent_at is not null as has_sent_at
-           from outbox where id = $1""", outbox_id)
+           from outbox where id = $1""",
+        outbox_id,
+    )
     assert row is not None
     return dict(row)
 
 
 async def _attempts(pool: Pool, outbox_id: int) -> list[tuple[int, str | None]]:
-    rows = await pool.fetch("select attempt, outcome from outbox_attempts where outbox_id = $1 "
-                            "order by attempt", outbox_id)
+    rows = await pool.fetch(
+        "select attempt, outcome from outbox_attempts where outbox_id = $1 order by attempt",
+        outbox_id,
+    )
     return [(r["attempt"], r["outcome"]) for r in rows]
 
 
@@ -59,7 +78,9 @@ async def _time_passes(pool: Pool, outbox_id: int) -> None:
         """update outbox set next_attempt_at = least(next_attempt_at, now() - interval '1 s'),
                   sending_since = sending_since - interval '1 hour',
                   last_attempt_at = last_attempt_at - interval '1 second'
-           where id = $1""", outbox_id)
+           where id = $1""",
+        outbox_id,
+    )
 
 
 async def _pending(deps: Deps) -> list[int]:
@@ -68,8 +89,8 @@ async def _pending(deps: Deps) -> list[int]:
 
 
 async def test_sent_with_biz_id_and_the_body_the_phone_shows(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     outbox_id = await _queue(sms_deps)
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "sent"
     row = await _row(pool, outbox_id)
@@ -84,11 +105,18 @@ async def test_sent_with_biz_id_and_the_body_the_phone_shows(
     assert len(fake_aliyun.messages) == 1
 
 
-@pytest.mark.parametrize(("code", "http_status"), [
-    ("Throttling.User", 400), ("isp.SYSTEM_ERROR", 200), ("ServiceUnavailable", 503)])
+@pytest.mark.parametrize(
+    ("code", "http_status"),
+    [("Throttling.User", 400), ("isp.SYSTEM_ERROR", 200), ("ServiceUnavailable", 503)],
+)
 async def test_transient_errors_back_off_then_send(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool,
-        code: str, http_status: int) -> None:
+    sms_deps: Deps,
+    channel: AliyunSmsChannel,
+    fake_aliyun: FakeDysmsapi,
+    pool: Pool,
+    code: str,
+    http_status: int,
+) -> None:
     outbox_id = await _queue(sms_deps)
     fake_aliyun.answer_next(code, http_status=http_status)
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "temporary-failure"
@@ -106,21 +134,25 @@ async def test_transient_errors_back_off_then_send(
 
 
 async def test_retries_run_out_as_a_technical_failure(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     outbox_id = await _queue(sms_deps)
-    await pool.execute("update outbox set retries = $2 where id = $1", outbox_id,
-                       sms_deps.settings.sms.max_retries - 1)
+    await pool.execute(
+        "update outbox set retries = $2 where id = $1",
+        outbox_id,
+        sms_deps.settings.sms.max_retries - 1,
+    )
     fake_aliyun.answer_next("Throttling.User", http_status=400)
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "technical-failure"
     assert outbox_id not in await _pending(sms_deps)
 
 
-@pytest.mark.parametrize("code", ["isv.MOBILE_NUMBER_ILLEGAL", "isv.SMS_TEMPLATE_ILLEGAL",
-                                  "isv.SMS_SIGNATURE_ILLEGAL"])
-async def test_permanent_refusals_are_final(sms_deps: Deps, channel: AliyunSmsChannel,
-                                            fake_aliyun: FakeDysmsapi, pool: Pool,
-                                            code: str) -> None:
+@pytest.mark.parametrize(
+    "code", ["isv.MOBILE_NUMBER_ILLEGAL", "isv.SMS_TEMPLATE_ILLEGAL", "isv.SMS_SIGNATURE_ILLEGAL"]
+)
+async def test_permanent_refusals_are_final(
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool, code: str
+) -> None:
     outbox_id = await _queue(sms_deps)
     fake_aliyun.answer_next(code)
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "permanent-failure"
@@ -131,8 +163,8 @@ async def test_permanent_refusals_are_final(sms_deps: Deps, channel: AliyunSmsCh
 
 
 async def test_per_number_limit_defers_to_the_next_window(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     outbox_id = await _queue(sms_deps)
     fake_aliyun.answer_next("isv.BUSINESS_LIMIT_CONTROL", "触发小时级流控Permits:5")
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "temporary-failure"
@@ -141,16 +173,19 @@ async def test_per_number_limit_defers_to_the_next_window(
     # the window is the next full hour in Beijing (the rule itself is a unit test)
     minute = await pool.fetchval(
         "select extract(minute from next_attempt_at at time zone 'Asia/Shanghai') "
-        "from outbox where id = $1", outbox_id)
+        "from outbox where id = $1",
+        outbox_id,
+    )
     assert minute == 0
 
 
 async def test_out_of_credit_pauses_the_channel_and_alerts_once(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     first, second = await _queue(sms_deps), await _queue(sms_deps)
     alerts_before = await pool.fetchval(
-        "select count(*) from events where kind = 'ops.channel_paused'")
+        "select count(*) from events where kind = 'ops.channel_paused'"
+    )
     try:
         fake_aliyun.answer_next("isv.AMOUNT_NOT_ENOUGH", "账户余额不足")
         assert await notifications.deliver(sms_deps, channel, first) == "temporary-failure"
@@ -161,8 +196,10 @@ async def test_out_of_credit_pauses_the_channel_and_alerts_once(
         for outbox_id in (first, second):
             row = await _row(pool, outbox_id)
             assert (row["hold_reason"], row["waiting"]) == ("paused", True)
-        assert await pool.fetchval(
-            "select count(*) from events where kind = 'ops.channel_paused'") == alerts_before + 1
+        assert (
+            await pool.fetchval("select count(*) from events where kind = 'ops.channel_paused'")
+            == alerts_before + 1
+        )
         # credit is topped up; the operator resumes
         assert await notifications.resume_channel(sms_deps, "aliyun") >= 2
         assert await notifications.deliver(sms_deps, channel, first) == "sent"
@@ -173,8 +210,8 @@ async def test_out_of_credit_pauses_the_channel_and_alerts_once(
 
 
 async def test_a_lost_answer_is_looked_up_not_resent(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     outbox_id = await _queue(sms_deps)
     fake_aliyun.drop_next(after=True)  # the message went out, the answer never came
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "temporary-failure"
@@ -187,8 +224,8 @@ async def test_a_lost_answer_is_looked_up_not_resent(
 
 
 async def test_a_worker_killed_after_the_provider_call_never_resends(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     class DiesAfterSending:
         name = "aliyun"
 
@@ -213,8 +250,8 @@ async def test_a_worker_killed_after_the_provider_call_never_resends(
 
 
 async def test_a_worker_killed_before_the_provider_call_sends_once(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     class DiesBeforeSending:
         name = "aliyun"
 
@@ -231,8 +268,8 @@ async def test_a_worker_killed_before_the_provider_call_sends_once(
 
 
 async def test_look_up_that_fails_keeps_the_row_for_later(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     outbox_id = await _queue(sms_deps)
     fake_aliyun.drop_next(after=True)
     await notifications.deliver(sms_deps, channel, outbox_id)
@@ -245,15 +282,16 @@ async def test_look_up_that_fails_keeps_the_row_for_later(
 
 
 async def test_a_receipt_that_beats_the_record_stands(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     class ReceiptFirst:
         name = "aliyun"
 
         async def send(self, message: OutgoingSms) -> DeliveryResult:
             result = await channel.send(message)
-            summary = await sms_receipts.record_reports(sms_deps,
-                                                        [fake_aliyun.messages[-1].report()])
+            summary = await sms_receipts.record_reports(
+                sms_deps, [fake_aliyun.messages[-1].report()]
+            )
             assert summary.accepted == 1
             return result
 
@@ -266,8 +304,8 @@ async def test_a_receipt_that_beats_the_record_stands(
 
 
 async def test_poll_backstop_for_lost_receipts(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     waiting, delivered, failed, fresh = [await _queue(sms_deps) for _ in range(4)]
     for outbox_id in (waiting, delivered, failed, fresh):
         assert await notifications.deliver(sms_deps, channel, outbox_id) == "sent"
@@ -277,15 +315,25 @@ async def test_poll_backstop_for_lost_receipts(
     after = sms_deps.settings.sms.receipt_poll_after_seconds
     await pool.execute(
         "update outbox set sent_at = sent_at - make_interval(secs => $2 + 60) "
-        "where id = any($1::bigint[])", [waiting, delivered, failed], after)
+        "where id = any($1::bigint[])",
+        [waiting, delivered, failed],
+        after,
+    )
     assert await notifications.poll_receipts(sms_deps, channel) == 2
-    statuses = {r["id"]: r["status"] for r in await pool.fetch(
-        "select id, status from outbox where id = any($1::bigint[])",
-        [waiting, delivered, failed, fresh])}
-    assert statuses == {waiting: "sent", delivered: "delivered", failed: "permanent-failure",
-                        fresh: "sent"}
-    assert await pool.fetchval("select receipt_code from outbox where id = $1",
-                               failed) == "MK:0001"
+    statuses = {
+        r["id"]: r["status"]
+        for r in await pool.fetch(
+            "select id, status from outbox where id = any($1::bigint[])",
+            [waiting, delivered, failed, fresh],
+        )
+    }
+    assert statuses == {
+        waiting: "sent",
+        delivered: "delivered",
+        failed: "permanent-failure",
+        fresh: "sent",
+    }
+    assert await pool.fetchval("select receipt_code from outbox where id = $1", failed) == "MK:0001"
     # polled rows are not asked again at once
     calls = len(fake_aliyun.calls_of("QuerySendDetails"))
     assert await notifications.poll_receipts(sms_deps, channel) == 0
@@ -293,7 +341,8 @@ async def test_poll_backstop_for_lost_receipts(
 
 
 async def test_the_worker_uses_aliyun_when_keys_are_set(
-        aliyun_settings: Settings, pool: Pool, fake_aliyun: FakeDysmsapi) -> None:
+    aliyun_settings: Settings, pool: Pool, fake_aliyun: FakeDysmsapi
+) -> None:
     redis = await create_pool(RedisSettings.from_dsn(aliyun_settings.redis_url))
 
     async def enqueue(ids: list[int]) -> None:
@@ -306,8 +355,9 @@ async def test_the_worker_uses_aliyun_when_keys_are_set(
     await worker.main()
     await worker.close()
     await redis.aclose()
-    row = await pool.fetchrow("select status, channel, params->>'code' as code from outbox "
-                              "where phone = $1", phone)
+    row = await pool.fetchrow(
+        "select status, channel, params->>'code' as code from outbox where phone = $1", phone
+    )
     assert row is not None and (row["status"], row["channel"]) == ("sent", "aliyun")
     [message] = fake_aliyun.sent_to(phone)
     assert message.params == {"code": row["code"]}
@@ -315,26 +365,33 @@ async def test_the_worker_uses_aliyun_when_keys_are_set(
 
 
 async def test_a_long_reason_is_cut_to_what_aliyun_accepts(
-        sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi,
-        pool: Pool) -> None:
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
     reason = "申请表第三页“家庭成员情况”栏未填写完整，" * 6  # a clerk's long note
-    outbox_id = await _queue(sms_deps, template="sms.materials_requested",
-                             params={"number": "2026004183", "reason": reason})
+    outbox_id = await _queue(
+        sms_deps,
+        template="sms.materials_requested",
+        params={"number": "2026004183", "reason": reason},
+    )
     assert await notifications.deliver(sms_deps, channel, outbox_id) == "sent"
     [message] = fake_aliyun.messages
     assert len(message.params["reason"]) == 35 and message.params["reason"].endswith("…")
     assert message.content == (await _row(pool, outbox_id))["body"]
     # the stored parameters keep the whole reason (the app shows it in full)
-    assert await pool.fetchval("select params->>'reason' from outbox where id = $1",
-                               outbox_id) == reason
+    assert (
+        await pool.fetchval("select params->>'reason' from outbox where id = $1", outbox_id)
+        == reason
+    )
 
 
 async def test_an_identifier_that_cannot_be_sent_is_refused_at_queue_time(
-        sms_deps: Deps, pool: Pool) -> None:
+    sms_deps: Deps, pool: Pool
+) -> None:
     from doorstep.notify.sms_text import SmsParamRefused
 
     before = await pool.fetchval("select count(*) from outbox")
     with pytest.raises(SmsParamRefused):
-        await _queue(sms_deps, template="sms.application_completed",
-                     params={"number": "2026-0041-83"})
+        await _queue(
+            sms_deps, template="sms.application_completed", params={"number": "2026-0041-83"}
+        )
     assert await pool.fetchval("select count(*) from outbox") == before

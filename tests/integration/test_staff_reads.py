@@ -19,26 +19,36 @@ SUBMIT = """mutation { submitApplication(input: {bundleCode: "newborn"})
 READ = "query($n: String!) { application(number: $n) { number } }"
 
 
-async def test_staff_reads_are_recorded(client: AsyncTestClient[Any], pool: Pool,
-                                        tokens: dict[str, str]) -> None:
+async def test_staff_reads_are_recorded(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
     app = (await gql(client, SUBMIT, token=tokens["citizen"]))["data"]["submitApplication"]
-    citizen_id = await pool.fetchval("select citizen_id from applications where number = $1",
-                                     app["number"])
+    citizen_id = await pool.fetchval(
+        "select citizen_id from applications where number = $1", app["number"]
+    )
     before = await pool.fetchval(
-        "select count(*) from personal_data_reads where citizen_id = $1", citizen_id)
+        "select count(*) from personal_data_reads where citizen_id = $1", citizen_id
+    )
 
     await gql(client, READ, {"n": app["number"]}, token=tokens["citizen"])
-    assert await pool.fetchval("select count(*) from personal_data_reads where citizen_id = $1",
-                               citizen_id) == before
+    assert (
+        await pool.fetchval(
+            "select count(*) from personal_data_reads where citizen_id = $1", citizen_id
+        )
+        == before
+    )
 
     body = await gql(client, READ, {"n": app["number"]}, token=tokens["staff"])
     assert "errors" not in body
     row = await pool.fetchrow(
         "select reader_kind, reader_id, what, purpose from personal_data_reads "
-        "where citizen_id = $1 order by id desc limit 1", citizen_id)
+        "where citizen_id = $1 order by id desc limit 1",
+        citizen_id,
+    )
     staff_id = await pool.fetchval(
         "select s.id from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-psb' and s.role = 'staff'")
+        "where u.code = 'cy-psb' and s.role = 'staff'"
+    )
     assert row["reader_kind"] == "staff" and row["reader_id"] == staff_id
     assert row["what"] == "application" and row["purpose"]
 
@@ -49,8 +59,9 @@ async def test_staff_reads_are_recorded(client: AsyncTestClient[Any], pool: Pool
     assert await pool.fetchval("select count(*) from personal_data_reads") == count
 
 
-async def test_deadlines_count_working_days_from_today(client: AsyncTestClient[Any],
-                                                       tokens: dict[str, str]) -> None:
+async def test_deadlines_count_working_days_from_today(
+    client: AsyncTestClient[Any], tokens: dict[str, str]
+) -> None:
     app = (await gql(client, SUBMIT, token=tokens["citizen"]))["data"]["submitApplication"]
     today = local_date(datetime.now().astimezone())
     for task in app["tasks"]:

@@ -27,8 +27,12 @@ from tests.integration.helpers import fresh_phone, login
 
 HEADER = "x-test-client"
 SUBMIT = """mutation($i: SubmitTicketInput!) { submitTicket(input: $i) { number } }"""
-NOISE = {"kind": "COMPLAINT", "categoryCode": "noise", "description": "楼上邻居深夜大声喧哗",
-         "regionCode": "110105001001"}
+NOISE = {
+    "kind": "COMPLAINT",
+    "categoryCode": "noise",
+    "description": "楼上邻居深夜大声喧哗",
+    "regionCode": "110105001001",
+}
 
 
 def _address() -> str:
@@ -37,8 +41,13 @@ def _address() -> str:
 
 @pytest.fixture
 def tight(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, tickets_per_citizen_hour=2, tickets_per_citizen_day=3,
-                               tickets_per_client_hour=100_000, client_ip_header=HEADER)
+    return dataclasses.replace(
+        settings,
+        tickets_per_citizen_hour=2,
+        tickets_per_citizen_day=3,
+        tickets_per_client_hour=100_000,
+        client_ip_header=HEADER,
+    )
 
 
 @pytest.fixture
@@ -47,13 +56,20 @@ async def app_client(tight: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
         yield client
 
 
-async def _submit(client: AsyncTestClient[Any], token: str, address: str, *,
-                  language: str | None = None, **fields: Any) -> dict[str, Any]:
+async def _submit(
+    client: AsyncTestClient[Any],
+    token: str,
+    address: str,
+    *,
+    language: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}", HEADER: address}
     if language:
         headers["Accept-Language"] = language
-    response = await client.post("/graphql", headers=headers,
-                                 json={"query": SUBMIT, "variables": {"i": {**NOISE, **fields}}})
+    response = await client.post(
+        "/graphql", headers=headers, json={"query": SUBMIT, "variables": {"i": {**NOISE, **fields}}}
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -65,15 +81,19 @@ def _refusal(body: dict[str, Any]) -> tuple[str, int, str]:
 
 
 async def _count(pool: Pool, phone: str) -> tuple[int, int]:
-    tickets = await pool.fetchval("select count(*) from tickets t join citizens c on "
-                                  "c.id = t.citizen_id where c.phone = $1", phone)
-    sms = await pool.fetchval("select count(*) from outbox where phone = $1 and "
-                              "kind = 'ticket.received'", phone)
+    tickets = await pool.fetchval(
+        "select count(*) from tickets t join citizens c on c.id = t.citizen_id where c.phone = $1",
+        phone,
+    )
+    sms = await pool.fetchval(
+        "select count(*) from outbox where phone = $1 and kind = 'ticket.received'", phone
+    )
     return tickets, sms
 
 
 async def test_a_citizen_files_so_many_an_hour_and_a_day(
-        app_client: AsyncTestClient[Any], pool: Pool) -> None:
+    app_client: AsyncTestClient[Any], pool: Pool
+) -> None:
     phone, address = fresh_phone(), _address()
     token = await login(app_client, pool, phone)
     for _ in range(2):
@@ -87,10 +107,8 @@ async def test_a_citizen_files_so_many_an_hour_and_a_day(
     assert await _count(pool, phone) == (2, 2)
     # the same refusal in the citizen's other languages, and plainer in elder mode
     for header, language in (("zh-CN", "zh_Hans"), ("zh-TW", "zh_Hant")):
-        _code, _wait, text = _refusal(await _submit(app_client, token, address,
-                                                    language=header))
-        assert text == translate("error.ticket.too_many", language,
-                                 retry_after_minutes=minutes)
+        _code, _wait, text = _refusal(await _submit(app_client, token, address, language=header))
+        assert text == translate("error.ticket.too_many", language, retry_after_minutes=minutes)
     await pool.execute("update citizens set elder_mode = true where phone = $1", phone)
     _code, _wait, plain = _refusal(await _submit(app_client, token, address, language="zh-CN"))
     assert plain == translate("error.ticket.too_many", "zh_Hans", elder=True)
@@ -100,8 +118,11 @@ async def test_a_citizen_files_so_many_an_hour_and_a_day(
     assert "errors" not in await _submit(app_client, other, address)
 
     # an hour later the hourly limit has room again, the daily one (3) does not for long
-    await pool.execute("update tickets set created_at = created_at - interval '2 hours' "
-                       "where citizen_id = (select id from citizens where phone = $1)", phone)
+    await pool.execute(
+        "update tickets set created_at = created_at - interval '2 hours' "
+        "where citizen_id = (select id from citizens where phone = $1)",
+        phone,
+    )
     assert "errors" not in await _submit(app_client, token, address)
     code, wait, _message = _refusal(await _submit(app_client, token, address))
     assert code == "ticket.too_many" and 3600 < wait <= 86400
@@ -109,72 +130,92 @@ async def test_a_citizen_files_so_many_an_hour_and_a_day(
 
 
 async def test_a_hotline_clerk_is_limited_per_caller_not_per_clerk(
-        app_client: AsyncTestClient[Any], pool: Pool) -> None:
+    app_client: AsyncTestClient[Any], pool: Pool
+) -> None:
     clerk_phone = await pool.fetchval(
         "select s.phone from staff_members s join units u on u.id = s.unit_id "
-        "where u.code = 'cy-civil-affairs' and s.role = 'staff'")
+        "where u.code = 'cy-civil-affairs' and s.role = 'staff'"
+    )
     clerk = await login(app_client, pool, clerk_phone, as_staff=True)
     caller, address = fresh_phone(), _address()
     for _ in range(2):
         assert "errors" not in await _submit(app_client, clerk, address, citizenPhone=caller)
-    code, _wait, _message = _refusal(await _submit(app_client, clerk, address,
-                                                   citizenPhone=caller))
+    code, _wait, _message = _refusal(await _submit(app_client, clerk, address, citizenPhone=caller))
     assert code == "ticket.too_many"
     # the caller's own app filings count against the same limit
     caller_token = await login(app_client, pool, caller)
     assert _refusal(await _submit(app_client, caller_token, _address()))[0] == "ticket.too_many"
     # the clerk goes on taking other callers' calls; the call centre's address is not counted
     for _ in range(3):
-        assert "errors" not in await _submit(app_client, clerk, address,
-                                             citizenPhone=fresh_phone())
-    assert await pool.fetchval(
-        "select count(*) from tickets where channel = 'hotline' and client_addr is not null") == 0
+        assert "errors" not in await _submit(app_client, clerk, address, citizenPhone=fresh_phone())
+    assert (
+        await pool.fetchval(
+            "select count(*) from tickets where channel = 'hotline' and client_addr is not null"
+        )
+        == 0
+    )
 
 
 async def test_one_address_files_so_many_an_hour_graphql_and_open311(
-        settings: Settings, pool: Pool) -> None:
+    settings: Settings, pool: Pool
+) -> None:
     strict = dataclasses.replace(settings, tickets_per_client_hour=3, client_ip_header=HEADER)
     address = _address()
     async with AsyncTestClient(app=create_app(strict)) as client:
         tokens = [await login(client, pool, fresh_phone()) for _ in range(3)]
         for token in tokens[:2]:
             assert "errors" not in await _submit(client, token, address)
-        form = {"api_key": tokens[2], "service_code": "noise", "address_id": "110105001001",
-                "description": "楼下烧烤店凌晨还在营业"}
-        created = await client.post("/open311/v2/requests.json", data=form,
-                                    headers={HEADER: address})
+        form = {
+            "api_key": tokens[2],
+            "service_code": "noise",
+            "address_id": "110105001001",
+            "description": "楼下烧烤店凌晨还在营业",
+        }
+        created = await client.post(
+            "/open311/v2/requests.json", data=form, headers={HEADER: address}
+        )
         assert created.status_code == 201, created.text
         # the fourth from this address, whoever files it and however, is refused
         code, wait, _message = _refusal(await _submit(client, tokens[0], address))
         assert code == "ticket.too_many" and 0 < wait <= 3600
-        refused = await client.post("/open311/v2/requests.json", data=form,
-                                    headers={HEADER: address, "Accept-Language": "en"})
+        refused = await client.post(
+            "/open311/v2/requests.json",
+            data=form,
+            headers={HEADER: address, "Accept-Language": "en"},
+        )
         assert refused.status_code == 429
         assert 0 < int(refused.headers["retry-after"]) <= 3600
         [answer] = refused.json()
         assert answer["code"] == 429 and answer["error_code"] == "ticket.too_many"
         # in the citizen's own language (theirs wins over the header, as everywhere)
         minutes = -(-int(refused.headers["retry-after"]) // 60)
-        assert answer["description"] == translate("error.ticket.too_many", "zh_Hans",
-                                                  retry_after_minutes=minutes)
+        assert answer["description"] == translate(
+            "error.ticket.too_many", "zh_Hans", retry_after_minutes=minutes
+        )
         # another address is not held up
         assert "errors" not in await _submit(client, tokens[0], _address())
 
 
 async def test_concurrent_filings_cannot_pass_the_limit_together(
-        tight: Settings, pool: Pool) -> None:
+    tight: Settings, pool: Pool
+) -> None:
     deps = Deps(pool=pool, settings=dataclasses.replace(tight, tickets_per_citizen_hour=3))
     phone = fresh_phone()
-    citizen_id = await pool.fetchval("insert into citizens (phone) values ($1) returning id",
-                                     phone)
+    citizen_id = await pool.fetchval("insert into citizens (phone) values ($1) returning id", phone)
     actor = Actor(role=Role.CITIZEN, citizen_id=citizen_id)
-    data = service.TicketInput(kind="complaint", category_code="noise",
-                               description="夜里施工太吵", region_code="110105001002")
+    data = service.TicketInput(
+        kind="complaint",
+        category_code="noise",
+        description="夜里施工太吵",
+        region_code="110105001002",
+    )
     results = await asyncio.gather(
         *(service.submit_ticket(deps, actor, data, client_addr=_address()) for _ in range(8)),
-        return_exceptions=True)
+        return_exceptions=True,
+    )
     refused = [r for r in results if isinstance(r, RateLimited)]
     assert len(refused) == 5 and all(r.code == "ticket.too_many" for r in refused)
-    assert not [r for r in results if isinstance(r, BaseException)
-                and not isinstance(r, RateLimited)]
+    assert not [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, RateLimited)
+    ]
     assert await _count(pool, phone) == (3, 3)

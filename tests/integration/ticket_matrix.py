@@ -71,8 +71,10 @@ TICKET_AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "acknowledgeTicket": (NO, NO, GONE, GONE),
 }
 
-_RULE_2 = ('{ruleNo: 2, priority: 20, leadUnitCode: "cy-heating", categories: ["heating"], '
-           'regionPrefixes: ["110105"], deadlineProfile: HELP}')
+_RULE_2 = (
+    '{ruleNo: 2, priority: 20, leadUnitCode: "cy-heating", categories: ["heating"], '
+    'regionPrefixes: ["110105"], deadlineProfile: HELP}'
+)
 
 TICKET_QUERIES = {
     "ticketCategories": "{ ticketCategories { code } }",
@@ -87,47 +89,50 @@ TICKET_QUERIES = {
     "ticketRates": '{ ticketRates(since: "2026-01-01", until: "2026-12-31") { code } }',
     "slippingUnits": "{ slippingUnits { signals } }",
     "submitTicket": 'mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise", '
-                    'description: "楼上深夜喧哗", regionCode: "110105001001"}) { number } }',
+    'description: "楼上深夜喧哗", regionCode: "110105001001"}) { number } }',
     "acknowledgeTicket": "mutation($n: String!) { acknowledgeTicket(number: $n) { number } }",
     "returnTicket": 'mutation($n: String!) { returnTicket(number: $n, reason: "不属本单位职责") '
-                    "{ number } }",
-    "redispatchTicket": 'mutation($n: String!) { redispatchTicket(number: $n, '
-                        'unitCode: "cy-civil-affairs") { number } }',
-    "extendTicket": 'mutation($n: String!) { extendTicket(number: $n, days: 2, '
-                    'reason: "需要现场核查") { number } }',
+    "{ number } }",
+    "redispatchTicket": "mutation($n: String!) { redispatchTicket(number: $n, "
+    'unitCode: "cy-civil-affairs") { number } }',
+    "extendTicket": "mutation($n: String!) { extendTicket(number: $n, days: 2, "
+    'reason: "需要现场核查") { number } }',
     "resolveTicket": 'mutation($n: String!) { resolveTicket(number: $n, note: "已上门劝导") '
-                     "{ number } }",
+    "{ number } }",
     "answerFollowUp": "mutation($n: String!) { answerFollowUp(number: $n, solved: true) "
-                      "{ number } }",
-    "rateTicket": "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) "
-                  "{ number } }",
-    "completeRectification": 'mutation($x: ID!) { completeRectification(id: $x, '
-                             'note: "已加强夜间巡查") { number } }',
+    "{ number } }",
+    "rateTicket": "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) { number } }",
+    "completeRectification": "mutation($x: ID!) { completeRectification(id: $x, "
+    'note: "已加强夜间巡查") { number } }',
     "saveDispatchRule": f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
     "removeDispatchRule": "mutation { removeDispatchRule(ruleNo: 4) { id } }",
     "discardDispatchRuleDraft": "mutation { discardDispatchRuleDraft }",
-    "publishDispatchRules": 'mutation { publishDispatchRules(note: "matrix") '
-                            "{ changedRules } }",
+    "publishDispatchRules": 'mutation { publishDispatchRules(note: "matrix") { changedRules } }',
     "ticketCatalogCategories": "{ ticketCatalogCategories { code } }",
     "unitServiceAreas": 'query { unitServiceAreas(unitCode: "cy-psb") { regionCode } }',
     "ticketRegions": '{ ticketRegions(under: "110105") { code } }',
-    "createTicketCategory": 'mutation($c: String!) { createTicketCategory(input: {code: $c, '
-                            'name: "矩阵"}) { code } }',
-    "updateTicketCategory": 'mutation($c: String!) { updateTicketCategory(code: $c, '
-                            'name: "矩阵改名") { code } }',
+    "createTicketCategory": "mutation($c: String!) { createTicketCategory(input: {code: $c, "
+    'name: "矩阵"}) { code } }',
+    "updateTicketCategory": "mutation($c: String!) { updateTicketCategory(code: $c, "
+    'name: "矩阵改名") { code } }',
     "retireTicketCategory": "mutation($c: String!) { retireTicketCategory(code: $c) "
-                            "{ category { code } } }",
+    "{ category { code } } }",
     "reinstateTicketCategory": "mutation($c: String!) { reinstateTicketCategory(code: $c) "
-                               "{ category { code } } }",
-    "setUnitServiceAreas": 'mutation($u: String!) { setUnitServiceAreas(unitCode: $u, areas: '
-                           '[{categoryCode: "other", regionCode: "110105"}]) { regionCode } }',
+    "{ category { code } } }",
+    "setUnitServiceAreas": "mutation($u: String!) { setUnitServiceAreas(unitCode: $u, areas: "
+    '[{categoryCode: "other", regionCode: "110105"}]) { regionCode } }',
     "setRegionFallbackUnit": "mutation($r: String!, $u: String!) { setRegionFallbackUnit("
-                             "regionCode: $r, unitCode: $u) { code } }",
+    "regionCode: $r, unitCode: $u) { code } }",
 }
 
-_CATALOG_OPERATIONS = {"createTicketCategory", "updateTicketCategory", "retireTicketCategory",
-                       "reinstateTicketCategory", "setUnitServiceAreas",
-                       "setRegionFallbackUnit"}
+_CATALOG_OPERATIONS = {
+    "createTicketCategory",
+    "updateTicketCategory",
+    "retireTicketCategory",
+    "reinstateTicketCategory",
+    "setUnitServiceAreas",
+    "setRegionFallbackUnit",
+}
 _regions = itertools.count(500)
 
 
@@ -139,16 +144,25 @@ async def prepare_catalog(pool: Pool, operation: str) -> dict[str, Any]:
     code, unit = f"m{suffix}", f"m-{suffix}"
     if operation in ("updateTicketCategory", "retireTicketCategory", "reinstateTicketCategory"):
         # placed last, after the demo categories other tests list
-        await pool.execute("insert into ticket_categories (code, name, active, position) "
-                           "values ($1, '矩阵', $2, 9000)", code,
-                           operation != "reinstateTicketCategory")
-    await pool.execute("insert into units (code, name, kind, region_code) "
-                       "values ($1, '矩阵单位', 'department', '110105')", unit)
+        await pool.execute(
+            "insert into ticket_categories (code, name, active, position) "
+            "values ($1, '矩阵', $2, 9000)",
+            code,
+            operation != "reinstateTicketCategory",
+        )
+    await pool.execute(
+        "insert into units (code, name, kind, region_code) "
+        "values ($1, '矩阵单位', 'department', '110105')",
+        unit,
+    )
     region = f"110105002{next(_regions):03d}"
     if operation == "setRegionFallbackUnit":
-        await pool.execute("insert into regions (code, name, parent_code) "
-                           "values ($1, '矩阵社区', '110105002')", region)
+        await pool.execute(
+            "insert into regions (code, name, parent_code) values ($1, '矩阵社区', '110105002')",
+            region,
+        )
     return {"c": code, "u": unit, "r": region}
+
 
 _SUBMIT = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise",
   description: "楼上邻居深夜大声喧哗", regionCode: "110105001001"})
@@ -156,44 +170,72 @@ _SUBMIT = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noi
 _priorities = itertools.count(700_000)
 
 
-async def _act(client: AsyncTestClient[Any], query: str, variables: dict[str, Any],
-               token: str) -> dict[str, Any]:
+async def _act(
+    client: AsyncTestClient[Any], query: str, variables: dict[str, Any], token: str
+) -> dict[str, Any]:
     body = await gql(client, query, variables, token=token)
     assert "errors" not in body, body
     return body
 
 
-async def prepare_ticket(client: AsyncTestClient[Any], tokens: dict[str, str], operation: str
-                         ) -> dict[str, Any]:
+async def prepare_ticket(
+    client: AsyncTestClient[Any], tokens: dict[str, str], operation: str
+) -> dict[str, Any]:
     if operation not in TICKET_EXPECTED:
         return {}
-    if operation in ("saveDispatchRule", "removeDispatchRule", "discardDispatchRuleDraft",
-                     "publishDispatchRules", "dryRunDispatchRules", "dispatchRuleDraft"):
+    if operation in (
+        "saveDispatchRule",
+        "removeDispatchRule",
+        "discardDispatchRuleDraft",
+        "publishDispatchRules",
+        "dryRunDispatchRules",
+        "dispatchRuleDraft",
+    ):
         for role in ("supervisor", "admin"):
             await _act(client, "mutation { discardDispatchRuleDraft }", {}, tokens[role])
             if operation == "publishDispatchRules":
                 # a harmless change: a rule only a made-up word in "other" tickets can match
-                rule = (f'{{priority: {next(_priorities)}, leadUnitCode: "cy-jianwai", '
-                        'categories: ["other"], regionPrefixes: ["110105001"], '
-                        'keywords: ["授权矩阵测试"]}')
-                await _act(client, f"mutation {{ saveDispatchRule(input: {rule}) {{ id }} }}",
-                           {}, tokens[role])
+                rule = (
+                    f'{{priority: {next(_priorities)}, leadUnitCode: "cy-jianwai", '
+                    'categories: ["other"], regionPrefixes: ["110105001"], '
+                    'keywords: ["授权矩阵测试"]}'
+                )
+                await _act(
+                    client,
+                    f"mutation {{ saveDispatchRule(input: {rule}) {{ id }} }}",
+                    {},
+                    tokens[role],
+                )
             elif operation != "discardDispatchRuleDraft":
-                await _act(client, f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
-                           {}, tokens[role])
+                await _act(
+                    client,
+                    f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
+                    {},
+                    tokens[role],
+                )
         return {}
     ticket = (await _act(client, _SUBMIT, {}, tokens["citizen"]))["data"]["submitTicket"]
     assert ticket["leadUnit"]["code"] == "cy-psb", ticket
     number = ticket["number"]
     variables: dict[str, Any] = {"n": number}
     staff = tokens["staff"]
-    if operation in ("extendTicket", "resolveTicket", "answerFollowUp", "rateTicket",
-                     "completeRectification"):
+    if operation in (
+        "extendTicket",
+        "resolveTicket",
+        "answerFollowUp",
+        "rateTicket",
+        "completeRectification",
+    ):
         await _act(client, TICKET_QUERIES["acknowledgeTicket"], variables, staff)
     if operation in ("answerFollowUp", "rateTicket", "completeRectification"):
         await _act(client, TICKET_QUERIES["resolveTicket"], variables, staff)
     if operation == "completeRectification":
-        body = await _act(client, """mutation($n: String!) { rateTicket(number: $n,
-            rating: DISSATISFIED) { rectification { id } } }""", variables, tokens["citizen"])
+        body = await _act(
+            client,
+            """mutation($n: String!) { rateTicket(number: $n,
+            rating: DISSATISFIED) { rectification { id } } }""",
+            variables,
+            tokens["citizen"],
+        )
         variables["x"] = body["data"]["rateTicket"]["rectification"]["id"]
     return variables

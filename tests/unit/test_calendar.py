@@ -188,9 +188,15 @@ def test_due_at_counts_from_the_shanghai_date() -> None:
 
 # --- schedule files: a year's official dates loaded before the library ships them -------------
 
+
 def _schedule(**year: object) -> dict[str, object]:
-    entry = {"year": UNCOVERED_YEAR, "source": "test notice",
-             "holidays": ["2100-01-01"], "workdays": ["2100-01-09"], **year}
+    entry = {
+        "year": UNCOVERED_YEAR,
+        "source": "test notice",
+        "holidays": ["2100-01-01"],
+        "workdays": ["2100-01-09"],
+        **year,
+    }
     return {"years": [entry]}
 
 
@@ -225,8 +231,10 @@ def test_no_file_is_the_library_calendar() -> None:
         (_schedule(holidays="2100-01-01"), "a list of"),
         (_schedule(workdays=["2100-01-01"], holidays=["2100-01-01"]), "both holiday and workday"),
         (_schedule(workdays=["2100-01-04"]), "only weekend days"),
-        ({"years": [_schedule()["years"][0], _schedule()["years"][0]]},  # type: ignore[index]
-         "appears twice"),
+        (
+            {"years": [_schedule()["years"][0], _schedule()["years"][0]]},  # type: ignore[index]
+            "appears twice",
+        ),
     ],
 )
 def test_a_wrong_schedule_is_refused_whole(data: object, words: str) -> None:

@@ -11,20 +11,28 @@ CAL = WorkingCalendar()
 
 def test_pause_keeps_the_days_left_and_resume_grants_them_after_the_holiday() -> None:
     # due Friday 2026-02-13; paused on Monday 02-09 with 4 working days left (10, 11, 12, 13)
-    paused = move_clock(CAL, S.ACCEPTED, S.NEEDS_MATERIALS, date(2026, 2, 13), None,
-                        date(2026, 2, 9))
+    paused = move_clock(
+        CAL, S.ACCEPTED, S.NEEDS_MATERIALS, date(2026, 2, 13), None, date(2026, 2, 9)
+    )
     assert paused.paused and paused.days_left_at_pause == 4
     assert paused.due_on == date(2026, 2, 13)
     # materials arrive on 调休 Saturday 02-14; the next working days are 02-24..02-27
-    resumed = move_clock(CAL, S.NEEDS_MATERIALS, S.ACCEPTED, paused.due_on,
-                         paused.days_left_at_pause, date(2026, 2, 14))
+    resumed = move_clock(
+        CAL,
+        S.NEEDS_MATERIALS,
+        S.ACCEPTED,
+        paused.due_on,
+        paused.days_left_at_pause,
+        date(2026, 2, 14),
+    )
     assert not resumed.paused and resumed.days_left_at_pause is None
     assert resumed.due_on == date(2026, 2, 27)
 
 
 def test_overdue_when_paused_resumes_due_the_same_day() -> None:
-    paused = move_clock(CAL, S.SUBMITTED, S.NEEDS_MATERIALS, date(2026, 3, 2), None,
-                        date(2026, 3, 5))
+    paused = move_clock(
+        CAL, S.SUBMITTED, S.NEEDS_MATERIALS, date(2026, 3, 2), None, date(2026, 3, 5)
+    )
     assert paused.days_left_at_pause == 0
     resumed = move_clock(CAL, S.NEEDS_MATERIALS, S.ACCEPTED, paused.due_on, 0, date(2026, 3, 9))
     assert resumed.due_on == date(2026, 3, 9)

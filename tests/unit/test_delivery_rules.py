@@ -36,5 +36,6 @@ def test_retry_delay_doubles_and_is_capped() -> None:
     assert [retry_delay(n, 1.0) for n in (1, 2, 3, 4)] == [15.0, 30.0, 60.0, 120.0]
     assert retry_delay(1, 0.0) == 7.5  # jitter spreads over the second half
     assert retry_delay(30, 1.0) == RETRY_CAP_SECONDS
-    assert all(0 < retry_delay(n, j) <= RETRY_CAP_SECONDS
-               for n in range(1, 40) for j in (0.0, 0.3, 0.99))
+    assert all(
+        0 < retry_delay(n, j) <= RETRY_CAP_SECONDS for n in range(1, 40) for j in (0.0, 0.3, 0.99)
+    )

@@ -18,8 +18,13 @@ AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _row(seq: int, kind: str = "task.accept") -> dict[str, Any]:
-    return {"seq": seq, "kind": kind, "data": {"item": "出生医学证明"}, "created_at": AT,
-            "application_id": 7}
+    return {
+        "seq": seq,
+        "kind": kind,
+        "data": {"item": "出生医学证明"},
+        "created_at": AT,
+        "application_id": 7,
+    }
 
 
 def _context(language: str, elder: bool = False) -> Any:
@@ -85,8 +90,7 @@ def test_entries_expire_and_the_oldest_go_first() -> None:
     assert small.get(0) is None and small.get(1) == 1 and small.get(2) == 2
 
 
-async def test_a_change_after_the_cached_seq_is_read_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_change_after_the_cached_seq_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[int] = []
 
     async def current_state(deps: Any, application_id: int) -> Any:
@@ -95,8 +99,12 @@ async def test_a_change_after_the_cached_seq_is_read_again(
 
     monkeypatch.setattr(fanout.applications, "current_state", current_state)
     fanout.states.clear()
-    first = await asyncio.gather(*(fanout.current_state(None, 901, 10)  # type: ignore[arg-type]
-                                   for _ in range(50)))
+    first = await asyncio.gather(
+        *(
+            fanout.current_state(None, 901, 10)  # type: ignore[arg-type]
+            for _ in range(50)
+        )
+    )
     assert reads == [901] and all(v is first[0] for v in first)
     later = await fanout.current_state(None, 901, 11)  # type: ignore[arg-type]
     assert reads == [901, 901]
@@ -117,8 +125,11 @@ def test_one_message_per_event_language_and_elder_mode() -> None:
     assert zh.event.title != en.event.title
     assert en.event.title.endswith(": accepted") and "已受理" in zh.event.title
     # the next event of the same application is its own message
-    nxt = subscriptions._update(_context("zh_Hans"), progress.ProgressUpdate(
-        seq=5002, application_id=7, event=_row(5002)), "N1")  # type: ignore[arg-type]
+    nxt = subscriptions._update(
+        _context("zh_Hans"),
+        progress.ProgressUpdate(seq=5002, application_id=7, event=_row(5002)),
+        "N1",
+    )  # type: ignore[arg-type]
     assert nxt is not zh and nxt.seq == "5002"
 
 

@@ -34,20 +34,24 @@ def test_catalogs_hold_every_message_the_code_uses() -> None:
 def _package(tmp_path: Path, source: str) -> Path:
     root = tmp_path / "pkg"
     root.mkdir()
-    (root / "errors.py").write_text(textwrap.dedent("""
+    (root / "errors.py").write_text(
+        textwrap.dedent("""
         class DomainError(Exception):
             code = "internal"
         class InvalidInput(DomainError):
             code = "invalid_input"
         class Special(InvalidInput):
             pass
-    """))
+    """)
+    )
     (root / "code.py").write_text(textwrap.dedent(source))
     return root
 
 
 def test_the_extractor_finds_every_way_a_key_is_used(tmp_path: Path) -> None:
-    root = _package(tmp_path, """
+    root = _package(
+        tmp_path,
+        """
         CODE = "x.by_constant"
 
         def helper(flag):
@@ -71,15 +75,29 @@ def test_the_extractor_finds_every_way_a_key_is_used(tmp_path: Path) -> None:
             events.append(conn, kind=f"task.{action.value}", **common)
             value = "sms.bare_literal"
             translate(f"unknown_family.{status}", "en")
-    """)
+    """,
+    )
     usage = used_keys(root)
     keys = set(usage.keys)
-    assert {"next.literal", "next.if_a", "next.if_b", "task_status.done",
-            "task_status.needs_materials", "error.x.literal", "error.x.by_constant",
-            "error.x.local_a", "error.x.local_b", "error.x.from_helper_a",
-            "error.x.from_helper_b", "error.invalid_input", "sms.literal_template",
-            "event.shown.kind", "event.task.accept", "event.task.supply_materials",
-            "sms.bare_literal"} <= keys
+    assert {
+        "next.literal",
+        "next.if_a",
+        "next.if_b",
+        "task_status.done",
+        "task_status.needs_materials",
+        "error.x.literal",
+        "error.x.by_constant",
+        "error.x.local_a",
+        "error.x.local_b",
+        "error.x.from_helper_a",
+        "error.x.from_helper_b",
+        "error.invalid_input",
+        "sms.literal_template",
+        "event.shown.kind",
+        "event.task.accept",
+        "event.task.supply_materials",
+        "sms.bare_literal",
+    } <= keys
     assert "event.unshown.kind" not in keys and "not.a.key" not in keys
     assert any("unknown_family." in p for p in usage.problems), usage.problems
 
@@ -89,12 +107,24 @@ def test_the_check_catches_missing_keys_and_placeholders(tmp_path: Path) -> None
     usage = used_keys(root)
     good = {(None, "next.used"): "{n} a", (ELDER_CONTEXT, "next.used"): "{n}"}
     catalogs = {
-        "zh_Hans": {**good, (None, "next.extra"): "x", (ELDER_CONTEXT, "next.extra"): "x",
-                    (ELDER_CONTEXT, "next.orphan"): "y"},
-        "zh_Hant": {(None, "next.used"): "a", (ELDER_CONTEXT, "next.used"): "{n}",
-                    (None, "next.extra"): "x", (ELDER_CONTEXT, "next.extra"): "{m}"},
-        "en": {(ELDER_CONTEXT, "next.used"): "{n}", (None, "next.extra"): "x",
-               (ELDER_CONTEXT, "next.extra"): "x", (ELDER_CONTEXT, "next.orphan"): "y"},
+        "zh_Hans": {
+            **good,
+            (None, "next.extra"): "x",
+            (ELDER_CONTEXT, "next.extra"): "x",
+            (ELDER_CONTEXT, "next.orphan"): "y",
+        },
+        "zh_Hant": {
+            (None, "next.used"): "a",
+            (ELDER_CONTEXT, "next.used"): "{n}",
+            (None, "next.extra"): "x",
+            (ELDER_CONTEXT, "next.extra"): "{m}",
+        },
+        "en": {
+            (ELDER_CONTEXT, "next.used"): "{n}",
+            (None, "next.extra"): "x",
+            (ELDER_CONTEXT, "next.extra"): "x",
+            (ELDER_CONTEXT, "next.orphan"): "y",
+        },
     }
     problems = "\n".join(check(usage, catalogs))
     assert "en: missing 'next.used'" in problems  # a used key a catalog lacks
@@ -107,8 +137,7 @@ def test_the_check_catches_missing_keys_and_placeholders(tmp_path: Path) -> None
 def test_the_check_catches_placeholders_a_refusal_cannot_carry(tmp_path: Path) -> None:
     """InvalidInput("x", language=...) would collide with translate()'s own argument."""
     usage = used_keys(_package(tmp_path, "\n"))
-    catalog = {(None, "error.x"): "{code} {elder} {limit}",
-               (ELDER_CONTEXT, "error.x"): "{limit}"}
+    catalog = {(None, "error.x"): "{code} {elder} {limit}", (ELDER_CONTEXT, "error.x"): "{limit}"}
     problems = "\n".join(check(usage, dict.fromkeys(LANGUAGES, catalog)))
     assert "'error.x' uses reserved placeholder names ['code', 'elder']" in problems
     # key and language are positional-only in translate(): fine as placeholders
@@ -134,10 +163,20 @@ def test_every_family_of_built_keys_can_be_enumerated() -> None:
         assert values(), prefix
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("zh_Hans", "zh_Hans"), ("zh-Hans", "zh_Hans"), ("ZH_HANT", "zh_Hant"), (" en ", "en"),
-    ("fr", None), ("en-US", None), ("zh", None), ("", None), ("zh_Hans; drop table", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("zh_Hans", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("ZH_HANT", "zh_Hant"),
+        (" en ", "en"),
+        ("fr", None),
+        ("en-US", None),
+        ("zh", None),
+        ("", None),
+        ("zh_Hans; drop table", None),
+    ],
+)
 def test_language_codes(raw: str, expected: str | None) -> None:
     assert normalize_language(raw) == expected
 
@@ -157,17 +196,37 @@ URL = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(com|cn|net|org|gov)\b|/[a-z]",
 APP_WORDS = re.compile(r"登录|登入|sign in|log in|\bapp\b|点击|點擊|click", re.I)
 # SMS about a citizen's application, sent through services.citizen_sms
 CITIZEN_APPLICATION_TEMPLATES = (
-    "sms.application_submitted", "sms.materials_requested", "sms.task_rejected",
-    "sms.application_completed", "sms.application_partially_completed",
-    "sms.application_rejected", "sms.deadline_extended",
+    "sms.application_submitted",
+    "sms.materials_requested",
+    "sms.task_rejected",
+    "sms.application_completed",
+    "sms.application_partially_completed",
+    "sms.application_rejected",
+    "sms.deadline_extended",
 )
-VALUES = {"number": "1000004183", "code": "483920", "item": "出生户口登记",
-          "bundle": "新生儿出生一件事", "reason": "缺少户口簿本人页", "due": "12-31",
-          "unit": "永安里社区", "count": "2", "latest": "出生户口登记：已办结", "name": "李娜",
-          "themes": "社保、医保", "phone": "12345", "subject": "停水通知",
-          "detail": "12月3日9时至17时永安里小区停水，请提前储水。"}
-ELDER = {"id": 1, "phone": "+8613800138003", "language": "zh_Hans", "elder_mode": True,
-         "channel_preference": "push"}
+VALUES = {
+    "number": "1000004183",
+    "code": "483920",
+    "item": "出生户口登记",
+    "bundle": "新生儿出生一件事",
+    "reason": "缺少户口簿本人页",
+    "due": "12-31",
+    "unit": "永安里社区",
+    "count": "2",
+    "latest": "出生户口登记：已办结",
+    "name": "李娜",
+    "themes": "社保、医保",
+    "phone": "12345",
+    "subject": "停水通知",
+    "detail": "12月3日9时至17时永安里小区停水，请提前储水。",
+}
+ELDER = {
+    "id": 1,
+    "phone": "+8613800138003",
+    "language": "zh_Hans",
+    "elder_mode": True,
+    "channel_preference": "push",
+}
 SMS_ONLY = {**ELDER, "elder_mode": False, "channel_preference": "sms"}
 
 
@@ -194,7 +253,8 @@ def test_plain_variants_carry_the_number_and_a_phone_to_call() -> None:
     # others get the usual text
     normal = {**ELDER, "elder_mode": False}
     assert choose(normal, "sms.application_submitted", VALUES, "12345")[0] == (
-        "sms.application_submitted")
+        "sms.application_submitted"
+    )
 
 
 def test_the_hotline_is_shown_as_dialled() -> None:

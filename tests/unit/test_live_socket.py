@@ -43,9 +43,11 @@ def _protocol() -> tuple[LiveSocketProtocol, FakeTransport, set[Any]]:
     return protocol, transport, connections
 
 
-UPGRADE = (b"GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-           b"Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n")
+UPGRADE = (
+    b"GET /graphql HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+)
 
 
 async def test_a_paused_peer_holds_senders_until_it_reads_again() -> None:

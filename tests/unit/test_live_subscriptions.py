@@ -25,18 +25,20 @@ def _context(language: str = "zh_Hans", elder: bool = False) -> Any:
     return SimpleNamespace(language=language, elder=elder)
 
 
-@pytest.mark.parametrize(("query", "ours"), [
-    (PROGRESS, True),
-    ("subscription { myUpdates { seq applicationNumber } }", True),
-    ("subscription Mine { u: myUpdates { seq } }", True),
-    ("{ __typename }", False),  # a query: strawberry's way
-    ("subscription { myUpdates { seq nope } }", False),  # invalid: strawberry answers it
-    ("subscription { myUpdates @include(if: true) { seq } }", False),
-    ("subscription { myUpdates { seq application { tasks { unit { name } } } } }", False),
-    ("subscription {", False),
-])
-def test_only_valid_subscriptions_to_our_fields_take_the_short_path(query: str,
-                                                                      ours: bool) -> None:
+@pytest.mark.parametrize(
+    ("query", "ours"),
+    [
+        (PROGRESS, True),
+        ("subscription { myUpdates { seq applicationNumber } }", True),
+        ("subscription Mine { u: myUpdates { seq } }", True),
+        ("{ __typename }", False),  # a query: strawberry's way
+        ("subscription { myUpdates { seq nope } }", False),  # invalid: strawberry answers it
+        ("subscription { myUpdates @include(if: true) { seq } }", False),
+        ("subscription { myUpdates { seq application { tasks { unit { name } } } } }", False),
+        ("subscription {", False),
+    ],
+)
+def test_only_valid_subscriptions_to_our_fields_take_the_short_path(query: str, ours: bool) -> None:
     plans = Plans(SCHEMA)
     plan = plans.get(query, None)
     assert (plan is not None) is ours
@@ -46,9 +48,11 @@ def test_only_valid_subscriptions_to_our_fields_take_the_short_path(query: str,
 def test_variables_that_do_not_coerce_go_strawberrys_way() -> None:
     plans = Plans(SCHEMA)
     context = _context()
+
     def start(variables: dict[str, Any]) -> Any:
-        return live_subscriptions.start(SCHEMA, plans, context, PROGRESS, variables, None,
-                                        lambda result: True)
+        return live_subscriptions.start(
+            SCHEMA, plans, context, PROGRESS, variables, None, lambda result: True
+        )
 
     assert start({"n": 5}) is None
     assert start({}) is None
@@ -80,28 +84,37 @@ async def _results_for(contexts: list[Any], message: Any) -> list[ExecutionResul
     plan = Plans(SCHEMA).get(PROGRESS, None)
     assert plan is not None
     key = (("n", "N1"),)
-    return await asyncio.gather(*(live_subscriptions._Run(
-        SCHEMA, plan, context, {"n": "N1"}, key).result(message) for context in contexts))
+    return await asyncio.gather(
+        *(
+            live_subscriptions._Run(SCHEMA, plan, context, {"n": "N1"}, key).result(message)
+            for context in contexts
+        )
+    )
 
 
 async def test_like_subscribers_of_a_change_share_one_execution(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = _counting(monkeypatch)
     message = _message()
-    results = await _results_for([_context()] * 50 + [_context("en"), _context(elder=True)],
-                                 message)
+    results = await _results_for(
+        [_context()] * 50 + [_context("en"), _context(elder=True)], message
+    )
     assert len(calls) == 3  # one per language and mode, not one per subscriber
     assert all(r is results[0] for r in results[:50])
-    assert results[0].data == {"applicationProgress": {"seq": "5001",
-                                                       "event": {"kind": "task.accept"}}}
+    assert results[0].data == {
+        "applicationProgress": {"seq": "5001", "event": {"kind": "task.accept"}}
+    }
     assert results[50] is not results[0] and results[51] is not results[0]
 
 
 async def test_the_opening_state_and_errors_are_never_shared(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = _counting(monkeypatch)
-    opening = subscriptions._update(_context(), progress.ProgressUpdate(
-        seq=5000, application_id=7, event=None), "N1")
+    opening = subscriptions._update(
+        _context(), progress.ProgressUpdate(seq=5000, application_id=7, event=None), "N1"
+    )
     assert opening.shared_results is None
     await _results_for([_context()] * 3, opening)
     assert len(calls) == 3
@@ -124,14 +137,24 @@ def _view(application_id: int) -> Any:
     from doorstep.services.applications import ApplicationView
 
     at = datetime(2026, 3, 1, tzinfo=UTC)
-    return ApplicationView(id=application_id, number="N1", citizen_id=1, bundle_code="newborn",
-                           bundle_name="出生一件事", status=ApplicationStatus.IN_PROGRESS,
-                           tasks=(), created_at=at, updated_at=at, completed_at=None,
-                           next_step=None)
+    return ApplicationView(
+        id=application_id,
+        number="N1",
+        citizen_id=1,
+        bundle_code="newborn",
+        bundle_name="出生一件事",
+        status=ApplicationStatus.IN_PROGRESS,
+        tasks=(),
+        created_at=at,
+        updated_at=at,
+        completed_at=None,
+        next_step=None,
+    )
 
 
 async def test_a_prefetched_state_is_answered_in_the_same_pass(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     reads: list[int] = []
 
     async def current_state(deps: Any, application_id: int) -> Any:
@@ -154,7 +177,8 @@ async def test_a_prefetched_state_is_answered_in_the_same_pass(
     # not read yet: the result needs the database, so it cannot be handed over at once
     assert run.ready(message) is None
     assert (await run.result(message)).data == {
-        "applicationProgress": {"seq": "6001", "application": {"status": "IN_PROGRESS"}}}
+        "applicationProgress": {"seq": "6001", "application": {"status": "IN_PROGRESS"}}
+    }
 
     # the hub prepares the next events first: one read for both, then no waiting at all
     rows = [{"seq": 6002, "application_id": 7}, {"seq": 6003, "application_id": 7}]
@@ -163,6 +187,7 @@ async def test_a_prefetched_state_is_answered_in_the_same_pass(
     for seq in (6002, 6003):
         ready = run.ready(_message(seq))
         assert ready is not None and not ready.errors
-        assert ready.data == {"applicationProgress": {
-            "seq": str(seq), "application": {"status": "IN_PROGRESS"}}}
+        assert ready.data == {
+            "applicationProgress": {"seq": str(seq), "application": {"status": "IN_PROGRESS"}}
+        }
     assert reads == [7, 7]

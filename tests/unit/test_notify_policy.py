@@ -17,15 +17,18 @@ def beijing(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize(("now", "until"), [
-    (beijing(10, 21, 0), beijing(11, 8)),
-    (beijing(10, 23, 59), beijing(11, 8)),
-    (beijing(11, 0, 30), beijing(11, 8)),
-    (beijing(11, 7, 59), beijing(11, 8)),
-    (beijing(11, 8, 0), None),
-    (beijing(10, 20, 59), None),
-    (beijing(10, 12, 0), None),
-])
+@pytest.mark.parametrize(
+    ("now", "until"),
+    [
+        (beijing(10, 21, 0), beijing(11, 8)),
+        (beijing(10, 23, 59), beijing(11, 8)),
+        (beijing(11, 0, 30), beijing(11, 8)),
+        (beijing(11, 7, 59), beijing(11, 8)),
+        (beijing(11, 8, 0), None),
+        (beijing(10, 20, 59), None),
+        (beijing(10, 12, 0), None),
+    ],
+)
 def test_quiet_hours_across_midnight(now: datetime, until: datetime | None) -> None:
     assert quiet_until(now.astimezone(UTC), *NIGHT) == until
 
@@ -57,8 +60,12 @@ def test_caps() -> None:
 
 def test_channel_choice_and_reasons() -> None:
     def choose(**kw: object) -> tuple[str, str]:
-        base: dict[str, object] = {"has_account": True, "kind": "task.accept",
-                                   "prefers_sms": False, "has_live_push": True}
+        base: dict[str, object] = {
+            "has_account": True,
+            "kind": "task.accept",
+            "prefers_sms": False,
+            "has_live_push": True,
+        }
         c = choose_channel(**{**base, **kw})  # type: ignore[arg-type]
         return c.channel, c.reason
 
@@ -71,12 +78,20 @@ def test_channel_choice_and_reasons() -> None:
 
 def test_digest_line() -> None:
     params = {"number": "1000001237", "item": "生育津贴申领", "reason": "银行账户有误"}
-    assert digest_line("task.reject", "sms.task_rejected", params, "zh_Hans") == \
-        "生育津贴申领：不予办理（银行账户有误）"
-    assert digest_line("application.finished", "sms.application_completed", params,
-                       "zh_Hans") == "已办结"
+    assert (
+        digest_line("task.reject", "sms.task_rejected", params, "zh_Hans")
+        == "生育津贴申领：不予办理（银行账户有误）"
+    )
+    assert (
+        digest_line("application.finished", "sms.application_completed", params, "zh_Hans")
+        == "已办结"
+    )
     # no short form: the SMS text itself
-    assert digest_line("application.submitted", "sms.application_submitted", params,
-                       "en") == "Application 1000001237 submitted"
-    assert digest_line("custom.kind", "sms.deadline_extended", {**params, "due": "12-31"},
-                       "en") == "Application 1000001237: 生育津贴申领 now due 12-31."
+    assert (
+        digest_line("application.submitted", "sms.application_submitted", params, "en")
+        == "Application 1000001237 submitted"
+    )
+    assert (
+        digest_line("custom.kind", "sms.deadline_extended", {**params, "due": "12-31"}, "en")
+        == "Application 1000001237: 生育津贴申领 now due 12-31."
+    )

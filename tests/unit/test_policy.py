@@ -18,27 +18,49 @@ STAFF = Actor(Role.STAFF, staff_id=10, unit_id=100, region_code="110105")
 SUPERVISOR = Actor(Role.SUPERVISOR, staff_id=11, unit_id=101, region_code="110105")
 ADMIN = Actor(Role.ADMIN, staff_id=12)
 ANON = Actor(Role.ANONYMOUS)
-ACTORS = {"anonymous": ANON, "citizen": CITIZEN, "staff": STAFF, "supervisor": SUPERVISOR,
-          "admin": ADMIN}
+ACTORS = {
+    "anonymous": ANON,
+    "citizen": CITIZEN,
+    "staff": STAFF,
+    "supervisor": SUPERVISOR,
+    "admin": ADMIN,
+}
 
 # how the thing touched relates to the actor
 TARGETS = {
     "none": Target(),
-    "own": Target(citizen_id=1, units={100: "110105001"},   # citizen 1's, in unit 100
-                  regions=("110105001",)),
-    "other": Target(citizen_id=2, units={300: "310101"},    # someone else's, unit elsewhere
-                    regions=("310101",)),
-    "in_region": Target(citizen_id=2, units={200: "110105001001"},  # unit 200, in 110105
-                        regions=("110105001001",)),
+    "own": Target(
+        citizen_id=1,
+        units={100: "110105001"},  # citizen 1's, in unit 100
+        regions=("110105001",),
+    ),
+    "other": Target(
+        citizen_id=2,
+        units={300: "310101"},  # someone else's, unit elsewhere
+        regions=("310101",),
+    ),
+    "in_region": Target(
+        citizen_id=2,
+        units={200: "110105001001"},  # unit 200, in 110105
+        regions=("110105001001",),
+    ),
 }
 
 Y, N = True, False
 # the citizen's own data only
-_OWN_ONLY = {"none": (N, N, N, N, N), "own": (N, Y, N, N, N), "other": (N, N, N, N, N),
-             "in_region": (N, N, N, N, N)}
+_OWN_ONLY = {
+    "none": (N, N, N, N, N),
+    "own": (N, Y, N, N, N),
+    "other": (N, N, N, N, N),
+    "in_region": (N, N, N, N, N),
+}
 # staff of the unit, supervisors of its region, admin
-_UNIT_OR_REGION = {"none": (N, N, N, N, Y), "own": (N, N, Y, Y, Y), "other": (N, N, N, N, Y),
-                   "in_region": (N, N, N, Y, Y)}
+_UNIT_OR_REGION = {
+    "none": (N, N, N, N, Y),
+    "own": (N, N, Y, Y, Y),
+    "other": (N, N, N, N, Y),
+    "in_region": (N, N, N, Y, Y),
+}
 # operation -> relation -> (anonymous, citizen, staff, supervisor, admin)
 EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
@@ -102,22 +124,42 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CONFIRMATION_ANSWER: _OWN_ONLY,
     # issue 7: the citizen's own vault and offers; units' facts, corrections, rules, appeals
     # and visits by unit (staff), region (supervisors) or anywhere (admin)
-    **{op: _OWN_ONLY for op in (Operation.VAULT_READ, Operation.VAULT_WRITE,
-                                Operation.APPLICATION_FORM_READ, Operation.FACT_FLAG,
-                                Operation.OFFER_LIST, Operation.OFFER_RESPOND,
-                                Operation.OFFER_OPT_OUT)},
+    **{
+        op: _OWN_ONLY
+        for op in (
+            Operation.VAULT_READ,
+            Operation.VAULT_WRITE,
+            Operation.APPLICATION_FORM_READ,
+            Operation.FACT_FLAG,
+            Operation.OFFER_LIST,
+            Operation.OFFER_RESPOND,
+            Operation.OFFER_OPT_OUT,
+        )
+    },
     Operation.VAULT_FACT_RECORD: {
         "none": (N, N, N, N, Y),
         "own": (N, N, Y, N, Y),
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, N, Y),
     },
-    **{op: {r: (N, N, Y, Y, Y) for r in TARGETS}
-       for op in (Operation.CORRECTION_QUEUE_READ, Operation.APPEAL_QUEUE_READ,
-                  Operation.WELFARE_QUEUE_READ, Operation.RULE_READ)},
-    **{op: _UNIT_OR_REGION for op in (Operation.CORRECTION_RESOLVE, Operation.APPEAL_DECIDE,
-                                      Operation.WELFARE_CHECK_COMPLETE,
-                                      Operation.RULE_DRY_RUN)},
+    **{
+        op: {r: (N, N, Y, Y, Y) for r in TARGETS}
+        for op in (
+            Operation.CORRECTION_QUEUE_READ,
+            Operation.APPEAL_QUEUE_READ,
+            Operation.WELFARE_QUEUE_READ,
+            Operation.RULE_READ,
+        )
+    },
+    **{
+        op: _UNIT_OR_REGION
+        for op in (
+            Operation.CORRECTION_RESOLVE,
+            Operation.APPEAL_DECIDE,
+            Operation.WELFARE_CHECK_COMPLETE,
+            Operation.RULE_DRY_RUN,
+        )
+    },
     Operation.RULE_PUBLISH: {
         "none": (N, N, N, N, Y),
         "own": (N, N, N, Y, Y),
@@ -204,21 +246,21 @@ def test_matrix(operation: Operation, relation: str, role: str) -> None:
             authorize(actor, operation, target)
 
 
-@pytest.mark.parametrize("operation", [Operation.UNIT_SERVICE_AREAS_MANAGE,
-                                       Operation.REGION_FALLBACK_MANAGE])
+@pytest.mark.parametrize(
+    "operation", [Operation.UNIT_SERVICE_AREAS_MANAGE, Operation.REGION_FALLBACK_MANAGE]
+)
 def test_a_supervisor_touches_no_unit_or_region_outside_theirs(operation: Operation) -> None:
     inside_unit, outside_unit = {200: "110105001"}, {300: "310101"}
     # a unit of the region serving (or falling back for) a region elsewhere, and the reverse
     assert not is_allowed(SUPERVISOR, operation, Target(units=inside_unit, regions=("310101",)))
-    assert not is_allowed(SUPERVISOR, operation,
-                          Target(units=outside_unit, regions=("110105001",)))
-    assert not is_allowed(SUPERVISOR, operation,
-                          Target(units=inside_unit, regions=("110105001", "110106")))
+    assert not is_allowed(SUPERVISOR, operation, Target(units=outside_unit, regions=("110105001",)))
+    assert not is_allowed(
+        SUPERVISOR, operation, Target(units=inside_unit, regions=("110105001", "110106"))
+    )
     # clearing a fallback names only the region
     assert is_allowed(SUPERVISOR, operation, Target(regions=("110105002",)))
     no_region = Actor(Role.SUPERVISOR, staff_id=14, unit_id=101)
-    assert not is_allowed(no_region, operation, Target(units=inside_unit,
-                                                       regions=("110105001",)))
+    assert not is_allowed(no_region, operation, Target(units=inside_unit, regions=("110105001",)))
     assert is_allowed(ADMIN, operation, Target(units=outside_unit, regions=("310101",)))
 
 
@@ -234,10 +276,19 @@ _NOW = datetime.now(UTC)
 _DAY = timedelta(days=1)
 
 
-def _agent(themes: set[Theme], status: DelegationStatus = DelegationStatus.ACTIVE, *,
-           until: datetime = _NOW + 30 * _DAY) -> Actor:
-    grant = Grant(delegation_id=7, themes=frozenset(themes), status=status,
-                  valid_from=_NOW - _DAY, valid_until=until)
+def _agent(
+    themes: set[Theme],
+    status: DelegationStatus = DelegationStatus.ACTIVE,
+    *,
+    until: datetime = _NOW + 30 * _DAY,
+) -> Actor:
+    grant = Grant(
+        delegation_id=7,
+        themes=frozenset(themes),
+        status=status,
+        valid_from=_NOW - _DAY,
+        valid_until=until,
+    )
     return Actor(Role.AGENT, agent_citizen_id=5, principal_citizen_id=1, grant=grant)
 
 
@@ -248,8 +299,7 @@ AGENTS = {
     "agent_revoked": _agent({Theme.ALL}, DelegationStatus.REVOKED),
 }
 AGENT_TARGETS = {
-    "principal_in_theme": Target(citizen_id=1, units={100: "110105001"},
-                                 theme=Theme.APPLICATIONS),
+    "principal_in_theme": Target(citizen_id=1, units={100: "110105001"}, theme=Theme.APPLICATIONS),
     "principal_other_theme": Target(citizen_id=1, theme=Theme.ELDERLY_SUBSIDY),
     "principal_money": Target(citizen_id=1, theme=Theme.APPLICATIONS, moves_money=True),
     "principal_no_theme": Target(citizen_id=1),
@@ -318,15 +368,18 @@ def test_agent_matrix(operation: Operation, relation: str, agent: str) -> None:
             authorize(actor, operation, target)
 
 
-@pytest.mark.parametrize(("agent", "relation", "code"), [
-    ("agent_with_scope", "principal_other_theme", "delegation.out_of_scope"),
-    ("agent_without_scope", "principal_in_theme", "delegation.out_of_scope"),
-    ("agent_with_scope", "principal_money", "delegation.principal_must_act"),
-    ("agent_expired", "principal_in_theme", "delegation.inactive"),
-    ("agent_revoked", "principal_in_theme", "delegation.inactive"),
-    ("agent_with_scope", "someone_else", "auth.forbidden"),
-    ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
-])
+@pytest.mark.parametrize(
+    ("agent", "relation", "code"),
+    [
+        ("agent_with_scope", "principal_other_theme", "delegation.out_of_scope"),
+        ("agent_without_scope", "principal_in_theme", "delegation.out_of_scope"),
+        ("agent_with_scope", "principal_money", "delegation.principal_must_act"),
+        ("agent_expired", "principal_in_theme", "delegation.inactive"),
+        ("agent_revoked", "principal_in_theme", "delegation.inactive"),
+        ("agent_with_scope", "someone_else", "auth.forbidden"),
+        ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
+    ],
+)
 def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
     with pytest.raises(Forbidden) as refused:
         authorize(AGENTS[agent], Operation.APPLICATION_SUBMIT, AGENT_TARGETS[relation])
@@ -371,14 +424,16 @@ def test_confirming_is_never_an_agents(agent: str, relation: str) -> None:
     assert (refused.value.code == "delegation.principal_must_act") is active
 
 
-@pytest.mark.parametrize(("agent", "relation", "code"), [
-    ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
-    ("agent_expired", "principal_money", "delegation.inactive"),
-    ("agent_revoked", "principal_money", "delegation.inactive"),
-    ("agent_with_scope", "someone_else", "auth.forbidden"),
-])
-def test_asking_for_a_confirmation_is_refused_why(agent: str, relation: str, code: str
-                                                  ) -> None:
+@pytest.mark.parametrize(
+    ("agent", "relation", "code"),
+    [
+        ("agent_without_scope", "principal_money", "delegation.out_of_scope"),
+        ("agent_expired", "principal_money", "delegation.inactive"),
+        ("agent_revoked", "principal_money", "delegation.inactive"),
+        ("agent_with_scope", "someone_else", "auth.forbidden"),
+    ],
+)
+def test_asking_for_a_confirmation_is_refused_why(agent: str, relation: str, code: str) -> None:
     with pytest.raises(Forbidden) as refused:
         authorize(AGENTS[agent], Operation.CONFIRMATION_REQUEST, AGENT_TARGETS[relation])
     assert refused.value.code == code

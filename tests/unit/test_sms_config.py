@@ -12,8 +12,10 @@ from doorstep.notify.select import sms_channel
 
 
 def test_template_codes_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALIYUN_SMS_TEMPLATES", '{"sms.login_code": "SMS_1", '
-                       '"sms.task_rejected": {"en": "SMS_2", "zh_Hans": "SMS_3"}}')
+    monkeypatch.setenv(
+        "ALIYUN_SMS_TEMPLATES",
+        '{"sms.login_code": "SMS_1", "sms.task_rejected": {"en": "SMS_2", "zh_Hans": "SMS_3"}}',
+    )
     sms = SmsSettings.from_env()
     assert sms.template_code("sms.login_code", "zh_Hant") == "SMS_1"
     assert sms.template_code("sms.task_rejected", "en") == "SMS_2"
@@ -48,5 +50,7 @@ def test_the_templates_command_prints_aliyun_syntax(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ALIYUN_SMS_TEMPLATES", '{"sms.login_code": {"en": "SMS_9"}}')
     result = CliRunner().invoke(main, ["sms-templates"])
     assert result.exit_code == 0
-    assert "sms.login_code\ten\tSMS_9\tCode ${code}, valid 5 min. Never share it." in \
-        result.output.splitlines()
+    assert (
+        "sms.login_code\ten\tSMS_9\tCode ${code}, valid 5 min. Never share it."
+        in result.output.splitlines()
+    )

@@ -78,8 +78,16 @@ def test_report_every_template_in_every_language() -> None:
                     assert values[name].startswith(fitted.params[name][:-1])
                 else:
                     assert fitted.params[name] == values[name]
-            rows.append((template, language, label, len(fitted.body), fitted.parts,
-                         ",".join(fitted.cut) or "-"))
+            rows.append(
+                (
+                    template,
+                    language,
+                    label,
+                    len(fitted.body),
+                    fitted.parts,
+                    ",".join(fitted.cut) or "-",
+                )
+            )
     # the report (pytest -s shows it)
     print("\nSMS length report (sign name included)")
     print(f"{'template':38} {'lang':8} {'values':9} {'chars':>5} {'parts':>5}  cut")
@@ -87,22 +95,40 @@ def test_report_every_template_in_every_language() -> None:
         print(f"{template:38} {language:8} {label:9} {chars:5d} {parts:5d}  {cut}")
     assert any(cut != "-" for *_rest, cut in rows)  # the long reason was cut somewhere
     # what must stay a single message: the log-in code, and short status news in Chinese
-    single = {(t, lang) for t, lang, label, _c, parts, _x in rows
-              if label == "realistic" and parts == 1}
+    single = {
+        (t, lang) for t, lang, label, _c, parts, _x in rows if label == "realistic" and parts == 1
+    }
     for language in LANGUAGES:
         assert ("sms.login_code", language) in single
-    for template in ("sms.application_submitted", "sms.application_completed",
-                     "sms.application_rejected", "sms.application_partially_completed"):
+    for template in (
+        "sms.application_submitted",
+        "sms.application_completed",
+        "sms.application_rejected",
+        "sms.application_partially_completed",
+    ):
         assert (template, "zh_Hans") in single and (template, "zh_Hant") in single
 
 
-@pytest.mark.parametrize(("template", "language"),
-                         list(itertools.product(sms_templates(), LANGUAGES)))
+@pytest.mark.parametrize(
+    ("template", "language"), list(itertools.product(sms_templates(), LANGUAGES))
+)
 def test_worst_case_fits_and_keeps_the_number(template: str, language: str) -> None:
-    huge = {"number": "9" * 20, "code": "999999", "item": "项" * 300, "bundle": "事" * 300,
-            "reason": "因" * 2000, "due": "日" * 300, "unit": "单" * 300, "count": "99",
-            "latest": "新" * 300, "name": "名" * 300, "themes": "题" * 300,
-            "phone": "9" * 20, "subject": "题" * 300, "detail": "详" * 300}
+    huge = {
+        "number": "9" * 20,
+        "code": "999999",
+        "item": "项" * 300,
+        "bundle": "事" * 300,
+        "reason": "因" * 2000,
+        "due": "日" * 300,
+        "unit": "单" * 300,
+        "count": "99",
+        "latest": "新" * 300,
+        "name": "名" * 300,
+        "themes": "题" * 300,
+        "phone": "9" * 20,
+        "subject": "题" * 300,
+        "detail": "详" * 300,
+    }
     fitted = fit_sms(template, huge, language, sign_name=SIGN)
     assert fitted.parts <= 3
     if "number" in template_fields(template, language):
@@ -111,13 +137,18 @@ def test_worst_case_fits_and_keeps_the_number(template: str, language: str) -> N
 
 def test_free_text_is_cut_to_the_variable_limit() -> None:
     reason = "材" * 100
-    fitted = fit_sms("sms.materials_requested", {**REALISTIC, "reason": reason}, "zh_Hans",
-                     sign_name=SIGN)
+    fitted = fit_sms(
+        "sms.materials_requested", {**REALISTIC, "reason": reason}, "zh_Hans", sign_name=SIGN
+    )
     assert fitted.params["reason"] == "材" * (PARAM_LIMIT - 1) + ELLIPSIS
     assert fitted.cut == ("reason",)
     # whitespace runs (line breaks a clerk typed) become single spaces
-    messy = fit_sms("sms.materials_requested", {**REALISTIC, "reason": "缺少\n\n户口簿   本人页"},
-                    "zh_Hans", sign_name=SIGN)
+    messy = fit_sms(
+        "sms.materials_requested",
+        {**REALISTIC, "reason": "缺少\n\n户口簿   本人页"},
+        "zh_Hans",
+        sign_name=SIGN,
+    )
     assert messy.params["reason"] == "缺少 户口簿 本人页"
 
 
@@ -129,10 +160,17 @@ def test_a_tighter_budget_cuts_the_longest_text_first() -> None:
     assert set(fitted.cut) <= {"item", "reason"}
 
 
-@pytest.mark.parametrize("params", [
-    {"number": "1" * 21}, {"number": "10A0001237"}, {"number": ""}, {"code": "12345678"},
-    {"code": "12 34"}, {"number": "１０００００１２３７"},  # full-width digits are not ASCII
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"number": "1" * 21},
+        {"number": "10A0001237"},
+        {"number": ""},
+        {"code": "12345678"},
+        {"code": "12 34"},
+        {"number": "１０００００１２３７"},  # full-width digits are not ASCII
+    ],
+)
 def test_identifiers_are_refused_not_cut(params: dict[str, str]) -> None:
     with pytest.raises(SmsParamRefused):
         check_identifiers(params)
@@ -143,8 +181,13 @@ def test_identifiers_are_refused_not_cut(params: dict[str, str]) -> None:
 
 def test_a_text_that_cannot_fit_is_refused() -> None:
     with pytest.raises(SmsParamRefused):
-        fit_sms("sms.application_completed", {"number": "9" * 20}, "en", sign_name="签" * 60,
-                max_parts=1)
+        fit_sms(
+            "sms.application_completed",
+            {"number": "9" * 20},
+            "en",
+            sign_name="签" * 60,
+            max_parts=1,
+        )
 
 
 def test_missing_and_unknown() -> None:
@@ -154,4 +197,5 @@ def test_missing_and_unknown() -> None:
         fit_sms("sms.no_such_template", {}, "zh_Hans", sign_name=SIGN)
     # an unknown language falls back to the default catalog
     assert fit_sms("sms.login_code", {"code": "123456"}, "fr", sign_name=SIGN).body == (
-        f"【{SIGN}】" + translate("sms.login_code", "zh_Hans", code="123456"))
+        f"【{SIGN}】" + translate("sms.login_code", "zh_Hans", code="123456")
+    )

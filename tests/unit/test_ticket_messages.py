@@ -27,8 +27,7 @@ def _event_kinds() -> set[str]:
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", None))
-            if name == "_event" and len(node.args) >= 3 and isinstance(node.args[2],
-                                                                       ast.Constant):
+            if name == "_event" and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
                 kinds.add(node.args[2].value)
             if name == "append_event":
                 for keyword in node.keywords:
@@ -40,8 +39,14 @@ def _event_kinds() -> set[str]:
 
 def test_the_event_kinds_are_found() -> None:
     kinds = _event_kinds()
-    assert {"ticket.submitted", "ticket.dispatched", "ticket.resolved", "ticket.reopened",
-            "ticket.closed_unconfirmed", "ticket.handle_overdue"} <= kinds
+    assert {
+        "ticket.submitted",
+        "ticket.dispatched",
+        "ticket.resolved",
+        "ticket.reopened",
+        "ticket.closed_unconfirmed",
+        "ticket.handle_overdue",
+    } <= kinds
     assert len(kinds) >= 20
 
 
@@ -54,9 +59,19 @@ def test_every_ticket_event_has_a_title(language: str) -> None:
         assert "{" not in translate(f"event.{kind}", language, **params), (language, kind)
 
 
-@pytest.mark.parametrize(("language", "key"), list(itertools.product(
-    LANGUAGES, [*(f"dispatch.reason.{b.value}" for b in Basis), "dispatch.reason.supervisor",
-                "dispatch.reason.return_limit"])))
+@pytest.mark.parametrize(
+    ("language", "key"),
+    list(
+        itertools.product(
+            LANGUAGES,
+            [
+                *(f"dispatch.reason.{b.value}" for b in Basis),
+                "dispatch.reason.supervisor",
+                "dispatch.reason.return_limit",
+            ],
+        )
+    ),
+)
 def test_every_dispatch_explanation_renders(language: str, key: str) -> None:
     assert (None, key) in _catalog(language)
     text = explanation(key, {"category": "噪音", "unit": "某单位"}, language, False)
@@ -66,18 +81,36 @@ def test_every_dispatch_explanation_renders(language: str, key: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_rule_warnings_render(language: str) -> None:
     for code in WARNING_CODES:
-        text = translate(f"dispatch_warning.{code}", language, rule="7", by="1, 2",
-                         prefixes="110199", categories="old", regions="110105")
+        text = translate(
+            f"dispatch_warning.{code}",
+            language,
+            rule="7",
+            by="1, 2",
+            prefixes="110199",
+            categories="old",
+            regions="110105",
+        )
         assert "{" not in text and "7" in text, (language, code)
 
 
 def test_citizen_texts_have_plain_variants_for_keypad_phones() -> None:
-    for template in ("sms.ticket_received", "sms.ticket_extended", "sms.ticket_follow_up",
-                     "sms.ticket_follow_up_again"):
+    for template in (
+        "sms.ticket_received",
+        "sms.ticket_extended",
+        "sms.ticket_follow_up",
+        "sms.ticket_follow_up_again",
+    ):
         plain = template.replace("sms.", "sms.plain.", 1)
         for language in LANGUAGES:
-            text = translate(plain, language, number="2000000017", unit="永安里社区",
-                             due="12-31", reason="已处理", phone="12345")
+            text = translate(
+                plain,
+                language,
+                number="2000000017",
+                unit="永安里社区",
+                due="12-31",
+                reason="已处理",
+                phone="12345",
+            )
             assert "2000000017" in text and "12345" in text, (plain, language)
     # the follow-up asks for 1 or 2, in every language
     for language in LANGUAGES:

@@ -42,14 +42,17 @@ def test_the_loop() -> None:
     assert next_status(S.RETURNED, A.REDISPATCH) is S.DISPATCHED
 
 
-@pytest.mark.parametrize(("status", "action"), [
-    (S.DISPATCHED, A.RESOLVE),  # acknowledge first
-    (S.REOPENED, A.RETURN),  # a reopened ticket stays with its unit
-    (S.RESOLVED, A.RETURN),
-    (S.CLOSED, A.REPORT_UNSOLVED),
-    (S.CLOSED_UNCONFIRMED, A.CONFIRM_SOLVED),
-    (S.RETURNED, A.ACKNOWLEDGE),
-])
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (S.DISPATCHED, A.RESOLVE),  # acknowledge first
+        (S.REOPENED, A.RETURN),  # a reopened ticket stays with its unit
+        (S.RESOLVED, A.RETURN),
+        (S.CLOSED, A.REPORT_UNSOLVED),
+        (S.CLOSED_UNCONFIRMED, A.CONFIRM_SOLVED),
+        (S.RETURNED, A.ACKNOWLEDGE),
+    ],
+)
 def test_illegal_moves(status: TicketStatus, action: TicketAction) -> None:
     with pytest.raises(IllegalTicketTransition):
         next_status(status, action)
@@ -108,15 +111,29 @@ def test_urgent_on_a_rest_day_is_due_the_next_working_day() -> None:
 def test_deadlines_need_aware_times() -> None:
     with pytest.raises(ValueError):
         deadlines(CAL, datetime(2026, 9, 25, 10), Urgency.NORMAL, DeadlineProfile.HELP)
-    assert deadlines(CAL, datetime(2026, 9, 25, 2, tzinfo=UTC), Urgency.NORMAL,
-                     DeadlineProfile.HELP).handle_due_on
+    assert deadlines(
+        CAL, datetime(2026, 9, 25, 2, tzinfo=UTC), Urgency.NORMAL, DeadlineProfile.HELP
+    ).handle_due_on
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1", True), ("１", True), (" 1。", True), ("已解决", True), ("YES", True),
-    ("2", False), ("２", False), ("未解决", False), ("no", False),
-    ("3", None), ("", None), ("12", None), ("解决了吗", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", True),
+        ("１", True),
+        (" 1。", True),
+        ("已解决", True),
+        ("YES", True),
+        ("2", False),
+        ("２", False),
+        ("未解决", False),
+        ("no", False),
+        ("3", None),
+        ("", None),
+        ("12", None),
+        ("解决了吗", None),
+    ],
+)
 def test_follow_up_replies(text: str, expected: bool | None) -> None:
     assert parse_follow_up_reply(text) is expected
 
@@ -133,8 +150,14 @@ def test_coordinates() -> None:
     assert valid_coordinates(None, None)
     assert valid_coordinates(39.91, 116.46)
     assert valid_coordinates(-90, 180)
-    for lat, lon in [(91, 0), (0, 181), (39.9, None), (None, 116.4), (float("nan"), 1),
-                     (1, float("inf"))]:
+    for lat, lon in [
+        (91, 0),
+        (0, 181),
+        (39.9, None),
+        (None, 116.4),
+        (float("nan"), 1),
+        (1, float("inf")),
+    ]:
         assert not valid_coordinates(lat, lon), (lat, lon)
 
 
@@ -153,17 +176,22 @@ def test_region_ancestors() -> None:
 
 # --- filing limits -----------------------------------------------------------------------------
 
+
 def test_filing_is_allowed_below_every_limit_and_when_limits_are_off() -> None:
     from doorstep.domain.tickets import FilingCounts, FilingLimits, filing_wait
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     limits = FilingLimits(citizen_hour=3, citizen_day=10, client_hour=30)
     assert filing_wait(FilingCounts(now=now), limits) is None
-    assert filing_wait(FilingCounts(now=now, citizen_hour=2, citizen_day=9, client_hour=29),
-                       limits) is None
+    assert (
+        filing_wait(FilingCounts(now=now, citizen_hour=2, citizen_day=9, client_hour=29), limits)
+        is None
+    )
     off = FilingLimits(citizen_hour=0, citizen_day=0, client_hour=0)
-    assert filing_wait(FilingCounts(now=now, citizen_hour=99, citizen_day=99, client_hour=99),
-                       off) is None
+    assert (
+        filing_wait(FilingCounts(now=now, citizen_hour=99, citizen_day=99, client_hour=99), off)
+        is None
+    )
 
 
 def test_the_wait_is_until_the_oldest_of_the_fullest_window_leaves_it() -> None:
@@ -171,17 +199,32 @@ def test_the_wait_is_until_the_oldest_of_the_fullest_window_leaves_it() -> None:
 
     now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     limits = FilingLimits(citizen_hour=3, citizen_day=10, client_hour=30)
-    hour_full = FilingCounts(now=now, citizen_hour=3,
-                             citizen_hour_first=now - timedelta(minutes=50), citizen_day=3,
-                             citizen_day_first=now - timedelta(minutes=50))
+    hour_full = FilingCounts(
+        now=now,
+        citizen_hour=3,
+        citizen_hour_first=now - timedelta(minutes=50),
+        citizen_day=3,
+        citizen_day_first=now - timedelta(minutes=50),
+    )
     assert filing_wait(hour_full, limits) == 600
-    day_full = FilingCounts(now=now, citizen_hour=1, citizen_hour_first=now,
-                            citizen_day=10, citizen_day_first=now - timedelta(hours=20))
+    day_full = FilingCounts(
+        now=now,
+        citizen_hour=1,
+        citizen_hour_first=now,
+        citizen_day=10,
+        citizen_day_first=now - timedelta(hours=20),
+    )
     assert filing_wait(day_full, limits) == 4 * 3600
     # both full: the longer wait; an address over its limit too
-    both = FilingCounts(now=now, citizen_hour=3, citizen_hour_first=now - timedelta(minutes=59),
-                        citizen_day=10, citizen_day_first=now - timedelta(hours=23),
-                        client_hour=30, client_hour_first=now - timedelta(minutes=1))
+    both = FilingCounts(
+        now=now,
+        citizen_hour=3,
+        citizen_hour_first=now - timedelta(minutes=59),
+        citizen_day=10,
+        citizen_day_first=now - timedelta(hours=23),
+        client_hour=30,
+        client_hour_first=now - timedelta(minutes=1),
+    )
     assert filing_wait(both, limits) == 3600  # the day's: 1 h, over the hour's 1 min and 59 min
     # never less than a second, even with the oldest exactly at the edge
     edge = FilingCounts(now=now, client_hour=30, client_hour_first=now - timedelta(hours=1))

@@ -19,14 +19,22 @@ from doorstep.notify.webpush import (
 from tests.fakes.push_service import FakeBrowser
 
 
-@pytest.mark.parametrize(("status", "outcome", "gone"), [
-    (201, Outcome.SENT, False), (202, Outcome.SENT, False),
-    (404, Outcome.PERMANENT, True), (410, Outcome.PERMANENT, True),
-    (413, Outcome.PERMANENT, False), (400, Outcome.PERMANENT, False),
-    (403, Outcome.PERMANENT, False),
-    (429, Outcome.RETRY, False), (500, Outcome.RETRY, False), (503, Outcome.RETRY, False),
-    (None, Outcome.RETRY, False),
-])
+@pytest.mark.parametrize(
+    ("status", "outcome", "gone"),
+    [
+        (201, Outcome.SENT, False),
+        (202, Outcome.SENT, False),
+        (404, Outcome.PERMANENT, True),
+        (410, Outcome.PERMANENT, True),
+        (413, Outcome.PERMANENT, False),
+        (400, Outcome.PERMANENT, False),
+        (403, Outcome.PERMANENT, False),
+        (429, Outcome.RETRY, False),
+        (500, Outcome.RETRY, False),
+        (503, Outcome.RETRY, False),
+        (None, Outcome.RETRY, False),
+    ],
+)
 def test_push_answers(status: int | None, outcome: Outcome, gone: bool) -> None:
     assert classify_push(status) == (outcome, gone)
 
