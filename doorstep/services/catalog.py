@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from doorstep.store import catalog as store
+from doorstep.store.catalog import BundleItemRow
 
 if TYPE_CHECKING:
     from doorstep.services.deps import Deps
@@ -56,24 +57,24 @@ class Bundle:
         return {m.code for item in self.items for m in item.materials}
 
 
-def _item(row: Any) -> Item:
+def _item(row: BundleItemRow) -> Item:
     return Item(
-        id=row["id"],
-        code=row["code"],
-        name=row["name"],
-        description=row["description"],
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        description=row.description,
         materials=tuple(
-            Material(m["code"], m["name"], bool(m.get("required", True))) for m in row["materials"]
+            Material(m["code"], m["name"], bool(m.get("required", True))) for m in row.materials
         ),
-        legal_days=row["legal_days"],
-        promised_days=row["promised_days"],
+        legal_days=row.legal_days,
+        promised_days=row.promised_days,
         unit=Unit(
-            row["unit_id"],
-            row["unit_code"],
-            row["unit_name"],
-            row["unit_kind"],
-            row["unit_region_code"],
-            row["unit_phone"],
+            row.unit_id,
+            row.unit_code,
+            row.unit_name,
+            row.unit_kind,
+            row.unit_region_code,
+            row.unit_phone,
         ),
     )
 
@@ -99,18 +100,18 @@ class CatalogCache:
 
     async def _load(self, deps: Deps) -> None:
         rows = await store.bundles(deps.pool)
-        item_rows = await store.items_of_bundles(deps.pool, [r["id"] for r in rows])
+        item_rows = await store.items_of_bundles(deps.pool, [r.id for r in rows])
         items: dict[int, list[Item]] = {}
         for row in item_rows:
-            items.setdefault(row["bundle_id"], []).append(_item(row))
+            items.setdefault(row.bundle_id, []).append(_item(row))
         self._bundles = {
-            r["code"]: Bundle(
-                r["id"],
-                r["code"],
-                r["name"],
-                r["description"],
-                r["is_single"],
-                tuple(items.get(r["id"], [])),
+            r.code: Bundle(
+                r.id,
+                r.code,
+                r.name,
+                r.description,
+                r.is_single,
+                tuple(items.get(r.id, [])),
             )
             for r in rows
         }

@@ -364,7 +364,7 @@ async def _decide_channel(conn: Connection, row: Any, *, push_possible: bool) ->
 async def _claim_push(deps: Deps, conn: Connection, row: Any) -> _PushSend | _Done:
     outbox_id = row["id"]
     targets = [
-        PushTarget(r["id"], r["endpoint"], r["p256dh"], r["auth"])
+        PushTarget(r.id, r.endpoint, r.p256dh, r.auth)
         for r in await push_store.for_citizen(conn, row["citizen_id"])
     ]
     if not targets:

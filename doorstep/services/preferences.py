@@ -89,17 +89,17 @@ async def profile(deps: Deps, citizen_id: int) -> Profile:
         raise NotFound("auth.required")
     today = local_date(datetime.now(UTC))
     return Profile(
-        citizen_id=row["id"],
-        name=row["name"],
-        language=row["language"],
-        language_chosen=row["language_chosen"],
-        elder_mode=row["elder_mode"],
+        citizen_id=row.id,
+        name=row.name,
+        language=row.language,
+        language_chosen=row.language_chosen,
+        elder_mode=row.elder_mode,
         offer_elder_mode=offer_elder_mode(
-            row["birth_date"], row["elder_mode"], row["elder_mode_chosen_at"] is not None, today
+            row.birth_date, row.elder_mode, row.elder_mode_chosen_at is not None, today
         ),
-        sms_only=row["channel_preference"] == "sms",
-        presentation=presentation(row["elder_mode"]),
-        open_applications=row["open_count"],
-        waiting_for_materials=row["waiting_count"],
-        to_confirm=row["confirm_count"],
+        sms_only=row.channel_preference == "sms",
+        presentation=presentation(row.elder_mode),
+        open_applications=row.open_count,
+        waiting_for_materials=row.waiting_count,
+        to_confirm=row.confirm_count,
     )

@@ -143,7 +143,7 @@ async def _unit_names(db: Any, rows: list[Any]) -> dict[int, tuple[str, str]]:
     if not ids:
         return {}
     found = await catalog_store.units_by_ids(db, sorted(ids))
-    return {u["id"]: (u["code"], u["name"]) for u in found}
+    return {u.id: (u.code, u.name) for u in found}
 
 
 def _evidence(raw: dict[str, Any], units: dict[int, tuple[str, str]]) -> list[Evidence]:

@@ -79,7 +79,7 @@ async def acknowledge(deps: Deps, outbox_id: int, token: str, *, opened: bool) -
         row = await outbox_store.lock_for_news(conn, outbox_id)
         if row is None:
             raise NotFound("push.unknown")
-        if opened and await store.mark_opened(conn, outbox_id) is None:
+        if opened and not await store.mark_opened(conn, outbox_id):
             raise NotFound("push.unknown")
         await apply_provider_news(
             conn,
@@ -96,15 +96,15 @@ async def fall_back_unread(deps: Deps, *, limit: int = 200) -> list[int]:
     """An SMS for every important push not opened in time; returns the new rows (queued)."""
     push = deps.settings.push
     created: list[int] = []
-    rows = await store.unread_important(
+    outbox_ids = await store.unread_important(
         deps.pool,
         after_seconds=push.unread_fallback_seconds,
         kinds=sorted(IMPORTANT_KINDS),
         limit=limit,
     )
-    for row in rows:
+    for outbox_id in outbox_ids:
         async with transaction(deps.pool) as conn:
-            fallback = await fall_back_to_sms(conn, row["id"], reason="push_unread")
+            fallback = await fall_back_to_sms(conn, outbox_id, reason="push_unread")
         if fallback is not None:
             created.append(fallback)
     await deps.after_commit(created)

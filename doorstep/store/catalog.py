@@ -2,26 +2,76 @@
 
 from __future__ import annotations
 
-import asyncpg
+from typing import NotRequired, TypedDict
 
 from doorstep.store.db import Queryable
+from doorstep.store.rows import Row, fetch, fetchrow
 
 
-async def bundles(db: Queryable) -> list[asyncpg.Record]:
-    return await db.fetch(
-        "select id, code, name, description, is_single from bundles where active order by id"
+class MaterialJson(TypedDict):
+    """One entry of service_items.materials."""
+
+    code: str
+    name: str
+    required: NotRequired[bool]
+
+
+class BundleRow(Row):
+    id: int
+    code: str
+    name: str
+    description: str
+    is_single: bool
+
+
+class BundleItemRow(Row):
+    bundle_id: int
+    position: int
+    id: int
+    code: str
+    name: str
+    description: str
+    materials: list[MaterialJson]
+    legal_days: int
+    promised_days: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    unit_region_code: str
+    unit_phone: str | None
+
+
+class UnitRow(Row):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region_code: str
+    phone: str | None
+
+
+async def bundles(db: Queryable) -> list[BundleRow]:
+    return await fetch(
+        db,
+        BundleRow,
+        "select id, code, name, description, is_single from bundles where active order by id",
     )
 
 
-async def bundle_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def bundle_by_code(db: Queryable, code: str) -> BundleRow | None:
+    return await fetchrow(
+        db,
+        BundleRow,
         "select id, code, name, description, is_single from bundles where code = $1 and active",
         code,
     )
 
 
-async def items_of_bundles(db: Queryable, bundle_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def items_of_bundles(db: Queryable, bundle_ids: list[int]) -> list[BundleItemRow]:
+    return await fetch(
+        db,
+        BundleItemRow,
         """select bi.bundle_id, bi.position, i.id, i.code, i.name, i.description, i.materials,
                   i.legal_days, i.promised_days, i.unit_id,
                   u.code as unit_code, u.name as unit_name, u.kind as unit_kind,
@@ -35,8 +85,10 @@ async def items_of_bundles(db: Queryable, bundle_ids: list[int]) -> list[asyncpg
     )
 
 
-async def units_by_ids(db: Queryable, unit_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def units_by_ids(db: Queryable, unit_ids: list[int]) -> list[UnitRow]:
+    return await fetch(
+        db,
+        UnitRow,
         "select id, code, name, kind, region_code, phone from units where id = any($1::bigint[])",
         unit_ids,
     )

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetchrow
+
+
+class ProfileRow(Row):
+    id: int
+    name: str | None
+    language: str
+    language_chosen: bool
+    elder_mode: bool
+    elder_mode_chosen_at: datetime | None
+    birth_date: date | None
+    channel_preference: str
+    open_count: int
+    waiting_count: int
+    confirm_count: int
 
 
 async def set_language(conn: Connection, citizen_id: int, language: str) -> None:
@@ -25,10 +40,12 @@ async def set_elder_mode(conn: Connection, citizen_id: int, on: bool) -> None:
     )
 
 
-async def profile(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
+async def profile(db: Queryable, citizen_id: int) -> ProfileRow | None:
     """The citizen's preferences, with counts of their open applications and of what waits
     for their confirmation, for the summary."""
-    return await db.fetchrow(
+    return await fetchrow(
+        db,
+        ProfileRow,
         """select c.id, c.name, c.language, c.language_chosen, c.elder_mode,
                   c.elder_mode_chosen_at, c.birth_date, c.channel_preference,
                   (select count(*) from applications a

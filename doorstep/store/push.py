@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch
 
 MAX_PER_CITIZEN = 10
+
+
+class SubscriptionRow(Row):
+    id: int
+    endpoint: str
+    p256dh: str
+    auth: str
 
 
 async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str, auth: str) -> int:
@@ -60,8 +64,10 @@ async def mark_success(conn: Queryable, subscription_ids: list[int]) -> None:
     )
 
 
-async def for_citizen(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def for_citizen(conn: Queryable, citizen_id: int) -> list[SubscriptionRow]:
+    return await fetch(
+        conn,
+        SubscriptionRow,
         """select id, endpoint, p256dh, auth from push_subscriptions
            where citizen_id = $1 order by id""",
         citizen_id,
@@ -76,19 +82,21 @@ async def has_live(conn: Queryable, citizen_id: int) -> bool:
     )
 
 
-async def mark_opened(conn: Connection, outbox_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def mark_opened(conn: Connection, outbox_id: int) -> bool:
+    """False when no push row has this id."""
+    found: int | None = await conn.fetchval(
         """update outbox set opened_at = coalesce(opened_at, now()), updated_at = now()
-           where id = $1 and channel = 'push' returning id, status""",
+           where id = $1 and channel = 'push' returning id""",
         outbox_id,
     )
+    return found is not None
 
 
 async def unread_important(
     conn: Queryable, *, after_seconds: int, kinds: list[str], limit: int
-) -> list[asyncpg.Record]:
-    """Important pushes sent a while ago, not opened, with no fallback SMS yet."""
-    return await conn.fetch(
+) -> list[int]:
+    """Important pushes sent a while ago, not opened, with no fallback SMS yet: their ids."""
+    rows = await conn.fetch(
         """select o.id from outbox o
            where o.channel = 'push' and o.opened_at is null
              and o.status in ('sent', 'delivered')
@@ -101,6 +109,7 @@ async def unread_important(
         kinds,
         limit,
     )
+    return [r["id"] for r in rows]
 
 
 async def insert_fallback(conn: Connection, outbox_id: int) -> int | None:
@@ -115,7 +124,3 @@ async def insert_fallback(conn: Connection, outbox_id: int) -> int | None:
         outbox_id,
     )
     return fallback_id
-
-
-def subscription_info(row: Any) -> dict[str, Any]:
-    return {"endpoint": row["endpoint"], "keys": {"p256dh": row["p256dh"], "auth": row["auth"]}}
