@@ -112,7 +112,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "proxy_headers": True,
         # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
         # socket, and every fan-out message compressed once per subscriber)
-        "ws": "doorstep.api.live_socket:LiveSocketProtocol",
+        "ws": "doorstep.live.connection:LiveSocketProtocol",
         "ws_max_size": settings.max_body_bytes,
         "ws_ping_interval": settings.ws_ping_seconds,
         "ws_ping_timeout": settings.ws_ping_seconds,

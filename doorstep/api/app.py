@@ -22,14 +22,14 @@ from doorstep.api.push import push_ack
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
 from doorstep.config import Settings
-from doorstep.graphql import fanout
-from doorstep.graphql import websocket as live
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.response_cache import ResponseCache
 from doorstep.graphql.schema import build_schema
 from doorstep.i18n import choose_language, translate
+from doorstep.live import fanout
+from doorstep.live import session as live
+from doorstep.live.event_hub import EventHub
 from doorstep.services.deps import Deps, build_calendar
-from doorstep.services.event_hub import EventHub
 from doorstep.store.db import create_pool as create_db_pool
 from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
 
@@ -69,7 +69,7 @@ async def _cache_key(request: Request[Any, Any, Any], context: Context) -> tuple
 
 
 def _our_controller(base: type[Any]) -> type[Any]:
-    """The strawberry controller with our JSON refusals (WebSockets: `api.live_socket`)."""
+    """The strawberry controller with our JSON refusals (WebSockets: `live.connection`)."""
 
     class GraphQLController(base):  # type: ignore[misc]
         # strawberry answers what it refuses before GraphQL runs (a query by GET, a body that
@@ -170,7 +170,7 @@ def create_app(settings: Settings) -> Litestar:
             graphql_ide="graphiql" if settings.dev_mode else None,
             allow_queries_via_get=False,
             # WebSockets never reach Litestar: the server's own WebSocket transport
-            # (`api.live_socket`) speaks graphql-transport-ws; the legacy graphql-ws stays off
+            # (`live.connection`) speaks graphql-transport-ws; the legacy graphql-ws stays off
             subscription_protocols=(),
         )
     )

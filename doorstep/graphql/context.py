@@ -1,7 +1,7 @@
 """Per-request GraphQL context: who is asking, in which language, and the service deps.
 
 Over HTTP the session comes from `Authorization: Bearer`; over WebSocket (browsers cannot set
-headers there) from `connection_params` at `connection_init` (`graphql.websocket`).
+headers there) from `connection_params` at `connection_init` (`live.session`).
 
 Acting for someone (帮办代办): the header `X-Acting-For: <principal's citizen id or phone>`, or
 `actingFor` in connection_params; `services.delegation.acting_actor` turns it into the actor.
@@ -22,10 +22,10 @@ from strawberry.litestar import BaseContext
 from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
+from doorstep.live.event_hub import EventHub
 from doorstep.services import delegation
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub
 
 MAX_CONNECTION_PARAMS_BYTES = 4096
 ACTING_FOR_HEADER = "x-acting-for"

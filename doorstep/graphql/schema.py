@@ -32,16 +32,16 @@ from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
 from doorstep.graphql.proactive import ProactiveMutation, ProactiveQuery
-from doorstep.graphql.subscriptions import Subscription
 from doorstep.graphql.tickets import TicketsMutation, TicketsQuery
 from doorstep.graphql.vault import VaultMutation, VaultQuery
+from doorstep.live.subscriptions import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class DoorstepSchema(strawberry.Schema):
     # the limits below, for the subscription path that parses and validates on its own
-    # (`graphql.subscriptions`): the same rules as every other operation
+    # (`live.subscriptions`): the same rules as every other operation
     validation_rules: tuple[type[ASTValidationRule], ...] = ()
     max_tokens: int | None = None
 

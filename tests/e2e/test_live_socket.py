@@ -203,7 +203,7 @@ async def test_shutdown_closes_every_socket_with_service_restart(
 async def test_subscribing_in_a_loop_is_refused_past_the_window(
     settings: Settings, pool: Pool
 ) -> None:
-    from doorstep.graphql.websocket import SUBSCRIBES_PER_WINDOW
+    from doorstep.live.session import SUBSCRIBES_PER_WINDOW
 
     async with api_servers(settings, 1) as (server,):
         citizen, _staff = await _sessions(server, pool)

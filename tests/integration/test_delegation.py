@@ -19,10 +19,11 @@ from litestar.testing import AsyncTestClient
 from doorstep.config import Settings
 from doorstep.domain.errors import Forbidden
 from doorstep.domain.policy import ANONYMOUS
-from doorstep.services import delegation, progress
+from doorstep.live import progress
+from doorstep.live.event_hub import EventHub
+from doorstep.services import delegation
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import (
     gql_as,

@@ -9,10 +9,10 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from doorstep.config import Settings
-from doorstep.services import progress
+from doorstep.live import progress
+from doorstep.live.event_hub import EventHub
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub
 from doorstep.store import events
 from doorstep.store.db import Pool
 from tests.integration.helpers import gql

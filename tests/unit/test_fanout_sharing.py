@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from doorstep.graphql import fanout, subscriptions
-from doorstep.graphql.fanout import SharedCache
-from doorstep.graphql.websocket import EncodedPayloads
-from doorstep.services import progress
+from doorstep.live import fanout, progress, subscriptions
+from doorstep.live.fanout import SharedCache
+from doorstep.live.session import EncodedPayloads
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from doorstep.api.live_socket import LiveSocketProtocol
-from doorstep.graphql import websocket as live
+from doorstep.live import session as live
+from doorstep.live.connection import LiveSocketProtocol
 
 
 class FakeTransport:

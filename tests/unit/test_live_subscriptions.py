@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from graphql import ExecutionResult, GraphQLError
 
-from doorstep.graphql import fanout, live_subscriptions, subscriptions
-from doorstep.graphql.live_subscriptions import Plans
 from doorstep.graphql.schema import build_schema
-from doorstep.services import progress
+from doorstep.live import fanout, progress, short_path, subscriptions
+from doorstep.live.short_path import Plans
 from tests.unit.test_fanout_sharing import _row
 
 SCHEMA = build_schema(introspection=False, max_depth=4)
@@ -50,7 +49,7 @@ def test_variables_that_do_not_coerce_go_strawberrys_way() -> None:
     context = _context()
 
     def start(variables: dict[str, Any]) -> Any:
-        return live_subscriptions.start(
+        return short_path.start(
             SCHEMA, plans, context, PROGRESS, variables, None, lambda result: True
         )
 
@@ -68,7 +67,7 @@ def _message(seq: int = 5001) -> subscriptions.ProgressUpdate:
 
 def _counting(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
     calls: list[int] = []
-    real = live_subscriptions.execute
+    real = short_path.execute
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
@@ -76,7 +75,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
             return ExecutionResult(data=None, errors=[GraphQLError("boom")])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(live_subscriptions, "execute", counted)
+    monkeypatch.setattr(short_path, "execute", counted)
     return calls
 
 
@@ -86,7 +85,7 @@ async def _results_for(contexts: list[Any], message: Any) -> list[ExecutionResul
     key = (("n", "N1"),)
     return await asyncio.gather(
         *(
-            live_subscriptions._Run(SCHEMA, plan, context, {"n": "N1"}, key).result(message)
+            short_path._Run(SCHEMA, plan, context, {"n": "N1"}, key).result(message)
             for context in contexts
         )
     )
@@ -171,7 +170,7 @@ async def test_a_prefetched_state_is_answered_in_the_same_pass(
     plan = Plans(SCHEMA).get(STATE, None)
     assert plan is not None
     context = SimpleNamespace(language="zh_Hans", elder=False, deps=None)
-    run = live_subscriptions._Run(SCHEMA, plan, context, {"n": "N1"}, (("n", "N1"),))
+    run = short_path._Run(SCHEMA, plan, context, {"n": "N1"}, (("n", "N1"),))
     message = _message(6001)
 
     # not read yet: the result needs the database, so it cannot be handed over at once

@@ -6,7 +6,7 @@ builds an execution context per event per subscriber: about 15 KB and 100 µs a 
 which 10,000 subscribers of one change pay in full. Here a document is parsed and validated
 once per query text (with the schema's own limit rules), and each event is executed once for
 every subscriber with the same document, variables, language and elder mode: a subscriber
-costs its generator of `services.progress` and one dictionary look-up per change.
+costs its generator of `live.progress` and one dictionary look-up per change.
 
 Anything else (a query over the socket, a document with errors, variables that do not
 coerce) returns None here and goes the strawberry way, whose
@@ -40,7 +40,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from doorstep.graphql.context import Context
 from doorstep.graphql.errors import present_all
 from doorstep.graphql.schema import DoorstepSchema
-from doorstep.graphql.subscriptions import ProgressUpdate, updates
+from doorstep.live.subscriptions import ProgressUpdate, updates
 
 FIELDS = frozenset({"applicationProgress", "myUpdates"})
 PLAN_ENTRIES = 256

@@ -12,11 +12,11 @@ of them reads the application's state and renders the event in its language on i
 - the message for one event is built once per (event sequence, application number, language,
   elder mode): subscribers of another language or mode get their own;
 - that message is executed once per (operation document, variables, language, elder mode)
-  (`graphql.live_subscriptions`), its result encoded and framed once (`graphql.websocket`,
-  `api.live_socket`), so subscribers asking the same get the same bytes.
+  (`live.short_path`), its result encoded and framed once (`live.session`,
+  `live.connection`), so subscribers asking the same get the same bytes.
 
 Authorization is not cached here: every subscription is authorized when it starts (see
-`services.progress`), and only what an authorized subscriber is about to be sent is shared.
+`live.progress`), and only what an authorized subscriber is about to be sent is shared.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def state_now(application_id: int, seq: int) -> tuple[ApplicationView | None] | 
 async def prefetch_states(deps: Deps, rows: list[Any]) -> None:
     """Before the hub hands new events to subscribers: each application's state read once,
     remembered for every event of it, so that a subscription asking for `application` is
-    answered without waiting, in the same pass as the others (see `graphql.live_subscriptions`)."""
+    answered without waiting, in the same pass as the others (see `live.short_path`)."""
     seqs: dict[int, list[int]] = {}
     for row in rows:
         if row["application_id"] is not None:

@@ -31,9 +31,9 @@ import asyncpg
 from doorstep.domain.delegation import bundle_filter
 from doorstep.domain.errors import Forbidden, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.live.event_hub import EventHub, Key, Subscription
 from doorstep.services import applications, delegation
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub, Key, Subscription
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
 

@@ -1,11 +1,11 @@
 """graphql-transport-ws, one session per WebSocket, over any socket that can send text.
 
-The API process's WebSocket transport (`api.live_socket`) hands each text message here and
+The API process's WebSocket transport (`live.connection`) hands each text message here and
 sends what comes back; one connection costs one small session object, and each operation one
 task. Operations run through the strawberry schema (`Schema.stream`), with its parser and
 validation caches, limits and error presentation; what differs from strawberry's own handler
 is what 10,000 subscribers of one change cost: the `next` payload of a result shared by like
-subscribers (see `graphql.fanout`) is encoded once, and a session holds no per-connection
+subscribers (see `live.fanout`) is encoded once, and a session holds no per-connection
 task, request object or queue.
 
 The protocol's rules and close codes: no `connection_init` within the time allowed 4408; a
@@ -32,14 +32,14 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from doorstep.domain.policy import ANONYMOUS
-from doorstep.graphql import live_subscriptions
 from doorstep.graphql.context import Context, authenticate_connection, client_address
 from doorstep.graphql.errors import present_all
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.i18n import choose_language, translate
+from doorstep.live import short_path
+from doorstep.live.event_hub import EventHub
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,10 @@ class LiveEndpoint:
     schema: DoorstepSchema
     deps: Deps
     hub: EventHub | None
-    plans: live_subscriptions.Plans = field(init=False)
+    plans: short_path.Plans = field(init=False)
 
     def __post_init__(self) -> None:
-        self.plans = live_subscriptions.Plans(self.schema)
+        self.plans = short_path.Plans(self.schema)
 
     def session(
         self, socket: Socket, headers: Mapping[str, str], client: tuple[str, int] | None
@@ -351,7 +351,7 @@ class TransportWSSession:
                 self._next(prefix, result)
                 return True
 
-            lean = live_subscriptions.start(
+            lean = short_path.start(
                 endpoint.schema,
                 endpoint.plans,
                 self.context,

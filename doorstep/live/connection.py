@@ -5,14 +5,14 @@ Why not uvicorn's own WebSocket protocol with the ASGI app behind it: that costs
 connection, about 21 KB in uvicorn (handshake headers kept, two queues, locks, a task) and as
 much again in Litestar's and strawberry's per-connection objects; 10,000 subscribers held then
 need 550 MB. Here a connection is this object, the websockets library's sans-I/O protocol
-(frames, handshake, limits) and a `graphql.websocket` session: no task, no queue, nothing
+(frames, handshake, limits) and a `live.session` session: no task, no queue, nothing
 kept of the handshake. Frames are parsed and written by `websockets`; nothing of RFC 6455 is
 written by hand here.
 
 Keepalive: a ping every `ws_ping_interval` seconds; no pong within `ws_ping_timeout` closes
 the connection (1011). A peer that stops reading pauses the operations sending to it (the
 transport's flow control) instead of growing the write buffer; its subscriptions catch up
-from the database once it reads again (see `services.event_hub`). At server shutdown, every
+from the database once it reads again (see `live.event_hub`). At server shutdown, every
 connection is closed with 1012 (service restart), so clients reconnect to another process.
 """
 
@@ -30,8 +30,8 @@ from websockets.protocol import Protocol, Side, State
 from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
-from doorstep.graphql import websocket as live
-from doorstep.graphql.websocket import SUBPROTOCOL, TransportWSSession
+from doorstep.live import session as live
+from doorstep.live.session import SUBPROTOCOL, TransportWSSession
 
 # what websockets says of each connection (opened, closed) is not news with 10,000 of them
 frames_log = logging.getLogger(f"{__name__}.frames")

@@ -9,11 +9,10 @@ from typing import Any, cast
 import strawberry
 
 from doorstep.domain.errors import InvalidInput
-from doorstep.graphql import fanout
 from doorstep.graphql.applications import Application, TimelineEvent, application_type, event_type
 from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
-from doorstep.services import progress
+from doorstep.live import fanout, progress
 
 
 @strawberry.type(description="One step of live progress")
@@ -102,7 +101,7 @@ async def updates(
 ) -> AsyncGenerator[ProgressUpdate, None]:
     """The messages of one subscription field, whichever path runs it. With `deliver`, a
     change whose message can be built without waiting is offered to it at once instead of
-    being yielded (see `services.progress`)."""
+    being yielded (see `live.progress`)."""
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
     offer: progress.Deliver | None = None
     if deliver is not None:

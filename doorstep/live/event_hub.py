@@ -76,7 +76,7 @@ class Subscription:
     once per open subscription, so it is kept small.
 
     `take`, while its consumer is idle, is offered each new row first: it returns True when it
-    has dealt with the row there and then (see `services.progress`), False to have it queued
+    has dealt with the row there and then (see `live.progress`), False to have it queued
     and the consumer woken, which also holds back later rows behind it, so order is kept."""
 
     key: Key
@@ -112,7 +112,7 @@ class Subscription:
 
 
 # made ready, before subscribers are handed the rows, what all of them will need (one read
-# for all, not one each): `graphql.fanout.prefetch_states`
+# for all, not one each): `live.fanout.prefetch_states`
 Prepare = Callable[[list[asyncpg.Record]], Awaitable[None]]
 
 
