@@ -172,8 +172,8 @@ def schema() -> None:
 
 @main.command(
     context_settings={"ignore_unknown_options": True},
-    help="Run ruff, mypy and pytest (embedded PostgreSQL/Redis when no URLs are set). "
-    "Extra arguments go to pytest.",
+    help="Run ruff, mypy, the import contracts and pytest (embedded PostgreSQL/Redis when "
+    "no URLs are set). Extra arguments go to pytest.",
 )
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def test(pytest_args: tuple[str, ...]) -> None:
@@ -182,6 +182,8 @@ def test(pytest_args: tuple[str, ...]) -> None:
         ("ruff", [sys.executable, "-m", "ruff", "check", "."]),
         ("ruff format", [sys.executable, "-m", "ruff", "format", "--check", "."]),
         ("mypy", [sys.executable, "-m", "mypy"]),
+        # the layer contracts in pyproject.toml ([tool.importlinter])
+        ("import contracts", [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"]),
     ]
     for name, command in steps:
         _say(f"{name}…")
@@ -352,8 +354,9 @@ def vapid() -> None:
 def holidays(path: str | None) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from doorstep.domain.calendar import ScheduleError, load_schedule, local_date
+    from doorstep.domain.calendar import ScheduleError, local_date
     from doorstep.services.deps import SCHEDULE_HORIZON_DAYS
+    from doorstep.services.holidays import load_schedule
 
     try:
         calendar = load_schedule(path or os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""))

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Response
 
 from doorstep.domain.calendar import SHANGHAI
-from doorstep.store import outbox
+from doorstep.services import dev_inbox as inbox
 
 _PAGE = """<!doctype html><html lang="zh"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -27,7 +27,7 @@ value="{phone}"> <button>筛选</button></form>{items}</body></html>"""
 async def dev_inbox(
     state: State, phone: Annotated[str | None, QueryParameter(name="phone")] = None
 ) -> Response[str]:
-    rows = await outbox.console_messages(state.deps.pool, 200, phone or None)
+    rows = await inbox.console_messages(state.deps, phone or None)
     items = (
         "".join(
             f'<div class="sms"><div class="to">{escape(r["phone"])} · '

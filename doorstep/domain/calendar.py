@@ -3,14 +3,14 @@
 Legal time limits (承诺时限) count working days: weekends are rest days, statutory holidays are
 rest days, and adjusted weekends (调休) are working days. The official schedule comes from the
 `chinesecalendar` package for the years it ships. A later year's schedule, once the State
-Council notice is out, is loaded from a schedule file (`DOORSTEP_HOLIDAYS_FILE`, see
-`load_schedule`) without waiting for a library release; a year known to neither falls back to
-Mon–Fri, and `unknown_years` lets the service warn before a deadline reaches one.
+Council notice is out, comes from a schedule file (`DOORSTEP_HOLIDAYS_FILE`, read by
+`services/holidays.py`: this module does no I/O) without waiting for a library release; a year
+known to neither falls back to Mon–Fri, and `unknown_years` lets the service warn before a
+deadline reaches one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -184,16 +184,11 @@ def _schedule_dates(raw: object, year: int, where: str) -> set[date]:
     return out
 
 
-def load_schedule(path: str | None) -> WorkingCalendar:
-    """The calendar of the library plus the years of the schedule file at `path`, if any."""
-    if not path:
+def with_schedule(years: Iterable[YearSchedule]) -> WorkingCalendar:
+    """The calendar of the library plus the given years' official schedules."""
+    years = list(years)
+    if not years:
         return DEFAULT_CALENDAR
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ScheduleError(f"{path}: {exc}") from exc
-    years = parse_schedule(data)
     return WorkingCalendar(
         extra_holidays=[d for y in years for d in y.holidays],
         extra_workdays=[d for y in years for d in y.workdays],

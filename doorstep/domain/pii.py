@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
+import secrets
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -16,7 +16,7 @@ _NONCE_BYTES = 12
 
 def encrypt(value: str, key: bytes, *, purpose: bytes = b"resident_id") -> bytes:
     """`purpose` is bound into the ciphertext: a vault document number cannot pass for an ID."""
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
     return nonce + AESGCM(key).encrypt(nonce, value.encode(), purpose)
 
 

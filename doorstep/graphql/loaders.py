@@ -1,34 +1,47 @@
-"""Dataloaders: one query for the timelines of every application in a response."""
+"""Dataloaders: one query for the timelines of every application or ticket in a response."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from strawberry.dataloader import DataLoader
 
 from doorstep.services.deps import Deps
-from doorstep.services.timeline import timelines
+from doorstep.services.timeline import ticket_timelines, timelines
+
+Timelines = DataLoader[int, list[asyncpg.Record]]
+
+
+def _by_id(
+    deps: Deps, read: Callable[[Deps, list[int]], Awaitable[dict[int, list[asyncpg.Record]]]]
+) -> Timelines:
+    async def load(ids: Sequence[int]) -> list[list[asyncpg.Record]]:
+        found = await read(deps, list(ids))
+        return [found.get(i, []) for i in ids]
+
+    return DataLoader(load)
 
 
 class Loaders:
     """Made on first use: a WebSocket connection holds a context for hours and most never
     ask for a timeline."""
 
-    __slots__ = ("_deps", "_timeline")
+    __slots__ = ("_deps", "_ticket_timeline", "_timeline")
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
-        self._timeline: DataLoader[int, list[asyncpg.Record]] | None = None
+        self._timeline: Timelines | None = None
+        self._ticket_timeline: Timelines | None = None
 
     @property
-    def timeline(self) -> DataLoader[int, list[asyncpg.Record]]:
+    def timeline(self) -> Timelines:
         if self._timeline is None:
-            deps = self._deps
-
-            async def load_timelines(ids: Sequence[int]) -> list[list[asyncpg.Record]]:
-                found = await timelines(deps, list(ids))
-                return [found.get(i, []) for i in ids]
-
-            self._timeline = DataLoader(load_timelines)
+            self._timeline = _by_id(self._deps, timelines)
         return self._timeline
+
+    @property
+    def ticket_timeline(self) -> Timelines:
+        if self._ticket_timeline is None:
+            self._ticket_timeline = _by_id(self._deps, ticket_timelines)
+        return self._ticket_timeline

@@ -20,7 +20,6 @@ from doorstep.services import dispatch_rules as rules_service
 from doorstep.services import ticket_catalog as catalog
 from doorstep.services import ticket_rates
 from doorstep.services import tickets as service
-from doorstep.store import tickets as store
 
 
 @strawberry.enum(description="What the citizen wants: 咨询, 求助, 投诉, 举报, 建议")
@@ -203,7 +202,7 @@ class Ticket:
     @strawberry.field(description="Every change, oldest first")
     async def timeline(self, info: Info) -> list[TicketEvent]:
         ctx = info.context
-        rows = await store.events_of(ctx.deps.pool, [self.id])
+        rows = await ctx.loaders.ticket_timeline.load(self.id)
         return [_event(r, ctx.language, ctx.elder) for r in rows]
 
     @strawberry.field(description="Every dispatch to a unit, oldest first")

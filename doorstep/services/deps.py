@@ -11,10 +11,10 @@ from doorstep.config import Settings
 from doorstep.domain.calendar import (
     DEFAULT_CALENDAR,
     WorkingCalendar,
-    load_schedule,
     local_date,
 )
 from doorstep.services.catalog import CatalogCache
+from doorstep.services.holidays import load_schedule
 from doorstep.store.db import Pool
 
 log = logging.getLogger(__name__)

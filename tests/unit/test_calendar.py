@@ -20,10 +20,10 @@ from doorstep.domain.calendar import (
     WorkingCalendar,
     deadline_end,
     due_at,
-    load_schedule,
     local_date,
     parse_schedule,
 )
+from doorstep.services.holidays import load_schedule
 
 # Far beyond any data the library will ship soon, so these tests do not break on upgrades.
 UNCOVERED_YEAR = 2100
