@@ -21,6 +21,8 @@ from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
 from doorstep.api.push import push_ack
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
+from doorstep.api.web import ROUTES as WEB_ROUTES
+from doorstep.api.web import site, watch_files
 from doorstep.config import Settings
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.response_cache import ResponseCache
@@ -156,6 +158,8 @@ def create_app(settings: Settings) -> Litestar:
             await redis.aclose()
             await pool.close()
 
+    watch_files(settings.dev_mode)
+    site()  # read the app's files now: a missing or unreadable one stops the start-up
     schema = build_schema(
         introspection=settings.dev_mode,
         max_depth=settings.graphql_max_depth,
@@ -183,6 +187,7 @@ def create_app(settings: Settings) -> Litestar:
         push_ack,
         rates_csv,
         *OPEN311_ROUTES,
+        *WEB_ROUTES,
     ]
     if settings.dev_mode:
         handlers.append(dev_inbox)

@@ -1,0 +1,54 @@
+// The public GraphQL API over HTTP, as any outside app calls it: a bearer token, the chosen
+// language as Accept-Language (refusals come back in it), and one error type with the
+// server's stable code and message.
+import { languageTag, t } from './i18n.js';
+import { forgetSession, state } from './store.js';
+
+export class ApiError extends Error {
+  constructor(code, message, extensions = {}) {
+    super(message);
+    this.code = code;
+    this.extensions = extensions;
+  }
+}
+
+const SESSION_ENDED = new Set(['auth.required', 'auth.session_invalid', 'auth.session_expired']);
+
+export async function gql(query, variables = {}) {
+  const headers = { 'content-type': 'application/json', 'accept-language': languageTag() };
+  if (state.token) headers.authorization = `Bearer ${state.token}`;
+  let response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    throw new ApiError('network', t('error.network'));
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError('network', t('error.network'));
+  }
+  const error = body?.errors?.[0];
+  if (error) {
+    const code = error.extensions?.code || 'internal';
+    if (SESSION_ENDED.has(code) && state.token) forgetSession();
+    throw new ApiError(code, error.message, error.extensions);
+  }
+  if (!response.ok || !body?.data) {
+    throw new ApiError(body?.code || 'http_error', body?.message || t('error.network'));
+  }
+  return body.data;
+}
+
+export const ME = `me { role language languageChosen elderMode elderModeOffered smsOnly
+  presentation { elderMode minFontPt minTouchTargetDp noPromotions readAloud }
+  actingFor { __typename } }`;
+
+export const APPLICATION_FIELDS = `number bundleCode bundleName status statusLabel nextStep
+  readAloud updatedAt createdAt progress { done total percent }
+  tasks { id itemName unitName unitPhone status statusLabel dueOn paused reason }`;

@@ -1,0 +1,139 @@
+// Live progress over graphql-transport-ws with the official graphql-ws client.
+//
+// The recipe, for any app: one client per session; the subscription's `variables` object is
+// kept and its `afterSeq` moved forward on every message, because graphql-ws re-sends that very
+// object when it subscribes again after a lost connection or a server restart (1012, 1013),
+// so the server replays exactly what was missed. Anything at or below the last sequence seen
+// is dropped, so nothing shows twice. 4403 means the session is gone: log in again.
+import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
+import { APPLICATION_FIELDS, gql } from './api.js';
+import { forgetSession, set, state } from './store.js';
+
+let client = null;
+const watchers = new Set();
+
+export const seqAfter = (seq, last) => last == null || BigInt(seq) > BigInt(last);
+
+const MY_UPDATES = `subscription ($afterSeq: ID) { myUpdates(afterSeq: $afterSeq) {
+  seq applicationNumber event { seq kind title at } application { ${APPLICATION_FIELDS} } } }`;
+
+const PROGRESS = `subscription ($number: String!, $afterSeq: ID) {
+  applicationProgress(number: $number, afterSeq: $afterSeq) {
+    seq applicationNumber event { seq kind title at }
+    application { ${APPLICATION_FIELDS} timeline { seq kind title at } } } }`;
+
+export const HOME = `{ myApplications(first: 30) { ${APPLICATION_FIELDS} }
+  myConfirmations(statuses: [PENDING]) { id bundleName viewerIs readAloud statusLabel } }`;
+
+export async function refreshHome() {
+  const data = await gql(HOME);
+  set({ applications: data.myApplications, confirmations: data.myConfirmations }, [
+    'applications',
+    'confirmations',
+  ]);
+}
+
+function mergeApplication(application) {
+  if (!application) return;
+  const list = [...(state.applications || [])];
+  const at = list.findIndex((a) => a.number === application.number);
+  if (at >= 0) list[at] = { ...list[at], ...application };
+  else list.unshift(application);
+  set({ applications: list }, ['applications']);
+}
+
+async function catchUp() {
+  set({ live: 'catching_up' });
+  try {
+    await refreshHome();
+    set({ live: 'live' });
+  } catch {
+    set({ live: navigator.onLine ? 'connecting' : 'offline' });
+  }
+}
+
+export function startLive() {
+  if (client || !state.token) return;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+  client = createClient({
+    url,
+    connectionParams: () => ({ token: state.token }),
+    lazy: false,
+    keepAlive: 15000,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: () => true,
+    // 0.5 s, 1 s, 2 s ... up to 10 s, with jitter so a restarted server is not hit at once
+    retryWait: (retries) =>
+      new Promise((resolve) =>
+        setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
+      ),
+    on: {
+      connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
+      connected: () => {
+        catchUp();
+        for (const watcher of watchers) watcher.onReconnect?.();
+      },
+      closed: (event) => {
+        if (event?.code === 4403) {
+          stopLive();
+          forgetSession();
+          return;
+        }
+        if (client) set({ live: navigator.onLine ? 'connecting' : 'offline' });
+      },
+    },
+  });
+  const variables = { afterSeq: null };
+  client.subscribe(
+    { query: MY_UPDATES, variables },
+    {
+      next: ({ data }) => {
+        const update = data?.myUpdates;
+        if (!update || !seqAfter(update.seq, variables.afterSeq)) return;
+        variables.afterSeq = update.seq;
+        mergeApplication(update.application);
+        for (const watcher of watchers) watcher.onUpdate?.(update);
+      },
+      error: () => {},
+      complete: () => {},
+    },
+  );
+}
+
+export function stopLive() {
+  const old = client;
+  client = null;
+  old?.dispose();
+  set({ live: 'idle' });
+}
+
+// One application's page: its state now, then each change, resumed from the last sequence.
+export function watchApplication(number, onMessage, onError) {
+  startLive();
+  if (!client) return () => {};
+  const variables = { number, afterSeq: null };
+  return client.subscribe(
+    { query: PROGRESS, variables },
+    {
+      next: ({ data, errors }) => {
+        if (errors?.length) return onError?.(errors[0]);
+        const update = data?.applicationProgress;
+        if (!update) return;
+        // the opening message carries the state (no event); it may repeat the last sequence
+        if (update.event && !seqAfter(update.seq, variables.afterSeq)) return;
+        if (variables.afterSeq == null || seqAfter(update.seq, variables.afterSeq)) {
+          variables.afterSeq = update.seq;
+        }
+        mergeApplication(update.application && { ...update.application, timeline: undefined });
+        onMessage(update);
+      },
+      error: (error) => onError?.(Array.isArray(error) ? error[0] : error),
+      complete: () => {},
+    },
+  );
+}
+
+export function onLiveUpdate(watcher) {
+  watchers.add(watcher);
+  return () => watchers.delete(watcher);
+}

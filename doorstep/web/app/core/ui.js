@@ -1,0 +1,49 @@
+// Small shared pieces: a field with its server message next to it, the screen frame with the
+// read-aloud button (elder mode), the live-status line.
+import { canSpeak, speak } from './speech.js';
+import { html, useId } from './html.js';
+import { isElder, t } from './i18n.js';
+import { state } from './store.js';
+
+export function Field({ label, error, hint, children: render }) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+    ${render({ id, 'aria-describedby': described || undefined, 'aria-invalid': error ? 'true' : undefined })}
+    ${error && html`<p class="error" id=${`${id}-error`} role="alert">${error}</p>`}
+  </div>`;
+}
+
+export function Screen({ title, readAloud, children }) {
+  const elder = isElder();
+  const text = readAloud || title;
+  return html`<section class="screen" aria-labelledby="screen-title">
+    <h1 id="screen-title">${title}</h1>
+    ${elder && canSpeak() && html`<div class="read-aloud">
+      ${readAloud && html`<p class="key-message">${readAloud}</p>`}
+      <button type="button" class="secondary" onClick=${() => speak(text)}>
+        <span aria-hidden="true">🔊 </span>${t('read_aloud')}</button>
+    </div>`}
+    ${children}
+  </section>`;
+}
+
+export function LiveStatus() {
+  const status = !state.online ? 'offline' : state.live;
+  const text =
+    status === 'offline' ? t('live.offline') : status === 'catching_up' ? t('live.catching_up') : '';
+  return html`<p class=${`live-status ${text ? 'shown' : ''}`} role="status" data-live=${status}>
+    ${text}
+  </p>`;
+}
+
+export const formatDate = (value) =>
+  value
+    ? new Intl.DateTimeFormat(document.documentElement.lang, {
+        timeZone: 'Asia/Shanghai',
+        dateStyle: 'medium',
+        ...(value.length > 10 ? { timeStyle: 'short' } : {}),
+      }).format(new Date(value.length > 10 ? value : `${value}T00:00:00+08:00`))
+    : '';

@@ -1,0 +1,38 @@
+// Home: what needs me now, then what is in progress; elder mode starts with the key message.
+import { html } from '../core/html.js';
+import { isElder, t } from '../core/i18n.js';
+import { useStore } from '../core/store.js';
+import { Screen } from '../core/ui.js';
+
+const FINAL = new Set(['COMPLETED', 'PARTIALLY_COMPLETED', 'REJECTED']);
+
+export function ApplicationCard({ application }) {
+  return html`<li class="card">
+    <a href=${`#/application/${application.number}`}>
+      <span class="card-title">${application.bundleName}</span>
+      <span class=${`badge status-${application.status.toLowerCase()}`}>${application.statusLabel}</span>
+      ${application.nextStep && html`<span class="card-text">${application.nextStep}</span>`}
+      <span class="card-meta">${application.number}</span>
+    </a>
+  </li>`;
+}
+
+export function Home() {
+  const s = useStore();
+  const applications = s.applications || [];
+  const needs = applications.filter((a) => a.status === 'NEEDS_MATERIALS');
+  const going = applications.filter((a) => a.status !== 'NEEDS_MATERIALS' && !FINAL.has(a.status));
+  const confirmations = (s.confirmations || []).filter((c) => c.viewerIs === 'principal');
+  return html`<${Screen} title=${t('home.title')} readAloud=${isElder() ? s.me?.presentation?.readAloud : null}>
+    <h2>${t('home.needs_you')}</h2>
+    ${confirmations.length > 0 && html`<p class="notice">${t('home.confirmations', { count: confirmations.length })}</p>`}
+    ${needs.length === 0 && confirmations.length === 0
+      ? html`<p class="empty">${t('home.nothing_needed')}</p>`
+      : html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
+    <h2>${t('home.in_progress')}</h2>
+    ${going.length === 0
+      ? html`<p class="empty">${t('home.no_applications')}</p>`
+      : html`<ul class="cards" data-list="in-progress">${going.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
+    <a class="button primary" href="#/catalog">${t('home.apply')}</a>
+  <//>`;
+}
