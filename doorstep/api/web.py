@@ -20,7 +20,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 
-from doorstep.i18n import ELDER_CONTEXT, LANGUAGES, _catalog, normalize_language
+from doorstep.i18n import ELDER_CONTEXT, LANGUAGES, entries, normalize_language
 
 APP_KEY_PREFIX = "app."
 # what may be served: anything else in the folder (VENDOR.json, licences) stays private
@@ -125,9 +125,7 @@ def app_strings(language: str) -> bytes:
     normal: dict[str, str] = {}
     elder: dict[str, str] = {}
     for lang in dict.fromkeys(("zh_Hans", language)):
-        for (context, key), text in _catalog(lang).items():
-            if not key.startswith(APP_KEY_PREFIX):
-                continue
+        for (context, key), text in entries(lang, APP_KEY_PREFIX).items():
             short = key[len(APP_KEY_PREFIX) :]
             if context is None:
                 normal[short] = text

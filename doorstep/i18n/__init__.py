@@ -60,6 +60,11 @@ def translate_or(
     return translate(key, language, elder=elder)
 
 
+def entries(language: str, prefix: str) -> dict[tuple[str | None, str], str]:
+    """Every message of one catalog whose key starts with `prefix`, by (context, key)."""
+    return {k: v for k, v in _catalog(language).items() if k[1].startswith(prefix)}
+
+
 def has_message(key: str, language: str) -> bool:
     return (None, key) in _catalog(language)
 
