@@ -273,6 +273,9 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event") 
         "DOORSTEP_INDEX_KEY": base64.b64encode(INDEX_KEY).decode(),
         "DOORSTEP_QUEUE": "doorstep:bench:fanout",
         "DOORSTEP_WS_INIT_TIMEOUT": "120",
+        # production settings (the process refuses to start without them)
+        "SMS_CALLBACK_TOKEN": "bench-callback-token-0123456789abcdef",
+        "DOORSTEP_SMS_CHANNEL": "console",
     }
     server = await asyncio.create_subprocess_exec(
         sys.executable,

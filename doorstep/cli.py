@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from doorstep.config import PROJECT_STATE_DIR, Settings
+from doorstep.config import PROJECT_STATE_DIR, Settings, dev_mode_from_env
 
 
 def _say(message: str) -> None:
@@ -35,6 +35,20 @@ def _resolve_urls(*, allow_embedded: bool) -> None:
     if not os.environ.get("REDIS_URL"):
         _say(f"starting embedded Redis (data in {PROJECT_STATE_DIR / 'redis'})…")
         os.environ["REDIS_URL"] = embedded.start_redis(PROJECT_STATE_DIR)
+
+
+def _require_safe() -> None:
+    """Outside dev, refuse to start while anything a safe deployment needs is missing."""
+    if dev_mode_from_env():
+        return
+    from doorstep.safety import deployment_problems
+
+    problems = deployment_problems(os.environ)
+    if problems:
+        for problem in problems:
+            _say(f"refusing to start: {problem}")
+        _say("fix these (see README, Production settings) or run `doorstep dev` for development")
+        raise SystemExit(2)
 
 
 async def _migrate(database_url: str) -> list[str]:
@@ -77,7 +91,7 @@ def main(verbose: bool) -> None:
 @main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
 def migrate() -> None:
     # a release command with DATABASE_URL missing must fail, not migrate a throwaway database
-    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    _resolve_urls(allow_embedded=dev_mode_from_env())
     # needs no keys: only the database
     applied = asyncio.run(_migrate(os.environ["DATABASE_URL"]))
     _say(f"{len(applied)} migration(s) applied" if applied else "schema is up to date")
@@ -97,7 +111,8 @@ def seed() -> None:
 @click.option("--port", type=int, default=None, help="Port (default $PORT or 8000).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
-    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    _require_safe()
+    _resolve_urls(allow_embedded=dev_mode_from_env())
     settings = Settings.from_env()
     _serve(settings, host or settings.host, port or settings.port, workers)
 
@@ -109,7 +124,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "host": host,
         "port": port,
         "log_level": "warning",
-        "proxy_headers": True,
+        # forwarding headers are read by `domain.network`, from the trusted proxies only;
+        # uvicorn's own reading trusts 127.0.0.1 by default, so a local caller could pick
+        # any address
+        "proxy_headers": False,
         # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
         # socket, and every fan-out message compressed once per subscriber)
         "ws": "doorstep.live.connection:LiveSocketProtocol",
@@ -131,7 +149,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 def worker() -> None:
     from arq.worker import run_worker
 
-    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    _require_safe()
+    _resolve_urls(allow_embedded=dev_mode_from_env())
     from doorstep.workers.main import worker_settings
 
     _say("worker started")
@@ -160,6 +179,21 @@ def dev(port: int | None) -> None:
     finally:
         worker_process.terminate()
         worker_process.wait(10)
+
+
+@main.command(
+    help="List what a production deployment lacks or has unsafe (keys, SMS callback token, "
+    "SMS credentials, proxies); exits 1 if anything is listed."
+)
+def check() -> None:
+    from doorstep.safety import deployment_problems
+
+    problems = deployment_problems(os.environ)
+    for problem in problems:
+        click.echo(f"✗ {problem}")
+    if problems:
+        raise SystemExit(1)
+    click.echo("✓ ready for production")
 
 
 @main.command(help="Write the GraphQL SDL to doorstep/graphql/schema.graphql.")
@@ -233,7 +267,7 @@ async def _resume_sms(settings: Settings, channel: str) -> int:
 )
 @click.option("--channel", default="aliyun", show_default=True)
 def sms_resume(channel: str) -> None:
-    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    _resolve_urls(allow_embedded=dev_mode_from_env())
     settings = Settings.from_env()
     released = asyncio.run(_resume_sms(settings, channel))
     _say(f"{channel} resumed; {released} held message(s) are due now")
@@ -305,7 +339,7 @@ async def _broadcast(
 def broadcast(
     template: str, params: tuple[str, ...], region: str | None, phones_file: Any, urgent: bool
 ) -> None:
-    _resolve_urls(allow_embedded=bool(os.environ.get("DOORSTEP_DEV")))
+    _resolve_urls(allow_embedded=dev_mode_from_env())
     values: dict[str, str] = {}
     for item in params:
         name, sep, value = item.partition("=")

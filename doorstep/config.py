@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from doorstep.domain.network import split_list
+
 PROJECT_STATE_DIR = Path(os.environ.get("DOORSTEP_STATE_DIR", ".doorstep"))
 
 
@@ -17,6 +19,11 @@ def _bool(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def dev_mode_from_env() -> bool:
+    """DOORSTEP_DEV=1 (or true/yes/on): `doorstep dev` sets it for its own processes."""
+    return _bool("DOORSTEP_DEV", False)
 
 
 def _int(name: str, default: int) -> int:
@@ -81,8 +88,12 @@ class SmsSettings:
     threads: int = 8
     connect_timeout_seconds: int = 3
     read_timeout_seconds: int = 10
-    # shared secret in the receipt URL (?token=...); empty: no check
+    # shared secret in the callback URLs (?token=...); empty: every callback is refused
     callback_token: str = field(default="", repr=False)
+    # when set, callbacks are taken only from these networks (CIDRs, the provider's ranges)
+    callback_networks: tuple[str, ...] = ()
+    # "console" chosen on purpose outside dev (codes are then never printed in clear)
+    channel: str = ""
     # a row left 'sending' longer than this is taken as a crashed attempt and reconciled
     sending_lease_seconds: int = 60
     max_retries: int = 8
@@ -120,6 +131,8 @@ class SmsSettings:
             template_codes=_template_codes(os.environ.get("ALIYUN_SMS_TEMPLATES", "")),
             threads=_int("SMS_THREADS", 8),
             callback_token=os.environ.get("SMS_CALLBACK_TOKEN", ""),
+            callback_networks=split_list(os.environ.get("SMS_CALLBACK_NETWORKS", "")),
+            channel=os.environ.get("DOORSTEP_SMS_CHANNEL", "").strip().lower(),
             quiet_start=quiet[0].strip(),
             quiet_end=quiet[-1].strip(),
             digest_seconds=_int("SMS_DIGEST_SECONDS", 180),
@@ -190,6 +203,13 @@ class Settings:
     # behind a proxy that names the client in a header of its own (Fly: Fly-Client-IP);
     # empty means the connecting address
     client_ip_header: str = ""
+    # forwarding headers are believed only from these proxies (CIDRs); empty: from nobody
+    trusted_proxies: tuple[str, ...] = ()
+    # log-in codes go only to mobile numbers of these regions (ISO 3166 codes)
+    login_code_regions: tuple[str, ...] = ("CN",)
+    # log-in codes sent in a rolling hour, all numbers together; past it sending pauses
+    # (an SMS-pumping attack costs money, not just noise); 0 turns the budget off
+    login_codes_per_hour: int = 2000
     progress_poll_seconds: float = 2.0
     ws_init_timeout_seconds: float = 10.0
     ws_max_subscriptions: int = 20
@@ -206,7 +226,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
-        dev = _bool("DOORSTEP_DEV", False) if dev_mode is None else dev_mode
+        dev = dev_mode_from_env() if dev_mode is None else dev_mode
         return cls(
             database_url=os.environ.get("DATABASE_URL", ""),
             redis_url=os.environ.get("REDIS_URL", ""),
@@ -228,6 +248,11 @@ class Settings:
             sms=SmsSettings.from_env(),
             push=PushSettings.from_env(dev),
             client_ip_header=os.environ.get("DOORSTEP_CLIENT_IP_HEADER", "").lower(),
+            trusted_proxies=split_list(os.environ.get("DOORSTEP_TRUSTED_PROXIES", "")),
+            login_code_regions=tuple(
+                r.upper() for r in split_list(os.environ.get("DOORSTEP_LOGIN_CODE_REGIONS", "CN"))
+            ),
+            login_codes_per_hour=_int("DOORSTEP_LOGIN_CODES_PER_HOUR", 2000),
             progress_poll_seconds=float(os.environ.get("DOORSTEP_PROGRESS_POLL_SECONDS", "2")),
             ws_init_timeout_seconds=float(os.environ.get("DOORSTEP_WS_INIT_TIMEOUT", "10")),
             ws_max_subscriptions=_int("DOORSTEP_WS_MAX_SUBSCRIPTIONS", 20),

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from doorstep.config import Settings
+from doorstep.config import Settings, SmsSettings
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, connect, create_pool
 from doorstep.store.migrate import migrate
@@ -24,6 +24,7 @@ from doorstep.store.seed import load_demo_data
 
 TEST_DATA_KEY = bytes(range(32))
 TEST_INDEX_KEY = bytes(range(32, 64))
+TEST_CALLBACK_TOKEN = "test-callback-token-0123456789abcdef"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,6 +98,7 @@ def settings(database_url: str, run_id: str) -> Settings:
         tickets_per_citizen_day=100_000,
         tickets_per_client_hour=100_000,
         queue_name=f"doorstep:test:{run_id}",
+        sms=SmsSettings(callback_token=TEST_CALLBACK_TOKEN),
     )
 
 

@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from strawberry.litestar import make_graphql_controller
 
+from doorstep.api import log_redaction
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
 from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
@@ -103,6 +104,7 @@ def _our_controller(base: type[Any]) -> type[Any]:
 
 
 def create_app(settings: Settings) -> Litestar:
+    log_redaction.install()
     # a bad schedule file stops the start-up here, before any deadline is counted with it
     calendar = build_calendar(settings)
 

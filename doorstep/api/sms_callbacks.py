@@ -3,8 +3,10 @@
 Aliyun pushes a JSON array and wants `{"code": 0, "msg": "接收成功"}` with HTTP 200; anything
 else makes it push again (after 1, 5 and 10 minutes), so a report we cannot use but that was
 well formed is still answered with code 0. A body that is not a JSON array is answered 400 and
-writes nothing. When SMS_CALLBACK_TOKEN is set, the URL registered with Aliyun carries it as
-`?token=`, and a push without it is refused.
+writes nothing. The URLs registered with Aliyun carry SMS_CALLBACK_TOKEN as `?token=`; a push
+without it, or with any other, is refused, and with no token configured every push is (a
+forged reply could otherwise activate a delegation). With SMS_CALLBACK_NETWORKS set, pushes
+come only from those networks. The token is kept out of the logs (`api.log_redaction`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
+from doorstep.domain.network import parse_networks, within
+from doorstep.graphql.context import client_address
 from doorstep.i18n import choose_language, translate
 from doorstep.services import sms_receipts, sms_replies
+from doorstep.services.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +41,27 @@ def _answer(
     return Response({"code": code, "msg": translate(key, language), **extra}, status_code=status)
 
 
-@post("/sms/report", request_max_body_size=REPORT_MAX_BYTES)
-async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-    token = state.deps.settings.sms.callback_token
-    if token and not hmac.compare_digest(
-        request.query_params.get("token", "").encode(), token.encode()
+def _refusal(request: Request[Any, Any, Any], deps: Deps) -> Response[dict[str, Any]] | None:
+    """None when the push carries the token and comes from an allowed network."""
+    sms = deps.settings.sms
+    networks = parse_networks(sms.callback_networks)
+    if networks and not within(client_address(deps, request.headers, request.scope), networks):
+        log.warning("SMS callback refused: not from SMS_CALLBACK_NETWORKS")
+        return _answer(request, HTTP_403_FORBIDDEN, 403, "sms_callback.forbidden_network")
+    given = request.query_params.get("token", "")
+    # compared in constant time; no token configured refuses everything
+    if not sms.callback_token or not hmac.compare_digest(
+        given.encode(), sms.callback_token.encode()
     ):
         return _answer(request, HTTP_403_FORBIDDEN, 403, "sms_callback.forbidden")
+    return None
+
+
+@post("/sms/report", request_max_body_size=REPORT_MAX_BYTES)
+async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+    refusal = _refusal(request, state.deps)
+    if refusal is not None:
+        return refusal
     raw = await request.body()
     try:
         items = json.loads(raw)
@@ -76,11 +95,9 @@ async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[
 @post("/sms/up", request_max_body_size=REPORT_MAX_BYTES)
 async def sms_up(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
     """SmsUp: citizens' replies, a JSON array; each is handled once (see services.sms_replies)."""
-    token = state.deps.settings.sms.callback_token
-    if token and not hmac.compare_digest(
-        request.query_params.get("token", "").encode(), token.encode()
-    ):
-        return _answer(request, HTTP_403_FORBIDDEN, 403, "sms_callback.forbidden")
+    refusal = _refusal(request, state.deps)
+    if refusal is not None:
+        return refusal
     try:
         items = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):

@@ -19,6 +19,7 @@ from litestar.types import Scope
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import BaseContext
 
+from doorstep.domain.network import client_ip, parse_networks
 from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
@@ -86,12 +87,14 @@ async def context_getter(state: State, headers: Headers, scope: Scope) -> Contex
 
 
 def client_address(deps: Deps, headers: Mapping[str, str], scope: Mapping[str, Any]) -> str | None:
-    """The caller's address for per-address limits; a trusted proxy's header when configured."""
-    header = deps.settings.client_ip_header
-    if header and headers.get(header):
-        return headers[header].strip()[:64]
+    """The caller's address for per-address limits: forwarding headers count only when the
+    connection comes from a proxy named in DOORSTEP_TRUSTED_PROXIES."""
+    settings = deps.settings
     client = scope.get("client")
-    return client[0] if client else None
+    peer = str(client[0]) if client else None
+    return client_ip(
+        peer, headers, parse_networks(settings.trusted_proxies), settings.client_ip_header
+    )
 
 
 def _token_from(params: Any) -> str | None:

@@ -120,20 +120,44 @@ class Channel(Protocol):
     async def close(self) -> None: ...
 
 
+SECRET_PARAMS = ("code",)
+MASK = "******"
+
+
+def masked_body(message: OutgoingSms) -> str:
+    """The text with its secrets (a log-in code) replaced, for anything that is not the phone."""
+    body = message.body
+    for name in SECRET_PARAMS:
+        value = message.params.get(name)
+        if value:
+            body = body.replace(value, MASK)
+    return body
+
+
 class ConsoleChannel:
-    """Dev and tests: the message is printed and recorded (the dev inbox reads the outbox)."""
+    """Dev and tests: the message is printed and recorded (the dev inbox reads the outbox).
+
+    Outside dev (chosen with DOORSTEP_SMS_CHANNEL=console) log-in codes are printed masked:
+    a log is no place for a credential."""
 
     name = "console"
 
+    def __init__(self, *, reveal_secrets: bool = True) -> None:
+        self.reveal_secrets = reveal_secrets
+
+    def _print(self, message: OutgoingSms) -> None:
+        body = message.body if self.reveal_secrets else masked_body(message)
+        print(f"[SMS to {message.phone}] {body}", flush=True)
+
     async def send(self, message: OutgoingSms) -> DeliveryResult:
-        print(f"[SMS to {message.phone}] {message.body}", flush=True)
+        self._print(message)
         return DeliveryResult(
             outcome=Outcome.DELIVERED, provider_id=f"console-{uuid.uuid4().hex[:12]}"
         )
 
     async def send_batch(self, messages: list[OutgoingSms], out_id: str) -> DeliveryResult:
         for message in messages:
-            print(f"[SMS to {message.phone}] {message.body}", flush=True)
+            self._print(message)
         return DeliveryResult(
             outcome=Outcome.DELIVERED, provider_id=f"console-{uuid.uuid4().hex[:12]}"
         )

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
 
 def sms_channel(settings: Settings) -> Channel:
-    if settings.sms.aliyun_enabled:
+    if settings.sms.aliyun_enabled and settings.sms.channel != "console":
         from doorstep.notify.aliyun import AliyunSmsChannel
 
         return AliyunSmsChannel(settings.sms, settings.sms_sign_name)
-    return ConsoleChannel()
+    return ConsoleChannel(reveal_secrets=settings.dev_mode)
 
 
 def push_channel(settings: Settings) -> WebPushChannel | None:

@@ -49,6 +49,10 @@ def server_env(settings: Settings) -> dict[str, str]:
         "DOORSTEP_DATA_KEY": base64.b64encode(settings.data_key).decode(),
         "DOORSTEP_INDEX_KEY": base64.b64encode(settings.index_key).decode(),
         "DOORSTEP_QUEUE": settings.queue_name,
+        # production settings: no DOORSTEP_DEV; SMS by the console channel, chosen on purpose
+        "DOORSTEP_DEV": "",
+        "SMS_CALLBACK_TOKEN": settings.sms.callback_token,
+        "DOORSTEP_SMS_CHANNEL": "console",
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_DAY": "100000",

@@ -138,3 +138,15 @@ def burst_worker(settings: Settings) -> Worker:
     options: dict[str, Any] = worker_settings(settings)
     options.update(burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
     return Worker(**options)
+
+
+def from_peer(app: Any, address: str) -> Any:
+    """The app as reached from `address` (the test client always connects as 'testclient'):
+    what a proxy in front of the service, or a caller elsewhere, looks like to it."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = {**scope, "client": (address, 50000)}
+        await app(scope, receive, send)
+
+    return wrapped

@@ -15,6 +15,7 @@ from doorstep.notify.aliyun import AliyunSmsChannel
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
+from tests.conftest import TEST_CALLBACK_TOKEN
 from tests.fakes.aliyun_sms import FakeDysmsapi, FakeMessage
 from tests.integration.helpers import assert_no_trace, fresh_phone, row_counts
 
@@ -52,7 +53,11 @@ async def _status(pool: Pool, outbox_id: int) -> tuple[str, str | None]:
 
 
 async def _push(
-    client: AsyncTestClient[Any], body: Any, *, raw: bytes | None = None, path: str = "/sms/report"
+    client: AsyncTestClient[Any],
+    body: Any,
+    *,
+    raw: bytes | None = None,
+    path: str = f"/sms/report?token={TEST_CALLBACK_TOKEN}",
 ) -> tuple[int, dict[str, Any]]:
     content = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
     response = await client.post(
@@ -182,7 +187,7 @@ async def test_the_callback_token(
     )
     [(outbox_id, message)] = await _sent(aliyun_settings, pool, fake_aliyun)
     async with AsyncTestClient(app=create_app(guarded)) as client:
-        status, body = await _push(client, [message.report()])
+        status, body = await _push(client, [message.report()], path="/sms/report")
         assert (status, body["code"]) == (403, 403)
         status, body = await _push(client, [message.report()], path="/sms/report?token=wrong")
         assert status == 403

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from doorstep.api.app import create_app
 from doorstep.config import Settings
 from doorstep.i18n import translate
 from doorstep.notify.channels import ConsoleChannel
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
+from tests.conftest import TEST_CALLBACK_TOKEN
 from tests.integration.delegation_helpers import make_citizen, make_delegation
-from tests.integration.helpers import fresh_phone, gql, login, row_counts
+from tests.integration.helpers import fresh_phone, from_peer, gql, login, row_counts
 
 _seq = iter(range(10**9, 2 * 10**9))
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -36,7 +39,9 @@ async def _push(
 ) -> tuple[int, dict[str, Any]]:
     content = raw if raw is not None else json.dumps(items, ensure_ascii=False).encode()
     response = await client.post(
-        "/sms/up", content=content, headers={"Content-Type": "application/json"}
+        f"/sms/up?token={TEST_CALLBACK_TOKEN}",
+        content=content,
+        headers={"Content-Type": "application/json"},
     )
     return response.status_code, response.json()
 
@@ -282,3 +287,55 @@ async def test_a_reply_answers_the_request_whose_sms_it_replies_to(
     await _push(client, [{**_reply(mother_phone, "N"), "dest_code": "39999"}])
     assert await pool.fetchval("select status from delegations where id = $1", newer) == "refused"
     assert await _outcome(pool, mother_phone) == ["delegation:consented", "delegation:refused"]
+
+
+async def test_a_forged_reply_is_refused_without_the_token(settings: Settings, pool: Pool) -> None:
+    """Issue 15, finding 1: with no SMS_CALLBACK_TOKEN configured every push is refused (a
+    forged "Y" once activated a delegation); with one, a push must carry exactly it."""
+    principal_id, principal_phone = await make_citizen(pool)
+    agent_id, _agent_phone = await make_citizen(pool)
+    delegation_id = await make_delegation(
+        pool, agent_id, principal_id, ["applications"], status="requested"
+    )
+    body = json.dumps([_reply(principal_phone, "Y")]).encode()
+    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
+    unset = dataclasses.replace(settings, sms=dataclasses.replace(settings.sms, callback_token=""))
+    async with AsyncTestClient(app=create_app(unset)) as client:
+        for path in ("/sms/up", "/sms/up?token=", "/sms/report"):
+            response = await client.post(path, content=body, headers=headers)
+            assert response.status_code == 403
+            assert response.json() == {
+                "code": 403,
+                "msg": translate("sms_callback.forbidden", "en"),
+            }
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        for token in ("wrong", TEST_CALLBACK_TOKEN[:-1], TEST_CALLBACK_TOKEN + "x"):
+            response = await client.post(f"/sms/up?token={token}", content=body, headers=headers)
+            assert response.status_code == 403
+    assert await _outcome(pool, principal_phone) == []
+    assert (
+        await pool.fetchval("select status from delegations where id = $1", delegation_id)
+        == "requested"
+    )
+
+
+async def test_callbacks_only_from_the_configured_networks(settings: Settings, pool: Pool) -> None:
+    """SMS_CALLBACK_NETWORKS: the right token from elsewhere is still refused."""
+    phone = fresh_phone()
+    body = json.dumps([_reply(phone, "CX")]).encode()
+    path = f"/sms/up?token={TEST_CALLBACK_TOKEN}"
+    for networks, peer, expected in (
+        (("100.104.0.0/16",), "203.0.113.9", 403),
+        (("100.104.0.0/16",), "100.104.3.4", 200),
+    ):
+        guarded = dataclasses.replace(
+            settings, sms=dataclasses.replace(settings.sms, callback_networks=networks)
+        )
+        async with AsyncTestClient(app=from_peer(create_app(guarded), peer)) as client:
+            response = await client.post(
+                path, content=body, headers={"Content-Type": "application/json"}
+            )
+        assert response.status_code == expected, response.text
+        if expected == 403:
+            assert response.json()["msg"] == translate("sms_callback.forbidden_network")
+    assert await _outcome(pool, phone) == ["unknown_number"]

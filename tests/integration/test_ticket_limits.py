@@ -23,7 +23,7 @@ from doorstep.i18n import translate
 from doorstep.services import tickets as service
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
-from tests.integration.helpers import fresh_phone, login
+from tests.integration.helpers import fresh_phone, from_peer, login
 
 HEADER = "x-test-client"
 SUBMIT = """mutation($i: SubmitTicketInput!) { submitTicket(input: $i) { number } }"""
@@ -35,8 +35,13 @@ NOISE = {
 }
 
 
+PROXY = "10.9.8.7"
+
+
 def _address() -> str:
-    return f"198.51.100.{uuid.uuid4().int % 250 + 1}/{uuid.uuid4().hex[:8]}"
+    # unique per test run: the documentation range 2001:db8::/32
+    high, low = divmod(uuid.uuid4().int % 0xFFFF_FFFF + 1, 0x10000)
+    return f"2001:db8::{high:x}:{low:x}"
 
 
 @pytest.fixture
@@ -47,12 +52,13 @@ def tight(settings: Settings) -> Settings:
         tickets_per_citizen_day=3,
         tickets_per_client_hour=100_000,
         client_ip_header=HEADER,
+        trusted_proxies=(PROXY,),
     )
 
 
 @pytest.fixture
 async def app_client(tight: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(app=create_app(tight)) as client:
+    async with AsyncTestClient(app=from_peer(create_app(tight), PROXY)) as client:
         yield client
 
 
@@ -159,9 +165,11 @@ async def test_a_hotline_clerk_is_limited_per_caller_not_per_clerk(
 async def test_one_address_files_so_many_an_hour_graphql_and_open311(
     settings: Settings, pool: Pool
 ) -> None:
-    strict = dataclasses.replace(settings, tickets_per_client_hour=3, client_ip_header=HEADER)
+    strict = dataclasses.replace(
+        settings, tickets_per_client_hour=3, client_ip_header=HEADER, trusted_proxies=(PROXY,)
+    )
     address = _address()
-    async with AsyncTestClient(app=create_app(strict)) as client:
+    async with AsyncTestClient(app=from_peer(create_app(strict), PROXY)) as client:
         tokens = [await login(client, pool, fresh_phone()) for _ in range(3)]
         for token in tokens[:2]:
             assert "errors" not in await _submit(client, token, address)

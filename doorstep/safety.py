@@ -1,0 +1,127 @@
+"""What a production process needs to be safe, checked before it starts (fail closed).
+
+`doorstep serve` and `doorstep worker` outside dev refuse to start while any problem is listed;
+`doorstep check` prints the list. Each problem names the setting, so the fix is obvious at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from doorstep.domain.network import is_catch_all, parse_networks, split_list
+
+# a callback token must not be guessable: 32 characters of `openssl rand -hex 16` or longer
+MIN_CALLBACK_TOKEN_CHARS = 32
+SMS_CHANNELS = ("aliyun", "console")
+
+
+@dataclass(frozen=True)
+class Problem:
+    setting: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.message}"
+
+
+def _key_problem(env: Mapping[str, str], name: str) -> Problem | None:
+    raw = env.get(name, "")
+    if not raw:
+        return Problem(name, "missing (32 random bytes, base64: `openssl rand -base64 32`)")
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return Problem(name, "not base64")
+    if len(key) != 32:
+        return Problem(name, f"must be 32 bytes, is {len(key)}")
+    return None
+
+
+def _networks_problem(env: Mapping[str, str], name: str) -> Problem | None:
+    try:
+        networks = parse_networks(split_list(env.get(name, "")))
+    except ValueError as exc:
+        return Problem(name, str(exc))
+    if any(is_catch_all(n) for n in networks):
+        return Problem(name, "names every address (0.0.0.0/0 or ::/0): name the networks")
+    return None
+
+
+def _sms_problems(env: Mapping[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    channel = env.get("DOORSTEP_SMS_CHANNEL", "").strip().lower()
+    if channel and channel not in SMS_CHANNELS:
+        problems.append(Problem("DOORSTEP_SMS_CHANNEL", f"must be one of {SMS_CHANNELS}"))
+    key_id, secret = env.get("ALIYUN_ACCESS_KEY_ID", ""), env.get("ALIYUN_ACCESS_KEY_SECRET", "")
+    if channel == "console":
+        return problems  # chosen on purpose: messages are logged, log-in codes masked
+    for name, value in (("ALIYUN_ACCESS_KEY_ID", key_id), ("ALIYUN_ACCESS_KEY_SECRET", secret)):
+        if not value:
+            problems.append(
+                Problem(name, "missing (or set DOORSTEP_SMS_CHANNEL=console on purpose)")
+            )
+    templates = env.get("ALIYUN_SMS_TEMPLATES", "")
+    try:
+        codes = json.loads(templates) if templates.strip() else {}
+    except ValueError:
+        codes = None
+    if not isinstance(codes, dict):
+        problems.append(Problem("ALIYUN_SMS_TEMPLATES", "not a JSON object"))
+    elif "sms.login_code" not in codes:
+        problems.append(Problem("ALIYUN_SMS_TEMPLATES", "no template code for sms.login_code"))
+    if env.get("ALIYUN_SMS_PROTOCOL", "https").lower() != "https":
+        problems.append(Problem("ALIYUN_SMS_PROTOCOL", "must be https outside dev"))
+    return problems
+
+
+def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
+    """Everything missing or unsafe for a production process, in the order to fix it."""
+    problems: list[Problem] = []
+    if env.get("DOORSTEP_DEV", "").strip().lower() in {"1", "true", "yes", "on"}:
+        problems.append(
+            Problem("DOORSTEP_DEV", "dev mode is on (GraphiQL, dev inbox, generated keys)")
+        )
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not env.get(name):
+            problems.append(Problem(name, "missing"))
+    for name in ("DOORSTEP_DATA_KEY", "DOORSTEP_INDEX_KEY"):
+        problem = _key_problem(env, name)
+        if problem is not None:
+            problems.append(problem)
+    data_key, index_key = env.get("DOORSTEP_DATA_KEY"), env.get("DOORSTEP_INDEX_KEY")
+    if data_key and data_key == index_key:
+        problems.append(Problem("DOORSTEP_INDEX_KEY", "must differ from DOORSTEP_DATA_KEY"))
+    token = env.get("SMS_CALLBACK_TOKEN", "")
+    if not token:
+        problems.append(
+            Problem("SMS_CALLBACK_TOKEN", "missing (`openssl rand -hex 32`; part of callback URLs)")
+        )
+    elif len(token) < MIN_CALLBACK_TOKEN_CHARS:
+        problems.append(
+            Problem("SMS_CALLBACK_TOKEN", f"shorter than {MIN_CALLBACK_TOKEN_CHARS} characters")
+        )
+    problems.extend(_sms_problems(env))
+    for name in ("DOORSTEP_TRUSTED_PROXIES", "SMS_CALLBACK_NETWORKS"):
+        problem = _networks_problem(env, name)
+        if problem is not None:
+            problems.append(problem)
+    if env.get("DOORSTEP_CLIENT_IP_HEADER") and not env.get("DOORSTEP_TRUSTED_PROXIES"):
+        problems.append(
+            Problem(
+                "DOORSTEP_TRUSTED_PROXIES",
+                "missing: DOORSTEP_CLIENT_IP_HEADER is believed only from the proxies named here",
+            )
+        )
+    try:
+        budget = int(env.get("DOORSTEP_LOGIN_CODES_PER_HOUR", "2000") or "2000")
+    except ValueError:
+        budget = -1
+    if budget <= 0:
+        problems.append(
+            Problem("DOORSTEP_LOGIN_CODES_PER_HOUR", "must be a positive number outside dev")
+        )
+    return problems
