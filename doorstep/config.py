@@ -9,8 +9,6 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from doorstep.domain.network import split_list
-
 PROJECT_STATE_DIR = Path(os.environ.get("DOORSTEP_STATE_DIR", ".doorstep"))
 
 
@@ -19,6 +17,11 @@ def _bool(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def split_list(raw: str) -> tuple[str, ...]:
+    """A comma-separated setting ("10.0.0.0/8, fdaa::/16") as its items."""
+    return tuple(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
 
 
 def dev_mode_from_env() -> bool:

@@ -12,7 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from doorstep.domain.network import is_catch_all, parse_networks, split_list
+from doorstep.config import split_list
+from doorstep.domain.network import is_catch_all, parse_networks
 
 # a callback token must not be guessable: 32 characters of `openssl rand -hex 16` or longer
 MIN_CALLBACK_TOKEN_CHARS = 32

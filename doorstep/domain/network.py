@@ -33,10 +33,6 @@ def parse_networks(items: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def split_list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
-
-
 def _address(text: str) -> Address | None:
     value = text.strip()
     if value.startswith("[") and "]" in value:  # "[::1]:443"
