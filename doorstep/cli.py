@@ -41,7 +41,7 @@ def _require_safe() -> None:
     """Outside dev, refuse to start while anything a safe deployment needs is missing."""
     if dev_mode_from_env():
         return
-    from doorstep.safety import deployment_problems
+    from doorstep.domain.safety import deployment_problems
 
     problems = deployment_problems(os.environ)
     if problems:
@@ -186,7 +186,7 @@ def dev(port: int | None) -> None:
     "SMS credentials, proxies); exits 1 if anything is listed."
 )
 def check() -> None:
-    from doorstep.safety import deployment_problems
+    from doorstep.domain.safety import deployment_problems
 
     problems = deployment_problems(os.environ)
     for problem in problems:

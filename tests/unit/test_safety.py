@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from doorstep.api.log_redaction import RedactSecrets, redact
 from doorstep.cli import main
+from doorstep.domain.safety import deployment_problems
 from doorstep.notify.channels import ConsoleChannel, OutgoingSms
-from doorstep.safety import deployment_problems
 
 KEY_A = base64.b64encode(bytes(range(32))).decode()
 KEY_B = base64.b64encode(bytes(range(1, 33))).decode()
