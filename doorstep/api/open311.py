@@ -41,11 +41,12 @@ from doorstep.domain.errors import (
 from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.domain.tickets import FINAL_STATUSES, Channel, TicketKind, Urgency
 from doorstep.graphql.context import bearer_token, client_address
-from doorstep.graphql.tickets import explanation
+from doorstep.graphql.tickets.types import explanation
 from doorstep.i18n import choose_language, translate
-from doorstep.services import tickets as service
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
+from doorstep.services.tickets import common, reading, submit
+from doorstep.services.tickets.views import TicketView
 
 PREFIX = "/open311/v2"
 DEFAULT_DAYS = 90
@@ -99,7 +100,7 @@ def _iso(at: datetime | None) -> str | None:
     return at.astimezone(SHANGHAI).isoformat(timespec="seconds") if at else None
 
 
-def _request(v: service.TicketView, language: str) -> dict[str, Any]:
+def _request(v: TicketView, language: str) -> dict[str, Any]:
     return {
         "service_request_id": v.number,
         "status": "closed" if v.status in FINAL_STATUSES else "open",
@@ -137,7 +138,7 @@ def _service(code: str, name: str, description: str) -> dict[str, Any]:
 
 @get(f"{PREFIX}/services.json")
 async def services(request: Request[Any, Any, Any], state: State) -> Response[list[dict[str, Any]]]:
-    found = await service.categories(state.deps, ANONYMOUS)
+    found = await reading.categories(state.deps, ANONYMOUS)
     return Response([_service(c.code, c.name, c.description) for c in found])
 
 
@@ -169,7 +170,7 @@ async def service_definition(
     language = _language(request)
     try:
         code = _json_name(name)
-        found = {c.code: c for c in await service.categories(state.deps, ANONYMOUS)}
+        found = {c.code: c for c in await reading.categories(state.deps, ANONYMOUS)}
         if code not in found:
             raise NotFound("open311.service_unknown", service=code[:40])
     except DomainError as exc:
@@ -225,14 +226,14 @@ async def create_request(request: Request[Any, Any, Any], state: State) -> Respo
         actor = await _actor(request, deps, params)
         region = params.get("address_id", "").strip()
         if not region and actor.citizen_id is not None:
-            region = await service.citizen_region(deps, actor.citizen_id) or ""
+            region = await reading.citizen_region(deps, actor.citizen_id) or ""
         if not region:
             raise InvalidInput("open311.location_required")
         description = params.get("description", "")
         address = params.get("address_string", "").strip()
         if address:
             description = f"{description}\n{address}" if description.strip() else address
-        data = service.TicketInput(
+        data = submit.TicketInput(
             kind=params.get("attribute[kind]", TicketKind.REPORT.value),
             category_code=params.get("service_code", ""),
             description=description,
@@ -241,7 +242,7 @@ async def create_request(request: Request[Any, Any, Any], state: State) -> Respo
             latitude=_float(params, "lat"),
             longitude=_float(params, "long"),
         )
-        view = await service.submit_ticket(
+        view = await submit.submit_ticket(
             deps,
             actor,
             data,
@@ -294,10 +295,10 @@ async def list_requests(request: Request[Any, Any, Any], state: State) -> Respon
         if status not in ("", "open", "closed"):
             raise InvalidInput("open311.bad_parameter", name="status")
         if numbers is not None:
-            numbers = [service.parse_number(n) for n in numbers]
+            numbers = [common.parse_number(n) for n in numbers]
         elif start is None:
-            start = (end or service.now_utc()) - timedelta(days=DEFAULT_DAYS)
-        found = await service.find_own(
+            start = (end or common.now_utc()) - timedelta(days=DEFAULT_DAYS)
+        found = await reading.find_own(
             deps,
             actor,
             since=start,
@@ -325,7 +326,7 @@ async def one_request(request: Request[Any, Any, Any], state: State, name: str) 
         number = _json_name(name)
         params = await _params(request)
         actor = await _actor(request, deps, params)
-        view = await service.get_ticket(deps, actor, number)
+        view = await reading.get_ticket(deps, actor, number)
     except DomainError as exc:
         return _error(request, exc, actor)
     return Response([_request(view, _language(request, actor))])

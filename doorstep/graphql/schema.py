@@ -27,12 +27,18 @@ from doorstep.graphql.delegation import (
     DelegationMutation,
     DelegationQuery,
 )
+from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
 from doorstep.graphql.proactive import ProactiveMutation, ProactiveQuery
-from doorstep.graphql.tickets import TicketsMutation, TicketsQuery
+from doorstep.graphql.ticket_catalog import TicketCatalogMutation, TicketCatalogQuery
+from doorstep.graphql.ticket_rates import TicketRatesQuery
+from doorstep.graphql.tickets.follow_up import TicketFollowUpMutation
+from doorstep.graphql.tickets.handling import TicketHandlingMutation
+from doorstep.graphql.tickets.reading import TicketsQuery
+from doorstep.graphql.tickets.submit import SubmitTicketMutation
 from doorstep.graphql.vault import VaultMutation, VaultQuery
 from doorstep.live.subscriptions import Subscription
 
@@ -65,6 +71,9 @@ Query = merge_types(
         VaultQuery,
         ProactiveQuery,
         TicketsQuery,
+        DispatchRulesQuery,
+        TicketCatalogQuery,
+        TicketRatesQuery,
     ),
 )
 Mutation = merge_types(
@@ -77,7 +86,11 @@ Mutation = merge_types(
         NotificationsMutation,
         VaultMutation,
         ProactiveMutation,
-        TicketsMutation,
+        SubmitTicketMutation,
+        TicketHandlingMutation,
+        TicketFollowUpMutation,
+        DispatchRulesMutation,
+        TicketCatalogMutation,
     ),
 )
 

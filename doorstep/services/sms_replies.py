@@ -24,9 +24,10 @@ from doorstep.domain.errors import DomainError
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.sms_reply import ReplyKind, parse, question_of
 from doorstep.i18n import translate
-from doorstep.services import delegation, notifications, tickets
+from doorstep.services import delegation, notifications
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
+from doorstep.services.tickets import follow_up
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
 
@@ -129,7 +130,7 @@ async def handle(
             return citizen_id, f"delegation:{answered.action}"
         if (
             citizen_id is not None
-            and await tickets.answer_follow_up_reply(deps, citizen_id, text, question=question)
+            and await follow_up.answer_follow_up_reply(deps, citizen_id, text, question=question)
             is not None
         ):
             return citizen_id, "follow_up"

@@ -19,7 +19,7 @@ from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.tickets import FOLLOW_UP_WAIT, TicketStatus
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
-from doorstep.services.tickets import now_utc
+from doorstep.services.tickets.common import now_utc
 from doorstep.store import ticket_clock as store
 from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction

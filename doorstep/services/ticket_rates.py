@@ -26,7 +26,7 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, Role, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
-from doorstep.services.tickets import now_utc
+from doorstep.services.tickets.common import now_utc
 from doorstep.store import ticket_rates as store
 
 GroupBy = Literal["unit", "region"]

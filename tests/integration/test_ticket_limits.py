@@ -20,8 +20,8 @@ from doorstep.config import Settings
 from doorstep.domain.errors import RateLimited
 from doorstep.domain.policy import Actor, Role
 from doorstep.i18n import translate
-from doorstep.services import tickets as service
 from doorstep.services.deps import Deps
+from doorstep.services.tickets import submit as service
 from doorstep.store.db import Pool
 from tests.integration.helpers import fresh_phone, from_peer, login
 

@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 from doorstep.domain.case_numbers import is_valid_case_number
 from doorstep.domain.tickets import Channel
 from doorstep.services import sms_replies, ticket_clock
-from doorstep.services import tickets as ticket_service
 from doorstep.services.deps import Deps
+from doorstep.services.tickets import follow_up as ticket_service
 from doorstep.store.db import Pool
 from tests.integration.conftest import CITIZEN_PHONE, OTHER_CITIZEN_PHONE
 from tests.integration.helpers import error_code, fresh_phone, gql, post_gql, row_counts

@@ -11,23 +11,31 @@ from pathlib import Path
 import pytest
 
 from doorstep.domain.dispatch import WARNING_CODES, Basis
-from doorstep.graphql.tickets import _EVENT_PARAMS, explanation
+from doorstep.graphql.tickets.types import _EVENT_PARAMS, explanation
 from doorstep.i18n import LANGUAGES, _catalog, translate
 from doorstep.services import ticket_clock
 
 ROOT = Path(__file__).resolve().parents[2] / "doorstep"
-TICKET_MODULES = [ROOT / "services" / "tickets.py", ROOT / "services" / "ticket_clock.py"]
+TICKET_MODULES = [
+    *sorted((ROOT / "services" / "tickets").glob("*.py")),
+    ROOT / "services" / "ticket_clock.py",
+]
 
 
 def _event_kinds() -> set[str]:
-    """Literal kinds given to `_event(conn, row, "<kind>", ...)` and `append_event(kind=...)`."""
+    """Literal kinds given to `record_event(conn, row, "<kind>", ...)` and
+    `append_event(kind=...)`."""
     kinds: set[str] = set()
     for path in TICKET_MODULES:
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "attr", getattr(node.func, "id", None))
-            if name == "_event" and len(node.args) >= 3 and isinstance(node.args[2], ast.Constant):
+            if (
+                name == "record_event"
+                and len(node.args) >= 3
+                and isinstance(node.args[2], ast.Constant)
+            ):
                 kinds.add(node.args[2].value)
             if name == "append_event":
                 for keyword in node.keywords:

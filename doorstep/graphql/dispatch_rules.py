@@ -1,0 +1,247 @@
+"""Supervisors manage the dispatch rules: a draft, its dry run over recent tickets, publishing.
+Thin resolvers over `services.dispatch_rules`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from doorstep.graphql.context import Info
+from doorstep.graphql.tickets.types import DeadlineProfile, DispatchBasis, TicketKind, Urgency
+from doorstep.i18n import translate
+from doorstep.services import dispatch_rules as rules_service
+
+# --- dispatch rules ------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A dispatch rule: conditions (empty = any) and where it sends")
+class DispatchRule:
+    rule_no: int
+    version: int
+    priority: int = strawberry.field(description="Rules are tried from priority 1 upwards")
+    kinds: list[str]
+    categories: list[str]
+    region_prefixes: list[str]
+    keywords: list[str]
+    urgencies: list[str]
+    lead_unit_code: str
+    lead_unit_name: str
+    assisting_unit_codes: list[str]
+    deadline_profile: DeadlineProfile | None
+    note: str
+    is_guess: bool = strawberry.field(
+        description="Keywords without a category: its tickets go to review with a suggestion"
+    )
+
+
+@strawberry.type(description="Why a rule set cannot be published, or what to look at again")
+class RuleProblem:
+    rule_no: int | None
+    code: str
+    message: str
+
+
+@strawberry.type(description="A version of the dispatch rules")
+class DispatchRuleSet:
+    id: int
+    status: str
+    base_id: int | None
+    note: str
+    published_at: datetime | None
+    rules: list[DispatchRule]
+    warnings: list[RuleProblem]
+    stale: bool = strawberry.field(description="A draft copied from a set no longer published")
+    current_warnings: list[RuleProblem] = strawberry.field(
+        description="The warnings as the catalog stands now (for a published set: units that "
+        "stopped serving what a rule sends them, retired categories)"
+    )
+
+
+@strawberry.type(description="A recent ticket the draft would route differently")
+class RoutingChange:
+    number: str
+    category_code: str
+    region_code: str
+    before_unit: str
+    after_unit: str
+    before_basis: DispatchBasis
+    after_basis: DispatchBasis
+    before_rule: int | None
+    after_rule: int | None
+
+
+@strawberry.type
+class DryRunResult:
+    since: datetime
+    tickets_in_period: int
+    examined: int
+    changed: int
+    to_review_before: int
+    to_review_after: int
+    changes: list[RoutingChange]
+    errors: list[RuleProblem]
+    warnings: list[RuleProblem]
+
+
+@strawberry.type
+class PublishRulesResult:
+    rule_set: DispatchRuleSet
+    warnings: list[RuleProblem]
+    changed_rules: list[int]
+
+
+@strawberry.input(description="A rule for the draft; with ruleNo it changes that rule")
+class DispatchRuleInput:
+    priority: int
+    lead_unit_code: str
+    rule_no: int | None = None
+    kinds: list[TicketKind] = strawberry.field(default_factory=list)
+    categories: list[str] = strawberry.field(default_factory=list)
+    region_prefixes: list[str] = strawberry.field(default_factory=list)
+    keywords: list[str] = strawberry.field(default_factory=list)
+    urgencies: list[Urgency] = strawberry.field(default_factory=list)
+    assisting_unit_codes: list[str] = strawberry.field(default_factory=list)
+    deadline_profile: DeadlineProfile | None = None
+    note: str = ""
+
+
+def rule_problem(
+    p: rules_service.ProblemView, language: str, elder: bool, *, error: bool
+) -> RuleProblem:
+    params = {k: str(v) for k, v in p.params.items()}
+    params["rule"] = str(p.rule_no or "")
+    key = f"error.dispatch_rule.{p.code}" if error else f"dispatch_warning.{p.code}"
+    return RuleProblem(
+        rule_no=p.rule_no, code=p.code, message=translate(key, language, elder=elder, **params)
+    )
+
+
+def _rule(r: rules_service.RuleView) -> DispatchRule:
+    return DispatchRule(
+        rule_no=r.rule_no,
+        version=r.version,
+        priority=r.priority,
+        kinds=list(r.kinds),
+        categories=list(r.categories),
+        region_prefixes=list(r.region_prefixes),
+        keywords=list(r.keywords),
+        urgencies=list(r.urgencies),
+        lead_unit_code=r.lead_unit_code,
+        lead_unit_name=r.lead_unit_name,
+        assisting_unit_codes=list(r.assisting_unit_codes),
+        deadline_profile=DeadlineProfile(r.deadline_profile) if r.deadline_profile else None,
+        note=r.note,
+        is_guess=r.is_guess,
+    )
+
+
+def _rule_set(s: rules_service.RuleSetView, language: str, elder: bool) -> DispatchRuleSet:
+    return DispatchRuleSet(
+        id=s.id,
+        status=s.status,
+        base_id=s.base_id,
+        note=s.note,
+        published_at=s.published_at,
+        rules=[_rule(r) for r in s.rules],
+        warnings=[rule_problem(w, language, elder, error=False) for w in s.warnings],
+        stale=s.stale,
+        current_warnings=[
+            rule_problem(w, language, elder, error=False) for w in s.current_warnings
+        ],
+    )
+
+
+@strawberry.type
+class DispatchRulesQuery:
+    @strawberry.field(description="Supervisors: a published rule set (default: the current)")
+    async def dispatch_rule_set(self, info: Info, id: int | None = None) -> DispatchRuleSet | None:
+        ctx = info.context
+        found = await rules_service.rule_set(ctx.deps, ctx.actor, id)
+        return _rule_set(found, ctx.language, ctx.elder) if found else None
+
+    @strawberry.field(description="Supervisors: my draft of the rules, with its warnings")
+    async def dispatch_rule_draft(self, info: Info) -> DispatchRuleSet | None:
+        ctx = info.context
+        found = await rules_service.my_draft(ctx.deps, ctx.actor)
+        return _rule_set(found, ctx.language, ctx.elder) if found else None
+
+    @strawberry.field(
+        description="Supervisors: what my draft would route differently over the "
+        "last days' tickets of my region"
+    )
+    async def dry_run_dispatch_rules(self, info: Info, days: int = 30) -> DryRunResult:
+        ctx = info.context
+        run = await rules_service.dry_run(ctx.deps, ctx.actor, days)
+        return DryRunResult(
+            since=run.since,
+            tickets_in_period=run.tickets_in_period,
+            examined=run.examined,
+            changed=run.changed,
+            to_review_before=run.to_review_before,
+            to_review_after=run.to_review_after,
+            changes=[
+                RoutingChange(
+                    number=c.number,
+                    category_code=c.category_code,
+                    region_code=c.region_code,
+                    before_unit=c.before_unit,
+                    after_unit=c.after_unit,
+                    before_basis=DispatchBasis(c.before_basis.value),
+                    after_basis=DispatchBasis(c.after_basis.value),
+                    before_rule=c.before_rule,
+                    after_rule=c.after_rule,
+                )
+                for c in run.changes
+            ],
+            errors=[rule_problem(p, ctx.language, ctx.elder, error=True) for p in run.errors],
+            warnings=[rule_problem(p, ctx.language, ctx.elder, error=False) for p in run.warnings],
+        )
+
+
+@strawberry.type
+class DispatchRulesMutation:
+    @strawberry.mutation(description="Supervisors: add a rule to my draft, or change one")
+    async def save_dispatch_rule(self, info: Info, input: DispatchRuleInput) -> DispatchRuleSet:
+        ctx = info.context
+        data = rules_service.RuleInput(
+            priority=input.priority,
+            lead_unit_code=input.lead_unit_code,
+            rule_no=input.rule_no,
+            kinds=tuple(k.value for k in input.kinds),
+            categories=tuple(input.categories),
+            region_prefixes=tuple(input.region_prefixes),
+            keywords=tuple(input.keywords),
+            urgencies=tuple(u.value for u in input.urgencies),
+            assisting_unit_codes=tuple(input.assisting_unit_codes),
+            deadline_profile=input.deadline_profile.value if input.deadline_profile else None,
+            note=input.note,
+        )
+        found = await rules_service.save_rule(ctx.deps, ctx.actor, data)
+        return _rule_set(found, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Supervisors: drop a rule from my draft")
+    async def remove_dispatch_rule(self, info: Info, rule_no: int) -> DispatchRuleSet:
+        ctx = info.context
+        found = await rules_service.remove_rule(ctx.deps, ctx.actor, rule_no)
+        return _rule_set(found, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Supervisors: throw my draft away")
+    async def discard_dispatch_rule_draft(self, info: Info) -> bool:
+        ctx = info.context
+        return await rules_service.discard_draft(ctx.deps, ctx.actor)
+
+    @strawberry.mutation(
+        description="Supervisors: publish my draft as the new rule set; "
+        "refused if invalid or stale, published with warnings"
+    )
+    async def publish_dispatch_rules(self, info: Info, note: str = "") -> PublishRulesResult:
+        ctx = info.context
+        result = await rules_service.publish(ctx.deps, ctx.actor, note)
+        return PublishRulesResult(
+            rule_set=_rule_set(result.rule_set, ctx.language, ctx.elder),
+            warnings=[
+                rule_problem(w, ctx.language, ctx.elder, error=False) for w in result.warnings
+            ],
+            changed_rules=list(result.changed_rules),
+        )

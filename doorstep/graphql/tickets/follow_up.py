@@ -1,0 +1,41 @@
+"""The citizen's answer and rating, and the rectification a poor rating opens. Thin resolvers
+over `services.tickets.follow_up`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from doorstep.domain import tickets as domain
+from doorstep.graphql.context import Info
+from doorstep.graphql.tickets.types import Rating, Ticket, int_id, one_ticket
+from doorstep.services.tickets import follow_up
+
+
+@strawberry.type
+class TicketFollowUpMutation:
+    @strawberry.mutation(description="The citizen: solved, or not (it reopens)")
+    async def answer_follow_up(self, info: Info, number: str, solved: bool) -> Ticket:
+        ctx = info.context
+        return one_ticket(
+            info, await follow_up.answer_follow_up(ctx.deps, ctx.actor, number, solved)
+        )
+
+    @strawberry.mutation(
+        description="The citizen rates it (好差评); 不满意 or worse opens a "
+        "rectification for the unit"
+    )
+    async def rate_ticket(
+        self, info: Info, number: str, rating: Rating, comment: str | None = None
+    ) -> Ticket:
+        ctx = info.context
+        return one_ticket(
+            info,
+            await follow_up.rate(ctx.deps, ctx.actor, number, domain.Rating(rating.value), comment),
+        )
+
+    @strawberry.mutation(description="Staff: the rectification is done, with a note")
+    async def complete_rectification(self, info: Info, id: strawberry.ID, note: str) -> Ticket:
+        ctx = info.context
+        return one_ticket(
+            info, await follow_up.complete_rectification(ctx.deps, ctx.actor, int_id(id), note)
+        )

@@ -1,0 +1,92 @@
+"""Reading tickets: the citizen's own, one by number, the queues and the rectifications a unit
+owes. Thin resolvers over `services.tickets.reading`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from doorstep.domain import tickets as domain
+from doorstep.graphql.context import Info
+from doorstep.graphql.tickets.types import (
+    Rating,
+    RectificationTask,
+    Ticket,
+    TicketCategory,
+    TicketStatus,
+    int_id,
+    one_ticket,
+    ticket_list,
+)
+from doorstep.services.tickets import reading
+
+
+@strawberry.type
+class TicketsQuery:
+    @strawberry.field(description="What tickets can be about")
+    async def ticket_categories(self, info: Info) -> list[TicketCategory]:
+        ctx = info.context
+        return [
+            TicketCategory(code=c.code, name=c.name, description=c.description)
+            for c in await reading.categories(ctx.deps, ctx.actor)
+        ]
+
+    @strawberry.field(description="The signed-in citizen's tickets, newest first")
+    async def my_tickets(
+        self, info: Info, first: int = 20, before: strawberry.ID | None = None
+    ) -> list[Ticket]:
+        ctx = info.context
+        views = await reading.my_tickets(
+            ctx.deps, ctx.actor, limit=first, before_id=int_id(before) if before else None
+        )
+        return ticket_list(info, views)
+
+    @strawberry.field(description="One ticket by its number")
+    async def ticket(self, info: Info, number: str) -> Ticket:
+        ctx = info.context
+        return one_ticket(info, await reading.get_ticket(ctx.deps, ctx.actor, number))
+
+    @strawberry.field(description="Staff: their unit's tickets (supervisors: the region's)")
+    async def ticket_queue(
+        self,
+        info: Info,
+        statuses: list[TicketStatus] | None = None,
+        first: int = 50,
+        after: strawberry.ID | None = None,
+    ) -> list[Ticket]:
+        ctx = info.context
+        wanted = [domain.TicketStatus(s.value) for s in statuses] if statuses else None
+        views = await reading.unit_queue(
+            ctx.deps,
+            ctx.actor,
+            statuses=wanted,
+            limit=first,
+            after_id=int_id(after) if after else None,
+        )
+        return ticket_list(info, views)
+
+    @strawberry.field(description="Supervisors: returned tickets and tickets no rule routed")
+    async def ticket_review_queue(self, info: Info, first: int = 50) -> list[Ticket]:
+        ctx = info.context
+        return ticket_list(info, await reading.review_queue(ctx.deps, ctx.actor, first))
+
+    @strawberry.field(description="Staff: rectifications (整改) their unit owes")
+    async def rectification_tasks(
+        self, info: Info, open_only: bool = True, first: int = 50
+    ) -> list[RectificationTask]:
+        ctx = info.context
+        found = await reading.rectifications(ctx.deps, ctx.actor, open_only=open_only, limit=first)
+        return [
+            RectificationTask(
+                id=strawberry.ID(str(r.id)),
+                ticket_number=r.ticket_number,
+                unit_code=r.unit_code,
+                unit_name=r.unit_name,
+                category_name=r.category_name,
+                rating=Rating(int(r.rating)),
+                comment=r.comment,
+                status=r.status,
+                due_on=r.due_on,
+                note=r.note,
+            )
+            for r in found
+        ]

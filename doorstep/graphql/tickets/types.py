@@ -1,0 +1,380 @@
+"""What a ticket looks like in GraphQL: its enums, types and their presentation in the
+reader's language (mirrors `services.tickets.views`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from doorstep.domain import tickets as domain
+from doorstep.domain.errors import InvalidInput
+from doorstep.graphql.context import Info
+from doorstep.i18n import translate
+from doorstep.services.tickets import reading, views
+
+
+@strawberry.enum(description="What the citizen wants: 咨询, 求助, 投诉, 举报, 建议")
+class TicketKind(Enum):
+    ENQUIRY = "enquiry"
+    HELP = "help"
+    COMPLAINT = "complaint"
+    REPORT = "report"
+    SUGGESTION = "suggestion"
+
+
+@strawberry.enum(description="DANGER: life or property at risk (acknowledged within 2 hours)")
+class Urgency(Enum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    DANGER = "danger"
+
+
+@strawberry.enum(description="Where a ticket stands")
+class TicketStatus(Enum):
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+    RETURNED = "returned"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    CLOSED_UNCONFIRMED = "closed_unconfirmed"
+
+
+@strawberry.enum(description="好差评: the five levels")
+class Rating(Enum):
+    VERY_SATISFIED = 5
+    SATISFIED = 4
+    BASICALLY_SATISFIED = 3
+    DISSATISFIED = 2
+    VERY_DISSATISFIED = 1
+
+
+@strawberry.enum(description="How a ticket was routed")
+class DispatchBasis(Enum):
+    RULE = "rule"
+    KEYWORD_GUESS = "keyword_guess"
+    NO_RULE = "no_rule"
+
+
+@strawberry.enum(
+    description="How many working days a unit has: urgent 0 (same day), "
+    "enquiry 1, help 3, complaint 13"
+)
+class DeadlineProfile(Enum):
+    URGENT = "urgent"
+    ENQUIRY = "enquiry"
+    HELP = "help"
+    COMPLAINT = "complaint"
+
+
+@strawberry.type(description="What a ticket can be about")
+class TicketCategory:
+    code: str
+    name: str
+    description: str
+
+
+@strawberry.type
+class TicketUnit:
+    code: str
+    name: str
+    phone: str | None
+
+
+@strawberry.type(description="Why the ticket went where it went")
+class DispatchDecision:
+    basis: DispatchBasis
+    rule_set: int | None = strawberry.field(description="The published rule set version")
+    rule_no: int | None
+    rule_version: int | None
+    explanation: str = strawberry.field(description="In words the citizen can read")
+
+
+@strawberry.type(description="One dispatch of the ticket to a unit")
+class TicketAssignment:
+    unit_code: str
+    unit_name: str
+    basis: str
+    note: str | None
+    assigned_at: datetime
+    acknowledge_by: datetime
+    acknowledged_at: datetime | None
+    returned_at: datetime | None
+    return_reason: str | None
+
+
+@strawberry.type(description="整改: what a unit must put right after a poor rating")
+class Rectification:
+    id: strawberry.ID
+    status: str
+    due_on: date
+    note: str | None
+    done_at: datetime | None
+
+
+@strawberry.type(
+    description="The caller, for the staff handling the ticket (each read is "
+    "recorded and shown to the citizen)"
+)
+class TicketContact:
+    name: str | None
+    phone: str
+
+
+@strawberry.type(description="One entry of a ticket's history")
+class TicketEvent:
+    seq: strawberry.ID
+    kind: str
+    title: str
+    at: datetime
+    data: JSON
+
+
+@strawberry.type(description="A citizen's request, complaint or urgent need (诉求 / 工单)")
+class Ticket:
+    id: strawberry.Private[int]
+    number: str = strawberry.field(description="Keypad-friendly number with a check digit")
+    cursor: strawberry.ID = strawberry.field(
+        description="Pass as `before` (myTickets) or `after` (ticketQueue) for the next page"
+    )
+    kind: TicketKind
+    kind_label: str
+    category_code: str
+    category_name: str
+    description: str
+    region_code: str
+    region_name: str
+    latitude: float | None
+    longitude: float | None
+    urgency: Urgency
+    urgency_label: str
+    status: TicketStatus
+    status_label: str
+    channel: str
+    lead_unit: TicketUnit
+    assisting_units: list[TicketUnit]
+    needs_review: bool = strawberry.field(
+        description="Routed by no rule or only a guess: a supervisor confirms or redispatches it"
+    )
+    dispatch: DispatchDecision
+    deadline_profile: DeadlineProfile
+    assigned_at: datetime
+    acknowledge_by: datetime
+    acknowledged_at: datetime | None
+    due_on: date = strawberry.field(description="Last working day to handle it (Asia/Shanghai)")
+    due_at: datetime
+    extended_days: int
+    resolved_at: datetime | None
+    resolution_note: str | None
+    follow_up_asks: int
+    solved: bool | None = strawberry.field(description="The citizen's answer; null: none yet")
+    finished_at: datetime | None
+    returns_count: int
+    reopen_count: int
+    previous_number: str | None = strawberry.field(
+        description="An earlier ticket of the same category at the same place (30 days)"
+    )
+    recurrence: bool
+    rating: Rating | None
+    rating_label: str | None
+    rating_comment: str | None
+    rated_at: datetime | None
+    rectification: Rectification | None
+    contact: TicketContact | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="Every change, oldest first")
+    async def timeline(self, info: Info) -> list[TicketEvent]:
+        ctx = info.context
+        rows = await ctx.loaders.ticket_timeline.load(self.id)
+        return [_event(r, ctx.language, ctx.elder) for r in rows]
+
+    @strawberry.field(description="Every dispatch to a unit, oldest first")
+    async def assignments(self, info: Info) -> list[TicketAssignment]:
+        found = await reading.assignments(info.context.deps, self.id)
+        return [
+            TicketAssignment(
+                unit_code=a.unit_code,
+                unit_name=a.unit_name,
+                basis=a.basis,
+                note=a.note,
+                assigned_at=a.assigned_at,
+                acknowledge_by=a.ack_due_at,
+                acknowledged_at=a.acknowledged_at,
+                returned_at=a.returned_at,
+                return_reason=a.return_reason,
+            )
+            for a in found
+        ]
+
+
+_EVENT_PARAMS = (
+    "number",
+    "category",
+    "unit",
+    "from",
+    "previous",
+    "reason",
+    "to",
+    "note",
+    "due",
+    "rating",
+    "days",
+    "channel",
+)
+
+
+def _event(row: Any, language: str, elder: bool) -> TicketEvent:
+    data: dict[str, Any] = row["data"] or {}
+    params = {name: data.get(name, "") for name in _EVENT_PARAMS}
+    params["from_unit"] = params.pop("from")
+    if data.get("rating"):
+        params["rating"] = translate(
+            f"rating.{domain.Rating(int(data['rating'])).label}", language, elder=elder
+        )
+    for name in ("due", "to"):
+        params[name] = str(params[name])[:10]
+    return TicketEvent(
+        seq=strawberry.ID(str(row["seq"])),
+        kind=row["kind"],
+        title=translate(f"event.{row['kind']}", language, elder=elder, **params),
+        at=row["created_at"],
+        data=row["data"],
+    )
+
+
+def explanation(key: str, params: dict[str, Any], language: str, elder: bool) -> str:
+    """The dispatch explanation in the reader's language (unit and category names as named)."""
+    values = {
+        name: params.get(name, "")
+        for name in (
+            "category",
+            "region",
+            "region_name",
+            "unit",
+            "rule",
+            "version",
+            "rule_set",
+            "keyword",
+            "suggested",
+            "note",
+            "returns",
+        )
+    }
+    return translate(key, language, elder=elder, **values)
+
+
+def _unit(u: views.UnitRef) -> TicketUnit:
+    return TicketUnit(code=u.code, name=u.name, phone=u.phone)
+
+
+def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
+    rect = v.rectification
+    return Ticket(
+        id=v.id,
+        number=v.number,
+        cursor=strawberry.ID(str(v.id)),
+        kind=TicketKind(v.kind.value),
+        kind_label=translate(f"ticket_kind.{v.kind.value}", language, elder=elder),
+        category_code=v.category_code,
+        category_name=v.category_name,
+        description=v.description,
+        region_code=v.region_code,
+        region_name=v.region_name,
+        latitude=v.latitude,
+        longitude=v.longitude,
+        urgency=Urgency(v.urgency.value),
+        urgency_label=translate(f"urgency.{v.urgency.value}", language, elder=elder),
+        status=TicketStatus(v.status.value),
+        status_label=translate(f"ticket_status.{v.status.value}", language, elder=elder),
+        channel=v.channel.value,
+        lead_unit=_unit(v.lead_unit),
+        assisting_units=[_unit(u) for u in v.assisting_units],
+        needs_review=v.needs_review,
+        dispatch=DispatchDecision(
+            basis=DispatchBasis(v.dispatch.basis.value),
+            rule_set=v.dispatch.rule_set_id,
+            rule_no=v.dispatch.rule_no,
+            rule_version=v.dispatch.rule_version,
+            explanation=explanation(
+                v.dispatch.reason_key, v.dispatch.reason_params, language, elder
+            ),
+        ),
+        deadline_profile=DeadlineProfile(v.deadline_profile.value),
+        assigned_at=v.assigned_at,
+        acknowledge_by=v.ack_due_at,
+        acknowledged_at=v.acknowledged_at,
+        due_on=v.handle_due_on,
+        due_at=v.handle_due_at,
+        extended_days=v.extended_days,
+        resolved_at=v.resolved_at,
+        resolution_note=v.resolution_note,
+        follow_up_asks=v.follow_up_asks,
+        solved=v.solved,
+        finished_at=v.finished_at,
+        returns_count=v.returns_count,
+        reopen_count=v.reopen_count,
+        previous_number=v.previous_number,
+        recurrence=v.recurrence,
+        rating=Rating(int(v.rating)) if v.rating is not None else None,
+        rating_label=(
+            translate(f"rating.{v.rating.label}", language, elder=elder)
+            if v.rating is not None
+            else None
+        ),
+        rating_comment=v.rating_comment,
+        rated_at=v.rated_at,
+        rectification=Rectification(
+            id=strawberry.ID(str(rect.id)),
+            status=rect.status,
+            due_on=rect.due_on,
+            note=rect.note,
+            done_at=rect.done_at,
+        )
+        if rect
+        else None,
+        contact=TicketContact(name=v.contact.name, phone=v.contact.phone) if v.contact else None,
+        created_at=v.created_at,
+        updated_at=v.updated_at,
+    )
+
+
+@strawberry.type(description="A rectification (整改) in a unit's queue")
+class RectificationTask:
+    id: strawberry.ID
+    ticket_number: str
+    unit_code: str
+    unit_name: str
+    category_name: str
+    rating: Rating
+    comment: str | None
+    status: str
+    due_on: date
+    note: str | None
+
+
+def int_id(raw: strawberry.ID | str) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("ticket.id_invalid") from None
+    if not 0 < value < 2**63:
+        raise InvalidInput("ticket.id_invalid")
+    return value
+
+
+# --- root fields ---------------------------------------------------------------------------------
+
+
+def ticket_list(info: Info, views: list[views.TicketView]) -> list[Ticket]:
+    ctx = info.context
+    return [ticket_type(v, ctx.language, ctx.elder) for v in views]
+
+
+def one_ticket(info: Info, view: views.TicketView) -> Ticket:
+    return ticket_type(view, info.context.language, info.context.elder)

@@ -1,0 +1,186 @@
+"""What the ticket use cases share: number and text checks, the locked row and its next
+status, the event log and the notices to citizen, unit and supervisors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Role, Target
+from doorstep.domain.tickets import (
+    IllegalTicketTransition,
+    TicketAction,
+    TicketStatus,
+    clean_text,
+    next_status,
+)
+from doorstep.services import citizen_sms, notifications
+from doorstep.services.tickets.views import TicketView
+from doorstep.store import tickets as store
+from doorstep.store.db import Connection
+
+_STAFF_TEMPLATES_LANGUAGE = "zh_Hans"
+RESOLVED_STATUSES = frozenset(
+    {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CLOSED_UNCONFIRMED}
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_number(raw: str) -> str:
+    try:
+        number = normalize_case_number(raw)
+    except ValueError:
+        raise InvalidInput("ticket.number_invalid") from None
+    if not number.startswith(TICKET_PREFIX):
+        raise InvalidInput("ticket.number_invalid")
+    return number
+
+
+def required_text(text: str | None, limit: int, empty: str, too_long: str) -> str:
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise InvalidInput(empty)
+    if len(cleaned) > limit:
+        raise InvalidInput(too_long, limit=limit)
+    return cleaned
+
+
+def optional_text(text: str | None, limit: int, too_long: str) -> str | None:
+    cleaned = clean_text(text)
+    if len(cleaned) > limit:
+        raise InvalidInput(too_long, limit=limit)
+    return cleaned or None
+
+
+def move(row: asyncpg.Record, action: TicketAction) -> TicketStatus:
+    current = TicketStatus(row["status"])
+    try:
+        return next_status(current, action)
+    except IllegalTicketTransition:
+        raise Conflict(
+            "ticket.illegal_transition", status=current.value, action=action.value
+        ) from None
+
+
+async def lock(conn: Connection, number: str) -> asyncpg.Record:
+    row = await store.lock(conn, number)
+    if row is None:
+        raise NotFound("ticket.not_found")
+    return row
+
+
+def unit_target(row: asyncpg.Record) -> Target:
+    return Target.unit(row["lead_unit_id"], row["lead_unit_region_code"])
+
+
+def time_text(at: datetime) -> str:
+    """An acknowledge deadline as staff read it: "11-24 14:30" (Asia/Shanghai)."""
+    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
+async def tell_citizen(
+    conn: Connection,
+    citizen_id: int,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    call_phone: str,
+    extend_code: str | None = None,
+) -> list[int]:
+    """An SMS to the ticket's citizen; elders and SMS-only citizens get the plain variant with
+    a number to call (the unit's, or the hotline)."""
+    contact = await store.citizen_contact(conn, citizen_id)
+    assert contact is not None
+    return [
+        await citizen_sms.queue(
+            conn,
+            contact,
+            kind=kind,
+            template=template,
+            params=params,
+            call_phone=call_phone,
+            extend_code=extend_code,
+        )
+    ]
+
+
+async def tell_unit(
+    conn: Connection,
+    unit_id: int,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    urgent: bool = False,
+) -> list[int]:
+    return [
+        await notifications.queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind=kind,
+            template=template,
+            params=params,
+            language=_STAFF_TEMPLATES_LANGUAGE,
+            urgent=urgent,
+        )
+        for phone in await store.unit_staff_phones(conn, unit_id)
+    ]
+
+
+async def tell_supervisors(
+    conn: Connection,
+    region_code: str,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    urgent: bool = False,
+) -> list[int]:
+    return [
+        await notifications.queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind=kind,
+            template=template,
+            params=params,
+            language=_STAFF_TEMPLATES_LANGUAGE,
+            urgent=urgent,
+        )
+        for phone in await store.supervisor_phones(conn, region_code)
+    ]
+
+
+async def record_event(
+    conn: Connection,
+    row: asyncpg.Record | TicketView,
+    kind: str,
+    actor: Actor,
+    data: dict[str, Any],
+) -> None:
+    ticket_id = row.id if isinstance(row, TicketView) else row["id"]
+    citizen_id = row.citizen_id if isinstance(row, TicketView) else row["citizen_id"]
+    if actor.is_staff_side:
+        actor_kind, actor_id = "staff", actor.staff_id
+    elif actor.role is Role.AGENT:
+        actor_kind, actor_id = "citizen", actor.agent_citizen_id
+    elif actor.role is Role.CITIZEN:
+        actor_kind, actor_id = "citizen", actor.citizen_id
+    else:
+        actor_kind, actor_id = "system", None
+    await store.append_event(
+        conn,
+        ticket_id=ticket_id,
+        citizen_id=citizen_id,
+        kind=kind,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        data=data,
+    )

@@ -1,0 +1,217 @@
+"""The citizen's side: the follow-up answer (app, SMS reply, hotline), the rating and the
+rectification a poor rating opens."""
+
+from __future__ import annotations
+
+from doorstep.domain.calendar import deadline_end, local_date
+from doorstep.domain.errors import Conflict, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sms_reply import Question, QuestionKind
+from doorstep.domain.tickets import (
+    MAX_COMMENT_CHARS,
+    MAX_NOTE_CHARS,
+    RECTIFICATION_DAYS,
+    Channel,
+    Rating,
+    TicketAction,
+    TicketStatus,
+    parse_follow_up_reply,
+    remind_at,
+)
+from doorstep.services.deps import Deps
+from doorstep.services.tickets.common import (
+    RESOLVED_STATUSES,
+    lock,
+    move,
+    now_utc,
+    optional_text,
+    parse_number,
+    record_event,
+    required_text,
+    tell_unit,
+)
+from doorstep.services.tickets.views import TicketView, load
+from doorstep.store import tickets as store
+from doorstep.store.db import transaction
+
+# --- the citizen's side: follow-up and rating ----------------------------------------------------
+
+
+async def answer_follow_up(
+    deps: Deps, actor: Actor, raw_number: str, solved: bool, channel: Channel = Channel.APP
+) -> TicketView:
+    """The citizen's answer to "solved?": solved closes it (the only way a ticket counts as
+    solved); not solved reopens it to the same unit with its clock still running.
+
+    The one entry point for the app, an SMS reply ("1" / "2", see `answer_follow_up_reply`)
+    and a hotline call.
+    """
+    number = parse_number(raw_number)
+    async with transaction(deps.pool) as conn:
+        row = await lock(conn, number)
+        authorize(actor, Operation.TICKET_FOLLOW_UP, Target(citizen_id=row["citizen_id"]))
+        if TicketStatus(row["status"]) is not TicketStatus.RESOLVED:
+            raise Conflict("ticket.not_awaiting_answer")
+        now = now_utc()
+        await store.answer_follow_up(
+            conn, row["id"], row["reopen_count"], solved, channel.value, now
+        )
+        outbox_ids: list[int] = []
+        if solved:
+            after = move(row, TicketAction.CONFIRM_SOLVED)
+            await store.update_ticket(
+                conn, row["id"], status=after.value, solved=True, finished_at=now
+            )
+            await record_event(
+                conn, row, "ticket.confirmed_solved", actor, {"channel": channel.value}
+            )
+        else:
+            after = move(row, TicketAction.REPORT_UNSOLVED)
+            await store.update_ticket(
+                conn,
+                row["id"],
+                status=after.value,
+                reopen_count=row["reopen_count"] + 1,
+                follow_up_asks=0,
+                follow_up_asked_at=None,
+                resolved_at=None,
+            )
+            await record_event(
+                conn,
+                row,
+                "ticket.reopened",
+                actor,
+                {
+                    "channel": channel.value,
+                    "unit": row["lead_unit_name"],
+                    "due": row["handle_due_on"].isoformat(),
+                },
+            )
+            outbox_ids += await tell_unit(
+                conn,
+                row["lead_unit_id"],
+                "ticket.reopened",
+                "sms.ticket_reopened",
+                {"number": number, "due": row["handle_due_on"].strftime("%m-%d")},
+            )
+        view = await load(conn, row["id"])
+    await deps.after_commit(outbox_ids)
+    return view
+
+
+async def awaiting_answer(
+    deps: Deps, citizen_id: int, question: Question | None = None
+) -> str | None:
+    """The number of the citizen's ticket an SMS reply would answer: the one the reply names
+    (by the extend code of the follow-up SMS), else the one asked last."""
+    rows = await store.awaiting_answer(deps.pool, citizen_id)
+    named = [
+        r
+        for r in rows
+        if question is not None and question.asks_about(QuestionKind.TICKET_FOLLOW_UP, r["id"])
+    ]
+    chosen = (named or rows)[:1]
+    return chosen[0]["number"] if chosen else None
+
+
+async def answer_follow_up_reply(
+    deps: Deps,
+    citizen_id: int,
+    text: str,
+    channel: Channel = Channel.SMS,
+    question: Question | None = None,
+) -> TicketView | None:
+    """For the inbound-SMS handler: "1" / "2" (and their variants) from a citizen's phone.
+
+    Returns None when the text is not such an answer or nothing awaits one; the handler then
+    treats the message as something else.
+    """
+    solved = parse_follow_up_reply(text)
+    if solved is None:
+        return None
+    number = await awaiting_answer(deps, citizen_id, question)
+    if number is None:
+        return None
+    actor = Actor(role=Role.CITIZEN, citizen_id=citizen_id)
+    return await answer_follow_up(deps, actor, number, solved, channel)
+
+
+async def rate(
+    deps: Deps, actor: Actor, raw_number: str, rating: Rating, comment: str | None = None
+) -> TicketView:
+    """好差评, once per ticket once it is resolved; 不满意 or worse opens a rectification (整改)
+    for the unit with its own deadline."""
+    number = parse_number(raw_number)
+    text = optional_text(comment, MAX_COMMENT_CHARS, "ticket.comment_too_long")
+    async with transaction(deps.pool) as conn:
+        row = await lock(conn, number)
+        authorize(actor, Operation.TICKET_RATE, Target(citizen_id=row["citizen_id"]))
+        if TicketStatus(row["status"]) not in RESOLVED_STATUSES:
+            raise Conflict("ticket.not_rateable")
+        if row["rating"] is not None:
+            raise Conflict("ticket.already_rated")
+        now = now_utc()
+        await store.update_ticket(
+            conn, row["id"], rating=int(rating), rating_comment=text, rated_at=now
+        )
+        await record_event(conn, row, "ticket.rated", actor, {"rating": int(rating)})
+        outbox_ids: list[int] = []
+        if rating.opens_rectification:
+            today = local_date(now)
+            due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
+            await store.insert_rectification(
+                conn,
+                ticket_id=row["id"],
+                unit_id=row["lead_unit_id"],
+                rating=int(rating),
+                comment=text,
+                due_on=due_on,
+                due_at=deadline_end(due_on),
+                remind_at=remind_at(deps.calendar, now, due_on, RECTIFICATION_DAYS),
+            )
+            await record_event(
+                conn,
+                row,
+                "ticket.rectification_opened",
+                actor,
+                {"unit": row["lead_unit_name"], "due": due_on.isoformat()},
+            )
+            outbox_ids += await tell_unit(
+                conn,
+                row["lead_unit_id"],
+                "ticket.rectification",
+                "sms.rectification_opened",
+                {"number": number, "due": due_on.strftime("%m-%d")},
+            )
+        view = await load(conn, row["id"])
+    await deps.after_commit(outbox_ids)
+    return view
+
+
+async def complete_rectification(
+    deps: Deps, actor: Actor, rectification_id: int, note: str
+) -> TicketView:
+    text = required_text(note, MAX_NOTE_CHARS, "ticket.note_required", "ticket.note_too_long")
+    async with transaction(deps.pool) as conn:
+        rect = await store.lock_rectification(conn, rectification_id)
+        if rect is None:
+            raise NotFound("rectification.not_found")
+        authorize(
+            actor,
+            Operation.RECTIFICATION_ACT,
+            Target.unit(rect["unit_id"], rect["unit_region_code"]),
+        )
+        if rect["status"] != "open":
+            raise Conflict("rectification.already_done")
+        await store.finish_rectification(conn, rectification_id, text, actor.staff_id)
+        await store.append_event(
+            conn,
+            ticket_id=rect["ticket_id"],
+            citizen_id=rect["citizen_id"],
+            kind="ticket.rectification_done",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"note": text},
+        )
+        view = await load(conn, rect["ticket_id"])
+    return view

@@ -1,0 +1,165 @@
+"""Reading tickets: one by number, a citizen's own, a unit's queue, the supervisors' review
+queue, a ticket's assignments and the rectifications a unit owes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from doorstep.domain.errors import NotFound
+from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.tickets import Rating, TicketStatus
+from doorstep.services.deps import Deps
+from doorstep.services.tasks import visible_units
+from doorstep.services.tickets.common import parse_number
+from doorstep.services.tickets.views import (
+    AssignmentView,
+    Contact,
+    RectificationEntry,
+    TicketView,
+    view_of,
+)
+from doorstep.store import applications as app_store
+from doorstep.store import tickets as store
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    description: str
+
+
+async def categories(deps: Deps, actor: Actor) -> list[Category]:
+    authorize(actor, Operation.CATALOG_READ)
+    return [
+        Category(r["code"], r["name"], r["description"]) for r in await store.categories(deps.pool)
+    ]
+
+
+async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
+    number = parse_number(raw_number)
+    async with deps.pool.acquire() as conn:
+        row = await store.by_number(conn, number)
+        if row is None:
+            raise NotFound("ticket.not_found")
+        view = view_of(row)
+        authorize(actor, Operation.TICKET_READ, view.target)
+        if not actor.is_staff_side:
+            return view
+        contact = await store.citizen_contact(conn, view.citizen_id)
+        assert contact is not None
+        await app_store.record_personal_data_read(
+            conn,
+            citizen_id=view.citizen_id,
+            reader_kind="staff",
+            reader_id=actor.staff_id or 0,
+            what="ticket",
+            purpose="handle_ticket",
+        )
+    return view_of(row, Contact(name=contact["name"], phone=contact["phone"]))
+
+
+async def citizen_region(deps: Deps, citizen_id: int) -> str | None:
+    """The region the citizen registered, for a ticket filed without a location (Open311)."""
+    return await store.citizen_region(deps.pool, citizen_id)
+
+
+async def my_tickets(
+    deps: Deps, actor: Actor, *, limit: int = 20, before_id: int | None = None
+) -> list[TicketView]:
+    authorize(actor, Operation.OWN_TICKETS_LIST, Target(citizen_id=actor.subject_citizen_id))
+    citizen_id = actor.subject_citizen_id
+    assert citizen_id is not None
+    rows = await store.of_citizen(deps.pool, citizen_id, max(1, min(limit, 100)), before_id)
+    return [view_of(r) for r in rows]
+
+
+async def find_own(
+    deps: Deps,
+    actor: Actor,
+    *,
+    since: datetime | None = None,
+    numbers: list[str] | None = None,
+    categories: list[str] | None = None,
+    limit: int = 200,
+) -> list[TicketView]:
+    """The caller's tickets filtered (Open311 GET requests)."""
+    authorize(actor, Operation.OWN_TICKETS_LIST, Target(citizen_id=actor.subject_citizen_id))
+    citizen_id = actor.subject_citizen_id
+    assert citizen_id is not None
+    rows = await store.of_citizen_since(
+        deps.pool, citizen_id, since, numbers, categories, max(1, min(limit, 1000))
+    )
+    return [view_of(r) for r in rows]
+
+
+DEFAULT_QUEUE = [TicketStatus.DISPATCHED, TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED]
+
+
+async def unit_queue(
+    deps: Deps,
+    actor: Actor,
+    *,
+    statuses: list[TicketStatus] | None = None,
+    limit: int = 50,
+    after_id: int | None = None,
+) -> list[TicketView]:
+    """The unit's tickets (a supervisor's: the region's), oldest first."""
+    authorize(actor, Operation.TICKET_QUEUE_READ)
+    units = await visible_units(deps, actor)
+    wanted = [s.value for s in (statuses or DEFAULT_QUEUE)]
+    rows = await store.unit_queue(deps.pool, units, wanted, max(1, min(limit, 200)), after_id)
+    return [view_of(r) for r in rows]
+
+
+async def review_queue(deps: Deps, actor: Actor, limit: int = 50) -> list[TicketView]:
+    """Returned tickets, and tickets no rule routed (or only a keyword guess), to redispatch."""
+    authorize(actor, Operation.TICKET_REVIEW_QUEUE)
+    units = await visible_units(deps, actor)
+    rows = await store.review_queue(deps.pool, units, max(1, min(limit, 200)))
+    return [view_of(r) for r in rows]
+
+
+async def assignments(deps: Deps, ticket_id: int) -> list[AssignmentView]:
+    """A ticket's dispatches (callers have authorized the ticket)."""
+    return [
+        AssignmentView(
+            unit_code=r["unit_code"],
+            unit_name=r["unit_name"],
+            basis=r["basis"],
+            note=r["note"],
+            assigned_at=r["created_at"],
+            ack_due_at=r["ack_due_at"],
+            acknowledged_at=r["acknowledged_at"],
+            returned_at=r["returned_at"],
+            return_reason=r["return_reason"],
+        )
+        for r in await store.assignments(deps.pool, ticket_id)
+    ]
+
+
+async def rectifications(
+    deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50
+) -> list[RectificationEntry]:
+    authorize(actor, Operation.TICKET_QUEUE_READ)
+    units = await visible_units(deps, actor)
+    statuses = ["open"] if open_only else ["open", "done"]
+    rows = await store.rectifications(deps.pool, units, statuses, max(1, min(limit, 200)))
+    return [
+        RectificationEntry(
+            id=r["id"],
+            ticket_number=r["number"],
+            unit_code=r["unit_code"],
+            unit_name=r["unit_name"],
+            category_name=r["category_name"],
+            rating=Rating(r["rating"]),
+            comment=r["comment"],
+            status=r["status"],
+            due_on=r["due_on"],
+            note=r["note"],
+        )
+        for r in rows
+    ]

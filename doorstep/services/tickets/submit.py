@@ -1,0 +1,333 @@
+"""Filing a ticket (app, Open311, hotline): checks, the filing limits, routing by the dispatch
+rules, recurrence at the same place, and the notices of a new ticket."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
+from doorstep.domain.dispatch import Facts, NoRoute
+from doorstep.domain.errors import InvalidInput, RateLimited
+from doorstep.domain.identity import normalize_phone
+from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.tickets import (
+    MAX_DESCRIPTION_CHARS,
+    RECURRENCE_DAYS,
+    Channel,
+    FilingCounts,
+    FilingLimits,
+    Place,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+    choose_profile,
+    deadlines,
+    filing_wait,
+    same_place,
+    valid_coordinates,
+)
+from doorstep.services import dispatch_rules
+from doorstep.services.deps import Deps
+from doorstep.services.tickets.common import (
+    RESOLVED_STATUSES,
+    now_utc,
+    record_event,
+    required_text,
+    tell_citizen,
+    tell_unit,
+    time_text,
+)
+from doorstep.services.tickets.views import TicketView, load
+from doorstep.store import tickets as store
+from doorstep.store.db import Connection, transaction
+
+_REGION = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
+_CATEGORY = re.compile(r"[a-z][a-z0-9_-]{1,39}")
+# --- submit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    kind: str
+    category_code: str
+    description: str
+    region_code: str
+    urgency: str = Urgency.NORMAL.value
+    latitude: float | None = None
+    longitude: float | None = None
+    # a hotline clerk files it for this caller
+    citizen_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    kind: TicketKind
+    urgency: Urgency
+    description: str
+    category_code: str
+    region_code: str
+    latitude: float | None
+    longitude: float | None
+
+
+def _check(data: TicketInput) -> _Checked:
+    try:
+        kind = TicketKind(data.kind)
+    except ValueError:
+        raise InvalidInput("ticket.kind_unknown", kind=str(data.kind)[:20]) from None
+    try:
+        urgency = Urgency(data.urgency)
+    except ValueError:
+        raise InvalidInput("ticket.urgency_unknown", urgency=str(data.urgency)[:20]) from None
+    description = required_text(
+        data.description,
+        MAX_DESCRIPTION_CHARS,
+        "ticket.description_empty",
+        "ticket.description_too_long",
+    )
+    if not valid_coordinates(data.latitude, data.longitude):
+        raise InvalidInput("ticket.coordinates_invalid")
+    region = (data.region_code or "").strip()
+    if not _REGION.fullmatch(region):
+        raise InvalidInput("ticket.region_unknown", region=region[:20])
+    category = (data.category_code or "").strip()
+    if not _CATEGORY.fullmatch(category):
+        raise InvalidInput("ticket.category_unknown", category=category[:40])
+    return _Checked(kind, urgency, description, category, region, data.latitude, data.longitude)
+
+
+async def _citizen_for(conn: Connection, actor: Actor, data: TicketInput) -> int:
+    if data.citizen_phone is None:
+        citizen_id = actor.subject_citizen_id
+        assert citizen_id is not None
+        return citizen_id
+    try:
+        phone = normalize_phone(data.citizen_phone)
+    except ValueError as exc:
+        raise InvalidInput(exc.args[0]) from None
+    return await store.citizen_by_phone(conn, phone) or await store.create_citizen(conn, phone)
+
+
+def _authorize_submit(actor: Actor, data: TicketInput) -> Channel | None:
+    """The channel the actor files through (None: the caller's own channel)."""
+    if data.citizen_phone is not None:
+        authorize(actor, Operation.TICKET_SUBMIT_FOR_CITIZEN)
+        return Channel.HOTLINE
+    authorize(actor, Operation.TICKET_SUBMIT, Target(citizen_id=actor.subject_citizen_id))
+    return None
+
+
+def filing_limits(deps: Deps) -> FilingLimits:
+    settings = deps.settings
+    return FilingLimits(
+        citizen_hour=settings.tickets_per_citizen_hour,
+        citizen_day=settings.tickets_per_citizen_day,
+        client_hour=settings.tickets_per_client_hour,
+    )
+
+
+async def _check_filing_limits(
+    deps: Deps, conn: Connection, citizen_id: int, client_addr: str | None
+) -> None:
+    """Refuse a filing over the citizen's (or the address's) limit. Counted in PostgreSQL
+    under a per-citizen lock, so every API process sees the same counts."""
+    await store.lock_filer(conn, citizen_id, client_addr)
+    row = await store.filing_counts(conn, citizen_id, client_addr)
+    counts = FilingCounts(
+        now=row["db_now"],
+        citizen_hour=row["citizen_hour"],
+        citizen_hour_first=row["citizen_hour_first"],
+        citizen_day=row["citizen_day"],
+        citizen_day_first=row["citizen_day_first"],
+        client_hour=row["client_hour"] if client_addr else 0,
+        client_hour_first=row["client_hour_first"] if client_addr else None,
+    )
+    wait = filing_wait(counts, filing_limits(deps))
+    if wait is not None:
+        raise RateLimited(
+            "ticket.too_many", retry_after_seconds=wait, retry_after_minutes=math.ceil(wait / 60)
+        )
+
+
+async def submit_ticket(
+    deps: Deps,
+    actor: Actor,
+    data: TicketInput,
+    channel: Channel = Channel.APP,
+    *,
+    client_addr: str | None = None,
+) -> TicketView:
+    """File a ticket and dispatch it at once: by the first matching rule, or to the region's
+    fallback unit for human review.
+
+    Limited per citizen (a hotline clerk's filings count against the caller, not the clerk)
+    and, for filings from the app or Open311, per client address."""
+    channel = _authorize_submit(actor, data) or channel
+    checked = _check(data)
+    if channel is Channel.HOTLINE:
+        client_addr = None  # a call centre is one address: its callers are limited by phone
+    client_addr = (client_addr or "").strip()[:64] or None
+    now = now_utc()
+    async with transaction(deps.pool) as conn:
+        category = await store.category(conn, checked.category_code)
+        if category is None:
+            raise InvalidInput("ticket.category_unknown", category=checked.category_code)
+        if not category["active"]:
+            raise InvalidInput("ticket.category_retired", category=category["name"])
+        region = await store.region(conn, checked.region_code)
+        if region is None:
+            raise InvalidInput("ticket.region_unknown", region=checked.region_code)
+        citizen_id = await _citizen_for(conn, actor, data)
+        await _check_filing_limits(deps, conn, citizen_id, client_addr)
+        set_id, engine = await dispatch_rules.current_engine(deps, conn)
+        try:
+            decision = engine.decide(
+                Facts(
+                    kind=checked.kind.value,
+                    category=checked.category_code,
+                    region_code=checked.region_code,
+                    description=checked.description,
+                    urgency=checked.urgency.value,
+                )
+            )
+        except NoRoute:
+            raise InvalidInput("ticket.region_unserved", region=checked.region_code) from None
+        profile = choose_profile(decision.deadline_profile, checked.kind, checked.urgency)
+        clock = deadlines(deps.calendar, now, checked.urgency, profile)
+        previous = await _earlier_here(conn, checked, now)
+        units = await store.units_by_id(
+            conn, [u for u in (decision.lead_unit, decision.suggested_unit) if u]
+        )
+        lead = units[decision.lead_unit]
+        params: dict[str, Any] = {
+            "category": category["name"],
+            "category_code": category["code"],
+            "region": checked.region_code,
+            "region_name": region["name"],
+            "unit": lead["name"],
+            "rule": decision.rule_no or "",
+            "version": decision.rule_version or "",
+            "rule_set": set_id or "",
+            "keyword": decision.matched_keyword or "",
+            "suggested": units[decision.suggested_unit]["name"] if decision.suggested_unit else "",
+        }
+        number = make_case_number(TICKET_PREFIX, await store.next_serial(conn))
+        ticket_id = await store.insert_ticket(
+            conn,
+            number=number,
+            citizen_id=citizen_id,
+            submitted_by_staff_id=actor.staff_id if channel is Channel.HOTLINE else None,
+            channel=channel.value,
+            kind=checked.kind.value,
+            category_code=checked.category_code,
+            description=checked.description,
+            region_code=checked.region_code,
+            latitude=checked.latitude,
+            longitude=checked.longitude,
+            urgency=checked.urgency.value,
+            status=TicketStatus.DISPATCHED.value,
+            lead_unit_id=decision.lead_unit,
+            assisting_unit_ids=list(decision.assisting_units),
+            dispatch_basis=decision.basis.value,
+            rule_set_id=set_id if decision.rule_no is not None else None,
+            rule_no=decision.rule_no,
+            rule_version=decision.rule_version,
+            dispatch_reason={"key": decision.reason_key, "params": params},
+            needs_review=decision.needs_review,
+            deadline_profile=profile.value,
+            assigned_at=now,
+            ack_due_at=clock.ack_due_at,
+            ack_remind_at=clock.ack_remind_at,
+            handle_days=profile.working_days,
+            handle_due_on=clock.handle_due_on,
+            handle_due_at=clock.handle_due_at,
+            handle_remind_at=clock.handle_remind_at,
+            client_addr=client_addr,
+            previous_ticket_id=previous["id"] if previous else None,
+            recurrence_unit_id=(
+                previous["lead_unit_id"]
+                if previous and TicketStatus(previous["status"]) in RESOLVED_STATUSES
+                else None
+            ),
+            created_at=now,
+            updated_at=now,
+        )
+        await store.insert_assignment(
+            conn,
+            ticket_id=ticket_id,
+            unit_id=decision.lead_unit,
+            region_code=checked.region_code,
+            basis=decision.basis.value,
+            by_staff_id=None,
+            note=None,
+            ack_due_at=clock.ack_due_at,
+        )
+        view = await load(conn, ticket_id)
+        await record_event(
+            conn,
+            view,
+            "ticket.submitted",
+            actor,
+            {
+                "number": number,
+                "category": category["name"],
+                "kind": checked.kind.value,
+                "channel": channel.value,
+            },
+        )
+        await record_event(
+            conn,
+            view,
+            "ticket.dispatched",
+            actor,
+            {
+                "unit": lead["name"],
+                "basis": decision.basis.value,
+                "reason": {"key": decision.reason_key, "params": params},
+            },
+        )
+        if previous is not None:
+            await record_event(
+                conn,
+                view,
+                "ticket.linked",
+                actor,
+                {"previous": previous["number"], "recurrence": view.recurrence},
+            )
+        outbox_ids = await tell_citizen(
+            conn,
+            citizen_id,
+            "ticket.received",
+            "sms.ticket_received",
+            {"number": number, "unit": lead["name"]},
+            lead["phone"] or deps.settings.support_phone,
+        )
+        outbox_ids += await tell_unit(
+            conn,
+            decision.lead_unit,
+            "ticket.dispatched",
+            "sms.ticket_dispatched",
+            {"number": number, "item": category["name"], "due": time_text(clock.ack_due_at)},
+            urgent=checked.urgency is Urgency.DANGER,
+        )
+    await deps.after_commit(outbox_ids)
+    return view
+
+
+async def _earlier_here(
+    conn: Connection, checked: _Checked, now: datetime
+) -> asyncpg.Record | None:
+    """The latest ticket of the same category at the same place within 30 days."""
+    here = Place(checked.region_code, checked.latitude, checked.longitude)
+    for row in await store.same_place_candidates(
+        conn, checked.category_code, checked.region_code, now - timedelta(days=RECURRENCE_DAYS)
+    ):
+        if same_place(here, Place(checked.region_code, row["latitude"], row["longitude"])):
+            return row
+    return None

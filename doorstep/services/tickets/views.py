@@ -1,0 +1,218 @@
+"""What a ticket looks like to its readers: the views the use cases return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from doorstep.domain.dispatch import Basis
+from doorstep.domain.policy import Target
+from doorstep.domain.tickets import (
+    Channel,
+    DeadlineProfile,
+    Rating,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+)
+from doorstep.store import tickets as store
+from doorstep.store.db import Connection
+
+# --- views -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    phone: str | None
+    region_code: str
+
+
+@dataclass(frozen=True)
+class DispatchInfo:
+    basis: Basis
+    rule_set_id: int | None
+    rule_no: int | None
+    rule_version: int | None
+    # the citizen-readable explanation: an i18n key and its parameters
+    reason_key: str
+    reason_params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RectificationView:
+    id: int
+    status: str
+    due_on: date
+    note: str | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None
+    phone: str
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str
+    citizen_id: int
+    channel: Channel
+    kind: TicketKind
+    category_code: str
+    category_name: str
+    description: str
+    region_code: str
+    region_name: str
+    latitude: float | None
+    longitude: float | None
+    urgency: Urgency
+    status: TicketStatus
+    lead_unit: UnitRef
+    assisting_units: tuple[UnitRef, ...]
+    needs_review: bool
+    dispatch: DispatchInfo
+    deadline_profile: DeadlineProfile
+    assigned_at: datetime
+    ack_due_at: datetime
+    acknowledged_at: datetime | None
+    handle_due_on: date
+    handle_due_at: datetime
+    extended_days: int
+    resolved_at: datetime | None
+    resolution_note: str | None
+    follow_up_asks: int
+    solved: bool | None
+    finished_at: datetime | None
+    returns_count: int
+    reopen_count: int
+    previous_number: str | None
+    recurrence: bool
+    rating: Rating | None
+    rating_comment: str | None
+    rated_at: datetime | None
+    rectification: RectificationView | None
+    submitted_by_staff: bool
+    created_at: datetime
+    updated_at: datetime
+    # the caller's name and phone: only for staff, and each such read is recorded
+    contact: Contact | None = None
+
+    @property
+    def target(self) -> Target:
+        units = {self.lead_unit.id: self.lead_unit.region_code}
+        units.update({u.id: u.region_code for u in self.assisting_units})
+        return Target(citizen_id=self.citizen_id, units=units)
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    unit_code: str
+    unit_name: str
+    basis: str
+    note: str | None
+    assigned_at: datetime
+    ack_due_at: datetime
+    acknowledged_at: datetime | None
+    returned_at: datetime | None
+    return_reason: str | None
+
+
+@dataclass(frozen=True)
+class RectificationEntry:
+    id: int
+    ticket_number: str
+    unit_code: str
+    unit_name: str
+    category_name: str
+    rating: Rating
+    comment: str | None
+    status: str
+    due_on: date
+    note: str | None
+
+
+def view_of(row: asyncpg.Record, contact: Contact | None = None) -> TicketView:
+    reason = row["dispatch_reason"] or {}
+    rectification = None
+    if row["rectification_id"] is not None:
+        rectification = RectificationView(
+            id=row["rectification_id"],
+            status=row["rectification_status"],
+            due_on=row["rectification_due_on"],
+            note=row["rectification_note"],
+            done_at=row["rectification_done_at"],
+        )
+    return TicketView(
+        id=row["id"],
+        number=row["number"],
+        citizen_id=row["citizen_id"],
+        channel=Channel(row["channel"]),
+        kind=TicketKind(row["kind"]),
+        category_code=row["category_code"],
+        category_name=row["category_name"],
+        description=row["description"],
+        region_code=row["region_code"],
+        region_name=row["region_name"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        urgency=Urgency(row["urgency"]),
+        status=TicketStatus(row["status"]),
+        lead_unit=UnitRef(
+            row["lead_unit_id"],
+            row["lead_unit_code"],
+            row["lead_unit_name"],
+            row["lead_unit_phone"],
+            row["lead_unit_region_code"],
+        ),
+        assisting_units=tuple(
+            UnitRef(a["id"], a["code"], a["name"], a["phone"], a["region_code"])
+            for a in row["assisting"]
+        ),
+        needs_review=row["needs_review"],
+        dispatch=DispatchInfo(
+            basis=Basis(row["dispatch_basis"]),
+            rule_set_id=row["rule_set_id"],
+            rule_no=row["rule_no"],
+            rule_version=row["rule_version"],
+            reason_key=reason.get("key", "dispatch.reason.no_rule"),
+            reason_params=reason.get("params", {}),
+        ),
+        deadline_profile=DeadlineProfile(row["deadline_profile"]),
+        assigned_at=row["assigned_at"],
+        ack_due_at=row["ack_due_at"],
+        acknowledged_at=row["acknowledged_at"],
+        handle_due_on=row["handle_due_on"],
+        handle_due_at=row["handle_due_at"],
+        extended_days=row["extended_days"],
+        resolved_at=row["resolved_at"],
+        resolution_note=row["resolution_note"],
+        follow_up_asks=row["follow_up_asks"],
+        solved=row["solved"],
+        finished_at=row["finished_at"],
+        returns_count=row["returns_count"],
+        reopen_count=row["reopen_count"],
+        previous_number=row["previous_number"],
+        recurrence=row["recurrence_unit_id"] is not None,
+        rating=Rating(row["rating"]) if row["rating"] is not None else None,
+        rating_comment=row["rating_comment"],
+        rated_at=row["rated_at"],
+        rectification=rectification,
+        submitted_by_staff=row["submitted_by_staff_id"] is not None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        contact=contact,
+    )
+
+
+async def load(conn: Connection, ticket_id: int) -> TicketView:
+    row = await store.by_id(conn, ticket_id)
+    assert row is not None
+    return view_of(row)
