@@ -12,8 +12,8 @@ below: 12% of people over 60 live alone, 8% of resident-scheme insurance lapsed,
 disability certificate, ...). Then VACUUM ANALYZE.
 
 What is measured: the worker's rules cron itself (`doorstep.workers.main.offer_rules`, which
-calls `services.proactive.evaluate_all`) run in a separate process with the worker's own pool
-settings, exactly as arq would run it, while this process samples that process's resident set
+calls `services.proactive.finding.evaluate_all`) run in a separate process with the worker's own
+pool settings, exactly as arq would run it, while this process samples that process's resident set
 size (RSS, psutil) every 20 ms; the worker also reports its own `ru_maxrss`. Run 1 is the first
 evaluation (every finding becomes an offer); run 2 is the steady state (the same evaluation
 again: every rule scans everything, nothing is new). Printed with the machine's cores and load
@@ -330,8 +330,8 @@ async def loaded(server: str) -> dict[str, Any] | None:
 async def worker_run(database_url: str, redis_url: str, notify: int) -> dict[str, Any]:
     """Run the worker's rules cron once, as arq would (same function, same pool settings)."""
     from doorstep.config import Settings
-    from doorstep.services import proactive
     from doorstep.services.deps import Deps
+    from doorstep.services.proactive import finding as proactive
     from doorstep.store.db import create_pool
     from doorstep.workers import main as worker
 

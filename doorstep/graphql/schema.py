@@ -32,7 +32,10 @@ from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
 from doorstep.graphql.me import MeMutation, MeQuery
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
-from doorstep.graphql.proactive import ProactiveMutation, ProactiveQuery
+from doorstep.graphql.proactive.finding import RunOfferRulesMutation
+from doorstep.graphql.proactive.offers import OffersMutation, OffersQuery
+from doorstep.graphql.proactive.rules import OfferRulesMutation, OfferRulesQuery
+from doorstep.graphql.proactive.staff import OfferStaffMutation, OfferStaffQuery
 from doorstep.graphql.ticket_catalog import TicketCatalogMutation, TicketCatalogQuery
 from doorstep.graphql.ticket_rates import TicketRatesQuery
 from doorstep.graphql.tickets.follow_up import TicketFollowUpMutation
@@ -69,7 +72,9 @@ Query = merge_types(
         ConfirmationQuery,
         NotificationsQuery,
         VaultQuery,
-        ProactiveQuery,
+        OffersQuery,
+        OfferRulesQuery,
+        OfferStaffQuery,
         TicketsQuery,
         DispatchRulesQuery,
         TicketCatalogQuery,
@@ -85,7 +90,10 @@ Mutation = merge_types(
         ConfirmationMutation,
         NotificationsMutation,
         VaultMutation,
-        ProactiveMutation,
+        OffersMutation,
+        OfferRulesMutation,
+        OfferStaffMutation,
+        RunOfferRulesMutation,
         SubmitTicketMutation,
         TicketHandlingMutation,
         TicketFollowUpMutation,

@@ -14,8 +14,8 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.domain.vault import DocumentInput, fact_value_json
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
-from doorstep.services import proactive
 from doorstep.services import vault as service
+from doorstep.services.proactive.views import show_value
 
 
 @strawberry.type(description="Where a vault item came from")
@@ -108,7 +108,7 @@ def as_json(value: Any) -> JSON:
 
 
 def _show(key: str, value: Any, language: str) -> str:
-    return proactive.show_value(key, fact_value_json(value), language)
+    return show_value(key, fact_value_json(value), language)
 
 
 def correction_type(c: service.CorrectionView, language: str) -> FactCorrection:

@@ -45,9 +45,11 @@ from doorstep.domain.policy import (
     confirmation_needed,
 )
 from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, question_code
-from doorstep.services import applications, delegation, notifications, proactive, vault
+from doorstep.services import applications, delegation, notifications, vault
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
+from doorstep.services.proactive import offers
+from doorstep.services.proactive.views import OfferView
 from doorstep.store import confirmations as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
@@ -202,19 +204,19 @@ async def submit_application(
     return await _ask(deps, actor, Operation.APPLICATION_SUBMIT, bundle, data, offer_id=None)
 
 
-Accepted = tuple[proactive.OfferView, applications.ApplicationView]
+Accepted = tuple[OfferView, applications.ApplicationView]
 
 
 async def accept_offer(deps: Deps, actor: Actor, offer_id: int) -> Accepted | ConfirmationView:
-    """Accept an offer (proactive.accept_offer), or, for an agent and an offer that moves
+    """Accept an offer (offers.accept_offer), or, for an agent and an offer that moves
     money, ask the principal to confirm the acceptance."""
-    row = await proactive.load_offer(deps.pool, offer_id)
-    target = proactive.offer_target(row)
+    row = await offers.load_offer(deps.pool, offer_id)
+    target = offers.offer_target(row)
     if not confirmation_needed(actor, Operation.OFFER_RESPOND, target):
-        return await proactive.accept_offer(deps, actor, offer_id)
+        return await offers.accept_offer(deps, actor, offer_id)
     authorize(actor, Operation.CONFIRMATION_REQUEST, target)
-    proactive.must_be_open(row)
-    data, _mark = proactive.acceptance(row, actor)
+    offers.must_be_open(row)
+    data, _mark = offers.acceptance(row, actor)
     bundle, _resident_id = await applications.checked_input(deps, data)
     return await _ask(deps, actor, Operation.OFFER_RESPOND, bundle, data, offer_id=offer_id)
 
@@ -243,7 +245,7 @@ async def _ask(
         if offer_id is not None:
             locked = await offer_store.offer_by_id(conn, offer_id, lock=True)
             assert locked is not None
-            proactive.must_be_open(locked)
+            offers.must_be_open(locked)
         # a question left unanswered past its time no longer stands in the way of a new one
         outbox_ids: list[int] = []
         for stale in await store.pending_same(conn, delegation_id, bundle.code, offer_id):
@@ -453,8 +455,8 @@ async def _apply(
     data = _decode(deps, row["payload_enc"])
     on_submitted: applications.OnSubmitted | None = None
     if row["offer_id"] is not None:
-        offer = await proactive.load_offer(conn, row["offer_id"])
-        data, on_submitted = proactive.acceptance(offer, principal)
+        offer = await offers.load_offer(conn, row["offer_id"])
+        data, on_submitted = offers.acceptance(offer, principal)
     authorize(
         principal,
         Operation.APPLICATION_SUBMIT,

@@ -16,12 +16,12 @@ from doorstep.services import (
     confirmations,
     delegation,
     notifications,
-    proactive,
     push,
     sla,
 )
 from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps, build_calendar
+from doorstep.services.proactive import finding
 from doorstep.store.db import create_pool
 from doorstep.workers.queue import DELIVER_JOB, LANE_JOB, enqueue_lanes, enqueue_outbox_rows
 
@@ -134,7 +134,7 @@ async def offer_rules(ctx: dict[str, Any]) -> str:
     """Every 15 minutes: every published rule over all citizens, set-based in SQL (服务找人).
     A fact recorded or corrected re-runs its rules for that citizen at once; this is the
     sweep that catches time passing (birthdays, days without activity, expiry)."""
-    result = await proactive.evaluate_all(ctx["deps"])
+    result = await finding.evaluate_all(ctx["deps"])
     log.info(
         "offer rules: %d created, %d expired in %.1f s (%s)",
         result.created,
@@ -147,7 +147,7 @@ async def offer_rules(ctx: dict[str, Any]) -> str:
 
 async def offer_notices(ctx: dict[str, Any]) -> int:
     """Every minute: tell people of new offers; welfare findings become community visits."""
-    return await proactive.notify_new_offers(ctx["deps"])
+    return await finding.notify_new_offers(ctx["deps"])
 
 
 async def ticket_clock(ctx: dict[str, Any]) -> str:

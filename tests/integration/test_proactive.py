@@ -11,8 +11,8 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from doorstep.domain.calendar import local_date
-from doorstep.services import proactive
 from doorstep.services.deps import Deps
+from doorstep.services.proactive import finding as proactive
 from doorstep.store.db import Pool
 from doorstep.store.demo_vault import RULES
 from tests.integration.helpers import error_code, gql, login, row_counts

@@ -10,8 +10,8 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.domain import pii
 from doorstep.domain.identity import mask_resident_id
-from doorstep.services import proactive
 from doorstep.services.deps import Deps
+from doorstep.services.proactive import finding as proactive
 from doorstep.store.db import Pool
 from tests.conftest import TEST_INDEX_KEY
 from tests.integration.delegation_helpers import fresh_resident_id, make_citizen

@@ -1,0 +1,148 @@
+"""The staff's side: appeals to decide, welfare visits to make. Thin resolvers over
+`services.proactive.staff`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from doorstep.graphql.context import Info
+from doorstep.graphql.proactive.types import (
+    AppealStatus,
+    OfferEvidence,
+    WelfareCheckStatus,
+    WelfareOutcome,
+    evidence_of,
+    int_id,
+)
+from doorstep.i18n import translate
+from doorstep.services.proactive import staff, views
+
+
+@strawberry.type(description="A citizen's 'this is not right' on an offer, for review")
+class OfferAppeal:
+    id: strawberry.ID
+    offer_id: strawberry.ID
+    status: AppealStatus
+    status_label: str
+    reason: str
+    decision_note: str | None
+    unit_name: str
+    citizen_name: str | None
+    citizen_resident_id_masked: str | None
+    rule_code: str
+    rule_version: int
+    title: str
+    explanation: str
+    evidence: list[OfferEvidence]
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def appeal_type(a: staff.AppealView, language: str) -> OfferAppeal:
+    return OfferAppeal(
+        id=strawberry.ID(str(a.id)),
+        offer_id=strawberry.ID(str(a.offer_id)),
+        status=AppealStatus(a.status),
+        status_label=translate(f"appeal_status.{a.status}", language),
+        reason=a.reason,
+        decision_note=a.decision_note,
+        unit_name=a.unit_name,
+        citizen_name=a.citizen_name,
+        citizen_resident_id_masked=a.citizen_resident_id_masked,
+        rule_code=a.rule_code,
+        rule_version=a.rule_version,
+        title=a.title.get(language) or a.title["zh_Hans"],
+        explanation=views.explain(a.explanation, a.raw_evidence, a.offer_created_at, language),
+        evidence=evidence_of(a.evidence, language),
+        created_at=a.created_at,
+        decided_at=a.decided_at,
+    )
+
+
+@strawberry.type(description="A home visit for a community unit (独居老人探访 and the like)")
+class WelfareCheck:
+    id: strawberry.ID
+    status: WelfareCheckStatus
+    due_on: date
+    outcome: WelfareOutcome | None
+    outcome_label: str | None
+    note: str | None
+    unit_name: str
+    citizen_name: str | None
+    citizen_phone: str
+    rule_code: str
+    rule_version: int
+    title: str
+    reason: str
+    evidence: list[OfferEvidence]
+    created_at: datetime
+    done_at: datetime | None
+
+
+def check_type(w: staff.WelfareCheckView, language: str) -> WelfareCheck:
+    return WelfareCheck(
+        id=strawberry.ID(str(w.id)),
+        status=WelfareCheckStatus(w.status),
+        due_on=w.due_on,
+        outcome=WelfareOutcome(w.outcome) if w.outcome else None,
+        outcome_label=translate(f"welfare_outcome.{w.outcome}", language) if w.outcome else None,
+        note=w.note,
+        unit_name=w.unit_name,
+        citizen_name=w.citizen_name,
+        citizen_phone=w.citizen_phone,
+        rule_code=w.rule_code,
+        rule_version=w.rule_version,
+        title=w.title.get(language) or w.title["zh_Hans"],
+        reason=views.explain(w.explanation, w.raw_evidence, w.offer_created_at, language),
+        evidence=evidence_of(w.evidence, language),
+        created_at=w.created_at,
+        done_at=w.done_at,
+    )
+
+
+@strawberry.type
+class OfferStaffQuery:
+    @strawberry.field(description="Staff: appeals on their unit's offers (supervisors: region)")
+    async def offer_appeals(
+        self, info: Info, statuses: list[AppealStatus] | None = None, first: int = 50
+    ) -> list[OfferAppeal]:
+        ctx = info.context
+        found = await staff.appeal_queue(
+            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
+        )
+        return [appeal_type(a, ctx.language) for a in found]
+
+    @strawberry.field(description="Staff: home visits for their community (supervisors: region)")
+    async def welfare_checks(
+        self, info: Info, statuses: list[WelfareCheckStatus] | None = None, first: int = 50
+    ) -> list[WelfareCheck]:
+        ctx = info.context
+        found = await staff.welfare_checks(
+            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
+        )
+        return [check_type(w, ctx.language) for w in found]
+
+
+@strawberry.type
+class OfferStaffMutation:
+    @strawberry.mutation(description="Staff: uphold (withdraw the offer) or reject an appeal")
+    async def decide_offer_appeal(
+        self, info: Info, id: strawberry.ID, uphold: bool, note: str
+    ) -> OfferAppeal:
+        ctx = info.context
+        found = await staff.decide_appeal(
+            ctx.deps, ctx.actor, int_id(id, "appeal.id_invalid"), uphold=uphold, note=note
+        )
+        return appeal_type(found, ctx.language)
+
+    @strawberry.mutation(description="Community staff: record a home visit")
+    async def complete_welfare_check(
+        self, info: Info, id: strawberry.ID, outcome: WelfareOutcome, note: str | None = None
+    ) -> WelfareCheck:
+        ctx = info.context
+        found = await staff.complete_welfare_check(
+            ctx.deps, ctx.actor, int_id(id, "welfare.id_invalid"), outcome=outcome.value, note=note
+        )
+        return check_type(found, ctx.language)

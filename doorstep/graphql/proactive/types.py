@@ -1,0 +1,147 @@
+"""An offer in GraphQL: its enums and type, explained in the reader's language (mirrors
+`services.proactive.views`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from doorstep.domain.errors import InvalidInput
+from doorstep.i18n import translate
+from doorstep.services.proactive import views
+
+
+@strawberry.enum(description="Where an offer stands")
+class OfferStatus(Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+    APPEALED = "appealed"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+    EXPIRED = "expired"
+    RESOLVED = "resolved"
+
+
+@strawberry.enum(description="Kinds of offers a citizen may turn off (welfare visits excepted)")
+class OfferCategory(Enum):
+    ELDERLY = "elderly"
+    FAMILY = "family"
+    HEALTH_INSURANCE = "health_insurance"
+    DISABILITY = "disability"
+    RETIREMENT = "retirement"
+    SOCIAL_ASSISTANCE = "social_assistance"
+    WELFARE = "welfare"
+
+
+@strawberry.enum
+class OfferKind(Enum):
+    OFFER = "offer"
+    ALERT = "alert"
+    WELFARE_CHECK = "welfare_check"
+
+
+@strawberry.enum
+class AppealStatus(Enum):
+    PENDING = "pending"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+@strawberry.enum
+class WelfareOutcome(Enum):
+    SAFE = "safe"
+    NEEDS_HELP = "needs_help"
+    NOT_REACHED = "not_reached"
+
+
+@strawberry.enum
+class WelfareCheckStatus(Enum):
+    OPEN = "open"
+    DONE = "done"
+
+
+@strawberry.type(description="One value that produced an offer, and where it came from")
+class OfferEvidence:
+    field: str
+    label: str
+    value: str
+    raw_value: JSON
+    source_unit: str | None
+    as_of: datetime | None
+
+
+def evidence_of(items: list[views.Evidence], language: str) -> list[OfferEvidence]:
+    return [
+        OfferEvidence(
+            field=e.field,
+            label=translate(f"fact.{e.field}", language),
+            value=views.show_value(e.field, e.value, language),
+            raw_value=e.value,
+            source_unit=e.unit_name,
+            as_of=e.as_of,
+        )
+        for e in items
+    ]
+
+
+@strawberry.type(description="A service found for the citizen, with why")
+class Offer:
+    id: strawberry.ID
+    rule_code: str
+    rule_version: int = strawberry.field(description="The rule version that found it")
+    kind: OfferKind
+    kind_label: str
+    category: OfferCategory
+    category_label: str
+    title: str
+    reason: str = strawberry.field(description="In plain words, from the values below")
+    evidence: list[OfferEvidence]
+    owner_unit: str
+    status: OfferStatus
+    status_label: str
+    bundle_code: str | None = strawberry.field(description="Accepting applies for this")
+    created_at: datetime
+    expires_at: datetime
+    application_number: str | None
+    appeal_status: AppealStatus | None
+    appeal_reason: str | None
+    appeal_note: str | None = strawberry.field(description="The reviewer's answer")
+
+
+def offer_type(o: views.OfferView, language: str) -> Offer:
+    return Offer(
+        id=strawberry.ID(str(o.id)),
+        rule_code=o.rule_code,
+        rule_version=o.rule_version,
+        kind=OfferKind(o.kind.value),
+        kind_label=translate(f"rule_kind.{o.kind.value}", language),
+        category=OfferCategory(o.category.value),
+        category_label=translate(f"offer_category.{o.category.value}", language),
+        title=o.title_in(language),
+        reason=o.reason(language),
+        evidence=evidence_of(o.evidence, language),
+        owner_unit=o.owner_unit_name,
+        status=OfferStatus(o.status),
+        status_label=translate(f"offer_status.{o.status}", language),
+        bundle_code=o.bundle_code,
+        created_at=o.created_at,
+        expires_at=o.expires_at,
+        application_number=o.application_number,
+        appeal_status=AppealStatus(o.appeal_status) if o.appeal_status else None,
+        appeal_reason=o.appeal_reason,
+        appeal_note=o.appeal_note,
+    )
+
+
+def int_id(raw: strawberry.ID, code: str) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput(code) from None
+    if not 0 < value < 2**63:
+        raise InvalidInput(code)
+    return value

@@ -1,0 +1,230 @@
+"""The citizen's side: their offers, accept (one step: a pre-filled application), dismiss,
+appeal, and the kinds of offers they turn off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from doorstep.domain.delegation import covers, moves_money, theme_of_bundle
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.rules import OPT_OUT_CATEGORIES, Category, RuleKind
+from doorstep.services import applications, notifications
+from doorstep.services.deps import Deps
+from doorstep.services.proactive.views import (
+    MAX_REASON_CHARS,
+    OfferView,
+    offer_of,
+    text_in,
+    unit_names,
+)
+from doorstep.store import applications as app_store
+from doorstep.store import events
+from doorstep.store import proactive as store
+from doorstep.store import vault as vault_store
+from doorstep.store.db import Connection, transaction
+
+# --- the citizen's side ------------------------------------------------------------------------
+
+
+async def my_offers(
+    deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
+) -> list[OfferView]:
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.OFFER_LIST, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
+    async with deps.pool.acquire() as conn:
+        rows = await store.offers_of(conn, citizen_id, statuses, max(1, min(limit, 100)))
+        if actor.role is Role.AGENT and actor.grant is not None:
+            themes = actor.grant.themes
+            rows = [r for r in rows if covers(themes, theme_of_bundle(r["bundle_code"] or ""))]
+            if rows and actor.agent_citizen_id is not None:
+                await app_store.record_personal_data_read(
+                    conn,
+                    citizen_id=citizen_id,
+                    reader_kind="agent",
+                    reader_id=actor.agent_citizen_id,
+                    what="offers",
+                    purpose="offers for principal",
+                )
+        units = await unit_names(conn, rows)
+    return [offer_of(r, units) for r in rows]
+
+
+def offer_target(row: Any) -> Target:
+    """What responding to an offer touches, for the policy: the citizen and its bundle."""
+    bundle = row["bundle_code"] or ""
+    return Target(
+        citizen_id=row["citizen_id"], theme=theme_of_bundle(bundle), moves_money=moves_money(bundle)
+    )
+
+
+async def load_offer(db: Any, offer_id: int) -> Any:
+    """An offer a citizen may respond to (not a welfare visit), not yet authorized."""
+    row = await store.offer_by_id(db, offer_id)
+    if row is None or row["kind"] == RuleKind.WELFARE_CHECK:
+        raise NotFound("offer.not_found")
+    return row
+
+
+async def _load_for(deps: Deps, actor: Actor, offer_id: int) -> Any:
+    row = await load_offer(deps.pool, offer_id)
+    authorize(actor, Operation.OFFER_RESPOND, offer_target(row))
+    return row
+
+
+def must_be_open(row: Any) -> None:
+    if row["status"] == "expired" or (row["status"] == "open" and row["past_expiry"]):
+        raise Conflict("offer.expired")
+    if row["status"] != "open":
+        raise Conflict("offer.not_open", status=row["status"])
+
+
+async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
+    async with deps.pool.acquire() as conn:
+        row = await store.offer_by_id(conn, offer_id)
+        assert row is not None
+        units = await unit_names(conn, [row])
+    return offer_of(row, units)
+
+
+def acceptance(row: Any, actor: Actor) -> tuple[applications.SubmitInput, applications.OnSubmitted]:
+    """Accepting an offer: the pre-filled form, and what marks the offer accepted inside the
+    submission's transaction (refused there when it is no longer open)."""
+    offer_id = row["id"]
+
+    async def mark(conn: Connection, application_id: int) -> None:
+        locked = await store.offer_by_id(conn, offer_id, lock=True)
+        assert locked is not None
+        must_be_open(locked)
+        await store.set_offer_status(conn, offer_id, "accepted", application_id=application_id)
+        await events.append(
+            conn,
+            kind="offer.accepted",
+            actor_kind="citizen",
+            actor_id=actor.agent_citizen_id or actor.citizen_id,
+            citizen_id=row["citizen_id"],
+            data={"offer": offer_id, "rule": row["rule_code"], "version": row["rule_version"]},
+        )
+
+    data = applications.SubmitInput(
+        bundle_code=row["bundle_code"],
+        form={"offer": {"id": offer_id, "rule": row["rule_code"], "version": row["rule_version"]}},
+    )
+    return data, mark
+
+
+async def accept_offer(
+    deps: Deps, actor: Actor, offer_id: int
+) -> tuple[OfferView, applications.ApplicationView]:
+    """Accept in one step: the application for the offer's bundle, pre-filled from the vault,
+    and the offer marked accepted, in one transaction (either both or neither). An agent's
+    acceptance of an offer that moves money goes through services.confirmations instead."""
+    row = await _load_for(deps, actor, offer_id)
+    must_be_open(row)
+    data, mark = acceptance(row, actor)
+    view = await applications.submit_application(deps, actor, data, on_submitted=mark)
+    return await reload_offer(deps, offer_id), view
+
+
+async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
+    """Not interested: the rule will not offer it again."""
+    await _load_for(deps, actor, offer_id)
+    async with transaction(deps.pool) as conn:
+        row = await store.offer_by_id(conn, offer_id, lock=True)
+        assert row is not None
+        if row["status"] != "open":
+            raise Conflict("offer.not_open", status=row["status"])
+        await store.set_offer_status(conn, offer_id, "dismissed", reason="citizen")
+        await events.append(
+            conn,
+            kind="offer.dismissed",
+            actor_kind="citizen",
+            actor_id=actor.agent_citizen_id or actor.citizen_id,
+            citizen_id=row["citizen_id"],
+            data={"offer": offer_id, "rule": row["rule_code"]},
+        )
+    return await reload_offer(deps, offer_id)
+
+
+async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> OfferView:
+    """ "This is not right": a person at the rule's unit reviews the offer and its data."""
+    text = " ".join(reason.split())
+    if not text or len(text) > MAX_REASON_CHARS:
+        raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
+    await _load_for(deps, actor, offer_id)
+    async with transaction(deps.pool) as conn:
+        row = await store.offer_by_id(conn, offer_id, lock=True)
+        assert row is not None
+        if row["status"] != "open":
+            raise Conflict("offer.not_open", status=row["status"])
+        await store.set_offer_status(conn, offer_id, "appealed", reason="citizen")
+        appeal_id = await store.insert_appeal(
+            conn,
+            opportunity_id=offer_id,
+            citizen_id=row["citizen_id"],
+            unit_id=row["owner_unit_id"],
+            reason=text,
+        )
+        await events.append(
+            conn,
+            kind="offer.appealed",
+            actor_kind="citizen",
+            actor_id=actor.agent_citizen_id or actor.citizen_id,
+            citizen_id=row["citizen_id"],
+            data={"offer": offer_id, "appeal": appeal_id, "rule": row["rule_code"]},
+        )
+        outbox_ids = [
+            await notifications.queue(
+                conn,
+                citizen_id=None,
+                phone=phone,
+                kind="offer.appeal_received",
+                template="sms.appeal_received",
+                params={"item": text_in(row["title"], "zh_Hans")},
+                language="zh_Hans",
+            )
+            for phone in await vault_store.unit_staff_phones(conn, row["owner_unit_id"])
+        ]
+    await deps.after_commit(outbox_ids)
+    return await reload_offer(deps, offer_id)
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    category: Category
+    opted_out: bool
+    may_opt_out: bool
+
+
+async def offer_categories(deps: Deps, actor: Actor) -> list[CategoryChoice]:
+    authorize(actor, Operation.OFFER_LIST, Target(citizen_id=actor.citizen_id))
+    assert actor.citizen_id is not None
+    chosen = set(await store.opt_outs(deps.pool, actor.citizen_id))
+    return [CategoryChoice(c, c.value in chosen, c in OPT_OUT_CATEGORIES) for c in Category]
+
+
+async def set_opt_out(
+    deps: Deps, actor: Actor, category: str, opted_out: bool
+) -> list[CategoryChoice]:
+    """Stop (or resume) offers of a category; stopping closes its open offers."""
+    authorize(actor, Operation.OFFER_OPT_OUT, Target(citizen_id=actor.citizen_id))
+    assert actor.citizen_id is not None
+    try:
+        chosen = Category(category)
+    except ValueError:
+        raise InvalidInput("offer.category_unknown", category=category[:40]) from None
+    if chosen not in OPT_OUT_CATEGORIES:
+        raise InvalidInput("offer.category_required", category=chosen.value)
+    async with transaction(deps.pool) as conn:
+        closed = await store.set_opt_out(conn, actor.citizen_id, chosen.value, opted_out)
+        await events.append(
+            conn,
+            kind="offer.opt_out" if opted_out else "offer.opt_in",
+            actor_kind="citizen",
+            actor_id=actor.citizen_id,
+            citizen_id=actor.citizen_id,
+            data={"category": chosen.value, "closed": closed},
+        )
+    return await offer_categories(deps, actor)

@@ -1,0 +1,178 @@
+"""The rules as versioned data: read, dry-run over all citizens, publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.rules import (
+    Category,
+    RuleDefinition,
+    RuleInvalid,
+    RuleKind,
+    parse_rule,
+    to_json,
+)
+from doorstep.services.deps import Deps
+from doorstep.services.proactive.views import today_local
+from doorstep.store import catalog as catalog_store
+from doorstep.store import events
+from doorstep.store import proactive as store
+from doorstep.store import vault as vault_store
+from doorstep.store.db import Connection, transaction
+
+# --- rules: read, dry-run, publish ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleVersionView:
+    code: str
+    version: int
+    kind: RuleKind
+    category: Category
+    bundle_code: str | None
+    owner_unit_code: str
+    owner_unit_name: str
+    condition: dict[str, Any]
+    title: dict[str, str]
+    explanation: dict[str, str]
+    valid_days: int
+    fact_keys: list[str]
+    published_at: datetime
+    published_by: str | None
+    current: bool
+
+
+def _version(row: Any) -> RuleVersionView:
+    return RuleVersionView(
+        code=row["code"],
+        version=row["version"],
+        kind=RuleKind(row["kind"]),
+        category=Category(row["category"]),
+        bundle_code=row["bundle_code"],
+        owner_unit_code=row["owner_unit_code"],
+        owner_unit_name=row["owner_unit_name"],
+        condition=row["condition"],
+        title=row["title"],
+        explanation=row["explanation"],
+        valid_days=row["valid_days"],
+        fact_keys=list(row["fact_keys"]),
+        published_at=row["published_at"],
+        published_by=row["published_by"] if "published_by" in row.keys() else None,
+        current=row["current_version"] == row["version"],
+    )
+
+
+async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
+    """Every rule with all its versions, newest first."""
+    authorize(actor, Operation.RULE_READ)
+    async with deps.pool.acquire() as conn:
+        rules = await store.all_rules(conn)
+        rows = await store.rule_versions(conn, [r["id"] for r in rules])
+    return [_version(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Checked:
+    rule: RuleDefinition
+    owner: asyncpg.Record
+    record: dict[str, Any]  # shaped like a store.published_rules row, for the SQL builders
+
+
+async def _check(deps: Deps, conn: Connection, raw: dict[str, Any]) -> Checked:
+    """Parse and check a rule against the catalogue: RuleInvalid with the reason."""
+    rule = parse_rule(raw)
+    owner = await vault_store.unit_by_code(conn, rule.owner_unit_code)
+    if owner is None:
+        raise RuleInvalid("rule.owner_unknown", path="owner_unit_code", unit=rule.owner_unit_code)
+    if (
+        rule.bundle_code is not None
+        and await catalog_store.bundle_by_code(conn, rule.bundle_code) is None
+    ):
+        raise RuleInvalid("rule.bundle_unknown", path="bundle_code", bundle=rule.bundle_code)
+    record = {
+        "condition": to_json(rule.condition),
+        "owner_region_code": owner["region_code"],
+        "category": rule.category.value,
+    }
+    return Checked(rule, owner, record)
+
+
+@dataclass(frozen=True)
+class DryRun:
+    code: str
+    matched: int
+    gain: int
+    lose: int
+    keep: int
+    current_version: int | None
+
+
+async def dry_run_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> DryRun:
+    """How many people a rule change would newly offer (gain) and whose open offer would lapse
+    (lose), before it is published. Counts only: no personal data leaves."""
+    async with transaction(deps.pool) as conn:
+        checked = await _check(deps, conn, raw)
+        authorize(
+            actor,
+            Operation.RULE_DRY_RUN,
+            Target.unit(checked.owner["id"], checked.owner["region_code"]),
+        )
+        current = await store.rule_by_code(conn, checked.rule.code)
+        await tune(conn)
+        row = await store.dry_run(
+            conn, checked.record, current["rule_id"] if current else None, today_local()
+        )
+    return DryRun(
+        checked.rule.code,
+        row["matched"],
+        row["gain"],
+        row["lose"],
+        row["keep"],
+        current["version"] if current else None,
+    )
+
+
+async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVersionView:
+    """A new version of a rule (or a new rule), in force from now: the next evaluation uses
+    it. Offers made by earlier versions keep the version that made them."""
+    async with transaction(deps.pool) as conn:
+        checked = await _check(deps, conn, raw)
+        rule = checked.rule
+        authorize(
+            actor,
+            Operation.RULE_PUBLISH,
+            Target.unit(checked.owner["id"], checked.owner["region_code"]),
+        )
+        locked = await store.lock_rule(conn, rule.code)
+        assert locked is not None
+        version = await store.next_version(conn, locked["id"])
+        await store.insert_version(
+            conn,
+            rule_id=locked["id"],
+            version=version,
+            rule=rule,
+            condition=to_json(rule.condition),
+            owner_unit_id=checked.owner["id"],
+            staff_id=actor.staff_id,
+        )
+        await events.append(
+            conn,
+            kind="rule.published",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"code": rule.code, "version": version},
+        )
+        rows = await store.rule_versions(conn, [locked["id"]])
+    return next(_version(r) for r in rows if r["version"] == version)
+
+
+async def tune(conn: Connection) -> None:
+    """Big set-based statements: room to hash a million rows in memory, and a plan made for
+    the actual parameters (a cached generic plan could not use the evaluation date)."""
+    await conn.execute("set local work_mem = '64MB'")
+    await conn.execute("set local plan_cache_mode = force_custom_plan")

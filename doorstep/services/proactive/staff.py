@@ -1,0 +1,280 @@
+"""The staff's side: the appeals to decide and the welfare visits to make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.rules import WELFARE_OUTCOMES
+from doorstep.services import citizen_sms
+from doorstep.services.deps import Deps
+from doorstep.services.proactive.views import (
+    MAX_REASON_CHARS,
+    Evidence,
+    evidence_of,
+    text_in,
+    today_local,
+    unit_names,
+)
+from doorstep.store import applications as app_store
+from doorstep.store import events
+from doorstep.store import proactive as store
+from doorstep.store import vault as vault_store
+from doorstep.store.db import transaction
+
+# --- staff: appeals and visits -----------------------------------------------------------------
+
+
+async def _visible_units(deps: Deps, actor: Actor) -> list[int]:
+    if actor.role is Role.SUPERVISOR and actor.region_code:
+        return await app_store.units_in_region(deps.pool, actor.region_code)
+    if actor.role is Role.ADMIN:
+        return await app_store.units_in_region(deps.pool, "")
+    return [actor.unit_id] if actor.unit_id is not None else []
+
+
+@dataclass(frozen=True)
+class AppealView:
+    id: int
+    offer_id: int
+    status: str
+    reason: str
+    decision_note: str | None
+    unit_name: str
+    citizen_name: str | None
+    citizen_resident_id_masked: str | None
+    rule_code: str
+    rule_version: int
+    title: dict[str, str]
+    explanation: dict[str, str]
+    evidence: list[Evidence]
+    raw_evidence: dict[str, Any]
+    offer_created_at: datetime
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def _appeal(row: Any, units: dict[int, tuple[str, str]]) -> AppealView:
+    return AppealView(
+        id=row["id"],
+        offer_id=row["opportunity_id"],
+        status=row["status"],
+        reason=row["reason"],
+        decision_note=row["decision_note"],
+        unit_name=row["unit_name"],
+        citizen_name=row["citizen_name"],
+        citizen_resident_id_masked=row["citizen_resident_id_masked"],
+        rule_code=row["rule_code"],
+        rule_version=row["rule_version"],
+        title=row["title"],
+        explanation=row["explanation"],
+        evidence=evidence_of(row["evidence"], units),
+        raw_evidence=row["evidence"],
+        offer_created_at=row["offer_created_at"],
+        created_at=row["created_at"],
+        decided_at=row["decided_at"],
+    )
+
+
+async def appeal_queue(
+    deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
+) -> list[AppealView]:
+    """Appeals waiting on the actor's unit (supervisors: their region). Reading them shows the
+    citizen's data, so each read is recorded."""
+    authorize(actor, Operation.APPEAL_QUEUE_READ)
+    units = await _visible_units(deps, actor)
+    async with transaction(deps.pool) as conn:
+        rows = await store.appeals_of_units(
+            conn, units, statuses or ["pending"], max(1, min(limit, 200))
+        )
+        await store.record_reads(
+            conn,
+            sorted({r["citizen_id"] for r in rows}),
+            actor.staff_id or 0,
+            "offer",
+            "review offer appeal",
+        )
+        names = await unit_names(conn, rows)
+    return [_appeal(r, names) for r in rows]
+
+
+async def decide_appeal(
+    deps: Deps, actor: Actor, appeal_id: int, *, uphold: bool, note: str
+) -> AppealView:
+    """Uphold: the offer is withdrawn (and not made again). Reject: it is open again, with the
+    reviewer's note, for its full period. The citizen is told either way."""
+    text = " ".join(note.split())
+    if not text or len(text) > MAX_REASON_CHARS:
+        raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
+    async with transaction(deps.pool) as conn:
+        row = await store.appeal_for_update(conn, appeal_id)
+        if row is None:
+            raise NotFound("appeal.not_found")
+        authorize(
+            actor,
+            Operation.APPEAL_DECIDE,
+            Target(citizen_id=row["citizen_id"], units={row["unit_id"]: row["unit_region_code"]}),
+        )
+        if row["status"] != "pending":
+            raise Conflict("appeal.decided")
+        status = "upheld" if uphold else "rejected"
+        await store.decide_appeal(
+            conn, appeal_id, status=status, staff_id=actor.staff_id, note=text
+        )
+        valid_days = await conn.fetchval(
+            "select valid_days from offer_rule_versions v join opportunities p on "
+            "p.rule_id = v.rule_id and p.rule_version = v.version where p.id = $1",
+            row["opportunity_id"],
+        )
+        if uphold:
+            await store.set_offer_status(
+                conn, row["opportunity_id"], "withdrawn", reason="appeal_upheld"
+            )
+        else:
+            await store.set_offer_status(
+                conn,
+                row["opportunity_id"],
+                "open",
+                reason="appeal_rejected",
+                expires_in_days=valid_days,
+            )
+        await events.append(
+            conn,
+            kind=f"offer.appeal_{status}",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            citizen_id=row["citizen_id"],
+            data={"offer": row["opportunity_id"], "appeal": appeal_id},
+        )
+        contact = await app_store.citizen_contact(conn, row["citizen_id"])
+        assert contact is not None
+        outbox_id = await citizen_sms.queue(
+            conn,
+            contact,
+            kind="offer.appeal_decided",
+            template="sms.appeal_upheld" if uphold else "sms.appeal_rejected",
+            params={"item": text_in(row["title"], contact["language"]), "reason": text},
+            call_phone=deps.settings.support_phone,
+        )
+        done = await store.appeal_for_update(conn, appeal_id)
+        names = await unit_names(conn, [done])
+    await deps.after_commit([outbox_id])
+    return _appeal(done, names)
+
+
+@dataclass(frozen=True)
+class WelfareCheckView:
+    id: int
+    offer_id: int
+    status: str
+    due_on: date
+    outcome: str | None
+    note: str | None
+    unit_name: str
+    citizen_name: str | None
+    citizen_phone: str
+    rule_code: str
+    rule_version: int
+    title: dict[str, str]
+    explanation: dict[str, str]
+    evidence: list[Evidence]
+    raw_evidence: dict[str, Any]
+    offer_created_at: datetime
+    created_at: datetime
+    done_at: datetime | None
+
+
+def _check_view(row: Any, units: dict[int, tuple[str, str]]) -> WelfareCheckView:
+    return WelfareCheckView(
+        id=row["id"],
+        offer_id=row["opportunity_id"],
+        status=row["status"],
+        due_on=row["due_on"],
+        outcome=row["outcome"],
+        note=row["note"],
+        unit_name=row["unit_name"],
+        citizen_name=row["citizen_name"],
+        citizen_phone=row["citizen_phone"],
+        rule_code=row["rule_code"],
+        rule_version=row["rule_version"],
+        title=row["title"],
+        explanation=row["explanation"],
+        evidence=evidence_of(row["evidence"], units),
+        raw_evidence=row["evidence"],
+        offer_created_at=row["offer_created_at"],
+        created_at=row["created_at"],
+        done_at=row["done_at"],
+    )
+
+
+async def welfare_checks(
+    deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
+) -> list[WelfareCheckView]:
+    """Visits for the actor's community unit (supervisors: their region); reads recorded."""
+    authorize(actor, Operation.WELFARE_QUEUE_READ)
+    units = await _visible_units(deps, actor)
+    async with transaction(deps.pool) as conn:
+        rows = await store.checks_of_units(
+            conn, units, statuses or ["open"], max(1, min(limit, 200))
+        )
+        await store.record_reads(
+            conn,
+            sorted({r["citizen_id"] for r in rows}),
+            actor.staff_id or 0,
+            "welfare_check",
+            "home visit",
+        )
+        names = await unit_names(conn, rows)
+    return [_check_view(r, names) for r in rows]
+
+
+async def complete_welfare_check(
+    deps: Deps, actor: Actor, check_id: int, *, outcome: str, note: str | None
+) -> WelfareCheckView:
+    """The visit is done. Seeing the person is a sign of life: it becomes the citizen's
+    latest activity (so the rule stops finding them); not reaching them leaves the finding
+    standing, and the next evaluation raises a new visit."""
+    if outcome not in WELFARE_OUTCOMES:
+        raise InvalidInput("welfare.outcome_invalid")
+    text = " ".join((note or "").split()) or None
+    if text is not None and len(text) > MAX_REASON_CHARS:
+        raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
+    async with transaction(deps.pool) as conn:
+        row = await store.check_for_update(conn, check_id)
+        if row is None:
+            raise NotFound("welfare.not_found")
+        authorize(
+            actor,
+            Operation.WELFARE_CHECK_COMPLETE,
+            Target(citizen_id=row["citizen_id"], units={row["unit_id"]: row["unit_region_code"]}),
+        )
+        if row["status"] != "open":
+            raise Conflict("welfare.done")
+        await store.finish_check(
+            conn, check_id, outcome=outcome, note=text, staff_id=actor.staff_id
+        )
+        await store.set_offer_status(conn, row["opportunity_id"], "resolved", reason=outcome)
+        if outcome != "not_reached":
+            await vault_store.put_fact(
+                conn,
+                citizen_id=row["citizen_id"],
+                key="activity.last_seen",
+                value=today_local(),
+                source_unit_id=row["unit_id"],
+                as_of=datetime.now(SHANGHAI),
+            )
+        await events.append(
+            conn,
+            kind="welfare_check.done",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            citizen_id=row["citizen_id"],
+            data={"check": check_id, "outcome": outcome},
+        )
+        done = await store.check_for_update(conn, check_id)
+        names = await unit_names(conn, [done])
+    return _check_view(done, names)

@@ -1,0 +1,150 @@
+"""What an offer looks like to its readers, explained in their language, and the evidence it
+rests on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from doorstep.domain.calendar import local_date
+from doorstep.domain.rules import Category, RuleKind, render_explanation
+from doorstep.domain.vault import FIELDS, FactType
+from doorstep.i18n import translate
+from doorstep.store import catalog as catalog_store
+
+MAX_REASON_CHARS = 500
+
+
+def today_local() -> date:
+    return local_date(datetime.now().astimezone())
+
+
+# --- explaining offers -------------------------------------------------------------------------
+
+
+def show_value(field: str, value: Any, language: str) -> str:
+    """A fact value as a person reads it."""
+    if value is None:
+        return translate("offer_value.none", language)
+    spec = FIELDS.get(field)
+    if isinstance(value, bool):
+        return translate("offer_value.yes" if value else "offer_value.no", language)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if spec is not None and spec.type is FactType.TEXT and spec.choices:
+        return translate(f"fact_choice.{value}", language)
+    return str(value)
+
+
+def text_in(texts: dict[str, str], language: str) -> str:
+    return texts.get(language) or texts.get("zh_Hans") or next(iter(texts.values()), "")
+
+
+def explain(
+    explanation: dict[str, str], evidence: dict[str, Any], found_at: datetime, language: str
+) -> str:
+    """The plain-language reason, from the rule version's template and the offer's values."""
+    return render_explanation(
+        text_in(explanation, language),
+        evidence,
+        local_date(found_at),
+        lambda field, value: show_value(field, value, language),
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    field: str
+    value: Any
+    unit_code: str | None
+    unit_name: str | None
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class OfferView:
+    id: int
+    citizen_id: int
+    rule_code: str
+    rule_version: int
+    kind: RuleKind
+    category: Category
+    title: dict[str, str]
+    explanation: dict[str, str]
+    evidence: list[Evidence]
+    raw_evidence: dict[str, Any]
+    status: str
+    status_reason: str | None
+    bundle_code: str | None
+    owner_unit_name: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    application_number: str | None
+    appeal_status: str | None
+    appeal_reason: str | None
+    appeal_note: str | None
+
+    def reason(self, language: str) -> str:
+        return explain(self.explanation, self.raw_evidence, self.created_at, language)
+
+    def title_in(self, language: str) -> str:
+        return text_in(self.title, language)
+
+
+async def unit_names(db: Any, rows: list[Any]) -> dict[int, tuple[str, str]]:
+    ids = {
+        entry["unit"]
+        for r in rows
+        for entry in (r["evidence"] or {}).values()
+        if isinstance(entry, dict) and entry.get("unit") is not None
+    }
+    if not ids:
+        return {}
+    found = await catalog_store.units_by_ids(db, sorted(ids))
+    return {u.id: (u.code, u.name) for u in found}
+
+
+def evidence_of(raw: dict[str, Any], units: dict[int, tuple[str, str]]) -> list[Evidence]:
+    out = []
+    for name, entry in raw.items():
+        entry = entry if isinstance(entry, dict) else {}
+        unit = units.get(entry.get("unit") or 0)
+        at = entry.get("at")
+        out.append(
+            Evidence(
+                field=name,
+                value=entry.get("v"),
+                unit_code=unit[0] if unit else None,
+                unit_name=unit[1] if unit else None,
+                as_of=datetime.fromisoformat(at) if isinstance(at, str) else None,
+            )
+        )
+    return out
+
+
+def offer_of(row: Any, units: dict[int, tuple[str, str]]) -> OfferView:
+    return OfferView(
+        id=row["id"],
+        citizen_id=row["citizen_id"],
+        rule_code=row["rule_code"],
+        rule_version=row["rule_version"],
+        kind=RuleKind(row["kind"]),
+        category=Category(row["category"]),
+        title=row["title"],
+        explanation=row["explanation"],
+        evidence=evidence_of(row["evidence"], units),
+        raw_evidence=row["evidence"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        bundle_code=row["bundle_code"],
+        owner_unit_name=row["owner_unit_name"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        decided_at=row["decided_at"],
+        application_number=row["application_number"],
+        appeal_status=row["appeal_status"],
+        appeal_reason=row["appeal_reason"],
+        appeal_note=row["appeal_note"],
+    )
