@@ -116,3 +116,14 @@ def mask_phone(e164: str) -> str:
         # Short numbers: keep only the last 2 so that most digits stay hidden.
         shown = "*" * max(len(national) - 2, 1) + national[-2:]
     return f"+{number.country_code} {shown}"
+
+
+def may_receive_login_code(e164: str, regions: tuple[str, ...]) -> bool:
+    """A log-in code goes only to a mobile number of an allowed region (SMS pumping: premium,
+    satellite and landline numbers, or far-away countries, cost money and log nobody in)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    region = phonenumbers.region_code_for_number(number)
+    return bool(region) and region in regions and is_mobile_phone(e164)

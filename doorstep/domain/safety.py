@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import phonenumbers
+
 from doorstep.domain.network import is_catch_all, parse_networks
 
 # a callback token must not be guessable: 32 characters of `openssl rand -hex 16` or longer
@@ -120,6 +122,12 @@ def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
                 "DOORSTEP_TRUSTED_PROXIES",
                 "missing: DOORSTEP_CLIENT_IP_HEADER is believed only from the proxies named here",
             )
+        )
+    regions = split_list(env.get("DOORSTEP_LOGIN_CODE_REGIONS", "CN"))
+    unknown = [r for r in regions if r.upper() not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown or not regions:
+        problems.append(
+            Problem("DOORSTEP_LOGIN_CODE_REGIONS", f"not ISO 3166 regions: {unknown or '(none)'}")
         )
     try:
         budget = int(env.get("DOORSTEP_LOGIN_CODES_PER_HOUR", "2000") or "2000")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,15 +12,20 @@ from datetime import UTC, datetime
 from doorstep.domain.calendar import local_date
 from doorstep.domain.elder import offer_elder_mode
 from doorstep.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
-from doorstep.domain.identity import normalize_phone
+from doorstep.domain.identity import may_receive_login_code, normalize_phone
 from doorstep.domain.policy import Actor, Role
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import auth as store
 from doorstep.store import events
+from doorstep.store import outbox as outbox_store
 from doorstep.store.db import Connection, transaction
 
+log = logging.getLogger(__name__)
+
 CODE_TTL_SECONDS = 5 * 60
+# the channel_pauses row that stops log-in codes when the hourly budget is spent
+LOGIN_CODE_PAUSE = "login_codes"
 MAX_ATTEMPTS = 5
 # per phone: 1 a minute, 5 an hour, 10 a day
 PHONE_LIMITS = (("last_minute", 1, 60), ("last_hour", 5, 3600), ("last_day", 10, 86400))
@@ -58,10 +64,51 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+async def _within_budget(deps: Deps) -> int | None:
+    """None while log-in codes may go out; else seconds until they may again.
+
+    Past DOORSTEP_LOGIN_CODES_PER_HOUR codes in an hour (all numbers), sending pauses for an
+    hour (the "login_codes" channel pause: `doorstep sms-resume --channel login_codes` ends it)
+    and an ops event is raised once. Committed on its own, before the refusal."""
+    budget = deps.settings.login_codes_per_hour
+    if budget <= 0:
+        return None
+    async with transaction(deps.pool) as conn:
+        paused = await outbox_store.active_pause(conn, LOGIN_CODE_PAUSE)
+        if paused is None:
+            sent = await store.codes_last_hour(conn)
+            if sent < budget:
+                return None
+            until, new = await outbox_store.pause(
+                conn,
+                LOGIN_CODE_PAUSE,
+                code="budget_exceeded",
+                reason=f"{sent} log-in codes in an hour (budget {budget})",
+                seconds=3600,
+            )
+            if new:
+                log.critical("log-in codes paused until %s: %d in an hour", until, sent)
+                await events.append(
+                    conn,
+                    kind="ops.login_codes_budget_exceeded",
+                    actor_kind="system",
+                    actor_id=None,
+                    data={"sent": sent, "budget": budget, "until": until.isoformat()},
+                )
+        else:
+            until = paused["paused_until"]
+    return max(1, int((until - datetime.now(UTC)).total_seconds()))
+
+
 async def request_login_code(
     deps: Deps, raw_phone: str, *, client_addr: str | None, language: str
 ) -> CodeSent:
     phone = parse_phone(raw_phone)
+    if not may_receive_login_code(phone, deps.settings.login_code_regions):
+        raise InvalidInput("login.number_not_allowed")
+    wait = await _within_budget(deps)
+    if wait is not None:
+        raise RateLimited("login.codes_paused", retry_after_seconds=wait)
     async with transaction(deps.pool) as conn:
         await store.lock_phone(conn, phone)
         counts = await store.code_counts(conn, phone, client_addr)

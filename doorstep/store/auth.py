@@ -144,3 +144,11 @@ async def revoke_session(conn: Connection, session_id: int) -> None:
     await conn.execute(
         "update sessions set revoked_at = now() where id = $1 and revoked_at is null", session_id
     )
+
+
+async def codes_last_hour(conn: Connection) -> int:
+    """Log-in codes sent in the last hour, to every number (the global budget)."""
+    count: int = await conn.fetchval(
+        "select count(*) from login_codes where created_at > now() - interval '1 hour'"
+    )
+    return count

@@ -54,6 +54,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "SMS_CALLBACK_TOKEN": settings.sms.callback_token,
         "DOORSTEP_SMS_CHANNEL": "console",
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
+        "DOORSTEP_LOGIN_CODES_PER_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_DAY": "100000",
         "DOORSTEP_TICKETS_PER_CLIENT_HOUR": "100000",

@@ -268,6 +268,75 @@ async def test_codes_per_client_address(settings: Settings, pool: Pool) -> None:
         assert await pool.fetchval("select count(*) from outbox where phone = $1", phone) == 0
 
 
+# --- SMS pumping (issue 15, finding 3) --------------------------------------------------------
+
+PUMPING_NUMBERS = [
+    "+882167890123",  # satellite (international networks)
+    "+8610 6552 9988",  # a Beijing landline
+    "+44 7911 123456",  # a UK mobile: not an allowed region
+    "+88163 9555 123",  # Iridium satellite
+    "+1 900 555 0123",  # premium rate
+    "+676 20 123",  # Tonga (a classic pumping destination)
+]
+
+
+@pytest.mark.parametrize("raw", PUMPING_NUMBERS)
+async def test_codes_only_to_mobiles_of_allowed_regions(
+    client: AsyncTestClient[Any], pool: Pool, raw: str
+) -> None:
+    before = await pool.fetchval("select count(*) from login_codes")
+    body = await request_code(client, raw, language="en")
+    assert error_code(body) == "login.number_not_allowed", body
+    assert body["errors"][0]["message"] == translate("error.login.number_not_allowed", "en")
+    assert await pool.fetchval("select count(*) from login_codes") == before
+
+
+async def test_more_regions_can_be_allowed(settings: Settings, pool: Pool) -> None:
+    wider = dataclasses.replace(settings, login_code_regions=("CN", "HK"))
+    async with AsyncTestClient(app=create_app(wider)) as client:
+        assert "errors" not in await request_code(client, "+852 5123 4567")
+        # a Hong Kong landline is still refused
+        assert error_code(await request_code(client, "+852 2123 4567")) == (
+            "login.number_not_allowed"
+        )
+
+
+async def test_the_hourly_budget_pauses_codes_and_raises_an_ops_event(
+    settings: Settings, pool: Pool
+) -> None:
+    sent = await pool.fetchval(
+        "select count(*) from login_codes where created_at > now() - interval '1 hour'"
+    )
+    budget = dataclasses.replace(settings, login_codes_per_hour=sent + 2)
+    events_before = await pool.fetchval(
+        "select count(*) from events where kind = 'ops.login_codes_budget_exceeded'"
+    )
+    try:
+        async with AsyncTestClient(app=create_app(budget)) as client:
+            for _ in range(2):
+                assert "errors" not in await request_code(client, fresh_phone())
+            for _ in range(2):  # paused: refused, and the event raised once
+                phone = fresh_phone()
+                body = await request_code(client, phone, language="zh-Hant")
+                assert error_code(body) == "login.codes_paused"
+                wait = body["errors"][0]["extensions"]["retryAfterSeconds"]
+                assert 3500 <= wait <= 3600
+                assert body["errors"][0]["message"] == translate(
+                    "error.login.codes_paused", "zh_Hant", retry_after_seconds=wait
+                )
+                assert (
+                    await pool.fetchval("select count(*) from outbox where phone = $1", phone) == 0
+                )
+        assert (
+            await pool.fetchval(
+                "select count(*) from events where kind = 'ops.login_codes_budget_exceeded'"
+            )
+            == events_before + 1
+        )
+    finally:
+        await pool.execute("delete from channel_pauses where channel = 'login_codes'")
+
+
 # --- sessions ------------------------------------------------------------------------------
 
 

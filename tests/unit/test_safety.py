@@ -63,6 +63,7 @@ def test_unsafe_values_are_named() -> None:
         "DOORSTEP_TRUSTED_PROXIES": {"DOORSTEP_TRUSTED_PROXIES": "0.0.0.0/0"},
         "SMS_CALLBACK_NETWORKS": {"SMS_CALLBACK_NETWORKS": "10.0.0.0/8, nonsense"},
         "DOORSTEP_LOGIN_CODES_PER_HOUR": {"DOORSTEP_LOGIN_CODES_PER_HOUR": "0"},
+        "DOORSTEP_LOGIN_CODE_REGIONS": {"DOORSTEP_LOGIN_CODE_REGIONS": "CN,XX"},
     }
     for setting, change in cases.items():
         assert _settings(deployment_problems({**SAFE, **change})) == {setting}, setting
