@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from doorstep.domain.delivery import DeliveryStatus
+from doorstep.domain.pii import mask_secrets
 
 log = logging.getLogger("doorstep.sms")
 
@@ -120,18 +121,9 @@ class Channel(Protocol):
     async def close(self) -> None: ...
 
 
-SECRET_PARAMS = ("code",)
-MASK = "******"
-
-
 def masked_body(message: OutgoingSms) -> str:
     """The text with its secrets (a log-in code) replaced, for anything that is not the phone."""
-    body = message.body
-    for name in SECRET_PARAMS:
-        value = message.params.get(name)
-        if value:
-            body = body.replace(value, MASK)
-    return body
+    return mask_secrets(message.body, dict(message.params))
 
 
 class ConsoleChannel:

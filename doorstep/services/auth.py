@@ -13,6 +13,7 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.elder import offer_elder_mode
 from doorstep.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
 from doorstep.domain.identity import may_receive_login_code, normalize_phone
+from doorstep.domain.pii import seal_sms_params
 from doorstep.domain.policy import Actor, Role
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
@@ -128,7 +129,8 @@ async def request_login_code(
             phone=phone,
             kind="login_code",
             template="sms.login_code",
-            params={"code": code},
+            # sealed at rest: the worker opens it to send, the stored text shows it masked
+            params=seal_sms_params({"code": code}, deps.settings.data_key),
             language=citizen["language"] if citizen else language,
             urgent=True,
         )

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from doorstep.config import SmsSettings
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delivery import DUE, DeliveryStatus, may_move, retry_delay
+from doorstep.domain.pii import mask_secrets, unseal_sms_params
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.i18n import translate
 from doorstep.notify.channels import (
@@ -212,9 +213,10 @@ async def _claim(
         if row["reconcile_first"]:
             return await _claim_look_up(conn, row)
         try:
+            params = unseal_sms_params(dict(row["params"]), deps.settings.data_key)
             fitted = fit_sms(
                 row["template"],
-                row["params"],
+                params,
                 row["language"],
                 sign_name=sign_name,
                 param_limit=sms.param_limit,
@@ -260,8 +262,13 @@ async def _claim(
         digest = await _digest(conn, row, sign_name, sms)
         if digest is not None:
             template, fitted = "sms.digest", digest
+        # the stored text never shows a log-in code; the message sent does
         claim = await store.claim_send(
-            conn, outbox_id, channel=channel.name, body=fitted.body, parts=fitted.parts
+            conn,
+            outbox_id,
+            channel=channel.name,
+            body=mask_secrets(fitted.body, params),
+            parts=fitted.parts,
         )
     message = OutgoingSms(
         outbox_id=outbox_id,

@@ -528,7 +528,7 @@ async def console_messages(
     conn: Queryable, limit: int, phone: str | None = None
 ) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """select id, phone, body, status, created_at, sent_at from outbox
+        """select id, phone, body, params, status, created_at, sent_at from outbox
            where channel = 'console' and ($2::text is null or phone = $2)
            order by id desc limit $1""",
         limit,

@@ -19,7 +19,7 @@ import pytest
 from doorstep.config import Settings
 from doorstep.store.db import Pool
 from tests.e2e.servers import Server, api_servers
-from tests.integration.helpers import forget_recent_codes
+from tests.integration.helpers import forget_recent_codes, latest_code
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -120,12 +120,8 @@ async def phone(browser: Any) -> AsyncIterator[NewPhone]:
 
 
 async def login_code(pool: Pool, phone: str) -> str:
-    code: str = await pool.fetchval(
-        "select params->>'code' from outbox where phone = $1 and kind = 'login_code' "
-        "order by id desc limit 1",
-        phone,
-    )
-    return code
+    # sealed at rest with the data key: opened as the worker opens it
+    return await latest_code(pool, phone)
 
 
 async def log_in(

@@ -13,7 +13,7 @@ from typing import Any
 from doorstep.config import Settings
 from doorstep.store.db import Pool
 from tests.e2e.servers import Server, Subscriber, api_servers, graphql
-from tests.integration.helpers import forget_recent_codes
+from tests.integration.helpers import forget_recent_codes, latest_code
 
 PROGRESS = """subscription($n: String!, $after: ID) {
   applicationProgress(number: $n, afterSeq: $after) {
@@ -29,11 +29,7 @@ async def _login(server: Server, pool: Pool, phone: str, as_staff: bool = False)
     await graphql(
         server, "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }", {"p": phone}
     )
-    code = await pool.fetchval(
-        "select params->>'code' from outbox where phone = $1 "
-        "and kind = 'login_code' order by id desc limit 1",
-        phone,
-    )
+    code = await latest_code(pool, phone)
     body = await graphql(
         server,
         """mutation($p: String!, $c: String!, $s: Boolean!) {

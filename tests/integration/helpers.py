@@ -9,8 +9,10 @@ from arq.worker import Worker
 from litestar.testing import AsyncTestClient
 
 from doorstep.config import Settings
+from doorstep.domain.pii import unseal_sms_params
 from doorstep.store.db import Pool
 from doorstep.workers.main import worker_settings
+from tests.conftest import TEST_DATA_KEY
 
 _phones = itertools.count(1)
 
@@ -67,12 +69,14 @@ def error_code(body: dict[str, Any]) -> str | None:
 
 
 async def latest_code(pool: Pool, phone: str) -> str:
-    code: str = await pool.fetchval(
-        "select params->>'code' from outbox where phone = $1 and kind = 'login_code' "
+    """The newest log-in code sent to `phone`, opened as the worker opens it (it is sealed at
+    rest with the data key)."""
+    params = await pool.fetchval(
+        "select params from outbox where phone = $1 and kind = 'login_code' "
         "order by id desc limit 1",
         phone,
     )
-    return code
+    return str(unseal_sms_params(params, TEST_DATA_KEY)["code"])
 
 
 REQUEST_CODE = "mutation($p: String!) { requestLoginCode(phone: $p) { phone resendAfterSeconds } }"

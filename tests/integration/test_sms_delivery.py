@@ -6,6 +6,7 @@ BaseException (as a kill would end the job: nothing after it runs).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
 from doorstep.workers.queue import enqueue_outbox_rows
 from tests.fakes.aliyun_sms import FakeDysmsapi
-from tests.integration.helpers import WorkerKilled, burst_worker, fresh_phone
+from tests.integration.helpers import WorkerKilled, burst_worker, fresh_phone, latest_code
 
 
 @pytest.fixture
@@ -356,12 +357,16 @@ async def test_the_worker_uses_aliyun_when_keys_are_set(
     await worker.close()
     await redis.aclose()
     row = await pool.fetchrow(
-        "select status, channel, params->>'code' as code from outbox where phone = $1", phone
+        "select status, channel, params, body from outbox where phone = $1", phone
     )
     assert row is not None and (row["status"], row["channel"]) == ("sent", "aliyun")
+    code = await latest_code(pool, phone)
     [message] = fake_aliyun.sent_to(phone)
-    assert message.params == {"code": row["code"]}
-    assert message.content == f"【掌上办】Code {row['code']}, valid 5 min. Never share it."
+    assert message.params == {"code": code}
+    assert message.content == f"【掌上办】Code {code}, valid 5 min. Never share it."
+    # issue 15, finding 8: nothing at rest shows the code
+    assert code not in json.dumps(row["params"]) and code not in row["body"]
+    assert row["body"] == "【掌上办】Code ******, valid 5 min. Never share it."
 
 
 async def test_a_long_reason_is_cut_to_what_aliyun_accepts(
