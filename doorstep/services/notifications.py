@@ -319,6 +319,8 @@ async def _policy_hold(conn: Connection, row: Any, sms: SmsSettings) -> tuple[da
             return gathered, "digest"
     if sms.caps:
         longest = max(window for window, _limit in sms.caps)
+        # held until this claim commits (as 'sending'), so the next claim to the number sees it
+        await store.lock_number(conn, row["phone"])
         sent = await store.recent_sends(conn, row["phone"], row["id"], longest)
         room = cap_wait(sent, now, sms.caps)
         if room is not None:

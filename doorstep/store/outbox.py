@@ -370,6 +370,12 @@ async def receipt_seen(conn: Queryable, dedupe_key: str) -> bool:
 # -- policy: caps, digests, decisions -------------------------------------------------------
 
 
+async def lock_number(conn: Connection, phone: str) -> None:
+    """Serialise the cap check of one number until commit: two workers claiming two messages
+    to it at once would otherwise both count the same recent sends and both send."""
+    await conn.execute("select pg_advisory_xact_lock(hashtextextended($1, 11))", phone)
+
+
 async def recent_sends(
     conn: Queryable, phone: str, exclude_id: int, within_seconds: int
 ) -> list[datetime]:

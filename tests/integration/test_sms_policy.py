@@ -6,6 +6,7 @@ Times are never read off the wall: quiet hours are set around the database's own
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 from typing import Any
@@ -264,3 +265,31 @@ async def test_the_channel_decision_is_recorded_once(
         ("channel", reason, "sms"),
         ("held", "retry", None),
     ]
+
+
+async def test_two_workers_claiming_two_messages_to_one_number_send_one(
+    pool: Pool, aliyun_settings: Settings, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi
+) -> None:
+    """Issue 15, finding 11: "1 SMS a minute" held when two messages to one number are claimed
+    at once (seen: two offers to one number 11 ms apart). Deliveries run concurrently, as two
+    workers would; for each number exactly one goes and the other waits for the cap."""
+    deps = _deps(pool, aliyun_settings, caps=((60, 1),))
+    pairs = []
+    for _ in range(6):
+        citizen_id, phone = await _citizen(pool)
+        pairs.append(
+            (
+                phone,
+                [await _queue(deps, phone, citizen_id, number=f"10000{n}1237") for n in range(2)],
+            )
+        )
+    # gather interleaves the claims' transactions at every await: the race the cap must survive
+    await asyncio.gather(
+        *(notifications.deliver(deps, channel, r) for _phone, rows in pairs for r in rows)
+    )
+    for phone, rows in pairs:
+        assert len(fake_aliyun.sent_to(phone)) == 1, phone
+        assert sorted([await _status(pool, r) for r in rows]) == [
+            ("created", "cap"),
+            ("sent", None),
+        ]
