@@ -64,11 +64,12 @@ class Channel(StrEnum):
 class Rating(IntEnum):
     """好差评: five levels, stored as 1..5."""
 
-    VERY_DISSATISFIED = 1  # 非常不满意
-    DISSATISFIED = 2  # 不满意
-    BASICALLY_SATISFIED = 3  # 基本满意
-    SATISFIED = 4  # 满意
+    # best first, as the levels are always listed (and the API shows them)
     VERY_SATISFIED = 5  # 非常满意
+    SATISFIED = 4  # 满意
+    BASICALLY_SATISFIED = 3  # 基本满意
+    DISSATISFIED = 2  # 不满意
+    VERY_DISSATISFIED = 1  # 非常不满意
 
     @property
     def label(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -13,30 +12,12 @@ from doorstep.domain.calendar import deadline_end
 from doorstep.domain.errors import Conflict
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
 from doorstep.services import applications as service
 from doorstep.services import confirmations, sla
 from doorstep.services import tasks as task_service
-
-
-@strawberry.enum(description="Where one department's part of an application stands")
-class TaskStatus(Enum):
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    NEEDS_MATERIALS = "needs_materials"
-    DONE = "done"
-    REJECTED = "rejected"
-
-
-@strawberry.enum(description="Where an application stands as a whole")
-class ApplicationStatus(Enum):
-    SUBMITTED = "submitted"
-    IN_PROGRESS = "in_progress"
-    NEEDS_MATERIALS = "needs_materials"
-    COMPLETED = "completed"
-    PARTIALLY_COMPLETED = "partially_completed"
-    REJECTED = "rejected"
 
 
 @strawberry.type
@@ -133,7 +114,7 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
         unit_code=t.unit_code,
         unit_name=t.unit_name,
         unit_phone=t.unit_phone,
-        status=TaskStatus(t.status.value),
+        status=t.status,
         status_label=translate(f"task_status.{t.status.value}", language, elder=elder),
         working_days=t.working_days,
         due_on=t.due_on,
@@ -162,7 +143,7 @@ def application_type(view: service.ApplicationView, language: str, elder: bool) 
         number=view.number,
         bundle_code=view.bundle_code,
         bundle_name=view.bundle_name,
-        status=ApplicationStatus(view.status.value),
+        status=view.status,
         status_label=status_label,
         progress=Progress(done=done, total=total, percent=(100 * done // total) if total else 0),
         tasks=[task_type(t, language, elder) for t in view.tasks],

@@ -19,34 +19,11 @@ from strawberry.scalars import JSON
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.applications import Application, SubmitApplicationInput, application_type
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, DelegationStatus
+from doorstep.graphql.enums import Theme as DelegationTheme
 from doorstep.i18n import translate, translate_or
 from doorstep.services import applications as app_service
 from doorstep.services import assisted, confirmations, delegation, privacy
-
-
-@strawberry.enum(description="What an agent may act on")
-class DelegationTheme(Enum):
-    APPLICATIONS = "applications"
-    SOCIAL_SECURITY = "social_security"
-    MEDICAL_INSURANCE = "medical_insurance"
-    ELDERLY_SUBSIDY = "elderly_subsidy"
-    ALL = "all"
-
-
-@strawberry.enum
-class DelegationStatus(Enum):
-    REQUESTED = "requested"
-    ACTIVE = "active"
-    REVOKED = "revoked"
-    EXPIRED = "expired"
-    REFUSED = "refused"
-
-
-@strawberry.enum
-class ConsentMethod(Enum):
-    APP = "app"
-    SMS = "sms"
-    IN_PERSON = "in_person"
 
 
 @strawberry.type(description="One side of a delegation")
@@ -73,15 +50,6 @@ class Delegation:
     consented_at: datetime | None
     ended_at: datetime | None
     viewer_is: str = strawberry.field(description="agent, principal or staff")
-
-
-@strawberry.enum(description="An agent's money-moving action waiting for the principal")
-class ConfirmationStatus(Enum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    REFUSED = "refused"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
 
 
 @strawberry.enum(description="What the agent asked to do")
@@ -210,14 +178,14 @@ def delegation_type(view: delegation.DelegationView, language: str, elder: bool)
         id=strawberry.ID(str(view.id)),
         agent=_party(view.agent),
         principal=_party(view.principal),
-        themes=[DelegationTheme(t.value) for t in view.themes],
+        themes=list(view.themes),
         theme_labels=[translate(f"theme.{t.value}", language, elder=elder) for t in view.themes],
-        status=DelegationStatus(view.status.value),
+        status=view.status,
         status_label=translate(f"delegation_status.{view.status.value}", language, elder=elder),
         requested_at=view.requested_at,
         valid_from=view.valid_from,
         valid_until=view.valid_until,
-        consent_method=ConsentMethod(method.value) if method else None,
+        consent_method=method,
         consent_method_label=(
             translate(f"consent_method.{method.value}", language, elder=elder) if method else None
         ),

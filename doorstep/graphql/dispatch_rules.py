@@ -8,7 +8,8 @@ from datetime import datetime
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.tickets.types import DeadlineProfile, DispatchBasis, TicketKind, Urgency
+from doorstep.graphql.enums import Basis as DispatchBasis
+from doorstep.graphql.enums import DeadlineProfile, TicketKind, Urgency
 from doorstep.i18n import translate
 from doorstep.services import dispatch_rules as rules_service
 
@@ -187,8 +188,8 @@ class DispatchRulesQuery:
                     region_code=c.region_code,
                     before_unit=c.before_unit,
                     after_unit=c.after_unit,
-                    before_basis=DispatchBasis(c.before_basis.value),
-                    after_basis=DispatchBasis(c.after_basis.value),
+                    before_basis=c.before_basis,
+                    after_basis=c.after_basis,
                     before_rule=c.before_rule,
                     after_rule=c.after_rule,
                 )

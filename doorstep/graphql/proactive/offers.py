@@ -7,7 +7,8 @@ import strawberry
 
 from doorstep.graphql.applications import Application, application_type, confirmation_pending
 from doorstep.graphql.context import Info
-from doorstep.graphql.proactive.types import Offer, OfferCategory, OfferStatus, int_id, offer_type
+from doorstep.graphql.enums import Category as OfferCategory
+from doorstep.graphql.proactive.types import Offer, OfferStatus, int_id, offer_type
 from doorstep.i18n import translate
 from doorstep.services import confirmations
 from doorstep.services.proactive import offers
@@ -30,7 +31,7 @@ class OfferCategoryChoice:
 def _choices(found: list[offers.CategoryChoice], language: str) -> list[OfferCategoryChoice]:
     return [
         OfferCategoryChoice(
-            category=OfferCategory(c.category.value),
+            category=c.category,
             label=translate(f"offer_category.{c.category.value}", language),
             opted_out=c.opted_out,
             may_opt_out=c.may_opt_out,

@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
-from doorstep.graphql.proactive.types import OfferCategory, OfferKind
+from doorstep.graphql.enums import Category as OfferCategory
+from doorstep.graphql.enums import RuleKind as OfferKind
 from doorstep.graphql.vault import as_json
 from doorstep.services.proactive import rules
 
@@ -40,8 +41,8 @@ def rule_type(r: rules.RuleVersionView) -> OfferRuleVersion:
         code=r.code,
         version=r.version,
         current=r.current,
-        kind=OfferKind(r.kind.value),
-        category=OfferCategory(r.category.value),
+        kind=r.kind,
+        category=r.category,
         bundle_code=r.bundle_code,
         owner_unit_code=r.owner_unit_code,
         owner_unit_name=r.owner_unit_name,

@@ -10,6 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.graphql.enums import Category as OfferCategory
+from doorstep.graphql.enums import RuleKind as OfferKind
 from doorstep.i18n import translate
 from doorstep.services.proactive import views
 
@@ -24,24 +26,6 @@ class OfferStatus(Enum):
     LAPSED = "lapsed"
     EXPIRED = "expired"
     RESOLVED = "resolved"
-
-
-@strawberry.enum(description="Kinds of offers a citizen may turn off (welfare visits excepted)")
-class OfferCategory(Enum):
-    ELDERLY = "elderly"
-    FAMILY = "family"
-    HEALTH_INSURANCE = "health_insurance"
-    DISABILITY = "disability"
-    RETIREMENT = "retirement"
-    SOCIAL_ASSISTANCE = "social_assistance"
-    WELFARE = "welfare"
-
-
-@strawberry.enum
-class OfferKind(Enum):
-    OFFER = "offer"
-    ALERT = "alert"
-    WELFARE_CHECK = "welfare_check"
 
 
 @strawberry.enum
@@ -117,9 +101,9 @@ def offer_type(o: views.OfferView, language: str) -> Offer:
         id=strawberry.ID(str(o.id)),
         rule_code=o.rule_code,
         rule_version=o.rule_version,
-        kind=OfferKind(o.kind.value),
+        kind=o.kind,
         kind_label=translate(f"rule_kind.{o.kind.value}", language),
-        category=OfferCategory(o.category.value),
+        category=o.category,
         category_label=translate(f"offer_category.{o.category.value}", language),
         title=o.title_in(language),
         reason=o.reason(language),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import strawberry
 
-from doorstep.domain import tickets as domain
 from doorstep.graphql.context import Info
-from doorstep.graphql.tickets.types import Rating, Ticket, int_id, one_ticket
+from doorstep.graphql.enums import Rating
+from doorstep.graphql.tickets.types import Ticket, int_id, one_ticket
 from doorstep.services.tickets import follow_up
 
 
@@ -30,7 +30,7 @@ class TicketFollowUpMutation:
         ctx = info.context
         return one_ticket(
             info,
-            await follow_up.rate(ctx.deps, ctx.actor, number, domain.Rating(rating.value), comment),
+            await follow_up.rate(ctx.deps, ctx.actor, number, rating, comment),
         )
 
     @strawberry.mutation(description="Staff: the rectification is done, with a note")

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import strawberry
 
-from doorstep.domain import tickets as domain
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import Rating, TicketStatus
 from doorstep.graphql.tickets.types import (
-    Rating,
     RectificationTask,
     Ticket,
     TicketCategory,
-    TicketStatus,
     int_id,
     one_ticket,
     ticket_list,
@@ -54,7 +52,7 @@ class TicketsQuery:
         after: strawberry.ID | None = None,
     ) -> list[Ticket]:
         ctx = info.context
-        wanted = [domain.TicketStatus(s.value) for s in statuses] if statuses else None
+        wanted = statuses or None
         views = await reading.unit_queue(
             ctx.deps,
             ctx.actor,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.tickets.types import Ticket, TicketKind, Urgency, one_ticket
+from doorstep.graphql.enums import TicketKind, Urgency
+from doorstep.graphql.tickets.types import Ticket, one_ticket
 from doorstep.services.tickets import submit
 
 

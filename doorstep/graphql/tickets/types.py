@@ -4,7 +4,6 @@ reader's language (mirrors `services.tickets.views`)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -13,62 +12,10 @@ from strawberry.scalars import JSON
 from doorstep.domain import tickets as domain
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import Basis as DispatchBasis
+from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
-
-
-@strawberry.enum(description="What the citizen wants: 咨询, 求助, 投诉, 举报, 建议")
-class TicketKind(Enum):
-    ENQUIRY = "enquiry"
-    HELP = "help"
-    COMPLAINT = "complaint"
-    REPORT = "report"
-    SUGGESTION = "suggestion"
-
-
-@strawberry.enum(description="DANGER: life or property at risk (acknowledged within 2 hours)")
-class Urgency(Enum):
-    NORMAL = "normal"
-    URGENT = "urgent"
-    DANGER = "danger"
-
-
-@strawberry.enum(description="Where a ticket stands")
-class TicketStatus(Enum):
-    DISPATCHED = "dispatched"
-    ACKNOWLEDGED = "acknowledged"
-    RETURNED = "returned"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-    CLOSED_UNCONFIRMED = "closed_unconfirmed"
-
-
-@strawberry.enum(description="好差评: the five levels")
-class Rating(Enum):
-    VERY_SATISFIED = 5
-    SATISFIED = 4
-    BASICALLY_SATISFIED = 3
-    DISSATISFIED = 2
-    VERY_DISSATISFIED = 1
-
-
-@strawberry.enum(description="How a ticket was routed")
-class DispatchBasis(Enum):
-    RULE = "rule"
-    KEYWORD_GUESS = "keyword_guess"
-    NO_RULE = "no_rule"
-
-
-@strawberry.enum(
-    description="How many working days a unit has: urgent 0 (same day), "
-    "enquiry 1, help 3, complaint 13"
-)
-class DeadlineProfile(Enum):
-    URGENT = "urgent"
-    ENQUIRY = "enquiry"
-    HELP = "help"
-    COMPLAINT = "complaint"
 
 
 @strawberry.type(description="What a ticket can be about")
@@ -279,7 +226,7 @@ def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
         id=v.id,
         number=v.number,
         cursor=strawberry.ID(str(v.id)),
-        kind=TicketKind(v.kind.value),
+        kind=v.kind,
         kind_label=translate(f"ticket_kind.{v.kind.value}", language, elder=elder),
         category_code=v.category_code,
         category_name=v.category_name,
@@ -288,16 +235,16 @@ def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
         region_name=v.region_name,
         latitude=v.latitude,
         longitude=v.longitude,
-        urgency=Urgency(v.urgency.value),
+        urgency=v.urgency,
         urgency_label=translate(f"urgency.{v.urgency.value}", language, elder=elder),
-        status=TicketStatus(v.status.value),
+        status=v.status,
         status_label=translate(f"ticket_status.{v.status.value}", language, elder=elder),
         channel=v.channel.value,
         lead_unit=_unit(v.lead_unit),
         assisting_units=[_unit(u) for u in v.assisting_units],
         needs_review=v.needs_review,
         dispatch=DispatchDecision(
-            basis=DispatchBasis(v.dispatch.basis.value),
+            basis=v.dispatch.basis,
             rule_set=v.dispatch.rule_set_id,
             rule_no=v.dispatch.rule_no,
             rule_version=v.dispatch.rule_version,
@@ -305,7 +252,7 @@ def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
                 v.dispatch.reason_key, v.dispatch.reason_params, language, elder
             ),
         ),
-        deadline_profile=DeadlineProfile(v.deadline_profile.value),
+        deadline_profile=v.deadline_profile,
         assigned_at=v.assigned_at,
         acknowledge_by=v.ack_due_at,
         acknowledged_at=v.acknowledged_at,
