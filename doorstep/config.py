@@ -8,6 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_STATE_DIR = Path(os.environ.get("DOORSTEP_STATE_DIR", ".doorstep"))
 
@@ -56,6 +57,30 @@ def _secret(name: str, env: str, dev_mode: bool) -> bytes:
     if not dev_mode:
         raise RuntimeError(f"{env} is required outside dev mode (32 random bytes, base64)")
     return _dev_secret(name)
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """DOORSTEP_CORS_ORIGINS: comma-separated `scheme://host[:port]`; an allow-list, so no `*`."""
+    origins: list[str] = []
+    for item in raw.split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or "*" in origin
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise ValueError(
+                f"DOORSTEP_CORS_ORIGINS: {item.strip()!r} is not an origin like https://app.example.cn"
+            )
+        origins.append(origin.lower())
+    return tuple(dict.fromkeys(origins))
 
 
 def _template_codes(raw: str) -> tuple[tuple[str, str], ...]:
@@ -226,6 +251,12 @@ class Settings:
     holidays_file: str = ""
     # how long an agent's money-moving action waits for the principal's own confirmation
     confirmation_hours: int = 72
+    # browser apps served from other origins that may call the API (CORS) and open its
+    # WebSocket; empty: only pages served by the API itself
+    cors_origins: tuple[str, ...] = ()
+    # the proxy in front terminates TLS and forwards only what came over https (Fly with
+    # force_https): answers carry HSTS
+    tls_proxy: bool = False
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -266,4 +297,6 @@ class Settings:
             ),
             holidays_file=os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""),
             confirmation_hours=_int("DOORSTEP_CONFIRMATION_HOURS", 72),
+            cors_origins=parse_origins(os.environ.get("DOORSTEP_CORS_ORIGINS", "")),
+            tls_proxy=_bool("DOORSTEP_TLS_PROXY", False),
         )

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from strawberry.litestar import make_graphql_controller
 
 from doorstep.api import log_redaction
+from doorstep.api.browser import SecurityHeaders, cors_config
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
 from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
@@ -198,5 +199,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         exception_handlers={Exception: _error_response},
         request_max_body_size=settings.max_body_bytes,
+        cors_config=cors_config(settings),
+        before_send=[SecurityHeaders(settings)],
         debug=False,
     )
