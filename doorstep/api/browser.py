@@ -95,7 +95,7 @@ class SecurityHeaders:
         self._dev = settings.dev_mode
 
     async def __call__(self, message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start" or scope["type"] != "http":
+        if message["type"] != "http.response.start":
             return
         headers: list[tuple[bytes, bytes]] = list(message.get("headers") or [])
         present = {name.lower() for name, _ in headers}
