@@ -42,6 +42,8 @@ class Context(BaseContext, kw_only=True):
     client_addr: str | None
     loaders: Loaders
     connection_params: dict[str, Any] | None = None
+    # `me { lastSeq }`: read before the request's other fields (`graphql.me.StreamPositionFirst`)
+    stream_position: int | None = None
 
     @property
     def elder(self) -> bool:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.extensions import SchemaExtension
 
 from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
-from doorstep.graphql.context import Info
+from doorstep.graphql.context import Context, Info
 from doorstep.i18n import translate
-from doorstep.services import auth, preferences
+from doorstep.services import auth, preferences, progress
 
 
 @strawberry.enum(description="What the session may do")
@@ -84,6 +86,30 @@ class Me:
     acting_for: ActingFor | None = strawberry.field(
         description="Set when the request acts for a principal"
     )
+
+    @strawberry.field(
+        description="Where to start `myUpdates(afterSeq:)` for what this request read: the last "
+        "sequence of my stream (acting for someone: theirs), taken before the request's other "
+        "fields, so a change made meanwhile comes in the stream (null for staff)"
+    )
+    async def last_seq(self, info: Info) -> strawberry.ID | None:
+        ctx = info.context
+        position = ctx.stream_position
+        if position is None:
+            position = await progress.stream_position(ctx.deps, ctx.actor)
+        return None if position is None else strawberry.ID(str(position))
+
+
+class StreamPositionFirst(SchemaExtension):
+    """A page loads `me { lastSeq }` with its lists, and GraphQL resolves fields concurrently:
+    read the position before any field runs, so the lists are never older than it."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        ctx = execution.context
+        if isinstance(ctx, Context) and "lastSeq" in (execution.query or ""):
+            ctx.stream_position = await progress.stream_position(ctx.deps, ctx.actor)
+        yield
 
 
 async def _me(info: Info) -> Me | None:

@@ -29,7 +29,7 @@ from doorstep.graphql.delegation import (
 )
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
-from doorstep.graphql.me import MeMutation, MeQuery
+from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
 from doorstep.graphql.proactive.finding import RunOfferRulesMutation
@@ -123,6 +123,7 @@ def build_schema(
     # validated again (validation was a third of the CPU of a typical request).
     extensions: list[object] = [
         LocalizedErrors,
+        StreamPositionFirst,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),

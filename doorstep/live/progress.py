@@ -59,6 +59,20 @@ def _check_after(after_seq: int | None) -> int | None:
     return after_seq
 
 
+async def stream_position(deps: Deps, actor: Actor) -> int | None:
+    """Where `myUpdates` should start for a page that reads now: the last sequence of the
+    citizen's stream (an agent: the principal's). Read before the page's other reads, a change
+    that commits in between is both in the page and in the stream, never in neither."""
+    citizen_id = actor.subject_citizen_id
+    if citizen_id is None:
+        return None
+    try:
+        authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
+    except Forbidden:
+        return None
+    return await events.last_of_citizen(deps.pool, citizen_id)
+
+
 async def application_progress(
     deps: Deps,
     hub: EventHub,
