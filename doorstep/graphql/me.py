@@ -13,7 +13,8 @@ from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
 from doorstep.graphql.context import Context, Info
 from doorstep.i18n import translate
-from doorstep.services import auth, preferences, progress
+from doorstep.live import progress
+from doorstep.services import auth, preferences
 
 
 @strawberry.enum(description="What the session may do")

@@ -11,10 +11,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from doorstep.config import Settings
-from doorstep.services import applications, progress
+from doorstep.live import progress
+from doorstep.live.event_hub import EventHub
+from doorstep.services import applications
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
-from doorstep.services.event_hub import EventHub
 from doorstep.store import events
 from doorstep.store.db import Pool
 from tests.integration.helpers import gql
