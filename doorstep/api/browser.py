@@ -111,7 +111,10 @@ class SecurityHeaders:
         add(b"x-content-type-options", "nosniff")
         add(b"referrer-policy", "no-referrer")
         add(b"x-frame-options", "DENY")
-        add(b"content-security-policy", self._csp(scope, html))
+        # a 304 has no body to judge by, and its headers replace the cached page's: a JSON
+        # policy there would be the page's from then on
+        if message.get("status") != 304:
+            add(b"content-security-policy", self._csp(scope, html))
         add(b"permissions-policy", PERMISSIONS_POLICY)
         if html:
             add(b"cross-origin-opener-policy", "same-origin")

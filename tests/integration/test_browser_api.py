@@ -120,3 +120,16 @@ async def test_hsts_behind_a_tls_proxy(cors_client: AsyncTestClient[Any]) -> Non
     answer = await cors_client.post("/graphql", json=QUERY)
     assert answer.headers["strict-transport-security"].startswith("max-age=31536000")
     assert_common(answer.headers)
+
+
+async def test_the_app_page_keeps_its_policy_when_revalidated(client: AsyncTestClient[Any]) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == PAGE_CSP
+    # the app's own caching stays as it set it
+    assert page.headers["cache-control"] != "no-store"
+    # a 304's headers replace the cached page's: it must carry no policy of its own
+    again = await client.get("/", headers={"if-none-match": page.headers["etag"]})
+    assert again.status_code == 304
+    assert "content-security-policy" not in again.headers
+    assert again.headers["x-content-type-options"] == "nosniff"
