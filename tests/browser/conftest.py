@@ -8,17 +8,23 @@ Screenshots go to tests/browser/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
+import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from doorstep.config import Settings
 from doorstep.store.db import Pool
-from tests.e2e.servers import Server, api_servers
+from tests.e2e.servers import Server, api_servers, graphql, server_env
 from tests.integration.helpers import forget_recent_codes, latest_code
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -161,3 +167,70 @@ async def axe_violations(page: Any) -> list[dict[str, Any]]:
         }"""
     )
     return result
+
+
+@asynccontextmanager
+async def serve_on(settings: Settings, port: int) -> AsyncIterator[Server]:
+    """One API process on a given port (a restarted one must come back where the page looks)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "doorstep", "serve", "--port", str(port), env=server_env(settings)
+    )
+    server = Server(process, port)
+    try:
+        async with httpx.AsyncClient() as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if (await client.get(f"{server.base}/readyz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert process.returncode is None, "server exited"
+                assert time.monotonic() < deadline, "server not ready"
+                await asyncio.sleep(0.1)
+        yield server
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+
+
+async def api_login(server: Server, pool: Pool, phone: str, *, as_staff: bool = False) -> str:
+    await forget_recent_codes(pool, phone)
+    await graphql(
+        server, "mutation($p: String!) { requestLoginCode(phone: $p) { phone } }", {"p": phone}
+    )
+    body = await graphql(
+        server,
+        "mutation($p: String!, $c: String!, $s: Boolean!) "
+        "{ verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token } }",
+        {"p": phone, "c": await login_code(pool, phone), "s": as_staff},
+    )
+    token: str = body["data"]["verifyLoginCode"]["token"]
+    return token
+
+
+class Frames:
+    """Every graphql-transport-ws message the page received, over all its sockets."""
+
+    def __init__(self, page: Any) -> None:
+        self.messages: list[dict[str, Any]] = []
+        page.on("websocket", self._socket)
+
+    def _socket(self, socket: Any) -> None:
+        def received(payload: Any) -> None:
+            if isinstance(payload, str):
+                self.messages.append(json.loads(payload))
+
+        socket.on("framereceived", received)
+
+    def event_seqs(self) -> list[tuple[str, str]]:
+        """(operation id, event seq) of every change delivered (opening states carry none)."""
+        out = []
+        for m in self.messages:
+            if m.get("type") != "next":
+                continue
+            for value in (m["payload"].get("data") or {}).values():
+                if value and value.get("event"):
+                    out.append((m["id"], value["event"]["seq"]))
+        return out

@@ -45,9 +45,10 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-export const ME = `me { role language languageChosen elderMode elderModeOffered smsOnly
+export const ME_FIELDS = `role language languageChosen elderMode elderModeOffered smsOnly
   presentation { elderMode minFontPt minTouchTargetDp noPromotions readAloud }
-  actingFor { __typename } }`;
+  actingFor { __typename }`;
+export const ME = `me { ${ME_FIELDS} }`;
 
 export const APPLICATION_FIELDS = `number bundleCode bundleName status statusLabel nextStep
   readAloud updatedAt createdAt progress { done total percent }

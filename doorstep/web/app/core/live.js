@@ -6,7 +6,7 @@
 // so the server replays exactly what was missed. Anything at or below the last sequence seen
 // is dropped, so nothing shows twice. 4403 means the session is gone: log in again.
 import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
-import { APPLICATION_FIELDS, gql } from './api.js';
+import { APPLICATION_FIELDS, ME, gql } from './api.js';
 import { forgetSession, set, state } from './store.js';
 
 let client = null;
@@ -22,12 +22,13 @@ const PROGRESS = `subscription ($number: String!, $afterSeq: ID) {
     seq applicationNumber event { seq kind title at }
     application { ${APPLICATION_FIELDS} timeline { seq kind title at } } } }`;
 
-export const HOME = `{ myApplications(first: 30) { ${APPLICATION_FIELDS} }
+export const HOME = `{ ${ME} myApplications(first: 30) { ${APPLICATION_FIELDS} }
   myConfirmations(statuses: [PENDING]) { id bundleName viewerIs readAloud statusLabel } }`;
 
 export async function refreshHome() {
   const data = await gql(HOME);
-  set({ applications: data.myApplications, confirmations: data.myConfirmations }, [
+  set({ me: data.me, applications: data.myApplications, confirmations: data.myConfirmations }, [
+    'me',
     'applications',
     'confirmations',
   ]);
@@ -70,6 +71,7 @@ export function startLive() {
     on: {
       connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
       connected: () => {
+        set({ wasConnected: true });
         catchUp();
         for (const watcher of watchers) watcher.onReconnect?.();
       },

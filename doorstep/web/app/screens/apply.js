@@ -8,7 +8,7 @@ import { Field, Screen } from '../core/ui.js';
 
 const FORM = `query ($b: String!) { applicationForm(bundleCode: $b) {
   bundleCode bundleName missingRequired toProvide
-  materials { code name required held source { name } } } }`;
+  materials { code name required held source { label } } } }`;
 
 // which field a refusal belongs next to
 const fieldOf = (code) =>
@@ -78,7 +78,7 @@ export function Apply({ params: [bundleCode] }) {
             (m) => html`<li key=${m.code} class=${m.held ? 'held' : ''}>
               ${m.held
                 ? html`<span class="material-name">${m.name}</span>
-                    <span class="material-source">${t('form.held', { source: m.source?.name || '' })}</span>`
+                    <span class="material-source">${t('form.held', { source: m.source?.label || '' })}</span>`
                 : html`<label class="check">
                     <input type="checkbox" name="materials" value=${m.code} checked=${chosen.has(m.code)}
                       onChange=${() => toggle(m.code)} />

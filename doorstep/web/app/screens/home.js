@@ -1,6 +1,7 @@
 // Home: what needs me now, then what is in progress; elder mode starts with the key message.
-import { html } from '../core/html.js';
+import { html, useEffect } from '../core/html.js';
 import { isElder, t } from '../core/i18n.js';
+import { refreshHome } from '../core/live.js';
 import { useStore } from '../core/store.js';
 import { Screen } from '../core/ui.js';
 
@@ -19,6 +20,9 @@ export function ApplicationCard({ application }) {
 
 export function Home() {
   const s = useStore();
+  useEffect(() => {
+    refreshHome().catch(() => {}); // offline: the last known list stays
+  }, []);
   const applications = s.applications || [];
   const needs = applications.filter((a) => a.status === 'NEEDS_MATERIALS');
   const going = applications.filter((a) => a.status !== 'NEEDS_MATERIALS' && !FINAL.has(a.status));

@@ -1,5 +1,5 @@
 // Log-in: language, phone (type=tel), then the SMS code (one-time-code, numeric keypad).
-import { ME, gql } from '../core/api.js';
+import { ME, ME_FIELDS, gql } from '../core/api.js';
 import { html, useRef, useState } from '../core/html.js';
 import { LANGUAGES, currentLanguage, loadStrings, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
@@ -13,7 +13,7 @@ export function Language() {
   const choose = async (language) => {
     set({ language }, ['language']);
     if (state.token) {
-      const data = await gql(`mutation ($l: String!) { setLanguage(language: $l) { ${ME} } }`, {
+      const data = await gql(`mutation ($l: String!) { setLanguage(language: $l) { ${ME_FIELDS} } }`, {
         l: language,
       });
       set({ me: data.setLanguage }, ['me']);
@@ -75,7 +75,7 @@ export function Login() {
       let me = (await gql(`{ ${ME} }`)).me;
       // a language picked here before log-in becomes the account's (its SMS too)
       if (state.language && state.language !== me.language) {
-        me = (await gql(`mutation ($l: String!) { setLanguage(language: $l) { ${ME} } }`, {
+        me = (await gql(`mutation ($l: String!) { setLanguage(language: $l) { ${ME_FIELDS} } }`, {
           l: state.language,
         })).setLanguage;
       }

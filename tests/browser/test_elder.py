@@ -1,0 +1,104 @@
+"""长辈版 in the browser: 王秀英 (born 1944) is offered elder mode at log-in and accepts; on
+every screen every visible text is at least 24 CSS px, every control at least 60x60 CSS px,
+there is one main action at most and a read-aloud button."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from doorstep.i18n import translate
+from doorstep.store.db import Pool
+from tests.browser.conftest import NewPhone, log_in, shot
+from tests.browser.screens import open_screen, screens
+from tests.e2e.servers import Server, graphql
+
+WANG = "+8613800138003"
+
+RULES = """() => {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const small = [], tight = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!visible(el)) continue;
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (text && size < 24) small.push(`${el.tagName}.${el.className} ${size}px`);
+  }
+  const controls = 'button, a[href], input, textarea, select, summary, [role=button]';
+  for (const el of document.querySelectorAll(controls)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width < 60 || r.height < 60)
+      tight.push(`${el.tagName}.${el.className} ${Math.round(r.width)}x${Math.round(r.height)}`);
+  }
+  const primary = [...document.querySelectorAll('.primary')].filter(visible).length;
+  const readAloud = document.querySelectorAll('.read-aloud button').length;
+  return {small, tight, primary, readAloud};
+}"""
+
+
+async def check_elder_rules(page: Any, where: str) -> None:
+    result = await page.evaluate(RULES)
+    assert not result["small"], (where, result["small"])
+    assert not result["tight"], (where, result["tight"])
+    assert result["primary"] <= 1, where
+    assert result["readAloud"] == 1, where
+
+
+@pytest.fixture
+async def wang_unchosen(pool: Pool) -> AsyncIterator[None]:
+    """王秀英 as one who never chose (the demo data has her in elder mode); put back after."""
+    row = await pool.fetchrow(
+        "select elder_mode, elder_mode_chosen_at from citizens where phone = $1", WANG
+    )
+    await pool.execute(
+        "update citizens set elder_mode = false, elder_mode_chosen_at = null where phone = $1",
+        WANG,
+    )
+    try:
+        yield
+    finally:
+        await pool.execute(
+            "update citizens set elder_mode = $2, elder_mode_chosen_at = $3 where phone = $1",
+            WANG,
+            row["elder_mode"],
+            row["elder_mode_chosen_at"],
+        )
+
+
+async def test_wang_xiuying_accepts_elder_mode_and_every_screen_keeps_the_rules(
+    web: Server, pool: Pool, phone: NewPhone, wang_unchosen: None
+) -> None:
+    page = await (await phone()).new_page()
+    await log_in(page, web, pool, WANG)
+    offer = page.locator("h1", has_text=translate("app.elder.offer_title", "zh_Hans"))
+    await offer.wait_for()
+    await shot(page, "elder-offer-zh_Hans")
+    await page.get_by_role("button", name=translate("app.elder.accept", "zh_Hans")).click()
+    await page.locator("body.elder nav.tabs").wait_for()
+    me = await pool.fetchrow("select elder_mode from citizens where phone = $1", WANG)
+    assert me["elder_mode"] is True
+    token = await page.evaluate("JSON.parse(localStorage.getItem('doorstep.token'))")
+    body = await graphql(
+        web,
+        'mutation { submitApplication(input: {bundleCode: "newborn"}) { number } }',
+        token=token,
+    )
+    number = body["data"]["submitApplication"]["number"]
+    for route, ready in screens(number):
+        await open_screen(page, web, route, ready)
+        await page.locator("body.elder").wait_for()
+        name = route.strip("#/").split("/")[0] or "home"
+        await check_elder_rules(page, route)
+        if name == "application":  # its key message, read over HTTP after the live state
+            await page.locator(".read-aloud .key-message").wait_for()
+        await shot(page, f"elder-{name}-zh_Hans")
+    # home: the key message first, with the button that reads it
+    await open_screen(page, web, "#/", "[data-list], .empty")
+    key = page.locator(".read-aloud .key-message")
+    assert (await key.inner_text()).strip()
