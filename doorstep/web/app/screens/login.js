@@ -79,10 +79,10 @@ export function Login() {
           l: state.language,
         })).setLanguage;
       }
-      set({ me }, ['me']);
       if (me.language !== state.strings?.language) await loadStrings(me.language);
-      await refreshHome().catch(() => {});
-      location.hash = '#/';
+      if (location.hash !== '#/') location.hash = '#/';
+      set({ me }, ['me']); // the signed-in screens show from here on
+      refreshHome().catch(() => {});
     });
   };
 
