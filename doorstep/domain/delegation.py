@@ -58,6 +58,10 @@ EXPIRY_WARNING = timedelta(days=7)
 MIN_DAYS = 1
 
 
+# tickets (诉求: requests, complaints) are general matters: the theme of general applications
+TICKET_THEME = Theme.APPLICATIONS
+
+
 def theme_of_bundle(bundle_code: str) -> Theme:
     return BUNDLE_THEMES.get(bundle_code, Theme.APPLICATIONS)
 

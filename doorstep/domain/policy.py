@@ -352,10 +352,11 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _anyone,
         Role.ADMIN: _anyone,
     },
-    Operation.OWN_TICKETS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
+    # an agent reads the principal's tickets only under a delegation whose themes cover them
+    Operation.OWN_TICKETS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_covers},
     Operation.TICKET_READ: {
         Role.CITIZEN: _own,
-        Role.AGENT: _agent_any_scope,
+        Role.AGENT: _agent_covers,
         Role.STAFF: _own_unit,
         Role.SUPERVISOR: _own_unit_or_region,
         Role.ADMIN: _anyone,

@@ -22,6 +22,7 @@ READ_WHAT = (
     "data_access_log",
     "vault",
     "ticket",
+    "tickets",
 )
 READ_PURPOSES = (
     "handle_application",

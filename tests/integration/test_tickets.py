@@ -778,3 +778,48 @@ async def test_categories_are_open_to_all(client: AsyncTestClient[Any]) -> None:
     body = await gql(client, "{ ticketCategories { code name } }")
     codes = [c["code"] for c in body["data"]["ticketCategories"]]
     assert codes[:5] == ["heating", "streetlight", "water", "noise", "pension"]
+
+
+async def test_an_agents_ticket_reads_are_in_the_principals_access_log(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    """Issue 15, finding 2: an agent's myTickets and ticket reads are recorded for the
+    principal, and only a delegation covering general matters reads her tickets at all."""
+    from tests.integration.delegation_helpers import gql_as, make_delegation
+    from tests.integration.helpers import login
+
+    principal_phone, agent_phone, narrow_phone = fresh_phone(), fresh_phone(), fresh_phone()
+    principal = await login(client, pool, principal_phone)
+    agent, narrow = await login(client, pool, agent_phone), await login(client, pool, narrow_phone)
+    ids = {
+        p: await pool.fetchval("select id from citizens where phone = $1", p)
+        for p in (principal_phone, agent_phone, narrow_phone)
+    }
+    await make_delegation(pool, ids[agent_phone], ids[principal_phone], ["applications"])
+    await make_delegation(pool, ids[narrow_phone], ids[principal_phone], ["elderly_subsidy"])
+    number = (await submit(client, principal))["number"]
+    principal_for = str(ids[principal_phone])
+
+    async def reads() -> list[tuple[str, int]]:
+        rows = await pool.fetch(
+            "select what, reader_id from personal_data_reads where citizen_id = $1 "
+            "and reader_kind = 'agent' order by id",
+            ids[principal_phone],
+        )
+        return [(r["what"], r["reader_id"]) for r in rows]
+
+    mine = "{ myTickets { number } }"
+    one = "query($n: String!) { ticket(number: $n) { number } }"
+    body = await gql_as(client, mine, token=agent, acting_for=principal_for)
+    assert [t["number"] for t in body["data"]["myTickets"]] == [number]
+    body = await gql_as(client, one, {"n": number}, token=agent, acting_for=principal_for)
+    assert body["data"]["ticket"]["number"] == number
+    assert await reads() == [("tickets", ids[agent_phone]), ("ticket", ids[agent_phone])]
+    # a delegation for elderly subsidies only reads no tickets, and nothing is recorded
+    for query, variables in ((mine, None), (one, {"n": number})):
+        body = await gql_as(client, query, variables, token=narrow, acting_for=principal_for)
+        assert error_code(body) == "delegation.out_of_scope", body
+    assert len(await reads()) == 2
+    # the principal's own reads are not "someone read your data"
+    await gql(client, mine, token=principal)
+    assert len(await reads()) == 2

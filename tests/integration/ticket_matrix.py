@@ -59,12 +59,14 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "setRegionFallbackUnit": (AUTH, NO, NO, NO, NO, OK, OK),
 }
 
-# an agent acting for the `citizen` session (see test_agent_matrix): filing and following the
-# principal's tickets needs only an active delegation; answering and rating stay the citizen's
+# an agent acting for the `citizen` session (see test_agent_matrix): filing needs only an active
+# delegation; reading the principal's tickets a delegation whose themes cover them (general
+# matters, issue 15); answering and rating stay the citizen's
 GONE = "delegation.inactive"
+SCOPE = "delegation.out_of_scope"
 TICKET_AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
-    "myTickets": (OK, OK, GONE, GONE),
-    "ticket": (OK, OK, GONE, GONE),
+    "myTickets": (OK, SCOPE, GONE, GONE),
+    "ticket": (OK, SCOPE, GONE, GONE),
     "submitTicket": (OK, OK, GONE, GONE),
     "answerFollowUp": (NO, NO, GONE, GONE),
     "rateTicket": (NO, NO, GONE, GONE),

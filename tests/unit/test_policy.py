@@ -344,8 +344,9 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.DATA_ACCESS_LOG_READ: ANY_SCOPE,
     Operation.OFFER_LIST: ANY_SCOPE,
     Operation.TICKET_SUBMIT: ANY_SCOPE,
-    Operation.OWN_TICKETS_LIST: ANY_SCOPE,
-    Operation.TICKET_READ: ANY_SCOPE,
+    # issue 15: tickets only under a delegation covering their theme (general matters)
+    Operation.OWN_TICKETS_LIST: COVERS,
+    Operation.TICKET_READ: COVERS,
     Operation.CONFIRMATION_REQUEST: COVERS,
     Operation.CONFIRMATION_LIST: ANY_SCOPE,
 }

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from doorstep.domain.delegation import TICKET_THEME
 from doorstep.domain.errors import NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import Rating, TicketStatus
+from doorstep.services import delegation
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.services.tickets.common import parse_number
@@ -48,6 +50,10 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
         view = view_of(row)
         authorize(actor, Operation.TICKET_READ, view.target)
         if not actor.is_staff_side:
+            # an agent's read is in the principal's access log (a no-op for the citizen)
+            await delegation.record_read(
+                deps, conn, actor, what="ticket", purpose="follow_progress"
+            )
             return view
         contact = await store.citizen_contact(conn, view.citizen_id)
         assert contact is not None
@@ -70,11 +76,18 @@ async def citizen_region(deps: Deps, citizen_id: int) -> str | None:
 async def my_tickets(
     deps: Deps, actor: Actor, *, limit: int = 20, before_id: int | None = None
 ) -> list[TicketView]:
-    authorize(actor, Operation.OWN_TICKETS_LIST, Target(citizen_id=actor.subject_citizen_id))
-    citizen_id = actor.subject_citizen_id
-    assert citizen_id is not None
-    rows = await store.of_citizen(deps.pool, citizen_id, max(1, min(limit, 100)), before_id)
+    citizen_id = _authorize_list(actor)
+    async with deps.pool.acquire() as conn:
+        rows = await store.of_citizen(conn, citizen_id, max(1, min(limit, 100)), before_id)
+        await delegation.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
     return [view_of(r) for r in rows]
+
+
+def _authorize_list(actor: Actor) -> int:
+    target = Target(citizen_id=actor.subject_citizen_id, theme=TICKET_THEME)
+    authorize(actor, Operation.OWN_TICKETS_LIST, target)
+    assert actor.subject_citizen_id is not None
+    return actor.subject_citizen_id
 
 
 async def find_own(
@@ -87,12 +100,12 @@ async def find_own(
     limit: int = 200,
 ) -> list[TicketView]:
     """The caller's tickets filtered (Open311 GET requests)."""
-    authorize(actor, Operation.OWN_TICKETS_LIST, Target(citizen_id=actor.subject_citizen_id))
-    citizen_id = actor.subject_citizen_id
-    assert citizen_id is not None
-    rows = await store.of_citizen_since(
-        deps.pool, citizen_id, since, numbers, categories, max(1, min(limit, 1000))
-    )
+    citizen_id = _authorize_list(actor)
+    async with deps.pool.acquire() as conn:
+        rows = await store.of_citizen_since(
+            conn, citizen_id, since, numbers, categories, max(1, min(limit, 1000))
+        )
+        await delegation.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
     return [view_of(r) for r in rows]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from doorstep.domain.delegation import TICKET_THEME
 from doorstep.domain.dispatch import Basis
 from doorstep.domain.policy import Target
 from doorstep.domain.tickets import (
@@ -109,7 +110,7 @@ class TicketView:
     def target(self) -> Target:
         units = {self.lead_unit.id: self.lead_unit.region_code}
         units.update({u.id: u.region_code for u in self.assisting_units})
-        return Target(citizen_id=self.citizen_id, units=units)
+        return Target(citizen_id=self.citizen_id, units=units, theme=TICKET_THEME)
 
 
 @dataclass(frozen=True)
