@@ -202,6 +202,77 @@ def check() -> None:
     click.echo("✓ ready for production")
 
 
+async def _with_deps(settings: Settings, work: Any) -> Any:
+    from doorstep.services.deps import Deps
+    from doorstep.store.db import create_pool
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+        return await work(Deps(pool=pool, settings=settings))
+    finally:
+        await pool.close()
+
+
+@main.group("api-key", help="API keys of third-party apps (Open311 clients).")
+def api_key() -> None:
+    pass
+
+
+@api_key.command("issue", help="Issue a key for an app; it is printed once, only its hash kept.")
+@click.option("--name", required=True, help="The app, e.g. 'Chaoyang civic app'.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="open311:read and/or open311:write (repeat for each).",
+)
+def api_key_issue(name: str, scopes: tuple[str, ...]) -> None:
+    from doorstep.domain.errors import DomainError
+    from doorstep.i18n import translate
+    from doorstep.services import api_keys
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)  # needs only the database
+    try:
+        issued = asyncio.run(_with_deps(settings, lambda d: api_keys.issue(d, name, list(scopes))))
+    except DomainError as exc:
+        raise click.ClickException(
+            f"{exc.code}: {translate('error.' + exc.code, 'en', **exc.params)}"
+        ) from None
+    _say(f"key {issued.id} for {issued.name!r} ({', '.join(issued.scopes)}); shown only now:")
+    click.echo(issued.key)
+
+
+@api_key.command("revoke", help="Revoke a key at once (by its id, see `api-key list`).")
+@click.argument("key_id", type=int)
+def api_key_revoke(key_id: int) -> None:
+    from doorstep.domain.errors import DomainError
+    from doorstep.services import api_keys
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)
+    try:
+        asyncio.run(_with_deps(settings, lambda d: api_keys.revoke(d, key_id)))
+    except DomainError as exc:
+        raise click.ClickException(exc.code) from None
+    _say(f"key {key_id} revoked")
+
+
+@api_key.command("list", help="Every key: id, app, prefix, scopes, issued, revoked, last used.")
+def api_key_list() -> None:
+    from doorstep.services import api_keys
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)
+    for k in asyncio.run(_with_deps(settings, api_keys.keys)):
+        click.echo(
+            f"{k.id}\t{k.name}\t{k.prefix}…\t{','.join(k.scopes)}\t{k.created_at:%Y-%m-%d}\t"
+            f"{'revoked ' + format(k.revoked_at, '%Y-%m-%d') if k.revoked_at else 'active'}\t"
+            f"{k.last_used_at or '-'}"
+        )
+
+
 @main.command(help="Write the GraphQL SDL to doorstep/graphql/schema.graphql.")
 def schema() -> None:
     from doorstep.graphql.schema import SDL_PATH, sdl

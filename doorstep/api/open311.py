@@ -8,8 +8,11 @@ Thin routes over the ticket services (JSON only; the .xml format is not offered)
                                      start_date, end_date, status filters)
 - GET  requests/{service_request_id}.json
 
-Who files: tickets are personal data, so filing and reading need a citizen's session token,
-given as the `api_key` parameter (what Open311 clients send) or as `Authorization: Bearer`.
+Who files: the app sends its own API key as `api_key` (what Open311 clients send) or in
+`X-Api-Key`: issued per app with `doorstep api-key issue`, scoped (open311:read, open311:write),
+revocable, stored only as a hash. Tickets are personal data, so filing and reading also need
+the citizen's session, in `Authorization: Bearer` (a session token is never an API key).
+The service list and definitions are public.
 Where: `address_id` carries the region code (GB/T 2260, 6, 9 or 12 digits); without it the
 caller's own registered region is used; `lat`/`long` are kept as the ticket's coordinates.
 Statuses: `closed` once the citizen confirmed it solved or it was closed unconfirmed, `open`
@@ -43,6 +46,7 @@ from doorstep.domain.tickets import FINAL_STATUSES, Channel, TicketKind, Urgency
 from doorstep.graphql.context import bearer_token, client_address
 from doorstep.graphql.tickets.types import explanation
 from doorstep.i18n import choose_language, translate
+from doorstep.services import api_keys
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.services.tickets import common, reading, submit
@@ -88,8 +92,13 @@ def _json_name(name: str) -> str:
     return name[:-5]
 
 
-async def _actor(request: Request[Any, Any, Any], deps: Deps, params: dict[str, str]) -> Actor:
-    token = params.get("api_key") or bearer_token(request.headers.get("authorization"))
+async def _actor(
+    request: Request[Any, Any, Any], deps: Deps, params: dict[str, str], scope: str
+) -> Actor:
+    """The app's key (`api_key`, or the X-Api-Key header) must allow `scope`; the citizen is
+    the session in `Authorization: Bearer` (never in the URL)."""
+    await api_keys.check(deps, request.headers.get("x-api-key") or params.get("api_key"), scope)
+    token = bearer_token(request.headers.get("authorization"))
     actor = await actor_for_token(deps, token) if token else None
     if actor is None:
         raise Unauthenticated("auth.required")
@@ -223,7 +232,7 @@ async def create_request(request: Request[Any, Any, Any], state: State) -> Respo
     actor: Actor | None = None
     try:
         params = await _params(request)
-        actor = await _actor(request, deps, params)
+        actor = await _actor(request, deps, params, "open311:write")
         region = params.get("address_id", "").strip()
         if not region and actor.citizen_id is not None:
             region = await reading.citizen_region(deps, actor.citizen_id) or ""
@@ -288,7 +297,7 @@ async def list_requests(request: Request[Any, Any, Any], state: State) -> Respon
     actor: Actor | None = None
     try:
         params = await _params(request)
-        actor = await _actor(request, deps, params)
+        actor = await _actor(request, deps, params, "open311:read")
         numbers = _list(params, "service_request_id")
         start, end = _date(params, "start_date"), _date(params, "end_date")
         status = params.get("status", "").strip().lower()
@@ -325,7 +334,7 @@ async def one_request(request: Request[Any, Any, Any], state: State, name: str) 
     try:
         number = _json_name(name)
         params = await _params(request)
-        actor = await _actor(request, deps, params)
+        actor = await _actor(request, deps, params, "open311:read")
         view = await reading.get_ticket(deps, actor, number)
     except DomainError as exc:
         return _error(request, exc, actor)

@@ -20,6 +20,7 @@ from doorstep.config import Settings
 from doorstep.domain.errors import RateLimited
 from doorstep.domain.policy import Actor, Role
 from doorstep.i18n import translate
+from doorstep.services import api_keys
 from doorstep.services.deps import Deps
 from doorstep.services.tickets import submit as service
 from doorstep.store.db import Pool
@@ -173,14 +174,17 @@ async def test_one_address_files_so_many_an_hour_graphql_and_open311(
         tokens = [await login(client, pool, fresh_phone()) for _ in range(3)]
         for token in tokens[:2]:
             assert "errors" not in await _submit(client, token, address)
+        app = await api_keys.issue(Deps(pool=pool, settings=strict), "app", ["open311:write"])
         form = {
-            "api_key": tokens[2],
+            "api_key": app.key,
             "service_code": "noise",
             "address_id": "110105001001",
             "description": "楼下烧烤店凌晨还在营业",
         }
         created = await client.post(
-            "/open311/v2/requests.json", data=form, headers={HEADER: address}
+            "/open311/v2/requests.json",
+            data=form,
+            headers={HEADER: address, "Authorization": f"Bearer {tokens[2]}"},
         )
         assert created.status_code == 201, created.text
         # the fourth from this address, whoever files it and however, is refused
@@ -189,7 +193,11 @@ async def test_one_address_files_so_many_an_hour_graphql_and_open311(
         refused = await client.post(
             "/open311/v2/requests.json",
             data=form,
-            headers={HEADER: address, "Accept-Language": "en"},
+            headers={
+                HEADER: address,
+                "Accept-Language": "en",
+                "Authorization": f"Bearer {tokens[1]}",
+            },
         )
         assert refused.status_code == 429
         assert 0 < int(refused.headers["retry-after"]) <= 3600

@@ -1,0 +1,103 @@
+"""API keys for third-party apps (Open311 clients): issued per app, scoped, revocable, kept
+only as a hash. A key says which app calls; a citizen's own session (Authorization: Bearer)
+says for whom. A session token is never accepted as an app key (it would travel in URLs and
+logs)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from doorstep.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from doorstep.services.deps import Deps
+from doorstep.store import api_keys as store
+
+KEY_PREFIX = "dsk_"
+SCOPES = ("open311:read", "open311:write")
+MAX_KEY_CHARS = 100
+
+
+@dataclass(frozen=True)
+class ApiApp:
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+    key: str  # shown once
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    id: int
+    name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+def _hash(key: str) -> bytes:
+    # keys are 256 random bits: a plain hash is enough (no dictionary to guess from)
+    return hashlib.sha256(key.encode()).digest()
+
+
+async def issue(deps: Deps, name: str, scopes: list[str]) -> IssuedKey:
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("api_key.name_invalid")
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise InvalidInput("api_key.scope_invalid", scopes=", ".join(SCOPES))
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = await store.insert(
+        deps.pool,
+        name=name,
+        key_hash=_hash(key),
+        prefix=key[: len(KEY_PREFIX) + 6],
+        scopes=sorted(set(scopes)),
+    )
+    return IssuedKey(id=row["id"], name=row["name"], scopes=tuple(row["scopes"]), key=key)
+
+
+async def revoke(deps: Deps, key_id: int) -> None:
+    if not await store.revoke(deps.pool, key_id):
+        raise NotFound("api_key.not_found")
+
+
+async def keys(deps: Deps) -> list[KeyEntry]:
+    return [
+        KeyEntry(
+            id=r["id"],
+            name=r["name"],
+            prefix=r["prefix"],
+            scopes=tuple(r["scopes"]),
+            created_at=r["created_at"],
+            revoked_at=r["revoked_at"],
+            last_used_at=r["last_used_at"],
+        )
+        for r in await store.all_keys(deps.pool)
+    ]
+
+
+async def check(deps: Deps, raw: str | None, scope: str) -> ApiApp:
+    """The app behind a key that may `scope`; refused: missing, unknown or revoked (401), or
+    not scoped for this (403)."""
+    if not raw:
+        raise Unauthenticated("api_key.required")
+    if not raw.startswith(KEY_PREFIX) or len(raw) > MAX_KEY_CHARS:
+        raise Unauthenticated("api_key.invalid")
+    row = await store.active_by_hash(deps.pool, _hash(raw))
+    if row is None:
+        raise Unauthenticated("api_key.invalid")
+    if scope not in row["scopes"]:
+        raise Forbidden("api_key.scope_missing", scope=scope)
+    return ApiApp(id=row["id"], name=row["name"], scopes=tuple(row["scopes"]))
