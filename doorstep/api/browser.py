@@ -3,9 +3,6 @@ upgrades, and security headers (with a Content-Security-Policy for the pages we 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from urllib.parse import urlsplit
-
 from litestar.config.cors import CORSConfig
 from litestar.types import Message, Scope
 
@@ -66,25 +63,6 @@ def cors_config(settings: Settings) -> CORSConfig | None:
         allow_credentials=False,
         max_age=600,
     )
-
-
-def origin_allowed(settings: Settings, headers: Mapping[str, str]) -> bool:
-    """May a WebSocket upgrade with these (lower-cased) headers go on?
-
-    Browsers always send Origin on an upgrade, and a page on another site is exactly what must
-    be stopped (cross-site WebSocket hijacking), so a browser's Origin must be our own host or in
-    the allow-list. A client without Origin is not a browser (a native app, a server, a test
-    client): it cannot be made to connect by another site, and its token says who it is.
-    """
-    origin = headers.get("origin")
-    if origin is None:
-        return True
-    origin = origin.strip().lower().rstrip("/")
-    if origin in settings.cors_origins:
-        return True
-    host = headers.get("host", "").strip().lower()
-    parts = urlsplit(origin)
-    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
 
 
 class SecurityHeaders:

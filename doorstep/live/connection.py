@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
@@ -204,6 +206,8 @@ class LiveSocketProtocol(asyncio.Protocol):
             response = handshake.reject(404, "Not Found\n")
         elif endpoint is None:
             response = handshake.reject(503, "Service Unavailable\n")
+        elif not origin_allowed(endpoint.deps.settings.cors_origins, _lower(request.headers)):
+            response = handshake.reject(403, "Forbidden\n")
         else:
             response = handshake.accept(request)
         handshake.send_response(response)
@@ -324,3 +328,22 @@ class LiveSocketProtocol(asyncio.Protocol):
 
 def _lower(headers: Headers) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.raw_items()}
+
+
+def origin_allowed(allowed: tuple[str, ...], headers: Mapping[str, str]) -> bool:
+    """May a WebSocket upgrade with these (lower-cased) headers go on?
+
+    Browsers always send Origin on an upgrade, and a page on another site is exactly what must
+    be stopped (cross-site WebSocket hijacking): a browser's Origin must be our own host or one
+    of `DOORSTEP_CORS_ORIGINS`. A client without Origin is not a browser (a native app, a
+    server, a test client): no other site can make it connect, and its token says who it is.
+    """
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.strip().lower().rstrip("/")
+    if origin in allowed:
+        return True
+    host = headers.get("host", "").strip().lower()
+    parts = urlsplit(origin)
+    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host

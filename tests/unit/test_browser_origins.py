@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from doorstep.api.browser import origin_allowed
-from doorstep.config import Settings, parse_origins
+from doorstep.config import parse_origins
+from doorstep.live.connection import origin_allowed
 
 
 def test_origins_are_parsed_and_normalised() -> None:
@@ -37,11 +35,8 @@ def test_anything_but_an_origin_is_refused(raw: str) -> None:
         parse_origins(raw)
 
 
-def settings(*origins: str) -> Settings:
-    base = Settings(
-        database_url="", redis_url="", dev_mode=True, data_key=b"k" * 32, index_key=b"i" * 32
-    )
-    return dataclasses.replace(base, cors_origins=origins)
+def settings(*origins: str) -> tuple[str, ...]:
+    return origins
 
 
 def test_websocket_origins() -> None:

@@ -79,3 +79,19 @@ async def test_an_upgrade_before_the_app_is_running_is_refused() -> None:
     protocol.data_received(UPGRADE)
     assert transport.written.startswith(b"HTTP/1.1 503")
     assert transport.closed
+
+
+def _endpoint(*origins: str) -> Any:
+    return SimpleNamespace(deps=SimpleNamespace(settings=SimpleNamespace(cors_origins=origins)))
+
+
+async def test_an_upgrade_from_another_sites_page_is_refused() -> None:
+    live.install(_endpoint("https://app.example.cn"))
+    try:
+        protocol, transport, _ = _protocol()
+        evil = UPGRADE.replace(b"Host: x\r\n", b"Host: x\r\nOrigin: https://evil.example.com\r\n")
+        protocol.data_received(evil)
+        assert transport.written.startswith(b"HTTP/1.1 403")
+        assert transport.closed
+    finally:
+        live.install(None)
