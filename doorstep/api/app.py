@@ -6,16 +6,18 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from strawberry.litestar import make_graphql_controller
+from strawberry.types import ExecutionResult
 
-from doorstep.api import log_redaction
+from doorstep.api import json_body, log_redaction
 from doorstep.api.browser import SecurityHeaders, cors_config
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
@@ -26,13 +28,28 @@ from doorstep.api.ticket_rates import rates_csv
 from doorstep.api.web import ROUTES as WEB_ROUTES
 from doorstep.api.web import site, watch_files
 from doorstep.config import Settings
+from doorstep.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from doorstep.graphql.context import Context, context_getter
+from doorstep.graphql.errors import UNAVAILABLE
 from doorstep.graphql.response_cache import ResponseCache
 from doorstep.graphql.schema import build_schema
 from doorstep.i18n import choose_language, translate
 from doorstep.live import fanout
 from doorstep.live import session as live
 from doorstep.live.event_hub import EventHub
+from doorstep.services.availability import (
+    RETRY_AFTER_SECONDS,
+    is_unavailable,
+    read_retrying_once,
+)
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.store.db import create_pool as create_db_pool
 from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
@@ -41,9 +58,42 @@ log = logging.getLogger(__name__)
 GC_YOUNG_THRESHOLD = 50_000
 
 
+_REFUSAL_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (InvalidInput, 400),
+)
+
+
+def _unavailable(language: str) -> Response[Any]:
+    return Response(
+        {
+            "code": UNAVAILABLE,
+            "message": translate(
+                "error.service.unavailable", language, seconds=RETRY_AFTER_SECONDS
+            ),
+            "retryAfterSeconds": RETRY_AFTER_SECONDS,
+        },
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Non-GraphQL errors: a stable code and a translated message, never a trace."""
     language = choose_language(None, request.headers.get("accept-language"))
+    if isinstance(exc, DomainError):  # refused before GraphQL ran (the body, the operation)
+        status = next((s for cls, s in _REFUSAL_STATUS if isinstance(exc, cls)), 400)
+        return Response(
+            {"code": exc.code, "message": translate(f"error.{exc.code}", language, **exc.params)},
+            status_code=status,
+        )
+    if is_unavailable(exc):
+        log.warning("database out of reach on %s: %r", request.url.path, exc)
+        return _unavailable(language)
     if isinstance(exc, HTTPException):
         code = {
             404: "not_found",
@@ -76,6 +126,19 @@ def _our_controller(base: type[Any]) -> type[Any]:
     """The strawberry controller with our JSON refusals (WebSockets: `live.connection`)."""
 
     class GraphQLController(base):  # type: ignore[misc]
+        def decode_json(self, data: str | bytes) -> object:
+            # too deep a body, or a NUL anywhere in it: refused before parsing (400)
+            return json_body.loads(data)
+
+        async def process_result(
+            self, request: Request[Any, Any, Any], result: ExecutionResult
+        ) -> Any:
+            if result.errors and any(
+                (e.extensions or {}).get("code") == UNAVAILABLE for e in result.errors
+            ):
+                request.state.unavailable = True
+            return await super().process_result(request=request, result=result)
+
         # strawberry answers what it refuses before GraphQL runs (a query by GET, a body that
         # is not JSON) in plain English text; raise it instead, to leave as JSON {code, message}
         async def execute_request(
@@ -86,7 +149,9 @@ def _our_controller(base: type[Any]) -> type[Any]:
             if request.method == "POST" and isinstance(context, Context):
                 key = await _cache_key(request, context)
                 if key is not None:
-                    version = await cache.version(context.deps, context.actor)
+                    version = await read_retrying_once(
+                        partial(cache.version, context.deps, context.actor)
+                    )
                     body = cache.get(key, version)
                     if body is not None:
                         return Response(body, media_type=MediaType.JSON)
@@ -95,6 +160,12 @@ def _our_controller(base: type[Any]) -> type[Any]:
             )
             if (response.status_code or 200) >= 400 and response.media_type == MediaType.TEXT:
                 raise HTTPException(status_code=response.status_code)
+            if request.state.get("unavailable"):
+                # the database was out of reach (a read has already been tried twice): 503, so
+                # clients and proxies retry after the pause
+                response.status_code = HTTP_503_SERVICE_UNAVAILABLE
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return response
             if key is not None and version is not None and response.status_code in (None, 200):
                 content = response.content
                 if isinstance(content, bytes) and b'"errors"' not in content:

@@ -31,6 +31,7 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.response import Response
 
+from doorstep.api import json_body
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import (
     Conflict,
@@ -216,13 +217,18 @@ async def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
     if request.method == "POST":
         content_type = request.headers.get("content-type", "")
         if content_type.startswith("application/json"):
-            body = await request.json()
+            try:
+                body = json_body.loads(await request.body())
+            except ValueError:
+                raise InvalidInput("open311.bad_parameter", name="body") from None
             if not isinstance(body, dict):
                 raise InvalidInput("open311.bad_parameter", name="body")
             params.update({str(k): str(v) for k, v in body.items() if v is not None})
         else:
             form = await request.form()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    if any("\x00" in v for v in params.values()):
+        raise InvalidInput("input.nul_character")
     return params
 
 

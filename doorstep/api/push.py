@@ -6,7 +6,6 @@ service worker needs no session to report; a wrong token is answered like an unk
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Request, post
@@ -14,6 +13,7 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_404_NOT_FOUND
 
+from doorstep.api import json_body
 from doorstep.domain.errors import NotFound
 from doorstep.i18n import choose_language, translate
 from doorstep.services import push
@@ -23,7 +23,7 @@ from doorstep.services import push
 async def push_ack(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
     language = choose_language(None, request.headers.get("accept-language"))
     try:
-        body = json.loads(await request.body())
+        body = json_body.loads(await request.body())
         outbox_id, token = body["id"], body["ack"]
         opened = bool(body.get("opened", False))
         if (

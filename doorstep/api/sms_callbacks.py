@@ -12,7 +12,6 @@ come only from those networks. The token is kept out of the logs (`api.log_redac
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -21,6 +20,8 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
+from doorstep.api import json_body
+from doorstep.domain.errors import InvalidInput
 from doorstep.domain.network import parse_networks, within
 from doorstep.graphql.context import client_address
 from doorstep.i18n import choose_language, translate
@@ -64,8 +65,8 @@ async def sms_report(request: Request[Any, Any, Any], state: State) -> Response[
         return refusal
     raw = await request.body()
     try:
-        items = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        items = json_body.loads(raw)
+    except (ValueError, UnicodeDecodeError, InvalidInput):
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.bad_json")
     if not isinstance(items, list):
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.not_a_list")
@@ -99,8 +100,8 @@ async def sms_up(request: Request[Any, Any, Any], state: State) -> Response[dict
     if refusal is not None:
         return refusal
     try:
-        items = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+        items = json_body.loads(await request.body())
+    except (ValueError, UnicodeDecodeError, InvalidInput):
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.bad_json")
     if not isinstance(items, list):
         return _answer(request, HTTP_400_BAD_REQUEST, 400, "sms_callback.not_a_list")

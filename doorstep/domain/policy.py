@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from doorstep.domain.delegation import Grant, Theme, covers
-from doorstep.domain.errors import Forbidden, Unauthenticated
+from doorstep.domain.errors import DomainError, Forbidden, Unauthenticated
 
 
 class Role(StrEnum):
@@ -469,3 +469,26 @@ def authorize(actor: Actor, operation: Operation, target: Target | None = None) 
     if actor.role is Role.AGENT:
         raise Forbidden(_agent_refusal(actor, operation, target or Target()))
     raise Forbidden("auth.forbidden")
+
+
+def require_signed_in(actor: Actor) -> None:
+    """Before looking up a number anyone can type: the anonymous are asked to log in whether
+    or not it exists."""
+    if actor.role is Role.ANONYMOUS:
+        raise Unauthenticated("auth.required")
+
+
+def authorize_by_number(
+    actor: Actor, operation: Operation, target: Target, not_found: DomainError
+) -> None:
+    """`authorize` for something found by a number anyone can type (an application number):
+    whoever may not touch it is told it does not exist, in the very words used for a number
+    nobody has, so numbers cannot be probed or counted. An agent asking about their own
+    principal's keeps the reason (out of the delegation's themes, delegation ended): it tells
+    them nothing about anyone else."""
+    try:
+        authorize(actor, operation, target)
+    except Forbidden:
+        if actor.role is Role.AGENT and target.citizen_id == actor.principal_citizen_id:
+            raise
+        raise not_found from None

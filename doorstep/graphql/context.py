@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -26,6 +27,7 @@ from doorstep.i18n import choose_language
 from doorstep.live.event_hub import EventHub
 from doorstep.services import delegation
 from doorstep.services.auth import actor_for_token
+from doorstep.services.availability import read_retrying_once
 from doorstep.services.deps import Deps
 
 MAX_CONNECTION_PARAMS_BYTES = 4096
@@ -74,8 +76,11 @@ async def _acting(deps: Deps, actor: Actor, acting_for: object) -> Actor:
 
 async def context_getter(state: State, headers: Headers, scope: Scope) -> Context:
     deps: Deps = state.deps
-    actor = await actor_for_token(deps, bearer_token(headers.get("authorization"))) or ANONYMOUS
-    actor = await _acting(deps, actor, headers.get(ACTING_FOR_HEADER))
+    token = bearer_token(headers.get("authorization"))
+    # reads: after a database restart the first try may meet a dead pooled connection
+    signed_in = await read_retrying_once(partial(actor_for_token, deps, token))
+    actor = signed_in or ANONYMOUS
+    actor = await read_retrying_once(partial(_acting, deps, actor, headers.get(ACTING_FOR_HEADER)))
     accept = headers.get("accept-language")
     return Context(
         deps=deps,

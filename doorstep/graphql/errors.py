@@ -1,12 +1,16 @@
 """Every GraphQL error leaves with a stable code and a message in the caller's language.
 
 Refusals (DomainError) carry their own code; malformed or over-limit queries get
-`graphql.invalid`; anything else is logged and answered as `internal`, with no trace.
+`graphql.invalid` (with the parser's words as `detail`, less any "Did you mean ..." outside dev,
+where introspection is off and suggestions would spell out the schema); the database out of
+reach gets `service.unavailable` with `retryAfterSeconds` (clients retry); anything else is
+logged and answered as `internal`, with no trace.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,8 +20,12 @@ from strawberry.extensions import SchemaExtension
 
 from doorstep.domain.errors import DomainError
 from doorstep.i18n import DEFAULT_LANGUAGE, translate
+from doorstep.services.availability import RETRY_AFTER_SECONDS, is_unavailable
 
 log = logging.getLogger(__name__)
+UNAVAILABLE = "service.unavailable"
+# graphql-core's suggestions: "... Did you mean 'catalog'?", "Did you mean the enum value 'X'?"
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def _language(context: Any) -> tuple[str, bool]:
@@ -26,7 +34,15 @@ def _language(context: Any) -> tuple[str, bool]:
     return language, bool(getattr(actor, "elder_mode", False))
 
 
-def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
+def _hide_suggestions(context: Any) -> bool:
+    """Introspection is on only in dev; elsewhere names the caller did not write stay unsaid."""
+    deps = getattr(context, "deps", None)
+    return not (deps is not None and deps.settings.dev_mode)
+
+
+def present(
+    error: GraphQLError, language: str, elder: bool, hide_suggestions: bool = True
+) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error  # already presented
     original = error.original_error
@@ -42,7 +58,14 @@ def present(error: GraphQLError, language: str, elder: bool) -> GraphQLError:
     elif original is None or isinstance(original, GraphQLError):
         # a GraphQLError wrapped in another: bad variables ("$n has invalid value ...")
         message = translate("error.graphql.invalid", language, elder=elder)
-        extensions = {"code": "graphql.invalid", "detail": error.message}
+        detail = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
+        extensions = {"code": "graphql.invalid", "detail": detail}
+    elif is_unavailable(original):
+        log.warning("database out of reach in %s: %r", error.path, original)
+        message = translate(
+            "error.service.unavailable", language, elder=elder, seconds=RETRY_AFTER_SECONDS
+        )
+        extensions = {"code": UNAVAILABLE, "retryAfterSeconds": RETRY_AFTER_SECONDS}
     else:
         log.error("unexpected error in %s", error.path, exc_info=original)
         message = translate("error.internal", language, elder=elder)
@@ -69,20 +92,26 @@ class LocalizedErrors(SchemaExtension):
         if not errors:
             return
         language, elder = _language(context.context)
-        errors[:] = [present(e, language, elder) for e in errors]
+        hide = _hide_suggestions(context.context)
+        errors[:] = [present(e, language, elder, hide) for e in errors]
 
 
 def present_all(errors: list[GraphQLError], context: Any) -> None:
     """Errors that end an operation before its hooks run (a query that does not parse, with
     the parser cache on) are presented here, in place."""
     language, elder = _language(context)
-    errors[:] = [present(e, language, elder) for e in errors]
+    hide = _hide_suggestions(context)
+    errors[:] = [present(e, language, elder, hide) for e in errors]
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Refusals and invalid queries are answers, not faults: they are not logged as errors."""
-    return error.original_error is None or isinstance(
-        error.original_error, (DomainError, GraphQLError)
+    """Refusals, invalid queries and the database out of reach are answers, not faults: they
+    are not logged as errors."""
+    original = error.original_error
+    return (
+        original is None
+        or isinstance(original, (DomainError, GraphQLError))
+        or is_unavailable(original)
     )
 
 
@@ -93,4 +122,6 @@ def localized(context: Any) -> Iterator[None]:
         yield
     except DomainError as exc:
         language, elder = _language(context)
-        raise present(GraphQLError(exc.code, original_error=exc), language, elder) from None
+        raise present(
+            GraphQLError(exc.code, original_error=exc), language, elder, _hide_suggestions(context)
+        ) from None

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import OperationType as CoreOperationType
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -17,10 +22,13 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
 from doorstep.graphql.catalog import CatalogQuery
+from doorstep.graphql.context import Context
 from doorstep.graphql.delegation import (
     ConfirmationMutation,
     ConfirmationQuery,
@@ -28,7 +36,8 @@ from doorstep.graphql.delegation import (
     DelegationQuery,
 )
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
-from doorstep.graphql.errors import LocalizedErrors, is_expected, present_all
+from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
+from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
@@ -44,6 +53,7 @@ from doorstep.graphql.tickets.reading import TicketsQuery
 from doorstep.graphql.tickets.submit import SubmitTicketMutation
 from doorstep.graphql.vault import VaultMutation, VaultQuery
 from doorstep.live.subscriptions import Subscription
+from doorstep.services.availability import READ_RETRY_PAUSE_SECONDS
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -59,6 +69,70 @@ class DoorstepSchema(strawberry.Schema):
     ) -> None:
         super().process_errors([e for e in errors if not is_expected(e)], execution_context)
         present_all(errors, execution_context.context if execution_context else None)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Over HTTP: no subscriptions (they are served by the WebSocket), and a read that met
+        the database out of reach runs once more, after a short pause, before it says so."""
+        kind = operation_kind(query or "", operation_name)
+        if kind is CoreOperationType.SUBSCRIPTION:
+            raise InvalidInput("graphql.subscription_over_http")
+        run = (
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        result = await super().execute(*run)
+        if kind is CoreOperationType.QUERY and _unavailable(result):
+            await asyncio.sleep(READ_RETRY_PAUSE_SECONDS)
+            if isinstance(context_value, Context):
+                # loaders keep what they loaded, failures included: a fresh start
+                context_value.loaders = Loaders(context_value.deps)
+                context_value.stream_position = None
+            result = await super().execute(*run)
+        return result
+
+
+def _unavailable(result: ExecutionResult) -> bool:
+    return any((e.extensions or {}).get("code") == UNAVAILABLE for e in result.errors or ())
+
+
+def operation_kind(query: str, operation_name: str | None) -> CoreOperationType | None:
+    """The operation's type; None when it does not parse (GraphQL itself refuses it then)."""
+    if "subscription" not in query and "mutation" not in query:
+        return CoreOperationType.QUERY  # neither keyword: a query (or nothing valid)
+    if len(query) > MAX_CACHED_QUERY_CHARS:
+        return _operation_kind.__wrapped__(query, operation_name)
+    return _operation_kind(query, operation_name)
+
+
+# texts come from clients: only short ones are kept
+MAX_CACHED_QUERY_CHARS = 4096
+
+
+@lru_cache(maxsize=256)
+def _operation_kind(query: str, operation_name: str | None) -> CoreOperationType | None:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    for operation in operations:
+        if operation_name is None or (operation.name and operation.name.value == operation_name):
+            return operation.operation
+    return None
 
 
 Query = merge_types(

@@ -39,6 +39,7 @@ from doorstep.graphql.schema import DoorstepSchema
 from doorstep.i18n import choose_language, translate
 from doorstep.live import short_path
 from doorstep.live.event_hub import EventHub
+from doorstep.services.availability import is_unavailable
 from doorstep.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -263,7 +264,12 @@ class TransportWSSession:
             await authenticate_connection(self.context)
         except ConnectionRejectionError:
             return self._refuse(4403, "Forbidden")
-        except Exception:
+        except Exception as exc:
+            if is_unavailable(exc):
+                # the database out of reach for a moment: 1013 (try again later), which
+                # graphql-ws clients retry; 4500 they take as final, and the page would stop
+                log.warning("WebSocket set-up: database out of reach: %r", exc)
+                return self._refuse(1013, "Try again later")
             log.exception("authenticating a WebSocket connection failed")
             return self._refuse(4500, "Internal error")
         finally:

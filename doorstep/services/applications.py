@@ -18,7 +18,15 @@ from doorstep.domain.identity import (
     mask_resident_id,
     validate_resident_id,
 )
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import (
+    Actor,
+    Operation,
+    Role,
+    Target,
+    authorize,
+    authorize_by_number,
+    require_signed_in,
+)
 from doorstep.domain.workflow import (
     ApplicationStatus,
     TaskStatus,
@@ -424,6 +432,7 @@ async def get_application(
     deps: Deps, actor: Actor, raw_number: str, *, purpose: str = "handle_application"
 ) -> ApplicationView:
     number = parse_number(raw_number)
+    require_signed_in(actor)
     if actor.role is Role.AGENT:
         return await _agent_read(deps, actor, number)
     async with deps.pool.acquire() as conn:
@@ -458,8 +467,8 @@ async def _agent_read(deps: Deps, actor: Actor, number: str) -> ApplicationView:
 
 def _authorize_read(actor: Actor, view: ApplicationView) -> None:
     """Citizens read their own; agents their principal's in their themes; staff the
-    applications their unit has a task in."""
-    authorize(
+    applications their unit has a task in. Anyone else is told there is no such number."""
+    authorize_by_number(
         actor,
         Operation.APPLICATION_READ,
         Target(
@@ -468,4 +477,5 @@ def _authorize_read(actor: Actor, view: ApplicationView) -> None:
             theme=theme_of_bundle(view.bundle_code),
             moves_money=False,
         ),
+        NotFound("application.not_found"),
     )

@@ -10,7 +10,15 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.clock import move_clock, reminder_date
 from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import (
+    Actor,
+    Operation,
+    Role,
+    Target,
+    authorize,
+    authorize_by_number,
+    require_signed_in,
+)
 from doorstep.domain.workflow import (
     FINAL_TASK_STATUSES,
     ApplicationStatus,
@@ -108,17 +116,19 @@ async def supply_materials(
     number = parse_number(raw_number)
     if note is not None and len(note) > MAX_REASON_CHARS:
         raise InvalidInput("materials.note_too_long", limit=MAX_REASON_CHARS)
+    require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         application = await store.lock_application(conn, number)
         if application is None:
             raise NotFound("application.not_found")
-        authorize(
+        authorize_by_number(
             actor,
             Operation.MATERIALS_SUPPLY,
             Target(
                 citizen_id=application["citizen_id"],
                 theme=theme_of_bundle(application["bundle_code"]),
             ),
+            NotFound("application.not_found"),
         )
         await delegation.ensure_active(conn, actor)
         waiting = [

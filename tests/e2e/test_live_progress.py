@@ -174,7 +174,7 @@ async def test_subscriptions_need_a_valid_session_and_own_data(
             errors = (
                 message["payload"] if message["type"] == "error" else (message["payload"]["errors"])
             )
-            assert errors[0]["extensions"]["code"] == "auth.forbidden"
+            assert errors[0]["extensions"]["code"] == "application.not_found"
             assert app["number"] not in json.dumps(message)
 
 

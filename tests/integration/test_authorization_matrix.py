@@ -38,14 +38,16 @@ ROLES = ["anonymous", "citizen", "other_citizen", "staff", "other_staff", "super
 OK = None
 AUTH = "auth.required"
 NO = "auth.forbidden"
+HIDDEN = "application.not_found"
 
 # operation -> expected error code per role, in ROLES order (None = allowed)
 EXPECTED: dict[str, tuple[str | None, ...]] = {
     "catalog": (OK, OK, OK, OK, OK, OK, OK),
     "myApplications": (AUTH, OK, OK, NO, NO, NO, NO),
-    "application": (AUTH, OK, NO, OK, NO, OK, OK),
+    # someone else's number answers as a number nobody has (nothing to probe or count)
+    "application": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
     "submitApplication": (AUTH, OK, OK, NO, NO, NO, NO),
-    "supplyMaterials": (AUTH, OK, NO, NO, NO, NO, NO),
+    "supplyMaterials": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     "unitQueue": (AUTH, NO, NO, OK, OK, OK, OK),
     "acceptTask": (AUTH, NO, NO, OK, NO, OK, OK),
     "requestMaterials": (AUTH, NO, NO, OK, NO, OK, OK),

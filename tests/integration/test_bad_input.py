@@ -209,7 +209,7 @@ async def test_citizen_cannot_read_anothers_application(
     body, text = await post_gql(
         client, APPLICATION, {"n": app["number"]}, token=tokens["other_citizen"]
     )
-    assert error_code(body) == "auth.forbidden"
+    assert error_code(body) == "application.not_found"
     assert body["data"] is None
     leaks = [
         app["bundleName"],
@@ -220,7 +220,7 @@ async def test_citizen_cannot_read_anothers_application(
     ]
     assert not [s for s in leaks if s in text], text
     body, _ = await post_gql(client, SUPPLY, {"n": app["number"]}, token=tokens["other_citizen"])
-    assert error_code(body) == "auth.forbidden"
+    assert error_code(body) == "application.not_found"
 
 
 # --- tasks ---------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ async def test_staff_reads_are_recorded(
     # a refused read leaves no trace of having read anything
     count = await pool.fetchval("select count(*) from personal_data_reads")
     body = await gql(client, READ, {"n": app["number"]}, token=tokens["other_staff"])
-    assert body["errors"][0]["extensions"]["code"] == "auth.forbidden"
+    assert body["errors"][0]["extensions"]["code"] == "application.not_found"
     assert await pool.fetchval("select count(*) from personal_data_reads") == count
 
 
