@@ -20,6 +20,9 @@ _NUL = re.compile(rb"\x00|\\u(?:0000|\{0+\})", re.IGNORECASE)
 
 
 def too_deep(raw: bytes, limit: int = MAX_DEPTH) -> bool:
+    # no more opening brackets than the limit cannot nest deeper: most bodies stop here
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
     depth = 0
     for bracket in _BRACKETS.findall(_STRINGS.sub(b"", raw)):
         if bracket in (b"[", b"{"):
