@@ -77,10 +77,14 @@ class SecurityHeaders:
             return
         headers: list[tuple[bytes, bytes]] = list(message.get("headers") or [])
         present = {name.lower() for name, _ in headers}
-        html = any(
-            name.lower() == b"content-type" and value.lower().startswith(b"text/html")
-            for name, value in headers
+        content_type = next(
+            (value.lower() for name, value in headers if name.lower() == b"content-type"), b""
         )
+        html = content_type.startswith(b"text/html")
+        # a script may run as a worker (the service worker), and a worker lives under the
+        # policy its own script came with: scripts get the page's, or the worker could load
+        # nothing at all
+        script = b"javascript" in content_type
 
         def add(name: bytes, value: str) -> None:
             if name not in present:
@@ -92,7 +96,7 @@ class SecurityHeaders:
         # a 304 has no body to judge by, and its headers replace the cached page's: a JSON
         # policy there would be the page's from then on
         if message.get("status") != 304:
-            add(b"content-security-policy", self._csp(scope, html))
+            add(b"content-security-policy", self._csp(scope, html, script))
         add(b"permissions-policy", PERMISSIONS_POLICY)
         if html:
             add(b"cross-origin-opener-policy", "same-origin")
@@ -103,7 +107,9 @@ class SecurityHeaders:
             add(b"strict-transport-security", HSTS)
         message["headers"] = headers
 
-    def _csp(self, scope: Scope, html: bool) -> str:
+    def _csp(self, scope: Scope, html: bool, script: bool) -> str:
+        if script:
+            return PAGE_CSP
         if not html:
             return API_CSP
         if self._dev and scope.get("path") == "/graphql":

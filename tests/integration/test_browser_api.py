@@ -133,3 +133,10 @@ async def test_the_app_page_keeps_its_policy_when_revalidated(client: AsyncTestC
     assert again.status_code == 304
     assert "content-security-policy" not in again.headers
     assert again.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_the_service_worker_runs_under_the_page_policy(client: AsyncTestClient[Any]) -> None:
+    # a worker lives under its script's policy: the JSON one would let it fetch nothing
+    worker = await client.get("/sw.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+    assert worker.headers["content-security-policy"] == PAGE_CSP
