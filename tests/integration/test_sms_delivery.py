@@ -6,6 +6,7 @@ BaseException (as a kill would end the job: nothing after it runs).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -400,3 +401,38 @@ async def test_an_identifier_that_cannot_be_sent_is_refused_at_queue_time(
             sms_deps, template="sms.application_completed", params={"number": "2026-0041-83"}
         )
     assert await pool.fetchval("select count(*) from outbox") == before
+
+
+async def test_a_sealed_log_in_code_is_sent_once_after_a_crash(
+    sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
+) -> None:
+    """Issue 15, finding 8: the code is sealed at rest, yet a worker that died before the
+    provider call is looked up, then sent with the very code the citizen must type."""
+
+    class DiesBeforeSending:
+        name = "aliyun"
+
+        async def send(self, message: OutgoingSms) -> DeliveryResult:
+            raise WorkerKilled
+
+    phone = fresh_phone()
+    await auth.request_login_code(sms_deps, phone, client_addr=None, language="en")
+    outbox_id = await pool.fetchval("select id from outbox where phone = $1", phone)
+    with pytest.raises(WorkerKilled):
+        await notifications.deliver(sms_deps, DiesBeforeSending(), outbox_id)  # type: ignore[arg-type]
+    await _time_passes(pool, outbox_id)
+    assert await notifications.deliver(sms_deps, channel, outbox_id) == "sent"
+    code = await latest_code(pool, phone)
+    [message] = fake_aliyun.sent_to(phone)
+    assert message.params == {"code": code}
+    assert await _attempts(pool, outbox_id) == [(1, "reconciled:not-found"), (2, "sent")]
+    row = await pool.fetchrow("select params, body from outbox where id = $1", outbox_id)
+    assert row is not None
+    assert code not in json.dumps(row["params"]) and code not in row["body"]
+    # a data key that does not open it stops the row (technical failure), never sends garbage
+    wrong = Deps(pool=pool, settings=dataclasses.replace(sms_deps.settings, data_key=bytes(32)))
+    phone2 = fresh_phone()
+    await auth.request_login_code(sms_deps, phone2, client_addr=None, language="en")
+    second = await pool.fetchval("select id from outbox where phone = $1", phone2)
+    assert await notifications.deliver(wrong, channel, second) == "technical-failure"
+    assert fake_aliyun.sent_to(phone2) == []
