@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from doorstep.config import PROJECT_STATE_DIR, Settings, dev_mode_from_env
+from doorstep.observability import procdir
 
 
 def _say(message: str) -> None:
@@ -120,7 +121,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
     settings = Settings.from_env()
-    _serve(settings, host or settings.host, port or settings.port, workers)
+    procdir.prepare("web")
+    try:
+        _serve(settings, host or settings.host, port or settings.port, workers)
+    finally:
+        procdir.cleanup()
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -157,6 +162,7 @@ def worker() -> None:
 
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
+    procdir.prepare("worker")
     from doorstep.workers.main import worker_settings
 
     _say("worker started")
@@ -175,6 +181,8 @@ def dev(port: int | None) -> None:
     asyncio.run(_migrate(settings.database_url))
     counts = asyncio.run(_seed(settings))
     _say("demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    # one base for both: /metrics shows the worker's metrics too
+    procdir.prepare("web")
     worker_process = subprocess.Popen(
         [sys.executable, "-m", "doorstep", "worker"], env=dict(os.environ)
     )
@@ -185,6 +193,7 @@ def dev(port: int | None) -> None:
     finally:
         worker_process.terminate()
         worker_process.wait(10)
+        procdir.cleanup()
 
 
 @main.command(

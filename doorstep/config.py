@@ -257,6 +257,8 @@ class Settings:
     # the proxy in front terminates TLS and forwards only what came over https (Fly with
     # force_https): answers carry HSTS
     tls_proxy: bool = False
+    # bearer token Prometheus sends to /metrics; outside dev, /metrics refuses all without it
+    metrics_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -299,4 +301,5 @@ class Settings:
             confirmation_hours=_int("DOORSTEP_CONFIRMATION_HOURS", 72),
             cors_origins=parse_origins(os.environ.get("DOORSTEP_CORS_ORIGINS", "")),
             tls_proxy=_bool("DOORSTEP_TLS_PROXY", False),
+            metrics_token=os.environ.get("DOORSTEP_METRICS_TOKEN", ""),
         )

@@ -22,6 +22,7 @@ from doorstep.api.browser import SecurityHeaders, cors_config
 from doorstep.api.dev_inbox import dev_inbox
 from doorstep.api.health import healthz, readyz
 from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
+from doorstep.api.prometheus import metrics
 from doorstep.api.push import push_ack
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
@@ -45,6 +46,8 @@ from doorstep.i18n import choose_language, translate
 from doorstep.live import fanout
 from doorstep.live import session as live
 from doorstep.live.event_hub import EventHub
+from doorstep.observability import procdir
+from doorstep.observability.requests import RequestObserver
 from doorstep.services.availability import (
     RETRY_AFTER_SECONDS,
     is_unavailable,
@@ -231,6 +234,7 @@ def create_app(settings: Settings) -> Litestar:
             await hub.stop()
             await redis.aclose()
             await pool.close()
+            procdir.process_exited()
 
     watch_files(settings.dev_mode)
     site()  # read the app's files now: a missing or unreadable one stops the start-up
@@ -255,6 +259,7 @@ def create_app(settings: Settings) -> Litestar:
     handlers: list[object] = [
         healthz,
         readyz,
+        metrics,
         graphql,
         sms_report,
         sms_up,
@@ -269,6 +274,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=handlers,  # type: ignore[arg-type]
         lifespan=[lifespan],
         exception_handlers={Exception: _error_response},
+        middleware=[RequestObserver],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors_config(settings),
         before_send=[SecurityHeaders(settings)],

@@ -41,6 +41,7 @@ from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
+from doorstep.graphql.observed import OperationMetrics, count_errors, root_fields
 from doorstep.graphql.proactive.finding import RunOfferRulesMutation
 from doorstep.graphql.proactive.offers import OffersMutation, OffersQuery
 from doorstep.graphql.proactive.rules import OfferRulesMutation, OfferRulesQuery
@@ -63,12 +64,15 @@ class DoorstepSchema(strawberry.Schema):
     # (`live.subscriptions`): the same rules as every other operation
     validation_rules: tuple[type[ASTValidationRule], ...] = ()
     max_tokens: int | None = None
+    # "query.field" labels of the operation metrics
+    root_labels: frozenset[str] = frozenset()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         super().process_errors([e for e in errors if not is_expected(e)], execution_context)
         present_all(errors, execution_context.context if execution_context else None)
+        count_errors(errors, execution_context, self.root_labels)
 
     async def execute(
         self,
@@ -195,7 +199,10 @@ def build_schema(
     # factories: strawberry builds fresh extension instances for every request
     # The caches are shared module-level LRUs: a query text seen before is neither parsed nor
     # validated again (validation was a third of the CPU of a typical request).
+    # first, so that it ends last: the operation's whole time
+    metrics: type[OperationMetrics] = type("OperationMetricsOfSchema", (OperationMetrics,), {})
     extensions: list[object] = [
+        metrics,
         LocalizedErrors,
         StreamPositionFirst,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
@@ -212,6 +219,7 @@ def build_schema(
     )
     schema.validation_rules = tuple(rules)
     schema.max_tokens = max_tokens
+    schema.root_labels = metrics.known = root_fields(schema)
     return schema
 
 

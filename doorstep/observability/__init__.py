@@ -1,0 +1,1 @@
+"""What the engineer on call sees: Prometheus metrics and structured, masked JSON logs."""
