@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import subprocess
 import sys
@@ -89,10 +88,9 @@ async def _seed(settings: Settings) -> dict[str, int]:
 @click.group(help="Doorstep: the public-service counter on every citizen's phone.")
 @click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
 def main(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from doorstep.observability import logs
+
+    logs.configure_from_env(verbose=verbose)
 
 
 @main.command(help="Migrate the database to the newest schema (safe to run twice at once).")
@@ -139,6 +137,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         # uvicorn's own reading trusts 127.0.0.1 by default, so a local caller could pick
         # any address
         "proxy_headers": False,
+        # no handlers of uvicorn's own: its lines go through ours (JSON, masked)
+        "log_config": None,
         # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
         # socket, and every fan-out message compressed once per subscriber)
         "ws": "doorstep.live.connection:LiveSocketProtocol",
