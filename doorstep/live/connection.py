@@ -34,6 +34,7 @@ from websockets.typing import Subprotocol
 
 from doorstep.live import session as live
 from doorstep.live.session import SUBPROTOCOL, TransportWSSession
+from doorstep.observability.metrics import OPEN_SOCKETS
 
 # what websockets says of each connection (opened, closed) is not news with 10,000 of them
 frames_log = logging.getLogger(f"{__name__}.frames")
@@ -115,6 +116,7 @@ class LiveSocketProtocol(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
         self._transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         self._connections.add(self)
+        OPEN_SOCKETS.inc()
 
     def data_received(self, data: bytes) -> None:
         self._ws.receive_data(data)
@@ -127,6 +129,7 @@ class LiveSocketProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
+        OPEN_SOCKETS.dec()
         self._cancel_timer()
         if self._paused is not None and not self._paused.done():
             self._paused.set_result(None)

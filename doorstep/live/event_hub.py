@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from doorstep.observability.metrics import HUB_LAG, SUBSCRIPTIONS
 from doorstep.store import events
 from doorstep.store.db import Pool
 from doorstep.store.listener import Listener
@@ -150,9 +151,11 @@ class EventHub:
     def subscribe(self, key: Key) -> Iterator[Subscription]:
         subscription = Subscription(key)
         self._subscriptions[key].add(subscription)
+        SUBSCRIPTIONS.inc()
         try:
             yield subscription
         finally:
+            SUBSCRIPTIONS.dec()
             subscribers = self._subscriptions.get(key)
             if subscribers is not None:
                 subscribers.discard(subscription)
@@ -179,6 +182,9 @@ class EventHub:
             self._holes = {s: t for s, t in self._holes.items() if now - t < HOLE_SECONDS}
             rows = await events.after(self._pool, self._high, list(self._holes), READ_BATCH)
             self.reads += 1
+            if rows:
+                # once per read, never per row or subscriber: the newest event's wait
+                HUB_LAG.observe(max(time.time() - rows[-1]["created_at"].timestamp(), 0.0))
             expected = self._high + 1
             for row in rows:
                 seq = row["seq"]

@@ -65,8 +65,9 @@ SMS_RESULTS = Counter(
 )
 SMS_RECEIPTS = Counter(
     "doorstep_sms_receipts",
-    "Delivery receipts received from the provider, by reported status and whether applied",
-    ["status", "applied"],
+    "Delivery receipts pushed by the provider, by result (delivered, failed, duplicate, "
+    "unknown, invalid) and, for failures, the provider's code",
+    ["result", "code"],
 )
 SMS_RECONCILIATIONS = Counter(
     "doorstep_sms_reconciliations",
@@ -84,3 +85,13 @@ LOGIN_CODES = Counter(
     "Log-in code requests, by result (sent, refused) and refusal code",
     ["result", "code"],
 )
+
+
+def provider_code(code: str | None) -> str:
+    """A provider's result code as a label: short and plain, or "other" (a label value a
+    provider could make up without end would make a series each)."""
+    if not code:
+        return ""
+    if len(code) <= 48 and all(c.isascii() and (c.isalnum() or c in "._-") for c in code):
+        return code
+    return "other"

@@ -1,9 +1,8 @@
 """Metrics that are state, read from PostgreSQL and Redis when Prometheus scrapes.
 
 Whichever process sent a message or ran a cron, the database and the queue know the result,
-so every API process answers the same here (take `max` across instances, not `sum`). Each
-query reads a partial index of the rows that are not finished yet, and all of them run under
-a short statement timeout: a slow scrape is dropped, never a pile-up of slow scrapes.
+so every API process answers the same here (take `max` across instances, not `sum`). The
+queries: `store.ops_state`.
 """
 
 from __future__ import annotations
@@ -19,43 +18,10 @@ from prometheus_client.registry import Collector
 
 from doorstep.config import Settings
 from doorstep.domain.calendar import local_date
+from doorstep.store import ops_state
 from doorstep.store.db import Pool
 
 log = logging.getLogger(__name__)
-
-STATEMENT_TIMEOUT = "2s"
-# outbox statuses that are not final, and the column that says since when each row waits
-OPEN_STATUSES = ("created", "sending", "sent", "temporary-failure")
-
-_OUTBOX = """
-select status, count(*) as n, extract(epoch from now() - min(created_at)) as oldest
-  from outbox where status in ('created', 'temporary-failure') group by status
-union all
-select 'sending', count(*), extract(epoch from now() - min(sending_since))
-  from outbox where status = 'sending'
-union all
-select 'sent', count(*), extract(epoch from now() - min(sent_at))
-  from outbox where status = 'sent'
-"""
-# how long the longest-waiting row has been due and not taken (held rows are not due)
-_OUTBOX_DUE = """
-select coalesce(extract(epoch from now() - min(coalesce(next_attempt_at, updated_at))), 0)
-  from outbox
- where status in ('created', 'temporary-failure')
-   and coalesce(next_attempt_at, updated_at) <= now()
-"""
-_PAUSES = """
-select channel, code, paused_until > now() as active,
-       greatest(extract(epoch from paused_until - now()), 0) as left_seconds
-  from channel_pauses
-"""
-_OVERDUE_TASKS = """
-select count(*) from tasks where status in ('submitted', 'accepted') and due_on < $1
-"""
-_OVERDUE_TICKETS = """
-select count(*) from tickets
- where status not in ('closed', 'closed_unconfirmed', 'resolved') and handle_due_at < now()
-"""
 
 
 def cron_success_key(queue_name: str) -> str:
@@ -113,31 +79,22 @@ async def _database(pool: Pool, settings: Settings) -> list[Metric]:
         "Open work past its deadline now: application tasks (working days), tickets",
         ["kind"],
     )
-    today = local_date(datetime.now(UTC))
-    async with pool.acquire(timeout=2) as conn, conn.transaction(readonly=True):
-        await conn.execute(f"set local statement_timeout = '{STATEMENT_TIMEOUT}'")
-        seen = {status: (0, 0.0) for status in OPEN_STATUSES}
-        for row in await conn.fetch(_OUTBOX):
-            seen[row["status"]] = (row["n"], float(row["oldest"] or 0))
-        due = float(await conn.fetchval(_OUTBOX_DUE) or 0)
-        pauses = await conn.fetch(_PAUSES)
-        tasks = await conn.fetchval(_OVERDUE_TASKS, today)
-        tickets = await conn.fetchval(_OVERDUE_TICKETS)
-    for status, (count, oldest) in seen.items():
+    state = await ops_state.read(pool, local_date(datetime.now(UTC)))
+    for status, (count, oldest) in state.outbox.items():
         outbox_rows.add_metric([status], count)
         outbox_oldest.add_metric([status], oldest)
-    due_age.add_metric([], due)
+    due_age.add_metric([], state.outbox_due_seconds)
     # the configured channel is always named, so "not paused" is a 0 and not a missing series
     channels = {"aliyun" if settings.sms.aliyun_enabled else "console"}
-    for row in pauses:
-        channels.discard(row["channel"])
-        paused.add_metric([row["channel"], row["code"] or ""], 1 if row["active"] else 0)
-        pause_left.add_metric([row["channel"]], float(row["left_seconds"]))
+    for pause in state.pauses:
+        channels.discard(pause.channel)
+        paused.add_metric([pause.channel, pause.code], 1 if pause.active else 0)
+        pause_left.add_metric([pause.channel], pause.seconds_left)
     for channel in channels:
         paused.add_metric([channel, ""], 0)
         pause_left.add_metric([channel], 0)
-    overdue.add_metric(["task"], tasks)
-    overdue.add_metric(["ticket"], tickets)
+    overdue.add_metric(["task"], state.overdue_tasks)
+    overdue.add_metric(["ticket"], state.overdue_tickets)
     return [outbox_rows, outbox_oldest, due_age, paused, pause_left, overdue]
 
 

@@ -11,10 +11,17 @@ from datetime import UTC, datetime
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.elder import offer_elder_mode
-from doorstep.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
+from doorstep.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    RateLimited,
+    Unauthenticated,
+)
 from doorstep.domain.identity import may_receive_login_code, normalize_phone
 from doorstep.domain.pii import seal_sms_params
 from doorstep.domain.policy import Actor, Role
+from doorstep.observability.metrics import LOGIN_CODES
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import auth as store
@@ -102,6 +109,20 @@ async def _within_budget(deps: Deps) -> int | None:
 
 
 async def request_login_code(
+    deps: Deps, raw_phone: str, *, client_addr: str | None, language: str
+) -> CodeSent:
+    try:
+        sent = await _request_login_code(
+            deps, raw_phone, client_addr=client_addr, language=language
+        )
+    except DomainError as refusal:
+        LOGIN_CODES.labels("refused", refusal.code).inc()
+        raise
+    LOGIN_CODES.labels("sent", "").inc()
+    return sent
+
+
+async def _request_login_code(
     deps: Deps, raw_phone: str, *, client_addr: str | None, language: str
 ) -> CodeSent:
     phone = parse_phone(raw_phone)

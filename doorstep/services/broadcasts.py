@@ -47,6 +47,7 @@ from doorstep.notify.sms_text import (
     sms_templates,
     template_fields,
 )
+from doorstep.observability.metrics import SMS_RECONCILIATIONS, SMS_RESULTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.store import broadcasts as store
 from doorstep.store import events
@@ -487,6 +488,8 @@ async def _record(
     sms = deps.settings.sms
     outcome = answer.outcome
     n = len(step.ids)
+    # counted per message, as a single send is: a batch of 100 is 100 results
+    SMS_RESULTS.labels(channel.name, outcome.value, provider_code(answer.code)).inc(n)
     delays: list[float | None] = [None] * n
     hold_reason: str | None = None
     next_at: datetime | None = None
@@ -564,8 +567,12 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
     async with transaction(deps.pool) as conn:
         for row, lookup in zip(step.rows, lookups, strict=True):
             if lookup.error is not None:
+                SMS_RECONCILIATIONS.labels("broadcast_batch", "error").inc()
                 continue  # cannot tell: stays 'sending'; asked again after the lease
             best = lookup.best()
+            SMS_RECONCILIATIONS.labels(
+                "broadcast_batch", best.status.value if best is not None else "not_found"
+            ).inc()
             if best is not None:
                 await outbox_store.finish(
                     conn,

@@ -46,6 +46,7 @@ from doorstep.notify.policy import (
     quiet_until,
 )
 from doorstep.notify.sms_text import FittedSms, check_identifiers, digest_line, fit_sms
+from doorstep.observability.metrics import SMS_RECONCILIATIONS, SMS_RESULTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store import outbox as store
@@ -562,12 +563,16 @@ async def _reconcile(deps: Deps, channel: Channel, step: _LookUp) -> str | None:
     lookup = await channel.lookup(step.phone, step.days, str(step.outbox_id))
     async with transaction(deps.pool) as conn:
         if lookup.error is not None:
+            SMS_RECONCILIATIONS.labels("unrecorded_attempt", "error").inc()
             # cannot tell: stay 'sending'; the sweeper tries again once the lease runs out
             log.warning(
                 "outbox row %s: look-up failed (%s); will ask again", step.outbox_id, lookup.error
             )
             return S.SENDING
         best = lookup.best()
+        SMS_RECONCILIATIONS.labels(
+            "unrecorded_attempt", best.status.value if best is not None else "not_found"
+        ).inc()
         if best is not None:
             if await store.finish(
                 conn,
@@ -609,6 +614,7 @@ async def _reconcile(deps: Deps, channel: Channel, step: _LookUp) -> str | None:
 
 async def _record(deps: Deps, channel: Channel, step: _Send, result: DeliveryResult) -> str:
     sms = deps.settings.sms
+    SMS_RESULTS.labels(channel.name, result.outcome.value, provider_code(result.code)).inc()
     outbox_id = step.message.outbox_id
     outcome = result.outcome
     fields: dict[str, Any] = {"provider_id": result.provider_id, "error": result.error}
@@ -767,7 +773,11 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
         lookup = await channel.lookup(row["phone"], days, out_id, row["provider_id"])
         best = lookup.best()
         if lookup.error is not None or best is None or best.status is S.SENT:
+            SMS_RECONCILIATIONS.labels(
+                "receipt_poll", "error" if lookup.error is not None else "no_news"
+            ).inc()
             return False
+        SMS_RECONCILIATIONS.labels("receipt_poll", best.status.value).inc()
         async with transaction(deps.pool) as conn:
             moved = await apply_provider_news(
                 conn, row["id"], best.status, provider_id=None, code=best.err_code

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from doorstep.domain.delivery import DeliveryStatus
+from doorstep.observability.metrics import SMS_RECEIPTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.services.notifications import apply_provider_news
 from doorstep.store import outbox as store
@@ -134,6 +135,8 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
             summary.invalid += 1
         else:
             reports.append(report)
+    # failure codes of the receipts taken, counted once the transaction has committed
+    failed: list[str] = []
     async with transaction(deps.pool) as conn:
         matched: list[tuple[int, Report]] = []
         for report in reports:
@@ -177,6 +180,22 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
             )
             if inserted:
                 summary.accepted += 1
+                if not report.success:
+                    failed.append(report.err_code or "")
             else:
                 summary.duplicates += 1
+    _count(summary, failed)
     return summary
+
+
+def _count(summary: ReportSummary, failed: list[str]) -> None:
+    for result, count in (
+        ("delivered", summary.accepted - len(failed)),
+        ("duplicate", summary.duplicates),
+        ("unknown", summary.unknown),
+        ("invalid", summary.invalid),
+    ):
+        if count:
+            SMS_RECEIPTS.labels(result, "").inc(count)
+    for code in failed:
+        SMS_RECEIPTS.labels("failed", provider_code(code)).inc()

@@ -23,6 +23,7 @@ from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.services.proactive import finding
 from doorstep.store.db import create_pool
+from doorstep.workers.observed import observed
 from doorstep.workers.queue import DELIVER_JOB, LANE_JOB, enqueue_lanes, enqueue_outbox_rows
 
 log = logging.getLogger(__name__)
@@ -169,24 +170,36 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
         "functions": [
-            func(deliver_notification, name=DELIVER_JOB, keep_result=0, max_tries=5),
+            func(observed(deliver_notification), name=DELIVER_JOB, keep_result=0, max_tries=5),
             # a lane job drains its lane (a million rows take minutes)
-            func(deliver_broadcast_lane, name=LANE_JOB, keep_result=0, max_tries=5, timeout=3600),
+            func(
+                observed(deliver_broadcast_lane),
+                name=LANE_JOB,
+                keep_result=0,
+                max_tries=5,
+                timeout=3600,
+            ),
         ],
         "cron_jobs": [
             cron(
-                sweep_outbox,
+                observed(sweep_outbox, cron=True),
                 second={0, 15, 30, 45},
                 unique=True,
                 run_at_startup=True,
                 keep_result=0,
             ),
-            cron(poll_receipts, second={5}, unique=True, keep_result=0),
-            cron(push_fallbacks, second={10}, unique=True, keep_result=0),
-            cron(sla_alerts, second={20}, unique=True, run_at_startup=True, keep_result=0),
-            cron(delegation_sweep, second={40}, unique=True, keep_result=0),
+            cron(observed(poll_receipts, cron=True), second={5}, unique=True, keep_result=0),
+            cron(observed(push_fallbacks, cron=True), second={10}, unique=True, keep_result=0),
             cron(
-                offer_rules,
+                observed(sla_alerts, cron=True),
+                second={20},
+                unique=True,
+                run_at_startup=True,
+                keep_result=0,
+            ),
+            cron(observed(delegation_sweep, cron=True), second={40}, unique=True, keep_result=0),
+            cron(
+                observed(offer_rules, cron=True),
                 minute={3, 18, 33, 48},
                 second={50},
                 unique=True,
@@ -194,8 +207,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 keep_result=0,
                 timeout=900,
             ),
-            cron(offer_notices, second={25}, unique=True, keep_result=0),
-            cron(ticket_clock, second={35}, unique=True, run_at_startup=True, keep_result=0),
+            cron(observed(offer_notices, cron=True), second={25}, unique=True, keep_result=0),
+            cron(
+                observed(ticket_clock, cron=True),
+                second={35},
+                unique=True,
+                run_at_startup=True,
+                keep_result=0,
+            ),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

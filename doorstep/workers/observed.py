@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from arq.worker import Retry
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # theirs every minute or so
 KEY_TTL_SECONDS = 30 * 86400
 
-Job = Callable[..., Awaitable[Any]]
+Job = TypeVar("Job", bound=Callable[..., Awaitable[Any]])
 
 
 async def _record(ctx: dict[str, Any], name: str, result: str, *, cron: bool) -> None:
@@ -73,4 +73,4 @@ def observed(function: Job, *, cron: bool = False) -> Job:
             job_id.reset(job_token)
             requests.request_id.reset(request_token)
 
-    return run
+    return cast(Job, run)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from arq.connections import ArqRedis
+
+from doorstep.observability.requests import request_id
 
 DELIVER_JOB = "deliver_notification"
 LANE_JOB = "deliver_broadcast_lane"
@@ -16,11 +20,19 @@ def outbox_job_id(queue_name: str, outbox_id: int) -> str:
     return f"{queue_name}:outbox:{outbox_id}"
 
 
+def _request() -> dict[str, Any]:
+    """The id of the request (or job) that enqueues, for the job's log lines."""
+    current = request_id.get()
+    return {"request_id": current} if current else {}
+
+
 async def enqueue_outbox_rows(redis: ArqRedis, outbox_ids: list[int], queue_name: str) -> None:
+    carried = _request()
     for outbox_id in outbox_ids:
         await redis.enqueue_job(
             DELIVER_JOB,
             outbox_id,
+            **carried,
             _job_id=outbox_job_id(queue_name, outbox_id),
             _queue_name=queue_name,
         )
@@ -37,12 +49,14 @@ async def enqueue_lanes(
 ) -> None:
     """`width` jobs per lane; a slot whose job is queued or running already is left as it is.
     The sweeper starts a stopped lane under its next generation (fresh job ids)."""
+    carried = _request()
     for broadcast_id, language, generation in lanes:
         for slot in range(width):
             await redis.enqueue_job(
                 LANE_JOB,
                 broadcast_id,
                 language,
+                **carried,
                 _job_id=lane_job_id(queue_name, broadcast_id, language, generation, slot),
                 _queue_name=queue_name,
             )
