@@ -259,6 +259,8 @@ class Settings:
     tls_proxy: bool = False
     # bearer token Prometheus sends to /metrics; outside dev, /metrics refuses all without it
     metrics_token: str = field(default="", repr=False)
+    # the worker's own /metrics on this port (on HOST), for a worker on a machine of its own
+    worker_metrics_port: int = 0
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -302,4 +304,5 @@ class Settings:
             cors_origins=parse_origins(os.environ.get("DOORSTEP_CORS_ORIGINS", "")),
             tls_proxy=_bool("DOORSTEP_TLS_PROXY", False),
             metrics_token=os.environ.get("DOORSTEP_METRICS_TOKEN", ""),
+            worker_metrics_port=_int("DOORSTEP_WORKER_METRICS_PORT", 0),
         )

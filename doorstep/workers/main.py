@@ -23,6 +23,7 @@ from doorstep.services import ticket_clock as ticket_clock_service
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.services.proactive import finding
 from doorstep.store.db import create_pool
+from doorstep.workers.metrics_port import MetricsPort
 from doorstep.workers.observed import observed
 from doorstep.workers.queue import DELIVER_JOB, LANE_JOB, enqueue_lanes, enqueue_outbox_rows
 
@@ -48,9 +49,17 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     ctx["channel"] = sms_channel(settings)
     ctx["push"] = push_channel(settings)
+    if settings.worker_metrics_port:
+        port = ctx["metrics_port"] = MetricsPort(
+            settings, settings.host, settings.worker_metrics_port
+        )
+        port.start()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    port: MetricsPort | None = ctx.get("metrics_port")
+    if port is not None:
+        port.stop()
     for name in ("channel", "push"):
         sender = ctx.get(name)
         if sender is not None:

@@ -74,10 +74,13 @@ async def test_the_request_id_reaches_the_job_and_its_log_lines(
 
     real_deliver = notifications.deliver
 
-    async def deliver(*args: Any, **kwargs: Any) -> Any:
-        # a line written inside the job, as any of its modules' lines would be
-        logging.getLogger("doorstep.services.notifications").info("delivering to %s", phone)
-        return await real_deliver(*args, **kwargs)
+    async def deliver(deps: Any, channel: Any, row_id: int, **kwargs: Any) -> Any:
+        # a line written inside the job, as any of its modules' lines would be (the queue
+        # may hold other tests' rows too)
+        logging.getLogger("doorstep.services.notifications").info(
+            "delivering row %s to %s", row_id, phone if row_id == outbox_id else "someone"
+        )
+        return await real_deliver(deps, channel, row_id, **kwargs)
 
     monkeypatch.setattr(notifications, "deliver", deliver)
     before = await scrape(client)
@@ -91,7 +94,7 @@ async def test_the_request_id_reaches_the_job_and_its_log_lines(
         "sent",
     )
     records = [json.loads(line) for line in log_output.getvalue().splitlines()]
-    ours = [r for r in records if r["message"].startswith("delivering to")]
+    ours = [r for r in records if r["message"].startswith(f"delivering row {outbox_id} ")]
     assert len(ours) == 1, records
     assert ours[0]["request_id"] == "trail-0123456789"
     assert ours[0]["job_id"] == job_id
