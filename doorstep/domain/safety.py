@@ -16,7 +16,8 @@ import phonenumbers
 
 from doorstep.domain.network import is_catch_all, parse_networks
 
-# a callback token must not be guessable: 32 characters of `openssl rand -hex 16` or longer
+# a callback or metrics token must not be guessable: 32 characters of `openssl rand -hex 16`
+# or longer
 MIN_CALLBACK_TOKEN_CHARS = 32
 SMS_CHANNELS = ("aliyun", "console")
 
@@ -110,6 +111,19 @@ def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
     elif len(token) < MIN_CALLBACK_TOKEN_CHARS:
         problems.append(
             Problem("SMS_CALLBACK_TOKEN", f"shorter than {MIN_CALLBACK_TOKEN_CHARS} characters")
+        )
+    metrics_token = env.get("DOORSTEP_METRICS_TOKEN", "")
+    if not metrics_token:
+        problems.append(
+            Problem(
+                "DOORSTEP_METRICS_TOKEN",
+                "missing: /metrics refuses every scrape and no alert can fire "
+                "(`openssl rand -hex 32`; the bearer token of the Prometheus scrape)",
+            )
+        )
+    elif len(metrics_token) < MIN_CALLBACK_TOKEN_CHARS:
+        problems.append(
+            Problem("DOORSTEP_METRICS_TOKEN", f"shorter than {MIN_CALLBACK_TOKEN_CHARS} characters")
         )
     problems.extend(_sms_problems(env))
     for name in ("DOORSTEP_TRUSTED_PROXIES", "SMS_CALLBACK_NETWORKS"):

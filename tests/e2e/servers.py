@@ -41,6 +41,10 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
 
+# the bearer token of /metrics on the production-configured servers
+METRICS_TOKEN = "m" * 64
+
+
 def server_env(settings: Settings) -> dict[str, str]:
     return {
         **os.environ,
@@ -52,6 +56,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         # production settings: no DOORSTEP_DEV; SMS by the console channel, chosen on purpose
         "DOORSTEP_DEV": "",
         "SMS_CALLBACK_TOKEN": settings.sms.callback_token,
+        "DOORSTEP_METRICS_TOKEN": METRICS_TOKEN,
         "DOORSTEP_SMS_CHANNEL": "console",
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
         "DOORSTEP_LOGIN_CODES_PER_HOUR": "100000",

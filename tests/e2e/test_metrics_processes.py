@@ -12,7 +12,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from doorstep.config import Settings
-from tests.e2e.servers import free_port, server_env
+from tests.e2e.servers import METRICS_TOKEN, free_port, server_env
 
 
 def _healthz_count(text: str) -> float:
@@ -41,7 +41,6 @@ async def test_two_server_processes_report_one_sum(settings: Settings, tmp_path:
         "2",
         env={
             **server_env(settings),
-            "DOORSTEP_DEV": "1",
             "DOORSTEP_METRICS_DIR": str(base),
         },
     )
@@ -73,7 +72,9 @@ async def test_two_server_processes_report_one_sum(settings: Settings, tmp_path:
         # whichever process answers the scrape, it reports both processes' requests
         for _ in range(6):
             async with httpx.AsyncClient() as client:
-                response = await client.get(f"{url}/metrics")
+                response = await client.get(
+                    f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+                )
             assert response.status_code == 200
             assert _healthz_count(response.text) == requests
     finally:
