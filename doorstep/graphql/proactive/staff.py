@@ -17,7 +17,7 @@ from doorstep.graphql.proactive.types import (
     int_id,
 )
 from doorstep.i18n import translate
-from doorstep.services.proactive import staff, views
+from doorstep.services.proactive import staff
 
 
 @strawberry.type(description="A citizen's 'this is not right' on an offer, for review")
@@ -51,11 +51,11 @@ def appeal_type(a: staff.AppealView, language: str) -> OfferAppeal:
         unit_name=a.unit_name,
         citizen_name=a.citizen_name,
         citizen_resident_id_masked=a.citizen_resident_id_masked,
-        rule_code=a.rule_code,
-        rule_version=a.rule_version,
-        title=a.title.get(language) or a.title["zh_Hans"],
-        explanation=views.explain(a.explanation, a.raw_evidence, a.offer_created_at, language),
-        evidence=evidence_of(a.evidence, language),
+        rule_code=a.offer.rule_code,
+        rule_version=a.offer.rule_version,
+        title=a.offer.title_in(language),
+        explanation=a.offer.reason(language),
+        evidence=evidence_of(a.offer.evidence, language),
         created_at=a.created_at,
         decided_at=a.decided_at,
     )
@@ -92,11 +92,11 @@ def check_type(w: staff.WelfareCheckView, language: str) -> WelfareCheck:
         unit_name=w.unit_name,
         citizen_name=w.citizen_name,
         citizen_phone=w.citizen_phone,
-        rule_code=w.rule_code,
-        rule_version=w.rule_version,
-        title=w.title.get(language) or w.title["zh_Hans"],
-        reason=views.explain(w.explanation, w.raw_evidence, w.offer_created_at, language),
-        evidence=evidence_of(w.evidence, language),
+        rule_code=w.offer.rule_code,
+        rule_version=w.offer.rule_version,
+        title=w.offer.title_in(language),
+        reason=w.offer.reason(language),
+        evidence=evidence_of(w.offer.evidence, language),
         created_at=w.created_at,
         done_at=w.done_at,
     )

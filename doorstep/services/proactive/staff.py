@@ -14,8 +14,8 @@ from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
-    Evidence,
-    evidence_of,
+    OfferSnapshot,
+    snapshot_of,
     text_in,
     today_local,
     unit_names,
@@ -47,13 +47,7 @@ class AppealView:
     unit_name: str
     citizen_name: str | None
     citizen_resident_id_masked: str | None
-    rule_code: str
-    rule_version: int
-    title: dict[str, str]
-    explanation: dict[str, str]
-    evidence: list[Evidence]
-    raw_evidence: dict[str, Any]
-    offer_created_at: datetime
+    offer: OfferSnapshot
     created_at: datetime
     decided_at: datetime | None
 
@@ -68,13 +62,7 @@ def _appeal(row: Any, units: dict[int, tuple[str, str]]) -> AppealView:
         unit_name=row["unit_name"],
         citizen_name=row["citizen_name"],
         citizen_resident_id_masked=row["citizen_resident_id_masked"],
-        rule_code=row["rule_code"],
-        rule_version=row["rule_version"],
-        title=row["title"],
-        explanation=row["explanation"],
-        evidence=evidence_of(row["evidence"], units),
-        raw_evidence=row["evidence"],
-        offer_created_at=row["offer_created_at"],
+        offer=snapshot_of(row, units),
         created_at=row["created_at"],
         decided_at=row["decided_at"],
     )
@@ -177,13 +165,7 @@ class WelfareCheckView:
     unit_name: str
     citizen_name: str | None
     citizen_phone: str
-    rule_code: str
-    rule_version: int
-    title: dict[str, str]
-    explanation: dict[str, str]
-    evidence: list[Evidence]
-    raw_evidence: dict[str, Any]
-    offer_created_at: datetime
+    offer: OfferSnapshot
     created_at: datetime
     done_at: datetime | None
 
@@ -199,13 +181,7 @@ def _check_view(row: Any, units: dict[int, tuple[str, str]]) -> WelfareCheckView
         unit_name=row["unit_name"],
         citizen_name=row["citizen_name"],
         citizen_phone=row["citizen_phone"],
-        rule_code=row["rule_code"],
-        rule_version=row["rule_version"],
-        title=row["title"],
-        explanation=row["explanation"],
-        evidence=evidence_of(row["evidence"], units),
-        raw_evidence=row["evidence"],
-        offer_created_at=row["offer_created_at"],
+        offer=snapshot_of(row, units),
         created_at=row["created_at"],
         done_at=row["done_at"],
     )

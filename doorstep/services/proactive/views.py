@@ -63,34 +63,41 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class OfferView:
-    id: int
-    citizen_id: int
+class OfferSnapshot:
+    """What an offer said when it was made: its rule, title, reason and evidence. An offer is
+    one; an appeal or a welfare visit carries the offer's, for the staff deciding on it."""
+
     rule_code: str
     rule_version: int
-    kind: RuleKind
-    category: Category
     title: dict[str, str]
     explanation: dict[str, str]
     evidence: list[Evidence]
     raw_evidence: dict[str, Any]
-    status: str
-    status_reason: str | None
-    bundle_code: str | None
-    owner_unit_name: str
     created_at: datetime
-    expires_at: datetime
-    decided_at: datetime | None
-    application_number: str | None
-    appeal_status: str | None
-    appeal_reason: str | None
-    appeal_note: str | None
 
     def reason(self, language: str) -> str:
         return explain(self.explanation, self.raw_evidence, self.created_at, language)
 
     def title_in(self, language: str) -> str:
         return text_in(self.title, language)
+
+
+@dataclass(frozen=True)
+class OfferView(OfferSnapshot):
+    id: int
+    citizen_id: int
+    kind: RuleKind
+    category: Category
+    status: str
+    status_reason: str | None
+    bundle_code: str | None
+    owner_unit_name: str
+    expires_at: datetime
+    decided_at: datetime | None
+    application_number: str | None
+    appeal_status: str | None
+    appeal_reason: str | None
+    appeal_note: str | None
 
 
 async def unit_names(db: Any, rows: list[Any]) -> dict[int, tuple[str, str]]:
@@ -122,6 +129,19 @@ def evidence_of(raw: dict[str, Any], units: dict[int, tuple[str, str]]) -> list[
             )
         )
     return out
+
+
+def snapshot_of(row: Any, units: dict[int, tuple[str, str]]) -> OfferSnapshot:
+    """From a row of an appeal or a visit, with the offer's columns beside its own."""
+    return OfferSnapshot(
+        rule_code=row["rule_code"],
+        rule_version=row["rule_version"],
+        title=row["title"],
+        explanation=row["explanation"],
+        evidence=evidence_of(row["evidence"], units),
+        raw_evidence=row["evidence"],
+        created_at=row["offer_created_at"],
+    )
 
 
 def offer_of(row: Any, units: dict[int, tuple[str, str]]) -> OfferView:
