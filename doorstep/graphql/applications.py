@@ -13,6 +13,7 @@ from doorstep.domain.errors import Conflict
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
+from doorstep.graphql.ids import parse_id
 from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
 from doorstep.services import applications as service
@@ -185,15 +186,7 @@ def confirmation_pending(view: confirmations.ConfirmationView) -> Conflict:
 
 
 def _id(raw: strawberry.ID) -> int:
-    from doorstep.domain.errors import InvalidInput
-
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("task.id_invalid") from None
-    if not 0 < value < 2**63:
-        raise InvalidInput("task.id_invalid")
-    return value
+    return parse_id(raw, "task.id_invalid")
 
 
 @strawberry.type

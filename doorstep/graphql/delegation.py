@@ -16,11 +16,11 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.applications import Application, SubmitApplicationInput, application_type
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, DelegationStatus
 from doorstep.graphql.enums import Theme as DelegationTheme
+from doorstep.graphql.ids import parse_id
 from doorstep.i18n import translate, translate_or
 from doorstep.services import applications as app_service
 from doorstep.services import assisted, confirmations, delegation, privacy
@@ -216,13 +216,7 @@ def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> Data
 
 
 def _id(raw: strawberry.ID, code: str = "delegation.id_invalid") -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(code) from None
-    if not 0 < value < 2**63:
-        raise InvalidInput(code)
-    return value
+    return parse_id(raw, code)
 
 
 @strawberry.input(description="A clerk applies for a walk-in citizen (帮办), with their consent")

@@ -10,9 +10,9 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.domain.vault import DocumentInput, fact_value_json
 from doorstep.graphql.context import Info
+from doorstep.graphql.ids import parse_id
 from doorstep.i18n import translate
 from doorstep.services import vault as service
 from doorstep.services.proactive.views import show_value
@@ -186,15 +186,7 @@ def use_type(u: service.UseView, language: str) -> VaultUse:
 
 
 def _id(raw: strawberry.ID | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("vault.use_cursor_invalid") from None
-    if not 0 < value < 2**63:
-        raise InvalidInput("vault.use_cursor_invalid")
-    return value
+    return None if raw is None else parse_id(raw, "vault.use_cursor_invalid")
 
 
 @strawberry.type(description="The citizen's vault: documents, facts, flags and their uses")

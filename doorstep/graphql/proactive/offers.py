@@ -8,7 +8,8 @@ import strawberry
 from doorstep.graphql.applications import Application, application_type, confirmation_pending
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
-from doorstep.graphql.proactive.types import Offer, OfferStatus, int_id, offer_type
+from doorstep.graphql.ids import parse_id
+from doorstep.graphql.proactive.types import Offer, OfferStatus, offer_type
 from doorstep.i18n import translate
 from doorstep.services import confirmations
 from doorstep.services.proactive import offers
@@ -68,7 +69,7 @@ class OffersMutation:
     async def accept_offer(self, info: Info, id: strawberry.ID) -> AcceptedOffer:
         ctx = info.context
         accepted = await confirmations.accept_offer(
-            ctx.deps, ctx.actor, int_id(id, "offer.id_invalid")
+            ctx.deps, ctx.actor, parse_id(id, "offer.id_invalid")
         )
         if isinstance(accepted, confirmations.ConfirmationView):
             raise confirmation_pending(accepted)
@@ -81,14 +82,14 @@ class OffersMutation:
     @strawberry.mutation(description="Not interested: the offer is not made again")
     async def dismiss_offer(self, info: Info, id: strawberry.ID) -> Offer:
         ctx = info.context
-        found = await offers.dismiss_offer(ctx.deps, ctx.actor, int_id(id, "offer.id_invalid"))
+        found = await offers.dismiss_offer(ctx.deps, ctx.actor, parse_id(id, "offer.id_invalid"))
         return offer_type(found, ctx.language)
 
     @strawberry.mutation(description="'This is not right': a person reviews the offer")
     async def appeal_offer(self, info: Info, id: strawberry.ID, reason: str) -> Offer:
         ctx = info.context
         found = await offers.appeal_offer(
-            ctx.deps, ctx.actor, int_id(id, "offer.id_invalid"), reason
+            ctx.deps, ctx.actor, parse_id(id, "offer.id_invalid"), reason
         )
         return offer_type(found, ctx.language)
 

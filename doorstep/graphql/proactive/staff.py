@@ -8,13 +8,13 @@ from datetime import date, datetime
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.ids import parse_id
 from doorstep.graphql.proactive.types import (
     AppealStatus,
     OfferEvidence,
     WelfareCheckStatus,
     WelfareOutcome,
     evidence_of,
-    int_id,
 )
 from doorstep.i18n import translate
 from doorstep.services.proactive import staff
@@ -133,7 +133,7 @@ class OfferStaffMutation:
     ) -> OfferAppeal:
         ctx = info.context
         found = await staff.decide_appeal(
-            ctx.deps, ctx.actor, int_id(id, "appeal.id_invalid"), uphold=uphold, note=note
+            ctx.deps, ctx.actor, parse_id(id, "appeal.id_invalid"), uphold=uphold, note=note
         )
         return appeal_type(found, ctx.language)
 
@@ -143,6 +143,10 @@ class OfferStaffMutation:
     ) -> WelfareCheck:
         ctx = info.context
         found = await staff.complete_welfare_check(
-            ctx.deps, ctx.actor, int_id(id, "welfare.id_invalid"), outcome=outcome.value, note=note
+            ctx.deps,
+            ctx.actor,
+            parse_id(id, "welfare.id_invalid"),
+            outcome=outcome.value,
+            note=note,
         )
         return check_type(found, ctx.language)

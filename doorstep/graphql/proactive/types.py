@@ -9,7 +9,6 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import RuleKind as OfferKind
 from doorstep.i18n import translate
@@ -119,13 +118,3 @@ def offer_type(o: views.OfferView, language: str) -> Offer:
         appeal_reason=o.appeal_reason,
         appeal_note=o.appeal_note,
     )
-
-
-def int_id(raw: strawberry.ID, code: str) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput(code) from None
-    if not 0 < value < 2**63:
-        raise InvalidInput(code)
-    return value

@@ -10,10 +10,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain import tickets as domain
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
+from doorstep.graphql.ids import parse_id
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
 
@@ -306,13 +306,7 @@ class RectificationTask:
 
 
 def int_id(raw: strawberry.ID | str) -> int:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("ticket.id_invalid") from None
-    if not 0 < value < 2**63:
-        raise InvalidInput("ticket.id_invalid")
-    return value
+    return parse_id(raw, "ticket.id_invalid")
 
 
 # --- root fields ---------------------------------------------------------------------------------

@@ -128,14 +128,20 @@ async def accept_offer(
     return await reload_offer(deps, offer_id), view
 
 
+async def _locked_open(conn: Connection, offer_id: int) -> Any:
+    """The offer's row, locked for the change; refused unless it is open."""
+    row = await store.offer_by_id(conn, offer_id, lock=True)
+    assert row is not None
+    if row["status"] != "open":
+        raise Conflict("offer.not_open", status=row["status"])
+    return row
+
+
 async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
     """Not interested: the rule will not offer it again."""
     await _load_for(deps, actor, offer_id)
     async with transaction(deps.pool) as conn:
-        row = await store.offer_by_id(conn, offer_id, lock=True)
-        assert row is not None
-        if row["status"] != "open":
-            raise Conflict("offer.not_open", status=row["status"])
+        row = await _locked_open(conn, offer_id)
         await store.set_offer_status(conn, offer_id, "dismissed", reason="citizen")
         await events.append(
             conn,
@@ -155,10 +161,7 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     await _load_for(deps, actor, offer_id)
     async with transaction(deps.pool) as conn:
-        row = await store.offer_by_id(conn, offer_id, lock=True)
-        assert row is not None
-        if row["status"] != "open":
-            raise Conflict("offer.not_open", status=row["status"])
+        row = await _locked_open(conn, offer_id)
         await store.set_offer_status(conn, offer_id, "appealed", reason="citizen")
         appeal_id = await store.insert_appeal(
             conn,

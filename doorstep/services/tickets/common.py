@@ -120,19 +120,8 @@ async def tell_unit(
     params: dict[str, Any],
     urgent: bool = False,
 ) -> list[int]:
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language=_STAFF_TEMPLATES_LANGUAGE,
-            urgent=urgent,
-        )
-        for phone in await store.unit_staff_phones(conn, unit_id)
-    ]
+    phones = await store.unit_staff_phones(conn, unit_id)
+    return await _tell_staff(conn, phones, kind, template, params, urgent)
 
 
 async def tell_supervisors(
@@ -142,6 +131,18 @@ async def tell_supervisors(
     template: str,
     params: dict[str, Any],
     urgent: bool = False,
+) -> list[int]:
+    phones = await store.supervisor_phones(conn, region_code)
+    return await _tell_staff(conn, phones, kind, template, params, urgent)
+
+
+async def _tell_staff(
+    conn: Connection,
+    phones: list[str],
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    urgent: bool,
 ) -> list[int]:
     return [
         await notifications.queue(
@@ -154,7 +155,7 @@ async def tell_supervisors(
             language=_STAFF_TEMPLATES_LANGUAGE,
             urgent=urgent,
         )
-        for phone in await store.supervisor_phones(conn, region_code)
+        for phone in phones
     ]
 
 
