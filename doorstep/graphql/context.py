@@ -4,7 +4,7 @@ Over HTTP the session comes from `Authorization: Bearer`; over WebSocket (browse
 headers there) from `connection_params` at `connection_init` (`live.session`).
 
 Acting for someone (帮办代办): the header `X-Acting-For: <principal's citizen id or phone>`, or
-`actingFor` in connection_params; `services.delegation.acting_actor` turns it into the actor.
+`actingFor` in connection_params; `services.acting.acting_actor` turns it into the actor.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from doorstep.domain.policy import ANONYMOUS, Actor
 from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
 from doorstep.live.event_hub import EventHub
-from doorstep.services import delegation
+from doorstep.services import acting
 from doorstep.services.auth import actor_for_token
 from doorstep.services.availability import read_retrying_once
 from doorstep.services.deps import Deps
@@ -70,7 +70,7 @@ def _language_for(actor: Actor, accept_language: str | None) -> str:
 
 async def _acting(deps: Deps, actor: Actor, acting_for: object) -> Actor:
     if isinstance(acting_for, str) and acting_for.strip():
-        return await delegation.acting_actor(deps, actor, acting_for)
+        return await acting.acting_actor(deps, actor, acting_for)
     return actor
 
 

@@ -22,8 +22,8 @@ from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, Delegation
 from doorstep.graphql.enums import Theme as DelegationTheme
 from doorstep.graphql.ids import parse_id
 from doorstep.i18n import translate, translate_or
+from doorstep.services import acting, assisted, confirmations, delegation, privacy
 from doorstep.services import applications as app_service
-from doorstep.services import assisted, confirmations, delegation, privacy
 
 
 @strawberry.type(description="One side of a delegation")
@@ -164,7 +164,7 @@ class DataAccess:
     at: datetime
 
 
-def _party(party: delegation.Party) -> DelegationParty:
+def _party(party: acting.Party) -> DelegationParty:
     return DelegationParty(
         citizen_id=strawberry.ID(str(party.citizen_id)),
         name=party.name,

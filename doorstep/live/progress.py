@@ -32,7 +32,7 @@ from doorstep.domain.delegation import bundle_filter
 from doorstep.domain.errors import Forbidden, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.live.event_hub import EventHub, Key, Subscription
-from doorstep.services import applications, delegation
+from doorstep.services import acting, applications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
@@ -109,7 +109,7 @@ async def my_updates(
     assert citizen_id is not None
     if actor.role is Role.AGENT:
         async with deps.pool.acquire() as conn:
-            await delegation.record_read(
+            await acting.record_read(
                 deps, conn, actor, what="application_updates", purpose="follow_progress"
             )
     key: Key = ("citizen", citizen_id)
@@ -153,7 +153,7 @@ class _Guard:
         ended = grant is None or not grant.is_active(datetime.now(UTC))
         if hinted or ended or time.monotonic() - self.checked_at >= self.every:
             self.checked_at = time.monotonic()
-            if ended or not await delegation.still_active(self.deps, self.actor):
+            if ended or not await acting.still_active(self.deps, self.actor):
                 raise Forbidden("delegation.inactive")
 
     async def admits(self, row: asyncpg.Record) -> bool:

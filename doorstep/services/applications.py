@@ -33,7 +33,7 @@ from doorstep.domain.workflow import (
     citizen_next_step,
     progress,
 )
-from doorstep.services import citizen_sms, delegation, vault
+from doorstep.services import acting, citizen_sms, vault
 from doorstep.services.deps import Deps
 from doorstep.store import applications as store
 from doorstep.store import delegation as delegation_store
@@ -192,7 +192,7 @@ async def submit_application(
     assert citizen_id is not None
     bundle, resident_id = await checked_input(deps, data)
     async with transaction(deps.pool) as conn:
-        await delegation.ensure_active(conn, actor)
+        await acting.ensure_active(conn, actor)
         view, outbox_ids = await submit_in(
             conn, deps, actor, bundle, data, resident_id, on_submitted=on_submitted
         )
@@ -254,7 +254,7 @@ async def submit_in(
     )
     if actor.role is Role.AGENT:
         # the principal hears it from the agent notice, which carries the number
-        outbox_ids = await delegation.record_action(
+        outbox_ids = await acting.record_action(
             conn,
             deps,
             actor,
@@ -418,7 +418,7 @@ async def my_applications(
                 conn, citizen_id, bundle_filter(actor.grant.themes), limit, before_id
             )
             task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
-            await delegation.record_read(
+            await acting.record_read(
                 deps, conn, actor, what="applications", purpose="follow_progress"
             )
     else:
@@ -459,9 +459,7 @@ async def _agent_read(deps: Deps, actor: Actor, number: str) -> ApplicationView:
         if view is None:
             raise NotFound("application.not_found")
         _authorize_read(actor, view)
-        await delegation.record_read(
-            deps, conn, actor, what="application", purpose="follow_progress"
-        )
+        await acting.record_read(deps, conn, actor, what="application", purpose="follow_progress")
     return view
 
 

@@ -35,7 +35,7 @@ from doorstep.domain.delegation import (
     theme_of_bundle,
 )
 from doorstep.domain.errors import Conflict, NotFound, RateLimited
-from doorstep.domain.identity import mask_phone, normalize_phone
+from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import (
     Actor,
     Operation,
@@ -45,7 +45,7 @@ from doorstep.domain.policy import (
     confirmation_needed,
 )
 from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, question_code
-from doorstep.services import applications, delegation, notifications, vault
+from doorstep.services import acting, applications, notifications, vault
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
@@ -76,8 +76,8 @@ class ConfirmationView:
     bundle_code: str
     bundle_name: str
     offer_id: int | None
-    agent: delegation.Party
-    principal: delegation.Party
+    agent: acting.Party
+    principal: acting.Party
     requested_at: datetime
     expires_at: datetime
     decided_at: datetime | None
@@ -111,14 +111,6 @@ def status_of(row: Any, now: datetime | None = None) -> ConfirmationStatus:
     return confirmation_status(ConfirmationStatus(row["status"]), row["expires_at"], active, now)
 
 
-def _party(citizen_id: int, name: str | None, phone: str) -> delegation.Party:
-    return delegation.Party(citizen_id=citizen_id, name=name, phone_masked=mask_phone(phone))
-
-
-def _who(name: str | None, phone: str) -> str:
-    return name.strip() if name and name.strip() else mask_phone(phone)
-
-
 def _view(row: Any, viewer_is: str) -> ConfirmationView:
     return ConfirmationView(
         id=row["id"],
@@ -127,8 +119,8 @@ def _view(row: Any, viewer_is: str) -> ConfirmationView:
         bundle_code=row["bundle_code"],
         bundle_name=row["bundle_name"],
         offer_id=row["offer_id"],
-        agent=_party(row["agent_id"], row["agent_name"], row["agent_phone"]),
-        principal=_party(row["principal_id"], row["principal_name"], row["principal_phone"]),
+        agent=acting.party(row["agent_id"], row["agent_name"], row["agent_phone"]),
+        principal=acting.party(row["principal_id"], row["principal_name"], row["principal_phone"]),
         requested_at=row["created_at"],
         expires_at=row["expires_at"],
         decided_at=row["decided_at"],
@@ -234,7 +226,7 @@ async def _ask(
     assert actor.principal_citizen_id is not None
     delegation_id = actor.grant.delegation_id
     async with transaction(deps.pool) as conn:
-        await delegation.ensure_active(conn, actor)
+        await acting.ensure_active(conn, actor)
         asked, wait = await store.asks_of_agent_today(conn, actor.agent_citizen_id)
         if asked >= MAX_ASKS_PER_AGENT_PER_DAY:
             raise RateLimited(
@@ -266,7 +258,7 @@ async def _ask(
             raise Conflict("confirmation.exists")
         row = await store.get(conn, confirmation_id)
         assert row is not None
-        await delegation.record_action(
+        await acting.record_action(
             conn,
             deps,
             actor,
@@ -293,7 +285,7 @@ async def _ask(
                 template="sms.confirmation_requested",
                 extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
                 params={
-                    "name": _who(row["agent_name"], row["agent_phone"]),
+                    "name": acting.who(row["agent_name"], row["agent_phone"]),
                     "bundle": row["bundle_name"],
                     "phone": display_phone(deps.settings.support_phone),
                 },
@@ -335,7 +327,7 @@ async def list_mine(
             rows = await store.between(
                 conn, actor.agent_citizen_id, actor.principal_citizen_id, stored, limit
             )
-            await delegation.record_read(
+            await acting.record_read(
                 deps, conn, actor, what="delegation", purpose="follow_progress"
             )
             views = [_view(r, "agent") for r in rows]
@@ -480,14 +472,14 @@ async def _apply(
 
 async def answer_by_sms(
     deps: Deps, raw_phone: str, reply: Reply, question: Question | None = None
-) -> delegation.SmsReplyOutcome:
+) -> acting.SmsReplyOutcome:
     """A "Y" or "N" from a principal's own number answers their newest waiting confirmation,
     unless a delegation request to them is newer (then it is that request's: handled False).
     A reply that names its question (the extend code of the SMS it answers) answers that one.
     A reply once it ran out is told so; a second "Y" right after one is the same answer; a
     reply from the number of the agent who asked is refused (only the principal answers).
     Anything else is not ours (handled False)."""
-    nothing = delegation.SmsReplyOutcome(handled=False, action="nothing")
+    nothing = acting.SmsReplyOutcome(handled=False, action="nothing")
     if reply not in (Reply.YES, Reply.NO):
         return nothing
     try:
@@ -526,7 +518,7 @@ async def answer_by_sms(
         if live:
             row = await _lock(conn, live[0])
             _answered, outbox_ids = await _decide(conn, deps, row, reply is Reply.YES, by="sms")
-            result = delegation.SmsReplyOutcome(
+            result = acting.SmsReplyOutcome(
                 handled=True,
                 action="confirmed" if reply is Reply.YES else "confirmation_refused",
                 delegation_ids=(live[0]["delegation_id"],),
@@ -548,7 +540,7 @@ async def answer_by_sms(
                     language=citizen["language"],
                 )
             )
-            result = delegation.SmsReplyOutcome(
+            result = acting.SmsReplyOutcome(
                 handled=True,
                 action="confirmation_expired",
                 delegation_ids=tuple(r["delegation_id"] for r in waiting),
@@ -560,7 +552,7 @@ async def answer_by_sms(
             )
             is not None
         ):
-            result = delegation.SmsReplyOutcome(
+            result = acting.SmsReplyOutcome(
                 handled=True, action="already_confirmed", delegation_ids=(done["delegation_id"],)
             )
         elif asked := await store.pending_asked_by(conn, citizen["id"]):
@@ -572,11 +564,13 @@ async def answer_by_sms(
                     phone=citizen["phone"],
                     kind="confirmation_not_yours",
                     template="sms.confirmation_not_yours",
-                    params={"name": _who(asked[0]["principal_name"], asked[0]["principal_phone"])},
+                    params={
+                        "name": acting.who(asked[0]["principal_name"], asked[0]["principal_phone"])
+                    },
                     language=citizen["language"],
                 )
             )
-            result = delegation.SmsReplyOutcome(
+            result = acting.SmsReplyOutcome(
                 handled=True, action="not_principal", delegation_ids=(asked[0]["delegation_id"],)
             )
         else:
@@ -586,6 +580,32 @@ async def answer_by_sms(
 
 
 # -- ends without an answer -----------------------------------------------------------------
+
+
+async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
+    """A delegation that ends (revoked, expired) cancels what waits for its principal's
+    confirmation, in the same transaction. Returns how many."""
+    rows = await store.pending_of_delegation(conn, delegation_id)
+    for row in rows:
+        await cancel_confirmation(conn, row)
+    return len(rows)
+
+
+async def cancel_confirmation(conn: Connection, row: Any) -> None:
+    await store.decide(conn, row["id"], status="cancelled", by="delegation")
+    await events.append(
+        conn,
+        kind="confirmation.cancelled",
+        actor_kind="system",
+        actor_id=None,
+        citizen_id=row["principal_id"],
+        data={
+            "confirmation_id": row["id"],
+            "delegation_id": row["delegation_id"],
+            "agent_id": row["agent_id"],
+            "bundle": row["bundle_code"],
+        },
+    )
 
 
 async def _close(
@@ -598,7 +618,7 @@ async def _close(
         await _event(conn, row, "confirmation.expired", actor_id=None, actor_kind="system")
         outbox_ids.append(await _tell_agent(conn, row, "sms.confirmation_expired"))
     elif status is ConfirmationStatus.CANCELLED:
-        await delegation.cancel_confirmation(conn, row)
+        await cancel_confirmation(conn, row)
 
 
 async def sweep(deps: Deps) -> int:
@@ -649,7 +669,7 @@ async def _event(
 
 async def _tell_agent(conn: Connection, row: Any, template: str) -> int:
     params: dict[str, Any] = {
-        "name": _who(row["principal_name"], row["principal_phone"]),
+        "name": acting.who(row["principal_name"], row["principal_phone"]),
         "bundle": row["bundle_name"],
     }
     if row["application_number"] is not None:

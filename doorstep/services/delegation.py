@@ -7,11 +7,9 @@ when the principal says no. Until active, nothing is allowed; once it ends, it s
 the policy compares the period with the clock on every request, each agent action re-reads the
 row under a lock in its own transaction, and open subscriptions re-check it.
 
-Acting for someone: a citizen sends `X-Acting-For: <principal's citizen id or phone>` (over
-WebSocket: `actingFor` in connection_init's payload). `acting_actor` is the one place that turns
-it into an actor of role AGENT carrying the delegation's grant; the policy decides what that
-grant allows for each operation. Every action of an agent is recorded with both people, and the
-principal gets a short SMS ending with "reply 0 to stop".
+Acting for someone under a delegation goes through one gate, `services.acting`, which the use
+cases call; this module manages the delegations themselves and routes the SMS replies about them
+(a "Y"/"N" may answer a confirmation: `services.confirmations`, which it builds on).
 """
 
 from __future__ import annotations
@@ -29,23 +27,21 @@ from doorstep.domain.delegation import (
     REQUEST_TTL,
     ConsentMethod,
     DelegationStatus,
-    Grant,
     Reply,
     Theme,
-    effective_status,
     parse_reply,
     parse_themes,
     validity,
 )
-from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from doorstep.domain.identity import mask_phone, normalize_phone
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from doorstep.domain.identity import normalize_phone
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.sms_reply import Question, QuestionKind, question_code
 from doorstep.i18n import translate
-from doorstep.services import notifications
+from doorstep.services import confirmations, notifications
+from doorstep.services.acting import Party, SmsReplyOutcome, grant_of, party, who
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
-from doorstep.store import confirmations as confirmation_store
 from doorstep.store import delegation as store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
@@ -56,13 +52,6 @@ MAX_NOTE_CHARS = 200
 MAX_REQUESTS_PER_DAY = 10
 SWEEP_BATCH = 200
 _STOP_SMS = "sms.delegation_stopped"
-
-
-@dataclass(frozen=True)
-class Party:
-    citizen_id: int
-    name: str | None
-    phone_masked: str
 
 
 @dataclass(frozen=True)
@@ -82,46 +71,16 @@ class DelegationView:
     viewer_is: str
 
 
-@dataclass(frozen=True)
-class SmsReplyOutcome:
-    """What an SMS reply did: `handled` False means it was not about delegations (or nothing
-    was waiting for it), so the SMS-reply handler may try other meanings."""
-
-    handled: bool
-    # consented, refused, stopped, expired, nothing; for a confirmation (services.
-    # confirmations): confirmed, confirmation_refused, confirmation_expired,
-    # already_confirmed, not_principal
-    action: str
-    delegation_ids: tuple[int, ...] = ()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def grant_of(row: Any, now: datetime | None = None) -> Grant:
-    status = effective_status(
-        DelegationStatus(row["status"]), row["requested_at"], row["valid_until"], now or _now()
-    )
-    return Grant(
-        delegation_id=row["id"],
-        themes=frozenset(Theme(t) for t in row["themes"]),
-        status=status,
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
-    )
-
-
-def _party(citizen_id: int, name: str | None, phone: str) -> Party:
-    return Party(citizen_id=citizen_id, name=name, phone_masked=mask_phone(phone))
 
 
 def _view(row: Any, viewer_is: str) -> DelegationView:
     grant = grant_of(row)
     return DelegationView(
         id=row["id"],
-        agent=_party(row["agent_id"], row["agent_name"], row["agent_phone"]),
-        principal=_party(row["principal_id"], row["principal_name"], row["principal_phone"]),
+        agent=party(row["agent_id"], row["agent_name"], row["agent_phone"]),
+        principal=party(row["principal_id"], row["principal_name"], row["principal_phone"]),
         themes=tuple(sorted(grant.themes)),
         status=grant.status,
         requested_at=row["requested_at"],
@@ -142,11 +101,6 @@ def _viewer(actor: Actor, row: Any) -> str:
     return "staff"
 
 
-def _who(name: str | None, phone: str) -> str:
-    """How a person is named in an SMS to the other one: their name, else their masked number."""
-    return name.strip() if name and name.strip() else mask_phone(phone)
-
-
 def theme_labels(themes: Iterable[Theme | str], language: str) -> str:
     separator = ", " if language == "en" else "、"
     return separator.join(translate(f"theme.{Theme(t).value}", language) for t in sorted(themes))
@@ -161,179 +115,6 @@ def _parse_phone(raw: str, code: str) -> str:
         return normalize_phone(raw)
     except ValueError:
         raise InvalidInput(code) from None
-
-
-# -- acting for someone: the one place -------------------------------------------------------
-
-
-def _principal_key(raw: str) -> tuple[str, int | str] | None:
-    value = raw.strip()
-    if not value or len(value) > 32:
-        return None
-    # a citizen id is digits; a phone is best given in E.164 (11-digit mobiles are phones)
-    if value.isascii() and value.isdigit() and len(value) <= 10:
-        return ("id", int(value))
-    try:
-        return ("phone", normalize_phone(value))
-    except ValueError:
-        return None
-
-
-async def acting_actor(deps: Deps, actor: Actor, raw_principal: str) -> Actor:
-    """The actor for a request that says it acts for `raw_principal` (a citizen id or phone).
-
-    Always an actor of role AGENT (anonymous stays anonymous): without a delegation between
-    the two its grant is None, and the policy refuses everything with `delegation.not_found`;
-    a delegation that is not active now refuses with `delegation.inactive`.
-    """
-    if actor.role is Role.ANONYMOUS:
-        return actor
-    agent_id = actor.citizen_id if actor.role is Role.CITIZEN else None
-    key = _principal_key(raw_principal)
-    principal_id: int | None = None
-    grant: Grant | None = None
-    if agent_id is not None and key is not None:
-        row = await store.principal_and_delegation(
-            deps.pool,
-            agent_id,
-            principal_id=int(key[1]) if key[0] == "id" else None,
-            phone=str(key[1]) if key[0] == "phone" else None,
-        )
-        if row is not None and row["principal_id"] != agent_id:
-            principal_id = row["principal_id"]
-            grant = grant_of(row) if row["id"] is not None else None
-    return Actor(
-        role=Role.AGENT,
-        session_id=actor.session_id,
-        citizen_id=None,
-        agent_citizen_id=agent_id,
-        principal_citizen_id=principal_id,
-        grant=grant,
-        language=actor.language,
-        elder_mode=actor.elder_mode,
-        language_chosen=actor.language_chosen,
-    )
-
-
-async def ensure_active(conn: Connection, actor: Actor) -> None:
-    """Inside an agent's write: the delegation, re-read under a share lock, is still active.
-
-    Revoking takes the row's update lock, so a write and a revocation never overlap: the write
-    either commits before the revocation does, or sees it and is refused. Reads need no more
-    than the policy's check of the delegation loaded for the same request (`acting_actor`).
-    """
-    if actor.role is not Role.AGENT:
-        return
-    if actor.grant is None:
-        raise Forbidden("delegation.not_found")
-    row = await store.get(conn, actor.grant.delegation_id, lock="share")
-    if (
-        row is None
-        or row["principal_id"] != actor.principal_citizen_id
-        or not grant_of(row).is_active(_now())
-    ):
-        raise Forbidden("delegation.inactive")
-
-
-async def still_active(deps: Deps, actor: Actor) -> bool:
-    """For open subscriptions: whether the agent's delegation still holds."""
-    if actor.role is not Role.AGENT:
-        return True
-    if actor.grant is None:
-        return False
-    row = await store.get(deps.pool, actor.grant.delegation_id)
-    return (
-        row is not None
-        and row["principal_id"] == actor.principal_citizen_id
-        and grant_of(row).is_active(_now())
-    )
-
-
-async def record_action(
-    conn: Connection,
-    deps: Deps,
-    actor: Actor,
-    operation: Operation,
-    *,
-    application_id: int | None,
-    number: str | None,
-    notice: str | None,
-    detail: dict[str, Any] | None = None,
-) -> list[int]:
-    """Record an agent's action with both people and tell the principal (ends "reply 0 to
-    stop"). Returns the outbox ids to enqueue after commit; nothing for non-agents."""
-    if actor.role is not Role.AGENT:
-        return []
-    assert actor.grant is not None and actor.agent_citizen_id is not None
-    assert actor.principal_citizen_id is not None
-    await store.record_action(
-        conn,
-        delegation_id=actor.grant.delegation_id,
-        agent_id=actor.agent_citizen_id,
-        principal_id=actor.principal_citizen_id,
-        operation=operation.value,
-        application_id=application_id,
-        detail={"number": number, **(detail or {})},
-    )
-    if notice is None:
-        return []
-    return [await _notify_principal(conn, actor, notice, number)]
-
-
-async def _notify_principal(
-    conn: Connection, actor: Actor, template: str, number: str | None
-) -> int:
-    assert actor.agent_citizen_id is not None and actor.principal_citizen_id is not None
-    agent = await store.citizen_brief(conn, actor.agent_citizen_id)
-    principal = await store.citizen_brief(conn, actor.principal_citizen_id)
-    assert agent is not None and principal is not None
-    params: dict[str, Any] = {"name": _who(agent["name"], agent["phone"])}
-    if number is not None:
-        params["number"] = number
-    return await notifications.queue(
-        conn,
-        citizen_id=principal["id"],
-        phone=principal["phone"],
-        kind=template.removeprefix("sms."),
-        template=template,
-        params=params,
-        language=principal["language"],
-    )
-
-
-async def record_read(
-    deps: Deps, conn: Connection, actor: Actor, *, what: str, purpose: str
-) -> None:
-    """An agent read the principal's personal data: recorded, with the delegation (so with
-    both people), for the principal to see (myDataAccessLog); the principal is told once a day
-    by SMS.
-
-    Every read an agent makes runs this, so the usual case is one statement on the caller's
-    connection (committed by itself unless the caller holds a transaction); only the first read
-    of the day opens a transaction, on the same connection (a second one from the pool could
-    wait forever on a pool full of such readers), to claim the day's notice and queue the
-    SMS."""
-    if actor.role is not Role.AGENT:
-        return
-    assert actor.grant is not None and actor.agent_citizen_id is not None
-    assert actor.principal_citizen_id is not None
-    today = local_date(_now())
-    due = await store.record_agent_read(
-        conn,
-        citizen_id=actor.principal_citizen_id,
-        agent_id=actor.agent_citizen_id,
-        what=what,
-        purpose=purpose,
-        delegation_id=actor.grant.delegation_id,
-        today=today,
-    )
-    if not due:
-        return
-    outbox_ids: list[int] = []
-    async with conn.transaction():
-        if await store.claim_read_notice(conn, actor.grant.delegation_id, today):
-            outbox_ids.append(await _notify_principal(conn, actor, "sms.agent_viewed", None))
-    await deps.after_commit(outbox_ids)
 
 
 # -- the life cycle ----------------------------------------------------------------------------
@@ -555,7 +336,7 @@ async def _stop(
     if status not in OPEN_STATUSES:
         raise Conflict("delegation.not_open", status=status.value)
     await store.end(conn, row["id"], status=DelegationStatus.REVOKED.value, by=by)
-    await cancel_confirmations(conn, row["id"])
+    await confirmations.cancel_confirmations(conn, row["id"])
     row = await store.get(conn, row["id"])
     assert row is not None
     # appended for the principal: open subscriptions of the agent hear it and re-check at once
@@ -572,35 +353,6 @@ async def _stop(
     return row, outbox_ids
 
 
-# -- confirmations of money-moving actions (services.confirmations) ----------------------------
-
-
-async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
-    """A delegation that ends (revoked, expired) cancels what waits for its principal's
-    confirmation, in the same transaction. Returns how many."""
-    rows = await confirmation_store.pending_of_delegation(conn, delegation_id)
-    for row in rows:
-        await cancel_confirmation(conn, row)
-    return len(rows)
-
-
-async def cancel_confirmation(conn: Connection, row: Any) -> None:
-    await confirmation_store.decide(conn, row["id"], status="cancelled", by="delegation")
-    await events.append(
-        conn,
-        kind="confirmation.cancelled",
-        actor_kind="system",
-        actor_id=None,
-        citizen_id=row["principal_id"],
-        data={
-            "confirmation_id": row["id"],
-            "delegation_id": row["delegation_id"],
-            "agent_id": row["agent_id"],
-            "bundle": row["bundle_code"],
-        },
-    )
-
-
 # -- SMS replies (called by the SMS-reply handling) ---------------------------------------
 
 
@@ -612,9 +364,6 @@ async def handle_sms_reply(
     for the principal's confirmation (services.confirmations), else a delegation request —
     and "0" stops every delegation of the sender (cancelling what waits under them). Anything
     else is not ours (handled False)."""
-    # imported here: confirmations builds on applications, which build on this module
-    from doorstep.services import confirmations
-
     reply = parse_reply(text)
     if reply is Reply.STOP:
         return await stop_by_sms(deps, raw_phone, text)
@@ -748,7 +497,7 @@ async def sweep(deps: Deps) -> SweepCounts:
         for row in await store.due_to_expire(conn, REQUEST_TTL.total_seconds(), SWEEP_BATCH):
             was_active = row["status"] == DelegationStatus.ACTIVE.value
             await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value, by="system")
-            await cancel_confirmations(conn, row["id"])
+            await confirmations.cancel_confirmations(conn, row["id"])
             await _event(
                 conn,
                 row,
@@ -840,7 +589,7 @@ async def _sms(
     recipient = await store.citizen_brief(conn, recipient_id)
     assert recipient is not None
     language = recipient["language"]
-    params: dict[str, Any] = {"name": _who(other_name, other_phone)}
+    params: dict[str, Any] = {"name": who(other_name, other_phone)}
     if with_themes:
         params["themes"] = theme_labels(row["themes"], language)
     if with_until:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
-from doorstep.services import delegation
+from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 
@@ -56,9 +56,7 @@ async def data_access_log(
     limit = max(1, min(limit, 200))
     async with deps.pool.acquire() as conn:
         rows = await store.data_reads(conn, citizen_id, limit, before_id)
-        await delegation.record_read(
-            deps, conn, actor, what="data_access_log", purpose="review_log"
-        )
+        await acting.record_read(deps, conn, actor, what="data_access_log", purpose="review_log")
     return [
         AccessEntry(
             id=r["id"],

@@ -29,7 +29,7 @@ from doorstep.domain.workflow import (
     next_task_status,
     progress,
 )
-from doorstep.services import citizen_sms, delegation
+from doorstep.services import acting, citizen_sms
 from doorstep.services.applications import (
     FINAL_APPLICATION,
     MAX_REASON_CHARS,
@@ -130,7 +130,7 @@ async def supply_materials(
             ),
             NotFound("application.not_found"),
         )
-        await delegation.ensure_active(conn, actor)
+        await acting.ensure_active(conn, actor)
         waiting = [
             t
             for t in await store.tasks_of(conn, [application["id"]])
@@ -154,7 +154,7 @@ async def supply_materials(
                 actor_id=actor.agent_citizen_id or actor.citizen_id,
                 extra={"materials": sorted(set(materials))[:50], **agent},
             )
-        outbox_ids += await delegation.record_action(
+        outbox_ids += await acting.record_action(
             conn,
             deps,
             actor,

@@ -18,7 +18,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from doorstep.domain.errors import DomainError
-from doorstep.services import confirmations, delegation, sms_replies
+from doorstep.services import acting, confirmations, delegation, sms_replies
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
@@ -344,7 +344,7 @@ async def test_yes_at_once_in_the_app_and_by_sms_makes_one_application(
     app_answers = [r for r in results if isinstance(r, confirmations.Answered)]
     assert [a.application.number for a in app_answers if a.application] == [made["number"]] * 2
     sms = results[2]
-    assert isinstance(sms, delegation.SmsReplyOutcome)
+    assert isinstance(sms, acting.SmsReplyOutcome)
     assert sms.action in ("confirmed", "already_confirmed")
     assert (
         await pool.fetchval(

@@ -21,7 +21,7 @@ from doorstep.domain.errors import Forbidden
 from doorstep.domain.policy import ANONYMOUS
 from doorstep.live import progress
 from doorstep.live.event_hub import EventHub
-from doorstep.services import delegation
+from doorstep.services import acting, delegation
 from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
@@ -508,7 +508,7 @@ async def test_expiry_stops_at_once_and_is_warned_a_week_before(
 async def _agent_actor(deps: Deps, token: str, principal: str) -> Any:
     actor = await actor_for_token(deps, token)
     assert actor is not None
-    return await delegation.acting_actor(deps, actor, principal)
+    return await acting.acting_actor(deps, actor, principal)
 
 
 async def test_a_revoked_agents_open_subscription_ends(
@@ -574,7 +574,7 @@ async def test_an_expired_agents_open_subscription_ends_at_the_end(
 
 
 async def test_anonymous_acting_for_is_anonymous(deps: Deps) -> None:
-    assert await delegation.acting_actor(deps, ANONYMOUS, "1") is ANONYMOUS
+    assert await acting.acting_actor(deps, ANONYMOUS, "1") is ANONYMOUS
 
 
 @pytest.mark.parametrize("text", ["y", "Y", "是", "同意", "ｙ。"])

@@ -23,7 +23,10 @@ IO_BUILTINS = {"open", "print", "input", "breakpoint", "exec", "eval", "__import
 def _layered_modules() -> set[str]:
     config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
     contracts = config["tool"]["importlinter"]["contracts"]
-    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    # the contract over the whole package (others order modules inside one layer)
+    (layers,) = [
+        c["layers"] for c in contracts if c["type"] == "layers" and not c.get("containers")
+    ]
     return {name for layer in layers for name in re.split(r"[|:\s]+", layer) if name}
 
 
