@@ -17,6 +17,7 @@ from enum import IntEnum, StrEnum
 
 from doorstep.domain.calendar import SHANGHAI, WorkingCalendar, deadline_end, local_date
 from doorstep.domain.clock import reminder_date
+from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window, wait_seconds
 
 
 class TicketKind(StrEnum):
@@ -341,9 +342,6 @@ def region_ancestors(code: str) -> list[str]:
 
 # --- filing limits -----------------------------------------------------------------------------
 
-HOUR_SECONDS = 3600
-DAY_SECONDS = 86400
-
 
 @dataclass(frozen=True)
 class FilingLimits:
@@ -368,20 +366,23 @@ class FilingCounts:
     client_hour_first: datetime | None = None
 
 
+def filing_windows(limits: FilingLimits) -> tuple[tuple[Window, ...], tuple[Window, ...]]:
+    """The windows counted per citizen and per client address."""
+    return (
+        (Window(limits.citizen_hour, HOUR_SECONDS), Window(limits.citizen_day, DAY_SECONDS)),
+        (Window(limits.client_hour, HOUR_SECONDS),),
+    )
+
+
 def filing_wait(counts: FilingCounts, limits: FilingLimits) -> int | None:
     """None when one more ticket is allowed; otherwise the seconds until it is (at least 1):
     when the oldest ticket of the fullest window leaves it."""
-    waits: list[int] = []
-    for count, first, limit, window in (
-        (counts.citizen_hour, counts.citizen_hour_first, limits.citizen_hour, HOUR_SECONDS),
-        (counts.citizen_day, counts.citizen_day_first, limits.citizen_day, DAY_SECONDS),
-        (counts.client_hour, counts.client_hour_first, limits.client_hour, HOUR_SECONDS),
-    ):
-        if limit <= 0 or count < limit:
-            continue
-        if first is None:
-            waits.append(window)
-            continue
-        left = (first + timedelta(seconds=window) - counts.now).total_seconds()
-        waits.append(max(1, math.ceil(left)))
-    return max(waits) if waits else None
+    (hour, day), (client,) = filing_windows(limits)
+    return wait_seconds(
+        counts.now,
+        [
+            (hour, Seen(counts.citizen_hour, counts.citizen_hour_first)),
+            (day, Seen(counts.citizen_day, counts.citizen_day_first)),
+            (client, Seen(counts.client_hour, counts.client_hour_first)),
+        ],
+    )

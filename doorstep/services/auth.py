@@ -21,13 +21,16 @@ from doorstep.domain.errors import (
 from doorstep.domain.identity import may_receive_login_code, normalize_phone
 from doorstep.domain.pii import seal_sms_params
 from doorstep.domain.policy import Actor, Role
+from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, MINUTE_SECONDS, Window
 from doorstep.observability.metrics import LOGIN_CODES
-from doorstep.services import notifications
+from doorstep.services import notifications, rate_limits
 from doorstep.services.deps import Deps
+from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
 from doorstep.store import events
 from doorstep.store import outbox as outbox_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,10 @@ CODE_TTL_SECONDS = 5 * 60
 LOGIN_CODE_PAUSE = "login_codes"
 MAX_ATTEMPTS = 5
 # per phone: 1 a minute, 5 an hour, 10 a day
-PHONE_LIMITS = (("last_minute", 1, 60), ("last_hour", 5, 3600), ("last_day", 10, 86400))
+CODES_OF_PHONE = Limit(
+    Counted.LOGIN_CODES_OF_PHONE,
+    (Window(1, MINUTE_SECONDS), Window(5, HOUR_SECONDS), Window(10, DAY_SECONDS)),
+)
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
@@ -133,12 +139,15 @@ async def _request_login_code(
         raise RateLimited("login.codes_paused", retry_after_seconds=wait)
     async with transaction(deps.pool) as conn:
         await store.lock_phone(conn, phone)
-        counts = await store.code_counts(conn, phone, client_addr)
-        for column, limit, window in PHONE_LIMITS:
-            if counts[column] >= limit:
-                raise RateLimited("login.too_many_codes", retry_after_seconds=window)
-        if client_addr and counts["client_last_hour"] >= deps.settings.login_codes_per_client_hour:
-            raise RateLimited("login.too_many_codes", retry_after_seconds=3600)
+        per_client = Window(deps.settings.login_codes_per_client_hour, HOUR_SECONDS)
+        await rate_limits.enforce(
+            conn,
+            "login.too_many_codes",
+            [
+                (CODES_OF_PHONE, phone),
+                (Limit(Counted.LOGIN_CODES_OF_CLIENT, (per_client,)), client_addr),
+            ],
+        )
         code = f"{secrets.randbelow(10**6):06d}"
         row = await store.insert_code(
             conn, phone, _code_hash(deps, phone, code), client_addr, CODE_TTL_SECONDS

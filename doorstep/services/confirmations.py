@@ -34,7 +34,7 @@ from doorstep.domain.delegation import (
     effective_status,
     theme_of_bundle,
 )
-from doorstep.domain.errors import Conflict, NotFound, RateLimited
+from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import (
     Actor,
@@ -44,17 +44,20 @@ from doorstep.domain.policy import (
     authorize,
     confirmation_needed,
 )
+from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, question_code
-from doorstep.services import acting, applications, notifications, vault
+from doorstep.services import acting, applications, notifications, rate_limits, vault
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
 from doorstep.services.proactive.views import OfferView
+from doorstep.services.rate_limits import Limit
 from doorstep.store import confirmations as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
 from doorstep.store import proactive as offer_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,9 @@ REPEAT_YES = timedelta(hours=1)
 # each question is an SMS to a principal: one agent asks at most this many a day, over all the
 # people she acts for (the per-number caps of the outbox would only delay the flood)
 MAX_ASKS_PER_AGENT_PER_DAY = 10
+ASKS_OF_AGENT = Limit(
+    Counted.CONFIRMATIONS_ASKED_BY_AGENT, (Window(MAX_ASKS_PER_AGENT_PER_DAY, DAY_SECONDS),)
+)
 MAX_LIST = 100
 
 
@@ -227,13 +233,12 @@ async def _ask(
     delegation_id = actor.grant.delegation_id
     async with transaction(deps.pool) as conn:
         await acting.ensure_active(conn, actor)
-        asked, wait = await store.asks_of_agent_today(conn, actor.agent_citizen_id)
-        if asked >= MAX_ASKS_PER_AGENT_PER_DAY:
-            raise RateLimited(
-                "confirmation.too_many_requests",
-                retry_after_seconds=max(1, wait),
-                limit=MAX_ASKS_PER_AGENT_PER_DAY,
-            )
+        await rate_limits.enforce(
+            conn,
+            "confirmation.too_many_requests",
+            [(ASKS_OF_AGENT, actor.agent_citizen_id)],
+            limit=MAX_ASKS_PER_AGENT_PER_DAY,
+        )
         if offer_id is not None:
             locked = await offer_store.offer_by_id(conn, offer_id, lock=True)
             assert locked is not None

@@ -33,23 +33,29 @@ from doorstep.domain.delegation import (
     parse_themes,
     validity,
 )
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.domain.sms_reply import Question, QuestionKind, question_code
 from doorstep.i18n import translate
-from doorstep.services import confirmations, notifications
+from doorstep.services import confirmations, notifications, rate_limits
 from doorstep.services.acting import Party, SmsReplyOutcome, grant_of, party, who
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
+from doorstep.services.rate_limits import Limit
 from doorstep.store import delegation as store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
+from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)
 
 MAX_NOTE_CHARS = 200
 MAX_REQUESTS_PER_DAY = 10
+REQUESTS_OF_AGENT = Limit(
+    Counted.DELEGATIONS_ASKED_BY_AGENT, (Window(MAX_REQUESTS_PER_DAY, DAY_SECONDS),)
+)
 SWEEP_BATCH = 200
 _STOP_SMS = "sms.delegation_stopped"
 
@@ -138,13 +144,9 @@ async def request(
             raise NotFound("delegation.principal_unknown")
         if principal["id"] == actor.citizen_id:
             raise InvalidInput("delegation.self")
-        asked = await conn.fetchval(
-            "select count(*) from delegations where agent_id = $1 "
-            "and requested_at > now() - interval '1 day'",
-            actor.citizen_id,
+        await rate_limits.enforce(
+            conn, "delegation.too_many_requests", [(REQUESTS_OF_AGENT, actor.citizen_id)]
         )
-        if asked >= MAX_REQUESTS_PER_DAY:
-            raise RateLimited("delegation.too_many_requests", retry_after_seconds=86400)
         # a request left unanswered past its time no longer blocks a new one
         stale = await store.open_between(conn, actor.citizen_id, principal["id"])
         if stale is not None and grant_of(stale).status is DelegationStatus.EXPIRED:

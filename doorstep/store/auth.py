@@ -14,27 +14,6 @@ async def lock_phone(conn: Connection, phone: str) -> None:
     await conn.execute("select pg_advisory_xact_lock(hashtextextended('login:' || $1, 0))", phone)
 
 
-async def code_counts(conn: Connection, phone: str, client_addr: str | None) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        """select
-             count(*) filter (where phone = $1 and created_at > now() - interval '1 minute')
-               as last_minute,
-             count(*) filter (where phone = $1 and created_at > now() - interval '1 hour')
-               as last_hour,
-             count(*) filter (where phone = $1 and created_at > now() - interval '1 day')
-               as last_day,
-             count(*) filter (where client_addr = $2 and created_at > now() - interval '1 hour')
-               as client_last_hour,
-             max(created_at) filter (where phone = $1) as latest
-           from login_codes
-           where (phone = $1 or client_addr = $2) and created_at > now() - interval '1 day'""",
-        phone,
-        client_addr,
-    )
-    assert row is not None
-    return row
-
-
 async def insert_code(
     conn: Connection, phone: str, code_hash: bytes, client_addr: str | None, ttl_seconds: int
 ) -> asyncpg.Record:

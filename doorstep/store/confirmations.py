@@ -212,23 +212,3 @@ async def request_named(db: Queryable, principal_id: int, residue: int, modulus:
         modulus,
     )
     return found
-
-
-async def asks_of_agent_today(conn: Connection, agent_id: int) -> tuple[int, int]:
-    """How many confirmations this agent asked for in the last day, and the seconds until the
-    oldest of them leaves that day. Holds a lock on the agent until the transaction ends, so
-    two asks at once cannot both pass a limit."""
-    await conn.execute(
-        "select pg_advisory_xact_lock(hashtextextended('confirmations:agent:' || $1, 0))",
-        str(agent_id),
-    )
-    row = await conn.fetchrow(
-        """select count(*) as asked,
-                  ceil(extract(epoch from (min(created_at) + interval '1 day' - now())))::int
-                    as wait
-           from delegation_confirmations
-           where agent_id = $1 and created_at > now() - interval '1 day'""",
-        agent_id,
-    )
-    assert row is not None
-    return row["asked"], row["wait"] or 0

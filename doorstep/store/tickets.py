@@ -185,53 +185,6 @@ async def set_fallback(conn: Connection, code: str, unit_id: int | None) -> None
     await conn.execute("update regions set fallback_unit_id = $2 where code = $1", code, unit_id)
 
 
-# --- filing limits ------------------------------------------------------------------------------
-
-
-async def lock_filer(conn: Connection, citizen_id: int, client_addr: str | None) -> None:
-    """Serialise filings of one citizen (and of one address) within the transaction, so two at
-    once cannot both pass a limit."""
-    await conn.execute(
-        "select pg_advisory_xact_lock(hashtextextended('tickets:citizen:' || $1, 0))",
-        str(citizen_id),
-    )
-    if client_addr:
-        await conn.execute(
-            "select pg_advisory_xact_lock(hashtextextended('tickets:client:' || $1, 0))",
-            client_addr,
-        )
-
-
-async def filing_counts(
-    conn: Connection, citizen_id: int, client_addr: str | None
-) -> asyncpg.Record:
-    """Tickets of the citizen in the last hour and day, of the address in the last hour, each
-    with its oldest (when the count goes down again), and the database's now."""
-    row = await conn.fetchrow(
-        """select
-             count(*) filter (where citizen_id = $1 and created_at > now() - interval '1 hour')
-               as citizen_hour,
-             min(created_at) filter (where citizen_id = $1
-                                      and created_at > now() - interval '1 hour')
-               as citizen_hour_first,
-             count(*) filter (where citizen_id = $1) as citizen_day,
-             min(created_at) filter (where citizen_id = $1) as citizen_day_first,
-             count(*) filter (where client_addr = $2 and created_at > now() - interval '1 hour')
-               as client_hour,
-             min(created_at) filter (where client_addr = $2
-                                      and created_at > now() - interval '1 hour')
-               as client_hour_first,
-             now() as db_now
-           from tickets
-           where (citizen_id = $1 and created_at > now() - interval '1 day')
-              or (client_addr = $2 and created_at > now() - interval '1 hour')""",
-        citizen_id,
-        client_addr,
-    )
-    assert row is not None
-    return row
-
-
 # --- tickets -----------------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@ rules, recurrence at the same place, and the notices of a new ticket."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,14 +12,13 @@ import asyncpg
 
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
-from doorstep.domain.errors import InvalidInput, RateLimited
+from doorstep.domain.errors import InvalidInput
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import (
     MAX_DESCRIPTION_CHARS,
     RECURRENCE_DAYS,
     Channel,
-    FilingCounts,
     FilingLimits,
     Place,
     TicketKind,
@@ -28,12 +26,13 @@ from doorstep.domain.tickets import (
     Urgency,
     choose_profile,
     deadlines,
-    filing_wait,
+    filing_windows,
     same_place,
     valid_coordinates,
 )
-from doorstep.services import dispatch_rules
+from doorstep.services import dispatch_rules, rate_limits
 from doorstep.services.deps import Deps
+from doorstep.services.rate_limits import Limit
 from doorstep.services.tickets.common import (
     RESOLVED_STATUSES,
     now_utc,
@@ -46,6 +45,7 @@ from doorstep.services.tickets.common import (
 from doorstep.services.tickets.views import TicketView, load
 from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.rate_limits import Counted
 
 _REGION = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 _CATEGORY = re.compile(r"[a-z][a-z0-9_-]{1,39}")
@@ -137,22 +137,15 @@ async def _check_filing_limits(
 ) -> None:
     """Refuse a filing over the citizen's (or the address's) limit. Counted in PostgreSQL
     under a per-citizen lock, so every API process sees the same counts."""
-    await store.lock_filer(conn, citizen_id, client_addr)
-    row = await store.filing_counts(conn, citizen_id, client_addr)
-    counts = FilingCounts(
-        now=row["db_now"],
-        citizen_hour=row["citizen_hour"],
-        citizen_hour_first=row["citizen_hour_first"],
-        citizen_day=row["citizen_day"],
-        citizen_day_first=row["citizen_day_first"],
-        client_hour=row["client_hour"] if client_addr else 0,
-        client_hour_first=row["client_hour_first"] if client_addr else None,
+    per_citizen, per_client = filing_windows(filing_limits(deps))
+    await rate_limits.enforce(
+        conn,
+        "ticket.too_many",
+        [
+            (Limit(Counted.TICKETS_OF_CITIZEN, per_citizen), citizen_id),
+            (Limit(Counted.TICKETS_OF_CLIENT, per_client), client_addr),
+        ],
     )
-    wait = filing_wait(counts, filing_limits(deps))
-    if wait is not None:
-        raise RateLimited(
-            "ticket.too_many", retry_after_seconds=wait, retry_after_minutes=math.ceil(wait / 60)
-        )
 
 
 async def submit_ticket(
