@@ -726,10 +726,10 @@ async def clear_queue(redis_url: str) -> int:
     client = aioredis.Redis.from_url(redis_url)
     removed = 0
     try:
-        removed += await client.delete(BENCH_QUEUE)
+        removed += int(await client.delete(BENCH_QUEUE))
         keys = [k async for k in client.scan_iter(match=f"arq:*{BENCH_QUEUE}:*", count=1000)]
         for i in range(0, len(keys), 500):
-            removed += await client.delete(*keys[i : i + 500])
+            removed += int(await client.delete(*keys[i : i + 500]))
     finally:
         await client.aclose()
     return removed

@@ -154,7 +154,11 @@ def _task_statuses(rng: random.Random, status: str, n: int) -> list[str]:
 def _status_for_age(rng: random.Random, age_days: float, n: int) -> str:
     r = rng.random()
     if age_days > 60:
-        choices = (("completed", 0.90), ("partially_completed", 0.05), ("rejected", 0.03))
+        choices: tuple[tuple[str, float], ...] = (
+            ("completed", 0.90),
+            ("partially_completed", 0.05),
+            ("rejected", 0.03),
+        )
     else:
         choices = (
             ("submitted", 0.25),

@@ -56,6 +56,7 @@ if "cache" in WHATIF:
     from strawberry.schema.config import StrawberryConfig
 
     from doorstep.graphql import schema as schema_module
+    from doorstep.graphql.errors import LocalizedErrors
 
     def _build_schema_cached(
         *, introspection: bool, max_depth: int = 10, max_tokens: int = 2000, max_aliases: int = 30
@@ -67,7 +68,7 @@ if "cache" in WHATIF:
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         extensions: list[Any] = [
-            schema_module.LocalizedErrors,
+            LocalizedErrors,
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules(rules),
             lambda: ParserCache(maxsize=256),
@@ -80,6 +81,6 @@ if "cache" in WHATIF:
             config=StrawberryConfig(auto_camel_case=True),
         )
 
-    app_module.build_schema = _build_schema_cached
+    setattr(app_module, "build_schema", _build_schema_cached)  # noqa: B010 - patching the app factory's lookup
 
 app = app_module.create_app(Settings.from_env())

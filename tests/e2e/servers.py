@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import websockets
+from websockets.typing import Subprotocol
 
 from doorstep.config import Settings
 
@@ -131,8 +132,8 @@ class Subscriber:
         cls, server: Server, query: str, variables: dict[str, Any], params: dict[str, Any]
     ) -> AsyncIterator[Subscriber]:
         async with websockets.connect(
-            server.ws, subprotocols=["graphql-transport-ws"]
-        ) as connection:  # type: ignore[list-item]
+            server.ws, subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as connection:
             await connection.send(json.dumps({"type": "connection_init", "payload": params}))
             ack = json.loads(await asyncio.wait_for(connection.recv(), 10))
             assert ack["type"] == "connection_ack", ack

@@ -211,13 +211,13 @@ async def test_websocket_abuse_is_refused_cleanly(settings: Settings, pool: Pool
             await ws.send(json.dumps({"type": "connection_init", "payload": {"token": citizen}}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             # an unknown number, and a mistyped one: refused with their codes
-            for op_id, number, code in (
+            for op_id, number, refusal in (
                 ("a", "1000000000", "application.number_invalid"),
                 ("b", "1099999993", "application.not_found"),
             ):
                 from doorstep.domain.case_numbers import is_valid_case_number
 
-                if code == "application.not_found":
+                if refusal == "application.not_found":
                     assert is_valid_case_number(number)
                 await ws.send(
                     json.dumps(
@@ -234,7 +234,7 @@ async def test_websocket_abuse_is_refused_cleanly(settings: Settings, pool: Pool
                     if message["type"] == "error"
                     else message["payload"]["errors"]
                 )
-                assert errors[0]["extensions"]["code"] == code, message
+                assert errors[0]["extensions"]["code"] == refusal, message
             # a flood of subscriptions: the cap holds, the excess gets a coded refusal
             my_updates = "subscription { myUpdates { seq } }"
             for i in range(10):

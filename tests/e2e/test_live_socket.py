@@ -250,7 +250,7 @@ async def test_a_change_comes_with_the_application_as_it_stands(
                 staff,
             )
             assert "errors" not in body, body
-            changes = []
+            changes: list[dict[str, Any]] = []
             while not changes or changes[-1]["event"]["kind"] != "application.status_changed":
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 changes.append(message["payload"]["data"]["applicationProgress"])

@@ -109,6 +109,7 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
         "created_at as ttl from delegation_confirmations where id = $1",
         int(confirmation_id),
     )
+    assert row is not None
     assert (row["status"], row["agent_id"], row["principal_id"], row["delegation_id"]) == (
         "pending",
         family.daughter_id,
@@ -124,6 +125,7 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
         "where delegation_id = $1 and operation = 'confirmation.request'",
         delegation_id,
     )
+    assert asked is not None
     assert (asked["agent_id"], asked["principal_id"], asked["application_id"]) == (
         family.daughter_id,
         family.mother_id,
@@ -203,6 +205,7 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
         "kind = 'application.submitted' and application_id = $1",
         made["id"],
     )
+    assert event is not None
     assert event["actor_id"] == family.mother_id
     assert event["data"]["confirmation_id"] == int(confirmation_id)
     assert event["data"]["asked_by"] == family.daughter_id
@@ -219,6 +222,7 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
         "where delegation_id = $1 and operation = 'application.submit'",
         delegation_id,
     )
+    assert action is not None
     assert (action["agent_id"], action["principal_id"], action["application_id"]) == (
         family.daughter_id,
         family.mother_id,
@@ -289,6 +293,7 @@ async def test_the_principal_answers_by_sms(
         "select status, decided_by, application_id from delegation_confirmations where id = $1",
         confirmation_id,
     )
+    assert row is not None
     assert (row["status"], row["decided_by"], row["application_id"]) == (
         "confirmed",
         "sms",
@@ -507,6 +512,7 @@ async def test_an_ended_delegation_cancels_what_waits(
         "select status, decided_by from delegation_confirmations where id = $1",
         int(confirmation_id),
     )
+    assert row is not None
     assert (row["status"], row["decided_by"]) == ("cancelled", "delegation")
     body = await gql_as(client, ANSWER, {"id": confirmation_id, "c": True}, token=family.mother)
     assert error_code(body) == "confirmation.not_pending"
@@ -561,6 +567,7 @@ async def test_an_ended_delegation_cancels_what_waits(
         "select status, decided_by from delegation_confirmations where id = $1",
         int(confirmation_id),
     )
+    assert row is not None
     assert (row["status"], row["decided_by"]) == ("cancelled", "delegation")
 
 
@@ -638,6 +645,7 @@ async def test_accepting_an_offer_that_pays_out_waits_too(
         "where o.id = $1",
         offer_id,
     )
+    assert offer is not None
     assert (offer["status"], offer["number"]) == ("accepted", number)
     assert (
         await pool.fetchval(

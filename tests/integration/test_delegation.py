@@ -153,6 +153,7 @@ async def test_the_whole_life_cycle_through_graphql(
         "where delegation_id = $1 and operation = 'application.submit'",
         int(asked["id"]),
     )
+    assert action is not None
     assert (action["agent_id"], action["principal_id"]) == (family.daughter_id, family.mother_id)
     assert action["detail"]["number"] == app["number"]
     event = await pool.fetchrow(
@@ -160,6 +161,7 @@ async def test_the_whole_life_cycle_through_graphql(
         "and data->>'number' = $1",
         app["number"],
     )
+    assert event is not None
     assert event["actor_id"] == family.daughter_id
     assert event["data"]["agent_id"] == family.daughter_id
     sms = await last_sms(pool, family.mother_phone)
@@ -291,6 +293,7 @@ async def test_the_life_cycle_through_sms_replies(
     row = await pool.fetchrow(
         "select status, consent_method from delegations where id = $1", int(asked["id"])
     )
+    assert row is not None
     assert (row["status"], row["consent_method"]) == ("active", "sms")
     # she is told in writing how to stop it; the daughter that it works
     assert (await last_sms(pool, family.mother_phone))["template"] == "sms.delegation_consented"
@@ -375,6 +378,7 @@ async def test_consent_at_the_counter(
         "from delegations where id = $1",
         int(asked["id"]),
     )
+    assert row is not None
     staff_id = await pool.fetchval(
         "select s.id from staff_members s join units u on u.id = s.unit_id "
         "where u.code = 'cy-psb' and s.role = 'staff'"
@@ -611,4 +615,5 @@ async def test_citizens_and_delegations_made_directly(pool: Pool) -> None:
     row = await pool.fetchrow(
         "select status, consent_method from delegations where id = $1", delegation_id
     )
+    assert row is not None
     assert (row["status"], row["consent_method"]) == ("requested", None)

@@ -338,6 +338,7 @@ async def test_a_clerk_applies_for_a_walk_in_who_then_follows_by_sms(
            from applications a join citizens c on c.id = a.citizen_id where a.number = $1""",
         number,
     )
+    assert row is not None
     staff_id = await pool.fetchval(
         "select s.id from staff_members s join units u on u.id = s.unit_id "
         "where u.code = 'cy-psb' and s.role = 'staff'"
@@ -350,6 +351,7 @@ async def test_a_clerk_applies_for_a_walk_in_who_then_follows_by_sms(
         "from assisted_consents where citizen_id = $1",
         row["citizen_id"],
     )
+    assert consent is not None
     assert dict(consent) == {
         "staff_id": staff_id,
         "identity_checked": True,

@@ -58,7 +58,8 @@ async def test_deadlines_and_readiness_follow_the_schedule_file(
         body = await gql(client, SUBMIT, {"i": {"bundleCode": "newborn"}}, token=token)
         assert "errors" not in body, body
         tasks = body["data"]["submitApplication"]["tasks"]
-        promised = dict(await pool.fetch("select code, promised_days from service_items"))
+        rows = await pool.fetch("select code, promised_days from service_items")
+        promised: dict[str, int] = {r["code"]: r["promised_days"] for r in rows}
         for task in tasks:
             days = promised[task["itemCode"]]
             due = date.fromisoformat(task["dueOn"])

@@ -125,6 +125,7 @@ async def test_file_and_follow_a_request(
     row = await pool.fetchrow(
         "select channel, kind, latitude, handle_due_at from tickets where number = $1", number
     )
+    assert row is not None
     assert (row["channel"], row["kind"], row["latitude"]) == ("open311", "complaint", 39.9071)
 
     response = await o311.get(

@@ -121,6 +121,7 @@ async def test_offers_reach_people_and_welfare_findings_go_to_the_community(
         before,
         CHEN_JIAWEN,
     )
+    assert alert is not None
     assert alert["template"] == "sms.risk_alert" and alert["language"] == "en"
     assert "months unpaid" in alert["params"]["reason"]
     # the elder living alone is not messaged: her community gets a visit, and its clerk an SMS
@@ -129,6 +130,7 @@ async def test_offers_reach_people_and_welfare_findings_go_to_the_community(
            where w.citizen_id = $1 order by w.id desc limit 1""",
         elder,
     )
+    assert visit is not None
     assert (visit["status"], visit["code"]) == ("open", "cy-jianwai-yonganli")
     to_elder = await pool.fetch(
         "select kind from outbox where id > $1 and phone = $2", before, WANG_XIUYING
@@ -138,6 +140,7 @@ async def test_offers_reach_people_and_welfare_findings_go_to_the_community(
         "select template, urgent, params from outbox where id > $1 and phone = '+8613900139115'",
         before,
     )
+    assert clerk is not None
     assert clerk["template"] == "sms.welfare_check" and clerk["urgent"]
     assert "9天" in clerk["params"]["reason"]
 
@@ -335,6 +338,7 @@ async def test_appeals_go_to_a_person_at_the_rules_unit(
     told = await pool.fetchrow(
         "select template, params from outbox where phone = $1 order by id desc limit 1", ZHANG_WEI
     )
+    assert told is not None
     assert told["template"] == "sms.appeal_upheld"
 
     # rejected: open again, with the reviewer's answer on it
@@ -448,6 +452,7 @@ async def test_rules_are_dry_run_then_published_as_versions(
                order by p.id desc limit 1""",
             liu,
         )
+        assert lapsed is not None
         assert (lapsed["status"], lapsed["rule_version"]) == ("lapsed", 1)
         versions = (
             await gql(client, "{ offerRules { code version current } }", token=tokens["staff"])

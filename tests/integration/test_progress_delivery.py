@@ -4,6 +4,7 @@ queued way. Whichever way each change takes, the subscriber has every one, in or
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -41,6 +42,7 @@ async def test_changes_offered_at_once_or_queued_arrive_in_order_once(
         "number"
     ]
     app = await pool.fetchrow("select id, citizen_id from applications where number = $1", number)
+    assert app is not None
     actor = await actor_for_token(deps, tokens["citizen"])
     assert actor is not None
     hub = EventHub(pool, settings.database_url, poll_seconds=0.2)
@@ -63,6 +65,7 @@ async def test_changes_offered_at_once_or_queued_arrive_in_order_once(
         return True
 
     stream = progress.application_progress(deps, hub, actor, number, None, deliver)
+    assert isinstance(stream, AsyncGenerator)
     opening = await stream.__anext__()
     assert opening.event is None
 

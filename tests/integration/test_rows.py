@@ -37,7 +37,7 @@ async def test_columns_are_attributes_and_inherited(pool: Pool) -> None:
 async def test_rows_are_read_only(pool: Pool) -> None:
     row = await fetchrow_one(pool, _Unit, "select 1::bigint as id, 'a' as code")
     with pytest.raises(AttributeError):
-        row.code = "b"  # type: ignore[misc]
+        row.code = "b"
     assert row.code == "a"
 
 

@@ -44,6 +44,7 @@ async def test_extension_moves_the_deadline_and_tells_the_citizen(
         "on c.id = o.citizen_id where o.kind = 'task.deadline_extended' "
         "order by o.id desc limit 1"
     )
+    assert sms is not None
     assert sms["template"] == "sms.deadline_extended" and sms["params"]["number"] == number
 
     # refusals: other unit, out-of-range days, no reason, a deadline already passed
@@ -125,6 +126,7 @@ async def test_alerts_are_raised_once_even_by_racing_workers(
         "order by id desc limit 1",
         outbox_before,
     )
+    assert escalation is not None
     supervisor = await pool.fetchval(
         "select phone from staff_members where role = 'supervisor' and region_code = '110105'"
     )
@@ -241,5 +243,6 @@ async def test_an_elder_is_told_of_an_extension_in_plain_words(
         "kind = 'task.deadline_extended' order by id desc limit 1",
         "+8613800138003",
     )
+    assert sms is not None
     assert sms["template"] == "sms.plain.deadline_extended"
     assert sms["params"]["number"] == app["number"] and sms["params"]["phone"]

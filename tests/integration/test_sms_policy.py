@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,7 +100,7 @@ async def _later(pool: Pool, ids: list[int], seconds: int) -> None:
 
 async def _clock(pool: Pool, offset_minutes: int) -> str:
     """Beijing wall-clock time, as HH:MM, `offset_minutes` from the database's now."""
-    now = await pool.fetchval("select now()")
+    now: datetime = await pool.fetchval("select now()")
     return (now + timedelta(minutes=offset_minutes)).astimezone(SHANGHAI).strftime("%H:%M")
 
 

@@ -165,7 +165,7 @@ async def test_malformed_reports_are_counted_not_applied(
 ) -> None:
     [(outbox_id, message)] = await _sent(aliyun_settings, pool, fake_aliyun)
     report = message.report()
-    bad = [
+    bad: list[Any] = [
         None,
         7,
         [],

@@ -45,6 +45,7 @@ async def test_staff_reads_are_recorded(
         "where citizen_id = $1 order by id desc limit 1",
         citizen_id,
     )
+    assert row is not None
     staff_id = await pool.fetchval(
         "select s.id from staff_members s join units u on u.id = s.unit_id "
         "where u.code = 'cy-psb' and s.role = 'staff'"

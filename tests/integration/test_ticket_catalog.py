@@ -371,6 +371,7 @@ async def test_a_regions_fallback_unit_routes_the_next_ticket_at_once(
         "'region_fallback.changed' and data->>'region' = $1",
         region,
     )
+    assert event is not None
     assert event["actor_kind"] == "staff" and event["data"]["unit"] == unit
 
     # bad input; units and regions outside the supervisor's; staff may not

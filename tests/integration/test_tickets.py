@@ -58,11 +58,11 @@ async def submit(client: AsyncTestClient[Any], token: str, **fields: Any) -> dic
 
 async def run(
     client: AsyncTestClient[Any], query: str, variables: dict[str, Any], token: str, field: str
-) -> dict[str, Any]:
+) -> Any:
+    """The field's JSON: an object or a list of them."""
     body = await gql(client, query, variables, token=token)
     assert "errors" not in body, body
-    result: dict[str, Any] = body["data"][field]
-    return result
+    return body["data"][field]
 
 
 async def test_a_rule_routes_it_and_says_why(
@@ -99,6 +99,7 @@ async def test_a_rule_routes_it_and_says_why(
         "select assigned_at, ack_due_at, handle_due_on from tickets where number = $1",
         ticket["number"],
     )
+    assert row is not None
     assert row["ack_due_at"] - row["assigned_at"] == timedelta(hours=24)
     # construction noise goes to housing (rule 5: keywords refine the category)
     building = await submit(client, tokens["citizen"], description="夜里工地还在施工")
@@ -139,6 +140,7 @@ async def test_danger_is_acknowledged_within_two_hours_same_day(
         "limit 1",
         ticket["number"],
     )
+    assert row is not None
     assert row["ack_due_at"] - row["assigned_at"] == timedelta(hours=2) and row["urgent"]
 
 
@@ -258,6 +260,7 @@ async def test_the_loop_only_the_citizen_says_solved(
         "= $1 and kind = 'ticket.follow_up'",
         ticket["number"],
     )
+    assert asked is not None
     assert asked["template"] == "sms.ticket_follow_up"
     # someone else cannot answer for the citizen, nor can the unit
     for role in ("other_citizen", "staff"):
@@ -333,6 +336,7 @@ async def test_returns_go_to_review_then_straight_to_the_fallback(
         "select phone from outbox where kind = 'ticket.returned' and params->>'number' = $1",
         ticket["number"],
     )
+    assert review is not None
     assert review["phone"] == await pool.fetchval(
         "select phone from staff_members where role = 'supervisor' and region_code = '110105'"
     )
@@ -420,6 +424,7 @@ async def test_extension_before_the_deadline_tells_the_citizen(
         "'ticket.deadline_extended' and params->>'number' = $1",
         ticket["number"],
     )
+    assert told is not None
     assert told["template"] == "sms.ticket_extended" and told["phone"] == CITIZEN_PHONE
     await run(client, EXTEND, {**n, "d": 1, "r": "等待物业配合"}, tokens["staff"], "extendTicket")
     assert (
@@ -462,6 +467,7 @@ async def test_no_answer_after_two_asks_is_closed_unconfirmed(
         "select status, follow_up_asks, follow_up_asked_at from tickets where number = $1",
         ticket["number"],
     )
+    assert row is not None
     assert (row["status"], row["follow_up_asks"]) == ("resolved", 2)
     again = await pool.fetch(
         "select template from outbox where kind = 'ticket.follow_up' and "
@@ -550,6 +556,7 @@ async def test_reminders_and_escalations_once_per_deadline(
         "handle_due_at from tickets where number = $1",
         ticket["number"],
     )
+    assert row is not None
     # 75% of the acknowledge time: a reminder, once, whatever the number of workers
     at = row["ack_remind_at"] + timedelta(minutes=1)
     await asyncio.gather(*(ticket_clock.raise_alerts(deps, at) for _ in range(4)))
@@ -563,6 +570,7 @@ async def test_reminders_and_escalations_once_per_deadline(
         "'ticket.ack_overdue' and params->>'number' = $1",
         ticket["number"],
     )
+    assert escalation is not None
     assert escalation["urgent"] and escalation["template"] == "sms.ticket_escalation"
     # acknowledged late, then the handling clock: reminder at 75%, escalation when overdue
     await run(client, ACK, {"n": ticket["number"]}, tokens["staff"], "acknowledgeTicket")
@@ -637,10 +645,12 @@ async def test_a_hotline_clerk_files_for_a_caller(
         "c.id = t.citizen_id where t.number = $1",
         ticket["number"],
     )
+    assert row is not None
     assert (row["channel"], row["phone"], row["channel_preference"]) == ("hotline", caller, "sms")
     assert row["submitted_by_staff_id"] is not None
     # a caller without a smartphone gets the plain SMS with a number to call
     sms = await pool.fetchrow("select template from outbox where phone = $1", caller)
+    assert sms is not None
     assert sms["template"] == "sms.plain.ticket_received"
     # elder care in 永安里 goes to the community, assisted by civil affairs (rule 8)
     assert ticket["leadUnit"]["code"] == "cy-jianwai-yonganli"

@@ -204,6 +204,7 @@ async def test_units_record_facts_from_known_sources_only(
         "f.key = 'household.size'",
         citizen_id,
     )
+    assert row is not None
     assert (int(row["num"]), row["code"]) == (2, "cy-psb")  # the clerk's own unit
     # the same again changes nothing
     again = await gql(
@@ -369,6 +370,7 @@ async def test_this_data_is_wrong_goes_to_the_owning_unit_and_reruns_the_rules(
         "citizen_id = $1 and key = 'disability.level'",
         citizen_id,
     )
+    assert history is not None
     assert (int(history["num"]), history["replaced_by"]) == (3, "correction")
     told = await pool.fetchval(
         "select template from outbox where phone = $1 and params->>'number' = $2", phone, number

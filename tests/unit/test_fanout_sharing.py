@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from doorstep.live import fanout, progress, subscriptions
 from doorstep.live.fanout import SharedCache
 from doorstep.live.session import EncodedPayloads
+from doorstep.services import applications
 
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -96,7 +97,7 @@ async def test_a_change_after_the_cached_seq_is_read_again(monkeypatch: pytest.M
         reads.append(application_id)
         return SimpleNamespace(id=application_id, number="N", version=len(reads))
 
-    monkeypatch.setattr(fanout.applications, "current_state", current_state)
+    monkeypatch.setattr(applications, "current_state", current_state)
     fanout.states.clear()
     first = await asyncio.gather(
         *(
@@ -107,13 +108,13 @@ async def test_a_change_after_the_cached_seq_is_read_again(monkeypatch: pytest.M
     assert reads == [901] and all(v is first[0] for v in first)
     later = await fanout.current_state(None, 901, 11)  # type: ignore[arg-type]
     assert reads == [901, 901]
-    assert later is not None and later.version == 2
+    assert later is not None and cast(Any, later).version == 2
     other = await fanout.current_state(None, 902, 10)  # type: ignore[arg-type]
     assert reads == [901, 901, 902] and other is not None and other.id == 902
 
 
 def test_one_message_per_event_language_and_elder_mode() -> None:
-    update = progress.ProgressUpdate(seq=5001, application_id=7, event=_row(5001))  # type: ignore[arg-type]
+    update = progress.ProgressUpdate(seq=5001, application_id=7, event=cast(Any, _row(5001)))
     zh = subscriptions._update(_context("zh_Hans"), update, "N1")
     zh_again = subscriptions._update(_context("zh_Hans"), update, "N1")
     en = subscriptions._update(_context("en"), update, "N1")
@@ -126,9 +127,9 @@ def test_one_message_per_event_language_and_elder_mode() -> None:
     # the next event of the same application is its own message
     nxt = subscriptions._update(
         _context("zh_Hans"),
-        progress.ProgressUpdate(seq=5002, application_id=7, event=_row(5002)),
+        progress.ProgressUpdate(seq=5002, application_id=7, event=cast(Any, _row(5002))),
         "N1",
-    )  # type: ignore[arg-type]
+    )
     assert nxt is not zh and nxt.seq == "5002"
 
 

@@ -11,6 +11,7 @@ import itertools
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,7 +205,7 @@ CITIZEN_APPLICATION_TEMPLATES = (
     "sms.application_rejected",
     "sms.deadline_extended",
 )
-VALUES = {
+VALUES: dict[str, Any] = {
     "number": "1000004183",
     "code": "483920",
     "item": "出生户口登记",

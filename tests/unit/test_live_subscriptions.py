@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, GraphQLError, execute
 
+from doorstep.graphql.context import Context
 from doorstep.graphql.schema import build_schema
 from doorstep.live import fanout, progress, short_path, subscriptions
 from doorstep.live.short_path import Plans
+from doorstep.services import applications
 from tests.unit.test_fanout_sharing import _row
 
 SCHEMA = build_schema(introspection=False, max_depth=4)
@@ -67,7 +69,7 @@ def _message(seq: int = 5001) -> subscriptions.ProgressUpdate:
 
 def _counting(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[int]:
     calls: list[int] = []
-    real = short_path.execute
+    real = execute
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
@@ -164,12 +166,12 @@ async def test_a_prefetched_state_is_answered_in_the_same_pass(
         reads.extend(application_ids)
         return {i: _view(i) for i in application_ids}
 
-    monkeypatch.setattr(fanout.applications, "current_state", current_state)
-    monkeypatch.setattr(fanout.applications, "current_states", current_states)
+    monkeypatch.setattr(applications, "current_state", current_state)
+    monkeypatch.setattr(applications, "current_states", current_states)
     fanout.states.clear()
     plan = Plans(SCHEMA).get(STATE, None)
     assert plan is not None
-    context = SimpleNamespace(language="zh_Hans", elder=False, deps=None)
+    context = cast(Context, SimpleNamespace(language="zh_Hans", elder=False, deps=None))
     run = short_path._Run(SCHEMA, plan, context, {"n": "N1"}, (("n", "N1"),))
     message = _message(6001)
 

@@ -57,7 +57,9 @@ def test_sms_parts_rule() -> None:
 
 def test_every_variable_has_a_realistic_value() -> None:
     """A new template variable needs a realistic value here, so its length is reported."""
-    for template, language in itertools.product(sms_templates(), LANGUAGES):
+    templates = sms_templates()
+    assert templates, "no SMS template found"
+    for template, language in itertools.product(templates, LANGUAGES):
         assert set(template_fields(template, language)) <= set(REALISTIC), (template, language)
 
 

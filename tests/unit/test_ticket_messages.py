@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,11 +37,11 @@ def _event_kinds() -> set[str]:
                 and len(node.args) >= 3
                 and isinstance(node.args[2], ast.Constant)
             ):
-                kinds.add(node.args[2].value)
+                kinds.add(str(node.args[2].value))
             if name == "append_event":
                 for keyword in node.keywords:
                     if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
-                        kinds.add(keyword.value.value)
+                        kinds.add(str(keyword.value.value))
     kinds |= {kind for kind, _template, _who in ticket_clock._ALERTS.values()}
     return kinds
 
@@ -61,8 +62,11 @@ def test_the_event_kinds_are_found() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_ticket_event_has_a_title(language: str) -> None:
     messages = _catalog(language)
-    params = {name: "x" for name in _EVENT_PARAMS if name != "from"} | {"from_unit": "x"}
-    for kind in sorted(_event_kinds()):
+    params: dict[str, Any] = {name: "x" for name in _EVENT_PARAMS if name != "from"}
+    params["from_unit"] = "x"
+    kinds = sorted(_event_kinds())
+    assert kinds, "no ticket event found in the code"
+    for kind in kinds:
         assert (None, f"event.{kind}") in messages, (language, kind)
         assert "{" not in translate(f"event.{kind}", language, **params), (language, kind)
 
