@@ -293,7 +293,8 @@ def schema() -> None:
 @main.command(
     context_settings={"ignore_unknown_options": True},
     help="Run ruff, mypy, the import contracts and pytest (embedded PostgreSQL/Redis when "
-    "no URLs are set). Extra arguments go to pytest.",
+    "no URLs are set): the whole suite in parallel with a coverage floor, or, given "
+    "arguments, pytest with those alone.",
 )
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def test(pytest_args: tuple[str, ...]) -> None:
@@ -310,9 +311,17 @@ def test(pytest_args: tuple[str, ...]) -> None:
         if subprocess.run(command, cwd=root, check=False).returncode != 0:  # noqa: S603
             raise SystemExit(f"{name} failed")
     _resolve_urls(allow_embedded=True)
+    # the whole suite: one worker per core (each session makes its own database and queue, see
+    # tests/conftest.py; a file's tests stay together so its servers start once) and the
+    # coverage floor of [tool.coverage.report]; with arguments, pytest gets only those
+    whole = (
+        []
+        if pytest_args
+        else ["-n", "auto", "--dist", "loadfile", "--cov", "--cov-report=term:skip-covered"]
+    )
     _say("pytest…")
     code = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "pytest", *pytest_args], cwd=root, check=False
+        [sys.executable, "-m", "pytest", *whole, *pytest_args], cwd=root, check=False
     ).returncode
     raise SystemExit(code)
 
