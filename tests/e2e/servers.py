@@ -87,7 +87,9 @@ async def api_servers(
     try:
         async with httpx.AsyncClient() as client:
             for server in servers:
-                deadline = time.monotonic() + 30
+                # generous: with a test worker per core a start (imports, the schema) can take
+                # far longer than alone; the deadline only catches a server that never comes up
+                deadline = time.monotonic() + 120
                 while True:
                     try:
                         if (await client.get(f"{server.base}/readyz")).status_code == 200:
