@@ -56,6 +56,7 @@ async def wang_unchosen(pool: Pool) -> AsyncIterator[None]:
     row = await pool.fetchrow(
         "select elder_mode, elder_mode_chosen_at from citizens where phone = $1", WANG
     )
+    assert row is not None
     await pool.execute(
         "update citizens set elder_mode = false, elder_mode_chosen_at = null where phone = $1",
         WANG,
@@ -82,6 +83,7 @@ async def test_wang_xiuying_accepts_elder_mode_and_every_screen_keeps_the_rules(
     await page.get_by_role("button", name=translate("app.elder.accept", "zh_Hans")).click()
     await page.locator("body.elder nav.tabs").wait_for()
     me = await pool.fetchrow("select elder_mode from citizens where phone = $1", WANG)
+    assert me is not None
     assert me["elder_mode"] is True
     token = await page.evaluate("JSON.parse(localStorage.getItem('doorstep.token'))")
     body = await graphql(

@@ -37,6 +37,7 @@ async def hub(pool: Pool, settings: Settings) -> AsyncIterator[EventHub]:
 async def _change(pool: Pool, number: str, kind: str) -> int:
     """A clerk's change to the application: one event in its own transaction."""
     app = await pool.fetchrow("select id, citizen_id from applications where number = $1", number)
+    assert app is not None
     async with pool.acquire() as conn, conn.transaction():
         return await events.append(
             conn,

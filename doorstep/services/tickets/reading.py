@@ -10,7 +10,7 @@ from doorstep.domain.delegation import TICKET_THEME
 from doorstep.domain.errors import NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import Rating, TicketStatus
-from doorstep.services import delegation
+from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.services.tickets.common import parse_number
@@ -51,9 +51,7 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
         authorize(actor, Operation.TICKET_READ, view.target)
         if not actor.is_staff_side:
             # an agent's read is in the principal's access log (a no-op for the citizen)
-            await delegation.record_read(
-                deps, conn, actor, what="ticket", purpose="follow_progress"
-            )
+            await acting.record_read(deps, conn, actor, what="ticket", purpose="follow_progress")
             return view
         contact = await store.citizen_contact(conn, view.citizen_id)
         assert contact is not None
@@ -79,7 +77,7 @@ async def my_tickets(
     citizen_id = _authorize_list(actor)
     async with deps.pool.acquire() as conn:
         rows = await store.of_citizen(conn, citizen_id, max(1, min(limit, 100)), before_id)
-        await delegation.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
+        await acting.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
     return [view_of(r) for r in rows]
 
 
@@ -105,7 +103,7 @@ async def find_own(
         rows = await store.of_citizen_since(
             conn, citizen_id, since, numbers, categories, max(1, min(limit, 1000))
         )
-        await delegation.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
+        await acting.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
     return [view_of(r) for r in rows]
 
 
