@@ -311,18 +311,21 @@ def test(pytest_args: tuple[str, ...]) -> None:
         if subprocess.run(command, cwd=root, check=False).returncode != 0:  # noqa: S603
             raise SystemExit(f"{name} failed")
     _resolve_urls(allow_embedded=True)
+    pytest = [sys.executable, "-m", "pytest"]
+    _say("pytest…")
+    if pytest_args:
+        code = subprocess.run([*pytest, *pytest_args], cwd=root, check=False).returncode  # noqa: S603
+        raise SystemExit(code)
     # the whole suite: one worker per core (each session makes its own database and queue, see
     # tests/conftest.py; a file's tests stay together so its servers start once) and the
-    # coverage floor of [tool.coverage.report]; with arguments, pytest gets only those
-    whole = (
-        []
-        if pytest_args
-        else ["-n", "auto", "--dist", "loadfile", "--cov", "--cov-report=term:skip-covered"]
-    )
-    _say("pytest…")
+    # coverage floor of [tool.coverage.report]; the browser tests after it, alone (two
+    # Chromium sessions at once hang on a machine of two cores)
+    parallel = ["-n", "auto", "--dist", "loadfile", "--cov", "--cov-report=term:skip-covered"]
     code = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "pytest", *whole, *pytest_args], cwd=root, check=False
+        [*pytest, *parallel, "--ignore=tests/browser"], cwd=root, check=False
     ).returncode
+    if code == 0:
+        code = subprocess.run([*pytest, "tests/browser"], cwd=root, check=False).returncode  # noqa: S603
     raise SystemExit(code)
 
 
