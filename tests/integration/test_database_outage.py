@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from doorstep.graphql import context as graphql_context
 from doorstep.i18n import translate
 from doorstep.services import applications, preferences
+from doorstep.services.auth import actor_for_token
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.integration.helpers import fresh_phone, login
@@ -121,7 +122,7 @@ async def test_the_session_read_retries_once_then_answers_503(
     client: AsyncTestClient[Any], tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real = graphql_context.actor_for_token
+    real = actor_for_token  # the function the context looks up by name
     monkeypatch.setattr(graphql_context, "actor_for_token", _dying_once(real, calls))
     response = await _post(client, MY_APPLICATIONS, tokens["citizen"])
     assert response.status_code == 200 and "errors" not in response.json(), response.text
