@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.cli import main
 from doorstep.config import Settings
+from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.errors import InvalidInput
 from doorstep.i18n import translate
 from doorstep.services import api_keys
@@ -145,7 +146,13 @@ async def test_file_and_follow_a_request(
         f"{BASE}/requests/{number}.json",
         headers={"Authorization": f"Bearer {tokens['other_citizen']}"},
     )
-    assert other.status_code == 403 and other.json()[0]["error_code"] == "auth.forbidden"
+    # ... and is told it does not exist, as for a number nobody has (numbers cannot be counted)
+    assert other.status_code == 404 and other.json()[0]["error_code"] == "ticket.not_found"
+    unknown = await o311.get(
+        f"{BASE}/requests/{make_case_number(TICKET_PREFIX, 9_999_999)}.json",
+        headers={"Authorization": f"Bearer {tokens['other_citizen']}"},
+    )
+    assert (unknown.status_code, unknown.json()) == (other.status_code, other.json())
     anonymous = await o311.get(f"{BASE}/requests/{number}.json")
     assert anonymous.status_code == 401
 

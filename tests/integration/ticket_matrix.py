@@ -19,12 +19,14 @@ from tests.integration.helpers import gql
 OK = None
 AUTH = "auth.required"
 NO = "auth.forbidden"
+HIDDEN = "ticket.not_found"
 
 # ROLES: anonymous, citizen, other_citizen, staff, other_staff, supervisor, admin
 TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "ticketCategories": (OK, OK, OK, OK, OK, OK, OK),
     "myTickets": (AUTH, OK, OK, NO, NO, NO, NO),
-    "ticket": (AUTH, OK, NO, OK, NO, OK, OK),
+    # someone else's number answers as a number nobody has (nothing to probe or count)
+    "ticket": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
     "ticketQueue": (AUTH, NO, NO, OK, OK, OK, OK),
     "ticketReviewQueue": (AUTH, NO, NO, NO, NO, OK, OK),
     "rectificationTasks": (AUTH, NO, NO, OK, OK, OK, OK),
@@ -39,8 +41,8 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "redispatchTicket": (AUTH, NO, NO, NO, NO, OK, OK),
     "extendTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "resolveTicket": (AUTH, NO, NO, OK, NO, OK, OK),
-    "answerFollowUp": (AUTH, OK, NO, NO, NO, NO, NO),
-    "rateTicket": (AUTH, OK, NO, NO, NO, NO, NO),
+    "answerFollowUp": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    "rateTicket": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     "completeRectification": (AUTH, NO, NO, OK, NO, OK, OK),
     "saveDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
     "removeDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.errors import Conflict, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import (
+    Actor,
+    Operation,
+    Role,
+    Target,
+    authorize,
+    authorize_by_number,
+    require_signed_in,
+)
 from doorstep.domain.sms_reply import Question, QuestionKind
 from doorstep.domain.tickets import (
     MAX_COMMENT_CHARS,
@@ -47,9 +55,15 @@ async def answer_follow_up(
     and a hotline call.
     """
     number = parse_number(raw_number)
+    require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
-        authorize(actor, Operation.TICKET_FOLLOW_UP, Target(citizen_id=row["citizen_id"]))
+        authorize_by_number(
+            actor,
+            Operation.TICKET_FOLLOW_UP,
+            Target(citizen_id=row["citizen_id"]),
+            NotFound("ticket.not_found"),
+        )
         if TicketStatus(row["status"]) is not TicketStatus.RESOLVED:
             raise Conflict("ticket.not_awaiting_answer")
         now = now_utc()
@@ -143,9 +157,15 @@ async def rate(
     for the unit with its own deadline."""
     number = parse_number(raw_number)
     text = optional_text(comment, MAX_COMMENT_CHARS, "ticket.comment_too_long")
+    require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
-        authorize(actor, Operation.TICKET_RATE, Target(citizen_id=row["citizen_id"]))
+        authorize_by_number(
+            actor,
+            Operation.TICKET_RATE,
+            Target(citizen_id=row["citizen_id"]),
+            NotFound("ticket.not_found"),
+        )
         if TicketStatus(row["status"]) not in RESOLVED_STATUSES:
             raise Conflict("ticket.not_rateable")
         if row["rating"] is not None:

@@ -8,7 +8,14 @@ from datetime import datetime
 
 from doorstep.domain.delegation import TICKET_THEME
 from doorstep.domain.errors import NotFound
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import (
+    Actor,
+    Operation,
+    Target,
+    authorize,
+    authorize_by_number,
+    require_signed_in,
+)
 from doorstep.domain.tickets import Rating, TicketStatus
 from doorstep.services import acting
 from doorstep.services.deps import Deps
@@ -43,12 +50,14 @@ async def categories(deps: Deps, actor: Actor) -> list[Category]:
 
 async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
     number = parse_number(raw_number)
+    require_signed_in(actor)
     async with deps.pool.acquire() as conn:
         row = await store.by_number(conn, number)
         if row is None:
             raise NotFound("ticket.not_found")
         view = view_of(row)
-        authorize(actor, Operation.TICKET_READ, view.target)
+        # someone else's number answers as one nobody has: numbers cannot be counted
+        authorize_by_number(actor, Operation.TICKET_READ, view.target, NotFound("ticket.not_found"))
         if not actor.is_staff_side:
             # an agent's read is in the principal's access log (a no-op for the citizen)
             await acting.record_read(deps, conn, actor, what="ticket", purpose="follow_progress")
