@@ -241,7 +241,7 @@ class Settings:
     progress_poll_seconds: float = 2.0
     ws_init_timeout_seconds: float = 10.0
     ws_max_subscriptions: int = 20
-    # a keepalive ping this often; a peer silent for as long again is closed (1011)
+    # a keepalive ping this often; a peer silent for as long again is closed (1001)
     ws_ping_seconds: float = 20.0
     # delegation (帮办代办): the longest period a principal can grant, and how often an agent's
     # open subscription re-checks its delegation (a revocation also wakes it at once)

@@ -10,9 +10,11 @@ kept of the handshake. Frames are parsed and written by `websockets`; nothing of
 written by hand here.
 
 Keepalive: a ping every `ws_ping_interval` seconds; no pong within `ws_ping_timeout` closes
-the connection (1011). A peer that stops reading pauses the operations sending to it (the
-transport's flow control) instead of growing the write buffer; its subscriptions catch up
-from the database once it reads again (see `live.event_hub`). At server shutdown, every
+the connection with 1001 (going away), a code graphql-ws retries: 1011 would end the client
+for good, and a tab that froze for a while should simply reconnect when it thaws. A peer
+that stops reading pauses the operations sending to it (the transport's flow control)
+instead of growing the write buffer; its subscriptions catch up from the database once it
+reads again (see `live.event_hub`). At server shutdown, every
 connection is closed with 1012 (service restart), so clients reconnect to another process.
 """
 
@@ -42,6 +44,8 @@ frames_log.setLevel(logging.WARNING)
 
 PATH = "/graphql"
 CLOSE_TIMEOUT = 5.0
+# a peer that left our pings unanswered: going away, which clients retry
+KEEPALIVE_TIMEOUT_CLOSE = 1001
 # written but not yet taken by the peer, beyond which sending operations wait
 WRITE_HIGH_WATER = 256 * 1024
 
@@ -313,7 +317,8 @@ class LiveSocketProtocol(asyncio.Protocol):
         if self._transport is None or self._transport.is_closing():
             return
         if self._awaiting_pong:
-            self._ws.fail(1011, "keepalive ping timeout")
+            # 1001, not 1011: graphql-ws treats 1011 as fatal and never reconnects
+            self._ws.fail(KEEPALIVE_TIMEOUT_CLOSE, "keepalive ping timeout")
             self._flush()
             self._transport.close()
             return

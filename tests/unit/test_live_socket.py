@@ -95,3 +95,37 @@ async def test_an_upgrade_from_another_sites_page_is_refused() -> None:
         assert transport.closed
     finally:
         live.install(None)
+
+
+class _QuietSession:
+    def opened(self) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
+
+
+async def test_a_peer_that_leaves_pings_unanswered_is_closed_with_a_code_clients_retry() -> None:
+    endpoint = SimpleNamespace(
+        deps=SimpleNamespace(settings=SimpleNamespace(cors_origins=())),
+        session=lambda *_: _QuietSession(),
+    )
+    live.install(endpoint)  # type: ignore[arg-type]
+    try:
+        config = SimpleNamespace(ws_max_size=65536, ws_ping_interval=0.01, ws_ping_timeout=0.01)
+        protocol = LiveSocketProtocol(config, SimpleNamespace(connections=set()))
+        transport = FakeTransport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+        protocol.data_received(UPGRADE)
+        assert transport.written.startswith(b"HTTP/1.1 101")
+        for _ in range(100):  # a ping, then (no frame since) the close
+            if transport.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert transport.closed
+        close = transport.written.rfind(b"\x88")  # unmasked server frame: opcode, length, code
+        assert close >= 0
+        # 1001 (going away): graphql-ws reconnects; with 1011 it would give up for good
+        assert int.from_bytes(transport.written[close + 2 : close + 4], "big") == 1001
+    finally:
+        live.install(None)
