@@ -23,6 +23,8 @@ from litestar.exceptions import NotFoundException
 from doorstep.i18n import ELDER_CONTEXT, LANGUAGES, entries, normalize_language
 
 APP_KEY_PREFIX = "app."
+# labels the API names only by enum value (a form's choices): served whole, under their own key
+SHARED_PREFIXES = ("ticket_kind.", "urgency.", "rating.", "theme.")
 # what may be served: anything else in the folder (VENDOR.json, licences) stays private
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -117,7 +119,8 @@ def respond(request: Request[Any, Any, Any], asset: Asset) -> Response[bytes]:
 
 @cache
 def app_strings(language: str) -> bytes:
-    """The app's keys (`app.*`) with their elder variants, as JSON: {"normal": {}, "elder": {}}.
+    """The app's keys (`app.*`, and the enum labels of SHARED_PREFIXES) with their elder
+    variants, as JSON: {"normal": {}, "elder": {}}.
 
     The catalogs are the one source: the app fetches these instead of carrying its own copy.
     A key missing in a language falls back to zh_Hans, as `translate` does.
@@ -125,12 +128,13 @@ def app_strings(language: str) -> bytes:
     normal: dict[str, str] = {}
     elder: dict[str, str] = {}
     for lang in dict.fromkeys(("zh_Hans", language)):
-        for (context, key), text in entries(lang, APP_KEY_PREFIX).items():
-            short = key[len(APP_KEY_PREFIX) :]
-            if context is None:
-                normal[short] = text
-            elif context == ELDER_CONTEXT:
-                elder[short] = text
+        for prefix in (APP_KEY_PREFIX, *SHARED_PREFIXES):
+            for (context, key), text in entries(lang, prefix).items():
+                short = key.removeprefix(APP_KEY_PREFIX)
+                if context is None:
+                    normal[short] = text
+                elif context == ELDER_CONTEXT:
+                    elder[short] = text
     body = {"language": language, "normal": normal, "elder": elder}
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
 

@@ -21,6 +21,10 @@ async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg
     )
 
 
+async def places(db: Queryable) -> list[asyncpg.Record]:
+    return await db.fetch("select code, name, parent_code from regions order by code")
+
+
 async def category(db: Queryable, code: str) -> asyncpg.Record | None:
     return await db.fetchrow(
         "select code, name, description, active from ticket_categories where code = $1", code

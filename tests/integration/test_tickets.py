@@ -784,6 +784,19 @@ async def test_pages_of_my_tickets_and_the_queue(
     assert not {t["number"] for t in page} & {t["number"] for t in after}
 
 
+async def test_places_for_a_picker_are_every_region_parents_first(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    body = await gql(client, "{ ticketPlaces { code name parentCode } }")
+    places = body["data"]["ticketPlaces"]
+    rows = await pool.fetch("select code, name, parent_code from regions order by code")
+    assert [(p["code"], p["name"], p["parentCode"]) for p in places] == [tuple(r) for r in rows]
+    seen: set[str] = set()
+    for place in places:  # a parent comes before its children
+        assert place["parentCode"] is None or place["parentCode"] in seen
+        seen.add(place["code"])
+
+
 async def test_categories_are_open_to_all(client: AsyncTestClient[Any]) -> None:
     body = await gql(client, "{ ticketCategories { code name } }")
     codes = [c["code"] for c in body["data"]["ticketCategories"]]

@@ -24,6 +24,7 @@ HIDDEN = "ticket.not_found"
 # ROLES: anonymous, citizen, other_citizen, staff, other_staff, supervisor, admin
 TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "ticketCategories": (OK, OK, OK, OK, OK, OK, OK),
+    "ticketPlaces": (OK, OK, OK, OK, OK, OK, OK),
     "myTickets": (AUTH, OK, OK, NO, NO, NO, NO),
     # someone else's number answers as a number nobody has (nothing to probe or count)
     "ticket": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
@@ -82,6 +83,7 @@ _RULE_2 = (
 
 TICKET_QUERIES = {
     "ticketCategories": "{ ticketCategories { code } }",
+    "ticketPlaces": "{ ticketPlaces { code } }",
     "myTickets": "{ myTickets { number } }",
     "ticket": "query($n: String!) { ticket(number: $n) { number } }",
     "ticketQueue": "{ ticketQueue { number } }",

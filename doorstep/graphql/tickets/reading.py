@@ -11,6 +11,7 @@ from doorstep.graphql.tickets.types import (
     RectificationTask,
     Ticket,
     TicketCategory,
+    TicketPlace,
     int_id,
     one_ticket,
     ticket_list,
@@ -26,6 +27,14 @@ class TicketsQuery:
         return [
             TicketCategory(code=c.code, name=c.name, description=c.description)
             for c in await reading.categories(ctx.deps, ctx.actor)
+        ]
+
+    @strawberry.field(description="Where a ticket can be: every region, parents first (a picker)")
+    async def ticket_places(self, info: Info) -> list[TicketPlace]:
+        ctx = info.context
+        return [
+            TicketPlace(code=p.code, name=p.name, parent_code=p.parent_code)
+            for p in await reading.places(ctx.deps, ctx.actor)
         ]
 
     @strawberry.field(description="The signed-in citizen's tickets, newest first")

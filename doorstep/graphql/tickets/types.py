@@ -25,6 +25,13 @@ class TicketCategory:
     description: str
 
 
+@strawberry.type(description="A region a ticket may name (GB/T 2260)")
+class TicketPlace:
+    code: str
+    name: str
+    parent_code: str | None
+
+
 @strawberry.type
 class TicketUnit:
     code: str

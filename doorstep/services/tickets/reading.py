@@ -48,6 +48,21 @@ async def categories(deps: Deps, actor: Actor) -> list[Category]:
     ]
 
 
+@dataclass(frozen=True)
+class PlaceChoice:
+    code: str
+    name: str
+    parent_code: str | None
+
+
+async def places(deps: Deps, actor: Actor) -> list[PlaceChoice]:
+    """Every region a ticket may name, for a picker: public names, as on a map."""
+    authorize(actor, Operation.CATALOG_READ)
+    return [
+        PlaceChoice(r["code"], r["name"], r["parent_code"]) for r in await store.places(deps.pool)
+    ]
+
+
 async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
     number = parse_number(raw_number)
     require_signed_in(actor)

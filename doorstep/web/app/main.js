@@ -7,6 +7,8 @@ import { refreshHome, startLive, stopLive } from './core/live.js';
 import { startRouter } from './core/router.js';
 import { set, state, useStore } from './core/store.js';
 import { LiveStatus } from './core/ui.js';
+import { ActingBanner } from './core/acting_banner.js';
+import { lazy } from './core/lazy.js';
 import { Application } from './screens/application.js';
 import { Apply } from './screens/apply.js';
 import { Catalog } from './screens/catalog.js';
@@ -23,6 +25,13 @@ const SCREENS = {
   application: Application,
   notifications: Notifications,
   settings: Settings,
+  offers: lazy(() => import('./screens/offers.js'), 'Offers'),
+  tickets: lazy(() => import('./screens/tickets.js'), 'Tickets'),
+  report: lazy(() => import('./screens/tickets.js'), 'Report'),
+  ticket: lazy(() => import('./screens/tickets.js'), 'Ticket'),
+  access: lazy(() => import('./screens/data_access.js'), 'DataAccess'),
+  delegations: lazy(() => import('./screens/delegations.js'), 'Delegations'),
+  confirmations: lazy(() => import('./screens/confirmations.js'), 'Confirmations'),
 };
 const NAV = [
   ['home', 'nav.home'],
@@ -59,6 +68,7 @@ function App() {
   const route = s.route || { name: 'home', params: [] };
   const Current = SCREENS[route.name] || Home;
   return html`
+    <${ActingBanner} />
     <header class="top"><span class="brand">${t('name')}</span></header>
     <${LiveStatus} />
     <main id="main"><${Current} key=${route.name + route.params.join('/')} params=${route.params} /></main>

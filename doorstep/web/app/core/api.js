@@ -2,7 +2,7 @@
 // language as Accept-Language (refusals come back in it), and one error type with the
 // server's stable code and message.
 import { languageTag, t } from './i18n.js';
-import { forgetSession, state } from './store.js';
+import { forgetSession, set, state } from './store.js';
 
 export class ApiError extends Error {
   constructor(code, message, extensions = {}) {
@@ -13,10 +13,13 @@ export class ApiError extends Error {
 }
 
 const SESSION_ENDED = new Set(['auth.required', 'auth.session_invalid', 'auth.session_expired']);
+const ACTING_ENDED = new Set(['delegation.inactive', 'delegation.not_found']);
 
 export async function gql(query, variables = {}) {
   const headers = { 'content-type': 'application/json', 'accept-language': languageTag() };
   if (state.token) headers.authorization = `Bearer ${state.token}`;
+  // acting for someone (帮办代办): every request names the principal
+  if (state.acting) headers['x-acting-for'] = state.acting.principalId;
   let response;
   try {
     response = await fetch('/graphql', {
@@ -37,6 +40,8 @@ export async function gql(query, variables = {}) {
   if (error) {
     const code = error.extensions?.code || 'internal';
     if (SESSION_ENDED.has(code) && state.token) forgetSession();
+    // the delegation ended while acting: back to the agent's own account
+    if (ACTING_ENDED.has(code) && state.acting) set({ acting: null }, ['acting']);
     throw new ApiError(code, error.message, error.extensions);
   }
   if (!response.ok || !body?.data) {

@@ -58,7 +58,8 @@ export function startLive() {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   client = createClient({
     url,
-    connectionParams: () => ({ token: state.token }),
+    connectionParams: () =>
+      state.acting ? { token: state.token, actingFor: state.acting.principalId } : { token: state.token },
     lazy: false,
     keepAlive: 15000,
     retryAttempts: Number.POSITIVE_INFINITY,

@@ -21,6 +21,7 @@ export const state = {
   online: navigator.onLine,
   applications: saved('applications', null), // the last known list (offline home)
   confirmations: saved('confirmations', []),
+  acting: saved('acting', null), // {principalId, name}: whom this agent acts for now
 };
 
 const listeners = new Set();
@@ -48,10 +49,11 @@ export function useStore() {
 }
 
 export function forgetSession() {
-  set({ token: null, me: null, applications: null, confirmations: [] }, [
+  set({ token: null, me: null, applications: null, confirmations: [], acting: null }, [
     'token',
     'me',
     'applications',
     'confirmations',
+    'acting',
   ]);
 }

@@ -58,6 +58,8 @@ export function Apply({ params: [bundleCode] }) {
       );
       go('application', data.submitApplication.number);
     } catch (error) {
+      // an agent's money-moving application waits for the principal's own yes: show it
+      if (error.code === 'delegation.confirmation_pending') return go('confirmations');
       setErrors({ [fieldOf(error.code || '')]: error.message });
       busy.current = false;
       setWorking(false);

@@ -1,5 +1,6 @@
 // Home: what needs me now, then what is in progress; elder mode starts with the key message.
-import { html, useEffect } from '../core/html.js';
+import { gql } from '../core/api.js';
+import { html, useEffect, useState } from '../core/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { useStore } from '../core/store.js';
@@ -27,10 +28,18 @@ export function Home() {
   const needs = applications.filter((a) => a.status === 'NEEDS_MATERIALS');
   const going = applications.filter((a) => a.status !== 'NEEDS_MATERIALS' && !FINAL.has(a.status));
   const confirmations = (s.confirmations || []).filter((c) => c.viewerIs === 'principal');
+  const [offers, setOffers] = useState(0);
+  useEffect(() => {
+    // an offer is something that needs me; an agent may not see them all, so no count then
+    gql('{ myOffers(statuses: [OPEN], first: 50) { id } }')
+      .then((data) => setOffers(data.myOffers.length))
+      .catch(() => setOffers(0));
+  }, [s.acting]);
   return html`<${Screen} title=${t('home.title')} readAloud=${isElder() ? s.me?.presentation?.readAloud : null}>
     <h2>${t('home.needs_you')}</h2>
-    ${confirmations.length > 0 && html`<p class="notice">${t('home.confirmations', { count: confirmations.length })}</p>`}
-    ${needs.length === 0 && confirmations.length === 0
+    ${confirmations.length > 0 && html`<p class="notice"><a href="#/confirmations">${t('home.confirmations', { count: confirmations.length })}</a></p>`}
+    ${offers > 0 && html`<p class="notice"><a href="#/offers" data-link="offers">${t('home.offers', { count: offers })}</a></p>`}
+    ${needs.length === 0 && confirmations.length === 0 && offers === 0
       ? html`<p class="empty">${t('home.nothing_needed')}</p>`
       : html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
     <h2>${t('home.in_progress')}</h2>

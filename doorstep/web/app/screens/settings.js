@@ -4,9 +4,12 @@ import { html } from '../core/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { stopLive } from '../core/live.js';
 import { forgetSession } from '../core/store.js';
+import { lazy } from '../core/lazy.js';
 import { Screen } from '../core/ui.js';
 import { setElderMode } from './elder_offer.js';
 import { Language } from './login.js';
+
+const MoreLinks = lazy(() => import('./more.js'), 'MoreLinks');
 
 export function Settings() {
   const logout = async () => {
@@ -20,5 +23,6 @@ export function Settings() {
     <button type="button" class="primary" onClick=${() => setElderMode(!isElder())}>
       ${isElder() ? t('elder.turn_off') : t('elder.turn_on')}</button>
     <button type="button" class="secondary" onClick=${logout}>${t('logout')}</button>
+    <${MoreLinks} />
   <//>`;
 }

@@ -1,0 +1,25 @@
+// One request at a time for a control, however often it is tapped: `run` ignores a second
+// call while the first is on its way and gives the server's refusal back as a message.
+import { useRef, useState } from './html.js';
+
+export function useBusy() {
+  const busy = useRef(false);
+  const [working, setWorking] = useState(false);
+  const [error, setError] = useState(null);
+  const run = async (work) => {
+    if (busy.current) return undefined;
+    busy.current = true;
+    setWorking(true);
+    setError(null);
+    try {
+      return await work();
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      busy.current = false;
+      setWorking(false);
+    }
+  };
+  return { run, working, error, setError };
+}
