@@ -21,7 +21,7 @@ const fieldOf = (code) =>
   : code.startsWith('ticket.region') ? 'region'
   : code.startsWith('ticket.category') ? 'category'
   : code.startsWith('ticket.kind') ? 'kind'
-  : code.startsWith('ticket.location') || code.startsWith('ticket.latitude') || code.startsWith('ticket.longitude') ? 'location'
+  : code.startsWith('ticket.coordinates') ? 'location'
   : 'form';
 
 export function Tickets() {
@@ -104,7 +104,8 @@ export function Report() {
     return html`<${Screen} title=${t('tickets.new')}>
       ${errors.form ? html`<p class="error" role="alert">${errors.form}</p>` : html`<p>${t('loading')}</p>`}<//>`;
   }
-  const depth = (code) => (code.length <= 6 ? (code.endsWith('0000') ? 0 : code.endsWith('00') ? 1 : 2) : 3);
+  // GB/T 2260: 6 digits a district, 9 a street, 12 a community
+  const depth = (code) => (code.length <= 6 ? 0 : code.length <= 9 ? 1 : 2);
   return html`<${Screen} title=${t('tickets.new')}>
     <form onSubmit=${submit} novalidate data-form="ticket">
       <${Field} label=${t('tickets.kind')} error=${errors.kind}>
