@@ -32,7 +32,8 @@ async def elder_problems(page: Any) -> list[str]:
             if (!visible(el)) continue;
             const r = el.getBoundingClientRect();
             if (r.width < minTarget || r.height < minTarget) {
-              out.push(`control ${Math.round(r.width)}x${Math.round(r.height)}: ${el.outerHTML.slice(0, 60)}`);
+              const size = `${Math.round(r.width)}x${Math.round(r.height)}`;
+              out.push(`control ${size}: ${el.outerHTML.slice(0, 60)}`);
             }
           }
           return out;
