@@ -14,15 +14,25 @@ from tests.integration.helpers import gql, login
 
 
 async def enter(
-    page: Any, server: Server, pool: Pool, phone: str, language: str | None = None
+    page: Any,
+    server: Server,
+    pool: Pool,
+    phone: str,
+    language: str | None = None,
+    *,
+    elder: bool = False,
 ) -> None:
-    """Log in through the app; someone of 60 or more answers the elder-mode offer with no."""
+    """Log in through the app; someone of 60 or more answers the elder-mode offer (no, unless
+    `elder`). Returns once the log-in has finished and gone home."""
     await log_in(page, server, pool, phone, language)
-    tabs, offer = page.locator("nav.tabs"), page.locator("button.huge.secondary")
+    tabs = page.locator("nav.tabs")
+    offer = page.locator("button.huge.primary" if elder else "button.huge.secondary")
     await tabs.or_(offer).first.wait_for()
     if await offer.count():
         await offer.click()
         await tabs.wait_for()
+    # the log-in screen goes home last: a route set before that would be overwritten
+    await page.wait_for_function("() => location.hash === '#/'")
 
 
 async def visit(page: Any, route: str, ready: str) -> None:
