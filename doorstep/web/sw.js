@@ -125,10 +125,21 @@ self.addEventListener('push', (event) => {
   );
 });
 
+// the server names pages by path (/applications/<number>); the app's routes are hash routes
+function pageFor(url) {
+  const path = new URL(url || '/', location.origin).pathname;
+  const application = path.match(/^\/applications\/([0-9A-Za-z-]+)$/);
+  const ticket = path.match(/^\/tickets\/([0-9A-Za-z-]+)$/);
+  if (application) return new URL(`/#/application/${application[1]}`, location.origin).href;
+  if (ticket) return new URL(`/#/ticket/${ticket[1]}`, location.origin).href;
+  return new URL('/', location.origin).href;
+}
+self.pageFor = pageFor;
+
 self.addEventListener('notificationclick', (event) => {
   const data = event.notification.data || {};
   event.notification.close();
-  const target = new URL(data.url || '/', location.origin).href;
+  const target = pageFor(data.url);
   event.waitUntil(
     Promise.all([
       data.id && data.ack ? ack(data, true) : null,
