@@ -54,6 +54,12 @@ def screens(application: str) -> list[tuple[str, str]]:
         (f"#/application/{application}", "[data-timeline] li"),
         ("#/notifications", ".cards li, .empty"),
         ("#/settings", "fieldset.languages"),
+        ("#/offers", ".empty, [data-offer]"),
+        ("#/tickets", ".empty, [data-list=tickets] li"),
+        ("#/report", "form[data-form=ticket] button[type=submit]"),
+        ("#/access", ".empty, [data-list=access] li"),
+        ("#/delegations", "form[data-form=delegation]"),
+        ("#/confirmations", ".empty, [data-list=confirmations] li"),
     ]
 
 

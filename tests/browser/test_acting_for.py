@@ -51,8 +51,8 @@ async def test_li_na_acts_for_wang_xiuying(web: Server, pool: Pool, phone: NewPh
         await citizen_id(pool, WANG_XIUYING),
     )
     await _no_open_delegation(pool, agent_id, principal_id)
-    li_na = await (await phone()).new_page()
-    wang = await (await phone()).new_page()
+    li_na = await (await phone(bypass_csp=True)).new_page()
+    wang = await (await phone(bypass_csp=True)).new_page()
 
     # 李娜 asks
     await enter(li_na, web, pool, LI_NA)

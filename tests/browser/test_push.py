@@ -9,6 +9,7 @@ PushManager.subscribe is replaced in the page by one that hands out the fake bro
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -63,14 +64,16 @@ async def test_subscribe_receive_show_and_ack(
     service.start()
     fake = FakeBrowser()
     try:
-        context = await phone("zh_Hans", permissions=["notifications"])
+        context = await phone("zh_Hans", permissions=["notifications"], bypass_csp=True)
         await context.add_init_script(
             f"({STUB})({json.dumps([service.endpoint('phone'), fake.p256dh, fake.auth_secret])})"
         )
         page = await context.new_page()
         citizen = fresh_phone()
         await enter(page, push_web, pool, citizen)
-        await page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+        await asyncio.wait_for(
+            page.evaluate("() => navigator.serviceWorker.ready.then(() => true)"), 30
+        )
 
         # subscribe on this phone: the server's key in, the subscription registered
         await visit(page, "#/settings", "[data-section=push] button")
@@ -135,12 +138,17 @@ async def test_subscribe_receive_show_and_ack(
             },
         )
         # shown, and acknowledged: the outbox row is delivered
-        shown = await page.wait_for_function(
-            """() => navigator.serviceWorker.ready
-                 .then((r) => r.getNotifications())
-                 .then((list) => list.length ? list.map((n) => [n.title, n.body]) : null)"""
-        )
-        assert await shown.json_value() == [[payload["title"], payload["body"]]]
+        shown: list[list[str]] = []
+        for _ in range(100):
+            shown = await page.evaluate(
+                """() => navigator.serviceWorker.ready
+                     .then((r) => r.getNotifications())
+                     .then((list) => list.map((n) => [n.title, n.body]))"""
+            )
+            if shown:
+                break
+            await page.wait_for_timeout(100)
+        assert shown == [[payload["title"], payload["body"]]]
         for _ in range(100):
             status = await pool.fetchval("select status from outbox where id = $1", outbox_id)
             if status == "delivered":

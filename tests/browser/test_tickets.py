@@ -20,7 +20,7 @@ COMMUNITY = "110105001001"  # 永安里社区: its noise tickets go to the polic
 async def test_file_follow_answer_and_rate_a_ticket(
     web: Server, pool: Pool, phone: NewPhone
 ) -> None:
-    context = await phone("en", geolocation=HERE, permissions=["geolocation"])
+    context = await phone("en", geolocation=HERE, permissions=["geolocation"], bypass_csp=True)
     page = await context.new_page()
     submits: list[Any] = []
     page.on(
