@@ -11,6 +11,7 @@ from tests.browser.checks import banner_in_view, elder_problems
 from tests.browser.conftest import NewPhone, shot
 from tests.browser.journeys import enter, no_axe_violations, visit
 from tests.e2e.servers import Server
+from tests.integration.helpers import forget_recent_codes
 from tests.integration.proactive_helpers import LI_NA, WANG_XIUYING, citizen_id, resident_id_of
 
 # every screen the agent can reach while acting, and what shows it is ready
@@ -153,3 +154,6 @@ async def test_li_na_acts_for_wang_xiuying(web: Server, pool: Pool, phone: NewPh
     )
     await visit(li_na, "#/access", "main h1")
     await banner.wait_for(state="detached")
+    # the log-in codes sent to the two demo numbers here do not hold back other tests' codes
+    await forget_recent_codes(pool, LI_NA)
+    await forget_recent_codes(pool, WANG_XIUYING)
