@@ -110,7 +110,7 @@ async def _within_budget(deps: Deps) -> int | None:
                     data={"sent": sent, "budget": budget, "until": until.isoformat()},
                 )
         else:
-            until = paused["paused_until"]
+            until = paused.paused_until
     return max(1, int((until - datetime.now(UTC)).total_seconds()))
 
 

@@ -19,7 +19,7 @@ async def console_messages(deps: Deps, phone: str | None = None) -> list[dict[st
     messages = []
     for row in rows:
         message = dict(row)
-        params = unseal_sms_params(dict(row["params"] or {}), deps.settings.data_key)
+        params = unseal_sms_params(dict(row.params or {}), deps.settings.data_key)
         if message["body"] and "code" in params:
             message["body"] = message["body"].replace(MASK, str(params["code"]))
         messages.append(message)

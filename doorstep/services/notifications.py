@@ -53,6 +53,7 @@ from doorstep.store import outbox as store
 from doorstep.store import push as push_store
 from doorstep.store import sms_inbound as inbound_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.outbox import OutboxRow, PollRow, SiblingRow
 
 log = logging.getLogger(__name__)
 
@@ -190,44 +191,43 @@ async def _claim(
         row = await store.lock_row(conn, outbox_id, sms.sending_lease_seconds)
         if row is None:
             return _Done(None)
-        status = S(row["status"])
-        if row["merged_into"] is not None:
+        status = S(row.status)
+        if row.merged_into is not None:
             return _Done(None)  # it goes (or went) inside another row's SMS
         if status is S.SENDING:
             # in flight elsewhere, unless the claim outlived its lease (a crash)
-            if not row["stale"]:
+            if not row.stale:
                 return _Done(None)
-            if row["channel"] == "push":
+            if row.channel == "push":
                 # push services cannot be asked; a repeated push replaces the first on the
                 # device (same tag), so it simply goes again
+                assert row.sending_since is not None  # stale: a claim with a start
                 await store.finish(
                     conn,
                     outbox_id,
-                    row["sending_since"],
+                    row.sending_since,
                     status=S.TEMPORARY_FAILURE,
                     error="push attempt lost",
                 )
                 return _Again()
             return await _claim_look_up(conn, row)
-        if status not in DUE or not row["due"]:
+        if status not in DUE or not row.due:
             return _Done(None)
-        if row["reconcile_first"]:
+        if row.reconcile_first:
             return await _claim_look_up(conn, row)
         try:
-            params = unseal_sms_params(dict(row["params"]), deps.settings.data_key)
+            params = unseal_sms_params(dict(row.params), deps.settings.data_key)
             fitted = fit_sms(
-                row["template"],
+                row.template,
                 params,
-                row["language"],
+                row.language,
                 sign_name=sign_name,
                 param_limit=sms.param_limit,
                 max_parts=sms.max_parts,
             )
         except (KeyError, IndexError, ValueError) as exc:
             # a template that cannot be filled will never send: stop, do not retry forever
-            log.exception(
-                "outbox row %s: template %s cannot be rendered", outbox_id, row["template"]
-            )
+            log.exception("outbox row %s: template %s cannot be rendered", outbox_id, row.template)
             await store.fail(
                 conn, outbox_id, status=S.TECHNICAL_FAILURE, error=f"render: {exc!r}"[:500]
             )
@@ -240,7 +240,7 @@ async def _claim(
                 error="the citizen stopped non-essential SMS (TD)",
             )
             await store.record_decision(
-                conn, outbox_id, row["citizen_id"], decision="channel", reason="opted_out"
+                conn, outbox_id, row.citizen_id, decision="channel", reason="opted_out"
             )
             return _Done(S.PERMANENT_FAILURE)
         choice = await _decide_channel(conn, row, push_possible=push is not None)
@@ -248,7 +248,7 @@ async def _claim(
             return await _claim_push(deps, conn, row)
         paused = await store.active_pause(conn, channel.name)
         hold = (
-            (paused["paused_until"], "paused")
+            (paused.paused_until, "paused")
             if paused is not None
             else await _policy_hold(conn, row, sms)
         )
@@ -256,10 +256,10 @@ async def _claim(
             until, reason = hold
             await store.hold(conn, outbox_id, until=until, reason=reason)
             await store.record_decision(
-                conn, outbox_id, row["citizen_id"], decision="held", reason=reason, until=until
+                conn, outbox_id, row.citizen_id, decision="held", reason=reason, until=until
             )
             return _Done(status)
-        template = row["template"]
+        template = row.template
         digest = await _digest(conn, row, sign_name, sms)
         if digest is not None:
             template, fitted = "sms.digest", digest
@@ -273,81 +273,85 @@ async def _claim(
         )
     message = OutgoingSms(
         outbox_id=outbox_id,
-        phone=row["phone"],
+        phone=row.phone,
         template=template,
-        language=row["language"],
+        language=row.language,
         params=fitted.params,
         body=fitted.body,
-        extend_code=row["extend_code"],
+        extend_code=row.extend_code,
     )
     return _Send(
         message=message,
-        attempt=claim["attempts"],
-        retries=row["retries"],
-        since=claim["sending_since"],
-        citizen_id=row["citizen_id"],
+        attempt=claim.attempts,
+        retries=row.retries,
+        since=claim.sending_since,
+        citizen_id=row.citizen_id,
     )
 
 
-def _digest_number(row: Any, sms: SmsSettings) -> str | None:
+def _digest_number(row: OutboxRow, sms: SmsSettings) -> str | None:
     """The application a citizen's non-urgent update is about, if it may join a digest."""
-    params = row["params"]
+    params = row.params
     # a question is asked in its own words, with its own extend code: never folded in a digest
     if (
-        row["urgent"]
-        or row["citizen_id"] is None
+        row.urgent
+        or row.citizen_id is None
         or sms.digest_seconds <= 0
-        or row["extend_code"] is not None
+        or row.extend_code is not None
         or not isinstance(params, dict)
-        or row["template"] == "sms.digest"
+        or row.template == "sms.digest"
     ):
         return None
     number = params.get("number")
     return str(number) if number else None
 
 
-async def _policy_hold(conn: Connection, row: Any, sms: SmsSettings) -> tuple[datetime, str] | None:
+async def _policy_hold(
+    conn: Connection, row: OutboxRow, sms: SmsSettings
+) -> tuple[datetime, str] | None:
     """Quiet hours, the digest wait and the caps: until when a non-urgent SMS waits, and why."""
-    if row["urgent"]:
+    if row.urgent:
         return None
-    now: datetime = row["db_now"]
+    now: datetime = row.db_now
     night_end = quiet_until(now, parse_clock(sms.quiet_start), parse_clock(sms.quiet_end))
     if night_end is not None:
         return night_end, "quiet_hours"
     if _digest_number(row, sms) is not None:
-        gathered = row["created_at"] + timedelta(seconds=sms.digest_seconds)
+        gathered = row.created_at + timedelta(seconds=sms.digest_seconds)
         if gathered > now:
             return gathered, "digest"
     if sms.caps:
         longest = max(window for window, _limit in sms.caps)
         # held until this claim commits (as 'sending'), so the next claim to the number sees it
-        await store.lock_number(conn, row["phone"])
-        sent = await store.recent_sends(conn, row["phone"], row["id"], longest)
+        await store.lock_number(conn, row.phone)
+        sent = await store.recent_sends(conn, row.phone, row.id, longest)
         room = cap_wait(sent, now, sms.caps)
         if room is not None:
             return room, "cap"
     return None
 
 
-async def _opted_out(conn: Connection, row: Any, *, push_possible: bool) -> bool:
+async def _opted_out(conn: Connection, row: OutboxRow, *, push_possible: bool) -> bool:
     """A non-essential SMS to a citizen who replied "TD" (a push may still go)."""
-    citizen_id = row["citizen_id"]
-    if row["kind"] not in NON_ESSENTIAL_KINDS or citizen_id is None:
+    citizen_id = row.citizen_id
+    if row.kind not in NON_ESSENTIAL_KINDS or citizen_id is None:
         return False
-    if push_possible and row["via"] != SMS and await push_store.has_live(conn, citizen_id):
+    if push_possible and row.via != SMS and await push_store.has_live(conn, citizen_id):
         return False
     return await inbound_store.opted_out(conn, citizen_id)
 
 
-async def _decide_channel(conn: Connection, row: Any, *, push_possible: bool) -> ChannelChoice:
+async def _decide_channel(
+    conn: Connection, row: OutboxRow, *, push_possible: bool
+) -> ChannelChoice:
     """The row's channel: decided once, recorded with its reason, kept for every retry."""
-    decided = await store.channel_decision(conn, row["id"])
+    decided = await store.channel_decision(conn, row.id)
     if decided is not None:
-        return ChannelChoice(decided["channel"] or SMS, decided["reason"])
-    if row["via"] is not None:
-        choice = ChannelChoice(row["via"], "forced")
+        return ChannelChoice(decided.channel or SMS, decided.reason)
+    if row.via is not None:
+        choice = ChannelChoice(row.via, "forced")
     else:
-        citizen_id = row["citizen_id"]
+        citizen_id = row.citizen_id
         preference = (
             await store.channel_preference(conn, citizen_id) if citizen_id is not None else None
         )
@@ -356,14 +360,14 @@ async def _decide_channel(conn: Connection, row: Any, *, push_possible: bool) ->
         )
         choice = choose_channel(
             has_account=citizen_id is not None,
-            kind=row["kind"],
+            kind=row.kind,
             prefers_sms=preference == "sms",
             has_live_push=live,
         )
     await store.record_decision(
         conn,
-        row["id"],
-        row["citizen_id"],
+        row.id,
+        row.citizen_id,
         decision="channel",
         channel=choice.channel,
         reason=choice.reason,
@@ -371,11 +375,12 @@ async def _decide_channel(conn: Connection, row: Any, *, push_possible: bool) ->
     return choice
 
 
-async def _claim_push(deps: Deps, conn: Connection, row: Any) -> _PushSend | _Done:
-    outbox_id = row["id"]
+async def _claim_push(deps: Deps, conn: Connection, row: OutboxRow) -> _PushSend | _Done:
+    outbox_id = row.id
+    assert row.citizen_id is not None  # push is chosen for citizens only
     targets = [
         PushTarget(r.id, r.endpoint, r.p256dh, r.auth)
-        for r in await push_store.for_citizen(conn, row["citizen_id"])
+        for r in await push_store.for_citizen(conn, row.citizen_id)
     ]
     if not targets:
         # every subscription went away since the decision: the SMS copy goes instead
@@ -384,16 +389,16 @@ async def _claim_push(deps: Deps, conn: Connection, row: Any) -> _PushSend | _Do
         )
         fallback = await fall_back_to_sms(conn, outbox_id, reason="push_failed")
         return _Done(S.PERMANENT_FAILURE, (fallback,) if fallback else ())
-    params: dict[str, Any] = {k: str(v) for k, v in row["params"].items()}
-    text = translate(row["template"], row["language"], **params)
+    params: dict[str, Any] = {k: str(v) for k, v in row.params.items()}
+    text = translate(row.template, row.language, **params)
     number = params.get("number")
     claim = await store.claim_send(conn, outbox_id, channel="push", body=text, parts=0)
     payload = {
         "id": outbox_id,
-        "title": translate("notify.push_title", row["language"]),
+        "title": translate("notify.push_title", row.language),
         "body": text,
-        "kind": row["kind"],
-        "tag": f"{row['kind']}:{number or outbox_id}",
+        "kind": row.kind,
+        "tag": f"{row.kind}:{number or outbox_id}",
         "url": f"/applications/{number}" if number else "/",
         "ack": push_ack_token(deps.settings.index_key, outbox_id),
     }
@@ -401,11 +406,11 @@ async def _claim_push(deps: Deps, conn: Connection, row: Any) -> _PushSend | _Do
         outbox_id=outbox_id,
         targets=targets,
         payload=payload,
-        urgent=bool(row["urgent"]),
-        attempt=claim["attempts"],
-        retries=row["retries"],
-        since=claim["sending_since"],
-        citizen_id=row["citizen_id"],
+        urgent=bool(row.urgent),
+        attempt=claim.attempts,
+        retries=row.retries,
+        since=claim.sending_since,
+        citizen_id=row.citizen_id,
     )
 
 
@@ -489,14 +494,16 @@ def push_ack_token(key: bytes, outbox_id: int) -> str:
     return hmac.new(key, f"push-ack:{outbox_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-async def _digest(conn: Connection, row: Any, sign_name: str, sms: SmsSettings) -> FittedSms | None:
+async def _digest(
+    conn: Connection, row: OutboxRow, sign_name: str, sms: SmsSettings
+) -> FittedSms | None:
     """Gather the application's other waiting updates into this row's SMS, if there are any."""
     number = _digest_number(row, sms)
     if number is None:
         return None
-    siblings = await store.lock_siblings(conn, row["id"], row["phone"], number)
-    members = sorted(
-        [row, *await store.merged_rows(conn, row["id"]), *siblings], key=lambda r: r["id"]
+    siblings = await store.lock_siblings(conn, row.id, row.phone, number)
+    members: list[OutboxRow | SiblingRow] = sorted(
+        [row, *await store.merged_rows(conn, row.id), *siblings], key=lambda r: r.id
     )
     if len(members) < 2:
         return None
@@ -504,38 +511,36 @@ async def _digest(conn: Connection, row: Any, sign_name: str, sms: SmsSettings) 
     params = {
         "number": number,
         "count": str(len(members)),
-        "latest": digest_line(
-            latest["kind"], latest["template"], latest["params"], row["language"]
-        ),
+        "latest": digest_line(latest.kind, latest.template, latest.params, row.language),
     }
     try:
         fitted = fit_sms(
             "sms.digest",
             params,
-            row["language"],
+            row.language,
             sign_name=sign_name,
             param_limit=sms.param_limit,
             max_parts=sms.max_parts,
         )
     except (KeyError, IndexError, ValueError):
-        log.exception("outbox row %s: digest cannot be rendered; sending alone", row["id"])
+        log.exception("outbox row %s: digest cannot be rendered; sending alone", row.id)
         return None
     if siblings:
-        ids = [s["id"] for s in siblings]
-        await store.merge(conn, row["id"], ids)
+        ids = [s.id for s in siblings]
+        await store.merge(conn, row.id, ids)
         for sibling in siblings:
             await store.record_decision(
                 conn,
-                sibling["id"],
-                sibling["citizen_id"],
+                sibling.id,
+                sibling.citizen_id,
                 decision="merged",
                 reason="digest",
-                detail={"into": row["id"]},
+                detail={"into": row.id},
             )
         await store.record_decision(
             conn,
-            row["id"],
-            row["citizen_id"],
+            row.id,
+            row.citizen_id,
             decision="digest",
             reason="digest",
             detail={"count": len(members), "merged": ids},
@@ -543,15 +548,13 @@ async def _digest(conn: Connection, row: Any, sign_name: str, sms: SmsSettings) 
     return fitted
 
 
-async def _claim_look_up(conn: Connection, row: Any) -> _LookUp:
-    since = await store.claim_lookup(conn, row["id"])
-    last = row["last_attempt_at"] or since
+async def _claim_look_up(conn: Connection, row: OutboxRow) -> _LookUp:
+    since = await store.claim_lookup(conn, row.id)
+    last = row.last_attempt_at or since
     # the provider files a message under its Beijing send day; an attempt near midnight
     # may sit on either side
     days = sorted({local_date(last), local_date(since)})
-    return _LookUp(
-        outbox_id=row["id"], phone=row["phone"], attempt=row["attempts"], since=since, days=days
-    )
+    return _LookUp(outbox_id=row.id, phone=row.phone, attempt=row.attempts, since=since, days=days)
 
 
 async def _reconcile(deps: Deps, channel: Channel, step: _LookUp) -> str | None:
@@ -742,7 +745,7 @@ async def apply_provider_news(
 ) -> bool:
     """Move a row to what the provider reported, unless it is final or already past that."""
     row = await store.lock_for_news(conn, outbox_id)
-    if row is None or not may_move(S(row["status"]), status):
+    if row is None or not may_move(S(row.status), status):
         return False
     await store.apply_news(
         conn, outbox_id, status=status, provider_id=provider_id, receipt_code=code
@@ -765,12 +768,12 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
         limit=limit,
     )
 
-    async def one(row: Any) -> bool:
-        sent = row["last_attempt_at"] or row["sent_at"]
-        days = sorted({local_date(sent), local_date(row["sent_at"])})
+    async def one(row: PollRow) -> bool:
+        sent = row.last_attempt_at or row.sent_at
+        days = sorted({local_date(sent), local_date(row.sent_at)})
         # a broadcast row went under its batch's OutId, any other under its own id
-        out_id = row["batch_out_id"] or str(row["id"])
-        lookup = await channel.lookup(row["phone"], days, out_id, row["provider_id"])
+        out_id = row.batch_out_id or str(row.id)
+        lookup = await channel.lookup(row.phone, days, out_id, row.provider_id)
         best = lookup.best()
         if lookup.error is not None or best is None or best.status is S.SENT:
             SMS_RECONCILIATIONS.labels(
@@ -780,16 +783,16 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
         SMS_RECONCILIATIONS.labels("receipt_poll", best.status.value).inc()
         async with transaction(deps.pool) as conn:
             moved = await apply_provider_news(
-                conn, row["id"], best.status, provider_id=None, code=best.err_code
+                conn, row.id, best.status, provider_id=None, code=best.err_code
             )
             await store.insert_receipt(
                 conn,
-                outbox_id=row["id"],
+                outbox_id=row.id,
                 source="poll",
-                dedupe_key=f"poll:{row['id']}:{best.status}:{best.receive_date or ''}",
-                biz_id=row["provider_id"],
+                dedupe_key=f"poll:{row.id}:{best.status}:{best.receive_date or ''}",
+                biz_id=row.provider_id,
                 out_id=out_id,
-                phone=row["phone"],
+                phone=row.phone,
                 success=best.status is S.DELIVERED,
                 err_code=best.err_code,
                 err_msg=None,
@@ -837,30 +840,30 @@ async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list
     assert actor.citizen_id is not None
     rows = await store.of_citizen(deps.pool, actor.citizen_id, max(1, min(limit, 100)))
     decided: dict[int, list[DecisionView]] = {}
-    for d in await store.decisions_of(deps.pool, [r["id"] for r in rows]):
-        decided.setdefault(d["outbox_id"], []).append(
+    for d in await store.decisions_of(deps.pool, [r.id for r in rows]):
+        decided.setdefault(d.outbox_id, []).append(
             DecisionView(
-                decision=d["decision"],
-                reason=d["reason"],
-                channel=d["channel"],
-                until=d["until"],
-                at=d["created_at"],
+                decision=d.decision,
+                reason=d.reason,
+                channel=d.channel,
+                until=d.until,
+                at=d.created_at,
             )
         )
     return [
         NotificationView(
-            id=r["id"],
-            kind=r["kind"],
-            channel=r["channel"],
-            status=r["status"],
-            text=r["body"] if r["status"] != S.CREATED else None,
-            created_at=r["created_at"],
-            sent_at=r["sent_at"],
-            delivered_at=r["delivered_at"],
-            opened_at=r["opened_at"],
-            merged_into=r["merged_into"],
-            fallback_of=r["fallback_of"],
-            decisions=decided.get(r["id"], []),
+            id=r.id,
+            kind=r.kind,
+            channel=r.channel,
+            status=r.status,
+            text=r.body if r.status != S.CREATED else None,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            delivered_at=r.delivered_at,
+            opened_at=r.opened_at,
+            merged_into=r.merged_into,
+            fallback_of=r.fallback_of,
+            decisions=decided.get(r.id, []),
         )
         for r in rows
     ]

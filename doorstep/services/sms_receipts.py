@@ -150,7 +150,7 @@ async def record_reports(deps: Deps, items: list[Any]) -> ReportSummary:
             if row is None:
                 summary.unknown += 1
             else:
-                matched.append((row["id"], report))
+                matched.append((row.id, report))
         # rows are locked in id order, so two pushes at once cannot deadlock
         matched.sort(key=lambda pair: pair[0])
         for outbox_id, report in matched:

@@ -2,12 +2,125 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-import asyncpg
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+
+
+class OutboxRow(Row):
+    """A row locked for delivery, with the database's clock and what is due."""
+
+    id: int
+    citizen_id: int | None
+    phone: str
+    kind: str
+    template: str
+    params: dict[str, Json]
+    language: str
+    urgent: bool
+    status: str
+    attempts: int
+    retries: int
+    reconcile_first: bool
+    last_attempt_at: datetime | None
+    provider_id: str | None
+    sending_since: datetime | None
+    created_at: datetime
+    hold_reason: str | None
+    merged_into: int | None
+    channel: str | None
+    via: str | None
+    extend_code: str | None
+    batch_out_id: str | None
+    db_now: datetime
+    due: bool
+    stale: bool
+
+
+class ClaimRow(Row):
+    attempts: int
+    sending_since: datetime
+
+
+class NewsRow(Row):
+    id: int
+    status: str
+    phone: str
+    provider_id: str | None
+
+
+class PollRow(Row):
+    id: int
+    phone: str
+    provider_id: str | None
+    last_attempt_at: datetime | None
+    sent_at: datetime  # the query takes sent rows only
+    batch_out_id: str | None
+
+
+class ReceiptTargetRow(Row):
+    id: int
+    phone: str
+    provider_id: str | None
+
+
+class DecisionRow(Row):
+    channel: str | None
+    reason: str
+
+
+class SiblingRow(Row):
+    """A waiting update that can ride in another's SMS (a digest)."""
+
+    id: int
+    citizen_id: int | None
+    kind: str
+    template: str
+    params: dict[str, Json]
+    created_at: datetime
+
+
+class PauseRow(Row):
+    channel: str
+    code: str
+    reason: str
+    paused_at: datetime
+    paused_until: datetime
+
+
+class ConsoleMessageRow(Row):
+    id: int
+    phone: str
+    body: str | None
+    params: dict[str, Json]
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class CitizenNotificationRow(Row):
+    id: int
+    kind: str
+    channel: str | None
+    status: str
+    body: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    merged_into: int | None
+    fallback_of: int | None
+
+
+class DecisionHistoryRow(Row):
+    outbox_id: int
+    decision: str
+    channel: str | None
+    reason: str
+    until: datetime | None
+    created_at: datetime
 
 
 async def insert(
@@ -17,7 +130,7 @@ async def insert(
     phone: str,
     kind: str,
     template: str,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     language: str,
     urgent: bool,
     extend_code: str | None = None,
@@ -38,13 +151,15 @@ async def insert(
     return outbox_id
 
 
-async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> asyncpg.Record | None:
+async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> OutboxRow | None:
     """The row, locked; SKIP LOCKED so two workers never handle the same row at once.
 
     `due`: a waiting row whose time has come; `stale`: a 'sending' claim older than the lease
     (the attempt crashed between the provider call and its record).
     """
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        OutboxRow,
         """select id, citizen_id, phone, kind, template, params, language, urgent, status,
                   attempts, retries, reconcile_first, last_attempt_at, provider_id,
                   sending_since, created_at, hold_reason, merged_into, channel, via,
@@ -61,9 +176,11 @@ async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> asyn
 
 async def claim_send(
     conn: Connection, outbox_id: int, *, channel: str, body: str, parts: int
-) -> asyncpg.Record:
+) -> ClaimRow:
     """Mark the row 'sending' and record the attempt; committed before the provider is called."""
-    row = await conn.fetchrow(
+    row = await fetchrow_one(
+        conn,
+        ClaimRow,
         """update outbox set status = 'sending', attempts = attempts + 1,
                   sending_since = clock_timestamp(), last_attempt_at = clock_timestamp(),
                   channel = $2, body = $3, sms_parts = $4, hold_reason = null,
@@ -75,14 +192,13 @@ async def claim_send(
         body,
         parts,
     )
-    assert row is not None
     await conn.execute(
         """insert into outbox_attempts (outbox_id, attempt, channel, started_at)
            values ($1, $2, $3, $4)""",
         outbox_id,
-        row["attempts"],
+        row.attempts,
         channel,
-        row["sending_since"],
+        row.sending_since,
     )
     return row
 
@@ -203,10 +319,13 @@ async def hold(conn: Connection, outbox_id: int, *, until: datetime, reason: str
     )
 
 
-async def lock_for_news(conn: Connection, outbox_id: int) -> asyncpg.Record | None:
+async def lock_for_news(conn: Connection, outbox_id: int) -> NewsRow | None:
     """Lock a row to apply news from the provider (waits for a delivery's short transaction)."""
-    return await conn.fetchrow(
-        "select id, status, phone, provider_id from outbox where id = $1 for update", outbox_id
+    return await fetchrow(
+        conn,
+        NewsRow,
+        "select id, status, phone, provider_id from outbox where id = $1 for update",
+        outbox_id,
     )
 
 
@@ -263,9 +382,11 @@ async def pending_ids(
 
 async def claim_for_poll(
     conn: Queryable, channel: str, *, after_seconds: int, give_up_hours: int, limit: int
-) -> list[asyncpg.Record]:
+) -> list[PollRow]:
     """Sent rows with no receipt after a while, marked as polled now (one poller each)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        PollRow,
         """update outbox o set receipt_polled_at = now()
            from (select id from outbox
                  where status = 'sent' and channel = $1
@@ -292,11 +413,13 @@ async def find_for_receipt(
     biz_id: str | None,
     phones: list[str],
     batch_out_id: str | None = None,
-) -> asyncpg.Record | None:
+) -> ReceiptTargetRow | None:
     """The row a report is about: by our id, else by the provider's id (shared by a batch)
     and the number, else by the batch's OutId and the number; the number must be the row's."""
     if out_id is not None:
-        row = await conn.fetchrow(
+        row = await fetchrow(
+            conn,
+            ReceiptTargetRow,
             "select id, phone, provider_id from outbox where id = $1 and phone = any($2)",
             out_id,
             phones,
@@ -304,7 +427,9 @@ async def find_for_receipt(
         if row is not None:
             return row
     if biz_id:
-        row = await conn.fetchrow(
+        row = await fetchrow(
+            conn,
+            ReceiptTargetRow,
             """select id, phone, provider_id from outbox
                where provider_id = $1 and phone = any($2) order by id desc limit 1""",
             biz_id,
@@ -313,7 +438,9 @@ async def find_for_receipt(
         if row is not None:
             return row
     if batch_out_id:
-        return await conn.fetchrow(
+        return await fetchrow(
+            conn,
+            ReceiptTargetRow,
             """select id, phone, provider_id from outbox
                where batch_out_id = $1 and phone = any($2) order by id desc limit 1""",
             batch_out_id,
@@ -408,7 +535,7 @@ async def record_decision(
     reason: str,
     channel: str | None = None,
     until: datetime | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """A decision about a row; the channel decision is made once per row."""
     await conn.execute(
@@ -426,8 +553,10 @@ async def record_decision(
     )
 
 
-async def channel_decision(conn: Queryable, outbox_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def channel_decision(conn: Queryable, outbox_id: int) -> DecisionRow | None:
+    return await fetchrow(
+        conn,
+        DecisionRow,
         """select channel, reason from notification_decisions
            where outbox_id = $1 and decision = 'channel'""",
         outbox_id,
@@ -436,9 +565,11 @@ async def channel_decision(conn: Queryable, outbox_id: int) -> asyncpg.Record | 
 
 async def lock_siblings(
     conn: Connection, carrier_id: int, phone: str, number: str
-) -> list[asyncpg.Record]:
+) -> list[SiblingRow]:
     """Other waiting, non-urgent updates to the same application for the same number."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        SiblingRow,
         """select id, citizen_id, kind, template, params, created_at from outbox
            where phone = $2 and params ->> 'number' = $3 and id <> $1
              and status in ('created', 'temporary-failure') and merged_into is null
@@ -451,8 +582,10 @@ async def lock_siblings(
     )
 
 
-async def merged_rows(conn: Queryable, carrier_id: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def merged_rows(conn: Queryable, carrier_id: int) -> list[SiblingRow]:
+    return await fetch(
+        conn,
+        SiblingRow,
         """select id, citizen_id, kind, template, params, created_at from outbox
            where merged_into = $1 order by id""",
         carrier_id,
@@ -488,8 +621,10 @@ async def mirror_merged(conn: Connection, carrier_id: int, status: str) -> None:
 # -- channel pauses -------------------------------------------------------------------------
 
 
-async def active_pause(conn: Queryable, channel: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def active_pause(conn: Queryable, channel: str) -> PauseRow | None:
+    return await fetchrow(
+        conn,
+        PauseRow,
         """select channel, code, reason, paused_at, paused_until from channel_pauses
            where channel = $1 and paused_until > now()""",
         channel,
@@ -532,8 +667,10 @@ async def resume(conn: Connection, channel: str) -> int:
 
 async def console_messages(
     conn: Queryable, limit: int, phone: str | None = None
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
+) -> list[ConsoleMessageRow]:
+    return await fetch(
+        conn,
+        ConsoleMessageRow,
         """select id, phone, body, params, status, created_at, sent_at from outbox
            where channel = 'console' and ($2::text is null or phone = $2)
            order by id desc limit $1""",
@@ -542,8 +679,10 @@ async def console_messages(
     )
 
 
-async def of_citizen(conn: Queryable, citizen_id: int, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def of_citizen(conn: Queryable, citizen_id: int, limit: int) -> list[CitizenNotificationRow]:
+    return await fetch(
+        conn,
+        CitizenNotificationRow,
         """select id, kind, channel, status, body, created_at, sent_at, delivered_at, opened_at,
                   merged_into, fallback_of
            from outbox where citizen_id = $1 order by id desc limit $2""",
@@ -552,8 +691,10 @@ async def of_citizen(conn: Queryable, citizen_id: int, limit: int) -> list[async
     )
 
 
-async def decisions_of(conn: Queryable, outbox_ids: list[int]) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def decisions_of(conn: Queryable, outbox_ids: list[int]) -> list[DecisionHistoryRow]:
+    return await fetch(
+        conn,
+        DecisionHistoryRow,
         """select outbox_id, decision, channel, reason, until, created_at
            from notification_decisions where outbox_id = any($1::bigint[])
            order by outbox_id, id""",

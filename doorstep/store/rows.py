@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from doorstep.store.db import Queryable
 
 
+# a jsonb column's value as the connection's codec decodes it
+Json = dict[str, "Json"] | list["Json"] | str | int | float | bool | None
+
+
 class RowShapeError(TypeError):
     """A query's columns and its row type disagree: a programming error, caught by any test."""
 
