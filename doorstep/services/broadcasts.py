@@ -52,7 +52,8 @@ from doorstep.services.deps import Deps
 from doorstep.store import broadcasts as store
 from doorstep.store import events
 from doorstep.store import outbox as outbox_store
-from doorstep.store.db import transaction
+from doorstep.store.broadcasts import AudienceJson, BroadcastRow, DueRow, LostRow
+from doorstep.store.db import Connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -164,11 +165,13 @@ async def start(
         param_limit=sms.param_limit,
         max_parts=sms.max_parts,
     )
-    audience: dict[str, Any] = (
-        {"region": region} if region is not None else {"phones": len(phones or [])}
-    )
     # the same message to the same people again soon is a second click, not a second notice
-    audience["fingerprint"] = _fingerprint(template, values, urgent, region, phones)
+    fingerprint = _fingerprint(template, values, urgent, region, phones)
+    audience: AudienceJson = (
+        {"region": region, "fingerprint": fingerprint}
+        if region is not None
+        else {"phones": len(phones or []), "fingerprint": fingerprint}
+    )
     async with transaction(deps.pool) as conn:
         if await store.started_recently(conn, audience["fingerprint"], REPEAT_WINDOW_SECONDS):
             raise Conflict("broadcast.repeated")
@@ -214,36 +217,37 @@ async def write(
         async with transaction(deps.pool) as conn:
             b = await store.get(conn, broadcast_id)
             assert b is not None
-            if b["state"] == "queued":
+            if b.state == "queued":
                 break
             if citizen_ids is not None:
-                rest = [i for i in citizen_ids if i > b["cursor"]][:chunk]
+                rest = [i for i in citizen_ids if i > b.cursor][:chunk]
                 result = await store.write_list_chunk(conn, broadcast_id, rest, chunk)
             else:
-                region = b["audience"]["region"]
+                region = b.audience.get("region")
+                assert region is not None  # a broadcast without a list has a region
                 result = await store.write_region_chunk(conn, broadcast_id, region, chunk)
             new = (
-                await store.open_lanes(conn, broadcast_id, list(result["languages"]))
-                if result["languages"]
+                await store.open_lanes(conn, broadcast_id, list(result.languages))
+                if result.languages
                 else []
             )
-            if result["seen"] == 0:
+            if result.seen == 0:
                 done = await store.mark_queued(conn, broadcast_id)
                 await events.append(
                     conn,
                     kind="broadcast.queued",
                     actor_kind="system",
                     actor_id=None,
-                    data={"broadcast": broadcast_id, "total": done["total"]},
+                    data={"broadcast": broadcast_id, "total": done.total},
                 )
-        if result["seen"] == 0:
+        if result.seen == 0:
             break
         lanes |= set(new)
         await deps.enqueue_lanes(sorted(new))
     async with transaction(deps.pool) as conn:
         b = await store.get(conn, broadcast_id)
         assert b is not None
-        total = int(b["total"])
+        total = int(b.total)
     return total, sorted(lanes)
 
 
@@ -253,8 +257,8 @@ async def resume_writing(deps: Deps, *, older_than_seconds: int = 600) -> int:
     the broadcast and rows are unique per citizen), only wasteful: hence the wait."""
     resumed = 0
     for b in await store.writing(deps.pool, older_than_seconds):
-        if "region" in b["audience"]:
-            await write(deps, b["id"])
+        if "region" in b.audience:
+            await write(deps, b.id)
             resumed += 1
     return resumed
 
@@ -286,7 +290,7 @@ class _Batch:
 
 @dataclass(frozen=True)
 class _Lost:
-    rows: list[Any]
+    rows: list[LostRow]
     since: datetime
 
 
@@ -320,8 +324,8 @@ async def deliver_lane(
         return result
     sms = deps.settings.sms
     fitted = fit_sms(
-        b["template"],
-        b["params"],
+        b.template,
+        b.params,
         language,
         sign_name=deps.settings.sms_sign_name,
         param_limit=sms.param_limit,
@@ -368,7 +372,7 @@ async def deliver_lane(
 
 @dataclass
 class _Lane:
-    broadcast: Any
+    broadcast: BroadcastRow
     language: str
     fitted: FittedSms
     # the highest id this job claimed: the next claim starts after it; rows left behind
@@ -381,30 +385,24 @@ async def _claim(
 ) -> _Batch | _Lost | _Held | _OptedOut | None:
     sms = deps.settings.sms
     b, language, fitted = lane.broadcast, lane.language, lane.fitted
-    broadcast_id = b["id"]
+    broadcast_id = b.id
     async with transaction(deps.pool) as conn:
         if look_for_lost:
             lost = await store.lock_lost(
                 conn, broadcast_id, language, sms.sending_lease_seconds, BATCH_LIMIT
             )
             if lost:
-                since = await store.claim_lookups(conn, [r["id"] for r in lost])
+                since = await store.claim_lookups(conn, [r.id for r in lost])
                 return _Lost(rows=list(lost), since=since)
-        state = await conn.fetchrow(
-            """select now() as now,
-                      (select paused_until from channel_pauses
-                       where channel = $1 and paused_until > now()) as paused_until""",
-            channel.name,
-        )
-        assert state is not None
-        if state["paused_until"] is not None:
+        state = await store.lane_clock(conn, channel.name)
+        if state.paused_until is not None:
             return _Held(
                 await store.hold_lane(
-                    conn, broadcast_id, language, until=state["paused_until"], reason="paused"
+                    conn, broadcast_id, language, until=state.paused_until, reason="paused"
                 )
             )
-        now: datetime = state["now"]
-        if not b["urgent"]:
+        now = state.now
+        if not b.urgent:
             night_end = quiet_until(now, parse_clock(sms.quiet_start), parse_clock(sms.quiet_end))
             if night_end is not None:
                 return _Held(
@@ -417,28 +415,28 @@ async def _claim(
         )
         if not rows:
             return None
-        lane.frontier = rows[-1]["id"]
-        if not b["urgent"]:
+        lane.frontier = rows[-1].id
+        if not b.urgent:
             # a "TD" that came after the rows were written still stops them
-            stopped = [r for r in rows if r["opted_out"]]
+            stopped = [r for r in rows if r.opted_out]
             if stopped:
-                await store.fail_opted_out(conn, [r["id"] for r in stopped])
-                rows = [r for r in rows if not r["opted_out"]]
+                await store.fail_opted_out(conn, [r.id for r in stopped])
+                rows = [r for r in rows if not r.opted_out]
                 if not rows:
                     return _OptedOut(len(stopped))
-        if sms.caps and not b["urgent"]:
+        if sms.caps and not b.urgent:
             rows = await _apply_caps(conn, rows, now, sms.caps)
             if not rows:
                 return _Held(BATCH_LIMIT)  # the whole batch waits; try the next one
-        ids = [r["id"] for r in rows]
+        ids = [r.id for r in rows]
         out_id, since = await store.claim_batch(
             conn, ids, channel=channel.name, body=fitted.body, parts=fitted.parts
         )
     messages = [
         OutgoingSms(
-            outbox_id=r["id"],
-            phone=r["phone"],
-            template=b["template"],
+            outbox_id=r.id,
+            phone=r.phone,
+            template=b.template,
             language=language,
             params=fitted.params,
             body=fitted.body,
@@ -447,8 +445,8 @@ async def _claim(
     ]
     return _Batch(
         ids=ids,
-        citizen_ids=[r["citizen_id"] for r in rows],
-        retries=[r["retries"] for r in rows],
+        citizen_ids=[r.citizen_id for r in rows],
+        retries=[r.retries for r in rows],
         messages=messages,
         out_id=out_id,
         since=since,
@@ -456,17 +454,17 @@ async def _claim(
 
 
 async def _apply_caps(
-    conn: Any, rows: list[Any], now: datetime, caps: tuple[tuple[int, int], ...]
-) -> list[Any]:
+    conn: Connection, rows: list[DueRow], now: datetime, caps: tuple[tuple[int, int], ...]
+) -> list[DueRow]:
     longest = max(window for window, _limit in caps)
     sent: dict[str, list[datetime]] = {}
-    for r in await store.recent_sends(
-        conn, [r["phone"] for r in rows], [r["id"] for r in rows], longest
+    for send in await store.recent_sends(
+        conn, [r.phone for r in rows], [r.id for r in rows], longest
     ):
-        sent.setdefault(r["phone"], []).append(r["last_attempt_at"])
+        sent.setdefault(send.phone, []).append(send.last_attempt_at)
     keep, held = [], []
     for r in rows:
-        room = cap_wait(sent.get(r["phone"], []), now, caps) if r["phone"] in sent else None
+        room = cap_wait(sent.get(r.phone, []), now, caps) if r.phone in sent else None
         if room is None:
             keep.append(r)
         else:
@@ -474,8 +472,8 @@ async def _apply_caps(
     if held:
         await store.hold_rows(
             conn,
-            [r["id"] for r, _ in held],
-            [r["citizen_id"] for r, _ in held],
+            [r.id for r, _ in held],
+            [r.citizen_id for r, _ in held],
             [u for _, u in held],
             "cap",
         )
@@ -543,7 +541,7 @@ async def _record(
             reason = "retry" if hold_reason == "backoff" else hold_reason
             await store.record_held(conn, done, reason, answer.code)
     for r in done:
-        result.statuses[r["status"]] = result.statuses.get(r["status"], 0) + 1
+        result.statuses[r.status] = result.statuses.get(r.status, 0) + 1
     if outcome in (Outcome.SENT, Outcome.DELIVERED):
         result.sent += len(done)
     elif any(s == S.TEMPORARY_FAILURE.value for s in statuses):
@@ -556,12 +554,12 @@ async def _record(
 async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResult) -> None:
     """Ask the provider about each number of a batch whose outcome we never recorded."""
 
-    async def ask(row: Any) -> Lookup:
-        last = row["last_attempt_at"] or step.since
+    async def ask(row: LostRow) -> Lookup:
+        last = row.last_attempt_at or step.since
         days = sorted(
             {local_date(last), local_date(last + timedelta(seconds=1)), local_date(step.since)}
         )
-        return await channel.lookup(row["phone"], days, row["batch_out_id"])
+        return await channel.lookup(row.phone, days, row.batch_out_id)
 
     lookups = await asyncio.gather(*(ask(r) for r in step.rows))
     async with transaction(deps.pool) as conn:
@@ -576,17 +574,17 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
             if best is not None:
                 await outbox_store.finish(
                     conn,
-                    row["id"],
+                    row.id,
                     step.since,
                     status=best.status,
                     provider_id=best.biz_id,
                     receipt_code=best.err_code,
                 )
-                if row["attempts"]:
+                if row.attempts:
                     await outbox_store.finish_attempt(
                         conn,
-                        row["id"],
-                        row["attempts"],
+                        row.id,
+                        row.attempts,
                         outcome=f"reconciled:{best.status}",
                         provider_code=best.err_code,
                         provider_id=best.biz_id,
@@ -595,14 +593,14 @@ async def _reconcile(deps: Deps, channel: Channel, step: _Lost, result: LaneResu
             else:
                 await outbox_store.finish(
                     conn,
-                    row["id"],
+                    row.id,
                     step.since,
                     status=S.TEMPORARY_FAILURE,
                     error="not found at the provider after an unrecorded batch",
                 )
-                if row["attempts"]:
+                if row.attempts:
                     await outbox_store.finish_attempt(
-                        conn, row["id"], row["attempts"], outcome="reconciled:not-found"
+                        conn, row.id, row.attempts, outcome="reconciled:not-found"
                     )
                 result.resent_after_lookup += 1
 

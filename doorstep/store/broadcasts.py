@@ -2,12 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-import asyncpg
+from typing import NotRequired, TypedDict
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+
+
+class AudienceJson(TypedDict):
+    """broadcasts.audience: a region prefix, or how many phones a list named."""
+
+    region: NotRequired[str]
+    phones: NotRequired[int]
+    fingerprint: str
+
+
+class BroadcastRow(Row):
+    id: int
+    template: str
+    params: dict[str, Json]
+    kind: str
+    urgent: bool
+    audience: AudienceJson
+    staff_id: int | None
+    state: str
+    cursor: int
+    total: int
+    created_at: datetime
+    queued_at: datetime | None
+
+
+_BROADCAST_COLUMNS = """id, template, params, kind, urgent, audience, staff_id, state, cursor,
+    total, created_at, queued_at"""
+
+
+class ChunkRow(Row):
+    """What writing one chunk of the audience did."""
+
+    seen: int
+    written: int
+    languages: list[str]
+
+
+class QueuedRow(Row):
+    total: int
+    queued_at: datetime
+
+
+class LostRow(Row):
+    id: int
+    phone: str
+    attempts: int
+    batch_out_id: str
+    last_attempt_at: datetime | None
+    sending_since: datetime | None
+
+
+class DueRow(Row):
+    id: int
+    citizen_id: int | None
+    phone: str
+    template: str
+    params: dict[str, Json]
+    retries: int
+    created_at: datetime
+    opted_out: bool
+
+
+class RecentSendRow(Row):
+    phone: str
+    last_attempt_at: datetime
+
+
+class LaneClockRow(Row):
+    now: datetime
+    paused_until: datetime | None
+
+
+class FinishedRow(Row):
+    """A batch row as its answer left it."""
+
+    id: int
+    citizen_id: int | None
+    attempts: int
+    status: str
+    next_attempt_at: datetime | None
+
 
 # the lane of a row: one broadcast in one language (one template, one sign name)
 _DUE = """broadcast_id = $1 and language = $2 and status in ('created', 'temporary-failure')
@@ -18,10 +99,10 @@ async def create(
     conn: Connection,
     *,
     template: str,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     kind: str,
     urgent: bool,
-    audience: dict[str, Any],
+    audience: AudienceJson,
     staff_id: int | None,
 ) -> int:
     broadcast_id: int = await conn.fetchval(
@@ -60,8 +141,13 @@ async def region_has_citizens(conn: Queryable, region: str) -> bool:
     return found
 
 
-async def get(conn: Queryable, broadcast_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("select * from broadcasts where id = $1", broadcast_id)
+async def get(conn: Queryable, broadcast_id: int) -> BroadcastRow | None:
+    return await fetchrow(
+        conn,
+        BroadcastRow,
+        f"select {_BROADCAST_COLUMNS} from broadcasts where id = $1",
+        broadcast_id,
+    )
 
 
 # One chunk of the audience: citizens after the cursor, in id order. Opted-out citizens ("TD")
@@ -98,20 +184,16 @@ select (select count(*) from chunk) as seen, (select count(*) from ins) as writt
 
 async def write_region_chunk(
     conn: Connection, broadcast_id: int, region: str, size: int
-) -> asyncpg.Record:
+) -> ChunkRow:
     sql = _WRITE_CHUNK.format(where="and c.region_code like $3 || '%'")
-    row = await conn.fetchrow(sql, broadcast_id, size, region)
-    assert row is not None
-    return row
+    return await fetchrow_one(conn, ChunkRow, sql, broadcast_id, size, region)
 
 
 async def write_list_chunk(
     conn: Connection, broadcast_id: int, citizen_ids: list[int], size: int
-) -> asyncpg.Record:
+) -> ChunkRow:
     sql = _WRITE_CHUNK.format(where="and c.id = any($3::bigint[])")
-    row = await conn.fetchrow(sql, broadcast_id, size, citizen_ids)
-    assert row is not None
-    return row
+    return await fetchrow_one(conn, ChunkRow, sql, broadcast_id, size, citizen_ids)
 
 
 async def citizens_by_phone(conn: Queryable, phones: list[str]) -> list[int]:
@@ -121,20 +203,22 @@ async def citizens_by_phone(conn: Queryable, phones: list[str]) -> list[int]:
     return [r["id"] for r in rows]
 
 
-async def mark_queued(conn: Connection, broadcast_id: int) -> asyncpg.Record:
-    row = await conn.fetchrow(
+async def mark_queued(conn: Connection, broadcast_id: int) -> QueuedRow:
+    return await fetchrow_one(
+        conn,
+        QueuedRow,
         """update broadcasts set state = 'queued', queued_at = coalesce(queued_at, now())
            where id = $1 returning total, queued_at""",
         broadcast_id,
     )
-    assert row is not None
-    return row
 
 
-async def writing(conn: Queryable, older_than_seconds: int) -> list[asyncpg.Record]:
+async def writing(conn: Queryable, older_than_seconds: int) -> list[BroadcastRow]:
     """Broadcasts whose rows were not all written (the writer stopped): to go on with."""
-    return await conn.fetch(
-        """select * from broadcasts
+    return await fetch(
+        conn,
+        BroadcastRow,
+        f"""select {_BROADCAST_COLUMNS} from broadcasts
            where state = 'writing' and created_at < now() - make_interval(secs => $1)
            order by id""",
         older_than_seconds,
@@ -146,10 +230,12 @@ async def writing(conn: Queryable, older_than_seconds: int) -> list[asyncpg.Reco
 
 async def lock_lost(
     conn: Connection, broadcast_id: int, language: str, lease_seconds: int, limit: int
-) -> list[asyncpg.Record]:
+) -> list[LostRow]:
     """Rows of the lane whose batch outcome was never recorded (a crash, or a timeout): they
     are looked up at the provider, by number and the batch's OutId, before any resend."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        LostRow,
         """select id, phone, attempts, batch_out_id, last_attempt_at, sending_since
            from outbox
            where broadcast_id = $1 and language = $2 and batch_out_id is not null
@@ -179,10 +265,12 @@ async def claim_lookups(conn: Connection, ids: list[int]) -> datetime:
 
 async def lock_due(
     conn: Connection, broadcast_id: int, language: str, limit: int, *, after_id: int = 0
-) -> list[asyncpg.Record]:
+) -> list[DueRow]:
     """Due rows of the lane after `after_id` (the caller's frontier: the index scan starts
     there instead of walking every row claimed before, dead or alive)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        DueRow,
         f"""select id, citizen_id, phone, template, params, retries, created_at,
                    exists (select 1 from citizens c where c.id = outbox.citizen_id
                            and c.sms_opt_out_at is not null) as opted_out
@@ -193,6 +281,18 @@ async def lock_due(
         language,
         limit,
         after_id,
+    )
+
+
+async def lane_clock(conn: Connection, channel: str) -> LaneClockRow:
+    """The database's time and the end of the channel's pause, if it is paused."""
+    return await fetchrow_one(
+        conn,
+        LaneClockRow,
+        """select now() as now,
+                  (select paused_until from channel_pauses
+                   where channel = $1 and paused_until > now()) as paused_until""",
+        channel,
     )
 
 
@@ -255,8 +355,10 @@ async def hold_rows(
 
 async def recent_sends(
     conn: Queryable, phones: list[str], exclude: list[int], within_seconds: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
+) -> list[RecentSendRow]:
+    return await fetch(
+        conn,
+        RecentSendRow,
         """select phone, last_attempt_at from outbox
            where phone = any($1::text[]) and not (id = any($2::bigint[]))
              and merged_into is null
@@ -312,9 +414,11 @@ async def finish_batch(
     add_retry: bool,
     outcome: str,
     code: str | None,
-) -> list[asyncpg.Record]:
+) -> list[FinishedRow]:
     """Record one batch's answer on each of its rows still under this claim (set-based)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        FinishedRow,
         """with v as (select * from unnest($1::bigint[], $3::text[], $4::float8[])
                       as v(id, status, delay)),
            done as (
@@ -358,9 +462,9 @@ async def finish_batch(
 
 
 async def record_held(
-    conn: Connection, rows: list[asyncpg.Record], reason: str, code: str | None
+    conn: Connection, rows: list[FinishedRow], reason: str, code: str | None
 ) -> None:
-    held = [r for r in rows if r["status"] == "temporary-failure"]
+    held = [r for r in rows if r.status == "temporary-failure"]
     if not held:
         return
     await conn.execute(
@@ -371,9 +475,9 @@ async def record_held(
                        else jsonb_build_object('code', $5::text) end
            from unnest($1::bigint[], $2::bigint[], $3::timestamptz[])
                 as v(id, citizen_id, until)""",
-        [r["id"] for r in held],
-        [r["citizen_id"] for r in held],
-        [r["next_attempt_at"] for r in held],
+        [r.id for r in held],
+        [r.citizen_id for r in held],
+        [r.next_attempt_at for r in held],
         reason,
         code,
     )
