@@ -155,17 +155,17 @@ async def _request_login_code(
         citizen = await store.citizen_by_phone(conn, phone)
         outbox_id = await notifications.queue(
             conn,
-            citizen_id=citizen["id"] if citizen else None,
+            citizen_id=citizen.id if citizen else None,
             phone=phone,
             kind="login_code",
             template="sms.login_code",
             # sealed at rest: the worker opens it to send, the stored text shows it masked
             params=seal_sms_params({"code": code}, deps.settings.data_key),
-            language=citizen["language"] if citizen else language,
+            language=citizen.language if citizen else language,
             urgent=True,
         )
     await deps.after_commit([outbox_id])
-    return CodeSent(phone=phone, expires_at=row["expires_at"], resend_after_seconds=60)
+    return CodeSent(phone=phone, expires_at=row.expires_at, resend_after_seconds=60)
 
 
 async def verify_login_code(
@@ -180,18 +180,18 @@ async def verify_login_code(
     async with transaction(deps.pool) as conn:
         await store.lock_phone(conn, phone)
         row = await store.latest_open_code(conn, phone)
-        if row is None or row["expired"]:
+        if row is None or row.expired:
             failure = "login.code_expired"
-        elif row["attempts"] >= MAX_ATTEMPTS:
+        elif row.attempts >= MAX_ATTEMPTS:
             failure = "login.too_many_attempts"
-        elif not hmac.compare_digest(row["code_hash"], _code_hash(deps, phone, code)):
+        elif not hmac.compare_digest(row.code_hash, _code_hash(deps, phone, code)):
             # the failed try is committed: refusing must not undo the count
-            attempts = await store.count_attempt(conn, row["id"])
+            attempts = await store.count_attempt(conn, row.id)
             failure = "login.too_many_attempts" if attempts >= MAX_ATTEMPTS else "login.code_wrong"
         if failure is None:
             assert row is not None
             issued = await _open_session(deps, conn, phone, as_staff=as_staff, language=language)
-            await store.consume_code(conn, row["id"])
+            await store.consume_code(conn, row.id)
     if failure is not None:
         raise InvalidInput(failure)
     return issued
@@ -205,11 +205,11 @@ async def _open_session(
     offer = False
     if as_staff:
         staff = await store.staff_by_phone(conn, phone)
-        if staff is None or not staff["active"]:
+        if staff is None or not staff.active:
             raise Forbidden("login.not_staff")
-        role = Role(staff["role"])
+        role = Role(staff.role)
         expires = await store.insert_session(
-            conn, token_hash(token), role.value, None, staff["id"], deps.settings.session_days
+            conn, token_hash(token), role.value, None, staff.id, deps.settings.session_days
         )
     else:
         citizen = await store.citizen_by_phone(conn, phone)
@@ -223,18 +223,18 @@ async def _open_session(
                     conn,
                     kind="citizen.registered",
                     actor_kind="citizen",
-                    actor_id=citizen["id"],
-                    citizen_id=citizen["id"],
+                    actor_id=citizen.id,
+                    citizen_id=citizen.id,
                 )
         assert citizen is not None
         role = Role.CITIZEN
         expires = await store.insert_session(
-            conn, token_hash(token), role.value, citizen["id"], None, deps.settings.session_days
+            conn, token_hash(token), role.value, citizen.id, None, deps.settings.session_days
         )
         offer = offer_elder_mode(
-            citizen["birth_date"],
-            citizen["elder_mode"],
-            citizen["elder_mode_chosen_at"] is not None,
+            citizen.birth_date,
+            citizen.elder_mode,
+            citizen.elder_mode_chosen_at is not None,
             local_date(datetime.now(UTC)),
         )
     return SessionIssued(
@@ -251,15 +251,15 @@ async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
     if row is None:
         return None
     return Actor(
-        role=Role(row["role"]),
-        session_id=row["id"],
-        citizen_id=row["citizen_id"],
-        staff_id=row["staff_id"],
-        unit_id=row["unit_id"],
-        region_code=row["region_code"],
-        language=row["language"] or "zh_Hans",
-        elder_mode=bool(row["elder_mode"]),
-        language_chosen=bool(row["language_chosen"]),
+        role=Role(row.role),
+        session_id=row.id,
+        citizen_id=row.citizen_id,
+        staff_id=row.staff_id,
+        unit_id=row.unit_id,
+        region_code=row.region_code,
+        language=row.language or "zh_Hans",
+        elder_mode=bool(row.elder_mode),
+        language_chosen=bool(row.language_chosen),
     )
 
 

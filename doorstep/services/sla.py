@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import asyncpg
-
 from doorstep.domain.calendar import SHANGHAI, local_date
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +18,7 @@ from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import sla as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.sla import AlertRow, DueTaskRow
 
 MAX_EXTENSION_DAYS = 30
 ALERT_BATCH = 500
@@ -137,16 +136,16 @@ async def raise_alerts(deps: Deps, today: date | None = None) -> AlertCounts:
     return AlertCounts(reminders, escalations)
 
 
-async def _remind(conn: Connection, row: asyncpg.Record) -> list[int]:
+async def _remind(conn: Connection, row: AlertRow) -> list[int]:
     await events.append(
         conn,
         kind="task.sla_reminder",
         actor_kind="system",
         actor_id=None,
-        application_id=row["application_id"],
-        task_id=row["task_id"],
-        citizen_id=row["citizen_id"],
-        data={"item": row["item_name"], "due": row["due_on"].isoformat()},
+        application_id=row.application_id,
+        task_id=row.task_id,
+        citizen_id=row.citizen_id,
+        data={"item": row.item_name, "due": row.due_on.isoformat()},
     )
     return [
         await notifications.queue(
@@ -156,26 +155,26 @@ async def _remind(conn: Connection, row: asyncpg.Record) -> list[int]:
             kind="task.sla_reminder",
             template="sms.staff_reminder",
             params={
-                "number": row["number"],
-                "item": row["item_name"],
-                "due": row["due_on"].strftime("%m-%d"),
+                "number": row.number,
+                "item": row.item_name,
+                "due": row.due_on.strftime("%m-%d"),
             },
             language="zh_Hans",
         )
-        for phone in await store.unit_staff_phones(conn, row["unit_id"])
+        for phone in await store.unit_staff_phones(conn, row.unit_id)
     ]
 
 
-async def _escalate(conn: Connection, row: asyncpg.Record) -> list[int]:
+async def _escalate(conn: Connection, row: AlertRow) -> list[int]:
     await events.append(
         conn,
         kind="task.escalated",
         actor_kind="system",
         actor_id=None,
-        application_id=row["application_id"],
-        task_id=row["task_id"],
-        citizen_id=row["citizen_id"],
-        data={"item": row["item_name"], "due": row["due_on"].isoformat(), "unit": row["unit_name"]},
+        application_id=row.application_id,
+        task_id=row.task_id,
+        citizen_id=row.citizen_id,
+        data={"item": row.item_name, "due": row.due_on.isoformat(), "unit": row.unit_name},
     )
     return [
         await notifications.queue(
@@ -185,15 +184,15 @@ async def _escalate(conn: Connection, row: asyncpg.Record) -> list[int]:
             kind="task.escalated",
             template="sms.escalation",
             params={
-                "number": row["number"],
-                "item": row["item_name"],
-                "unit": row["unit_name"],
-                "due": row["due_on"].strftime("%m-%d"),
+                "number": row.number,
+                "item": row.item_name,
+                "unit": row.unit_name,
+                "due": row.due_on.strftime("%m-%d"),
             },
             language="zh_Hans",
             urgent=True,
         )
-        for phone in await store.supervisor_phones(conn, row["unit_region_code"])
+        for phone in await store.supervisor_phones(conn, row.unit_region_code)
     ]
 
 
@@ -217,15 +216,15 @@ class UnitCounts:
     open_overdue: int
 
 
-def _watched(row: asyncpg.Record) -> WatchedTask:
+def _watched(row: DueTaskRow) -> WatchedTask:
     return WatchedTask(
-        row["id"],
-        row["application_number"],
-        row["item_name"],
-        row["unit_code"],
-        row["unit_name"],
-        TaskStatus(row["status"]),
-        row["due_on"],
+        row.id,
+        row.application_number,
+        row.item_name,
+        row.unit_code,
+        row.unit_name,
+        TaskStatus(row.status),
+        row.due_on,
     )
 
 
@@ -259,7 +258,4 @@ async def unit_counts(deps: Deps, actor: Actor, since: date, until: date) -> lis
     start = datetime.combine(since, datetime.min.time(), SHANGHAI)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), SHANGHAI)
     rows = await store.unit_counts(deps.pool, units, start, end, today_local())
-    return [
-        UnitCounts(r["unit_code"], r["unit_name"], r["on_time"], r["late"], r["open_overdue"])
-        for r in rows
-    ]
+    return [UnitCounts(r.unit_code, r.unit_name, r.on_time, r.late, r.open_overdue) for r in rows]

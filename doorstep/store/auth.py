@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import asyncpg
+from datetime import date, datetime
 
 from doorstep.store.db import Connection
+from doorstep.store.rows import Row, fetchrow, fetchrow_one
+
+
+class NewCodeRow(Row):
+    id: int
+    expires_at: datetime
+
+
+class OpenCodeRow(Row):
+    id: int
+    code_hash: bytes
+    attempts: int
+    expires_at: datetime
+    expired: bool
+
+
+class CitizenLoginRow(Row):
+    id: int
+    phone: str
+    language: str
+    elder_mode: bool
+    birth_date: date | None
+    elder_mode_chosen_at: datetime | None
+
+
+class StaffLoginRow(Row):
+    id: int
+    role: str
+    unit_id: int | None
+    region_code: str | None
+    active: bool
+
+
+class SessionRow(Row):
+    """A live session with what every request needs of its holder (the citizen columns are
+    None for staff)."""
+
+    id: int
+    role: str
+    citizen_id: int | None
+    staff_id: int | None
+    expires_at: datetime
+    unit_id: int | None
+    region_code: str | None
+    language: str | None
+    elder_mode: bool | None
+    language_chosen: bool | None
 
 
 async def lock_phone(conn: Connection, phone: str) -> None:
@@ -16,8 +61,10 @@ async def lock_phone(conn: Connection, phone: str) -> None:
 
 async def insert_code(
     conn: Connection, phone: str, code_hash: bytes, client_addr: str | None, ttl_seconds: int
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
+) -> NewCodeRow:
+    return await fetchrow_one(
+        conn,
+        NewCodeRow,
         """insert into login_codes (phone, code_hash, client_addr, expires_at)
            values ($1, $2, $3, now() + make_interval(secs => $4))
            returning id, expires_at""",
@@ -26,14 +73,14 @@ async def insert_code(
         client_addr,
         ttl_seconds,
     )
-    assert row is not None
-    return row
 
 
-async def latest_open_code(conn: Connection, phone: str) -> asyncpg.Record | None:
+async def latest_open_code(conn: Connection, phone: str) -> OpenCodeRow | None:
     """The newest code sent, locked; older ones stop counting once a new one is sent, even
     after the new one is used (a used code counts as expired)."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        OpenCodeRow,
         """select id, code_hash, attempts, expires_at,
                   consumed_at is not null or expires_at <= now() as expired
            from login_codes
@@ -58,17 +105,21 @@ async def consume_code(conn: Connection, code_id: int) -> None:
     )
 
 
-async def citizen_by_phone(conn: Connection, phone: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def citizen_by_phone(conn: Connection, phone: str) -> CitizenLoginRow | None:
+    return await fetchrow(
+        conn,
+        CitizenLoginRow,
         """select id, phone, language, elder_mode, birth_date, elder_mode_chosen_at
            from citizens where phone = $1""",
         phone,
     )
 
 
-async def create_citizen(conn: Connection, phone: str, language: str) -> asyncpg.Record | None:
+async def create_citizen(conn: Connection, phone: str, language: str) -> CitizenLoginRow | None:
     """Returns the new row, or None when another request created it first."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        CitizenLoginRow,
         """insert into citizens (phone, language, language_chosen) values ($1, $2, false)
            on conflict (phone) do nothing
            returning id, phone, language, elder_mode, birth_date, elder_mode_chosen_at""",
@@ -77,9 +128,12 @@ async def create_citizen(conn: Connection, phone: str, language: str) -> asyncpg
     )
 
 
-async def staff_by_phone(conn: Connection, phone: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "select id, role, unit_id, region_code, active from staff_members where phone = $1", phone
+async def staff_by_phone(conn: Connection, phone: str) -> StaffLoginRow | None:
+    return await fetchrow(
+        conn,
+        StaffLoginRow,
+        "select id, role, unit_id, region_code, active from staff_members where phone = $1",
+        phone,
     )
 
 
@@ -104,8 +158,10 @@ async def insert_session(
     return expires
 
 
-async def session_by_token_hash(conn: Connection, token_hash: bytes) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def session_by_token_hash(conn: Connection, token_hash: bytes) -> SessionRow | None:
+    return await fetchrow(
+        conn,
+        SessionRow,
         """select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
                   st.unit_id, coalesce(st.region_code, u.region_code) as region_code,
                   c.language, c.elder_mode, c.language_chosen

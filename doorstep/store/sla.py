@@ -4,9 +4,45 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import asyncpg
-
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch
+
+
+class AlertRow(Row):
+    """A task that crossed an SLA threshold, with whom to tell."""
+
+    task_id: int
+    unit_id: int
+    due_on: date
+    application_id: int
+    citizen_id: int
+    number: str
+    item_name: str
+    unit_name: str
+    unit_region_code: str
+
+
+class DueTaskRow(Row):
+    id: int
+    status: str
+    due_on: date
+    remind_on: date | None
+    paused_at: datetime | None
+    application_number: str
+    item_name: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+
+
+class UnitCountsRow(Row):
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    on_time: int
+    late: int
+    open_overdue: int
+
 
 _OPEN = "('submitted', 'accepted')"
 
@@ -19,9 +55,11 @@ _ALERT_ROWS = """
     join units u on u.id = t.unit_id"""
 
 
-async def raise_reminders(conn: Connection, today: date, limit: int) -> list[asyncpg.Record]:
+async def raise_reminders(conn: Connection, today: date, limit: int) -> list[AlertRow]:
     """Open, running tasks past their 75% day and not yet overdue: one alert per deadline."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        AlertRow,
         f"""with due as ({_ALERT_ROWS}
                 where t.status in {_OPEN} and t.paused_at is null
                   and t.remind_on <= $1 and t.due_on >= $1
@@ -39,9 +77,11 @@ async def raise_reminders(conn: Connection, today: date, limit: int) -> list[asy
     )
 
 
-async def raise_escalations(conn: Connection, today: date, limit: int) -> list[asyncpg.Record]:
+async def raise_escalations(conn: Connection, today: date, limit: int) -> list[AlertRow]:
     """Open, running tasks past their deadline: escalated (督办) once per deadline."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        AlertRow,
         f"""with due as ({_ALERT_ROWS}
                 where t.status in {_OPEN} and t.paused_at is null and t.due_on < $1
                   and not exists (select 1 from sla_alerts s where s.task_id = t.id
@@ -120,10 +160,10 @@ _TASK_LIST = """
     join units u on u.id = t.unit_id"""
 
 
-async def overdue(
-    db: Queryable, unit_ids: list[int], today: date, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def overdue(db: Queryable, unit_ids: list[int], today: date, limit: int) -> list[DueTaskRow]:
+    return await fetch(
+        db,
+        DueTaskRow,
         f"""{_TASK_LIST}
             where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
               and t.paused_at is null and t.due_on < $2
@@ -136,8 +176,10 @@ async def overdue(
 
 async def due_between(
     db: Queryable, unit_ids: list[int], first: date, last: date, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[DueTaskRow]:
+    return await fetch(
+        db,
+        DueTaskRow,
         f"""{_TASK_LIST}
             where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
               and t.paused_at is null and t.due_on between $2 and $3
@@ -151,9 +193,11 @@ async def due_between(
 
 async def unit_counts(
     db: Queryable, unit_ids: list[int], since: datetime, until: datetime, today: date
-) -> list[asyncpg.Record]:
+) -> list[UnitCountsRow]:
     """Per unit: tasks finished in the period on time / late, and open tasks overdue now."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        UnitCountsRow,
         f"""select u.id as unit_id, u.code as unit_code, u.name as unit_name,
               count(*) filter (where t.finished_at >= $2 and t.finished_at < $3
                   and (t.finished_at at time zone 'Asia/Shanghai')::date <= t.due_on) as on_time,
