@@ -33,6 +33,7 @@ from doorstep.store import events
 from doorstep.store import proactive as offer_store
 from doorstep.store import vault as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.vault import CorrectionRow, DocumentRow, UnitCorrectionRow
 
 CORRECTION_PREFIX = "30"  # 10 applications, 20 tickets (domain.case_numbers), 30 corrections
 DOCUMENT_PURPOSE = b"vault_document"
@@ -120,40 +121,39 @@ class VaultView:
     corrections: list[CorrectionView]
 
 
-def _document(row: Any) -> DocumentView:
+def _document(row: DocumentRow) -> DocumentView:
     return DocumentView(
-        id=row["id"],
-        doc_type=row["doc_type"],
-        number_masked=row["number_masked"],
-        issuer=row["issuer"],
-        valid_until=row["valid_until"],
-        file_ref=row["file_ref"],
-        file_sha256=row["file_sha256"],
-        source=Source(row["unit_code"], row["unit_name"], row["application_number"]),
-        created_at=row["created_at"],
+        id=row.id,
+        doc_type=row.doc_type,
+        number_masked=row.number_masked,
+        issuer=row.issuer,
+        valid_until=row.valid_until,
+        file_ref=row.file_ref,
+        file_sha256=row.file_sha256,
+        source=Source(row.unit_code, row.unit_name, row.application_number),
+        created_at=row.created_at,
     )
 
 
-def _correction(row: Any) -> CorrectionView:
-    keys = row.keys()
+def _correction(row: CorrectionRow) -> CorrectionView:
     return CorrectionView(
-        id=row["id"],
-        number=row["number"],
-        citizen_id=row["citizen_id"],
-        fact_key=row["fact_key"],
-        unit_code=row["unit_code"],
-        unit_name=row["unit_name"],
-        flagged_value=row["flagged_value"],
-        note=row["note"],
-        status=row["status"],
-        corrected_value=row["corrected_value"],
-        resolution_note=row["resolution_note"],
-        rerun=row["rerun"],
-        created_at=row["created_at"],
-        resolved_at=row["resolved_at"],
-        citizen_name=row["citizen_name"] if "citizen_name" in keys else None,
+        id=row.id,
+        number=row.number,
+        citizen_id=row.citizen_id,
+        fact_key=row.fact_key,
+        unit_code=row.unit_code,
+        unit_name=row.unit_name,
+        flagged_value=row.flagged_value,
+        note=row.note,
+        status=row.status,
+        corrected_value=row.corrected_value,
+        resolution_note=row.resolution_note,
+        rerun=row.rerun,
+        created_at=row.created_at,
+        resolved_at=row.resolved_at,
+        citizen_name=row.citizen_name if isinstance(row, UnitCorrectionRow) else None,
         citizen_resident_id_masked=(
-            row["citizen_resident_id_masked"] if "citizen_resident_id_masked" in keys else None
+            row.citizen_resident_id_masked if isinstance(row, UnitCorrectionRow) else None
         ),
     )
 
@@ -168,16 +168,16 @@ async def my_vault(deps: Deps, actor: Actor) -> VaultView:
         documents = await store.documents_of(conn, actor.citizen_id)
         facts = await store.facts_of(conn, actor.citizen_id)
         corrections = await store.corrections_of_citizen(conn, actor.citizen_id)
-    open_by_key = {c["fact_key"]: c["number"] for c in corrections if c["status"] == "open"}
+    open_by_key = {c.fact_key: c.number for c in corrections if c.status == "open"}
     return VaultView(
         documents=[_document(r) for r in documents],
         facts=[
             FactView(
-                key=r["key"],
+                key=r.key,
                 value=store.fact_value(r),
-                source=Source(r["unit_code"], r["unit_name"]),
-                as_of=r["as_of"],
-                open_correction=open_by_key.get(r["key"]),
+                source=Source(r.unit_code, r.unit_name),
+                as_of=r.as_of,
+                open_correction=open_by_key.get(r.key),
             )
             for r in facts
         ],
@@ -193,16 +193,16 @@ async def my_vault_uses(
     rows = await store.uses_of(deps.pool, actor.citizen_id, max(1, min(limit, 200)), before_id)
     return [
         UseView(
-            id=r["id"],
-            unit_name=r["unit_name"],
-            purpose=r["purpose"],
-            items=r["items"],
-            application_number=r["application_number"],
-            bundle_name=r["bundle_name"],
-            rule_code=r["rule_code"],
-            rule_version=r["rule_version"],
-            rule_title=r["rule_title"],
-            at=r["created_at"],
+            id=r.id,
+            unit_name=r.unit_name,
+            purpose=r.purpose,
+            items=r.used_items,
+            application_number=r.application_number,
+            bundle_name=r.bundle_name,
+            rule_code=r.rule_code,
+            rule_version=r.rule_version,
+            rule_title=r.rule_title,
+            at=r.created_at,
         )
         for r in rows
     ]
@@ -261,7 +261,7 @@ async def add_document(deps: Deps, actor: Actor, document: DocumentInput) -> Doc
             data={"type": clean[0].doc_type.value},
         )
         rows = await store.documents_of(conn, actor.citizen_id)
-    return next(_document(r) for r in rows if r["id"] == doc_id)
+    return next(_document(r) for r in rows if r.id == doc_id)
 
 
 # --- application forms: held or missing --------------------------------------------------------
@@ -297,8 +297,8 @@ async def _material_states(
     """Each material of the bundle once (the one form), and whether the vault holds it."""
     documents: dict[str, DocumentView] = {}
     for row in await store.documents_of(conn, citizen_id, today):
-        documents.setdefault(row["doc_type"], _document(row))
-    fact_rows = {r["key"]: r for r in await store.facts_of(conn, citizen_id)}
+        documents.setdefault(row.doc_type, _document(row))
+    fact_rows = {r.key: r for r in await store.facts_of(conn, citizen_id)}
     order: list[str] = []
     merged: dict[str, dict[str, Any]] = {}
     for item in bundle.items:
@@ -335,7 +335,7 @@ async def _material_states(
                 (
                     fact_rows[k]
                     for k in source[1].split("|")
-                    if k in fact_rows and fact_rows[k]["flag"] is True
+                    if k in fact_rows and fact_rows[k].flag is True
                 ),
                 None,
             )
@@ -344,8 +344,8 @@ async def _material_states(
                     MaterialState(
                         **common,
                         held=True,
-                        fact_key=hit["key"],
-                        fact_source=Source(hit["unit_code"], hit["unit_name"]),
+                        fact_key=hit.key,
+                        fact_source=Source(hit.unit_code, hit.unit_name),
                     )
                 )
                 continue
@@ -516,9 +516,7 @@ async def record_facts(
         raise InvalidInput("vault.fact_repeated")
     code = source_unit_code or None
     if code is None and actor.role is not Role.ADMIN and actor.unit_id is not None:
-        source = await deps.pool.fetchrow(
-            "select id, code, region_code from units where id = $1", actor.unit_id
-        )
+        source = await store.unit_by_id(deps.pool, actor.unit_id)
     elif code is None:
         # refuse those who may record nothing before asking them for a source
         authorize(actor, Operation.VAULT_FACT_RECORD, Target())
@@ -527,7 +525,7 @@ async def record_facts(
         source = await store.unit_by_code(deps.pool, code[:64])
     if source is None:
         raise InvalidInput("vault.source_unknown", unit=(code or "")[:40])
-    authorize(actor, Operation.VAULT_FACT_RECORD, Target.unit(source["id"], source["region_code"]))
+    authorize(actor, Operation.VAULT_FACT_RECORD, Target.unit(source.id, source.region_code))
     index = pii.blind_index(resident, deps.settings.index_key)
     async with transaction(deps.pool) as conn:
         citizen = await store.citizen_by_index(conn, index)
@@ -537,15 +535,15 @@ async def record_facts(
         for key, value, as_of in parsed:
             if await store.put_fact(
                 conn,
-                citizen_id=citizen["id"],
+                citizen_id=citizen.id,
                 key=key,
                 value=value,
-                source_unit_id=source["id"],
+                source_unit_id=source.id,
                 as_of=as_of,
             ):
                 changed_keys.append(key)
         rerun = (
-            await offer_store.rerun_for_citizen(conn, citizen["id"], changed_keys, today)
+            await offer_store.rerun_for_citizen(conn, citizen.id, changed_keys, today)
             if changed_keys
             else {}
         )
@@ -554,8 +552,8 @@ async def record_facts(
             kind="vault.facts_recorded",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            citizen_id=citizen["id"],
-            data={"unit": source["code"], "keys": changed_keys},
+            citizen_id=citizen.id,
+            data={"unit": source.code, "keys": changed_keys},
         )
     return RecordResult(changed=len(changed_keys), rerun=rerun)
 
@@ -587,7 +585,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             number=number,
             citizen_id=actor.citizen_id,
             fact_key=key,
-            unit_id=fact["source_unit_id"],
+            unit_id=fact.source_unit_id,
             flagged_value=fact_value_json(store.fact_value(fact)),
             note=text,
         )
@@ -599,7 +597,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             actor_kind="citizen",
             actor_id=actor.citizen_id,
             citizen_id=actor.citizen_id,
-            data={"key": key, "number": number, "unit": fact["unit_code"]},
+            data={"key": key, "number": number, "unit": fact.unit_code},
         )
         outbox_ids = [
             await notifications.queue(
@@ -611,7 +609,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
                 params={"number": number},
                 language="zh_Hans",
             )
-            for phone in await store.unit_staff_phones(conn, fact["source_unit_id"])
+            for phone in await store.unit_staff_phones(conn, fact.source_unit_id)
         ]
         row = await store.correction_by_number(conn, number)
     await deps.after_commit(outbox_ids)
@@ -639,7 +637,7 @@ async def unit_corrections(
         rows = await store.corrections_of_units(conn, units, wanted, max(1, min(limit, 200)))
         await offer_store.record_reads(
             conn,
-            sorted({r["citizen_id"] for r in rows}),
+            sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
             "vault_fact",
             "handle data correction",
@@ -672,33 +670,31 @@ async def resolve_correction(
         authorize(
             actor,
             Operation.CORRECTION_RESOLVE,
-            Target(citizen_id=row["citizen_id"], units={row["unit_id"]: row["unit_region_code"]}),
+            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
         )
-        if row["status"] != "open":
+        if row.status != "open":
             raise Conflict("correction.closed")
         rerun: dict[str, Any] | None = None
         new_value = None
         if corrected:
             if value is None:
-                raise InvalidInput("vault.fact_value_invalid", key=row["fact_key"], kind="-")
-            parsed = parse_fact_value(row["fact_key"], value)
+                raise InvalidInput("vault.fact_value_invalid", key=row.fact_key, kind="-")
+            parsed = parse_fact_value(row.fact_key, value)
             new_value = fact_value_json(parsed)
             await store.put_fact(
                 conn,
-                citizen_id=row["citizen_id"],
-                key=row["fact_key"],
+                citizen_id=row.citizen_id,
+                key=row.fact_key,
                 value=parsed,
-                source_unit_id=row["unit_id"],
+                source_unit_id=row.unit_id,
                 as_of=datetime.now().astimezone(),
                 replaced_by="correction",
-                correction_id=row["id"],
+                correction_id=row.id,
             )
-            rerun = await offer_store.rerun_for_citizen(
-                conn, row["citizen_id"], [row["fact_key"]], today
-            )
+            rerun = await offer_store.rerun_for_citizen(conn, row.citizen_id, [row.fact_key], today)
         await store.resolve_correction(
             conn,
-            row["id"],
+            row.id,
             status="corrected" if corrected else "confirmed",
             corrected_value=new_value,
             note=text,
@@ -707,20 +703,20 @@ async def resolve_correction(
         )
         await store.record_use(
             conn,
-            citizen_id=row["citizen_id"],
-            unit_id=row["unit_id"],
+            citizen_id=row.citizen_id,
+            unit_id=row.unit_id,
             purpose="correction",
-            items=[{"kind": "fact", "key": row["fact_key"]}],
+            items=[{"kind": "fact", "key": row.fact_key}],
         )
         await events.append(
             conn,
             kind="vault.correction_resolved",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            citizen_id=row["citizen_id"],
-            data={"number": number, "key": row["fact_key"], "corrected": corrected},
+            citizen_id=row.citizen_id,
+            data={"number": number, "key": row.fact_key, "corrected": corrected},
         )
-        contact = await app_store.citizen_contact(conn, row["citizen_id"])
+        contact = await app_store.citizen_contact(conn, row.citizen_id)
         assert contact is not None
         outbox_id = await notifications.queue(
             conn,

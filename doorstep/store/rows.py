@@ -37,6 +37,9 @@ class Row(asyncpg.Record):
         super().__init_subclass__()
         columns: set[str] = set(cls._columns)
         for name in inspect.get_annotations(cls):
+            if hasattr(asyncpg.Record, name):
+                # a column named like a record method (keys, items, get...) would hide it
+                raise TypeError(f"{cls.__name__}.{name}: alias the column in the query")
             columns.add(name)
             setattr(cls, name, property(itemgetter(name)))
         cls._columns = frozenset(columns)

@@ -2,49 +2,166 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
-
-import asyncpg
+from decimal import Decimal
 
 from doorstep.domain.vault import FACTS, FactType
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow
 
-_COLUMN = {FactType.BOOL: "flag", FactType.INT: "num", FactType.DATE: "day", FactType.TEXT: "txt"}
+FactValue = bool | int | date | str
+
+
+class UnitRefRow(Row):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region_code: str
+
+
+class CitizenRefRow(Row):
+    id: int
+    region_code: str | None
+    language: str
+
+
+class DocumentRow(Row):
+    """A current document with where it came from (a unit, or an application's upload)."""
+
+    id: int
+    citizen_id: int
+    doc_type: str
+    number_masked: str | None
+    issuer: str
+    valid_until: date | None
+    file_ref: str | None
+    file_sha256: str | None
+    source_unit_id: int | None
+    source_application_id: int | None
+    created_at: datetime
+    unit_code: str | None
+    unit_name: str | None
+    application_number: str | None
+
+
+class FactRow(Row):
+    """A fact; its value is in the one column of its type (see fact_value)."""
+
+    citizen_id: int
+    key: str
+    value_type: str
+    flag: bool | None
+    num: Decimal | None
+    day: date | None
+    txt: str | None
+    source_unit_id: int
+    as_of: datetime
+    recorded_at: datetime
+    unit_code: str
+    unit_name: str
+
+
+class _StoredValueRow(Row):
+    flag: bool | None
+    num: Decimal | None
+    day: date | None
+    txt: str | None
+    source_unit_id: int
+
+
+class UseRow(Row):
+    """One use of the vault, with what it served (an application or an offer's rule)."""
+
+    id: int
+    unit_id: int | None
+    purpose: str
+    used_items: list[dict[str, Json]]  # vault_uses.items: `items` is a record's method
+    created_at: datetime
+    opportunity_id: int | None
+    unit_code: str | None
+    unit_name: str | None
+    application_number: str | None
+    bundle_name: str | None
+    rule_code: str | None
+    rule_version: int | None
+    rule_title: dict[str, str] | None
+
+
+class CorrectionRow(Row):
+    id: int
+    number: str
+    citizen_id: int
+    fact_key: str
+    unit_id: int
+    flagged_value: Json
+    note: str
+    status: str
+    corrected_value: Json
+    resolution_note: str | None
+    resolved_at: datetime | None
+    rerun: dict[str, Json] | None
+    created_at: datetime
+    unit_code: str
+    unit_name: str
+    unit_region_code: str
+
+
+class UnitCorrectionRow(CorrectionRow):
+    """A correction as the unit's staff see it: with whose fact it is."""
+
+    citizen_name: str | None
+    citizen_resident_id_masked: str | None
+
 
 FACT_COLUMNS = """f.citizen_id, f.key, f.value_type, f.flag, f.num, f.day, f.txt,
     f.source_unit_id, f.as_of, f.recorded_at, u.code as unit_code, u.name as unit_name"""
 
 
-def typed_columns(key: str, value: Any) -> tuple[str, bool | None, Any, date | None, str | None]:
+def typed_columns(
+    key: str, value: FactValue
+) -> tuple[str, bool | None, int | None, date | None, str | None]:
     """(value_type, flag, num, day, txt) for a value already parsed for its key."""
     kind = FACTS[key].type
     return (
         kind.value,
-        value if kind is FactType.BOOL else None,
-        value if kind is FactType.INT else None,
-        value if kind is FactType.DATE else None,
-        value if kind is FactType.TEXT else None,
+        value if kind is FactType.BOOL and isinstance(value, bool) else None,
+        value if kind is FactType.INT and isinstance(value, int) else None,
+        value if kind is FactType.DATE and isinstance(value, date) else None,
+        value if kind is FactType.TEXT and isinstance(value, str) else None,
     )
 
 
-def fact_value(row: Any) -> bool | int | date | str | None:
-    kind = FactType(row["value_type"])
-    value = row[_COLUMN[kind]]
-    if kind is FactType.INT and value is not None:
-        return int(value)
-    return value  # type: ignore[no-any-return]
+def fact_value(row: FactRow) -> FactValue | None:
+    kind = FactType(row.value_type)
+    if kind is FactType.BOOL:
+        return row.flag
+    if kind is FactType.INT:
+        return int(row.num) if row.num is not None else None
+    if kind is FactType.DATE:
+        return row.day
+    return row.txt
 
 
-async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select id, code, name, kind, region_code from units where code = $1", code
+async def unit_by_code(db: Queryable, code: str) -> UnitRefRow | None:
+    return await fetchrow(
+        db, UnitRefRow, "select id, code, name, kind, region_code from units where code = $1", code
     )
 
 
-async def citizen_by_index(db: Queryable, index: bytes) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select id, region_code, language from citizens where resident_id_index = $1", index
+async def unit_by_id(db: Queryable, unit_id: int) -> UnitRefRow | None:
+    return await fetchrow(
+        db, UnitRefRow, "select id, code, name, kind, region_code from units where id = $1", unit_id
+    )
+
+
+async def citizen_by_index(db: Queryable, index: bytes) -> CitizenRefRow | None:
+    return await fetchrow(
+        db,
+        CitizenRefRow,
+        "select id, region_code, language from citizens where resident_id_index = $1",
+        index,
     )
 
 
@@ -57,9 +174,11 @@ DOCUMENT_COLUMNS = """d.id, d.citizen_id, d.doc_type, d.number_masked, d.issuer,
 
 async def documents_of(
     db: Queryable, citizen_id: int, today: date | None = None
-) -> list[asyncpg.Record]:
+) -> list[DocumentRow]:
     """The citizen's current documents; with `today`, only those still valid then."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        DocumentRow,
         f"""select {DOCUMENT_COLUMNS} from vault_documents d
             left join units u on u.id = d.source_unit_id
             left join applications a on a.id = d.source_application_id
@@ -141,10 +260,10 @@ async def link_documents_to_application(
 # --- facts -------------------------------------------------------------------------------------
 
 
-async def facts_of(
-    db: Queryable, citizen_id: int, keys: list[str] | None = None
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def facts_of(db: Queryable, citizen_id: int, keys: list[str] | None = None) -> list[FactRow]:
+    return await fetch(
+        db,
+        FactRow,
         f"""select {FACT_COLUMNS} from vault_facts f join units u on u.id = f.source_unit_id
             where f.citizen_id = $1 and ($2::text[] is null or f.key = any($2::text[]))
             order by f.key""",
@@ -153,8 +272,10 @@ async def facts_of(
     )
 
 
-async def fact_for_update(conn: Connection, citizen_id: int, key: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def fact_for_update(conn: Connection, citizen_id: int, key: str) -> FactRow | None:
+    return await fetchrow(
+        conn,
+        FactRow,
         f"""select {FACT_COLUMNS} from vault_facts f join units u on u.id = f.source_unit_id
             where f.citizen_id = $1 and f.key = $2 for update of f""",
         citizen_id,
@@ -167,7 +288,7 @@ async def put_fact(
     *,
     citizen_id: int,
     key: str,
-    value: Any,
+    value: FactValue,
     source_unit_id: int,
     as_of: datetime,
     replaced_by: str = "update",
@@ -179,19 +300,21 @@ async def put_fact(
     in the same statement has touched that row, and then sees nothing.
     """
     value_type, flag, num, day, txt = typed_columns(key, value)
-    old = await conn.fetchrow(
+    old = await fetchrow(
+        conn,
+        _StoredValueRow,
         """select flag, num, day, txt, source_unit_id from vault_facts
            where citizen_id = $1 and key = $2 for update""",
         citizen_id,
         key,
     )
-    changed = old is None or (
-        old["flag"],
-        old["num"],
-        old["day"],
-        old["txt"],
-        old["source_unit_id"],
-    ) != (flag, num, day, txt, source_unit_id)
+    changed = old is None or (old.flag, old.num, old.day, old.txt, old.source_unit_id) != (
+        flag,
+        num,
+        day,
+        txt,
+        source_unit_id,
+    )
     if old is not None and changed:
         await conn.execute(
             """insert into vault_fact_history (citizen_id, key, value_type, flag, num, day, txt,
@@ -235,7 +358,7 @@ async def record_use(
     citizen_id: int,
     unit_id: int | None,
     purpose: str,
-    items: list[dict[str, Any]],
+    items: Sequence[Mapping[str, object]],
     application_id: int | None = None,
     opportunity_id: int | None = None,
 ) -> None:
@@ -254,9 +377,11 @@ async def record_use(
 
 async def uses_of(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
-) -> list[asyncpg.Record]:
-    return await db.fetch(
-        """select v.id, v.unit_id, v.purpose, v.items, v.created_at, v.opportunity_id,
+) -> list[UseRow]:
+    return await fetch(
+        db,
+        UseRow,
+        """select v.id, v.unit_id, v.purpose, v.items as used_items, v.created_at, v.opportunity_id,
                   u.code as unit_code, u.name as unit_name, a.number as application_number,
                   b.name as bundle_name, r.code as rule_code, p.rule_version,
                   rv.title as rule_title
@@ -295,7 +420,7 @@ async def insert_correction(
     citizen_id: int,
     fact_key: str,
     unit_id: int,
-    flagged_value: Any,
+    flagged_value: object,
     note: str,
 ) -> int | None:
     """A new open correction; None if one is already open for this citizen and fact."""
@@ -317,8 +442,10 @@ async def insert_correction(
 
 async def correction_by_number(
     db: Queryable, number: str, *, lock: bool = False
-) -> asyncpg.Record | None:
-    return await db.fetchrow(
+) -> CorrectionRow | None:
+    return await fetchrow(
+        db,
+        CorrectionRow,
         f"""select {CORRECTION_COLUMNS} from fact_corrections k
             join units u on u.id = k.unit_id where k.number = $1
             {"for update of k" if lock else ""}""",
@@ -326,8 +453,10 @@ async def correction_by_number(
     )
 
 
-async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[CorrectionRow]:
+    return await fetch(
+        db,
+        CorrectionRow,
         f"""select {CORRECTION_COLUMNS} from fact_corrections k
             join units u on u.id = k.unit_id where k.citizen_id = $1
             order by k.id desc limit 100""",
@@ -337,8 +466,10 @@ async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[asyncpg
 
 async def corrections_of_units(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[UnitCorrectionRow]:
+    return await fetch(
+        db,
+        UnitCorrectionRow,
         f"""select {CORRECTION_COLUMNS}, c.name as citizen_name,
                    c.resident_id_masked as citizen_resident_id_masked
             from fact_corrections k
@@ -357,10 +488,10 @@ async def resolve_correction(
     correction_id: int,
     *,
     status: str,
-    corrected_value: Any,
+    corrected_value: object,
     note: str | None,
     staff_id: int | None,
-    rerun: dict[str, Any] | None,
+    rerun: Mapping[str, object] | None,
 ) -> None:
     await conn.execute(
         """update fact_corrections set status = $2, corrected_value = $3,

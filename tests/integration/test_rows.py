@@ -59,3 +59,11 @@ async def test_drifted_columns_are_refused(pool: Pool, query: str) -> None:
         await fetch(pool, _Unit, query)
     with pytest.raises(RowShapeError, match="_Unit"):
         await fetchrow(pool, _Unit, query)
+
+
+def test_a_column_may_not_hide_a_record_method() -> None:
+    with pytest.raises(TypeError, match="alias the column"):
+
+        class _Uses(Row):
+            id: int
+            items: list[str]

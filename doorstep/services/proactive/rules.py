@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.rules import (
     Category,
@@ -24,6 +22,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.vault import UnitRefRow
 
 # --- rules: read, dry-run, publish ------------------------------------------------------------
 
@@ -79,7 +78,7 @@ async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
 @dataclass(frozen=True)
 class Checked:
     rule: RuleDefinition
-    owner: asyncpg.Record
+    owner: UnitRefRow
     record: dict[str, Any]  # shaped like a store.published_rules row, for the SQL builders
 
 
@@ -96,7 +95,7 @@ async def _check(deps: Deps, conn: Connection, raw: dict[str, Any]) -> Checked:
         raise RuleInvalid("rule.bundle_unknown", path="bundle_code", bundle=rule.bundle_code)
     record = {
         "condition": to_json(rule.condition),
-        "owner_region_code": owner["region_code"],
+        "owner_region_code": owner.region_code,
         "category": rule.category.value,
     }
     return Checked(rule, owner, record)
@@ -120,7 +119,7 @@ async def dry_run_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> DryRun:
         authorize(
             actor,
             Operation.RULE_DRY_RUN,
-            Target.unit(checked.owner["id"], checked.owner["region_code"]),
+            Target.unit(checked.owner.id, checked.owner.region_code),
         )
         current = await store.rule_by_code(conn, checked.rule.code)
         await tune(conn)
@@ -146,7 +145,7 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
         authorize(
             actor,
             Operation.RULE_PUBLISH,
-            Target.unit(checked.owner["id"], checked.owner["region_code"]),
+            Target.unit(checked.owner.id, checked.owner.region_code),
         )
         locked = await store.lock_rule(conn, rule.code)
         assert locked is not None
@@ -157,7 +156,7 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             version=version,
             rule=rule,
             condition=to_json(rule.condition),
-            owner_unit_id=checked.owner["id"],
+            owner_unit_id=checked.owner.id,
             staff_id=actor.staff_id,
         )
         await events.append(
