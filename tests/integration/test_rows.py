@@ -66,4 +66,4 @@ def test_a_column_may_not_hide_a_record_method() -> None:
 
         class _Uses(Row):
             id: int
-            items: list[str]
+            items: list[str]  # type: ignore[assignment]  # the mistake refused here
