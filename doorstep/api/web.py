@@ -26,11 +26,12 @@ APP_KEY_PREFIX = "app."
 # labels the API names only by enum value (a form's choices): served whole, under their own key
 SHARED_PREFIXES = ("ticket_kind.", "urgency.", "rating.", "theme.")
 # what may be served: anything else in the folder (VENDOR.json, licences) stays private
+# text/* types without a charset: Litestar's Response adds "; charset=utf-8" to them itself
 TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
     ".json": "application/json",
     ".webmanifest": "application/manifest+json",
     ".svg": "image/svg+xml",
