@@ -99,6 +99,15 @@ async def test_wang_xiuying_accepts_elder_mode_and_every_screen_keeps_the_rules(
         await check_elder_rules(page, route)
         if name == "application":  # its key message, read over HTTP after the live state
             await page.locator(".read-aloud .key-message").wait_for()
+        if name == "home":  # the application that arrived live is in the key message too
+            key = "read_aloud.home_nothing"
+            nothing = [translate(key, "zh_Hans", elder=e) for e in (False, True)]
+            await page.wait_for_function(
+                "(nothing) => { const k = document.querySelector('.read-aloud .key-message');"
+                " return k && !nothing.includes(k.textContent.trim()); }",
+                arg=nothing,
+                timeout=10_000,
+            )
         await shot(page, f"elder-{name}-zh_Hans")
     # home: the key message first, with the button that reads it
     await open_screen(page, web, "#/", "[data-list], .empty")

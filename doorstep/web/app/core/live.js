@@ -34,13 +34,31 @@ export async function refreshHome() {
   ]);
 }
 
+// `me` carries the home's key message (what is open, what waits): re-read it when a change adds
+// an application or moves one's status, or elder mode reads aloud a list that is no longer true
+let meQueued = null;
+function refreshMeSoon() {
+  if (meQueued) return;
+  meQueued = setTimeout(async () => {
+    meQueued = null;
+    try {
+      const data = await gql(`{ ${ME} }`);
+      set({ me: data.me }, ['me']);
+    } catch {
+      // offline or a lost session: the next catch-up reads everything again
+    }
+  }, 300);
+}
+
 function mergeApplication(application) {
   if (!application) return;
   const list = [...(state.applications || [])];
   const at = list.findIndex((a) => a.number === application.number);
+  const moved = at < 0 || (application.status && application.status !== list[at].status);
   if (at >= 0) list[at] = { ...list[at], ...application };
   else list.unshift(application);
   set({ applications: list }, ['applications']);
+  if (moved) refreshMeSoon();
 }
 
 async function catchUp() {
