@@ -7,6 +7,8 @@ started). Each run works in its own database, dropped at the end, and its own qu
 from __future__ import annotations
 
 import dataclasses
+import io
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +19,7 @@ import asyncpg
 import pytest
 
 from doorstep.config import Settings, SmsSettings
+from doorstep.observability import logs
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, connect, create_pool
 from doorstep.store.migrate import migrate
@@ -125,3 +128,20 @@ async def db_conn(pool: Pool) -> AsyncIterator[asyncpg.Connection[asyncpg.Record
 @pytest.fixture
 def strict_settings(settings: Settings) -> Iterator[Settings]:
     yield dataclasses.replace(settings, login_codes_per_client_hour=3)
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """The process's log lines as written (JSON, masked), captured; the handlers put back after."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    stream = io.StringIO()
+    logs.configure(json_lines=True, stream=stream)
+    try:
+        yield stream
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved[0]:
+            root.addHandler(handler)
+        root.setLevel(saved[1])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,7 +16,6 @@ from arq.jobs import Job
 from litestar.testing import AsyncTestClient
 
 from doorstep.config import Settings
-from doorstep.observability import logs
 from doorstep.services import notifications
 from doorstep.store.db import Pool
 from doorstep.workers.main import shutdown, startup, worker_settings
@@ -31,22 +30,6 @@ async def redis(settings: Settings) -> AsyncIterator[ArqRedis]:
     r = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     yield r
     await r.aclose()
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    logs.configure(json_lines=True, stream=stream)
-    try:
-        yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
 
 
 async def test_the_request_id_reaches_the_job_and_its_log_lines(

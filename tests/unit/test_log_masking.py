@@ -6,10 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from doorstep.observability import logs
 from doorstep.observability.requests import request_id
@@ -22,27 +19,11 @@ CODE = "482913"
 SECRETS = (PHONE, "13800138001", RESIDENT_ID, NAME, TOKEN, CODE, "s3cret-callback")
 
 
-@pytest.fixture
-def output() -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    stream = io.StringIO()
-    logs.configure(json_lines=True, stream=stream)
-    try:
-        yield stream
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
-
-
 def lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_personal_data_is_masked_in_every_part_of_a_line(output: io.StringIO) -> None:
+def test_personal_data_is_masked_in_every_part_of_a_line(log_output: io.StringIO) -> None:
     log = logging.getLogger("doorstep.test")
     token = request_id.set("req-0123456789")
     try:
@@ -60,10 +41,10 @@ def test_personal_data_is_masked_in_every_part_of_a_line(output: io.StringIO) ->
         logging.getLogger("arq.worker").info("job deliver(%r) token=%s", PHONE, TOKEN)
     finally:
         request_id.reset(token)
-    text = output.getvalue()
+    text = log_output.getvalue()
     for secret in SECRETS:
         assert secret not in text, secret
-    records = lines(output)
+    records = lines(log_output)
     assert len(records) == 8
     assert all(r["request_id"] == "req-0123456789" for r in records)
     first = records[0]
@@ -75,17 +56,17 @@ def test_personal_data_is_masked_in_every_part_of_a_line(output: io.StringIO) ->
     assert records[5]["phone"] == "***"
 
 
-def test_what_is_not_personal_stays_readable(output: io.StringIO) -> None:
+def test_what_is_not_personal_stays_readable(log_output: io.StringIO) -> None:
     log = logging.getLogger("doorstep.test")
     log.warning(
         "outbox row 123456: technical-failure (%s) at 2026-12-06",
         {"code": "isv.BUSINESS_LIMIT_CONTROL"},
     )
     log.info("error %s for request %s", "phone.invalid", "9f86d081884c7d659a2feaa0")
-    message = " ".join(r["message"] for r in lines(output))
+    message = " ".join(r["message"] for r in lines(log_output))
     for kept in ("123456", "isv.BUSINESS_LIMIT_CONTROL", "phone.invalid", "2026-12-06"):
         assert kept in message
-    assert all(r["request_id"] is None for r in lines(output))
+    assert all(r["request_id"] is None for r in lines(log_output))
 
 
 def test_plain_text_for_dev_is_masked_too() -> None:
