@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 
 class PgProxy:
     def __init__(self, upstream_url: str) -> None:
         parts = urlsplit(upstream_url)
+        query = dict(parse_qsl(parts.query))
+        # the embedded server listens on a Unix socket named in the query (?host=/dir)
+        socket_dir = query.pop("host", "") if query.get("host", "").startswith("/") else ""
+        self._socket = f"{socket_dir}/.s.PGSQL.{parts.port or 5432}" if socket_dir else ""
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 5432)
-        self._url = parts
+        self._url = parts._replace(query=urlencode(query))
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.down = False
@@ -51,7 +55,10 @@ class PgProxy:
             writer.transport.abort()
             return
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
+            if self._socket:
+                up_reader, up_writer = await asyncio.open_unix_connection(self._socket)
+            else:
+                up_reader, up_writer = await asyncio.open_connection(*self._upstream)
         except OSError:
             writer.transport.abort()
             return
