@@ -6,10 +6,14 @@ started). Each run works in its own database, dropped at the end, and its own qu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import gc
 import io
 import logging
 import os
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -40,6 +44,44 @@ def pytest_configure(config: pytest.Config) -> None:
         state = Path(os.environ.get("DOORSTEP_TEST_STATE_DIR", ".doorstep/test"))
         os.environ.setdefault("DATABASE_URL", embedded.start_postgres(state, "postgres"))
         os.environ.setdefault("REDIS_URL", embedded.start_redis(state))
+
+
+HANG_DUMP_MARGIN = 5.0
+_armed_timers: dict[str, threading.Timer] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    """Arm a dump of every pending asyncio task shortly before pytest-timeout kills a hung test.
+
+    pytest-timeout's own dump shows threads only; in a test stuck on an await, every thread sits
+    in the event loop's select, and the task stacks are what says where it waits.
+    """
+    marker = item.get_closest_marker("timeout")
+    timeout = float(marker.args[0] if marker else item.config.getini("timeout") or 0)
+    if timeout <= HANG_DUMP_MARGIN:
+        return
+    timer = threading.Timer(timeout - HANG_DUMP_MARGIN, _dump_pending_tasks, args=(item.nodeid,))
+    timer.daemon = True
+    timer.start()
+    _armed_timers[item.nodeid] = timer
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    del location
+    timer = _armed_timers.pop(nodeid, None)
+    if timer is not None:
+        timer.cancel()
+
+
+def _dump_pending_tasks(nodeid: str) -> None:
+    out = sys.stderr
+    print(f"\n+++ {nodeid} still running: pending asyncio tasks +++", file=out)
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.Task) and not obj.done():
+            obj.print_stack(file=out)
+    out.flush()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -54,6 +55,7 @@ from doorstep.services.availability import (
     read_retrying_once,
 )
 from doorstep.services.deps import Deps, build_calendar
+from doorstep.store.db import Pool
 from doorstep.store.db import create_pool as create_db_pool
 from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
 
@@ -178,6 +180,20 @@ def _our_controller(base: type[Any]) -> type[Any]:
     return GraphQLController
 
 
+POOL_CLOSE_SECONDS = 10.0
+
+
+async def close_pool(pool: Pool) -> None:
+    """Close gracefully, but not forever: Pool.close waits for every connection to come back,
+    and one held by a request that never ends would keep a stopping process alive."""
+    try:
+        async with asyncio.timeout(POOL_CLOSE_SECONDS):
+            await pool.close()
+    except TimeoutError:
+        log.error("database connections still in use after %s s; closing them", POOL_CLOSE_SECONDS)
+        pool.terminate()
+
+
 def create_app(settings: Settings) -> Litestar:
     log_redaction.install()
     # a bad schedule file stops the start-up here, before any deadline is counted with it
@@ -233,7 +249,7 @@ def create_app(settings: Settings) -> Litestar:
             live.install(None)
             await hub.stop()
             await redis.aclose()
-            await pool.close()
+            await close_pool(pool)
             procdir.process_exited()
 
     watch_files(settings.dev_mode)

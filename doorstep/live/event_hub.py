@@ -37,6 +37,8 @@ MAX_NEW_HOLES = 10_000
 
 
 MAX_PENDING = 1000
+# how long stop() waits for its tasks to finish after cancelling them
+STOP_SECONDS = 5.0
 
 
 class Wake:
@@ -143,9 +145,13 @@ class EventHub:
         self.listener.stop()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # bounded: a shutdown that waits forever on a task keeps a SIGTERMed process (and a
+        # test's lifespan) alive with it
+        if not self._tasks:
+            return
+        _done, stuck = await asyncio.wait(self._tasks, timeout=STOP_SECONDS)
+        for task in stuck:
+            log.error("event hub task %s did not stop within %s s", task.get_name(), STOP_SECONDS)
 
     @contextlib.contextmanager
     def subscribe(self, key: Key) -> Iterator[Subscription]:
@@ -168,8 +174,11 @@ class EventHub:
 
     async def _pump(self) -> None:
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that lands as the wait ends, and this loop would then outlive stop()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._read()
