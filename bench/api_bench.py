@@ -58,6 +58,16 @@ MY_APPLICATIONS = """query MyApplications {
   }
 }"""
 
+# The same fields through a named fragment: a document the response cache leaves alone
+# (`graphql/response_cache.py` keeps to single-operation documents without fragments), so the
+# list is executed on every request. (An `operationName` no longer keeps it out: the cache
+# treats a named and an unnamed request for the same operation as one.)
+MY_APPLICATIONS_EXECUTED = """query MyApplications { myApplications(first: 20) { ...A } }
+fragment A on Application {
+  number status statusLabel progress { done total percent } nextStep
+  tasks { itemName unitName status dueOn }
+}"""
+
 SUBMIT_APPLICATION = """mutation Submit($input: SubmitApplicationInput!) {
   submitApplication(input: $input) {
     number status statusLabel progress { done total percent } nextStep

@@ -10,9 +10,9 @@ memory for:
 - `citizen myApplications`: a principal lists their own 10 applications; the API serves a
   citizen's own list from its response cache (`graphql/response_cache.py`) while nothing of
   theirs changed, so this is the cached figure;
-- `citizen myApplications, executed`: the same with an `operationName`, which the cache leaves
-  alone: the list executed every time (the baseline for the agent's list, which is never
-  cached because each read of it must be recorded);
+- `citizen myApplications, executed`: the same fields through a named fragment, a document
+  the cache leaves alone: the list executed every time (the baseline for the agent's list,
+  which is never cached because each read of it must be recorded);
 - `agent myApplications`: their agent lists the same, acting for them;
 - `agent application`: the agent reads one application of the principal;
 - `staff application`: a clerk of the police unit reads the same applications (the existing
@@ -164,7 +164,7 @@ def requests_for(port: int, pairs: int, ids: dict[str, list[str]]) -> dict[str, 
 
     def executed(i: int) -> bytes:
         body = json.dumps(
-            {"query": api_bench.MY_APPLICATIONS, "operationName": "MyApplications"}
+            {"query": api_bench.MY_APPLICATIONS_EXECUTED, "operationName": "MyApplications"}
         ).encode()
         return rawhttp.build_request(
             port,

@@ -31,25 +31,46 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_QUERY_CHARS = 4096
 
 
+NOT_CACHEABLE = object()  # `cacheable_operation`'s answer for a document we leave alone
+
+
 @lru_cache(maxsize=256)
-def cacheable_query(query: str) -> bool:
-    """One query operation whose root fields are all ones we know how to version."""
+def cacheable_operation(query: str) -> str | object | None:
+    """The name (None if anonymous) of the document's one query operation when its root fields
+    are all ones we know how to version; NOT_CACHEABLE otherwise."""
     if len(query) > MAX_QUERY_CHARS or "myApplications" not in query:
-        return False
+        return NOT_CACHEABLE
     try:
         document = parse(query)
     except GraphQLError:
-        return False
+        return NOT_CACHEABLE
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
-        return False
+        return NOT_CACHEABLE
     if len(document.definitions) != 1:
-        return False  # fragments could hide other fields: keep it simple
-    fields = operations[0].selection_set.selections
-    return all(
+        return NOT_CACHEABLE  # fragments could hide other fields: keep it simple
+    operation = operations[0]
+    fields = operation.selection_set.selections
+    if not all(
         isinstance(f, FieldNode) and f.name.value in CACHED_ROOT_FIELDS and f.alias is None
         for f in fields
-    )
+    ):
+        return NOT_CACHEABLE
+    return operation.name.value if operation.name else None
+
+
+def cacheable_query(query: str) -> bool:
+    return cacheable_operation(query) is not NOT_CACHEABLE
+
+
+def _names_the_operation(operation_name: object, query: str) -> bool:
+    """GraphQL clients send the operation's own name (Apollo, urql, graphql-request, Relay):
+    that is the same operation as sending none. A name the document lacks is GraphQL's own
+    refusal (an empty name too), so it is executed, never answered from here."""
+    name = cacheable_operation(query)
+    if name is NOT_CACHEABLE:
+        return False
+    return operation_name is None or (isinstance(operation_name, str) and operation_name == name)
 
 
 @dataclass(frozen=True)
@@ -76,8 +97,9 @@ class ResponseCache:
         variables = body.get("variables") or {}
         if not isinstance(query, str) or not isinstance(variables, dict):
             return None
-        if body.get("operationName") not in (None, "") or not cacheable_query(query):
+        if not _names_the_operation(body.get("operationName"), query):
             return None
+        # operationName is not part of the key: with or without it, one operation, one answer
         return (
             actor.citizen_id,
             language,
