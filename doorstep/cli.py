@@ -206,9 +206,28 @@ def check() -> None:
     problems = deployment_problems(os.environ)
     for problem in problems:
         click.echo(f"✗ {problem}")
+    # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the
+    # notice is only published late in the year before
+    for warning in _schedule_warnings():
+        click.echo(f"⚠ {warning}")
     if problems:
         raise SystemExit(1)
     click.echo("✓ ready for production")
+
+
+def _schedule_warnings() -> list[str]:
+    from doorstep.domain.calendar import ScheduleError
+    from doorstep.services.holidays import load_schedule, schedule_gaps
+
+    try:
+        calendar = load_schedule(os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""))
+    except ScheduleError as exc:
+        return [f"DOORSTEP_HOLIDAYS_FILE: refused: {exc}"]
+    return [
+        f"holiday schedule {year}: not entered; deadlines there count the statutory holidays "
+        "only (no bridge days, no adjusted weekends) until the official dates are entered"
+        for year in schedule_gaps(calendar)
+    ]
 
 
 async def _with_deps(settings: Settings, work: Any) -> Any:
@@ -498,7 +517,8 @@ def holidays(path: str | None) -> None:
     today = local_date(datetime.now(UTC))
     horizon = today + timedelta(days=SCHEDULE_HORIZON_DAYS)
     for year in range(today.year - 1, horizon.year + 2):
-        click.echo(f"{year}\t{'official schedule' if calendar.covers(year) else 'Mon-Fri only'}")
+        known = calendar.covers(year)
+        click.echo(f"{year}\t{'official schedule' if known else 'statutory holidays only'}")
     missing = calendar.unknown_years(today, SCHEDULE_HORIZON_DAYS)
     if missing:
         _say(f"deadlines up to {horizon} reach {missing} without an official schedule")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from litestar import get
 from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from doorstep.domain.calendar import local_date
-from doorstep.services.deps import SCHEDULE_HORIZON_DAYS
+from doorstep.services.holidays import schedule_gaps
 
 
 @get("/healthz", sync_to_thread=False)
@@ -38,10 +36,8 @@ async def readyz(state: State) -> Response[dict[str, str]]:
             checks[name] = f"down: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     # not a readiness condition (the service works), but what on-call should see: deadlines in
-    # a year without its official schedule count Monday to Friday
-    missing = state.deps.calendar.unknown_years(
-        local_date(datetime.now(UTC)), SCHEDULE_HORIZON_DAYS
-    )
+    # a year without its official schedule count the statutory holidays only
+    missing = schedule_gaps(state.deps.calendar)
     checks["holiday_schedule"] = (
         "ok" if not missing else "missing " + ", ".join(str(y) for y in missing)
     )

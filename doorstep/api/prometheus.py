@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from doorstep.i18n import choose_language, translate
 from doorstep.observability import state as current
 from doorstep.observability.exposition import CONTENT_TYPE, process_metrics, refusal
+from doorstep.services.holidays import schedule_gaps
 
 
 def _refusal(request: Request[Any, Any, Any], status: int, code: str) -> Response[Any]:
@@ -36,7 +37,9 @@ async def metrics(request: Request[Any, Any, Any], state: State) -> Response[Any
     refused = refusal(deps.settings, request.headers.get("authorization"))
     if refused is not None:
         return _refusal(request, *refused)
-    snapshot = await current.read(deps.pool, getattr(state, "redis", None), deps.settings)
+    snapshot = await current.read(
+        deps.pool, getattr(state, "redis", None), deps.settings, schedule_gaps(deps.calendar)
+    )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(snapshot)
     body = process_metrics() + generate_latest(registry)

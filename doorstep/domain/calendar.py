@@ -4,9 +4,10 @@ Legal time limits (承诺时限) count working days: weekends are rest days, sta
 rest days, and adjusted weekends (调休) are working days. The official schedule comes from the
 `chinesecalendar` package for the years it ships. A later year's schedule, once the State
 Council notice is out, comes from a schedule file (`DOORSTEP_HOLIDAYS_FILE`, read by
-`services/holidays.py`: this module does no I/O) without waiting for a library release; a year
-known to neither falls back to Mon–Fri, and `unknown_years` lets the service warn before a
-deadline reaches one.
+`services/holidays.py`, or the versions an admin entered: this module does no I/O) without
+waiting for a library release. A year known to none of them falls back to the statutory
+holidays (`statutory_holidays.py`) with Monday to Friday around them and no 调休, and
+`unknown_years` lets the service warn until the year's schedule is entered.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from doorstep.domain.statutory_holidays import AMENDED_FROM, LAST_YEAR, statutory_holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -57,6 +60,7 @@ class WorkingCalendar:
         # cache, and the key space (days in use) is small.
         self._day_cache: dict[date, bool] = {}
         self._year_cache: dict[int, bool] = {}
+        self._statutory_cache: dict[int, frozenset[date]] = {}
 
     def covers(self, year: int) -> bool:
         """Whether the official holiday schedule for `year` is known to the library."""
@@ -67,7 +71,7 @@ class WorkingCalendar:
 
     def unknown_years(self, start: date, days: int) -> list[int]:
         """Years between `start` and `days` calendar days later whose schedule is not known:
-        deadlines there count Mon–Fri and would miss the holidays."""
+        deadlines there count the statutory holidays only, without bridge days or 调休."""
         last = _plain_date(start) + timedelta(days=days)
         return [y for y in range(start.year, last.year + 1) if not self.covers(y)]
 
@@ -82,10 +86,20 @@ class WorkingCalendar:
             return True
         if d in self._extra_holidays:
             return False
-        if d.year not in self._scheduled_years and self.covers(d.year):
+        if d.year in self._scheduled_years:
+            # a scheduled year lists its holidays and adjusted workdays; the rest is Mon–Fri
+            return d.weekday() < 5
+        if self.covers(d.year):
             return bool(chinese_calendar.is_workday(d))
-        # a scheduled year lists its holidays and adjusted workdays; the rest is Mon–Fri
-        return d.weekday() < 5
+        return d.weekday() < 5 and d not in self.fallback_holidays(d.year)
+
+    def fallback_holidays(self, year: int) -> frozenset[date]:
+        """The statutory rest days a year without its official schedule is counted with."""
+        days = self._statutory_cache.get(year)
+        if days is None:
+            inside = AMENDED_FROM <= year <= LAST_YEAR
+            days = self._statutory_cache[year] = statutory_holidays(year) if inside else frozenset()
+        return days
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day strictly after `start`.

@@ -123,7 +123,22 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-async def read(pool: Pool | None, redis: Any, settings: Settings) -> Snapshot:
+def _holiday_schedule(missing_years: Iterable[int]) -> Metric:
+    missing = _gauge(
+        "doorstep_holiday_schedule_missing_years",
+        "Years within the deadline horizon without their official holiday schedule: deadlines "
+        "there count the statutory holidays only (no bridge days, no 调休) until it is entered",
+    )
+    missing.add_metric([], len(list(missing_years)))
+    return missing
+
+
+async def read(
+    pool: Pool | None,
+    redis: Any,
+    settings: Settings,
+    missing_schedule_years: Iterable[int] | None = None,
+) -> Snapshot:
     """Every state family; a source that does not answer is reported as down, not as an
     error of the scrape (what is down is what on-call needs to see)."""
     up = _gauge(
@@ -133,6 +148,8 @@ async def read(pool: Pool | None, redis: Any, settings: Settings) -> Snapshot:
     )
     took = _gauge("doorstep_state_read_seconds", "Time the scrape's state queries took", ["source"])
     families: list[Metric] = [up, took]
+    if missing_schedule_years is not None:
+        families.append(_holiday_schedule(missing_schedule_years))
     sources: list[tuple[str, Any]] = []
     if pool is not None:
         sources.append(("postgres", lambda: _database(pool, settings)))

@@ -5,16 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from doorstep.config import Settings
-from doorstep.domain.calendar import (
-    DEFAULT_CALENDAR,
-    WorkingCalendar,
-    local_date,
-)
+from doorstep.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from doorstep.services.catalog import CatalogCache
-from doorstep.services.holidays import load_schedule
+from doorstep.services.holidays import SCHEDULE_HORIZON_DAYS, load_schedule, schedule_gaps
 from doorstep.store.db import Pool
 
 log = logging.getLogger(__name__)
@@ -22,23 +18,22 @@ log = logging.getLogger(__name__)
 Enqueue = Callable[[list[int]], Awaitable[None]]
 EnqueueLanes = Callable[[list[tuple[int, str, int]]], Awaitable[None]]
 
-# How far ahead a missing holiday schedule is worth a warning: past the longest time limit plus
-# an extension (about 60 working days).
-SCHEDULE_HORIZON_DAYS = 120
+__all__ = ["SCHEDULE_HORIZON_DAYS", "Deps", "build_calendar"]
 
 
 def build_calendar(settings: Settings, now: datetime | None = None) -> WorkingCalendar:
     """The working-day calendar of this process: the library's years plus the schedule file.
 
     A bad file raises (the process must not start counting deadlines with it); a year within
-    the horizon that neither knows is logged, since its deadlines count Monday to Friday."""
+    the horizon that neither knows is logged, since its deadlines count the statutory holidays
+    only (no bridge days, no 调休)."""
     calendar = load_schedule(settings.holidays_file)
-    today = local_date(now or datetime.now(UTC))
-    missing = calendar.unknown_years(today, SCHEDULE_HORIZON_DAYS)
+    missing = schedule_gaps(calendar, now)
     if missing:
         log.warning(
-            "no official holiday schedule for %s: deadlines there count Monday to "
-            "Friday; add the State Council's dates to DOORSTEP_HOLIDAYS_FILE",
+            "no official holiday schedule for %s: deadlines there count the statutory "
+            "holidays only, without bridge days or adjusted weekends; enter the State "
+            "Council's dates (doorstep holidays set) once they are published",
             missing,
         )
     return calendar

@@ -77,6 +77,8 @@ async def test_readiness_names_the_years_without_a_schedule(client: AsyncTestCli
     expected = "ok" if not missing else "missing " + ", ".join(map(str, missing))
     assert ready["holiday_schedule"] == expected
     assert ready["status"] == "ready"  # a gap is a warning, not an outage
+    metrics = (await client.get("/metrics")).text
+    assert f"doorstep_holiday_schedule_missing_years {float(len(missing))}" in metrics
 
 
 def test_a_bad_schedule_file_stops_the_start(settings: Settings, tmp_path: Path) -> None:

@@ -128,11 +128,12 @@ def test_covers() -> None:
     assert not DEFAULT_CALENDAR.covers(UNCOVERED_YEAR)
 
 
-def test_uncovered_year_falls_back_to_monday_to_friday() -> None:
+def test_uncovered_year_falls_back_to_the_statutory_days_and_monday_to_friday() -> None:
     cal = WorkingCalendar()
     friday = date(UNCOVERED_YEAR, 1, 1)
     assert friday.weekday() == 4
-    assert cal.is_working_day(friday)
+    assert not cal.is_working_day(friday)  # 元旦
+    assert cal.is_working_day(friday + timedelta(days=7))
     assert not cal.is_working_day(friday + timedelta(days=1))
     assert not cal.is_working_day(friday + timedelta(days=2))
     assert cal.add_working_days(friday, 1) == date(UNCOVERED_YEAR, 1, 4)
@@ -206,11 +207,15 @@ def test_a_loaded_year_counts_its_holidays_and_adjusted_weekends(tmp_path: Path)
     fallback = WorkingCalendar()
     loaded = load_schedule(str(path))
     assert not fallback.covers(UNCOVERED_YEAR) and loaded.covers(UNCOVERED_YEAR)
-    # 2100-01-01 is a Friday: a rest day once the schedule says so; Saturday 01-09 is worked
-    assert fallback.is_working_day(D("2100-01-01")) and not loaded.is_working_day(D("2100-01-01"))
+    # 2100-01-01 is a Friday: a rest day by the schedule and by the statutory fallback;
+    # Saturday 01-09 is worked only by the schedule
+    assert not fallback.is_working_day(D("2100-01-01")) and not loaded.is_working_day(
+        D("2100-01-01")
+    )
     assert not fallback.is_working_day(D("2100-01-09")) and loaded.is_working_day(D("2100-01-09"))
-    # Thursday 2099-12-31 + 1 working day: Friday without the schedule, Monday with it
-    assert fallback.add_working_days(D("2099-12-31"), 1) == D("2100-01-01")
+    # Friday 2100-10-01 (国庆) rests by the fallback; the schedule, which is the whole truth
+    # once entered, does not list it
+    assert not fallback.is_working_day(D("2100-10-01")) and loaded.is_working_day(D("2100-10-01"))
     assert loaded.add_working_days(D("2099-12-31"), 1) == D("2100-01-04")
     # years the library knows are untouched
     assert loaded.is_working_day(D("2026-02-14")) and not loaded.is_working_day(D("2026-02-16"))
