@@ -26,8 +26,8 @@ from doorstep.graphql.loaders import Loaders
 from doorstep.i18n import choose_language
 from doorstep.live.event_hub import EventHub
 from doorstep.services import acting
-from doorstep.services.auth import actor_for_token
-from doorstep.services.availability import read_retrying_once
+from doorstep.services.auth import actor_for_token, actor_now
+from doorstep.services.availability import is_unavailable, read_retrying_once
 from doorstep.services.deps import Deps
 
 MAX_CONNECTION_PARAMS_BYTES = 4096
@@ -60,6 +60,25 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def refresh_connection(context: Context) -> bool:
+    """Before each new operation on a socket: False once the session has ended (the socket is
+    then closed, as at connection_init); else the context takes the language and elder mode
+    the citizen has chosen since the socket opened."""
+    if context.actor.session_id is None:
+        return True
+    try:
+        actor = await actor_now(context.deps, context.actor)
+    except Exception as exc:
+        if is_unavailable(exc):
+            return True  # the operation itself meets the outage and says so
+        raise
+    if actor is None:
+        return False
+    context.actor = actor
+    context.language = _language_for(actor, context.accept_language)
+    return True
 
 
 def _language_for(actor: Actor, accept_language: str | None) -> str:

@@ -32,7 +32,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from doorstep.domain.policy import ANONYMOUS
-from doorstep.graphql.context import Context, authenticate_connection, client_address
+from doorstep.graphql.context import (
+    Context,
+    authenticate_connection,
+    client_address,
+    refresh_connection,
+)
 from doorstep.graphql.errors import present_all
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.schema import DoorstepSchema
@@ -347,6 +352,8 @@ class TransportWSSession:
         then `complete`, unless the client completed it first or the connection closed."""
         endpoint = self._endpoint
         try:
+            if not await refresh_connection(self.context):
+                return self._refuse(4403, "Forbidden")
             prefix = '{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
 
             def send_now(result: Result) -> bool:

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from doorstep.domain.calendar import local_date
@@ -248,6 +248,29 @@ async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
         return None
     async with deps.pool.acquire() as conn:
         row = await store.session_by_token_hash(conn, token_hash(token))
+    return _actor_of(row)
+
+
+async def actor_now(deps: Deps, actor: Actor) -> Actor | None:
+    """The actor of a long-lived connection as its session stands now: None once the session
+    was logged out, expired or its staff member deactivated; else with the language and elder
+    mode chosen since (a socket opened before the switch otherwise speaks as it did then)."""
+    if actor.session_id is None:
+        return None
+    async with deps.pool.acquire() as conn:
+        row = await store.live_session(conn, actor.session_id)
+    fresh = _actor_of(row)
+    if fresh is None:
+        return None
+    return replace(
+        actor,
+        language=fresh.language,
+        elder_mode=fresh.elder_mode,
+        language_chosen=fresh.language_chosen,
+    )
+
+
+def _actor_of(row: store.SessionRow | None) -> Actor | None:
     if row is None:
         return None
     return Actor(

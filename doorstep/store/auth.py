@@ -158,21 +158,27 @@ async def insert_session(
     return expires
 
 
-async def session_by_token_hash(conn: Connection, token_hash: bytes) -> SessionRow | None:
-    return await fetchrow(
-        conn,
-        SessionRow,
-        """select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
+# a session that is live: not revoked, not expired, and its staff member (if any) still active
+_LIVE_SESSION = """select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
                   st.unit_id, coalesce(st.region_code, u.region_code) as region_code,
                   c.language, c.elder_mode, c.language_chosen
            from sessions s
            left join staff_members st on st.id = s.staff_id
            left join units u on u.id = st.unit_id
            left join citizens c on c.id = s.citizen_id
-           where s.token_hash = $1 and s.revoked_at is null and s.expires_at > now()
-             and (s.staff_id is null or st.active)""",
-        token_hash,
-    )
+           where {key} and s.revoked_at is null and s.expires_at > now()
+             and (s.staff_id is null or st.active)"""
+_BY_TOKEN_HASH = _LIVE_SESSION.format(key="s.token_hash = $1")
+_BY_ID = _LIVE_SESSION.format(key="s.id = $1")
+
+
+async def session_by_token_hash(conn: Connection, token_hash: bytes) -> SessionRow | None:
+    return await fetchrow(conn, SessionRow, _BY_TOKEN_HASH, token_hash)
+
+
+async def live_session(conn: Connection, session_id: int) -> SessionRow | None:
+    """The session as it is now (preferences included), or None once it has ended."""
+    return await fetchrow(conn, SessionRow, _BY_ID, session_id)
 
 
 async def revoke_session(conn: Connection, session_id: int) -> None:

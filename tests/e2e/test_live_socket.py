@@ -301,3 +301,40 @@ async def test_malformed_arguments_are_refused_with_their_codes(
                 message = json.loads(await asyncio.wait_for(ws.recv(), 10))
                 assert message["type"] == "error" and message["id"] == op_id, message
                 assert message["payload"][0]["extensions"]["code"] == "graphql.invalid", message
+
+
+async def test_a_socket_follows_its_session_after_it_opened(settings: Settings, pool: Pool) -> None:
+    """Elder mode and language chosen after the socket opened reach the next operation on it;
+    a log-out closes it at the next operation with 4403, as at connection_init."""
+    query = """subscription($n: String!) { applicationProgress(number: $n) {
+      application { statusLabel readAloud } } }"""
+
+    async def first_application(ws: ClientConnection, op: str) -> dict[str, Any]:
+        subscribe = {"query": query, "variables": {"n": app["number"]}}
+        await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": subscribe}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert message["type"] == "next", message
+        application: dict[str, Any] = message["payload"]["data"]["applicationProgress"][
+            "application"
+        ]
+        return application
+
+    async with _served_application(settings, pool) as (server, citizen, _staff, app):
+        async with _acked(server, citizen) as ws:
+            before = await first_application(ws, "1")
+            assert before["readAloud"] is None
+            await graphql(
+                server, "mutation { setElderMode(on: true) { elderMode } }", token=citizen
+            )
+            await graphql(
+                server, 'mutation { setLanguage(language: "en") { language } }', token=citizen
+            )
+            after = await first_application(ws, "2")
+            assert after["readAloud"], "elder mode chosen after connecting is not applied"
+            assert after["statusLabel"] != before["statusLabel"]  # English now
+            assert after["statusLabel"].isascii()
+
+            await graphql(server, "mutation { logout }", token=citizen)
+            subscribe = {"query": "subscription { myUpdates { seq } }"}
+            await ws.send(json.dumps({"id": "3", "type": "subscribe", "payload": subscribe}))
+            assert await _closed_with(ws) == 4403

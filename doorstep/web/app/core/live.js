@@ -6,7 +6,7 @@
 // so the server replays exactly what was missed. Anything at or below the last sequence seen
 // is dropped, so nothing shows twice. 4403 means the session is gone: log in again.
 import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
-import { APPLICATION_FIELDS, ME, gql } from './api.js';
+import { APPLICATION_FIELDS, ME, ME_FIELDS, gql } from './api.js';
 import { forgetSession, set, state } from './store.js';
 
 let client = null;
@@ -22,16 +22,21 @@ const PROGRESS = `subscription ($number: String!, $afterSeq: ID) {
     seq applicationNumber event { seq kind title at }
     application { ${APPLICATION_FIELDS} timeline { seq kind title at } } } }`;
 
-export const HOME = `{ ${ME} myApplications(first: 30) { ${APPLICATION_FIELDS} }
+// `me { lastSeq }` is read before the rest of the page: where `myUpdates` starts, so a change
+// that commits between the page's read and the subscription is in one of them, never in neither
+export const HOME = `{ me { lastSeq ${ME_FIELDS} } myApplications(first: 30) { ${APPLICATION_FIELDS} }
   myConfirmations(statuses: [PENDING]) { id bundleName viewerIs readAloud statusLabel } }`;
 
+// the home's data; its stream position (`me.lastSeq`) is returned, not kept
 export async function refreshHome() {
   const data = await gql(HOME);
-  set({ me: data.me, applications: data.myApplications, confirmations: data.myConfirmations }, [
+  const { lastSeq, ...me } = data.me;
+  set({ me, applications: data.myApplications, confirmations: data.myConfirmations }, [
     'me',
     'applications',
     'confirmations',
   ]);
+  return lastSeq;
 }
 
 // `me` carries the home's key message (what is open, what waits): re-read it when a change adds
@@ -61,13 +66,16 @@ function mergeApplication(application) {
   if (moved) refreshMeSoon();
 }
 
+// the page read again; its stream position, or null when the read failed
 async function catchUp() {
   set({ live: 'catching_up' });
   try {
-    await refreshHome();
+    const lastSeq = await refreshHome();
     set({ live: 'live' });
+    return lastSeq;
   } catch {
     set({ live: navigator.onLine ? 'connecting' : 'offline' });
+    return null;
   }
 }
 
@@ -91,7 +99,7 @@ export function startLive() {
       connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
       connected: () => {
         set({ wasConnected: true });
-        catchUp();
+        catchUp().then(follow);
         for (const watcher of watchers) watcher.onReconnect?.();
       },
       closed: (event) => {
@@ -104,8 +112,21 @@ export function startLive() {
       },
     },
   });
+  const own = client;
   const variables = { afterSeq: null };
-  client.subscribe(
+  let following = false;
+  // subscribed once, after the first read of the page: from its `lastSeq` (graphql-ws then
+  // re-sends `variables`, with `afterSeq` kept current, after every reconnect)
+  function follow(lastSeq) {
+    if (following || client !== own) return;
+    following = true;
+    if (variables.afterSeq == null) variables.afterSeq = lastSeq ?? null;
+    subscribeUpdates(own, variables);
+  }
+}
+
+function subscribeUpdates(own, variables) {
+  own.subscribe(
     { query: MY_UPDATES, variables },
     {
       next: ({ data }) => {

@@ -56,15 +56,7 @@ export function Application({ params: [number] }) {
       watchApplication(
         number,
         (update) => {
-          if (update.application) {
-            setApplication(update.application);
-            // the socket's copy has no elder key message: read it over HTTP
-            if (isElder() && !update.application.readAloud) {
-              gql('query ($n: String!) { application(number: $n) { readAloud } }', { n: number })
-                .then((d) => setApplication((a) => ({ ...a, readAloud: d.application.readAloud })))
-                .catch(() => {});
-            }
-          }
+          if (update.application) setApplication(update.application);
           // one row per sequence, oldest first, however often a reconnect replays
           setTimeline((old) => {
             const rows = new Map(old.map((e) => [e.seq, e]));
