@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import msgspec
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from litestar import Litestar, MediaType, Request, Response
@@ -61,6 +62,9 @@ from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
 
 log = logging.getLogger(__name__)
 GC_YOUNG_THRESHOLD = 50_000
+# Answers are encoded by msgspec: the standard library's encoder took about 6% of an executed
+# `myApplications` (700 fields). Same JSON, UTF-8 instead of \u escapes (the body is UTF-8).
+_ENCODER = msgspec.json.Encoder()
 
 
 _REFUSAL_STATUS: tuple[tuple[type[DomainError], int], ...] = (
@@ -134,6 +138,9 @@ def _our_controller(base: type[Any]) -> type[Any]:
         def decode_json(self, data: str | bytes) -> object:
             # too deep a body, or a NUL anywhere in it: refused before parsing (400)
             return json_body.loads(data)
+
+        def encode_json(self, data: object) -> bytes:
+            return _ENCODER.encode(data)
 
         async def process_result(
             self, request: Request[Any, Any, Any], result: ExecutionResult
