@@ -28,6 +28,9 @@ class Role(StrEnum):
 
 class Operation(StrEnum):
     CATALOG_READ = "catalog.read"
+    # the public fields of every ticket (Open311 GET requests without a key): no personal
+    # data, the place coarsened
+    PUBLIC_TICKETS_READ = "public_tickets.read"
     LOGIN = "login"
     APPLICATION_SUBMIT = "application.submit"
     OWN_APPLICATIONS_LIST = "own_applications.list"
@@ -241,6 +244,7 @@ _EVERY_ROLE: dict[Role, Check] = dict.fromkeys(Role, _anyone)
 
 RULES: dict[Operation, dict[Role, Check]] = {
     Operation.CATALOG_READ: _EVERY_ROLE,
+    Operation.PUBLIC_TICKETS_READ: _EVERY_ROLE,
     Operation.LOGIN: _EVERY_ROLE,
     # applying is the citizen's own act; staff-assisted applications are a separate operation
     Operation.APPLICATION_SUBMIT: {Role.CITIZEN: _anyone, Role.AGENT: _agent_in_scope},

@@ -277,7 +277,8 @@ def parse_follow_up_reply(text: str) -> bool | None:
 
 # --- input checks ------------------------------------------------------------------------------
 
-MAX_DESCRIPTION_CHARS = 2000
+# GeoReport v2 allows 4,000 characters; the app takes the same
+MAX_DESCRIPTION_CHARS = 4000
 MAX_NOTE_CHARS = 1000
 MAX_REASON_CHARS = 500
 MAX_COMMENT_CHARS = 500
@@ -386,3 +387,19 @@ def filing_wait(counts: FilingCounts, limits: FilingLimits) -> int | None:
             (client, Seen(counts.client_hour, counts.client_hour_first)),
         ],
     )
+
+
+# --- the public view (Open311 GET without a key) -----------------------------------------------
+
+# a street or township (9 digits): a community or village code comes too near a home
+PUBLIC_REGION_DIGITS = 9
+# two decimals: about 1.1 km north-south and 0.85 km east-west at Beijing's latitude
+PUBLIC_COORDINATE_DECIMALS = 2
+
+
+def public_region(code: str) -> str:
+    return code[:PUBLIC_REGION_DIGITS]
+
+
+def public_coordinate(value: float | None) -> float | None:
+    return None if value is None else round(value, PUBLIC_COORDINATE_DECIMALS)

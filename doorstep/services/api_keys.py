@@ -10,12 +10,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from doorstep.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.services.deps import Deps
 from doorstep.store import api_keys as store
 
 KEY_PREFIX = "dsk_"
-SCOPES = ("open311:read", "open311:write")
+READ_SCOPE = "open311:read"
+WRITE_SCOPE = "open311:write"
+SCOPES = (READ_SCOPE, WRITE_SCOPE)
 MAX_KEY_CHARS = 100
 
 
@@ -89,15 +91,15 @@ async def keys(deps: Deps) -> list[KeyEntry]:
 
 
 async def check(deps: Deps, raw: str | None, scope: str) -> ApiApp:
-    """The app behind a key that may `scope`; refused: missing, unknown or revoked (401), or
-    not scoped for this (403)."""
+    """The app behind a key that may `scope`; refused (403, as GeoReport v2 asks for a key
+    that is missing or not valid): missing, unknown, revoked or not scoped for this."""
     if not raw:
-        raise Unauthenticated("api_key.required")
+        raise Forbidden("api_key.required")
     if not raw.startswith(KEY_PREFIX) or len(raw) > MAX_KEY_CHARS:
-        raise Unauthenticated("api_key.invalid")
+        raise Forbidden("api_key.invalid")
     row = await store.active_by_hash(deps.pool, _hash(raw))
     if row is None:
-        raise Unauthenticated("api_key.invalid")
+        raise Forbidden("api_key.invalid")
     if scope not in row["scopes"]:
         raise Forbidden("api_key.scope_missing", scope=scope)
     return ApiApp(id=row["id"], name=row["name"], scopes=tuple(row["scopes"]))

@@ -35,6 +35,9 @@ class DemoCategory:
     code: str
     name: str
     description: str
+    group: str = ""
+    # words a citizen uses for it (Open311 `keywords`; an SMS is matched against them)
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +89,49 @@ REGIONS: tuple[DemoRegion, ...] = (
 )
 
 CATEGORIES: tuple[DemoCategory, ...] = (
-    DemoCategory("heating", "供暖", "暖气不热、停暖、供暖管道漏水"),
-    DemoCategory("streetlight", "路灯", "路灯不亮、灯杆损坏"),
-    DemoCategory("water", "供水", "停水、水压低、水质问题"),
-    DemoCategory("noise", "噪音", "施工、商业、邻里噪音扰民"),
-    DemoCategory("pension", "养老金", "养老金发放、待遇核定"),
-    DemoCategory("elder_care", "养老服务", "居家养老、助餐助浴、独居老人照护"),
-    DemoCategory("medical_insurance", "医疗保障", "医保报销、参保登记、异地就医"),
-    DemoCategory("sanitation", "环境卫生", "垃圾清运、道路保洁"),
-    DemoCategory("property", "物业管理", "物业服务、小区公共设施"),
-    DemoCategory("public_security", "治安", "治安隐患、可疑情况"),
-    DemoCategory("other", "其他", "以上都不是"),
+    DemoCategory(
+        "heating",
+        "供暖",
+        "暖气不热、停暖、供暖管道漏水",
+        "市政设施",
+        ("暖气", "供暖", "供热", "停暖"),
+    ),
+    DemoCategory(
+        "streetlight", "路灯", "路灯不亮、灯杆损坏", "市政设施", ("路灯", "灯杆", "灯不亮")
+    ),
+    DemoCategory(
+        "water", "供水", "停水、水压低、水质问题", "市政设施", ("停水", "水压", "自来水", "水质")
+    ),
+    DemoCategory(
+        "noise", "噪音", "施工、商业、邻里噪音扰民", "环境", ("噪音", "吵", "施工", "扰民")
+    ),
+    DemoCategory(
+        "pension", "养老金", "养老金发放、待遇核定", "社会保障", ("养老金", "退休金", "待遇")
+    ),
+    DemoCategory(
+        "elder_care",
+        "养老服务",
+        "居家养老、助餐助浴、独居老人照护",
+        "社会保障",
+        ("助餐", "助浴", "独居", "养老服务"),
+    ),
+    DemoCategory(
+        "medical_insurance",
+        "医疗保障",
+        "医保报销、参保登记、异地就医",
+        "社会保障",
+        ("医保", "报销", "参保", "就医"),
+    ),
+    DemoCategory(
+        "sanitation", "环境卫生", "垃圾清运、道路保洁", "环境", ("垃圾", "保洁", "卫生", "清运")
+    ),
+    DemoCategory(
+        "property", "物业管理", "物业服务、小区公共设施", "社区", ("物业", "电梯", "小区")
+    ),
+    DemoCategory(
+        "public_security", "治安", "治安隐患、可疑情况", "社区", ("治安", "可疑", "小偷", "盗窃")
+    ),
+    DemoCategory("other", "其他", "以上都不是", "其他"),
 )
 
 # unit code -> (category, region prefix) it serves

@@ -31,10 +31,11 @@ on conflict (code) do update set name = excluded.name, parent_code = excluded.pa
 """
 
 _UPSERT_CATEGORY = """
-insert into ticket_categories (code, name, description, position, active)
-values ($1, $2, $3, $4, true)
+insert into ticket_categories (code, name, description, position, active, group_name, keywords)
+values ($1, $2, $3, $4, true, $5, $6)
 on conflict (code) do update set name = excluded.name, description = excluded.description,
-    position = excluded.position, active = true, retired_at = null
+    position = excluded.position, active = true, retired_at = null,
+    group_name = excluded.group_name, keywords = excluded.keywords
 """
 
 _INSERT_AREA = """
@@ -79,7 +80,13 @@ async def load_ticket_demo_data(conn: Connection) -> dict[str, int]:
             )
         for position, category in enumerate(demo_tickets.CATEGORIES, start=1):
             await conn.execute(
-                _UPSERT_CATEGORY, category.code, category.name, category.description, position
+                _UPSERT_CATEGORY,
+                category.code,
+                category.name,
+                category.description,
+                position,
+                category.group,
+                list(category.keywords),
             )
         await conn.executemany(
             _INSERT_AREA, [(unit_ids[u], c, p) for u, c, p in demo_tickets.SERVICE_AREAS]

@@ -15,7 +15,8 @@ from doorstep.store.db import Connection, Queryable
 
 async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg.Record]:
     return await db.fetch(
-        """select code, name, description, position, active from ticket_categories
+        """select code, name, description, position, active, group_name, keywords
+           from ticket_categories
            where active or not $1 order by position, code""",
         active_only,
     )
@@ -595,4 +596,42 @@ async def events_of(db: Queryable, ticket_ids: list[int]) -> list[asyncpg.Record
         """select seq, ticket_id, kind, actor_kind, data, created_at from events
            where ticket_id = any($1::bigint[]) order by ticket_id, seq""",
         ticket_ids,
+    )
+
+
+async def public_list(
+    db: Queryable,
+    *,
+    numbers: list[str] | None,
+    categories: list[str] | None,
+    statuses: list[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    region_digits: int,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """Tickets by the public's filters, newest first, with only what the public may see: no
+    citizen, no description, the region cut to `region_digits` (its name with it)."""
+    return await db.fetch(
+        """select t.number, t.status, t.category_code, c.name as category_name,
+                  u.name as lead_unit_name, t.created_at, t.updated_at, t.handle_due_at,
+                  left(t.region_code, $6) as region_code,
+                  coalesce(r.name, '') as region_name, t.latitude, t.longitude
+           from tickets t
+           join ticket_categories c on c.code = t.category_code
+           join units u on u.id = t.lead_unit_id
+           left join regions r on r.code = left(t.region_code, $6)
+           where ($1::text[] is null or t.number = any($1::text[]))
+             and ($2::text[] is null or t.category_code = any($2::text[]))
+             and ($3::text[] is null or t.status = any($3::text[]))
+             and ($4::timestamptz is null or t.created_at >= $4)
+             and ($5::timestamptz is null or t.created_at <= $5)
+           order by t.id desc limit $7""",
+        numbers,
+        categories,
+        statuses,
+        since,
+        until,
+        region_digits,
+        limit,
     )

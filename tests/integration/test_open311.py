@@ -78,8 +78,8 @@ async def test_services_and_their_definitions(o311: AppClient) -> None:
         "description": "施工、商业、邻里噪音扰民",
         "metadata": True,
         "type": "realtime",
-        "keywords": "",
-        "group": "",
+        "keywords": "噪音, 吵, 施工, 扰民",
+        "group": "环境",
     }
     response = await o311.get(f"{BASE}/services/noise.json", headers={"Accept-Language": "en"})
     definition = response.json()
@@ -98,7 +98,7 @@ async def test_services_and_their_definitions(o311: AppClient) -> None:
     ]
     for path, code in (
         (f"{BASE}/services/potholes.json", "open311.service_unknown"),
-        (f"{BASE}/services/noise.xml", "open311.format_unsupported"),
+        (f"{BASE}/services/noise.csv", "open311.format_unsupported"),
     ):
         refused = await o311.get(path)
         assert refused.status_code == 404
@@ -141,7 +141,7 @@ async def test_file_and_follow_a_request(
     assert request["expected_datetime"].endswith("+08:00")
     expected = datetime.fromisoformat(request["expected_datetime"])
     assert timedelta(0) <= row["handle_due_at"] - expected < timedelta(seconds=1)
-    # someone else cannot read it; without a key nobody can
+    # someone else cannot read it
     other = await o311.get(
         f"{BASE}/requests/{number}.json",
         headers={"Authorization": f"Bearer {tokens['other_citizen']}"},
@@ -153,8 +153,12 @@ async def test_file_and_follow_a_request(
         headers={"Authorization": f"Bearer {tokens['other_citizen']}"},
     )
     assert (unknown.status_code, unknown.json()) == (other.status_code, other.json())
-    anonymous = await o311.get(f"{BASE}/requests/{number}.json")
-    assert anonymous.status_code == 401
+    # without a key, anyone sees its public fields only: no description, the place coarsened
+    (anonymous,) = (await client.get(f"{BASE}/requests/{number}.json")).json()
+    assert anonymous["description"] is None and anonymous["service_notice"] is None
+    assert (anonymous["address_id"], anonymous["address"]) == ("110105001", "建外街道")
+    assert (anonymous["lat"], anonymous["long"]) == (39.91, 116.46)
+    assert anonymous["status"] == "open" and anonymous["service_code"] == "noise"
 
     # the list: the caller's own, filtered by status and id
     listed = await o311.get(
@@ -224,7 +228,13 @@ async def test_bad_requests_are_refused_in_open311_form(
     )
     before = await pool.fetchval("select count(*) from tickets")
     cases = [
-        ({"service_code": "noise", "description": "x"}, 401, "auth.required"),
+        # no session: the app files for the reporter it names, and must name one
+        (
+            {"service_code": "noise", "description": "x", "address_id": "110105001001"},
+            400,
+            "open311.phone_required",
+        ),
+        ({"service_code": "noise", "description": "x"}, 400, "open311.location_required"),
         (
             {"api_key": "not-a-session", "service_code": "noise", "description": "x"},
             401,
@@ -237,7 +247,7 @@ async def test_bad_requests_are_refused_in_open311_form(
                 "description": "x",
                 "address_id": "110105001001",
             },
-            400,
+            404,
             "ticket.category_unknown",
         ),
         (
@@ -331,7 +341,7 @@ async def test_bad_requests_are_refused_in_open311_form(
             {
                 "api_key": key,
                 "service_code": "noise",
-                "description": "吵" * 1995,
+                "description": "吵" * 3995,
                 "address_string": "永安里东街3号楼前",
                 "address_id": "110105001001",
             },
@@ -350,7 +360,7 @@ async def test_bad_requests_are_refused_in_open311_form(
                 "description": "x",
                 "address_id": "110105001001",
             },
-            400,
+            404,
             "ticket.category_retired",
         ),
         (
@@ -380,7 +390,7 @@ async def test_bad_requests_are_refused_in_open311_form(
     assert listed.status_code == 400
     assert listed.json()[0]["error_code"] == "open311.bad_parameter"
     wrong = await o311.get(f"{BASE}/requests/2000000000.json", params={"api_key": key})
-    assert wrong.status_code == 400 and wrong.json()[0]["error_code"] == "ticket.number_invalid"
+    assert wrong.status_code == 404 and wrong.json()[0]["error_code"] == "ticket.not_found"
 
 
 async def test_app_keys_not_session_tokens(
@@ -402,9 +412,9 @@ async def test_app_keys_not_session_tokens(
 
     before = await pool.fetchval("select count(*) from tickets")
     # the session token where the app key goes: refused (it used to be the way in)
-    assert await file(tokens["citizen"]) == (401, "api_key.invalid")
-    assert await file(None) == (401, "api_key.required")
-    assert await file("dsk_" + "x" * 43) == (401, "api_key.invalid")
+    assert await file(tokens["citizen"]) == (403, "api_key.invalid")
+    assert await file(None) == (403, "api_key.required")
+    assert await file("dsk_" + "x" * 43) == (403, "api_key.invalid")
     # a read-only key cannot file, but reads
     assert await file(reader.key) == (403, "api_key.scope_missing")
     listed = await client.get(
@@ -419,7 +429,7 @@ async def test_app_keys_not_session_tokens(
     refused = await client.get(
         f"{BASE}/requests.json", params={"api_key": reader.key}, headers=bearer
     )
-    assert refused.status_code == 401
+    assert refused.status_code == 403
     assert refused.json()[0]["description"] == translate("error.api_key.invalid", "en")
     assert await pool.fetchval("select count(*) from tickets") == before
     # only a hash at rest
@@ -460,9 +470,9 @@ KEY_MATRIX = {
     "read": (200, 200, 403),
     "write": (403, 403, 201),
     "read+write": (200, 200, 201),
-    "revoked": (401, 401, 401),
-    "session token": (401, 401, 401),
-    "none": (401, 401, 401),
+    "revoked": (403, 403, 403),
+    "session token": (403, 403, 403),
+    "none": (403, 403, 403),
 }
 
 

@@ -682,7 +682,7 @@ async def test_a_hotline_clerk_files_for_a_caller(
         ({"regionCode": "310101"}, "ticket.region_unknown"),
         ({"description": ""}, "ticket.description_empty"),
         ({"description": " \n\t "}, "ticket.description_empty"),
-        ({"description": "吵" * 2001}, "ticket.description_too_long"),
+        ({"description": "吵" * 4001}, "ticket.description_too_long"),
         ({"latitude": 91.0, "longitude": 116.4}, "ticket.coordinates_invalid"),
         ({"latitude": 39.9, "longitude": -181.0}, "ticket.coordinates_invalid"),
         ({"latitude": 39.9}, "ticket.coordinates_invalid"),

@@ -64,6 +64,7 @@ _UNIT_OR_REGION = {
 # operation -> relation -> (anonymous, citizen, staff, supervisor, admin)
 EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
+    Operation.PUBLIC_TICKETS_READ: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
     Operation.LOGIN: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
     Operation.APPLICATION_SUBMIT: {r: (N, Y, N, N, N) for r in TARGETS},
     Operation.OWN_APPLICATIONS_LIST: {r: (N, Y, N, N, N) for r in TARGETS},
@@ -334,6 +335,7 @@ NOBODY = {r: (N, N, N, N) for r in AGENT_TARGETS}
 # theme in the delegation (and no money moving); lists and logs need only an active delegation
 AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: EVERYONE,
+    Operation.PUBLIC_TICKETS_READ: EVERYONE,
     Operation.LOGIN: EVERYONE,
     Operation.APPLICATION_SUBMIT: IN_SCOPE,
     Operation.APPLICATION_READ: IN_SCOPE,
@@ -390,7 +392,7 @@ def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
 def test_an_agent_without_a_delegation_does_nothing() -> None:
     stranger = Actor(Role.AGENT, agent_citizen_id=5, principal_citizen_id=1, grant=None)
     for operation in Operation:
-        if operation in (Operation.CATALOG_READ, Operation.LOGIN):
+        if operation in (Operation.CATALOG_READ, Operation.PUBLIC_TICKETS_READ, Operation.LOGIN):
             continue
         assert not is_allowed(stranger, operation, AGENT_TARGETS["principal_in_theme"])
     with pytest.raises(Forbidden) as refused:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from doorstep.domain.delegation import TICKET_THEME
-from doorstep.domain.errors import NotFound
+from doorstep.domain.errors import InvalidInput, NotFound
+from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import (
     Actor,
     Operation,
@@ -39,12 +40,15 @@ class Category:
     code: str
     name: str
     description: str
+    group: str = ""
+    keywords: tuple[str, ...] = ()
 
 
 async def categories(deps: Deps, actor: Actor) -> list[Category]:
     authorize(actor, Operation.CATALOG_READ)
     return [
-        Category(r["code"], r["name"], r["description"]) for r in await store.categories(deps.pool)
+        Category(r["code"], r["name"], r["description"], r["group_name"], tuple(r["keywords"]))
+        for r in await store.categories(deps.pool)
     ]
 
 
@@ -93,6 +97,17 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
 async def citizen_region(deps: Deps, citizen_id: int) -> str | None:
     """The region the citizen registered, for a ticket filed without a location (Open311)."""
     return await store.citizen_region(deps.pool, citizen_id)
+
+
+async def reporter_region(deps: Deps, phone: str) -> str | None:
+    """The region a reporter named by phone registered (an Open311 app files for them)."""
+    try:
+        e164 = normalize_phone(phone)
+    except ValueError as exc:
+        raise InvalidInput(exc.args[0]) from None
+    async with deps.pool.acquire() as conn:
+        citizen_id = await store.citizen_by_phone(conn, e164)
+        return await store.citizen_region(conn, citizen_id) if citizen_id else None
 
 
 async def my_tickets(

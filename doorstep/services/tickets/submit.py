@@ -12,7 +12,7 @@ import asyncpg
 
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
-from doorstep.domain.errors import InvalidInput
+from doorstep.domain.errors import Forbidden, InvalidInput
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import (
@@ -31,6 +31,7 @@ from doorstep.domain.tickets import (
     valid_coordinates,
 )
 from doorstep.services import dispatch_rules, rate_limits
+from doorstep.services.api_keys import WRITE_SCOPE, ApiApp
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.services.tickets.common import (
@@ -114,8 +115,17 @@ async def _citizen_for(conn: Connection, actor: Actor, data: TicketInput) -> int
     return await store.citizen_by_phone(conn, phone) or await store.create_citizen(conn, phone)
 
 
-def _authorize_submit(actor: Actor, data: TicketInput) -> Channel | None:
+def _authorize_submit(actor: Actor, data: TicketInput, app: ApiApp | None = None) -> Channel | None:
     """The channel the actor files through (None: the caller's own channel)."""
+    if app is not None:
+        # an Open311 app files for the reporter it names by phone (GeoReport's `phone`), on
+        # the strength of its own key: the reporter is told by SMS and counted against
+        # their own filing limit
+        if WRITE_SCOPE not in app.scopes:
+            raise Forbidden("api_key.scope_missing", scope=WRITE_SCOPE)
+        if not (data.citizen_phone or "").strip():
+            raise InvalidInput("open311.phone_required")
+        return Channel.OPEN311
     if data.citizen_phone is not None:
         authorize(actor, Operation.TICKET_SUBMIT_FOR_CITIZEN)
         return Channel.HOTLINE
@@ -155,13 +165,15 @@ async def submit_ticket(
     channel: Channel = Channel.APP,
     *,
     client_addr: str | None = None,
+    app: ApiApp | None = None,
 ) -> TicketView:
     """File a ticket and dispatch it at once: by the first matching rule, or to the region's
     fallback unit for human review.
 
     Limited per citizen (a hotline clerk's filings count against the caller, not the clerk)
-    and, for filings from the app or Open311, per client address."""
-    channel = _authorize_submit(actor, data) or channel
+    and, for filings from the app or Open311, per client address. `app`: an Open311 app
+    filing without a session, for the reporter in `data.citizen_phone`."""
+    channel = _authorize_submit(actor, data, app) or channel
     checked = _check(data)
     if channel is Channel.HOTLINE:
         client_addr = None  # a call centre is one address: its callers are limited by phone
@@ -272,6 +284,7 @@ async def submit_ticket(
                 "category": category["name"],
                 "kind": checked.kind.value,
                 "channel": channel.value,
+                **({"app": app.name} if app is not None else {}),
             },
         )
         await record_event(
