@@ -198,6 +198,48 @@ class PushSettings:
         )
 
 
+IDENTITY_PROVIDERS = ("aliyun", "dev", "counter")
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """Real-identity checks (实名认证): Aliyun's face check against the ID (Cloudauth
+    2019-03-07, InitFaceVerify + DescribeFaceVerify); `dev` passes everyone and exists only
+    under `doorstep dev`; `counter` turns online checks off (clerks check ID cards)."""
+
+    provider: str = "dev"
+    access_key_id: str = ""
+    access_key_secret: str = field(default="", repr=False)
+    endpoint: str = "cloudauth.aliyuncs.com"
+    protocol: str = "https"
+    region_id: str = "cn-hangzhou"
+    # the scene made in the Aliyun console for this app, and the product it uses
+    scene_id: str = ""
+    product_code: str = "ID_PRO"
+    # where the provider's page sends the citizen back to when the check is done
+    return_url: str = ""
+    connect_timeout_seconds: float = 3.0
+    read_timeout_seconds: float = 10.0
+    # checks one citizen may start in a day: each costs money and a face scan
+    starts_per_day: int = 5
+
+    @classmethod
+    def from_env(cls, dev_mode: bool) -> IdentitySettings:
+        default = "dev" if dev_mode else "aliyun"
+        return cls(
+            provider=os.environ.get("DOORSTEP_IDENTITY_PROVIDER", "").strip().lower() or default,
+            access_key_id=os.environ.get("ALIYUN_CLOUDAUTH_ACCESS_KEY_ID", ""),
+            access_key_secret=os.environ.get("ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET", ""),
+            endpoint=os.environ.get("ALIYUN_CLOUDAUTH_ENDPOINT", "cloudauth.aliyuncs.com"),
+            protocol=os.environ.get("ALIYUN_CLOUDAUTH_PROTOCOL", "https"),
+            region_id=os.environ.get("ALIYUN_REGION_ID", "cn-hangzhou"),
+            scene_id=os.environ.get("ALIYUN_CLOUDAUTH_SCENE_ID", ""),
+            product_code=os.environ.get("ALIYUN_CLOUDAUTH_PRODUCT_CODE", "ID_PRO"),
+            return_url=os.environ.get("DOORSTEP_IDENTITY_RETURN_URL", ""),
+            starts_per_day=_int("DOORSTEP_IDENTITY_STARTS_PER_DAY", 5),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -211,6 +253,11 @@ class Settings:
     db_pool_min: int = 2
     db_pool_max: int = 10
     session_days: int = 30
+    # staff, supervisor and admin sessions are short: a lost phone or laptop opens less
+    staff_session_hours: int = 12
+    # staff log in with the SMS code and a TOTP code; off only in dev (where it is asked of
+    # those who enrolled)
+    staff_totp_required: bool = True
     sms_sign_name: str = "掌上办"
     support_phone: str = "12345"
     graphql_max_depth: int = 10
@@ -227,6 +274,7 @@ class Settings:
     queue_name: str = "doorstep:queue"
     sms: SmsSettings = field(default_factory=SmsSettings)
     push: PushSettings = field(default_factory=PushSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
     # live progress: the backstop re-read when hints are lost, and WebSocket limits
     # behind a proxy that names the client in a header of its own (Fly: Fly-Client-IP);
     # empty means the connecting address
@@ -276,6 +324,8 @@ class Settings:
             db_pool_min=_int("DB_POOL_MIN", 2),
             db_pool_max=_int("DB_POOL_MAX", 10),
             session_days=_int("DOORSTEP_SESSION_DAYS", 30),
+            staff_session_hours=_int("DOORSTEP_STAFF_SESSION_HOURS", 12),
+            staff_totp_required=_bool("DOORSTEP_STAFF_TOTP_REQUIRED", not dev),
             sms_sign_name=os.environ.get("SMS_SIGN_NAME", "掌上办"),
             support_phone=os.environ.get("DOORSTEP_SUPPORT_PHONE", "12345"),
             login_codes_per_client_hour=_int("DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR", 30),
@@ -285,6 +335,7 @@ class Settings:
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
             sms=SmsSettings.from_env(),
             push=PushSettings.from_env(dev),
+            identity=IdentitySettings.from_env(dev),
             client_ip_header=os.environ.get("DOORSTEP_CLIENT_IP_HEADER", "").lower(),
             trusted_proxies=split_list(os.environ.get("DOORSTEP_TRUSTED_PROXIES", "")),
             login_code_regions=tuple(

@@ -104,6 +104,14 @@ class Operation(StrEnum):
     TICKET_CATEGORY_MANAGE = "ticket_category.manage"
     UNIT_SERVICE_AREAS_MANAGE = "unit_service_areas.manage"
     REGION_FALLBACK_MANAGE = "region_fallback.manage"
+    # real identity (实名认证): a citizen verifies their own; supervisors and admins decide
+    # who holds a resident ID two accounts proved; staff enrol their own second factor;
+    # admins read the staff log-in record
+    IDENTITY_VERIFY = "identity.verify"
+    IDENTITY_CONFLICT_READ = "identity_conflict.read"
+    IDENTITY_CONFLICT_DECIDE = "identity_conflict.decide"
+    STAFF_TOTP_ENROL = "staff_totp.enrol"
+    STAFF_LOGINS_READ = "staff_logins.read"
 
 
 @dataclass(frozen=True)
@@ -415,6 +423,15 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _units_and_regions_within,
         Role.ADMIN: _anyone,
     },
+    Operation.IDENTITY_VERIFY: {Role.CITIZEN: _anyone},
+    Operation.IDENTITY_CONFLICT_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    Operation.IDENTITY_CONFLICT_DECIDE: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    Operation.STAFF_TOTP_ENROL: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.STAFF_LOGINS_READ: {Role.ADMIN: _anyone},
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets

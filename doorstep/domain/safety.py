@@ -20,6 +20,8 @@ from doorstep.domain.network import is_catch_all, parse_networks
 # or longer
 MIN_CALLBACK_TOKEN_CHARS = 32
 SMS_CHANNELS = ("aliyun", "console")
+IDENTITY_PROVIDERS = ("aliyun", "counter")
+_OFF = {"0", "false", "no", "off"}
 
 
 def split_list(raw: str) -> tuple[str, ...]:
@@ -86,6 +88,44 @@ def _sms_problems(env: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
+def _identity_problems(env: Mapping[str, str]) -> list[Problem]:
+    """Real identity: the provider's keys and scene (or online checks off on purpose), and the
+    staff second factor, which stays on outside dev."""
+    problems: list[Problem] = []
+    provider = env.get("DOORSTEP_IDENTITY_PROVIDER", "").strip().lower() or "aliyun"
+    if provider == "dev":
+        problems.append(
+            Problem("DOORSTEP_IDENTITY_PROVIDER", "dev passes everyone: allowed only in dev mode")
+        )
+    elif provider not in IDENTITY_PROVIDERS:
+        problems.append(
+            Problem("DOORSTEP_IDENTITY_PROVIDER", f"must be one of {IDENTITY_PROVIDERS}")
+        )
+    elif provider == "aliyun":
+        for name in (
+            "ALIYUN_CLOUDAUTH_ACCESS_KEY_ID",
+            "ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET",
+            "ALIYUN_CLOUDAUTH_SCENE_ID",
+        ):
+            if not env.get(name):
+                problems.append(
+                    Problem(name, "missing (or DOORSTEP_IDENTITY_PROVIDER=counter on purpose)")
+                )
+        if env.get("ALIYUN_CLOUDAUTH_PROTOCOL", "https").lower() != "https":
+            problems.append(Problem("ALIYUN_CLOUDAUTH_PROTOCOL", "must be https outside dev"))
+    if env.get("DOORSTEP_STAFF_TOTP_REQUIRED", "").strip().lower() in _OFF:
+        problems.append(
+            Problem(
+                "DOORSTEP_STAFF_TOTP_REQUIRED",
+                "staff must log in with a second factor outside dev (`doorstep staff-totp`)",
+            )
+        )
+    hours = env.get("DOORSTEP_STAFF_SESSION_HOURS", "12") or "12"
+    if not hours.isdigit() or not 1 <= int(hours) <= 24:
+        problems.append(Problem("DOORSTEP_STAFF_SESSION_HOURS", "must be 1 to 24 hours"))
+    return problems
+
+
 def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
     """Everything missing or unsafe for a production process, in the order to fix it."""
     problems: list[Problem] = []
@@ -126,6 +166,7 @@ def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
             Problem("DOORSTEP_METRICS_TOKEN", f"shorter than {MIN_CALLBACK_TOKEN_CHARS} characters")
         )
     problems.extend(_sms_problems(env))
+    problems.extend(_identity_problems(env))
     for name in ("DOORSTEP_TRUSTED_PROXIES", "SMS_CALLBACK_NETWORKS"):
         problem = _networks_problem(env, name)
         if problem is not None:

@@ -37,6 +37,7 @@ from doorstep.graphql.delegation import (
 )
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
+from doorstep.graphql.identity import IdentityMutation, IdentityQuery
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
 from doorstep.graphql.metrics import MetricsQuery
@@ -157,6 +158,7 @@ Query = merge_types(
         DispatchRulesQuery,
         TicketCatalogQuery,
         TicketRatesQuery,
+        IdentityQuery,
     ),
 )
 Mutation = merge_types(
@@ -177,6 +179,7 @@ Mutation = merge_types(
         TicketFollowUpMutation,
         DispatchRulesMutation,
         TicketCatalogMutation,
+        IdentityMutation,
     ),
 )
 

@@ -11,6 +11,7 @@ from doorstep.config import Settings
 from doorstep.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
 from doorstep.services.catalog import CatalogCache
 from doorstep.services.holidays import SCHEDULE_HORIZON_DAYS, load_schedule, schedule_gaps
+from doorstep.services.identity.providers import IdentityProvider
 from doorstep.store.db import Pool
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class Deps:
     # broadcast lanes (broadcast id, language, generation): batches of up to 100 numbers per call
     enqueue_lanes_now: EnqueueLanes = field(default=_no_lane_queue)
     catalog: CatalogCache = field(default_factory=CatalogCache)
+    # real-identity checks: built from the settings on first use (services.identity)
+    identity_provider: IdentityProvider | None = None
 
     async def after_commit(self, outbox_ids: Iterable[int]) -> None:
         """Fast path to the worker; a failure here is only latency (the sweeper re-enqueues)."""

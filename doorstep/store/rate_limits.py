@@ -20,6 +20,7 @@ class Counted(StrEnum):
     TICKETS_OF_CLIENT = "tickets.client"
     DELEGATIONS_ASKED_BY_AGENT = "delegations.agent"
     CONFIRMATIONS_ASKED_BY_AGENT = "confirmations.agent"
+    IDENTITY_CHECKS_OF_CITIZEN = "identity_verifications.citizen"
 
 
 # table, key column, time column: constants, never input (each has an index on key and time)
@@ -30,6 +31,7 @@ _SOURCES: dict[Counted, tuple[str, str, str]] = {
     Counted.TICKETS_OF_CLIENT: ("tickets", "client_addr", "created_at"),
     Counted.DELEGATIONS_ASKED_BY_AGENT: ("delegations", "agent_id", "requested_at"),
     Counted.CONFIRMATIONS_ASKED_BY_AGENT: ("delegation_confirmations", "agent_id", "created_at"),
+    Counted.IDENTITY_CHECKS_OF_CITIZEN: ("identity_verifications", "citizen_id", "created_at"),
 }
 
 

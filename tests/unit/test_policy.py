@@ -218,6 +218,13 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
+    # real identity: verifying is the citizen's own act; conflicts and the log-in record are
+    # the staff side's
+    Operation.IDENTITY_VERIFY: {r: (N, Y, N, N, N) for r in TARGETS},
+    Operation.IDENTITY_CONFLICT_READ: {r: (N, N, N, Y, Y) for r in TARGETS},
+    Operation.IDENTITY_CONFLICT_DECIDE: {r: (N, N, N, Y, Y) for r in TARGETS},
+    Operation.STAFF_TOTP_ENROL: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.STAFF_LOGINS_READ: {r: (N, N, N, N, Y) for r in TARGETS},
     # a broadcast to a region: supervisors within their own region, admins anywhere
     Operation.BROADCAST_SEND: {
         "none": (N, N, N, N, Y),

@@ -27,6 +27,9 @@ SAFE = {
     "ALIYUN_ACCESS_KEY_ID": "LTAI-id",
     "ALIYUN_ACCESS_KEY_SECRET": "secret",
     "ALIYUN_SMS_TEMPLATES": '{"sms.login_code": "SMS_1"}',
+    "ALIYUN_CLOUDAUTH_ACCESS_KEY_ID": "LTAI-cloudauth",
+    "ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET": "secret",
+    "ALIYUN_CLOUDAUTH_SCENE_ID": "1000001234",
 }
 
 
@@ -36,8 +39,9 @@ def _settings(problems: object) -> set[str]:
 
 def test_a_complete_configuration_has_no_problem() -> None:
     assert deployment_problems(SAFE) == []
-    console = {k: v for k, v in SAFE.items() if not k.startswith("ALIYUN")}
-    assert deployment_problems({**console, "DOORSTEP_SMS_CHANNEL": "console"}) == []
+    console = {k: v for k, v in SAFE.items() if not k.startswith("ALIYUN_")}
+    chosen = {"DOORSTEP_SMS_CHANNEL": "console", "DOORSTEP_IDENTITY_PROVIDER": "counter"}
+    assert deployment_problems({**console, **chosen}) == []
 
 
 def test_each_missing_secret_is_named() -> None:
@@ -51,6 +55,9 @@ def test_each_missing_secret_is_named() -> None:
         "ALIYUN_ACCESS_KEY_ID",
         "ALIYUN_ACCESS_KEY_SECRET",
         "ALIYUN_SMS_TEMPLATES",
+        "ALIYUN_CLOUDAUTH_ACCESS_KEY_ID",
+        "ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET",
+        "ALIYUN_CLOUDAUTH_SCENE_ID",
     }
 
 
@@ -67,6 +74,11 @@ def test_unsafe_values_are_named() -> None:
         "SMS_CALLBACK_NETWORKS": {"SMS_CALLBACK_NETWORKS": "10.0.0.0/8, nonsense"},
         "DOORSTEP_LOGIN_CODES_PER_HOUR": {"DOORSTEP_LOGIN_CODES_PER_HOUR": "0"},
         "DOORSTEP_LOGIN_CODE_REGIONS": {"DOORSTEP_LOGIN_CODE_REGIONS": "CN,XX"},
+        # the dev identity provider passes anyone; staff log in with a second factor
+        "DOORSTEP_IDENTITY_PROVIDER": {"DOORSTEP_IDENTITY_PROVIDER": "dev"},
+        "ALIYUN_CLOUDAUTH_PROTOCOL": {"ALIYUN_CLOUDAUTH_PROTOCOL": "http"},
+        "DOORSTEP_STAFF_TOTP_REQUIRED": {"DOORSTEP_STAFF_TOTP_REQUIRED": "0"},
+        "DOORSTEP_STAFF_SESSION_HOURS": {"DOORSTEP_STAFF_SESSION_HOURS": "720"},
     }
     for setting, change in cases.items():
         assert _settings(deployment_problems({**SAFE, **change})) == {setting}, setting

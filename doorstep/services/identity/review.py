@@ -1,0 +1,123 @@
+"""Who holds a resident ID that two accounts proved (a conflict): a person decides.
+
+A conflict opens when a check passes for an ID another account already holds (a new phone
+number, a relative's old account, or a takeover). A supervisor or admin looks at both and
+either moves the ID to the new account (the old one holds no ID from then on) or keeps it
+where it is. Each decision is written to both people's event streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from doorstep.domain import pii
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.identity import birth_date_from_resident_id
+from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.services.deps import Deps
+from doorstep.store import events
+from doorstep.store import identity as store
+from doorstep.store.db import transaction
+
+MAX_REASON_CHARS = 500
+
+
+class Decision(StrEnum):
+    # the ID moves to the account that proved it now
+    MOVE = "moved"
+    # the ID stays with the account that holds it
+    KEEP = "kept"
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    claimant_id: int
+    holder_id: int
+    resident_id_masked: str
+    status: str
+    holder_method: str | None
+    holder_verified_at: datetime | None
+    decided_by: int | None
+    decided_at: datetime | None
+    reason: str | None
+    created_at: datetime
+
+
+def _view(row: store.ConflictRow) -> ConflictView:
+    return ConflictView(
+        id=row.id,
+        claimant_id=row.claimant_id,
+        holder_id=row.holder_id,
+        resident_id_masked=row.resident_id_masked,
+        status=row.status,
+        holder_method=row.holder_method,
+        holder_verified_at=row.holder_verified_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        reason=row.reason,
+        created_at=row.created_at,
+    )
+
+
+async def list_conflicts(
+    deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50, before_id: int | None
+) -> list[ConflictView]:
+    authorize(actor, Operation.IDENTITY_CONFLICT_READ)
+    rows = await store.conflicts(
+        deps.pool, open_only=open_only, limit=max(1, min(limit, 100)), before_id=before_id
+    )
+    return [_view(r) for r in rows]
+
+
+async def decide(
+    deps: Deps, actor: Actor, conflict_id: int, decision: Decision, reason: str
+) -> ConflictView:
+    authorize(actor, Operation.IDENTITY_CONFLICT_DECIDE)
+    assert actor.staff_id is not None
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput("identity.reason_invalid", limit=MAX_REASON_CHARS)
+    async with transaction(deps.pool) as conn:
+        row = await store.conflict_for_update(conn, conflict_id)
+        if row is None:
+            raise NotFound("identity.conflict_not_found")
+        if row.status != "open":
+            raise Conflict("identity.conflict_decided")
+        check = await store.verification(conn, row.verification_id)
+        assert check is not None
+        if decision is Decision.MOVE:
+            await store.lock_index(conn, check.resident_id_index)
+            await store.unbind(conn, row.holder_id)
+            claimant = await store.holder(conn, row.claimant_id)
+            assert claimant is not None
+            if claimant.resident_id_index not in (None, check.resident_id_index):
+                raise Conflict("resident_id.mismatch")
+            resident_id = pii.decrypt(check.resident_id_enc, deps.settings.data_key)
+            await store.bind_verified(
+                conn,
+                row.claimant_id,
+                enc=check.resident_id_enc,
+                index=check.resident_id_index,
+                masked=check.resident_id_masked,
+                birth_date=birth_date_from_resident_id(resident_id),
+                name=check.name,
+                method="review",
+                ref=check.certify_id,
+                staff_id=actor.staff_id,
+            )
+        await store.decide_conflict(conn, conflict_id, decision.value, actor.staff_id, reason)
+        for citizen_id in (row.claimant_id, row.holder_id):
+            await events.append(
+                conn,
+                kind="identity.conflict_decided",
+                actor_kind="staff",
+                actor_id=actor.staff_id,
+                citizen_id=citizen_id,
+                data={"conflict": conflict_id, "decision": decision.value},
+            )
+        decided = await store.conflict_for_update(conn, conflict_id)
+    assert decided is not None
+    return _view(decided)
