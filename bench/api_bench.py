@@ -58,9 +58,9 @@ MY_APPLICATIONS = """query MyApplications {
   }
 }"""
 
-# The same fields through a named fragment: a document the response cache leaves alone
-# (`graphql/response_cache.py` keeps to single-operation documents without fragments), so the
-# list is executed on every request. (An `operationName` no longer keeps it out: the cache
+# The same fields through a named fragment: a document the response cache and the precompiled
+# path leave alone (both keep to documents without fragments), so strawberry executes the list
+# on every request. (An `operationName` no longer keeps it out: the cache
 # treats a named and an unnamed request for the same operation as one.)
 MY_APPLICATIONS_EXECUTED = """query MyApplications { myApplications(first: 20) { ...A } }
 fragment A on Application {

@@ -40,6 +40,7 @@ from doorstep.domain.errors import (
     RateLimited,
     Unauthenticated,
 )
+from doorstep.graphql import precompiled
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.errors import UNAVAILABLE
 from doorstep.graphql.response_cache import ResponseCache
@@ -121,17 +122,17 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
-async def _cache_key(request: Request[Any, Any, Any], context: Context) -> tuple[Any, ...] | None:
+async def _json_object(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The body as strawberry will read it; None when it refuses it (not JSON, a NUL, too
+    deep) or it is a batch: strawberry answers those below."""
     try:
-        body = await request.json()
-    except Exception:  # not JSON: strawberry refuses it below
+        body = json_body.loads(await request.body())
+    except Exception:
         return None
-    return (
-        ResponseCache.key(context.actor, context.language, body) if isinstance(body, dict) else None
-    )
+    return body if isinstance(body, dict) else None
 
 
-def _our_controller(base: type[Any]) -> type[Any]:
+def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
     """The strawberry controller with our JSON refusals (WebSockets: `live.connection`)."""
 
     class GraphQLController(base):  # type: ignore[misc]
@@ -159,14 +160,21 @@ def _our_controller(base: type[Any]) -> type[Any]:
             cache: ResponseCache = request.app.state.response_cache
             key = version = None
             if request.method == "POST" and isinstance(context, Context):
-                key = await _cache_key(request, context)
+                body = await _json_object(request)
+                key = ResponseCache.key(context.actor, context.language, body) if body else None
                 if key is not None:
                     version = await read_retrying_once(
                         partial(cache.version, context.deps, context.actor)
                     )
-                    body = cache.get(key, version)
-                    if body is not None:
-                        return Response(body, media_type=MediaType.JSON)
+                    cached = cache.get(key, version)
+                    if cached is not None:
+                        return Response(cached, media_type=MediaType.JSON)
+                fast = await precompiled.answer(plans, context, body) if body else None
+                if fast is not None:
+                    content = _ENCODER.encode(fast)
+                    if key is not None and version is not None:
+                        cache.put(key, version, content)
+                    return Response(content, media_type=MediaType.JSON)
             response: Response[Any] = await super().execute_request(
                 request=request, context=context, root_value=root_value
             )
@@ -277,7 +285,8 @@ def create_app(settings: Settings) -> Litestar:
             # WebSockets never reach Litestar: the server's own WebSocket transport
             # (`live.connection`) speaks graphql-transport-ws; the legacy graphql-ws stays off
             subscription_protocols=(),
-        )
+        ),
+        precompiled.Plans(schema),
     )
     handlers: list[object] = [
         healthz,

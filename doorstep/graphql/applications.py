@@ -107,6 +107,40 @@ class QueueTask:
     task: Task
 
 
+# The computed fields, one function each: the strawberry types below and the precompiled
+# path of hot documents (`graphql.precompiled`) compute them the same way.
+
+
+def task_status_label(t: service.TaskView, language: str, elder: bool) -> str:
+    return translate(f"task_status.{t.status.value}", language, elder=elder)
+
+
+def application_status_label(view: service.ApplicationView, language: str, elder: bool) -> str:
+    return translate(f"application_status.{view.status.value}", language, elder=elder)
+
+
+def next_step_text(view: service.ApplicationView, language: str, elder: bool) -> str | None:
+    return translate(view.next_step, language, elder=elder) if view.next_step else None
+
+
+def read_aloud_text(view: service.ApplicationView, language: str, elder: bool) -> str | None:
+    if not elder:
+        return None
+    return translate(
+        "read_aloud.application",
+        language,
+        elder=True,
+        number=" ".join(view.number),
+        status=application_status_label(view, language, elder),
+        next=next_step_text(view, language, elder) or "",
+    )
+
+
+def progress_of(view: service.ApplicationView) -> Progress:
+    done, total = view.progress
+    return Progress(done=done, total=total, percent=(100 * done // total) if total else 0)
+
+
 def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
     return Task(
         id=strawberry.ID(str(t.id)),
@@ -116,7 +150,7 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
         unit_name=t.unit_name,
         unit_phone=t.unit_phone,
         status=t.status,
-        status_label=translate(f"task_status.{t.status.value}", language, elder=elder),
+        status_label=task_status_label(t, language, elder),
         working_days=t.working_days,
         due_on=t.due_on,
         due_at=deadline_end(t.due_on),
@@ -126,30 +160,17 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
 
 
 def application_type(view: service.ApplicationView, language: str, elder: bool) -> Application:
-    done, total = view.progress
-    status_label = translate(f"application_status.{view.status.value}", language, elder=elder)
-    next_step = translate(view.next_step, language, elder=elder) if view.next_step else None
-    read_aloud = None
-    if elder:
-        read_aloud = translate(
-            "read_aloud.application",
-            language,
-            elder=True,
-            number=" ".join(view.number),
-            status=status_label,
-            next=next_step or "",
-        )
     return Application(
         id=view.id,
         number=view.number,
         bundle_code=view.bundle_code,
         bundle_name=view.bundle_name,
         status=view.status,
-        status_label=status_label,
-        progress=Progress(done=done, total=total, percent=(100 * done // total) if total else 0),
+        status_label=application_status_label(view, language, elder),
+        progress=progress_of(view),
         tasks=[task_type(t, language, elder) for t in view.tasks],
-        next_step=next_step,
-        read_aloud=read_aloud,
+        next_step=next_step_text(view, language, elder),
+        read_aloud=read_aloud_text(view, language, elder),
         created_at=view.created_at,
         updated_at=view.updated_at,
         completed_at=view.completed_at,

@@ -1,0 +1,292 @@
+"""A precompiled path for the hot read, `myApplications`: the answer built straight from the
+service's views, without graphql-core's field-by-field execution.
+
+Executed the general way, a citizen's list of 20 applications of 5 tasks is some 700 fields,
+each resolved, completed and checked by graphql-core around strawberry's objects, with every
+label translated whether asked for or not: most of the request's CPU. Here a document is
+parsed and validated once per query text (with the schema's own rules and limits) and, when it
+asks only for plain fields of `Application`, `Task` and `Progress`, compiled into a list of
+(response key, getter) per selection set: a request then calls the same service function as
+the resolver and fills dictionaries, computing a label or a deadline only when it is asked for.
+Leaf values go through the schema's own serializers (enums by name, dates as GraphQL shows
+them), so the answer is the one strawberry gives (`tests/integration/test_precompiled.py`
+compares them field by field).
+
+Anything else goes the strawberry way, whose answers and errors are the reference: another
+root field, fragments, directives, a field with arguments (`timeline`), variables that do not
+coerce, a document that does not validate, someone who is not a signed-in citizen (an agent's
+reads are recorded), and any refusal or error while reading (the strawberry path reads again
+and presents it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+
+from doorstep.domain.calendar import deadline_end
+from doorstep.domain.policy import Role
+from doorstep.graphql import applications as types
+from doorstep.graphql.context import Context
+from doorstep.graphql.ids import parse_id
+from doorstep.graphql.schema import DoorstepSchema
+from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
+from doorstep.services import applications as service
+
+ROOT_FIELD = "myApplications"
+OPERATION_LABEL = "query.myApplications"
+PLAN_ENTRIES = 256
+MAX_QUERY_CHARS = 8192
+
+# (source, language, elder) -> value, for one field of one type
+Getter = Callable[[Any, str, bool], Any]
+_IDENTITY_SCALARS = frozenset({"String", "Int", "Boolean", "Float"})
+
+_APPLICATION: dict[str, Getter] = {
+    "number": lambda v, lang, elder: v.number,
+    "bundleCode": lambda v, lang, elder: v.bundle_code,
+    "bundleName": lambda v, lang, elder: v.bundle_name,
+    "status": lambda v, lang, elder: v.status,
+    "statusLabel": types.application_status_label,
+    "nextStep": types.next_step_text,
+    "readAloud": types.read_aloud_text,
+    "createdAt": lambda v, lang, elder: v.created_at,
+    "updatedAt": lambda v, lang, elder: v.updated_at,
+    "completedAt": lambda v, lang, elder: v.completed_at,
+    "progress": lambda v, lang, elder: types.progress_of(v),
+    "tasks": lambda v, lang, elder: v.tasks,
+}
+_TASK: dict[str, Getter] = {
+    "id": lambda t, lang, elder: str(t.id),
+    "itemCode": lambda t, lang, elder: t.item_code,
+    "itemName": lambda t, lang, elder: t.item_name,
+    "unitCode": lambda t, lang, elder: t.unit_code,
+    "unitName": lambda t, lang, elder: t.unit_name,
+    "unitPhone": lambda t, lang, elder: t.unit_phone,
+    "status": lambda t, lang, elder: t.status,
+    "statusLabel": types.task_status_label,
+    "workingDays": lambda t, lang, elder: t.working_days,
+    "dueOn": lambda t, lang, elder: t.due_on,
+    "dueAt": lambda t, lang, elder: deadline_end(t.due_on),
+    "paused": lambda t, lang, elder: t.paused,
+    "reason": lambda t, lang, elder: t.reason,
+}
+_PROGRESS: dict[str, Getter] = {
+    "done": lambda p, lang, elder: p.done,
+    "total": lambda p, lang, elder: p.total,
+    "percent": lambda p, lang, elder: p.percent,
+}
+GETTERS: dict[str, dict[str, Getter]] = {
+    "Application": _APPLICATION,
+    "Task": _TASK,
+    "Progress": _PROGRESS,
+}
+
+
+# One field of a selection set: (response key, getter, serializer of a leaf or None, nested
+# selection or None, the field is a list)
+Entry = tuple[str, Getter, Callable[[Any], Any] | None, "Selection | None", bool]
+Selection = tuple[Entry, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    field: GraphQLField
+    node: FieldNode
+    key: str
+    selection: Selection
+
+
+def _unwrap(gql_type: Any) -> tuple[GraphQLNamedType, bool]:
+    """The named type under NonNull/List wrappers, and whether there is a list."""
+    is_list = False
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        if isinstance(gql_type, GraphQLList):
+            is_list = True
+        gql_type = gql_type.of_type
+    return gql_type, is_list
+
+
+def _typename(name: str) -> Getter:
+    return lambda source, lang, elder: name
+
+
+def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any] | None:
+    if isinstance(named, GraphQLScalarType) and named.name in _IDENTITY_SCALARS:
+        return None  # our values already are of the scalar's Python type
+    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return named.serialize
+    raise ValueError(named.name)
+
+
+def _compile(parent: GraphQLObjectType, selection_set: SelectionSetNode | None) -> Selection:
+    """A selection set of plain fields, or ValueError for anything we leave to strawberry."""
+    if selection_set is None:
+        raise ValueError("no selection")
+    getters = GETTERS.get(parent.name)
+    if getters is None:
+        raise ValueError(parent.name)
+    out: list[Entry] = []
+    keys: set[str] = set()
+    for node in selection_set.selections:
+        if not isinstance(node, FieldNode) or node.directives or node.arguments:
+            raise ValueError("not a plain field")
+        name = node.name.value
+        key = node.alias.value if node.alias else name
+        if key in keys:
+            raise ValueError("a response key twice: graphql-core would merge them")
+        keys.add(key)
+        if name == "__typename":
+            out.append((key, _typename(parent.name), None, None, False))
+            continue
+        getter = getters.get(name)
+        definition = parent.fields.get(name)
+        if getter is None or definition is None:
+            raise ValueError(name)
+        named, is_list = _unwrap(definition.type)
+        if isinstance(named, GraphQLObjectType):
+            out.append((key, getter, None, _compile(named, node.selection_set), is_list))
+        else:
+            if node.selection_set is not None or is_list:
+                raise ValueError(name)
+            out.append((key, getter, _serializer(named), None, False))
+    return tuple(out)
+
+
+class Plans:
+    """Compiled documents by query text and operation name; None: not ours."""
+
+    def __init__(self, schema: DoorstepSchema, max_entries: int = PLAN_ENTRIES) -> None:
+        self._schema = schema
+        self._rules = (*specified_rules, *schema.validation_rules)
+        self._entries: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self._max = max_entries
+
+    def get(self, query: str, operation_name: str | None) -> Plan | None:
+        key = (query, operation_name)
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        plan = self._make(query, operation_name)
+        self._entries[key] = plan
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return plan
+
+    def _make(self, query: str, operation_name: str | None) -> Plan | None:
+        if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
+            return None
+        core = self._schema._schema
+        try:
+            document = parse(query, max_tokens=self._schema.max_tokens)
+        except GraphQLError:
+            return None
+        if len(document.definitions) != 1 or validate(core, document, self._rules):
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        if operation.directives:
+            return None
+        selections = operation.selection_set.selections
+        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+            return None
+        node = selections[0]
+        if node.name.value != ROOT_FIELD or node.directives:
+            return None
+        assert core.query_type is not None
+        field = core.query_type.fields[ROOT_FIELD]
+        named, _ = _unwrap(field.type)
+        assert isinstance(named, GraphQLObjectType)
+        try:
+            selection = _compile(named, node.selection_set)
+        except ValueError:
+            return None
+        key = node.alias.value if node.alias else ROOT_FIELD
+        return Plan(document, operation, field, node, key, selection)
+
+
+def _fill(selection: Selection, source: Any, lang: str, elder: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, getter, serialize, nested, is_list in selection:
+        value = getter(source, lang, elder)
+        if value is None:
+            out[key] = None
+        elif nested is not None:
+            out[key] = (
+                [_fill(nested, item, lang, elder) for item in value]
+                if is_list
+                else _fill(nested, value, lang, elder)
+            )
+        else:
+            out[key] = value if serialize is None else serialize(value)
+    return out
+
+
+async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to `body` ({"data": ...}) by the precompiled path, or None to execute it."""
+    actor = context.actor
+    if actor.role is not Role.CITIZEN or actor.citizen_id is None:
+        return None
+    query = body.get("query")
+    operation_name = body.get("operationName")
+    variables = body.get("variables")
+    if not isinstance(query, str):
+        return None
+    if operation_name is not None and not isinstance(operation_name, str):
+        return None
+    if variables is not None and not isinstance(variables, dict):
+        return None
+    plan = plans.get(query, operation_name)
+    if plan is None:
+        return None
+    started = time.perf_counter()
+    coerced = get_variable_values(
+        plans._schema._schema, plan.operation.variable_definitions or (), variables or {}
+    )
+    if isinstance(coerced, list):
+        return None
+    try:
+        args = get_argument_values(plan.field, plan.node, coerced)
+        before = args.get("before")
+        views = await service.my_applications(
+            context.deps,
+            actor,
+            limit=args["first"],
+            before_id=parse_id(before, "task.id_invalid") if before else None,
+        )
+    except Exception:
+        # refused, or the database out of reach: the strawberry way reads again (a citizen's
+        # own list has no side effects) and presents the refusal in its own words
+        return None
+    lang, elder = context.language, context.elder
+    data = {plan.key: [_fill(plan.selection, v, lang, elder) for v in views]}
+    GRAPHQL_OPERATIONS.labels(OPERATION_LABEL).inc()
+    GRAPHQL_SECONDS.labels(OPERATION_LABEL).observe(time.perf_counter() - started)
+    return {"data": data}
