@@ -25,6 +25,9 @@ from doorstep.i18n import ELDER_CONTEXT, LANGUAGES, entries, normalize_language
 APP_KEY_PREFIX = "app."
 # labels the API names only by enum value (a form's choices): served whole, under their own key
 SHARED_PREFIXES = ("ticket_kind.", "urgency.", "rating.", "theme.")
+COUNTER_KEY_PREFIX = "counter."
+# the staff console names statuses by the same labels the API gives them
+COUNTER_SHARED_PREFIXES = (*SHARED_PREFIXES, "task_status.", "ticket_status.")
 # what may be served: anything else in the folder (VENDOR.json, licences) stays private
 # text/* types without a charset: Litestar's Response adds "; charset=utf-8" to them itself
 TYPES = {
@@ -95,7 +98,9 @@ def site() -> dict[str, Asset]:
             continue
         relative = path.relative_to(root).as_posix()
         cache_control = IMMUTABLE if relative.startswith("vendor/") else REVALIDATE
-        url = "/" if relative == "index.html" else "/" + relative
+        # each app's page is its folder's URL: the citizen app at /, the staff console at
+        # /counter/
+        url = "/" + relative.removesuffix("index.html")
         assets[url] = _asset(path.read_bytes(), path.suffix, cache_control)
     _loaded = (stamp, assets)
     return assets
@@ -119,19 +124,20 @@ def respond(request: Request[Any, Any, Any], asset: Asset) -> Response[bytes]:
 
 
 @cache
-def app_strings(language: str) -> bytes:
-    """The app's keys (`app.*`, and the enum labels of SHARED_PREFIXES) with their elder
-    variants, as JSON: {"normal": {}, "elder": {}}.
+def app_strings(language: str, own: str = APP_KEY_PREFIX) -> bytes:
+    """The app's keys (`app.*`; the staff console's `counter.*`), and the enum labels of
+    SHARED_PREFIXES, with their elder variants, as JSON: {"normal": {}, "elder": {}}.
 
     The catalogs are the one source: the app fetches these instead of carrying its own copy.
     A key missing in a language falls back to zh_Hans, as `translate` does.
     """
     normal: dict[str, str] = {}
     elder: dict[str, str] = {}
+    shared = SHARED_PREFIXES if own == APP_KEY_PREFIX else COUNTER_SHARED_PREFIXES
     for lang in dict.fromkeys(("zh_Hans", language)):
-        for prefix in (APP_KEY_PREFIX, *SHARED_PREFIXES):
+        for prefix in (own, *shared):
             for (context, key), text in entries(lang, prefix).items():
-                short = key.removeprefix(APP_KEY_PREFIX)
+                short = key.removeprefix(own)
                 if context is None:
                     normal[short] = text
                 elif context == ELDER_CONTEXT:
@@ -163,18 +169,36 @@ def app_file(request: Request[Any, Any, Any], path: str) -> Response[bytes]:
     return _serve(request, request.url.path)
 
 
+@get("/counter/", include_in_schema=False, sync_to_thread=False)
+def counter_index(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return respond(request, site()["/counter/"])
+
+
 @get("/i18n/{language:str}", include_in_schema=False, sync_to_thread=False)
 def app_i18n(request: Request[Any, Any, Any], language: str) -> Response[bytes]:
-    code = normalize_language(language.removesuffix(".json"))
+    return respond(request, _strings_asset(_language(language), APP_KEY_PREFIX))
+
+
+@get("/counter/i18n/{language:str}", include_in_schema=False, sync_to_thread=False)
+def counter_i18n(request: Request[Any, Any, Any], language: str) -> Response[bytes]:
+    return respond(request, _strings_asset(_language(language), COUNTER_KEY_PREFIX))
+
+
+@get("/counter/{path:path}", include_in_schema=False, sync_to_thread=False)
+def counter_file(request: Request[Any, Any, Any], path: str) -> Response[bytes]:
+    return _serve(request, request.url.path)
+
+
+def _language(raw: str) -> str:
+    code = normalize_language(raw.removesuffix(".json"))
     if code is None or code not in LANGUAGES:
         raise NotFoundException()
-    asset = _strings_asset(code)
-    return respond(request, asset)
+    return code
 
 
 @cache
-def _strings_asset(language: str) -> Asset:
-    return _asset(app_strings(language), ".json", REVALIDATE)
+def _strings_asset(language: str, own: str) -> Asset:
+    return _asset(app_strings(language, own), ".json", REVALIDATE)
 
 
-ROUTES = [app_index, app_root_file, app_file, app_i18n]
+ROUTES = [app_index, app_root_file, app_file, app_i18n, counter_index, counter_i18n, counter_file]

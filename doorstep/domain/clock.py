@@ -61,3 +61,22 @@ def reminder_date(calendar: WorkingCalendar, due_on: date, total_days: int) -> d
     ):
         day -= timedelta(days=1)
     return day
+
+
+def working_days_left(
+    calendar: WorkingCalendar,
+    status: TaskStatus,
+    due_on: date,
+    days_left_at_pause: int | None,
+    today: date,
+) -> int | None:
+    """What a clerk reads on the clock: working days left up to the deadline (0 on its last
+    day), negative once overdue, the days kept while it waits for the citizen (补正), and
+    None for finished work."""
+    if status in (TaskStatus.DONE, TaskStatus.REJECTED):
+        return None
+    if status is TaskStatus.NEEDS_MATERIALS:
+        return days_left_at_pause or 0
+    if today <= due_on:
+        return calendar.working_days_between(today, due_on)
+    return -calendar.working_days_between(due_on, today)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.calendar import deadline_end
+from doorstep.domain.calendar import deadline_end, local_date
+from doorstep.domain.clock import working_days_left
 from doorstep.domain.errors import Conflict
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
@@ -16,6 +17,7 @@ from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
+from doorstep.services import application_materials as material_service
 from doorstep.services import applications as service
 from doorstep.services import confirmations, sla
 from doorstep.services import tasks as task_service
@@ -43,6 +45,22 @@ class Task:
     due_at: datetime
     paused: bool = strawberry.field(description="The clock waits for the citizen (补正)")
     reason: str | None
+    days_left_at_pause: strawberry.Private[int | None] = None
+    view: strawberry.Private[service.TaskView | None] = None
+
+    @strawberry.field(description="Staff: whether the signed-in account may act on this task")
+    def can_act(self, info: Info) -> bool:
+        return self.view is not None and task_service.may_act(info.context.actor, self.view)
+
+    @strawberry.field(
+        description="Staff: working days left to the deadline (0: due today), negative when "
+        "overdue; while paused (补正) the days the clock keeps; null when finished"
+    )
+    def working_days_left(self, info: Info) -> int | None:
+        today = local_date(datetime.now(UTC))
+        return working_days_left(
+            info.context.deps.calendar, self.status, self.due_on, self.days_left_at_pause, today
+        )
 
 
 @strawberry.type(description="One entry of an application's history")
@@ -156,6 +174,8 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
         due_at=deadline_end(t.due_on),
         paused=t.paused,
         reason=t.reason,
+        days_left_at_pause=t.days_left_at_pause,
+        view=t,
     )
 
 
@@ -210,8 +230,39 @@ def _id(raw: strawberry.ID) -> int:
     return parse_id(raw, "task.id_invalid")
 
 
+@strawberry.type(description="A material an application's items ask for, as a clerk checks it")
+class ApplicationMaterial:
+    item_name: str
+    code: str
+    name: str
+    required: bool
+    provided: bool
+    source: str | None = strawberry.field(
+        description="The unit whose record supplied it, 'citizen' for a certificate the "
+        "citizen keeps, null when only the form named it"
+    )
+
+
 @strawberry.type
 class ApplicationsQuery:
+    @strawberry.field(
+        description="Staff: the materials of an application they handle (the read is recorded)"
+    )
+    async def application_materials(self, info: Info, number: str) -> list[ApplicationMaterial]:
+        ctx = info.context
+        views = await material_service.application_materials(ctx.deps, ctx.actor, number)
+        return [
+            ApplicationMaterial(
+                item_name=v.item_name,
+                code=v.code,
+                name=v.name,
+                required=v.required,
+                provided=v.provided,
+                source=v.source,
+            )
+            for v in views
+        ]
+
     @strawberry.field(description="The signed-in citizen's applications, newest first")
     async def my_applications(
         self, info: Info, first: int = 20, before: strawberry.ID | None = None

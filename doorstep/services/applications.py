@@ -68,6 +68,8 @@ class TaskView:
     paused: bool
     reason: str | None
     updated_at: datetime
+    # the working days the clock keeps while it waits for the citizen (补正)
+    days_left_at_pause: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def _task_view(row: Any) -> TaskView:
         paused=row["paused_at"] is not None,
         reason=row["reason"],
         updated_at=row["updated_at"],
+        days_left_at_pause=row["days_left_at_pause"],
     )
 
 

@@ -26,6 +26,7 @@ READ_WHAT = (
 )
 READ_PURPOSES = (
     "handle_application",
+    "check_materials",
     "follow_progress",
     "review_log",
     "assisted_application",

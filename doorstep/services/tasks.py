@@ -9,7 +9,7 @@ import asyncpg
 from doorstep.domain.calendar import local_date
 from doorstep.domain.clock import move_clock, reminder_date
 from doorstep.domain.delegation import theme_of_bundle
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
     Operation,
@@ -35,6 +35,7 @@ from doorstep.services.applications import (
     MAX_REASON_CHARS,
     ApplicationView,
     QueueEntry,
+    TaskView,
     _load_one,
     _task_view,
     parse_number,
@@ -77,6 +78,18 @@ async def unit_queue(
     return [
         QueueEntry(task=_task_view(r), application_number=r["application_number"]) for r in rows
     ]
+
+
+def may_act(actor: Actor, task: TaskView) -> bool:
+    """Whether the actor may act on the task: what a console offers (the action itself is
+    authorized again when it is taken)."""
+    if not actor.is_staff_side:
+        return False
+    try:
+        authorize(actor, Operation.TASK_ACT, Target.unit(task.unit_id, task.unit_region_code))
+    except Forbidden:
+        return False
+    return True
 
 
 async def act_on_task(

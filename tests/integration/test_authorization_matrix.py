@@ -46,6 +46,8 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "myApplications": (AUTH, OK, OK, NO, NO, NO, NO),
     # someone else's number answers as a number nobody has (nothing to probe or count)
     "application": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
+    # the staff console's materials view reads as the application does (issue 18)
+    "applicationMaterials": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
     "submitApplication": (AUTH, OK, OK, NO, NO, NO, NO),
     "supplyMaterials": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     "unitQueue": (AUTH, NO, NO, OK, OK, OK, OK),
@@ -103,6 +105,7 @@ QUERIES = {
     "catalog": "{ catalog { code } }",
     "myApplications": "{ myApplications { number } }",
     "application": "query($n: String!) { application(number: $n) { number } }",
+    "applicationMaterials": "query($n: String!) { applicationMaterials(number: $n) { code } }",
     "submitApplication": 'mutation { submitApplication(input: {bundleCode: "newborn"}) '
     "{ number } }",
     "supplyMaterials": "mutation($n: String!) { supplyMaterials(number: $n) { number } }",
@@ -294,6 +297,7 @@ OWN_ACT = "delegation.principal_must_act"
 AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "myApplications": (OK, OK, GONE, GONE),
     "application": (OK, SCOPE, GONE, GONE),
+    "applicationMaterials": (OK, SCOPE, GONE, GONE),
     "submitApplication": (OK, SCOPE, GONE, GONE),
     "supplyMaterials": (OK, SCOPE, GONE, GONE),
     "myDataAccessLog": (OK, OK, GONE, GONE),

@@ -3,7 +3,7 @@
 from datetime import date
 
 from doorstep.domain.calendar import WorkingCalendar
-from doorstep.domain.clock import move_clock
+from doorstep.domain.clock import move_clock, working_days_left
 from doorstep.domain.workflow import TaskStatus as S
 
 CAL = WorkingCalendar()
@@ -57,3 +57,15 @@ def test_reminder_comes_when_three_quarters_are_used() -> None:
     assert reminder_date(CAL, date(2026, 3, 2), 1) == date(2026, 3, 2)
     # across the holiday: 4 working days due 2026-02-27 -> 1 left -> the reminder on 02-26
     assert reminder_date(CAL, date(2026, 2, 27), 4) == date(2026, 2, 26)
+
+
+def test_the_clock_a_clerk_reads_counts_working_days_across_the_holiday() -> None:
+    due = date(2026, 2, 27)
+    # from Friday 02-13: 02-14 (调休 Saturday) and 02-24..02-27 are the working days left
+    assert working_days_left(CAL, S.ACCEPTED, due, None, date(2026, 2, 13)) == 5
+    assert working_days_left(CAL, S.SUBMITTED, due, None, due) == 0
+    # overdue: the working days since the deadline, negative (02-28 is a 调休 Saturday)
+    assert working_days_left(CAL, S.ACCEPTED, due, None, date(2026, 3, 2)) == -2
+    # paused for materials: the kept days, whatever the date
+    assert working_days_left(CAL, S.NEEDS_MATERIALS, due, 3, date(2026, 3, 20)) == 3
+    assert working_days_left(CAL, S.DONE, due, None, date(2026, 2, 13)) is None

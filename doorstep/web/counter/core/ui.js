@@ -1,0 +1,81 @@
+// Small shared pieces: a field with the server's message next to it, the screen frame, the
+// working-day clock as a clerk reads it, and an action that needs a reason.
+import { html, useId, useState } from '../../app/core/html.js';
+import { useBusy } from '../../app/core/busy.js';
+import { t } from './i18n.js';
+
+export function Field({ label, error, hint, children: render }) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+    ${render({ id, 'aria-describedby': described || undefined, 'aria-invalid': error ? 'true' : undefined })}
+    ${error && html`<p class="error" id=${`${id}-error`} role="alert">${error}</p>`}
+  </div>`;
+}
+
+export function Screen({ title, children, actions }) {
+  return html`<section class="screen" aria-labelledby="screen-title">
+    <div class="screen-head"><h1 id="screen-title">${title}</h1>${actions}</div>
+    ${children}
+  </section>`;
+}
+
+export const formatDate = (value) =>
+  value
+    ? new Intl.DateTimeFormat(document.documentElement.lang, {
+        timeZone: 'Asia/Shanghai',
+        dateStyle: 'medium',
+        ...(value.length > 10 ? { timeStyle: 'short' } : {}),
+      }).format(new Date(value.length > 10 ? value : `${value}T00:00:00+08:00`))
+    : '';
+
+// The working-day clock in words, with a class for its urgency (the words carry it too: colour
+// is never the only sign)
+export function clockOf(task) {
+  const left = task.workingDaysLeft;
+  if (left == null) return { text: t('clock.finished'), tone: 'done' };
+  if (task.paused) return { text: t('clock.paused', { days: left }), tone: 'paused' };
+  if (left < 0) return { text: t('clock.overdue', { days: -left }), tone: 'overdue' };
+  if (left === 0) return { text: t('clock.due_today'), tone: 'soon' };
+  if (left <= 2) return { text: t('clock.left', { days: left }), tone: 'soon' };
+  return { text: t('clock.left', { days: left }), tone: 'ok' };
+}
+
+export function Clock({ task }) {
+  const { text, tone } = clockOf(task);
+  return html`<span class=${`clock clock-${tone}`} data-tone=${tone}>${text}</span>`;
+}
+
+export function ErrorLine({ error }) {
+  return error ? html`<p class="error" role="alert">${error.message}</p>` : null;
+}
+
+// An action whose reason the citizen reads (补正, refusal, extension): the text box, optional
+// days, and one request however often the button is pressed. The server checks the reason
+// too (empty or too long is refused in the clerk's language).
+export function ReasonForm({ label, hint, submit, withDays, onSubmit, onCancel }) {
+  const [reason, setReason] = useState('');
+  const [days, setDays] = useState('5');
+  const { run, working, error } = useBusy();
+  const send = (event) => {
+    event.preventDefault();
+    run(() => onSubmit(reason, Number.parseInt(days, 10)));
+  };
+  return html`<form class="reason-form" onSubmit=${send} novalidate>
+    ${withDays &&
+    html`<${Field} label=${t('extend.days')}>
+      ${(props) => html`<input ...${props} name="days" type="number" inputmode="numeric" min="1" max="60"
+        value=${days} onInput=${(e) => setDays(e.currentTarget.value)} />`}
+    <//>`}
+    <${Field} label=${label} hint=${hint} error=${error?.message}>
+      ${(props) => html`<textarea ...${props} name="reason" rows="3" maxlength="500"
+        value=${reason} onInput=${(e) => setReason(e.currentTarget.value)}></textarea>`}
+    <//>
+    <div class="row">
+      <button type="submit" class="primary" disabled=${working}>${submit}</button>
+      <button type="button" class="secondary" onClick=${onCancel}>${t('cancel')}</button>
+    </div>
+  </form>`;
+}

@@ -1,0 +1,78 @@
+// The staff console (工作台): the shell (header, navigation, live status, screen) and the
+// routes. One module per screen under screens/; the console's core under core/; the UI
+// modules are the citizen app's vendored ones, named once in app/core/html.js.
+import { html, render, useEffect } from '../app/core/html.js';
+import { gql } from './core/api.js';
+import { currentLanguage, loadStrings, t } from './core/i18n.js';
+import { startLive, stopLive } from './core/live.js';
+import { startRouter } from './core/router.js';
+import { forgetSession, set, state, useStore } from './core/store.js';
+import { Application } from './screens/application.js';
+import { Login, ME } from './screens/login.js';
+import { Queue } from './screens/queue.js';
+
+const SCREENS = {
+  queue: Queue,
+  application: Application,
+};
+const NAV = [['queue', 'nav.queue']];
+
+function LiveStatus() {
+  const s = useStore();
+  const text = s.live === 'live' ? t('live.live') : s.live === 'connecting' ? t('live.connecting') : '';
+  return html`<p class="live-status" role="status" data-live=${s.live}>${text}</p>`;
+}
+
+async function logOut() {
+  try {
+    await gql('mutation { logout }');
+  } catch {
+    // already ended: forgetting it here is all that is left
+  }
+  forgetSession();
+}
+
+function Counter() {
+  const s = useStore();
+  useEffect(() => {
+    if (s.token && s.me) startLive();
+    else stopLive();
+  }, [s.token, s.me]);
+  if (!s.strings) return html`<p class="loading">…</p>`;
+  if (!s.token || !s.me) return html`<main id="main"><${Login} /></main>`;
+  const route = s.route || { name: 'queue', params: [] };
+  const Current = SCREENS[route.name] || Queue;
+  return html`
+    <header class="top">
+      <span class="brand">${t('name')}</span>
+      <span class="who">${t(`role.${s.me.role.toLowerCase()}`)}</span>
+      <${LiveStatus} />
+      <button type="button" class="link" onClick=${logOut}>${t('logout')}</button>
+    </header>
+    <div class="body">
+      <nav class="side" aria-label=${t('nav.label')}>
+        ${NAV.map(
+          ([name, key]) => html`<a href=${`#/${name === 'queue' ? '' : name}`}
+            aria-current=${route.name === name ? 'page' : undefined}>${t(key)}</a>`,
+        )}
+      </nav>
+      <main id="main"><${Current} key=${route.name + route.params.join('/')} params=${route.params} /></main>
+    </div>`;
+}
+
+async function boot() {
+  startRouter();
+  await loadStrings(currentLanguage()).catch(() => set({ strings: { normal: {}, elder: {} } }));
+  const root = document.getElementById('counter');
+  root.textContent = '';
+  render(html`<${Counter} />`, root);
+  if (state.token) {
+    try {
+      set({ me: (await gql(`{ ${ME} }`)).me });
+    } catch {
+      // an ended session was forgotten by gql(); the log-in screen says so
+    }
+  }
+}
+
+boot();
