@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.domain.identity import validate_resident_id
 
 
 class FactType(StrEnum):
@@ -285,6 +286,11 @@ def clean_document(doc: DocumentInput, today: date) -> CleanDocument:
         raise InvalidInput("vault.document_number_required")
     if number is not None and not _NUMBER.fullmatch(number):
         raise InvalidInput("vault.document_number_invalid", limit=MAX_NUMBER_CHARS)
+    if doc_type is DocumentType.RESIDENT_ID_CARD and number is not None:
+        try:
+            number = validate_resident_id(number, today=today)
+        except ValueError as exc:
+            raise InvalidInput(exc.args[0]) from None
     issuer = (doc.issuer or "").strip()
     if not issuer or len(issuer) > MAX_ISSUER_CHARS:
         raise InvalidInput("vault.document_issuer_invalid", limit=MAX_ISSUER_CHARS)

@@ -7,15 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from doorstep.domain import pii
 from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.delegation import bundle_filter, moves_money, theme_of_bundle
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.identity import (
-    birth_date_from_resident_id,
-    mask_resident_id,
     validate_resident_id,
 )
 from doorstep.domain.policy import (
@@ -35,6 +32,7 @@ from doorstep.domain.workflow import (
 )
 from doorstep.services import acting, citizen_sms, vault
 from doorstep.services.deps import Deps
+from doorstep.services.identity import binding
 from doorstep.store import applications as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
@@ -341,29 +339,12 @@ async def _insert(
 async def _record_identity(
     deps: Deps, conn: Connection, citizen_id: int, name: str | None, resident_id: str | None
 ) -> None:
-    enc = index = masked = None
-    birth: date | None = None
+    """A form's name is kept if the account has none; a form's resident ID must be the one the
+    account proved (services.identity.binding): it is never bound by a form."""
     if resident_id is not None:
-        index = pii.blind_index(resident_id, deps.settings.index_key)
-        owner = await store.citizen_by_index(conn, index)
-        if owner is not None and owner != citizen_id:
-            raise Conflict("resident_id.taken")
-        current = await store.citizen_contact(conn, citizen_id)
-        assert current is not None
-        if current["resident_id_index"] is not None and current["resident_id_index"] != index:
-            raise Conflict("resident_id.mismatch")
-        enc = pii.encrypt(resident_id, deps.settings.data_key)
-        masked = mask_resident_id(resident_id)
-        birth = birth_date_from_resident_id(resident_id)
-    await store.set_citizen_identity(
-        conn,
-        citizen_id,
-        name=name.strip() if name else None,
-        enc=enc,
-        index=index,
-        masked=masked,
-        birth_date=birth,
-    )
+        await binding.require_verified(deps, conn, citizen_id, resident_id)
+    if name and name.strip():
+        await store.set_citizen_name(conn, citizen_id, name.strip())
 
 
 async def load_in(conn: Connection, number: str) -> ApplicationView | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from doorstep.domain import pii
-from doorstep.domain.errors import InvalidInput, NotFound
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone, validate_resident_id
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.i18n import DEFAULT_LANGUAGE, normalize_language
@@ -24,12 +24,13 @@ from doorstep.services.applications import (
     _check_form,
     _insert,
     _load_one,
-    _record_identity,
 )
 from doorstep.services.deps import Deps
+from doorstep.services.identity import binding
 from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import events
+from doorstep.store import identity as identity_store
 from doorstep.store.db import Connection, transaction
 
 MAX_DOCUMENT_CHARS = 50
@@ -85,7 +86,16 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
 
     async with transaction(deps.pool) as conn:
         citizen_id = await _walk_in(deps, conn, resident_id, phone, language)
-        await _record_identity(deps, conn, citizen_id, app.applicant_name, resident_id)
+        # the clerk saw the card: that is the account's identity check (method "counter")
+        await binding.record_counter_check(
+            deps,
+            conn,
+            citizen_id,
+            resident_id,
+            staff_id=actor.staff_id,
+            name=app.applicant_name,
+            ref=document,
+        )
         number, row = await _insert(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None
@@ -145,12 +155,20 @@ async def _walk_in(
         conn, pii.blind_index(resident_id, deps.settings.index_key)
     )
     if found is not None:
+        holder = await identity_store.holder(conn, int(found))
+        assert holder is not None
+        if holder.identity_verified_at is None:
+            # an ID claimed before checks existed: the clerk's check may not verify someone
+            # else's account; the walk-in's own phone must be that account's
+            contact = await app_store.citizen_contact(conn, int(found))
+            if phone is None or contact is None or contact["phone"] != phone:
+                raise Conflict(binding.COUNTER_CONFLICT)
         return int(found)
     if phone is None:
         raise InvalidInput("assisted.phone_required")
     by_phone = await store.citizen_by_phone(conn, phone)
     if by_phone is not None:
-        return int(by_phone["id"])  # _record_identity refuses another person's ID on it
+        return int(by_phone["id"])  # record_counter_check refuses another person's ID on it
     created = await store.create_walk_in_citizen(conn, phone, language)
     if created is None:
         raise InvalidInput("assisted.phone_required")

@@ -18,6 +18,7 @@ from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.vault import (
     FACTS,
     CleanDocument,
+    DocumentType,
     clean_document,
     fact_value_json,
     mask_document_number,
@@ -28,6 +29,7 @@ from doorstep.domain.vault import DocumentInput as DocumentInput  # re-exported 
 from doorstep.services import notifications
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
+from doorstep.services.identity import binding
 from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import proactive as offer_store
@@ -221,6 +223,9 @@ async def store_documents(
     """Keep what the citizen provided in their vault (source: themselves)."""
     ids = []
     for doc in documents:
+        if doc.doc_type is DocumentType.RESIDENT_ID_CARD and doc.number is not None:
+            # an ID card in the vault is the account's own, proved ID, never another's
+            await binding.require_verified(deps, conn, citizen_id, doc.number)
         enc = index = masked = None
         if doc.number is not None:
             enc = pii.encrypt(doc.number, deps.settings.data_key, purpose=DOCUMENT_PURPOSE)

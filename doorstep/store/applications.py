@@ -217,31 +217,12 @@ async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | No
     )
 
 
-async def set_citizen_identity(
-    conn: Connection,
-    citizen_id: int,
-    *,
-    name: str | None,
-    enc: bytes | None,
-    index: bytes | None,
-    masked: str | None,
-    birth_date: date | None,
-) -> None:
+async def set_citizen_name(conn: Connection, citizen_id: int, name: str) -> None:
+    """The name a form gives, kept if the account has none yet."""
     await conn.execute(
-        """update citizens set
-             name = coalesce(name, $2),
-             resident_id_enc = coalesce(resident_id_enc, $3),
-             resident_id_index = coalesce(resident_id_index, $4),
-             resident_id_masked = coalesce(resident_id_masked, $5),
-             birth_date = coalesce(birth_date, $6),
-             updated_at = now()
-           where id = $1""",
+        "update citizens set name = coalesce(name, $2), updated_at = now() where id = $1",
         citizen_id,
         name,
-        enc,
-        index,
-        masked,
-        birth_date,
     )
 
 

@@ -51,14 +51,18 @@ _DELETE_BUNDLE_ITEMS = "delete from bundle_items where bundle_id = $1"
 
 _INSERT_BUNDLE_ITEM = "insert into bundle_items (bundle_id, item_id, position) values ($1, $2, $3)"
 
+# demo citizens stand for people whose identity was already checked (实名认证)
 _UPSERT_CITIZEN = """
 insert into citizens (phone, name, resident_id_enc, resident_id_index, resident_id_masked,
-                      birth_date, region_code, language, channel_preference, elder_mode)
-values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                      birth_date, region_code, language, channel_preference, elder_mode,
+                      identity_verified_at, identity_method)
+values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), 'seed')
 on conflict (phone) do update set
     name = excluded.name, resident_id_enc = excluded.resident_id_enc,
     resident_id_index = excluded.resident_id_index,
     resident_id_masked = excluded.resident_id_masked, birth_date = excluded.birth_date,
+    identity_verified_at = coalesce(citizens.identity_verified_at, now()),
+    identity_method = coalesce(citizens.identity_method, 'seed'),
     region_code = excluded.region_code, language = excluded.language,
     channel_preference = excluded.channel_preference, elder_mode = excluded.elder_mode,
     updated_at = now()

@@ -160,7 +160,10 @@ async def citizen_by_index(db: Queryable, index: bytes) -> CitizenRefRow | None:
     return await fetchrow(
         db,
         CitizenRefRow,
-        "select id, region_code, language from citizens where resident_id_index = $1",
+        # only a verified holder: facts about a person never go to an account that merely
+        # typed their ID number
+        """select id, region_code, language from citizens
+           where resident_id_index = $1 and identity_verified_at is not null""",
         index,
     )
 

@@ -20,6 +20,11 @@ from tests.integration.delegation_helpers import (
     make_delegation,
 )
 from tests.integration.helpers import error_code, fresh_phone, gql
+from tests.integration.identity_matrix import (
+    IDENTITY_EXPECTED,
+    IDENTITY_QUERIES,
+    prepare_identity,
+)
 from tests.integration.notification_matrix import NOTIFICATION_EXPECTED, NOTIFICATION_QUERIES
 from tests.integration.proactive_helpers import (
     PROACTIVE_OPERATIONS,
@@ -148,6 +153,8 @@ EXPECTED.update(TICKET_EXPECTED)  # issue 6 (tests/integration/ticket_matrix.py)
 QUERIES.update(TICKET_QUERIES)
 EXPECTED.update(NOTIFICATION_EXPECTED)  # issue 4 (tests/integration/notification_matrix.py)
 QUERIES.update(NOTIFICATION_QUERIES)
+EXPECTED.update(IDENTITY_EXPECTED)  # issue 15 (tests/integration/identity_matrix.py)
+QUERIES.update(IDENTITY_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -202,6 +209,7 @@ async def _prepare(
 
 # own settings, delegations, the access log and counter work need no application
 _NO_APPLICATION = {
+    *IDENTITY_EXPECTED,
     "setLanguage",
     "setElderMode",
     "myDelegations",
@@ -277,6 +285,7 @@ async def test_matrix(
     variables.update(await prepare_proactive(pool, operation))
     variables.update(await prepare_ticket(client, tokens, operation))
     variables.update(await prepare_catalog(pool, operation))
+    variables.update(prepare_identity(operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))

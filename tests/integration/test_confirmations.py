@@ -30,6 +30,7 @@ from tests.integration.delegation_helpers import (
     sms_to,
 )
 from tests.integration.helpers import error_code, fresh_phone, login, row_counts
+from tests.integration.identity_helpers import verify_identity
 from tests.integration.proactive_helpers import fresh_offer
 from tests.integration.test_delegation import Family, _family
 
@@ -97,6 +98,8 @@ async def test_an_agents_money_moving_application_waits_for_the_principals_yes(
     )
     assert body["data"]["applicationForm"]["bundleCode"] == "after-death", body
     resident_id = fresh_resident_id()
+    # the form carries her ID: her account proved it (实名认证)
+    await verify_identity(pool, family.mother_id, resident_id)
     before = await row_counts(pool, "applications", "tasks")
     error = await _ask(client, family, resident_id=resident_id)
     # the agent is told it waits for her mother, and which confirmation it is

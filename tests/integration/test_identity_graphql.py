@@ -1,11 +1,10 @@
-"""Real identity through GraphQL: the flow a citizen's app follows (dev provider), and who may
-verify, read and decide conflicts (every role)."""
+"""Real identity through GraphQL: the flow a citizen's app follows (dev provider). Who may
+verify, read and decide conflicts is in the authorization matrix (identity_matrix.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from doorstep.store.db import Pool
@@ -17,27 +16,6 @@ START = """mutation($n: String!, $r: String!) {
 FINISH = """mutation($id: ID!) {
   finishIdentityVerification(id: $id) { status identity { verified method residentIdMasked } } }"""
 MINE = "{ myIdentity { verified method residentIdMasked } }"
-CONFLICTS = "{ identityConflicts { id status residentIdMasked } }"
-DECIDE = """mutation($id: ID!) {
-  decideIdentityConflict(id: $id, decision: KEEP, reason: "原账号本人已核实") { status } }"""
-
-AUTH, NO = "auth.required", "auth.forbidden"
-ROLES = ["anonymous", "citizen", "staff", "supervisor", "admin"]
-# None: the role passed authorization (what the operation then answers is its own business)
-EXPECTED: dict[str, tuple[str | None, ...]] = {
-    "myIdentity": (AUTH, None, NO, NO, NO),
-    "startIdentityVerification": (AUTH, None, NO, NO, NO),
-    "finishIdentityVerification": (AUTH, None, NO, NO, NO),
-    "identityConflicts": (AUTH, NO, NO, None, None),
-    "decideIdentityConflict": (AUTH, NO, NO, None, None),
-}
-QUERIES = {
-    "myIdentity": MINE,
-    "startIdentityVerification": START,
-    "finishIdentityVerification": FINISH,
-    "identityConflicts": CONFLICTS,
-    "decideIdentityConflict": DECIDE,
-}
 
 
 async def test_a_citizen_verifies_in_the_app(client: AsyncTestClient[Any], pool: Pool) -> None:
@@ -62,20 +40,3 @@ async def test_a_citizen_verifies_in_the_app(client: AsyncTestClient[Any], pool:
     assert error_code(body) == "identity.verification_used"
     body = await gql(client, START, {"n": "王小明", "r": "110105199001011234"}, token=token)
     assert error_code(body) == "resident_id.checksum"
-
-
-@pytest.mark.parametrize("operation", list(EXPECTED))
-@pytest.mark.parametrize("role", ROLES)
-async def test_who_may_verify_read_and_decide(
-    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str], operation: str, role: str
-) -> None:
-    variables = {"n": "王小明", "r": fresh_resident_id(), "id": "999999999"}
-    query = QUERIES[operation]
-    used = {k: v for k, v in variables.items() if f"${k}" in query}
-    body = await gql(client, query, used, token=tokens.get(role))
-    expected = EXPECTED[operation][ROLES.index(role)]
-    if expected is None:
-        assert error_code(body) not in (AUTH, NO), body
-    else:
-        assert error_code(body) == expected, body
-        assert body.get("data") is None or all(v is None for v in body["data"].values())

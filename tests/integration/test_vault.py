@@ -8,14 +8,13 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from doorstep.domain import pii
 from doorstep.domain.identity import mask_resident_id
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import finding as proactive
 from doorstep.store.db import Pool
-from tests.conftest import TEST_INDEX_KEY
 from tests.integration.delegation_helpers import fresh_resident_id, make_citizen
 from tests.integration.helpers import error_code, fresh_phone, gql, login, row_counts
+from tests.integration.identity_helpers import verify_identity, verify_phone
 from tests.integration.proactive_helpers import close_corrections
 
 FORM = """query($b: String!) { applicationForm(bundleCode: $b) { bundleCode missingRequired
@@ -40,6 +39,7 @@ async def test_two_bundles_need_the_same_certificate_and_it_is_asked_once(
     phone = fresh_phone()
     token = await login(client, pool, phone)
     resident_id = fresh_resident_id()
+    await verify_phone(pool, phone, resident_id)  # the form and the ID card carry her own ID
 
     # kindergarten: an empty vault, so the birth certificate is asked for
     first = (await gql(client, FORM, {"b": "kindergarten"}, token=token))["data"]
@@ -181,11 +181,8 @@ async def _resident(pool: Pool, *, birth: date = date(1970, 5, 1)) -> tuple[int,
     """A citizen of the demo community with a resident ID on file: (id, phone, ID)."""
     citizen_id, phone = await make_citizen(pool, name="测试居民", birth_date=birth)
     resident_id = fresh_resident_id()
-    await pool.execute(
-        "update citizens set resident_id_index = $2, region_code = '110105001001' where id = $1",
-        citizen_id,
-        pii.blind_index(resident_id, TEST_INDEX_KEY),
-    )
+    await verify_identity(pool, citizen_id, resident_id)
+    await pool.execute("update citizens set region_code = '110105001001' where id = $1", citizen_id)
     return citizen_id, phone, resident_id
 
 
