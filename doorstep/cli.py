@@ -216,17 +216,43 @@ def check() -> None:
 
 
 def _schedule_warnings() -> list[str]:
+    """The years without an official schedule: the file's and, when the database answers, the
+    entered versions count as schedules."""
     from doorstep.domain.calendar import ScheduleError
-    from doorstep.services.holidays import load_schedule, schedule_gaps
+    from doorstep.services.holidays import load_schedule, pool_calendar, schedule_gaps
+    from doorstep.store.db import create_pool
 
+    path = os.environ.get("DOORSTEP_HOLIDAYS_FILE", "")
     try:
-        calendar = load_schedule(os.environ.get("DOORSTEP_HOLIDAYS_FILE", ""))
+        calendar = load_schedule(path)
     except ScheduleError as exc:
         return [f"DOORSTEP_HOLIDAYS_FILE: refused: {exc}"]
+    url = os.environ.get("DATABASE_URL", "")
+
+    async def entered() -> Any:
+        pool = await create_pool(url, min_size=1, max_size=1)
+        try:
+            return await pool_calendar(pool, path)
+        finally:
+            await pool.close()
+
+    if url:
+        try:
+            calendar = asyncio.run(asyncio.wait_for(entered(), 10))
+        except Exception as exc:  # an unreachable database: say so, judge by the file
+            return [
+                f"holiday schedules entered in the database not read ({type(exc).__name__}); "
+                "the years below are judged by DOORSTEP_HOLIDAYS_FILE alone",
+                *_gap_lines(schedule_gaps(calendar)),
+            ]
+    return _gap_lines(schedule_gaps(calendar))
+
+
+def _gap_lines(years: list[int]) -> list[str]:
     return [
         f"holiday schedule {year}: not entered; deadlines there count the statutory holidays "
         "only (no bridge days, no adjusted weekends) until the official dates are entered"
-        for year in schedule_gaps(calendar)
+        for year in years
     ]
 
 
@@ -494,6 +520,62 @@ def vapid() -> None:
         "keep VAPID_PRIVATE_KEY secret (a fly secret, not the repository); the public key is "
         "also served as the GraphQL field pushPublicKey"
     )
+
+
+@main.command(
+    "enter-holidays",
+    help="Enter official holiday schedules as an admin (a file in DOORSTEP_HOLIDAYS_FILE's "
+    "format, one new version per year in it); every process counts with them within "
+    "half a minute. Checked whole first: nothing is entered if one year is refused.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", "phone", required=True, help="The admin entering it (phone).")
+@click.option("--note", default="", help="Why (e.g. 'correction of 2027-10-08').")
+def enter_holidays(path: str, phone: str, note: str) -> None:
+    from doorstep.domain.calendar import ScheduleError
+    from doorstep.domain.errors import DomainError
+    from doorstep.domain.schedule_entry import check_entry
+    from doorstep.i18n import translate
+    from doorstep.services import holidays
+
+    try:
+        years = holidays.file_years(path)
+        for y in years:
+            check_entry(y.year, y.holidays, y.workdays, y.source)
+    except ScheduleError as exc:
+        raise click.ClickException(f"refused: {exc}") from None
+    except DomainError as exc:
+        message = translate("error." + exc.code, "en", **exc.params)
+        raise click.ClickException(f"{exc.code}: {message}") from None
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)  # needs only the database
+
+    async def enter(deps: Any) -> list[Any]:
+        actor = await holidays.cli_actor(deps, phone)
+        return [
+            await holidays.enter_schedule(
+                deps,
+                actor,
+                year=y.year,
+                holidays=sorted(y.holidays),
+                workdays=sorted(y.workdays),
+                source=y.source,
+                note=note,
+                via="cli",
+            )
+            for y in years
+        ]
+
+    try:
+        entered = asyncio.run(_with_deps(settings, enter))
+    except DomainError as exc:
+        message = translate("error." + exc.code, "en", **exc.params)
+        raise click.ClickException(f"{exc.code}: {message}") from None
+    for v in entered:
+        _say(
+            f"{v.year}: version {v.version} in force ({len(v.holidays)} holidays, "
+            f"{len(v.workdays)} adjusted working days)"
+        )
 
 
 @main.command(

@@ -51,6 +51,7 @@ from doorstep.live import session as live
 from doorstep.live.event_hub import EventHub
 from doorstep.observability import procdir
 from doorstep.observability.requests import RequestObserver
+from doorstep.services import holidays
 from doorstep.services.availability import (
     RETRY_AFTER_SECONDS,
     is_unavailable,
@@ -236,6 +237,9 @@ def create_app(settings: Settings) -> Litestar:
         )
         app.state.redis = redis
         deps = app.state.deps
+        # the schedules an admin entered, and every change to them while the process runs
+        await holidays.refresh(deps)
+        calendar_refresh = asyncio.create_task(holidays.keep_fresh(deps))
 
         async def prepare(rows: list[Any]) -> None:
             await fanout.prefetch_states(deps, rows)
@@ -261,6 +265,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            calendar_refresh.cancel()
             live.install(None)
             await hub.stop()
             await redis.aclose()

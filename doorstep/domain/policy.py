@@ -112,6 +112,14 @@ class Operation(StrEnum):
     IDENTITY_CONFLICT_DECIDE = "identity_conflict.decide"
     STAFF_TOTP_ENROL = "staff_totp.enrol"
     STAFF_LOGINS_READ = "staff_logins.read"
+    # administration: the working-day calendar, units, staff, the catalog, district imports
+    HOLIDAYS_READ = "holidays.read"
+    HOLIDAYS_MANAGE = "holidays.manage"
+    ADMINISTRATION_READ = "administration.read"
+    UNITS_MANAGE = "units.manage"
+    STAFF_MANAGE = "staff.manage"
+    CATALOG_MANAGE = "catalog.manage"
+    DISTRICT_IMPORT = "district.import"
 
 
 @dataclass(frozen=True)
@@ -432,6 +440,20 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.ADMIN: _anyone,
     },
     Operation.STAFF_LOGINS_READ: {Role.ADMIN: _anyone},
+    # staff see the calendar their deadlines count with; units, staff accounts, the catalog
+    # and the official schedule are the admin's alone
+    Operation.HOLIDAYS_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    **{
+        op: {Role.ADMIN: _anyone}
+        for op in (
+            Operation.HOLIDAYS_MANAGE,
+            Operation.ADMINISTRATION_READ,
+            Operation.UNITS_MANAGE,
+            Operation.STAFF_MANAGE,
+            Operation.CATALOG_MANAGE,
+            Operation.DISTRICT_IMPORT,
+        )
+    },
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets

@@ -26,6 +26,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.graphql.admin.holidays import HolidaysMutation, HolidaysQuery
 from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
 from doorstep.graphql.catalog import CatalogQuery
 from doorstep.graphql.context import Context
@@ -159,6 +160,7 @@ Query = merge_types(
         TicketCatalogQuery,
         TicketRatesQuery,
         IdentityQuery,
+        HolidaysQuery,
     ),
 )
 Mutation = merge_types(
@@ -180,6 +182,7 @@ Mutation = merge_types(
         DispatchRulesMutation,
         TicketCatalogMutation,
         IdentityMutation,
+        HolidaysMutation,
     ),
 )
 

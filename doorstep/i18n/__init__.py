@@ -20,13 +20,16 @@ ELDER_CONTEXT = "elder"
 
 @cache
 def _catalog(language: str) -> dict[tuple[str | None, str], str]:
-    path = resources.files("doorstep.i18n") / "locales" / language / "LC_MESSAGES" / "doorstep.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language.replace("_Hans", "").replace("_Hant", "_TW"))
+    # doorstep.po, then one file per area that keeps its own (admin.po): one catalog
+    folder = resources.files("doorstep.i18n") / "locales" / language / "LC_MESSAGES"
+    names = sorted(e.name for e in folder.iterdir() if e.name.endswith(".po"))
     messages: dict[tuple[str | None, str], str] = {}
-    for message in catalog:
-        if message.id and isinstance(message.id, str) and message.string:
-            messages[(message.context, message.id)] = str(message.string)
+    for name in sorted(names, key=lambda n: n != "doorstep.po"):
+        with (folder / name).open("rb") as handle:
+            catalog = read_po(handle, locale=language.replace("_Hans", "").replace("_Hant", "_TW"))
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string:
+                messages[(message.context, message.id)] = str(message.string)
     return messages
 
 

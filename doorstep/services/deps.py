@@ -34,7 +34,8 @@ def build_calendar(settings: Settings, now: datetime | None = None) -> WorkingCa
         log.warning(
             "no official holiday schedule for %s: deadlines there count the statutory "
             "holidays only, without bridge days or adjusted weekends; enter the State "
-            "Council's dates (doorstep holidays set) once they are published",
+            "Council's dates (doorstep enter-holidays, or enterHolidaySchedule) once "
+            "they are published",
             missing,
         )
     return calendar
@@ -53,6 +54,8 @@ class Deps:
     pool: Pool
     settings: Settings
     calendar: WorkingCalendar = field(default=DEFAULT_CALENDAR)
+    # the entered holiday schedules `calendar` was read with (services.holidays.refresh)
+    calendar_stamp: int = field(default=-1)
     enqueue_outbox: Enqueue = field(default=_no_queue)
     # broadcast lanes (broadcast id, language, generation): batches of up to 100 numbers per call
     enqueue_lanes_now: EnqueueLanes = field(default=_no_lane_queue)

@@ -1,23 +1,46 @@
-"""Reading the holiday schedule file (`DOORSTEP_HOLIDAYS_FILE`): the file I/O that the pure
-calendar in domain/calendar.py leaves to its callers."""
+"""The working-day calendar's sources, and the official schedules an admin enters.
+
+A year's schedule comes from, first to last: the latest version entered by an admin (GraphQL or
+`doorstep holidays enter`), the schedule file (`DOORSTEP_HOLIDAYS_FILE`, read here: the pure
+calendar in domain/calendar.py does no I/O), the `chinesecalendar` package, and else the
+statutory holidays. Each process keeps the calendar in `Deps.calendar` and re-reads the entered
+versions when they change (`refresh`, polled by `keep_fresh`), so an entry reaches every API
+process and worker within a poll; the process that took the entry swaps at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import UTC, datetime
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from doorstep.domain.calendar import (
     DEFAULT_CALENDAR,
     ScheduleError,
     WorkingCalendar,
+    YearSchedule,
     local_date,
     parse_schedule,
     with_schedule,
 )
+from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.domain.schedule_entry import check_entry
+from doorstep.store import events
+from doorstep.store import holidays as store
+from doorstep.store.db import Pool, Queryable, transaction
+
+if TYPE_CHECKING:
+    from doorstep.services.deps import Deps
+
+log = logging.getLogger(__name__)
 
 # How far ahead a missing holiday schedule is worth a warning: past the longest time limit plus
 # an extension (about 60 working days).
 SCHEDULE_HORIZON_DAYS = 120
+REFRESH_SECONDS = 30.0
 
 
 def schedule_gaps(calendar: WorkingCalendar, now: datetime | None = None) -> list[int]:
@@ -26,13 +49,183 @@ def schedule_gaps(calendar: WorkingCalendar, now: datetime | None = None) -> lis
     return calendar.unknown_years(local_date(now or datetime.now(UTC)), SCHEDULE_HORIZON_DAYS)
 
 
-def load_schedule(path: str | None) -> WorkingCalendar:
-    """The calendar of the library plus the years of the schedule file at `path`, if any."""
+def file_years(path: str | None) -> list[YearSchedule]:
     if not path:
-        return DEFAULT_CALENDAR
+        return []
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except (OSError, json.JSONDecodeError) as exc:
         raise ScheduleError(f"{path}: {exc}") from exc
-    return with_schedule(parse_schedule(data))
+    return parse_schedule(data)
+
+
+def load_schedule(path: str | None) -> WorkingCalendar:
+    """The calendar of the library plus the years of the schedule file at `path`, if any."""
+    return with_schedule(file_years(path))
+
+
+def _entered(row: store.ScheduleRow) -> YearSchedule:
+    return YearSchedule(
+        row.year, frozenset(row.holidays), frozenset(row.workdays), f"{row.source} (v{row.version})"
+    )
+
+
+async def load_calendar(db: Queryable, path: str | None) -> tuple[WorkingCalendar, int]:
+    """The calendar with the entered versions over the file's years, and the stamp it is of."""
+    stamp = await store.stamp(db)
+    years = {y.year: y for y in file_years(path)}
+    years.update({r.year: _entered(r) for r in await store.in_force(db)})
+    calendar = with_schedule(years.values()) if years else DEFAULT_CALENDAR
+    return calendar, stamp
+
+
+async def refresh(deps: Deps) -> bool:
+    """Re-read the entered schedules if they changed since this process read them."""
+    if await store.stamp(deps.pool) == deps.calendar_stamp:
+        return False
+    deps.calendar, deps.calendar_stamp = await load_calendar(deps.pool, deps.settings.holidays_file)
+    log.info("working-day calendar re-read (schedule stamp %s)", deps.calendar_stamp)
+    return True
+
+
+async def keep_fresh(deps: Deps, every: float = REFRESH_SECONDS) -> None:
+    """Poll for entered schedules until cancelled; a failed poll is tried again next time."""
+    while True:
+        try:
+            await refresh(deps)
+        except Exception:  # the database away: the calendar in hand stays in use
+            log.warning("re-reading the holiday schedules failed", exc_info=True)
+        await asyncio.sleep(every)
+
+
+@dataclass(frozen=True)
+class ScheduleVersion:
+    year: int
+    version: int
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...]
+    source: str
+    note: str
+    entered_via: str
+    entered_by: str | None
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    year: int
+    # "entered" (an admin's version), "file", "library" or "statutory" (the fallback)
+    basis: str
+    in_force: ScheduleVersion | None
+    versions: tuple[ScheduleVersion, ...]
+    # the rest days deadlines count on weekdays this year (the fallback's, when not entered)
+    weekday_rest_days: tuple[date, ...]
+
+
+def _version(row: store.ScheduleRow) -> ScheduleVersion:
+    return ScheduleVersion(
+        year=row.year,
+        version=row.version,
+        holidays=tuple(row.holidays),
+        workdays=tuple(row.workdays),
+        source=row.source,
+        note=row.note,
+        entered_via=row.entered_via,
+        entered_by=row.entered_by_name,
+        entered_at=row.created_at,
+    )
+
+
+async def enter_schedule(
+    deps: Deps,
+    actor: Actor,
+    *,
+    year: int,
+    holidays: list[date],
+    workdays: list[date],
+    source: str,
+    note: str = "",
+    via: str = "graphql",
+) -> ScheduleVersion:
+    """A new version of `year`'s official schedule, in force at once in this process and
+    within a poll in every other; the versions before it are kept."""
+    authorize(actor, Operation.HOLIDAYS_MANAGE)
+    entry = check_entry(year, holidays, workdays, source)
+    assert actor.staff_id is not None
+    async with transaction(deps.pool) as conn:
+        row_id = await store.insert(
+            conn,
+            year=entry.year,
+            holidays=list(entry.holidays),
+            workdays=list(entry.workdays),
+            source=entry.source,
+            note=" ".join(note.split())[:500],
+            staff_id=actor.staff_id,
+            via=via,
+        )
+        row = await store.by_id(conn, row_id)
+        await events.append(
+            conn,
+            kind="holidays.entered",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"year": row.year, "version": row.version, "via": via},
+        )
+    await refresh(deps)
+    return _version(row)
+
+
+async def year_statuses(deps: Deps, actor: Actor, first: int, last: int) -> list[YearStatus]:
+    """Where each year's working days come from, with its versions."""
+    authorize(actor, Operation.HOLIDAYS_READ)
+    last = min(last, first + 10)
+    file_known = {y.year for y in file_years(deps.settings.holidays_file)}
+    out = []
+    for year in range(first, last + 1):
+        versions = tuple(_version(r) for r in await store.versions(deps.pool, year))
+        calendar = deps.calendar
+        if versions:
+            basis = "entered"
+        elif year in file_known:
+            basis = "file"
+        elif calendar.covers(year):
+            basis = "library"
+        else:
+            basis = "statutory"
+        rest = _weekday_rest_days(calendar, year)
+        out.append(YearStatus(year, basis, versions[-1] if versions else None, versions, rest))
+    return out
+
+
+def _weekday_rest_days(calendar: WorkingCalendar, year: int) -> tuple[date, ...]:
+    d, out = date(year, 1, 1), []
+    while d.year == year:
+        if d.weekday() < 5 and not calendar.is_working_day(d):
+            out.append(d)
+        d = date.fromordinal(d.toordinal() + 1)
+    return tuple(out)
+
+
+async def pool_calendar(pool: Pool, path: str | None) -> WorkingCalendar:
+    """For a command that reads the calendar once (`doorstep check`, `doorstep holidays`)."""
+    calendar, _stamp = await load_calendar(pool, path)
+    return calendar
+
+
+async def cli_actor(deps: Deps, phone: str) -> Actor:
+    """The admin a command acts as (`--by PHONE`): named, so each version says who entered it."""
+    from doorstep.domain.errors import Forbidden, InvalidInput
+    from doorstep.domain.identity import normalize_phone
+    from doorstep.domain.policy import Role
+    from doorstep.store.auth import staff_by_phone
+
+    try:
+        e164 = normalize_phone(phone)
+    except ValueError:
+        raise InvalidInput("phone.invalid") from None
+    async with deps.pool.acquire() as conn:
+        row = await staff_by_phone(conn, e164)
+    if row is None or not row.active or row.role != Role.ADMIN:
+        raise Forbidden("admin.not_an_admin")
+    return Actor(role=Role.ADMIN, staff_id=row.id, region_code=row.region_code)

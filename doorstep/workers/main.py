@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from doorstep.services import (
     broadcasts,
     confirmations,
     delegation,
+    holidays,
     notifications,
     push,
     sla,
@@ -47,6 +49,8 @@ async def startup(ctx: dict[str, Any]) -> None:
         enqueue_outbox=enqueue,
         enqueue_lanes_now=lanes,
     )
+    await holidays.refresh(ctx["deps"])
+    ctx["calendar_refresh"] = asyncio.create_task(holidays.keep_fresh(ctx["deps"]))
     ctx["channel"] = sms_channel(settings)
     ctx["push"] = push_channel(settings)
     if settings.worker_metrics_port:
@@ -57,6 +61,9 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    refresh: asyncio.Task[None] | None = ctx.get("calendar_refresh")
+    if refresh is not None:
+        refresh.cancel()
     port: MetricsPort | None = ctx.get("metrics_port")
     if port is not None:
         port.stop()

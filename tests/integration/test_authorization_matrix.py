@@ -12,6 +12,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from doorstep.store.db import Pool
+from tests.integration.admin_matrix import (
+    ADMIN_EXPECTED,
+    ADMIN_OPERATIONS,
+    ADMIN_QUERIES,
+    prepare_admin,
+)
 from tests.integration.conftest import CITIZEN_PHONE
 from tests.integration.delegation_helpers import (
     fresh_resident_id,
@@ -155,6 +161,8 @@ EXPECTED.update(NOTIFICATION_EXPECTED)  # issue 4 (tests/integration/notificatio
 QUERIES.update(NOTIFICATION_QUERIES)
 EXPECTED.update(IDENTITY_EXPECTED)  # issue 15 (tests/integration/identity_matrix.py)
 QUERIES.update(IDENTITY_QUERIES)
+EXPECTED.update(ADMIN_EXPECTED)  # issue 18 (tests/integration/admin_matrix.py)
+QUERIES.update(ADMIN_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -180,7 +188,7 @@ async def _prepare(
 ) -> dict[str, Any]:
     if operation in PROACTIVE_OPERATIONS:
         return {}  # they need no application (prepare_proactive makes what they touch)
-    if operation in _NO_APPLICATION:
+    if operation in _NO_APPLICATION or operation in ADMIN_OPERATIONS:
         return {}  # nor these (_prepare_delegation makes what they touch)
     body = await gql(
         client,
@@ -286,6 +294,7 @@ async def test_matrix(
     variables.update(await prepare_ticket(client, tokens, operation))
     variables.update(await prepare_catalog(pool, operation))
     variables.update(prepare_identity(operation))
+    variables.update(await prepare_admin(operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))

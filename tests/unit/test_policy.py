@@ -232,6 +232,14 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
+    # administration (issue 18): staff read the calendar; the rest is the admin's alone
+    Operation.HOLIDAYS_READ: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.HOLIDAYS_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.ADMINISTRATION_READ: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.UNITS_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.STAFF_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.CATALOG_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.DISTRICT_IMPORT: {r: (N, N, N, N, Y) for r in TARGETS},
 }
 
 

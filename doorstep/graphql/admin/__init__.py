@@ -1,0 +1,1 @@
+"""Administration over GraphQL: the working-day calendar, units, staff and the catalog."""
