@@ -24,11 +24,15 @@ Step by step, for a citizen's `myUpdates` or `applicationProgress` subscription:
 8. `connection` is the socket itself (uvicorn's `ws` protocol class): WebSocket frames by the
    `websockets` library, one frame built per shared message, keepalive and flow control.
 
+Staff queues (`Subscription.unitQueueUpdates`) ride the same hub under one key
+(`event_hub.STAFF_KEY`): `staff_queue` keeps the events of the caller's units, `staff_updates`
+is its GraphQL face.
+
 Layers (transports -> services -> store/domain):
 - transport: `connection`, `session`, `short_path`, `subscriptions`, `fanout` (a per-process
   cache in front of `services.applications` for the subscribers of one change); they import
   `graphql` (schema, context, errors) and `services`, never `store`.
-- service: `event_hub`, `progress` (use cases over `store.events`, `store.listener`,
+- service: `event_hub`, `progress`, `staff_queue` (use cases over `store.events`, `store.listener`,
   `store.delegation` and `services`); they import no transport.
 Nothing in `services/`, `store/` or `domain/` imports this package; `graphql.schema` imports
 `subscriptions` and `graphql.context` the `EventHub` type, both transport to live.

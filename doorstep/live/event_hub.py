@@ -29,7 +29,10 @@ from doorstep.store.listener import Listener
 
 log = logging.getLogger(__name__)
 
-Key = tuple[str, int]  # ("application", id) or ("citizen", id)
+Key = tuple[str, int]  # ("application", id), ("citizen", id), or STAFF_KEY
+# staff queues follow every application's events and keep those of their units
+# (`live.staff_queue`): a few hundred staff subscribers, each filtering, against one key
+STAFF_KEY: Key = ("staff", 0)
 HOLE_SECONDS = 120.0
 READ_BATCH = 2000
 # a jump larger than this is not a few open transactions; remember only its start
@@ -232,10 +235,13 @@ class EventHub:
         two or three events (the task's, the application's status), and 10,000 subscribers
         then cost one hand-over each, not three."""
         by_key: dict[Key, list[asyncpg.Record]] = {}
+        staff = STAFF_KEY in self._subscriptions
         for row in rows:
             for key in (("application", row["application_id"]), ("citizen", row["citizen_id"])):
                 if key[1] is not None and key in self._subscriptions:
                     by_key.setdefault(key, []).append(row)
+            if staff and row["application_id"] is not None:
+                by_key.setdefault(STAFF_KEY, []).append(row)
         for key, keyed in by_key.items():
             for subscription in list(self._subscriptions.get(key, ())):
                 subscription.push(keyed)

@@ -13,6 +13,7 @@ from doorstep.graphql.applications import Application, TimelineEvent, applicatio
 from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
 from doorstep.live import fanout, progress
+from doorstep.live.staff_updates import QueueUpdate, queue_updates
 
 
 @strawberry.type(description="One step of live progress")
@@ -132,6 +133,16 @@ class Subscription:
         async for message in updates(
             info.context, "applicationProgress", {"number": number, "after_seq": after_seq}
         ):
+            yield message
+
+    @strawberry.subscription(
+        description="Staff: every change to work of my units (supervisors: the region's), "
+        "with its tasks as they stand; the opening message gives the sequence to resume from"
+    )
+    async def unit_queue_updates(
+        self, info: Info, after_seq: strawberry.ID | None = None
+    ) -> AsyncGenerator[QueueUpdate, None]:
+        async for message in queue_updates(info.context, after_seq):
             yield message
 
     @strawberry.subscription(description="Every change to any of my applications")

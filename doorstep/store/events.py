@@ -47,6 +47,7 @@ async def for_applications(conn: Queryable, application_ids: list[int]) -> list[
 
 
 EVENT_COLUMNS = "seq, application_id, task_id, citizen_id, kind, actor_kind, data, created_at"
+_E_COLUMNS = ", ".join(f"e.{c}" for c in EVENT_COLUMNS.split(", "))
 
 
 async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> list[asyncpg.Record]:
@@ -103,3 +104,30 @@ async def last_of_citizen(db: Queryable, citizen_id: int) -> int:
         "select coalesce(max(seq), 0) from events where citizen_id = $1", citizen_id
     )
     return value
+
+
+async def of_units_after(
+    db: Queryable, unit_ids: list[int], after_seq: int, limit: int
+) -> list[asyncpg.Record]:
+    """Events past `after_seq` of the applications that have a task in one of the units."""
+    return await db.fetch(
+        f"""select {_E_COLUMNS} from events e
+            where e.seq > $2 and e.application_id in (
+              select t.application_id from tasks t where t.unit_id = any($1::bigint[]))
+            order by e.seq limit $3""",
+        unit_ids,
+        after_seq,
+        limit,
+    )
+
+
+async def units_of_applications(db: Queryable, application_ids: list[int]) -> dict[int, set[int]]:
+    """The units each application has a task in."""
+    rows = await db.fetch(
+        "select application_id, unit_id from tasks where application_id = any($1::bigint[])",
+        application_ids,
+    )
+    units: dict[int, set[int]] = {a: set() for a in application_ids}
+    for row in rows:
+        units[row["application_id"]].add(row["unit_id"])
+    return units

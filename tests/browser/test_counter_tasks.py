@@ -83,7 +83,9 @@ async def test_clerk_handles_an_application(web: Server, pool: Pool, screen: New
     )
     assert status == "needs_materials"
 
-    # the session expires: the next action sends the clerk back to log-in, saying why
+    # the session expires: the next action sends the clerk back to log-in, saying why (first
+    # the page's own re-read after the live update of 补正 is let finish)
+    await page.wait_for_load_state("networkidle")
     await pool.execute(
         "update sessions set expires_at = now() - interval '1 minute' "
         "where staff_id = (select id from staff_members where phone = $1)",

@@ -1,0 +1,136 @@
+"""Live unit queues for staff: every change to an application one of their units has a task
+in, each once and in order, resumable from the last sequence seen.
+
+The same event stream as citizens' progress (`live.progress`): register with the hub first,
+then read what the database holds past the starting point, then take what the hub pushes,
+dropping what was already sent. One difference: a citizen's events commit in sequence order,
+a unit's come from many citizens and may not (a lower sequence can commit after a higher one,
+see `event_hub`). So delivery is deduplicated by sequence, not cut at the highest one: a late
+commit pushed by the hub is still sent. A client that reconnects re-reads its queue (the
+recipe in the README), which covers a late commit below the point it resumes from.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import NamedTuple
+
+import asyncpg
+
+from doorstep.domain.errors import InvalidInput
+from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.live.event_hub import STAFF_KEY, EventHub, Subscription
+from doorstep.services import tasks
+from doorstep.services.deps import Deps
+from doorstep.store import events
+
+BACKLOG_LIMIT = 1000
+# sequences already sent, and applications already placed in or out of the units: bounded
+SEEN_LIMIT = 4096
+
+
+class QueueChange(NamedTuple):
+    """One message: an event of an application in the units (None: the opening message, which
+    gives the sequence to resume from)."""
+
+    seq: int
+    application_id: int | None
+    event: asyncpg.Record | None
+    unit_ids: frozenset[int]
+
+
+class _Seen:
+    """A bounded set that forgets its oldest members."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[int, bool] = OrderedDict()
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._items
+
+    def get(self, key: int) -> bool | None:
+        return self._items.get(key)
+
+    def keys(self) -> set[int]:
+        return set(self._items)
+
+    def put(self, key: int, value: bool = True) -> None:
+        self._items[key] = value
+        if len(self._items) > SEEN_LIMIT:
+            self._items.popitem(last=False)
+
+
+async def unit_queue_updates(
+    deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
+) -> AsyncIterator[QueueChange]:
+    if after_seq is not None and not 0 <= after_seq < 2**62:
+        raise InvalidInput("progress.after_seq_invalid")
+    authorize(actor, Operation.TASK_QUEUE_READ)
+    units = frozenset(await tasks.visible_units(deps, actor))
+    sent = _Seen()
+    placed = _Seen()  # application id -> has a task in the units
+    with hub.subscribe(STAFF_KEY) as subscription:
+        if after_seq is None:
+            last = await events.max_seq(deps.pool)
+            yield QueueChange(last, None, None, units)
+        else:
+            last = after_seq
+        async for change in _backlog(deps, units, last, sent):
+            yield change
+        while True:
+            if subscription.overflowed:
+                # too slow for the push: drop it and catch up from the database
+                subscription.overflowed = False
+                subscription.pending.clear()
+                async for change in _backlog(deps, units, _highest(sent, last), sent):
+                    yield change
+            rows = [r for r in subscription.pending if r["seq"] not in sent]
+            subscription.pending.clear()
+            if rows:
+                await _place(deps, placed, units, rows)
+                for row in rows:
+                    if row["seq"] in sent or not placed.get(row["application_id"]):
+                        continue
+                    sent.put(row["seq"])
+                    yield QueueChange(row["seq"], row["application_id"], row, units)
+                continue
+            await _idle(subscription)
+
+
+async def _backlog(
+    deps: Deps, units: frozenset[int], after: int, sent: _Seen
+) -> AsyncIterator[QueueChange]:
+    while True:
+        rows = await events.of_units_after(deps.pool, list(units), after, BACKLOG_LIMIT)
+        for row in rows:
+            after = row["seq"]
+            if row["seq"] in sent:
+                continue
+            sent.put(row["seq"])
+            yield QueueChange(row["seq"], row["application_id"], row, units)
+        if len(rows) < BACKLOG_LIMIT:
+            return
+
+
+def _highest(sent: _Seen, last: int) -> int:
+    return max([last, *sent.keys()])
+
+
+async def _place(
+    deps: Deps, placed: _Seen, units: frozenset[int], rows: list[asyncpg.Record]
+) -> None:
+    unknown = list({r["application_id"] for r in rows} - placed.keys())
+    if unknown:
+        for application_id, its_units in (
+            await events.units_of_applications(deps.pool, unknown)
+        ).items():
+            placed.put(application_id, bool(its_units & units))
+
+
+async def _idle(subscription: Subscription) -> None:
+    subscription.wake.clear()
+    if subscription.pending or subscription.overflowed:
+        return
+    # only a push wakes it (the hub re-reads by itself when hints are lost)
+    await subscription.wake.wait()
