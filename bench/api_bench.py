@@ -219,6 +219,7 @@ class Server:
                 # production settings (the process refuses to start without them)
                 "SMS_CALLBACK_TOKEN": "bench-callback-token-0123456789abcdef",
                 "DOORSTEP_METRICS_TOKEN": "bench-metrics-token-0123456789abcdef",
+                "DOORSTEP_IDENTITY_PROVIDER": "counter",
                 "DOORSTEP_SMS_CHANNEL": "console",
                 "DB_POOL_MIN": str(min(4, pool_max)),
                 "DB_POOL_MAX": str(pool_max),

@@ -234,7 +234,7 @@ async def submit_in(
     assert citizen_id is not None
     if resident_id is not None or data.applicant_name:
         await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
-    number, row = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+    number, row, task_rows = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
     if on_submitted is not None:
         await on_submitted(conn, row["id"])
     agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
@@ -267,7 +267,10 @@ async def submit_in(
         )
     else:
         outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
-    view = await _load_one(conn, number)
+    if on_submitted is None:  # the rows as written are the rows a re-read would find
+        view: ApplicationView | None = _application_view(row, [_task_view(t) for t in task_rows])
+    else:  # the callback may have changed them
+        view = await _load_one(conn, number)
     assert view is not None
     return view, outbox_ids
 
@@ -295,8 +298,9 @@ async def _insert(
     citizen_id: int,
     *,
     staff_id: int | None,
-) -> tuple[str, Any]:
-    """The application and its tasks, one per item, each on its own working-day clock."""
+) -> tuple[str, Any, list[Any]]:
+    """The application and its tasks, one per item, each on its own working-day clock; the
+    rows as written (application with its bundle, tasks with item and unit)."""
     today = local_date(datetime.now().astimezone())
     number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
     # the vault supplies what it holds; the form asked only for the rest
@@ -321,7 +325,6 @@ async def _insert(
         due = deps.calendar.add_working_days(today, item.promised_days)
         tasks.append(
             (
-                row["id"],
                 item.id,
                 item.unit.id,
                 position,
@@ -331,9 +334,9 @@ async def _insert(
                 reminder_date(deps.calendar, due, item.promised_days),
             )
         )
-    await store.insert_tasks(conn, tasks)
+    task_rows = await store.insert_tasks(conn, row["id"], tasks)
     await held.log_uses(conn, row["id"])
-    return number, row
+    return number, row, task_rows
 
 
 async def _record_identity(

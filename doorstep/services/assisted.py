@@ -96,7 +96,9 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             name=app.applicant_name,
             ref=document,
         )
-        number, row = await _insert(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
+        number, row, _tasks = await _insert(
+            deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id
+        )
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None
         await store.insert_assisted_consent(
