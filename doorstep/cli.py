@@ -267,6 +267,31 @@ async def _with_deps(settings: Settings, work: Any) -> Any:
         await pool.close()
 
 
+@main.command(
+    "staff-totp",
+    help="Enrol a staff member's second factor (TOTP) and print the otpauth URI once, to add "
+    "to their authenticator app (hand it over in person). The first admin enrols this way; "
+    "--reset replaces a lost one.",
+)
+@click.argument("phone")
+@click.option("--reset", is_flag=True, help="Replace an enrolled factor (the old one stops).")
+def staff_totp_command(phone: str, reset: bool) -> None:
+    from doorstep.domain.errors import DomainError
+    from doorstep.services import staff_totp
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    # the data key encrypts the secret: outside dev it must be the service's own
+    settings = Settings.from_env(dev_mode=dev_mode_from_env())
+    try:
+        uri = asyncio.run(
+            _with_deps(settings, lambda d: staff_totp.enrol_by_operator(d, phone, reset=reset))
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.code) from None
+    _say("second factor enrolled; the URI is shown only now (a QR code of it works too):")
+    click.echo(uri)
+
+
 @main.group("api-key", help="API keys of third-party apps (Open311 clients).")
 def api_key() -> None:
     pass

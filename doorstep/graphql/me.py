@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -195,11 +196,27 @@ class MeMutation:
 
     @strawberry.mutation(description="Trade the code for a session token")
     async def verify_login_code(
-        self, info: Info, phone: str, code: str, as_staff: bool = False
+        self,
+        info: Info,
+        phone: str,
+        code: str,
+        as_staff: bool = False,
+        totp_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Staff: the 6-digit code of the authenticator app (TOTP), once enrolled"
+            ),
+        ] = None,
     ) -> Session:
         ctx = info.context
         issued = await auth.verify_login_code(
-            ctx.deps, phone, code, as_staff=as_staff, language=ctx.language
+            ctx.deps,
+            phone,
+            code,
+            as_staff=as_staff,
+            language=ctx.language,
+            totp_code=totp_code[:20] if totp_code else None,
+            client_addr=ctx.client_addr,
         )
         return Session(
             token=issued.token,

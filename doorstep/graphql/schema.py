@@ -48,6 +48,7 @@ from doorstep.graphql.proactive.finding import RunOfferRulesMutation
 from doorstep.graphql.proactive.offers import OffersMutation, OffersQuery
 from doorstep.graphql.proactive.rules import OfferRulesMutation, OfferRulesQuery
 from doorstep.graphql.proactive.staff import OfferStaffMutation, OfferStaffQuery
+from doorstep.graphql.staff_auth import StaffAuthMutation, StaffAuthQuery
 from doorstep.graphql.ticket_catalog import TicketCatalogMutation, TicketCatalogQuery
 from doorstep.graphql.ticket_rates import TicketRatesQuery
 from doorstep.graphql.tickets.follow_up import TicketFollowUpMutation
@@ -161,6 +162,7 @@ Query = merge_types(
         TicketRatesQuery,
         IdentityQuery,
         HolidaysQuery,
+        StaffAuthQuery,
     ),
 )
 Mutation = merge_types(
@@ -183,6 +185,7 @@ Mutation = merge_types(
         TicketCatalogMutation,
         IdentityMutation,
         HolidaysMutation,
+        StaffAuthMutation,
     ),
 )
 

@@ -23,7 +23,7 @@ from doorstep.domain.pii import seal_sms_params
 from doorstep.domain.policy import Actor, Role
 from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, MINUTE_SECONDS, Window
 from doorstep.observability.metrics import LOGIN_CODES
-from doorstep.services import notifications, rate_limits
+from doorstep.services import notifications, rate_limits, staff_login
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
@@ -169,7 +169,14 @@ async def _request_login_code(
 
 
 async def verify_login_code(
-    deps: Deps, raw_phone: str, code: str, *, as_staff: bool, language: str
+    deps: Deps,
+    raw_phone: str,
+    code: str,
+    *,
+    as_staff: bool,
+    language: str,
+    totp_code: str | None = None,
+    client_addr: str | None = None,
 ) -> SessionIssued:
     phone = parse_phone(raw_phone)
     code = code.strip().translate(_FULLWIDTH_DIGITS)  # Chinese IMEs may type full-width
@@ -177,6 +184,7 @@ async def verify_login_code(
     if len(code) != 6 or not code.isascii() or not code.isdigit():
         raise InvalidInput("login.code_format")
     failure: str | None = None
+    staff_id: int | None = None
     async with transaction(deps.pool) as conn:
         await store.lock_phone(conn, phone)
         row = await store.latest_open_code(conn, phone)
@@ -188,10 +196,26 @@ async def verify_login_code(
             # the failed try is committed: refusing must not undo the count
             attempts = await store.count_attempt(conn, row.id)
             failure = "login.too_many_attempts" if attempts >= MAX_ATTEMPTS else "login.code_wrong"
+        if failure is None and as_staff:
+            staff_id, failure = await staff_login.second_factor(
+                deps, conn, phone, totp_code.translate(_FULLWIDTH_DIGITS) if totp_code else None
+            )
+            if failure == staff_login.TOTP_WRONG:
+                # a wrong second factor spends one of the SMS code's tries, so guessing it
+                # costs fresh codes (which are rate limited)
+                assert row is not None
+                if await store.count_attempt(conn, row.id) >= MAX_ATTEMPTS:
+                    failure = "login.too_many_attempts"
         if failure is None:
             assert row is not None
             issued = await _open_session(deps, conn, phone, as_staff=as_staff, language=language)
             await store.consume_code(conn, row.id)
+        if as_staff:
+            await staff_login.record(
+                conn, phone, staff_id=staff_id, client_addr=client_addr, failure=failure
+            )
+    if failure == staff_login.NOT_STAFF:
+        raise Forbidden(failure)
     if failure is not None:
         raise InvalidInput(failure)
     return issued
@@ -208,8 +232,9 @@ async def _open_session(
         if staff is None or not staff.active:
             raise Forbidden("login.not_staff")
         role = Role(staff.role)
+        # staff hold other people's data: their sessions are short
         expires = await store.insert_session(
-            conn, token_hash(token), role.value, None, staff.id, deps.settings.session_days
+            conn, token_hash(token), role.value, None, staff.id, deps.settings.staff_session_hours
         )
     else:
         citizen = await store.citizen_by_phone(conn, phone)
@@ -229,7 +254,7 @@ async def _open_session(
         assert citizen is not None
         role = Role.CITIZEN
         expires = await store.insert_session(
-            conn, token_hash(token), role.value, citizen.id, None, deps.settings.session_days
+            conn, token_hash(token), role.value, citizen.id, None, deps.settings.session_days * 24
         )
         offer = offer_elder_mode(
             citizen.birth_date,

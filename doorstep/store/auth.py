@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from doorstep.store.db import Connection
-from doorstep.store.rows import Row, fetchrow, fetchrow_one
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
 
 
 class NewCodeRow(Row):
@@ -32,10 +32,27 @@ class CitizenLoginRow(Row):
 
 class StaffLoginRow(Row):
     id: int
+    phone: str
     role: str
     unit_id: int | None
     region_code: str | None
     active: bool
+
+
+class TotpRow(Row):
+    secret_enc: bytes
+    last_step: int
+
+
+class StaffLoginRecordRow(Row):
+    id: int
+    staff_id: int | None
+    staff_name: str | None
+    phone_masked: str
+    client_addr: str | None
+    success: bool
+    reason: str | None
+    created_at: datetime
 
 
 class SessionRow(Row):
@@ -132,8 +149,84 @@ async def staff_by_phone(conn: Connection, phone: str) -> StaffLoginRow | None:
     return await fetchrow(
         conn,
         StaffLoginRow,
-        "select id, role, unit_id, region_code, active from staff_members where phone = $1",
+        "select id, phone, role, unit_id, region_code, active from staff_members where phone = $1",
         phone,
+    )
+
+
+async def staff_by_id(conn: Connection, staff_id: int) -> StaffLoginRow | None:
+    return await fetchrow(
+        conn,
+        StaffLoginRow,
+        "select id, phone, role, unit_id, region_code, active from staff_members where id = $1",
+        staff_id,
+    )
+
+
+async def totp_of(conn: Connection, staff_id: int, *, lock: bool = False) -> TotpRow | None:
+    return await fetchrow(
+        conn,
+        TotpRow,
+        "select secret_enc, last_step from staff_totp where staff_id = $1"
+        + (" for update" if lock else ""),
+        staff_id,
+    )
+
+
+async def put_totp(conn: Connection, staff_id: int, secret_enc: bytes) -> None:
+    """A new secret (enrolment or reset): codes of the old one stop working."""
+    await conn.execute(
+        """insert into staff_totp (staff_id, secret_enc) values ($1, $2)
+           on conflict (staff_id) do update set secret_enc = excluded.secret_enc,
+             enrolled_at = now(), last_step = 0""",
+        staff_id,
+        secret_enc,
+    )
+
+
+async def accept_totp_step(conn: Connection, staff_id: int, step: int) -> None:
+    await conn.execute(
+        "update staff_totp set last_step = $2 where staff_id = $1 and last_step < $2",
+        staff_id,
+        step,
+    )
+
+
+async def record_staff_login(
+    conn: Connection,
+    *,
+    staff_id: int | None,
+    phone_masked: str,
+    client_addr: str | None,
+    success: bool,
+    reason: str | None,
+) -> None:
+    await conn.execute(
+        """insert into staff_logins (staff_id, phone_masked, client_addr, success, reason)
+           values ($1, $2, $3, $4, $5)""",
+        staff_id,
+        phone_masked,
+        client_addr,
+        success,
+        reason,
+    )
+
+
+async def staff_logins(
+    conn: Queryable, *, staff_id: int | None, limit: int, before_id: int | None
+) -> list[StaffLoginRecordRow]:
+    return await fetch(
+        conn,
+        StaffLoginRecordRow,
+        """select l.id, l.staff_id, s.name as staff_name, l.phone_masked, l.client_addr,
+                  l.success, l.reason, l.created_at
+           from staff_logins l left join staff_members s on s.id = l.staff_id
+           where ($1::bigint is null or l.staff_id = $1)
+             and ($3::bigint is null or l.id < $3)
+           order by l.id desc limit $2""",
+        staff_id,
+        limit,
+        before_id,
     )
 
 
@@ -143,17 +236,17 @@ async def insert_session(
     role: str,
     citizen_id: int | None,
     staff_id: int | None,
-    days: int,
+    hours: int,
 ) -> datetime:
     expires: datetime = await conn.fetchval(
         """insert into sessions (token_hash, role, citizen_id, staff_id, expires_at)
-           values ($1, $2, $3, $4, now() + make_interval(days => $5))
+           values ($1, $2, $3, $4, now() + make_interval(hours => $5))
            returning expires_at""",
         token_hash,
         role,
         citizen_id,
         staff_id,
-        days,
+        hours,
     )
     return expires
 

@@ -26,6 +26,7 @@ from doorstep.config import Settings
 from doorstep.store.db import Pool
 from tests.e2e.servers import Server, api_servers, graphql, server_env
 from tests.integration.helpers import forget_recent_codes, latest_code
+from tests.integration.identity_helpers import staff_totp_code
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -202,9 +203,15 @@ async def api_login(server: Server, pool: Pool, phone: str, *, as_staff: bool = 
     )
     body = await graphql(
         server,
-        "mutation($p: String!, $c: String!, $s: Boolean!) "
-        "{ verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token } }",
-        {"p": phone, "c": await login_code(pool, phone), "s": as_staff},
+        "mutation($p: String!, $c: String!, $s: Boolean!, $t: String) "
+        "{ verifyLoginCode(phone: $p, code: $c, asStaff: $s, totpCode: $t) { token } }",
+        {
+            "p": phone,
+            "c": await login_code(pool, phone),
+            "s": as_staff,
+            # production settings: staff give their second factor
+            "t": await staff_totp_code(pool, phone) if as_staff else None,
+        },
     )
     token: str = body["data"]["verifyLoginCode"]["token"]
     return token

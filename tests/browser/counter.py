@@ -12,6 +12,7 @@ from doorstep.store.db import Pool
 from tests.browser.conftest import LOCALES, login_code
 from tests.e2e.servers import Server
 from tests.integration.helpers import forget_recent_codes
+from tests.integration.identity_helpers import staff_totp_code
 
 DESK = {"width": 1366, "height": 900}
 TABLET = {"width": 1024, "height": 768}
@@ -59,5 +60,7 @@ async def staff_log_in(
     code_input = page.locator("input[autocomplete=one-time-code]")
     await code_input.wait_for()
     await code_input.fill(await login_code(pool, phone))
+    # production settings: the second factor (the tests' authenticator secret)
+    await page.locator("input[name=totp]").fill(await staff_totp_code(pool, phone))
     await page.locator("form button[type=submit]").click()
     await page.locator("nav.side").wait_for()

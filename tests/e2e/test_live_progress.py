@@ -14,6 +14,7 @@ from doorstep.config import Settings
 from doorstep.store.db import Pool
 from tests.e2e.servers import Server, Subscriber, api_servers, graphql
 from tests.integration.helpers import forget_recent_codes, latest_code
+from tests.integration.identity_helpers import staff_totp_code
 
 PROGRESS = """subscription($n: String!, $after: ID) {
   applicationProgress(number: $n, afterSeq: $after) {
@@ -32,9 +33,15 @@ async def _login(server: Server, pool: Pool, phone: str, as_staff: bool = False)
     code = await latest_code(pool, phone)
     body = await graphql(
         server,
-        """mutation($p: String!, $c: String!, $s: Boolean!) {
-        verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token } }""",
-        {"p": phone, "c": code, "s": as_staff},
+        """mutation($p: String!, $c: String!, $s: Boolean!, $t: String) {
+        verifyLoginCode(phone: $p, code: $c, asStaff: $s, totpCode: $t) { token } }""",
+        # production settings: staff give their second factor
+        {
+            "p": phone,
+            "c": code,
+            "s": as_staff,
+            "t": await staff_totp_code(pool, phone) if as_staff else None,
+        },
     )
     token: str = body["data"]["verifyLoginCode"]["token"]
     return token

@@ -13,6 +13,7 @@ from doorstep.domain.pii import unseal_sms_params
 from doorstep.store.db import Pool
 from doorstep.workers.main import worker_settings
 from tests.conftest import TEST_DATA_KEY
+from tests.integration.identity_helpers import staff_totp_code
 
 _phones = itertools.count(1)
 
@@ -80,8 +81,8 @@ async def latest_code(pool: Pool, phone: str) -> str:
 
 
 REQUEST_CODE = "mutation($p: String!) { requestLoginCode(phone: $p) { phone resendAfterSeconds } }"
-VERIFY_CODE = """mutation($p: String!, $c: String!, $s: Boolean!) {
-  verifyLoginCode(phone: $p, code: $c, asStaff: $s) { token role newCitizen } }"""
+VERIFY_CODE = """mutation($p: String!, $c: String!, $s: Boolean!, $t: String) {
+  verifyLoginCode(phone: $p, code: $c, asStaff: $s, totpCode: $t) { token role newCitizen } }"""
 
 
 async def forget_recent_codes(pool: Pool, phone: str) -> None:
@@ -99,7 +100,9 @@ async def login(
     body = await gql(client, REQUEST_CODE, {"p": phone})
     assert "errors" not in body, body
     code = await latest_code(pool, body["data"]["requestLoginCode"]["phone"])
-    body = await gql(client, VERIFY_CODE, {"p": phone, "c": code, "s": as_staff})
+    # staff give their second factor too (TOTP: tests.integration.identity_helpers)
+    totp = await staff_totp_code(pool, phone) if as_staff else None
+    body = await gql(client, VERIFY_CODE, {"p": phone, "c": code, "s": as_staff, "t": totp})
     assert "errors" not in body, body
     token: str = body["data"]["verifyLoginCode"]["token"]
     return token

@@ -28,3 +28,24 @@ async def verify_phone(pool: Pool, phone: str, resident_id: str) -> int:
     citizen_id: int = await pool.fetchval("select id from citizens where phone = $1", phone)
     await verify_identity(pool, citizen_id, resident_id)
     return citizen_id
+
+
+# the second factor every staff member of the tests' database uses (base32, as pyotp makes)
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+async def staff_totp_code(pool: Pool, phone: str) -> str:
+    """A good TOTP code for this staff member now: enrols them with the tests' secret (or puts
+    it back) and forgets the last step used, so each log-in of a test may use a code."""
+    import pyotp
+
+    from doorstep.services.staff_totp import PURPOSE
+
+    await pool.execute(
+        """insert into staff_totp (staff_id, secret_enc)
+           select id, $2 from staff_members where phone = $1
+           on conflict (staff_id) do update set secret_enc = excluded.secret_enc, last_step = 0""",
+        phone,
+        pii.encrypt(TEST_TOTP_SECRET, TEST_DATA_KEY, purpose=PURPOSE),
+    )
+    return str(pyotp.TOTP(TEST_TOTP_SECRET).now())

@@ -1,6 +1,7 @@
 """Real identity's rows of the GraphQL authorization matrix (test_authorization_matrix):
 verifying is the citizen's own act (the demo citizens are verified already, so a start answers
-as such once authorized); conflicts are for supervisors and admins."""
+as such once authorized); conflicts are for supervisors and admins; staff enrol their own second
+factor; the staff log-in record is the admins'."""
 
 from __future__ import annotations
 
@@ -45,7 +46,18 @@ IDENTITY_EXPECTED: dict[str, tuple[str | None, ...]] = {
         "identity.conflict_not_found",
     ),
 }
+# every staff session of the tests has its second factor (the log-in helper enrols it), so a
+# staff member's own enrolment answers as such once authorized
+ENROLLED = "staff_totp.already_enrolled"
+IDENTITY_EXPECTED.update(
+    {
+        "enrolStaffTotp": (AUTH, NO, NO, ENROLLED, ENROLLED, ENROLLED, ENROLLED),
+        "staffLogins": (AUTH, NO, NO, NO, NO, NO, OK),
+    }
+)
 IDENTITY_QUERIES = {
+    "enrolStaffTotp": "mutation { enrolStaffTotp }",
+    "staffLogins": "{ staffLogins(limit: 5) { id success } }",
     "myIdentity": "{ myIdentity { verified } }",
     "startIdentityVerification": "mutation($idr: String!) { startIdentityVerification("
     'name: "张伟", residentId: $idr) { id } }',

@@ -1,5 +1,5 @@
-// Staff log-in: phone, then the SMS code, as staff. One module, so a second factor (TOTP)
-// can be added here as one more step without touching the rest of the console.
+// Staff log-in: phone, then the SMS code with the second factor (the authenticator app's TOTP
+// code), as staff. One module: the rest of the console only sees the token.
 import { html, useState } from '../../app/core/html.js';
 import { useBusy } from '../../app/core/busy.js';
 import { gql } from '../core/api.js';
@@ -30,6 +30,7 @@ export function Login() {
   const [phone, setPhone] = useState('');
   const [sentTo, setSentTo] = useState(null);
   const [code, setCode] = useState('');
+  const [totp, setTotp] = useState('');
   const { run, working, error } = useBusy();
   const codeError = sentTo && error ? error.message : null;
   const phoneError = !sentTo && error ? error.message : null;
@@ -48,8 +49,8 @@ export function Login() {
     event.preventDefault();
     run(async () => {
       const data = await gql(
-        'mutation ($p: String!, $c: String!) { verifyLoginCode(phone: $p, code: $c, asStaff: true) { token } }',
-        { p: sentTo, c: code },
+        'mutation ($p: String!, $c: String!, $t: String) { verifyLoginCode(phone: $p, code: $c, asStaff: true, totpCode: $t) { token } }',
+        { p: sentTo, c: code, t: totp.trim() || null },
       );
       set({ token: data.verifyLoginCode.token, sessionEnded: false }, ['token']);
       const me = (await gql(`{ ${ME} }`)).me;
@@ -76,6 +77,11 @@ export function Login() {
             ${(props) => html`<input ...${props} name="code" autocomplete="one-time-code"
               inputmode="numeric" pattern="[0-9]*" maxlength="6" value=${code}
               onInput=${(e) => setCode(e.currentTarget.value)} />`}
+          <//>
+          <${Field} label=${t('login.totp')} hint=${t('login.totp_hint')}>
+            ${(props) => html`<input ...${props} name="totp" autocomplete="off"
+              inputmode="numeric" pattern="[0-9]*" maxlength="6" value=${totp}
+              onInput=${(e) => setTotp(e.currentTarget.value)} />`}
           <//>
           <button type="submit" class="primary" disabled=${working}>${t('login.verify')}</button>
           <button type="button" class="link" onClick=${() => setSentTo(null)}>${t('login.other_phone')}</button>
