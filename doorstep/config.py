@@ -130,7 +130,7 @@ class SmsSettings:
     receipt_poll_give_up_hours: int = 72
     # Aliyun's limit for one template variable; a template's text must fit in this many parts
     param_limit: int = 35
-    max_parts: int = 3
+    max_parts: int = 2
     # policy: quiet hours in Beijing time ("" = none), digest window, caps per number
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"

@@ -1,6 +1,7 @@
-"""What a citizen's SMS reply asks for (pure): an application number, "进度"/"CX" for the latest
-status, "TD"/"退订" to stop non-essential SMS. Answers to questions ("1"/"2", "Y"/"N", "0")
-belong to the areas that asked them and are tried before these.
+"""What a citizen's SMS reply asks for (pure): an application or ticket number, "进度"/"CX" for
+the latest status, "TD"/"退订" to stop non-essential SMS, or free text describing a problem (a
+ticket). Answers to questions ("1"/"2", "Y"/"N", "0", a rating 1-5, "1" to apply) belong to the
+areas that asked them and are tried before these.
 
 Keypad phones and Chinese IMEs send full-width characters, spaces and Chinese numerals: all are
 accepted ("１０００ ００１ ２３７", "一〇〇〇〇〇一二三七").
@@ -12,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from doorstep.domain.case_numbers import is_valid_case_number
+from doorstep.domain.case_numbers import TICKET_PREFIX, is_valid_case_number
 
 _NUMERALS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _PUNCTUATION = "。.!！?？,，、;；:：\"'“”‘’()（）[]【】"
@@ -24,7 +25,18 @@ class ReplyKind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     STATUS = "status"
     APPLICATION = "application"
+    TICKET = "ticket"
+    # digits that look like a number but fail its check digit: rejected, never matched
+    BAD_NUMBER = "bad_number"
+    # words enough to describe a problem: filed as a ticket
+    FREE_TEXT = "free_text"
     OTHER = "other"
+
+
+# a case number is 10 digits; fewer than 8 digits are no attempt at one ("1", "2", "12")
+_NUMBER_ATTEMPT_DIGITS = 8
+# a problem needs a few words: "你好", "?" and "ok" are no ticket
+MIN_FREE_TEXT_CHARS = 6
 
 
 @dataclass(frozen=True)
@@ -47,9 +59,54 @@ def parse(text: str) -> Reply:
     if cleaned in STATUS_WORDS:
         return Reply(ReplyKind.STATUS)
     digits = "".join(cleaned.translate(_NUMERALS).replace("-", " ").split())
-    if digits.isascii() and digits.isdigit() and is_valid_case_number(digits):
-        return Reply(ReplyKind.APPLICATION, digits)
+    if digits.isascii() and digits.isdigit():
+        if is_valid_case_number(digits):
+            kind = ReplyKind.TICKET if digits.startswith(TICKET_PREFIX) else ReplyKind.APPLICATION
+            return Reply(kind, digits)
+        if len(digits) >= _NUMBER_ATTEMPT_DIGITS:
+            return Reply(ReplyKind.BAD_NUMBER)
+        return Reply(ReplyKind.OTHER)
+    words = [ch for ch in cleaned if ch.isalpha()]
+    if len(words) >= MIN_FREE_TEXT_CHARS:
+        return Reply(ReplyKind.FREE_TEXT)
     return Reply(ReplyKind.OTHER)
+
+
+def parse_rating(text: str) -> int | None:
+    """A one-digit answer to a rating question ("5", "５", "五"), whatever its value; None
+    when the text is no single digit (then it is not meant as a rating)."""
+    digits = normalize(text).translate(_NUMERALS)
+    return int(digits) if len(digits) == 1 and digits.isascii() and digits.isdigit() else None
+
+
+# --- guessing a ticket's category from an SMS ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryWords:
+    code: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Guess:
+    category: str | None  # None: no keyword matched
+    # strong: one category alone matched; weak (none, or several): a person checks it
+    strong: bool
+
+
+def guess_category(text: str, categories: list[CategoryWords]) -> Guess:
+    """The category whose keywords the text uses most (catalog order breaks ties)."""
+    cleaned = normalize(text)
+    hits = [
+        (sum(1 for k in c.keywords if k and normalize(k) in cleaned), -i, c.code)
+        for i, c in enumerate(categories)
+    ]
+    matched = [h for h in hits if h[0] > 0]
+    if not matched:
+        return Guess(None, strong=False)
+    best = max(matched)
+    return Guess(best[2], strong=len(matched) == 1)
 
 
 # --- which question a reply answers (the SMS up-link extend code) -------------------------------
@@ -70,6 +127,12 @@ class QuestionKind(IntEnum):
     DELEGATION_REQUEST = 1
     CONFIRMATION = 2
     TICKET_FOLLOW_UP = 3
+    # "rate it 1-5" after a ticket closed
+    TICKET_RATING = 4
+    # "reply 1 to apply" in an offer
+    OFFER = 5
+    # "rate it 1-5" after an application completed (answered by the applications' ratings)
+    APPLICATION_RATING = 6
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,13 @@ is longer depends on what it is:
 - identifiers (an application number, a log-in code, a number to call) are never cut: a cut
   number is a wrong number. A value that does not fit is refused (`SmsParamRefused`), and the
   row never sends.
-- free text (item names, reasons, bundle names) is cut to fit, ending in "…": the citizen gets
-  the gist by SMS and the full text in the app or by replying for the status.
-The whole message must also fit in `max_parts` parts; free text is cut further (longest first)
-until it does, and refused if even the shortest cut does not fit.
+- a reason (why refused, what is missing, why offered) and the latest news are never cut
+  either: half a reason misleads. When one does not fit, it is replaced by where the whole can
+  be read or heard (`sms_part.*`: the app or the counter; a call, when the text gives a number).
+- other free text (item names, bundle and unit names) is cut to fit, ending in "…".
+The whole message must fit in `max_parts` parts (two), and the status texts in one part in
+Chinese (`ONE_PART`); free text is cut further (longest first) until it does, and refused if
+even the shortest cut does not fit.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from doorstep.i18n import LANGUAGES, has_message, known_keys, translate
 SINGLE_LIMIT = 70
 PART_LIMIT = 67
 PARAM_LIMIT = 35
-MAX_PARTS = 3
+MAX_PARTS = 2
 ELLIPSIS = "…"
 # a cut value keeps at least this many characters before the ellipsis
 MIN_KEPT = 4
@@ -42,6 +45,44 @@ IDENTIFIER_PARAMS: dict[str, re.Pattern[str]] = {
 }
 
 
+# never cut: sent whole or replaced by where the whole can be read or heard
+WHOLE_PARAMS = frozenset({"reason", "latest"})
+# status news a keypad phone shows at once: one part in Chinese (the plain variants too)
+ONE_PART = frozenset(
+    {
+        "sms.application_submitted",
+        "sms.application_completed",
+        "sms.application_partially_completed",
+        "sms.application_rejected",
+        "sms.task_rejected",
+        "sms.materials_requested",
+        "sms.ticket_received",
+        "sms.reply_status",
+        "sms.reply_ticket_status",
+    }
+)
+ONE_PART_LANGUAGES = frozenset({"zh_Hans", "zh_Hant"})
+
+
+def parts_allowed(template: str, language: str, max_parts: int = MAX_PARTS) -> int:
+    base = template.replace("sms.plain.", "sms.", 1)
+    return 1 if base in ONE_PART and language in ONE_PART_LANGUAGES else max_parts
+
+
+# (parameter, the text gives a number to call) -> where its whole can be read or heard
+_ELSEWHERE = {
+    ("reason", False): "sms_part.reason_elsewhere",
+    ("reason", True): "sms_part.reason_call",
+    ("latest", False): "sms_part.latest_elsewhere",
+    ("latest", True): "sms_part.latest_call",
+}
+
+
+def elsewhere(name: str, language: str, has_phone: bool) -> str:
+    """Where the whole of a reason (or the latest news) can be read or heard."""
+    return translate(_ELSEWHERE[(name, has_phone)], language)
+
+
 class SmsParamRefused(ValueError):
     """A template parameter that cannot be sent as it is (an identifier that does not fit)."""
 
@@ -51,7 +92,9 @@ class FittedSms:
     body: str
     params: dict[str, str]  # exactly the template's variables, as sent to the provider
     parts: int
-    cut: tuple[str, ...]  # names of the free-text parameters that were shortened
+    # names of the free-text parameters that were shortened (a reason: replaced by where to
+    # read it whole)
+    cut: tuple[str, ...]
 
 
 def sms_parts(text: str) -> int:
@@ -115,21 +158,42 @@ def fit_sms(
     names = template_fields(template, language)
     values = {name: " ".join(str(params[name]).split()) for name in names}  # KeyError: missing
     check_identifiers(values)
+    has_phone = "phone" in names
     cut: list[str] = []
     for name, value in values.items():
         if name in IDENTIFIER_PARAMS:
             if len(value) > param_limit:
                 raise SmsParamRefused(f"{name} is longer than {param_limit} characters")
             continue
+        if name in WHOLE_PARAMS:
+            # the templates end the sentence after a reason themselves
+            value = values[name] = value.rstrip("。.．! ！")
+            if len(value) > param_limit:
+                values[name] = elsewhere(name, language, has_phone)
+                cut.append(name)
+            continue
         if len(value) > param_limit:
             values[name] = _cut(value, param_limit - 1)
             cut.append(name)
     body = render_sms(template, values, language, sign_name=sign_name)
-    limit = SINGLE_LIMIT if max_parts == 1 else max_parts * PART_LIMIT
+    parts = parts_allowed(template, language, max_parts)
+    limit = SINGLE_LIMIT if parts == 1 else parts * PART_LIMIT
+    if len(body) > limit:
+        for name in names:
+            if name in WHOLE_PARAMS and name not in cut:
+                values[name] = elsewhere(name, language, has_phone)
+                cut.append(name)
+        body = render_sms(template, values, language, sign_name=sign_name)
     while len(body) > limit:
-        free = [n for n in names if n not in IDENTIFIER_PARAMS and len(values[n]) > MIN_KEPT + 1]
+        free = [
+            n
+            for n in names
+            if n not in IDENTIFIER_PARAMS
+            and n not in WHOLE_PARAMS
+            and len(values[n]) > MIN_KEPT + 1
+        ]
         if not free:
-            raise SmsParamRefused(f"{template} does not fit in {max_parts} SMS parts")
+            raise SmsParamRefused(f"{template} does not fit in {parts} SMS parts")
         longest = max(free, key=lambda n: len(values[n]))
         target = len(values[longest]) - (len(body) - limit)  # ellipsis included
         keep = max(MIN_KEPT, target - 1)

@@ -2,12 +2,16 @@
 
 A reply is first offered to the questions in flight for that number: a delegation request or
 an agent's money-moving action waiting for the principal's confirmation ("Y"/"N"; "0" stops
-delegations) and a ticket's follow-up ("1" solved / "2" not). A question SMS carries an extend
-code and the reply comes back with it, so a reply answers the very question it replies to;
-without one (or when the code names nothing in flight) the newest question is answered. Then
-our own words: an application number or "进度"/"CX" get its status back by SMS, "TD"/"退订" stops
-non-essential SMS (offers). Anything else gets a short help SMS, at most once a day. Numbers
-that are no citizen's get no answer (it would cost an SMS and tell a stranger nothing).
+delegations), a ticket's follow-up ("1" solved / "2" not), a closed ticket's rating (1-5) and
+an offer ("1" to apply). A question SMS carries an extend code and the reply comes back with
+it, so a reply answers the very question it replies to; without one (or when the code names
+nothing in flight) the newest question is answered. Then our own words: an application or
+ticket number, or "进度"/"CX", get its status back by SMS; a mistyped number is said to be
+wrong (never matched to another); "TD"/"退订" stops non-essential SMS (offers); free text
+becomes a ticket (services.sms_tickets). Anything else gets a short help SMS, at most once a
+day. Every answer is in the citizen's language, plain for elders and SMS-only citizens, and
+carries no link. Numbers that are no citizen's get no answer (it would cost an SMS and tell a
+stranger nothing).
 
 Each reply is recorded before it is handled, so a repeated push is never handled twice.
 """
@@ -17,16 +21,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from doorstep.domain.errors import DomainError
 from doorstep.domain.identity import normalize_phone
-from doorstep.domain.sms_reply import ReplyKind, parse, question_of
+from doorstep.domain.sms_reply import (
+    Question,
+    QuestionKind,
+    ReplyKind,
+    parse,
+    parse_rating,
+    question_of,
+)
 from doorstep.i18n import translate
-from doorstep.services import delegation, notifications
+from doorstep.services import delegation, sms_offers, sms_tickets
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
+from doorstep.services.sms_tickets import answer
 from doorstep.services.tickets import follow_up
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
@@ -34,6 +47,35 @@ from doorstep.store.db import transaction
 log = logging.getLogger(__name__)
 
 MAX_CONTENT = 500
+
+# Questions answered with a digit (a rating 1-5, "1" to apply): which one is in flight (a row
+# with `asked_at`) and how to answer it. An application's rating question
+# (QuestionKind.APPLICATION_RATING) is answered by registering its pair here.
+AskedFn = Callable[[Deps, int, Question | None], Awaitable[Any]]
+AnswerFn = Callable[[Deps, Any, str, Question | None], Awaitable[str | None]]
+DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
+    (sms_tickets.rating_asked, sms_tickets.answer_rating),
+    (sms_offers.offer_asked, sms_offers.answer_offer),
+]
+
+
+async def _answer_digit_question(
+    deps: Deps, citizen: Any, text: str, question: Question | None
+) -> str | None:
+    """A digit to the newest digit question in flight (or the one its extend code names)."""
+    if parse_rating(text) is None:
+        return None
+    asked = []
+    for asked_fn, answer_fn in DIGIT_QUESTIONS:
+        row = await asked_fn(deps, citizen["id"], question)
+        if row is not None:
+            asked.append((row["asked_at"], answer_fn))
+    asked.sort(key=lambda pair: pair[0], reverse=True)
+    for _at, answer_fn in asked:
+        outcome = await answer_fn(deps, citizen, text, question)
+        if outcome is not None:
+            return outcome
+    return None
 
 
 @dataclass
@@ -128,30 +170,50 @@ async def handle(
         answered = await delegation.handle_sms_reply(deps, phone, text, question)
         if answered.handled:
             return citizen_id, f"delegation:{answered.action}"
+        follow_up_named = question is None or question.kind is QuestionKind.TICKET_FOLLOW_UP
         if (
             citizen_id is not None
+            and follow_up_named
             and await follow_up.answer_follow_up_reply(deps, citizen_id, text, question=question)
             is not None
         ):
             return citizen_id, "follow_up"
     if citizen is None:
         return None, "unknown_number"
+    kind = reply.kind
+    if kind is not ReplyKind.UNSUBSCRIBE:
+        digit_outcome = await _answer_digit_question(deps, citizen, text, question)
+        if digit_outcome is not None:
+            return citizen["id"], digit_outcome
+    if kind is ReplyKind.TICKET:
+        done = await sms_tickets.ticket_status(deps, citizen, reply.number)
+        return citizen["id"], done or await _not_found(deps, citizen, reply.number)
+    if kind is ReplyKind.FREE_TEXT:
+        return citizen["id"], await sms_tickets.file_ticket(deps, citizen, text)
     language = citizen["language"]
     hotline = display_phone(deps.settings.support_phone)
     async with transaction(deps.pool) as conn:
         if reply.kind is ReplyKind.UNSUBSCRIBE:
             await store.opt_out(conn, citizen["id"])
-            outbox_id = await notifications.queue(
+            outbox_id = await answer(
+                deps,
                 conn,
-                citizen_id=citizen["id"],
-                phone=phone,
-                kind="sms_reply.unsubscribed",
-                template="sms.reply_unsubscribed",
-                params={"phone": hotline},
-                language=language,
-                urgent=True,
+                citizen,
+                "sms_reply.unsubscribed",
+                "sms.reply_unsubscribed",
+                {"phone": hotline},
             )
             outcome = "unsubscribe"
+        elif reply.kind is ReplyKind.BAD_NUMBER:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.number_invalid",
+                "sms.reply_number_invalid",
+                {"phone": hotline},
+            )
+            outcome = "number_invalid"
         else:
             wanted = reply.number if reply.kind is ReplyKind.APPLICATION else None
             application = (
@@ -160,35 +222,55 @@ async def handle(
                 else None
             )
             if application is not None:
-                outbox_id = await notifications.queue(
+                outbox_id = await answer(
+                    deps,
                     conn,
-                    citizen_id=citizen["id"],
-                    phone=phone,
-                    kind="sms_reply.status",
-                    template="sms.reply_status",
-                    params={
+                    citizen,
+                    "sms_reply.status",
+                    "sms.reply_status",
+                    {
                         "number": application["number"],
                         "latest": translate(
                             f"application_status.{application['status']}", language
                         ),
                     },
-                    language=language,
-                    urgent=True,
                 )
                 outcome = "status"
+            elif reply.kind is ReplyKind.APPLICATION and reply.number is not None:
+                outbox_id = await _not_found_in(deps, conn, citizen, reply.number)
+                outcome = "not_found"
+            elif reply.kind is ReplyKind.STATUS and await store.ticket_of(
+                conn, citizen["id"], None
+            ):
+                outcome = ""  # their latest is a ticket: answered below, out of this one
+                outbox_id = None
             elif await store.help_sent_today(conn, phone):
                 return citizen["id"], "help_skipped"
             else:
-                outbox_id = await notifications.queue(
-                    conn,
-                    citizen_id=citizen["id"],
-                    phone=phone,
-                    kind="sms_reply.help",
-                    template="sms.reply_help",
-                    params={"phone": hotline},
-                    language=language,
-                    urgent=True,
+                outbox_id = await answer(
+                    deps, conn, citizen, "sms_reply.help", "sms.reply_help", {"phone": hotline}
                 )
                 outcome = "help"
+    if outbox_id is None:
+        return citizen["id"], await sms_tickets.ticket_status(deps, citizen, None) or "help"
     await deps.after_commit([outbox_id])
     return citizen["id"], outcome
+
+
+async def _not_found_in(deps: Deps, conn: Any, citizen: Any, number: str) -> int:
+    """A valid number that is none of theirs: said so (never someone else's status)."""
+    return await answer(
+        deps,
+        conn,
+        citizen,
+        "sms_reply.not_found",
+        "sms.reply_not_found",
+        {"number": number, "phone": display_phone(deps.settings.support_phone)},
+    )
+
+
+async def _not_found(deps: Deps, citizen: Any, number: str | None) -> str:
+    async with transaction(deps.pool) as conn:
+        outbox_id = await _not_found_in(deps, conn, citizen, number or "")
+    await deps.after_commit([outbox_id])
+    return "not_found"

@@ -45,18 +45,23 @@ async def set_outcome(
 
 
 async def citizen(conn: Queryable, phone: str) -> asyncpg.Record | None:
+    """The citizen behind a number, with what an answer SMS needs (language, plain or not)."""
     return await conn.fetchrow(
-        "select id, phone, language, sms_opt_out_at from citizens where phone = $1", phone
+        """select id, phone, language, sms_opt_out_at, elder_mode, channel_preference,
+                  region_code
+           from citizens where phone = $1""",
+        phone,
     )
 
 
-async def help_sent_today(conn: Queryable, phone: str) -> bool:
-    """A help SMS went to this number within the last day."""
+async def help_sent_today(conn: Queryable, phone: str, kind: str = "sms_reply.help") -> bool:
+    """An answer of this kind (the help SMS by default) went to this number within a day."""
     return bool(
         await conn.fetchval(
-            """select exists (select 1 from outbox where phone = $1 and kind = 'sms_reply.help'
+            """select exists (select 1 from outbox where phone = $1 and kind = $2
                           and created_at > now() - interval '1 day')""",
             phone,
+            kind,
         )
     )
 
@@ -86,4 +91,49 @@ async def opted_out(conn: Queryable, citizen_id: int) -> bool:
         await conn.fetchval(
             "select sms_opt_out_at is not null from citizens where id = $1", citizen_id
         )
+    )
+
+
+async def ticket_of(conn: Queryable, citizen_id: int, number: str | None) -> asyncpg.Record | None:
+    """The citizen's ticket with this number, or their latest one (number None)."""
+    return await conn.fetchrow(
+        """select t.id, t.number, t.status, t.created_at, u.name as unit_name,
+                  u.phone as unit_phone
+           from tickets t join units u on u.id = t.lead_unit_id
+           where t.citizen_id = $1 and ($2::text is null or t.number = $2)
+           order by t.created_at desc, t.id desc limit 1""",
+        citizen_id,
+        number,
+    )
+
+
+async def ratings_asked(conn: Queryable, citizen_id: int, days: int) -> list[asyncpg.Record]:
+    """The citizen's tickets whose rating question is unanswered, asked within `days`, newest
+    first."""
+    return await conn.fetch(
+        """select id, number, rating_asked_at as asked_at from tickets
+           where citizen_id = $1 and rating is null and rating_asked_at is not null
+             and rating_asked_at > now() - make_interval(days => $2)
+           order by rating_asked_at desc, id desc""",
+        citizen_id,
+        days,
+    )
+
+
+async def offers_asked(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
+    """The citizen's open offers that were sent (each asks "reply 1 to apply"), newest first."""
+    return await conn.fetch(
+        """select id, notified_at as asked_at from opportunities
+           where citizen_id = $1 and kind = 'offer' and status = 'open'
+             and notified_at is not null and expires_at > now()
+           order by notified_at desc, id desc""",
+        citizen_id,
+    )
+
+
+async def category_words(conn: Queryable) -> list[asyncpg.Record]:
+    """Active categories with their keywords, in catalog order (for guessing an SMS's)."""
+    return await conn.fetch(
+        """select code, keywords from ticket_categories where active
+           order by position, code"""
     )

@@ -95,13 +95,16 @@ async def test_help_once_a_day_and_nothing_for_strangers(
     client: AsyncTestClient[Any], pool: Pool
 ) -> None:
     phone, _number = await _applicant(client, pool)
-    other_number = "1000001237"  # valid, but not this citizen's
+    other_number = "1000001237"  # valid, but not this citizen's: said so, never its status
     await _push(
         client,
-        [_reply(phone, "你好，请问怎么办理"), _reply(phone, other_number), _reply(phone, "？？")],
+        [_reply(phone, "你好"), _reply(phone, other_number), _reply(phone, "？？")],
     )
-    assert [k for k, _p in await _answers(pool, phone)] == ["sms_reply.help"]
-    assert await _outcome(pool, phone) == ["help", "help_skipped", "help_skipped"]
+    assert [k for k, _p in await _answers(pool, phone)] == [
+        "sms_reply.help",
+        "sms_reply.not_found",
+    ]
+    assert await _outcome(pool, phone) == ["help", "not_found", "help_skipped"]
     stranger = fresh_phone()
     before = await row_counts(pool, "outbox")
     status, body = await _push(client, [_reply(stranger, "CX")])

@@ -2,7 +2,8 @@
 
 Run with `-s` to see the report: characters (sign name 【…】 included) and parts (70 = one
 message; beyond that 67 per part). Free text longer than Aliyun's 35-character variable limit
-is cut with "…"; identifiers (application numbers, log-in codes) are never cut, but refused.
+is cut with "…"; identifiers (application numbers, log-in codes) are never cut, but refused; a
+reason or the latest news is never cut: sent whole, or replaced by where to read or hear it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from doorstep.i18n import LANGUAGES, translate
 from doorstep.notify.sms_text import (
     ELLIPSIS,
     IDENTIFIER_PARAMS,
+    ONE_PART,
     PARAM_LIMIT,
+    WHOLE_PARAMS,
     SmsParamRefused,
     check_identifiers,
+    elsewhere,
     fit_sms,
     sms_parts,
     sms_templates,
@@ -69,12 +73,20 @@ def test_report_every_template_in_every_language() -> None:
         for label, values in (("realistic", REALISTIC), ("short", SHORT)):
             fitted = fit_sms(template, values, language, sign_name=SIGN)
             assert fitted.body.startswith(f"【{SIGN}】")
-            assert fitted.parts == sms_parts(fitted.body) <= 3
-            for name in template_fields(template, language):
+            assert fitted.parts == sms_parts(fitted.body) <= 2
+            names = template_fields(template, language)
+            for name in names:
                 assert len(fitted.params[name]) <= PARAM_LIMIT
-                # identifiers whole; free text whole or cut with an ellipsis
+                # identifiers whole; a reason whole or where to read it whole; other free
+                # text whole or cut with an ellipsis
                 if name in IDENTIFIER_PARAMS:
                     assert fitted.params[name] == values[name]
+                elif name in WHOLE_PARAMS:
+                    assert not fitted.params[name].endswith(ELLIPSIS)
+                    assert fitted.params[name] in (
+                        values[name],
+                        elsewhere(name, language, "phone" in names),
+                    )
                 elif name in fitted.cut:
                     assert fitted.params[name].endswith(ELLIPSIS)
                     assert values[name].startswith(fitted.params[name][:-1])
@@ -95,20 +107,21 @@ def test_report_every_template_in_every_language() -> None:
     print(f"{'template':38} {'lang':8} {'values':9} {'chars':>5} {'parts':>5}  cut")
     for template, language, label, chars, parts, cut in rows:
         print(f"{template:38} {language:8} {label:9} {chars:5d} {parts:5d}  {cut}")
-    assert any(cut != "-" for *_rest, cut in rows)  # the long reason was cut somewhere
+    assert any(cut != "-" for *_rest, cut in rows)  # the long reason was replaced somewhere
+    # with realistic values nothing but a too-long reason is replaced, and nothing is cut
+    for template, language, label, _c, _p, cut in rows:
+        assert set(cut.split(",")) <= {"-", *WHOLE_PARAMS}, (template, language, label)
     # what must stay a single message: the log-in code, and short status news in Chinese
     single = {
         (t, lang) for t, lang, label, _c, parts, _x in rows if label == "realistic" and parts == 1
     }
     for language in LANGUAGES:
         assert ("sms.login_code", language) in single
-    for template in (
-        "sms.application_submitted",
-        "sms.application_completed",
-        "sms.application_rejected",
-        "sms.application_partially_completed",
-    ):
-        assert (template, "zh_Hans") in single and (template, "zh_Hant") in single
+    for template in ONE_PART:
+        for variant in (template, template.replace("sms.", "sms.plain.")):
+            if variant not in sms_templates():
+                continue
+            assert (variant, "zh_Hans") in single and (variant, "zh_Hant") in single, variant
 
 
 @pytest.mark.parametrize(
@@ -132,18 +145,38 @@ def test_worst_case_fits_and_keeps_the_number(template: str, language: str) -> N
         "detail": "详" * 300,
     }
     fitted = fit_sms(template, huge, language, sign_name=SIGN)
-    assert fitted.parts <= 3
+    assert fitted.parts <= 2
+    assert ELLIPSIS not in "".join(fitted.params.get(n, "") for n in WHOLE_PARAMS)
     if "number" in template_fields(template, language):
         assert "9" * 20 in fitted.body
 
 
 def test_free_text_is_cut_to_the_variable_limit() -> None:
-    reason = "材" * 100
+    item = "材" * 100
+    fitted = fit_sms("sms.task_rejected", {**SHORT, "item": item}, "zh_Hans", sign_name=SIGN)
+    assert fitted.params["item"].endswith(ELLIPSIS) and fitted.params["reason"] == SHORT["reason"]
+    assert fitted.cut == ("item",)
+
+
+def test_a_reason_is_never_cut_but_said_where_to_read_it() -> None:
+    """Issue 17: half a reason misleads; a long one gives way to where to read or hear it."""
     fitted = fit_sms(
-        "sms.materials_requested", {**REALISTIC, "reason": reason}, "zh_Hans", sign_name=SIGN
+        "sms.materials_requested", {**REALISTIC, "reason": "材" * 100}, "zh_Hans", sign_name=SIGN
     )
-    assert fitted.params["reason"] == "材" * (PARAM_LIMIT - 1) + ELLIPSIS
-    assert fitted.cut == ("reason",)
+    assert fitted.params["reason"] == "详见掌上办或办事窗口" and fitted.cut == ("reason",)
+    assert fitted.body == f"【{SIGN}】办件{NUMBER}需补充材料：详见掌上办或办事窗口"
+    # a reason that fits alone but not in the one part a status text has
+    reason = REALISTIC["reason"][:PARAM_LIMIT]
+    one = fit_sms("sms.task_rejected", {**REALISTIC, "reason": reason}, "zh_Hans", sign_name=SIGN)
+    assert one.parts == 1 and one.params["reason"] == "详见掌上办或办事窗口"
+    # the plain variant gives a number: the reason is heard there
+    plain = fit_sms(
+        "sms.plain.materials_requested", {**REALISTIC, "reason": "材" * 100}, "en", sign_name=SIGN
+    )
+    assert plain.params["reason"] == "call us for the details" and "010 8599 0201" in plain.body
+    # a short one goes whole, its full stop left to the template
+    whole = fit_sms("sms.offer", {**SHORT, "reason": "您家有新生儿。"}, "zh_Hans", sign_name=SIGN)
+    assert whole.body.endswith("：您家有新生儿。回复1即可申请。")
     # whitespace runs (line breaks a clerk typed) become single spaces
     messy = fit_sms(
         "sms.materials_requested",
@@ -155,11 +188,12 @@ def test_free_text_is_cut_to_the_variable_limit() -> None:
 
 
 def test_a_tighter_budget_cuts_the_longest_text_first() -> None:
-    fitted = fit_sms("sms.task_rejected", REALISTIC, "zh_Hans", sign_name=SIGN, max_parts=1)
+    values = {**REALISTIC, "unit": "北京市朝阳区人力资源和社会保障局社会保险事业管理中心"}
+    fitted = fit_sms("sms.escalation", values, "zh_Hans", sign_name=SIGN, max_parts=1)
     assert len(fitted.body) <= 70 and fitted.parts == 1
     assert NUMBER in fitted.body
-    assert fitted.params["reason"].endswith(ELLIPSIS)
-    assert set(fitted.cut) <= {"item", "reason"}
+    assert fitted.params["unit"].endswith(ELLIPSIS)
+    assert "unit" in fitted.cut
 
 
 @pytest.mark.parametrize(

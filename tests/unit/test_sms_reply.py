@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from doorstep.domain.case_numbers import APPLICATION_PREFIX, make_case_number
-from doorstep.domain.sms_reply import ReplyKind, parse
+from doorstep.domain.case_numbers import APPLICATION_PREFIX, TICKET_PREFIX, make_case_number
+from doorstep.domain.sms_reply import (
+    CategoryWords,
+    Guess,
+    ReplyKind,
+    guess_category,
+    parse,
+    parse_rating,
+)
 
 NUMBER = make_case_number(APPLICATION_PREFIX, 123)
 
@@ -43,9 +50,17 @@ def test_application_numbers(text: str) -> None:
         ("你好", ReplyKind.OTHER),
         ("", ReplyKind.OTHER),
         ("1", ReplyKind.OTHER),
-        (NUMBER[:-1] + str((int(NUMBER[-1]) + 1) % 10), ReplyKind.OTHER),  # a mistyped number
-        ("12345678901234567890", ReplyKind.OTHER),
+        # a mistyped number is said to be wrong, never matched to another
+        (NUMBER[:-1] + str((int(NUMBER[-1]) + 1) % 10), ReplyKind.BAD_NUMBER),
+        ("12345678901234567890", ReplyKind.BAD_NUMBER),
+        ("1234567", ReplyKind.OTHER),  # too short to be meant as one
         ("²³", ReplyKind.OTHER),
+        ("谢谢", ReplyKind.OTHER),
+        ("ok!!", ReplyKind.OTHER),
+        # words enough to describe a problem: a ticket
+        ("楼下路灯坏了好几天", ReplyKind.FREE_TEXT),
+        ("street light broken", ReplyKind.FREE_TEXT),
+        (make_case_number(TICKET_PREFIX, 12), ReplyKind.TICKET),
     ],
 )
 def test_other_replies(text: str, kind: ReplyKind) -> None:
@@ -76,3 +91,34 @@ def test_what_is_no_question_code() -> None:
 
     for dest_code in (None, "", "1234", "90999", "00001", "１２３４５", "12a45", "-1234"):
         assert question_of(dest_code) is None, dest_code
+
+
+def test_a_rating_is_one_digit_in_any_form() -> None:
+    assert [parse_rating(t) for t in ("5", "５", "五", " 1。", "0", "9")] == [5, 5, 5, 1, 0, 9]
+    assert [parse_rating(t) for t in ("12", "好", "", "5分")] == [None, None, None, None]
+
+
+WORDS = [
+    CategoryWords("heating", ("暖气", "供暖")),
+    CategoryWords("streetlight", ("路灯", "灯杆")),
+    CategoryWords("noise", ("噪音", "吵")),
+    CategoryWords("other", ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "strong"),
+    [
+        ("家里暖气不热，已经三天了", "heating", True),
+        ("楼下路灯坏了，灯杆也歪了", "streetlight", True),
+        ("ＳＴＲＥＥＴ路灯不亮", "streetlight", True),
+        # words of two categories: the one with more, but a person checks it
+        ("晚上施工太吵，噪音大，路灯也不亮", "noise", False),
+        # no keyword at all: nothing guessed (the caller files it under "other" for review)
+        ("小区门口有个大坑", None, False),
+    ],
+)
+def test_a_category_is_guessed_from_the_catalogs_keywords(
+    text: str, category: str | None, strong: bool
+) -> None:
+    assert guess_category(text, WORDS) == Guess(category, strong)

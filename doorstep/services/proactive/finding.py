@@ -14,6 +14,7 @@ import asyncpg
 from doorstep.domain.delegation import Theme, covers, theme_of_bundle
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import RuleKind
+from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.vault import FIELDS
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
@@ -134,6 +135,12 @@ async def _reach(deps: Deps, conn: Connection, row: Any) -> list[int]:
             template=template,
             params=params,
             call_phone=owner_phone or deps.settings.support_phone,
+            # an offer asks "reply 1 to apply" (services.sms_offers answers it)
+            extend_code=(
+                question_code(QuestionKind.OFFER, row["id"])
+                if row["kind"] == RuleKind.OFFER
+                else None
+            ),
         )
     ]
     await events.append(

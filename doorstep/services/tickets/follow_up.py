@@ -3,6 +3,8 @@ rectification a poor rating opens."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.policy import (
@@ -14,7 +16,7 @@ from doorstep.domain.policy import (
     authorize_by_number,
     require_signed_in,
 )
-from doorstep.domain.sms_reply import Question, QuestionKind
+from doorstep.domain.sms_reply import Question, QuestionKind, question_code
 from doorstep.domain.tickets import (
     MAX_COMMENT_CHARS,
     MAX_NOTE_CHARS,
@@ -26,6 +28,7 @@ from doorstep.domain.tickets import (
     parse_follow_up_reply,
     remind_at,
 )
+from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import (
     RESOLVED_STATUSES,
@@ -40,7 +43,7 @@ from doorstep.services.tickets.common import (
 )
 from doorstep.services.tickets.views import TicketView, load
 from doorstep.store import tickets as store
-from doorstep.store.db import transaction
+from doorstep.store.db import Connection, transaction
 
 # --- the citizen's side: follow-up and rating ----------------------------------------------------
 
@@ -79,6 +82,16 @@ async def answer_follow_up(
             await record_event(
                 conn, row, "ticket.confirmed_solved", actor, {"channel": channel.value}
             )
+            contact = await store.citizen_contact(conn, row["citizen_id"])
+            assert contact is not None
+            # who answered by SMS, or reads SMS only, is asked to rate by SMS (the app asks
+            # everyone else on the ticket's page)
+            if channel is Channel.SMS or citizen_sms.reads_plain(contact):
+                outbox_ids.append(
+                    await ask_rating(
+                        conn, row, contact, row["lead_unit_phone"] or deps.settings.support_phone
+                    )
+                )
         else:
             after = move(row, TicketAction.REPORT_UNSOLVED)
             await store.update_ticket(
@@ -111,6 +124,21 @@ async def answer_follow_up(
         view = await load(conn, row["id"])
     await deps.after_commit(outbox_ids)
     return view
+
+
+async def ask_rating(conn: Connection, ticket: Any, contact: Any, call_phone: str) -> int:
+    """After a ticket closed: "rate it, reply 1-5", with its extend code, so the reply rates
+    this very ticket (services.sms_tickets answers it)."""
+    await store.update_ticket(conn, ticket["id"], rating_asked_at=now_utc())
+    return await citizen_sms.queue(
+        conn,
+        contact,
+        kind="ticket.rating_question",
+        template="sms.ticket_rating_question",
+        params={"number": ticket["number"]},
+        call_phone=call_phone,
+        extend_code=question_code(QuestionKind.TICKET_RATING, ticket["id"]),
+    )
 
 
 async def awaiting_answer(

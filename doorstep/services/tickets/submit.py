@@ -64,6 +64,8 @@ class TicketInput:
     longitude: float | None = None
     # a hotline clerk files it for this caller
     citizen_phone: str | None = None
+    # the category was guessed from words (an SMS) and the guess is weak: a person checks it
+    needs_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,7 @@ async def submit_ticket(
             rule_no=decision.rule_no,
             rule_version=decision.rule_version,
             dispatch_reason={"key": decision.reason_key, "params": params},
-            needs_review=decision.needs_review,
+            needs_review=decision.needs_review or data.needs_review,
             deadline_profile=profile.value,
             assigned_at=now,
             ack_due_at=clock.ack_due_at,

@@ -1,0 +1,78 @@
+"""Offers (服务找人) by SMS alone: an offer SMS ends "reply 1 to apply" and carries its extend
+code; the citizen's "1" accepts it exactly as the app's button does (the same pre-filled
+application, in the same transaction as the offer's acceptance).
+
+Only the citizen the offer is for can accept by SMS: the reply comes from their own phone, so
+an offer that moves money is accepted by the principal themselves. A relative acting for them
+is told of the offer without the question (`sms.offer_for_principal`), and accepts in the app,
+where money-moving steps wait for the principal's confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from doorstep.domain.errors import DomainError
+from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
+from doorstep.services.citizen_sms import display_phone
+from doorstep.services.deps import Deps
+from doorstep.services.proactive import offers
+from doorstep.services.proactive.views import text_in
+from doorstep.services.sms_tickets import answer, citizen_actor
+from doorstep.store import sms_inbound as store
+from doorstep.store.db import transaction
+
+APPLY = 1
+
+
+async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
+    """The offer a "1" would accept: the one the extend code names, else the newest open
+    offer sent; None when none is in flight."""
+    if question is not None and question.kind is not QuestionKind.OFFER:
+        return None
+    rows = await store.offers_asked(deps.pool, citizen_id)
+    named = [
+        r for r in rows if question is not None and question.asks_about(question.kind, r["id"])
+    ]
+    chosen = named or rows
+    return chosen[0] if chosen else None
+
+
+async def answer_offer(
+    deps: Deps, citizen: Any, text: str, question: Question | None
+) -> str | None:
+    """ "1" to an offer: the application made and its number sent back. None when the text is
+    not "1" or no offer asked."""
+    if parse_rating(text) != APPLY:
+        return None
+    asked = await offer_asked(deps, citizen["id"], question)
+    if asked is None:
+        return None
+    try:
+        offer, application = await offers.accept_offer(deps, citizen_actor(citizen), asked["id"])
+    except DomainError as exc:
+        async with transaction(deps.pool) as conn:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.offer_closed",
+                "sms.offer_closed",
+                {"phone": display_phone(deps.settings.support_phone)},
+            )
+        await deps.after_commit([outbox_id])
+        return f"offer_refused:{exc.code}"
+    async with transaction(deps.pool) as conn:
+        outbox_id = await answer(
+            deps,
+            conn,
+            citizen,
+            "sms_reply.offer_accepted",
+            "sms.offer_accepted",
+            {
+                "item": text_in(offer.title, citizen["language"]),
+                "number": application.number,
+            },
+        )
+    await deps.after_commit([outbox_id])
+    return "offer_accepted"
