@@ -49,7 +49,9 @@ FINAL_APPLICATION = {
 }
 
 
-@dataclass(frozen=True)
+# slots: a list read makes 120 of these per request, and a frozen dataclass without slots
+# took twice as long to build
+@dataclass(frozen=True, slots=True)
 class TaskView:
     id: int
     application_id: int
@@ -70,7 +72,7 @@ class TaskView:
     days_left_at_pause: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApplicationView:
     id: int
     number: str
@@ -411,7 +413,8 @@ async def my_applications(
     else:
         async with deps.pool.acquire() as conn:
             rows = await store.of_citizen(conn, citizen_id, limit, before_id)
-            task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+            ids = [r["id"] for r in rows]
+            task_rows = await store.listed_tasks_of(conn, ids) if rows else []
     return _views(rows, task_rows)
 
 

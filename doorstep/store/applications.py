@@ -92,17 +92,41 @@ async def by_ids(db: Queryable, application_ids: list[int]) -> list[asyncpg.Reco
     )
 
 
+# A citizen's list: only what the views show (no form, whose jsonb is decoded into Python
+# for every row, no counters): decoding the rows was the largest part of reading the list.
+# Every column `services.applications._task_view` / `_application_view` reads must be here.
+_LIST_APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.status, a.created_at,
+    a.updated_at, a.completed_at, b.code as bundle_code, b.name as bundle_name"""
+_LIST_TASK_COLUMNS = """t.id, t.application_id, t.unit_id, t.status, t.working_days, t.due_on,
+    t.paused_at, t.days_left_at_pause, t.reason, t.updated_at, i.code as item_code,
+    i.name as item_name, u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
+    u.region_code as unit_region_code"""
+
+
 async def of_citizen(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
 ) -> list[asyncpg.Record]:
+    """A page of the citizen's applications, newest first, with the columns of the views."""
     return await db.fetch(
-        f"""select {_APPLICATION_COLUMNS} from applications a
+        f"""select {_LIST_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id
             where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
             order by a.id desc limit $2""",
         citizen_id,
         limit,
         before_id,
+    )
+
+
+async def listed_tasks_of(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
+    """The tasks of a page of applications, with the columns of the views."""
+    return await db.fetch(
+        f"""select {_LIST_TASK_COLUMNS} from tasks t
+            join service_items i on i.id = t.item_id
+            join units u on u.id = t.unit_id
+            where t.application_id = any($1::bigint[])
+            order by t.application_id, t.position""",
+        application_ids,
     )
 
 
