@@ -47,6 +47,10 @@ from doorstep.store.db import transaction
 log = logging.getLogger(__name__)
 
 MAX_CONTENT = 500
+# answers to a number's own words (statuses, "not found", "number not right") per day: the
+# questions it answers are bounded by what was asked, filings by the filing limits, help by
+# one a day; this bounds the rest, so a stuck phone or a prank cannot run up SMS
+MAX_ANSWERS_PER_DAY = 20
 
 # Questions answered with a digit (a rating 1-5, "1" to apply): which one is in flight (a row
 # with `asked_at`) and how to answer it. An application's rating question
@@ -57,6 +61,11 @@ DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
     (sms_tickets.rating_asked, sms_tickets.answer_rating),
     (sms_offers.offer_asked, sms_offers.answer_offer),
 ]
+
+
+_CAPPED = frozenset(
+    {ReplyKind.TICKET, ReplyKind.APPLICATION, ReplyKind.STATUS, ReplyKind.BAD_NUMBER}
+)
 
 
 async def _answer_digit_question(
@@ -185,6 +194,8 @@ async def handle(
         digit_outcome = await _answer_digit_question(deps, citizen, text, question)
         if digit_outcome is not None:
             return citizen["id"], digit_outcome
+    if kind in _CAPPED and await store.answers_today(deps.pool, phone) >= MAX_ANSWERS_PER_DAY:
+        return citizen["id"], "answers_capped"
     if kind is ReplyKind.TICKET:
         done = await sms_tickets.ticket_status(deps, citizen, reply.number)
         return citizen["id"], done or await _not_found(deps, citizen, reply.number)

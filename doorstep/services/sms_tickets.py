@@ -21,6 +21,7 @@ from doorstep.domain.sms_reply import (
     QuestionKind,
     guess_category,
     parse_rating,
+    question_code,
 )
 from doorstep.domain.tickets import Channel, Rating, TicketKind
 from doorstep.i18n import translate
@@ -48,6 +49,7 @@ async def answer(
     template: str,
     params: dict[str, Any],
     call_phone: str | None = None,
+    extend_code: str | None = None,
 ) -> int:
     """The answer SMS to a reply: urgent (a person waits for it), plain where they read so."""
     return await citizen_sms.queue(
@@ -58,6 +60,7 @@ async def answer(
         params=params,
         call_phone=call_phone or deps.settings.support_phone,
         urgent=True,
+        extend_code=extend_code,
     )
 
 
@@ -174,6 +177,8 @@ async def answer_rating(
                 "sms_reply.rating_invalid",
                 "sms.rating_invalid",
                 {"number": number},
+                # a question again: it keeps the rating question's extend code
+                extend_code=question_code(QuestionKind.TICKET_RATING, asked["id"]),
             )
         await deps.after_commit([outbox_id])
         return "rating_invalid"

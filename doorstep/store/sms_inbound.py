@@ -137,3 +137,13 @@ async def category_words(conn: Queryable) -> list[asyncpg.Record]:
         """select code, keywords from ticket_categories where active
            order by position, code"""
     )
+
+
+async def answers_today(conn: Queryable, phone: str) -> int:
+    """Answer SMS (of any kind) queued to this number within the last day."""
+    value: int = await conn.fetchval(
+        r"""select count(*) from outbox where phone = $1 and kind like 'sms\_reply.%'
+             and created_at > now() - interval '1 day'""",
+        phone,
+    )
+    return value

@@ -15,9 +15,9 @@ from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.services import sms_replies
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
-from tests.integration.delegation_helpers import make_citizen
+from tests.integration.delegation_helpers import make_citizen, make_delegation
 from tests.integration.helpers import gql, login
-from tests.integration.proactive_helpers import ZHANG_WEI, fresh_offer
+from tests.integration.proactive_helpers import ZHANG_WEI, citizen_id, fresh_offer
 
 TICKET_FIELDS = "number status"
 ACK = "mutation($n: String!) { acknowledgeTicket(number: $n) { number } }"
@@ -159,10 +159,15 @@ async def test_the_rating_question_and_a_bad_rating_by_sms(
 ) -> None:
     _cid, phone = await _registered(pool)
     number, code = await _closed_by_sms(client, deps, pool, tokens, phone)
-    # outside 1-5: asked again, nothing recorded
+    # outside 1-5: asked again (the question keeps its extend code), nothing recorded
     assert (await sms_replies.handle(deps, phone, "7", HOTLINE_PREFIX + code))[1] == (
         "rating_invalid"
     )
+    again = await pool.fetchval(
+        "select extend_code from outbox where phone = $1 and kind = 'sms_reply.rating_invalid'",
+        phone,
+    )
+    assert again == code
     assert await pool.fetchval("select rating from tickets where number = $1", number) is None
     # 2 = 不满意: the same rectification as a rating in the app
     assert (await sms_replies.handle(deps, phone, "２", HOTLINE_PREFIX + code))[1] == "rated:2"
@@ -229,3 +234,37 @@ async def test_every_answer_is_in_the_citizens_language_without_a_link(
     assert [r["language"] for r in answers] == ["en", "en"]
     for r in answers:
         assert "http" not in str(r["params"]) and "www" not in str(r["params"])
+
+
+async def test_an_agents_1_accepts_nothing_for_the_principal(deps: Deps, pool: Pool) -> None:
+    """Only the citizen the offer is for accepts by SMS, from their own phone: a relative
+    acting for them is sent to the app, where money-moving steps wait for the principal."""
+    offer_id = await fresh_offer(pool, ZHANG_WEI, "childcare-subsidy-newborn")
+    agent_id, agent_phone = await make_citizen(pool, channel="sms")
+    await make_delegation(pool, agent_id, await citizen_id(pool, ZHANG_WEI), ["all"])
+    code = question_code(QuestionKind.OFFER, offer_id)
+    _id, outcome = await sms_replies.handle(deps, agent_phone, "1", HOTLINE_PREFIX + code)
+    assert outcome != "offer_accepted"
+    status = await pool.fetchval("select status from opportunities where id = $1", offer_id)
+    assert status == "open"
+
+
+async def test_cx_answers_with_the_latest_ticket_when_there_is_no_application(
+    deps: Deps, pool: Pool
+) -> None:
+    cid, phone = await _registered(pool)
+    await sms_replies.handle(deps, phone, "楼道里的灯不亮了，路灯也坏了")
+    number = await pool.fetchval("select number from tickets where citizen_id = $1", cid)
+    assert (await sms_replies.handle(deps, phone, "CX"))[1] == "ticket_status"
+    _kind, template, params = (await _answers(pool, phone))[-1]
+    assert template.endswith("reply_ticket_status") and params["number"] == number
+
+
+async def test_answers_to_a_numbers_own_words_are_capped_per_day(deps: Deps, pool: Pool) -> None:
+    _cid, phone = await _registered(pool)
+    outcomes = [
+        (await sms_replies.handle(deps, phone, "12345678"))[1]
+        for _ in range(sms_replies.MAX_ANSWERS_PER_DAY + 2)
+    ]
+    assert outcomes.count("number_invalid") == sms_replies.MAX_ANSWERS_PER_DAY
+    assert outcomes[-2:] == ["answers_capped", "answers_capped"]
