@@ -71,6 +71,10 @@ class IdentityConflict:
     status: str = strawberry.field(description="open, moved or kept")
     holder_method: str | None = strawberry.field(description="How the holder was verified")
     holder_verified_at: datetime | None
+    claimant_name: str | None
+    claimant_phone_masked: str
+    holder_name: str | None
+    holder_phone_masked: str
     decided_by: strawberry.ID | None
     decided_at: datetime | None
     reason: str | None
@@ -86,6 +90,10 @@ def _conflict(c: review.ConflictView) -> IdentityConflict:
         status=c.status,
         holder_method=c.holder_method,
         holder_verified_at=c.holder_verified_at,
+        claimant_name=c.claimant_name,
+        claimant_phone_masked=c.claimant_phone_masked,
+        holder_name=c.holder_name,
+        holder_phone_masked=c.holder_phone_masked,
         decided_by=strawberry.ID(str(c.decided_by)) if c.decided_by else None,
         decided_at=c.decided_at,
         reason=c.reason,
@@ -100,7 +108,10 @@ class IdentityQuery:
         ctx = info.context
         return _status(await verification.status(ctx.deps, ctx.actor))
 
-    @strawberry.field(description="Supervisor, admin: resident IDs two accounts proved")
+    @strawberry.field(
+        description="Supervisor, admin: resident IDs two accounts proved (the read is recorded "
+        "for both people)"
+    )
     async def identity_conflicts(
         self,
         info: Info,

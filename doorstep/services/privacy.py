@@ -32,6 +32,7 @@ READ_PURPOSES = (
     "assisted_application",
     "in_person_consent",
     "handle_ticket",
+    "identity_review",
 )
 
 

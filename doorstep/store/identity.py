@@ -47,6 +47,10 @@ class ConflictRow(Row):
     created_at: datetime
     holder_method: str | None
     holder_verified_at: datetime | None
+    claimant_name: str | None
+    claimant_phone: str
+    holder_name: str | None
+    holder_phone: str
 
 
 _VERIFICATION = """id, citizen_id, provider, certify_id, name, resident_id_enc, resident_id_index,
@@ -214,7 +218,9 @@ async def insert_conflict(
 
 _CONFLICT = """k.id, k.verification_id, k.claimant_id, k.holder_id, k.resident_id_masked, k.status,
     k.decided_by, k.decided_at, k.reason, k.created_at,
-    c.identity_method as holder_method, c.identity_verified_at as holder_verified_at"""
+    c.identity_method as holder_method, c.identity_verified_at as holder_verified_at,
+    cl.name as claimant_name, cl.phone as claimant_phone, c.name as holder_name,
+    c.phone as holder_phone"""
 
 
 async def conflicts(
@@ -225,6 +231,7 @@ async def conflicts(
         ConflictRow,
         f"""select {_CONFLICT}
             from identity_conflicts k join citizens c on c.id = k.holder_id
+              join citizens cl on cl.id = k.claimant_id
             where ($1::boolean is false or k.status = 'open')
               and ($3::bigint is null or k.id < $3)
             order by k.id desc limit $2""",
@@ -240,6 +247,7 @@ async def conflict_for_update(conn: Connection, conflict_id: int) -> ConflictRow
         ConflictRow,
         f"""select {_CONFLICT}
             from identity_conflicts k join citizens c on c.id = k.holder_id
+              join citizens cl on cl.id = k.claimant_id
             where k.id = $1 for update of k""",
         conflict_id,
     )

@@ -26,8 +26,6 @@ from tests.fakes.aliyun_cloudauth import (
 )
 from tests.integration.delegation_helpers import fresh_resident_id, make_citizen
 
-ADMIN = Actor(Role.ADMIN, staff_id=None)
-
 
 @pytest.fixture
 def fake_cloudauth() -> Iterator[FakeCloudauth]:
@@ -258,6 +256,14 @@ async def test_two_accounts_proving_one_id_at_once_one_wins_and_a_person_decides
     open_ = await review.list_conflicts(aliyun_deps, admin, before_id=None)
     (conflict,) = [c for c in open_ if c.claimant_id == loser.citizen_id]
     assert conflict.holder_id == winner.citizen_id and conflict.status == "open"
+    assert conflict.claimant_phone_masked.startswith("+86 137****")
+    # both people see that a reviewer looked
+    reads = await pool.fetch(
+        """select citizen_id from personal_data_reads where reader_kind = 'staff'
+           and reader_id = $1 and purpose = 'identity_review'""",
+        staff_id,
+    )
+    assert {winner.citizen_id, loser.citizen_id} <= {r["citizen_id"] for r in reads}
     with pytest.raises(InvalidInput):
         await review.decide(aliyun_deps, admin, conflict.id, review.Decision.MOVE, " ")
     decided = await review.decide(

@@ -221,3 +221,34 @@ async def test_the_operators_enrol_the_first_admin_from_the_command_line(
     assert reset.output.strip().splitlines()[-1] != uri
     unknown = await run("staff-totp", "+8613700000000")
     assert unknown.exit_code != 0 and "login.not_staff" in unknown.output
+
+
+async def test_staff_sessions_from_before_the_second_factor_end_with_the_migration(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    from pathlib import Path
+
+    import doorstep.store
+
+    staff_id, phone = await _new_staff(pool)
+    await login(client, pool, phone, as_staff=True)
+    citizen_phone = fresh_phone()
+    await login(client, pool, citizen_phone)
+    migration = (
+        Path(doorstep.store.__file__).parent / "migrations/0016_staff_sessions_second_factor.sql"
+    )
+    ended = """select bool_and(s.revoked_at is not null) from sessions s
+               left join citizens c on c.id = s.citizen_id
+               where s.staff_id = $1 or c.phone = $2
+               group by s.staff_id is null order by s.staff_id is null"""
+    # run and rolled back: the other tests' staff sessions live on
+    async with pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            await conn.execute(migration.read_text())
+            rows = await conn.fetch(ended, staff_id, citizen_phone)
+        finally:
+            await tx.rollback()
+    # staff: ended; citizens: untouched
+    assert [r[0] for r in rows] == [True, False]

@@ -14,9 +14,10 @@ from enum import StrEnum
 
 from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.identity import birth_date_from_resident_id
+from doorstep.domain.identity import birth_date_from_resident_id, mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services.deps import Deps
+from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import identity as store
 from doorstep.store.db import transaction
@@ -40,6 +41,11 @@ class ConflictView:
     status: str
     holder_method: str | None
     holder_verified_at: datetime | None
+    # who the two people are, as much as a reviewer needs to call them
+    claimant_name: str | None
+    claimant_phone_masked: str
+    holder_name: str | None
+    holder_phone_masked: str
     decided_by: int | None
     decided_at: datetime | None
     reason: str | None
@@ -55,6 +61,10 @@ def _view(row: store.ConflictRow) -> ConflictView:
         status=row.status,
         holder_method=row.holder_method,
         holder_verified_at=row.holder_verified_at,
+        claimant_name=row.claimant_name,
+        claimant_phone_masked=mask_phone(row.claimant_phone),
+        holder_name=row.holder_name,
+        holder_phone_masked=mask_phone(row.holder_phone),
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         reason=row.reason,
@@ -66,9 +76,22 @@ async def list_conflicts(
     deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50, before_id: int | None
 ) -> list[ConflictView]:
     authorize(actor, Operation.IDENTITY_CONFLICT_READ)
-    rows = await store.conflicts(
-        deps.pool, open_only=open_only, limit=max(1, min(limit, 100)), before_id=before_id
-    )
+    assert actor.staff_id is not None
+    async with deps.pool.acquire() as conn:
+        rows = await store.conflicts(
+            conn, open_only=open_only, limit=max(1, min(limit, 100)), before_id=before_id
+        )
+        # both people see in "who looked at my data" that a reviewer did
+        for row in rows:
+            for citizen_id in (row.claimant_id, row.holder_id):
+                await app_store.record_personal_data_read(
+                    conn,
+                    citizen_id=citizen_id,
+                    reader_kind="staff",
+                    reader_id=actor.staff_id,
+                    what="identity",
+                    purpose="identity_review",
+                )
     return [_view(r) for r in rows]
 
 
