@@ -548,6 +548,78 @@ def vapid() -> None:
 
 
 @main.command(
+    "create-admin",
+    help="Make (or re-activate) an admin account from the server's shell: the first admin of "
+    "an empty production database, who then adds units, staff and the catalog.",
+)
+@click.option("--phone", required=True)
+@click.option("--name", required=True)
+def create_admin(phone: str, name: str) -> None:
+    from doorstep.domain.errors import DomainError
+    from doorstep.i18n import translate
+    from doorstep.services import administration
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)  # needs only the database
+    try:
+        row = asyncio.run(
+            _with_deps(settings, lambda d: administration.bootstrap_admin(d, phone, name))
+        )
+    except DomainError as exc:
+        message = translate("error." + exc.code, "en", **exc.params)
+        raise click.ClickException(f"{exc.code}: {message}") from None
+    _say(f"admin {row.name} ({row.phone}) active; log in with asStaff: true")
+
+
+@main.command(
+    "import",
+    help="Import a district's units, staff and catalog from the CSV files in DIR (units.csv, "
+    "staff.csv, items.csv, materials.csv, bundles.csv; see the README). All or nothing: every "
+    "problem is listed by file and line and then nothing is written. --dry-run checks only.",
+)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--by", "phone", required=True, help="The admin importing it (phone).")
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option(
+    "--language",
+    default="zh_Hans",
+    type=click.Choice(["zh_Hans", "zh_Hant", "en"]),
+    help="Language of the report.",
+)
+def import_district(directory: str, phone: str, dry_run: bool, language: str) -> None:
+    from doorstep.domain.errors import DomainError
+    from doorstep.i18n import translate
+    from doorstep.services import district_import, holidays
+
+    _resolve_urls(allow_embedded=dev_mode_from_env())
+    settings = Settings.from_env(dev_mode=True)  # needs only the database
+
+    async def run(deps: Any) -> Any:
+        actor = await holidays.cli_actor(deps, phone)
+        files = district_import.read_dir(Path(directory))
+        return await district_import.import_district(deps, actor, files, dry_run=dry_run)
+
+    try:
+        report = asyncio.run(_with_deps(settings, run))
+    except DomainError as exc:
+        message = translate("error." + exc.code, language, **exc.params)
+        raise click.ClickException(f"{exc.code}: {message}") from None
+    for f in report.findings:
+        where = f"{f.file}:{f.line}" if f.file else directory
+        kind = "warning" if f.warning else "error"
+        message = translate("error." + f.code, language, **f.params)
+        click.echo(f"{where}: {kind} {f.code}: {message}")
+    counts = ", ".join(f"{name} {n}" for name, n in report.rows.items())
+    if report.errors:
+        _say(f"{len(report.errors)} problems; nothing written ({counts} rows checked)")
+        raise SystemExit(1)
+    if dry_run:
+        _say(f"dry run: no problems; nothing written ({counts} rows checked)")
+    else:
+        _say(f"imported in one transaction: {counts} rows")
+
+
+@main.command(
     "enter-holidays",
     help="Enter official holiday schedules as an admin (a file in DOORSTEP_HOLIDAYS_FILE's "
     "format, one new version per year in it); every process counts with them within "

@@ -26,6 +26,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.graphql.admin.catalog import CatalogAdminMutation, CatalogAdminQuery
+from doorstep.graphql.admin.directory import DirectoryMutation, DirectoryQuery
 from doorstep.graphql.admin.holidays import HolidaysMutation, HolidaysQuery
 from doorstep.graphql.applications import ApplicationsMutation, ApplicationsQuery
 from doorstep.graphql.catalog import CatalogQuery
@@ -163,6 +165,8 @@ Query = merge_types(
         IdentityQuery,
         HolidaysQuery,
         StaffAuthQuery,
+        DirectoryQuery,
+        CatalogAdminQuery,
     ),
 )
 Mutation = merge_types(
@@ -186,6 +190,8 @@ Mutation = merge_types(
         IdentityMutation,
         HolidaysMutation,
         StaffAuthMutation,
+        DirectoryMutation,
+        CatalogAdminMutation,
     ),
 )
 

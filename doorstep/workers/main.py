@@ -14,6 +14,7 @@ from doorstep.notify.channels import Channel
 from doorstep.notify.select import push_channel, sms_channel
 from doorstep.services import (
     broadcasts,
+    catalog_admin,
     confirmations,
     delegation,
     holidays,
@@ -88,6 +89,14 @@ async def deliver_broadcast_lane(ctx: dict[str, Any], broadcast_id: int, languag
         f"{result.batches} batches, {result.sent} sent, {result.retried} to retry, "
         f"{result.failed} failed, {result.held} held, {result.reconciled} reconciled"
     )
+
+
+async def catalog_versions(ctx: dict[str, Any]) -> str:
+    """Every minute: catalog versions whose date has come go in force (idempotent)."""
+    items, bundles = await catalog_admin.apply_due(ctx["deps"])
+    if items or bundles:
+        log.info("catalog versions in force: %d items, %d bundles", items, bundles)
+    return f"{items} items, {bundles} bundles"
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
@@ -224,6 +233,13 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 timeout=900,
             ),
             cron(observed(offer_notices, cron=True), second={25}, unique=True, keep_result=0),
+            cron(
+                observed(catalog_versions, cron=True),
+                second={45},
+                unique=True,
+                run_at_startup=True,
+                keep_result=0,
+            ),
             cron(
                 observed(ticket_clock, cron=True),
                 second={35},

@@ -294,7 +294,7 @@ async def test_matrix(
     variables.update(await prepare_ticket(client, tokens, operation))
     variables.update(await prepare_catalog(pool, operation))
     variables.update(prepare_identity(operation))
-    variables.update(await prepare_admin(operation))
+    variables.update(await prepare_admin(pool, operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))

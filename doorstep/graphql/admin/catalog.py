@@ -1,0 +1,179 @@
+"""The catalog's versions for the admin. Thin resolvers over `services.catalog_admin`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from doorstep.domain.administration import BundleSpec, ItemSpec, MaterialSpec
+from doorstep.graphql.context import Info
+from doorstep.services import catalog_admin
+from doorstep.services.catalog_admin import BundleVersionRow, ItemVersionRow
+
+
+@strawberry.type
+class VersionMaterial:
+    code: str
+    name: str
+    required: bool
+
+
+@strawberry.type(description="One version of a service item (事项)")
+class ServiceItemVersion:
+    item_code: str
+    version: int
+    effective_from: date
+    in_force: bool
+    name: str
+    unit_code: str
+    description: str
+    materials: list[VersionMaterial]
+    legal_days: int = strawberry.field(description="Legal time limit in working days")
+    promised_days: int = strawberry.field(description="Promised time limit in working days")
+    retired: bool
+    created_by: str | None
+    created_at: datetime
+    tasks: int = strawberry.field(description="Tasks made under this version")
+
+
+@strawberry.type(description="One version of a bundle (一件事)")
+class BundleVersion:
+    bundle_code: str
+    version: int
+    effective_from: date
+    in_force: bool
+    name: str
+    description: str
+    item_codes: list[str]
+    retired: bool
+    created_by: str | None
+    created_at: datetime
+    applications: int = strawberry.field(description="Applications made under this version")
+
+
+@strawberry.input
+class MaterialInput:
+    code: str
+    name: str
+    required: bool = True
+
+
+@strawberry.input(description="A new version of a service item; a new code makes a new item")
+class ServiceItemVersionInput:
+    code: str
+    name: str
+    unit_code: str
+    legal_days: int
+    promised_days: int
+    effective_from: date = strawberry.field(description="In force from this day (Shanghai)")
+    description: str = ""
+    materials: list[MaterialInput] = strawberry.field(default_factory=list)
+    retired: bool = strawberry.field(default=False, description="Retire it from that day")
+
+
+@strawberry.input(description="A new version of a bundle; a new code makes a new bundle")
+class BundleVersionInput:
+    code: str
+    name: str
+    item_codes: list[str]
+    effective_from: date
+    description: str = ""
+    retired: bool = False
+
+
+def _item(v: ItemVersionRow) -> ServiceItemVersion:
+    raw = v.materials if isinstance(v.materials, list) else []
+    materials = [
+        VersionMaterial(
+            code=str(m.get("code", "")),
+            name=str(m.get("name", "")),
+            required=bool(m.get("required", True)),
+        )
+        for m in raw
+        if isinstance(m, dict)
+    ]
+    return ServiceItemVersion(
+        item_code=v.item_code,
+        version=v.version,
+        effective_from=v.effective_from,
+        in_force=v.in_force,
+        name=v.name,
+        unit_code=v.unit_code,
+        description=v.description,
+        materials=materials,
+        legal_days=v.legal_days,
+        promised_days=v.promised_days,
+        retired=v.retired,
+        created_by=v.created_by,
+        created_at=v.created_at,
+        tasks=v.applications,
+    )
+
+
+def _bundle(v: BundleVersionRow) -> BundleVersion:
+    return BundleVersion(
+        bundle_code=v.bundle_code,
+        version=v.version,
+        effective_from=v.effective_from,
+        in_force=v.in_force,
+        name=v.name,
+        description=v.description,
+        item_codes=list(v.item_codes),
+        retired=v.retired,
+        created_by=v.created_by,
+        created_at=v.created_at,
+        applications=v.applications,
+    )
+
+
+@strawberry.type
+class CatalogAdminQuery:
+    @strawberry.field(description="Admin: every version of every service item (or one's)")
+    async def service_item_versions(
+        self, info: Info, code: str | None = None
+    ) -> list[ServiceItemVersion]:
+        ctx = info.context
+        return [_item(v) for v in await catalog_admin.item_versions(ctx.deps, ctx.actor, code)]
+
+    @strawberry.field(description="Admin: every version of every bundle (or one's)")
+    async def bundle_versions(self, info: Info, code: str | None = None) -> list[BundleVersion]:
+        ctx = info.context
+        return [_bundle(v) for v in await catalog_admin.bundle_versions(ctx.deps, ctx.actor, code)]
+
+
+@strawberry.type
+class CatalogAdminMutation:
+    @strawberry.mutation(
+        description="Admin: publish a version of a service item, in force from its date "
+        "(applications made before keep theirs)"
+    )
+    async def publish_service_item_version(
+        self, info: Info, input: ServiceItemVersionInput
+    ) -> ServiceItemVersion:
+        ctx = info.context
+        spec = ItemSpec(
+            code=input.code,
+            name=input.name,
+            unit_code=input.unit_code,
+            legal_days=input.legal_days,
+            promised_days=input.promised_days,
+            effective_from=input.effective_from,
+            description=input.description,
+            materials=tuple(MaterialSpec(m.code, m.name, m.required) for m in input.materials),
+            retired=input.retired,
+        )
+        return _item(await catalog_admin.publish_item(ctx.deps, ctx.actor, spec))
+
+    @strawberry.mutation(description="Admin: publish a version of a bundle, in force from its date")
+    async def publish_bundle_version(self, info: Info, input: BundleVersionInput) -> BundleVersion:
+        ctx = info.context
+        spec = BundleSpec(
+            code=input.code,
+            name=input.name,
+            item_codes=tuple(input.item_codes),
+            effective_from=input.effective_from,
+            description=input.description,
+            retired=input.retired,
+        )
+        return _bundle(await catalog_admin.publish_bundle(ctx.deps, ctx.actor, spec))
