@@ -113,7 +113,12 @@ async def test_staff_accounts_one_per_phone_and_deactivation_ends_sessions(
         "auth.session_expired",
     }
 
-    no_unit = {"phone": fresh_phone(), "name": "某人", "role": "SUPERVISOR", "unitCode": "cy-culture"}
+    no_unit = {
+        "phone": fresh_phone(),
+        "name": "某人",
+        "role": "SUPERVISOR",
+        "unitCode": "cy-culture",
+    }
     body = await gql(client, CREATE_STAFF, {"i": no_unit}, token=tokens["admin"])
     assert error_code(body) == "admin.supervisor_needs_region"
 
