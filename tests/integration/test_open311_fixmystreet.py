@@ -24,6 +24,7 @@ from tests.integration.helpers import assert_no_trace
 BASE = "/open311/v2"
 JURISDICTION = "doorstep.example"
 REPORTER = "+8613800138001"  # the demo citizen, registered in 永安里社区 (110105001001)
+NOT_ALLOWED = "open311.phone_not_allowed"
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +245,17 @@ async def test_a_description_up_to_4000_characters(
         ({"service_code": "potholes"}, 404, "ticket.category_unknown"),
         ({"phone": ""}, 400, "open311.location_required"),
         ({"phone": "12"}, 400, "phone.invalid"),
+        # we text the reporter: no landline, no number abroad
+        (
+            {"phone": "+861085990110", "address_id": "110105001001"},
+            400,
+            NOT_ALLOWED,
+        ),
+        (
+            {"phone": "+447911123456", "address_id": "110105001001"},
+            400,
+            NOT_ALLOWED,
+        ),
         # someone nobody knows, with no place given: FixMyStreet's coordinates are no region
         ({"phone": "+8613700137999"}, 400, "open311.location_required"),
         ({"attribute[urgency]": "whenever"}, 400, "ticket.urgency_unknown"),

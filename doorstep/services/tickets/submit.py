@@ -13,7 +13,7 @@ import asyncpg
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
 from doorstep.domain.errors import Forbidden, InvalidInput
-from doorstep.domain.identity import normalize_phone
+from doorstep.domain.identity import may_receive_login_code, normalize_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import (
     MAX_DESCRIPTION_CHARS,
@@ -135,6 +135,17 @@ def _authorize_submit(actor: Actor, data: TicketInput, app: ApiApp | None = None
     return None
 
 
+def _check_reporter_phone(deps: Deps, raw: str) -> None:
+    """A reporter an app names is told by SMS: only a mobile number of the regions log-in codes
+    go to (an app cannot make us text landlines, premium or far-away numbers)."""
+    try:
+        phone = normalize_phone(raw)
+    except ValueError as exc:
+        raise InvalidInput(exc.args[0]) from None
+    if not may_receive_login_code(phone, deps.settings.login_code_regions):
+        raise InvalidInput("open311.phone_not_allowed")
+
+
 def filing_limits(deps: Deps) -> FilingLimits:
     settings = deps.settings
     return FilingLimits(
@@ -177,6 +188,8 @@ async def submit_ticket(
     filing without a session, for the reporter in `data.citizen_phone`."""
     channel = _authorize_submit(actor, data, app) or channel
     checked = _check(data)
+    if app is not None:
+        _check_reporter_phone(deps, data.citizen_phone or "")
     if channel is Channel.HOTLINE:
         client_addr = None  # a call centre is one address: its callers are limited by phone
     client_addr = (client_addr or "").strip()[:64] or None
