@@ -5,11 +5,12 @@ sent back to log-in when the session expires. axe-core on every screen, desk and
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from doorstep.i18n import translate
 from doorstep.store.db import Pool
-from tests.browser.conftest import shot
+from tests.browser.conftest import Frames, shot
 from tests.browser.counter import CLERK, NewScreen, screen, staff_log_in
 from tests.browser.journeys import Api, no_axe_violations
 from tests.e2e.servers import Server
@@ -26,6 +27,14 @@ async def _new_application(api: Api) -> str:
     return number
 
 
+def _seq_about(message: dict[str, Any], number: str) -> str | None:
+    """The sequence of a live queue update about the application, else None."""
+    if message.get("type") != "next":
+        return None
+    update = (message["payload"].get("data") or {}).get("unitQueueUpdates") or {}
+    return str(update["seq"]) if update.get("applicationNumber") == number else None
+
+
 async def test_clerk_handles_an_application(web: Server, pool: Pool, screen: NewScreen) -> None:
     api = Api(web, pool)
     try:
@@ -33,6 +42,7 @@ async def test_clerk_handles_an_application(web: Server, pool: Pool, screen: New
     finally:
         await api.close()
     page = await screen("en")
+    frames = Frames(page)
     requests: list[Any] = []
     page.on(
         "request",
@@ -84,7 +94,19 @@ async def test_clerk_handles_an_application(web: Server, pool: Pool, screen: New
     assert status == "needs_materials"
 
     # the session expires: the next action sends the clerk back to log-in, saying why (first
-    # the page's own re-read after the live update of 补正 is let finish)
+    # the live update of 补正 arrives, and the page's re-read on it finishes)
+    wanted = {
+        str(seq)
+        for seq in await pool.fetchval(
+            "select array_agg(e.seq) from events e join applications a "
+            "on a.id = e.application_id where a.number = $1 and e.kind <> 'application.submitted'",
+            number,
+        )
+    }
+    for _ in range(100):
+        if wanted <= {_seq_about(m, number) for m in frames.messages}:
+            break
+        await asyncio.sleep(0.1)
     await page.wait_for_load_state("networkidle")
     await pool.execute(
         "update sessions set expires_at = now() - interval '1 minute' "

@@ -19,9 +19,12 @@ FAMILIES = {
     "status.": ["all", "submitted", "accepted", "needs_materials", "done", "rejected"],
     "role.": ["staff", "supervisor", "admin"],
     "language.": list(LANGUAGES),
+    "ticket.": ["acknowledge", "return", "resolve", "extend"],
 }
-# the reasons a clerk writes: label and hint per action that asks for one
-FAMILY_SUFFIXES = {"action.": ["", ".reason", ".hint"]}
+# the texts a clerk writes: label and hint per action that asks for one
+FAMILY_SUFFIXES = {"action.": ["", ".reason", ".hint"], "ticket.": ["", ".text", ".hint"]}
+# actions that ask for no text
+NO_TEXT = {"accept", "complete", "acknowledge"}
 
 
 def used_keys() -> set[str]:
@@ -34,7 +37,7 @@ def used_keys() -> set[str]:
             assert key in FAMILIES, f"{path.name}: key family {key!r} is not listed here"
             for value in FAMILIES[key]:
                 for suffix in FAMILY_SUFFIXES.get(key, [""]):
-                    if key == "action." and suffix and value in ("accept", "complete"):
+                    if suffix and value in NO_TEXT:
                         continue
                     keys.add(f"{key}{value}{suffix}")
     return keys

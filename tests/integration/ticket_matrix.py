@@ -40,6 +40,8 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "acknowledgeTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "returnTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "redispatchTicket": (AUTH, NO, NO, NO, NO, OK, OK),
+    # where it may go: whoever may read the ticket but not move it is refused (issue 18)
+    "redispatchChoices": (AUTH, NO, HIDDEN, NO, HIDDEN, OK, OK),
     "extendTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "resolveTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "answerFollowUp": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
@@ -99,6 +101,7 @@ TICKET_QUERIES = {
     "acknowledgeTicket": "mutation($n: String!) { acknowledgeTicket(number: $n) { number } }",
     "returnTicket": 'mutation($n: String!) { returnTicket(number: $n, reason: "不属本单位职责") '
     "{ number } }",
+    "redispatchChoices": "query($n: String!) { redispatchChoices(number: $n) { code } }",
     "redispatchTicket": "mutation($n: String!) { redispatchTicket(number: $n, "
     'unitCode: "cy-civil-affairs") { number } }',
     "extendTicket": "mutation($n: String!) { extendTicket(number: $n, days: 2, "

@@ -16,11 +16,26 @@ from doorstep.graphql.tickets.types import (
     one_ticket,
     ticket_list,
 )
-from doorstep.services.tickets import reading
+from doorstep.services.tickets import reading, redispatch_choices
+
+
+@strawberry.type(description="A unit a ticket may be sent to")
+class RedispatchChoice:
+    code: str
+    name: str
 
 
 @strawberry.type
 class TicketsQuery:
+    @strawberry.field(
+        description="Supervisors: the units that serve this ticket's category at its place, "
+        "the most local first (where it may be redispatched)"
+    )
+    async def redispatch_choices(self, info: Info, number: str) -> list[RedispatchChoice]:
+        ctx = info.context
+        units = await redispatch_choices.redispatch_choices(ctx.deps, ctx.actor, number)
+        return [RedispatchChoice(code=u.code, name=u.name) for u in units]
+
     @strawberry.field(description="What tickets can be about")
     async def ticket_categories(self, info: Info) -> list[TicketCategory]:
         ctx = info.context

@@ -10,12 +10,26 @@ import { forgetSession, set, state, useStore } from './core/store.js';
 import { Application } from './screens/application.js';
 import { Login, ME } from './screens/login.js';
 import { Queue } from './screens/queue.js';
+import { Rules } from './screens/rules.js';
+import { Ticket } from './screens/ticket.js';
+import { Tickets } from './screens/tickets.js';
 
 const SCREENS = {
   queue: Queue,
   application: Application,
+  tickets: Tickets,
+  ticket: Ticket,
+  rules: Rules,
 };
-const NAV = [['queue', 'nav.queue']];
+const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
+// [route, label, who sees it]; screens a role cannot use are not offered
+const NAV = [
+  ['queue', 'nav.queue', null],
+  ['tickets', 'nav.tickets', null],
+  ['rules', 'nav.rules', SUPERVISORS],
+];
+// the section each route belongs to, for the navigation's current page
+const SECTION = { application: 'queue', ticket: 'tickets' };
 
 function LiveStatus() {
   const s = useStore();
@@ -51,9 +65,9 @@ function Counter() {
     </header>
     <div class="body">
       <nav class="side" aria-label=${t('nav.label')}>
-        ${NAV.map(
+        ${NAV.filter(([, , roles]) => !roles || roles.has(s.me.role)).map(
           ([name, key]) => html`<a href=${`#/${name === 'queue' ? '' : name}`}
-            aria-current=${route.name === name ? 'page' : undefined}>${t(key)}</a>`,
+            aria-current=${(SECTION[route.name] || route.name) === name ? 'page' : undefined}>${t(key)}</a>`,
         )}
       </nav>
       <main id="main"><${Current} key=${route.name + route.params.join('/')} params=${route.params} /></main>

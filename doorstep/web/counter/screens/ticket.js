@@ -1,0 +1,134 @@
+// One ticket as its unit handles it: what the citizen asked, where, how urgent and by when;
+// acknowledge (签收), return with a reason (退单), resolve with a note (办结), extend; for
+// supervisors, redispatch to another unit. Each action is one request, refusals shown in place.
+import { html, useEffect, useState } from '../../app/core/html.js';
+import { useBusy } from '../../app/core/busy.js';
+import { gql } from '../core/api.js';
+import { t } from '../core/i18n.js';
+import { ErrorLine, Field, ReasonForm, Screen, formatDate } from '../core/ui.js';
+import { TICKET_ROW, isSupervisor } from './tickets.js';
+
+const TICKET = `${TICKET_ROW} description channel dueAt extendedDays resolutionNote returnsCount
+  reopenCount dispatch { basis explanation } assistingUnits { code name }
+  timeline { seq title at }`;
+const MUTATIONS = {
+  acknowledge: ['acknowledgeTicket', '$n: String!', 'number: $n'],
+  return: ['returnTicket', '$n: String!, $text: String!', 'number: $n, reason: $text'],
+  resolve: ['resolveTicket', '$n: String!, $text: String!', 'number: $n, note: $text'],
+  extend: ['extendTicket', '$n: String!, $text: String!, $days: Int!', 'number: $n, reason: $text, days: $days'],
+};
+const ALLOWED = {
+  DISPATCHED: ['acknowledge', 'return'],
+  ACKNOWLEDGED: ['resolve', 'extend', 'return'],
+  REOPENED: ['resolve', 'extend'],
+};
+const REDISPATCH = ['DISPATCHED', 'ACKNOWLEDGED', 'RETURNED'];
+
+async function act(kind, number, text, days) {
+  const [field, params, args] = MUTATIONS[kind];
+  const data = await gql(`mutation (${params}) { ${field}(${args}) { ${TICKET} } }`, { n: number, text, days });
+  return data[field];
+}
+
+function Redispatch({ ticket, onDone }) {
+  const [units, setUnits] = useState([]);
+  const [unit, setUnit] = useState('');
+  const [note, setNote] = useState('');
+  const { run, working, error } = useBusy();
+  useEffect(() => {
+    // the units that serve the ticket's category at its place, the most local first
+    gql('query ($n: String!) { redispatchChoices(number: $n) { code name } }', { n: ticket.number })
+      .then((data) => setUnits(data.redispatchChoices.map((u) => [u.code, u.name])))
+      .catch(() => {});
+  }, [ticket.number]);
+  const send = (event) => {
+    event.preventDefault();
+    run(async () => {
+      const data = await gql(
+        `mutation ($n: String!, $u: String!, $note: String) { redispatchTicket(number: $n, unitCode: $u, note: $note) { ${TICKET} } }`,
+        { n: ticket.number, u: unit, note: note || null },
+      );
+      onDone(data.redispatchTicket);
+    });
+  };
+  return html`<form class="reason-form" data-form="redispatch" onSubmit=${send} novalidate>
+    <h3>${t('ticket.redispatch')}</h3>
+    <${Field} label=${t('ticket.redispatch.unit')} error=${error?.message}>
+      ${(props) => html`<select ...${props} name="unit" value=${unit} onChange=${(e) => setUnit(e.currentTarget.value)}>
+        <option value="">${t('ticket.redispatch.choose')}</option>
+        ${units.map(([code, name]) => html`<option value=${code}>${name} (${code})</option>`)}
+      </select>`}
+    <//>
+    <${Field} label=${t('ticket.redispatch.note')}>
+      ${(props) => html`<textarea ...${props} name="note" rows="2" value=${note}
+        onInput=${(e) => setNote(e.currentTarget.value)}></textarea>`}
+    <//>
+    <button type="submit" class="primary" disabled=${working}>${t('ticket.redispatch')}</button>
+  </form>`;
+}
+
+function Actions({ ticket, onDone }) {
+  const [open, setOpen] = useState(null);
+  const { run, working, error } = useBusy();
+  const allowed = ALLOWED[ticket.status] || [];
+  if (open) {
+    return html`<${ReasonForm} label=${t(`ticket.${open}.text`)} hint=${t(`ticket.${open}.hint`)}
+      submit=${t(`ticket.${open}`)} withDays=${open === 'extend'}
+      onSubmit=${async (text, days) => {
+        onDone(await act(open, ticket.number, text, days));
+        setOpen(null);
+      }}
+      onCancel=${() => setOpen(null)} />`;
+  }
+  return html`<div class="actions">
+    ${allowed.map(
+      (kind) => html`<button type="button" data-action=${kind} disabled=${working}
+        class=${kind === 'acknowledge' || kind === 'resolve' ? 'primary' : 'secondary'}
+        onClick=${() => (kind === 'acknowledge' ? run(async () => onDone(await act(kind, ticket.number))) : setOpen(kind))}>
+        ${t(`ticket.${kind}`)}</button>`,
+    )}
+    <${ErrorLine} error=${error} />
+  </div>`;
+}
+
+export function Ticket({ params }) {
+  const number = params[0];
+  const [ticket, setTicket] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    gql(`query ($n: String!) { ticket(number: $n) { ${TICKET} } }`, { n: number })
+      .then((data) => setTicket(data.ticket))
+      .catch(setError);
+  }, [number]);
+  const title = t('ticket.title', { number });
+  if (error) return html`<${Screen} title=${title}><${ErrorLine} error=${error} /><//>`;
+  if (!ticket) return html`<p>${t('loading')}</p>`;
+  return html`<${Screen} title=${title}
+      actions=${html`<a class="button secondary" href="#/tickets">${t('ticket.back')}</a>`}>
+    <p class="summary" data-status=${ticket.status}><strong>${ticket.categoryName}</strong>
+      ${` · ${ticket.kindLabel} · ${ticket.urgencyLabel} · ${ticket.statusLabel}`}</p>
+    <div class="columns">
+      <div>
+        <blockquote class="description">${ticket.description}</blockquote>
+        <dl class="facts">
+          <dt>${t('ticket.place')}</dt><dd>${ticket.regionName}</dd>
+          <dt>${t('tickets.unit')}</dt><dd>${ticket.leadUnit.name}
+            ${ticket.assistingUnits.length > 0 && html` + ${ticket.assistingUnits.map((u) => u.name).join('、')}`}</dd>
+          <dt>${t('ticket.why_here')}</dt><dd>${ticket.dispatch.explanation}</dd>
+          <dt>${t('ticket.ack_by')}</dt><dd>${formatDate(ticket.acknowledgeBy)}</dd>
+          <dt>${t('queue.due')}</dt><dd>${formatDate(ticket.dueOn)}
+            ${ticket.extendedDays > 0 && html` <span class="hint">${t('ticket.extended', { days: ticket.extendedDays })}</span>`}</dd>
+          ${ticket.resolutionNote && html`<dt>${t('ticket.resolve.text')}</dt><dd>${ticket.resolutionNote}</dd>`}
+        </dl>
+        <${Actions} ticket=${ticket} onDone=${setTicket} />
+        ${isSupervisor() && REDISPATCH.includes(ticket.status) && html`<${Redispatch} ticket=${ticket} onDone=${setTicket} />`}
+      </div>
+      <div>
+        <h2>${t('application.timeline')}</h2>
+        <ol class="timeline">${ticket.timeline.map(
+          (e) => html`<li key=${e.seq}><span class="hint">${formatDate(e.at)}</span> ${e.title}</li>`,
+        )}</ol>
+      </div>
+    </div>
+  <//>`;
+}
