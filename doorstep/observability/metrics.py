@@ -85,6 +85,17 @@ LOGIN_CODES = Counter(
     "Log-in code requests, by result (sent, refused) and refusal code",
     ["result", "code"],
 )
+IDENTITY_CHECKS = Counter(
+    "doorstep_identity_checks",
+    "Real-identity checks with the provider, by step (start, finish) and outcome (started, "
+    "passed, failed, conflict, unavailable) and the provider's code when it failed",
+    ["step", "outcome", "code"],
+)
+STAFF_LOGINS = Counter(
+    "doorstep_staff_logins",
+    "Staff log-in tries, by result (success, failure) and failure code",
+    ["result", "code"],
+)
 
 
 def provider_code(code: str | None) -> str:

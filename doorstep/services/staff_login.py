@@ -13,6 +13,7 @@ from datetime import datetime
 
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.observability.metrics import STAFF_LOGINS
 from doorstep.services import staff_totp
 from doorstep.services.deps import Deps
 from doorstep.store import auth as store
@@ -64,6 +65,7 @@ async def record(
     if staff_id is None:
         staff = await store.staff_by_phone(conn, phone)
         staff_id = staff.id if staff else None
+    STAFF_LOGINS.labels("success" if failure is None else "failure", failure or "").inc()
     await store.record_staff_login(
         conn,
         staff_id=staff_id,

@@ -16,7 +16,7 @@ from Aliyun's published signature rules, not taken from the SDK:
 InitFaceVerify starts a check for a name and ID number and answers a CertifyId and the URL of
 the face-scan page; DescribeFaceVerify answers Passed T/F for a CertifyId. Tests decide what
 the face scan finds (`fail_next`, or `failing_ids`), script any Code or an HTTP error, delay,
-or drop the connection.
+drop the connection, or answer a page that is not the API's.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Check:
 @dataclass
 class Fault:
     action: str
-    kind: str  # answer | delay | drop
+    kind: str  # answer | delay | drop | garbage
     code: str = ""
     http_status: int = 200
     seconds: float = 0.0
@@ -167,6 +167,11 @@ class FakeCloudauth:
 
     def drop_next(self, action: str) -> None:
         self._add(Fault(action=action, kind="drop"))
+
+    def garbage_next(self, action: str) -> None:
+        """Answer HTTP 200 with a body that is not the API's (a captive portal, a proxy's
+        error page): whatever it says, nothing is known about the person."""
+        self._add(Fault(action=action, kind="garbage"))
 
     def _add(self, fault: Fault) -> None:
         with self._lock:
@@ -325,6 +330,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
+        if fault is not None and fault.kind == "garbage":
+            page = b"<html><body>Passed: T</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         status, payload = self.fake.handle(method, parts.path, query, headers, body, fault)
         data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)

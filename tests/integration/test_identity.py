@@ -164,6 +164,12 @@ async def test_a_provider_that_times_out_leaves_the_check_open_to_ask_again(
     with pytest.raises(DomainError) as dropped:
         await verification.finish(aliyun_deps, actor, started.id)
     assert dropped.value.code == "identity.provider_unavailable"
+    # an answer that is not the API's (a proxy's page saying "Passed: T") proves nothing
+    fake_cloudauth.garbage_next("DescribeFaceVerify")
+    with pytest.raises(DomainError) as unreadable:
+        await verification.finish(aliyun_deps, actor, started.id)
+    assert unreadable.value.code == "identity.provider_unavailable"
+    assert (await _bound(pool, actor))["identity_verified_at"] is None
     # once the provider answers, the same check finishes
     outcome = await verification.finish(aliyun_deps, actor, started.id)
     assert outcome.status == "passed"

@@ -29,6 +29,7 @@ from tests.integration.helpers import (
     login,
 )
 from tests.integration.identity_helpers import staff_totp_code
+from tests.integration.test_metrics import scrape, value
 
 VERIFY = """mutation($p: String!, $c: String!, $t: String) {
   verifyLoginCode(phone: $p, code: $c, asStaff: true, totpCode: $t) { token role expiresAt } }"""
@@ -156,6 +157,7 @@ async def test_every_staff_log_in_is_recorded_with_the_address_the_proxies_name(
 ) -> None:
     staff_id, phone = await _new_staff(pool)
     await staff_totp_code(pool, phone)
+    before = await scrape(client)
     sms = await _code(client, pool, phone)
     wrong_sms = f"{(int(sms) + 1) % 10**6:06d}"
     # a client naming itself in X-Forwarded-For is not believed (no trusted proxy)
@@ -178,6 +180,13 @@ async def test_every_staff_log_in_is_recorded_with_the_address_the_proxies_name(
     assert {r["staffName"] for r in rows} == {"测试员"}
     assert all(r["phoneMasked"].startswith("+86 139****") for r in rows)
     assert all(r["clientAddr"] and r["clientAddr"] != "203.0.113.9" for r in rows)
+    # and counted for the alerting side
+    after = await scrape(client)
+    for result, code in (("failure", "login.totp_required"), ("success", "")):
+        grew = value(after, "doorstep_staff_logins_total", result=result, code=code) - value(
+            before, "doorstep_staff_logins_total", result=result, code=code
+        )
+        assert grew >= 1, (result, code)
     # only admins read it
     for role in ("staff", "supervisor", "citizen"):
         body = await gql(client, LOGINS, {"s": str(staff_id)}, token=tokens[role])

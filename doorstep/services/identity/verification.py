@@ -22,6 +22,7 @@ from doorstep.domain.identity import (
 )
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rate_limits import DAY_SECONDS, Window
+from doorstep.observability.metrics import IDENTITY_CHECKS
 from doorstep.services import rate_limits
 from doorstep.services.deps import Deps
 from doorstep.services.identity.providers import IdentityProvider, ProviderError, build_provider
@@ -132,8 +133,10 @@ async def start(
         started = await provider.start(order_no=f"ds{row.id}", name=name, resident_id=resident_id)
     except ProviderError as exc:
         log.warning("identity check %s not started: %s", row.id, exc.code)
+        IDENTITY_CHECKS.labels("start", "unavailable", exc.code[:40]).inc()
         await store.finish_verification(deps.pool, row.id, "failed", f"start:{exc.code}")
         raise DomainError(UNAVAILABLE) from None
+    IDENTITY_CHECKS.labels("start", "started", "").inc()
     await store.set_certify_id(deps.pool, row.id, started.certify_id)
     return VerificationStarted(id=row.id, certify_url=started.certify_url)
 
@@ -157,10 +160,12 @@ async def finish(deps: Deps, actor: Actor, verification_id: int) -> Verification
     except ProviderError as exc:
         # the check stays open: the citizen may ask again once the provider answers
         log.warning("identity check %s: no result: %s", row.id, exc.code)
+        IDENTITY_CHECKS.labels("finish", "unavailable", exc.code[:40]).inc()
         raise DomainError(UNAVAILABLE) from None
     if not result.passed:
         if not await store.finish_verification(deps.pool, row.id, "failed", result.code):
             raise Conflict("identity.verification_used")
+        IDENTITY_CHECKS.labels("finish", "failed", result.code[:40]).inc()
         async with deps.pool.acquire() as conn:
             holder = await store.holder(conn, citizen_id)
         assert holder is not None
@@ -168,6 +173,7 @@ async def finish(deps: Deps, actor: Actor, verification_id: int) -> Verification
     async with transaction(deps.pool) as conn:
         outcome = await _bind_passed(deps, conn, row, result.code)
         holder = await store.holder(conn, citizen_id)
+    IDENTITY_CHECKS.labels("finish", outcome, "").inc()
     assert holder is not None
     return VerificationOutcome(id=row.id, status=outcome, identity=_status(holder))
 
