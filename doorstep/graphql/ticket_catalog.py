@@ -26,6 +26,11 @@ class ManagedTicketCategory:
     retired_at: datetime | None
     tickets: int = strawberry.field(description="Tickets that name it")
     open_tickets: int
+    group: str = strawberry.field(description="What it is grouped under (Open311 `group`)")
+    keywords: list[str] = strawberry.field(
+        description="Words citizens use for it: Open311 `keywords`, and what an SMS is "
+        "matched against to guess its category"
+    )
 
 
 @strawberry.type
@@ -72,6 +77,8 @@ class TicketCategoryInput:
     position: int | None = strawberry.field(
         default=None, description="Place in the list (default: last)"
     )
+    group: str = ""
+    keywords: list[str] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="A region (GB/T 2260) and the unit its unrouted tickets go to")
@@ -95,6 +102,8 @@ def _managed(c: catalog.CategoryView) -> ManagedTicketCategory:
         retired_at=c.retired_at,
         tickets=c.tickets,
         open_tickets=c.open_tickets,
+        group=c.group,
+        keywords=list(c.keywords),
     )
 
 
@@ -175,13 +184,20 @@ class TicketCatalogMutation:
         ctx = info.context
         return _managed(
             await catalog.create_category(
-                ctx.deps, ctx.actor, input.code, input.name, input.description, input.position
+                ctx.deps,
+                ctx.actor,
+                input.code,
+                input.name,
+                input.description,
+                input.position,
+                group=input.group,
+                keywords=input.keywords,
             )
         )
 
     @strawberry.mutation(
-        description="Admin: rename a category (or change its description or "
-        "place); tickets show the new name"
+        description="Admin: rename a category (or change its description, place, group or "
+        "keywords); tickets show the new name"
     )
     async def update_ticket_category(
         self,
@@ -190,11 +206,20 @@ class TicketCatalogMutation:
         name: str | None = None,
         description: str | None = None,
         position: int | None = None,
+        group: str | None = None,
+        keywords: list[str] | None = None,
     ) -> ManagedTicketCategory:
         ctx = info.context
         return _managed(
             await catalog.update_category(
-                ctx.deps, ctx.actor, code, name=name, description=description, position=position
+                ctx.deps,
+                ctx.actor,
+                code,
+                name=name,
+                description=description,
+                position=position,
+                group=group,
+                keywords=keywords,
             )
         )
 

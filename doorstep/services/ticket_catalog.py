@@ -37,6 +37,11 @@ REGION_CODE = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 MAX_NAME_CHARS = 40
 MAX_DESCRIPTION_CHARS = 200
 MAX_POSITION = 10_000
+# keywords: the words citizens use for a category (Open311 `keywords`, the SMS guess); Open311
+# joins them with commas, so none holds one
+MAX_KEYWORDS = 30
+MAX_KEYWORD_CHARS = 20
+MAX_GROUP_CHARS = 40
 MAX_AREAS = 500
 
 
@@ -50,6 +55,8 @@ class CategoryView:
     retired_at: datetime | None
     tickets: int
     open_tickets: int
+    group: str = ""
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,8 @@ def _category(r: asyncpg.Record) -> CategoryView:
         retired_at=r["retired_at"],
         tickets=r["tickets"],
         open_tickets=r["open_tickets"],
+        group=r["group_name"],
+        keywords=tuple(r["keywords"]),
     )
 
 
@@ -160,6 +169,26 @@ def _description(raw: str | None) -> str:
     return text
 
 
+def _keywords(raw: list[str] | None) -> list[str]:
+    """Trimmed, without repeats, in the order given."""
+    words: list[str] = []
+    for word in (clean_text(w) for w in raw or []):
+        if not word or len(word) > MAX_KEYWORD_CHARS or any(c in word for c in ",，\n"):
+            raise InvalidInput("ticket_category.keyword_invalid", limit=MAX_KEYWORD_CHARS)
+        if word not in words:
+            words.append(word)
+    if len(words) > MAX_KEYWORDS:
+        raise InvalidInput("ticket_category.too_many_keywords", limit=MAX_KEYWORDS)
+    return words
+
+
+def _group(raw: str | None) -> str:
+    text = clean_text(raw)
+    if len(text) > MAX_GROUP_CHARS or "\n" in text:
+        raise InvalidInput("ticket_category.group_too_long", limit=MAX_GROUP_CHARS)
+    return text
+
+
 def _position(raw: int | None) -> int | None:
     if raw is not None and not 0 <= raw <= MAX_POSITION:
         raise InvalidInput("ticket_category.position_invalid", limit=MAX_POSITION)
@@ -178,15 +207,21 @@ async def create_category(
     name: str,
     description: str = "",
     position: int | None = None,
+    *,
+    group: str = "",
+    keywords: list[str] | None = None,
 ) -> CategoryView:
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
     code = (code or "").strip()
     if not CATEGORY_CODE.fullmatch(code):
         raise InvalidInput("ticket_category.code_invalid", category=code[:40])
     clean_name, text, place = _name(name), _description(description), _position(position)
+    clean_group, words = _group(group), _keywords(keywords)
     async with transaction(deps.pool) as conn:
         if not await store.insert_category(conn, code, clean_name, text, place):
             raise Conflict("ticket_category.exists", category=code)
+        if clean_group or words:
+            await store.update_category(conn, code, group_name=clean_group, keywords=words)
         await _append(conn, actor, "ticket_category.created", {"code": code, "name": clean_name})
         view = await _one_category(conn, code)
     return view
@@ -207,11 +242,17 @@ async def update_category(
     name: str | None = None,
     description: str | None = None,
     position: int | None = None,
+    group: str | None = None,
+    keywords: list[str] | None = None,
 ) -> CategoryView:
-    """Rename, re-describe or move a category. Tickets show the new name; each dispatch
-    explanation keeps the name it was given in."""
+    """Rename, re-describe or move a category, or change its group and keywords. Tickets show
+    the new name; each dispatch explanation keeps the name it was given in."""
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
     changes: dict[str, object] = {}
+    if group is not None:
+        changes["group_name"] = _group(group)
+    if keywords is not None:
+        changes["keywords"] = _keywords(keywords)
     if name is not None:
         changes["name"] = _name(name)
     if description is not None:
@@ -220,7 +261,9 @@ async def update_category(
         changes["position"] = _position(position)
     async with transaction(deps.pool) as conn:
         row = await _locked_category(conn, code)
-        changes = {k: v for k, v in changes.items() if row[k] != v}
+        changes = {
+            k: v for k, v in changes.items() if (list(row[k]) if k == "keywords" else row[k]) != v
+        }
         if changes:
             await store.update_category(conn, row["code"], **changes)
             data: dict[str, object] = {"code": row["code"], **changes}

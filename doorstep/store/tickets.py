@@ -91,6 +91,7 @@ async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyn
     """Categories with how many tickets name them and how many of those are still open."""
     return await db.fetch(
         """select c.code, c.name, c.description, c.position, c.active, c.retired_at,
+                  c.group_name, c.keywords,
                   (select count(*) from tickets t where t.category_code = c.code) as tickets,
                   (select count(*) from tickets t where t.category_code = c.code
                      and t.status not in ('closed', 'closed_unconfirmed')) as open_tickets
@@ -101,7 +102,7 @@ async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyn
 
 async def lock_category(conn: Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """select code, name, description, position, active, retired_at
+        """select code, name, description, position, active, retired_at, group_name, keywords
            from ticket_categories where code = $1 for update""",
         code,
     )

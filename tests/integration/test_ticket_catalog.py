@@ -407,3 +407,55 @@ async def test_a_regions_fallback_unit_routes_the_next_ticket_at_once(
     assert cleared["effectiveFallbackUnit"]["code"] == "cy-service-center"
     last = await ok(client, SUBMIT, {"c": "other", "r": region}, citizen, "submitTicket")
     assert last["leadUnit"]["code"] == "cy-service-center"
+
+
+KEYWORDED = f"""mutation($c: String!, $g: String, $k: [String!]) {{
+  updateTicketCategory(code: $c, group: $g, keywords: $k) {{ {CATEGORY} group keywords }} }}"""
+
+
+async def test_group_and_keywords_feed_open311_and_the_sms_guess(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    """Issue 17: Open311's `keywords` and `group` come from the catalog, which the admin
+    keeps; the same keywords are what an SMS is matched against."""
+    admin = tokens["admin"]
+    code = _code()
+    created = await ok(
+        client,
+        """mutation($i: TicketCategoryInput!) { createTicketCategory(input: $i)
+           { code group keywords } }""",
+        {"i": {"code": code, "name": "共享单车", "group": "交通", "keywords": ["单车", "单车"]}},
+        admin,
+        "createTicketCategory",
+    )
+    assert (created["group"], created["keywords"]) == ("交通", ["单车"])
+    updated = await ok(
+        client,
+        KEYWORDED,
+        {"c": code, "k": [" 共享单车 ", "乱停放"], "g": "市容"},
+        admin,
+        "updateTicketCategory",
+    )
+    assert (updated["group"], updated["keywords"]) == ("市容", ["共享单车", "乱停放"])
+    services = (await client.get("/open311/v2/services.json")).json()
+    mine = next(s for s in services if s["service_code"] == code)
+    assert (mine["keywords"], mine["group"]) == ("共享单车, 乱停放", "市容")
+    for keywords, group, refused in (
+        (["a,b"], None, "ticket_category.keyword_invalid"),
+        (["词" * 21], None, "ticket_category.keyword_invalid"),
+        ([""], None, "ticket_category.keyword_invalid"),
+        ([f"k{i}" for i in range(31)], None, "ticket_category.too_many_keywords"),
+        (None, "组" * 41, "ticket_category.group_too_long"),
+    ):
+        body = await gql(client, KEYWORDED, {"c": code, "k": keywords, "g": group}, token=admin)
+        assert error_code(body) == refused
+    row = await pool.fetchrow(
+        "select group_name, keywords from ticket_categories where code = $1", code
+    )
+    assert row is not None and (row["group_name"], row["keywords"]) == (
+        "市容",
+        ["共享单车", "乱停放"],
+    )
+    # only the admin keeps the catalog
+    body = await gql(client, KEYWORDED, {"c": code, "k": ["x"]}, token=tokens["supervisor"])
+    assert error_code(body) == "auth.forbidden"
