@@ -24,8 +24,17 @@ def move_clock(
     due_on: date,
     days_left_at_pause: int | None,
     today: date,
+    *,
+    working_days: int = 0,
 ) -> Clock:
-    """Pausing keeps the working days still left; resuming grants them again from today."""
+    """Pausing keeps the working days still left; resuming grants them again from today; a
+    refused task reopened by a review gets its whole time limit (`working_days`) from today."""
+    if before is TaskStatus.REJECTED and after is not before:
+        return Clock(
+            due_on=calendar.add_working_days(today, working_days),
+            paused=False,
+            days_left_at_pause=None,
+        )
     if after is TaskStatus.NEEDS_MATERIALS and before is not after:
         return Clock(
             due_on=due_on,

@@ -120,6 +120,11 @@ class Operation(StrEnum):
     STAFF_MANAGE = "staff.manage"
     CATALOG_MANAGE = "catalog.manage"
     DISTRICT_IMPORT = "district.import"
+    APPLICATION_RATE = "application.rate"
+    APPLICATION_RATE_AT_COUNTER = "application.rate_at_counter"
+    TASK_REVIEW_REQUEST = "task_review.request"
+    TASK_REVIEW_QUEUE = "task_review.queue"
+    TASK_REVIEW_DECIDE = "task_review.decide"
 
 
 @dataclass(frozen=True)
@@ -453,6 +458,23 @@ RULES: dict[Operation, dict[Role, Check]] = {
             Operation.CATALOG_MANAGE,
             Operation.DISTRICT_IMPORT,
         )
+    },
+    # 好差评 of a finished application: the citizen, or their agent for a bundle of the
+    # delegation's themes; at the counter any clerk writes down what the citizen says (全城通办)
+    Operation.APPLICATION_RATE: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},
+    Operation.APPLICATION_RATE_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
+    # 申请复核 of a refused task: as for rating; deciding is the task's unit's or its region's
+    # supervisors' (the service also refuses the clerk who refused)
+    Operation.TASK_REVIEW_REQUEST: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},
+    Operation.TASK_REVIEW_QUEUE: {
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.TASK_REVIEW_DECIDE: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
     },
 }
 

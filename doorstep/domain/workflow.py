@@ -24,6 +24,8 @@ class TaskAction(StrEnum):
     SUPPLY_MATERIALS = "supply_materials"
     COMPLETE = "complete"
     REJECT = "reject"
+    # a review (复核) found the refusal does not stand: the unit handles the task again
+    REOPEN = "reopen"
 
 
 class ApplicationStatus(StrEnum):
@@ -55,7 +57,10 @@ TASK_TRANSITIONS: dict[tuple[TaskStatus, TaskAction], TaskStatus] = {
     (_S.SUBMITTED, _A.REJECT): _S.REJECTED,
     (_S.ACCEPTED, _A.REJECT): _S.REJECTED,
     (_S.NEEDS_MATERIALS, _A.REJECT): _S.REJECTED,
+    (_S.REJECTED, _A.REOPEN): _S.ACCEPTED,
 }
+# taken only through a decided review, never from a clerk's queue
+REVIEW_ACTIONS = frozenset({_A.REOPEN})
 
 
 class IllegalTransition(Exception):
@@ -78,7 +83,11 @@ def next_task_status(current: TaskStatus, action: TaskAction) -> TaskStatus:
 
 def allowed_task_actions(current: TaskStatus) -> frozenset[TaskAction]:
     """Actions a clerk (or the citizen, for supply_materials) may take now; drives the UI."""
-    return frozenset(action for (status, action) in TASK_TRANSITIONS if status == current)
+    return frozenset(
+        action
+        for (status, action) in TASK_TRANSITIONS
+        if status == current and action not in REVIEW_ACTIONS
+    )
 
 
 def application_status(task_statuses: Sequence[TaskStatus]) -> ApplicationStatus:

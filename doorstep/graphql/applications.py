@@ -14,12 +14,13 @@ from doorstep.domain.errors import Conflict
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
+from doorstep.graphql.feedback_types import ApplicationFeedback, feedback_type
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.vault import VaultDocumentInput
 from doorstep.i18n import translate
+from doorstep.services import application_feedback, confirmations, sla
 from doorstep.services import application_materials as material_service
 from doorstep.services import applications as service
-from doorstep.services import confirmations, sla
 from doorstep.services import tasks as task_service
 
 
@@ -96,6 +97,20 @@ class Application:
         ctx = info.context
         rows = await ctx.loaders.timeline.load(self.id)
         return [event_type(r, ctx.language, ctx.elder) for r in rows]
+
+    @strawberry.field(
+        description="好差评 and 申请复核: the rating (or whether it can be given), and per task "
+        "its unit's rating, rectification and review"
+    )
+    async def feedback(self, info: Info) -> ApplicationFeedback:
+        ctx = info.context
+        found = await application_feedback.feedback(
+            ctx.deps,
+            self.id,
+            self.status,
+            [(int(t.id), t.status) for t in self.tasks],
+        )
+        return feedback_type(found, ctx.language, ctx.elder)
 
 
 def event_type(row: Any, language: str, elder: bool) -> TimelineEvent:

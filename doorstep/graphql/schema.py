@@ -40,6 +40,7 @@ from doorstep.graphql.delegation import (
 )
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
+from doorstep.graphql.feedback import FeedbackMutation, FeedbackQuery
 from doorstep.graphql.identity import IdentityMutation, IdentityQuery
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
@@ -167,6 +168,7 @@ Query = merge_types(
         StaffAuthQuery,
         DirectoryQuery,
         CatalogAdminQuery,
+        FeedbackQuery,
     ),
 )
 Mutation = merge_types(
@@ -192,6 +194,7 @@ Mutation = merge_types(
         StaffAuthMutation,
         DirectoryMutation,
         CatalogAdminMutation,
+        FeedbackMutation,
     ),
 )
 

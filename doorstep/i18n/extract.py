@@ -60,6 +60,9 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "sms.application_": _enum_values("doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
     "sms.plain.application_": _enum_values("doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
     "theme.": _enum_values("doorstep.domain.delegation.Theme"),
+    # a review of a refused task (申请复核): where it stands, and the SMS of its outcome
+    "review_status.": lambda: {"open", "upheld", "overturned"},
+    "sms.review_": lambda: {"upheld", "overturned"},
     "delegation_status.": _enum_values("doorstep.domain.delegation.DelegationStatus"),
     "consent_method.": _enum_values("doorstep.domain.delegation.ConsentMethod"),
     "confirmation_status.": _enum_values("doorstep.domain.delegation.ConfirmationStatus"),
@@ -94,6 +97,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
 # event kinds built as f"task.{action.value}"
 EVENT_FAMILIES: dict[str, Callable[[], set[str]]] = {
     "task.": _enum_values("doorstep.domain.workflow.TaskAction"),
+    "task.review_": lambda: {"upheld", "overturned"},
 }
 # keys whose family is the refusal mechanism itself (the codes are collected from the raises)
 _SELF_FAMILIES = ("error.", "event.")

@@ -21,6 +21,7 @@ from doorstep.domain.policy import (
 )
 from doorstep.domain.workflow import (
     FINAL_TASK_STATUSES,
+    REVIEW_ACTIONS,
     ApplicationStatus,
     IllegalTransition,
     TaskAction,
@@ -96,7 +97,7 @@ async def act_on_task(
     deps: Deps, actor: Actor, task_id: int, action: TaskAction, reason: str | None = None
 ) -> ApplicationView:
     """Staff accept, ask for materials, complete or reject one task of their unit."""
-    if action is TaskAction.SUPPLY_MATERIALS:
+    if action is TaskAction.SUPPLY_MATERIALS or action in REVIEW_ACTIONS:
         raise InvalidInput("task.action_not_for_staff")
     reason = _clean_reason(action, reason)
     async with transaction(deps.pool) as conn:
@@ -192,6 +193,14 @@ def _clean_reason(action: TaskAction, reason: str | None) -> str | None:
     return text or None
 
 
+def _task_reason(action: TaskAction, given: str | None, kept: str | None) -> str | None:
+    """What the task shows as its reason: the one just given when the action needs one; none
+    once a review reopened it (the refusal's reason no longer stands); else as it was."""
+    if action in _NEEDS_REASON:
+        return given
+    return None if action in REVIEW_ACTIONS else kept
+
+
 async def _transition(
     deps: Deps,
     conn: Connection,
@@ -212,10 +221,16 @@ async def _transition(
             "task.illegal_transition", status=before.value, action=action.value
         ) from None
     today = local_date(datetime.now().astimezone())
-    clock = move_clock(
-        deps.calendar, before, after, task["due_on"], task["days_left_at_pause"], today
-    )
     total_days = task["working_days"] + task["extended_days"]
+    clock = move_clock(
+        deps.calendar,
+        before,
+        after,
+        task["due_on"],
+        task["days_left_at_pause"],
+        today,
+        working_days=total_days,
+    )
     await store.update_task(
         conn,
         task["id"],
@@ -224,7 +239,7 @@ async def _transition(
         remind_on=reminder_date(deps.calendar, clock.due_on, total_days),
         paused=clock.paused,
         days_left_at_pause=clock.days_left_at_pause,
-        reason=reason if action in _NEEDS_REASON else task["reason"],
+        reason=_task_reason(action, reason, task["reason"]),
         final=after in FINAL_TASK_STATUSES,
     )
     common = {

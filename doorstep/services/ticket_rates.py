@@ -80,7 +80,7 @@ class Rates:
         return self._rate(self.recurrences, self.finished)
 
 
-def _check_period(since: date, until: date) -> None:
+def check_period(since: date, until: date) -> None:
     if until < since or (until - since).days > MAX_PERIOD_DAYS:
         raise InvalidInput("ticket_rates.period_invalid", limit=MAX_PERIOD_DAYS)
 
@@ -97,7 +97,7 @@ async def rates(
     authorize(actor, Operation.TICKET_RATES_READ)
     if region_level not in REGION_LEVELS:
         raise InvalidInput("ticket_rates.level_invalid")
-    _check_period(since, until)
+    check_period(since, until)
     # an admin sees every unit: no scope to test row by row
     units = None if actor.role is Role.ADMIN else await visible_units(deps, actor)
     rows = await store.rates(deps.pool, units, since, until, now_utc(), group_by, region_level)

@@ -25,6 +25,12 @@ from tests.integration.delegation_helpers import (
     make_citizen,
     make_delegation,
 )
+from tests.integration.feedback_matrix import (
+    FEEDBACK_AGENT_EXPECTED,
+    FEEDBACK_EXPECTED,
+    FEEDBACK_QUERIES,
+    prepare_feedback,
+)
 from tests.integration.helpers import error_code, fresh_phone, gql
 from tests.integration.identity_matrix import (
     IDENTITY_EXPECTED,
@@ -163,6 +169,8 @@ EXPECTED.update(IDENTITY_EXPECTED)  # issue 15 (tests/integration/identity_matri
 QUERIES.update(IDENTITY_QUERIES)
 EXPECTED.update(ADMIN_EXPECTED)  # issue 18 (tests/integration/admin_matrix.py)
 QUERIES.update(ADMIN_QUERIES)
+EXPECTED.update(FEEDBACK_EXPECTED)  # issue 17 (tests/integration/feedback_matrix.py)
+QUERIES.update(FEEDBACK_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -295,6 +303,7 @@ async def test_matrix(
     variables.update(await prepare_catalog(pool, operation))
     variables.update(prepare_identity(operation))
     variables.update(await prepare_admin(pool, operation))
+    variables.update(await prepare_feedback(client, tokens, pool, operation, variables))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))
@@ -338,6 +347,7 @@ AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "answerConfirmation": (OWN_ACT, OWN_ACT, GONE, GONE),
 }
 AGENT_EXPECTED.update(TICKET_AGENT_EXPECTED)  # issue 6
+AGENT_EXPECTED.update(FEEDBACK_AGENT_EXPECTED)  # issue 17
 _AGENT_DELEGATIONS = {
     "agent_with_scope": (["applications"], "active", -1, 30),
     "agent_without_scope": (["elderly_subsidy"], "active", -1, 30),
@@ -386,6 +396,7 @@ async def test_agent_matrix(
     variables.update(await _prepare_confirmation(client, pool, operation))
     variables.update(await prepare_proactive(pool, operation))
     variables.update(await prepare_ticket(client, tokens, operation))
+    variables.update(await prepare_feedback(client, tokens, pool, operation, variables))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     principal_id = await pool.fetchval("select id from citizens where phone = $1", CITIZEN_PHONE)

@@ -69,3 +69,11 @@ def test_the_clock_a_clerk_reads_counts_working_days_across_the_holiday() -> Non
     # paused for materials: the kept days, whatever the date
     assert working_days_left(CAL, S.NEEDS_MATERIALS, due, 3, date(2026, 3, 20)) == 3
     assert working_days_left(CAL, S.DONE, due, None, date(2026, 2, 13)) is None
+
+
+def test_a_refusal_overturned_on_review_gets_the_whole_time_limit_from_that_day() -> None:
+    # reopened Thursday 2026-02-12 with 5 working days: 13, 调休 Saturday 14, then 24..26
+    reopened = move_clock(
+        CAL, S.REJECTED, S.ACCEPTED, date(2026, 1, 5), None, date(2026, 2, 12), working_days=5
+    )
+    assert reopened.due_on == date(2026, 2, 26) and not reopened.paused

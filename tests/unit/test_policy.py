@@ -225,6 +225,13 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.IDENTITY_CONFLICT_DECIDE: {r: (N, N, N, Y, Y) for r in TARGETS},
     Operation.STAFF_TOTP_ENROL: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.STAFF_LOGINS_READ: {r: (N, N, N, N, Y) for r in TARGETS},
+    # 好差评 and 申请复核 of applications: the citizen's own; at the counter any clerk records a
+    # rating; a review is decided in the task's unit or by its region's supervisors
+    Operation.APPLICATION_RATE: _OWN_ONLY,
+    Operation.APPLICATION_RATE_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
+    Operation.TASK_REVIEW_REQUEST: _OWN_ONLY,
+    Operation.TASK_REVIEW_QUEUE: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.TASK_REVIEW_DECIDE: _UNIT_OR_REGION,
     # a broadcast to a region: supervisors within their own region, admins anywhere
     Operation.BROADCAST_SEND: {
         "none": (N, N, N, N, Y),
@@ -366,6 +373,10 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.TICKET_READ: COVERS,
     Operation.CONFIRMATION_REQUEST: COVERS,
     Operation.CONFIRMATION_LIST: ANY_SCOPE,
+    # rating a finished application and asking for a refusal's review: the bundle's theme
+    # covered (neither moves money, so a money-moving bundle's too)
+    Operation.APPLICATION_RATE: COVERS,
+    Operation.TASK_REVIEW_REQUEST: COVERS,
 }
 
 

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from doorstep.domain.workflow import (
+    REVIEW_ACTIONS,
     ApplicationStatus,
     IllegalTransition,
     TaskAction,
@@ -32,6 +33,8 @@ EXPECTED: dict[tuple[TaskStatus, TaskAction], TaskStatus] = {
     (S.SUBMITTED, A.REJECT): S.REJECTED,
     (S.ACCEPTED, A.REJECT): S.REJECTED,
     (S.NEEDS_MATERIALS, A.REJECT): S.REJECTED,
+    # only through a decided review (申请复核), never offered to a clerk
+    (S.REJECTED, A.REOPEN): S.ACCEPTED,
 }
 
 
@@ -47,10 +50,11 @@ def test_transition_matrix(status: TaskStatus, action: TaskAction) -> None:
         assert action not in allowed_task_actions(status)
     else:
         assert next_task_status(status, action) is expected
-        assert action in allowed_task_actions(status)
+        # a review's reopening is never offered in a clerk's queue
+        assert (action in allowed_task_actions(status)) is (action not in REVIEW_ACTIONS)
 
 
-def test_final_statuses_allow_nothing() -> None:
+def test_final_statuses_allow_no_clerk_action() -> None:
     assert allowed_task_actions(S.DONE) == frozenset()
     assert allowed_task_actions(S.REJECTED) == frozenset()
 
@@ -70,6 +74,7 @@ def test_values_are_stable_strings() -> None:
         "supply_materials",
         "complete",
         "reject",
+        "reopen",
     ]
     assert S("needs_materials") is S.NEEDS_MATERIALS
 

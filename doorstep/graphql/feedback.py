@@ -1,0 +1,145 @@
+"""好差评 and 申请复核 of applications: thin resolvers over `services.application_ratings` and
+`services.task_reviews`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from doorstep.graphql.applications import Application, application_type
+from doorstep.graphql.context import Info
+from doorstep.graphql.enums import Rating
+from doorstep.graphql.feedback_types import (
+    TaskRectification,
+    TaskReview,
+    UnitSatisfaction,
+    rectification_type,
+    review_type,
+    satisfaction_type,
+)
+from doorstep.graphql.ids import parse_id
+from doorstep.services import application_ratings, task_reviews
+
+
+@strawberry.input(description="A rating of one task's unit, apart from the application's")
+class UnitRatingInput:
+    task_id: strawberry.ID
+    rating: Rating
+
+
+def _units(units: list[UnitRatingInput] | None) -> list[application_ratings.UnitRating]:
+    return [
+        application_ratings.UnitRating(parse_id(u.task_id, "task.id_invalid"), u.rating)
+        for u in units or []
+    ]
+
+
+@strawberry.type
+class FeedbackQuery:
+    @strawberry.field(description="Staff: rectifications their unit owes for applications")
+    async def task_rectifications(
+        self, info: Info, open_only: bool = True, first: int = 50
+    ) -> list[TaskRectification]:
+        ctx = info.context
+        rows = await application_ratings.rectifications(
+            ctx.deps, ctx.actor, open_only=open_only, limit=first
+        )
+        return [rectification_type(r) for r in rows]
+
+    @strawberry.field(description="Staff: reviews (申请复核) of their unit's refusals")
+    async def task_reviews(
+        self, info: Info, open_only: bool = True, first: int = 50
+    ) -> list[TaskReview]:
+        ctx = info.context
+        rows = await task_reviews.queue(ctx.deps, ctx.actor, open_only=open_only, limit=first)
+        return [review_type(r, ctx.language, ctx.elder) for r in rows]
+
+    @strawberry.field(
+        description="Staff: applications' ratings per unit (theirs; supervisors: their region) "
+        "given from since to until, both included"
+    )
+    async def application_satisfaction(
+        self, info: Info, since: date, until: date
+    ) -> list[UnitSatisfaction]:
+        ctx = info.context
+        rows = await application_ratings.satisfaction(ctx.deps, ctx.actor, since, until)
+        return [satisfaction_type(r) for r in rows]
+
+
+@strawberry.type
+class FeedbackMutation:
+    @strawberry.mutation(
+        description="The citizen rates a finished application (好差评), once; each task's unit "
+        "gets the rating unless rated apart in units. 不满意 or worse opens a rectification"
+    )
+    async def rate_application(
+        self,
+        info: Info,
+        number: str,
+        rating: Rating,
+        comment: str | None = None,
+        units: list[UnitRatingInput] | None = None,
+    ) -> Application:
+        ctx = info.context
+        view = await application_ratings.rate(
+            ctx.deps, ctx.actor, number, rating, comment, _units(units)
+        )
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(description="Staff at the counter: write down a citizen's rating")
+    async def record_application_rating(
+        self,
+        info: Info,
+        number: str,
+        rating: Rating,
+        comment: str | None = None,
+        units: list[UnitRatingInput] | None = None,
+    ) -> Application:
+        ctx = info.context
+        view = await application_ratings.record_at_counter(
+            ctx.deps, ctx.actor, number, rating, comment, _units(units)
+        )
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(
+        description="Staff: the rectification is done (note) and the citizen was called back "
+        "(callBack: what they said)"
+    )
+    async def complete_task_rectification(
+        self, info: Info, id: strawberry.ID, note: str, call_back: str
+    ) -> TaskRectification:
+        ctx = info.context
+        row = await application_ratings.complete_rectification(
+            ctx.deps, ctx.actor, parse_id(id, "rectification.id_invalid"), note, call_back
+        )
+        return rectification_type(row)
+
+    @strawberry.mutation(
+        description="The citizen asks for a refused task to be reviewed (申请复核), with a reason"
+    )
+    async def request_task_review(
+        self, info: Info, task_id: strawberry.ID, reason: str
+    ) -> Application:
+        ctx = info.context
+        view = await task_reviews.request(
+            ctx.deps, ctx.actor, parse_id(task_id, "task.id_invalid"), reason
+        )
+        return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(
+        description="Staff (not the clerk who refused): decide a review. refusalStands false "
+        "reopens the task with its whole time limit; the reason is what the citizen reads"
+    )
+    async def decide_task_review(
+        self, info: Info, id: strawberry.ID, refusal_stands: bool, reason: str
+    ) -> TaskReview:
+        ctx = info.context
+        row = await task_reviews.decide(
+            ctx.deps,
+            ctx.actor,
+            parse_id(id, "review.id_invalid"),
+            stands=refusal_stands,
+            reason=reason,
+        )
+        return review_type(row, ctx.language, ctx.elder)

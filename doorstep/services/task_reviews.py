@@ -1,0 +1,199 @@
+"""申请复核: a citizen asks for a refused task to be looked at again.
+
+The request carries a reason and is open for `REVIEW_WINDOW_DAYS` after the refusal, once per
+refusal. It goes to the task's unit on a clock of `REVIEW_DECISION_DAYS` working days, and is
+decided by someone other than the clerk who refused: another clerk of the unit, a supervisor of
+its region or an admin. When the refusal does not stand the task reopens with its whole time
+limit from that day; either way the citizen is told the outcome and its reason in plain words.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from doorstep.domain.calendar import local_date
+from doorstep.domain.delegation import theme_of_bundle
+from doorstep.domain.errors import Conflict, Forbidden, NotFound
+from doorstep.domain.policy import (
+    Actor,
+    Operation,
+    Role,
+    Target,
+    authorize,
+    authorize_by_number,
+    require_signed_in,
+)
+from doorstep.domain.workflow import TaskAction, TaskStatus
+from doorstep.services import acting, citizen_sms
+from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
+from doorstep.services.deps import Deps
+from doorstep.services.tasks import _transition, visible_units
+from doorstep.services.tickets.common import required_text, tell_unit
+from doorstep.store import applications as app_store
+from doorstep.store import events
+from doorstep.store import task_reviews as store
+from doorstep.store.db import transaction
+from doorstep.store.task_reviews import ReviewRow
+
+# 行政复议法: sixty days from learning of the decision
+REVIEW_WINDOW_DAYS = 60
+REVIEW_DECISION_DAYS = 10
+MAX_LIST = 200
+# what the API shows: the row as read (typed, read-only)
+Review = ReviewRow
+
+
+def window_ends_on(refused_at: datetime) -> date:
+    """The last day (Beijing time) a review of a refusal made at `refused_at` may be asked."""
+    return local_date(refused_at) + timedelta(days=REVIEW_WINDOW_DAYS)
+
+
+async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> ApplicationView:
+    """The citizen (or their agent, within the delegation's themes) asks for a review."""
+    text = required_text(
+        reason, MAX_REASON_CHARS, "review.reason_required", "review.reason_too_long"
+    )
+    require_signed_in(actor)
+    async with transaction(deps.pool) as conn:
+        application = await app_store.lock_application_of_task(conn, task_id)
+        task = await app_store.task_for_update(conn, task_id) if application else None
+        if application is None or task is None:
+            raise NotFound("task.not_found")
+        authorize_by_number(
+            actor,
+            Operation.TASK_REVIEW_REQUEST,
+            Target(
+                citizen_id=application["citizen_id"],
+                theme=theme_of_bundle(application["bundle_code"]),
+            ),
+            NotFound("task.not_found"),
+        )
+        await acting.ensure_active(conn, actor)
+        refusal = await store.last_refusal(conn, task_id)
+        if TaskStatus(task["status"]) is not TaskStatus.REJECTED or refusal is None:
+            raise Conflict("review.not_refused")
+        ends_on = window_ends_on(refusal.at)
+        today = local_date(datetime.now(UTC))
+        if today > ends_on:
+            raise Conflict("review.window_closed", date=ends_on.isoformat())
+        if await store.decided_since(conn, task_id, refusal.at):
+            raise Conflict("review.already_decided")
+        due_on = deps.calendar.add_working_days(today, REVIEW_DECISION_DAYS)
+        review_id = await store.insert(
+            conn,
+            task_id=task_id,
+            unit_id=task["unit_id"],
+            citizen_id=application["citizen_id"],
+            reason=text,
+            refused_by=refusal.actor_id,
+            due_on=due_on,
+        )
+        if review_id is None:
+            raise Conflict("review.already_open")
+        agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
+        await events.append(
+            conn,
+            kind="task.review_requested",
+            application_id=application["id"],
+            task_id=task_id,
+            citizen_id=application["citizen_id"],
+            actor_kind="citizen",
+            actor_id=agent or actor.citizen_id,
+            data={"item": task["item_name"], "reason": text, "to": due_on.isoformat()},
+        )
+        await acting.record_action(
+            conn,
+            deps,
+            actor,
+            Operation.TASK_REVIEW_REQUEST,
+            application_id=application["id"],
+            number=application["number"],
+            notice=None,
+            detail={"task": task_id},
+        )
+        outbox_ids = await tell_unit(
+            conn,
+            task["unit_id"],
+            "task.review_requested",
+            "sms.staff_review_requested",
+            {"number": application["number"], "due": due_on.strftime("%m-%d")},
+        )
+        view = await _load_one(conn, application["number"])
+    await deps.after_commit(outbox_ids)
+    assert view is not None
+    return view
+
+
+async def decide(
+    deps: Deps, actor: Actor, review_id: int, *, stands: bool, reason: str
+) -> ReviewRow:
+    """Decide a review: `stands` keeps the refusal; otherwise the task reopens. The reason is
+    what the citizen reads."""
+    text = required_text(
+        reason, MAX_REASON_CHARS, "review.decision_reason_required", "review.reason_too_long"
+    )
+    found = await store.get(deps.pool, review_id)
+    if found is None:
+        raise NotFound("review.not_found")
+    async with transaction(deps.pool) as conn:
+        # the application first, then its task, then the review: every writer's order
+        application = await app_store.lock_application_of_task(conn, found.task_id)
+        task = await app_store.task_for_update(conn, found.task_id)
+        review = await store.lock(conn, review_id)
+        assert application is not None and task is not None and review is not None
+        authorize(
+            actor,
+            Operation.TASK_REVIEW_DECIDE,
+            Target.unit(review.unit_id, review.unit_region_code),
+        )
+        if actor.staff_id is not None and actor.staff_id == review.refused_by:
+            raise Forbidden("review.same_clerk")
+        if review.status != "open":
+            raise Conflict("review.already_decided")
+        outcome = "upheld" if stands else "overturned"
+        decided = await store.decide(conn, review_id, outcome, text, actor.staff_id)
+        outbox_ids: list[int] = []
+        if not stands:
+            outbox_ids += await _transition(
+                deps,
+                conn,
+                application,
+                task,
+                TaskAction.REOPEN,
+                None,
+                actor_kind="staff",
+                actor_id=actor.staff_id,
+            )
+        await events.append(
+            conn,
+            kind=f"task.review_{outcome}",
+            application_id=application["id"],
+            task_id=review.task_id,
+            citizen_id=application["citizen_id"],
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"item": review.item_name, "reason": text},
+        )
+        contact = await app_store.citizen_contact(conn, application["citizen_id"])
+        assert contact is not None
+        outbox_ids.append(
+            await citizen_sms.queue(
+                conn,
+                contact,
+                kind=f"task.review_{outcome}",
+                template=f"sms.review_{outcome}",
+                params={"number": application["number"], "item": review.item_name},
+                call_phone=task["unit_phone"] or deps.settings.support_phone,
+            )
+        )
+    await deps.after_commit(outbox_ids)
+    return decided
+
+
+async def queue(
+    deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50
+) -> list[ReviewRow]:
+    """Reviews of the actor's unit (or region), open ones first by deadline."""
+    authorize(actor, Operation.TASK_REVIEW_QUEUE)
+    units = await visible_units(deps, actor)
+    return await store.of_units(deps.pool, units, open_only, max(1, min(limit, MAX_LIST)))
