@@ -20,7 +20,12 @@ FAMILIES = {
     "role.": ["staff", "supervisor", "admin"],
     "language.": list(LANGUAGES),
     "ticket.": ["acknowledge", "return", "resolve", "extend"],
+    "desk.": ["walkin", "consent", "hotline"],
+    # the API's enum labels, shared with the citizen app
+    "ticket_kind.": ["complaint", "help", "enquiry", "report", "suggestion"],
+    "urgency.": ["normal", "urgent", "danger"],
 }
+SHARED = ("task_status.", "ticket_status.", "ticket_kind.", "urgency.")
 # the texts a clerk writes: label and hint per action that asks for one
 FAMILY_SUFFIXES = {"action.": ["", ".reason", ".hint"], "ticket.": ["", ".text", ".hint"]}
 # actions that ask for no text
@@ -51,7 +56,7 @@ def test_every_key_the_console_uses_is_in_every_catalog() -> None:
         for language in LANGUAGES
         for key in sorted(keys)
         if not has_message(f"counter.{key}", language)
-        and not (key.startswith(("task_status.", "ticket_status.")) and has_message(key, language))
+        and not (key.startswith(SHARED) and has_message(key, language))
     ]
     assert missing == []
 

@@ -8,6 +8,7 @@ import { startLive, stopLive } from './core/live.js';
 import { startRouter } from './core/router.js';
 import { forgetSession, set, state, useStore } from './core/store.js';
 import { Application } from './screens/application.js';
+import { Desk } from './screens/desk.js';
 import { Login, ME } from './screens/login.js';
 import { Queue } from './screens/queue.js';
 import { Rules } from './screens/rules.js';
@@ -20,12 +21,14 @@ const SCREENS = {
   tickets: Tickets,
   ticket: Ticket,
   rules: Rules,
+  desk: Desk,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
 const NAV = [
   ['queue', 'nav.queue', null],
   ['tickets', 'nav.tickets', null],
+  ['desk', 'nav.desk', new Set(['STAFF', 'SUPERVISOR'])],
   ['rules', 'nav.rules', SUPERVISORS],
 ];
 // the section each route belongs to, for the navigation's current page
