@@ -10,6 +10,7 @@ where money-moving steps wait for the principal's confirmation.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from doorstep.domain.errors import DomainError
@@ -19,10 +20,12 @@ from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
 from doorstep.services.proactive.views import text_in
 from doorstep.services.sms_tickets import answer, citizen_actor
+from doorstep.services.tickets.common import now_utc
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
 
 APPLY = 1
+UNNAMED_OFFER_DAYS = 7
 
 
 async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
@@ -31,6 +34,10 @@ async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) ->
     if question is not None and question.kind is not QuestionKind.OFFER:
         return None
     rows = await store.offers_asked(deps.pool, citizen_id)
+    if question is None:
+        # a bare "1" is taken as "apply" only for an offer sent lately, not one long forgotten
+        since = now_utc() - timedelta(days=UNNAMED_OFFER_DAYS)
+        rows = [r for r in rows if r["asked_at"] >= since]
     named = [
         r for r in rows if question is not None and question.asks_about(question.kind, r["id"])
     ]

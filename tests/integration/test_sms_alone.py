@@ -268,3 +268,20 @@ async def test_answers_to_a_numbers_own_words_are_capped_per_day(deps: Deps, poo
     ]
     assert outcomes.count("number_invalid") == sms_replies.MAX_ANSWERS_PER_DAY
     assert outcomes[-2:] == ["answers_capped", "answers_capped"]
+
+
+async def test_a_bare_1_applies_only_to_an_offer_sent_lately(deps: Deps, pool: Pool) -> None:
+    """Without an extend code, "1" is taken as "apply" for an offer sent this week only."""
+    offer_id = await fresh_offer(pool, ZHANG_WEI, "childcare-subsidy-newborn")
+    await pool.execute(
+        "update opportunities set notified_at = now() - interval '8 days' where id = $1",
+        offer_id,
+    )
+    await sms_replies.handle(deps, ZHANG_WEI, "1")
+    assert await pool.fetchval("select status from opportunities where id = $1", offer_id) == (
+        "open"
+    )
+    # with the offer's own extend code it is still its answer
+    code = question_code(QuestionKind.OFFER, offer_id)
+    _id, outcome = await sms_replies.handle(deps, ZHANG_WEI, "1", HOTLINE_PREFIX + code)
+    assert outcome == "offer_accepted"
