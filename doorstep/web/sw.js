@@ -21,6 +21,7 @@ const SHELL = [
   '/app/core/store.js',
   '/app/core/ui.js',
   '/app/screens/application.js',
+  '/app/screens/application_feedback.js',
   '/app/screens/apply.js',
   '/app/screens/catalog.js',
   '/app/screens/confirmations.js',

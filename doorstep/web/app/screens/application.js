@@ -5,6 +5,10 @@ import { isElder, t } from '../core/i18n.js';
 import { seqAfter, watchApplication } from '../core/live.js';
 import { state } from '../core/store.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
+import { lazy } from '../core/lazy.js';
+
+// rating and reviews matter once a part is finished or refused: loaded with the page, not the app
+const Feedback = lazy(() => import('./application_feedback.js'), 'Feedback');
 
 function Supply({ application, onDone }) {
   const [note, setNote] = useState('');
@@ -97,6 +101,8 @@ export function Application({ params: [number] }) {
         </li>`,
       )}
     </ul>`}
+    ${application.tasks.some((task) => ['DONE', 'REJECTED'].includes(task.status)) &&
+    html`<${Feedback} application=${application} version=${`${application.status}:${timeline.length}`} />`}
     <h2>${t('application.timeline')}</h2>
     <ol class="timeline" data-timeline>
       ${[...timeline].reverse().map(
