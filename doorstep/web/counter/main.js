@@ -9,11 +9,13 @@ import { startRouter } from './core/router.js';
 import { forgetSession, set, state, useStore } from './core/store.js';
 import { Application } from './screens/application.js';
 import { Desk } from './screens/desk.js';
+import { Figures } from './screens/figures.js';
 import { Login, ME } from './screens/login.js';
 import { Queue } from './screens/queue.js';
 import { Rules } from './screens/rules.js';
 import { Ticket } from './screens/ticket.js';
 import { Tickets } from './screens/tickets.js';
+import { Watch } from './screens/watch.js';
 
 const SCREENS = {
   queue: Queue,
@@ -22,6 +24,8 @@ const SCREENS = {
   ticket: Ticket,
   rules: Rules,
   desk: Desk,
+  watch: Watch,
+  figures: Figures,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
@@ -29,6 +33,8 @@ const NAV = [
   ['queue', 'nav.queue', null],
   ['tickets', 'nav.tickets', null],
   ['desk', 'nav.desk', new Set(['STAFF', 'SUPERVISOR'])],
+  ['watch', 'nav.watch', null],
+  ['figures', 'nav.figures', SUPERVISORS],
   ['rules', 'nav.rules', SUPERVISORS],
 ];
 // the section each route belongs to, for the navigation's current page
