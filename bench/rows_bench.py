@@ -34,7 +34,15 @@ Q_TASKS = f"""select {TASKS} from tasks t join service_items i on i.id = t.item_
 
 
 def _names(columns: str) -> list[str]:
-    return [c.strip().split(" as ")[-1].split(".")[-1] for c in columns.split(",")]
+    # split on the commas between columns, not those inside an expression's parentheses
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(columns):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(columns[start:i])
+            start = i + 1
+    parts.append(columns[start:])
+    return [c.strip().split(" as ")[-1].split(".")[-1] for c in parts]
 
 
 def _row_class(name: str, columns: str) -> type[Row]:

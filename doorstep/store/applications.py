@@ -9,20 +9,17 @@ import asyncpg
 
 from doorstep.store.db import Connection, Queryable
 
-# names as of the catalog versions the application was made under (a renamed item keeps its
-# old name on applications made before)
+# names as of the catalog versions the application was made under, kept on its rows (a renamed
+# item keeps its old name on applications made before: migrations 0061, 0062)
 _APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.bundle_id, a.status, a.form,
     a.tasks_total, a.tasks_final, a.created_at, a.updated_at, a.completed_at,
     a.submitted_by_staff_id, b.code as bundle_code,
-    coalesce((select v.name from bundle_versions v where v.id = a.bundle_version_id), b.name)
-        as bundle_name"""
+    coalesce(a.bundle_name, b.name) as bundle_name"""
 
 _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.status,
     t.working_days, t.extended_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason,
-    t.created_at, t.updated_at, i.code as item_code,
-    coalesce((select v.name from service_item_versions v where v.id = t.item_version_id), i.name)
-        as item_name, u.name as unit_name,
-    u.code as unit_code, u.phone as unit_phone, u.region_code as unit_region_code"""
+    t.created_at, t.updated_at, i.code as item_code, coalesce(t.item_name, i.name) as item_name,
+    u.name as unit_name, u.code as unit_code, u.phone as unit_phone, u.region_code as unit_region_code"""
 
 
 async def next_serial(conn: Connection) -> int:
