@@ -19,7 +19,8 @@ _APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.bundle_id, a.status, a
 _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.status,
     t.working_days, t.extended_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason,
     t.created_at, t.updated_at, i.code as item_code, coalesce(t.item_name, i.name) as item_name,
-    u.name as unit_name, u.code as unit_code, u.phone as unit_phone, u.region_code as unit_region_code"""
+    u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
+    u.region_code as unit_region_code"""
 
 
 async def next_serial(conn: Connection) -> int:
