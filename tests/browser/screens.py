@@ -58,6 +58,7 @@ def screens(application: str) -> list[tuple[str, str]]:
         ("#/tickets", ".empty, [data-list=tickets] li"),
         ("#/report", "form[data-form=ticket] button[type=submit]"),
         ("#/access", ".empty, [data-list=access] li"),
+        ("#/identity", "form[data-form=identity] button[type=submit], [data-identity]"),
         ("#/delegations", "form[data-form=delegation]"),
         ("#/confirmations", ".empty, [data-list=confirmations] li"),
     ]

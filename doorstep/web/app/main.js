@@ -32,6 +32,7 @@ const SCREENS = {
   access: lazy(() => import('./screens/data_access.js'), 'DataAccess'),
   delegations: lazy(() => import('./screens/delegations.js'), 'Delegations'),
   confirmations: lazy(() => import('./screens/confirmations.js'), 'Confirmations'),
+  identity: lazy(() => import('./screens/identity.js'), 'Identity'),
 };
 const NAV = [
   ['home', 'nav.home'],

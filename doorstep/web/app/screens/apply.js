@@ -12,7 +12,7 @@ const FORM = `query ($b: String!) { applicationForm(bundleCode: $b) {
 
 // which field a refusal belongs next to
 const fieldOf = (code) =>
-  code.startsWith('resident_id.') ? 'residentId'
+  code.startsWith('resident_id.') || code === 'identity.verification_required' ? 'residentId'
   : code === 'application.name_invalid' ? 'applicantName'
   : code.startsWith('application.material') ? 'materials'
   : 'form';
@@ -101,6 +101,7 @@ export function Apply({ params: [bundleCode] }) {
         ${(props) => html`<input ...${props} name="residentId" autocomplete="off" maxlength="18"
           value=${residentId} onInput=${(e) => setResidentId(e.currentTarget.value)} />`}
       <//>
+      ${errors.residentId && html`<p><a href="#/identity">${t('identity.title')}</a></p>`}
       ${errors.form && html`<p class="error" role="alert">${errors.form}</p>`}
       <button type="submit" class="primary" disabled=${working}>
         ${working ? t('form.submitting') : t('form.submit')}</button>

@@ -6,6 +6,7 @@ import { canPush, currentSubscription, subscribe, unsubscribe } from '../core/pu
 import { state } from '../core/store.js';
 
 const LINKS = [
+  ['identity', 'identity.title'],
   ['offers', 'offers.title'],
   ['tickets', 'tickets.title'],
   ['confirmations', 'confirmations.title'],
