@@ -83,7 +83,7 @@ async def rate(
         )
         await acting.ensure_active(conn, actor)
         agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
-        outbox_ids = await _rate(
+        outbox_ids, _due = await _rate(
             deps,
             conn,
             application,
@@ -126,7 +126,7 @@ async def record_at_counter(
         application = await app_store.lock_application(conn, number)
         if application is None:
             raise NotFound("application.not_found")
-        outbox_ids = await _rate(
+        outbox_ids, _due = await _rate(
             deps,
             conn,
             application,
@@ -144,19 +144,28 @@ async def record_at_counter(
     return view
 
 
-async def rate_by_sms(deps: Deps, citizen_id: int, raw_number: str, rating: Rating) -> bool:
-    """A reply to the rating question SMS: False when the application is not the citizen's,
+@dataclass(frozen=True)
+class RatedBySms:
+    number: str
+    # when the rating opened rectifications: by when the units put it right and call back
+    rectify_by: date | None
+
+
+async def rate_by_sms(
+    deps: Deps, citizen_id: int, raw_number: str, rating: Rating
+) -> RatedBySms | None:
+    """A reply to the rating question SMS; None when the application is not the citizen's,
     not finished or rated already (the reply is then read as something else)."""
     try:
         number = parse_application_number(raw_number)
     except InvalidInput:
-        return False
+        return None
     async with transaction(deps.pool) as conn:
         application = await app_store.lock_application(conn, number)
         if application is None or application["citizen_id"] != citizen_id:
-            return False
+            return None
         try:
-            outbox_ids = await _rate(
+            outbox_ids, due = await _rate(
                 deps,
                 conn,
                 application,
@@ -168,9 +177,9 @@ async def rate_by_sms(deps: Deps, citizen_id: int, raw_number: str, rating: Rati
                 actor_id=citizen_id,
             )
         except Conflict:
-            return False
+            return None
     await deps.after_commit(outbox_ids)
-    return True
+    return RatedBySms(number=number, rectify_by=due)
 
 
 async def _rate(
@@ -185,7 +194,8 @@ async def _rate(
     actor_kind: str,
     actor_id: int | None,
     recorded_by: int | None = None,
-) -> list[int]:
+) -> tuple[list[int], date | None]:
+    """The outbox ids to enqueue, and the rectifications' deadline when any opened."""
     assert channel in CHANNELS
     row = application  # locked by the caller
     app_id: int = row["id"]
@@ -220,11 +230,13 @@ async def _rate(
     )
     outbox_ids: list[int] = []
     today = local_date(datetime.now(UTC))
+    due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
+    rectified = False
     for task_id, task_rating in ratings.items():
         if not task_rating.opens_rectification:
             continue
+        rectified = True
         task = by_task[task_id]
-        due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
         await store.insert_rectification(
             conn,
             task_id=task_id,
@@ -247,7 +259,7 @@ async def _rate(
             "sms.application_rectification_opened",
             {"number": row["number"], "due": due_on.strftime("%m-%d")},
         )
-    return outbox_ids
+    return outbox_ids, due_on if rectified else None
 
 
 async def complete_rectification(

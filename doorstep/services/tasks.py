@@ -30,7 +30,7 @@ from doorstep.domain.workflow import (
     next_task_status,
     progress,
 )
-from doorstep.services import acting, citizen_sms
+from doorstep.services import acting, application_rating_question, citizen_sms
 from doorstep.services.applications import (
     FINAL_APPLICATION,
     MAX_REASON_CHARS,
@@ -317,6 +317,9 @@ async def _transition(
                     params={"number": application["number"], "bundle": application["bundle_name"]},
                     call_phone=deps.settings.support_phone,
                 )
+            )
+            outbox_ids += await application_rating_question.ask_if_sms_reader(
+                conn, application, contact, deps.settings.support_phone
             )
     return outbox_ids
 

@@ -215,3 +215,31 @@ async def satisfaction_by_unit(
         since,
         until,
     )
+
+
+class RatingAskedRow(Row):
+    id: int
+    number: str
+    asked_at: datetime
+
+
+async def mark_rating_asked(conn: Connection, application_id: int) -> None:
+    await conn.execute(
+        "update applications set rating_asked_at = now() where id = $1", application_id
+    )
+
+
+async def ratings_asked(db: Queryable, citizen_id: int, days: int) -> list[RatingAskedRow]:
+    """The citizen's applications whose rating question, asked within `days`, is unanswered:
+    newest first."""
+    return await fetch(
+        db,
+        RatingAskedRow,
+        """select a.id, a.number, a.rating_asked_at as asked_at from applications a
+           where a.citizen_id = $1 and a.rating_asked_at is not null
+             and a.rating_asked_at > now() - make_interval(days => $2)
+             and not exists (select 1 from application_ratings r where r.application_id = a.id)
+           order by a.rating_asked_at desc, a.id desc""",
+        citizen_id,
+        days,
+    )
