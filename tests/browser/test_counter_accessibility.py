@@ -32,6 +32,8 @@ def routes(number: str, ticket: str) -> list[tuple[str, str]]:
         ("#/desk/consent", "form[data-form=consent]"),
         ("#/desk/hotline", "form[data-form=hotline]"),
         ("#/watch", "[data-list=overdue]"),
+        ("#/decisions", "[data-section=appeals]"),
+        ("#/offers", "[data-rule]"),
         ("#/figures", "section[aria-labelledby=sla-title]"),
         ("#/rules", "table.rules"),
     ]

@@ -21,6 +21,7 @@ FAMILIES = {
     "language.": list(LANGUAGES),
     "ticket.": ["acknowledge", "return", "resolve", "extend"],
     "desk.": ["walkin", "consent", "hotline"],
+    "decisions.outcome.": ["safe", "needs_help", "not_reached"],
     # the API's enum labels, shared with the citizen app
     "ticket_kind.": ["complaint", "help", "enquiry", "report", "suggestion"],
     "urgency.": ["normal", "urgent", "danger"],

@@ -8,9 +8,11 @@ import { startLive, stopLive } from './core/live.js';
 import { startRouter } from './core/router.js';
 import { forgetSession, set, state, useStore } from './core/store.js';
 import { Application } from './screens/application.js';
+import { Decisions } from './screens/decisions.js';
 import { Desk } from './screens/desk.js';
 import { Figures } from './screens/figures.js';
 import { Login, ME } from './screens/login.js';
+import { OfferRules } from './screens/offer_rules.js';
 import { Queue } from './screens/queue.js';
 import { Rules } from './screens/rules.js';
 import { Ticket } from './screens/ticket.js';
@@ -26,6 +28,8 @@ const SCREENS = {
   desk: Desk,
   watch: Watch,
   figures: Figures,
+  decisions: Decisions,
+  offers: OfferRules,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
@@ -33,9 +37,11 @@ const NAV = [
   ['queue', 'nav.queue', null],
   ['tickets', 'nav.tickets', null],
   ['desk', 'nav.desk', new Set(['STAFF', 'SUPERVISOR'])],
+  ['decisions', 'nav.decisions', null],
   ['watch', 'nav.watch', null],
   ['figures', 'nav.figures', SUPERVISORS],
   ['rules', 'nav.rules', SUPERVISORS],
+  ['offers', 'nav.offers', null],
 ];
 // the section each route belongs to, for the navigation's current page
 const SECTION = { application: 'queue', ticket: 'tickets' };
