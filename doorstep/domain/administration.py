@@ -86,6 +86,66 @@ class BundleSpec:
         return len(self.item_codes) == 1
 
 
+@dataclass(frozen=True)
+class RegionSpec:
+    """A region code tickets and territories may name (GB/T 2260, to village level)."""
+
+    code: str
+    name: str
+    parent_code: str | None = None
+    # the unit that takes the region's tickets no rule routes
+    fallback_unit_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    code: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceAreaSpec:
+    """A ticket category a unit serves in a region and every region under it."""
+
+    unit_code: str
+    category_code: str
+    region_code: str
+
+
+CATEGORY = re.compile(r"[a-z][a-z0-9_-]{1,39}")
+
+
+def check_region(spec: RegionSpec) -> RegionSpec:
+    code = _region(spec.code)
+    parent = _region(spec.parent_code) if spec.parent_code else None
+    if parent is not None and (not code.startswith(parent) or parent == code):
+        raise InvalidInput("admin.region_parent_invalid", region=code, parent=parent)
+    return RegionSpec(
+        code=code,
+        name=_name(spec.name),
+        parent_code=parent,
+        fallback_unit_code=_code(spec.fallback_unit_code, "unit")
+        if spec.fallback_unit_code
+        else None,
+    )
+
+
+def check_category(spec: CategorySpec) -> CategorySpec:
+    if not CATEGORY.fullmatch(spec.code):
+        raise InvalidInput("admin.code_invalid", what="category", value=spec.code[:40])
+    description = clean(spec.description)
+    return CategorySpec(spec.code, _name(spec.name), _name(description, 200) if description else "")
+
+
+def check_service_area(spec: ServiceAreaSpec) -> ServiceAreaSpec:
+    if not CATEGORY.fullmatch(spec.category_code):
+        raise InvalidInput("admin.code_invalid", what="category", value=spec.category_code[:40])
+    return ServiceAreaSpec(
+        _code(spec.unit_code, "unit"), spec.category_code, _region(spec.region_code)
+    )
+
+
 def clean(text: str | None) -> str:
     return " ".join((text or "").split())
 

@@ -3,11 +3,15 @@
 The files (UTF-8, with or without a BOM; GBK, as spreadsheets on Chinese Windows save, is read
 and noted; anything else is refused), each optional, each with a header row:
 
-    units.csv      code,name,kind,region_code,parent_code,phone,territories
-    staff.csv      phone,name,role,unit_code,region_code,active
-    items.csv      code,name,unit_code,legal_days,promised_days,effective_from,description,retired
-    materials.csv  item_code,code,name,required
-    bundles.csv    code,name,items,effective_from,description,retired
+    units.csv          code,name,kind,region_code,parent_code,phone,territories
+    regions.csv        code,name,parent_code,fallback_unit_code
+    categories.csv     code,name,description          (ticket categories)
+    service_areas.csv  unit_code,category_code,region_code
+    staff.csv          phone,name,role,unit_code,region_code,active
+    items.csv          code,name,unit_code,legal_days,promised_days,effective_from,
+                       description,retired
+    materials.csv      item_code,code,name,required
+    bundles.csv        code,name,items,effective_from,description,retired
 
 Lists inside a cell (territories, a bundle's items) are separated by ';' or spaces; booleans
 are true/false, yes/no, 1/0, 是/否; dates YYYY-MM-DD (empty: today). Pure: the service reads the
@@ -26,8 +30,11 @@ from typing import Any, TypeVar
 
 from doorstep.domain.administration import (
     BundleSpec,
+    CategorySpec,
     ItemSpec,
     MaterialSpec,
+    RegionSpec,
+    ServiceAreaSpec,
     StaffSpec,
     UnitSpec,
     phone,
@@ -36,6 +43,9 @@ from doorstep.domain.errors import DomainError
 
 FILES: dict[str, tuple[str, ...]] = {
     "units.csv": ("code", "name", "kind", "region_code", "parent_code", "phone", "territories"),
+    "regions.csv": ("code", "name", "parent_code", "fallback_unit_code"),
+    "categories.csv": ("code", "name", "description"),
+    "service_areas.csv": ("unit_code", "category_code", "region_code"),
     "staff.csv": ("phone", "name", "role", "unit_code", "region_code", "active"),
     "items.csv": (
         "code",
@@ -53,6 +63,9 @@ FILES: dict[str, tuple[str, ...]] = {
 # columns a row must fill; the others may be empty
 REQUIRED: dict[str, tuple[str, ...]] = {
     "units.csv": ("code", "name", "kind", "region_code"),
+    "regions.csv": ("code", "name"),
+    "categories.csv": ("code", "name"),
+    "service_areas.csv": ("unit_code", "category_code", "region_code"),
     "staff.csv": ("phone", "name", "role"),
     "items.csv": ("code", "name", "unit_code", "legal_days", "promised_days"),
     "materials.csv": ("item_code", "code", "name"),
@@ -92,6 +105,21 @@ class StaffRow(Row):
 
 
 @dataclass(frozen=True)
+class RegionRow(Row):
+    spec: RegionSpec
+
+
+@dataclass(frozen=True)
+class CategoryRow(Row):
+    spec: CategorySpec
+
+
+@dataclass(frozen=True)
+class AreaRow(Row):
+    spec: ServiceAreaSpec
+
+
+@dataclass(frozen=True)
 class ItemRow(Row):
     spec: ItemSpec
 
@@ -104,6 +132,9 @@ class BundleRow(Row):
 @dataclass
 class District:
     units: list[UnitRow] = field(default_factory=list)
+    regions: list[RegionRow] = field(default_factory=list)
+    categories: list[CategoryRow] = field(default_factory=list)
+    areas: list[AreaRow] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
     bundles: list[BundleRow] = field(default_factory=list)
@@ -277,6 +308,51 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
     district.units = [
         UnitRow("units.csv", line, s)
         for line, s in _unique("units.csv", units, lambda s: s.code, found)
+    ]
+
+    regions = _each(
+        "regions.csv",
+        texts["regions.csv"],
+        lambda r: RegionSpec(
+            code=r["code"],
+            name=r["name"],
+            parent_code=r.get("parent_code") or None,
+            fallback_unit_code=r.get("fallback_unit_code") or None,
+        ),
+        found,
+    )
+    # a parent region is a prefix of its children: shorter codes first
+    district.regions = sorted(
+        (
+            RegionRow("regions.csv", line, s)
+            for line, s in _unique("regions.csv", regions, lambda s: s.code, found)
+        ),
+        key=lambda r: (len(r.spec.code), r.line),
+    )
+    categories = _each(
+        "categories.csv",
+        texts["categories.csv"],
+        lambda r: CategorySpec(r["code"], r["name"], r.get("description", "")),
+        found,
+    )
+    district.categories = [
+        CategoryRow("categories.csv", line, s)
+        for line, s in _unique("categories.csv", categories, lambda s: s.code, found)
+    ]
+    areas = _each(
+        "service_areas.csv",
+        texts["service_areas.csv"],
+        lambda r: ServiceAreaSpec(r["unit_code"], r["category_code"], r["region_code"]),
+        found,
+    )
+    district.areas = [
+        AreaRow("service_areas.csv", line, s)
+        for line, s in _unique(
+            "service_areas.csv",
+            areas,
+            lambda s: f"{s.unit_code} {s.category_code} {s.region_code}",
+            found,
+        )
     ]
 
     staff = _each(

@@ -8,8 +8,14 @@ a changed role ends the account's open sessions at once.
 from __future__ import annotations
 
 from doorstep.domain.administration import (
+    CategorySpec,
+    RegionSpec,
+    ServiceAreaSpec,
     StaffSpec,
     UnitSpec,
+    check_category,
+    check_region,
+    check_service_area,
     check_staff,
     check_unit,
     territory_overlaps,
@@ -138,6 +144,54 @@ async def save_staff(deps: Deps, actor: Actor, spec: StaffSpec, *, create: bool)
         row = await store.staff_member(conn, spec.phone)
     assert row is not None
     return row
+
+
+async def write_region(conn: Connection, spec: RegionSpec) -> None:
+    spec = check_region(spec)
+    if spec.parent_code is not None and not await store.region_exists(conn, spec.parent_code):
+        raise NotFound("admin.region_unknown", region=spec.parent_code)
+    fallback = None
+    if spec.fallback_unit_code is not None:
+        unit = await store.unit(conn, spec.fallback_unit_code)
+        if unit is None:
+            raise NotFound("admin.unit_unknown", unit=spec.fallback_unit_code)
+        fallback = unit.id
+    await store.upsert_region(conn, spec.code, spec.name, spec.parent_code, fallback)
+
+
+async def write_category(conn: Connection, spec: CategorySpec) -> None:
+    spec = check_category(spec)
+    await store.upsert_category(conn, spec.code, spec.name, spec.description)
+
+
+async def write_service_area(conn: Connection, spec: ServiceAreaSpec) -> None:
+    """One more (category, region) a unit serves; refused when another unit of its kind
+    already serves that category in an overlapping region (dispatch could not tell them
+    apart)."""
+    spec = check_service_area(spec)
+    unit = await store.unit(conn, spec.unit_code)
+    if unit is None:
+        raise NotFound("admin.unit_unknown", unit=spec.unit_code)
+    active = await store.category_active(conn, spec.category_code)
+    if active is None:
+        raise NotFound("ticket.category_unknown", category=spec.category_code)
+    if not active:
+        raise InvalidInput("ticket.category_retired", category=spec.category_code)
+    if not await store.region_exists(conn, spec.region_code):
+        raise NotFound("admin.region_unknown", region=spec.region_code)
+    await store.lock_units(conn)
+    clash = await store.area_overlaps(
+        conn, unit.id, unit.kind, spec.category_code, spec.region_code
+    )
+    if clash:
+        raise Conflict(
+            "admin.service_area_overlap",
+            category=spec.category_code,
+            region=spec.region_code,
+            other_unit=clash[0][0],
+            other_region=clash[0][1],
+        )
+    await store.add_service_area(conn, unit.id, spec.category_code, spec.region_code)
 
 
 async def bootstrap_admin(deps: Deps, phone: str, name: str) -> StaffRow:

@@ -19,7 +19,13 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.district_import import FILES, District, Finding, Row, read_district
 from doorstep.domain.errors import DomainError
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.services.administration import write_staff, write_unit
+from doorstep.services.administration import (
+    write_category,
+    write_region,
+    write_service_area,
+    write_staff,
+    write_unit,
+)
 from doorstep.services.catalog_admin import write_bundle, write_item
 from doorstep.services.deps import Deps
 from doorstep.store import catalog_versions, events
@@ -86,6 +92,9 @@ async def import_district(
         name: n
         for name, n in (
             ("units.csv", len(district.units)),
+            ("regions.csv", len(district.regions)),
+            ("categories.csv", len(district.categories)),
+            ("service_areas.csv", len(district.areas)),
             ("staff.csv", len(district.staff)),
             ("items.csv", len(district.items)),
             ("bundles.csv", len(district.bundles)),
@@ -98,6 +107,13 @@ async def import_district(
         await tx.start()
         try:
             await _each_row(conn, district.units, lambda r: write_unit(conn, r.spec), report)
+            await _each_row(conn, district.regions, lambda r: write_region(conn, r.spec), report)
+            await _each_row(
+                conn, district.categories, lambda r: write_category(conn, r.spec), report
+            )
+            await _each_row(
+                conn, district.areas, lambda r: write_service_area(conn, r.spec), report
+            )
             await _each_row(conn, district.staff, lambda r: write_staff(conn, r.spec), report)
             await _each_row(
                 conn, district.items, lambda r: write_item(conn, r.spec, staff_id), report

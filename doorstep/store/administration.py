@@ -145,3 +145,70 @@ async def end_sessions(conn: Connection, staff_id: int) -> int:
         staff_id,
     )
     return int(status.split()[-1])
+
+
+async def region_exists(db: Queryable, code: str) -> bool:
+    return bool(await db.fetchval("select exists(select 1 from regions where code = $1)", code))
+
+
+async def upsert_region(
+    conn: Connection, code: str, name: str, parent_code: str | None, fallback_unit_id: int | None
+) -> None:
+    await conn.execute(
+        """insert into regions (code, name, parent_code, fallback_unit_id) values ($1, $2, $3, $4)
+           on conflict (code) do update set name = excluded.name,
+               parent_code = excluded.parent_code,
+               fallback_unit_id = coalesce(excluded.fallback_unit_id, regions.fallback_unit_id)""",
+        code,
+        name,
+        parent_code,
+        fallback_unit_id,
+    )
+
+
+async def upsert_category(conn: Connection, code: str, name: str, description: str) -> None:
+    await conn.execute(
+        """insert into ticket_categories (code, name, description, position)
+           values ($1, $2, $3,
+                   (select coalesce(max(position), 0) + 1 from ticket_categories))
+           on conflict (code) do update set name = excluded.name,
+               description = excluded.description, updated_at = now()""",
+        code,
+        name,
+        description,
+    )
+
+
+async def category_active(db: Queryable, code: str) -> bool | None:
+    """True or False for a category, None when there is no such category."""
+    found = await db.fetchval("select active from ticket_categories where code = $1", code)
+    return None if found is None else bool(found)
+
+
+async def area_overlaps(
+    db: Queryable, unit_id: int, kind: str, category: str, region: str
+) -> list[tuple[str, str]]:
+    """Other units of the same kind serving the category in a region overlapping `region`:
+    (unit code, their region)."""
+    found = await db.fetch(
+        """select u.code, a.region_prefix from unit_service_areas a
+           join units u on u.id = a.unit_id
+           where a.category_code = $3 and u.kind = $2 and a.unit_id <> $1
+             and (a.region_prefix like $4 || '%' or $4 like a.region_prefix || '%')
+           order by u.code""",
+        unit_id,
+        kind,
+        category,
+        region,
+    )
+    return [(r["code"], r["region_prefix"]) for r in found]
+
+
+async def add_service_area(conn: Connection, unit_id: int, category: str, region: str) -> None:
+    await conn.execute(
+        """insert into unit_service_areas (unit_id, category_code, region_prefix)
+           values ($1, $2, $3) on conflict do nothing""",
+        unit_id,
+        category,
+        region,
+    )

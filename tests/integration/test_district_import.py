@@ -170,3 +170,74 @@ async def test_the_command_reports_in_the_chosen_language_and_exits_1(
         run, main, ["import", str(good), "--by", ADMIN_PHONE], env=env
     )
     assert ok.exit_code == 0, ok.output
+
+
+async def test_regions_ticket_categories_and_service_areas(
+    deps: Deps, pool: Pool, tmp_path: Path
+) -> None:
+    """What tickets need in an empty deployment: regions with their fallback units, the
+    categories, and what each unit serves; a second community serving a category in a
+    village another community already serves it in is refused, by line."""
+    tag = _tag()
+    street = f"110105{tag}"
+    units = (
+        "code,name,kind,region_code,parent_code,phone,territories\n"
+        f"st-{tag},第{tag}街道,street_office,{street},,,{street}\n"
+        f"cm-{tag},甲社区,community,{street}001,st-{tag},,{street}001\n"
+        f"cm2-{tag},乙社区,community,{street}002,st-{tag},,{street}002\n"
+    )
+    regions = (
+        "code,name,parent_code,fallback_unit_code\n"
+        f"{street}001,甲村,{street},cm-{tag}\n"  # listed before its parent: written after it
+        f"{street},第{tag}街道,110105,st-{tag}\n"
+        f"{street}002,乙村,{street},\n"
+        f"31010{tag[:1]}001,别区,{street},\n"  # line 5: not under its parent
+    )
+    categories = f"code,name,description\nnoise-{tag},噪声扰民,夜间施工等\n"
+    areas = (
+        "unit_code,category_code,region_code\n"
+        f"cm-{tag},noise-{tag},{street}001\n"
+        f"cm2-{tag},noise-{tag},{street}002\n"
+        f"cm2-{tag},noise-{tag},{street}001\n"  # line 4: cm already serves it there
+        f"cm2-{tag},nosuch-{tag},{street}002\n"  # line 5: unknown category
+    )
+    override: dict[str, str | bytes] = {
+        "units.csv": units,
+        "regions.csv": regions,
+        "categories.csv": categories,
+        "service_areas.csv": areas,
+    }
+    folder, _ = _district(tmp_path, tag, **override)
+    admin = await holidays.cli_actor(deps, ADMIN_PHONE)
+    files = district_import.read_dir(folder)
+    report = await district_import.import_district(deps, admin, files, dry_run=True)
+    assert sorted((f.file, f.line, f.code) for f in report.errors) == [
+        ("regions.csv", 5, "admin.region_parent_invalid"),
+        ("service_areas.csv", 4, "admin.service_area_overlap"),
+        ("service_areas.csv", 5, "ticket.category_unknown"),
+    ]
+    # the same district without the three bad lines goes in
+    fixed = {
+        "regions.csv": "\n".join(regions.splitlines()[:4]) + "\n",
+        "service_areas.csv": "\n".join(areas.splitlines()[:3]) + "\n",
+    }
+    for name, text in fixed.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    done = await district_import.import_district(
+        deps, admin, district_import.read_dir(folder), dry_run=False
+    )
+    assert done.errors == [] and done.written
+    fallback = await pool.fetchval(
+        "select u.code from regions r join units u on u.id = r.fallback_unit_id where r.code = $1",
+        f"{street}001",
+    )
+    assert fallback == f"cm-{tag}"
+    served = await pool.fetch(
+        "select u.code, a.region_prefix from unit_service_areas a join units u on u.id = a.unit_id"
+        " where a.category_code = $1 order by u.code",
+        f"noise-{tag}",
+    )
+    assert [(r["code"], r["region_prefix"]) for r in served] == [
+        (f"cm-{tag}", f"{street}001"),
+        (f"cm2-{tag}", f"{street}002"),
+    ]
