@@ -208,52 +208,13 @@ def check() -> None:
         click.echo(f"✗ {problem}")
     # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the
     # notice is only published late in the year before
-    for warning in _schedule_warnings():
+    from doorstep.admin_cli import schedule_warnings
+
+    for warning in schedule_warnings():
         click.echo(f"⚠ {warning}")
     if problems:
         raise SystemExit(1)
     click.echo("✓ ready for production")
-
-
-def _schedule_warnings() -> list[str]:
-    """The years without an official schedule: the file's and, when the database answers, the
-    entered versions count as schedules."""
-    from doorstep.domain.calendar import ScheduleError
-    from doorstep.services.holidays import load_schedule, pool_calendar, schedule_gaps
-    from doorstep.store.db import create_pool
-
-    path = os.environ.get("DOORSTEP_HOLIDAYS_FILE", "")
-    try:
-        calendar = load_schedule(path)
-    except ScheduleError as exc:
-        return [f"DOORSTEP_HOLIDAYS_FILE: refused: {exc}"]
-    url = os.environ.get("DATABASE_URL", "")
-
-    async def entered() -> Any:
-        pool = await create_pool(url, min_size=1, max_size=1)
-        try:
-            return await pool_calendar(pool, path)
-        finally:
-            await pool.close()
-
-    if url:
-        try:
-            calendar = asyncio.run(asyncio.wait_for(entered(), 10))
-        except Exception as exc:  # an unreachable database: say so, judge by the file
-            return [
-                f"holiday schedules entered in the database not read ({type(exc).__name__}); "
-                "the years below are judged by DOORSTEP_HOLIDAYS_FILE alone",
-                *_gap_lines(schedule_gaps(calendar)),
-            ]
-    return _gap_lines(schedule_gaps(calendar))
-
-
-def _gap_lines(years: list[int]) -> list[str]:
-    return [
-        f"holiday schedule {year}: not entered; deadlines there count the statutory holidays "
-        "only (no bridge days, no adjusted weekends) until the official dates are entered"
-        for year in years
-    ]
 
 
 async def _with_deps(settings: Settings, work: Any) -> Any:
@@ -548,134 +509,6 @@ def vapid() -> None:
 
 
 @main.command(
-    "create-admin",
-    help="Make (or re-activate) an admin account from the server's shell: the first admin of "
-    "an empty production database, who then adds units, staff and the catalog.",
-)
-@click.option("--phone", required=True)
-@click.option("--name", required=True)
-def create_admin(phone: str, name: str) -> None:
-    from doorstep.domain.errors import DomainError
-    from doorstep.i18n import translate
-    from doorstep.services import administration
-
-    _resolve_urls(allow_embedded=dev_mode_from_env())
-    settings = Settings.from_env(dev_mode=True)  # needs only the database
-    try:
-        row = asyncio.run(
-            _with_deps(settings, lambda d: administration.bootstrap_admin(d, phone, name))
-        )
-    except DomainError as exc:
-        message = translate("error." + exc.code, "en", **exc.params)
-        raise click.ClickException(f"{exc.code}: {message}") from None
-    _say(f"admin {row.name} ({row.phone}) active; log in with asStaff: true")
-
-
-@main.command(
-    "import",
-    help="Import a district's units, staff and catalog from the CSV files in DIR (units.csv, "
-    "staff.csv, items.csv, materials.csv, bundles.csv; see the README). All or nothing: every "
-    "problem is listed by file and line and then nothing is written. --dry-run checks only.",
-)
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--by", "phone", required=True, help="The admin importing it (phone).")
-@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
-@click.option(
-    "--language",
-    default="zh_Hans",
-    type=click.Choice(["zh_Hans", "zh_Hant", "en"]),
-    help="Language of the report.",
-)
-def import_district(directory: str, phone: str, dry_run: bool, language: str) -> None:
-    from doorstep.domain.errors import DomainError
-    from doorstep.i18n import translate
-    from doorstep.services import district_import, holidays
-
-    _resolve_urls(allow_embedded=dev_mode_from_env())
-    settings = Settings.from_env(dev_mode=True)  # needs only the database
-
-    async def run(deps: Any) -> Any:
-        actor = await holidays.cli_actor(deps, phone)
-        files = district_import.read_dir(Path(directory))
-        return await district_import.import_district(deps, actor, files, dry_run=dry_run)
-
-    try:
-        report = asyncio.run(_with_deps(settings, run))
-    except DomainError as exc:
-        message = translate("error." + exc.code, language, **exc.params)
-        raise click.ClickException(f"{exc.code}: {message}") from None
-    for f in report.findings:
-        where = f"{f.file}:{f.line}" if f.file else directory
-        kind = "warning" if f.warning else "error"
-        message = translate("error." + f.code, language, **f.params)
-        click.echo(f"{where}: {kind} {f.code}: {message}")
-    counts = ", ".join(f"{name} {n}" for name, n in report.rows.items())
-    if report.errors:
-        _say(f"{len(report.errors)} problems; nothing written ({counts} rows checked)")
-        raise SystemExit(1)
-    if dry_run:
-        _say(f"dry run: no problems; nothing written ({counts} rows checked)")
-    else:
-        _say(f"imported in one transaction: {counts} rows")
-
-
-@main.command(
-    "enter-holidays",
-    help="Enter official holiday schedules as an admin (a file in DOORSTEP_HOLIDAYS_FILE's "
-    "format, one new version per year in it); every process counts with them within "
-    "half a minute. Checked whole first: nothing is entered if one year is refused.",
-)
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--by", "phone", required=True, help="The admin entering it (phone).")
-@click.option("--note", default="", help="Why (e.g. 'correction of 2027-10-08').")
-def enter_holidays(path: str, phone: str, note: str) -> None:
-    from doorstep.domain.calendar import ScheduleError
-    from doorstep.domain.errors import DomainError
-    from doorstep.domain.schedule_entry import check_entry
-    from doorstep.i18n import translate
-    from doorstep.services import holidays
-
-    try:
-        years = holidays.file_years(path)
-        for y in years:
-            check_entry(y.year, y.holidays, y.workdays, y.source)
-    except ScheduleError as exc:
-        raise click.ClickException(f"refused: {exc}") from None
-    except DomainError as exc:
-        message = translate("error." + exc.code, "en", **exc.params)
-        raise click.ClickException(f"{exc.code}: {message}") from None
-    _resolve_urls(allow_embedded=dev_mode_from_env())
-    settings = Settings.from_env(dev_mode=True)  # needs only the database
-
-    async def enter(deps: Any) -> list[Any]:
-        actor = await holidays.cli_actor(deps, phone)
-        return [
-            await holidays.enter_schedule(
-                deps,
-                actor,
-                year=y.year,
-                holidays=sorted(y.holidays),
-                workdays=sorted(y.workdays),
-                source=y.source,
-                note=note,
-                via="cli",
-            )
-            for y in years
-        ]
-
-    try:
-        entered = asyncio.run(_with_deps(settings, enter))
-    except DomainError as exc:
-        message = translate("error." + exc.code, "en", **exc.params)
-        raise click.ClickException(f"{exc.code}: {message}") from None
-    for v in entered:
-        _say(
-            f"{v.year}: version {v.version} in force ({len(v.holidays)} holidays, "
-            f"{len(v.workdays)} adjusted working days)"
-        )
-
-
-@main.command(
     help="Check a holiday schedule file (DOORSTEP_HOLIDAYS_FILE's format) and print "
     "which years' official schedules are known; exits 1 if the file is refused "
     "or a year within the warning horizon has no schedule."
@@ -702,3 +535,14 @@ def holidays(path: str | None) -> None:
     if missing:
         _say(f"deadlines up to {horizon} reach {missing} without an official schedule")
         raise SystemExit(1)
+
+
+def _register_admin_commands() -> None:
+    # administration's commands live in their own module (doorstep/admin_cli.py)
+    from doorstep.admin_cli import ADMIN_COMMANDS
+
+    for command in ADMIN_COMMANDS:
+        main.add_command(command)
+
+
+_register_admin_commands()

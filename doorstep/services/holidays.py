@@ -30,7 +30,7 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.schedule_entry import check_entry
 from doorstep.store import events
 from doorstep.store import holidays as store
-from doorstep.store.db import Pool, Queryable, transaction
+from doorstep.store.db import Queryable, create_pool, transaction
 
 if TYPE_CHECKING:
     from doorstep.services.deps import Deps
@@ -207,9 +207,13 @@ def _weekday_rest_days(calendar: WorkingCalendar, year: int) -> tuple[date, ...]
     return tuple(out)
 
 
-async def pool_calendar(pool: Pool, path: str | None) -> WorkingCalendar:
-    """For a command that reads the calendar once (`doorstep check`, `doorstep holidays`)."""
-    calendar, _stamp = await load_calendar(pool, path)
+async def database_calendar(url: str, path: str | None) -> WorkingCalendar:
+    """For a command that reads the calendar once (`doorstep check`): its own connection."""
+    pool = await create_pool(url, min_size=1, max_size=1)
+    try:
+        calendar, _stamp = await load_calendar(pool, path)
+    finally:
+        await pool.close()
     return calendar
 
 
