@@ -113,6 +113,11 @@ class SubmitInput:
 OnSubmitted = Callable[[Connection, int], Awaitable[None]]
 
 
+# by value, a dict look-up: Enum(value) is a call through EnumType.__call__, 120 per list
+_TASK_STATUSES = {s.value: s for s in TaskStatus}
+_APPLICATION_STATUSES = {s.value: s for s in ApplicationStatus}
+
+
 def _task_view(row: Any) -> TaskView:
     return TaskView(
         id=row["id"],
@@ -124,7 +129,7 @@ def _task_view(row: Any) -> TaskView:
         unit_code=row["unit_code"],
         unit_name=row["unit_name"],
         unit_phone=row["unit_phone"],
-        status=TaskStatus(row["status"]),
+        status=_TASK_STATUSES[row["status"]],
         working_days=row["working_days"],
         due_on=row["due_on"],
         paused=row["paused_at"] is not None,
@@ -135,7 +140,7 @@ def _task_view(row: Any) -> TaskView:
 
 
 def _application_view(row: Any, tasks: list[TaskView]) -> ApplicationView:
-    status = ApplicationStatus(row["status"])
+    status = _APPLICATION_STATUSES[row["status"]]
     return ApplicationView(
         id=row["id"],
         number=row["number"],
