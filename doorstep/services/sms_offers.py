@@ -10,10 +10,10 @@ where money-moving steps wait for the principal's confirmation.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from doorstep.domain.errors import DomainError
+from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
@@ -26,6 +26,7 @@ from doorstep.store.db import transaction
 
 APPLY = 1
 UNNAMED_OFFER_DAYS = 7
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
@@ -38,11 +39,12 @@ async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) ->
         # a bare "1" is taken as "apply" only for an offer sent lately, not one long forgotten
         since = now_utc() - timedelta(days=UNNAMED_OFFER_DAYS)
         rows = [r for r in rows if r["asked_at"] >= since]
-    named = [
-        r for r in rows if question is not None and question.asks_about(question.kind, r["id"])
-    ]
-    chosen = named or rows
-    return chosen[0] if chosen else None
+    if question is not None:
+        # a reply to one offer's SMS never applies for another: when that offer is no longer
+        # open, the citizen is told so
+        named = [r for r in rows if question.asks_about(question.kind, r["id"])]
+        return named[0] if named else {"id": None, "asked_at": _LONG_AGO}
+    return rows[0] if rows else None
 
 
 async def answer_offer(
@@ -56,6 +58,8 @@ async def answer_offer(
     if asked is None:
         return None
     try:
+        if asked["id"] is None:
+            raise Conflict("offer.not_open")
         offer, application = await offers.accept_offer(deps, citizen_actor(citizen), asked["id"])
     except DomainError as exc:
         async with transaction(deps.pool) as conn:

@@ -216,9 +216,19 @@ async def test_reply_1_to_an_offer_makes_the_same_application(
     assert f"'id': {offer_id}, 'rule': 'childcare-subsidy-newborn'" in str(row["form"])
     _kind, template, params = (await _answers(pool, ZHANG_WEI))[-1]
     assert template.endswith("offer_accepted") and params["number"] == row["number"]
-    # the offer is taken: a second "1" accepts nothing more
-    assert (await sms_replies.handle(deps, ZHANG_WEI, "1", HOTLINE_PREFIX + code))[1] != (
-        "offer_accepted"
+    # the offer is taken: a second "1" to its SMS accepts nothing (not another offer either)
+    accepted = await pool.fetchval(
+        "select count(*) from opportunities o join citizens c on c.id = o.citizen_id "
+        "where c.phone = $1 and o.status = 'accepted'",
+        ZHANG_WEI,
+    )
+    _id, outcome = await sms_replies.handle(deps, ZHANG_WEI, "1", HOTLINE_PREFIX + code)
+    assert outcome == "offer_refused:offer.not_open"
+    assert (await _answers(pool, ZHANG_WEI))[-1][1] == "sms.offer_closed"
+    assert accepted == await pool.fetchval(
+        "select count(*) from opportunities o join citizens c on c.id = o.citizen_id "
+        "where c.phone = $1 and o.status = 'accepted'",
+        ZHANG_WEI,
     )
 
 
@@ -272,16 +282,14 @@ async def test_answers_to_a_numbers_own_words_are_capped_per_day(deps: Deps, poo
 
 async def test_a_bare_1_applies_only_to_an_offer_sent_lately(deps: Deps, pool: Pool) -> None:
     """Without an extend code, "1" is taken as "apply" for an offer sent this week only."""
-    offer_id = await fresh_offer(pool, ZHANG_WEI, "childcare-subsidy-newborn")
+    _cid, phone = await _registered(pool)
+    offer_id = await fresh_offer(pool, phone, "childcare-subsidy-newborn")
     await pool.execute(
         "update opportunities set notified_at = now() - interval '8 days' where id = $1",
         offer_id,
     )
-    await sms_replies.handle(deps, ZHANG_WEI, "1")
+    _id, outcome = await sms_replies.handle(deps, phone, "1")
+    assert outcome in ("help", "help_skipped")
     assert await pool.fetchval("select status from opportunities where id = $1", offer_id) == (
         "open"
     )
-    # with the offer's own extend code it is still its answer
-    code = question_code(QuestionKind.OFFER, offer_id)
-    _id, outcome = await sms_replies.handle(deps, ZHANG_WEI, "1", HOTLINE_PREFIX + code)
-    assert outcome == "offer_accepted"
