@@ -309,6 +309,9 @@ class Settings:
     metrics_token: str = field(default="", repr=False)
     # the worker's own /metrics on this port (on HOST), for a worker on a machine of its own
     worker_metrics_port: int = 0
+    # where material files are kept (encrypted); empty: .doorstep/files in dev, and no file
+    # uploads in production until it is set
+    files_dir: str = ""
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -320,6 +323,7 @@ class Settings:
             data_key=_secret("data", "DOORSTEP_DATA_KEY", dev),
             index_key=_secret("index", "DOORSTEP_INDEX_KEY", dev),
             host=os.environ.get("HOST", "127.0.0.1"),
+            files_dir=os.environ.get("DOORSTEP_FILES_DIR", ".doorstep/files" if dev else ""),
             port=_int("PORT", 8000),
             db_pool_min=_int("DB_POOL_MIN", 2),
             db_pool_max=_int("DB_POOL_MAX", 10),

@@ -128,7 +128,7 @@ async def database_url(run_id: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, run_id: str) -> Settings:
+def settings(database_url: str, run_id: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     _, redis_url = _server_urls()
     return Settings(
         database_url=database_url,
@@ -149,6 +149,7 @@ def settings(database_url: str, run_id: str) -> Settings:
         # dev: asked of those enrolled (the login helper enrols every staff member it logs in);
         # its own tests turn the requirement on
         staff_totp_required=False,
+        files_dir=str(tmp_path_factory.mktemp("files")),
     )
 
 

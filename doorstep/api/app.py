@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from doorstep.api import json_body, log_redaction
 from doorstep.api.browser import SecurityHeaders, cors_config
 from doorstep.api.dev_inbox import dev_inbox
+from doorstep.api.files import ROUTES as FILE_ROUTES
 from doorstep.api.health import healthz, readyz
 from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
 from doorstep.api.prometheus import metrics
@@ -39,6 +40,7 @@ from doorstep.domain.errors import (
     NotFound,
     RateLimited,
     Unauthenticated,
+    Unavailable,
 )
 from doorstep.graphql import precompiled
 from doorstep.graphql.context import Context, context_getter
@@ -76,6 +78,7 @@ _REFUSAL_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (RateLimited, 429),
     (InvalidInput, 400),
+    (Unavailable, 503),
 )
 
 
@@ -303,6 +306,7 @@ def create_app(settings: Settings) -> Litestar:
         push_ack,
         rates_csv,
         *OPEN311_ROUTES,
+        *FILE_ROUTES,
         *WEB_ROUTES,
     ]
     if settings.dev_mode:

@@ -39,3 +39,9 @@ class RateLimited(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class Unavailable(DomainError):
+    """Not set up on this deployment (as opposed to out of reach for a moment)."""
+
+    code = "unavailable"

@@ -41,6 +41,7 @@ from doorstep.graphql.delegation import (
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
 from doorstep.graphql.feedback import FeedbackMutation, FeedbackQuery
+from doorstep.graphql.files import FilesMutation, FilesQuery
 from doorstep.graphql.identity import IdentityMutation, IdentityQuery
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
@@ -169,6 +170,7 @@ Query = merge_types(
         DirectoryQuery,
         CatalogAdminQuery,
         FeedbackQuery,
+        FilesQuery,
     ),
 )
 Mutation = merge_types(
@@ -195,6 +197,7 @@ Mutation = merge_types(
         DirectoryMutation,
         CatalogAdminMutation,
         FeedbackMutation,
+        FilesMutation,
     ),
 )
 

@@ -23,6 +23,7 @@ READ_WHAT = (
     "vault",
     "ticket",
     "tickets",
+    "material_file",
 )
 READ_PURPOSES = (
     "handle_application",

@@ -31,6 +31,7 @@ from tests.integration.feedback_matrix import (
     FEEDBACK_QUERIES,
     prepare_feedback,
 )
+from tests.integration.files_matrix import FILES_EXPECTED, FILES_QUERIES, prepare_files
 from tests.integration.helpers import error_code, fresh_phone, gql
 from tests.integration.identity_matrix import (
     IDENTITY_EXPECTED,
@@ -171,6 +172,8 @@ EXPECTED.update(ADMIN_EXPECTED)  # issue 18 (tests/integration/admin_matrix.py)
 QUERIES.update(ADMIN_QUERIES)
 EXPECTED.update(FEEDBACK_EXPECTED)  # issue 17 (tests/integration/feedback_matrix.py)
 QUERIES.update(FEEDBACK_QUERIES)
+EXPECTED.update(FILES_EXPECTED)  # issue 17 (tests/integration/files_matrix.py)
+QUERIES.update(FILES_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -304,6 +307,7 @@ async def test_matrix(
     variables.update(prepare_identity(operation))
     variables.update(await prepare_admin(pool, operation))
     variables.update(await prepare_feedback(client, tokens, pool, operation, variables))
+    variables.update(await prepare_files(client, tokens, operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))
