@@ -5,7 +5,7 @@
 import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
 import { TASK_FIELDS } from './api.js';
 import { forgetSession, set, state } from './store.js';
-import { ordered, loadQueue } from '../screens/queue.js';
+import { loadQueue, ordered } from './queue.js';
 
 const OPEN = new Set(['SUBMITTED', 'ACCEPTED', 'NEEDS_MATERIALS']);
 const UPDATES = `subscription ($afterSeq: ID) { unitQueueUpdates(afterSeq: $afterSeq) {

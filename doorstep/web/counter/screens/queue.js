@@ -1,26 +1,12 @@
 // The unit's queue: open tasks, priority first then the nearest deadline, each with its
 // working-day clock in words. New work arrives live (core/live.js) and is marked as new.
 import { html, useEffect, useState } from '../../app/core/html.js';
-import { QUEUE, gql } from '../core/api.js';
+import { loadQueue } from '../core/queue.js';
 import { t } from '../core/i18n.js';
-import { set, state, useStore } from '../core/store.js';
+import { state, useStore } from '../core/store.js';
 import { Clock, ErrorLine, Screen, formatDate } from '../core/ui.js';
 
 const FILTERS = ['ALL', 'SUBMITTED', 'ACCEPTED', 'NEEDS_MATERIALS'];
-
-// priority work first (when the API marks it), then the deadline, then the oldest task
-export function ordered(entries) {
-  const key = (e) => [e.task.priority ? 0 : 1, e.task.dueOn, Number(e.task.id)];
-  return [...entries].sort((a, b) => {
-    const [x, y] = [key(a), key(b)];
-    return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2];
-  });
-}
-
-export async function loadQueue() {
-  const data = await gql(`{ ${QUEUE} }`);
-  set({ queue: ordered(data.unitQueue) });
-}
 
 export function Queue() {
   const s = useStore();
