@@ -40,6 +40,10 @@ from doorstep.store.objects import LocalDiskStore, ObjectStore
 
 GRANT_MINUTES = 10
 GRANTS_PER_HOUR = 30
+# retention: files of applications refused in full, and files never given with one
+REFUSED_RETENTION_DAYS = 90
+UNATTACHED_RETENTION_DAYS = 7
+PURGE_BATCH = 500
 
 # the virus-scanning hook: True when the content is clean. Deployments set `scanner` to their
 # scanner's client (ClamAV's clamd, a cloud scanning API); the default passes everything.
@@ -191,3 +195,19 @@ async def open_file(deps: Deps, actor: Actor, file_id: int) -> tuple[FileRow, by
         sealed[:12], sealed[12:], found.storage_key.encode()
     )
     return found, content
+
+
+async def purge_expired(deps: Deps) -> int:
+    """Delete files past their retention (worker cron): the object first, then the row is
+    marked, so a file is never served once its bytes may be gone. Returns how many."""
+    if not deps.settings.files_dir:
+        return 0
+    store_to = objects(deps)
+    expired = await store.expired_files(
+        deps.pool, REFUSED_RETENTION_DAYS, UNATTACHED_RETENTION_DAYS, PURGE_BATCH
+    )
+    for row in expired:
+        async with transaction(deps.pool) as conn:
+            await store.mark_deleted(conn, row.id)
+            await store_to.delete(row.storage_key)
+    return len(expired)

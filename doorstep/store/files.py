@@ -139,3 +139,43 @@ async def applications_of_file(db: Queryable, file_id: int) -> list[str]:
         file_id,
     )
     return [r["number"] for r in rows]
+
+
+class ExpiredFileRow(Row):
+    id: int
+    storage_key: str
+
+
+async def expired_files(
+    db: Queryable, refused_days: int, unattached_days: int, limit: int
+) -> list[ExpiredFileRow]:
+    """Files kept past their time: those given only with applications refused in full more
+    than `refused_days` ago, and those never given with any application after
+    `unattached_days`."""
+    return await fetch(
+        db,
+        ExpiredFileRow,
+        """select f.id, f.storage_key from stored_files f
+           where f.deleted_at is null
+             and (
+               (exists (select 1 from application_files x where x.file_id = f.id)
+                and not exists (
+                  select 1 from application_files x join applications a
+                    on a.id = x.application_id
+                  where x.file_id = f.id
+                    and not (a.status = 'rejected'
+                             and a.completed_at < now() - make_interval(days => $1))))
+               or (not exists (select 1 from application_files x where x.file_id = f.id)
+                   and f.created_at < now() - make_interval(days => $2)))
+           order by f.id limit $3""",
+        refused_days,
+        unattached_days,
+        limit,
+    )
+
+
+async def mark_deleted(conn: Connection, file_id: int) -> None:
+    await conn.execute(
+        "update stored_files set deleted_at = now() where id = $1 and deleted_at is null",
+        file_id,
+    )

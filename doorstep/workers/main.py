@@ -17,6 +17,7 @@ from doorstep.services import (
     catalog_admin,
     confirmations,
     delegation,
+    files,
     holidays,
     notifications,
     push,
@@ -132,6 +133,14 @@ async def push_fallbacks(ctx: dict[str, Any]) -> int:
     return len(created)
 
 
+async def file_retention(ctx: dict[str, Any]) -> str:
+    """Hourly: delete material files kept past their retention (services.files)."""
+    deleted = await files.purge_expired(ctx["deps"])
+    if deleted:
+        log.info("material files past retention deleted: %d", deleted)
+    return f"{deleted} deleted"
+
+
 async def delegation_sweep(ctx: dict[str, Any]) -> str:
     """Every minute: record expired delegations and warn a week before one ends (once);
     record confirmations of agents' money-moving actions that ran out or lost their
@@ -223,6 +232,13 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 keep_result=0,
             ),
             cron(observed(delegation_sweep, cron=True), second={40}, unique=True, keep_result=0),
+            cron(
+                observed(file_retention, cron=True),
+                minute={7},
+                second={55},
+                unique=True,
+                keep_result=0,
+            ),
             cron(
                 observed(offer_rules, cron=True),
                 minute={3, 18, 33, 48},

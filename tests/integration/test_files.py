@@ -16,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from doorstep.config import Settings
 from doorstep.domain.files import MAX_FILE_BYTES
 from doorstep.services import files
+from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.integration.helpers import error_code, gql
 
@@ -181,3 +182,46 @@ async def test_grants_per_hour_are_limited_even_at_once(
     )
     refused = [b for b in bodies if error_code(b) == "file.too_many_uploads"]
     assert len(refused) == 5
+
+
+async def test_files_past_their_retention_are_deleted(
+    client: Client, tokens: dict[str, str], pool: Pool, settings: Settings, deps: Deps
+) -> None:
+    """A file given only with an application refused in full long ago, and one never given
+    with any: their bytes are deleted and they are served no more; a file of a live
+    application stays."""
+    kept: list[str] = []
+    refused: list[str] = []
+    loose: list[str] = []
+    for bucket in (kept, refused, loose):
+        grant = await _grant(client, tokens["citizen"])
+        bucket.append((await _upload(client, grant, PNG, "image/png")).json()["fileId"])
+    material = await _material(client)
+    for bucket in (kept, refused):
+        number = (await gql(client, SUBMIT, token=tokens["citizen"]))["data"]["submitApplication"][
+            "number"
+        ]
+        body = await gql(
+            client, ATTACH, {"n": number, "m": material, "f": bucket[0]}, token=tokens["citizen"]
+        )
+        assert "errors" not in body, body
+        bucket.append(number)
+    await pool.execute(
+        "update applications set status = 'rejected', completed_at = now() - interval '100 days'"
+        " where number = $1",
+        refused[1],
+    )
+    await pool.execute(
+        "update stored_files set created_at = now() - interval '8 days' where id = $1",
+        int(loose[0]),
+    )
+    assert await files.purge_expired(deps) >= 2
+    for file_id, present in ((kept[0], True), (refused[0], False), (loose[0], False)):
+        key = await pool.fetchval(
+            "select storage_key from stored_files where id = $1", int(file_id)
+        )
+        assert (Path(settings.files_dir) / key[:2] / key).exists() is present
+        response = await client.get(
+            f"/files/{file_id}", headers={"Authorization": f"Bearer {tokens['citizen']}"}
+        )
+        assert response.status_code == (200 if present else 404)
