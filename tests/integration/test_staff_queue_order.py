@@ -5,6 +5,7 @@ Per citizen, events commit in sequence order; across a unit's citizens they need
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -30,14 +31,17 @@ async def test_a_late_commit_below_the_highest_sent_still_arrives(
         number = (await gql(client, SUBMIT, token=tokens[who]))["data"]["submitApplication"][
             "number"
         ]
-        apps.append(
-            await pool.fetchrow("select id, citizen_id from applications where number = $1", number)
+        row = await pool.fetchrow(
+            "select id, citizen_id from applications where number = $1", number
         )
+        assert row is not None
+        apps.append(row)
     actor = await actor_for_token(deps, tokens["staff"])  # cy-psb: a task in both
     assert actor is not None
     hub = EventHub(pool, settings.database_url, poll_seconds=0.2)
     await hub.start()
     stream = staff_queue.unit_queue_updates(deps, hub, actor)
+    assert isinstance(stream, AsyncGenerator)
     got: list[int] = []
     try:
         opening = await stream.__anext__()
