@@ -194,6 +194,25 @@ async def finish_verification(
     return done is not None
 
 
+async def has_open_conflict(conn: Queryable, claimant_id: int) -> bool:
+    """Whether a person still has to decide an ID this account proved."""
+    found = await conn.fetchval(
+        "select 1 from identity_conflicts where claimant_id = $1 and status = 'open' limit 1",
+        claimant_id,
+    )
+    return found is not None
+
+
+async def drop_id_cards(conn: Connection, citizen_id: int, number_index: bytes) -> None:
+    """An account that no longer holds an ID keeps no card of it in its vault."""
+    await conn.execute(
+        """delete from vault_documents
+           where citizen_id = $1 and doc_type = 'resident_id_card' and number_index = $2""",
+        citizen_id,
+        number_index,
+    )
+
+
 async def insert_conflict(
     conn: Connection,
     *,

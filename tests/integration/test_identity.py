@@ -14,6 +14,7 @@ from doorstep.config import IdentitySettings, Settings
 from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Role
+from doorstep.services import vault
 from doorstep.services.deps import Deps
 from doorstep.services.identity import review, verification
 from doorstep.services.identity.aliyun import AliyunFaceVerify
@@ -257,6 +258,16 @@ async def test_two_accounts_proving_one_id_at_once_one_wins_and_a_person_decides
     assert holder == winner.citizen_id
     assert (await _bound(pool, loser))["resident_id_index"] is None
 
+    # the account a person must decide about starts no further check (each costs money)
+    with pytest.raises(Conflict) as pending:
+        await verification.start(aliyun_deps, loser, "张三", resident_id)
+    assert pending.value.code == "identity.conflict_pending"
+    # the holder keeps the ID card in the vault, until the ID moves
+    await vault.add_document(
+        aliyun_deps,
+        winner,
+        vault.DocumentInput(doc_type="resident_id_card", number=resident_id, issuer="朝阳分局"),
+    )
     staff_id = await pool.fetchval("select id from staff_members where role = 'admin' limit 1")
     admin = Actor(Role.ADMIN, staff_id=staff_id)
     open_ = await review.list_conflicts(aliyun_deps, admin, before_id=None)
@@ -281,6 +292,12 @@ async def test_two_accounts_proving_one_id_at_once_one_wins_and_a_person_decides
     moved = await _bound(pool, loser)
     assert moved["identity_method"] == "review" and moved["identity_verified_at"] is not None
     assert (await _bound(pool, winner))["resident_id_index"] is None
+    cards = await pool.fetchval(
+        "select count(*) from vault_documents where citizen_id = $1 and doc_type = $2",
+        winner.citizen_id,
+        "resident_id_card",
+    )
+    assert cards == 0
     with pytest.raises(Conflict) as again:
         await review.decide(aliyun_deps, admin, conflict.id, review.Decision.KEEP, "再看")
     assert again.value.code == "identity.conflict_decided"

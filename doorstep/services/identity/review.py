@@ -119,6 +119,9 @@ async def decide(
             if claimant.resident_id_index not in (None, check.resident_id_index):
                 raise Conflict("resident_id.mismatch")
             resident_id = pii.decrypt(check.resident_id_enc, deps.settings.data_key)
+            # the card goes with the ID: the vault's index of it, as services.vault makes it
+            card = pii.blind_index(f"resident_id_card:{resident_id}", deps.settings.index_key)
+            await store.drop_id_cards(conn, row.holder_id, card)
             await store.bind_verified(
                 conn,
                 row.claimant_id,

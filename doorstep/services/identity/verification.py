@@ -114,6 +114,9 @@ async def start(
             raise Conflict("identity.already_verified")
         if current.resident_id_index is not None and current.resident_id_index != index:
             raise Conflict("resident_id.mismatch")
+        if await store.has_open_conflict(conn, citizen_id):
+            # a person is deciding this account's claim already: another check adds nothing
+            raise Conflict("identity.conflict_pending")
         per_day = Window(deps.settings.identity.starts_per_day, DAY_SECONDS)
         await rate_limits.enforce(
             conn,
