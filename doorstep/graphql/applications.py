@@ -140,37 +140,39 @@ class QueueTask:
     task: Task
 
 
-# The computed fields, one function each: the strawberry types below and the precompiled
-# path of hot documents (`graphql.precompiled`) compute them the same way.
+# The computed fields, one function each, on plain values: the strawberry types below (from
+# the views) and the precompiled path of the hot list (`graphql.precompiled`, from the rows)
+# compute them the same way.
 
 
-def task_status_label(t: service.TaskView, language: str, elder: bool) -> str:
-    return translate(f"task_status.{t.status.value}", language, elder=elder)
+def task_status_label(status: TaskStatus, language: str, elder: bool) -> str:
+    return translate(f"task_status.{status.value}", language, elder=elder)
 
 
-def application_status_label(view: service.ApplicationView, language: str, elder: bool) -> str:
-    return translate(f"application_status.{view.status.value}", language, elder=elder)
+def application_status_label(status: ApplicationStatus, language: str, elder: bool) -> str:
+    return translate(f"application_status.{status.value}", language, elder=elder)
 
 
-def next_step_text(view: service.ApplicationView, language: str, elder: bool) -> str | None:
-    return translate(view.next_step, language, elder=elder) if view.next_step else None
+def next_step_text(next_step: str | None, language: str, elder: bool) -> str | None:
+    return translate(next_step, language, elder=elder) if next_step else None
 
 
-def read_aloud_text(view: service.ApplicationView, language: str, elder: bool) -> str | None:
+def read_aloud_text(
+    number: str, status: ApplicationStatus, next_step: str | None, language: str, elder: bool
+) -> str | None:
     if not elder:
         return None
     return translate(
         "read_aloud.application",
         language,
         elder=True,
-        number=" ".join(view.number),
-        status=application_status_label(view, language, elder),
-        next=next_step_text(view, language, elder) or "",
+        number=" ".join(number),
+        status=application_status_label(status, language, elder),
+        next=next_step_text(next_step, language, elder) or "",
     )
 
 
-def progress_of(view: service.ApplicationView) -> Progress:
-    done, total = view.progress
+def progress_of(done: int, total: int) -> Progress:
     return Progress(done=done, total=total, percent=(100 * done // total) if total else 0)
 
 
@@ -183,7 +185,7 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
         unit_name=t.unit_name,
         unit_phone=t.unit_phone,
         status=t.status,
-        status_label=task_status_label(t, language, elder),
+        status_label=task_status_label(t.status, language, elder),
         working_days=t.working_days,
         due_on=t.due_on,
         due_at=deadline_end(t.due_on),
@@ -201,11 +203,11 @@ def application_type(view: service.ApplicationView, language: str, elder: bool) 
         bundle_code=view.bundle_code,
         bundle_name=view.bundle_name,
         status=view.status,
-        status_label=application_status_label(view, language, elder),
-        progress=progress_of(view),
+        status_label=application_status_label(view.status, language, elder),
+        progress=progress_of(*view.progress),
         tasks=[task_type(t, language, elder) for t in view.tasks],
-        next_step=next_step_text(view, language, elder),
-        read_aloud=read_aloud_text(view, language, elder),
+        next_step=next_step_text(view.next_step, language, elder),
+        read_aloud=read_aloud_text(view.number, view.status, view.next_step, language, elder),
         created_at=view.created_at,
         updated_at=view.updated_at,
         completed_at=view.completed_at,

@@ -6,8 +6,10 @@ each resolved, completed and checked by graphql-core around strawberry's objects
 label translated whether asked for or not: most of the request's CPU. Here a document is
 parsed and validated once per query text (with the schema's own rules and limits) and, when it
 asks only for plain fields of `Application`, `Task` and `Progress`, compiled into a list of
-(response key, getter) per selection set: a request then calls the same service function as
-the resolver and fills dictionaries, computing a label or a deadline only when it is asked for.
+(response key, getter) per selection set: a request then reads the citizen's page through the
+service (`my_application_rows`: the same authorization and queries as the resolver's) and fills
+dictionaries straight from the rows, with no view objects between, computing a label, the next
+step or a deadline only when it is asked for, with the same functions as the strawberry types.
 Leaf values go through the schema's own serializers (enums by name, dates as GraphQL shows
 them), so the answer is the one strawberry gives (`tests/integration/test_precompiled.py`
 compares them field by field).
@@ -50,12 +52,14 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from doorstep.domain.calendar import deadline_end
 from doorstep.domain.policy import Role
+from doorstep.domain.workflow import ApplicationStatus, TaskStatus, citizen_next_step, progress
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import applications as service
+from doorstep.services.applications import APPLICATION_STATUSES, TASK_STATUSES
 
 ROOT_FIELD = "myApplications"
 OPERATION_LABEL = "query.myApplications"
@@ -66,34 +70,63 @@ MAX_QUERY_CHARS = 8192
 Getter = Callable[[Any, str, bool], Any]
 _IDENTITY_SCALARS = frozenset({"String", "Int", "Boolean", "Float"})
 
+
+class _Listed:
+    """One application of the page: its row and its task rows (no view objects)."""
+
+    __slots__ = ("row", "tasks")
+
+    def __init__(self, row: Any, tasks: list[Any]) -> None:
+        self.row = row
+        self.tasks = tasks
+
+    @property
+    def status(self) -> ApplicationStatus:
+        return APPLICATION_STATUSES[self.row["status"]]
+
+    def task_statuses(self) -> list[TaskStatus]:
+        return [TASK_STATUSES[t["status"]] for t in self.tasks]
+
+    def next_step(self) -> str | None:
+        return citizen_next_step(self.status, self.task_statuses())
+
+
+def _read_aloud(a: _Listed, lang: str, elder: bool) -> str | None:
+    if not elder:
+        return None
+    return types.read_aloud_text(a.row["number"], a.status, a.next_step(), lang, elder)
+
+
 _APPLICATION: dict[str, Getter] = {
-    "number": lambda v, lang, elder: v.number,
-    "bundleCode": lambda v, lang, elder: v.bundle_code,
-    "bundleName": lambda v, lang, elder: v.bundle_name,
-    "status": lambda v, lang, elder: v.status,
-    "statusLabel": types.application_status_label,
-    "nextStep": types.next_step_text,
-    "readAloud": types.read_aloud_text,
-    "createdAt": lambda v, lang, elder: v.created_at,
-    "updatedAt": lambda v, lang, elder: v.updated_at,
-    "completedAt": lambda v, lang, elder: v.completed_at,
-    "progress": lambda v, lang, elder: types.progress_of(v),
-    "tasks": lambda v, lang, elder: v.tasks,
+    "number": lambda a, lang, elder: a.row["number"],
+    "bundleCode": lambda a, lang, elder: a.row["bundle_code"],
+    "bundleName": lambda a, lang, elder: a.row["bundle_name"],
+    "status": lambda a, lang, elder: a.status,
+    "statusLabel": lambda a, lang, elder: types.application_status_label(a.status, lang, elder),
+    "nextStep": lambda a, lang, elder: types.next_step_text(a.next_step(), lang, elder),
+    "readAloud": _read_aloud,
+    "createdAt": lambda a, lang, elder: a.row["created_at"],
+    "updatedAt": lambda a, lang, elder: a.row["updated_at"],
+    "completedAt": lambda a, lang, elder: a.row["completed_at"],
+    "progress": lambda a, lang, elder: types.progress_of(*progress(a.task_statuses())),
+    "tasks": lambda a, lang, elder: a.tasks,
 }
-_TASK: dict[str, Getter] = {
-    "id": lambda t, lang, elder: str(t.id),
-    "itemCode": lambda t, lang, elder: t.item_code,
-    "itemName": lambda t, lang, elder: t.item_name,
-    "unitCode": lambda t, lang, elder: t.unit_code,
-    "unitName": lambda t, lang, elder: t.unit_name,
-    "unitPhone": lambda t, lang, elder: t.unit_phone,
-    "status": lambda t, lang, elder: t.status,
-    "statusLabel": types.task_status_label,
-    "workingDays": lambda t, lang, elder: t.working_days,
-    "dueOn": lambda t, lang, elder: t.due_on,
-    "dueAt": lambda t, lang, elder: deadline_end(t.due_on),
-    "paused": lambda t, lang, elder: t.paused,
-    "reason": lambda t, lang, elder: t.reason,
+_TASK: dict[str, Getter] = {  # on the task's row
+    "id": lambda t, lang, elder: str(t["id"]),
+    "itemCode": lambda t, lang, elder: t["item_code"],
+    "itemName": lambda t, lang, elder: t["item_name"],
+    "unitCode": lambda t, lang, elder: t["unit_code"],
+    "unitName": lambda t, lang, elder: t["unit_name"],
+    "unitPhone": lambda t, lang, elder: t["unit_phone"],
+    "status": lambda t, lang, elder: TASK_STATUSES[t["status"]],
+    "statusLabel": lambda t, lang, elder: types.task_status_label(
+        TASK_STATUSES[t["status"]], lang, elder
+    ),
+    "workingDays": lambda t, lang, elder: t["working_days"],
+    "dueOn": lambda t, lang, elder: t["due_on"],
+    "dueAt": lambda t, lang, elder: deadline_end(t["due_on"]),
+    "paused": lambda t, lang, elder: t["paused_at"] is not None,
+    "reason": lambda t, lang, elder: t["reason"],
 }
 _PROGRESS: dict[str, Getter] = {
     "done": lambda p, lang, elder: p.done,
@@ -275,7 +308,7 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     try:
         args = get_argument_values(plan.field, plan.node, coerced)
         before = args.get("before")
-        views = await service.my_applications(
+        listed = await service.my_application_rows(
             context.deps,
             actor,
             limit=args["first"],
@@ -285,8 +318,19 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
         # refused, or the database out of reach: the strawberry way reads again (a citizen's
         # own list has no side effects) and presents the refusal in its own words
         return None
+    if listed is None:
+        return None
+    rows, task_rows = listed
+    by_application: dict[int, list[Any]] = {}
+    for task in task_rows:
+        by_application.setdefault(task["application_id"], []).append(task)
     lang, elder = context.language, context.elder
-    data = {plan.key: [_fill(plan.selection, v, lang, elder) for v in views]}
+    data = {
+        plan.key: [
+            _fill(plan.selection, _Listed(row, by_application.get(row["id"], [])), lang, elder)
+            for row in rows
+        ]
+    }
     GRAPHQL_OPERATIONS.labels(OPERATION_LABEL).inc()
     GRAPHQL_SECONDS.labels(OPERATION_LABEL).observe(time.perf_counter() - started)
     return {"data": data}

@@ -114,8 +114,8 @@ OnSubmitted = Callable[[Connection, int], Awaitable[None]]
 
 
 # by value, a dict look-up: Enum(value) is a call through EnumType.__call__, 120 per list
-_TASK_STATUSES = {s.value: s for s in TaskStatus}
-_APPLICATION_STATUSES = {s.value: s for s in ApplicationStatus}
+TASK_STATUSES = {s.value: s for s in TaskStatus}
+APPLICATION_STATUSES = {s.value: s for s in ApplicationStatus}
 
 
 def _task_view(row: Any) -> TaskView:
@@ -129,7 +129,7 @@ def _task_view(row: Any) -> TaskView:
         unit_code=row["unit_code"],
         unit_name=row["unit_name"],
         unit_phone=row["unit_phone"],
-        status=_TASK_STATUSES[row["status"]],
+        status=TASK_STATUSES[row["status"]],
         working_days=row["working_days"],
         due_on=row["due_on"],
         paused=row["paused_at"] is not None,
@@ -140,7 +140,7 @@ def _task_view(row: Any) -> TaskView:
 
 
 def _application_view(row: Any, tasks: list[TaskView]) -> ApplicationView:
-    status = _APPLICATION_STATUSES[row["status"]]
+    status = APPLICATION_STATUSES[row["status"]]
     return ApplicationView(
         id=row["id"],
         number=row["number"],
@@ -416,11 +416,32 @@ async def my_applications(
                 deps, conn, actor, what="applications", purpose="follow_progress"
             )
     else:
-        async with deps.pool.acquire() as conn:
-            rows = await store.of_citizen(conn, citizen_id, limit, before_id)
-            ids = [r["id"] for r in rows]
-            task_rows = await store.listed_tasks_of(conn, ids) if rows else []
+        rows, task_rows = await _own_rows(deps, citizen_id, limit, before_id)
     return _views(rows, task_rows)
+
+
+async def my_application_rows(
+    deps: Deps, actor: Actor, *, limit: int = 20, before_id: int | None = None
+) -> tuple[list[Any], list[Any]] | None:
+    """A citizen's own page as the rows read (applications newest first, their tasks by
+    application and position), for a caller that builds its answer straight from them (the
+    precompiled list); None for anyone else, whose list goes through `my_applications`."""
+    if actor.role is not Role.CITIZEN:
+        return None
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
+    return await _own_rows(deps, citizen_id, max(1, min(limit, 100)), before_id)
+
+
+async def _own_rows(
+    deps: Deps, citizen_id: int, limit: int, before_id: int | None
+) -> tuple[list[Any], list[Any]]:
+    async with deps.pool.acquire() as conn:
+        rows = await store.of_citizen(conn, citizen_id, limit, before_id)
+        ids = [r["id"] for r in rows]
+        task_rows = await store.listed_tasks_of(conn, ids) if rows else []
+    return rows, task_rows
 
 
 async def get_application(
