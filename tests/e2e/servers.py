@@ -61,6 +61,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "DOORSTEP_SMS_CHANNEL": "console",
         # online identity checks off on purpose: clerks check ID cards
         "DOORSTEP_IDENTITY_PROVIDER": "counter",
+        # material files: production keeps none until a folder (or store) is named
+        "DOORSTEP_FILES_DIR": settings.files_dir,
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
         "DOORSTEP_LOGIN_CODES_PER_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_HOUR": "100000",

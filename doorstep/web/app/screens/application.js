@@ -1,5 +1,5 @@
 // One application: where it stands, live; what each department does; 补正 when asked.
-import { gql } from '../core/api.js';
+import { gql, uploadFile } from '../core/api.js';
 import { html, useEffect, useRef, useState } from '../core/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { seqAfter, watchApplication } from '../core/live.js';
@@ -10,19 +10,50 @@ import { lazy } from '../core/lazy.js';
 // rating and reviews matter once a part is finished or refused: loaded with the page, not the app
 const Feedback = lazy(() => import('./application_feedback.js'), 'Feedback');
 
+const MATERIALS = `query ($c: String!) { bundle(code: $c) { items { materials { code name } } } }`;
+
 function Supply({ application, onDone }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState(null);
+  const [fileError, setFileError] = useState(null);
   const [working, setWorking] = useState(false);
+  const [materials, setMaterials] = useState([]);
+  const [material, setMaterial] = useState('');
+  const file = useRef(null);
   const busy = useRef(false);
   const asked = application.tasks.filter((task) => task.status === 'NEEDS_MATERIALS');
+  useEffect(() => {
+    gql(MATERIALS, { c: application.bundleCode })
+      .then((data) => {
+        const all = (data.bundle?.items || []).flatMap((item) => item.materials);
+        const unique = [...new Map(all.map((m) => [m.code, m])).values()];
+        setMaterials(unique);
+        setMaterial(unique[0]?.code || '');
+      })
+      .catch(() => {});
+  }, [application.bundleCode]);
   const submit = async (event) => {
     event.preventDefault();
     if (busy.current) return;
     busy.current = true;
     setWorking(true);
     setError(null);
+    setFileError(null);
     try {
+      const chosen = file.current?.files?.[0];
+      if (chosen) {
+        try {
+          const stored = await uploadFile(chosen);
+          await gql('mutation ($n: String!, $m: String!, $f: ID!) { attachMaterialFile(number: $n, materialCode: $m, fileId: $f) { id } }', {
+            n: application.number,
+            m: material,
+            f: stored.fileId,
+          });
+        } catch (e) {
+          setFileError(e.message);
+          return;
+        }
+      }
       await gql('mutation ($n: String!, $note: String) { supplyMaterials(number: $n, note: $note) { number } }', {
         n: application.number,
         note: note.trim() || null,
@@ -39,6 +70,17 @@ function Supply({ application, onDone }) {
     <h2 id="supply-title">${t('supply.title')}</h2>
     <ul>${asked.map((task) => html`<li key=${task.id}>${t('supply.reason', { unit: task.unitName, reason: task.reason || '' })}</li>`)}</ul>
     <form onSubmit=${submit} novalidate>
+      ${materials.length > 0 &&
+      html`<${Field} label=${t('files.material')}>
+        ${(props) => html`<select ...${props} name="material" value=${material}
+          onChange=${(e) => setMaterial(e.currentTarget.value)}>
+          ${materials.map((m) => html`<option key=${m.code} value=${m.code}>${m.name}</option>`)}
+        </select>`}
+      <//>
+      <${Field} label=${t('files.choose')} hint=${t('files.hint')} error=${fileError}>
+        ${(props) => html`<input ...${props} type="file" name="file" ref=${file}
+          accept="image/jpeg,image/png,application/pdf" />`}
+      <//>`}
       <${Field} label=${t('supply.note')} error=${error}>
         ${(props) => html`<textarea ...${props} name="note" rows="3" value=${note}
           onInput=${(e) => setNote(e.currentTarget.value)}></textarea>`}
