@@ -91,6 +91,8 @@ async function cacheFirst(request) {
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== location.origin) return;
+  // the staff console shares the origin, not this app: its pages are never this shell
+  if (url.pathname.startsWith('/counter/')) return;
   if (url.pathname.startsWith('/vendor/')) event.respondWith(cacheFirst(event.request));
   else if (url.pathname === '/' || url.pathname.startsWith('/app/') || url.pathname.startsWith('/i18n/')
     || url.pathname === '/manifest.webmanifest' || event.request.mode === 'navigate') {
