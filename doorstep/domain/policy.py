@@ -111,6 +111,8 @@ class Operation(StrEnum):
     IDENTITY_CONFLICT_READ = "identity_conflict.read"
     IDENTITY_CONFLICT_DECIDE = "identity_conflict.decide"
     STAFF_TOTP_ENROL = "staff_totp.enrol"
+    # an admin enrols (or replaces) another staff member's factor and hands it over in person
+    STAFF_TOTP_ENROL_OTHER = "staff_totp.enrol_other"
     STAFF_LOGINS_READ = "staff_logins.read"
     # administration: the working-day calendar, units, staff, the catalog, district imports
     HOLIDAYS_READ = "holidays.read"
@@ -444,6 +446,7 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _anyone,
         Role.ADMIN: _anyone,
     },
+    Operation.STAFF_TOTP_ENROL_OTHER: {Role.ADMIN: _anyone},
     Operation.STAFF_LOGINS_READ: {Role.ADMIN: _anyone},
     # staff see the calendar their deadlines count with; units, staff accounts, the catalog
     # and the official schedule are the admin's alone

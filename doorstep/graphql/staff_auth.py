@@ -68,3 +68,13 @@ class StaffAuthMutation:
     async def enrol_staff_totp(self, info: Info) -> str:
         ctx = info.context
         return await staff_totp.enrol_self(ctx.deps, ctx.actor)
+
+    @strawberry.mutation(
+        description="Admin: enrol (or replace) another staff member's second factor; answers "
+        "the otpauth URI once, to hand over in person"
+    )
+    async def enrol_staff_totp_for(self, info: Info, staff_id: strawberry.ID) -> str:
+        ctx = info.context
+        return await staff_totp.enrol_for(
+            ctx.deps, ctx.actor, parse_id(staff_id, "staff.not_found")
+        )

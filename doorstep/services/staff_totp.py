@@ -62,6 +62,25 @@ async def enrol_self(deps: Deps, actor: Actor) -> str:
         return await _enrol(deps, conn, actor.staff_id, staff.phone)
 
 
+async def enrol_for(deps: Deps, actor: Actor, staff_id: int) -> str:
+    """An admin enrols another staff member, or replaces a lost factor: the URI, once, to hand
+    over in person. The new secret ends the old one."""
+    authorize(actor, Operation.STAFF_TOTP_ENROL_OTHER)
+    async with transaction(deps.pool) as conn:
+        staff = await store.staff_by_id(conn, staff_id)
+        if staff is None or not staff.active:
+            raise NotFound("staff.not_found")
+        uri = await _enrol(deps, conn, staff.id, staff.phone)
+        await events.append(
+            conn,
+            kind="staff.totp_enrolled_by_admin",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"staff_id": staff.id},
+        )
+    return uri
+
+
 async def enrol_by_operator(deps: Deps, raw_phone: str, *, reset: bool) -> str:
     """`doorstep staff-totp <phone>`: how the first admin (and anyone who lost their
     authenticator) enrols; the operator hands the URI over in person."""

@@ -53,11 +53,13 @@ IDENTITY_EXPECTED.update(
     {
         "enrolStaffTotp": (AUTH, NO, NO, ENROLLED, ENROLLED, ENROLLED, ENROLLED),
         "staffLogins": (AUTH, NO, NO, NO, NO, NO, OK),
+        "enrolStaffTotpFor": (AUTH, NO, NO, NO, NO, NO, "staff.not_found"),
     }
 )
 IDENTITY_QUERIES = {
     "enrolStaffTotp": "mutation { enrolStaffTotp }",
     "staffLogins": "{ staffLogins(limit: 5) { id success } }",
+    "enrolStaffTotpFor": 'mutation { enrolStaffTotpFor(staffId: "999999999") }',
     "myIdentity": "{ myIdentity { verified } }",
     "startIdentityVerification": "mutation($idr: String!) { startIdentityVerification("
     'name: "张伟", residentId: $idr) { id } }',

@@ -28,7 +28,7 @@ from tests.integration.helpers import (
     latest_code,
     login,
 )
-from tests.integration.identity_helpers import staff_totp_code
+from tests.integration.identity_helpers import TEST_TOTP_SECRET, staff_totp_code
 from tests.integration.test_metrics import scrape, value
 
 VERIFY = """mutation($p: String!, $c: String!, $t: String) {
@@ -140,6 +140,25 @@ async def test_a_staff_member_enrols_once_and_the_secret_is_kept_encrypted(
     assert error_code(body) == "staff_totp.already_enrolled", body
     # and from now on the authenticator's code is asked
     sms = await _code(client, pool, phone)
+    body = await gql(client, VERIFY, {"p": phone, "c": sms, "t": pyotp.TOTP(secret).now()})
+    assert "errors" not in body, body
+
+
+async def test_an_admin_enrols_another_staff_member_and_hands_the_uri_over(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    staff_id, phone = await _new_staff(pool)
+    await staff_totp_code(pool, phone)  # enrolled, then the phone with the app is lost
+    query = "mutation($s: ID!) { enrolStaffTotpFor(staffId: $s) }"
+    body = await gql(client, query, {"s": str(staff_id)}, token=tokens["supervisor"])
+    assert error_code(body) == "auth.forbidden", body
+    body = await gql(client, query, {"s": str(staff_id)}, token=tokens["admin"])
+    secret = pyotp.parse_uri(body["data"]["enrolStaffTotpFor"]).secret
+    # the old factor's code opens nothing; the new one does
+    sms = await _code(client, pool, phone)
+    old = pyotp.TOTP(TEST_TOTP_SECRET).now()
+    body = await gql(client, VERIFY, {"p": phone, "c": sms, "t": old})
+    assert error_code(body) == "login.totp_wrong", body
     body = await gql(client, VERIFY, {"p": phone, "c": sms, "t": pyotp.TOTP(secret).now()})
     assert "errors" not in body, body
 

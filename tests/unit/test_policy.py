@@ -224,6 +224,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.IDENTITY_CONFLICT_READ: {r: (N, N, N, Y, Y) for r in TARGETS},
     Operation.IDENTITY_CONFLICT_DECIDE: {r: (N, N, N, Y, Y) for r in TARGETS},
     Operation.STAFF_TOTP_ENROL: {r: (N, N, Y, Y, Y) for r in TARGETS},
+    Operation.STAFF_TOTP_ENROL_OTHER: {r: (N, N, N, N, Y) for r in TARGETS},
     Operation.STAFF_LOGINS_READ: {r: (N, N, N, N, Y) for r in TARGETS},
     # 好差评 and 申请复核 of applications: the citizen's own; at the counter any clerk records a
     # rating; a review is decided in the task's unit or by its region's supervisors
