@@ -26,7 +26,7 @@ from doorstep.domain.vault import (
     parse_fact_value,
 )
 from doorstep.domain.vault import DocumentInput as DocumentInput  # re-exported for forms
-from doorstep.services import notifications
+from doorstep.services import file_refs, notifications
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
@@ -223,6 +223,7 @@ async def store_documents(
     """Keep what the citizen provided in their vault (source: themselves)."""
     ids = []
     for doc in documents:
+        await file_refs.check_reference(conn, citizen_id, doc.file_ref, doc.file_sha256)
         if doc.doc_type is DocumentType.RESIDENT_ID_CARD and doc.number is not None:
             # an ID card in the vault is the account's own, proved ID, never another's
             await binding.require_verified(deps, conn, citizen_id, doc.number)

@@ -225,3 +225,22 @@ async def test_files_past_their_retention_are_deleted(
             f"/files/{file_id}", headers={"Authorization": f"Bearer {tokens['citizen']}"}
         )
         assert response.status_code == (200 if present else 404)
+
+
+async def test_a_vault_document_refers_to_ones_own_uploaded_file(
+    client: Client, tokens: dict[str, str]
+) -> None:
+    add = """mutation($r: String!, $s: String!) { addVaultDocument(input: {
+      type: "id_photo", issuer: "照相馆", fileRef: $r, fileSha256: $s})
+      { fileRef fileSha256 } }"""
+    grant = await _grant(client, tokens["citizen"])
+    stored = (await _upload(client, grant, PNG, "image/png")).json()
+    ref = f"file:{stored['fileId']}"
+    wrong_sha = hashlib.sha256(b"something else").hexdigest()
+    body = await gql(client, add, {"r": ref, "s": wrong_sha}, token=tokens["citizen"])
+    assert error_code(body) == "vault.file_sha_mismatch"
+    body = await gql(client, add, {"r": ref, "s": stored["sha256"]}, token=tokens["other_citizen"])
+    assert error_code(body) == "vault.file_unknown"  # not theirs
+    body = await gql(client, add, {"r": ref, "s": stored["sha256"]}, token=tokens["citizen"])
+    assert "errors" not in body, body
+    assert body["data"]["addVaultDocument"]["fileRef"] == ref
