@@ -45,15 +45,15 @@ async def write_unit(conn: Connection, spec: UnitSpec) -> int:
     await store.lock_units(conn)
     parent_id = None
     if spec.parent_code is not None:
-        parent = await store.unit(conn, spec.parent_code)
+        parent = await store.unit_ref(conn, spec.parent_code)
         if parent is None:
             raise NotFound("admin.unit_unknown", unit=spec.parent_code)
         if parent.code == spec.code:
             raise InvalidInput("admin.unit_own_parent")
         parent_id = parent.id
-    existing = {
-        u.code: (u.kind, u.territories) for u in await store.units(conn) if u.code != spec.code
-    }
+    # only the units that could meet this one: same kind, a territory on the same branch
+    meeting = await store.territories_meeting(conn, spec.kind, list(spec.territories), spec.code)
+    existing = {code: (spec.kind, prefixes) for code, prefixes in meeting.items()}
     overlaps = territory_overlaps({spec.code: (spec.kind, spec.territories), **existing})
     mine = [o for o in overlaps if spec.code in (o.unit, o.other_unit)]
     if mine:
@@ -98,7 +98,7 @@ async def write_staff(conn: Connection, spec: StaffSpec) -> int:
     spec = check_staff(spec)
     unit_id = None
     if spec.unit_code is not None:
-        unit = await store.unit(conn, spec.unit_code)
+        unit = await store.unit_ref(conn, spec.unit_code)
         if unit is None:
             raise NotFound("admin.unit_unknown", unit=spec.unit_code)
         unit_id = unit.id
@@ -152,7 +152,7 @@ async def write_region(conn: Connection, spec: RegionSpec) -> None:
         raise NotFound("admin.region_unknown", region=spec.parent_code)
     fallback = None
     if spec.fallback_unit_code is not None:
-        unit = await store.unit(conn, spec.fallback_unit_code)
+        unit = await store.unit_ref(conn, spec.fallback_unit_code)
         if unit is None:
             raise NotFound("admin.unit_unknown", unit=spec.fallback_unit_code)
         fallback = unit.id
@@ -169,7 +169,7 @@ async def write_service_area(conn: Connection, spec: ServiceAreaSpec) -> None:
     already serves that category in an overlapping region (dispatch could not tell them
     apart)."""
     spec = check_service_area(spec)
-    unit = await store.unit(conn, spec.unit_code)
+    unit = await store.unit_ref(conn, spec.unit_code)
     if unit is None:
         raise NotFound("admin.unit_unknown", unit=spec.unit_code)
     active = await store.category_active(conn, spec.category_code)

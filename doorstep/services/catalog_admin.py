@@ -47,7 +47,7 @@ async def bundle_versions(
 async def write_item(conn: Connection, spec: ItemSpec, staff_id: int | None) -> int:
     spec = check_item(spec)
     await store.lock_catalog(conn)
-    unit = await units_store.unit(conn, spec.unit_code)
+    unit = await units_store.unit_ref(conn, spec.unit_code)
     if unit is None:
         raise NotFound("admin.unit_unknown", unit=spec.unit_code)
     if spec.retired:
@@ -72,11 +72,11 @@ async def write_item(conn: Connection, spec: ItemSpec, staff_id: int | None) -> 
 async def write_bundle(conn: Connection, spec: BundleSpec, staff_id: int | None) -> int:
     spec = check_bundle(spec)
     await store.lock_catalog(conn)
-    ids = await store.item_ids(conn)
+    ids = await store.item_ids(conn, list(spec.item_codes))
     for code in spec.item_codes:
         if code not in ids:
             raise NotFound("admin.item_unknown", item=code)
-    gone = retired_in(spec, await store.retired_items(conn))
+    gone = retired_in(spec, await store.retired_items(conn, list(spec.item_codes)))
     if gone and not spec.retired:
         raise Conflict("admin.bundle_item_retired", bundle=spec.code, item=gone[0])
     return await store.insert_bundle_version(

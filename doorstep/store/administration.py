@@ -37,6 +37,40 @@ async def unit(db: Queryable, code: str) -> UnitRow | None:
     return await rows.fetchrow(db, UnitRow, _UNITS + "where u.code = $1", code)
 
 
+class UnitRef(rows.Row):
+    id: int
+    code: str
+    kind: str
+
+
+async def unit_ref(db: Queryable, code: str) -> UnitRef | None:
+    """A unit's id and kind by code: what a staff account, an item or an area names."""
+    return await rows.fetchrow(
+        db, UnitRef, "select id, code, kind from units where code = $1", code
+    )
+
+
+async def territories_meeting(
+    db: Queryable, kind: str, prefixes: list[str], other_than: str
+) -> dict[str, list[str]]:
+    """The territories of other units of `kind` that share a region with any of `prefixes`
+    (one is a prefix of the other), by unit code."""
+    found = await db.fetch(
+        """select u.code, t.region_prefix from unit_territories t join units u on u.id = t.unit_id
+           where u.kind = $1 and u.code <> $3
+             and exists (select 1 from unnest($2::text[]) p
+                         where t.region_prefix like p || '%' or p like t.region_prefix || '%')
+           order by u.code, t.region_prefix""",
+        kind,
+        prefixes,
+        other_than,
+    )
+    out: dict[str, list[str]] = {}
+    for r in found:
+        out.setdefault(r["code"], []).append(r["region_prefix"])
+    return out
+
+
 async def lock_units(conn: Connection) -> None:
     """Territory checks read every unit's territories: writers of units queue here, so two
     admins cannot each add half of an overlap."""

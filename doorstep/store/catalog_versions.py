@@ -97,17 +97,20 @@ async def lock_catalog(conn: Connection) -> None:
     await conn.execute("select pg_advisory_xact_lock(hashtext('catalog_versions'))")
 
 
-async def item_ids(db: Queryable) -> dict[str, int]:
-    return {r["code"]: r["id"] for r in await db.fetch("select id, code from service_items")}
+async def item_ids(db: Queryable, codes: list[str]) -> dict[str, int]:
+    found = await db.fetch("select id, code from service_items where code = any($1)", codes)
+    return {r["code"]: r["id"] for r in found}
 
 
-async def retired_items(db: Queryable) -> set[str]:
-    """Items retired now or by a version still to come."""
+async def retired_items(db: Queryable, codes: list[str]) -> set[str]:
+    """Those of `codes` retired now or by a version still to come."""
     found = await db.fetch(
         """select distinct i.code from service_items i
-           where i.retired_at is not null
-              or exists (select 1 from service_item_versions v where v.item_id = i.id
-                         and v.retired and v.id > coalesce(i.version_id, 0))"""
+           where i.code = any($1)
+             and (i.retired_at is not null
+                  or exists (select 1 from service_item_versions v where v.item_id = i.id
+                             and v.retired and v.id > coalesce(i.version_id, 0)))""",
+        codes,
     )
     return {r["code"] for r in found}
 
