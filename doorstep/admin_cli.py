@@ -127,8 +127,8 @@ def import_district(directory: str, phone: str, dry_run: bool, language: str) ->
 @click.command(
     "enter-holidays",
     help="Enter official holiday schedules as an admin (a file in DOORSTEP_HOLIDAYS_FILE's "
-    "format, one new version per year in it); every process counts with them within "
-    "half a minute. Checked whole first: nothing is entered if one year is refused.",
+    "format, one new version per year in it, all in one transaction); every process counts "
+    "with them within half a minute. Nothing is entered if one year is refused.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--by", "phone", required=True, help="The admin entering it (phone).")
@@ -154,19 +154,7 @@ def enter_holidays(path: str, phone: str, note: str) -> None:
 
     async def enter(deps: Any) -> list[Any]:
         actor = await holidays.cli_actor(deps, phone)
-        return [
-            await holidays.enter_schedule(
-                deps,
-                actor,
-                year=y.year,
-                holidays=sorted(y.holidays),
-                workdays=sorted(y.workdays),
-                source=y.source,
-                note=note,
-                via="cli",
-            )
-            for y in years
-        ]
+        return await holidays.enter_schedules(deps, actor, years, note=note, via="cli")
 
     try:
         entered = asyncio.run(_shared()._with_deps(settings, enter))

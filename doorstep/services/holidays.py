@@ -150,30 +150,42 @@ async def enter_schedule(
 ) -> ScheduleVersion:
     """A new version of `year`'s official schedule, in force at once in this process and
     within a poll in every other; the versions before it are kept."""
+    entry = YearSchedule(year, frozenset(holidays), frozenset(workdays), source)
+    (version,) = await enter_schedules(deps, actor, [entry], note=note, via=via)
+    return version
+
+
+async def enter_schedules(
+    deps: Deps, actor: Actor, entries: list[YearSchedule], *, note: str = "", via: str
+) -> list[ScheduleVersion]:
+    """Several years at once (a file): each checked first, all entered in one transaction."""
     authorize(actor, Operation.HOLIDAYS_MANAGE)
-    entry = check_entry(year, holidays, workdays, source)
+    checked = [check_entry(e.year, e.holidays, e.workdays, e.source) for e in entries]
     assert actor.staff_id is not None
+    entered = []
     async with transaction(deps.pool) as conn:
-        row_id = await store.insert(
-            conn,
-            year=entry.year,
-            holidays=list(entry.holidays),
-            workdays=list(entry.workdays),
-            source=entry.source,
-            note=" ".join(note.split())[:500],
-            staff_id=actor.staff_id,
-            via=via,
-        )
-        row = await store.by_id(conn, row_id)
-        await events.append(
-            conn,
-            kind="holidays.entered",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"year": row.year, "version": row.version, "via": via},
-        )
+        for entry in checked:
+            row_id = await store.insert(
+                conn,
+                year=entry.year,
+                holidays=list(entry.holidays),
+                workdays=list(entry.workdays),
+                source=entry.source,
+                note=" ".join(note.split())[:500],
+                staff_id=actor.staff_id,
+                via=via,
+            )
+            row = await store.by_id(conn, row_id)
+            await events.append(
+                conn,
+                kind="holidays.entered",
+                actor_kind="staff",
+                actor_id=actor.staff_id,
+                data={"year": row.year, "version": row.version, "via": via},
+            )
+            entered.append(_version(row))
     await refresh(deps)
-    return _version(row)
+    return entered
 
 
 async def year_statuses(deps: Deps, actor: Actor, first: int, last: int) -> list[YearStatus]:
