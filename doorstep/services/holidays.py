@@ -26,8 +26,9 @@ from doorstep.domain.calendar import (
     parse_schedule,
     with_schedule,
 )
+from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.domain.schedule_entry import check_entry
+from doorstep.domain.schedule_entry import FIRST_YEAR, LAST_YEAR, check_entry
 from doorstep.store import events
 from doorstep.store import holidays as store
 from doorstep.store.db import Queryable, create_pool, transaction
@@ -191,6 +192,9 @@ async def enter_schedules(
 async def year_statuses(deps: Deps, actor: Actor, first: int, last: int) -> list[YearStatus]:
     """Where each year's working days come from, with its versions."""
     authorize(actor, Operation.HOLIDAYS_READ)
+    for year in (first, last):
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidInput("holidays.year_invalid", first=FIRST_YEAR, last=LAST_YEAR)
     last = min(last, first + 10)
     file_known = {y.year for y in file_years(deps.settings.holidays_file)}
     out = []
