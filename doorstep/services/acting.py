@@ -28,6 +28,7 @@ from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store.db import Connection
+from doorstep.store.delegation import DelegationRow, PrincipalDelegationRow
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def grant_of(row: Any, now: datetime | None = None) -> Grant:
+def grant_of(row: DelegationRow, now: datetime | None = None) -> Grant:
     status = effective_status(
-        DelegationStatus(row["status"]), row["requested_at"], row["valid_until"], now or _now()
+        DelegationStatus(row.status), row.requested_at, row.valid_until, now or _now()
     )
     return Grant(
-        delegation_id=row["id"],
-        themes=frozenset(Theme(t) for t in row["themes"]),
+        delegation_id=row.id,
+        themes=frozenset(Theme(t) for t in row.themes),
         status=status,
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def _pair_grant(row: PrincipalDelegationRow) -> Grant | None:
+    """The grant of the pair's delegation, None when they have none."""
+    if row.id is None:
+        return None
+    # the lateral join's columns are all set when its id is
+    assert row.themes is not None and row.status is not None
+    assert row.requested_at is not None and row.valid_from is not None
+    assert row.valid_until is not None
+    return Grant(
+        delegation_id=row.id,
+        themes=frozenset(Theme(t) for t in row.themes),
+        status=effective_status(
+            DelegationStatus(row.status), row.requested_at, row.valid_until, _now()
+        ),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
     )
 
 
@@ -109,9 +129,9 @@ async def acting_actor(deps: Deps, actor: Actor, raw_principal: str) -> Actor:
             principal_id=int(key[1]) if key[0] == "id" else None,
             phone=str(key[1]) if key[0] == "phone" else None,
         )
-        if row is not None and row["principal_id"] != agent_id:
-            principal_id = row["principal_id"]
-            grant = grant_of(row) if row["id"] is not None else None
+        if row is not None and row.principal_id != agent_id:
+            principal_id = row.principal_id
+            grant = _pair_grant(row)
     return Actor(
         role=Role.AGENT,
         session_id=actor.session_id,
@@ -139,7 +159,7 @@ async def ensure_active(conn: Connection, actor: Actor) -> None:
     row = await store.get(conn, actor.grant.delegation_id, lock="share")
     if (
         row is None
-        or row["principal_id"] != actor.principal_citizen_id
+        or row.principal_id != actor.principal_citizen_id
         or not grant_of(row).is_active(_now())
     ):
         raise Forbidden("delegation.inactive")
@@ -154,7 +174,7 @@ async def still_active(deps: Deps, actor: Actor) -> bool:
     row = await store.get(deps.pool, actor.grant.delegation_id)
     return (
         row is not None
-        and row["principal_id"] == actor.principal_citizen_id
+        and row.principal_id == actor.principal_citizen_id
         and grant_of(row).is_active(_now())
     )
 
@@ -197,17 +217,17 @@ async def _notify_principal(
     agent = await store.citizen_brief(conn, actor.agent_citizen_id)
     principal = await store.citizen_brief(conn, actor.principal_citizen_id)
     assert agent is not None and principal is not None
-    params: dict[str, Any] = {"name": who(agent["name"], agent["phone"])}
+    params: dict[str, Any] = {"name": who(agent.name, agent.phone)}
     if number is not None:
         params["number"] = number
     return await notifications.queue(
         conn,
-        citizen_id=principal["id"],
-        phone=principal["phone"],
+        citizen_id=principal.id,
+        phone=principal.phone,
         kind=template.removeprefix("sms."),
         template=template,
         params=params,
-        language=principal["language"],
+        language=principal.language,
     )
 
 

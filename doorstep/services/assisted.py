@@ -106,7 +106,7 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             application_id=row["id"],
             citizen_id=citizen_id,
             staff_id=actor.staff_id,
-            unit_id=clerk["unit_id"],
+            unit_id=clerk.unit_id,
             identity_document=document,
             note=data.note.strip() if data.note else None,
         )
@@ -141,7 +141,7 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             kind="application.submitted",
             template="sms.application_submitted",
             params={"number": number, "bundle": bundle.name},
-            call_phone=clerk["unit_phone"] or deps.settings.support_phone,
+            call_phone=clerk.unit_phone or deps.settings.support_phone,
         )
         view = await _load_one(conn, number)
     await deps.after_commit([outbox_id])
@@ -170,7 +170,7 @@ async def _walk_in(
         raise InvalidInput("assisted.phone_required")
     by_phone = await store.citizen_by_phone(conn, phone)
     if by_phone is not None:
-        return int(by_phone["id"])  # record_counter_check refuses another person's ID on it
+        return int(by_phone.id)  # record_counter_check refuses another person's ID on it
     created = await store.create_walk_in_citizen(conn, phone, language)
     if created is None:
         raise InvalidInput("assisted.phone_required")
@@ -179,7 +179,7 @@ async def _walk_in(
         kind="citizen.registered",
         actor_kind="staff",
         actor_id=None,
-        citizen_id=created["id"],
+        citizen_id=created.id,
         data={"at": "counter"},
     )
-    return int(created["id"])
+    return int(created.id)

@@ -284,8 +284,8 @@ async def _ask(
         outbox_ids.append(
             await notifications.queue(
                 conn,
-                citizen_id=principal["id"],
-                phone=principal["phone"],
+                citizen_id=principal.id,
+                phone=principal.phone,
                 kind="confirmation_requested",
                 template="sms.confirmation_requested",
                 extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
@@ -294,7 +294,7 @@ async def _ask(
                     "bundle": row["bundle_name"],
                     "phone": display_phone(deps.settings.support_phone),
                 },
-                language=principal["language"],
+                language=principal.language,
             )
         )
     await deps.after_commit(outbox_ids)
@@ -496,7 +496,7 @@ async def answer_by_sms(
         return nothing
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
-        waiting = await store.pending_for_principal(conn, citizen["id"])
+        waiting = await store.pending_for_principal(conn, citizen.id)
         named = [
             r
             for r in waiting
@@ -507,16 +507,14 @@ async def answer_by_sms(
         elif (
             question is not None
             and question.kind is QuestionKind.DELEGATION_REQUEST
-            and await store.request_named(conn, citizen["id"], question.residue, SUBJECT_MODULUS)
+            and await store.request_named(conn, citizen.id, question.residue, SUBJECT_MODULUS)
         ):
             return nothing  # the reply names a delegation request
         live = [r for r in waiting if status_of(r) is ConfirmationStatus.PENDING]
         asked_at = (
             None
             if named
-            else await store.newest_live_request_at(
-                conn, citizen["id"], REQUEST_TTL.total_seconds()
-            )
+            else await store.newest_live_request_at(conn, citizen.id, REQUEST_TTL.total_seconds())
         )
         if asked_at is not None and (not live or asked_at > live[0]["created_at"]):
             return nothing  # the delegation request is the newer question
@@ -537,12 +535,12 @@ async def answer_by_sms(
             outbox_ids.append(
                 await notifications.queue(
                     conn,
-                    citizen_id=citizen["id"],
-                    phone=citizen["phone"],
+                    citizen_id=citizen.id,
+                    phone=citizen.phone,
                     kind="confirmation_reply_expired",
                     template="sms.confirmation_reply_expired",
                     params={"phone": display_phone(deps.settings.support_phone)},
-                    language=citizen["language"],
+                    language=citizen.language,
                 )
             )
             result = acting.SmsReplyOutcome(
@@ -552,27 +550,25 @@ async def answer_by_sms(
             )
         elif (
             reply is Reply.YES
-            and (
-                done := await store.confirmed_since(conn, citizen["id"], REPEAT_YES.total_seconds())
-            )
+            and (done := await store.confirmed_since(conn, citizen.id, REPEAT_YES.total_seconds()))
             is not None
         ):
             result = acting.SmsReplyOutcome(
                 handled=True, action="already_confirmed", delegation_ids=(done["delegation_id"],)
             )
-        elif asked := await store.pending_asked_by(conn, citizen["id"]):
+        elif asked := await store.pending_asked_by(conn, citizen.id):
             # the agent's own "Y" confirms nothing: it is the principal's to give
             outbox_ids.append(
                 await notifications.queue(
                     conn,
-                    citizen_id=citizen["id"],
-                    phone=citizen["phone"],
+                    citizen_id=citizen.id,
+                    phone=citizen.phone,
                     kind="confirmation_not_yours",
                     template="sms.confirmation_not_yours",
                     params={
                         "name": acting.who(asked[0]["principal_name"], asked[0]["principal_phone"])
                     },
-                    language=citizen["language"],
+                    language=citizen.language,
                 )
             )
             result = acting.SmsReplyOutcome(

@@ -47,6 +47,7 @@ from doorstep.services.rate_limits import Limit
 from doorstep.store import delegation as store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
+from doorstep.store.delegation import DelegationRow
 from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)
@@ -81,28 +82,28 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _view(row: Any, viewer_is: str) -> DelegationView:
+def _view(row: DelegationRow, viewer_is: str) -> DelegationView:
     grant = grant_of(row)
     return DelegationView(
-        id=row["id"],
-        agent=party(row["agent_id"], row["agent_name"], row["agent_phone"]),
-        principal=party(row["principal_id"], row["principal_name"], row["principal_phone"]),
+        id=row.id,
+        agent=party(row.agent_id, row.agent_name, row.agent_phone),
+        principal=party(row.principal_id, row.principal_name, row.principal_phone),
         themes=tuple(sorted(grant.themes)),
         status=grant.status,
-        requested_at=row["requested_at"],
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
-        consent_method=ConsentMethod(row["consent_method"]) if row["consent_method"] else None,
-        consented_at=row["consented_at"],
-        ended_at=row["ended_at"],
+        requested_at=row.requested_at,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        consent_method=ConsentMethod(row.consent_method) if row.consent_method else None,
+        consented_at=row.consented_at,
+        ended_at=row.ended_at,
         viewer_is=viewer_is,
     )
 
 
-def _viewer(actor: Actor, row: Any) -> str:
-    if actor.citizen_id == row["principal_id"]:
+def _viewer(actor: Actor, row: DelegationRow) -> str:
+    if actor.citizen_id == row.principal_id:
         return "principal"
-    if actor.citizen_id == row["agent_id"]:
+    if actor.citizen_id == row.agent_id:
         return "agent"
     return "staff"
 
@@ -112,8 +113,8 @@ def theme_labels(themes: Iterable[Theme | str], language: str) -> str:
     return separator.join(translate(f"theme.{Theme(t).value}", language) for t in sorted(themes))
 
 
-def _until(row: Any) -> str:
-    return local_date(row["valid_until"]).isoformat()
+def _until(row: DelegationRow) -> str:
+    return local_date(row.valid_until).isoformat()
 
 
 def _parse_phone(raw: str, code: str) -> str:
@@ -142,19 +143,19 @@ async def request(
         principal = await store.citizen_by_phone(conn, phone)
         if principal is None:
             raise NotFound("delegation.principal_unknown")
-        if principal["id"] == actor.citizen_id:
+        if principal.id == actor.citizen_id:
             raise InvalidInput("delegation.self")
         await rate_limits.enforce(
             conn, "delegation.too_many_requests", [(REQUESTS_OF_AGENT, actor.citizen_id)]
         )
         # a request left unanswered past its time no longer blocks a new one
-        stale = await store.open_between(conn, actor.citizen_id, principal["id"])
+        stale = await store.open_between(conn, actor.citizen_id, principal.id)
         if stale is not None and grant_of(stale).status is DelegationStatus.EXPIRED:
-            await store.end(conn, stale["id"], status=DelegationStatus.EXPIRED.value, by="system")
+            await store.end(conn, stale.id, status=DelegationStatus.EXPIRED.value, by="system")
         delegation_id = await store.insert(
             conn,
             agent_id=actor.citizen_id,
-            principal_id=principal["id"],
+            principal_id=principal.id,
             themes=sorted(t.value for t in themes),
             valid_from=valid_from,
             valid_until=valid_until,
@@ -191,9 +192,9 @@ async def answer(deps: Deps, actor: Actor, delegation_id: int, consent: bool) ->
         row = await store.get(conn, delegation_id, lock="update")
         if row is None:
             raise NotFound("delegation.not_found")
-        authorize(actor, Operation.DELEGATION_ANSWER, Target(citizen_id=row["principal_id"]))
+        authorize(actor, Operation.DELEGATION_ANSWER, Target(citizen_id=row.principal_id))
         row, outbox_ids = await _decide(
-            conn, deps, row, consent, method=ConsentMethod.APP, actor_id=row["principal_id"]
+            conn, deps, row, consent, method=ConsentMethod.APP, actor_id=row.principal_id
         )
     await deps.after_commit(outbox_ids)
     return _view(row, "principal")
@@ -223,18 +224,18 @@ async def consent_in_person(
         agent = await store.citizen_by_phone(conn, agent_phone)
         if principal is None or agent is None:
             raise NotFound("delegation.not_found")
-        row = await store.open_between(conn, agent["id"], principal["id"])
+        row = await store.open_between(conn, agent.id, principal.id)
         if row is None:
             raise NotFound("delegation.not_found")
         assert actor.staff_id is not None
         await store.record_read(
             conn,
-            citizen_id=principal["id"],
+            citizen_id=principal.id,
             reader_kind="staff",
             reader_id=actor.staff_id,
             what="delegation",
             purpose="in_person_consent",
-            delegation_id=row["id"],
+            delegation_id=row.id,
         )
         row, outbox_ids = await _decide(
             conn,
@@ -253,14 +254,14 @@ async def consent_in_person(
 async def _decide(
     conn: Connection,
     deps: Deps,
-    row: Any,
+    row: DelegationRow,
     consent: bool,
     *,
     method: ConsentMethod,
     actor_id: int | None,
     staff_id: int | None = None,
     note: str | None = None,
-) -> tuple[Any, list[int]]:
+) -> tuple[DelegationRow, list[int]]:
     """Consent or refusal of a request (row locked). Refused when it is not waiting."""
     status = grant_of(row).status
     if status is not DelegationStatus.REQUESTED:  # answered already, or too late
@@ -269,7 +270,7 @@ async def _decide(
     if consent:
         await store.activate(
             conn,
-            row["id"],
+            row.id,
             method=method.value,
             staff_id=staff_id,
             identity_checked=True if staff_id else None,
@@ -278,10 +279,11 @@ async def _decide(
         )
         kind, to_agent = "delegation.consented", "sms.delegation_active"
     else:
-        await store.end(conn, row["id"], status=DelegationStatus.REFUSED.value, by="principal")
+        await store.end(conn, row.id, status=DelegationStatus.REFUSED.value, by="principal")
         kind, to_agent = "delegation.refused", "sms.delegation_refused"
-    row = await store.get(conn, row["id"])
-    assert row is not None
+    updated = await store.get(conn, row.id)
+    assert updated is not None
+    row = updated
     await _event(
         conn, row, kind, actor_id=actor_id, actor_kind=actor_kind, data={"method": method.value}
     )
@@ -323,24 +325,25 @@ async def revoke(deps: Deps, actor: Actor, delegation_id: int) -> DelegationView
         authorize(
             actor,
             Operation.DELEGATION_REVOKE,
-            Target(citizen_id=row["principal_id"], agent_citizen_id=row["agent_id"]),
+            Target(citizen_id=row.principal_id, agent_citizen_id=row.agent_id),
         )
-        by = "principal" if actor.citizen_id == row["principal_id"] else "agent"
+        by = "principal" if actor.citizen_id == row.principal_id else "agent"
         row, outbox_ids = await _stop(conn, deps, row, by=by, actor_id=actor.citizen_id)
     await deps.after_commit(outbox_ids)
     return _view(row, by)
 
 
 async def _stop(
-    conn: Connection, deps: Deps, row: Any, *, by: str, actor_id: int | None
-) -> tuple[Any, list[int]]:
+    conn: Connection, deps: Deps, row: DelegationRow, *, by: str, actor_id: int | None
+) -> tuple[DelegationRow, list[int]]:
     status = grant_of(row).status
     if status not in OPEN_STATUSES:
         raise Conflict("delegation.not_open", status=status.value)
-    await store.end(conn, row["id"], status=DelegationStatus.REVOKED.value, by=by)
-    await confirmations.cancel_confirmations(conn, row["id"])
-    row = await store.get(conn, row["id"])
-    assert row is not None
+    await store.end(conn, row.id, status=DelegationStatus.REVOKED.value, by=by)
+    await confirmations.cancel_confirmations(conn, row.id)
+    updated = await store.get(conn, row.id)
+    assert updated is not None
+    row = updated
     # appended for the principal: open subscriptions of the agent hear it and re-check at once
     await _event(conn, row, "delegation.revoked", actor_id=actor_id, data={"by": by})
     outbox_ids: list[int] = []
@@ -396,12 +399,11 @@ async def consent_by_sms(
         principal = await store.citizen_by_phone(conn, phone)
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
-        waiting = await store.requested_for_principal(conn, principal["id"])
+        waiting = await store.requested_for_principal(conn, principal.id)
         named = [
             r
             for r in waiting
-            if question is not None
-            and question.asks_about(QuestionKind.DELEGATION_REQUEST, r["id"])
+            if question is not None and question.asks_about(QuestionKind.DELEGATION_REQUEST, r.id)
         ]
         waiting = named or waiting
         live = [r for r in waiting if grant_of(r).status is DelegationStatus.REQUESTED]
@@ -410,7 +412,7 @@ async def consent_by_sms(
                 return SmsReplyOutcome(handled=False, action="nothing")
             # only requests whose time ran out: they cannot be answered any more
             for row in waiting:
-                await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value, by="system")
+                await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
                 await _event(
                     conn,
                     row,
@@ -422,16 +424,16 @@ async def consent_by_sms(
             outbox_ids.append(
                 await notifications.queue(
                     conn,
-                    citizen_id=principal["id"],
-                    phone=principal["phone"],
+                    citizen_id=principal.id,
+                    phone=principal.phone,
                     kind="delegation_reply_expired",
                     template="sms.delegation_reply_expired",
                     params={"phone": display_phone(deps.settings.support_phone)},
-                    language=principal["language"],
+                    language=principal.language,
                 )
             )
             result = SmsReplyOutcome(
-                handled=True, action="expired", delegation_ids=tuple(r["id"] for r in waiting)
+                handled=True, action="expired", delegation_ids=tuple(r.id for r in waiting)
             )
         else:
             row = live[0]
@@ -441,12 +443,12 @@ async def consent_by_sms(
                 row,
                 reply is Reply.YES,
                 method=ConsentMethod.SMS,
-                actor_id=principal["id"],
+                actor_id=principal.id,
             )
             result = SmsReplyOutcome(
                 handled=True,
                 action="consented" if reply is Reply.YES else "refused",
-                delegation_ids=(row["id"],),
+                delegation_ids=(row.id,),
             )
     await deps.after_commit(outbox_ids)
     return result
@@ -466,12 +468,12 @@ async def stop_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsReplyOu
         principal = await store.citizen_by_phone(conn, phone)
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
-        for row in await store.open_for_principal(conn, principal["id"]):
+        for row in await store.open_for_principal(conn, principal.id):
             if grant_of(row).status not in OPEN_STATUSES:
                 continue
-            _row, ids = await _stop(conn, deps, row, by="sms", actor_id=principal["id"])
+            _row, ids = await _stop(conn, deps, row, by="sms", actor_id=principal.id)
             outbox_ids += ids
-            stopped.append(row["id"])
+            stopped.append(row.id)
     await deps.after_commit(outbox_ids)
     if not stopped:
         return SmsReplyOutcome(handled=False, action="nothing")
@@ -497,16 +499,16 @@ async def sweep(deps: Deps) -> SweepCounts:
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
         for row in await store.due_to_expire(conn, REQUEST_TTL.total_seconds(), SWEEP_BATCH):
-            was_active = row["status"] == DelegationStatus.ACTIVE.value
-            await store.end(conn, row["id"], status=DelegationStatus.EXPIRED.value, by="system")
-            await confirmations.cancel_confirmations(conn, row["id"])
+            was_active = row.status == DelegationStatus.ACTIVE.value
+            await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
+            await confirmations.cancel_confirmations(conn, row.id)
             await _event(
                 conn,
                 row,
                 "delegation.expired",
                 actor_id=None,
                 actor_kind="system",
-                data={"was": row["status"]},
+                data={"was": row.status},
             )
             if was_active:
                 outbox_ids.append(
@@ -514,7 +516,7 @@ async def sweep(deps: Deps) -> SweepCounts:
                 )
             expired += 1
         for row in await store.due_for_warning(conn, EXPIRY_WARNING.total_seconds(), SWEEP_BATCH):
-            await store.mark_warned(conn, row["id"])
+            await store.mark_warned(conn, row.id)
             outbox_ids.append(
                 await _sms(
                     conn,
@@ -545,7 +547,7 @@ async def sweep(deps: Deps) -> SweepCounts:
 
 async def _event(
     conn: Connection,
-    row: Any,
+    row: DelegationRow,
     kind: str,
     *,
     actor_id: int | None,
@@ -558,15 +560,15 @@ async def _event(
         kind=kind,
         actor_kind=actor_kind,
         actor_id=actor_id,
-        citizen_id=row["principal_id"],
-        data={"delegation_id": row["id"], "agent_id": row["agent_id"], **(data or {})},
+        citizen_id=row.principal_id,
+        data={"delegation_id": row.id, "agent_id": row.agent_id, **(data or {})},
     )
 
 
 async def _sms(
     conn: Connection,
     deps: Deps,
-    row: Any,
+    row: DelegationRow,
     *,
     to: str,
     template: str,
@@ -578,22 +580,22 @@ async def _sms(
     """An SMS about a delegation to one party, naming the other."""
     if to == "principal":
         recipient_id, other_name, other_phone = (
-            row["principal_id"],
-            row["agent_name"],
-            row["agent_phone"],
+            row.principal_id,
+            row.agent_name,
+            row.agent_phone,
         )
     else:
         recipient_id, other_name, other_phone = (
-            row["agent_id"],
-            row["principal_name"],
-            row["principal_phone"],
+            row.agent_id,
+            row.principal_name,
+            row.principal_phone,
         )
     recipient = await store.citizen_brief(conn, recipient_id)
     assert recipient is not None
-    language = recipient["language"]
+    language = recipient.language
     params: dict[str, Any] = {"name": who(other_name, other_phone)}
     if with_themes:
-        params["themes"] = theme_labels(row["themes"], language)
+        params["themes"] = theme_labels(row.themes, language)
     if with_until:
         params["due"] = _until(row)
     if with_phone:
@@ -601,7 +603,7 @@ async def _sms(
     return await notifications.queue(
         conn,
         citizen_id=recipient_id,
-        phone=recipient["phone"],
+        phone=recipient.phone,
         kind=template.removeprefix("sms."),
         template=template,
         params=params,

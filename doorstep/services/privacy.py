@@ -62,14 +62,14 @@ async def data_access_log(
         await acting.record_read(deps, conn, actor, what="data_access_log", purpose="review_log")
     return [
         AccessEntry(
-            id=r["id"],
-            reader_kind=r["reader_kind"],
-            reader_name=r["reader_name"],
-            reader_unit=r["unit_name"],
-            reader_phone_masked=mask_phone(r["reader_phone"]) if r["reader_phone"] else None,
-            what=r["what"],
-            purpose=r["purpose"],
-            at=r["created_at"],
+            id=r.id,
+            reader_kind=r.reader_kind,
+            reader_name=r.reader_name,
+            reader_unit=r.unit_name,
+            reader_phone_masked=mask_phone(r.reader_phone) if r.reader_phone else None,
+            what=r.what,
+            purpose=r.purpose,
+            at=r.created_at,
         )
         for r in rows
     ]

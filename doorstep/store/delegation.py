@@ -2,14 +2,89 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
 import asyncpg
 
 from doorstep.domain.delegation import BundleFilter
 from doorstep.store.applications import _APPLICATION_COLUMNS
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow
+
+
+class DelegationRow(Row):
+    """A delegation with both people's names and phones."""
+
+    id: int
+    agent_id: int
+    principal_id: int
+    themes: list[str]
+    status: str
+    requested_at: datetime
+    valid_from: datetime
+    valid_until: datetime
+    consent_method: str | None
+    consented_at: datetime | None
+    consent_staff_id: int | None
+    identity_checked: bool | None
+    understanding_checked: bool | None
+    ended_at: datetime | None
+    ended_by: str | None
+    expiry_warned_at: datetime | None
+    read_notice_on: date | None
+    agent_name: str | None
+    agent_phone: str
+    principal_name: str | None
+    principal_phone: str
+
+
+class PrincipalDelegationRow(Row):
+    """A principal and the pair's delegation: the delegation's columns are all null when the
+    pair has none (its id tells)."""
+
+    principal_id: int
+    id: int | None
+    themes: list[str] | None
+    status: str | None
+    requested_at: datetime | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+class CitizenBriefRow(Row):
+    id: int
+    phone: str
+    name: str | None
+    language: str
+    elder_mode: bool
+    channel_preference: str
+
+
+class DataReadRow(Row):
+    """A read of a citizen's personal data with who read: staff (and their unit) or an agent."""
+
+    id: int
+    reader_kind: str
+    reader_id: int
+    what: str
+    purpose: str
+    created_at: datetime
+    delegation_id: int | None
+    reader_name: str | None
+    reader_phone: str | None
+    unit_name: str | None
+
+
+class NewCitizenRow(Row):
+    id: int
+
+
+class StaffUnitRow(Row):
+    id: int
+    name: str
+    unit_id: int | None
+    unit_phone: str | None
+
 
 _COLUMNS = """d.id, d.agent_id, d.principal_id, d.themes, d.status, d.requested_at, d.valid_from,
     d.valid_until, d.consent_method, d.consented_at, d.consent_staff_id, d.identity_checked,
@@ -48,18 +123,22 @@ async def insert(
 
 async def get(
     db: Queryable, delegation_id: int, *, lock: str | None = None
-) -> asyncpg.Record | None:
+) -> DelegationRow | None:
     suffix = {"update": "for update of d", "share": "for share of d", None: ""}[lock]
-    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where d.id = $1 {suffix}", delegation_id)
+    return await fetchrow(
+        db, DelegationRow, f"select {_COLUMNS} {_FROM} where d.id = $1 {suffix}", delegation_id
+    )
 
 
 async def principal_and_delegation(
     db: Queryable, agent_id: int, *, principal_id: int | None, phone: str | None
-) -> asyncpg.Record | None:
+) -> PrincipalDelegationRow | None:
     """For a request acting for someone: the principal (by id or phone) and the pair's open
     delegation if any, else their most recent one (its columns null when there is none).
     One round trip: it runs on every request that acts for someone."""
-    return await db.fetchrow(
+    return await fetchrow(
+        db,
+        PrincipalDelegationRow,
         """select c.id as principal_id, d.id, d.themes, d.status, d.requested_at,
                   d.valid_from, d.valid_until
            from citizens c
@@ -77,8 +156,10 @@ async def principal_and_delegation(
     )
 
 
-async def open_between(conn: Connection, agent_id: int, principal_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def open_between(conn: Connection, agent_id: int, principal_id: int) -> DelegationRow | None:
+    return await fetchrow(
+        conn,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where d.agent_id = $1 and d.principal_id = $2
               and d.status in ('requested', 'active')
@@ -88,9 +169,11 @@ async def open_between(conn: Connection, agent_id: int, principal_id: int) -> as
     )
 
 
-async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[asyncpg.Record]:
+async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[DelegationRow]:
     """Delegations the citizen is a party to (as principal or agent), newest first."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where d.principal_id = $1 or d.agent_id = $1
             order by d.requested_at desc, d.id desc limit $2""",
@@ -99,9 +182,11 @@ async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[asyncpg
     )
 
 
-async def requested_for_principal(conn: Connection, principal_id: int) -> list[asyncpg.Record]:
+async def requested_for_principal(conn: Connection, principal_id: int) -> list[DelegationRow]:
     """Requests waiting for this principal's answer, newest first, locked."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where d.principal_id = $1 and d.status = 'requested'
             order by d.requested_at desc, d.id desc
@@ -110,8 +195,10 @@ async def requested_for_principal(conn: Connection, principal_id: int) -> list[a
     )
 
 
-async def open_for_principal(conn: Connection, principal_id: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def open_for_principal(conn: Connection, principal_id: int) -> list[DelegationRow]:
+    return await fetch(
+        conn,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where d.principal_id = $1 and d.status in ('requested', 'active')
             order by d.id
@@ -155,10 +242,12 @@ async def end(conn: Connection, delegation_id: int, *, status: str, by: str) -> 
 
 async def due_to_expire(
     conn: Connection, request_ttl_seconds: float, limit: int
-) -> list[asyncpg.Record]:
+) -> list[DelegationRow]:
     """Active delegations past their end, and requests unanswered too long; locked, skipping
     rows another sweep holds."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where (d.status = 'active' and d.valid_until <= now())
                or (d.status = 'requested'
@@ -171,10 +260,10 @@ async def due_to_expire(
     )
 
 
-async def due_for_warning(
-    conn: Connection, warn_seconds: float, limit: int
-) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def due_for_warning(conn: Connection, warn_seconds: float, limit: int) -> list[DelegationRow]:
+    return await fetch(
+        conn,
+        DelegationRow,
         f"""select {_COLUMNS} {_FROM}
             where d.status = 'active' and d.expiry_warned_at is null
               and d.valid_until > now()
@@ -200,7 +289,7 @@ async def record_action(
     principal_id: int,
     operation: str,
     application_id: int | None,
-    detail: dict[str, Any],
+    detail: dict[str, Json],
 ) -> None:
     await conn.execute(
         """insert into delegation_actions (delegation_id, agent_id, principal_id, operation,
@@ -215,16 +304,20 @@ async def record_action(
     )
 
 
-async def citizen_brief(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def citizen_brief(db: Queryable, citizen_id: int) -> CitizenBriefRow | None:
+    return await fetchrow(
+        db,
+        CitizenBriefRow,
         """select id, phone, name, language, elder_mode, channel_preference from citizens
            where id = $1""",
         citizen_id,
     )
 
 
-async def citizen_by_phone(db: Queryable, phone: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def citizen_by_phone(db: Queryable, phone: str) -> CitizenBriefRow | None:
+    return await fetchrow(
+        db,
+        CitizenBriefRow,
         """select id, phone, name, language, elder_mode, channel_preference from citizens
            where phone = $1""",
         phone,
@@ -263,7 +356,7 @@ async def record_agent_read(
     what: str,
     purpose: str,
     delegation_id: int,
-    today: Any,
+    today: date,
 ) -> bool:
     """Record an agent's read; True when the principal has not been told yet today."""
     value: bool = await conn.fetchval(
@@ -282,7 +375,7 @@ async def record_agent_read(
     return bool(value)
 
 
-async def claim_read_notice(conn: Connection, delegation_id: int, today: Any) -> bool:
+async def claim_read_notice(conn: Connection, delegation_id: int, today: date) -> bool:
     """True once per delegation and day, whoever asks: the day's notice is this caller's."""
     row = await conn.fetchrow(
         """update delegations set read_notice_on = $2
@@ -295,10 +388,12 @@ async def claim_read_notice(conn: Connection, delegation_id: int, today: Any) ->
 
 async def data_reads(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
-) -> list[asyncpg.Record]:
+) -> list[DataReadRow]:
     """Reads of a citizen's personal data, newest first, with who read (staff and their unit,
     or the agent)."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        DataReadRow,
         """select r.id, r.reader_kind, r.reader_id, r.what, r.purpose, r.created_at,
                   r.delegation_id,
                   case when r.reader_kind = 'staff' then s.name else c.name end as reader_name,
@@ -371,9 +466,11 @@ async def bundle_code_of(db: Queryable, application_id: int) -> str | None:
 
 async def create_walk_in_citizen(
     conn: Connection, phone: str, language: str
-) -> asyncpg.Record | None:
+) -> NewCitizenRow | None:
     """A citizen registered at the counter: reached by SMS. None when the phone is taken."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        NewCitizenRow,
         """insert into citizens (phone, language, language_chosen, channel_preference)
            values ($1, $2, true, 'sms')
            on conflict (phone) do nothing
@@ -383,8 +480,10 @@ async def create_walk_in_citizen(
     )
 
 
-async def staff_unit(db: Queryable, staff_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def staff_unit(db: Queryable, staff_id: int) -> StaffUnitRow | None:
+    return await fetchrow(
+        db,
+        StaffUnitRow,
         """select s.id, s.name, s.unit_id, u.phone as unit_phone from staff_members s
            left join units u on u.id = s.unit_id where s.id = $1""",
         staff_id,
