@@ -56,6 +56,7 @@ from doorstep.store import confirmations as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
 from doorstep.store import proactive as offer_store
+from doorstep.store.confirmations import ConfirmationRow
 from doorstep.store.db import Connection, transaction
 from doorstep.store.rate_limits import Counted
 
@@ -102,36 +103,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def status_of(row: Any, now: datetime | None = None) -> ConfirmationStatus:
+def status_of(row: ConfirmationRow, now: datetime | None = None) -> ConfirmationStatus:
     now = now or _now()
     held = effective_status(
-        DelegationStatus(row["delegation_status"]),
-        row["delegation_requested_at"],
-        row["delegation_valid_until"],
+        DelegationStatus(row.delegation_status),
+        row.delegation_requested_at,
+        row.delegation_valid_until,
         now,
     )
     active = (
         held is DelegationStatus.ACTIVE
-        and row["delegation_valid_from"] <= now < row["delegation_valid_until"]
+        and row.delegation_valid_from <= now < row.delegation_valid_until
     )
-    return confirmation_status(ConfirmationStatus(row["status"]), row["expires_at"], active, now)
+    return confirmation_status(ConfirmationStatus(row.status), row.expires_at, active, now)
 
 
-def _view(row: Any, viewer_is: str) -> ConfirmationView:
+def _view(row: ConfirmationRow, viewer_is: str) -> ConfirmationView:
     return ConfirmationView(
-        id=row["id"],
+        id=row.id,
         status=status_of(row),
-        operation=row["operation"],
-        bundle_code=row["bundle_code"],
-        bundle_name=row["bundle_name"],
-        offer_id=row["offer_id"],
-        agent=acting.party(row["agent_id"], row["agent_name"], row["agent_phone"]),
-        principal=acting.party(row["principal_id"], row["principal_name"], row["principal_phone"]),
-        requested_at=row["created_at"],
-        expires_at=row["expires_at"],
-        decided_at=row["decided_at"],
-        decided_by=row["decided_by"],
-        application_number=row["application_number"],
+        operation=row.operation,
+        bundle_code=row.bundle_code,
+        bundle_name=row.bundle_name,
+        offer_id=row.offer_id,
+        agent=acting.party(row.agent_id, row.agent_name, row.agent_phone),
+        principal=acting.party(row.principal_id, row.principal_name, row.principal_phone),
+        requested_at=row.created_at,
+        expires_at=row.expires_at,
+        decided_at=row.decided_at,
+        decided_by=row.decided_by,
+        application_number=row.application_number,
         viewer_is=viewer_is,
     )
 
@@ -290,8 +291,8 @@ async def _ask(
                 template="sms.confirmation_requested",
                 extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
                 params={
-                    "name": acting.who(row["agent_name"], row["agent_phone"]),
-                    "bundle": row["bundle_name"],
+                    "name": acting.who(row.agent_name, row.agent_phone),
+                    "bundle": row.bundle_name,
                     "phone": display_phone(deps.settings.support_phone),
                 },
                 language=principal.language,
@@ -340,7 +341,7 @@ async def list_mine(
             assert actor.citizen_id is not None
             rows = await store.of_citizen(conn, actor.citizen_id, stored, limit)
             views = [
-                _view(r, "principal" if r["principal_id"] == actor.citizen_id else "agent")
+                _view(r, "principal" if r.principal_id == actor.citizen_id else "agent")
                 for r in rows
             ]
     return [v for v in views if wanted is None or v.status in wanted]
@@ -360,8 +361,8 @@ async def answer(deps: Deps, actor: Actor, confirmation_id: int, confirm: bool) 
             actor,
             Operation.CONFIRMATION_ANSWER,
             Target(
-                citizen_id=found["principal_id"],
-                theme=theme_of_bundle(found["bundle_code"]),
+                citizen_id=found.principal_id,
+                theme=theme_of_bundle(found.bundle_code),
                 moves_money=True,
             ),
         )
@@ -371,27 +372,28 @@ async def answer(deps: Deps, actor: Actor, confirmation_id: int, confirm: bool) 
     return answered
 
 
-async def _lock(conn: Connection, row: Any) -> Any:
+async def _lock(conn: Connection, row: ConfirmationRow) -> ConfirmationRow:
     """The confirmation re-read under its lock, after a share lock on its delegation: the
     order a revocation takes them in (it locks the delegation, then cancels), so the two
     never deadlock; a revocation waits for the answer to commit, or the answer sees it."""
-    await delegation_store.get(conn, row["delegation_id"], lock="share")
-    await store.get(conn, row["id"], lock=True)
+    await delegation_store.get(conn, row.delegation_id, lock="share")
+    await store.get(conn, row.id, lock=True)
     # read again: a row locked after a concurrent change is re-checked alone, its joined rows
     # (the application it made) still as of the statement's start
-    locked = await store.get(conn, row["id"])
+    locked = await store.get(conn, row.id)
     assert locked is not None
     return locked
 
 
 async def _decide(
-    conn: Connection, deps: Deps, row: Any, confirm: bool, *, by: str
+    conn: Connection, deps: Deps, row: ConfirmationRow, confirm: bool, *, by: str
 ) -> tuple[Answered, list[int]]:
     """The principal's answer to a confirmation (its delegation and the row locked: _lock)."""
     status = status_of(row)
     if status is ConfirmationStatus.CONFIRMED and confirm:  # the same answer again
+        assert row.application_number is not None  # a confirmed one made its application
         return Answered(
-            _view(row, "principal"), await applications.load_in(conn, row["application_number"])
+            _view(row, "principal"), await applications.load_in(conn, row.application_number)
         ), []
     if status is ConfirmationStatus.EXPIRED:
         raise Conflict("confirmation.expired")
@@ -403,61 +405,62 @@ async def _decide(
         application, outbox_ids = await _apply(conn, deps, row)
         await store.decide(
             conn,
-            row["id"],
+            row.id,
             status=ConfirmationStatus.CONFIRMED.value,
             by=by,
             application_id=application.id,
         )
         await delegation_store.record_action(
             conn,
-            delegation_id=row["delegation_id"],
-            agent_id=row["agent_id"],
-            principal_id=row["principal_id"],
-            operation=row["operation"],
+            delegation_id=row.delegation_id,
+            agent_id=row.agent_id,
+            principal_id=row.principal_id,
+            operation=row.operation,
             application_id=application.id,
             detail={
                 "number": application.number,
-                "bundle": row["bundle_code"],
-                "confirmation_id": row["id"],
+                "bundle": row.bundle_code,
+                "confirmation_id": row.id,
                 "confirmed_by": by,
             },
         )
         kind, template = "confirmation.confirmed", "sms.confirmation_confirmed"
     else:
-        await store.decide(conn, row["id"], status=ConfirmationStatus.REFUSED.value, by=by)
+        await store.decide(conn, row.id, status=ConfirmationStatus.REFUSED.value, by=by)
         kind, template = "confirmation.refused", "sms.confirmation_refused"
-    row = await store.get(conn, row["id"])
-    assert row is not None
+    updated = await store.get(conn, row.id)
+    assert updated is not None
+    row = updated
     await _event(
         conn,
         row,
         kind,
-        actor_id=row["principal_id"],
-        data={"by": by, "number": row["application_number"]},
+        actor_id=row.principal_id,
+        data={"by": by, "number": row.application_number},
     )
     outbox_ids.append(await _tell_agent(conn, row, template))
     return Answered(_view(row, "principal"), application), outbox_ids
 
 
 async def _apply(
-    conn: Connection, deps: Deps, row: Any
+    conn: Connection, deps: Deps, row: ConfirmationRow
 ) -> tuple[applications.ApplicationView, list[int]]:
     """The application, made as if the principal had submitted it: their act, their SMS."""
     principal = Actor(
         role=Role.CITIZEN,
-        citizen_id=row["principal_id"],
-        language=row["principal_language"],
-        elder_mode=row["principal_elder_mode"],
+        citizen_id=row.principal_id,
+        language=row.principal_language,
+        elder_mode=row.principal_elder_mode,
     )
-    data = _decode(deps, row["payload_enc"])
+    data = _decode(deps, row.payload_enc)
     on_submitted: applications.OnSubmitted | None = None
-    if row["offer_id"] is not None:
-        offer = await offers.load_offer(conn, row["offer_id"])
+    if row.offer_id is not None:
+        offer = await offers.load_offer(conn, row.offer_id)
         data, on_submitted = offers.acceptance(offer, principal)
     authorize(
         principal,
         Operation.APPLICATION_SUBMIT,
-        applications.bundle_target(row["principal_id"], data.bundle_code),
+        applications.bundle_target(row.principal_id, data.bundle_code),
     )
     bundle, resident_id = await applications.checked_input(deps, data)
     return await applications.submit_in(
@@ -468,7 +471,7 @@ async def _apply(
         data,
         resident_id,
         on_submitted=on_submitted,
-        event_data={"confirmation_id": row["id"], "asked_by": row["agent_id"]},
+        event_data={"confirmation_id": row.id, "asked_by": row.agent_id},
     )
 
 
@@ -500,7 +503,7 @@ async def answer_by_sms(
         named = [
             r
             for r in waiting
-            if question is not None and question.asks_about(QuestionKind.CONFIRMATION, r["id"])
+            if question is not None and question.asks_about(QuestionKind.CONFIRMATION, r.id)
         ]
         if named:
             waiting = named
@@ -516,7 +519,7 @@ async def answer_by_sms(
             if named
             else await store.newest_live_request_at(conn, citizen.id, REQUEST_TTL.total_seconds())
         )
-        if asked_at is not None and (not live or asked_at > live[0]["created_at"]):
+        if asked_at is not None and (not live or asked_at > live[0].created_at):
             return nothing  # the delegation request is the newer question
         if live:
             row = await _lock(conn, live[0])
@@ -524,13 +527,13 @@ async def answer_by_sms(
             result = acting.SmsReplyOutcome(
                 handled=True,
                 action="confirmed" if reply is Reply.YES else "confirmation_refused",
-                delegation_ids=(live[0]["delegation_id"],),
+                delegation_ids=(live[0].delegation_id,),
             )
         elif waiting:
             # only questions whose time ran out (or whose delegation ended)
             for stale in waiting:
                 row = await _lock(conn, stale)
-                if row["status"] == ConfirmationStatus.PENDING.value:
+                if row.status == ConfirmationStatus.PENDING.value:
                     await _close(conn, row, status_of(row), outbox_ids)
             outbox_ids.append(
                 await notifications.queue(
@@ -546,7 +549,7 @@ async def answer_by_sms(
             result = acting.SmsReplyOutcome(
                 handled=True,
                 action="confirmation_expired",
-                delegation_ids=tuple(r["delegation_id"] for r in waiting),
+                delegation_ids=tuple(r.delegation_id for r in waiting),
             )
         elif (
             reply is Reply.YES
@@ -554,7 +557,7 @@ async def answer_by_sms(
             is not None
         ):
             result = acting.SmsReplyOutcome(
-                handled=True, action="already_confirmed", delegation_ids=(done["delegation_id"],)
+                handled=True, action="already_confirmed", delegation_ids=(done.delegation_id,)
             )
         elif asked := await store.pending_asked_by(conn, citizen.id):
             # the agent's own "Y" confirms nothing: it is the principal's to give
@@ -565,14 +568,12 @@ async def answer_by_sms(
                     phone=citizen.phone,
                     kind="confirmation_not_yours",
                     template="sms.confirmation_not_yours",
-                    params={
-                        "name": acting.who(asked[0]["principal_name"], asked[0]["principal_phone"])
-                    },
+                    params={"name": acting.who(asked[0].principal_name, asked[0].principal_phone)},
                     language=citizen.language,
                 )
             )
             result = acting.SmsReplyOutcome(
-                handled=True, action="not_principal", delegation_ids=(asked[0]["delegation_id"],)
+                handled=True, action="not_principal", delegation_ids=(asked[0].delegation_id,)
             )
         else:
             return nothing
@@ -592,30 +593,30 @@ async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
     return len(rows)
 
 
-async def cancel_confirmation(conn: Connection, row: Any) -> None:
-    await store.decide(conn, row["id"], status="cancelled", by="delegation")
+async def cancel_confirmation(conn: Connection, row: ConfirmationRow) -> None:
+    await store.decide(conn, row.id, status="cancelled", by="delegation")
     await events.append(
         conn,
         kind="confirmation.cancelled",
         actor_kind="system",
         actor_id=None,
-        citizen_id=row["principal_id"],
+        citizen_id=row.principal_id,
         data={
-            "confirmation_id": row["id"],
-            "delegation_id": row["delegation_id"],
-            "agent_id": row["agent_id"],
-            "bundle": row["bundle_code"],
+            "confirmation_id": row.id,
+            "delegation_id": row.delegation_id,
+            "agent_id": row.agent_id,
+            "bundle": row.bundle_code,
         },
     )
 
 
 async def _close(
-    conn: Connection, row: Any, status: ConfirmationStatus, outbox_ids: list[int]
+    conn: Connection, row: ConfirmationRow, status: ConfirmationStatus, outbox_ids: list[int]
 ) -> None:
     """Record that a pending confirmation expired (the agent is told) or was cancelled by its
     delegation's end (the agent heard of that already)."""
     if status is ConfirmationStatus.EXPIRED:
-        await store.decide(conn, row["id"], status=status.value, by="system")
+        await store.decide(conn, row.id, status=status.value, by="system")
         await _event(conn, row, "confirmation.expired", actor_id=None, actor_kind="system")
         outbox_ids.append(await _tell_agent(conn, row, "sms.confirmation_expired"))
     elif status is ConfirmationStatus.CANCELLED:
@@ -644,7 +645,7 @@ async def sweep(deps: Deps) -> int:
 
 async def _event(
     conn: Connection,
-    row: Any,
+    row: ConfirmationRow,
     kind: str,
     *,
     actor_id: int | None,
@@ -657,30 +658,30 @@ async def _event(
         kind=kind,
         actor_kind=actor_kind,
         actor_id=actor_id,
-        citizen_id=row["principal_id"],
+        citizen_id=row.principal_id,
         data={
-            "confirmation_id": row["id"],
-            "delegation_id": row["delegation_id"],
-            "agent_id": row["agent_id"],
-            "bundle": row["bundle_code"],
+            "confirmation_id": row.id,
+            "delegation_id": row.delegation_id,
+            "agent_id": row.agent_id,
+            "bundle": row.bundle_code,
             **(data or {}),
         },
     )
 
 
-async def _tell_agent(conn: Connection, row: Any, template: str) -> int:
+async def _tell_agent(conn: Connection, row: ConfirmationRow, template: str) -> int:
     params: dict[str, Any] = {
-        "name": acting.who(row["principal_name"], row["principal_phone"]),
-        "bundle": row["bundle_name"],
+        "name": acting.who(row.principal_name, row.principal_phone),
+        "bundle": row.bundle_name,
     }
-    if row["application_number"] is not None:
-        params["number"] = row["application_number"]
+    if row.application_number is not None:
+        params["number"] = row.application_number
     return await notifications.queue(
         conn,
-        citizen_id=row["agent_id"],
-        phone=row["agent_phone"],
+        citizen_id=row.agent_id,
+        phone=row.agent_phone,
         kind=template.removeprefix("sms."),
         template=template,
         params=params,
-        language=row["agent_language"],
+        language=row.agent_language,
     )

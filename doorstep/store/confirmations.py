@@ -4,9 +4,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch, fetchrow
+
+
+class ConfirmationRow(Row):
+    """A confirmation with its delegation's state, both people and what it is about."""
+
+    id: int
+    delegation_id: int
+    agent_id: int
+    principal_id: int
+    operation: str
+    bundle_code: str
+    offer_id: int | None
+    payload_enc: bytes
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    application_id: int | None
+    delegation_status: str
+    delegation_requested_at: datetime
+    delegation_valid_from: datetime
+    delegation_valid_until: datetime
+    delegation_themes: list[str]
+    agent_name: str | None
+    agent_phone: str
+    agent_language: str
+    principal_name: str | None
+    principal_phone: str
+    principal_language: str
+    principal_elder_mode: bool
+    bundle_name: str
+    application_number: str | None
+
 
 _COLUMNS = """c.id, c.delegation_id, c.agent_id, c.principal_id, c.operation, c.bundle_code,
     c.offer_id, c.payload_enc, c.status, c.created_at, c.expires_at, c.decided_at,
@@ -59,17 +92,21 @@ async def insert(
     return value
 
 
-async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> asyncpg.Record | None:
+async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> ConfirmationRow | None:
     suffix = "for update of c" if lock else ""
-    return await db.fetchrow(f"select {_COLUMNS} {_FROM} where c.id = $1 {suffix}", confirmation_id)
+    return await fetchrow(
+        db, ConfirmationRow, f"select {_COLUMNS} {_FROM} where c.id = $1 {suffix}", confirmation_id
+    )
 
 
 async def of_citizen(
     db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
-) -> list[asyncpg.Record]:
+) -> list[ConfirmationRow]:
     """Confirmations the citizen is asked for (as principal) or asked for (as agent), newest
     first; `statuses` filters by the stored status."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where (c.principal_id = $1 or c.agent_id = $1)
               and ($2::text[] is null or c.status = any($2::text[]))
@@ -82,8 +119,10 @@ async def of_citizen(
 
 async def between(
     db: Queryable, agent_id: int, principal_id: int, statuses: list[str] | None, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[ConfirmationRow]:
+    return await fetch(
+        db,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.agent_id = $1 and c.principal_id = $2
               and ($3::text[] is null or c.status = any($3::text[]))
@@ -95,10 +134,12 @@ async def between(
     )
 
 
-async def pending_for_principal(db: Queryable, principal_id: int) -> list[asyncpg.Record]:
+async def pending_for_principal(db: Queryable, principal_id: int) -> list[ConfirmationRow]:
     """Stored as pending (some may have run out of time), newest first; not locked (lock the
     delegation first, then the one to change: the order a revocation takes them in)."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.principal_id = $1 and c.status = 'pending'
             order by c.created_at desc, c.id desc""",
@@ -106,9 +147,11 @@ async def pending_for_principal(db: Queryable, principal_id: int) -> list[asyncp
     )
 
 
-async def pending_asked_by(db: Queryable, agent_id: int) -> list[asyncpg.Record]:
+async def pending_asked_by(db: Queryable, agent_id: int) -> list[ConfirmationRow]:
     """What this citizen asked others to confirm and still waits, newest first."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.agent_id = $1 and c.status = 'pending' and c.expires_at > now()
             order by c.created_at desc, c.id desc""",
@@ -118,9 +161,11 @@ async def pending_asked_by(db: Queryable, agent_id: int) -> list[asyncpg.Record]
 
 async def confirmed_since(
     db: Queryable, principal_id: int, seconds: float
-) -> asyncpg.Record | None:
+) -> ConfirmationRow | None:
     """The latest confirmation this principal confirmed (app or SMS) in the last `seconds`."""
-    return await db.fetchrow(
+    return await fetchrow(
+        db,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.principal_id = $1 and c.status = 'confirmed'
               and c.decided_at > now() - make_interval(secs => $2)
@@ -130,8 +175,10 @@ async def confirmed_since(
     )
 
 
-async def pending_of_delegation(conn: Connection, delegation_id: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def pending_of_delegation(conn: Connection, delegation_id: int) -> list[ConfirmationRow]:
+    return await fetch(
+        conn,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.delegation_id = $1 and c.status = 'pending'
             order by c.id
@@ -140,10 +187,12 @@ async def pending_of_delegation(conn: Connection, delegation_id: int) -> list[as
     )
 
 
-async def due(conn: Connection, limit: int) -> list[asyncpg.Record]:
+async def due(conn: Connection, limit: int) -> list[ConfirmationRow]:
     """Pending confirmations past their time, or whose delegation no longer holds; locked,
     skipping rows another sweep (or an answer) holds."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.status = 'pending'
               and (c.expires_at <= now() or d.status <> 'active' or d.valid_until <= now())
@@ -174,9 +223,11 @@ async def decide(
 
 async def pending_same(
     conn: Connection, delegation_id: int, bundle_code: str, offer_id: int | None
-) -> list[asyncpg.Record]:
+) -> list[ConfirmationRow]:
     """Pending confirmations that would stand in the way of a new one, locked."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        ConfirmationRow,
         f"""select {_COLUMNS} {_FROM}
             where c.status = 'pending'
               and ((c.delegation_id = $1 and c.bundle_code = $2) or c.offer_id = $3)
