@@ -7,13 +7,173 @@ every value, key and date is a bind parameter.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-import asyncpg
+from collections.abc import Mapping
+from datetime import date, datetime
 
 from doorstep.domain.rules import Params, RuleDefinition, compile_condition, parse_condition
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+
+# a rule version's condition, title and explanation, and an offer's evidence, as jsonb gives them
+JsonObject = dict[str, Json]
+Texts = dict[str, str]  # by language
+
+
+class RuleRow(Row):
+    """The current (or a listed) version of a rule, with its owning unit."""
+
+    rule_id: int
+    code: str
+    current_version: int | None
+    version: int
+    kind: str
+    category: str
+    bundle_code: str | None
+    owner_unit_id: int
+    condition: JsonObject
+    title: Texts
+    explanation: Texts
+    valid_days: int
+    fact_keys: list[str]
+    published_at: datetime
+    owner_unit_code: str
+    owner_unit_name: str
+    owner_region_code: str
+
+
+class RuleVersionRow(RuleRow):
+    published_by: str | None
+
+
+class RuleRefRow(Row):
+    id: int
+    code: str
+    current_version: int | None
+
+
+class DryRunRow(Row):
+    matched: int
+    gain: int
+    lose: int
+    keep: int
+
+
+class UnnotifiedOfferRow(Row):
+    """An open offer nobody was told of yet, with its rule's texts and the citizen's contact."""
+
+    id: int
+    citizen_id: int
+    kind: str
+    category: str
+    evidence: JsonObject
+    created_at: datetime
+    expires_at: datetime
+    rule_id: int
+    rule_version: int
+    title: Texts
+    explanation: Texts
+    owner_unit_id: int
+    rule_code: str
+    phone: str
+    language: str
+    region_code: str | None
+    elder_mode: bool
+
+
+class ActiveAgentRow(Row):
+    id: int
+    phone: str
+    language: str
+    themes: list[str]
+
+
+class OfferRow(Row):
+    """An offer as its citizen sees it: the rule version's texts, its appeal if any."""
+
+    id: int
+    citizen_id: int
+    rule_id: int
+    rule_version: int
+    kind: str
+    category: str
+    evidence: JsonObject
+    status: str
+    status_reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    application_id: int | None
+    rule_code: str
+    title: Texts
+    explanation: Texts
+    bundle_code: str | None
+    owner_unit_id: int
+    valid_days: int
+    owner_region_code: str
+    owner_unit_name: str
+    application_number: str | None
+    appeal_id: int | None
+    appeal_status: str | None
+    appeal_note: str | None
+    appeal_reason: str | None
+
+
+class OfferByIdRow(OfferRow):
+    past_expiry: bool
+
+
+class OfferSnapshotRow(Row):
+    """The offer's columns beside an appeal's or a visit's own."""
+
+    evidence: JsonObject
+    rule_version: int
+    offer_created_at: datetime
+    rule_code: str
+    title: Texts
+    explanation: Texts
+
+
+class AppealRow(OfferSnapshotRow):
+    id: int
+    opportunity_id: int
+    citizen_id: int
+    unit_id: int
+    reason: str
+    status: str
+    decision_note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    unit_code: str
+    unit_name: str
+    unit_region_code: str
+    citizen_name: str | None
+    citizen_resident_id_masked: str | None
+
+
+class CheckRow(OfferSnapshotRow):
+    """A welfare check (a visit by the community) with whom to visit."""
+
+    id: int
+    opportunity_id: int
+    citizen_id: int
+    unit_id: int
+    status: str
+    due_on: date
+    outcome: str | None
+    note: str | None
+    created_at: datetime
+    done_at: datetime | None
+    unit_code: str
+    unit_name: str
+    unit_region_code: str
+    citizen_name: str | None
+    citizen_phone: str
+    citizen_region_code: str | None
+
+
+class _CategoryRow(Row):
+    category: str
+
 
 # an offer in one of these keeps the rule from offering the same citizen again
 BLOCKING = "('open', 'appealed', 'accepted', 'dismissed', 'withdrawn')"
@@ -27,11 +187,11 @@ RULE_COLUMNS = """r.id as rule_id, r.code, r.current_version, v.version, v.kind,
 # --- rules -------------------------------------------------------------------------------------
 
 
-async def published_rules(
-    db: Queryable, *, fact_keys: list[str] | None = None
-) -> list[asyncpg.Record]:
+async def published_rules(db: Queryable, *, fact_keys: list[str] | None = None) -> list[RuleRow]:
     """The current version of every live rule; with `fact_keys`, those reading any of them."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        RuleRow,
         f"""select {RULE_COLUMNS} from offer_rules r
             join offer_rule_versions v on v.rule_id = r.id and v.version = r.current_version
             join units u on u.id = v.owner_unit_id
@@ -41,8 +201,10 @@ async def published_rules(
     )
 
 
-async def rule_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def rule_by_code(db: Queryable, code: str) -> RuleRow | None:
+    return await fetchrow(
+        db,
+        RuleRow,
         f"""select {RULE_COLUMNS} from offer_rules r
             join offer_rule_versions v on v.rule_id = r.id and v.version = r.current_version
             join units u on u.id = v.owner_unit_id
@@ -51,8 +213,10 @@ async def rule_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
     )
 
 
-async def rule_versions(db: Queryable, rule_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def rule_versions(db: Queryable, rule_ids: list[int]) -> list[RuleVersionRow]:
+    return await fetch(
+        db,
+        RuleVersionRow,
         f"""select {RULE_COLUMNS}, s.name as published_by
             from offer_rule_versions v
             join offer_rules r on r.id = v.rule_id
@@ -64,17 +228,22 @@ async def rule_versions(db: Queryable, rule_ids: list[int]) -> list[asyncpg.Reco
     )
 
 
-async def all_rules(db: Queryable) -> list[asyncpg.Record]:
-    return await db.fetch("select id, code, current_version from offer_rules order by code")
+async def all_rules(db: Queryable) -> list[RuleRefRow]:
+    return await fetch(
+        db, RuleRefRow, "select id, code, current_version from offer_rules order by code"
+    )
 
 
-async def lock_rule(conn: Connection, code: str) -> asyncpg.Record | None:
+async def lock_rule(conn: Connection, code: str) -> RuleRefRow | None:
     """The rule row locked (publishers of one code take turns); created if new."""
     await conn.execute(
         "insert into offer_rules (code) values ($1) on conflict (code) do nothing", code
     )
-    return await conn.fetchrow(
-        "select id, code, current_version from offer_rules where code = $1 for update", code
+    return await fetchrow(
+        conn,
+        RuleRefRow,
+        "select id, code, current_version from offer_rules where code = $1 for update",
+        code,
     )
 
 
@@ -91,7 +260,7 @@ async def insert_version(
     rule_id: int,
     version: int,
     rule: RuleDefinition,
-    condition: dict[str, Any],
+    condition: Mapping[str, object],
     owner_unit_id: int,
     staff_id: int | None,
 ) -> None:
@@ -124,7 +293,7 @@ async def insert_version(
 
 
 def _matches(
-    rule: asyncpg.Record | dict[str, Any],
+    condition: Json,
     params: Params,
     *,
     one_citizen: bool,
@@ -135,9 +304,7 @@ def _matches(
     Expected params already present: $1 evaluation date, $2 region prefix, $3 citizen id (null
     unless `one_citizen`).
     """
-    compiled = compile_condition(
-        parse_condition(rule["condition"]), params, "$1::date", evidence=evidence
-    )
+    compiled = compile_condition(parse_condition(condition), params, "$1::date", evidence=evidence)
     # $1 and $3 are referenced whatever the condition, so every statement takes the same three
     # leading parameters (an unreferenced one has no type and cannot be prepared)
     only = "and c.id = $3::bigint" if one_citizen else "and $3::bigint is null"
@@ -149,7 +316,7 @@ def _matches(
 
 
 async def insert_offers(
-    conn: Connection, rule: asyncpg.Record, as_of: date, citizen_id: int | None = None
+    conn: Connection, rule: RuleRow, as_of: date, citizen_id: int | None = None
 ) -> int:
     """New opportunities for everyone the rule matches now, once each; returns how many.
 
@@ -158,13 +325,13 @@ async def insert_offers(
     vault use (the rule's unit read these facts) is logged when the offer is published to
     the person (`record_offer_uses`), keeping this statement to one insert.
     """
-    params = Params(as_of, rule["owner_region_code"], citizen_id)
-    body, evidence, _joins = _matches(rule, params, one_citizen=citizen_id is not None)
-    rule_id = params.add(rule["rule_id"], "bigint")
-    version = params.add(rule["version"], "int")
-    kind = params.add(rule["kind"], "text")
-    category = params.add(rule["category"], "text")
-    days = params.add(rule["valid_days"], "int")
+    params = Params(as_of, rule.owner_region_code, citizen_id)
+    body, evidence, _joins = _matches(rule.condition, params, one_citizen=citizen_id is not None)
+    rule_id = params.add(rule.rule_id, "bigint")
+    version = params.add(rule.version, "int")
+    kind = params.add(rule.kind, "text")
+    category = params.add(rule.category, "text")
+    days = params.add(rule.valid_days, "int")
     sql = f"""
         with matched as (
             select c.id as citizen_id, {evidence} as evidence
@@ -190,15 +357,15 @@ async def insert_offers(
 
 
 async def lapse_offers(
-    conn: Connection, rule: asyncpg.Record, as_of: date, citizen_id: int | None = None
+    conn: Connection, rule: RuleRow, as_of: date, citizen_id: int | None = None
 ) -> int:
     """Open offers of the rule whose citizen it no longer matches (data changed, a new version)
     are marked lapsed; they no longer block a future offer."""
-    params = Params(as_of, rule["owner_region_code"], citizen_id)
+    params = Params(as_of, rule.owner_region_code, citizen_id)
     compiled = compile_condition(
-        parse_condition(rule["condition"]), params, "$1::date", evidence=False
+        parse_condition(rule.condition), params, "$1::date", evidence=False
     )
-    rule_id = params.add(rule["rule_id"], "bigint")
+    rule_id = params.add(rule.rule_id, "bigint")
     only = "and p.citizen_id = $3::bigint" if citizen_id is not None else "and $3::bigint is null"
     sql = f"""
         update opportunities p set status = 'lapsed', status_reason = 'no_longer_applies',
@@ -215,14 +382,20 @@ async def lapse_offers(
 
 
 async def dry_run(
-    conn: Connection, rule: dict[str, Any], rule_id: int | None, as_of: date
-) -> asyncpg.Record:
+    conn: Connection,
+    *,
+    condition: Json,
+    owner_region_code: str,
+    category_code: str,
+    rule_id: int | None,
+    as_of: date,
+) -> DryRunRow:
     """How a rule version would change the offers: gain (new offers), lose (open offers that
     would lapse), keep (open offers that still match), and how many citizens match at all."""
-    params = Params(as_of, rule["owner_region_code"], None)
-    body, _evidence, _joins = _matches(rule, params, one_citizen=False, evidence=False)
+    params = Params(as_of, owner_region_code, None)
+    body, _evidence, _joins = _matches(condition, params, one_citizen=False, evidence=False)
     rid = params.add(rule_id, "bigint")
-    category = params.add(rule["category"], "text")
+    category = params.add(category_code, "text")
     sql = f"""
         with matched as materialized (select c.id as citizen_id {body}),
         open_offers as (select citizen_id from opportunities
@@ -240,9 +413,7 @@ async def dry_run(
             as lose,
           (select count(*) from open_offers p
             where exists (select 1 from matched m where m.citizen_id = p.citizen_id)) as keep"""
-    row = await conn.fetchrow(sql, *params.values)
-    assert row is not None
-    return row
+    return await fetchrow_one(conn, DryRunRow, sql, *params.values)
 
 
 async def expire_offers(conn: Connection) -> int:
@@ -257,9 +428,11 @@ async def expire_offers(conn: Connection) -> int:
 # --- reaching people ---------------------------------------------------------------------------
 
 
-async def claim_unnotified(conn: Connection, limit: int) -> list[asyncpg.Record]:
+async def claim_unnotified(conn: Connection, limit: int) -> list[UnnotifiedOfferRow]:
     """Open offers nobody was told of yet, locked (SKIP LOCKED: workers share the backlog)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        UnnotifiedOfferRow,
         """select p.id, p.citizen_id, p.kind, p.category, p.evidence, p.created_at,
                   p.expires_at, p.rule_id, p.rule_version, v.title, v.explanation,
                   v.owner_unit_id, r.code as rule_code, c.phone, c.language, c.region_code,
@@ -297,9 +470,11 @@ async def mark_notified(conn: Connection, ids: list[int]) -> None:
     )
 
 
-async def active_agents(db: Queryable, principal_id: int) -> list[asyncpg.Record]:
+async def active_agents(db: Queryable, principal_id: int) -> list[ActiveAgentRow]:
     """Agents acting for the citizen now (帮办代办), with the themes they may act on."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ActiveAgentRow,
         """select c.id, c.phone, c.language, d.themes
            from delegations d join citizens c on c.id = d.agent_id
            where d.principal_id = $1 and d.status = 'active'
@@ -356,8 +531,10 @@ _OFFER_FROM = """from opportunities p
 
 async def offers_of(
     db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[OfferRow]:
+    return await fetch(
+        db,
+        OfferRow,
         f"""select {OFFER_COLUMNS} {_OFFER_FROM}
             where p.citizen_id = $1 and p.kind <> 'welfare_check'
               and ($2::text[] is null or p.status = any($2::text[]))
@@ -368,8 +545,10 @@ async def offers_of(
     )
 
 
-async def offer_by_id(db: Queryable, offer_id: int, *, lock: bool = False) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def offer_by_id(db: Queryable, offer_id: int, *, lock: bool = False) -> OfferByIdRow | None:
+    return await fetchrow(
+        db,
+        OfferByIdRow,
         f"""select {OFFER_COLUMNS}, (p.expires_at <= now()) as past_expiry {_OFFER_FROM}
             where p.id = $1 {"for update of p" if lock else ""}""",
         offer_id,
@@ -400,8 +579,10 @@ async def set_offer_status(
 
 
 async def opt_outs(db: Queryable, citizen_id: int) -> list[str]:
-    rows = await db.fetch("select category from offer_opt_outs where citizen_id = $1", citizen_id)
-    return [r["category"] for r in rows]
+    rows = await fetch(
+        db, _CategoryRow, "select category from offer_opt_outs where citizen_id = $1", citizen_id
+    )
+    return [r.category for r in rows]
 
 
 async def set_opt_out(conn: Connection, citizen_id: int, category: str, opted_out: bool) -> int:
@@ -462,8 +643,10 @@ async def insert_appeal(
 
 async def appeals_of_units(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[AppealRow]:
+    return await fetch(
+        db,
+        AppealRow,
         f"""select {APPEAL_COLUMNS} {_APPEAL_FROM}
             where ap.unit_id = any($1::bigint[]) and ap.status = any($2::text[])
             order by ap.id limit $3""",
@@ -473,8 +656,10 @@ async def appeals_of_units(
     )
 
 
-async def appeal_for_update(conn: Connection, appeal_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def appeal_for_update(conn: Connection, appeal_id: int) -> AppealRow | None:
+    return await fetchrow(
+        conn,
+        AppealRow,
         f"select {APPEAL_COLUMNS} {_APPEAL_FROM} where ap.id = $1 for update of ap, p",
         appeal_id,
     )
@@ -511,8 +696,10 @@ _CHECK_FROM = """from welfare_checks w
 
 async def checks_of_units(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[CheckRow]:
+    return await fetch(
+        db,
+        CheckRow,
         f"""select {CHECK_COLUMNS} {_CHECK_FROM}
             where w.unit_id = any($1::bigint[]) and w.status = any($2::text[])
             order by w.due_on, w.id limit $3""",
@@ -522,9 +709,12 @@ async def checks_of_units(
     )
 
 
-async def check_for_update(conn: Connection, check_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        f"select {CHECK_COLUMNS} {_CHECK_FROM} where w.id = $1 for update of w, p", check_id
+async def check_for_update(conn: Connection, check_id: int) -> CheckRow | None:
+    return await fetchrow(
+        conn,
+        CheckRow,
+        f"select {CHECK_COLUMNS} {_CHECK_FROM} where w.id = $1 for update of w, p",
+        check_id,
     )
 
 
@@ -566,5 +756,5 @@ async def rerun_for_citizen(
     for rule in await published_rules(conn, fact_keys=fact_keys):
         lapsed = await lapse_offers(conn, rule, as_of, citizen_id)
         created = await insert_offers(conn, rule, as_of, citizen_id)
-        done[rule["code"]] = {"created": created, "lapsed": lapsed}
+        done[rule.code] = {"created": created, "lapsed": lapsed}
     return done

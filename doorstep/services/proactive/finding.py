@@ -7,9 +7,6 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
-
-import asyncpg
 
 from doorstep.domain.delegation import Theme, covers, theme_of_bundle
 from doorstep.domain.policy import Actor, Operation, authorize
@@ -25,6 +22,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.proactive import RuleRow, UnnotifiedOfferRow
 
 NOTIFY_BATCH = 200
 # rules evaluated side by side (the worker's pool holds 5 connections; 2 cores here)
@@ -66,16 +64,14 @@ async def evaluate_all(
     rules = await store.published_rules(deps.pool)
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def run(rule: asyncpg.Record) -> RuleRun:
+    async def run(rule: RuleRow) -> RuleRun:
         async with gate:
             began = time.perf_counter()
             async with transaction(deps.pool) as conn:
                 await tune(conn)
                 lapsed = await store.lapse_offers(conn, rule, day)
                 created = await store.insert_offers(conn, rule, day)
-            return RuleRun(
-                rule["code"], rule["version"], created, lapsed, time.perf_counter() - began
-            )
+            return RuleRun(rule.code, rule.version, created, lapsed, time.perf_counter() - began)
 
     runs = list(await asyncio.gather(*(run(rule) for rule in rules)))
     async with transaction(deps.pool) as conn:
@@ -104,7 +100,7 @@ async def notify_new_offers(deps: Deps, *, batch: int = NOTIFY_BATCH, max_batche
             outbox_ids: list[int] = []
             for row in rows:
                 outbox_ids += await _reach(deps, conn, row)
-            ids = [r["id"] for r in rows]
+            ids = [r.id for r in rows]
             await store.record_offer_uses(conn, ids)
             await store.mark_notified(conn, ids)
         await deps.after_commit(outbox_ids)
@@ -114,32 +110,28 @@ async def notify_new_offers(deps: Deps, *, batch: int = NOTIFY_BATCH, max_batche
     return handled
 
 
-async def _reach(deps: Deps, conn: Connection, row: Any) -> list[int]:
-    if row["kind"] == RuleKind.WELFARE_CHECK:
+async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
+    if row.kind == RuleKind.WELFARE_CHECK:
         return await _assign_visit(conn, row)
-    contact = await app_store.citizen_contact(conn, row["citizen_id"])
+    contact = await app_store.citizen_contact(conn, row.citizen_id)
     assert contact is not None
-    template = "sms.offer" if row["kind"] == RuleKind.OFFER else "sms.risk_alert"
-    owner_phone = await conn.fetchval("select phone from units where id = $1", row["owner_unit_id"])
+    template = "sms.offer" if row.kind == RuleKind.OFFER else "sms.risk_alert"
+    owner_phone = await conn.fetchval("select phone from units where id = $1", row.owner_unit_id)
     params = {
-        "item": text_in(row["title"], contact["language"]),
-        "reason": explain(
-            row["explanation"], row["evidence"], row["created_at"], contact["language"]
-        ),
+        "item": text_in(row.title, contact["language"]),
+        "reason": explain(row.explanation, row.evidence, row.created_at, contact["language"]),
     }
     ids = [
         await citizen_sms.queue(
             conn,
             contact,
-            kind=f"offer.{row['kind']}",
+            kind=f"offer.{row.kind}",
             template=template,
             params=params,
             call_phone=owner_phone or deps.settings.support_phone,
             # an offer asks "reply 1 to apply" (services.sms_offers answers it)
             extend_code=(
-                question_code(QuestionKind.OFFER, row["id"])
-                if row["kind"] == RuleKind.OFFER
-                else None
+                question_code(QuestionKind.OFFER, row.id) if row.kind == RuleKind.OFFER else None
             ),
         )
     ]
@@ -148,55 +140,55 @@ async def _reach(deps: Deps, conn: Connection, row: Any) -> list[int]:
         kind="offer.created",
         actor_kind="system",
         actor_id=None,
-        citizen_id=row["citizen_id"],
-        data={"offer": row["id"], "rule": row["rule_code"], "version": row["rule_version"]},
+        citizen_id=row.citizen_id,
+        data={"offer": row.id, "rule": row.rule_code, "version": row.rule_version},
     )
     bundle = await conn.fetchval(
         "select bundle_code from offer_rule_versions where rule_id = $1 and version = $2",
-        row["rule_id"],
-        row["rule_version"],
+        row.rule_id,
+        row.rule_version,
     )
-    for agent in await store.active_agents(conn, row["citizen_id"]):
-        if covers({Theme(t) for t in agent["themes"]}, theme_of_bundle(bundle or "")):
+    for agent in await store.active_agents(conn, row.citizen_id):
+        if covers({Theme(t) for t in agent.themes}, theme_of_bundle(bundle or "")):
             ids.append(
                 await notifications.queue(
                     conn,
-                    citizen_id=agent["id"],
-                    phone=agent["phone"],
+                    citizen_id=agent.id,
+                    phone=agent.phone,
                     kind="offer.for_principal",
                     template="sms.offer_for_principal",
-                    params={"item": text_in(row["title"], agent["language"])},
-                    language=agent["language"],
+                    params={"item": text_in(row.title, agent.language)},
+                    language=agent.language,
                 )
             )
     return ids
 
 
-async def _assign_visit(conn: Connection, row: Any) -> list[int]:
-    unit_id = await store.community_unit_for(conn, row["region_code"], row["owner_unit_id"])
+async def _assign_visit(conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
+    unit_id = await store.community_unit_for(conn, row.region_code, row.owner_unit_id)
     due = today_local() + timedelta(days=WELFARE_DUE_DAYS)
     check_id = await store.insert_welfare_check(
-        conn, opportunity_id=row["id"], citizen_id=row["citizen_id"], unit_id=unit_id, due_on=due
+        conn, opportunity_id=row.id, citizen_id=row.citizen_id, unit_id=unit_id, due_on=due
     )
     if check_id is None:
         return []
     await vault_store.record_use(
         conn,
-        citizen_id=row["citizen_id"],
+        citizen_id=row.citizen_id,
         unit_id=unit_id,
         purpose="welfare_check",
-        items=[{"kind": "fact", "key": k} for k in row["evidence"] if not FIELDS[k].virtual],
-        opportunity_id=row["id"],
+        items=[{"kind": "fact", "key": k} for k in row.evidence if not FIELDS[k].virtual],
+        opportunity_id=row.id,
     )
     await events.append(
         conn,
         kind="welfare_check.assigned",
         actor_kind="system",
         actor_id=None,
-        citizen_id=row["citizen_id"],
-        data={"check": check_id, "rule": row["rule_code"], "unit": unit_id},
+        citizen_id=row.citizen_id,
+        data={"check": check_id, "rule": row.rule_code, "unit": unit_id},
     )
-    reason = explain(row["explanation"], row["evidence"], row["created_at"], "zh_Hans")
+    reason = explain(row.explanation, row.evidence, row.created_at, "zh_Hans")
     return [
         await notifications.queue(
             conn,

@@ -4,7 +4,6 @@ appeal, and the kinds of offers they turn off."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from doorstep.domain.delegation import covers, moves_money, theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -23,7 +22,8 @@ from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
-from doorstep.store.db import Connection, transaction
+from doorstep.store.db import Connection, Queryable, transaction
+from doorstep.store.proactive import OfferByIdRow, OfferRow
 
 # --- the citizen's side ------------------------------------------------------------------------
 
@@ -38,7 +38,7 @@ async def my_offers(
         rows = await store.offers_of(conn, citizen_id, statuses, max(1, min(limit, 100)))
         if actor.role is Role.AGENT and actor.grant is not None:
             themes = actor.grant.themes
-            rows = [r for r in rows if covers(themes, theme_of_bundle(r["bundle_code"] or ""))]
+            rows = [r for r in rows if covers(themes, theme_of_bundle(r.bundle_code or ""))]
             if rows and actor.agent_citizen_id is not None:
                 await app_store.record_personal_data_read(
                     conn,
@@ -52,33 +52,33 @@ async def my_offers(
     return [offer_of(r, units) for r in rows]
 
 
-def offer_target(row: Any) -> Target:
+def offer_target(row: OfferRow) -> Target:
     """What responding to an offer touches, for the policy: the citizen and its bundle."""
-    bundle = row["bundle_code"] or ""
+    bundle = row.bundle_code or ""
     return Target(
-        citizen_id=row["citizen_id"], theme=theme_of_bundle(bundle), moves_money=moves_money(bundle)
+        citizen_id=row.citizen_id, theme=theme_of_bundle(bundle), moves_money=moves_money(bundle)
     )
 
 
-async def load_offer(db: Any, offer_id: int) -> Any:
+async def load_offer(db: Queryable, offer_id: int) -> OfferByIdRow:
     """An offer a citizen may respond to (not a welfare visit), not yet authorized."""
     row = await store.offer_by_id(db, offer_id)
-    if row is None or row["kind"] == RuleKind.WELFARE_CHECK:
+    if row is None or row.kind == RuleKind.WELFARE_CHECK:
         raise NotFound("offer.not_found")
     return row
 
 
-async def _load_for(deps: Deps, actor: Actor, offer_id: int) -> Any:
+async def _load_for(deps: Deps, actor: Actor, offer_id: int) -> OfferByIdRow:
     row = await load_offer(deps.pool, offer_id)
     authorize(actor, Operation.OFFER_RESPOND, offer_target(row))
     return row
 
 
-def must_be_open(row: Any) -> None:
-    if row["status"] == "expired" or (row["status"] == "open" and row["past_expiry"]):
+def must_be_open(row: OfferByIdRow) -> None:
+    if row.status == "expired" or (row.status == "open" and row.past_expiry):
         raise Conflict("offer.expired")
-    if row["status"] != "open":
-        raise Conflict("offer.not_open", status=row["status"])
+    if row.status != "open":
+        raise Conflict("offer.not_open", status=row.status)
 
 
 async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
@@ -89,10 +89,12 @@ async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
     return offer_of(row, units)
 
 
-def acceptance(row: Any, actor: Actor) -> tuple[applications.SubmitInput, applications.OnSubmitted]:
+def acceptance(
+    row: OfferRow, actor: Actor
+) -> tuple[applications.SubmitInput, applications.OnSubmitted]:
     """Accepting an offer: the pre-filled form, and what marks the offer accepted inside the
     submission's transaction (refused there when it is no longer open)."""
-    offer_id = row["id"]
+    offer_id = row.id
 
     async def mark(conn: Connection, application_id: int) -> None:
         locked = await store.offer_by_id(conn, offer_id, lock=True)
@@ -104,13 +106,14 @@ def acceptance(row: Any, actor: Actor) -> tuple[applications.SubmitInput, applic
             kind="offer.accepted",
             actor_kind="citizen",
             actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row["citizen_id"],
-            data={"offer": offer_id, "rule": row["rule_code"], "version": row["rule_version"]},
+            citizen_id=row.citizen_id,
+            data={"offer": offer_id, "rule": row.rule_code, "version": row.rule_version},
         )
 
+    assert row.bundle_code is not None  # only welfare visits have none (load_offer)
     data = applications.SubmitInput(
-        bundle_code=row["bundle_code"],
-        form={"offer": {"id": offer_id, "rule": row["rule_code"], "version": row["rule_version"]}},
+        bundle_code=row.bundle_code,
+        form={"offer": {"id": offer_id, "rule": row.rule_code, "version": row.rule_version}},
     )
     return data, mark
 
@@ -128,12 +131,12 @@ async def accept_offer(
     return await reload_offer(deps, offer_id), view
 
 
-async def _locked_open(conn: Connection, offer_id: int) -> Any:
+async def _locked_open(conn: Connection, offer_id: int) -> OfferByIdRow:
     """The offer's row, locked for the change; refused unless it is open."""
     row = await store.offer_by_id(conn, offer_id, lock=True)
     assert row is not None
-    if row["status"] != "open":
-        raise Conflict("offer.not_open", status=row["status"])
+    if row.status != "open":
+        raise Conflict("offer.not_open", status=row.status)
     return row
 
 
@@ -148,8 +151,8 @@ async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
             kind="offer.dismissed",
             actor_kind="citizen",
             actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row["citizen_id"],
-            data={"offer": offer_id, "rule": row["rule_code"]},
+            citizen_id=row.citizen_id,
+            data={"offer": offer_id, "rule": row.rule_code},
         )
     return await reload_offer(deps, offer_id)
 
@@ -166,8 +169,8 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
         appeal_id = await store.insert_appeal(
             conn,
             opportunity_id=offer_id,
-            citizen_id=row["citizen_id"],
-            unit_id=row["owner_unit_id"],
+            citizen_id=row.citizen_id,
+            unit_id=row.owner_unit_id,
             reason=text,
         )
         await events.append(
@@ -175,8 +178,8 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
             kind="offer.appealed",
             actor_kind="citizen",
             actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row["citizen_id"],
-            data={"offer": offer_id, "appeal": appeal_id, "rule": row["rule_code"]},
+            citizen_id=row.citizen_id,
+            data={"offer": offer_id, "appeal": appeal_id, "rule": row.rule_code},
         )
         outbox_ids = [
             await notifications.queue(
@@ -185,10 +188,10 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
                 phone=phone,
                 kind="offer.appeal_received",
                 template="sms.appeal_received",
-                params={"item": text_in(row["title"], "zh_Hans")},
+                params={"item": text_in(row.title, "zh_Hans")},
                 language="zh_Hans",
             )
-            for phone in await vault_store.unit_staff_phones(conn, row["owner_unit_id"])
+            for phone in await vault_store.unit_staff_phones(conn, row.owner_unit_id)
         ]
     await deps.after_commit(outbox_ids)
     return await reload_offer(deps, offer_id)

@@ -22,6 +22,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.proactive import RuleVersionRow
 from doorstep.store.vault import UnitRefRow
 
 # --- rules: read, dry-run, publish ------------------------------------------------------------
@@ -46,23 +47,23 @@ class RuleVersionView:
     current: bool
 
 
-def _version(row: Any) -> RuleVersionView:
+def _version(row: RuleVersionRow) -> RuleVersionView:
     return RuleVersionView(
-        code=row["code"],
-        version=row["version"],
-        kind=RuleKind(row["kind"]),
-        category=Category(row["category"]),
-        bundle_code=row["bundle_code"],
-        owner_unit_code=row["owner_unit_code"],
-        owner_unit_name=row["owner_unit_name"],
-        condition=row["condition"],
-        title=row["title"],
-        explanation=row["explanation"],
-        valid_days=row["valid_days"],
-        fact_keys=list(row["fact_keys"]),
-        published_at=row["published_at"],
-        published_by=row["published_by"] if "published_by" in row.keys() else None,
-        current=row["current_version"] == row["version"],
+        code=row.code,
+        version=row.version,
+        kind=RuleKind(row.kind),
+        category=Category(row.category),
+        bundle_code=row.bundle_code,
+        owner_unit_code=row.owner_unit_code,
+        owner_unit_name=row.owner_unit_name,
+        condition=row.condition,
+        title=row.title,
+        explanation=row.explanation,
+        valid_days=row.valid_days,
+        fact_keys=list(row.fact_keys),
+        published_at=row.published_at,
+        published_by=row.published_by,
+        current=row.current_version == row.version,
     )
 
 
@@ -71,7 +72,7 @@ async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
     authorize(actor, Operation.RULE_READ)
     async with deps.pool.acquire() as conn:
         rules = await store.all_rules(conn)
-        rows = await store.rule_versions(conn, [r["id"] for r in rules])
+        rows = await store.rule_versions(conn, [r.id for r in rules])
     return [_version(r) for r in rows]
 
 
@@ -79,7 +80,6 @@ async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
 class Checked:
     rule: RuleDefinition
     owner: UnitRefRow
-    record: dict[str, Any]  # shaped like a store.published_rules row, for the SQL builders
 
 
 async def _check(deps: Deps, conn: Connection, raw: dict[str, Any]) -> Checked:
@@ -93,12 +93,7 @@ async def _check(deps: Deps, conn: Connection, raw: dict[str, Any]) -> Checked:
         and await catalog_store.bundle_by_code(conn, rule.bundle_code) is None
     ):
         raise RuleInvalid("rule.bundle_unknown", path="bundle_code", bundle=rule.bundle_code)
-    record = {
-        "condition": to_json(rule.condition),
-        "owner_region_code": owner.region_code,
-        "category": rule.category.value,
-    }
-    return Checked(rule, owner, record)
+    return Checked(rule, owner)
 
 
 @dataclass(frozen=True)
@@ -124,15 +119,20 @@ async def dry_run_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> DryRun:
         current = await store.rule_by_code(conn, checked.rule.code)
         await tune(conn)
         row = await store.dry_run(
-            conn, checked.record, current["rule_id"] if current else None, today_local()
+            conn,
+            condition=to_json(checked.rule.condition),
+            owner_region_code=checked.owner.region_code,
+            category_code=checked.rule.category.value,
+            rule_id=current.rule_id if current else None,
+            as_of=today_local(),
         )
     return DryRun(
         checked.rule.code,
-        row["matched"],
-        row["gain"],
-        row["lose"],
-        row["keep"],
-        current["version"] if current else None,
+        row.matched,
+        row.gain,
+        row.lose,
+        row.keep,
+        current.version if current else None,
     )
 
 
@@ -149,10 +149,10 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
         )
         locked = await store.lock_rule(conn, rule.code)
         assert locked is not None
-        version = await store.next_version(conn, locked["id"])
+        version = await store.next_version(conn, locked.id)
         await store.insert_version(
             conn,
-            rule_id=locked["id"],
+            rule_id=locked.id,
             version=version,
             rule=rule,
             condition=to_json(rule.condition),
@@ -166,8 +166,8 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             actor_id=actor.staff_id,
             data={"code": rule.code, "version": version},
         )
-        rows = await store.rule_versions(conn, [locked["id"]])
-    return next(_version(r) for r in rows if r["version"] == version)
+        rows = await store.rule_versions(conn, [locked.id])
+    return next(_version(r) for r in rows if r.version == version)
 
 
 async def tune(conn: Connection) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +24,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import transaction
+from doorstep.store.proactive import AppealRow, CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
 
@@ -52,19 +52,19 @@ class AppealView:
     decided_at: datetime | None
 
 
-def _appeal(row: Any, units: dict[int, tuple[str, str]]) -> AppealView:
+def _appeal(row: AppealRow, units: dict[int, tuple[str, str]]) -> AppealView:
     return AppealView(
-        id=row["id"],
-        offer_id=row["opportunity_id"],
-        status=row["status"],
-        reason=row["reason"],
-        decision_note=row["decision_note"],
-        unit_name=row["unit_name"],
-        citizen_name=row["citizen_name"],
-        citizen_resident_id_masked=row["citizen_resident_id_masked"],
+        id=row.id,
+        offer_id=row.opportunity_id,
+        status=row.status,
+        reason=row.reason,
+        decision_note=row.decision_note,
+        unit_name=row.unit_name,
+        citizen_name=row.citizen_name,
+        citizen_resident_id_masked=row.citizen_resident_id_masked,
         offer=snapshot_of(row, units),
-        created_at=row["created_at"],
-        decided_at=row["decided_at"],
+        created_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 
@@ -81,7 +81,7 @@ async def appeal_queue(
         )
         await store.record_reads(
             conn,
-            sorted({r["citizen_id"] for r in rows}),
+            sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
             "offer",
             "review offer appeal",
@@ -105,9 +105,9 @@ async def decide_appeal(
         authorize(
             actor,
             Operation.APPEAL_DECIDE,
-            Target(citizen_id=row["citizen_id"], units={row["unit_id"]: row["unit_region_code"]}),
+            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
         )
-        if row["status"] != "pending":
+        if row.status != "pending":
             raise Conflict("appeal.decided")
         status = "upheld" if uphold else "rejected"
         await store.decide_appeal(
@@ -116,16 +116,16 @@ async def decide_appeal(
         valid_days = await conn.fetchval(
             "select valid_days from offer_rule_versions v join opportunities p on "
             "p.rule_id = v.rule_id and p.rule_version = v.version where p.id = $1",
-            row["opportunity_id"],
+            row.opportunity_id,
         )
         if uphold:
             await store.set_offer_status(
-                conn, row["opportunity_id"], "withdrawn", reason="appeal_upheld"
+                conn, row.opportunity_id, "withdrawn", reason="appeal_upheld"
             )
         else:
             await store.set_offer_status(
                 conn,
-                row["opportunity_id"],
+                row.opportunity_id,
                 "open",
                 reason="appeal_rejected",
                 expires_in_days=valid_days,
@@ -135,20 +135,21 @@ async def decide_appeal(
             kind=f"offer.appeal_{status}",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            citizen_id=row["citizen_id"],
-            data={"offer": row["opportunity_id"], "appeal": appeal_id},
+            citizen_id=row.citizen_id,
+            data={"offer": row.opportunity_id, "appeal": appeal_id},
         )
-        contact = await app_store.citizen_contact(conn, row["citizen_id"])
+        contact = await app_store.citizen_contact(conn, row.citizen_id)
         assert contact is not None
         outbox_id = await citizen_sms.queue(
             conn,
             contact,
             kind="offer.appeal_decided",
             template="sms.appeal_upheld" if uphold else "sms.appeal_rejected",
-            params={"item": text_in(row["title"], contact["language"]), "reason": text},
+            params={"item": text_in(row.title, contact["language"]), "reason": text},
             call_phone=deps.settings.support_phone,
         )
         done = await store.appeal_for_update(conn, appeal_id)
+        assert done is not None
         names = await unit_names(conn, [done])
     await deps.after_commit([outbox_id])
     return _appeal(done, names)
@@ -170,20 +171,20 @@ class WelfareCheckView:
     done_at: datetime | None
 
 
-def _check_view(row: Any, units: dict[int, tuple[str, str]]) -> WelfareCheckView:
+def _check_view(row: CheckRow, units: dict[int, tuple[str, str]]) -> WelfareCheckView:
     return WelfareCheckView(
-        id=row["id"],
-        offer_id=row["opportunity_id"],
-        status=row["status"],
-        due_on=row["due_on"],
-        outcome=row["outcome"],
-        note=row["note"],
-        unit_name=row["unit_name"],
-        citizen_name=row["citizen_name"],
-        citizen_phone=row["citizen_phone"],
+        id=row.id,
+        offer_id=row.opportunity_id,
+        status=row.status,
+        due_on=row.due_on,
+        outcome=row.outcome,
+        note=row.note,
+        unit_name=row.unit_name,
+        citizen_name=row.citizen_name,
+        citizen_phone=row.citizen_phone,
         offer=snapshot_of(row, units),
-        created_at=row["created_at"],
-        done_at=row["done_at"],
+        created_at=row.created_at,
+        done_at=row.done_at,
     )
 
 
@@ -199,7 +200,7 @@ async def welfare_checks(
         )
         await store.record_reads(
             conn,
-            sorted({r["citizen_id"] for r in rows}),
+            sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
             "welfare_check",
             "home visit",
@@ -226,21 +227,21 @@ async def complete_welfare_check(
         authorize(
             actor,
             Operation.WELFARE_CHECK_COMPLETE,
-            Target(citizen_id=row["citizen_id"], units={row["unit_id"]: row["unit_region_code"]}),
+            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
         )
-        if row["status"] != "open":
+        if row.status != "open":
             raise Conflict("welfare.done")
         await store.finish_check(
             conn, check_id, outcome=outcome, note=text, staff_id=actor.staff_id
         )
-        await store.set_offer_status(conn, row["opportunity_id"], "resolved", reason=outcome)
+        await store.set_offer_status(conn, row.opportunity_id, "resolved", reason=outcome)
         if outcome != "not_reached":
             await vault_store.put_fact(
                 conn,
-                citizen_id=row["citizen_id"],
+                citizen_id=row.citizen_id,
                 key="activity.last_seen",
                 value=today_local(),
-                source_unit_id=row["unit_id"],
+                source_unit_id=row.unit_id,
                 as_of=datetime.now(SHANGHAI),
             )
         await events.append(
@@ -248,9 +249,10 @@ async def complete_welfare_check(
             kind="welfare_check.done",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            citizen_id=row["citizen_id"],
+            citizen_id=row.citizen_id,
             data={"check": check_id, "outcome": outcome},
         )
         done = await store.check_for_update(conn, check_id)
+        assert done is not None
         names = await unit_names(conn, [done])
     return _check_view(done, names)

@@ -3,6 +3,7 @@ rests on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +13,8 @@ from doorstep.domain.rules import Category, RuleKind, render_explanation
 from doorstep.domain.vault import FIELDS, FactType
 from doorstep.i18n import translate
 from doorstep.store import catalog as catalog_store
+from doorstep.store.db import Queryable
+from doorstep.store.proactive import OfferRow, OfferSnapshotRow
 
 MAX_REASON_CHARS = 500
 
@@ -100,13 +103,15 @@ class OfferView(OfferSnapshot):
     appeal_note: str | None
 
 
-async def unit_names(db: Any, rows: list[Any]) -> dict[int, tuple[str, str]]:
-    ids = {
-        entry["unit"]
-        for r in rows
-        for entry in (r["evidence"] or {}).values()
-        if isinstance(entry, dict) and entry.get("unit") is not None
-    }
+async def unit_names(
+    db: Queryable, rows: Sequence[OfferRow | OfferSnapshotRow]
+) -> dict[int, tuple[str, str]]:
+    ids: set[int] = set()
+    for r in rows:
+        for entry in (r.evidence or {}).values():
+            unit = entry.get("unit") if isinstance(entry, dict) else None
+            if isinstance(unit, int):  # a unit's id, as the evaluation wrote it
+                ids.add(unit)
     if not ids:
         return {}
     found = await catalog_store.units_by_ids(db, sorted(ids))
@@ -131,40 +136,40 @@ def evidence_of(raw: dict[str, Any], units: dict[int, tuple[str, str]]) -> list[
     return out
 
 
-def snapshot_of(row: Any, units: dict[int, tuple[str, str]]) -> OfferSnapshot:
+def snapshot_of(row: OfferSnapshotRow, units: dict[int, tuple[str, str]]) -> OfferSnapshot:
     """From a row of an appeal or a visit, with the offer's columns beside its own."""
     return OfferSnapshot(
-        rule_code=row["rule_code"],
-        rule_version=row["rule_version"],
-        title=row["title"],
-        explanation=row["explanation"],
-        evidence=evidence_of(row["evidence"], units),
-        raw_evidence=row["evidence"],
-        created_at=row["offer_created_at"],
+        rule_code=row.rule_code,
+        rule_version=row.rule_version,
+        title=row.title,
+        explanation=row.explanation,
+        evidence=evidence_of(row.evidence, units),
+        raw_evidence=row.evidence,
+        created_at=row.offer_created_at,
     )
 
 
-def offer_of(row: Any, units: dict[int, tuple[str, str]]) -> OfferView:
+def offer_of(row: OfferRow, units: dict[int, tuple[str, str]]) -> OfferView:
     return OfferView(
-        id=row["id"],
-        citizen_id=row["citizen_id"],
-        rule_code=row["rule_code"],
-        rule_version=row["rule_version"],
-        kind=RuleKind(row["kind"]),
-        category=Category(row["category"]),
-        title=row["title"],
-        explanation=row["explanation"],
-        evidence=evidence_of(row["evidence"], units),
-        raw_evidence=row["evidence"],
-        status=row["status"],
-        status_reason=row["status_reason"],
-        bundle_code=row["bundle_code"],
-        owner_unit_name=row["owner_unit_name"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        decided_at=row["decided_at"],
-        application_number=row["application_number"],
-        appeal_status=row["appeal_status"],
-        appeal_reason=row["appeal_reason"],
-        appeal_note=row["appeal_note"],
+        id=row.id,
+        citizen_id=row.citizen_id,
+        rule_code=row.rule_code,
+        rule_version=row.rule_version,
+        kind=RuleKind(row.kind),
+        category=Category(row.category),
+        title=row.title,
+        explanation=row.explanation,
+        evidence=evidence_of(row.evidence, units),
+        raw_evidence=row.evidence,
+        status=row.status,
+        status_reason=row.status_reason,
+        bundle_code=row.bundle_code,
+        owner_unit_name=row.owner_unit_name,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        decided_at=row.decided_at,
+        application_number=row.application_number,
+        appeal_status=row.appeal_status,
+        appeal_reason=row.appeal_reason,
+        appeal_note=row.appeal_note,
     )
