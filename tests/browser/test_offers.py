@@ -14,6 +14,7 @@ from doorstep.store.db import Pool
 from tests.browser.conftest import NewPhone, shot
 from tests.browser.journeys import Api, enter, no_axe_violations, visit
 from tests.e2e.servers import Server
+from tests.integration.helpers import fresh_phone
 from tests.integration.proactive_helpers import LIU_JIANGUO, citizen_id, fresh_offer
 
 RULES = ("retirement-upcoming", "elder-card-60")
@@ -126,3 +127,34 @@ async def test_offers_explain_themselves_and_are_answered(
     await no_axe_violations(page, "offers after stop")
     await choice.click()
     await page.locator("[data-category] button[aria-pressed=false]").first.wait_for()
+
+
+async def test_accepting_an_offer_opens_its_application(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    citizen = fresh_phone()
+    page = await (await phone("en", bypass_csp=True)).new_page()
+    await enter(page, web, pool, citizen, "en")
+    offer = await fresh_offer(pool, citizen, "longevity-allowance-80")
+    await visit(page, "#/offers", f"[data-offer='{offer}'] button.primary")
+    # a double tap applies once
+    await page.locator(f"[data-offer='{offer}'] button.primary").dblclick()
+    await page.wait_for_url("**/#/application/*")
+    number = page.url.rsplit("/", 1)[1]
+    # the application's own page: the offer's bundle, its tasks, the submission in its timeline
+    await page.locator(f"text={number}").wait_for()
+    await page.locator("[data-timeline] li").first.wait_for()
+    rows = await pool.fetch(
+        """select a.number, b.code from applications a join bundles b on b.id = a.bundle_id
+           where a.citizen_id = $1""",
+        await citizen_id(pool, citizen),
+    )
+    assert [(r["number"], r["code"]) for r in rows] == [(number, "longevity-allowance")]
+    status = await pool.fetchval("select status from opportunities where id = $1", offer)
+    assert status == "accepted"
+    assert await page.locator(".tasks li").count() >= 1
+    await no_axe_violations(page, "application from an offer")
+    # back on the offers, the offer points at its application
+    await visit(page, "#/offers", f"[data-offer='{offer}'][data-status=ACCEPTED]")
+    link = page.locator(f"[data-offer='{offer}'] a[href='#/application/{number}']")
+    assert await link.count() == 1
