@@ -1,7 +1,7 @@
 // The service worker: an offline app shell (network first, the last copy when offline;
 // vendored modules, which never change under their versioned path, from the cache first)
 // and Web Push (show the notification, post the ack, open the right page on a tap).
-const CACHE = 'doorstep-shell-v1';
+const CACHE = 'doorstep-shell-v2';
 const SHELL = [
   '/',
   '/manifest.webmanifest',
@@ -29,6 +29,7 @@ const SHELL = [
   '/app/screens/delegations.js',
   '/app/screens/elder_offer.js',
   '/app/screens/home.js',
+  '/app/screens/identity.js',
   '/app/screens/login.js',
   '/app/screens/more.js',
   '/app/screens/notifications.js',
@@ -139,18 +140,24 @@ function pageFor(url) {
 }
 self.pageFor = pageFor;
 
+// a tap: a window of this app comes to the page (never the staff console's window, which
+// shares the origin), else a new one opens. navigate() needs a window this worker controls;
+// focus() needs the tap's permission to focus, so a refusal of either still leaves the page open
+async function openPage(target) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const app = windows.find((w) => new URL(w.url).pathname === '/');
+  const moved = app ? await app.navigate(target).catch(() => null) : null;
+  if (moved) return moved.focus().catch(() => moved);
+  return self.clients.openWindow(target);
+}
+
+function tapped(data) {
+  return Promise.all([data.id && data.ack ? ack(data, true) : null, openPage(pageFor(data.url))]);
+}
+self.tapped = tapped;
+
 self.addEventListener('notificationclick', (event) => {
   const data = event.notification.data || {};
   event.notification.close();
-  const target = pageFor(data.url);
-  event.waitUntil(
-    Promise.all([
-      data.id && data.ack ? ack(data, true) : null,
-      self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
-        const open = windows.find((w) => w.url.startsWith(location.origin));
-        if (open) return open.navigate(target).then((w) => (w || open).focus());
-        return self.clients.openWindow(target);
-      }),
-    ]),
-  );
+  event.waitUntil(tapped(data));
 });

@@ -24,7 +24,7 @@ from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool, transaction
 from tests.browser.conftest import NewPhone, shot
-from tests.browser.journeys import enter, no_axe_violations, visit
+from tests.browser.journeys import Api, enter, no_axe_violations, visit
 from tests.e2e.servers import Server, api_servers
 from tests.fakes.push_service import FakeBrowser, FakePushService
 from tests.integration.helpers import fresh_phone
@@ -88,6 +88,19 @@ async def test_subscribe_receive_show_and_ack(
         await no_axe_violations(page, "settings with push")
         await shot(page, "settings-push-zh_Hans")
 
+        # one of the citizen's applications, which the push is about
+        api = Api(push_web, pool)
+        try:
+            token = await api.token(citizen)
+            submitted = await api.run(
+                'mutation { submitApplication(input: {bundleCode: "newborn"}) { number } }',
+                {},
+                token,
+            )
+        finally:
+            await api.close()
+        number = submitted["submitApplication"]["number"]
+
         # the server pushes (as its worker does) through the push service
         push_settings = dataclasses.replace(
             settings,
@@ -103,7 +116,7 @@ async def test_subscribe_receive_show_and_ack(
                 phone=citizen,
                 kind="task.reject",
                 template="sms.task_rejected",
-                params={"number": "1000041830", "item": "生育津贴申领", "reason": "材料不全"},
+                params={"number": number, "item": "生育津贴申领", "reason": "材料不全"},
                 language="zh_Hans",
             )
         web = WebPushChannel(push_settings.push)
@@ -156,9 +169,22 @@ async def test_subscribe_receive_show_and_ack(
             await page.wait_for_timeout(100)
         assert status == "delivered"
 
-        # a tap opens the application's page in the app (its hash route)
+        # a tap (the worker's notificationclick, as Chromium without a notification centre
+        # cannot be tapped) brings the open app to the application's page and says it was opened
+        await visit(page, "#/settings", "[data-section=push]")
+        # the staff console shares the origin: a tap must never take its window over
+        console = await context.new_page()
+        await console.goto(push_web.base + "/counter/")
         [worker] = context.service_workers
-        target = await worker.evaluate("(url) => self.pageFor(url)", payload["url"])
-        assert target == f"{push_web.base}/#/application/1000041830"
+        [data] = await worker.evaluate(
+            "() => self.registration.getNotifications().then((l) => l.map((n) => n.data))"
+        )
+        assert await worker.evaluate("(data) => self.tapped(data).then(() => true)", data)
+        await page.wait_for_url(f"**/#/application/{number}")
+        await page.locator("[data-timeline] li").first.wait_for()
+        assert number in await page.locator("body").inner_text()
+        assert console.url == push_web.base + "/counter/"
+        opened = await pool.fetchval("select opened_at from outbox where id = $1", outbox_id)
+        assert opened is not None
     finally:
         service.stop()

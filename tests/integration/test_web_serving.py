@@ -125,3 +125,11 @@ def test_the_service_worker_caches_every_first_load_file() -> None:
     missing = {p for p in first_load_paths() if p != "/app/icons/icon.svg"} - shell
     assert not missing
     assert all(path in site() or path.startswith("/i18n/") for path in shell)
+
+
+def test_the_service_worker_caches_every_screen_of_the_app() -> None:
+    # screens load lazily, so the first load misses some; offline each must still open
+    sw = site()["/sw.js"].body.decode()
+    shell = set(re.findall(r"'(/[^']*)'", sw.split("];")[0]))
+    app = {p for p in site() if p.startswith("/app/") and p.endswith((".js", ".css"))}
+    assert app - shell == set()
