@@ -40,7 +40,8 @@ LOGINS = """query($s: ID) { staffLogins(staffId: $s) { staffId staffName phoneMa
 
 async def _new_staff(pool: Pool) -> tuple[int, str]:
     phone = fresh_phone().replace("+86137", "+86139")
-    unit_id = await pool.fetchval("select id from units where code = 'cy-psb'")
+    # not cy-psb: other tests look up "the" cy-psb clerk by unit and role
+    unit_id = await pool.fetchval("select id from units where code = 'cy-culture'")
     staff_id: int = await pool.fetchval(
         """insert into staff_members (phone, name, unit_id, role) values ($1, '测试员', $2, 'staff')
            returning id""",
