@@ -94,6 +94,7 @@ class Operation(StrEnum):
     # "solved / not solved" (回访) and the rating (好差评) are the ticket's citizen's alone
     TICKET_FOLLOW_UP = "ticket.follow_up"
     TICKET_RATE = "ticket.rate"
+    TICKET_RATE_AT_COUNTER = "ticket.rate_at_counter"
     RECTIFICATION_ACT = "rectification.act"
     TICKET_RATES_READ = "ticket_rates.read"
     DISPATCH_RULES_READ = "dispatch_rules.read"
@@ -409,6 +410,8 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.TICKET_REDISPATCH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.TICKET_FOLLOW_UP: {Role.CITIZEN: _own},
     Operation.TICKET_RATE: {Role.CITIZEN: _own},
+    # a clerk at a counter or on the hotline writes down a citizen's rating (全城通办)
+    Operation.TICKET_RATE_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     Operation.RECTIFICATION_ACT: {
         Role.STAFF: _own_unit,
         Role.SUPERVISOR: _own_unit_or_region,

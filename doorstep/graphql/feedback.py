@@ -11,6 +11,7 @@ from doorstep.graphql.applications import Application, application_type
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Rating
 from doorstep.graphql.feedback_types import (
+    RatingRecorded,
     TaskRectification,
     TaskReview,
     UnitSatisfaction,
@@ -95,12 +96,12 @@ class FeedbackMutation:
         rating: Rating,
         comment: str | None = None,
         units: list[UnitRatingInput] | None = None,
-    ) -> Application:
+    ) -> RatingRecorded:
         ctx = info.context
         view = await application_ratings.record_at_counter(
             ctx.deps, ctx.actor, number, rating, comment, _units(units)
         )
-        return application_type(view, ctx.language, ctx.elder)
+        return RatingRecorded(number=view.number, rating=rating)
 
     @strawberry.mutation(
         description="Staff: the rectification is done (note) and the citizen was called back "

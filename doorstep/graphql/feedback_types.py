@@ -71,6 +71,15 @@ class ApplicationFeedback:
     tasks: list[TaskFeedback]
 
 
+@strawberry.type(
+    description="A rating a clerk wrote down: only what they gave, never the case itself (the "
+    "clerk may be of a unit it does not concern)"
+)
+class RatingRecorded:
+    number: str
+    rating: Rating
+
+
 @strawberry.type(description="One unit's ratings of applications for a period")
 class UnitSatisfaction:
     unit_code: str

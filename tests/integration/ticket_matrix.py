@@ -46,6 +46,8 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "resolveTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "answerFollowUp": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     "rateTicket": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    # any clerk writes down a caller's rating (the answer tells them nothing of the ticket)
+    "recordTicketRating": (AUTH, NO, NO, OK, OK, OK, NO),
     "completeRectification": (AUTH, NO, NO, OK, NO, OK, OK),
     "saveDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
     "removeDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
@@ -111,6 +113,8 @@ TICKET_QUERIES = {
     "answerFollowUp": "mutation($n: String!) { answerFollowUp(number: $n, solved: true) "
     "{ number } }",
     "rateTicket": "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) { number } }",
+    "recordTicketRating": "mutation($n: String!) { recordTicketRating(number: $n, "
+    "rating: SATISFIED) { number rating } }",
     "completeRectification": "mutation($x: ID!) { completeRectification(id: $x, "
     'note: "已加强夜间巡查") { number } }',
     "saveDispatchRule": f"mutation {{ saveDispatchRule(input: {_RULE_2}) {{ id }} }}",
@@ -233,10 +237,11 @@ async def prepare_ticket(
         "resolveTicket",
         "answerFollowUp",
         "rateTicket",
+        "recordTicketRating",
         "completeRectification",
     ):
         await _act(client, TICKET_QUERIES["acknowledgeTicket"], variables, staff)
-    if operation in ("answerFollowUp", "rateTicket", "completeRectification"):
+    if operation in ("answerFollowUp", "rateTicket", "recordTicketRating", "completeRectification"):
         await _act(client, TICKET_QUERIES["resolveTicket"], variables, staff)
     if operation == "completeRectification":
         body = await _act(

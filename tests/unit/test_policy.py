@@ -192,6 +192,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     },
     Operation.TICKET_FOLLOW_UP: _OWN_ONLY,
     Operation.TICKET_RATE: _OWN_ONLY,
+    Operation.TICKET_RATE_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
     Operation.RECTIFICATION_ACT: _UNIT_OR_REGION,
     Operation.TICKET_RATES_READ: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.DISPATCH_RULES_READ: {r: (N, N, N, Y, Y) for r in TARGETS},

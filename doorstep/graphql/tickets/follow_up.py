@@ -7,6 +7,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Rating
+from doorstep.graphql.feedback_types import RatingRecorded
 from doorstep.graphql.tickets.types import Ticket, int_id, one_ticket
 from doorstep.services.tickets import follow_up
 
@@ -32,6 +33,16 @@ class TicketFollowUpMutation:
             info,
             await follow_up.rate(ctx.deps, ctx.actor, number, rating, comment),
         )
+
+    @strawberry.mutation(
+        description="Staff at a counter or on the hotline: write down a citizen's rating (好差评)"
+    )
+    async def record_ticket_rating(
+        self, info: Info, number: str, rating: Rating, comment: str | None = None
+    ) -> RatingRecorded:
+        ctx = info.context
+        view = await follow_up.rate_at_counter(ctx.deps, ctx.actor, number, rating, comment)
+        return RatingRecorded(number=view.number, rating=rating)
 
     @strawberry.mutation(description="Staff: the rectification is done, with a note")
     async def complete_rectification(self, info: Info, id: strawberry.ID, note: str) -> Ticket:

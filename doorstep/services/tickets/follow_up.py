@@ -183,17 +183,39 @@ async def rate(
 ) -> TicketView:
     """好差评, once per ticket once it is resolved; 不满意 or worse opens a rectification (整改)
     for the unit with its own deadline."""
+    return await _rate(deps, actor, raw_number, rating, comment, at_counter=False)
+
+
+async def rate_at_counter(
+    deps: Deps, actor: Actor, raw_number: str, rating: Rating, comment: str | None = None
+) -> TicketView:
+    """A clerk writes down the rating a caller or walk-in gives (any clerk: 全城通办); the same
+    rectification follows a poor one."""
+    authorize(actor, Operation.TICKET_RATE_AT_COUNTER)
+    return await _rate(deps, actor, raw_number, rating, comment, at_counter=True)
+
+
+async def _rate(
+    deps: Deps,
+    actor: Actor,
+    raw_number: str,
+    rating: Rating,
+    comment: str | None,
+    *,
+    at_counter: bool,
+) -> TicketView:
     number = parse_number(raw_number)
     text = optional_text(comment, MAX_COMMENT_CHARS, "ticket.comment_too_long")
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
-        authorize_by_number(
-            actor,
-            Operation.TICKET_RATE,
-            Target(citizen_id=row["citizen_id"]),
-            NotFound("ticket.not_found"),
-        )
+        if not at_counter:
+            authorize_by_number(
+                actor,
+                Operation.TICKET_RATE,
+                Target(citizen_id=row["citizen_id"]),
+                NotFound("ticket.not_found"),
+            )
         if TicketStatus(row["status"]) not in RESOLVED_STATUSES:
             raise Conflict("ticket.not_rateable")
         if row["rating"] is not None:
@@ -202,7 +224,8 @@ async def rate(
         await store.update_ticket(
             conn, row["id"], rating=int(rating), rating_comment=text, rated_at=now
         )
-        await record_event(conn, row, "ticket.rated", actor, {"rating": int(rating)})
+        channel = {"channel": "counter"} if at_counter else {}
+        await record_event(conn, row, "ticket.rated", actor, {"rating": int(rating), **channel})
         outbox_ids: list[int] = []
         if rating.opens_rectification:
             today = local_date(now)

@@ -1,0 +1,51 @@
+"""好差评 of a ticket written down by a clerk (a caller on the hotline, a walk-in): the same
+rectification as the citizen's own rating, marked as given at the counter; the clerk learns
+nothing of the ticket from the answer; once rated, never again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from doorstep.store.db import Pool
+from tests.integration.helpers import error_code, gql
+from tests.integration.ticket_matrix import _SUBMIT, TICKET_QUERIES, _act
+
+RECORD = """mutation($n: String!, $r: Rating!) { recordTicketRating(number: $n, rating: $r)
+  { number rating } }"""
+
+
+async def test_a_clerk_records_a_callers_rating(
+    client: AsyncTestClient[Any], tokens: dict[str, str], pool: Pool
+) -> None:
+    ticket = (await _act(client, _SUBMIT, {}, tokens["citizen"]))["data"]["submitTicket"]
+    n = {"n": ticket["number"]}
+    body = await gql(client, RECORD, {**n, "r": "SATISFIED"}, token=tokens["other_staff"])
+    assert error_code(body) == "ticket.not_rateable"  # not resolved yet
+    for step in ("acknowledgeTicket", "resolveTicket"):
+        await _act(client, TICKET_QUERIES[step], n, tokens["staff"])
+    # another unit's clerk on the hotline writes it down
+    body = await gql(client, RECORD, {**n, "r": "DISSATISFIED"}, token=tokens["other_staff"])
+    assert body["data"]["recordTicketRating"] == {
+        "number": ticket["number"],
+        "rating": "DISSATISFIED",
+    }
+    row = await pool.fetchrow(
+        """select t.rating, x.status, e.data->>'channel' as channel from tickets t
+           join rectifications x on x.ticket_id = t.id
+           join events e on e.ticket_id = t.id and e.kind = 'ticket.rated'
+           where t.number = $1""",
+        ticket["number"],
+    )
+    assert row is not None and (row["rating"], row["status"], row["channel"]) == (
+        2,
+        "open",
+        "counter",
+    )
+    body = await gql(client, RECORD, {**n, "r": "SATISFIED"}, token=tokens["staff"])
+    assert error_code(body) == "ticket.already_rated"
+    rate = "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) { number } }"
+    assert error_code(await gql(client, rate, n, token=tokens["citizen"])) == (
+        "ticket.already_rated"
+    )
