@@ -40,6 +40,8 @@ from doorstep.store import dispatch_rules as store
 from doorstep.store import events
 from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, Queryable, transaction
+from doorstep.store.dispatch_rules import RuleRow, RuleSetRow
+from doorstep.store.rows import Json
 
 ENGINE_TTL_SECONDS = 30.0
 DRY_RUN_DAYS = 30
@@ -157,19 +159,19 @@ class _Cached:
 _ENGINES: dict[int, _Cached] = {}
 
 
-def rule_from(row: asyncpg.Record) -> Rule:
+def rule_from(row: RuleRow) -> Rule:
     return Rule(
-        rule_no=row["rule_no"],
-        version=row["version"],
-        priority=row["priority"],
-        lead_unit=row["lead_unit_id"],
-        kinds=tuple(row["kinds"]),
-        categories=tuple(row["categories"]),
-        region_prefixes=tuple(row["region_prefixes"]),
-        keywords=tuple(row["keywords"]),
-        urgencies=tuple(row["urgencies"]),
-        assisting_units=tuple(row["assisting_unit_ids"]),
-        deadline_profile=row["deadline_profile"],
+        rule_no=row.rule_no,
+        version=row.version,
+        priority=row.priority,
+        lead_unit=row.lead_unit_id,
+        kinds=tuple(row.kinds),
+        categories=tuple(row.categories),
+        region_prefixes=tuple(row.region_prefixes),
+        keywords=tuple(row.keywords),
+        urgencies=tuple(row.urgencies),
+        assisting_units=tuple(row.assisting_unit_ids),
+        deadline_profile=row.deadline_profile,
     )
 
 
@@ -212,21 +214,21 @@ async def known(db: Queryable) -> Known:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _view(row: asyncpg.Record) -> RuleView:
+def _view(row: RuleRow) -> RuleView:
     return RuleView(
-        rule_no=row["rule_no"],
-        version=row["version"],
-        priority=row["priority"],
-        kinds=tuple(row["kinds"]),
-        categories=tuple(row["categories"]),
-        region_prefixes=tuple(row["region_prefixes"]),
-        keywords=tuple(row["keywords"]),
-        urgencies=tuple(row["urgencies"]),
-        lead_unit_code=row["lead_unit_code"],
-        lead_unit_name=row["lead_unit_name"],
-        assisting_unit_codes=tuple(row["assisting_unit_codes"]),
-        deadline_profile=row["deadline_profile"],
-        note=row["note"],
+        rule_no=row.rule_no,
+        version=row.version,
+        priority=row.priority,
+        kinds=tuple(row.kinds),
+        categories=tuple(row.categories),
+        region_prefixes=tuple(row.region_prefixes),
+        keywords=tuple(row.keywords),
+        urgencies=tuple(row.urgencies),
+        lead_unit_code=row.lead_unit_code,
+        lead_unit_name=row.lead_unit_name,
+        assisting_unit_codes=tuple(row.assisting_unit_codes),
+        deadline_profile=row.deadline_profile,
+        note=row.note,
     )
 
 
@@ -234,29 +236,35 @@ def problems(found: Sequence[Problem]) -> tuple[ProblemView, ...]:
     return tuple(ProblemView(p.rule_no, p.code, dict(p.params)) for p in found)
 
 
+def _stored_problem(w: Mapping[str, Json]) -> ProblemView:
+    """A warning as publishing stored it."""
+    rule_no, code, params = w.get("rule_no"), w["code"], w.get("params", {})
+    assert rule_no is None or isinstance(rule_no, int)
+    assert isinstance(code, str) and isinstance(params, dict)
+    return ProblemView(rule_no, code, params)
+
+
 async def _set_view(
-    db: Queryable, row: asyncpg.Record, warnings: Sequence[ProblemView] | None = None
+    db: Queryable, row: RuleSetRow, warnings: Sequence[ProblemView] | None = None
 ) -> RuleSetView:
-    rows = await store.rules_of(db, row["id"])
+    rows = await store.rules_of(db, row.id)
     rules = tuple(_view(r) for r in rows)
     stale = False
-    if row["status"] == "draft":
-        stale = row["base_id"] != await store.published_id(db)
+    if row.status == "draft":
+        stale = row.base_id != await store.published_id(db)
     if warnings is None:
-        warnings = tuple(
-            ProblemView(w.get("rule_no"), w["code"], w.get("params", {})) for w in row["warnings"]
-        )
+        warnings = tuple(_stored_problem(w) for w in row.warnings)
     current: tuple[ProblemView, ...] = tuple(warnings)
-    if row["status"] == "published":
+    if row.status == "published":
         current = problems(set_warnings([rule_from(r) for r in rows], await known(db)))
-    elif row["status"] != "draft":
+    elif row.status != "draft":
         current = ()
     return RuleSetView(
-        id=row["id"],
-        status=row["status"],
-        base_id=row["base_id"],
-        note=row["note"],
-        published_at=row["published_at"],
+        id=row.id,
+        status=row.status,
+        base_id=row.base_id,
+        note=row.note,
+        published_at=row.published_at,
         rules=rules,
         warnings=tuple(warnings),
         stale=stale,
@@ -270,7 +278,7 @@ async def rule_set(deps: Deps, actor: Actor, set_id: int | None = None) -> RuleS
     async with deps.pool.acquire() as conn:
         wanted = set_id if set_id is not None else await store.published_id(conn)
         row = await store.rule_set(conn, wanted) if wanted is not None else None
-        if row is None or row["status"] not in ("published", "superseded"):
+        if row is None or row.status not in ("published", "superseded"):
             return None
         return await _set_view(conn, row)
 
@@ -283,7 +291,7 @@ async def my_draft(deps: Deps, actor: Actor) -> RuleSetView | None:
         row = await store.draft_of(conn, actor.staff_id)
         if row is None:
             return None
-        rules = [rule_from(r) for r in await store.rules_of(conn, row["id"])]
+        rules = [rule_from(r) for r in await store.rules_of(conn, row.id)]
         return await _set_view(conn, row, problems(set_warnings(rules, await known(conn))))
 
 
@@ -327,7 +335,7 @@ def _refuse(problems: Sequence[Problem]) -> None:
         )
 
 
-async def _draft_for_edit(conn: Connection, actor: Actor) -> asyncpg.Record:
+async def _draft_for_edit(conn: Connection, actor: Actor) -> RuleSetRow:
     assert actor.staff_id is not None
     draft = await store.lock_draft_of(conn, actor.staff_id)
     if draft is None:
@@ -356,12 +364,12 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
         draft = await _draft_for_edit(conn, actor)
         base_row = None
         if data.rule_no is not None:
-            existing = await store.rule_in(conn, draft["id"], data.rule_no)
+            existing = await store.rule_in(conn, draft.id, data.rule_no)
             if existing is None:
                 raise NotFound("dispatch_rule.not_found", rule=data.rule_no)
             # the rule as it stands must be the actor's to change too
             authorize(actor, Operation.DISPATCH_RULES_MANAGE, _scope(_view(existing)))
-            base_row = await store.rule_in(conn, draft["base_id"], data.rule_no)
+            base_row = await store.rule_in(conn, draft.base_id, data.rule_no)
             rule_no = data.rule_no
         else:
             rule_no = await store.next_rule_no(conn)
@@ -383,7 +391,7 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
         facts = await known(conn)
         _refuse(rule_errors(rule, facts))
         others = [
-            rule_from(r) for r in await store.rules_of(conn, draft["id"]) if r["rule_no"] != rule_no
+            rule_from(r) for r in await store.rules_of(conn, draft.id) if r.rule_no != rule_no
         ]
         clash = next((o for o in others if o.priority == rule.priority), None)
         if clash is not None:
@@ -399,7 +407,7 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
             version = base.version if base.same_content(rule) else base.version + 1
         await store.upsert_rule(
             conn,
-            draft["id"],
+            draft.id,
             {
                 "rule_no": rule_no,
                 "version": version,
@@ -424,12 +432,12 @@ async def remove_rule(deps: Deps, actor: Actor, rule_no: int) -> RuleSetView:
     authorize(actor, Operation.DISPATCH_RULES_READ)
     async with transaction(deps.pool) as conn:
         draft = await _draft_for_edit(conn, actor)
-        existing = await store.rule_in(conn, draft["id"], rule_no)
+        existing = await store.rule_in(conn, draft.id, rule_no)
         if existing is None:
             raise NotFound("dispatch_rule.not_found", rule=rule_no)
         authorize(actor, Operation.DISPATCH_RULES_MANAGE, _scope(_view(existing)))
-        await store.delete_rule(conn, draft["id"], rule_no)
-        rules = [rule_from(r) for r in await store.rules_of(conn, draft["id"])]
+        await store.delete_rule(conn, draft.id, rule_no)
+        rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         view = await _set_view(conn, draft, problems(set_warnings(rules, await known(conn))))
     return view
 
@@ -441,7 +449,7 @@ async def discard_draft(deps: Deps, actor: Actor) -> bool:
         draft = await store.lock_draft_of(conn, actor.staff_id)
         if draft is None:
             return False
-        await store.discard(conn, draft["id"])
+        await store.discard(conn, draft.id)
     return True
 
 
@@ -515,7 +523,7 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
         if draft is None:
             raise NotFound("dispatch_rules.no_draft")
         _set_id, before = await current_engine(deps, conn)
-        draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft["id"])]
+        draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         facts = await known(conn)
         after = RuleEngine(draft_rules, await ticket_store.fallbacks(conn))
         units = {r["id"]: r["name"] for r in await conn.fetch("select id, name from units")}
@@ -580,9 +588,9 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
         if current is not None:
             await store.lock_rule_set(conn, current)
             current = await store.published_id(conn)
-        if draft["base_id"] != current:
+        if draft.base_id != current:
             raise Conflict("dispatch_rules.stale_draft")
-        draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft["id"])]
+        draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         base_rules = (
             [rule_from(r) for r in await store.rules_of(conn, current)]
             if current is not None
@@ -600,7 +608,7 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
         stored: list[dict[str, Any]] = [
             {"rule_no": w.rule_no, "code": w.code, "params": dict(w.params)} for w in warnings
         ]
-        await store.publish(conn, draft["id"], current, actor.staff_id, note, stored)
+        await store.publish(conn, draft.id, current, actor.staff_id, note, stored)
         changed = sorted({r.rule_no for r in (*added, *removed)})
         await events.append(
             conn,
@@ -608,13 +616,13 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
             actor_kind="staff",
             actor_id=actor.staff_id,
             data={
-                "rule_set": draft["id"],
+                "rule_set": draft.id,
                 "previous": current,
                 "changed_rules": changed,
                 "warnings": len(warnings),
             },
         )
-        row = await store.rule_set(conn, draft["id"])
+        row = await store.rule_set(conn, draft.id)
         assert row is not None
         view = await _set_view(conn, row)
     return PublishResult(rule_set=view, warnings=view.warnings, changed_rules=tuple(changed))

@@ -2,12 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
-
-import asyncpg
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+
+
+class RuleRow(Row):
+    """A dispatch rule with its lead unit and its assisting units' codes."""
+
+    rule_set_id: int
+    rule_no: int
+    version: int
+    priority: int
+    kinds: list[str]
+    categories: list[str]
+    region_prefixes: list[str]
+    keywords: list[str]
+    urgencies: list[str]
+    lead_unit_id: int
+    assisting_unit_ids: list[int]
+    deadline_profile: str | None
+    note: str
+    lead_unit_code: str
+    lead_unit_name: str
+    assisting_unit_codes: list[str]
+
+
+class RuleSetRow(Row):
+    id: int
+    status: str
+    base_id: int | None
+    author_staff_id: int | None
+    note: str
+    published_by_staff_id: int | None
+    published_at: datetime | None
+    # what publishing found: {"rule_no", "code", "params"} each
+    warnings: list[dict[str, Json]]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublishedSetRow(RuleSetRow):
+    rule_count: int
+
+
+class _EngineKeyRow(Row):
+    set_id: int | None
+    version: int | None
+
+
+_SET_COLUMNS = """id, status, base_id, author_staff_id, note, published_by_staff_id,
+    published_at, warnings, created_at, updated_at"""
 
 _RULE_COLUMNS = """r.rule_set_id, r.rule_no, r.version, r.priority, r.kinds, r.categories,
     r.region_prefixes, r.keywords, r.urgencies, r.lead_unit_id, r.assisting_unit_ids,
@@ -25,40 +72,57 @@ async def published_id(db: Queryable) -> int | None:
 
 async def engine_key(db: Queryable) -> tuple[int | None, int]:
     """The published set and the catalog version: what a compiled engine depends on."""
-    row = await db.fetchrow(
+    row = await fetchrow_one(
+        db,
+        _EngineKeyRow,
         """select (select id from dispatch_rule_sets where status = 'published') as set_id,
-                  (select version from ticket_catalog_version) as version"""
+                  (select version from ticket_catalog_version) as version""",
     )
-    assert row is not None
-    return row["set_id"], row["version"] or 0
+    return row.set_id, row.version or 0
 
 
-async def rule_set(db: Queryable, set_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow("select * from dispatch_rule_sets where id = $1", set_id)
+async def rule_set(db: Queryable, set_id: int) -> RuleSetRow | None:
+    return await fetchrow(
+        db, RuleSetRow, f"select {_SET_COLUMNS} from dispatch_rule_sets where id = $1", set_id
+    )
 
 
-async def lock_rule_set(conn: Connection, set_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow("select * from dispatch_rule_sets where id = $1 for update", set_id)
+async def lock_rule_set(conn: Connection, set_id: int) -> RuleSetRow | None:
+    return await fetchrow(
+        conn,
+        RuleSetRow,
+        f"select {_SET_COLUMNS} from dispatch_rule_sets where id = $1 for update",
+        set_id,
+    )
 
 
-async def rules_of(db: Queryable, set_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def rules_of(db: Queryable, set_id: int) -> list[RuleRow]:
+    return await fetch(
+        db,
+        RuleRow,
         f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
             where r.rule_set_id = $1 order by r.priority, r.rule_no""",
         set_id,
     )
 
 
-async def draft_of(db: Queryable, staff_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1", staff_id
+async def draft_of(db: Queryable, staff_id: int) -> RuleSetRow | None:
+    return await fetchrow(
+        db,
+        RuleSetRow,
+        f"""select {_SET_COLUMNS} from dispatch_rule_sets
+            where status = 'draft' and author_staff_id = $1""",
+        staff_id,
     )
 
 
-async def lock_draft_of(conn: Connection, staff_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """select * from dispatch_rule_sets where status = 'draft' and author_staff_id = $1
-           for update""",
+async def lock_draft_of(conn: Connection, staff_id: int) -> RuleSetRow | None:
+    return await fetchrow(
+        conn,
+        RuleSetRow,
+        f"""select {_SET_COLUMNS} from dispatch_rule_sets
+            where status = 'draft' and author_staff_id = $1
+            for update""",
         staff_id,
     )
 
@@ -91,10 +155,12 @@ async def next_rule_no(conn: Connection) -> int:
     return value
 
 
-async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> asyncpg.Record | None:
+async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> RuleRow | None:
     if set_id is None:
         return None
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        RuleRow,
         f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
             where r.rule_set_id = $1 and r.rule_no = $2""",
         set_id,
@@ -102,7 +168,7 @@ async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> asyncpg
     )
 
 
-async def upsert_rule(conn: Connection, set_id: int, rule: dict[str, Any]) -> None:
+async def upsert_rule(conn: Connection, set_id: int, rule: Mapping[str, object]) -> None:
     await conn.execute(
         """insert into dispatch_rules (rule_set_id, rule_no, version, priority, kinds,
                categories, region_prefixes, keywords, urgencies, lead_unit_id,
@@ -154,7 +220,7 @@ async def publish(
     previous_id: int | None,
     staff_id: int | None,
     note: str,
-    warnings: list[dict[str, Any]],
+    warnings: Sequence[Mapping[str, object]],
 ) -> None:
     if previous_id is not None:
         await conn.execute(
@@ -171,10 +237,12 @@ async def publish(
     )
 
 
-async def history(db: Queryable, limit: int) -> list[asyncpg.Record]:
-    return await db.fetch(
-        """select s.*, (select count(*) from dispatch_rules r where r.rule_set_id = s.id)
-               as rule_count
+async def history(db: Queryable, limit: int) -> list[PublishedSetRow]:
+    return await fetch(
+        db,
+        PublishedSetRow,
+        f"""select {_SET_COLUMNS},
+                  (select count(*) from dispatch_rules r where r.rule_set_id = s.id) as rule_count
            from dispatch_rule_sets s where s.status in ('published', 'superseded')
            order by s.id desc limit $1""",
         limit,

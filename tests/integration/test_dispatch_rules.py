@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from doorstep.store import dispatch_rules as rules_store
 from doorstep.store.db import Pool
 from tests.integration.helpers import error_code, gql
 
@@ -326,3 +327,16 @@ async def test_published_sets_are_immutable(pool: Pool) -> None:
             await pool.execute(
                 "update dispatch_rule_sets set status = 'published' where id = $1", superseded
             )
+
+
+async def test_rule_set_reads_give_their_row_types(pool: Pool) -> None:
+    """History and the locked read run on no other path: their columns are checked here (a
+    drift from the row type raises RowShapeError on first use)."""
+    set_id, _version = await rules_store.engine_key(pool)
+    assert set_id is not None
+    history = await rules_store.history(pool, 5)
+    assert history[0].id == set_id and history[0].status == "published"
+    assert history[0].rule_count == len(await rules_store.rules_of(pool, set_id))
+    async with pool.acquire() as conn, conn.transaction():
+        locked = await rules_store.lock_rule_set(conn, set_id)
+        assert locked is not None and locked.id == set_id
