@@ -14,6 +14,7 @@ from doorstep.services.sms_tickets import RATING_QUESTION_DAYS, answer
 from doorstep.store import application_ratings as store
 from doorstep.store.application_ratings import RatingAskedRow
 from doorstep.store.db import transaction
+from doorstep.store.sms_inbound import InboundCitizenRow
 
 
 async def rating_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
@@ -30,13 +31,13 @@ async def rating_asked(deps: Deps, citizen_id: int, question: Question | None) -
 
 
 async def answer_rating(
-    deps: Deps, citizen: Any, text: str, question: Question | None
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
 ) -> str | None:
     """None when the text is no digit or no application's question is in flight."""
     value = parse_rating(text)
     if value is None:
         return None
-    asked = await rating_asked(deps, citizen["id"], question)
+    asked = await rating_asked(deps, citizen.id, question)
     if asked is None:
         return None
     if not 1 <= value <= 5:
@@ -53,7 +54,7 @@ async def answer_rating(
             )
         await deps.after_commit([outbox_id])
         return "rating_invalid"
-    rated = await application_ratings.rate_by_sms(deps, citizen["id"], asked.number, Rating(value))
+    rated = await application_ratings.rate_by_sms(deps, citizen.id, asked.number, Rating(value))
     if rated is None:
         return None
     async with transaction(deps.pool) as conn:

@@ -23,6 +23,7 @@ from doorstep.services.sms_tickets import answer, citizen_actor
 from doorstep.services.tickets.common import now_utc
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
+from doorstep.store.sms_inbound import InboundCitizenRow
 
 APPLY = 1
 UNNAMED_OFFER_DAYS = 7
@@ -38,23 +39,23 @@ async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) ->
     if question is None:
         # a bare "1" is taken as "apply" only for an offer sent lately, not one long forgotten
         since = now_utc() - timedelta(days=UNNAMED_OFFER_DAYS)
-        rows = [r for r in rows if r["asked_at"] >= since]
+        rows = [r for r in rows if r.asked_at >= since]
     if question is not None:
         # a reply to one offer's SMS never applies for another: when that offer is no longer
         # open, the citizen is told so
-        named = [r for r in rows if question.asks_about(question.kind, r["id"])]
+        named = [r for r in rows if question.asks_about(question.kind, r.id)]
         return named[0] if named else {"id": None, "asked_at": _LONG_AGO}
     return rows[0] if rows else None
 
 
 async def answer_offer(
-    deps: Deps, citizen: Any, text: str, question: Question | None
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
 ) -> str | None:
     """ "1" to an offer: the application made and its number sent back. None when the text is
     not "1" or no offer asked."""
     if parse_rating(text) != APPLY:
         return None
-    asked = await offer_asked(deps, citizen["id"], question)
+    asked = await offer_asked(deps, citizen.id, question)
     if asked is None:
         return None
     try:
@@ -81,7 +82,7 @@ async def answer_offer(
             "sms_reply.offer_accepted",
             "sms.offer_accepted",
             {
-                "item": text_in(offer.title, citizen["language"]),
+                "item": text_in(offer.title, citizen.language),
                 "number": application.number,
             },
         )

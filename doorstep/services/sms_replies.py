@@ -43,6 +43,7 @@ from doorstep.services.sms_tickets import answer
 from doorstep.services.tickets import follow_up
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
+from doorstep.store.sms_inbound import InboundCitizenRow
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ MAX_ANSWERS_PER_DAY = 20
 # with `asked_at`) and how to answer it. An application's rating question
 # (QuestionKind.APPLICATION_RATING) is answered by registering its pair here.
 AskedFn = Callable[[Deps, int, Question | None], Awaitable[Any]]
-AnswerFn = Callable[[Deps, Any, str, Question | None], Awaitable[str | None]]
+AnswerFn = Callable[[Deps, InboundCitizenRow, str, Question | None], Awaitable[str | None]]
 DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
     (sms_tickets.rating_asked, sms_tickets.answer_rating),
     (sms_offers.offer_asked, sms_offers.answer_offer),
@@ -70,14 +71,14 @@ _CAPPED = frozenset(
 
 
 async def _answer_digit_question(
-    deps: Deps, citizen: Any, text: str, question: Question | None
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
 ) -> str | None:
     """A digit to the newest digit question in flight (or the one its extend code names)."""
     if parse_rating(text) is None:
         return None
     asked = []
     for asked_fn, answer_fn in DIGIT_QUESTIONS:
-        row = await asked_fn(deps, citizen["id"], question)
+        row = await asked_fn(deps, citizen.id, question)
         if row is not None:
             asked.append((row["asked_at"], answer_fn))
     asked.sort(key=lambda pair: pair[0], reverse=True)
@@ -175,7 +176,7 @@ async def handle(
     reply = parse(text)
     question = question_of(dest_code)
     citizen = await store.citizen(deps.pool, phone)
-    citizen_id = citizen["id"] if citizen else None
+    citizen_id = citizen.id if citizen else None
     if reply.kind is not ReplyKind.UNSUBSCRIBE:
         answered = await delegation.handle_sms_reply(deps, phone, text, question)
         if answered.handled:
@@ -194,19 +195,19 @@ async def handle(
     if kind is not ReplyKind.UNSUBSCRIBE:
         digit_outcome = await _answer_digit_question(deps, citizen, text, question)
         if digit_outcome is not None:
-            return citizen["id"], digit_outcome
+            return citizen.id, digit_outcome
     if kind in _CAPPED and await store.answers_today(deps.pool, phone) >= MAX_ANSWERS_PER_DAY:
-        return citizen["id"], "answers_capped"
+        return citizen.id, "answers_capped"
     if kind is ReplyKind.TICKET:
         done = await sms_tickets.ticket_status(deps, citizen, reply.number)
-        return citizen["id"], done or await _not_found(deps, citizen, reply.number)
+        return citizen.id, done or await _not_found(deps, citizen, reply.number)
     if kind is ReplyKind.FREE_TEXT:
-        return citizen["id"], await sms_tickets.file_ticket(deps, citizen, text)
-    language = citizen["language"]
+        return citizen.id, await sms_tickets.file_ticket(deps, citizen, text)
+    language = citizen.language
     hotline = display_phone(deps.settings.support_phone)
     async with transaction(deps.pool) as conn:
         if reply.kind is ReplyKind.UNSUBSCRIBE:
-            await store.opt_out(conn, citizen["id"])
+            await store.opt_out(conn, citizen.id)
             outbox_id = await answer(
                 deps,
                 conn,
@@ -229,7 +230,7 @@ async def handle(
         else:
             wanted = reply.number if reply.kind is ReplyKind.APPLICATION else None
             application = (
-                await store.application_of(conn, citizen["id"], wanted)
+                await store.application_of(conn, citizen.id, wanted)
                 if reply.kind in (ReplyKind.APPLICATION, ReplyKind.STATUS)
                 else None
             )
@@ -241,35 +242,31 @@ async def handle(
                     "sms_reply.status",
                     "sms.reply_status",
                     {
-                        "number": application["number"],
-                        "latest": translate(
-                            f"application_status.{application['status']}", language
-                        ),
+                        "number": application.number,
+                        "latest": translate(f"application_status.{application.status}", language),
                     },
                 )
                 outcome = "status"
             elif reply.kind is ReplyKind.APPLICATION and reply.number is not None:
                 outbox_id = await _not_found_in(deps, conn, citizen, reply.number)
                 outcome = "not_found"
-            elif reply.kind is ReplyKind.STATUS and await store.ticket_of(
-                conn, citizen["id"], None
-            ):
+            elif reply.kind is ReplyKind.STATUS and await store.ticket_of(conn, citizen.id, None):
                 outcome = ""  # their latest is a ticket: answered below, out of this one
                 outbox_id = None
             elif await store.help_sent_today(conn, phone):
-                return citizen["id"], "help_skipped"
+                return citizen.id, "help_skipped"
             else:
                 outbox_id = await answer(
                     deps, conn, citizen, "sms_reply.help", "sms.reply_help", {"phone": hotline}
                 )
                 outcome = "help"
     if outbox_id is None:
-        return citizen["id"], await sms_tickets.ticket_status(deps, citizen, None) or "help"
+        return citizen.id, await sms_tickets.ticket_status(deps, citizen, None) or "help"
     await deps.after_commit([outbox_id])
-    return citizen["id"], outcome
+    return citizen.id, outcome
 
 
-async def _not_found_in(deps: Deps, conn: Any, citizen: Any, number: str) -> int:
+async def _not_found_in(deps: Deps, conn: Any, citizen: InboundCitizenRow, number: str) -> int:
     """A valid number that is none of theirs: said so (never someone else's status)."""
     return await answer(
         deps,
@@ -281,7 +278,7 @@ async def _not_found_in(deps: Deps, conn: Any, citizen: Any, number: str) -> int
     )
 
 
-async def _not_found(deps: Deps, citizen: Any, number: str | None) -> str:
+async def _not_found(deps: Deps, citizen: InboundCitizenRow, number: str | None) -> str:
     async with transaction(deps.pool) as conn:
         outbox_id = await _not_found_in(deps, conn, citizen, number or "")
     await deps.after_commit([outbox_id])

@@ -30,6 +30,7 @@ from doorstep.services.deps import Deps
 from doorstep.services.tickets import follow_up, submit
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.sms_inbound import InboundCitizenRow
 
 # the category of a text no keyword places (it goes to the review queue)
 FALLBACK_CATEGORY = "other"
@@ -37,14 +38,14 @@ FALLBACK_CATEGORY = "other"
 RATING_QUESTION_DAYS = 14
 
 
-def citizen_actor(citizen: Any) -> Actor:
-    return Actor(role=Role.CITIZEN, citizen_id=citizen["id"], language=citizen["language"])
+def citizen_actor(citizen: InboundCitizenRow) -> Actor:
+    return Actor(role=Role.CITIZEN, citizen_id=citizen.id, language=citizen.language)
 
 
 async def answer(
     deps: Deps,
     conn: Connection,
-    citizen: Any,
+    citizen: InboundCitizenRow,
     kind: str,
     template: str,
     params: dict[str, Any],
@@ -64,11 +65,11 @@ async def answer(
     )
 
 
-async def ticket_status(deps: Deps, citizen: Any, number: str | None) -> str | None:
+async def ticket_status(deps: Deps, citizen: InboundCitizenRow, number: str | None) -> str | None:
     """Answer with the status of the citizen's ticket `number` (their latest: None); None when
     they have no such ticket."""
     async with transaction(deps.pool) as conn:
-        ticket = await store.ticket_of(conn, citizen["id"], number)
+        ticket = await store.ticket_of(conn, citizen.id, number)
         if ticket is None:
             return None
         outbox_id = await answer(
@@ -78,19 +79,21 @@ async def ticket_status(deps: Deps, citizen: Any, number: str | None) -> str | N
             "sms_reply.ticket_status",
             "sms.reply_ticket_status",
             {
-                "number": ticket["number"],
-                "latest": translate(f"ticket_status.{ticket['status']}", citizen["language"]),
+                "number": ticket.number,
+                "latest": translate(f"ticket_status.{ticket.status}", citizen.language),
             },
-            ticket["unit_phone"],
+            ticket.unit_phone,
         )
     await deps.after_commit([outbox_id])
     return "ticket_status"
 
 
-async def _answer_once_a_day(deps: Deps, citizen: Any, kind: str, template: str) -> bool:
+async def _answer_once_a_day(
+    deps: Deps, citizen: InboundCitizenRow, kind: str, template: str
+) -> bool:
     """A refusal's answer, at most once a day per number (each one costs an SMS)."""
     async with transaction(deps.pool) as conn:
-        if await store.help_sent_today(conn, citizen["phone"], kind):
+        if await store.help_sent_today(conn, citizen.phone, kind):
             return False
         outbox_id = await answer(
             deps,
@@ -104,17 +107,16 @@ async def _answer_once_a_day(deps: Deps, citizen: Any, kind: str, template: str)
     return True
 
 
-async def file_ticket(deps: Deps, citizen: Any, text: str) -> str:
+async def file_ticket(deps: Deps, citizen: InboundCitizenRow, text: str) -> str:
     """Free text to the service number: a ticket, confirmed by SMS with its number."""
-    region = citizen["region_code"]
+    region = citizen.region_code
     if not region:
         sent = await _answer_once_a_day(
             deps, citizen, "sms_reply.ticket_no_place", "sms.reply_ticket_no_place"
         )
         return "ticket_no_place" if sent else "ticket_no_place_skipped"
     words = [
-        CategoryWords(r["code"], tuple(r["keywords"]))
-        for r in await store.category_words(deps.pool)
+        CategoryWords(r.code, tuple(r.keywords)) for r in await store.category_words(deps.pool)
     ]
     guess = guess_category(text, words)
     category = guess.category
@@ -150,21 +152,19 @@ async def rating_asked(deps: Deps, citizen_id: int, question: Question | None) -
     if question is not None and question.kind is not QuestionKind.TICKET_RATING:
         return None
     rows = await store.ratings_asked(deps.pool, citizen_id, RATING_QUESTION_DAYS)
-    named = [
-        r for r in rows if question is not None and question.asks_about(question.kind, r["id"])
-    ]
+    named = [r for r in rows if question is not None and question.asks_about(question.kind, r.id)]
     chosen = named or rows
     return chosen[0] if chosen else None
 
 
 async def answer_rating(
-    deps: Deps, citizen: Any, text: str, question: Question | None
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
 ) -> str | None:
     """A reply to the rating question; None when the text is no digit or nothing asked."""
     value = parse_rating(text)
     if value is None:
         return None
-    asked = await rating_asked(deps, citizen["id"], question)
+    asked = await rating_asked(deps, citizen.id, question)
     if asked is None:
         return None
     number = asked["number"]

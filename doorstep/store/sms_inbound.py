@@ -2,9 +2,52 @@
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch, fetchrow
+
+
+class InboundCitizenRow(Row):
+    """The citizen behind a number, with what an answer SMS needs."""
+
+    id: int
+    phone: str
+    language: str
+    sms_opt_out_at: datetime | None
+    elder_mode: bool
+    channel_preference: str
+    region_code: str | None
+
+
+class ApplicationStatusRow(Row):
+    number: str
+    status: str
+
+
+class TicketStatusRow(Row):
+    id: int
+    number: str
+    status: str
+    created_at: datetime
+    unit_name: str
+    unit_phone: str | None
+
+
+class RatingAskedRow(Row):
+    id: int
+    number: str
+    asked_at: datetime
+
+
+class OfferAskedRow(Row):
+    id: int
+    asked_at: datetime
+
+
+class CategoryWordsRow(Row):
+    code: str
+    keywords: list[str]
 
 
 async def insert(
@@ -44,9 +87,11 @@ async def set_outcome(
     )
 
 
-async def citizen(conn: Queryable, phone: str) -> asyncpg.Record | None:
+async def citizen(conn: Queryable, phone: str) -> InboundCitizenRow | None:
     """The citizen behind a number, with what an answer SMS needs (language, plain or not)."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        InboundCitizenRow,
         """select id, phone, language, sms_opt_out_at, elder_mode, channel_preference,
                   region_code
            from citizens where phone = $1""",
@@ -68,9 +113,11 @@ async def help_sent_today(conn: Queryable, phone: str, kind: str = "sms_reply.he
 
 async def application_of(
     conn: Queryable, citizen_id: int, number: str | None
-) -> asyncpg.Record | None:
+) -> ApplicationStatusRow | None:
     """The citizen's application with this number, or their latest one (number None)."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        ApplicationStatusRow,
         """select number, status from applications
            where citizen_id = $1 and ($2::text is null or number = $2)
            order by created_at desc, id desc limit 1""",
@@ -94,9 +141,11 @@ async def opted_out(conn: Queryable, citizen_id: int) -> bool:
     )
 
 
-async def ticket_of(conn: Queryable, citizen_id: int, number: str | None) -> asyncpg.Record | None:
+async def ticket_of(conn: Queryable, citizen_id: int, number: str | None) -> TicketStatusRow | None:
     """The citizen's ticket with this number, or their latest one (number None)."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        TicketStatusRow,
         """select t.id, t.number, t.status, t.created_at, u.name as unit_name,
                   u.phone as unit_phone
            from tickets t join units u on u.id = t.lead_unit_id
@@ -107,10 +156,12 @@ async def ticket_of(conn: Queryable, citizen_id: int, number: str | None) -> asy
     )
 
 
-async def ratings_asked(conn: Queryable, citizen_id: int, days: int) -> list[asyncpg.Record]:
+async def ratings_asked(conn: Queryable, citizen_id: int, days: int) -> list[RatingAskedRow]:
     """The citizen's tickets whose rating question is unanswered, asked within `days`, newest
     first."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        RatingAskedRow,
         """select id, number, rating_asked_at as asked_at from tickets
            where citizen_id = $1 and rating is null and rating_asked_at is not null
              and rating_asked_at > now() - make_interval(days => $2)
@@ -120,9 +171,11 @@ async def ratings_asked(conn: Queryable, citizen_id: int, days: int) -> list[asy
     )
 
 
-async def offers_asked(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]:
+async def offers_asked(conn: Queryable, citizen_id: int) -> list[OfferAskedRow]:
     """The citizen's open offers that were sent (each asks "reply 1 to apply"), newest first."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        OfferAskedRow,
         """select id, notified_at as asked_at from opportunities
            where citizen_id = $1 and kind = 'offer' and status = 'open'
              and notified_at is not null and expires_at > now()
@@ -131,11 +184,13 @@ async def offers_asked(conn: Queryable, citizen_id: int) -> list[asyncpg.Record]
     )
 
 
-async def category_words(conn: Queryable) -> list[asyncpg.Record]:
+async def category_words(conn: Queryable) -> list[CategoryWordsRow]:
     """Active categories with their keywords, in catalog order (for guessing an SMS's)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        CategoryWordsRow,
         """select code, keywords from ticket_categories where active
-           order by position, code"""
+           order by position, code""",
     )
 
 
