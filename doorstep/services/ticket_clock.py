@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.domain.calendar import local_date
 from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.tickets import FOLLOW_UP_WAIT, TicketStatus
@@ -23,6 +21,7 @@ from doorstep.services.tickets.common import now_utc
 from doorstep.store import ticket_clock as store
 from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.ticket_clock import AlertRow
 
 BATCH = 500
 
@@ -44,28 +43,28 @@ class ClockCounts:
     closed_unconfirmed: int
 
 
-async def _alert(conn: Connection, threshold: str, row: asyncpg.Record) -> list[int]:
+async def _alert(conn: Connection, threshold: str, row: AlertRow) -> list[int]:
     kind, template, audience = _ALERTS[threshold]
-    due = local_date(row["deadline"]).strftime("%m-%d")
+    due = local_date(row.deadline).strftime("%m-%d")
     await ticket_store.append_event(
         conn,
-        ticket_id=row["ticket_id"],
-        citizen_id=row["citizen_id"],
+        ticket_id=row.ticket_id,
+        citizen_id=row.citizen_id,
         kind=kind,
         actor_kind="system",
         actor_id=None,
-        data={"unit": row["unit_name"], "due": row["deadline"].isoformat()},
+        data={"unit": row.unit_name, "due": row.deadline.isoformat()},
     )
     params = {
-        "number": row["number"],
-        "item": row["category_name"],
-        "unit": row["unit_name"],
+        "number": row.number,
+        "item": row.category_name,
+        "unit": row.unit_name,
         "due": due,
     }
     if audience == "unit":
-        phones = await ticket_store.unit_staff_phones(conn, row["unit_id"])
+        phones = await ticket_store.unit_staff_phones(conn, row.unit_id)
     else:
-        phones = await ticket_store.supervisor_phones(conn, row["unit_region_code"])
+        phones = await ticket_store.supervisor_phones(conn, row.unit_region_code)
     return [
         await notifications.queue(
             conn,
@@ -117,20 +116,18 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
         rows = await store.due_second_asks(conn, before, BATCH)
         outbox_ids: list[int] = []
         for row in rows:
-            await ticket_store.update_ticket(
-                conn, row["id"], follow_up_asks=2, follow_up_asked_at=at
-            )
-            await ticket_store.insert_follow_up(conn, row["id"], row["reopen_count"], 2, at)
+            await ticket_store.update_ticket(conn, row.id, follow_up_asks=2, follow_up_asked_at=at)
+            await ticket_store.insert_follow_up(conn, row.id, row.reopen_count, 2, at)
             await ticket_store.append_event(
                 conn,
-                ticket_id=row["id"],
-                citizen_id=row["citizen_id"],
+                ticket_id=row.id,
+                citizen_id=row.citizen_id,
                 kind="ticket.follow_up_asked",
                 actor_kind="system",
                 actor_id=None,
                 data={"ask": 2},
             )
-            contact = await ticket_store.citizen_contact(conn, row["citizen_id"])
+            contact = await ticket_store.citizen_contact(conn, row.citizen_id)
             assert contact is not None
             outbox_ids.append(
                 await citizen_sms.queue(
@@ -138,9 +135,9 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
                     contact,
                     kind="ticket.follow_up",
                     template="sms.ticket_follow_up_again",
-                    params={"number": row["number"]},
+                    params={"number": row.number},
                     call_phone=deps.settings.support_phone,
-                    extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"]),
+                    extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row.id),
                 )
             )
         return len(rows), outbox_ids
@@ -149,12 +146,12 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
         rows = await store.due_unconfirmed(conn, before, BATCH)
         for row in rows:
             await ticket_store.update_ticket(
-                conn, row["id"], status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
+                conn, row.id, status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
             )
             await ticket_store.append_event(
                 conn,
-                ticket_id=row["id"],
-                citizen_id=row["citizen_id"],
+                ticket_id=row.id,
+                citizen_id=row.citizen_id,
                 kind="ticket.closed_unconfirmed",
                 actor_kind="system",
                 actor_id=None,

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.store.db import Connection
+from doorstep.store.rows import Row, fetch
+
+
+class AlertRow(Row):
+    """A ticket (or its rectification) past a threshold, with whom the alert goes to."""
+
+    ticket_id: int
+    unit_id: int
+    deadline: datetime
+    number: str
+    citizen_id: int
+    category_name: str
+    unit_name: str
+    unit_region_code: str
+
+
+class FollowUpRow(Row):
+    """A resolved ticket waiting on the citizen's answer to its follow-up."""
+
+    id: int
+    number: str
+    citizen_id: int
+    reopen_count: int
+    lead_unit_id: int
+
 
 _WORKING = "('dispatched', 'acknowledged', 'reopened')"
 
@@ -47,7 +70,7 @@ THRESHOLDS = (*_TICKET_ALERTS, *_RECTIFY_ALERTS)
 
 async def raise_alerts(
     conn: Connection, threshold: str, now: datetime, limit: int
-) -> list[asyncpg.Record]:
+) -> list[AlertRow]:
     """Tickets past a threshold with no alert yet for this deadline: recorded and returned.
 
     The primary key (ticket, threshold, deadline) makes this once-only across workers: a racing
@@ -72,7 +95,9 @@ async def raise_alerts(
             join ticket_categories c on c.code = t.category_code
             where {where}"""
         deadline, key = "x.due_at", "x.ticket_id"
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        AlertRow,
         f"""with due as ({source}
                 and not exists (select 1 from ticket_alerts a where a.ticket_id = {key}
                     and a.threshold = $3 and a.deadline = {deadline})
@@ -89,9 +114,11 @@ async def raise_alerts(
     )
 
 
-async def due_second_asks(conn: Connection, before: datetime, limit: int) -> list[asyncpg.Record]:
+async def due_second_asks(conn: Connection, before: datetime, limit: int) -> list[FollowUpRow]:
     """Resolved tickets asked once, longer ago than `before`, locked (others skip them)."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        FollowUpRow,
         """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
            where status = 'resolved' and follow_up_asks = 1 and follow_up_asked_at <= $1
            order by follow_up_asked_at limit $2 for update skip locked""",
@@ -100,9 +127,11 @@ async def due_second_asks(conn: Connection, before: datetime, limit: int) -> lis
     )
 
 
-async def due_unconfirmed(conn: Connection, before: datetime, limit: int) -> list[asyncpg.Record]:
+async def due_unconfirmed(conn: Connection, before: datetime, limit: int) -> list[FollowUpRow]:
     """Resolved tickets asked twice with no answer by `before`, locked."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        FollowUpRow,
         """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
            where status = 'resolved' and follow_up_asks >= 2 and follow_up_asked_at <= $1
            order by follow_up_asked_at limit $2 for update skip locked""",
