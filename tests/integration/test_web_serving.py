@@ -133,3 +133,12 @@ def test_the_service_worker_caches_every_screen_of_the_app() -> None:
     shell = set(re.findall(r"'(/[^']*)'", sw.split("];")[0]))
     app = {p for p in site() if p.startswith("/app/") and p.endswith((".js", ".css"))}
     assert app - shell == set()
+
+
+def test_the_page_preloads_exactly_the_first_load_modules() -> None:
+    # one level of imports per round trip otherwise: on slow 4G each level costs ~150 ms
+    index = site()["/"].body.decode()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="(/[^"]+)">', index))
+    modules: set[str] = set()
+    _modules_of("/app/main.js", modules)
+    assert preloaded == modules
