@@ -25,6 +25,7 @@ import asyncpg
 from doorstep.observability.metrics import HUB_LAG, SUBSCRIPTIONS
 from doorstep.store import events
 from doorstep.store.db import Pool
+from doorstep.store.events import EventRow
 from doorstep.store.listener import Listener
 
 log = logging.getLogger(__name__)
@@ -87,13 +88,13 @@ class Subscription:
 
     key: Key
     # a list, not a deque (600 bytes when empty): it holds one or two rows between wakes
-    pending: list[asyncpg.Record] = field(default_factory=list)
+    pending: list[EventRow] = field(default_factory=list)
     # a consumer too slow for its backlog re-reads from the database instead
     overflowed: bool = False
     wake: Wake = field(default_factory=Wake)
-    take: Callable[[asyncpg.Record], bool] | None = None
+    take: Callable[[EventRow], bool] | None = None
 
-    def push(self, rows: list[asyncpg.Record]) -> None:
+    def push(self, rows: list[EventRow]) -> None:
         """New rows of this subscription's stream, in sequence order."""
         take = self.take
         if take is not None and not self.pending and not self.overflowed:
@@ -119,7 +120,7 @@ class Subscription:
 
 # made ready, before subscribers are handed the rows, what all of them will need (one read
 # for all, not one each): `live.fanout.prefetch_states`
-Prepare = Callable[[list[asyncpg.Record]], Awaitable[None]]
+Prepare = Callable[[list[EventRow]], Awaitable[None]]
 
 
 class EventHub:
@@ -196,10 +197,10 @@ class EventHub:
             self.reads += 1
             if rows:
                 # once per read, never per row or subscriber: the newest event's wait
-                HUB_LAG.observe(max(time.time() - rows[-1]["created_at"].timestamp(), 0.0))
+                HUB_LAG.observe(max(time.time() - rows[-1].created_at.timestamp(), 0.0))
             expected = self._high + 1
             for row in rows:
-                seq = row["seq"]
+                seq = row.seq
                 if seq in self._holes:
                     del self._holes[seq]
                 elif seq > self._high:
@@ -213,15 +214,15 @@ class EventHub:
             if len(rows) < READ_BATCH:
                 return
 
-    async def _prepared(self, rows: list[asyncpg.Record]) -> None:
+    async def _prepared(self, rows: list[EventRow]) -> None:
         """Only rows someone here follows are prepared; a failure costs speed, not events."""
         if self._prepare is None:
             return
         followed = [
             row
             for row in rows
-            if ("application", row["application_id"]) in self._subscriptions
-            or ("citizen", row["citizen_id"]) in self._subscriptions
+            if ("application", row.application_id) in self._subscriptions
+            or ("citizen", row.citizen_id) in self._subscriptions
         ]
         if not followed:
             return
@@ -230,17 +231,17 @@ class EventHub:
         except (TimeoutError, OSError, asyncpg.PostgresError):
             log.warning("preparing events for subscribers failed", exc_info=True)
 
-    def _dispatch(self, rows: list[asyncpg.Record]) -> None:
+    def _dispatch(self, rows: list[EventRow]) -> None:
         """Each subscription gets the rows of its stream in one call: one change is often
         two or three events (the task's, the application's status), and 10,000 subscribers
         then cost one hand-over each, not three."""
-        by_key: dict[Key, list[asyncpg.Record]] = {}
+        by_key: dict[Key, list[EventRow]] = {}
         staff = STAFF_KEY in self._subscriptions
         for row in rows:
-            for key in (("application", row["application_id"]), ("citizen", row["citizen_id"])):
+            for key in (("application", row.application_id), ("citizen", row.citizen_id)):
                 if key[1] is not None and key in self._subscriptions:
                     by_key.setdefault(key, []).append(row)
-            if staff and row["application_id"] is not None:
+            if staff and row.application_id is not None:
                 by_key.setdefault(STAFF_KEY, []).append(row)
         for key, keyed in by_key.items():
             for subscription in list(self._subscriptions.get(key, ())):

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-import asyncpg
-
 from doorstep.domain.delegation import bundle_filter
 from doorstep.domain.errors import Forbidden, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
@@ -36,6 +34,7 @@ from doorstep.services import acting, applications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
+from doorstep.store.events import EventRow
 
 BACKLOG_LIMIT = 1000
 
@@ -46,7 +45,7 @@ class ProgressUpdate(NamedTuple):
 
     seq: int
     application_id: int
-    event: asyncpg.Record | None
+    event: EventRow | None
 
 
 # sends an update there and then if it can (True), else declines it (False)
@@ -147,7 +146,7 @@ class _Guard:
         when the last check is older than `every`."""
         hinted = False
         while self.hints.pending:
-            hinted |= str(self.hints.pending.pop(0)["kind"]).startswith("delegation.")
+            hinted |= str(self.hints.pending.pop(0).kind).startswith("delegation.")
         self.hints.overflowed = False
         grant = self.actor.grant
         ended = grant is None or not grant.is_active(datetime.now(UTC))
@@ -156,10 +155,10 @@ class _Guard:
             if ended or not await acting.still_active(self.deps, self.actor):
                 raise Forbidden("delegation.inactive")
 
-    async def admits(self, row: asyncpg.Record) -> bool:
+    async def admits(self, row: EventRow) -> bool:
         """Only applications of the delegation's themes."""
         grant = self.actor.grant
-        application_id = row["application_id"]
+        application_id = row.application_id
         if grant is None or application_id is None:
             return False
         if application_id not in self.bundles:
@@ -184,7 +183,7 @@ def _guard(
         )
 
 
-async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[asyncpg.Record]:
+async def _backlog(deps: Deps, key: Key, after_seq: int) -> list[EventRow]:
     kind, ident = key
     if kind == "application":
         return await events.of_application_after(deps.pool, ident, after_seq, BACKLOG_LIMIT)
@@ -205,16 +204,14 @@ async def _follow(
     applications of its themes are sent (the others still advance `last`). Without one, and
     with `deliver`, what the hub pushes while this waits is offered to `deliver` first."""
 
-    def take(row: asyncpg.Record) -> bool:
+    def take(row: EventRow) -> bool:
         nonlocal last
         assert deliver is not None
-        if row["seq"] <= last or row["application_id"] is None:
+        if row.seq <= last or row.application_id is None:
             return True  # already sent, or not an application's: nothing to do
-        if not deliver(
-            ProgressUpdate(seq=row["seq"], application_id=row["application_id"], event=row)
-        ):
+        if not deliver(ProgressUpdate(seq=row.seq, application_id=row.application_id, event=row)):
             return False
-        last = row["seq"]
+        last = row.seq
         return True
 
     while True:
@@ -222,9 +219,10 @@ async def _follow(
             await guard.check()
         backlog = await _backlog(deps, key, last)
         for row in backlog:
-            last = row["seq"]
+            last = row.seq
+            assert row.application_id is not None  # the backlog is applications' events
             if guard is None or await guard.admits(row):
-                yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+                yield ProgressUpdate(seq=last, application_id=row.application_id, event=row)
         if len(backlog) < BACKLOG_LIMIT:
             break
     while True:
@@ -235,16 +233,17 @@ async def _follow(
             subscription.overflowed = False
             subscription.pending.clear()
             for row in await _backlog(deps, key, last):
-                last = row["seq"]
+                last = row.seq
+                assert row.application_id is not None
                 if guard is None or await guard.admits(row):
-                    yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+                    yield ProgressUpdate(seq=last, application_id=row.application_id, event=row)
         while subscription.pending:
             row = subscription.pending.pop(0)
-            if row["seq"] <= last or row["application_id"] is None:
+            if row.seq <= last or row.application_id is None:
                 continue  # already sent (read and pushed both), or not an application's
-            last = row["seq"]
+            last = row.seq
             if guard is None or await guard.admits(row):
-                yield ProgressUpdate(seq=last, application_id=row["application_id"], event=row)
+                yield ProgressUpdate(seq=last, application_id=row.application_id, event=row)
         subscription.wake.clear()
         hinted = guard is not None and bool(guard.hints.pending)
         if subscription.pending or subscription.overflowed or hinted:

@@ -16,14 +16,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import NamedTuple
 
-import asyncpg
-
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.live.event_hub import STAFF_KEY, EventHub, Subscription
 from doorstep.services import tasks
 from doorstep.services.deps import Deps
 from doorstep.store import events
+from doorstep.store.events import EventRow
 
 BACKLOG_LIMIT = 1000
 # sequences already sent, and applications already placed in or out of the units: bounded
@@ -36,7 +35,7 @@ class QueueChange(NamedTuple):
 
     seq: int
     application_id: int | None
-    event: asyncpg.Record | None
+    event: EventRow | None
     unit_ids: frozenset[int]
 
 
@@ -85,15 +84,17 @@ async def unit_queue_updates(
                 subscription.pending.clear()
                 async for change in _backlog(deps, units, _highest(sent, last), sent):
                     yield change
-            rows = [r for r in subscription.pending if r["seq"] not in sent]
+            rows = [r for r in subscription.pending if r.seq not in sent]
             subscription.pending.clear()
             if rows:
                 await _place(deps, placed, units, rows)
                 for row in rows:
-                    if row["seq"] in sent or not placed.get(row["application_id"]):
+                    if row.seq in sent or row.application_id is None:
+                        continue  # the hub sends staff applications' events only
+                    if not placed.get(row.application_id):
                         continue
-                    sent.put(row["seq"])
-                    yield QueueChange(row["seq"], row["application_id"], row, units)
+                    sent.put(row.seq)
+                    yield QueueChange(row.seq, row.application_id, row, units)
                 continue
             await _idle(subscription)
 
@@ -104,11 +105,11 @@ async def _backlog(
     while True:
         rows = await events.of_units_after(deps.pool, list(units), after, BACKLOG_LIMIT)
         for row in rows:
-            after = row["seq"]
-            if row["seq"] in sent:
+            after = row.seq
+            if row.seq in sent:
                 continue
-            sent.put(row["seq"])
-            yield QueueChange(row["seq"], row["application_id"], row, units)
+            sent.put(row.seq)
+            yield QueueChange(row.seq, row.application_id, row, units)
         if len(rows) < BACKLOG_LIMIT:
             return
 
@@ -117,10 +118,9 @@ def _highest(sent: _Seen, last: int) -> int:
     return max([last, *sent.keys()])
 
 
-async def _place(
-    deps: Deps, placed: _Seen, units: frozenset[int], rows: list[asyncpg.Record]
-) -> None:
-    unknown = list({r["application_id"] for r in rows} - placed.keys())
+async def _place(deps: Deps, placed: _Seen, units: frozenset[int], rows: list[EventRow]) -> None:
+    ids = {r.application_id for r in rows if r.application_id is not None}
+    unknown = list(ids - placed.keys())
     if unknown:
         for application_id, its_units in (
             await events.units_of_applications(deps.pool, unknown)

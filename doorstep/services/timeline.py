@@ -13,7 +13,8 @@ async def timelines(deps: Deps, application_ids: list[int]) -> dict[int, list[as
     """Events per application, in order. Callers have already authorized the applications."""
     found: dict[int, list[asyncpg.Record]] = {}
     for row in await events.for_applications(deps.pool, application_ids):
-        found.setdefault(row["application_id"], []).append(row)
+        assert row.application_id is not None  # asked by application
+        found.setdefault(row.application_id, []).append(row)
     return found
 
 

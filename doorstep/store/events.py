@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
+from collections.abc import Mapping
+from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch
 
 EVENTS_CHANNEL = "doorstep_events"
+
+
+class TimelineEventRow(Row):
+    """An application's event as its timeline shows it."""
+
+    seq: int
+    application_id: int | None
+    task_id: int | None
+    kind: str
+    actor_kind: str
+    data: dict[str, Json]
+    created_at: datetime
+
+
+class EventRow(TimelineEventRow):
+    """An event with the citizen whose stream it is on (what live updates route by)."""
+
+    citizen_id: int | None
+
+
+class _UnitTaskRow(Row):
+    application_id: int
+    unit_id: int
 
 
 async def append(
@@ -20,7 +43,7 @@ async def append(
     application_id: int | None = None,
     task_id: int | None = None,
     citizen_id: int | None = None,
-    data: dict[str, Any] | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> int:
     # append_event (migration 0003) locks the citizen's stream, inserts, and NOTIFYs; NOTIFY
     # is transactional, so listeners hear it only if and when this transaction commits
@@ -37,8 +60,10 @@ async def append(
     return seq
 
 
-async def for_applications(conn: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def for_applications(conn: Queryable, application_ids: list[int]) -> list[TimelineEventRow]:
+    return await fetch(
+        conn,
+        TimelineEventRow,
         """select seq, application_id, task_id, kind, actor_kind, data, created_at
            from events where application_id = any($1::bigint[])
            order by application_id, seq""",
@@ -50,9 +75,11 @@ EVENT_COLUMNS = "seq, application_id, task_id, citizen_id, kind, actor_kind, dat
 _E_COLUMNS = ", ".join(f"e.{c}" for c in EVENT_COLUMNS.split(", "))
 
 
-async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> list[asyncpg.Record]:
+async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> list[EventRow]:
     """Every event past `after_seq`, plus the listed older ones (gaps that may have committed)."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        EventRow,
         f"""select {EVENT_COLUMNS} from events
             where seq > $1 or seq = any($2::bigint[])
             order by seq limit $3""",
@@ -69,8 +96,10 @@ async def max_seq(db: Queryable) -> int:
 
 async def of_application_after(
     db: Queryable, application_id: int, after_seq: int, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[EventRow]:
+    return await fetch(
+        db,
+        EventRow,
         f"""select {EVENT_COLUMNS} from events
             where application_id = $1 and seq > $2 order by seq limit $3""",
         application_id,
@@ -81,8 +110,10 @@ async def of_application_after(
 
 async def of_citizen_after(
     db: Queryable, citizen_id: int, after_seq: int, limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[EventRow]:
+    return await fetch(
+        db,
+        EventRow,
         f"""select {EVENT_COLUMNS} from events
             where citizen_id = $1 and application_id is not null and seq > $2
             order by seq limit $3""",
@@ -108,9 +139,11 @@ async def last_of_citizen(db: Queryable, citizen_id: int) -> int:
 
 async def of_units_after(
     db: Queryable, unit_ids: list[int], after_seq: int, limit: int
-) -> list[asyncpg.Record]:
+) -> list[EventRow]:
     """Events past `after_seq` of the applications that have a task in one of the units."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        EventRow,
         f"""select {_E_COLUMNS} from events e
             where e.seq > $2 and e.application_id in (
               select t.application_id from tasks t where t.unit_id = any($1::bigint[]))
@@ -123,11 +156,13 @@ async def of_units_after(
 
 async def units_of_applications(db: Queryable, application_ids: list[int]) -> dict[int, set[int]]:
     """The units each application has a task in."""
-    rows = await db.fetch(
+    rows = await fetch(
+        db,
+        _UnitTaskRow,
         "select application_id, unit_id from tasks where application_id = any($1::bigint[])",
         application_ids,
     )
     units: dict[int, set[int]] = {a: set() for a in application_ids}
     for row in rows:
-        units[row["application_id"]].add(row["unit_id"])
+        units[row.application_id].add(row.unit_id)
     return units

@@ -539,7 +539,7 @@ async def test_a_revoked_agents_open_subscription_ends(
         )
         number = body["data"]["submitApplication"]["number"]
         update = await asyncio.wait_for(first, 30)
-        assert update.event is not None and update.event["data"]["number"] == number
+        assert update.event is not None and update.event.data["number"] == number
         # the mother revokes: the open subscription ends with the refusal
         nxt = asyncio.ensure_future(updates.__anext__())
         await gql_as(client, REVOKE, {"id": asked["id"]}, token=family.mother)
