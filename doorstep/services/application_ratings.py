@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 import asyncpg
 
 from doorstep.domain.calendar import SHANGHAI, local_date
-from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
@@ -21,13 +20,17 @@ from doorstep.domain.policy import (
     Role,
     Target,
     authorize,
-    authorize_by_number,
     require_signed_in,
 )
 from doorstep.domain.tickets import RECTIFICATION_DAYS, Rating
 from doorstep.domain.workflow import ApplicationStatus
 from doorstep.services import acting
-from doorstep.services.applications import FINAL_APPLICATION, ApplicationView, _load_one
+from doorstep.services.applications import (
+    FINAL_APPLICATION,
+    ApplicationView,
+    _load_one,
+    lock_for_citizen_act,
+)
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
@@ -69,19 +72,7 @@ async def rate(
     text = optional_text(comment, MAX_COMMENT_CHARS, "application_rating.comment_too_long")
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
-        application = await app_store.lock_application(conn, number)
-        if application is None:
-            raise NotFound("application.not_found")
-        authorize_by_number(
-            actor,
-            Operation.APPLICATION_RATE,
-            Target(
-                citizen_id=application["citizen_id"],
-                theme=theme_of_bundle(application["bundle_code"]),
-            ),
-            NotFound("application.not_found"),
-        )
-        await acting.ensure_active(conn, actor)
+        application = await lock_for_citizen_act(conn, actor, number, Operation.APPLICATION_RATE)
         agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
         outbox_ids, _due = await _rate(
             deps,

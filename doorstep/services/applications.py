@@ -163,6 +163,28 @@ def parse_number(raw: str) -> str:
         raise InvalidInput("application.number_invalid") from None
 
 
+async def lock_for_citizen_act(
+    conn: Connection, actor: Actor, number: str, operation: Operation
+) -> Any:
+    """Lock an application the citizen (or their agent, within the delegation's themes, the
+    delegation re-read under lock) acts on: its row, or `application.not_found` for anyone
+    else, in the words used for a number nobody has."""
+    application = await store.lock_application(conn, number)
+    if application is None:
+        raise NotFound("application.not_found")
+    authorize_by_number(
+        actor,
+        operation,
+        Target(
+            citizen_id=application["citizen_id"],
+            theme=theme_of_bundle(application["bundle_code"]),
+        ),
+        NotFound("application.not_found"),
+    )
+    await acting.ensure_active(conn, actor)
+    return application
+
+
 def _check_form(data: SubmitInput, known_materials: set[str]) -> None:
     import json
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, Unavailable
 from doorstep.domain.files import MAX_FILE_BYTES, MEDIA_TYPES, check_upload
 from doorstep.domain.policy import (
@@ -27,10 +26,9 @@ from doorstep.domain.policy import (
     Operation,
     Target,
     authorize,
-    authorize_by_number,
     require_signed_in,
 )
-from doorstep.services import acting, applications
+from doorstep.services import applications
 from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
 from doorstep.store import files as store
@@ -133,19 +131,9 @@ async def attach(
     number = applications.parse_number(raw_number)
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
-        application = await app_store.lock_application(conn, number)
-        if application is None:
-            raise NotFound("application.not_found")
-        authorize_by_number(
-            actor,
-            Operation.MATERIALS_SUPPLY,
-            Target(
-                citizen_id=application["citizen_id"],
-                theme=theme_of_bundle(application["bundle_code"]),
-            ),
-            NotFound("application.not_found"),
+        application = await applications.lock_for_citizen_act(
+            conn, actor, number, Operation.MATERIALS_SUPPLY
         )
-        await acting.ensure_active(conn, actor)
         found = await store.get_file(conn, file_id)
         # someone else's file is one that does not exist
         if found is None or found.citizen_id != application["citizen_id"]:

@@ -8,7 +8,6 @@ import asyncpg
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.clock import move_clock, reminder_date
-from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
@@ -16,7 +15,6 @@ from doorstep.domain.policy import (
     Role,
     Target,
     authorize,
-    authorize_by_number,
     require_signed_in,
 )
 from doorstep.domain.workflow import (
@@ -39,6 +37,7 @@ from doorstep.services.applications import (
     TaskView,
     _load_one,
     _task_view,
+    lock_for_citizen_act,
     parse_number,
 )
 from doorstep.services.deps import Deps
@@ -132,19 +131,7 @@ async def supply_materials(
         raise InvalidInput("materials.note_too_long", limit=MAX_REASON_CHARS)
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
-        application = await store.lock_application(conn, number)
-        if application is None:
-            raise NotFound("application.not_found")
-        authorize_by_number(
-            actor,
-            Operation.MATERIALS_SUPPLY,
-            Target(
-                citizen_id=application["citizen_id"],
-                theme=theme_of_bundle(application["bundle_code"]),
-            ),
-            NotFound("application.not_found"),
-        )
-        await acting.ensure_active(conn, actor)
+        application = await lock_for_citizen_act(conn, actor, number, Operation.MATERIALS_SUPPLY)
         waiting = [
             t
             for t in await store.tasks_of(conn, [application["id"]])
