@@ -6,6 +6,10 @@ const VOICE_LANG = { 'zh-Hans': 'zh-CN', 'zh-Hant': 'zh-TW', en: 'en' };
 
 export const canSpeak = () => 'speechSynthesis' in window;
 
+// Chromium loads its voices only when first asked and answers that first call with none: ask
+// now, so the first tap already finds the language's voice
+if (canSpeak()) speechSynthesis.getVoices();
+
 export function speak(text) {
   if (!canSpeak() || !text) return;
   const lang = VOICE_LANG[languageTag()] || 'zh-CN';
