@@ -67,7 +67,7 @@ async def issue(deps: Deps, name: str, scopes: list[str]) -> IssuedKey:
         prefix=key[: len(KEY_PREFIX) + 6],
         scopes=sorted(set(scopes)),
     )
-    return IssuedKey(id=row["id"], name=row["name"], scopes=tuple(row["scopes"]), key=key)
+    return IssuedKey(id=row.id, name=row.name, scopes=tuple(row.scopes), key=key)
 
 
 async def revoke(deps: Deps, key_id: int) -> None:
@@ -78,13 +78,13 @@ async def revoke(deps: Deps, key_id: int) -> None:
 async def keys(deps: Deps) -> list[KeyEntry]:
     return [
         KeyEntry(
-            id=r["id"],
-            name=r["name"],
-            prefix=r["prefix"],
-            scopes=tuple(r["scopes"]),
-            created_at=r["created_at"],
-            revoked_at=r["revoked_at"],
-            last_used_at=r["last_used_at"],
+            id=r.id,
+            name=r.name,
+            prefix=r.prefix,
+            scopes=tuple(r.scopes),
+            created_at=r.created_at,
+            revoked_at=r.revoked_at,
+            last_used_at=r.last_used_at,
         )
         for r in await store.all_keys(deps.pool)
     ]
@@ -100,6 +100,6 @@ async def check(deps: Deps, raw: str | None, scope: str) -> ApiApp:
     row = await store.active_by_hash(deps.pool, _hash(raw))
     if row is None:
         raise Forbidden("api_key.invalid")
-    if scope not in row["scopes"]:
+    if scope not in row.scopes:
         raise Forbidden("api_key.scope_missing", scope=scope)
-    return ApiApp(id=row["id"], name=row["name"], scopes=tuple(row["scopes"]))
+    return ApiApp(id=row.id, name=row.name, scopes=tuple(row.scopes))

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import datetime
 
 from doorstep.store.db import Queryable
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+
+
+class IssuedKeyRow(Row):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ListedKeyRow(IssuedKeyRow):
+    last_used_at: datetime | None
+
+
+class ActiveKeyRow(Row):
+    id: int
+    name: str
+    scopes: list[str]
 
 
 async def insert(
     db: Queryable, *, name: str, key_hash: bytes, prefix: str, scopes: list[str]
-) -> asyncpg.Record:
-    row = await db.fetchrow(
+) -> IssuedKeyRow:
+    return await fetchrow_one(
+        db,
+        IssuedKeyRow,
         """insert into api_keys (name, key_hash, prefix, scopes) values ($1, $2, $3, $4)
            returning id, name, prefix, scopes, created_at, revoked_at""",
         name,
@@ -18,19 +40,21 @@ async def insert(
         prefix,
         scopes,
     )
-    assert row is not None
-    return row
 
 
-async def active_by_hash(db: Queryable, key_hash: bytes) -> asyncpg.Record | None:
+async def active_by_hash(db: Queryable, key_hash: bytes) -> ActiveKeyRow | None:
     """The key's row if it exists and is not revoked; its use is noted (at most once a minute)."""
-    return await db.fetchrow(
+    return await fetchrow(
+        db,
+        ActiveKeyRow,
         """update api_keys set last_used_at = now()
            where key_hash = $1 and revoked_at is null
              and (last_used_at is null or last_used_at < now() - interval '1 minute')
            returning id, name, scopes""",
         key_hash,
-    ) or await db.fetchrow(
+    ) or await fetchrow(
+        db,
+        ActiveKeyRow,
         "select id, name, scopes from api_keys where key_hash = $1 and revoked_at is null",
         key_hash,
     )
@@ -43,8 +67,10 @@ async def revoke(db: Queryable, key_id: int) -> bool:
     return status.endswith(" 1")
 
 
-async def all_keys(db: Queryable) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def all_keys(db: Queryable) -> list[ListedKeyRow]:
+    return await fetch(
+        db,
+        ListedKeyRow,
         "select id, name, prefix, scopes, created_at, revoked_at, last_used_at "
-        "from api_keys order by id"
+        "from api_keys order by id",
     )
