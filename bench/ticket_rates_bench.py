@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from doorstep.store.db import connect
 from doorstep.store.migrate import migrate
 from doorstep.store.seed import load_demo_data
-from doorstep.store.ticket_rates import GroupBy, _sql, drift, rates, rebuild
+from doorstep.store.ticket_rates import GroupBy, RatesRow, _sql, drift, rates, rebuild
 
 DAYS = 90
 
@@ -108,7 +108,7 @@ async def _timed(
 ) -> tuple[list[float], int]:
     now = datetime.combine(until, datetime.min.time(), UTC)
     times = []
-    rows: list[asyncpg.Record] = []
+    rows: list[RatesRow] = []
     for _ in range(runs):
         started = time.perf_counter()
         # as an admin sees it: every unit (None: no scope)

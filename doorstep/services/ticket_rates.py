@@ -101,23 +101,23 @@ async def rates(
     # an admin sees every unit: no scope to test row by row
     units = None if actor.role is Role.ADMIN else await visible_units(deps, actor)
     rows = await store.rates(deps.pool, units, since, until, now_utc(), group_by, region_level)
-    names = await store.names(deps.pool, group_by, [r["key"] for r in rows])
+    names = await store.names(deps.pool, group_by, [r.key for r in rows])
     return [
         Rates(
-            key=r["key"],
-            code=names.get(r["key"], (r["key"], ""))[0],
-            name=names.get(r["key"], ("", r["key"]))[1],
-            assigned=r["assigned"],
-            responded_in_time=r["responded_in_time"],
-            finished=r["finished"],
-            solved=r["solved"],
-            rated=r["rated"],
-            satisfied=r["satisfied"],
-            on_time=r["on_time"],
-            returns=r["returns"],
-            reopened=r["reopened"],
-            recurrences=r["recurrences"],
-            open_overdue=r["open_overdue"],
+            key=r.key,
+            code=names.get(r.key, (r.key, ""))[0],
+            name=names.get(r.key, ("", r.key))[1],
+            assigned=r.assigned,
+            responded_in_time=r.responded_in_time,
+            finished=r.finished,
+            solved=r.solved,
+            rated=r.rated,
+            satisfied=r.satisfied,
+            on_time=r.on_time,
+            returns=r.returns,
+            reopened=r.reopened,
+            recurrences=r.recurrences,
+            open_overdue=r.open_overdue,
         )
         for r in rows
     ]

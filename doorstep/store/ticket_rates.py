@@ -10,11 +10,28 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-import asyncpg
-
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Row, fetch
 
 GroupBy = Literal["unit", "region"]
+
+
+class RatesRow(Row):
+    """One unit's or region's figures of the period (key: the unit id or the region code)."""
+
+    key: str
+    finished: int
+    solved: int
+    rated: int
+    satisfied: int
+    on_time: int
+    reopened: int
+    assigned: int
+    responded_in_time: int
+    returns: int
+    recurrences: int
+    open_overdue: int
+
 
 _SQL = """
 with figures as (
@@ -66,9 +83,9 @@ async def rates(
     now: datetime,
     group_by: GroupBy = "unit",
     level: int = 6,
-) -> list[asyncpg.Record]:
+) -> list[RatesRow]:
     """Figures for the Asia/Shanghai days since..until (inclusive)."""
-    return await db.fetch(_sql(group_by, level), since, until, unit_ids, now)
+    return await fetch(db, RatesRow, _sql(group_by, level), since, until, unit_ids, now)
 
 
 async def names(db: Queryable, group_by: GroupBy, keys: list[str]) -> dict[str, tuple[str, str]]:
