@@ -22,7 +22,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.proactive import RuleRow, UnnotifiedOfferRow
+from doorstep.store.proactive_rows import RuleRow, UnnotifiedOfferRow
 
 NOTIFY_BATCH = 200
 # rules evaluated side by side (the worker's pool holds 5 connections; 2 cores here)

@@ -23,7 +23,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, Queryable, transaction
-from doorstep.store.proactive import OfferByIdRow, OfferRow
+from doorstep.store.proactive_rows import OfferByIdRow, OfferRow
 
 # --- the citizen's side ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.proactive import RuleVersionRow
+from doorstep.store.proactive_rows import RuleVersionRow
 from doorstep.store.vault import UnitRefRow
 
 # --- rules: read, dry-run, publish ------------------------------------------------------------

@@ -24,7 +24,7 @@ from doorstep.store import events
 from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import transaction
-from doorstep.store.proactive import AppealRow, CheckRow
+from doorstep.store.proactive_rows import AppealRow, CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
 
