@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from doorstep.i18n import translate
 from doorstep.store.db import Pool
+from tests.browser.checks import elder_problems
 from tests.browser.conftest import NewPhone, shot
 from tests.browser.journeys import Api, enter, no_axe_violations, visit
 from tests.e2e.servers import Server
@@ -75,6 +76,17 @@ async def test_ask_for_a_review_then_rate_the_application(
     await rate.wait_for()
     await no_axe_violations(page, "rate an application")
     await shot(page, "application-feedback-en")
+    # in elder mode the outcome and the five levels meet the elder rules too
+    api = Api(web, pool)
+    try:
+        await api.run("mutation { setElderMode(on: true) { elderMode } }", {}, own)
+    finally:
+        await api.close()
+    await page.reload()
+    await rate.wait_for()
+    await page.locator("[data-review=upheld]").scroll_into_view_if_needed()
+    assert await elder_problems(page) == []
+    await shot(page, "application-feedback-elder-en")
     await rate.locator("input[value=BASICALLY_SATISFIED]").check()
     await rate.locator("button[type=submit]").dblclick()
     await page.locator("[data-rated=BASICALLY_SATISFIED]").wait_for()
