@@ -57,16 +57,22 @@ async def feedback(
     reviews: dict[int, ReviewRow] = {}
     for row in await reviews_store.of_application(deps.pool, application_id):
         reviews[row.task_id] = row  # oldest first: the latest stays
+    refused = [task_id for task_id, status in task_statuses if status is TaskStatus.REJECTED]
+    refusals = (
+        {r.task_id: r.at for r in await reviews_store.last_refusals(deps.pool, refused)}
+        if refused
+        else {}
+    )
     today = local_date(datetime.now(UTC))
     tasks = []
     for task_id, task_status in task_statuses:
         open_until = None
         review = reviews.get(task_id)
         if task_status is TaskStatus.REJECTED and (review is None or review.status != "open"):
-            refusal = await reviews_store.last_refusal(deps.pool, task_id)
+            refused_at = refusals.get(task_id)
             # one review per refusal: a later refusal may be reviewed again
-            if refusal is not None and (review is None or review.created_at < refusal.at):
-                ends = window_ends_on(refusal.at)
+            if refused_at is not None and (review is None or review.created_at < refused_at):
+                ends = window_ends_on(refused_at)
                 open_until = ends if today <= ends else None
         tasks.append(
             TaskFeedback(

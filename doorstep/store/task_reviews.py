@@ -46,6 +46,24 @@ async def last_refusal(db: Queryable, task_id: int) -> RefusalRow | None:
     )
 
 
+class TaskRefusalRow(Row):
+    task_id: int
+    actor_id: int | None
+    at: datetime
+
+
+async def last_refusals(db: Queryable, task_ids: list[int]) -> list[TaskRefusalRow]:
+    """The latest refusal of each of these tasks that has one, in one read."""
+    return await fetch(
+        db,
+        TaskRefusalRow,
+        """select distinct on (task_id) task_id, actor_id, created_at as at from events
+           where task_id = any($1::bigint[]) and kind = 'task.reject'
+           order by task_id, seq desc""",
+        task_ids,
+    )
+
+
 async def decided_since(db: Queryable, task_id: int, since: datetime) -> bool:
     """A review of this task was decided after `since` (one review per refusal)."""
     found: bool = await db.fetchval(
