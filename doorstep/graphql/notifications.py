@@ -12,7 +12,7 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
 from doorstep.services import broadcasts, notifications, push
-from doorstep.services.notifications import DecisionView, NotificationView
+from doorstep.services.notifications.history import DecisionView, NotificationView
 
 STATUS_KEYS = {
     "created": "notify.status.created",

@@ -519,9 +519,9 @@ async def _record(
         statuses = [S.TECHNICAL_FAILURE.value] * n
     async with transaction(deps.pool) as conn:
         if outcome is Outcome.PAUSE:
-            from doorstep.services.notifications import _pause
+            from doorstep.services.notifications.sms_results import pause_channel
 
-            next_at = await _pause(conn, channel.name, answer, sms.pause_seconds)
+            next_at = await pause_channel(conn, channel.name, answer, sms.pause_seconds)
         done = await store.finish_batch(
             conn,
             step.ids,

@@ -13,11 +13,8 @@ from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.notify.policy import IMPORTANT_KINDS
 from doorstep.notify.webpush import public_key_of, valid_client_keys
 from doorstep.services.deps import Deps
-from doorstep.services.notifications import (
-    apply_provider_news,
-    fall_back_to_sms,
-    push_ack_token,
-)
+from doorstep.services.notifications.provider_news import apply_provider_news
+from doorstep.services.notifications.web_push import fall_back_to_sms, push_ack_token
 from doorstep.store import outbox as outbox_store
 from doorstep.store import push as store
 from doorstep.store.db import transaction

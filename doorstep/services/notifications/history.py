@@ -1,0 +1,73 @@
+""" "How we told you": a citizen's notifications, each with every decision made about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from doorstep.domain.delivery import DeliveryStatus
+from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.services.deps import Deps
+from doorstep.store import outbox as store
+
+S = DeliveryStatus
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    decision: str
+    reason: str
+    channel: str | None
+    until: datetime | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    channel: str | None
+    status: str
+    text: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    opened_at: datetime | None
+    merged_into: int | None
+    fallback_of: int | None
+    decisions: list[DecisionView]
+
+
+async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list[NotificationView]:
+    """The citizen's notifications, newest first, each with every decision made about it."""
+    authorize(actor, Operation.NOTIFICATIONS_OWN, Target(citizen_id=actor.citizen_id))
+    assert actor.citizen_id is not None
+    rows = await store.of_citizen(deps.pool, actor.citizen_id, max(1, min(limit, 100)))
+    decided: dict[int, list[DecisionView]] = {}
+    for d in await store.decisions_of(deps.pool, [r.id for r in rows]):
+        decided.setdefault(d.outbox_id, []).append(
+            DecisionView(
+                decision=d.decision,
+                reason=d.reason,
+                channel=d.channel,
+                until=d.until,
+                at=d.created_at,
+            )
+        )
+    return [
+        NotificationView(
+            id=r.id,
+            kind=r.kind,
+            channel=r.channel,
+            status=r.status,
+            text=r.body if r.status != S.CREATED else None,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            delivered_at=r.delivered_at,
+            opened_at=r.opened_at,
+            merged_into=r.merged_into,
+            fallback_of=r.fallback_of,
+            decisions=decided.get(r.id, []),
+        )
+        for r in rows
+    ]
