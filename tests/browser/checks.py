@@ -55,3 +55,32 @@ async def banner_in_view(page: Any) -> bool:
             return False
     await page.evaluate("() => window.scrollTo(0, 0)")
     return True
+
+
+async def tab_label_problems(page: Any) -> list[str]:
+    """Bottom tabs whose label does not fit its own tab (it would run into the next one):
+    each label's text box lies inside its tab, and no two tabs overlap."""
+    problems: list[str] = await page.evaluate(
+        """() => {
+          const out = [];
+          const tabs = [...document.querySelectorAll('nav.tabs a')];
+          const boxes = tabs.map((a) => a.getBoundingClientRect());
+          tabs.forEach((a, i) => {
+            const range = document.createRange();
+            range.selectNodeContents(a);
+            const text = range.getBoundingClientRect(), box = boxes[i];
+            const outside = text.left < box.left - 0.5 || text.right > box.right + 0.5;
+            if (outside || a.scrollWidth > a.clientWidth)
+              out.push(`label wider than its tab: ${a.textContent.trim()} ` +
+                `${Math.round(text.width)} > ${Math.round(box.width)}`);
+            boxes.slice(i + 1).forEach((other, j) => {
+              const apart = other.left >= box.right - 0.5 || other.right <= box.left + 0.5 ||
+                other.top >= box.bottom - 0.5 || other.bottom <= box.top + 0.5;
+              const name = tabs[i + 1 + j].textContent.trim();
+              if (!apart) out.push(`tabs overlap: ${a.textContent.trim()} / ${name}`);
+            });
+          });
+          return out;
+        }"""
+    )
+    return problems

@@ -11,9 +11,12 @@ import pytest
 
 from doorstep.i18n import translate
 from doorstep.store.db import Pool
+from tests.browser.checks import elder_problems, tab_label_problems
 from tests.browser.conftest import NewPhone, log_in, shot
+from tests.browser.journeys import enter
 from tests.browser.screens import open_screen, screens
 from tests.e2e.servers import Server, graphql
+from tests.integration.helpers import fresh_phone
 
 WANG = "+8613800138003"
 
@@ -113,3 +116,33 @@ async def test_wang_xiuying_accepts_elder_mode_and_every_screen_keeps_the_rules(
     await open_screen(page, web, "#/", "[data-list], .empty")
     key = page.locator(".read-aloud .key-message")
     assert (await key.inner_text()).strip()
+
+
+async def test_english_elder_mode_tab_labels_stay_apart_at_360(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """In English the elder tab labels (24 px, bold) are wider than a quarter of a 360 px
+    screen: they used to run into each other ("ServicesMessagesMe")."""
+    citizen = fresh_phone()
+    page = await (await phone("en")).new_page()
+    await enter(page, web, pool, citizen, "en")
+    token = await page.evaluate("JSON.parse(localStorage.getItem('doorstep.token'))")
+    body = await graphql(web, "mutation { setElderMode(on: true) { elderMode } }", token=token)
+    assert body["data"]["setElderMode"]["elderMode"] is True, body
+    await page.reload()
+    await page.locator("body.elder nav.tabs").wait_for()
+    labels = [translate(f"app.nav.{k}", "en") for k in ("home", "catalog", "notifications")]
+    for label in labels:
+        await page.locator("nav.tabs a", has_text=label).wait_for()
+    await shot(page, "elder-tabs-en")
+    assert await tab_label_problems(page) == []
+    assert await elder_problems(page) == []
+    # the tab bar does not cover the end of the page
+    await page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    covered = await page.evaluate(
+        """() => { const nav = document.querySelector('nav.tabs').getBoundingClientRect();
+          const last = [...document.querySelectorAll('main *')].filter((e) =>
+            e.getBoundingClientRect().height > 0).pop();
+          return last ? last.getBoundingClientRect().bottom > nav.top + 0.5 : false; }"""
+    )
+    assert not covered
