@@ -1,0 +1,202 @@
+""" "This data is wrong": a citizen flags a fact; its owning unit resolves the correction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from doorstep.domain.case_numbers import make_case_number, normalize_case_number
+from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.vault import (
+    FACTS,
+    fact_value_json,
+    parse_fact_value,
+)
+from doorstep.services import notifications
+from doorstep.services.deps import Deps
+from doorstep.services.vault.views import (
+    CorrectionView,
+    correction_view,
+    today_local,
+)
+from doorstep.store import applications as app_store
+from doorstep.store import events
+from doorstep.store import proactive as offer_store
+from doorstep.store import vault as store
+from doorstep.store.db import transaction
+
+CORRECTION_PREFIX = "30"  # 10 applications, 20 tickets (domain.case_numbers), 30 corrections
+MAX_NOTE_CHARS = 500
+
+
+def _clean_note(note: str, code: str = "vault.note_invalid") -> str:
+    text = " ".join(note.split())
+    if not text or len(text) > MAX_NOTE_CHARS:
+        raise InvalidInput(code, limit=MAX_NOTE_CHARS)
+    return text
+
+
+async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> CorrectionView:
+    """The citizen says a fact is wrong: a correction goes to the unit that owns it."""
+    authorize(actor, Operation.FACT_FLAG, Target(citizen_id=actor.citizen_id))
+    assert actor.citizen_id is not None
+    text = _clean_note(note)
+    if key not in FACTS:
+        raise InvalidInput("vault.fact_key_unknown", key=key[:60])
+    async with transaction(deps.pool) as conn:
+        fact = await store.fact_for_update(conn, actor.citizen_id, key)
+        if fact is None:
+            raise NotFound("vault.fact_not_found")
+        number = make_case_number(CORRECTION_PREFIX, await store.next_correction_serial(conn))
+        correction_id = await store.insert_correction(
+            conn,
+            number=number,
+            citizen_id=actor.citizen_id,
+            fact_key=key,
+            unit_id=fact.source_unit_id,
+            flagged_value=fact_value_json(store.fact_value(fact)),
+            note=text,
+        )
+        if correction_id is None:
+            raise Conflict("correction.already_open")
+        await events.append(
+            conn,
+            kind="vault.fact_flagged",
+            actor_kind="citizen",
+            actor_id=actor.citizen_id,
+            citizen_id=actor.citizen_id,
+            data={"key": key, "number": number, "unit": fact.unit_code},
+        )
+        outbox_ids = [
+            await notifications.queue(
+                conn,
+                citizen_id=None,
+                phone=phone,
+                kind="vault.correction_requested",
+                template="sms.correction_requested",
+                params={"number": number},
+                language="zh_Hans",
+            )
+            for phone in await store.unit_staff_phones(conn, fact.source_unit_id)
+        ]
+        row = await store.correction_by_number(conn, number)
+    await deps.after_commit(outbox_ids)
+    assert row is not None
+    return correction_view(row)
+
+
+async def _visible_units(deps: Deps, actor: Actor) -> list[int]:
+    if actor.role is Role.SUPERVISOR and actor.region_code:
+        return await app_store.units_in_region(deps.pool, actor.region_code)
+    if actor.role is Role.ADMIN:
+        return await app_store.units_in_region(deps.pool, "")
+    return [actor.unit_id] if actor.unit_id is not None else []
+
+
+async def unit_corrections(
+    deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
+) -> list[CorrectionView]:
+    """The corrections waiting on the actor's unit (supervisors: their region). Staff see the
+    citizen's name and masked ID: the read is recorded."""
+    authorize(actor, Operation.CORRECTION_QUEUE_READ)
+    units = await _visible_units(deps, actor)
+    wanted = statuses or ["open"]
+    async with transaction(deps.pool) as conn:
+        rows = await store.corrections_of_units(conn, units, wanted, max(1, min(limit, 200)))
+        await offer_store.record_reads(
+            conn,
+            sorted({r.citizen_id for r in rows}),
+            actor.staff_id or 0,
+            "vault_fact",
+            "handle data correction",
+        )
+    return [correction_view(r) for r in rows]
+
+
+def parse_correction_number(raw: str) -> str:
+    try:
+        number = normalize_case_number(raw)
+    except ValueError:
+        raise InvalidInput("correction.number_invalid") from None
+    if not number.startswith(CORRECTION_PREFIX):
+        raise InvalidInput("correction.number_invalid")
+    return number
+
+
+async def resolve_correction(
+    deps: Deps, actor: Actor, raw_number: str, *, corrected: bool, value: Any, note: str
+) -> CorrectionView:
+    """The owning unit answers: the corrected value (the rules that read it re-run for the
+    citizen at once) or the value confirmed as right, with a note the citizen sees."""
+    number = parse_correction_number(raw_number)
+    text = _clean_note(note)
+    today = today_local()
+    async with transaction(deps.pool) as conn:
+        row = await store.correction_by_number(conn, number, lock=True)
+        if row is None:
+            raise NotFound("correction.not_found")
+        authorize(
+            actor,
+            Operation.CORRECTION_RESOLVE,
+            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
+        )
+        if row.status != "open":
+            raise Conflict("correction.closed")
+        rerun: dict[str, Any] | None = None
+        new_value = None
+        if corrected:
+            if value is None:
+                raise InvalidInput("vault.fact_value_invalid", key=row.fact_key, kind="-")
+            parsed = parse_fact_value(row.fact_key, value)
+            new_value = fact_value_json(parsed)
+            await store.put_fact(
+                conn,
+                citizen_id=row.citizen_id,
+                key=row.fact_key,
+                value=parsed,
+                source_unit_id=row.unit_id,
+                as_of=datetime.now().astimezone(),
+                replaced_by="correction",
+                correction_id=row.id,
+            )
+            rerun = await offer_store.rerun_for_citizen(conn, row.citizen_id, [row.fact_key], today)
+        await store.resolve_correction(
+            conn,
+            row.id,
+            status="corrected" if corrected else "confirmed",
+            corrected_value=new_value,
+            note=text,
+            staff_id=actor.staff_id,
+            rerun=rerun,
+        )
+        await store.record_use(
+            conn,
+            citizen_id=row.citizen_id,
+            unit_id=row.unit_id,
+            purpose="correction",
+            items=[{"kind": "fact", "key": row.fact_key}],
+        )
+        await events.append(
+            conn,
+            kind="vault.correction_resolved",
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            citizen_id=row.citizen_id,
+            data={"number": number, "key": row.fact_key, "corrected": corrected},
+        )
+        contact = await app_store.citizen_contact(conn, row.citizen_id)
+        assert contact is not None
+        outbox_id = await notifications.queue(
+            conn,
+            citizen_id=contact["id"],
+            phone=contact["phone"],
+            kind="vault.correction_resolved",
+            template="sms.correction_corrected" if corrected else "sms.correction_confirmed",
+            params={"number": number, "reason": text},
+            language=contact["language"],
+        )
+        done = await store.correction_by_number(conn, number)
+    await deps.after_commit([outbox_id])
+    assert done is not None
+    return correction_view(done)

@@ -1,0 +1,231 @@
+"""Application forms that ask only for what is missing: held or missing materials, prefill."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from doorstep.domain.delegation import moves_money, theme_of_bundle
+from doorstep.domain.errors import NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.vault import (
+    DocumentInput,
+    material_source,
+)
+from doorstep.services.catalog import Bundle
+from doorstep.services.deps import Deps
+from doorstep.services.vault.documents import (
+    clean_documents,
+    store_documents,
+)
+from doorstep.services.vault.views import (
+    DocumentView,
+    Source,
+    document_view,
+    today_local,
+)
+from doorstep.store import applications as app_store
+from doorstep.store import vault as store
+from doorstep.store.db import Connection
+
+
+@dataclass(frozen=True)
+class MaterialState:
+    code: str
+    name: str
+    required: bool
+    item_names: tuple[str, ...]
+    unit_ids: tuple[int, ...]
+    held: bool
+    document: DocumentView | None = None
+    fact_key: str | None = None
+    fact_source: Source | None = None
+
+
+@dataclass(frozen=True)
+class FormView:
+    bundle_code: str
+    bundle_name: str
+    materials: list[MaterialState]
+
+    @property
+    def missing_required(self) -> int:
+        return sum(1 for m in self.materials if m.required and not m.held)
+
+
+async def _material_states(
+    conn: Connection, citizen_id: int, bundle: Bundle, today: date
+) -> list[MaterialState]:
+    """Each material of the bundle once (the one form), and whether the vault holds it."""
+    documents: dict[str, DocumentView] = {}
+    for row in await store.documents_of(conn, citizen_id, today):
+        documents.setdefault(row.doc_type, document_view(row))
+    fact_rows = {r.key: r for r in await store.facts_of(conn, citizen_id)}
+    order: list[str] = []
+    merged: dict[str, dict[str, Any]] = {}
+    for item in bundle.items:
+        for material in item.materials:
+            entry = merged.get(material.code)
+            if entry is None:
+                order.append(material.code)
+                entry = merged[material.code] = {
+                    "name": material.name,
+                    "required": False,
+                    "items": [],
+                    "units": [],
+                }
+            entry["required"] = entry["required"] or material.required
+            entry["items"].append(item.name)
+            if item.unit.id not in entry["units"]:
+                entry["units"].append(item.unit.id)
+    states = []
+    for code in order:
+        entry = merged[code]
+        common: dict[str, Any] = {
+            "code": code,
+            "name": entry["name"],
+            "required": entry["required"],
+            "item_names": tuple(entry["items"]),
+            "unit_ids": tuple(entry["units"]),
+        }
+        source = material_source(code)
+        if source is not None and source[0] == "document" and source[1] in documents:
+            states.append(MaterialState(**common, held=True, document=documents[source[1]]))
+            continue
+        if source is not None and source[0] == "fact":
+            hit = next(
+                (
+                    fact_rows[k]
+                    for k in source[1].split("|")
+                    if k in fact_rows and fact_rows[k].flag is True
+                ),
+                None,
+            )
+            if hit is not None:
+                states.append(
+                    MaterialState(
+                        **common,
+                        held=True,
+                        fact_key=hit.key,
+                        fact_source=Source(hit.unit_code, hit.unit_name),
+                    )
+                )
+                continue
+        states.append(MaterialState(**common, held=False))
+    return states
+
+
+async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormView:
+    """What applying for a bundle would take: every material once, held (and from where) or
+    missing. Nothing is used yet, so nothing is logged."""
+    citizen_id = actor.subject_citizen_id
+    authorize(
+        actor,
+        Operation.APPLICATION_FORM_READ,
+        Target(
+            citizen_id=citizen_id,
+            theme=theme_of_bundle(bundle_code),
+            moves_money=moves_money(bundle_code),
+        ),
+    )
+    assert citizen_id is not None
+    bundle = await deps.catalog.get(deps, bundle_code)
+    if bundle is None:
+        raise NotFound("bundle.unknown", bundle=bundle_code[:40])
+    async with deps.pool.acquire() as conn:
+        states = await _material_states(conn, citizen_id, bundle, today_local())
+        if actor.role is Role.AGENT and actor.agent_citizen_id is not None:
+            await app_store.record_personal_data_read(
+                conn,
+                citizen_id=citizen_id,
+                reader_kind="agent",
+                reader_id=actor.agent_citizen_id,
+                what="vault",
+                purpose=f"application form {bundle.code}",
+            )
+    return FormView(bundle.code, bundle.name, states)
+
+
+@dataclass
+class Prefill:
+    """What the vault supplies to one application; `log_uses` once the application exists."""
+
+    citizen_id: int
+    states: list[MaterialState]
+    provided_document_ids: list[int] = field(default_factory=list)
+
+    @property
+    def material_codes(self) -> set[str]:
+        return {m.code for m in self.states if m.held}
+
+    @property
+    def missing(self) -> list[str]:
+        return [m.code for m in self.states if m.required and not m.held]
+
+    def form_json(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for m in self.states:
+            if m.document is not None:
+                out.append(
+                    {
+                        "material": m.code,
+                        "document_id": m.document.id,
+                        "type": m.document.doc_type,
+                        "source": m.document.source.unit_code or "citizen",
+                    }
+                )
+            elif m.fact_key is not None:
+                out.append(
+                    {
+                        "material": m.code,
+                        "fact": m.fact_key,
+                        "source": m.fact_source.unit_code if m.fact_source else None,
+                    }
+                )
+        return out
+
+    async def log_uses(self, conn: Connection, application_id: int) -> None:
+        """One use per receiving unit: which vault items it got for this application."""
+        await store.link_documents_to_application(conn, self.provided_document_ids, application_id)
+        per_unit: dict[int, list[dict[str, Any]]] = {}
+        for m in self.states:
+            if m.document is not None:
+                item: dict[str, Any] = {
+                    "kind": "document",
+                    "type": m.document.doc_type,
+                    "id": m.document.id,
+                    "material": m.code,
+                }
+            elif m.fact_key is not None:
+                item = {"kind": "fact", "key": m.fact_key, "material": m.code}
+            else:
+                continue
+            for unit_id in m.unit_ids:
+                if item not in per_unit.setdefault(unit_id, []):
+                    per_unit[unit_id].append(item)
+        for unit_id, items in per_unit.items():
+            await store.record_use(
+                conn,
+                citizen_id=self.citizen_id,
+                unit_id=unit_id,
+                purpose="application",
+                items=items,
+                application_id=application_id,
+            )
+
+
+async def prefill(
+    deps: Deps,
+    conn: Connection,
+    citizen_id: int,
+    bundle: Bundle,
+    documents: Sequence[DocumentInput] = (),
+) -> Prefill:
+    """Inside the submission's transaction: keep the documents the citizen provided, then
+    take from the vault everything it holds for the bundle. A wrong document refuses the
+    whole submission (InvalidInput), so nothing is half-written."""
+    provided = await store_documents(deps, conn, citizen_id, clean_documents(documents))
+    states = await _material_states(conn, citizen_id, bundle, today_local())
+    return Prefill(citizen_id=citizen_id, states=states, provided_document_ids=provided)
