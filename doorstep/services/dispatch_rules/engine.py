@@ -1,0 +1,85 @@
+"""The engine every submission uses: the published set compiled, cached per pool."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from doorstep.domain.dispatch import (
+    Known,
+    Rule,
+    RuleEngine,
+)
+from doorstep.services.deps import Deps
+from doorstep.store import dispatch_rules as store
+from doorstep.store import tickets as ticket_store
+from doorstep.store.db import Queryable
+from doorstep.store.dispatch_rules import RuleRow
+
+ENGINE_TTL_SECONDS = 30.0
+
+
+@dataclass
+class _Cached:
+    # the entry holds its pool: while it does, no other pool can get the same id()
+    pool: Any
+    set_id: int | None
+    catalog_version: int
+    loaded: float
+    engine: RuleEngine
+
+
+_ENGINES: dict[int, _Cached] = {}
+
+
+def rule_from(row: RuleRow) -> Rule:
+    return Rule(
+        rule_no=row.rule_no,
+        version=row.version,
+        priority=row.priority,
+        lead_unit=row.lead_unit_id,
+        kinds=tuple(row.kinds),
+        categories=tuple(row.categories),
+        region_prefixes=tuple(row.region_prefixes),
+        keywords=tuple(row.keywords),
+        urgencies=tuple(row.urgencies),
+        assisting_units=tuple(row.assisting_unit_ids),
+        deadline_profile=row.deadline_profile,
+    )
+
+
+async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEngine]:
+    """The published set, compiled with the fallback units; rebuilt when another set is
+    published or the catalog changes (both checked on every call, one query of two indexed
+    look-ups), and at least every 30 s as a backstop."""
+    set_id, version = await store.engine_key(db)
+    cached = _ENGINES.get(id(deps.pool))
+    now = time.monotonic()
+    if (
+        cached is None
+        or cached.pool is not deps.pool
+        or cached.set_id != set_id
+        or cached.catalog_version != version
+        or now - cached.loaded > ENGINE_TTL_SECONDS
+    ):
+        rules = [rule_from(r) for r in await store.rules_of(db, set_id)] if set_id else []
+        cached = _Cached(
+            deps.pool, set_id, version, now, RuleEngine(rules, await ticket_store.fallbacks(db))
+        )
+        _ENGINES[id(deps.pool)] = cached
+    return cached.set_id, cached.engine
+
+
+async def known(db: Queryable) -> Known:
+    categories = await ticket_store.categories(db, active_only=False)
+    served: dict[int, list[tuple[str, str]]] = {}
+    for row in await ticket_store.service_areas(db):
+        served.setdefault(row["unit_id"], []).append((row["category_code"], row["region_prefix"]))
+    return Known(
+        categories=frozenset(c["code"] for c in categories),
+        active_categories=frozenset(c["code"] for c in categories if c["active"]),
+        units=frozenset(await ticket_store.unit_ids(db)),
+        regions=frozenset(await ticket_store.region_codes(db)),
+        served=served,
+    )
