@@ -221,6 +221,7 @@ class Server:
                 "DOORSTEP_METRICS_TOKEN": "bench-metrics-token-0123456789abcdef",
                 "DOORSTEP_IDENTITY_PROVIDER": "counter",
                 "DOORSTEP_SMS_CHANNEL": "console",
+                "DOORSTEP_FILE_STORAGE": "none",
                 "DB_POOL_MIN": str(min(4, pool_max)),
                 "DB_POOL_MAX": str(pool_max),
                 "DOORSTEP_QUEUE": BENCH_QUEUE,

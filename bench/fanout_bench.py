@@ -276,6 +276,7 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event") 
         # production settings (the process refuses to start without them)
         "SMS_CALLBACK_TOKEN": "bench-callback-token-0123456789abcdef",
         "DOORSTEP_SMS_CHANNEL": "console",
+        "DOORSTEP_FILE_STORAGE": "none",
     }
     server = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -89,6 +89,7 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
             "DOORSTEP_METRICS_TOKEN": secrets.token_hex(32),
             "DOORSTEP_IDENTITY_PROVIDER": "counter",
             "DOORSTEP_SMS_CHANNEL": "console",
+            "DOORSTEP_FILE_STORAGE": "none",
             "DOORSTEP_QUEUE": "doorstep-lighthouse:queue",
             "PYTHONUNBUFFERED": "1",
         }

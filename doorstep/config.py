@@ -199,6 +199,60 @@ class PushSettings:
 
 
 IDENTITY_PROVIDERS = ("aliyun", "dev", "counter")
+FILE_STORAGES = ("disk", "oss", "none")
+
+
+def _files_dir(dev_mode: bool) -> str:
+    """The local-disk store's folder, when that is the store in use."""
+    if FileStorageSettings.from_env(dev_mode).kind != "disk":
+        return ""
+    return os.environ.get("DOORSTEP_FILES_DIR", "") or (".doorstep/files" if dev_mode else "")
+
+
+@dataclass(frozen=True)
+class FileStorageSettings:
+    """Where material files are kept (ciphertext only): a folder on local disk (dev, tests, one
+    machine), Alibaba Cloud OSS (production: every API and worker machine sees the same
+    bucket), or none (uploads answer `file.storage_not_configured`; chosen on purpose outside
+    dev). Unset, the kind follows what is set: the bucket, then the folder."""
+
+    kind: str = "none"
+    # oss: the bucket, its region (cn-hangzhou) and endpoint (oss-cn-hangzhou.aliyuncs.com, or
+    # the -internal one inside Aliyun's network); objects go under the prefix
+    oss_bucket: str = ""
+    oss_region: str = ""
+    oss_endpoint: str = ""
+    oss_prefix: str = "materials/"
+    oss_access_key_id: str = ""
+    oss_access_key_secret: str = field(default="", repr=False)
+    connect_timeout_seconds: float = 3.0
+    read_timeout_seconds: float = 20.0
+    # the SDK retries a put, get or delete (each idempotent under our random keys) this often
+    # in all; the whole call is bounded by `call_timeout_seconds`
+    attempts: int = 3
+    call_timeout_seconds: float = 60.0
+
+    @classmethod
+    def from_env(cls, dev_mode: bool) -> FileStorageSettings:
+        bucket = os.environ.get("DOORSTEP_OSS_BUCKET", "").strip()
+        files_dir = os.environ.get("DOORSTEP_FILES_DIR", ".doorstep/files" if dev_mode else "")
+        kind = os.environ.get("DOORSTEP_FILE_STORAGE", "").strip().lower()
+        if not kind:
+            kind = "oss" if bucket else "disk" if files_dir else "none"
+        region = os.environ.get("DOORSTEP_OSS_REGION", "").strip()
+        return cls(
+            kind=kind,
+            oss_bucket=bucket,
+            oss_region=region,
+            oss_endpoint=os.environ.get("DOORSTEP_OSS_ENDPOINT", "").strip(),
+            oss_prefix=os.environ.get("DOORSTEP_OSS_PREFIX", "materials/"),
+            oss_access_key_id=os.environ.get("DOORSTEP_OSS_ACCESS_KEY_ID", ""),
+            oss_access_key_secret=os.environ.get("DOORSTEP_OSS_ACCESS_KEY_SECRET", ""),
+            connect_timeout_seconds=float(os.environ.get("DOORSTEP_OSS_CONNECT_TIMEOUT", "3")),
+            read_timeout_seconds=float(os.environ.get("DOORSTEP_OSS_READ_TIMEOUT", "20")),
+            attempts=_int("DOORSTEP_OSS_ATTEMPTS", 3),
+            call_timeout_seconds=float(os.environ.get("DOORSTEP_OSS_CALL_TIMEOUT", "60")),
+        )
 
 
 @dataclass(frozen=True)
@@ -310,8 +364,11 @@ class Settings:
     # the worker's own /metrics on this port (on HOST), for a worker on a machine of its own
     worker_metrics_port: int = 0
     # where material files are kept (encrypted); empty: .doorstep/files in dev, and no file
-    # uploads in production until it is set
+    # uploads in production until it (or the OSS bucket) is set
     files_dir: str = ""
+    # the store those files are kept in (disk, OSS or none); when left at its default, a
+    # `files_dir` given alone (tests) names a local-disk store
+    file_storage: FileStorageSettings = field(default_factory=FileStorageSettings)
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -323,7 +380,8 @@ class Settings:
             data_key=_secret("data", "DOORSTEP_DATA_KEY", dev),
             index_key=_secret("index", "DOORSTEP_INDEX_KEY", dev),
             host=os.environ.get("HOST", "127.0.0.1"),
-            files_dir=os.environ.get("DOORSTEP_FILES_DIR", ".doorstep/files" if dev else ""),
+            files_dir=_files_dir(dev),
+            file_storage=FileStorageSettings.from_env(dev),
             port=_int("PORT", 8000),
             db_pool_min=_int("DB_POOL_MIN", 2),
             db_pool_max=_int("DB_POOL_MAX", 10),

@@ -53,7 +53,7 @@ from doorstep.live import session as live
 from doorstep.live.event_hub import EventHub
 from doorstep.observability import procdir
 from doorstep.observability.requests import RequestObserver
-from doorstep.services import holidays
+from doorstep.services import files, holidays
 from doorstep.services.availability import (
     RETRY_AFTER_SECONDS,
     is_unavailable,
@@ -271,6 +271,7 @@ def create_app(settings: Settings) -> Litestar:
             calendar_refresh.cancel()
             live.install(None)
             await hub.stop()
+            await files.close_objects(deps)
             await redis.aclose()
             await close_pool(pool)
             procdir.process_exited()

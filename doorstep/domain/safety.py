@@ -21,6 +21,13 @@ from doorstep.domain.network import is_catch_all, parse_networks
 MIN_CALLBACK_TOKEN_CHARS = 32
 SMS_CHANNELS = ("aliyun", "console")
 IDENTITY_PROVIDERS = ("aliyun", "counter")
+FILE_STORAGES = ("disk", "oss", "none")
+OSS_SETTINGS = (
+    "DOORSTEP_OSS_BUCKET",
+    "DOORSTEP_OSS_REGION",
+    "DOORSTEP_OSS_ACCESS_KEY_ID",
+    "DOORSTEP_OSS_ACCESS_KEY_SECRET",
+)
 _OFF = {"0", "false", "no", "off"}
 
 
@@ -126,6 +133,43 @@ def _identity_problems(env: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
+def _file_storage_problems(env: Mapping[str, str]) -> list[Problem]:
+    """Material files: an OSS bucket with its keys, a folder (one machine), or none on purpose
+    (uploads are then refused and materials come to the counter)."""
+    kind = env.get("DOORSTEP_FILE_STORAGE", "").strip().lower()
+    if not kind:
+        kind = (
+            "oss"
+            if env.get("DOORSTEP_OSS_BUCKET")
+            else "disk"
+            if env.get("DOORSTEP_FILES_DIR")
+            else ""
+        )
+    if not kind:
+        return [
+            Problem(
+                "DOORSTEP_OSS_BUCKET",
+                "missing: no store for material files, so uploads are refused (set it with "
+                "the other DOORSTEP_OSS_* settings; or DOORSTEP_FILES_DIR, a folder on one "
+                "machine; or DOORSTEP_FILE_STORAGE=none on purpose)",
+            )
+        ]
+    if kind not in FILE_STORAGES:
+        return [Problem("DOORSTEP_FILE_STORAGE", f"must be one of {FILE_STORAGES}")]
+    if kind == "disk" and not env.get("DOORSTEP_FILES_DIR"):
+        return [Problem("DOORSTEP_FILES_DIR", "missing (DOORSTEP_FILE_STORAGE=disk names none)")]
+    if kind != "oss":
+        return []
+    problems = [
+        Problem(name, "missing (material files are kept in OSS)")
+        for name in OSS_SETTINGS
+        if not env.get(name, "").strip()
+    ]
+    if env.get("DOORSTEP_OSS_ENDPOINT", "").strip().lower().startswith("http://"):
+        problems.append(Problem("DOORSTEP_OSS_ENDPOINT", "must be https outside dev"))
+    return problems
+
+
 def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
     """Everything missing or unsafe for a production process, in the order to fix it."""
     problems: list[Problem] = []
@@ -167,6 +211,7 @@ def deployment_problems(env: Mapping[str, str]) -> list[Problem]:
         )
     problems.extend(_sms_problems(env))
     problems.extend(_identity_problems(env))
+    problems.extend(_file_storage_problems(env))
     for name in ("DOORSTEP_TRUSTED_PROXIES", "SMS_CALLBACK_NETWORKS"):
         problem = _networks_problem(env, name)
         if problem is not None:

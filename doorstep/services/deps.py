@@ -13,6 +13,7 @@ from doorstep.services.catalog import CatalogCache
 from doorstep.services.holidays import SCHEDULE_HORIZON_DAYS, load_schedule, schedule_gaps
 from doorstep.services.identity.providers import IdentityProvider
 from doorstep.store.db import Pool
+from doorstep.store.objects import ObjectStore
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class Deps:
     catalog: CatalogCache = field(default_factory=CatalogCache)
     # real-identity checks: built from the settings on first use (services.identity)
     identity_provider: IdentityProvider | None = None
+    # where material files are kept: built from the settings on first use (services.files)
+    object_store: ObjectStore | None = None
 
     async def after_commit(self, outbox_ids: Iterable[int]) -> None:
         """Fast path to the worker; a failure here is only latency (the sweeper re-enqueues)."""

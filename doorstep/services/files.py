@@ -11,6 +11,7 @@ an application they may read, recorded in the citizen's "who looked at my data".
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
@@ -34,7 +35,10 @@ from doorstep.store import applications as app_store
 from doorstep.store import files as store
 from doorstep.store.db import transaction
 from doorstep.store.files import AttachedFileRow, FileRow
-from doorstep.store.objects import LocalDiskStore, ObjectStore
+from doorstep.store.objects import LocalDiskStore, ObjectMissing, ObjectStore, StoreUnavailable
+from doorstep.store.oss import OssStore
+
+log = logging.getLogger(__name__)
 
 GRANT_MINUTES = 10
 GRANTS_PER_HOUR = 30
@@ -67,10 +71,38 @@ class UploadGrant:
     media_types: tuple[str, ...]
 
 
+STORAGE_UNAVAILABLE = "file.storage_unavailable"
+
+
+def storage_configured(deps: Deps) -> bool:
+    return deps.settings.file_storage.kind == "oss" or bool(deps.settings.files_dir)
+
+
 def objects(deps: Deps) -> ObjectStore:
-    if not deps.settings.files_dir:
-        raise Unavailable("file.storage_not_configured")
-    return LocalDiskStore(deps.settings.files_dir)
+    """This process's object store (OSS or a folder), made on first use."""
+    if deps.object_store is None:
+        if deps.settings.file_storage.kind == "oss":
+            deps.object_store = OssStore(deps.settings.file_storage)
+        elif deps.settings.files_dir:
+            deps.object_store = LocalDiskStore(deps.settings.files_dir)
+        else:
+            raise Unavailable("file.storage_not_configured")
+    return deps.object_store
+
+
+async def close_objects(deps: Deps) -> None:
+    store_to, deps.object_store = deps.object_store, None
+    if store_to is not None:
+        await store_to.close()
+
+
+async def _forget(store_to: ObjectStore, key: str) -> None:
+    """Best effort after a failed upload: an object a timed-out put may still have written, or
+    one whose row was never committed. Left behind it is never served (no row names it)."""
+    try:
+        await store_to.delete(key)
+    except StoreUnavailable:
+        log.warning("object %s… of a failed upload left in the store", key[:6])
 
 
 def _grant_hash(token: str) -> bytes:
@@ -95,32 +127,43 @@ async def receive(deps: Deps, token: str, declared_type: str | None, content: by
     """The upload a grant allows: checked, scanned, encrypted, stored; the grant is spent."""
     media_type = check_upload(content, declared_type)
     store_to = objects(deps)
-    async with transaction(deps.pool) as conn:
-        grant = await store.lock_grant(conn, _grant_hash(token)) if token else None
-        if grant is None:
-            raise NotFound("file.grant_unknown")
-        if grant.used_at is not None:
-            raise Conflict("file.grant_used")
-        if grant.expires_at <= datetime.now(UTC):
-            raise Conflict("file.grant_expired")
-        if not await scanner(content, media_type):
-            raise InvalidInput("file.infected")
-        key = secrets.token_hex(16)
-        nonce = os.urandom(12)
-        sealed = nonce + AESGCM(deps.settings.data_key).encrypt(nonce, content, key.encode())
-        # written before the row: a failed write leaves the grant unspent; a failed commit
-        # leaves an object no row names (never served)
-        await store_to.put(key, sealed)
-        return await store.insert_file(
-            conn,
-            grant_id=grant.id,
-            citizen_id=grant.citizen_id,
-            media_type=media_type,
-            size_bytes=len(content),
-            sha256=hashlib.sha256(content).hexdigest(),
-            storage_key=key,
-            scan_status="clean",
-        )
+    written: str | None = None
+    try:
+        async with transaction(deps.pool) as conn:
+            grant = await store.lock_grant(conn, _grant_hash(token)) if token else None
+            if grant is None:
+                raise NotFound("file.grant_unknown")
+            if grant.used_at is not None:
+                raise Conflict("file.grant_used")
+            if grant.expires_at <= datetime.now(UTC):
+                raise Conflict("file.grant_expired")
+            if not await scanner(content, media_type):
+                raise InvalidInput("file.infected")
+            key = secrets.token_hex(16)
+            nonce = os.urandom(12)
+            sealed = nonce + AESGCM(deps.settings.data_key).encrypt(nonce, content, key.encode())
+            # written before the row, and the row only once the store holds the object: a
+            # failed write leaves the grant unspent and no row pointing at nothing
+            written = key
+            try:
+                await store_to.put(key, sealed)
+            except StoreUnavailable:
+                raise Unavailable(STORAGE_UNAVAILABLE) from None
+            row = await store.insert_file(
+                conn,
+                grant_id=grant.id,
+                citizen_id=grant.citizen_id,
+                media_type=media_type,
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                storage_key=key,
+                scan_status="clean",
+            )
+    except BaseException:
+        if written is not None:  # a put that may have landed, with no committed row
+            await _forget(store_to, written)
+        raise
+    return row
 
 
 async def attach(
@@ -178,7 +221,14 @@ async def open_file(deps: Deps, actor: Actor, file_id: int) -> tuple[FileRow, by
             break
         else:
             raise NotFound("file.not_found")
-    sealed = await objects(deps).get(found.storage_key)
+    try:
+        sealed = await objects(deps).get(found.storage_key)
+    except StoreUnavailable:
+        raise Unavailable(STORAGE_UNAVAILABLE) from None
+    except ObjectMissing:
+        # a row whose object is gone: nothing the reader can do but ask for the file again
+        log.error("file %s: its object is missing from the store", found.id)
+        raise NotFound("file.content_missing") from None
     content = AESGCM(deps.settings.data_key).decrypt(
         sealed[:12], sealed[12:], found.storage_key.encode()
     )
@@ -187,15 +237,25 @@ async def open_file(deps: Deps, actor: Actor, file_id: int) -> tuple[FileRow, by
 
 async def purge_expired(deps: Deps) -> int:
     """Delete files past their retention (worker cron): the object first, then the row is
-    marked, so a file is never served once its bytes may be gone. Returns how many."""
-    if not deps.settings.files_dir:
+    marked, so a file is never served once its bytes may be gone. Returns how many.
+
+    Each file is marked and its object deleted in one transaction: when the store fails, the
+    mark is rolled back and the next run tries again (deleting an object already gone is no
+    error), so a run cut short anywhere leaves nothing to mend by hand."""
+    if not storage_configured(deps):
         return 0
     store_to = objects(deps)
     expired = await store.expired_files(
         deps.pool, REFUSED_RETENTION_DAYS, UNATTACHED_RETENTION_DAYS, PURGE_BATCH
     )
+    done = 0
     for row in expired:
-        async with transaction(deps.pool) as conn:
-            await store.mark_deleted(conn, row.id)
-            await store_to.delete(row.storage_key)
-    return len(expired)
+        try:
+            async with transaction(deps.pool) as conn:
+                await store.mark_deleted(conn, row.id)
+                await store_to.delete(row.storage_key)
+        except StoreUnavailable as exc:
+            log.warning("retention: the store refused a delete (%s); next run goes on", exc.reason)
+            break
+        done += 1
+    return done

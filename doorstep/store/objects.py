@@ -1,6 +1,10 @@
-"""Object storage for material files: a folder on local disk (dev, tests, one machine), behind
-the small interface an S3-compatible or OSS client would also fill. Keys are ours (random), never
-a name a user chose, so no path can be steered."""
+"""Object storage for material files: a folder on local disk (dev, tests, one machine) here,
+Alibaba Cloud OSS in store/oss.py, behind one small interface. Keys are ours (random), never a
+name a user chose, so no path can be steered. What is stored is already sealed (AES-GCM in
+services/files.py): a store sees ciphertext only.
+
+Every store answers the same two failures: `ObjectMissing` (no object under that key) and
+`StoreUnavailable` (out of reach, refused, too slow). Deleting a missing object is no error."""
 
 from __future__ import annotations
 
@@ -13,10 +17,29 @@ from typing import Protocol
 _KEY = re.compile(r"[0-9a-f]{32}")
 
 
+class StoreUnavailable(Exception):
+    """The store did not do it: out of reach, an error answer, a refusal, or too slow."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ObjectMissing(Exception):
+    """No object under that key."""
+
+
 class ObjectStore(Protocol):
     async def put(self, key: str, data: bytes) -> None: ...
     async def get(self, key: str) -> bytes: ...
     async def delete(self, key: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+def check_key(key: str) -> str:
+    if not _KEY.fullmatch(key):
+        raise ValueError("not an object key")
+    return key
 
 
 class LocalDiskStore:
@@ -24,18 +47,30 @@ class LocalDiskStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        if not _KEY.fullmatch(key):
-            raise ValueError("not an object key")
-        return self.root / key[:2] / key
+        return self.root / key[:2] / check_key(key)
 
     async def put(self, key: str, data: bytes) -> None:
-        await asyncio.to_thread(self._write, self._path(key), data)
+        try:
+            await asyncio.to_thread(self._write, self._path(key), data)
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
 
     async def get(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._path(key).read_bytes)
+        try:
+            return await asyncio.to_thread(self._path(key).read_bytes)
+        except FileNotFoundError:
+            raise ObjectMissing(key) from None
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._path(key).unlink, True)
+        try:
+            await asyncio.to_thread(self._path(key).unlink, True)
+        except OSError as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+
+    async def close(self) -> None:
+        return None
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:

@@ -75,6 +75,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
             await sender.close()
     deps: Deps | None = ctx.get("deps")
     if deps is not None:
+        await files.close_objects(deps)
         await deps.pool.close()
 
 

@@ -63,6 +63,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "DOORSTEP_IDENTITY_PROVIDER": "counter",
         # material files: production keeps none until a folder (or store) is named
         "DOORSTEP_FILES_DIR": settings.files_dir,
+        "DOORSTEP_FILE_STORAGE": "disk" if settings.files_dir else "none",
         "DOORSTEP_LOGIN_CODES_PER_CLIENT_HOUR": "100000",
         "DOORSTEP_LOGIN_CODES_PER_HOUR": "100000",
         "DOORSTEP_TICKETS_PER_CITIZEN_HOUR": "100000",

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -30,6 +31,10 @@ SAFE = {
     "ALIYUN_CLOUDAUTH_ACCESS_KEY_ID": "LTAI-cloudauth",
     "ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET": "secret",
     "ALIYUN_CLOUDAUTH_SCENE_ID": "1000001234",
+    "DOORSTEP_OSS_BUCKET": "doorstep-materials",
+    "DOORSTEP_OSS_REGION": "cn-hangzhou",
+    "DOORSTEP_OSS_ACCESS_KEY_ID": "LTAI-oss",
+    "DOORSTEP_OSS_ACCESS_KEY_SECRET": "secret",
 }
 
 
@@ -39,9 +44,42 @@ def _settings(problems: object) -> set[str]:
 
 def test_a_complete_configuration_has_no_problem() -> None:
     assert deployment_problems(SAFE) == []
-    console = {k: v for k, v in SAFE.items() if not k.startswith("ALIYUN_")}
-    chosen = {"DOORSTEP_SMS_CHANNEL": "console", "DOORSTEP_IDENTITY_PROVIDER": "counter"}
+    console = {k: v for k, v in SAFE.items() if not k.startswith(("ALIYUN_", "DOORSTEP_OSS_"))}
+    chosen = {
+        "DOORSTEP_SMS_CHANNEL": "console",
+        "DOORSTEP_IDENTITY_PROVIDER": "counter",
+        "DOORSTEP_FILE_STORAGE": "none",
+    }
     assert deployment_problems({**console, **chosen}) == []
+    # one machine's folder instead of OSS
+    assert (
+        deployment_problems(
+            {**console, **chosen, "DOORSTEP_FILE_STORAGE": "", "DOORSTEP_FILES_DIR": "/data/files"}
+        )
+        == []
+    )
+
+
+def test_file_storage_is_named_when_neither_folder_nor_bucket_is_set() -> None:
+    """Production with nowhere to keep material files refuses to start (uploads would all be
+    refused) until a bucket or a folder is named, or no storage is chosen on purpose."""
+    without = {k: v for k, v in SAFE.items() if not k.startswith("DOORSTEP_OSS_")}
+    [problem] = deployment_problems(without)
+    assert problem.setting == "DOORSTEP_OSS_BUCKET"
+    assert (
+        "DOORSTEP_FILES_DIR" in problem.message and "DOORSTEP_FILE_STORAGE=none" in problem.message
+    )
+    # a bucket alone: each OSS setting it still needs is named
+    assert _settings(deployment_problems({**without, "DOORSTEP_OSS_BUCKET": "b"})) == {
+        "DOORSTEP_OSS_REGION",
+        "DOORSTEP_OSS_ACCESS_KEY_ID",
+        "DOORSTEP_OSS_ACCESS_KEY_SECRET",
+    }
+    assert _settings(deployment_problems({**without, "DOORSTEP_FILE_STORAGE": "disk"})) == {
+        "DOORSTEP_FILES_DIR"
+    }
+    result = CliRunner().invoke(main, ["check"], env={**without, "DOORSTEP_DEV": ""})
+    assert result.exit_code == 1 and "✗ DOORSTEP_OSS_BUCKET: missing" in result.output
 
 
 def test_each_missing_secret_is_named() -> None:
@@ -58,6 +96,7 @@ def test_each_missing_secret_is_named() -> None:
         "ALIYUN_CLOUDAUTH_ACCESS_KEY_ID",
         "ALIYUN_CLOUDAUTH_ACCESS_KEY_SECRET",
         "ALIYUN_CLOUDAUTH_SCENE_ID",
+        "DOORSTEP_OSS_BUCKET",
     }
 
 
@@ -79,6 +118,8 @@ def test_unsafe_values_are_named() -> None:
         "ALIYUN_CLOUDAUTH_PROTOCOL": {"ALIYUN_CLOUDAUTH_PROTOCOL": "http"},
         "DOORSTEP_STAFF_TOTP_REQUIRED": {"DOORSTEP_STAFF_TOTP_REQUIRED": "0"},
         "DOORSTEP_STAFF_SESSION_HOURS": {"DOORSTEP_STAFF_SESSION_HOURS": "720"},
+        "DOORSTEP_FILE_STORAGE": {"DOORSTEP_FILE_STORAGE": "floppy"},
+        "DOORSTEP_OSS_ENDPOINT": {"DOORSTEP_OSS_ENDPOINT": "http://oss-cn-hangzhou.aliyuncs.com"},
     }
     for setting, change in cases.items():
         assert _settings(deployment_problems({**SAFE, **change})) == {setting}, setting
@@ -166,3 +207,25 @@ def test_fly_toml_and_readme_name_every_secret() -> None:
     for setting in _settings(deployment_problems({})):
         assert setting in fly, setting
         assert f"`{setting}`" in readme, setting
+
+
+def test_the_file_store_follows_the_settings(monkeypatch: Any) -> None:
+    from doorstep.config import FileStorageSettings, Settings
+
+    for name in ("DOORSTEP_OSS_BUCKET", "DOORSTEP_FILES_DIR", "DOORSTEP_FILE_STORAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOORSTEP_DATA_KEY", KEY_A)
+    monkeypatch.setenv("DOORSTEP_INDEX_KEY", KEY_B)
+    assert FileStorageSettings.from_env(False).kind == "none"
+    assert Settings.from_env(dev_mode=False).files_dir == ""
+    assert Settings.from_env(dev_mode=True).files_dir == ".doorstep/files"
+    monkeypatch.setenv("DOORSTEP_FILES_DIR", "/data/files")
+    assert Settings.from_env(dev_mode=False).files_dir == "/data/files"
+    monkeypatch.setenv("DOORSTEP_OSS_BUCKET", "doorstep-materials")
+    monkeypatch.setenv("DOORSTEP_OSS_REGION", "cn-hangzhou")
+    settings = Settings.from_env(dev_mode=False)
+    # the bucket wins over a folder: files never go to a disk other machines do not see
+    assert settings.file_storage.kind == "oss" and settings.files_dir == ""
+    assert settings.file_storage.oss_prefix == "materials/"
+    monkeypatch.setenv("DOORSTEP_FILE_STORAGE", "none")
+    assert Settings.from_env(dev_mode=True).files_dir == ""
