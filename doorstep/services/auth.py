@@ -28,8 +28,8 @@ from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
 from doorstep.store import events
-from doorstep.store import outbox as outbox_store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.outbox import pauses as outbox_store
 from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)

@@ -51,9 +51,9 @@ from doorstep.observability.metrics import SMS_RECONCILIATIONS, SMS_RESULTS, pro
 from doorstep.services.deps import Deps
 from doorstep.store import broadcasts as store
 from doorstep.store import events
-from doorstep.store import outbox as outbox_store
 from doorstep.store.broadcasts import AudienceJson, BroadcastRow, DueRow, LostRow
 from doorstep.store.db import Connection, transaction
+from doorstep.store.outbox import delivery as outbox_store
 
 log = logging.getLogger(__name__)
 

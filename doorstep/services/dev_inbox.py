@@ -6,7 +6,7 @@ from typing import Any
 
 from doorstep.domain.pii import MASK, unseal_sms_params
 from doorstep.services.deps import Deps
-from doorstep.store import outbox
+from doorstep.store.outbox import reading as outbox
 
 INBOX_SIZE = 200
 

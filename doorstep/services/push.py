@@ -15,9 +15,9 @@ from doorstep.notify.webpush import public_key_of, valid_client_keys
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.provider_news import apply_provider_news
 from doorstep.services.notifications.web_push import fall_back_to_sms, push_ack_token
-from doorstep.store import outbox as outbox_store
 from doorstep.store import push as store
 from doorstep.store.db import transaction
+from doorstep.store.outbox import receipts as outbox_store
 
 MAX_ENDPOINT = 1024
 

@@ -18,8 +18,8 @@ from doorstep.domain.delivery import DeliveryStatus
 from doorstep.observability.metrics import SMS_RECEIPTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.provider_news import apply_provider_news
-from doorstep.store import outbox as store
 from doorstep.store.db import transaction
+from doorstep.store.outbox import receipts as store
 
 MAX_FIELD = 200
 

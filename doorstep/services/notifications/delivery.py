@@ -42,11 +42,13 @@ from doorstep.services.notifications.web_push import (
     claim_push,
     record_push,
 )
-from doorstep.store import outbox as store
 from doorstep.store import push as push_store
 from doorstep.store import sms_inbound as inbound_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.outbox import OutboxRow
+from doorstep.store.outbox import delivery as outbox_delivery
+from doorstep.store.outbox import pauses as outbox_pauses
+from doorstep.store.outbox import policy as outbox_policy
+from doorstep.store.outbox.rows import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ async def _claim(
     sms = deps.settings.sms
     sign_name = deps.settings.sms_sign_name
     async with transaction(deps.pool) as conn:
-        row = await store.lock_row(conn, outbox_id, sms.sending_lease_seconds)
+        row = await outbox_delivery.lock_row(conn, outbox_id, sms.sending_lease_seconds)
         if row is None:
             return Done(None)
         status = S(row.status)
@@ -112,7 +114,7 @@ async def _claim(
                 # push services cannot be asked; a repeated push replaces the first on the
                 # device (same tag), so it simply goes again
                 assert row.sending_since is not None  # stale: a claim with a start
-                await store.finish(
+                await outbox_delivery.finish(
                     conn,
                     outbox_id,
                     row.sending_since,
@@ -138,25 +140,25 @@ async def _claim(
         except (KeyError, IndexError, ValueError) as exc:
             # a template that cannot be filled will never send: stop, do not retry forever
             log.exception("outbox row %s: template %s cannot be rendered", outbox_id, row.template)
-            await store.fail(
+            await outbox_delivery.fail(
                 conn, outbox_id, status=S.TECHNICAL_FAILURE, error=f"render: {exc!r}"[:500]
             )
             return Done(S.TECHNICAL_FAILURE)
         if await _opted_out(conn, row, push_possible=push is not None):
-            await store.fail(
+            await outbox_delivery.fail(
                 conn,
                 outbox_id,
                 status=S.PERMANENT_FAILURE,
                 error="the citizen stopped non-essential SMS (TD)",
             )
-            await store.record_decision(
+            await outbox_policy.record_decision(
                 conn, outbox_id, row.citizen_id, decision="channel", reason="opted_out"
             )
             return Done(S.PERMANENT_FAILURE)
         choice = await _decide_channel(conn, row, push_possible=push is not None)
         if choice.channel == PUSH:
             return await claim_push(deps, conn, row)
-        paused = await store.active_pause(conn, channel.name)
+        paused = await outbox_pauses.active_pause(conn, channel.name)
         hold = (
             (paused.paused_until, "paused")
             if paused is not None
@@ -164,8 +166,8 @@ async def _claim(
         )
         if hold is not None:
             until, reason = hold
-            await store.hold(conn, outbox_id, until=until, reason=reason)
-            await store.record_decision(
+            await outbox_delivery.hold(conn, outbox_id, until=until, reason=reason)
+            await outbox_policy.record_decision(
                 conn, outbox_id, row.citizen_id, decision="held", reason=reason, until=until
             )
             return Done(status)
@@ -174,7 +176,7 @@ async def _claim(
         if digest is not None:
             template, fitted = "sms.digest", digest
         # the stored text never shows a log-in code; the message sent does
-        claim = await store.claim_send(
+        claim = await outbox_delivery.claim_send(
             conn,
             outbox_id,
             channel=channel.name,
@@ -216,8 +218,8 @@ async def _policy_hold(
     if sms.caps:
         longest = max(window for window, _limit in sms.caps)
         # held until this claim commits (as 'sending'), so the next claim to the number sees it
-        await store.lock_number(conn, row.phone)
-        sent = await store.recent_sends(conn, row.phone, row.id, longest)
+        await outbox_policy.lock_number(conn, row.phone)
+        sent = await outbox_policy.recent_sends(conn, row.phone, row.id, longest)
         room = cap_wait(sent, now, sms.caps)
         if room is not None:
             return room, "cap"
@@ -238,7 +240,7 @@ async def _decide_channel(
     conn: Connection, row: OutboxRow, *, push_possible: bool
 ) -> ChannelChoice:
     """The row's channel: decided once, recorded with its reason, kept for every retry."""
-    decided = await store.channel_decision(conn, row.id)
+    decided = await outbox_policy.channel_decision(conn, row.id)
     if decided is not None:
         return ChannelChoice(decided.channel or SMS, decided.reason)
     if row.via is not None:
@@ -246,7 +248,9 @@ async def _decide_channel(
     else:
         citizen_id = row.citizen_id
         preference = (
-            await store.channel_preference(conn, citizen_id) if citizen_id is not None else None
+            await outbox_policy.channel_preference(conn, citizen_id)
+            if citizen_id is not None
+            else None
         )
         live = (
             push_possible and citizen_id is not None and await push_store.has_live(conn, citizen_id)
@@ -257,7 +261,7 @@ async def _decide_channel(
             prefers_sms=preference == "sms",
             has_live_push=live,
         )
-    await store.record_decision(
+    await outbox_policy.record_decision(
         conn,
         row.id,
         row.citizen_id,
@@ -269,6 +273,6 @@ async def _decide_channel(
 
 
 async def pending(deps: Deps, *, older_than_seconds: int = 20, limit: int = 500) -> list[int]:
-    return await store.pending_ids(
+    return await outbox_delivery.pending_ids(
         deps.pool, older_than_seconds, limit, lease_seconds=deps.settings.sms.sending_lease_seconds
     )

@@ -6,9 +6,9 @@ import logging
 
 from doorstep.config import SmsSettings
 from doorstep.notify.sms_text import FittedSms, digest_line, fit_sms
-from doorstep.store import outbox as store
 from doorstep.store.db import Connection
-from doorstep.store.outbox import OutboxRow, SiblingRow
+from doorstep.store.outbox import policy as store
+from doorstep.store.outbox.rows import OutboxRow, SiblingRow
 
 log = logging.getLogger(__name__)
 

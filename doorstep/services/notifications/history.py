@@ -8,7 +8,7 @@ from datetime import datetime
 from doorstep.domain.delivery import DeliveryStatus
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services.deps import Deps
-from doorstep.store import outbox as store
+from doorstep.store.outbox import reading as store
 
 S = DeliveryStatus
 

@@ -13,9 +13,11 @@ from doorstep.notify.channels import (
 from doorstep.observability.metrics import SMS_RECONCILIATIONS
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import LookUp
-from doorstep.store import outbox as store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.outbox import OutboxRow, PollRow
+from doorstep.store.outbox import delivery as outbox_delivery
+from doorstep.store.outbox import policy as outbox_policy
+from doorstep.store.outbox import receipts as outbox_receipts
+from doorstep.store.outbox.rows import OutboxRow, PollRow
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ S = DeliveryStatus
 
 
 async def claim_look_up(conn: Connection, row: OutboxRow) -> LookUp:
-    since = await store.claim_lookup(conn, row.id)
+    since = await outbox_delivery.claim_lookup(conn, row.id)
     last = row.last_attempt_at or since
     # the provider files a message under its Beijing send day; an attempt near midnight
     # may sit on either side
@@ -51,7 +53,7 @@ async def reconcile(deps: Deps, channel: Channel, step: LookUp) -> str | None:
             "unrecorded_attempt", best.status.value if best is not None else "not_found"
         ).inc()
         if best is not None:
-            if await store.finish(
+            if await outbox_delivery.finish(
                 conn,
                 step.outbox_id,
                 step.since,
@@ -59,9 +61,9 @@ async def reconcile(deps: Deps, channel: Channel, step: LookUp) -> str | None:
                 provider_id=best.biz_id,
                 receipt_code=best.err_code,
             ):
-                await store.mirror_merged(conn, step.outbox_id, best.status)
+                await outbox_policy.mirror_merged(conn, step.outbox_id, best.status)
             if step.attempt:
-                await store.finish_attempt(
+                await outbox_delivery.finish_attempt(
                     conn,
                     step.outbox_id,
                     step.attempt,
@@ -75,7 +77,7 @@ async def reconcile(deps: Deps, channel: Channel, step: LookUp) -> str | None:
                 best.status,
             )
             return best.status
-        await store.finish(
+        await outbox_delivery.finish(
             conn,
             step.outbox_id,
             step.since,
@@ -83,7 +85,7 @@ async def reconcile(deps: Deps, channel: Channel, step: LookUp) -> str | None:
             error="not found at the provider after an unrecorded attempt",
         )
         if step.attempt:
-            await store.finish_attempt(
+            await outbox_delivery.finish_attempt(
                 conn, step.outbox_id, step.attempt, outcome="reconciled:not-found"
             )
     return None
@@ -98,13 +100,13 @@ async def apply_provider_news(
     code: str | None,
 ) -> bool:
     """Move a row to what the provider reported, unless it is final or already past that."""
-    row = await store.lock_for_news(conn, outbox_id)
+    row = await outbox_receipts.lock_for_news(conn, outbox_id)
     if row is None or not may_move(S(row.status), status):
         return False
-    await store.apply_news(
+    await outbox_receipts.apply_news(
         conn, outbox_id, status=status, provider_id=provider_id, receipt_code=code
     )
-    await store.mirror_merged(conn, outbox_id, status)
+    await outbox_policy.mirror_merged(conn, outbox_id, status)
     return True
 
 
@@ -114,7 +116,7 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
     Returns how many rows moved to a final status.
     """
     sms = deps.settings.sms
-    rows = await store.claim_for_poll(
+    rows = await outbox_receipts.claim_for_poll(
         deps.pool,
         channel.name,
         after_seconds=sms.receipt_poll_after_seconds,
@@ -139,7 +141,7 @@ async def poll_receipts(deps: Deps, channel: Channel, *, limit: int = 200) -> in
             moved = await apply_provider_news(
                 conn, row.id, best.status, provider_id=None, code=best.err_code
             )
-            await store.insert_receipt(
+            await outbox_receipts.insert_receipt(
                 conn,
                 outbox_id=row.id,
                 source="poll",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from doorstep.notify.sms_text import check_identifiers
-from doorstep.store import outbox as store
 from doorstep.store.db import Connection
+from doorstep.store.outbox import delivery as store
 
 
 async def queue(

@@ -17,8 +17,10 @@ from doorstep.observability.metrics import SMS_RESULTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import Send
 from doorstep.store import events
-from doorstep.store import outbox as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.outbox import delivery as outbox_delivery
+from doorstep.store.outbox import pauses as outbox_pauses
+from doorstep.store.outbox import policy as outbox_policy
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,8 @@ async def record_sms(deps: Deps, channel: Channel, step: Send, result: DeliveryR
     async with transaction(deps.pool) as conn:
         if outcome is Outcome.PAUSE:
             fields["next_at"] = await pause_channel(conn, channel.name, result, sms.pause_seconds)
-        moved = await store.finish(conn, outbox_id, step.since, status=status, **fields)
-        await store.finish_attempt(
+        moved = await outbox_delivery.finish(conn, outbox_id, step.since, status=status, **fields)
+        await outbox_delivery.finish_attempt(
             conn,
             outbox_id,
             step.attempt,
@@ -72,13 +74,13 @@ async def record_sms(deps: Deps, channel: Channel, step: Send, result: DeliveryR
             error=result.error,
         )
         if moved and status is not S.TEMPORARY_FAILURE:
-            await store.mirror_merged(conn, outbox_id, status)
+            await outbox_policy.mirror_merged(conn, outbox_id, status)
         if moved and fields.get("hold_reason"):
             reason = "retry" if fields["hold_reason"] == "backoff" else fields["hold_reason"]
             until = await conn.fetchval(
                 "select next_attempt_at from outbox where id = $1", outbox_id
             )
-            await store.record_decision(
+            await outbox_policy.record_decision(
                 conn,
                 outbox_id,
                 step.citizen_id,
@@ -90,7 +92,9 @@ async def record_sms(deps: Deps, channel: Channel, step: Send, result: DeliveryR
         if not moved:
             # news came first (a receipt, or a look-up after our lease ran out): it stands
             if result.provider_id:
-                await store.set_provider_id_if_missing(conn, outbox_id, result.provider_id)
+                await outbox_delivery.set_provider_id_if_missing(
+                    conn, outbox_id, result.provider_id
+                )
             current: str | None = await conn.fetchval(
                 "select status from outbox where id = $1", outbox_id
             )
@@ -104,7 +108,7 @@ async def pause_channel(
     conn: Connection, channel: str, result: DeliveryResult, seconds: int
 ) -> datetime:
     code = result.code or "unknown"
-    until, new = await store.pause(
+    until, new = await outbox_pauses.pause(
         conn, channel, code=code, reason=result.error or code, seconds=seconds
     )
     if new:
@@ -127,7 +131,7 @@ async def pause_channel(
 async def resume_channel(deps: Deps, channel: str) -> int:
     """An operator ends a pause (credit topped up, keys fixed): held rows are due at once."""
     async with transaction(deps.pool) as conn:
-        released = await store.resume(conn, channel)
+        released = await outbox_pauses.resume(conn, channel)
         await events.append(
             conn,
             kind="ops.channel_resumed",

@@ -19,10 +19,11 @@ from doorstep.notify.policy import (
 )
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import Done, PushSend
-from doorstep.store import outbox as store
 from doorstep.store import push as push_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.outbox import OutboxRow
+from doorstep.store.outbox import delivery as outbox_delivery
+from doorstep.store.outbox import policy as outbox_policy
+from doorstep.store.outbox.rows import OutboxRow
 
 S = DeliveryStatus
 
@@ -36,7 +37,7 @@ async def claim_push(deps: Deps, conn: Connection, row: OutboxRow) -> PushSend |
     ]
     if not targets:
         # every subscription went away since the decision: the SMS copy goes instead
-        await store.fail(
+        await outbox_delivery.fail(
             conn, outbox_id, status=S.PERMANENT_FAILURE, error="no push subscription left"
         )
         fallback = await fall_back_to_sms(conn, outbox_id, reason="push_failed")
@@ -44,7 +45,7 @@ async def claim_push(deps: Deps, conn: Connection, row: OutboxRow) -> PushSend |
     params: dict[str, Any] = {k: str(v) for k, v in row.params.items()}
     text = translate(row.template, row.language, **params)
     number = params.get("number")
-    claim = await store.claim_send(conn, outbox_id, channel="push", body=text, parts=0)
+    claim = await outbox_delivery.claim_send(conn, outbox_id, channel="push", body=text, parts=0)
     payload = {
         "id": outbox_id,
         "title": translate("notify.push_title", row.language),
@@ -91,8 +92,10 @@ async def record_push(deps: Deps, step: PushSend, answers: list[PushAnswer]) -> 
             await push_store.remove_by_id(conn, gone)
         if sent:
             await push_store.mark_success(conn, [a.subscription_id for a in sent])
-        moved = await store.finish(conn, step.outbox_id, step.since, status=status, **fields)
-        await store.finish_attempt(
+        moved = await outbox_delivery.finish(
+            conn, step.outbox_id, step.since, status=status, **fields
+        )
+        await outbox_delivery.finish_attempt(
             conn,
             step.outbox_id,
             step.attempt,
@@ -107,7 +110,7 @@ async def record_push(deps: Deps, step: PushSend, answers: list[PushAnswer]) -> 
             until = await conn.fetchval(
                 "select next_attempt_at from outbox where id = $1", step.outbox_id
             )
-            await store.record_decision(
+            await outbox_policy.record_decision(
                 conn, step.outbox_id, step.citizen_id, decision="held", reason="retry", until=until
             )
         if not moved:
@@ -126,10 +129,10 @@ async def fall_back_to_sms(conn: Connection, outbox_id: int, *, reason: str) -> 
     if fallback is None:
         return None
     citizen_id = await conn.fetchval("select citizen_id from outbox where id = $1", outbox_id)
-    await store.record_decision(
+    await outbox_policy.record_decision(
         conn, outbox_id, citizen_id, decision="fallback", reason=reason, detail={"sms": fallback}
     )
-    await store.record_decision(
+    await outbox_policy.record_decision(
         conn,
         fallback,
         citizen_id,
