@@ -18,10 +18,11 @@ from doorstep.domain.tickets import FOLLOW_UP_WAIT, TicketStatus
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import now_utc
+from doorstep.services.tickets.follow_up import ask_rating
 from doorstep.store import ticket_clock as store
 from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.ticket_clock import AlertRow
+from doorstep.store.ticket_clock import AlertRow, UnconfirmedRow
 
 BATCH = 500
 
@@ -144,6 +145,7 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
 
     async def close(conn: Connection) -> tuple[int, list[int]]:
         rows = await store.due_unconfirmed(conn, before, BATCH)
+        outbox_ids: list[int] = []
         for row in rows:
             await ticket_store.update_ticket(
                 conn, row.id, status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
@@ -157,11 +159,24 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
                 actor_id=None,
                 data={},
             )
-        return len(rows), []
+            if row.to_ask_rating:
+                outbox_ids.append(await _ask_rating(deps, conn, row))
+        return len(rows), outbox_ids
 
     closed = await _batches(deps, close)
     asked = await _batches(deps, ask_again)
     return asked, closed
+
+
+async def _ask_rating(deps: Deps, conn: Connection, row: UnconfirmedRow) -> int:
+    """Closed without the citizen's answer, the ticket is still rated (好差评 covers it): the
+    same question as after a confirmed close, once (`rating_asked_at`). Elder and SMS-only
+    readers get its plain SMS; everyone else is away from the app (they did not answer), so
+    it goes the usual way, Web Push where they have it (the ticket's page asks for the
+    rating), else SMS, and either way a "reply 1-5" answers it."""
+    contact = await ticket_store.citizen_contact(conn, row.citizen_id)
+    assert contact is not None
+    return await ask_rating(conn, row, contact, row.lead_unit_phone or deps.settings.support_phone)
 
 
 async def run(deps: Deps, now: datetime | None = None) -> ClockCounts:

@@ -31,6 +31,14 @@ class FollowUpRow(Row):
     lead_unit_id: int
 
 
+class UnconfirmedRow(FollowUpRow):
+    """A resolved ticket to close as unconfirmed, with what its rating question needs."""
+
+    # neither rated (a resolved ticket can be) nor asked to be: the question goes out once
+    to_ask_rating: bool
+    lead_unit_phone: str | None
+
+
 _WORKING = "('dispatched', 'acknowledged', 'reopened')"
 
 # threshold -> (which tickets are due, the deadline the alert is for, the order)
@@ -127,14 +135,17 @@ async def due_second_asks(conn: Connection, before: datetime, limit: int) -> lis
     )
 
 
-async def due_unconfirmed(conn: Connection, before: datetime, limit: int) -> list[FollowUpRow]:
+async def due_unconfirmed(conn: Connection, before: datetime, limit: int) -> list[UnconfirmedRow]:
     """Resolved tickets asked twice with no answer by `before`, locked."""
     return await fetch(
         conn,
-        FollowUpRow,
-        """select id, number, citizen_id, reopen_count, lead_unit_id from tickets
-           where status = 'resolved' and follow_up_asks >= 2 and follow_up_asked_at <= $1
-           order by follow_up_asked_at limit $2 for update skip locked""",
+        UnconfirmedRow,
+        """select t.id, t.number, t.citizen_id, t.reopen_count, t.lead_unit_id,
+                  t.rating is null and t.rating_asked_at is null as to_ask_rating,
+                  u.phone as lead_unit_phone
+           from tickets t join units u on u.id = t.lead_unit_id
+           where t.status = 'resolved' and t.follow_up_asks >= 2 and t.follow_up_asked_at <= $1
+           order by t.follow_up_asked_at limit $2 for update of t skip locked""",
         before,
         limit,
     )
