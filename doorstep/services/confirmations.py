@@ -55,9 +55,9 @@ from doorstep.services.rate_limits import Limit
 from doorstep.store import confirmations as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
-from doorstep.store import proactive as offer_store
 from doorstep.store.confirmations import ConfirmationRow
 from doorstep.store.db import Connection, transaction
+from doorstep.store.proactive import offers as offer_store
 from doorstep.store.rate_limits import Counted
 
 log = logging.getLogger(__name__)

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from doorstep.domain.dispatch import (
-    Problem,
-    Rule,
-    rule_errors,
-    set_warnings,
-)
+from doorstep.domain.dispatch import Problem, Rule, rule_errors, set_warnings
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services.deps import Deps
-from doorstep.services.dispatch_rules.engine import (
-    known,
-    rule_from,
-)
-from doorstep.services.dispatch_rules.reading import (
-    problems,
-    rule_view,
-    set_view,
-)
-from doorstep.services.dispatch_rules.views import (
-    RuleInput,
-    RuleSetView,
-    RuleView,
-)
+from doorstep.services.dispatch_rules.engine import known, rule_from
+from doorstep.services.dispatch_rules.reading import problems, rule_view, set_view
+from doorstep.services.dispatch_rules.views import RuleInput, RuleSetView, RuleView
 from doorstep.store import dispatch_rules as store
 from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction

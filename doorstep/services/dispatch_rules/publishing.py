@@ -22,21 +22,9 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.drafts import MAX_NOTE_CHARS, refuse, rule_scope
-from doorstep.services.dispatch_rules.engine import (
-    current_engine,
-    known,
-    rule_from,
-)
-from doorstep.services.dispatch_rules.reading import (
-    problems,
-    set_view,
-)
-from doorstep.services.dispatch_rules.views import (
-    DryRun,
-    PublishResult,
-    RoutingChange,
-    RuleSetView,
-)
+from doorstep.services.dispatch_rules.engine import current_engine, known, rule_from
+from doorstep.services.dispatch_rules.reading import problems, set_view
+from doorstep.services.dispatch_rules.views import DryRun, PublishResult, RoutingChange, RuleSetView
 from doorstep.store import dispatch_rules as store
 from doorstep.store import events
 from doorstep.store import tickets as ticket_store

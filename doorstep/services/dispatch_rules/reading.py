@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from doorstep.domain.dispatch import (
-    Problem,
-    set_warnings,
-)
+from doorstep.domain.dispatch import Problem, set_warnings
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services.deps import Deps
-from doorstep.services.dispatch_rules.engine import (
-    known,
-    rule_from,
-)
-from doorstep.services.dispatch_rules.views import (
-    ProblemView,
-    RuleSetView,
-    RuleView,
-)
+from doorstep.services.dispatch_rules.engine import known, rule_from
+from doorstep.services.dispatch_rules.views import ProblemView, RuleSetView, RuleView
 from doorstep.store import dispatch_rules as store
 from doorstep.store.db import Queryable
 from doorstep.store.dispatch_rules import RuleRow, RuleSetRow

@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from doorstep.domain.dispatch import (
-    Basis,
-)
+from doorstep.domain.dispatch import Basis
 
 
 @dataclass(frozen=True)

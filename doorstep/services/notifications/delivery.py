@@ -12,13 +12,7 @@ from datetime import datetime, timedelta
 from doorstep.config import SmsSettings
 from doorstep.domain.delivery import DUE, DeliveryStatus
 from doorstep.domain.pii import mask_secrets, unseal_sms_params
-from doorstep.notify.channels import (
-    Channel,
-    DeliveryResult,
-    Outcome,
-    OutgoingSms,
-    PushAnswer,
-)
+from doorstep.notify.channels import Channel, DeliveryResult, Outcome, OutgoingSms, PushAnswer
 from doorstep.notify.policy import (
     NON_ESSENTIAL_KINDS,
     PUSH,
@@ -32,16 +26,10 @@ from doorstep.notify.policy import (
 from doorstep.notify.sms_text import fit_sms
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.digest import digest_number, gather_digest
-from doorstep.services.notifications.provider_news import (
-    claim_look_up,
-    reconcile,
-)
+from doorstep.services.notifications.provider_news import claim_look_up, reconcile
 from doorstep.services.notifications.sms_results import record_sms
 from doorstep.services.notifications.steps import Again, Done, LookUp, PushSend, PushSender, Send
-from doorstep.services.notifications.web_push import (
-    claim_push,
-    record_push,
-)
+from doorstep.services.notifications.web_push import claim_push, record_push
 from doorstep.store import push as push_store
 from doorstep.store import sms_inbound as inbound_store
 from doorstep.store.db import Connection, transaction

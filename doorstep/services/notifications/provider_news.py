@@ -7,9 +7,7 @@ import logging
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delivery import DeliveryStatus, may_move
-from doorstep.notify.channels import (
-    Channel,
-)
+from doorstep.notify.channels import Channel
 from doorstep.observability.metrics import SMS_RECONCILIATIONS
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import LookUp

@@ -8,11 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from doorstep.domain.delivery import DeliveryStatus, retry_delay
-from doorstep.notify.channels import (
-    Channel,
-    DeliveryResult,
-    Outcome,
-)
+from doorstep.notify.channels import Channel, DeliveryResult, Outcome
 from doorstep.observability.metrics import SMS_RESULTS, provider_code
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import Send

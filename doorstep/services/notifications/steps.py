@@ -6,11 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from doorstep.notify.channels import (
-    OutgoingSms,
-    PushAnswer,
-    PushTarget,
-)
+from doorstep.notify.channels import OutgoingSms, PushAnswer, PushTarget
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,8 @@ from typing import Any
 
 from doorstep.domain.delivery import DeliveryStatus, retry_delay
 from doorstep.i18n import translate
-from doorstep.notify.channels import (
-    Outcome,
-    PushAnswer,
-    PushTarget,
-)
-from doorstep.notify.policy import (
-    SMS,
-)
+from doorstep.notify.channels import Outcome, PushAnswer, PushTarget
+from doorstep.notify.policy import SMS
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import Done, PushSend
 from doorstep.store import push as push_store

@@ -19,10 +19,12 @@ from doorstep.services.proactive.rules import tune
 from doorstep.services.proactive.views import explain, text_in, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events
-from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.proactive_rows import RuleRow, UnnotifiedOfferRow
+from doorstep.store.proactive import evaluation as proactive_evaluation
+from doorstep.store.proactive import reaching as proactive_reaching
+from doorstep.store.proactive import rules as proactive_rules
+from doorstep.store.proactive.rows import RuleRow, UnnotifiedOfferRow
 
 NOTIFY_BATCH = 200
 # rules evaluated side by side (the worker's pool holds 5 connections; 2 cores here)
@@ -61,7 +63,7 @@ async def evaluate_all(
     offers past their date expire."""
     day = as_of or today_local()
     started = time.perf_counter()
-    rules = await store.published_rules(deps.pool)
+    rules = await proactive_rules.published_rules(deps.pool)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def run(rule: RuleRow) -> RuleRun:
@@ -69,13 +71,13 @@ async def evaluate_all(
             began = time.perf_counter()
             async with transaction(deps.pool) as conn:
                 await tune(conn)
-                lapsed = await store.lapse_offers(conn, rule, day)
-                created = await store.insert_offers(conn, rule, day)
+                lapsed = await proactive_evaluation.lapse_offers(conn, rule, day)
+                created = await proactive_evaluation.insert_offers(conn, rule, day)
             return RuleRun(rule.code, rule.version, created, lapsed, time.perf_counter() - began)
 
     runs = list(await asyncio.gather(*(run(rule) for rule in rules)))
     async with transaction(deps.pool) as conn:
-        expired = await store.expire_offers(conn)
+        expired = await proactive_evaluation.expire_offers(conn)
     return Evaluation(runs, expired, time.perf_counter() - started)
 
 
@@ -96,13 +98,13 @@ async def notify_new_offers(deps: Deps, *, batch: int = NOTIFY_BATCH, max_batche
     handled = 0
     for _ in range(max_batches):
         async with transaction(deps.pool) as conn:
-            rows = await store.claim_unnotified(conn, batch)
+            rows = await proactive_reaching.claim_unnotified(conn, batch)
             outbox_ids: list[int] = []
             for row in rows:
                 outbox_ids += await _reach(deps, conn, row)
             ids = [r.id for r in rows]
-            await store.record_offer_uses(conn, ids)
-            await store.mark_notified(conn, ids)
+            await proactive_reaching.record_offer_uses(conn, ids)
+            await proactive_reaching.mark_notified(conn, ids)
         await deps.after_commit(outbox_ids)
         handled += len(rows)
         if len(rows) < batch:
@@ -148,7 +150,7 @@ async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[
         row.rule_id,
         row.rule_version,
     )
-    for agent in await store.active_agents(conn, row.citizen_id):
+    for agent in await proactive_reaching.active_agents(conn, row.citizen_id):
         if covers({Theme(t) for t in agent.themes}, theme_of_bundle(bundle or "")):
             ids.append(
                 await notifications.queue(
@@ -165,9 +167,9 @@ async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[
 
 
 async def _assign_visit(conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
-    unit_id = await store.community_unit_for(conn, row.region_code, row.owner_unit_id)
+    unit_id = await proactive_reaching.community_unit_for(conn, row.region_code, row.owner_unit_id)
     due = today_local() + timedelta(days=WELFARE_DUE_DAYS)
-    check_id = await store.insert_welfare_check(
+    check_id = await proactive_reaching.insert_welfare_check(
         conn, opportunity_id=row.id, citizen_id=row.citizen_id, unit_id=unit_id, due_on=due
     )
     if check_id is None:

@@ -20,10 +20,11 @@ from doorstep.services.proactive.views import (
 )
 from doorstep.store import applications as app_store
 from doorstep.store import events
-from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, Queryable, transaction
-from doorstep.store.proactive_rows import OfferByIdRow, OfferRow
+from doorstep.store.proactive import appeals as proactive_appeals
+from doorstep.store.proactive import offers as proactive_offers
+from doorstep.store.proactive.rows import OfferByIdRow, OfferRow
 
 # --- the citizen's side ------------------------------------------------------------------------
 
@@ -35,7 +36,7 @@ async def my_offers(
     authorize(actor, Operation.OFFER_LIST, Target(citizen_id=citizen_id))
     assert citizen_id is not None
     async with deps.pool.acquire() as conn:
-        rows = await store.offers_of(conn, citizen_id, statuses, max(1, min(limit, 100)))
+        rows = await proactive_offers.offers_of(conn, citizen_id, statuses, max(1, min(limit, 100)))
         if actor.role is Role.AGENT and actor.grant is not None:
             themes = actor.grant.themes
             rows = [r for r in rows if covers(themes, theme_of_bundle(r.bundle_code or ""))]
@@ -62,7 +63,7 @@ def offer_target(row: OfferRow) -> Target:
 
 async def load_offer(db: Queryable, offer_id: int) -> OfferByIdRow:
     """An offer a citizen may respond to (not a welfare visit), not yet authorized."""
-    row = await store.offer_by_id(db, offer_id)
+    row = await proactive_offers.offer_by_id(db, offer_id)
     if row is None or row.kind == RuleKind.WELFARE_CHECK:
         raise NotFound("offer.not_found")
     return row
@@ -83,7 +84,7 @@ def must_be_open(row: OfferByIdRow) -> None:
 
 async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
     async with deps.pool.acquire() as conn:
-        row = await store.offer_by_id(conn, offer_id)
+        row = await proactive_offers.offer_by_id(conn, offer_id)
         assert row is not None
         units = await unit_names(conn, [row])
     return offer_of(row, units)
@@ -97,10 +98,12 @@ def acceptance(
     offer_id = row.id
 
     async def mark(conn: Connection, application_id: int) -> None:
-        locked = await store.offer_by_id(conn, offer_id, lock=True)
+        locked = await proactive_offers.offer_by_id(conn, offer_id, lock=True)
         assert locked is not None
         must_be_open(locked)
-        await store.set_offer_status(conn, offer_id, "accepted", application_id=application_id)
+        await proactive_offers.set_offer_status(
+            conn, offer_id, "accepted", application_id=application_id
+        )
         await events.append(
             conn,
             kind="offer.accepted",
@@ -133,7 +136,7 @@ async def accept_offer(
 
 async def _locked_open(conn: Connection, offer_id: int) -> OfferByIdRow:
     """The offer's row, locked for the change; refused unless it is open."""
-    row = await store.offer_by_id(conn, offer_id, lock=True)
+    row = await proactive_offers.offer_by_id(conn, offer_id, lock=True)
     assert row is not None
     if row.status != "open":
         raise Conflict("offer.not_open", status=row.status)
@@ -145,7 +148,7 @@ async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
     await _load_for(deps, actor, offer_id)
     async with transaction(deps.pool) as conn:
         row = await _locked_open(conn, offer_id)
-        await store.set_offer_status(conn, offer_id, "dismissed", reason="citizen")
+        await proactive_offers.set_offer_status(conn, offer_id, "dismissed", reason="citizen")
         await events.append(
             conn,
             kind="offer.dismissed",
@@ -165,8 +168,8 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
     await _load_for(deps, actor, offer_id)
     async with transaction(deps.pool) as conn:
         row = await _locked_open(conn, offer_id)
-        await store.set_offer_status(conn, offer_id, "appealed", reason="citizen")
-        appeal_id = await store.insert_appeal(
+        await proactive_offers.set_offer_status(conn, offer_id, "appealed", reason="citizen")
+        appeal_id = await proactive_appeals.insert_appeal(
             conn,
             opportunity_id=offer_id,
             citizen_id=row.citizen_id,
@@ -207,7 +210,7 @@ class CategoryChoice:
 async def offer_categories(deps: Deps, actor: Actor) -> list[CategoryChoice]:
     authorize(actor, Operation.OFFER_LIST, Target(citizen_id=actor.citizen_id))
     assert actor.citizen_id is not None
-    chosen = set(await store.opt_outs(deps.pool, actor.citizen_id))
+    chosen = set(await proactive_offers.opt_outs(deps.pool, actor.citizen_id))
     return [CategoryChoice(c, c.value in chosen, c in OPT_OUT_CATEGORIES) for c in Category]
 
 
@@ -224,7 +227,7 @@ async def set_opt_out(
     if chosen not in OPT_OUT_CATEGORIES:
         raise InvalidInput("offer.category_required", category=chosen.value)
     async with transaction(deps.pool) as conn:
-        closed = await store.set_opt_out(conn, actor.citizen_id, chosen.value, opted_out)
+        closed = await proactive_offers.set_opt_out(conn, actor.citizen_id, chosen.value, opted_out)
         await events.append(
             conn,
             kind="offer.opt_out" if opted_out else "offer.opt_in",

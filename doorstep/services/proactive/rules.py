@@ -19,10 +19,11 @@ from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import today_local
 from doorstep.store import catalog as catalog_store
 from doorstep.store import events
-from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.proactive_rows import RuleVersionRow
+from doorstep.store.proactive import evaluation as proactive_evaluation
+from doorstep.store.proactive import rules as proactive_rules
+from doorstep.store.proactive.rows import RuleVersionRow
 from doorstep.store.vault import UnitRefRow
 
 # --- rules: read, dry-run, publish ------------------------------------------------------------
@@ -71,8 +72,8 @@ async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
     """Every rule with all its versions, newest first."""
     authorize(actor, Operation.RULE_READ)
     async with deps.pool.acquire() as conn:
-        rules = await store.all_rules(conn)
-        rows = await store.rule_versions(conn, [r.id for r in rules])
+        rules = await proactive_rules.all_rules(conn)
+        rows = await proactive_rules.rule_versions(conn, [r.id for r in rules])
     return [_version(r) for r in rows]
 
 
@@ -116,9 +117,9 @@ async def dry_run_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> DryRun:
             Operation.RULE_DRY_RUN,
             Target.unit(checked.owner.id, checked.owner.region_code),
         )
-        current = await store.rule_by_code(conn, checked.rule.code)
+        current = await proactive_rules.rule_by_code(conn, checked.rule.code)
         await tune(conn)
-        row = await store.dry_run(
+        row = await proactive_evaluation.dry_run(
             conn,
             condition=to_json(checked.rule.condition),
             owner_region_code=checked.owner.region_code,
@@ -147,10 +148,10 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             Operation.RULE_PUBLISH,
             Target.unit(checked.owner.id, checked.owner.region_code),
         )
-        locked = await store.lock_rule(conn, rule.code)
+        locked = await proactive_rules.lock_rule(conn, rule.code)
         assert locked is not None
-        version = await store.next_version(conn, locked.id)
-        await store.insert_version(
+        version = await proactive_rules.next_version(conn, locked.id)
+        await proactive_rules.insert_version(
             conn,
             rule_id=locked.id,
             version=version,
@@ -166,7 +167,7 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             actor_id=actor.staff_id,
             data={"code": rule.code, "version": version},
         )
-        rows = await store.rule_versions(conn, [locked.id])
+        rows = await proactive_rules.rule_versions(conn, [locked.id])
     return next(_version(r) for r in rows if r.version == version)
 
 

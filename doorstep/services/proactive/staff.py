@@ -21,10 +21,13 @@ from doorstep.services.proactive.views import (
 )
 from doorstep.store import applications as app_store
 from doorstep.store import events
-from doorstep.store import proactive as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import transaction
-from doorstep.store.proactive_rows import AppealRow, CheckRow
+from doorstep.store.proactive import appeals as proactive_appeals
+from doorstep.store.proactive import offers as proactive_offers
+from doorstep.store.proactive import reads as proactive_reads
+from doorstep.store.proactive import welfare_checks as proactive_welfare_checks
+from doorstep.store.proactive.rows import AppealRow, CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
 
@@ -76,10 +79,10 @@ async def appeal_queue(
     authorize(actor, Operation.APPEAL_QUEUE_READ)
     units = await _visible_units(deps, actor)
     async with transaction(deps.pool) as conn:
-        rows = await store.appeals_of_units(
+        rows = await proactive_appeals.appeals_of_units(
             conn, units, statuses or ["pending"], max(1, min(limit, 200))
         )
-        await store.record_reads(
+        await proactive_reads.record_reads(
             conn,
             sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
@@ -99,7 +102,7 @@ async def decide_appeal(
     if not text or len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = await store.appeal_for_update(conn, appeal_id)
+        row = await proactive_appeals.appeal_for_update(conn, appeal_id)
         if row is None:
             raise NotFound("appeal.not_found")
         authorize(
@@ -110,7 +113,7 @@ async def decide_appeal(
         if row.status != "pending":
             raise Conflict("appeal.decided")
         status = "upheld" if uphold else "rejected"
-        await store.decide_appeal(
+        await proactive_appeals.decide_appeal(
             conn, appeal_id, status=status, staff_id=actor.staff_id, note=text
         )
         valid_days = await conn.fetchval(
@@ -119,11 +122,11 @@ async def decide_appeal(
             row.opportunity_id,
         )
         if uphold:
-            await store.set_offer_status(
+            await proactive_offers.set_offer_status(
                 conn, row.opportunity_id, "withdrawn", reason="appeal_upheld"
             )
         else:
-            await store.set_offer_status(
+            await proactive_offers.set_offer_status(
                 conn,
                 row.opportunity_id,
                 "open",
@@ -148,7 +151,7 @@ async def decide_appeal(
             params={"item": text_in(row.title, contact["language"]), "reason": text},
             call_phone=deps.settings.support_phone,
         )
-        done = await store.appeal_for_update(conn, appeal_id)
+        done = await proactive_appeals.appeal_for_update(conn, appeal_id)
         assert done is not None
         names = await unit_names(conn, [done])
     await deps.after_commit([outbox_id])
@@ -195,10 +198,10 @@ async def welfare_checks(
     authorize(actor, Operation.WELFARE_QUEUE_READ)
     units = await _visible_units(deps, actor)
     async with transaction(deps.pool) as conn:
-        rows = await store.checks_of_units(
+        rows = await proactive_welfare_checks.checks_of_units(
             conn, units, statuses or ["open"], max(1, min(limit, 200))
         )
-        await store.record_reads(
+        await proactive_reads.record_reads(
             conn,
             sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
@@ -221,7 +224,7 @@ async def complete_welfare_check(
     if text is not None and len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = await store.check_for_update(conn, check_id)
+        row = await proactive_welfare_checks.check_for_update(conn, check_id)
         if row is None:
             raise NotFound("welfare.not_found")
         authorize(
@@ -231,10 +234,12 @@ async def complete_welfare_check(
         )
         if row.status != "open":
             raise Conflict("welfare.done")
-        await store.finish_check(
+        await proactive_welfare_checks.finish_check(
             conn, check_id, outcome=outcome, note=text, staff_id=actor.staff_id
         )
-        await store.set_offer_status(conn, row.opportunity_id, "resolved", reason=outcome)
+        await proactive_offers.set_offer_status(
+            conn, row.opportunity_id, "resolved", reason=outcome
+        )
         if outcome != "not_reached":
             await vault_store.put_fact(
                 conn,
@@ -252,7 +257,7 @@ async def complete_welfare_check(
             citizen_id=row.citizen_id,
             data={"check": check_id, "outcome": outcome},
         )
-        done = await store.check_for_update(conn, check_id)
+        done = await proactive_welfare_checks.check_for_update(conn, check_id)
         assert done is not None
         names = await unit_names(conn, [done])
     return _check_view(done, names)

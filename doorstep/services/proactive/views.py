@@ -14,7 +14,7 @@ from doorstep.domain.vault import FIELDS, FactType
 from doorstep.i18n import translate
 from doorstep.store import catalog as catalog_store
 from doorstep.store.db import Queryable
-from doorstep.store.proactive_rows import OfferRow, OfferSnapshotRow
+from doorstep.store.proactive.rows import OfferRow, OfferSnapshotRow
 
 MAX_REASON_CHARS = 500
 

@@ -8,23 +8,16 @@ from typing import Any
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
-from doorstep.domain.vault import (
-    FACTS,
-    fact_value_json,
-    parse_fact_value,
-)
+from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
-from doorstep.services.vault.views import (
-    CorrectionView,
-    correction_view,
-    today_local,
-)
+from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events
-from doorstep.store import proactive as offer_store
 from doorstep.store import vault as store
 from doorstep.store.db import transaction
+from doorstep.store.proactive import evaluation as proactive_evaluation
+from doorstep.store.proactive import reads as proactive_reads
 
 CORRECTION_PREFIX = "30"  # 10 applications, 20 tickets (domain.case_numbers), 30 corrections
 MAX_NOTE_CHARS = 500
@@ -104,7 +97,7 @@ async def unit_corrections(
     wanted = statuses or ["open"]
     async with transaction(deps.pool) as conn:
         rows = await store.corrections_of_units(conn, units, wanted, max(1, min(limit, 200)))
-        await offer_store.record_reads(
+        await proactive_reads.record_reads(
             conn,
             sorted({r.citizen_id for r in rows}),
             actor.staff_id or 0,
@@ -160,7 +153,9 @@ async def resolve_correction(
                 replaced_by="correction",
                 correction_id=row.id,
             )
-            rerun = await offer_store.rerun_for_citizen(conn, row.citizen_id, [row.fact_key], today)
+            rerun = await proactive_evaluation.rerun_for_citizen(
+                conn, row.citizen_id, [row.fact_key], today
+            )
         await store.resolve_correction(
             conn,
             row.id,

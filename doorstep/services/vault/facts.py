@@ -12,17 +12,13 @@ from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
-from doorstep.domain.vault import (
-    parse_fact_value,
-)
+from doorstep.domain.vault import parse_fact_value
 from doorstep.services.deps import Deps
-from doorstep.services.vault.views import (
-    today_local,
-)
+from doorstep.services.vault.views import today_local
 from doorstep.store import events
-from doorstep.store import proactive as offer_store
 from doorstep.store import vault as store
 from doorstep.store.db import transaction
+from doorstep.store.proactive import evaluation as offer_store
 
 MAX_FACTS_PER_REQUEST = 100
 

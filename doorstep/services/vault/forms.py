@@ -10,22 +10,11 @@ from typing import Any
 from doorstep.domain.delegation import moves_money, theme_of_bundle
 from doorstep.domain.errors import NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
-from doorstep.domain.vault import (
-    DocumentInput,
-    material_source,
-)
+from doorstep.domain.vault import DocumentInput, material_source
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
-from doorstep.services.vault.documents import (
-    clean_documents,
-    store_documents,
-)
-from doorstep.services.vault.views import (
-    DocumentView,
-    Source,
-    document_view,
-    today_local,
-)
+from doorstep.services.vault.documents import clean_documents, store_documents
+from doorstep.services.vault.views import DocumentView, Source, document_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import vault as store
 from doorstep.store.db import Connection

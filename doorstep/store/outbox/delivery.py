@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.outbox.rows import (
-    ClaimRow,
-    OutboxRow,
-)
+from doorstep.store.outbox.rows import ClaimRow, OutboxRow
 from doorstep.store.rows import fetchrow, fetchrow_one
 
 

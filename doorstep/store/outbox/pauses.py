@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.outbox.rows import (
-    PauseRow,
-)
+from doorstep.store.outbox.rows import PauseRow
 from doorstep.store.rows import fetchrow
 
 

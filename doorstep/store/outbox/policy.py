@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.outbox.rows import (
-    DecisionRow,
-    SiblingRow,
-)
+from doorstep.store.outbox.rows import DecisionRow, SiblingRow
 from doorstep.store.rows import fetch, fetchrow
 
 

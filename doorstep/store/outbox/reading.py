@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from doorstep.store.db import Queryable
-from doorstep.store.outbox.rows import (
-    CitizenNotificationRow,
-    ConsoleMessageRow,
-    DecisionHistoryRow,
-)
+from doorstep.store.outbox.rows import CitizenNotificationRow, ConsoleMessageRow, DecisionHistoryRow
 from doorstep.store.rows import fetch
 
 

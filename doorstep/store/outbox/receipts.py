@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.outbox.rows import (
-    NewsRow,
-    PollRow,
-    ReceiptTargetRow,
-)
+from doorstep.store.outbox.rows import NewsRow, PollRow, ReceiptTargetRow
 from doorstep.store.rows import fetch, fetchrow
 
 

@@ -1,0 +1,71 @@
+"""SQL for appeals against an offer, decided by the rule's owning unit."""
+
+from __future__ import annotations
+
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.proactive.rows import AppealRow
+from doorstep.store.rows import fetch, fetchrow
+
+APPEAL_COLUMNS = """ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.reason, ap.status,
+    ap.decision_note, ap.created_at, ap.decided_at, u.code as unit_code, u.name as unit_name,
+    u.region_code as unit_region_code, c.name as citizen_name,
+    c.resident_id_masked as citizen_resident_id_masked, p.evidence, p.rule_version,
+    p.created_at as offer_created_at, r.code as rule_code, v.title, v.explanation"""
+
+_APPEAL_FROM = """from offer_appeals ap
+    join units u on u.id = ap.unit_id
+    join citizens c on c.id = ap.citizen_id
+    join opportunities p on p.id = ap.opportunity_id
+    join offer_rules r on r.id = p.rule_id
+    join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
+
+
+async def insert_appeal(
+    conn: Connection, *, opportunity_id: int, citizen_id: int, unit_id: int, reason: str
+) -> int:
+    appeal_id: int = await conn.fetchval(
+        """insert into offer_appeals (opportunity_id, citizen_id, unit_id, reason)
+           values ($1, $2, $3, $4) returning id""",
+        opportunity_id,
+        citizen_id,
+        unit_id,
+        reason,
+    )
+    return appeal_id
+
+
+async def appeals_of_units(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[AppealRow]:
+    return await fetch(
+        db,
+        AppealRow,
+        f"""select {APPEAL_COLUMNS} {_APPEAL_FROM}
+            where ap.unit_id = any($1::bigint[]) and ap.status = any($2::text[])
+            order by ap.id limit $3""",
+        unit_ids,
+        statuses,
+        limit,
+    )
+
+
+async def appeal_for_update(conn: Connection, appeal_id: int) -> AppealRow | None:
+    return await fetchrow(
+        conn,
+        AppealRow,
+        f"select {APPEAL_COLUMNS} {_APPEAL_FROM} where ap.id = $1 for update of ap, p",
+        appeal_id,
+    )
+
+
+async def decide_appeal(
+    conn: Connection, appeal_id: int, *, status: str, staff_id: int | None, note: str
+) -> None:
+    await conn.execute(
+        """update offer_appeals set status = $2, reviewer_staff_id = $3, decision_note = $4,
+                  decided_at = now() where id = $1""",
+        appeal_id,
+        status,
+        staff_id,
+        note,
+    )
