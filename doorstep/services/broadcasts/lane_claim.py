@@ -9,8 +9,8 @@ from doorstep.notify.channels import Channel, OutgoingSms
 from doorstep.notify.policy import cap_wait, parse_clock, quiet_until
 from doorstep.services.broadcasts.steps import Batch, Held, Lane, Lost, OptedOut
 from doorstep.services.deps import Deps
-from doorstep.store import broadcasts as store
-from doorstep.store.broadcasts import DueRow
+from doorstep.store.broadcasts import claiming as store
+from doorstep.store.broadcasts.rows import DueRow
 from doorstep.store.db import Connection, transaction
 
 

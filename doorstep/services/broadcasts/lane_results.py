@@ -13,8 +13,8 @@ from doorstep.notify.channels import Channel, DeliveryResult, Lookup, Outcome
 from doorstep.observability.metrics import SMS_RECONCILIATIONS, SMS_RESULTS, provider_code
 from doorstep.services.broadcasts.steps import Batch, LaneResult, Lost
 from doorstep.services.deps import Deps
-from doorstep.store import broadcasts as store
-from doorstep.store.broadcasts import LostRow
+from doorstep.store.broadcasts import lanes as store
+from doorstep.store.broadcasts.rows import LostRow
 from doorstep.store.db import transaction
 from doorstep.store.outbox import delivery as outbox_store
 

@@ -11,7 +11,8 @@ from doorstep.services.broadcasts.lane_claim import claim_lane
 from doorstep.services.broadcasts.lane_results import reconcile_batch, record_batch
 from doorstep.services.broadcasts.steps import Held, Lane, LaneResult, Lost, OptedOut
 from doorstep.services.deps import Deps
-from doorstep.store import broadcasts as store
+from doorstep.store.broadcasts import lanes as broadcasts_lanes
+from doorstep.store.broadcasts import writing as broadcasts_writing
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ async def deliver_lane(
     loop = asyncio.get_running_loop()
     last_beat = last_lost = -1e9
     async with deps.pool.acquire() as conn:
-        b = await store.get(conn, broadcast_id)
+        b = await broadcasts_writing.get(conn, broadcast_id)
     if b is None:
         return result
     sms = deps.settings.sms
@@ -49,7 +50,7 @@ async def deliver_lane(
     while max_batches is None or result.batches < max_batches:
         now = loop.time()
         if now - last_beat > HEARTBEAT:
-            await store.beat(deps.pool, broadcast_id, language)
+            await broadcasts_lanes.beat(deps.pool, broadcast_id, language)
             last_beat = now
         # lost batches appear only once a lease runs out: look for them now and then
         look_for_lost = now - last_lost > HEARTBEAT
@@ -88,10 +89,10 @@ async def restart_lanes(
     deps: Deps, *, quiet_seconds: int = HEARTBEAT_LOST
 ) -> list[tuple[int, str, int]]:
     """Lanes nobody drains although rows are due: after a Redis flush, a killed worker."""
-    return await store.restart_lanes(
+    return await broadcasts_lanes.restart_lanes(
         deps.pool, quiet_seconds, deps.settings.sms.sending_lease_seconds
     )
 
 
 async def counts(deps: Deps, broadcast_id: int) -> dict[str, int]:
-    return await store.counts(deps.pool, broadcast_id)
+    return await broadcasts_lanes.counts(deps.pool, broadcast_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from doorstep.notify.channels import OutgoingSms
 from doorstep.notify.sms_text import FittedSms
-from doorstep.store.broadcasts import BroadcastRow, LostRow
+from doorstep.store.broadcasts.rows import BroadcastRow, LostRow
 
 
 @dataclass

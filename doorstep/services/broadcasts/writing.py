@@ -22,9 +22,10 @@ from doorstep.notify.sms_text import (
     template_fields,
 )
 from doorstep.services.deps import Deps
-from doorstep.store import broadcasts as store
 from doorstep.store import events
-from doorstep.store.broadcasts import AudienceJson
+from doorstep.store.broadcasts import lanes as broadcasts_lanes
+from doorstep.store.broadcasts import writing as broadcasts_writing
+from doorstep.store.broadcasts.rows import AudienceJson
 from doorstep.store.db import transaction
 
 CHUNK = 50_000
@@ -139,16 +140,18 @@ async def start(
         else {"phones": len(phones or []), "fingerprint": fingerprint}
     )
     async with transaction(deps.pool) as conn:
-        if await store.started_recently(conn, audience["fingerprint"], REPEAT_WINDOW_SECONDS):
+        if await broadcasts_writing.started_recently(
+            conn, audience["fingerprint"], REPEAT_WINDOW_SECONDS
+        ):
             raise Conflict("broadcast.repeated")
         citizen_ids: list[int] | None = None
         if phones is not None:
-            citizen_ids = await store.citizens_by_phone(conn, sorted(set(phones)))
+            citizen_ids = await broadcasts_writing.citizens_by_phone(conn, sorted(set(phones)))
         if citizen_ids is not None and not citizen_ids:
             raise InvalidInput("broadcast.audience_empty")
-        if region is not None and not await store.region_has_citizens(conn, region):
+        if region is not None and not await broadcasts_writing.region_has_citizens(conn, region):
             raise InvalidInput("broadcast.audience_empty")
-        broadcast_id = await store.create(
+        broadcast_id = await broadcasts_writing.create(
             conn,
             template=template,
             params=values,
@@ -181,24 +184,26 @@ async def write(
     lanes: set[tuple[int, str, int]] = set()
     while True:
         async with transaction(deps.pool) as conn:
-            b = await store.get(conn, broadcast_id)
+            b = await broadcasts_writing.get(conn, broadcast_id)
             assert b is not None
             if b.state == "queued":
                 break
             if citizen_ids is not None:
                 rest = [i for i in citizen_ids if i > b.cursor][:chunk]
-                result = await store.write_list_chunk(conn, broadcast_id, rest, chunk)
+                result = await broadcasts_writing.write_list_chunk(conn, broadcast_id, rest, chunk)
             else:
                 region = b.audience.get("region")
                 assert region is not None  # a broadcast without a list has a region
-                result = await store.write_region_chunk(conn, broadcast_id, region, chunk)
+                result = await broadcasts_writing.write_region_chunk(
+                    conn, broadcast_id, region, chunk
+                )
             new = (
-                await store.open_lanes(conn, broadcast_id, list(result.languages))
+                await broadcasts_lanes.open_lanes(conn, broadcast_id, list(result.languages))
                 if result.languages
                 else []
             )
             if result.seen == 0:
-                done = await store.mark_queued(conn, broadcast_id)
+                done = await broadcasts_writing.mark_queued(conn, broadcast_id)
                 await events.append(
                     conn,
                     kind="broadcast.queued",
@@ -211,7 +216,7 @@ async def write(
         lanes |= set(new)
         await deps.enqueue_lanes(sorted(new))
     async with transaction(deps.pool) as conn:
-        b = await store.get(conn, broadcast_id)
+        b = await broadcasts_writing.get(conn, broadcast_id)
         assert b is not None
         total = int(b.total)
     return total, sorted(lanes)
@@ -222,7 +227,7 @@ async def resume_writing(deps: Deps, *, older_than_seconds: int = 600) -> int:
     in one go by its caller, or started again). Two writers at once are safe (the chunk locks
     the broadcast and rows are unique per citizen), only wasteful: hence the wait."""
     resumed = 0
-    for b in await store.writing(deps.pool, older_than_seconds):
+    for b in await broadcasts_writing.writing(deps.pool, older_than_seconds):
         if "region" in b.audience:
             await write(deps, b.id)
             resumed += 1
