@@ -128,6 +128,13 @@ class Operation(StrEnum):
     TASK_REVIEW_REQUEST = "task_review.request"
     TASK_REVIEW_QUEUE = "task_review.queue"
     TASK_REVIEW_DECIDE = "task_review.decide"
+    # 数据共享责任清单: anyone reads the list; admins publish it; a citizen sees, per item of
+    # their data, who may use it and who did; a unit's clerk reads a resident's vault for a
+    # service item (which items and for what is decided by domain.sharing, after this)
+    SHARING_LIST_READ = "sharing_list.read"
+    SHARING_LIST_PUBLISH = "sharing_list.publish"
+    MY_DATA_SHARING_READ = "my_data_sharing.read"
+    RESIDENT_DATA_READ = "resident_data.read"
 
 
 @dataclass(frozen=True)
@@ -463,8 +470,12 @@ RULES: dict[Operation, dict[Role, Check]] = {
             Operation.STAFF_MANAGE,
             Operation.CATALOG_MANAGE,
             Operation.DISTRICT_IMPORT,
+            Operation.SHARING_LIST_PUBLISH,
         )
     },
+    Operation.SHARING_LIST_READ: _EVERY_ROLE,
+    Operation.MY_DATA_SHARING_READ: {Role.CITIZEN: _own},
+    Operation.RESIDENT_DATA_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     # 好差评 of a finished application: the citizen, or their agent for a bundle of the
     # delegation's themes; at the counter any clerk writes down what the citizen says (全城通办)
     Operation.APPLICATION_RATE: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},

@@ -52,6 +52,7 @@ from doorstep.graphql.proactive.finding import RunOfferRulesMutation
 from doorstep.graphql.proactive.offers import OffersMutation, OffersQuery
 from doorstep.graphql.proactive.rules import OfferRulesMutation, OfferRulesQuery
 from doorstep.graphql.proactive.staff import OfferStaffMutation, OfferStaffQuery
+from doorstep.graphql.sharing import SharingMutation, SharingQuery
 from doorstep.graphql.staff_auth import StaffAuthMutation, StaffAuthQuery
 from doorstep.graphql.ticket_catalog import TicketCatalogMutation, TicketCatalogQuery
 from doorstep.graphql.ticket_rates import TicketRatesQuery
@@ -157,6 +158,7 @@ Query = merge_types(
         ConfirmationQuery,
         NotificationsQuery,
         VaultQuery,
+        SharingQuery,
         OffersQuery,
         OfferRulesQuery,
         OfferStaffQuery,
@@ -182,6 +184,7 @@ Mutation = merge_types(
         ConfirmationMutation,
         NotificationsMutation,
         VaultMutation,
+        SharingMutation,
         OffersMutation,
         OfferRulesMutation,
         OfferStaffMutation,

@@ -44,6 +44,7 @@ from tests.integration.proactive_helpers import (
     PROACTIVE_QUERIES,
     prepare_proactive,
 )
+from tests.integration.sharing_matrix import SHARING_EXPECTED, SHARING_QUERIES
 from tests.integration.ticket_matrix import (
     TICKET_AGENT_EXPECTED,
     TICKET_EXPECTED,
@@ -174,6 +175,10 @@ EXPECTED.update(FEEDBACK_EXPECTED)  # issue 17 (tests/integration/feedback_matri
 QUERIES.update(FEEDBACK_QUERIES)
 EXPECTED.update(FILES_EXPECTED)  # issue 17 (tests/integration/files_matrix.py)
 QUERIES.update(FILES_QUERIES)
+EXPECTED.update(
+    SHARING_EXPECTED
+)  # issue 18: 数据共享责任清单 (tests/integration/sharing_matrix.py)
+QUERIES.update(SHARING_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -229,6 +234,7 @@ async def _prepare(
 # own settings, delegations, the access log and counter work need no application
 _NO_APPLICATION = {
     *IDENTITY_EXPECTED,
+    *SHARING_EXPECTED,
     "setLanguage",
     "setElderMode",
     "myDelegations",

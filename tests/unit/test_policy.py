@@ -249,6 +249,12 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.STAFF_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
     Operation.CATALOG_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
     Operation.DISTRICT_IMPORT: {r: (N, N, N, N, Y) for r in TARGETS},
+    # 数据共享责任清单: the list is public, published by admins; a citizen's own view; a
+    # unit's clerk (or supervisor) reads for an item, the list then decides (domain.sharing)
+    Operation.SHARING_LIST_READ: {r: (Y, Y, Y, Y, Y) for r in TARGETS},
+    Operation.SHARING_LIST_PUBLISH: {r: (N, N, N, N, Y) for r in TARGETS},
+    Operation.MY_DATA_SHARING_READ: _OWN_ONLY,
+    Operation.RESIDENT_DATA_READ: {r: (N, N, Y, Y, N) for r in TARGETS},
 }
 
 
@@ -361,6 +367,7 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: EVERYONE,
     Operation.PUBLIC_TICKETS_READ: EVERYONE,
     Operation.LOGIN: EVERYONE,
+    Operation.SHARING_LIST_READ: EVERYONE,
     Operation.APPLICATION_SUBMIT: IN_SCOPE,
     Operation.APPLICATION_READ: IN_SCOPE,
     Operation.MATERIALS_SUPPLY: IN_SCOPE,
@@ -420,7 +427,12 @@ def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
 def test_an_agent_without_a_delegation_does_nothing() -> None:
     stranger = Actor(Role.AGENT, agent_citizen_id=5, principal_citizen_id=1, grant=None)
     for operation in Operation:
-        if operation in (Operation.CATALOG_READ, Operation.PUBLIC_TICKETS_READ, Operation.LOGIN):
+        if operation in (
+            Operation.CATALOG_READ,
+            Operation.PUBLIC_TICKETS_READ,
+            Operation.LOGIN,
+            Operation.SHARING_LIST_READ,
+        ):
             continue
         assert not is_allowed(stranger, operation, AGENT_TARGETS["principal_in_theme"])
     with pytest.raises(Forbidden) as refused:

@@ -8,8 +8,9 @@ from typing import Any
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
-from doorstep.services import notifications
+from doorstep.services import notifications, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
@@ -41,13 +42,16 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
         fact = await store.fact_for_update(conn, actor.citizen_id, key)
         if fact is None:
             raise NotFound("vault.fact_not_found")
+        # the owner on the list answers it (the unit that stated it, when the key is unlisted)
+        owner_id = await sharing.owner_unit_id(conn, SubjectKind.FACT, key)
+        unit_id = owner_id if owner_id is not None else fact.source_unit_id
         number = make_case_number(CORRECTION_PREFIX, await store.next_correction_serial(conn))
         correction_id = await store.insert_correction(
             conn,
             number=number,
             citizen_id=actor.citizen_id,
             fact_key=key,
-            unit_id=fact.source_unit_id,
+            unit_id=unit_id,
             flagged_value=fact_value_json(store.fact_value(fact)),
             note=text,
         )
@@ -59,7 +63,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             actor_kind="citizen",
             actor_id=actor.citizen_id,
             citizen_id=actor.citizen_id,
-            data={"key": key, "number": number, "unit": fact.unit_code},
+            data={"key": key, "number": number, "unit_id": unit_id},
         )
         outbox_ids = [
             await notifications.queue(
@@ -71,7 +75,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
                 params={"number": number},
                 language="zh_Hans",
             )
-            for phone in await store.unit_staff_phones(conn, fact.source_unit_id)
+            for phone in await store.unit_staff_phones(conn, unit_id)
         ]
         row = await store.correction_by_number(conn, number)
     await deps.after_commit(outbox_ids)
@@ -136,6 +140,15 @@ async def resolve_correction(
         )
         if row.status != "open":
             raise Conflict("correction.closed")
+        # only the owner on the list in force corrects (the list may have changed since)
+        await sharing.require(
+            conn,
+            await sharing.list_in_force(conn, today),
+            row.unit_code,
+            SubjectKind.FACT,
+            row.fact_key,
+            Action.CORRECT,
+        )
         rerun: dict[str, Any] | None = None
         new_value = None
         if corrected:

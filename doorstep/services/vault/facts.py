@@ -12,7 +12,9 @@ from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import parse_fact_value
+from doorstep.services import sharing
 from doorstep.services.deps import Deps
 from doorstep.services.vault.views import today_local
 from doorstep.store import events
@@ -79,6 +81,10 @@ async def record_facts(
     if source is None:
         raise InvalidInput("vault.source_unknown", unit=(code or "")[:40])
     authorize(actor, Operation.VAULT_FACT_RECORD, Target.unit(source.id, source.region_code))
+    # 数据共享责任清单: only the unit that owns a fact states it
+    in_force = await sharing.list_in_force(deps.pool, today)
+    for key, _value, _when in parsed:
+        await sharing.require(deps.pool, in_force, source.code, SubjectKind.FACT, key, Action.STATE)
     index = pii.blind_index(resident, deps.settings.index_key)
     async with transaction(deps.pool) as conn:
         citizen = await store.citizen_by_index(conn, index)

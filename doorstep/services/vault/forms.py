@@ -10,7 +10,9 @@ from typing import Any
 from doorstep.domain.delegation import moves_money, theme_of_bundle
 from doorstep.domain.errors import NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.sharing import Action, Purpose, SharingList, SubjectKind, decide
 from doorstep.domain.vault import DocumentInput, material_source
+from doorstep.services import sharing
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.vault.documents import clean_documents, store_documents
@@ -44,10 +46,31 @@ class FormView:
         return sum(1 for m in self.materials if m.required and not m.held)
 
 
+def _shared_to_all(
+    in_force: SharingList | None,
+    kind: SubjectKind,
+    key: str,
+    source_unit: str | None,
+    bundle_code: str,
+    refs: Sequence[tuple[str, str]],
+) -> bool:
+    """An item held from a unit reaches each item's unit only as the list allows (what the
+    citizen provided goes with their own submission)."""
+    if source_unit is None:
+        return True
+    return all(
+        decide(in_force, unit, kind, key, Action.READ, Purpose(item=item, bundle=bundle_code))
+        is None
+        for item, unit in refs
+    )
+
+
 async def _material_states(
     conn: Connection, citizen_id: int, bundle: Bundle, today: date
 ) -> list[MaterialState]:
-    """Each material of the bundle once (the one form), and whether the vault holds it."""
+    """Each material of the bundle once (the one form), and whether the vault holds it (for
+    every unit it goes to, as the data-sharing list allows)."""
+    in_force = await sharing.list_in_force(conn, today)
     documents: dict[str, DocumentView] = {}
     for row in await store.documents_of(conn, citizen_id, today):
         documents.setdefault(row.doc_type, document_view(row))
@@ -64,14 +87,17 @@ async def _material_states(
                     "required": False,
                     "items": [],
                     "units": [],
+                    "refs": [],
                 }
             entry["required"] = entry["required"] or material.required
             entry["items"].append(item.name)
+            entry["refs"].append((item.code, item.unit.code))
             if item.unit.id not in entry["units"]:
                 entry["units"].append(item.unit.id)
     states = []
     for code in order:
         entry = merged[code]
+        refs = entry.pop("refs")
         common: dict[str, Any] = {
             "code": code,
             "name": entry["name"],
@@ -81,14 +107,27 @@ async def _material_states(
         }
         source = material_source(code)
         if source is not None and source[0] == "document" and source[1] in documents:
-            states.append(MaterialState(**common, held=True, document=documents[source[1]]))
-            continue
+            doc = documents[source[1]]
+            if _shared_to_all(
+                in_force,
+                SubjectKind.DOCUMENT,
+                doc.doc_type,
+                doc.source.unit_code,
+                bundle.code,
+                refs,
+            ):
+                states.append(MaterialState(**common, held=True, document=doc))
+                continue
         if source is not None and source[0] == "fact":
             hit = next(
                 (
                     fact_rows[k]
                     for k in source[1].split("|")
-                    if k in fact_rows and fact_rows[k].flag is True
+                    if k in fact_rows
+                    and fact_rows[k].flag is True
+                    and _shared_to_all(
+                        in_force, SubjectKind.FACT, k, fact_rows[k].unit_code, bundle.code, refs
+                    )
                 ),
                 None,
             )
