@@ -93,6 +93,7 @@ class Operation(StrEnum):
     TICKET_REDISPATCH = "ticket.redispatch"
     # "solved / not solved" (回访) and the rating (好差评) are the ticket's citizen's alone
     TICKET_FOLLOW_UP = "ticket.follow_up"
+    TICKET_FOLLOW_UP_AT_COUNTER = "ticket.follow_up_at_counter"
     TICKET_RATE = "ticket.rate"
     TICKET_RATE_AT_COUNTER = "ticket.rate_at_counter"
     RECTIFICATION_ACT = "rectification.act"
@@ -416,6 +417,9 @@ RULES: dict[Operation, dict[Role, Check]] = {
     # checked for the unit that holds the ticket and again for the unit it goes to
     Operation.TICKET_REDISPATCH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.TICKET_FOLLOW_UP: {Role.CITIZEN: _own},
+    # a hotline clerk (回访 by phone) or a counter clerk writes down the citizen's answer; the
+    # service answers such a clerk nothing of the ticket beyond its number and new status
+    Operation.TICKET_FOLLOW_UP_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     Operation.TICKET_RATE: {Role.CITIZEN: _own},
     # a clerk at a counter or on the hotline writes down a citizen's rating (全城通办)
     Operation.TICKET_RATE_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},

@@ -48,6 +48,8 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "rateTicket": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     # any clerk writes down a caller's rating (the answer tells them nothing of the ticket)
     "recordTicketRating": (AUTH, NO, NO, OK, OK, OK, NO),
+    # and the caller's 回访 answer, the same way
+    "recordFollowUpAnswer": (AUTH, NO, NO, OK, OK, OK, NO),
     "completeRectification": (AUTH, NO, NO, OK, NO, OK, OK),
     "saveDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
     "removeDispatchRule": (AUTH, NO, NO, NO, NO, OK, OK),
@@ -113,6 +115,8 @@ TICKET_QUERIES = {
     "answerFollowUp": "mutation($n: String!) { answerFollowUp(number: $n, solved: true) "
     "{ number } }",
     "rateTicket": "mutation($n: String!) { rateTicket(number: $n, rating: SATISFIED) { number } }",
+    "recordFollowUpAnswer": "mutation($n: String!) { recordFollowUpAnswer(number: $n, "
+    "solved: true) { number solved } }",
     "recordTicketRating": "mutation($n: String!) { recordTicketRating(number: $n, "
     "rating: SATISFIED) { number rating } }",
     "completeRectification": "mutation($x: ID!) { completeRectification(id: $x, "
@@ -238,10 +242,17 @@ async def prepare_ticket(
         "answerFollowUp",
         "rateTicket",
         "recordTicketRating",
+        "recordFollowUpAnswer",
         "completeRectification",
     ):
         await _act(client, TICKET_QUERIES["acknowledgeTicket"], variables, staff)
-    if operation in ("answerFollowUp", "rateTicket", "recordTicketRating", "completeRectification"):
+    if operation in (
+        "answerFollowUp",
+        "rateTicket",
+        "recordTicketRating",
+        "recordFollowUpAnswer",
+        "completeRectification",
+    ):
         await _act(client, TICKET_QUERIES["resolveTicket"], variables, staff)
     if operation == "completeRectification":
         body = await _act(

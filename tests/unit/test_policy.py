@@ -191,6 +191,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "in_region": (N, N, N, Y, Y),
     },
     Operation.TICKET_FOLLOW_UP: _OWN_ONLY,
+    Operation.TICKET_FOLLOW_UP_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
     Operation.TICKET_RATE: _OWN_ONLY,
     Operation.TICKET_RATE_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
     Operation.RECTIFICATION_ACT: _UNIT_OR_REGION,

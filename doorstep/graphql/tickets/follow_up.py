@@ -12,6 +12,15 @@ from doorstep.graphql.tickets.types import Ticket, int_id, one_ticket
 from doorstep.services.tickets import follow_up
 
 
+@strawberry.type(
+    description="A 回访 answer a clerk wrote down: only what they gave, never the ticket itself "
+    "(the clerk may be of a unit it does not concern)"
+)
+class FollowUpRecorded:
+    number: str
+    solved: bool
+
+
 @strawberry.type
 class TicketFollowUpMutation:
     @strawberry.mutation(description="The citizen: solved, or not (it reopens)")
@@ -20,6 +29,17 @@ class TicketFollowUpMutation:
         return one_ticket(
             info, await follow_up.answer_follow_up(ctx.deps, ctx.actor, number, solved)
         )
+
+    @strawberry.mutation(
+        description="Staff on the hotline (回访 by phone) or at a counter: write down the "
+        "citizen's answer, solved or not (it reopens)"
+    )
+    async def record_follow_up_answer(
+        self, info: Info, number: str, solved: bool
+    ) -> FollowUpRecorded:
+        ctx = info.context
+        view = await follow_up.record_follow_up_answer(ctx.deps, ctx.actor, number, solved)
+        return FollowUpRecorded(number=view.number, solved=solved)
 
     @strawberry.mutation(
         description="The citizen rates it (好差评); 不满意 or worse opens a "

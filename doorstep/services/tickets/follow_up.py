@@ -57,16 +57,32 @@ async def answer_follow_up(
     The one entry point for the app, an SMS reply ("1" / "2", see `answer_follow_up_reply`)
     and a hotline call.
     """
+    return await _answer_follow_up(deps, actor, raw_number, solved, channel)
+
+
+async def record_follow_up_answer(
+    deps: Deps, actor: Actor, raw_number: str, solved: bool
+) -> TicketView:
+    """回访 by phone: a hotline (or counter) clerk writes down the citizen's answer, any clerk
+    (全城通办); the same path as the citizen's own answer, marked as given on the hotline."""
+    authorize(actor, Operation.TICKET_FOLLOW_UP_AT_COUNTER)
+    return await _answer_follow_up(deps, actor, raw_number, solved, Channel.HOTLINE)
+
+
+async def _answer_follow_up(
+    deps: Deps, actor: Actor, raw_number: str, solved: bool, channel: Channel
+) -> TicketView:
     number = parse_number(raw_number)
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
-        authorize_by_number(
-            actor,
-            Operation.TICKET_FOLLOW_UP,
-            Target(citizen_id=row["citizen_id"]),
-            NotFound("ticket.not_found"),
-        )
+        if channel is not Channel.HOTLINE:
+            authorize_by_number(
+                actor,
+                Operation.TICKET_FOLLOW_UP,
+                Target(citizen_id=row["citizen_id"]),
+                NotFound("ticket.not_found"),
+            )
         if TicketStatus(row["status"]) is not TicketStatus.RESOLVED:
             raise Conflict("ticket.not_awaiting_answer")
         now = now_utc()
