@@ -16,12 +16,13 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.feedback_types import ApplicationFeedback, feedback_type
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.vault import VaultDocumentInput
+from doorstep.graphql.vault import VaultDocumentInput, as_json
 from doorstep.i18n import translate
 from doorstep.services import application_feedback, confirmations, sla
 from doorstep.services import application_materials as material_service
 from doorstep.services import applications as service
 from doorstep.services import tasks as task_service
+from doorstep.services.timeline import TimelineEventRow
 
 
 @strawberry.type
@@ -113,15 +114,13 @@ class Application:
         return feedback_type(found, ctx.language, ctx.elder)
 
 
-def event_type(row: Any, language: str, elder: bool) -> TimelineEvent:
+def event_type(row: TimelineEventRow, language: str, elder: bool) -> TimelineEvent:
     return TimelineEvent(
-        seq=strawberry.ID(str(row["seq"])),
-        kind=row["kind"],
-        title=translate(
-            f"event.{row['kind']}", language, elder=elder, **_event_params(row["data"])
-        ),
-        at=row["created_at"],
-        data=row["data"],
+        seq=strawberry.ID(str(row.seq)),
+        kind=row.kind,
+        title=translate(f"event.{row.kind}", language, elder=elder, **_event_params(row.data)),
+        at=row.created_at,
+        data=as_json(row.data),
     )
 
 

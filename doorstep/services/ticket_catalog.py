@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.domain.dispatch import set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
@@ -131,18 +129,18 @@ async def _warnings_now(
 # --- categories --------------------------------------------------------------------------------
 
 
-def _category(r: asyncpg.Record) -> CategoryView:
+def _category(r: store.CategoryUseRow) -> CategoryView:
     return CategoryView(
-        code=r["code"],
-        name=r["name"],
-        description=r["description"],
-        position=r["position"],
-        active=r["active"],
-        retired_at=r["retired_at"],
-        tickets=r["tickets"],
-        open_tickets=r["open_tickets"],
-        group=r["group_name"],
-        keywords=tuple(r["keywords"]),
+        code=r.code,
+        name=r.name,
+        description=r.description,
+        position=r.position,
+        active=r.active,
+        retired_at=r.retired_at,
+        tickets=r.tickets,
+        open_tickets=r.open_tickets,
+        group=r.group_name,
+        keywords=tuple(r.keywords),
     )
 
 
@@ -196,7 +194,7 @@ def _position(raw: int | None) -> int | None:
 
 
 async def _one_category(conn: Connection, code: str) -> CategoryView:
-    row = next(r for r in await store.categories_with_use(conn, True) if r["code"] == code)
+    row = next(r for r in await store.categories_with_use(conn, True) if r.code == code)
     return _category(row)
 
 
@@ -227,7 +225,7 @@ async def create_category(
     return view
 
 
-async def _locked_category(conn: Connection, code: str) -> asyncpg.Record:
+async def _locked_category(conn: Connection, code: str) -> store.ManagedCategoryRow:
     row = await store.lock_category(conn, (code or "").strip()[:40])
     if row is None:
         raise NotFound("ticket_category.not_found", category=(code or "").strip()[:40])
@@ -248,7 +246,7 @@ async def update_category(
     """Rename, re-describe or move a category, or change its group and keywords. Tickets show
     the new name; each dispatch explanation keeps the name it was given in."""
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
-    changes: dict[str, object] = {}
+    changes: dict[str, store.ColumnValue] = {}
     if group is not None:
         changes["group_name"] = _group(group)
     if keywords is not None:
@@ -262,15 +260,17 @@ async def update_category(
     async with transaction(deps.pool) as conn:
         row = await _locked_category(conn, code)
         changes = {
-            k: v for k, v in changes.items() if (list(row[k]) if k == "keywords" else row[k]) != v
+            k: v
+            for k, v in changes.items()
+            if (list(row.keywords) if k == "keywords" else getattr(row, k)) != v
         }
         if changes:
-            await store.update_category(conn, row["code"], **changes)
-            data: dict[str, object] = {"code": row["code"], **changes}
+            await store.update_category(conn, row.code, **changes)
+            data: dict[str, object] = {"code": row.code, **changes}
             if "name" in changes:
-                data["previous_name"] = row["name"]
+                data["previous_name"] = row.name
             await _append(conn, actor, "ticket_category.changed", data)
-        view = await _one_category(conn, row["code"])
+        view = await _one_category(conn, row.code)
     return view
 
 
@@ -285,42 +285,43 @@ async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool)
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
     async with transaction(deps.pool) as conn:
         row = await _locked_category(conn, code)
-        if row["active"] == active:
+        if row.active == active:
             raise Conflict(
                 "ticket_category.not_retired" if active else "ticket_category.already_retired",
-                category=row["name"],
+                category=row.name,
             )
         await conn.execute(
             """update ticket_categories set active = $2,
                  retired_at = case when $2 then null else now() end, updated_at = now()
                where code = $1""",
-            row["code"],
+            row.code,
             active,
         )
         await _append(
             conn,
             actor,
             "ticket_category.reinstated" if active else "ticket_category.retired",
-            {"code": row["code"], "name": row["name"]},
+            {"code": row.code, "name": row.name},
         )
-        view = await _one_category(conn, row["code"])
-        warnings = await _warnings_now(conn, categories=[row["code"]])
+        view = await _one_category(conn, row.code)
+        warnings = await _warnings_now(conn, categories=[row.code])
     return CategoryChange(view, warnings)
 
 
 # --- what units serve ----------------------------------------------------------------------------
 
 
-def _unit_info(r: asyncpg.Record, prefix: str = "") -> UnitInfo:
+def _fallback_unit(r: store.RegionUnitRow) -> UnitInfo | None:
+    """The region's own fallback unit, if it has one."""
+    if r.unit_id is None:
+        return None
+    assert r.unit_code is not None and r.unit_name is not None and r.unit_region_code is not None
     return UnitInfo(
-        code=r[f"{prefix}code"],
-        name=r[f"{prefix}name"],
-        phone=r[f"{prefix}phone"],
-        region_code=r[f"{prefix}region_code"],
+        code=r.unit_code, name=r.unit_name, phone=r.unit_phone, region_code=r.unit_region_code
     )
 
 
-async def _unit(conn: Connection, code: str, *, lock: bool = False) -> asyncpg.Record:
+async def _unit(conn: Connection, code: str, *, lock: bool = False) -> store.UnitRow:
     wanted = (code or "").strip()[:64]
     row = await (store.lock_unit(conn, wanted) if lock else store.unit_by_code(conn, wanted))
     if row is None:
@@ -329,21 +330,19 @@ async def _unit(conn: Connection, code: str, *, lock: bool = False) -> asyncpg.R
 
 
 async def _areas_view(
-    conn: Connection, unit: asyncpg.Record, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
+    conn: Connection, unit: store.UnitRow, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
 ) -> UnitAreasView:
     areas = tuple(
         AreaView(
-            category_code=a["category_code"],
-            category_name=a["category_name"],
-            category_active=a["category_active"],
-            region_code=a["region_prefix"],
-            region_name=a["region_name"],
+            category_code=a.category_code,
+            category_name=a.category_name,
+            category_active=a.category_active,
+            region_code=a.region_prefix,
+            region_name=a.region_name,
         )
-        for a in await store.areas_of_unit(conn, unit["id"])
+        for a in await store.areas_of_unit(conn, unit.id)
     )
-    info = UnitInfo(
-        code=unit["code"], name=unit["name"], phone=unit["phone"], region_code=unit["region_code"]
-    )
+    info = UnitInfo(code=unit.code, name=unit.name, phone=unit.phone, region_code=unit.region_code)
     return UnitAreasView(unit=info, areas=areas, warnings=warnings)
 
 
@@ -353,9 +352,9 @@ async def unit_service_areas(deps: Deps, actor: Actor, unit_code: str) -> UnitAr
     async with deps.pool.acquire() as conn:
         unit = await _unit(conn, unit_code)
         authorize(
-            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit["id"], unit["region_code"])
+            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit.id, unit.region_code)
         )
-        return await _areas_view(conn, unit, await _warnings_now(conn, units=[unit["id"]]))
+        return await _areas_view(conn, unit, await _warnings_now(conn, units=[unit.id]))
 
 
 def _region_format(raw: str) -> str:
@@ -384,7 +383,7 @@ async def set_unit_service_areas(
     async with transaction(deps.pool) as conn:
         unit = await _unit(conn, unit_code, lock=True)
         authorize(
-            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit["id"], unit["region_code"])
+            actor, Operation.UNIT_SERVICE_AREAS_MANAGE, Target.unit(unit.id, unit.region_code)
         )
         wanted: list[tuple[str, str]] = []
         for raw_category, raw_region in areas:
@@ -395,24 +394,22 @@ async def set_unit_service_areas(
         authorize(
             actor,
             Operation.UNIT_SERVICE_AREAS_MANAGE,
-            Target(units={unit["id"]: unit["region_code"]}, regions=tuple(r for _c, r in wanted)),
+            Target(units={unit.id: unit.region_code}, regions=tuple(r for _c, r in wanted)),
         )
         for category_code, region in wanted:
             category = await store.category(conn, category_code)
             if category is None:
                 raise InvalidInput("ticket.category_unknown", category=category_code)
-            if not category["active"]:
-                raise InvalidInput("ticket.category_retired", category=category["name"])
+            if not category.active:
+                raise InvalidInput("ticket.category_retired", category=category.name)
             await _known_region(conn, region)
         before = [
-            (a["category_code"], a["region_prefix"])
-            for a in await store.areas_of_unit(conn, unit["id"])
+            (a.category_code, a.region_prefix) for a in await store.areas_of_unit(conn, unit.id)
         ]
         scope = _scope(actor)
-        await store.replace_areas(conn, unit["id"], scope, wanted)
+        await store.replace_areas(conn, unit.id, scope, wanted)
         after = [
-            (a["category_code"], a["region_prefix"])
-            for a in await store.areas_of_unit(conn, unit["id"])
+            (a.category_code, a.region_prefix) for a in await store.areas_of_unit(conn, unit.id)
         ]
         added = sorted(set(after) - set(before))
         removed = sorted(set(before) - set(after))
@@ -422,13 +419,13 @@ async def set_unit_service_areas(
                 actor,
                 "unit_service_areas.changed",
                 {
-                    "unit": unit["code"],
+                    "unit": unit.code,
                     "scope": scope,
                     "added": [list(a) for a in added],
                     "removed": [list(a) for a in removed],
                 },
             )
-        view = await _areas_view(conn, unit, await _warnings_now(conn, units=[unit["id"]]))
+        view = await _areas_view(conn, unit, await _warnings_now(conn, units=[unit.id]))
     return view
 
 
@@ -436,21 +433,21 @@ async def set_unit_service_areas(
 
 
 def _region_view(
-    row: asyncpg.Record,
-    rows: dict[str, asyncpg.Record],
+    row: store.RegionUnitRow,
+    rows: dict[str, store.RegionUnitRow],
     warnings: tuple[dispatch_rules.ProblemView, ...] = (),
 ) -> RegionView:
-    own = _unit_info(row, "unit_") if row["unit_id"] is not None else None
+    own = _fallback_unit(row)
     effective = None
-    for code in region_ancestors(row["code"]):
+    for code in region_ancestors(row.code):
         found = rows.get(code)
-        if found is not None and found["unit_id"] is not None:
-            effective = _unit_info(found, "unit_")
+        if found is not None and found.unit_id is not None:
+            effective = _fallback_unit(found)
             break
     return RegionView(
-        code=row["code"],
-        name=row["name"],
-        parent_code=row["parent_code"],
+        code=row.code,
+        name=row.name,
+        parent_code=row.parent_code,
         fallback_unit=own,
         effective_fallback=effective,
         warnings=warnings,
@@ -469,7 +466,7 @@ async def regions(deps: Deps, actor: Actor, under: str | None = None) -> list[Re
     elif not scope.startswith(prefix):
         return []
     async with deps.pool.acquire() as conn:
-        every = {r["code"]: r for r in await store.regions_under(conn, "")}
+        every = {r.code: r for r in await store.regions_under(conn, "")}
     return [_region_view(r, every) for code, r in every.items() if code.startswith(scope)]
 
 
@@ -485,25 +482,25 @@ async def set_region_fallback(
         region = await store.lock_region(conn, await _known_region(conn, code))
         assert region is not None
         unit = await _unit(conn, unit_code) if unit_code is not None else None
-        target_units = {unit["id"]: unit["region_code"]} if unit is not None else {}
+        target_units = {unit.id: unit.region_code} if unit is not None else {}
         authorize(
             actor, Operation.REGION_FALLBACK_MANAGE, Target(units=target_units, regions=(code,))
         )
-        every = {r["code"]: r for r in await store.regions_under(conn, "")}
+        every = {r.code: r for r in await store.regions_under(conn, "")}
         if unit is None and not any(
-            every[c]["unit_id"] is not None for c in region_ancestors(code)[1:] if c in every
+            every[c].unit_id is not None for c in region_ancestors(code)[1:] if c in every
         ):
             raise Conflict("region.fallback_required", region=code)
-        new_id = unit["id"] if unit is not None else None
-        if region["fallback_unit_id"] != new_id:
+        new_id = unit.id if unit is not None else None
+        if region.fallback_unit_id != new_id:
             await store.set_fallback(conn, code, new_id)
-            previous = every[code]["unit_code"]
+            previous = every[code].unit_code
             await _append(
                 conn,
                 actor,
                 "region_fallback.changed",
-                {"region": code, "unit": unit["code"] if unit else None, "previous": previous},
+                {"region": code, "unit": unit.code if unit else None, "previous": previous},
             )
-            every = {r["code"]: r for r in await store.regions_under(conn, "")}
+            every = {r.code: r for r in await store.regions_under(conn, "")}
         view = _region_view(every[code], every)
     return view

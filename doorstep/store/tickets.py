@@ -3,18 +3,336 @@ follow-ups, ratings and rectifications, and their events."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime
-from typing import Any
-
-import asyncpg
+from typing import TypedDict
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow
+
+# a changed column of a category or a ticket and its new value, as the driver encodes it
+ColumnValue = str | int | float | bool | date | datetime | list[int] | list[str] | Json
+
+
+def _columns(table: type[Row], alias: str) -> str:
+    """A table row type's columns, qualified: an explicit list instead of `alias.*`, so a column
+    added later leaves every query's shape (and its row type) as it is."""
+    return ", ".join(f"{alias}.{name}" for name in inspect.get_annotations(table))
+
+
+# --- row types ---------------------------------------------------------------------------------
+
+
+class CategoryRow(Row):
+    code: str
+    name: str
+    description: str
+    position: int
+    active: bool
+    group_name: str
+    keywords: list[str]
+
+
+class ManagedCategoryRow(CategoryRow):
+    """A category as its managers see it (retired ones too)."""
+
+    retired_at: datetime | None
+
+
+class CategoryUseRow(ManagedCategoryRow):
+    """A category with how many tickets name it and how many of those are open."""
+
+    tickets: int
+    open_tickets: int
+
+
+class CategoryRefRow(Row):
+    code: str
+    name: str
+    description: str
+    active: bool
+
+
+class PlaceRow(Row):
+    code: str
+    name: str
+    parent_code: str | None
+
+
+class RegionRow(Row):
+    code: str
+    name: str
+    fallback_unit_id: int | None
+
+
+class LockedRegionRow(RegionRow):
+    parent_code: str | None
+
+
+class RegionUnitRow(PlaceRow):
+    """A region with its fallback unit, if it has one."""
+
+    unit_id: int | None
+    unit_code: str | None
+    unit_name: str | None
+    unit_phone: str | None
+    unit_region_code: str | None
+
+
+class UnitRow(Row):
+    id: int
+    code: str
+    name: str
+    region_code: str
+    phone: str | None
+
+
+class ServiceAreaRow(Row):
+    unit_id: int
+    category_code: str
+    region_prefix: str
+
+
+class ServingUnitRow(Row):
+    """A unit serving a category at a region; depth: the length of its matching prefix."""
+
+    id: int
+    code: str
+    name: str
+    depth: int
+
+
+class UnitAreaRow(Row):
+    category_code: str
+    category_name: str
+    category_active: bool
+    region_prefix: str
+    region_name: str | None
+
+
+class AssistingUnit(TypedDict):
+    id: int
+    code: str
+    name: str
+    phone: str | None
+    region_code: str
+
+
+class DispatchReason(TypedDict, total=False):
+    """Why a ticket went where it went: an i18n key and its parameters."""
+
+    key: str
+    params: dict[str, Json]
+
+
+class _TicketColumns(Row):
+    """The columns of `tickets`."""
+
+    id: int
+    number: str
+    citizen_id: int
+    submitted_by_staff_id: int | None
+    channel: str
+    kind: str
+    category_code: str
+    description: str
+    region_code: str
+    latitude: float | None
+    longitude: float | None
+    urgency: str
+    status: str
+    lead_unit_id: int
+    assisting_unit_ids: list[int]
+    dispatch_basis: str
+    rule_set_id: int | None
+    rule_no: int | None
+    rule_version: int | None
+    dispatch_reason: DispatchReason
+    needs_review: bool
+    deadline_profile: str
+    assigned_at: datetime
+    ack_due_at: datetime
+    ack_remind_at: datetime
+    acknowledged_at: datetime | None
+    handle_days: int
+    extended_days: int
+    extensions: int
+    handle_due_on: date
+    handle_due_at: datetime
+    handle_remind_at: datetime
+    resolved_at: datetime | None
+    resolution_note: str | None
+    follow_up_asks: int
+    follow_up_asked_at: datetime | None
+    solved: bool | None
+    finished_at: datetime | None
+    returns_count: int
+    reopen_count: int
+    previous_ticket_id: int | None
+    recurrence_unit_id: int | None
+    rating: int | None
+    rating_comment: str | None
+    rated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    client_addr: str | None
+    rating_asked_at: datetime | None
+
+
+class LockedTicketRow(_TicketColumns):
+    """A ticket locked for a change, with its lead unit's name, phone and region."""
+
+    lead_unit_region_code: str
+    lead_unit_name: str
+    lead_unit_phone: str | None
+    category_name: str
+
+
+class TicketRow(LockedTicketRow):
+    """A ticket as its views show it: names, units, the ticket it reopens, its rectification."""
+
+    region_name: str
+    lead_unit_code: str
+    previous_number: str | None
+    assisting: list[AssistingUnit]
+    rectification_id: int | None
+    rectification_status: str | None
+    rectification_due_on: date | None
+    rectification_note: str | None
+    rectification_done_at: datetime | None
+
+
+class SamePlaceRow(Row):
+    id: int
+    number: str
+    status: str
+    lead_unit_id: int
+    latitude: float | None
+    longitude: float | None
+    created_at: datetime
+
+
+class _AssignmentColumns(Row):
+    """The columns of `ticket_assignments`."""
+
+    id: int
+    ticket_id: int
+    unit_id: int
+    region_code: str
+    basis: str
+    by_staff_id: int | None
+    note: str | None
+    ack_due_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: int | None
+    returned_at: datetime | None
+    return_reason: str | None
+    returned_by: int | None
+    created_at: datetime
+
+
+class AssignmentRow(_AssignmentColumns):
+    unit_code: str
+    unit_name: str
+
+
+class TicketRefRow(Row):
+    id: int
+    number: str
+
+
+class _RectificationColumns(Row):
+    """The columns of `rectifications`."""
+
+    id: int
+    ticket_id: int
+    unit_id: int
+    rating: int
+    comment: str | None
+    status: str
+    due_on: date
+    due_at: datetime
+    remind_at: datetime
+    note: str | None
+    done_at: datetime | None
+    done_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LockedRectificationRow(_RectificationColumns):
+    unit_region_code: str
+    number: str
+    citizen_id: int
+
+
+class RectificationRow(_RectificationColumns):
+    number: str
+    unit_code: str
+    unit_name: str
+    category_name: str
+    category_code: str
+
+
+class CitizenContactRow(Row):
+    id: int
+    phone: str
+    language: str
+    name: str | None
+    elder_mode: bool
+    channel_preference: str
+
+
+class TicketEventRow(Row):
+    seq: int
+    ticket_id: int
+    kind: str
+    actor_kind: str
+    data: dict[str, Json]
+    created_at: datetime
+
+
+class PublicTicketRow(Row):
+    """What the public may see of a ticket: no citizen, no description, the region cut short."""
+
+    number: str
+    status: str
+    category_code: str
+    category_name: str
+    lead_unit_name: str
+    created_at: datetime
+    updated_at: datetime
+    handle_due_at: datetime
+    region_code: str
+    region_name: str
+    latitude: float | None
+    longitude: float | None
+
+
+class _Code(Row):
+    code: str
+
+
+class _Id(Row):
+    id: int
+
+
+class _Phone(Row):
+    phone: str
+
+
+class _Fallback(Row):
+    code: str
+    fallback_unit_id: int
+
 
 # --- the catalog tickets refer to ---------------------------------------------------------------
 
 
-async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def categories(db: Queryable, *, active_only: bool = True) -> list[CategoryRow]:
+    return await fetch(
+        db,
+        CategoryRow,
         """select code, name, description, position, active, group_name, keywords
            from ticket_categories
            where active or not $1 order by position, code""",
@@ -22,59 +340,71 @@ async def categories(db: Queryable, *, active_only: bool = True) -> list[asyncpg
     )
 
 
-async def places(db: Queryable) -> list[asyncpg.Record]:
-    return await db.fetch("select code, name, parent_code from regions order by code")
+async def places(db: Queryable) -> list[PlaceRow]:
+    return await fetch(db, PlaceRow, "select code, name, parent_code from regions order by code")
 
 
-async def category(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select code, name, description, active from ticket_categories where code = $1", code
+async def category(db: Queryable, code: str) -> CategoryRefRow | None:
+    return await fetchrow(
+        db,
+        CategoryRefRow,
+        "select code, name, description, active from ticket_categories where code = $1",
+        code,
     )
 
 
-async def region(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select code, name, fallback_unit_id from regions where code = $1", code
+async def region(db: Queryable, code: str) -> RegionRow | None:
+    return await fetchrow(
+        db, RegionRow, "select code, name, fallback_unit_id from regions where code = $1", code
     )
 
 
 async def region_codes(db: Queryable) -> list[str]:
-    return [r["code"] for r in await db.fetch("select code from regions")]
+    return [r.code for r in await fetch(db, _Code, "select code from regions")]
 
 
 async def fallbacks(db: Queryable) -> dict[str, int]:
-    rows = await db.fetch(
-        "select code, fallback_unit_id from regions where fallback_unit_id is not null"
+    rows = await fetch(
+        db,
+        _Fallback,
+        "select code, fallback_unit_id from regions where fallback_unit_id is not null",
     )
-    return {r["code"]: r["fallback_unit_id"] for r in rows}
+    return {r.code: r.fallback_unit_id for r in rows}
 
 
-async def unit_by_code(db: Queryable, code: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
-        "select id, code, name, region_code, phone from units where code = $1", code
+async def unit_by_code(db: Queryable, code: str) -> UnitRow | None:
+    return await fetchrow(
+        db, UnitRow, "select id, code, name, region_code, phone from units where code = $1", code
     )
 
 
-async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, asyncpg.Record]:
-    rows = await db.fetch(
-        "select id, code, name, region_code, phone from units where id = any($1::bigint[])", ids
+async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, UnitRow]:
+    rows = await fetch(
+        db,
+        UnitRow,
+        "select id, code, name, region_code, phone from units where id = any($1::bigint[])",
+        ids,
     )
-    return {r["id"]: r for r in rows}
+    return {r.id: r for r in rows}
 
 
 async def unit_ids(db: Queryable) -> list[int]:
-    return [r["id"] for r in await db.fetch("select id from units")]
+    return [r.id for r in await fetch(db, _Id, "select id from units")]
 
 
-async def service_areas(db: Queryable) -> list[asyncpg.Record]:
-    return await db.fetch("select unit_id, category_code, region_prefix from unit_service_areas")
+async def service_areas(db: Queryable) -> list[ServiceAreaRow]:
+    return await fetch(
+        db, ServiceAreaRow, "select unit_id, category_code, region_prefix from unit_service_areas"
+    )
 
 
 async def units_serving(
     db: Queryable, category_code: str, region_code: str
-) -> list[asyncpg.Record]:
+) -> list[ServingUnitRow]:
     """Units that serve a category somewhere at or above a region, the most local first."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ServingUnitRow,
         """select distinct on (u.id) u.id, u.code, u.name, length(a.region_prefix) as depth
            from unit_service_areas a join units u on u.id = a.unit_id
            where a.category_code = $1 and $2 like a.region_prefix || '%'
@@ -87,9 +417,11 @@ async def units_serving(
 # --- managing the catalog --------------------------------------------------------------------
 
 
-async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyncpg.Record]:
+async def categories_with_use(db: Queryable, include_retired: bool) -> list[CategoryUseRow]:
     """Categories with how many tickets name them and how many of those are still open."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        CategoryUseRow,
         """select c.code, c.name, c.description, c.position, c.active, c.retired_at,
                   c.group_name, c.keywords,
                   (select count(*) from tickets t where t.category_code = c.code) as tickets,
@@ -100,8 +432,10 @@ async def categories_with_use(db: Queryable, include_retired: bool) -> list[asyn
     )
 
 
-async def lock_category(conn: Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_category(conn: Connection, code: str) -> ManagedCategoryRow | None:
+    return await fetchrow(
+        conn,
+        ManagedCategoryRow,
         """select code, name, description, position, active, retired_at, group_name, keywords
            from ticket_categories where code = $1 for update""",
         code,
@@ -125,7 +459,7 @@ async def insert_category(
     return bool(inserted)
 
 
-async def update_category(conn: Connection, code: str, **fields: Any) -> None:
+async def update_category(conn: Connection, code: str, **fields: ColumnValue) -> None:
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
     await conn.execute(
         f"update ticket_categories set {sets}, updated_at = now() where code = $1",
@@ -134,15 +468,20 @@ async def update_category(conn: Connection, code: str, **fields: Any) -> None:
     )
 
 
-async def lock_unit(conn: Connection, code: str) -> asyncpg.Record | None:
+async def lock_unit(conn: Connection, code: str) -> UnitRow | None:
     """The unit, locked: one change of its service areas at a time."""
-    return await conn.fetchrow(
-        "select id, code, name, region_code, phone from units where code = $1 for update", code
+    return await fetchrow(
+        conn,
+        UnitRow,
+        "select id, code, name, region_code, phone from units where code = $1 for update",
+        code,
     )
 
 
-async def areas_of_unit(db: Queryable, unit_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def areas_of_unit(db: Queryable, unit_id: int) -> list[UnitAreaRow]:
+    return await fetch(
+        db,
+        UnitAreaRow,
         """select a.category_code, c.name as category_name, c.active as category_active,
                   a.region_prefix, r.name as region_name
            from unit_service_areas a
@@ -170,8 +509,10 @@ async def replace_areas(
     )
 
 
-async def regions_under(db: Queryable, prefix: str) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def regions_under(db: Queryable, prefix: str) -> list[RegionUnitRow]:
+    return await fetch(
+        db,
+        RegionUnitRow,
         """select r.code, r.name, r.parent_code, u.id as unit_id, u.code as unit_code,
                   u.name as unit_name, u.phone as unit_phone, u.region_code as unit_region_code
            from regions r left join units u on u.id = r.fallback_unit_id
@@ -180,8 +521,10 @@ async def regions_under(db: Queryable, prefix: str) -> list[asyncpg.Record]:
     )
 
 
-async def lock_region(conn: Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_region(conn: Connection, code: str) -> LockedRegionRow | None:
+    return await fetchrow(
+        conn,
+        LockedRegionRow,
         "select code, name, parent_code, fallback_unit_id from regions where code = $1 for update",
         code,
     )
@@ -199,7 +542,7 @@ async def next_serial(conn: Connection) -> int:
     return value
 
 
-async def insert_ticket(conn: Connection, **fields: Any) -> int:
+async def insert_ticket(conn: Connection, **fields: ColumnValue) -> int:
     columns = list(fields)
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     ticket_id: int = await conn.fetchval(
@@ -209,15 +552,15 @@ async def insert_ticket(conn: Connection, **fields: Any) -> int:
     return ticket_id
 
 
-async def update_ticket(conn: Connection, ticket_id: int, **fields: Any) -> None:
+async def update_ticket(conn: Connection, ticket_id: int, **fields: ColumnValue) -> None:
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=2))
     await conn.execute(
         f"update tickets set {sets}, updated_at = now() where id = $1", ticket_id, *fields.values()
     )
 
 
-_TICKET = """
-    select t.*, c.name as category_name, r.name as region_name,
+_TICKET = f"""
+    select {_columns(_TicketColumns, "t")}, c.name as category_name, r.name as region_name,
            u.code as lead_unit_code, u.name as lead_unit_name, u.phone as lead_unit_phone,
            u.region_code as lead_unit_region_code,
            p.number as previous_number,
@@ -236,19 +579,22 @@ _TICKET = """
     left join rectifications x on x.ticket_id = t.id"""
 
 
-async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
-    return await db.fetchrow(f"{_TICKET} where t.number = $1", number)
+async def by_number(db: Queryable, number: str) -> TicketRow | None:
+    return await fetchrow(db, TicketRow, f"{_TICKET} where t.number = $1", number)
 
 
-async def by_id(db: Queryable, ticket_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(f"{_TICKET} where t.id = $1", ticket_id)
+async def by_id(db: Queryable, ticket_id: int) -> TicketRow | None:
+    return await fetchrow(db, TicketRow, f"{_TICKET} where t.id = $1", ticket_id)
 
 
-async def lock(conn: Connection, number: str) -> asyncpg.Record | None:
+async def lock(conn: Connection, number: str) -> LockedTicketRow | None:
     """The ticket row, locked for the rest of the transaction, with its lead unit's region."""
-    return await conn.fetchrow(
-        """select t.*, u.region_code as lead_unit_region_code, u.name as lead_unit_name,
-                  u.phone as lead_unit_phone, c.name as category_name
+    return await fetchrow(
+        conn,
+        LockedTicketRow,
+        f"""select {_columns(_TicketColumns, "t")}, u.region_code as lead_unit_region_code,
+                  u.name as lead_unit_name, u.phone as lead_unit_phone,
+                  c.name as category_name
            from tickets t join units u on u.id = t.lead_unit_id
            join ticket_categories c on c.code = t.category_code
            where t.number = $1 for update of t""",
@@ -258,8 +604,10 @@ async def lock(conn: Connection, number: str) -> asyncpg.Record | None:
 
 async def of_citizen(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[TicketRow]:
+    return await fetch(
+        db,
+        TicketRow,
         f"""{_TICKET} where t.citizen_id = $1 and ($3::bigint is null or t.id < $3)
             order by t.id desc limit $2""",
         citizen_id,
@@ -275,8 +623,10 @@ async def of_citizen_since(
     numbers: list[str] | None,
     categories: list[str] | None,
     limit: int,
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[TicketRow]:
+    return await fetch(
+        db,
+        TicketRow,
         f"""{_TICKET} where t.citizen_id = $1
               and ($2::timestamptz is null or t.created_at >= $2)
               and ($3::text[] is null or t.number = any($3::text[]))
@@ -292,8 +642,10 @@ async def of_citizen_since(
 
 async def unit_queue(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int, after_id: int | None
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[TicketRow]:
+    return await fetch(
+        db,
+        TicketRow,
         f"""{_TICKET} where t.lead_unit_id = any($1::bigint[]) and t.status = any($2::text[])
               and ($4::bigint is null or t.id > $4)
             order by t.id limit $3""",
@@ -304,8 +656,10 @@ async def unit_queue(
     )
 
 
-async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[TicketRow]:
+    return await fetch(
+        db,
+        TicketRow,
         f"""{_TICKET} where (t.status = 'returned' or (t.needs_review and t.status = 'dispatched'))
               and t.lead_unit_id = any($1::bigint[])
             order by t.created_at limit $2""",
@@ -316,9 +670,11 @@ async def review_queue(db: Queryable, unit_ids: list[int], limit: int) -> list[a
 
 async def same_place_candidates(
     conn: Connection, category_code: str, region_code: str, since: datetime
-) -> list[asyncpg.Record]:
+) -> list[SamePlaceRow]:
     """Earlier tickets of this category in this region since `since`, newest first."""
-    return await conn.fetch(
+    return await fetch(
+        conn,
+        SamePlaceRow,
         """select id, number, status, lead_unit_id, latitude, longitude, created_at
            from tickets where category_code = $1 and region_code = $2 and created_at >= $3
            order by created_at desc limit 50""",
@@ -381,9 +737,11 @@ async def return_assignment(
     )
 
 
-async def assignments(db: Queryable, ticket_id: int) -> list[asyncpg.Record]:
-    return await db.fetch(
-        """select a.*, u.code as unit_code, u.name as unit_name
+async def assignments(db: Queryable, ticket_id: int) -> list[AssignmentRow]:
+    return await fetch(
+        db,
+        AssignmentRow,
+        f"""select {_columns(_AssignmentColumns, "a")}, u.code as unit_code, u.name as unit_name
            from ticket_assignments a join units u on u.id = a.unit_id
            where a.ticket_id = $1 order by a.id""",
         ticket_id,
@@ -442,9 +800,11 @@ async def answer_follow_up(
     )
 
 
-async def awaiting_answer(db: Queryable, citizen_id: int) -> list[asyncpg.Record]:
+async def awaiting_answer(db: Queryable, citizen_id: int) -> list[TicketRefRow]:
     """The citizen's tickets asked about and not answered yet, the one asked last first."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        TicketRefRow,
         """select id, number from tickets where citizen_id = $1 and status = 'resolved'
            order by follow_up_asked_at desc nulls last, id desc limit 50""",
         citizen_id,
@@ -476,9 +836,12 @@ async def insert_rectification(
     return rect_id
 
 
-async def lock_rectification(conn: Connection, rect_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """select x.*, u.region_code as unit_region_code, t.number, t.citizen_id
+async def lock_rectification(conn: Connection, rect_id: int) -> LockedRectificationRow | None:
+    return await fetchrow(
+        conn,
+        LockedRectificationRow,
+        f"""select {_columns(_RectificationColumns, "x")}, u.region_code as unit_region_code,
+                  t.number, t.citizen_id
            from rectifications x join units u on u.id = x.unit_id
            join tickets t on t.id = x.ticket_id
            where x.id = $1 for update of x""",
@@ -500,9 +863,12 @@ async def finish_rectification(
 
 async def rectifications(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[asyncpg.Record]:
-    return await db.fetch(
-        """select x.*, t.number, u.code as unit_code, u.name as unit_name,
+) -> list[RectificationRow]:
+    return await fetch(
+        db,
+        RectificationRow,
+        f"""select {_columns(_RectificationColumns, "x")}, t.number, u.code as unit_code,
+                  u.name as unit_name,
                   c.name as category_name, t.category_code
            from rectifications x join tickets t on t.id = x.ticket_id
            join units u on u.id = x.unit_id
@@ -518,8 +884,10 @@ async def rectifications(
 # --- people to tell ----------------------------------------------------------------------------
 
 
-async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
+    return await fetchrow(
+        db,
+        CitizenContactRow,
         """select id, phone, language, name, elder_mode, channel_preference from citizens
            where id = $1""",
         citizen_id,
@@ -549,21 +917,25 @@ async def create_citizen(conn: Connection, phone: str) -> int:
 
 
 async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch(
+    rows = await fetch(
+        db,
+        _Phone,
         "select phone from staff_members where unit_id = $1 and active "
         "and role = 'staff' order by id",
         unit_id,
     )
-    return [r["phone"] for r in rows]
+    return [r.phone for r in rows]
 
 
 async def supervisor_phones(db: Queryable, region_code: str) -> list[str]:
-    rows = await db.fetch(
+    rows = await fetch(
+        db,
+        _Phone,
         """select phone from staff_members where role = 'supervisor' and active
              and region_code is not null and $1 like region_code || '%' order by id""",
         region_code,
     )
-    return [r["phone"] for r in rows]
+    return [r.phone for r in rows]
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -577,7 +949,7 @@ async def append_event(
     kind: str,
     actor_kind: str,
     actor_id: int | None,
-    data: dict[str, Any] | None = None,
+    data: dict[str, Json] | None = None,
 ) -> int:
     # append_ticket_event (migration 0006): the citizen's stream lock, insert, NOTIFY at commit
     seq: int = await conn.fetchval(
@@ -592,8 +964,10 @@ async def append_event(
     return seq
 
 
-async def events_of(db: Queryable, ticket_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def events_of(db: Queryable, ticket_ids: list[int]) -> list[TicketEventRow]:
+    return await fetch(
+        db,
+        TicketEventRow,
         """select seq, ticket_id, kind, actor_kind, data, created_at from events
            where ticket_id = any($1::bigint[]) order by ticket_id, seq""",
         ticket_ids,
@@ -610,10 +984,12 @@ async def public_list(
     until: datetime | None,
     region_digits: int,
     limit: int,
-) -> list[asyncpg.Record]:
+) -> list[PublicTicketRow]:
     """Tickets by the public's filters, newest first, with only what the public may see: no
     citizen, no description, the region cut to `region_digits` (its name with it)."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        PublicTicketRow,
         """select t.number, t.status, t.category_code, c.name as category_name,
                   u.name as lead_unit_name, t.created_at, t.updated_at, t.handle_due_at,
                   left(t.region_code, $6) as region_code,

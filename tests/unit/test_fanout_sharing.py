@@ -17,14 +17,15 @@ from doorstep.services import applications
 AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _row(seq: int, kind: str = "task.accept") -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "kind": kind,
-        "data": {"item": "出生医学证明"},
-        "created_at": AT,
-        "application_id": 7,
-    }
+def _row(seq: int, kind: str = "task.accept") -> SimpleNamespace:
+    """Stands in for an event row: its columns read as attributes."""
+    return SimpleNamespace(
+        seq=seq,
+        kind=kind,
+        data={"item": "出生医学证明"},
+        created_at=AT,
+        application_id=7,
+    )
 
 
 def _context(language: str, elder: bool = False) -> Any:

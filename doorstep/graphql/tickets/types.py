@@ -14,8 +14,10 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
+from doorstep.services.timeline import TicketEventRow
 
 
 @strawberry.type(description="What a ticket can be about")
@@ -183,8 +185,8 @@ _EVENT_PARAMS = (
 )
 
 
-def _event(row: Any, language: str, elder: bool) -> TicketEvent:
-    data: dict[str, Any] = row["data"] or {}
+def _event(row: TicketEventRow, language: str, elder: bool) -> TicketEvent:
+    data: dict[str, Any] = row.data or {}
     params = {name: data.get(name, "") for name in _EVENT_PARAMS}
     params["from_unit"] = params.pop("from")
     if data.get("rating"):
@@ -194,11 +196,11 @@ def _event(row: Any, language: str, elder: bool) -> TicketEvent:
     for name in ("due", "to"):
         params[name] = str(params[name])[:10]
     return TicketEvent(
-        seq=strawberry.ID(str(row["seq"])),
-        kind=row["kind"],
-        title=translate(f"event.{row['kind']}", language, elder=elder, **params),
-        at=row["created_at"],
-        data=row["data"],
+        seq=strawberry.ID(str(row.seq)),
+        kind=row.kind,
+        title=translate(f"event.{row.kind}", language, elder=elder, **params),
+        at=row.created_at,
+        data=as_json(row.data),
     )
 
 

@@ -73,7 +73,7 @@ async def _unit_ids(conn: Connection, codes: Sequence[str]) -> list[int]:
         unit = await ticket_store.unit_by_code(conn, code)
         if unit is None:
             raise InvalidInput("dispatch_rule.unit_unknown", rule="", value=code[:40])
-        ids.append(unit["id"])
+        ids.append(unit.id)
     return ids
 
 

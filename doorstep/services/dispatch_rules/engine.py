@@ -71,10 +71,10 @@ async def known(db: Queryable) -> Known:
     categories = await ticket_store.categories(db, active_only=False)
     served: dict[int, list[tuple[str, str]]] = {}
     for row in await ticket_store.service_areas(db):
-        served.setdefault(row["unit_id"], []).append((row["category_code"], row["region_prefix"]))
+        served.setdefault(row.unit_id, []).append((row.category_code, row.region_prefix))
     return Known(
-        categories=frozenset(c["code"] for c in categories),
-        active_categories=frozenset(c["code"] for c in categories if c["active"]),
+        categories=frozenset(c.code for c in categories),
+        active_categories=frozenset(c.code for c in categories if c.active),
         units=frozenset(await ticket_store.unit_ids(db)),
         regions=frozenset(await ticket_store.region_codes(db)),
         served=served,

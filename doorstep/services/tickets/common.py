@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -23,6 +21,7 @@ from doorstep.services import citizen_sms, notifications
 from doorstep.services.tickets.views import TicketView
 from doorstep.store import tickets as store
 from doorstep.store.db import Connection
+from doorstep.store.tickets import LockedTicketRow
 
 _STAFF_TEMPLATES_LANGUAGE = "zh_Hans"
 RESOLVED_STATUSES = frozenset(
@@ -60,8 +59,8 @@ def optional_text(text: str | None, limit: int, too_long: str) -> str | None:
     return cleaned or None
 
 
-def move(row: asyncpg.Record, action: TicketAction) -> TicketStatus:
-    current = TicketStatus(row["status"])
+def move(row: LockedTicketRow, action: TicketAction) -> TicketStatus:
+    current = TicketStatus(row.status)
     try:
         return next_status(current, action)
     except IllegalTicketTransition:
@@ -70,15 +69,15 @@ def move(row: asyncpg.Record, action: TicketAction) -> TicketStatus:
         ) from None
 
 
-async def lock(conn: Connection, number: str) -> asyncpg.Record:
+async def lock(conn: Connection, number: str) -> LockedTicketRow:
     row = await store.lock(conn, number)
     if row is None:
         raise NotFound("ticket.not_found")
     return row
 
 
-def unit_target(row: asyncpg.Record) -> Target:
-    return Target.unit(row["lead_unit_id"], row["lead_unit_region_code"])
+def unit_target(row: LockedTicketRow) -> Target:
+    return Target.unit(row.lead_unit_id, row.lead_unit_region_code)
 
 
 def time_text(at: datetime) -> str:
@@ -161,13 +160,11 @@ async def _tell_staff(
 
 async def record_event(
     conn: Connection,
-    row: asyncpg.Record | TicketView,
+    row: LockedTicketRow | TicketView,
     kind: str,
     actor: Actor,
     data: dict[str, Any],
 ) -> None:
-    ticket_id = row.id if isinstance(row, TicketView) else row["id"]
-    citizen_id = row.citizen_id if isinstance(row, TicketView) else row["citizen_id"]
     if actor.is_staff_side:
         actor_kind, actor_id = "staff", actor.staff_id
     elif actor.role is Role.AGENT:
@@ -178,8 +175,8 @@ async def record_event(
         actor_kind, actor_id = "system", None
     await store.append_event(
         conn,
-        ticket_id=ticket_id,
-        citizen_id=citizen_id,
+        ticket_id=row.id,
+        citizen_id=row.citizen_id,
         kind=kind,
         actor_kind=actor_kind,
         actor_id=actor_id,

@@ -3,7 +3,7 @@ rectification a poor rating opens."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.errors import Conflict, NotFound
@@ -80,41 +80,39 @@ async def _answer_follow_up(
             authorize_by_number(
                 actor,
                 Operation.TICKET_FOLLOW_UP,
-                Target(citizen_id=row["citizen_id"]),
+                Target(citizen_id=row.citizen_id),
                 NotFound("ticket.not_found"),
             )
-        if TicketStatus(row["status"]) is not TicketStatus.RESOLVED:
+        if TicketStatus(row.status) is not TicketStatus.RESOLVED:
             raise Conflict("ticket.not_awaiting_answer")
         now = now_utc()
-        await store.answer_follow_up(
-            conn, row["id"], row["reopen_count"], solved, channel.value, now
-        )
+        await store.answer_follow_up(conn, row.id, row.reopen_count, solved, channel.value, now)
         outbox_ids: list[int] = []
         if solved:
             after = move(row, TicketAction.CONFIRM_SOLVED)
             await store.update_ticket(
-                conn, row["id"], status=after.value, solved=True, finished_at=now
+                conn, row.id, status=after.value, solved=True, finished_at=now
             )
             await record_event(
                 conn, row, "ticket.confirmed_solved", actor, {"channel": channel.value}
             )
-            contact = await store.citizen_contact(conn, row["citizen_id"])
+            contact = await store.citizen_contact(conn, row.citizen_id)
             assert contact is not None
             # who answered by SMS, or reads SMS only, is asked to rate by SMS (the app asks
             # everyone else on the ticket's page)
             if channel is Channel.SMS or citizen_sms.reads_plain(contact):
                 outbox_ids.append(
                     await ask_rating(
-                        conn, row, contact, row["lead_unit_phone"] or deps.settings.support_phone
+                        conn, row, contact, row.lead_unit_phone or deps.settings.support_phone
                     )
                 )
         else:
             after = move(row, TicketAction.REPORT_UNSOLVED)
             await store.update_ticket(
                 conn,
-                row["id"],
+                row.id,
                 status=after.value,
-                reopen_count=row["reopen_count"] + 1,
+                reopen_count=row.reopen_count + 1,
                 follow_up_asks=0,
                 follow_up_asked_at=None,
                 resolved_at=None,
@@ -126,34 +124,48 @@ async def _answer_follow_up(
                 actor,
                 {
                     "channel": channel.value,
-                    "unit": row["lead_unit_name"],
-                    "due": row["handle_due_on"].isoformat(),
+                    "unit": row.lead_unit_name,
+                    "due": row.handle_due_on.isoformat(),
                 },
             )
             outbox_ids += await tell_unit(
                 conn,
-                row["lead_unit_id"],
+                row.lead_unit_id,
                 "ticket.reopened",
                 "sms.ticket_reopened",
-                {"number": number, "due": row["handle_due_on"].strftime("%m-%d")},
+                {"number": number, "due": row.handle_due_on.strftime("%m-%d")},
             )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view
 
 
-async def ask_rating(conn: Connection, ticket: Any, contact: Any, call_phone: str) -> int:
+class AskedTicket(Protocol):
+    """What the rating question needs of a ticket row: its id and its number."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+
+
+async def ask_rating(
+    conn: Connection,
+    ticket: AskedTicket,
+    contact: store.CitizenContactRow,
+    call_phone: str,
+) -> int:
     """After a ticket closed: "rate it, reply 1-5", with its extend code, so the reply rates
     this very ticket (services.sms_tickets answers it)."""
-    await store.update_ticket(conn, ticket["id"], rating_asked_at=now_utc())
+    await store.update_ticket(conn, ticket.id, rating_asked_at=now_utc())
     return await citizen_sms.queue(
         conn,
         contact,
         kind="ticket.rating_question",
         template="sms.ticket_rating_question",
-        params={"number": ticket["number"]},
+        params={"number": ticket.number},
         call_phone=call_phone,
-        extend_code=question_code(QuestionKind.TICKET_RATING, ticket["id"]),
+        extend_code=question_code(QuestionKind.TICKET_RATING, ticket.id),
     )
 
 
@@ -166,10 +178,10 @@ async def awaiting_answer(
     named = [
         r
         for r in rows
-        if question is not None and question.asks_about(QuestionKind.TICKET_FOLLOW_UP, r["id"])
+        if question is not None and question.asks_about(QuestionKind.TICKET_FOLLOW_UP, r.id)
     ]
     chosen = (named or rows)[:1]
-    return chosen[0]["number"] if chosen else None
+    return chosen[0].number if chosen else None
 
 
 async def answer_follow_up_reply(
@@ -229,16 +241,16 @@ async def _rate(
             authorize_by_number(
                 actor,
                 Operation.TICKET_RATE,
-                Target(citizen_id=row["citizen_id"]),
+                Target(citizen_id=row.citizen_id),
                 NotFound("ticket.not_found"),
             )
-        if TicketStatus(row["status"]) not in RESOLVED_STATUSES:
+        if TicketStatus(row.status) not in RESOLVED_STATUSES:
             raise Conflict("ticket.not_rateable")
-        if row["rating"] is not None:
+        if row.rating is not None:
             raise Conflict("ticket.already_rated")
         now = now_utc()
         await store.update_ticket(
-            conn, row["id"], rating=int(rating), rating_comment=text, rated_at=now
+            conn, row.id, rating=int(rating), rating_comment=text, rated_at=now
         )
         channel = {"channel": "counter"} if at_counter else {}
         await record_event(conn, row, "ticket.rated", actor, {"rating": int(rating), **channel})
@@ -248,8 +260,8 @@ async def _rate(
             due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
             await store.insert_rectification(
                 conn,
-                ticket_id=row["id"],
-                unit_id=row["lead_unit_id"],
+                ticket_id=row.id,
+                unit_id=row.lead_unit_id,
                 rating=int(rating),
                 comment=text,
                 due_on=due_on,
@@ -261,16 +273,16 @@ async def _rate(
                 row,
                 "ticket.rectification_opened",
                 actor,
-                {"unit": row["lead_unit_name"], "due": due_on.isoformat()},
+                {"unit": row.lead_unit_name, "due": due_on.isoformat()},
             )
             outbox_ids += await tell_unit(
                 conn,
-                row["lead_unit_id"],
+                row.lead_unit_id,
                 "ticket.rectification",
                 "sms.rectification_opened",
                 {"number": number, "due": due_on.strftime("%m-%d")},
             )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view
 
@@ -286,19 +298,19 @@ async def complete_rectification(
         authorize(
             actor,
             Operation.RECTIFICATION_ACT,
-            Target.unit(rect["unit_id"], rect["unit_region_code"]),
+            Target.unit(rect.unit_id, rect.unit_region_code),
         )
-        if rect["status"] != "open":
+        if rect.status != "open":
             raise Conflict("rectification.already_done")
         await store.finish_rectification(conn, rectification_id, text, actor.staff_id)
         await store.append_event(
             conn,
-            ticket_id=rect["ticket_id"],
-            citizen_id=rect["citizen_id"],
+            ticket_id=rect.ticket_id,
+            citizen_id=rect.citizen_id,
             kind="ticket.rectification_done",
             actor_kind="staff",
             actor_id=actor.staff_id,
             data={"note": text},
         )
-        view = await load(conn, rect["ticket_id"])
+        view = await load(conn, rect.ticket_id)
     return view

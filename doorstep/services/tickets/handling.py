@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.domain.calendar import deadline_end
 from doorstep.domain.dispatch import NoRoute
 from doorstep.domain.errors import Conflict, InvalidInput
@@ -56,24 +54,24 @@ async def acknowledge(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
         after = move(row, TicketAction.ACKNOWLEDGE)
         now = now_utc()
         await store.update_ticket(
-            conn, row["id"], status=after.value, acknowledged_at=now, needs_review=False
+            conn, row.id, status=after.value, acknowledged_at=now, needs_review=False
         )
-        await store.acknowledge_assignment(conn, row["id"], actor.staff_id, now)
+        await store.acknowledge_assignment(conn, row.id, actor.staff_id, now)
         await record_event(
             conn,
             row,
             "ticket.acknowledged",
             actor,
-            {"unit": row["lead_unit_name"], "in_time": now <= row["ack_due_at"]},
+            {"unit": row.lead_unit_name, "in_time": now <= row.ack_due_at},
         )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     return view
 
 
 async def _assign(
     deps: Deps,
     conn: Connection,
-    row: asyncpg.Record,
+    row: store.LockedTicketRow,
     unit_id: int,
     basis: str,
     actor: Actor,
@@ -81,13 +79,13 @@ async def _assign(
     now: datetime,
 ) -> datetime:
     """Give the ticket to a unit with a fresh clock (acknowledge and handle)."""
-    profile = DeadlineProfile(row["deadline_profile"])
-    clock = deadlines(deps.calendar, now, Urgency(row["urgency"]), profile)
+    profile = DeadlineProfile(row.deadline_profile)
+    clock = deadlines(deps.calendar, now, Urgency(row.urgency), profile)
     await store.insert_assignment(
         conn,
-        ticket_id=row["id"],
+        ticket_id=row.id,
         unit_id=unit_id,
-        region_code=row["region_code"],
+        region_code=row.region_code,
         basis=basis,
         by_staff_id=actor.staff_id,
         note=note,
@@ -95,10 +93,10 @@ async def _assign(
     )
     await store.update_ticket(
         conn,
-        row["id"],
+        row.id,
         status=TicketStatus.DISPATCHED.value,
         lead_unit_id=unit_id,
-        assisting_unit_ids=[u for u in row["assisting_unit_ids"] if u != unit_id],
+        assisting_unit_ids=[u for u in row.assisting_unit_ids if u != unit_id],
         needs_review=False,
         assigned_at=now,
         ack_due_at=clock.ack_due_at,
@@ -125,26 +123,26 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
         row = await lock(conn, number)
         authorize(actor, Operation.TICKET_ACT, unit_target(row))
         after = move(row, TicketAction.RETURN)
-        if row["returns_count"] >= MAX_RETURNS_BEFORE_FALLBACK:
+        if row.returns_count >= MAX_RETURNS_BEFORE_FALLBACK:
             raise Conflict("ticket.return_limit", limit=MAX_RETURNS_BEFORE_FALLBACK)
         _set_id, engine = await dispatch_rules.current_engine(deps, conn)
         try:
-            _region, fallback = engine.fallback_for(row["region_code"])
+            _region, fallback = engine.fallback_for(row.region_code)
         except NoRoute:
             fallback = None
         now = now_utc()
-        returns = row["returns_count"] + 1
-        await store.return_assignment(conn, row["id"], actor.staff_id, text, now)
-        await store.update_ticket(conn, row["id"], status=after.value, returns_count=returns)
+        returns = row.returns_count + 1
+        await store.return_assignment(conn, row.id, actor.staff_id, text, now)
+        await store.update_ticket(conn, row.id, status=after.value, returns_count=returns)
         await record_event(
             conn,
             row,
             "ticket.returned",
             actor,
-            {"unit": row["lead_unit_name"], "reason": text, "returns": returns},
+            {"unit": row.lead_unit_name, "reason": text, "returns": returns},
         )
         outbox_ids: list[int] = []
-        if returns >= MAX_RETURNS_BEFORE_FALLBACK and fallback not in (None, row["lead_unit_id"]):
+        if returns >= MAX_RETURNS_BEFORE_FALLBACK and fallback not in (None, row.lead_unit_id):
             assert fallback is not None
             ack_due = await _assign(deps, conn, row, fallback, "return_limit", actor, None, now)
             unit = (await store.units_by_id(conn, [fallback]))[fallback]
@@ -154,11 +152,11 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
                 "ticket.dispatched",
                 actor,
                 {
-                    "unit": unit["name"],
+                    "unit": unit.name,
                     "basis": "return_limit",
                     "reason": {
                         "key": "dispatch.reason.return_limit",
-                        "params": {"unit": unit["name"], "returns": returns},
+                        "params": {"unit": unit.name, "returns": returns},
                     },
                 },
             )
@@ -167,17 +165,17 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
                 fallback,
                 "ticket.dispatched",
                 "sms.ticket_dispatched",
-                {"number": number, "item": row["category_name"], "due": time_text(ack_due)},
+                {"number": number, "item": row.category_name, "due": time_text(ack_due)},
             )
         else:
             outbox_ids += await tell_supervisors(
                 conn,
-                row["lead_unit_region_code"],
+                row.lead_unit_region_code,
                 "ticket.returned",
                 "sms.ticket_return_review",
-                {"number": number, "unit": row["lead_unit_name"], "reason": text},
+                {"number": number, "unit": row.lead_unit_name, "reason": text},
             )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view
 
@@ -196,32 +194,32 @@ async def request_extension(
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
         authorize(actor, Operation.TICKET_EXTEND, unit_target(row))
-        if TicketStatus(row["status"]) not in (TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED):
+        if TicketStatus(row.status) not in (TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED):
             raise Conflict("ticket.extension_not_running")
         now = now_utc()
-        if now > row["handle_due_at"]:
+        if now > row.handle_due_at:
             raise Conflict("ticket.extension_too_late")
-        if row["extensions"] >= MAX_EXTENSIONS:
+        if row.extensions >= MAX_EXTENSIONS:
             raise Conflict("ticket.extension_limit", limit=MAX_EXTENSIONS)
-        due_after = deps.calendar.add_working_days(row["handle_due_on"], days)
-        total = row["handle_days"] + row["extended_days"] + days
+        due_after = deps.calendar.add_working_days(row.handle_due_on, days)
+        total = row.handle_days + row.extended_days + days
         await store.update_ticket(
             conn,
-            row["id"],
-            extended_days=row["extended_days"] + days,
-            extensions=row["extensions"] + 1,
+            row.id,
+            extended_days=row.extended_days + days,
+            extensions=row.extensions + 1,
             handle_due_on=due_after,
             handle_due_at=deadline_end(due_after),
             handle_remind_at=remind_at(deps.calendar, now, due_after, total),
         )
         await store.insert_extension(
             conn,
-            ticket_id=row["id"],
-            unit_id=row["lead_unit_id"],
+            ticket_id=row.id,
+            unit_id=row.lead_unit_id,
             staff_id=actor.staff_id,
             days=days,
             reason=text,
-            due_before=row["handle_due_on"],
+            due_before=row.handle_due_on,
             due_after=due_after,
         )
         await record_event(
@@ -230,7 +228,7 @@ async def request_extension(
             "ticket.deadline_extended",
             actor,
             {
-                "from": row["handle_due_on"].isoformat(),
+                "from": row.handle_due_on.isoformat(),
                 "to": due_after.isoformat(),
                 "days": days,
                 "reason": text,
@@ -238,13 +236,13 @@ async def request_extension(
         )
         outbox_ids = await tell_citizen(
             conn,
-            row["citizen_id"],
+            row.citizen_id,
             "ticket.deadline_extended",
             "sms.ticket_extended",
             {"number": number, "due": due_after.strftime("%m-%d"), "reason": text},
-            row["lead_unit_phone"] or deps.settings.support_phone,
+            row.lead_unit_phone or deps.settings.support_phone,
         )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view
 
@@ -260,7 +258,7 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
         now = now_utc()
         await store.update_ticket(
             conn,
-            row["id"],
+            row.id,
             status=after.value,
             resolved_at=now,
             resolution_note=text,
@@ -268,24 +266,24 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
             follow_up_asked_at=now,
             solved=None,
         )
-        await store.insert_follow_up(conn, row["id"], row["reopen_count"], 1, now)
+        await store.insert_follow_up(conn, row.id, row.reopen_count, 1, now)
         await record_event(
             conn,
             row,
             "ticket.resolved",
             actor,
-            {"unit": row["lead_unit_name"], "note": text, "on_time": now <= row["handle_due_at"]},
+            {"unit": row.lead_unit_name, "note": text, "on_time": now <= row.handle_due_at},
         )
         outbox_ids = await tell_citizen(
             conn,
-            row["citizen_id"],
+            row.citizen_id,
             "ticket.follow_up",
             "sms.ticket_follow_up",
             {"number": number, "reason": text},
             deps.settings.support_phone,
-            extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row["id"]),
+            extend_code=question_code(QuestionKind.TICKET_FOLLOW_UP, row.id),
         )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view
 
@@ -309,43 +307,43 @@ async def redispatch(
         unit = await store.unit_by_code(conn, (unit_code or "").strip()[:64])
         if unit is None:
             raise InvalidInput("ticket.unit_unknown", unit=(unit_code or "")[:40])
-        authorize(actor, Operation.TICKET_REDISPATCH, Target.unit(unit["id"], unit["region_code"]))
+        authorize(actor, Operation.TICKET_REDISPATCH, Target.unit(unit.id, unit.region_code))
         move(row, TicketAction.REDISPATCH)
         now = now_utc()
         outbox_ids: list[int] = []
-        if unit["id"] == row["lead_unit_id"] and row["status"] != TicketStatus.RETURNED:
-            await store.update_ticket(conn, row["id"], needs_review=False)
+        if unit.id == row.lead_unit_id and row.status != TicketStatus.RETURNED:
+            await store.update_ticket(conn, row.id, needs_review=False)
             await record_event(
                 conn,
                 row,
                 "ticket.routing_confirmed",
                 actor,
-                {"unit": unit["name"], "note": text or ""},
+                {"unit": unit.name, "note": text or ""},
             )
         else:
-            ack_due = await _assign(deps, conn, row, unit["id"], "supervisor", actor, text, now)
+            ack_due = await _assign(deps, conn, row, unit.id, "supervisor", actor, text, now)
             await record_event(
                 conn,
                 row,
                 "ticket.redispatched",
                 actor,
                 {
-                    "from": row["lead_unit_name"],
-                    "unit": unit["name"],
+                    "from": row.lead_unit_name,
+                    "unit": unit.name,
                     "note": text or "",
                     "reason": {
                         "key": "dispatch.reason.supervisor",
-                        "params": {"unit": unit["name"], "note": text or ""},
+                        "params": {"unit": unit.name, "note": text or ""},
                     },
                 },
             )
             outbox_ids += await tell_unit(
                 conn,
-                unit["id"],
+                unit.id,
                 "ticket.dispatched",
                 "sms.ticket_dispatched",
-                {"number": number, "item": row["category_name"], "due": time_text(ack_due)},
+                {"number": number, "item": row.category_name, "due": time_text(ack_due)},
             )
-        view = await load(conn, row["id"])
+        view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
     return view

@@ -60,18 +60,18 @@ async def find_public(
     )
     return [
         PublicTicket(
-            number=r["number"],
-            status=TicketStatus(r["status"]),
-            category_code=r["category_code"],
-            category_name=r["category_name"],
-            unit_name=r["lead_unit_name"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-            handle_due_at=r["handle_due_at"],
-            region_code=r["region_code"],
-            region_name=r["region_name"],
-            latitude=public_coordinate(r["latitude"]),
-            longitude=public_coordinate(r["longitude"]),
+            number=r.number,
+            status=TicketStatus(r.status),
+            category_code=r.category_code,
+            category_name=r.category_name,
+            unit_name=r.lead_unit_name,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            handle_due_at=r.handle_due_at,
+            region_code=r.region_code,
+            region_name=r.region_name,
+            latitude=public_coordinate(r.latitude),
+            longitude=public_coordinate(r.longitude),
         )
         for r in rows
     ]

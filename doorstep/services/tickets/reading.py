@@ -47,7 +47,7 @@ class Category:
 async def categories(deps: Deps, actor: Actor) -> list[Category]:
     authorize(actor, Operation.CATALOG_READ)
     return [
-        Category(r["code"], r["name"], r["description"], r["group_name"], tuple(r["keywords"]))
+        Category(r.code, r.name, r.description, r.group_name, tuple(r.keywords))
         for r in await store.categories(deps.pool)
     ]
 
@@ -62,9 +62,7 @@ class PlaceChoice:
 async def places(deps: Deps, actor: Actor) -> list[PlaceChoice]:
     """Every region a ticket may name, for a picker: public names, as on a map."""
     authorize(actor, Operation.CATALOG_READ)
-    return [
-        PlaceChoice(r["code"], r["name"], r["parent_code"]) for r in await store.places(deps.pool)
-    ]
+    return [PlaceChoice(r.code, r.name, r.parent_code) for r in await store.places(deps.pool)]
 
 
 async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
@@ -91,7 +89,7 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
             what="ticket",
             purpose="handle_ticket",
         )
-    return view_of(row, Contact(name=contact["name"], phone=contact["phone"]))
+    return view_of(row, Contact(name=contact.name, phone=contact.phone))
 
 
 async def citizen_region(deps: Deps, citizen_id: int) -> str | None:
@@ -177,15 +175,15 @@ async def assignments(deps: Deps, ticket_id: int) -> list[AssignmentView]:
     """A ticket's dispatches (callers have authorized the ticket)."""
     return [
         AssignmentView(
-            unit_code=r["unit_code"],
-            unit_name=r["unit_name"],
-            basis=r["basis"],
-            note=r["note"],
-            assigned_at=r["created_at"],
-            ack_due_at=r["ack_due_at"],
-            acknowledged_at=r["acknowledged_at"],
-            returned_at=r["returned_at"],
-            return_reason=r["return_reason"],
+            unit_code=r.unit_code,
+            unit_name=r.unit_name,
+            basis=r.basis,
+            note=r.note,
+            assigned_at=r.created_at,
+            ack_due_at=r.ack_due_at,
+            acknowledged_at=r.acknowledged_at,
+            returned_at=r.returned_at,
+            return_reason=r.return_reason,
         )
         for r in await store.assignments(deps.pool, ticket_id)
     ]
@@ -200,16 +198,16 @@ async def rectifications(
     rows = await store.rectifications(deps.pool, units, statuses, max(1, min(limit, 200)))
     return [
         RectificationEntry(
-            id=r["id"],
-            ticket_number=r["number"],
-            unit_code=r["unit_code"],
-            unit_name=r["unit_name"],
-            category_name=r["category_name"],
-            rating=Rating(r["rating"]),
-            comment=r["comment"],
-            status=r["status"],
-            due_on=r["due_on"],
-            note=r["note"],
+            id=r.id,
+            ticket_number=r.number,
+            unit_code=r.unit_code,
+            unit_name=r.unit_name,
+            category_name=r.category_name,
+            rating=Rating(r.rating),
+            comment=r.comment,
+            status=r.status,
+            due_on=r.due_on,
+            note=r.note,
         )
         for r in rows
     ]

@@ -33,6 +33,6 @@ async def redispatch_choices(deps: Deps, actor: Actor, raw_number: str) -> list[
             actor, Operation.TICKET_READ, view_of(row).target, NotFound("ticket.not_found")
         )
         authorize(actor, Operation.TICKET_REDISPATCH, unit_target(row))
-        units = await store.units_serving(conn, row["category_code"], row["region_code"])
-    choices = [UnitChoice(u["code"], u["name"], u["depth"]) for u in units]
+        units = await store.units_serving(conn, row.category_code, row.region_code)
+    choices = [UnitChoice(u.code, u.name, u.depth) for u in units]
     return sorted(choices, key=lambda c: (-c.depth, c.code))

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
 from doorstep.domain.errors import Forbidden, InvalidInput
@@ -198,8 +196,8 @@ async def submit_ticket(
         category = await store.category(conn, checked.category_code)
         if category is None:
             raise InvalidInput("ticket.category_unknown", category=checked.category_code)
-        if not category["active"]:
-            raise InvalidInput("ticket.category_retired", category=category["name"])
+        if not category.active:
+            raise InvalidInput("ticket.category_retired", category=category.name)
         region = await store.region(conn, checked.region_code)
         if region is None:
             raise InvalidInput("ticket.region_unknown", region=checked.region_code)
@@ -226,16 +224,16 @@ async def submit_ticket(
         )
         lead = units[decision.lead_unit]
         params: dict[str, Any] = {
-            "category": category["name"],
-            "category_code": category["code"],
+            "category": category.name,
+            "category_code": category.code,
             "region": checked.region_code,
-            "region_name": region["name"],
-            "unit": lead["name"],
+            "region_name": region.name,
+            "unit": lead.name,
             "rule": decision.rule_no or "",
             "version": decision.rule_version or "",
             "rule_set": set_id or "",
             "keyword": decision.matched_keyword or "",
-            "suggested": units[decision.suggested_unit]["name"] if decision.suggested_unit else "",
+            "suggested": units[decision.suggested_unit].name if decision.suggested_unit else "",
         }
         number = make_case_number(TICKET_PREFIX, await store.next_serial(conn))
         ticket_id = await store.insert_ticket(
@@ -269,10 +267,10 @@ async def submit_ticket(
             handle_due_at=clock.handle_due_at,
             handle_remind_at=clock.handle_remind_at,
             client_addr=client_addr,
-            previous_ticket_id=previous["id"] if previous else None,
+            previous_ticket_id=previous.id if previous else None,
             recurrence_unit_id=(
-                previous["lead_unit_id"]
-                if previous and TicketStatus(previous["status"]) in RESOLVED_STATUSES
+                previous.lead_unit_id
+                if previous and TicketStatus(previous.status) in RESOLVED_STATUSES
                 else None
             ),
             created_at=now,
@@ -296,7 +294,7 @@ async def submit_ticket(
             actor,
             {
                 "number": number,
-                "category": category["name"],
+                "category": category.name,
                 "kind": checked.kind.value,
                 "channel": channel.value,
                 **({"app": app.name} if app is not None else {}),
@@ -308,7 +306,7 @@ async def submit_ticket(
             "ticket.dispatched",
             actor,
             {
-                "unit": lead["name"],
+                "unit": lead.name,
                 "basis": decision.basis.value,
                 "reason": {"key": decision.reason_key, "params": params},
             },
@@ -319,22 +317,22 @@ async def submit_ticket(
                 view,
                 "ticket.linked",
                 actor,
-                {"previous": previous["number"], "recurrence": view.recurrence},
+                {"previous": previous.number, "recurrence": view.recurrence},
             )
         outbox_ids = await tell_citizen(
             conn,
             citizen_id,
             "ticket.received",
             "sms.ticket_received",
-            {"number": number, "unit": lead["name"]},
-            lead["phone"] or deps.settings.support_phone,
+            {"number": number, "unit": lead.name},
+            lead.phone or deps.settings.support_phone,
         )
         outbox_ids += await tell_unit(
             conn,
             decision.lead_unit,
             "ticket.dispatched",
             "sms.ticket_dispatched",
-            {"number": number, "item": category["name"], "due": time_text(clock.ack_due_at)},
+            {"number": number, "item": category.name, "due": time_text(clock.ack_due_at)},
             urgent=checked.urgency is Urgency.DANGER,
         )
     await deps.after_commit(outbox_ids)
@@ -343,12 +341,12 @@ async def submit_ticket(
 
 async def _earlier_here(
     conn: Connection, checked: _Checked, now: datetime
-) -> asyncpg.Record | None:
+) -> store.SamePlaceRow | None:
     """The latest ticket of the same category at the same place within 30 days."""
     here = Place(checked.region_code, checked.latitude, checked.longitude)
     for row in await store.same_place_candidates(
         conn, checked.category_code, checked.region_code, now - timedelta(days=RECURRENCE_DAYS)
     ):
-        if same_place(here, Place(checked.region_code, row["latitude"], row["longitude"])):
+        if same_place(here, Place(checked.region_code, row.latitude, row.longitude)):
             return row
     return None

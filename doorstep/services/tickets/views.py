@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
-
 from doorstep.domain.delegation import TICKET_THEME
 from doorstep.domain.dispatch import Basis
 from doorstep.domain.policy import Target
@@ -140,75 +138,77 @@ class RectificationEntry:
     note: str | None
 
 
-def view_of(row: asyncpg.Record, contact: Contact | None = None) -> TicketView:
-    reason = row["dispatch_reason"] or {}
+def view_of(row: store.TicketRow, contact: Contact | None = None) -> TicketView:
+    reason = row.dispatch_reason or {}
     rectification = None
-    if row["rectification_id"] is not None:
+    if row.rectification_id is not None:
+        # a rectification's status and due day are not null: the left join found it
+        assert row.rectification_status is not None and row.rectification_due_on is not None
         rectification = RectificationView(
-            id=row["rectification_id"],
-            status=row["rectification_status"],
-            due_on=row["rectification_due_on"],
-            note=row["rectification_note"],
-            done_at=row["rectification_done_at"],
+            id=row.rectification_id,
+            status=row.rectification_status,
+            due_on=row.rectification_due_on,
+            note=row.rectification_note,
+            done_at=row.rectification_done_at,
         )
     return TicketView(
-        id=row["id"],
-        number=row["number"],
-        citizen_id=row["citizen_id"],
-        channel=Channel(row["channel"]),
-        kind=TicketKind(row["kind"]),
-        category_code=row["category_code"],
-        category_name=row["category_name"],
-        description=row["description"],
-        region_code=row["region_code"],
-        region_name=row["region_name"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        urgency=Urgency(row["urgency"]),
-        status=TicketStatus(row["status"]),
+        id=row.id,
+        number=row.number,
+        citizen_id=row.citizen_id,
+        channel=Channel(row.channel),
+        kind=TicketKind(row.kind),
+        category_code=row.category_code,
+        category_name=row.category_name,
+        description=row.description,
+        region_code=row.region_code,
+        region_name=row.region_name,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        urgency=Urgency(row.urgency),
+        status=TicketStatus(row.status),
         lead_unit=UnitRef(
-            row["lead_unit_id"],
-            row["lead_unit_code"],
-            row["lead_unit_name"],
-            row["lead_unit_phone"],
-            row["lead_unit_region_code"],
+            row.lead_unit_id,
+            row.lead_unit_code,
+            row.lead_unit_name,
+            row.lead_unit_phone,
+            row.lead_unit_region_code,
         ),
         assisting_units=tuple(
             UnitRef(a["id"], a["code"], a["name"], a["phone"], a["region_code"])
-            for a in row["assisting"]
+            for a in row.assisting
         ),
-        needs_review=row["needs_review"],
+        needs_review=row.needs_review,
         dispatch=DispatchInfo(
-            basis=Basis(row["dispatch_basis"]),
-            rule_set_id=row["rule_set_id"],
-            rule_no=row["rule_no"],
-            rule_version=row["rule_version"],
+            basis=Basis(row.dispatch_basis),
+            rule_set_id=row.rule_set_id,
+            rule_no=row.rule_no,
+            rule_version=row.rule_version,
             reason_key=reason.get("key", "dispatch.reason.no_rule"),
             reason_params=reason.get("params", {}),
         ),
-        deadline_profile=DeadlineProfile(row["deadline_profile"]),
-        assigned_at=row["assigned_at"],
-        ack_due_at=row["ack_due_at"],
-        acknowledged_at=row["acknowledged_at"],
-        handle_due_on=row["handle_due_on"],
-        handle_due_at=row["handle_due_at"],
-        extended_days=row["extended_days"],
-        resolved_at=row["resolved_at"],
-        resolution_note=row["resolution_note"],
-        follow_up_asks=row["follow_up_asks"],
-        solved=row["solved"],
-        finished_at=row["finished_at"],
-        returns_count=row["returns_count"],
-        reopen_count=row["reopen_count"],
-        previous_number=row["previous_number"],
-        recurrence=row["recurrence_unit_id"] is not None,
-        rating=Rating(row["rating"]) if row["rating"] is not None else None,
-        rating_comment=row["rating_comment"],
-        rated_at=row["rated_at"],
+        deadline_profile=DeadlineProfile(row.deadline_profile),
+        assigned_at=row.assigned_at,
+        ack_due_at=row.ack_due_at,
+        acknowledged_at=row.acknowledged_at,
+        handle_due_on=row.handle_due_on,
+        handle_due_at=row.handle_due_at,
+        extended_days=row.extended_days,
+        resolved_at=row.resolved_at,
+        resolution_note=row.resolution_note,
+        follow_up_asks=row.follow_up_asks,
+        solved=row.solved,
+        finished_at=row.finished_at,
+        returns_count=row.returns_count,
+        reopen_count=row.reopen_count,
+        previous_number=row.previous_number,
+        recurrence=row.recurrence_unit_id is not None,
+        rating=Rating(row.rating) if row.rating is not None else None,
+        rating_comment=row.rating_comment,
+        rated_at=row.rated_at,
         rectification=rectification,
-        submitted_by_staff=row["submitted_by_staff_id"] is not None,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        submitted_by_staff=row.submitted_by_staff_id is not None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         contact=contact,
     )
 
