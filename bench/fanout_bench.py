@@ -277,6 +277,8 @@ async def run(n: int, server_url: str, redis_url: str, document: str = "event") 
         "SMS_CALLBACK_TOKEN": "bench-callback-token-0123456789abcdef",
         "DOORSTEP_SMS_CHANNEL": "console",
         "DOORSTEP_FILE_STORAGE": "none",
+        "DOORSTEP_IDENTITY_PROVIDER": "counter",
+        "DOORSTEP_METRICS_TOKEN": "bench-metrics-token-0123456789abcdef",
     }
     server = await asyncio.create_subprocess_exec(
         sys.executable,
