@@ -78,9 +78,10 @@ def create_admin(phone: str, name: str) -> None:
 
 @click.command(
     "import",
-    help="Import a district's units, staff and catalog from the CSV files in DIR (units.csv, "
-    "staff.csv, items.csv, materials.csv, bundles.csv; see the README). All or nothing: every "
-    "problem is listed by file and line and then nothing is written. --dry-run checks only.",
+    help="Import a district's units, staff, catalog and data-sharing list from the CSV files in "
+    "DIR (units.csv, staff.csv, items.csv, materials.csv, bundles.csv, sharing.csv; see the "
+    "README). All or nothing: every problem is listed by file and line and then nothing is "
+    "written. --dry-run checks only.",
 )
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--by", "phone", required=True, help="The admin importing it (phone).")

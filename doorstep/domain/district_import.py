@@ -12,6 +12,8 @@ and noted; anything else is refused), each optional, each with a header row:
                        description,retired
     materials.csv      item_code,code,name,required
     bundles.csv        code,name,items,effective_from,description,retired
+    sharing.csv        kind,key,owner_unit_code,reader_unit_code,items,bundles,welfare_check,
+                       legal_basis,effective_from   (数据共享责任清单: domain/sharing_csv.py)
 
 Lists inside a cell (territories, a bundle's items) are separated by ';' or spaces; booleans
 are true/false, yes/no, 1/0, 是/否; dates YYYY-MM-DD (empty: today). Pure: the service reads the
@@ -59,6 +61,17 @@ FILES: dict[str, tuple[str, ...]] = {
     ),
     "materials.csv": ("item_code", "code", "name", "required"),
     "bundles.csv": ("code", "name", "items", "effective_from", "description", "retired"),
+    "sharing.csv": (
+        "kind",
+        "key",
+        "owner_unit_code",
+        "reader_unit_code",
+        "items",
+        "bundles",
+        "welfare_check",
+        "legal_basis",
+        "effective_from",
+    ),
 }
 # columns a row must fill; the others may be empty
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -70,6 +83,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "items.csv": ("code", "name", "unit_code", "legal_days", "promised_days"),
     "materials.csv": ("item_code", "code", "name"),
     "bundles.csv": ("code", "name"),
+    "sharing.csv": ("kind", "key", "owner_unit_code", "legal_basis"),
 }
 MAX_ROWS = 20_000
 _SPLIT = re.compile(r"[;；,，\s]+")
@@ -138,6 +152,8 @@ class District:
     staff: list[StaffRow] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)
     bundles: list[BundleRow] = field(default_factory=list)
+    # sharing.csv's lines as read (line, column -> text): domain.sharing_csv makes the list
+    sharing: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -436,6 +452,7 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
         for line, s in _unique("bundles.csv", bundles, lambda s: s.code, found)
     ]
     district.units = _parents_first(district.units, found)
+    district.sharing = texts["sharing.csv"]
     return district
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +19,8 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.district_import import FILES, District, Finding, Row, read_district
 from doorstep.domain.errors import DomainError
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.domain.sharing_csv import read_sharing
+from doorstep.services import sharing
 from doorstep.services.administration import (
     write_category,
     write_region,
@@ -76,6 +78,30 @@ async def _each_row(
             report.findings.append(Finding(row.file, row.line, exc.code, dict(exc.params)))
 
 
+async def _sharing(
+    conn: Connection, district: District, today: date, staff_id: int | None, report: ImportReport
+) -> None:
+    """The data-sharing list of sharing.csv as a new version, checked against the units, items
+    and bundles this import just wrote too (a problem rolls the whole import back)."""
+    rows, effective_from, found = read_sharing(district.sharing, today)
+    report.findings.extend(found)
+    if found and any(not f.warning for f in found):
+        return
+    async with conn.transaction():  # a savepoint
+        published = await sharing.publish_in(
+            conn,
+            rows,
+            effective_from=effective_from,
+            note="district import",
+            staff_id=staff_id,
+            dry_run=False,
+        )
+        report.findings.extend(
+            Finding("sharing.csv", p.line, p.code, dict(p.params), p.warning)
+            for p in published.problems
+        )
+
+
 async def import_district(
     deps: Deps,
     actor: Actor,
@@ -98,6 +124,7 @@ async def import_district(
             ("staff.csv", len(district.staff)),
             ("items.csv", len(district.items)),
             ("bundles.csv", len(district.bundles)),
+            ("sharing.csv", len(district.sharing)),
         )
         if name in files or n
     }
@@ -121,6 +148,8 @@ async def import_district(
             await _each_row(
                 conn, district.bundles, lambda r: write_bundle(conn, r.spec, staff_id), report
             )
+            if district.sharing:
+                await _sharing(conn, district, today, staff_id, report)
             if dry_run or report.errors:
                 await tx.rollback()
                 return report

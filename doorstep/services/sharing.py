@@ -184,6 +184,7 @@ class PublishReport:
     grants: int = 0
     version: int | None = None
     dry_run: bool = False
+    unchanged: bool = False  # the newest version already is this list, from the same date
 
     @property
     def errors(self) -> list[Problem]:
@@ -221,6 +222,13 @@ async def publish_in(
     )
     if dry_run or report.errors:
         return report
+    latest = await store.latest_version(conn)
+    if latest is not None and latest.effective_from == effective_from:
+        same = await store.load_list(conn, latest)
+        if set(same.entries) == set(entries):
+            report.version = latest.version  # the same list again: no new version
+            report.unchanged = True
+            return report
     report.version = await store.insert_version(
         conn,
         effective_from=effective_from,

@@ -86,6 +86,10 @@ async def version_in_force(db: Queryable, day: date) -> ListVersionRow | None:
     )
 
 
+async def latest_version(db: Queryable) -> ListVersionRow | None:
+    return await rows.fetchrow(db, ListVersionRow, _VERSIONS + "order by v.version desc limit 1")
+
+
 async def version_by_number(db: Queryable, version: int) -> ListVersionRow | None:
     return await rows.fetchrow(db, ListVersionRow, _VERSIONS + "where v.version = $1", version)
 
