@@ -91,6 +91,13 @@ IDENTITY_CHECKS = Counter(
     "passed, failed, conflict, unavailable) and the provider's code when it failed",
     ["step", "outcome", "code"],
 )
+FILE_STORE_FAILURES = Counter(
+    "doorstep_file_store_failures",
+    "Material-file store calls that failed, by operation (put, get, delete) and reason (an "
+    "HTTP status and OSS code, timeout, or the transport's error); each refused an upload or "
+    "an opening with file.storage_unavailable, or left a retention delete for the next run",
+    ["operation", "reason"],
+)
 STAFF_LOGINS = Counter(
     "doorstep_staff_logins",
     "Staff log-in tries, by result (success, failure) and failure code",

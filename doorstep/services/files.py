@@ -29,6 +29,7 @@ from doorstep.domain.policy import (
     authorize,
     require_signed_in,
 )
+from doorstep.observability.metrics import FILE_STORE_FAILURES
 from doorstep.services import applications
 from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
@@ -147,7 +148,8 @@ async def receive(deps: Deps, token: str, declared_type: str | None, content: by
             written = key
             try:
                 await store_to.put(key, sealed)
-            except StoreUnavailable:
+            except StoreUnavailable as exc:
+                FILE_STORE_FAILURES.labels("put", exc.reason[:40]).inc()
                 raise Unavailable(STORAGE_UNAVAILABLE) from None
             row = await store.insert_file(
                 conn,
@@ -223,7 +225,8 @@ async def open_file(deps: Deps, actor: Actor, file_id: int) -> tuple[FileRow, by
             raise NotFound("file.not_found")
     try:
         sealed = await objects(deps).get(found.storage_key)
-    except StoreUnavailable:
+    except StoreUnavailable as exc:
+        FILE_STORE_FAILURES.labels("get", exc.reason[:40]).inc()
         raise Unavailable(STORAGE_UNAVAILABLE) from None
     except ObjectMissing:
         # a row whose object is gone: nothing the reader can do but ask for the file again
@@ -255,6 +258,7 @@ async def purge_expired(deps: Deps) -> int:
                 await store.mark_deleted(conn, row.id)
                 await store_to.delete(row.storage_key)
         except StoreUnavailable as exc:
+            FILE_STORE_FAILURES.labels("delete", exc.reason[:40]).inc()
             log.warning("retention: the store refused a delete (%s); next run goes on", exc.reason)
             break
         done += 1

@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from doorstep.api.app import create_app
 from doorstep.config import FileStorageSettings, Settings
+from doorstep.observability.metrics import FILE_STORE_FAILURES
 from doorstep.services import files
 from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
@@ -33,6 +34,8 @@ ATTACH = """mutation($n: String!, $m: String!, $f: ID!) {
   attachMaterialFile(number: $n, materialCode: $m, fileId: $f) { id } }"""
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200)) * 3
 ATTEMPTS = 2
+# what each fault is counted as (doorstep_file_store_failures_total's reason)
+REASONS = {"server_error": "500 InternalError", "timeout": "timeout", "dropped": "RequestError"}
 KEY = "0123456789abcdef0123456789abcdef"
 
 Client = AsyncTestClient[Any]
@@ -185,8 +188,11 @@ async def test_a_failing_store_refuses_the_upload_and_keeps_the_grant(
         fake_oss.delay_next("PutObject", 1.5, times=ATTEMPTS)
     else:
         fake_oss.drop_next("PutObject", times=ATTEMPTS)
+    failures = FILE_STORE_FAILURES.labels("put", REASONS[fault])
+    before = failures._value.get()
     grant, response = await _upload(oss_client, tokens["citizen"])
     assert response.status_code == 503, response.text
+    assert failures._value.get() == before + 1
     assert response.json() == {
         "code": "file.storage_unavailable",
         "message": "文件存储暂时无法连接，本次未保存，请几分钟后再试。",
