@@ -136,6 +136,8 @@ class Operation(StrEnum):
     SHARING_LIST_PUBLISH = "sharing_list.publish"
     MY_DATA_SHARING_READ = "my_data_sharing.read"
     RESIDENT_DATA_READ = "resident_data.read"
+    # 优先办: the citizen's own priority standing and its grounds
+    PRIORITY_READ = "priority.read"
 
 
 @dataclass(frozen=True)
@@ -497,6 +499,8 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _own_unit_or_region,
         Role.ADMIN: _anyone,
     },
+    # whether one is served first and why: the citizen, or an agent for their principal
+    Operation.PRIORITY_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets

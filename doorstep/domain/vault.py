@@ -75,6 +75,8 @@ FACTS: dict[str, FactSpec] = dict(
             ),
         ),
         _spec("elder.care_level", N, minimum=0, maximum=4),
+        # maternal health (妇幼保健): the expected date of delivery of a recorded pregnancy
+        _spec("maternity.expected_on", D),
         # social assistance (民政): 低保, 低收入, 特困
         _spec("assistance.dibao", B),
         _spec("assistance.low_income", B),

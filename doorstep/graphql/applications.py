@@ -11,11 +11,13 @@ from strawberry.scalars import JSON
 from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.clock import working_days_left
 from doorstep.domain.errors import Conflict
+from doorstep.domain.priority import Reason as PriorityReason
 from doorstep.domain.workflow import TaskAction
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.feedback_types import ApplicationFeedback, feedback_type
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.priority import reason_enum, reason_label
 from doorstep.graphql.vault import VaultDocumentInput, as_json
 from doorstep.i18n import translate
 from doorstep.services import application_feedback, confirmations, sla
@@ -47,6 +49,16 @@ class Task:
     due_at: datetime
     paused: bool = strawberry.field(description="The clock waits for the citizen (补正)")
     reason: str | None
+    priority: bool = strawberry.field(
+        default=False,
+        description="优先办: served first within its deadline day, with a shorter internal target",
+    )
+    priority_reason: PriorityReason | None = None
+    priority_label: str | None = None
+    target_on: date | None = strawberry.field(
+        default=None,
+        description="The unit's internal target: the deadline, earlier for priority work",
+    )
     days_left_at_pause: strawberry.Private[int | None] = None
     view: strawberry.Private[service.TaskView | None] = None
 
@@ -190,6 +202,10 @@ def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
         due_at=deadline_end(t.due_on),
         paused=t.paused,
         reason=t.reason,
+        priority=t.priority_reason is not None,
+        priority_reason=reason_enum(t.priority_reason),
+        priority_label=reason_label(t.priority_reason, language, elder),
+        target_on=t.target_on,
         days_left_at_pause=t.days_left_at_pause,
         view=t,
     )

@@ -13,6 +13,8 @@ from strawberry.extensions import SchemaExtension
 from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
 from doorstep.graphql.context import Context, Info
+from doorstep.graphql.priority import PriorityStanding
+from doorstep.graphql.priority import standing as priority_standing
 from doorstep.i18n import translate
 from doorstep.live import progress
 from doorstep.services import auth, preferences
@@ -100,6 +102,15 @@ class Me:
         if position is None:
             position = await progress.stream_position(ctx.deps, ctx.actor)
         return None if position is None else strawberry.ID(str(position))
+
+    @strawberry.field(
+        description="优先办: whether my (acting for someone: their) applications and tickets are "
+        "served first, and on what grounds (null for staff)"
+    )
+    async def priority(self, info: Info) -> PriorityStanding | None:
+        if info.context.actor.is_staff_side:
+            return None
+        return await priority_standing(info)
 
 
 class StreamPositionFirst(SchemaExtension):

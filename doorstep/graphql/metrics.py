@@ -37,6 +37,15 @@ class UnitSlaCounts:
     on_time: int = strawberry.field(description="Finished in the period by the deadline")
     late: int = strawberry.field(description="Finished in the period after the deadline")
     open_overdue: int = strawberry.field(description="Still open and past the deadline now")
+    priority_on_time: int = strawberry.field(
+        description="优先办 apart: priority tasks finished in the period by the deadline "
+        "(included in onTime)"
+    )
+    priority_late: int = strawberry.field(description="Priority tasks finished late")
+    priority_open_overdue: int = strawberry.field(description="Priority tasks open and overdue")
+    priority_on_target: int = strawberry.field(
+        description="Priority tasks finished in the period by their shorter internal target"
+    )
 
 
 def _watched(info: Info, t: sla.WatchedTask) -> WatchedTask:
@@ -78,6 +87,10 @@ class MetricsQuery:
                 on_time=c.on_time,
                 late=c.late,
                 open_overdue=c.open_overdue,
+                priority_on_time=c.priority_on_time,
+                priority_late=c.priority_late,
+                priority_open_overdue=c.priority_open_overdue,
+                priority_on_target=c.priority_on_target,
             )
             for c in await sla.unit_counts(ctx.deps, ctx.actor, since, until)
         ]

@@ -24,13 +24,14 @@ from doorstep.domain.policy import (
     authorize_by_number,
     require_signed_in,
 )
+from doorstep.domain.priority import internal_target
 from doorstep.domain.workflow import (
     ApplicationStatus,
     TaskStatus,
     citizen_next_step,
     progress,
 )
-from doorstep.services import acting, citizen_sms, vault
+from doorstep.services import acting, citizen_sms, priority, vault
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.store import applications as store
@@ -70,6 +71,9 @@ class TaskView:
     updated_at: datetime
     # the working days the clock keeps while it waits for the citizen (补正)
     days_left_at_pause: int | None = None
+    # 优先办: why it is served first (domain.priority.Reason), and the unit's internal target
+    priority_reason: str | None = None
+    target_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,8 @@ def _task_view(row: Any) -> TaskView:
         reason=row["reason"],
         updated_at=row["updated_at"],
         days_left_at_pause=row["days_left_at_pause"],
+        priority_reason=row["priority_reason"],
+        target_on=row["target_on"] or row["due_on"],
     )
 
 
@@ -349,6 +355,10 @@ async def _insert(
         tasks_total=len(bundle.items),
         staff_id=staff_id,
     )
+    # 优先办: decided now from proven data, kept on the application and its tasks
+    reason = (await priority.standing_in(conn, citizen_id, today)).reason
+    if reason is not None:
+        await store.set_application_priority(conn, row["id"], reason)
     tasks = []
     for position, item in enumerate(bundle.items):
         due = deps.calendar.add_working_days(today, item.promised_days)
@@ -361,9 +371,10 @@ async def _insert(
                 item.promised_days,
                 due,
                 reminder_date(deps.calendar, due, item.promised_days),
+                internal_target(deps.calendar, today, due, item.promised_days, reason is not None),
             )
         )
-    task_rows = await store.insert_tasks(conn, row["id"], tasks)
+    task_rows = await store.insert_tasks(conn, row["id"], tasks, reason)
     await held.log_uses(conn, row["id"])
     return number, row, task_rows
 

@@ -214,6 +214,11 @@ class UnitCounts:
     on_time: int
     late: int
     open_overdue: int
+    # 优先办, apart (the counts above include it)
+    priority_on_time: int = 0
+    priority_late: int = 0
+    priority_open_overdue: int = 0
+    priority_on_target: int = 0
 
 
 def _watched(row: DueTaskRow) -> WatchedTask:
@@ -258,4 +263,17 @@ async def unit_counts(deps: Deps, actor: Actor, since: date, until: date) -> lis
     start = datetime.combine(since, datetime.min.time(), SHANGHAI)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), SHANGHAI)
     rows = await store.unit_counts(deps.pool, units, start, end, today_local())
-    return [UnitCounts(r.unit_code, r.unit_name, r.on_time, r.late, r.open_overdue) for r in rows]
+    return [
+        UnitCounts(
+            r.unit_code,
+            r.unit_name,
+            r.on_time,
+            r.late,
+            r.open_overdue,
+            r.priority_on_time,
+            r.priority_late,
+            r.priority_open_overdue,
+            r.priority_on_target,
+        )
+        for r in rows
+    ]

@@ -18,9 +18,16 @@ _APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.bundle_id, a.status, a
 
 _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.status,
     t.working_days, t.extended_days, t.due_on, t.paused_at, t.days_left_at_pause, t.reason,
-    t.created_at, t.updated_at, i.code as item_code, coalesce(t.item_name, i.name) as item_name,
+    t.created_at, t.updated_at, t.priority_reason, t.target_on, i.code as item_code,
+    coalesce(t.item_name, i.name) as item_name,
     u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
     u.region_code as unit_region_code"""
+
+
+async def set_application_priority(conn: Connection, application_id: int, reason: str) -> None:
+    await conn.execute(
+        "update applications set priority_reason = $2 where id = $1", application_id, reason
+    )
 
 
 async def next_serial(conn: Connection) -> int:
@@ -59,17 +66,20 @@ async def insert_application(
 
 
 async def insert_tasks(
-    conn: Connection, application_id: int, rows: list[tuple[int, int, int, str, int, date, date]]
+    conn: Connection,
+    application_id: int,
+    rows: list[tuple[int, int, int, str, int, date, date, date]],
+    priority_reason: str | None = None,
 ) -> list[asyncpg.Record]:
-    """rows: (item_id, unit_id, position, status, working_days, due_on, remind_on). One
-    statement for all of them; returns the tasks as `tasks_of` would read them, in order."""
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 7
+    """rows: (item_id, unit_id, position, status, working_days, due_on, remind_on, target_on).
+    One statement for all of them; returns the tasks as `tasks_of` would read them, in order."""
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 8
     return await conn.fetch(
         f"""with t as (
                 insert into tasks (application_id, item_id, unit_id, position, status,
-                                   working_days, due_on, remind_on)
-                select $1, * from unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[],
-                                         $6::int[], $7::date[], $8::date[])
+                                   working_days, due_on, remind_on, target_on, priority_reason)
+                select $1, *, $10 from unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[],
+                                         $6::int[], $7::date[], $8::date[], $9::date[])
                 returning *)
             select {_TASK_COLUMNS} from t
             join service_items i on i.id = t.item_id
@@ -77,6 +87,7 @@ async def insert_tasks(
             order by t.position""",
         application_id,
         *columns,
+        priority_reason,
     )
 
 
@@ -102,7 +113,8 @@ async def by_ids(db: Queryable, application_ids: list[int]) -> list[asyncpg.Reco
 _LIST_APPLICATION_COLUMNS = """a.id, a.number, a.citizen_id, a.status, a.created_at,
     a.updated_at, a.completed_at, b.code as bundle_code, b.name as bundle_name"""
 _LIST_TASK_COLUMNS = """t.id, t.application_id, t.unit_id, t.status, t.working_days, t.due_on,
-    t.paused_at, t.days_left_at_pause, t.reason, t.updated_at, i.code as item_code,
+    t.paused_at, t.days_left_at_pause, t.reason, t.updated_at, t.priority_reason, t.target_on,
+    i.code as item_code,
     i.name as item_name, u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
     u.region_code as unit_region_code"""
 
@@ -187,7 +199,9 @@ async def update_task(
     final: bool,
 ) -> None:
     await conn.execute(
+        # the internal target moves with the deadline (migration 0095)
         """update tasks set status = $2, due_on = $3, remind_on = $4,
+                  target_on = least($3, target_on + ($3 - due_on)),
                   paused_at = case when $5 then coalesce(paused_at, now()) else null end,
                   days_left_at_pause = $6, reason = $7, updated_at = now(),
                   finished_at = case when $8 then now() else null end
@@ -235,7 +249,8 @@ async def unit_queue(
             join units u on u.id = t.unit_id
             where t.unit_id = any($1::bigint[]) and t.status = any($2::text[])
               and ($4::bigint is null or t.id > $4)
-            order by t.due_on, t.id limit $3""",
+            -- the deadline band, then priority work (domain.priority.queue_key)
+            order by t.due_on, t.priority_reason is null, t.id limit $3""",
         unit_ids,
         statuses,
         limit,

@@ -42,6 +42,11 @@ class UnitCountsRow(Row):
     on_time: int
     late: int
     open_overdue: int
+    # 优先办, apart: the same counts for priority work, and how much of it met its target
+    priority_on_time: int
+    priority_late: int
+    priority_open_overdue: int
+    priority_on_target: int
 
 
 _OPEN = "('submitted', 'accepted')"
@@ -143,6 +148,7 @@ async def extend_task(
 ) -> None:
     await conn.execute(
         """update tasks set extended_days = extended_days + $2, due_on = $3, remind_on = $4,
+                  target_on = least($3, target_on + ($3 - due_on)),
                   updated_at = now() where id = $1""",
         task_id,
         days,
@@ -204,7 +210,21 @@ async def unit_counts(
               count(*) filter (where t.finished_at >= $2 and t.finished_at < $3
                   and (t.finished_at at time zone 'Asia/Shanghai')::date > t.due_on) as late,
               count(*) filter (where t.status in {_OPEN} and t.paused_at is null
-                  and t.due_on < $4) as open_overdue
+                  and t.due_on < $4) as open_overdue,
+              count(*) filter (where t.priority_reason is not null
+                  and t.finished_at >= $2 and t.finished_at < $3
+                  and (t.finished_at at time zone 'Asia/Shanghai')::date <= t.due_on)
+                  as priority_on_time,
+              count(*) filter (where t.priority_reason is not null
+                  and t.finished_at >= $2 and t.finished_at < $3
+                  and (t.finished_at at time zone 'Asia/Shanghai')::date > t.due_on)
+                  as priority_late,
+              count(*) filter (where t.priority_reason is not null and t.status in {_OPEN}
+                  and t.paused_at is null and t.due_on < $4) as priority_open_overdue,
+              count(*) filter (where t.priority_reason is not null
+                  and t.finished_at >= $2 and t.finished_at < $3
+                  and (t.finished_at at time zone 'Asia/Shanghai')::date
+                      <= coalesce(t.target_on, t.due_on)) as priority_on_target
             from units u
             left join tasks t on t.unit_id = u.id
             where u.id = any($1::bigint[])

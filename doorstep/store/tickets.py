@@ -177,6 +177,9 @@ class _TicketColumns(Row):
     updated_at: datetime
     client_addr: str | None
     rating_asked_at: datetime | None
+    # 优先办 (migration 0095)
+    priority_reason: str | None
+    target_on: date | None
 
 
 class LockedTicketRow(_TicketColumns):
@@ -648,7 +651,8 @@ async def unit_queue(
         TicketRow,
         f"""{_TICKET} where t.lead_unit_id = any($1::bigint[]) and t.status = any($2::text[])
               and ($4::bigint is null or t.id > $4)
-            order by t.id limit $3""",
+            -- the deadline band, then priority work (domain.priority.queue_key)
+            order by t.handle_due_on, t.priority_reason is null, t.id limit $3""",
         unit_ids,
         statuses,
         limit,

@@ -235,6 +235,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.TASK_REVIEW_REQUEST: _OWN_ONLY,
     Operation.TASK_REVIEW_QUEUE: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.TASK_REVIEW_DECIDE: _UNIT_OR_REGION,
+    Operation.PRIORITY_READ: _OWN_ONLY,
     # a broadcast to a region: supervisors within their own region, admins anywhere
     Operation.BROADCAST_SEND: {
         "none": (N, N, N, N, Y),
@@ -387,6 +388,8 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     # covered (neither moves money, so a money-moving bundle's too)
     Operation.APPLICATION_RATE: COVERS,
     Operation.TASK_REVIEW_REQUEST: COVERS,
+    # 优先办: an agent sees whether their principal is served first, whatever the themes
+    Operation.PRIORITY_READ: ANY_SCOPE,
 }
 
 

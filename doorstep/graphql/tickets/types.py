@@ -10,10 +10,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain import tickets as domain
+from doorstep.domain.priority import Reason as PriorityReason
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.priority import reason_enum, reason_label
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
@@ -110,6 +112,14 @@ class Ticket:
     urgency_label: str
     status: TicketStatus
     status_label: str
+    priority: bool = strawberry.field(
+        description="优先办: served first within its deadline day, with a shorter internal target"
+    )
+    priority_reason: PriorityReason | None
+    priority_label: str | None
+    target_on: date | None = strawberry.field(
+        description="The unit's internal target: the deadline, earlier for priority work"
+    )
     channel: str
     lead_unit: TicketUnit
     assisting_units: list[TicketUnit]
@@ -248,6 +258,10 @@ def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
         urgency_label=translate(f"urgency.{v.urgency.value}", language, elder=elder),
         status=v.status,
         status_label=translate(f"ticket_status.{v.status.value}", language, elder=elder),
+        priority=v.priority_reason is not None,
+        priority_reason=reason_enum(v.priority_reason),
+        priority_label=reason_label(v.priority_reason, language, elder),
+        target_on=v.target_on,
         channel=v.channel.value,
         lead_unit=_unit(v.lead_unit),
         assisting_units=[_unit(u) for u in v.assisting_units],

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from doorstep.domain.calendar import deadline_end
+from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.dispatch import NoRoute
 from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.priority import internal_target
 from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.tickets import (
     MAX_EXTENSION_DAYS,
@@ -108,6 +109,13 @@ async def _assign(
         handle_due_on=clock.handle_due_on,
         handle_due_at=clock.handle_due_at,
         handle_remind_at=clock.handle_remind_at,
+        target_on=internal_target(
+            deps.calendar,
+            local_date(now),
+            clock.handle_due_on,
+            profile.working_days,
+            row.priority_reason is not None,
+        ),
     )
     return clock.ack_due_at
 
@@ -209,6 +217,12 @@ async def request_extension(
             extended_days=row.extended_days + days,
             extensions=row.extensions + 1,
             handle_due_on=due_after,
+            # the internal target moves with the deadline
+            target_on=(
+                min(due_after, row.target_on + (due_after - row.handle_due_on))
+                if row.target_on is not None
+                else None
+            ),
             handle_due_at=deadline_end(due_after),
             handle_remind_at=remind_at(deps.calendar, now, due_after, total),
         )

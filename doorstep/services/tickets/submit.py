@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
 from doorstep.domain.errors import Forbidden, InvalidInput
 from doorstep.domain.identity import may_receive_login_code, normalize_phone
 from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.priority import internal_target
 from doorstep.domain.tickets import (
     MAX_DESCRIPTION_CHARS,
     RECURRENCE_DAYS,
@@ -28,7 +30,7 @@ from doorstep.domain.tickets import (
     same_place,
     valid_coordinates,
 )
-from doorstep.services import dispatch_rules, rate_limits
+from doorstep.services import dispatch_rules, priority, rate_limits
 from doorstep.services.api_keys import WRITE_SCOPE, ApiApp
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
@@ -235,6 +237,8 @@ async def submit_ticket(
             "keyword": decision.matched_keyword or "",
             "suggested": units[decision.suggested_unit].name if decision.suggested_unit else "",
         }
+        # 优先办: decided now from proven data, kept on the ticket with a shorter target
+        reason = (await priority.standing_in(conn, citizen_id, local_date(now))).reason
         number = make_case_number(TICKET_PREFIX, await store.next_serial(conn))
         ticket_id = await store.insert_ticket(
             conn,
@@ -266,6 +270,14 @@ async def submit_ticket(
             handle_due_on=clock.handle_due_on,
             handle_due_at=clock.handle_due_at,
             handle_remind_at=clock.handle_remind_at,
+            priority_reason=reason,
+            target_on=internal_target(
+                deps.calendar,
+                local_date(now),
+                clock.handle_due_on,
+                profile.working_days,
+                reason is not None,
+            ),
             client_addr=client_addr,
             previous_ticket_id=previous.id if previous else None,
             recurrence_unit_id=(

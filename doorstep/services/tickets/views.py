@@ -103,6 +103,9 @@ class TicketView:
     updated_at: datetime
     # the caller's name and phone: only for staff, and each such read is recorded
     contact: Contact | None = None
+    # 优先办: why it is served first (domain.priority.Reason), and the unit's internal target
+    priority_reason: str | None = None
+    target_on: date | None = None
 
     @property
     def target(self) -> Target:
@@ -210,6 +213,8 @@ def view_of(row: store.TicketRow, contact: Contact | None = None) -> TicketView:
         created_at=row.created_at,
         updated_at=row.updated_at,
         contact=contact,
+        priority_reason=row.priority_reason,
+        target_on=row.target_on or row.handle_due_on,
     )
 
 

@@ -38,5 +38,5 @@ export async function gql(query, variables = {}) {
 }
 
 export const TASK_FIELDS = `id itemName unitCode unitName status statusLabel dueOn paused reason
-  workingDaysLeft canAct`;
+  workingDaysLeft canAct priority priorityLabel targetOn`;
 export const QUEUE = `unitQueue(first: 200) { applicationNumber task { ${TASK_FIELDS} } }`;

@@ -3,12 +3,13 @@
 import { QUEUE, gql } from './api.js';
 import { set } from './store.js';
 
-// priority work first (when the API marks it), then the deadline, then the oldest task
+// as the server orders it: the deadline band (the due working day), then priority work
+// (优先办), then the oldest task
 export function ordered(entries) {
-  const key = (e) => [e.task.priority ? 0 : 1, e.task.dueOn, Number(e.task.id)];
+  const key = (e) => [e.task.dueOn, e.task.priority ? 0 : 1, Number(e.task.id)];
   return [...entries].sort((a, b) => {
     const [x, y] = [key(a), key(b)];
-    return x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2];
+    return (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0) || x[1] - y[1] || x[2] - y[2];
   });
 }
 

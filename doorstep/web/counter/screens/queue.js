@@ -1,4 +1,4 @@
-// The unit's queue: open tasks, priority first then the nearest deadline, each with its
+// The unit's queue: open tasks by deadline day, priority work (优先办) first within a day, with its
 // working-day clock in words. New work arrives live (core/live.js) and is marked as new.
 import { html, useEffect, useState } from '../../app/core/html.js';
 import { loadQueue } from '../core/queue.js';
@@ -42,7 +42,9 @@ export function Queue() {
             <td data-label=${t('queue.number')}>
               <a href=${`#/application/${e.applicationNumber}`}>${e.applicationNumber}</a>
               ${state.arrived.has(e.task.id) && html` <span class="badge">${t('queue.new')}</span>`}
-              ${e.task.priority && html` <span class="badge priority">${t('queue.priority')}</span>`}
+              ${e.task.priority && html` <span class="badge priority"
+                title=${e.task.priorityLabel}>${t('queue.priority')}</span>
+                <div class="hint">${e.task.priorityLabel}</div>`}
             </td>
             <td data-label=${t('queue.item')}>${e.task.itemName}
               ${state.me?.role !== 'STAFF' && html`<div class="hint">${e.task.unitName}</div>`}</td>

@@ -7,7 +7,8 @@ import { state } from '../core/store.js';
 import { ErrorLine, Screen, formatDate } from '../core/ui.js';
 
 export const TICKET_ROW = `number kind kindLabel categoryName regionName urgency urgencyLabel
-  status statusLabel dueOn acknowledgeBy acknowledgedAt needsReview leadUnit { code name }`;
+  status statusLabel dueOn acknowledgeBy acknowledgedAt needsReview leadUnit { code name }
+  priority priorityLabel`;
 const URGENCY = { DANGER: 0, URGENT: 1, NORMAL: 2 };
 const OPEN = ['DISPATCHED', 'ACKNOWLEDGED', 'RETURNED', 'REOPENED', 'RESOLVED'];
 
@@ -15,7 +16,9 @@ export const byUrgencyThenDeadline = (list) =>
   [...list].sort(
     (a, b) =>
       (URGENCY[a.urgency] ?? 3) - (URGENCY[b.urgency] ?? 3) ||
-      (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : 0),
+      (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : 0) ||
+      // 优先办: priority work first within the same deadline day
+      (a.priority ? 0 : 1) - (b.priority ? 0 : 1),
   );
 
 export const isSupervisor = () => ['SUPERVISOR', 'ADMIN'].includes(state.me?.role);
@@ -32,7 +35,8 @@ function TicketTable({ tickets, caption }) {
     <tbody>${tickets.map(
       (k) => html`<tr key=${k.number} data-ticket=${k.number}>
         <td data-label=${t('tickets.number')}><a href=${`#/ticket/${k.number}`}>${k.number}</a>
-          ${k.needsReview && html` <span class="badge">${t('tickets.needs_review')}</span>`}</td>
+          ${k.needsReview && html` <span class="badge">${t('tickets.needs_review')}</span>`}
+          ${k.priority && html` <span class="badge priority" title=${k.priorityLabel}>${t('queue.priority')}</span>`}</td>
         <td data-label=${t('tickets.category')}>${k.categoryName} <span class="hint">${k.kindLabel} · ${k.regionName}</span></td>
         <td data-label=${t('tickets.urgency')}><span class=${`urgency urgency-${k.urgency.toLowerCase()}`}>${k.urgencyLabel}</span></td>
         <td data-label=${t('queue.status')}>${k.statusLabel}</td>
