@@ -62,6 +62,11 @@ OWNERS: dict[tuple[SubjectKind, str], tuple[str, str]] = {
         "cy-health",
         "《老年人能力评估规范》(GB/T 42195-2022)",
     ),
+    # 优先办 reads it (domain.priority): the maternal health hospital records the pregnancy
+    (SubjectKind.FACT, "maternity.expected_on"): (
+        "cy-mch",
+        "《中华人民共和国母婴保健法》; 《孕产期保健工作管理办法》",
+    ),
     **{
         (SubjectKind.FACT, k): ("cy-civil-affairs", _ASSISTANCE + "; 《最低生活保障审核确认办法》")
         for k in ("assistance.dibao", "assistance.low_income", "assistance.tekun")

@@ -43,6 +43,7 @@ OWNER = {
     "disability.level": "cy-disabled",
     "disability.category": "cy-disabled",
     "elder.care_level": "cy-health",
+    "maternity.expected_on": "cy-mch",
     "assistance.dibao": "cy-civil-affairs",
     "assistance.low_income": "cy-civil-affairs",
     "assistance.tekun": "cy-civil-affairs",
