@@ -28,14 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from doorstep.domain.dispatch import (
-    Facts,
-    Known,
-    Rule,
-    RuleEngine,
-    set_errors,
-    set_warnings,
-)
+from doorstep.domain.dispatch import Facts, Rule, RuleEngine
+from doorstep.domain.dispatch_checks import Known, set_errors, set_warnings
 
 KINDS = ["enquiry", "help", "complaint", "report", "suggestion"]
 URGENCIES = ["normal"] * 8 + ["urgent", "danger"]

@@ -3,6 +3,9 @@
 Each operation has a rule per role; a role without a rule is refused. Transports never decide:
 services call `authorize` with the actor and what the operation touches, and the tests run it as
 a matrix of every role against every operation.
+
+Size: the one authorization table, every operation beside the others; it reads (and is
+reviewed) as a whole.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from doorstep.domain.dispatch import set_warnings
+from doorstep.domain.dispatch_checks import set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.tickets import clean_text, region_ancestors

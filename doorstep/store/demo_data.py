@@ -8,6 +8,8 @@ Everything is keyed by a stable code (units, items, bundles) or phone (people), 
 The bundles follow the State Council's "高效办成一件事" key-item lists; the items, materials and
 time limits are realistic but illustrative, not an official catalogue. All phone numbers are
 fictitious: citizens use +86 138 0013 8xxx, staff +86 139 0013 9xxx, units +86 10 8599 xxxx.
+
+Size: seed data, one demo district as rows; no logic to split.
 """
 
 from __future__ import annotations

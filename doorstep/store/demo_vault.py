@@ -12,6 +12,8 @@ The rules follow current practice in Beijing and nationally (高龄津贴 from 8
 disability subsidies, 养老助残卡 from 60, 失能老年人护理补贴, 困难老年人养老服务补贴, the
 statutory retirement date under the 2025 reform as computed by 人社); the amounts quoted are
 illustrative.
+
+Size: seed data, the demo citizens' documents and facts and the shipped rules; no logic.
 """
 
 from __future__ import annotations

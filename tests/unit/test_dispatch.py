@@ -8,17 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doorstep.domain.dispatch import (
-    Basis,
-    Facts,
-    Known,
-    NoRoute,
-    Rule,
-    RuleEngine,
-    rule_errors,
-    set_errors,
-    set_warnings,
-)
+from doorstep.domain.dispatch import Basis, Facts, NoRoute, Rule, RuleEngine
+from doorstep.domain.dispatch_checks import Known, rule_errors, set_errors, set_warnings
 
 HEATING_OFFICE, CITY, PSB, HOUSING, CENTER, STREET = 1, 2, 3, 4, 9, 8
 FALLBACKS = {"110105": CENTER, "110105001": STREET}

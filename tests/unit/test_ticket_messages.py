@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from doorstep.domain.dispatch import WARNING_CODES, Basis
+from doorstep.domain.dispatch import Basis
+from doorstep.domain.dispatch_checks import WARNING_CODES
 from doorstep.graphql.tickets.types import _EVENT_PARAMS, explanation
 from doorstep.i18n import LANGUAGES, _catalog, translate
 from doorstep.services import ticket_clock

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from doorstep.domain.dispatch import Problem, Rule, rule_errors, set_warnings
+from doorstep.domain.dispatch import Rule
+from doorstep.domain.dispatch_checks import Problem, rule_errors, set_warnings
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services.deps import Deps

@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from doorstep.domain.dispatch import Known, Rule, RuleEngine
+from doorstep.domain.dispatch import Rule, RuleEngine
+from doorstep.domain.dispatch_checks import Known
 from doorstep.services.deps import Deps
 from doorstep.store import dispatch_rules as store
 from doorstep.store import tickets as ticket_store

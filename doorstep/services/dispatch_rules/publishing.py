@@ -9,15 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from doorstep.domain.dispatch import (
-    Decision,
-    Facts,
-    NoRoute,
-    Rule,
-    RuleEngine,
-    set_errors,
-    set_warnings,
-)
+from doorstep.domain.dispatch import Decision, Facts, NoRoute, Rule, RuleEngine
+from doorstep.domain.dispatch_checks import set_errors, set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, authorize
 from doorstep.services.deps import Deps

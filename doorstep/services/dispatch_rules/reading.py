@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from doorstep.domain.dispatch import Problem, set_warnings
+from doorstep.domain.dispatch_checks import Problem, set_warnings
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.engine import known, rule_from
