@@ -174,6 +174,22 @@ def check(
     raise Forbidden(code, key=key, owner=names.get(owner or "", owner or "-"))
 
 
+def rule_refusal(
+    sharing: SharingList | None,
+    unit: str,
+    fact_keys: Iterable[str],
+    bundle_code: str | None,
+) -> tuple[str, str] | None:
+    """A proactive rule reads facts for its unit: for its bundle, or (a risk alert without one)
+    for welfare visits. The first fact it may not read and why, or None."""
+    purpose = Purpose(bundle=bundle_code) if bundle_code else Purpose(welfare_check=True)
+    for key in fact_keys:
+        code = decide(sharing, unit, SubjectKind.FACT, key, Action.READ, purpose)
+        if code is not None:
+            return key, code
+    return None
+
+
 def readable(sharing: SharingList | None, unit: str, purpose: Purpose) -> set[tuple[str, str]]:
     """Every (kind, key) the unit may read for the purpose."""
     if sharing is None:

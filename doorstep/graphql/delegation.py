@@ -161,6 +161,9 @@ class DataAccess:
     what_label: str
     purpose: str
     purpose_label: str
+    refused: bool = strawberry.field(
+        description="The read was outside the data-sharing list: refused, recorded all the same"
+    )
     at: datetime
 
 
@@ -211,6 +214,7 @@ def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> Data
         purpose_label=translate_or(
             f"data_purpose.{entry.purpose}", entry.purpose, language, elder=elder
         ),
+        refused=entry.refused,
         at=entry.at,
     )
 

@@ -47,6 +47,7 @@ class AccessEntry:
     what: str
     purpose: str
     at: datetime
+    refused: bool = False  # outside the data-sharing list: refused, and recorded
 
 
 async def data_access_log(
@@ -70,6 +71,7 @@ async def data_access_log(
             what=r.what,
             purpose=r.purpose,
             at=r.created_at,
+            refused=r.refused,
         )
         for r in rows
     ]

@@ -3,9 +3,10 @@ in force, and the check the vault's use cases make against it (rules in domain/s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
@@ -18,8 +19,10 @@ from doorstep.domain.sharing import (
     Problem,
     Purpose,
     SharingList,
+    SubjectKind,
     build_list,
     decide,
+    rule_refusal,
 )
 from doorstep.services.deps import Deps
 from doorstep.store import events
@@ -27,6 +30,17 @@ from doorstep.store import sharing as store
 from doorstep.store.db import Connection, Queryable, transaction
 
 MAX_NOTE_CHARS = 300
+
+
+class RuleView(Protocol):
+    """What the list needs of a proactive rule (store.proactive.rows.RuleRow)."""
+
+    @property
+    def owner_unit_code(self) -> str: ...
+    @property
+    def fact_keys(self) -> list[str]: ...
+    @property
+    def bundle_code(self) -> str | None: ...
 
 
 def today_local() -> date:
@@ -63,6 +77,29 @@ async def owner_unit_id(db: Queryable, kind: str, key: str) -> int | None:
         return None
     found = await store.units_by_code(db, [owner])
     return found[0].id if found else None
+
+
+async def require_rule_reads(
+    db: Queryable, unit: str, fact_keys: Sequence[str], bundle_code: str | None
+) -> None:
+    """A rule is published only when its unit may read every fact it tests (domain/sharing)."""
+    in_force = await list_in_force(db)
+    refused = rule_refusal(in_force, unit, fact_keys, bundle_code)
+    if refused is not None:
+        purpose = Purpose(bundle=bundle_code) if bundle_code else Purpose(welfare_check=True)
+        await require(db, in_force, unit, SubjectKind.FACT, refused[0], Action.READ, purpose)
+
+
+async def rules_allowed(db: Queryable, day: date | None = None) -> Callable[[RuleView], bool]:
+    """Which published rules the list in force lets run (a later list may withdraw a grant)."""
+    in_force = await list_in_force(db, day)
+
+    def allowed(rule: RuleView) -> bool:
+        return (
+            rule_refusal(in_force, rule.owner_unit_code, rule.fact_keys, rule.bundle_code) is None
+        )
+
+    return allowed
 
 
 # --- the list as people read it --------------------------------------------------------------

@@ -73,6 +73,7 @@ class DataReadRow(Row):
     reader_name: str | None
     reader_phone: str | None
     unit_name: str | None
+    refused: bool
 
 
 class NewCitizenRow(Row):
@@ -395,7 +396,7 @@ async def data_reads(
         db,
         DataReadRow,
         """select r.id, r.reader_kind, r.reader_id, r.what, r.purpose, r.created_at,
-                  r.delegation_id,
+                  r.delegation_id, r.refused,
                   case when r.reader_kind = 'staff' then s.name else c.name end as reader_name,
                   case when r.reader_kind = 'agent' then c.phone end as reader_phone,
                   u.name as unit_name

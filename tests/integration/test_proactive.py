@@ -391,13 +391,14 @@ async def test_rules_are_dry_run_then_published_as_versions(
     client: AsyncTestClient[Any], deps: Deps, pool: Pool, tokens: dict[str, str]
 ) -> None:
     rule = matrix_rule("test-seniors-no-card")
+    # a fact of 民政's own: the data-sharing list lets a unit's rule read what it owns
     rule.update(
         bundle_code="elder-card",
         owner_unit_code="cy-civil-affairs",
         condition={
             "all": [
                 {"field": "citizen.age", "op": ">=", "value": 60},
-                {"not": {"field": "benefit.elder_card", "op": "is", "value": True}},
+                {"not": {"field": "benefit.longevity_allowance", "op": "is", "value": True}},
             ]
         },
         explanation={
@@ -426,7 +427,7 @@ async def test_rules_are_dry_run_then_published_as_versions(
             "condition": {
                 "all": [
                     {"field": "citizen.age", "op": ">=", "value": 65},
-                    {"not": {"field": "benefit.elder_card", "op": "is", "value": True}},
+                    {"not": {"field": "benefit.longevity_allowance", "op": "is", "value": True}},
                 ]
             },
         }

@@ -141,6 +141,12 @@ async def test_a_staff_read_outside_the_list_is_refused_recorded_and_shown(
         "purpose": "item:social-card-library",
         "refused": True,
     }
+    log = await gql(client, "{ myDataAccessLog { readerUnit purpose refused } }", token=token)
+    assert log["data"]["myDataAccessLog"][0] == {
+        "readerUnit": "朝阳区文化和旅游局",
+        "purpose": "item:pension-claim",
+        "refused": True,
+    }
     card = items["social_security_card"]
     assert "cy-culture" in {r["unit"]["code"] for r in card["readers"]}
     assert card["used"][0]["refused"] is False
@@ -230,3 +236,26 @@ async def test_admins_publish_a_list_and_bad_lists_are_refused_by_line(
     clerk = await login(client, pool, MEDICAL_CLERK, as_staff=True)
     body = await gql(client, PUBLISH, {"rows": good, "d": True, "e": None}, token=clerk)
     assert error_code(body) == "auth.forbidden"
+
+
+async def test_a_rule_reads_only_what_the_list_lets_its_unit_read(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    from tests.integration.proactive_helpers import matrix_rule
+
+    rule = matrix_rule("sharing-test-no-card")
+    rule.update(
+        bundle_code="elder-card",
+        owner_unit_code="cy-civil-affairs",
+        condition={
+            "all": [
+                {"field": "citizen.age", "op": ">=", "value": 60},
+                {"not": {"field": "benefit.elder_card", "op": "is", "value": True}},
+            ]
+        },
+    )
+    publish = """mutation($r: JSON!) { publishOfferRule(rule: $r) { code version } }"""
+    before = await row_counts(pool, "offer_rule_versions", "offer_rules")
+    body = await gql(client, publish, {"r": rule}, token=tokens["supervisor"])
+    assert error_code(body) == "sharing.read_not_allowed", body
+    assert await row_counts(pool, "offer_rule_versions", "offer_rules") == before

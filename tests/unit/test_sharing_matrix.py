@@ -250,3 +250,38 @@ def test_a_good_list_builds_its_entries() -> None:
     small = SharingList(1, EFFECTIVE_FROM, tuple(entries))
     assert decide(small, "u2", "fact", "household.size", Action.READ, Purpose(bundle="b1")) is None
     assert decide(small, "u2", "fact", "household.size", Action.STATE) == "sharing.not_owner"
+
+
+def test_every_shipped_rule_may_read_what_it_tests() -> None:
+    from doorstep.domain.rules import parse_rule
+    from doorstep.domain.sharing import rule_refusal
+    from doorstep.store.demo_vault import RULES
+
+    for raw in RULES:
+        rule = parse_rule(raw)
+        assert rule_refusal(LIST, rule.owner_unit_code, rule.fact_keys, rule.bundle_code) is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "keys", "bundle", "expected"),
+    [
+        # 民政's senior-card offer may not read the street's card records (not its bundle)
+        ("cy-civil-affairs", ["benefit.elder_card"], "elder-card", ("benefit.elder_card", NO)),
+        # the street owns them
+        ("cy-jianwai", ["benefit.elder_card"], "elder-card", None),
+        # a risk alert reads for welfare visits: 民政 may read signs of life, not disability
+        ("cy-civil-affairs", ["activity.last_seen"], None, None),
+        ("cy-civil-affairs", ["disability.level"], None, ("disability.level", NO)),
+        # citizen attributes are not on the list: a rule of age alone reads no fact
+        ("cy-culture", [], "elder-card", None),
+    ],
+)
+def test_rules_read_for_their_bundle_or_welfare_visits(
+    unit: str, keys: list[str], bundle: str | None, expected: tuple[str, str] | None
+) -> None:
+    from doorstep.domain.sharing import rule_refusal
+
+    assert rule_refusal(LIST, unit, keys, bundle) == expected
+    assert rule_refusal(None, unit, keys, bundle) == (
+        None if not keys else (keys[0], "sharing.no_list")
+    )

@@ -13,7 +13,7 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import RuleKind
 from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.vault import FIELDS
-from doorstep.services import citizen_sms, notifications
+from doorstep.services import citizen_sms, notifications, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.rules import tune
 from doorstep.services.proactive.views import explain, text_in, today_local
@@ -63,7 +63,9 @@ async def evaluate_all(
     offers past their date expire."""
     day = as_of or today_local()
     started = time.perf_counter()
-    rules = await proactive_rules.published_rules(deps.pool)
+    # a rule runs only while the data-sharing list lets its unit read what it tests
+    allowed = await sharing.rules_allowed(deps.pool, day)
+    rules = [r for r in await proactive_rules.published_rules(deps.pool) if allowed(r)]
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def run(rule: RuleRow) -> RuleRun:

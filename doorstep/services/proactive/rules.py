@@ -15,6 +15,7 @@ from doorstep.domain.rules import (
     parse_rule,
     to_json,
 )
+from doorstep.services import sharing
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import today_local
 from doorstep.store import catalog as catalog_store
@@ -147,6 +148,10 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             actor,
             Operation.RULE_PUBLISH,
             Target.unit(checked.owner.id, checked.owner.region_code),
+        )
+        # the rule reads facts for its unit: the data-sharing list must allow each
+        await sharing.require_rule_reads(
+            conn, rule.owner_unit_code, rule.fact_keys, rule.bundle_code
         )
         locked = await proactive_rules.lock_rule(conn, rule.code)
         assert locked is not None

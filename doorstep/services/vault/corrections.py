@@ -167,7 +167,11 @@ async def resolve_correction(
                 correction_id=row.id,
             )
             rerun = await proactive_evaluation.rerun_for_citizen(
-                conn, row.citizen_id, [row.fact_key], today
+                conn,
+                row.citizen_id,
+                [row.fact_key],
+                today,
+                await sharing.rules_allowed(conn, today),
             )
         await store.resolve_correction(
             conn,

@@ -102,7 +102,9 @@ async def record_facts(
             ):
                 changed_keys.append(key)
         rerun = (
-            await offer_store.rerun_for_citizen(conn, citizen.id, changed_keys, today)
+            await offer_store.rerun_for_citizen(
+                conn, citizen.id, changed_keys, today, await sharing.rules_allowed(conn, today)
+            )
             if changed_keys
             else {}
         )

@@ -7,6 +7,7 @@ every value, key and date is a bind parameter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from doorstep.domain.rules import Params, compile_condition, parse_condition
@@ -153,12 +154,19 @@ async def expire_offers(conn: Connection) -> int:
 
 
 async def rerun_for_citizen(
-    conn: Connection, citizen_id: int, fact_keys: list[str], as_of: date
+    conn: Connection,
+    citizen_id: int,
+    fact_keys: list[str],
+    as_of: date,
+    allowed: Callable[[RuleRow], bool] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """After a citizen's facts changed: every live rule that reads one of them, for that
-    citizen only: offers that no longer apply lapse, new findings become offers."""
+    """After a citizen's facts changed: every live rule that reads one of them (and that
+    `allowed` lets run: the data-sharing list), for that citizen only: offers that no longer
+    apply lapse, new findings become offers."""
     done: dict[str, dict[str, int]] = {}
     for rule in await published_rules(conn, fact_keys=fact_keys):
+        if allowed is not None and not allowed(rule):
+            continue
         lapsed = await lapse_offers(conn, rule, as_of, citizen_id)
         created = await insert_offers(conn, rule, as_of, citizen_id)
         done[rule.code] = {"created": created, "lapsed": lapsed}
