@@ -520,7 +520,8 @@ async def test_evaluation_looks_at_the_day_it_runs(deps: Deps, pool: Pool) -> No
 
 async def test_age_bounds_agree_with_postgres_age(pool: Pool) -> None:
     """The compiled age tests (birth-date bounds) against age() itself, leap days included."""
-    from doorstep.domain.rules import Params, compile_condition, parse_condition
+    from doorstep.domain.rule_sql import Params, compile_condition
+    from doorstep.domain.rules import parse_condition
 
     births = [
         date(1944, 2, 29),

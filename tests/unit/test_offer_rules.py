@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.domain.rule_sql import Params, compile_condition
 from doorstep.domain.rules import (
     MAX_DEPTH,
-    Params,
     RuleInvalid,
-    compile_condition,
     fields_of,
     parse_condition,
     parse_rule,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from doorstep.domain.rules import Params, compile_condition, parse_condition
+from doorstep.domain.rule_sql import Params, compile_condition
+from doorstep.domain.rules import parse_condition
 from doorstep.store.db import Connection
 from doorstep.store.proactive.rows import DryRunRow, RuleRow
 from doorstep.store.proactive.rules import published_rules
