@@ -130,6 +130,7 @@ class Operation(StrEnum):
     APPLICATION_RATE = "application.rate"
     APPLICATION_RATE_AT_COUNTER = "application.rate_at_counter"
     TASK_REVIEW_REQUEST = "task_review.request"
+    TASK_REVIEW_REQUEST_AT_COUNTER = "task_review.request_at_counter"
     TASK_REVIEW_QUEUE = "task_review.queue"
     TASK_REVIEW_DECIDE = "task_review.decide"
     # 数据共享责任清单: anyone reads the list; admins publish it; a citizen sees, per item of
@@ -492,6 +493,9 @@ RULES: dict[Operation, dict[Role, Check]] = {
     # 申请复核 of a refused task: as for rating; deciding is the task's unit's or its region's
     # supervisors' (the service also refuses the clerk who refused)
     Operation.TASK_REVIEW_REQUEST: {Role.CITIZEN: _own, Role.AGENT: _agent_covers},
+    # a clerk at any counter or on the hotline files it for a citizen who asks in person or by
+    # phone (the service answers them only the number, the item and the due date)
+    Operation.TASK_REVIEW_REQUEST_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     Operation.TASK_REVIEW_QUEUE: {
         Role.STAFF: _anyone,
         Role.SUPERVISOR: _anyone,

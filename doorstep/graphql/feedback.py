@@ -12,6 +12,7 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Rating
 from doorstep.graphql.feedback_types import (
     RatingRecorded,
+    ReviewRequested,
     TaskRectification,
     TaskReview,
     UnitSatisfaction,
@@ -127,6 +128,30 @@ class FeedbackMutation:
             ctx.deps, ctx.actor, parse_id(task_id, "task.id_invalid"), reason
         )
         return application_type(view, ctx.language, ctx.elder)
+
+    @strawberry.mutation(
+        description="Staff at any counter or on the hotline: file the review (申请复核) a "
+        "citizen asks for in person or by phone, having checked who they are (identityChecked); "
+        "itemCode names the refused item when several were refused"
+    )
+    async def record_task_review_request(
+        self,
+        info: Info,
+        number: str,
+        reason: str,
+        identity_checked: bool,
+        item_code: str | None = None,
+    ) -> ReviewRequested:
+        ctx = info.context
+        done = await task_reviews.request_at_counter(
+            ctx.deps,
+            ctx.actor,
+            number,
+            reason,
+            identity_checked=identity_checked,
+            item_code=item_code,
+        )
+        return ReviewRequested(number=done.number, item_name=done.item_name, due_on=done.due_on)
 
     @strawberry.mutation(
         description="Staff (not the clerk who refused): decide a review. refusalStands false "

@@ -80,6 +80,16 @@ class RatingRecorded:
     rating: Rating
 
 
+@strawberry.type(
+    description="A review (申请复核) a clerk filed for a citizen: only what they need to tell "
+    "them (the clerk may be of a unit the case does not concern)"
+)
+class ReviewRequested:
+    number: str
+    item_name: str
+    due_on: date = strawberry.field(description="The answer is due by this day")
+
+
 @strawberry.type(description="One unit's ratings of applications for a period")
 class UnitSatisfaction:
     unit_code: str

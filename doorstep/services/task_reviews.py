@@ -9,11 +9,13 @@ limit from that day; either way the citizen is told the outcome and its reason i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delegation import theme_of_bundle
-from doorstep.domain.errors import Conflict, Forbidden, NotFound
+from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
     Operation,
@@ -26,13 +28,14 @@ from doorstep.domain.policy import (
 from doorstep.domain.workflow import TaskAction, TaskStatus
 from doorstep.services import acting, citizen_sms
 from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
+from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import _transition, visible_units
 from doorstep.services.tickets.common import required_text, tell_unit
 from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import task_reviews as store
-from doorstep.store.db import transaction
+from doorstep.store.db import Connection, transaction
 from doorstep.store.task_reviews import ReviewRow
 
 # 行政复议法: sixty days from learning of the decision
@@ -69,37 +72,16 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             NotFound("task.not_found"),
         )
         await acting.ensure_active(conn, actor)
-        refusal = await store.last_refusal(conn, task_id)
-        if TaskStatus(task["status"]) is not TaskStatus.REJECTED or refusal is None:
-            raise Conflict("review.not_refused")
-        ends_on = window_ends_on(refusal.at)
-        today = local_date(datetime.now(UTC))
-        if today > ends_on:
-            raise Conflict("review.window_closed", date=ends_on.isoformat())
-        if await store.decided_since(conn, task_id, refusal.at):
-            raise Conflict("review.already_decided")
-        due_on = deps.calendar.add_working_days(today, REVIEW_DECISION_DAYS)
-        review_id = await store.insert(
-            conn,
-            task_id=task_id,
-            unit_id=task["unit_id"],
-            citizen_id=application["citizen_id"],
-            reason=text,
-            refused_by=refusal.actor_id,
-            due_on=due_on,
-        )
-        if review_id is None:
-            raise Conflict("review.already_open")
         agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
-        await events.append(
+        _due, outbox_ids = await _open(
+            deps,
             conn,
-            kind="task.review_requested",
-            application_id=application["id"],
-            task_id=task_id,
-            citizen_id=application["citizen_id"],
+            application,
+            task,
+            text,
             actor_kind="citizen",
             actor_id=agent or actor.citizen_id,
-            data={"item": task["item_name"], "reason": text, "to": due_on.isoformat()},
+            extra={},
         )
         await acting.record_action(
             conn,
@@ -111,17 +93,123 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             notice=None,
             detail={"task": task_id},
         )
-        outbox_ids = await tell_unit(
-            conn,
-            task["unit_id"],
-            "task.review_requested",
-            "sms.staff_review_requested",
-            {"number": application["number"], "due": due_on.strftime("%m-%d")},
-        )
         view = await _load_one(conn, application["number"])
     await deps.after_commit(outbox_ids)
     assert view is not None
     return view
+
+
+@dataclass(frozen=True)
+class ReviewRecorded:
+    number: str
+    item_name: str
+    due_on: date
+
+
+async def request_at_counter(
+    deps: Deps,
+    actor: Actor,
+    raw_number: str,
+    reason: str,
+    *,
+    identity_checked: bool,
+    item_code: str | None = None,
+) -> ReviewRecorded:
+    """A clerk at any counter (全城通办), or on the hotline, files the review a citizen asks
+    for in person or by phone: someone who reads SMS only has no other way. The clerk states
+    that they checked who is asking; the application's refused task is the one asked about
+    (`item_code` names it when several were refused). The clerk learns only the number, the
+    item and the date the answer is due."""
+    authorize(actor, Operation.TASK_REVIEW_REQUEST_AT_COUNTER)
+    if not identity_checked:
+        raise InvalidInput("review.identity_not_checked")
+    text = required_text(
+        reason, MAX_REASON_CHARS, "review.reason_required", "review.reason_too_long"
+    )
+    number = parse_application_number(raw_number)
+    async with transaction(deps.pool) as conn:
+        application = await app_store.lock_application(conn, number)
+        if application is None:
+            raise NotFound("application.not_found")
+        refused = [
+            t
+            for t in await app_store.tasks_of(conn, [application["id"]])
+            if TaskStatus(t["status"]) is TaskStatus.REJECTED
+            and (item_code is None or t["item_code"] == item_code)
+        ]
+        if not refused:
+            raise Conflict("review.not_refused")
+        if len(refused) > 1:
+            raise InvalidInput("review.item_required")
+        task = await app_store.task_for_update(conn, refused[0]["id"])
+        assert task is not None
+        due_on, outbox_ids = await _open(
+            deps,
+            conn,
+            application,
+            task,
+            text,
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            extra={"channel": "counter"},
+        )
+    await deps.after_commit(outbox_ids)
+    return ReviewRecorded(number=number, item_name=task["item_name"], due_on=due_on)
+
+
+async def _open(
+    deps: Deps,
+    conn: Connection,
+    application: Any,
+    task: Any,
+    text: str,
+    *,
+    actor_kind: str,
+    actor_id: int | None,
+    extra: dict[str, str],
+) -> tuple[date, list[int]]:
+    """The review of the task's last refusal, within its window and once; the unit is told.
+    Returns its due date and the outbox rows to enqueue."""
+    task_id = task["id"]
+    refusal = await store.last_refusal(conn, task_id)
+    if TaskStatus(task["status"]) is not TaskStatus.REJECTED or refusal is None:
+        raise Conflict("review.not_refused")
+    ends_on = window_ends_on(refusal.at)
+    today = local_date(datetime.now(UTC))
+    if today > ends_on:
+        raise Conflict("review.window_closed", date=ends_on.isoformat())
+    if await store.decided_since(conn, task_id, refusal.at):
+        raise Conflict("review.already_decided")
+    due_on = deps.calendar.add_working_days(today, REVIEW_DECISION_DAYS)
+    review_id = await store.insert(
+        conn,
+        task_id=task_id,
+        unit_id=task["unit_id"],
+        citizen_id=application["citizen_id"],
+        reason=text,
+        refused_by=refusal.actor_id,
+        due_on=due_on,
+    )
+    if review_id is None:
+        raise Conflict("review.already_open")
+    await events.append(
+        conn,
+        kind="task.review_requested",
+        application_id=application["id"],
+        task_id=task_id,
+        citizen_id=application["citizen_id"],
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        data={"item": task["item_name"], "reason": text, "to": due_on.isoformat(), **extra},
+    )
+    outbox_ids = await tell_unit(
+        conn,
+        task["unit_id"],
+        "task.review_requested",
+        "sms.staff_review_requested",
+        {"number": application["number"], "due": due_on.strftime("%m-%d")},
+    )
+    return due_on, outbox_ids
 
 
 async def decide(

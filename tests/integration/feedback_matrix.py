@@ -31,6 +31,8 @@ FEEDBACK_EXPECTED: dict[str, tuple[str | None, ...]] = {
     ),
     # any clerk at any counter writes down a rating (全城通办)
     "recordApplicationRating": (AUTH, NO, NO, OK, OK, OK, NO),
+    # and files a review a citizen asks for in person or by phone
+    "recordTaskReviewRequest": (AUTH, NO, NO, OK, OK, OK, NO),
     # the unit of the task (cy-psb), its region's supervisors, the admin
     "completeTaskRectification": (AUTH, NO, NO, OK, NO, OK, OK),
     "decideTaskReview": (AUTH, NO, NO, OK, NO, OK, OK),
@@ -64,6 +66,8 @@ FEEDBACK_QUERIES = {
     'note: "已整改", callBack: "申请人认可") { status } }',
     "requestTaskReview": 'mutation($t: ID!) { requestTaskReview(taskId: $t, reason: "请复核") '
     "{ number } }",
+    "recordTaskReviewRequest": "mutation($n: String!) { recordTaskReviewRequest(number: $n, "
+    'reason: "请复核", identityChecked: true) { number itemName dueOn } }',
     "decideTaskReview": "mutation($v: ID!) { decideTaskReview(id: $v, refusalStands: true, "
     'reason: "维持") { status } }',
     "taskRectifications": "{ taskRectifications { id } }",
@@ -73,7 +77,7 @@ FEEDBACK_QUERIES = {
 }
 
 _FINISHED = {"rateApplication", "recordApplicationRating", "completeTaskRectification"}
-_REFUSED = {"requestTaskReview", "decideTaskReview"}
+_REFUSED = {"requestTaskReview", "recordTaskReviewRequest", "decideTaskReview"}
 
 
 async def _ok(

@@ -233,6 +233,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.APPLICATION_RATE: _OWN_ONLY,
     Operation.APPLICATION_RATE_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
     Operation.TASK_REVIEW_REQUEST: _OWN_ONLY,
+    Operation.TASK_REVIEW_REQUEST_AT_COUNTER: {r: (N, N, Y, Y, N) for r in TARGETS},
     Operation.TASK_REVIEW_QUEUE: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.TASK_REVIEW_DECIDE: _UNIT_OR_REGION,
     Operation.PRIORITY_READ: _OWN_ONLY,
