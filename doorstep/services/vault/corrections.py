@@ -16,6 +16,7 @@ from doorstep.services.vault.views import CorrectionView, correction_view, today
 from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import vault as store
+from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import transaction
 from doorstep.store.proactive import evaluation as proactive_evaluation
 from doorstep.store.proactive import reads as proactive_reads
@@ -45,8 +46,10 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
         # the owner on the list answers it (the unit that stated it, when the key is unlisted)
         owner_id = await sharing.owner_unit_id(conn, SubjectKind.FACT, key)
         unit_id = owner_id if owner_id is not None else fact.source_unit_id
-        number = make_case_number(CORRECTION_PREFIX, await store.next_correction_serial(conn))
-        correction_id = await store.insert_correction(
+        number = make_case_number(
+            CORRECTION_PREFIX, await corrections_store.next_correction_serial(conn)
+        )
+        correction_id = await corrections_store.insert_correction(
             conn,
             number=number,
             citizen_id=actor.citizen_id,
@@ -77,7 +80,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             )
             for phone in await store.unit_staff_phones(conn, unit_id)
         ]
-        row = await store.correction_by_number(conn, number)
+        row = await corrections_store.correction_by_number(conn, number)
     await deps.after_commit(outbox_ids)
     assert row is not None
     return correction_view(row)
@@ -100,7 +103,9 @@ async def unit_corrections(
     units = await _visible_units(deps, actor)
     wanted = statuses or ["open"]
     async with transaction(deps.pool) as conn:
-        rows = await store.corrections_of_units(conn, units, wanted, max(1, min(limit, 200)))
+        rows = await corrections_store.corrections_of_units(
+            conn, units, wanted, max(1, min(limit, 200))
+        )
         await proactive_reads.record_reads(
             conn,
             sorted({r.citizen_id for r in rows}),
@@ -130,7 +135,7 @@ async def resolve_correction(
     text = _clean_note(note)
     today = today_local()
     async with transaction(deps.pool) as conn:
-        row = await store.correction_by_number(conn, number, lock=True)
+        row = await corrections_store.correction_by_number(conn, number, lock=True)
         if row is None:
             raise NotFound("correction.not_found")
         authorize(
@@ -173,7 +178,7 @@ async def resolve_correction(
                 today,
                 await sharing.rules_allowed(conn, today),
             )
-        await store.resolve_correction(
+        await corrections_store.resolve_correction(
             conn,
             row.id,
             status="corrected" if corrected else "confirmed",
@@ -208,7 +213,7 @@ async def resolve_correction(
             params={"number": number, "reason": text},
             language=contact["language"],
         )
-        done = await store.correction_by_number(conn, number)
+        done = await corrections_store.correction_by_number(conn, number)
     await deps.after_commit([outbox_id])
     assert done is not None
     return correction_view(done)

@@ -29,6 +29,7 @@ from doorstep.services.vault.views import (
 )
 from doorstep.store import events
 from doorstep.store import vault as store
+from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import Connection, transaction
 
 DOCUMENT_PURPOSE = b"vault_document"
@@ -41,7 +42,7 @@ async def my_vault(deps: Deps, actor: Actor) -> VaultView:
     async with deps.pool.acquire() as conn:
         documents = await store.documents_of(conn, actor.citizen_id)
         facts = await store.facts_of(conn, actor.citizen_id)
-        corrections = await store.corrections_of_citizen(conn, actor.citizen_id)
+        corrections = await corrections_store.corrections_of_citizen(conn, actor.citizen_id)
     open_by_key = {c.fact_key: c.number for c in corrections if c.status == "open"}
     return VaultView(
         documents=[document_view(r) for r in documents],

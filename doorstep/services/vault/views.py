@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from doorstep.domain.calendar import local_date
-from doorstep.store.vault import CorrectionRow, DocumentRow, UnitCorrectionRow
+from doorstep.store.vault import DocumentRow
+from doorstep.store.vault_corrections import CorrectionRow, UnitCorrectionRow
 
 
 def today_local() -> date:
