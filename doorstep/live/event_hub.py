@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -34,6 +34,8 @@ Key = tuple[str, int]  # ("application", id), ("citizen", id), or STAFF_KEY
 # staff queues follow every application's events and keep those of their units
 # (`live.staff_queue`): a few hundred staff subscribers, each filtering, against one key
 STAFF_KEY: Key = ("staff", 0)
+# staff ticket queues likewise follow every ticket's events (`live.staff_tickets`)
+TICKETS_KEY: Key = ("staff_tickets", 0)
 HOLE_SECONDS = 120.0
 READ_BATCH = 2000
 # a jump larger than this is not a few open transactions; remember only its start
@@ -41,6 +43,8 @@ MAX_NEW_HOLES = 10_000
 
 
 MAX_PENDING = 1000
+# sequences a staff stream already sent, and applications it placed in or out of its units
+SEEN_LIMIT = 4096
 # how long stop() waits for its tasks to finish after cancelling them
 STOP_SECONDS = 5.0
 
@@ -116,6 +120,28 @@ class Subscription:
             rows = rows[: max(room, 0)]
         self.pending.extend(rows)
         self.wake.set()
+
+
+class Seen:
+    """A bounded set that forgets its oldest members: the sequences a staff stream already
+    sent (deduplicated, not cut at the highest: see `staff_queue`)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[int, bool] = OrderedDict()
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._items
+
+    def get(self, key: int) -> bool | None:
+        return self._items.get(key)
+
+    def keys(self) -> set[int]:
+        return set(self._items)
+
+    def put(self, key: int, value: bool = True) -> None:
+        self._items[key] = value
+        if len(self._items) > SEEN_LIMIT:
+            self._items.popitem(last=False)
 
 
 # made ready, before subscribers are handed the rows, what all of them will need (one read
@@ -237,12 +263,15 @@ class EventHub:
         then cost one hand-over each, not three."""
         by_key: dict[Key, list[EventRow]] = {}
         staff = STAFF_KEY in self._subscriptions
+        tickets = TICKETS_KEY in self._subscriptions
         for row in rows:
             for key in (("application", row.application_id), ("citizen", row.citizen_id)):
                 if key[1] is not None and key in self._subscriptions:
                     by_key.setdefault(key, []).append(row)
             if staff and row.application_id is not None:
                 by_key.setdefault(STAFF_KEY, []).append(row)
+            if tickets and row.ticket_id is not None:
+                by_key.setdefault(TICKETS_KEY, []).append(row)
         for key, keyed in by_key.items():
             for subscription in list(self._subscriptions.get(key, ())):
                 subscription.push(keyed)

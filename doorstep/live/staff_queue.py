@@ -12,21 +12,18 @@ recipe in the README), which covers a late commit below the point it resumes fro
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import NamedTuple
 
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.live.event_hub import STAFF_KEY, EventHub, Subscription
+from doorstep.live.event_hub import STAFF_KEY, EventHub, Seen, Subscription
 from doorstep.services import tasks
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store.events import EventRow
 
 BACKLOG_LIMIT = 1000
-# sequences already sent, and applications already placed in or out of the units: bounded
-SEEN_LIMIT = 4096
 
 
 class QueueChange(NamedTuple):
@@ -39,27 +36,6 @@ class QueueChange(NamedTuple):
     unit_ids: frozenset[int]
 
 
-class _Seen:
-    """A bounded set that forgets its oldest members."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[int, bool] = OrderedDict()
-
-    def __contains__(self, key: int) -> bool:
-        return key in self._items
-
-    def get(self, key: int) -> bool | None:
-        return self._items.get(key)
-
-    def keys(self) -> set[int]:
-        return set(self._items)
-
-    def put(self, key: int, value: bool = True) -> None:
-        self._items[key] = value
-        if len(self._items) > SEEN_LIMIT:
-            self._items.popitem(last=False)
-
-
 async def unit_queue_updates(
     deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
 ) -> AsyncIterator[QueueChange]:
@@ -67,8 +43,8 @@ async def unit_queue_updates(
         raise InvalidInput("progress.after_seq_invalid")
     authorize(actor, Operation.TASK_QUEUE_READ)
     units = frozenset(await tasks.visible_units(deps, actor))
-    sent = _Seen()
-    placed = _Seen()  # application id -> has a task in the units
+    sent = Seen()
+    placed = Seen()  # application id -> has a task in the units
     with hub.subscribe(STAFF_KEY) as subscription:
         if after_seq is None:
             last = await events.max_seq(deps.pool)
@@ -100,7 +76,7 @@ async def unit_queue_updates(
 
 
 async def _backlog(
-    deps: Deps, units: frozenset[int], after: int, sent: _Seen
+    deps: Deps, units: frozenset[int], after: int, sent: Seen
 ) -> AsyncIterator[QueueChange]:
     while True:
         rows = await events.of_units_after(deps.pool, list(units), after, BACKLOG_LIMIT)
@@ -114,11 +90,11 @@ async def _backlog(
             return
 
 
-def _highest(sent: _Seen, last: int) -> int:
+def _highest(sent: Seen, last: int) -> int:
     return max([last, *sent.keys()])
 
 
-async def _place(deps: Deps, placed: _Seen, units: frozenset[int], rows: list[EventRow]) -> None:
+async def _place(deps: Deps, placed: Seen, units: frozenset[int], rows: list[EventRow]) -> None:
     ids = {r.application_id for r in rows if r.application_id is not None}
     unknown = list(ids - placed.keys())
     if unknown:

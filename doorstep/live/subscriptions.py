@@ -14,6 +14,7 @@ from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
 from doorstep.live import fanout, progress
 from doorstep.live.staff_updates import QueueUpdate, queue_updates
+from doorstep.live.ticket_updates import TicketQueueUpdate, ticket_updates
 
 
 @strawberry.type(description="One step of live progress")
@@ -143,6 +144,16 @@ class Subscription:
         self, info: Info, after_seq: strawberry.ID | None = None
     ) -> AsyncGenerator[QueueUpdate, None]:
         async for message in queue_updates(info.context, after_seq):
+            yield message
+
+    @strawberry.subscription(
+        description="Staff: every change to a ticket of my units (supervisors: the region's), "
+        "with the ticket as it stands; the opening message gives the sequence to resume from"
+    )
+    async def ticket_queue_updates(
+        self, info: Info, after_seq: strawberry.ID | None = None
+    ) -> AsyncGenerator[TicketQueueUpdate, None]:
+        async for message in ticket_updates(info.context, after_seq):
             yield message
 
     @strawberry.subscription(description="Every change to any of my applications")

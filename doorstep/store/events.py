@@ -24,9 +24,11 @@ class TimelineEventRow(Row):
 
 
 class EventRow(TimelineEventRow):
-    """An event with the citizen whose stream it is on (what live updates route by)."""
+    """An event with the citizen whose stream it is on, and its ticket if it is a ticket's
+    (what live updates route by)."""
 
     citizen_id: int | None
+    ticket_id: int | None
 
 
 class _UnitTaskRow(Row):
@@ -71,7 +73,9 @@ async def for_applications(conn: Queryable, application_ids: list[int]) -> list[
     )
 
 
-EVENT_COLUMNS = "seq, application_id, task_id, citizen_id, kind, actor_kind, data, created_at"
+EVENT_COLUMNS = (
+    "seq, application_id, task_id, citizen_id, ticket_id, kind, actor_kind, data, created_at"
+)
 _E_COLUMNS = ", ".join(f"e.{c}" for c in EVENT_COLUMNS.split(", "))
 
 
@@ -166,3 +170,23 @@ async def units_of_applications(db: Queryable, application_ids: list[int]) -> di
     for row in rows:
         units[row.application_id].add(row.unit_id)
     return units
+
+
+async def of_ticket_units_after(
+    db: Queryable, unit_ids: list[int], after_seq: int, limit: int
+) -> list[EventRow]:
+    """Events past `after_seq` of the tickets one of the units leads or was dispatched."""
+    return await fetch(
+        db,
+        EventRow,
+        f"""select {_E_COLUMNS} from events e
+            where e.seq > $2 and e.ticket_id is not null
+              and (exists (select 1 from tickets t
+                           where t.id = e.ticket_id and t.lead_unit_id = any($1::bigint[]))
+                   or exists (select 1 from ticket_assignments a
+                              where a.ticket_id = e.ticket_id and a.unit_id = any($1::bigint[])))
+            order by e.seq limit $3""",
+        unit_ids,
+        after_seq,
+        limit,
+    )

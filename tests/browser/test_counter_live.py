@@ -1,12 +1,14 @@
 """The staff console live: with the queue open, a citizen's new application appears in it,
 marked new, without a reload, over the page's own graphql-ws socket; with the application open,
-the citizen answering 补正 shows on the page at once."""
+the citizen answering 补正 shows on the page at once. With the tickets open, a new ticket
+appears marked new, a colleague's acknowledgement changes its row, and a redispatch to another
+unit takes it off the list, all without a reload."""
 
 from __future__ import annotations
 
 from doorstep.store.db import Pool
 from tests.browser.conftest import Frames, shot
-from tests.browser.counter import CLERK, NewScreen, screen, staff_log_in
+from tests.browser.counter import CLERK, SUPERVISOR, NewScreen, screen, staff_log_in
 from tests.browser.journeys import Api, no_axe_violations
 from tests.e2e.servers import Server
 
@@ -14,6 +16,12 @@ __all__ = ["screen"]
 CITIZEN = "+8613800138002"
 SUBMIT = """mutation { submitApplication(input: {bundleCode: "newborn"}) { number } }"""
 SUPPLY = "mutation($n: String!) { supplyMaterials(number: $n) { status } }"
+# 吉祥里社区: no other test files tickets there, so no earlier ticket there decides the unit
+TICKET = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise",
+  description: "夜里唱歌太吵", regionCode: "110105002001"}) { number leadUnit { code } } }"""
+ACK = "mutation($n: String!) { acknowledgeTicket(number: $n) { status } }"
+REDISPATCH = """mutation($n: String!) { redispatchTicket(number: $n, unitCode: "cy-housing")
+  { number } }"""
 
 
 async def test_new_work_and_answers_arrive_live(web: Server, pool: Pool, screen: NewScreen) -> None:
@@ -56,4 +64,49 @@ async def test_new_work_and_answers_arrive_live(web: Server, pool: Pool, screen:
     finally:
         await api.close()
     # all of it in one page load: the updates came over the socket
+    assert await page.evaluate("() => window.stillHere === true")
+
+
+async def test_tickets_arrive_change_and_leave_live(
+    web: Server, pool: Pool, screen: NewScreen
+) -> None:
+    page = await screen("en")
+    frames = Frames(page)
+    await staff_log_in(page, web, pool, CLERK)
+    await page.evaluate("() => { location.hash = '#/tickets'; }")
+    await page.locator("#open-title").wait_for()
+    await page.locator("[data-live=live]").wait_for()
+    await page.evaluate("() => { window.stillHere = true; }")
+
+    api = Api(web, pool)
+    try:
+        citizen = await api.token(CITIZEN)
+        ticket = (await api.run(TICKET, {}, citizen))["submitTicket"]
+        assert ticket["leadUnit"]["code"] == "cy-psb"
+        number = ticket["number"]
+        row = page.locator(f"tr.arrived[data-ticket='{number}']")
+        await row.wait_for(timeout=5000)
+        assert await row.get_attribute("data-status") == "DISPATCHED"
+        assert await row.locator(".badge").count() == 1
+        assert any(
+            m.get("type") == "next"
+            and (m["payload"]["data"] or {}).get("ticketQueueUpdates", {}).get("ticketNumber")
+            == number
+            for m in frames.messages
+        )
+        await no_axe_violations(page, "counter tickets, live arrival")
+        await shot(page, "counter-tickets-live-en")
+
+        # a colleague acknowledges it at another desk: the row follows
+        colleague = await api.token(CLERK, staff=True)
+        await api.run(ACK, {"n": number}, colleague)
+        await page.locator(f"tr[data-ticket='{number}'][data-status=ACKNOWLEDGED]").wait_for(
+            timeout=5000
+        )
+        # the supervisor sends it to housing: it leaves the clerk's list
+        boss = await api.token(SUPERVISOR, staff=True)
+        await api.run(REDISPATCH, {"n": number}, boss)
+        await page.locator(f"tr[data-ticket='{number}']").wait_for(state="detached", timeout=5000)
+    finally:
+        await api.close()
     assert await page.evaluate("() => window.stillHere === true")

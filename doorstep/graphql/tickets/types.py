@@ -342,3 +342,8 @@ def ticket_list(info: Info, views: list[views.TicketView]) -> list[Ticket]:
 
 def one_ticket(info: Info, view: views.TicketView) -> Ticket:
     return ticket_type(view, info.context.language, info.context.elder)
+
+
+def ticket_event(row: Any, language: str, elder: bool) -> TicketEvent:
+    """One of a ticket's events as its timeline shows it (also the live ticket queue's)."""
+    return _event(row, language, elder)

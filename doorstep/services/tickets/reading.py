@@ -30,6 +30,7 @@ from doorstep.services.tickets.views import (
     view_of,
 )
 from doorstep.store import applications as app_store
+from doorstep.store import ticket_queue as ticket_queue_store
 from doorstep.store import tickets as store
 
 # --- reading -----------------------------------------------------------------------------------
@@ -211,3 +212,13 @@ async def rectifications(
         )
         for r in rows
     ]
+
+
+async def led_by_units(deps: Deps, ticket_ids: list[int], unit_ids: list[int]) -> list[TicketView]:
+    """The listed tickets one of the units leads now, as the queue shows them (for the live
+    ticket queue, which authorized its caller when it started)."""
+    return [view_of(r) for r in await ticket_queue_store.led_by(deps.pool, ticket_ids, unit_ids)]
+
+
+async def number_of(deps: Deps, ticket_id: int) -> str | None:
+    return await ticket_queue_store.number_of(deps.pool, ticket_id)

@@ -40,3 +40,7 @@ export async function gql(query, variables = {}) {
 export const TASK_FIELDS = `id itemName unitCode unitName status statusLabel dueOn paused reason
   workingDaysLeft canAct priority priorityLabel targetOn`;
 export const QUEUE = `unitQueue(first: 200) { applicationNumber task { ${TASK_FIELDS} } }`;
+// a ticket as the lists show it (the tickets screen and the live ticket queue)
+export const TICKET_ROW = `number kind kindLabel categoryName regionName urgency urgencyLabel
+  status statusLabel dueOn acknowledgeBy acknowledgedAt needsReview leadUnit { code name }
+  priority priorityLabel`;

@@ -1,15 +1,19 @@
-// The live unit queue over graphql-transport-ws, by the citizen app's recipe: one client per
-// session, retry for ever with backoff; keep the subscription's `variables` and move afterSeq
-// forward on every message (graphql-ws re-sends that object on reconnect, so the server replays
-// what was missed); re-read the queue over HTTP on every (re)connect; 4403: log in again.
+// The live unit queue and ticket queue over graphql-transport-ws, by the citizen app's recipe:
+// one client per session, retry for ever with backoff; keep each subscription's `variables` and
+// move afterSeq forward on every message (graphql-ws re-sends that object on reconnect, so the
+// server replays what was missed); re-read the lists over HTTP on every (re)connect; 4403: log
+// in again. Ticket changes go to whichever screen listens ('counter:ticket' on the window).
 import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
-import { TASK_FIELDS } from './api.js';
+import { TASK_FIELDS, TICKET_ROW } from './api.js';
 import { forgetSession, set, state } from './store.js';
 import { loadQueue, ordered } from './queue.js';
 
 const OPEN = new Set(['SUBMITTED', 'ACCEPTED', 'NEEDS_MATERIALS']);
 const UPDATES = `subscription ($afterSeq: ID) { unitQueueUpdates(afterSeq: $afterSeq) {
   seq applicationNumber event { seq kind } tasks { applicationNumber task { ${TASK_FIELDS} } } } }`;
+
+const TICKET_UPDATES = `subscription ($afterSeq: ID) { ticketQueueUpdates(afterSeq: $afterSeq) {
+  seq ticketNumber event { seq kind } ticket { ${TICKET_ROW} } } }`;
 
 let client = null;
 
@@ -51,6 +55,7 @@ export function startLive() {
       connected: () => {
         set({ live: 'live' });
         if (state.queue !== null) loadQueue().catch(() => {});
+        window.dispatchEvent(new CustomEvent('counter:reconnected'));
       },
       closed: (event) => {
         if (event?.code === 4403) {
@@ -76,6 +81,30 @@ export function startLive() {
         }
         if (newer(update.seq, variables.afterSeq)) variables.afterSeq = update.seq;
         merge(update);
+      },
+      error: () => {},
+      complete: () => {},
+    },
+  );
+  followTickets();
+}
+
+// the ticket queue: each change (the ticket as it stands, or none once it left my units) goes to
+// the screen that listens; the opening message has no ticket number and sets where it starts
+function followTickets() {
+  const variables = { afterSeq: null };
+  client.subscribe(
+    { query: TICKET_UPDATES, variables },
+    {
+      next: ({ data }) => {
+        const update = data?.ticketQueueUpdates;
+        if (!update) return;
+        if (!update.ticketNumber) {
+          if (variables.afterSeq == null) variables.afterSeq = update.seq;
+          return;
+        }
+        if (newer(update.seq, variables.afterSeq)) variables.afterSeq = update.seq;
+        window.dispatchEvent(new CustomEvent('counter:ticket', { detail: update }));
       },
       error: () => {},
       complete: () => {},

@@ -1,14 +1,13 @@
 // Tickets (诉求) of the unit (supervisors: the region's), the most urgent and the nearest
 // deadline first; supervisors also see the review queue (returned, or routed by no rule).
+// Tickets arriving or changing come in live (core/live.js) and new ones are marked.
 import { html, useEffect, useState } from '../../app/core/html.js';
-import { gql } from '../core/api.js';
+import { TICKET_ROW, gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';
 import { ErrorLine, Screen, formatDate } from '../core/ui.js';
 
-export const TICKET_ROW = `number kind kindLabel categoryName regionName urgency urgencyLabel
-  status statusLabel dueOn acknowledgeBy acknowledgedAt needsReview leadUnit { code name }
-  priority priorityLabel`;
+export { TICKET_ROW };
 const URGENCY = { DANGER: 0, URGENT: 1, NORMAL: 2 };
 const OPEN = ['DISPATCHED', 'ACKNOWLEDGED', 'RETURNED', 'REOPENED', 'RESOLVED'];
 
@@ -23,7 +22,22 @@ export const byUrgencyThenDeadline = (list) =>
 
 export const isSupervisor = () => ['SUPERVISOR', 'ADMIN'].includes(state.me?.role);
 
-function TicketTable({ tickets, caption }) {
+const inReview = (k) => k.status === 'RETURNED' || (k.needsReview && k.status === 'DISPATCHED');
+
+// a live change: the ticket as it stands goes in (or replaces its row) where it belongs now;
+// a ticket gone to another unit (no ticket) or closed leaves the lists
+export function merged(lists, update) {
+  const number = update.ticketNumber;
+  const k = update.ticket;
+  const without = (list) => list.filter((x) => x.number !== number);
+  const open = without(lists.open);
+  const review = without(lists.review);
+  if (k && OPEN.includes(k.status)) open.push(k);
+  if (k && isSupervisor() && inReview(k)) review.push(k);
+  return { open: byUrgencyThenDeadline(open), review };
+}
+
+function TicketTable({ tickets, caption, arrived }) {
   if (!tickets.length) return html`<p class="empty">${t('tickets.empty')}</p>`;
   return html`<table class="queue tickets">
     <caption class="visually-hidden">${caption}</caption>
@@ -33,8 +47,10 @@ function TicketTable({ tickets, caption }) {
       <th scope="col">${t('tickets.unit')}</th><th scope="col">${t('queue.due')}</th>
     </tr></thead>
     <tbody>${tickets.map(
-      (k) => html`<tr key=${k.number} data-ticket=${k.number}>
+      (k) => html`<tr key=${k.number} data-ticket=${k.number} data-status=${k.status}
+        class=${arrived.has(k.number) ? 'arrived' : ''}>
         <td data-label=${t('tickets.number')}><a href=${`#/ticket/${k.number}`}>${k.number}</a>
+          ${arrived.has(k.number) && html` <span class="badge">${t('queue.new')}</span>`}
           ${k.needsReview && html` <span class="badge">${t('tickets.needs_review')}</span>`}
           ${k.priority && html` <span class="badge priority" title=${k.priorityLabel}>${t('queue.priority')}</span>`}</td>
         <td data-label=${t('tickets.category')}>${k.categoryName} <span class="hint">${k.kindLabel} · ${k.regionName}</span></td>
@@ -48,8 +64,8 @@ function TicketTable({ tickets, caption }) {
 }
 
 export function Tickets() {
-  const [tickets, setTickets] = useState(null);
-  const [review, setReview] = useState([]);
+  const [lists, setLists] = useState(null);
+  const [arrived, setArrived] = useState(new Set());
   const [error, setError] = useState(null);
   const read = () => {
     const query = isSupervisor()
@@ -57,25 +73,42 @@ export function Tickets() {
           ticketReviewQueue(first: 100) { ${TICKET_ROW} } }`
       : `query ($s: [TicketStatus!]) { ticketQueue(statuses: $s, first: 200) { ${TICKET_ROW} } }`;
     gql(query, { s: OPEN })
-      .then((data) => {
-        setTickets(byUrgencyThenDeadline(data.ticketQueue));
-        setReview(data.ticketReviewQueue || []);
-      })
+      .then((data) =>
+        setLists({ open: byUrgencyThenDeadline(data.ticketQueue), review: data.ticketReviewQueue || [] }),
+      )
       .catch(setError);
   };
-  useEffect(read, []);
+  useEffect(() => {
+    read();
+    const change = (event) => {
+      const update = event.detail;
+      setLists((now) => {
+        if (!now) return now;
+        const known = [...now.open, ...now.review].some((k) => k.number === update.ticketNumber);
+        if (!known && update.ticket) setArrived((a) => new Set(a).add(update.ticketNumber));
+        return merged(now, update);
+      });
+    };
+    window.addEventListener('counter:ticket', change);
+    window.addEventListener('counter:reconnected', read);
+    return () => {
+      window.removeEventListener('counter:ticket', change);
+      window.removeEventListener('counter:reconnected', read);
+    };
+  }, []);
   return html`<${Screen} title=${t('tickets.title')}>
     <${ErrorLine} error=${error} />
-    ${tickets === null && !error && html`<p>${t('loading')}</p>`}
+    ${lists === null && !error && html`<p>${t('loading')}</p>`}
     ${isSupervisor() &&
+    lists &&
     html`<section aria-labelledby="review-title" class="review">
       <h2 id="review-title">${t('tickets.review')}</h2>
-      <${TicketTable} tickets=${review} caption=${t('tickets.review')} />
+      <${TicketTable} tickets=${lists.review} caption=${t('tickets.review')} arrived=${arrived} />
     </section>`}
-    ${tickets &&
+    ${lists &&
     html`<section aria-labelledby="open-title">
       <h2 id="open-title">${t('tickets.open')}</h2>
-      <${TicketTable} tickets=${tickets} caption=${t('tickets.open')} />
+      <${TicketTable} tickets=${lists.open} caption=${t('tickets.open')} arrived=${arrived} />
     </section>`}
   <//>`;
 }

@@ -1,0 +1,124 @@
+"""Live ticket queues for staff: every change to a ticket one of their units leads (or was
+dispatched and has since lost, so a list can drop it), each once, resumable from the last
+sequence seen.
+
+The sibling of `staff_queue` on the same hub and the same exactly-once recipe: register with the
+hub first, then read what the database holds past the starting point, then take what the hub
+pushes, dropping what was already sent. Tickets' events, like a unit's applications', come from
+many citizens and need not commit in sequence order, so delivery is deduplicated by sequence,
+not cut at the highest one. A ticket's lead unit changes (redispatch), so where a ticket stands
+is read again for each batch of its events, not remembered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import NamedTuple
+
+from doorstep.domain.errors import InvalidInput
+from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.live.event_hub import TICKETS_KEY, EventHub, Seen, Subscription
+from doorstep.services import tasks
+from doorstep.services.deps import Deps
+from doorstep.store import events, ticket_queue
+from doorstep.store.events import EventRow
+
+BACKLOG_LIMIT = 1000
+# the events that give a ticket another lead unit (a supervisor's, or after too many returns)
+MOVES = frozenset({"ticket.redispatched", "ticket.dispatched"})
+
+
+class TicketChange(NamedTuple):
+    """One message: an event of a ticket one of the units leads (`event` None and `ticket_id`
+    set: the ticket has left the units, redispatched elsewhere; both None: the opening message,
+    which gives the sequence to resume from)."""
+
+    seq: int
+    ticket_id: int | None
+    event: EventRow | None
+    unit_ids: frozenset[int]
+
+
+async def ticket_queue_updates(
+    deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
+) -> AsyncIterator[TicketChange]:
+    if after_seq is not None and not 0 <= after_seq < 2**62:
+        raise InvalidInput("progress.after_seq_invalid")
+    authorize(actor, Operation.TICKET_QUEUE_READ)
+    units = frozenset(await tasks.visible_units(deps, actor))
+    sent = Seen()
+    led = Seen()  # ticket id -> one of the units led it at its last event sent
+    with hub.subscribe(TICKETS_KEY) as subscription:
+        if after_seq is None:
+            last = await events.max_seq(deps.pool)
+            yield TicketChange(last, None, None, units)
+        else:
+            last = after_seq
+        async for change in _backlog(deps, units, last, sent, led):
+            yield change
+        while True:
+            if subscription.overflowed:
+                # too slow for the push: drop it and catch up from the database
+                subscription.overflowed = False
+                subscription.pending.clear()
+                after = max([last, *sent.keys()])
+                async for change in _backlog(deps, units, after, sent, led):
+                    yield change
+            rows = list(subscription.pending)
+            subscription.pending.clear()
+            if rows:
+                for change in await _changes(deps, units, rows, sent, led):
+                    yield change
+                continue
+            await _idle(subscription)
+
+
+async def _backlog(
+    deps: Deps, units: frozenset[int], after: int, sent: Seen, led: Seen
+) -> AsyncIterator[TicketChange]:
+    while True:
+        rows = await events.of_ticket_units_after(deps.pool, list(units), after, BACKLOG_LIMIT)
+        for change in await _changes(deps, units, rows, sent, led):
+            yield change
+        if len(rows) < BACKLOG_LIMIT:
+            return
+        after = rows[-1].seq
+
+
+async def _changes(
+    deps: Deps, units: frozenset[int], rows: list[EventRow], sent: Seen, led: Seen
+) -> list[TicketChange]:
+    """The messages of these events: each event of a ticket the units lead now, and one that
+    says a ticket they led has left them (the move itself, when this stream had not seen the
+    ticket yet); nothing else of other units'."""
+    rows = [r for r in rows if r.seq not in sent and r.ticket_id is not None]
+    ids = list({r.ticket_id for r in rows if r.ticket_id is not None})
+    if not ids or not units:
+        return []
+    found = {p.id: p for p in await ticket_queue.placements(deps.pool, ids, list(units))}
+    out: list[TicketChange] = []
+    for row in rows:
+        ticket_id = row.ticket_id
+        placement = found.get(ticket_id) if ticket_id is not None else None
+        if ticket_id is None or placement is None or row.seq in sent:
+            continue
+        before = led.get(ticket_id)
+        if placement.led:
+            led.put(ticket_id, True)
+            event: EventRow | None = row
+        elif before or (before is None and placement.dispatched and row.kind in MOVES):
+            led.put(ticket_id, False)
+            event = None  # what happens to it now is another unit's
+        else:
+            continue
+        sent.put(row.seq)
+        out.append(TicketChange(row.seq, ticket_id, event, units))
+    return out
+
+
+async def _idle(subscription: Subscription) -> None:
+    subscription.wake.clear()
+    if subscription.pending or subscription.overflowed:
+        return
+    # only a push wakes it (the hub re-reads by itself when hints are lost)
+    await subscription.wake.wait()
