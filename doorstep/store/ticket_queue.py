@@ -3,11 +3,9 @@ and tickets read by id as the queue shows them."""
 
 from __future__ import annotations
 
-import asyncpg
-
 from doorstep.store.db import Queryable
 from doorstep.store.rows import Row, fetch
-from doorstep.store.tickets import _TICKET
+from doorstep.store.tickets import _TICKET, TicketRow
 
 
 class TicketPlacement(Row):
@@ -33,9 +31,11 @@ async def placements(
     )
 
 
-async def led_by(db: Queryable, ticket_ids: list[int], unit_ids: list[int]) -> list[asyncpg.Record]:
+async def led_by(db: Queryable, ticket_ids: list[int], unit_ids: list[int]) -> list[TicketRow]:
     """The tickets of the list one of the units leads now (the queue's columns)."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        TicketRow,
         f"""{_TICKET} where t.id = any($1::bigint[]) and t.lead_unit_id = any($2::bigint[])""",
         ticket_ids,
         unit_ids,
