@@ -211,9 +211,8 @@ def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> Data
         what=entry.what,
         what_label=translate_or(f"data_what.{entry.what}", entry.what, language, elder=elder),
         purpose=entry.purpose,
-        purpose_label=translate_or(
-            f"data_purpose.{entry.purpose}", entry.purpose, language, elder=elder
-        ),
+        purpose_label=entry.purpose_name
+        or translate_or(f"data_purpose.{entry.purpose}", entry.purpose, language, elder=elder),
         refused=entry.refused,
         at=entry.at,
     )

@@ -10,6 +10,7 @@ from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
+from doorstep.store import sharing as sharing_store
 
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
 # data_purpose.* texts; anything else recorded is shown as written
@@ -48,6 +49,8 @@ class AccessEntry:
     purpose: str
     at: datetime
     refused: bool = False  # outside the data-sharing list: refused, and recorded
+    # a read for a service item or bundle ("item:<code>"): its name
+    purpose_name: str | None = None
 
 
 async def data_access_log(
@@ -61,6 +64,16 @@ async def data_access_log(
     async with deps.pool.acquire() as conn:
         rows = await store.data_reads(conn, citizen_id, limit, before_id)
         await acting.record_read(deps, conn, actor, what="data_access_log", purpose="review_log")
+        refs = {r.purpose for r in rows if r.purpose.startswith(("item:", "bundle:"))}
+        names = (
+            await sharing_store.names_of(
+                conn,
+                [p.removeprefix("item:") for p in refs if p.startswith("item:")],
+                [p.removeprefix("bundle:") for p in refs if p.startswith("bundle:")],
+            )
+            if refs
+            else {}
+        )
     return [
         AccessEntry(
             id=r.id,
@@ -72,6 +85,7 @@ async def data_access_log(
             purpose=r.purpose,
             at=r.created_at,
             refused=r.refused,
+            purpose_name=names.get(r.purpose),
         )
         for r in rows
     ]

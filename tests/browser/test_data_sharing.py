@@ -1,0 +1,52 @@
+"""Who may use my data (数据共享责任清单) on the "who looked at my data" screen: per item of the
+citizen's data the unit that keeps it and the units that may use it for what; a read the list
+refused shows in the log, marked, and is counted on its item."""
+
+from __future__ import annotations
+
+from doorstep.store.db import Pool
+from tests.browser.conftest import NewPhone, shot
+from tests.browser.journeys import Api, enter, no_axe_violations, visit
+from tests.e2e.servers import Server
+from tests.integration.helpers import error_code, gql
+from tests.integration.proactive_helpers import resident_id_of
+
+CHEN_JIAWEN = "+8613800138005"  # reads English
+CULTURE_CLERK = "+8613900139113"
+READ = """query($r: String!, $k: [DataItemRef!]) { residentData(residentId: $r,
+  itemCode: "social-card-library", items: $k) { purpose } }"""
+
+
+async def test_who_may_use_my_data_and_a_refused_read(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    api = Api(web, pool)
+    clerk = await api.token(CULTURE_CLERK, staff=True)
+    asked = [{"kind": "fact", "key": "medical_insurance.scheme"}]
+    refused = await gql(
+        api.client,  # type: ignore[arg-type]
+        READ,
+        {"r": resident_id_of(CHEN_JIAWEN), "k": asked},
+        token=clerk,
+    )
+    assert error_code(refused) == "sharing.read_not_allowed"
+    await api.close()
+
+    page = await (await phone("en", bypass_csp=True)).new_page()
+    await enter(page, web, pool, CHEN_JIAWEN, "en")
+    await visit(page, "#/access", "[data-list=sharing] li")
+    scheme = page.locator("[data-item='fact:medical_insurance.scheme']")
+    assert "Kept by 朝阳区医疗保障局" in await scheme.inner_text()
+    assert "1 reads refused" in await scheme.inner_text()
+    log = page.locator("[data-list=access] li[data-refused=true]").first
+    assert "朝阳区文化和旅游局" in await log.inner_text()
+    assert "refused" in await log.inner_text()
+    # for which service: its name, not its code
+    assert "社会保障卡公共图书馆借阅开通" in await log.inner_text()
+    # the household register: kept by the police, used by the units listed, for what
+    register = page.locator("[data-item='document:household_register']")
+    await register.locator("summary").click()
+    readers = await register.locator("[data-list=readers]").inner_text()
+    assert "朝阳区教育委员会" in readers and "幼儿园入园" in readers
+    await no_axe_violations(page, "#/access with the data-sharing list")
+    await shot(page, "data-sharing")
