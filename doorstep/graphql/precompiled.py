@@ -60,7 +60,12 @@ from doorstep.graphql.ids import parse_id
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import applications as service
-from doorstep.services.applications import APPLICATION_STATUSES, TASK_STATUSES
+from doorstep.services.applications import (
+    APPLICATION_STATUSES,
+    TASK_STATUSES,
+    ListedApplicationRow,
+    ListedTaskRow,
+)
 
 log = logging.getLogger(__name__)
 ROOT_FIELD = "myApplications"
@@ -78,16 +83,16 @@ class _Listed:
 
     __slots__ = ("row", "tasks")
 
-    def __init__(self, row: Any, tasks: list[Any]) -> None:
+    def __init__(self, row: ListedApplicationRow, tasks: list[ListedTaskRow]) -> None:
         self.row = row
         self.tasks = tasks
 
     @property
     def status(self) -> ApplicationStatus:
-        return APPLICATION_STATUSES[self.row["status"]]
+        return APPLICATION_STATUSES[self.row.status]
 
     def task_statuses(self) -> list[TaskStatus]:
-        return [TASK_STATUSES[t["status"]] for t in self.tasks]
+        return [TASK_STATUSES[t.status] for t in self.tasks]
 
     def next_step(self) -> str | None:
         return citizen_next_step(self.status, self.task_statuses())
@@ -96,39 +101,39 @@ class _Listed:
 def _read_aloud(a: _Listed, lang: str, elder: bool) -> str | None:
     if not elder:
         return None
-    return types.read_aloud_text(a.row["number"], a.status, a.next_step(), lang, elder)
+    return types.read_aloud_text(a.row.number, a.status, a.next_step(), lang, elder)
 
 
 _APPLICATION: dict[str, Getter] = {
-    "number": lambda a, lang, elder: a.row["number"],
-    "bundleCode": lambda a, lang, elder: a.row["bundle_code"],
-    "bundleName": lambda a, lang, elder: a.row["bundle_name"],
+    "number": lambda a, lang, elder: a.row.number,
+    "bundleCode": lambda a, lang, elder: a.row.bundle_code,
+    "bundleName": lambda a, lang, elder: a.row.bundle_name,
     "status": lambda a, lang, elder: a.status,
     "statusLabel": lambda a, lang, elder: types.application_status_label(a.status, lang, elder),
     "nextStep": lambda a, lang, elder: types.next_step_text(a.next_step(), lang, elder),
     "readAloud": _read_aloud,
-    "createdAt": lambda a, lang, elder: a.row["created_at"],
-    "updatedAt": lambda a, lang, elder: a.row["updated_at"],
-    "completedAt": lambda a, lang, elder: a.row["completed_at"],
+    "createdAt": lambda a, lang, elder: a.row.created_at,
+    "updatedAt": lambda a, lang, elder: a.row.updated_at,
+    "completedAt": lambda a, lang, elder: a.row.completed_at,
     "progress": lambda a, lang, elder: types.progress_of(*progress(a.task_statuses())),
     "tasks": lambda a, lang, elder: a.tasks,
 }
 _TASK: dict[str, Getter] = {  # on the task's row
-    "id": lambda t, lang, elder: str(t["id"]),
-    "itemCode": lambda t, lang, elder: t["item_code"],
-    "itemName": lambda t, lang, elder: t["item_name"],
-    "unitCode": lambda t, lang, elder: t["unit_code"],
-    "unitName": lambda t, lang, elder: t["unit_name"],
-    "unitPhone": lambda t, lang, elder: t["unit_phone"],
-    "status": lambda t, lang, elder: TASK_STATUSES[t["status"]],
+    "id": lambda t, lang, elder: str(t.id),
+    "itemCode": lambda t, lang, elder: t.item_code,
+    "itemName": lambda t, lang, elder: t.item_name,
+    "unitCode": lambda t, lang, elder: t.unit_code,
+    "unitName": lambda t, lang, elder: t.unit_name,
+    "unitPhone": lambda t, lang, elder: t.unit_phone,
+    "status": lambda t, lang, elder: TASK_STATUSES[t.status],
     "statusLabel": lambda t, lang, elder: types.task_status_label(
-        TASK_STATUSES[t["status"]], lang, elder
+        TASK_STATUSES[t.status], lang, elder
     ),
-    "workingDays": lambda t, lang, elder: t["working_days"],
-    "dueOn": lambda t, lang, elder: t["due_on"],
-    "dueAt": lambda t, lang, elder: deadline_end(t["due_on"]),
-    "paused": lambda t, lang, elder: t["paused_at"] is not None,
-    "reason": lambda t, lang, elder: t["reason"],
+    "workingDays": lambda t, lang, elder: t.working_days,
+    "dueOn": lambda t, lang, elder: t.due_on,
+    "dueAt": lambda t, lang, elder: deadline_end(t.due_on),
+    "paused": lambda t, lang, elder: t.paused_at is not None,
+    "reason": lambda t, lang, elder: t.reason,
 }
 _PROGRESS: dict[str, Getter] = {
     "done": lambda p, lang, elder: p.done,
@@ -323,14 +328,14 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     if listed is None:
         return None
     rows, task_rows = listed
-    by_application: dict[int, list[Any]] = {}
+    by_application: dict[int, list[ListedTaskRow]] = {}
     for task in task_rows:
-        by_application.setdefault(task["application_id"], []).append(task)
+        by_application.setdefault(task.application_id, []).append(task)
     lang, elder = context.language, context.elder
     try:
         data = {
             plan.key: [
-                _fill(plan.selection, _Listed(row, by_application.get(row["id"], [])), lang, elder)
+                _fill(plan.selection, _Listed(row, by_application.get(row.id, [])), lang, elder)
                 for row in rows
             ]
         }

@@ -33,7 +33,7 @@ async def application_materials(deps: Deps, actor: Actor, raw_number: str) -> li
     bundle = await deps.catalog.get(deps, view.bundle_code)
     if row is None or bundle is None:
         raise NotFound("application.not_found")
-    form = _form(row["form"])
+    form = _form(row.form)
     ticked = set(form.get("materials") or [])
     sources = {entry.get("material"): entry.get("source") for entry in form.get("vault") or []}
     return [

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import asyncpg
-
 from doorstep.domain.calendar import SHANGHAI, local_date
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import (
@@ -90,7 +88,7 @@ async def rate(
             deps,
             actor,
             Operation.APPLICATION_RATE,
-            application_id=application["id"],
+            application_id=application.id,
             number=number,
             notice=None,
             detail={"rating": int(rating)},
@@ -153,7 +151,7 @@ async def rate_by_sms(
         return None
     async with transaction(deps.pool) as conn:
         application = await app_store.lock_application(conn, number)
-        if application is None or application["citizen_id"] != citizen_id:
+        if application is None or application.citizen_id != citizen_id:
             return None
         try:
             outbox_ids, due = await _rate(
@@ -176,7 +174,7 @@ async def rate_by_sms(
 async def _rate(
     deps: Deps,
     conn: Connection,
-    application: asyncpg.Record,
+    application: app_store.ApplicationRow,
     rating: Rating,
     comment: str | None,
     units: list[UnitRating],
@@ -189,12 +187,12 @@ async def _rate(
     """The outbox ids to enqueue, and the rectifications' deadline when any opened."""
     assert channel in CHANNELS
     row = application  # locked by the caller
-    app_id: int = row["id"]
-    if ApplicationStatus(row["status"]) not in FINAL_APPLICATION:
+    app_id: int = row.id
+    if ApplicationStatus(row.status) not in FINAL_APPLICATION:
         raise Conflict("application_rating.application_not_finished")
     tasks = await app_store.tasks_of(conn, [app_id])
-    by_task = {t["id"]: t for t in tasks}
-    ratings = {t["id"]: rating for t in tasks}
+    by_task = {t.id: t for t in tasks}
+    ratings = {t.id: rating for t in tasks}
     for unit in units:
         if unit.task_id not in by_task:
             raise InvalidInput("application_rating.unknown_task", task=unit.task_id)
@@ -206,13 +204,13 @@ async def _rate(
         comment=comment,
         channel=channel,
         recorded_by=recorded_by,
-        tasks=[(task_id, by_task[task_id]["unit_id"], int(r)) for task_id, r in ratings.items()],
+        tasks=[(task_id, by_task[task_id].unit_id, int(r)) for task_id, r in ratings.items()],
     )
     if not rated:
         raise Conflict("application_rating.already_rated")
-    common = {
+    common: events.ApplicationEventOrigin = {
         "application_id": app_id,
-        "citizen_id": row["citizen_id"],
+        "citizen_id": row.citizen_id,
         "actor_kind": actor_kind,
         "actor_id": actor_id,
     }
@@ -231,7 +229,7 @@ async def _rate(
         await store.insert_rectification(
             conn,
             task_id=task_id,
-            unit_id=task["unit_id"],
+            unit_id=task.unit_id,
             rating=int(task_rating),
             comment=comment,
             due_on=due_on,
@@ -241,14 +239,14 @@ async def _rate(
             kind="task.rectification_opened",
             task_id=task_id,
             **common,
-            data={"item": task["item_name"], "to": due_on.isoformat()},
+            data={"item": task.item_name, "to": due_on.isoformat()},
         )
         outbox_ids += await tell_unit(
             conn,
-            task["unit_id"],
+            task.unit_id,
             "application.rectification",
             "sms.application_rectification_opened",
-            {"number": row["number"], "due": due_on.strftime("%m-%d")},
+            {"number": row.number, "due": due_on.strftime("%m-%d")},
         )
     return outbox_ids, due_on if rectified else None
 

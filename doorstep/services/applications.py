@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +37,10 @@ from doorstep.services.identity import binding
 from doorstep.store import applications as store
 from doorstep.store import delegation as delegation_store
 from doorstep.store import events
+
+# the row types of the precompiled list, which reads the rows straight
+from doorstep.store.applications import ListedApplicationRow as ListedApplicationRow
+from doorstep.store.applications import ListedTaskRow as ListedTaskRow
 from doorstep.store.db import Connection, transaction
 
 APPLICATION_PREFIX = "10"
@@ -122,42 +126,42 @@ TASK_STATUSES = {s.value: s for s in TaskStatus}
 APPLICATION_STATUSES = {s.value: s for s in ApplicationStatus}
 
 
-def _task_view(row: Any) -> TaskView:
+def _task_view(row: store.ListedTaskRow) -> TaskView:
     return TaskView(
-        id=row["id"],
-        application_id=row["application_id"],
-        item_code=row["item_code"],
-        item_name=row["item_name"],
-        unit_id=row["unit_id"],
-        unit_region_code=row["unit_region_code"],
-        unit_code=row["unit_code"],
-        unit_name=row["unit_name"],
-        unit_phone=row["unit_phone"],
-        status=TASK_STATUSES[row["status"]],
-        working_days=row["working_days"],
-        due_on=row["due_on"],
-        paused=row["paused_at"] is not None,
-        reason=row["reason"],
-        updated_at=row["updated_at"],
-        days_left_at_pause=row["days_left_at_pause"],
-        priority_reason=row["priority_reason"],
-        target_on=row["target_on"] or row["due_on"],
+        id=row.id,
+        application_id=row.application_id,
+        item_code=row.item_code,
+        item_name=row.item_name,
+        unit_id=row.unit_id,
+        unit_region_code=row.unit_region_code,
+        unit_code=row.unit_code,
+        unit_name=row.unit_name,
+        unit_phone=row.unit_phone,
+        status=TASK_STATUSES[row.status],
+        working_days=row.working_days,
+        due_on=row.due_on,
+        paused=row.paused_at is not None,
+        reason=row.reason,
+        updated_at=row.updated_at,
+        days_left_at_pause=row.days_left_at_pause,
+        priority_reason=row.priority_reason,
+        target_on=row.target_on or row.due_on,
     )
 
 
-def _application_view(row: Any, tasks: list[TaskView]) -> ApplicationView:
-    status = APPLICATION_STATUSES[row["status"]]
+def _application_view(row: store.ListedApplicationRow, tasks: list[TaskView]) -> ApplicationView:
+    status = APPLICATION_STATUSES[row.status]
     return ApplicationView(
-        id=row["id"],
-        number=row["number"],
-        citizen_id=row["citizen_id"],
-        bundle_code=row["bundle_code"],
-        bundle_name=row["bundle_name"],
+        id=row.id,
+        number=row.number,
+        citizen_id=row.citizen_id,
+        bundle_code=row.bundle_code,
+        bundle_name=row.bundle_name,
         status=status,
         tasks=tuple(tasks),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        completed_at=row["completed_at"],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
         next_step=citizen_next_step(status, [t.status for t in tasks]),
     )
 
@@ -171,7 +175,7 @@ def parse_number(raw: str) -> str:
 
 async def lock_for_citizen_act(
     conn: Connection, actor: Actor, number: str, operation: Operation
-) -> Any:
+) -> store.ApplicationRow:
     """Lock an application the citizen (or their agent, within the delegation's themes, the
     delegation re-read under lock) acts on: its row, or `application.not_found` for anyone
     else, in the words used for a number nobody has."""
@@ -182,8 +186,8 @@ async def lock_for_citizen_act(
         actor,
         operation,
         Target(
-            citizen_id=application["citizen_id"],
-            theme=theme_of_bundle(application["bundle_code"]),
+            citizen_id=application.citizen_id,
+            theme=theme_of_bundle(application.bundle_code),
         ),
         NotFound("application.not_found"),
     )
@@ -358,7 +362,7 @@ async def _insert(
     # 优先办: decided now from proven data, kept on the application and its tasks
     reason = (await priority.standing_in(conn, citizen_id, today)).reason
     if reason is not None:
-        await store.set_application_priority(conn, row["id"], reason)
+        await store.set_application_priority(conn, row.id, reason)
     tasks = []
     for position, item in enumerate(bundle.items):
         due = deps.calendar.add_working_days(today, item.promised_days)
@@ -374,8 +378,8 @@ async def _insert(
                 internal_target(deps.calendar, today, due, item.promised_days, reason is not None),
             )
         )
-    task_rows = await store.insert_tasks(conn, row["id"], tasks, reason)
-    await held.log_uses(conn, row["id"])
+    task_rows = await store.insert_tasks(conn, row.id, tasks, reason)
+    await held.log_uses(conn, row.id)
     return number, row, task_rows
 
 
@@ -399,7 +403,7 @@ async def _load_one(conn: Connection, number: str) -> ApplicationView | None:
     row = await store.by_number(conn, number)
     if row is None:
         return None
-    tasks = [_task_view(t) for t in await store.tasks_of(conn, [row["id"]])]
+    tasks = [_task_view(t) for t in await store.tasks_of(conn, [row.id])]
     return _application_view(row, tasks)
 
 
@@ -417,16 +421,18 @@ async def current_states(deps: Deps, application_ids: list[int]) -> dict[int, Ap
     """Several applications' states in two queries (the event hub's read of one change)."""
     async with deps.pool.acquire() as conn:
         rows = await store.by_ids(conn, application_ids)
-        task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+        task_rows = await store.tasks_of(conn, [r.id for r in rows]) if rows else []
     return {view.id: view for view in _views(rows, task_rows)}
 
 
-def _views(rows: list[Any], task_rows: list[Any]) -> list[ApplicationView]:
+def _views(
+    rows: Sequence[ListedApplicationRow], task_rows: Sequence[ListedTaskRow]
+) -> list[ApplicationView]:
     """Application rows with their task rows (ordered by application and position)."""
     by_application: dict[int, list[TaskView]] = {}
     for task_row in task_rows:
-        by_application.setdefault(task_row["application_id"], []).append(_task_view(task_row))
-    return [_application_view(r, by_application.get(r["id"], [])) for r in rows]
+        by_application.setdefault(task_row.application_id, []).append(_task_view(task_row))
+    return [_application_view(r, by_application.get(r.id, [])) for r in rows]
 
 
 async def my_applications(
@@ -438,13 +444,15 @@ async def my_applications(
     authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
     assert citizen_id is not None
     limit = max(1, min(limit, 100))
+    rows: Sequence[ListedApplicationRow]
+    task_rows: Sequence[ListedTaskRow]
     if actor.role is Role.AGENT:
         assert actor.grant is not None
         async with deps.pool.acquire() as conn:
             rows = await delegation_store.applications_in_scope(
                 conn, citizen_id, bundle_filter(actor.grant.themes), limit, before_id
             )
-            task_rows = await store.tasks_of(conn, [r["id"] for r in rows]) if rows else []
+            task_rows = await store.tasks_of(conn, [r.id for r in rows]) if rows else []
             await acting.record_read(
                 deps, conn, actor, what="applications", purpose="follow_progress"
             )
@@ -455,7 +463,7 @@ async def my_applications(
 
 async def my_application_rows(
     deps: Deps, actor: Actor, *, limit: int = 20, before_id: int | None = None
-) -> tuple[list[Any], list[Any]] | None:
+) -> tuple[list[ListedApplicationRow], list[ListedTaskRow]] | None:
     """A citizen's own page as the rows read (applications newest first, their tasks by
     application and position), for a caller that builds its answer straight from them (the
     precompiled list); None for anyone else, whose list goes through `my_applications`."""
@@ -469,10 +477,10 @@ async def my_application_rows(
 
 async def _own_rows(
     deps: Deps, citizen_id: int, limit: int, before_id: int | None
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[ListedApplicationRow], list[ListedTaskRow]]:
     async with deps.pool.acquire() as conn:
         rows = await store.of_citizen(conn, citizen_id, limit, before_id)
-        ids = [r["id"] for r in rows]
+        ids = [r.id for r in rows]
         task_rows = await store.listed_tasks_of(conn, ids) if rows else []
     return rows, task_rows
 

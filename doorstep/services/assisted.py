@@ -163,7 +163,7 @@ async def _walk_in(
             # an ID claimed before checks existed: the clerk's check may not verify someone
             # else's account; the walk-in's own phone must be that account's
             contact = await app_store.citizen_contact(conn, int(found))
-            if phone is None or contact is None or contact["phone"] != phone:
+            if phone is None or contact is None or contact.phone != phone:
                 raise Conflict(binding.COUNTER_CONFLICT)
         return int(found)
     if phone is None:

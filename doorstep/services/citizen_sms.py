@@ -10,7 +10,7 @@ own (`ALIYUN_SMS_TEMPLATES` maps message ids to template codes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import phonenumbers
 
@@ -21,8 +21,23 @@ from doorstep.store.db import Connection
 PLAIN_PREFIX = "sms.plain."
 
 
-def reads_plain(contact: Any) -> bool:
-    return bool(contact["elder_mode"]) or contact["channel_preference"] == "sms"
+class SmsContact(Protocol):
+    """What an SMS to a citizen needs of their row (each store's contact row has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def elder_mode(self) -> bool: ...
+    @property
+    def channel_preference(self) -> str: ...
+
+
+def reads_plain(contact: SmsContact) -> bool:
+    return contact.elder_mode or contact.channel_preference == "sms"
 
 
 def plain_template(template: str) -> str:
@@ -42,7 +57,7 @@ def display_phone(raw: str) -> str:
 
 
 def choose(
-    contact: Any, template: str, params: Mapping[str, Any], call_phone: str
+    contact: SmsContact, template: str, params: Mapping[str, Any], call_phone: str
 ) -> tuple[str, dict[str, Any]]:
     """The template and parameters this citizen gets."""
     plain = plain_template(template)
@@ -53,7 +68,7 @@ def choose(
 
 async def queue(
     conn: Connection,
-    contact: Any,
+    contact: SmsContact,
     *,
     kind: str,
     template: str,
@@ -66,12 +81,12 @@ async def queue(
     chosen, values = choose(contact, template, params, call_phone)
     return await notifications.queue(
         conn,
-        citizen_id=contact["id"],
-        phone=contact["phone"],
+        citizen_id=contact.id,
+        phone=contact.phone,
         kind=kind,
         template=chosen,
         params=values,
-        language=contact["language"],
+        language=contact.language,
         urgent=urgent,
         extend_code=extend_code,
     )

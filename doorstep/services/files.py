@@ -181,14 +181,14 @@ async def attach(
         )
         found = await store.get_file(conn, file_id)
         # someone else's file is one that does not exist
-        if found is None or found.citizen_id != application["citizen_id"]:
+        if found is None or found.citizen_id != application.citizen_id:
             raise NotFound("file.not_found")
-        bundle = await deps.catalog.get(deps, application["bundle_code"])
+        bundle = await deps.catalog.get(deps, application.bundle_code)
         codes = {m.code for item in bundle.items for m in item.materials} if bundle else set()
         if material_code not in codes:
             raise InvalidInput("file.material_unknown")
-        await store.attach(conn, application["id"], material_code, file_id)
-        return await store.attached_to(conn, application["id"])
+        await store.attach(conn, application.id, material_code, file_id)
+        return await store.attached_to(conn, application.id)
 
 
 async def attached(deps: Deps, actor: Actor, raw_number: str) -> list[AttachedFileRow]:

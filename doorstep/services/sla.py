@@ -45,15 +45,13 @@ async def request_extension(
         task = await app_store.task_for_update(conn, task_id) if application else None
         if application is None or task is None:
             raise NotFound("task.not_found")
-        authorize(
-            actor, Operation.TASK_EXTEND, Target.unit(task["unit_id"], task["unit_region_code"])
-        )
-        if task["status"] not in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED):
+        authorize(actor, Operation.TASK_EXTEND, Target.unit(task.unit_id, task.unit_region_code))
+        if task.status not in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED):
             raise Conflict("task.extension_not_running")
-        if task["due_on"] < today:
+        if task.due_on < today:
             raise Conflict("task.extension_too_late")
-        due_after = deps.calendar.add_working_days(task["due_on"], days)
-        total = task["working_days"] + task["extended_days"] + days
+        due_after = deps.calendar.add_working_days(task.due_on, days)
+        total = task.working_days + task.extended_days + days
         await store.extend_task(
             conn, task_id, days, due_after, reminder_date(deps.calendar, due_after, total)
         )
@@ -63,7 +61,7 @@ async def request_extension(
             staff_id=actor.staff_id,
             days=days,
             reason=text,
-            due_before=task["due_on"],
+            due_before=task.due_on,
             due_after=due_after,
         )
         await events.append(
@@ -71,18 +69,18 @@ async def request_extension(
             kind="task.deadline_extended",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            application_id=application["id"],
+            application_id=application.id,
             task_id=task_id,
-            citizen_id=application["citizen_id"],
+            citizen_id=application.citizen_id,
             data={
-                "item": task["item_name"],
-                "from": task["due_on"].isoformat(),
+                "item": task.item_name,
+                "from": task.due_on.isoformat(),
                 "to": due_after.isoformat(),
                 "days": days,
                 "reason": text,
             },
         )
-        contact = await app_store.citizen_contact(conn, application["citizen_id"])
+        contact = await app_store.citizen_contact(conn, application.citizen_id)
         assert contact is not None
         # elder-mode and SMS-only citizens get the plain variant, with the unit's number
         outbox_id = await citizen_sms.queue(
@@ -91,13 +89,13 @@ async def request_extension(
             kind="task.deadline_extended",
             template="sms.deadline_extended",
             params={
-                "number": application["number"],
-                "item": task["item_name"],
+                "number": application.number,
+                "item": task.item_name,
                 "due": due_after.strftime("%m-%d"),
             },
-            call_phone=task["unit_phone"] or deps.settings.support_phone,
+            call_phone=task.unit_phone or deps.settings.support_phone,
         )
-        view = await _load_one(conn, application["number"])
+        view = await _load_one(conn, application.number)
     await deps.after_commit([outbox_id])
     assert view is not None
     return view

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delegation import theme_of_bundle
@@ -66,8 +65,8 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             actor,
             Operation.TASK_REVIEW_REQUEST,
             Target(
-                citizen_id=application["citizen_id"],
-                theme=theme_of_bundle(application["bundle_code"]),
+                citizen_id=application.citizen_id,
+                theme=theme_of_bundle(application.bundle_code),
             ),
             NotFound("task.not_found"),
         )
@@ -88,12 +87,12 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             deps,
             actor,
             Operation.TASK_REVIEW_REQUEST,
-            application_id=application["id"],
-            number=application["number"],
+            application_id=application.id,
+            number=application.number,
             notice=None,
             detail={"task": task_id},
         )
-        view = await _load_one(conn, application["number"])
+        view = await _load_one(conn, application.number)
     await deps.after_commit(outbox_ids)
     assert view is not None
     return view
@@ -133,15 +132,15 @@ async def request_at_counter(
             raise NotFound("application.not_found")
         refused = [
             t
-            for t in await app_store.tasks_of(conn, [application["id"]])
-            if TaskStatus(t["status"]) is TaskStatus.REJECTED
-            and (item_code is None or t["item_code"] == item_code)
+            for t in await app_store.tasks_of(conn, [application.id])
+            if TaskStatus(t.status) is TaskStatus.REJECTED
+            and (item_code is None or t.item_code == item_code)
         ]
         if not refused:
             raise Conflict("review.not_refused")
         if len(refused) > 1:
             raise InvalidInput("review.item_required")
-        task = await app_store.task_for_update(conn, refused[0]["id"])
+        task = await app_store.task_for_update(conn, refused[0].id)
         assert task is not None
         due_on, outbox_ids = await _open(
             deps,
@@ -154,14 +153,14 @@ async def request_at_counter(
             extra={"channel": "counter"},
         )
     await deps.after_commit(outbox_ids)
-    return ReviewRecorded(number=number, item_name=task["item_name"], due_on=due_on)
+    return ReviewRecorded(number=number, item_name=task.item_name, due_on=due_on)
 
 
 async def _open(
     deps: Deps,
     conn: Connection,
-    application: Any,
-    task: Any,
+    application: app_store.ApplicationRow,
+    task: app_store.TaskRow,
     text: str,
     *,
     actor_kind: str,
@@ -170,9 +169,9 @@ async def _open(
 ) -> tuple[date, list[int]]:
     """The review of the task's last refusal, within its window and once; the unit is told.
     Returns its due date and the outbox rows to enqueue."""
-    task_id = task["id"]
+    task_id = task.id
     refusal = await store.last_refusal(conn, task_id)
-    if TaskStatus(task["status"]) is not TaskStatus.REJECTED or refusal is None:
+    if TaskStatus(task.status) is not TaskStatus.REJECTED or refusal is None:
         raise Conflict("review.not_refused")
     ends_on = window_ends_on(refusal.at)
     today = local_date(datetime.now(UTC))
@@ -184,8 +183,8 @@ async def _open(
     review_id = await store.insert(
         conn,
         task_id=task_id,
-        unit_id=task["unit_id"],
-        citizen_id=application["citizen_id"],
+        unit_id=task.unit_id,
+        citizen_id=application.citizen_id,
         reason=text,
         refused_by=refusal.actor_id,
         due_on=due_on,
@@ -195,19 +194,19 @@ async def _open(
     await events.append(
         conn,
         kind="task.review_requested",
-        application_id=application["id"],
+        application_id=application.id,
         task_id=task_id,
-        citizen_id=application["citizen_id"],
+        citizen_id=application.citizen_id,
         actor_kind=actor_kind,
         actor_id=actor_id,
-        data={"item": task["item_name"], "reason": text, "to": due_on.isoformat(), **extra},
+        data={"item": task.item_name, "reason": text, "to": due_on.isoformat(), **extra},
     )
     outbox_ids = await tell_unit(
         conn,
-        task["unit_id"],
+        task.unit_id,
         "task.review_requested",
         "sms.staff_review_requested",
-        {"number": application["number"], "due": due_on.strftime("%m-%d")},
+        {"number": application.number, "due": due_on.strftime("%m-%d")},
     )
     return due_on, outbox_ids
 
@@ -255,14 +254,14 @@ async def decide(
         await events.append(
             conn,
             kind=f"task.review_{outcome}",
-            application_id=application["id"],
+            application_id=application.id,
             task_id=review.task_id,
-            citizen_id=application["citizen_id"],
+            citizen_id=application.citizen_id,
             actor_kind="staff",
             actor_id=actor.staff_id,
             data={"item": review.item_name, "reason": text},
         )
-        contact = await app_store.citizen_contact(conn, application["citizen_id"])
+        contact = await app_store.citizen_contact(conn, application.citizen_id)
         assert contact is not None
         outbox_ids.append(
             await citizen_sms.queue(
@@ -270,8 +269,8 @@ async def decide(
                 contact,
                 kind=f"task.review_{outcome}",
                 template=f"sms.review_{outcome}",
-                params={"number": application["number"], "item": review.item_name},
-                call_phone=task["unit_phone"] or deps.settings.support_phone,
+                params={"number": application.number, "item": review.item_name},
+                call_phone=task.unit_phone or deps.settings.support_phone,
             )
         )
     await deps.after_commit(outbox_ids)

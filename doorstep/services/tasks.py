@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from doorstep.domain.calendar import local_date
 from doorstep.domain.clock import move_clock, reminder_date
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -75,9 +73,7 @@ async def unit_queue(
     unit_ids = await visible_units(deps, actor)
     wanted = [s.value for s in (statuses or OPEN_STATUSES)]
     rows = await store.unit_queue(deps.pool, unit_ids, wanted, max(1, min(limit, 200)), after_id)
-    return [
-        QueueEntry(task=_task_view(r), application_number=r["application_number"]) for r in rows
-    ]
+    return [QueueEntry(task=_task_view(r), application_number=r.application_number) for r in rows]
 
 
 def may_act(actor: Actor, task: TaskView) -> bool:
@@ -104,7 +100,7 @@ async def act_on_task(
         task = await store.task_for_update(conn, task_id) if application else None
         if application is None or task is None:
             raise NotFound("task.not_found")
-        authorize(actor, Operation.TASK_ACT, Target.unit(task["unit_id"], task["unit_region_code"]))
+        authorize(actor, Operation.TASK_ACT, Target.unit(task.unit_id, task.unit_region_code))
         outbox_ids = await _transition(
             deps,
             conn,
@@ -115,7 +111,7 @@ async def act_on_task(
             actor_kind="staff",
             actor_id=actor.staff_id,
         )
-        view = await _load_one(conn, application["number"])
+        view = await _load_one(conn, application.number)
     await deps.after_commit(outbox_ids)
     assert view is not None
     return view
@@ -134,15 +130,15 @@ async def supply_materials(
         application = await lock_for_citizen_act(conn, actor, number, Operation.MATERIALS_SUPPLY)
         waiting = [
             t
-            for t in await store.tasks_of(conn, [application["id"]])
-            if t["status"] == TaskStatus.NEEDS_MATERIALS.value
+            for t in await store.tasks_of(conn, [application.id])
+            if t.status == TaskStatus.NEEDS_MATERIALS.value
         ]
         if not waiting:
             raise Conflict("materials.not_requested")
         outbox_ids: list[int] = []
         agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
         for task_row in waiting:
-            task = await store.task_for_update(conn, task_row["id"])
+            task = await store.task_for_update(conn, task_row.id)
             assert task is not None
             outbox_ids += await _transition(
                 deps,
@@ -160,8 +156,8 @@ async def supply_materials(
             deps,
             actor,
             Operation.MATERIALS_SUPPLY,
-            application_id=application["id"],
-            number=application["number"],
+            application_id=application.id,
+            number=application.number,
             notice="sms.agent_supplied",
             detail={"materials": sorted(set(materials))[:50]},
         )
@@ -191,8 +187,8 @@ def _task_reason(action: TaskAction, given: str | None, kept: str | None) -> str
 async def _transition(
     deps: Deps,
     conn: Connection,
-    application: asyncpg.Record,
-    task: asyncpg.Record,
+    application: store.ApplicationRow,
+    task: store.TaskRow,
     action: TaskAction,
     reason: str | None,
     *,
@@ -200,7 +196,7 @@ async def _transition(
     actor_id: int | None,
     extra: dict[str, object] | None = None,
 ) -> list[int]:
-    before = TaskStatus(task["status"])
+    before = TaskStatus(task.status)
     try:
         after = next_task_status(before, action)
     except IllegalTransition:
@@ -208,59 +204,59 @@ async def _transition(
             "task.illegal_transition", status=before.value, action=action.value
         ) from None
     today = local_date(datetime.now().astimezone())
-    total_days = task["working_days"] + task["extended_days"]
+    total_days = task.working_days + task.extended_days
     clock = move_clock(
         deps.calendar,
         before,
         after,
-        task["due_on"],
-        task["days_left_at_pause"],
+        task.due_on,
+        task.days_left_at_pause,
         today,
         working_days=total_days,
     )
     await store.update_task(
         conn,
-        task["id"],
+        task.id,
         status=after.value,
         due_on=clock.due_on,
         remind_on=reminder_date(deps.calendar, clock.due_on, total_days),
         paused=clock.paused,
         days_left_at_pause=clock.days_left_at_pause,
-        reason=_task_reason(action, reason, task["reason"]),
+        reason=_task_reason(action, reason, task.reason),
         final=after in FINAL_TASK_STATUSES,
     )
-    common = {
-        "application_id": application["id"],
-        "citizen_id": application["citizen_id"],
+    common: events.ApplicationEventOrigin = {
+        "application_id": application.id,
+        "citizen_id": application.citizen_id,
         "actor_kind": actor_kind,
         "actor_id": actor_id,
     }
     await events.append(
         conn,
         kind=f"task.{action.value}",
-        task_id=task["id"],
+        task_id=task.id,
         **common,
         data={
-            "item": task["item_name"],
+            "item": task.item_name,
             "from": before.value,
             "to": after.value,
             "reason": reason,
             **(extra or {}),
         },
     )
-    if clock.due_on != task["due_on"]:
+    if clock.due_on != task.due_on:
         await events.append(
             conn,
             kind="task.deadline_moved",
-            task_id=task["id"],
+            task_id=task.id,
             **common,
             data={
-                "item": task["item_name"],
-                "from": task["due_on"].isoformat(),
+                "item": task.item_name,
+                "from": task.due_on.isoformat(),
                 "to": clock.due_on.isoformat(),
             },
         )
-    contact = await store.citizen_contact(conn, application["citizen_id"])
+    contact = await store.citizen_contact(conn, application.citizen_id)
     assert contact is not None
     outbox_ids: list[int] = []
     template = _CITIZEN_TEMPLATES.get(action)
@@ -273,26 +269,26 @@ async def _transition(
                 kind=f"task.{action.value}",
                 template=template,
                 params={
-                    "number": application["number"],
-                    "item": task["item_name"],
+                    "number": application.number,
+                    "item": task.item_name,
                     "reason": reason or "",
                 },
-                call_phone=task["unit_phone"] or deps.settings.support_phone,
+                call_phone=task.unit_phone or deps.settings.support_phone,
             )
         )
-    statuses = [TaskStatus(s) for s in await store.task_statuses(conn, application["id"])]
+    statuses = [TaskStatus(s) for s in await store.task_statuses(conn, application.id)]
     new_status = application_status(statuses)
     final_count, _total = progress(statuses)
     final = new_status in FINAL_APPLICATION
     await store.update_application_status(
-        conn, application["id"], new_status.value, final_count, final
+        conn, application.id, new_status.value, final_count, final
     )
-    if new_status.value != application["status"]:
+    if new_status.value != application.status:
         await events.append(
             conn,
             kind="application.status_changed",
             **common,
-            data={"from": application["status"], "to": new_status.value},
+            data={"from": application.status, "to": new_status.value},
         )
         if final:
             outbox_ids.append(
@@ -301,7 +297,7 @@ async def _transition(
                     contact,
                     kind="application.finished",
                     template=f"sms.application_{new_status.value}",
-                    params={"number": application["number"], "bundle": application["bundle_name"]},
+                    params={"number": application.number, "bundle": application.bundle_name},
                     call_phone=deps.settings.support_phone,
                 )
             )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-import asyncpg
+from collections.abc import Mapping
+from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
 
 # names as of the catalog versions the application was made under, kept on its rows (a renamed
 # item keeps its old name on applications made before: migrations 0061, 0062)
@@ -22,6 +21,90 @@ _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.s
     coalesce(t.item_name, i.name) as item_name,
     u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
     u.region_code as unit_region_code"""
+
+
+class ListedApplicationRow(Row):
+    """An application as a citizen's list shows it."""
+
+    id: int
+    number: str
+    citizen_id: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+    bundle_code: str
+    bundle_name: str
+
+
+class ApplicationRow(ListedApplicationRow):
+    """An application with its form and counters."""
+
+    bundle_id: int
+    form: dict[str, Json]
+    tasks_total: int
+    tasks_final: int
+    submitted_by_staff_id: int | None
+
+
+class ListedTaskRow(Row):
+    """A task as a list of applications shows it, with its item and unit."""
+
+    id: int
+    application_id: int
+    unit_id: int
+    status: str
+    working_days: int
+    due_on: date
+    paused_at: datetime | None
+    days_left_at_pause: int | None
+    reason: str | None
+    updated_at: datetime
+    priority_reason: str | None
+    target_on: date | None
+    item_code: str
+    item_name: str
+    unit_name: str
+    unit_code: str
+    unit_phone: str | None
+    unit_region_code: str
+
+
+class TaskRow(ListedTaskRow):
+    item_id: int
+    position: int
+    extended_days: int
+    created_at: datetime
+
+
+class QueueTaskRow(TaskRow):
+    """A task in a unit's queue, with its application's number and citizen."""
+
+    application_number: str
+    citizen_id: int
+
+
+class CitizenContactRow(Row):
+    """Whom an application's messages reach, and what its forms and views say of them."""
+
+    id: int
+    phone: str
+    name: str | None
+    language: str
+    elder_mode: bool
+    channel_preference: str
+    resident_id_masked: str | None
+    resident_id_index: bytes | None
+    birth_date: date | None
+    region_code: str | None
+
+
+class _Status(Row):
+    status: str
+
+
+class _Id(Row):
+    id: int
 
 
 async def set_application_priority(conn: Connection, application_id: int, reason: str) -> None:
@@ -42,12 +125,14 @@ async def insert_application(
     citizen_id: int,
     bundle_id: int,
     status: str,
-    form: dict[str, Any],
+    form: Mapping[str, object],
     tasks_total: int,
     staff_id: int | None,
-) -> asyncpg.Record:
+) -> ApplicationRow:
     """The new application as `by_number` would read it (one round trip, not two)."""
-    row = await conn.fetchrow(
+    return await fetchrow_one(
+        conn,
+        ApplicationRow,
         f"""with a as (
                 insert into applications (number, citizen_id, bundle_id, status, form,
                                           tasks_total, submitted_by_staff_id)
@@ -61,8 +146,6 @@ async def insert_application(
         tasks_total,
         staff_id,
     )
-    assert row is not None
-    return row
 
 
 async def insert_tasks(
@@ -70,11 +153,15 @@ async def insert_tasks(
     application_id: int,
     rows: list[tuple[int, int, int, str, int, date, date, date]],
     priority_reason: str | None = None,
-) -> list[asyncpg.Record]:
+) -> list[TaskRow]:
     """rows: (item_id, unit_id, position, status, working_days, due_on, remind_on, target_on).
     One statement for all of them; returns the tasks as `tasks_of` would read them, in order."""
-    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 8
-    return await conn.fetch(
+    columns: list[tuple[int | str | date, ...]] = (
+        list(zip(*rows, strict=True)) if rows else [()] * 8
+    )
+    return await fetch(
+        conn,
+        TaskRow,
         f"""with t as (
                 insert into tasks (application_id, item_id, unit_id, position, status,
                                    working_days, due_on, remind_on, target_on, priority_reason)
@@ -91,16 +178,20 @@ async def insert_tasks(
     )
 
 
-async def by_number(db: Queryable, number: str) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def by_number(db: Queryable, number: str) -> ApplicationRow | None:
+    return await fetchrow(
+        db,
+        ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id where a.number = $1""",
         number,
     )
 
 
-async def by_ids(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def by_ids(db: Queryable, application_ids: list[int]) -> list[ApplicationRow]:
+    return await fetch(
+        db,
+        ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id where a.id = any($1::bigint[])""",
         application_ids,
@@ -121,9 +212,11 @@ _LIST_TASK_COLUMNS = """t.id, t.application_id, t.unit_id, t.status, t.working_d
 
 async def of_citizen(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
-) -> list[asyncpg.Record]:
+) -> list[ListedApplicationRow]:
     """A page of the citizen's applications, newest first, with the columns of the views."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ListedApplicationRow,
         f"""select {_LIST_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id
             where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
@@ -134,9 +227,11 @@ async def of_citizen(
     )
 
 
-async def listed_tasks_of(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
+async def listed_tasks_of(db: Queryable, application_ids: list[int]) -> list[ListedTaskRow]:
     """The tasks of a page of applications, with the columns of the views."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ListedTaskRow,
         f"""select {_LIST_TASK_COLUMNS} from tasks t
             join service_items i on i.id = t.item_id
             join units u on u.id = t.unit_id
@@ -146,8 +241,10 @@ async def listed_tasks_of(db: Queryable, application_ids: list[int]) -> list[asy
     )
 
 
-async def tasks_of(db: Queryable, application_ids: list[int]) -> list[asyncpg.Record]:
-    return await db.fetch(
+async def tasks_of(db: Queryable, application_ids: list[int]) -> list[TaskRow]:
+    return await fetch(
+        db,
+        TaskRow,
         f"""select {_TASK_COLUMNS} from tasks t
             join service_items i on i.id = t.item_id
             join units u on u.id = t.unit_id
@@ -157,9 +254,11 @@ async def tasks_of(db: Queryable, application_ids: list[int]) -> list[asyncpg.Re
     )
 
 
-async def lock_application_of_task(conn: Connection, task_id: int) -> asyncpg.Record | None:
+async def lock_application_of_task(conn: Connection, task_id: int) -> ApplicationRow | None:
     """Lock the application first, then its task: every writer takes them in this order."""
-    return await conn.fetchrow(
+    return await fetchrow(
+        conn,
+        ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id
             where a.id = (select application_id from tasks where id = $1)
@@ -168,16 +267,20 @@ async def lock_application_of_task(conn: Connection, task_id: int) -> asyncpg.Re
     )
 
 
-async def lock_application(conn: Connection, number: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def lock_application(conn: Connection, number: str) -> ApplicationRow | None:
+    return await fetchrow(
+        conn,
+        ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id where a.number = $1 for update of a""",
         number,
     )
 
 
-async def task_for_update(conn: Connection, task_id: int) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def task_for_update(conn: Connection, task_id: int) -> TaskRow | None:
+    return await fetchrow(
+        conn,
+        TaskRow,
         f"""select {_TASK_COLUMNS} from tasks t
             join service_items i on i.id = t.item_id
             join units u on u.id = t.unit_id
@@ -218,10 +321,13 @@ async def update_task(
 
 
 async def task_statuses(conn: Connection, application_id: int) -> list[str]:
-    rows = await conn.fetch(
-        "select status from tasks where application_id = $1 order by position", application_id
+    rows = await fetch(
+        conn,
+        _Status,
+        "select status from tasks where application_id = $1 order by position",
+        application_id,
     )
-    return [r["status"] for r in rows]
+    return [r.status for r in rows]
 
 
 async def update_application_status(
@@ -240,8 +346,10 @@ async def update_application_status(
 
 async def unit_queue(
     db: Queryable, unit_ids: list[int], statuses: list[str], limit: int, after_id: int | None
-) -> list[asyncpg.Record]:
-    return await db.fetch(
+) -> list[QueueTaskRow]:
+    return await fetch(
+        db,
+        QueueTaskRow,
         f"""select {_TASK_COLUMNS}, a.number as application_number, a.citizen_id
             from tasks t
             join applications a on a.id = t.application_id
@@ -259,12 +367,16 @@ async def unit_queue(
 
 
 async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
-    rows = await db.fetch("select id from units where region_code like $1 || '%'", region_prefix)
-    return [r["id"] for r in rows]
+    rows = await fetch(
+        db, _Id, "select id from units where region_code like $1 || '%'", region_prefix
+    )
+    return [r.id for r in rows]
 
 
-async def citizen_contact(db: Queryable, citizen_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(
+async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
+    return await fetchrow(
+        db,
+        CitizenContactRow,
         """select id, phone, name, language, elder_mode, channel_preference, resident_id_masked,
                   resident_id_index, birth_date, region_code
            from citizens where id = $1""",

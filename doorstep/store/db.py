@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -65,7 +65,3 @@ async def transaction(pool: Pool) -> AsyncIterator[Connection]:
     """One connection, one transaction: commit on success, roll back on any error."""
     async with pool.acquire() as conn, conn.transaction():
         yield conn
-
-
-def record_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import asyncpg
-
 from doorstep.domain.delegation import BundleFilter
-from doorstep.store.applications import _APPLICATION_COLUMNS
+from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
 
@@ -437,9 +435,11 @@ async def record_read(
 
 async def applications_in_scope(
     db: Queryable, citizen_id: int, scope: BundleFilter, limit: int, before_id: int | None
-) -> list[asyncpg.Record]:
+) -> list[ApplicationRow]:
     """A principal's applications an agent may see: those of the delegation's themes."""
-    return await db.fetch(
+    return await fetch(
+        db,
+        ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
             join bundles b on b.id = a.bundle_id
             where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)

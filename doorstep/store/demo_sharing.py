@@ -13,8 +13,8 @@ welfare visits when it is a risk alert), so every shipped flow is on the list an
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import asyncpg
 
@@ -120,20 +120,27 @@ _NAMES = {i.code: i.name for i in demo_data.SERVICE_ITEMS}
 _BUNDLE_NAMES = {b.code: b.name for b in demo_data.BUNDLES}
 
 
-def demo_rows() -> list[ListRow]:
-    grants: dict[tuple[SubjectKind, str, str], dict[str, Any]] = {}
+@dataclass
+class _Grant:
+    """What one reader unit may read one subject for: items, bundles, welfare checks."""
 
-    def grant(subject: tuple[SubjectKind, str], reader: str) -> dict[str, Any]:
-        return grants.setdefault(
-            (subject[0], subject[1], reader), {"items": set(), "bundles": set(), "welfare": False}
-        )
+    items: set[str] = field(default_factory=set)
+    bundles: set[str] = field(default_factory=set)
+    welfare: bool = False
+
+
+def demo_rows() -> list[ListRow]:
+    grants: dict[tuple[SubjectKind, str, str], _Grant] = {}
+
+    def grant(subject: tuple[SubjectKind, str], reader: str) -> _Grant:
+        return grants.setdefault((subject[0], subject[1], reader), _Grant())
 
     for item in demo_data.SERVICE_ITEMS:
         for material in item.materials:
             for subject in _subjects_of_material(material.code):
                 owner = OWNERS.get(subject)
                 if owner is not None and owner[0] != item.unit_code:
-                    grant(subject, item.unit_code)["items"].add(item.code)
+                    grant(subject, item.unit_code).items.add(item.code)
     for raw in RULES:
         rule = parse_rule(raw)
         for key in rule.fact_keys:
@@ -143,18 +150,18 @@ def demo_rows() -> list[ListRow]:
                 continue
             found = grant(subject, rule.owner_unit_code)
             if rule.bundle_code is None:
-                found["welfare"] = True
+                found.welfare = True
             else:
-                found["bundles"].add(rule.bundle_code)
+                found.bundles.add(rule.bundle_code)
     rows = [
         ListRow(line=n, kind=kind.value, key=key, owner=owner, legal_basis=basis)
         for n, ((kind, key), (owner, basis)) in enumerate(OWNERS.items(), start=1)
     ]
     for (kind, key, reader), g in sorted(grants.items()):
         what = "、".join(
-            [_NAMES[c] for c in sorted(g["items"])]
-            + [_BUNDLE_NAMES[c] for c in sorted(g["bundles"])]
-            + (["独居老人探访关爱"] if g["welfare"] else [])
+            [_NAMES[c] for c in sorted(g.items)]
+            + [_BUNDLE_NAMES[c] for c in sorted(g.bundles)]
+            + (["独居老人探访关爱"] if g.welfare else [])
         )
         rows.append(
             ListRow(
@@ -163,9 +170,9 @@ def demo_rows() -> list[ListRow]:
                 key=key,
                 owner=OWNERS[(kind, key)][0],
                 reader=reader,
-                items=tuple(sorted(g["items"])),
-                bundles=tuple(sorted(g["bundles"])),
-                welfare_check=g["welfare"],
+                items=tuple(sorted(g.items)),
+                bundles=tuple(sorted(g.bundles)),
+                welfare_check=g.welfare,
                 legal_basis=SHARING_BASIS.format(what=what),
             )
         )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -29,20 +28,26 @@ from doorstep.domain import pii
 from doorstep.domain.rules import parse_rule, to_json
 from doorstep.domain.vault import FACTS, FactType, mask_document_number, parse_fact_value
 from doorstep.store import demo_data
+from doorstep.store.rows import Json
+
+JsonObject = dict[str, Json]
+
+# a demo fact as written here, before parse_fact_value checks it against its type
+DemoFactValue = bool | int | str | date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DOCUMENT_PURPOSE = b"vault_document"  # as doorstep.services.vault
 
 
-def _not(field: str) -> dict[str, Any]:
+def _not(field: str) -> JsonObject:
     return {"not": {"field": field, "op": "is", "value": True}}
 
 
-def _texts(zh_hans: str, zh_hant: str, en: str) -> dict[str, str]:
+def _texts(zh_hans: str, zh_hant: str, en: str) -> JsonObject:
     return {"zh_Hans": zh_hans, "zh_Hant": zh_hant, "en": en}
 
 
-_HARDSHIP = {
+_HARDSHIP: JsonObject = {
     "any": [
         {"field": "assistance.dibao", "op": "is", "value": True},
         {"field": "assistance.low_income", "op": "is", "value": True},
@@ -50,7 +55,7 @@ _HARDSHIP = {
     ]
 }
 
-RULES: tuple[dict[str, Any], ...] = (
+RULES: tuple[JsonObject, ...] = (
     {
         "code": "longevity-allowance-80",
         "kind": "offer",
@@ -328,7 +333,7 @@ RULES: tuple[dict[str, Any], ...] = (
 )
 
 
-def _facts(today: date) -> dict[str, list[tuple[str, Any, str]]]:
+def _facts(today: date) -> dict[str, list[tuple[str, DemoFactValue, str]]]:
     """phone -> (key, value, source unit code)."""
     psb, medical, hrss = "cy-psb", "cy-medical-security", "cy-hrss"
     civil, community, street = "cy-civil-affairs", "cy-jianwai-yonganli", "cy-jianwai"

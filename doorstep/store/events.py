@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TypedDict
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch
 
 EVENTS_CHANNEL = "doorstep_events"
+
+
+class ApplicationEventOrigin(TypedDict):
+    """The application, citizen and actor that several events of one use case share."""
+
+    application_id: int
+    citizen_id: int
+    actor_kind: str
+    actor_id: int | None
 
 
 class TimelineEventRow(Row):

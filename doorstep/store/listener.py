@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 
@@ -36,7 +35,7 @@ class Listener:
         backoff = 0.1
         while not self._stopping.is_set():
             lost = asyncio.Event()
-            conn: asyncpg.Connection[Any] | None = None
+            conn: asyncpg.Connection[asyncpg.Record] | None = None
             try:
                 conn = await asyncpg.connect(
                     self._dsn,
@@ -69,9 +68,9 @@ class Listener:
     def stop(self) -> None:
         self._stopping.set()
 
-    def _notified(self, _conn: Any, _pid: int, _channel: str, _payload: object) -> None:
+    def _notified(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
         self._on_hint()
 
 
-def _setter(event: asyncio.Event) -> Callable[[Any], None]:
+def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()

@@ -11,6 +11,7 @@ import itertools
 import re
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -221,18 +222,18 @@ VALUES: dict[str, Any] = {
     "subject": "停水通知",
     "detail": "12月3日9时至17时永安里小区停水，请提前储水。",
 }
-ELDER = {
-    "id": 1,
-    "phone": "+8613800138003",
-    "language": "zh_Hans",
-    "elder_mode": True,
-    "channel_preference": "push",
-}
-SMS_ONLY = {**ELDER, "elder_mode": False, "channel_preference": "sms"}
+ELDER = SimpleNamespace(
+    id=1,
+    phone="+8613800138003",
+    language="zh_Hans",
+    elder_mode=True,
+    channel_preference="push",
+)
+SMS_ONLY = SimpleNamespace(**{**vars(ELDER), "elder_mode": False, "channel_preference": "sms"})
 
 
 @pytest.mark.parametrize("contact", [ELDER, SMS_ONLY], ids=["elder", "sms_only"])
-def test_no_sms_a_plain_reader_gets_carries_a_link(contact: dict[str, object]) -> None:
+def test_no_sms_a_plain_reader_gets_carries_a_link(contact: SimpleNamespace) -> None:
     for template, language in itertools.product(sms_templates(), LANGUAGES):
         if template.startswith(PLAIN_PREFIX):
             continue
@@ -252,7 +253,7 @@ def test_plain_variants_carry_the_number_and_a_phone_to_call() -> None:
             text = translate(chosen, language, **{**VALUES, **params})
             assert VALUES["number"] in text and "010 8599 0201" in text, (language, text)
     # others get the usual text
-    normal = {**ELDER, "elder_mode": False}
+    normal = SimpleNamespace(**{**vars(ELDER), "elder_mode": False})
     assert choose(normal, "sms.application_submitted", VALUES, "12345")[0] == (
         "sms.application_submitted"
     )

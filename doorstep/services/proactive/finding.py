@@ -122,8 +122,8 @@ async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[
     template = "sms.offer" if row.kind == RuleKind.OFFER else "sms.risk_alert"
     owner_phone = await conn.fetchval("select phone from units where id = $1", row.owner_unit_id)
     params = {
-        "item": text_in(row.title, contact["language"]),
-        "reason": explain(row.explanation, row.evidence, row.created_at, contact["language"]),
+        "item": text_in(row.title, contact.language),
+        "reason": explain(row.explanation, row.evidence, row.created_at, contact.language),
     }
     ids = [
         await citizen_sms.queue(

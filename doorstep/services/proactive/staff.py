@@ -148,7 +148,7 @@ async def decide_appeal(
             contact,
             kind="offer.appeal_decided",
             template="sms.appeal_upheld" if uphold else "sms.appeal_rejected",
-            params={"item": text_in(row.title, contact["language"]), "reason": text},
+            params={"item": text_in(row.title, contact.language), "reason": text},
             call_phone=deps.settings.support_phone,
         )
         done = await proactive_appeals.appeal_for_update(conn, appeal_id)

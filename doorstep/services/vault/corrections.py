@@ -206,12 +206,12 @@ async def resolve_correction(
         assert contact is not None
         outbox_id = await notifications.queue(
             conn,
-            citizen_id=contact["id"],
-            phone=contact["phone"],
+            citizen_id=contact.id,
+            phone=contact.phone,
             kind="vault.correction_resolved",
             template="sms.correction_corrected" if corrected else "sms.correction_confirmed",
             params={"number": number, "reason": text},
-            language=contact["language"],
+            language=contact.language,
         )
         done = await corrections_store.correction_by_number(conn, number)
     await deps.after_commit([outbox_id])
