@@ -93,7 +93,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "ticket_kind.": _enum_values("doorstep.domain.tickets.TicketKind"),
     "urgency.": _enum_values("doorstep.domain.tickets.Urgency"),
     "rating.": _enum_values("doorstep.domain.tickets.RATING_LABELS"),
-    "dispatch_warning.": _enum_values("doorstep.domain.dispatch.WARNING_CODES"),
+    "dispatch_warning.": _enum_values("doorstep.domain.dispatch_checks.WARNING_CODES"),
 }
 # event kinds built as f"task.{action.value}"
 EVENT_FAMILIES: dict[str, Callable[[], set[str]]] = {
