@@ -12,7 +12,14 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Target, authorize
-from doorstep.domain.sharing import Action, Purpose, SubjectKind, decide, subject_ref
+from doorstep.domain.sharing import (
+    Action,
+    Purpose,
+    SubjectKind,
+    decide,
+    known_subject,
+    subject_ref,
+)
 from doorstep.services import sharing
 from doorstep.services.deps import Deps
 from doorstep.services.sharing import EntryView, UnitRef
@@ -77,9 +84,11 @@ async def read_resident_data(
     in_force = await sharing.list_in_force(deps.pool)
     wanted = list(keys) if keys is not None else None
     if wanted is not None:
-        for kind, _key in wanted:
+        for kind, key in wanted:
             if kind not in (SubjectKind.FACT, SubjectKind.DOCUMENT):
                 raise InvalidInput("sharing.kind_invalid", kind=kind[:20])
+            if not known_subject(kind, key):
+                raise InvalidInput("sharing.subject_unknown", key=key[:60])
     refusal: str | None = None
     async with transaction(deps.pool) as conn:
         citizen = await vault_store.citizen_by_index(conn, index)
@@ -103,18 +112,19 @@ async def read_resident_data(
             allowed = [s for s, code in codes.items() if code is None]
             if refused_keys:
                 refusal = next(c for c in codes.values() if c is not None)
-        asked = refused_keys if refusal and wanted is not None else (wanted or [])
+        items: list[SharedItem] = []
+        if refusal is None:
+            items = await _items(conn, citizen.id, allowed)
+        # what was seen (the items the resident holds), or what was asked and refused
+        seen = list(dict.fromkeys((i.kind, i.key) for i in items))
         await store.record_subject_read(
             conn,
             citizen_id=citizen.id,
             staff_id=actor.staff_id,
             purpose=label,
-            subjects=[subject_ref(k, key) for k, key in (asked if refusal else allowed)],
+            subjects=[subject_ref(k, key) for k, key in (refused_keys if refusal else seen)],
             refused=refusal is not None,
         )
-        items: list[SharedItem] = []
-        if refusal is None:
-            items = await _items(conn, citizen.id, allowed)
     if refusal is not None:
         # the refused attempt is committed above: the citizen sees it in their log
         key = (refused_keys[0][1] if refused_keys else "") if wanted is not None else ""

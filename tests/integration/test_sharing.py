@@ -259,3 +259,61 @@ async def test_a_rule_reads_only_what_the_list_lets_its_unit_read(
     body = await gql(client, publish, {"r": rule}, token=tokens["supervisor"])
     assert error_code(body) == "sharing.read_not_allowed", body
     assert await row_counts(pool, "offer_rule_versions", "offer_rules") == before
+
+
+async def test_bad_input_is_refused_with_its_code(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    _citizen_id, _phone, resident_id = await _resident(pool)
+    culture = await login(client, pool, CULTURE_CLERK, as_staff=True)
+    before = await row_counts(pool, "personal_data_reads")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"r": "110105198003011234", "i": "social-card-library"}, "resident_id.checksum"),
+        ({"r": "not an id", "i": "social-card-library"}, "resident_id.format"),
+        ({"r": resident_id, "i": "  "}, "sharing.purpose_required"),
+        (
+            {"r": resident_id, "i": "social-card-library", "k": [{"kind": "photo", "key": "x"}]},
+            "sharing.kind_invalid",
+        ),
+        ({"r": resident_id, "i": "social-card-library", "k": []}, "sharing.keys_count"),
+        (
+            {
+                "r": resident_id,
+                "i": "social-card-library",
+                "k": [{"kind": "fact", "key": "household.size"}] * 51,
+            },
+            "sharing.keys_count",
+        ),
+        (
+            {"r": fresh_resident_id(), "i": "social-card-library"},
+            "citizen.not_found",
+        ),
+        (
+            {"r": resident_id, "i": "x", "k": [{"kind": "fact", "key": "household.wealth"}]},
+            "sharing.subject_unknown",
+        ),
+    ]
+    for variables, code in cases:
+        body = await gql(client, READ, variables, token=culture)
+        assert error_code(body) == code, (variables, body)
+    # nothing about anyone was read, so nothing is recorded
+    assert await row_counts(pool, "personal_data_reads") == before
+
+    admin = tokens["admin"]
+    version = await gql(client, LIST, {"v": 999999})
+    assert error_code(version) == "sharing.version_not_found"
+    body = await gql(
+        client,
+        """mutation($rows: [SharingRowInput!]!) { publishSharingList(rows: $rows, dryRun: true,
+           note: $n) { published } }""".replace("note: $n", 'note: "' + "长" * 301 + '"'),
+        {"rows": _rows()},
+        token=admin,
+    )
+    assert error_code(body) == "sharing.note_too_long"
+    empty = await gql(client, PUBLISH, {"rows": [], "d": True, "e": None}, token=admin)
+    assert [p["code"] for p in empty["data"]["publishSharingList"]["problems"]] == ["sharing.empty"]
+    # a fact type that is not the kind's: a document named as a fact
+    wrong = [{**_rows()[0], "key": "birth_certificate"}]
+    body = await gql(client, PUBLISH, {"rows": wrong, "d": True, "e": None}, token=admin)
+    problems = body["data"]["publishSharingList"]["problems"]
+    assert (problems[0]["line"], problems[0]["code"]) == (1, "sharing.subject_unknown")

@@ -285,3 +285,10 @@ def test_rules_read_for_their_bundle_or_welfare_visits(
     assert rule_refusal(None, unit, keys, bundle) == (
         None if not keys else (keys[0], "sharing.no_list")
     )
+
+
+def test_a_list_too_long_is_refused_whole() -> None:
+    rows = [_row(n) for n in range(1, 5002)]
+    entries, problems = build_list(rows, KNOWN_SMALL)
+    assert entries == []
+    assert [(p.line, p.code) for p in problems] == [(5001, "sharing.too_many_rows")]
