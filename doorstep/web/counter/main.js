@@ -15,6 +15,7 @@ import { Login, ME } from './screens/login.js';
 import { OfferRules } from './screens/offer_rules.js';
 import { Queue } from './screens/queue.js';
 import { Rules } from './screens/rules.js';
+import { Sharing } from './screens/sharing.js';
 import { Ticket } from './screens/ticket.js';
 import { Tickets } from './screens/tickets.js';
 import { Watch } from './screens/watch.js';
@@ -30,6 +31,7 @@ const SCREENS = {
   figures: Figures,
   decisions: Decisions,
   offers: OfferRules,
+  sharing: Sharing,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
@@ -42,6 +44,7 @@ const NAV = [
   ['figures', 'nav.figures', SUPERVISORS],
   ['rules', 'nav.rules', SUPERVISORS],
   ['offers', 'nav.offers', null],
+  ['sharing', 'nav.sharing', null],
 ];
 // the section each route belongs to, for the navigation's current page
 const SECTION = { application: 'queue', ticket: 'tickets' };
