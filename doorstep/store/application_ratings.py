@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from doorstep.store import unit_work
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
 
@@ -169,26 +170,16 @@ async def finish_rectification(
 async def rectifications_of_units(
     db: Queryable, unit_ids: list[int], open_only: bool, limit: int
 ) -> list[TaskRectificationRow]:
-    return await fetch(
-        db,
-        TaskRectificationRow,
-        f"""{_RECTIFICATION}
-            where r.unit_id = any($1::bigint[]) and (not $2 or r.status = 'open')
-            order by r.status = 'open' desc, r.due_on, r.id limit $3""",
-        unit_ids,
-        open_only,
-        limit,
+    return await unit_work.of_units(
+        db, TaskRectificationRow, _RECTIFICATION, "r", unit_ids, open_only, limit
     )
 
 
 async def rectifications_of_application(
     db: Queryable, application_id: int
 ) -> list[TaskRectificationRow]:
-    return await fetch(
-        db,
-        TaskRectificationRow,
-        f"{_RECTIFICATION} where t.application_id = $1 order by r.id",
-        application_id,
+    return await unit_work.of_application(
+        db, TaskRectificationRow, _RECTIFICATION, "r", application_id
     )
 
 

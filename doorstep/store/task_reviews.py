@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from doorstep.store import unit_work
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
 
@@ -138,19 +139,8 @@ async def decide(
 async def of_units(
     db: Queryable, unit_ids: list[int], open_only: bool, limit: int
 ) -> list[ReviewRow]:
-    return await fetch(
-        db,
-        ReviewRow,
-        f"""{_REVIEW}
-            where v.unit_id = any($1::bigint[]) and (not $2 or v.status = 'open')
-            order by v.status = 'open' desc, v.due_on, v.id limit $3""",
-        unit_ids,
-        open_only,
-        limit,
-    )
+    return await unit_work.of_units(db, ReviewRow, _REVIEW, "v", unit_ids, open_only, limit)
 
 
 async def of_application(db: Queryable, application_id: int) -> list[ReviewRow]:
-    return await fetch(
-        db, ReviewRow, f"{_REVIEW} where t.application_id = $1 order by v.id", application_id
-    )
+    return await unit_work.of_application(db, ReviewRow, _REVIEW, "v", application_id)

@@ -1,0 +1,40 @@
+"""What rectifications of tasks and reviews of refusals share: both are a unit's work on an
+application's task, open until done, due on a working day. One query shape each for a unit's
+queue and for an application's list, over the select of either (its table aliased, joined to
+the task as `t`)."""
+
+from __future__ import annotations
+
+from doorstep.store.db import Queryable
+from doorstep.store.rows import R, fetch
+
+
+async def of_units(
+    db: Queryable,
+    cls: type[R],
+    select: str,
+    alias: str,
+    unit_ids: list[int],
+    open_only: bool,
+    limit: int,
+) -> list[R]:
+    """The units' work, the open first, then by due day."""
+    return await fetch(
+        db,
+        cls,
+        f"""{select}
+            where {alias}.unit_id = any($1::bigint[]) and (not $2 or {alias}.status = 'open')
+            order by {alias}.status = 'open' desc, {alias}.due_on, {alias}.id limit $3""",
+        unit_ids,
+        open_only,
+        limit,
+    )
+
+
+async def of_application(
+    db: Queryable, cls: type[R], select: str, alias: str, application_id: int
+) -> list[R]:
+    """An application's work on any of its tasks, oldest first."""
+    return await fetch(
+        db, cls, f"{select} where t.application_id = $1 order by {alias}.id", application_id
+    )
