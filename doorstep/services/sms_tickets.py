@@ -11,7 +11,9 @@ Every answer goes in the citizen's language, plain for elders and SMS-only citiz
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from doorstep.domain.errors import DomainError, RateLimited
 from doorstep.domain.policy import Actor, Role
@@ -29,8 +31,8 @@ from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
 from doorstep.services.tickets import follow_up, submit
 from doorstep.store import sms_inbound as store
-from doorstep.store.db import Connection, transaction
-from doorstep.store.sms_inbound import InboundCitizenRow
+from doorstep.store.db import Connection, Queryable, transaction
+from doorstep.store.sms_inbound import InboundCitizenRow, RatingAskedRow
 
 # the category of a text no keyword places (it goes to the review queue)
 FALLBACK_CATEGORY = "other"
@@ -144,30 +146,50 @@ async def file_ticket(deps: Deps, citizen: InboundCitizenRow, text: str) -> str:
 
 
 # --- the rating question ------------------------------------------------------------------------
+# A ticket's and an application's (services/sms_application_rating.py) are answered alike: the
+# question in flight, a digit out of range asked again, else the rating through its use case.
 
 
-async def rating_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
-    """The ticket a 1-5 reply would rate: the one the reply's extend code names, else the
-    newest unanswered question; None when none is in flight."""
-    if question is not None and question.kind is not QuestionKind.TICKET_RATING:
-        return None
-    rows = await store.ratings_asked(deps.pool, citizen_id, RATING_QUESTION_DAYS)
+class RatingAsked(Protocol):
+    """A case whose rating question is in flight."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def asked_at(self) -> datetime: ...
+
+
+A = TypeVar("A", bound=RatingAsked)
+
+
+def in_flight(rows: Sequence[A], question: Question | None) -> A | None:
+    """The case the reply's extend code names, else the newest asked; None when none is."""
     named = [r for r in rows if question is not None and question.asks_about(question.kind, r.id)]
     chosen = named or rows
     return chosen[0] if chosen else None
 
 
-async def answer_rating(
-    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
+async def rating_reply(
+    deps: Deps,
+    citizen: InboundCitizenRow,
+    text: str,
+    question: Question | None,
+    *,
+    kind: QuestionKind,
+    asked_of: Callable[[Deps, int, Question | None], Awaitable[A | None]],
+    invalid_template: str,
+    rate: Callable[[A, Rating], Awaitable[str | None]],
 ) -> str | None:
-    """A reply to the rating question; None when the text is no digit or nothing asked."""
+    """A reply to a rating question of `kind`; None when the text is no digit or nothing of
+    that kind is asked. A digit out of 1-5 is asked again (the question's extend code kept)."""
     value = parse_rating(text)
     if value is None:
         return None
-    asked = await rating_asked(deps, citizen.id, question)
+    asked = await asked_of(deps, citizen.id, question)
     if asked is None:
         return None
-    number = asked["number"]
     if not 1 <= value <= 5:
         async with transaction(deps.pool) as conn:
             outbox_id = await answer(
@@ -175,33 +197,72 @@ async def answer_rating(
                 conn,
                 citizen,
                 "sms_reply.rating_invalid",
-                "sms.rating_invalid",
-                {"number": number},
+                invalid_template,
+                {"number": asked.number},
                 # a question again: it keeps the rating question's extend code
-                extend_code=question_code(QuestionKind.TICKET_RATING, asked["id"]),
+                extend_code=question_code(kind, asked.id),
             )
         await deps.after_commit([outbox_id])
         return "rating_invalid"
-    rating = Rating(value)
-    view = await follow_up.rate(deps, citizen_actor(citizen), number, rating)
-    async with transaction(deps.pool) as conn:
-        if view.rectification is not None:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.rated",
-                "sms.ticket_rated_rectification",
-                {
-                    "number": number,
-                    "unit": view.lead_unit.name,
-                    "due": view.rectification.due_on.strftime("%m-%d"),
-                },
-                view.lead_unit.phone,
-            )
-        else:
-            outbox_id = await answer(
-                deps, conn, citizen, "sms_reply.rated", "sms.ticket_rated", {"number": number}
-            )
-    await deps.after_commit([outbox_id])
-    return f"rated:{value}"
+    return await rate(asked, Rating(value))
+
+
+def rating_question(
+    kind: QuestionKind, asked: Callable[[Queryable, int, int], Awaitable[list[A]]]
+) -> Callable[[Deps, int, Question | None], Awaitable[A | None]]:
+    """Which case of `kind` a 1-5 reply would rate: the one the reply's extend code names, else
+    the newest question unanswered (`asked`: a citizen's, within RATING_QUESTION_DAYS, newest
+    first); None when none is in flight."""
+
+    async def rating_asked(deps: Deps, citizen_id: int, question: Question | None) -> A | None:
+        if question is not None and question.kind is not kind:
+            return None
+        return in_flight(await asked(deps.pool, citizen_id, RATING_QUESTION_DAYS), question)
+
+    return rating_asked
+
+
+# the ticket a 1-5 reply would rate
+rating_asked = rating_question(QuestionKind.TICKET_RATING, store.ratings_asked)
+
+
+async def answer_rating(
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
+) -> str | None:
+    """A reply to the rating question; None when the text is no digit or nothing asked."""
+
+    async def rate(asked: RatingAskedRow, rating: Rating) -> str:
+        number = asked.number
+        view = await follow_up.rate(deps, citizen_actor(citizen), number, rating)
+        async with transaction(deps.pool) as conn:
+            if view.rectification is not None:
+                outbox_id = await answer(
+                    deps,
+                    conn,
+                    citizen,
+                    "sms_reply.rated",
+                    "sms.ticket_rated_rectification",
+                    {
+                        "number": number,
+                        "unit": view.lead_unit.name,
+                        "due": view.rectification.due_on.strftime("%m-%d"),
+                    },
+                    view.lead_unit.phone,
+                )
+            else:
+                outbox_id = await answer(
+                    deps, conn, citizen, "sms_reply.rated", "sms.ticket_rated", {"number": number}
+                )
+        await deps.after_commit([outbox_id])
+        return f"rated:{int(rating)}"
+
+    return await rating_reply(
+        deps,
+        citizen,
+        text,
+        question,
+        kind=QuestionKind.TICKET_RATING,
+        asked_of=rating_asked,
+        invalid_template="sms.rating_invalid",
+        rate=rate,
+    )

@@ -23,17 +23,7 @@ class TaskRatingRow(Row):
     rating: int
 
 
-class TaskRectificationRow(Row):
-    id: int
-    task_id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    unit_region_code: str
-    application_id: int
-    application_number: str
-    citizen_id: int
-    item_name: str
+class TaskRectificationRow(unit_work.TaskWorkRow):
     rating: int
     comment: str | None
     status: str

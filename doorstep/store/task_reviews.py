@@ -16,17 +16,7 @@ class RefusalRow(Row):
     at: datetime
 
 
-class ReviewRow(Row):
-    id: int
-    task_id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    unit_region_code: str
-    application_id: int
-    application_number: str
-    citizen_id: int
-    item_name: str
+class ReviewRow(unit_work.TaskWorkRow):
     refusal_reason: str | None
     reason: str
     refused_by: int | None

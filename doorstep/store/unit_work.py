@@ -6,7 +6,22 @@ the task as `t`)."""
 from __future__ import annotations
 
 from doorstep.store.db import Queryable
-from doorstep.store.rows import R, fetch
+from doorstep.store.rows import R, Row, fetch
+
+
+class TaskWorkRow(Row):
+    """The task, unit and application a rectification or a review is about."""
+
+    id: int
+    task_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_region_code: str
+    application_id: int
+    application_number: str
+    citizen_id: int
+    item_name: str
 
 
 async def of_units(
