@@ -122,6 +122,10 @@ class FakeCloudauth:
         self._nonces: set[str] = set()
         self._fail_next = 0
         self._server: ThreadingHTTPServer | None = None
+        # its own generator, never the random module's: a delayed answer comes from a server
+        # thread after its test ended, and a draw from the shared generator then would move the
+        # state under whatever runs next (Hypothesis takes that for a strategy using `random`)
+        self._random = random.Random()
 
     # -- control ----------------------------------------------------------------------------
 
@@ -203,7 +207,7 @@ class FakeCloudauth:
         fault: Fault | None,
     ) -> tuple[int, dict[str, Any]]:
         action = headers.get("x-acs-action", "")
-        request_id = f"FAKE-CA-{random.randrange(10**8):08d}"
+        request_id = f"FAKE-CA-{self._random.randrange(10**8):08d}"
         try:
             params = dict(query)
             if body:
