@@ -25,6 +25,18 @@ FAMILIES = {
     # the API's enum labels, shared with the citizen app
     "ticket_kind.": ["complaint", "help", "enquiry", "report", "suggestion"],
     "urgency.": ["normal", "urgent", "danger"],
+    # administration and identity conflicts (the API's enums, lower-cased)
+    "admin.tab.": ["units", "staff", "catalog", "calendar"],
+    "admin.kind.": [
+        "department",
+        "street_office",
+        "community",
+        "enterprise",
+        "social_organisation",
+    ],
+    "admin.calendar.basis.": ["entered", "file", "library", "statutory"],
+    "conflicts.method.": ["aliyun", "dev", "counter", "seed", "review"],
+    "conflicts.status.": ["moved", "kept"],
 }
 SHARED = ("task_status.", "ticket_status.", "ticket_kind.", "urgency.")
 # the texts a clerk writes: label and hint per action that asks for one

@@ -7,7 +7,9 @@ import { currentLanguage, loadStrings, t } from './core/i18n.js';
 import { startLive, stopLive } from './core/live.js';
 import { startRouter } from './core/router.js';
 import { forgetSession, set, state, useStore } from './core/store.js';
+import { Admin } from './screens/admin.js';
 import { Application } from './screens/application.js';
+import { Conflicts } from './screens/conflicts.js';
 import { Decisions } from './screens/decisions.js';
 import { Desk } from './screens/desk.js';
 import { Figures } from './screens/figures.js';
@@ -32,6 +34,8 @@ const SCREENS = {
   decisions: Decisions,
   offers: OfferRules,
   sharing: Sharing,
+  admin: Admin,
+  conflicts: Conflicts,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
@@ -45,6 +49,8 @@ const NAV = [
   ['rules', 'nav.rules', SUPERVISORS],
   ['offers', 'nav.offers', null],
   ['sharing', 'nav.sharing', null],
+  ['conflicts', 'nav.conflicts', SUPERVISORS],
+  ['admin', 'nav.admin', new Set(['ADMIN'])],
 ];
 // the section each route belongs to, for the navigation's current page
 const SECTION = { application: 'queue', ticket: 'tickets' };

@@ -1,0 +1,45 @@
+// Pieces the administration tabs share: a form that sends once and says the server's refusal,
+// a multi-line text field, the units to choose from, and lists typed as text.
+import { html, useEffect, useState } from '../../app/core/html.js';
+import { useBusy } from '../../app/core/busy.js';
+import { gql } from '../core/api.js';
+import { t } from '../core/i18n.js';
+import { ErrorLine, Field } from '../core/ui.js';
+
+// "110105001, 110105002" or one a line -> ['110105001', '110105002']
+export const words = (text) => (text || '').split(/[\s,，、;；]+/).filter(Boolean);
+
+export function useUnits() {
+  const [units, setUnits] = useState([]);
+  useEffect(() => {
+    gql(`{ adminUnits { code name } }`)
+      .then((d) => setUnits(d.adminUnits))
+      .catch(() => {});
+  }, []);
+  return units;
+}
+
+// a form that sends once however often it is pressed, and says the server's refusal
+export function AdminForm({ name, title, submit, onSubmit, onCancel, children }) {
+  const { run, working, error } = useBusy();
+  const send = (event) => {
+    event.preventDefault();
+    run(onSubmit);
+  };
+  return html`<form class="card admin-form" data-form=${name} onSubmit=${send} novalidate>
+    <h2>${title}</h2>
+    <div class="grid">${children}</div>
+    <${ErrorLine} error=${error} />
+    <div class="row">
+      <button type="submit" class="primary" disabled=${working}>${submit}</button>
+      <button type="button" class="secondary" onClick=${onCancel}>${t('cancel')}</button>
+    </div>
+  </form>`;
+}
+
+export function Lines({ values, set, name, label, hint, rows = 4 }) {
+  return html`<${Field} label=${label} hint=${hint}>
+    ${(props) => html`<textarea ...${props} name=${name} rows=${rows} value=${values[name] ?? ''}
+      onInput=${(e) => set({ ...values, [name]: e.currentTarget.value })}></textarea>`}
+  <//>`;
+}
