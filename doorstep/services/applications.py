@@ -1,4 +1,7 @@
-"""Applications (办件): submit a bundle in one form, follow it, and the staff side of its tasks."""
+"""Applications (办件): submit a bundle in one form, follow it, and the staff side of its tasks.
+
+Size: its submit path and rows are being rewritten; split next, once those have landed.
+"""
 
 from __future__ import annotations
 

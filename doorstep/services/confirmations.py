@@ -14,6 +14,8 @@ application.
 
 This module builds on applications and proactive (which build on services.delegation); the
 SMS-reply handling reaches it through `delegation.handle_sms_reply`.
+
+Size: the submit path in it is being rewritten; split next, once that has landed.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """SQL for tickets: the catalog they refer to, the tickets, their assignments, extensions,
-follow-ups, ratings and rectifications, and their events."""
+follow-ups, ratings and rectifications, and their events.
+
+Size: its rows have just been made typed (one type per query shape); split next, along its
+sections.
+"""
 
 from __future__ import annotations
 
