@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,6 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNamedType,
@@ -45,9 +43,6 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
@@ -57,6 +52,7 @@ from doorstep.domain.workflow import ApplicationStatus, TaskStatus, citizen_next
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.plans import PlanCache
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import applications as service
@@ -219,35 +215,18 @@ def _compile(parent: GraphQLObjectType, selection_set: SelectionSetNode | None) 
     return tuple(out)
 
 
-class Plans:
+class Plans(PlanCache[Plan]):
     """Compiled documents by query text and operation name; None: not ours."""
 
     def __init__(self, schema: DoorstepSchema, max_entries: int = PLAN_ENTRIES) -> None:
-        self._schema = schema
-        self._rules = (*specified_rules, *schema.validation_rules)
-        self._entries: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
-        self._max = max_entries
-
-    def get(self, query: str, operation_name: str | None) -> Plan | None:
-        key = (query, operation_name)
-        if key in self._entries:
-            self._entries.move_to_end(key)
-            return self._entries[key]
-        plan = self._make(query, operation_name)
-        self._entries[key] = plan
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return plan
+        super().__init__(schema, max_entries)
 
     def _make(self, query: str, operation_name: str | None) -> Plan | None:
         if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
             return None
         core = self._schema._schema
-        try:
-            document = parse(query, max_tokens=self._schema.max_tokens)
-        except GraphQLError:
-            return None
-        if len(document.definitions) != 1 or validate(core, document, self._rules):
+        document = self._valid_document(query)
+        if document is None or len(document.definitions) != 1:
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:

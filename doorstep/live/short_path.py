@@ -16,7 +16,6 @@ answers and error messages are the reference.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,14 +30,12 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    specified_rules,
-    validate,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from doorstep.graphql.context import Context
 from doorstep.graphql.errors import present_all
+from doorstep.graphql.plans import PlanCache
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.live.subscriptions import ProgressUpdate, updates
 
@@ -58,33 +55,16 @@ class Plan:
         return self.node.name.value
 
 
-class Plans:
+class Plans(PlanCache[Plan]):
     """Parsed and validated documents by query text and operation name; None: not ours."""
 
     def __init__(self, schema: DoorstepSchema, max_entries: int = PLAN_ENTRIES) -> None:
-        self._schema = schema
-        self._rules = (*specified_rules, *schema.validation_rules)
-        self._entries: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
-        self._max = max_entries
-
-    def get(self, query: str, operation_name: str | None) -> Plan | None:
-        key = (query, operation_name)
-        if key in self._entries:
-            self._entries.move_to_end(key)
-            return self._entries[key]
-        plan = self._make(query, operation_name)
-        self._entries[key] = plan
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-        return plan
+        super().__init__(schema, max_entries)
 
     def _make(self, query: str, operation_name: str | None) -> Plan | None:
         core = self._schema._schema
-        try:
-            document = parse(query, max_tokens=self._schema.max_tokens)
-        except GraphQLError:
-            return None
-        if validate(core, document, self._rules):
+        document = self._valid_document(query)
+        if document is None:
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
