@@ -8,14 +8,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from litestar import Litestar, MediaType, Request, Response
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.types import Dependencies
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionResult
 
@@ -136,10 +139,22 @@ async def _json_object(request: Request[Any, Any, Any]) -> dict[str, Any] | None
     return body if isinstance(body, dict) else None
 
 
+def _empty_response() -> Response[Any]:
+    """What strawberry's own `_response_getter` gives, made on the event loop."""
+    return Response({}, background=BackgroundTasks([]))
+
+
 def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
     """The strawberry controller with our JSON refusals (WebSockets: `live.connection`)."""
 
     class GraphQLController(base):  # type: ignore[misc]
+        # strawberry provides the response object through a worker thread (sync_to_thread):
+        # a thread hand-off on every request for building an empty Response
+        dependencies: ClassVar[Dependencies] = {
+            **base.dependencies,
+            "response": Provide(_empty_response, sync_to_thread=False),
+        }
+
         def decode_json(self, data: str | bytes) -> object:
             # too deep a body, or a NUL anywhere in it: refused before parsing (400)
             return json_body.loads(data)

@@ -276,16 +276,16 @@ async def submit_in(
     assert citizen_id is not None
     if resident_id is not None or data.applicant_name:
         await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
-    number, row, task_rows = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+    inserted = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+    number, row = inserted.number, inserted.row
     if on_submitted is not None:
-        await on_submitted(conn, row["id"])
+        await on_submitted(conn, row.id)
     agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
-    await events.append(
-        conn,
+    event = events.NewEvent(
         kind="application.submitted",
         actor_kind="citizen",
         actor_id=actor.agent_citizen_id or citizen_id,
-        application_id=row["id"],
+        application_id=row.id,
         citizen_id=citizen_id,
         data={
             "number": number,
@@ -296,40 +296,49 @@ async def submit_in(
         },
     )
     if actor.role is Role.AGENT:
+        await events.append_new(conn, event)
         # the principal hears it from the agent notice, which carries the number
         outbox_ids = await acting.record_action(
             conn,
             deps,
             actor,
             Operation.APPLICATION_SUBMIT,
-            application_id=row["id"],
+            application_id=row.id,
             number=number,
             notice="sms.agent_applied",
             detail={"bundle": bundle.code},
         )
-    else:
-        outbox_ids = [await _submitted_sms(deps, conn, citizen_id, number, bundle.name)]
+    else:  # the event and the SMS in one round trip
+        outbox_ids = [
+            await citizen_sms.queue_after_event(
+                conn,
+                inserted.contact,
+                event,
+                kind="application.submitted",
+                template="sms.application_submitted",
+                params={"number": number, "bundle": bundle.name},
+                call_phone=deps.settings.support_phone,
+            )
+        ]
     if on_submitted is None:  # the rows as written are the rows a re-read would find
-        view: ApplicationView | None = _application_view(row, [_task_view(t) for t in task_rows])
+        view: ApplicationView | None = _application_view(
+            row, [_task_view(t) for t in inserted.task_rows]
+        )
     else:  # the callback may have changed them
         view = await _load_one(conn, number)
     assert view is not None
     return view, outbox_ids
 
 
-async def _submitted_sms(
-    deps: Deps, conn: Connection, citizen_id: int, number: str, bundle_name: str
-) -> int:
-    contact = await store.citizen_contact(conn, citizen_id)
-    assert contact is not None
-    return await citizen_sms.queue(
-        conn,
-        contact,
-        kind="application.submitted",
-        template="sms.application_submitted",
-        params={"number": number, "bundle": bundle_name},
-        call_phone=deps.settings.support_phone,
-    )
+@dataclass(frozen=True)
+class Inserted:
+    """A new application as written (its rows as `by_number` and `tasks_of` read them), and
+    its citizen's contact."""
+
+    number: str
+    row: store.ApplicationRow
+    task_rows: list[store.TaskRow]
+    contact: store.CitizenContactRow
 
 
 async def _insert(
@@ -340,11 +349,13 @@ async def _insert(
     citizen_id: int,
     *,
     staff_id: int | None,
-) -> tuple[str, Any, list[Any]]:
-    """The application and its tasks, one per item, each on its own working-day clock; the
-    rows as written (application with its bundle, tasks with item and unit)."""
+) -> Inserted:
+    """The application and its tasks, one per item, each on its own working-day clock: the
+    serial (with the citizen's contact), the vault's holdings (which decide 优先办 too), then
+    the application and its tasks."""
     today = local_date(datetime.now().astimezone())
-    number = make_case_number(APPLICATION_PREFIX, await store.next_serial(conn))
+    serial = await store.next_serial_with_contact(conn, citizen_id)
+    number = make_case_number(APPLICATION_PREFIX, serial.serial)
     # the vault supplies what it holds; the form asked only for the rest
     held = await vault.prefill(deps, conn, citizen_id, bundle, data.documents)
     form = {
@@ -352,6 +363,12 @@ async def _insert(
         "fields": data.form or {},
         "vault": held.form_json(),
     }
+    # 优先办: decided now from proven data (the vault's rows the prefill read), kept on the
+    # application and its tasks
+    evidence = priority.evidence_from(
+        serial.proven_birth_date, held.holdings.facts, held.holdings.documents
+    )
+    reason = priority.standing_from(evidence, today).reason
     row = await store.insert_application(
         conn,
         number=number,
@@ -361,11 +378,8 @@ async def _insert(
         form=form,
         tasks_total=len(bundle.items),
         staff_id=staff_id,
+        priority_reason=reason,
     )
-    # 优先办: decided now from proven data, kept on the application and its tasks
-    reason = (await priority.standing_in(conn, citizen_id, today)).reason
-    if reason is not None:
-        await store.set_application_priority(conn, row.id, reason)
     tasks = []
     for position, item in enumerate(bundle.items):
         due = deps.calendar.add_working_days(today, item.promised_days)
@@ -383,7 +397,7 @@ async def _insert(
         )
     task_rows = await store.insert_tasks(conn, row.id, tasks, reason)
     await held.log_uses(conn, row.id)
-    return number, row, task_rows
+    return Inserted(number=number, row=row, task_rows=task_rows, contact=serial)
 
 
 async def _record_identity(

@@ -96,14 +96,13 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             name=app.applicant_name,
             ref=document,
         )
-        number, row, _tasks = await _insert(
-            deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id
-        )
+        inserted = await _insert(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
+        number, row = inserted.number, inserted.row
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None
         await store.insert_assisted_consent(
             conn,
-            application_id=row["id"],
+            application_id=row.id,
             citizen_id=citizen_id,
             staff_id=actor.staff_id,
             unit_id=clerk.unit_id,
@@ -124,7 +123,7 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             kind="application.submitted",
             actor_kind="staff",
             actor_id=actor.staff_id,
-            application_id=row["id"],
+            application_id=row.id,
             citizen_id=citizen_id,
             data={
                 "number": number,
@@ -133,11 +132,9 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
                 "assisted": True,
             },
         )
-        contact = await app_store.citizen_contact(conn, citizen_id)
-        assert contact is not None
         outbox_id = await citizen_sms.queue(
             conn,
-            contact,
+            inserted.contact,
             kind="application.submitted",
             template="sms.application_submitted",
             params={"number": number, "bundle": bundle.name},

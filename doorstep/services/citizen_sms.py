@@ -15,8 +15,11 @@ from typing import Any, Protocol
 import phonenumbers
 
 from doorstep.i18n import DEFAULT_LANGUAGE, has_message
+from doorstep.notify.sms_text import check_identifiers
 from doorstep.services import notifications
 from doorstep.store.db import Connection
+from doorstep.store.events import NewEvent
+from doorstep.store.outbox import delivery as outbox
 
 PLAIN_PREFIX = "sms.plain."
 
@@ -90,3 +93,31 @@ async def queue(
         urgent=urgent,
         extend_code=extend_code,
     )
+
+
+async def queue_after_event(
+    conn: Connection,
+    contact: SmsContact,
+    event: NewEvent,
+    *,
+    kind: str,
+    template: str,
+    params: Mapping[str, Any],
+    call_phone: str,
+) -> int:
+    """Append `event`, then queue the SMS as `queue` does, in one round trip; the outbox id.
+    For a use case whose last writes are its event and its SMS (a submission)."""
+    chosen, values = choose(contact, template, params, call_phone)
+    check_identifiers(values)  # as notifications.queue does
+    _seq, outbox_id = await outbox.insert_after_event(
+        conn,
+        event,
+        citizen_id=contact.id,
+        phone=contact.phone,
+        kind=kind,
+        template=chosen,
+        params=values,
+        language=contact.language,
+        urgent=False,
+    )
+    return outbox_id

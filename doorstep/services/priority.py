@@ -6,6 +6,7 @@ correct a fact through the vault's correction path (services.vault.flag_fact).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -44,10 +45,22 @@ class Standing:
 async def evidence_of(db: Queryable, citizen_id: int, today: date) -> Evidence:
     facts = await vault_store.facts_of(db, citizen_id, list(FACT_KEYS))
     documents = await vault_store.documents_of(db, citizen_id, today)
+    return evidence_from(await store.proven_birth_date(db, citizen_id), facts, documents)
+
+
+def evidence_from(
+    proven_birth_date: date | None,
+    facts: Sequence[vault_store.FactRow],
+    documents: Sequence[vault_store.DocumentRow],
+) -> Evidence:
+    """The evidence in rows already read: the vault's facts (any keys) and its documents
+    valid today (`documents_of` with today), the birth date of the proved resident ID."""
     return Evidence(
-        birth_date=await store.proven_birth_date(db, citizen_id),
+        birth_date=proven_birth_date,
         facts={
-            f.key: FactEvidence(vault_store.fact_value(f), f.unit_code, f.unit_name) for f in facts
+            f.key: FactEvidence(vault_store.fact_value(f), f.unit_code, f.unit_name)
+            for f in facts
+            if f.key in FACT_KEYS
         },
         documents=[
             DocumentEvidence(d.doc_type, d.unit_code, d.unit_name, d.valid_until)
@@ -59,7 +72,11 @@ async def evidence_of(db: Queryable, citizen_id: int, today: date) -> Evidence:
 
 async def standing_in(db: Queryable, citizen_id: int, today: date) -> Standing:
     """The citizen's priority now (no authorization: the caller's transaction decides)."""
-    return Standing(tuple(grounds(await evidence_of(db, citizen_id, today), today)))
+    return standing_from(await evidence_of(db, citizen_id, today), today)
+
+
+def standing_from(evidence: Evidence, today: date) -> Standing:
+    return Standing(tuple(grounds(evidence, today)))
 
 
 async def my_standing(deps: Deps, actor: Actor, today: date | None = None) -> Standing:

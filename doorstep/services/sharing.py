@@ -47,8 +47,27 @@ def today_local() -> date:
     return local_date(datetime.now().astimezone())
 
 
+# A published version never changes (its entries and grants are written with it, never again):
+# each process reads a version's list once. Keyed by the head's id, number and publication
+# time, so a process that meets several databases (tests, tools) never mixes their lists.
+_LOADED: dict[tuple[int, int, datetime], SharingList] = {}
+_LOADED_MAX = 32
+
+
 async def list_in_force(db: Queryable, day: date | None = None) -> SharingList | None:
-    return await store.list_in_force(db, day or today_local())
+    """The list in force on `day` (today): one query for its head, the list itself from
+    memory once read (every submission checks its form against it)."""
+    head = await store.version_in_force(db, day or today_local())
+    if head is None:
+        return None
+    key = (head.id, head.version, head.published_at)
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        loaded = await store.load_list(db, head)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.clear()
+        _LOADED[key] = loaded
+    return loaded
 
 
 async def require(

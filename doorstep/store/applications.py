@@ -99,6 +99,14 @@ class CitizenContactRow(Row):
     region_code: str | None
 
 
+class SerialContactRow(CitizenContactRow):
+    """The next application serial, with the contact and the birth date of the resident ID
+    the account proved (None if not proved: `store.priority.proven_birth_date`)."""
+
+    serial: int
+    proven_birth_date: date | None
+
+
 class _Status(Row):
     status: str
 
@@ -107,15 +115,23 @@ class _Id(Row):
     id: int
 
 
-async def set_application_priority(conn: Connection, application_id: int, reason: str) -> None:
-    await conn.execute(
-        "update applications set priority_reason = $2 where id = $1", application_id, reason
-    )
-
-
 async def next_serial(conn: Connection) -> int:
     value: int = await conn.fetchval("select nextval('application_serial')")
     return value
+
+
+async def next_serial_with_contact(conn: Connection, citizen_id: int) -> SerialContactRow:
+    """What a submission reads before it writes, in one round trip: the serial, the contact
+    (as `citizen_contact` reads it) and the proved birth date (优先办)."""
+    return await fetchrow_one(
+        conn,
+        SerialContactRow,
+        f"""select nextval('application_serial') as serial, {_CONTACT_COLUMNS},
+                   case when identity_verified_at is not null then birth_date end
+                     as proven_birth_date
+            from citizens where id = $1""",
+        citizen_id,
+    )
 
 
 async def insert_application(
@@ -128,15 +144,17 @@ async def insert_application(
     form: Mapping[str, object],
     tasks_total: int,
     staff_id: int | None,
+    priority_reason: str | None = None,
 ) -> ApplicationRow:
-    """The new application as `by_number` would read it (one round trip, not two)."""
+    """The new application as `by_number` would read it (one round trip, not two), with its
+    priority reason (优先办) if it has one."""
     return await fetchrow_one(
         conn,
         ApplicationRow,
         f"""with a as (
                 insert into applications (number, citizen_id, bundle_id, status, form,
-                                          tasks_total, submitted_by_staff_id)
-                values ($1, $2, $3, $4, $5, $6, $7) returning *)
+                                          tasks_total, submitted_by_staff_id, priority_reason)
+                values ($1, $2, $3, $4, $5, $6, $7, $8) returning *)
             select {_APPLICATION_COLUMNS} from a join bundles b on b.id = a.bundle_id""",
         number,
         citizen_id,
@@ -145,6 +163,7 @@ async def insert_application(
         form,
         tasks_total,
         staff_id,
+        priority_reason,
     )
 
 
@@ -373,13 +392,15 @@ async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
     return [r.id for r in rows]
 
 
+_CONTACT_COLUMNS = """id, phone, name, language, elder_mode, channel_preference,
+    resident_id_masked, resident_id_index, birth_date, region_code"""
+
+
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
     return await fetchrow(
         db,
         CitizenContactRow,
-        """select id, phone, name, language, elder_mode, channel_preference, resident_id_masked,
-                  resident_id_index, birth_date, region_code
-           from citizens where id = $1""",
+        f"select {_CONTACT_COLUMNS} from citizens where id = $1",
         citizen_id,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
@@ -46,6 +47,36 @@ class _UnitTaskRow(Row):
     unit_id: int
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append, for a statement that writes it with other rows (`APPEND_SQL`)."""
+
+    kind: str
+    actor_kind: str
+    actor_id: int | None
+    application_id: int | None = None
+    task_id: int | None = None
+    citizen_id: int | None = None
+    data: Mapping[str, object] | None = None
+
+    def arguments(self) -> tuple[object, ...]:
+        """The arguments of `APPEND_SQL`, $1 to $7."""
+        return (
+            self.application_id,
+            self.task_id,
+            self.citizen_id,
+            self.kind,
+            self.actor_kind,
+            self.actor_id,
+            self.data or {},
+        )
+
+
+# append_event (migration 0003) locks the citizen's stream, inserts, and NOTIFYs; NOTIFY is
+# transactional, so listeners hear it only if and when this transaction commits
+APPEND_SQL = "select append_event($1, $2, $3, $4, $5, $6, $7)"
+
+
 async def append(
     conn: Connection,
     *,
@@ -57,18 +88,13 @@ async def append(
     citizen_id: int | None = None,
     data: Mapping[str, object] | None = None,
 ) -> int:
-    # append_event (migration 0003) locks the citizen's stream, inserts, and NOTIFYs; NOTIFY
-    # is transactional, so listeners hear it only if and when this transaction commits
-    seq: int = await conn.fetchval(
-        "select append_event($1, $2, $3, $4, $5, $6, $7)",
-        application_id,
-        task_id,
-        citizen_id,
-        kind,
-        actor_kind,
-        actor_id,
-        data or {},
+    return await append_new(
+        conn, NewEvent(kind, actor_kind, actor_id, application_id, task_id, citizen_id, data)
     )
+
+
+async def append_new(conn: Connection, event: NewEvent) -> int:
+    seq: int = await conn.fetchval(APPEND_SQL, *event.arguments())
     return seq
 
 

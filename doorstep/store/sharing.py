@@ -140,11 +140,6 @@ async def load_list(db: Queryable, head: ListVersionRow) -> SharingList:
     )
 
 
-async def list_in_force(db: Queryable, day: date) -> SharingList | None:
-    head = await version_in_force(db, day)
-    return None if head is None else await load_list(db, head)
-
-
 async def lock_lists(conn: Connection) -> None:
     """Publishers queue: version numbers are taken one at a time."""
     await conn.execute("select pg_advisory_xact_lock(hashtext('sharing_list_versions'))")

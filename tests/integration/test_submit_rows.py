@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from asyncpg.connection import LoggedQuery
 from litestar.testing import AsyncTestClient
 
-from doorstep.store.db import Pool
-from tests.integration.delegation_helpers import gql_as
+from doorstep.config import Settings
+from doorstep.domain.policy import Actor, Role
+from doorstep.services import applications
+from doorstep.services.deps import Deps
+from doorstep.store.db import Pool, create_pool
+from tests.integration.delegation_helpers import gql_as, make_citizen
 from tests.integration.helpers import fresh_phone, login
 
 FIELDS = """number bundleCode bundleName status statusLabel nextStep readAloud createdAt
@@ -35,3 +40,40 @@ async def test_the_answer_to_a_submission_is_what_a_read_finds(
         )
         assert [r["position"] for r in tasks] == list(range(len(answer["tasks"])))
         assert len(tasks) == answer["progress"]["total"] > 0
+
+
+async def test_a_submission_takes_nine_round_trips(settings: Settings) -> None:
+    """BEGIN; the serial with the citizen's contact and proved birth date; the data-sharing
+    list in force (its head: a published version is read once); the vault's documents and
+    facts (which decide 优先办 too); the application; its tasks; the event with the SMS;
+    COMMIT. Each statement more is a round
+    trip of the busiest path (issue 16): this counts them on the transaction's connection."""
+    pool = await create_pool(settings.database_url, min_size=1, max_size=1)
+    try:
+        citizen_id, _phone = await make_citizen(pool)
+        deps = Deps(pool=pool, settings=settings)
+        actor = Actor(Role.CITIZEN, citizen_id=citizen_id)
+        data = applications.SubmitInput(bundle_code="newborn")
+        await applications.submit_application(deps, actor, data)  # the catalog is cached now
+        statements: list[str] = []
+
+        def log(record: LoggedQuery) -> None:
+            statements.append(record.query)
+
+        async with pool.acquire() as conn:  # the pool's one connection
+            conn.add_query_logger(log)
+        try:
+            view = await applications.submit_application(deps, actor, data)
+        finally:
+            async with pool.acquire() as conn:
+                conn.remove_query_logger(log)
+        assert len(view.tasks) == 5
+        assert len(statements) == 9, "\n---\n".join(s[:100] for s in statements)
+        outbox = await pool.fetchval(
+            """select count(*) from outbox o join applications a
+               on o.params->>'number' = a.number where a.number = $1""",
+            view.number,
+        )
+        assert outbox == 1
+    finally:
+        await pool.close()

@@ -65,16 +65,27 @@ def _shared_to_all(
     )
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What a citizen's vault holds on a day: documents still valid, and facts."""
+
+    documents: list[store.DocumentRow]
+    facts: list[store.FactRow]
+
+
 async def _material_states(
     conn: Connection, citizen_id: int, bundle: Bundle, today: date
-) -> list[MaterialState]:
+) -> tuple[list[MaterialState], Holdings]:
     """Each material of the bundle once (the one form), and whether the vault holds it (for
-    every unit it goes to, as the data-sharing list allows)."""
+    every unit it goes to, as the data-sharing list allows); with the rows read."""
     in_force = await sharing.list_in_force(conn, today)
+    holdings = Holdings(
+        await store.documents_of(conn, citizen_id, today), await store.facts_of(conn, citizen_id)
+    )
     documents: dict[str, DocumentView] = {}
-    for row in await store.documents_of(conn, citizen_id, today):
+    for row in holdings.documents:
         documents.setdefault(row.doc_type, document_view(row))
-    fact_rows = {r.key: r for r in await store.facts_of(conn, citizen_id)}
+    fact_rows = {r.key: r for r in holdings.facts}
     order: list[str] = []
     merged: dict[str, dict[str, Any]] = {}
     for item in bundle.items:
@@ -142,7 +153,7 @@ async def _material_states(
                 )
                 continue
         states.append(MaterialState(**common, held=False))
-    return states
+    return states, holdings
 
 
 async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormView:
@@ -163,7 +174,7 @@ async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormVi
     if bundle is None:
         raise NotFound("bundle.unknown", bundle=bundle_code[:40])
     async with deps.pool.acquire() as conn:
-        states = await _material_states(conn, citizen_id, bundle, today_local())
+        states, _holdings = await _material_states(conn, citizen_id, bundle, today_local())
         if actor.role is Role.AGENT and actor.agent_citizen_id is not None:
             await app_store.record_personal_data_read(
                 conn,
@@ -183,6 +194,8 @@ class Prefill:
     citizen_id: int
     states: list[MaterialState]
     provided_document_ids: list[int] = field(default_factory=list)
+    # the rows the states were made from (what else the submission decides from the vault)
+    holdings: Holdings = field(default_factory=lambda: Holdings([], []))
 
     @property
     def material_codes(self) -> set[str]:
@@ -216,7 +229,10 @@ class Prefill:
 
     async def log_uses(self, conn: Connection, application_id: int) -> None:
         """One use per receiving unit: which vault items it got for this application."""
-        await store.link_documents_to_application(conn, self.provided_document_ids, application_id)
+        if self.provided_document_ids:
+            await store.link_documents_to_application(
+                conn, self.provided_document_ids, application_id
+            )
         per_unit: dict[int, list[dict[str, Any]]] = {}
         for m in self.states:
             if m.document is not None:
@@ -255,5 +271,10 @@ async def prefill(
     take from the vault everything it holds for the bundle. A wrong document refuses the
     whole submission (InvalidInput), so nothing is half-written."""
     provided = await store_documents(deps, conn, citizen_id, clean_documents(documents))
-    states = await _material_states(conn, citizen_id, bundle, today_local())
-    return Prefill(citizen_id=citizen_id, states=states, provided_document_ids=provided)
+    states, holdings = await _material_states(conn, citizen_id, bundle, today_local())
+    return Prefill(
+        citizen_id=citizen_id,
+        states=states,
+        provided_document_ids=provided,
+        holdings=holdings,
+    )

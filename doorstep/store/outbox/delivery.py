@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.events import APPEND_SQL, NewEvent
 from doorstep.store.outbox.rows import ClaimRow, OutboxRow
 from doorstep.store.rows import fetchrow, fetchrow_one
 
@@ -36,6 +37,42 @@ async def insert(
         extend_code,
     )
     return outbox_id
+
+
+async def insert_after_event(
+    conn: Connection,
+    event: NewEvent,
+    *,
+    citizen_id: int | None,
+    phone: str,
+    kind: str,
+    template: str,
+    params: Mapping[str, object],
+    language: str,
+    urgent: bool,
+    extend_code: str | None = None,
+) -> tuple[int, int]:
+    """The event (as `events.append` writes it) and then an outbox row, in one statement:
+    (event seq, outbox id)."""
+    row = await conn.fetchrow(
+        f"""with e as ({APPEND_SQL} as seq),
+            o as (insert into outbox (citizen_id, phone, kind, template, params, language,
+                                      urgent, extend_code)
+                  select $8, $9, $10, $11, $12, $13, $14, $15 from e
+                  returning id)
+            select e.seq, o.id from e, o""",
+        *event.arguments(),
+        citizen_id,
+        phone,
+        kind,
+        template,
+        params,
+        language,
+        urgent,
+        extend_code,
+    )
+    assert row is not None
+    return row["seq"], row["id"]
 
 
 async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> OutboxRow | None:
