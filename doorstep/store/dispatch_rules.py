@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Json, Row, chunks, fetch, fetchrow, fetchrow_one
 
 
 class RuleRow(Row):
@@ -245,6 +245,35 @@ async def history(db: Queryable, limit: int) -> list[PublishedSetRow]:
                   (select count(*) from dispatch_rules r where r.rule_set_id = s.id) as rule_count
            from dispatch_rule_sets s where s.status in ('published', 'superseded')
            order by s.id desc limit $1""",
+        limit,
+    )
+
+
+class RecentTicketRow(Row):
+    """What a dry run replays of a ticket: the facts a rule set routes by."""
+
+    number: str
+    kind: str
+    category_code: str
+    region_code: str
+    description: str
+    urgency: str
+
+
+def recent_tickets(
+    conn: Connection, since: datetime, region_prefix: str, limit: int, chunk: int
+) -> AsyncIterator[list[RecentTicketRow]]:
+    """The newest `limit` tickets of the region since `since`, `chunk` at a time (a cursor: call
+    it inside a transaction)."""
+    return chunks(
+        conn,
+        RecentTicketRow,
+        chunk,
+        """select number, kind, category_code, region_code, description, urgency
+           from tickets where created_at >= $1 and region_code like $2 || '%'
+           order by created_at desc limit $3""",
+        since,
+        region_prefix,
         limit,
     )
 

@@ -11,13 +11,14 @@ reading one by string key is a type error, so every read goes through a declared
 from __future__ import annotations
 
 import inspect
+from collections.abc import AsyncIterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar, Never, TypeVar
 
 import asyncpg
 
 if TYPE_CHECKING:
-    from doorstep.store.db import Queryable
+    from doorstep.store.db import Connection, Queryable
 
 
 # a jsonb column's value as the connection's codec decodes it
@@ -74,6 +75,17 @@ async def fetchrow(db: Queryable, cls: type[R], query: str, *args: object) -> R 
     if record is not None:
         _check(cls, record)
     return record
+
+
+async def chunks(
+    conn: Connection, cls: type[R], size: int, query: str, *args: object
+) -> AsyncIterator[list[R]]:
+    """The query's rows `size` at a time through a cursor (inside the caller's transaction), so
+    a long result is never all in memory."""
+    cursor = await conn.cursor(query, *args, record_class=cls)
+    while rows := await cursor.fetch(size):
+        _check(cls, rows[0])
+        yield rows
 
 
 async def fetchrow_one(db: Queryable, cls: type[R], query: str, *args: object) -> R:

@@ -324,6 +324,11 @@ class _Id(Row):
     id: int
 
 
+class _UnitName(Row):
+    id: int
+    name: str
+
+
 class _Phone(Row):
     phone: str
 
@@ -393,6 +398,10 @@ async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, UnitRow]:
         ids,
     )
     return {r.id: r for r in rows}
+
+
+async def unit_names(db: Queryable) -> dict[int, str]:
+    return {r.id: r.name for r in await fetch(db, _UnitName, "select id, name from units")}
 
 
 async def unit_ids(db: Queryable) -> list[int]:
@@ -472,6 +481,17 @@ async def update_category(conn: Connection, code: str, **fields: ColumnValue) ->
         f"update ticket_categories set {sets}, updated_at = now() where code = $1",
         code,
         *fields.values(),
+    )
+
+
+async def set_category_active(conn: Connection, code: str, active: bool) -> None:
+    """Retire a category (active false) or bring it back."""
+    await conn.execute(
+        """update ticket_categories set active = $2,
+             retired_at = case when $2 then null else now() end, updated_at = now()
+           where code = $1""",
+        code,
+        active,
     )
 
 

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from doorstep.domain.dispatch import Decision, Facts, NoRoute, Rule, RuleEngine
 from doorstep.domain.dispatch_checks import set_errors, set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -38,18 +36,18 @@ def _region_scope(actor: Actor) -> str:
 def _compare(
     before: RuleEngine,
     after: RuleEngine,
-    rows: Sequence[asyncpg.Record],
+    rows: Sequence[store.RecentTicketRow],
     units: dict[int, str],
     changes: list[RoutingChange],
     counts: dict[str, int],
 ) -> None:
     for row in rows:
         facts = Facts(
-            kind=row["kind"],
-            category=row["category_code"],
-            region_code=row["region_code"],
-            description=row["description"],
-            urgency=row["urgency"],
+            kind=row.kind,
+            category=row.category_code,
+            region_code=row.region_code,
+            description=row.description,
+            urgency=row.urgency,
         )
         try:
             old: Decision = before.decide(facts)
@@ -70,9 +68,9 @@ def _compare(
         if len(changes) < DRY_RUN_CHANGES_SHOWN:
             changes.append(
                 RoutingChange(
-                    number=row["number"],
-                    category_code=row["category_code"],
-                    region_code=row["region_code"],
+                    number=row.number,
+                    category_code=row.category_code,
+                    region_code=row.region_code,
                     before_unit=units.get(old.lead_unit, "?"),
                     after_unit=units.get(new.lead_unit, "?"),
                     before_basis=old.basis,
@@ -99,7 +97,7 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
         draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         facts = await known(conn)
         after = RuleEngine(draft_rules, await ticket_store.fallbacks(conn))
-        units = {r["id"]: r["name"] for r in await conn.fetch("select id, name from units")}
+        units = await ticket_store.unit_names(conn)
         total = await store.count_recent(conn, since, scope)
         changes: list[RoutingChange] = []
         counts = {
@@ -110,19 +108,9 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
             "unroutable": 0,
         }
         async with conn.transaction(readonly=True):
-            cursor = await conn.cursor(
-                """select number, kind, category_code, region_code, description, urgency
-                   from tickets where created_at >= $1 and region_code like $2 || '%'
-                   order by created_at desc""",
-                since,
-                scope,
-            )
-            seen = 0
-            while seen < DRY_RUN_LIMIT:
-                rows = await cursor.fetch(min(_DRY_RUN_CHUNK, DRY_RUN_LIMIT - seen))
-                if not rows:
-                    break
-                seen += len(rows)
+            async for rows in store.recent_tickets(
+                conn, since, scope, DRY_RUN_LIMIT, _DRY_RUN_CHUNK
+            ):
                 _compare(before, after, rows, units, changes, counts)
                 await asyncio.sleep(0)  # let other requests run between chunks
     return DryRun(

@@ -190,13 +190,7 @@ async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool)
                 "ticket_category.not_retired" if active else "ticket_category.already_retired",
                 category=row.name,
             )
-        await conn.execute(
-            """update ticket_categories set active = $2,
-                 retired_at = case when $2 then null else now() end, updated_at = now()
-               where code = $1""",
-            row.code,
-            active,
-        )
+        await store.set_category_active(conn, row.code, active)
         await append_event(
             conn,
             actor,
