@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Json, R, Row, fetch, fetchrow, fetchrow_one
 
 # names as of the catalog versions the application was made under, kept on its rows (a renamed
 # item keeps its old name on applications made before: migrations 0061, 0062)
@@ -248,23 +248,21 @@ async def of_citizen(
 
 async def listed_tasks_of(db: Queryable, application_ids: list[int]) -> list[ListedTaskRow]:
     """The tasks of a page of applications, with the columns of the views."""
-    return await fetch(
-        db,
-        ListedTaskRow,
-        f"""select {_LIST_TASK_COLUMNS} from tasks t
-            join service_items i on i.id = t.item_id
-            join units u on u.id = t.unit_id
-            where t.application_id = any($1::bigint[])
-            order by t.application_id, t.position""",
-        application_ids,
-    )
+    return await _tasks_of(db, ListedTaskRow, _LIST_TASK_COLUMNS, application_ids)
 
 
 async def tasks_of(db: Queryable, application_ids: list[int]) -> list[TaskRow]:
+    return await _tasks_of(db, TaskRow, _TASK_COLUMNS, application_ids)
+
+
+async def _tasks_of(
+    db: Queryable, cls: type[R], columns: str, application_ids: list[int]
+) -> list[R]:
+    """The applications' tasks with their items and units, by application and position."""
     return await fetch(
         db,
-        TaskRow,
-        f"""select {_TASK_COLUMNS} from tasks t
+        cls,
+        f"""select {columns} from tasks t
             join service_items i on i.id = t.item_id
             join units u on u.id = t.unit_id
             where t.application_id = any($1::bigint[])
