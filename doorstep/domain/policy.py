@@ -2,7 +2,9 @@
 
 Each operation has a rule per role; a role without a rule is refused. Transports never decide:
 services call `authorize` with the actor and what the operation touches, and the tests run it as
-a matrix of every role against every operation.
+a matrix of every role against every operation. Which unit may state, correct or read which
+piece of a citizen's data (数据共享责任清单) is decided beside it, by `domain.sharing.decide`,
+once the role is allowed here; it has its own matrix (unit x fact type x action).
 
 Size: the one authorization table, every operation beside the others; it reads (and is
 reviewed) as a whole.

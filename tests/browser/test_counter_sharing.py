@@ -55,3 +55,47 @@ async def test_the_list_and_a_read_for_a_service(
     )
     assert after == before + 1
     await no_axe_violations(page, "counter sharing, refused")
+
+
+ADMIN = "+8613900139000"
+CSV = (
+    "kind,key,owner_unit_code,reader_unit_code,items,bundles,welfare_check,legal_basis\n"
+    "fact,household.size,cy-psb,,,,,《中华人民共和国户口登记条例》\n"
+    "\n"
+    'fact,household.size,cy-psb,{reader},,longevity-allowance,,"《政务数据共享条例》, 第十三条"\n'
+)
+
+
+async def test_an_admin_checks_then_publishes_a_version(
+    web: Server, pool: Pool, screen: NewScreen
+) -> None:
+    page = await screen("en")
+    await staff_log_in(page, web, pool, ADMIN)
+    await visit(page, "#/sharing", "section[data-form=publish-sharing]")
+    form = page.locator("section[data-form=publish-sharing]")
+    await form.locator("textarea[name=csv]").fill(CSV.format(reader="cy-nowhere"))
+    await form.locator("button[data-action=dry-run]").click()
+    # the problem names the pasted text's line (the header is line 1, a blank line counted)
+    problem = form.locator("[data-list=problems] li[data-code='sharing.unit_unknown']")
+    await problem.wait_for()
+    assert await problem.get_attribute("data-line") == "4"
+    assert "Line 4: Unknown unit: cy-nowhere" in await problem.inner_text()
+    assert await form.locator("button[data-action=publish]").count() == 0
+    await no_axe_violations(page, "counter sharing publish, refused")
+
+    before = await pool.fetchval("select count(*) from sharing_list_versions")
+    await form.locator("textarea[name=csv]").fill(CSV.format(reader="cy-civil-affairs"))
+    await form.locator("input[name=effective_from]").fill("2099-01-01")
+    await form.locator("button[data-action=dry-run]").click()
+    await form.locator("[role=status][data-errors='0']").wait_for()
+    assert await pool.fetchval("select count(*) from sharing_list_versions") == before
+    await form.locator("button[data-action=publish]").click()
+    await form.locator("[role=status]", has_text="published").wait_for()
+    row = await pool.fetchrow(
+        """select v.effective_from::text as day, g.legal_basis from sharing_list_versions v
+           join sharing_entries e on e.list_id = v.id join sharing_grants g on g.entry_id = e.id
+           order by v.version desc limit 1"""
+    )
+    assert row is not None
+    assert (row["day"], row["legal_basis"]) == ("2099-01-01", "《政务数据共享条例》, 第十三条")
+    await shot(page, "counter-sharing-publish")

@@ -9,6 +9,7 @@ import { Input } from '../core/form.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';
 import { ErrorLine, Screen, formatDate } from '../core/ui.js';
+import { PublishList } from './sharing_publish.js';
 
 const LIST = `{ sharingList { version effectiveFrom entries { kind key label owner { code name }
   legalBasis readers { unit { code name } items { name } bundles { name } welfareCheck legalBasis } } } }`;
@@ -50,14 +51,17 @@ function ResidentRead() {
 export function Sharing() {
   const [list, setList] = useState(undefined);
   const [error, setError] = useState(null);
-  useEffect(() => {
+  const read = () =>
     gql(LIST)
       .then((d) => setList(d.sharingList))
       .catch(setError);
+  useEffect(() => {
+    read();
   }, []);
   const clerk = ['STAFF', 'SUPERVISOR'].includes(state.me?.role);
   return html`<${Screen} title=${t('sharing.title')}>
     ${clerk && html`<${ResidentRead} />`}
+    ${state.me?.role === 'ADMIN' && html`<${PublishList} onPublished=${read} />`}
     <${ErrorLine} error=${error} />
     ${list === undefined && !error && html`<p>${t('loading')}</p>`}
     ${list === null && html`<p class="notice">${t('sharing.none')}</p>`}
