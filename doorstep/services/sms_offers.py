@@ -10,8 +10,8 @@ where money-moving steps wait for the principal's confirmation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
@@ -23,14 +23,25 @@ from doorstep.services.sms_tickets import answer, citizen_actor
 from doorstep.services.tickets.common import now_utc
 from doorstep.store import sms_inbound as store
 from doorstep.store.db import transaction
-from doorstep.store.sms_inbound import InboundCitizenRow
+from doorstep.store.sms_inbound import InboundCitizenRow, OfferAskedRow
 
 APPLY = 1
 UNNAMED_OFFER_DAYS = 7
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
+@dataclass(frozen=True)
+class ClosedOffer:
+    """The reply named an offer that is no longer open: asked long ago (any other question in
+    flight comes first), answered that it is closed."""
+
+    id: None = None
+    asked_at: datetime = _LONG_AGO
+
+
+async def offer_asked(
+    deps: Deps, citizen_id: int, question: Question | None
+) -> OfferAskedRow | ClosedOffer | None:
     """The offer a "1" would accept: the one the extend code names, else the newest open
     offer sent; None when none is in flight."""
     if question is not None and question.kind is not QuestionKind.OFFER:
@@ -44,7 +55,7 @@ async def offer_asked(deps: Deps, citizen_id: int, question: Question | None) ->
         # a reply to one offer's SMS never applies for another: when that offer is no longer
         # open, the citizen is told so
         named = [r for r in rows if question.asks_about(question.kind, r.id)]
-        return named[0] if named else {"id": None, "asked_at": _LONG_AGO}
+        return named[0] if named else ClosedOffer()
     return rows[0] if rows else None
 
 
@@ -59,9 +70,9 @@ async def answer_offer(
     if asked is None:
         return None
     try:
-        if asked["id"] is None:
+        if asked.id is None:
             raise Conflict("offer.not_open")
-        offer, application = await offers.accept_offer(deps, citizen_actor(citizen), asked["id"])
+        offer, application = await offers.accept_offer(deps, citizen_actor(citizen), asked.id)
     except DomainError as exc:
         async with transaction(deps.pool) as conn:
             outbox_id = await answer(

@@ -23,7 +23,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from doorstep.domain.errors import DomainError
 from doorstep.domain.identity import normalize_phone
@@ -53,10 +54,18 @@ MAX_CONTENT = 500
 # one a day; this bounds the rest, so a stuck phone or a prank cannot run up SMS
 MAX_ANSWERS_PER_DAY = 20
 
+
 # Questions answered with a digit (a rating 1-5, "1" to apply): which one is in flight (a row
 # with `asked_at`) and how to answer it. An application's rating question
 # (QuestionKind.APPLICATION_RATING) is answered by registering its pair here.
-AskedFn = Callable[[Deps, int, Question | None], Awaitable[Any]]
+class Asked(Protocol):
+    """A digit question in flight, as each kind's `asked` function reads it."""
+
+    @property
+    def asked_at(self) -> datetime: ...
+
+
+AskedFn = Callable[[Deps, int, Question | None], Awaitable[Asked | None]]
 AnswerFn = Callable[[Deps, InboundCitizenRow, str, Question | None], Awaitable[str | None]]
 DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
     (sms_tickets.rating_asked, sms_tickets.answer_rating),
@@ -80,7 +89,7 @@ async def _answer_digit_question(
     for asked_fn, answer_fn in DIGIT_QUESTIONS:
         row = await asked_fn(deps, citizen.id, question)
         if row is not None:
-            asked.append((row["asked_at"], answer_fn))
+            asked.append((row.asked_at, answer_fn))
     asked.sort(key=lambda pair: pair[0], reverse=True)
     for _at, answer_fn in asked:
         outcome = await answer_fn(deps, citizen, text, question)
