@@ -45,7 +45,7 @@ from doorstep.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
-from doorstep.graphql import precompiled
+from doorstep.graphql import persisted, precompiled
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.errors import UNAVAILABLE
 from doorstep.graphql.response_cache import ResponseCache
@@ -144,8 +144,21 @@ def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response[Any]:
+    """The error a persisted-query client understands (a retry with the document follows a
+    PERSISTED_QUERY_NOT_FOUND), its message in the caller's language."""
+    message = translate(
+        persisted.MESSAGES[refusal.code], context.language, elder=bool(context.actor.elder_mode)
+    )
+    body = {"errors": [{"message": message, "extensions": {"code": refusal.code}}]}
+    status = 200 if refusal.code == persisted.NOT_FOUND else 400
+    return Response(_ENCODER.encode(body), media_type=MediaType.JSON, status_code=status)
+
+
 def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
-    """The strawberry controller with our JSON refusals (WebSockets: `live.connection`)."""
+    """The strawberry controller with our JSON refusals (WebSockets: `live.connection`), and
+    persisted documents (`graphql/persisted.py`)."""
+    documents = persisted.PersistedDocuments()
 
     class GraphQLController(base):  # type: ignore[misc]
         # strawberry provides the response object through a worker thread (sync_to_thread):
@@ -158,6 +171,13 @@ def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
         def decode_json(self, data: str | bytes) -> object:
             # too deep a body, or a NUL anywhere in it: refused before parsing (400)
             return json_body.loads(data)
+
+        def parse_json(self, data: str | bytes) -> object:
+            parsed = super().parse_json(data)
+            if isinstance(parsed, dict) and parsed.get("query") is None:
+                # a persisted document's hash, resolved (and refused) by execute_request first
+                documents.resolve(parsed)
+            return parsed
 
         def encode_json(self, data: object) -> bytes:
             return _ENCODER.encode(data)
@@ -180,6 +200,9 @@ def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
             key = version = None
             if request.method == "POST" and isinstance(context, Context):
                 body = await _json_object(request)
+                refusal = documents.resolve(body) if body else None
+                if refusal is not None:
+                    return _persisted_refusal(refusal, context)
                 key = ResponseCache.key(context.actor, context.language, body) if body else None
                 if key is not None:
                     version = await read_retrying_once(
