@@ -43,7 +43,7 @@ from doorstep.services.deps import Deps
 from doorstep.services.sms_tickets import answer
 from doorstep.services.tickets import follow_up
 from doorstep.store import sms_inbound as store
-from doorstep.store.db import transaction
+from doorstep.store.db import Connection, transaction
 from doorstep.store.sms_inbound import InboundCitizenRow
 
 log = logging.getLogger(__name__)
@@ -275,7 +275,9 @@ async def handle(
     return citizen.id, outcome
 
 
-async def _not_found_in(deps: Deps, conn: Any, citizen: InboundCitizenRow, number: str) -> int:
+async def _not_found_in(
+    deps: Deps, conn: Connection, citizen: InboundCitizenRow, number: str
+) -> int:
     """A valid number that is none of theirs: said so (never someone else's status)."""
     return await answer(
         deps,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store import tickets as ticket_store
-from doorstep.store.events import TimelineEventRow
+from doorstep.store.events import EventRow, TimelineEventRow
 from doorstep.store.tickets import TicketEventRow
 
-__all__ = ["TicketEventRow", "TimelineEventRow", "ticket_timelines", "timelines"]
+__all__ = ["EventRow", "TicketEventRow", "TimelineEventRow", "ticket_timelines", "timelines"]
 
 
 async def timelines(deps: Deps, application_ids: list[int]) -> dict[int, list[TimelineEventRow]]:

@@ -19,7 +19,7 @@ from doorstep.graphql.priority import reason_enum, reason_label
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
-from doorstep.services.timeline import TicketEventRow
+from doorstep.services.timeline import EventRow, TicketEventRow
 
 
 @strawberry.type(description="What a ticket can be about")
@@ -195,7 +195,7 @@ _EVENT_PARAMS = (
 )
 
 
-def _event(row: TicketEventRow, language: str, elder: bool) -> TicketEvent:
+def _event(row: TicketEventRow | EventRow, language: str, elder: bool) -> TicketEvent:
     data: dict[str, Any] = row.data or {}
     params = {name: data.get(name, "") for name in _EVENT_PARAMS}
     params["from_unit"] = params.pop("from")
@@ -344,6 +344,6 @@ def one_ticket(info: Info, view: views.TicketView) -> Ticket:
     return ticket_type(view, info.context.language, info.context.elder)
 
 
-def ticket_event(row: Any, language: str, elder: bool) -> TicketEvent:
+def ticket_event(row: TicketEventRow | EventRow, language: str, elder: bool) -> TicketEvent:
     """One of a ticket's events as its timeline shows it (also the live ticket queue's)."""
     return _event(row, language, elder)
