@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from doorstep.domain.dispatch import Rule, RuleEngine
 from doorstep.domain.dispatch_checks import Known
 from doorstep.services.deps import Deps
 from doorstep.store import dispatch_rules as store
 from doorstep.store import tickets as ticket_store
-from doorstep.store.db import Queryable
+from doorstep.store.db import Pool, Queryable
 from doorstep.store.dispatch_rules import RuleRow
 
 ENGINE_TTL_SECONDS = 30.0
@@ -20,7 +19,7 @@ ENGINE_TTL_SECONDS = 30.0
 @dataclass
 class _Cached:
     # the entry holds its pool: while it does, no other pool can get the same id()
-    pool: Any
+    pool: Pool
     set_id: int | None
     catalog_version: int
     loaded: float
