@@ -144,6 +144,13 @@ class Operation(StrEnum):
     RESIDENT_DATA_READ = "resident_data.read"
     # 优先办: the citizen's own priority standing and its grounds
     PRIORITY_READ = "priority.read"
+    # 陪同办: the slots to come; a unit publishes and withdraws its own; a citizen (or her
+    # agent) books, changes and cancels her place; the unit's worker reads whom to accompany
+    # and records the outcome
+    ESCORT_SLOTS_READ = "escort_slots.read"
+    ESCORT_SLOTS_MANAGE = "escort_slots.manage"
+    ESCORT_BOOK = "escort.book"
+    ESCORT_ROSTER = "escort.roster"
 
 
 @dataclass(frozen=True)
@@ -510,6 +517,26 @@ RULES: dict[Operation, dict[Role, Check]] = {
     },
     # whether one is served first and why: the citizen, or an agent for their principal
     Operation.PRIORITY_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
+    # the service narrows the slots to the citizen's district or the staff member's unit/region
+    Operation.ESCORT_SLOTS_READ: {
+        Role.CITIZEN: _anyone,
+        Role.AGENT: _agent_any_scope,
+        Role.STAFF: _anyone,
+        Role.SUPERVISOR: _anyone,
+        Role.ADMIN: _anyone,
+    },
+    Operation.ESCORT_SLOTS_MANAGE: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
+    # an accompanied visit is no bundle of a theme: any active delegation may book it
+    Operation.ESCORT_BOOK: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
+    Operation.ESCORT_ROSTER: {
+        Role.STAFF: _own_unit,
+        Role.SUPERVISOR: _own_unit_or_region,
+        Role.ADMIN: _anyone,
+    },
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets

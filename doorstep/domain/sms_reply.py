@@ -133,6 +133,8 @@ class QuestionKind(IntEnum):
     OFFER = 5
     # "rate it 1-5" after an application completed (answered by the applications' ratings)
     APPLICATION_RATING = 6
+    # 陪同办's day-before reminder: 1 confirm, 2 cancel, 3 move to the next free slot
+    ESCORT = 7
 
 
 @dataclass(frozen=True)

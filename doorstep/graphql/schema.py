@@ -40,6 +40,7 @@ from doorstep.graphql.delegation import (
 )
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
+from doorstep.graphql.escort import EscortMutation, EscortQuery
 from doorstep.graphql.feedback import FeedbackMutation, FeedbackQuery
 from doorstep.graphql.files import FilesMutation, FilesQuery
 from doorstep.graphql.identity import IdentityMutation, IdentityQuery
@@ -159,6 +160,7 @@ Query = merge_types(
         NotificationsQuery,
         VaultQuery,
         SharingQuery,
+        EscortQuery,
         OffersQuery,
         OfferRulesQuery,
         OfferStaffQuery,
@@ -185,6 +187,7 @@ Mutation = merge_types(
         NotificationsMutation,
         VaultMutation,
         SharingMutation,
+        EscortMutation,
         OffersMutation,
         OfferRulesMutation,
         OfferStaffMutation,

@@ -61,6 +61,8 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "sms.plain.application_": _enum_values("doorstep.domain.workflow.FINAL_APPLICATION_STATUSES"),
     "theme.": _enum_values("doorstep.domain.delegation.Theme"),
     "priority_reason.": _enum_values("doorstep.domain.priority.Reason"),
+    "escort_kind.": _enum_values("doorstep.domain.escort.SlotKind"),
+    "escort_status.": _enum_values("doorstep.domain.escort.BookingStatus"),
     # a review of a refused task (申请复核): where it stands, and the SMS of its outcome
     "review_status.": lambda: {"open", "upheld", "overturned"},
     "sms.review_": lambda: {"upheld", "overturned"},

@@ -37,7 +37,13 @@ from doorstep.domain.sms_reply import (
     question_of,
 )
 from doorstep.i18n import translate
-from doorstep.services import delegation, sms_application_rating, sms_offers, sms_tickets
+from doorstep.services import (
+    delegation,
+    sms_application_rating,
+    sms_escort,
+    sms_offers,
+    sms_tickets,
+)
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
 from doorstep.services.sms_tickets import answer
@@ -71,6 +77,8 @@ DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
     (sms_tickets.rating_asked, sms_tickets.answer_rating),
     (sms_offers.offer_asked, sms_offers.answer_offer),
     (sms_application_rating.rating_asked, sms_application_rating.answer_rating),
+    # 陪同办's reminder: 1 confirm, 2 cancel, 3 the next free slot
+    (sms_escort.escort_asked, sms_escort.answer_escort),
 ]
 
 

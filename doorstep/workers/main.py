@@ -17,6 +17,7 @@ from doorstep.services import (
     catalog_admin,
     confirmations,
     delegation,
+    escort_worker,
     files,
     holidays,
     notifications,
@@ -201,6 +202,11 @@ async def ticket_clock(ctx: dict[str, Any]) -> str:
     return f"{alerts} alerts, {counts.asked_again} asked again, {counts.closed_unconfirmed} closed"
 
 
+async def escort_reminders(ctx: dict[str, Any]) -> int:
+    """Every minute: 陪同办's day-before reminder SMS, once per booking (from 09:00 local)."""
+    return await escort_worker.send_reminders(ctx["deps"])
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
@@ -250,6 +256,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
                 timeout=900,
             ),
             cron(observed(offer_notices, cron=True), second={25}, unique=True, keep_result=0),
+            cron(observed(escort_reminders, cron=True), second={52}, unique=True, keep_result=0),
             cron(
                 observed(catalog_versions, cron=True),
                 second={45},

@@ -25,6 +25,7 @@ from tests.integration.delegation_helpers import (
     make_citizen,
     make_delegation,
 )
+from tests.integration.escort_matrix import ESCORT_EXPECTED, ESCORT_QUERIES, prepare_escort
 from tests.integration.feedback_matrix import (
     FEEDBACK_AGENT_EXPECTED,
     FEEDBACK_EXPECTED,
@@ -179,6 +180,8 @@ EXPECTED.update(
     SHARING_EXPECTED
 )  # issue 18: 数据共享责任清单 (tests/integration/sharing_matrix.py)
 QUERIES.update(SHARING_QUERIES)
+EXPECTED.update(ESCORT_EXPECTED)  # issue 18: 陪同办 (tests/integration/escort_matrix.py)
+QUERIES.update(ESCORT_QUERIES)
 
 
 def test_matrix_covers_every_root_field() -> None:
@@ -314,6 +317,7 @@ async def test_matrix(
     variables.update(await prepare_admin(pool, operation))
     variables.update(await prepare_feedback(client, tokens, pool, operation, variables))
     variables.update(await prepare_files(client, tokens, operation))
+    variables.update(await prepare_escort(pool, operation))
     query = QUERIES[operation]
     used = {k: v for k, v in variables.items() if f"${k}" in query}
     body = await gql(client, query, used, token=tokens.get(role))

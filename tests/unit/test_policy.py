@@ -237,6 +237,10 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.TASK_REVIEW_QUEUE: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.TASK_REVIEW_DECIDE: _UNIT_OR_REGION,
     Operation.PRIORITY_READ: _OWN_ONLY,
+    Operation.ESCORT_SLOTS_READ: {r: (N, Y, Y, Y, Y) for r in TARGETS},
+    Operation.ESCORT_SLOTS_MANAGE: _UNIT_OR_REGION,
+    Operation.ESCORT_BOOK: _OWN_ONLY,
+    Operation.ESCORT_ROSTER: _UNIT_OR_REGION,
     # a broadcast to a region: supervisors within their own region, admins anywhere
     Operation.BROADCAST_SEND: {
         "none": (N, N, N, N, Y),
@@ -391,6 +395,9 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     Operation.TASK_REVIEW_REQUEST: COVERS,
     # 优先办: an agent sees whether their principal is served first, whatever the themes
     Operation.PRIORITY_READ: ANY_SCOPE,
+    # 陪同办: slots and one's own place, under any active delegation
+    Operation.ESCORT_SLOTS_READ: ANY_SCOPE,
+    Operation.ESCORT_BOOK: ANY_SCOPE,
 }
 
 

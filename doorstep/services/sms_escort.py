@@ -1,0 +1,95 @@
+"""陪同办 by SMS reply: the day-before reminder ends "1 to confirm, 2 to cancel, 3 to move to the
+next free slot" and carries its extend code. "2" and "3" run the app's own cancel and change
+(services.escort), as the citizen herself (the reply comes from her phone); "1" records that she
+confirmed. Registered with the other digit questions in services/sms_replies.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from doorstep.domain.errors import DomainError
+from doorstep.domain.escort import CANCEL, CONFIRM, MOVE
+from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating, question_code
+from doorstep.services import escort, escort_worker
+from doorstep.services.citizen_sms import display_phone
+from doorstep.services.deps import Deps
+from doorstep.services.sms_tickets import answer, citizen_actor
+from doorstep.store import escort as store
+from doorstep.store.db import transaction
+from doorstep.store.sms_inbound import InboundCitizenRow
+
+# a bare digit answers a reminder sent in the last two days
+ASKED_WITHIN = timedelta(days=2)
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def escort_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
+    """The booking a 1/2/3 would answer: the one the extend code names, else the newest
+    reminded; None when none is in flight."""
+    if question is not None and question.kind is not QuestionKind.ESCORT:
+        return None
+    rows = await store.asked_by_sms(deps.pool, citizen_id, escort.now_utc() - ASKED_WITHIN)
+    if question is not None:
+        rows = [r for r in rows if question.asks_about(question.kind, r.id)]
+        if not rows:  # a reply to a reminder whose booking is over: said so, never another's
+            return {"asked_at": _LONG_AGO, "id": None, "number": None}
+    if not rows:
+        return None
+    row = rows[0]
+    return {"asked_at": row.reminded_at, "id": row.id, "number": row.number}
+
+
+async def answer_escort(
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
+) -> str | None:
+    """None when the text is not 1, 2 or 3, or no reminder asked."""
+    digit = parse_rating(text)
+    if digit not in (CONFIRM, CANCEL, MOVE):
+        return None
+    asked = await escort_asked(deps, citizen.id, question)
+    if asked is None:
+        return None
+    if asked["id"] is None:
+        async with transaction(deps.pool) as conn:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.escort_closed",
+                "sms.escort_closed",
+                {"phone": display_phone(deps.settings.support_phone)},
+            )
+        await deps.after_commit([outbox_id])
+        return "escort_closed"
+    actor = citizen_actor(citizen)
+    try:
+        if digit == CONFIRM:
+            await escort_worker.confirm_by_sms(deps, asked["id"])
+            template, params = "sms.escort_confirmed", {"number": asked["number"]}
+        elif digit == CANCEL:
+            await escort.cancel(deps, actor, asked["number"])
+            return "escort_cancelled"  # the cancellation's own SMS says so
+        else:
+            await escort.change(deps, actor, asked["number"], None)
+            return "escort_moved"
+    except DomainError as exc:
+        template, params = "sms.escort_unchanged", {"number": asked["number"]}
+        async with transaction(deps.pool) as conn:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.escort_unchanged",
+                template,
+                params,
+                extend_code=question_code(QuestionKind.ESCORT, asked["id"]),
+            )
+        await deps.after_commit([outbox_id])
+        return f"escort_refused:{exc.code}"
+    async with transaction(deps.pool) as conn:
+        outbox_id = await answer(
+            deps, conn, citizen, "sms_reply.escort_confirmed", template, params
+        )
+    await deps.after_commit([outbox_id])
+    return "escort_confirmed"
