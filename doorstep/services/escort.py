@@ -228,7 +228,7 @@ async def open_slots(
                 unit_ids = [actor.unit_id] if actor.unit_id is not None else []
         elif subject is not None:
             contact = await app_store.citizen_contact(conn, subject)
-            region = ((contact["region_code"] if contact else None) or "")[:6]
+            region = ((contact.region_code if contact else None) or "")[:6]
         if unit_code:
             unit = await vault_store.unit_by_code(conn, unit_code.strip()[:40])
             unit_ids = [unit.id] if unit is not None else []
