@@ -5,8 +5,8 @@ confirmed. Registered with the other digit questions in services/sms_replies.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from doorstep.domain.errors import DomainError
 from doorstep.domain.escort import CANCEL, CONFIRM, MOVE
@@ -24,7 +24,18 @@ ASKED_WITHIN = timedelta(days=2)
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-async def escort_asked(deps: Deps, citizen_id: int, question: Question | None) -> Any:
+@dataclass(frozen=True)
+class EscortAsked:
+    """The booking a reminder asked about (id None: that booking is over)."""
+
+    asked_at: datetime
+    id: int | None
+    number: str | None
+
+
+async def escort_asked(
+    deps: Deps, citizen_id: int, question: Question | None
+) -> EscortAsked | None:
     """The booking a 1/2/3 would answer: the one the extend code names, else the newest
     reminded; None when none is in flight."""
     if question is not None and question.kind is not QuestionKind.ESCORT:
@@ -33,11 +44,12 @@ async def escort_asked(deps: Deps, citizen_id: int, question: Question | None) -
     if question is not None:
         rows = [r for r in rows if question.asks_about(question.kind, r.id)]
         if not rows:  # a reply to a reminder whose booking is over: said so, never another's
-            return {"asked_at": _LONG_AGO, "id": None, "number": None}
+            return EscortAsked(_LONG_AGO, None, None)
     if not rows:
         return None
     row = rows[0]
-    return {"asked_at": row.reminded_at, "id": row.id, "number": row.number}
+    assert row.reminded_at is not None
+    return EscortAsked(row.reminded_at, row.id, row.number)
 
 
 async def answer_escort(
@@ -50,7 +62,7 @@ async def answer_escort(
     asked = await escort_asked(deps, citizen.id, question)
     if asked is None:
         return None
-    if asked["id"] is None:
+    if asked.id is None or asked.number is None:
         async with transaction(deps.pool) as conn:
             outbox_id = await answer(
                 deps,
@@ -65,16 +77,16 @@ async def answer_escort(
     actor = citizen_actor(citizen)
     try:
         if digit == CONFIRM:
-            await escort_worker.confirm_by_sms(deps, asked["id"])
-            template, params = "sms.escort_confirmed", {"number": asked["number"]}
+            await escort_worker.confirm_by_sms(deps, asked.id)
+            template, params = "sms.escort_confirmed", {"number": asked.number}
         elif digit == CANCEL:
-            await escort.cancel(deps, actor, asked["number"])
+            await escort.cancel(deps, actor, asked.number)
             return "escort_cancelled"  # the cancellation's own SMS says so
         else:
-            await escort.change(deps, actor, asked["number"], None)
+            await escort.change(deps, actor, asked.number, None)
             return "escort_moved"
     except DomainError as exc:
-        template, params = "sms.escort_unchanged", {"number": asked["number"]}
+        template, params = "sms.escort_unchanged", {"number": asked.number}
         async with transaction(deps.pool) as conn:
             outbox_id = await answer(
                 deps,
@@ -83,7 +95,7 @@ async def answer_escort(
                 "sms_reply.escort_unchanged",
                 template,
                 params,
-                extend_code=question_code(QuestionKind.ESCORT, asked["id"]),
+                extend_code=question_code(QuestionKind.ESCORT, asked.id),
             )
         await deps.after_commit([outbox_id])
         return f"escort_refused:{exc.code}"
