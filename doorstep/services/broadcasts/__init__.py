@@ -19,22 +19,18 @@ The policy is the single path's: a paused channel holds the lane, non-urgent bro
 out quiet hours, the per-number caps hold the numbers that reached them, and the batch's answer
 is classified like any SendSms answer (retry with backoff, defer, pause, permanent failure).
 
-The modules: `writing` (start, write, resume), `lanes` (deliver a lane, restart lanes),
+The modules: `writing` (start, resume), `lanes` (deliver a lane, restart lanes),
 `lane_claim`, `lane_results` (record, look up lost batches), `steps` (what a lane job claimed).
 """
 
 from doorstep.services.broadcasts.lanes import counts, deliver_lane, restart_lanes
-from doorstep.services.broadcasts.steps import LaneResult
-from doorstep.services.broadcasts.writing import Started, check, resume_writing, start, write
+from doorstep.services.broadcasts.writing import Started, resume_writing, start
 
 __all__ = [
-    "LaneResult",
     "Started",
-    "check",
     "counts",
     "deliver_lane",
     "restart_lanes",
     "resume_writing",
     "start",
-    "write",
 ]

@@ -15,8 +15,8 @@ The modules: `views`, `lifecycle` (ask, answer, consent in person, revoke), `by_
 `expiry` (the sweep), `messages` (events and SMS about a delegation).
 """
 
-from doorstep.services.delegation.by_sms import consent_by_sms, handle_sms_reply, stop_by_sms
-from doorstep.services.delegation.expiry import SweepCounts, sweep
+from doorstep.services.delegation.by_sms import consent_by_sms, handle_sms_reply
+from doorstep.services.delegation.expiry import sweep
 from doorstep.services.delegation.lifecycle import (
     MAX_REQUESTS_PER_DAY,
     answer,
@@ -30,7 +30,6 @@ from doorstep.services.delegation.views import DelegationView
 __all__ = [
     "MAX_REQUESTS_PER_DAY",
     "DelegationView",
-    "SweepCounts",
     "answer",
     "consent_by_sms",
     "consent_in_person",
@@ -38,6 +37,5 @@ __all__ = [
     "list_mine",
     "request",
     "revoke",
-    "stop_by_sms",
     "sweep",
 ]

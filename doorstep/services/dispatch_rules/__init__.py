@@ -9,35 +9,23 @@ never match, rules hidden behind earlier ones, units that do not serve what a ru
 Published sets never change; each ticket names the set, rule and version that routed it.
 
 The modules: `views`, `engine` (what submissions route with), `reading`, `drafts`, `publishing`
-(dry run, publish, history).
+(dry run, publish).
 """
 
 from doorstep.services.dispatch_rules.drafts import discard_draft, remove_rule, save_rule
 from doorstep.services.dispatch_rules.engine import current_engine, known, rule_from
-from doorstep.services.dispatch_rules.publishing import dry_run, history, publish
+from doorstep.services.dispatch_rules.publishing import dry_run, publish
 from doorstep.services.dispatch_rules.reading import my_draft, problems, rule_set
-from doorstep.services.dispatch_rules.views import (
-    DryRun,
-    ProblemView,
-    PublishResult,
-    RoutingChange,
-    RuleInput,
-    RuleSetView,
-    RuleView,
-)
+from doorstep.services.dispatch_rules.views import ProblemView, RuleInput, RuleSetView, RuleView
 
 __all__ = [
-    "DryRun",
     "ProblemView",
-    "PublishResult",
-    "RoutingChange",
     "RuleInput",
     "RuleSetView",
     "RuleView",
     "current_engine",
     "discard_draft",
     "dry_run",
-    "history",
     "known",
     "my_draft",
     "problems",

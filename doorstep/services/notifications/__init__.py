@@ -15,25 +15,16 @@ receipts, polls), `history` (what a citizen sees of it), `steps` (what a claim d
 """
 
 from doorstep.services.notifications.delivery import deliver, pending
-from doorstep.services.notifications.history import DecisionView, NotificationView, my_notifications
-from doorstep.services.notifications.provider_news import apply_provider_news, poll_receipts
+from doorstep.services.notifications.history import my_notifications
+from doorstep.services.notifications.provider_news import poll_receipts
 from doorstep.services.notifications.queueing import queue
-from doorstep.services.notifications.sms_results import pause_channel, resume_channel
-from doorstep.services.notifications.steps import PushSender
-from doorstep.services.notifications.web_push import fall_back_to_sms, push_ack_token
+from doorstep.services.notifications.sms_results import resume_channel
 
 __all__ = [
-    "DecisionView",
-    "NotificationView",
-    "PushSender",
-    "apply_provider_news",
     "deliver",
-    "fall_back_to_sms",
     "my_notifications",
-    "pause_channel",
     "pending",
     "poll_receipts",
-    "push_ack_token",
     "queue",
     "resume_channel",
 ]

@@ -16,14 +16,12 @@ events, the live warnings).
 """
 
 from doorstep.services.ticket_catalog.categories import (
-    CategoryChange,
     create_category,
     list_categories,
     set_category_active,
     update_category,
 )
 from doorstep.services.ticket_catalog.common import (
-    AreaView,
     CategoryView,
     RegionView,
     UnitAreasView,
@@ -36,8 +34,6 @@ from doorstep.services.ticket_catalog.service_areas import (
 )
 
 __all__ = [
-    "AreaView",
-    "CategoryChange",
     "CategoryView",
     "RegionView",
     "UnitAreasView",
