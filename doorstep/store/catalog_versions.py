@@ -37,7 +37,9 @@ class ItemVersionRow(rows.Row):
 _ITEM_VERSIONS = """
 select v.id, i.code as item_code, v.version, v.effective_from, v.name, u.code as unit_code,
        v.description, v.materials, v.legal_days, v.promised_days,
-       v.retired, s.name as created_by, v.created_at, (i.version_id = v.id) as in_force,
+       v.retired, s.name as created_by, v.created_at,
+       -- a new item whose first version starts later has none in force yet (null)
+       coalesce(i.version_id = v.id, false) as in_force,
        (select count(*) from tasks t where t.item_version_id = v.id)::int as applications
 from service_item_versions v
 join service_items i on i.id = v.item_id
@@ -65,7 +67,8 @@ _BUNDLE_VERSIONS = """
 select v.id, b.code as bundle_code, v.version, v.effective_from, v.name, v.description,
        array(select i.code from unnest(v.item_ids) with ordinality x(id, n)
              join service_items i on i.id = x.id order by x.n) as item_codes,
-       v.retired, s.name as created_by, v.created_at, (b.version_id = v.id) as in_force,
+       v.retired, s.name as created_by, v.created_at,
+       coalesce(b.version_id = v.id, false) as in_force,
        (select count(*) from applications a where a.bundle_version_id = v.id)::int
            as applications
 from bundle_versions v

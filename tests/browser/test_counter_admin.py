@@ -2,7 +2,8 @@
 
 The admin creates a community with its service area (an overlapping area refused with the
 API's message), a staff account (a phone that has one refused), a new version of a service
-item in force from tomorrow (a promise longer than the legal limit refused), and enters next
+item in force from tomorrow (a promise longer than the legal limit refused) and a bundle (an
+unknown item refused), and enters next
 year's holiday schedule: until then the year shows the statutory fallback with a warning. A
 supervisor decides an identity conflict (no reason: refused). axe-core on every new screen in
 the three languages, and no catalog key shown in place of a text."""
@@ -130,6 +131,21 @@ async def test_admin_sets_up_units_staff_catalog_and_calendar(
     await newest.wait_for()
     assert await page.locator(f"tr[data-item='{item}']").count() == before + 1
     assert await newest.get_attribute("data-in-force") == "false"  # from tomorrow
+    # a new bundle: an item the catalog does not have is refused, then it combines real ones
+    await page.locator("button[data-action=new-bundle]").click()
+    form = page.locator("form[data-form=bundle]")
+    await form.locator("input[name=code]").fill(f"t-{suffix}")
+    await form.locator("input[name=name]").fill("测试一件事")
+    await form.locator("input[name=itemCodes]").fill(f"{item}, no-such-item")
+    await form.locator("button[type=submit]").click()
+    error = form.locator(".error")
+    await error.wait_for()
+    assert await error.inner_text() == translate(
+        "error.admin.item_unknown", "en", item="no-such-item"
+    )
+    await form.locator("input[name=itemCodes]").fill(f"{item}")
+    await form.locator("button[type=submit]").click()
+    await page.locator(f"tr[data-bundle='t-{suffix}'][data-version='1']").wait_for()
 
     # the calendar: next year has no schedule yet, so the statutory days and a warning
     await visit(page, "#/admin/calendar", "[data-tab=calendar] [data-year]")

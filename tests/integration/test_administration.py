@@ -291,3 +291,37 @@ async def test_a_production_database_starts_empty_and_is_filled_by_import(
         await conn.close()
     finally:
         await _drop(name)
+
+
+async def test_a_new_item_and_bundle_dated_later_are_listed_as_not_in_force(
+    client: AsyncTestClient[Any], tokens: dict[str, str]
+) -> None:
+    """A new code whose first version starts on a later day has no version in force yet: the
+    lists say so (they failed, every version of every bundle with them, on the null)."""
+    tag = f"{random.randint(0, 10**6):06d}"
+    later = (local_date(datetime.now(UTC)) + timedelta(days=3)).isoformat()
+    item = {
+        "code": f"new-{tag}",
+        "name": "新事项",
+        "unitCode": "cy-culture",
+        "legalDays": 10,
+        "promisedDays": 5,
+        "effectiveFrom": later,
+    }
+    assert "errors" not in await gql(client, ITEM, {"i": item}, token=tokens["admin"])
+    bundle = {"code": f"new-{tag}", "name": "新一件事", "itemCodes": [item["code"]]}
+    body = await gql(
+        client, BUNDLE, {"i": {**bundle, "effectiveFrom": later}}, token=tokens["admin"]
+    )
+    assert "errors" not in body, body
+    listed = await gql(
+        client,
+        """query($c: String!) { serviceItemVersions(code: $c) { version inForce }
+             bundleVersions { bundleCode version inForce } }""",
+        {"c": item["code"]},
+        token=tokens["admin"],
+    )
+    assert "errors" not in listed, listed
+    assert listed["data"]["serviceItemVersions"] == [{"version": 1, "inForce": False}]
+    mine = [b for b in listed["data"]["bundleVersions"] if b["bundleCode"] == bundle["code"]]
+    assert mine == [{"bundleCode": bundle["code"], "version": 1, "inForce": False}]
