@@ -265,7 +265,10 @@ def test(pytest_args: tuple[str, ...]) -> None:
     # the whole suite: one worker per core (each session makes its own database and queue, see
     # tests/conftest.py; a file's tests stay together so its servers start once) and the
     # coverage floor of [tool.coverage.report]; the browser tests after it, alone (two
-    # Chromium sessions at once hang on a machine of two cores)
+    # Chromium sessions at once hang on a machine of two cores; measured again with 43 browser
+    # tests on two cores at load 11-16: 308 s serial; 393 s with `-n 2 --dist loadfile`, where
+    # each worker has its own database, server and ports, and the one failure of 43 was a
+    # restarted server missing its 30 s start. Not worth it below four cores)
     parallel = ["-n", "auto", "--dist", "loadfile", "--cov", "--cov-report=term:skip-covered"]
     code = subprocess.run(  # noqa: S603
         [*pytest, *parallel, "--ignore=tests/browser"], cwd=root, check=False
