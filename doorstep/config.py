@@ -369,6 +369,9 @@ class Settings:
     # the store those files are kept in (disk, OSS or none); when left at its default, a
     # `files_dir` given alone (tests) names a local-disk store
     file_storage: FileStorageSettings = field(default_factory=FileStorageSettings)
+    # a manifest of trusted GraphQL documents (Apollo's persisted-query manifest, or a JSON
+    # object of sha256 -> document): when set, only those documents are executed over HTTP
+    trusted_documents_file: str = ""
 
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
@@ -418,4 +421,5 @@ class Settings:
             tls_proxy=_bool("DOORSTEP_TLS_PROXY", False),
             metrics_token=os.environ.get("DOORSTEP_METRICS_TOKEN", ""),
             worker_metrics_port=_int("DOORSTEP_WORKER_METRICS_PORT", 0),
+            trusted_documents_file=os.environ.get("DOORSTEP_TRUSTED_DOCUMENTS", ""),
         )

@@ -155,10 +155,11 @@ def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response
     return Response(_ENCODER.encode(body), media_type=MediaType.JSON, status_code=status)
 
 
-def _our_controller(base: type[Any], plans: precompiled.Plans) -> type[Any]:
+def _our_controller(
+    base: type[Any], plans: precompiled.Plans, documents: persisted.PersistedDocuments
+) -> type[Any]:
     """The strawberry controller with our JSON refusals (WebSockets: `live.connection`), and
     persisted documents (`graphql/persisted.py`)."""
-    documents = persisted.PersistedDocuments()
 
     class GraphQLController(base):  # type: ignore[misc]
         # strawberry provides the response object through a worker thread (sync_to_thread):
@@ -334,6 +335,11 @@ def create_app(settings: Settings) -> Litestar:
             subscription_protocols=(),
         ),
         precompiled.Plans(schema),
+        persisted.PersistedDocuments(
+            trusted=persisted.load_manifest(settings.trusted_documents_file)
+            if settings.trusted_documents_file
+            else None
+        ),
     )
     handlers: list[object] = [
         healthz,

@@ -12,24 +12,33 @@ A resolved request is the same request as one that sent the text: the response c
 precompiled path (`graphql/precompiled.py`) serve it alike. Documents are kept per process, in
 a bounded LRU (several processes each learn a document on first sight: one more round trip per
 process). Hashes are of the document's UTF-8 text, exactly as sent.
+
+Trusted documents (`DOORSTEP_TRUSTED_DOCUMENTS`, off by default): a manifest of the documents
+the deployment's clients were built with. Then nothing is learned from requests: a document is
+executed only if its hash is in the manifest, whether the request names the hash or sends the
+text (`PERSISTED_QUERY_NOT_TRUSTED` otherwise). WebSocket operations are not covered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
 INVALID = "PERSISTED_QUERY_INVALID"
+NOT_TRUSTED = "PERSISTED_QUERY_NOT_TRUSTED"
 # the message of each refusal (doorstep/i18n/locales/*/LC_MESSAGES/persisted.po)
 MESSAGES = {
     NOT_FOUND: "error.PERSISTED_QUERY_NOT_FOUND",
     HASH_MISMATCH: "error.PERSISTED_QUERY_HASH_MISMATCH",
     INVALID: "error.PERSISTED_QUERY_INVALID",
+    NOT_TRUSTED: "error.PERSISTED_QUERY_NOT_TRUSTED",
 }
 MAX_DOCUMENTS = 2_000
 MAX_DOCUMENT_CHARS = 20_000
@@ -67,12 +76,39 @@ def requested_hash(body: dict[str, Any]) -> str | Refusal | None:
     return sent.lower()
 
 
-class PersistedDocuments:
-    """The documents this process knows by hash (bounded, least recently used out first)."""
+def load_manifest(path: str) -> dict[str, str]:
+    """sha256 -> document from Apollo's persisted-query manifest ({"operations": [{"id",
+    "body"}]}) or a plain JSON object; every hash checked against its document. Raises
+    ValueError (the process refuses to start) on a file that is not such a manifest."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    pairs: list[tuple[object, object]]
+    if isinstance(raw, dict) and isinstance(raw.get("operations"), list):
+        pairs = [
+            (op.get("id"), op.get("body")) if isinstance(op, dict) else (None, None)
+            for op in raw["operations"]
+        ]
+    elif isinstance(raw, dict):
+        pairs = list(raw.items())
+    else:
+        raise ValueError(f"{path}: not a manifest of trusted documents")
+    documents: dict[str, str] = {}
+    for sha, body in pairs:
+        if not isinstance(sha, str) or not isinstance(body, str) or digest(body) != sha.lower():
+            raise ValueError(f"{path}: {sha!r} is not the sha256 of its document")
+        documents[sha.lower()] = body
+    return documents
 
-    def __init__(self, max_documents: int = MAX_DOCUMENTS) -> None:
-        self._documents: OrderedDict[str, str] = OrderedDict()
+
+class PersistedDocuments:
+    """The documents this process knows by hash (bounded, least recently used out first);
+    with `trusted`, exactly those and nothing learned."""
+
+    def __init__(
+        self, max_documents: int = MAX_DOCUMENTS, trusted: dict[str, str] | None = None
+    ) -> None:
+        self._documents: OrderedDict[str, str] = OrderedDict(trusted or {})
         self._max = max_documents
+        self._trusted = trusted is not None
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -84,6 +120,8 @@ class PersistedDocuments:
         return found
 
     def keep(self, sha256: str, query: str) -> None:
+        if self._trusted:
+            return  # the manifest is the whole list
         self._documents[sha256] = query
         self._documents.move_to_end(sha256)
         while len(self._documents) > self._max:
@@ -94,14 +132,18 @@ class PersistedDocuments:
         a Refusal when the request cannot be served. Bodies that name no hash pass as they
         are."""
         wanted = requested_hash(body)
+        query = body.get("query")
         if wanted is None:
+            if self._trusted and isinstance(query, str) and digest(query) not in self._documents:
+                return Refusal(NOT_TRUSTED)
             return None
         if isinstance(wanted, Refusal):
             return wanted
-        query = body.get("query")
         if isinstance(query, str):
             if digest(query) != wanted:
                 return Refusal(HASH_MISMATCH)
+            if self._trusted and wanted not in self._documents:
+                return Refusal(NOT_TRUSTED)
             if len(query) <= MAX_DOCUMENT_CHARS:
                 self.keep(wanted, query)
             return None

@@ -4,13 +4,18 @@ again) and `documentId`. A resolved request takes the same hot paths as the full
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
+from doorstep.api.app import create_app
+from doorstep.config import Settings
 from doorstep.graphql import precompiled
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import gql_as
@@ -152,3 +157,45 @@ async def test_refusals(client: AsyncTestClient[Any], pool: Pool) -> None:
     # a request without a hash is as before
     status, body = await _post(client, {"query": "{ __typename }"}, token)
     assert (status, body) == (200, {"data": {"__typename": "Query"}})
+
+
+async def test_trusted_documents_only(
+    client: AsyncTestClient[Any], pool: Pool, settings: Settings, tmp_path: Path
+) -> None:
+    token = await _citizen(client, pool)  # a session of the same database
+    query = CACHED + f"\n# {fresh_phone()}"
+    sha = _sha(query)
+    manifest = tmp_path / "persisted-query-manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [
+                    {"id": sha, "name": "MyApplications", "type": "query", "body": query}
+                ],
+            }
+        )
+    )
+    trusted = dataclasses.replace(settings, trusted_documents_file=str(manifest))
+    async with AsyncTestClient(app=create_app(trusted)) as strict:
+        status, by_hash = await _post(strict, _apollo(None, sha), token)
+        assert status == 200 and len(by_hash["data"]["myApplications"]) == 2
+        status, by_text = await _post(strict, {"query": query}, token)
+        assert (status, by_text) == (200, by_hash)
+        # anything else, by text or registered with its hash, is not run
+        other = "{ __typename }"
+        for body in ({"query": other}, _apollo(other, _sha(other))):
+            status, refused = await _post(strict, body, token)
+            assert status == 400, body
+            assert refused["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_TRUSTED"
+            assert refused["errors"][0]["message"] == (
+                "Only the requests of this service's own apps are accepted here."
+            )
+        _status, unknown = await _post(strict, _apollo(None, _sha(other)), token)
+        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+    # a manifest whose hash is not its document's: the process does not start
+    manifest.write_text(json.dumps({_sha(query + " "): query}))
+    with pytest.raises(ValueError, match="is not the sha256 of its document"):
+        create_app(trusted)
