@@ -5,6 +5,7 @@ error: every refusal has a stable code and a message."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from doorstep.graphql.schema import SDL_PATH
 schemathesis.graphql.scalar("JSON", st.text(max_size=8).map(lambda v: nodes.String(value=v)))
 SCHEMA = schemathesis.graphql.from_path(SDL_PATH)
 WHO = ("anonymous", "citizen", "staff")
+ENDS_SESSION = re.compile(r"\blogout\b")
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +43,13 @@ def sync_client(settings: Settings) -> Iterator[TestClient[Any]]:
 def test_no_document_meets_an_internal_error(
     case: Any, sync_client: TestClient[Any], tokens: dict[str, str]
 ) -> None:
+    document = case.body if isinstance(case.body, str) else case.body["query"]
     for who in WHO:
+        # `logout` would end the session every later test of this process shares (they then
+        # met auth.required); it is fuzzed without one, and tested with one in test_login.py
+        if who in tokens and ENDS_SESSION.search(document):
+            continue
         headers = {"Authorization": f"Bearer {tokens[who]}"} if who in tokens else {}
-        document = case.body if isinstance(case.body, str) else case.body["query"]
         response = sync_client.post("/graphql", json={"query": document}, headers=headers)
         assert response.status_code in (200, 400, 413, 429), (who, document, response.text)
         body = response.json()
