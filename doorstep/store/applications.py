@@ -229,6 +229,15 @@ _LIST_TASK_COLUMNS = """t.id, t.application_id, t.unit_id, t.status, t.working_d
     u.region_code as unit_region_code"""
 
 
+def citizen_page(columns: str, condition: str = "true") -> str:
+    """A page of a citizen's applications, newest first: $1 the citizen, $2 the page's size,
+    $3 the id to page before (or null); `condition` narrows it further (the bundle is `b`)."""
+    return f"""select {columns} from applications a
+        join bundles b on b.id = a.bundle_id
+        where a.citizen_id = $1 and ($3::bigint is null or a.id < $3) and ({condition})
+        order by a.id desc limit $2"""
+
+
 async def of_citizen(
     db: Queryable, citizen_id: int, limit: int, before_id: int | None
 ) -> list[ListedApplicationRow]:
@@ -236,10 +245,7 @@ async def of_citizen(
     return await fetch(
         db,
         ListedApplicationRow,
-        f"""select {_LIST_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id
-            where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
-            order by a.id desc limit $2""",
+        citizen_page(_LIST_APPLICATION_COLUMNS),
         citizen_id,
         limit,
         before_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from doorstep.domain.delegation import BundleFilter
-from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow
+from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow, citizen_page
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
 
@@ -440,12 +440,10 @@ async def applications_in_scope(
     return await fetch(
         db,
         ApplicationRow,
-        f"""select {_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id
-            where a.citizen_id = $1 and ($3::bigint is null or a.id < $3)
-              and ($4 or b.code = any($5::text[])
-                   or ($6 and not (b.code = any($7::text[]))))
-            order by a.id desc limit $2""",
+        citizen_page(
+            _APPLICATION_COLUMNS,
+            "$4 or b.code = any($5::text[]) or ($6 and not (b.code = any($7::text[])))",
+        ),
         citizen_id,
         limit,
         before_id,
