@@ -16,7 +16,6 @@ from doorstep.domain.policy import (
     Actor,
     Operation,
     Role,
-    Target,
     authorize,
     require_signed_in,
 )
@@ -33,7 +32,12 @@ from doorstep.services.applications import parse_number as parse_application_num
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.services.ticket_rates import check_period
-from doorstep.services.tickets.common import optional_text, required_text, tell_unit
+from doorstep.services.tickets.common import (
+    open_rectification,
+    optional_text,
+    required_text,
+    tell_unit,
+)
 from doorstep.store import application_ratings as store
 from doorstep.store import applications as app_store
 from doorstep.store import events
@@ -266,16 +270,7 @@ async def complete_rectification(
         "rectification.note_too_long",
     )
     async with transaction(deps.pool) as conn:
-        found = await store.lock_rectification(conn, rectification_id)
-        if found is None:
-            raise NotFound("rectification.not_found")
-        authorize(
-            actor,
-            Operation.RECTIFICATION_ACT,
-            Target.unit(found.unit_id, found.unit_region_code),
-        )
-        if found.status != "open":
-            raise Conflict("rectification.already_done")
+        found = open_rectification(actor, await store.lock_rectification(conn, rectification_id))
         await store.finish_rectification(conn, rectification_id, text, heard, actor.staff_id)
         await events.append(
             conn,

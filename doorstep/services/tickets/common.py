@@ -4,12 +4,12 @@ status, the event log and the notices to citizen, unit and supervisors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Role, Target
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.tickets import (
     IllegalTicketTransition,
     TicketAction,
@@ -57,6 +57,32 @@ def optional_text(text: str | None, limit: int, too_long: str) -> str | None:
     if len(cleaned) > limit:
         raise InvalidInput(too_long, limit=limit)
     return cleaned or None
+
+
+class Rectification(Protocol):
+    """A rectification locked for its unit to finish (a ticket's or an application task's)."""
+
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def unit_region_code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+Locked = TypeVar("Locked", bound=Rectification)
+
+
+def open_rectification(actor: Actor, found: Locked | None) -> Locked:
+    """The locked rectification if the actor's unit may finish it and it is still open."""
+    if found is None:
+        raise NotFound("rectification.not_found")
+    authorize(
+        actor, Operation.RECTIFICATION_ACT, Target.unit(found.unit_id, found.unit_region_code)
+    )
+    if found.status != "open":
+        raise Conflict("rectification.already_done")
+    return found
 
 
 def move(row: LockedTicketRow, action: TicketAction) -> TicketStatus:

@@ -35,6 +35,7 @@ from doorstep.services.tickets.common import (
     lock,
     move,
     now_utc,
+    open_rectification,
     optional_text,
     parse_number,
     record_event,
@@ -292,16 +293,7 @@ async def complete_rectification(
 ) -> TicketView:
     text = required_text(note, MAX_NOTE_CHARS, "ticket.note_required", "ticket.note_too_long")
     async with transaction(deps.pool) as conn:
-        rect = await store.lock_rectification(conn, rectification_id)
-        if rect is None:
-            raise NotFound("rectification.not_found")
-        authorize(
-            actor,
-            Operation.RECTIFICATION_ACT,
-            Target.unit(rect.unit_id, rect.unit_region_code),
-        )
-        if rect.status != "open":
-            raise Conflict("rectification.already_done")
+        rect = open_rectification(actor, await store.lock_rectification(conn, rectification_id))
         await store.finish_rectification(conn, rectification_id, text, actor.staff_id)
         await store.append_event(
             conn,
