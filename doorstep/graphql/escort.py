@@ -124,7 +124,8 @@ def _slot_id(raw: strawberry.ID) -> int:
 class EscortQuery:
     @strawberry.field(
         description="陪同办 slots to come: a citizen's district (acting for someone: theirs); "
-        "staff: their unit's, supervisors their region's"
+        "staff: their unit's (and the last two days', to record outcomes), supervisors their "
+        "region's"
     )
     async def escort_slots(
         self, info: Info, unit_code: str | None = None, first: int = 50

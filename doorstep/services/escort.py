@@ -6,7 +6,7 @@ authorization in domain/policy.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.calendar import SHANGHAI, local_date
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
@@ -36,6 +36,7 @@ from doorstep.store.db import Connection, transaction
 from doorstep.store.escort import BookingRow, SlotRow
 
 MAX_LIST = 100
+STAFF_LOOKBACK = timedelta(days=2)
 
 
 def now_utc() -> datetime:
@@ -232,7 +233,9 @@ async def open_slots(
         if unit_code:
             unit = await vault_store.unit_by_code(conn, unit_code.strip()[:40])
             unit_ids = [unit.id] if unit is not None else []
-        rows = await store.open_slots(conn, region, unit_ids, now_utc(), limit)
+        # staff also see the last days' slots, to record how their visits went
+        since = now_utc() - (STAFF_LOOKBACK if actor.is_staff_side else timedelta(0))
+        rows = await store.open_slots(conn, region, unit_ids, since, limit)
     return [slot_view(r) for r in rows]
 
 

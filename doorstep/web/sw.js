@@ -28,6 +28,7 @@ const SHELL = [
   '/app/screens/data_access.js',
   '/app/screens/delegations.js',
   '/app/screens/elder_offer.js',
+  '/app/screens/escort.js',
   '/app/screens/home.js',
   '/app/screens/identity.js',
   '/app/screens/login.js',

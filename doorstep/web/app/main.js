@@ -33,6 +33,7 @@ const SCREENS = {
   delegations: lazy(() => import('./screens/delegations.js'), 'Delegations'),
   confirmations: lazy(() => import('./screens/confirmations.js'), 'Confirmations'),
   identity: lazy(() => import('./screens/identity.js'), 'Identity'),
+  escort: lazy(() => import('./screens/escort.js'), 'Escort'),
 };
 const NAV = [
   ['home', 'nav.home'],

@@ -12,6 +12,7 @@ import { Application } from './screens/application.js';
 import { Conflicts } from './screens/conflicts.js';
 import { Decisions } from './screens/decisions.js';
 import { Desk } from './screens/desk.js';
+import { Escort } from './screens/escort.js';
 import { Figures } from './screens/figures.js';
 import { Login, ME } from './screens/login.js';
 import { OfferRules } from './screens/offer_rules.js';
@@ -36,6 +37,7 @@ const SCREENS = {
   sharing: Sharing,
   admin: Admin,
   conflicts: Conflicts,
+  escort: Escort,
 };
 const SUPERVISORS = new Set(['SUPERVISOR', 'ADMIN']);
 // [route, label, who sees it]; screens a role cannot use are not offered
@@ -43,6 +45,7 @@ const NAV = [
   ['queue', 'nav.queue', null],
   ['tickets', 'nav.tickets', null],
   ['desk', 'nav.desk', new Set(['STAFF', 'SUPERVISOR'])],
+  ['escort', 'nav.escort', null],
   ['decisions', 'nav.decisions', null],
   ['watch', 'nav.watch', null],
   ['figures', 'nav.figures', SUPERVISORS],

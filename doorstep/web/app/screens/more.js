@@ -7,6 +7,7 @@ import { state } from '../core/store.js';
 
 const LINKS = [
   ['identity', 'identity.title'],
+  ['escort', 'escort.title'],
   ['offers', 'offers.title'],
   ['tickets', 'tickets.title'],
   ['confirmations', 'confirmations.title'],
