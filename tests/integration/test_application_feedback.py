@@ -144,6 +144,8 @@ async def test_a_poor_rating_of_a_unit_opens_a_rectification_closed_by_its_call_
     assert done == {"status": "done", "note": note["note"], "callBack": note["cb"]}
     body = await gql(client, COMPLETE_RECT, note, token=tokens["staff"])
     assert error_code(body) == "rectification.already_done"
+    body = await gql(client, COMPLETE_RECT, {**note, "id": "987654321"}, token=tokens["staff"])
+    assert error_code(body) == "rectification.not_found"
 
     page = await _page(client, tokens["citizen"], number)
     kinds = [e["kind"] for e in page["timeline"]]

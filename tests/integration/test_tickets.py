@@ -308,6 +308,11 @@ async def test_the_loop_only_the_citizen_says_solved(
         "completeRectification",
     )
     assert done["rectification"]["status"] == "done"
+    complete = """mutation($x: ID!) { completeRectification(id: $x, note: "再次") { number } }"""
+    again = await gql(client, complete, {"x": rated["rectification"]["id"]}, token=tokens["staff"])
+    assert error_code(again) == "rectification.already_done"
+    unknown = await gql(client, complete, {"x": "987654321"}, token=tokens["staff"])
+    assert error_code(unknown) == "rectification.not_found"
     kinds = [
         e["kind"] for e in (await run(client, TICKET, n, tokens["citizen"], "ticket"))["timeline"]
     ]
