@@ -35,6 +35,7 @@ from doorstep.domain.workflow import (
     progress,
 )
 from doorstep.services import acting, citizen_sms, priority, vault
+from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.store import applications as store
@@ -243,7 +244,7 @@ async def submit_application(
     return view
 
 
-async def checked_input(deps: Deps, data: SubmitInput) -> tuple[Any, str | None]:
+async def checked_input(deps: Deps, data: SubmitInput) -> tuple[Bundle, str | None]:
     """The bundle and the valid resident ID of a form, or a refusal (nothing written)."""
     bundle = await deps.catalog.get(deps, data.bundle_code)
     if bundle is None:
@@ -262,7 +263,7 @@ async def submit_in(
     conn: Connection,
     deps: Deps,
     actor: Actor,
-    bundle: Any,
+    bundle: Bundle,
     data: SubmitInput,
     resident_id: str | None,
     *,
@@ -344,7 +345,7 @@ class Inserted:
 async def _insert(
     deps: Deps,
     conn: Connection,
-    bundle: Any,
+    bundle: Bundle,
     data: SubmitInput,
     citizen_id: int,
     *,

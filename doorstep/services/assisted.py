@@ -10,7 +10,6 @@ creates it, with a phone number that can receive SMS (a keypad phone is enough).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -150,19 +149,19 @@ async def _walk_in(
     deps: Deps, conn: Connection, resident_id: str, phone: str | None, language: str
 ) -> int:
     """The citizen with this resident ID; else the account of this phone; else a new one."""
-    found: Any = await app_store.citizen_by_index(
+    found = await app_store.citizen_by_index(
         conn, pii.blind_index(resident_id, deps.settings.index_key)
     )
     if found is not None:
-        holder = await identity_store.holder(conn, int(found))
+        holder = await identity_store.holder(conn, found)
         assert holder is not None
         if holder.identity_verified_at is None:
             # an ID claimed before checks existed: the clerk's check may not verify someone
             # else's account; the walk-in's own phone must be that account's
-            contact = await app_store.citizen_contact(conn, int(found))
+            contact = await app_store.citizen_contact(conn, found)
             if phone is None or contact is None or contact.phone != phone:
                 raise Conflict(binding.COUNTER_CONFLICT)
-        return int(found)
+        return found
     if phone is None:
         raise InvalidInput("assisted.phone_required")
     by_phone = await store.citizen_by_phone(conn, phone)

@@ -49,6 +49,7 @@ from doorstep.domain.policy import (
 from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, question_code
 from doorstep.services import acting, applications, notifications, rate_limits, vault
+from doorstep.services.catalog import Bundle
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
@@ -226,7 +227,7 @@ async def _ask(
     deps: Deps,
     actor: Actor,
     operation: Operation,
-    bundle: Any,
+    bundle: Bundle,
     data: applications.SubmitInput,
     *,
     offer_id: int | None,
