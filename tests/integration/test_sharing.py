@@ -317,3 +317,66 @@ async def test_bad_input_is_refused_with_its_code(
     body = await gql(client, PUBLISH, {"rows": wrong, "d": True, "e": None}, token=admin)
     problems = body["data"]["publishSharingList"]["problems"]
     assert (problems[0]["line"], problems[0]["code"]) == (1, "sharing.subject_unknown")
+
+
+ITEM = """mutation($i: ServiceItemVersionInput!) { publishServiceItemVersion(input: $i) {
+  itemCode inForce } }"""
+BUNDLE = """mutation($i: BundleVersionInput!) { publishBundleVersion(input: $i) {
+  bundleCode inForce } }"""
+FORM = """query($b: String!) { applicationForm(bundleCode: $b) { toProvide
+  materials { code held source { unitCode } } } }"""
+SUN_ZHIQIANG = "+8613800138007"  # on 低保 (民政's fact), ID card from 公安
+
+
+async def test_a_form_passes_unit_held_data_only_where_the_list_allows(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    """The same two materials for a new item of 民政 (the owner of 低保; granted the ID card
+    only for the items the list names) and of the culture bureau (no grant for either)."""
+    from datetime import date as day
+    from random import randint
+
+    tag = f"{randint(0, 10**6):06d}"
+    admin = tokens["admin"]
+    materials = [
+        {"code": "low-income-proof", "name": "低保证明"},
+        {"code": "id-card", "name": "居民身份证"},
+    ]
+    for unit in ("cy-civil-affairs", "cy-culture"):
+        item = {
+            "code": f"sh-{unit}-{tag}",
+            "name": "测试救助",
+            "unitCode": unit,
+            "legalDays": 10,
+            "promisedDays": 5,
+            "effectiveFrom": day.today().isoformat(),
+            "materials": materials,
+        }
+        body = await gql(client, ITEM, {"i": item}, token=admin)
+        assert body["data"]["publishServiceItemVersion"]["inForce"], body
+        bundle = {
+            "code": f"shb-{unit}-{tag}",
+            "name": "测试一件事",
+            "itemCodes": [item["code"]],
+            "effectiveFrom": day.today().isoformat(),
+        }
+        body = await gql(client, BUNDLE, {"i": bundle}, token=admin)
+        assert body["data"]["publishBundleVersion"]["inForce"], body
+    token = await login(client, pool, SUN_ZHIQIANG)
+
+    async def form(unit: str) -> dict[str, Any]:
+        body = await gql(client, FORM, {"b": f"shb-{unit}-{tag}"}, token=token)
+        assert "errors" not in body, body
+        found: dict[str, Any] = body["data"]["applicationForm"]
+        return found
+
+    # 民政 owns 低保: its own item gets it from the vault; the ID card (公安's) is granted to
+    # 民政 only for the items the list names, so this new item asks for it
+    civil = await form("cy-civil-affairs")
+    held = {m["code"]: m for m in civil["materials"]}
+    assert held["low-income-proof"]["held"] is True
+    assert held["low-income-proof"]["source"] == {"unitCode": "cy-civil-affairs"}
+    assert civil["toProvide"] == ["id-card"]
+    # the culture bureau has no grant: the citizen is asked for both
+    culture = await form("cy-culture")
+    assert sorted(culture["toProvide"]) == ["id-card", "low-income-proof"]
