@@ -1,7 +1,7 @@
 """陪同办 in the browser. The app: an elder in elder mode finds the community's slots, chooses
-one and books it with one main action (elder rules and axe-core checked); her booking shows and
-can be cancelled. The console: the community clerk publishes a slot, opens a started slot's
-roster and records the outcome (axe-core on the screen)."""
+one and books it with one main action (elder rules and axe-core checked); her booking shows,
+moves to another time and is cancelled. The console: the community clerk publishes a slot,
+opens a started slot's roster and records the outcome (axe-core on the screen)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ async def test_an_elder_books_an_accompanied_visit_in_elder_mode(
     web: Server, pool: Pool, phone: NewPhone
 ) -> None:
     slot_id = await _slot(pool, 72, place="永安里社区居委会门口")
+    later = await _slot(pool, 96, place="永安里社区居委会门口")
     citizen_id, number = await make_citizen(pool, name="陪同测试", birth_date=date(1944, 5, 1))
     await verify_identity(pool, citizen_id, fresh_resident_id())
     await pool.execute("update citizens set region_code = '110105001001' where id = $1", citizen_id)
@@ -50,6 +51,10 @@ async def test_an_elder_books_an_accompanied_visit_in_elder_mode(
     await visit(page, "#/escort", "[data-list=escort-slots]")
     card = page.locator(f"[data-list=escort-slots] [data-slot='{slot_id}']")
     await card.wait_for()
+    # 优先办: she sees that she is served first, and why
+    priority = page.locator("[data-section=priority] [data-ground=AGE_80]")
+    await priority.wait_for()
+    assert translate("priority_reason.age_80", "zh_Hans") in await priority.inner_text()
     assert await elder_problems(page) == []
     await no_axe_violations(page, "escort slots (elder)")
     await shot(page, "escort-slots-elder")
@@ -71,9 +76,24 @@ async def test_an_elder_books_an_accompanied_visit_in_elder_mode(
     mine = page.locator(f"[data-escort='{booking['number']}'][data-status=BOOKED]")
     await mine.wait_for()
     await shot(page, "escort-booked-elder")
-    await mine.locator("button").click()
-    await page.locator(f"[data-escort='{booking['number']}'][data-status=CANCELLED]").wait_for()
+    # another time: the booking moves, the places follow
+    await mine.get_by_role("button", name=translate("app.escort.change", "zh_Hans")).click()
+    await page.locator(f"[data-list=escort-slots] [data-slot='{later}'] button").click()
+    await page.locator("p.done[role=status]").wait_for()
+    await page.wait_for_function(
+        "() => !document.querySelector('[data-list=escort-slots] button[disabled]')"
+    )
+    moved = await pool.fetchval(
+        "select slot_id from escort_bookings where number = $1", booking["number"]
+    )
+    assert moved == later
     assert await pool.fetchval("select booked from escort_slots where id = $1", slot_id) == 0
+    assert await elder_problems(page) == []
+    mine = page.locator(f"[data-escort='{booking['number']}'][data-status=BOOKED]")
+    await mine.wait_for()
+    await mine.get_by_role("button", name=translate("app.escort.cancel", "zh_Hans")).click()
+    await page.locator(f"[data-escort='{booking['number']}'][data-status=CANCELLED]").wait_for()
+    assert await pool.fetchval("select booked from escort_slots where id = $1", later) == 0
 
 
 async def test_the_community_publishes_a_slot_and_records_an_outcome(
