@@ -278,6 +278,7 @@ async def publish_in(
     )
     if dry_run or report.errors:
         return report
+    await store.lock_lists(conn)  # publishers queue: the comparison below holds until commit
     latest = await store.latest_version(conn)
     if latest is not None and latest.effective_from == effective_from:
         same = await store.load_list(conn, latest)

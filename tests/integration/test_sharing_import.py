@@ -161,3 +161,21 @@ async def test_encodings_and_the_command(settings: Settings, pool: Pool, tmp_pat
     assert result.exit_code == 1
     assert "sharing.csv:1: error import.encoding_utf16" in result.output
     assert await row_counts(pool, *SHARING_TABLES) == before
+
+
+async def test_two_admins_publishing_at_once_get_two_versions(deps: Deps, pool: Pool) -> None:
+    from datetime import date
+
+    from doorstep.domain.sharing import ListRow
+    from doorstep.services import sharing
+
+    admin = await holidays.cli_actor(deps, ADMIN_PHONE)
+    rows = [ListRow(1, "fact", "household.size", "cy-psb", legal_basis="《户口登记条例》")]
+    before = await pool.fetchval("select coalesce(max(version), 0) from sharing_list_versions")
+    reports = await asyncio.gather(
+        *(
+            sharing.publish(deps, admin, rows, effective_from=date(2099, 3, n), note=f"n{n}")
+            for n in (1, 2)
+        )
+    )
+    assert sorted(r.version or 0 for r in reports) == [before + 1, before + 2]
