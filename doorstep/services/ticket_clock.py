@@ -20,9 +20,12 @@ from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import now_utc
 from doorstep.services.tickets.follow_up import ask_rating
 from doorstep.store import ticket_clock as store
-from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.ticket_clock import AlertRow, UnconfirmedRow
+from doorstep.store.tickets import events as ticket_events
+from doorstep.store.tickets import follow_ups as ticket_follow_ups
+from doorstep.store.tickets import people as ticket_people
+from doorstep.store.tickets import writing as ticket_writing
 
 BATCH = 500
 
@@ -47,7 +50,7 @@ class ClockCounts:
 async def _alert(conn: Connection, threshold: str, row: AlertRow) -> list[int]:
     kind, template, audience = _ALERTS[threshold]
     due = local_date(row.deadline).strftime("%m-%d")
-    await ticket_store.append_event(
+    await ticket_events.append_event(
         conn,
         ticket_id=row.ticket_id,
         citizen_id=row.citizen_id,
@@ -63,9 +66,9 @@ async def _alert(conn: Connection, threshold: str, row: AlertRow) -> list[int]:
         "due": due,
     }
     if audience == "unit":
-        phones = await ticket_store.unit_staff_phones(conn, row.unit_id)
+        phones = await ticket_people.unit_staff_phones(conn, row.unit_id)
     else:
-        phones = await ticket_store.supervisor_phones(conn, row.unit_region_code)
+        phones = await ticket_people.supervisor_phones(conn, row.unit_region_code)
     return [
         await notifications.queue(
             conn,
@@ -117,9 +120,11 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
         rows = await store.due_second_asks(conn, before, BATCH)
         outbox_ids: list[int] = []
         for row in rows:
-            await ticket_store.update_ticket(conn, row.id, follow_up_asks=2, follow_up_asked_at=at)
-            await ticket_store.insert_follow_up(conn, row.id, row.reopen_count, 2, at)
-            await ticket_store.append_event(
+            await ticket_writing.update_ticket(
+                conn, row.id, follow_up_asks=2, follow_up_asked_at=at
+            )
+            await ticket_follow_ups.insert_follow_up(conn, row.id, row.reopen_count, 2, at)
+            await ticket_events.append_event(
                 conn,
                 ticket_id=row.id,
                 citizen_id=row.citizen_id,
@@ -128,7 +133,7 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
                 actor_id=None,
                 data={"ask": 2},
             )
-            contact = await ticket_store.citizen_contact(conn, row.citizen_id)
+            contact = await ticket_people.citizen_contact(conn, row.citizen_id)
             assert contact is not None
             outbox_ids.append(
                 await citizen_sms.queue(
@@ -147,10 +152,10 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
         rows = await store.due_unconfirmed(conn, before, BATCH)
         outbox_ids: list[int] = []
         for row in rows:
-            await ticket_store.update_ticket(
+            await ticket_writing.update_ticket(
                 conn, row.id, status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
             )
-            await ticket_store.append_event(
+            await ticket_events.append_event(
                 conn,
                 ticket_id=row.id,
                 citizen_id=row.citizen_id,
@@ -174,7 +179,7 @@ async def _ask_rating(deps: Deps, conn: Connection, row: UnconfirmedRow) -> int:
     readers get its plain SMS; everyone else is away from the app (they did not answer), so
     it goes the usual way, Web Push where they have it (the ticket's page asks for the
     rating), else SMS, and either way a "reply 1-5" answers it."""
-    contact = await ticket_store.citizen_contact(conn, row.citizen_id)
+    contact = await ticket_people.citizen_contact(conn, row.citizen_id)
     assert contact is not None
     return await ask_rating(conn, row, contact, row.lead_unit_phone or deps.settings.support_phone)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from doorstep.services.deps import Deps
 from doorstep.store import events
-from doorstep.store import tickets as ticket_store
 from doorstep.store.events import EventRow, TimelineEventRow
-from doorstep.store.tickets import TicketEventRow
+from doorstep.store.tickets import events as ticket_events
+from doorstep.store.tickets.rows import TicketEventRow
 
 __all__ = ["EventRow", "TicketEventRow", "TimelineEventRow", "ticket_timelines", "timelines"]
 
@@ -23,6 +23,6 @@ async def timelines(deps: Deps, application_ids: list[int]) -> dict[int, list[Ti
 async def ticket_timelines(deps: Deps, ticket_ids: list[int]) -> dict[int, list[TicketEventRow]]:
     """Events per ticket, in order, in one query. Callers have already authorized the tickets."""
     found: dict[int, list[TicketEventRow]] = {}
-    for row in await ticket_store.events_of(deps.pool, ticket_ids):
+    for row in await ticket_events.events_of(deps.pool, ticket_ids):
         found.setdefault(row.ticket_id, []).append(row)
     return found

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from doorstep.store.db import Queryable
 from doorstep.store.rows import Row, fetch
-from doorstep.store.tickets import _TICKET, TicketRow
+from doorstep.store.tickets.reading import _TICKET
+from doorstep.store.tickets.rows import TicketRow
 
 
 class TicketPlacement(Row):

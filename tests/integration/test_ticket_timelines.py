@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from doorstep.store import tickets as ticket_store
+from doorstep.store.tickets import events as ticket_events
 from tests.integration.helpers import gql
 
 NOISE = {
@@ -27,13 +27,13 @@ async def test_a_page_of_timelines_is_one_query(
         body = await gql(client, SUBMIT, {"i": NOISE}, token=tokens["citizen"])
         assert "errors" not in body, body
     calls: list[list[int]] = []
-    read = ticket_store.events_of
+    read = ticket_events.events_of
 
     async def counted(db: Any, ticket_ids: list[int]) -> Any:
         calls.append(list(ticket_ids))
         return await read(db, ticket_ids)
 
-    monkeypatch.setattr(ticket_store, "events_of", counted)
+    monkeypatch.setattr(ticket_events, "events_of", counted)
     body = await gql(client, PAGE, token=tokens["citizen"])
     assert "errors" not in body, body
     page = body["data"]["myTickets"]

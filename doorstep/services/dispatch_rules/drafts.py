@@ -13,9 +13,9 @@ from doorstep.services.dispatch_rules.engine import known, rule_from
 from doorstep.services.dispatch_rules.reading import problems, rule_view, set_view
 from doorstep.services.dispatch_rules.views import RuleInput, RuleSetView, RuleView
 from doorstep.store import dispatch_rules as store
-from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.dispatch_rules import RuleSetRow
+from doorstep.store.tickets import catalog as ticket_catalog
 
 MAX_NOTE_CHARS = 500
 
@@ -71,7 +71,7 @@ async def _draft_for_edit(conn: Connection, actor: Actor) -> RuleSetRow:
 async def _unit_ids(conn: Connection, codes: Sequence[str]) -> list[int]:
     ids = []
     for code in codes:
-        unit = await ticket_store.unit_by_code(conn, code)
+        unit = await ticket_catalog.unit_by_code(conn, code)
         if unit is None:
             raise InvalidInput("dispatch_rule.unit_unknown", rule="", value=code[:40])
         ids.append(unit.id)

@@ -9,9 +9,9 @@ from doorstep.domain.dispatch import Rule, RuleEngine
 from doorstep.domain.dispatch_checks import Known
 from doorstep.services.deps import Deps
 from doorstep.store import dispatch_rules as store
-from doorstep.store import tickets as ticket_store
 from doorstep.store.db import Pool, Queryable
 from doorstep.store.dispatch_rules import RuleRow
+from doorstep.store.tickets import catalog as ticket_catalog
 
 ENGINE_TTL_SECONDS = 30.0
 
@@ -61,21 +61,21 @@ async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEng
     ):
         rules = [rule_from(r) for r in await store.rules_of(db, set_id)] if set_id else []
         cached = _Cached(
-            deps.pool, set_id, version, now, RuleEngine(rules, await ticket_store.fallbacks(db))
+            deps.pool, set_id, version, now, RuleEngine(rules, await ticket_catalog.fallbacks(db))
         )
         _ENGINES[id(deps.pool)] = cached
     return cached.set_id, cached.engine
 
 
 async def known(db: Queryable) -> Known:
-    categories = await ticket_store.categories(db, active_only=False)
+    categories = await ticket_catalog.categories(db, active_only=False)
     served: dict[int, list[tuple[str, str]]] = {}
-    for row in await ticket_store.service_areas(db):
+    for row in await ticket_catalog.service_areas(db):
         served.setdefault(row.unit_id, []).append((row.category_code, row.region_prefix))
     return Known(
         categories=frozenset(c.code for c in categories),
         active_categories=frozenset(c.code for c in categories if c.active),
-        units=frozenset(await ticket_store.unit_ids(db)),
-        regions=frozenset(await ticket_store.region_codes(db)),
+        units=frozenset(await ticket_catalog.unit_ids(db)),
+        regions=frozenset(await ticket_catalog.region_codes(db)),
         served=served,
     )

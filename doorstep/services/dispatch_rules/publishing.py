@@ -18,8 +18,8 @@ from doorstep.services.dispatch_rules.reading import problems, set_view
 from doorstep.services.dispatch_rules.views import DryRun, PublishResult, RoutingChange, RuleSetView
 from doorstep.store import dispatch_rules as store
 from doorstep.store import events
-from doorstep.store import tickets as ticket_store
 from doorstep.store.db import transaction
+from doorstep.store.tickets import catalog as ticket_catalog
 
 DRY_RUN_DAYS = 30
 DRY_RUN_LIMIT = 200_000
@@ -96,8 +96,8 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
         _set_id, before = await current_engine(deps, conn)
         draft_rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         facts = await known(conn)
-        after = RuleEngine(draft_rules, await ticket_store.fallbacks(conn))
-        units = await ticket_store.unit_names(conn)
+        after = RuleEngine(draft_rules, await ticket_catalog.fallbacks(conn))
+        units = await ticket_catalog.unit_names(conn)
         total = await store.count_recent(conn, since, scope)
         changes: list[RoutingChange] = []
         counts = {

@@ -11,8 +11,9 @@ from doorstep.domain.tickets import clean_text
 from doorstep.services import dispatch_rules
 from doorstep.services.deps import Deps
 from doorstep.services.ticket_catalog.common import CategoryView, append_event, warnings_now
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
+from doorstep.store.tickets.rows import CategoryUseRow, ColumnValue, ManagedCategoryRow
 
 CATEGORY_CODE = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 
@@ -27,7 +28,7 @@ MAX_KEYWORD_CHARS = 20
 MAX_GROUP_CHARS = 40
 
 
-def _category(r: store.CategoryUseRow) -> CategoryView:
+def _category(r: CategoryUseRow) -> CategoryView:
     return CategoryView(
         code=r.code,
         name=r.name,
@@ -46,7 +47,10 @@ async def list_categories(
     deps: Deps, actor: Actor, *, include_retired: bool = True
 ) -> list[CategoryView]:
     authorize(actor, Operation.TICKET_CATALOG_READ)
-    return [_category(r) for r in await store.categories_with_use(deps.pool, include_retired)]
+    return [
+        _category(r)
+        for r in await ticket_catalog_admin.categories_with_use(deps.pool, include_retired)
+    ]
 
 
 def _name(raw: str | None) -> str:
@@ -92,7 +96,9 @@ def _position(raw: int | None) -> int | None:
 
 
 async def _one_category(conn: Connection, code: str) -> CategoryView:
-    row = next(r for r in await store.categories_with_use(conn, True) if r.code == code)
+    row = next(
+        r for r in await ticket_catalog_admin.categories_with_use(conn, True) if r.code == code
+    )
     return _category(row)
 
 
@@ -114,10 +120,12 @@ async def create_category(
     clean_name, text, place = _name(name), _description(description), _position(position)
     clean_group, words = _group(group), _keywords(keywords)
     async with transaction(deps.pool) as conn:
-        if not await store.insert_category(conn, code, clean_name, text, place):
+        if not await ticket_catalog_admin.insert_category(conn, code, clean_name, text, place):
             raise Conflict("ticket_category.exists", category=code)
         if clean_group or words:
-            await store.update_category(conn, code, group_name=clean_group, keywords=words)
+            await ticket_catalog_admin.update_category(
+                conn, code, group_name=clean_group, keywords=words
+            )
         await append_event(
             conn, actor, "ticket_category.created", {"code": code, "name": clean_name}
         )
@@ -125,8 +133,8 @@ async def create_category(
     return view
 
 
-async def _locked_category(conn: Connection, code: str) -> store.ManagedCategoryRow:
-    row = await store.lock_category(conn, (code or "").strip()[:40])
+async def _locked_category(conn: Connection, code: str) -> ManagedCategoryRow:
+    row = await ticket_catalog_admin.lock_category(conn, (code or "").strip()[:40])
     if row is None:
         raise NotFound("ticket_category.not_found", category=(code or "").strip()[:40])
     return row
@@ -146,7 +154,7 @@ async def update_category(
     """Rename, re-describe or move a category, or change its group and keywords. Tickets show
     the new name; each dispatch explanation keeps the name it was given in."""
     authorize(actor, Operation.TICKET_CATEGORY_MANAGE)
-    changes: dict[str, store.ColumnValue] = {}
+    changes: dict[str, ColumnValue] = {}
     if group is not None:
         changes["group_name"] = _group(group)
     if keywords is not None:
@@ -165,7 +173,7 @@ async def update_category(
             if (list(row.keywords) if k == "keywords" else getattr(row, k)) != v
         }
         if changes:
-            await store.update_category(conn, row.code, **changes)
+            await ticket_catalog_admin.update_category(conn, row.code, **changes)
             data: dict[str, object] = {"code": row.code, **changes}
             if "name" in changes:
                 data["previous_name"] = row.name
@@ -190,7 +198,7 @@ async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool)
                 "ticket_category.not_retired" if active else "ticket_category.already_retired",
                 category=row.name,
             )
-        await store.set_category_active(conn, row.code, active)
+        await ticket_catalog_admin.set_category_active(conn, row.code, active)
         await append_event(
             conn,
             actor,

@@ -13,8 +13,10 @@ from doorstep.domain.policy import Actor, Role
 from doorstep.services import dispatch_rules
 from doorstep.store import dispatch_rules as rules_store
 from doorstep.store import events
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
+from doorstep.store.tickets.rows import RegionUnitRow, UnitRow
 
 REGION_CODE = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 
@@ -102,7 +104,7 @@ async def warnings_now(
     return dispatch_rules.problems(found)
 
 
-def fallback_unit(r: store.RegionUnitRow) -> UnitInfo | None:
+def fallback_unit(r: RegionUnitRow) -> UnitInfo | None:
     """The region's own fallback unit, if it has one."""
     if r.unit_id is None:
         return None
@@ -112,9 +114,13 @@ def fallback_unit(r: store.RegionUnitRow) -> UnitInfo | None:
     )
 
 
-async def unit_by_code(conn: Connection, code: str, *, lock: bool = False) -> store.UnitRow:
+async def unit_by_code(conn: Connection, code: str, *, lock: bool = False) -> UnitRow:
     wanted = (code or "").strip()[:64]
-    row = await (store.lock_unit(conn, wanted) if lock else store.unit_by_code(conn, wanted))
+    row = await (
+        ticket_catalog_admin.lock_unit(conn, wanted)
+        if lock
+        else ticket_catalog.unit_by_code(conn, wanted)
+    )
     if row is None:
         raise InvalidInput("ticket.unit_unknown", unit=wanted[:40])
     return row
@@ -129,6 +135,6 @@ def region_format(raw: str) -> str:
 
 
 async def known_region(conn: Connection, code: str) -> str:
-    if await store.region(conn, code) is None:
+    if await ticket_catalog.region(conn, code) is None:
         raise InvalidInput("ticket.region_unknown", region=code)
     return code

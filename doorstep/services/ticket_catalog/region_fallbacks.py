@@ -16,13 +16,14 @@ from doorstep.services.ticket_catalog.common import (
     scope_of,
     unit_by_code,
 )
-from doorstep.store import tickets as store
 from doorstep.store.db import transaction
+from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
+from doorstep.store.tickets.rows import RegionUnitRow
 
 
 def _region_view(
-    row: store.RegionUnitRow,
-    rows: dict[str, store.RegionUnitRow],
+    row: RegionUnitRow,
+    rows: dict[str, RegionUnitRow],
     warnings: tuple[dispatch_rules.ProblemView, ...] = (),
 ) -> RegionView:
     own = fallback_unit(row)
@@ -54,7 +55,7 @@ async def regions(deps: Deps, actor: Actor, under: str | None = None) -> list[Re
     elif not scope.startswith(prefix):
         return []
     async with deps.pool.acquire() as conn:
-        every = {r.code: r for r in await store.regions_under(conn, "")}
+        every = {r.code: r for r in await ticket_catalog_admin.regions_under(conn, "")}
     return [_region_view(r, every) for code, r in every.items() if code.startswith(scope)]
 
 
@@ -67,21 +68,21 @@ async def set_region_fallback(
     code = region_format(region_code)
     authorize(actor, Operation.REGION_FALLBACK_MANAGE, Target(regions=(code,)))
     async with transaction(deps.pool) as conn:
-        region = await store.lock_region(conn, await known_region(conn, code))
+        region = await ticket_catalog_admin.lock_region(conn, await known_region(conn, code))
         assert region is not None
         unit = await unit_by_code(conn, unit_code) if unit_code is not None else None
         target_units = {unit.id: unit.region_code} if unit is not None else {}
         authorize(
             actor, Operation.REGION_FALLBACK_MANAGE, Target(units=target_units, regions=(code,))
         )
-        every = {r.code: r for r in await store.regions_under(conn, "")}
+        every = {r.code: r for r in await ticket_catalog_admin.regions_under(conn, "")}
         if unit is None and not any(
             every[c].unit_id is not None for c in region_ancestors(code)[1:] if c in every
         ):
             raise Conflict("region.fallback_required", region=code)
         new_id = unit.id if unit is not None else None
         if region.fallback_unit_id != new_id:
-            await store.set_fallback(conn, code, new_id)
+            await ticket_catalog_admin.set_fallback(conn, code, new_id)
             previous = every[code].unit_code
             await append_event(
                 conn,
@@ -89,6 +90,6 @@ async def set_region_fallback(
                 "region_fallback.changed",
                 {"region": code, "unit": unit.code if unit else None, "previous": previous},
             )
-            every = {r.code: r for r in await store.regions_under(conn, "")}
+            every = {r.code: r for r in await ticket_catalog_admin.regions_under(conn, "")}
         view = _region_view(every[code], every)
     return view

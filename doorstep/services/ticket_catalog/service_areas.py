@@ -19,14 +19,16 @@ from doorstep.services.ticket_catalog.common import (
     unit_by_code,
     warnings_now,
 )
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
+from doorstep.store.tickets.rows import UnitRow
 
 MAX_AREAS = 500
 
 
 async def _areas_view(
-    conn: Connection, unit: store.UnitRow, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
+    conn: Connection, unit: UnitRow, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
 ) -> UnitAreasView:
     areas = tuple(
         AreaView(
@@ -36,7 +38,7 @@ async def _areas_view(
             region_code=a.region_prefix,
             region_name=a.region_name,
         )
-        for a in await store.areas_of_unit(conn, unit.id)
+        for a in await ticket_catalog_admin.areas_of_unit(conn, unit.id)
     )
     info = UnitInfo(code=unit.code, name=unit.name, phone=unit.phone, region_code=unit.region_code)
     return UnitAreasView(unit=info, areas=areas, warnings=warnings)
@@ -79,19 +81,21 @@ async def set_unit_service_areas(
             Target(units={unit.id: unit.region_code}, regions=tuple(r for _c, r in wanted)),
         )
         for category_code, region in wanted:
-            category = await store.category(conn, category_code)
+            category = await ticket_catalog.category(conn, category_code)
             if category is None:
                 raise InvalidInput("ticket.category_unknown", category=category_code)
             if not category.active:
                 raise InvalidInput("ticket.category_retired", category=category.name)
             await known_region(conn, region)
         before = [
-            (a.category_code, a.region_prefix) for a in await store.areas_of_unit(conn, unit.id)
+            (a.category_code, a.region_prefix)
+            for a in await ticket_catalog_admin.areas_of_unit(conn, unit.id)
         ]
         scope = scope_of(actor)
-        await store.replace_areas(conn, unit.id, scope, wanted)
+        await ticket_catalog_admin.replace_areas(conn, unit.id, scope, wanted)
         after = [
-            (a.category_code, a.region_prefix) for a in await store.areas_of_unit(conn, unit.id)
+            (a.category_code, a.region_prefix)
+            for a in await ticket_catalog_admin.areas_of_unit(conn, unit.id)
         ]
         added = sorted(set(after) - set(before))
         removed = sorted(set(before) - set(after))

@@ -19,9 +19,11 @@ from doorstep.domain.tickets import (
 )
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.tickets.views import TicketView
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection
-from doorstep.store.tickets import LockedTicketRow
+from doorstep.store.tickets import events as ticket_events
+from doorstep.store.tickets import people as ticket_people
+from doorstep.store.tickets import writing as ticket_writing
+from doorstep.store.tickets.rows import LockedTicketRow
 
 _STAFF_TEMPLATES_LANGUAGE = "zh_Hans"
 RESOLVED_STATUSES = frozenset(
@@ -96,7 +98,7 @@ def move(row: LockedTicketRow, action: TicketAction) -> TicketStatus:
 
 
 async def lock(conn: Connection, number: str) -> LockedTicketRow:
-    row = await store.lock(conn, number)
+    row = await ticket_writing.lock(conn, number)
     if row is None:
         raise NotFound("ticket.not_found")
     return row
@@ -122,7 +124,7 @@ async def tell_citizen(
 ) -> list[int]:
     """An SMS to the ticket's citizen; elders and SMS-only citizens get the plain variant with
     a number to call (the unit's, or the hotline)."""
-    contact = await store.citizen_contact(conn, citizen_id)
+    contact = await ticket_people.citizen_contact(conn, citizen_id)
     assert contact is not None
     return [
         await citizen_sms.queue(
@@ -145,7 +147,7 @@ async def tell_unit(
     params: dict[str, Any],
     urgent: bool = False,
 ) -> list[int]:
-    phones = await store.unit_staff_phones(conn, unit_id)
+    phones = await ticket_people.unit_staff_phones(conn, unit_id)
     return await _tell_staff(conn, phones, kind, template, params, urgent)
 
 
@@ -157,7 +159,7 @@ async def tell_supervisors(
     params: dict[str, Any],
     urgent: bool = False,
 ) -> list[int]:
-    phones = await store.supervisor_phones(conn, region_code)
+    phones = await ticket_people.supervisor_phones(conn, region_code)
     return await _tell_staff(conn, phones, kind, template, params, urgent)
 
 
@@ -199,7 +201,7 @@ async def record_event(
         actor_kind, actor_id = "citizen", actor.citizen_id
     else:
         actor_kind, actor_id = "system", None
-    await store.append_event(
+    await ticket_events.append_event(
         conn,
         ticket_id=row.id,
         citizen_id=row.citizen_id,

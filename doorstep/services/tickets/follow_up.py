@@ -43,8 +43,13 @@ from doorstep.services.tickets.common import (
     tell_unit,
 )
 from doorstep.services.tickets.views import TicketView, load
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.tickets import events as ticket_events
+from doorstep.store.tickets import follow_ups as ticket_follow_ups
+from doorstep.store.tickets import people as ticket_people
+from doorstep.store.tickets import rectifications as ticket_rectifications
+from doorstep.store.tickets import writing as ticket_writing
+from doorstep.store.tickets.rows import CitizenContactRow
 
 # --- the citizen's side: follow-up and rating ----------------------------------------------------
 
@@ -87,17 +92,19 @@ async def _answer_follow_up(
         if TicketStatus(row.status) is not TicketStatus.RESOLVED:
             raise Conflict("ticket.not_awaiting_answer")
         now = now_utc()
-        await store.answer_follow_up(conn, row.id, row.reopen_count, solved, channel.value, now)
+        await ticket_follow_ups.answer_follow_up(
+            conn, row.id, row.reopen_count, solved, channel.value, now
+        )
         outbox_ids: list[int] = []
         if solved:
             after = move(row, TicketAction.CONFIRM_SOLVED)
-            await store.update_ticket(
+            await ticket_writing.update_ticket(
                 conn, row.id, status=after.value, solved=True, finished_at=now
             )
             await record_event(
                 conn, row, "ticket.confirmed_solved", actor, {"channel": channel.value}
             )
-            contact = await store.citizen_contact(conn, row.citizen_id)
+            contact = await ticket_people.citizen_contact(conn, row.citizen_id)
             assert contact is not None
             # who answered by SMS, or reads SMS only, is asked to rate by SMS (the app asks
             # everyone else on the ticket's page)
@@ -109,7 +116,7 @@ async def _answer_follow_up(
                 )
         else:
             after = move(row, TicketAction.REPORT_UNSOLVED)
-            await store.update_ticket(
+            await ticket_writing.update_ticket(
                 conn,
                 row.id,
                 status=after.value,
@@ -153,12 +160,12 @@ class AskedTicket(Protocol):
 async def ask_rating(
     conn: Connection,
     ticket: AskedTicket,
-    contact: store.CitizenContactRow,
+    contact: CitizenContactRow,
     call_phone: str,
 ) -> int:
     """After a ticket closed: "rate it, reply 1-5", with its extend code, so the reply rates
     this very ticket (services.sms_tickets answers it)."""
-    await store.update_ticket(conn, ticket.id, rating_asked_at=now_utc())
+    await ticket_writing.update_ticket(conn, ticket.id, rating_asked_at=now_utc())
     return await citizen_sms.queue(
         conn,
         contact,
@@ -175,7 +182,7 @@ async def awaiting_answer(
 ) -> str | None:
     """The number of the citizen's ticket an SMS reply would answer: the one the reply names
     (by the extend code of the follow-up SMS), else the one asked last."""
-    rows = await store.awaiting_answer(deps.pool, citizen_id)
+    rows = await ticket_follow_ups.awaiting_answer(deps.pool, citizen_id)
     named = [
         r
         for r in rows
@@ -250,7 +257,7 @@ async def _rate(
         if row.rating is not None:
             raise Conflict("ticket.already_rated")
         now = now_utc()
-        await store.update_ticket(
+        await ticket_writing.update_ticket(
             conn, row.id, rating=int(rating), rating_comment=text, rated_at=now
         )
         channel = {"channel": "counter"} if at_counter else {}
@@ -259,7 +266,7 @@ async def _rate(
         if rating.opens_rectification:
             today = local_date(now)
             due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
-            await store.insert_rectification(
+            await ticket_rectifications.insert_rectification(
                 conn,
                 ticket_id=row.id,
                 unit_id=row.lead_unit_id,
@@ -293,9 +300,13 @@ async def complete_rectification(
 ) -> TicketView:
     text = required_text(note, MAX_NOTE_CHARS, "ticket.note_required", "ticket.note_too_long")
     async with transaction(deps.pool) as conn:
-        rect = open_rectification(actor, await store.lock_rectification(conn, rectification_id))
-        await store.finish_rectification(conn, rectification_id, text, actor.staff_id)
-        await store.append_event(
+        rect = open_rectification(
+            actor, await ticket_rectifications.lock_rectification(conn, rectification_id)
+        )
+        await ticket_rectifications.finish_rectification(
+            conn, rectification_id, text, actor.staff_id
+        )
+        await ticket_events.append_event(
             conn,
             ticket_id=rect.ticket_id,
             citizen_id=rect.citizen_id,

@@ -40,8 +40,12 @@ from doorstep.services.tickets.common import (
     unit_target,
 )
 from doorstep.services.tickets.views import TicketView, load
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
+from doorstep.store.tickets import assignments as ticket_assignments
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import follow_ups as ticket_follow_ups
+from doorstep.store.tickets import writing as ticket_writing
+from doorstep.store.tickets.rows import LockedTicketRow
 
 # --- the unit's side: acknowledge, return, extend, resolve ---------------------------------------
 
@@ -54,10 +58,10 @@ async def acknowledge(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
         authorize(actor, Operation.TICKET_ACT, unit_target(row))
         after = move(row, TicketAction.ACKNOWLEDGE)
         now = now_utc()
-        await store.update_ticket(
+        await ticket_writing.update_ticket(
             conn, row.id, status=after.value, acknowledged_at=now, needs_review=False
         )
-        await store.acknowledge_assignment(conn, row.id, actor.staff_id, now)
+        await ticket_assignments.acknowledge_assignment(conn, row.id, actor.staff_id, now)
         await record_event(
             conn,
             row,
@@ -72,7 +76,7 @@ async def acknowledge(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
 async def _assign(
     deps: Deps,
     conn: Connection,
-    row: store.LockedTicketRow,
+    row: LockedTicketRow,
     unit_id: int,
     basis: str,
     actor: Actor,
@@ -82,7 +86,7 @@ async def _assign(
     """Give the ticket to a unit with a fresh clock (acknowledge and handle)."""
     profile = DeadlineProfile(row.deadline_profile)
     clock = deadlines(deps.calendar, now, Urgency(row.urgency), profile)
-    await store.insert_assignment(
+    await ticket_assignments.insert_assignment(
         conn,
         ticket_id=row.id,
         unit_id=unit_id,
@@ -92,7 +96,7 @@ async def _assign(
         note=note,
         ack_due_at=clock.ack_due_at,
     )
-    await store.update_ticket(
+    await ticket_writing.update_ticket(
         conn,
         row.id,
         status=TicketStatus.DISPATCHED.value,
@@ -140,8 +144,8 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
             fallback = None
         now = now_utc()
         returns = row.returns_count + 1
-        await store.return_assignment(conn, row.id, actor.staff_id, text, now)
-        await store.update_ticket(conn, row.id, status=after.value, returns_count=returns)
+        await ticket_assignments.return_assignment(conn, row.id, actor.staff_id, text, now)
+        await ticket_writing.update_ticket(conn, row.id, status=after.value, returns_count=returns)
         await record_event(
             conn,
             row,
@@ -153,7 +157,7 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
         if returns >= MAX_RETURNS_BEFORE_FALLBACK and fallback not in (None, row.lead_unit_id):
             assert fallback is not None
             ack_due = await _assign(deps, conn, row, fallback, "return_limit", actor, None, now)
-            unit = (await store.units_by_id(conn, [fallback]))[fallback]
+            unit = (await ticket_catalog.units_by_id(conn, [fallback]))[fallback]
             await record_event(
                 conn,
                 row,
@@ -211,7 +215,7 @@ async def request_extension(
             raise Conflict("ticket.extension_limit", limit=MAX_EXTENSIONS)
         due_after = deps.calendar.add_working_days(row.handle_due_on, days)
         total = row.handle_days + row.extended_days + days
-        await store.update_ticket(
+        await ticket_writing.update_ticket(
             conn,
             row.id,
             extended_days=row.extended_days + days,
@@ -226,7 +230,7 @@ async def request_extension(
             handle_due_at=deadline_end(due_after),
             handle_remind_at=remind_at(deps.calendar, now, due_after, total),
         )
-        await store.insert_extension(
+        await ticket_assignments.insert_extension(
             conn,
             ticket_id=row.id,
             unit_id=row.lead_unit_id,
@@ -270,7 +274,7 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
         authorize(actor, Operation.TICKET_ACT, unit_target(row))
         after = move(row, TicketAction.RESOLVE)
         now = now_utc()
-        await store.update_ticket(
+        await ticket_writing.update_ticket(
             conn,
             row.id,
             status=after.value,
@@ -280,7 +284,7 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
             follow_up_asked_at=now,
             solved=None,
         )
-        await store.insert_follow_up(conn, row.id, row.reopen_count, 1, now)
+        await ticket_follow_ups.insert_follow_up(conn, row.id, row.reopen_count, 1, now)
         await record_event(
             conn,
             row,
@@ -318,7 +322,7 @@ async def redispatch(
     async with transaction(deps.pool) as conn:
         row = await lock(conn, number)
         authorize(actor, Operation.TICKET_REDISPATCH, unit_target(row))
-        unit = await store.unit_by_code(conn, (unit_code or "").strip()[:64])
+        unit = await ticket_catalog.unit_by_code(conn, (unit_code or "").strip()[:64])
         if unit is None:
             raise InvalidInput("ticket.unit_unknown", unit=(unit_code or "")[:40])
         authorize(actor, Operation.TICKET_REDISPATCH, Target.unit(unit.id, unit.region_code))
@@ -326,7 +330,7 @@ async def redispatch(
         now = now_utc()
         outbox_ids: list[int] = []
         if unit.id == row.lead_unit_id and row.status != TicketStatus.RETURNED:
-            await store.update_ticket(conn, row.id, needs_review=False)
+            await ticket_writing.update_ticket(conn, row.id, needs_review=False)
             await record_event(
                 conn,
                 row,

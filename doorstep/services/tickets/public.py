@@ -15,7 +15,7 @@ from doorstep.domain.tickets import (
     public_coordinate,
 )
 from doorstep.services.deps import Deps
-from doorstep.store import tickets as store
+from doorstep.store.tickets import public as ticket_public
 
 MAX_PUBLIC = 1000
 
@@ -48,7 +48,7 @@ async def find_public(
     limit: int = MAX_PUBLIC,
 ) -> list[PublicTicket]:
     authorize(actor, Operation.PUBLIC_TICKETS_READ)
-    rows = await store.public_list(
+    rows = await ticket_public.public_list(
         deps.pool,
         numbers=numbers,
         categories=categories,

@@ -31,7 +31,12 @@ from doorstep.services.tickets.views import (
 )
 from doorstep.store import applications as app_store
 from doorstep.store import ticket_queue as ticket_queue_store
-from doorstep.store import tickets as store
+from doorstep.store.tickets import assignments as ticket_assignments
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import people as ticket_people
+from doorstep.store.tickets import queues as ticket_queues
+from doorstep.store.tickets import reading as ticket_reading
+from doorstep.store.tickets import rectifications as ticket_rectifications
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -49,7 +54,7 @@ async def categories(deps: Deps, actor: Actor) -> list[Category]:
     authorize(actor, Operation.CATALOG_READ)
     return [
         Category(r.code, r.name, r.description, r.group_name, tuple(r.keywords))
-        for r in await store.categories(deps.pool)
+        for r in await ticket_catalog.categories(deps.pool)
     ]
 
 
@@ -63,14 +68,16 @@ class PlaceChoice:
 async def places(deps: Deps, actor: Actor) -> list[PlaceChoice]:
     """Every region a ticket may name, for a picker: public names, as on a map."""
     authorize(actor, Operation.CATALOG_READ)
-    return [PlaceChoice(r.code, r.name, r.parent_code) for r in await store.places(deps.pool)]
+    return [
+        PlaceChoice(r.code, r.name, r.parent_code) for r in await ticket_catalog.places(deps.pool)
+    ]
 
 
 async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
     number = parse_number(raw_number)
     require_signed_in(actor)
     async with deps.pool.acquire() as conn:
-        row = await store.by_number(conn, number)
+        row = await ticket_reading.by_number(conn, number)
         if row is None:
             raise NotFound("ticket.not_found")
         view = view_of(row)
@@ -80,7 +87,7 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
             # an agent's read is in the principal's access log (a no-op for the citizen)
             await acting.record_read(deps, conn, actor, what="ticket", purpose="follow_progress")
             return view
-        contact = await store.citizen_contact(conn, view.citizen_id)
+        contact = await ticket_people.citizen_contact(conn, view.citizen_id)
         assert contact is not None
         await app_store.record_personal_data_read(
             conn,
@@ -95,7 +102,7 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
 
 async def citizen_region(deps: Deps, citizen_id: int) -> str | None:
     """The region the citizen registered, for a ticket filed without a location (Open311)."""
-    return await store.citizen_region(deps.pool, citizen_id)
+    return await ticket_people.citizen_region(deps.pool, citizen_id)
 
 
 async def reporter_region(deps: Deps, phone: str) -> str | None:
@@ -105,8 +112,8 @@ async def reporter_region(deps: Deps, phone: str) -> str | None:
     except ValueError as exc:
         raise InvalidInput(exc.args[0]) from None
     async with deps.pool.acquire() as conn:
-        citizen_id = await store.citizen_by_phone(conn, e164)
-        return await store.citizen_region(conn, citizen_id) if citizen_id else None
+        citizen_id = await ticket_people.citizen_by_phone(conn, e164)
+        return await ticket_people.citizen_region(conn, citizen_id) if citizen_id else None
 
 
 async def my_tickets(
@@ -114,7 +121,7 @@ async def my_tickets(
 ) -> list[TicketView]:
     citizen_id = _authorize_list(actor)
     async with deps.pool.acquire() as conn:
-        rows = await store.of_citizen(conn, citizen_id, max(1, min(limit, 100)), before_id)
+        rows = await ticket_reading.of_citizen(conn, citizen_id, max(1, min(limit, 100)), before_id)
         await acting.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
     return [view_of(r) for r in rows]
 
@@ -138,7 +145,7 @@ async def find_own(
     """The caller's tickets filtered (Open311 GET requests)."""
     citizen_id = _authorize_list(actor)
     async with deps.pool.acquire() as conn:
-        rows = await store.of_citizen_since(
+        rows = await ticket_reading.of_citizen_since(
             conn, citizen_id, since, numbers, categories, max(1, min(limit, 1000))
         )
         await acting.record_read(deps, conn, actor, what="tickets", purpose="follow_progress")
@@ -160,7 +167,9 @@ async def unit_queue(
     authorize(actor, Operation.TICKET_QUEUE_READ)
     units = await visible_units(deps, actor)
     wanted = [s.value for s in (statuses or DEFAULT_QUEUE)]
-    rows = await store.unit_queue(deps.pool, units, wanted, max(1, min(limit, 200)), after_id)
+    rows = await ticket_queues.unit_queue(
+        deps.pool, units, wanted, max(1, min(limit, 200)), after_id
+    )
     return [view_of(r) for r in rows]
 
 
@@ -168,7 +177,7 @@ async def review_queue(deps: Deps, actor: Actor, limit: int = 50) -> list[Ticket
     """Returned tickets, and tickets no rule routed (or only a keyword guess), to redispatch."""
     authorize(actor, Operation.TICKET_REVIEW_QUEUE)
     units = await visible_units(deps, actor)
-    rows = await store.review_queue(deps.pool, units, max(1, min(limit, 200)))
+    rows = await ticket_queues.review_queue(deps.pool, units, max(1, min(limit, 200)))
     return [view_of(r) for r in rows]
 
 
@@ -186,7 +195,7 @@ async def assignments(deps: Deps, ticket_id: int) -> list[AssignmentView]:
             returned_at=r.returned_at,
             return_reason=r.return_reason,
         )
-        for r in await store.assignments(deps.pool, ticket_id)
+        for r in await ticket_assignments.assignments(deps.pool, ticket_id)
     ]
 
 
@@ -196,7 +205,9 @@ async def rectifications(
     authorize(actor, Operation.TICKET_QUEUE_READ)
     units = await visible_units(deps, actor)
     statuses = ["open"] if open_only else ["open", "done"]
-    rows = await store.rectifications(deps.pool, units, statuses, max(1, min(limit, 200)))
+    rows = await ticket_rectifications.rectifications(
+        deps.pool, units, statuses, max(1, min(limit, 200))
+    )
     return [
         RectificationEntry(
             id=r.id,

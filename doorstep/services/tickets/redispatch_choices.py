@@ -10,7 +10,8 @@ from doorstep.domain.policy import Actor, Operation, authorize, authorize_by_num
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import parse_number, unit_target
 from doorstep.services.tickets.views import view_of
-from doorstep.store import tickets as store
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import reading as ticket_reading
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class UnitChoice:
 async def redispatch_choices(deps: Deps, actor: Actor, raw_number: str) -> list[UnitChoice]:
     number = parse_number(raw_number)
     async with deps.pool.acquire() as conn:
-        row = await store.by_number(conn, number)
+        row = await ticket_reading.by_number(conn, number)
         if row is None:
             raise NotFound("ticket.not_found")
         # who may not read it is told there is no such number; who may read it but not
@@ -33,6 +34,6 @@ async def redispatch_choices(deps: Deps, actor: Actor, raw_number: str) -> list[
             actor, Operation.TICKET_READ, view_of(row).target, NotFound("ticket.not_found")
         )
         authorize(actor, Operation.TICKET_REDISPATCH, unit_target(row))
-        units = await store.units_serving(conn, row.category_code, row.region_code)
+        units = await ticket_catalog.units_serving(conn, row.category_code, row.region_code)
     choices = [UnitChoice(u.code, u.name, u.depth) for u in units]
     return sorted(choices, key=lambda c: (-c.depth, c.code))

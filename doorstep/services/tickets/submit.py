@@ -44,9 +44,14 @@ from doorstep.services.tickets.common import (
     time_text,
 )
 from doorstep.services.tickets.views import TicketView, load
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.rate_limits import Counted
+from doorstep.store.tickets import assignments as ticket_assignments
+from doorstep.store.tickets import catalog as ticket_catalog
+from doorstep.store.tickets import people as ticket_people
+from doorstep.store.tickets import reading as ticket_reading
+from doorstep.store.tickets import writing as ticket_writing
+from doorstep.store.tickets.rows import SamePlaceRow
 
 _REGION = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 _CATEGORY = re.compile(r"[a-z][a-z0-9_-]{1,39}")
@@ -114,7 +119,9 @@ async def _citizen_for(conn: Connection, actor: Actor, data: TicketInput) -> int
         phone = normalize_phone(data.citizen_phone)
     except ValueError as exc:
         raise InvalidInput(exc.args[0]) from None
-    return await store.citizen_by_phone(conn, phone) or await store.create_citizen(conn, phone)
+    return await ticket_people.citizen_by_phone(conn, phone) or await ticket_people.create_citizen(
+        conn, phone
+    )
 
 
 def _authorize_submit(actor: Actor, data: TicketInput, app: ApiApp | None = None) -> Channel | None:
@@ -195,12 +202,12 @@ async def submit_ticket(
     client_addr = (client_addr or "").strip()[:64] or None
     now = now_utc()
     async with transaction(deps.pool) as conn:
-        category = await store.category(conn, checked.category_code)
+        category = await ticket_catalog.category(conn, checked.category_code)
         if category is None:
             raise InvalidInput("ticket.category_unknown", category=checked.category_code)
         if not category.active:
             raise InvalidInput("ticket.category_retired", category=category.name)
-        region = await store.region(conn, checked.region_code)
+        region = await ticket_catalog.region(conn, checked.region_code)
         if region is None:
             raise InvalidInput("ticket.region_unknown", region=checked.region_code)
         citizen_id = await _citizen_for(conn, actor, data)
@@ -221,7 +228,7 @@ async def submit_ticket(
         profile = choose_profile(decision.deadline_profile, checked.kind, checked.urgency)
         clock = deadlines(deps.calendar, now, checked.urgency, profile)
         previous = await _earlier_here(conn, checked, now)
-        units = await store.units_by_id(
+        units = await ticket_catalog.units_by_id(
             conn, [u for u in (decision.lead_unit, decision.suggested_unit) if u]
         )
         lead = units[decision.lead_unit]
@@ -239,8 +246,8 @@ async def submit_ticket(
         }
         # 优先办: decided now from proven data, kept on the ticket with a shorter target
         reason = (await priority.standing_in(conn, citizen_id, local_date(now))).reason
-        number = make_case_number(TICKET_PREFIX, await store.next_serial(conn))
-        ticket_id = await store.insert_ticket(
+        number = make_case_number(TICKET_PREFIX, await ticket_writing.next_serial(conn))
+        ticket_id = await ticket_writing.insert_ticket(
             conn,
             number=number,
             citizen_id=citizen_id,
@@ -288,7 +295,7 @@ async def submit_ticket(
             created_at=now,
             updated_at=now,
         )
-        await store.insert_assignment(
+        await ticket_assignments.insert_assignment(
             conn,
             ticket_id=ticket_id,
             unit_id=decision.lead_unit,
@@ -351,12 +358,10 @@ async def submit_ticket(
     return view
 
 
-async def _earlier_here(
-    conn: Connection, checked: _Checked, now: datetime
-) -> store.SamePlaceRow | None:
+async def _earlier_here(conn: Connection, checked: _Checked, now: datetime) -> SamePlaceRow | None:
     """The latest ticket of the same category at the same place within 30 days."""
     here = Place(checked.region_code, checked.latitude, checked.longitude)
-    for row in await store.same_place_candidates(
+    for row in await ticket_reading.same_place_candidates(
         conn, checked.category_code, checked.region_code, now - timedelta(days=RECURRENCE_DAYS)
     ):
         if same_place(here, Place(checked.region_code, row.latitude, row.longitude)):

@@ -17,8 +17,9 @@ from doorstep.domain.tickets import (
     TicketStatus,
     Urgency,
 )
-from doorstep.store import tickets as store
 from doorstep.store.db import Connection
+from doorstep.store.tickets import reading as ticket_reading
+from doorstep.store.tickets.rows import TicketRow
 
 # --- views -------------------------------------------------------------------------------------
 
@@ -141,7 +142,7 @@ class RectificationEntry:
     note: str | None
 
 
-def view_of(row: store.TicketRow, contact: Contact | None = None) -> TicketView:
+def view_of(row: TicketRow, contact: Contact | None = None) -> TicketView:
     reason = row.dispatch_reason or {}
     rectification = None
     if row.rectification_id is not None:
@@ -219,6 +220,6 @@ def view_of(row: store.TicketRow, contact: Contact | None = None) -> TicketView:
 
 
 async def load(conn: Connection, ticket_id: int) -> TicketView:
-    row = await store.by_id(conn, ticket_id)
+    row = await ticket_reading.by_id(conn, ticket_id)
     assert row is not None
     return view_of(row)

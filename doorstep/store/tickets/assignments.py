@@ -1,0 +1,96 @@
+"""SQL for a ticket's assignments to units (dispatch, acknowledgement, return) and its
+extensions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import fetch
+from doorstep.store.tickets.rows import AssignmentRow, _AssignmentColumns, _columns
+
+
+async def insert_assignment(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    region_code: str,
+    basis: str,
+    by_staff_id: int | None,
+    note: str | None,
+    ack_due_at: datetime,
+) -> int:
+    assignment_id: int = await conn.fetchval(
+        """insert into ticket_assignments (ticket_id, unit_id, region_code, basis, by_staff_id,
+               note, ack_due_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
+        ticket_id,
+        unit_id,
+        region_code,
+        basis,
+        by_staff_id,
+        note,
+        ack_due_at,
+    )
+    return assignment_id
+
+
+async def acknowledge_assignment(
+    conn: Connection, ticket_id: int, staff_id: int | None, at: datetime
+) -> None:
+    await conn.execute(
+        """update ticket_assignments set acknowledged_at = $3, acknowledged_by = $2
+           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+        ticket_id,
+        staff_id,
+        at,
+    )
+
+
+async def return_assignment(
+    conn: Connection, ticket_id: int, staff_id: int | None, reason: str, at: datetime
+) -> None:
+    await conn.execute(
+        """update ticket_assignments set returned_at = $4, return_reason = $3, returned_by = $2
+           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+        ticket_id,
+        staff_id,
+        reason,
+        at,
+    )
+
+
+async def assignments(db: Queryable, ticket_id: int) -> list[AssignmentRow]:
+    return await fetch(
+        db,
+        AssignmentRow,
+        f"""select {_columns(_AssignmentColumns, "a")}, u.code as unit_code, u.name as unit_name
+           from ticket_assignments a join units u on u.id = a.unit_id
+           where a.ticket_id = $1 order by a.id""",
+        ticket_id,
+    )
+
+
+async def insert_extension(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    staff_id: int | None,
+    days: int,
+    reason: str,
+    due_before: date,
+    due_after: date,
+) -> None:
+    await conn.execute(
+        """insert into ticket_extensions (ticket_id, unit_id, staff_id, days, reason,
+               due_before, due_after) values ($1, $2, $3, $4, $5, $6, $7)""",
+        ticket_id,
+        unit_id,
+        staff_id,
+        days,
+        reason,
+        due_before,
+        due_after,
+    )

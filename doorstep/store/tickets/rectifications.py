@@ -1,0 +1,86 @@
+"""SQL for rectifications: the work a unit owes after a poor rating, locked, finished and
+listed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.tickets.rows import (
+    LockedRectificationRow,
+    RectificationRow,
+    _columns,
+    _RectificationColumns,
+)
+
+
+async def insert_rectification(
+    conn: Connection,
+    *,
+    ticket_id: int,
+    unit_id: int,
+    rating: int,
+    comment: str | None,
+    due_on: date,
+    due_at: datetime,
+    remind_at: datetime,
+) -> int:
+    rect_id: int = await conn.fetchval(
+        """insert into rectifications (ticket_id, unit_id, rating, comment, due_on, due_at,
+               remind_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
+        ticket_id,
+        unit_id,
+        rating,
+        comment,
+        due_on,
+        due_at,
+        remind_at,
+    )
+    return rect_id
+
+
+async def lock_rectification(conn: Connection, rect_id: int) -> LockedRectificationRow | None:
+    return await fetchrow(
+        conn,
+        LockedRectificationRow,
+        f"""select {_columns(_RectificationColumns, "x")}, u.region_code as unit_region_code,
+                  t.number, t.citizen_id
+           from rectifications x join units u on u.id = x.unit_id
+           join tickets t on t.id = x.ticket_id
+           where x.id = $1 for update of x""",
+        rect_id,
+    )
+
+
+async def finish_rectification(
+    conn: Connection, rect_id: int, note: str, staff_id: int | None
+) -> None:
+    await conn.execute(
+        """update rectifications set status = 'done', note = $2, done_at = now(), done_by = $3,
+               updated_at = now() where id = $1""",
+        rect_id,
+        note,
+        staff_id,
+    )
+
+
+async def rectifications(
+    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
+) -> list[RectificationRow]:
+    return await fetch(
+        db,
+        RectificationRow,
+        f"""select {_columns(_RectificationColumns, "x")}, t.number, u.code as unit_code,
+                  u.name as unit_name,
+                  c.name as category_name, t.category_code
+           from rectifications x join tickets t on t.id = x.ticket_id
+           join units u on u.id = x.unit_id
+           join ticket_categories c on c.code = t.category_code
+           where x.unit_id = any($1::bigint[]) and x.status = any($2::text[])
+           order by x.due_on, x.id limit $3""",
+        unit_ids,
+        statuses,
+        limit,
+    )
