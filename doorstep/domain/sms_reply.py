@@ -19,11 +19,14 @@ _NUMERALS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _PUNCTUATION = "。.!！?？,，、;；:：\"'“”‘’()（）[]【】"
 UNSUBSCRIBE_WORDS = frozenset({"td", "退订", "退定", "t", "n td", "unsubscribe", "stop"})
 STATUS_WORDS = frozenset({"cx", "进度", "查询", "查进度", "進度", "查詢", "status"})
+# 陪同办 by SMS: the next free slot is offered ("reply 1 to book")
+ESCORT_WORDS = frozenset({"陪同", "陪同办", "陪同辦", "pt", "escort"})
 
 
 class ReplyKind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     STATUS = "status"
+    ESCORT = "escort"
     APPLICATION = "application"
     TICKET = "ticket"
     # digits that look like a number but fail its check digit: rejected, never matched
@@ -58,6 +61,8 @@ def parse(text: str) -> Reply:
         return Reply(ReplyKind.UNSUBSCRIBE)
     if cleaned in STATUS_WORDS:
         return Reply(ReplyKind.STATUS)
+    if cleaned in ESCORT_WORDS:
+        return Reply(ReplyKind.ESCORT)
     digits = "".join(cleaned.translate(_NUMERALS).replace("-", " ").split())
     if digits.isascii() and digits.isdigit():
         if is_valid_case_number(digits):
@@ -135,6 +140,8 @@ class QuestionKind(IntEnum):
     APPLICATION_RATING = 6
     # 陪同办's day-before reminder: 1 confirm, 2 cancel, 3 move to the next free slot
     ESCORT = 7
+    # 陪同办 by SMS: "reply 1 to book" the slot offered
+    ESCORT_OFFER = 8
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def unit_target(slot: SlotRow) -> Target:
     return Target.unit(slot.unit_id, slot.unit_region_code)
 
 
-def _when(at: datetime) -> str:
+def when(at: datetime) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
@@ -201,7 +201,7 @@ async def cancel_slot(deps: Deps, actor: Actor, slot_id: int) -> SlotView:
                     deps,
                     entry.citizen_id,
                     "sms.escort_slot_cancelled",
-                    {"number": entry.number, "due": _when(slot.starts_at)},
+                    {"number": entry.number, "due": when(slot.starts_at)},
                     slot,
                 )
             )
@@ -326,7 +326,7 @@ async def _after(
             notice="sms.agent_escort",
             detail={"what": kind},
         )
-    params = {"number": row.number, "due": _when(slot.starts_at), "unit": slot.place}
+    params = {"number": row.number, "due": when(slot.starts_at), "unit": slot.place}
     return [await _sms(conn, deps, row.citizen_id, template, params, slot)]
 
 

@@ -1,7 +1,8 @@
-"""陪同办 by SMS reply: the day-before reminder ends "1 to confirm, 2 to cancel, 3 to move to the
-next free slot" and carries its extend code. "2" and "3" run the app's own cancel and change
+"""陪同办 by SMS. Booking: "陪同" gets the next free slot of her district offered ("reply 1 to
+book", with its extend code) and "1" books it. The day-before reminder ends "1 to confirm, 2 to
+cancel, 3 to move to the next free slot": "2" and "3" run the app's own cancel and change
 (services.escort), as the citizen herself (the reply comes from her phone); "1" records that she
-confirmed. Registered with the other digit questions in services/sms_replies.py."""
+confirmed. Both are registered with the other digit questions in services/sms_replies.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.errors import DomainError
-from doorstep.domain.escort import CANCEL, CONFIRM, MOVE
+from doorstep.domain.escort import CANCEL, CHANGE_CUTOFF, CONFIRM, MOVE, Channel, SlotKind
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating, question_code
 from doorstep.services import escort, escort_worker
 from doorstep.services.citizen_sms import display_phone
@@ -105,3 +106,98 @@ async def answer_escort(
         )
     await deps.after_commit([outbox_id])
     return "escort_confirmed"
+
+
+# --- booking by SMS: "陪同" offers the next free slot, "1" books it ---------------------------
+
+OFFER_VALID = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class OfferAsked:
+    asked_at: datetime
+    id: int
+    slot_id: int
+
+
+async def offer_slot(deps: Deps, citizen: InboundCitizenRow) -> str:
+    """The next slot to the hall with a place left in her district, offered by SMS ("reply 1
+    to book"); none: said so, with a number to call. A home visit needs an address and is
+    booked in the app or by phone."""
+    actor = citizen_actor(citizen)
+    slots = await escort.open_slots(deps, actor, limit=50)
+    now = escort.now_utc()
+    slot = next(
+        (
+            s
+            for s in slots
+            if s.kind is SlotKind.HALL and s.places_left > 0 and s.starts_at - CHANGE_CUTOFF > now
+        ),
+        None,
+    )
+    async with transaction(deps.pool) as conn:
+        if slot is None:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.escort_no_slot",
+                "sms.escort_no_slot",
+                {"phone": display_phone(deps.settings.support_phone)},
+            )
+            outcome = "escort_no_slot"
+        else:
+            offer_id = await store.insert_sms_offer(conn, citizen.id, slot.id)
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.escort_offer",
+                "sms.escort_offer",
+                {"due": escort.when(slot.starts_at), "unit": slot.place},
+                extend_code=question_code(QuestionKind.ESCORT_OFFER, offer_id),
+            )
+            outcome = "escort_offered"
+    await deps.after_commit([outbox_id])
+    return outcome
+
+
+async def escort_offer_asked(
+    deps: Deps, citizen_id: int, question: Question | None
+) -> OfferAsked | None:
+    if question is not None and question.kind is not QuestionKind.ESCORT_OFFER:
+        return None
+    rows = await store.sms_offers(deps.pool, citizen_id, escort.now_utc() - OFFER_VALID)
+    if question is not None:
+        rows = [r for r in rows if question.asks_about(question.kind, r.id)]
+    return OfferAsked(rows[0].asked_at, rows[0].id, rows[0].slot_id) if rows else None
+
+
+async def answer_escort_offer(
+    deps: Deps, citizen: InboundCitizenRow, text: str, question: Question | None
+) -> str | None:
+    """ "1" books the slot offered (the booking's own SMS says so); a refusal (full, too late,
+    not eligible) is answered with a number to call."""
+    if parse_rating(text) != CONFIRM:
+        return None
+    asked = await escort_offer_asked(deps, citizen.id, question)
+    if asked is None:
+        return None
+    async with transaction(deps.pool) as conn:
+        if not await store.answer_sms_offer(conn, asked.id):
+            return "escort_offer_answered"
+    try:
+        await escort.book(deps, citizen_actor(citizen), asked.slot_id, channel=Channel.SMS)
+    except DomainError as exc:
+        async with transaction(deps.pool) as conn:
+            outbox_id = await answer(
+                deps,
+                conn,
+                citizen,
+                "sms_reply.escort_not_booked",
+                "sms.escort_not_booked",
+                {"phone": display_phone(deps.settings.support_phone)},
+            )
+        await deps.after_commit([outbox_id])
+        return f"escort_not_booked:{exc.code}"
+    return "escort_booked"

@@ -79,11 +79,18 @@ DIGIT_QUESTIONS: list[tuple[AskedFn, AnswerFn]] = [
     (sms_application_rating.rating_asked, sms_application_rating.answer_rating),
     # 陪同办's reminder: 1 confirm, 2 cancel, 3 the next free slot
     (sms_escort.escort_asked, sms_escort.answer_escort),
+    (sms_escort.escort_offer_asked, sms_escort.answer_escort_offer),
 ]
 
 
 _CAPPED = frozenset(
-    {ReplyKind.TICKET, ReplyKind.APPLICATION, ReplyKind.STATUS, ReplyKind.BAD_NUMBER}
+    {
+        ReplyKind.TICKET,
+        ReplyKind.APPLICATION,
+        ReplyKind.STATUS,
+        ReplyKind.BAD_NUMBER,
+        ReplyKind.ESCORT,
+    }
 )
 
 
@@ -215,6 +222,8 @@ async def handle(
             return citizen.id, digit_outcome
     if kind in _CAPPED and await store.answers_today(deps.pool, phone) >= MAX_ANSWERS_PER_DAY:
         return citizen.id, "answers_capped"
+    if kind is ReplyKind.ESCORT:  # 陪同办: the next free slot offered, "1" books it
+        return citizen.id, await sms_escort.offer_slot(deps, citizen)
     if kind is ReplyKind.TICKET:
         done = await sms_tickets.ticket_status(deps, citizen, reply.number)
         return citizen.id, done or await _not_found(deps, citizen, reply.number)

@@ -305,3 +305,41 @@ async def asked_by_sms(db: Queryable, citizen_id: int, since: datetime) -> list[
         citizen_id,
         since,
     )
+
+
+class SmsOfferRow(Row):
+    id: int
+    slot_id: int
+    asked_at: datetime
+
+
+async def insert_sms_offer(conn: Connection, citizen_id: int, slot_id: int) -> int:
+    offer_id: int = await conn.fetchval(
+        "insert into escort_sms_offers (citizen_id, slot_id) values ($1, $2) returning id",
+        citizen_id,
+        slot_id,
+    )
+    return offer_id
+
+
+async def sms_offers(db: Queryable, citizen_id: int, since: datetime) -> list[SmsOfferRow]:
+    """Unanswered SMS offers of a slot since `since`, newest first."""
+    return await fetch(
+        db,
+        SmsOfferRow,
+        """select id, slot_id, asked_at from escort_sms_offers
+           where citizen_id = $1 and answered_at is null and asked_at >= $2
+           order by asked_at desc, id desc""",
+        citizen_id,
+        since,
+    )
+
+
+async def answer_sms_offer(conn: Connection, offer_id: int) -> bool:
+    """Mark the offer answered; False if it already was (a repeated reply books once)."""
+    done = await conn.fetchval(
+        """update escort_sms_offers set answered_at = now()
+           where id = $1 and answered_at is null returning id""",
+        offer_id,
+    )
+    return done is not None

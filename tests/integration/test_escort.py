@@ -334,3 +334,52 @@ async def test_the_worker_records_the_outcome_after_the_visit(
         "status": "DONE",
         "outcomeNote": "已陪同办好老年卡",
     }
+
+
+async def test_an_elder_without_a_smartphone_books_by_sms(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    clerk = await login(client, pool, COMMUNITY_CLERK, as_staff=True)
+    # the soonest free hall slot of the district is offered: make one sooner than any other
+    slot = await _publish(client, clerk, days=2, capacity=1)
+    await pool.execute(
+        "update escort_slots set starts_at = now() + interval '3 hours', "
+        "ends_at = now() + interval '4 hours' where id = $1",
+        int(slot["id"]),
+    )
+    citizen_id, phone = await _elder(pool)
+    await _sms_reply(client, phone, "陪同", "")
+    offer = await pool.fetchrow(
+        "select template, extend_code from outbox where phone = $1 and kind = "
+        "'sms_reply.escort_offer' order by id desc limit 1",
+        phone,
+    )
+    assert offer is not None and offer["template"] == "sms.escort_offer"
+    offered = await pool.fetchval(
+        "select slot_id from escort_sms_offers where citizen_id = $1", citizen_id
+    )
+    assert offered == int(slot["id"])
+    await _sms_reply(client, phone, "1", offer["extend_code"])
+    booking = await pool.fetchrow(
+        "select status, channel, slot_id from escort_bookings where citizen_id = $1", citizen_id
+    )
+    assert booking is not None and tuple(booking) == ("booked", "sms", int(slot["id"]))
+    # the same "1" again books nothing more
+    await _sms_reply(client, phone, "1", offer["extend_code"])
+    assert (
+        await pool.fetchval(
+            "select count(*) from escort_bookings where citizen_id = $1", citizen_id
+        )
+        == 1
+    )
+    # the slot is now full: the next asker is offered another or told there is none
+    _other, other_phone = await _elder(pool)
+    await _sms_reply(client, other_phone, "陪同", "")
+    kinds = await pool.fetch("select kind from outbox where phone = $1", other_phone)
+    assert {r["kind"] for r in kinds} & {"sms_reply.escort_offer", "sms_reply.escort_no_slot"}
+    assert (
+        await pool.fetchval(
+            "select count(*) from escort_sms_offers o where o.slot_id = $1", int(slot["id"])
+        )
+        == 1
+    )
