@@ -8,7 +8,7 @@ one assignment each (a tenth with a returned assignment before it) with generate
 SQL, spread over 90 days, over the demo units and regions. The bulk load runs with triggers
 off (session_replication_role = replica), so the per-day figures are then counted from scratch
 by `rebuild_ticket_figures()`, set-based over all the rows: that is timed, and checked against
-a full recount. Then the very query the service runs (`store.ticket_rates.rates`) is timed for
+a full recount. Then the very query the service runs (`store.tickets.rates.rates`) is timed for
 the whole 90 days, per unit and per street, as an admin sees it, several runs each. Last,
 10,000 more tickets go in with the triggers on, to show what keeping the figures costs a
 write, and the figures are checked again. Target (issue 6): the rates over 1,000,000 tickets in
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from doorstep.store.db import connect
 from doorstep.store.migrate import migrate
 from doorstep.store.seed import load_demo_data
-from doorstep.store.ticket_rates import GroupBy, RatesRow, _sql, drift, rates, rebuild
+from doorstep.store.tickets.rates import GroupBy, RatesRow, _sql, drift, rates, rebuild
 
 DAYS = 90
 

@@ -20,8 +20,9 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.live.event_hub import TICKETS_KEY, EventHub, Seen, Subscription
 from doorstep.services import tasks
 from doorstep.services.deps import Deps
-from doorstep.store import events, ticket_queue
+from doorstep.store import events
 from doorstep.store.events import EventRow
+from doorstep.store.tickets import queues as ticket_queues
 
 BACKLOG_LIMIT = 1000
 # the events that give a ticket another lead unit (a supervisor's, or after too many returns)
@@ -95,7 +96,7 @@ async def _changes(
     ids = list({r.ticket_id for r in rows if r.ticket_id is not None})
     if not ids or not units:
         return []
-    found = {p.id: p for p in await ticket_queue.placements(deps.pool, ids, list(units))}
+    found = {p.id: p for p in await ticket_queues.placements(deps.pool, ids, list(units))}
     out: list[TicketChange] = []
     for row in rows:
         ticket_id = row.ticket_id

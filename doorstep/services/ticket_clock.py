@@ -19,13 +19,13 @@ from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import now_utc
 from doorstep.services.tickets.follow_up import ask_rating
-from doorstep.store import ticket_clock as store
 from doorstep.store.db import Connection, transaction
-from doorstep.store.ticket_clock import AlertRow, UnconfirmedRow
+from doorstep.store.tickets import clock as store
 from doorstep.store.tickets import events as ticket_events
 from doorstep.store.tickets import follow_ups as ticket_follow_ups
 from doorstep.store.tickets import people as ticket_people
 from doorstep.store.tickets import writing as ticket_writing
+from doorstep.store.tickets.clock import AlertRow, UnconfirmedRow
 
 BATCH = 500
 

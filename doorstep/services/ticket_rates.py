@@ -27,7 +27,7 @@ from doorstep.domain.policy import Actor, Operation, Role, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.services.tickets.common import now_utc
-from doorstep.store import ticket_rates as store
+from doorstep.store.tickets import rates as store
 
 GroupBy = Literal["unit", "region"]
 MAX_PERIOD_DAYS = 366

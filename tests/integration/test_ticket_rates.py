@@ -264,7 +264,7 @@ async def test_rates_per_unit_and_region(
 async def test_the_kept_figures_match_a_full_recount(db_conn: Any) -> None:
     """Every change so far (this run's tests, times moved by hand included) kept the per-day
     figures exact; a rebuild from scratch gives the same."""
-    from doorstep.store import ticket_rates as store
+    from doorstep.store.tickets import rates as store
 
     assert await store.drift(db_conn) == 0
     before = await db_conn.fetch(

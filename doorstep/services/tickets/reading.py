@@ -30,7 +30,6 @@ from doorstep.services.tickets.views import (
     view_of,
 )
 from doorstep.store import applications as app_store
-from doorstep.store import ticket_queue as ticket_queue_store
 from doorstep.store.tickets import assignments as ticket_assignments
 from doorstep.store.tickets import catalog as ticket_catalog
 from doorstep.store.tickets import people as ticket_people
@@ -228,8 +227,8 @@ async def rectifications(
 async def led_by_units(deps: Deps, ticket_ids: list[int], unit_ids: list[int]) -> list[TicketView]:
     """The listed tickets one of the units leads now, as the queue shows them (for the live
     ticket queue, which authorized its caller when it started)."""
-    return [view_of(r) for r in await ticket_queue_store.led_by(deps.pool, ticket_ids, unit_ids)]
+    return [view_of(r) for r in await ticket_queues.led_by(deps.pool, ticket_ids, unit_ids)]
 
 
 async def number_of(deps: Deps, ticket_id: int) -> str | None:
-    return await ticket_queue_store.number_of(deps.pool, ticket_id)
+    return await ticket_queues.number_of(deps.pool, ticket_id)
