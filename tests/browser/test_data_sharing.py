@@ -50,3 +50,22 @@ async def test_who_may_use_my_data_and_a_refused_read(
     assert "朝阳区教育委员会" in readers and "幼儿园入园" in readers
     await no_axe_violations(page, "#/access with the data-sharing list")
     await shot(page, "data-sharing")
+
+
+WANG_XIUYING = "+8613800138003"  # 82, elder mode
+
+
+async def test_who_may_use_my_data_in_elder_mode(web: Server, pool: Pool, phone: NewPhone) -> None:
+    from tests.browser.checks import elder_problems
+
+    page = await (await phone("zh_Hans", bypass_csp=True)).new_page()
+    await enter(page, web, pool, WANG_XIUYING, elder=True)
+    await visit(page, "#/access", "[data-list=sharing] li")
+    assert "谁能用我的资料" in await page.locator("#sharing-title").inner_text()
+    alone = page.locator("[data-item='fact:household.lives_alone']")
+    assert "由永安里社区居委会负责" in await alone.inner_text()
+    await alone.locator("summary").click()
+    assert "朝阳区民政局: 探访关爱" in await alone.locator("[data-list=readers]").inner_text()
+    assert await elder_problems(page) == []
+    await no_axe_violations(page, "#/access in elder mode")
+    await shot(page, "data-sharing-elder")
