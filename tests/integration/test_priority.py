@@ -173,3 +173,39 @@ async def test_a_ticket_of_a_priority_citizen_carries_it(
     assert filed["targetOn"] <= filed["dueOn"]
     body = await gql(client, submit, {"i": ticket}, token=tokens["citizen"])
     assert body["data"]["submitTicket"]["priority"] is False
+
+
+async def test_priority_tickets_come_first_within_their_deadline_day(
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
+) -> None:
+    submit = """mutation($i: SubmitTicketInput!) { submitTicket(input: $i) {
+        number priority leadUnit { code } } }"""
+    ticket = {
+        "kind": "COMPLAINT",
+        "categoryCode": "noise",
+        "description": "楼下商铺夜里装修噪音很大",
+        "regionCode": "110105001001",
+    }
+    normal = (await gql(client, submit, {"i": ticket}, token=tokens["other_citizen"]))["data"][
+        "submitTicket"
+    ]
+    _id, phone, _ = await _citizen(pool, date(1941, 1, 1))
+    elder = (await gql(client, submit, {"i": ticket}, token=await login(client, pool, phone)))[
+        "data"
+    ]["submitTicket"]
+    assert (normal["priority"], elder["priority"]) == (False, True)
+    assert normal["leadUnit"]["code"] == elder["leadUnit"]["code"]
+    await pool.execute(
+        "update tickets set handle_due_on = '2000-01-04' where number = any($1::text[])",
+        [normal["number"], elder["number"]],
+    )
+    staff_phone = await pool.fetchval(
+        "select s.phone from staff_members s join units u on u.id = s.unit_id "
+        "where u.code = $1 and s.role = 'staff' order by s.id limit 1",
+        elder["leadUnit"]["code"],
+    )
+    token = await login(client, pool, staff_phone, as_staff=True)
+    body = await gql(client, "{ ticketQueue(first: 200) { number priority } }", token=token)
+    assert "errors" not in body, body
+    numbers = [t["number"] for t in body["data"]["ticketQueue"]]
+    assert numbers.index(elder["number"]) < numbers.index(normal["number"])
