@@ -3,12 +3,14 @@ standing with its grounds (`me { priority }`)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 
 from doorstep.domain.priority import Reason, SourceKind
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
-from doorstep.services import priority
+from doorstep.services import priority, priority_figures
 
 strawberry.enum(Reason, name="PriorityReason", description="Why work is served first (优先办)")
 strawberry.enum(SourceKind, name="PrioritySource", description="Where a priority ground comes from")
@@ -64,3 +66,37 @@ async def standing(info: Info) -> PriorityStanding:
 
 def reason_enum(reason: str | None) -> Reason | None:
     return Reason(reason) if reason else None
+
+
+@strawberry.type(description="优先办 tickets of one lead unit, counted apart")
+class PriorityTicketCounts:
+    unit_code: str
+    unit_name: str
+    finished: int = strawberry.field(description="Priority tickets finished in the period")
+    on_time: int = strawberry.field(description="Of them resolved by the deadline")
+    on_target: int = strawberry.field(description="Of them resolved by the internal target")
+    open_overdue: int = strawberry.field(description="Priority tickets open past the deadline")
+
+
+@strawberry.type
+class PriorityQuery:
+    @strawberry.field(
+        description="Staff: priority tickets (优先办) per lead unit, apart from the others "
+        "(the actor's unit, region, or all for admins)"
+    )
+    async def priority_ticket_counts(
+        self, info: Info, since: date, until: date
+    ) -> list[PriorityTicketCounts]:
+        ctx = info.context
+        rows = await priority_figures.ticket_counts(ctx.deps, ctx.actor, since, until)
+        return [
+            PriorityTicketCounts(
+                unit_code=r.unit_code,
+                unit_name=r.unit_name,
+                finished=r.finished,
+                on_time=r.on_time,
+                on_target=r.on_target,
+                open_overdue=r.open_overdue,
+            )
+            for r in rows
+        ]

@@ -49,6 +49,7 @@ from doorstep.graphql.me import MeMutation, MeQuery, StreamPositionFirst
 from doorstep.graphql.metrics import MetricsQuery
 from doorstep.graphql.notifications import NotificationsMutation, NotificationsQuery
 from doorstep.graphql.observed import OperationMetrics, count_errors, root_fields
+from doorstep.graphql.priority import PriorityQuery
 from doorstep.graphql.proactive.finding import RunOfferRulesMutation
 from doorstep.graphql.proactive.offers import OffersMutation, OffersQuery
 from doorstep.graphql.proactive.rules import OfferRulesMutation, OfferRulesQuery
@@ -161,6 +162,7 @@ Query = merge_types(
         VaultQuery,
         SharingQuery,
         EscortQuery,
+        PriorityQuery,
         OffersQuery,
         OfferRulesQuery,
         OfferStaffQuery,

@@ -32,6 +32,8 @@ ESCORT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "cancelEscortSlot": (AUTH, NO, NO, OK, NO, OK, OK),
     "escortRoster": (AUTH, NO, NO, OK, NO, OK, OK),
     "recordEscortOutcome": (AUTH, NO, NO, OK, NO, OK, OK),
+    # 优先办's ticket figures: as the ticket rates (staff see their unit's)
+    "priorityTicketCounts": (AUTH, NO, NO, OK, OK, OK, OK),
 }
 ESCORT_QUERIES = {
     "escortSlots": "{ escortSlots { id } }",
@@ -45,6 +47,8 @@ ESCORT_QUERIES = {
     "escortRoster": "query($es: ID!) { escortRoster(slotId: $es) { slot { id } } }",
     "recordEscortOutcome": "mutation($en: String!) { recordEscortOutcome(number: $en, "
     "outcome: DONE) { status } }",
+    "priorityTicketCounts": '{ priorityTicketCounts(since: "2026-01-01", until: "2026-12-31") '
+    "{ unitCode } }",
 }
 _serial = itertools.count(1)
 

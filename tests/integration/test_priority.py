@@ -195,10 +195,22 @@ async def test_priority_tickets_come_first_within_their_deadline_day(
     ]["submitTicket"]
     assert (normal["priority"], elder["priority"]) == (False, True)
     assert normal["leadUnit"]["code"] == elder["leadUnit"]["code"]
+    counts = """{ priorityTicketCounts(since: "2026-01-01", until: "2026-12-31") { unitCode
+        openOverdue } }"""
+
+    async def overdue() -> int:
+        body = await gql(client, counts, token=tokens["supervisor"])
+        assert "errors" not in body, body
+        rows = body["data"]["priorityTicketCounts"]
+        return sum(r["openOverdue"] for r in rows if r["unitCode"] == elder["leadUnit"]["code"])
+
+    before = await overdue()
     await pool.execute(
-        "update tickets set handle_due_on = '2000-01-04' where number = any($1::text[])",
+        "update tickets set handle_due_on = '2000-01-04', handle_due_at = '2000-01-04T10:00Z' "
+        "where number = any($1::text[])",
         [normal["number"], elder["number"]],
     )
+    assert await overdue() == before + 1  # the priority one only: counted apart
     staff_phone = await pool.fetchval(
         "select s.phone from staff_members s join units u on u.id = s.unit_id "
         "where u.code = $1 and s.role = 'staff' order by s.id limit 1",

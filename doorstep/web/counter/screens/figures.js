@@ -11,7 +11,9 @@ const FIGURES = `query ($since: Date!, $until: Date!) {
   unitSlaCounts(since: $since, until: $until) { unitCode unitName onTime late openOverdue
     priorityOnTime priorityLate priorityOnTarget }
   ticketRates(since: $since, until: $until, groupBy: UNIT) { code name assigned responseRate
-    resolutionRate satisfactionRate onTimeRate openOverdue } }`;
+    resolutionRate satisfactionRate onTimeRate openOverdue }
+  priorityTicketCounts(since: $since, until: $until) { unitCode unitName finished onTime onTarget
+    openOverdue } }`;
 const day = (d) => d.toISOString().slice(0, 10);
 const percent = (v) => (v == null ? '—' : `${Math.round(v * 1000) / 10}%`);
 const onTimeRate = (u) => (u.onTime + u.late ? u.onTime / (u.onTime + u.late) : null);
@@ -51,6 +53,7 @@ export function Figures() {
   }, [period.since, period.until]);
   const units = (data?.unitSlaCounts || []).filter((u) => u.onTime + u.late + u.openOverdue > 0);
   const rates = (data?.ticketRates || []).filter((u) => u.assigned > 0);
+  const priorityTickets = data?.priorityTicketCounts || [];
   const slaHeader = [t('figures.unit'), t('figures.on_time'), t('figures.late'), t('figures.on_time_rate'), t('figures.overdue_now'),
     t('priority.on_time_rate'), t('priority.on_target_rate')];
   const rateHeader = [t('figures.unit'), t('figures.assigned'), t('figures.response_rate'), t('figures.resolution_rate'), t('figures.satisfaction_rate'), t('figures.on_time_rate'), t('figures.overdue_now')];
@@ -85,6 +88,14 @@ export function Figures() {
             ]} />
           <${Table} caption=${t('figures.tickets')} header=${rateHeader} file="tickets-by-unit.csv"
             rows=${rates.map((u) => [u.name, u.assigned, percent(u.responseRate), percent(u.resolutionRate), percent(u.satisfactionRate), percent(u.onTimeRate), u.openOverdue])} />`}
+    </section>
+    <section aria-labelledby="priority-tickets-title">
+      <h2 id="priority-tickets-title">${t('priority.tickets')}</h2>
+      ${priorityTickets.length === 0
+        ? html`<p class="empty">${t('figures.none')}</p>`
+        : html`<${Table} caption=${t('priority.tickets')} file="priority-tickets-by-unit.csv"
+            header=${[t('figures.unit'), t('priority.finished'), t('priority.on_time_rate'), t('priority.on_target_rate'), t('figures.overdue_now')]}
+            rows=${priorityTickets.map((u) => [u.unitName, u.finished, percent(u.finished ? u.onTime / u.finished : null), percent(u.finished ? u.onTarget / u.finished : null), u.openOverdue])} />`}
     </section>`}
   <//>`;
 }

@@ -1,0 +1,38 @@
+"""优先办 in the figures: priority tickets counted apart per lead unit (the kept ticket figures
+do not split them; priority tasks are counted apart by services.sla.unit_counts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.policy import Actor, Operation, Role, authorize
+from doorstep.services.deps import Deps
+from doorstep.services.tasks import visible_units
+from doorstep.services.ticket_rates import check_period
+from doorstep.store import priority as store
+
+
+@dataclass(frozen=True)
+class TicketCounts:
+    unit_code: str
+    unit_name: str
+    finished: int
+    on_time: int
+    on_target: int
+    open_overdue: int
+
+
+async def ticket_counts(deps: Deps, actor: Actor, since: date, until: date) -> list[TicketCounts]:
+    """Priority tickets apart, per lead unit the actor oversees (as the ticket figures)."""
+    authorize(actor, Operation.TICKET_RATES_READ)
+    check_period(since, until)
+    units = None if actor.role is Role.ADMIN else await visible_units(deps, actor)
+    start = datetime.combine(since, time(0, 0), SHANGHAI)
+    end = datetime.combine(until + timedelta(days=1), time(0, 0), SHANGHAI)
+    rows = await store.ticket_counts(deps.pool, units, start, end, datetime.now(UTC))
+    return [
+        TicketCounts(r.unit_code, r.unit_name, r.finished, r.on_time, r.on_target, r.open_overdue)
+        for r in rows
+    ]
