@@ -1,6 +1,8 @@
 """The demo data is self-consistent and loads idempotently.
 
-`db_conn` (tests/conftest.py) is an asyncpg connection to a migrated, empty database.
+The session's database already holds the demo data, loaded under the test keys; the loads here
+use keys of their own, so each test works in a transaction that is rolled back (`seed_conn`):
+a reload left behind would re-key the demo citizens' blind indexes for every later test.
 """
 
 from __future__ import annotations
@@ -8,9 +10,11 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import date
 
 import asyncpg
+import pytest
 
 from doorstep.domain import pii
 from doorstep.domain.identity import mask_resident_id
@@ -19,6 +23,19 @@ from doorstep.store.seed import load_demo_data
 
 DATA_KEY = os.urandom(32)
 INDEX_KEY = os.urandom(32)
+
+
+@pytest.fixture
+async def seed_conn(
+    db_conn: asyncpg.Connection[asyncpg.Record],
+) -> AsyncIterator[asyncpg.Connection[asyncpg.Record]]:
+    transaction = db_conn.transaction()
+    await transaction.start()
+    try:
+        yield db_conn
+    finally:
+        await transaction.rollback()
+
 
 TABLES = ("units", "service_items", "bundles", "bundle_items", "citizens", "staff_members")
 
@@ -126,10 +143,10 @@ async def test_demo_people() -> None:
 # --- loading --------------------------------------------------------------------------------------
 
 
-async def test_load_is_idempotent(db_conn: asyncpg.Connection[asyncpg.Record]) -> None:
+async def test_load_is_idempotent(seed_conn: asyncpg.Connection[asyncpg.Record]) -> None:
     stages: list[str] = []
     first = await load_demo_data(
-        db_conn, data_key=DATA_KEY, index_key=INDEX_KEY, progress=stages.append
+        seed_conn, data_key=DATA_KEY, index_key=INDEX_KEY, progress=stages.append
     )
     assert stages == ["units", "service_items", "bundles", "citizens", "staff_members"]
     assert first == {
@@ -140,15 +157,15 @@ async def test_load_is_idempotent(db_conn: asyncpg.Connection[asyncpg.Record]) -
         "citizens": len(demo_data.CITIZENS),
         "staff_members": len(demo_data.STAFF),
     }
-    counts_after_first = await _table_counts(db_conn)
+    counts_after_first = await _table_counts(seed_conn)
     for table, n in first.items():
         assert counts_after_first[table] >= n, table
-    snapshot = await _snapshot(db_conn)
+    snapshot = await _snapshot(seed_conn)
 
-    second = await load_demo_data(db_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
+    second = await load_demo_data(seed_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
     assert second == first
-    assert await _table_counts(db_conn) == counts_after_first
-    assert await _snapshot(db_conn) == snapshot
+    assert await _table_counts(seed_conn) == counts_after_first
+    assert await _snapshot(seed_conn) == snapshot
 
     for table, key in [
         ("units", "code"),
@@ -157,19 +174,19 @@ async def test_load_is_idempotent(db_conn: asyncpg.Connection[asyncpg.Record]) -
         ("citizens", "phone"),
         ("staff_members", "phone"),
     ]:
-        duplicates = await db_conn.fetchval(
+        duplicates = await seed_conn.fetchval(
             f"select count(*) from (select {key} from {table} group by {key} having count(*) > 1) d"
         )
         assert duplicates == 0, table
 
 
 async def test_loaded_bundles_have_items_and_units_have_staff(
-    db_conn: asyncpg.Connection[asyncpg.Record],
+    seed_conn: asyncpg.Connection[asyncpg.Record],
 ) -> None:
-    await load_demo_data(db_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
+    await load_demo_data(seed_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
 
     bundle_codes = [b.code for b in demo_data.BUNDLES]
-    rows = await db_conn.fetch(
+    rows = await seed_conn.fetch(
         """select b.code, b.is_single, count(bi.item_id) as items,
                   array_agg(bi.position order by bi.position) as positions
            from bundles b left join bundle_items bi on bi.bundle_id = b.id
@@ -182,7 +199,7 @@ async def test_loaded_bundles_have_items_and_units_have_staff(
         assert row["positions"] == list(range(1, row["items"] + 1)), row["code"]
         if row["is_single"]:
             assert row["items"] == 1, row["code"]
-    newborn = await db_conn.fetch(
+    newborn = await seed_conn.fetch(
         """select i.code from bundle_items bi join bundles b on b.id = bi.bundle_id
            join service_items i on i.id = bi.item_id where b.code = 'newborn'
            order by bi.position"""
@@ -190,7 +207,7 @@ async def test_loaded_bundles_have_items_and_units_have_staff(
     assert [r["code"] for r in newborn] == list(demo_data.BUNDLES[0].item_codes)
 
     unit_codes = [u.code for u in demo_data.UNITS]
-    unstaffed = await db_conn.fetch(
+    unstaffed = await seed_conn.fetch(
         """select u.code from units u
            where u.code = any($1::text[])
              and not exists (select 1 from staff_members s
@@ -199,7 +216,7 @@ async def test_loaded_bundles_have_items_and_units_have_staff(
     )
     assert [r["code"] for r in unstaffed] == []
 
-    materials = await db_conn.fetchval(
+    materials = await seed_conn.fetchval(
         "select jsonb_typeof(materials) || ':' || jsonb_array_length(materials)"
         " from service_items where code = 'birth-certificate'"
     )
@@ -207,12 +224,12 @@ async def test_loaded_bundles_have_items_and_units_have_staff(
 
 
 async def test_loaded_resident_ids_are_protected(
-    db_conn: asyncpg.Connection[asyncpg.Record],
+    seed_conn: asyncpg.Connection[asyncpg.Record],
 ) -> None:
-    await load_demo_data(db_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
+    await load_demo_data(seed_conn, data_key=DATA_KEY, index_key=INDEX_KEY)
 
     for citizen in demo_data.CITIZENS:
-        row = await db_conn.fetchrow(
+        row = await seed_conn.fetchrow(
             "select phone, resident_id_enc, resident_id_masked, birth_date, elder_mode"
             " from citizens where resident_id_index = $1",
             pii.blind_index(citizen.resident_id, INDEX_KEY),
