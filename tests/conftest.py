@@ -16,6 +16,7 @@ import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -106,10 +107,11 @@ def run_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-@pytest.fixture(scope="session")
-async def database_url(run_id: str) -> AsyncIterator[str]:
+@asynccontextmanager
+async def demo_database(name: str) -> AsyncIterator[str]:
+    """A new database on the test server, migrated and holding the demo data under the test
+    keys; its URL, and the database dropped afterwards."""
     server_url, _ = _server_urls()
-    name = f"doorstep_test_{run_id}"
     admin = await asyncpg.connect(server_url)
     await admin.execute(f'create database "{name}"')
     url = with_database(server_url, name)
@@ -125,6 +127,12 @@ async def database_url(run_id: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'drop database if exists "{name}" with (force)')
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(run_id: str) -> AsyncIterator[str]:
+    async with demo_database(f"doorstep_test_{run_id}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
