@@ -379,7 +379,9 @@ async def unit_queue(
             join service_items i on i.id = t.item_id
             join units u on u.id = t.unit_id
             where t.unit_id = any($1::bigint[]) and t.status = any($2::text[])
-              and ($4::bigint is null or t.id > $4)
+              -- a page goes on after the cursor task in the queue's own order
+              and ($4::bigint is null or (t.due_on, t.priority_reason is null, t.id) >
+                  (select c.due_on, c.priority_reason is null, c.id from tasks c where c.id = $4))
             -- the deadline band, then priority work (domain.priority.queue_key)
             order by t.due_on, t.priority_reason is null, t.id limit $3""",
         unit_ids,

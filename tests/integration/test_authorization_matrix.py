@@ -238,6 +238,7 @@ async def _prepare(
 _NO_APPLICATION = {
     *IDENTITY_EXPECTED,
     *SHARING_EXPECTED,
+    *ESCORT_EXPECTED,  # prepare_escort makes the slots and the booking they touch
     "setLanguage",
     "setElderMode",
     "myDelegations",

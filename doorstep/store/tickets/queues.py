@@ -18,7 +18,10 @@ async def unit_queue(
         db,
         TicketRow,
         f"""{_TICKET} where t.lead_unit_id = any($1::bigint[]) and t.status = any($2::text[])
-              and ($4::bigint is null or t.id > $4)
+              -- a page goes on after the cursor ticket in the queue's own order
+              and ($4::bigint is null or (t.handle_due_on, t.priority_reason is null, t.id) >
+                  (select c.handle_due_on, c.priority_reason is null, c.id
+                   from tickets c where c.id = $4))
             -- the deadline band, then priority work (domain.priority.queue_key)
             order by t.handle_due_on, t.priority_reason is null, t.id limit $3""",
         unit_ids,
