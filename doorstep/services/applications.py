@@ -1,13 +1,13 @@
 """Applications (办件): submit a bundle in one form, follow it, and the staff side of its tasks.
 
-Size: its submit path and rows are being rewritten; split next, once those have landed.
+The views read of them are in services.application_views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from doorstep.domain.calendar import local_date
@@ -31,10 +31,17 @@ from doorstep.domain.priority import internal_target
 from doorstep.domain.workflow import (
     ApplicationStatus,
     TaskStatus,
-    citizen_next_step,
-    progress,
 )
 from doorstep.services import acting, citizen_sms, priority, vault
+
+# the views, kept importable from here where callers read them with the use cases
+from doorstep.services.application_views import APPLICATION_STATUSES as APPLICATION_STATUSES
+from doorstep.services.application_views import TASK_STATUSES as TASK_STATUSES
+from doorstep.services.application_views import ApplicationView as ApplicationView
+from doorstep.services.application_views import QueueEntry as QueueEntry
+from doorstep.services.application_views import TaskView as TaskView
+from doorstep.services.application_views import _application_view as _application_view
+from doorstep.services.application_views import _task_view as _task_view
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
@@ -58,57 +65,6 @@ FINAL_APPLICATION = {
 }
 
 
-# slots: a list read makes 120 of these per request, and a frozen dataclass without slots
-# took twice as long to build
-@dataclass(frozen=True, slots=True)
-class TaskView:
-    id: int
-    application_id: int
-    item_code: str
-    item_name: str
-    unit_id: int
-    unit_region_code: str
-    unit_code: str
-    unit_name: str
-    unit_phone: str | None
-    status: TaskStatus
-    working_days: int
-    due_on: date
-    paused: bool
-    reason: str | None
-    updated_at: datetime
-    # the working days the clock keeps while it waits for the citizen (补正)
-    days_left_at_pause: int | None = None
-    # 优先办: why it is served first (domain.priority.Reason), and the unit's internal target
-    priority_reason: str | None = None
-    target_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ApplicationView:
-    id: int
-    number: str
-    citizen_id: int
-    bundle_code: str
-    bundle_name: str
-    status: ApplicationStatus
-    tasks: tuple[TaskView, ...]
-    created_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
-    next_step: str | None
-
-    @property
-    def progress(self) -> tuple[int, int]:
-        return progress([t.status for t in self.tasks])
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    task: TaskView
-    application_number: str
-
-
 @dataclass(frozen=True)
 class SubmitInput:
     bundle_code: str
@@ -123,51 +79,6 @@ class SubmitInput:
 # called inside the submission's transaction once the application exists (application id);
 # raising rolls the whole submission back
 OnSubmitted = Callable[[Connection, int], Awaitable[None]]
-
-
-# by value, a dict look-up: Enum(value) is a call through EnumType.__call__, 120 per list
-TASK_STATUSES = {s.value: s for s in TaskStatus}
-APPLICATION_STATUSES = {s.value: s for s in ApplicationStatus}
-
-
-def _task_view(row: store.ListedTaskRow) -> TaskView:
-    return TaskView(
-        id=row.id,
-        application_id=row.application_id,
-        item_code=row.item_code,
-        item_name=row.item_name,
-        unit_id=row.unit_id,
-        unit_region_code=row.unit_region_code,
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        unit_phone=row.unit_phone,
-        status=TASK_STATUSES[row.status],
-        working_days=row.working_days,
-        due_on=row.due_on,
-        paused=row.paused_at is not None,
-        reason=row.reason,
-        updated_at=row.updated_at,
-        days_left_at_pause=row.days_left_at_pause,
-        priority_reason=row.priority_reason,
-        target_on=row.target_on or row.due_on,
-    )
-
-
-def _application_view(row: store.ListedApplicationRow, tasks: list[TaskView]) -> ApplicationView:
-    status = APPLICATION_STATUSES[row.status]
-    return ApplicationView(
-        id=row.id,
-        number=row.number,
-        citizen_id=row.citizen_id,
-        bundle_code=row.bundle_code,
-        bundle_name=row.bundle_name,
-        status=status,
-        tasks=tuple(tasks),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        completed_at=row.completed_at,
-        next_step=citizen_next_step(status, [t.status for t in tasks]),
-    )
 
 
 def parse_number(raw: str) -> str:
