@@ -30,7 +30,7 @@ from doorstep.services.applications import (
 )
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
-from doorstep.services.tasks import visible_units
+from doorstep.services.oversight import visible_units
 from doorstep.services.ticket_rates import check_period
 from doorstep.services.tickets.common import (
     open_rectification,

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.policy import Actor, Operation, Role, authorize
 from doorstep.services.deps import Deps
-from doorstep.services.tasks import visible_units
+from doorstep.services.oversight import visible_units
 from doorstep.services.ticket_rates import check_period
 from doorstep.store import priority as store
 

@@ -29,7 +29,8 @@ from doorstep.services import acting, citizen_sms
 from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
-from doorstep.services.tasks import _transition, visible_units
+from doorstep.services.oversight import visible_units
+from doorstep.services.tasks import _transition
 from doorstep.services.tickets.common import required_text, tell_unit
 from doorstep.store import applications as app_store
 from doorstep.store import events

@@ -39,6 +39,9 @@ from doorstep.services.applications import (
     parse_number,
 )
 from doorstep.services.deps import Deps
+
+# re-exported: the staff queues and the SLA figures import it from here too
+from doorstep.services.oversight import visible_units as visible_units
 from doorstep.store import applications as store
 from doorstep.store import events
 from doorstep.store.db import Connection, transaction
@@ -50,15 +53,6 @@ _CITIZEN_TEMPLATES = {
     TaskAction.REJECT: "sms.task_rejected",
 }
 _NEEDS_REASON = {TaskAction.REQUEST_MATERIALS, TaskAction.REJECT}
-
-
-async def visible_units(deps: Deps, actor: Actor) -> list[int]:
-    """The units whose work the actor oversees: their own, their region's, or all (admin)."""
-    if actor.role is Role.SUPERVISOR and actor.region_code:
-        return await store.units_in_region(deps.pool, actor.region_code)
-    if actor.role is Role.ADMIN:
-        return await store.units_in_region(deps.pool, "")
-    return [actor.unit_id] if actor.unit_id is not None else []
 
 
 async def unit_queue(

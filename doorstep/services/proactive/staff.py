@@ -7,10 +7,11 @@ from datetime import date, datetime
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
 from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import visible_units
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
     OfferSnapshot,
@@ -30,14 +31,6 @@ from doorstep.store.proactive import welfare_checks as proactive_welfare_checks
 from doorstep.store.proactive.rows import AppealRow, CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
-
-
-async def _visible_units(deps: Deps, actor: Actor) -> list[int]:
-    if actor.role is Role.SUPERVISOR and actor.region_code:
-        return await app_store.units_in_region(deps.pool, actor.region_code)
-    if actor.role is Role.ADMIN:
-        return await app_store.units_in_region(deps.pool, "")
-    return [actor.unit_id] if actor.unit_id is not None else []
 
 
 @dataclass(frozen=True)
@@ -77,7 +70,7 @@ async def appeal_queue(
     """Appeals waiting on the actor's unit (supervisors: their region). Reading them shows the
     citizen's data, so each read is recorded."""
     authorize(actor, Operation.APPEAL_QUEUE_READ)
-    units = await _visible_units(deps, actor)
+    units = await visible_units(deps, actor)
     async with transaction(deps.pool) as conn:
         rows = await proactive_appeals.appeals_of_units(
             conn, units, statuses or ["pending"], max(1, min(limit, 200))
@@ -196,7 +189,7 @@ async def welfare_checks(
 ) -> list[WelfareCheckView]:
     """Visits for the actor's community unit (supervisors: their region); reads recorded."""
     authorize(actor, Operation.WELFARE_QUEUE_READ)
-    units = await _visible_units(deps, actor)
+    units = await visible_units(deps, actor)
     async with transaction(deps.pool) as conn:
         rows = await proactive_welfare_checks.checks_of_units(
             conn, units, statuses or ["open"], max(1, min(limit, 200))

@@ -20,7 +20,7 @@ from doorstep.domain.policy import (
 from doorstep.domain.tickets import Rating, TicketStatus
 from doorstep.services import acting
 from doorstep.services.deps import Deps
-from doorstep.services.tasks import visible_units
+from doorstep.services.oversight import visible_units
 from doorstep.services.tickets.common import parse_number
 from doorstep.services.tickets.views import (
     AssignmentView,

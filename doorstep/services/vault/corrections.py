@@ -7,11 +7,12 @@ from typing import Any
 
 from doorstep.domain.case_numbers import make_case_number, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications, sharing
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import visible_units
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events
@@ -86,21 +87,13 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
     return correction_view(row)
 
 
-async def _visible_units(deps: Deps, actor: Actor) -> list[int]:
-    if actor.role is Role.SUPERVISOR and actor.region_code:
-        return await app_store.units_in_region(deps.pool, actor.region_code)
-    if actor.role is Role.ADMIN:
-        return await app_store.units_in_region(deps.pool, "")
-    return [actor.unit_id] if actor.unit_id is not None else []
-
-
 async def unit_corrections(
     deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
 ) -> list[CorrectionView]:
     """The corrections waiting on the actor's unit (supervisors: their region). Staff see the
     citizen's name and masked ID: the read is recorded."""
     authorize(actor, Operation.CORRECTION_QUEUE_READ)
-    units = await _visible_units(deps, actor)
+    units = await visible_units(deps, actor)
     wanted = statuses or ["open"]
     async with transaction(deps.pool) as conn:
         rows = await corrections_store.corrections_of_units(
