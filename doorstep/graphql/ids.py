@@ -14,3 +14,14 @@ def parse_id(raw: str, code: str) -> int:
     if not 0 < value < 2**63:
         raise InvalidInput(code)
     return value
+
+
+def parse_after_seq(raw: str | None) -> int | None:
+    """The `afterSeq` of a live subscription: None to start from now, else an integer (its range
+    is the stream's to check)."""
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("progress.after_seq_invalid") from None

@@ -9,10 +9,10 @@ from datetime import datetime
 
 import strawberry
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.applications import QueueTask, TimelineEvent, event_type, task_type
 from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
+from doorstep.graphql.ids import parse_after_seq
 from doorstep.live import fanout, staff_queue
 
 
@@ -57,7 +57,7 @@ async def queue_updates(
 ) -> AsyncGenerator[QueueUpdate, None]:
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
     with localized(ctx):
-        after = _after(after_seq)
+        after = parse_after_seq(after_seq)
         stream = staff_queue.unit_queue_updates(ctx.deps, ctx.hub, ctx.actor, after)
         async for change in stream:
             if change.event is None or change.application_id is None:
@@ -79,12 +79,3 @@ async def queue_updates(
                 application_id=change.application_id,
                 unit_ids=change.unit_ids,
             )
-
-
-def _after(raw: strawberry.ID | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("progress.after_seq_invalid") from None

@@ -8,10 +8,10 @@ from typing import Any, cast
 
 import strawberry
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.applications import Application, TimelineEvent, application_type, event_type
 from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
+from doorstep.graphql.ids import parse_after_seq
 from doorstep.live import fanout, progress
 from doorstep.live.staff_updates import QueueUpdate, queue_updates
 from doorstep.live.ticket_updates import TicketQueueUpdate, ticket_updates
@@ -46,15 +46,6 @@ class ProgressUpdate:
     async def _read_application(self, ctx: Context) -> Application | None:
         view = await fanout.current_state(ctx.deps, self.application_id, self.seq_reached)
         return application_type(view, ctx.language, ctx.elder) if view else None
-
-
-def _after(raw: strawberry.ID | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("progress.after_seq_invalid") from None
 
 
 _messages: fanout.SharedCache[tuple[int, int, str, str, bool], ProgressUpdate] = (
@@ -113,7 +104,7 @@ async def updates(
             return number is not None and deliver(_update(ctx, update, number))
 
     with localized(ctx):  # refusals (a malformed afterSeq among them) in the caller's words
-        after = _after(args.get("after_seq"))
+        after = parse_after_seq(args.get("after_seq"))
         if field == "applicationProgress":
             stream = progress.application_progress(
                 ctx.deps, ctx.hub, ctx.actor, args["number"], after, offer

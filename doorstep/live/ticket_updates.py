@@ -9,9 +9,9 @@ from datetime import datetime
 
 import strawberry
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Context, Info
 from doorstep.graphql.errors import localized
+from doorstep.graphql.ids import parse_after_seq
 from doorstep.graphql.tickets.types import Ticket, TicketEvent, ticket_event, ticket_type
 from doorstep.live import staff_tickets
 from doorstep.services.tickets import reading
@@ -53,7 +53,7 @@ async def ticket_updates(
 ) -> AsyncGenerator[TicketQueueUpdate, None]:
     assert ctx.hub is not None, "subscriptions need the API process's event hub"
     with localized(ctx):
-        after = _after(after_seq)
+        after = parse_after_seq(after_seq)
         stream = staff_tickets.ticket_queue_updates(ctx.deps, ctx.hub, ctx.actor, after)
         async for change in stream:
             if change.event is None:  # the opening message, or a ticket gone to another unit
@@ -73,12 +73,3 @@ async def ticket_updates(
                 ticket_id=change.ticket_id,
                 unit_ids=change.unit_ids,
             )
-
-
-def _after(raw: strawberry.ID | None) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput("progress.after_seq_invalid") from None
