@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import AppealRow
 from doorstep.store.rows import fetch, fetchrow
 
-APPEAL_COLUMNS = """ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.reason, ap.status,
-    ap.decision_note, ap.created_at, ap.decided_at, u.code as unit_code, u.name as unit_name,
-    u.region_code as unit_region_code, c.name as citizen_name,
-    c.resident_id_masked as citizen_resident_id_masked, p.evidence, p.rule_version,
-    p.created_at as offer_created_at, r.code as rule_code, v.title, v.explanation"""
+APPEAL_COLUMNS = f"""ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.reason, ap.status,
+    ap.decision_note, ap.created_at, ap.decided_at,
+    c.resident_id_masked as citizen_resident_id_masked, {WORK_COLUMNS}"""
 
-_APPEAL_FROM = """from offer_appeals ap
-    join units u on u.id = ap.unit_id
-    join citizens c on c.id = ap.citizen_id
-    join opportunities p on p.id = ap.opportunity_id
-    join offer_rules r on r.id = p.rule_id
-    join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
+_APPEAL_FROM = work_from("offer_appeals", "ap")
 
 
 async def insert_appeal(

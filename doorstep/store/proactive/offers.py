@@ -26,6 +26,22 @@ _OFFER_FROM = """from opportunities p
     left join offer_appeals ap on ap.opportunity_id = p.id"""
 
 
+# An appeal's or a visit's row (alias given) beside its unit (u), its citizen (c) and the offer
+# it is about (p, r, v): the unit's and the offer's columns every such row reads (OfferSnapshotRow)
+WORK_COLUMNS = """u.code as unit_code, u.name as unit_name, u.region_code as unit_region_code,
+    c.name as citizen_name, p.evidence, p.rule_version, p.created_at as offer_created_at,
+    r.code as rule_code, v.title, v.explanation"""
+
+
+def work_from(table: str, alias: str) -> str:
+    return f"""from {table} {alias}
+    join units u on u.id = {alias}.unit_id
+    join citizens c on c.id = {alias}.citizen_id
+    join opportunities p on p.id = {alias}.opportunity_id
+    join offer_rules r on r.id = p.rule_id
+    join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
+
+
 async def offers_of(
     db: Queryable, citizen_id: int, statuses: list[str] | None, limit: int
 ) -> list[OfferRow]:

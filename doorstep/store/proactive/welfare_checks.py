@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import CheckRow
 from doorstep.store.rows import fetch, fetchrow
 
-CHECK_COLUMNS = """w.id, w.opportunity_id, w.citizen_id, w.unit_id, w.status, w.due_on,
-    w.outcome, w.note, w.created_at, w.done_at, u.code as unit_code, u.name as unit_name,
-    u.region_code as unit_region_code, c.name as citizen_name, c.phone as citizen_phone,
-    c.region_code as citizen_region_code, p.evidence, p.rule_version,
-    p.created_at as offer_created_at, r.code as rule_code, v.title, v.explanation"""
+CHECK_COLUMNS = f"""w.id, w.opportunity_id, w.citizen_id, w.unit_id, w.status, w.due_on,
+    w.outcome, w.note, w.created_at, w.done_at, c.phone as citizen_phone,
+    c.region_code as citizen_region_code, {WORK_COLUMNS}"""
 
-_CHECK_FROM = """from welfare_checks w
-    join units u on u.id = w.unit_id
-    join citizens c on c.id = w.citizen_id
-    join opportunities p on p.id = w.opportunity_id
-    join offer_rules r on r.id = p.rule_id
-    join offer_rule_versions v on v.rule_id = p.rule_id and v.version = p.rule_version"""
+_CHECK_FROM = work_from("welfare_checks", "w")
 
 
 async def checks_of_units(
