@@ -13,9 +13,8 @@ from doorstep.domain.errors import DomainError
 from doorstep.domain.escort import CANCEL, CHANGE_CUTOFF, CONFIRM, MOVE, Channel, SlotKind
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating, question_code
 from doorstep.services import escort, escort_worker
-from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
-from doorstep.services.sms_tickets import answer, citizen_actor
+from doorstep.services.sms_tickets import answer, answer_alone, call_us, citizen_actor
 from doorstep.store import escort as store
 from doorstep.store.db import transaction
 from doorstep.store.sms_inbound import InboundCitizenRow
@@ -64,16 +63,9 @@ async def answer_escort(
     if asked is None:
         return None
     if asked.id is None or asked.number is None:
-        async with transaction(deps.pool) as conn:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.escort_closed",
-                "sms.escort_closed",
-                {"phone": display_phone(deps.settings.support_phone)},
-            )
-        await deps.after_commit([outbox_id])
+        await answer_alone(
+            deps, citizen, "sms_reply.escort_closed", "sms.escort_closed", call_us(deps)
+        )
         return "escort_closed"
     actor = citizen_actor(citizen)
     try:
@@ -88,23 +80,16 @@ async def answer_escort(
             return "escort_moved"
     except DomainError as exc:
         template, params = "sms.escort_unchanged", {"number": asked.number}
-        async with transaction(deps.pool) as conn:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.escort_unchanged",
-                template,
-                params,
-                extend_code=question_code(QuestionKind.ESCORT, asked.id),
-            )
-        await deps.after_commit([outbox_id])
-        return f"escort_refused:{exc.code}"
-    async with transaction(deps.pool) as conn:
-        outbox_id = await answer(
-            deps, conn, citizen, "sms_reply.escort_confirmed", template, params
+        await answer_alone(
+            deps,
+            citizen,
+            "sms_reply.escort_unchanged",
+            template,
+            params,
+            extend_code=question_code(QuestionKind.ESCORT, asked.id),
         )
-    await deps.after_commit([outbox_id])
+        return f"escort_refused:{exc.code}"
+    await answer_alone(deps, citizen, "sms_reply.escort_confirmed", template, params)
     return "escort_confirmed"
 
 
@@ -143,7 +128,7 @@ async def offer_slot(deps: Deps, citizen: InboundCitizenRow) -> str:
                 citizen,
                 "sms_reply.escort_no_slot",
                 "sms.escort_no_slot",
-                {"phone": display_phone(deps.settings.support_phone)},
+                call_us(deps),
             )
             outcome = "escort_no_slot"
         else:
@@ -189,15 +174,8 @@ async def answer_escort_offer(
     try:
         await escort.book(deps, citizen_actor(citizen), asked.slot_id, channel=Channel.SMS)
     except DomainError as exc:
-        async with transaction(deps.pool) as conn:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.escort_not_booked",
-                "sms.escort_not_booked",
-                {"phone": display_phone(deps.settings.support_phone)},
-            )
-        await deps.after_commit([outbox_id])
+        await answer_alone(
+            deps, citizen, "sms_reply.escort_not_booked", "sms.escort_not_booked", call_us(deps)
+        )
         return f"escort_not_booked:{exc.code}"
     return "escort_booked"

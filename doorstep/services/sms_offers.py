@@ -15,14 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
-from doorstep.services.citizen_sms import display_phone
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
 from doorstep.services.proactive.views import text_in
-from doorstep.services.sms_tickets import answer, citizen_actor
+from doorstep.services.sms_tickets import answer_alone, call_us, citizen_actor
 from doorstep.services.tickets.common import now_utc
 from doorstep.store import sms_inbound as store
-from doorstep.store.db import transaction
 from doorstep.store.sms_inbound import InboundCitizenRow, OfferAskedRow
 
 APPLY = 1
@@ -74,28 +72,15 @@ async def answer_offer(
             raise Conflict("offer.not_open")
         offer, application = await offers.accept_offer(deps, citizen_actor(citizen), asked.id)
     except DomainError as exc:
-        async with transaction(deps.pool) as conn:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.offer_closed",
-                "sms.offer_closed",
-                {"phone": display_phone(deps.settings.support_phone)},
-            )
-        await deps.after_commit([outbox_id])
-        return f"offer_refused:{exc.code}"
-    async with transaction(deps.pool) as conn:
-        outbox_id = await answer(
-            deps,
-            conn,
-            citizen,
-            "sms_reply.offer_accepted",
-            "sms.offer_accepted",
-            {
-                "item": text_in(offer.title, citizen.language),
-                "number": application.number,
-            },
+        await answer_alone(
+            deps, citizen, "sms_reply.offer_closed", "sms.offer_closed", call_us(deps)
         )
-    await deps.after_commit([outbox_id])
+        return f"offer_refused:{exc.code}"
+    await answer_alone(
+        deps,
+        citizen,
+        "sms_reply.offer_accepted",
+        "sms.offer_accepted",
+        {"item": text_in(offer.title, citizen.language), "number": application.number},
+    )
     return "offer_accepted"

@@ -67,6 +67,28 @@ async def answer(
     )
 
 
+async def answer_alone(
+    deps: Deps,
+    citizen: InboundCitizenRow,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    extend_code: str | None = None,
+) -> None:
+    """An answer SMS with nothing else to commit beside it, handed to the outbox once
+    committed."""
+    async with transaction(deps.pool) as conn:
+        outbox_id = await answer(
+            deps, conn, citizen, kind, template, params, extend_code=extend_code
+        )
+    await deps.after_commit([outbox_id])
+
+
+def call_us(deps: Deps) -> dict[str, Any]:
+    """The parameters of an answer whose only news is the support number to call."""
+    return {"phone": citizen_sms.display_phone(deps.settings.support_phone)}
+
+
 async def ticket_status(deps: Deps, citizen: InboundCitizenRow, number: str | None) -> str | None:
     """Answer with the status of the citizen's ticket `number` (their latest: None); None when
     they have no such ticket."""
@@ -103,7 +125,7 @@ async def _answer_once_a_day(
             citizen,
             kind,
             template,
-            {"phone": citizen_sms.display_phone(deps.settings.support_phone)},
+            call_us(deps),
         )
     await deps.after_commit([outbox_id])
     return True
