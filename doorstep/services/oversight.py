@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from doorstep.domain.policy import Actor, Role
+from typing import Protocol, TypeVar
+
+from doorstep.domain.errors import Conflict, NotFound
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
 
@@ -14,3 +17,42 @@ async def visible_units(deps: Deps, actor: Actor) -> list[int]:
     if actor.role is Role.ADMIN:
         return await app_store.units_in_region(deps.pool, "")
     return [actor.unit_id] if actor.unit_id is not None else []
+
+
+class UnitWork(Protocol):
+    """A piece of a unit's work about one citizen: an appeal, a welfare visit, a correction."""
+
+    @property
+    def citizen_id(self) -> int: ...
+    @property
+    def unit_id(self) -> int: ...
+    @property
+    def unit_region_code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+W = TypeVar("W", bound=UnitWork)
+
+
+def require_open(
+    actor: Actor,
+    operation: Operation,
+    row: W | None,
+    *,
+    open_status: str,
+    not_found: str,
+    closed: str,
+) -> W:
+    """The work the actor acts on (read under lock): it exists, the actor may act on it (its
+    citizen, its unit and region), and it is still open; refused in that order."""
+    if row is None:
+        raise NotFound(not_found)
+    authorize(
+        actor,
+        operation,
+        Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
+    )
+    if row.status != open_status:
+        raise Conflict(closed)
+    return row

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.errors import InvalidInput
+from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
 from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import visible_units
+from doorstep.services.oversight import require_open, visible_units
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
     OfferSnapshot,
@@ -23,7 +25,7 @@ from doorstep.services.proactive.views import (
 from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import vault as vault_store
-from doorstep.store.db import transaction
+from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import appeals as proactive_appeals
 from doorstep.store.proactive import offers as proactive_offers
 from doorstep.store.proactive import reads as proactive_reads
@@ -31,6 +33,30 @@ from doorstep.store.proactive import welfare_checks as proactive_welfare_checks
 from doorstep.store.proactive.rows import AppealRow, CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
+
+
+_Work = TypeVar("_Work", AppealRow, CheckRow)
+
+
+async def _queue(
+    deps: Deps,
+    actor: Actor,
+    operation: Operation,
+    rows_of: Callable[[Connection, list[int]], Awaitable[list[_Work]]],
+    *,
+    read: tuple[str, str],
+) -> tuple[list[_Work], dict[int, tuple[str, str]]]:
+    """The work of the units the actor oversees, each citizen's read recorded (what, purpose),
+    with the names of the units the offers' evidence cites."""
+    authorize(actor, operation)
+    units = await visible_units(deps, actor)
+    async with transaction(deps.pool) as conn:
+        rows = await rows_of(conn, units)
+        await proactive_reads.record_reads(
+            conn, sorted({r.citizen_id for r in rows}), actor.staff_id or 0, *read
+        )
+        names = await unit_names(conn, rows)
+    return rows, names
 
 
 @dataclass(frozen=True)
@@ -69,20 +95,15 @@ async def appeal_queue(
 ) -> list[AppealView]:
     """Appeals waiting on the actor's unit (supervisors: their region). Reading them shows the
     citizen's data, so each read is recorded."""
-    authorize(actor, Operation.APPEAL_QUEUE_READ)
-    units = await visible_units(deps, actor)
-    async with transaction(deps.pool) as conn:
-        rows = await proactive_appeals.appeals_of_units(
+    rows, names = await _queue(
+        deps,
+        actor,
+        Operation.APPEAL_QUEUE_READ,
+        lambda conn, units: proactive_appeals.appeals_of_units(
             conn, units, statuses or ["pending"], max(1, min(limit, 200))
-        )
-        await proactive_reads.record_reads(
-            conn,
-            sorted({r.citizen_id for r in rows}),
-            actor.staff_id or 0,
-            "offer",
-            "review offer appeal",
-        )
-        names = await unit_names(conn, rows)
+        ),
+        read=("offer", "review offer appeal"),
+    )
     return [_appeal(r, names) for r in rows]
 
 
@@ -95,16 +116,14 @@ async def decide_appeal(
     if not text or len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = await proactive_appeals.appeal_for_update(conn, appeal_id)
-        if row is None:
-            raise NotFound("appeal.not_found")
-        authorize(
+        row = require_open(
             actor,
             Operation.APPEAL_DECIDE,
-            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
+            await proactive_appeals.appeal_for_update(conn, appeal_id),
+            open_status="pending",
+            not_found="appeal.not_found",
+            closed="appeal.decided",
         )
-        if row.status != "pending":
-            raise Conflict("appeal.decided")
         status = "upheld" if uphold else "rejected"
         await proactive_appeals.decide_appeal(
             conn, appeal_id, status=status, staff_id=actor.staff_id, note=text
@@ -188,20 +207,15 @@ async def welfare_checks(
     deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
 ) -> list[WelfareCheckView]:
     """Visits for the actor's community unit (supervisors: their region); reads recorded."""
-    authorize(actor, Operation.WELFARE_QUEUE_READ)
-    units = await visible_units(deps, actor)
-    async with transaction(deps.pool) as conn:
-        rows = await proactive_welfare_checks.checks_of_units(
+    rows, names = await _queue(
+        deps,
+        actor,
+        Operation.WELFARE_QUEUE_READ,
+        lambda conn, units: proactive_welfare_checks.checks_of_units(
             conn, units, statuses or ["open"], max(1, min(limit, 200))
-        )
-        await proactive_reads.record_reads(
-            conn,
-            sorted({r.citizen_id for r in rows}),
-            actor.staff_id or 0,
-            "welfare_check",
-            "home visit",
-        )
-        names = await unit_names(conn, rows)
+        ),
+        read=("welfare_check", "home visit"),
+    )
     return [_check_view(r, names) for r in rows]
 
 
@@ -217,16 +231,14 @@ async def complete_welfare_check(
     if text is not None and len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = await proactive_welfare_checks.check_for_update(conn, check_id)
-        if row is None:
-            raise NotFound("welfare.not_found")
-        authorize(
+        row = require_open(
             actor,
             Operation.WELFARE_CHECK_COMPLETE,
-            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
+            await proactive_welfare_checks.check_for_update(conn, check_id),
+            open_status="open",
+            not_found="welfare.not_found",
+            closed="welfare.done",
         )
-        if row.status != "open":
-            raise Conflict("welfare.done")
         await proactive_welfare_checks.finish_check(
             conn, check_id, outcome=outcome, note=text, staff_id=actor.staff_id
         )

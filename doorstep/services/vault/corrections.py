@@ -12,7 +12,7 @@ from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications, sharing
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import visible_units
+from doorstep.services.oversight import require_open, visible_units
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events
@@ -128,16 +128,14 @@ async def resolve_correction(
     text = _clean_note(note)
     today = today_local()
     async with transaction(deps.pool) as conn:
-        row = await corrections_store.correction_by_number(conn, number, lock=True)
-        if row is None:
-            raise NotFound("correction.not_found")
-        authorize(
+        row = require_open(
             actor,
             Operation.CORRECTION_RESOLVE,
-            Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
+            await corrections_store.correction_by_number(conn, number, lock=True),
+            open_status="open",
+            not_found="correction.not_found",
+            closed="correction.closed",
         )
-        if row.status != "open":
-            raise Conflict("correction.closed")
         # only the owner on the list in force corrects (the list may have changed since)
         await sharing.require(
             conn,
