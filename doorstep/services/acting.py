@@ -27,6 +27,7 @@ from doorstep.domain.policy import Actor, Operation, Role
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
+from doorstep.store import events
 from doorstep.store.db import Connection
 from doorstep.store.delegation import DelegationRow, PrincipalDelegationRow
 
@@ -220,14 +221,60 @@ async def _notify_principal(
     params: dict[str, Any] = {"name": who(agent.name, agent.phone)}
     if number is not None:
         params["number"] = number
-    return await notifications.queue(
+    return await tell(
         conn,
         citizen_id=principal.id,
         phone=principal.phone,
+        language=principal.language,
+        template=template,
+        params=params,
+    )
+
+
+async def tell(
+    conn: Connection,
+    *,
+    citizen_id: int,
+    phone: str,
+    language: str,
+    template: str,
+    params: dict[str, Any],
+    extend_code: str | None = None,
+) -> int:
+    """An SMS to one party of a delegation (its kind is the template's name); the outbox id to
+    enqueue after commit."""
+    return await notifications.queue(
+        conn,
+        citizen_id=citizen_id,
+        phone=phone,
         kind=template.removeprefix("sms."),
         template=template,
         params=params,
-        language=principal.language,
+        language=language,
+        extend_code=extend_code,
+    )
+
+
+async def record_event(
+    conn: Connection,
+    kind: str,
+    *,
+    principal_id: int,
+    delegation_id: int,
+    agent_id: int,
+    actor_id: int | None,
+    actor_kind: str = "citizen",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """An event of a delegation on its principal's stream (not an application's: no timeline),
+    so the agent acting for them hears it too."""
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        citizen_id=principal_id,
+        data={"delegation_id": delegation_id, "agent_id": agent_id, **(data or {})},
     )
 
 

@@ -8,11 +8,10 @@ from typing import Any
 from doorstep.domain.delegation import (
     ConfirmationStatus,
 )
-from doorstep.services import acting, notifications
+from doorstep.services import acting
 from doorstep.services.confirmations.views import status_of
 from doorstep.services.deps import Deps
 from doorstep.store import confirmations as store
-from doorstep.store import events
 from doorstep.store.confirmations import ConfirmationRow
 from doorstep.store.db import Connection, transaction
 
@@ -33,19 +32,7 @@ async def cancel_confirmations(conn: Connection, delegation_id: int) -> int:
 
 async def cancel_confirmation(conn: Connection, row: ConfirmationRow) -> None:
     await store.decide(conn, row.id, status="cancelled", by="delegation")
-    await events.append(
-        conn,
-        kind="confirmation.cancelled",
-        actor_kind="system",
-        actor_id=None,
-        citizen_id=row.principal_id,
-        data={
-            "confirmation_id": row.id,
-            "delegation_id": row.delegation_id,
-            "agent_id": row.agent_id,
-            "bundle": row.bundle_code,
-        },
-    )
+    await record_event(conn, row, "confirmation.cancelled", actor_id=None, actor_kind="system")
 
 
 async def close_unanswered(
@@ -90,20 +77,15 @@ async def record_event(
     actor_kind: str = "citizen",
     data: dict[str, Any] | None = None,
 ) -> None:
-    """On the principal's stream, so the agent acting for them hears it too."""
-    await events.append(
+    await acting.record_event(
         conn,
-        kind=kind,
-        actor_kind=actor_kind,
+        kind,
+        principal_id=row.principal_id,
+        delegation_id=row.delegation_id,
+        agent_id=row.agent_id,
         actor_id=actor_id,
-        citizen_id=row.principal_id,
-        data={
-            "confirmation_id": row.id,
-            "delegation_id": row.delegation_id,
-            "agent_id": row.agent_id,
-            "bundle": row.bundle_code,
-            **(data or {}),
-        },
+        actor_kind=actor_kind,
+        data={"confirmation_id": row.id, "bundle": row.bundle_code, **(data or {})},
     )
 
 
@@ -114,12 +96,11 @@ async def tell_agent(conn: Connection, row: ConfirmationRow, template: str) -> i
     }
     if row.application_number is not None:
         params["number"] = row.application_number
-    return await notifications.queue(
+    return await acting.tell(
         conn,
         citizen_id=row.agent_id,
         phone=row.agent_phone,
-        kind=template.removeprefix("sms."),
+        language=row.agent_language,
         template=template,
         params=params,
-        language=row.agent_language,
     )

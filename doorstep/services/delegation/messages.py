@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from doorstep.services import notifications
-from doorstep.services.acting import who
+from doorstep.services.acting import record_event as record_delegation_event
+from doorstep.services.acting import tell, who
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.delegation.views import theme_labels, until_text
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
-from doorstep.store import events
 from doorstep.store.db import Connection
 from doorstep.store.delegation import DelegationRow
 
@@ -24,14 +23,15 @@ async def record_event(
     actor_kind: str = "citizen",
     data: dict[str, Any] | None = None,
 ) -> None:
-    """A delegation event on the principal's stream (not an application's: no timeline)."""
-    await events.append(
+    await record_delegation_event(
         conn,
-        kind=kind,
-        actor_kind=actor_kind,
+        kind,
+        principal_id=row.principal_id,
+        delegation_id=row.id,
+        agent_id=row.agent_id,
         actor_id=actor_id,
-        citizen_id=row.principal_id,
-        data={"delegation_id": row.id, "agent_id": row.agent_id, **(data or {})},
+        actor_kind=actor_kind,
+        data=data,
     )
 
 
@@ -70,13 +70,12 @@ async def send_sms(
         params["due"] = until_text(row)
     if with_phone:
         params["phone"] = display_phone(deps.settings.support_phone)
-    return await notifications.queue(
+    return await tell(
         conn,
         citizen_id=recipient_id,
         phone=recipient.phone,
-        kind=template.removeprefix("sms."),
+        language=language,
         template=template,
         params=params,
-        language=language,
         extend_code=extend_code,
     )
