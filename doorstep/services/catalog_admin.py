@@ -8,7 +8,9 @@ every few minutes. Applications remember the version they were made under.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from doorstep.domain.administration import (
     BundleSpec,
@@ -91,38 +93,56 @@ async def write_bundle(conn: Connection, spec: BundleSpec, staff_id: int | None)
     )
 
 
-async def publish_item(deps: Deps, actor: Actor, spec: ItemSpec) -> ItemVersionRow:
+_Version = TypeVar("_Version", ItemVersionRow, BundleVersionRow)
+
+
+async def _publish(
+    deps: Deps,
+    actor: Actor,
+    write: Callable[[Connection], Awaitable[int]],
+    versions_of: Callable[[Connection], Awaitable[list[_Version]]],
+    *,
+    kind: str,
+    data: dict[str, str],
+) -> _Version:
+    """Write a version, put what is due in force, record who published it; the version as the
+    admin's list shows it."""
     authorize(actor, Operation.CATALOG_MANAGE)
     async with transaction(deps.pool) as conn:
-        version_id = await write_item(conn, spec, actor.staff_id)
+        version_id = await write(conn)
         await store.apply_due(conn, local_date(_today()))
         await events.append(
             conn,
-            kind="admin.item_version",
+            kind=kind,
             actor_kind="staff",
             actor_id=actor.staff_id,
-            data={"item": spec.code, "version_id": version_id},
+            data={**data, "version_id": version_id},
         )
-        found = [v for v in await store.item_versions(conn, spec.code) if v.id == version_id]
+        found = [v for v in await versions_of(conn) if v.id == version_id]
     deps.catalog.invalidate()
     return found[0]
+
+
+async def publish_item(deps: Deps, actor: Actor, spec: ItemSpec) -> ItemVersionRow:
+    return await _publish(
+        deps,
+        actor,
+        lambda conn: write_item(conn, spec, actor.staff_id),
+        lambda conn: store.item_versions(conn, spec.code),
+        kind="admin.item_version",
+        data={"item": spec.code},
+    )
 
 
 async def publish_bundle(deps: Deps, actor: Actor, spec: BundleSpec) -> BundleVersionRow:
-    authorize(actor, Operation.CATALOG_MANAGE)
-    async with transaction(deps.pool) as conn:
-        version_id = await write_bundle(conn, spec, actor.staff_id)
-        await store.apply_due(conn, local_date(_today()))
-        await events.append(
-            conn,
-            kind="admin.bundle_version",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"bundle": spec.code, "version_id": version_id},
-        )
-        found = [v for v in await store.bundle_versions(conn, spec.code) if v.id == version_id]
-    deps.catalog.invalidate()
-    return found[0]
+    return await _publish(
+        deps,
+        actor,
+        lambda conn: write_bundle(conn, spec, actor.staff_id),
+        lambda conn: store.bundle_versions(conn, spec.code),
+        kind="admin.bundle_version",
+        data={"bundle": spec.code},
+    )
 
 
 async def apply_due(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
