@@ -163,11 +163,8 @@ async def insert_item_version(
         legal_days,
         promised_days,
     )
-    same = await conn.fetchval(
-        """select id from service_item_versions v where item_id = $1
-             and version = (select max(version) from service_item_versions where item_id = $1)
-             and (v.effective_from, v.name, v.unit_id, v.description, v.materials, v.legal_days,
-                  v.promised_days, v.retired) = ($2, $3, $4, $5, $6::text::jsonb, $7, $8, $9)""",
+    # the version's values ($1 to $9), compared with the latest and then inserted
+    values = (
         item_id,
         effective_from,
         name,
@@ -178,6 +175,13 @@ async def insert_item_version(
         promised_days,
         retired,
     )
+    same = await conn.fetchval(
+        """select id from service_item_versions v where item_id = $1
+             and version = (select max(version) from service_item_versions where item_id = $1)
+             and (v.effective_from, v.name, v.unit_id, v.description, v.materials, v.legal_days,
+                  v.promised_days, v.retired) = ($2, $3, $4, $5, $6::text::jsonb, $7, $8, $9)""",
+        *values,
+    )
     if isinstance(same, int):
         return same  # the same as the latest version: importing a file twice adds nothing
     version_id = await conn.fetchval(
@@ -187,15 +191,7 @@ async def insert_item_version(
                   $9, $10
            from service_item_versions where item_id = $1
            returning id""",
-        item_id,
-        effective_from,
-        name,
-        unit_id,
-        description,
-        materials_text,
-        legal_days,
-        promised_days,
-        retired,
+        *values,
         staff_id,
     )
     assert isinstance(version_id, int)
@@ -224,33 +220,24 @@ async def insert_bundle_version(
         description,
         len(item_ids) == 1,
     )
+    values = (bundle_id, effective_from, name, description, item_ids, retired)  # $1 to $6
     same = await conn.fetchval(
         """select id from bundle_versions v where bundle_id = $1
              and version = (select max(version) from bundle_versions where bundle_id = $1)
              and (v.effective_from, v.name, v.description, v.item_ids, v.retired)
                  = ($2, $3, $4, $5, $6)""",
-        bundle_id,
-        effective_from,
-        name,
-        description,
-        item_ids,
-        retired,
+        *values,
     )
     if isinstance(same, int):
         return same
     version_id = await conn.fetchval(
         """insert into bundle_versions (bundle_id, version, effective_from, name, description,
-               is_single, item_ids, retired, created_by_staff_id)
+               item_ids, retired, is_single, created_by_staff_id)
            select $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8
            from bundle_versions where bundle_id = $1
            returning id""",
-        bundle_id,
-        effective_from,
-        name,
-        description,
+        *values,
         len(item_ids) == 1,
-        item_ids,
-        retired,
         staff_id,
     )
     assert isinstance(version_id, int)
