@@ -145,22 +145,15 @@ async def create_citizen(conn: Connection, phone: str, language: str) -> Citizen
     )
 
 
+_STAFF_LOGIN = "select id, phone, role, unit_id, region_code, active from staff_members"
+
+
 async def staff_by_phone(conn: Connection, phone: str) -> StaffLoginRow | None:
-    return await fetchrow(
-        conn,
-        StaffLoginRow,
-        "select id, phone, role, unit_id, region_code, active from staff_members where phone = $1",
-        phone,
-    )
+    return await fetchrow(conn, StaffLoginRow, f"{_STAFF_LOGIN} where phone = $1", phone)
 
 
 async def staff_by_id(conn: Connection, staff_id: int) -> StaffLoginRow | None:
-    return await fetchrow(
-        conn,
-        StaffLoginRow,
-        "select id, phone, role, unit_id, region_code, active from staff_members where id = $1",
-        staff_id,
-    )
+    return await fetchrow(conn, StaffLoginRow, f"{_STAFF_LOGIN} where id = $1", staff_id)
 
 
 async def totp_of(conn: Connection, staff_id: int, *, lock: bool = False) -> TotpRow | None:
