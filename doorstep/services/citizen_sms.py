@@ -17,6 +17,7 @@ import phonenumbers
 from doorstep.i18n import DEFAULT_LANGUAGE, has_message
 from doorstep.notify.sms_text import check_identifiers
 from doorstep.services import notifications
+from doorstep.services.deps import Deps
 from doorstep.store.db import Connection
 from doorstep.store.events import NewEvent
 from doorstep.store.outbox import delivery as outbox
@@ -57,6 +58,11 @@ def display_phone(raw: str) -> str:
     except phonenumbers.NumberParseException:
         return raw
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def call_us(deps: Deps) -> dict[str, Any]:
+    """The parameters of an SMS whose only news is the support number to call."""
+    return {"phone": display_phone(deps.settings.support_phone)}
 
 
 def choose(

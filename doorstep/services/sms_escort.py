@@ -13,8 +13,9 @@ from doorstep.domain.errors import DomainError
 from doorstep.domain.escort import CANCEL, CHANGE_CUTOFF, CONFIRM, MOVE, Channel, SlotKind
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating, question_code
 from doorstep.services import escort, escort_worker
+from doorstep.services.citizen_sms import call_us
 from doorstep.services.deps import Deps
-from doorstep.services.sms_tickets import answer, answer_alone, call_us, citizen_actor
+from doorstep.services.sms_tickets import answer, answer_alone, citizen_actor
 from doorstep.store import escort as store
 from doorstep.store.db import transaction
 from doorstep.store.sms_inbound import InboundCitizenRow

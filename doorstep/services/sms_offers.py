@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.errors import Conflict, DomainError
 from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
+from doorstep.services.citizen_sms import call_us
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
 from doorstep.services.proactive.views import text_in
-from doorstep.services.sms_tickets import answer_alone, call_us, citizen_actor
+from doorstep.services.sms_tickets import answer_alone, citizen_actor
 from doorstep.services.tickets.common import now_utc
 from doorstep.store import sms_inbound as store
 from doorstep.store.sms_inbound import InboundCitizenRow, OfferAskedRow

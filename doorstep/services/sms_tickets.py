@@ -84,11 +84,6 @@ async def answer_alone(
     await deps.after_commit([outbox_id])
 
 
-def call_us(deps: Deps) -> dict[str, Any]:
-    """The parameters of an answer whose only news is the support number to call."""
-    return {"phone": citizen_sms.display_phone(deps.settings.support_phone)}
-
-
 async def ticket_status(deps: Deps, citizen: InboundCitizenRow, number: str | None) -> str | None:
     """Answer with the status of the citizen's ticket `number` (their latest: None); None when
     they have no such ticket."""
@@ -125,7 +120,7 @@ async def _answer_once_a_day(
             citizen,
             kind,
             template,
-            call_us(deps),
+            citizen_sms.call_us(deps),
         )
     await deps.after_commit([outbox_id])
     return True

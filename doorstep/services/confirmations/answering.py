@@ -21,8 +21,8 @@ from doorstep.domain.policy import (
     authorize,
 )
 from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind
-from doorstep.services import acting, applications, notifications
-from doorstep.services.citizen_sms import display_phone
+from doorstep.services import acting, applications
+from doorstep.services.citizen_sms import call_us
 from doorstep.services.confirmations.asking import decode_payload
 from doorstep.services.confirmations.closing import close_unanswered, record_event, tell_agent
 from doorstep.services.confirmations.views import Answered, status_of, view_of
@@ -223,14 +223,13 @@ async def answer_by_sms(
                 if row.status == ConfirmationStatus.PENDING.value:
                     await close_unanswered(conn, row, status_of(row), outbox_ids)
             outbox_ids.append(
-                await notifications.queue(
+                await acting.tell(
                     conn,
                     citizen_id=citizen.id,
                     phone=citizen.phone,
-                    kind="confirmation_reply_expired",
-                    template="sms.confirmation_reply_expired",
-                    params={"phone": display_phone(deps.settings.support_phone)},
                     language=citizen.language,
+                    template="sms.confirmation_reply_expired",
+                    params=call_us(deps),
                 )
             )
             result = acting.SmsReplyOutcome(
@@ -249,14 +248,13 @@ async def answer_by_sms(
         elif asked := await store.pending_asked_by(conn, citizen.id):
             # the agent's own "Y" confirms nothing: it is the principal's to give
             outbox_ids.append(
-                await notifications.queue(
+                await acting.tell(
                     conn,
                     citizen_id=citizen.id,
                     phone=citizen.phone,
-                    kind="confirmation_not_yours",
+                    language=citizen.language,
                     template="sms.confirmation_not_yours",
                     params={"name": acting.who(asked[0].principal_name, asked[0].principal_phone)},
-                    language=citizen.language,
                 )
             )
             result = acting.SmsReplyOutcome(

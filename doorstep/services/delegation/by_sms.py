@@ -11,9 +11,9 @@ from doorstep.domain.delegation import (
 )
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.sms_reply import Question, QuestionKind
-from doorstep.services import confirmations, notifications
-from doorstep.services.acting import SmsReplyOutcome, grant_of
-from doorstep.services.citizen_sms import display_phone
+from doorstep.services import confirmations
+from doorstep.services.acting import SmsReplyOutcome, grant_of, tell
+from doorstep.services.citizen_sms import call_us
 from doorstep.services.delegation.lifecycle import decide, stop
 from doorstep.services.delegation.messages import record_event
 from doorstep.services.deps import Deps
@@ -82,14 +82,13 @@ async def consent_by_sms(
                     data={"reason": "reply_after_expiry"},
                 )
             outbox_ids.append(
-                await notifications.queue(
+                await tell(
                     conn,
                     citizen_id=principal.id,
                     phone=principal.phone,
-                    kind="delegation_reply_expired",
-                    template="sms.delegation_reply_expired",
-                    params={"phone": display_phone(deps.settings.support_phone)},
                     language=principal.language,
+                    template="sms.delegation_reply_expired",
+                    params=call_us(deps),
                 )
             )
             result = SmsReplyOutcome(
