@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from doorstep.domain.errors import Conflict, NotFound
@@ -32,27 +33,34 @@ class UnitWork(Protocol):
     def status(self) -> str: ...
 
 
-W = TypeVar("W", bound=UnitWork)
+class Stated(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+S = TypeVar("S", bound=Stated)
+
+
+def citizen_at_unit(row: UnitWork) -> Target:
+    """What acting on such work touches: its citizen's data, held by its unit."""
+    return Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code})
 
 
 def require_open(
     actor: Actor,
     operation: Operation,
-    row: W | None,
+    row: S | None,
+    target: Callable[[S], Target],
     *,
     open_status: str,
     not_found: str,
     closed: str,
-) -> W:
-    """The work the actor acts on (read under lock): it exists, the actor may act on it (its
-    citizen, its unit and region), and it is still open; refused in that order."""
+) -> S:
+    """The work the actor acts on (read under lock): it exists, the actor may act on it (on
+    what `target` says it touches), and it is still open; refused in that order."""
     if row is None:
         raise NotFound(not_found)
-    authorize(
-        actor,
-        operation,
-        Target(citizen_id=row.citizen_id, units={row.unit_id: row.unit_region_code}),
-    )
+    authorize(actor, operation, target(row))
     if row.status != open_status:
         raise Conflict(closed)
     return row

@@ -13,7 +13,7 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
 from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import require_open, visible_units
+from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
     OfferSnapshot,
@@ -120,6 +120,7 @@ async def decide_appeal(
             actor,
             Operation.APPEAL_DECIDE,
             await proactive_appeals.appeal_for_update(conn, appeal_id),
+            citizen_at_unit,
             open_status="pending",
             not_found="appeal.not_found",
             closed="appeal.decided",
@@ -235,6 +236,7 @@ async def complete_welfare_check(
             actor,
             Operation.WELFARE_CHECK_COMPLETE,
             await proactive_welfare_checks.check_for_update(conn, check_id),
+            citizen_at_unit,
             open_status="open",
             not_found="welfare.not_found",
             closed="welfare.done",

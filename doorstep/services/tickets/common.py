@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import Actor, Operation, Role, Target
 from doorstep.domain.tickets import (
     IllegalTicketTransition,
     TicketAction,
@@ -18,6 +18,7 @@ from doorstep.domain.tickets import (
     next_status,
 )
 from doorstep.services import citizen_sms, notifications
+from doorstep.services.oversight import require_open
 from doorstep.services.tickets.views import TicketView
 from doorstep.store.db import Connection
 from doorstep.store.tickets import events as ticket_events
@@ -77,14 +78,15 @@ Locked = TypeVar("Locked", bound=Rectification)
 
 def open_rectification(actor: Actor, found: Locked | None) -> Locked:
     """The locked rectification if the actor's unit may finish it and it is still open."""
-    if found is None:
-        raise NotFound("rectification.not_found")
-    authorize(
-        actor, Operation.RECTIFICATION_ACT, Target.unit(found.unit_id, found.unit_region_code)
+    return require_open(
+        actor,
+        Operation.RECTIFICATION_ACT,
+        found,
+        lambda r: Target.unit(r.unit_id, r.unit_region_code),
+        open_status="open",
+        not_found="rectification.not_found",
+        closed="rectification.already_done",
     )
-    if found.status != "open":
-        raise Conflict("rectification.already_done")
-    return found
 
 
 def move(row: LockedTicketRow, action: TicketAction) -> TicketStatus:

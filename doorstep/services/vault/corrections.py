@@ -12,7 +12,7 @@ from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications, sharing
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import require_open, visible_units
+from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events
@@ -132,6 +132,7 @@ async def resolve_correction(
             actor,
             Operation.CORRECTION_RESOLVE,
             await corrections_store.correction_by_number(conn, number, lock=True),
+            citizen_at_unit,
             open_status="open",
             not_found="correction.not_found",
             closed="correction.closed",
