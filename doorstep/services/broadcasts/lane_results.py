@@ -13,10 +13,10 @@ from doorstep.notify.channels import Channel, DeliveryResult, Lookup, Outcome
 from doorstep.observability.metrics import SMS_RECONCILIATIONS, SMS_RESULTS, provider_code
 from doorstep.services.broadcasts.steps import Batch, LaneResult, Lost
 from doorstep.services.deps import Deps
+from doorstep.services.notifications import provider_news
 from doorstep.store.broadcasts import lanes as store
 from doorstep.store.broadcasts.rows import LostRow
 from doorstep.store.db import transaction
-from doorstep.store.outbox import delivery as outbox_store
 
 log = logging.getLogger(__name__)
 
@@ -115,34 +115,14 @@ async def reconcile_batch(deps: Deps, channel: Channel, step: Lost, result: Lane
                 "broadcast_batch", best.status.value if best is not None else "not_found"
             ).inc()
             if best is not None:
-                await outbox_store.finish(
-                    conn,
-                    row.id,
-                    step.since,
-                    status=best.status,
-                    provider_id=best.biz_id,
-                    receipt_code=best.err_code,
-                )
-                if row.attempts:
-                    await outbox_store.finish_attempt(
-                        conn,
-                        row.id,
-                        row.attempts,
-                        outcome=f"reconciled:{best.status}",
-                        provider_code=best.err_code,
-                        provider_id=best.biz_id,
-                    )
+                await provider_news.record_found(conn, row.id, step.since, row.attempts, best)
                 result.reconciled += 1
             else:
-                await outbox_store.finish(
+                await provider_news.record_not_found(
                     conn,
                     row.id,
                     step.since,
-                    status=S.TEMPORARY_FAILURE,
+                    row.attempts,
                     error="not found at the provider after an unrecorded batch",
                 )
-                if row.attempts:
-                    await outbox_store.finish_attempt(
-                        conn, row.id, row.attempts, outcome="reconciled:not-found"
-                    )
                 result.resent_after_lookup += 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delivery import DeliveryStatus, may_move
-from doorstep.notify.channels import Channel
+from doorstep.notify.channels import Channel, ProviderRecord
 from doorstep.observability.metrics import SMS_RECONCILIATIONS
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import LookUp
@@ -51,42 +52,58 @@ async def reconcile(deps: Deps, channel: Channel, step: LookUp) -> str | None:
             "unrecorded_attempt", best.status.value if best is not None else "not_found"
         ).inc()
         if best is not None:
-            if await outbox_delivery.finish(
-                conn,
-                step.outbox_id,
-                step.since,
-                status=best.status,
-                provider_id=best.biz_id,
-                receipt_code=best.err_code,
-            ):
+            if await record_found(conn, step.outbox_id, step.since, step.attempt, best):
                 await outbox_policy.mirror_merged(conn, step.outbox_id, best.status)
-            if step.attempt:
-                await outbox_delivery.finish_attempt(
-                    conn,
-                    step.outbox_id,
-                    step.attempt,
-                    outcome=f"reconciled:{best.status}",
-                    provider_code=best.err_code,
-                    provider_id=best.biz_id,
-                )
             log.info(
                 "outbox row %s: found at the provider (%s); not sent again",
                 step.outbox_id,
                 best.status,
             )
             return best.status
-        await outbox_delivery.finish(
+        await record_not_found(
             conn,
             step.outbox_id,
             step.since,
-            status=S.TEMPORARY_FAILURE,
+            step.attempt,
             error="not found at the provider after an unrecorded attempt",
         )
-        if step.attempt:
-            await outbox_delivery.finish_attempt(
-                conn, step.outbox_id, step.attempt, outcome="reconciled:not-found"
-            )
     return None
+
+
+async def record_found(
+    conn: Connection, outbox_id: int, since: datetime, attempt: int, best: ProviderRecord
+) -> bool:
+    """A look-up found the message: the row takes the provider's status (True if it moved),
+    and its open attempt (if any) the outcome."""
+    moved = await outbox_delivery.finish(
+        conn,
+        outbox_id,
+        since,
+        status=best.status,
+        provider_id=best.biz_id,
+        receipt_code=best.err_code,
+    )
+    if attempt:
+        await outbox_delivery.finish_attempt(
+            conn,
+            outbox_id,
+            attempt,
+            outcome=f"reconciled:{best.status}",
+            provider_code=best.err_code,
+            provider_id=best.biz_id,
+        )
+    return moved
+
+
+async def record_not_found(
+    conn: Connection, outbox_id: int, since: datetime, attempt: int, *, error: str
+) -> None:
+    """A look-up did not find the message: the row is due to be sent again."""
+    await outbox_delivery.finish(conn, outbox_id, since, status=S.TEMPORARY_FAILURE, error=error)
+    if attempt:
+        await outbox_delivery.finish_attempt(
+            conn, outbox_id, attempt, outcome="reconciled:not-found"
+        )
 
 
 async def apply_provider_news(
