@@ -125,40 +125,31 @@ def _open_or_closed(status: TicketStatus) -> str:
 
 
 def _request(v: TicketView, language: str) -> dict[str, Any]:
-    return {
-        "service_request_id": v.number,
-        "status": _open_or_closed(v.status),
-        "status_notes": translate(f"ticket_status.{v.status.value}", language),
-        "service_name": v.category_name,
-        "service_code": v.category_code,
-        "description": v.description,
-        "agency_responsible": v.lead_unit.name,
-        "service_notice": explanation(
-            v.dispatch.reason_key, v.dispatch.reason_params, language, False
-        ),
-        "requested_datetime": _iso(v.created_at),
-        "updated_datetime": _iso(v.updated_at),
-        "expected_datetime": _iso(v.handle_due_at),
-        "address": v.region_name,
-        "address_id": v.region_code,
-        "zipcode": None,
-        "lat": v.latitude,
-        "long": v.longitude,
-        "media_url": None,
-    }
+    notice = explanation(v.dispatch.reason_key, v.dispatch.reason_params, language, False)
+    return _fields(v, language, v.description, v.lead_unit.name, notice)
 
 
 def _public_request(v: PublicTicket, language: str) -> dict[str, Any]:
     """The same fields, with nothing personal: no description, the place coarsened."""
+    return _fields(v, language, None, v.unit_name, None)
+
+
+def _fields(
+    v: TicketView | PublicTicket,
+    language: str,
+    description: str | None,
+    agency: str | None,
+    notice: str | None,
+) -> dict[str, Any]:
     return {
         "service_request_id": v.number,
         "status": _open_or_closed(v.status),
         "status_notes": translate(f"ticket_status.{v.status.value}", language),
         "service_name": v.category_name,
         "service_code": v.category_code,
-        "description": None,
-        "agency_responsible": v.unit_name,
-        "service_notice": None,
+        "description": description,
+        "agency_responsible": agency,
+        "service_notice": notice,
         "requested_datetime": _iso(v.created_at),
         "updated_datetime": _iso(v.updated_at),
         "expected_datetime": _iso(v.handle_due_at),
