@@ -20,11 +20,9 @@ async def visible_units(deps: Deps, actor: Actor) -> list[int]:
     return [actor.unit_id] if actor.unit_id is not None else []
 
 
-class UnitWork(Protocol):
-    """A piece of a unit's work about one citizen: an appeal, a welfare visit, a correction."""
+class AtUnit(Protocol):
+    """A unit's piece of work in some state: a rectification, an appeal, a visit, a correction."""
 
-    @property
-    def citizen_id(self) -> int: ...
     @property
     def unit_id(self) -> int: ...
     @property
@@ -33,12 +31,19 @@ class UnitWork(Protocol):
     def status(self) -> str: ...
 
 
-class Stated(Protocol):
+class UnitWork(AtUnit, Protocol):
+    """Work about one citizen: an appeal, a welfare visit, a correction."""
+
     @property
-    def status(self) -> str: ...
+    def citizen_id(self) -> int: ...
 
 
-S = TypeVar("S", bound=Stated)
+W = TypeVar("W", bound=AtUnit)
+
+
+def unit_alone(row: AtUnit) -> Target:
+    """What acting on the work touches: its unit (a rectification)."""
+    return Target.unit(row.unit_id, row.unit_region_code)
 
 
 def citizen_at_unit(row: UnitWork) -> Target:
@@ -49,13 +54,13 @@ def citizen_at_unit(row: UnitWork) -> Target:
 def require_open(
     actor: Actor,
     operation: Operation,
-    row: S | None,
-    target: Callable[[S], Target],
+    row: W | None,
+    target: Callable[[W], Target],
     *,
     open_status: str,
     not_found: str,
     closed: str,
-) -> S:
+) -> W:
     """The work the actor acts on (read under lock): it exists, the actor may act on it (on
     what `target` says it touches), and it is still open; refused in that order."""
     if row is None:

@@ -4,7 +4,7 @@ status, the event log and the notices to citizen, unit and supervisors."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
@@ -18,7 +18,7 @@ from doorstep.domain.tickets import (
     next_status,
 )
 from doorstep.services import citizen_sms, notifications
-from doorstep.services.oversight import require_open
+from doorstep.services.oversight import AtUnit, require_open, unit_alone
 from doorstep.services.tickets.views import TicketView
 from doorstep.store.db import Connection
 from doorstep.store.tickets import events as ticket_events
@@ -62,18 +62,7 @@ def optional_text(text: str | None, limit: int, too_long: str) -> str | None:
     return cleaned or None
 
 
-class Rectification(Protocol):
-    """A rectification locked for its unit to finish (a ticket's or an application task's)."""
-
-    @property
-    def unit_id(self) -> int: ...
-    @property
-    def unit_region_code(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-
-
-Locked = TypeVar("Locked", bound=Rectification)
+Locked = TypeVar("Locked", bound=AtUnit)  # a rectification, a ticket's or a task's
 
 
 def open_rectification(actor: Actor, found: Locked | None) -> Locked:
@@ -82,7 +71,7 @@ def open_rectification(actor: Actor, found: Locked | None) -> Locked:
         actor,
         Operation.RECTIFICATION_ACT,
         found,
-        lambda r: Target.unit(r.unit_id, r.unit_region_code),
+        unit_alone,
         open_status="open",
         not_found="rectification.not_found",
         closed="rectification.already_done",
