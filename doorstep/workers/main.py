@@ -8,6 +8,8 @@ from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
+from arq.cron import CronJob
+from arq.typing import WorkerCoroutine
 
 from doorstep.config import Settings
 from doorstep.notify.channels import Channel
@@ -207,6 +209,26 @@ async def escort_reminders(ctx: dict[str, Any]) -> int:
     return await escort_worker.send_reminders(ctx["deps"])
 
 
+def _every(
+    job: WorkerCoroutine,
+    *,
+    second: set[int],
+    minute: set[int] | None = None,
+    run_at_startup: bool = False,
+    timeout: int | None = None,
+) -> CronJob:
+    """A periodic job: observed, run by one worker at a time, its result not kept."""
+    return cron(
+        observed(job, cron=True),
+        minute=minute,
+        second=second,
+        unique=True,
+        run_at_startup=run_at_startup,
+        keep_result=0,
+        timeout=timeout,
+    )
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
         # keep_result=0: a finished job's id is free again, so the sweeper can retry a row
@@ -222,55 +244,19 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             ),
         ],
         "cron_jobs": [
-            cron(
-                observed(sweep_outbox, cron=True),
-                second={0, 15, 30, 45},
-                unique=True,
-                run_at_startup=True,
-                keep_result=0,
+            _every(sweep_outbox, second={0, 15, 30, 45}, run_at_startup=True),
+            _every(poll_receipts, second={5}),
+            _every(push_fallbacks, second={10}),
+            _every(sla_alerts, second={20}, run_at_startup=True),
+            _every(delegation_sweep, second={40}),
+            _every(file_retention, minute={7}, second={55}),
+            _every(
+                offer_rules, minute={3, 18, 33, 48}, second={50}, run_at_startup=True, timeout=900
             ),
-            cron(observed(poll_receipts, cron=True), second={5}, unique=True, keep_result=0),
-            cron(observed(push_fallbacks, cron=True), second={10}, unique=True, keep_result=0),
-            cron(
-                observed(sla_alerts, cron=True),
-                second={20},
-                unique=True,
-                run_at_startup=True,
-                keep_result=0,
-            ),
-            cron(observed(delegation_sweep, cron=True), second={40}, unique=True, keep_result=0),
-            cron(
-                observed(file_retention, cron=True),
-                minute={7},
-                second={55},
-                unique=True,
-                keep_result=0,
-            ),
-            cron(
-                observed(offer_rules, cron=True),
-                minute={3, 18, 33, 48},
-                second={50},
-                unique=True,
-                run_at_startup=True,
-                keep_result=0,
-                timeout=900,
-            ),
-            cron(observed(offer_notices, cron=True), second={25}, unique=True, keep_result=0),
-            cron(observed(escort_reminders, cron=True), second={52}, unique=True, keep_result=0),
-            cron(
-                observed(catalog_versions, cron=True),
-                second={45},
-                unique=True,
-                run_at_startup=True,
-                keep_result=0,
-            ),
-            cron(
-                observed(ticket_clock, cron=True),
-                second={35},
-                unique=True,
-                run_at_startup=True,
-                keep_result=0,
-            ),
+            _every(offer_notices, second={25}),
+            _every(escort_reminders, second={52}),
+            _every(catalog_versions, second={45}, run_at_startup=True),
+            _every(ticket_clock, second={35}, run_at_startup=True),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
