@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -114,83 +115,93 @@ async def raise_alerts(deps: Deps, today: date | None = None) -> AlertCounts:
     commits with its events and notifications, so a crash repeats nothing already raised.
     """
     day = today or today_local()
-    reminders = escalations = 0
-    while True:
-        async with transaction(deps.pool) as conn:
-            rows = await store.raise_reminders(conn, day, ALERT_BATCH)
-            outbox_ids = [oid for row in rows for oid in await _remind(conn, row)]
-        await deps.after_commit(outbox_ids)
-        reminders += len(rows)
-        if len(rows) < ALERT_BATCH:
-            break
-    while True:
-        async with transaction(deps.pool) as conn:
-            rows = await store.raise_escalations(conn, day, ALERT_BATCH)
-            outbox_ids = [oid for row in rows for oid in await _escalate(conn, row)]
-        await deps.after_commit(outbox_ids)
-        escalations += len(rows)
-        if len(rows) < ALERT_BATCH:
-            break
+    reminders = await _raise_all(deps, day, store.raise_reminders, _remind)
+    escalations = await _raise_all(deps, day, store.raise_escalations, _escalate)
     return AlertCounts(reminders, escalations)
 
 
+async def _raise_all(
+    deps: Deps,
+    day: date,
+    claim: Callable[[Connection, date, int], Awaitable[list[AlertRow]]],
+    tell: Callable[[Connection, AlertRow], Awaitable[list[int]]],
+) -> int:
+    """Batch after batch until one comes short, each committed with its events and SMS."""
+    raised = 0
+    while True:
+        async with transaction(deps.pool) as conn:
+            rows = await claim(conn, day, ALERT_BATCH)
+            outbox_ids = [oid for row in rows for oid in await tell(conn, row)]
+        await deps.after_commit(outbox_ids)
+        raised += len(rows)
+        if len(rows) < ALERT_BATCH:
+            return raised
+
+
 async def _remind(conn: Connection, row: AlertRow) -> list[int]:
-    await events.append(
+    return await _alert(
         conn,
-        kind="task.sla_reminder",
-        actor_kind="system",
-        actor_id=None,
-        application_id=row.application_id,
-        task_id=row.task_id,
-        citizen_id=row.citizen_id,
+        row,
+        "task.sla_reminder",
+        "sms.staff_reminder",
         data={"item": row.item_name, "due": row.due_on.isoformat()},
+        params={"number": row.number, "item": row.item_name, "due": row.due_on.strftime("%m-%d")},
+        phones=await store.unit_staff_phones(conn, row.unit_id),
     )
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind="task.sla_reminder",
-            template="sms.staff_reminder",
-            params={
-                "number": row.number,
-                "item": row.item_name,
-                "due": row.due_on.strftime("%m-%d"),
-            },
-            language="zh_Hans",
-        )
-        for phone in await store.unit_staff_phones(conn, row.unit_id)
-    ]
 
 
 async def _escalate(conn: Connection, row: AlertRow) -> list[int]:
+    return await _alert(
+        conn,
+        row,
+        "task.escalated",
+        "sms.escalation",
+        data={"item": row.item_name, "due": row.due_on.isoformat(), "unit": row.unit_name},
+        params={
+            "number": row.number,
+            "item": row.item_name,
+            "unit": row.unit_name,
+            "due": row.due_on.strftime("%m-%d"),
+        },
+        phones=await store.supervisor_phones(conn, row.unit_region_code),
+        urgent=True,
+    )
+
+
+async def _alert(
+    conn: Connection,
+    row: AlertRow,
+    kind: str,
+    template: str,
+    *,
+    data: dict[str, str],
+    params: dict[str, str],
+    phones: list[str],
+    urgent: bool = False,
+) -> list[int]:
+    """The alert on the task's timeline, and an SMS (in Chinese) to each staff phone it goes to."""
     await events.append(
         conn,
-        kind="task.escalated",
+        kind=kind,
         actor_kind="system",
         actor_id=None,
         application_id=row.application_id,
         task_id=row.task_id,
         citizen_id=row.citizen_id,
-        data={"item": row.item_name, "due": row.due_on.isoformat(), "unit": row.unit_name},
+        data=data,
     )
     return [
         await notifications.queue(
             conn,
             citizen_id=None,
             phone=phone,
-            kind="task.escalated",
-            template="sms.escalation",
-            params={
-                "number": row.number,
-                "item": row.item_name,
-                "unit": row.unit_name,
-                "due": row.due_on.strftime("%m-%d"),
-            },
+            kind=kind,
+            template=template,
+            params=params,
             language="zh_Hans",
-            urgent=True,
+            urgent=urgent,
         )
-        for phone in await store.supervisor_phones(conn, row.unit_region_code)
+        for phone in phones
     ]
 
 
