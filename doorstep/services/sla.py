@@ -190,19 +190,9 @@ async def _alert(
         citizen_id=row.citizen_id,
         data=data,
     )
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language="zh_Hans",
-            urgent=urgent,
-        )
-        for phone in phones
-    ]
+    return await notifications.queue_for_staff(
+        conn, phones, kind=kind, template=template, params=params, urgent=urgent
+    )
 
 
 @dataclass(frozen=True)

@@ -69,19 +69,9 @@ async def _alert(conn: Connection, threshold: str, row: AlertRow) -> list[int]:
         phones = await ticket_people.unit_staff_phones(conn, row.unit_id)
     else:
         phones = await ticket_people.supervisor_phones(conn, row.unit_region_code)
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language="zh_Hans",
-            urgent=audience == "supervisors",
-        )
-        for phone in phones
-    ]
+    return await notifications.queue_for_staff(
+        conn, phones, kind=kind, template=template, params=params, urgent=audience == "supervisors"
+    )
 
 
 async def _batches(

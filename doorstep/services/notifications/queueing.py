@@ -8,6 +8,9 @@ from doorstep.notify.sms_text import check_identifiers
 from doorstep.store.db import Connection
 from doorstep.store.outbox import delivery as store
 
+# staff SMS (reminders, escalations) are written in the staff's working language
+STAFF_LANGUAGE = "zh_Hans"
+
 
 async def queue(
     conn: Connection,
@@ -39,3 +42,29 @@ async def queue(
         urgent=urgent,
         extend_code=extend_code,
     )
+
+
+async def queue_for_staff(
+    conn: Connection,
+    phones: list[str],
+    *,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    urgent: bool = False,
+) -> list[int]:
+    """One SMS to each staff phone (no citizen: the outbox row is the staff member's), in the
+    staff's language; the outbox ids to enqueue after commit."""
+    return [
+        await queue(
+            conn,
+            citizen_id=None,
+            phone=phone,
+            kind=kind,
+            template=template,
+            params=params,
+            language=STAFF_LANGUAGE,
+            urgent=urgent,
+        )
+        for phone in phones
+    ]

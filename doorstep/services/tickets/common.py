@@ -26,7 +26,6 @@ from doorstep.store.tickets import people as ticket_people
 from doorstep.store.tickets import writing as ticket_writing
 from doorstep.store.tickets.rows import LockedTicketRow
 
-_STAFF_TEMPLATES_LANGUAGE = "zh_Hans"
 RESOLVED_STATUSES = frozenset(
     {TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CLOSED_UNCONFIRMED}
 )
@@ -139,7 +138,9 @@ async def tell_unit(
     urgent: bool = False,
 ) -> list[int]:
     phones = await ticket_people.unit_staff_phones(conn, unit_id)
-    return await _tell_staff(conn, phones, kind, template, params, urgent)
+    return await notifications.queue_for_staff(
+        conn, phones, kind=kind, template=template, params=params, urgent=urgent
+    )
 
 
 async def tell_supervisors(
@@ -151,30 +152,9 @@ async def tell_supervisors(
     urgent: bool = False,
 ) -> list[int]:
     phones = await ticket_people.supervisor_phones(conn, region_code)
-    return await _tell_staff(conn, phones, kind, template, params, urgent)
-
-
-async def _tell_staff(
-    conn: Connection,
-    phones: list[str],
-    kind: str,
-    template: str,
-    params: dict[str, Any],
-    urgent: bool,
-) -> list[int]:
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language=_STAFF_TEMPLATES_LANGUAGE,
-            urgent=urgent,
-        )
-        for phone in phones
-    ]
+    return await notifications.queue_for_staff(
+        conn, phones, kind=kind, template=template, params=params, urgent=urgent
+    )
 
 
 async def record_event(
