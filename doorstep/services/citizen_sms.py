@@ -115,9 +115,7 @@ async def queue_after_event(
     For a use case whose last writes are its event and its SMS (a submission)."""
     chosen, values = choose(contact, template, params, call_phone)
     check_identifiers(values)  # as notifications.queue does
-    _seq, outbox_id = await outbox.insert_after_event(
-        conn,
-        event,
+    message = outbox.NewMessage(
         citizen_id=contact.id,
         phone=contact.phone,
         kind=kind,
@@ -126,4 +124,5 @@ async def queue_after_event(
         language=contact.language,
         urgent=False,
     )
+    _seq, outbox_id = await outbox.insert_after_event(conn, event, message)
     return outbox_id

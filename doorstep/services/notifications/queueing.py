@@ -33,14 +33,16 @@ async def queue(
     check_identifiers(params)
     return await store.insert(
         conn,
-        citizen_id=citizen_id,
-        phone=phone,
-        kind=kind,
-        template=template,
-        params=params,
-        language=language,
-        urgent=urgent,
-        extend_code=extend_code,
+        store.NewMessage(
+            citizen_id=citizen_id,
+            phone=phone,
+            kind=kind,
+            template=template,
+            params=params,
+            language=language,
+            urgent=urgent,
+            extend_code=extend_code,
+        ),
     )
 
 

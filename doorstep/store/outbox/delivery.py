@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
@@ -11,65 +12,58 @@ from doorstep.store.outbox.rows import ClaimRow, OutboxRow
 from doorstep.store.rows import fetchrow, fetchrow_one
 
 
-async def insert(
-    conn: Connection,
-    *,
-    citizen_id: int | None,
-    phone: str,
-    kind: str,
-    template: str,
-    params: Mapping[str, object],
-    language: str,
-    urgent: bool,
-    extend_code: str | None = None,
-) -> int:
+@dataclass(frozen=True)
+class NewMessage:
+    """An outbox row to write: alone (`insert`) or after an event (`insert_after_event`)."""
+
+    citizen_id: int | None
+    phone: str
+    kind: str
+    template: str
+    params: Mapping[str, object]
+    language: str
+    urgent: bool
+    extend_code: str | None = None
+
+    def arguments(self) -> tuple[object, ...]:
+        """The values of `_COLUMNS`, in order."""
+        return (
+            self.citizen_id,
+            self.phone,
+            self.kind,
+            self.template,
+            self.params,
+            self.language,
+            self.urgent,
+            self.extend_code,
+        )
+
+
+_COLUMNS = "citizen_id, phone, kind, template, params, language, urgent, extend_code"
+
+
+async def insert(conn: Connection, message: NewMessage) -> int:
     outbox_id: int = await conn.fetchval(
-        """insert into outbox (citizen_id, phone, kind, template, params, language, urgent,
-                               extend_code)
-           values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
-        citizen_id,
-        phone,
-        kind,
-        template,
-        params,
-        language,
-        urgent,
-        extend_code,
+        f"""insert into outbox ({_COLUMNS})
+            values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
+        *message.arguments(),
     )
     return outbox_id
 
 
 async def insert_after_event(
-    conn: Connection,
-    event: NewEvent,
-    *,
-    citizen_id: int | None,
-    phone: str,
-    kind: str,
-    template: str,
-    params: Mapping[str, object],
-    language: str,
-    urgent: bool,
-    extend_code: str | None = None,
+    conn: Connection, event: NewEvent, message: NewMessage
 ) -> tuple[int, int]:
     """The event (as `events.append` writes it) and then an outbox row, in one statement:
     (event seq, outbox id)."""
     row = await conn.fetchrow(
         f"""with e as ({APPEND_SQL} as seq),
-            o as (insert into outbox (citizen_id, phone, kind, template, params, language,
-                                      urgent, extend_code)
+            o as (insert into outbox ({_COLUMNS})
                   select $8, $9, $10, $11, $12, $13, $14, $15 from e
                   returning id)
             select e.seq, o.id from e, o""",
         *event.arguments(),
-        citizen_id,
-        phone,
-        kind,
-        template,
-        params,
-        language,
-        urgent,
-        extend_code,
+        *message.arguments(),
     )
     assert row is not None
     return row["seq"], row["id"]
