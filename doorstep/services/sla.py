@@ -16,7 +16,7 @@ from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _l
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.store import applications as app_store
-from doorstep.store import events
+from doorstep.store import events, staff_phones
 from doorstep.store import sla as store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.sla import AlertRow, DueTaskRow
@@ -146,7 +146,7 @@ async def _remind(conn: Connection, row: AlertRow) -> list[int]:
         "sms.staff_reminder",
         data={"item": row.item_name, "due": row.due_on.isoformat()},
         params={"number": row.number, "item": row.item_name, "due": row.due_on.strftime("%m-%d")},
-        phones=await store.unit_staff_phones(conn, row.unit_id),
+        phones=await staff_phones.unit_staff_phones(conn, row.unit_id),
     )
 
 
@@ -163,7 +163,7 @@ async def _escalate(conn: Connection, row: AlertRow) -> list[int]:
             "unit": row.unit_name,
             "due": row.due_on.strftime("%m-%d"),
         },
-        phones=await store.supervisor_phones(conn, row.unit_region_code),
+        phones=await staff_phones.supervisor_phones(conn, row.unit_region_code),
         urgent=True,
     )
 

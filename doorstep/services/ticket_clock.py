@@ -19,6 +19,7 @@ from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import now_utc
 from doorstep.services.tickets.follow_up import ask_rating
+from doorstep.store import staff_phones
 from doorstep.store.db import Connection, transaction
 from doorstep.store.tickets import clock as store
 from doorstep.store.tickets import events as ticket_events
@@ -66,9 +67,9 @@ async def _alert(conn: Connection, threshold: str, row: AlertRow) -> list[int]:
         "due": due,
     }
     if audience == "unit":
-        phones = await ticket_people.unit_staff_phones(conn, row.unit_id)
+        phones = await staff_phones.unit_staff_phones(conn, row.unit_id)
     else:
-        phones = await ticket_people.supervisor_phones(conn, row.unit_region_code)
+        phones = await staff_phones.supervisor_phones(conn, row.unit_region_code)
     return await notifications.queue_for_staff(
         conn, phones, kind=kind, template=template, params=params, urgent=audience == "supervisors"
     )

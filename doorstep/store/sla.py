@@ -103,24 +103,6 @@ async def raise_escalations(conn: Connection, today: date, limit: int) -> list[A
     )
 
 
-async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch(
-        "select phone from staff_members where unit_id = $1 and active "
-        "and role = 'staff' order by id",
-        unit_id,
-    )
-    return [r["phone"] for r in rows]
-
-
-async def supervisor_phones(db: Queryable, unit_region_code: str) -> list[str]:
-    rows = await db.fetch(
-        """select phone from staff_members where role = 'supervisor' and active
-             and region_code is not null and $1 like region_code || '%' order by id""",
-        unit_region_code,
-    )
-    return [r["phone"] for r in rows]
-
-
 async def insert_extension(
     conn: Connection,
     *,

@@ -11,6 +11,9 @@ from doorstep.domain.vault import FACTS, FactType
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
 
+# kept importable from here for the offers and welfare checks that read it so
+from doorstep.store.staff_phones import unit_staff_phones as unit_staff_phones
+
 FactValue = bool | int | date | str
 
 
@@ -377,12 +380,3 @@ async def uses_of(
         limit,
         before_id,
     )
-
-
-async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await db.fetch(
-        "select phone from staff_members where unit_id = $1 and active "
-        "and role = 'staff' order by id",
-        unit_id,
-    )
-    return [r["phone"] for r in rows]

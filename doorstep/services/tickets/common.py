@@ -20,6 +20,7 @@ from doorstep.domain.tickets import (
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.oversight import AtUnit, require_open, unit_alone
 from doorstep.services.tickets.views import TicketView
+from doorstep.store import staff_phones
 from doorstep.store.db import Connection
 from doorstep.store.tickets import events as ticket_events
 from doorstep.store.tickets import people as ticket_people
@@ -137,7 +138,7 @@ async def tell_unit(
     params: dict[str, Any],
     urgent: bool = False,
 ) -> list[int]:
-    phones = await ticket_people.unit_staff_phones(conn, unit_id)
+    phones = await staff_phones.unit_staff_phones(conn, unit_id)
     return await notifications.queue_for_staff(
         conn, phones, kind=kind, template=template, params=params, urgent=urgent
     )
@@ -151,7 +152,7 @@ async def tell_supervisors(
     params: dict[str, Any],
     urgent: bool = False,
 ) -> list[int]:
-    phones = await ticket_people.supervisor_phones(conn, region_code)
+    phones = await staff_phones.supervisor_phones(conn, region_code)
     return await notifications.queue_for_staff(
         conn, phones, kind=kind, template=template, params=params, urgent=urgent
     )

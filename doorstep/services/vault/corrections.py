@@ -15,7 +15,7 @@ from doorstep.services.deps import Deps
 from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
-from doorstep.store import events
+from doorstep.store import events, staff_phones
 from doorstep.store import vault as store
 from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import transaction
@@ -79,7 +79,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
                 params={"number": number},
                 language="zh_Hans",
             )
-            for phone in await store.unit_staff_phones(conn, unit_id)
+            for phone in await staff_phones.unit_staff_phones(conn, unit_id)
         ]
         row = await corrections_store.correction_by_number(conn, number)
     await deps.after_commit(outbox_ids)

@@ -1,16 +1,11 @@
-"""SQL for the people a ticket's news goes to: the citizen (found or created by phone), the
-unit's staff and the region's supervisors.
-"""
+"""SQL for the citizen a ticket's news goes to (found or created by phone); the unit's staff and
+the region's supervisors are store.staff_phones'."""
 
 from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.rows import fetchrow
 from doorstep.store.tickets.rows import CitizenContactRow
-
-
-class _Phone(Row):
-    phone: str
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
@@ -43,25 +38,3 @@ async def create_citizen(conn: Connection, phone: str) -> int:
         phone,
     )
     return value
-
-
-async def unit_staff_phones(db: Queryable, unit_id: int) -> list[str]:
-    rows = await fetch(
-        db,
-        _Phone,
-        "select phone from staff_members where unit_id = $1 and active "
-        "and role = 'staff' order by id",
-        unit_id,
-    )
-    return [r.phone for r in rows]
-
-
-async def supervisor_phones(db: Queryable, region_code: str) -> list[str]:
-    rows = await fetch(
-        db,
-        _Phone,
-        """select phone from staff_members where role = 'supervisor' and active
-             and region_code is not null and $1 like region_code || '%' order by id""",
-        region_code,
-    )
-    return [r.phone for r in rows]
