@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.local_http import serve, shut_down
+
 API_VERSION = "2019-03-07"
 ALGORITHM = "ACS3-HMAC-SHA256"
 DATE_WINDOW = timedelta(minutes=15)
@@ -136,22 +138,11 @@ class FakeCloudauth:
             pass
 
         Handler.fake = fake
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-cloudauth",
-            daemon=True,
-        ).start()
+        self._server = serve(Handler, "fake-cloudauth")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut_down(self._server)
+        self._server = None
 
     @property
     def endpoint(self) -> str:

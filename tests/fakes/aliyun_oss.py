@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.fakes.local_http import serve, shut_down
+
 ALGORITHM = "OSS4-HMAC-SHA256"
 DATE_WINDOW = timedelta(minutes=15)
 FAKE_KEY_ID = "LTAI5tFakeOssKey"
@@ -156,22 +158,11 @@ class FakeOss:
             pass
 
         Handler.fake = fake
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-oss",
-            daemon=True,
-        ).start()
+        self._server = serve(Handler, "fake-oss")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut_down(self._server)
+        self._server = None
 
     @property
     def endpoint(self) -> str:

@@ -35,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.fakes.local_http import serve, shut_down
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 API_VERSION = "2017-05-25"
 TIMESTAMP_WINDOW = timedelta(minutes=15)
@@ -175,7 +177,6 @@ class FakeDysmsapi:
         self._ids = itertools.count(1)
         self._random = random.Random(4)
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- control ----------------------------------------------------------------------------
 
@@ -186,23 +187,11 @@ class FakeDysmsapi:
             pass
 
         Handler.fake = fake
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-dysmsapi",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server = serve(Handler, "fake-dysmsapi")
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut_down(self._server)
+        self._server = None
 
     @property
     def port(self) -> int:
