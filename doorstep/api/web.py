@@ -164,7 +164,12 @@ def app_root_file(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _serve(request, request.url.path)
 
 
-@get(["/app/{path:path}", "/vendor/{path:path}"], include_in_schema=False, sync_to_thread=False)
+# shared/: the modules the citizen app and the staff console both import
+@get(
+    ["/app/{path:path}", "/shared/{path:path}", "/vendor/{path:path}"],
+    include_in_schema=False,
+    sync_to_thread=False,
+)
 def app_file(request: Request[Any, Any, Any], path: str) -> Response[bytes]:
     return _serve(request, request.url.path)
 

@@ -1,7 +1,7 @@
 // The service worker: an offline app shell (network first, the last copy when offline;
 // vendored modules, which never change under their versioned path, from the cache first)
 // and Web Push (show the notification, post the ack, open the right page on a tap).
-const CACHE = 'doorstep-shell-v2';
+const CACHE = 'doorstep-shell-v3';
 const SHELL = [
   '/',
   '/manifest.webmanifest',
@@ -10,8 +10,6 @@ const SHELL = [
   '/app/core/acting.js',
   '/app/core/acting_banner.js',
   '/app/core/api.js',
-  '/app/core/busy.js',
-  '/app/core/html.js',
   '/app/core/i18n.js',
   '/app/core/lazy.js',
   '/app/core/live.js',
@@ -37,6 +35,12 @@ const SHELL = [
   '/app/screens/offers.js',
   '/app/screens/settings.js',
   '/app/screens/tickets.js',
+  '/shared/api.js',
+  '/shared/busy.js',
+  '/shared/html.js',
+  '/shared/i18n.js',
+  '/shared/store.js',
+  '/shared/ui.js',
   '/app/icons/icon.svg',
   '/app/icons/icon-192.png',
   '/vendor/preact-11.2.0/preact.mjs',
@@ -96,7 +100,8 @@ self.addEventListener('fetch', (event) => {
   // the staff console shares the origin, not this app: its pages are never this shell
   if (url.pathname.startsWith('/counter/')) return;
   if (url.pathname.startsWith('/vendor/')) event.respondWith(cacheFirst(event.request));
-  else if (url.pathname === '/' || url.pathname.startsWith('/app/') || url.pathname.startsWith('/i18n/')
+  else if (url.pathname === '/' || url.pathname.startsWith('/app/') || url.pathname.startsWith('/shared/')
+    || url.pathname.startsWith('/i18n/')
     || url.pathname === '/manifest.webmanifest' || event.request.mode === 'navigate') {
     event.respondWith(networkFirst(event.request));
   }

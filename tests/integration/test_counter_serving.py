@@ -1,5 +1,6 @@
 """The staff console served by the backend at /counter/, sharing the citizen app's vendored
-modules; its strings from the catalogs (every key it uses in every language)."""
+modules and the core in shared/; its strings from the catalogs (every key it uses, shared
+modules included, in every language)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ NO_TEXT = {"accept", "complete", "acknowledge"}
 
 def used_keys() -> set[str]:
     keys: set[str] = set()
-    for path in (web_root() / "counter").rglob("*.js"):
+    # the console's own modules and the ones it shares with the citizen app
+    paths = [*(web_root() / "counter").rglob("*.js"), *(web_root() / "shared").rglob("*.js")]
+    for path in paths:
         for key, built in _KEY.findall(path.read_text()):
             if not built:
                 keys.add(key)
@@ -82,8 +85,11 @@ async def test_the_console_page_its_modules_and_strings(client: AsyncTestClient[
     assert '<script type="module" src="/counter/main.js">' in page.text
     modules: set[str] = set()
     _modules_of("/counter/main.js", modules)
-    # the vendored modules are the citizen app's, not a copy
+    # the vendored modules are the citizen app's, not a copy; the core both apps run is one
+    # folder, shared/, and the console imports nothing of the citizen app's own
     assert "/vendor/preact-11.2.0/preact.mjs" in modules
+    assert {"/shared/store.js", "/shared/api.js", "/shared/i18n.js"} <= modules
+    assert not any(p.startswith("/app/") for p in modules)
     assert not any(p.startswith("/counter/vendor") for p in site())
     for path in sorted(modules):
         response = await client.get(path)

@@ -128,10 +128,12 @@ def test_the_service_worker_caches_every_first_load_file() -> None:
 
 
 def test_the_service_worker_caches_every_screen_of_the_app() -> None:
-    # screens load lazily, so the first load misses some; offline each must still open
+    # screens load lazily, so the first load misses some; offline each must still open, and
+    # so must the modules the app shares with the staff console
     sw = site()["/sw.js"].body.decode()
     shell = set(re.findall(r"'(/[^']*)'", sw.split("];")[0]))
-    app = {p for p in site() if p.startswith("/app/") and p.endswith((".js", ".css"))}
+    app = {p for p in site() if p.startswith(("/app/", "/shared/")) and p.endswith((".js", ".css"))}
+    assert "/shared/store.js" in app
     assert app - shell == set()
 
 

@@ -1,6 +1,6 @@
 // The citizen app: the shell (header, live status, screen, navigation) and the routes.
 // One module per screen under screens/; the shared core is under core/.
-import { html, render, useEffect } from './core/html.js';
+import { html, render, useEffect } from '../shared/html.js';
 import { ME, gql } from './core/api.js';
 import { currentLanguage, isElder, loadStrings, t } from './core/i18n.js';
 import { refreshHome, startLive, stopLive } from './core/live.js';

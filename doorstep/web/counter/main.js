@@ -1,7 +1,7 @@
 // The staff console (工作台): the shell (header, navigation, live status, screen) and the
 // routes. One module per screen under screens/; the console's core under core/; the UI
-// modules are the citizen app's vendored ones, named once in app/core/html.js.
-import { html, render, useEffect } from '../app/core/html.js';
+// modules are the citizen app's vendored ones, named once in shared/html.js.
+import { html, render, useEffect } from '../shared/html.js';
 import { gql } from './core/api.js';
 import { currentLanguage, loadStrings, t } from './core/i18n.js';
 import { startLive, stopLive } from './core/live.js';

@@ -1,7 +1,7 @@
 // While acting for someone the banner stays at the top of every screen (sticky, never
 // scrolled away), says for whom, and offers the way back.
 import { stopActing } from './acting.js';
-import { html } from './html.js';
+import { html } from '../../shared/html.js';
 import { t } from './i18n.js';
 import { useStore } from './store.js';
 

@@ -1,54 +1,24 @@
-// The public GraphQL API over HTTP, as any outside app calls it: a bearer token, the chosen
-// language as Accept-Language (refusals come back in it), and one error type with the
-// server's stable code and message.
+// The app's API client (shared/api.js): the session's token, and while acting for someone
+// (帮办代办) every request names the principal; a delegation that ended while acting goes back
+// to the agent's own account.
+import { ApiError, SESSION_ENDED, createGql } from '../../shared/api.js';
 import { languageTag, t } from './i18n.js';
 import { forgetSession, set, state } from './store.js';
 
-export class ApiError extends Error {
-  constructor(code, message, extensions = {}) {
-    super(message);
-    this.code = code;
-    this.extensions = extensions;
-  }
-}
+export { ApiError };
 
-const SESSION_ENDED = new Set(['auth.required', 'auth.session_invalid', 'auth.session_expired']);
 const ACTING_ENDED = new Set(['delegation.inactive', 'delegation.not_found']);
 
-export async function gql(query, variables = {}) {
-  const headers = { 'content-type': 'application/json', 'accept-language': languageTag() };
-  if (state.token) headers.authorization = `Bearer ${state.token}`;
-  // acting for someone (帮办代办): every request names the principal
-  if (state.acting) headers['x-acting-for'] = state.acting.principalId;
-  let response;
-  try {
-    response = await fetch('/graphql', {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-  } catch {
-    throw new ApiError('network', t('error.network'));
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    throw new ApiError('network', t('error.network'));
-  }
-  const error = body?.errors?.[0];
-  if (error) {
-    const code = error.extensions?.code || 'internal';
+export const gql = createGql({
+  token: () => state.token,
+  languageTag,
+  t,
+  headers: () => (state.acting ? { 'x-acting-for': state.acting.principalId } : {}),
+  refused: (code) => {
     if (SESSION_ENDED.has(code) && state.token) forgetSession();
-    // the delegation ended while acting: back to the agent's own account
     if (ACTING_ENDED.has(code) && state.acting) set({ acting: null }, ['acting']);
-    throw new ApiError(code, error.message, error.extensions);
-  }
-  if (!response.ok || !body?.data) {
-    throw new ApiError(body?.code || 'http_error', body?.message || t('error.network'));
-  }
-  return body.data;
-}
+  },
+});
 
 export const ME_FIELDS = `role language languageChosen elderMode elderModeOffered smsOnly
   presentation { elderMode minFontPt minTouchTargetDp noPromotions readAloud }

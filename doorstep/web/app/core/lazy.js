@@ -1,6 +1,6 @@
 // A screen loaded when first shown (dynamic import): the first load carries only the core
 // journeys, the rest comes when asked for (and the service worker keeps it for offline).
-import { h, html, useEffect, useState } from './html.js';
+import { h, html, useEffect, useState } from '../../shared/html.js';
 import { t } from './i18n.js';
 
 export function lazy(load, name) {

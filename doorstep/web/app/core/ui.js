@@ -1,20 +1,11 @@
-// Small shared pieces: a field with its server message next to it, the screen frame with the
-// read-aloud button (elder mode), the live-status line.
+// The app's own frame pieces: the screen frame with the read-aloud button (elder mode), the
+// live-status line; with the field and date both apps share.
 import { canSpeak, speak } from './speech.js';
-import { html, useId } from './html.js';
+import { html } from '../../shared/html.js';
 import { isElder, t } from './i18n.js';
 import { state } from './store.js';
 
-export function Field({ label, error, hint, children: render }) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
-  return html`<div class="field">
-    <label for=${id}>${label}</label>
-    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
-    ${render({ id, 'aria-describedby': described || undefined, 'aria-invalid': error ? 'true' : undefined })}
-    ${error && html`<p class="error" id=${`${id}-error`} role="alert">${error}</p>`}
-  </div>`;
-}
+export { Field, formatDate } from '../../shared/ui.js';
 
 export function Screen({ title, readAloud, children }) {
   const elder = isElder();
@@ -43,11 +34,3 @@ export function LiveStatus() {
   </p>`;
 }
 
-export const formatDate = (value) =>
-  value
-    ? new Intl.DateTimeFormat(document.documentElement.lang, {
-        timeZone: 'Asia/Shanghai',
-        dateStyle: 'medium',
-        ...(value.length > 10 ? { timeStyle: 'short' } : {}),
-      }).format(new Date(value.length > 10 ? value : `${value}T00:00:00+08:00`))
-    : '';

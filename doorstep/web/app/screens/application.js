@@ -1,6 +1,6 @@
 // One application: where it stands, live; what each department does; 补正 when asked.
 import { gql, uploadFile } from '../core/api.js';
-import { html, useEffect, useRef, useState } from '../core/html.js';
+import { html, useEffect, useRef, useState } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { seqAfter, watchApplication } from '../core/live.js';
 import { state } from '../core/store.js';

@@ -2,8 +2,8 @@
 // the rating); ask for a review of a refused part with a reason; follow the review's outcome and
 // any rectification a poor rating opened. Everything comes from `application.feedback`.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Field, formatDate } from '../core/ui.js';
 

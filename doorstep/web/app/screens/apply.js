@@ -1,7 +1,7 @@
 // One form for a bundle: each material once, what the vault holds shown with its source,
 // then submit (once, however often it is tapped) and go to the application's page.
 import { gql } from '../core/api.js';
-import { html, useEffect, useRef, useState } from '../core/html.js';
+import { html, useEffect, useRef, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { Field, Screen } from '../core/ui.js';

@@ -1,6 +1,6 @@
 // The catalog: 一件事 bundles first, then single items.
 import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen } from '../core/ui.js';
 

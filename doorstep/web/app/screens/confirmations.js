@@ -1,8 +1,8 @@
 // Money-moving actions of an agent wait for the principal's own yes: the principal confirms
 // (the application is made) or refuses; the agent sees what waits.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { go } from '../core/router.js';

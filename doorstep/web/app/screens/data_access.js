@@ -4,7 +4,7 @@
 // units that may use it and for what, and how often it was used. Acting for someone, only the
 // log: the list of what may be used is the citizen's own.
 import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';
 import { Screen, formatDate } from '../core/ui.js';

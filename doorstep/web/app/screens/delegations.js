@@ -2,8 +2,8 @@
 // made to me, stop one (principal: revoke; agent: withdraw), and start acting for a principal.
 import { gql } from '../core/api.js';
 import { startActing } from '../core/acting.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { state } from '../core/store.js';

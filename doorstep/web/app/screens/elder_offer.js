@@ -1,6 +1,6 @@
 // Offered once, at log-in, to people of 60 or more: setElderMode answers the offer either way.
 import { ME_FIELDS, gql } from '../core/api.js';
-import { html, useRef, useState } from '../core/html.js';
+import { html, useRef, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { set } from '../core/store.js';
 import { Screen } from '../core/ui.js';

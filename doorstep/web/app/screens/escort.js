@@ -2,8 +2,8 @@
 // bookings first (move one to another time, or cancel it), then the slots to come: choose one, then one main action to book
 // it (a home visit asks for the address). Acting for someone, it books for them.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
 

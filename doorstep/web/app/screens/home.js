@@ -1,6 +1,6 @@
 // Home: what needs me now, then what is in progress; elder mode starts with the key message.
 import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { useStore } from '../core/store.js';

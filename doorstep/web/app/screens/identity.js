@@ -3,8 +3,8 @@
 // provider, the app never hands one in. A check left open (the page closed on the way back) is
 // finished on the next visit.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Field, Screen } from '../core/ui.js';
 

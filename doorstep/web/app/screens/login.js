@@ -1,6 +1,6 @@
 // Log-in: language, phone (type=tel), then the SMS code (one-time-code, numeric keypad).
 import { ME, ME_FIELDS, gql } from '../core/api.js';
-import { html, useRef, useState } from '../core/html.js';
+import { html, useRef, useState } from '../../shared/html.js';
 import { LANGUAGES, currentLanguage, loadStrings, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { set, state } from '../core/store.js';

@@ -1,6 +1,6 @@
 // The journeys beyond the tabs, and this device's notifications.
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { canPush, currentSubscription, subscribe, unsubscribe } from '../core/push.js';
 import { state } from '../core/store.js';

@@ -1,6 +1,6 @@
 // My notifications, each with "how we told you": the channel decisions and their reasons.
 import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen, formatDate } from '../core/ui.js';
 

@@ -2,8 +2,8 @@
 // values (with the unit that holds them); accept applies in one step, dismiss is for good,
 // appeal asks a person to look again; a whole kind of offers can be turned off.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { Field, Screen, formatDate } from '../core/ui.js';

@@ -1,6 +1,6 @@
 // Me: language, elder mode on or off, log out.
 import { gql } from '../core/api.js';
-import { html } from '../core/html.js';
+import { html } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { stopLive } from '../core/live.js';
 import { forgetSession } from '../core/store.js';

@@ -2,8 +2,8 @@
 // from the picker, and the browser's position when the citizen allows it); one ticket's
 // page: where it is, the answer, "solved or not", and the five 好差评 levels.
 import { gql } from '../core/api.js';
-import { useBusy } from '../core/busy.js';
-import { html, useEffect, useState } from '../core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { Field, Screen, formatDate } from '../core/ui.js';

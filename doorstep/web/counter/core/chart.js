@@ -1,7 +1,7 @@
 // Bar charts drawn as inline SVG (no chart library): one row per unit, one bar per measure,
 // each value also written next to its bar, so the chart reads without colour and the table
 // below it carries the same numbers for screen readers.
-import { html } from '../../app/core/html.js';
+import { html } from '../../shared/html.js';
 
 const ROW = 22; // height of one bar
 const GAP = 10; // between units

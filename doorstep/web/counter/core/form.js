@@ -1,6 +1,6 @@
 // Form pieces for the counter desk: a labelled input, select or checkbox bound to one object
 // of values, with the server's refusal shown once for the whole form.
-import { html } from '../../app/core/html.js';
+import { html } from '../../shared/html.js';
 import { Field } from './ui.js';
 
 export function Input({ values, set, name, label, hint, type = 'text', ...rest }) {

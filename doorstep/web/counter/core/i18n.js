@@ -1,32 +1,12 @@
-// Every visible string comes from the backend's catalogs (GET /counter/i18n/<language>).
+// The console's strings (GET /counter/i18n/<language>); the page's title is the catalog's too.
+import { createStrings } from '../../shared/i18n.js';
 import { set, state } from './store.js';
 
-export const LANGUAGES = ['zh_Hans', 'zh_Hant', 'en'];
-const TAGS = { zh_Hans: 'zh-Hans', zh_Hant: 'zh-Hant', en: 'en' };
+export { LANGUAGES } from '../../shared/i18n.js';
 
-export function currentLanguage() {
-  if (LANGUAGES.includes(state.language)) return state.language;
-  const browser = (navigator.language || '').toLowerCase();
-  if (browser.startsWith('en')) return 'en';
-  if (/^zh-(hant|tw|hk|mo)/.test(browser)) return 'zh_Hant';
-  return 'zh_Hans';
-}
-
-export const languageTag = (language = currentLanguage()) => TAGS[language] || 'zh-Hans';
-
-export async function loadStrings(language = currentLanguage()) {
-  const response = await fetch(`/counter/i18n/${language}`);
-  if (!response.ok) throw new Error(`strings ${response.status}`);
-  const strings = await response.json();
-  document.documentElement.lang = languageTag(language);
-  document.title = strings.normal.name || document.title;
-  set({ strings });
-  return strings;
-}
-
-export function t(key, params = {}) {
-  const strings = state.strings;
-  if (!strings) return '';
-  const text = strings.normal[key] || key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : ''));
-}
+export const { currentLanguage, languageTag, loadStrings, t } = createStrings({
+  store: { state, set },
+  path: '/counter/i18n',
+  chosen: () => state.language,
+  titled: true,
+});

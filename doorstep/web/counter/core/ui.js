@@ -1,19 +1,11 @@
-// Small shared pieces: a field with the server's message next to it, the screen frame, the
-// working-day clock as a clerk reads it, and an action that needs a reason.
-import { html, useId, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+// The console's own pieces: the screen frame, the working-day clock as a clerk reads it, and an
+// action that needs a reason; with the field and date both apps share.
+import { html, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { Field } from '../../shared/ui.js';
 import { t } from './i18n.js';
 
-export function Field({ label, error, hint, children: render }) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].join(' ').trim();
-  return html`<div class="field">
-    <label for=${id}>${label}</label>
-    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
-    ${render({ id, 'aria-describedby': described || undefined, 'aria-invalid': error ? 'true' : undefined })}
-    ${error && html`<p class="error" id=${`${id}-error`} role="alert">${error}</p>`}
-  </div>`;
-}
+export { Field, formatDate } from '../../shared/ui.js';
 
 export function Screen({ title, children, actions }) {
   return html`<section class="screen" aria-labelledby="screen-title">
@@ -21,15 +13,6 @@ export function Screen({ title, children, actions }) {
     ${children}
   </section>`;
 }
-
-export const formatDate = (value) =>
-  value
-    ? new Intl.DateTimeFormat(document.documentElement.lang, {
-        timeZone: 'Asia/Shanghai',
-        dateStyle: 'medium',
-        ...(value.length > 10 ? { timeStyle: 'short' } : {}),
-      }).format(new Date(value.length > 10 ? value : `${value}T00:00:00+08:00`))
-    : '';
 
 // The working-day clock in words, with a class for its urgency (the words carry it too: colour
 // is never the only sign)

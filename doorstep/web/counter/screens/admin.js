@@ -1,7 +1,7 @@
 // Administration (admins): units with their service areas, staff accounts and roles, the
 // versioned catalog and the working-day calendar, one tab each (#/admin/<tab>). Everything
 // goes through the admin GraphQL; a refusal is the server's own message, shown by its form.
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -2,7 +2,7 @@
 // the weekdays deadlines count as rest days, and every entered version. A year without its
 // official schedule counts only the statutory holidays (全国年节及纪念日放假办法, no 调休): it is
 // shown with a warning until an admin enters the State Council's dates here.
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -2,7 +2,7 @@
 // materials and time limits in working days) and of each bundle (一件事), with the one in force
 // marked. A change is a new version in force from its date; applications made before keep
 // the version they were made under (the count of tasks or applications per version shows it).
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -1,7 +1,7 @@
 // Pieces the administration tabs share: a form that sends once and says the server's refusal,
 // a multi-line text field, the units to choose from, and lists typed as text.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, Field } from '../core/ui.js';

@@ -1,8 +1,8 @@
 // One application as a clerk handles it: its tasks with the clock and the actions the task's
 // status allows, the materials, and the timeline. Every action is one request however often
 // the button is pressed; a reason the citizen will read is asked for where the law wants one.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { TASK_FIELDS, gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Clock, ErrorLine, ReasonForm, Screen, formatDate } from '../core/ui.js';

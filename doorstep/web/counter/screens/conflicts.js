@@ -1,8 +1,8 @@
 // Identity conflicts (supervisors, admins): a resident ID proved by one account and held by
 // another. The supervisor moves it to the account that proved it or keeps it with the holder,
 // with a reason both people can be told; reading the list is recorded for both of them.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -1,8 +1,8 @@
 // What waits on a person's decision: citizens' appeals against offers (服务找人), data
 // corrections the unit owns, and home visits for the community. Each decision carries a note
 // the citizen can read; a refusal shows next to the card it belongs to.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Input, Select } from '../core/form.js';

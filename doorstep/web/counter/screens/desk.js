@@ -2,8 +2,8 @@
 // consent recorded), a principal's consent to a delegation given in person, and a ticket filed
 // for a hotline caller. Each form sends once however often it is pressed and shows the
 // server's refusal in the clerk's language; nothing is sent before the checks are ticked.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Check, Input, Select } from '../core/form.js';

@@ -1,8 +1,8 @@
 // 陪同办 for a unit: publish a slot (to the hall or a home visit), see the slots to come with
 // their places, open a slot's roster (whom to accompany: the read is recorded) and, once it has
 // started, record each visit's outcome (done or no-show) with a note.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -1,7 +1,7 @@
 // Supervisors: the figures per unit for a period, as charts and tables, each exportable as
 // CSV. Applications: on time, late, overdue now (unitSlaCounts). Tickets: response,
 // resolution, satisfaction and on-time rates (ticketRates).
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { BarChart, download, toCsv } from '../core/chart.js';
 import { t } from '../core/i18n.js';

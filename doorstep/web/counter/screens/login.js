@@ -1,7 +1,7 @@
 // Staff log-in: phone, then the SMS code with the second factor (the authenticator app's TOTP
 // code), as staff. One module: the rest of the console only sees the token.
-import { html, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { LANGUAGES, currentLanguage, loadStrings, t } from '../core/i18n.js';
 import { set, state } from '../core/store.js';

@@ -1,8 +1,8 @@
 // The rules that find people (服务找人), as staff review them: each current version, and a
 // dry run of a changed version (how many would gain or lose an offer; nothing is changed).
 // Supervisors may then publish it. The rule is edited as the JSON the API takes.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';

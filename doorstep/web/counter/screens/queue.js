@@ -1,6 +1,6 @@
 // The unit's queue: open tasks by deadline day, priority work (优先办) first within a day, with its
 // working-day clock in words. New work arrives live (core/live.js) and is marked as new.
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { loadQueue } from '../core/queue.js';
 import { t } from '../core/i18n.js';
 import { state, useStore } from '../core/store.js';

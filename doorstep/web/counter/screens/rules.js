@@ -2,8 +2,8 @@
 // region's tickets of the last 30 days and the difference shown (which tickets would go to
 // another unit, and to review) before it can be published. Changing the draft again hides
 // the publish step until it is tried again.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, Field, Screen, formatDate } from '../core/ui.js';

@@ -2,8 +2,8 @@
 // that owns it, the units that may read it and for what, and why), and for a clerk, a
 // resident's data their unit may read for a service item. A read outside the list is refused
 // by the server and recorded; the refusal is shown as the server words it.
-import { useBusy } from '../../app/core/busy.js';
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Input } from '../core/form.js';
 import { t } from '../core/i18n.js';

@@ -1,8 +1,8 @@
 // Publishing the data-sharing list (admins): the lines of a sharing.csv pasted in (the same
 // columns as `doorstep import`), checked by the server in a dry run that lists every problem by
 // line, then published as a new version from a date. Nothing is written until "publish".
-import { useBusy } from '../../app/core/busy.js';
-import { html, useState } from '../../app/core/html.js';
+import { useBusy } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, Field } from '../core/ui.js';

@@ -1,8 +1,8 @@
 // One ticket as its unit handles it: what the citizen asked, where, how urgent and by when;
 // acknowledge (签收), return with a reason (退单), resolve with a note (办结), extend; for
 // supervisors, redispatch to another unit. Each action is one request, refusals shown in place.
-import { html, useEffect, useState } from '../../app/core/html.js';
-import { useBusy } from '../../app/core/busy.js';
+import { html, useEffect, useState } from '../../shared/html.js';
+import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, Field, ReasonForm, Screen, formatDate } from '../core/ui.js';

@@ -1,7 +1,7 @@
 // Tickets (诉求) of the unit (supervisors: the region's), the most urgent and the nearest
 // deadline first; supervisors also see the review queue (returned, or routed by no rule).
 // Tickets arriving or changing come in live (core/live.js) and new ones are marked.
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { TICKET_ROW, gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';

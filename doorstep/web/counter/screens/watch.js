@@ -1,6 +1,6 @@
 // Work running late: tasks past their deadline, and those due within the next working days,
 // for the unit (supervisors: the region), each linking to its application.
-import { html, useEffect, useState } from '../../app/core/html.js';
+import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { download, toCsv } from '../core/chart.js';
 import { t } from '../core/i18n.js';
