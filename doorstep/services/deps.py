@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from doorstep.config import Settings
 from doorstep.domain.calendar import DEFAULT_CALENDAR, WorkingCalendar
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Enqueue = Callable[[list[int]], Awaitable[None]]
 EnqueueLanes = Callable[[list[tuple[int, str, int]]], Awaitable[None]]
+Item = TypeVar("Item")
 
 __all__ = ["SCHEDULE_HORIZON_DAYS", "Deps", "build_calendar"]
 
@@ -68,27 +70,23 @@ class Deps:
 
     async def after_commit(self, outbox_ids: Iterable[int]) -> None:
         """Fast path to the worker; a failure here is only latency (the sweeper re-enqueues)."""
-        ids = list(outbox_ids)
-        if not ids:
-            return
-        try:
-            await self.enqueue_outbox(ids)
-        except Exception:  # Redis down must not fail a committed request
-            log.warning(
-                "enqueue of outbox rows %s failed; the sweeper will pick them up",
-                ids,
-                exc_info=True,
-            )
+        await _enqueue_or_leave_to_sweeper(self.enqueue_outbox, list(outbox_ids), "outbox rows")
 
     async def enqueue_lanes(self, lanes: list[tuple[int, str, int]]) -> None:
         """Fast path for broadcast lanes; a failure is only latency (the sweeper finds them)."""
-        if not lanes:
-            return
-        try:
-            await self.enqueue_lanes_now(lanes)
-        except Exception:  # Redis down must not fail a committed broadcast
-            log.warning(
-                "enqueue of broadcast lanes %s failed; the sweeper will pick them up",
-                lanes,
-                exc_info=True,
-            )
+        await _enqueue_or_leave_to_sweeper(self.enqueue_lanes_now, lanes, "broadcast lanes")
+
+
+async def _enqueue_or_leave_to_sweeper(
+    enqueue: Callable[[list[Item]], Awaitable[None]], items: list[Item], what: str
+) -> None:
+    """Enqueue `items` if any; a failure is logged, never raised: the work is committed already
+    and a sweeper finds it (Redis down must not fail a committed request)."""
+    if not items:
+        return
+    try:
+        await enqueue(items)
+    except Exception:
+        log.warning(
+            "enqueue of %s %s failed; the sweeper will pick them up", what, items, exc_info=True
+        )
