@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from doorstep.i18n import normalize_language
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store import preferences as store
-from doorstep.store.db import transaction
+from doorstep.store.db import Connection, transaction
 
 
 @dataclass(frozen=True)
@@ -49,36 +50,55 @@ class Profile:
 
 async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
     """Choose the language of the API and of every SMS; unsupported codes are refused."""
-    authorize(actor, Operation.PREFERENCES_SET)
-    assert actor.citizen_id is not None
+    citizen_id = _own_settings(actor)
     language = normalize_language(raw[:20])
     if language is None:
         raise InvalidInput("language.unsupported", given=raw[:20], supported="zh_Hans, zh_Hant, en")
-    async with transaction(deps.pool) as conn:
-        await store.set_language(conn, actor.citizen_id, language)
-        await events.append(
-            conn,
-            kind="citizen.language_set",
-            actor_kind="citizen",
-            actor_id=actor.citizen_id,
-            citizen_id=actor.citizen_id,
-            data={"language": language},
-        )
+    await _save(
+        deps,
+        citizen_id,
+        lambda conn: store.set_language(conn, citizen_id, language),
+        "citizen.language_set",
+        {"language": language},
+    )
     return language
 
 
 async def set_elder_mode(deps: Deps, actor: Actor, on: bool) -> None:
+    citizen_id = _own_settings(actor)
+    await _save(
+        deps,
+        citizen_id,
+        lambda conn: store.set_elder_mode(conn, citizen_id, on),
+        "citizen.elder_mode_set",
+        {"on": on},
+    )
+
+
+def _own_settings(actor: Actor) -> int:
+    """The citizen whose settings `actor` may change: their own."""
     authorize(actor, Operation.PREFERENCES_SET)
     assert actor.citizen_id is not None
+    return actor.citizen_id
+
+
+async def _save(
+    deps: Deps,
+    citizen_id: int,
+    write: Callable[[Connection], Awaitable[None]],
+    kind: str,
+    data: dict[str, object],
+) -> None:
+    """Write one setting and its event on the citizen's stream, in one transaction."""
     async with transaction(deps.pool) as conn:
-        await store.set_elder_mode(conn, actor.citizen_id, on)
+        await write(conn)
         await events.append(
             conn,
-            kind="citizen.elder_mode_set",
+            kind=kind,
             actor_kind="citizen",
-            actor_id=actor.citizen_id,
-            citizen_id=actor.citizen_id,
-            data={"on": on},
+            actor_id=citizen_id,
+            citizen_id=citizen_id,
+            data=data,
         )
 
 
