@@ -88,16 +88,8 @@ async def queue(
 ) -> int:
     """Queue an SMS to the citizen of `contact` (a store.applications.citizen_contact row)."""
     chosen, values = choose(contact, template, params, call_phone)
-    return await notifications.queue(
-        conn,
-        citizen_id=contact.id,
-        phone=contact.phone,
-        kind=kind,
-        template=chosen,
-        params=values,
-        language=contact.language,
-        urgent=urgent,
-        extend_code=extend_code,
+    return await notifications.queue_message(
+        conn, _outbox_row(contact, kind, chosen, values, urgent, extend_code)
     )
 
 
@@ -114,15 +106,30 @@ async def queue_after_event(
     """Append `event`, then queue the SMS as `queue` does, in one round trip; the outbox id.
     For a use case whose last writes are its event and its SMS (a submission)."""
     chosen, values = choose(contact, template, params, call_phone)
-    check_identifiers(values)  # as notifications.queue does
-    message = outbox.NewMessage(
+    check_identifiers(values)  # as notifications.queue_message does
+    _seq, outbox_id = await outbox.insert_after_event(
+        conn, event, _outbox_row(contact, kind, chosen, values, urgent=False, extend_code=None)
+    )
+    return outbox_id
+
+
+def _outbox_row(
+    contact: SmsContact,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    urgent: bool,
+    extend_code: str | None,
+) -> outbox.NewMessage:
+    """The outbox row of an SMS to `contact`, in their language (`template` and `params` as
+    `choose` gave them)."""
+    return outbox.NewMessage(
         citizen_id=contact.id,
         phone=contact.phone,
         kind=kind,
-        template=chosen,
-        params=values,
+        template=template,
+        params=params,
         language=contact.language,
-        urgent=False,
+        urgent=urgent,
+        extend_code=extend_code,
     )
-    _seq, outbox_id = await outbox.insert_after_event(conn, event, message)
-    return outbox_id

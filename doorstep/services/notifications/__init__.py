@@ -17,7 +17,7 @@ receipts, polls), `history` (what a citizen sees of it), `steps` (what a claim d
 from doorstep.services.notifications.delivery import deliver, pending
 from doorstep.services.notifications.history import my_notifications
 from doorstep.services.notifications.provider_news import poll_receipts
-from doorstep.services.notifications.queueing import queue, queue_for_staff
+from doorstep.services.notifications.queueing import queue, queue_for_staff, queue_message
 from doorstep.services.notifications.sms_results import resume_channel
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "poll_receipts",
     "queue",
     "queue_for_staff",
+    "queue_message",
     "resume_channel",
 ]

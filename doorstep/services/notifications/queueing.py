@@ -30,8 +30,7 @@ async def queue(
     caller's transaction, rather than failing later in a worker. `extend_code` marks an SMS
     that asks a question (domain.sms_reply.question_code): the reply comes back with it.
     """
-    check_identifiers(params)
-    return await store.insert(
+    return await queue_message(
         conn,
         store.NewMessage(
             citizen_id=citizen_id,
@@ -44,6 +43,12 @@ async def queue(
             extend_code=extend_code,
         ),
     )
+
+
+async def queue_message(conn: Connection, message: store.NewMessage) -> int:
+    """`queue` for an outbox row built already."""
+    check_identifiers(message.params)
+    return await store.insert(conn, message)
 
 
 async def queue_for_staff(
