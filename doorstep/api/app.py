@@ -30,21 +30,13 @@ from doorstep.api.health import healthz, readyz
 from doorstep.api.open311 import ROUTES as OPEN311_ROUTES
 from doorstep.api.prometheus import metrics
 from doorstep.api.push import push_ack
+from doorstep.api.refusals import refusal_status
 from doorstep.api.sms_callbacks import sms_report, sms_up
 from doorstep.api.ticket_rates import rates_csv
 from doorstep.api.web import ROUTES as WEB_ROUTES
 from doorstep.api.web import site, watch_files
 from doorstep.config import Settings
-from doorstep.domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    RateLimited,
-    Unauthenticated,
-    Unavailable,
-)
+from doorstep.domain.errors import DomainError
 from doorstep.graphql import persisted, precompiled
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.errors import UNAVAILABLE
@@ -74,17 +66,6 @@ GC_YOUNG_THRESHOLD = 50_000
 _ENCODER = msgspec.json.Encoder()
 
 
-_REFUSAL_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (RateLimited, 429),
-    (InvalidInput, 400),
-    (Unavailable, 503),
-)
-
-
 def _unavailable(language: str) -> Response[Any]:
     return Response(
         {
@@ -103,10 +84,9 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
     """Non-GraphQL errors: a stable code and a translated message, never a trace."""
     language = choose_language(None, request.headers.get("accept-language"))
     if isinstance(exc, DomainError):  # refused before GraphQL ran (the body, the operation)
-        status = next((s for cls, s in _REFUSAL_STATUS if isinstance(exc, cls)), 400)
         return Response(
             {"code": exc.code, "message": translate(f"error.{exc.code}", language, **exc.params)},
-            status_code=status,
+            status_code=refusal_status(exc),
         )
     if is_unavailable(exc):
         log.warning("database out of reach on %s: %r", request.url.path, exc)

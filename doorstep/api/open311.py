@@ -33,14 +33,12 @@ from litestar.response import Response
 
 from doorstep.api import json_body
 from doorstep.api.open311_format import format_of, respond, split_name
+from doorstep.api.refusals import refusal_status
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import (
-    Conflict,
     DomainError,
-    Forbidden,
     InvalidInput,
     NotFound,
-    RateLimited,
     Unauthenticated,
 )
 from doorstep.domain.policy import ANONYMOUS, Actor
@@ -61,14 +59,6 @@ MAX_REQUESTS = 1000
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # when the list of endpoints last changed (Service Discovery's `changeset`)
 DISCOVERY_CHANGESET = "2026-12-07T00:00:00+08:00"
-_STATUS_CODES: tuple[tuple[type[DomainError], int], ...] = (
-    (Unauthenticated, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (RateLimited, 429),
-    (InvalidInput, 400),
-)
 # refusals the spec answers with 404: a service_code nobody offers (any more)
 _NOT_FOUND_CODES = frozenset({"ticket.category_unknown", "ticket.category_retired"})
 
@@ -81,7 +71,7 @@ def _language(request: Request[Any, Any, Any], actor: Actor | None = None) -> st
 def _error(
     request: Request[Any, Any, Any], fmt: str, exc: DomainError, actor: Actor | None = None
 ) -> Response[Any]:
-    status = next((s for cls, s in _STATUS_CODES if isinstance(exc, cls)), 400)
+    status = refusal_status(exc)
     if exc.code in _NOT_FOUND_CODES:
         status = 404
     description = translate(f"error.{exc.code}", _language(request, actor), **exc.params)
