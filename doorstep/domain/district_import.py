@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from doorstep.domain.administration import (
     BundleSpec,
@@ -102,45 +102,25 @@ class Finding:
     warning: bool = False
 
 
+Spec = TypeVar("Spec")
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(Generic[Spec]):
+    """One line of a file, read into what it describes."""
+
     file: str
     line: int
+    spec: Spec
 
 
-@dataclass(frozen=True)
-class UnitRow(Row):
-    spec: UnitSpec
-
-
-@dataclass(frozen=True)
-class StaffRow(Row):
-    spec: StaffSpec
-
-
-@dataclass(frozen=True)
-class RegionRow(Row):
-    spec: RegionSpec
-
-
-@dataclass(frozen=True)
-class CategoryRow(Row):
-    spec: CategorySpec
-
-
-@dataclass(frozen=True)
-class AreaRow(Row):
-    spec: ServiceAreaSpec
-
-
-@dataclass(frozen=True)
-class ItemRow(Row):
-    spec: ItemSpec
-
-
-@dataclass(frozen=True)
-class BundleRow(Row):
-    spec: BundleSpec
+UnitRow = Row[UnitSpec]
+StaffRow = Row[StaffSpec]
+RegionRow = Row[RegionSpec]
+CategoryRow = Row[CategorySpec]
+AreaRow = Row[ServiceAreaSpec]
+ItemRow = Row[ItemSpec]
+BundleRow = Row[BundleSpec]
 
 
 @dataclass

@@ -61,13 +61,13 @@ def read_dir(path: Path) -> dict[str, bytes]:
     return files
 
 
-R = TypeVar("R", bound=Row)
+Spec = TypeVar("Spec")
 
 
 async def _each_row(
     conn: Connection,
-    rows: list[R],
-    write: Callable[[R], Awaitable[object]],
+    rows: list[Row[Spec]],
+    write: Callable[[Row[Spec]], Awaitable[object]],
     report: ImportReport,
 ) -> None:
     for row in rows:
