@@ -8,9 +8,6 @@ proxies name it, and why it failed) for admins to read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.observability.metrics import STAFF_LOGINS
@@ -23,18 +20,6 @@ TOTP_REQUIRED = "login.totp_required"
 TOTP_WRONG = "login.totp_wrong"
 NOT_ENROLLED = "login.totp_not_enrolled"
 NOT_STAFF = "login.not_staff"
-
-
-@dataclass(frozen=True)
-class StaffLogin:
-    id: int
-    staff_id: int | None
-    staff_name: str | None
-    phone_masked: str
-    client_addr: str | None
-    success: bool
-    reason: str | None
-    created_at: datetime
 
 
 async def second_factor(
@@ -83,21 +68,8 @@ async def list_logins(
     staff_id: int | None = None,
     limit: int = 50,
     before_id: int | None = None,
-) -> list[StaffLogin]:
+) -> list[store.StaffLoginRecordRow]:
     authorize(actor, Operation.STAFF_LOGINS_READ)
-    rows = await store.staff_logins(
+    return await store.staff_logins(
         deps.pool, staff_id=staff_id, limit=max(1, min(limit, 200)), before_id=before_id
     )
-    return [
-        StaffLogin(
-            id=r.id,
-            staff_id=r.staff_id,
-            staff_name=r.staff_name,
-            phone_masked=r.phone_masked,
-            client_addr=r.client_addr,
-            success=r.success,
-            reason=r.reason,
-            created_at=r.created_at,
-        )
-        for r in rows
-    ]
