@@ -156,8 +156,12 @@ def _our_controller(
         def parse_json(self, data: str | bytes) -> object:
             parsed = super().parse_json(data)
             if isinstance(parsed, dict) and parsed.get("query") is None:
-                # a persisted document's hash, resolved (and refused) by execute_request first
-                documents.resolve(parsed)
+                # a persisted document's hash: execute_request resolved (or refused) it first
+                # and this process keeps it now
+                wanted = persisted.requested_hash(parsed)
+                known = documents.get(wanted) if isinstance(wanted, str) else None
+                if known is not None:
+                    parsed["query"] = known
             return parsed
 
         def encode_json(self, data: object) -> bytes:
@@ -181,7 +185,7 @@ def _our_controller(
             key = version = None
             if request.method == "POST" and isinstance(context, Context):
                 body = await _json_object(request)
-                refusal = documents.resolve(body) if body else None
+                refusal = await documents.resolve(body) if body else None
                 if refusal is not None:
                     return _persisted_refusal(refusal, context)
                 key = ResponseCache.key(context.actor, context.language, body) if body else None
@@ -274,7 +278,11 @@ def create_app(settings: Settings) -> Litestar:
         )
         await hub.start()
         app.state.hub = hub
-        live.install(live.LiveEndpoint(schema=schema, deps=app.state.deps, hub=hub))
+        # documents registered by hash are shared with the deployment's other processes
+        documents.share(persisted.RedisDocuments(redis, f"{settings.queue_name}:persisted:"))
+        live.install(
+            live.LiveEndpoint(schema=schema, deps=app.state.deps, hub=hub, documents=documents)
+        )
         app.state.response_cache = ResponseCache()
         # what start-up made (schema, catalogs, modules) lives as long as the process: keep
         # it out of the collector's full passes, which otherwise re-scan it on every one
@@ -289,6 +297,7 @@ def create_app(settings: Settings) -> Litestar:
         finally:
             calendar_refresh.cancel()
             live.install(None)
+            documents.share(None)
             await hub.stop()
             await files.close_objects(deps)
             await redis.aclose()
@@ -303,6 +312,12 @@ def create_app(settings: Settings) -> Litestar:
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
     )
+    documents = persisted.PersistedDocuments(
+        schema,
+        trusted=persisted.load_manifest(settings.trusted_documents_file)
+        if settings.trusted_documents_file
+        else None,
+    )
     graphql = _our_controller(
         make_graphql_controller(
             schema,
@@ -315,11 +330,7 @@ def create_app(settings: Settings) -> Litestar:
             subscription_protocols=(),
         ),
         precompiled.Plans(schema),
-        persisted.PersistedDocuments(
-            trusted=persisted.load_manifest(settings.trusted_documents_file)
-            if settings.trusted_documents_file
-            else None
-        ),
+        documents,
     )
     handlers: list[object] = [
         healthz,

@@ -8,26 +8,46 @@ Two conventions clients already speak, over POST:
 - `documentId` (the GraphQL-over-HTTP persisted documents proposal, Relay): "sha256:<hex>" or
   the bare hex digest of a kept document.
 
+The same two conventions over WebSocket: a graphql-transport-ws `subscribe` message's payload
+may carry them instead of `query`, for subscriptions and queries alike; a refusal is the
+operation's `error` message, with the same code.
+
 A resolved request is the same request as one that sent the text: the response cache and the
-precompiled path (`graphql/precompiled.py`) serve it alike. Documents are kept per process, in
-a bounded LRU (several processes each learn a document on first sight: one more round trip per
-process). Hashes are of the document's UTF-8 text, exactly as sent.
+precompiled path (`graphql/precompiled.py`) serve it alike. Hashes are of the document's UTF-8
+text, exactly as sent. Documents are kept at two levels: this process's bounded LRU, first,
+and Redis, shared by every process of the deployment (`SharedDocuments`), so a document sent
+with its hash to one process is served by hash by all of them, and after a restart. Nothing is
+kept that could poison a hash or fill memory: the text must hash to the hash it is sent with,
+be at most `MAX_DOCUMENT_BYTES`, and parse and validate against the schema; Redis keeps at
+most `SHARED_DOCUMENTS` for `SHARED_TTL_SECONDS` after they were last sent in full, and a text read
+back from it is hashed again before it is used. Redis out of reach is only a miss: the client
+sends the document again.
 
 Trusted documents (`DOORSTEP_TRUSTED_DOCUMENTS`, off by default): a manifest of the documents
 the deployment's clients were built with. Then nothing is learned from requests: a document is
 executed only if its hash is in the manifest, whether the request names the hash or sends the
-text (`PERSISTED_QUERY_NOT_TRUSTED` otherwise). WebSocket operations are not covered.
+text (`PERSISTED_QUERY_NOT_TRUSTED` otherwise), over HTTP and WebSocket alike.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from doorstep.graphql.plans import PlanCache
+from doorstep.graphql.schema import DoorstepSchema
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
@@ -41,7 +61,14 @@ MESSAGES = {
     NOT_TRUSTED: "error.PERSISTED_QUERY_NOT_TRUSTED",
 }
 MAX_DOCUMENTS = 2_000
-MAX_DOCUMENT_CHARS = 20_000
+# a document larger than this (UTF-8) is run when sent, but never kept: sent again each time
+MAX_DOCUMENT_BYTES = 20_000
+# Redis: at most this many documents (the longest not sent in full dropped first), each for
+# this long after it was last sent in full; 5,000 × 20 kB is 100 MB at the very worst
+SHARED_DOCUMENTS = 5_000
+SHARED_TTL_SECONDS = 7 * 24 * 3600
+# a slow Redis must not hold a request: past this, a lookup is a miss
+SHARED_TIMEOUT_SECONDS = 0.5
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -99,38 +126,105 @@ def load_manifest(path: str) -> dict[str, str]:
     return documents
 
 
-class PersistedDocuments:
-    """The documents this process knows by hash (bounded, least recently used out first);
-    with `trusted`, exactly those and nothing learned."""
+class SharedDocuments(Protocol):
+    """The second level: documents every process of the deployment can read."""
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
+
+
+class RedisDocuments:
+    """Documents in Redis, one key each (`<prefix>doc:<sha256>`, expiring), and an index of
+    when each was last sent in full (a sorted set) that bounds their number."""
 
     def __init__(
-        self, max_documents: int = MAX_DOCUMENTS, trusted: dict[str, str] | None = None
+        self,
+        redis: Redis,
+        prefix: str,
+        max_documents: int = SHARED_DOCUMENTS,
+        ttl_seconds: int = SHARED_TTL_SECONDS,
+    ) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self._index = f"{prefix}index"
+        self._max = max_documents
+        self._ttl = ttl_seconds
+
+    def _key(self, sha256: str) -> str:
+        return f"{self._prefix}doc:{sha256}"
+
+    async def get(self, sha256: str) -> str | None:
+        raw = await self._redis.get(self._key(sha256))
+        return None if raw is None else _text(raw)
+
+    async def put(self, sha256: str, query: str) -> None:
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._key(sha256), query.encode(), ex=self._ttl)
+            pipe.zadd(self._index, {sha256: now})
+            pipe.zremrangebyscore(self._index, "-inf", now - self._ttl)  # expired keys
+            pipe.expire(self._index, self._ttl)
+            pipe.zcard(self._index)
+            *_, count = await pipe.execute()
+        if count > self._max:
+            dropped = await self._redis.zpopmin(self._index, count - self._max)
+            if dropped:
+                await self._redis.delete(*(self._key(_text(sha)) for sha, _ in dropped))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class _Validity(PlanCache[bool]):
+    """Whether a document parses and validates (the schema's limits and rules)."""
+
+    def _make(self, query: str, operation_name: str | None) -> bool | None:
+        return True if self._valid_document(query) is not None else None
+
+
+class PersistedDocuments:
+    """The documents known by hash: this process's (bounded, least recently used out
+    first), then the shared ones (`share`); with `trusted`, exactly those and nothing
+    learned."""
+
+    def __init__(
+        self,
+        schema: DoorstepSchema | None = None,
+        max_documents: int = MAX_DOCUMENTS,
+        trusted: dict[str, str] | None = None,
     ) -> None:
         self._documents: OrderedDict[str, str] = OrderedDict(trusted or {})
         self._max = max_documents
         self._trusted = trusted is not None
+        self._validity = _Validity(schema, 64) if schema is not None else None
+        self._shared: SharedDocuments | None = None
 
     def __len__(self) -> int:
         return len(self._documents)
 
+    def share(self, shared: SharedDocuments | None) -> None:
+        """Where documents are shared between processes (None: nowhere, as when stopped)."""
+        self._shared = shared
+
     def get(self, sha256: str) -> str | None:
+        """A document this process knows (a request's text once `resolve` has filled it)."""
         found = self._documents.get(sha256)
         if found is not None:
             self._documents.move_to_end(sha256)
         return found
 
-    def keep(self, sha256: str, query: str) -> None:
-        if self._trusted:
-            return  # the manifest is the whole list
+    def _keep(self, sha256: str, query: str) -> None:
         self._documents[sha256] = query
         self._documents.move_to_end(sha256)
         while len(self._documents) > self._max:
             self._documents.popitem(last=False)
 
-    def resolve(self, body: dict[str, Any]) -> Refusal | None:
-        """Fill in `body["query"]` from a kept document (or keep the one sent with its hash);
-        a Refusal when the request cannot be served. Bodies that name no hash pass as they
-        are."""
+    async def resolve(self, body: dict[str, Any]) -> Refusal | None:
+        """Fill in `body["query"]` from a known document (or keep the one sent with its
+        hash); a Refusal when the request cannot be served. Bodies that name no hash pass as
+        they are. `body` is a POST body or a `subscribe` message's payload."""
         wanted = requested_hash(body)
         query = body.get("query")
         if wanted is None:
@@ -142,15 +236,50 @@ class PersistedDocuments:
         if isinstance(query, str):
             if digest(query) != wanted:
                 return Refusal(HASH_MISMATCH)
-            if self._trusted and wanted not in self._documents:
-                return Refusal(NOT_TRUSTED)
-            if len(query) <= MAX_DOCUMENT_CHARS:
-                self.keep(wanted, query)
+            if self._trusted:
+                return None if wanted in self._documents else Refusal(NOT_TRUSTED)
+            if self.get(wanted) is None and self._worth_keeping(query):
+                self._keep(wanted, query)
+                await self._share(wanted, query)
             return None
         if query is not None:
-            return None  # not a string: strawberry refuses it as it refuses any such body
+            return None  # not a string: refused as any such body is
         kept = self.get(wanted)
+        if kept is None and not self._trusted:
+            kept = await self._shared_document(wanted)
         if kept is None:
             return Refusal(NOT_FOUND)
         body["query"] = kept
         return None
+
+    def _worth_keeping(self, query: str) -> bool:
+        """Small enough, and a document the schema would run (no junk kept under a hash)."""
+        if len(query) > MAX_DOCUMENT_BYTES or len(query.encode()) > MAX_DOCUMENT_BYTES:
+            return False
+        return self._validity is None or self._validity.get(query, None) is not None
+
+    async def _shared_document(self, sha256: str) -> str | None:
+        if self._shared is None:
+            return None
+        try:
+            async with asyncio.timeout(SHARED_TIMEOUT_SECONDS):
+                found = await self._shared.get(sha256)
+        except Exception as exc:  # Redis out of reach: the client sends the document again
+            log.warning("persisted documents: Redis lookup failed: %r", exc)
+            return None
+        if found is None:
+            return None
+        if digest(found) != sha256:  # not what was stored: never run it
+            log.error("persisted documents: the shared text of %s is not its document", sha256)
+            return None
+        self._keep(sha256, found)
+        return found
+
+    async def _share(self, sha256: str, query: str) -> None:
+        if self._shared is None:
+            return
+        try:
+            async with asyncio.timeout(SHARED_TIMEOUT_SECONDS):
+                await self._shared.put(sha256, query)
+        except Exception as exc:  # only the other processes miss it: they ask for the text
+            log.warning("persisted documents: Redis write failed: %r", exc)

@@ -12,7 +12,9 @@ The protocol's rules and close codes: no `connection_init` within the time allow
 second one 4429; a payload that is not an object 4400, one without a valid session 4403; an
 operation before the ack 4401; an id already running 4409; a message that is not JSON or not
 the protocol's 4400. Beyond `max_subscriptions` operations on one connection, the excess is
-refused with an `error` message coded `ws.too_many_subscriptions`.
+refused with an `error` message coded `ws.too_many_subscriptions`. A `subscribe` may name a
+persisted document by hash instead of sending its text (`graphql/persisted.py`); one it cannot
+serve is an `error` message coded as over HTTP (`PERSISTED_QUERY_NOT_FOUND`, ...).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from doorstep.graphql.context import (
 )
 from doorstep.graphql.errors import present_all
 from doorstep.graphql.loaders import Loaders
+from doorstep.graphql.persisted import PersistedDocuments, requested_hash
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.i18n import choose_language, translate
 from doorstep.live import short_path
@@ -121,11 +124,13 @@ class Result(Protocol):
 
 @dataclass
 class LiveEndpoint:
-    """What every session of this process shares: the schema, the deps and the event hub."""
+    """What every session of this process shares: the schema, the deps, the event hub and
+    the documents known by hash (those the HTTP endpoint knows)."""
 
     schema: DoorstepSchema
     deps: Deps
     hub: EventHub | None
+    documents: PersistedDocuments = field(default_factory=PersistedDocuments)
     plans: short_path.Plans = field(init=False)
 
     def __post_init__(self) -> None:
@@ -294,7 +299,8 @@ class TransportWSSession:
             or not op_id
             or len(op_id) > 100
             or not isinstance(payload, dict)
-            or not isinstance(payload.get("query"), str)
+            # or no text but a persisted document's hash (`graphql/persisted.py`)
+            or not (isinstance(payload.get("query"), str) or requested_hash(payload))
             or not isinstance(payload.get("variables") or {}, dict)
             or not isinstance(payload.get("operationName") or "", str)
         ):
@@ -309,11 +315,7 @@ class TransportWSSession:
             return self._send_refusal(
                 op_id, "ws.subscribing_too_fast", retryAfterSeconds=wait, seconds=wait
             )
-        self._operations[op_id] = asyncio.ensure_future(
-            self._run(
-                op_id, payload["query"], payload.get("variables"), payload.get("operationName")
-            )
-        )
+        self._operations[op_id] = asyncio.ensure_future(self._run(op_id, payload))
 
     def _subscribed_too_often(self) -> int:
         """Seconds to wait when this connection has started `SUBSCRIBES_PER_WINDOW`
@@ -345,15 +347,20 @@ class TransportWSSession:
             "payload": [{"message": message, "extensions": extensions}],
         }
 
-    async def _run(
-        self, op_id: str, query: str, variables: dict[str, Any] | None, operation_name: str | None
-    ) -> None:
+    async def _run(self, op_id: str, payload: dict[str, Any]) -> None:
         """One operation: a subscription's results until it ends, or a query's one result;
         then `complete`, unless the client completed it first or the connection closed."""
         endpoint = self._endpoint
         try:
             if not await refresh_connection(self.context):
                 return self._refuse(4403, "Forbidden")
+            refusal = await endpoint.documents.resolve(payload)
+            if refusal is not None:  # as over HTTP: the client may send the text with the hash
+                return self._final(op_id, self._refusal(op_id, refusal.code))
+            query, variables = payload.get("query"), payload.get("variables")
+            operation_name = payload.get("operationName")
+            if not isinstance(query, str):
+                return self._refuse(4400, "Invalid subscribe message")
             prefix = '{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
 
             def send_now(result: Result) -> bool:
