@@ -197,14 +197,19 @@ async def insert_tasks(
     )
 
 
-async def by_number(db: Queryable, number: str) -> ApplicationRow | None:
+async def _application_where(db: Queryable, where: str, key: object) -> ApplicationRow | None:
+    """The application `where` (over `a`, with any lock after it) finds."""
     return await fetchrow(
         db,
         ApplicationRow,
         f"""select {_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id where a.number = $1""",
-        number,
+            join bundles b on b.id = a.bundle_id where {where}""",
+        key,
     )
+
+
+async def by_number(db: Queryable, number: str) -> ApplicationRow | None:
+    return await _application_where(db, "a.number = $1", number)
 
 
 async def by_ids(db: Queryable, application_ids: list[int]) -> list[ApplicationRow]:
@@ -279,25 +284,13 @@ async def _tasks_of(
 
 async def lock_application_of_task(conn: Connection, task_id: int) -> ApplicationRow | None:
     """Lock the application first, then its task: every writer takes them in this order."""
-    return await fetchrow(
-        conn,
-        ApplicationRow,
-        f"""select {_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id
-            where a.id = (select application_id from tasks where id = $1)
-            for update of a""",
-        task_id,
+    return await _application_where(
+        conn, "a.id = (select application_id from tasks where id = $1) for update of a", task_id
     )
 
 
 async def lock_application(conn: Connection, number: str) -> ApplicationRow | None:
-    return await fetchrow(
-        conn,
-        ApplicationRow,
-        f"""select {_APPLICATION_COLUMNS} from applications a
-            join bundles b on b.id = a.bundle_id where a.number = $1 for update of a""",
-        number,
-    )
+    return await _application_where(conn, "a.number = $1 for update of a", number)
 
 
 async def task_for_update(conn: Connection, task_id: int) -> TaskRow | None:

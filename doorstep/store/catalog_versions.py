@@ -77,22 +77,24 @@ left join staff_members s on s.id = v.created_by_staff_id
 """
 
 
-async def item_versions(db: Queryable, code: str | None = None) -> list[ItemVersionRow]:
+async def _versions(
+    db: Queryable, cls: type[rows.R], select: str, owner: str, code: str | None
+) -> list[rows.R]:
+    """Every version of the `owner` rows (alias in `select`), or of the one with `code`."""
     return await rows.fetch(
         db,
-        ItemVersionRow,
-        _ITEM_VERSIONS + "where $1::text is null or i.code = $1 order by i.code, v.version",
+        cls,
+        select + f"where $1::text is null or {owner}.code = $1 order by {owner}.code, v.version",
         code,
     )
+
+
+async def item_versions(db: Queryable, code: str | None = None) -> list[ItemVersionRow]:
+    return await _versions(db, ItemVersionRow, _ITEM_VERSIONS, "i", code)
 
 
 async def bundle_versions(db: Queryable, code: str | None = None) -> list[BundleVersionRow]:
-    return await rows.fetch(
-        db,
-        BundleVersionRow,
-        _BUNDLE_VERSIONS + "where $1::text is null or b.code = $1 order by b.code, v.version",
-        code,
-    )
+    return await _versions(db, BundleVersionRow, _BUNDLE_VERSIONS, "b", code)
 
 
 async def lock_catalog(conn: Connection) -> None:

@@ -95,6 +95,11 @@ _FROM = """from delegations d
     join citizens p on p.id = d.principal_id"""
 
 
+async def _delegations(db: Queryable, where: str, *args: object) -> list[DelegationRow]:
+    """The delegations `where` (over `d`, with any order, limit and lock after it) keeps."""
+    return await fetch(db, DelegationRow, f"select {_COLUMNS} {_FROM} where {where}", *args)
+
+
 async def insert(
     conn: Connection,
     *,
@@ -170,12 +175,10 @@ async def open_between(conn: Connection, agent_id: int, principal_id: int) -> De
 
 async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[DelegationRow]:
     """Delegations the citizen is a party to (as principal or agent), newest first."""
-    return await fetch(
+    return await _delegations(
         db,
-        DelegationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where d.principal_id = $1 or d.agent_id = $1
-            order by d.requested_at desc, d.id desc limit $2""",
+        """d.principal_id = $1 or d.agent_id = $1
+           order by d.requested_at desc, d.id desc limit $2""",
         citizen_id,
         limit,
     )
@@ -183,25 +186,21 @@ async def of_citizen(db: Queryable, citizen_id: int, limit: int) -> list[Delegat
 
 async def requested_for_principal(conn: Connection, principal_id: int) -> list[DelegationRow]:
     """Requests waiting for this principal's answer, newest first, locked."""
-    return await fetch(
+    return await _delegations(
         conn,
-        DelegationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where d.principal_id = $1 and d.status = 'requested'
-            order by d.requested_at desc, d.id desc
-            for update of d""",
+        """d.principal_id = $1 and d.status = 'requested'
+           order by d.requested_at desc, d.id desc
+           for update of d""",
         principal_id,
     )
 
 
 async def open_for_principal(conn: Connection, principal_id: int) -> list[DelegationRow]:
-    return await fetch(
+    return await _delegations(
         conn,
-        DelegationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where d.principal_id = $1 and d.status in ('requested', 'active')
-            order by d.id
-            for update of d""",
+        """d.principal_id = $1 and d.status in ('requested', 'active')
+           order by d.id
+           for update of d""",
         principal_id,
     )
 
@@ -244,31 +243,27 @@ async def due_to_expire(
 ) -> list[DelegationRow]:
     """Active delegations past their end, and requests unanswered too long; locked, skipping
     rows another sweep holds."""
-    return await fetch(
+    return await _delegations(
         conn,
-        DelegationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where (d.status = 'active' and d.valid_until <= now())
-               or (d.status = 'requested'
-                   and (d.requested_at <= now() - make_interval(secs => $1)
-                        or d.valid_until <= now()))
-            order by d.id limit $2
-            for update of d skip locked""",
+        """(d.status = 'active' and d.valid_until <= now())
+              or (d.status = 'requested'
+                  and (d.requested_at <= now() - make_interval(secs => $1)
+                       or d.valid_until <= now()))
+           order by d.id limit $2
+           for update of d skip locked""",
         request_ttl_seconds,
         limit,
     )
 
 
 async def due_for_warning(conn: Connection, warn_seconds: float, limit: int) -> list[DelegationRow]:
-    return await fetch(
+    return await _delegations(
         conn,
-        DelegationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where d.status = 'active' and d.expiry_warned_at is null
-              and d.valid_until > now()
-              and d.valid_until <= now() + make_interval(secs => $1)
-            order by d.id limit $2
-            for update of d skip locked""",
+        """d.status = 'active' and d.expiry_warned_at is null
+             and d.valid_until > now()
+             and d.valid_until <= now() + make_interval(secs => $1)
+           order by d.id limit $2
+           for update of d skip locked""",
         warn_seconds,
         limit,
     )
@@ -303,24 +298,22 @@ async def record_action(
     )
 
 
-async def citizen_brief(db: Queryable, citizen_id: int) -> CitizenBriefRow | None:
+async def _citizen_brief_where(db: Queryable, column: str, key: object) -> CitizenBriefRow | None:
     return await fetchrow(
         db,
         CitizenBriefRow,
-        """select id, phone, name, language, elder_mode, channel_preference from citizens
-           where id = $1""",
-        citizen_id,
+        f"""select id, phone, name, language, elder_mode, channel_preference from citizens
+            where {column} = $1""",
+        key,
     )
+
+
+async def citizen_brief(db: Queryable, citizen_id: int) -> CitizenBriefRow | None:
+    return await _citizen_brief_where(db, "id", citizen_id)
 
 
 async def citizen_by_phone(db: Queryable, phone: str) -> CitizenBriefRow | None:
-    return await fetchrow(
-        db,
-        CitizenBriefRow,
-        """select id, phone, name, language, elder_mode, channel_preference from citizens
-           where phone = $1""",
-        phone,
-    )
+    return await _citizen_brief_where(db, "phone", phone)
 
 
 async def insert_assisted_consent(

@@ -134,60 +134,60 @@ async def max_seq(db: Queryable) -> int:
     return value
 
 
-async def of_application_after(
-    db: Queryable, application_id: int, after_seq: int, limit: int
+async def _after_where(
+    db: Queryable, where: str, key: object, after_seq: int, limit: int
 ) -> list[EventRow]:
+    """The events past `after_seq` that `where` (over `e`, with `key` as $1) keeps, oldest
+    first: one query shape for every stream a subscriber follows."""
     return await fetch(
         db,
         EventRow,
-        f"""select {EVENT_COLUMNS} from events
-            where application_id = $1 and seq > $2 order by seq limit $3""",
-        application_id,
+        f"""select {_E_COLUMNS} from events e
+            where e.seq > $2 and ({where})
+            order by e.seq limit $3""",
+        key,
         after_seq,
         limit,
     )
+
+
+async def of_application_after(
+    db: Queryable, application_id: int, after_seq: int, limit: int
+) -> list[EventRow]:
+    return await _after_where(db, "e.application_id = $1", application_id, after_seq, limit)
 
 
 async def of_citizen_after(
     db: Queryable, citizen_id: int, after_seq: int, limit: int
 ) -> list[EventRow]:
-    return await fetch(
-        db,
-        EventRow,
-        f"""select {EVENT_COLUMNS} from events
-            where citizen_id = $1 and application_id is not null and seq > $2
-            order by seq limit $3""",
-        citizen_id,
-        after_seq,
-        limit,
+    return await _after_where(
+        db, "e.citizen_id = $1 and e.application_id is not null", citizen_id, after_seq, limit
     )
+
+
+async def _last_where(db: Queryable, column: str, key: int) -> int:
+    value: int = await db.fetchval(
+        f"select coalesce(max(seq), 0) from events where {column} = $1", key
+    )
+    return value
 
 
 async def last_of_application(db: Queryable, application_id: int) -> int:
-    value: int = await db.fetchval(
-        "select coalesce(max(seq), 0) from events where application_id = $1", application_id
-    )
-    return value
+    return await _last_where(db, "application_id", application_id)
 
 
 async def last_of_citizen(db: Queryable, citizen_id: int) -> int:
-    value: int = await db.fetchval(
-        "select coalesce(max(seq), 0) from events where citizen_id = $1", citizen_id
-    )
-    return value
+    return await _last_where(db, "citizen_id", citizen_id)
 
 
 async def of_units_after(
     db: Queryable, unit_ids: list[int], after_seq: int, limit: int
 ) -> list[EventRow]:
     """Events past `after_seq` of the applications that have a task in one of the units."""
-    return await fetch(
+    return await _after_where(
         db,
-        EventRow,
-        f"""select {_E_COLUMNS} from events e
-            where e.seq > $2 and e.application_id in (
-              select t.application_id from tasks t where t.unit_id = any($1::bigint[]))
-            order by e.seq limit $3""",
+        "e.application_id in (select t.application_id from tasks t"
+        " where t.unit_id = any($1::bigint[]))",
         unit_ids,
         after_seq,
         limit,
@@ -212,16 +212,13 @@ async def of_ticket_units_after(
     db: Queryable, unit_ids: list[int], after_seq: int, limit: int
 ) -> list[EventRow]:
     """Events past `after_seq` of the tickets one of the units leads or was dispatched."""
-    return await fetch(
+    return await _after_where(
         db,
-        EventRow,
-        f"""select {_E_COLUMNS} from events e
-            where e.seq > $2 and e.ticket_id is not null
-              and (exists (select 1 from tickets t
-                           where t.id = e.ticket_id and t.lead_unit_id = any($1::bigint[]))
-                   or exists (select 1 from ticket_assignments a
-                              where a.ticket_id = e.ticket_id and a.unit_id = any($1::bigint[])))
-            order by e.seq limit $3""",
+        """e.ticket_id is not null
+           and (exists (select 1 from tickets t
+                        where t.id = e.ticket_id and t.lead_unit_id = any($1::bigint[]))
+                or exists (select 1 from ticket_assignments a
+                           where a.ticket_id = e.ticket_id and a.unit_id = any($1::bigint[])))""",
         unit_ids,
         after_seq,
         limit,

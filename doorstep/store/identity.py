@@ -66,26 +66,23 @@ async def lock_index(conn: Connection, index: bytes) -> None:
     )
 
 
-async def holder(conn: Queryable, citizen_id: int) -> HolderRow | None:
+async def _holder_where(conn: Queryable, column: str, key: object) -> HolderRow | None:
     return await fetchrow(
         conn,
         HolderRow,
-        """select id, resident_id_index, resident_id_masked, identity_verified_at,
-                  identity_method
-           from citizens where id = $1""",
-        citizen_id,
+        f"""select id, resident_id_index, resident_id_masked, identity_verified_at,
+                   identity_method
+            from citizens where {column} = $1""",
+        key,
     )
+
+
+async def holder(conn: Queryable, citizen_id: int) -> HolderRow | None:
+    return await _holder_where(conn, "id", citizen_id)
 
 
 async def holder_of_index(conn: Queryable, index: bytes) -> HolderRow | None:
-    return await fetchrow(
-        conn,
-        HolderRow,
-        """select id, resident_id_index, resident_id_masked, identity_verified_at,
-                  identity_method
-           from citizens where resident_id_index = $1""",
-        index,
-    )
+    return await _holder_where(conn, "resident_id_index", index)
 
 
 async def bind_verified(

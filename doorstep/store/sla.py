@@ -148,35 +148,32 @@ _TASK_LIST = """
     join units u on u.id = t.unit_id"""
 
 
-async def overdue(db: Queryable, unit_ids: list[int], today: date, limit: int) -> list[DueTaskRow]:
+async def _open_due(
+    db: Queryable, unit_ids: list[int], due: str, bounds: tuple[date, ...], limit: int
+) -> list[DueTaskRow]:
+    """The units' open tasks, not paused, whose due day `due` keeps ($2 on: `bounds`), the
+    soonest first."""
     return await fetch(
         db,
         DueTaskRow,
         f"""{_TASK_LIST}
             where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
-              and t.paused_at is null and t.due_on < $2
-            order by t.due_on, t.id limit $3""",
+              and t.paused_at is null and {due}
+            order by t.due_on, t.id limit ${len(bounds) + 2}""",
         unit_ids,
-        today,
+        *bounds,
         limit,
     )
+
+
+async def overdue(db: Queryable, unit_ids: list[int], today: date, limit: int) -> list[DueTaskRow]:
+    return await _open_due(db, unit_ids, "t.due_on < $2", (today,), limit)
 
 
 async def due_between(
     db: Queryable, unit_ids: list[int], first: date, last: date, limit: int
 ) -> list[DueTaskRow]:
-    return await fetch(
-        db,
-        DueTaskRow,
-        f"""{_TASK_LIST}
-            where t.unit_id = any($1::bigint[]) and t.status in {_OPEN}
-              and t.paused_at is null and t.due_on between $2 and $3
-            order by t.due_on, t.id limit $4""",
-        unit_ids,
-        first,
-        last,
-        limit,
-    )
+    return await _open_due(db, unit_ids, "t.due_on between $2 and $3", (first, last), limit)
 
 
 async def unit_counts(
