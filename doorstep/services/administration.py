@@ -45,9 +45,7 @@ async def write_unit(conn: Connection, spec: UnitSpec) -> int:
     await store.lock_units(conn)
     parent_id = None
     if spec.parent_code is not None:
-        parent = await store.unit_ref(conn, spec.parent_code)
-        if parent is None:
-            raise NotFound("admin.unit_unknown", unit=spec.parent_code)
+        parent = await _unit_ref(conn, spec.parent_code)
         if parent.code == spec.code:
             raise InvalidInput("admin.unit_own_parent")
         parent_id = parent.id
@@ -82,13 +80,7 @@ async def save_unit(deps: Deps, actor: Actor, spec: UnitSpec) -> UnitRow:
     authorize(actor, Operation.UNITS_MANAGE)
     async with transaction(deps.pool) as conn:
         await write_unit(conn, spec)
-        await events.append(
-            conn,
-            kind="admin.unit_saved",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"unit": spec.code},
-        )
+        await _record(conn, actor, "admin.unit_saved", {"unit": spec.code})
         row = await store.unit(conn, spec.code)
     assert row is not None
     return row
@@ -98,10 +90,7 @@ async def write_staff(conn: Connection, spec: StaffSpec) -> int:
     spec = check_staff(spec)
     unit_id = None
     if spec.unit_code is not None:
-        unit = await store.unit_ref(conn, spec.unit_code)
-        if unit is None:
-            raise NotFound("admin.unit_unknown", unit=spec.unit_code)
-        unit_id = unit.id
+        unit_id = (await _unit_ref(conn, spec.unit_code)).id
     before = await store.staff_member(conn, spec.phone)
     staff_id = await store.upsert_staff(
         conn,
@@ -134,12 +123,11 @@ async def save_staff(deps: Deps, actor: Actor, spec: StaffSpec, *, create: bool)
             if me is not None and me.id == actor.staff_id:
                 raise InvalidInput("admin.cannot_deactivate_self")
         await write_staff(conn, spec)
-        await events.append(
+        await _record(
             conn,
-            kind="admin.staff_saved",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"role": spec.role, "unit": spec.unit_code, "active": spec.active},
+            actor,
+            "admin.staff_saved",
+            {"role": spec.role, "unit": spec.unit_code, "active": spec.active},
         )
         row = await store.staff_member(conn, spec.phone)
     assert row is not None
@@ -152,10 +140,7 @@ async def write_region(conn: Connection, spec: RegionSpec) -> None:
         raise NotFound("admin.region_unknown", region=spec.parent_code)
     fallback = None
     if spec.fallback_unit_code is not None:
-        unit = await store.unit_ref(conn, spec.fallback_unit_code)
-        if unit is None:
-            raise NotFound("admin.unit_unknown", unit=spec.fallback_unit_code)
-        fallback = unit.id
+        fallback = (await _unit_ref(conn, spec.fallback_unit_code)).id
     await store.upsert_region(conn, spec.code, spec.name, spec.parent_code, fallback)
 
 
@@ -169,9 +154,7 @@ async def write_service_area(conn: Connection, spec: ServiceAreaSpec) -> None:
     already serves that category in an overlapping region (dispatch could not tell them
     apart)."""
     spec = check_service_area(spec)
-    unit = await store.unit_ref(conn, spec.unit_code)
-    if unit is None:
-        raise NotFound("admin.unit_unknown", unit=spec.unit_code)
+    unit = await _unit_ref(conn, spec.unit_code)
     active = await store.category_active(conn, spec.category_code)
     if active is None:
         raise NotFound("ticket.category_unknown", category=spec.category_code)
@@ -201,16 +184,30 @@ async def bootstrap_admin(deps: Deps, phone: str, name: str) -> StaffRow:
     spec = check_staff(StaffSpec(phone=phone, name=name, role="admin"))
     async with transaction(deps.pool) as conn:
         await write_staff(conn, spec)
-        await events.append(
-            conn,
-            kind="admin.staff_saved",
-            actor_kind="system",
-            actor_id=None,
-            data={"role": "admin", "bootstrap": True},
-        )
+        await _record(conn, None, "admin.staff_saved", {"role": "admin", "bootstrap": True})
         row = await store.staff_member(conn, spec.phone)
     assert row is not None
     return row
+
+
+async def _unit_ref(conn: Connection, code: str) -> store.UnitRef:
+    unit = await store.unit_ref(conn, code)
+    if unit is None:
+        raise NotFound("admin.unit_unknown", unit=code)
+    return unit
+
+
+async def _record(
+    conn: Connection, actor: Actor | None, kind: str, data: dict[str, object]
+) -> None:
+    """The event of an administration change: by a staff member, or (no actor) from the shell."""
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind="system" if actor is None else "staff",
+        actor_id=None if actor is None else actor.staff_id,
+        data=data,
+    )
 
 
 __all__ = ["StaffRow", "UnitRow", "save_staff", "save_unit", "staff", "units"]
