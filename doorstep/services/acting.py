@@ -221,22 +221,21 @@ async def _notify_principal(
     params: dict[str, Any] = {"name": who(agent.name, agent.phone)}
     if number is not None:
         params["number"] = number
-    return await tell(
-        conn,
-        citizen_id=principal.id,
-        phone=principal.phone,
-        language=principal.language,
-        template=template,
-        params=params,
-    )
+    return await tell(conn, principal, template, params)
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A recipient named by a row's columns rather than by a citizen row of its own."""
+
+    id: int
+    phone: str
+    language: str
 
 
 async def tell(
     conn: Connection,
-    *,
-    citizen_id: int,
-    phone: str,
-    language: str,
+    to: notifications.Recipient,
     template: str,
     params: dict[str, Any],
     extend_code: str | None = None,
@@ -245,12 +244,12 @@ async def tell(
     enqueue after commit."""
     return await notifications.queue(
         conn,
-        citizen_id=citizen_id,
-        phone=phone,
+        citizen_id=to.id,
+        phone=to.phone,
         kind=template.removeprefix("sms."),
         template=template,
         params=params,
-        language=language,
+        language=to.language,
         extend_code=extend_code,
     )
 

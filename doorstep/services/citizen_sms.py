@@ -25,15 +25,10 @@ from doorstep.store.outbox import delivery as outbox
 PLAIN_PREFIX = "sms.plain."
 
 
-class SmsContact(Protocol):
-    """What an SMS to a citizen needs of their row (each store's contact row has it)."""
+class SmsContact(notifications.Recipient, Protocol):
+    """What an SMS to a citizen needs of their row (each store's contact row has it): whom it
+    reaches, and whether they read the plain variant."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def phone(self) -> str: ...
-    @property
-    def language(self) -> str: ...
     @property
     def elder_mode(self) -> bool: ...
     @property

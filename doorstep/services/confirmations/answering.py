@@ -223,14 +223,7 @@ async def answer_by_sms(
                 if row.status == ConfirmationStatus.PENDING.value:
                     await close_unanswered(conn, row, status_of(row), outbox_ids)
             outbox_ids.append(
-                await acting.tell(
-                    conn,
-                    citizen_id=citizen.id,
-                    phone=citizen.phone,
-                    language=citizen.language,
-                    template="sms.confirmation_reply_expired",
-                    params=call_us(deps),
-                )
+                await acting.tell(conn, citizen, "sms.confirmation_reply_expired", call_us(deps))
             )
             result = acting.SmsReplyOutcome(
                 handled=True,
@@ -250,11 +243,9 @@ async def answer_by_sms(
             outbox_ids.append(
                 await acting.tell(
                     conn,
-                    citizen_id=citizen.id,
-                    phone=citizen.phone,
-                    language=citizen.language,
-                    template="sms.confirmation_not_yours",
-                    params={"name": acting.who(asked[0].principal_name, asked[0].principal_phone)},
+                    citizen,
+                    "sms.confirmation_not_yours",
+                    {"name": acting.who(asked[0].principal_name, asked[0].principal_phone)},
                 )
             )
             result = acting.SmsReplyOutcome(

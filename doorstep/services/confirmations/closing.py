@@ -96,11 +96,5 @@ async def tell_agent(conn: Connection, row: ConfirmationRow, template: str) -> i
     }
     if row.application_number is not None:
         params["number"] = row.application_number
-    return await acting.tell(
-        conn,
-        citizen_id=row.agent_id,
-        phone=row.agent_phone,
-        language=row.agent_language,
-        template=template,
-        params=params,
-    )
+    agent = acting.Reached(row.agent_id, row.agent_phone, row.agent_language)
+    return await acting.tell(conn, agent, template, params)

@@ -82,14 +82,7 @@ async def consent_by_sms(
                     data={"reason": "reply_after_expiry"},
                 )
             outbox_ids.append(
-                await tell(
-                    conn,
-                    citizen_id=principal.id,
-                    phone=principal.phone,
-                    language=principal.language,
-                    template="sms.delegation_reply_expired",
-                    params=call_us(deps),
-                )
+                await tell(conn, principal, "sms.delegation_reply_expired", call_us(deps))
             )
             result = SmsReplyOutcome(
                 handled=True, action="expired", delegation_ids=tuple(r.id for r in waiting)

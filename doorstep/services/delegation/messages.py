@@ -70,12 +70,4 @@ async def send_sms(
         params["due"] = until_text(row)
     if with_phone:
         params["phone"] = display_phone(deps.settings.support_phone)
-    return await tell(
-        conn,
-        citizen_id=recipient_id,
-        phone=recipient.phone,
-        language=language,
-        template=template,
-        params=params,
-        extend_code=extend_code,
-    )
+    return await tell(conn, recipient, template, params, extend_code)

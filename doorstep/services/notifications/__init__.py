@@ -17,10 +17,16 @@ receipts, polls), `history` (what a citizen sees of it), `steps` (what a claim d
 from doorstep.services.notifications.delivery import deliver, pending
 from doorstep.services.notifications.history import my_notifications
 from doorstep.services.notifications.provider_news import poll_receipts
-from doorstep.services.notifications.queueing import queue, queue_for_staff, queue_message
+from doorstep.services.notifications.queueing import (
+    Recipient,
+    queue,
+    queue_for_staff,
+    queue_message,
+)
 from doorstep.services.notifications.sms_results import resume_channel
 
 __all__ = [
+    "Recipient",
     "deliver",
     "my_notifications",
     "pending",

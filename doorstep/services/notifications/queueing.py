@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from doorstep.notify.sms_text import check_identifiers
 from doorstep.store.db import Connection
@@ -10,6 +10,17 @@ from doorstep.store.outbox import delivery as store
 
 # staff SMS (reminders, escalations) are written in the staff's working language
 STAFF_LANGUAGE = "zh_Hans"
+
+
+class Recipient(Protocol):
+    """Whom a citizen's SMS reaches (each store's citizen row has these)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def language(self) -> str: ...
 
 
 async def queue(
