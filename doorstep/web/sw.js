@@ -39,6 +39,7 @@ const SHELL = [
   '/shared/busy.js',
   '/shared/html.js',
   '/shared/i18n.js',
+  '/shared/live.js',
   '/shared/store.js',
   '/shared/ui.js',
   '/app/icons/icon.svg',

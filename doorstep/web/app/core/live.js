@@ -1,18 +1,14 @@
-// Live progress over graphql-transport-ws with the official graphql-ws client.
-//
-// The recipe, for any app: one client per session; the subscription's `variables` object is
-// kept and its `afterSeq` moved forward on every message, because graphql-ws re-sends that very
-// object when it subscribes again after a lost connection or a server restart (1012, 1013),
-// so the server replays exactly what was missed. Anything at or below the last sequence seen
-// is dropped, so nothing shows twice. 4403 means the session is gone: log in again.
-import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
+// The citizen's live progress (shared/live.js has the recipe): `myUpdates` for the home's
+// list from the page's stream position, `applicationProgress` for an open application's page;
+// on every (re)connect the home is read again ("catching up").
+import { liveClient, seqAfter } from '../../shared/live.js';
 import { APPLICATION_FIELDS, ME, ME_FIELDS, gql } from './api.js';
 import { forgetSession, set, state } from './store.js';
 
 let client = null;
 const watchers = new Set();
 
-export const seqAfter = (seq, last) => last == null || BigInt(seq) > BigInt(last);
+export { seqAfter };
 
 const MY_UPDATES = `subscription ($afterSeq: ID) { myUpdates(afterSeq: $afterSeq) {
   seq applicationNumber event { seq kind title at } application { ${APPLICATION_FIELDS} } } }`;
@@ -81,35 +77,21 @@ async function catchUp() {
 
 export function startLive() {
   if (client || !state.token) return;
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-  client = createClient({
-    url,
+  client = liveClient({
     connectionParams: () =>
       state.acting ? { token: state.token, actingFor: state.acting.principalId } : { token: state.token },
-    lazy: false,
-    keepAlive: 15000,
-    retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
-    // 0.5 s, 1 s, 2 s ... up to 10 s, with jitter so a restarted server is not hit at once
-    retryWait: (retries) =>
-      new Promise((resolve) =>
-        setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
-      ),
-    on: {
-      connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
-      connected: () => {
-        set({ wasConnected: true });
-        catchUp().then(follow);
-        for (const watcher of watchers) watcher.onReconnect?.();
-      },
-      closed: (event) => {
-        if (event?.code === 4403) {
-          stopLive();
-          forgetSession();
-          return;
-        }
-        if (client) set({ live: navigator.onLine ? 'connecting' : 'offline' });
-      },
+    connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
+    connected: () => {
+      set({ wasConnected: true });
+      catchUp().then(follow);
+      for (const watcher of watchers) watcher.onReconnect?.();
+    },
+    sessionGone: () => {
+      stopLive();
+      forgetSession();
+    },
+    closed: () => {
+      if (client) set({ live: navigator.onLine ? 'connecting' : 'offline' });
     },
   });
   const own = client;

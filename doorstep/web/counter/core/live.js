@@ -1,9 +1,7 @@
-// The live unit queue and ticket queue over graphql-transport-ws, by the citizen app's recipe:
-// one client per session, retry for ever with backoff; keep each subscription's `variables` and
-// move afterSeq forward on every message (graphql-ws re-sends that object on reconnect, so the
-// server replays what was missed); re-read the lists over HTTP on every (re)connect; 4403: log
-// in again. Ticket changes go to whichever screen listens ('counter:ticket' on the window).
-import { createClient } from '../../vendor/graphql-ws-6.4.2/client.js';
+// The live unit queue and ticket queue over graphql-transport-ws, by the recipe both apps follow
+// (shared/live.js); the queue is read again over HTTP on every (re)connect. Ticket changes go
+// to whichever screen listens ('counter:ticket' on the window).
+import { liveClient, seqAfter } from '../../shared/live.js';
 import { TASK_FIELDS, TICKET_ROW } from './api.js';
 import { forgetSession, set, state } from './store.js';
 import { loadQueue, ordered } from './queue.js';
@@ -16,8 +14,6 @@ const TICKET_UPDATES = `subscription ($afterSeq: ID) { ticketQueueUpdates(afterS
   seq ticketNumber event { seq kind } ticket { ${TICKET_ROW} } } }`;
 
 let client = null;
-
-const newer = (seq, last) => last == null || BigInt(seq) > BigInt(last);
 
 // the update carries the application's tasks in my units as they stand: open ones go in (or
 // are replaced), closed ones leave the list
@@ -38,73 +34,48 @@ function merge(update) {
 
 export function startLive() {
   if (client || !state.token) return;
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-  client = createClient({
-    url,
+  client = liveClient({
     connectionParams: () => ({ token: state.token }),
-    lazy: false,
-    keepAlive: 15000,
-    retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
-    retryWait: (retries) =>
-      new Promise((resolve) =>
-        setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
-      ),
-    on: {
-      connecting: () => set({ live: 'connecting' }),
-      connected: () => {
-        set({ live: 'live' });
-        if (state.queue !== null) loadQueue().catch(() => {});
-        window.dispatchEvent(new CustomEvent('counter:reconnected'));
-      },
-      closed: (event) => {
-        if (event?.code === 4403) {
-          stopLive();
-          forgetSession(true);
-          return;
-        }
-        if (client) set({ live: 'connecting' });
-      },
+    connecting: () => set({ live: 'connecting' }),
+    connected: () => {
+      set({ live: 'live' });
+      if (state.queue !== null) loadQueue().catch(() => {});
+      window.dispatchEvent(new CustomEvent('counter:reconnected'));
+    },
+    sessionGone: () => {
+      stopLive();
+      forgetSession(true);
+    },
+    closed: () => {
+      if (client) set({ live: 'connecting' });
     },
   });
-  const variables = { afterSeq: null };
-  client.subscribe(
-    { query: UPDATES, variables },
-    {
-      next: ({ data }) => {
-        const update = data?.unitQueueUpdates;
-        if (!update) return;
-        // the opening message only says where the stream starts
-        if (!update.event) {
-          if (variables.afterSeq == null) variables.afterSeq = update.seq;
-          return;
-        }
-        if (newer(update.seq, variables.afterSeq)) variables.afterSeq = update.seq;
-        merge(update);
-      },
-      error: () => {},
-      complete: () => {},
-    },
+  // the opening message only says where the stream starts
+  follow(UPDATES, 'unitQueueUpdates', (update) => !update.event, merge);
+  // each ticket change (the ticket as it stands, or none once it left my units) goes to the
+  // screen that listens; the opening message has no ticket number
+  follow(TICKET_UPDATES, 'ticketQueueUpdates', (update) => !update.ticketNumber, (update) =>
+    window.dispatchEvent(new CustomEvent('counter:ticket', { detail: update })),
   );
-  followTickets();
 }
 
-// the ticket queue: each change (the ticket as it stands, or none once it left my units) goes to
-// the screen that listens; the opening message has no ticket number and sets where it starts
-function followTickets() {
+// A stream whose opening message sets where it starts; every later one goes to onChange and
+// moves `afterSeq` forward when it is the highest yet (a unit's events may commit out of
+// sequence order, so none is dropped for being lower)
+function follow(query, field, isOpening, onChange) {
   const variables = { afterSeq: null };
   client.subscribe(
-    { query: TICKET_UPDATES, variables },
+    { query, variables },
     {
       next: ({ data }) => {
-        const update = data?.ticketQueueUpdates;
+        const update = data?.[field];
         if (!update) return;
-        if (!update.ticketNumber) {
+        if (isOpening(update)) {
           if (variables.afterSeq == null) variables.afterSeq = update.seq;
           return;
         }
-        if (newer(update.seq, variables.afterSeq)) variables.afterSeq = update.seq;
-        window.dispatchEvent(new CustomEvent('counter:ticket', { detail: update }));
+        if (seqAfter(update.seq, variables.afterSeq)) variables.afterSeq = update.seq;
+        onChange(update);
       },
       error: () => {},
       complete: () => {},

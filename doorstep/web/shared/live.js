@@ -1,0 +1,34 @@
+// Live updates over graphql-transport-ws with the official graphql-ws client.
+//
+// The recipe, for any app: one client per session, retrying for ever with backoff; the
+// subscription's `variables` object is kept and its `afterSeq` moved forward on every message,
+// because graphql-ws re-sends that very object when it subscribes again after a lost
+// connection or a server restart (1012, 1013), so the server replays exactly what was missed.
+// Anything at or below the last sequence seen is dropped, so nothing shows twice. 4403 means
+// the session is gone: log in again.
+import { createClient } from '../vendor/graphql-ws-6.4.2/client.js';
+
+export const seqAfter = (seq, last) => last == null || BigInt(seq) > BigInt(last);
+
+// The session's client. connecting(), connected(): the app's status line and its re-read of
+// the lists; sessionGone(): closed with 4403; closed(): any other close (it retries)
+export function liveClient({ connectionParams, connecting, connected, closed, sessionGone }) {
+  return createClient({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
+    connectionParams,
+    lazy: false,
+    keepAlive: 15000,
+    retryAttempts: Number.POSITIVE_INFINITY,
+    shouldRetry: () => true,
+    // 0.5 s, 1 s, 2 s ... up to 10 s, with jitter so a restarted server is not hit at once
+    retryWait: (retries) =>
+      new Promise((resolve) =>
+        setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
+      ),
+    on: {
+      connecting: () => connecting(),
+      connected: () => connected(),
+      closed: (event) => (event?.code === 4403 ? sessionGone() : closed()),
+    },
+  });
+}
