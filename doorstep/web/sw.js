@@ -40,6 +40,7 @@ const SHELL = [
   '/shared/html.js',
   '/shared/i18n.js',
   '/shared/live.js',
+  '/shared/login.js',
   '/shared/store.js',
   '/shared/ui.js',
   '/app/icons/icon.svg',
