@@ -71,3 +71,30 @@ async def record_counter_check(
         citizen_id=citizen_id,
         data={"method": "counter", "resident_id": mask_resident_id(resident_id)},
     )
+
+
+async def bind_checked(
+    deps: Deps,
+    conn: Connection,
+    citizen_id: int,
+    check: store.VerificationRow,
+    *,
+    method: str,
+    staff_id: int | None,
+) -> str:
+    """The resident ID of an online check becomes `citizen_id`'s, verified: the check passed,
+    or a reviewer moved the ID to its claimant. The ID in clear, for what follows from it."""
+    resident_id = pii.decrypt(check.resident_id_enc, deps.settings.data_key)
+    await store.bind_verified(
+        conn,
+        citizen_id,
+        enc=check.resident_id_enc,
+        index=check.resident_id_index,
+        masked=check.resident_id_masked,
+        birth_date=birth_date_from_resident_id(resident_id),
+        name=check.name,
+        method=method,
+        ref=check.certify_id,
+        staff_id=staff_id,
+    )
+    return resident_id

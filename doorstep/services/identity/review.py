@@ -14,9 +14,10 @@ from enum import StrEnum
 
 from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.identity import birth_date_from_resident_id, mask_phone
+from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services.deps import Deps
+from doorstep.services.identity import binding
 from doorstep.store import applications as app_store
 from doorstep.store import events
 from doorstep.store import identity as store
@@ -118,22 +119,12 @@ async def decide(
             assert claimant is not None
             if claimant.resident_id_index not in (None, check.resident_id_index):
                 raise Conflict("resident_id.mismatch")
-            resident_id = pii.decrypt(check.resident_id_enc, deps.settings.data_key)
+            resident_id = await binding.bind_checked(
+                deps, conn, row.claimant_id, check, method="review", staff_id=actor.staff_id
+            )
             # the card goes with the ID: the vault's index of it, as services.vault makes it
             card = pii.blind_index(f"resident_id_card:{resident_id}", deps.settings.index_key)
             await store.drop_id_cards(conn, row.holder_id, card)
-            await store.bind_verified(
-                conn,
-                row.claimant_id,
-                enc=check.resident_id_enc,
-                index=check.resident_id_index,
-                masked=check.resident_id_masked,
-                birth_date=birth_date_from_resident_id(resident_id),
-                name=check.name,
-                method="review",
-                ref=check.certify_id,
-                staff_id=actor.staff_id,
-            )
         await store.decide_conflict(conn, conflict_id, decision.value, actor.staff_id, reason)
         for citizen_id in (row.claimant_id, row.holder_id):
             await events.append(

@@ -16,7 +16,6 @@ from datetime import datetime
 from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from doorstep.domain.identity import (
-    birth_date_from_resident_id,
     mask_resident_id,
     validate_resident_id,
 )
@@ -25,6 +24,7 @@ from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.observability.metrics import IDENTITY_CHECKS
 from doorstep.services import rate_limits
 from doorstep.services.deps import Deps
+from doorstep.services.identity import binding
 from doorstep.services.identity.providers import IdentityProvider, ProviderError, build_provider
 from doorstep.services.rate_limits import Limit
 from doorstep.store import events
@@ -208,19 +208,7 @@ async def _bind_passed(deps: Deps, conn: Connection, row: store.VerificationRow,
             data={"conflict": conflict_id, "resident_id": row.resident_id_masked},
         )
         return "conflict"
-    resident_id = pii.decrypt(row.resident_id_enc, deps.settings.data_key)
-    await store.bind_verified(
-        conn,
-        row.citizen_id,
-        enc=row.resident_id_enc,
-        index=row.resident_id_index,
-        masked=row.resident_id_masked,
-        birth_date=birth_date_from_resident_id(resident_id),
-        name=row.name,
-        method=row.provider,
-        ref=row.certify_id,
-        staff_id=None,
-    )
+    await binding.bind_checked(deps, conn, row.citizen_id, row, method=row.provider, staff_id=None)
     await events.append(
         conn,
         kind="identity.verified",
