@@ -193,19 +193,12 @@ async def submit_in(
     if on_submitted is not None:
         await on_submitted(conn, row.id)
     agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
-    event = events.NewEvent(
-        kind="application.submitted",
+    event = submitted_event(
+        inserted,
+        bundle,
         actor_kind="citizen",
         actor_id=actor.agent_citizen_id or citizen_id,
-        application_id=row.id,
-        citizen_id=citizen_id,
-        data={
-            "number": number,
-            "bundle": bundle.code,
-            "tasks": len(bundle.items),
-            **agent,
-            **(event_data or {}),
-        },
+        data={**agent, **(event_data or {})},
     )
     if actor.role is Role.AGENT:
         await events.append_new(conn, event)
@@ -222,15 +215,7 @@ async def submit_in(
         )
     else:  # the event and the SMS in one round trip
         outbox_ids = [
-            await citizen_sms.queue_after_event(
-                conn,
-                inserted.contact,
-                event,
-                kind="application.submitted",
-                template="sms.application_submitted",
-                params={"number": number, "bundle": bundle.name},
-                call_phone=deps.settings.support_phone,
-            )
+            await tell_submitted(conn, inserted, bundle, event, deps.settings.support_phone)
         ]
     if on_submitted is None:  # the rows as written are the rows a re-read would find
         view: ApplicationView | None = _application_view(
@@ -251,6 +236,46 @@ class Inserted:
     row: store.ApplicationRow
     task_rows: list[store.TaskRow]
     contact: store.CitizenContactRow
+
+
+def submitted_event(
+    inserted: Inserted,
+    bundle: Bundle,
+    *,
+    actor_kind: str,
+    actor_id: int | None,
+    data: dict[str, Any],
+) -> events.NewEvent:
+    """The event of a submission (by the citizen, their agent or a clerk at the counter)."""
+    return events.NewEvent(
+        kind="application.submitted",
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        application_id=inserted.row.id,
+        citizen_id=inserted.row.citizen_id,
+        data={
+            "number": inserted.number,
+            "bundle": bundle.code,
+            "tasks": len(bundle.items),
+            **data,
+        },
+    )
+
+
+async def tell_submitted(
+    conn: Connection, inserted: Inserted, bundle: Bundle, event: events.NewEvent, call_phone: str
+) -> int:
+    """Append the submission's event and queue the citizen's SMS of it, in one round trip; the
+    outbox id. `call_phone` is the number the plain variant gives to call."""
+    return await citizen_sms.queue_after_event(
+        conn,
+        inserted.contact,
+        event,
+        kind="application.submitted",
+        template="sms.application_submitted",
+        params={"number": inserted.number, "bundle": bundle.name},
+        call_phone=call_phone,
+    )
 
 
 async def _insert(

@@ -15,17 +15,19 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone, validate_resident_id
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.i18n import DEFAULT_LANGUAGE, normalize_language
-from doorstep.services import citizen_sms
+from doorstep.i18n import DEFAULT_LANGUAGE
 from doorstep.services.applications import (
     ApplicationView,
     SubmitInput,
     _check_form,
     _insert,
     _load_one,
+    submitted_event,
+    tell_submitted,
 )
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
+from doorstep.services.preferences import supported_language
 from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import events
@@ -70,14 +72,7 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             phone = normalize_phone(data.phone)
         except ValueError:
             raise InvalidInput("phone.invalid") from None
-    language = DEFAULT_LANGUAGE
-    if data.language is not None:
-        chosen = normalize_language(data.language[:20])
-        if chosen is None:
-            raise InvalidInput(
-                "language.unsupported", given=data.language[:20], supported="zh_Hans, zh_Hant, en"
-            )
-        language = chosen
+    language = DEFAULT_LANGUAGE if data.language is None else supported_language(data.language)
     bundle = await deps.catalog.get(deps, app.bundle_code)
     if bundle is None:
         raise NotFound("bundle.unknown", bundle=app.bundle_code[:40])
@@ -117,27 +112,11 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             purpose="assisted_application",
             delegation_id=None,
         )
-        await events.append(
-            conn,
-            kind="application.submitted",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            application_id=row.id,
-            citizen_id=citizen_id,
-            data={
-                "number": number,
-                "bundle": bundle.code,
-                "tasks": len(bundle.items),
-                "assisted": True,
-            },
+        event = submitted_event(
+            inserted, bundle, actor_kind="staff", actor_id=actor.staff_id, data={"assisted": True}
         )
-        outbox_id = await citizen_sms.queue(
-            conn,
-            inserted.contact,
-            kind="application.submitted",
-            template="sms.application_submitted",
-            params={"number": number, "bundle": bundle.name},
-            call_phone=clerk.unit_phone or deps.settings.support_phone,
+        outbox_id = await tell_submitted(
+            conn, inserted, bundle, event, clerk.unit_phone or deps.settings.support_phone
         )
         view = await _load_one(conn, number)
     await deps.after_commit([outbox_id])

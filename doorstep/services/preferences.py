@@ -51,9 +51,7 @@ class Profile:
 async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
     """Choose the language of the API and of every SMS; unsupported codes are refused."""
     citizen_id = _own_settings(actor)
-    language = normalize_language(raw[:20])
-    if language is None:
-        raise InvalidInput("language.unsupported", given=raw[:20], supported="zh_Hans, zh_Hant, en")
+    language = supported_language(raw)
     await _save(
         deps,
         citizen_id,
@@ -73,6 +71,14 @@ async def set_elder_mode(deps: Deps, actor: Actor, on: bool) -> None:
         "citizen.elder_mode_set",
         {"on": on},
     )
+
+
+def supported_language(raw: str) -> str:
+    """The language code `raw` names; refused unless it is one the service speaks."""
+    language = normalize_language(raw[:20])
+    if language is None:
+        raise InvalidInput("language.unsupported", given=raw[:20], supported="zh_Hans, zh_Hant, en")
+    return language
 
 
 def _own_settings(actor: Actor) -> int:
