@@ -17,7 +17,7 @@ from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.tickets import FOLLOW_UP_WAIT, TicketStatus
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.deps import Deps
-from doorstep.services.tickets.common import now_utc
+from doorstep.services.tickets.common import now_utc, record_event
 from doorstep.services.tickets.follow_up import ask_rating
 from doorstep.store import staff_phones
 from doorstep.store.db import Connection, transaction
@@ -115,15 +115,7 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
                 conn, row.id, follow_up_asks=2, follow_up_asked_at=at
             )
             await ticket_follow_ups.insert_follow_up(conn, row.id, row.reopen_count, 2, at)
-            await ticket_events.append_event(
-                conn,
-                ticket_id=row.id,
-                citizen_id=row.citizen_id,
-                kind="ticket.follow_up_asked",
-                actor_kind="system",
-                actor_id=None,
-                data={"ask": 2},
-            )
+            await record_event(conn, row, "ticket.follow_up_asked", None, {"ask": 2})
             contact = await ticket_people.citizen_contact(conn, row.citizen_id)
             assert contact is not None
             outbox_ids.append(
@@ -146,15 +138,7 @@ async def follow_up(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
             await ticket_writing.update_ticket(
                 conn, row.id, status=TicketStatus.CLOSED_UNCONFIRMED.value, finished_at=at
             )
-            await ticket_events.append_event(
-                conn,
-                ticket_id=row.id,
-                citizen_id=row.citizen_id,
-                kind="ticket.closed_unconfirmed",
-                actor_kind="system",
-                actor_id=None,
-                data={},
-            )
+            await record_event(conn, row, "ticket.closed_unconfirmed", None, {})
             if row.to_ask_rating:
                 outbox_ids.append(await _ask_rating(deps, conn, row))
         return len(rows), outbox_ids

@@ -1,10 +1,10 @@
 """What the ticket use cases share: number and text checks, the locked row and its next
-status, the event log and the notices to citizen, unit and supervisors."""
+status, the event log and the notices to citizen and unit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
@@ -19,7 +19,6 @@ from doorstep.domain.tickets import (
 )
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.oversight import AtUnit, require_open, unit_alone
-from doorstep.services.tickets.views import TicketView
 from doorstep.store import staff_phones
 from doorstep.store.db import Connection
 from doorstep.store.tickets import events as ticket_events
@@ -144,28 +143,27 @@ async def tell_unit(
     )
 
 
-async def tell_supervisors(
-    conn: Connection,
-    region_code: str,
-    kind: str,
-    template: str,
-    params: dict[str, Any],
-    urgent: bool = False,
-) -> list[int]:
-    phones = await staff_phones.supervisor_phones(conn, region_code)
-    return await notifications.queue_for_staff(
-        conn, phones, kind=kind, template=template, params=params, urgent=urgent
-    )
+class TicketRef(Protocol):
+    """What an event needs of its ticket."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def citizen_id(self) -> int: ...
 
 
 async def record_event(
     conn: Connection,
-    row: LockedTicketRow | TicketView,
+    row: TicketRef,
     kind: str,
-    actor: Actor,
+    actor: Actor | None,
     data: dict[str, Any],
 ) -> None:
-    if actor.is_staff_side:
+    """An event in the ticket's log, by whom (None: the ticket clock, no one acted)."""
+    if actor is None:
+        actor_kind, actor_id = "system", None
+    elif actor.is_staff_side:
         actor_kind, actor_id = "staff", actor.staff_id
     elif actor.role is Role.AGENT:
         actor_kind, actor_id = "citizen", actor.agent_citizen_id

@@ -23,7 +23,7 @@ from doorstep.domain.tickets import (
     deadlines,
     remind_at,
 )
-from doorstep.services import dispatch_rules
+from doorstep.services import dispatch_rules, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import (
     lock,
@@ -34,12 +34,12 @@ from doorstep.services.tickets.common import (
     record_event,
     required_text,
     tell_citizen,
-    tell_supervisors,
     tell_unit,
     time_text,
     unit_target,
 )
 from doorstep.services.tickets.views import TicketView, load
+from doorstep.store import staff_phones
 from doorstep.store.db import Connection, transaction
 from doorstep.store.tickets import assignments as ticket_assignments
 from doorstep.store.tickets import catalog as ticket_catalog
@@ -180,12 +180,12 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
                 {"number": number, "item": row.category_name, "due": time_text(ack_due)},
             )
         else:
-            outbox_ids += await tell_supervisors(
+            outbox_ids += await notifications.queue_for_staff(
                 conn,
-                row.lead_unit_region_code,
-                "ticket.returned",
-                "sms.ticket_return_review",
-                {"number": number, "unit": row.lead_unit_name, "reason": text},
+                await staff_phones.supervisor_phones(conn, row.lead_unit_region_code),
+                kind="ticket.returned",
+                template="sms.ticket_return_review",
+                params={"number": number, "unit": row.lead_unit_name, "reason": text},
             )
         view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)
