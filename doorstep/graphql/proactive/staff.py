@@ -41,23 +41,24 @@ class OfferAppeal:
 
 
 def appeal_type(a: staff.AppealView, language: str) -> OfferAppeal:
+    row = a.row
     return OfferAppeal(
-        id=strawberry.ID(str(a.id)),
-        offer_id=strawberry.ID(str(a.offer_id)),
-        status=AppealStatus(a.status),
-        status_label=translate(f"appeal_status.{a.status}", language),
-        reason=a.reason,
-        decision_note=a.decision_note,
-        unit_name=a.unit_name,
-        citizen_name=a.citizen_name,
-        citizen_resident_id_masked=a.citizen_resident_id_masked,
+        id=strawberry.ID(str(row.id)),
+        offer_id=strawberry.ID(str(row.opportunity_id)),
+        status=AppealStatus(row.status),
+        status_label=translate(f"appeal_status.{row.status}", language),
+        reason=row.reason,
+        decision_note=row.decision_note,
+        unit_name=row.unit_name,
+        citizen_name=row.citizen_name,
+        citizen_resident_id_masked=row.citizen_resident_id_masked,
         rule_code=a.offer.rule_code,
         rule_version=a.offer.rule_version,
         title=a.offer.title_in(language),
         explanation=a.offer.reason(language),
         evidence=evidence_of(a.offer.evidence, language),
-        created_at=a.created_at,
-        decided_at=a.decided_at,
+        created_at=row.created_at,
+        decided_at=row.decided_at,
     )
 
 
@@ -82,23 +83,26 @@ class WelfareCheck:
 
 
 def check_type(w: staff.WelfareCheckView, language: str) -> WelfareCheck:
+    row = w.row
     return WelfareCheck(
-        id=strawberry.ID(str(w.id)),
-        status=WelfareCheckStatus(w.status),
-        due_on=w.due_on,
-        outcome=WelfareOutcome(w.outcome) if w.outcome else None,
-        outcome_label=translate(f"welfare_outcome.{w.outcome}", language) if w.outcome else None,
-        note=w.note,
-        unit_name=w.unit_name,
-        citizen_name=w.citizen_name,
-        citizen_phone=w.citizen_phone,
+        id=strawberry.ID(str(row.id)),
+        status=WelfareCheckStatus(row.status),
+        due_on=row.due_on,
+        outcome=WelfareOutcome(row.outcome) if row.outcome else None,
+        outcome_label=translate(f"welfare_outcome.{row.outcome}", language)
+        if row.outcome
+        else None,
+        note=row.note,
+        unit_name=row.unit_name,
+        citizen_name=row.citizen_name,
+        citizen_phone=row.citizen_phone,
         rule_code=w.offer.rule_code,
         rule_version=w.offer.rule_version,
         title=w.offer.title_in(language),
         reason=w.offer.reason(language),
         evidence=evidence_of(w.offer.evidence, language),
-        created_at=w.created_at,
-        done_at=w.done_at,
+        created_at=row.created_at,
+        done_at=row.done_at,
     )
 
 

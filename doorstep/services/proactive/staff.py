@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TypeVar
+from datetime import datetime
+from typing import Generic, TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
@@ -38,6 +38,23 @@ from doorstep.store.proactive.rows import AppealRow, CheckRow
 _Work = TypeVar("_Work", AppealRow, CheckRow)
 
 
+@dataclass(frozen=True)
+class StaffWork(Generic[_Work]):
+    """An appeal or a visit as staff read it: its row (with the citizen's name beside it) and
+    the offer it is about, the evidence naming the units it came from."""
+
+    row: _Work
+    offer: OfferSnapshot
+
+
+AppealView = StaffWork[AppealRow]
+WelfareCheckView = StaffWork[CheckRow]
+
+
+async def _work(conn: Connection, row: _Work) -> StaffWork[_Work]:
+    return StaffWork(row, snapshot_of(row, await unit_names(conn, [row])))
+
+
 async def _queue(
     deps: Deps,
     actor: Actor,
@@ -45,7 +62,7 @@ async def _queue(
     rows_of: Callable[[Connection, list[int]], Awaitable[list[_Work]]],
     *,
     read: tuple[str, str],
-) -> tuple[list[_Work], dict[int, tuple[str, str]]]:
+) -> list[StaffWork[_Work]]:
     """The work of the units the actor oversees, each citizen's read recorded (what, purpose),
     with the names of the units the offers' evidence cites."""
     authorize(actor, operation)
@@ -56,38 +73,7 @@ async def _queue(
             conn, sorted({r.citizen_id for r in rows}), actor.staff_id or 0, *read
         )
         names = await unit_names(conn, rows)
-    return rows, names
-
-
-@dataclass(frozen=True)
-class AppealView:
-    id: int
-    offer_id: int
-    status: str
-    reason: str
-    decision_note: str | None
-    unit_name: str
-    citizen_name: str | None
-    citizen_resident_id_masked: str | None
-    offer: OfferSnapshot
-    created_at: datetime
-    decided_at: datetime | None
-
-
-def _appeal(row: AppealRow, units: dict[int, tuple[str, str]]) -> AppealView:
-    return AppealView(
-        id=row.id,
-        offer_id=row.opportunity_id,
-        status=row.status,
-        reason=row.reason,
-        decision_note=row.decision_note,
-        unit_name=row.unit_name,
-        citizen_name=row.citizen_name,
-        citizen_resident_id_masked=row.citizen_resident_id_masked,
-        offer=snapshot_of(row, units),
-        created_at=row.created_at,
-        decided_at=row.decided_at,
-    )
+    return [StaffWork(r, snapshot_of(r, names)) for r in rows]
 
 
 async def appeal_queue(
@@ -95,7 +81,7 @@ async def appeal_queue(
 ) -> list[AppealView]:
     """Appeals waiting on the actor's unit (supervisors: their region). Reading them shows the
     citizen's data, so each read is recorded."""
-    rows, names = await _queue(
+    return await _queue(
         deps,
         actor,
         Operation.APPEAL_QUEUE_READ,
@@ -104,7 +90,6 @@ async def appeal_queue(
         ),
         read=("offer", "review offer appeal"),
     )
-    return [_appeal(r, names) for r in rows]
 
 
 async def decide_appeal(
@@ -166,49 +151,16 @@ async def decide_appeal(
         )
         done = await proactive_appeals.appeal_for_update(conn, appeal_id)
         assert done is not None
-        names = await unit_names(conn, [done])
+        view = await _work(conn, done)
     await deps.after_commit([outbox_id])
-    return _appeal(done, names)
-
-
-@dataclass(frozen=True)
-class WelfareCheckView:
-    id: int
-    offer_id: int
-    status: str
-    due_on: date
-    outcome: str | None
-    note: str | None
-    unit_name: str
-    citizen_name: str | None
-    citizen_phone: str
-    offer: OfferSnapshot
-    created_at: datetime
-    done_at: datetime | None
-
-
-def _check_view(row: CheckRow, units: dict[int, tuple[str, str]]) -> WelfareCheckView:
-    return WelfareCheckView(
-        id=row.id,
-        offer_id=row.opportunity_id,
-        status=row.status,
-        due_on=row.due_on,
-        outcome=row.outcome,
-        note=row.note,
-        unit_name=row.unit_name,
-        citizen_name=row.citizen_name,
-        citizen_phone=row.citizen_phone,
-        offer=snapshot_of(row, units),
-        created_at=row.created_at,
-        done_at=row.done_at,
-    )
+    return view
 
 
 async def welfare_checks(
     deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
 ) -> list[WelfareCheckView]:
     """Visits for the actor's community unit (supervisors: their region); reads recorded."""
-    rows, names = await _queue(
+    return await _queue(
         deps,
         actor,
         Operation.WELFARE_QUEUE_READ,
@@ -217,7 +169,6 @@ async def welfare_checks(
         ),
         read=("welfare_check", "home visit"),
     )
-    return [_check_view(r, names) for r in rows]
 
 
 async def complete_welfare_check(
@@ -266,5 +217,4 @@ async def complete_welfare_check(
         )
         done = await proactive_welfare_checks.check_for_update(conn, check_id)
         assert done is not None
-        names = await unit_names(conn, [done])
-    return _check_view(done, names)
+        return await _work(conn, done)
