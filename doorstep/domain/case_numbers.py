@@ -7,6 +7,8 @@ rejected instead of silently pointing at someone else's case.
 
 from __future__ import annotations
 
+from doorstep.domain.errors import InvalidInput
+
 APPLICATION_PREFIX = "10"
 TICKET_PREFIX = "20"
 
@@ -92,6 +94,18 @@ def normalize_case_number(s: str) -> str:
     if cleaned[0] == "0" or _damm_interim(cleaned) != 0:
         raise ValueError("case_number.checksum")
     return cleaned
+
+
+def parse_case_number(raw: str, prefix: str, invalid: str) -> str:
+    """What a user typed as the canonical number of a case of one kind (its prefix);
+    InvalidInput(invalid) for a mistyped number or another kind's."""
+    try:
+        number = normalize_case_number(raw)
+    except ValueError:
+        raise InvalidInput(invalid) from None
+    if not number.startswith(prefix):
+        raise InvalidInput(invalid)
+    return number
 
 
 def case_kind(number: str) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.calendar import SHANGHAI, local_date
-from doorstep.domain.case_numbers import make_case_number, normalize_case_number
+from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.escort import (
     BOOKING_PREFIX,
@@ -127,13 +127,7 @@ def when(at: datetime) -> str:
 
 
 def parse_number(raw: str) -> str:
-    try:
-        number = normalize_case_number(raw)
-    except ValueError:
-        raise InvalidInput("escort.number_invalid") from None
-    if not number.startswith(BOOKING_PREFIX):
-        raise InvalidInput("escort.number_invalid")
-    return number
+    return parse_case_number(raw, BOOKING_PREFIX, "escort.number_invalid")
 
 
 # --- slots (the unit) --------------------------------------------------------------------------

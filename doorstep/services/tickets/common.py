@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from doorstep.domain.calendar import SHANGHAI
-from doorstep.domain.case_numbers import TICKET_PREFIX, normalize_case_number
+from doorstep.domain.case_numbers import TICKET_PREFIX, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target
 from doorstep.domain.tickets import (
@@ -36,13 +36,7 @@ def now_utc() -> datetime:
 
 
 def parse_number(raw: str) -> str:
-    try:
-        number = normalize_case_number(raw)
-    except ValueError:
-        raise InvalidInput("ticket.number_invalid") from None
-    if not number.startswith(TICKET_PREFIX):
-        raise InvalidInput("ticket.number_invalid")
-    return number
+    return parse_case_number(raw, TICKET_PREFIX, "ticket.number_invalid")
 
 
 def required_text(text: str | None, limit: int, empty: str, too_long: str) -> str:

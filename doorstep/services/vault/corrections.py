@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from doorstep.domain.case_numbers import make_case_number, normalize_case_number
+from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.sharing import Action, SubjectKind
@@ -110,13 +110,7 @@ async def unit_corrections(
 
 
 def parse_correction_number(raw: str) -> str:
-    try:
-        number = normalize_case_number(raw)
-    except ValueError:
-        raise InvalidInput("correction.number_invalid") from None
-    if not number.startswith(CORRECTION_PREFIX):
-        raise InvalidInput("correction.number_invalid")
-    return number
+    return parse_case_number(raw, CORRECTION_PREFIX, "correction.number_invalid")
 
 
 async def resolve_correction(
