@@ -18,7 +18,7 @@ from doorstep.services.deps import Deps
 from doorstep.services.proactive.rules import tune
 from doorstep.services.proactive.views import explain, text_in, today_local
 from doorstep.store import applications as app_store
-from doorstep.store import events
+from doorstep.store import events, staff_phones
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import evaluation as proactive_evaluation
@@ -114,6 +114,18 @@ async def notify_new_offers(deps: Deps, *, batch: int = NOTIFY_BATCH, max_batche
     return handled
 
 
+async def _found(conn: Connection, row: UnnotifiedOfferRow, kind: str, **more: int) -> None:
+    """What was done for a finding, in the citizen's event log: no one acted."""
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind="system",
+        actor_id=None,
+        citizen_id=row.citizen_id,
+        data={"rule": row.rule_code, **more},
+    )
+
+
 async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
     if row.kind == RuleKind.WELFARE_CHECK:
         return await _assign_visit(conn, row)
@@ -139,14 +151,7 @@ async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[
             ),
         )
     ]
-    await events.append(
-        conn,
-        kind="offer.created",
-        actor_kind="system",
-        actor_id=None,
-        citizen_id=row.citizen_id,
-        data={"offer": row.id, "rule": row.rule_code, "version": row.rule_version},
-    )
+    await _found(conn, row, "offer.created", offer=row.id, version=row.rule_version)
     bundle = await conn.fetchval(
         "select bundle_code from offer_rule_versions where rule_id = $1 and version = $2",
         row.rule_id,
@@ -184,25 +189,13 @@ async def _assign_visit(conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
         items=[{"kind": "fact", "key": k} for k in row.evidence if not FIELDS[k].virtual],
         opportunity_id=row.id,
     )
-    await events.append(
-        conn,
-        kind="welfare_check.assigned",
-        actor_kind="system",
-        actor_id=None,
-        citizen_id=row.citizen_id,
-        data={"check": check_id, "rule": row.rule_code, "unit": unit_id},
-    )
+    await _found(conn, row, "welfare_check.assigned", check=check_id, unit=unit_id)
     reason = explain(row.explanation, row.evidence, row.created_at, "zh_Hans")
-    return [
-        await notifications.queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind="welfare_check.assigned",
-            template="sms.welfare_check",
-            params={"reason": reason, "due": due.strftime("%m-%d")},
-            language="zh_Hans",
-            urgent=True,
-        )
-        for phone in await vault_store.unit_staff_phones(conn, unit_id)
-    ]
+    return await notifications.queue_for_staff(
+        conn,
+        await staff_phones.unit_staff_phones(conn, unit_id),
+        kind="welfare_check.assigned",
+        template="sms.welfare_check",
+        params={"reason": reason, "due": due.strftime("%m-%d")},
+        urgent=True,
+    )

@@ -19,8 +19,7 @@ from doorstep.services.proactive.views import (
     unit_names,
 )
 from doorstep.store import applications as app_store
-from doorstep.store import events
-from doorstep.store import vault as vault_store
+from doorstep.store import events, staff_phones
 from doorstep.store.db import Connection, Queryable, transaction
 from doorstep.store.proactive import appeals as proactive_appeals
 from doorstep.store.proactive import offers as proactive_offers
@@ -82,6 +81,18 @@ def must_be_open(row: OfferByIdRow) -> None:
         raise Conflict("offer.not_open", status=row.status)
 
 
+async def _answered(conn: Connection, actor: Actor, row: OfferRow, kind: str, **more: int) -> None:
+    """The citizen's (or their agent's) answer to an offer, in the event log."""
+    await events.append(
+        conn,
+        kind=kind,
+        actor_kind="citizen",
+        actor_id=actor.agent_citizen_id or actor.citizen_id,
+        citizen_id=row.citizen_id,
+        data={"offer": row.id, "rule": row.rule_code, **more},
+    )
+
+
 async def reload_offer(deps: Deps, offer_id: int) -> OfferView:
     async with deps.pool.acquire() as conn:
         row = await proactive_offers.offer_by_id(conn, offer_id)
@@ -104,14 +115,7 @@ def acceptance(
         await proactive_offers.set_offer_status(
             conn, offer_id, "accepted", application_id=application_id
         )
-        await events.append(
-            conn,
-            kind="offer.accepted",
-            actor_kind="citizen",
-            actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row.citizen_id,
-            data={"offer": offer_id, "rule": row.rule_code, "version": row.rule_version},
-        )
+        await _answered(conn, actor, row, "offer.accepted", version=row.rule_version)
 
     assert row.bundle_code is not None  # only welfare visits have none (load_offer)
     data = applications.SubmitInput(
@@ -149,14 +153,7 @@ async def dismiss_offer(deps: Deps, actor: Actor, offer_id: int) -> OfferView:
     async with transaction(deps.pool) as conn:
         row = await _locked_open(conn, offer_id)
         await proactive_offers.set_offer_status(conn, offer_id, "dismissed", reason="citizen")
-        await events.append(
-            conn,
-            kind="offer.dismissed",
-            actor_kind="citizen",
-            actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row.citizen_id,
-            data={"offer": offer_id, "rule": row.rule_code},
-        )
+        await _answered(conn, actor, row, "offer.dismissed")
     return await reload_offer(deps, offer_id)
 
 
@@ -176,26 +173,14 @@ async def appeal_offer(deps: Deps, actor: Actor, offer_id: int, reason: str) -> 
             unit_id=row.owner_unit_id,
             reason=text,
         )
-        await events.append(
+        await _answered(conn, actor, row, "offer.appealed", appeal=appeal_id)
+        outbox_ids = await notifications.queue_for_staff(
             conn,
-            kind="offer.appealed",
-            actor_kind="citizen",
-            actor_id=actor.agent_citizen_id or actor.citizen_id,
-            citizen_id=row.citizen_id,
-            data={"offer": offer_id, "appeal": appeal_id, "rule": row.rule_code},
+            await staff_phones.unit_staff_phones(conn, row.owner_unit_id),
+            kind="offer.appeal_received",
+            template="sms.appeal_received",
+            params={"item": text_in(row.title, "zh_Hans")},
         )
-        outbox_ids = [
-            await notifications.queue(
-                conn,
-                citizen_id=None,
-                phone=phone,
-                kind="offer.appeal_received",
-                template="sms.appeal_received",
-                params={"item": text_in(row.title, "zh_Hans")},
-                language="zh_Hans",
-            )
-            for phone in await vault_store.unit_staff_phones(conn, row.owner_unit_id)
-        ]
     await deps.after_commit(outbox_ids)
     return await reload_offer(deps, offer_id)
 

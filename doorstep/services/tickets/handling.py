@@ -50,13 +50,21 @@ from doorstep.store.tickets.rows import LockedTicketRow
 # --- the unit's side: acknowledge, return, extend, resolve ---------------------------------------
 
 
+async def _lead_unit_moves(
+    conn: Connection, actor: Actor, number: str, action: TicketAction
+) -> tuple[LockedTicketRow, TicketStatus]:
+    """The ticket locked and the status the action moves it to, once the actor may act for its
+    lead unit."""
+    row = await lock(conn, number)
+    authorize(actor, Operation.TICKET_ACT, unit_target(row))
+    return row, move(row, action)
+
+
 async def acknowledge(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
     """签收: the lead unit takes the ticket on (a fallback unit's doing so ends its review)."""
     number = parse_number(raw_number)
     async with transaction(deps.pool) as conn:
-        row = await lock(conn, number)
-        authorize(actor, Operation.TICKET_ACT, unit_target(row))
-        after = move(row, TicketAction.ACKNOWLEDGE)
+        row, after = await _lead_unit_moves(conn, actor, number, TicketAction.ACKNOWLEDGE)
         now = now_utc()
         await ticket_writing.update_ticket(
             conn, row.id, status=after.value, acknowledged_at=now, needs_review=False
@@ -132,9 +140,7 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
         reason, MAX_REASON_CHARS, "ticket.reason_required", "ticket.reason_too_long"
     )
     async with transaction(deps.pool) as conn:
-        row = await lock(conn, number)
-        authorize(actor, Operation.TICKET_ACT, unit_target(row))
-        after = move(row, TicketAction.RETURN)
+        row, after = await _lead_unit_moves(conn, actor, number, TicketAction.RETURN)
         if row.returns_count >= MAX_RETURNS_BEFORE_FALLBACK:
             raise Conflict("ticket.return_limit", limit=MAX_RETURNS_BEFORE_FALLBACK)
         _set_id, engine = await dispatch_rules.current_engine(deps, conn)
@@ -270,9 +276,7 @@ async def resolve(deps: Deps, actor: Actor, raw_number: str, note: str) -> Ticke
     number = parse_number(raw_number)
     text = required_text(note, MAX_NOTE_CHARS, "ticket.note_required", "ticket.note_too_long")
     async with transaction(deps.pool) as conn:
-        row = await lock(conn, number)
-        authorize(actor, Operation.TICKET_ACT, unit_target(row))
-        after = move(row, TicketAction.RESOLVE)
+        row, after = await _lead_unit_moves(conn, actor, number, TicketAction.RESOLVE)
         now = now_utc()
         await ticket_writing.update_ticket(
             conn,
