@@ -100,17 +100,8 @@ async def keep_fresh(deps: Deps, every: float = REFRESH_SECONDS) -> None:
         await asyncio.sleep(every)
 
 
-@dataclass(frozen=True)
-class ScheduleVersion:
-    year: int
-    version: int
-    holidays: tuple[date, ...]
-    workdays: tuple[date, ...]
-    source: str
-    note: str
-    entered_via: str
-    entered_by: str | None
-    entered_at: datetime
+# an entered version of a year's schedule, as the store reads it (with who entered it)
+ScheduleVersion = store.ScheduleRow
 
 
 @dataclass(frozen=True)
@@ -122,20 +113,6 @@ class YearStatus:
     versions: tuple[ScheduleVersion, ...]
     # the rest days deadlines count on weekdays this year (the fallback's, when not entered)
     weekday_rest_days: tuple[date, ...]
-
-
-def _version(row: store.ScheduleRow) -> ScheduleVersion:
-    return ScheduleVersion(
-        year=row.year,
-        version=row.version,
-        holidays=tuple(row.holidays),
-        workdays=tuple(row.workdays),
-        source=row.source,
-        note=row.note,
-        entered_via=row.entered_via,
-        entered_by=row.entered_by_name,
-        entered_at=row.created_at,
-    )
 
 
 async def enter_schedule(
@@ -184,7 +161,7 @@ async def enter_schedules(
                 actor_id=actor.staff_id,
                 data={"year": row.year, "version": row.version, "via": via},
             )
-            entered.append(_version(row))
+            entered.append(row)
     await refresh(deps)
     return entered
 
@@ -199,7 +176,7 @@ async def year_statuses(deps: Deps, actor: Actor, first: int, last: int) -> list
     file_known = {y.year for y in file_years(deps.settings.holidays_file)}
     out = []
     for year in range(first, last + 1):
-        versions = tuple(_version(r) for r in await store.versions(deps.pool, year))
+        versions = tuple(await store.versions(deps.pool, year))
         calendar = deps.calendar
         if versions:
             basis = "entered"

@@ -65,8 +65,8 @@ def _version(v: holidays.ScheduleVersion) -> HolidayScheduleVersion:
         source=v.source,
         note=v.note,
         entered_via=v.entered_via,
-        entered_by=v.entered_by,
-        entered_at=v.entered_at,
+        entered_by=v.entered_by_name,
+        entered_at=v.created_at,
     )
 
 
