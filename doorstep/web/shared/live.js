@@ -10,25 +10,50 @@ import { createClient } from '../vendor/graphql-ws-6.4.2/client.js';
 
 export const seqAfter = (seq, last) => last == null || BigInt(seq) > BigInt(last);
 
-// The session's client. connecting(), connected(): the app's status line and its re-read of
-// the lists; sessionGone(): closed with 4403; closed(): any other close (it retries)
-export function liveClient({ connectionParams, connecting, connected, closed, sessionGone }) {
-  return createClient({
-    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
-    connectionParams,
-    lazy: false,
-    keepAlive: 15000,
-    retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
-    // 0.5 s, 1 s, 2 s ... up to 10 s, with jitter so a restarted server is not hit at once
-    retryWait: (retries) =>
-      new Promise((resolve) =>
-        setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
-      ),
-    on: {
-      connecting: () => connecting(),
-      connected: () => connected(),
-      closed: (event) => (event?.code === 4403 ? sessionGone() : closed()),
-    },
-  });
+// The session's one client: start() opens it (null when one is open already), stop() closes
+// it. connecting(), connected(client): the app's status line and its re-read of the lists;
+// retrying(): closed while still wanted (it reconnects); sessionGone(): closed with 4403, after
+// stop(); stopped(): after stop()
+export function createLive({ connectionParams, connecting, connected, retrying, sessionGone, stopped }) {
+  let client = null;
+
+  function stop() {
+    const old = client;
+    client = null;
+    old?.dispose();
+    stopped();
+  }
+
+  function start() {
+    if (client) return null;
+    const own = createClient({
+      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
+      connectionParams,
+      lazy: false,
+      keepAlive: 15000,
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: () => true,
+      // 0.5 s, 1 s, 2 s ... up to 10 s, with jitter so a restarted server is not hit at once
+      retryWait: (retries) =>
+        new Promise((resolve) =>
+          setTimeout(resolve, Math.min(10000, 500 * 2 ** retries) * (0.5 + Math.random() / 2)),
+        ),
+      on: {
+        connecting: () => connecting(),
+        connected: () => connected(own),
+        closed: (event) => {
+          if (event?.code === 4403) {
+            stop();
+            sessionGone();
+          } else if (client) {
+            retrying();
+          }
+        },
+      },
+    });
+    client = own;
+    return own;
+  }
+
+  return { start, stop, current: () => client };
 }

@@ -1,11 +1,10 @@
 // The citizen's live progress (shared/live.js has the recipe): `myUpdates` for the home's
 // list from the page's stream position, `applicationProgress` for an open application's page;
 // on every (re)connect the home is read again ("catching up").
-import { liveClient, seqAfter } from '../../shared/live.js';
+import { createLive, seqAfter } from '../../shared/live.js';
 import { APPLICATION_FIELDS, ME, ME_FIELDS, gql } from './api.js';
 import { forgetSession, set, state } from './store.js';
 
-let client = null;
 const watchers = new Set();
 
 export { seqAfter };
@@ -75,37 +74,35 @@ async function catchUp() {
   }
 }
 
-export function startLive() {
-  if (client || !state.token) return;
-  client = liveClient({
-    connectionParams: () =>
-      state.acting ? { token: state.token, actingFor: state.acting.principalId } : { token: state.token },
-    connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
-    connected: () => {
-      set({ wasConnected: true });
-      catchUp().then(follow);
-      for (const watcher of watchers) watcher.onReconnect?.();
-    },
-    sessionGone: () => {
-      stopLive();
-      forgetSession();
-    },
-    closed: () => {
-      if (client) set({ live: navigator.onLine ? 'connecting' : 'offline' });
-    },
-  });
-  const own = client;
-  const variables = { afterSeq: null };
-  let following = false;
-  // subscribed once, after the first read of the page: from its `lastSeq` (graphql-ws then
-  // re-sends `variables`, with `afterSeq` kept current, after every reconnect)
-  function follow(lastSeq) {
-    if (following || client !== own) return;
-    following = true;
-    if (variables.afterSeq == null) variables.afterSeq = lastSeq ?? null;
-    subscribeUpdates(own, variables);
-  }
+const live = createLive({
+  connectionParams: () =>
+    state.acting ? { token: state.token, actingFor: state.acting.principalId } : { token: state.token },
+  connecting: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
+  connected: (own) => {
+    set({ wasConnected: true });
+    catchUp().then((lastSeq) => follow(own, lastSeq));
+    for (const watcher of watchers) watcher.onReconnect?.();
+  },
+  retrying: () => set({ live: navigator.onLine ? 'connecting' : 'offline' }),
+  sessionGone: () => forgetSession(),
+  stopped: () => set({ live: 'idle' }),
+});
+
+// `myUpdates` is subscribed once per client, after the first read of the page: from its
+// `lastSeq` (graphql-ws then re-sends `variables`, with `afterSeq` kept current, after every
+// reconnect); a read that ends after its client was closed subscribes nothing
+let following = null;
+function follow(own, lastSeq) {
+  if (following === own || live.current() !== own) return;
+  following = own;
+  subscribeUpdates(own, { afterSeq: lastSeq ?? null });
 }
+
+export function startLive() {
+  if (state.token) live.start();
+}
+
+export const stopLive = live.stop;
 
 function subscribeUpdates(own, variables) {
   own.subscribe(
@@ -124,16 +121,10 @@ function subscribeUpdates(own, variables) {
   );
 }
 
-export function stopLive() {
-  const old = client;
-  client = null;
-  old?.dispose();
-  set({ live: 'idle' });
-}
-
 // One application's page: its state now, then each change, resumed from the last sequence.
 export function watchApplication(number, onMessage, onError) {
   startLive();
+  const client = live.current();
   if (!client) return () => {};
   const variables = { number, afterSeq: null };
   return client.subscribe(

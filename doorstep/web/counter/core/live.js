@@ -1,7 +1,7 @@
 // The live unit queue and ticket queue over graphql-transport-ws, by the recipe both apps follow
 // (shared/live.js); the queue is read again over HTTP on every (re)connect. Ticket changes go
 // to whichever screen listens ('counter:ticket' on the window).
-import { liveClient, seqAfter } from '../../shared/live.js';
+import { createLive, seqAfter } from '../../shared/live.js';
 import { TASK_FIELDS, TICKET_ROW } from './api.js';
 import { forgetSession, set, state } from './store.js';
 import { loadQueue, ordered } from './queue.js';
@@ -12,8 +12,6 @@ const UPDATES = `subscription ($afterSeq: ID) { unitQueueUpdates(afterSeq: $afte
 
 const TICKET_UPDATES = `subscription ($afterSeq: ID) { ticketQueueUpdates(afterSeq: $afterSeq) {
   seq ticketNumber event { seq kind } ticket { ${TICKET_ROW} } } }`;
-
-let client = null;
 
 // the update carries the application's tasks in my units as they stand: open ones go in (or
 // are replaced), closed ones leave the list
@@ -32,37 +30,40 @@ function merge(update) {
   window.dispatchEvent(new CustomEvent('counter:changed', { detail: update.applicationNumber }));
 }
 
+const live = createLive({
+  connectionParams: () => ({ token: state.token }),
+  connecting: () => set({ live: 'connecting' }),
+  connected: () => {
+    set({ live: 'live' });
+    if (state.queue !== null) loadQueue().catch(() => {});
+    window.dispatchEvent(new CustomEvent('counter:reconnected'));
+  },
+  retrying: () => set({ live: 'connecting' }),
+  sessionGone: () => forgetSession(true),
+  stopped: () => {
+    if (state.live !== 'idle') set({ live: 'idle' });
+  },
+});
+
 export function startLive() {
-  if (client || !state.token) return;
-  client = liveClient({
-    connectionParams: () => ({ token: state.token }),
-    connecting: () => set({ live: 'connecting' }),
-    connected: () => {
-      set({ live: 'live' });
-      if (state.queue !== null) loadQueue().catch(() => {});
-      window.dispatchEvent(new CustomEvent('counter:reconnected'));
-    },
-    sessionGone: () => {
-      stopLive();
-      forgetSession(true);
-    },
-    closed: () => {
-      if (client) set({ live: 'connecting' });
-    },
-  });
+  if (!state.token) return;
+  const client = live.start();
+  if (!client) return;
   // the opening message only says where the stream starts
-  follow(UPDATES, 'unitQueueUpdates', (update) => !update.event, merge);
+  follow(client, UPDATES, 'unitQueueUpdates', (update) => !update.event, merge);
   // each ticket change (the ticket as it stands, or none once it left my units) goes to the
   // screen that listens; the opening message has no ticket number
-  follow(TICKET_UPDATES, 'ticketQueueUpdates', (update) => !update.ticketNumber, (update) =>
+  follow(client, TICKET_UPDATES, 'ticketQueueUpdates', (update) => !update.ticketNumber, (update) =>
     window.dispatchEvent(new CustomEvent('counter:ticket', { detail: update })),
   );
 }
 
+export const stopLive = live.stop;
+
 // A stream whose opening message sets where it starts; every later one goes to onChange and
 // moves `afterSeq` forward when it is the highest yet (a unit's events may commit out of
 // sequence order, so none is dropped for being lower)
-function follow(query, field, isOpening, onChange) {
+function follow(client, query, field, isOpening, onChange) {
   const variables = { afterSeq: null };
   client.subscribe(
     { query, variables },
@@ -81,11 +82,4 @@ function follow(query, field, isOpening, onChange) {
       complete: () => {},
     },
   );
-}
-
-export function stopLive() {
-  const old = client;
-  client = null;
-  old?.dispose();
-  if (state.live !== 'idle') set({ live: 'idle' });
 }
