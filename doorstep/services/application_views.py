@@ -13,10 +13,12 @@ from doorstep.domain.workflow import (
     progress,
 )
 from doorstep.store import applications as store
+from doorstep.store import submissions
 
 # the row types of the precompiled list, which reads the rows straight
 from doorstep.store.applications import ListedApplicationRow as ListedApplicationRow
 from doorstep.store.applications import ListedTaskRow as ListedTaskRow
+from doorstep.store.db import Connection
 
 
 # slots: a list read makes 120 of these per request, and a frozen dataclass without slots
@@ -113,3 +115,33 @@ def _application_view(row: store.ListedApplicationRow, tasks: list[TaskView]) ->
         completed_at=row.completed_at,
         next_step=citizen_next_step(status, [t.status for t in tasks]),
     )
+
+
+def submitted_view(rows: list[submissions.SubmittedTaskRow]) -> ApplicationView:
+    """A new application as `store.applications.insert_submission` gives it back: a row per
+    task, each with the application's columns (one row of null task columns if it has none)."""
+    first = rows[0]
+    tasks = [_task_view(r) for r in rows if r.id is not None]
+    status = APPLICATION_STATUSES[first.application_status]
+    return ApplicationView(
+        id=first.application_id,
+        number=first.application_number,
+        citizen_id=first.application_citizen_id,
+        bundle_code=first.bundle_code,
+        bundle_name=first.bundle_name,
+        status=status,
+        tasks=tuple(tasks),
+        created_at=first.application_created_at,
+        updated_at=first.application_updated_at,
+        completed_at=first.application_completed_at,
+        next_step=citizen_next_step(status, [t.status for t in tasks]),
+    )
+
+
+async def load_one(conn: Connection, number: str) -> ApplicationView | None:
+    """One application by its number, as everyone reads it (no authorization)."""
+    row = await store.by_number(conn, number)
+    if row is None:
+        return None
+    tasks = [_task_view(t) for t in await store.tasks_of(conn, [row.id])]
+    return _application_view(row, tasks)

@@ -16,18 +16,17 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone, validate_resident_id
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.i18n import DEFAULT_LANGUAGE
-from doorstep.services.applications import (
-    ApplicationView,
-    SubmitInput,
-    _check_form,
-    _insert,
-    _load_one,
-    submitted_event,
-    tell_submitted,
-)
+from doorstep.services.applications import ApplicationView, _load_one
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.services.preferences import supported_language
+from doorstep.services.submission import (
+    SubmitInput,
+    _check_form,
+    _insert,
+    submitted_event,
+    tell_submitted,
+)
 from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import events
@@ -91,12 +90,12 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             ref=document,
         )
         inserted = await _insert(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
-        number, row = inserted.number, inserted.row
+        number, application_id = inserted.number, inserted.application_id
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None
         await store.insert_assisted_consent(
             conn,
-            application_id=row.id,
+            application_id=application_id,
             citizen_id=citizen_id,
             staff_id=actor.staff_id,
             unit_id=clerk.unit_id,
@@ -113,7 +112,13 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             delegation_id=None,
         )
         event = submitted_event(
-            inserted, bundle, actor_kind="staff", actor_id=actor.staff_id, data={"assisted": True}
+            number,
+            citizen_id,
+            bundle,
+            application_id=application_id,
+            actor_kind="staff",
+            actor_id=actor.staff_id,
+            data={"assisted": True},
         )
         outbox_id = await tell_submitted(
             conn, inserted, bundle, event, clerk.unit_phone or deps.settings.support_phone

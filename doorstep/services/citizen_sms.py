@@ -19,7 +19,6 @@ from doorstep.notify.sms_text import check_identifiers
 from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store.db import Connection
-from doorstep.store.events import NewEvent
 from doorstep.store.outbox import delivery as outbox
 
 PLAIN_PREFIX = "sms.plain."
@@ -88,24 +87,19 @@ async def queue(
     )
 
 
-async def queue_after_event(
-    conn: Connection,
+def message(
     contact: SmsContact,
-    event: NewEvent,
     *,
     kind: str,
     template: str,
     params: Mapping[str, Any],
     call_phone: str,
-) -> int:
-    """Append `event`, then queue the SMS as `queue` does, in one round trip; the outbox id.
-    For a use case whose last writes are its event and its SMS (a submission)."""
+) -> outbox.NewMessage:
+    """The SMS `queue` would write, as a row for a statement that writes it with others (a
+    submission writes its event and its SMS with the application)."""
     chosen, values = choose(contact, template, params, call_phone)
     check_identifiers(values)  # as notifications.queue_message does
-    _seq, outbox_id = await outbox.insert_after_event(
-        conn, event, _outbox_row(contact, kind, chosen, values, urgent=False, extend_code=None)
-    )
-    return outbox_id
+    return _outbox_row(contact, kind, chosen, values, urgent=False, extend_code=None)
 
 
 def _outbox_row(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
@@ -105,6 +104,8 @@ class SerialContactRow(CitizenContactRow):
 
     serial: int
     proven_birth_date: date | None
+    # no document (revoked ones aside) and no fact in the vault: nothing to read for the form
+    vault_empty: bool
 
 
 class _Status(Row):
@@ -122,78 +123,20 @@ async def next_serial(conn: Connection) -> int:
 
 async def next_serial_with_contact(conn: Connection, citizen_id: int) -> SerialContactRow:
     """What a submission reads before it writes, in one round trip: the serial, the contact
-    (as `citizen_contact` reads it) and the proved birth date (优先办)."""
+    (as `citizen_contact` reads it), the proved birth date (优先办) and whether the vault holds
+    anything of theirs."""
     return await fetchrow_one(
         conn,
         SerialContactRow,
         f"""select nextval('application_serial') as serial, {_CONTACT_COLUMNS},
                    case when identity_verified_at is not null then birth_date end
-                     as proven_birth_date
-            from citizens where id = $1""",
+                     as proven_birth_date,
+                   not exists (select from vault_documents d
+                               where d.citizen_id = c.id and d.revoked_at is null)
+                   and not exists (select from vault_facts f where f.citizen_id = c.id)
+                     as vault_empty
+            from citizens c where id = $1""",
         citizen_id,
-    )
-
-
-async def insert_application(
-    conn: Connection,
-    *,
-    number: str,
-    citizen_id: int,
-    bundle_id: int,
-    status: str,
-    form: Mapping[str, object],
-    tasks_total: int,
-    staff_id: int | None,
-    priority_reason: str | None = None,
-) -> ApplicationRow:
-    """The new application as `by_number` would read it (one round trip, not two), with its
-    priority reason (优先办) if it has one."""
-    return await fetchrow_one(
-        conn,
-        ApplicationRow,
-        f"""with a as (
-                insert into applications (number, citizen_id, bundle_id, status, form,
-                                          tasks_total, submitted_by_staff_id, priority_reason)
-                values ($1, $2, $3, $4, $5, $6, $7, $8) returning *)
-            select {_APPLICATION_COLUMNS} from a join bundles b on b.id = a.bundle_id""",
-        number,
-        citizen_id,
-        bundle_id,
-        status,
-        form,
-        tasks_total,
-        staff_id,
-        priority_reason,
-    )
-
-
-async def insert_tasks(
-    conn: Connection,
-    application_id: int,
-    rows: list[tuple[int, int, int, str, int, date, date, date]],
-    priority_reason: str | None = None,
-) -> list[TaskRow]:
-    """rows: (item_id, unit_id, position, status, working_days, due_on, remind_on, target_on).
-    One statement for all of them; returns the tasks as `tasks_of` would read them, in order."""
-    columns: list[tuple[int | str | date, ...]] = (
-        list(zip(*rows, strict=True)) if rows else [()] * 8
-    )
-    return await fetch(
-        conn,
-        TaskRow,
-        f"""with t as (
-                insert into tasks (application_id, item_id, unit_id, position, status,
-                                   working_days, due_on, remind_on, target_on, priority_reason)
-                select $1, *, $10 from unnest($2::bigint[], $3::bigint[], $4::int[], $5::text[],
-                                         $6::int[], $7::date[], $8::date[], $9::date[])
-                returning *)
-            select {_TASK_COLUMNS} from t
-            join service_items i on i.id = t.item_id
-            join units u on u.id = t.unit_id
-            order by t.position""",
-        application_id,
-        *columns,
-        priority_reason,
     )
 
 

@@ -73,14 +73,19 @@ class Holdings:
     facts: list[store.FactRow]
 
 
-async def _material_states(
-    conn: Connection, citizen_id: int, bundle: Bundle, today: date
-) -> tuple[list[MaterialState], Holdings]:
-    """Each material of the bundle once (the one form), and whether the vault holds it (for
-    every unit it goes to, as the data-sharing list allows); with the rows read."""
-    in_force = await sharing.list_in_force(conn, today)
-    holdings = Holdings(
+async def _holdings(conn: Connection, citizen_id: int, today: date) -> Holdings:
+    return Holdings(
         await store.documents_of(conn, citizen_id, today), await store.facts_of(conn, citizen_id)
+    )
+
+
+async def _material_states(
+    conn: Connection, holdings: Holdings, bundle: Bundle, today: date
+) -> list[MaterialState]:
+    """Each material of the bundle once (the one form), and whether the vault holds it (for
+    every unit it goes to, as the data-sharing list allows: read only if it holds anything)."""
+    in_force = (
+        await sharing.list_in_force(conn, today) if holdings.documents or holdings.facts else None
     )
     documents: dict[str, DocumentView] = {}
     for row in holdings.documents:
@@ -153,7 +158,7 @@ async def _material_states(
                 )
                 continue
         states.append(MaterialState(**common, held=False))
-    return states, holdings
+    return states
 
 
 async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormView:
@@ -174,7 +179,10 @@ async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormVi
     if bundle is None:
         raise NotFound("bundle.unknown", bundle=bundle_code[:40])
     async with deps.pool.acquire() as conn:
-        states, _holdings = await _material_states(conn, citizen_id, bundle, today_local())
+        today = today_local()
+        states = await _material_states(
+            conn, await _holdings(conn, citizen_id, today), bundle, today
+        )
         if actor.role is Role.AGENT and actor.agent_citizen_id is not None:
             await app_store.record_personal_data_read(
                 conn,
@@ -227,12 +235,16 @@ class Prefill:
                 )
         return out
 
-    async def log_uses(self, conn: Connection, application_id: int) -> None:
-        """One use per receiving unit: which vault items it got for this application."""
+    async def link_documents(self, conn: Connection, application_id: int) -> None:
+        """The documents provided with the form name the application they came with."""
         if self.provided_document_ids:
             await store.link_documents_to_application(
                 conn, self.provided_document_ids, application_id
             )
+
+    def uses(self) -> list[dict[str, Any]]:
+        """One use per receiving unit (`unit_id`, `items`): which vault items it gets; the
+        submission records them with the application."""
         per_unit: dict[int, list[dict[str, Any]]] = {}
         for m in self.states:
             if m.document is not None:
@@ -249,15 +261,7 @@ class Prefill:
             for unit_id in m.unit_ids:
                 if item not in per_unit.setdefault(unit_id, []):
                     per_unit[unit_id].append(item)
-        for unit_id, items in per_unit.items():
-            await store.record_use(
-                conn,
-                citizen_id=self.citizen_id,
-                unit_id=unit_id,
-                purpose="application",
-                items=items,
-                application_id=application_id,
-            )
+        return [{"unit_id": unit_id, "items": items} for unit_id, items in per_unit.items()]
 
 
 async def prefill(
@@ -266,12 +270,20 @@ async def prefill(
     citizen_id: int,
     bundle: Bundle,
     documents: Sequence[DocumentInput] = (),
+    *,
+    vault_empty: bool = False,
 ) -> Prefill:
     """Inside the submission's transaction: keep the documents the citizen provided, then
     take from the vault everything it holds for the bundle. A wrong document refuses the
-    whole submission (InvalidInput), so nothing is half-written."""
+    whole submission (InvalidInput), so nothing is half-written. `vault_empty`: the caller
+    read that the citizen holds nothing (and provides nothing), so there is nothing to read."""
     provided = await store_documents(deps, conn, citizen_id, clean_documents(documents))
-    states, holdings = await _material_states(conn, citizen_id, bundle, today_local())
+    today = today_local()
+    if vault_empty and not provided:
+        holdings = Holdings([], [])
+    else:
+        holdings = await _holdings(conn, citizen_id, today)
+    states = await _material_states(conn, holdings, bundle, today)
     return Prefill(
         citizen_id=citizen_id,
         states=states,
