@@ -14,6 +14,7 @@ const SHELL = [
   '/app/core/lazy.js',
   '/app/core/live.js',
   '/app/core/push.js',
+  '/app/core/rating.js',
   '/app/core/router.js',
   '/app/core/speech.js',
   '/app/core/store.js',

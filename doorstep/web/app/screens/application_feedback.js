@@ -5,47 +5,24 @@ import { gql } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
+import { RatingForm, ratingLabel } from '../core/rating.js';
 import { Field, formatDate } from '../core/ui.js';
-
-const RATINGS = ['VERY_SATISFIED', 'SATISFIED', 'BASICALLY_SATISFIED', 'DISSATISFIED', 'VERY_DISSATISFIED'];
-const ratingLabel = (r) => t(`rating.${r.toLowerCase()}`);
 
 const FEEDBACK = `feedback { rating canRate tasks { taskId rating reviewOpenUntil
   rectification { status dueOn note }
   review { status statusLabel dueOn decisionReason } } }`;
 
 function Rate({ number, onDone }) {
-  const [rating, setRating] = useState(null);
-  const [comment, setComment] = useState('');
-  const { run, working, error } = useBusy();
-  const submit = (event) => {
-    event.preventDefault();
-    run(async () => {
-      await gql('mutation ($n: String!, $r: Rating!, $c: String) { rateApplication(number: $n, rating: $r, comment: $c) { number } }', {
-        n: number,
-        r: rating,
-        c: comment.trim() || null,
-      });
-      onDone();
+  const send = async (rating, comment) => {
+    await gql('mutation ($n: String!, $r: Rating!, $c: String) { rateApplication(number: $n, rating: $r, comment: $c) { number } }', {
+      n: number,
+      r: rating,
+      c: comment,
     });
+    onDone();
   };
-  return html`<form onSubmit=${submit} novalidate data-form="rate-application">
-    <fieldset class="ratings" aria-describedby=${error ? 'rate-application-error' : undefined}>
-      <legend>${t('feedback.rate')}</legend>
-      ${RATINGS.map(
-        (r) => html`<label class="check" key=${r}>
-          <input type="radio" name="rating" value=${r} checked=${rating === r} onChange=${() => setRating(r)} />
-          <span>${ratingLabel(r)}</span>
-        </label>`,
-      )}
-    </fieldset>
-    <${Field} label=${t('feedback.comment')}>
-      ${(props) => html`<textarea ...${props} name="comment" rows="2" value=${comment}
-        onInput=${(e) => setComment(e.currentTarget.value)}></textarea>`}
-    <//>
-    ${error && html`<p class="error" id="rate-application-error" role="alert">${error.message}</p>`}
-    <button type="submit" class="primary" disabled=${working || !rating}>${t('feedback.send')}</button>
-  </form>`;
+  return html`<${RatingForm} form="rate-application" legend=${t('feedback.rate')}
+    commentLabel=${t('feedback.comment')} sendLabel=${t('feedback.send')} send=${send} />`;
 }
 
 function AskReview({ task, until, onDone }) {

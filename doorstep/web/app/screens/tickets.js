@@ -5,11 +5,11 @@ import { gql } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
+import { RatingForm } from '../core/rating.js';
 import { go } from '../core/router.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
 
 const KINDS = ['REPORT', 'COMPLAINT', 'HELP', 'ENQUIRY', 'SUGGESTION'];
-const RATINGS = ['VERY_SATISFIED', 'SATISFIED', 'BASICALLY_SATISFIED', 'DISSATISFIED', 'VERY_DISSATISFIED'];
 const FIELDS = `number kind kindLabel categoryName description regionName status statusLabel
   leadUnit { name } dueOn resolutionNote solved rating ratingLabel ratingComment createdAt
   timeline { seq title at }`;
@@ -149,36 +149,15 @@ export function Report() {
 }
 
 function Rate({ ticket, onDone }) {
-  const [rating, setRating] = useState(null);
-  const [comment, setComment] = useState('');
-  const { run, working, error } = useBusy();
-  const submit = (event) => {
-    event.preventDefault();
-    run(async () => {
-      const data = await gql(
-        `mutation ($n: String!, $r: Rating!, $c: String) { rateTicket(number: $n, rating: $r, comment: $c) { ${FIELDS} } }`,
-        { n: ticket.number, r: rating, c: comment.trim() || null },
-      );
-      onDone(data.rateTicket);
-    });
+  const send = async (rating, comment) => {
+    const data = await gql(
+      `mutation ($n: String!, $r: Rating!, $c: String) { rateTicket(number: $n, rating: $r, comment: $c) { ${FIELDS} } }`,
+      { n: ticket.number, r: rating, c: comment },
+    );
+    onDone(data.rateTicket);
   };
-  return html`<form onSubmit=${submit} novalidate data-form="rate">
-    <fieldset class="ratings" aria-describedby=${error ? 'rate-error' : undefined}>
-      <legend>${t('tickets.rate')}</legend>
-      ${RATINGS.map(
-        (r) => html`<label class="check" key=${r}>
-          <input type="radio" name="rating" value=${r} checked=${rating === r} onChange=${() => setRating(r)} />
-          <span>${label('rating', r)}</span>
-        </label>`,
-      )}
-    </fieldset>
-    <${Field} label=${t('tickets.rate_comment')}>
-      ${(props) => html`<textarea ...${props} name="comment" rows="2" value=${comment}
-        onInput=${(e) => setComment(e.currentTarget.value)}></textarea>`}
-    <//>
-    ${error && html`<p class="error" id="rate-error" role="alert">${error.message}</p>`}
-    <button type="submit" class="primary" disabled=${working || !rating}>${t('tickets.rate_send')}</button>
-  </form>`;
+  return html`<${RatingForm} form="rate" legend=${t('tickets.rate')}
+    commentLabel=${t('tickets.rate_comment')} sendLabel=${t('tickets.rate_send')} send=${send} />`;
 }
 
 export function Ticket({ params: [number] }) {
