@@ -100,7 +100,7 @@ class TicketsQuery:
         return [
             RectificationTask(
                 id=strawberry.ID(str(r.id)),
-                ticket_number=r.ticket_number,
+                ticket_number=r.number,
                 unit_code=r.unit_code,
                 unit_name=r.unit_name,
                 category_name=r.category_name,

@@ -169,7 +169,7 @@ class Ticket:
                 unit_name=a.unit_name,
                 basis=a.basis,
                 note=a.note,
-                assigned_at=a.assigned_at,
+                assigned_at=a.created_at,
                 acknowledge_by=a.ack_due_at,
                 acknowledged_at=a.acknowledged_at,
                 returned_at=a.returned_at,

@@ -17,18 +17,12 @@ from doorstep.domain.policy import (
     authorize_by_number,
     require_signed_in,
 )
-from doorstep.domain.tickets import Rating, TicketStatus
+from doorstep.domain.tickets import TicketStatus
 from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import visible_units
 from doorstep.services.tickets.common import parse_number
-from doorstep.services.tickets.views import (
-    AssignmentView,
-    Contact,
-    RectificationEntry,
-    TicketView,
-    view_of,
-)
+from doorstep.services.tickets.views import Contact, TicketView, view_of
 from doorstep.store import applications as app_store
 from doorstep.store.tickets import assignments as ticket_assignments
 from doorstep.store.tickets import catalog as ticket_catalog
@@ -36,6 +30,7 @@ from doorstep.store.tickets import people as ticket_people
 from doorstep.store.tickets import queues as ticket_queues
 from doorstep.store.tickets import reading as ticket_reading
 from doorstep.store.tickets import rectifications as ticket_rectifications
+from doorstep.store.tickets.rows import AssignmentRow, RectificationRow
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -180,48 +175,20 @@ async def review_queue(deps: Deps, actor: Actor, limit: int = 50) -> list[Ticket
     return [view_of(r) for r in rows]
 
 
-async def assignments(deps: Deps, ticket_id: int) -> list[AssignmentView]:
+async def assignments(deps: Deps, ticket_id: int) -> list[AssignmentRow]:
     """A ticket's dispatches (callers have authorized the ticket)."""
-    return [
-        AssignmentView(
-            unit_code=r.unit_code,
-            unit_name=r.unit_name,
-            basis=r.basis,
-            note=r.note,
-            assigned_at=r.created_at,
-            ack_due_at=r.ack_due_at,
-            acknowledged_at=r.acknowledged_at,
-            returned_at=r.returned_at,
-            return_reason=r.return_reason,
-        )
-        for r in await ticket_assignments.assignments(deps.pool, ticket_id)
-    ]
+    return await ticket_assignments.assignments(deps.pool, ticket_id)
 
 
 async def rectifications(
     deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50
-) -> list[RectificationEntry]:
+) -> list[RectificationRow]:
     authorize(actor, Operation.TICKET_QUEUE_READ)
     units = await visible_units(deps, actor)
     statuses = ["open"] if open_only else ["open", "done"]
-    rows = await ticket_rectifications.rectifications(
+    return await ticket_rectifications.rectifications(
         deps.pool, units, statuses, max(1, min(limit, 200))
     )
-    return [
-        RectificationEntry(
-            id=r.id,
-            ticket_number=r.number,
-            unit_code=r.unit_code,
-            unit_name=r.unit_name,
-            category_name=r.category_name,
-            rating=Rating(r.rating),
-            comment=r.comment,
-            status=r.status,
-            due_on=r.due_on,
-            note=r.note,
-        )
-        for r in rows
-    ]
 
 
 async def led_by_units(deps: Deps, ticket_ids: list[int], unit_ids: list[int]) -> list[TicketView]:

@@ -115,33 +115,6 @@ class TicketView:
         return Target(citizen_id=self.citizen_id, units=units, theme=TICKET_THEME)
 
 
-@dataclass(frozen=True)
-class AssignmentView:
-    unit_code: str
-    unit_name: str
-    basis: str
-    note: str | None
-    assigned_at: datetime
-    ack_due_at: datetime
-    acknowledged_at: datetime | None
-    returned_at: datetime | None
-    return_reason: str | None
-
-
-@dataclass(frozen=True)
-class RectificationEntry:
-    id: int
-    ticket_number: str
-    unit_code: str
-    unit_name: str
-    category_name: str
-    rating: Rating
-    comment: str | None
-    status: str
-    due_on: date
-    note: str | None
-
-
 def view_of(row: TicketRow, contact: Contact | None = None) -> TicketView:
     reason = row.dispatch_reason or {}
     rectification = None
