@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
@@ -10,13 +9,15 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.tickets import clean_text
 from doorstep.services import dispatch_rules
 from doorstep.services.deps import Deps
-from doorstep.services.ticket_catalog.common import CategoryView, append_event, warnings_now
+from doorstep.services.ticket_catalog.common import (
+    CATEGORY_CODE,
+    CategoryView,
+    append_event,
+    warnings_now,
+)
 from doorstep.store.db import Connection, transaction
 from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
 from doorstep.store.tickets.rows import CategoryUseRow, ColumnValue, ManagedCategoryRow
-
-CATEGORY_CODE = re.compile(r"[a-z][a-z0-9_-]{1,39}")
-
 
 MAX_NAME_CHARS = 40
 MAX_DESCRIPTION_CHARS = 200

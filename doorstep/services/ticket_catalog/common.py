@@ -19,6 +19,7 @@ from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
 from doorstep.store.tickets.rows import RegionUnitRow, UnitRow
 
 REGION_CODE = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
+CATEGORY_CODE = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ rules, recurrence at the same place, and the notices of a new ticket."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from doorstep.services import dispatch_rules, priority, rate_limits
 from doorstep.services.api_keys import WRITE_SCOPE, ApiApp
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
+from doorstep.services.ticket_catalog.common import CATEGORY_CODE, REGION_CODE
 from doorstep.services.tickets.common import (
     RESOLVED_STATUSES,
     now_utc,
@@ -53,8 +53,6 @@ from doorstep.store.tickets import reading as ticket_reading
 from doorstep.store.tickets import writing as ticket_writing
 from doorstep.store.tickets.rows import SamePlaceRow
 
-_REGION = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
-_CATEGORY = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 # --- submit ------------------------------------------------------------------------------------
 
 
@@ -102,10 +100,10 @@ def _check(data: TicketInput) -> _Checked:
     if not valid_coordinates(data.latitude, data.longitude):
         raise InvalidInput("ticket.coordinates_invalid")
     region = (data.region_code or "").strip()
-    if not _REGION.fullmatch(region):
+    if not REGION_CODE.fullmatch(region):
         raise InvalidInput("ticket.region_unknown", region=region[:20])
     category = (data.category_code or "").strip()
-    if not _CATEGORY.fullmatch(category):
+    if not CATEGORY_CODE.fullmatch(category):
         raise InvalidInput("ticket.category_unknown", category=category[:40])
     return _Checked(kind, urgency, description, category, region, data.latitude, data.longitude)
 
