@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta
 
 from doorstep.domain.calendar import SHANGHAI, local_date
 from doorstep.domain.clock import reminder_date
-from doorstep.domain.errors import Conflict, InvalidInput, NotFound
+from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.workflow import TaskStatus
 from doorstep.services import citizen_sms, notifications
 from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
 from doorstep.services.deps import Deps
-from doorstep.services.tasks import visible_units
+from doorstep.services.tasks import lock_task, visible_units
 from doorstep.store import applications as app_store
 from doorstep.store import events, staff_phones
 from doorstep.store import sla as store
@@ -42,10 +42,7 @@ async def request_extension(
         raise InvalidInput("task.extension_days", limit=MAX_EXTENSION_DAYS)
     today = today_local()
     async with transaction(deps.pool) as conn:
-        application = await app_store.lock_application_of_task(conn, task_id)
-        task = await app_store.task_for_update(conn, task_id) if application else None
-        if application is None or task is None:
-            raise NotFound("task.not_found")
+        application, task = await lock_task(conn, task_id)
         authorize(actor, Operation.TASK_EXTEND, Target.unit(task.unit_id, task.unit_region_code))
         if task.status not in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED):
             raise Conflict("task.extension_not_running")

@@ -30,7 +30,7 @@ from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _l
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import visible_units
-from doorstep.services.tasks import _transition
+from doorstep.services.tasks import _transition, lock_task
 from doorstep.services.tickets.common import required_text, tell_unit
 from doorstep.store import applications as app_store
 from doorstep.store import events
@@ -58,10 +58,7 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
     )
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
-        application = await app_store.lock_application_of_task(conn, task_id)
-        task = await app_store.task_for_update(conn, task_id) if application else None
-        if application is None or task is None:
-            raise NotFound("task.not_found")
+        application, task = await lock_task(conn, task_id)
         authorize_by_number(
             actor,
             Operation.TASK_REVIEW_REQUEST,

@@ -82,6 +82,16 @@ def may_act(actor: Actor, task: TaskView) -> bool:
     return True
 
 
+async def lock_task(conn: Connection, task_id: int) -> tuple[store.ApplicationRow, store.TaskRow]:
+    """A task and its application, locked in every writer's order (the application first);
+    task.not_found when there is no such task."""
+    application = await store.lock_application_of_task(conn, task_id)
+    task = await store.task_for_update(conn, task_id) if application else None
+    if application is None or task is None:
+        raise NotFound("task.not_found")
+    return application, task
+
+
 async def act_on_task(
     deps: Deps, actor: Actor, task_id: int, action: TaskAction, reason: str | None = None
 ) -> ApplicationView:
@@ -90,10 +100,7 @@ async def act_on_task(
         raise InvalidInput("task.action_not_for_staff")
     reason = _clean_reason(action, reason)
     async with transaction(deps.pool) as conn:
-        application = await store.lock_application_of_task(conn, task_id)
-        task = await store.task_for_update(conn, task_id) if application else None
-        if application is None or task is None:
-            raise NotFound("task.not_found")
+        application, task = await lock_task(conn, task_id)
         authorize(actor, Operation.TASK_ACT, Target.unit(task.unit_id, task.unit_region_code))
         outbox_ids = await _transition(
             deps,
