@@ -28,8 +28,8 @@ from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store import events
-from doorstep.store.db import Connection
-from doorstep.store.delegation import DelegationRow, PrincipalDelegationRow
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.delegation import CitizenBriefRow, DelegationRow, PrincipalDelegationRow
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,15 @@ def _principal_key(raw: str) -> tuple[str, int | str] | None:
         return ("phone", normalize_phone(value))
     except ValueError:
         return None
+
+
+async def sms_sender(db: Queryable, raw_phone: str) -> CitizenBriefRow | None:
+    """The citizen an SMS reply comes from; None for a number that is not one, or nobody's."""
+    try:
+        phone = normalize_phone(raw_phone)
+    except ValueError:
+        return None
+    return await store.citizen_by_phone(db, phone)
 
 
 async def acting_actor(deps: Deps, actor: Actor, raw_principal: str) -> Actor:

@@ -12,7 +12,6 @@ from doorstep.domain.delegation import (
     theme_of_bundle,
 )
 from doorstep.domain.errors import Conflict, NotFound
-from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import (
     Actor,
     Operation,
@@ -177,11 +176,7 @@ async def answer_by_sms(
     nothing = acting.SmsReplyOutcome(handled=False, action="nothing")
     if reply not in (Reply.YES, Reply.NO):
         return nothing
-    try:
-        phone = normalize_phone(raw_phone)
-    except ValueError:
-        return nothing
-    citizen = await delegation_store.citizen_by_phone(deps.pool, phone)
+    citizen = await acting.sms_sender(deps.pool, raw_phone)
     if citizen is None:
         return nothing
     outbox_ids: list[int] = []

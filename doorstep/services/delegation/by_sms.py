@@ -9,10 +9,9 @@ from doorstep.domain.delegation import (
     Reply,
     parse_reply,
 )
-from doorstep.domain.identity import normalize_phone
 from doorstep.domain.sms_reply import Question, QuestionKind
 from doorstep.services import confirmations
-from doorstep.services.acting import SmsReplyOutcome, grant_of, tell
+from doorstep.services.acting import SmsReplyOutcome, grant_of, sms_sender, tell
 from doorstep.services.citizen_sms import call_us
 from doorstep.services.delegation.lifecycle import decide, stop
 from doorstep.services.delegation.messages import record_event
@@ -50,13 +49,9 @@ async def consent_by_sms(
     reply = parse_reply(reply_text)
     if reply not in (Reply.YES, Reply.NO):
         return SmsReplyOutcome(handled=False, action="nothing")
-    try:
-        phone = normalize_phone(raw_phone)
-    except ValueError:
-        return SmsReplyOutcome(handled=False, action="nothing")
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
-        principal = await store.citizen_by_phone(conn, phone)
+        principal = await sms_sender(conn, raw_phone)
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
         waiting = await store.requested_for_principal(conn, principal.id)
@@ -110,14 +105,10 @@ async def stop_by_sms(deps: Deps, raw_phone: str, reply_text: str) -> SmsReplyOu
     """ "0" from a principal: every delegation of theirs, active or asked, stops at once."""
     if parse_reply(reply_text) is not Reply.STOP:
         return SmsReplyOutcome(handled=False, action="nothing")
-    try:
-        phone = normalize_phone(raw_phone)
-    except ValueError:
-        return SmsReplyOutcome(handled=False, action="nothing")
     outbox_ids: list[int] = []
     stopped: list[int] = []
     async with transaction(deps.pool) as conn:
-        principal = await store.citizen_by_phone(conn, phone)
+        principal = await sms_sender(conn, raw_phone)
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
         for row in await store.open_for_principal(conn, principal.id):
