@@ -30,11 +30,17 @@ class UnitRatingInput:
     rating: Rating
 
 
-def _units(units: list[UnitRatingInput] | None) -> list[application_ratings.UnitRating]:
-    return [
-        application_ratings.UnitRating(parse_id(u.task_id, "task.id_invalid"), u.rating)
-        for u in units or []
-    ]
+def _given(
+    rating: Rating, comment: str | None, units: list[UnitRatingInput] | None
+) -> application_ratings.Given:
+    return application_ratings.Given(
+        rating,
+        comment,
+        tuple(
+            application_ratings.UnitRating(parse_id(u.task_id, "task.id_invalid"), u.rating)
+            for u in units or []
+        ),
+    )
 
 
 @strawberry.type
@@ -85,7 +91,7 @@ class FeedbackMutation:
     ) -> Application:
         ctx = info.context
         view = await application_ratings.rate(
-            ctx.deps, ctx.actor, number, rating, comment, _units(units)
+            ctx.deps, ctx.actor, number, _given(rating, comment, units)
         )
         return application_type(view, ctx.language, ctx.elder)
 
@@ -100,7 +106,7 @@ class FeedbackMutation:
     ) -> RatingRecorded:
         ctx = info.context
         view = await application_ratings.record_at_counter(
-            ctx.deps, ctx.actor, number, rating, comment, _units(units)
+            ctx.deps, ctx.actor, number, _given(rating, comment, units)
         )
         return RatingRecorded(number=view.number, rating=rating)
 

@@ -61,17 +61,24 @@ class UnitRating:
     rating: Rating
 
 
-async def rate(
-    deps: Deps,
-    actor: Actor,
-    raw_number: str,
-    rating: Rating,
-    comment: str | None = None,
-    units: list[UnitRating] | None = None,
-) -> ApplicationView:
+@dataclass(frozen=True)
+class Given:
+    """A rating as the citizen gives it: the application's, a comment, units rated apart."""
+
+    rating: Rating
+    comment: str | None = None
+    units: tuple[UnitRating, ...] = ()
+
+    def checked(self) -> Given:
+        """The same with its comment as it is kept (refused when too long)."""
+        text = optional_text(self.comment, MAX_COMMENT_CHARS, "application_rating.comment_too_long")
+        return Given(self.rating, text, self.units)
+
+
+async def rate(deps: Deps, actor: Actor, raw_number: str, given: Given) -> ApplicationView:
     """The citizen (or their agent, within the delegation's themes) rates in the app."""
     number = parse_application_number(raw_number)
-    text = optional_text(comment, MAX_COMMENT_CHARS, "application_rating.comment_too_long")
+    given = given.checked()
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         application = await lock_for_citizen_act(conn, actor, number, Operation.APPLICATION_RATE)
@@ -80,9 +87,7 @@ async def rate(
             deps,
             conn,
             application,
-            rating,
-            text,
-            units or [],
+            given,
             channel="app",
             actor_kind="citizen",
             actor_id=agent or actor.citizen_id,
@@ -95,7 +100,7 @@ async def rate(
             application_id=application.id,
             number=number,
             notice=None,
-            detail={"rating": int(rating)},
+            detail={"rating": int(given.rating)},
         )
         view = await _load_one(conn, number)
     await deps.after_commit(outbox_ids)
@@ -104,17 +109,12 @@ async def rate(
 
 
 async def record_at_counter(
-    deps: Deps,
-    actor: Actor,
-    raw_number: str,
-    rating: Rating,
-    comment: str | None = None,
-    units: list[UnitRating] | None = None,
+    deps: Deps, actor: Actor, raw_number: str, given: Given
 ) -> ApplicationView:
     """A clerk writes down the rating a citizen gives at the counter (any hall: 全城通办)."""
     authorize(actor, Operation.APPLICATION_RATE_AT_COUNTER)
     number = parse_application_number(raw_number)
-    text = optional_text(comment, MAX_COMMENT_CHARS, "application_rating.comment_too_long")
+    given = given.checked()
     async with transaction(deps.pool) as conn:
         application = await app_store.lock_application(conn, number)
         if application is None:
@@ -123,9 +123,7 @@ async def record_at_counter(
             deps,
             conn,
             application,
-            rating,
-            text,
-            units or [],
+            given,
             channel="counter",
             actor_kind="staff",
             actor_id=actor.staff_id,
@@ -162,9 +160,7 @@ async def rate_by_sms(
                 deps,
                 conn,
                 application,
-                rating,
-                None,
-                [],
+                Given(rating),
                 channel="sms",
                 actor_kind="citizen",
                 actor_id=citizen_id,
@@ -179,9 +175,7 @@ async def _rate(
     deps: Deps,
     conn: Connection,
     application: app_store.ApplicationRow,
-    rating: Rating,
-    comment: str | None,
-    units: list[UnitRating],
+    given: Given,
     *,
     channel: str,
     actor_kind: str,
@@ -196,16 +190,16 @@ async def _rate(
         raise Conflict("application_rating.application_not_finished")
     tasks = await app_store.tasks_of(conn, [app_id])
     by_task = {t.id: t for t in tasks}
-    ratings = {t.id: rating for t in tasks}
-    for unit in units:
+    ratings = {t.id: given.rating for t in tasks}
+    for unit in given.units:
         if unit.task_id not in by_task:
             raise InvalidInput("application_rating.unknown_task", task=unit.task_id)
         ratings[unit.task_id] = unit.rating
     rated = await store.insert_rating(
         conn,
         application_id=app_id,
-        rating=int(rating),
-        comment=comment,
+        rating=int(given.rating),
+        comment=given.comment,
         channel=channel,
         recorded_by=recorded_by,
         tasks=[(task_id, by_task[task_id].unit_id, int(r)) for task_id, r in ratings.items()],
@@ -219,7 +213,10 @@ async def _rate(
         "actor_id": actor_id,
     }
     await events.append(
-        conn, kind="application.rated", **common, data={"rating": int(rating), "channel": channel}
+        conn,
+        kind="application.rated",
+        **common,
+        data={"rating": int(given.rating), "channel": channel},
     )
     outbox_ids: list[int] = []
     today = local_date(datetime.now(UTC))
@@ -235,7 +232,7 @@ async def _rate(
             task_id=task_id,
             unit_id=task.unit_id,
             rating=int(task_rating),
-            comment=comment,
+            comment=given.comment,
             due_on=due_on,
         )
         await events.append(
