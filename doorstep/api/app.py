@@ -155,7 +155,7 @@ def _our_controller(
 
         def parse_json(self, data: str | bytes) -> object:
             parsed = super().parse_json(data)
-            if isinstance(parsed, dict) and parsed.get("query") is None:
+            if isinstance(parsed, dict) and parsed.get("query") in (None, ""):
                 # a persisted document's hash: execute_request resolved (or refused) it first
                 # and this process keeps it now
                 wanted = persisted.requested_hash(parsed)

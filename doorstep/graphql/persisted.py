@@ -9,8 +9,8 @@ Two conventions clients already speak, over POST:
   the bare hex digest of a kept document.
 
 The same two conventions over WebSocket: a graphql-transport-ws `subscribe` message's payload
-may carry them instead of `query`, for subscriptions and queries alike; a refusal is the
-operation's `error` message, with the same code.
+may carry them instead of `query` (or with `query: ""`: graphql-ws clients send a string), for
+subscriptions and queries alike; a refusal is the operation's `error` message, same code.
 
 A resolved request is the same request as one that sent the text: the response cache and the
 precompiled path (`graphql/precompiled.py`) serve it alike. Hashes are of the document's UTF-8
@@ -233,6 +233,8 @@ class PersistedDocuments:
             return None
         if isinstance(wanted, Refusal):
             return wanted
+        if query == "":
+            query = None  # no text: graphql-ws clients must send a string, and send ""
         if isinstance(query, str):
             if digest(query) != wanted:
                 return Refusal(HASH_MISMATCH)

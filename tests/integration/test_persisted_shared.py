@@ -69,7 +69,12 @@ async def test_registered_on_one_process_served_by_another(
     sha = _sha(query)
     assert await second.resolve(_by_hash(sha)) == Refusal(persisted.NOT_FOUND)
     assert await first.resolve(_with_text(query)) is None
-    for name, body in (("apollo", _by_hash(sha)), ("documentId", {"documentId": sha})):
+    for name, body in (
+        ("apollo", _by_hash(sha)),
+        ("documentId", {"documentId": sha}),
+        # graphql-ws clients must send a string: "" is no text
+        ("graphql-ws", {"query": "", **_by_hash(sha)}),
+    ):
         assert await second.resolve(body) is None, name
         assert body["query"] == query, name
     # a process started later (a restart) finds it too
