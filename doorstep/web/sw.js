@@ -37,6 +37,7 @@ const SHELL = [
   '/app/screens/settings.js',
   '/app/screens/tickets.js',
   '/shared/api.js',
+  '/shared/base.css',
   '/shared/busy.js',
   '/shared/html.js',
   '/shared/i18n.js',
