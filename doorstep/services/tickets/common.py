@@ -138,10 +138,13 @@ async def tell_unit(
 
 
 class TicketRef(Protocol):
-    """What an event needs of its ticket."""
+    """What an event or a question to the citizen needs of a ticket row or view."""
 
     @property
     def id(self) -> int: ...
+
+    @property
+    def number(self) -> str: ...
 
     @property
     def citizen_id(self) -> int: ...

@@ -3,8 +3,6 @@ rectification a poor rating opens."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from doorstep.domain.calendar import deadline_end, local_date
 from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.policy import (
@@ -32,6 +30,7 @@ from doorstep.services import citizen_sms
 from doorstep.services.deps import Deps
 from doorstep.services.tickets.common import (
     RESOLVED_STATUSES,
+    TicketRef,
     lock,
     move,
     now_utc,
@@ -148,18 +147,9 @@ async def _answer_follow_up(
     return view
 
 
-class AskedTicket(Protocol):
-    """What the rating question needs of a ticket row: its id and its number."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def number(self) -> str: ...
-
-
 async def ask_rating(
     conn: Connection,
-    ticket: AskedTicket,
+    ticket: TicketRef,
     contact: CitizenContactRow,
     call_phone: str,
 ) -> int:
