@@ -102,7 +102,7 @@ def _managed(c: catalog.CategoryView) -> ManagedTicketCategory:
         retired_at=c.retired_at,
         tickets=c.tickets,
         open_tickets=c.open_tickets,
-        group=c.group,
+        group=c.group_name,
         keywords=list(c.keywords),
     )
 

@@ -17,7 +17,7 @@ from doorstep.services.ticket_catalog.common import (
 )
 from doorstep.store.db import Connection, transaction
 from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
-from doorstep.store.tickets.rows import CategoryUseRow, ColumnValue, ManagedCategoryRow
+from doorstep.store.tickets.rows import ColumnValue, ManagedCategoryRow
 
 MAX_NAME_CHARS = 40
 MAX_DESCRIPTION_CHARS = 200
@@ -29,29 +29,11 @@ MAX_KEYWORD_CHARS = 20
 MAX_GROUP_CHARS = 40
 
 
-def _category(r: CategoryUseRow) -> CategoryView:
-    return CategoryView(
-        code=r.code,
-        name=r.name,
-        description=r.description,
-        position=r.position,
-        active=r.active,
-        retired_at=r.retired_at,
-        tickets=r.tickets,
-        open_tickets=r.open_tickets,
-        group=r.group_name,
-        keywords=tuple(r.keywords),
-    )
-
-
 async def list_categories(
     deps: Deps, actor: Actor, *, include_retired: bool = True
 ) -> list[CategoryView]:
     authorize(actor, Operation.TICKET_CATALOG_READ)
-    return [
-        _category(r)
-        for r in await ticket_catalog_admin.categories_with_use(deps.pool, include_retired)
-    ]
+    return await ticket_catalog_admin.categories_with_use(deps.pool, include_retired)
 
 
 def _name(raw: str | None) -> str:
@@ -97,10 +79,9 @@ def _position(raw: int | None) -> int | None:
 
 
 async def _one_category(conn: Connection, code: str) -> CategoryView:
-    row = next(
+    return next(
         r for r in await ticket_catalog_admin.categories_with_use(conn, True) if r.code == code
     )
-    return _category(row)
 
 
 async def create_category(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from doorstep.domain.dispatch_checks import set_warnings
 from doorstep.domain.errors import InvalidInput
@@ -16,24 +15,14 @@ from doorstep.store import events
 from doorstep.store.db import Connection
 from doorstep.store.tickets import catalog as ticket_catalog
 from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
-from doorstep.store.tickets.rows import RegionUnitRow, UnitRow
+from doorstep.store.tickets.rows import CategoryUseRow, RegionUnitRow, UnitRow
 
 REGION_CODE = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 CATEGORY_CODE = re.compile(r"[a-z][a-z0-9_-]{1,39}")
 
 
-@dataclass(frozen=True)
-class CategoryView:
-    code: str
-    name: str
-    description: str
-    position: int
-    active: bool
-    retired_at: datetime | None
-    tickets: int
-    open_tickets: int
-    group: str = ""
-    keywords: tuple[str, ...] = ()
+# a category as its managers see it, with how many tickets name it (the store's row)
+CategoryView = CategoryUseRow
 
 
 @dataclass(frozen=True)
