@@ -124,7 +124,7 @@ def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
                 category_code=a.category_code,
                 category_name=a.category_name,
                 category_active=a.category_active,
-                region_code=a.region_code,
+                region_code=a.region_prefix,
                 region_name=a.region_name,
             )
             for a in v.areas

@@ -15,7 +15,7 @@ from doorstep.store import events
 from doorstep.store.db import Connection
 from doorstep.store.tickets import catalog as ticket_catalog
 from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
-from doorstep.store.tickets.rows import CategoryUseRow, RegionUnitRow, UnitRow
+from doorstep.store.tickets.rows import CategoryUseRow, RegionUnitRow, UnitAreaRow, UnitRow
 
 REGION_CODE = re.compile(r"[0-9]{6}([0-9]{3}){0,2}")
 CATEGORY_CODE = re.compile(r"[a-z][a-z0-9_-]{1,39}")
@@ -34,18 +34,9 @@ class UnitInfo:
 
 
 @dataclass(frozen=True)
-class AreaView:
-    category_code: str
-    category_name: str
-    category_active: bool
-    region_code: str
-    region_name: str | None
-
-
-@dataclass(frozen=True)
 class UnitAreasView:
     unit: UnitInfo
-    areas: tuple[AreaView, ...]
+    areas: tuple[UnitAreaRow, ...]
     # the published rules' warnings about this unit, as the catalog stands now
     warnings: tuple[dispatch_rules.ProblemView, ...] = ()
 

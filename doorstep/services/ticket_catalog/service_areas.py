@@ -9,7 +9,6 @@ from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services import dispatch_rules
 from doorstep.services.deps import Deps
 from doorstep.services.ticket_catalog.common import (
-    AreaView,
     UnitAreasView,
     UnitInfo,
     append_event,
@@ -30,16 +29,7 @@ MAX_AREAS = 500
 async def _areas_view(
     conn: Connection, unit: UnitRow, warnings: tuple[dispatch_rules.ProblemView, ...] = ()
 ) -> UnitAreasView:
-    areas = tuple(
-        AreaView(
-            category_code=a.category_code,
-            category_name=a.category_name,
-            category_active=a.category_active,
-            region_code=a.region_prefix,
-            region_name=a.region_name,
-        )
-        for a in await ticket_catalog_admin.areas_of_unit(conn, unit.id)
-    )
+    areas = tuple(await ticket_catalog_admin.areas_of_unit(conn, unit.id))
     info = UnitInfo(code=unit.code, name=unit.name, phone=unit.phone, region_code=unit.region_code)
     return UnitAreasView(unit=info, areas=areas, warnings=warnings)
 
