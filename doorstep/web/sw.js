@@ -43,6 +43,7 @@ const SHELL = [
   '/shared/i18n.js',
   '/shared/live.js',
   '/shared/login.js',
+  '/shared/router.js',
   '/shared/store.js',
   '/shared/ui.js',
   '/app/icons/icon.svg',

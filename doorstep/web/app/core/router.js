@@ -1,21 +1,13 @@
-// Hash routes (#/application/2012345678): the server serves one page, so every route works
-// offline from the service worker's copy and needs no server-side fallback.
+// The app's routes (shared/router.js): every route works offline from the service worker's
+// copy of the one page; a new route starts at the top.
+import { followRoutes } from '../../shared/router.js';
 import { set, state } from './store.js';
 
-export function parse(hash = location.hash) {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  return { name: parts[0] || 'home', params: parts.slice(1) };
-}
-
-export function go(...parts) {
-  location.hash = `#/${parts.map(encodeURIComponent).join('/')}`;
-}
+export { go } from '../../shared/router.js';
 
 export function startRouter() {
-  const update = () => {
-    set({ route: parse() });
+  state.route = followRoutes('home', (route) => {
+    set({ route });
     window.scrollTo(0, 0);
-  };
-  window.addEventListener('hashchange', update);
-  state.route = parse();
+  });
 }
