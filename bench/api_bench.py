@@ -355,9 +355,18 @@ def machine_busy() -> float:
 
 
 def postgres_processes() -> list[psutil.Process]:
+    """The PostgreSQL processes that work for a benchmark: the server's own (postmaster, WAL
+    writer, checkpointer, ...) and the backends of the benchmarks' databases (`doorstep_bench`
+    and its `doorstep_bench_*` siblings), not other databases' backends (a test suite run
+    beside the benchmark has dozens)."""
     found = []
-    for p in psutil.process_iter(["name"]):
-        if (p.info.get("name") or "").startswith("postgres"):
+    for p in psutil.process_iter(["name", "cmdline"]):
+        if not (p.info.get("name") or "").startswith("postgres"):
+            continue
+        title = " ".join(p.info.get("cmdline") or [])
+        # a client backend's title: "postgres: 15/main: <user> <database> <host>(<port>) ..."
+        is_client = "(" in title or "[local]" in title
+        if not is_client or f" {load_data.BENCH_DB}" in title:
             found.append(p)
     return found
 

@@ -50,6 +50,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -333,13 +334,38 @@ COMMIT;
     return path
 
 
+class BackendCpu:
+    """CPU of the PostgreSQL processes of the bench (`api_bench.postgres_processes`), read
+    every 50 ms in a thread: pgbench's backends start and exit with it, so a reading before
+    and one after (as `api_bench.run_phase` takes for the server's pooled connections) would
+    miss them. A backend first seen during the run counts from zero; what one uses in its last
+    50 ms is missed."""
+
+    def __init__(self) -> None:
+        self._first: dict[int, float] = api_bench.cpu_by_pid(api_bench.postgres_processes())
+        self._last: dict[int, float] = dict(self._first)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._last.update(api_bench.cpu_by_pid(api_bench.postgres_processes()))
+
+    def stop(self) -> float:
+        """CPU seconds used since the start."""
+        self._stop.set()
+        self._thread.join()
+        self._last.update(api_bench.cpu_by_pid(api_bench.postgres_processes()))
+        return sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items())
+
+
 def run_pgbench(pg: str, script: Path, duration: float, clients: int) -> dict[str, Any]:
     """pgbench -T duration with the script; tx/s, mean and p50/p99 latency from its log."""
     log_dir = api_bench.OUT_DIR / "pgbench-log"
     shutil.rmtree(log_dir, ignore_errors=True)
     log_dir.mkdir(parents=True)
-    pg_procs = api_bench.postgres_processes()
-    cpu0 = api_bench.cpu_by_pid(pg_procs)
+    backends = BackendCpu()
     started = time.monotonic()
     done = subprocess.run(
         [
@@ -360,7 +386,7 @@ def run_pgbench(pg: str, script: Path, duration: float, clients: int) -> dict[st
         check=False,
     )
     elapsed = time.monotonic() - started
-    pg_cpu = api_bench.cpu_delta(cpu0, api_bench.cpu_by_pid(api_bench.postgres_processes()))
+    pg_cpu = backends.stop()
     if done.returncode != 0:
         raise SystemExit(f"pgbench failed:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
     latencies: list[float] = []
@@ -527,6 +553,7 @@ async def main_async(args: argparse.Namespace) -> None:
                         print(
                             f"  pgbench ({args.pgbench_clients} clients)  {row['tps']:>8.1f} tx/s"
                             f"    p50 {row['p50_ms']:>8.2f} ms   p99 {row['p99_ms']:>8.2f} ms"
+                            f"   CPU per tx: postgres {row['postgres_cpu_ms_per_tx']:.2f} ms"
                         )
         if not args.no_paced and args.only != "submit":
             print(f"\n-- paced at {args.rate:.0f} req/s (load average {load_average()})")
