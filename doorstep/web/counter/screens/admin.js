@@ -8,7 +8,7 @@ import { t } from '../core/i18n.js';
 import { ErrorLine, Screen } from '../core/ui.js';
 import { Calendar } from './admin_calendar.js';
 import { Catalog } from './admin_catalog.js';
-import { AdminForm, useUnits, words } from './admin_parts.js';
+import { AdminForm, AdminTable, useUnits, words } from './admin_parts.js';
 
 const TABS = ['units', 'staff', 'catalog', 'calendar'];
 const KINDS = ['DEPARTMENT', 'STREET_OFFICE', 'COMMUNITY', 'ENTERPRISE', 'SOCIAL_ORGANISATION'];
@@ -74,14 +74,14 @@ function Units() {
           ${t('admin.unit.new')}</button>`}
     ${units === null && !error && html`<p>${t('loading')}</p>`}
     ${units &&
-    html`<table class="admin">
-      <caption class="visually-hidden">${t('admin.tab.units')}</caption>
-      <thead><tr>
-        <th scope="col">${t('admin.unit.name')}</th><th scope="col">${t('admin.unit.kind')}</th>
-        <th scope="col">${t('admin.unit.region')}</th><th scope="col">${t('admin.unit.territories')}</th>
-        <th scope="col">${t('admin.unit.staff')}</th><th scope="col"><span class="visually-hidden">${t('admin.edit')}</span></th>
-      </tr></thead>
-      <tbody>${units.map(
+    html`<${AdminTable} caption=${t('admin.tab.units')} columns=${[
+        t('admin.unit.name'),
+        t('admin.unit.kind'),
+        t('admin.unit.region'),
+        t('admin.unit.territories'),
+        t('admin.unit.staff'),
+      ]}>
+      ${units.map(
         (u) => html`<tr key=${u.code} data-unit=${u.code}>
           <td>${u.name} <span class="hint">${u.code}</span></td>
           <td>${t(`admin.kind.${u.kind.toLowerCase()}`)}</td>
@@ -91,8 +91,8 @@ function Units() {
           <td><button type="button" class="secondary" data-action="edit-unit"
             aria-label=${t('admin.unit.edit', { name: u.name })} onClick=${() => setEditing(u)}>${t('admin.edit')}</button></td>
         </tr>`,
-      )}</tbody>
-    </table>`}
+      )}
+    <//>`}
   </div>`;
 }
 
@@ -160,14 +160,14 @@ function Staff() {
     </div>
     ${staff === null && !error && html`<p>${t('loading')}</p>`}
     ${staff &&
-    html`<table class="admin">
-      <caption class="visually-hidden">${t('admin.tab.staff')}</caption>
-      <thead><tr>
-        <th scope="col">${t('admin.staff.name')}</th><th scope="col">${t('admin.staff.phone')}</th>
-        <th scope="col">${t('admin.staff.role')}</th><th scope="col">${t('admin.staff.unit')}</th>
-        <th scope="col">${t('admin.staff.active')}</th><th scope="col"><span class="visually-hidden">${t('admin.edit')}</span></th>
-      </tr></thead>
-      <tbody>${staff.map(
+    html`<${AdminTable} caption=${t('admin.tab.staff')} columns=${[
+        t('admin.staff.name'),
+        t('admin.staff.phone'),
+        t('admin.staff.role'),
+        t('admin.staff.unit'),
+        t('admin.staff.active'),
+      ]}>
+      ${staff.map(
         (m) => html`<tr key=${m.phone} data-staff=${m.phone}>
           <td>${m.name}</td><td>${m.phone}</td>
           <td>${t(`role.${m.role.toLowerCase()}`)}${m.regionCode ? html` <span class="hint">${m.regionCode}</span>` : ''}</td>
@@ -176,8 +176,8 @@ function Staff() {
           <td><button type="button" class="secondary" data-action="edit-staff"
             aria-label=${t('admin.staff.edit', { name: m.name })} onClick=${() => setEditing(m)}>${t('admin.edit')}</button></td>
         </tr>`,
-      )}</tbody>
-    </table>`}
+      )}
+    <//>`}
   </div>`;
 }
 

@@ -7,7 +7,7 @@ import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, formatDate } from '../core/ui.js';
-import { AdminForm, Lines, useUnits, words } from './admin_parts.js';
+import { AdminForm, AdminTable, Lines, useUnits, words } from './admin_parts.js';
 
 const ITEM = `itemCode version effectiveFrom inForce name unitCode description legalDays promisedDays
   retired tasks materials { code name required }`;
@@ -138,15 +138,16 @@ export function Catalog() {
     ${data &&
     html`<section aria-labelledby="items-title">
       <h2 id="items-title">${t('admin.items')}</h2>
-      <table class="admin">
-        <caption class="visually-hidden">${t('admin.items')}</caption>
-        <thead><tr>
-          <th scope="col">${t('admin.item.name')}</th><th scope="col">${t('admin.version')}</th>
-          <th scope="col">${t('admin.effective_from')}</th><th scope="col">${t('admin.item.unit')}</th>
-          <th scope="col">${t('admin.item.limits')}</th><th scope="col">${t('admin.item.materials')}</th>
-          <th scope="col">${t('admin.item.tasks')}</th><th scope="col"><span class="visually-hidden">${t('admin.edit')}</span></th>
-        </tr></thead>
-        <tbody>${data.serviceItemVersions.map(
+      <${AdminTable} caption=${t('admin.items')} columns=${[
+          t('admin.item.name'),
+          t('admin.version'),
+          t('admin.effective_from'),
+          t('admin.item.unit'),
+          t('admin.item.limits'),
+          t('admin.item.materials'),
+          t('admin.item.tasks'),
+        ]}>
+        ${data.serviceItemVersions.map(
           (v) => html`<tr key=${`${v.itemCode}-${v.version}`} data-item=${v.itemCode} data-version=${v.version}
             data-in-force=${v.inForce}>
             <td>${v.name} <span class="hint">${v.itemCode}</span></td>
@@ -161,19 +162,19 @@ export function Catalog() {
               aria-label=${t('admin.item.new_version', { name: v.name })}
               onClick=${() => setEditing({ kind: 'item', of: v })}>${t('admin.new_version')}</button>`}</td>
           </tr>`,
-        )}</tbody>
-      </table>
+        )}
+      <//>
     </section>
     <section aria-labelledby="bundles-title">
       <h2 id="bundles-title">${t('admin.bundles')}</h2>
-      <table class="admin">
-        <caption class="visually-hidden">${t('admin.bundles')}</caption>
-        <thead><tr>
-          <th scope="col">${t('admin.bundle.name')}</th><th scope="col">${t('admin.version')}</th>
-          <th scope="col">${t('admin.effective_from')}</th><th scope="col">${t('admin.bundle.items')}</th>
-          <th scope="col">${t('admin.bundle.applications')}</th><th scope="col"><span class="visually-hidden">${t('admin.edit')}</span></th>
-        </tr></thead>
-        <tbody>${data.bundleVersions.map(
+      <${AdminTable} caption=${t('admin.bundles')} columns=${[
+          t('admin.bundle.name'),
+          t('admin.version'),
+          t('admin.effective_from'),
+          t('admin.bundle.items'),
+          t('admin.bundle.applications'),
+        ]}>
+        ${data.bundleVersions.map(
           (v) => html`<tr key=${`${v.bundleCode}-${v.version}`} data-bundle=${v.bundleCode} data-version=${v.version}
             data-in-force=${v.inForce}>
             <td>${v.name} <span class="hint">${v.bundleCode}</span></td>
@@ -186,8 +187,8 @@ export function Catalog() {
               aria-label=${t('admin.bundle.new_version', { name: v.name })}
               onClick=${() => setEditing({ kind: 'bundle', of: v })}>${t('admin.new_version')}</button>`}</td>
           </tr>`,
-        )}</tbody>
-      </table>
+        )}
+      <//>
     </section>`}
   </div>`;
 }

@@ -1,5 +1,6 @@
 // Pieces the administration tabs share: a form that sends once and says the server's refusal,
-// a multi-line text field, the units to choose from, and lists typed as text.
+// a multi-line text field, the units to choose from, lists typed as text, and the table of
+// what a tab holds.
 import { html, useEffect, useState } from '../../shared/html.js';
 import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
@@ -42,4 +43,17 @@ export function Lines({ values, set, name, label, hint, rows = 4 }) {
     ${(props) => html`<textarea ...${props} name=${name} rows=${rows} value=${values[name] ?? ''}
       onInput=${(e) => set({ ...values, [name]: e.currentTarget.value })}></textarea>`}
   <//>`;
+}
+
+// a tab's table: its caption for screen readers, a column a heading, and a last column (its
+// heading read, not shown) for each row's edit button; `children` are the rows
+export function AdminTable({ caption, columns, children }) {
+  return html`<table class="admin">
+    <caption class="visually-hidden">${caption}</caption>
+    <thead><tr>
+      ${columns.map((column) => html`<th scope="col">${column}</th>`)}
+      <th scope="col"><span class="visually-hidden">${t('admin.edit')}</span></th>
+    </tr></thead>
+    <tbody>${children}</tbody>
+  </table>`;
 }
