@@ -11,7 +11,6 @@ meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from doorstep.domain.rules import Node, Not, Test, fields_of
 from doorstep.domain.vault import FIELDS, FactType
@@ -22,10 +21,10 @@ _SQL_COMPARE = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="
 class Params:
     """Bind parameters for one statement: `add` returns the `$n::type` placeholder."""
 
-    def __init__(self, *initial: Any) -> None:
-        self.values: list[Any] = list(initial)
+    def __init__(self, *initial: object) -> None:
+        self.values: list[object] = list(initial)
 
-    def add(self, value: Any, sql_type: str) -> str:
+    def add(self, value: object, sql_type: str) -> str:
         self.values.append(value)
         return f"${len(self.values)}::{sql_type}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from doorstep.store import rows
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.typed import fetch_bool, fetch_int, fetch_optional
 
 
 class UnitRow(rows.Row):
@@ -50,12 +51,21 @@ async def unit_ref(db: Queryable, code: str) -> UnitRef | None:
     )
 
 
+class _CodeRegionRow(rows.Row):
+    """A unit's code and one region prefix of its (territory, service area)."""
+
+    code: str
+    region_prefix: str
+
+
 async def territories_meeting(
     db: Queryable, kind: str, prefixes: list[str], other_than: str
 ) -> dict[str, list[str]]:
     """The territories of other units of `kind` that share a region with any of `prefixes`
     (one is a prefix of the other), by unit code."""
-    found = await db.fetch(
+    found = await rows.fetch(
+        db,
+        _CodeRegionRow,
         """select u.code, t.region_prefix from unit_territories t join units u on u.id = t.unit_id
            where u.kind = $1 and u.code <> $3
              and exists (select 1 from unnest($2::text[]) p
@@ -67,7 +77,7 @@ async def territories_meeting(
     )
     out: dict[str, list[str]] = {}
     for r in found:
-        out.setdefault(r["code"], []).append(r["region_prefix"])
+        out.setdefault(r.code, []).append(r.region_prefix)
     return out
 
 
@@ -87,7 +97,8 @@ async def upsert_unit(
     parent_id: int | None,
     phone: str | None,
 ) -> int:
-    unit_id = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into units (code, name, kind, region_code, parent_id, phone)
            values ($1, $2, $3, $4, $5, $6)
            on conflict (code) do update set name = excluded.name, kind = excluded.kind,
@@ -101,8 +112,6 @@ async def upsert_unit(
         parent_id,
         phone,
     )
-    assert isinstance(unit_id, int)
-    return unit_id
 
 
 async def set_territories(conn: Connection, unit_id: int, prefixes: list[str]) -> None:
@@ -154,7 +163,8 @@ async def upsert_staff(
     region_code: str | None,
     active: bool,
 ) -> int:
-    staff_id = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into staff_members (phone, name, unit_id, role, region_code, active)
            values ($1, $2, $3, $4, $5, $6)
            on conflict (phone) do update set name = excluded.name, unit_id = excluded.unit_id,
@@ -168,8 +178,6 @@ async def upsert_staff(
         region_code,
         active,
     )
-    assert isinstance(staff_id, int)
-    return staff_id
 
 
 async def end_sessions(conn: Connection, staff_id: int) -> int:
@@ -182,7 +190,7 @@ async def end_sessions(conn: Connection, staff_id: int) -> int:
 
 
 async def region_exists(db: Queryable, code: str) -> bool:
-    return bool(await db.fetchval("select exists(select 1 from regions where code = $1)", code))
+    return await fetch_bool(db, "select exists(select 1 from regions where code = $1)", code)
 
 
 async def upsert_region(
@@ -215,8 +223,9 @@ async def upsert_category(conn: Connection, code: str, name: str, description: s
 
 async def category_active(db: Queryable, code: str) -> bool | None:
     """True or False for a category, None when there is no such category."""
-    found = await db.fetchval("select active from ticket_categories where code = $1", code)
-    return None if found is None else bool(found)
+    return await fetch_optional(
+        db, bool, "select active from ticket_categories where code = $1", code
+    )
 
 
 async def area_overlaps(
@@ -224,7 +233,9 @@ async def area_overlaps(
 ) -> list[tuple[str, str]]:
     """Other units of the same kind serving the category in a region overlapping `region`:
     (unit code, their region)."""
-    found = await db.fetch(
+    found = await rows.fetch(
+        db,
+        _CodeRegionRow,
         """select u.code, a.region_prefix from unit_service_areas a
            join units u on u.id = a.unit_id
            where a.category_code = $3 and u.kind = $2 and a.unit_id <> $1
@@ -235,7 +246,7 @@ async def area_overlaps(
         category,
         region,
     )
-    return [(r["code"], r["region_prefix"]) for r in found]
+    return [(r.code, r.region_prefix) for r in found]
 
 
 async def add_service_area(conn: Connection, unit_id: int, category: str, region: str) -> None:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from doorstep.store import unit_work
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.typed import fetch_int, gives_row
 
 
 class ApplicationRatingRow(Row):
@@ -83,7 +84,8 @@ async def insert_rating(
 ) -> bool:
     """The application's rating and each (task, unit, rating); False when it was rated already
     (the first rating stands, whoever raced it)."""
-    inserted = await conn.fetchval(
+    inserted = await gives_row(
+        conn,
         """insert into application_ratings (application_id, rating, comment, channel, recorded_by)
            values ($1, $2, $3, $4, $5) on conflict do nothing returning true""",
         application_id,
@@ -109,7 +111,8 @@ async def insert_rectification(
     comment: str | None,
     due_on: date,
 ) -> int:
-    value: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into task_rectifications (task_id, unit_id, rating, comment, due_on)
            values ($1, $2, $3, $4, $5) returning id""",
         task_id,
@@ -118,7 +121,6 @@ async def insert_rectification(
         comment,
         due_on,
     )
-    return value
 
 
 _RECTIFICATION = """select r.id, r.task_id, r.unit_id, u.code as unit_code, u.name as unit_name,

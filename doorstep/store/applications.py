@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, R, Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_optional, next_in_sequence
 
 # names as of the catalog versions the application was made under, kept on its rows (a renamed
 # item keeps its old name on applications made before: migrations 0061, 0062)
@@ -117,8 +118,7 @@ class _Id(Row):
 
 
 async def next_serial(conn: Connection) -> int:
-    value: int = await conn.fetchval("select nextval('application_serial')")
-    return value
+    return await next_in_sequence(conn, "application_serial")
 
 
 async def next_serial_with_contact(conn: Connection, citizen_id: int) -> SerialContactRow:
@@ -357,10 +357,9 @@ async def set_citizen_name(conn: Connection, citizen_id: int, name: str) -> None
 
 
 async def citizen_by_index(conn: Connection, index: bytes) -> int | None:
-    value: int | None = await conn.fetchval(
-        "select id from citizens where resident_id_index = $1", index
+    return await fetch_optional(
+        conn, int, "select id from citizens where resident_id_index = $1", index
     )
-    return value
 
 
 async def record_personal_data_read(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_int, fetch_value
 
 
 class NewCodeRow(Row):
@@ -109,10 +110,11 @@ async def latest_open_code(conn: Connection, phone: str) -> OpenCodeRow | None:
 
 
 async def count_attempt(conn: Connection, code_id: int) -> int:
-    value: int = await conn.fetchval(
-        "update login_codes set attempts = attempts + 1 where id = $1 returning attempts", code_id
+    return await fetch_int(
+        conn,
+        "update login_codes set attempts = attempts + 1 where id = $1 returning attempts",
+        code_id,
     )
-    return value
 
 
 async def consume_code(conn: Connection, code_id: int) -> None:
@@ -231,7 +233,9 @@ async def insert_session(
     staff_id: int | None,
     hours: int,
 ) -> datetime:
-    expires: datetime = await conn.fetchval(
+    return await fetch_value(
+        conn,
+        datetime,
         """insert into sessions (token_hash, role, citizen_id, staff_id, expires_at)
            values ($1, $2, $3, $4, now() + make_interval(hours => $5))
            returning expires_at""",
@@ -241,7 +245,6 @@ async def insert_session(
         staff_id,
         hours,
     )
-    return expires
 
 
 # a session that is live: not revoked, not expired, and its staff member (if any) still active
@@ -275,7 +278,6 @@ async def revoke_session(conn: Connection, session_id: int) -> None:
 
 async def codes_last_hour(conn: Connection) -> int:
     """Log-in codes sent in the last hour, to every number (the global budget)."""
-    count: int = await conn.fetchval(
-        "select count(*) from login_codes where created_at > now() - interval '1 hour'"
+    return await fetch_int(
+        conn, "select count(*) from login_codes where created_at > now() - interval '1 hour'"
     )
-    return count

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from doorstep.store import rows
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json
+from doorstep.store.typed import fetch_column, fetch_int, fetch_optional, ids_by_code
 
 
 class ItemVersionRow(rows.Row):
@@ -103,13 +104,14 @@ async def lock_catalog(conn: Connection) -> None:
 
 
 async def item_ids(db: Queryable, codes: list[str]) -> dict[str, int]:
-    found = await db.fetch("select id, code from service_items where code = any($1)", codes)
-    return {r["code"]: r["id"] for r in found}
+    return await ids_by_code(db, "select code, id from service_items where code = any($1)", codes)
 
 
 async def retired_items(db: Queryable, codes: list[str]) -> set[str]:
     """Those of `codes` retired now or by a version still to come."""
-    found = await db.fetch(
+    found = await fetch_column(
+        db,
+        str,
         """select distinct i.code from service_items i
            where i.code = any($1)
              and (i.retired_at is not null
@@ -117,12 +119,14 @@ async def retired_items(db: Queryable, codes: list[str]) -> set[str]:
                              and v.retired and v.id > coalesce(i.version_id, 0)))""",
         codes,
     )
-    return {r["code"] for r in found}
+    return set(found)
 
 
 async def bundles_using(db: Queryable, item_code: str) -> list[str]:
     """Bundles in force, or with a version to come, that contain the item and are not retired."""
-    found = await db.fetch(
+    return await fetch_column(
+        db,
+        str,
         """select distinct b.code from bundles b
            join bundle_versions v on v.bundle_id = b.id
            join service_items i on i.id = any(v.item_ids)
@@ -131,7 +135,6 @@ async def bundles_using(db: Queryable, item_code: str) -> list[str]:
            order by b.code""",
         item_code,
     )
-    return [r["code"] for r in found]
 
 
 async def insert_item_version(
@@ -151,7 +154,8 @@ async def insert_item_version(
     """A new version of the item. A new item's row is made with it (version_id null until the
     version is due); items are reached only through bundles, which stay hidden until theirs."""
     materials_text = json.dumps(materials, ensure_ascii=False)
-    item_id = await conn.fetchval(
+    item_id = await fetch_int(
+        conn,
         """insert into service_items (code, name, unit_id, description, materials, legal_days,
                                       promised_days)
            values ($1, $2, $3, $4, $5::text::jsonb, $6, $7)
@@ -177,16 +181,19 @@ async def insert_item_version(
         promised_days,
         retired,
     )
-    same = await conn.fetchval(
+    same = await fetch_optional(
+        conn,
+        int,
         """select id from service_item_versions v where item_id = $1
              and version = (select max(version) from service_item_versions where item_id = $1)
              and (v.effective_from, v.name, v.unit_id, v.description, v.materials, v.legal_days,
                   v.promised_days, v.retired) = ($2, $3, $4, $5, $6::text::jsonb, $7, $8, $9)""",
         *values,
     )
-    if isinstance(same, int):
+    if same is not None:
         return same  # the same as the latest version: importing a file twice adds nothing
-    version_id = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into service_item_versions (item_id, version, effective_from, name, unit_id,
                description, materials, legal_days, promised_days, retired, created_by_staff_id)
            select $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6::text::jsonb, $7, $8,
@@ -196,8 +203,6 @@ async def insert_item_version(
         *values,
         staff_id,
     )
-    assert isinstance(version_id, int)
-    return version_id
 
 
 async def insert_bundle_version(
@@ -212,7 +217,8 @@ async def insert_bundle_version(
     staff_id: int | None,
 ) -> int:
     """A new version of the bundle (a new bundle stays hidden until its first version is due)."""
-    bundle_id = await conn.fetchval(
+    bundle_id = await fetch_int(
+        conn,
         """insert into bundles (code, name, description, is_single, active)
            values ($1, $2, $3, $4, false)
            on conflict (code) do update set code = excluded.code
@@ -223,16 +229,19 @@ async def insert_bundle_version(
         len(item_ids) == 1,
     )
     values = (bundle_id, effective_from, name, description, item_ids, retired)  # $1 to $6
-    same = await conn.fetchval(
+    same = await fetch_optional(
+        conn,
+        int,
         """select id from bundle_versions v where bundle_id = $1
              and version = (select max(version) from bundle_versions where bundle_id = $1)
              and (v.effective_from, v.name, v.description, v.item_ids, v.retired)
                  = ($2, $3, $4, $5, $6)""",
         *values,
     )
-    if isinstance(same, int):
+    if same is not None:
         return same
-    version_id = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into bundle_versions (bundle_id, version, effective_from, name, description,
                item_ids, retired, is_single, created_by_staff_id)
            select $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8
@@ -242,14 +251,19 @@ async def insert_bundle_version(
         len(item_ids) == 1,
         staff_id,
     )
-    assert isinstance(version_id, int)
-    return version_id
+
+
+class _DueBundleRow(rows.Row):
+    id: int
+    item_ids: list[int]
 
 
 async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
     """Put every item's and bundle's latest version dated today or before in force; returns
     how many items and bundles moved."""
-    items = await conn.fetch(
+    items = await fetch_column(
+        conn,
+        int,
         """with due as (
                select distinct on (item_id) * from service_item_versions
                where effective_from <= $1
@@ -263,7 +277,9 @@ async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
            returning i.id""",
         today,
     )
-    bundles = await conn.fetch(
+    bundles = await rows.fetch(
+        conn,
+        _DueBundleRow,
         """with due as (
                select distinct on (bundle_id) * from bundle_versions
                where effective_from <= $1
@@ -275,10 +291,10 @@ async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
         today,
     )
     for b in bundles:
-        await conn.execute("delete from bundle_items where bundle_id = $1", b["id"])
+        await conn.execute("delete from bundle_items where bundle_id = $1", b.id)
         await conn.executemany(
             "insert into bundle_items (bundle_id, item_id, position) values ($1, $2, $3)",
-            [(b["id"], item_id, n) for n, item_id in enumerate(b["item_ids"], start=1)],
+            [(b.id, item_id, n) for n, item_id in enumerate(b.item_ids, start=1)],
         )
     return len(items), len(bundles)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.typed import fetch_bool, fetch_optional
 
 
 class ConfirmationRow(Row):
@@ -73,7 +74,9 @@ async def insert(
 ) -> int | None:
     """The new confirmation's id; None when the bundle (or the offer) already waits for one
     under this delegation."""
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into delegation_confirmations (delegation_id, agent_id, principal_id,
                                                  operation, bundle_code, offer_id,
                                                  payload_enc, expires_at)
@@ -89,7 +92,6 @@ async def insert(
         payload_enc,
         hours,
     )
-    return value
 
 
 async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> ConfirmationRow | None:
@@ -242,24 +244,25 @@ async def newest_live_request_at(
     db: Queryable, principal_id: int, request_ttl_seconds: float
 ) -> datetime | None:
     """When the newest delegation request still waiting for this principal was made."""
-    value: datetime | None = await db.fetchval(
+    return await fetch_optional(
+        db,
+        datetime,
         """select max(requested_at) from delegations
            where principal_id = $1 and status = 'requested' and valid_until > now()
              and requested_at > now() - make_interval(secs => $2)""",
         principal_id,
         request_ttl_seconds,
     )
-    return value
 
 
 async def request_named(db: Queryable, principal_id: int, residue: int, modulus: int) -> bool:
     """Whether a delegation request to this principal, still unanswered, has an id of this
     residue (the subject part of an SMS extend code)."""
-    found: bool = await db.fetchval(
+    return await fetch_bool(
+        db,
         """select exists (select 1 from delegations
                           where principal_id = $1 and status = 'requested' and id % $3 = $2)""",
         principal_id,
         residue,
         modulus,
     )
-    return found

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import asyncpg
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
+    from doorstep.store.rows import Json
+
     # a plain connection or one borrowed from the pool: the same to every query
     Connection = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
-    Pool = asyncpg.Pool[asyncpg.Record]
+    # quoted: the class object itself has Any in its signature (disallow_any_expr)
+    Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
     # what a read needs: a connection, or the pool for a one-off query
     Queryable = Connection | Pool
 else:
@@ -23,13 +26,18 @@ else:
     Queryable = asyncpg.Connection | asyncpg.Pool
 
 
+def _encode_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode_json(text: str) -> Json:
+    return cast("Json", json.loads(text))
+
+
 async def _init_connection(conn: Connection) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
-            type_name,
-            encoder=lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")),
-            decoder=json.loads,
-            schema="pg_catalog",
+            type_name, encoder=_encode_json, decoder=_decode_json, schema="pg_catalog"
         )
 
 

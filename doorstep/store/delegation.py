@@ -8,6 +8,7 @@ from doorstep.domain.delegation import BundleFilter
 from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow, citizen_page
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
+from doorstep.store.typed import fetch_bool, fetch_optional
 
 
 class DelegationRow(Row):
@@ -110,7 +111,9 @@ async def insert(
     valid_until: datetime,
 ) -> int | None:
     """The new request's id, or None when the pair already has an open one."""
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into delegations (agent_id, principal_id, themes, valid_from, valid_until)
            values ($1, $2, $3, $4, $5)
            on conflict (agent_id, principal_id) where status in ('requested', 'active')
@@ -122,7 +125,6 @@ async def insert(
         valid_from,
         valid_until,
     )
-    return value
 
 
 async def get(
@@ -351,7 +353,8 @@ async def record_agent_read(
     today: date,
 ) -> bool:
     """Record an agent's read; True when the principal has not been told yet today."""
-    value: bool = await conn.fetchval(
+    value = await fetch_bool(
+        conn,
         """with read as (
                insert into personal_data_reads (citizen_id, reader_kind, reader_id, what,
                                                 purpose, delegation_id)
@@ -448,12 +451,13 @@ async def applications_in_scope(
 
 
 async def bundle_code_of(db: Queryable, application_id: int) -> str | None:
-    value: str | None = await db.fetchval(
+    return await fetch_optional(
+        db,
+        str,
         """select b.code from applications a join bundles b on b.id = a.bundle_id
            where a.id = $1""",
         application_id,
     )
-    return value
 
 
 async def create_walk_in_citizen(

@@ -24,6 +24,7 @@ from doorstep.domain.vault import MATERIAL_SOURCES
 from doorstep.store import demo_data
 from doorstep.store import sharing as store
 from doorstep.store.demo_vault import RULES
+from doorstep.store.typed import gives_row
 
 EFFECTIVE_FROM = date(2025, 8, 1)  # 《政务数据共享条例》 in force
 SHARING_BASIS = "《政务数据共享条例》(国务院令第809号)第十三条 按清单共享, 用于{what}"
@@ -181,7 +182,7 @@ def demo_rows() -> list[ListRow]:
 
 async def load_demo_sharing(conn: asyncpg.Connection[asyncpg.Record]) -> int:
     """Publish the demo list as the first version unless a list exists; rows written."""
-    if await conn.fetchval("select 1 from sharing_list_versions limit 1"):
+    if await gives_row(conn, "select 1 from sharing_list_versions limit 1"):
         return 0
     units = await store.units_by_code(conn)
     items, bundles = await store.item_and_bundle_codes(conn)

@@ -29,6 +29,7 @@ from doorstep.domain.rules import parse_rule, to_json
 from doorstep.domain.vault import FACTS, FactType, mask_document_number, parse_fact_value
 from doorstep.store import demo_data
 from doorstep.store.rows import Json
+from doorstep.store.typed import fetch_int, gives_row, ids_by_code
 
 JsonObject = dict[str, Json]
 
@@ -459,13 +460,11 @@ async def load_demo_vault(
     """Documents, facts and shipped rules for the demo (inside the caller's transaction)."""
     day = today or datetime.now(SHANGHAI).date()
     as_of = datetime.combine(day, time(8, 0), SHANGHAI)
-    citizen_ids = {
-        r["phone"]: r["id"]
-        for r in await conn.fetch(
-            "select id, phone from citizens where phone = any($1::text[])",
-            [c.phone for c in demo_data.CITIZENS],
-        )
-    }
+    citizen_ids = await ids_by_code(
+        conn,
+        "select phone as code, id from citizens where phone = any($1::text[])",
+        [c.phone for c in demo_data.CITIZENS],
+    )
     for phone, facts in _facts(day).items():
         for key, raw, unit in facts:
             value = parse_fact_value(key, raw)
@@ -485,7 +484,8 @@ async def load_demo_vault(
     for citizen in demo_data.CITIZENS:
         for doc_type, number, issuer, valid_until, unit in _documents(citizen):
             index = pii.blind_index(f"{doc_type}:{number}", index_key)
-            exists = await conn.fetchval(
+            exists = await gives_row(
+                conn,
                 """select 1 from vault_documents where citizen_id = $1 and doc_type = $2
                    and number_index = $3 and revoked_at is null""",
                 citizen_ids[citizen.phone],
@@ -510,12 +510,15 @@ async def load_demo_vault(
             )
     for raw_rule in RULES:
         rule = parse_rule(raw_rule)
-        known = await conn.fetchval("select 1 from offer_rules where code = $1", rule.code)
+        known = await gives_row(conn, "select 1 from offer_rules where code = $1", rule.code)
         if known:
             continue
-        rule_id = await conn.fetchval(
-            "insert into offer_rules (code, current_version) values ($1, 1) returning id", rule.code
+        rule_id = await fetch_int(
+            conn,
+            "insert into offer_rules (code, current_version) values ($1, 1) returning id",
+            rule.code,
         )
+        condition: dict[str, object] = to_json(rule.condition)  # the domain's Any, bounded
         # text casts: works whether or not the connection has the jsonb codec
         await conn.execute(
             """insert into offer_rule_versions (rule_id, version, kind, category, bundle_code,
@@ -527,7 +530,7 @@ async def load_demo_vault(
             rule.category.value,
             rule.bundle_code,
             unit_ids[rule.owner_unit_code],
-            json.dumps(to_json(rule.condition)),
+            json.dumps(condition),
             json.dumps(rule.title, ensure_ascii=False),
             json.dumps(rule.explanation, ensure_ascii=False),
             rule.valid_days,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, chunks, fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_int, fetch_optional, next_in_sequence
 
 
 class RuleRow(Row):
@@ -64,10 +65,9 @@ _RULE_COLUMNS = """r.rule_set_id, r.rule_no, r.version, r.priority, r.kinds, r.c
 
 
 async def published_id(db: Queryable) -> int | None:
-    value: int | None = await db.fetchval(
-        "select id from dispatch_rule_sets where status = 'published'"
+    return await fetch_optional(
+        db, int, "select id from dispatch_rule_sets where status = 'published'"
     )
-    return value
 
 
 async def engine_key(db: Queryable) -> tuple[int | None, int]:
@@ -129,7 +129,8 @@ async def lock_draft_of(conn: Connection, staff_id: int) -> RuleSetRow | None:
 
 async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> int:
     """A draft holding a copy of the base set's rules."""
-    draft_id: int = await conn.fetchval(
+    draft_id = await fetch_int(
+        conn,
         """insert into dispatch_rule_sets (status, base_id, author_staff_id)
            values ('draft', $1, $2) returning id""",
         base_id,
@@ -151,8 +152,7 @@ async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> 
 
 
 async def next_rule_no(conn: Connection) -> int:
-    value: int = await conn.fetchval("select nextval('dispatch_rule_no')")
-    return value
+    return await next_in_sequence(conn, "dispatch_rule_no")
 
 
 async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> RuleRow | None:
@@ -279,9 +279,9 @@ def recent_tickets(
 
 
 async def count_recent(db: Queryable, since: datetime, region_prefix: str) -> int:
-    value: int = await db.fetchval(
+    return await fetch_int(
+        db,
         "select count(*) from tickets where created_at >= $1 and region_code like $2 || '%'",
         since,
         region_prefix,
     )
-    return value

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.typed import fetch_int, fetch_optional, gives_row, next_in_sequence
 
 
 class SlotRow(Row):
@@ -79,7 +80,8 @@ async def insert_slot(
     note: str | None,
     staff_id: int | None,
 ) -> int:
-    slot_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into escort_slots (unit_id, kind, starts_at, ends_at, capacity, place, note,
                                      created_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
@@ -92,7 +94,6 @@ async def insert_slot(
         note,
         staff_id,
     )
-    return slot_id
 
 
 async def slot(db: Queryable, slot_id: int, *, lock: bool = False) -> SlotRow | None:
@@ -121,12 +122,12 @@ async def open_slots(
 async def take_place(conn: Connection, slot_id: int) -> bool:
     """One place more, if one is left: the row lock makes concurrent takers queue, and the
     condition is re-checked after the wait, so the last place goes to exactly one of them."""
-    taken = await conn.fetchval(
+    return await gives_row(
+        conn,
         """update escort_slots set booked = booked + 1
            where id = $1 and booked < capacity and cancelled_at is null returning id""",
         slot_id,
     )
-    return taken is not None
 
 
 async def free_place(conn: Connection, slot_id: int) -> None:
@@ -139,7 +140,9 @@ async def next_free_slot(
     conn: Connection, unit_id: int, kind: str, after: datetime, citizen_id: int
 ) -> int | None:
     """The unit's next slot of that kind with a place left that the citizen has not booked."""
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """select s.id from escort_slots s
            where s.unit_id = $1 and s.kind = $2 and s.starts_at > $3 and s.cancelled_at is null
              and s.booked < s.capacity
@@ -151,12 +154,10 @@ async def next_free_slot(
         after,
         citizen_id,
     )
-    return value
 
 
 async def next_serial(conn: Connection) -> int:
-    value: int = await conn.fetchval("select nextval('escort_booking_serial')")
-    return value
+    return await next_in_sequence(conn, "escort_booking_serial")
 
 
 async def insert_booking(
@@ -314,12 +315,12 @@ class SmsOfferRow(Row):
 
 
 async def insert_sms_offer(conn: Connection, citizen_id: int, slot_id: int) -> int:
-    offer_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         "insert into escort_sms_offers (citizen_id, slot_id) values ($1, $2) returning id",
         citizen_id,
         slot_id,
     )
-    return offer_id
 
 
 async def sms_offers(db: Queryable, citizen_id: int, since: datetime) -> list[SmsOfferRow]:
@@ -337,9 +338,9 @@ async def sms_offers(db: Queryable, citizen_id: int, since: datetime) -> list[Sm
 
 async def answer_sms_offer(conn: Connection, offer_id: int) -> bool:
     """Mark the offer answered; False if it already was (a repeated reply books once)."""
-    done = await conn.fetchval(
+    return await gives_row(
+        conn,
         """update escort_sms_offers set answered_at = now()
            where id = $1 and answered_at is null returning id""",
         offer_id,
     )
-    return done is not None

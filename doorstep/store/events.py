@@ -9,6 +9,7 @@ from typing import TypedDict
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch
+from doorstep.store.typed import fetch_int
 
 EVENTS_CHANNEL = "doorstep_events"
 
@@ -94,8 +95,7 @@ async def append(
 
 
 async def append_new(conn: Connection, event: NewEvent) -> int:
-    seq: int = await conn.fetchval(APPEND_SQL, *event.arguments())
-    return seq
+    return await fetch_int(conn, APPEND_SQL, *event.arguments())
 
 
 async def for_applications(conn: Queryable, application_ids: list[int]) -> list[TimelineEventRow]:
@@ -130,8 +130,7 @@ async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> l
 
 
 async def max_seq(db: Queryable) -> int:
-    value: int = await db.fetchval("select coalesce(max(seq), 0) from events")
-    return value
+    return await fetch_int(db, "select coalesce(max(seq), 0) from events")
 
 
 async def _after_where(
@@ -166,10 +165,7 @@ async def of_citizen_after(
 
 
 async def _last_where(db: Queryable, column: str, key: int) -> int:
-    value: int = await db.fetchval(
-        f"select coalesce(max(seq), 0) from events where {column} = $1", key
-    )
-    return value
+    return await fetch_int(db, f"select coalesce(max(seq), 0) from events where {column} = $1", key)
 
 
 async def last_of_application(db: Queryable, application_id: int) -> int:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.typed import fetch_column, fetch_int
 
 
 class GrantRow(Row):
@@ -42,14 +43,14 @@ _FILE = """select f.id, f.citizen_id, f.media_type, f.size_bytes, f.sha256, f.st
 async def insert_grant(
     conn: Connection, token_hash: bytes, citizen_id: int, expires_at: datetime
 ) -> int:
-    value: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into upload_grants (token_hash, citizen_id, expires_at)
            values ($1, $2, $3) returning id""",
         token_hash,
         citizen_id,
         expires_at,
     )
-    return value
 
 
 async def grants_last_hour(conn: Connection, citizen_id: int) -> int:
@@ -59,12 +60,12 @@ async def grants_last_hour(conn: Connection, citizen_id: int) -> int:
         "select pg_advisory_xact_lock(hashtextextended('upload:' || $1::bigint, 0))",
         citizen_id,
     )
-    count: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """select count(*) from upload_grants
            where citizen_id = $1 and created_at > now() - interval '1 hour'""",
         citizen_id,
     )
-    return count
 
 
 async def lock_grant(conn: Connection, token_hash: bytes) -> GrantRow | None:
@@ -89,7 +90,8 @@ async def insert_file(
     scan_status: str,
 ) -> FileRow:
     await conn.execute("update upload_grants set used_at = now() where id = $1", grant_id)
-    file_id = await conn.fetchval(
+    file_id = await fetch_int(
+        conn,
         """insert into stored_files (grant_id, citizen_id, media_type, size_bytes, sha256,
                                      storage_key, scan_status)
            values ($1, $2, $3, $4, $5, $6, $7) returning id""",
@@ -133,12 +135,13 @@ async def attached_to(db: Queryable, application_id: int) -> list[AttachedFileRo
 
 
 async def applications_of_file(db: Queryable, file_id: int) -> list[str]:
-    rows = await db.fetch(
+    return await fetch_column(
+        db,
+        str,
         """select a.number from application_files x join applications a
              on a.id = x.application_id where x.file_id = $1 order by a.id""",
         file_id,
     )
-    return [r["number"] for r in rows]
 
 
 class ExpiredFileRow(Row):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from doorstep.store import rows
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.typed import fetch_int
 
 
 class ScheduleRow(rows.Row):
@@ -42,7 +43,8 @@ async def insert(
 ) -> int:
     """A new version of `year`; two entries at once for one year queue on the lock."""
     await conn.execute("select pg_advisory_xact_lock(hashtext('holiday_schedules'), $1)", year)
-    row_id = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into holiday_schedules
                (year, version, holidays, workdays, source, note, entered_by_staff_id, entered_via)
            select $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7
@@ -56,8 +58,6 @@ async def insert(
         staff_id,
         via,
     )
-    assert isinstance(row_id, int)
-    return row_id
 
 
 async def by_id(db: Queryable, row_id: int) -> ScheduleRow:
@@ -80,6 +80,4 @@ async def versions(db: Queryable, year: int) -> list[ScheduleRow]:
 
 async def stamp(db: Queryable) -> int:
     """Changes with every entry: a process re-reads the schedules when it moves."""
-    value = await db.fetchval("select coalesce(max(id), 0) from holiday_schedules")
-    assert isinstance(value, int)
-    return value
+    return await fetch_int(db, "select coalesce(max(id), 0) from holiday_schedules")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_int, gives_row
 
 
 class HolderRow(Row):
@@ -181,23 +182,23 @@ async def finish_verification(
 ) -> bool:
     """Marks a started check finished; False when it was finished already (by a replay or a
     concurrent request: each check counts once)."""
-    done = await conn.fetchval(
+    return await gives_row(
+        conn,
         """update identity_verifications set status = $2, result_code = $3, finished_at = now()
            where id = $1 and status = 'started' returning id""",
         verification_id,
         status,
         code[:50],
     )
-    return done is not None
 
 
 async def has_open_conflict(conn: Queryable, claimant_id: int) -> bool:
     """Whether a person still has to decide an ID this account proved."""
-    found = await conn.fetchval(
+    return await gives_row(
+        conn,
         "select 1 from identity_conflicts where claimant_id = $1 and status = 'open' limit 1",
         claimant_id,
     )
-    return found is not None
 
 
 async def drop_id_cards(conn: Connection, citizen_id: int, number_index: bytes) -> None:
@@ -219,7 +220,8 @@ async def insert_conflict(
     index: bytes,
     masked: str,
 ) -> int:
-    value: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into identity_conflicts (verification_id, claimant_id, holder_id,
                resident_id_index, resident_id_masked)
            values ($1, $2, $3, $4, $5) returning id""",
@@ -229,7 +231,6 @@ async def insert_conflict(
         index,
         masked,
     )
-    return value
 
 
 _CONFLICT = """k.id, k.verification_id, k.claimant_id, k.holder_id, k.resident_id_masked, k.status,

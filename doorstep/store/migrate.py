@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from doorstep.store.db import Connection
+from doorstep.store.rows import Row, fetch
 
 # Any constant: every migrator takes this same lock.
 _LOCK_KEY = 0x646F6F72  # "door"
@@ -48,6 +49,11 @@ class MigrationMismatch(RuntimeError):
     pass
 
 
+class _AppliedRow(Row):
+    version: int
+    checksum: str
+
+
 async def migrate(conn: Connection, progress: Callable[[str], None] | None = None) -> list[str]:
     """Apply every migration not yet applied; returns the names applied now."""
     say = progress or (lambda _msg: None)
@@ -62,8 +68,10 @@ async def migrate(conn: Connection, progress: Callable[[str], None] | None = Non
                    applied_at timestamptz not null default now())"""
         )
         done = {
-            r["version"]: r["checksum"]
-            for r in await conn.fetch("select version, checksum from schema_migrations")
+            r.version: r.checksum
+            for r in await fetch(
+                conn, _AppliedRow, "select version, checksum from schema_migrations"
+            )
         }
         pending = available_migrations()
         for migration in pending:

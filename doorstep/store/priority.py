@@ -7,16 +7,18 @@ from datetime import date, datetime
 
 from doorstep.store.db import Queryable
 from doorstep.store.rows import Row, fetch
+from doorstep.store.typed import fetch_optional
 
 
 async def proven_birth_date(db: Queryable, citizen_id: int) -> date | None:
     """The birth date of the resident ID the account proved (实名认证); None if not proved."""
-    value: date | None = await db.fetchval(
+    return await fetch_optional(
+        db,
+        date,
         """select birth_date from citizens
            where id = $1 and identity_verified_at is not null""",
         citizen_id,
     )
-    return value
 
 
 class PriorityTicketRow(Row):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch
+from doorstep.store.typed import fetch_bool, fetch_column, fetch_int, fetch_optional, gives_row
 
 MAX_PER_CITIZEN = 10
 
@@ -20,7 +21,8 @@ async def upsert(conn: Connection, citizen_id: int, endpoint: str, p256dh: str, 
 
     A citizen keeps at most MAX_PER_CITIZEN endpoints: the oldest go first.
     """
-    subscription_id: int = await conn.fetchval(
+    subscription_id = await fetch_int(
+        conn,
         """insert into push_subscriptions (citizen_id, endpoint, p256dh, auth)
            values ($1, $2, $3, $4)
            on conflict (endpoint) do update
@@ -75,28 +77,28 @@ async def for_citizen(conn: Queryable, citizen_id: int) -> list[SubscriptionRow]
 
 
 async def has_live(conn: Queryable, citizen_id: int) -> bool:
-    return bool(
-        await conn.fetchval(
-            "select exists (select 1 from push_subscriptions where citizen_id = $1)", citizen_id
-        )
+    return await fetch_bool(
+        conn, "select exists (select 1 from push_subscriptions where citizen_id = $1)", citizen_id
     )
 
 
 async def mark_opened(conn: Connection, outbox_id: int) -> bool:
     """False when no push row has this id."""
-    found: int | None = await conn.fetchval(
+    return await gives_row(
+        conn,
         """update outbox set opened_at = coalesce(opened_at, now()), updated_at = now()
            where id = $1 and channel = 'push' returning id""",
         outbox_id,
     )
-    return found is not None
 
 
 async def unread_important(
     conn: Queryable, *, after_seconds: int, kinds: list[str], limit: int
 ) -> list[int]:
     """Important pushes sent a while ago, not opened, with no fallback SMS yet: their ids."""
-    rows = await conn.fetch(
+    return await fetch_column(
+        conn,
+        int,
         """select o.id from outbox o
            where o.channel = 'push' and o.opened_at is null
              and o.status in ('sent', 'delivered')
@@ -109,12 +111,13 @@ async def unread_important(
         kinds,
         limit,
     )
-    return [r["id"] for r in rows]
 
 
 async def insert_fallback(conn: Connection, outbox_id: int) -> int | None:
     """An SMS copy of a push row (once: None if it has one already)."""
-    fallback_id: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into outbox (citizen_id, phone, kind, template, params, language, urgent,
                                via, fallback_of)
            select citizen_id, phone, kind, template, params, language, urgent, 'sms', id
@@ -123,4 +126,3 @@ async def insert_fallback(conn: Connection, outbox_id: int) -> int | None:
            returning id""",
         outbox_id,
     )
-    return fallback_id

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from doorstep.store.db import Connection
+from doorstep.store.rows import Row, fetch
 
 
 class Counted(StrEnum):
@@ -35,6 +36,13 @@ _SOURCES: dict[Counted, tuple[str, str, str]] = {
 }
 
 
+class _WindowRow(Row):
+    i: int
+    db_now: datetime
+    n: int
+    oldest: datetime | None
+
+
 async def recent(
     conn: Connection, counted: Counted, key: int | str, windows: Sequence[int]
 ) -> tuple[datetime, list[tuple[int, datetime | None]]]:
@@ -47,7 +55,9 @@ async def recent(
         str(key),
     )
     table, column, at = _SOURCES[counted]
-    rows = await conn.fetch(
+    rows = await fetch(
+        conn,
+        _WindowRow,
         f"""select w.i, now() as db_now, count(x.{at}) as n, min(x.{at}) as oldest
             from unnest($2::int[]) with ordinality as w(seconds, i)
             left join {table} x
@@ -56,5 +66,4 @@ async def recent(
         key,
         list(windows),
     )
-    now: datetime = rows[0]["db_now"]
-    return now, [(r["n"], r["oldest"]) for r in rows]
+    return rows[0].db_now, [(r.n, r.oldest) for r in rows]

@@ -21,6 +21,7 @@ from doorstep.store.catalog_versions import record_seeded
 from doorstep.store.demo_sharing import load_demo_sharing
 from doorstep.store.demo_vault import load_demo_vault
 from doorstep.store.seed_tickets import load_ticket_demo_data
+from doorstep.store.typed import fetch_optional
 
 _UPSERT_UNIT = """
 insert into units (code, name, kind, region_code, parent_id, phone)
@@ -88,8 +89,8 @@ def _ignore(_stage: str) -> None:
 
 
 async def _fetch_id(conn: asyncpg.Connection[asyncpg.Record], sql: str, *args: object) -> int:
-    row_id = await conn.fetchval(sql, *args)
-    if not isinstance(row_id, int):
+    row_id = await fetch_optional(conn, int, sql, *args)
+    if row_id is None:
         raise RuntimeError("demo data upsert returned no id")
     return row_id
 
@@ -133,7 +134,8 @@ async def load_demo_data(
         report("service_items")
         item_ids: dict[str, int] = {}
         for item in demo_data.SERVICE_ITEMS:
-            materials = json.dumps([m.as_json() for m in item.materials], ensure_ascii=False)
+            material_list: list[dict[str, str | bool]] = [m.as_json() for m in item.materials]
+            materials = json.dumps(material_list, ensure_ascii=False)
             item_ids[item.code] = await _fetch_id(
                 conn,
                 _UPSERT_ITEM,

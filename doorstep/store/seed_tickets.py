@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from doorstep.store import demo_tickets
 from doorstep.store.db import Connection
+from doorstep.store.typed import fetch_int, ids_by_code
 
 _UPSERT_UNIT = """
 insert into units (code, name, kind, region_code, phone) values ($1, $2, $3, $4, $5)
@@ -55,12 +56,10 @@ async def load_ticket_demo_data(conn: Connection) -> dict[str, int]:
     """Upsert the ticket demo data inside the caller's transaction; rows written per table."""
     async with conn.transaction():
         for unit in demo_tickets.UNITS:
-            await conn.fetchval(
+            await conn.execute(
                 _UPSERT_UNIT, unit.code, unit.name, unit.kind, unit.region_code, unit.phone
             )
-        unit_ids: dict[str, int] = {
-            r["code"]: r["id"] for r in await conn.fetch("select id, code from units")
-        }
+        unit_ids = await ids_by_code(conn, "select code, id from units")
         for member in demo_tickets.STAFF:
             await conn.execute(
                 _UPSERT_STAFF,
@@ -91,12 +90,14 @@ async def load_ticket_demo_data(conn: Connection) -> dict[str, int]:
         await conn.executemany(
             _INSERT_AREA, [(unit_ids[u], c, p) for u, c, p in demo_tickets.SERVICE_AREAS]
         )
-        published = await conn.fetchval(
-            "select count(*) from dispatch_rule_sets where status in ('published', 'superseded')"
+        published = await fetch_int(
+            conn,
+            "select count(*) from dispatch_rule_sets where status in ('published', 'superseded')",
         )
         rules = 0
         if not published:
-            set_id = await conn.fetchval(
+            set_id = await fetch_int(
+                conn,
                 "insert into dispatch_rule_sets (status, note) values ('draft', $1) returning id",
                 "demo rules",
             )

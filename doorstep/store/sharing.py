@@ -9,6 +9,7 @@ from doorstep.domain.sharing import Entry, Grant, SharingList, SubjectKind
 from doorstep.store import rows
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json
+from doorstep.store.typed import fetch_column, fetch_int
 
 
 class ListVersionRow(rows.Row):
@@ -156,10 +157,11 @@ async def insert_version(
 ) -> int:
     """A new version with its entries and grants; its number."""
     await lock_lists(conn)
-    version: int = await conn.fetchval(
-        "select coalesce(max(version), 0) + 1 from sharing_list_versions"
+    version = await fetch_int(
+        conn, "select coalesce(max(version), 0) + 1 from sharing_list_versions"
     )
-    list_id = await conn.fetchval(
+    list_id = await fetch_int(
+        conn,
         """insert into sharing_list_versions (version, effective_from, note,
                                               published_by_staff_id)
            values ($1, $2, $3, $4) returning id""",
@@ -169,7 +171,8 @@ async def insert_version(
         staff_id,
     )
     for e in entries:
-        entry_id = await conn.fetchval(
+        entry_id = await fetch_int(
+            conn,
             """insert into sharing_entries (list_id, subject_kind, subject_key, owner_unit_id,
                                             legal_basis)
                values ($1, $2, $3, $4, $5) returning id""",
@@ -214,21 +217,28 @@ async def unit_by_id(db: Queryable, unit_id: int) -> UnitNameRow | None:
 
 
 async def item_and_bundle_codes(db: Queryable) -> tuple[set[str], set[str]]:
-    items = await db.fetch("select code from service_items")
-    bundles = await db.fetch("select code from bundles")
-    return {r["code"] for r in items}, {r["code"] for r in bundles}
+    items = await fetch_column(db, str, "select code from service_items")
+    bundles = await fetch_column(db, str, "select code from bundles")
+    return set(items), set(bundles)
+
+
+class _RefNameRow(rows.Row):
+    ref: str
+    name: str
 
 
 async def names_of(db: Queryable, items: Sequence[str], bundles: Sequence[str]) -> dict[str, str]:
     """Names of service items ("item:<code>") and bundles ("bundle:<code>")."""
-    found = await db.fetch(
+    found = await rows.fetch(
+        db,
+        _RefNameRow,
         """select 'item:' || code as ref, name from service_items where code = any($1)
            union all
            select 'bundle:' || code, name from bundles where code = any($2)""",
         list(items),
         list(bundles),
     )
-    return {r["ref"]: r["name"] for r in found}
+    return {r.ref: r.name for r in found}
 
 
 async def record_subject_read(

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.typed import fetch_bool, fetch_int, fetch_optional, gives_row
 
 
 class InboundCitizenRow(Row):
@@ -61,7 +62,9 @@ async def insert(
     send_time: str | None,
 ) -> int | None:
     """The new reply's id, or None if this very reply was recorded before (a repeated push)."""
-    inbound_id: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into sms_inbound (dedupe_key, phone, content, dest_code, sequence_id,
                                     send_time)
            values ($1, $2, $3, $4, $5, $6)
@@ -73,7 +76,6 @@ async def insert(
         sequence_id,
         send_time,
     )
-    return inbound_id
 
 
 async def set_outcome(
@@ -101,13 +103,12 @@ async def citizen(conn: Queryable, phone: str) -> InboundCitizenRow | None:
 
 async def help_sent_today(conn: Queryable, phone: str, kind: str = "sms_reply.help") -> bool:
     """An answer of this kind (the help SMS by default) went to this number within a day."""
-    return bool(
-        await conn.fetchval(
-            """select exists (select 1 from outbox where phone = $1 and kind = $2
-                          and created_at > now() - interval '1 day')""",
-            phone,
-            kind,
-        )
+    return await fetch_bool(
+        conn,
+        """select exists (select 1 from outbox where phone = $1 and kind = $2
+                      and created_at > now() - interval '1 day')""",
+        phone,
+        kind,
     )
 
 
@@ -134,10 +135,8 @@ async def opt_out(conn: Connection, citizen_id: int) -> None:
 
 
 async def opted_out(conn: Queryable, citizen_id: int) -> bool:
-    return bool(
-        await conn.fetchval(
-            "select sms_opt_out_at is not null from citizens where id = $1", citizen_id
-        )
+    return await gives_row(
+        conn, "select true from citizens where id = $1 and sms_opt_out_at is not null", citizen_id
     )
 
 
@@ -196,9 +195,9 @@ async def category_words(conn: Queryable) -> list[CategoryWordsRow]:
 
 async def answers_today(conn: Queryable, phone: str) -> int:
     """Answer SMS (of any kind) queued to this number within the last day."""
-    value: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         r"""select count(*) from outbox where phone = $1 and kind like 'sms\_reply.%'
              and created_at > now() - interval '1 day'""",
         phone,
     )
-    return value

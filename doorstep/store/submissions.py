@@ -49,9 +49,7 @@ class NewApplication:
 
     def arguments(self) -> tuple[object, ...]:
         """$1 to $17 of `_INSERT_SUBMISSION`."""
-        columns: list[tuple[object, ...]] = (
-            list(zip(*self.tasks, strict=True)) if self.tasks else [()] * 8
-        )
+        columns = [[task[i] for task in self.tasks] for i in range(8)]
         return (
             self.number,
             self.citizen_id,

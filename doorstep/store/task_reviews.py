@@ -7,6 +7,7 @@ from datetime import date, datetime
 from doorstep.store import unit_work
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_bool, fetch_optional
 
 
 class RefusalRow(Row):
@@ -57,13 +58,13 @@ async def last_refusals(db: Queryable, task_ids: list[int]) -> list[TaskRefusalR
 
 async def decided_since(db: Queryable, task_id: int, since: datetime) -> bool:
     """A review of this task was decided after `since` (one review per refusal)."""
-    found: bool = await db.fetchval(
+    return await fetch_bool(
+        db,
         """select exists (select 1 from task_reviews where task_id = $1
                           and status <> 'open' and created_at >= $2)""",
         task_id,
         since,
     )
-    return found
 
 
 async def insert(
@@ -77,7 +78,9 @@ async def insert(
     due_on: date,
 ) -> int | None:
     """The new review's id; None when one is already open for the task."""
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into task_reviews (task_id, unit_id, citizen_id, reason, refused_by, due_on)
            values ($1, $2, $3, $4, $5, $6)
            on conflict (task_id) where status = 'open' do nothing returning id""",
@@ -88,7 +91,6 @@ async def insert(
         refused_by,
         due_on,
     )
-    return value
 
 
 _REVIEW = """select v.id, v.task_id, v.unit_id, u.code as unit_code, u.name as unit_name,

@@ -13,6 +13,7 @@ from doorstep.store.rows import Json, Row, fetch, fetchrow
 
 # kept importable from here for the offers and welfare checks that read it so
 from doorstep.store.staff_phones import unit_staff_phones as unit_staff_phones
+from doorstep.store.typed import fetch_int, fetch_optional
 
 FactValue = bool | int | date | str
 
@@ -188,7 +189,9 @@ async def upsert_document(
 ) -> int:
     """Insert a document; the same document (type and number) again only refreshes it."""
     if number_index is not None:
-        existing = await conn.fetchval(
+        existing = await fetch_optional(
+            conn,
+            int,
             """update vault_documents set issuer = $4, valid_until = $5,
                       file_ref = coalesce($6, file_ref), file_sha256 = coalesce($7, file_sha256),
                       source_unit_id = coalesce(source_unit_id, $8), updated_at = now()
@@ -205,8 +208,9 @@ async def upsert_document(
             source_unit_id,
         )
         if existing is not None:
-            return int(existing)
-    doc_id: int = await conn.fetchval(
+            return existing
+    return await fetch_int(
+        conn,
         """insert into vault_documents (citizen_id, doc_type, number_enc, number_index,
                                         number_masked, issuer, valid_until, file_ref,
                                         file_sha256, source_unit_id, source_application_id)
@@ -223,7 +227,6 @@ async def upsert_document(
         source_unit_id,
         source_application_id,
     )
-    return doc_id
 
 
 async def link_documents_to_application(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
+from doorstep.store.typed import fetch_optional, next_in_sequence
 
 
 class CorrectionRow(Row):
@@ -41,8 +42,7 @@ CORRECTION_COLUMNS = """k.id, k.number, k.citizen_id, k.fact_key, k.unit_id, k.f
 
 
 async def next_correction_serial(conn: Connection) -> int:
-    value: int = await conn.fetchval("select nextval('correction_serial')")
-    return value
+    return await next_in_sequence(conn, "correction_serial")
 
 
 async def insert_correction(
@@ -56,7 +56,9 @@ async def insert_correction(
     note: str,
 ) -> int | None:
     """A new open correction; None if one is already open for this citizen and fact."""
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into fact_corrections (number, citizen_id, fact_key, unit_id, flagged_value,
                                          note)
            values ($1, $2, $3, $4, $5, $6)
@@ -69,7 +71,6 @@ async def insert_correction(
         flagged_value,
         note,
     )
-    return value
 
 
 async def correction_by_number(

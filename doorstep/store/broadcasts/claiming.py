@@ -6,7 +6,8 @@ from datetime import datetime
 
 from doorstep.store.broadcasts.rows import DueRow, LaneClockRow, LostRow, RecentSendRow
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import fetch, fetchrow_one
+from doorstep.store.rows import Row, fetch, fetchrow_one
+from doorstep.store.typed import fetch_value
 
 # the lane of a row: one broadcast in one language (one template, one sign name)
 _DUE = """broadcast_id = $1 and language = $2 and status in ('created', 'temporary-failure')
@@ -38,7 +39,7 @@ async def lock_lost(
 
 
 async def claim_lookups(conn: Connection, ids: list[int]) -> datetime:
-    since: datetime = await conn.fetchval("select clock_timestamp()")
+    since = await fetch_value(conn, datetime, "select clock_timestamp()")
     await conn.execute(
         """update outbox set status = 'sending', sending_since = $2, updated_at = now()
            where id = any($1::bigint[])""",
@@ -155,15 +156,21 @@ async def recent_sends(
     )
 
 
+class _ClaimRow(Row):
+    out_id: str
+    since: datetime
+
+
 async def claim_batch(
     conn: Connection, ids: list[int], *, channel: str, body: str, parts: int
 ) -> tuple[str, datetime]:
     """Mark the batch's rows 'sending' under one OutId and one claim time, with attempts."""
-    row = await conn.fetchrow(
-        "select 'b' || nextval('outbox_batch_seq') as out_id, clock_timestamp() as since"
+    claim = await fetchrow_one(
+        conn,
+        _ClaimRow,
+        "select 'b' || nextval('outbox_batch_seq') as out_id, clock_timestamp() as since",
     )
-    assert row is not None
-    out_id, since = row["out_id"], row["since"]
+    out_id, since = claim.out_id, claim.since
     await conn.execute(
         """with claimed as (
                update outbox set status = 'sending', attempts = attempts + 1,

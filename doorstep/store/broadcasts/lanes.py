@@ -6,7 +6,7 @@ from datetime import datetime
 
 from doorstep.store.broadcasts.rows import FinishedRow
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import fetch
+from doorstep.store.rows import Row, fetch
 
 
 async def finish_batch(
@@ -93,10 +93,18 @@ async def record_held(
     )
 
 
+class _LaneRow(Row):
+    broadcast_id: int
+    language: str
+    generation: int
+
+
 async def open_lanes(
     conn: Connection, broadcast_id: int, languages: list[str]
 ) -> list[tuple[int, str, int]]:
-    rows = await conn.fetch(
+    rows = await fetch(
+        conn,
+        _LaneRow,
         """insert into broadcast_lanes (broadcast_id, language)
            select $1, unnest($2::text[])
            on conflict (broadcast_id, language) do update set heartbeat_at = now()
@@ -104,7 +112,7 @@ async def open_lanes(
         broadcast_id,
         languages,
     )
-    return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
+    return [(r.broadcast_id, r.language, r.generation) for r in rows]
 
 
 async def beat(conn: Queryable, broadcast_id: int, language: str) -> None:
@@ -121,7 +129,9 @@ async def restart_lanes(
 ) -> list[tuple[int, str, int]]:
     """Lanes whose jobs stopped beating while rows are due (or claims outlived their lease):
     a new generation of job ids for each."""
-    rows = await conn.fetch(
+    rows = await fetch(
+        conn,
+        _LaneRow,
         """update broadcast_lanes l set generation = generation + 1, heartbeat_at = now()
            where l.heartbeat_at < now() - make_interval(secs => $1)
              and (exists (select 1 from outbox o
@@ -136,12 +146,19 @@ async def restart_lanes(
         quiet_seconds,
         lease_seconds,
     )
-    return [(r["broadcast_id"], r["language"], r["generation"]) for r in rows]
+    return [(r.broadcast_id, r.language, r.generation) for r in rows]
+
+
+class _StatusCountRow(Row):
+    status: str
+    n: int
 
 
 async def counts(conn: Queryable, broadcast_id: int) -> dict[str, int]:
-    rows = await conn.fetch(
+    rows = await fetch(
+        conn,
+        _StatusCountRow,
         "select status, count(*) as n from outbox where broadcast_id = $1 group by status",
         broadcast_id,
     )
-    return {r["status"]: r["n"] for r in rows}
+    return {r.status: r.n for r in rows}

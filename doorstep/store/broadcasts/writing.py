@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from doorstep.store.broadcasts.rows import AudienceJson, BroadcastRow, ChunkRow, QueuedRow
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import fetch, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_bool, fetch_column, fetch_int
 
 _BROADCAST_COLUMNS = """id, template, params, kind, urgent, audience, staff_id, state, cursor,
     total, created_at, queued_at"""
@@ -22,7 +23,8 @@ async def create(
     audience: AudienceJson,
     staff_id: int | None,
 ) -> int:
-    broadcast_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into broadcasts (template, params, kind, urgent, audience, staff_id)
            values ($1, $2, $3, $4, $5, $6) returning id""",
         template,
@@ -32,7 +34,6 @@ async def create(
         audience,
         staff_id,
     )
-    return broadcast_id
 
 
 async def started_recently(conn: Connection, fingerprint: str, window_seconds: int) -> bool:
@@ -42,20 +43,19 @@ async def started_recently(conn: Connection, fingerprint: str, window_seconds: i
     await conn.execute(
         "select pg_advisory_xact_lock(hashtextextended('broadcast:' || $1, 0))", fingerprint
     )
-    found: bool = await conn.fetchval(
+    return await fetch_bool(
+        conn,
         """select exists (select 1 from broadcasts where audience->>'fingerprint' = $1
                           and created_at > now() - make_interval(secs => $2))""",
         fingerprint,
         window_seconds,
     )
-    return found
 
 
 async def region_has_citizens(conn: Queryable, region: str) -> bool:
-    found: bool = await conn.fetchval(
-        "select exists (select 1 from citizens where region_code like $1 || '%')", region
+    return await fetch_bool(
+        conn, "select exists (select 1 from citizens where region_code like $1 || '%')", region
     )
-    return found
 
 
 async def get(conn: Queryable, broadcast_id: int) -> BroadcastRow | None:
@@ -114,10 +114,9 @@ async def write_list_chunk(
 
 
 async def citizens_by_phone(conn: Queryable, phones: list[str]) -> list[int]:
-    rows = await conn.fetch(
-        "select id from citizens where phone = any($1::text[]) order by id", phones
+    return await fetch_column(
+        conn, int, "select id from citizens where phone = any($1::text[]) order by id", phones
     )
-    return [r["id"] for r in rows]
 
 
 async def mark_queued(conn: Connection, broadcast_id: int) -> QueuedRow:

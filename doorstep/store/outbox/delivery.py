@@ -9,7 +9,8 @@ from datetime import datetime
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.events import APPEND_SQL, NewEvent
 from doorstep.store.outbox.rows import ClaimRow, OutboxRow
-from doorstep.store.rows import fetchrow, fetchrow_one
+from doorstep.store.rows import Row, fetchrow, fetchrow_one
+from doorstep.store.typed import fetch_column, fetch_int, fetch_value, gives_row
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,17 @@ _COLUMNS = "citizen_id, phone, kind, template, params, language, urgent, extend_
 
 
 async def insert(conn: Connection, message: NewMessage) -> int:
-    outbox_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         f"""insert into outbox ({_COLUMNS})
             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id""",
         *message.arguments(),
     )
-    return outbox_id
+
+
+class _SeqIdRow(Row):
+    seq: int
+    id: int
 
 
 async def insert_after_event(
@@ -56,7 +62,9 @@ async def insert_after_event(
 ) -> tuple[int, int]:
     """The event (as `events.append` writes it) and then an outbox row, in one statement:
     (event seq, outbox id)."""
-    row = await conn.fetchrow(
+    row = await fetchrow_one(
+        conn,
+        _SeqIdRow,
         f"""with e as ({APPEND_SQL} as seq),
             o as (insert into outbox ({_COLUMNS})
                   select $8, $9, $10, $11, $12, $13, $14, $15 from e
@@ -65,8 +73,7 @@ async def insert_after_event(
         *event.arguments(),
         *message.arguments(),
     )
-    assert row is not None
-    return row["seq"], row["id"]
+    return row.seq, row.id
 
 
 async def lock_row(conn: Connection, outbox_id: int, lease_seconds: int) -> OutboxRow | None:
@@ -123,13 +130,14 @@ async def claim_send(
 
 async def claim_lookup(conn: Connection, outbox_id: int) -> datetime:
     """Claim a row for a look-up at the provider (no attempt: nothing is sent)."""
-    since: datetime = await conn.fetchval(
+    return await fetch_value(
+        conn,
+        datetime,
         """update outbox set status = 'sending', sending_since = clock_timestamp(),
                   updated_at = now()
            where id = $1 returning sending_since""",
         outbox_id,
     )
-    return since
 
 
 async def finish(
@@ -148,7 +156,8 @@ async def finish(
     receipt_code: str | None = None,
 ) -> bool:
     """Record what became of the claim `since`; False if the row moved on meanwhile."""
-    done = await conn.fetchval(
+    return await gives_row(
+        conn,
         """update outbox set status = $3, provider_id = coalesce($4, provider_id),
                   last_error = $5,
                   next_attempt_at = case when $6::timestamptz is not null then $6::timestamptz
@@ -176,7 +185,6 @@ async def finish(
         add_retry,
         receipt_code,
     )
-    return bool(done)
 
 
 async def finish_attempt(
@@ -245,7 +253,9 @@ async def pending_ids(
     A fresh row without next_attempt_at gets `older_than_seconds` of grace: the fast path
     enqueued it at commit.
     """
-    rows = await conn.fetch(
+    ids = await fetch_column(
+        conn,
+        int,
         """(select id from outbox
             where status in ('created', 'temporary-failure') and merged_into is null
               and broadcast_id is null
@@ -260,4 +270,4 @@ async def pending_ids(
         limit,
         lease_seconds,
     )
-    return [r["id"] for r in rows][:limit]
+    return ids[:limit]

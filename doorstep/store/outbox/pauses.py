@@ -6,7 +6,7 @@ from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.outbox.rows import PauseRow
-from doorstep.store.rows import fetchrow
+from doorstep.store.rows import Row, fetchrow, fetchrow_one
 
 
 async def active_pause(conn: Queryable, channel: str) -> PauseRow | None:
@@ -19,11 +19,18 @@ async def active_pause(conn: Queryable, channel: str) -> PauseRow | None:
     )
 
 
+class _PausedRow(Row):
+    paused_until: datetime
+    new: bool
+
+
 async def pause(
     conn: Connection, channel: str, *, code: str, reason: str, seconds: int
 ) -> tuple[datetime, bool]:
     """Pause (or extend a pause of) a channel. Returns (until, new): new if it was not paused."""
-    row = await conn.fetchrow(
+    row = await fetchrow_one(
+        conn,
+        _PausedRow,
         """with before as (select paused_until > now() as active from channel_pauses
                            where channel = $1 for update)
            insert into channel_pauses (channel, code, reason, paused_until)
@@ -39,8 +46,7 @@ async def pause(
         reason,
         seconds,
     )
-    assert row is not None
-    return row["paused_until"], bool(row["new"])
+    return row.paused_until, row.new
 
 
 async def resume(conn: Connection, channel: str) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.outbox.rows import DecisionRow, SiblingRow
 from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.typed import fetch_column, fetch_optional
 
 
 async def lock_number(conn: Connection, phone: str) -> None:
@@ -20,7 +21,9 @@ async def recent_sends(
     conn: Queryable, phone: str, exclude_id: int, within_seconds: int
 ) -> list[datetime]:
     """When SMS to this number went out lately (each digest once)."""
-    rows = await conn.fetch(
+    return await fetch_column(
+        conn,
+        datetime,
         """select last_attempt_at from outbox
            where phone = $1 and id <> $2 and merged_into is null
              and last_attempt_at > now() - make_interval(secs => $3)
@@ -29,14 +32,12 @@ async def recent_sends(
         exclude_id,
         within_seconds,
     )
-    return [r["last_attempt_at"] for r in rows]
 
 
 async def channel_preference(conn: Queryable, citizen_id: int) -> str | None:
-    value: str | None = await conn.fetchval(
-        "select channel_preference from citizens where id = $1", citizen_id
+    return await fetch_optional(
+        conn, str, "select channel_preference from citizens where id = $1", citizen_id
     )
-    return value
 
 
 async def record_decision(

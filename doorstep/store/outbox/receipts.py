@@ -5,6 +5,7 @@ from __future__ import annotations
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.outbox.rows import NewsRow, PollRow, ReceiptTargetRow
 from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.typed import gives_row
 
 
 async def lock_for_news(conn: Connection, outbox_id: int) -> NewsRow | None:
@@ -128,7 +129,8 @@ async def insert_receipt(
     applied: bool,
 ) -> bool:
     """False when this very report was recorded before (a repeated push)."""
-    inserted = await conn.fetchval(
+    return await gives_row(
+        conn,
         """insert into sms_receipts (outbox_id, source, dedupe_key, biz_id, out_id, phone,
                                      success, err_code, err_msg, send_time, report_time, applied)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -147,10 +149,7 @@ async def insert_receipt(
         report_time,
         applied,
     )
-    return bool(inserted)
 
 
 async def receipt_seen(conn: Queryable, dedupe_key: str) -> bool:
-    return bool(
-        await conn.fetchval("select true from sms_receipts where dedupe_key = $1", dedupe_key)
-    )
+    return await gives_row(conn, "select true from sms_receipts where dedupe_key = $1", dedupe_key)

@@ -6,6 +6,7 @@ from doorstep.store.db import Connection, Queryable
 from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import AppealRow
 from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.typed import fetch_int
 
 APPEAL_COLUMNS = f"""ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.reason, ap.status,
     ap.decision_note, ap.created_at, ap.decided_at,
@@ -17,7 +18,8 @@ _APPEAL_FROM = work_from("offer_appeals", "ap")
 async def insert_appeal(
     conn: Connection, *, opportunity_id: int, citizen_id: int, unit_id: int, reason: str
 ) -> int:
-    appeal_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into offer_appeals (opportunity_id, citizen_id, unit_id, reason)
            values ($1, $2, $3, $4) returning id""",
         opportunity_id,
@@ -25,7 +27,6 @@ async def insert_appeal(
         unit_id,
         reason,
     )
-    return appeal_id
 
 
 async def appeals_of_units(

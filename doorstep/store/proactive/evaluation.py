@@ -16,6 +16,7 @@ from doorstep.store.db import Connection
 from doorstep.store.proactive.rows import DryRunRow, RuleRow
 from doorstep.store.proactive.rules import published_rules
 from doorstep.store.rows import Json, fetchrow_one
+from doorstep.store.typed import fetch_int
 
 # an offer in one of these keeps the rule from offering the same citizen again
 BLOCKING = "('open', 'appealed', 'accepted', 'dismissed', 'withdrawn')"
@@ -81,8 +82,7 @@ async def insert_offers(
             on conflict do nothing
             returning id)
         select count(*) from inserted"""
-    count: int = await conn.fetchval(sql, *params.values)
-    return count
+    return await fetch_int(conn, sql, *params.values)
 
 
 async def lapse_offers(

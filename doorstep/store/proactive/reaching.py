@@ -7,6 +7,7 @@ from datetime import date
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.proactive.rows import ActiveAgentRow, UnnotifiedOfferRow
 from doorstep.store.rows import fetch
+from doorstep.store.typed import fetch_optional
 
 
 async def claim_unnotified(conn: Connection, limit: int) -> list[UnnotifiedOfferRow]:
@@ -68,21 +69,25 @@ async def active_agents(db: Queryable, principal_id: int) -> list[ActiveAgentRow
 async def community_unit_for(db: Queryable, region_code: str | None, fallback_unit_id: int) -> int:
     """The community (or else street office) whose area holds the citizen's region code."""
     if region_code:
-        found = await db.fetchval(
+        found = await fetch_optional(
+            db,
+            int,
             """select id from units
                where kind in ('community', 'street_office') and $1 like region_code || '%'
                order by length(region_code) desc, (kind = 'community') desc, id limit 1""",
             region_code,
         )
         if found is not None:
-            return int(found)
+            return found
     return fallback_unit_id
 
 
 async def insert_welfare_check(
     conn: Connection, *, opportunity_id: int, citizen_id: int, unit_id: int, due_on: date
 ) -> int | None:
-    value: int | None = await conn.fetchval(
+    return await fetch_optional(
+        conn,
+        int,
         """insert into welfare_checks (opportunity_id, citizen_id, unit_id, due_on)
            values ($1, $2, $3, $4) on conflict (opportunity_id) do nothing returning id""",
         opportunity_id,
@@ -90,4 +95,3 @@ async def insert_welfare_check(
         unit_id,
         due_on,
     )
-    return value

@@ -8,6 +8,7 @@ from doorstep.domain.rules import RuleDefinition
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.proactive.rows import RuleRefRow, RuleRow, RuleVersionRow
 from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.typed import fetch_int
 
 RULE_COLUMNS = """r.id as rule_id, r.code, r.current_version, v.version, v.kind, v.category,
     v.bundle_code, v.owner_unit_id, v.condition, v.title, v.explanation, v.valid_days,
@@ -76,10 +77,11 @@ async def lock_rule(conn: Connection, code: str) -> RuleRefRow | None:
 
 
 async def next_version(conn: Connection, rule_id: int) -> int:
-    value: int = await conn.fetchval(
-        "select coalesce(max(version), 0) + 1 from offer_rule_versions where rule_id = $1", rule_id
+    return await fetch_int(
+        conn,
+        "select coalesce(max(version), 0) + 1 from offer_rule_versions where rule_id = $1",
+        rule_id,
     )
-    return value
 
 
 async def insert_version(

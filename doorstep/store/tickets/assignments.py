@@ -9,6 +9,7 @@ from datetime import date, datetime
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import fetch
 from doorstep.store.tickets.rows import AssignmentRow, _AssignmentColumns, _columns
+from doorstep.store.typed import fetch_int
 
 
 async def insert_assignment(
@@ -22,7 +23,8 @@ async def insert_assignment(
     note: str | None,
     ack_due_at: datetime,
 ) -> int:
-    assignment_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into ticket_assignments (ticket_id, unit_id, region_code, basis, by_staff_id,
                note, ack_due_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
         ticket_id,
@@ -33,7 +35,6 @@ async def insert_assignment(
         note,
         ack_due_at,
     )
-    return assignment_id
 
 
 async def acknowledge_assignment(

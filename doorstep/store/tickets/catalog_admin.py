@@ -15,6 +15,7 @@ from doorstep.store.tickets.rows import (
     UnitAreaRow,
     UnitRow,
 )
+from doorstep.store.typed import gives_row
 
 
 async def categories_with_use(db: Queryable, include_retired: bool) -> list[CategoryUseRow]:
@@ -46,7 +47,8 @@ async def insert_category(
     conn: Connection, code: str, name: str, description: str, position: int | None
 ) -> bool:
     """False when the code is taken."""
-    inserted = await conn.fetchval(
+    return await gives_row(
+        conn,
         """insert into ticket_categories (code, name, description, position)
            values ($1, $2, $3,
                    coalesce($4, (select coalesce(max(position), 0) + 1 from ticket_categories)))
@@ -56,7 +58,6 @@ async def insert_category(
         description,
         position,
     )
-    return bool(inserted)
 
 
 async def update_category(conn: Connection, code: str, **fields: ColumnValue) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, fetch
 from doorstep.store.tickets.rows import TicketEventRow
+from doorstep.store.typed import fetch_int
 
 
 async def append_event(
@@ -18,7 +19,8 @@ async def append_event(
     data: dict[str, Json] | None = None,
 ) -> int:
     # append_ticket_event (migration 0006): the citizen's stream lock, insert, NOTIFY at commit
-    seq: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         "select append_ticket_event($1, $2, $3, $4, $5, $6)",
         ticket_id,
         citizen_id,
@@ -27,7 +29,6 @@ async def append_event(
         actor_id,
         data or {},
     )
-    return seq
 
 
 async def events_of(db: Queryable, ticket_ids: list[int]) -> list[TicketEventRow]:

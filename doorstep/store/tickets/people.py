@@ -6,6 +6,7 @@ from __future__ import annotations
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import fetchrow
 from doorstep.store.tickets.rows import CitizenContactRow
+from doorstep.store.typed import fetch_int, fetch_optional
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
@@ -19,22 +20,20 @@ async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow |
 
 
 async def citizen_region(db: Queryable, citizen_id: int) -> str | None:
-    value: str | None = await db.fetchval(
-        "select region_code from citizens where id = $1", citizen_id
+    return await fetch_optional(
+        db, str, "select region_code from citizens where id = $1", citizen_id
     )
-    return value
 
 
 async def citizen_by_phone(conn: Connection, phone: str) -> int | None:
-    value: int | None = await conn.fetchval("select id from citizens where phone = $1", phone)
-    return value
+    return await fetch_optional(conn, int, "select id from citizens where phone = $1", phone)
 
 
 async def create_citizen(conn: Connection, phone: str) -> int:
     """A citizen known only by phone (a hotline caller); they can sign in with it later."""
-    value: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into citizens (phone, channel_preference) values ($1, 'sms')
            on conflict (phone) do update set phone = excluded.phone returning id""",
         phone,
     )
-    return value

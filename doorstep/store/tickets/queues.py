@@ -9,6 +9,7 @@ from doorstep.store.db import Queryable
 from doorstep.store.rows import Row, fetch
 from doorstep.store.tickets.reading import _TICKET
 from doorstep.store.tickets.rows import TicketRow
+from doorstep.store.typed import fetch_optional
 
 
 async def unit_queue(
@@ -81,5 +82,4 @@ async def led_by(db: Queryable, ticket_ids: list[int], unit_ids: list[int]) -> l
 
 
 async def number_of(db: Queryable, ticket_id: int) -> str | None:
-    number: str | None = await db.fetchval("select number from tickets where id = $1", ticket_id)
-    return number
+    return await fetch_optional(db, str, "select number from tickets where id = $1", ticket_id)

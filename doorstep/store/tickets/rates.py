@@ -12,6 +12,7 @@ from typing import Literal
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch
+from doorstep.store.typed import fetch_int
 
 GroupBy = Literal["unit", "region"]
 
@@ -88,28 +89,40 @@ async def rates(
     return await fetch(db, RatesRow, _sql(group_by, level), since, until, unit_ids, now)
 
 
+class _KeyCodeNameRow(Row):
+    key: str
+    code: str
+    name: str
+
+
 async def names(db: Queryable, group_by: GroupBy, keys: list[str]) -> dict[str, tuple[str, str]]:
     """key -> (code, name): units by id, regions by code."""
     if group_by == "unit":
-        rows = await db.fetch(
-            "select id::text as key, code, name from units where id::text = any($1::text[])", keys
+        found = await fetch(
+            db,
+            _KeyCodeNameRow,
+            "select id::text as key, code, name from units where id::text = any($1::text[])",
+            keys,
         )
     else:
-        rows = await db.fetch(
-            "select code as key, code, name from regions where code = any($1::text[])", keys
+        found = await fetch(
+            db,
+            _KeyCodeNameRow,
+            "select code as key, code, name from regions where code = any($1::text[])",
+            keys,
         )
-    return {r["key"]: (r["code"], r["name"]) for r in rows}
+    return {r.key: (r.code, r.name) for r in found}
 
 
 async def rebuild(conn: Connection) -> int:
     """Count every figure again from the tickets (after a bulk load, or to repair)."""
-    value: int = await conn.fetchval("select rebuild_ticket_figures()")
-    return value
+    return await fetch_int(conn, "select rebuild_ticket_figures()")
 
 
 async def drift(db: Queryable) -> int:
     """Rows where the kept figures and a full recount disagree (0 when all is well)."""
-    value: int = await db.fetchval(
+    return await fetch_int(
+        db,
         """select count(*) from (
                (select * from ticket_figures
                 where (finished, solved, rated, satisfied, on_time, reopened, assigned,
@@ -117,6 +130,5 @@ async def drift(db: Queryable) -> int:
                 except select * from ticket_figures_recount)
                union all
                (select * from ticket_figures_recount
-                except select * from ticket_figures)) d"""
+                except select * from ticket_figures)) d""",
     )
-    return value

@@ -14,6 +14,7 @@ from doorstep.store.tickets.rows import (
     _columns,
     _RectificationColumns,
 )
+from doorstep.store.typed import fetch_int
 
 
 async def insert_rectification(
@@ -27,7 +28,8 @@ async def insert_rectification(
     due_at: datetime,
     remind_at: datetime,
 ) -> int:
-    rect_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         """insert into rectifications (ticket_id, unit_id, rating, comment, due_on, due_at,
                remind_at) values ($1, $2, $3, $4, $5, $6, $7) returning id""",
         ticket_id,
@@ -38,7 +40,6 @@ async def insert_rectification(
         due_at,
         remind_at,
     )
-    return rect_id
 
 
 async def lock_rectification(conn: Connection, rect_id: int) -> LockedRectificationRow | None:

@@ -7,21 +7,21 @@ from __future__ import annotations
 from doorstep.store.db import Connection
 from doorstep.store.rows import fetchrow
 from doorstep.store.tickets.rows import ColumnValue, LockedTicketRow, _columns, _TicketColumns
+from doorstep.store.typed import fetch_int, next_in_sequence
 
 
 async def next_serial(conn: Connection) -> int:
-    value: int = await conn.fetchval("select nextval('ticket_serial')")
-    return value
+    return await next_in_sequence(conn, "ticket_serial")
 
 
 async def insert_ticket(conn: Connection, **fields: ColumnValue) -> int:
     columns = list(fields)
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    ticket_id: int = await conn.fetchval(
+    return await fetch_int(
+        conn,
         f"insert into tickets ({', '.join(columns)}) values ({placeholders}) returning id",
         *fields.values(),
     )
-    return ticket_id
 
 
 async def update_ticket(conn: Connection, ticket_id: int, **fields: ColumnValue) -> None:
