@@ -106,25 +106,22 @@ async def rules_of(db: Queryable, set_id: int) -> list[RuleRow]:
     )
 
 
-async def draft_of(db: Queryable, staff_id: int) -> RuleSetRow | None:
+async def _draft_of(db: Queryable, staff_id: int, lock: str) -> RuleSetRow | None:
     return await fetchrow(
         db,
         RuleSetRow,
         f"""select {_SET_COLUMNS} from dispatch_rule_sets
-            where status = 'draft' and author_staff_id = $1""",
+            where status = 'draft' and author_staff_id = $1 {lock}""",
         staff_id,
     )
+
+
+async def draft_of(db: Queryable, staff_id: int) -> RuleSetRow | None:
+    return await _draft_of(db, staff_id, "")
 
 
 async def lock_draft_of(conn: Connection, staff_id: int) -> RuleSetRow | None:
-    return await fetchrow(
-        conn,
-        RuleSetRow,
-        f"""select {_SET_COLUMNS} from dispatch_rule_sets
-            where status = 'draft' and author_staff_id = $1
-            for update""",
-        staff_id,
-    )
+    return await _draft_of(conn, staff_id, "for update")
 
 
 async def create_draft(conn: Connection, staff_id: int, base_id: int | None) -> int:

@@ -238,6 +238,8 @@ _CONFLICT = """k.id, k.verification_id, k.claimant_id, k.holder_id, k.resident_i
     c.identity_method as holder_method, c.identity_verified_at as holder_verified_at,
     cl.name as claimant_name, cl.phone as claimant_phone, c.name as holder_name,
     c.phone as holder_phone"""
+_CONFLICT_FROM = """from identity_conflicts k join citizens c on c.id = k.holder_id
+    join citizens cl on cl.id = k.claimant_id"""
 
 
 async def conflicts(
@@ -246,9 +248,7 @@ async def conflicts(
     return await fetch(
         conn,
         ConflictRow,
-        f"""select {_CONFLICT}
-            from identity_conflicts k join citizens c on c.id = k.holder_id
-              join citizens cl on cl.id = k.claimant_id
+        f"""select {_CONFLICT} {_CONFLICT_FROM}
             where ($1::boolean is false or k.status = 'open')
               and ($3::bigint is null or k.id < $3)
             order by k.id desc limit $2""",
@@ -262,9 +262,7 @@ async def conflict_for_update(conn: Connection, conflict_id: int) -> ConflictRow
     return await fetchrow(
         conn,
         ConflictRow,
-        f"""select {_CONFLICT}
-            from identity_conflicts k join citizens c on c.id = k.holder_id
-              join citizens cl on cl.id = k.claimant_id
+        f"""select {_CONFLICT} {_CONFLICT_FROM}
             where k.id = $1 for update of k""",
         conflict_id,
     )

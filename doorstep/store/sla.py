@@ -60,47 +60,41 @@ _ALERT_ROWS = """
     join units u on u.id = t.unit_id"""
 
 
-async def raise_reminders(conn: Connection, today: date, limit: int) -> list[AlertRow]:
-    """Open, running tasks past their 75% day and not yet overdue: one alert per deadline."""
+async def _raise_alerts(
+    conn: Connection, threshold: str, due: str, ordering: str, today: date, limit: int
+) -> list[AlertRow]:
+    """Open, running tasks that `due` keeps (today is $1) and have no `threshold` alert for
+    their deadline yet: the alert is recorded and the tasks returned, once per deadline."""
     return await fetch(
         conn,
         AlertRow,
         f"""with due as ({_ALERT_ROWS}
-                where t.status in {_OPEN} and t.paused_at is null
-                  and t.remind_on <= $1 and t.due_on >= $1
+                where t.status in {_OPEN} and t.paused_at is null and {due}
                   and not exists (select 1 from sla_alerts s where s.task_id = t.id
-                                  and s.threshold = 'reminder_75' and s.due_on = t.due_on)
-                order by t.remind_on limit $2),
+                                  and s.threshold = $3 and s.due_on = t.due_on)
+                order by {ordering} limit $2),
             inserted as (
                 insert into sla_alerts (task_id, threshold, due_on, unit_id)
-                select task_id, 'reminder_75', due_on, unit_id from due
+                select task_id, $3, due_on, unit_id from due
                 on conflict do nothing
                 returning task_id)
             select due.* from due join inserted using (task_id)""",
         today,
         limit,
+        threshold,
+    )
+
+
+async def raise_reminders(conn: Connection, today: date, limit: int) -> list[AlertRow]:
+    """Open, running tasks past their 75% day and not yet overdue: one alert per deadline."""
+    return await _raise_alerts(
+        conn, "reminder_75", "t.remind_on <= $1 and t.due_on >= $1", "t.remind_on", today, limit
     )
 
 
 async def raise_escalations(conn: Connection, today: date, limit: int) -> list[AlertRow]:
     """Open, running tasks past their deadline: escalated (督办) once per deadline."""
-    return await fetch(
-        conn,
-        AlertRow,
-        f"""with due as ({_ALERT_ROWS}
-                where t.status in {_OPEN} and t.paused_at is null and t.due_on < $1
-                  and not exists (select 1 from sla_alerts s where s.task_id = t.id
-                                  and s.threshold = 'overdue' and s.due_on = t.due_on)
-                order by t.due_on limit $2),
-            inserted as (
-                insert into sla_alerts (task_id, threshold, due_on, unit_id)
-                select task_id, 'overdue', due_on, unit_id from due
-                on conflict do nothing
-                returning task_id)
-            select due.* from due join inserted using (task_id)""",
-        today,
-        limit,
-    )
+    return await _raise_alerts(conn, "overdue", "t.due_on < $1", "t.due_on", today, limit)
 
 
 async def insert_extension(

@@ -14,6 +14,10 @@ RULE_COLUMNS = """r.id as rule_id, r.code, r.current_version, v.version, v.kind,
     v.bundle_code, v.owner_unit_id, v.condition, v.title, v.explanation, v.valid_days,
     v.fact_keys, v.published_at, u.code as owner_unit_code, u.name as owner_unit_name,
     u.region_code as owner_region_code"""
+# every rule in its current version, with the unit that owns it
+_CURRENT_RULES = """from offer_rules r
+    join offer_rule_versions v on v.rule_id = r.id and v.version = r.current_version
+    join units u on u.id = v.owner_unit_id"""
 
 
 async def published_rules(db: Queryable, *, fact_keys: list[str] | None = None) -> list[RuleRow]:
@@ -21,9 +25,7 @@ async def published_rules(db: Queryable, *, fact_keys: list[str] | None = None) 
     return await fetch(
         db,
         RuleRow,
-        f"""select {RULE_COLUMNS} from offer_rules r
-            join offer_rule_versions v on v.rule_id = r.id and v.version = r.current_version
-            join units u on u.id = v.owner_unit_id
+        f"""select {RULE_COLUMNS} {_CURRENT_RULES}
             where $1::text[] is null or v.fact_keys && $1::text[]
             order by r.code""",
         fact_keys,
@@ -34,9 +36,7 @@ async def rule_by_code(db: Queryable, code: str) -> RuleRow | None:
     return await fetchrow(
         db,
         RuleRow,
-        f"""select {RULE_COLUMNS} from offer_rules r
-            join offer_rule_versions v on v.rule_id = r.id and v.version = r.current_version
-            join units u on u.id = v.owner_unit_id
+        f"""select {RULE_COLUMNS} {_CURRENT_RULES}
             where r.code = $1""",
         code,
     )
