@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, R, Row, fetch, fetchrow, fetchrow_one
-from doorstep.store.typed import fetch_optional, next_in_sequence
+from doorstep.store.typed import fetch_column, fetch_optional, next_in_sequence
 
 # names as of the catalog versions the application was made under, kept on its rows (a renamed
 # item keeps its old name on applications made before: migrations 0061, 0062)
@@ -107,14 +107,6 @@ class SerialContactRow(CitizenContactRow):
     proven_birth_date: date | None
     # no document (revoked ones aside) and no fact in the vault: nothing to read for the form
     vault_empty: bool
-
-
-class _Status(Row):
-    status: str
-
-
-class _Id(Row):
-    id: int
 
 
 async def next_serial(conn: Connection) -> int:
@@ -280,13 +272,12 @@ async def update_task(
 
 
 async def task_statuses(conn: Connection, application_id: int) -> list[str]:
-    rows = await fetch(
+    return await fetch_column(
         conn,
-        _Status,
+        str,
         "select status from tasks where application_id = $1 order by position",
         application_id,
     )
-    return [r.status for r in rows]
 
 
 async def update_application_status(
@@ -328,10 +319,9 @@ async def unit_queue(
 
 
 async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
-    rows = await fetch(
-        db, _Id, "select id from units where region_code like $1 || '%'", region_prefix
+    return await fetch_column(
+        db, int, "select id from units where region_code like $1 || '%'", region_prefix
     )
-    return [r.id for r in rows]
 
 
 _CONTACT_COLUMNS = """id, phone, name, language, elder_mode, channel_preference,

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.proactive.rows import OfferByIdRow, OfferRow
-from doorstep.store.rows import Row, fetch, fetchrow
-
-
-class _CategoryRow(Row):
-    category: str
-
+from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.typed import fetch_column
 
 OFFER_COLUMNS = """p.id, p.citizen_id, p.rule_id, p.rule_version, p.kind, p.category, p.evidence,
     p.status, p.status_reason, p.created_at, p.expires_at, p.decided_at, p.application_id,
@@ -92,10 +88,9 @@ async def set_offer_status(
 
 
 async def opt_outs(db: Queryable, citizen_id: int) -> list[str]:
-    rows = await fetch(
-        db, _CategoryRow, "select category from offer_opt_outs where citizen_id = $1", citizen_id
+    return await fetch_column(
+        db, str, "select category from offer_opt_outs where citizen_id = $1", citizen_id
     )
-    return [r.category for r in rows]
 
 
 async def set_opt_out(conn: Connection, citizen_id: int, category: str, opted_out: bool) -> int:
