@@ -8,7 +8,7 @@ from doorstep.domain.delegation import BundleFilter
 from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow, citizen_page
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
-from doorstep.store.typed import fetch_bool, fetch_optional
+from doorstep.store.typed import fetch_optional, gives_row
 
 
 class DelegationRow(Row):
@@ -353,8 +353,9 @@ async def record_agent_read(
     today: date,
 ) -> bool:
     """Record an agent's read; True when the principal has not been told yet today."""
-    value = await fetch_bool(
+    not_told = await fetch_optional(
         conn,
+        bool,
         """with read as (
                insert into personal_data_reads (citizen_id, reader_kind, reader_id, what,
                                                 purpose, delegation_id)
@@ -367,18 +368,18 @@ async def record_agent_read(
         delegation_id,
         today,
     )
-    return bool(value)
+    return not_told is True
 
 
 async def claim_read_notice(conn: Connection, delegation_id: int, today: date) -> bool:
     """True once per delegation and day, whoever asks: the day's notice is this caller's."""
-    row = await conn.fetchrow(
+    return await gives_row(
+        conn,
         """update delegations set read_notice_on = $2
            where id = $1 and read_notice_on is distinct from $2 returning id""",
         delegation_id,
         today,
     )
-    return row is not None
 
 
 async def data_reads(
