@@ -7,7 +7,7 @@ from datetime import date, datetime
 from doorstep.domain.delegation import BundleFilter
 from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow, citizen_page
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, Row, fetch, fetchrow
+from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_by
 from doorstep.store.typed import fetch_optional, gives_row
 
 
@@ -300,22 +300,15 @@ async def record_action(
     )
 
 
-async def _citizen_brief_where(db: Queryable, column: str, key: object) -> CitizenBriefRow | None:
-    return await fetchrow(
-        db,
-        CitizenBriefRow,
-        f"""select id, phone, name, language, elder_mode, channel_preference from citizens
-            where {column} = $1""",
-        key,
-    )
+_CITIZEN_BRIEF = "select id, phone, name, language, elder_mode, channel_preference from citizens"
 
 
 async def citizen_brief(db: Queryable, citizen_id: int) -> CitizenBriefRow | None:
-    return await _citizen_brief_where(db, "id", citizen_id)
+    return await fetchrow_by(db, CitizenBriefRow, _CITIZEN_BRIEF, "id", citizen_id)
 
 
 async def citizen_by_phone(db: Queryable, phone: str) -> CitizenBriefRow | None:
-    return await _citizen_brief_where(db, "phone", phone)
+    return await fetchrow_by(db, CitizenBriefRow, _CITIZEN_BRIEF, "phone", phone)
 
 
 async def insert_assisted_consent(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_by, fetchrow_one
 from doorstep.store.typed import fetch_int, gives_row
 
 
@@ -67,23 +67,16 @@ async def lock_index(conn: Connection, index: bytes) -> None:
     )
 
 
-async def _holder_where(conn: Queryable, column: str, key: object) -> HolderRow | None:
-    return await fetchrow(
-        conn,
-        HolderRow,
-        f"""select id, resident_id_index, resident_id_masked, identity_verified_at,
-                   identity_method
-            from citizens where {column} = $1""",
-        key,
-    )
+_HOLDER = """select id, resident_id_index, resident_id_masked, identity_verified_at,
+    identity_method from citizens"""
 
 
 async def holder(conn: Queryable, citizen_id: int) -> HolderRow | None:
-    return await _holder_where(conn, "id", citizen_id)
+    return await fetchrow_by(conn, HolderRow, _HOLDER, "id", citizen_id)
 
 
 async def holder_of_index(conn: Queryable, index: bytes) -> HolderRow | None:
-    return await _holder_where(conn, "resident_id_index", index)
+    return await fetchrow_by(conn, HolderRow, _HOLDER, "resident_id_index", index)
 
 
 async def bind_verified(

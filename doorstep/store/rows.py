@@ -77,6 +77,13 @@ async def fetchrow(db: Queryable, cls: type[R], query: str, *args: object) -> R 
     return record
 
 
+async def fetchrow_by(
+    db: Queryable, cls: type[R], select: str, column: str, key: object
+) -> R | None:
+    """The row of `select` (a query up to its where) whose `column` is `key`."""
+    return await fetchrow(db, cls, f"{select} where {column} = $1", key)
+
+
 async def chunks(
     conn: Connection, cls: type[R], size: int, query: str, *args: object
 ) -> AsyncIterator[list[R]]:
