@@ -85,15 +85,29 @@ class CatalogCache:
     def __init__(self) -> None:
         self._bundles: dict[str, Bundle] = {}
         self._loaded_at = -_CACHE_SECONDS
+        self._reloading = False
 
     async def all(self, deps: Deps) -> list[Bundle]:
-        if time.monotonic() - self._loaded_at > _CACHE_SECONDS:
-            await self._load(deps)
+        await self._fresh(deps)
         return list(self._bundles.values())
 
     async def get(self, deps: Deps, code: str) -> Bundle | None:
-        bundles = {b.code: b for b in await self.all(deps)}
-        return bundles.get(code)
+        await self._fresh(deps)
+        return self._bundles.get(code)
+
+    async def _fresh(self, deps: Deps) -> None:
+        """Reload when the copy is too old: once, while the requests that find it old at the
+        same time go on with the copy they have (each used to reload it: 50 concurrent
+        submissions made 100 queries every 30 s, and waited for them)."""
+        if time.monotonic() - self._loaded_at <= _CACHE_SECONDS:
+            return
+        if self._reloading and self._bundles:
+            return
+        self._reloading = True
+        try:
+            await self._load(deps)
+        finally:
+            self._reloading = False
 
     def invalidate(self) -> None:
         self._loaded_at = -_CACHE_SECONDS
