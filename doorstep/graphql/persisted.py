@@ -19,9 +19,9 @@ and Redis, shared by every process of the deployment (`SharedDocuments`), so a d
 with its hash to one process is served by hash by all of them, and after a restart. Nothing is
 kept that could poison a hash or fill memory: the text must hash to the hash it is sent with,
 be at most `MAX_DOCUMENT_BYTES`, and parse and validate against the schema; Redis keeps at
-most `SHARED_DOCUMENTS` for `SHARED_TTL_SECONDS` after they were last sent in full, and a text read
-back from it is hashed again before it is used. Redis out of reach is only a miss: the client
-sends the document again.
+most `SHARED_DOCUMENTS`, each for `SHARED_TTL_SECONDS` after it was last sent in full, and a
+text read back from it is hashed again before it is used. Redis out of reach is only a miss:
+the client sends the document again.
 
 Trusted documents (`DOORSTEP_TRUSTED_DOCUMENTS`, off by default): a manifest of the documents
 the deployment's clients were built with. Then nothing is learned from requests: a document is
@@ -240,9 +240,13 @@ class PersistedDocuments:
                 return Refusal(HASH_MISMATCH)
             if self._trusted:
                 return None if wanted in self._documents else Refusal(NOT_TRUSTED)
-            if self.get(wanted) is None and self._worth_keeping(query):
+            if self.get(wanted) is None:
+                if not self._worth_keeping(query):
+                    return None
                 self._keep(wanted, query)
-                await self._share(wanted, query)
+            # shared again even when this process knew it: a client sends the text only after
+            # some process did not find it (Redis was out of reach, or it expired there)
+            await self._share(wanted, query)
             return None
         if query is not None:
             return None  # not a string: refused as any such body is

@@ -83,6 +83,22 @@ async def test_registered_on_one_process_served_by_another(
     assert body["query"] == query
 
 
+async def test_sent_in_full_again_it_is_shared_again(
+    schema: DoorstepSchema, redis: Redis, prefix: str
+) -> None:
+    first, second = _process(schema, redis, prefix), _process(schema, redis, prefix)
+    query = _unique(QUERY)
+    sha = _sha(query)
+    assert await first.resolve(_with_text(query)) is None
+    await redis.delete(f"{prefix}doc:{sha}")  # expired there, or Redis was away
+    assert await second.resolve(_by_hash(sha)) == Refusal(persisted.NOT_FOUND)
+    # the client's retry lands on the process that still knows it
+    assert await first.resolve(_with_text(query)) is None
+    body = _by_hash(sha)
+    assert await second.resolve(body) is None
+    assert body["query"] == query
+
+
 async def test_nothing_kept_under_a_hash_that_is_not_its_document(
     schema: DoorstepSchema, redis: Redis, prefix: str
 ) -> None:
