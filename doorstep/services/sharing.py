@@ -125,20 +125,16 @@ async def rules_allowed(db: Queryable, day: date | None = None) -> Callable[[Rul
 
 
 @dataclass(frozen=True)
-class UnitRef:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
 class Named:
+    """A unit, item or bundle as the list names it: its code and name."""
+
     code: str
     name: str
 
 
 @dataclass(frozen=True)
 class GrantView:
-    reader: UnitRef
+    reader: Named
     items: list[Named]
     bundles: list[Named]
     welfare_check: bool
@@ -149,7 +145,7 @@ class GrantView:
 class EntryView:
     kind: str
     key: str
-    owner: UnitRef
+    owner: Named
     legal_basis: str
     readers: list[GrantView]
 
@@ -170,8 +166,8 @@ async def describe(db: Queryable, sharing: SharingList) -> list[EntryView]:
     bundles = sorted({b for e in sharing.entries for g in e.grants for b in g.bundles})
     names = await store.names_of(db, items, bundles)
 
-    def unit(code: str) -> UnitRef:
-        return UnitRef(code, units.get(code, code))
+    def unit(code: str) -> Named:
+        return Named(code, units.get(code, code))
 
     return [
         EntryView(

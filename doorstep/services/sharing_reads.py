@@ -22,7 +22,7 @@ from doorstep.domain.sharing import (
 )
 from doorstep.services import sharing
 from doorstep.services.deps import Deps
-from doorstep.services.sharing import EntryView, UnitRef
+from doorstep.services.sharing import EntryView, Named
 from doorstep.store import sharing as store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
@@ -37,7 +37,7 @@ class SharedItem:
     key: str
     value: FactValue | None  # facts
     number_masked: str | None  # documents
-    source: UnitRef | None
+    source: Named | None
     as_of: datetime | None
 
 
@@ -145,7 +145,7 @@ async def _items(
                 key=f.key,
                 value=vault_store.fact_value(f),
                 number_masked=None,
-                source=UnitRef(f.unit_code, f.unit_name),
+                source=Named(f.unit_code, f.unit_name),
                 as_of=f.as_of,
             )
         )
@@ -157,9 +157,7 @@ async def _items(
                     key=d.doc_type,
                     value=None,
                     number_masked=d.number_masked,
-                    source=UnitRef(d.unit_code, d.unit_name or d.unit_code)
-                    if d.unit_code
-                    else None,
+                    source=Named(d.unit_code, d.unit_name or d.unit_code) if d.unit_code else None,
                     as_of=d.created_at,
                 )
             )
