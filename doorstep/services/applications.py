@@ -77,6 +77,22 @@ async def lock_for_citizen_act(
     application = await store.lock_application(conn, number)
     if application is None:
         raise NotFound("application.not_found")
+    await authorize_citizen_act(
+        conn, actor, application, operation, NotFound("application.not_found")
+    )
+    return application
+
+
+async def authorize_citizen_act(
+    conn: Connection,
+    actor: Actor,
+    application: store.ApplicationRow,
+    operation: Operation,
+    not_found: NotFound,
+) -> None:
+    """The citizen may act on their application, or their agent within the delegation's
+    themes (the delegation re-read under lock); anyone else is told `not_found`, in the words
+    used for what nobody has."""
     authorize_by_number(
         actor,
         operation,
@@ -84,10 +100,9 @@ async def lock_for_citizen_act(
             citizen_id=application.citizen_id,
             theme=theme_of_bundle(application.bundle_code),
         ),
-        NotFound("application.not_found"),
+        not_found,
     )
     await acting.ensure_active(conn, actor)
-    return application
 
 
 async def load_in(conn: Connection, number: str) -> ApplicationView | None:

@@ -13,20 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from doorstep.domain.calendar import local_date
-from doorstep.domain.delegation import theme_of_bundle
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from doorstep.domain.policy import (
-    Actor,
-    Operation,
-    Role,
-    Target,
-    authorize,
-    authorize_by_number,
-    require_signed_in,
-)
+from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, require_signed_in
 from doorstep.domain.workflow import TaskAction, TaskStatus
 from doorstep.services import acting, citizen_sms
-from doorstep.services.applications import MAX_REASON_CHARS, ApplicationView, _load_one
+from doorstep.services.applications import (
+    MAX_REASON_CHARS,
+    ApplicationView,
+    _load_one,
+    authorize_citizen_act,
+)
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import visible_units
@@ -59,16 +55,9 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         application, task = await lock_task(conn, task_id)
-        authorize_by_number(
-            actor,
-            Operation.TASK_REVIEW_REQUEST,
-            Target(
-                citizen_id=application.citizen_id,
-                theme=theme_of_bundle(application.bundle_code),
-            ),
-            NotFound("task.not_found"),
+        await authorize_citizen_act(
+            conn, actor, application, Operation.TASK_REVIEW_REQUEST, NotFound("task.not_found")
         )
-        await acting.ensure_active(conn, actor)
         agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
         _due, outbox_ids = await _open(
             deps,
