@@ -597,6 +597,13 @@ def authorize(actor: Actor, operation: Operation, target: Target | None = None) 
     raise Forbidden("auth.forbidden")
 
 
+def authorize_own(actor: Actor, operation: Operation) -> int:
+    """`authorize` for the actor's own data: the citizen it is about."""
+    authorize(actor, operation, Target(citizen_id=actor.citizen_id))
+    assert actor.citizen_id is not None
+    return actor.citizen_id
+
+
 def require_signed_in(actor: Actor) -> None:
     """Before looking up a number anyone can type: the anonymous are asked to log in whether
     or not it exists."""

@@ -22,13 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, Unavailable
 from doorstep.domain.files import MAX_FILE_BYTES, MEDIA_TYPES, check_upload
-from doorstep.domain.policy import (
-    Actor,
-    Operation,
-    Target,
-    authorize,
-    require_signed_in,
-)
+from doorstep.domain.policy import Actor, Operation, authorize_own, require_signed_in
 from doorstep.observability.metrics import FILE_STORE_FAILURES
 from doorstep.services import applications
 from doorstep.services.deps import Deps
@@ -112,15 +106,14 @@ def _grant_hash(token: str) -> bytes:
 
 async def grant_upload(deps: Deps, actor: Actor) -> UploadGrant:
     """A citizen may put one file within the next minutes."""
-    authorize(actor, Operation.VAULT_WRITE, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.VAULT_WRITE)
     objects(deps)  # no grant for a store that is not there
     token = secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + timedelta(minutes=GRANT_MINUTES)
     async with transaction(deps.pool) as conn:
-        if await store.grants_last_hour(conn, actor.citizen_id) >= GRANTS_PER_HOUR:
+        if await store.grants_last_hour(conn, citizen_id) >= GRANTS_PER_HOUR:
             raise RateLimited("file.too_many_uploads", limit=GRANTS_PER_HOUR)
-        await store.insert_grant(conn, _grant_hash(token), actor.citizen_id, expires_at)
+        await store.insert_grant(conn, _grant_hash(token), citizen_id, expires_at)
     return UploadGrant(token, expires_at, MAX_FILE_BYTES, MEDIA_TYPES)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from doorstep.domain.delivery import DeliveryStatus
 from doorstep.domain.errors import InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.notify.policy import IMPORTANT_KINDS
 from doorstep.notify.webpush import public_key_of, valid_client_keys
 from doorstep.services.deps import Deps
@@ -46,8 +46,7 @@ def _check_endpoint(deps: Deps, endpoint: str) -> str:
 
 
 async def subscribe(deps: Deps, actor: Actor, *, endpoint: str, p256dh: str, auth: str) -> None:
-    authorize(actor, Operation.NOTIFICATIONS_OWN, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.NOTIFICATIONS_OWN)
     if not deps.settings.push.enabled:
         raise InvalidInput("push.not_available")
     url = _check_endpoint(deps, endpoint)
@@ -55,13 +54,12 @@ async def subscribe(deps: Deps, actor: Actor, *, endpoint: str, p256dh: str, aut
     if len(p256dh) > 200 or len(auth) > 100 or not valid_client_keys(p256dh, auth):
         raise InvalidInput("push.keys_invalid")
     async with transaction(deps.pool) as conn:
-        await store.upsert(conn, actor.citizen_id, url, p256dh, auth)
+        await store.upsert(conn, citizen_id, url, p256dh, auth)
 
 
 async def unsubscribe(deps: Deps, actor: Actor, *, endpoint: str) -> bool:
-    authorize(actor, Operation.NOTIFICATIONS_OWN, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
-    return await store.remove(deps.pool, actor.citizen_id, endpoint.strip())
+    citizen_id = authorize_own(actor, Operation.NOTIFICATIONS_OWN)
+    return await store.remove(deps.pool, citizen_id, endpoint.strip())
 
 
 def ack_token(deps: Deps, outbox_id: int) -> str:

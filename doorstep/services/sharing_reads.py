@@ -11,7 +11,7 @@ from datetime import date, datetime
 from doorstep.domain import pii
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize, authorize_own
 from doorstep.domain.sharing import (
     Action,
     Purpose,
@@ -197,15 +197,14 @@ MAX_LOG_ROWS = 500
 async def my_data_sharing(deps: Deps, actor: Actor) -> MySharing:
     """For each item of the citizen's vault: the owner, who may use it for what and why, and
     who used it (applications, offers, corrections) or read it (staff, refused reads too)."""
-    authorize(actor, Operation.MY_DATA_SHARING_READ, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.MY_DATA_SHARING_READ)
     async with deps.pool.acquire() as conn:
-        facts = await vault_store.facts_of(conn, actor.citizen_id)
-        documents = await vault_store.documents_of(conn, actor.citizen_id)
+        facts = await vault_store.facts_of(conn, citizen_id)
+        documents = await vault_store.documents_of(conn, citizen_id)
         in_force = await sharing.list_in_force(conn)
         described = await sharing.describe(conn, in_force) if in_force is not None else []
-        uses = await store.unit_uses(conn, actor.citizen_id, MAX_LOG_ROWS)
-        reads = await store.subject_reads(conn, actor.citizen_id, MAX_LOG_ROWS)
+        uses = await store.unit_uses(conn, citizen_id, MAX_LOG_ROWS)
+        reads = await store.subject_reads(conn, citizen_id, MAX_LOG_ROWS)
     by_subject = {(e.kind, e.key): e for e in described}
     held = [("fact", f.key) for f in facts] + sorted({("document", d.doc_type) for d in documents})
     used: dict[tuple[str, str], list[UseEntry]] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from doorstep.domain.delivery import DeliveryStatus
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.services.deps import Deps
 from doorstep.store.outbox import reading as store
 
@@ -40,9 +40,8 @@ class NotificationView:
 
 async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list[NotificationView]:
     """The citizen's notifications, newest first, each with every decision made about it."""
-    authorize(actor, Operation.NOTIFICATIONS_OWN, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
-    rows = await store.of_citizen(deps.pool, actor.citizen_id, max(1, min(limit, 100)))
+    citizen_id = authorize_own(actor, Operation.NOTIFICATIONS_OWN)
+    rows = await store.of_citizen(deps.pool, citizen_id, max(1, min(limit, 100)))
     decided: dict[int, list[DecisionView]] = {}
     for d in await store.decisions_of(deps.pool, [r.id for r in rows]):
         decided.setdefault(d.outbox_id, []).append(

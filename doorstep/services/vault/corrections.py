@@ -7,7 +7,7 @@ from typing import Any
 
 from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize, authorize_own
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications, sharing
@@ -35,13 +35,12 @@ def _clean_note(note: str, code: str = "vault.note_invalid") -> str:
 
 async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> CorrectionView:
     """The citizen says a fact is wrong: a correction goes to the unit that owns it."""
-    authorize(actor, Operation.FACT_FLAG, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.FACT_FLAG)
     text = _clean_note(note)
     if key not in FACTS:
         raise InvalidInput("vault.fact_key_unknown", key=key[:60])
     async with transaction(deps.pool) as conn:
-        fact = await store.fact_for_update(conn, actor.citizen_id, key)
+        fact = await store.fact_for_update(conn, citizen_id, key)
         if fact is None:
             raise NotFound("vault.fact_not_found")
         # the owner on the list answers it (the unit that stated it, when the key is unlisted)
@@ -53,7 +52,7 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
         correction_id = await corrections_store.insert_correction(
             conn,
             number=number,
-            citizen_id=actor.citizen_id,
+            citizen_id=citizen_id,
             fact_key=key,
             unit_id=unit_id,
             flagged_value=fact_value_json(store.fact_value(fact)),
@@ -65,8 +64,8 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             conn,
             kind="vault.fact_flagged",
             actor_kind="citizen",
-            actor_id=actor.citizen_id,
-            citizen_id=actor.citizen_id,
+            actor_id=citizen_id,
+            citizen_id=citizen_id,
             data={"key": key, "number": number, "unit_id": unit_id},
         )
         outbox_ids = [

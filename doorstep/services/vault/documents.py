@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from doorstep.domain import pii
 from doorstep.domain.errors import InvalidInput
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.domain.vault import (
     CleanDocument,
     DocumentInput,
@@ -37,12 +37,11 @@ MAX_DOCUMENTS_PER_REQUEST = 10
 
 
 async def my_vault(deps: Deps, actor: Actor) -> VaultView:
-    authorize(actor, Operation.VAULT_READ, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.VAULT_READ)
     async with deps.pool.acquire() as conn:
-        documents = await store.documents_of(conn, actor.citizen_id)
-        facts = await store.facts_of(conn, actor.citizen_id)
-        corrections = await corrections_store.corrections_of_citizen(conn, actor.citizen_id)
+        documents = await store.documents_of(conn, citizen_id)
+        facts = await store.facts_of(conn, citizen_id)
+        corrections = await corrections_store.corrections_of_citizen(conn, citizen_id)
     open_by_key = {c.fact_key: c.number for c in corrections if c.status == "open"}
     return VaultView(
         documents=[document_view(r) for r in documents],
@@ -63,9 +62,8 @@ async def my_vault(deps: Deps, actor: Actor) -> VaultView:
 async def my_vault_uses(
     deps: Deps, actor: Actor, *, limit: int = 50, before_id: int | None = None
 ) -> list[UseView]:
-    authorize(actor, Operation.VAULT_READ, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
-    rows = await store.uses_of(deps.pool, actor.citizen_id, max(1, min(limit, 200)), before_id)
+    citizen_id = authorize_own(actor, Operation.VAULT_READ)
+    rows = await store.uses_of(deps.pool, citizen_id, max(1, min(limit, 200)), before_id)
     return [
         UseView(
             id=r.id,
@@ -126,18 +124,17 @@ async def store_documents(
 
 async def add_document(deps: Deps, actor: Actor, document: DocumentInput) -> DocumentView:
     """The citizen puts a document in their vault, to be reused by every later form."""
-    authorize(actor, Operation.VAULT_WRITE, Target(citizen_id=actor.citizen_id))
-    assert actor.citizen_id is not None
+    citizen_id = authorize_own(actor, Operation.VAULT_WRITE)
     clean = clean_documents([document])
     async with transaction(deps.pool) as conn:
-        [doc_id] = await store_documents(deps, conn, actor.citizen_id, clean)
+        [doc_id] = await store_documents(deps, conn, citizen_id, clean)
         await events.append(
             conn,
             kind="vault.document_added",
             actor_kind="citizen",
-            actor_id=actor.citizen_id,
-            citizen_id=actor.citizen_id,
+            actor_id=citizen_id,
+            citizen_id=citizen_id,
             data={"type": clean[0].doc_type.value},
         )
-        rows = await store.documents_of(conn, actor.citizen_id)
+        rows = await store.documents_of(conn, citizen_id)
     return next(document_view(r) for r in rows if r.id == doc_id)
