@@ -288,6 +288,14 @@ def _units_and_regions_within(actor: Actor, target: Target) -> bool:
 
 
 _EVERY_ROLE: dict[Role, Check] = dict.fromkeys(Role, _anyone)
+# every staff role, each seeing what the service filters to their unit or region
+_ANY_STAFF: dict[Role, Check] = {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone}
+# the target's unit, the supervisors of its region, admins
+_UNIT_OR_REGION: dict[Role, Check] = {
+    Role.STAFF: _own_unit,
+    Role.SUPERVISOR: _own_unit_or_region,
+    Role.ADMIN: _anyone,
+}
 
 RULES: dict[Operation, dict[Role, Check]] = {
     Operation.CATALOG_READ: _EVERY_ROLE,
@@ -305,20 +313,12 @@ RULES: dict[Operation, dict[Role, Check]] = {
     },
     Operation.MATERIALS_SUPPLY: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
     # the queue is always filtered to the actor's own unit or region by the service
-    Operation.TASK_QUEUE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
-    Operation.TASK_ACT: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
-    Operation.TASK_EXTEND: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.TASK_QUEUE_READ: _ANY_STAFF,
+    Operation.TASK_ACT: _UNIT_OR_REGION,
+    Operation.TASK_EXTEND: _UNIT_OR_REGION,
     # overdue / due-soon lists and on-time counts, filtered by the service to the actor's unit
     # (staff) or region (supervisors)
-    Operation.SLA_OVERVIEW: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    Operation.SLA_OVERVIEW: _ANY_STAFF,
     # language and elder mode are the citizen's own; an agent changes only their own
     Operation.PREFERENCES_SET: {Role.CITIZEN: _anyone},
     # push subscriptions and the notification history are the citizen's own
@@ -350,59 +350,27 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.VAULT_FACT_RECORD: {Role.STAFF: _own_unit, Role.ADMIN: _anyone},
     Operation.FACT_FLAG: {Role.CITIZEN: _own},
     # correction, appeal and visit queues are filtered by the service to unit or region
-    Operation.CORRECTION_QUEUE_READ: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
-    Operation.CORRECTION_RESOLVE: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.CORRECTION_QUEUE_READ: _ANY_STAFF,
+    Operation.CORRECTION_RESOLVE: _UNIT_OR_REGION,
     Operation.OFFER_LIST: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
     # accept (a pre-filled application), dismiss, appeal: the citizen, or their agent for a
     # bundle of the delegation's themes that moves no money
     Operation.OFFER_RESPOND: {Role.CITIZEN: _own, Role.AGENT: _agent_in_scope},
     Operation.OFFER_OPT_OUT: {Role.CITIZEN: _own},
-    Operation.RULE_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    Operation.RULE_READ: _ANY_STAFF,
     # the rule's owner unit may try a change; supervisors of its region publish it
-    Operation.RULE_DRY_RUN: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.RULE_DRY_RUN: _UNIT_OR_REGION,
     Operation.RULE_PUBLISH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
     Operation.RULES_RUN: {Role.ADMIN: _anyone},
     Operation.BROADCAST_SEND: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
-    Operation.APPEAL_QUEUE_READ: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
-    Operation.APPEAL_DECIDE: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
-    Operation.WELFARE_QUEUE_READ: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
-    Operation.WELFARE_CHECK_COMPLETE: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.APPEAL_QUEUE_READ: _ANY_STAFF,
+    Operation.APPEAL_DECIDE: _UNIT_OR_REGION,
+    Operation.WELFARE_QUEUE_READ: _ANY_STAFF,
+    Operation.WELFARE_CHECK_COMPLETE: _UNIT_OR_REGION,
     # tickets: a citizen files their own (an agent for their principal); any clerk may type in
     # a caller's ticket; the lead and assisting units read it, the lead unit acts on it
     Operation.TICKET_SUBMIT: {Role.CITIZEN: _anyone, Role.AGENT: _agent_any_scope},
-    Operation.TICKET_SUBMIT_FOR_CITIZEN: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
+    Operation.TICKET_SUBMIT_FOR_CITIZEN: _ANY_STAFF,
     # an agent reads the principal's tickets only under a delegation whose themes cover them
     Operation.OWN_TICKETS_LIST: {Role.CITIZEN: _anyone, Role.AGENT: _agent_covers},
     Operation.TICKET_READ: {
@@ -413,21 +381,9 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.ADMIN: _anyone,
     },
     # queues and rates are filtered by the service to the actor's unit (staff) or region
-    Operation.TICKET_QUEUE_READ: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
-    Operation.TICKET_ACT: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
-    Operation.TICKET_EXTEND: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.TICKET_QUEUE_READ: _ANY_STAFF,
+    Operation.TICKET_ACT: _UNIT_OR_REGION,
+    Operation.TICKET_EXTEND: _UNIT_OR_REGION,
     Operation.TICKET_REVIEW_QUEUE: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # checked for the unit that holds the ticket and again for the unit it goes to
     Operation.TICKET_REDISPATCH: {Role.SUPERVISOR: _own_unit_or_region, Role.ADMIN: _anyone},
@@ -438,16 +394,8 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.TICKET_RATE: {Role.CITIZEN: _own},
     # a clerk at a counter or on the hotline writes down a citizen's rating (全城通办)
     Operation.TICKET_RATE_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
-    Operation.RECTIFICATION_ACT: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
-    Operation.TICKET_RATES_READ: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
+    Operation.RECTIFICATION_ACT: _UNIT_OR_REGION,
+    Operation.TICKET_RATES_READ: _ANY_STAFF,
     Operation.DISPATCH_RULES_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     # a supervisor changes only rules confined to their region; rules for every region: admin
     Operation.DISPATCH_RULES_MANAGE: {Role.SUPERVISOR: _regions_within, Role.ADMIN: _anyone},
@@ -470,16 +418,12 @@ RULES: dict[Operation, dict[Role, Check]] = {
     Operation.IDENTITY_VERIFY: {Role.CITIZEN: _anyone},
     Operation.IDENTITY_CONFLICT_READ: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
     Operation.IDENTITY_CONFLICT_DECIDE: {Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
-    Operation.STAFF_TOTP_ENROL: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
+    Operation.STAFF_TOTP_ENROL: _ANY_STAFF,
     Operation.STAFF_TOTP_ENROL_OTHER: {Role.ADMIN: _anyone},
     Operation.STAFF_LOGINS_READ: {Role.ADMIN: _anyone},
     # staff see the calendar their deadlines count with; units, staff accounts, the catalog
     # and the official schedule are the admin's alone
-    Operation.HOLIDAYS_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone, Role.ADMIN: _anyone},
+    Operation.HOLIDAYS_READ: _ANY_STAFF,
     **{
         op: {Role.ADMIN: _anyone}
         for op in (
@@ -505,16 +449,8 @@ RULES: dict[Operation, dict[Role, Check]] = {
     # a clerk at any counter or on the hotline files it for a citizen who asks in person or by
     # phone (the service answers them only the number, the item and the due date)
     Operation.TASK_REVIEW_REQUEST_AT_COUNTER: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
-    Operation.TASK_REVIEW_QUEUE: {
-        Role.STAFF: _anyone,
-        Role.SUPERVISOR: _anyone,
-        Role.ADMIN: _anyone,
-    },
-    Operation.TASK_REVIEW_DECIDE: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.TASK_REVIEW_QUEUE: _ANY_STAFF,
+    Operation.TASK_REVIEW_DECIDE: _UNIT_OR_REGION,
     # whether one is served first and why: the citizen, or an agent for their principal
     Operation.PRIORITY_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
     # the service narrows the slots to the citizen's district or the staff member's unit/region
@@ -525,18 +461,10 @@ RULES: dict[Operation, dict[Role, Check]] = {
         Role.SUPERVISOR: _anyone,
         Role.ADMIN: _anyone,
     },
-    Operation.ESCORT_SLOTS_MANAGE: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.ESCORT_SLOTS_MANAGE: _UNIT_OR_REGION,
     # an accompanied visit is no bundle of a theme: any active delegation may book it
     Operation.ESCORT_BOOK: {Role.CITIZEN: _own, Role.AGENT: _agent_any_scope},
-    Operation.ESCORT_ROSTER: {
-        Role.STAFF: _own_unit,
-        Role.SUPERVISOR: _own_unit_or_region,
-        Role.ADMIN: _anyone,
-    },
+    Operation.ESCORT_ROSTER: _UNIT_OR_REGION,
 }
 
 # operations that always pay out or move money or property (applying for such a bundle sets
