@@ -268,6 +268,19 @@ def _unique(
     return out
 
 
+def _read_rows(
+    name: str,
+    texts: Mapping[str, list[tuple[int, dict[str, str]]]],
+    make: Callable[[dict[str, str]], T],
+    key: Callable[[T], str],
+    findings: list[Finding],
+) -> list[Row[T]]:
+    """The lines of file `name` read by `make`; a line that cannot be read, or that repeats an
+    earlier line's `key`, is a finding and left out."""
+    read = _each(name, texts[name], make, findings)
+    return [Row(name, line, spec) for line, spec in _unique(name, read, key, findings)]
+
+
 def read_district(files: Mapping[str, bytes], today: date) -> District:
     """Every file's rows as specs, and every problem found without the database; rows with a
     problem are left out (the import then refuses to write anything)."""
@@ -287,9 +300,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
         else:
             texts[name] = []
 
-    units = _each(
+    district.units = _read_rows(
         "units.csv",
-        texts["units.csv"],
+        texts,
         lambda r: UnitSpec(
             code=r["code"],
             name=r["name"],
@@ -299,61 +312,43 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
             phone=r.get("phone") or None,
             territories=_list(r.get("territories", "")),
         ),
+        lambda s: s.code,
         found,
     )
-    district.units = [
-        UnitRow("units.csv", line, s)
-        for line, s in _unique("units.csv", units, lambda s: s.code, found)
-    ]
 
-    regions = _each(
+    regions = _read_rows(
         "regions.csv",
-        texts["regions.csv"],
+        texts,
         lambda r: RegionSpec(
             code=r["code"],
             name=r["name"],
             parent_code=r.get("parent_code") or None,
             fallback_unit_code=r.get("fallback_unit_code") or None,
         ),
+        lambda s: s.code,
         found,
     )
     # a parent region is a prefix of its children: shorter codes first
-    district.regions = sorted(
-        (
-            RegionRow("regions.csv", line, s)
-            for line, s in _unique("regions.csv", regions, lambda s: s.code, found)
-        ),
-        key=lambda r: (len(r.spec.code), r.line),
-    )
-    categories = _each(
+    district.regions = sorted(regions, key=lambda r: (len(r.spec.code), r.line))
+    district.categories = _read_rows(
         "categories.csv",
-        texts["categories.csv"],
+        texts,
         lambda r: CategorySpec(r["code"], r["name"], r.get("description", "")),
+        lambda s: s.code,
         found,
     )
-    district.categories = [
-        CategoryRow("categories.csv", line, s)
-        for line, s in _unique("categories.csv", categories, lambda s: s.code, found)
-    ]
-    areas = _each(
+    district.areas = _read_rows(
         "service_areas.csv",
-        texts["service_areas.csv"],
+        texts,
         lambda r: ServiceAreaSpec(r["unit_code"], r["category_code"], r["region_code"]),
+        lambda s: f"{s.unit_code} {s.category_code} {s.region_code}",
         found,
     )
-    district.areas = [
-        AreaRow("service_areas.csv", line, s)
-        for line, s in _unique(
-            "service_areas.csv",
-            areas,
-            lambda s: f"{s.unit_code} {s.category_code} {s.region_code}",
-            found,
-        )
-    ]
 
-    staff = _each(
+    # one account per phone: the same number twice (in any spelling) is a mistake
+    district.staff = _read_rows(
         "staff.csv",
-        texts["staff.csv"],
+        texts,
         lambda r: StaffSpec(
             phone=phone(r["phone"]),
             name=r["name"],
@@ -362,13 +357,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
             region_code=r.get("region_code") or None,
             active=_bool(r.get("active") or "true", "active"),
         ),
+        lambda s: s.phone,
         found,
     )
-    # one account per phone: the same number twice (in any spelling) is a mistake
-    district.staff = [
-        StaffRow("staff.csv", line, s)
-        for line, s in _unique("staff.csv", staff, lambda s: s.phone, found)
-    ]
 
     materials: dict[str, list[MaterialSpec]] = {}
     for line, (item_code, material) in _each(
@@ -382,9 +373,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
     ):
         del line
         materials.setdefault(item_code, []).append(material)
-    items = _each(
+    district.items = _read_rows(
         "items.csv",
-        texts["items.csv"],
+        texts,
         lambda r: ItemSpec(
             code=r["code"],
             name=r["name"],
@@ -396,12 +387,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
             materials=tuple(materials.get(r["code"], ())),
             retired=_bool(r.get("retired", ""), "retired"),
         ),
+        lambda s: s.code,
         found,
     )
-    district.items = [
-        ItemRow("items.csv", line, s)
-        for line, s in _unique("items.csv", items, lambda s: s.code, found)
-    ]
     known_items = {r.spec.code for r in district.items}
     for line, row in texts["materials.csv"]:
         if row["item_code"] not in known_items:
@@ -414,9 +402,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
                 )
             )
 
-    bundles = _each(
+    district.bundles = _read_rows(
         "bundles.csv",
-        texts["bundles.csv"],
+        texts,
         lambda r: BundleSpec(
             code=r["code"],
             name=r["name"],
@@ -425,12 +413,9 @@ def read_district(files: Mapping[str, bytes], today: date) -> District:
             description=r.get("description", ""),
             retired=_bool(r.get("retired", ""), "retired"),
         ),
+        lambda s: s.code,
         found,
     )
-    district.bundles = [
-        BundleRow("bundles.csv", line, s)
-        for line, s in _unique("bundles.csv", bundles, lambda s: s.code, found)
-    ]
     district.units = _parents_first(district.units, found)
     district.sharing = texts["sharing.csv"]
     return district
