@@ -142,10 +142,8 @@ class TicketRef(Protocol):
 
     @property
     def id(self) -> int: ...
-
     @property
     def number(self) -> str: ...
-
     @property
     def citizen_id(self) -> int: ...
 
