@@ -133,7 +133,7 @@ def _rule(r: rules_service.RuleView) -> DispatchRule:
         assisting_unit_codes=list(r.assisting_unit_codes),
         deadline_profile=DeadlineProfile(r.deadline_profile) if r.deadline_profile else None,
         note=r.note,
-        is_guess=r.is_guess,
+        is_guess=rules_service.rule_from(r).is_guess,
     )
 
 

@@ -10,7 +10,7 @@ from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.engine import known, rule_from
-from doorstep.services.dispatch_rules.reading import problems, rule_view, set_view
+from doorstep.services.dispatch_rules.reading import problems, set_view
 from doorstep.services.dispatch_rules.views import RuleInput, RuleSetView, RuleView
 from doorstep.store import dispatch_rules as store
 from doorstep.store.db import Connection, transaction
@@ -90,7 +90,7 @@ async def save_rule(deps: Deps, actor: Actor, data: RuleInput) -> RuleSetView:
             if existing is None:
                 raise NotFound("dispatch_rule.not_found", rule=data.rule_no)
             # the rule as it stands must be the actor's to change too
-            authorize(actor, Operation.DISPATCH_RULES_MANAGE, rule_scope(rule_view(existing)))
+            authorize(actor, Operation.DISPATCH_RULES_MANAGE, rule_scope(existing))
             base_row = await store.rule_in(conn, draft.base_id, data.rule_no)
             rule_no = data.rule_no
         else:
@@ -157,7 +157,7 @@ async def remove_rule(deps: Deps, actor: Actor, rule_no: int) -> RuleSetView:
         existing = await store.rule_in(conn, draft.id, rule_no)
         if existing is None:
             raise NotFound("dispatch_rule.not_found", rule=rule_no)
-        authorize(actor, Operation.DISPATCH_RULES_MANAGE, rule_scope(rule_view(existing)))
+        authorize(actor, Operation.DISPATCH_RULES_MANAGE, rule_scope(existing))
         await store.delete_rule(conn, draft.id, rule_no)
         rules = [rule_from(r) for r in await store.rules_of(conn, draft.id)]
         view = await set_view(conn, draft, problems(set_warnings(rules, await known(conn))))

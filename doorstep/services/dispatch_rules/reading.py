@@ -8,29 +8,11 @@ from doorstep.domain.dispatch_checks import Problem, set_warnings
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.engine import known, rule_from
-from doorstep.services.dispatch_rules.views import ProblemView, RuleSetView, RuleView
+from doorstep.services.dispatch_rules.views import ProblemView, RuleSetView
 from doorstep.store import dispatch_rules as store
 from doorstep.store.db import Queryable
-from doorstep.store.dispatch_rules import RuleRow, RuleSetRow
+from doorstep.store.dispatch_rules import RuleSetRow
 from doorstep.store.rows import Json
-
-
-def rule_view(row: RuleRow) -> RuleView:
-    return RuleView(
-        rule_no=row.rule_no,
-        version=row.version,
-        priority=row.priority,
-        kinds=tuple(row.kinds),
-        categories=tuple(row.categories),
-        region_prefixes=tuple(row.region_prefixes),
-        keywords=tuple(row.keywords),
-        urgencies=tuple(row.urgencies),
-        lead_unit_code=row.lead_unit_code,
-        lead_unit_name=row.lead_unit_name,
-        assisting_unit_codes=tuple(row.assisting_unit_codes),
-        deadline_profile=row.deadline_profile,
-        note=row.note,
-    )
 
 
 def problems(found: Sequence[Problem]) -> tuple[ProblemView, ...]:
@@ -49,7 +31,7 @@ async def set_view(
     db: Queryable, row: RuleSetRow, warnings: Sequence[ProblemView] | None = None
 ) -> RuleSetView:
     rows = await store.rules_of(db, row.id)
-    rules = tuple(rule_view(r) for r in rows)
+    rules = tuple(rows)
     stale = False
     if row.status == "draft":
         stale = row.base_id != await store.published_id(db)

@@ -7,27 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from doorstep.domain.dispatch import Basis
+from doorstep.store.dispatch_rules import RuleRow
 
-
-@dataclass(frozen=True)
-class RuleView:
-    rule_no: int
-    version: int
-    priority: int
-    kinds: tuple[str, ...]
-    categories: tuple[str, ...]
-    region_prefixes: tuple[str, ...]
-    keywords: tuple[str, ...]
-    urgencies: tuple[str, ...]
-    lead_unit_code: str
-    lead_unit_name: str
-    assisting_unit_codes: tuple[str, ...]
-    deadline_profile: str | None
-    note: str
-
-    @property
-    def is_guess(self) -> bool:
-        return bool(self.keywords) and not self.categories
+# a rule of a set as its readers see it: the store's row, with its units' codes and names (what
+# kind of rule it is, a guess or a routing, the domain's Rule says: engine.rule_from)
+RuleView = RuleRow
 
 
 @dataclass(frozen=True)
