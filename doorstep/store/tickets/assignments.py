@@ -37,25 +37,31 @@ async def insert_assignment(
     )
 
 
+async def _set_on_latest(conn: Connection, ticket_id: int, sets: str, *args: object) -> None:
+    """`sets` ($2 on: `args`) on the ticket's latest assignment, the one its unit answers."""
+    await conn.execute(
+        f"""update ticket_assignments set {sets}
+            where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+        ticket_id,
+        *args,
+    )
+
+
 async def acknowledge_assignment(
     conn: Connection, ticket_id: int, staff_id: int | None, at: datetime
 ) -> None:
-    await conn.execute(
-        """update ticket_assignments set acknowledged_at = $3, acknowledged_by = $2
-           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
-        ticket_id,
-        staff_id,
-        at,
+    await _set_on_latest(
+        conn, ticket_id, "acknowledged_at = $3, acknowledged_by = $2", staff_id, at
     )
 
 
 async def return_assignment(
     conn: Connection, ticket_id: int, staff_id: int | None, reason: str, at: datetime
 ) -> None:
-    await conn.execute(
-        """update ticket_assignments set returned_at = $4, return_reason = $3, returned_by = $2
-           where id = (select max(id) from ticket_assignments where ticket_id = $1)""",
+    await _set_on_latest(
+        conn,
         ticket_id,
+        "returned_at = $4, return_reason = $3, returned_by = $2",
         staff_id,
         reason,
         at,
