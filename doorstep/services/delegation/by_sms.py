@@ -13,8 +13,7 @@ from doorstep.domain.sms_reply import Question, QuestionKind
 from doorstep.services import confirmations
 from doorstep.services.acting import SmsReplyOutcome, grant_of, sms_sender, tell
 from doorstep.services.citizen_sms import call_us
-from doorstep.services.delegation.lifecycle import decide, stop
-from doorstep.services.delegation.messages import record_event
+from doorstep.services.delegation.lifecycle import decide, expire, stop
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store.db import transaction
@@ -67,15 +66,7 @@ async def consent_by_sms(
                 return SmsReplyOutcome(handled=False, action="nothing")
             # only requests whose time ran out: they cannot be answered any more
             for row in waiting:
-                await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
-                await record_event(
-                    conn,
-                    row,
-                    "delegation.expired",
-                    actor_id=None,
-                    actor_kind="system",
-                    data={"reason": "reply_after_expiry"},
-                )
+                await expire(conn, row, {"reason": "reply_after_expiry"})
             outbox_ids.append(
                 await tell(conn, principal, "sms.delegation_reply_expired", call_us(deps))
             )

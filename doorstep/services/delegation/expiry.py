@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from doorstep.domain.delegation import EXPIRY_WARNING, REQUEST_TTL, DelegationStatus
-from doorstep.services import confirmations
-from doorstep.services.delegation.messages import record_event, send_sms
+from doorstep.services.delegation.lifecycle import expire
+from doorstep.services.delegation.messages import send_sms
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store.db import transaction
@@ -31,16 +31,7 @@ async def sweep(deps: Deps) -> SweepCounts:
     async with transaction(deps.pool) as conn:
         for row in await store.due_to_expire(conn, REQUEST_TTL.total_seconds(), SWEEP_BATCH):
             was_active = row.status == DelegationStatus.ACTIVE.value
-            await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
-            await confirmations.cancel_confirmations(conn, row.id)
-            await record_event(
-                conn,
-                row,
-                "delegation.expired",
-                actor_id=None,
-                actor_kind="system",
-                data={"was": row.status},
-            )
+            await expire(conn, row, {"was": row.status})
             if was_active:
                 outbox_ids.append(
                     await send_sms(conn, deps, row, to="agent", template="sms.delegation_expired")

@@ -246,6 +246,16 @@ async def revoke(deps: Deps, actor: Actor, delegation_id: int) -> DelegationView
     return view_of(row, by)
 
 
+async def expire(conn: Connection, row: DelegationRow, data: dict[str, str]) -> None:
+    """The delegation's time ran out (its period, or an unanswered request): it ends, what
+    waits under it is cancelled, and the principal's stream says why (`data`)."""
+    await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
+    await confirmations.cancel_confirmations(conn, row.id)
+    await record_event(
+        conn, row, "delegation.expired", actor_id=None, actor_kind="system", data=data
+    )
+
+
 async def stop(
     conn: Connection, deps: Deps, row: DelegationRow, *, by: str, actor_id: int | None
 ) -> tuple[DelegationRow, list[int]]:
