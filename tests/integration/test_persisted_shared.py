@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -54,83 +54,86 @@ def prefix(settings: Settings) -> str:
     return f"{settings.queue_name}:persisted-test:{uuid.uuid4().hex}:"
 
 
-def _process(schema: DoorstepSchema, redis: Redis, prefix: str) -> PersistedDocuments:
-    """One process's documents, sharing through `prefix` in Redis."""
-    documents = PersistedDocuments(schema)
-    documents.share(RedisDocuments(redis, prefix))
-    return documents
+@pytest.fixture
+def process(schema: DoorstepSchema, redis: Redis, prefix: str) -> Callable[[], PersistedDocuments]:
+    """A new process's documents, each sharing through this test's `prefix` in Redis."""
+
+    def start() -> PersistedDocuments:
+        documents = PersistedDocuments(schema)
+        documents.share(RedisDocuments(redis, prefix))
+        return documents
+
+    return start
+
+
+async def _served(documents: PersistedDocuments, body: dict[str, Any]) -> str | Refusal | None:
+    """The text a request is served with, or why it is not."""
+    return await documents.resolve(body) or body.get("query")
 
 
 async def test_registered_on_one_process_served_by_another(
-    schema: DoorstepSchema, redis: Redis, prefix: str
+    process: Callable[[], PersistedDocuments],
 ) -> None:
-    first, second = _process(schema, redis, prefix), _process(schema, redis, prefix)
+    first, second = process(), process()
     query = _unique(QUERY)
     sha = _sha(query)
-    assert await second.resolve(_by_hash(sha)) == Refusal(persisted.NOT_FOUND)
-    assert await first.resolve(_with_text(query)) is None
-    for name, body in (
-        ("apollo", _by_hash(sha)),
-        ("documentId", {"documentId": sha}),
+    assert await _served(second, _by_hash(sha)) == Refusal(persisted.NOT_FOUND)
+    assert await _served(first, _with_text(query)) == query
+    for body in (
+        _by_hash(sha),
+        {"documentId": sha},
         # graphql-ws clients must send a string: "" is no text
-        ("graphql-ws", {"query": "", **_by_hash(sha)}),
+        {"query": "", **_by_hash(sha)},
     ):
-        assert await second.resolve(body) is None, name
-        assert body["query"] == query, name
+        assert await _served(second, body) == query, body
     # a process started later (a restart) finds it too
-    body = _by_hash(sha)
-    assert await _process(schema, redis, prefix).resolve(body) is None
-    assert body["query"] == query
+    assert await _served(process(), _by_hash(sha)) == query
 
 
 async def test_sent_in_full_again_it_is_shared_again(
-    schema: DoorstepSchema, redis: Redis, prefix: str
+    process: Callable[[], PersistedDocuments], redis: Redis, prefix: str
 ) -> None:
-    first, second = _process(schema, redis, prefix), _process(schema, redis, prefix)
+    first, second = process(), process()
     query = _unique(QUERY)
     sha = _sha(query)
-    assert await first.resolve(_with_text(query)) is None
+    assert await _served(first, _with_text(query)) == query
     await redis.delete(f"{prefix}doc:{sha}")  # expired there, or Redis was away
-    assert await second.resolve(_by_hash(sha)) == Refusal(persisted.NOT_FOUND)
+    assert await _served(second, _by_hash(sha)) == Refusal(persisted.NOT_FOUND)
     # the client's retry lands on the process that still knows it
-    assert await first.resolve(_with_text(query)) is None
-    body = _by_hash(sha)
-    assert await second.resolve(body) is None
-    assert body["query"] == query
+    assert await _served(first, _with_text(query)) == query
+    assert await _served(second, _by_hash(sha)) == query
 
 
 async def test_nothing_kept_under_a_hash_that_is_not_its_document(
-    schema: DoorstepSchema, redis: Redis, prefix: str
+    process: Callable[[], PersistedDocuments], redis: Redis, prefix: str
 ) -> None:
-    documents, other = _process(schema, redis, prefix), _process(schema, redis, prefix)
+    documents, other = process(), process()
     query, forged = _unique(QUERY), _unique(QUERY)
     # the text of one document sent under another's hash
-    refused = await documents.resolve(_with_text(forged, _sha(query)))
+    refused = await _served(documents, _with_text(forged, _sha(query)))
     assert refused == Refusal(persisted.HASH_MISMATCH)
     assert await redis.keys(f"{prefix}*") == []
     # text written into Redis under a hash it does not have is never run
     await redis.set(f"{prefix}doc:{_sha(query)}", forged)
-    assert await other.resolve(_by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
+    assert await _served(other, _by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
     # a hash that is not hex is no hash
     for bad in ("z" * 64, _sha(query)[:63], "../" + _sha(query)):
-        assert await other.resolve(_by_hash(bad)) == Refusal(persisted.INVALID), bad
-        assert await other.resolve({"documentId": bad}) == Refusal(persisted.INVALID), bad
+        assert await _served(other, _by_hash(bad)) == Refusal(persisted.INVALID), bad
+        assert await _served(other, {"documentId": bad}) == Refusal(persisted.INVALID), bad
 
 
 async def test_too_large_or_invalid_documents_run_but_are_not_kept(
-    schema: DoorstepSchema, redis: Redis, prefix: str
+    process: Callable[[], PersistedDocuments], redis: Redis, prefix: str
 ) -> None:
-    documents, other = _process(schema, redis, prefix), _process(schema, redis, prefix)
+    documents, other = process(), process()
     # over the cap in UTF-8 bytes, though not in characters: each 字 is three bytes
     large = _unique(QUERY) + "\n# " + "字" * (persisted.MAX_DOCUMENT_BYTES // 3)
     assert len(large) < persisted.MAX_DOCUMENT_BYTES < len(large.encode())
     not_valid = _unique("{ noSuchField }")
     for query in (large, not_valid):
-        body = _with_text(query)
-        assert await documents.resolve(body) is None  # run (and answered) as sent
-        assert body["query"] == query
-        for process in (documents, other):
-            assert await process.resolve(_by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
+        assert await _served(documents, _with_text(query)) == query  # run (and answered)
+        for either in (documents, other):
+            assert await _served(either, _by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
     assert await redis.keys(f"{prefix}*") == []
 
 
@@ -155,27 +158,25 @@ async def test_redis_out_of_reach_is_only_a_miss(schema: DoorstepSchema) -> None
     documents = PersistedDocuments(schema)
     documents.share(RedisDocuments(gone, "nowhere:"))
     query = _unique(QUERY)
-    assert await documents.resolve(_with_text(query)) is None  # kept here, not shared
-    body = _by_hash(_sha(query))
-    assert await documents.resolve(body) is None
-    assert body["query"] == query
-    assert await documents.resolve(_by_hash(_sha(query + " "))) == Refusal(persisted.NOT_FOUND)
+    assert await _served(documents, _with_text(query)) == query  # kept here, not shared
+    assert await _served(documents, _by_hash(_sha(query))) == query
+    assert await _served(documents, _by_hash(_sha(query + " "))) == Refusal(persisted.NOT_FOUND)
     await gone.aclose()
 
 
 async def test_trusted_documents_ignore_redis(
-    schema: DoorstepSchema, redis: Redis, prefix: str
+    process: Callable[[], PersistedDocuments],
+    schema: DoorstepSchema,
+    redis: Redis,
+    prefix: str,
 ) -> None:
-    learner = _process(schema, redis, prefix)
     query = _unique(QUERY)
-    assert await learner.resolve(_with_text(query)) is None
+    assert await _served(process(), _with_text(query)) == query
     manifest_query = _unique(QUERY)
     strict = PersistedDocuments(schema, trusted={_sha(manifest_query): manifest_query})
     strict.share(RedisDocuments(redis, prefix))
     # registered by another process, but not in the manifest: not served, not learned
-    assert await strict.resolve(_by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
-    assert await strict.resolve({"query": query}) == Refusal(persisted.NOT_TRUSTED)
-    manifest_body = _by_hash(_sha(manifest_query))
-    assert await strict.resolve(manifest_body) is None
-    assert manifest_body["query"] == manifest_query
+    assert await _served(strict, _by_hash(_sha(query))) == Refusal(persisted.NOT_FOUND)
+    assert await _served(strict, {"query": query}) == Refusal(persisted.NOT_TRUSTED)
+    assert await _served(strict, _by_hash(_sha(manifest_query))) == manifest_query
     assert await redis.keys(f"{prefix}doc:{_sha(manifest_query)}") == []
