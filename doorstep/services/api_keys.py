@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.services.deps import Deps
@@ -34,17 +33,6 @@ class IssuedKey:
     name: str
     scopes: tuple[str, ...]
     key: str  # shown once
-
-
-@dataclass(frozen=True)
-class KeyEntry:
-    id: int
-    name: str
-    prefix: str
-    scopes: tuple[str, ...]
-    created_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
 
 
 def _hash(key: str) -> bytes:
@@ -75,19 +63,9 @@ async def revoke(deps: Deps, key_id: int) -> None:
         raise NotFound("api_key.not_found")
 
 
-async def keys(deps: Deps) -> list[KeyEntry]:
-    return [
-        KeyEntry(
-            id=r.id,
-            name=r.name,
-            prefix=r.prefix,
-            scopes=tuple(r.scopes),
-            created_at=r.created_at,
-            revoked_at=r.revoked_at,
-            last_used_at=r.last_used_at,
-        )
-        for r in await store.all_keys(deps.pool)
-    ]
+async def keys(deps: Deps) -> list[store.ListedKeyRow]:
+    """Every key, as the store lists it (the key itself is never kept, only its prefix)."""
+    return await store.all_keys(deps.pool)
 
 
 async def check(deps: Deps, raw: str | None, scope: str) -> ApiApp:
