@@ -68,18 +68,13 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
             citizen_id=citizen_id,
             data={"key": key, "number": number, "unit_id": unit_id},
         )
-        outbox_ids = [
-            await notifications.queue(
-                conn,
-                citizen_id=None,
-                phone=phone,
-                kind="vault.correction_requested",
-                template="sms.correction_requested",
-                params={"number": number},
-                language="zh_Hans",
-            )
-            for phone in await staff_phones.unit_staff_phones(conn, unit_id)
-        ]
+        outbox_ids = await notifications.queue_for_staff(
+            conn,
+            await staff_phones.unit_staff_phones(conn, unit_id),
+            kind="vault.correction_requested",
+            template="sms.correction_requested",
+            params={"number": number},
+        )
         row = await corrections_store.correction_by_number(conn, number)
     await deps.after_commit(outbox_ids)
     assert row is not None
