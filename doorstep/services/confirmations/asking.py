@@ -20,7 +20,7 @@ from doorstep.domain.policy import (
 )
 from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.domain.sms_reply import QuestionKind, question_code
-from doorstep.services import acting, applications, notifications, rate_limits, vault
+from doorstep.services import acting, applications, rate_limits, vault
 from doorstep.services.catalog import Bundle
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.confirmations.closing import close_unanswered, record_event
@@ -191,19 +191,16 @@ async def ask(
         principal = await delegation_store.citizen_brief(conn, actor.principal_citizen_id)
         assert principal is not None
         outbox_ids.append(
-            await notifications.queue(
+            await acting.tell(
                 conn,
-                citizen_id=principal.id,
-                phone=principal.phone,
-                kind="confirmation_requested",
-                template="sms.confirmation_requested",
-                extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
-                params={
+                principal,
+                "sms.confirmation_requested",
+                {
                     "name": acting.who(row.agent_name, row.agent_phone),
                     "bundle": row.bundle_name,
                     "phone": display_phone(deps.settings.support_phone),
                 },
-                language=principal.language,
+                extend_code=question_code(QuestionKind.CONFIRMATION, confirmation_id),
             )
         )
     await deps.after_commit(outbox_ids)
