@@ -40,9 +40,9 @@ def rule_type(r: rules.RuleVersionView) -> OfferRuleVersion:
     return OfferRuleVersion(
         code=r.code,
         version=r.version,
-        current=r.current,
-        kind=r.kind,
-        category=r.category,
+        current=r.current_version == r.version,
+        kind=OfferKind(r.kind),
+        category=OfferCategory(r.category),
         bundle_code=r.bundle_code,
         owner_unit_code=r.owner_unit_code,
         owner_unit_name=r.owner_unit_name,
@@ -50,7 +50,7 @@ def rule_type(r: rules.RuleVersionView) -> OfferRuleVersion:
         title=as_json(r.title),
         explanation=as_json(r.explanation),
         valid_days=r.valid_days,
-        fact_keys=r.fact_keys,
+        fact_keys=list(r.fact_keys),
         published_at=r.published_at,
         published_by=r.published_by,
     )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.rules import (
-    Category,
     RuleDefinition,
     RuleInvalid,
-    RuleKind,
     parse_rule,
     to_json,
 )
@@ -30,43 +27,9 @@ from doorstep.store.vault import UnitRefRow
 # --- rules: read, dry-run, publish ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RuleVersionView:
-    code: str
-    version: int
-    kind: RuleKind
-    category: Category
-    bundle_code: str | None
-    owner_unit_code: str
-    owner_unit_name: str
-    condition: dict[str, Any]
-    title: dict[str, str]
-    explanation: dict[str, str]
-    valid_days: int
-    fact_keys: list[str]
-    published_at: datetime
-    published_by: str | None
-    current: bool
-
-
-def _version(row: RuleVersionRow) -> RuleVersionView:
-    return RuleVersionView(
-        code=row.code,
-        version=row.version,
-        kind=RuleKind(row.kind),
-        category=Category(row.category),
-        bundle_code=row.bundle_code,
-        owner_unit_code=row.owner_unit_code,
-        owner_unit_name=row.owner_unit_name,
-        condition=row.condition,
-        title=row.title,
-        explanation=row.explanation,
-        valid_days=row.valid_days,
-        fact_keys=list(row.fact_keys),
-        published_at=row.published_at,
-        published_by=row.published_by,
-        current=row.current_version == row.version,
-    )
+# a version of a rule as its readers see it: the store's row, with its owning unit and who
+# published it (the version in force is the one its rule's current_version names)
+RuleVersionView = RuleVersionRow
 
 
 async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
@@ -75,7 +38,7 @@ async def list_rules(deps: Deps, actor: Actor) -> list[RuleVersionView]:
     async with deps.pool.acquire() as conn:
         rules = await proactive_rules.all_rules(conn)
         rows = await proactive_rules.rule_versions(conn, [r.id for r in rules])
-    return [_version(r) for r in rows]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -173,7 +136,7 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             data={"code": rule.code, "version": version},
         )
         rows = await proactive_rules.rule_versions(conn, [locked.id])
-    return next(_version(r) for r in rows if r.version == version)
+    return next(r for r in rows if r.version == version)
 
 
 async def tune(conn: Connection) -> None:
