@@ -30,7 +30,7 @@ from doorstep.services.applications import (
 )
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import visible_units
+from doorstep.services.oversight import authorized_units, visible_units
 from doorstep.services.ticket_rates import check_period
 from doorstep.services.tickets.common import (
     open_rectification,
@@ -288,8 +288,7 @@ async def rectifications(
     deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50
 ) -> list[TaskRectificationRow]:
     """The rectifications the actor's unit (or region) owes for applications."""
-    authorize(actor, Operation.TASK_QUEUE_READ)
-    units = await visible_units(deps, actor)
+    units = await authorized_units(deps, actor, Operation.TASK_QUEUE_READ)
     return await store.rectifications_of_units(
         deps.pool, units, open_only, max(1, min(limit, MAX_LIST))
     )

@@ -20,6 +20,12 @@ async def visible_units(deps: Deps, actor: Actor) -> list[int]:
     return [actor.unit_id] if actor.unit_id is not None else []
 
 
+async def authorized_units(deps: Deps, actor: Actor, operation: Operation) -> list[int]:
+    """`authorize` a staff queue's read, then the units whose work it shows."""
+    authorize(actor, operation)
+    return await visible_units(deps, actor)
+
+
 class AtUnit(Protocol):
     """A unit's piece of work in some state: a rectification, an appeal, a visit, a correction."""
 

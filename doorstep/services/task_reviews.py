@@ -25,7 +25,7 @@ from doorstep.services.applications import (
 )
 from doorstep.services.applications import parse_number as parse_application_number
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import visible_units
+from doorstep.services.oversight import authorized_units
 from doorstep.services.tasks import _transition, lock_task
 from doorstep.services.tickets.common import required_text, tell_unit
 from doorstep.store import applications as app_store
@@ -268,6 +268,5 @@ async def queue(
     deps: Deps, actor: Actor, *, open_only: bool = True, limit: int = 50
 ) -> list[ReviewRow]:
     """Reviews of the actor's unit (or region), open ones first by deadline."""
-    authorize(actor, Operation.TASK_REVIEW_QUEUE)
-    units = await visible_units(deps, actor)
+    units = await authorized_units(deps, actor, Operation.TASK_REVIEW_QUEUE)
     return await store.of_units(deps.pool, units, open_only, max(1, min(limit, MAX_LIST)))

@@ -39,6 +39,7 @@ from doorstep.services.applications import (
     parse_number,
 )
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import authorized_units
 
 # re-exported: the staff queues and the SLA figures import it from here too
 from doorstep.services.oversight import visible_units as visible_units
@@ -63,8 +64,7 @@ async def unit_queue(
     limit: int = 50,
     after_id: int | None = None,
 ) -> list[QueueEntry]:
-    authorize(actor, Operation.TASK_QUEUE_READ)
-    unit_ids = await visible_units(deps, actor)
+    unit_ids = await authorized_units(deps, actor, Operation.TASK_QUEUE_READ)
     wanted = [s.value for s in (statuses or OPEN_STATUSES)]
     rows = await store.unit_queue(deps.pool, unit_ids, wanted, max(1, min(limit, 200)), after_id)
     return [QueueEntry(task=_task_view(r), application_number=r.application_number) for r in rows]

@@ -7,12 +7,16 @@ from typing import Any
 
 from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, authorize, authorize_own
+from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
 from doorstep.services import notifications, sharing
 from doorstep.services.deps import Deps
-from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
+from doorstep.services.oversight import (
+    authorized_units,
+    citizen_at_unit,
+    require_open,
+)
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
 from doorstep.store import events, staff_phones
@@ -86,8 +90,7 @@ async def unit_corrections(
 ) -> list[CorrectionView]:
     """The corrections waiting on the actor's unit (supervisors: their region). Staff see the
     citizen's name and masked ID: the read is recorded."""
-    authorize(actor, Operation.CORRECTION_QUEUE_READ)
-    units = await visible_units(deps, actor)
+    units = await authorized_units(deps, actor, Operation.CORRECTION_QUEUE_READ)
     wanted = statuses or ["open"]
     async with transaction(deps.pool) as conn:
         rows = await corrections_store.corrections_of_units(
