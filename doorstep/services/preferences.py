@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.elder import Presentation, offer_elder_mode, presentation
@@ -15,6 +16,8 @@ from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store import preferences as store
 from doorstep.store.db import Connection, transaction
+
+Setting = TypeVar("Setting")
 
 
 @dataclass(frozen=True)
@@ -52,25 +55,13 @@ async def set_language(deps: Deps, actor: Actor, raw: str) -> str:
     """Choose the language of the API and of every SMS; unsupported codes are refused."""
     citizen_id = _own_settings(actor)
     language = supported_language(raw)
-    await _save(
-        deps,
-        citizen_id,
-        lambda conn: store.set_language(conn, citizen_id, language),
-        "citizen.language_set",
-        {"language": language},
-    )
+    await _save(deps, citizen_id, store.set_language, language, "citizen.language_set", "language")
     return language
 
 
 async def set_elder_mode(deps: Deps, actor: Actor, on: bool) -> None:
     citizen_id = _own_settings(actor)
-    await _save(
-        deps,
-        citizen_id,
-        lambda conn: store.set_elder_mode(conn, citizen_id, on),
-        "citizen.elder_mode_set",
-        {"on": on},
-    )
+    await _save(deps, citizen_id, store.set_elder_mode, on, "citizen.elder_mode_set", "on")
 
 
 def supported_language(raw: str) -> str:
@@ -91,20 +82,22 @@ def _own_settings(actor: Actor) -> int:
 async def _save(
     deps: Deps,
     citizen_id: int,
-    write: Callable[[Connection], Awaitable[None]],
+    write: Callable[[Connection, int, Setting], Awaitable[None]],
+    value: Setting,
     kind: str,
-    data: dict[str, object],
+    name: str,
 ) -> None:
-    """Write one setting and its event on the citizen's stream, in one transaction."""
+    """Write one setting and its event (`kind`, the value as `name`) on the citizen's stream,
+    in one transaction."""
     async with transaction(deps.pool) as conn:
-        await write(conn)
+        await write(conn, citizen_id, value)
         await events.append(
             conn,
             kind=kind,
             actor_kind="citizen",
             actor_id=citizen_id,
             citizen_id=citizen_id,
-            data=data,
+            data={name: value},
         )
 
 
