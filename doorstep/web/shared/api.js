@@ -21,7 +21,11 @@ export function createGql({ token, languageTag, t, headers = () => ({}), refused
     let response;
     let body = null;
     try {
-      response = await fetch('/graphql', { method: 'POST', headers: sent, body: JSON.stringify({ query, variables }) });
+      response = await fetch('/graphql', {
+        method: 'POST',
+        headers: sent,
+        body: JSON.stringify({ query, variables }),
+      });
       body = await response.json();
     } catch {
       throw new ApiError('network', t('error.network'));

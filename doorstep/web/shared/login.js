@@ -20,7 +20,15 @@ export function LanguageChoice({ t, chosen, onChoose }) {
 // verify(phone, code): signs in or throws (its message shows by the code); the code form shows
 // `children` (more fields) before its buttons; phoneErrorOf(error): the message the phone form
 // shows for a refusal, if any (one request however often a button is pressed)
-export function PhoneLogin({ t, gql, verify, phoneHint, phoneErrorOf = (e) => e.message, formClass, children }) {
+export function PhoneLogin({
+  t,
+  gql,
+  verify,
+  phoneHint,
+  phoneErrorOf = (error) => error.message,
+  formClass,
+  children,
+}) {
   const [phone, setPhone] = useState('');
   const [sentTo, setSentTo] = useState(null);
   const [code, setCode] = useState('');
