@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 import strawberry
 
+from doorstep.domain.policy import Actor
 from doorstep.graphql.applications import Application, application_type
-from doorstep.graphql.context import Info
+from doorstep.graphql.context import Context, Info
 from doorstep.graphql.enums import Rating
 from doorstep.graphql.feedback_types import (
     RatingRecorded,
@@ -22,6 +25,8 @@ from doorstep.graphql.feedback_types import (
 )
 from doorstep.graphql.ids import parse_id
 from doorstep.services import application_ratings, task_reviews
+from doorstep.services.application_views import ApplicationView
+from doorstep.services.deps import Deps
 
 
 @strawberry.input(description="A rating of one task's unit, apart from the application's")
@@ -41,6 +46,32 @@ def _given(
             for u in units or []
         ),
     )
+
+
+T = TypeVar("T")
+# rates an application: the citizen in the app, or a clerk at the counter
+_Rate = Callable[[Deps, Actor, str, application_ratings.Given], Awaitable[ApplicationView]]
+
+
+def _rating_mutation(
+    rate: _Rate, answer: Callable[[Context, ApplicationView, Rating], T], *, description: str
+) -> T:
+    """A mutation that rates an application: the citizen's own or one a clerk writes down
+    take the same arguments and differ in who may rate (the service) and what they answer."""
+
+    async def resolve(
+        info: Info,
+        number: str,
+        rating: Rating,
+        comment: str | None = None,
+        units: list[UnitRatingInput] | None = None,
+    ) -> T:
+        ctx = info.context
+        view = await rate(ctx.deps, ctx.actor, number, _given(rating, comment, units))
+        return answer(ctx, view, rating)
+
+    field: T = strawberry.mutation(resolver=resolve, description=description)
+    return field
 
 
 @strawberry.type
@@ -77,38 +108,17 @@ class FeedbackQuery:
 
 @strawberry.type
 class FeedbackMutation:
-    @strawberry.mutation(
+    rate_application: Application = _rating_mutation(
+        application_ratings.rate,
+        lambda ctx, view, _rating: application_type(view, ctx.language, ctx.elder),
         description="The citizen rates a finished application (好差评), once; each task's unit "
-        "gets the rating unless rated apart in units. 不满意 or worse opens a rectification"
+        "gets the rating unless rated apart in units. 不满意 or worse opens a rectification",
     )
-    async def rate_application(
-        self,
-        info: Info,
-        number: str,
-        rating: Rating,
-        comment: str | None = None,
-        units: list[UnitRatingInput] | None = None,
-    ) -> Application:
-        ctx = info.context
-        view = await application_ratings.rate(
-            ctx.deps, ctx.actor, number, _given(rating, comment, units)
-        )
-        return application_type(view, ctx.language, ctx.elder)
-
-    @strawberry.mutation(description="Staff at the counter: write down a citizen's rating")
-    async def record_application_rating(
-        self,
-        info: Info,
-        number: str,
-        rating: Rating,
-        comment: str | None = None,
-        units: list[UnitRatingInput] | None = None,
-    ) -> RatingRecorded:
-        ctx = info.context
-        view = await application_ratings.record_at_counter(
-            ctx.deps, ctx.actor, number, _given(rating, comment, units)
-        )
-        return RatingRecorded(number=view.number, rating=rating)
+    record_application_rating: RatingRecorded = _rating_mutation(
+        application_ratings.record_at_counter,
+        lambda _ctx, view, rating: RatingRecorded(number=view.number, rating=rating),
+        description="Staff at the counter: write down a citizen's rating",
+    )
 
     @strawberry.mutation(
         description="Staff: the rectification is done (note) and the citizen was called back "
