@@ -258,6 +258,20 @@ def confirmation_pending(view: confirmations.ConfirmationView) -> Conflict:
     )
 
 
+def submit_input(input: SubmitApplicationInput, *, documents: bool = True) -> service.SubmitInput:
+    """The form as the service takes it: a form that is not an object stands as {"value": ...};
+    documents=False leaves the certificates out."""
+    form = input.form
+    return service.SubmitInput(
+        bundle_code=input.bundle_code,
+        materials=tuple(input.materials),
+        form=form if isinstance(form, dict) or form is None else {"value": form},
+        applicant_name=input.applicant_name,
+        resident_id=input.resident_id,
+        documents=tuple(d.to_domain() for d in input.documents or ()) if documents else (),
+    )
+
+
 def _id(raw: strawberry.ID) -> int:
     return parse_id(raw, "task.id_invalid")
 
@@ -357,16 +371,7 @@ class ApplicationsMutation:
     )
     async def submit_application(self, info: Info, input: SubmitApplicationInput) -> Application:
         ctx = info.context
-        data = service.SubmitInput(
-            bundle_code=input.bundle_code,
-            materials=tuple(input.materials),
-            form=input.form
-            if isinstance(input.form, dict) or input.form is None
-            else {"value": input.form},
-            applicant_name=input.applicant_name,
-            resident_id=input.resident_id,
-            documents=tuple(d.to_domain() for d in input.documents or ()),
-        )
+        data = submit_input(input)
         view = await confirmations.submit_application(ctx.deps, ctx.actor, data)
         if isinstance(view, confirmations.ConfirmationView):
             raise confirmation_pending(view)

@@ -14,16 +14,19 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from strawberry.scalars import JSON
 
-from doorstep.graphql.applications import Application, SubmitApplicationInput, application_type
+from doorstep.graphql.applications import (
+    Application,
+    SubmitApplicationInput,
+    application_type,
+    submit_input,
+)
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, DelegationStatus
 from doorstep.graphql.enums import Theme as DelegationTheme
 from doorstep.graphql.ids import parse_id
 from doorstep.i18n import translate, translate_or
 from doorstep.services import acting, assisted, confirmations, delegation, privacy
-from doorstep.services import applications as app_service
 
 
 @strawberry.type(description="One side of a delegation")
@@ -376,15 +379,9 @@ class DelegationMutation:
         self, info: Info, input: AssistedApplicationInput
     ) -> Application:
         ctx = info.context
-        form: JSON | None = input.application.form
         data = assisted.AssistedInput(
-            application=app_service.SubmitInput(
-                bundle_code=input.application.bundle_code,
-                materials=tuple(input.application.materials),
-                form=form if isinstance(form, dict) or form is None else {"value": form},
-                applicant_name=input.application.applicant_name,
-                resident_id=input.application.resident_id,
-            ),
+            # the counter's form files no certificates into the citizen's vault
+            application=submit_input(input.application, documents=False),
             phone=input.phone,
             language=input.language,
             identity_document=input.identity_document,
