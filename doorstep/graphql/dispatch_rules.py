@@ -3,6 +3,7 @@ Thin resolvers over `services.dispatch_rules`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -107,7 +108,14 @@ class DispatchRuleInput:
     note: str = ""
 
 
-def rule_problem(
+def rule_problems(
+    found: Iterable[rules_service.ProblemView], language: str, elder: bool, *, error: bool = False
+) -> list[RuleProblem]:
+    """Problems as the reader is told them: warnings, or (error) why a set is refused."""
+    return [_rule_problem(p, language, elder, error=error) for p in found]
+
+
+def _rule_problem(
     p: rules_service.ProblemView, language: str, elder: bool, *, error: bool
 ) -> RuleProblem:
     params = {k: str(v) for k, v in p.params.items()}
@@ -145,11 +153,9 @@ def _rule_set(s: rules_service.RuleSetView, language: str, elder: bool) -> Dispa
         note=s.note,
         published_at=s.published_at,
         rules=[_rule(r) for r in s.rules],
-        warnings=[rule_problem(w, language, elder, error=False) for w in s.warnings],
+        warnings=rule_problems(s.warnings, language, elder),
         stale=s.stale,
-        current_warnings=[
-            rule_problem(w, language, elder, error=False) for w in s.current_warnings
-        ],
+        current_warnings=rule_problems(s.current_warnings, language, elder),
     )
 
 
@@ -195,8 +201,8 @@ class DispatchRulesQuery:
                 )
                 for c in run.changes
             ],
-            errors=[rule_problem(p, ctx.language, ctx.elder, error=True) for p in run.errors],
-            warnings=[rule_problem(p, ctx.language, ctx.elder, error=False) for p in run.warnings],
+            errors=rule_problems(run.errors, ctx.language, ctx.elder, error=True),
+            warnings=rule_problems(run.warnings, ctx.language, ctx.elder),
         )
 
 
@@ -241,8 +247,6 @@ class DispatchRulesMutation:
         result = await rules_service.publish(ctx.deps, ctx.actor, note)
         return PublishRulesResult(
             rule_set=_rule_set(result.rule_set, ctx.language, ctx.elder),
-            warnings=[
-                rule_problem(w, ctx.language, ctx.elder, error=False) for w in result.warnings
-            ],
+            warnings=rule_problems(result.warnings, ctx.language, ctx.elder),
             changed_rules=list(result.changed_rules),
         )

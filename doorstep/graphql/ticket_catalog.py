@@ -8,9 +8,8 @@ from datetime import datetime
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.dispatch_rules import RuleProblem, rule_problem
+from doorstep.graphql.dispatch_rules import RuleProblem, rule_problems
 from doorstep.graphql.tickets.types import TicketUnit
-from doorstep.services import dispatch_rules as rules_service
 from doorstep.services import ticket_catalog as catalog
 
 # --- the ticket catalog --------------------------------------------------------------------------
@@ -111,10 +110,6 @@ def _catalog_unit(u: catalog.UnitInfo | None) -> TicketUnit | None:
     return TicketUnit(code=u.code, name=u.name, phone=u.phone) if u is not None else None
 
 
-def _problems(found: tuple[rules_service.ProblemView, ...], info: Info) -> list[RuleProblem]:
-    return [rule_problem(p, info.context.language, info.context.elder, error=False) for p in found]
-
-
 def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
     return UnitServiceAreas(
         unit=TicketUnit(code=v.unit.code, name=v.unit.name, phone=v.unit.phone),
@@ -129,7 +124,7 @@ def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
             )
             for a in v.areas
         ],
-        warnings=_problems(v.warnings, info),
+        warnings=rule_problems(v.warnings, info.context.language, info.context.elder),
     )
 
 
@@ -140,6 +135,15 @@ def _region(r: catalog.RegionView) -> TicketRegion:
         parent_code=r.parent_code,
         fallback_unit=_catalog_unit(r.fallback_unit),
         effective_fallback_unit=_catalog_unit(r.effective_fallback),
+    )
+
+
+async def _set_active(info: Info, code: str, active: bool) -> TicketCategoryChange:
+    ctx = info.context
+    change = await catalog.set_category_active(ctx.deps, ctx.actor, code, active)
+    return TicketCategoryChange(
+        category=_managed(change.category),
+        warnings=rule_problems(change.warnings, ctx.language, ctx.elder),
     )
 
 
@@ -227,19 +231,11 @@ class TicketCatalogMutation:
         description="Admin: retire a category: no new tickets; the tickets that name it keep it"
     )
     async def retire_ticket_category(self, info: Info, code: str) -> TicketCategoryChange:
-        ctx = info.context
-        change = await catalog.set_category_active(ctx.deps, ctx.actor, code, False)
-        return TicketCategoryChange(
-            category=_managed(change.category), warnings=_problems(change.warnings, info)
-        )
+        return await _set_active(info, code, False)
 
     @strawberry.mutation(description="Admin: offer a retired category again")
     async def reinstate_ticket_category(self, info: Info, code: str) -> TicketCategoryChange:
-        ctx = info.context
-        change = await catalog.set_category_active(ctx.deps, ctx.actor, code, True)
-        return TicketCategoryChange(
-            category=_managed(change.category), warnings=_problems(change.warnings, info)
-        )
+        return await _set_active(info, code, True)
 
     @strawberry.mutation(
         description="Supervisors (units of their region) and the admin: the "
