@@ -175,13 +175,13 @@ def use_type(u: service.UseView, language: str) -> VaultUse:
         unit_name=u.unit_name,
         purpose=u.purpose,
         purpose_label=translate(f"vault_use.{u.purpose}", language),
-        items=[_use_item(i, language) for i in u.items if isinstance(i, dict)],
+        items=[_use_item(i, language) for i in u.used_items if isinstance(i, dict)],
         application_number=u.application_number,
         bundle_name=u.bundle_name,
         rule_code=u.rule_code,
         rule_version=u.rule_version,
         rule_title=title,
-        at=u.at,
+        at=u.created_at,
     )
 
 

@@ -63,22 +63,7 @@ async def my_vault_uses(
     deps: Deps, actor: Actor, *, limit: int = 50, before_id: int | None = None
 ) -> list[UseView]:
     citizen_id = authorize_own(actor, Operation.VAULT_READ)
-    rows = await store.uses_of(deps.pool, citizen_id, max(1, min(limit, 200)), before_id)
-    return [
-        UseView(
-            id=r.id,
-            unit_name=r.unit_name,
-            purpose=r.purpose,
-            items=r.used_items,
-            application_number=r.application_number,
-            bundle_name=r.bundle_name,
-            rule_code=r.rule_code,
-            rule_version=r.rule_version,
-            rule_title=r.rule_title,
-            at=r.created_at,
-        )
-        for r in rows
-    ]
+    return await store.uses_of(deps.pool, citizen_id, max(1, min(limit, 200)), before_id)
 
 
 def clean_documents(documents: Sequence[DocumentInput]) -> list[CleanDocument]:

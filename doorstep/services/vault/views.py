@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from doorstep.domain.calendar import local_date
-from doorstep.store.vault import DocumentRow
+from doorstep.store.vault import DocumentRow, UseRow
 from doorstep.store.vault_corrections import CorrectionRow, UnitCorrectionRow
 
 
@@ -46,18 +46,8 @@ class FactView:
     open_correction: str | None  # the number of an open "this is wrong" flag
 
 
-@dataclass(frozen=True)
-class UseView:
-    id: int
-    unit_name: str | None
-    purpose: str
-    items: list[dict[str, Any]]
-    application_number: str | None
-    bundle_name: str | None
-    rule_code: str | None
-    rule_version: int | None
-    rule_title: dict[str, str] | None
-    at: datetime
+# a use of the vault as the citizen reads it: the store's row
+UseView = UseRow
 
 
 @dataclass(frozen=True)
