@@ -251,6 +251,16 @@ def _agent_covers(actor: Actor, target: Target) -> bool:
     )
 
 
+def _agent_every_theme(actor: Actor, target: Target) -> bool:
+    """As `_agent_any_scope`, under a delegation for every theme (全部事项): what spans all of
+    the principal's data (each item of the vault, who may use it and who did)."""
+    return (
+        _agent_any_scope(actor, target)
+        and actor.grant is not None
+        and covers(actor.grant.themes, Theme.ALL)
+    )
+
+
 def _agent_in_scope(actor: Actor, target: Target) -> bool:
     """As above, moving no money."""
     return _agent_covers(actor, target) and not target.moves_money
@@ -437,7 +447,8 @@ RULES: dict[Operation, dict[Role, Check]] = {
         )
     },
     Operation.SHARING_LIST_READ: _EVERY_ROLE,
-    Operation.MY_DATA_SHARING_READ: {Role.CITIZEN: _own},
+    # an agent: only under a delegation for every theme, as it shows all the principal's data
+    Operation.MY_DATA_SHARING_READ: {Role.CITIZEN: _own, Role.AGENT: _agent_every_theme},
     Operation.RESIDENT_DATA_READ: {Role.STAFF: _anyone, Role.SUPERVISOR: _anyone},
     # 好差评 of a finished application: the citizen, or their agent for a bundle of the
     # delegation's themes; at the counter any clerk writes down what the citizen says (全城通办)
@@ -507,6 +518,9 @@ def _agent_refusal(actor: Actor, operation: Operation, target: Target) -> str:
         return "delegation.inactive"
     agent_rule = operation in RULES and Role.AGENT in RULES[operation]
     if agent_rule and target.theme is not None and not covers(grant.themes, target.theme):
+        return "delegation.out_of_scope"
+    every_theme = agent_rule and RULES[operation][Role.AGENT] is _agent_every_theme
+    if every_theme and not covers(grant.themes, Theme.ALL):
         return "delegation.out_of_scope"
     if operation in MOVES_MONEY or (
         agent_rule and target.moves_money and operation is not Operation.CONFIRMATION_REQUEST

@@ -236,7 +236,7 @@ class SharingQuery:
 
     @strawberry.field(
         description="Citizen: each item of their data, who may use it and who did (refused "
-        "attempts too)"
+        "attempts too); an agent whose delegation covers every theme: the principal's"
     )
     async def my_data_sharing(self, info: Info) -> MyDataSharing:
         ctx = info.context

@@ -21,6 +21,7 @@ READ_WHAT = (
     "identity",
     "delegation",
     "data_access_log",
+    "data_sharing",
     "vault",
     "ticket",
     "tickets",

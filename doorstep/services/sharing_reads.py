@@ -11,7 +11,7 @@ from datetime import date, datetime
 from doorstep.domain import pii
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
-from doorstep.domain.policy import Actor, Operation, authorize, authorize_own
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.sharing import (
     Action,
     Purpose,
@@ -20,7 +20,7 @@ from doorstep.domain.sharing import (
     known_subject,
     subject_ref,
 )
-from doorstep.services import sharing
+from doorstep.services import acting, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.sharing import EntryView, Named
 from doorstep.store import sharing as store
@@ -196,9 +196,13 @@ MAX_LOG_ROWS = 500
 
 async def my_data_sharing(deps: Deps, actor: Actor) -> MySharing:
     """For each item of the citizen's vault: the owner, who may use it for what and why, and
-    who used it (applications, offers, corrections) or read it (staff, refused reads too)."""
-    citizen_id = authorize_own(actor, Operation.MY_DATA_SHARING_READ)
+    who used it (applications, offers, corrections) or read it (staff, refused reads too).
+    An agent whose delegation allows it sees the principal's, and the read is recorded."""
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, Operation.MY_DATA_SHARING_READ, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
     async with deps.pool.acquire() as conn:
+        await acting.record_read(deps, conn, actor, what="data_sharing", purpose="review_log")
         facts = await vault_store.facts_of(conn, citizen_id)
         documents = await vault_store.documents_of(conn, citizen_id)
         in_force = await sharing.list_in_force(conn)

@@ -69,3 +69,45 @@ async def test_who_may_use_my_data_in_elder_mode(web: Server, pool: Pool, phone:
     assert await elder_problems(page) == []
     await no_axe_violations(page, "#/access in elder mode")
     await shot(page, "data-sharing-elder")
+
+
+async def test_a_relative_acting_for_someone_sees_their_data_sharing(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """Under a delegation for every theme the agent sees the principal's list; under one for
+    some themes only, the server's reason instead."""
+    from tests.integration.delegation_helpers import make_delegation
+    from tests.integration.proactive_helpers import LI_NA, citizen_id
+
+    agent_id, principal_id = await citizen_id(pool, LI_NA), await citizen_id(pool, CHEN_JIAWEN)
+    # earlier runs' delegations between the two set aside (one open at a time)
+    await pool.execute(
+        """update delegations set status = 'revoked', ended_at = now(), ended_by = 'principal'
+           where status in ('requested', 'active') and agent_id = $1 and principal_id = $2""",
+        agent_id,
+        principal_id,
+    )
+    delegation_id = await make_delegation(pool, agent_id, principal_id, ["applications"])
+    page = await (await phone("zh_Hans", bypass_csp=True)).new_page()
+    await enter(page, web, pool, LI_NA)
+    chosen = f"[data-delegation='{delegation_id}'] button.primary"
+    await visit(page, "#/delegations", chosen)
+    await page.locator(chosen).click()
+    await page.locator(".acting-banner").wait_for()
+    await visit(page, "#/access", "[data-sharing=refused]")
+    assert "授权" in await page.locator("[data-sharing=refused]").inner_text()
+    await no_axe_violations(page, "#/access acting, data-sharing refused")
+
+    await pool.execute("update delegations set themes = '{all}' where id = $1", delegation_id)
+    await visit(page, "#/", "main h1")
+    await visit(page, "#/access", "[data-list=sharing] li")
+    assert await page.locator(".acting-banner").count() == 1
+    scheme = page.locator("[data-item='fact:medical_insurance.scheme']")
+    assert "朝阳区医疗保障局" in await scheme.inner_text()
+    await no_axe_violations(page, "#/access acting, with the data-sharing list")
+    await shot(page, "data-sharing-acting")
+    await pool.execute(
+        "update delegations set status = 'revoked', ended_at = now(), ended_by = 'principal' "
+        "where id = $1",
+        delegation_id,
+    )

@@ -10,7 +10,12 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from doorstep.store.db import Pool
-from tests.integration.delegation_helpers import fresh_resident_id, make_citizen
+from tests.integration.delegation_helpers import (
+    fresh_resident_id,
+    gql_as,
+    make_citizen,
+    make_delegation,
+)
 from tests.integration.helpers import error_code, gql, login, row_counts
 from tests.integration.identity_helpers import verify_identity
 
@@ -380,3 +385,37 @@ async def test_a_form_passes_unit_held_data_only_where_the_list_allows(
     # the culture bureau has no grant: the citizen is asked for both
     culture = await form("cy-culture")
     assert sorted(culture["toProvide"]) == ["id-card", "low-income-proof"]
+
+
+async def test_an_agent_for_every_theme_sees_the_principals_sharing_and_the_read_is_recorded(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    principal_id, principal_phone, resident_id = await _resident(pool)
+    medical = await login(client, pool, MEDICAL_CLERK, as_staff=True)
+    facts = [{"key": "medical_insurance.scheme", "value": "employee"}]
+    await gql(client, RECORD, {"i": {"residentId": resident_id, "facts": facts}}, token=medical)
+    daughter_id, daughter_phone = await make_citizen(pool, name="女儿")
+    nephew_id, nephew_phone = await make_citizen(pool, name="外甥")
+    await make_delegation(pool, daughter_id, principal_id, ["all"])
+    await make_delegation(pool, nephew_id, principal_id, ["applications"])
+    acting_for = str(principal_id)
+    daughter = await login(client, pool, daughter_phone)
+    body = await gql_as(client, MINE, token=daughter, acting_for=acting_for)
+    assert "errors" not in body, body
+    items = {i["key"]: i for i in body["data"]["mySharing"]["items"]}
+    assert items["medical_insurance.scheme"]["owner"] == {"code": "cy-medical-security"}
+    # the daughter's own list is not the principal's
+    own = await gql(client, MINE, token=daughter)
+    assert "medical_insurance.scheme" not in {i["key"] for i in own["data"]["mySharing"]["items"]}
+    # a delegation for some themes only does not show all of the principal's data
+    nephew = await login(client, pool, nephew_phone)
+    body = await gql_as(client, MINE, token=nephew, acting_for=acting_for)
+    assert error_code(body) == "delegation.out_of_scope", body
+    # the principal sees that her daughter looked
+    principal = await login(client, pool, principal_phone)
+    log = await gql(client, "{ myDataAccessLog { readerKind readerName what } }", token=principal)
+    assert log["data"]["myDataAccessLog"][0] == {
+        "readerKind": "agent",
+        "readerName": "女儿",
+        "what": "data_sharing",
+    }

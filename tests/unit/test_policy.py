@@ -335,6 +335,7 @@ AGENTS = {
     "agent_without_scope": _agent({Theme.MEDICAL_INSURANCE}),
     "agent_expired": _agent({Theme.ALL}, until=_NOW - _DAY),
     "agent_revoked": _agent({Theme.ALL}, DelegationStatus.REVOKED),
+    "agent_every_theme": _agent({Theme.ALL}),
 }
 AGENT_TARGETS = {
     "principal_in_theme": Target(citizen_id=1, units={100: "110105001"}, theme=Theme.APPLICATIONS),
@@ -343,34 +344,42 @@ AGENT_TARGETS = {
     "principal_no_theme": Target(citizen_id=1),
     "someone_else": Target(citizen_id=2, theme=Theme.APPLICATIONS),
 }
-# relation -> (with scope, without scope, expired, revoked)
+# relation -> (with scope, without scope, expired, revoked, every theme)
 IN_SCOPE = {
-    "principal_in_theme": (Y, N, N, N),
-    "principal_other_theme": (N, N, N, N),
-    "principal_money": (N, N, N, N),
-    "principal_no_theme": (N, N, N, N),
-    "someone_else": (N, N, N, N),
+    "principal_in_theme": (Y, N, N, N, Y),
+    "principal_other_theme": (N, N, N, N, Y),
+    "principal_money": (N, N, N, N, N),
+    "principal_no_theme": (N, N, N, N, N),
+    "someone_else": (N, N, N, N, N),
 }
 ANY_SCOPE = {
-    "principal_in_theme": (Y, Y, N, N),
-    "principal_other_theme": (Y, Y, N, N),
-    "principal_money": (Y, Y, N, N),
-    "principal_no_theme": (Y, Y, N, N),
-    "someone_else": (N, N, N, N),
+    "principal_in_theme": (Y, Y, N, N, Y),
+    "principal_other_theme": (Y, Y, N, N, Y),
+    "principal_money": (Y, Y, N, N, Y),
+    "principal_no_theme": (Y, Y, N, N, Y),
+    "someone_else": (N, N, N, N, N),
 }
 # asking the principal to confirm: the theme covered, money or not
 COVERS = {
-    "principal_in_theme": (Y, N, N, N),
-    "principal_other_theme": (N, N, N, N),
-    "principal_money": (Y, N, N, N),
-    "principal_no_theme": (N, N, N, N),
-    "someone_else": (N, N, N, N),
+    "principal_in_theme": (Y, N, N, N, Y),
+    "principal_other_theme": (N, N, N, N, Y),
+    "principal_money": (Y, N, N, N, Y),
+    "principal_no_theme": (N, N, N, N, N),
+    "someone_else": (N, N, N, N, N),
 }
-EVERYONE = {r: (Y, Y, Y, Y) for r in AGENT_TARGETS}
-NOBODY = {r: (N, N, N, N) for r in AGENT_TARGETS}
+# what spans all the principal's data: only a delegation for every theme
+EVERY_THEME = {
+    "principal_in_theme": (N, N, N, N, Y),
+    "principal_other_theme": (N, N, N, N, Y),
+    "principal_money": (N, N, N, N, Y),
+    "principal_no_theme": (N, N, N, N, Y),
+    "someone_else": (N, N, N, N, N),
+}
+EVERYONE = {r: (Y, Y, Y, Y, Y) for r in AGENT_TARGETS}
+NOBODY = {r: (N, N, N, N, N) for r in AGENT_TARGETS}
 # what an agent may do for their principal, written out by hand: acting on one thing needs its
 # theme in the delegation (and no money moving); lists and logs need only an active delegation
-AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
+AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CATALOG_READ: EVERYONE,
     Operation.PUBLIC_TICKETS_READ: EVERYONE,
     Operation.LOGIN: EVERYONE,
@@ -398,6 +407,8 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool]]] = {
     # 陪同办: slots and one's own place, under any active delegation
     Operation.ESCORT_SLOTS_READ: ANY_SCOPE,
     Operation.ESCORT_BOOK: ANY_SCOPE,
+    # 数据共享: each item of the principal's data and who used it
+    Operation.MY_DATA_SHARING_READ: EVERY_THEME,
 }
 
 
@@ -433,6 +444,23 @@ def test_agent_matrix(operation: Operation, relation: str, agent: str) -> None:
 def test_agents_are_told_why(agent: str, relation: str, code: str) -> None:
     with pytest.raises(Forbidden) as refused:
         authorize(AGENTS[agent], Operation.APPLICATION_SUBMIT, AGENT_TARGETS[relation])
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("agent", "relation", "code"),
+    [
+        ("agent_with_scope", "principal_no_theme", "delegation.out_of_scope"),
+        ("agent_without_scope", "principal_no_theme", "delegation.out_of_scope"),
+        ("agent_expired", "principal_no_theme", "delegation.inactive"),
+        ("agent_every_theme", "someone_else", "auth.forbidden"),
+    ],
+)
+def test_an_agent_is_told_why_the_data_sharing_view_is_refused(
+    agent: str, relation: str, code: str
+) -> None:
+    with pytest.raises(Forbidden) as refused:
+        authorize(AGENTS[agent], Operation.MY_DATA_SHARING_READ, AGENT_TARGETS[relation])
     assert refused.value.code == code
 
 
@@ -475,7 +503,7 @@ def test_confirming_is_never_an_agents(agent: str, relation: str) -> None:
     assert not is_allowed(actor, Operation.CONFIRMATION_ANSWER, target)
     with pytest.raises(Forbidden) as refused:
         authorize(actor, Operation.CONFIRMATION_ANSWER, target)
-    active = agent in ("agent_with_scope", "agent_without_scope")
+    active = agent in ("agent_with_scope", "agent_without_scope", "agent_every_theme")
     assert (refused.value.code == "delegation.principal_must_act") is active
 
 

@@ -1,8 +1,8 @@
 // Who looked at my data: every read of my personal data by staff or by an agent, newest
 // first, with who (name, unit or masked phone), what and why; a read the data-sharing list
 // refused is marked. Then, per item of my data (数据共享责任清单): the unit that owns it, the
-// units that may use it and for what, and how often it was used. Acting for someone, only the
-// log: the list of what may be used is the citizen's own.
+// units that may use it and for what, and how often it was used. Acting for someone: the
+// principal's, when the delegation covers every theme; else the server's reason instead.
 import { gql } from '../core/api.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
@@ -51,16 +51,19 @@ function SharedItem({ item }) {
 export function DataAccess() {
   const [rows, setRows] = useState(null);
   const [shared, setShared] = useState(null);
+  const [sharingRefused, setSharingRefused] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
     gql(QUERY)
       .then((data) => setRows(data.myDataAccessLog))
       .catch((e) => setError(e.message));
-    if (!state.acting) {
-      gql(SHARING)
-        .then((data) => setShared(data.myDataSharing.items))
-        .catch(() => setShared([]));
-    }
+    gql(SHARING)
+      .then((data) => setShared(data.myDataSharing.items))
+      .catch((e) => {
+        setShared([]);
+        // acting under a delegation for some themes only: say why the list is not shown
+        if (state.acting) setSharingRefused(e.message);
+      });
   }, []);
   return html`<${Screen} title=${t('access.title')}>
     ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -74,6 +77,11 @@ export function DataAccess() {
         </li>`,
       )}
     </ul>
+    ${sharingRefused &&
+    html`<section aria-labelledby="sharing-title" data-sharing="refused">
+      <h2 id="sharing-title">${t('sharing.title')}</h2>
+      <p class="hint">${sharingRefused}</p>
+    </section>`}
     ${shared && shared.length > 0 &&
     html`<section aria-labelledby="sharing-title">
       <h2 id="sharing-title">${t('sharing.title')}</h2>
