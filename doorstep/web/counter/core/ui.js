@@ -1,5 +1,6 @@
-// The console's own pieces: the screen frame, the working-day clock as a clerk reads it, and an
-// action that needs a reason; with the field and date both apps share.
+// The console's own pieces: the screen frame, the working-day clock as a clerk reads it, an
+// action that needs a reason, and the actions a status allows; with the field and date both
+// apps share.
 import { html, useState } from '../../shared/html.js';
 import { useBusy } from '../../shared/busy.js';
 import { Field } from '../../shared/ui.js';
@@ -61,4 +62,30 @@ export function ReasonForm({ label, hint, submit, withDays, onSubmit, onCancel }
       <button type="button" class="secondary" onClick=${onCancel}>${t('cancel')}</button>
     </div>
   </form>`;
+}
+
+// The actions a status allows, one button each: one in `needsText` opens the ReasonForm first,
+// the others act at once, one request however often pressed. strings(kind): its {name, text,
+// hint}; perform(kind, text, days): the record as it stands after, given to onDone.
+export function ActionBar({ allowed, primary, needsText, strings, perform, onDone }) {
+  const [open, setOpen] = useState(null);
+  const { run, working, error } = useBusy();
+  if (open) {
+    const { name, text, hint } = strings(open);
+    return html`<${ReasonForm} label=${text} hint=${hint} submit=${name} withDays=${open === 'extend'}
+      onSubmit=${async (written, days) => {
+        onDone(await perform(open, written, days));
+        setOpen(null);
+      }}
+      onCancel=${() => setOpen(null)} />`;
+  }
+  return html`<div class="actions">
+    ${allowed.map(
+      (kind) => html`<button type="button" class=${primary.has(kind) ? 'primary' : 'secondary'}
+        data-action=${kind} disabled=${working}
+        onClick=${() => (needsText.has(kind) ? setOpen(kind) : run(async () => onDone(await perform(kind))))}>
+        ${strings(kind).name}</button>`,
+    )}
+    <${ErrorLine} error=${error} />
+  </div>`;
 }

@@ -2,10 +2,9 @@
 // status allows, the materials, and the timeline. Every action is one request however often
 // the button is pressed; a reason the citizen will read is asked for where the law wants one.
 import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
 import { TASK_FIELDS, gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
-import { Clock, ErrorLine, ReasonForm, Screen, formatDate } from '../core/ui.js';
+import { ActionBar, Clock, ErrorLine, Screen, formatDate } from '../core/ui.js';
 
 const APPLICATION = `number bundleName status statusLabel createdAt
   tasks { ${TASK_FIELDS} } timeline { seq title at }`;
@@ -30,6 +29,7 @@ const ALLOWED = {
   NEEDS_MATERIALS: ['refuse'],
 };
 const WITH_REASON = new Set(['materials', 'refuse', 'extend']);
+const PRIMARY = new Set(['accept', 'complete']);
 
 async function act(kind, taskId, reason, days) {
   const [field, params, args] = ACTIONS[kind];
@@ -42,28 +42,15 @@ async function act(kind, taskId, reason, days) {
 }
 
 function TaskActions({ task, onDone }) {
-  const [open, setOpen] = useState(null);
-  const { run, working, error } = useBusy();
   const allowed = ALLOWED[task.status] || [];
   if (allowed.length === 0) return null;
-  if (open) {
-    return html`<${ReasonForm} label=${t(`action.${open}.reason`)} hint=${t(`action.${open}.hint`)}
-      submit=${t(`action.${open}`)} withDays=${open === 'extend'}
-      onSubmit=${async (reason, days) => {
-        onDone(await act(open, task.id, reason, days));
-        setOpen(null);
-      }}
-      onCancel=${() => setOpen(null)} />`;
-  }
-  return html`<div class="actions">
-    ${allowed.map(
-      (kind) => html`<button type="button" class=${kind === 'accept' || kind === 'complete' ? 'primary' : 'secondary'}
-        data-action=${kind} disabled=${working}
-        onClick=${() => (WITH_REASON.has(kind) ? setOpen(kind) : run(async () => onDone(await act(kind, task.id))))}>
-        ${t(`action.${kind}`)}</button>`,
-    )}
-    <${ErrorLine} error=${error} />
-  </div>`;
+  return html`<${ActionBar} allowed=${allowed} primary=${PRIMARY} needsText=${WITH_REASON}
+    strings=${(kind) => ({
+      name: t(`action.${kind}`),
+      text: t(`action.${kind}.reason`),
+      hint: t(`action.${kind}.hint`),
+    })}
+    perform=${(kind, reason, days) => act(kind, task.id, reason, days)} onDone=${onDone} />`;
 }
 
 function Materials({ materials }) {

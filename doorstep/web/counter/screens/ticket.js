@@ -5,7 +5,7 @@ import { html, useEffect, useState } from '../../shared/html.js';
 import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
-import { ErrorLine, Field, ReasonForm, Screen, formatDate } from '../core/ui.js';
+import { ActionBar, ErrorLine, Field, Screen, formatDate } from '../core/ui.js';
 import { TICKET_ROW, isSupervisor } from './tickets.js';
 
 const TICKET = `${TICKET_ROW} description channel dueAt extendedDays resolutionNote returnsCount
@@ -22,6 +22,8 @@ const ALLOWED = {
   ACKNOWLEDGED: ['resolve', 'extend', 'return'],
   REOPENED: ['resolve', 'extend'],
 };
+const PRIMARY = new Set(['acknowledge', 'resolve']);
+const WITH_TEXT = new Set(['return', 'resolve', 'extend']);
 const REDISPATCH = ['DISPATCHED', 'ACKNOWLEDGED', 'RETURNED'];
 
 async function act(kind, number, text, days) {
@@ -68,27 +70,13 @@ function Redispatch({ ticket, onDone }) {
 }
 
 function Actions({ ticket, onDone }) {
-  const [open, setOpen] = useState(null);
-  const { run, working, error } = useBusy();
-  const allowed = ALLOWED[ticket.status] || [];
-  if (open) {
-    return html`<${ReasonForm} label=${t(`ticket.${open}.text`)} hint=${t(`ticket.${open}.hint`)}
-      submit=${t(`ticket.${open}`)} withDays=${open === 'extend'}
-      onSubmit=${async (text, days) => {
-        onDone(await act(open, ticket.number, text, days));
-        setOpen(null);
-      }}
-      onCancel=${() => setOpen(null)} />`;
-  }
-  return html`<div class="actions">
-    ${allowed.map(
-      (kind) => html`<button type="button" data-action=${kind} disabled=${working}
-        class=${kind === 'acknowledge' || kind === 'resolve' ? 'primary' : 'secondary'}
-        onClick=${() => (kind === 'acknowledge' ? run(async () => onDone(await act(kind, ticket.number))) : setOpen(kind))}>
-        ${t(`ticket.${kind}`)}</button>`,
-    )}
-    <${ErrorLine} error=${error} />
-  </div>`;
+  return html`<${ActionBar} allowed=${ALLOWED[ticket.status] || []} primary=${PRIMARY} needsText=${WITH_TEXT}
+    strings=${(kind) => ({
+      name: t(`ticket.${kind}`),
+      text: t(`ticket.${kind}.text`),
+      hint: t(`ticket.${kind}.hint`),
+    })}
+    perform=${(kind, text, days) => act(kind, ticket.number, text, days)} onDone=${onDone} />`;
 }
 
 export function Ticket({ params }) {
