@@ -2,7 +2,8 @@
 marked new, without a reload, over the page's own graphql-ws socket; with the application open,
 the citizen answering 补正 shows on the page at once. With the tickets open, a new ticket
 appears marked new, a colleague's acknowledgement changes its row, and a redispatch to another
-unit takes it off the list, all without a reload."""
+unit takes it off the list, all without a reload; with one ticket open, a colleague's changes
+to it show on its page."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ SUPPLY = "mutation($n: String!) { supplyMaterials(number: $n) { status } }"
 TICKET = """mutation { submitTicket(input: {kind: COMPLAINT, categoryCode: "noise",
   description: "夜里唱歌太吵", regionCode: "110105002001"}) { number leadUnit { code } } }"""
 ACK = "mutation($n: String!) { acknowledgeTicket(number: $n) { status } }"
+RESOLVE = """mutation($n: String!) { resolveTicket(number: $n, note: "修好了，已告知邻居")
+  { status } }"""
 REDISPATCH = """mutation($n: String!) { redispatchTicket(number: $n, unitCode: "cy-housing")
   { number } }"""
 
@@ -107,6 +110,44 @@ async def test_tickets_arrive_change_and_leave_live(
         boss = await api.token(SUPERVISOR, staff=True)
         await api.run(REDISPATCH, {"n": number}, boss)
         await page.locator(f"tr[data-ticket='{number}']").wait_for(state="detached", timeout=5000)
+    finally:
+        await api.close()
+    assert await page.evaluate("() => window.stillHere === true")
+
+
+async def test_the_ticket_page_follows_a_colleagues_changes_live(
+    web: Server, pool: Pool, screen: NewScreen
+) -> None:
+    """With one ticket open, a colleague acknowledging and resolving it at another desk shows
+    on the page (status, timeline, note) without a reload."""
+    api = Api(web, pool)
+    try:
+        citizen = await api.token(CITIZEN)
+        ticket = (await api.run(TICKET, {}, citizen))["submitTicket"]
+        assert ticket["leadUnit"]["code"] == "cy-psb"
+        number = ticket["number"]
+
+        page = await screen("en")
+        await staff_log_in(page, web, pool, CLERK)
+        await page.evaluate(f"() => {{ location.hash = '#/ticket/{number}'; }}")
+        await page.locator(".summary[data-status=DISPATCHED]").wait_for()
+        await page.locator("[data-live=live]").wait_for()
+        await page.evaluate("() => { window.stillHere = true; }")
+        before = await page.locator("ol.timeline li").count()
+
+        colleague = await api.token(CLERK, staff=True)
+        await api.run(ACK, {"n": number}, colleague)
+        await page.locator(".summary[data-status=ACKNOWLEDGED]").wait_for(timeout=5000)
+        assert await page.locator("ol.timeline li").count() > before
+        # what the page offers follows the status: acknowledging is done
+        assert await page.locator("button[data-action=acknowledge]").count() == 0
+        assert await page.locator("button[data-action=resolve]").count() == 1
+
+        await api.run(RESOLVE, {"n": number}, colleague)
+        await page.locator(".summary[data-status=RESOLVED]").wait_for(timeout=5000)
+        assert "修好了" in await page.locator("dl.facts").inner_text()
+        await no_axe_violations(page, "counter ticket, changed live")
+        await shot(page, "counter-ticket-live-en")
     finally:
         await api.close()
     assert await page.evaluate("() => window.stillHere === true")

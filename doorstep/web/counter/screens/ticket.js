@@ -1,6 +1,8 @@
 // One ticket as its unit handles it: what the citizen asked, where, how urgent and by when;
 // acknowledge (签收), return with a reason (退单), resolve with a note (办结), extend; for
 // supervisors, redispatch to another unit. Each action is one request, refusals shown in place.
+// A colleague's change comes in live: the ticket queue's stream (core/live.js) names the
+// ticket, and the page reads it again as it stands, timeline included.
 import { html, useEffect, useState } from '../../shared/html.js';
 import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
@@ -84,9 +86,23 @@ export function Ticket({ params }) {
   const [ticket, setTicket] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
-    gql(`query ($n: String!) { ticket(number: $n) { ${TICKET} } }`, { n: number })
-      .then((data) => setTicket(data.ticket))
-      .catch(setError);
+    const read = () =>
+      gql(`query ($n: String!) { ticket(number: $n) { ${TICKET} } }`, { n: number })
+        .then((data) => {
+          setTicket(data.ticket);
+          setError(null);
+        })
+        .catch(setError);
+    const change = (event) => {
+      if (event.detail.ticketNumber === number) read();
+    };
+    read();
+    window.addEventListener('counter:ticket', change);
+    window.addEventListener('counter:reconnected', read);
+    return () => {
+      window.removeEventListener('counter:ticket', change);
+      window.removeEventListener('counter:reconnected', read);
+    };
   }, [number]);
   const title = t('ticket.title', { number });
   if (error) return html`<${Screen} title=${title}><${ErrorLine} error=${error} /><//>`;
