@@ -546,6 +546,15 @@ def authorize_own(actor: Actor, operation: Operation) -> int:
     return actor.citizen_id
 
 
+def authorize_subject(actor: Actor, operation: Operation) -> int:
+    """`authorize` for the data of the citizen the actor works on (`Actor.subject_citizen_id`:
+    their own, or their principal's when acting for one): that citizen."""
+    citizen_id = actor.subject_citizen_id
+    authorize(actor, operation, Target(citizen_id=citizen_id))
+    assert citizen_id is not None
+    return citizen_id
+
+
 def require_signed_in(actor: Actor) -> None:
     """Before looking up a number anyone can type: the anonymous are asked to log in whether
     or not it exists."""

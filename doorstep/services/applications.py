@@ -16,8 +16,8 @@ from doorstep.domain.policy import (
     Operation,
     Role,
     Target,
-    authorize,
     authorize_by_number,
+    authorize_subject,
     require_signed_in,
 )
 from doorstep.domain.workflow import ApplicationStatus
@@ -143,9 +143,7 @@ async def my_applications(
 ) -> list[ApplicationView]:
     """The citizen's applications; an agent's view of their principal's, in the delegation's
     themes only (the read is recorded for the principal)."""
-    citizen_id = actor.subject_citizen_id
-    authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
-    assert citizen_id is not None
+    citizen_id = authorize_subject(actor, Operation.OWN_APPLICATIONS_LIST)
     limit = max(1, min(limit, 100))
     rows: Sequence[ListedApplicationRow]
     task_rows: Sequence[ListedTaskRow]
@@ -172,9 +170,7 @@ async def my_application_rows(
     precompiled list); None for anyone else, whose list goes through `my_applications`."""
     if actor.role is not Role.CITIZEN:
         return None
-    citizen_id = actor.subject_citizen_id
-    authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
-    assert citizen_id is not None
+    citizen_id = authorize_subject(actor, Operation.OWN_APPLICATIONS_LIST)
     return await _own_rows(deps, citizen_id, max(1, min(limit, 100)), before_id)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from doorstep.domain.identity import mask_phone
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize_subject
 from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
@@ -58,9 +58,7 @@ async def data_access_log(
     deps: Deps, actor: Actor, *, limit: int = 50, before_id: int | None = None
 ) -> list[AccessEntry]:
     """The citizen's (or, for their agent, the principal's) log, newest first."""
-    citizen_id = actor.subject_citizen_id
-    authorize(actor, Operation.DATA_ACCESS_LOG_READ, Target(citizen_id=citizen_id))
-    assert citizen_id is not None
+    citizen_id = authorize_subject(actor, Operation.DATA_ACCESS_LOG_READ)
     limit = max(1, min(limit, 200))
     async with deps.pool.acquire() as conn:
         rows = await store.data_reads(conn, citizen_id, limit, before_id)
