@@ -26,3 +26,8 @@ export function Check({ values, set, name, label }) {
       onChange=${(e) => set({ ...values, [name]: e.currentTarget.checked })} />
     ${label}</label></div>`;
 }
+
+// what a desk form made, said once it is done
+export function Done({ children }) {
+  return html`<p class="notice done" role="status">${children}</p>`;
+}

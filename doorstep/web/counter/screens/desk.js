@@ -1,22 +1,20 @@
 // At the counter (窗口): an application made for a walk-in citizen (identity document checked,
 // consent recorded), a principal's consent to a delegation given in person, and a ticket filed
-// for a hotline caller. Each form sends once however often it is pressed and shows the
+// for a hotline caller; a caller's follow-up answer and a review request (desk_answers.js).
+// Each form sends once however often it is pressed and shows the
 // server's refusal in the clerk's language; nothing is sent before the checks are ticked.
 import { html, useEffect, useState } from '../../shared/html.js';
 import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
-import { Check, Input, Select } from '../core/form.js';
+import { Check, Done, Input, Select } from '../core/form.js';
 import { ErrorLine, Screen, formatDate } from '../core/ui.js';
+import { FollowUp, ReviewRequest } from './desk_answers.js';
 
-const TABS = ['walkin', 'consent', 'hotline'];
+const TABS = ['walkin', 'consent', 'hotline', 'followup', 'review'];
 const LANGUAGES = ['zh_Hans', 'zh_Hant', 'en'];
 const KINDS = ['COMPLAINT', 'HELP', 'ENQUIRY', 'REPORT', 'SUGGESTION'];
 const URGENCIES = ['NORMAL', 'URGENT', 'DANGER'];
-
-function Done({ children }) {
-  return html`<p class="notice done" role="status">${children}</p>`;
-}
 
 function WalkIn() {
   const [values, set] = useState({ language: 'zh_Hans', identityDocument: '' });
@@ -194,7 +192,13 @@ function Hotline() {
   </form>`;
 }
 
-const FORMS = { walkin: WalkIn, consent: Consent, hotline: Hotline };
+const FORMS = {
+  walkin: WalkIn,
+  consent: Consent,
+  hotline: Hotline,
+  followup: FollowUp,
+  review: ReviewRequest,
+};
 
 export function Desk({ params }) {
   const tab = TABS.includes(params[0]) ? params[0] : 'walkin';
