@@ -6,19 +6,23 @@ each resolved, completed and checked by graphql-core around strawberry's objects
 label translated whether asked for or not: most of the request's CPU. Here a document is
 parsed and validated once per query text (with the schema's own rules and limits) and, when it
 asks only for plain fields of `Application`, `Task` and `Progress`, compiled into a list of
-(response key, getter) per selection set: a request then reads the citizen's page through the
-service (`my_application_rows`: the same authorization and queries as the resolver's) and fills
-dictionaries straight from the rows, with no view objects between, computing a label, the next
-step or a deadline only when it is asked for, with the same functions as the strawberry types.
-Leaf values go through the schema's own serializers (enums by name, dates as GraphQL shows
-them), so the answer is the one strawberry gives (`tests/integration/test_precompiled.py`
-compares them field by field).
+(response key, getter) per selection set. Fields are collected as GraphQL's CollectFields does
+(graphql/field_collection.py), so the documents real clients build compile too: named fragments
+(nested, spread twice) and inline fragments on the field's own type, fields of one response key
+merged, and `@include`/`@skip` with a literal or a variable `if`; a document whose conditions
+name variables is compiled once per combination of their values (`Plan.selection_for`). A
+request then reads the citizen's page through the service (`my_application_rows`: the same
+authorization and queries as the resolver's) and fills dictionaries straight from the rows, with
+no view objects between, computing a label, the next step or a deadline only when it is asked
+for, with the same functions as the strawberry types. Leaf values go through the schema's own
+serializers (enums by name, dates as GraphQL shows them), so the answer is the one strawberry
+gives (`tests/integration/test_precompiled.py` compares them field by field).
 
 Anything else goes the strawberry way, whose answers and errors are the reference: another
-root field, fragments, directives, a field with arguments (`timeline`), variables that do not
-coerce, a document that does not validate, someone who is not a signed-in citizen (an agent's
-reads are recorded), and any refusal or error while reading (the strawberry path reads again
-and presents it).
+root field, a fragment on another type (an interface, say), any other directive, a condition on
+the root field, a field with arguments (`timeline`), variables that do not coerce, a document
+that does not validate, someone who is not a signed-in citizen (an agent's reads are recorded),
+and any refusal or error while reading (the strawberry path reads again and presents it).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
@@ -41,8 +46,8 @@ from graphql import (
     GraphQLScalarType,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     get_operation_ast,
+    visit,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
@@ -51,6 +56,12 @@ from doorstep.domain.policy import Role
 from doorstep.domain.workflow import ApplicationStatus, TaskStatus, citizen_next_step, progress
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
+from doorstep.graphql.field_collection import (
+    ConditionVariables,
+    Fragments,
+    Values,
+    collect_fields,
+)
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.plans import PlanCache
 from doorstep.graphql.schema import DoorstepSchema
@@ -67,6 +78,7 @@ log = logging.getLogger(__name__)
 ROOT_FIELD = "myApplications"
 OPERATION_LABEL = "query.myApplications"
 PLAN_ENTRIES = 256
+VARIANTS_KEPT = 16  # compiled selections per plan, one per combination of condition values
 MAX_QUERY_CHARS = 8192
 
 # (source, language, elder) -> value, for one field of one type
@@ -159,7 +171,25 @@ class Plan:
     field: GraphQLField
     node: FieldNode
     key: str
-    selection: Selection
+    parent: GraphQLObjectType
+    fragments: Fragments
+    conditions: tuple[str, ...]  # the variables an `@include`/`@skip` names
+    variants: dict[tuple[Any, ...], Selection]
+
+    def selection_for(self, variables: dict[str, Any]) -> Selection:
+        """The selection for these coerced variables (ValueError: a condition of null)."""
+        values = tuple(variables.get(name) for name in self.conditions)
+        selection = self.variants.get(values)
+        if selection is None:
+            selection = _compile(
+                self.parent,
+                collect_fields((self.node.selection_set,), self.parent, self.fragments, variables),
+                self.fragments,
+                variables,
+            )
+            if len(self.variants) < VARIANTS_KEPT:
+                self.variants[values] = selection
+        return selection
 
 
 def _unwrap(gql_type: Any) -> tuple[GraphQLNamedType, bool]:
@@ -184,23 +214,23 @@ def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any] | None:
     raise ValueError(named.name)
 
 
-def _compile(parent: GraphQLObjectType, selection_set: SelectionSetNode | None) -> Selection:
-    """A selection set of plain fields, or ValueError for anything we leave to strawberry."""
-    if selection_set is None:
-        raise ValueError("no selection")
+def _compile(
+    parent: GraphQLObjectType,
+    grouped: dict[str, list[FieldNode]],
+    fragments: Fragments,
+    values: Values,
+) -> Selection:
+    """The collected fields if all are plain ones we know, or ValueError for anything we leave
+    to strawberry. Same-keyed nodes are one field (validation saw to it), their selections
+    merged."""
     getters = GETTERS.get(parent.name)
     if getters is None:
         raise ValueError(parent.name)
     out: list[Entry] = []
-    keys: set[str] = set()
-    for node in selection_set.selections:
-        if not isinstance(node, FieldNode) or node.directives or node.arguments:
-            raise ValueError("not a plain field")
-        name = node.name.value
-        key = node.alias.value if node.alias else name
-        if key in keys:
-            raise ValueError("a response key twice: graphql-core would merge them")
-        keys.add(key)
+    for key, nodes in grouped.items():
+        if any(node.arguments for node in nodes):
+            raise ValueError("a field with arguments")
+        name = nodes[0].name.value
         if name == "__typename":
             out.append((key, _typename(parent.name), None, None, False))
             continue
@@ -210,9 +240,12 @@ def _compile(parent: GraphQLObjectType, selection_set: SelectionSetNode | None) 
             raise ValueError(name)
         named, is_list = _unwrap(definition.type)
         if isinstance(named, GraphQLObjectType):
-            out.append((key, getter, None, _compile(named, node.selection_set), is_list))
+            subfields = collect_fields(
+                tuple(node.selection_set for node in nodes), named, fragments, values
+            )
+            out.append((key, getter, None, _compile(named, subfields, fragments, values), is_list))
         else:
-            if node.selection_set is not None or is_list:
+            if any(node.selection_set is not None for node in nodes) or is_list:
                 raise ValueError(name)
             out.append((key, getter, _serializer(named), None, False))
     return tuple(out)
@@ -229,7 +262,7 @@ class Plans(PlanCache[Plan]):
             return None
         core = self._schema._schema
         document = self._valid_document(query)
-        if document is None or len(document.definitions) != 1:
+        if document is None:
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not OperationType.QUERY:
@@ -246,12 +279,24 @@ class Plans(PlanCache[Plan]):
         field = core.query_type.fields[ROOT_FIELD]
         named, _ = _unwrap(field.type)
         assert isinstance(named, GraphQLObjectType)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        conditions = ConditionVariables()
+        visit(document, conditions)
         try:
-            selection = _compile(named, node.selection_set)
+            # every field whatever the conditions: what one request selects is a part of it
+            every = collect_fields((node.selection_set,), named, fragments, None)
+            _compile(named, every, fragments, None)
         except ValueError:
             return None
         key = node.alias.value if node.alias else ROOT_FIELD
-        return Plan(document, operation, field, node, key, selection)
+        plan = Plan(
+            document, operation, field, node, key, named, fragments, tuple(conditions.names), {}
+        )
+        if not plan.conditions:
+            plan.selection_for({})  # compiled now, once
+        return plan
 
 
 def _fill(selection: Selection, source: Any, lang: str, elder: bool) -> dict[str, Any]:
@@ -295,6 +340,10 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     if isinstance(coerced, list):
         return None
     try:
+        selection = plan.selection_for(coerced.coerced)
+    except ValueError:  # a condition of null: GraphQL's refusal, in strawberry's words
+        return None
+    try:
         args = get_argument_values(plan.field, plan.node, coerced)
         before = args.get("before")
         listed = await service.my_application_rows(
@@ -317,7 +366,7 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     try:
         data = {
             plan.key: [
-                _fill(plan.selection, _Listed(row, by_application.get(row.id, [])), lang, elder)
+                _fill(selection, _Listed(row, by_application.get(row.id, [])), lang, elder)
                 for row in rows
             ]
         }

@@ -1,10 +1,12 @@
 """The precompiled path of `myApplications` answers exactly what strawberry's execution answers,
-field by field, in every language and in elder mode; anything it does not know goes the
-general way with the same answers and refusals as before."""
+field by field and in the same order, in every language and in elder mode, for documents as
+clients write them (fragments, conditions); anything it does not know goes the general way with
+the same answers and refusals as before."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -25,49 +27,66 @@ EVERY_FIELD = """
 """
 # an aliased root field: the response cache leaves it alone, the precompiled path serves it
 FAST = "query Mine($n: Int, $b: ID) { mine: myApplications(first: $n, before: $b) {%s} }"
-# the same fields through a fragment: executed by strawberry, the reference
-GENERAL = (
-    "query Mine($n: Int, $b: ID) { mine: myApplications(first: $n, before: $b) { ...A } }"
-    " fragment A on Application {%s}"
-)
 SUBMIT = 'mutation { submitApplication(input: {bundleCode: "%s"}) { number tasks { id } } }'
 SET_ELDER = "mutation($on: Boolean!) { setElderMode(on: $on) { elderMode } }"
 
 
+@dataclass
+class Served:
+    """One entry per request that reached the precompiled path: True when it answered. With
+    `bypass` set, the path declines every request: strawberry answers, the reference."""
+
+    seen: list[bool] = field(default_factory=list)
+    bypass: bool = False
+
+
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
-    """One entry per request that reached the precompiled path: True when it answered."""
-    seen: list[bool] = []
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    spy_on = Served()
     real = precompiled.answer
 
     async def spy(*args: Any, **kwargs: Any) -> Any:
-        result = await real(*args, **kwargs)
-        seen.append(result is not None)
+        result = None if spy_on.bypass else await real(*args, **kwargs)
+        spy_on.seen.append(result is not None)
         return result
 
     monkeypatch.setattr(precompiled, "answer", spy)
-    yield seen
+    yield spy_on
 
 
-async def _both(
+def _in_order(value: Any) -> Any:
+    """The answer with each object's keys in the order sent: GraphQL answers in field order."""
+    if isinstance(value, dict):
+        return [(key, _in_order(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_in_order(item) for item in value]
+    return value
+
+
+async def _both_ways(
     client: AsyncTestClient[Any],
-    served: list[bool],
-    fields: str,
+    served: Served,
+    query: str,
     variables: dict[str, Any],
     token: str,
-    language: str,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    served.clear()
-    fast = await gql_as(client, FAST % fields, variables, token=token, language=language)
-    assert served == [True], "the precompiled path did not answer"
-    served.clear()
-    general = await gql_as(client, GENERAL % fields, variables, token=token, language=language)
-    assert served == [False], "the reference went the precompiled way"
-    return fast, general
+    language: str = "en",
+) -> dict[str, Any]:
+    """The precompiled answer to `query`, once held equal (in order) to strawberry's."""
+    served.seen.clear()
+    fast = await gql_as(client, query, variables, token=token, language=language)
+    assert served.seen == [True], "the precompiled path did not answer"
+    served.bypass = True
+    try:
+        general = await gql_as(client, query, variables, token=token, language=language)
+    finally:
+        served.bypass = False
+    assert _in_order(fast) == _in_order(general)
+    assert "errors" not in fast, fast
+    return fast
 
 
 async def test_every_field_as_strawberry_answers_it(
-    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str], served: list[bool]
+    client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str], served: Served
 ) -> None:
     phone = fresh_phone()
     token = await login(client, pool, phone)
@@ -95,8 +114,9 @@ async def test_every_field_as_strawberry_answers_it(
         await gql_as(client, SET_ELDER, {"on": elder}, token=token)
         for language in ("zh-CN", "zh-TW", "en"):
             for variables in ({}, {"n": 2}, {"n": 500}):
-                fast, general = await _both(client, served, EVERY_FIELD, variables, token, language)
-                assert fast == general and "errors" not in fast
+                fast = await _both_ways(
+                    client, served, FAST % EVERY_FIELD, variables, token, language
+                )
                 assert fast["data"]["mine"], fast
                 compared += 1
     apps = fast["data"]["mine"]
@@ -115,18 +135,99 @@ async def test_every_field_as_strawberry_answers_it(
         ("n: number s: status l: statusLabel t: tasks { u: unitName d: dueOn }", {}),
         ("progress { percent } progress2: progress { done }", {"n": 1}),
     ):
-        fast, general = await _both(client, served, fields, variables, token, "en")
-        assert fast == general
+        await _both_ways(client, served, FAST % fields, variables, token)
     assert compared == 18
+
+
+# Documents as Apollo and Relay clients build them, each with the variables to send: every one is
+# answered by the precompiled path, the same (in order) as strawberry answers it.
+CLIENT_DOCUMENTS: list[tuple[str, list[dict[str, Any]]]] = [
+    (  # named fragments, one nested in another
+        "query Mine($n: Int) { mine: myApplications(first: $n) { ...Card } }"
+        " fragment Card on Application {"
+        "   number statusLabel progress { ...Done } tasks { ...Line } }"
+        " fragment Line on Task { itemName status dueOn }"
+        " fragment Done on Progress { done percent }",
+        [{}, {"n": 1}],
+    ),
+    (  # inline fragments, with and without the type
+        "{ mine: myApplications { ... on Application { number tasks { ... on Task { id } } }"
+        " ... { status tasks { unitName } } } }",
+        [{}],
+    ),
+    (  # conditions on fields, a nested field, a spread and an inline fragment
+        "query($a: Boolean!, $b: Boolean = false) { mine: myApplications {"
+        " number statusLabel @include(if: $a) tasks @skip(if: $b) { id status @skip(if: $a) }"
+        " ...Extra @include(if: $b) ... @skip(if: $a) { bundleCode } } }"
+        " fragment Extra on Application { nextStep tasks { itemCode } }",
+        [{"a": a, "b": b} for a in (True, False) for b in (True, False)] + [{"a": True}],
+    ),
+    (  # literal conditions
+        "{ mine: myApplications { number @include(if: true) status @skip(if: true)"
+        " bundleName @include(if: false) completedAt @skip(if: false) } }",
+        [{}],
+    ),
+    (  # a fragment spread twice, its fields merged with the same keys beside it
+        "{ mine: myApplications { ...A tasks { status } __typename ...A progress { total } } }"
+        " fragment A on Application { number tasks { id } progress { done } }",
+        [{}],
+    ),
+    (  # aliased fields inside a fragment, the same field under two keys
+        "query { mine: myApplications { ...A s: status } }"
+        " fragment A on Application { n: number s: status t: tasks { u: unitName n: itemName }"
+        " tasks { status } }",
+        [{}],
+    ),
+]
+
+
+async def test_client_documents_as_strawberry_answers_them(
+    client: AsyncTestClient[Any], pool: Pool, served: Served
+) -> None:
+    token = await login(client, pool, fresh_phone())
+    for bundle in ("newborn", "kindergarten"):
+        await gql_as(client, SUBMIT % bundle, token=token)
+    for query, variable_sets in CLIENT_DOCUMENTS:
+        for variables in variable_sets:
+            fast = await _both_ways(client, served, query, variables, token)
+            assert len(fast["data"]["mine"]) >= 1
+
+    conditioned = CLIENT_DOCUMENTS[2][0]
+    both = await _both_ways(client, served, conditioned, {"a": True, "b": True}, token)
+    neither = await _both_ways(client, served, conditioned, {"a": False, "b": False}, token)
+    assert [k for k, _ in _in_order(both["data"]["mine"][0])] == [
+        "number", "statusLabel", "nextStep", "tasks"
+    ]  # fmt: skip
+    assert [k for k, _ in _in_order(neither["data"]["mine"][0])] == [
+        "number", "tasks", "bundleCode"
+    ]  # fmt: skip
+    assert set(both["data"]["mine"][0]["tasks"][0]) == {"itemCode"}  # `tasks @skip` left out
+    assert set(neither["data"]["mine"][0]["tasks"][0]) == {"id", "status"}
+
+    # a fragment on a type the field is not: GraphQL refuses it, the strawberry way
+    served.seen.clear()
+    wrong = "{ mine: myApplications { number ... on Task { id } } }"
+    refused = await gql_as(client, wrong, token=token)
+    assert served.seen == [False] and refused["errors"], refused
+    # a null condition: GraphQL's refusal too
+    served.seen.clear()
+    null = "query($a: Boolean = true) { mine: myApplications { number @include(if: $a) } }"
+    refused = await gql_as(client, null, {"a": None}, token=token)
+    assert served.seen == [False] and refused["errors"], refused
 
 
 @pytest.mark.parametrize(
     "query",
     [
         "{ myApplications { number timeline { kind } } }",  # a field with its own read
-        "{ myApplications { ...A } } fragment A on Application { number }",
-        "{ myApplications { number @include(if: true) } }",
-        "query($x: Boolean!) { myApplications { number @skip(if: $x) } }",
+        # ... however deep in fragments, whatever the conditions say
+        "{ myApplications { ...A } } fragment A on Application { timeline { kind } }",
+        "query($x: Boolean!) {"
+        "  myApplications { number ... @include(if: $x) { timeline { kind } } } }",
+        "{ myApplications { number ... @skip(if: true) { timeline { kind } } } }",
+        "{ myApplications @include(if: true) { number } }",  # a condition on the root field
+        "{ myApplications { ... on Task { id } } }",  # a fragment on another type: invalid
+        "{ ...Q } fragment Q on Query { myApplications { number } }",
         "{ myApplications { number } me { role } }",
         "{ a: myApplications { number } b: myApplications { status } }",
         "{ myApplications { number number: status } }",  # invalid: GraphQL refuses it
@@ -145,10 +246,19 @@ def test_what_is_compiled() -> None:
     assert plans.get("{ myApplications { number } }", None) is not None
     assert plans.get("query Q { m: myApplications(first: 3) { __typename } }", "Q") is not None
     assert plans.get("query Q { myApplications { number } }", "Other") is None
+    for query, _variables in CLIENT_DOCUMENTS:
+        assert plans.get(query, None) is not None, query
+    # two operations: the one named
+    two = (
+        "query A { myApplications { ...F } } query B { me { role } }"
+        " fragment F on Application { number }"
+    )
+    assert plans.get(two, "A") is not None
+    assert plans.get(two, "B") is None
 
 
 async def test_refusals_are_the_general_paths(
-    client: AsyncTestClient[Any], tokens: dict[str, str], served: list[bool]
+    client: AsyncTestClient[Any], tokens: dict[str, str], served: Served
 ) -> None:
     query = "query($b: ID) { myApplications(before: $b) { number } }"
     anonymous = await gql_as(client, "{ myApplications { number } }")
@@ -160,4 +270,4 @@ async def test_refusals_are_the_general_paths(
     # staff have no list of their own: refused as before
     staff = await gql_as(client, "{ myApplications { number } }", token=tokens["staff"])
     assert "errors" in staff
-    assert served.count(True) == 0
+    assert served.seen.count(True) == 0
