@@ -58,11 +58,23 @@ MY_APPLICATIONS = """query MyApplications {
   }
 }"""
 
-# The same fields through a named fragment: a document the response cache and the precompiled
-# path leave alone (both keep to documents without fragments), so strawberry executes the list
-# on every request. (An `operationName` no longer keeps it out: the cache
-# treats a named and an unnamed request for the same operation as one.)
-MY_APPLICATIONS_EXECUTED = """query MyApplications { myApplications(first: 20) { ...A } }
+# The same fields through a named fragment, as Apollo and Relay clients write them: the response
+# cache leaves it alone (it keeps to documents without fragments) and the precompiled path
+# serves it (graphql/precompiled.py collects fragments and `@include`/`@skip`), so this is the
+# list built the fast way on every request.
+MY_APPLICATIONS_FRAGMENTS = """query MyApplications { myApplications(first: 20) { ...A } }
+fragment A on Application {
+  number status statusLabel progress { done total percent } nextStep
+  tasks { itemName unitName status dueOn }
+}"""
+
+# The same again with a condition on the root field (always true), which the precompiled path
+# leaves to strawberry on purpose: strawberry executes the list on every request, field by field.
+# (An `operationName` does not keep a document out of the cache: it treats a named and an
+# unnamed request for the same operation as one; the fragment does.)
+MY_APPLICATIONS_EXECUTED = """query MyApplications {
+  myApplications(first: 20) @include(if: true) { ...A }
+}
 fragment A on Application {
   number status statusLabel progress { done total percent } nextStep
   tasks { itemName unitName status dueOn }

@@ -10,7 +10,11 @@ inserting the rows a submit writes.
 3. Reads, in rounds that alternate between the systems (the same client, 50 keep-alive
    connections, closed loop, a warm-up then `--duration` seconds each):
    - `doorstep executed`: `myApplications(first: 20)` with the benchmark's fields through a
-     fragment: the cache and the precompiled path leave it alone, so strawberry executes it;
+     fragment and an `@include(if: true)` on the root field: the cache leaves it alone (the
+     fragment) and so does the precompiled path (a condition on its root field, on purpose),
+     so strawberry executes it;
+   - `doorstep fragments`: the same fields through the fragment alone, as Apollo and Relay
+     clients send them: not cached, served by the precompiled path on every request;
    - `doorstep precompiled`: the same fields with the root field aliased: not cached, served
      by the precompiled path (`graphql/precompiled.py`) on every request;
    - `doorstep cached`: the same document as a client sends it (`operationName` set): served
@@ -22,7 +26,8 @@ inserting the rows a submit writes.
    Then each once paced at 500 req/s (open loop on a fixed schedule, wrk2-like: each
    connection sends at rate/connections per second, and a request's latency counts from when
    it was due, so a server that falls behind is not flattered). `--only paced` runs just that
-   (the cached, persisted and precompiled reads) and prints p50/p99 with the load average.
+   (the cached, persisted, precompiled and fragments reads) and prints p50/p99 with the load
+   average.
 4. Writes: `submitApplication` (newborn, 5 tasks) against pgbench running a script that
    inserts the same rows in one transaction (8 clients), alternating too.
 5. Prints per workload the median over the rounds of req/s, p50, p99, server CPU per request
@@ -483,6 +488,10 @@ async def main_async(args: argparse.Namespace) -> None:
         compiled = api_bench.distribute(
             [named_request(ours_port, PRECOMPILED, t) for t in list_tokens], c
         )
+        fragments = api_bench.distribute(
+            [named_request(ours_port, api_bench.MY_APPLICATIONS_FRAGMENTS, t) for t in list_tokens],
+            c,
+        )
         cached = api_bench.distribute(
             [named_request(ours_port, api_bench.MY_APPLICATIONS, t) for t in list_tokens], c
         )
@@ -525,6 +534,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     ("doorstep executed", ours, ours_mem, executed),
                     ("postgraphile", peer, peer_mem, peer_reqs),
                     ("doorstep precompiled", ours, ours_mem, compiled),
+                    ("doorstep fragments", ours, ours_mem, fragments),
                     ("doorstep cached", ours, ours_mem, cached),
                     ("doorstep persisted", ours, ours_mem, persisted),
                 ]
@@ -561,6 +571,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 ("doorstep cached", ours, ours_mem, cached),
                 ("doorstep persisted", ours, ours_mem, persisted),
                 ("doorstep precompiled", ours, ours_mem, compiled),
+                ("doorstep fragments", ours, ours_mem, fragments),
             ]
             if peer is not None:
                 paced += [
@@ -614,6 +625,7 @@ async def main_async(args: argparse.Namespace) -> None:
         for name, target in (
             ("doorstep executed", 1.0),
             ("doorstep precompiled", 1.0),
+            ("doorstep fragments", 1.0),
             ("doorstep cached", 3.0),
             ("doorstep persisted", 3.0),
         ):
