@@ -10,8 +10,10 @@ accepted ("１０００ ００１ ２３７", "一〇〇〇〇〇一二三七").
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import Protocol, TypeVar
 
 from doorstep.domain.case_numbers import TICKET_PREFIX, is_valid_case_number
 
@@ -151,6 +153,26 @@ class Question:
 
     def asks_about(self, kind: QuestionKind, subject_id: int) -> bool:
         return kind is self.kind and subject_id % SUBJECT_MODULUS == self.residue
+
+
+class Subject(Protocol):
+    """What a question can ask about: anything with an id (a request, a ticket, an offer)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+S = TypeVar("S", bound=Subject)
+
+
+def named_by(
+    question: Question | None, rows: Iterable[S], kind: QuestionKind | None = None
+) -> list[S]:
+    """The rows a reply's question names (by the extend code of the SMS it answers), when it
+    asks about `kind` (None: its own kind); none without a question."""
+    if question is None:
+        return []
+    return [r for r in rows if question.asks_about(kind or question.kind, r.id)]
 
 
 def question_code(kind: QuestionKind, subject_id: int) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.errors import DomainError
 from doorstep.domain.escort import CANCEL, CHANGE_CUTOFF, CONFIRM, MOVE, Channel, SlotKind
-from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating, question_code
+from doorstep.domain.sms_reply import Question, QuestionKind, named_by, parse_rating, question_code
 from doorstep.services import escort, escort_worker
 from doorstep.services.citizen_sms import call_us
 from doorstep.services.deps import Deps
@@ -43,7 +43,7 @@ async def escort_asked(
         return None
     rows = await store.asked_by_sms(deps.pool, citizen_id, escort.now_utc() - ASKED_WITHIN)
     if question is not None:
-        rows = [r for r in rows if question.asks_about(question.kind, r.id)]
+        rows = named_by(question, rows)
         if not rows:  # a reply to a reminder whose booking is over: said so, never another's
             return EscortAsked(_LONG_AGO, None, None)
     if not rows:
@@ -155,7 +155,7 @@ async def escort_offer_asked(
         return None
     rows = await store.sms_offers(deps.pool, citizen_id, escort.now_utc() - OFFER_VALID)
     if question is not None:
-        rows = [r for r in rows if question.asks_about(question.kind, r.id)]
+        rows = named_by(question, rows)
     return OfferAsked(rows[0].asked_at, rows[0].id, rows[0].slot_id) if rows else None
 
 

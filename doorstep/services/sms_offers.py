@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from doorstep.domain.errors import Conflict, DomainError
-from doorstep.domain.sms_reply import Question, QuestionKind, parse_rating
+from doorstep.domain.sms_reply import Question, QuestionKind, named_by, parse_rating
 from doorstep.services.citizen_sms import call_us
 from doorstep.services.deps import Deps
 from doorstep.services.proactive import offers
@@ -53,7 +53,7 @@ async def offer_asked(
     if question is not None:
         # a reply to one offer's SMS never applies for another: when that offer is no longer
         # open, the citizen is told so
-        named = [r for r in rows if question.asks_about(question.kind, r.id)]
+        named = named_by(question, rows)
         return named[0] if named else ClosedOffer()
     return rows[0] if rows else None
 

@@ -22,6 +22,7 @@ from doorstep.domain.sms_reply import (
     Question,
     QuestionKind,
     guess_category,
+    named_by,
     parse_rating,
     question_code,
 )
@@ -183,7 +184,7 @@ A = TypeVar("A", bound=RatingAsked)
 
 def in_flight(rows: Sequence[A], question: Question | None) -> A | None:
     """The case the reply's extend code names, else the newest asked; None when none is."""
-    named = [r for r in rows if question is not None and question.asks_about(question.kind, r.id)]
+    named = named_by(question, rows)
     chosen = named or rows
     return chosen[0] if chosen else None
 

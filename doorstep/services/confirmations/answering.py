@@ -19,7 +19,7 @@ from doorstep.domain.policy import (
     Target,
     authorize,
 )
-from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind
+from doorstep.domain.sms_reply import SUBJECT_MODULUS, Question, QuestionKind, named_by
 from doorstep.services import acting, applications
 from doorstep.services.citizen_sms import call_us
 from doorstep.services.confirmations.asking import decode_payload
@@ -182,11 +182,7 @@ async def answer_by_sms(
     outbox_ids: list[int] = []
     async with transaction(deps.pool) as conn:
         waiting = await store.pending_for_principal(conn, citizen.id)
-        named = [
-            r
-            for r in waiting
-            if question is not None and question.asks_about(QuestionKind.CONFIRMATION, r.id)
-        ]
+        named = named_by(question, waiting, QuestionKind.CONFIRMATION)
         if named:
             waiting = named
         elif (

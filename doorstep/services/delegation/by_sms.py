@@ -9,7 +9,7 @@ from doorstep.domain.delegation import (
     Reply,
     parse_reply,
 )
-from doorstep.domain.sms_reply import Question, QuestionKind
+from doorstep.domain.sms_reply import Question, QuestionKind, named_by
 from doorstep.services import confirmations
 from doorstep.services.acting import SmsReplyOutcome, grant_of, sms_sender, tell
 from doorstep.services.citizen_sms import call_us
@@ -54,11 +54,7 @@ async def consent_by_sms(
         if principal is None:
             return SmsReplyOutcome(handled=False, action="nothing")
         waiting = await store.requested_for_principal(conn, principal.id)
-        named = [
-            r
-            for r in waiting
-            if question is not None and question.asks_about(QuestionKind.DELEGATION_REQUEST, r.id)
-        ]
+        named = named_by(question, waiting, QuestionKind.DELEGATION_REQUEST)
         waiting = named or waiting
         live = [r for r in waiting if grant_of(r).status is DelegationStatus.REQUESTED]
         if not live:
