@@ -11,7 +11,7 @@ from datetime import date, datetime
 from doorstep.domain import pii
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
-from doorstep.domain.policy import Actor, Operation, Target, authorize
+from doorstep.domain.policy import Actor, Operation, authorize, authorize_subject
 from doorstep.domain.sharing import (
     Action,
     Purpose,
@@ -198,9 +198,7 @@ async def my_data_sharing(deps: Deps, actor: Actor) -> MySharing:
     """For each item of the citizen's vault: the owner, who may use it for what and why, and
     who used it (applications, offers, corrections) or read it (staff, refused reads too).
     An agent whose delegation allows it sees the principal's, and the read is recorded."""
-    citizen_id = actor.subject_citizen_id
-    authorize(actor, Operation.MY_DATA_SHARING_READ, Target(citizen_id=citizen_id))
-    assert citizen_id is not None
+    citizen_id = authorize_subject(actor, Operation.MY_DATA_SHARING_READ)
     async with deps.pool.acquire() as conn:
         await acting.record_read(deps, conn, actor, what="data_sharing", purpose="review_log")
         facts = await vault_store.facts_of(conn, citizen_id)
