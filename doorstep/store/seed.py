@@ -18,6 +18,7 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.identity import mask_resident_id
 from doorstep.store import demo_data
 from doorstep.store.catalog_versions import record_seeded
+from doorstep.store.demo_escort import load_demo_escort
 from doorstep.store.demo_sharing import load_demo_sharing
 from doorstep.store.demo_vault import load_demo_vault
 from doorstep.store.seed_tickets import load_ticket_demo_data
@@ -214,6 +215,8 @@ async def load_demo_data(
         await load_demo_vault(conn, data_key=data_key, index_key=index_key, unit_ids=unit_ids)
         # 数据共享责任清单: who owns each vault item and who may use it (once)
         await load_demo_sharing(conn)
+        # 陪同办: slots on the coming working days, so there is something to book
+        await load_demo_escort(conn, local_date(datetime.now(UTC)))
         # the catalog just written is the version in force (a new version where it changed)
         await record_seeded(conn, local_date(datetime.now(UTC)))
     return counts

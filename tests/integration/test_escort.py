@@ -383,3 +383,34 @@ async def test_an_elder_without_a_smartphone_books_by_sms(
         )
         == 1
     )
+
+
+async def test_the_demo_seed_has_slots_to_book_on_coming_working_days(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    """`doorstep dev` has something to book: the demo community's slots (loaded with the demo
+    data) on working days to come, with places left; an elder books one."""
+    from doorstep.domain.calendar import DEFAULT_CALENDAR
+    from doorstep.store.demo_escort import SLOTS as DEMO_SLOTS
+
+    _id, phone = await _elder(pool)
+    token = await login(client, pool, phone)
+    query = f"""{{ escortSlots(unitCode: "cy-jianwai-yonganli", first: 100)
+        {{ {SLOT_FIELDS} }} }}"""
+    listed = (await gql(client, query, token=token))["data"]["escortSlots"]
+    places = {s.place for s in DEMO_SLOTS}
+    demo = [s for s in listed if s["place"] in places]
+    assert len(demo) >= len(DEMO_SLOTS)
+    assert {s["kind"] for s in demo} == {"HALL", "HOME"}
+    for slot in demo:
+        starts = datetime.fromisoformat(slot["startsAt"]).astimezone(SHANGHAI)
+        assert DEFAULT_CALENDAR.is_working_day(starts.date()), slot
+        assert slot["placesLeft"] > 0 and not slot["cancelled"]
+    hall = next(s for s in demo if s["kind"] == "HALL")
+    body = await gql(client, BOOK, {"s": hall["id"], "n": "办老年卡"}, token=token)
+    assert "errors" not in body, body
+    booking = body["data"]["bookEscort"]
+    assert booking["status"] == "BOOKED"
+    # the place goes back for the next one to try it
+    cancelled = await gql(client, CANCEL, {"n": booking["number"]}, token=token)
+    assert cancelled["data"]["cancelEscortBooking"]["status"] == "CANCELLED"

@@ -37,7 +37,16 @@ async def seed_conn(
         await transaction.rollback()
 
 
-TABLES = ("units", "service_items", "bundles", "bundle_items", "citizens", "staff_members")
+TABLES = (
+    "units",
+    "service_items",
+    "bundles",
+    "bundle_items",
+    "citizens",
+    "staff_members",
+    # 陪同办 demo slots: a second load adds none
+    "escort_slots",
+)
 
 
 def _gb11643_valid(resident_id: str) -> bool:
