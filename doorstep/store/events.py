@@ -116,7 +116,19 @@ _E_COLUMNS = ", ".join(f"e.{c}" for c in EVENT_COLUMNS.split(", "))
 
 
 async def after(db: Queryable, after_seq: int, also: list[int], limit: int) -> list[EventRow]:
-    """Every event past `after_seq`, plus the listed older ones (gaps that may have committed)."""
+    """Every event past `after_seq`, plus the listed older ones (gaps that may have committed).
+
+    PostgreSQL plans either shape anew on every read (no generic plan estimates `seq > $1` as
+    a few rows), so the usual read, with no gaps, is the shape that plans cheapest: one range
+    on the primary key, not a bitmap OR (EXPLAIN: about half the planning and execution)."""
+    if not also:
+        return await fetch(
+            db,
+            EventRow,
+            f"select {EVENT_COLUMNS} from events where seq > $1 order by seq limit $2",
+            after_seq,
+            limit,
+        )
     return await fetch(
         db,
         EventRow,
