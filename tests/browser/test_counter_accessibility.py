@@ -31,6 +31,8 @@ def routes(number: str, ticket: str) -> list[tuple[str, str]]:
         ("#/desk/walkin", "form[data-form=walkin]"),
         ("#/desk/consent", "form[data-form=consent]"),
         ("#/desk/hotline", "form[data-form=hotline]"),
+        ("#/desk/followup", "form[data-form=followup]"),
+        ("#/desk/review", "form[data-form=review]"),
         ("#/watch", "[data-list=overdue]"),
         ("#/decisions", "[data-section=appeals]"),
         ("#/offers", "[data-rule]"),

@@ -70,6 +70,14 @@ async def test_new_work_and_answers_arrive_live(web: Server, pool: Pool, screen:
     assert await page.evaluate("() => window.stillHere === true")
 
 
+async def _file_ticket(api: Api) -> str:
+    """A citizen's ticket at 吉祥里, sent to the clerk's unit: its number."""
+    ticket = (await api.run(TICKET, {}, await api.token(CITIZEN)))["submitTicket"]
+    assert ticket["leadUnit"]["code"] == "cy-psb"
+    number: str = ticket["number"]
+    return number
+
+
 async def test_tickets_arrive_change_and_leave_live(
     web: Server, pool: Pool, screen: NewScreen
 ) -> None:
@@ -83,10 +91,7 @@ async def test_tickets_arrive_change_and_leave_live(
 
     api = Api(web, pool)
     try:
-        citizen = await api.token(CITIZEN)
-        ticket = (await api.run(TICKET, {}, citizen))["submitTicket"]
-        assert ticket["leadUnit"]["code"] == "cy-psb"
-        number = ticket["number"]
+        number = await _file_ticket(api)
         row = page.locator(f"tr.arrived[data-ticket='{number}']")
         await row.wait_for(timeout=5000)
         assert await row.get_attribute("data-status") == "DISPATCHED"
@@ -122,11 +127,7 @@ async def test_the_ticket_page_follows_a_colleagues_changes_live(
     on the page (status, timeline, note) without a reload."""
     api = Api(web, pool)
     try:
-        citizen = await api.token(CITIZEN)
-        ticket = (await api.run(TICKET, {}, citizen))["submitTicket"]
-        assert ticket["leadUnit"]["code"] == "cy-psb"
-        number = ticket["number"]
-
+        number = await _file_ticket(api)
         page = await screen("en")
         await staff_log_in(page, web, pool, CLERK)
         await page.evaluate(f"() => {{ location.hash = '#/ticket/{number}'; }}")

@@ -4,10 +4,9 @@
 // Each form sends once however often it is pressed and shows the
 // server's refusal in the clerk's language; nothing is sent before the checks are ticked.
 import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
-import { Check, Done, Input, Select } from '../core/form.js';
+import { Check, Done, Input, Select, useDeskForm } from '../core/form.js';
 import { ErrorLine, Screen, formatDate } from '../core/ui.js';
 import { FollowUp, ReviewRequest } from './desk_answers.js';
 
@@ -15,14 +14,33 @@ const TABS = ['walkin', 'consent', 'hotline', 'followup', 'review'];
 const LANGUAGES = ['zh_Hans', 'zh_Hant', 'en'];
 const KINDS = ['COMPLAINT', 'HELP', 'ENQUIRY', 'REPORT', 'SUGGESTION'];
 const URGENCIES = ['NORMAL', 'URGENT', 'DANGER'];
+const WALKIN_START = { language: 'zh_Hans', identityDocument: '' };
+const HOTLINE_START = { kind: 'COMPLAINT', urgency: 'NORMAL' };
+
+async function applyForWalkIn(values, materials) {
+  const input = {
+    application: {
+      bundleCode: values.bundle || '',
+      applicantName: values.name || null,
+      residentId: values.residentId || null,
+      materials,
+    },
+    phone: values.phone || null,
+    language: values.language,
+    identityDocument: values.identityDocument || '',
+    identityChecked: Boolean(values.identityChecked),
+    consentGiven: Boolean(values.consentGiven),
+    note: values.note || null,
+  };
+  const d = await gql('mutation ($i: AssistedApplicationInput!) { submitAssistedApplication(input: $i) { number bundleName } }', { i: input });
+  return d.submitAssistedApplication;
+}
 
 function WalkIn() {
-  const [values, set] = useState({ language: 'zh_Hans', identityDocument: '' });
+  const { values, set, made, again, working, error, sendNow } = useDeskForm(WALKIN_START, applyForWalkIn);
   const [bundles, setBundles] = useState([]);
   const [materials, setMaterials] = useState([]);
   const [chosen, setChosen] = useState(new Set());
-  const [made, setMade] = useState(null);
-  const { run, working, error } = useBusy();
   useEffect(() => {
     gql('{ catalog { code name } }').then((d) => setBundles(d.catalog)).catch(() => {});
   }, []);
@@ -39,29 +57,11 @@ function WalkIn() {
   }, [values.bundle]);
   const submit = (event) => {
     event.preventDefault();
-    run(async () => {
-      const input = {
-        application: {
-          bundleCode: values.bundle || '',
-          applicantName: values.name || null,
-          residentId: values.residentId || null,
-          materials: [...chosen],
-        },
-        phone: values.phone || null,
-        language: values.language,
-        identityDocument: values.identityDocument || '',
-        identityChecked: Boolean(values.identityChecked),
-        consentGiven: Boolean(values.consentGiven),
-        note: values.note || null,
-      };
-      const d = await gql('mutation ($i: AssistedApplicationInput!) { submitAssistedApplication(input: $i) { number bundleName } }', { i: input });
-      setMade(d.submitAssistedApplication);
-    });
+    sendNow([...chosen]);
   };
   if (made) {
-    return html`<${Done}>${t('desk.walkin.done', { number: made.number, bundle: made.bundleName })}
-      <a href=${`#/application/${made.number}`}>${t('desk.open_application')}</a><//>
-      <button type="button" class="secondary" onClick=${() => setMade(null)}>${t('desk.another')}</button>`;
+    return html`<${Done} onAgain=${again}>${t('desk.walkin.done', { number: made.number, bundle: made.bundleName })}
+      <a href=${`#/application/${made.number}`}>${t('desk.open_application')}</a><//>`;
   }
   const p = { values, set };
   return html`<form data-form="walkin" onSubmit=${submit} novalidate class="desk-form">
@@ -96,35 +96,30 @@ function WalkIn() {
   </form>`;
 }
 
+async function recordConsent(values) {
+  const d = await gql(
+    `mutation ($p: String!, $a: String!, $i: Boolean!, $u: Boolean!, $n: String) {
+      recordInPersonConsent(principalPhone: $p, agentPhone: $a, identityChecked: $i,
+        understandingChecked: $u, note: $n) { statusLabel themeLabels validUntil } }`,
+    {
+      p: values.principal || '',
+      a: values.agent || '',
+      i: Boolean(values.identityChecked),
+      u: Boolean(values.understood),
+      n: values.note || null,
+    },
+  );
+  return d.recordInPersonConsent;
+}
+
 function Consent() {
-  const [values, set] = useState({});
-  const [made, setMade] = useState(null);
-  const { run, working, error } = useBusy();
-  const submit = (event) => {
-    event.preventDefault();
-    run(async () => {
-      const d = await gql(
-        `mutation ($p: String!, $a: String!, $i: Boolean!, $u: Boolean!, $n: String) {
-          recordInPersonConsent(principalPhone: $p, agentPhone: $a, identityChecked: $i,
-            understandingChecked: $u, note: $n) { statusLabel themeLabels validUntil } }`,
-        {
-          p: values.principal || '',
-          a: values.agent || '',
-          i: Boolean(values.identityChecked),
-          u: Boolean(values.understood),
-          n: values.note || null,
-        },
-      );
-      setMade(d.recordInPersonConsent);
-    });
-  };
+  const { values, set, made, again, working, error, submit } = useDeskForm({}, recordConsent);
   if (made) {
-    return html`<${Done}>${t('desk.consent.done', {
+    return html`<${Done} onAgain=${again}>${t('desk.consent.done', {
       status: made.statusLabel,
       themes: made.themeLabels.join('、'),
       until: formatDate(made.validUntil),
-    })}<//>
-      <button type="button" class="secondary" onClick=${() => setMade(null)}>${t('desk.another')}</button>`;
+    })}<//>`;
   }
   const p = { values, set };
   return html`<form data-form="consent" onSubmit=${submit} novalidate class="desk-form">
@@ -143,12 +138,23 @@ function Consent() {
   </form>`;
 }
 
+async function fileTicket(values) {
+  const input = {
+    kind: values.kind,
+    categoryCode: values.category || '',
+    description: values.description || '',
+    regionCode: values.region || '',
+    urgency: values.urgency,
+    citizenPhone: values.caller || '',
+  };
+  const d = await gql('mutation ($i: SubmitTicketInput!) { submitTicket(input: $i) { number leadUnit { name } } }', { i: input });
+  return d.submitTicket;
+}
+
 function Hotline() {
-  const [values, set] = useState({ kind: 'COMPLAINT', urgency: 'NORMAL' });
+  const { values, set, made, again, working, error, submit } = useDeskForm(HOTLINE_START, fileTicket);
   const [categories, setCategories] = useState([]);
   const [places, setPlaces] = useState([]);
-  const [made, setMade] = useState(null);
-  const { run, working, error } = useBusy();
   useEffect(() => {
     gql('{ ticketCategories { code name } ticketPlaces { code name } }')
       .then((d) => {
@@ -157,25 +163,9 @@ function Hotline() {
       })
       .catch(() => {});
   }, []);
-  const submit = (event) => {
-    event.preventDefault();
-    run(async () => {
-      const input = {
-        kind: values.kind,
-        categoryCode: values.category || '',
-        description: values.description || '',
-        regionCode: values.region || '',
-        urgency: values.urgency,
-        citizenPhone: values.caller || '',
-      };
-      const d = await gql('mutation ($i: SubmitTicketInput!) { submitTicket(input: $i) { number leadUnit { name } } }', { i: input });
-      setMade(d.submitTicket);
-    });
-  };
   if (made) {
-    return html`<${Done}>${t('desk.hotline.done', { number: made.number, unit: made.leadUnit.name })}
-      <a href=${`#/ticket/${made.number}`}>${t('desk.open_ticket')}</a><//>
-      <button type="button" class="secondary" onClick=${() => setMade(null)}>${t('desk.another')}</button>`;
+    return html`<${Done} onAgain=${again}>${t('desk.hotline.done', { number: made.number, unit: made.leadUnit.name })}
+      <a href=${`#/ticket/${made.number}`}>${t('desk.open_ticket')}</a><//>`;
   }
   const p = { values, set };
   return html`<form data-form="hotline" onSubmit=${submit} novalidate class="desk-form">

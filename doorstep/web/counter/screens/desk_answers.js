@@ -2,38 +2,30 @@
 // ticket's follow-up (回访 by phone: solved closes it, not solved reopens it) and a review
 // (申请复核) of a refused application, asked for in person or by phone. Each form sends once
 // however often it is pressed; a refusal is the server's message in the clerk's language.
-import { html, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
+import { html } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
-import { Check, Done, Input } from '../core/form.js';
+import { Check, Done, Input, useDeskForm } from '../core/form.js';
 import { ErrorLine, formatDate } from '../core/ui.js';
 
-function Made({ children, onAgain }) {
-  return html`<${Done}>${children}<//>
-    <button type="button" class="secondary" onClick=${onAgain}>${t('desk.another')}</button>`;
+async function recordAnswer(values, solved) {
+  const d = await gql(
+    `mutation ($n: String!, $s: Boolean!) { recordFollowUpAnswer(number: $n, solved: $s)
+      { number solved } }`,
+    { n: (values.number || '').trim(), s: solved },
+  );
+  return d.recordFollowUpAnswer;
 }
 
 export function FollowUp() {
-  const [values, set] = useState({});
-  const [made, setMade] = useState(null);
-  const { run, working, error } = useBusy();
-  // two buttons, one per answer: the clerk presses what the caller said
-  const answer = (solved) =>
-    run(async () => {
-      const d = await gql(
-        `mutation ($n: String!, $s: Boolean!) { recordFollowUpAnswer(number: $n, solved: $s)
-          { number solved } }`,
-        { n: (values.number || '').trim(), s: solved },
-      );
-      setMade(d.recordFollowUpAnswer);
-    });
+  const { values, set, made, again, working, error, sendNow } = useDeskForm({}, recordAnswer);
   if (made) {
     const done = made.solved ? 'desk.followup.done_solved' : 'desk.followup.done_reopened';
-    return html`<${Made} onAgain=${() => setMade(null)}>${t(done, { number: made.number })}
+    return html`<${Done} onAgain=${again}>${t(done, { number: made.number })}
       <a href=${`#/ticket/${made.number}`}>${t('desk.open_ticket')}</a><//>`;
   }
   const p = { values, set };
+  // two buttons, one per answer: the clerk presses what the caller said
   return html`<form data-form="followup" onSubmit=${(e) => e.preventDefault()} novalidate class="desk-form">
     <p class="hint">${t('desk.followup.intro')}</p>
     <${Input} ...${p} name="number" inputmode="numeric" autocomplete="off"
@@ -41,36 +33,32 @@ export function FollowUp() {
     <${ErrorLine} error=${error} />
     <div class="actions">
       <button type="button" class="primary" data-answer="solved" disabled=${working}
-        onClick=${() => answer(true)}>${t('desk.followup.solved')}</button>
+        onClick=${() => sendNow(true)}>${t('desk.followup.solved')}</button>
       <button type="button" class="secondary" data-answer="not_solved" disabled=${working}
-        onClick=${() => answer(false)}>${t('desk.followup.not_solved')}</button>
+        onClick=${() => sendNow(false)}>${t('desk.followup.not_solved')}</button>
     </div>
   </form>`;
 }
 
+async function fileReview(values) {
+  const d = await gql(
+    `mutation ($n: String!, $r: String!, $i: Boolean!, $c: String) {
+      recordTaskReviewRequest(number: $n, reason: $r, identityChecked: $i, itemCode: $c)
+      { number itemName dueOn } }`,
+    {
+      n: (values.number || '').trim(),
+      r: values.reason || '',
+      i: Boolean(values.identityChecked),
+      c: (values.itemCode || '').trim() || null,
+    },
+  );
+  return d.recordTaskReviewRequest;
+}
+
 export function ReviewRequest() {
-  const [values, set] = useState({});
-  const [made, setMade] = useState(null);
-  const { run, working, error } = useBusy();
-  const submit = (event) => {
-    event.preventDefault();
-    run(async () => {
-      const d = await gql(
-        `mutation ($n: String!, $r: String!, $i: Boolean!, $c: String) {
-          recordTaskReviewRequest(number: $n, reason: $r, identityChecked: $i, itemCode: $c)
-          { number itemName dueOn } }`,
-        {
-          n: (values.number || '').trim(),
-          r: values.reason || '',
-          i: Boolean(values.identityChecked),
-          c: (values.itemCode || '').trim() || null,
-        },
-      );
-      setMade(d.recordTaskReviewRequest);
-    });
-  };
+  const { values, set, made, again, working, error, submit } = useDeskForm({}, fileReview);
   if (made) {
-    return html`<${Made} onAgain=${() => setMade(null)}>${t('desk.review.done', {
+    return html`<${Done} onAgain=${again}>${t('desk.review.done', {
       number: made.number,
       item: made.itemName,
       due: formatDate(made.dueOn),
