@@ -22,10 +22,10 @@ from doorstep.domain.policy import (
 from doorstep.domain.tickets import RECTIFICATION_DAYS, Rating
 from doorstep.domain.workflow import ApplicationStatus
 from doorstep.services import acting
+from doorstep.services.application_views import reload
 from doorstep.services.applications import (
     FINAL_APPLICATION,
     ApplicationView,
-    _load_one,
     lock_for_citizen_act,
 )
 from doorstep.services.applications import parse_number as parse_application_number
@@ -102,9 +102,8 @@ async def rate(deps: Deps, actor: Actor, raw_number: str, given: Given) -> Appli
             notice=None,
             detail={"rating": int(given.rating)},
         )
-        view = await _load_one(conn, number)
+        view = await reload(conn, number)
     await deps.after_commit(outbox_ids)
-    assert view is not None
     return view
 
 
@@ -129,9 +128,8 @@ async def record_at_counter(
             actor_id=actor.staff_id,
             recorded_by=actor.staff_id,
         )
-        view = await _load_one(conn, number)
+        view = await reload(conn, number)
     await deps.after_commit(outbox_ids)
-    assert view is not None
     return view
 
 

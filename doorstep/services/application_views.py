@@ -145,3 +145,10 @@ async def load_one(conn: Connection, number: str) -> ApplicationView | None:
         return None
     tasks = [_task_view(t) for t in await store.tasks_of(conn, [row.id])]
     return _application_view(row, tasks)
+
+
+async def reload(conn: Connection, number: str) -> ApplicationView:
+    """An application the caller's transaction holds (it wrote or locked it), as read now."""
+    view = await load_one(conn, number)
+    assert view is not None
+    return view

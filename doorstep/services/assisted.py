@@ -16,7 +16,8 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone, validate_resident_id
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.i18n import DEFAULT_LANGUAGE
-from doorstep.services.applications import ApplicationView, _load_one
+from doorstep.services.application_views import reload
+from doorstep.services.applications import ApplicationView
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.services.preferences import supported_language
@@ -123,9 +124,8 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
         outbox_id = await tell_submitted(
             conn, inserted, bundle, event, clerk.unit_phone or deps.settings.support_phone
         )
-        view = await _load_one(conn, number)
+        view = await reload(conn, number)
     await deps.after_commit([outbox_id])
-    assert view is not None
     return view
 
 

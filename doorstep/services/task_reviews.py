@@ -17,10 +17,10 @@ from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, require_signed_in
 from doorstep.domain.workflow import TaskAction, TaskStatus
 from doorstep.services import acting, citizen_sms
+from doorstep.services.application_views import reload
 from doorstep.services.applications import (
     MAX_REASON_CHARS,
     ApplicationView,
-    _load_one,
     authorize_citizen_act,
 )
 from doorstep.services.applications import parse_number as parse_application_number
@@ -79,9 +79,8 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             notice=None,
             detail={"task": task_id},
         )
-        view = await _load_one(conn, application.number)
+        view = await reload(conn, application.number)
     await deps.after_commit(outbox_ids)
-    assert view is not None
     return view
 
 

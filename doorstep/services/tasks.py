@@ -27,13 +27,13 @@ from doorstep.domain.workflow import (
     progress,
 )
 from doorstep.services import acting, application_rating_question, citizen_sms
+from doorstep.services.application_views import reload
 from doorstep.services.applications import (
     FINAL_APPLICATION,
     MAX_REASON_CHARS,
     ApplicationView,
     QueueEntry,
     TaskView,
-    _load_one,
     _task_view,
     lock_for_citizen_act,
     parse_number,
@@ -112,9 +112,8 @@ async def act_on_task(
             actor_kind="staff",
             actor_id=actor.staff_id,
         )
-        view = await _load_one(conn, application.number)
+        view = await reload(conn, application.number)
     await deps.after_commit(outbox_ids)
-    assert view is not None
     return view
 
 
@@ -162,9 +161,8 @@ async def supply_materials(
             notice="sms.agent_supplied",
             detail={"materials": sorted(set(materials))[:50]},
         )
-        view = await _load_one(conn, number)
+        view = await reload(conn, number)
     await deps.after_commit(outbox_ids)
-    assert view is not None
     return view
 
 
