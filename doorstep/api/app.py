@@ -37,7 +37,7 @@ from doorstep.api.web import ROUTES as WEB_ROUTES
 from doorstep.api.web import site, watch_files
 from doorstep.config import Settings
 from doorstep.domain.errors import DomainError
-from doorstep.graphql import persisted, precompiled
+from doorstep.graphql import persisted, precompiled, precompiled_submit
 from doorstep.graphql.context import Context, context_getter
 from doorstep.graphql.errors import UNAVAILABLE
 from doorstep.graphql.response_cache import ResponseCache
@@ -124,6 +124,16 @@ def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
+def _submit_response(submitted: precompiled_submit.Answer) -> Response[Any]:
+    """The precompiled submit's answer as the strawberry path sends it: 503 with Retry-After
+    when the database was out of reach."""
+    response = Response(_ENCODER.encode(submitted.body), media_type=MediaType.JSON)
+    if submitted.unavailable:
+        response.status_code = HTTP_503_SERVICE_UNAVAILABLE
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response[Any]:
     """The error a persisted-query client understands (a retry with the document follows a
     PERSISTED_QUERY_NOT_FOUND), its message in the caller's language."""
@@ -136,7 +146,10 @@ def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response
 
 
 def _our_controller(
-    base: type[Any], plans: precompiled.Plans, documents: persisted.PersistedDocuments
+    base: type[Any],
+    plans: precompiled.Plans,
+    submit_plans: precompiled_submit.SubmitPlans,
+    documents: persisted.PersistedDocuments,
 ) -> type[Any]:
     """The strawberry controller with our JSON refusals (WebSockets: `live.connection`), and
     persisted documents (`graphql/persisted.py`)."""
@@ -202,6 +215,11 @@ def _our_controller(
                     if key is not None and version is not None:
                         cache.put(key, version, content)
                     return Response(content, media_type=MediaType.JSON)
+                submitted = (
+                    await precompiled_submit.answer(submit_plans, context, body) if body else None
+                )
+                if submitted is not None:
+                    return _submit_response(submitted)
             response: Response[Any] = await super().execute_request(
                 request=request, context=context, root_value=root_value
             )
@@ -330,6 +348,7 @@ def create_app(settings: Settings) -> Litestar:
             subscription_protocols=(),
         ),
         precompiled.Plans(schema),
+        precompiled_submit.SubmitPlans(schema),
         documents,
     )
     handlers: list[object] = [

@@ -1,0 +1,212 @@
+"""A precompiled path for `submitApplication`: the mutation without graphql-core's execution.
+
+The document is parsed and validated once per query text (the schema's own rules and limits,
+`PlanCache`) and, when its only root field is `submitApplication` and every field it selects
+under it is a plain one (no resolver, no arguments, no directive), compiled into (response key,
+attribute, serializer, nested selection) per selection set. A request then coerces the variables
+and the argument with graphql-core's and strawberry's own functions, calls the same service as
+the resolver, builds the same strawberry objects (`application_type`) and reads the selected
+attributes through the schema's own serializers. A refusal or any other error raised by the
+service is presented as the strawberry path presents it (`errors.present`: code, translated
+message, location, path, extensions), counted the same way, and never retried: the mutation runs
+once. Anything else goes the strawberry way, before anything has run: variables that do not
+coerce, a document that does not validate or asks for more than plain fields, another root.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from strawberry.types.arguments import convert_arguments
+
+from doorstep.graphql import applications as types
+from doorstep.graphql.context import Context
+from doorstep.graphql.errors import UNAVAILABLE, present
+from doorstep.graphql.plans import PlanCache
+from doorstep.graphql.precompiled import _serializer, _unwrap
+from doorstep.graphql.schema import DoorstepSchema
+from doorstep.observability.metrics import GRAPHQL_ERRORS, GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
+from doorstep.services import confirmations
+
+ROOT_FIELD = "submitApplication"
+OPERATION_LABEL = "mutation.submitApplication"
+PLAN_ENTRIES = 64
+MAX_QUERY_CHARS = 8192
+
+# (response key, attribute, serializer of a leaf or None, nested selection or None, a list)
+Entry = tuple[str, str, Callable[[Any], Any] | None, "Selection | None", bool]
+Selection = tuple[Entry, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SubmitPlan:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    field: GraphQLField
+    node: FieldNode
+    key: str
+    selection: Selection
+
+
+def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selection:
+    """Plain fields only, no fragments, no directives: ValueError for anything else."""
+    out: list[Entry] = []
+    seen: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, FieldNode) or node.directives or node.arguments:
+            raise ValueError("not a plain field")
+        key = node.alias.value if node.alias else node.name.value
+        if key in seen:
+            raise ValueError("a key selected twice")  # merged selections: strawberry's way
+        seen.add(key)
+        if node.name.value == "__typename":
+            out.append((key, "", lambda _: parent.name, None, False))
+            continue
+        definition = parent.fields.get(node.name.value)
+        if definition is None:
+            raise ValueError(node.name.value)
+        strawberry_field = definition.extensions["strawberry-definition"]
+        if strawberry_field.base_resolver is not None:
+            raise ValueError(node.name.value)
+        named, is_list = _unwrap(definition.type)
+        attribute = strawberry_field.python_name
+        if isinstance(named, GraphQLObjectType):
+            if node.selection_set is None:
+                raise ValueError(node.name.value)
+            nested = _compile(named, tuple(node.selection_set.selections))  # type: ignore[arg-type]
+            out.append((key, attribute, None, nested, is_list))
+        else:
+            if node.selection_set is not None or is_list:
+                raise ValueError(node.name.value)
+            out.append((key, attribute, _serializer(named), None, False))
+    return tuple(out)
+
+
+class SubmitPlans(PlanCache[SubmitPlan]):
+    """Compiled submit documents by query text and operation name; None: not ours."""
+
+    def __init__(self, schema: DoorstepSchema, max_entries: int = PLAN_ENTRIES) -> None:
+        super().__init__(schema, max_entries)
+
+    def _make(self, query: str, operation_name: str | None) -> SubmitPlan | None:
+        if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
+            return None
+        document = self._valid_document(query)
+        if document is None:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.MUTATION:
+            return None
+        selections = operation.selection_set.selections
+        if operation.directives or len(selections) != 1:
+            return None
+        node = selections[0]
+        if not isinstance(node, FieldNode) or node.name.value != ROOT_FIELD or node.directives:
+            return None
+        core = self._schema._schema
+        assert core.mutation_type is not None
+        field = core.mutation_type.fields[ROOT_FIELD]
+        named, _ = _unwrap(field.type)
+        if not isinstance(named, GraphQLObjectType) or node.selection_set is None:
+            return None
+        try:
+            selection = _compile(named, tuple(node.selection_set.selections))  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        key = node.alias.value if node.alias else ROOT_FIELD
+        return SubmitPlan(document, operation, field, node, key, selection)
+
+
+def _fill(selection: Selection, source: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, attribute, serialize, nested, is_list in selection:
+        if not attribute:  # __typename: the serializer names the type
+            out[key] = serialize(source)  # type: ignore[misc]
+            continue
+        value = getattr(source, attribute)
+        if value is None:
+            out[key] = None
+        elif nested is not None:
+            out[key] = [_fill(nested, v) for v in value] if is_list else _fill(nested, value)
+        else:
+            out[key] = value if serialize is None else serialize(value)
+    return out
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: dict[str, Any]
+    unavailable: bool = False  # the database out of reach: answered 503 as strawberry's is
+
+
+async def answer(plans: SubmitPlans, context: Context, body: dict[str, Any]) -> Answer | None:
+    """The answer to `body` by the precompiled path, or None to execute it the strawberry way
+    (decided before the mutation runs)."""
+    query = body.get("query")
+    operation_name = body.get("operationName")
+    variables = body.get("variables")
+    if not isinstance(query, str) or ROOT_FIELD not in query:
+        return None
+    if operation_name is not None and not isinstance(operation_name, str):
+        return None
+    if variables is not None and not isinstance(variables, dict):
+        return None
+    plan = plans.get(query, operation_name)
+    if plan is None:
+        return None
+    schema = plans._schema
+    coerced = get_variable_values(
+        schema._schema, plan.operation.variable_definitions or (), variables or {}
+    )
+    if isinstance(coerced, list):
+        return None  # strawberry's way words the refusal
+    try:
+        args = get_argument_values(plan.field, plan.node, coerced)
+        definition = plan.field.extensions["strawberry-definition"]
+        converted = convert_arguments(
+            args, definition.arguments, schema.schema_converter.scalar_registry, schema.config
+        )
+    except Exception:
+        return None
+    started = time.perf_counter()
+    try:
+        application = await _submit(context, converted["input"])
+    except Exception as exc:
+        error = GraphQLError(str(exc), nodes=[plan.node], path=[plan.key], original_error=exc)
+        presented = present(
+            error, context.language, context.elder, not context.deps.settings.dev_mode
+        )
+        code = (presented.extensions or {}).get("code", "internal")
+        GRAPHQL_ERRORS.labels(OPERATION_LABEL, code).inc()
+        _count(started)
+        return Answer({"data": None, "errors": [presented.formatted]}, code == UNAVAILABLE)
+    _count(started)
+    return Answer({"data": {plan.key: _fill(plan.selection, application)}})
+
+
+def _count(started: float) -> None:
+    GRAPHQL_OPERATIONS.labels(OPERATION_LABEL).inc()
+    GRAPHQL_SECONDS.labels(OPERATION_LABEL).observe(time.perf_counter() - started)
+
+
+async def _submit(context: Context, input: types.SubmitApplicationInput) -> types.Application:
+    """What the resolver does (`ApplicationsMutation.submit_application`)."""
+    data = types.submit_input(input)
+    view = await confirmations.submit_application(context.deps, context.actor, data)
+    if isinstance(view, confirmations.ConfirmationView):
+        raise types.confirmation_pending(view)
+    return types.application_type(view, context.language, context.elder)
