@@ -7,13 +7,40 @@ says the document is not the short path's: strawberry's way answers it."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, parse, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
 
 from doorstep.graphql.schema import DoorstepSchema
 
 P = TypeVar("P")
+# the document, its operation and the operation's one root field
+SoleField = tuple[DocumentNode, OperationDefinitionNode, FieldNode]
+
+
+def request_parts(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]] | None:
+    """The query text, operation name and variables of a request body, or None when one of
+    them is not of its kind (the general way refuses it in its own words)."""
+    query = body.get("query")
+    operation_name = body.get("operationName")
+    variables = body.get("variables")
+    if not isinstance(query, str):
+        return None
+    if operation_name is not None and not isinstance(operation_name, str):
+        return None
+    if variables is not None and not isinstance(variables, dict):
+        return None
+    return query, operation_name, variables or {}
 
 
 class PlanCache(Generic[P]):
@@ -48,3 +75,18 @@ class PlanCache(Generic[P]):
         if validate(self._schema._schema, document, self._rules):
             return None
         return document
+
+    def _sole_field(
+        self, query: str, operation_name: str | None, kind: OperationType
+    ) -> SoleField | None:
+        """The valid document's operation of this kind, when it selects one field, or None."""
+        document = self._valid_document(query)
+        if document is None:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not kind:
+            return None
+        selections = operation.selection_set.selections
+        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
+            return None
+        return document, operation, selections[0]

@@ -46,7 +46,6 @@ from graphql import (
     GraphQLScalarType,
     OperationDefinitionNode,
     OperationType,
-    get_operation_ast,
     visit,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -63,7 +62,7 @@ from doorstep.graphql.field_collection import (
     collect_fields,
 )
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.plans import PlanCache
+from doorstep.graphql.plans import PlanCache, request_parts
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import applications as service
@@ -261,19 +260,11 @@ class Plans(PlanCache[Plan]):
         if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
             return None
         core = self._schema._schema
-        document = self._valid_document(query)
-        if document is None:
+        sole = self._sole_field(query, operation_name, OperationType.QUERY)
+        if sole is None:
             return None
-        operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
-            return None
-        if operation.directives:
-            return None
-        selections = operation.selection_set.selections
-        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
-            return None
-        node = selections[0]
-        if node.name.value != ROOT_FIELD or node.directives:
+        document, operation, node = sole
+        if operation.directives or node.name.value != ROOT_FIELD or node.directives:
             return None
         assert core.query_type is not None
         field = core.query_type.fields[ROOT_FIELD]
@@ -321,15 +312,10 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     actor = context.actor
     if actor.role is not Role.CITIZEN or actor.citizen_id is None:
         return None
-    query = body.get("query")
-    operation_name = body.get("operationName")
-    variables = body.get("variables")
-    if not isinstance(query, str):
+    parts = request_parts(body)
+    if parts is None:
         return None
-    if operation_name is not None and not isinstance(operation_name, str):
-        return None
-    if variables is not None and not isinstance(variables, dict):
-        return None
+    query, operation_name, variables = parts
     plan = plans.get(query, operation_name)
     if plan is None:
         return None

@@ -28,7 +28,6 @@ from graphql import (
     GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
-    get_operation_ast,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.types.arguments import convert_arguments
@@ -36,7 +35,7 @@ from strawberry.types.arguments import convert_arguments
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
 from doorstep.graphql.errors import UNAVAILABLE, present
-from doorstep.graphql.plans import PlanCache
+from doorstep.graphql.plans import PlanCache, request_parts
 from doorstep.graphql.precompiled import _serializer, _unwrap
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_ERRORS, GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
@@ -105,17 +104,11 @@ class SubmitPlans(PlanCache[SubmitPlan]):
     def _make(self, query: str, operation_name: str | None) -> SubmitPlan | None:
         if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
             return None
-        document = self._valid_document(query)
-        if document is None:
+        sole = self._sole_field(query, operation_name, OperationType.MUTATION)
+        if sole is None:
             return None
-        operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.MUTATION:
-            return None
-        selections = operation.selection_set.selections
-        if operation.directives or len(selections) != 1:
-            return None
-        node = selections[0]
-        if not isinstance(node, FieldNode) or node.name.value != ROOT_FIELD or node.directives:
+        document, operation, node = sole
+        if operation.directives or node.name.value != ROOT_FIELD or node.directives:
             return None
         core = self._schema._schema
         assert core.mutation_type is not None
@@ -156,21 +149,16 @@ class Answer:
 async def answer(plans: SubmitPlans, context: Context, body: dict[str, Any]) -> Answer | None:
     """The answer to `body` by the precompiled path, or None to execute it the strawberry way
     (decided before the mutation runs)."""
-    query = body.get("query")
-    operation_name = body.get("operationName")
-    variables = body.get("variables")
-    if not isinstance(query, str) or ROOT_FIELD not in query:
+    parts = request_parts(body)
+    if parts is None or ROOT_FIELD not in parts[0]:
         return None
-    if operation_name is not None and not isinstance(operation_name, str):
-        return None
-    if variables is not None and not isinstance(variables, dict):
-        return None
+    query, operation_name, variables = parts
     plan = plans.get(query, operation_name)
     if plan is None:
         return None
     schema = plans._schema
     coerced = get_variable_values(
-        schema._schema, plan.operation.variable_definitions or (), variables or {}
+        schema._schema, plan.operation.variable_definitions or (), variables
     )
     if isinstance(coerced, list):
         return None  # strawberry's way words the refusal

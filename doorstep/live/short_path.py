@@ -29,7 +29,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     execute,
-    get_operation_ast,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
@@ -62,18 +61,11 @@ class Plans(PlanCache[Plan]):
         super().__init__(schema, max_entries)
 
     def _make(self, query: str, operation_name: str | None) -> Plan | None:
-        core = self._schema._schema
-        document = self._valid_document(query)
-        if document is None:
+        sole = self._sole_field(query, operation_name, OperationType.SUBSCRIPTION)
+        if sole is None:
             return None
-        operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
-            return None
-        selections = operation.selection_set.selections
-        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
-            return None
-        node = selections[0]
-        subscription = core.subscription_type
+        document, operation, node = sole
+        subscription = self._schema._schema.subscription_type
         if node.name.value not in FIELDS or subscription is None:
             return None
         return Plan(document, operation, subscription.fields[node.name.value], node)

@@ -5,8 +5,6 @@ the same answers and refusals as before."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from doorstep.graphql.schema import build_schema
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import gql_as
 from tests.integration.helpers import fresh_phone, login
+from tests.integration.precompiled_helpers import Served, spy_on
 
 EVERY_FIELD = """
   __typename number bundleCode bundleName status statusLabel nextStep readAloud
@@ -31,27 +30,9 @@ SUBMIT = 'mutation { submitApplication(input: {bundleCode: "%s"}) { number tasks
 SET_ELDER = "mutation($on: Boolean!) { setElderMode(on: $on) { elderMode } }"
 
 
-@dataclass
-class Served:
-    """One entry per request that reached the precompiled path: True when it answered. With
-    `bypass` set, the path declines every request: strawberry answers, the reference."""
-
-    seen: list[bool] = field(default_factory=list)
-    bypass: bool = False
-
-
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    spy_on = Served()
-    real = precompiled.answer
-
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        result = None if spy_on.bypass else await real(*args, **kwargs)
-        spy_on.seen.append(result is not None)
-        return result
-
-    monkeypatch.setattr(precompiled, "answer", spy)
-    yield spy_on
+def served(monkeypatch: pytest.MonkeyPatch) -> Served:
+    return spy_on(monkeypatch, precompiled)
 
 
 def _in_order(value: Any) -> Any:

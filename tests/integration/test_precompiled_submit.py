@@ -5,8 +5,6 @@ know goes the general way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -16,6 +14,7 @@ from doorstep.graphql import precompiled_submit
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import gql_as, make_delegation
 from tests.integration.helpers import fresh_phone, login
+from tests.integration.precompiled_helpers import Served, spy_on
 from tests.integration.test_delegation import _family
 
 EVERY_FIELD = """
@@ -39,27 +38,9 @@ NEWBORN = {
 _MADE_ANEW = {"number", "id", "createdAt", "updatedAt", "confirmationId"}
 
 
-@dataclass
-class Served:
-    """One entry per request that reached the precompiled path: True when it answered. With
-    `bypass` set, the path declines every request: strawberry answers, the reference."""
-
-    seen: list[bool] = field(default_factory=list)
-    bypass: bool = False
-
-
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
-    spy_on = Served()
-    real = precompiled_submit.answer
-
-    async def spy(*args: Any, **kwargs: Any) -> Any:
-        result = None if spy_on.bypass else await real(*args, **kwargs)
-        spy_on.seen.append(result is not None)
-        return result
-
-    monkeypatch.setattr(precompiled_submit, "answer", spy)
-    yield spy_on
+def served(monkeypatch: pytest.MonkeyPatch) -> Served:
+    return spy_on(monkeypatch, precompiled_submit)
 
 
 def _comparable(value: Any) -> Any:
