@@ -11,9 +11,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from doorstep.graphql import precompiled_submit
+from doorstep.services import confirmations
+from doorstep.services.availability import RETRY_AFTER_SECONDS
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import gql_as, make_delegation
-from tests.integration.helpers import fresh_phone, login
+from tests.integration.helpers import assert_no_trace, fresh_phone, login
 from tests.integration.precompiled_helpers import Served, spy_on
 from tests.integration.test_delegation import _family
 
@@ -182,3 +184,49 @@ async def test_what_it_does_not_know_goes_the_general_way(
     ]
     for query, variables in general:
         await _both_ways(client, served, query, variables, token, precompiled=False)
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [
+        (ConnectionRefusedError("database down"), 503, "service.unavailable"),
+        (RuntimeError("a bug"), 200, "internal"),
+    ],
+)
+async def test_a_failure_is_answered_as_strawberry_answers_it(
+    client: AsyncTestClient[Any],
+    pool: Pool,
+    served: Served,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    status: int,
+    code: str,
+) -> None:
+    """The database out of reach: 503 with Retry-After; a bug: `internal`, with no trace."""
+    token = await login(client, pool, fresh_phone())
+    calls: list[int] = []
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        raise failure
+
+    monkeypatch.setattr(confirmations, "submit_application", failing)
+    answers = []
+    served.seen.clear()  # the log-in's requests
+    for bypass in (False, True):
+        served.bypass = bypass
+        response = await client.post(
+            "/graphql",
+            json={"query": INLINE % "newborn"},
+            headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+        )
+        assert response.status_code == status, response.text
+        assert response.headers.get("Retry-After") == (
+            str(RETRY_AFTER_SECONDS) if status == 503 else None
+        )
+        assert_no_trace(response.text)
+        answers.append(response.json())
+    assert served.seen == [True, False]
+    assert calls == [1, 1]  # once each way: the precompiled path does not run it again
+    assert answers[0] == answers[1]
+    assert answers[0]["errors"][0]["extensions"]["code"] == code, answers
