@@ -45,6 +45,15 @@ async def _resident(pool: Pool) -> tuple[int, str, str]:
     return citizen_id, phone, resident_id
 
 
+async def _insured_resident(client: AsyncTestClient[Any], pool: Pool) -> tuple[int, str, str]:
+    """A resident whose medical insurance scheme the medical security bureau has stated."""
+    citizen_id, phone, resident_id = await _resident(pool)
+    medical = await login(client, pool, MEDICAL_CLERK, as_staff=True)
+    facts = [{"key": "medical_insurance.scheme", "value": "employee"}]
+    await gql(client, RECORD, {"i": {"residentId": resident_id, "facts": facts}}, token=medical)
+    return citizen_id, phone, resident_id
+
+
 async def test_the_list_is_public(client: AsyncTestClient[Any]) -> None:
     body = await gql(client, LIST, {"v": None})
     assert "errors" not in body, body
@@ -95,10 +104,7 @@ async def test_a_unit_states_only_what_it_owns(client: AsyncTestClient[Any], poo
 async def test_a_staff_read_outside_the_list_is_refused_recorded_and_shown(
     client: AsyncTestClient[Any], pool: Pool
 ) -> None:
-    citizen_id, phone, resident_id = await _resident(pool)
-    medical = await login(client, pool, MEDICAL_CLERK, as_staff=True)
-    facts = [{"key": "medical_insurance.scheme", "value": "employee"}]
-    await gql(client, RECORD, {"i": {"residentId": resident_id, "facts": facts}}, token=medical)
+    citizen_id, phone, resident_id = await _insured_resident(client, pool)
     await pool.execute(
         """insert into vault_documents (citizen_id, doc_type, number_masked, issuer,
                                         source_unit_id)
@@ -390,10 +396,7 @@ async def test_a_form_passes_unit_held_data_only_where_the_list_allows(
 async def test_an_agent_for_every_theme_sees_the_principals_sharing_and_the_read_is_recorded(
     client: AsyncTestClient[Any], pool: Pool
 ) -> None:
-    principal_id, principal_phone, resident_id = await _resident(pool)
-    medical = await login(client, pool, MEDICAL_CLERK, as_staff=True)
-    facts = [{"key": "medical_insurance.scheme", "value": "employee"}]
-    await gql(client, RECORD, {"i": {"residentId": resident_id, "facts": facts}}, token=medical)
+    principal_id, principal_phone, _resident_id = await _insured_resident(client, pool)
     daughter_id, daughter_phone = await make_citizen(pool, name="女儿")
     nephew_id, nephew_phone = await make_citizen(pool, name="外甥")
     await make_delegation(pool, daughter_id, principal_id, ["all"])
