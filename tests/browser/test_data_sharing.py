@@ -94,6 +94,8 @@ async def test_a_relative_acting_for_someone_sees_their_data_sharing(
     await visit(page, "#/delegations", chosen)
     await page.locator(chosen).click()
     await page.locator(".acting-banner").wait_for()
+    # choosing whom to act for ends on the home screen: only then go on
+    await page.wait_for_function("() => !location.hash.startsWith('#/delegations')")
     await visit(page, "#/access", "[data-sharing=refused]")
     assert "授权" in await page.locator("[data-sharing=refused]").inner_text()
     await no_axe_violations(page, "#/access acting, data-sharing refused")
