@@ -68,6 +68,43 @@ async def _migrate(database_url: str) -> list[str]:
         await conn.close()
 
 
+async def _pending_migrations(database_url: str) -> list[str]:
+    from doorstep.store.db import connect
+    from doorstep.store.migrate import pending_migrations
+
+    conn = await connect(database_url)
+    try:
+        return [f"{m.version:04d}_{m.name}" for m in await pending_migrations(conn)]
+    finally:
+        await conn.close()
+
+
+def schema_problem(database_url: str) -> str | None:
+    """Why this release cannot run on the database yet, or None; raises when it can't be read.
+
+    Serving on an unmigrated database fails deep in start-up with a missing table; one line
+    naming the command to run serves the engineer on call better.
+    """
+    pending = asyncio.run(asyncio.wait_for(_pending_migrations(database_url), 10))
+    if not pending:
+        return None
+    span = pending[0] if len(pending) == 1 else f"{pending[0]} … {pending[-1]}"
+    return (
+        f"the database lacks {len(pending)} migration(s) of this release ({span}): "
+        "run `doorstep migrate` first"
+    )
+
+
+def _require_schema() -> None:
+    try:
+        problem = schema_problem(os.environ["DATABASE_URL"])
+    except Exception:  # unreachable for now: start-up waits for it and says so, as before
+        return
+    if problem:
+        _say(f"refusing to start: {problem}")
+        raise SystemExit(2)
+
+
 async def _seed(settings: Settings) -> dict[str, int]:
     from doorstep.store.db import connect
     from doorstep.store.seed import load_demo_data
@@ -118,6 +155,7 @@ def seed() -> None:
 def serve(host: str | None, port: int | None, workers: int) -> None:
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
+    _require_schema()
     settings = Settings.from_env()
     procdir.prepare("web")
     try:
@@ -162,6 +200,7 @@ def worker() -> None:
 
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
+    _require_schema()
     procdir.prepare("worker")
     from doorstep.workers.main import worker_settings
 
@@ -198,19 +237,28 @@ def dev(port: int | None) -> None:
 
 @main.command(
     help="List what a production deployment lacks or has unsafe (keys, SMS callback token, "
-    "SMS credentials, proxies); exits 1 if anything is listed."
+    "SMS credentials, proxies, an unmigrated database); exits 1 if anything is listed."
 )
 def check() -> None:
     from doorstep.domain.safety import deployment_problems
 
-    problems = deployment_problems(os.environ)
+    problems = [str(problem) for problem in deployment_problems(os.environ)]
+    warnings = []
+    if os.environ.get("DATABASE_URL"):
+        try:
+            schema = schema_problem(os.environ["DATABASE_URL"])
+        except Exception as exc:  # unreachable from here: say so, judge the rest
+            warnings.append(f"DATABASE_URL: schema not read ({type(exc).__name__})")
+        else:
+            if schema:
+                problems.append(f"DATABASE_URL: {schema}")
     for problem in problems:
         click.echo(f"✗ {problem}")
     # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the
     # notice is only published late in the year before
     from doorstep.admin_cli import schedule_warnings
 
-    for warning in schedule_warnings():
+    for warning in [*warnings, *schedule_warnings()]:
         click.echo(f"⚠ {warning}")
     if problems:
         raise SystemExit(1)

@@ -14,6 +14,7 @@ from importlib import resources
 
 from doorstep.store.db import Connection
 from doorstep.store.rows import Row, fetch
+from doorstep.store.typed import fetch_column, fetch_optional
 
 # Any constant: every migrator takes this same lock.
 _LOCK_KEY = 0x646F6F72  # "door"
@@ -95,3 +96,13 @@ async def migrate(conn: Connection, progress: Callable[[str], None] | None = Non
     finally:
         await conn.execute("select pg_advisory_unlock($1)", _LOCK_KEY)
     return applied_now
+
+
+async def pending_migrations(conn: Connection) -> list[Migration]:
+    """The migrations of this release the database has not applied (all of them when empty)."""
+    available = available_migrations()
+    ledger = "select to_regclass('schema_migrations')::text"
+    if await fetch_optional(conn, str, ledger) is None:
+        return available
+    applied = set(await fetch_column(conn, int, "select version from schema_migrations"))
+    return [m for m in available if m.version not in applied]

@@ -9,9 +9,16 @@ import uuid
 
 import asyncpg
 import pytest
+from click.testing import CliRunner
 
+from doorstep.cli import main
 from doorstep.store.db import connect
-from doorstep.store.migrate import MigrationMismatch, available_migrations, migrate
+from doorstep.store.migrate import (
+    MigrationMismatch,
+    available_migrations,
+    migrate,
+    pending_migrations,
+)
 from tests.conftest import with_database
 
 
@@ -84,3 +91,53 @@ async def test_changed_migration_is_refused(db_conn: asyncpg.Connection[asyncpg.
             first.version,
             first.checksum,
         )
+
+
+async def test_pending_migrations_name_what_the_database_lacks() -> None:
+    name, url = await _fresh_database()
+    try:
+        conn = await connect(url)
+        assert await pending_migrations(conn) == available_migrations()  # no ledger at all
+        await migrate(conn)
+        assert await pending_migrations(conn) == []
+        last = available_migrations()[-1]
+        await conn.execute("delete from schema_migrations where version = $1", last.version)
+        assert await pending_migrations(conn) == [last]
+        await conn.close()
+    finally:
+        await _drop(name)
+
+
+async def test_serve_and_worker_refuse_an_unmigrated_database_in_one_line() -> None:
+    """Not a traceback from deep in start-up: the line names the command that fixes it."""
+    name, url = await _fresh_database()
+    try:
+        env = {**os.environ, "DATABASE_URL": url, "DOORSTEP_DEV": "1"}
+        for command in ("serve", "worker"):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "doorstep", command, env=env, stderr=asyncio.subprocess.PIPE
+            )
+            _out, err = await asyncio.wait_for(process.communicate(), 60)
+            text = err.decode()
+            assert process.returncode == 2, text
+            count = len(available_migrations())
+            assert f"refusing to start: the database lacks {count} migration(s)" in text
+            assert "run `doorstep migrate` first" in text and "Traceback" not in text
+    finally:
+        await _drop(name)
+
+
+async def test_check_names_an_unmigrated_database() -> None:
+    name, url = await _fresh_database()
+    try:
+        env = {"DATABASE_URL": url, "DOORSTEP_DEV": ""}
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["check"], env=env)
+        assert result.exit_code == 1
+        assert "✗ DATABASE_URL: the database lacks" in result.output
+        conn = await connect(url)
+        await migrate(conn)
+        await conn.close()
+        result = await asyncio.to_thread(CliRunner().invoke, main, ["check"], env=env)
+        assert "DATABASE_URL: the database lacks" not in result.output
+    finally:
+        await _drop(name)
