@@ -8,6 +8,7 @@ import strawberry
 
 from doorstep.domain.administration import BundleSpec, ItemSpec, MaterialSpec
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services import catalog_admin
 from doorstep.services.catalog_admin import BundleVersionRow, ItemVersionRow
 
@@ -82,9 +83,9 @@ class BundleVersionInput:
     retired: bool = False
 
 
-def _item(v: ItemVersionRow) -> ServiceItemVersion:
+def _materials(v: ItemVersionRow) -> list[VersionMaterial]:
     raw = v.materials if isinstance(v.materials, list) else []
-    materials = [
+    return [
         VersionMaterial(
             code=str(m.get("code", "")),
             name=str(m.get("name", "")),
@@ -93,38 +94,17 @@ def _item(v: ItemVersionRow) -> ServiceItemVersion:
         for m in raw
         if isinstance(m, dict)
     ]
-    return ServiceItemVersion(
-        item_code=v.item_code,
-        version=v.version,
-        effective_from=v.effective_from,
-        in_force=v.in_force,
-        name=v.name,
-        unit_code=v.unit_code,
-        description=v.description,
-        materials=materials,
-        legal_days=v.legal_days,
-        promised_days=v.promised_days,
-        retired=v.retired,
-        created_by=v.created_by,
-        created_at=v.created_at,
-        tasks=v.applications,
-    )
 
 
-def _bundle(v: BundleVersionRow) -> BundleVersion:
-    return BundleVersion(
-        bundle_code=v.bundle_code,
-        version=v.version,
-        effective_from=v.effective_from,
-        in_force=v.in_force,
-        name=v.name,
-        description=v.description,
-        item_codes=list(v.item_codes),
-        retired=v.retired,
-        created_by=v.created_by,
-        created_at=v.created_at,
-        applications=v.applications,
-    )
+_item = mirror(ServiceItemVersion, ItemVersionRow, materials=_materials, tasks="applications")
+_bundle = mirror(BundleVersion, BundleVersionRow)
+_material_spec = mirror(MaterialSpec, MaterialInput)
+_item_spec = mirror(
+    ItemSpec,
+    ServiceItemVersionInput,
+    materials=lambda i: tuple(_material_spec(m) for m in i.materials),
+)
+_bundle_spec = mirror(BundleSpec, BundleVersionInput)
 
 
 @strawberry.type
@@ -152,28 +132,10 @@ class CatalogAdminMutation:
         self, info: Info, input: ServiceItemVersionInput
     ) -> ServiceItemVersion:
         ctx = info.context
-        spec = ItemSpec(
-            code=input.code,
-            name=input.name,
-            unit_code=input.unit_code,
-            legal_days=input.legal_days,
-            promised_days=input.promised_days,
-            effective_from=input.effective_from,
-            description=input.description,
-            materials=tuple(MaterialSpec(m.code, m.name, m.required) for m in input.materials),
-            retired=input.retired,
-        )
+        spec = _item_spec(input)
         return _item(await catalog_admin.publish_item(ctx.deps, ctx.actor, spec))
 
     @strawberry.mutation(description="Admin: publish a version of a bundle, in force from its date")
     async def publish_bundle_version(self, info: Info, input: BundleVersionInput) -> BundleVersion:
         ctx = info.context
-        spec = BundleSpec(
-            code=input.code,
-            name=input.name,
-            item_codes=tuple(input.item_codes),
-            effective_from=input.effective_from,
-            description=input.description,
-            retired=input.retired,
-        )
-        return _bundle(await catalog_admin.publish_bundle(ctx.deps, ctx.actor, spec))
+        return _bundle(await catalog_admin.publish_bundle(ctx.deps, ctx.actor, _bundle_spec(input)))

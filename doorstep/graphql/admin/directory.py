@@ -8,6 +8,7 @@ import strawberry
 
 from doorstep.domain.administration import StaffSpec, UnitSpec
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services import administration
 from doorstep.services.administration import StaffRow, UnitRow
 
@@ -77,40 +78,10 @@ class StaffMemberInput:
     active: bool = True
 
 
-def _unit(u: UnitRow) -> AdminUnit:
-    return AdminUnit(
-        code=u.code,
-        name=u.name,
-        kind=UnitKind(u.kind),
-        region_code=u.region_code,
-        parent_code=u.parent_code,
-        phone=u.phone,
-        territories=list(u.territories),
-        active_staff=u.staff,
-    )
-
-
-def _staff(s: StaffRow) -> AdminStaffMember:
-    return AdminStaffMember(
-        phone=s.phone,
-        name=s.name,
-        role=StaffRole(s.role),
-        unit_code=s.unit_code,
-        unit_name=s.unit_name,
-        region_code=s.region_code,
-        active=s.active,
-    )
-
-
-def _staff_spec(i: StaffMemberInput) -> StaffSpec:
-    return StaffSpec(
-        phone=i.phone,
-        name=i.name,
-        role=i.role.value,
-        unit_code=i.unit_code,
-        region_code=i.region_code,
-        active=i.active,
-    )
+_unit = mirror(AdminUnit, UnitRow, active_staff="staff")
+_staff = mirror(AdminStaffMember, StaffRow)
+_unit_spec = mirror(UnitSpec, UnitInput)
+_staff_spec = mirror(StaffSpec, StaffMemberInput)
 
 
 @strawberry.type
@@ -132,16 +103,7 @@ class DirectoryMutation:
     @strawberry.mutation(description="Admin: create a unit or change one (by its code)")
     async def save_unit(self, info: Info, input: UnitInput) -> AdminUnit:
         ctx = info.context
-        spec = UnitSpec(
-            code=input.code,
-            name=input.name,
-            kind=input.kind.value,
-            region_code=input.region_code,
-            parent_code=input.parent_code,
-            phone=input.phone,
-            territories=tuple(input.territories),
-        )
-        return _unit(await administration.save_unit(ctx.deps, ctx.actor, spec))
+        return _unit(await administration.save_unit(ctx.deps, ctx.actor, _unit_spec(input)))
 
     @strawberry.mutation(description="Admin: a new staff account (refused if the phone has one)")
     async def create_staff_member(self, info: Info, input: StaffMemberInput) -> AdminStaffMember:

@@ -1,0 +1,177 @@
+"""One object built from another field by field, by name: a strawberry type from a service's
+view or row, or a domain spec from a strawberry input.
+
+`mirror(Target, Source, **fields)` is built once, at import, and checks the pair there: every
+field of `Target` not named in `fields` is copied from the field of `Source` with the same name,
+which must exist and have the same type hint, so a renamed or retyped column fails at import with
+a message naming both types and the field (a call written out field by field fails only where
+mypy is told the types). Where the two differ only in how GraphQL spells a value, the copy
+converts it, and nothing else:
+
+- `strawberry.ID` from `int` (and back, `int` from an ID, is left to `parse_id`: it refuses);
+- an enum from its value (`Rating` from `int`, `UnitKind` from `str`) and a value from its enum;
+- `list[X]` from `tuple[X, ...]` and `tuple[X, ...]` from `list[X]`;
+
+each also between the optional forms (`X | None`), None staying None. `fields` names the rest:
+
+- a string: copy from the source's field of that name (checked as above);
+- a callable: compute the value from the source (checked by mypy, as the code it replaces);
+- `GIVEN`: the caller gives it at each call (`to_type(row, label=...)`), for values that need
+  more than the source (the reader's language).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, ClassVar, Final, Generic, TypeVar
+
+import strawberry
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+class _Given:
+    def __repr__(self) -> str:
+        return "GIVEN"
+
+
+GIVEN: Final = _Given()
+
+Fill = Callable[[Any], object]
+
+
+class MirrorError(TypeError):
+    """A field of the target has no counterpart on the source: a programming error."""
+
+
+def _optional(hint: object) -> object | None:
+    """X of `X | None`, else None."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == len(typing.get_args(hint)) - 1 and len(args) == 1:
+            inner: object = args[0]
+            return inner
+    return None
+
+
+def _enum_value_type(hint: object) -> type | None:
+    """The plain type of an enum's values (`int` for `Rating`), if hint is an enum of one."""
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        kinds = {type(m.value) for m in hint}
+        if len(kinds) == 1:
+            return kinds.pop()
+    return None
+
+
+def _convert(target: object, source: object) -> tuple[Fill | None, bool] | None:
+    """How a value of hint `source` becomes one of hint `target`: (None: as it is, or the
+    function to apply; whether None passes through untouched), None if it cannot."""
+    if target == source:
+        return None, False
+    if target is strawberry.ID and source is int:
+        return _id, False
+    if isinstance(target, type) and issubclass(target, Enum):
+        return (target, False) if _enum_value_type(target) is source else None
+    if isinstance(source, type) and issubclass(source, Enum):
+        return (_enum_value, False) if _enum_value_type(source) is target else None
+    target_item, source_item = typing.get_args(target), typing.get_args(source)
+    if typing.get_origin(target) is list and typing.get_origin(source) is tuple:
+        return (list, False) if source_item == (*target_item, Ellipsis) else None
+    if typing.get_origin(target) is tuple and typing.get_origin(source) is list:
+        return (tuple, False) if target_item == (*source_item, Ellipsis) else None
+    inner_target, inner_source = _optional(target), _optional(source)
+    if inner_target is None:
+        return None
+    inner = _convert(inner_target, inner_source if inner_source is not None else source)
+    if inner is None or inner[0] is None:
+        return inner
+    return inner[0], inner_source is not None
+
+
+def _id(value: int) -> strawberry.ID:
+    return strawberry.ID(str(value))
+
+
+def _enum_value(value: Enum) -> object:
+    return value.value
+
+
+def _name(hint: object) -> str:
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+
+
+class Mirror(Generic[S, T]):
+    """Builds a `T` from an `S`: see the module's opening comment."""
+
+    def __init__(
+        self, target: type[T], source: type[S], fields: dict[str, str | Fill | _Given]
+    ) -> None:
+        pair = f"{target.__name__} from {source.__name__}"
+        if not dataclasses.is_dataclass(target):
+            raise MirrorError(f"{pair}: {target.__name__} is not a dataclass")
+        wanted = [f.name for f in dataclasses.fields(target) if f.init]
+        unknown = sorted(set(fields) - set(wanted))
+        if unknown:
+            raise MirrorError(f"{pair}: {target.__name__} has no field {', '.join(unknown)}")
+        target_hints = typing.get_type_hints(target)
+        source_hints = {
+            name: hint
+            for name, hint in typing.get_type_hints(source).items()
+            if typing.get_origin(hint) is not ClassVar
+        }
+        # the constructor call as one would write it, compiled once: as fast as the call it
+        # replaces (a loop over the fields per object would double the cost of a list)
+        functions: dict[str, object] = {"target": target}
+        arguments = []
+        for name in wanted:
+            how = fields.get(name, name)
+            if isinstance(how, _Given):
+                continue
+            if not isinstance(how, str):
+                functions[f"compute_{name}"] = how
+                arguments.append(f"{name}=compute_{name}(source)")
+                continue
+            if how not in source_hints:
+                raise MirrorError(
+                    f"{pair}: {target.__name__}.{name} has no field {how} "
+                    f"on {source.__name__} to copy"
+                )
+            conversion = _convert(target_hints[name], source_hints[how])
+            if conversion is None:
+                raise MirrorError(
+                    f"{pair}: {target.__name__}.{name} is {_name(target_hints[name])} but "
+                    f"{source.__name__}.{how} is {_name(source_hints[how])}"
+                )
+            convert, nullable = conversion
+            value = f"source.{how}"
+            if convert is not None:
+                functions[f"convert_{name}"] = convert
+                value = (
+                    f"(None if (value := {value}) is None else convert_{name}(value))"
+                    if nullable
+                    else f"convert_{name}({value})"
+                )
+            arguments.append(f"{name}={value}")
+        code = f"def build(source, given):\n    return target({', '.join(arguments)}, **given)\n"
+        # the text holds only field names of the two classes (identifiers) and fixed words
+        exec(compile(code, f"<mirror {pair}>", "exec"), functions)  # noqa: S102
+        self._build = typing.cast(Callable[[S, dict[str, object]], T], functions["build"])
+        self._given = frozenset(n for n, how in fields.items() if isinstance(how, _Given))
+        self._pair = pair
+
+    def __call__(self, source: S, /, **given: object) -> T:
+        if given.keys() != self._given:
+            raise TypeError(f"{self._pair}: give {sorted(self._given)}, not {sorted(given)}")
+        return self._build(source, given)
+
+
+def mirror(
+    target: type[T], source: type[S], **fields: str | Callable[[S], object] | _Given
+) -> Mirror[S, T]:
+    """A `T` from an `S` by field name, checked now: see the module's opening comment."""
+    return Mirror(target, source, dict(fields))

@@ -1,0 +1,140 @@
+"""graphql.mirror: what it copies and converts, and that a field without a counterpart fails when
+the pair is built (at import), naming both types and the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+import pytest
+import strawberry
+
+from doorstep.graphql.mirror import GIVEN, MirrorError, mirror
+
+
+class Kind(Enum):
+    DEPARTMENT = "department"
+    COMMUNITY = "community"
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    code: str
+    kind: str
+    parent_id: int | None
+    territories: tuple[str, ...]
+    opened_on: date
+    staff: int
+
+
+@strawberry.type
+class UnitOut:
+    id: strawberry.ID
+    code: str
+    kind: Kind
+    parent_id: strawberry.ID | None
+    territories: list[str]
+    opened_on: date
+    active_staff: int
+
+
+@strawberry.type
+class Labelled:
+    code: str
+    label: str
+    upper: str
+
+
+def test_copies_by_name_converts_and_renames() -> None:
+    to_unit = mirror(UnitOut, UnitView, active_staff="staff")
+    view = UnitView(7, "u1", "community", None, ("110101",), date(2026, 1, 2), 3)
+    assert to_unit(view) == UnitOut(
+        id=strawberry.ID("7"),
+        code="u1",
+        kind=Kind.COMMUNITY,
+        parent_id=None,
+        territories=["110101"],
+        opened_on=date(2026, 1, 2),
+        active_staff=3,
+    )
+    assert to_unit(UnitView(7, "u1", "community", 2, (), date(2026, 1, 2), 0)).parent_id == "2"
+
+
+def test_computed_and_given_fields() -> None:
+    to_labelled = mirror(Labelled, UnitView, label=GIVEN, upper=lambda v: v.code.upper())
+    view = UnitView(1, "ab", "department", None, (), date(2026, 1, 1), 0)
+    assert to_labelled(view, label="A") == Labelled(code="ab", label="A", upper="AB")
+    with pytest.raises(TypeError, match="label"):
+        to_labelled(view)
+
+
+def test_back_to_values_and_tuples() -> None:
+    @dataclass(frozen=True)
+    class Spec:
+        code: str
+        kind: str
+        territories: tuple[str, ...]
+
+    @strawberry.input
+    class SpecInput:
+        code: str
+        kind: Kind
+        territories: list[str]
+
+    to_spec = mirror(Spec, SpecInput)
+    assert to_spec(SpecInput(code="c", kind=Kind.DEPARTMENT, territories=["1"])) == Spec(
+        "c", "department", ("1",)
+    )
+
+
+def test_a_missing_field_names_both_types_and_the_field() -> None:
+    with pytest.raises(MirrorError, match=r"UnitOut from UnitView: UnitOut.active_staff .*staff"):
+        mirror(UnitOut, UnitView)
+
+
+def test_a_field_of_another_type_names_both_types_and_the_field() -> None:
+    @dataclass(frozen=True)
+    class Renamed:
+        id: int
+        code: int  # was str
+        kind: str
+        parent_id: int | None
+        territories: tuple[str, ...]
+        opened_on: date
+        staff: int
+
+    with pytest.raises(MirrorError, match=r"UnitOut.code is str but Renamed.code is int"):
+        mirror(UnitOut, Renamed, active_staff="staff")
+
+
+def test_an_optional_source_does_not_fill_a_required_field() -> None:
+    @dataclass(frozen=True)
+    class Loose:
+        code: str | None
+        label: str
+        upper: str
+
+    with pytest.raises(MirrorError, match=r"Labelled.code is str but Loose.code is str \| None"):
+        mirror(Labelled, Loose)
+
+
+def test_an_enum_from_values_of_another_type_is_refused() -> None:
+    @dataclass(frozen=True)
+    class Numbered:
+        id: int
+        code: str
+        kind: int
+        parent_id: int | None
+        territories: tuple[str, ...]
+        opened_on: date
+        staff: int
+
+    with pytest.raises(MirrorError, match=r"UnitOut.kind is Kind but Numbered.kind is int"):
+        mirror(UnitOut, Numbered, active_staff="staff")
+
+
+def test_naming_a_field_the_target_lacks_is_refused() -> None:
+    with pytest.raises(MirrorError, match=r"Labelled has no field colour"):
+        mirror(Labelled, UnitView, label=GIVEN, upper=GIVEN, colour=lambda v: v.code)
