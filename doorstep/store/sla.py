@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from doorstep.store.alerts import AlertLog
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Row, fetch
 
@@ -51,6 +52,8 @@ class UnitCountsRow(Row):
 
 _OPEN = "('submitted', 'accepted')"
 
+_ALERTS = AlertLog("sla_alerts", subject=("task_id", "t.id"), deadline=("due_on", "t.due_on"))
+
 _ALERT_ROWS = """
     select t.id as task_id, t.unit_id, t.due_on, t.application_id, a.citizen_id, a.number,
            i.name as item_name, u.name as unit_name, u.region_code as unit_region_code
@@ -63,26 +66,9 @@ _ALERT_ROWS = """
 async def _raise_alerts(
     conn: Connection, threshold: str, due: str, ordering: str, today: date, limit: int
 ) -> list[AlertRow]:
-    """Open, running tasks that `due` keeps (today is $1) and have no `threshold` alert for
-    their deadline yet: the alert is recorded and the tasks returned, once per deadline."""
-    return await fetch(
-        conn,
-        AlertRow,
-        f"""with due as ({_ALERT_ROWS}
-                where t.status in {_OPEN} and t.paused_at is null and {due}
-                  and not exists (select 1 from sla_alerts s where s.task_id = t.id
-                                  and s.threshold = $3 and s.due_on = t.due_on)
-                order by {ordering} limit $2),
-            inserted as (
-                insert into sla_alerts (task_id, threshold, due_on, unit_id)
-                select task_id, $3, due_on, unit_id from due
-                on conflict do nothing
-                returning task_id)
-            select due.* from due join inserted using (task_id)""",
-        today,
-        limit,
-        threshold,
-    )
+    """Open, running tasks that `due` keeps (today is $1): alerted once per deadline."""
+    rows = f"{_ALERT_ROWS} where t.status in {_OPEN} and t.paused_at is null and {due}"
+    return await _ALERTS.raise_once(conn, AlertRow, threshold, rows, ordering, today, limit)
 
 
 async def raise_reminders(conn: Connection, today: date, limit: int) -> list[AlertRow]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from doorstep.store.alerts import AlertLog
 from doorstep.store.db import Connection
 from doorstep.store.rows import Row, fetch
 
@@ -79,47 +80,30 @@ THRESHOLDS = (*_TICKET_ALERTS, *_RECTIFY_ALERTS)
 async def raise_alerts(
     conn: Connection, threshold: str, now: datetime, limit: int
 ) -> list[AlertRow]:
-    """Tickets past a threshold with no alert yet for this deadline: recorded and returned.
-
-    The primary key (ticket, threshold, deadline) makes this once-only across workers: a racing
-    insert finds the row there and returns nothing for it.
-    """
+    """Tickets past a threshold with no alert yet for this deadline: recorded and returned."""
     if threshold in _TICKET_ALERTS:
-        where, deadline, order = _TICKET_ALERTS[threshold]
-        source = f"""select t.id as ticket_id, t.lead_unit_id as unit_id, {deadline} as deadline,
+        where, deadline, ordering = _TICKET_ALERTS[threshold]
+        due = f"""select t.id as ticket_id, t.lead_unit_id as unit_id, {deadline} as deadline,
                    t.number, t.citizen_id, c.name as category_name, u.name as unit_name,
                    u.region_code as unit_region_code
             from tickets t join units u on u.id = t.lead_unit_id
             join ticket_categories c on c.code = t.category_code
             where {where}"""
-        ordering, key = order, "t.id"
+        subject = "t.id"
     else:
         where, ordering = _RECTIFY_ALERTS[threshold]
-        source = f"""select x.ticket_id, x.unit_id, x.due_at as deadline, t.number,
+        due = f"""select x.ticket_id, x.unit_id, x.due_at as deadline, t.number,
                    t.citizen_id, c.name as category_name, u.name as unit_name,
                    u.region_code as unit_region_code
             from rectifications x join tickets t on t.id = x.ticket_id
             join units u on u.id = x.unit_id
             join ticket_categories c on c.code = t.category_code
             where {where}"""
-        deadline, key = "x.due_at", "x.ticket_id"
-    return await fetch(
-        conn,
-        AlertRow,
-        f"""with due as ({source}
-                and not exists (select 1 from ticket_alerts a where a.ticket_id = {key}
-                    and a.threshold = $3 and a.deadline = {deadline})
-                order by {ordering} limit $2),
-            inserted as (
-                insert into ticket_alerts (ticket_id, threshold, deadline, unit_id)
-                select ticket_id, $3, deadline, unit_id from due
-                on conflict do nothing
-                returning ticket_id)
-            select due.* from due join inserted using (ticket_id)""",
-        now,
-        limit,
-        threshold,
+        deadline, subject = "x.due_at", "x.ticket_id"
+    alerts = AlertLog(
+        "ticket_alerts", subject=("ticket_id", subject), deadline=("deadline", deadline)
     )
+    return await alerts.raise_once(conn, AlertRow, threshold, due, ordering, now, limit)
 
 
 async def due_second_asks(conn: Connection, before: datetime, limit: int) -> list[FollowUpRow]:
