@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, R, Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Json, R, Row, fetch, fetchrow, fetchrow_by, fetchrow_one
 from doorstep.store.typed import fetch_column, fetch_optional, next_in_sequence
 
 # names as of the catalog versions the application was made under, kept on its rows (a renamed
@@ -329,11 +329,8 @@ _CONTACT_COLUMNS = """id, phone, name, language, elder_mode, channel_preference,
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
-    return await fetchrow(
-        db,
-        CitizenContactRow,
-        f"select {_CONTACT_COLUMNS} from citizens where id = $1",
-        citizen_id,
+    return await fetchrow_by(
+        db, CitizenContactRow, f"select {_CONTACT_COLUMNS} from citizens", "id", citizen_id
     )
 
 

@@ -51,21 +51,15 @@ class UnitRow(Row):
     phone: str | None
 
 
+_ACTIVE_BUNDLES = "select id, code, name, description, is_single from bundles where active"
+
+
 async def bundles(db: Queryable) -> list[BundleRow]:
-    return await fetch(
-        db,
-        BundleRow,
-        "select id, code, name, description, is_single from bundles where active order by id",
-    )
+    return await fetch(db, BundleRow, f"{_ACTIVE_BUNDLES} order by id")
 
 
 async def bundle_by_code(db: Queryable, code: str) -> BundleRow | None:
-    return await fetchrow(
-        db,
-        BundleRow,
-        "select id, code, name, description, is_single from bundles where code = $1 and active",
-        code,
-    )
+    return await fetchrow(db, BundleRow, f"{_ACTIVE_BUNDLES} and code = $1", code)
 
 
 async def items_of_bundles(db: Queryable, bundle_ids: list[int]) -> list[BundleItemRow]:

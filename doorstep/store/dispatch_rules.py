@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, Row, chunks, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Json, Row, chunks, fetch, fetchrow, fetchrow_by, fetchrow_one
 from doorstep.store.typed import fetch_int, fetch_optional, next_in_sequence
 
 
@@ -88,11 +88,8 @@ async def rule_set(db: Queryable, set_id: int) -> RuleSetRow | None:
 
 
 async def lock_rule_set(conn: Connection, set_id: int) -> RuleSetRow | None:
-    return await fetchrow(
-        conn,
-        RuleSetRow,
-        f"select {_SET_COLUMNS} from dispatch_rule_sets where id = $1 for update",
-        set_id,
+    return await fetchrow_by(
+        conn, RuleSetRow, f"select {_SET_COLUMNS} from dispatch_rule_sets", "id", set_id, lock=True
     )
 
 

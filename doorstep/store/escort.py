@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_by
 from doorstep.store.typed import fetch_int, fetch_optional, gives_row, next_in_sequence
 
 
@@ -201,11 +201,8 @@ async def booking(db: Queryable, number: str, *, lock: bool = False) -> BookingR
 
 
 async def booking_by_id(db: Queryable, booking_id: int) -> BookingRow | None:
-    return await fetchrow(
-        db,
-        BookingRow,
-        f"select {_BOOKING_COLUMNS} from escort_bookings b where b.id = $1",
-        booking_id,
+    return await fetchrow_by(
+        db, BookingRow, f"select {_BOOKING_COLUMNS} from escort_bookings b", "b.id", booking_id
     )
 
 

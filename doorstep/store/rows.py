@@ -78,10 +78,12 @@ async def fetchrow(db: Queryable, cls: type[R], query: str, *args: object) -> R 
 
 
 async def fetchrow_by(
-    db: Queryable, cls: type[R], select: str, column: str, key: object
+    db: Queryable, cls: type[R], select: str, column: str, key: object, *, lock: bool = False
 ) -> R | None:
-    """The row of `select` (a query up to its where) whose `column` is `key`."""
-    return await fetchrow(db, cls, f"{select} where {column} = $1", key)
+    """The row of `select` (a query up to its where) whose `column` is `key`; with `lock`, held
+    for update until the transaction ends."""
+    lock_clause = " for update" if lock else ""
+    return await fetchrow(db, cls, f"{select} where {column} = $1{lock_clause}", key)
 
 
 async def chunks(

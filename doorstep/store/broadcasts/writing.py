@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from doorstep.store.broadcasts.rows import AudienceJson, BroadcastRow, ChunkRow, QueuedRow
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import fetch, fetchrow_by, fetchrow_one
 from doorstep.store.typed import fetch_bool, fetch_column, fetch_int
 
 _BROADCAST_COLUMNS = """id, template, params, kind, urgent, audience, staff_id, state, cursor,
@@ -59,11 +59,8 @@ async def region_has_citizens(conn: Queryable, region: str) -> bool:
 
 
 async def get(conn: Queryable, broadcast_id: int) -> BroadcastRow | None:
-    return await fetchrow(
-        conn,
-        BroadcastRow,
-        f"select {_BROADCAST_COLUMNS} from broadcasts where id = $1",
-        broadcast_id,
+    return await fetchrow_by(
+        conn, BroadcastRow, f"select {_BROADCAST_COLUMNS} from broadcasts", "id", broadcast_id
     )
 
 

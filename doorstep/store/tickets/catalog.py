@@ -5,8 +5,9 @@ regions and their fallback units, units and the areas they serve.
 from __future__ import annotations
 
 from doorstep.store.db import Queryable
-from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_by
 from doorstep.store.tickets.rows import (
+    UNIT_SELECT,
     CategoryRefRow,
     CategoryRow,
     PlaceRow,
@@ -50,13 +51,11 @@ async def places(db: Queryable) -> list[PlaceRow]:
     return await fetch(db, PlaceRow, "select code, name, parent_code from regions order by code")
 
 
+_CATEGORY_REF = "select code, name, description, active from ticket_categories"
+
+
 async def category(db: Queryable, code: str) -> CategoryRefRow | None:
-    return await fetchrow(
-        db,
-        CategoryRefRow,
-        "select code, name, description, active from ticket_categories where code = $1",
-        code,
-    )
+    return await fetchrow_by(db, CategoryRefRow, _CATEGORY_REF, "code", code)
 
 
 async def region(db: Queryable, code: str) -> RegionRow | None:
@@ -79,18 +78,11 @@ async def fallbacks(db: Queryable) -> dict[str, int]:
 
 
 async def unit_by_code(db: Queryable, code: str) -> UnitRow | None:
-    return await fetchrow(
-        db, UnitRow, "select id, code, name, region_code, phone from units where code = $1", code
-    )
+    return await fetchrow_by(db, UnitRow, UNIT_SELECT, "code", code)
 
 
 async def units_by_id(db: Queryable, ids: list[int]) -> dict[int, UnitRow]:
-    rows = await fetch(
-        db,
-        UnitRow,
-        "select id, code, name, region_code, phone from units where id = any($1::bigint[])",
-        ids,
-    )
+    rows = await fetch(db, UnitRow, f"{UNIT_SELECT} where id = any($1::bigint[])", ids)
     return {r.id: r for r in rows}
 
 

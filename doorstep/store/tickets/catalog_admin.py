@@ -5,8 +5,9 @@ service areas, regions' fallback units.
 from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.rows import fetch, fetchrow, fetchrow_by
 from doorstep.store.tickets.rows import (
+    UNIT_SELECT,
     CategoryUseRow,
     ColumnValue,
     LockedRegionRow,
@@ -82,12 +83,7 @@ async def set_category_active(conn: Connection, code: str, active: bool) -> None
 
 async def lock_unit(conn: Connection, code: str) -> UnitRow | None:
     """The unit, locked: one change of its service areas at a time."""
-    return await fetchrow(
-        conn,
-        UnitRow,
-        "select id, code, name, region_code, phone from units where code = $1 for update",
-        code,
-    )
+    return await fetchrow_by(conn, UnitRow, UNIT_SELECT, "code", code, lock=True)
 
 
 async def areas_of_unit(db: Queryable, unit_id: int) -> list[UnitAreaRow]:

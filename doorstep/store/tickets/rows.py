@@ -85,6 +85,9 @@ class UnitRow(Row):
     phone: str | None
 
 
+UNIT_SELECT = "select id, code, name, region_code, phone from units"
+
+
 class ServiceAreaRow(Row):
     unit_id: int
     category_code: str
