@@ -87,6 +87,23 @@ async def lock_units(conn: Connection) -> None:
     await conn.execute("select pg_advisory_xact_lock(hashtext('unit_territories'))")
 
 
+def _upsert(table: str, key: str, *columns: str) -> str:
+    """Insert `key` and `columns`, or update the row with that key (stamping its updated_at):
+    the row's id either way. Each column is named once, so its value and its update agree."""
+    names = ", ".join((key, *columns))
+    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 2))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    return f"""insert into {table} ({names}) values ({placeholders})
+               on conflict ({key}) do update set {updates}, updated_at = now()
+               returning id"""
+
+
+_UPSERT_UNIT = _upsert("units", "code", "name", "kind", "region_code", "parent_id", "phone")
+_UPSERT_STAFF = _upsert(
+    "staff_members", "phone", "name", "unit_id", "role", "region_code", "active"
+)
+
+
 async def upsert_unit(
     conn: Connection,
     *,
@@ -97,21 +114,7 @@ async def upsert_unit(
     parent_id: int | None,
     phone: str | None,
 ) -> int:
-    return await fetch_int(
-        conn,
-        """insert into units (code, name, kind, region_code, parent_id, phone)
-           values ($1, $2, $3, $4, $5, $6)
-           on conflict (code) do update set name = excluded.name, kind = excluded.kind,
-               region_code = excluded.region_code, parent_id = excluded.parent_id,
-               phone = excluded.phone, updated_at = now()
-           returning id""",
-        code,
-        name,
-        kind,
-        region_code,
-        parent_id,
-        phone,
-    )
+    return await fetch_int(conn, _UPSERT_UNIT, code, name, kind, region_code, parent_id, phone)
 
 
 async def set_territories(conn: Connection, unit_id: int, prefixes: list[str]) -> None:
@@ -163,21 +166,7 @@ async def upsert_staff(
     region_code: str | None,
     active: bool,
 ) -> int:
-    return await fetch_int(
-        conn,
-        """insert into staff_members (phone, name, unit_id, role, region_code, active)
-           values ($1, $2, $3, $4, $5, $6)
-           on conflict (phone) do update set name = excluded.name, unit_id = excluded.unit_id,
-               role = excluded.role, region_code = excluded.region_code,
-               active = excluded.active, updated_at = now()
-           returning id""",
-        phone,
-        name,
-        unit_id,
-        role,
-        region_code,
-        active,
-    )
+    return await fetch_int(conn, _UPSERT_STAFF, phone, name, unit_id, role, region_code, active)
 
 
 async def end_sessions(conn: Connection, staff_id: int) -> int:
