@@ -258,16 +258,19 @@ class _DueBundleRow(rows.Row):
     item_ids: list[int]
 
 
+def _in_force(key: str, versions: str) -> str:
+    """Each `key`'s latest version dated $1 or before: the one in force that day."""
+    return f"""select distinct on ({key}) * from {versions} where effective_from <= $1
+               order by {key}, effective_from desc, version desc"""
+
+
 async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
     """Put every item's and bundle's latest version dated today or before in force; returns
     how many items and bundles moved."""
     items = await fetch_column(
         conn,
         int,
-        """with due as (
-               select distinct on (item_id) * from service_item_versions
-               where effective_from <= $1
-               order by item_id, effective_from desc, version desc)
+        f"""with due as ({_in_force("item_id", "service_item_versions")})
            update service_items i set name = d.name, unit_id = d.unit_id,
                description = d.description, materials = d.materials,
                legal_days = d.legal_days, promised_days = d.promised_days,
@@ -280,10 +283,7 @@ async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
     bundles = await rows.fetch(
         conn,
         _DueBundleRow,
-        """with due as (
-               select distinct on (bundle_id) * from bundle_versions
-               where effective_from <= $1
-               order by bundle_id, effective_from desc, version desc)
+        f"""with due as ({_in_force("bundle_id", "bundle_versions")})
            update bundles b set name = d.name, description = d.description,
                is_single = d.is_single, active = not d.retired, version_id = d.id
            from due d where d.bundle_id = b.id and b.version_id is distinct from d.id
