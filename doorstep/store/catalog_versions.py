@@ -153,7 +153,15 @@ async def insert_item_version(
 ) -> int:
     """A new version of the item. A new item's row is made with it (version_id null until the
     version is due); items are reached only through bundles, which stay hidden until theirs."""
-    materials_text = json.dumps(materials, ensure_ascii=False)
+    # what the item and each of its versions hold
+    content = (
+        name,
+        unit_id,
+        description,
+        json.dumps(materials, ensure_ascii=False),
+        legal_days,
+        promised_days,
+    )
     item_id = await fetch_int(
         conn,
         """insert into service_items (code, name, unit_id, description, materials, legal_days,
@@ -162,25 +170,10 @@ async def insert_item_version(
            on conflict (code) do update set code = excluded.code
            returning id""",
         code,
-        name,
-        unit_id,
-        description,
-        materials_text,
-        legal_days,
-        promised_days,
+        *content,
     )
     # the version's values ($1 to $9), compared with the latest and then inserted
-    values = (
-        item_id,
-        effective_from,
-        name,
-        unit_id,
-        description,
-        materials_text,
-        legal_days,
-        promised_days,
-        retired,
-    )
+    values = (item_id, effective_from, *content, retired)
     same = await fetch_optional(
         conn,
         int,
