@@ -8,6 +8,7 @@ from datetime import datetime
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow
 from doorstep.store.typed import fetch_optional, next_in_sequence
+from doorstep.store.unit_work import UnitQueue
 
 
 class CorrectionRow(Row):
@@ -97,23 +98,16 @@ async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[Correct
     )
 
 
-async def corrections_of_units(
-    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[UnitCorrectionRow]:
-    return await fetch(
-        db,
-        UnitCorrectionRow,
-        f"""select {CORRECTION_COLUMNS}, c.name as citizen_name,
-                   c.resident_id_masked as citizen_resident_id_masked
-            from fact_corrections k
-            join units u on u.id = k.unit_id
-            join citizens c on c.id = k.citizen_id
-            where k.unit_id = any($1::bigint[]) and k.status = any($2::text[])
-            order by k.id limit $3""",
-        unit_ids,
-        statuses,
-        limit,
-    )
+corrections_of_units = UnitQueue(
+    UnitCorrectionRow,
+    f"""select {CORRECTION_COLUMNS}, c.name as citizen_name,
+               c.resident_id_masked as citizen_resident_id_masked
+        from fact_corrections k
+        join units u on u.id = k.unit_id
+        join citizens c on c.id = k.citizen_id""",
+    "k",
+    "k.id",
+)
 
 
 async def resolve_correction(

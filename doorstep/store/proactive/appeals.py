@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from doorstep.store.db import Connection, Queryable
+from doorstep.store.db import Connection
 from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import AppealRow
-from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.rows import fetchrow
 from doorstep.store.typed import fetch_int
+from doorstep.store.unit_work import UnitQueue
 
 APPEAL_COLUMNS = f"""ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.reason, ap.status,
     ap.decision_note, ap.created_at, ap.decided_at,
@@ -29,19 +30,7 @@ async def insert_appeal(
     )
 
 
-async def appeals_of_units(
-    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[AppealRow]:
-    return await fetch(
-        db,
-        AppealRow,
-        f"""select {APPEAL_COLUMNS} {_APPEAL_FROM}
-            where ap.unit_id = any($1::bigint[]) and ap.status = any($2::text[])
-            order by ap.id limit $3""",
-        unit_ids,
-        statuses,
-        limit,
-    )
+appeals_of_units = UnitQueue(AppealRow, f"select {APPEAL_COLUMNS} {_APPEAL_FROM}", "ap", "ap.id")
 
 
 async def appeal_for_update(conn: Connection, appeal_id: int) -> AppealRow | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from doorstep.store.db import Connection, Queryable
+from doorstep.store.db import Connection
 from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import CheckRow
-from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.rows import fetchrow
+from doorstep.store.unit_work import UnitQueue
 
 CHECK_COLUMNS = f"""w.id, w.opportunity_id, w.citizen_id, w.unit_id, w.status, w.due_on,
     w.outcome, w.note, w.created_at, w.done_at, c.phone as citizen_phone,
@@ -14,19 +15,9 @@ CHECK_COLUMNS = f"""w.id, w.opportunity_id, w.citizen_id, w.unit_id, w.status, w
 _CHECK_FROM = work_from("welfare_checks", "w")
 
 
-async def checks_of_units(
-    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[CheckRow]:
-    return await fetch(
-        db,
-        CheckRow,
-        f"""select {CHECK_COLUMNS} {_CHECK_FROM}
-            where w.unit_id = any($1::bigint[]) and w.status = any($2::text[])
-            order by w.due_on, w.id limit $3""",
-        unit_ids,
-        statuses,
-        limit,
-    )
+checks_of_units = UnitQueue(
+    CheckRow, f"select {CHECK_COLUMNS} {_CHECK_FROM}", "w", "w.due_on, w.id"
+)
 
 
 async def check_for_update(conn: Connection, check_id: int) -> CheckRow | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.db import Connection
+from doorstep.store.rows import fetchrow
 from doorstep.store.tickets.rows import (
     LockedRectificationRow,
     RectificationRow,
@@ -15,6 +15,7 @@ from doorstep.store.tickets.rows import (
     _RectificationColumns,
 )
 from doorstep.store.typed import fetch_int
+from doorstep.store.unit_work import UnitQueue
 
 
 async def insert_rectification(
@@ -67,21 +68,14 @@ async def finish_rectification(
     )
 
 
-async def rectifications(
-    db: Queryable, unit_ids: list[int], statuses: list[str], limit: int
-) -> list[RectificationRow]:
-    return await fetch(
-        db,
-        RectificationRow,
-        f"""select {_columns(_RectificationColumns, "x")}, t.number, u.code as unit_code,
-                  u.name as unit_name,
-                  c.name as category_name, t.category_code
-           from rectifications x join tickets t on t.id = x.ticket_id
-           join units u on u.id = x.unit_id
-           join ticket_categories c on c.code = t.category_code
-           where x.unit_id = any($1::bigint[]) and x.status = any($2::text[])
-           order by x.due_on, x.id limit $3""",
-        unit_ids,
-        statuses,
-        limit,
-    )
+rectifications = UnitQueue(
+    RectificationRow,
+    f"""select {_columns(_RectificationColumns, "x")}, t.number, u.code as unit_code,
+              u.name as unit_name,
+              c.name as category_name, t.category_code
+       from rectifications x join tickets t on t.id = x.ticket_id
+       join units u on u.id = x.unit_id
+       join ticket_categories c on c.code = t.category_code""",
+    "x",
+    "x.due_on, x.id",
+)
