@@ -8,6 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from doorstep.graphql.enums import Rating
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import application_feedback
 from doorstep.services.application_ratings import Rectification, Satisfaction
@@ -101,71 +102,32 @@ class UnitSatisfaction:
     rectifications_open: int = strawberry.field(description="Open now")
 
 
-def rectification_type(row: Rectification) -> TaskRectification:
-    return TaskRectification(
-        id=strawberry.ID(str(row.id)),
-        application_number=row.application_number,
-        item_name=row.item_name,
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        rating=Rating(row.rating),
-        comment=row.comment,
-        status=row.status,
-        due_on=row.due_on,
-        note=row.note,
-        call_back=row.call_back,
-        done_at=row.done_at,
-    )
+rectification_type = mirror(TaskRectification, Rectification)
+_review = mirror(TaskReview, Review, status_label=GIVEN, requested_at="created_at")
+_task_feedback = mirror(
+    TaskFeedback,
+    application_feedback.TaskFeedback,
+    rectification=lambda t: rectification_type(t.rectification) if t.rectification else None,
+    review=GIVEN,
+)
+_feedback = mirror(ApplicationFeedback, application_feedback.Feedback, tasks=GIVEN)
+satisfaction_type = mirror(
+    UnitSatisfaction,
+    Satisfaction,
+    satisfaction_rate=lambda row: row.satisfied / row.rated if row.rated else None,
+)
 
 
 def review_type(row: Review, language: str, elder: bool) -> TaskReview:
-    return TaskReview(
-        id=strawberry.ID(str(row.id)),
-        task_id=strawberry.ID(str(row.task_id)),
-        application_number=row.application_number,
-        item_name=row.item_name,
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        refusal_reason=row.refusal_reason,
-        reason=row.reason,
-        status=row.status,
-        status_label=translate(f"review_status.{row.status}", language, elder=elder),
-        due_on=row.due_on,
-        decision_reason=row.decision_reason,
-        decided_at=row.decided_at,
-        requested_at=row.created_at,
-    )
+    label = translate(f"review_status.{row.status}", language, elder=elder)
+    return _review(row, status_label=label)
 
 
 def feedback_type(
     found: application_feedback.Feedback, language: str, elder: bool
 ) -> ApplicationFeedback:
-    return ApplicationFeedback(
-        rating=Rating(found.rating) if found.rating else None,
-        comment=found.comment,
-        channel=found.channel,
-        rated_at=found.rated_at,
-        can_rate=found.can_rate,
-        tasks=[
-            TaskFeedback(
-                task_id=strawberry.ID(str(t.task_id)),
-                rating=Rating(t.rating) if t.rating else None,
-                rectification=rectification_type(t.rectification) if t.rectification else None,
-                review=review_type(t.review, language, elder) if t.review else None,
-                review_open_until=t.review_open_until,
-            )
-            for t in found.tasks
-        ],
-    )
-
-
-def satisfaction_type(row: Satisfaction) -> UnitSatisfaction:
-    return UnitSatisfaction(
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        rated=row.rated,
-        satisfied=row.satisfied,
-        dissatisfied=row.dissatisfied,
-        satisfaction_rate=row.satisfied / row.rated if row.rated else None,
-        rectifications_open=row.rectifications_open,
-    )
+    tasks = [
+        _task_feedback(t, review=review_type(t.review, language, elder) if t.review else None)
+        for t in found.tasks
+    ]
+    return _feedback(found, tasks=tasks)

@@ -10,6 +10,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import mirror
 from doorstep.services import files
 
 
@@ -33,16 +34,9 @@ class MaterialFile:
     url: str = strawberry.field(description="GET with the session's bearer token")
 
 
-def _file_type(row: files.AttachedFile) -> MaterialFile:
-    return MaterialFile(
-        id=strawberry.ID(str(row.id)),
-        material_code=row.material_code,
-        media_type=row.media_type,
-        size=row.size_bytes,
-        sha256=row.sha256,
-        attached_at=row.attached_at,
-        url=f"/files/{row.id}",
-    )
+_file_type = mirror(
+    MaterialFile, files.AttachedFile, size="size_bytes", url=lambda row: f"/files/{row.id}"
+)
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import mirror
 from doorstep.services.identity import review, verification
 
 
@@ -23,13 +24,7 @@ class IdentityStatus:
     resident_id_masked: str | None
 
 
-def _status(s: verification.IdentityStatus) -> IdentityStatus:
-    return IdentityStatus(
-        verified=s.verified,
-        method=s.method,
-        verified_at=s.verified_at,
-        resident_id_masked=s.resident_id_masked,
-    )
+_status = mirror(IdentityStatus, verification.IdentityStatus)
 
 
 @strawberry.type(description="A check started: open certifyUrl, then finishIdentityVerification")
@@ -81,24 +76,7 @@ class IdentityConflict:
     created_at: datetime
 
 
-def _conflict(c: review.ConflictView) -> IdentityConflict:
-    return IdentityConflict(
-        id=strawberry.ID(str(c.id)),
-        claimant_id=strawberry.ID(str(c.claimant_id)),
-        holder_id=strawberry.ID(str(c.holder_id)),
-        resident_id_masked=c.resident_id_masked,
-        status=c.status,
-        holder_method=c.holder_method,
-        holder_verified_at=c.holder_verified_at,
-        claimant_name=c.claimant_name,
-        claimant_phone_masked=c.claimant_phone_masked,
-        holder_name=c.holder_name,
-        holder_phone_masked=c.holder_phone_masked,
-        decided_by=strawberry.ID(str(c.decided_by)) if c.decided_by else None,
-        decided_at=c.decided_at,
-        reason=c.reason,
-        created_at=c.created_at,
-    )
+_conflict = mirror(IdentityConflict, review.ConflictView)
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import sla
 
@@ -48,18 +49,16 @@ class UnitSlaCounts:
     )
 
 
+_watched_task = mirror(
+    WatchedTask, sla.WatchedTask, status=lambda t: WatchedStatus(t.status.value), status_label=GIVEN
+)
+_counts = mirror(UnitSlaCounts, sla.UnitCounts)
+
+
 def _watched(info: Info, t: sla.WatchedTask) -> WatchedTask:
     ctx = info.context
-    return WatchedTask(
-        id=strawberry.ID(str(t.id)),
-        application_number=t.application_number,
-        item_name=t.item_name,
-        unit_code=t.unit_code,
-        unit_name=t.unit_name,
-        status=WatchedStatus(t.status.value),
-        status_label=translate(f"task_status.{t.status.value}", ctx.language, elder=ctx.elder),
-        due_on=t.due_on,
-    )
+    label = translate(f"task_status.{t.status.value}", ctx.language, elder=ctx.elder)
+    return _watched_task(t, status_label=label)
 
 
 @strawberry.type
@@ -80,17 +79,4 @@ class MetricsQuery:
     @strawberry.field(description="Per unit: on time, late, and overdue now")
     async def unit_sla_counts(self, info: Info, since: date, until: date) -> list[UnitSlaCounts]:
         ctx = info.context
-        return [
-            UnitSlaCounts(
-                unit_code=c.unit_code,
-                unit_name=c.unit_name,
-                on_time=c.on_time,
-                late=c.late,
-                open_overdue=c.open_overdue,
-                priority_on_time=c.priority_on_time,
-                priority_late=c.priority_late,
-                priority_open_overdue=c.priority_open_overdue,
-                priority_on_target=c.priority_on_target,
-            )
-            for c in await sla.unit_counts(ctx.deps, ctx.actor, since, until)
-        ]
+        return [_counts(c) for c in await sla.unit_counts(ctx.deps, ctx.actor, since, until)]

@@ -2,11 +2,11 @@
 view or row, or a domain spec from a strawberry input.
 
 `mirror(Target, Source, **fields)` is built once, at import, and checks the pair there: every
-field of `Target` not named in `fields` is copied from the field of `Source` with the same name,
-which must exist and have the same type hint, so a renamed or retyped column fails at import with
-a message naming both types and the field (a call written out field by field fails only where
-mypy is told the types). Where the two differ only in how GraphQL spells a value, the copy
-converts it, and nothing else:
+field of `Target` not named in `fields` is copied from the field (or property) of `Source` with
+the same name, which must exist and have the same type hint, so a renamed or retyped column fails
+at import with a message naming both types and the field (a call written out field by field fails
+only where mypy is told the types). Where the two differ only in how GraphQL spells a value, the
+copy converts it, and nothing else:
 
 - `strawberry.ID` from `int` (and back, `int` from an ID, is left to `parse_id`: it refuses);
 - an enum from its value (`Rating` from `int`, `UnitKind` from `str`) and a value from its enum;
@@ -23,6 +23,7 @@ each also between the optional forms (`X | None`), None staying None. `fields` n
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Callable
@@ -101,6 +102,19 @@ def _enum_value(value: Enum) -> object:
     return value.value
 
 
+def _readable(source: type) -> dict[str, object]:
+    """The source's fields and properties with their type hints."""
+    hints = {
+        name: hint
+        for name, hint in typing.get_type_hints(source).items()
+        if typing.get_origin(hint) is not ClassVar
+    }
+    for name, value in inspect.getmembers(source, lambda v: isinstance(v, property)):
+        if name not in hints and value.fget is not None:
+            hints[name] = typing.get_type_hints(value.fget).get("return")
+    return hints
+
+
 def _name(hint: object) -> str:
     return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
 
@@ -119,11 +133,7 @@ class Mirror(Generic[S, T]):
         if unknown:
             raise MirrorError(f"{pair}: {target.__name__} has no field {', '.join(unknown)}")
         target_hints = typing.get_type_hints(target)
-        source_hints = {
-            name: hint
-            for name, hint in typing.get_type_hints(source).items()
-            if typing.get_origin(hint) is not ClassVar
-        }
+        source_hints = _readable(source)
         # the constructor call as one would write it, compiled once: as fast as the call it
         # replaces (a loop over the fields per object would double the cost of a list)
         functions: dict[str, object] = {"target": target}

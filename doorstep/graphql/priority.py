@@ -9,6 +9,7 @@ import strawberry
 
 from doorstep.domain.priority import Reason, SourceKind
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.i18n import translate
 from doorstep.services import priority, priority_figures
 
@@ -78,6 +79,9 @@ class PriorityTicketCounts:
     open_overdue: int = strawberry.field(description="Priority tickets open past the deadline")
 
 
+_ticket_counts = mirror(PriorityTicketCounts, priority_figures.TicketCounts)
+
+
 @strawberry.type
 class PriorityQuery:
     @strawberry.field(
@@ -89,14 +93,4 @@ class PriorityQuery:
     ) -> list[PriorityTicketCounts]:
         ctx = info.context
         rows = await priority_figures.ticket_counts(ctx.deps, ctx.actor, since, until)
-        return [
-            PriorityTicketCounts(
-                unit_code=r.unit_code,
-                unit_name=r.unit_name,
-                finished=r.finished,
-                on_time=r.on_time,
-                on_target=r.on_target,
-                open_overdue=r.open_overdue,
-            )
-            for r in rows
-        ]
+        return [_ticket_counts(r) for r in rows]

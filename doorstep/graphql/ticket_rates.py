@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services import ticket_rates
 
 
@@ -47,28 +48,7 @@ class TicketRates:
     open_overdue: int
 
 
-def _rates(r: ticket_rates.Rates) -> TicketRates:
-    return TicketRates(
-        code=r.code,
-        name=r.name,
-        assigned=r.assigned,
-        responded_in_time=r.responded_in_time,
-        response_rate=r.response_rate,
-        finished=r.finished,
-        solved=r.solved,
-        resolution_rate=r.resolution_rate,
-        rated=r.rated,
-        satisfied=r.satisfied,
-        satisfaction_rate=r.satisfaction_rate,
-        on_time=r.on_time,
-        on_time_rate=r.on_time_rate,
-        returns=r.returns,
-        reopened=r.reopened,
-        reopen_rate=r.reopen_rate,
-        recurrences=r.recurrences,
-        recurrence_rate=r.recurrence_rate,
-        open_overdue=r.open_overdue,
-    )
+_rates = mirror(TicketRates, ticket_rates.Rates)
 
 
 @strawberry.type(description="A unit slipping this week, with what gives it away")

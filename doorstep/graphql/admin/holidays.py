@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services import holidays
 
 
@@ -56,29 +57,21 @@ class HolidayScheduleInput:
     note: str = ""
 
 
-def _version(v: holidays.ScheduleVersion) -> HolidayScheduleVersion:
-    return HolidayScheduleVersion(
-        year=v.year,
-        version=v.version,
-        holidays=list(v.holidays),
-        workdays=list(v.workdays),
-        source=v.source,
-        note=v.note,
-        entered_via=v.entered_via,
-        entered_by=v.entered_by_name,
-        entered_at=v.created_at,
-    )
+_version = mirror(
+    HolidayScheduleVersion,
+    holidays.ScheduleVersion,
+    entered_by="entered_by_name",
+    entered_at="created_at",
+)
 
 
-def _year(y: holidays.YearStatus) -> CalendarYear:
-    return CalendarYear(
-        year=y.year,
-        basis=CalendarBasis(y.basis),
-        warning=y.basis == "statutory",
-        in_force=_version(y.in_force) if y.in_force else None,
-        versions=[_version(v) for v in y.versions],
-        weekday_rest_days=list(y.weekday_rest_days),
-    )
+_year = mirror(
+    CalendarYear,
+    holidays.YearStatus,
+    warning=lambda y: y.basis == "statutory",
+    in_force=lambda y: _version(y.in_force) if y.in_force else None,
+    versions=lambda y: [_version(v) for v in y.versions],
+)
 
 
 @strawberry.type

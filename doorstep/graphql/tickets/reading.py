@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.enums import Rating, TicketStatus
+from doorstep.graphql.enums import TicketStatus
 from doorstep.graphql.tickets.types import (
     RectificationTask,
     Ticket,
@@ -14,6 +14,7 @@ from doorstep.graphql.tickets.types import (
     TicketPlace,
     int_id,
     one_ticket,
+    rectification_task,
     ticket_list,
 )
 from doorstep.services.tickets import reading, redispatch_choices
@@ -97,18 +98,4 @@ class TicketsQuery:
     ) -> list[RectificationTask]:
         ctx = info.context
         found = await reading.rectifications(ctx.deps, ctx.actor, open_only=open_only, limit=first)
-        return [
-            RectificationTask(
-                id=strawberry.ID(str(r.id)),
-                ticket_number=r.number,
-                unit_code=r.unit_code,
-                unit_name=r.unit_name,
-                category_name=r.category_name,
-                rating=Rating(int(r.rating)),
-                comment=r.comment,
-                status=r.status,
-                due_on=r.due_on,
-                note=r.note,
-            )
-            for r in found
-        ]
+        return [rectification_task(r) for r in found]

@@ -15,7 +15,8 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.priority import reason_enum, reason_label
+from doorstep.graphql.mirror import GIVEN, mirror
+from doorstep.graphql.priority import reason_label
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
 from doorstep.services.tickets import reading, views
@@ -163,20 +164,7 @@ class Ticket:
     @strawberry.field(description="Every dispatch to a unit, oldest first")
     async def assignments(self, info: Info) -> list[TicketAssignment]:
         found = await reading.assignments(info.context.deps, self.id)
-        return [
-            TicketAssignment(
-                unit_code=a.unit_code,
-                unit_name=a.unit_name,
-                basis=a.basis,
-                note=a.note,
-                assigned_at=a.created_at,
-                acknowledge_by=a.ack_due_at,
-                acknowledged_at=a.acknowledged_at,
-                returned_at=a.returned_at,
-                return_reason=a.return_reason,
-            )
-            for a in found
-        ]
+        return [_assignment(a) for a in found]
 
 
 _EVENT_PARAMS = (
@@ -235,82 +223,46 @@ def explanation(key: str, params: dict[str, Any], language: str, elder: bool) ->
     return translate(key, language, elder=elder, **values)
 
 
-def _unit(u: views.UnitRef) -> TicketUnit:
-    return TicketUnit(code=u.code, name=u.name, phone=u.phone)
+_unit = mirror(TicketUnit, views.UnitRef)
+_dispatch = mirror(DispatchDecision, views.DispatchInfo, rule_set="rule_set_id", explanation=GIVEN)
+_rectification = mirror(Rectification, views.RectificationView)
+_contact = mirror(TicketContact, views.Contact)
+_ticket = mirror(
+    Ticket,
+    views.TicketView,
+    cursor=lambda v: strawberry.ID(str(v.id)),
+    kind_label=GIVEN,
+    urgency_label=GIVEN,
+    status_label=GIVEN,
+    priority=lambda v: v.priority_reason is not None,
+    priority_label=GIVEN,
+    lead_unit=lambda v: _unit(v.lead_unit),
+    assisting_units=lambda v: [_unit(u) for u in v.assisting_units],
+    dispatch=GIVEN,
+    acknowledge_by="ack_due_at",
+    due_on="handle_due_on",
+    due_at="handle_due_at",
+    rating_label=GIVEN,
+    rectification=lambda v: _rectification(v.rectification) if v.rectification else None,
+    contact=lambda v: _contact(v.contact) if v.contact else None,
+)
 
 
 def ticket_type(v: views.TicketView, language: str, elder: bool) -> Ticket:
-    rect = v.rectification
-    return Ticket(
-        id=v.id,
-        number=v.number,
-        cursor=strawberry.ID(str(v.id)),
-        kind=v.kind,
+    dispatch = v.dispatch
+    reason = explanation(dispatch.reason_key, dispatch.reason_params, language, elder)
+    return _ticket(
+        v,
         kind_label=translate(f"ticket_kind.{v.kind.value}", language, elder=elder),
-        category_code=v.category_code,
-        category_name=v.category_name,
-        description=v.description,
-        region_code=v.region_code,
-        region_name=v.region_name,
-        latitude=v.latitude,
-        longitude=v.longitude,
-        urgency=v.urgency,
         urgency_label=translate(f"urgency.{v.urgency.value}", language, elder=elder),
-        status=v.status,
         status_label=translate(f"ticket_status.{v.status.value}", language, elder=elder),
-        priority=v.priority_reason is not None,
-        priority_reason=reason_enum(v.priority_reason),
         priority_label=reason_label(v.priority_reason, language, elder),
-        target_on=v.target_on,
-        channel=v.channel.value,
-        lead_unit=_unit(v.lead_unit),
-        assisting_units=[_unit(u) for u in v.assisting_units],
-        needs_review=v.needs_review,
-        dispatch=DispatchDecision(
-            basis=v.dispatch.basis,
-            rule_set=v.dispatch.rule_set_id,
-            rule_no=v.dispatch.rule_no,
-            rule_version=v.dispatch.rule_version,
-            explanation=explanation(
-                v.dispatch.reason_key, v.dispatch.reason_params, language, elder
-            ),
-        ),
-        deadline_profile=v.deadline_profile,
-        assigned_at=v.assigned_at,
-        acknowledge_by=v.ack_due_at,
-        acknowledged_at=v.acknowledged_at,
-        due_on=v.handle_due_on,
-        due_at=v.handle_due_at,
-        extended_days=v.extended_days,
-        resolved_at=v.resolved_at,
-        resolution_note=v.resolution_note,
-        follow_up_asks=v.follow_up_asks,
-        solved=v.solved,
-        finished_at=v.finished_at,
-        returns_count=v.returns_count,
-        reopen_count=v.reopen_count,
-        previous_number=v.previous_number,
-        recurrence=v.recurrence,
-        rating=Rating(int(v.rating)) if v.rating is not None else None,
+        dispatch=_dispatch(dispatch, explanation=reason),
         rating_label=(
             translate(f"rating.{v.rating.label}", language, elder=elder)
             if v.rating is not None
             else None
         ),
-        rating_comment=v.rating_comment,
-        rated_at=v.rated_at,
-        rectification=Rectification(
-            id=strawberry.ID(str(rect.id)),
-            status=rect.status,
-            due_on=rect.due_on,
-            note=rect.note,
-            done_at=rect.done_at,
-        )
-        if rect
-        else None,
-        contact=TicketContact(name=v.contact.name, phone=v.contact.phone) if v.contact else None,
-        created_at=v.created_at,
-        updated_at=v.updated_at,
     )
 
 
@@ -326,6 +278,12 @@ class RectificationTask:
     status: str
     due_on: date
     note: str | None
+
+
+_assignment = mirror(
+    TicketAssignment, reading.AssignmentRow, assigned_at="created_at", acknowledge_by="ack_due_at"
+)
+rectification_task = mirror(RectificationTask, reading.RectificationRow, ticket_number="number")
 
 
 def int_id(raw: strawberry.ID | str) -> int:

@@ -30,7 +30,10 @@ from doorstep.store.tickets import people as ticket_people
 from doorstep.store.tickets import queues as ticket_queues
 from doorstep.store.tickets import reading as ticket_reading
 from doorstep.store.tickets import rectifications as ticket_rectifications
-from doorstep.store.tickets.rows import AssignmentRow, RectificationRow
+
+# the rows it answers with, named for the transports (which do not import the store)
+from doorstep.store.tickets.rows import AssignmentRow as AssignmentRow
+from doorstep.store.tickets.rows import RectificationRow as RectificationRow
 
 # --- reading -----------------------------------------------------------------------------------
 
