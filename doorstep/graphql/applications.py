@@ -17,7 +17,8 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.feedback_types import ApplicationFeedback, feedback_type
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.priority import reason_enum, reason_label
+from doorstep.graphql.mirror import GIVEN, mirror
+from doorstep.graphql.priority import reason_label
 from doorstep.graphql.vault import VaultDocumentInput, as_json
 from doorstep.i18n import translate
 from doorstep.services import application_feedback, confirmations, sla
@@ -187,45 +188,41 @@ def progress_of(done: int, total: int) -> Progress:
     return Progress(done=done, total=total, percent=(100 * done // total) if total else 0)
 
 
+_task = mirror(
+    Task,
+    service.TaskView,
+    status_label=GIVEN,
+    due_at=lambda t: deadline_end(t.due_on),
+    priority=lambda t: t.priority_reason is not None,
+    priority_label=GIVEN,
+    view=lambda t: t,
+)
+_application = mirror(
+    Application,
+    service.ApplicationView,
+    status_label=GIVEN,
+    progress=lambda v: progress_of(*v.progress),
+    tasks=GIVEN,
+    next_step=GIVEN,
+    read_aloud=GIVEN,
+)
+
+
 def task_type(t: service.TaskView, language: str, elder: bool) -> Task:
-    return Task(
-        id=strawberry.ID(str(t.id)),
-        item_code=t.item_code,
-        item_name=t.item_name,
-        unit_code=t.unit_code,
-        unit_name=t.unit_name,
-        unit_phone=t.unit_phone,
-        status=t.status,
+    return _task(
+        t,
         status_label=task_status_label(t.status, language, elder),
-        working_days=t.working_days,
-        due_on=t.due_on,
-        due_at=deadline_end(t.due_on),
-        paused=t.paused,
-        reason=t.reason,
-        priority=t.priority_reason is not None,
-        priority_reason=reason_enum(t.priority_reason),
         priority_label=reason_label(t.priority_reason, language, elder),
-        target_on=t.target_on,
-        days_left_at_pause=t.days_left_at_pause,
-        view=t,
     )
 
 
 def application_type(view: service.ApplicationView, language: str, elder: bool) -> Application:
-    return Application(
-        id=view.id,
-        number=view.number,
-        bundle_code=view.bundle_code,
-        bundle_name=view.bundle_name,
-        status=view.status,
+    return _application(
+        view,
         status_label=application_status_label(view.status, language, elder),
-        progress=progress_of(*view.progress),
         tasks=[task_type(t, language, elder) for t in view.tasks],
         next_step=next_step_text(view.next_step, language, elder),
         read_aloud=read_aloud_text(view.number, view.status, view.next_step, language, elder),
-        created_at=view.created_at,
-        updated_at=view.updated_at,
-        completed_at=view.completed_at,
     )
 
 
@@ -289,6 +286,9 @@ class ApplicationMaterial:
     )
 
 
+_material = mirror(ApplicationMaterial, material_service.MaterialView)
+
+
 @strawberry.type
 class ApplicationsQuery:
     @strawberry.field(
@@ -297,17 +297,7 @@ class ApplicationsQuery:
     async def application_materials(self, info: Info, number: str) -> list[ApplicationMaterial]:
         ctx = info.context
         views = await material_service.application_materials(ctx.deps, ctx.actor, number)
-        return [
-            ApplicationMaterial(
-                item_name=v.item_name,
-                code=v.code,
-                name=v.name,
-                required=v.required,
-                provided=v.provided,
-                source=v.source,
-            )
-            for v in views
-        ]
+        return [_material(v) for v in views]
 
     @strawberry.field(description="The signed-in citizen's applications, newest first")
     async def my_applications(

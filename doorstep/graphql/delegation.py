@@ -25,6 +25,7 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, DelegationStatus
 from doorstep.graphql.enums import Theme as DelegationTheme
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate, translate_or
 from doorstep.services import acting, assisted, confirmations, delegation, privacy
 
@@ -131,23 +132,10 @@ def confirmation_type(
             status=translate(f"confirmation_status.{status}", language, elder=True),
             next=step or "",
         )
-    return PrincipalConfirmation(
-        id=strawberry.ID(str(view.id)),
-        action=ConfirmationAction(view.operation),
-        bundle_code=view.bundle_code,
-        bundle_name=view.bundle_name,
-        offer_id=strawberry.ID(str(view.offer_id)) if view.offer_id is not None else None,
-        agent=_party(view.agent),
-        principal=_party(view.principal),
-        status=ConfirmationStatus(status),
+    return _confirmation(
+        view,
         status_label=translate(f"confirmation_status.{status}", language, elder=elder),
         next_step=step,
-        requested_at=view.requested_at,
-        expires_at=view.expires_at,
-        decided_at=view.decided_at,
-        decided_by=view.decided_by,
-        application_number=view.application_number,
-        viewer_is=view.viewer_is,
         read_aloud=read_aloud,
     )
 
@@ -170,54 +158,56 @@ class DataAccess:
     at: datetime
 
 
-def _party(party: acting.Party) -> DelegationParty:
-    return DelegationParty(
-        citizen_id=strawberry.ID(str(party.citizen_id)),
-        name=party.name,
-        phone_masked=party.phone_masked,
-    )
+_party = mirror(DelegationParty, acting.Party)
+_confirmation = mirror(
+    PrincipalConfirmation,
+    confirmations.ConfirmationView,
+    action=lambda v: ConfirmationAction(v.operation),
+    agent=lambda v: _party(v.agent),
+    principal=lambda v: _party(v.principal),
+    status_label=GIVEN,
+    next_step=GIVEN,
+    read_aloud=GIVEN,
+)
+_delegation = mirror(
+    Delegation,
+    delegation.DelegationView,
+    agent=lambda v: _party(v.agent),
+    principal=lambda v: _party(v.principal),
+    theme_labels=GIVEN,
+    status_label=GIVEN,
+    consent_method_label=GIVEN,
+)
+_access = mirror(
+    DataAccess,
+    privacy.AccessEntry,
+    reader_kind_label=GIVEN,
+    what_label=GIVEN,
+    purpose_label=GIVEN,
+)
 
 
 def delegation_type(view: delegation.DelegationView, language: str, elder: bool) -> Delegation:
     method = view.consent_method
-    return Delegation(
-        id=strawberry.ID(str(view.id)),
-        agent=_party(view.agent),
-        principal=_party(view.principal),
-        themes=list(view.themes),
+    return _delegation(
+        view,
         theme_labels=[translate(f"theme.{t.value}", language, elder=elder) for t in view.themes],
-        status=view.status,
         status_label=translate(f"delegation_status.{view.status.value}", language, elder=elder),
-        requested_at=view.requested_at,
-        valid_from=view.valid_from,
-        valid_until=view.valid_until,
-        consent_method=method,
         consent_method_label=(
             translate(f"consent_method.{method.value}", language, elder=elder) if method else None
         ),
-        consented_at=view.consented_at,
-        ended_at=view.ended_at,
-        viewer_is=view.viewer_is,
     )
 
 
 def _access_type(entry: privacy.AccessEntry, language: str, elder: bool) -> DataAccess:
-    return DataAccess(
-        id=strawberry.ID(str(entry.id)),
-        reader_kind=entry.reader_kind,
+    return _access(
+        entry,
         reader_kind_label=translate_or(
             f"data_reader.{entry.reader_kind}", entry.reader_kind, language, elder=elder
         ),
-        reader_name=entry.reader_name,
-        reader_unit=entry.reader_unit,
-        reader_phone_masked=entry.reader_phone_masked,
-        what=entry.what,
         what_label=translate_or(f"data_what.{entry.what}", entry.what, language, elder=elder),
-        purpose=entry.purpose,
         purpose_label=entry.purpose_name
         or translate_or(f"data_purpose.{entry.purpose}", entry.purpose, language, elder=elder),
-        refused=entry.refused,
-        at=entry.at,
     )
 
 
@@ -246,6 +236,14 @@ class AssistedApplicationInput:
         description="The citizen agreed to the clerk submitting for them"
     )
     note: str | None = None
+
+
+_assisted_input = mirror(
+    assisted.AssistedInput,
+    AssistedApplicationInput,
+    # the counter's form files no certificates into the citizen's vault
+    application=lambda i: submit_input(i.application, documents=False),
+)
 
 
 @strawberry.type
@@ -379,15 +377,5 @@ class DelegationMutation:
         self, info: Info, input: AssistedApplicationInput
     ) -> Application:
         ctx = info.context
-        data = assisted.AssistedInput(
-            # the counter's form files no certificates into the citizen's vault
-            application=submit_input(input.application, documents=False),
-            phone=input.phone,
-            language=input.language,
-            identity_document=input.identity_document,
-            identity_checked=input.identity_checked,
-            consent_given=input.consent_given,
-            note=input.note,
-        )
-        view = await assisted.submit_assisted(ctx.deps, ctx.actor, data)
+        view = await assisted.submit_assisted(ctx.deps, ctx.actor, _assisted_input(input))
         return application_type(view, ctx.language, ctx.elder)

@@ -10,6 +10,7 @@ import strawberry
 from doorstep.domain.escort import BookingStatus, SlotInput, SlotKind
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import escort as service
 from doorstep.services import escort_worker
@@ -78,42 +79,21 @@ class EscortSlotInput:
     )
 
 
+_slot = mirror(EscortSlot, service.SlotView, kind_label=GIVEN)
+_booking = mirror(EscortBooking, service.BookingView, status_label=GIVEN, slot=GIVEN)
+_slot_input = mirror(SlotInput, EscortSlotInput)
+
+
 def slot_type(v: service.SlotView, info: Info) -> EscortSlot:
     ctx = info.context
-    return EscortSlot(
-        id=strawberry.ID(str(v.id)),
-        unit_code=v.unit_code,
-        unit_name=v.unit_name,
-        unit_phone=v.unit_phone,
-        kind=v.kind,
-        kind_label=translate(f"escort_kind.{v.kind.value}", ctx.language, elder=ctx.elder),
-        starts_at=v.starts_at,
-        ends_at=v.ends_at,
-        capacity=v.capacity,
-        booked=v.booked,
-        places_left=v.places_left,
-        place=v.place,
-        note=v.note,
-        cancelled=v.cancelled,
-    )
+    label = translate(f"escort_kind.{v.kind.value}", ctx.language, elder=ctx.elder)
+    return _slot(v, kind_label=label)
 
 
 def booking_type(v: service.BookingView, info: Info) -> EscortBooking:
     ctx = info.context
-    return EscortBooking(
-        number=v.number,
-        status=v.status,
-        status_label=translate(f"escort_status.{v.status.value}", ctx.language, elder=ctx.elder),
-        slot=slot_type(v.slot, info),
-        address=v.address,
-        need=v.need,
-        channel=v.channel,
-        booked_by_agent=v.booked_by_agent,
-        confirmed=v.confirmed,
-        reminded=v.reminded,
-        outcome_note=v.outcome_note,
-        created_at=v.created_at,
-    )
+    label = translate(f"escort_status.{v.status.value}", ctx.language, elder=ctx.elder)
+    return _booking(v, status_label=label, slot=slot_type(v.slot, info))
 
 
 def _slot_id(raw: strawberry.ID) -> int:
@@ -163,15 +143,7 @@ class EscortMutation:
     @strawberry.mutation(description="A unit offers a slot (its clerks; supervisors name a unit)")
     async def publish_escort_slot(self, info: Info, input: EscortSlotInput) -> EscortSlot:
         ctx = info.context
-        data = SlotInput(
-            kind=input.kind.value,
-            starts_at=input.starts_at,
-            ends_at=input.ends_at,
-            capacity=input.capacity,
-            place=input.place,
-            note=input.note,
-        )
-        view = await service.publish_slot(ctx.deps, ctx.actor, data, input.unit_code)
+        view = await service.publish_slot(ctx.deps, ctx.actor, _slot_input(input), input.unit_code)
         return slot_type(view, info)
 
     @strawberry.mutation(description="The unit withdraws a slot; its bookings are cancelled by SMS")

@@ -181,7 +181,7 @@ class Mirror(Generic[S, T]):
 
 
 def mirror(
-    target: type[T], source: type[S], **fields: str | Callable[[S], object] | _Given
+    target: type[T], source: type[S], /, **fields: str | Callable[[S], object] | _Given
 ) -> Mirror[S, T]:
     """A `T` from an `S` by field name, checked now: see the module's opening comment."""
     return Mirror(target, source, dict(fields))

@@ -65,10 +65,6 @@ async def standing(info: Info) -> PriorityStanding:
     )
 
 
-def reason_enum(reason: str | None) -> Reason | None:
-    return Reason(reason) if reason else None
-
-
 @strawberry.type(description="优先办 tickets of one lead unit, counted apart")
 class PriorityTicketCounts:
     unit_code: str

@@ -11,6 +11,7 @@ import strawberry
 from doorstep.domain.sharing import ListRow
 from doorstep.domain.vault import fact_value_json
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import sharing as service
 from doorstep.services import sharing_reads as reads
@@ -76,35 +77,31 @@ def _label(kind: str, key: str, language: str) -> str:
     return translate(f"fact.{key}", language)
 
 
+_unit = mirror(SharingUnit, service.Named)
+_purpose = mirror(SharingPurpose, service.Named)
+_reader = mirror(
+    SharingReader,
+    service.GrantView,
+    unit=lambda g: _unit(g.reader),
+    items=lambda g: [_purpose(i) for i in g.items],
+    bundles=lambda g: [_purpose(b) for b in g.bundles],
+)
+_entry = mirror(
+    SharingEntry,
+    service.EntryView,
+    label=GIVEN,
+    owner=lambda e: _unit(e.owner),
+    readers=lambda e: [_reader(g) for g in e.readers],
+)
+_list = mirror(SharingList, service.ListView, entries=GIVEN)
+
+
 def entry_type(e: service.EntryView, language: str) -> SharingEntry:
-    return SharingEntry(
-        kind=e.kind,
-        key=e.key,
-        label=_label(e.kind, e.key, language),
-        owner=SharingUnit(code=e.owner.code, name=e.owner.name),
-        legal_basis=e.legal_basis,
-        readers=[
-            SharingReader(
-                unit=SharingUnit(code=g.reader.code, name=g.reader.name),
-                items=[SharingPurpose(code=i.code, name=i.name) for i in g.items],
-                bundles=[SharingPurpose(code=b.code, name=b.name) for b in g.bundles],
-                welfare_check=g.welfare_check,
-                legal_basis=g.legal_basis,
-            )
-            for g in e.readers
-        ],
-    )
+    return _entry(e, label=_label(e.kind, e.key, language))
 
 
 def list_type(view: service.ListView, language: str) -> SharingList:
-    return SharingList(
-        version=view.version,
-        effective_from=view.effective_from,
-        note=view.note,
-        published_by=view.published_by,
-        published_at=view.published_at,
-        entries=[entry_type(e, language) for e in view.entries],
-    )
+    return _list(view, entries=[entry_type(e, language) for e in view.entries])
 
 
 @strawberry.input(
@@ -203,6 +200,17 @@ class DataItemRef:
     key: str
 
 
+_list_version = mirror(SharingListVersion, service.ListVersionRow)
+_item_use = mirror(DataItemUse, reads.UseEntry)
+_shared_item = mirror(
+    SharedDataItem,
+    reads.SharedItem,
+    label=GIVEN,
+    value=GIVEN,
+    source=lambda i: _unit(i.source) if i.source else None,
+)
+
+
 @strawberry.type
 class SharingQuery:
     @strawberry.field(
@@ -222,17 +230,7 @@ class SharingQuery:
     @strawberry.field(description="Every published version of the list, newest first")
     async def sharing_list_versions(self, info: Info) -> list[SharingListVersion]:
         ctx = info.context
-        return [
-            SharingListVersion(
-                version=r.version,
-                effective_from=r.effective_from,
-                note=r.note,
-                published_by=r.published_by,
-                published_at=r.published_at,
-                entries=r.entries,
-            )
-            for r in await service.list_versions(ctx.deps, ctx.actor)
-        ]
+        return [_list_version(r) for r in await service.list_versions(ctx.deps, ctx.actor)]
 
     @strawberry.field(
         description="Citizen: each item of their data, who may use it and who did (refused "
@@ -254,16 +252,7 @@ class SharingQuery:
                     owner=entry.owner if entry else None,
                     legal_basis=entry.legal_basis if entry else None,
                     readers=entry.readers if entry else [],
-                    used=[
-                        DataItemUse(
-                            unit_name=u.unit_name,
-                            purpose=u.purpose,
-                            application_number=u.application_number,
-                            refused=u.refused,
-                            at=u.at,
-                        )
-                        for u in item.used
-                    ],
+                    used=[_item_use(u) for u in item.used],
                 )
             )
         return MyDataSharing(version=mine.version, effective_from=mine.effective_from, items=items)
@@ -293,20 +282,14 @@ class SharingQuery:
         return ResidentDataRead(
             purpose=found.purpose,
             items=[
-                SharedDataItem(
-                    kind=i.kind,
-                    key=i.key,
+                _shared_item(
+                    i,
                     label=_label(i.kind, i.key, language),
                     value=(
                         show_value(i.key, fact_value_json(i.value), language)
                         if i.kind == "fact"
                         else None
                     ),
-                    number_masked=i.number_masked,
-                    source=SharingUnit(code=i.source.code, name=i.source.name)
-                    if i.source
-                    else None,
-                    as_of=i.as_of,
                 )
                 for i in found.items
             ],

@@ -13,9 +13,11 @@ from strawberry.scalars import JSON
 from doorstep.domain.vault import DocumentInput, fact_value_json
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import vault as service
 from doorstep.services.proactive.views import show_value
+from doorstep.services.vault.forms import MaterialState
 
 
 @strawberry.type(description="Where a vault item came from")
@@ -28,14 +30,11 @@ class VaultSource:
     )
 
 
+_source = mirror(VaultSource, service.Source, label=GIVEN)
+
+
 def source_type(source: service.Source, language: str) -> VaultSource:
-    label = source.unit_name or translate("vault_source.citizen", language)
-    return VaultSource(
-        unit_code=source.unit_code,
-        unit_name=source.unit_name,
-        label=label,
-        application_number=source.application_number,
-    )
+    return _source(source, label=source.unit_name or translate("vault_source.citizen", language))
 
 
 @strawberry.type(description="A certificate (证照) held once in the vault and reused")
@@ -52,18 +51,16 @@ class VaultDocument:
     created_at: datetime
 
 
+_document = mirror(
+    VaultDocument, service.DocumentView, type="doc_type", type_label=GIVEN, source=GIVEN
+)
+
+
 def document_type(d: service.DocumentView, language: str) -> VaultDocument:
-    return VaultDocument(
-        id=strawberry.ID(str(d.id)),
-        type=d.doc_type,
+    return _document(
+        d,
         type_label=translate(f"doc_type.{d.doc_type}", language),
-        number_masked=d.number_masked,
-        issuer=d.issuer,
-        valid_until=d.valid_until,
-        file_ref=d.file_ref,
-        file_sha256=d.file_sha256,
         source=source_type(d.source, language),
-        created_at=d.created_at,
     )
 
 
@@ -111,28 +108,28 @@ def _show(key: str, value: Any, language: str) -> str:
     return show_value(key, fact_value_json(value), language)
 
 
+_correction = mirror(
+    FactCorrection,
+    service.CorrectionView,
+    fact_label=GIVEN,
+    flagged_value=GIVEN,
+    status_label=GIVEN,
+    corrected_value=GIVEN,
+    rerun=lambda c: as_json(c.rerun),
+)
+
+
 def correction_type(c: service.CorrectionView, language: str) -> FactCorrection:
-    return FactCorrection(
-        number=c.number,
-        fact_key=c.fact_key,
+    return _correction(
+        c,
         fact_label=translate(f"fact.{c.fact_key}", language),
-        unit_code=c.unit_code,
-        unit_name=c.unit_name,
         flagged_value=_show(c.fact_key, c.flagged_value, language),
-        note=c.note,
-        status=c.status,
         status_label=translate(f"correction_status.{c.status}", language),
         corrected_value=(
             _show(c.fact_key, c.corrected_value, language)
             if c.corrected_value is not None
             else None
         ),
-        resolution_note=c.resolution_note,
-        rerun=as_json(c.rerun),
-        created_at=c.created_at,
-        resolved_at=c.resolved_at,
-        citizen_name=c.citizen_name,
-        citizen_resident_id_masked=c.citizen_resident_id_masked,
     )
 
 
@@ -166,22 +163,20 @@ def _use_item(item: dict[str, Any], language: str) -> VaultUseItem:
     return VaultUseItem(kind="fact", key=key, label=translate(f"fact.{key}", language))
 
 
+_use = mirror(
+    VaultUse, service.UseView, purpose_label=GIVEN, items=GIVEN, rule_title=GIVEN, at="created_at"
+)
+
+
 def use_type(u: service.UseView, language: str) -> VaultUse:
     title = None
     if u.rule_title:
         title = u.rule_title.get(language) or u.rule_title.get("zh_Hans")
-    return VaultUse(
-        id=strawberry.ID(str(u.id)),
-        unit_name=u.unit_name,
-        purpose=u.purpose,
+    return _use(
+        u,
         purpose_label=translate(f"vault_use.{u.purpose}", language),
         items=[_use_item(i, language) for i in u.used_items if isinstance(i, dict)],
-        application_number=u.application_number,
-        bundle_name=u.bundle_name,
-        rule_code=u.rule_code,
-        rule_version=u.rule_version,
         rule_title=title,
-        at=u.created_at,
     )
 
 
@@ -227,6 +222,11 @@ class ApplicationForm:
     )
 
 
+_form_material = mirror(
+    FormMaterial, MaterialState, items="item_names", document=GIVEN, source=GIVEN
+)
+
+
 def form_type(form: service.FormView, language: str) -> ApplicationForm:
     materials = []
     for m in form.materials:
@@ -236,18 +236,7 @@ def form_type(form: service.FormView, language: str) -> ApplicationForm:
             source = source_type(m.document.source, language)
         elif m.fact_source is not None:
             source = source_type(m.fact_source, language)
-        materials.append(
-            FormMaterial(
-                code=m.code,
-                name=m.name,
-                required=m.required,
-                held=m.held,
-                items=list(m.item_names),
-                document=document,
-                fact_key=m.fact_key,
-                source=source,
-            )
-        )
+        materials.append(_form_material(m, document=document, source=source))
     return ApplicationForm(
         bundle_code=form.bundle_code,
         bundle_name=form.bundle_name,
@@ -267,14 +256,10 @@ class VaultDocumentInput:
     file_sha256: str | None = strawberry.field(default=None, description="SHA-256 of the scan, hex")
 
     def to_domain(self) -> DocumentInput:
-        return DocumentInput(
-            doc_type=self.type,
-            number=self.number,
-            issuer=self.issuer,
-            valid_until=self.valid_until,
-            file_ref=self.file_ref,
-            file_sha256=self.file_sha256,
-        )
+        return _document_input(self)
+
+
+_document_input = mirror(DocumentInput, VaultDocumentInput, doc_type="type")
 
 
 @strawberry.input(description="One fact a unit states")

@@ -221,7 +221,10 @@ async def _view(conn: Connection, head: store.ListVersionRow) -> ListView:
     )
 
 
-async def list_versions(deps: Deps, actor: Actor) -> list[store.ListVersionRow]:
+ListVersionRow = store.ListVersionRow
+
+
+async def list_versions(deps: Deps, actor: Actor) -> list[ListVersionRow]:
     authorize(actor, Operation.SHARING_LIST_READ)
     return await store.versions(deps.pool)
 
