@@ -23,7 +23,7 @@ from doorstep.domain.pii import seal_sms_params
 from doorstep.domain.policy import Actor, Role
 from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, MINUTE_SECONDS, Window
 from doorstep.observability.metrics import LOGIN_CODES
-from doorstep.services import notifications, rate_limits, staff_login
+from doorstep.services import event_log, notifications, rate_limits, staff_login
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
@@ -244,13 +244,7 @@ async def _open_session(
                 citizen = await store.citizen_by_phone(conn, phone)
             else:
                 new_citizen = True
-                await events.append(
-                    conn,
-                    kind="citizen.registered",
-                    actor_kind="citizen",
-                    actor_id=citizen.id,
-                    citizen_id=citizen.id,
-                )
+                await event_log.by_citizen(conn, citizen.id, "citizen.registered")
         assert citizen is not None
         role = Role.CITIZEN
         expires = await store.insert_session(

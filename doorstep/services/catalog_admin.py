@@ -22,10 +22,10 @@ from doorstep.domain.administration import (
 from doorstep.domain.calendar import local_date
 from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.store import administration as units_store
 from doorstep.store import catalog_versions as store
-from doorstep.store import events
 from doorstep.store.catalog_versions import BundleVersionRow, ItemVersionRow
 from doorstep.store.db import Connection, transaction
 
@@ -111,13 +111,7 @@ async def _publish(
     async with transaction(deps.pool) as conn:
         version_id = await write(conn)
         await store.apply_due(conn, local_date(_today()))
-        await events.append(
-            conn,
-            kind=kind,
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={**data, "version_id": version_id},
-        )
+        await event_log.by_staff(conn, actor, kind, data={**data, "version_id": version_id})
         found = [v for v in await versions_of(conn) if v.id == version_id]
     deps.catalog.invalidate()
     return found[0]

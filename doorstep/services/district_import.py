@@ -20,7 +20,7 @@ from doorstep.domain.district_import import FILES, District, Finding, Row, read_
 from doorstep.domain.errors import DomainError
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.sharing_csv import read_sharing
-from doorstep.services import sharing
+from doorstep.services import event_log, sharing
 from doorstep.services.administration import (
     write_category,
     write_region,
@@ -30,7 +30,7 @@ from doorstep.services.administration import (
 )
 from doorstep.services.catalog_admin import write_bundle, write_item
 from doorstep.services.deps import Deps
-from doorstep.store import catalog_versions, events
+from doorstep.store import catalog_versions
 from doorstep.store.db import Connection
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -154,12 +154,8 @@ async def import_district(
                 await tx.rollback()
                 return report
             await catalog_versions.apply_due(conn, today)
-            await events.append(
-                conn,
-                kind="admin.district_imported",
-                actor_kind="staff",
-                actor_id=actor.staff_id,
-                data={"rows": report.rows},
+            await event_log.by_staff(
+                conn, actor, "admin.district_imported", data={"rows": report.rows}
             )
             await tx.commit()
         except BaseException:

@@ -11,7 +11,7 @@ from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.escort import BookingStatus, check_outcome, reminder_window
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.sms_reply import QuestionKind, question_code
-from doorstep.services import citizen_sms
+from doorstep.services import citizen_sms, event_log
 from doorstep.services.deps import Deps
 from doorstep.services.escort import (
     BookingView,
@@ -27,7 +27,6 @@ from doorstep.services.escort import (
 )
 from doorstep.store import applications as app_store
 from doorstep.store import escort as store
-from doorstep.store import events
 from doorstep.store.db import transaction
 from doorstep.store.escort import BookingRow, RosterRow
 from doorstep.store.proactive import reads as reads_store
@@ -71,13 +70,12 @@ async def record_outcome(
         check_outcome(BookingStatus(row.status), outcome, slot.starts_at, now_utc())
         await store.set_status(conn, row.id, outcome.value, note=text, staff_id=actor.staff_id)
         row = await reread(conn, row.id)
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind=f"escort.{outcome.value}",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            citizen_id=row.citizen_id,
-            data={"number": row.number, "slot": slot.id, "unit": slot.unit_code},
+            actor,
+            f"escort.{outcome.value}",
+            row.citizen_id,
+            {"number": row.number, "slot": slot.id, "unit": slot.unit_code},
         )
     return booking_view(row, slot)
 

@@ -29,7 +29,7 @@ from doorstep.domain.calendar import (
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.schedule_entry import FIRST_YEAR, LAST_YEAR, check_entry
-from doorstep.store import events
+from doorstep.services import event_log
 from doorstep.store import holidays as store
 from doorstep.store.db import Queryable, create_pool, transaction
 
@@ -154,11 +154,10 @@ async def enter_schedules(
                 via=via,
             )
             row = await store.by_id(conn, row_id)
-            await events.append(
+            await event_log.by_staff(
                 conn,
-                kind="holidays.entered",
-                actor_kind="staff",
-                actor_id=actor.staff_id,
+                actor,
+                "holidays.entered",
                 data={"year": row.year, "version": row.version, "via": via},
             )
             entered.append(row)

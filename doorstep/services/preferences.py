@@ -12,8 +12,8 @@ from doorstep.domain.elder import Presentation, offer_elder_mode, presentation
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.i18n import normalize_language
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
-from doorstep.store import events
 from doorstep.store import preferences as store
 from doorstep.store.db import Connection, transaction
 
@@ -91,14 +91,7 @@ async def _save(
     in one transaction."""
     async with transaction(deps.pool) as conn:
         await write(conn, citizen_id, value)
-        await events.append(
-            conn,
-            kind=kind,
-            actor_kind="citizen",
-            actor_id=citizen_id,
-            citizen_id=citizen_id,
-            data={name: value},
-        )
+        await event_log.by_citizen(conn, citizen_id, kind, {name: value})
 
 
 async def profile(deps: Deps, citizen_id: int) -> Profile:

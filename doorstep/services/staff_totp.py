@@ -18,6 +18,7 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, NotFound
 from doorstep.domain.identity import normalize_phone
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.store import auth as store
 from doorstep.store import events
@@ -71,12 +72,8 @@ async def enrol_for(deps: Deps, actor: Actor, staff_id: int) -> str:
         if staff is None or not staff.active:
             raise NotFound("staff.not_found")
         uri = await _enrol(deps, conn, staff.id, staff.phone)
-        await events.append(
-            conn,
-            kind="staff.totp_enrolled_by_admin",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"staff_id": staff.id},
+        await event_log.by_staff(
+            conn, actor, "staff.totp_enrolled_by_admin", data={"staff_id": staff.id}
         )
     return uri
 

@@ -16,10 +16,10 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.store import applications as app_store
-from doorstep.store import events
 from doorstep.store import identity as store
 from doorstep.store.db import transaction
 
@@ -127,13 +127,12 @@ async def decide(
             await store.drop_id_cards(conn, row.holder_id, card)
         await store.decide_conflict(conn, conflict_id, decision.value, actor.staff_id, reason)
         for citizen_id in (row.claimant_id, row.holder_id):
-            await events.append(
+            await event_log.by_staff(
                 conn,
-                kind="identity.conflict_decided",
-                actor_kind="staff",
-                actor_id=actor.staff_id,
-                citizen_id=citizen_id,
-                data={"conflict": conflict_id, "decision": decision.value},
+                actor,
+                "identity.conflict_decided",
+                citizen_id,
+                {"conflict": conflict_id, "decision": decision.value},
             )
         decided = await store.conflict_for_update(conn, conflict_id)
     assert decided is not None

@@ -22,12 +22,11 @@ from doorstep.domain.identity import (
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.observability.metrics import IDENTITY_CHECKS
-from doorstep.services import rate_limits
+from doorstep.services import event_log, rate_limits
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.services.identity.providers import IdentityProvider, ProviderError, build_provider
 from doorstep.services.rate_limits import Limit
-from doorstep.store import events
 from doorstep.store import identity as store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.rate_limits import Counted
@@ -199,22 +198,18 @@ async def _bind_passed(deps: Deps, conn: Connection, row: store.VerificationRow,
             index=row.resident_id_index,
             masked=row.resident_id_masked,
         )
-        await events.append(
+        await event_log.by_citizen(
             conn,
-            kind="identity.conflict",
-            actor_kind="citizen",
-            actor_id=row.citizen_id,
-            citizen_id=row.citizen_id,
-            data={"conflict": conflict_id, "resident_id": row.resident_id_masked},
+            row.citizen_id,
+            "identity.conflict",
+            {"conflict": conflict_id, "resident_id": row.resident_id_masked},
         )
         return "conflict"
     await binding.bind_checked(deps, conn, row.citizen_id, row, method=row.provider, staff_id=None)
-    await events.append(
+    await event_log.by_citizen(
         conn,
-        kind="identity.verified",
-        actor_kind="citizen",
-        actor_id=row.citizen_id,
-        citizen_id=row.citizen_id,
-        data={"method": row.provider, "resident_id": row.resident_id_masked},
+        row.citizen_id,
+        "identity.verified",
+        {"method": row.provider, "resident_id": row.resident_id_masked},
     )
     return "passed"

@@ -9,7 +9,7 @@ from doorstep.domain.delegation import covers, moves_money, theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.rules import OPT_OUT_CATEGORIES, Category, RuleKind
-from doorstep.services import applications, notifications
+from doorstep.services import applications, event_log, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
@@ -213,12 +213,10 @@ async def set_opt_out(
         raise InvalidInput("offer.category_required", category=chosen.value)
     async with transaction(deps.pool) as conn:
         closed = await proactive_offers.set_opt_out(conn, actor.citizen_id, chosen.value, opted_out)
-        await events.append(
+        await event_log.by_citizen(
             conn,
-            kind="offer.opt_out" if opted_out else "offer.opt_in",
-            actor_kind="citizen",
-            actor_id=actor.citizen_id,
-            citizen_id=actor.citizen_id,
-            data={"category": chosen.value, "closed": closed},
+            actor.citizen_id,
+            "offer.opt_out" if opted_out else "offer.opt_in",
+            {"category": chosen.value, "closed": closed},
         )
     return await offer_categories(deps, actor)

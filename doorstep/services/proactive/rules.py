@@ -12,11 +12,10 @@ from doorstep.domain.rules import (
     parse_rule,
     to_json,
 )
-from doorstep.services import sharing
+from doorstep.services import event_log, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import today_local
 from doorstep.store import catalog as catalog_store
-from doorstep.store import events
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import evaluation as proactive_evaluation
@@ -128,12 +127,8 @@ async def publish_rule(deps: Deps, actor: Actor, raw: dict[str, Any]) -> RuleVer
             owner_unit_id=checked.owner.id,
             staff_id=actor.staff_id,
         )
-        await events.append(
-            conn,
-            kind="rule.published",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            data={"code": rule.code, "version": version},
+        await event_log.by_staff(
+            conn, actor, "rule.published", data={"code": rule.code, "version": version}
         )
         rows = await proactive_rules.rule_versions(conn, [locked.id])
     return next(r for r in rows if r.version == version)

@@ -11,7 +11,7 @@ from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
-from doorstep.services import citizen_sms
+from doorstep.services import citizen_sms, event_log
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
 from doorstep.services.proactive.views import (
@@ -23,7 +23,6 @@ from doorstep.services.proactive.views import (
     unit_names,
 )
 from doorstep.store import applications as app_store
-from doorstep.store import events
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import appeals as proactive_appeals
@@ -131,13 +130,12 @@ async def decide_appeal(
                 reason="appeal_rejected",
                 expires_in_days=valid_days,
             )
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind=f"offer.appeal_{status}",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            citizen_id=row.citizen_id,
-            data={"offer": row.opportunity_id, "appeal": appeal_id},
+            actor,
+            f"offer.appeal_{status}",
+            row.citizen_id,
+            {"offer": row.opportunity_id, "appeal": appeal_id},
         )
         contact = await app_store.citizen_contact(conn, row.citizen_id)
         assert contact is not None
@@ -207,13 +205,12 @@ async def complete_welfare_check(
                 source_unit_id=row.unit_id,
                 as_of=datetime.now(SHANGHAI),
             )
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind="welfare_check.done",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            citizen_id=row.citizen_id,
-            data={"check": check_id, "outcome": outcome},
+            actor,
+            "welfare_check.done",
+            row.citizen_id,
+            {"check": check_id, "outcome": outcome},
         )
         done = await proactive_welfare_checks.check_for_update(conn, check_id)
         assert done is not None

@@ -10,7 +10,7 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
-from doorstep.services import notifications, sharing
+from doorstep.services import event_log, notifications, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import (
     authorized_units,
@@ -19,7 +19,7 @@ from doorstep.services.oversight import (
 )
 from doorstep.services.vault.views import CorrectionView, correction_view, today_local
 from doorstep.store import applications as app_store
-from doorstep.store import events, staff_phones
+from doorstep.store import staff_phones
 from doorstep.store import vault as store
 from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import transaction
@@ -64,13 +64,11 @@ async def flag_fact(deps: Deps, actor: Actor, key: str, note: str) -> Correction
         )
         if correction_id is None:
             raise Conflict("correction.already_open")
-        await events.append(
+        await event_log.by_citizen(
             conn,
-            kind="vault.fact_flagged",
-            actor_kind="citizen",
-            actor_id=citizen_id,
-            citizen_id=citizen_id,
-            data={"key": key, "number": number, "unit_id": unit_id},
+            citizen_id,
+            "vault.fact_flagged",
+            {"key": key, "number": number, "unit_id": unit_id},
         )
         outbox_ids = await notifications.queue_for_staff(
             conn,
@@ -177,13 +175,12 @@ async def resolve_correction(
             purpose="correction",
             items=[{"kind": "fact", "key": row.fact_key}],
         )
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind="vault.correction_resolved",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            citizen_id=row.citizen_id,
-            data={"number": number, "key": row.fact_key, "corrected": corrected},
+            actor,
+            "vault.correction_resolved",
+            row.citizen_id,
+            {"number": number, "key": row.fact_key, "corrected": corrected},
         )
         contact = await app_store.citizen_contact(conn, row.citizen_id)
         assert contact is not None

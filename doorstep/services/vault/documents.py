@@ -14,7 +14,7 @@ from doorstep.domain.vault import (
     clean_document,
     mask_document_number,
 )
-from doorstep.services import file_refs
+from doorstep.services import event_log, file_refs
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
 from doorstep.services.vault.views import (
@@ -27,7 +27,6 @@ from doorstep.services.vault.views import (
     document_view,
     today_local,
 )
-from doorstep.store import events
 from doorstep.store import vault as store
 from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import Connection, transaction
@@ -113,13 +112,8 @@ async def add_document(deps: Deps, actor: Actor, document: DocumentInput) -> Doc
     clean = clean_documents([document])
     async with transaction(deps.pool) as conn:
         [doc_id] = await store_documents(deps, conn, citizen_id, clean)
-        await events.append(
-            conn,
-            kind="vault.document_added",
-            actor_kind="citizen",
-            actor_id=citizen_id,
-            citizen_id=citizen_id,
-            data={"type": clean[0].doc_type.value},
+        await event_log.by_citizen(
+            conn, citizen_id, "vault.document_added", {"type": clean[0].doc_type.value}
         )
         rows = await store.documents_of(conn, citizen_id)
     return next(document_view(r) for r in rows if r.id == doc_id)

@@ -14,10 +14,9 @@ from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import parse_fact_value
-from doorstep.services import sharing
+from doorstep.services import event_log, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.vault.views import today_local
-from doorstep.store import events
 from doorstep.store import vault as store
 from doorstep.store.db import transaction
 from doorstep.store.proactive import evaluation as offer_store
@@ -108,13 +107,12 @@ async def record_facts(
             if changed_keys
             else {}
         )
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind="vault.facts_recorded",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
-            citizen_id=citizen.id,
-            data={"unit": source.code, "keys": changed_keys},
+            actor,
+            "vault.facts_recorded",
+            citizen.id,
+            {"unit": source.code, "keys": changed_keys},
         )
     return RecordResult(changed=len(changed_keys), rerun=rerun)
 
