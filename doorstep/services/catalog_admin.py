@@ -94,49 +94,36 @@ async def write_bundle(conn: Connection, spec: BundleSpec, staff_id: int | None)
 
 
 _Version = TypeVar("_Version", ItemVersionRow, BundleVersionRow)
+_Spec = TypeVar("_Spec", ItemSpec, BundleSpec)
 
 
 async def _publish(
     deps: Deps,
     actor: Actor,
-    write: Callable[[Connection], Awaitable[int]],
-    versions_of: Callable[[Connection], Awaitable[list[_Version]]],
-    *,
-    kind: str,
-    data: dict[str, str],
+    spec: _Spec,
+    write: Callable[[Connection, _Spec, int | None], Awaitable[int]],
+    versions_of: Callable[[Connection, str], Awaitable[list[_Version]]],
+    what: str,
 ) -> _Version:
-    """Write a version, put what is due in force, record who published it; the version as the
-    admin's list shows it."""
+    """Write a version, put what is due in force, record who published it (the event
+    `admin.<what>_version`); the version as the admin's list shows it."""
     authorize(actor, Operation.CATALOG_MANAGE)
     async with transaction(deps.pool) as conn:
-        version_id = await write(conn)
+        version_id = await write(conn, spec, actor.staff_id)
         await store.apply_due(conn, local_date(_today()))
-        await event_log.by_staff(conn, actor, kind, data={**data, "version_id": version_id})
-        found = [v for v in await versions_of(conn) if v.id == version_id]
+        data = {what: spec.code, "version_id": version_id}
+        await event_log.by_staff(conn, actor, f"admin.{what}_version", data=data)
+        found = [v for v in await versions_of(conn, spec.code) if v.id == version_id]
     deps.catalog.invalidate()
     return found[0]
 
 
 async def publish_item(deps: Deps, actor: Actor, spec: ItemSpec) -> ItemVersionRow:
-    return await _publish(
-        deps,
-        actor,
-        lambda conn: write_item(conn, spec, actor.staff_id),
-        lambda conn: store.item_versions(conn, spec.code),
-        kind="admin.item_version",
-        data={"item": spec.code},
-    )
+    return await _publish(deps, actor, spec, write_item, store.item_versions, "item")
 
 
 async def publish_bundle(deps: Deps, actor: Actor, spec: BundleSpec) -> BundleVersionRow:
-    return await _publish(
-        deps,
-        actor,
-        lambda conn: write_bundle(conn, spec, actor.staff_id),
-        lambda conn: store.bundle_versions(conn, spec.code),
-        kind="admin.bundle_version",
-        data={"bundle": spec.code},
-    )
+    return await _publish(deps, actor, spec, write_bundle, store.bundle_versions, "bundle")
 
 
 async def apply_due(deps: Deps, now: datetime | None = None) -> tuple[int, int]:
