@@ -54,22 +54,68 @@ async def _work(conn: Connection, row: _Work) -> StaffWork[_Work]:
     return StaffWork(row, snapshot_of(row, await unit_names(conn, [row])))
 
 
+@dataclass(frozen=True)
+class _Queue(Generic[_Work]):
+    """A queue of staff work: who may read it and who may finish its work, its rows by unit
+    (statuses, at most how many), the status of open work (what it shows when no status is
+    asked for), how each citizen's read is recorded, and the refusals of work not found or no
+    longer open."""
+
+    operation: Operation
+    finish: Operation
+    rows_of: Callable[[Connection, list[int], list[str], int], Awaitable[list[_Work]]]
+    open_status: str
+    read: tuple[str, str]  # what, purpose
+    not_found: str
+    closed: str
+
+
+_APPEALS = _Queue(
+    Operation.APPEAL_QUEUE_READ,
+    Operation.APPEAL_DECIDE,
+    proactive_appeals.appeals_of_units,
+    "pending",
+    ("offer", "review offer appeal"),
+    "appeal.not_found",
+    "appeal.decided",
+)
+_VISITS = _Queue(
+    Operation.WELFARE_QUEUE_READ,
+    Operation.WELFARE_CHECK_COMPLETE,
+    proactive_welfare_checks.checks_of_units,
+    "open",
+    ("welfare_check", "home visit"),
+    "welfare.not_found",
+    "welfare.done",
+)
+
+
+def _open_work(actor: Actor, queue: _Queue[_Work], row: _Work | None) -> _Work:
+    """The work (read under lock) the actor finishes: found, theirs to finish, still open."""
+    return require_open(
+        actor,
+        queue.finish,
+        row,
+        citizen_at_unit,
+        open_status=queue.open_status,
+        not_found=queue.not_found,
+        closed=queue.closed,
+    )
+
+
 async def _queue(
-    deps: Deps,
-    actor: Actor,
-    operation: Operation,
-    rows_of: Callable[[Connection, list[int]], Awaitable[list[_Work]]],
-    *,
-    read: tuple[str, str],
+    deps: Deps, actor: Actor, queue: _Queue[_Work], statuses: list[str] | None, limit: int
 ) -> list[StaffWork[_Work]]:
-    """The work of the units the actor oversees, each citizen's read recorded (what, purpose),
-    with the names of the units the offers' evidence cites."""
-    authorize(actor, operation)
+    """The work of the units the actor oversees, each citizen's read recorded, with the names
+    of the units the offers' evidence cites."""
+    authorize(actor, queue.operation)
     units = await visible_units(deps, actor)
     async with transaction(deps.pool) as conn:
-        rows = await rows_of(conn, units)
+        rows = await queue.rows_of(
+            conn, units, statuses or [queue.open_status], max(1, min(limit, 200))
+        )
         await proactive_reads.record_reads(
-            conn, sorted({r.citizen_id for r in rows}), actor.staff_id or 0, *read
+            conn, sorted({r.citizen_id for r in rows}), actor.staff_id or 0, *queue.read
         )
         names = await unit_names(conn, rows)
     return [StaffWork(r, snapshot_of(r, names)) for r in rows]
@@ -80,15 +126,7 @@ async def appeal_queue(
 ) -> list[AppealView]:
     """Appeals waiting on the actor's unit (supervisors: their region). Reading them shows the
     citizen's data, so each read is recorded."""
-    return await _queue(
-        deps,
-        actor,
-        Operation.APPEAL_QUEUE_READ,
-        lambda conn, units: proactive_appeals.appeals_of_units(
-            conn, units, statuses or ["pending"], max(1, min(limit, 200))
-        ),
-        read=("offer", "review offer appeal"),
-    )
+    return await _queue(deps, actor, _APPEALS, statuses, limit)
 
 
 async def decide_appeal(
@@ -100,14 +138,8 @@ async def decide_appeal(
     if not text or len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = require_open(
-            actor,
-            Operation.APPEAL_DECIDE,
-            await proactive_appeals.appeal_for_update(conn, appeal_id),
-            citizen_at_unit,
-            open_status="pending",
-            not_found="appeal.not_found",
-            closed="appeal.decided",
+        row = _open_work(
+            actor, _APPEALS, await proactive_appeals.appeal_for_update(conn, appeal_id)
         )
         status = "upheld" if uphold else "rejected"
         await proactive_appeals.decide_appeal(
@@ -158,15 +190,7 @@ async def welfare_checks(
     deps: Deps, actor: Actor, statuses: list[str] | None = None, limit: int = 50
 ) -> list[WelfareCheckView]:
     """Visits for the actor's community unit (supervisors: their region); reads recorded."""
-    return await _queue(
-        deps,
-        actor,
-        Operation.WELFARE_QUEUE_READ,
-        lambda conn, units: proactive_welfare_checks.checks_of_units(
-            conn, units, statuses or ["open"], max(1, min(limit, 200))
-        ),
-        read=("welfare_check", "home visit"),
-    )
+    return await _queue(deps, actor, _VISITS, statuses, limit)
 
 
 async def complete_welfare_check(
@@ -181,14 +205,8 @@ async def complete_welfare_check(
     if text is not None and len(text) > MAX_REASON_CHARS:
         raise InvalidInput("offer.reason_invalid", limit=MAX_REASON_CHARS)
     async with transaction(deps.pool) as conn:
-        row = require_open(
-            actor,
-            Operation.WELFARE_CHECK_COMPLETE,
-            await proactive_welfare_checks.check_for_update(conn, check_id),
-            citizen_at_unit,
-            open_status="open",
-            not_found="welfare.not_found",
-            closed="welfare.done",
+        row = _open_work(
+            actor, _VISITS, await proactive_welfare_checks.check_for_update(conn, check_id)
         )
         await proactive_welfare_checks.finish_check(
             conn, check_id, outcome=outcome, note=text, staff_id=actor.staff_id
