@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.delegation import DelegationStatus, Grant, Theme, effective_status
@@ -263,13 +263,21 @@ async def tell(
     )
 
 
+class DelegationParties(Protocol):
+    """A row about a delegation that names its two people (a delegation's, a confirmation's)."""
+
+    @property
+    def principal_id(self) -> int: ...
+    @property
+    def agent_id(self) -> int: ...
+
+
 async def record_event(
     conn: Connection,
+    parties: DelegationParties,
+    delegation_id: int,
     kind: str,
     *,
-    principal_id: int,
-    delegation_id: int,
-    agent_id: int,
     actor_id: int | None,
     actor_kind: str = "citizen",
     data: dict[str, Any] | None = None,
@@ -281,8 +289,8 @@ async def record_event(
         kind=kind,
         actor_kind=actor_kind,
         actor_id=actor_id,
-        citizen_id=principal_id,
-        data={"delegation_id": delegation_id, "agent_id": agent_id, **(data or {})},
+        citizen_id=parties.principal_id,
+        data={"delegation_id": delegation_id, "agent_id": parties.agent_id, **(data or {})},
     )
 
 

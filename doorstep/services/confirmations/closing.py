@@ -77,15 +77,9 @@ async def record_event(
     actor_kind: str = "citizen",
     data: dict[str, Any] | None = None,
 ) -> None:
+    data = {"confirmation_id": row.id, "bundle": row.bundle_code, **(data or {})}
     await acting.record_event(
-        conn,
-        kind,
-        principal_id=row.principal_id,
-        delegation_id=row.delegation_id,
-        agent_id=row.agent_id,
-        actor_id=actor_id,
-        actor_kind=actor_kind,
-        data={"confirmation_id": row.id, "bundle": row.bundle_code, **(data or {})},
+        conn, row, row.delegation_id, kind, actor_id=actor_id, actor_kind=actor_kind, data=data
     )
 
 

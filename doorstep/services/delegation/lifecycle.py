@@ -14,8 +14,8 @@ from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.rate_limits import DAY_SECONDS, Window
 from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.services import confirmations, rate_limits
-from doorstep.services.acting import grant_of
-from doorstep.services.delegation.messages import record_event, send_sms
+from doorstep.services.acting import grant_of, record_event
+from doorstep.services.delegation.messages import send_sms
 from doorstep.services.delegation.views import (
     DelegationView,
     parse_phone,
@@ -80,6 +80,7 @@ async def request(
         await record_event(
             conn,
             row,
+            row.id,
             "delegation.requested",
             actor_id=actor.citizen_id,
             data={"themes": sorted(t.value for t in themes)},
@@ -164,6 +165,13 @@ async def consent_in_person(
     return view_of(row, "staff")
 
 
+async def _reread(conn: Connection, delegation_id: int) -> DelegationRow:
+    """A delegation this transaction has just changed (it holds the row: it is there)."""
+    row = await store.get(conn, delegation_id)
+    assert row is not None
+    return row
+
+
 async def decide(
     conn: Connection,
     deps: Deps,
@@ -194,11 +202,15 @@ async def decide(
     else:
         await store.end(conn, row.id, status=DelegationStatus.REFUSED.value, by="principal")
         kind, to_agent = "delegation.refused", "sms.delegation_refused"
-    updated = await store.get(conn, row.id)
-    assert updated is not None
-    row = updated
+    row = await _reread(conn, row.id)
     await record_event(
-        conn, row, kind, actor_id=actor_id, actor_kind=actor_kind, data={"method": method.value}
+        conn,
+        row,
+        row.id,
+        kind,
+        actor_id=actor_id,
+        actor_kind=actor_kind,
+        data={"method": method.value},
     )
     outbox_ids = [
         await send_sms(
@@ -252,7 +264,7 @@ async def expire(conn: Connection, row: DelegationRow, data: dict[str, str]) -> 
     await store.end(conn, row.id, status=DelegationStatus.EXPIRED.value, by="system")
     await confirmations.cancel_confirmations(conn, row.id)
     await record_event(
-        conn, row, "delegation.expired", actor_id=None, actor_kind="system", data=data
+        conn, row, row.id, "delegation.expired", actor_id=None, actor_kind="system", data=data
     )
 
 
@@ -264,11 +276,9 @@ async def stop(
         raise Conflict("delegation.not_open", status=status.value)
     await store.end(conn, row.id, status=DelegationStatus.REVOKED.value, by=by)
     await confirmations.cancel_confirmations(conn, row.id)
-    updated = await store.get(conn, row.id)
-    assert updated is not None
-    row = updated
+    row = await _reread(conn, row.id)
     # appended for the principal: open subscriptions of the agent hear it and re-check at once
-    await record_event(conn, row, "delegation.revoked", actor_id=actor_id, data={"by": by})
+    await record_event(conn, row, row.id, "delegation.revoked", actor_id=actor_id, data={"by": by})
     outbox_ids: list[int] = []
     if by != "agent":
         outbox_ids.append(

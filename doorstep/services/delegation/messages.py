@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from doorstep.services.acting import record_event as record_delegation_event
 from doorstep.services.acting import tell, who
 from doorstep.services.citizen_sms import display_phone
 from doorstep.services.delegation.views import theme_labels, until_text
@@ -12,27 +11,6 @@ from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store.db import Connection
 from doorstep.store.delegation import DelegationRow
-
-
-async def record_event(
-    conn: Connection,
-    row: DelegationRow,
-    kind: str,
-    *,
-    actor_id: int | None,
-    actor_kind: str = "citizen",
-    data: dict[str, Any] | None = None,
-) -> None:
-    await record_delegation_event(
-        conn,
-        kind,
-        principal_id=row.principal_id,
-        delegation_id=row.id,
-        agent_id=row.agent_id,
-        actor_id=actor_id,
-        actor_kind=actor_kind,
-        data=data,
-    )
 
 
 async def send_sms(
