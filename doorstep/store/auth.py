@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_one
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_by, fetchrow_one
 from doorstep.store.typed import fetch_int, fetch_value
 
 
@@ -159,13 +159,8 @@ async def staff_by_id(conn: Connection, staff_id: int) -> StaffLoginRow | None:
 
 
 async def totp_of(conn: Connection, staff_id: int, *, lock: bool = False) -> TotpRow | None:
-    return await fetchrow(
-        conn,
-        TotpRow,
-        "select secret_enc, last_step from staff_totp where staff_id = $1"
-        + (" for update" if lock else ""),
-        staff_id,
-    )
+    select = "select secret_enc, last_step from staff_totp"
+    return await fetchrow_by(conn, TotpRow, select, "staff_id", staff_id, lock=lock)
 
 
 async def put_totp(conn: Connection, staff_id: int, secret_enc: bytes) -> None:

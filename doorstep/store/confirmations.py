@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Row, fetch, fetchrow
+from doorstep.store.rows import Row, fetch, fetchrow, fetchrow_by
 from doorstep.store.typed import fetch_bool, fetch_optional
 
 
@@ -95,9 +95,9 @@ async def insert(
 
 
 async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> ConfirmationRow | None:
-    suffix = "for update of c" if lock else ""
-    return await fetchrow(
-        db, ConfirmationRow, f"select {_COLUMNS} {_FROM} where c.id = $1 {suffix}", confirmation_id
+    select = f"select {_COLUMNS} {_FROM}"
+    return await fetchrow_by(
+        db, ConfirmationRow, select, "c.id", confirmation_id, lock=lock, lock_of="c"
     )
 
 

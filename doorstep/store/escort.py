@@ -97,8 +97,7 @@ async def insert_slot(
 
 
 async def slot(db: Queryable, slot_id: int, *, lock: bool = False) -> SlotRow | None:
-    suffix = " for update of s" if lock else ""
-    return await fetchrow(db, SlotRow, f"{_SLOT} where s.id = $1{suffix}", slot_id)
+    return await fetchrow_by(db, SlotRow, _SLOT, "s.id", slot_id, lock=lock, lock_of="s")
 
 
 async def open_slots(
@@ -191,13 +190,8 @@ async def insert_booking(
 
 
 async def booking(db: Queryable, number: str, *, lock: bool = False) -> BookingRow | None:
-    suffix = " for update" if lock else ""
-    return await fetchrow(
-        db,
-        BookingRow,
-        f"select {_BOOKING_COLUMNS} from escort_bookings b where b.number = $1{suffix}",
-        number,
-    )
+    select = f"select {_BOOKING_COLUMNS} from escort_bookings b"
+    return await fetchrow_by(db, BookingRow, select, "b.number", number, lock=lock)
 
 
 async def booking_by_id(db: Queryable, booking_id: int) -> BookingRow | None:

@@ -78,11 +78,24 @@ async def fetchrow(db: Queryable, cls: type[R], query: str, *args: object) -> R 
 
 
 async def fetchrow_by(
-    db: Queryable, cls: type[R], select: str, column: str, key: object, *, lock: bool = False
+    db: Queryable,
+    cls: type[R],
+    select: str,
+    column: str,
+    key: object,
+    *,
+    lock: bool = False,
+    lock_of: str | None = None,
 ) -> R | None:
     """The row of `select` (a query up to its where) whose `column` is `key`; with `lock`, held
-    for update until the transaction ends."""
-    lock_clause = " for update" if lock else ""
+    for update until the transaction ends (only the rows of the alias `lock_of`, when named:
+    a select that joins others leaves those unlocked)."""
+    if not lock:
+        lock_clause = ""
+    elif lock_of is None:
+        lock_clause = " for update"
+    else:
+        lock_clause = f" for update of {lock_of}"
     return await fetchrow(db, cls, f"{select} where {column} = $1{lock_clause}", key)
 
 

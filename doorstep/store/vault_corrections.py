@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.rows import Json, Row, fetch, fetchrow
+from doorstep.store.rows import Json, Row, fetch, fetchrow_by
 from doorstep.store.typed import fetch_optional, next_in_sequence
 from doorstep.store.unit_work import UnitQueue
 
@@ -77,14 +77,8 @@ async def insert_correction(
 async def correction_by_number(
     db: Queryable, number: str, *, lock: bool = False
 ) -> CorrectionRow | None:
-    return await fetchrow(
-        db,
-        CorrectionRow,
-        f"""select {CORRECTION_COLUMNS} from fact_corrections k
-            join units u on u.id = k.unit_id where k.number = $1
-            {"for update of k" if lock else ""}""",
-        number,
-    )
+    select = f"select {CORRECTION_COLUMNS} from fact_corrections k join units u on u.id = k.unit_id"
+    return await fetchrow_by(db, CorrectionRow, select, "k.number", number, lock=lock, lock_of="k")
 
 
 async def corrections_of_citizen(db: Queryable, citizen_id: int) -> list[CorrectionRow]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.proactive.rows import OfferByIdRow, OfferRow
-from doorstep.store.rows import fetch, fetchrow
+from doorstep.store.rows import fetch, fetchrow_by
 from doorstep.store.typed import fetch_column
 
 OFFER_COLUMNS = """p.id, p.citizen_id, p.rule_id, p.rule_version, p.kind, p.category, p.evidence,
@@ -55,13 +55,8 @@ async def offers_of(
 
 
 async def offer_by_id(db: Queryable, offer_id: int, *, lock: bool = False) -> OfferByIdRow | None:
-    return await fetchrow(
-        db,
-        OfferByIdRow,
-        f"""select {OFFER_COLUMNS}, (p.expires_at <= now()) as past_expiry {_OFFER_FROM}
-            where p.id = $1 {"for update of p" if lock else ""}""",
-        offer_id,
-    )
+    select = f"select {OFFER_COLUMNS}, (p.expires_at <= now()) as past_expiry {_OFFER_FROM}"
+    return await fetchrow_by(db, OfferByIdRow, select, "p.id", offer_id, lock=lock, lock_of="p")
 
 
 async def set_offer_status(
