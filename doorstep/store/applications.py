@@ -22,6 +22,11 @@ _TASK_COLUMNS = """t.id, t.application_id, t.item_id, t.unit_id, t.position, t.s
     u.name as unit_name, u.code as unit_code, u.phone as unit_phone,
     u.region_code as unit_region_code"""
 
+# a task with the item and the unit its columns name (the `t`, `i` and `u` above)
+_TASKS = """tasks t
+    join service_items i on i.id = t.item_id
+    join units u on u.id = t.unit_id"""
+
 
 class ListedApplicationRow(Row):
     """An application as a citizen's list shows it."""
@@ -208,9 +213,7 @@ async def _tasks_of(
     return await fetch(
         db,
         cls,
-        f"""select {columns} from tasks t
-            join service_items i on i.id = t.item_id
-            join units u on u.id = t.unit_id
+        f"""select {columns} from {_TASKS}
             where t.application_id = any($1::bigint[])
             order by t.application_id, t.position""",
         application_ids,
@@ -229,15 +232,8 @@ async def lock_application(conn: Connection, number: str) -> ApplicationRow | No
 
 
 async def task_for_update(conn: Connection, task_id: int) -> TaskRow | None:
-    return await fetchrow(
-        conn,
-        TaskRow,
-        f"""select {_TASK_COLUMNS} from tasks t
-            join service_items i on i.id = t.item_id
-            join units u on u.id = t.unit_id
-            where t.id = $1 for update of t""",
-        task_id,
-    )
+    select = f"select {_TASK_COLUMNS} from {_TASKS}"
+    return await fetchrow_by(conn, TaskRow, select, "t.id", task_id, lock=True, lock_of="t")
 
 
 async def update_task(
@@ -301,10 +297,8 @@ async def unit_queue(
         db,
         QueueTaskRow,
         f"""select {_TASK_COLUMNS}, a.number as application_number, a.citizen_id
-            from tasks t
+            from {_TASKS}
             join applications a on a.id = t.application_id
-            join service_items i on i.id = t.item_id
-            join units u on u.id = t.unit_id
             where t.unit_id = any($1::bigint[]) and t.status = any($2::text[])
               -- a page goes on after the cursor task in the queue's own order
               and ($4::bigint is null or (t.due_on, t.priority_reason is null, t.id) >
