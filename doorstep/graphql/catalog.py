@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services import catalog as service
 
 
@@ -48,33 +49,15 @@ class Bundle:
         return max((i.promised_days for i in self.items), default=0)
 
 
-def bundle_type(b: service.Bundle) -> Bundle:
-    return Bundle(
-        code=b.code,
-        name=b.name,
-        description=b.description,
-        is_single=b.is_single,
-        items=[
-            ServiceItem(
-                code=i.code,
-                name=i.name,
-                description=i.description,
-                materials=[
-                    Material(code=m.code, name=m.name, required=m.required) for m in i.materials
-                ],
-                legal_days=i.legal_days,
-                promised_days=i.promised_days,
-                department=Unit(
-                    code=i.unit.code,
-                    name=i.unit.name,
-                    kind=i.unit.kind,
-                    region_code=i.unit.region_code,
-                    phone=i.unit.phone,
-                ),
-            )
-            for i in b.items
-        ],
-    )
+_material = mirror(Material, service.Material)
+_unit = mirror(Unit, service.Unit)
+_item = mirror(
+    ServiceItem,
+    service.Item,
+    materials=lambda i: [_material(m) for m in i.materials],
+    department=lambda i: _unit(i.unit),
+)
+bundle_type = mirror(Bundle, service.Bundle, items=lambda b: [_item(i) for i in b.items])
 
 
 @strawberry.type

@@ -11,8 +11,10 @@ import strawberry
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, TicketKind, Urgency
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import dispatch_rules as rules_service
+from doorstep.services.dispatch_rules import views as rule_views
 
 # --- dispatch rules ------------------------------------------------------------------------------
 
@@ -126,35 +128,36 @@ def _rule_problem(
     )
 
 
-def _rule(r: rules_service.RuleView) -> DispatchRule:
-    return DispatchRule(
-        rule_no=r.rule_no,
-        version=r.version,
-        priority=r.priority,
-        kinds=list(r.kinds),
-        categories=list(r.categories),
-        region_prefixes=list(r.region_prefixes),
-        keywords=list(r.keywords),
-        urgencies=list(r.urgencies),
-        lead_unit_code=r.lead_unit_code,
-        lead_unit_name=r.lead_unit_name,
-        assisting_unit_codes=list(r.assisting_unit_codes),
-        deadline_profile=DeadlineProfile(r.deadline_profile) if r.deadline_profile else None,
-        note=r.note,
-        is_guess=rules_service.rule_from(r).is_guess,
-    )
+_rule = mirror(
+    DispatchRule, rules_service.RuleView, is_guess=lambda r: rules_service.rule_from(r).is_guess
+)
+_set = mirror(
+    DispatchRuleSet,
+    rules_service.RuleSetView,
+    rules=lambda s: [_rule(r) for r in s.rules],
+    warnings=GIVEN,
+    current_warnings=GIVEN,
+)
+_change = mirror(RoutingChange, rule_views.RoutingChange)
+_dry_run = mirror(
+    DryRunResult,
+    rule_views.DryRun,
+    changes=lambda run: [_change(c) for c in run.changes],
+    errors=GIVEN,
+    warnings=GIVEN,
+)
+_rule_input = mirror(
+    rules_service.RuleInput,
+    DispatchRuleInput,
+    kinds=lambda i: tuple(k.value for k in i.kinds),
+    urgencies=lambda i: tuple(u.value for u in i.urgencies),
+)
 
 
 def _rule_set(s: rules_service.RuleSetView, language: str, elder: bool) -> DispatchRuleSet:
-    return DispatchRuleSet(
-        id=s.id,
-        status=s.status,
-        base_id=s.base_id,
-        note=s.note,
-        published_at=s.published_at,
-        rules=[_rule(r) for r in s.rules],
+    return _set(
+        s,
         warnings=rule_problems(s.warnings, language, elder),
-        stale=s.stale,
         current_warnings=rule_problems(s.current_warnings, language, elder),
     )
 
@@ -180,27 +183,8 @@ class DispatchRulesQuery:
     async def dry_run_dispatch_rules(self, info: Info, days: int = 30) -> DryRunResult:
         ctx = info.context
         run = await rules_service.dry_run(ctx.deps, ctx.actor, days)
-        return DryRunResult(
-            since=run.since,
-            tickets_in_period=run.tickets_in_period,
-            examined=run.examined,
-            changed=run.changed,
-            to_review_before=run.to_review_before,
-            to_review_after=run.to_review_after,
-            changes=[
-                RoutingChange(
-                    number=c.number,
-                    category_code=c.category_code,
-                    region_code=c.region_code,
-                    before_unit=c.before_unit,
-                    after_unit=c.after_unit,
-                    before_basis=c.before_basis,
-                    after_basis=c.after_basis,
-                    before_rule=c.before_rule,
-                    after_rule=c.after_rule,
-                )
-                for c in run.changes
-            ],
+        return _dry_run(
+            run,
             errors=rule_problems(run.errors, ctx.language, ctx.elder, error=True),
             warnings=rule_problems(run.warnings, ctx.language, ctx.elder),
         )
@@ -211,20 +195,7 @@ class DispatchRulesMutation:
     @strawberry.mutation(description="Supervisors: add a rule to my draft, or change one")
     async def save_dispatch_rule(self, info: Info, input: DispatchRuleInput) -> DispatchRuleSet:
         ctx = info.context
-        data = rules_service.RuleInput(
-            priority=input.priority,
-            lead_unit_code=input.lead_unit_code,
-            rule_no=input.rule_no,
-            kinds=tuple(k.value for k in input.kinds),
-            categories=tuple(input.categories),
-            region_prefixes=tuple(input.region_prefixes),
-            keywords=tuple(input.keywords),
-            urgencies=tuple(u.value for u in input.urgencies),
-            assisting_unit_codes=tuple(input.assisting_unit_codes),
-            deadline_profile=input.deadline_profile.value if input.deadline_profile else None,
-            note=input.note,
-        )
-        found = await rules_service.save_rule(ctx.deps, ctx.actor, data)
+        found = await rules_service.save_rule(ctx.deps, ctx.actor, _rule_input(input))
         return _rule_set(found, ctx.language, ctx.elder)
 
     @strawberry.mutation(description="Supervisors: drop a rule from my draft")

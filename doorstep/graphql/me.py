@@ -10,9 +10,11 @@ from typing import Annotated
 import strawberry
 from strawberry.extensions import SchemaExtension
 
+from doorstep.domain.elder import Presentation as ElderPresentation
 from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
 from doorstep.graphql.context import Context, Info
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.priority import PriorityStanding
 from doorstep.graphql.priority import standing as priority_standing
 from doorstep.i18n import translate
@@ -125,6 +127,11 @@ class StreamPositionFirst(SchemaExtension):
         yield
 
 
+_presentation = mirror(Presentation, ElderPresentation, read_aloud=GIVEN)
+_code_sent = mirror(LoginCodeSent, auth.CodeSent)
+_session = mirror(Session, auth.SessionIssued, role=lambda issued: Role(issued.role.value))
+
+
 async def _me(info: Info) -> Me | None:
     ctx = info.context
     actor = ctx.actor
@@ -141,45 +148,27 @@ async def _me(info: Info) -> Me | None:
             valid_until=grant.valid_until if grant else None,
         )
     own_id = actor.citizen_id if actor.role is DomainRole.CITIZEN else actor.agent_citizen_id
-    if own_id is None:  # staff
-        shown = presentation_for(False)
-        return Me(
-            role=Role(actor.role.value),
-            language=ctx.language,
-            language_chosen=False,
-            elder_mode=False,
-            elder_mode_offered=False,
-            sms_only=False,
-            presentation=Presentation(
-                elder_mode=False,
-                min_font_pt=shown.min_font_pt,
-                min_touch_target_dp=shown.min_touch_target_dp,
-                no_promotions=shown.no_promotions,
-                read_aloud=None,
-            ),
-            acting_for=acting,
-        )
-    profile = await preferences.profile(ctx.deps, own_id)
-    shown = profile.presentation
     read_aloud = None
-    if shown.read_aloud:
-        read_aloud = translate(
-            profile.read_aloud_key, ctx.language, elder=True, count=profile.read_aloud_count
-        )
+    if own_id is None:  # staff: no settings of their own, the standard presentation
+        chosen = elder_mode = offered = sms_only = False
+        shown = presentation_for(False)
+    else:
+        profile = await preferences.profile(ctx.deps, own_id)
+        chosen, elder_mode = profile.language_chosen, profile.elder_mode
+        offered, sms_only = profile.offer_elder_mode, profile.sms_only
+        shown = profile.presentation
+        if shown.read_aloud:
+            read_aloud = translate(
+                profile.read_aloud_key, ctx.language, elder=True, count=profile.read_aloud_count
+            )
     return Me(
         role=Role(actor.role.value),
         language=ctx.language,
-        language_chosen=profile.language_chosen,
-        elder_mode=profile.elder_mode,
-        elder_mode_offered=profile.offer_elder_mode,
-        sms_only=profile.sms_only,
-        presentation=Presentation(
-            elder_mode=shown.elder_mode,
-            min_font_pt=shown.min_font_pt,
-            min_touch_target_dp=shown.min_touch_target_dp,
-            no_promotions=shown.no_promotions,
-            read_aloud=read_aloud,
-        ),
+        language_chosen=chosen,
+        elder_mode=elder_mode,
+        elder_mode_offered=offered,
+        sms_only=sms_only,
+        presentation=_presentation(shown, read_aloud=read_aloud),
         acting_for=acting,
     )
 
@@ -199,11 +188,7 @@ class MeMutation:
         sent = await auth.request_login_code(
             ctx.deps, phone, client_addr=ctx.client_addr, language=ctx.language
         )
-        return LoginCodeSent(
-            phone=sent.phone,
-            expires_at=sent.expires_at,
-            resend_after_seconds=sent.resend_after_seconds,
-        )
+        return _code_sent(sent)
 
     @strawberry.mutation(description="Trade the code for a session token")
     async def verify_login_code(
@@ -229,13 +214,7 @@ class MeMutation:
             totp_code=totp_code[:20] if totp_code else None,
             client_addr=ctx.client_addr,
         )
-        return Session(
-            token=issued.token,
-            role=Role(issued.role.value),
-            expires_at=issued.expires_at,
-            new_citizen=issued.new_citizen,
-            offer_elder_mode=issued.offer_elder_mode,
-        )
+        return _session(issued)
 
     @strawberry.mutation(description="End this session")
     async def logout(self, info: Info) -> bool:

@@ -116,7 +116,14 @@ def _readable(source: type) -> dict[str, object]:
 
 
 def _name(hint: object) -> str:
-    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+    """A hint as the message shows it: a class with its module (two enums may share a name)."""
+    if isinstance(hint, type):
+        return (
+            hint.__name__
+            if hint.__module__ == "builtins"
+            else f"{hint.__module__}.{hint.__qualname__}"
+        )
+    return str(hint).replace("typing.", "")
 
 
 class Mirror(Generic[S, T]):

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services import broadcasts, notifications, push
 from doorstep.services.notifications.history import DecisionView, NotificationView
@@ -81,29 +82,25 @@ class BroadcastStarted:
     total: int = strawberry.field(description="Citizens it goes to (one notification each)")
 
 
+_decision_of = mirror(NotificationDecision, DecisionView, text=GIVEN)
+_record_of = mirror(
+    NotificationRecord, NotificationView, channel_label=GIVEN, status_label=GIVEN, how=GIVEN
+)
+
+
 def _decision(d: DecisionView, language: str) -> NotificationDecision:
     until = d.until.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if d.until else ""
     key = DECISION_KEYS.get(d.decision) or REASON_KEYS.get(d.reason)
     text = translate(key, language, until=until) if key else d.reason
-    return NotificationDecision(
-        decision=d.decision, reason=d.reason, text=text, channel=d.channel, until=d.until, at=d.at
-    )
+    return _decision_of(d, text=text)
 
 
 def _record(v: NotificationView, language: str) -> NotificationRecord:
     channel_key = CHANNEL_KEYS.get(v.channel or "")
-    return NotificationRecord(
-        id=strawberry.ID(str(v.id)),
-        kind=v.kind,
-        channel=v.channel,
+    return _record_of(
+        v,
         channel_label=translate(channel_key, language) if channel_key else None,
-        status=v.status,
         status_label=translate(STATUS_KEYS[v.status], language),
-        text=v.text,
-        created_at=v.created_at,
-        sent_at=v.sent_at,
-        delivered_at=v.delivered_at,
-        opened_at=v.opened_at,
         how=[_decision(d, language) for d in v.decisions],
     )
 

@@ -9,6 +9,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import mirror
 from doorstep.services import staff_login, staff_totp
 
 
@@ -24,6 +25,9 @@ class StaffLoginRecord:
     success: bool
     reason: str | None = strawberry.field(description="Why it failed: a stable error code")
     created_at: datetime
+
+
+_login = mirror(StaffLoginRecord, staff_login.LoginRecord)
 
 
 @strawberry.type
@@ -44,19 +48,7 @@ class StaffAuthQuery:
             limit=limit,
             before_id=parse_id(before_id, "staff.not_found") if before_id else None,
         )
-        return [
-            StaffLoginRecord(
-                id=strawberry.ID(str(r.id)),
-                staff_id=strawberry.ID(str(r.staff_id)) if r.staff_id else None,
-                staff_name=r.staff_name,
-                phone_masked=r.phone_masked,
-                client_addr=r.client_addr,
-                success=r.success,
-                reason=r.reason,
-                created_at=r.created_at,
-            )
-            for r in found
-        ]
+        return [_login(r) for r in found]
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.dispatch_rules import RuleProblem, rule_problems
+from doorstep.graphql.mirror import mirror
 from doorstep.graphql.tickets.types import TicketUnit
 from doorstep.services import ticket_catalog as catalog
 
@@ -91,28 +92,17 @@ class TicketRegion:
     effective_fallback_unit: TicketUnit | None
 
 
-def _managed(c: catalog.CategoryView) -> ManagedTicketCategory:
-    return ManagedTicketCategory(
-        code=c.code,
-        name=c.name,
-        description=c.description,
-        position=c.position,
-        active=c.active,
-        retired_at=c.retired_at,
-        tickets=c.tickets,
-        open_tickets=c.open_tickets,
-        group=c.group_name,
-        keywords=list(c.keywords),
-    )
+_managed = mirror(ManagedTicketCategory, catalog.CategoryView, group="group_name")
+_unit = mirror(TicketUnit, catalog.UnitInfo)
 
 
 def _catalog_unit(u: catalog.UnitInfo | None) -> TicketUnit | None:
-    return TicketUnit(code=u.code, name=u.name, phone=u.phone) if u is not None else None
+    return _unit(u) if u is not None else None
 
 
 def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
     return UnitServiceAreas(
-        unit=TicketUnit(code=v.unit.code, name=v.unit.name, phone=v.unit.phone),
+        unit=_unit(v.unit),
         region_code=v.unit.region_code,
         areas=[
             ServiceArea(
@@ -128,14 +118,12 @@ def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
     )
 
 
-def _region(r: catalog.RegionView) -> TicketRegion:
-    return TicketRegion(
-        code=r.code,
-        name=r.name,
-        parent_code=r.parent_code,
-        fallback_unit=_catalog_unit(r.fallback_unit),
-        effective_fallback_unit=_catalog_unit(r.effective_fallback),
-    )
+_region = mirror(
+    TicketRegion,
+    catalog.RegionView,
+    fallback_unit=lambda r: _catalog_unit(r.fallback_unit),
+    effective_fallback_unit=lambda r: _catalog_unit(r.effective_fallback),
+)
 
 
 async def _set_active(info: Info, code: str, active: bool) -> TicketCategoryChange:

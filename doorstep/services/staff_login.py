@@ -61,6 +61,9 @@ async def record(
     )
 
 
+LoginRecord = store.StaffLoginRecordRow
+
+
 async def list_logins(
     deps: Deps,
     actor: Actor,
@@ -68,7 +71,7 @@ async def list_logins(
     staff_id: int | None = None,
     limit: int = 50,
     before_id: int | None = None,
-) -> list[store.StaffLoginRecordRow]:
+) -> list[LoginRecord]:
     authorize(actor, Operation.STAFF_LOGINS_READ)
     return await store.staff_logins(
         deps.pool, staff_id=staff_id, limit=max(1, min(limit, 200)), before_id=before_id

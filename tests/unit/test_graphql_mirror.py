@@ -131,7 +131,10 @@ def test_an_enum_from_values_of_another_type_is_refused() -> None:
         opened_on: date
         staff: int
 
-    with pytest.raises(MirrorError, match=r"UnitOut.kind is Kind but Numbered.kind is int"):
+    with pytest.raises(
+        MirrorError,
+        match=r"UnitOut.kind is tests.unit.test_graphql_mirror.Kind but Numbered.kind is int",
+    ):
         mirror(UnitOut, Numbered, active_staff="staff")
 
 

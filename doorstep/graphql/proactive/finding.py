@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.mirror import mirror
 from doorstep.services.proactive import finding
 
 
@@ -26,24 +27,19 @@ class RuleRunReport:
     seconds: float
 
 
+_item = mirror(RuleRunItem, finding.RuleRun, seconds=lambda r: round(r.seconds, 3))
+_report = mirror(
+    RuleRunReport,
+    finding.Evaluation,
+    rules=lambda e: [_item(r) for r in e.rules],
+    seconds=lambda e: round(e.seconds, 3),
+)
+
+
 @strawberry.type
 class RunOfferRulesMutation:
     @strawberry.mutation(description="Admin: run every rule now and notify (the cron does this)")
     async def run_offer_rules(self, info: Info) -> RuleRunReport:
         ctx = info.context
         result = await finding.run_rules_now(ctx.deps, ctx.actor)
-        return RuleRunReport(
-            rules=[
-                RuleRunItem(
-                    code=r.code,
-                    version=r.version,
-                    created=r.created,
-                    lapsed=r.lapsed,
-                    seconds=round(r.seconds, 3),
-                )
-                for r in result.rules
-            ],
-            created=result.created,
-            expired=result.expired,
-            seconds=round(result.seconds, 3),
-        )
+        return _report(result)

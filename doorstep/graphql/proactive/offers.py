@@ -9,6 +9,7 @@ from doorstep.graphql.applications import Application, application_type, confirm
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import Offer, OfferStatus, offer_type
 from doorstep.i18n import translate
 from doorstep.services import confirmations
@@ -29,15 +30,12 @@ class OfferCategoryChoice:
     may_opt_out: bool
 
 
+_choice = mirror(OfferCategoryChoice, offers.CategoryChoice, label=GIVEN)
+
+
 def _choices(found: list[offers.CategoryChoice], language: str) -> list[OfferCategoryChoice]:
     return [
-        OfferCategoryChoice(
-            category=c.category,
-            label=translate(f"offer_category.{c.category.value}", language),
-            opted_out=c.opted_out,
-            may_opt_out=c.may_opt_out,
-        )
-        for c in found
+        _choice(c, label=translate(f"offer_category.{c.category.value}", language)) for c in found
     ]
 
 

@@ -13,6 +13,7 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import RuleKind as OfferKind
+from doorstep.graphql.mirror import mirror
 from doorstep.graphql.vault import as_json
 from doorstep.services.proactive import rules
 
@@ -36,24 +37,14 @@ class OfferRuleVersion:
     published_by: str | None
 
 
-def rule_type(r: rules.RuleVersionView) -> OfferRuleVersion:
-    return OfferRuleVersion(
-        code=r.code,
-        version=r.version,
-        current=r.current_version == r.version,
-        kind=OfferKind(r.kind),
-        category=OfferCategory(r.category),
-        bundle_code=r.bundle_code,
-        owner_unit_code=r.owner_unit_code,
-        owner_unit_name=r.owner_unit_name,
-        condition=as_json(r.condition),
-        title=as_json(r.title),
-        explanation=as_json(r.explanation),
-        valid_days=r.valid_days,
-        fact_keys=list(r.fact_keys),
-        published_at=r.published_at,
-        published_by=r.published_by,
-    )
+rule_type = mirror(
+    OfferRuleVersion,
+    rules.RuleVersionView,
+    current=lambda r: r.current_version == r.version,
+    condition=lambda r: as_json(r.condition),
+    title=lambda r: as_json(r.title),
+    explanation=lambda r: as_json(r.explanation),
+)
 
 
 @strawberry.type(description="What publishing a rule change would do, in numbers")
@@ -64,6 +55,9 @@ class RuleDryRun:
     gain: int = strawberry.field(description="Would get a new offer")
     lose: int = strawberry.field(description="Hold an open offer that would lapse")
     keep: int = strawberry.field(description="Hold an open offer that still applies")
+
+
+_dry_run = mirror(RuleDryRun, rules.DryRun)
 
 
 def _rule(raw: Any) -> dict[str, Any]:
@@ -89,14 +83,7 @@ class OfferRulesMutation:
     async def dry_run_offer_rule(self, info: Info, rule: JSON) -> RuleDryRun:
         ctx = info.context
         found = await rules.dry_run_rule(ctx.deps, ctx.actor, _rule(rule))
-        return RuleDryRun(
-            code=found.code,
-            current_version=found.current_version,
-            matched=found.matched,
-            gain=found.gain,
-            lose=found.lose,
-            keep=found.keep,
-        )
+        return _dry_run(found)
 
     @strawberry.mutation(
         description="Supervisors: publish a new version of a rule (refused "

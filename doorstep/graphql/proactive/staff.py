@@ -9,6 +9,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import (
     AppealStatus,
     OfferEvidence,
@@ -40,25 +41,24 @@ class OfferAppeal:
     decided_at: datetime | None
 
 
+_appeal = mirror(
+    OfferAppeal,
+    staff.AppealRow,
+    offer_id="opportunity_id",
+    status_label=GIVEN,
+    title=GIVEN,
+    explanation=GIVEN,
+    evidence=GIVEN,
+)
+
+
 def appeal_type(a: staff.AppealView, language: str) -> OfferAppeal:
-    row = a.row
-    return OfferAppeal(
-        id=strawberry.ID(str(row.id)),
-        offer_id=strawberry.ID(str(row.opportunity_id)),
-        status=AppealStatus(row.status),
-        status_label=translate(f"appeal_status.{row.status}", language),
-        reason=row.reason,
-        decision_note=row.decision_note,
-        unit_name=row.unit_name,
-        citizen_name=row.citizen_name,
-        citizen_resident_id_masked=row.citizen_resident_id_masked,
-        rule_code=a.offer.rule_code,
-        rule_version=a.offer.rule_version,
+    return _appeal(
+        a.row,
+        status_label=translate(f"appeal_status.{a.row.status}", language),
         title=a.offer.title_in(language),
         explanation=a.offer.reason(language),
         evidence=evidence_of(a.offer.evidence, language),
-        created_at=row.created_at,
-        decided_at=row.decided_at,
     )
 
 
@@ -82,27 +82,19 @@ class WelfareCheck:
     done_at: datetime | None
 
 
+_check = mirror(
+    WelfareCheck, staff.CheckRow, outcome_label=GIVEN, title=GIVEN, reason=GIVEN, evidence=GIVEN
+)
+
+
 def check_type(w: staff.WelfareCheckView, language: str) -> WelfareCheck:
-    row = w.row
-    return WelfareCheck(
-        id=strawberry.ID(str(row.id)),
-        status=WelfareCheckStatus(row.status),
-        due_on=row.due_on,
-        outcome=WelfareOutcome(row.outcome) if row.outcome else None,
-        outcome_label=translate(f"welfare_outcome.{row.outcome}", language)
-        if row.outcome
-        else None,
-        note=row.note,
-        unit_name=row.unit_name,
-        citizen_name=row.citizen_name,
-        citizen_phone=row.citizen_phone,
-        rule_code=w.offer.rule_code,
-        rule_version=w.offer.rule_version,
+    outcome = w.row.outcome
+    return _check(
+        w.row,
+        outcome_label=translate(f"welfare_outcome.{outcome}", language) if outcome else None,
         title=w.offer.title_in(language),
         reason=w.offer.reason(language),
         evidence=evidence_of(w.offer.evidence, language),
-        created_at=row.created_at,
-        done_at=row.done_at,
     )
 
 

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import RuleKind as OfferKind
+from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
 from doorstep.services.proactive import views
 
@@ -57,15 +58,22 @@ class OfferEvidence:
     as_of: datetime | None
 
 
+_evidence = mirror(
+    OfferEvidence,
+    views.Evidence,
+    label=GIVEN,
+    value=GIVEN,
+    raw_value=lambda e: e.value,
+    source_unit="unit_name",
+)
+
+
 def evidence_of(items: list[views.Evidence], language: str) -> list[OfferEvidence]:
     return [
-        OfferEvidence(
-            field=e.field,
+        _evidence(
+            e,
             label=translate(f"fact.{e.field}", language),
             value=views.show_value(e.field, e.value, language),
-            raw_value=e.value,
-            source_unit=e.unit_name,
-            as_of=e.as_of,
         )
         for e in items
     ]
@@ -95,26 +103,26 @@ class Offer:
     appeal_note: str | None = strawberry.field(description="The reviewer's answer")
 
 
+_offer = mirror(
+    Offer,
+    views.OfferView,
+    kind_label=GIVEN,
+    category_label=GIVEN,
+    title=GIVEN,
+    reason=GIVEN,
+    evidence=GIVEN,
+    owner_unit="owner_unit_name",
+    status_label=GIVEN,
+)
+
+
 def offer_type(o: views.OfferView, language: str) -> Offer:
-    return Offer(
-        id=strawberry.ID(str(o.id)),
-        rule_code=o.rule_code,
-        rule_version=o.rule_version,
-        kind=o.kind,
+    return _offer(
+        o,
         kind_label=translate(f"rule_kind.{o.kind.value}", language),
-        category=o.category,
         category_label=translate(f"offer_category.{o.category.value}", language),
         title=o.title_in(language),
         reason=o.reason(language),
         evidence=evidence_of(o.evidence, language),
-        owner_unit=o.owner_unit_name,
-        status=OfferStatus(o.status),
         status_label=translate(f"offer_status.{o.status}", language),
-        bundle_code=o.bundle_code,
-        created_at=o.created_at,
-        expires_at=o.expires_at,
-        application_number=o.application_number,
-        appeal_status=AppealStatus(o.appeal_status) if o.appeal_status else None,
-        appeal_reason=o.appeal_reason,
-        appeal_note=o.appeal_note,
     )

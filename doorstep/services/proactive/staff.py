@@ -29,7 +29,8 @@ from doorstep.store.proactive import appeals as proactive_appeals
 from doorstep.store.proactive import offers as proactive_offers
 from doorstep.store.proactive import reads as proactive_reads
 from doorstep.store.proactive import welfare_checks as proactive_welfare_checks
-from doorstep.store.proactive.rows import AppealRow, CheckRow
+from doorstep.store.proactive.rows import AppealRow as AppealRow
+from doorstep.store.proactive.rows import CheckRow as CheckRow
 
 # --- staff: appeals and visits -----------------------------------------------------------------
 
