@@ -43,16 +43,7 @@ async def queue(
     """
     return await queue_message(
         conn,
-        store.NewMessage(
-            citizen_id=citizen_id,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language=language,
-            urgent=urgent,
-            extend_code=extend_code,
-        ),
+        store.NewMessage(citizen_id, phone, kind, template, params, language, urgent, extend_code),
     )
 
 
@@ -74,15 +65,8 @@ async def queue_for_staff(
     """One SMS to each staff phone (no citizen: the outbox row is the staff member's), in the
     staff's language; the outbox ids to enqueue after commit."""
     return [
-        await queue(
-            conn,
-            citizen_id=None,
-            phone=phone,
-            kind=kind,
-            template=template,
-            params=params,
-            language=STAFF_LANGUAGE,
-            urgent=urgent,
+        await queue_message(
+            conn, store.NewMessage(None, phone, kind, template, params, STAFF_LANGUAGE, urgent)
         )
         for phone in phones
     ]
