@@ -21,7 +21,7 @@ from doorstep.domain.policy import (
     require_signed_in,
 )
 from doorstep.domain.workflow import ApplicationStatus
-from doorstep.services import acting
+from doorstep.services import acting, privacy
 
 # the views, kept importable from here where callers read them with the use cases
 from doorstep.services.application_views import APPLICATION_STATUSES as APPLICATION_STATUSES
@@ -197,13 +197,8 @@ async def get_application(
             raise NotFound("application.not_found")
         _authorize_read(actor, view)
         if actor.is_staff_side:
-            await store.record_personal_data_read(
-                conn,
-                citizen_id=view.citizen_id,
-                reader_kind="staff",
-                reader_id=actor.staff_id or 0,
-                what="application",
-                purpose=purpose,
+            await privacy.record_staff_read(
+                conn, actor, view.citizen_id, what="application", purpose=purpose
             )
     return view
 

@@ -24,9 +24,8 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from doorstep.domain.files import MAX_FILE_BYTES, MEDIA_TYPES, check_upload
 from doorstep.domain.policy import Actor, Operation, authorize_own, require_signed_in
 from doorstep.observability.metrics import FILE_STORE_FAILURES
-from doorstep.services import applications
+from doorstep.services import applications, privacy
 from doorstep.services.deps import Deps
-from doorstep.store import applications as app_store
 from doorstep.store import files as store
 from doorstep.store.db import transaction
 from doorstep.store.files import AttachedFileRow, FileRow
@@ -205,13 +204,8 @@ async def open_file(deps: Deps, actor: Actor, file_id: int) -> tuple[FileRow, by
                 await applications.get_application(deps, actor, number, purpose="check_materials")
             except NotFound:
                 continue
-            await app_store.record_personal_data_read(
-                deps.pool,
-                citizen_id=found.citizen_id,
-                reader_kind="staff",
-                reader_id=actor.staff_id or 0,
-                what="material_file",
-                purpose="check_materials",
+            await privacy.record_staff_read(
+                deps.pool, actor, found.citizen_id, what="material_file", purpose="check_materials"
             )
             break
         else:

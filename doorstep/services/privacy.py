@@ -9,8 +9,10 @@ from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize_subject
 from doorstep.services import acting
 from doorstep.services.deps import Deps
+from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import sharing as sharing_store
+from doorstep.store.db import Queryable
 
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
 # data_purpose.* texts; anything else recorded is shown as written
@@ -37,6 +39,20 @@ READ_PURPOSES = (
     "handle_ticket",
     "identity_review",
 )
+
+
+async def record_staff_read(
+    db: Queryable, actor: Actor, citizen_id: int, *, what: str, purpose: str
+) -> None:
+    """A staff member read a citizen's personal data: recorded, for the citizen to see."""
+    await app_store.record_personal_data_read(
+        db,
+        citizen_id=citizen_id,
+        reader_kind="staff",
+        reader_id=actor.staff_id or 0,
+        what=what,
+        purpose=purpose,
+    )
 
 
 @dataclass(frozen=True)

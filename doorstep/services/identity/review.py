@@ -16,10 +16,9 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.services import event_log
+from doorstep.services import event_log, privacy
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
-from doorstep.store import applications as app_store
 from doorstep.store import identity as store
 from doorstep.store.db import transaction
 
@@ -85,13 +84,8 @@ async def list_conflicts(
         # both people see in "who looked at my data" that a reviewer did
         for row in rows:
             for citizen_id in (row.claimant_id, row.holder_id):
-                await app_store.record_personal_data_read(
-                    conn,
-                    citizen_id=citizen_id,
-                    reader_kind="staff",
-                    reader_id=actor.staff_id,
-                    what="identity",
-                    purpose="identity_review",
+                await privacy.record_staff_read(
+                    conn, actor, citizen_id, what="identity", purpose="identity_review"
                 )
     return [_view(r) for r in rows]
 

@@ -18,12 +18,11 @@ from doorstep.domain.policy import (
     require_signed_in,
 )
 from doorstep.domain.tickets import TicketStatus
-from doorstep.services import acting
+from doorstep.services import acting, privacy
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import visible_units
 from doorstep.services.tickets.common import parse_number
 from doorstep.services.tickets.views import Contact, TicketView, view_of
-from doorstep.store import applications as app_store
 from doorstep.store.tickets import assignments as ticket_assignments
 from doorstep.store.tickets import catalog as ticket_catalog
 from doorstep.store.tickets import people as ticket_people
@@ -86,13 +85,8 @@ async def get_ticket(deps: Deps, actor: Actor, raw_number: str) -> TicketView:
             return view
         contact = await ticket_people.citizen_contact(conn, view.citizen_id)
         assert contact is not None
-        await app_store.record_personal_data_read(
-            conn,
-            citizen_id=view.citizen_id,
-            reader_kind="staff",
-            reader_id=actor.staff_id or 0,
-            what="ticket",
-            purpose="handle_ticket",
+        await privacy.record_staff_read(
+            conn, actor, view.citizen_id, what="ticket", purpose="handle_ticket"
         )
     return view_of(row, Contact(name=contact.name, phone=contact.phone))
 
