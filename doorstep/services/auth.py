@@ -27,7 +27,6 @@ from doorstep.services import event_log, notifications, rate_limits, staff_login
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
-from doorstep.store import events
 from doorstep.store.db import Connection, transaction
 from doorstep.store.outbox import pauses as outbox_store
 from doorstep.store.rate_limits import Counted
@@ -102,12 +101,10 @@ async def _within_budget(deps: Deps) -> int | None:
             )
             if new:
                 log.critical("log-in codes paused until %s: %d in an hour", until, sent)
-                await events.append(
+                await event_log.by_system(
                     conn,
-                    kind="ops.login_codes_budget_exceeded",
-                    actor_kind="system",
-                    actor_id=None,
-                    data={"sent": sent, "budget": budget, "until": until.isoformat()},
+                    "ops.login_codes_budget_exceeded",
+                    {"sent": sent, "budget": budget, "until": until.isoformat()},
                 )
         else:
             until = paused.paused_until

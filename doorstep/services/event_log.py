@@ -1,9 +1,9 @@
-"""The event log's two usual authors, for events off an application's timeline.
+"""The event log's usual authors, for events off an application's timeline.
 
-Most events are a staff member's act, or a citizen's act on their own record. These name the
-actor once instead of spelling out its kind and id at every call. An application's timeline
-event stays a plain `events.append(..., application_id=...)`: the catalog check
-(`doorstep.i18n.extract`) reads those calls to find the texts a timeline shows.
+Most events are a staff member's act, a citizen's act on their own record, or the service's
+own. These name the actor once instead of spelling out its kind and id at every call. An
+application's timeline event stays a plain `events.append(..., application_id=...)`: the
+catalog check (`doorstep.i18n.extract`) reads those calls to find the texts a timeline shows.
 """
 
 from __future__ import annotations
@@ -32,4 +32,15 @@ async def by_citizen(
 ) -> int:
     """A citizen's act on their own record: they are both the actor and whom it is about."""
     event = events.NewEvent(kind, "citizen", citizen_id, citizen_id=citizen_id, data=data)
+    return await events.append_new(conn, event)
+
+
+async def by_system(
+    conn: Connection,
+    kind: str,
+    data: Mapping[str, object] | None = None,
+    citizen_id: int | None = None,
+) -> int:
+    """What the service did by itself (a sweep, a pause, a finding): no person acted."""
+    event = events.NewEvent(kind, "system", None, citizen_id=citizen_id, data=data)
     return await events.append_new(conn, event)

@@ -21,6 +21,7 @@ from doorstep.notify.sms_text import (
     sms_templates,
     template_fields,
 )
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store.broadcasts import lanes as broadcasts_lanes
@@ -204,12 +205,8 @@ async def write(
             )
             if result.seen == 0:
                 done = await broadcasts_writing.mark_queued(conn, broadcast_id)
-                await events.append(
-                    conn,
-                    kind="broadcast.queued",
-                    actor_kind="system",
-                    actor_id=None,
-                    data={"broadcast": broadcast_id, "total": done.total},
+                await event_log.by_system(
+                    conn, "broadcast.queued", {"broadcast": broadcast_id, "total": done.total}
                 )
         if result.seen == 0:
             break

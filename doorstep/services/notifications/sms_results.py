@@ -10,9 +10,9 @@ from typing import Any
 from doorstep.domain.delivery import DeliveryStatus, retry_delay
 from doorstep.notify.channels import Channel, DeliveryResult, Outcome
 from doorstep.observability.metrics import SMS_RESULTS, provider_code
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.steps import Send
-from doorstep.store import events
 from doorstep.store.db import Connection, transaction
 from doorstep.store.outbox import delivery as outbox_delivery
 from doorstep.store.outbox import pauses as outbox_pauses
@@ -109,12 +109,10 @@ async def pause_channel(
     )
     if new:
         log.critical("SMS channel %s paused until %s: %s", channel, until.isoformat(), result.error)
-        await events.append(
+        await event_log.by_system(
             conn,
-            kind="ops.channel_paused",
-            actor_kind="system",
-            actor_id=None,
-            data={
+            "ops.channel_paused",
+            {
                 "channel": channel,
                 "code": code,
                 "reason": result.error,
@@ -128,11 +126,7 @@ async def resume_channel(deps: Deps, channel: str) -> int:
     """An operator ends a pause (credit topped up, keys fixed): held rows are due at once."""
     async with transaction(deps.pool) as conn:
         released = await outbox_pauses.resume(conn, channel)
-        await events.append(
-            conn,
-            kind="ops.channel_resumed",
-            actor_kind="system",
-            actor_id=None,
-            data={"channel": channel, "released": released},
+        await event_log.by_system(
+            conn, "ops.channel_resumed", {"channel": channel, "released": released}
         )
     return released

@@ -13,12 +13,12 @@ from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import RuleKind
 from doorstep.domain.sms_reply import QuestionKind, question_code
 from doorstep.domain.vault import FIELDS
-from doorstep.services import citizen_sms, notifications, sharing
+from doorstep.services import citizen_sms, event_log, notifications, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.rules import tune
 from doorstep.services.proactive.views import explain, text_in, today_local
 from doorstep.store import applications as app_store
-from doorstep.store import events, staff_phones
+from doorstep.store import staff_phones
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import evaluation as proactive_evaluation
@@ -116,14 +116,7 @@ async def notify_new_offers(deps: Deps, *, batch: int = NOTIFY_BATCH, max_batche
 
 async def _found(conn: Connection, row: UnnotifiedOfferRow, kind: str, **more: int) -> None:
     """What was done for a finding, in the citizen's event log: no one acted."""
-    await events.append(
-        conn,
-        kind=kind,
-        actor_kind="system",
-        actor_id=None,
-        citizen_id=row.citizen_id,
-        data={"rule": row.rule_code, **more},
-    )
+    await event_log.by_system(conn, kind, {"rule": row.rule_code, **more}, row.citizen_id)
 
 
 async def _reach(deps: Deps, conn: Connection, row: UnnotifiedOfferRow) -> list[int]:
