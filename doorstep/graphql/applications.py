@@ -323,14 +323,11 @@ class ApplicationsQuery:
         first: int = 50,
         after: strawberry.ID | None = None,
     ) -> list[QueueTask]:
-        from doorstep.domain.workflow import TaskStatus as DomainStatus
-
         ctx = info.context
-        wanted = [DomainStatus(s.value) for s in statuses] if statuses else None
         entries = await task_service.unit_queue(
             ctx.deps,
             ctx.actor,
-            statuses=wanted,
+            statuses=statuses or None,
             limit=first,
             after_id=_id(after) if after else None,
         )

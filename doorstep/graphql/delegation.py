@@ -281,11 +281,8 @@ class ConfirmationQuery:
     async def my_confirmations(
         self, info: Info, statuses: list[ConfirmationStatus] | None = None, first: int = 50
     ) -> list[PrincipalConfirmation]:
-        from doorstep.domain.delegation import ConfirmationStatus as Status
-
         ctx = info.context
-        wanted = [Status(s.value) for s in statuses] if statuses else None
-        views = await confirmations.list_mine(ctx.deps, ctx.actor, wanted, limit=first)
+        views = await confirmations.list_mine(ctx.deps, ctx.actor, statuses or None, limit=first)
         return [confirmation_type(v, ctx.language, ctx.elder) for v in views]
 
 

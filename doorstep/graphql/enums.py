@@ -4,6 +4,9 @@ under its GraphQL name, so a value added in the domain is in the API with nothin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from enum import Enum
+
 import strawberry
 
 from doorstep.domain.delegation import ConfirmationStatus, ConsentMethod, DelegationStatus, Theme
@@ -55,3 +58,9 @@ strawberry.enum(
     description="How many working days a unit has: urgent 0 (same day), "
     "enquiry 1, help 3, complaint 13",
 )
+
+
+def values(members: Sequence[Enum] | None) -> list[str] | None:
+    """The values a filter of enum members names, as the services take them; None (no filter)
+    when it names none."""
+    return [member.value for member in members] if members else None

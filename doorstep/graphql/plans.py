@@ -13,6 +13,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
+    GraphQLField,
     OperationDefinitionNode,
     OperationType,
     get_operation_ast,
@@ -26,6 +27,8 @@ from doorstep.graphql.schema import DoorstepSchema
 P = TypeVar("P")
 # the document, its operation and the operation's one root field
 SoleField = tuple[DocumentNode, OperationDefinitionNode, FieldNode]
+# and the field's definition in the schema
+RootField = tuple[DocumentNode, OperationDefinitionNode, FieldNode, GraphQLField]
 
 
 def request_parts(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]] | None:
@@ -90,3 +93,26 @@ class PlanCache(Generic[P]):
         if len(selections) != 1 or not isinstance(selections[0], FieldNode):
             return None
         return document, operation, selections[0]
+
+    def _root_field(
+        self,
+        query: str,
+        operation_name: str | None,
+        kind: OperationType,
+        name: str,
+        max_chars: int,
+    ) -> RootField | None:
+        """The sole field when it is `name`, with no directive on it or on its operation, and
+        its definition; a text past max_chars, or one that does not spell the name, is not
+        even parsed."""
+        if len(query) > max_chars or name not in query:
+            return None
+        sole = self._sole_field(query, operation_name, kind)
+        if sole is None:
+            return None
+        document, operation, node = sole
+        if operation.directives or node.name.value != name or node.directives:
+            return None
+        root = self._schema._schema.get_root_type(kind)
+        assert root is not None
+        return document, operation, node, root.fields[name]

@@ -257,17 +257,12 @@ class Plans(PlanCache[Plan]):
         super().__init__(schema, max_entries)
 
     def _make(self, query: str, operation_name: str | None) -> Plan | None:
-        if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
+        root = self._root_field(
+            query, operation_name, OperationType.QUERY, ROOT_FIELD, MAX_QUERY_CHARS
+        )
+        if root is None:
             return None
-        core = self._schema._schema
-        sole = self._sole_field(query, operation_name, OperationType.QUERY)
-        if sole is None:
-            return None
-        document, operation, node = sole
-        if operation.directives or node.name.value != ROOT_FIELD or node.directives:
-            return None
-        assert core.query_type is not None
-        field = core.query_type.fields[ROOT_FIELD]
+        document, operation, node, field = root
         named, _ = _unwrap(field.type)
         assert isinstance(named, GraphQLObjectType)
         fragments = {

@@ -102,17 +102,12 @@ class SubmitPlans(PlanCache[SubmitPlan]):
         super().__init__(schema, max_entries)
 
     def _make(self, query: str, operation_name: str | None) -> SubmitPlan | None:
-        if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
+        root = self._root_field(
+            query, operation_name, OperationType.MUTATION, ROOT_FIELD, MAX_QUERY_CHARS
+        )
+        if root is None:
             return None
-        sole = self._sole_field(query, operation_name, OperationType.MUTATION)
-        if sole is None:
-            return None
-        document, operation, node = sole
-        if operation.directives or node.name.value != ROOT_FIELD or node.directives:
-            return None
-        core = self._schema._schema
-        assert core.mutation_type is not None
-        field = core.mutation_type.fields[ROOT_FIELD]
+        document, operation, node, field = root
         named, _ = _unwrap(field.type)
         if not isinstance(named, GraphQLObjectType) or node.selection_set is None:
             return None

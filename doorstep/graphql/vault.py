@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from doorstep.domain.vault import DocumentInput, fact_value_json
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
@@ -334,9 +335,7 @@ class VaultQuery:
         self, info: Info, statuses: list[CorrectionStatus] | None = None, first: int = 50
     ) -> list[FactCorrection]:
         ctx = info.context
-        found = await service.unit_corrections(
-            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
-        )
+        found = await service.unit_corrections(ctx.deps, ctx.actor, values(statuses), first)
         return [correction_type(c, ctx.language) for c in found]
 
 

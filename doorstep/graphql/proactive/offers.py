@@ -8,6 +8,7 @@ import strawberry
 from doorstep.graphql.applications import Application, application_type, confirmation_pending
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
+from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import Offer, OfferStatus, offer_type
@@ -46,9 +47,7 @@ class OffersQuery:
         self, info: Info, statuses: list[OfferStatus] | None = None, first: int = 50
     ) -> list[Offer]:
         ctx = info.context
-        found = await offers.my_offers(
-            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
-        )
+        found = await offers.my_offers(ctx.deps, ctx.actor, values(statuses), first)
         return [offer_type(o, ctx.language) for o in found]
 
     @strawberry.field(description="Offer categories and which the citizen turned off")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import strawberry
 
 from doorstep.graphql.context import Info
+from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
 from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import (
@@ -105,9 +106,7 @@ class OfferStaffQuery:
         self, info: Info, statuses: list[AppealStatus] | None = None, first: int = 50
     ) -> list[OfferAppeal]:
         ctx = info.context
-        found = await staff.appeal_queue(
-            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
-        )
+        found = await staff.appeal_queue(ctx.deps, ctx.actor, values(statuses), first)
         return [appeal_type(a, ctx.language) for a in found]
 
     @strawberry.field(description="Staff: home visits for their community (supervisors: region)")
@@ -115,9 +114,7 @@ class OfferStaffQuery:
         self, info: Info, statuses: list[WelfareCheckStatus] | None = None, first: int = 50
     ) -> list[WelfareCheck]:
         ctx = info.context
-        found = await staff.welfare_checks(
-            ctx.deps, ctx.actor, [s.value for s in statuses] if statuses else None, first
-        )
+        found = await staff.welfare_checks(ctx.deps, ctx.actor, values(statuses), first)
         return [check_type(w, ctx.language) for w in found]
 
 

@@ -8,7 +8,7 @@ import strawberry
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Rating
 from doorstep.graphql.feedback_types import RatingRecorded
-from doorstep.graphql.tickets.types import Ticket, int_id, one_ticket
+from doorstep.graphql.tickets.types import Ticket, int_id, ticket_after
 from doorstep.services.tickets import follow_up
 
 
@@ -25,10 +25,7 @@ class FollowUpRecorded:
 class TicketFollowUpMutation:
     @strawberry.mutation(description="The citizen: solved, or not (it reopens)")
     async def answer_follow_up(self, info: Info, number: str, solved: bool) -> Ticket:
-        ctx = info.context
-        return one_ticket(
-            info, await follow_up.answer_follow_up(ctx.deps, ctx.actor, number, solved)
-        )
+        return await ticket_after(info, follow_up.answer_follow_up, number, solved)
 
     @strawberry.mutation(
         description="Staff on the hotline (回访 by phone) or at a counter: write down the "
@@ -48,11 +45,7 @@ class TicketFollowUpMutation:
     async def rate_ticket(
         self, info: Info, number: str, rating: Rating, comment: str | None = None
     ) -> Ticket:
-        ctx = info.context
-        return one_ticket(
-            info,
-            await follow_up.rate(ctx.deps, ctx.actor, number, rating, comment),
-        )
+        return await ticket_after(info, follow_up.rate, number, rating, comment)
 
     @strawberry.mutation(
         description="Staff at a counter or on the hotline: write down a citizen's rating (好差评)"
@@ -66,7 +59,4 @@ class TicketFollowUpMutation:
 
     @strawberry.mutation(description="Staff: the rectification is done, with a note")
     async def complete_rectification(self, info: Info, id: strawberry.ID, note: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(
-            info, await follow_up.complete_rectification(ctx.deps, ctx.actor, int_id(id), note)
-        )
+        return await ticket_after(info, follow_up.complete_rectification, int_id(id), note)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.tickets.types import Ticket, one_ticket
+from doorstep.graphql.tickets.types import Ticket, ticket_after
 from doorstep.services.tickets import handling
 
 
@@ -14,13 +14,11 @@ from doorstep.services.tickets import handling
 class TicketHandlingMutation:
     @strawberry.mutation(description="The lead unit acknowledges (签收) the ticket")
     async def acknowledge_ticket(self, info: Info, number: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(info, await handling.acknowledge(ctx.deps, ctx.actor, number))
+        return await ticket_after(info, handling.acknowledge, number)
 
     @strawberry.mutation(description="The lead unit returns (退单) the ticket, with a reason")
     async def return_ticket(self, info: Info, number: str, reason: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(info, await handling.return_ticket(ctx.deps, ctx.actor, number, reason))
+        return await ticket_after(info, handling.return_ticket, number, reason)
 
     @strawberry.mutation(
         description="Supervisors: send the ticket to a unit (naming the unit "
@@ -29,25 +27,18 @@ class TicketHandlingMutation:
     async def redispatch_ticket(
         self, info: Info, number: str, unit_code: str, note: str | None = None
     ) -> Ticket:
-        ctx = info.context
-        return one_ticket(
-            info, await handling.redispatch(ctx.deps, ctx.actor, number, unit_code, note)
-        )
+        return await ticket_after(info, handling.redispatch, number, unit_code, note)
 
     @strawberry.mutation(
         description="The lead unit asks for more working days before the "
         "deadline; the citizen is told"
     )
     async def extend_ticket(self, info: Info, number: str, days: int, reason: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(
-            info, await handling.request_extension(ctx.deps, ctx.actor, number, days, reason)
-        )
+        return await ticket_after(info, handling.request_extension, number, days, reason)
 
     @strawberry.mutation(
         description="The lead unit resolves (办结) it with a note for the "
         "citizen, who is asked whether it is solved"
     )
     async def resolve_ticket(self, info: Info, number: str, note: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(info, await handling.resolve(ctx.deps, ctx.actor, number, note))
+        return await ticket_after(info, handling.resolve, number, note)

@@ -7,14 +7,15 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import TicketStatus
+from doorstep.graphql.mirror import mirror
 from doorstep.graphql.tickets.types import (
     RectificationTask,
     Ticket,
     TicketCategory,
     TicketPlace,
     int_id,
-    one_ticket,
     rectification_task,
+    ticket_after,
     ticket_list,
 )
 from doorstep.services.tickets import reading, redispatch_choices
@@ -24,6 +25,10 @@ from doorstep.services.tickets import reading, redispatch_choices
 class RedispatchChoice:
     code: str
     name: str
+
+
+_category = mirror(TicketCategory, reading.Category)
+_place = mirror(TicketPlace, reading.PlaceChoice)
 
 
 @strawberry.type
@@ -40,18 +45,12 @@ class TicketsQuery:
     @strawberry.field(description="What tickets can be about")
     async def ticket_categories(self, info: Info) -> list[TicketCategory]:
         ctx = info.context
-        return [
-            TicketCategory(code=c.code, name=c.name, description=c.description)
-            for c in await reading.categories(ctx.deps, ctx.actor)
-        ]
+        return [_category(c) for c in await reading.categories(ctx.deps, ctx.actor)]
 
     @strawberry.field(description="Where a ticket can be: every region, parents first (a picker)")
     async def ticket_places(self, info: Info) -> list[TicketPlace]:
         ctx = info.context
-        return [
-            TicketPlace(code=p.code, name=p.name, parent_code=p.parent_code)
-            for p in await reading.places(ctx.deps, ctx.actor)
-        ]
+        return [_place(p) for p in await reading.places(ctx.deps, ctx.actor)]
 
     @strawberry.field(description="The signed-in citizen's tickets, newest first")
     async def my_tickets(
@@ -65,8 +64,7 @@ class TicketsQuery:
 
     @strawberry.field(description="One ticket by its number")
     async def ticket(self, info: Info, number: str) -> Ticket:
-        ctx = info.context
-        return one_ticket(info, await reading.get_ticket(ctx.deps, ctx.actor, number))
+        return await ticket_after(info, reading.get_ticket, number)
 
     @strawberry.field(description="Staff: their unit's tickets (supervisors: the region's)")
     async def ticket_queue(

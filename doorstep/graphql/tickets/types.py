@@ -3,13 +3,15 @@ reader's language (mirrors `services.tickets.views`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import strawberry
 from strawberry.scalars import JSON
 
 from doorstep.domain import tickets as domain
+from doorstep.domain.policy import Actor
 from doorstep.domain.priority import Reason as PriorityReason
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
@@ -19,6 +21,7 @@ from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.priority import reason_label
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
+from doorstep.services.deps import Deps
 from doorstep.services.tickets import reading, views
 from doorstep.services.timeline import EventRow, TicketEventRow
 
@@ -167,6 +170,8 @@ class Ticket:
         return [_assignment(a) for a in found]
 
 
+P = ParamSpec("P")
+
 _EVENT_PARAMS = (
     "number",
     "category",
@@ -298,8 +303,17 @@ def ticket_list(info: Info, views: list[views.TicketView]) -> list[Ticket]:
     return [ticket_type(v, ctx.language, ctx.elder) for v in views]
 
 
-def one_ticket(info: Info, view: views.TicketView) -> Ticket:
-    return ticket_type(view, info.context.language, info.context.elder)
+async def ticket_after(
+    info: Info,
+    use_case: Callable[Concatenate[Deps, Actor, P], Awaitable[views.TicketView]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Ticket:
+    """The ticket as a use case leaves it, run for the request's actor: what the resolvers that
+    act on one ticket answer."""
+    ctx = info.context
+    view = await use_case(ctx.deps, ctx.actor, *args, **kwargs)
+    return ticket_type(view, ctx.language, ctx.elder)
 
 
 def ticket_event(row: TicketEventRow | EventRow, language: str, elder: bool) -> TicketEvent:
