@@ -58,6 +58,13 @@ _FROM = """from delegation_confirmations c
     join citizens p on p.id = c.principal_id
     left join bundles b on b.code = c.bundle_code
     left join applications app on app.id = c.application_id"""
+_SELECT = f"select {_COLUMNS} {_FROM}"
+
+
+async def _where(db: Queryable, condition: str, *args: object) -> list[ConfirmationRow]:
+    """The confirmations `condition` (over `c` and its delegation `d`, then any order and lock)
+    finds."""
+    return await fetch(db, ConfirmationRow, f"{_SELECT} where {condition}", *args)
 
 
 async def insert(
@@ -95,9 +102,8 @@ async def insert(
 
 
 async def get(db: Queryable, confirmation_id: int, *, lock: bool = False) -> ConfirmationRow | None:
-    select = f"select {_COLUMNS} {_FROM}"
     return await fetchrow_by(
-        db, ConfirmationRow, select, "c.id", confirmation_id, lock=lock, lock_of="c"
+        db, ConfirmationRow, _SELECT, "c.id", confirmation_id, lock=lock, lock_of="c"
     )
 
 
@@ -106,13 +112,11 @@ async def of_citizen(
 ) -> list[ConfirmationRow]:
     """Confirmations the citizen is asked for (as principal) or asked for (as agent), newest
     first; `statuses` filters by the stored status."""
-    return await fetch(
+    return await _where(
         db,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where (c.principal_id = $1 or c.agent_id = $1)
-              and ($2::text[] is null or c.status = any($2::text[]))
-            order by c.created_at desc, c.id desc limit $3""",
+        """(c.principal_id = $1 or c.agent_id = $1)
+             and ($2::text[] is null or c.status = any($2::text[]))
+           order by c.created_at desc, c.id desc limit $3""",
         citizen_id,
         statuses,
         limit,
@@ -122,13 +126,11 @@ async def of_citizen(
 async def between(
     db: Queryable, agent_id: int, principal_id: int, statuses: list[str] | None, limit: int
 ) -> list[ConfirmationRow]:
-    return await fetch(
+    return await _where(
         db,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.agent_id = $1 and c.principal_id = $2
-              and ($3::text[] is null or c.status = any($3::text[]))
-            order by c.created_at desc, c.id desc limit $4""",
+        """c.agent_id = $1 and c.principal_id = $2
+             and ($3::text[] is null or c.status = any($3::text[]))
+           order by c.created_at desc, c.id desc limit $4""",
         agent_id,
         principal_id,
         statuses,
@@ -139,24 +141,20 @@ async def between(
 async def pending_for_principal(db: Queryable, principal_id: int) -> list[ConfirmationRow]:
     """Stored as pending (some may have run out of time), newest first; not locked (lock the
     delegation first, then the one to change: the order a revocation takes them in)."""
-    return await fetch(
+    return await _where(
         db,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.principal_id = $1 and c.status = 'pending'
-            order by c.created_at desc, c.id desc""",
+        """c.principal_id = $1 and c.status = 'pending'
+           order by c.created_at desc, c.id desc""",
         principal_id,
     )
 
 
 async def pending_asked_by(db: Queryable, agent_id: int) -> list[ConfirmationRow]:
     """What this citizen asked others to confirm and still waits, newest first."""
-    return await fetch(
+    return await _where(
         db,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.agent_id = $1 and c.status = 'pending' and c.expires_at > now()
-            order by c.created_at desc, c.id desc""",
+        """c.agent_id = $1 and c.status = 'pending' and c.expires_at > now()
+           order by c.created_at desc, c.id desc""",
         agent_id,
     )
 
@@ -168,7 +166,7 @@ async def confirmed_since(
     return await fetchrow(
         db,
         ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
+        f"""{_SELECT}
             where c.principal_id = $1 and c.status = 'confirmed'
               and c.decided_at > now() - make_interval(secs => $2)
             order by c.decided_at desc limit 1""",
@@ -178,13 +176,11 @@ async def confirmed_since(
 
 
 async def pending_of_delegation(conn: Connection, delegation_id: int) -> list[ConfirmationRow]:
-    return await fetch(
+    return await _where(
         conn,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.delegation_id = $1 and c.status = 'pending'
-            order by c.id
-            for update of c""",
+        """c.delegation_id = $1 and c.status = 'pending'
+           order by c.id
+           for update of c""",
         delegation_id,
     )
 
@@ -192,14 +188,12 @@ async def pending_of_delegation(conn: Connection, delegation_id: int) -> list[Co
 async def due(conn: Connection, limit: int) -> list[ConfirmationRow]:
     """Pending confirmations past their time, or whose delegation no longer holds; locked,
     skipping rows another sweep (or an answer) holds."""
-    return await fetch(
+    return await _where(
         conn,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.status = 'pending'
-              and (c.expires_at <= now() or d.status <> 'active' or d.valid_until <= now())
-            order by c.id limit $1
-            for update of c skip locked""",
+        """c.status = 'pending'
+             and (c.expires_at <= now() or d.status <> 'active' or d.valid_until <= now())
+           order by c.id limit $1
+           for update of c skip locked""",
         limit,
     )
 
@@ -227,13 +221,11 @@ async def pending_same(
     conn: Connection, delegation_id: int, bundle_code: str, offer_id: int | None
 ) -> list[ConfirmationRow]:
     """Pending confirmations that would stand in the way of a new one, locked."""
-    return await fetch(
+    return await _where(
         conn,
-        ConfirmationRow,
-        f"""select {_COLUMNS} {_FROM}
-            where c.status = 'pending'
-              and ((c.delegation_id = $1 and c.bundle_code = $2) or c.offer_id = $3)
-            for update of c""",
+        """c.status = 'pending'
+             and ((c.delegation_id = $1 and c.bundle_code = $2) or c.offer_id = $3)
+           for update of c""",
         delegation_id,
         bundle_code,
         offer_id,
