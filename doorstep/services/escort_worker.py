@@ -11,7 +11,7 @@ from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.escort import BookingStatus, check_outcome, reminder_window
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.sms_reply import QuestionKind, question_code
-from doorstep.services import citizen_sms, event_log
+from doorstep.services import citizen_sms, event_log, privacy
 from doorstep.services.deps import Deps
 from doorstep.services.escort import (
     BookingView,
@@ -29,7 +29,6 @@ from doorstep.store import applications as app_store
 from doorstep.store import escort as store
 from doorstep.store.db import transaction
 from doorstep.store.escort import BookingRow, RosterRow
-from doorstep.store.proactive import reads as reads_store
 
 REMINDER_BATCH = 500
 
@@ -42,12 +41,8 @@ async def roster(deps: Deps, actor: Actor, slot_id: int) -> tuple[SlotView, list
             raise NotFound("escort.slot_not_found")
         authorize(actor, Operation.ESCORT_ROSTER, unit_target(slot))
         rows: list[RosterRow] = await store.roster(conn, slot_id)
-        await reads_store.record_reads(
-            conn,
-            sorted({r.citizen_id for r in rows}),
-            actor.staff_id or 0,
-            "escort_booking",
-            "accompanied visit",
+        await privacy.record_staff_reads(
+            conn, actor, rows, what="escort_booking", purpose="accompanied visit"
         )
     return slot_view(slot), [
         RosterEntry(booking_view(r, slot), r.citizen_name, r.citizen_phone) for r in rows

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize_subject
@@ -12,7 +14,8 @@ from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import sharing as sharing_store
-from doorstep.store.db import Queryable
+from doorstep.store.db import Connection, Queryable
+from doorstep.store.proactive import reads as staff_reads
 
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
 # data_purpose.* texts; anything else recorded is shown as written
@@ -53,6 +56,21 @@ async def record_staff_read(
         what=what,
         purpose=purpose,
     )
+
+
+class OfCitizen(Protocol):
+    """A row about one citizen (a queue's, a roster's)."""
+
+    @property
+    def citizen_id(self) -> int: ...
+
+
+async def record_staff_reads(
+    conn: Connection, actor: Actor, rows: Iterable[OfCitizen], *, what: str, purpose: str
+) -> None:
+    """A staff member read a list of rows: one read recorded for each citizen they show."""
+    citizen_ids = sorted({r.citizen_id for r in rows})
+    await staff_reads.record_reads(conn, citizen_ids, actor.staff_id or 0, what, purpose)
 
 
 @dataclass(frozen=True)

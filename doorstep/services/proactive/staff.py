@@ -11,7 +11,7 @@ from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
-from doorstep.services import citizen_sms, event_log
+from doorstep.services import citizen_sms, event_log, privacy
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import citizen_at_unit, require_open, visible_units
 from doorstep.services.proactive.views import (
@@ -27,7 +27,6 @@ from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction
 from doorstep.store.proactive import appeals as proactive_appeals
 from doorstep.store.proactive import offers as proactive_offers
-from doorstep.store.proactive import reads as proactive_reads
 from doorstep.store.proactive import welfare_checks as proactive_welfare_checks
 from doorstep.store.proactive.rows import AppealRow as AppealRow
 from doorstep.store.proactive.rows import CheckRow as CheckRow
@@ -115,9 +114,8 @@ async def _queue(
         rows = await queue.rows_of(
             conn, units, statuses or [queue.open_status], max(1, min(limit, 200))
         )
-        await proactive_reads.record_reads(
-            conn, sorted({r.citizen_id for r in rows}), actor.staff_id or 0, *queue.read
-        )
+        what, purpose = queue.read
+        await privacy.record_staff_reads(conn, actor, rows, what=what, purpose=purpose)
         names = await unit_names(conn, rows)
     return [StaffWork(r, snapshot_of(r, names)) for r in rows]
 

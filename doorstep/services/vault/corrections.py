@@ -10,7 +10,7 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import FACTS, fact_value_json, parse_fact_value
-from doorstep.services import event_log, notifications, sharing
+from doorstep.services import event_log, notifications, privacy, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.oversight import (
     authorized_units,
@@ -24,7 +24,6 @@ from doorstep.store import vault as store
 from doorstep.store import vault_corrections as corrections_store
 from doorstep.store.db import transaction
 from doorstep.store.proactive import evaluation as proactive_evaluation
-from doorstep.store.proactive import reads as proactive_reads
 
 CORRECTION_PREFIX = "30"  # 10 applications, 20 tickets (domain.case_numbers), 30 corrections
 MAX_NOTE_CHARS = 500
@@ -94,12 +93,8 @@ async def unit_corrections(
         rows = await corrections_store.corrections_of_units(
             conn, units, wanted, max(1, min(limit, 200))
         )
-        await proactive_reads.record_reads(
-            conn,
-            sorted({r.citizen_id for r in rows}),
-            actor.staff_id or 0,
-            "vault_fact",
-            "handle data correction",
+        await privacy.record_staff_reads(
+            conn, actor, rows, what="vault_fact", purpose="handle data correction"
         )
     return [correction_view(r) for r in rows]
 
