@@ -25,6 +25,7 @@ from doorstep.services.submission import (
     SubmitInput,
     _check_form,
     _insert,
+    _prepare,
     submitted_event,
     tell_submitted,
 )
@@ -90,7 +91,8 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             name=app.applicant_name,
             ref=document,
         )
-        inserted = await _insert(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
+        new = await _prepare(deps, conn, bundle, app, citizen_id, staff_id=actor.staff_id)
+        inserted = await _insert(conn, new)
         number, application_id = inserted.number, inserted.application_id
         clerk = await store.staff_unit(conn, actor.staff_id)
         assert clerk is not None

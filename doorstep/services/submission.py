@@ -166,7 +166,8 @@ async def submit_in(
     assert citizen_id is not None
     if resident_id is not None or data.applicant_name:
         await _record_identity(deps, conn, citizen_id, data.applicant_name, resident_id)
-    inserted = await _insert(deps, conn, bundle, data, citizen_id, staff_id=None)
+    new = await _prepare(deps, conn, bundle, data, citizen_id, staff_id=None)
+    inserted = await _insert(conn, new)
     application_id, number = inserted.application_id, inserted.number
     if on_submitted is not None:
         await on_submitted(conn, application_id)
@@ -331,17 +332,9 @@ class Inserted:
     contact: store.CitizenContactRow
 
 
-async def _insert(
-    deps: Deps,
-    conn: Connection,
-    bundle: Bundle,
-    data: SubmitInput,
-    citizen_id: int,
-    *,
-    staff_id: int | None,
-) -> Inserted:
-    """The application, its tasks and the vault's uses, inside the caller's transaction."""
-    new = await _prepare(deps, conn, bundle, data, citizen_id, staff_id=staff_id)
+async def _insert(conn: Connection, new: Prepared) -> Inserted:
+    """The application `_prepare` made, its tasks and the vault's uses, inside the caller's
+    transaction."""
     rows = await submissions.insert_submission(conn, new.row)
     application_id = rows[0].application_id
     await new.held.link_documents(conn, application_id)
