@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.tickets import clean_text
-from doorstep.services import dispatch_rules
+from doorstep.services import dispatch_rules, event_log
 from doorstep.services.deps import Deps
 from doorstep.services.ticket_catalog.common import (
     CATEGORY_CODE,
     CategoryView,
-    append_event,
     warnings_now,
 )
 from doorstep.store.db import Connection, transaction
@@ -108,8 +107,8 @@ async def create_category(
             await ticket_catalog_admin.update_category(
                 conn, code, group_name=clean_group, keywords=words
             )
-        await append_event(
-            conn, actor, "ticket_category.created", {"code": code, "name": clean_name}
+        await event_log.by_staff(
+            conn, actor, "ticket_category.created", data={"code": code, "name": clean_name}
         )
         view = await _one_category(conn, code)
     return view
@@ -159,7 +158,7 @@ async def update_category(
             data: dict[str, object] = {"code": row.code, **changes}
             if "name" in changes:
                 data["previous_name"] = row.name
-            await append_event(conn, actor, "ticket_category.changed", data)
+            await event_log.by_staff(conn, actor, "ticket_category.changed", data=data)
         view = await _one_category(conn, row.code)
     return view
 
@@ -181,11 +180,11 @@ async def set_category_active(deps: Deps, actor: Actor, code: str, active: bool)
                 category=row.name,
             )
         await ticket_catalog_admin.set_category_active(conn, row.code, active)
-        await append_event(
+        await event_log.by_staff(
             conn,
             actor,
             "ticket_category.reinstated" if active else "ticket_category.retired",
-            {"code": row.code, "name": row.name},
+            data={"code": row.code, "name": row.name},
         )
         view = await _one_category(conn, row.code)
         warnings = await warnings_now(conn, categories=[row.code])

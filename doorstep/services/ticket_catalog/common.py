@@ -11,7 +11,6 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Role
 from doorstep.services import dispatch_rules
 from doorstep.store import dispatch_rules as rules_store
-from doorstep.store import events
 from doorstep.store.db import Connection
 from doorstep.store.tickets import catalog as ticket_catalog
 from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
@@ -57,10 +56,6 @@ def scope_of(actor: Actor) -> str:
     if actor.role is Role.ADMIN:
         return ""
     return actor.region_code or "-"  # a supervisor without a region sees nothing
-
-
-async def append_event(conn: Connection, actor: Actor, kind: str, data: dict[str, object]) -> None:
-    await events.append(conn, kind=kind, actor_kind="staff", actor_id=actor.staff_id, data=data)
 
 
 async def warnings_now(

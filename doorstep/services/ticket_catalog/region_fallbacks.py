@@ -5,11 +5,10 @@ from __future__ import annotations
 from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import region_ancestors
-from doorstep.services import dispatch_rules
+from doorstep.services import dispatch_rules, event_log
 from doorstep.services.deps import Deps
 from doorstep.services.ticket_catalog.common import (
     RegionView,
-    append_event,
     fallback_unit,
     known_region,
     region_format,
@@ -84,11 +83,11 @@ async def set_region_fallback(
         if region.fallback_unit_id != new_id:
             await ticket_catalog_admin.set_fallback(conn, code, new_id)
             previous = every[code].unit_code
-            await append_event(
+            await event_log.by_staff(
                 conn,
                 actor,
                 "region_fallback.changed",
-                {"region": code, "unit": unit.code if unit else None, "previous": previous},
+                data={"region": code, "unit": unit.code if unit else None, "previous": previous},
             )
             every = {r.code: r for r in await ticket_catalog_admin.regions_under(conn, "")}
         view = _region_view(every[code], every)

@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
-from doorstep.services import dispatch_rules
+from doorstep.services import dispatch_rules, event_log
 from doorstep.services.deps import Deps
 from doorstep.services.ticket_catalog.common import (
     UnitAreasView,
     UnitInfo,
-    append_event,
     known_region,
     region_format,
     scope_of,
@@ -90,11 +89,11 @@ async def set_unit_service_areas(
         added = sorted(set(after) - set(before))
         removed = sorted(set(before) - set(after))
         if added or removed:
-            await append_event(
+            await event_log.by_staff(
                 conn,
                 actor,
                 "unit_service_areas.changed",
-                {
+                data={
                     "unit": unit.code,
                     "scope": scope,
                     "added": [list(a) for a in added],
