@@ -11,13 +11,13 @@ from doorstep.domain.dispatch import Decision, Facts, NoRoute, Rule, RuleEngine
 from doorstep.domain.dispatch_checks import set_errors, set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, authorize
+from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.drafts import MAX_NOTE_CHARS, refuse, rule_scope
 from doorstep.services.dispatch_rules.engine import current_engine, known, rule_from
 from doorstep.services.dispatch_rules.reading import problems, set_view
 from doorstep.services.dispatch_rules.views import DryRun, PublishResult, RoutingChange, RuleSetView
 from doorstep.store import dispatch_rules as store
-from doorstep.store import events
 from doorstep.store.db import transaction
 from doorstep.store.tickets import catalog as ticket_catalog
 
@@ -171,11 +171,10 @@ async def publish(deps: Deps, actor: Actor, note: str = "") -> PublishResult:
         ]
         await store.publish(conn, draft.id, current, actor.staff_id, note, stored)
         changed = sorted({r.rule_no for r in (*added, *removed)})
-        await events.append(
+        await event_log.by_staff(
             conn,
-            kind="dispatch_rules.published",
-            actor_kind="staff",
-            actor_id=actor.staff_id,
+            actor,
+            "dispatch_rules.published",
             data={
                 "rule_set": draft.id,
                 "previous": current,
