@@ -3,10 +3,10 @@ view or row, or a domain spec from a strawberry input.
 
 `mirror(Target, Source, **fields)` is built once, at import, and checks the pair there: every
 field of `Target` not named in `fields` is copied from the field (or property) of `Source` with
-the same name, which must exist and have the same type hint, so a renamed or retyped column fails
-at import with a message naming both types and the field (a call written out field by field fails
-only where mypy is told the types). Where the two differ only in how GraphQL spells a value, the
-copy converts it, and nothing else:
+the same name, which must exist and have the same type hint. A renamed or retyped column thus
+fails when the module is imported (by every test run and process, not only under mypy), with a
+message naming both types and the field. Where the two differ only in how GraphQL spells a
+value, the copy converts it, and nothing else:
 
 - `strawberry.ID` from `int` (and back, `int` from an ID, is left to `parse_id`: it refuses);
 - an enum from its value (`Rating` from `int`, `UnitKind` from `str`) and a value from its enum;
@@ -15,9 +15,9 @@ copy converts it, and nothing else:
 each also between the optional forms (`X | None`), None staying None. `fields` names the rest:
 
 - a string: copy from the source's field of that name (checked as above);
-- a callable: compute the value from the source (checked by mypy, as the code it replaces);
+- a callable: compute the value from the source (mypy checks what it reads of the source);
 - `GIVEN`: the caller gives it at each call (`to_type(row, label=...)`), for values that need
-  more than the source (the reader's language).
+  more than the source (the reader's language); a call that gives more or fewer is refused.
 """
 
 from __future__ import annotations

@@ -141,3 +141,28 @@ def test_an_enum_from_values_of_another_type_is_refused() -> None:
 def test_naming_a_field_the_target_lacks_is_refused() -> None:
     with pytest.raises(MirrorError, match=r"Labelled has no field colour"):
         mirror(Labelled, UnitView, label=GIVEN, upper=GIVEN, colour=lambda v: v.code)
+
+
+def test_copies_a_property_checked_by_its_return_hint() -> None:
+    @dataclass(frozen=True)
+    class Counts:
+        rated: int
+        satisfied: int
+
+        @property
+        def rate(self) -> float | None:
+            return self.satisfied / self.rated if self.rated else None
+
+    @strawberry.type
+    class Rates:
+        rated: int
+        rate: float | None
+
+    assert mirror(Rates, Counts)(Counts(4, 3)) == Rates(rated=4, rate=0.75)
+
+    @strawberry.type
+    class Whole:
+        rate: float
+
+    with pytest.raises(MirrorError, match=r"Whole.rate is float but Counts.rate is float \| None"):
+        mirror(Whole, Counts)
