@@ -609,11 +609,10 @@ async def profiled_phase(
         "raw",
         "--output",
         str(out),
-        "--nonblocking",
         "--subprocesses",
     ]
-    if native:
-        command.append("--native")
+    # native frames need the process paused while sampled (py-spy refuses --nonblocking)
+    command.append("--native" if native else "--nonblocking")
     spy = await asyncio.create_subprocess_exec(
         *command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

@@ -1,9 +1,10 @@
 """The event hub of one API process: reads new events once and hands them to subscribers.
 
 Hints (NOTIFY at commit) and a periodic tick both trigger one read of every event past the
-highest sequence seen, whoever is subscribed; the events are then fanned out in memory to the
-subscriptions keyed by their application and citizen. So a change costs one query per process,
-not one per subscriber, and a lost hint costs latency, never an event.
+highest sequence seen (hints only while someone is subscribed here); the events are then
+fanned out in memory to the subscriptions keyed by their application and citizen. So a change
+costs one query per process, not one per subscriber, and a lost hint costs latency, never an
+event.
 
 Sequence numbers are taken at insert and committed later, so a read can see 11 before 10
 commits. Such holes are remembered and asked for again for a while; a hole never blocks others,
@@ -208,12 +209,25 @@ class EventHub:
             # that lands as the wait ends, and this loop would then outlive stop()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_seconds):
-                    await self._wake.wait()
+                    await self._hint_for_someone()
             self._wake.clear()
             try:
                 await self._read()
             except (TimeoutError, OSError, asyncpg.PostgresError):
                 log.warning("reading new events failed; retrying on the next tick", exc_info=True)
+
+    async def _hint_for_someone(self) -> None:
+        """Until a hint arrives while someone here is subscribed. The events of a hint nobody
+        here follows would be read only to be dropped, and a subscriber that comes later reads
+        its own start from the database before it takes anything pushed (`live.progress`); so
+        while nobody is subscribed, the tick alone reads, keeping the highest sequence (and the
+        holes) current. A process serving only queries and mutations then spends no query per
+        change (issue 16: one read per submission on the busiest write)."""
+        while True:
+            await self._wake.wait()
+            if self._subscriptions:
+                return
+            self._wake.clear()
 
     async def _read(self) -> None:
         while True:
