@@ -56,12 +56,14 @@ class _EngineKeyRow(Row):
 
 _SET_COLUMNS = """id, status, base_id, author_staff_id, note, published_by_staff_id,
     published_at, warnings, created_at, updated_at"""
+_SETS = f"select {_SET_COLUMNS} from dispatch_rule_sets"
 
 _RULE_COLUMNS = """r.rule_set_id, r.rule_no, r.version, r.priority, r.kinds, r.categories,
     r.region_prefixes, r.keywords, r.urgencies, r.lead_unit_id, r.assisting_unit_ids,
     r.deadline_profile, r.note, u.code as lead_unit_code, u.name as lead_unit_name,
     (select coalesce(array_agg(a.code order by a.code), '{}') from units a
       where a.id = any(r.assisting_unit_ids)) as assisting_unit_codes"""
+_RULES = f"select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id"
 
 
 async def published_id(db: Queryable) -> int | None:
@@ -82,23 +84,18 @@ async def engine_key(db: Queryable) -> tuple[int | None, int]:
 
 
 async def rule_set(db: Queryable, set_id: int) -> RuleSetRow | None:
-    return await fetchrow(
-        db, RuleSetRow, f"select {_SET_COLUMNS} from dispatch_rule_sets where id = $1", set_id
-    )
+    return await fetchrow_by(db, RuleSetRow, _SETS, "id", set_id)
 
 
 async def lock_rule_set(conn: Connection, set_id: int) -> RuleSetRow | None:
-    return await fetchrow_by(
-        conn, RuleSetRow, f"select {_SET_COLUMNS} from dispatch_rule_sets", "id", set_id, lock=True
-    )
+    return await fetchrow_by(conn, RuleSetRow, _SETS, "id", set_id, lock=True)
 
 
 async def rules_of(db: Queryable, set_id: int) -> list[RuleRow]:
     return await fetch(
         db,
         RuleRow,
-        f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
-            where r.rule_set_id = $1 order by r.priority, r.rule_no""",
+        f"{_RULES} where r.rule_set_id = $1 order by r.priority, r.rule_no",
         set_id,
     )
 
@@ -107,8 +104,7 @@ async def _draft_of(db: Queryable, staff_id: int, lock: str) -> RuleSetRow | Non
     return await fetchrow(
         db,
         RuleSetRow,
-        f"""select {_SET_COLUMNS} from dispatch_rule_sets
-            where status = 'draft' and author_staff_id = $1 {lock}""",
+        f"{_SETS} where status = 'draft' and author_staff_id = $1 {lock}",
         staff_id,
     )
 
@@ -155,8 +151,7 @@ async def rule_in(conn: Connection, set_id: int | None, rule_no: int) -> RuleRow
     return await fetchrow(
         conn,
         RuleRow,
-        f"""select {_RULE_COLUMNS} from dispatch_rules r join units u on u.id = r.lead_unit_id
-            where r.rule_set_id = $1 and r.rule_no = $2""",
+        f"{_RULES} where r.rule_set_id = $1 and r.rule_no = $2",
         set_id,
         rule_no,
     )

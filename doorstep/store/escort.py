@@ -66,6 +66,7 @@ _SLOT = """select s.id, s.unit_id, u.code as unit_code, u.name as unit_name,
     from escort_slots s join units u on u.id = s.unit_id"""
 _BOOKING_COLUMNS = """b.id, b.number, b.slot_id, b.citizen_id, b.agent_id, b.channel, b.address,
     b.need, b.status, b.confirmed_at, b.reminded_at, b.outcome_note, b.outcome_at, b.created_at"""
+_BOOKINGS = f"select {_BOOKING_COLUMNS} from escort_bookings b"
 
 
 async def insert_slot(
@@ -190,22 +191,18 @@ async def insert_booking(
 
 
 async def booking(db: Queryable, number: str, *, lock: bool = False) -> BookingRow | None:
-    select = f"select {_BOOKING_COLUMNS} from escort_bookings b"
-    return await fetchrow_by(db, BookingRow, select, "b.number", number, lock=lock)
+    return await fetchrow_by(db, BookingRow, _BOOKINGS, "b.number", number, lock=lock)
 
 
 async def booking_by_id(db: Queryable, booking_id: int) -> BookingRow | None:
-    return await fetchrow_by(
-        db, BookingRow, f"select {_BOOKING_COLUMNS} from escort_bookings b", "b.id", booking_id
-    )
+    return await fetchrow_by(db, BookingRow, _BOOKINGS, "b.id", booking_id)
 
 
 async def bookings_of(db: Queryable, citizen_id: int, limit: int) -> list[BookingRow]:
     return await fetch(
         db,
         BookingRow,
-        f"""select {_BOOKING_COLUMNS} from escort_bookings b where b.citizen_id = $1
-            order by b.id desc limit $2""",
+        f"{_BOOKINGS} where b.citizen_id = $1 order by b.id desc limit $2",
         citizen_id,
         limit,
     )
@@ -291,7 +288,7 @@ async def asked_by_sms(db: Queryable, citizen_id: int, since: datetime) -> list[
     return await fetch(
         db,
         BookingRow,
-        f"""select {_BOOKING_COLUMNS} from escort_bookings b
+        f"""{_BOOKINGS}
             where b.citizen_id = $1 and b.status = 'booked' and b.reminded_at >= $2
             order by b.reminded_at desc, b.id desc""",
         citizen_id,
