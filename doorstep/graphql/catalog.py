@@ -54,10 +54,10 @@ _unit = mirror(Unit, service.Unit)
 _item = mirror(
     ServiceItem,
     service.Item,
-    materials=lambda i: [_material(m) for m in i.materials],
+    materials=_material,
     department=lambda i: _unit(i.unit),
 )
-bundle_type = mirror(Bundle, service.Bundle, items=lambda b: [_item(i) for i in b.items])
+bundle_type = mirror(Bundle, service.Bundle, items=_item)
 
 
 @strawberry.type

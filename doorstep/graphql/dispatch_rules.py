@@ -134,7 +134,7 @@ _rule = mirror(
 _set = mirror(
     DispatchRuleSet,
     rules_service.RuleSetView,
-    rules=lambda s: [_rule(r) for r in s.rules],
+    rules=_rule,
     warnings=GIVEN,
     current_warnings=GIVEN,
 )
@@ -142,7 +142,7 @@ _change = mirror(RoutingChange, rule_views.RoutingChange)
 _dry_run = mirror(
     DryRunResult,
     rule_views.DryRun,
-    changes=lambda run: [_change(c) for c in run.changes],
+    changes=_change,
     errors=GIVEN,
     warnings=GIVEN,
 )

@@ -107,7 +107,7 @@ _review = mirror(TaskReview, Review, status_label=GIVEN, requested_at="created_a
 _task_feedback = mirror(
     TaskFeedback,
     application_feedback.TaskFeedback,
-    rectification=lambda t: rectification_type(t.rectification) if t.rectification else None,
+    rectification=rectification_type,
     review=GIVEN,
 )
 _feedback = mirror(ApplicationFeedback, application_feedback.Feedback, tasks=GIVEN)

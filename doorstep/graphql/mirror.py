@@ -15,6 +15,8 @@ value, the copy converts it, and nothing else:
 each also between the optional forms (`X | None`), None staying None. `fields` names the rest:
 
 - a string: copy from the source's field of that name (checked as above);
+- a mirror: build the field from the source's field of the same name with it (each item of a
+  list or tuple, None staying None), checked as above against the mirror's two types;
 - a callable: compute the value from the source (mypy checks what it reads of the source);
 - `GIVEN`: the caller gives it at each call (`to_type(row, label=...)`), for values that need
   more than the source (the reader's language); a call that gives more or fewer is refused.
@@ -129,8 +131,15 @@ def _name(hint: object) -> str:
 class Mirror(Generic[S, T]):
     """Builds a `T` from an `S`: see the module's opening comment."""
 
+    _pair: str
+    _types: tuple[type, type]
+    _given: frozenset[str]
+
     def __init__(
-        self, target: type[T], source: type[S], fields: dict[str, str | Fill | _Given]
+        self,
+        target: type[T],
+        source: type[S],
+        fields: dict[str, str | Mirror[Any, Any] | Fill | _Given],
     ) -> None:
         pair = f"{target.__name__} from {source.__name__}"
         if not dataclasses.is_dataclass(target):
@@ -149,6 +158,19 @@ class Mirror(Generic[S, T]):
             how = fields.get(name, name)
             if isinstance(how, _Given):
                 continue
+            if isinstance(how, Mirror) and name in source_hints:
+                nested = how._through(target_hints[name], source_hints[name])
+                if nested is None:
+                    raise MirrorError(
+                        f"{pair}: {target.__name__}.{name} is {_name(target_hints[name])} but "
+                        f"{source.__name__}.{name} is {_name(source_hints[name])}: "
+                        f"not what {how._pair} builds"
+                    )
+                functions[f"nested_{name}"] = how
+                arguments.append(f"{name}=" + nested.format(f"nested_{name}", f"source.{name}"))
+                continue
+            if isinstance(how, Mirror):
+                how = name  # no such field: said below
             if not isinstance(how, str):
                 functions[f"compute_{name}"] = how
                 arguments.append(f"{name}=compute_{name}(source)")
@@ -180,6 +202,27 @@ class Mirror(Generic[S, T]):
         self._build = typing.cast(Callable[[S, dict[str, object]], T], functions["build"])
         self._given = frozenset(n for n, how in fields.items() if isinstance(how, _Given))
         self._pair = pair
+        self._types = (target, source)
+
+    def _through(self, target: object, source: object) -> str | None:
+        """How a field of hint `source` becomes one of hint `target` by this mirror, as code
+        to format with the mirror's name and the value: None if this mirror cannot."""
+        own_target, own_source = self._types
+        if self._given:
+            return None  # it needs values from its caller
+        if target is own_target and source is own_source:
+            return "{0}({1})"
+        if _optional(target) is own_target and _optional(source) is own_source:
+            return "(None if (value := {1}) is None else {0}(value))"
+        items = typing.get_args(source)
+        if (
+            typing.get_origin(target) is list
+            and typing.get_args(target) == (own_target,)
+            and typing.get_origin(source) in (list, tuple)
+            and items in ((own_source,), (own_source, Ellipsis))
+        ):
+            return "[{0}(item) for item in {1}]"
+        return None
 
     def __call__(self, source: S, /, **given: object) -> T:
         if given.keys() != self._given:
@@ -188,7 +231,10 @@ class Mirror(Generic[S, T]):
 
 
 def mirror(
-    target: type[T], source: type[S], /, **fields: str | Callable[[S], object] | _Given
+    target: type[T],
+    source: type[S],
+    /,
+    **fields: str | Mirror[Any, Any] | Callable[[S], object] | _Given,
 ) -> Mirror[S, T]:
     """A `T` from an `S` by field name, checked now: see the module's opening comment."""
     return Mirror(target, source, dict(fields))

@@ -83,15 +83,15 @@ _reader = mirror(
     SharingReader,
     service.GrantView,
     unit=lambda g: _unit(g.reader),
-    items=lambda g: [_purpose(i) for i in g.items],
-    bundles=lambda g: [_purpose(b) for b in g.bundles],
+    items=_purpose,
+    bundles=_purpose,
 )
 _entry = mirror(
     SharingEntry,
     service.EntryView,
     label=GIVEN,
-    owner=lambda e: _unit(e.owner),
-    readers=lambda e: [_reader(g) for g in e.readers],
+    owner=_unit,
+    readers=_reader,
 )
 _list = mirror(SharingList, service.ListView, entries=GIVEN)
 
@@ -207,7 +207,7 @@ _shared_item = mirror(
     reads.SharedItem,
     label=GIVEN,
     value=GIVEN,
-    source=lambda i: _unit(i.source) if i.source else None,
+    source=_unit,
 )
 
 

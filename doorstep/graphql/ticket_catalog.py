@@ -96,10 +96,6 @@ _managed = mirror(ManagedTicketCategory, catalog.CategoryView, group="group_name
 _unit = mirror(TicketUnit, catalog.UnitInfo)
 
 
-def _catalog_unit(u: catalog.UnitInfo | None) -> TicketUnit | None:
-    return _unit(u) if u is not None else None
-
-
 def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
     return UnitServiceAreas(
         unit=_unit(v.unit),
@@ -121,8 +117,8 @@ def _unit_areas(v: catalog.UnitAreasView, info: Info) -> UnitServiceAreas:
 _region = mirror(
     TicketRegion,
     catalog.RegionView,
-    fallback_unit=lambda r: _catalog_unit(r.fallback_unit),
-    effective_fallback_unit=lambda r: _catalog_unit(r.effective_fallback),
+    fallback_unit=_unit,
+    effective_fallback_unit=lambda r: _unit(r.effective_fallback) if r.effective_fallback else None,
 )
 
 

@@ -166,3 +166,43 @@ def test_copies_a_property_checked_by_its_return_hint() -> None:
 
     with pytest.raises(MirrorError, match=r"Whole.rate is float but Counts.rate is float \| None"):
         mirror(Whole, Counts)
+
+
+@dataclass(frozen=True)
+class PartView:
+    code: str
+
+
+@dataclass(frozen=True)
+class WholeView:
+    lead: PartView
+    backup: PartView | None
+    parts: tuple[PartView, ...]
+
+
+@strawberry.type
+class Part:
+    code: str
+
+
+@strawberry.type
+class Whole:
+    lead: Part
+    backup: Part | None
+    parts: list[Part]
+
+
+def test_a_field_built_by_another_mirror_one_optional_or_each_item() -> None:
+    to_part = mirror(Part, PartView)
+    to_whole = mirror(Whole, WholeView, lead=to_part, backup=to_part, parts=to_part)
+    view = WholeView(PartView("a"), None, (PartView("b"), PartView("c")))
+    assert to_whole(view) == Whole(
+        lead=Part(code="a"), backup=None, parts=[Part(code="b"), Part(code="c")]
+    )
+    assert to_whole(WholeView(PartView("a"), PartView("z"), ())).backup == Part(code="z")
+
+
+def test_a_mirror_of_other_types_is_refused_for_a_field() -> None:
+    to_labelled = mirror(Labelled, UnitView, label=GIVEN, upper=GIVEN)
+    with pytest.raises(MirrorError, match=r"Whole.lead is .*Part but WholeView.lead is .*PartView"):
+        mirror(Whole, WholeView, lead=to_labelled, backup=to_labelled, parts=to_labelled)

@@ -69,8 +69,8 @@ _year = mirror(
     CalendarYear,
     holidays.YearStatus,
     warning=lambda y: y.basis == "statutory",
-    in_force=lambda y: _version(y.in_force) if y.in_force else None,
-    versions=lambda y: [_version(v) for v in y.versions],
+    in_force=_version,
+    versions=_version,
 )
 
 

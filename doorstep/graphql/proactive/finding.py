@@ -31,7 +31,7 @@ _item = mirror(RuleRunItem, finding.RuleRun, seconds=lambda r: round(r.seconds, 
 _report = mirror(
     RuleRunReport,
     finding.Evaluation,
-    rules=lambda e: [_item(r) for r in e.rules],
+    rules=_item,
     seconds=lambda e: round(e.seconds, 3),
 )
 

@@ -241,15 +241,15 @@ _ticket = mirror(
     status_label=GIVEN,
     priority=lambda v: v.priority_reason is not None,
     priority_label=GIVEN,
-    lead_unit=lambda v: _unit(v.lead_unit),
-    assisting_units=lambda v: [_unit(u) for u in v.assisting_units],
+    lead_unit=_unit,
+    assisting_units=_unit,
     dispatch=GIVEN,
     acknowledge_by="ack_due_at",
     due_on="handle_due_on",
     due_at="handle_due_at",
     rating_label=GIVEN,
-    rectification=lambda v: _rectification(v.rectification) if v.rectification else None,
-    contact=lambda v: _contact(v.contact) if v.contact else None,
+    rectification=_rectification,
+    contact=_contact,
 )
 
 
