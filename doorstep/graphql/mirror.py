@@ -131,6 +131,7 @@ def _name(hint: object) -> str:
 class Mirror(Generic[S, T]):
     """Builds a `T` from an `S`: see the module's opening comment."""
 
+    _build: Callable[..., T]
     _pair: str
     _types: tuple[type, type]
     _given: frozenset[str]
@@ -145,6 +146,8 @@ class Mirror(Generic[S, T]):
         if not dataclasses.is_dataclass(target):
             raise MirrorError(f"{pair}: {target.__name__} is not a dataclass")
         wanted = [f.name for f in dataclasses.fields(target) if f.init]
+        if any(name.startswith("_") for name in wanted):
+            raise MirrorError(f"{pair}: a field whose name begins with _ is not mirrored")
         unknown = sorted(set(fields) - set(wanted))
         if unknown:
             raise MirrorError(f"{pair}: {target.__name__} has no field {', '.join(unknown)}")
@@ -152,7 +155,7 @@ class Mirror(Generic[S, T]):
         source_hints = _readable(source)
         # the constructor call as one would write it, compiled once: as fast as the call it
         # replaces (a loop over the fields per object would double the cost of a list)
-        functions: dict[str, object] = {"target": target}
+        functions: dict[str, object] = {"_target": target}
         arguments = []
         for name in wanted:
             how = fields.get(name, name)
@@ -166,14 +169,14 @@ class Mirror(Generic[S, T]):
                         f"{source.__name__}.{name} is {_name(source_hints[name])}: "
                         f"not what {how._pair} builds"
                     )
-                functions[f"nested_{name}"] = how
-                arguments.append(f"{name}=" + nested.format(f"nested_{name}", f"source.{name}"))
+                functions[f"_nested_{name}"] = how._build  # a frame less than calling `how`
+                arguments.append(f"{name}=" + nested.format(f"_nested_{name}", f"_source.{name}"))
                 continue
             if isinstance(how, Mirror):
                 how = name  # no such field: said below
             if not isinstance(how, str):
-                functions[f"compute_{name}"] = how
-                arguments.append(f"{name}=compute_{name}(source)")
+                functions[f"_compute_{name}"] = how
+                arguments.append(f"{name}=_compute_{name}(_source)")
                 continue
             if how not in source_hints:
                 raise MirrorError(
@@ -187,20 +190,28 @@ class Mirror(Generic[S, T]):
                     f"{source.__name__}.{how} is {_name(source_hints[how])}"
                 )
             convert, nullable = conversion
-            value = f"source.{how}"
+            value = f"_source.{how}"
             if convert is not None:
-                functions[f"convert_{name}"] = convert
+                functions[f"_convert_{name}"] = convert
                 value = (
-                    f"(None if (value := {value}) is None else convert_{name}(value))"
+                    f"(None if (_value := {value}) is None else _convert_{name}(_value))"
                     if nullable
-                    else f"convert_{name}({value})"
+                    else f"_convert_{name}({value})"
                 )
             arguments.append(f"{name}={value}")
-        code = f"def build(source, given):\n    return target({', '.join(arguments)}, **given)\n"
-        # the text holds only field names of the two classes (identifiers) and fixed words
+        given = sorted(n for n, how in fields.items() if isinstance(how, _Given))
+        # the given fields are keyword-only parameters: a call missing one, or giving another,
+        # is refused as any call is
+        parameters = ", ".join(["_source", "/", *(["*", *given] if given else [])])
+        arguments += [f"{name}={name}" for name in given]
+        # named for the pair, as a refused call or a traceback shows it
+        function = f"{target.__name__}_from_{source.__name__}"
+        code = f"def {function}({parameters}):\n    return _target({', '.join(arguments)})\n"
+        # the text holds only field names of the two classes (identifiers) and fixed words, its
+        # own names begin with _ (no field's does: see above)
         exec(compile(code, f"<mirror {pair}>", "exec"), functions)  # noqa: S102
-        self._build = typing.cast(Callable[[S, dict[str, object]], T], functions["build"])
-        self._given = frozenset(n for n, how in fields.items() if isinstance(how, _Given))
+        self._build = typing.cast(Callable[..., T], functions[function])
+        self._given = frozenset(given)
         self._pair = pair
         self._types = (target, source)
 
@@ -213,7 +224,7 @@ class Mirror(Generic[S, T]):
         if target is own_target and source is own_source:
             return "{0}({1})"
         if _optional(target) is own_target and _optional(source) is own_source:
-            return "(None if (value := {1}) is None else {0}(value))"
+            return "(None if (_value := {1}) is None else {0}(_value))"
         items = typing.get_args(source)
         if (
             typing.get_origin(target) is list
@@ -225,9 +236,7 @@ class Mirror(Generic[S, T]):
         return None
 
     def __call__(self, source: S, /, **given: object) -> T:
-        if given.keys() != self._given:
-            raise TypeError(f"{self._pair}: give {sorted(self._given)}, not {sorted(given)}")
-        return self._build(source, given)
+        return self._build(source, **given)
 
 
 def mirror(

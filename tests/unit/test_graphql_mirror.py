@@ -66,8 +66,10 @@ def test_computed_and_given_fields() -> None:
     to_labelled = mirror(Labelled, UnitView, label=GIVEN, upper=lambda v: v.code.upper())
     view = UnitView(1, "ab", "department", None, (), date(2026, 1, 1), 0)
     assert to_labelled(view, label="A") == Labelled(code="ab", label="A", upper="AB")
-    with pytest.raises(TypeError, match="label"):
+    with pytest.raises(TypeError, match=r"Labelled_from_UnitView.* missing .*label"):
         to_labelled(view)
+    with pytest.raises(TypeError, match=r"Labelled_from_UnitView.* unexpected .*colour"):
+        to_labelled(view, label="A", colour="red")
 
 
 def test_back_to_values_and_tuples() -> None:
