@@ -35,6 +35,7 @@ from strawberry.types.arguments import convert_arguments
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
 from doorstep.graphql.errors import UNAVAILABLE, present
+from doorstep.graphql.input_conversion import ArgumentsConverter, compile_arguments
 from doorstep.graphql.plans import PlanCache, request_parts
 from doorstep.graphql.precompiled import _serializer, _unwrap
 from doorstep.graphql.schema import DoorstepSchema
@@ -59,6 +60,9 @@ class SubmitPlan:
     node: FieldNode
     key: str
     selection: Selection
+    # the argument as the resolver takes it, by a function built with the plan (None:
+    # strawberry's own conversion on each request)
+    convert: ArgumentsConverter | None
 
 
 def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selection:
@@ -116,7 +120,13 @@ class SubmitPlans(PlanCache[SubmitPlan]):
         except ValueError:
             return None
         key = node.alias.value if node.alias else ROOT_FIELD
-        return SubmitPlan(document, operation, field, node, key, selection)
+        schema = self._schema
+        convert = compile_arguments(
+            field.extensions["strawberry-definition"].arguments,
+            schema.schema_converter.scalar_registry,
+            schema.config,
+        )
+        return SubmitPlan(document, operation, field, node, key, selection, convert)
 
 
 def _fill(selection: Selection, source: Any) -> dict[str, Any]:
@@ -159,10 +169,13 @@ async def answer(plans: SubmitPlans, context: Context, body: dict[str, Any]) -> 
         return None  # strawberry's way words the refusal
     try:
         args = get_argument_values(plan.field, plan.node, coerced)
-        definition = plan.field.extensions["strawberry-definition"]
-        converted = convert_arguments(
-            args, definition.arguments, schema.schema_converter.scalar_registry, schema.config
-        )
+        if plan.convert is not None:
+            converted = plan.convert(args)
+        else:
+            definition = plan.field.extensions["strawberry-definition"]
+            converted = convert_arguments(
+                args, definition.arguments, schema.schema_converter.scalar_registry, schema.config
+            )
     except Exception:
         return None
     started = time.perf_counter()
