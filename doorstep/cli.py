@@ -95,6 +95,24 @@ def schema_problem(database_url: str) -> str | None:
     )
 
 
+def _trusted_documents_problem(*, validate: bool) -> str | None:
+    """DOORSTEP_TRUSTED_DOCUMENTS as this release would load it (and, with `validate`, every
+    document checked against the schema); None when unset or in order."""
+    path = os.environ.get("DOORSTEP_TRUSTED_DOCUMENTS", "")
+    if not path:
+        return None
+    from doorstep.graphql import persisted
+    from doorstep.graphql.schema import build_schema
+
+    if not validate:
+        try:
+            persisted.load_manifest(path)
+        except (OSError, ValueError) as exc:
+            return str(exc)
+        return None
+    return persisted.manifest_problem(path, build_schema(introspection=False))
+
+
 def _require_schema() -> None:
     try:
         problem = schema_problem(os.environ["DATABASE_URL"])
@@ -156,6 +174,10 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
     _require_schema()
+    trusted = _trusted_documents_problem(validate=False)
+    if trusted:
+        _say(f"refusing to start: DOORSTEP_TRUSTED_DOCUMENTS: {trusted}")
+        raise SystemExit(2)
     settings = Settings.from_env()
     procdir.prepare("web")
     try:
@@ -237,7 +259,8 @@ def dev(port: int | None) -> None:
 
 @main.command(
     help="List what a production deployment lacks or has unsafe (keys, SMS callback token, "
-    "SMS credentials, proxies, an unmigrated database); exits 1 if anything is listed."
+    "SMS credentials, proxies, an unmigrated database, a trusted-documents manifest this "
+    "release refuses); exits 1 if anything is listed."
 )
 def check() -> None:
     from doorstep.domain.safety import deployment_problems
@@ -252,6 +275,9 @@ def check() -> None:
         else:
             if schema:
                 problems.append(f"DATABASE_URL: {schema}")
+    trusted = _trusted_documents_problem(validate=True)
+    if trusted:
+        problems.append(f"DOORSTEP_TRUSTED_DOCUMENTS: {trusted}")
     for problem in problems:
         click.echo(f"✗ {problem}")
     # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the

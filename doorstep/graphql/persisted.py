@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from graphql import GraphQLError, parse, specified_rules, validate
 from redis.asyncio import Redis
 
 from doorstep.graphql.plans import PlanCache
@@ -124,6 +125,32 @@ def load_manifest(path: str) -> dict[str, str]:
             raise ValueError(f"{path}: {sha!r} is not the sha256 of its document")
         documents[sha.lower()] = body
     return documents
+
+
+def manifest_problem(path: str, schema: DoorstepSchema) -> str | None:
+    """Why the manifest cannot serve this release, or None: unreadable, not a manifest, a hash
+    that is not its document's, or documents this schema refuses (apps built against another
+    release: every request of theirs would be refused). For `doorstep check`."""
+    try:
+        documents = load_manifest(path)
+    except (OSError, ValueError) as exc:  # a JSON syntax error is a ValueError too
+        return str(exc)
+    rules = (*specified_rules, *schema.validation_rules)
+    refused: list[tuple[str, str]] = []
+    for sha, body in documents.items():
+        try:
+            errors = validate(schema._schema, parse(body, max_tokens=schema.max_tokens), rules)
+        except GraphQLError as exc:
+            errors = [exc]
+        if errors:
+            refused.append((sha, errors[0].message))
+    if not refused:
+        return None
+    sha, why = refused[0]
+    return (
+        f"{len(refused)} of {len(documents)} document(s) refused by this release's schema "
+        f"(first {sha[:12]}: {why})"
+    )
 
 
 class SharedDocuments(Protocol):

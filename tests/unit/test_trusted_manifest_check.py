@@ -1,0 +1,76 @@
+"""A trusted-documents manifest this release cannot serve is named before a deploy (`doorstep
+check`), and one it cannot even load stops `serve` in one line instead of a traceback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from doorstep.cli import main
+from tests.unit.test_safety import SAFE
+
+GOOD = "query Mine { myApplications { number status } }"
+STALE = "query Old { myApplications { number statusText } }"  # a field this schema lacks
+
+
+def _manifest(tmp_path: Path, *bodies: str, wrong_hash: bool = False) -> str:
+    operations = [
+        {"id": ("0" * 64) if wrong_hash else hashlib.sha256(b.encode()).hexdigest(), "body": b}
+        for b in bodies
+    ]
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps({"format": "apollo-persisted-query-manifest", "operations": operations})
+    )
+    return str(path)
+
+
+def _check(manifest: str) -> tuple[int, str]:
+    env = {**SAFE, "DOORSTEP_DEV": "", "DOORSTEP_TRUSTED_DOCUMENTS": manifest}
+    result = CliRunner().invoke(main, ["check"], env=env)
+    return result.exit_code, result.output
+
+
+def test_check_passes_a_manifest_this_release_serves(tmp_path: Path) -> None:
+    code, output = _check(_manifest(tmp_path, GOOD))
+    assert code == 0, output
+    assert "DOORSTEP_TRUSTED_DOCUMENTS" not in output
+
+
+def test_check_names_documents_the_schema_refuses(tmp_path: Path) -> None:
+    code, output = _check(_manifest(tmp_path, GOOD, STALE))
+    assert code == 1
+    stale = hashlib.sha256(STALE.encode()).hexdigest()[:12]
+    assert "✗ DOORSTEP_TRUSTED_DOCUMENTS: 1 of 2 document(s) refused" in output
+    assert stale in output and "statusText" in output
+
+
+def test_check_names_an_unreadable_or_wrong_manifest(tmp_path: Path) -> None:
+    code, output = _check(str(tmp_path / "missing.json"))
+    assert code == 1 and "✗ DOORSTEP_TRUSTED_DOCUMENTS: " in output and "missing.json" in output
+    code, output = _check(_manifest(tmp_path, GOOD, wrong_hash=True))
+    assert code == 1 and "is not the sha256 of its document" in output
+
+
+def test_serve_refuses_a_manifest_it_cannot_load_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DOORSTEP_DEV"}
+    env.update(SAFE)
+    env["DATABASE_URL"] = "postgresql://127.0.0.1:1/none"  # unreachable: not what is tested
+    env["DOORSTEP_TRUSTED_DOCUMENTS"] = _manifest(tmp_path, GOOD, wrong_hash=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "doorstep", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "refusing to start: DOORSTEP_TRUSTED_DOCUMENTS: " in done.stderr
+    assert "Traceback" not in done.stderr
