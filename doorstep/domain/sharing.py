@@ -4,8 +4,9 @@ For each fact key (domain.vault.FACTS) and document type (DocumentType) of the v
 names the unit that owns it (the only one that may state or correct it) and the units that may
 read it, for which service items, bundles or welfare visits, each with its legal basis. It is
 published in whole versions with an effective date; the version in force on a day is the latest
-published whose date has come. Pure: the services load the list and ask `decide`/`check`, next to
-`domain.policy.authorize` (which decides the role; this decides the unit and the data).
+published whose date has come. Pure: the services load the list and ask `decide` (their
+`require` raises its refusal), next to `domain.policy.authorize` (which decides the role; this
+decides the unit and the data).
 
 What it governs, decided here once:
 - Stating a fact (recordFacts): the stating unit must own the key. An administrator (the
@@ -35,7 +36,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from doorstep.domain.errors import Forbidden
 from doorstep.domain.vault import FACTS, DocumentType
 
 
@@ -155,23 +155,9 @@ def decide(
     return "sharing.read_not_allowed"
 
 
-def check(
-    sharing: SharingList | None,
-    unit: str,
-    kind: str,
-    key: str,
-    action: Action,
-    purpose: Purpose | None = None,
-    *,
-    owner_name: Mapping[str, str] | None = None,
-) -> None:
-    """Raise Forbidden with the refusal's code (the key and its owner in the message)."""
-    code = decide(sharing, unit, kind, key, action, purpose)
-    if code is None:
-        return
-    owner = sharing.owner(kind, key) if sharing else None
-    names = owner_name or {}
-    raise Forbidden(code, key=key, owner=names.get(owner or "", owner or "-"))
+def rule_purpose(bundle_code: str | None) -> Purpose:
+    """What a proactive rule reads for: its bundle, or (a risk alert without one) welfare visits."""
+    return Purpose(bundle=bundle_code) if bundle_code else Purpose(welfare_check=True)
 
 
 def rule_refusal(
@@ -182,7 +168,7 @@ def rule_refusal(
 ) -> tuple[str, str] | None:
     """A proactive rule reads facts for its unit: for its bundle, or (a risk alert without one)
     for welfare visits. The first fact it may not read and why, or None."""
-    purpose = Purpose(bundle=bundle_code) if bundle_code else Purpose(welfare_check=True)
+    purpose = rule_purpose(bundle_code)
     for key in fact_keys:
         code = decide(sharing, unit, SubjectKind.FACT, key, Action.READ, purpose)
         if code is not None:

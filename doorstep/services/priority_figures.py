@@ -3,7 +3,6 @@ do not split them; priority tasks are counted apart by services.sla.unit_counts)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from doorstep.domain.calendar import SHANGHAI
@@ -13,15 +12,8 @@ from doorstep.services.oversight import visible_units
 from doorstep.services.ticket_rates import check_period
 from doorstep.store import priority as store
 
-
-@dataclass(frozen=True)
-class TicketCounts:
-    unit_code: str
-    unit_name: str
-    finished: int
-    on_time: int
-    on_target: int
-    open_overdue: int
+# what the API shows of a lead unit's priority tickets: the row as read
+TicketCounts = store.PriorityTicketRow
 
 
 async def ticket_counts(deps: Deps, actor: Actor, since: date, until: date) -> list[TicketCounts]:
@@ -31,8 +23,4 @@ async def ticket_counts(deps: Deps, actor: Actor, since: date, until: date) -> l
     units = None if actor.role is Role.ADMIN else await visible_units(deps, actor)
     start = datetime.combine(since, time(0, 0), SHANGHAI)
     end = datetime.combine(until + timedelta(days=1), time(0, 0), SHANGHAI)
-    rows = await store.ticket_counts(deps.pool, units, start, end, datetime.now(UTC))
-    return [
-        TicketCounts(r.unit_code, r.unit_name, r.finished, r.on_time, r.on_target, r.open_overdue)
-        for r in rows
-    ]
+    return await store.ticket_counts(deps.pool, units, start, end, datetime.now(UTC))

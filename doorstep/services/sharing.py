@@ -22,6 +22,7 @@ from doorstep.domain.sharing import (
     SubjectKind,
     build_list,
     decide,
+    rule_purpose,
     rule_refusal,
 )
 from doorstep.services.deps import Deps
@@ -105,7 +106,7 @@ async def require_rule_reads(
     in_force = await list_in_force(db)
     refused = rule_refusal(in_force, unit, fact_keys, bundle_code)
     if refused is not None:
-        purpose = Purpose(bundle=bundle_code) if bundle_code else Purpose(welfare_check=True)
+        purpose = rule_purpose(bundle_code)
         await require(db, in_force, unit, SubjectKind.FACT, refused[0], Action.READ, purpose)
 
 
