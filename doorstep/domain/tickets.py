@@ -18,6 +18,7 @@ from enum import IntEnum, StrEnum
 from doorstep.domain.calendar import SHANGHAI, WorkingCalendar, deadline_end, local_date
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window, wait_seconds
+from doorstep.domain.transitions import IllegalStep, step
 
 
 class TicketKind(StrEnum):
@@ -118,20 +119,13 @@ TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
 }
 
 
-class IllegalTicketTransition(Exception):
+class IllegalTicketTransition(IllegalStep[TicketStatus, TicketAction]):
     code = "ticket.illegal_transition"
-
-    def __init__(self, current: TicketStatus, action: TicketAction) -> None:
-        super().__init__(f"cannot {action} a ticket that is {current}")
-        self.current = current
-        self.action = action
+    noun = "ticket"
 
 
 def next_status(current: TicketStatus, action: TicketAction) -> TicketStatus:
-    try:
-        return TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTicketTransition(current, action) from None
+    return step(TRANSITIONS, current, action, IllegalTicketTransition)
 
 
 def allowed_actions(current: TicketStatus) -> frozenset[TicketAction]:

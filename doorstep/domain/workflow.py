@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from doorstep.domain.transitions import IllegalStep, step
+
 
 class TaskStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -63,22 +65,15 @@ TASK_TRANSITIONS: dict[tuple[TaskStatus, TaskAction], TaskStatus] = {
 REVIEW_ACTIONS = frozenset({_A.REOPEN})
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(IllegalStep[TaskStatus, TaskAction]):
     """An action that the task's current status does not allow."""
 
     code = "task.illegal_transition"
-
-    def __init__(self, current: TaskStatus, action: TaskAction) -> None:
-        super().__init__(f"cannot {action} a task that is {current}")
-        self.current = current
-        self.action = action
+    noun = "task"
 
 
 def next_task_status(current: TaskStatus, action: TaskAction) -> TaskStatus:
-    try:
-        return TASK_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise IllegalTransition(current, action) from None
+    return step(TASK_TRANSITIONS, current, action, IllegalTransition)
 
 
 def allowed_task_actions(current: TaskStatus) -> frozenset[TaskAction]:
