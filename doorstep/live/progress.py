@@ -27,9 +27,10 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from doorstep.domain.delegation import bundle_filter
-from doorstep.domain.errors import Forbidden, InvalidInput
+from doorstep.domain.errors import Forbidden
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.live.event_hub import EventHub, Key, Subscription
+from doorstep.live.streams import checked_after
 from doorstep.services import acting, applications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as delegation_store
@@ -50,12 +51,6 @@ class ProgressUpdate(NamedTuple):
 
 # sends an update there and then if it can (True), else declines it (False)
 Deliver = Callable[[ProgressUpdate], bool]
-
-
-def _check_after(after_seq: int | None) -> int | None:
-    if after_seq is not None and not 0 <= after_seq < 2**62:
-        raise InvalidInput("progress.after_seq_invalid")
-    return after_seq
 
 
 async def stream_position(deps: Deps, actor: Actor) -> int | None:
@@ -80,7 +75,7 @@ async def application_progress(
     after_seq: int | None = None,
     deliver: Deliver | None = None,
 ) -> AsyncIterator[ProgressUpdate]:
-    after_seq = _check_after(after_seq)
+    after_seq = checked_after(after_seq)
     view = await applications.get_application(deps, actor, raw_number)  # authorizes
     application_id = view.id
     del view  # held for the subscription's whole life otherwise, tasks and all
@@ -102,7 +97,7 @@ async def my_updates(
     after_seq: int | None = None,
     deliver: Deliver | None = None,
 ) -> AsyncIterator[ProgressUpdate]:
-    after_seq = _check_after(after_seq)
+    after_seq = checked_after(after_seq)
     citizen_id = actor.subject_citizen_id
     authorize(actor, Operation.OWN_APPLICATIONS_LIST, Target(citizen_id=citizen_id))
     assert citizen_id is not None

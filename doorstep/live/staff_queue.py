@@ -13,11 +13,12 @@ recipe in the README), which covers a late commit below the point it resumes fro
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import NamedTuple
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.live.event_hub import STAFF_KEY, EventHub, Seen, Subscription
+from doorstep.live.event_hub import STAFF_KEY, EventHub, Seen
+from doorstep.live.streams import checked_after, follow
 from doorstep.services import tasks
 from doorstep.services.deps import Deps
 from doorstep.store import events
@@ -39,40 +40,38 @@ class QueueChange(NamedTuple):
 async def unit_queue_updates(
     deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
 ) -> AsyncIterator[QueueChange]:
-    if after_seq is not None and not 0 <= after_seq < 2**62:
-        raise InvalidInput("progress.after_seq_invalid")
+    after_seq = checked_after(after_seq)
     authorize(actor, Operation.TASK_QUEUE_READ)
     units = frozenset(await tasks.visible_units(deps, actor))
     sent = Seen()
     placed = Seen()  # application id -> has a task in the units
-    with hub.subscribe(STAFF_KEY) as subscription:
-        if after_seq is None:
-            last = await events.max_seq(deps.pool)
-            yield QueueChange(last, None, None, units)
-        else:
-            last = after_seq
-        async for change in _backlog(deps, units, last, sent):
-            yield change
-        while True:
-            if subscription.overflowed:
-                # too slow for the push: drop it and catch up from the database
-                subscription.overflowed = False
-                subscription.pending.clear()
-                async for change in _backlog(deps, units, _highest(sent, last), sent):
-                    yield change
-            rows = [r for r in subscription.pending if r.seq not in sent]
-            subscription.pending.clear()
-            if rows:
-                await _place(deps, placed, units, rows)
-                for row in rows:
-                    if row.seq in sent or row.application_id is None:
-                        continue  # the hub sends staff applications' events only
-                    if not placed.get(row.application_id):
-                        continue
-                    sent.put(row.seq)
-                    yield QueueChange(row.seq, row.application_id, row, units)
+
+    async def changes(rows: list[EventRow]) -> list[QueueChange]:
+        await _place(deps, placed, units, rows)
+        out: list[QueueChange] = []
+        for row in rows:
+            if row.seq in sent or row.application_id is None:
+                continue  # the hub sends staff applications' events only
+            if not placed.get(row.application_id):
                 continue
-            await _idle(subscription)
+            sent.put(row.seq)
+            out.append(QueueChange(row.seq, row.application_id, row, units))
+        return out
+
+    stream = follow(
+        deps,
+        hub,
+        STAFF_KEY,
+        after_seq,
+        sent,
+        opening=lambda last: QueueChange(last, None, None, units),
+        backlog=lambda after: _backlog(deps, units, after, sent),
+        changes=changes,
+    )
+    # closed with this generator, so its hub registration ends at once
+    async with aclosing(stream):
+        async for change in stream:
+            yield change
 
 
 async def _backlog(
@@ -90,10 +89,6 @@ async def _backlog(
             return
 
 
-def _highest(sent: Seen, last: int) -> int:
-    return max([last, *sent.keys()])
-
-
 async def _place(deps: Deps, placed: Seen, units: frozenset[int], rows: list[EventRow]) -> None:
     ids = {r.application_id for r in rows if r.application_id is not None}
     unknown = list(ids - placed.keys())
@@ -102,11 +97,3 @@ async def _place(deps: Deps, placed: Seen, units: frozenset[int], rows: list[Eve
             await events.units_of_applications(deps.pool, unknown)
         ).items():
             placed.put(application_id, bool(its_units & units))
-
-
-async def _idle(subscription: Subscription) -> None:
-    subscription.wake.clear()
-    if subscription.pending or subscription.overflowed:
-        return
-    # only a push wakes it (the hub re-reads by itself when hints are lost)
-    await subscription.wake.wait()

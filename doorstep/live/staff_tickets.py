@@ -13,11 +13,12 @@ is read again for each batch of its events, not remembered.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import NamedTuple
 
-from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
-from doorstep.live.event_hub import TICKETS_KEY, EventHub, Seen, Subscription
+from doorstep.live.event_hub import TICKETS_KEY, EventHub, Seen
+from doorstep.live.streams import checked_after, follow
 from doorstep.services import tasks
 from doorstep.services.deps import Deps
 from doorstep.store import events
@@ -43,35 +44,25 @@ class TicketChange(NamedTuple):
 async def ticket_queue_updates(
     deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
 ) -> AsyncIterator[TicketChange]:
-    if after_seq is not None and not 0 <= after_seq < 2**62:
-        raise InvalidInput("progress.after_seq_invalid")
+    after_seq = checked_after(after_seq)
     authorize(actor, Operation.TICKET_QUEUE_READ)
     units = frozenset(await tasks.visible_units(deps, actor))
     sent = Seen()
     led = Seen()  # ticket id -> one of the units led it at its last event sent
-    with hub.subscribe(TICKETS_KEY) as subscription:
-        if after_seq is None:
-            last = await events.max_seq(deps.pool)
-            yield TicketChange(last, None, None, units)
-        else:
-            last = after_seq
-        async for change in _backlog(deps, units, last, sent, led):
+    stream = follow(
+        deps,
+        hub,
+        TICKETS_KEY,
+        after_seq,
+        sent,
+        opening=lambda last: TicketChange(last, None, None, units),
+        backlog=lambda after: _backlog(deps, units, after, sent, led),
+        changes=lambda rows: _changes(deps, units, rows, sent, led),
+    )
+    # closed with this generator, so its hub registration ends at once
+    async with aclosing(stream):
+        async for change in stream:
             yield change
-        while True:
-            if subscription.overflowed:
-                # too slow for the push: drop it and catch up from the database
-                subscription.overflowed = False
-                subscription.pending.clear()
-                after = max([last, *sent.keys()])
-                async for change in _backlog(deps, units, after, sent, led):
-                    yield change
-            rows = list(subscription.pending)
-            subscription.pending.clear()
-            if rows:
-                for change in await _changes(deps, units, rows, sent, led):
-                    yield change
-                continue
-            await _idle(subscription)
 
 
 async def _backlog(
@@ -115,11 +106,3 @@ async def _changes(
         sent.put(row.seq)
         out.append(TicketChange(row.seq, ticket_id, event, units))
     return out
-
-
-async def _idle(subscription: Subscription) -> None:
-    subscription.wake.clear()
-    if subscription.pending or subscription.overflowed:
-        return
-    # only a push wakes it (the hub re-reads by itself when hints are lost)
-    await subscription.wake.wait()
