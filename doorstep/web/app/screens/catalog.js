@@ -1,17 +1,15 @@
 // The catalog: 一件事 bundles first, then single items.
-import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../../shared/html.js';
+import { gql, useRead } from '../core/api.js';
+import { html } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen } from '../core/ui.js';
 
 export function Catalog() {
-  const [bundles, setBundles] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql('{ catalog { code name description isSingle promisedDays } }')
-      .then((data) => setBundles([...data.catalog].sort((a, b) => a.isSingle - b.isSingle)))
-      .catch((e) => setError(e.message));
-  }, []);
+  const [bundles, , error] = useRead(() =>
+    gql('{ catalog { code name description isSingle promisedDays } }').then((data) =>
+      [...data.catalog].sort((a, b) => a.isSingle - b.isSingle),
+    ),
+  );
   return html`<${Screen} title=${t('catalog.title')}>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!bundles && !error && html`<p>${t('loading')}</p>`}

@@ -1,8 +1,8 @@
 // Money-moving actions of an agent wait for the principal's own yes: the principal confirms
 // (the application is made) or refuses; the agent sees what waits.
-import { gql } from '../core/api.js';
+import { gql, useRead } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
-import { html, useEffect, useState } from '../../shared/html.js';
+import { html } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { go } from '../core/router.js';
@@ -44,13 +44,9 @@ function ConfirmationCard({ item, onChange }) {
 }
 
 export function Confirmations() {
-  const [items, setItems] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql(`{ myConfirmations(first: 30) { ${FIELDS} } }`)
-      .then((data) => setItems(data.myConfirmations))
-      .catch((e) => setError(e.message));
-  }, []);
+  const [items, setItems, error] = useRead(() =>
+    gql(`{ myConfirmations(first: 30) { ${FIELDS} } }`).then((data) => data.myConfirmations),
+  );
   const replace = (c) => setItems((old) => old.map((o) => (o.id === c.id ? c : o)));
   const pending = (items || []).find((c) => c.status === 'PENDING');
   return html`<${Screen} title=${t('confirmations.title')} readAloud=${isElder() ? pending?.readAloud : null}>

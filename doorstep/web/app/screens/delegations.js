@@ -1,9 +1,9 @@
 // 帮办代办: ask to act for someone (they consent in their own app or by SMS), answer a request
 // made to me, stop one (principal: revoke; agent: withdraw), and start acting for a principal.
-import { gql } from '../core/api.js';
+import { gql, useRead } from '../core/api.js';
 import { startActing } from '../core/acting.js';
 import { useBusy } from '../../shared/busy.js';
-import { html, useEffect, useState } from '../../shared/html.js';
+import { html, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { state } from '../core/store.js';
@@ -121,13 +121,9 @@ function DelegationCard({ delegation, onChange }) {
 }
 
 export function Delegations() {
-  const [delegations, setDelegations] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql(`{ myDelegations { ${FIELDS} } }`)
-      .then((data) => setDelegations(data.myDelegations))
-      .catch((e) => setError(e.message));
-  }, []);
+  const [delegations, setDelegations, error] = useRead(() =>
+    gql(`{ myDelegations { ${FIELDS} } }`).then((data) => data.myDelegations),
+  );
   const replace = (d) =>
     setDelegations((old) => (old.some((o) => o.id === d.id) ? old.map((o) => (o.id === d.id ? d : o)) : [d, ...old]));
   const shown = (delegations || []).filter((d) => LIVE.has(d.status));

@@ -1,6 +1,6 @@
 // My notifications, each with "how we told you": the channel decisions and their reasons.
-import { gql } from '../core/api.js';
-import { html, useEffect, useState } from '../../shared/html.js';
+import { gql, useRead } from '../core/api.js';
+import { html } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen, formatDate } from '../core/ui.js';
 
@@ -8,13 +8,7 @@ const QUERY = `{ myNotifications(first: 30) { id kind channelLabel statusLabel t
   how { decision reason text channel at } } }`;
 
 export function Notifications() {
-  const [items, setItems] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql(QUERY)
-      .then((data) => setItems(data.myNotifications))
-      .catch((e) => setError(e.message));
-  }, []);
+  const [items, , error] = useRead(() => gql(QUERY).then((data) => data.myNotifications));
   return html`<${Screen} title=${t('notifications.title')}>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${items && items.length === 0 && html`<p class="empty">${t('notifications.none')}</p>`}

@@ -1,7 +1,7 @@
 // Tickets (诉求): my list; filing one with its kind, category, description and place (a region
 // from the picker, and the browser's position when the citizen allows it); one ticket's
 // page: where it is, the answer, "solved or not", and the five 好差评 levels.
-import { gql } from '../core/api.js';
+import { gql, useRead } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
@@ -25,13 +25,11 @@ const fieldOf = (code) =>
   : 'form';
 
 export function Tickets() {
-  const [tickets, setTickets] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql(`{ myTickets(first: 30) { number categoryName statusLabel status createdAt } }`)
-      .then((data) => setTickets(data.myTickets))
-      .catch((e) => setError(e.message));
-  }, []);
+  const [tickets, , error] = useRead(() =>
+    gql(`{ myTickets(first: 30) { number categoryName statusLabel status createdAt } }`).then(
+      (data) => data.myTickets,
+    ),
+  );
   return html`<${Screen} title=${t('tickets.title')}>
     <a class="button primary" href="#/report">${t('tickets.new')}</a>
     ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -161,14 +159,11 @@ function Rate({ ticket, onDone }) {
 }
 
 export function Ticket({ params: [number] }) {
-  const [ticket, setTicket] = useState(null);
-  const [error, setError] = useState(null);
+  const [ticket, setTicket, error] = useRead(
+    () => gql(`query ($n: String!) { ticket(number: $n) { ${FIELDS} } }`, { n: number }).then((data) => data.ticket),
+    [number],
+  );
   const answer = useBusy();
-  useEffect(() => {
-    gql(`query ($n: String!) { ticket(number: $n) { ${FIELDS} } }`, { n: number })
-      .then((data) => setTicket(data.ticket))
-      .catch((e) => setError(e.message));
-  }, [number]);
   const followUp = (solved) =>
     answer.run(async () => {
       const data = await gql(
