@@ -1,6 +1,6 @@
 // One request at a time for a control, however often it is tapped: `run` ignores a second
 // call while the first is on its way and gives the server's refusal back as a message.
-import { useRef, useState } from './html.js';
+import { useEffect, useRef, useState } from './html.js';
 
 export function useBusy() {
   const busy = useRef(false);
@@ -22,4 +22,17 @@ export function useBusy() {
     }
   };
   return { run, working, error, setError };
+}
+
+// What a screen reads when it opens, and again when `deps` change or it calls `reread` (after its
+// own changes): the value `read` resolves to (null until it comes), a setter for it, and the
+// refusal (a screen shows its message).
+export function useRead(read, deps = []) {
+  const [value, setValue] = useState(null);
+  const [error, setError] = useState(null);
+  const reread = () => read().then(setValue).catch(setError);
+  useEffect(() => {
+    reread();
+  }, deps);
+  return [value, setValue, error, reread];
 }

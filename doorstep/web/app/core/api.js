@@ -2,7 +2,6 @@
 // (帮办代办) every request names the principal; a delegation that ended while acting goes back
 // to the agent's own account.
 import { ApiError, SESSION_ENDED, createGql } from '../../shared/api.js';
-import { useEffect, useState } from '../../shared/html.js';
 import { languageTag, t } from './i18n.js';
 import { forgetSession, set, state } from './store.js';
 
@@ -20,19 +19,6 @@ export const gql = createGql({
     if (ACTING_ENDED.has(code) && state.acting) set({ acting: null }, ['acting']);
   },
 });
-
-// What a screen reads when it opens (again when `deps` change): the value `read` resolves to,
-// null until it comes; a setter for the screen's own changes to it; the refusal's message.
-export function useRead(read, deps = []) {
-  const [value, setValue] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    read()
-      .then(setValue)
-      .catch((e) => setError(e.message));
-  }, deps);
-  return [value, setValue, error];
-}
 
 export const ME_FIELDS = `role language languageChosen elderMode elderModeOffered smsOnly
   presentation { elderMode minFontPt minTouchTargetDp noPromotions readAloud }

@@ -1,5 +1,6 @@
 // The catalog: 一件事 bundles first, then single items.
-import { gql, useRead } from '../core/api.js';
+import { gql } from '../core/api.js';
+import { useRead } from '../../shared/busy.js';
 import { html } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen } from '../core/ui.js';
@@ -11,7 +12,7 @@ export function Catalog() {
     ),
   );
   return html`<${Screen} title=${t('catalog.title')}>
-    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${!bundles && !error && html`<p>${t('loading')}</p>`}
     <ul class="cards">
       ${(bundles || []).map(

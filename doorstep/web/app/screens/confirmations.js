@@ -1,7 +1,7 @@
 // Money-moving actions of an agent wait for the principal's own yes: the principal confirms
 // (the application is made) or refuses; the agent sees what waits.
-import { gql, useRead } from '../core/api.js';
-import { useBusy } from '../../shared/busy.js';
+import { gql } from '../core/api.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { html } from '../../shared/html.js';
 import { isElder, t } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
@@ -50,7 +50,7 @@ export function Confirmations() {
   const replace = (c) => setItems((old) => old.map((o) => (o.id === c.id ? c : o)));
   const pending = (items || []).find((c) => c.status === 'PENDING');
   return html`<${Screen} title=${t('confirmations.title')} readAloud=${isElder() ? pending?.readAloud : null}>
-    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${!items && !error && html`<p>${t('loading')}</p>`}
     ${items && items.length === 0 && html`<p class="empty">${t('confirmations.none')}</p>`}
     <ul class="cards" data-list="confirmations">

@@ -1,8 +1,8 @@
 // 帮办代办: ask to act for someone (they consent in their own app or by SMS), answer a request
 // made to me, stop one (principal: revoke; agent: withdraw), and start acting for a principal.
-import { gql, useRead } from '../core/api.js';
+import { gql } from '../core/api.js';
 import { startActing } from '../core/acting.js';
-import { useBusy } from '../../shared/busy.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { html, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { go } from '../core/router.js';
@@ -128,7 +128,7 @@ export function Delegations() {
     setDelegations((old) => (old.some((o) => o.id === d.id) ? old.map((o) => (o.id === d.id ? d : o)) : [d, ...old]));
   const shown = (delegations || []).filter((d) => LIVE.has(d.status));
   return html`<${Screen} title=${t('delegation.title')}>
-    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${error && html`<p class="error" role="alert">${error.message}</p>`}
     <h2>${t('delegation.mine')}</h2>
     ${!delegations && !error && html`<p>${t('loading')}</p>`}
     ${delegations && shown.length === 0 && html`<p class="empty">${t('delegation.none')}</p>`}

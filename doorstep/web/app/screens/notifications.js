@@ -1,5 +1,6 @@
 // My notifications, each with "how we told you": the channel decisions and their reasons.
-import { gql, useRead } from '../core/api.js';
+import { gql } from '../core/api.js';
+import { useRead } from '../../shared/busy.js';
 import { html } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { Screen, formatDate } from '../core/ui.js';
@@ -10,7 +11,7 @@ const QUERY = `{ myNotifications(first: 30) { id kind channelLabel statusLabel t
 export function Notifications() {
   const [items, , error] = useRead(() => gql(QUERY).then((data) => data.myNotifications));
   return html`<${Screen} title=${t('notifications.title')}>
-    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${items && items.length === 0 && html`<p class="empty">${t('notifications.none')}</p>`}
     ${!items && !error && html`<p>${t('loading')}</p>`}
     <ul class="cards">

@@ -1,8 +1,8 @@
 // Tickets (诉求): my list; filing one with its kind, category, description and place (a region
 // from the picker, and the browser's position when the citizen allows it); one ticket's
 // page: where it is, the answer, "solved or not", and the five 好差评 levels.
-import { gql, useRead } from '../core/api.js';
-import { useBusy } from '../../shared/busy.js';
+import { gql } from '../core/api.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { RatingForm } from '../core/rating.js';
@@ -32,7 +32,7 @@ export function Tickets() {
   );
   return html`<${Screen} title=${t('tickets.title')}>
     <a class="button primary" href="#/report">${t('tickets.new')}</a>
-    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${!tickets && !error && html`<p>${t('loading')}</p>`}
     ${tickets && tickets.length === 0 && html`<p class="empty">${t('tickets.none')}</p>`}
     <ul class="cards" data-list="tickets">
@@ -174,7 +174,7 @@ export function Ticket({ params: [number] }) {
     });
   if (!ticket) {
     return html`<${Screen} title=${t('tickets.number', { number })}>
-      ${error ? html`<p class="error" role="alert">${error}</p>` : html`<p>${t('loading')}</p>`}<//>`;
+      ${error ? html`<p class="error" role="alert">${error.message}</p>` : html`<p>${t('loading')}</p>`}<//>`;
   }
   const asking = ticket.status === 'RESOLVED' && ticket.solved == null;
   const mayRate = !ticket.rating && ['RESOLVED', 'CLOSED', 'CLOSED_UNCONFIRMED'].includes(ticket.status) && !asking;

@@ -1,7 +1,8 @@
 // Administration (admins): units with their service areas, staff accounts and roles, the
 // versioned catalog and the working-day calendar, one tab each (#/admin/<tab>). Everything
 // goes through the admin GraphQL; a refusal is the server's own message, shown by its form.
-import { html, useEffect, useState } from '../../shared/html.js';
+import { useRead } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -51,16 +52,8 @@ function UnitForm({ unit, onDone, onCancel }) {
 }
 
 function Units() {
-  const [units, setUnits] = useState(null);
-  const [error, setError] = useState(null);
+  const [units, , error, read] = useRead(() => gql(`{ adminUnits { ${UNIT} } }`).then((d) => d.adminUnits));
   const [editing, setEditing] = useState(null); // null, 'new' or the unit
-  const read = () =>
-    gql(`{ adminUnits { ${UNIT} } }`)
-      .then((d) => setUnits(d.adminUnits))
-      .catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
   const done = () => {
     setEditing(null);
     read();
@@ -133,16 +126,14 @@ function StaffForm({ member, units, onDone, onCancel }) {
 function Staff() {
   const units = useUnits();
   const [filter, setFilter] = useState({ unit: '' });
-  const [staff, setStaff] = useState(null);
-  const [error, setError] = useState(null);
+  const [staff, , error, read] = useRead(
+    () =>
+      gql(`query ($u: String) { adminStaff(unitCode: $u) { ${STAFF} } }`, { u: filter.unit || null }).then(
+        (d) => d.adminStaff,
+      ),
+    [filter.unit],
+  );
   const [editing, setEditing] = useState(null);
-  const read = () =>
-    gql(`query ($u: String) { adminStaff(unitCode: $u) { ${STAFF} } }`, { u: filter.unit || null })
-      .then((d) => setStaff(d.adminStaff))
-      .catch(setError);
-  useEffect(() => {
-    read();
-  }, [filter.unit]);
   const done = () => {
     setEditing(null);
     read();

@@ -2,7 +2,8 @@
 // the weekdays deadlines count as rest days, and every entered version. A year without its
 // official schedule counts only the statutory holidays (全国年节及纪念日放假办法, no 调休): it is
 // shown with a warning until an admin enters the State Council's dates here.
-import { html, useEffect, useState } from '../../shared/html.js';
+import { useRead } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -79,18 +80,14 @@ function Year({ year }) {
 }
 
 export function Calendar() {
-  const [years, setYears] = useState(null);
-  const [error, setError] = useState(null);
-  const [entering, setEntering] = useState(false);
-  const read = () => {
+  const [years, , error, read] = useRead(() => {
     const first = thisYear();
-    gql(`query ($f: Int!, $l: Int!) { workingCalendar(first: $f, last: $l) { ${YEAR} } }`, { f: first, l: first + 1 })
-      .then((d) => setYears(d.workingCalendar))
-      .catch(setError);
-  };
-  useEffect(() => {
-    read();
-  }, []);
+    return gql(`query ($f: Int!, $l: Int!) { workingCalendar(first: $f, last: $l) { ${YEAR} } }`, {
+      f: first,
+      l: first + 1,
+    }).then((d) => d.workingCalendar);
+  });
+  const [entering, setEntering] = useState(false);
   const done = () => {
     setEntering(false);
     read();

@@ -2,7 +2,8 @@
 // materials and time limits in working days) and of each bundle (一件事), with the one in force
 // marked. A change is a new version in force from its date; applications made before keep
 // the version they were made under (the count of tasks or applications per version shows it).
-import { html, useEffect, useState } from '../../shared/html.js';
+import { useRead } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -106,14 +107,8 @@ const state = (v) =>
 
 export function Catalog() {
   const units = useUnits();
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
+  const [data, , error, read] = useRead(() => gql(`{ serviceItemVersions { ${ITEM} } bundleVersions { ${BUNDLE} } }`));
   const [editing, setEditing] = useState(null); // {kind: 'item'|'bundle', of: version|null}
-  const read = () =>
-    gql(`{ serviceItemVersions { ${ITEM} } bundleVersions { ${BUNDLE} } }`).then(setData).catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
   const done = () => {
     setEditing(null);
     read();

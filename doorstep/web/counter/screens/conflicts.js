@@ -1,8 +1,8 @@
 // Identity conflicts (supervisors, admins): a resident ID proved by one account and held by
 // another. The supervisor moves it to the account that proved it or keeps it with the holder,
 // with a reason both people can be told; reading the list is recorded for both of them.
-import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -42,15 +42,9 @@ function Conflict({ conflict, onDone }) {
 }
 
 export function Conflicts() {
-  const [list, setList] = useState(null);
-  const [error, setError] = useState(null);
-  const read = () =>
-    gql(`{ identityConflicts(openOnly: false, limit: 100) { ${CONFLICT} } }`)
-      .then((d) => setList(d.identityConflicts))
-      .catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
+  const [list, , error, read] = useRead(() =>
+    gql(`{ identityConflicts(openOnly: false, limit: 100) { ${CONFLICT} } }`).then((d) => d.identityConflicts),
+  );
   const open = (list || []).filter((c) => c.status === 'open');
   const decided = (list || []).filter((c) => c.status !== 'open');
   return html`<${Screen} title=${t('conflicts.title')}>

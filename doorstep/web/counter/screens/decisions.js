@@ -1,8 +1,8 @@
 // What waits on a person's decision: citizens' appeals against offers (服务找人), data
 // corrections the unit owns, and home visits for the community. Each decision carries a note
 // the citizen can read; a refusal shows next to the card it belongs to.
-import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Input, Select } from '../core/form.js';
@@ -110,12 +110,7 @@ function Section({ id, title, items, children }) {
 }
 
 export function Decisions() {
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  const read = () => gql(READ).then(setData).catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
+  const [data, , error, read] = useRead(() => gql(READ));
   return html`<${Screen} title=${t('decisions.title')}>
     <${ErrorLine} error=${error} />
     ${data === null && !error && html`<p>${t('loading')}</p>`}

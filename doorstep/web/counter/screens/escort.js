@@ -1,8 +1,8 @@
 // 陪同办 for a unit: publish a slot (to the hall or a home visit), see the slots to come with
 // their places, open a slot's roster (whom to accompany: the read is recorded) and, once it has
 // started, record each visit's outcome (done or no-show) with a note.
-import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -74,19 +74,15 @@ function Outcome({ entry, started, onDone }) {
 }
 
 function Roster({ slotId }) {
-  const [roster, setRoster] = useState(null);
-  const [error, setError] = useState(null);
-  const read = () =>
-    gql(
-      `query ($s: ID!) { escortRoster(slotId: $s) { slot { ${SLOT} } entries { citizenName
+  const [roster, , error, read] = useRead(
+    () =>
+      gql(
+        `query ($s: ID!) { escortRoster(slotId: $s) { slot { ${SLOT} } entries { citizenName
         citizenPhone booking { number status statusLabel address need confirmed } } } }`,
-      { s: slotId },
-    )
-      .then((d) => setRoster(d.escortRoster))
-      .catch(setError);
-  useEffect(() => {
-    read();
-  }, [slotId]);
+        { s: slotId },
+      ).then((d) => d.escortRoster),
+    [slotId],
+  );
   if (error) return html`<${ErrorLine} error=${error} />`;
   if (!roster) return html`<p>${t('loading')}</p>`;
   const started = new Date(roster.slot.startsAt) <= new Date();
@@ -112,16 +108,8 @@ function Roster({ slotId }) {
 }
 
 export function Escort() {
-  const [slots, setSlots] = useState(null);
-  const [error, setError] = useState(null);
+  const [slots, , error, read] = useRead(() => gql(`{ escortSlots(first: 100) { ${SLOT} } }`).then((d) => d.escortSlots));
   const [open, setOpen] = useState(null);
-  const read = () =>
-    gql(`{ escortSlots(first: 100) { ${SLOT} } }`)
-      .then((d) => setSlots(d.escortSlots))
-      .catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
   return html`<${Screen} title=${t('escort.title')}>
     <${Publish} onDone=${read} />
     <${ErrorLine} error=${error} />

@@ -1,8 +1,8 @@
 // The rules that find people (服务找人), as staff review them: each current version, and a
 // dry run of a changed version (how many would gain or lose an offer; nothing is changed).
 // Supervisors may then publish it. The rule is edited as the JSON the API takes.
-import { html, useEffect, useState } from '../../shared/html.js';
-import { useBusy } from '../../shared/busy.js';
+import { html, useState } from '../../shared/html.js';
+import { useBusy, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { state } from '../core/store.js';
@@ -63,14 +63,9 @@ function Editor({ rule, onPublished }) {
 }
 
 export function OfferRules() {
-  const [rules, setRules] = useState(null);
+  const [rules, , error, read] = useRead(() => gql(RULES).then((d) => d.offerRules.filter((r) => r.current)));
   const [open, setOpen] = useState(null);
   const [published, setPublished] = useState(null);
-  const [error, setError] = useState(null);
-  const read = () => gql(RULES).then((d) => setRules(d.offerRules.filter((r) => r.current))).catch(setError);
-  useEffect(() => {
-    read();
-  }, []);
   return html`<${Screen} title=${t('offer_rules.title')}>
     <${ErrorLine} error=${error} />
     ${published && html`<p class="notice done" role="status">${t('offer_rules.published', published)}</p>`}
