@@ -32,6 +32,19 @@ export function Clock({ task }) {
   return html`<span class=${`clock clock-${tone}`} data-tone=${tone}>${text}</span>`;
 }
 
+// A screen of tabs, one route each (#/<route>/<tab>): the tab the route names (else the first)
+// and the links to them all, the open one marked.
+export const tabOf = (tabs, params) => (tabs.includes(params[0]) ? params[0] : tabs[0]);
+
+export function TabLinks({ tabs, tab, route, label, name }) {
+  return html`<nav class="filters" aria-label=${label}>
+    ${tabs.map(
+      (each) => html`<a class=${`button ${each === tab ? 'chosen' : 'secondary'}`} href=${`#/${route}/${each}`}
+        aria-current=${each === tab ? 'page' : undefined}>${name(each)}</a>`,
+    )}
+  </nav>`;
+}
+
 export function ErrorLine({ error }) {
   return error ? html`<p class="error" role="alert">${error.message}</p>` : null;
 }

@@ -6,7 +6,7 @@ import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
-import { ErrorLine, Screen } from '../core/ui.js';
+import { ErrorLine, Screen, TabLinks, tabOf } from '../core/ui.js';
 import { Calendar } from './admin_calendar.js';
 import { Catalog } from './admin_catalog.js';
 import { AdminForm, AdminTable, useUnits, words } from './admin_parts.js';
@@ -175,15 +175,10 @@ function Staff() {
 const PANES = { units: Units, staff: Staff, catalog: Catalog, calendar: Calendar };
 
 export function Admin({ params }) {
-  const tab = TABS.includes(params[0]) ? params[0] : 'units';
+  const tab = tabOf(TABS, params);
   const Pane = PANES[tab];
   return html`<${Screen} title=${t('admin.title')}>
-    <nav class="filters" aria-label=${t('admin.tabs')}>
-      ${TABS.map(
-        (name) => html`<a class=${`button ${name === tab ? 'chosen' : 'secondary'}`} href=${`#/admin/${name}`}
-          aria-current=${name === tab ? 'page' : undefined}>${t(`admin.tab.${name}`)}</a>`,
-      )}
-    </nav>
+    <${TabLinks} tabs=${TABS} tab=${tab} route="admin" label=${t('admin.tabs')} name=${(name) => t(`admin.tab.${name}`)} />
     <${Pane} />
   <//>`;
 }

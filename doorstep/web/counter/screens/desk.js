@@ -7,7 +7,7 @@ import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Check, Done, Input, Select, useDeskForm } from '../core/form.js';
-import { ErrorLine, Screen, formatDate } from '../core/ui.js';
+import { ErrorLine, Screen, TabLinks, formatDate, tabOf } from '../core/ui.js';
 import { FollowUp, ReviewRequest } from './desk_answers.js';
 
 const TABS = ['walkin', 'consent', 'hotline', 'followup', 'review'];
@@ -191,15 +191,10 @@ const FORMS = {
 };
 
 export function Desk({ params }) {
-  const tab = TABS.includes(params[0]) ? params[0] : 'walkin';
+  const tab = tabOf(TABS, params);
   const Form = FORMS[tab];
   return html`<${Screen} title=${t('desk.title')}>
-    <nav class="filters" aria-label=${t('desk.title')}>
-      ${TABS.map(
-        (name) => html`<a class=${`button ${name === tab ? 'chosen' : 'secondary'}`} href=${`#/desk/${name}`}
-          aria-current=${name === tab ? 'page' : undefined}>${t(`desk.${name}`)}</a>`,
-      )}
-    </nav>
+    <${TabLinks} tabs=${TABS} tab=${tab} route="desk" label=${t('desk.title')} name=${(name) => t(`desk.${name}`)} />
     <h2>${t(`desk.${tab}`)}</h2>
     <${Form} key=${tab} />
   <//>`;
