@@ -27,7 +27,8 @@ Step by step, for a citizen's `myUpdates` or `applicationProgress` subscription:
 Staff queues (`Subscription.unitQueueUpdates`) ride the same hub under one key
 (`event_hub.STAFF_KEY`): `staff_queue` keeps the events of the caller's units, `staff_updates`
 is its GraphQL face. Staff ticket queues (`Subscription.ticketQueueUpdates`) likewise, under
-`event_hub.TICKETS_KEY`: `staff_tickets` and its face `ticket_updates`.
+`event_hub.TICKETS_KEY`: `staff_tickets` and its face `ticket_updates`. Both staff streams run
+one exactly-once loop, `streams.follow`.
 
 Layers (transports -> services -> store/domain):
 - transport: `connection`, `session`, `short_path`, `subscriptions`, `fanout` (a per-process
