@@ -104,13 +104,7 @@ def _trusted_documents_problem(*, validate: bool) -> str | None:
     from doorstep.graphql import persisted
     from doorstep.graphql.schema import build_schema
 
-    if not validate:
-        try:
-            persisted.load_manifest(path)
-        except (OSError, ValueError) as exc:
-            return str(exc)
-        return None
-    return persisted.manifest_problem(path, build_schema(introspection=False))
+    return persisted.manifest_problem(path, build_schema(introspection=False) if validate else None)
 
 
 def _require_schema() -> None:

@@ -53,7 +53,7 @@ def _same(value: Any) -> Any:
 def _converter(
     type_: StrawberryType | type, registry: Registry, config: StrawberryConfig
 ) -> Convert:
-    if isinstance(type_, StrawberryMaybe) or isinstance(type_, LazyType):
+    if isinstance(type_, StrawberryMaybe):
         raise NotCompiled(type_)
     if isinstance(type_, StrawberryOptional):
         return _converter(type_.of_type, registry, config)
@@ -66,9 +66,7 @@ def _converter(
             return lambda value: None if value is None else list(value)
         item = _converter(item_type, registry, config)
         return lambda value: None if value is None else [item(x) for x in value]
-    if _leaf(type_, registry):
-        return _same
-    if has_enum_definition(type_):
+    if _leaf(type_, registry) or has_enum_definition(type_):
         return _same
     if has_object_definition(type_):
         return _input_object(type_, registry, config)

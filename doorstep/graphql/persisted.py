@@ -127,14 +127,16 @@ def load_manifest(path: str) -> dict[str, str]:
     return documents
 
 
-def manifest_problem(path: str, schema: DoorstepSchema) -> str | None:
+def manifest_problem(path: str, schema: DoorstepSchema | None) -> str | None:
     """Why the manifest cannot serve this release, or None: unreadable, not a manifest, a hash
-    that is not its document's, or documents this schema refuses (apps built against another
-    release: every request of theirs would be refused). For `doorstep check`."""
+    that is not its document's, or (given the schema) documents it refuses: apps built against
+    another release, every request of theirs refused. For `doorstep check` and `serve`."""
     try:
         documents = load_manifest(path)
     except (OSError, ValueError) as exc:  # a JSON syntax error is a ValueError too
         return str(exc)
+    if schema is None:
+        return None
     rules = (*specified_rules, *schema.validation_rules)
     refused: list[tuple[str, str]] = []
     for sha, body in documents.items():
