@@ -95,16 +95,15 @@ def schema_problem(database_url: str) -> str | None:
     )
 
 
-def _trusted_documents_problem(*, validate: bool) -> str | None:
-    """DOORSTEP_TRUSTED_DOCUMENTS as this release would load it (and, with `validate`, every
-    document checked against the schema); None when unset or in order."""
+def _trusted_documents() -> dict[str, str] | str | None:
+    """DOORSTEP_TRUSTED_DOCUMENTS loaded as this release loads it (None: unset), or why it
+    cannot be, in one line. Loaded once: `serve` hands the documents to the app."""
     path = os.environ.get("DOORSTEP_TRUSTED_DOCUMENTS", "")
     if not path:
         return None
     from doorstep.graphql import persisted
-    from doorstep.graphql.schema import build_schema
 
-    return persisted.manifest_problem(path, build_schema(introspection=False) if validate else None)
+    return persisted.read_manifest(path)
 
 
 def _require_schema() -> None:
@@ -168,19 +167,27 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     _require_safe()
     _resolve_urls(allow_embedded=dev_mode_from_env())
     _require_schema()
-    trusted = _trusted_documents_problem(validate=False)
-    if trusted:
+    trusted = _trusted_documents()
+    if isinstance(trusted, str):
         _say(f"refusing to start: DOORSTEP_TRUSTED_DOCUMENTS: {trusted}")
         raise SystemExit(2)
     settings = Settings.from_env()
     procdir.prepare("web")
     try:
-        _serve(settings, host or settings.host, port or settings.port, workers)
+        _serve(settings, host or settings.host, port or settings.port, workers, trusted)
     finally:
         procdir.cleanup()
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    trusted_documents: dict[str, str] | None = None,
+) -> None:
+    """`trusted_documents`: the manifest `serve` already loaded, handed to the app instead of
+    read again (each of several processes reads it itself: nothing in memory crosses over)."""
     import uvicorn
 
     options: dict[str, Any] = {
@@ -207,7 +214,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from doorstep.api.app import create_app
 
     _say(f"serving on http://{host}:{port} (GraphQL at /graphql)")
-    uvicorn.run(create_app(settings), **options)
+    uvicorn.run(create_app(settings, trusted_documents), **options)
 
 
 @main.command(help="Run the background worker: notification delivery and crons.")
@@ -269,9 +276,16 @@ def check() -> None:
         else:
             if schema:
                 problems.append(f"DATABASE_URL: {schema}")
-    trusted = _trusted_documents_problem(validate=True)
-    if trusted:
+    trusted = _trusted_documents()
+    if isinstance(trusted, str):
         problems.append(f"DOORSTEP_TRUSTED_DOCUMENTS: {trusted}")
+    elif trusted is not None:
+        from doorstep.graphql import persisted
+        from doorstep.graphql.schema import build_schema
+
+        refused = persisted.refused_documents(trusted, build_schema(introspection=False))
+        if refused:
+            problems.append(f"DOORSTEP_TRUSTED_DOCUMENTS: {refused}")
     for problem in problems:
         click.echo(f"✗ {problem}")
     # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the

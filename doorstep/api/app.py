@@ -270,7 +270,8 @@ async def close_pool(pool: Pool) -> None:
         pool.terminate()
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, trusted_documents: dict[str, str] | None = None) -> Litestar:
+    """`trusted_documents`: the manifest as `serve` loaded it; None reads the configured one."""
     log_redaction.install()
     # a bad schedule file stops the start-up here, before any deadline is counted with it
     calendar = build_calendar(settings)
@@ -346,12 +347,9 @@ def create_app(settings: Settings) -> Litestar:
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
     )
-    documents = persisted.PersistedDocuments(
-        schema,
-        trusted=persisted.load_manifest(settings.trusted_documents_file)
-        if settings.trusted_documents_file
-        else None,
-    )
+    if trusted_documents is None and settings.trusted_documents_file:
+        trusted_documents = persisted.load_manifest(settings.trusted_documents_file)
+    documents = persisted.PersistedDocuments(schema, trusted=trusted_documents)
     graphql = _our_controller(
         make_graphql_controller(
             schema,

@@ -127,16 +127,18 @@ def load_manifest(path: str) -> dict[str, str]:
     return documents
 
 
-def manifest_problem(path: str, schema: DoorstepSchema | None) -> str | None:
-    """Why the manifest cannot serve this release, or None: unreadable, not a manifest, a hash
-    that is not its document's, or (given the schema) documents it refuses: apps built against
-    another release, every request of theirs refused. For `doorstep check` and `serve`."""
+def read_manifest(path: str) -> dict[str, str] | str:
+    """The manifest's documents (`load_manifest`), or why it cannot be loaded, in one line:
+    `serve` refuses to start with it, `check` lists it."""
     try:
-        documents = load_manifest(path)
+        return load_manifest(path)
     except (OSError, ValueError) as exc:  # a JSON syntax error is a ValueError too
         return str(exc)
-    if schema is None:
-        return None
+
+
+def refused_documents(documents: dict[str, str], schema: DoorstepSchema) -> str | None:
+    """Which of the manifest's documents this release's schema refuses, or None: apps built
+    against another release, every request of theirs refused. For `doorstep check`."""
     rules = (*specified_rules, *schema.validation_rules)
     refused: list[tuple[str, str]] = []
     for sha, body in documents.items():

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from doorstep.cli import main
@@ -74,3 +75,38 @@ def test_serve_refuses_a_manifest_it_cannot_load_in_one_line(tmp_path: Path) -> 
     assert done.returncode == 2, done.stderr
     assert "refusing to start: DOORSTEP_TRUSTED_DOCUMENTS: " in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_loads_the_manifest_once_and_hands_it_to_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from doorstep.graphql import persisted
+    from doorstep.observability import procdir
+
+    loaded: list[str] = []
+    load = persisted.load_manifest
+
+    def counted(path: str) -> dict[str, str]:
+        loaded.append(path)
+        return load(path)
+
+    served: list[object] = []
+    monkeypatch.setattr(persisted, "load_manifest", counted)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_options: served.append(app))
+    # the metrics' directory is set in this process's environment: not here
+    monkeypatch.setattr(procdir, "prepare", lambda role: tmp_path)
+    monkeypatch.setattr(procdir, "cleanup", lambda: None)
+    manifest = _manifest(tmp_path, GOOD)
+    env = {
+        **SAFE,
+        "DOORSTEP_DEV": "",
+        # unreachable: the migrations' check is not what is tested
+        "DATABASE_URL": "postgresql://127.0.0.1:1/none",
+        "DOORSTEP_TRUSTED_DOCUMENTS": manifest,
+    }
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert loaded == [manifest]
