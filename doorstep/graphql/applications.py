@@ -17,10 +17,10 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ApplicationStatus, TaskStatus
 from doorstep.graphql.feedback_types import ApplicationFeedback, feedback_type
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.priority import reason_label
 from doorstep.graphql.vault import VaultDocumentInput, as_json
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import application_feedback, confirmations, sla
 from doorstep.services import application_materials as material_service
 from doorstep.services import applications as service

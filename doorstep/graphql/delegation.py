@@ -25,8 +25,8 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import ConfirmationStatus, ConsentMethod, DelegationStatus
 from doorstep.graphql.enums import Theme as DelegationTheme
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate, translate_or
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import acting, assisted, confirmations, delegation, privacy
 
 

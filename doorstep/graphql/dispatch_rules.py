@@ -11,8 +11,8 @@ import strawberry
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, TicketKind, Urgency
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import dispatch_rules as rules_service
 from doorstep.services.dispatch_rules import views as rule_views
 

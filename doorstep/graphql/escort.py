@@ -10,8 +10,8 @@ import strawberry
 from doorstep.domain.escort import BookingStatus, SlotInput, SlotKind
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import escort as service
 from doorstep.services import escort_worker
 

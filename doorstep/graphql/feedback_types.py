@@ -8,8 +8,8 @@ from datetime import date, datetime
 import strawberry
 
 from doorstep.graphql.enums import Rating
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import application_feedback
 from doorstep.services.application_ratings import Rectification, Satisfaction
 from doorstep.services.task_reviews import Review

@@ -10,7 +10,7 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import mirror
+from doorstep.mirror import mirror
 from doorstep.services import files
 
 

@@ -14,11 +14,11 @@ from doorstep.domain.elder import Presentation as ElderPresentation
 from doorstep.domain.elder import presentation as presentation_for
 from doorstep.domain.policy import Role as DomainRole
 from doorstep.graphql.context import Context, Info
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.priority import PriorityStanding
 from doorstep.graphql.priority import standing as priority_standing
 from doorstep.i18n import translate
 from doorstep.live import progress
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import auth, preferences
 
 

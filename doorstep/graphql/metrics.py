@@ -8,8 +8,8 @@ from enum import Enum
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import sla
 
 

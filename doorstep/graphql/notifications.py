@@ -10,8 +10,8 @@ from strawberry.scalars import JSON
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import broadcasts, notifications, push
 from doorstep.services.notifications.history import DecisionView, NotificationView
 

@@ -9,8 +9,8 @@ import strawberry
 
 from doorstep.domain.priority import Reason, SourceKind
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import mirror
 from doorstep.i18n import translate
+from doorstep.mirror import mirror
 from doorstep.services import priority, priority_figures
 
 strawberry.enum(Reason, name="PriorityReason", description="Why work is served first (优先办)")

@@ -11,8 +11,8 @@ import strawberry
 from doorstep.domain.sharing import ListRow
 from doorstep.domain.vault import fact_value_json
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import sharing as service
 from doorstep.services import sharing_reads as reads
 from doorstep.services.proactive.views import show_value

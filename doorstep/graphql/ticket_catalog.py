@@ -9,8 +9,8 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.dispatch_rules import RuleProblem, rule_problems
-from doorstep.graphql.mirror import mirror
 from doorstep.graphql.tickets.types import TicketUnit
+from doorstep.mirror import mirror
 from doorstep.services import ticket_catalog as catalog
 
 # --- the ticket catalog --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from enum import Enum
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import mirror
+from doorstep.mirror import mirror
 from doorstep.services import ticket_rates
 
 

@@ -14,8 +14,8 @@ from doorstep.domain.vault import DocumentInput, fact_value_json
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import vault as service
 from doorstep.services.proactive.views import show_value
 from doorstep.services.vault.forms import MaterialState

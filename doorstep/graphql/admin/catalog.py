@@ -8,7 +8,7 @@ import strawberry
 
 from doorstep.domain.administration import BundleSpec, ItemSpec, MaterialSpec
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import mirror
+from doorstep.mirror import mirror
 from doorstep.services import catalog_admin
 from doorstep.services.catalog_admin import BundleVersionRow, ItemVersionRow
 

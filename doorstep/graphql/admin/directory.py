@@ -8,7 +8,7 @@ import strawberry
 
 from doorstep.domain.administration import StaffSpec, UnitSpec
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import mirror
+from doorstep.mirror import mirror
 from doorstep.services import administration
 from doorstep.services.administration import StaffRow, UnitRow
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from doorstep.graphql.context import Info
-from doorstep.graphql.mirror import mirror
+from doorstep.mirror import mirror
 from doorstep.services.proactive import finding
 
 

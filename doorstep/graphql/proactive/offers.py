@@ -10,9 +10,9 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import Offer, OfferStatus, offer_type
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import confirmations
 from doorstep.services.proactive import offers
 

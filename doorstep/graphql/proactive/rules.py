@@ -13,8 +13,8 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import RuleKind as OfferKind
-from doorstep.graphql.mirror import mirror
 from doorstep.graphql.vault import as_json
+from doorstep.mirror import mirror
 from doorstep.services.proactive import rules
 
 

@@ -10,7 +10,6 @@ import strawberry
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import values
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.proactive.types import (
     AppealStatus,
     OfferEvidence,
@@ -19,6 +18,7 @@ from doorstep.graphql.proactive.types import (
     evidence_of,
 )
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services.proactive import staff
 
 

@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 
 from doorstep.graphql.enums import Category as OfferCategory
 from doorstep.graphql.enums import RuleKind as OfferKind
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services.proactive import views
 
 

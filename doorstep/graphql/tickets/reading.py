@@ -7,7 +7,6 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import TicketStatus
-from doorstep.graphql.mirror import mirror
 from doorstep.graphql.tickets.types import (
     RectificationTask,
     Ticket,
@@ -18,6 +17,7 @@ from doorstep.graphql.tickets.types import (
     ticket_after,
     ticket_list,
 )
+from doorstep.mirror import mirror
 from doorstep.services.tickets import reading, redispatch_choices
 
 

@@ -6,8 +6,8 @@ import strawberry
 
 from doorstep.graphql.context import Info
 from doorstep.graphql.enums import TicketKind, Urgency
-from doorstep.graphql.mirror import mirror
 from doorstep.graphql.tickets.types import Ticket, ticket_after
+from doorstep.mirror import mirror
 from doorstep.services.tickets import submit
 
 

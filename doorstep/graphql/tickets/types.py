@@ -17,10 +17,10 @@ from doorstep.graphql.context import Info
 from doorstep.graphql.enums import Basis as DispatchBasis
 from doorstep.graphql.enums import DeadlineProfile, Rating, TicketKind, TicketStatus, Urgency
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.mirror import GIVEN, mirror
 from doorstep.graphql.priority import reason_label
 from doorstep.graphql.vault import as_json
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services.deps import Deps
 from doorstep.services.tickets import reading, views
 from doorstep.services.timeline import EventRow, TicketEventRow

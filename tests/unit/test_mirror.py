@@ -1,4 +1,4 @@
-"""graphql.mirror: what it copies and converts, and that a field without a counterpart fails when
+"""doorstep.mirror: what it copies and converts, and that a field without a counterpart fails when
 the pair is built (at import), naming both types and the field."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from enum import Enum
 import pytest
 import strawberry
 
-from doorstep.graphql.mirror import GIVEN, MirrorError, mirror
+from doorstep.mirror import GIVEN, MirrorError, mirror
 
 
 class Kind(Enum):
@@ -135,7 +135,7 @@ def test_an_enum_from_values_of_another_type_is_refused() -> None:
 
     with pytest.raises(
         MirrorError,
-        match=r"UnitOut.kind is tests.unit.test_graphql_mirror.Kind but Numbered.kind is int",
+        match=r"UnitOut.kind is tests.unit.test_mirror.Kind but Numbered.kind is int",
     ):
         mirror(UnitOut, Numbered, active_staff="staff")
 

@@ -1,5 +1,5 @@
-"""One object built from another field by field, by name: a strawberry type from a service's
-view or row, or a domain spec from a strawberry input.
+"""One object built from another field by field, by name: a service's view from a store row, a
+strawberry type from a service's view or row, or a domain spec from a strawberry input.
 
 `mirror(Target, Source, **fields)` is built once, at import, and checks the pair there: every
 field of `Target` not named in `fields` is copied from the field (or property) of `Source` with
