@@ -25,6 +25,7 @@ from doorstep.domain.escort import (
 )
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, require_signed_in
 from doorstep.domain.priority import age_on
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import acting, citizen_sms, priority
 from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
@@ -85,37 +86,19 @@ class RosterEntry:
     citizen_phone: str
 
 
-def slot_view(row: SlotRow) -> SlotView:
-    return SlotView(
-        id=row.id,
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        unit_phone=row.unit_phone,
-        kind=SlotKind(row.kind),
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        capacity=row.capacity,
-        booked=row.booked,
-        place=row.place,
-        note=row.note,
-        cancelled=row.cancelled_at is not None,
-    )
+slot_view = mirror(SlotView, SlotRow, cancelled=lambda r: r.cancelled_at is not None)
+_booking = mirror(
+    BookingView,
+    BookingRow,
+    slot=GIVEN,
+    booked_by_agent=lambda r: r.agent_id is not None,
+    confirmed=lambda r: r.confirmed_at is not None,
+    reminded=lambda r: r.reminded_at is not None,
+)
 
 
 def booking_view(row: BookingRow, slot: SlotRow) -> BookingView:
-    return BookingView(
-        number=row.number,
-        status=BookingStatus(row.status),
-        slot=slot_view(slot),
-        address=row.address,
-        need=row.need,
-        channel=row.channel,
-        booked_by_agent=row.agent_id is not None,
-        confirmed=row.confirmed_at is not None,
-        reminded=row.reminded_at is not None,
-        outcome_note=row.outcome_note,
-        created_at=row.created_at,
-    )
+    return _booking(row, slot=slot_view(slot))
 
 
 def unit_target(slot: SlotRow) -> Target:
