@@ -17,6 +17,7 @@ from doorstep.domain.tickets import (
     TicketStatus,
     Urgency,
 )
+from doorstep.mirror import GIVEN, mirror
 from doorstep.store.db import Connection
 from doorstep.store.tickets import reading as ticket_reading
 from doorstep.store.tickets.rows import TicketRow
@@ -115,81 +116,56 @@ class TicketView:
         return Target(citizen_id=self.citizen_id, units=units, theme=TICKET_THEME)
 
 
-def view_of(row: TicketRow, contact: Contact | None = None) -> TicketView:
+def _dispatch(row: TicketRow) -> DispatchInfo:
     reason = row.dispatch_reason or {}
-    rectification = None
-    if row.rectification_id is not None:
-        # a rectification's status and due day are not null: the left join found it
-        assert row.rectification_status is not None and row.rectification_due_on is not None
-        rectification = RectificationView(
-            id=row.rectification_id,
-            status=row.rectification_status,
-            due_on=row.rectification_due_on,
-            note=row.rectification_note,
-            done_at=row.rectification_done_at,
-        )
-    return TicketView(
-        id=row.id,
-        number=row.number,
-        citizen_id=row.citizen_id,
-        channel=Channel(row.channel),
-        kind=TicketKind(row.kind),
-        category_code=row.category_code,
-        category_name=row.category_name,
-        description=row.description,
-        region_code=row.region_code,
-        region_name=row.region_name,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        urgency=Urgency(row.urgency),
-        status=TicketStatus(row.status),
-        lead_unit=UnitRef(
-            row.lead_unit_id,
-            row.lead_unit_code,
-            row.lead_unit_name,
-            row.lead_unit_phone,
-            row.lead_unit_region_code,
-        ),
-        assisting_units=tuple(
-            UnitRef(a["id"], a["code"], a["name"], a["phone"], a["region_code"])
-            for a in row.assisting
-        ),
-        needs_review=row.needs_review,
-        dispatch=DispatchInfo(
-            basis=Basis(row.dispatch_basis),
-            rule_set_id=row.rule_set_id,
-            rule_no=row.rule_no,
-            rule_version=row.rule_version,
-            reason_key=reason.get("key", "dispatch.reason.no_rule"),
-            reason_params=reason.get("params", {}),
-        ),
-        deadline_profile=DeadlineProfile(row.deadline_profile),
-        assigned_at=row.assigned_at,
-        ack_due_at=row.ack_due_at,
-        acknowledged_at=row.acknowledged_at,
-        handle_due_on=row.handle_due_on,
-        handle_due_at=row.handle_due_at,
-        extended_days=row.extended_days,
-        resolved_at=row.resolved_at,
-        resolution_note=row.resolution_note,
-        follow_up_asks=row.follow_up_asks,
-        solved=row.solved,
-        finished_at=row.finished_at,
-        returns_count=row.returns_count,
-        reopen_count=row.reopen_count,
-        previous_number=row.previous_number,
-        recurrence=row.recurrence_unit_id is not None,
-        rating=Rating(row.rating) if row.rating is not None else None,
-        rating_comment=row.rating_comment,
-        rated_at=row.rated_at,
-        rectification=rectification,
-        submitted_by_staff=row.submitted_by_staff_id is not None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        contact=contact,
-        priority_reason=row.priority_reason,
-        target_on=row.target_on or row.handle_due_on,
+    return DispatchInfo(
+        basis=Basis(row.dispatch_basis),
+        rule_set_id=row.rule_set_id,
+        rule_no=row.rule_no,
+        rule_version=row.rule_version,
+        reason_key=reason.get("key", "dispatch.reason.no_rule"),
+        reason_params=reason.get("params", {}),
     )
+
+
+def _rectification(row: TicketRow) -> RectificationView | None:
+    if row.rectification_id is None:
+        return None
+    # a rectification's status and due day are not null: the left join found it
+    assert row.rectification_status is not None and row.rectification_due_on is not None
+    return RectificationView(
+        id=row.rectification_id,
+        status=row.rectification_status,
+        due_on=row.rectification_due_on,
+        note=row.rectification_note,
+        done_at=row.rectification_done_at,
+    )
+
+
+_ticket = mirror(
+    TicketView,
+    TicketRow,
+    lead_unit=lambda r: UnitRef(
+        r.lead_unit_id,
+        r.lead_unit_code,
+        r.lead_unit_name,
+        r.lead_unit_phone,
+        r.lead_unit_region_code,
+    ),
+    assisting_units=lambda r: tuple(
+        UnitRef(a["id"], a["code"], a["name"], a["phone"], a["region_code"]) for a in r.assisting
+    ),
+    dispatch=_dispatch,
+    recurrence=lambda r: r.recurrence_unit_id is not None,
+    rectification=_rectification,
+    submitted_by_staff=lambda r: r.submitted_by_staff_id is not None,
+    contact=GIVEN,
+    target_on=lambda r: r.target_on or r.handle_due_on,
+)
+
+
+def view_of(row: TicketRow, contact: Contact | None = None) -> TicketView:
+    return _ticket(row, contact=contact)
 
 
 async def load(conn: Connection, ticket_id: int) -> TicketView:
