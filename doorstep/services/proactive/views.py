@@ -12,6 +12,7 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.rules import Category, RuleKind, render_explanation
 from doorstep.domain.vault import FIELDS, FactType
 from doorstep.i18n import translate
+from doorstep.mirror import GIVEN, mirror
 from doorstep.store import catalog as catalog_store
 from doorstep.store.db import Queryable
 from doorstep.store.proactive.rows import OfferRow, OfferSnapshotRow
@@ -136,40 +137,21 @@ def evidence_of(raw: dict[str, Any], units: dict[int, tuple[str, str]]) -> list[
     return out
 
 
+# the evidence is given with the units it names (their names read beforehand)
+_snapshot = mirror(
+    OfferSnapshot,
+    OfferSnapshotRow,
+    evidence=GIVEN,
+    raw_evidence=lambda r: r.evidence,
+    created_at="offer_created_at",
+)
+_offer = mirror(OfferView, OfferRow, evidence=GIVEN, raw_evidence=lambda r: r.evidence)
+
+
 def snapshot_of(row: OfferSnapshotRow, units: dict[int, tuple[str, str]]) -> OfferSnapshot:
     """From a row of an appeal or a visit, with the offer's columns beside its own."""
-    return OfferSnapshot(
-        rule_code=row.rule_code,
-        rule_version=row.rule_version,
-        title=row.title,
-        explanation=row.explanation,
-        evidence=evidence_of(row.evidence, units),
-        raw_evidence=row.evidence,
-        created_at=row.offer_created_at,
-    )
+    return _snapshot(row, evidence=evidence_of(row.evidence, units))
 
 
 def offer_of(row: OfferRow, units: dict[int, tuple[str, str]]) -> OfferView:
-    return OfferView(
-        id=row.id,
-        citizen_id=row.citizen_id,
-        rule_code=row.rule_code,
-        rule_version=row.rule_version,
-        kind=RuleKind(row.kind),
-        category=Category(row.category),
-        title=row.title,
-        explanation=row.explanation,
-        evidence=evidence_of(row.evidence, units),
-        raw_evidence=row.evidence,
-        status=row.status,
-        status_reason=row.status_reason,
-        bundle_code=row.bundle_code,
-        owner_unit_name=row.owner_unit_name,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        decided_at=row.decided_at,
-        application_number=row.application_number,
-        appeal_status=row.appeal_status,
-        appeal_reason=row.appeal_reason,
-        appeal_note=row.appeal_note,
-    )
+    return _offer(row, evidence=evidence_of(row.evidence, units))
