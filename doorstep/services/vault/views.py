@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from doorstep.domain.calendar import local_date
+from doorstep.mirror import mirror
+from doorstep.store.rows import Json
 from doorstep.store.vault import DocumentRow, UseRow
 from doorstep.store.vault_corrections import CorrectionRow, UnitCorrectionRow
 
@@ -58,12 +59,12 @@ class CorrectionView:
     fact_key: str
     unit_code: str
     unit_name: str
-    flagged_value: Any
+    flagged_value: Json
     note: str
     status: str
-    corrected_value: Any
+    corrected_value: Json
     resolution_note: str | None
-    rerun: dict[str, Any] | None
+    rerun: dict[str, Json] | None
     created_at: datetime
     resolved_at: datetime | None
     citizen_name: str | None = None
@@ -77,38 +78,22 @@ class VaultView:
     corrections: list[CorrectionView]
 
 
-def document_view(row: DocumentRow) -> DocumentView:
-    return DocumentView(
-        id=row.id,
-        doc_type=row.doc_type,
-        number_masked=row.number_masked,
-        issuer=row.issuer,
-        valid_until=row.valid_until,
-        file_ref=row.file_ref,
-        file_sha256=row.file_sha256,
-        source=Source(row.unit_code, row.unit_name, row.application_number),
-        created_at=row.created_at,
-    )
+document_view = mirror(
+    DocumentView,
+    DocumentRow,
+    source=lambda r: Source(r.unit_code, r.unit_name, r.application_number),
+)
+# a unit's staff read whose fact it is; the citizen's own rows have no such columns
+_unit_correction = mirror(CorrectionView, UnitCorrectionRow)
+_correction = mirror(
+    CorrectionView,
+    CorrectionRow,
+    citizen_name=lambda r: None,
+    citizen_resident_id_masked=lambda r: None,
+)
 
 
 def correction_view(row: CorrectionRow) -> CorrectionView:
-    return CorrectionView(
-        id=row.id,
-        number=row.number,
-        citizen_id=row.citizen_id,
-        fact_key=row.fact_key,
-        unit_code=row.unit_code,
-        unit_name=row.unit_name,
-        flagged_value=row.flagged_value,
-        note=row.note,
-        status=row.status,
-        corrected_value=row.corrected_value,
-        resolution_note=row.resolution_note,
-        rerun=row.rerun,
-        created_at=row.created_at,
-        resolved_at=row.resolved_at,
-        citizen_name=row.citizen_name if isinstance(row, UnitCorrectionRow) else None,
-        citizen_resident_id_masked=(
-            row.citizen_resident_id_masked if isinstance(row, UnitCorrectionRow) else None
-        ),
-    )
+    if isinstance(row, UnitCorrectionRow):
+        return _unit_correction(row)
+    return _correction(row)
