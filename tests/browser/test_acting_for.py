@@ -27,6 +27,12 @@ SCREENS = [
     ("#/confirmations", "main h1"),
     ("#/apply/after-death", "form"),
 ]
+# screens that show the principal's data under a title that otherwise says "my …" / "for you"
+TITLED_THEIRS = [
+    ("#/tickets", "app.tickets.title"),
+    ("#/access", "app.access.title"),
+    ("#/offers", "app.offers.title"),
+]
 
 
 async def _no_open_delegation(pool: Pool, agent: int, principal: int) -> None:
@@ -97,6 +103,22 @@ async def test_li_na_acts_for_wang_xiuying(web: Server, pool: Pool, phone: NewPh
     for route, ready in SCREENS:
         await visit(li_na, route, ready)
         assert await banner_in_view(li_na), route
+    # what is hers is named hers, never "my …" (which would be 李娜's own)
+    for route, key in TITLED_THEIRS:
+        await visit(li_na, route, "main h1")
+        title = await li_na.locator("main h1").inner_text()
+        assert title == translate(f"{key}_for", "zh_Hans", name="王秀英"), (route, title)
+        assert title != translate(key, "zh_Hans"), route
+    await visit(li_na, "#/access", "#sharing-title")
+    assert await li_na.locator("#sharing-title").inner_text() == translate(
+        "app.sharing.title_for", "zh_Hans", name="王秀英"
+    )
+    await visit(li_na, "#/settings", "nav.more")
+    links = await li_na.locator("nav.more").inner_text()
+    for _route, key in TITLED_THEIRS:
+        assert translate(key, "zh_Hans") not in links, key
+        assert translate(f"{key}_for", "zh_Hans", name="王秀英") in links, key
+    await visit(li_na, "#/apply/after-death", "form")
     await no_axe_violations(li_na, "apply while acting")
 
     # a money-moving bundle: it waits for 王秀英's own confirmation
@@ -154,6 +176,9 @@ async def test_li_na_acts_for_wang_xiuying(web: Server, pool: Pool, phone: NewPh
     )
     await visit(li_na, "#/access", "main h1")
     await banner.wait_for(state="detached")
+    await li_na.locator(
+        f"main h1:text-is('{translate('app.access.title', 'zh_Hans')}')"
+    ).wait_for()  # her own again
     # the log-in codes sent to the two demo numbers here do not hold back other tests' codes
     await forget_recent_codes(pool, LI_NA)
     await forget_recent_codes(pool, WANG_XIUYING)

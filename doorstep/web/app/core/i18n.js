@@ -13,3 +13,8 @@ export const { currentLanguage, languageTag, loadStrings, t } = createStrings({
   chosen: () => state.me?.language || state.language,
   elder: isElder,
 });
+
+// A title that says "my …" (or "for you") names the person while acting for them: what the screen
+// shows is theirs ("王秀英的诉求"), not the agent's own. `theirs` has the placeholder {name}.
+export const whose = (mine, theirs, params = {}) =>
+  state.acting ? t(theirs, { ...params, name: state.acting.name }) : t(mine, params);

@@ -5,7 +5,7 @@
 // principal's, when the delegation covers every theme; else the server's reason instead.
 import { gql } from '../core/api.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { t } from '../core/i18n.js';
+import { t, whose } from '../core/i18n.js';
 import { state } from '../core/store.js';
 import { Screen, formatDate } from '../core/ui.js';
 
@@ -65,7 +65,7 @@ export function DataAccess() {
         if (state.acting) setSharingRefused(e.message);
       });
   }, []);
-  return html`<${Screen} title=${t('access.title')}>
+  return html`<${Screen} title=${whose('access.title', 'access.title_for')}>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!rows && !error && html`<p>${t('loading')}</p>`}
     ${rows && rows.length === 0 && html`<p class="empty">${t('access.none')}</p>`}
@@ -79,12 +79,12 @@ export function DataAccess() {
     </ul>
     ${sharingRefused &&
     html`<section aria-labelledby="sharing-title" data-sharing="refused">
-      <h2 id="sharing-title">${t('sharing.title')}</h2>
+      <h2 id="sharing-title">${whose('sharing.title', 'sharing.title_for')}</h2>
       <p class="hint">${sharingRefused}</p>
     </section>`}
     ${shared && shared.length > 0 &&
     html`<section aria-labelledby="sharing-title">
-      <h2 id="sharing-title">${t('sharing.title')}</h2>
+      <h2 id="sharing-title">${whose('sharing.title', 'sharing.title_for')}</h2>
       <p class="hint">${t('sharing.intro')}</p>
       <ul class="cards" data-list="sharing">
         ${shared.map((item) => html`<${SharedItem} key=${`${item.kind}:${item.key}`} item=${item} />`)}

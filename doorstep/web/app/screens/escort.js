@@ -4,7 +4,7 @@
 import { gql } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { t } from '../core/i18n.js';
+import { t, whose } from '../core/i18n.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
 
 const SLOT = 'id kind kindLabel startsAt endsAt placesLeft place unitName unitPhone';
@@ -168,7 +168,7 @@ export function Escort() {
       ? html`<${BookForm} slot=${chosen} onBooked=${booked} onBack=${() => setChosen(null)} />`
       : data &&
         html`<section aria-labelledby="escort-mine">
-            <h2 id="escort-mine">${t('escort.mine')}</h2>
+            <h2 id="escort-mine">${whose('escort.mine', 'escort.mine_for')}</h2>
             ${data.myEscortBookings.length === 0 && html`<p class="empty">${t('escort.none')}</p>`}
             <ul class="cards" data-list="escort-bookings">
               ${data.myEscortBookings.map(

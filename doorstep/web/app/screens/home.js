@@ -1,7 +1,7 @@
 // Home: what needs me now, then what is in progress; elder mode starts with the key message.
 import { gql } from '../core/api.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { isElder, t } from '../core/i18n.js';
+import { isElder, t, whose } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { useStore } from '../core/store.js';
 import { Screen } from '../core/ui.js';
@@ -38,7 +38,7 @@ export function Home() {
   return html`<${Screen} title=${t('home.title')} readAloud=${isElder() ? s.me?.presentation?.readAloud : null}>
     <h2>${t('home.needs_you')}</h2>
     ${confirmations.length > 0 && html`<p class="notice"><a href="#/confirmations">${t('home.confirmations', { count: confirmations.length })}</a></p>`}
-    ${offers > 0 && html`<p class="notice"><a href="#/offers" data-link="offers">${t('home.offers', { count: offers })}</a></p>`}
+    ${offers > 0 && html`<p class="notice"><a href="#/offers" data-link="offers">${whose('home.offers', 'home.offers_for', { count: offers })}</a></p>`}
     ${needs.length === 0 && confirmations.length === 0 && offers === 0
       ? html`<p class="empty">${t('home.nothing_needed')}</p>`
       : html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}

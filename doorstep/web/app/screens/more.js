@@ -1,18 +1,18 @@
 // The journeys beyond the tabs, and this device's notifications.
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { t } from '../core/i18n.js';
+import { t, whose } from '../core/i18n.js';
 import { canPush, currentSubscription, subscribe, unsubscribe } from '../core/push.js';
 import { state } from '../core/store.js';
 
 const LINKS = [
   ['identity', 'identity.title'],
   ['escort', 'escort.title'],
-  ['offers', 'offers.title'],
-  ['tickets', 'tickets.title'],
+  ['offers', 'offers.title', 'offers.title_for'],
+  ['tickets', 'tickets.title', 'tickets.title_for'],
   ['confirmations', 'confirmations.title'],
   ['delegations', 'delegation.title'],
-  ['access', 'access.title'],
+  ['access', 'access.title', 'access.title_for'],
 ];
 
 function Push() {
@@ -44,7 +44,7 @@ export function MoreLinks() {
     <h2 id="more-title">${t('more.title')}</h2>
     <ul class="cards">
       ${LINKS.map(
-        ([route, key]) => html`<li class="card" key=${route}><a href=${`#/${route}`}><span class="card-title">${t(key)}</span></a></li>`,
+        ([route, key, theirs]) => html`<li class="card" key=${route}><a href=${`#/${route}`}><span class="card-title">${theirs ? whose(key, theirs) : t(key)}</span></a></li>`,
       )}
     </ul>
     ${!state.acting && html`<${Push} />`}

@@ -4,7 +4,7 @@
 import { gql } from '../core/api.js';
 import { useBusy } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { t } from '../core/i18n.js';
+import { t, whose } from '../core/i18n.js';
 import { go } from '../core/router.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
 
@@ -119,7 +119,7 @@ export function Offers() {
   }, []);
   const replace = (offer) => setOffers((old) => old.map((o) => (o.id === offer.id ? offer : o)));
   const shown = (offers || []).filter((o) => !['LAPSED', 'EXPIRED'].includes(o.status));
-  return html`<${Screen} title=${t('offers.title')}>
+  return html`<${Screen} title=${whose('offers.title', 'offers.title_for')}>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${!offers && !error && html`<p>${t('loading')}</p>`}
     ${offers && shown.length === 0 && html`<p class="empty">${t('offers.none')}</p>`}

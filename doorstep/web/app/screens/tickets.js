@@ -4,7 +4,7 @@
 import { gql } from '../core/api.js';
 import { useBusy, useRead } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
-import { t } from '../core/i18n.js';
+import { t, whose } from '../core/i18n.js';
 import { RatingForm } from '../core/rating.js';
 import { go } from '../core/router.js';
 import { Field, Screen, formatDate } from '../core/ui.js';
@@ -30,7 +30,7 @@ export function Tickets() {
       (data) => data.myTickets,
     ),
   );
-  return html`<${Screen} title=${t('tickets.title')}>
+  return html`<${Screen} title=${whose('tickets.title', 'tickets.title_for')}>
     <a class="button primary" href="#/report">${t('tickets.new')}</a>
     ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${!tickets && !error && html`<p>${t('loading')}</p>`}
