@@ -173,7 +173,17 @@ def _our_controller(
             # every request, a tenth of a submission's CPU (issue 16)
             response = _empty_response()
             self.temporal_response = response
-            context = await context_getter(request.app.state, request.headers, request.scope)
+            # the body first: a submission signs in with the statement that reads what it
+            # needs first (`context_getter`); a persisted document's text is filled in once
+            body = await _json_object(request)
+            refusal = await documents.resolve(body) if body else None
+            request.state.graphql_body = (body, refusal)
+            context = await context_getter(
+                request.app.state,
+                request.headers,
+                request.scope,
+                submitting=refusal is None and body is not None and submit_plans.recognises(body),
+            )
             context.request = request
             context.response = response
             return await self.execute_request(request=request, context=context, root_value=None)
@@ -213,8 +223,7 @@ def _our_controller(
             cache: ResponseCache = request.app.state.response_cache
             key = version = None
             if request.method == "POST" and isinstance(context, Context):
-                body = await _json_object(request)
-                refusal = await documents.resolve(body) if body else None
+                body, refusal = request.state.graphql_body  # read by handle_http_post
                 if refusal is not None:
                     return _persisted_refusal(refusal, context)
                 key = ResponseCache.key(context.actor, context.language, body) if body else None

@@ -359,7 +359,9 @@ class ApplicationsMutation:
     async def submit_application(self, info: Info, input: SubmitApplicationInput) -> Application:
         ctx = info.context
         data = submit_input(input)
-        view = await confirmations.submit_application(ctx.deps, ctx.actor, data)
+        view = await confirmations.submit_application(
+            ctx.deps, ctx.actor, data, read=ctx.take_submission_read()
+        )
         if isinstance(view, confirmations.ConfirmationView):
             raise confirmation_pending(view)
         return application_type(view, ctx.language, ctx.elder)

@@ -105,6 +105,11 @@ class SubmitPlans(PlanCache[SubmitPlan]):
     def __init__(self, schema: DoorstepSchema, max_entries: int = PLAN_ENTRIES) -> None:
         super().__init__(schema, max_entries)
 
+    def recognises(self, body: dict[str, Any]) -> bool:
+        """Whether `answer` would take `body` (before its variables are looked at)."""
+        parts = request_parts(body)
+        return parts is not None and ROOT_FIELD in parts[0] and self.get(*parts[:2]) is not None
+
     def _make(self, query: str, operation_name: str | None) -> SubmitPlan | None:
         root = self._root_field(
             query, operation_name, OperationType.MUTATION, ROOT_FIELD, MAX_QUERY_CHARS
@@ -202,7 +207,9 @@ def _count(started: float) -> None:
 async def _submit(context: Context, input: types.SubmitApplicationInput) -> types.Application:
     """What the resolver does (`ApplicationsMutation.submit_application`)."""
     data = types.submit_input(input)
-    view = await confirmations.submit_application(context.deps, context.actor, data)
+    view = await confirmations.submit_application(
+        context.deps, context.actor, data, read=context.take_submission_read()
+    )
     if isinstance(view, confirmations.ConfirmationView):
         raise types.confirmation_pending(view)
     return types.application_type(view, context.language, context.elder)

@@ -37,6 +37,7 @@ from doorstep.services.deps import Deps
 # submitting, kept importable from here where its callers find it
 from doorstep.services.submission import APPLICATION_PREFIX as APPLICATION_PREFIX
 from doorstep.services.submission import OnSubmitted as OnSubmitted
+from doorstep.services.submission import PreRead as PreRead
 from doorstep.services.submission import SubmitInput as SubmitInput
 from doorstep.services.submission import bundle_target as bundle_target
 from doorstep.services.submission import checked_input as checked_input

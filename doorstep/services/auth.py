@@ -27,6 +27,7 @@ from doorstep.services import event_log, notifications, rate_limits, staff_login
 from doorstep.services.deps import Deps
 from doorstep.services.rate_limits import Limit
 from doorstep.store import auth as store
+from doorstep.store import submissions
 from doorstep.store.db import Connection, transaction
 from doorstep.store.outbox import pauses as outbox_store
 from doorstep.store.rate_limits import Counted
@@ -265,6 +266,34 @@ async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
     async with deps.pool.acquire() as conn:
         row = await store.session_by_token_hash(conn, token_hash(token))
     return _actor_of(row)
+
+
+async def submitter_for_token(
+    deps: Deps, token: str | None
+) -> tuple[Actor, submissions.SubmitterRow] | None:
+    """A citizen's actor and, read in the same statement, what their submission reads before
+    it writes (the serial, the contact, the vault's state): a submission's first round trip is
+    then its only read (issue 16). None when the token is not a live citizen session: the
+    usual look-up (`actor_for_token`) answers those."""
+    if not token or len(token) > 200:
+        return None
+    async with deps.pool.acquire() as conn:
+        row = await submissions.submitter_by_token_hash(conn, token_hash(token))
+    if row is None:
+        return None
+    # as `_actor_of` makes a citizen's (a citizen's session has no staff region)
+    actor = Actor(
+        role=Role.CITIZEN,
+        session_id=row.session_id,
+        citizen_id=row.id,
+        staff_id=None,
+        unit_id=None,
+        region_code=None,
+        language=row.language or "zh_Hans",
+        elder_mode=row.elder_mode,
+        language_chosen=row.language_chosen,
+    )
+    return actor, row
 
 
 async def actor_now(deps: Deps, actor: Actor) -> Actor | None:

@@ -25,9 +25,15 @@ from doorstep.services.identity import binding
 from doorstep.services.vault.forms import Prefill
 from doorstep.store import applications as store
 from doorstep.store import events, submissions
+from doorstep.store.applications import SerialContactRow
 from doorstep.store.db import Connection, transaction
 from doorstep.store.outbox import delivery as outbox
 from doorstep.store.outbox.delivery import NewMessage
+from doorstep.store.submissions import SubmitterRow
+
+# what a citizen's submission reads before it writes, when it was read with their session
+# (`auth.submitter_for_token`): its serial is drawn, so it serves one submission only
+PreRead = SubmitterRow
 
 APPLICATION_PREFIX = "10"
 MAX_FORM_BYTES = 16 * 1024
@@ -77,11 +83,19 @@ def bundle_target(citizen_id: int | None, bundle_code: str) -> Target:
 
 
 async def submit_application(
-    deps: Deps, actor: Actor, data: SubmitInput, *, on_submitted: OnSubmitted | None = None
+    deps: Deps,
+    actor: Actor,
+    data: SubmitInput,
+    *,
+    on_submitted: OnSubmitted | None = None,
+    read: PreRead | None = None,
 ) -> ApplicationView:
     """A citizen applies; or their agent, for a bundle of the delegation's themes that moves
     no money (the principal is told by SMS, and the action is recorded with both people).
-    An agent's application that moves money goes through services.confirmations instead."""
+    An agent's application that moves money goes through services.confirmations instead.
+    `read`: what a citizen's own plain submission reads first, if it came with the session
+    (another kind of submission reads again inside its transaction; the serial drawn is left
+    unused, a gap in the numbers as a rollback leaves)."""
     citizen_id = actor.subject_citizen_id
     authorize(actor, Operation.APPLICATION_SUBMIT, bundle_target(citizen_id, data.bundle_code))
     assert citizen_id is not None
@@ -95,7 +109,9 @@ async def submit_application(
     )
     if plain:
         async with deps.pool.acquire() as conn:
-            view, outbox_ids = await _submit_plain(conn, deps, actor, bundle, data)
+            view, outbox_ids = await _submit_plain(
+                conn, deps, actor, bundle, data, read if read and read.id == citizen_id else None
+            )
     else:
         async with transaction(deps.pool) as conn:
             await acting.ensure_active(conn, actor)
@@ -107,7 +123,12 @@ async def submit_application(
 
 
 async def _submit_plain(
-    conn: Connection, deps: Deps, actor: Actor, bundle: Bundle, data: SubmitInput
+    conn: Connection,
+    deps: Deps,
+    actor: Actor,
+    bundle: Bundle,
+    data: SubmitInput,
+    read: PreRead | None,
 ) -> tuple[ApplicationView, list[int]]:
     """A citizen's own submission that writes nothing but the application (no identity, no
     documents, no callback): one read, then every row in one statement (the busiest write,
@@ -116,7 +137,7 @@ async def _submit_plain(
     is atomic, its NOTIFY sent when it commits."""
     citizen_id = actor.subject_citizen_id
     assert citizen_id is not None
-    new = await _prepare(deps, conn, bundle, data, citizen_id, staff_id=None)
+    new = await _prepare(deps, conn, bundle, data, citizen_id, staff_id=None, read=read)
     event = submitted_event(
         new.row.number,
         citizen_id,
@@ -270,12 +291,13 @@ async def _prepare(
     citizen_id: int,
     *,
     staff_id: int | None,
+    read: SerialContactRow | None = None,
 ) -> Prepared:
     """The application and its tasks, one per item, each on its own working-day clock, as
     read before anything is written: the serial (with the citizen's contact), the vault's
-    holdings (which decide 优先办 too)."""
+    holdings (which decide 优先办 too); `read` is the first of these when it has been read."""
     today = local_date(datetime.now().astimezone())
-    serial = await store.next_serial_with_contact(conn, citizen_id)
+    serial = read or await store.next_serial_with_contact(conn, citizen_id)
     number = make_case_number(APPLICATION_PREFIX, serial.serial)
     # the vault supplies what it holds; the form asked only for the rest
     held = await vault.prefill(

@@ -112,6 +112,8 @@ class SerialContactRow(CitizenContactRow):
     proven_birth_date: date | None
     # no document (revoked ones aside) and no fact in the vault: nothing to read for the form
     vault_empty: bool
+    # the language is the citizen's own choice (not only the first request's)
+    language_chosen: bool
 
 
 async def next_serial(conn: Connection) -> int:
@@ -123,17 +125,7 @@ async def next_serial_with_contact(conn: Connection, citizen_id: int) -> SerialC
     (as `citizen_contact` reads it), the proved birth date (优先办) and whether the vault holds
     anything of theirs."""
     return await fetchrow_one(
-        conn,
-        SerialContactRow,
-        f"""select nextval('application_serial') as serial, {_CONTACT_COLUMNS},
-                   case when identity_verified_at is not null then birth_date end
-                     as proven_birth_date,
-                   not exists (select from vault_documents d
-                               where d.citizen_id = c.id and d.revoked_at is null)
-                   and not exists (select from vault_facts f where f.citizen_id = c.id)
-                     as vault_empty
-            from citizens c where id = $1""",
-        citizen_id,
+        conn, SerialContactRow, f"{SERIAL_WITH_CONTACT} where id = $1", citizen_id
     )
 
 
@@ -320,6 +312,15 @@ async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
 
 _CONTACT_COLUMNS = """id, phone, name, language, elder_mode, channel_preference,
     resident_id_masked, resident_id_index, birth_date, region_code"""
+
+# a `SerialContactRow` of the citizen `c` its where names (the serial drawn per row found)
+SERIAL_WITH_CONTACT = f"""select nextval('application_serial') as serial, {_CONTACT_COLUMNS},
+           case when identity_verified_at is not null then birth_date end as proven_birth_date,
+           not exists (select from vault_documents d
+                       where d.citizen_id = c.id and d.revoked_at is null)
+           and not exists (select from vault_facts f where f.citizen_id = c.id) as vault_empty,
+           language_chosen
+    from citizens c"""
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:

@@ -8,11 +8,39 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 # the columns and row type a task is read with
-from doorstep.store.applications import _TASK_COLUMNS, TaskRow
+from doorstep.store.applications import (
+    _TASK_COLUMNS,
+    SERIAL_WITH_CONTACT,
+    SerialContactRow,
+    TaskRow,
+)
 from doorstep.store.db import Connection
 from doorstep.store.events import NewEvent
 from doorstep.store.outbox.delivery import NewMessage
-from doorstep.store.rows import fetch
+from doorstep.store.rows import fetch, fetchrow
+
+
+class SubmitterRow(SerialContactRow):
+    """A citizen's live session, found by its token, with what their submission reads before
+    it writes (`next_serial_with_contact`): both in the submission's first statement."""
+
+    session_id: int
+
+
+# a live session as `store.auth` finds one (a citizen's: no staff member to check), the serial
+# drawn only when it is found
+_SUBMITTER_BY_TOKEN_HASH = f"""select s.id as session_id, p.*
+    from sessions s
+    cross join lateral ({SERIAL_WITH_CONTACT} where c.id = s.citizen_id) p
+    where s.token_hash = $1 and s.role = 'citizen' and s.revoked_at is null
+      and s.expires_at > now()"""
+
+
+async def submitter_by_token_hash(conn: Connection, token_hash: bytes) -> SubmitterRow | None:
+    """The citizen session of `token_hash` with the serial, the contact, the proved birth date
+    and whether the vault is empty; None for any other (staff, unknown, ended): the usual
+    look-up answers those (`store.auth.session_by_token_hash`)."""
+    return await fetchrow(conn, SubmitterRow, _SUBMITTER_BY_TOKEN_HASH, token_hash)
 
 
 class SubmittedTaskRow(TaskRow):

@@ -98,13 +98,18 @@ def decode_payload(deps: Deps, blob: bytes) -> applications.SubmitInput:
 
 
 async def submit_application(
-    deps: Deps, actor: Actor, data: applications.SubmitInput
+    deps: Deps,
+    actor: Actor,
+    data: applications.SubmitInput,
+    *,
+    read: applications.PreRead | None = None,
 ) -> applications.ApplicationView | ConfirmationView:
-    """Apply (applications.submit_application), or, for an agent's application that moves
-    money, ask the principal to confirm it: the pending confirmation is returned."""
+    """Apply (applications.submit_application, `read` as it takes it), or, for an agent's
+    application that moves money, ask the principal to confirm it: the pending confirmation
+    is returned."""
     target = applications.bundle_target(actor.subject_citizen_id, data.bundle_code)
     if not confirmation_needed(actor, Operation.APPLICATION_SUBMIT, target):
-        return await applications.submit_application(deps, actor, data)
+        return await applications.submit_application(deps, actor, data, read=read)
     authorize(actor, Operation.CONFIRMATION_REQUEST, target)
     bundle, _resident_id = await applications.checked_input(deps, data)
     vault.clean_documents(data.documents)  # refused now, not when the principal says yes
