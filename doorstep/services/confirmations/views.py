@@ -19,6 +19,7 @@ from doorstep.domain.policy import (
     Target,
     authorize,
 )
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import acting, applications
 from doorstep.services.deps import Deps
 from doorstep.store import confirmations as store
@@ -70,23 +71,19 @@ def status_of(row: ConfirmationRow, now: datetime | None = None) -> Confirmation
     return confirmation_status(ConfirmationStatus(row.status), row.expires_at, active, now)
 
 
+_view = mirror(
+    ConfirmationView,
+    ConfirmationRow,
+    status=status_of,
+    agent=lambda r: acting.party(r.agent_id, r.agent_name, r.agent_phone),
+    principal=lambda r: acting.party(r.principal_id, r.principal_name, r.principal_phone),
+    requested_at="created_at",
+    viewer_is=GIVEN,
+)
+
+
 def view_of(row: ConfirmationRow, viewer_is: str) -> ConfirmationView:
-    return ConfirmationView(
-        id=row.id,
-        status=status_of(row),
-        operation=row.operation,
-        bundle_code=row.bundle_code,
-        bundle_name=row.bundle_name,
-        offer_id=row.offer_id,
-        agent=acting.party(row.agent_id, row.agent_name, row.agent_phone),
-        principal=acting.party(row.principal_id, row.principal_name, row.principal_phone),
-        requested_at=row.created_at,
-        expires_at=row.expires_at,
-        decided_at=row.decided_at,
-        decided_by=row.decided_by,
-        application_number=row.application_number,
-        viewer_is=viewer_is,
-    )
+    return _view(row, viewer_is=viewer_is)
 
 
 # -- both sides see it --------------------------------------------------------------------

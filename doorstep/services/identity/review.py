@@ -16,6 +16,7 @@ from doorstep.domain import pii
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.mirror import mirror
 from doorstep.services import event_log, privacy
 from doorstep.services.deps import Deps
 from doorstep.services.identity import binding
@@ -52,24 +53,12 @@ class ConflictView:
     created_at: datetime
 
 
-def _view(row: store.ConflictRow) -> ConflictView:
-    return ConflictView(
-        id=row.id,
-        claimant_id=row.claimant_id,
-        holder_id=row.holder_id,
-        resident_id_masked=row.resident_id_masked,
-        status=row.status,
-        holder_method=row.holder_method,
-        holder_verified_at=row.holder_verified_at,
-        claimant_name=row.claimant_name,
-        claimant_phone_masked=mask_phone(row.claimant_phone),
-        holder_name=row.holder_name,
-        holder_phone_masked=mask_phone(row.holder_phone),
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        reason=row.reason,
-        created_at=row.created_at,
-    )
+_view = mirror(
+    ConflictView,
+    store.ConflictRow,
+    claimant_phone_masked=lambda r: mask_phone(r.claimant_phone),
+    holder_phone_masked=lambda r: mask_phone(r.holder_phone),
+)
 
 
 async def list_conflicts(
