@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from doorstep.mirror import mirror
 from doorstep.store import catalog as store
 from doorstep.store.catalog import BundleItemRow
 
@@ -57,26 +58,16 @@ class Bundle:
         return {m.code for item in self.items for m in item.materials}
 
 
-def _item(row: BundleItemRow) -> Item:
-    return Item(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        description=row.description,
-        materials=tuple(
-            Material(m["code"], m["name"], bool(m.get("required", True))) for m in row.materials
-        ),
-        legal_days=row.legal_days,
-        promised_days=row.promised_days,
-        unit=Unit(
-            row.unit_id,
-            row.unit_code,
-            row.unit_name,
-            row.unit_kind,
-            row.unit_region_code,
-            row.unit_phone,
-        ),
-    )
+_item = mirror(
+    Item,
+    BundleItemRow,
+    materials=lambda r: tuple(
+        Material(m["code"], m["name"], bool(m.get("required", True))) for m in r.materials
+    ),
+    unit=lambda r: Unit(
+        r.unit_id, r.unit_code, r.unit_name, r.unit_kind, r.unit_region_code, r.unit_phone
+    ),
+)
 
 
 class CatalogCache:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from doorstep.domain.dispatch import Rule, RuleEngine
 from doorstep.domain.dispatch_checks import Known
+from doorstep.mirror import mirror
 from doorstep.services.deps import Deps
 from doorstep.store import dispatch_rules as store
 from doorstep.store.db import Pool, Queryable
@@ -29,20 +30,7 @@ class _Cached:
 _ENGINES: dict[int, _Cached] = {}
 
 
-def rule_from(row: RuleRow) -> Rule:
-    return Rule(
-        rule_no=row.rule_no,
-        version=row.version,
-        priority=row.priority,
-        lead_unit=row.lead_unit_id,
-        kinds=tuple(row.kinds),
-        categories=tuple(row.categories),
-        region_prefixes=tuple(row.region_prefixes),
-        keywords=tuple(row.keywords),
-        urgencies=tuple(row.urgencies),
-        assisting_units=tuple(row.assisting_unit_ids),
-        deadline_profile=row.deadline_profile,
-    )
+rule_from = mirror(Rule, RuleRow, lead_unit="lead_unit_id", assisting_units="assisting_unit_ids")
 
 
 async def current_engine(deps: Deps, db: Queryable) -> tuple[int | None, RuleEngine]:
