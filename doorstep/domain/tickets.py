@@ -18,7 +18,7 @@ from enum import IntEnum, StrEnum
 from doorstep.domain.calendar import SHANGHAI, WorkingCalendar, deadline_end, local_date
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window, wait_seconds
-from doorstep.domain.transitions import IllegalStep, step
+from doorstep.domain.transitions import IllegalStep, allowed, step
 
 
 class TicketKind(StrEnum):
@@ -129,7 +129,7 @@ def next_status(current: TicketStatus, action: TicketAction) -> TicketStatus:
 
 
 def allowed_actions(current: TicketStatus) -> frozenset[TicketAction]:
-    return frozenset(action for (status, action) in TRANSITIONS if status == current)
+    return allowed(TRANSITIONS, current)
 
 
 # --- deadlines ---------------------------------------------------------------------------------

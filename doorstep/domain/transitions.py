@@ -1,9 +1,9 @@
-"""A state machine as a table, (status, action) -> the status it leads to: the step and its
-refusal, shared by the task and the ticket workflows."""
+"""A state machine as a table, (status, action) -> the status it leads to: the step, its
+refusal and the actions a status allows, shared by the task and the ticket workflows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -34,3 +34,8 @@ def step(
         return table[(current, action)]
     except KeyError:
         raise illegal(current, action) from None
+
+
+def allowed(table: Mapping[tuple[S, A], S], current: S, never: Collection[A] = ()) -> frozenset[A]:
+    """The actions the table allows from `current`, but for those in `never`."""
+    return frozenset(a for (s, a) in table if s == current and a not in never)

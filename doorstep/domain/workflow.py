@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from doorstep.domain.transitions import IllegalStep, step
+from doorstep.domain.transitions import IllegalStep, allowed, step
 
 
 class TaskStatus(StrEnum):
@@ -78,11 +78,7 @@ def next_task_status(current: TaskStatus, action: TaskAction) -> TaskStatus:
 
 def allowed_task_actions(current: TaskStatus) -> frozenset[TaskAction]:
     """Actions a clerk (or the citizen, for supply_materials) may take now; drives the UI."""
-    return frozenset(
-        action
-        for (status, action) in TASK_TRANSITIONS
-        if status == current and action not in REVIEW_ACTIONS
-    )
+    return allowed(TASK_TRANSITIONS, current, never=REVIEW_ACTIONS)
 
 
 def application_status(task_statuses: Sequence[TaskStatus]) -> ApplicationStatus:
