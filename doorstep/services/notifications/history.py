@@ -7,8 +7,10 @@ from datetime import datetime
 
 from doorstep.domain.delivery import DeliveryStatus
 from doorstep.domain.policy import Actor, Operation, authorize_own
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services.deps import Deps
 from doorstep.store.outbox import reading as store
+from doorstep.store.outbox.rows import CitizenNotificationRow, DecisionHistoryRow
 
 S = DeliveryStatus
 
@@ -38,35 +40,21 @@ class NotificationView:
     decisions: list[DecisionView]
 
 
+_decision = mirror(DecisionView, DecisionHistoryRow, at="created_at")
+# a text not yet written (the row only created) is not shown
+_notification = mirror(
+    NotificationView,
+    CitizenNotificationRow,
+    text=lambda r: r.body if r.status != S.CREATED else None,
+    decisions=GIVEN,
+)
+
+
 async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list[NotificationView]:
     """The citizen's notifications, newest first, each with every decision made about it."""
     citizen_id = authorize_own(actor, Operation.NOTIFICATIONS_OWN)
     rows = await store.of_citizen(deps.pool, citizen_id, max(1, min(limit, 100)))
     decided: dict[int, list[DecisionView]] = {}
     for d in await store.decisions_of(deps.pool, [r.id for r in rows]):
-        decided.setdefault(d.outbox_id, []).append(
-            DecisionView(
-                decision=d.decision,
-                reason=d.reason,
-                channel=d.channel,
-                until=d.until,
-                at=d.created_at,
-            )
-        )
-    return [
-        NotificationView(
-            id=r.id,
-            kind=r.kind,
-            channel=r.channel,
-            status=r.status,
-            text=r.body if r.status != S.CREATED else None,
-            created_at=r.created_at,
-            sent_at=r.sent_at,
-            delivered_at=r.delivered_at,
-            opened_at=r.opened_at,
-            merged_into=r.merged_into,
-            fallback_of=r.fallback_of,
-            decisions=decided.get(r.id, []),
-        )
-        for r in rows
-    ]
+        decided.setdefault(d.outbox_id, []).append(_decision(d))
+    return [_notification(r, decisions=decided.get(r.id, [])) for r in rows]
