@@ -24,6 +24,7 @@ from typing import Literal
 from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, Role, authorize
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services.deps import Deps
 from doorstep.services.tasks import visible_units
 from doorstep.services.tickets.common import now_utc
@@ -80,6 +81,10 @@ class Rates:
         return self._rate(self.recurrences, self.finished)
 
 
+# the code and name are read apart: units by id, regions by code
+_rates = mirror(Rates, store.RatesRow, code=GIVEN, name=GIVEN)
+
+
 def check_period(since: date, until: date) -> None:
     if until < since or (until - since).days > MAX_PERIOD_DAYS:
         raise InvalidInput("ticket_rates.period_invalid", limit=MAX_PERIOD_DAYS)
@@ -103,22 +108,7 @@ async def rates(
     rows = await store.rates(deps.pool, units, since, until, now_utc(), group_by, region_level)
     names = await store.names(deps.pool, group_by, [r.key for r in rows])
     return [
-        Rates(
-            key=r.key,
-            code=names.get(r.key, (r.key, ""))[0],
-            name=names.get(r.key, ("", r.key))[1],
-            assigned=r.assigned,
-            responded_in_time=r.responded_in_time,
-            finished=r.finished,
-            solved=r.solved,
-            rated=r.rated,
-            satisfied=r.satisfied,
-            on_time=r.on_time,
-            returns=r.returns,
-            reopened=r.reopened,
-            recurrences=r.recurrences,
-            open_overdue=r.open_overdue,
-        )
+        _rates(r, code=names.get(r.key, (r.key, ""))[0], name=names.get(r.key, ("", r.key))[1])
         for r in rows
     ]
 
