@@ -16,6 +16,7 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.identity import normalize_phone, validate_resident_id
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.i18n import DEFAULT_LANGUAGE
+from doorstep.services import privacy
 from doorstep.services.application_views import reload
 from doorstep.services.applications import ApplicationView
 from doorstep.services.deps import Deps
@@ -105,14 +106,8 @@ async def submit_assisted(deps: Deps, actor: Actor, data: AssistedInput) -> Appl
             identity_document=document,
             note=data.note.strip() if data.note else None,
         )
-        await store.record_read(
-            conn,
-            citizen_id=citizen_id,
-            reader_kind="staff",
-            reader_id=actor.staff_id,
-            what="identity",
-            purpose="assisted_application",
-            delegation_id=None,
+        await privacy.record_staff_read(
+            conn, actor, citizen_id, what="identity", purpose="assisted_application"
         )
         event = submitted_event(
             number,
