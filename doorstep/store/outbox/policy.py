@@ -77,6 +77,10 @@ async def channel_decision(conn: Queryable, outbox_id: int) -> DecisionRow | Non
     )
 
 
+# the rows a digest carries, or may: as SiblingRow reads them
+_SIBLINGS = "select id, citizen_id, kind, template, params, created_at from outbox"
+
+
 async def lock_siblings(
     conn: Connection, carrier_id: int, phone: str, number: str
 ) -> list[SiblingRow]:
@@ -84,7 +88,7 @@ async def lock_siblings(
     return await fetch(
         conn,
         SiblingRow,
-        """select id, citizen_id, kind, template, params, created_at from outbox
+        f"""{_SIBLINGS}
            where phone = $2 and params ->> 'number' = $3 and id <> $1
              and status in ('created', 'temporary-failure') and merged_into is null
              and not urgent and extend_code is null and created_at <= now()
@@ -100,8 +104,7 @@ async def merged_rows(conn: Queryable, carrier_id: int) -> list[SiblingRow]:
     return await fetch(
         conn,
         SiblingRow,
-        """select id, citizen_id, kind, template, params, created_at from outbox
-           where merged_into = $1 order by id""",
+        f"{_SIBLINGS} where merged_into = $1 order by id",
         carrier_id,
     )
 
