@@ -14,8 +14,10 @@ from doorstep.domain.tickets import (
     TicketStatus,
     public_coordinate,
 )
+from doorstep.mirror import mirror
 from doorstep.services.deps import Deps
 from doorstep.store.tickets import public as ticket_public
+from doorstep.store.tickets.rows import PublicTicketRow
 
 MAX_PUBLIC = 1000
 
@@ -34,6 +36,16 @@ class PublicTicket:
     region_name: str
     latitude: float | None
     longitude: float | None
+
+
+# the place coarsened to about a kilometre
+_public = mirror(
+    PublicTicket,
+    PublicTicketRow,
+    unit_name="lead_unit_name",
+    latitude=lambda r: public_coordinate(r.latitude),
+    longitude=lambda r: public_coordinate(r.longitude),
+)
 
 
 async def find_public(
@@ -58,23 +70,7 @@ async def find_public(
         region_digits=PUBLIC_REGION_DIGITS,
         limit=max(1, min(limit, MAX_PUBLIC)),
     )
-    return [
-        PublicTicket(
-            number=r.number,
-            status=TicketStatus(r.status),
-            category_code=r.category_code,
-            category_name=r.category_name,
-            unit_name=r.lead_unit_name,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-            handle_due_at=r.handle_due_at,
-            region_code=r.region_code,
-            region_name=r.region_name,
-            latitude=public_coordinate(r.latitude),
-            longitude=public_coordinate(r.longitude),
-        )
-        for r in rows
-    ]
+    return [_public(r) for r in rows]
 
 
 async def get_public(deps: Deps, actor: Actor, number: str) -> PublicTicket:
