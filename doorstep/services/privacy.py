@@ -9,12 +9,14 @@ from typing import Protocol
 
 from doorstep.domain.identity import mask_phone
 from doorstep.domain.policy import Actor, Operation, authorize_subject
+from doorstep.mirror import GIVEN, mirror
 from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import sharing as sharing_store
 from doorstep.store.db import Connection, Queryable
+from doorstep.store.delegation import DataReadRow
 from doorstep.store.proactive import reads as staff_reads
 
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
@@ -88,6 +90,17 @@ class AccessEntry:
     purpose_name: str | None = None
 
 
+# the name of an item or bundle read for is given: read for the whole page at once
+_entry = mirror(
+    AccessEntry,
+    DataReadRow,
+    reader_unit="unit_name",
+    reader_phone_masked=lambda r: mask_phone(r.reader_phone) if r.reader_phone else None,
+    at="created_at",
+    purpose_name=GIVEN,
+)
+
+
 async def data_access_log(
     deps: Deps, actor: Actor, *, limit: int = 50, before_id: int | None = None
 ) -> list[AccessEntry]:
@@ -107,18 +120,4 @@ async def data_access_log(
             if refs
             else {}
         )
-    return [
-        AccessEntry(
-            id=r.id,
-            reader_kind=r.reader_kind,
-            reader_name=r.reader_name,
-            reader_unit=r.unit_name,
-            reader_phone_masked=mask_phone(r.reader_phone) if r.reader_phone else None,
-            what=r.what,
-            purpose=r.purpose,
-            at=r.created_at,
-            refused=r.refused,
-            purpose_name=names.get(r.purpose),
-        )
-        for r in rows
-    ]
+    return [_entry(r, purpose_name=names.get(r.purpose)) for r in rows]
