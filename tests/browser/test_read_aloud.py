@@ -40,3 +40,18 @@ async def test_the_first_tap_reads_the_key_message_with_a_chinese_voice(
     await page.locator(".read-aloud button").click()
     spoken = await page.evaluate("() => window.__spoken")
     assert spoken == [{"text": key, "lang": "zh-CN", "voice": "Mandarin"}]
+
+
+async def test_an_applications_key_message_shows_its_number_whole_and_speaks_it_digit_by_digit(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    page, number = await signed_in_page(web, pool, phone, "zh_Hans", elder=True)
+    await page.context.add_init_script(SYNTHESIS)
+    await open_screen(page, web, f"#/application/{number}", "[data-timeline] li")
+    shown = (await page.locator(".read-aloud .key-message").inner_text()).strip()
+    # as the number stands elsewhere on the screen, not "1 0 0 0 …" broken over two lines
+    assert number in shown, shown
+    assert " ".join(number) not in shown, shown
+    await page.locator(".read-aloud button").click()
+    spoken = await page.evaluate("() => window.__spoken")
+    assert len(spoken) == 1 and " ".join(number) in spoken[0]["text"], spoken

@@ -10,10 +10,13 @@ export { Field, formatDate } from '../../shared/ui.js';
 export function Screen({ title, readAloud, children }) {
   const elder = isElder();
   const text = readAloud || title;
+  // the key message is written to be spoken (a case number digit by digit, "1 0 0 0 …"); shown,
+  // the number is in one piece, as everywhere else on the screen, never broken over two lines
+  const shown = readAloud && readAloud.replace(/(\d) (?=\d)/g, '$1');
   return html`<section class="screen" aria-labelledby="screen-title">
     <h1 id="screen-title">${title}</h1>
     ${elder && canSpeak() && html`<div class="read-aloud">
-      ${readAloud && html`<p class="key-message">${readAloud}</p>`}
+      ${readAloud && html`<p class="key-message">${shown}</p>`}
       <button type="button" class="secondary" onClick=${() => speak(text)}>
         <svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="24" height="24">
           <path d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z" fill="currentColor"/>
