@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, ClassVar, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
-import strawberry
+if TYPE_CHECKING:
+    import strawberry
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -76,7 +78,7 @@ def _convert(target: object, source: object) -> tuple[Fill | None, bool] | None:
     function to apply; whether None passes through untouched), None if it cannot."""
     if target == source:
         return None, False
-    if target is strawberry.ID and source is int:
+    if source is int and _is_graphql_id(target):
         return _id, False
     if isinstance(target, type) and issubclass(target, Enum):
         return (target, False) if _enum_value_type(target) is source else None
@@ -96,8 +98,16 @@ def _convert(target: object, source: object) -> tuple[Fill | None, bool] | None:
     return inner[0], inner_source is not None
 
 
+def _is_graphql_id(hint: object) -> bool:
+    """Whether hint is `strawberry.ID`, asked without importing strawberry (the services build
+    views with this module in processes that serve no GraphQL): unloaded, it is not the hint."""
+    loaded = sys.modules.get("strawberry")
+    return loaded is not None and hint is getattr(loaded, "ID", None)
+
+
 def _id(value: int) -> strawberry.ID:
-    return strawberry.ID(str(value))
+    # strawberry.ID is a NewType of str: the string is the ID
+    return typing.cast("strawberry.ID", str(value))
 
 
 def _enum_value(value: Enum) -> object:

@@ -3,6 +3,8 @@ the pair is built (at import), naming both types and the field."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -208,3 +210,13 @@ def test_a_mirror_of_other_types_is_refused_for_a_field() -> None:
     to_labelled = mirror(Labelled, UnitView, label=GIVEN, upper=GIVEN)
     with pytest.raises(MirrorError, match=r"Whole.lead is .*Part but WholeView.lead is .*PartView"):
         mirror(Whole, WholeView, lead=to_labelled, backup=to_labelled, parts=to_labelled)
+
+
+def test_the_worker_loads_no_graphql() -> None:
+    """The services declare their views with mirror; a worker importing them loads no
+    strawberry (a third more modules at every start)."""
+    probe = "import sys, doorstep.workers.main; print('strawberry' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "False"
