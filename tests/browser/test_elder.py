@@ -14,7 +14,7 @@ from doorstep.store.db import Pool
 from tests.browser.checks import elder_problems, tab_label_problems
 from tests.browser.conftest import NewPhone, log_in, shot
 from tests.browser.journeys import enter
-from tests.browser.screens import open_screen, screens
+from tests.browser.screens import open_screen, screens, signed_in_page
 from tests.e2e.servers import Server, graphql
 from tests.integration.helpers import fresh_phone
 
@@ -146,3 +146,16 @@ async def test_english_elder_mode_tab_labels_stay_apart_at_360(
           return last ? last.getBoundingClientRect().bottom > nav.top + 0.5 : false; }"""
     )
     assert not covered
+
+
+async def test_a_notification_not_yet_sent_leaves_no_empty_part_in_its_line(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """Until it is sent a notification has no channel: its line read "date ·  · 待发送"."""
+    page, _number = await signed_in_page(web, pool, phone, "zh_Hans", elder=True)
+    await open_screen(page, web, "#/notifications", ".cards li")
+    lines = await page.locator(".cards li .card-meta").all_inner_texts()
+    assert lines
+    for line in lines:
+        parts = line.split("·")
+        assert all(p.strip() for p in parts), line

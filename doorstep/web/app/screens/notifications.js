@@ -18,7 +18,7 @@ export function Notifications() {
       ${(items || []).map(
         (n) => html`<li class="card" key=${n.id}>
           <span class="card-text">${n.text}</span>
-          <span class="card-meta">${formatDate(n.createdAt)} · ${n.channelLabel || ''} · ${n.statusLabel}</span>
+          <span class="card-meta">${[formatDate(n.createdAt), n.channelLabel, n.statusLabel].filter(Boolean).join(' · ')}</span>
           ${n.how.length > 0 && html`<details>
             <summary>${t('notifications.how')}</summary>
             <ul class="how">${n.how.map((d) => html`<li key=${d.at + d.decision}>${d.text}</li>`)}</ul>
