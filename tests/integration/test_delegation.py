@@ -617,3 +617,43 @@ async def test_citizens_and_delegations_made_directly(pool: Pool) -> None:
     )
     assert row is not None
     assert (row["status"], row["consent_method"]) == ("requested", None)
+
+
+@pytest.mark.parametrize(
+    ("query", "what"),
+    [
+        ("{ myOffers { id } }", "offers"),
+        ('{ applicationForm(bundleCode: "kindergarten") { toProvide } }', "vault"),
+    ],
+)
+async def test_an_agents_read_of_offers_and_forms_reaches_the_principal(
+    client: AsyncTestClient[Any], pool: Pool, query: str, what: str
+) -> None:
+    """Reading the principal's offers or a form filled from her vault is a read like any
+    other: recorded with the delegation, and counted in her daily "looked at" SMS."""
+    from tests.integration.proactive_helpers import fresh_offer
+
+    family = await _family(client, pool)
+    delegation_id = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"])
+    await fresh_offer(pool, family.mother_phone, "childcare-subsidy-newborn")
+    body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
+    assert "errors" not in body, body
+    reads = await pool.fetch(
+        "select reader_kind, reader_id, delegation_id from personal_data_reads "
+        "where citizen_id = $1 and what = $2",
+        family.mother_id,
+        what,
+    )
+    assert [tuple(r) for r in reads] == [("agent", family.daughter_id, delegation_id)]
+    viewed = [
+        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
+    ]
+    assert len(viewed) == 1 and viewed[0]["params"]["name"] == "李娜"
+    # her own look is hers: not recorded, not told
+    body = await gql_as(client, query, token=family.mother)
+    assert "errors" not in body, body
+    assert await pool.fetchval(
+        "select count(*) from personal_data_reads where citizen_id = $1 and what = $2",
+        family.mother_id,
+        what,
+    ) == len(reads)

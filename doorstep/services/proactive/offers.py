@@ -9,7 +9,7 @@ from doorstep.domain.delegation import covers, moves_money, theme_of_bundle
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.rules import OPT_OUT_CATEGORIES, Category, RuleKind
-from doorstep.services import applications, event_log, notifications
+from doorstep.services import acting, applications, event_log, notifications
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.views import (
     MAX_REASON_CHARS,
@@ -18,7 +18,6 @@ from doorstep.services.proactive.views import (
     text_in,
     unit_names,
 )
-from doorstep.store import applications as app_store
 from doorstep.store import events, staff_phones
 from doorstep.store.db import Connection, Queryable, transaction
 from doorstep.store.proactive import appeals as proactive_appeals
@@ -39,14 +38,9 @@ async def my_offers(
         if actor.role is Role.AGENT and actor.grant is not None:
             themes = actor.grant.themes
             rows = [r for r in rows if covers(themes, theme_of_bundle(r.bundle_code or ""))]
-            if rows and actor.agent_citizen_id is not None:
-                await app_store.record_personal_data_read(
-                    conn,
-                    citizen_id=citizen_id,
-                    reader_kind="agent",
-                    reader_id=actor.agent_citizen_id,
-                    what="offers",
-                    purpose="offers for principal",
+            if rows:
+                await acting.record_read(
+                    deps, conn, actor, what="offers", purpose="offers for principal"
                 )
         units = await unit_names(conn, rows)
     return [offer_of(r, units) for r in rows]

@@ -9,15 +9,14 @@ from typing import Any
 
 from doorstep.domain.delegation import moves_money, theme_of_bundle
 from doorstep.domain.errors import NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
+from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.sharing import Action, Purpose, SharingList, SubjectKind, decide
 from doorstep.domain.vault import DocumentInput, material_source
-from doorstep.services import sharing
+from doorstep.services import acting, sharing
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.vault.documents import clean_documents, store_documents
 from doorstep.services.vault.views import DocumentView, Source, document_view, today_local
-from doorstep.store import applications as app_store
 from doorstep.store import vault as store
 from doorstep.store.db import Connection
 
@@ -183,15 +182,9 @@ async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormVi
         states = await _material_states(
             conn, await _holdings(conn, citizen_id, today), bundle, today
         )
-        if actor.role is Role.AGENT and actor.agent_citizen_id is not None:
-            await app_store.record_personal_data_read(
-                conn,
-                citizen_id=citizen_id,
-                reader_kind="agent",
-                reader_id=actor.agent_citizen_id,
-                what="vault",
-                purpose=f"application form {bundle.code}",
-            )
+        await acting.record_read(
+            deps, conn, actor, what="vault", purpose=f"application form {bundle.code}"
+        )
     return FormView(bundle.code, bundle.name, states)
 
 
