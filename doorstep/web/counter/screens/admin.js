@@ -104,8 +104,12 @@ function StaffForm({ member, units, onDone, onCancel }) {
       regionCode: values.regionCode.trim() || null,
       active: Boolean(values.active),
     };
-    const field = member ? 'updateStaffMember' : 'createStaffMember';
-    await gql(`mutation ($i: StaffMemberInput!) { ${field}(input: $i) { phone } }`, { i: input });
+    await gql(
+      member
+        ? 'mutation ($i: StaffMemberInput!) { updateStaffMember(input: $i) { phone } }'
+        : 'mutation ($i: StaffMemberInput!) { createStaffMember(input: $i) { phone } }',
+      { i: input },
+    );
     onDone();
   };
   return html`<${AdminForm} name="staff" title=${member ? t('admin.staff.edit', { name: member.name }) : t('admin.staff.new')}

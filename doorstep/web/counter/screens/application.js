@@ -11,15 +11,22 @@ const APPLICATION = `number bundleName status statusLabel createdAt
 const READ = `query ($n: String!) { application(number: $n) { ${APPLICATION} }
   applicationMaterials(number: $n) { itemName code name required provided source } }`;
 
+// each action's document written out whole: the documents a deployment trusts are read from
+// this source (doorstep check), so none is put together at run time
 const ACTIONS = {
-  accept: ['acceptTask', '$id: ID!', 'taskId: $id'],
-  complete: ['completeTask', '$id: ID!', 'taskId: $id'],
-  materials: ['requestMaterials', '$id: ID!, $reason: String!', 'taskId: $id, reason: $reason'],
-  refuse: ['rejectTask', '$id: ID!, $reason: String!', 'taskId: $id, reason: $reason'],
+  accept: ['acceptTask', `mutation ($id: ID!) { acceptTask(taskId: $id) { ${APPLICATION} } }`],
+  complete: ['completeTask', `mutation ($id: ID!) { completeTask(taskId: $id) { ${APPLICATION} } }`],
+  materials: [
+    'requestMaterials',
+    `mutation ($id: ID!, $reason: String!) { requestMaterials(taskId: $id, reason: $reason) { ${APPLICATION} } }`,
+  ],
+  refuse: [
+    'rejectTask',
+    `mutation ($id: ID!, $reason: String!) { rejectTask(taskId: $id, reason: $reason) { ${APPLICATION} } }`,
+  ],
   extend: [
     'requestExtension',
-    '$id: ID!, $reason: String!, $days: Int!',
-    'taskId: $id, reason: $reason, days: $days',
+    `mutation ($id: ID!, $reason: String!, $days: Int!) { requestExtension(taskId: $id, reason: $reason, days: $days) { ${APPLICATION} } }`,
   ],
 };
 // what each status allows (the server's workflow decides; this only offers the buttons)
@@ -32,12 +39,8 @@ const WITH_REASON = new Set(['materials', 'refuse', 'extend']);
 const PRIMARY = new Set(['accept', 'complete']);
 
 async function act(kind, taskId, reason, days) {
-  const [field, params, args] = ACTIONS[kind];
-  const data = await gql(`mutation (${params}) { ${field}(${args}) { ${APPLICATION} } }`, {
-    id: taskId,
-    reason,
-    days,
-  });
+  const [field, mutation] = ACTIONS[kind];
+  const data = await gql(mutation, { id: taskId, reason, days });
   return data[field];
 }
 
