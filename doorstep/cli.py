@@ -106,6 +106,26 @@ def _trusted_documents() -> dict[str, str] | str | None:
     return persisted.read_manifest(path)
 
 
+def _web_documents_missing(trusted: dict[str, str]) -> str | None:
+    """The reference apps' documents the manifest lacks (each one a screen that would be
+    refused), or None; a document the apps build at run time cannot be checked, and says so."""
+    from doorstep.api.web_documents import web_documents
+    from doorstep.graphql.persisted import digest
+
+    documents, unreadable = web_documents()
+    if unreadable:
+        return f"the web apps' documents cannot all be read: {unreadable[0]}"
+    missing = [d for d in documents if digest(d.text) not in trusted]
+    if not missing:
+        return None
+    first = " ".join(missing[0].text.split())
+    first = first if len(first) <= 80 else first[:79] + "…"
+    return (
+        f"{len(missing)} of the web apps' {len(documents)} document(s) missing, their screens "
+        f"refused (first {missing[0].where}: {first})"
+    )
+
+
 def _require_schema() -> None:
     try:
         problem = schema_problem(os.environ["DATABASE_URL"])
@@ -261,7 +281,7 @@ def dev(port: int | None) -> None:
 @main.command(
     help="List what a production deployment lacks or has unsafe (keys, SMS callback token, "
     "SMS credentials, proxies, an unmigrated database, a trusted-documents manifest this "
-    "release refuses); exits 1 if anything is listed."
+    "release refuses or that lacks a web app's document); exits 1 if anything is listed."
 )
 def check() -> None:
     from doorstep.domain.safety import deployment_problems
@@ -286,6 +306,9 @@ def check() -> None:
         refused = persisted.refused_documents(trusted, build_schema(introspection=False))
         if refused:
             problems.append(f"DOORSTEP_TRUSTED_DOCUMENTS: {refused}")
+        missing = _web_documents_missing(trusted)
+        if missing:
+            problems.append(f"DOORSTEP_TRUSTED_DOCUMENTS: {missing}")
     for problem in problems:
         click.echo(f"✗ {problem}")
     # a warning, not a refusal: the service counts the statutory holidays meanwhile, and the

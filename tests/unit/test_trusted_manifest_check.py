@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from doorstep.api.web_documents import web_documents
 from doorstep.cli import main
 from tests.unit.test_safety import SAFE
 
@@ -38,10 +39,30 @@ def _check(manifest: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _web_apps() -> list[str]:
+    documents, unreadable = web_documents()
+    assert unreadable == []
+    return [d.text for d in documents]
+
+
 def test_check_passes_a_manifest_this_release_serves(tmp_path: Path) -> None:
-    code, output = _check(_manifest(tmp_path, GOOD))
+    code, output = _check(_manifest(tmp_path, GOOD, *_web_apps()))
     assert code == 0, output
     assert "DOORSTEP_TRUSTED_DOCUMENTS" not in output
+
+
+def test_check_names_the_first_web_app_document_the_manifest_lacks(tmp_path: Path) -> None:
+    documents, _ = web_documents()
+    # a manifest built before the console's ticket actions were written out: the apps' other
+    # documents are there, the one the console sends to acknowledge a ticket is not
+    lacking = next(d for d in documents if "acknowledgeTicket(" in d.text)
+    kept = [d.text for d in documents if d is not lacking]
+    code, output = _check(_manifest(tmp_path, GOOD, *kept))
+    assert code == 1, output
+    line = next(x for x in output.splitlines() if "missing" in x)
+    assert line.startswith(f"✗ DOORSTEP_TRUSTED_DOCUMENTS: 1 of the web apps' {len(documents)}")
+    assert lacking.where in line and lacking.where.startswith("counter/screens/ticket.js:")
+    assert "acknowledgeTicket" in line
 
 
 def test_check_names_documents_the_schema_refuses(tmp_path: Path) -> None:
