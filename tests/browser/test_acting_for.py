@@ -32,6 +32,8 @@ TITLED_THEIRS = [
     ("#/tickets", "app.tickets.title"),
     ("#/access", "app.access.title"),
     ("#/offers", "app.offers.title"),
+    # what she is asked to confirm: hers to answer, not the agent's
+    ("#/confirmations", "app.confirmations.title"),
 ]
 
 

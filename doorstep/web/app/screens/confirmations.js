@@ -3,7 +3,7 @@
 import { gql } from '../core/api.js';
 import { useBusy, useRead } from '../../shared/busy.js';
 import { html } from '../../shared/html.js';
-import { isElder, t } from '../core/i18n.js';
+import { isElder, t, whose } from '../core/i18n.js';
 import { refreshHome } from '../core/live.js';
 import { go } from '../core/router.js';
 import { Screen, formatDate } from '../core/ui.js';
@@ -49,7 +49,7 @@ export function Confirmations() {
   );
   const replace = (c) => setItems((old) => old.map((o) => (o.id === c.id ? c : o)));
   const pending = (items || []).find((c) => c.status === 'PENDING');
-  return html`<${Screen} title=${t('confirmations.title')} readAloud=${isElder() ? pending?.readAloud : null}>
+  return html`<${Screen} title=${whose('confirmations.title', 'confirmations.title_for')} readAloud=${isElder() ? pending?.readAloud : null}>
     ${error && html`<p class="error" role="alert">${error.message}</p>`}
     ${!items && !error && html`<p>${t('loading')}</p>`}
     ${items && items.length === 0 && html`<p class="empty">${t('confirmations.none')}</p>`}

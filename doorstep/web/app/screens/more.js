@@ -10,7 +10,7 @@ const LINKS = [
   ['escort', 'escort.title'],
   ['offers', 'offers.title', 'offers.title_for'],
   ['tickets', 'tickets.title', 'tickets.title_for'],
-  ['confirmations', 'confirmations.title'],
+  ['confirmations', 'confirmations.title', 'confirmations.title_for'],
   ['delegations', 'delegation.title'],
   ['access', 'access.title', 'access.title_for'],
 ];
