@@ -28,8 +28,9 @@ from doorstep.services import notifications
 from doorstep.services.deps import Deps
 from doorstep.store import delegation as store
 from doorstep.store import events
+from doorstep.store.applications import CitizenBriefRow
 from doorstep.store.db import Connection, Queryable
-from doorstep.store.delegation import CitizenBriefRow, DelegationRow, PrincipalDelegationRow
+from doorstep.store.delegation import DelegationRow, PrincipalDelegationRow
 
 
 @dataclass(frozen=True)

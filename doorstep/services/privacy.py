@@ -12,7 +12,6 @@ from doorstep.domain.policy import Actor, Operation, authorize_subject
 from doorstep.mirror import GIVEN, mirror
 from doorstep.services import acting
 from doorstep.services.deps import Deps
-from doorstep.store import applications as app_store
 from doorstep.store import delegation as store
 from doorstep.store import sharing as sharing_store
 from doorstep.store.db import Connection, Queryable
@@ -50,7 +49,7 @@ async def record_staff_read(
     db: Queryable, actor: Actor, citizen_id: int, *, what: str, purpose: str
 ) -> None:
     """A staff member read a citizen's personal data: recorded, for the citizen to see."""
-    await app_store.record_personal_data_read(
+    await store.record_read(
         db,
         citizen_id=citizen_id,
         reader_kind="staff",

@@ -89,8 +89,8 @@ class QueueTaskRow(TaskRow):
     citizen_id: int
 
 
-class CitizenContactRow(Row):
-    """Whom an application's messages reach, and what its forms and views say of them."""
+class CitizenBriefRow(Row):
+    """Whom a message reaches and how they are named in it (a delegation's two people)."""
 
     id: int
     phone: str
@@ -98,6 +98,11 @@ class CitizenContactRow(Row):
     language: str
     elder_mode: bool
     channel_preference: str
+
+
+class CitizenContactRow(CitizenBriefRow):
+    """Whom an application's messages reach, and what its forms and views say of them."""
+
     resident_id_masked: str | None
     resident_id_index: bytes | None
     birth_date: date | None
@@ -310,7 +315,8 @@ async def units_in_region(db: Queryable, region_prefix: str) -> list[int]:
     )
 
 
-_CONTACT_COLUMNS = """id, phone, name, language, elder_mode, channel_preference,
+BRIEF_COLUMNS = "id, phone, name, language, elder_mode, channel_preference"
+_CONTACT_COLUMNS = f"""{BRIEF_COLUMNS},
     resident_id_masked, resident_id_index, birth_date, region_code"""
 
 # a `SerialContactRow` of the citizen `c` its where names (the serial drawn per row found)
@@ -341,18 +347,4 @@ async def set_citizen_name(conn: Connection, citizen_id: int, name: str) -> None
 async def citizen_by_index(conn: Connection, index: bytes) -> int | None:
     return await fetch_optional(
         conn, int, "select id from citizens where resident_id_index = $1", index
-    )
-
-
-async def record_personal_data_read(
-    conn: Queryable, *, citizen_id: int, reader_kind: str, reader_id: int, what: str, purpose: str
-) -> None:
-    await conn.execute(
-        """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose)
-           values ($1, $2, $3, $4, $5)""",
-        citizen_id,
-        reader_kind,
-        reader_id,
-        what,
-        purpose,
     )

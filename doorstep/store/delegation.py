@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from doorstep.domain.delegation import BundleFilter
-from doorstep.store.applications import _APPLICATION_COLUMNS, ApplicationRow, citizen_page
+from doorstep.store.applications import (
+    _APPLICATION_COLUMNS,
+    BRIEF_COLUMNS,
+    ApplicationRow,
+    CitizenBriefRow,
+    citizen_page,
+)
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json, Row, fetch, fetchrow, fetchrow_by
 from doorstep.store.typed import fetch_optional, gives_row
@@ -48,15 +55,6 @@ class PrincipalDelegationRow(Row):
     requested_at: datetime | None
     valid_from: datetime | None
     valid_until: datetime | None
-
-
-class CitizenBriefRow(Row):
-    id: int
-    phone: str
-    name: str | None
-    language: str
-    elder_mode: bool
-    channel_preference: str
 
 
 class DataReadRow(Row):
@@ -300,7 +298,7 @@ async def record_action(
     )
 
 
-_CITIZEN_BRIEF = "select id, phone, name, language, elder_mode, channel_preference from citizens"
+_CITIZEN_BRIEF = f"select {BRIEF_COLUMNS} from citizens"
 
 
 async def citizen_brief(db: Queryable, citizen_id: int) -> CitizenBriefRow | None:
@@ -335,6 +333,40 @@ async def insert_assisted_consent(
     )
 
 
+# the one statement that records a read of a citizen's personal data (a staff member's list of
+# several citizens aside: store.proactive.reads)
+_INSERT_READ = """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what,
+                                                   purpose, delegation_id, refused, subjects)
+    values ($1, $2, $3, $4, $5, $6, $7, $8)"""
+
+
+async def record_read(
+    conn: Queryable,
+    *,
+    citizen_id: int,
+    reader_kind: str,
+    reader_id: int,
+    what: str,
+    purpose: str,
+    delegation_id: int | None = None,
+    refused: bool = False,
+    subjects: Sequence[str] | None = None,
+) -> None:
+    """A read of a citizen's personal data by staff (or by an agent: `record_agent_read`),
+    for the citizen to see."""
+    await conn.execute(
+        _INSERT_READ,
+        citizen_id,
+        reader_kind,
+        reader_id,
+        what,
+        purpose,
+        delegation_id,
+        refused,
+        None if subjects is None else list(subjects),
+    )
+
+
 async def record_agent_read(
     conn: Connection,
     *,
@@ -349,16 +381,16 @@ async def record_agent_read(
     not_told = await fetch_optional(
         conn,
         bool,
-        """with read as (
-               insert into personal_data_reads (citizen_id, reader_kind, reader_id, what,
-                                                purpose, delegation_id)
-               values ($1, 'agent', $2, $3, $4, $5))
-           select read_notice_on is distinct from $6 from delegations where id = $5""",
+        f"""with read as ({_INSERT_READ})
+            select read_notice_on is distinct from $9 from delegations where id = $6""",
         citizen_id,
+        "agent",
         agent_id,
         what,
         purpose,
         delegation_id,
+        False,
+        None,
         today,
     )
     return not_told is True
@@ -397,29 +429,6 @@ async def data_reads(
         citizen_id,
         limit,
         before_id,
-    )
-
-
-async def record_read(
-    conn: Queryable,
-    *,
-    citizen_id: int,
-    reader_kind: str,
-    reader_id: int,
-    what: str,
-    purpose: str,
-    delegation_id: int | None,
-) -> None:
-    await conn.execute(
-        """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose,
-                                            delegation_id)
-           values ($1, $2, $3, $4, $5, $6)""",
-        citizen_id,
-        reader_kind,
-        reader_id,
-        what,
-        purpose,
-        delegation_id,
     )
 
 

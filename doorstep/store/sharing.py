@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from doorstep.domain.sharing import Entry, Grant, SharingList, SubjectKind
-from doorstep.store import rows
+from doorstep.store import delegation, rows
 from doorstep.store.db import Connection, Queryable
 from doorstep.store.rows import Json
 from doorstep.store.typed import fetch_column, fetch_int
@@ -250,15 +250,15 @@ async def record_subject_read(
     subjects: Sequence[str],
     refused: bool,
 ) -> None:
-    await conn.execute(
-        """insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose,
-                                            refused, subjects)
-           values ($1, 'staff', $2, 'vault', $3, $4, $5)""",
-        citizen_id,
-        staff_id,
-        purpose,
-        refused,
-        list(subjects),
+    await delegation.record_read(
+        conn,
+        citizen_id=citizen_id,
+        reader_kind="staff",
+        reader_id=staff_id,
+        what="vault",
+        purpose=purpose,
+        refused=refused,
+        subjects=subjects,
     )
 
 

@@ -11,8 +11,10 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import types
 from collections.abc import Iterator
+from pathlib import Path
 
 import doorstep.store
 
@@ -91,3 +93,18 @@ def test_the_check_sees_a_record_or_any_inside_a_container() -> None:
     assert _offending("tuple[Record, typing.Any]") == ["Record", "typing.Any"]
     assert _offending("list[TicketRow] | None") == []
     assert _offending("asyncpg.Connection[asyncpg.Record]") == []
+
+
+def test_a_read_of_personal_data_is_recorded_by_one_statement() -> None:
+    """Who looked at a citizen's data is written in one place (store.delegation), so a reader
+    of any kind gets the same columns (the delegation, a refusal, the subjects); only a staff
+    member's list of several citizens is its own `insert ... select`."""
+    root = Path(doorstep.store.__file__).parent
+    writes = [
+        f"{path.relative_to(root)}"
+        for path in sorted(root.rglob("*.py"))
+        for _ in re.finditer(
+            r"insert into personal_data_reads \([^)]*\)\s*values", path.read_text()
+        )
+    ]
+    assert writes == ["delegation.py"]
