@@ -164,12 +164,19 @@ Selection = tuple[Entry, ...]
 
 
 @dataclass(frozen=True, eq=False)
-class Plan:
+class RootPlan:
+    """A document of one root field, as both short paths keep it (this one and
+    precompiled_submit's): the field's node and definition, and its response key."""
+
     document: DocumentNode
     operation: OperationDefinitionNode
     field: GraphQLField
     node: FieldNode
     key: str
+
+
+@dataclass(frozen=True, eq=False)
+class Plan(RootPlan):
     parent: GraphQLObjectType
     fragments: Fragments
     conditions: tuple[str, ...]  # the variables an `@include`/`@skip` names
@@ -203,6 +210,11 @@ def _unwrap(gql_type: Any) -> tuple[GraphQLNamedType, bool]:
 
 def _typename(name: str) -> Getter:
     return lambda source, lang, elder: name
+
+
+def _attribute(name: str) -> Getter:
+    """The getter of a field that is its source's attribute of that name."""
+    return lambda source, lang, elder: getattr(source, name)
 
 
 def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any] | None:

@@ -3,10 +3,11 @@
 The document is parsed and validated once per query text (the schema's own rules and limits,
 `PlanCache`) and, when its only root field is `submitApplication` and every field it selects
 under it is a plain one (no resolver, no arguments, no directive), compiled into (response key,
-attribute, serializer, nested selection) per selection set. A request then coerces the variables
-and the argument with graphql-core's and strawberry's own functions, calls the same service as
-the resolver, builds the same strawberry objects (`application_type`) and reads the selected
-attributes through the schema's own serializers. A refusal or any other error raised by the
+getter, serializer, nested selection) per selection set, as precompiled.py compiles its own. A
+request then coerces the variables and the argument with graphql-core's and strawberry's own
+functions, calls the same service as the resolver, builds the same strawberry objects
+(`application_type`) and reads the selected attributes through the schema's own serializers
+(precompiled.py's `_fill`). A refusal or any other error raised by the
 service is presented as the strawberry path presents it (`errors.present`: code, translated
 message, location, path, extensions), counted the same way, and never retried: the mutation runs
 once. Anything else goes the strawberry way, before anything has run: variables that do not
@@ -16,17 +17,13 @@ coerce, a document that does not validate or asks for more than plain fields, an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     GraphQLError,
-    GraphQLField,
     GraphQLObjectType,
-    OperationDefinitionNode,
     OperationType,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -37,7 +34,16 @@ from doorstep.graphql.context import Context
 from doorstep.graphql.errors import UNAVAILABLE, present
 from doorstep.graphql.input_conversion import ArgumentsConverter, compile_arguments
 from doorstep.graphql.plans import PlanCache, request_parts
-from doorstep.graphql.precompiled import _serializer, _unwrap
+from doorstep.graphql.precompiled import (
+    Entry,
+    RootPlan,
+    Selection,
+    _attribute,
+    _fill,
+    _serializer,
+    _typename,
+    _unwrap,
+)
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_ERRORS, GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import confirmations
@@ -47,18 +53,9 @@ OPERATION_LABEL = "mutation.submitApplication"
 PLAN_ENTRIES = 64
 MAX_QUERY_CHARS = 8192
 
-# (response key, attribute, serializer of a leaf or None, nested selection or None, a list)
-Entry = tuple[str, str, Callable[[Any], Any] | None, "Selection | None", bool]
-Selection = tuple[Entry, ...]
-
 
 @dataclass(frozen=True, eq=False)
-class SubmitPlan:
-    document: DocumentNode
-    operation: OperationDefinitionNode
-    field: GraphQLField
-    node: FieldNode
-    key: str
+class SubmitPlan(RootPlan):
     selection: Selection
     # the argument as the resolver takes it, by a function built with the plan (None:
     # strawberry's own conversion on each request)
@@ -77,7 +74,7 @@ def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selecti
             raise ValueError("a key selected twice")  # merged selections: strawberry's way
         seen.add(key)
         if node.name.value == "__typename":
-            out.append((key, "", lambda _: parent.name, None, False))
+            out.append((key, _typename(parent.name), None, None, False))
             continue
         definition = parent.fields.get(node.name.value)
         if definition is None:
@@ -86,16 +83,16 @@ def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selecti
         if strawberry_field.base_resolver is not None:
             raise ValueError(node.name.value)
         named, is_list = _unwrap(definition.type)
-        attribute = strawberry_field.python_name
+        getter = _attribute(strawberry_field.python_name)
         if isinstance(named, GraphQLObjectType):
             if node.selection_set is None:
                 raise ValueError(node.name.value)
             nested = _compile(named, tuple(node.selection_set.selections))  # type: ignore[arg-type]
-            out.append((key, attribute, None, nested, is_list))
+            out.append((key, getter, None, nested, is_list))
         else:
             if node.selection_set is not None or is_list:
                 raise ValueError(node.name.value)
-            out.append((key, attribute, _serializer(named), None, False))
+            out.append((key, getter, _serializer(named), None, False))
     return tuple(out)
 
 
@@ -132,22 +129,6 @@ class SubmitPlans(PlanCache[SubmitPlan]):
             schema.config,
         )
         return SubmitPlan(document, operation, field, node, key, selection, convert)
-
-
-def _fill(selection: Selection, source: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, attribute, serialize, nested, is_list in selection:
-        if not attribute:  # __typename: the serializer names the type
-            out[key] = serialize(source)  # type: ignore[misc]
-            continue
-        value = getattr(source, attribute)
-        if value is None:
-            out[key] = None
-        elif nested is not None:
-            out[key] = [_fill(nested, v) for v in value] if is_list else _fill(nested, value)
-        else:
-            out[key] = value if serialize is None else serialize(value)
-    return out
 
 
 @dataclass(frozen=True)
@@ -196,7 +177,9 @@ async def answer(plans: SubmitPlans, context: Context, body: dict[str, Any]) -> 
         _count(started)
         return Answer({"data": None, "errors": [presented.formatted]}, code == UNAVAILABLE)
     _count(started)
-    return Answer({"data": {plan.key: _fill(plan.selection, application)}})
+    return Answer(
+        {"data": {plan.key: _fill(plan.selection, application, context.language, context.elder)}}
+    )
 
 
 def _count(started: float) -> None:

@@ -230,3 +230,12 @@ async def test_a_failure_is_answered_as_strawberry_answers_it(
     assert calls == [1, 1]  # once each way: the precompiled path does not run it again
     assert answers[0] == answers[1]
     assert answers[0]["errors"][0]["extensions"]["code"] == code, answers
+
+
+def test_both_short_paths_compile_and_fill_alike() -> None:
+    """A plan of one root field, its selection and how an answer is filled from it are
+    precompiled.py's, for the submit path too: one reading of a selection, not two."""
+    from doorstep.graphql import precompiled
+
+    assert issubclass(precompiled_submit.SubmitPlan, precompiled.RootPlan)
+    assert vars(precompiled_submit)["_fill"] is precompiled._fill
