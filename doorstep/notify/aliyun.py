@@ -145,6 +145,21 @@ def classify(
     return Outcome.TECHNICAL, None
 
 
+def _json(value: object) -> str:
+    """A parameter of JSON as Dysmsapi takes it: compact, Chinese as written."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _no_template_code(message: OutgoingSms) -> DeliveryResult:
+    """No template code is registered for the message's template in its language (a batch's
+    messages share both)."""
+    return DeliveryResult(
+        outcome=Outcome.TECHNICAL,
+        code="NoTemplateCode",
+        error=f"no Aliyun template code for {message.template} ({message.language})",
+    )
+
+
 def aliyun_number(e164: str) -> str:
     """Dysmsapi wants mainland numbers as 11 digits and others as country code + number."""
     digits = e164.removeprefix("+")
@@ -281,16 +296,12 @@ class AliyunSmsChannel:
     async def send(self, message: OutgoingSms) -> DeliveryResult:
         code = self.template_code(message.template, message.language)
         if code is None:
-            return DeliveryResult(
-                outcome=Outcome.TECHNICAL,
-                code="NoTemplateCode",
-                error=f"no Aliyun template code for {message.template} ({message.language})",
-            )
+            return _no_template_code(message)
         params = {
             "PhoneNumbers": aliyun_number(message.phone),
             "SignName": self._sign_name,
             "TemplateCode": code,
-            "TemplateParam": json.dumps(message.params, ensure_ascii=False, separators=(",", ":")),
+            "TemplateParam": _json(message.params),
             "OutId": message.out_id,
         }
         if message.extend_code:
@@ -309,20 +320,12 @@ class AliyunSmsChannel:
             raise ValueError("a batch uses one template in one language")
         code = self.template_code(first.template, first.language)
         if code is None:
-            return DeliveryResult(
-                outcome=Outcome.TECHNICAL,
-                code="NoTemplateCode",
-                error=f"no Aliyun template code for {first.template}",
-            )
-
-        def dumps(value: object) -> str:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
+            return _no_template_code(first)
         params = {
-            "PhoneNumberJson": dumps([aliyun_number(m.phone) for m in messages]),
-            "SignNameJson": dumps([self._sign_name] * len(messages)),
+            "PhoneNumberJson": _json([aliyun_number(m.phone) for m in messages]),
+            "SignNameJson": _json([self._sign_name] * len(messages)),
             "TemplateCode": code,
-            "TemplateParamJson": dumps([m.params for m in messages]),
+            "TemplateParamJson": _json([m.params for m in messages]),
             "OutId": out_id,
         }
         return self._result(await self._call("SendBatchSms", params))

@@ -249,3 +249,19 @@ async def test_batch_send(aliyun_settings: Settings, fake_aliyun: FakeDysmsapi) 
     assert len(fake_aliyun.messages) == 100
     assert {m.biz_id for m in fake_aliyun.messages} == {result.provider_id}
     assert [m.content for m in fake_aliyun.messages] == [m.body for m in messages]
+
+
+async def test_a_template_without_a_code_is_refused_alike_alone_and_in_a_batch(
+    aliyun_settings: Settings, fake_aliyun: FakeDysmsapi
+) -> None:
+    """Nothing goes out, and both say which template and language lack a code."""
+    sms = dataclasses.replace(aliyun_settings.sms, template_codes=())
+    channel = AliyunSmsChannel(sms, aliyun_settings.sms_sign_name)
+    message = _message(aliyun_settings, language="en")
+    alone = await channel.send(message)
+    batch = await channel.send_batch([message], "batch-8")
+    await channel.close()
+    assert alone == batch
+    assert alone.outcome is Outcome.TECHNICAL and alone.code == "NoTemplateCode"
+    assert alone.error == "no Aliyun template code for sms.materials_requested (en)"
+    assert fake_aliyun.messages == []
