@@ -36,3 +36,15 @@ export function useRead(read, deps = []) {
   }, deps);
   return [value, setValue, error, reread];
 }
+
+// A control that sends one change and then hands over (the screen reads its list again):
+// `act(() => gql(...))` sends it as `run` does and calls `onDone` once it went through.
+export function useAction(onDone) {
+  const { run, working, error } = useBusy();
+  const act = (send) =>
+    run(async () => {
+      await send();
+      onDone();
+    });
+  return { act, working, error };
+}

@@ -2,7 +2,7 @@
 // the rating); ask for a review of a refused part with a reason; follow the review's outcome and
 // any rectification a poor rating opened. Everything comes from `application.feedback`.
 import { gql } from '../core/api.js';
-import { useBusy } from '../../shared/busy.js';
+import { useAction } from '../../shared/busy.js';
 import { html, useEffect, useState } from '../../shared/html.js';
 import { t } from '../core/i18n.js';
 import { RatingForm, ratingLabel } from '../core/rating.js';
@@ -28,20 +28,19 @@ function Rate({ number, onDone }) {
 function AskReview({ task, until, onDone }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   if (!open) {
     return html`<p><button type="button" class="secondary" data-ask-review=${task.id} onClick=${() => setOpen(true)}>
       ${t('feedback.ask_review', { item: task.itemName })}</button></p>`;
   }
   const submit = (event) => {
     event.preventDefault();
-    run(async () => {
-      await gql('mutation ($t: ID!, $r: String!) { requestTaskReview(taskId: $t, reason: $r) { number } }', {
+    act(() =>
+      gql('mutation ($t: ID!, $r: String!) { requestTaskReview(taskId: $t, reason: $r) { number } }', {
         t: task.id,
         r: reason,
-      });
-      onDone();
-    });
+      }),
+    );
   };
   return html`<form onSubmit=${submit} novalidate data-form="ask-review">
     <p class="card-meta">${t('feedback.review_until', { date: formatDate(until) })}</p>

@@ -2,7 +2,7 @@
 // another. The supervisor moves it to the account that proved it or keeps it with the holder,
 // with a reason both people can be told; reading the list is recorded for both of them.
 import { html, useState } from '../../shared/html.js';
-import { useBusy, useRead } from '../../shared/busy.js';
+import { useAction, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -13,16 +13,15 @@ const CONFLICT = `id residentIdMasked status holderMethod holderVerifiedAt claim
 
 function Conflict({ conflict, onDone }) {
   const [values, set] = useState({ reason: '' });
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   const decide = (decision) =>
-    run(async () => {
-      await gql('mutation ($id: ID!, $d: ConflictDecision!, $r: String!) { decideIdentityConflict(id: $id, decision: $d, reason: $r) { status } }', {
+    act(() =>
+      gql('mutation ($id: ID!, $d: ConflictDecision!, $r: String!) { decideIdentityConflict(id: $id, decision: $d, reason: $r) { status } }', {
         id: conflict.id,
         d: decision,
         r: values.reason,
-      });
-      onDone();
-    });
+      }),
+    );
   return html`<li class="card" data-conflict=${conflict.id}>
     <h3>${t('conflicts.resident_id', { id: conflict.residentIdMasked })}</h3>
     <dl class="facts">

@@ -2,7 +2,7 @@
 // corrections the unit owns, and home visits for the community. Each decision carries a note
 // the citizen can read; a refusal shows next to the card it belongs to.
 import { html, useState } from '../../shared/html.js';
-import { useBusy, useRead } from '../../shared/busy.js';
+import { useAction, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { t } from '../core/i18n.js';
 import { Input, Select } from '../core/form.js';
@@ -24,16 +24,15 @@ function Evidence({ items }) {
 
 function Appeal({ appeal, onDone }) {
   const [values, set] = useState({ note: '' });
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   const decide = (uphold) =>
-    run(async () => {
-      await gql('mutation ($id: ID!, $u: Boolean!, $n: String!) { decideOfferAppeal(id: $id, uphold: $u, note: $n) { status } }', {
+    act(() =>
+      gql('mutation ($id: ID!, $u: Boolean!, $n: String!) { decideOfferAppeal(id: $id, uphold: $u, note: $n) { status } }', {
         id: appeal.id,
         u: uphold,
         n: values.note,
-      });
-      onDone();
-    });
+      }),
+    );
   return html`<li class="card" data-appeal=${appeal.id}>
     <h3>${appeal.title}</h3>
     <p>${appeal.citizenName || ''} ${appeal.citizenResidentIdMasked || ''} · ${formatDate(appeal.createdAt)}</p>
@@ -49,17 +48,16 @@ function Appeal({ appeal, onDone }) {
 
 function Correction({ item, onDone }) {
   const [values, set] = useState({ note: '', value: '' });
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   const resolve = (corrected) =>
-    run(async () => {
-      await gql('mutation ($n: String!, $c: Boolean!, $note: String!, $v: String) { resolveCorrection(number: $n, corrected: $c, note: $note, value: $v) { status } }', {
+    act(() =>
+      gql('mutation ($n: String!, $c: Boolean!, $note: String!, $v: String) { resolveCorrection(number: $n, corrected: $c, note: $note, value: $v) { status } }', {
         n: item.number,
         c: corrected,
         note: values.note,
         v: corrected ? values.value : null,
-      });
-      onDone();
-    });
+      }),
+    );
   return html`<li class="card" data-correction=${item.number}>
     <h3>${item.factLabel}</h3>
     <p>${item.citizenName || ''} ${item.citizenResidentIdMasked || ''} · ${formatDate(item.createdAt)}</p>
@@ -77,16 +75,15 @@ function Correction({ item, onDone }) {
 
 function Visit({ visit, onDone }) {
   const [values, set] = useState({ outcome: '', note: '' });
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   const done = () =>
-    run(async () => {
-      await gql('mutation ($id: ID!, $o: WelfareOutcome!, $n: String) { completeWelfareCheck(id: $id, outcome: $o, note: $n) { status } }', {
+    act(() =>
+      gql('mutation ($id: ID!, $o: WelfareOutcome!, $n: String) { completeWelfareCheck(id: $id, outcome: $o, note: $n) { status } }', {
         id: visit.id,
         o: values.outcome || null,
         n: values.note || null,
-      });
-      onDone();
-    });
+      }),
+    );
   return html`<li class="card" data-visit=${visit.id}>
     <h3>${visit.title}</h3>
     <p>${visit.citizenName || ''} · ${visit.citizenPhone} · ${t('queue.due')} ${formatDate(visit.dueOn)}</p>

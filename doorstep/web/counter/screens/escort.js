@@ -2,7 +2,7 @@
 // their places, open a slot's roster (whom to accompany: the read is recorded) and, once it has
 // started, record each visit's outcome (done or no-show) with a note.
 import { html, useState } from '../../shared/html.js';
-import { useBusy, useRead } from '../../shared/busy.js';
+import { useAction, useBusy, useRead } from '../../shared/busy.js';
 import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
@@ -52,16 +52,15 @@ function Publish({ onDone }) {
 
 function Outcome({ entry, started, onDone }) {
   const [note, setNote] = useState('');
-  const { run, working, error } = useBusy();
+  const { act, working, error } = useAction(onDone);
   const record = (outcome) =>
-    run(async () => {
-      await gql(
+    act(() =>
+      gql(
         `mutation ($n: String!, $o: EscortStatus!, $t: String) {
           recordEscortOutcome(number: $n, outcome: $o, note: $t) { status } }`,
         { n: entry.booking.number, o: outcome, t: note || null },
-      );
-      onDone();
-    });
+      ),
+    );
   if (entry.booking.status !== 'BOOKED' || !started) return html`${entry.booking.statusLabel}`;
   return html`<div class="outcome">
     <label>${t('escort.outcome_note')}
