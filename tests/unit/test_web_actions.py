@@ -18,3 +18,11 @@ def test_one_change_then_done_goes_through_use_action() -> None:
         if "vendor" not in path.parts and HAND_WRITTEN.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_a_catalog_version_row_is_written_once() -> None:
+    """Items and bundles list their versions through one row (admin_catalog.js VersionRow):
+    name and code, number and state, first day, and the new-version button."""
+    source = (WEB / "counter" / "screens" / "admin_catalog.js").read_text(encoding="utf-8")
+    assert source.count("${state(v)}") == 1
+    assert source.count("t('admin.new_version')") == 1

@@ -105,6 +105,20 @@ function BundleForm({ bundle, onDone, onCancel }) {
 const state = (v) =>
   v.retired ? t('admin.version.retired') : v.inForce ? t('admin.version.in_force') : t('admin.version.not_in_force');
 
+// one version of an item or a bundle (`kind`): its name and code, number and state, first day,
+// the kind's own cells, and for the one in force the button that starts the next version
+function VersionRow({ kind, code, version: v, newVersion, onNewVersion, children }) {
+  return html`<tr ...${{ [`data-${kind}`]: code }} data-version=${v.version} data-in-force=${v.inForce}>
+    <td>${v.name} <span class="hint">${code}</span></td>
+    <td>${v.version} <span class="hint">${state(v)}</span></td>
+    <td>${formatDate(v.effectiveFrom)}</td>
+    ${children}
+    <td>${v.inForce &&
+    html`<button type="button" class="secondary" data-action=${`${kind}-version`} aria-label=${newVersion}
+      onClick=${onNewVersion}>${t('admin.new_version')}</button>`}</td>
+  </tr>`;
+}
+
 export function Catalog() {
   const units = useUnits();
   const [data, , error, read] = useRead(() => gql(`{ serviceItemVersions { ${ITEM} } bundleVersions { ${BUNDLE} } }`));
@@ -143,20 +157,13 @@ export function Catalog() {
           t('admin.item.tasks'),
         ]}>
         ${data.serviceItemVersions.map(
-          (v) => html`<tr key=${`${v.itemCode}-${v.version}`} data-item=${v.itemCode} data-version=${v.version}
-            data-in-force=${v.inForce}>
-            <td>${v.name} <span class="hint">${v.itemCode}</span></td>
-            <td>${v.version} <span class="hint">${state(v)}</span></td>
-            <td>${formatDate(v.effectiveFrom)}</td>
+          (v) => html`<${VersionRow} key=${`${v.itemCode}-${v.version}`} kind="item" code=${v.itemCode} version=${v}
+            newVersion=${t('admin.item.new_version', { name: v.name })} onNewVersion=${() => setEditing({ kind: 'item', of: v })}>
             <td>${unitName(v.unitCode)}</td>
             <td>${t('admin.item.days', { legal: v.legalDays, promised: v.promisedDays })}</td>
             <td>${v.materials.map((m) => m.name).join('、') || '—'}</td>
             <td>${v.tasks}</td>
-            <td>${v.inForce &&
-            html`<button type="button" class="secondary" data-action="item-version"
-              aria-label=${t('admin.item.new_version', { name: v.name })}
-              onClick=${() => setEditing({ kind: 'item', of: v })}>${t('admin.new_version')}</button>`}</td>
-          </tr>`,
+          <//>`,
         )}
       <//>
     </section>
@@ -170,18 +177,11 @@ export function Catalog() {
           t('admin.bundle.applications'),
         ]}>
         ${data.bundleVersions.map(
-          (v) => html`<tr key=${`${v.bundleCode}-${v.version}`} data-bundle=${v.bundleCode} data-version=${v.version}
-            data-in-force=${v.inForce}>
-            <td>${v.name} <span class="hint">${v.bundleCode}</span></td>
-            <td>${v.version} <span class="hint">${state(v)}</span></td>
-            <td>${formatDate(v.effectiveFrom)}</td>
+          (v) => html`<${VersionRow} key=${`${v.bundleCode}-${v.version}`} kind="bundle" code=${v.bundleCode} version=${v}
+            newVersion=${t('admin.bundle.new_version', { name: v.name })} onNewVersion=${() => setEditing({ kind: 'bundle', of: v })}>
             <td>${v.itemCodes.join(', ')}</td>
             <td>${v.applications}</td>
-            <td>${v.inForce &&
-            html`<button type="button" class="secondary" data-action="bundle-version"
-              aria-label=${t('admin.bundle.new_version', { name: v.name })}
-              onClick=${() => setEditing({ kind: 'bundle', of: v })}>${t('admin.new_version')}</button>`}</td>
-          </tr>`,
+          <//>`,
         )}
       <//>
     </section>`}
