@@ -26,3 +26,12 @@ def test_a_catalog_version_row_is_written_once() -> None:
     source = (WEB / "counter" / "screens" / "admin_catalog.js").read_text(encoding="utf-8")
     assert source.count("${state(v)}") == 1
     assert source.count("t('admin.new_version')") == 1
+
+
+def test_an_admin_tab_closes_its_form_and_reads_again_by_one_hook() -> None:
+    """Units, staff, the catalog and the calendar close a form and read the tab again through
+    admin_parts.js useEditing, not each with its own `done`."""
+    by_hand = re.compile(r"set\w+\((?:null|false)\);\s*read\(\);")
+    screens = WEB / "counter" / "screens"
+    found = [p.name for p in sorted(screens.glob("admin*.js")) if by_hand.search(p.read_text())]
+    assert found == ["admin_parts.js"]

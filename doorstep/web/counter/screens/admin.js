@@ -9,7 +9,7 @@ import { t } from '../core/i18n.js';
 import { ErrorLine, Screen, TabLinks, tabOf } from '../core/ui.js';
 import { Calendar } from './admin_calendar.js';
 import { Catalog } from './admin_catalog.js';
-import { AdminForm, AdminTable, useUnits, words } from './admin_parts.js';
+import { AdminForm, AdminTable, useEditing, useUnits, words } from './admin_parts.js';
 
 const TABS = ['units', 'staff', 'catalog', 'calendar'];
 const KINDS = ['DEPARTMENT', 'STREET_OFFICE', 'COMMUNITY', 'ENTERPRISE', 'SOCIAL_ORGANISATION'];
@@ -53,11 +53,7 @@ function UnitForm({ unit, onDone, onCancel }) {
 
 function Units() {
   const [units, , error, read] = useRead(() => gql(`{ adminUnits { ${UNIT} } }`).then((d) => d.adminUnits));
-  const [editing, setEditing] = useState(null); // null, 'new' or the unit
-  const done = () => {
-    setEditing(null);
-    read();
-  };
+  const [editing, setEditing, done] = useEditing(read); // null, 'new' or the unit
   return html`<div data-tab="units">
     <${ErrorLine} error=${error} />
     ${editing
@@ -137,11 +133,7 @@ function Staff() {
       ),
     [filter.unit],
   );
-  const [editing, setEditing] = useState(null);
-  const done = () => {
-    setEditing(null);
-    read();
-  };
+  const [editing, setEditing, done] = useEditing(read);
   return html`<div data-tab="staff">
     <${ErrorLine} error=${error} />
     ${editing

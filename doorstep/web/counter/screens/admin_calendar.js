@@ -8,7 +8,7 @@ import { gql } from '../core/api.js';
 import { Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, formatDate } from '../core/ui.js';
-import { AdminForm, Lines, words } from './admin_parts.js';
+import { AdminForm, Lines, useEditing, words } from './admin_parts.js';
 
 const VERSION = 'version holidays workdays source note enteredVia enteredBy enteredAt';
 const YEAR = `year basis warning weekdayRestDays inForce { ${VERSION} } versions { ${VERSION} }`;
@@ -87,11 +87,7 @@ export function Calendar() {
       l: first + 1,
     }).then((d) => d.workingCalendar);
   });
-  const [entering, setEntering] = useState(false);
-  const done = () => {
-    setEntering(false);
-    read();
-  };
+  const [entering, setEntering, done] = useEditing(read);
   return html`<div data-tab="calendar">
     <${ErrorLine} error=${error} />
     ${years === null && !error && html`<p>${t('loading')}</p>`}

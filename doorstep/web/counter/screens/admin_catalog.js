@@ -8,7 +8,7 @@ import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
 import { ErrorLine, formatDate } from '../core/ui.js';
-import { AdminForm, AdminTable, Lines, useUnits, words } from './admin_parts.js';
+import { AdminForm, AdminTable, Lines, useEditing, useUnits, words } from './admin_parts.js';
 
 const ITEM = `itemCode version effectiveFrom inForce name unitCode description legalDays promisedDays
   retired tasks materials { code name required }`;
@@ -122,11 +122,7 @@ function VersionRow({ kind, code, version: v, newVersion, onNewVersion, children
 export function Catalog() {
   const units = useUnits();
   const [data, , error, read] = useRead(() => gql(`{ serviceItemVersions { ${ITEM} } bundleVersions { ${BUNDLE} } }`));
-  const [editing, setEditing] = useState(null); // {kind: 'item'|'bundle', of: version|null}
-  const done = () => {
-    setEditing(null);
-    read();
-  };
+  const [editing, setEditing, done] = useEditing(read); // {kind: 'item'|'bundle', of: version|null}
   const unitName = (code) => units.find((u) => u.code === code)?.name || code;
   return html`<div data-tab="catalog">
     <${ErrorLine} error=${error} />

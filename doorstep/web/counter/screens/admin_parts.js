@@ -20,6 +20,16 @@ export function useUnits() {
   return units;
 }
 
+// what a tab has a form open for (null: none) and its form's `done`: close it, read the tab again
+export function useEditing(read) {
+  const [editing, setEditing] = useState(null);
+  const done = () => {
+    setEditing(null);
+    read();
+  };
+  return [editing, setEditing, done];
+}
+
 // a form that sends once however often it is pressed, and says the server's refusal
 export function AdminForm({ name, title, submit, onSubmit, onCancel, children }) {
   const { run, working, error } = useBusy();
