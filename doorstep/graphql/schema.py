@@ -96,6 +96,8 @@ class DoorstepSchema(strawberry.Schema):
     ) -> ExecutionResult:
         """Over HTTP: no subscriptions (they are served by the WebSocket), and a read that met
         the database out of reach runs once more, after a short pause, before it says so."""
+        if names_none_of_several(query or "", operation_name):
+            raise InvalidInput("graphql.operation_name_required")
         kind = operation_kind(query or "", operation_name)
         if kind is CoreOperationType.SUBSCRIPTION:
             raise InvalidInput("graphql.subscription_over_http")
@@ -127,26 +129,45 @@ def operation_kind(query: str, operation_name: str | None) -> CoreOperationType 
     """The operation's type; None when it does not parse (GraphQL itself refuses it then)."""
     if "subscription" not in query and "mutation" not in query:
         return CoreOperationType.QUERY  # neither keyword: a query (or nothing valid)
-    if len(query) > MAX_CACHED_QUERY_CHARS:
-        return _operation_kind.__wrapped__(query, operation_name)
-    return _operation_kind(query, operation_name)
+    for name, kind in _operations(query) or ():
+        if operation_name is None or name == operation_name:
+            return kind
+    return None
+
+
+def names_none_of_several(query: str, operation_name: str | None) -> bool:
+    """A document of several operations and no operationName: which to run is not said, so
+    none runs (GraphQL's own rule; strawberry would run the first)."""
+    if operation_name is not None:
+        return False
+    # two operations in one valid document are both named, each after its keyword
+    if sum(query.count(keyword) for keyword in ("query", "mutation", "subscription")) < 2:
+        return False
+    return len(_operations(query) or ()) > 1
 
 
 # texts come from clients: only short ones are kept
 MAX_CACHED_QUERY_CHARS = 4096
 
 
+def _operations(query: str) -> tuple[tuple[str | None, CoreOperationType], ...] | None:
+    """Each operation's name and type, in order; None when the text does not parse."""
+    if len(query) > MAX_CACHED_QUERY_CHARS:
+        return _parsed_operations.__wrapped__(query)
+    return _parsed_operations(query)
+
+
 @lru_cache(maxsize=256)
-def _operation_kind(query: str, operation_name: str | None) -> CoreOperationType | None:
+def _parsed_operations(query: str) -> tuple[tuple[str | None, CoreOperationType], ...] | None:
     try:
         document = parse(query)
     except GraphQLError:
         return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    for operation in operations:
-        if operation_name is None or (operation.name and operation.name.value == operation_name):
-            return operation.operation
-    return None
+    return tuple(
+        (d.name.value if d.name else None, d.operation)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
 
 
 Query = merge_types(

@@ -152,3 +152,28 @@ async def test_someone_elses_application_looks_like_no_application(
     # not signed in: asked to log in either way, before any look-up
     anonymous = {error_code(await gql(client, APPLICATION, {"n": n})) for n in (number, nobodys)}
     assert anonymous == {"auth.required"}
+
+
+async def test_several_operations_and_no_operation_name_run_none(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    """GraphQL's rule: with several operations the request names the one to run; without a
+    name none runs (not the first), the refusal in the caller's language."""
+    several = (
+        'mutation M { requestLoginCode(phone: "13800000000") { resendAfterSeconds } } '
+        "query Q { __typename }"
+    )
+    before = await row_counts(pool)
+    for language, words in (("en", "operationName"), ("zh-CN", "多个操作")):
+        response = await client.post(
+            "/graphql", json={"query": several}, headers={"accept-language": language}
+        )
+        assert response.status_code == 400, response.text
+        body = response.json()
+        assert body["code"] == "graphql.operation_name_required", body
+        assert words in body["message"]
+    assert await row_counts(pool) == before
+    named = await client.post("/graphql", json={"query": several, "operationName": "Q"})
+    assert named.status_code == 200 and named.json()["data"] == {"__typename": "Query"}, named.text
+    lone = await client.post("/graphql", json={"query": "query Q { __typename }"})
+    assert lone.status_code == 200 and lone.json()["data"] == {"__typename": "Query"}
