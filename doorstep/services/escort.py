@@ -207,6 +207,10 @@ async def open_slots(
         elif subject is not None:
             contact = await app_store.citizen_contact(conn, subject)
             region = ((contact.region_code if contact else None) or "")[:6]
+            # her district chooses the slots: an agent learns it, so it is a read of hers
+            await acting.record_read(
+                deps, conn, actor, what="escort_slots", purpose="arrange_escort"
+            )
         if unit_code:
             unit = await vault_store.unit_by_code(conn, unit_code.strip()[:40])
             unit_ids = [unit.id] if unit is not None else []
@@ -416,4 +420,7 @@ async def my_bookings(deps: Deps, actor: Actor, limit: int = 50) -> list[Booking
     async with deps.pool.acquire() as conn:
         rows = await store.bookings_of(conn, citizen_id, max(1, min(limit, MAX_LIST)))
         slots = {r.slot_id: await reread_slot(conn, r.slot_id) for r in rows}
+        await acting.record_read(
+            deps, conn, actor, what="escort_bookings", purpose="arrange_escort"
+        )
     return [booking_view(r, slots[r.slot_id]) for r in rows]

@@ -22,6 +22,7 @@ from doorstep.domain.priority import (
     grounds,
     reason_of,
 )
+from doorstep.services import acting
 from doorstep.services.deps import Deps
 from doorstep.store import priority as store
 from doorstep.store import vault as vault_store
@@ -85,4 +86,6 @@ async def my_standing(deps: Deps, actor: Actor, today: date | None = None) -> St
     authorize(actor, Operation.PRIORITY_READ, Target(citizen_id=citizen_id))
     assert citizen_id is not None
     async with deps.pool.acquire() as conn:
-        return await standing_in(conn, citizen_id, today or local_date(datetime.now(UTC)))
+        found = await standing_in(conn, citizen_id, today or local_date(datetime.now(UTC)))
+        await acting.record_read(deps, conn, actor, what="priority", purpose="check_priority")
+    return found

@@ -32,6 +32,9 @@ READ_WHAT = (
     "ticket",
     "tickets",
     "material_file",
+    "escort_bookings",
+    "escort_slots",
+    "priority",
 )
 READ_PURPOSES = (
     "handle_application",
@@ -42,6 +45,8 @@ READ_PURPOSES = (
     "in_person_consent",
     "handle_ticket",
     "identity_review",
+    "arrange_escort",
+    "check_priority",
 )
 
 

@@ -657,3 +657,56 @@ async def test_an_agents_read_of_offers_and_forms_reaches_the_principal(
         family.mother_id,
         what,
     ) == len(reads)
+
+
+@pytest.mark.parametrize(
+    ("query", "what", "labels"),
+    [
+        (
+            "{ myEscortBookings { number } }",
+            "escort_bookings",
+            ("您的陪同办预约", "代您安排陪同办"),
+        ),
+        (
+            "{ escortSlots { id } }",
+            "escort_slots",
+            ("您所在区的陪同办时段", "代您安排陪同办"),
+        ),
+        (
+            "{ me { priority { hasPriority } } }",
+            "priority",
+            ("您的优先办资格", "代您查看优先办资格"),
+        ),
+    ],
+)
+async def test_an_agents_read_of_escort_and_priority_reaches_the_principal(
+    client: AsyncTestClient[Any], pool: Pool, query: str, what: str, labels: tuple[str, str]
+) -> None:
+    """Her accompanied visits, the slots of her district (chosen by where she lives) and her
+    priority standing are her personal data: an agent's look is recorded with the delegation,
+    shown in her log in her language, and counted in her daily "looked at" SMS; her own look
+    is not."""
+    family = await _family(client, pool)
+    delegation_id = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"])
+    body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
+    assert "errors" not in body, body
+    reads = await pool.fetch(
+        "select reader_kind, reader_id, delegation_id from personal_data_reads "
+        "where citizen_id = $1 and what = $2",
+        family.mother_id,
+        what,
+    )
+    assert [tuple(r) for r in reads] == [("agent", family.daughter_id, delegation_id)]
+    viewed = [
+        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
+    ]
+    assert len(viewed) == 1 and viewed[0]["params"]["name"] == "李娜"
+    log = (await gql_as(client, LOG, token=family.mother))["data"]["myDataAccessLog"]
+    assert [(e["whatLabel"], e["purposeLabel"]) for e in log if e["what"] == what] == [labels]
+    body = await gql_as(client, query, token=family.mother)
+    assert "errors" not in body, body
+    assert await pool.fetchval(
+        "select count(*) from personal_data_reads where citizen_id = $1 and what = $2",
+        family.mother_id,
+        what,
+    ) == len(reads)
