@@ -21,6 +21,7 @@ from doorstep.store.proactive import reads as staff_reads
 # the codes readers record (what, purpose); shown through the catalogs' data_what.* and
 # data_purpose.* texts; anything else recorded is shown as written
 READ_WHAT = (
+    "offers",
     "application",
     "applications",
     "application_updates",
@@ -47,7 +48,23 @@ READ_PURPOSES = (
     "identity_review",
     "arrange_escort",
     "check_priority",
+    "review_offers",
+    "fill_form",
 )
+# purposes an agent's reads were recorded with as English text before they had codes: the
+# code each is shown as now (rows are never rewritten: the log is what was recorded)
+_OLD_PURPOSES = {"offers for principal": "review_offers"}
+_OLD_PURPOSE_PREFIXES = (("application form ", "fill_form"),)
+
+
+def purpose_code(recorded: str) -> str:
+    """The purpose code of a recorded read: itself, or the code of an old free text."""
+    if recorded in _OLD_PURPOSES:
+        return _OLD_PURPOSES[recorded]
+    for prefix, code in _OLD_PURPOSE_PREFIXES:
+        if recorded.startswith(prefix):
+            return code
+    return recorded
 
 
 async def record_staff_read(
@@ -101,6 +118,7 @@ _entry = mirror(
     reader_unit="unit_name",
     reader_phone_masked=lambda r: mask_phone(r.reader_phone) if r.reader_phone else None,
     at="created_at",
+    purpose=lambda r: purpose_code(r.purpose),
     purpose_name=GIVEN,
 )
 

@@ -710,3 +710,69 @@ async def test_an_agents_read_of_escort_and_priority_reaches_the_principal(
         family.mother_id,
         what,
     ) == len(reads)
+
+
+async def test_offers_and_form_reads_show_coded_purposes_in_the_readers_language(
+    client: AsyncTestClient[Any], pool: Pool
+) -> None:
+    """An agent's read of the offers or of a vault-filled form is logged with a coded purpose,
+    shown from the catalogs in the language of whoever reads the log; rows recorded earlier
+    with English free text are shown as the code they stand for."""
+    from tests.integration.proactive_helpers import fresh_offer
+
+    family = await _family(client, pool)
+    await make_delegation(pool, family.daughter_id, family.mother_id, ["all"])
+    await fresh_offer(pool, family.mother_phone, "childcare-subsidy-newborn")
+    for query in (
+        "{ myOffers { id } }",
+        '{ applicationForm(bundleCode: "kindergarten") { toProvide } }',
+    ):
+        body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
+        assert "errors" not in body, body
+    recorded = await pool.fetch(
+        "select what, purpose from personal_data_reads where citizen_id = $1 order by id",
+        family.mother_id,
+    )
+    assert [tuple(r) for r in recorded] == [("offers", "review_offers"), ("vault", "fill_form")]
+    for purpose in ("offers for principal", "application form kindergarten"):
+        await pool.execute(
+            "insert into personal_data_reads (citizen_id, reader_kind, reader_id, what, purpose)"
+            " values ($1, 'agent', $2, $3, $4)",
+            family.mother_id,
+            family.daughter_id,
+            "offers" if purpose.startswith("offers") else "vault",
+            purpose,
+        )
+    shown = {
+        language: [
+            (e["what"], e["whatLabel"], e["purpose"], e["purposeLabel"])
+            for e in (await gql_as(client, LOG, token=family.mother, language=language))["data"][
+                "myDataAccessLog"
+            ]
+            if e["what"] in ("offers", "vault")
+        ]
+        for language in ("zh-CN", "zh-TW", "en")
+    }
+    offers = {
+        "zh-CN": ("offers", "为您找到的服务", "review_offers", "代您查看为您找到的服务"),
+        "zh-TW": ("offers", "為您找到的服務", "review_offers", "代您查看為您找到的服務"),
+        "en": (
+            "offers",
+            "services found for you",
+            "review_offers",
+            "looking at the services found for you",
+        ),
+    }
+    form = {
+        "zh-CN": ("vault", "证照材料", "fill_form", "代您填写申请表（用证照库预填）"),
+        "zh-TW": ("vault", "證照材料", "fill_form", "代您填寫申請表（用證照庫預填）"),
+        "en": (
+            "vault",
+            "documents in the vault",
+            "fill_form",
+            "filling in an application form for you from your vault",
+        ),
+    }
+    for language, entries in shown.items():
+        # newest first: the two old rows, then the form's read and the offers' read
+        assert entries == [form[language], offers[language]] * 2, language

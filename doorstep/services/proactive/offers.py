@@ -39,9 +39,7 @@ async def my_offers(
             themes = actor.grant.themes
             rows = [r for r in rows if covers(themes, theme_of_bundle(r.bundle_code or ""))]
             if rows:
-                await acting.record_read(
-                    deps, conn, actor, what="offers", purpose="offers for principal"
-                )
+                await acting.record_read(deps, conn, actor, what="offers", purpose="review_offers")
         units = await unit_names(conn, rows)
     return [offer_of(r, units) for r in rows]
 

@@ -182,9 +182,7 @@ async def application_form(deps: Deps, actor: Actor, bundle_code: str) -> FormVi
         states = await _material_states(
             conn, await _holdings(conn, citizen_id, today), bundle, today
         )
-        await acting.record_read(
-            deps, conn, actor, what="vault", purpose=f"application form {bundle.code}"
-        )
+        await acting.record_read(deps, conn, actor, what="vault", purpose="fill_form")
     return FormView(bundle.code, bundle.name, states)
 
 
