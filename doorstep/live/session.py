@@ -14,7 +14,8 @@ operation before the ack 4401; an id already running 4409; a message that is not
 the protocol's 4400. Beyond `max_subscriptions` operations on one connection, the excess is
 refused with an `error` message coded `ws.too_many_subscriptions`. A `subscribe` may name a
 persisted document by hash instead of sending its text (`graphql/persisted.py`); one it cannot
-serve is an `error` message coded as over HTTP (`PERSISTED_QUERY_NOT_FOUND`, ...).
+serve is an `error` message coded as over HTTP (`PERSISTED_QUERY_NOT_FOUND`, ...), and so is
+a document of several operations that names none (`graphql.operation_name_required`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from doorstep.graphql.context import (
 from doorstep.graphql.errors import present_all
 from doorstep.graphql.loaders import Loaders
 from doorstep.graphql.persisted import PersistedDocuments, requested_hash
-from doorstep.graphql.schema import DoorstepSchema
+from doorstep.graphql.schema import DoorstepSchema, names_none_of_several
 from doorstep.i18n import choose_language, translate
 from doorstep.live import short_path
 from doorstep.live.event_hub import EventHub
@@ -361,6 +362,9 @@ class TransportWSSession:
             operation_name = payload.get("operationName")
             if not isinstance(query, str):
                 return self._refuse(4400, "Invalid subscribe message")
+            if names_none_of_several(query, operation_name or None):
+                # GraphQL's rule, as over HTTP: which one to run is not said, so none runs
+                return self._final(op_id, self._refusal(op_id, "graphql.operation_name_required"))
             prefix = '{"id":' + json.dumps(op_id) + ',"type":"next","payload":'
 
             def send_now(result: Result) -> bool:

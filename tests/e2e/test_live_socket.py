@@ -338,3 +338,43 @@ async def test_a_socket_follows_its_session_after_it_opened(settings: Settings, 
             subscribe = {"query": "subscription { myUpdates { seq } }"}
             await ws.send(json.dumps({"id": "3", "type": "subscribe", "payload": subscribe}))
             assert await _closed_with(ws) == 4403
+
+
+async def test_several_operations_and_no_operation_name_run_none(
+    settings: Settings, pool: Pool
+) -> None:
+    """GraphQL's rule, as over HTTP: a `subscribe` whose document holds several operations and
+    names none of them runs none (not the first); its id gets an error coded
+    graphql.operation_name_required in the connection's language, and the connection stays."""
+    from tests.e2e.test_live_progress import _login
+    from tests.integration.helpers import fresh_phone
+
+    several = "query Q { __typename } subscription S { myUpdates { seq } }"
+    async with api_servers(settings, 1) as (server,):
+        token = await _login(server, pool, fresh_phone())
+        for language, words in (("zh-CN", "多个操作"), ("en", "operationName")):
+            async with websockets.connect(
+                server.ws,
+                subprotocols=SUBPROTOCOLS,
+                additional_headers={"Accept-Language": language},
+            ) as ws:
+                await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+                await ws.send(
+                    json.dumps({"id": "a", "type": "subscribe", "payload": {"query": several}})
+                )
+                refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert refused["type"] == "error" and refused["id"] == "a", refused
+                assert refused["payload"][0]["extensions"]["code"] == (
+                    "graphql.operation_name_required"
+                )
+                assert words in refused["payload"][0]["message"], refused
+                # named, the same document runs the one named, on the same connection
+                payload = {"query": several, "operationName": "Q"}
+                await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": payload}))
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert answer == {
+                    "id": "b",
+                    "type": "next",
+                    "payload": {"data": {"__typename": "Query"}},
+                }, answer
