@@ -42,7 +42,7 @@ async def roster(deps: Deps, actor: Actor, slot_id: int) -> tuple[SlotView, list
         authorize(actor, Operation.ESCORT_ROSTER, unit_target(slot))
         rows: list[RosterRow] = await store.roster(conn, slot_id)
         await privacy.record_staff_reads(
-            conn, actor, rows, what="escort_booking", purpose="accompanied visit"
+            conn, actor, rows, what="escort_booking", purpose="accompanied_visit"
         )
     return slot_view(slot), [
         RosterEntry(booking_view(r, slot), r.citizen_name, r.citizen_phone) for r in rows

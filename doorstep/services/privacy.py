@@ -22,6 +22,10 @@ from doorstep.store.proactive import reads as staff_reads
 # data_purpose.* texts; anything else recorded is shown as written
 READ_WHAT = (
     "offers",
+    "offer",
+    "welfare_check",
+    "escort_booking",
+    "vault_fact",
     "application",
     "applications",
     "application_updates",
@@ -50,10 +54,20 @@ READ_PURPOSES = (
     "check_priority",
     "review_offers",
     "fill_form",
+    "review_appeal",
+    "home_visit",
+    "accompanied_visit",
+    "handle_correction",
 )
-# purposes an agent's reads were recorded with as English text before they had codes: the
-# code each is shown as now (rows are never rewritten: the log is what was recorded)
-_OLD_PURPOSES = {"offers for principal": "review_offers"}
+# purposes reads were recorded with as English text before they had codes: the code each is
+# shown as now (rows are never rewritten: the log is what was recorded)
+_OLD_PURPOSES = {
+    "offers for principal": "review_offers",
+    "review offer appeal": "review_appeal",
+    "home visit": "home_visit",
+    "accompanied visit": "accompanied_visit",
+    "handle data correction": "handle_correction",
+}
 _OLD_PURPOSE_PREFIXES = (("application form ", "fill_form"),)
 
 

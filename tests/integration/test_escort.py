@@ -320,7 +320,7 @@ async def test_the_worker_records_the_outcome_after_the_visit(
     assert (
         await pool.fetchval(
             "select count(*) from personal_data_reads where citizen_id = $1 "
-            "and what = 'escort_booking'",
+            "and what = 'escort_booking' and purpose = 'accompanied_visit'",
             citizen_id,
         )
         == 1

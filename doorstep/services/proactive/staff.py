@@ -75,7 +75,7 @@ _APPEALS = _Queue(
     Operation.APPEAL_DECIDE,
     proactive_appeals.appeals_of_units,
     "pending",
-    ("offer", "review offer appeal"),
+    ("offer", "review_appeal"),
     "appeal.not_found",
     "appeal.decided",
 )
@@ -84,7 +84,7 @@ _VISITS = _Queue(
     Operation.WELFARE_CHECK_COMPLETE,
     proactive_welfare_checks.checks_of_units,
     "open",
-    ("welfare_check", "home visit"),
+    ("welfare_check", "home_visit"),
     "welfare.not_found",
     "welfare.done",
 )

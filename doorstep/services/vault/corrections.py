@@ -94,7 +94,7 @@ async def unit_corrections(
             conn, units, wanted, max(1, min(limit, 200))
         )
         await privacy.record_staff_reads(
-            conn, actor, rows, what="vault_fact", purpose="handle data correction"
+            conn, actor, rows, what="vault_fact", purpose="handle_correction"
         )
     return [correction_view(r) for r in rows]
 
