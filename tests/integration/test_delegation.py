@@ -619,6 +619,41 @@ async def test_citizens_and_delegations_made_directly(pool: Pool) -> None:
     assert (row["status"], row["consent_method"]) == ("requested", None)
 
 
+async def _agent_read_is_told_and_own_is_not(
+    client: AsyncTestClient[Any],
+    pool: Pool,
+    family: Family,
+    delegation_id: int,
+    query: str,
+    what: str,
+) -> None:
+    """The daughter's read of her mother's `what` is recorded with the delegation and told in
+    one daily SMS; the mother's own look is not recorded."""
+    body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
+    assert "errors" not in body, body
+    reads = await pool.fetch(
+        "select reader_kind, reader_id, delegation_id from personal_data_reads "
+        "where citizen_id = $1 and what = $2",
+        family.mother_id,
+        what,
+    )
+    assert [tuple(r) for r in reads] == [("agent", family.daughter_id, delegation_id)]
+    viewed = [
+        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
+    ]
+    assert len(viewed) == 1 and viewed[0]["params"]["name"] == "李娜"
+    body = await gql_as(client, query, token=family.mother)
+    assert "errors" not in body, body
+    assert (
+        await pool.fetchval(
+            "select count(*) from personal_data_reads where citizen_id = $1 and what = $2",
+            family.mother_id,
+            what,
+        )
+        == 1
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "what"),
     [
@@ -636,27 +671,7 @@ async def test_an_agents_read_of_offers_and_forms_reaches_the_principal(
     family = await _family(client, pool)
     delegation_id = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"])
     await fresh_offer(pool, family.mother_phone, "childcare-subsidy-newborn")
-    body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
-    assert "errors" not in body, body
-    reads = await pool.fetch(
-        "select reader_kind, reader_id, delegation_id from personal_data_reads "
-        "where citizen_id = $1 and what = $2",
-        family.mother_id,
-        what,
-    )
-    assert [tuple(r) for r in reads] == [("agent", family.daughter_id, delegation_id)]
-    viewed = [
-        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
-    ]
-    assert len(viewed) == 1 and viewed[0]["params"]["name"] == "李娜"
-    # her own look is hers: not recorded, not told
-    body = await gql_as(client, query, token=family.mother)
-    assert "errors" not in body, body
-    assert await pool.fetchval(
-        "select count(*) from personal_data_reads where citizen_id = $1 and what = $2",
-        family.mother_id,
-        what,
-    ) == len(reads)
+    await _agent_read_is_told_and_own_is_not(client, pool, family, delegation_id, query, what)
 
 
 @pytest.mark.parametrize(
@@ -688,28 +703,9 @@ async def test_an_agents_read_of_escort_and_priority_reaches_the_principal(
     is not."""
     family = await _family(client, pool)
     delegation_id = await make_delegation(pool, family.daughter_id, family.mother_id, ["all"])
-    body = await gql_as(client, query, token=family.daughter, acting_for=_for(family))
-    assert "errors" not in body, body
-    reads = await pool.fetch(
-        "select reader_kind, reader_id, delegation_id from personal_data_reads "
-        "where citizen_id = $1 and what = $2",
-        family.mother_id,
-        what,
-    )
-    assert [tuple(r) for r in reads] == [("agent", family.daughter_id, delegation_id)]
-    viewed = [
-        s for s in await sms_to(pool, family.mother_phone) if s["template"] == "sms.agent_viewed"
-    ]
-    assert len(viewed) == 1 and viewed[0]["params"]["name"] == "李娜"
+    await _agent_read_is_told_and_own_is_not(client, pool, family, delegation_id, query, what)
     log = (await gql_as(client, LOG, token=family.mother))["data"]["myDataAccessLog"]
     assert [(e["whatLabel"], e["purposeLabel"]) for e in log if e["what"] == what] == [labels]
-    body = await gql_as(client, query, token=family.mother)
-    assert "errors" not in body, body
-    assert await pool.fetchval(
-        "select count(*) from personal_data_reads where citizen_id = $1 and what = $2",
-        family.mother_id,
-        what,
-    ) == len(reads)
 
 
 async def test_offers_and_form_reads_show_coded_purposes_in_the_readers_language(
