@@ -3,6 +3,9 @@ and the app says it is offline."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from doorstep.i18n import translate
 from doorstep.store.db import Pool
 from tests.browser.conftest import NewPhone, shot
@@ -32,3 +35,50 @@ async def test_shell_and_last_known_list_offline(web: Server, pool: Pool, phone:
 
     await page.context.set_offline(False)
     await page.locator(".live-status[data-live=offline]").wait_for(state="detached", timeout=20_000)
+
+
+async def test_home_says_loading_until_the_list_is_first_read(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """On a slow network, before the list was ever read on this phone, the home says it is
+    loading: not "nothing in progress", which it does not know yet."""
+    page, number = await signed_in_page(web, pool, phone, "zh_Hans", elder=False)
+    held: list[Any] = []
+    release = asyncio.Event()
+
+    async def slow_list(route: Any) -> None:
+        if "myApplications" in (route.request.post_data or ""):
+            held.append(route)
+            await release.wait()
+        await route.continue_()
+
+    await page.route("**/graphql", slow_list)
+    await page.goto(web.base + "/")
+    await page.locator("[data-loading]").wait_for()
+    assert held, "the list was asked for"
+    nothing = translate("app.home.no_applications", "zh_Hans")
+    assert await page.get_by_text(nothing).count() == 0
+    release.set()
+    await page.locator(f"a[href='#/application/{number}']").wait_for()
+    assert await page.locator("[data-loading]").count() == 0
+
+
+async def test_home_says_it_could_not_read_when_the_first_read_fails(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """The first read of the list failing (the network gone) leaves no false "nothing"."""
+    page, _number = await signed_in_page(web, pool, phone, "zh_Hans", elder=False)
+
+    async def fail_list(route: Any) -> None:
+        if "myApplications" in (route.request.post_data or ""):
+            await route.abort()
+        else:
+            await route.continue_()
+
+    await page.route("**/graphql", fail_list)
+    await page.goto(web.base + "/")
+    alert = page.locator("main p.error[role=alert]")
+    await alert.wait_for()
+    assert await alert.inner_text() == translate("app.error.network", "zh_Hans")
+    nothing = translate("app.home.no_applications", "zh_Hans")
+    assert await page.get_by_text(nothing).count() == 0

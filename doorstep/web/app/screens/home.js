@@ -21,9 +21,16 @@ export function ApplicationCard({ application }) {
 
 export function Home() {
   const s = useStore();
+  const [unread, setUnread] = useState(false);
   useEffect(() => {
-    refreshHome().catch(() => {}); // offline: the last known list stays
+    // offline: the last known list stays; with none known yet, the screen says it could not read
+    refreshHome().catch(() => setUnread(true));
   }, []);
+  // null until the list has been read once (on this device): not "nothing", not known yet
+  const known = s.applications !== null;
+  const unknown = unread
+    ? html`<p class="error" role="alert">${t('error.network')}</p>`
+    : html`<p data-loading>${t('loading')}</p>`;
   const applications = s.applications || [];
   const needs = applications.filter((a) => a.status === 'NEEDS_MATERIALS');
   const going = applications.filter((a) => a.status !== 'NEEDS_MATERIALS' && !FINAL.has(a.status));
@@ -39,11 +46,15 @@ export function Home() {
     <h2>${t('home.needs_you')}</h2>
     ${confirmations.length > 0 && html`<p class="notice"><a href="#/confirmations">${t('home.confirmations', { count: confirmations.length })}</a></p>`}
     ${offers > 0 && html`<p class="notice"><a href="#/offers" data-link="offers">${whose('home.offers', 'home.offers_for', { count: offers })}</a></p>`}
-    ${needs.length === 0 && confirmations.length === 0 && offers === 0
+    ${!known
+      ? unknown
+      : needs.length === 0 && confirmations.length === 0 && offers === 0
       ? html`<p class="empty">${t('home.nothing_needed')}</p>`
       : html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
     <h2>${t('home.in_progress')}</h2>
-    ${going.length === 0
+    ${!known
+      ? null
+      : going.length === 0
       ? html`<p class="empty">${t('home.no_applications')}</p>`
       : html`<ul class="cards" data-list="in-progress">${going.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
     <a class="button primary" href="#/catalog">${t('home.apply')}</a>
