@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from doorstep.config import Settings
+from doorstep.domain.pii import unseal_sms_params
 from doorstep.i18n import LANGUAGES, has_message, known_keys, translate
 
 SINGLE_LIMIT = 70
@@ -202,6 +204,27 @@ def fit_sms(
             cut.append(longest)
         body = render_sms(template, values, language, sign_name=sign_name)
     return FittedSms(body=body, params=values, parts=sms_parts(body), cut=tuple(cut))
+
+
+def outbox_sms(
+    settings: Settings, template: str, params: Mapping[str, object], language: str
+) -> tuple[FittedSms, dict[str, object]]:
+    """An outbox row's SMS as it is sent: its sealed parameters opened, then `fit_sms` with the
+    deployment's sign name and limits. Returns the text and the opened parameters: what is
+    stored or shown is the text with them masked (`domain.pii.mask_secrets`).
+
+    Raises what `fit_sms` raises, and ValueError when a sealed parameter cannot be opened.
+    """
+    opened = unseal_sms_params(dict(params), settings.data_key)
+    fitted = fit_sms(
+        template,
+        opened,
+        language,
+        sign_name=settings.sms_sign_name,
+        param_limit=settings.sms.param_limit,
+        max_parts=settings.sms.max_parts,
+    )
+    return fitted, opened
 
 
 def digest_line(kind: str, template: str, params: Mapping[str, Any], language: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from doorstep.config import SmsSettings
 from doorstep.domain.delivery import DUE, DeliveryStatus
-from doorstep.domain.pii import mask_secrets, unseal_sms_params
+from doorstep.domain.pii import mask_secrets
 from doorstep.notify.channels import Channel, DeliveryResult, Outcome, OutgoingSms, PushAnswer
 from doorstep.notify.policy import (
     NON_ESSENTIAL_KINDS,
@@ -23,7 +23,7 @@ from doorstep.notify.policy import (
     parse_clock,
     quiet_until,
 )
-from doorstep.notify.sms_text import fit_sms
+from doorstep.notify.sms_text import outbox_sms
 from doorstep.services.deps import Deps
 from doorstep.services.notifications.digest import digest_number, gather_digest
 from doorstep.services.notifications.provider_news import claim_look_up, reconcile
@@ -116,15 +116,7 @@ async def _claim(
         if row.reconcile_first:
             return await claim_look_up(conn, row)
         try:
-            params = unseal_sms_params(dict(row.params), deps.settings.data_key)
-            fitted = fit_sms(
-                row.template,
-                params,
-                row.language,
-                sign_name=sign_name,
-                param_limit=sms.param_limit,
-                max_parts=sms.max_parts,
-            )
+            fitted, params = outbox_sms(deps.settings, row.template, row.params, row.language)
         except (KeyError, IndexError, ValueError) as exc:
             # a template that cannot be filled will never send: stop, do not retry forever
             log.exception("outbox row %s: template %s cannot be rendered", outbox_id, row.template)
