@@ -68,7 +68,9 @@ class NotificationRecord:
         "permanent-failure, technical-failure"
     )
     status_label: str
-    text: str | None = strawberry.field(description="What your phone showed")
+    text: str | None = strawberry.field(
+        description="What your phone showed, or will show once it is sent"
+    )
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None

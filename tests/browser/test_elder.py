@@ -151,11 +151,19 @@ async def test_english_elder_mode_tab_labels_stay_apart_at_360(
 async def test_a_notification_not_yet_sent_leaves_no_empty_part_in_its_line(
     web: Server, pool: Pool, phone: NewPhone
 ) -> None:
-    """Until it is sent a notification has no channel: its line read "date ·  · 待发送"."""
-    page, _number = await signed_in_page(web, pool, phone, "zh_Hans", elder=True)
+    """Until it is sent a notification has no channel: its line read "date ·  · 待发送". Nor
+    had it any text: she saw a date and 待发送, not what the message will say; it says it now,
+    in the plain wording her SMS will have."""
+    page, number = await signed_in_page(web, pool, phone, "zh_Hans", elder=True)
     await open_screen(page, web, "#/notifications", ".cards li")
     lines = await page.locator(".cards li .card-meta").all_inner_texts()
     assert lines
     for line in lines:
         parts = line.split("·")
         assert all(p.strip() for p in parts), line
+    pending = translate("notify.status.created", "zh_Hans")
+    card = page.locator(".cards li", has_text=pending).filter(has_text=number)
+    await card.wait_for()
+    plain = translate("sms.plain.application_submitted", "zh_Hans", number=number, phone="\0")
+    text = await card.locator(".card-text").inner_text()
+    assert plain.split("\0")[0] in text, text

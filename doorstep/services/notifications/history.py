@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from doorstep.config import Settings
 from doorstep.domain.delivery import DeliveryStatus
+from doorstep.domain.pii import mask_secrets
 from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.mirror import GIVEN, mirror
+from doorstep.notify.sms_text import outbox_sms
 from doorstep.services.deps import Deps
 from doorstep.store.outbox import reading as store
 from doorstep.store.outbox.rows import CitizenNotificationRow, DecisionHistoryRow
+
+log = logging.getLogger(__name__)
 
 S = DeliveryStatus
 
@@ -41,13 +47,22 @@ class NotificationView:
 
 
 _decision = mirror(DecisionView, DecisionHistoryRow, at="created_at")
-# a text not yet written (the row only created) is not shown
-_notification = mirror(
-    NotificationView,
-    CitizenNotificationRow,
-    text=lambda r: r.body if r.status != S.CREATED else None,
-    decisions=GIVEN,
-)
+_notification = mirror(NotificationView, CitizenNotificationRow, text=GIVEN, decisions=GIVEN)
+
+
+def _text(settings: Settings, row: CitizenNotificationRow) -> str | None:
+    """What the citizen's phone showed, or will show: a row written to the provider has its
+    text stored (secrets masked); one still waiting to be sent (created, maybe held) is rendered
+    as the sender will render it, in the row's language and template (the plain variant for
+    those who read it), and masked the same way. A row that cannot be rendered has none."""
+    if row.status != S.CREATED:
+        return row.body
+    try:
+        fitted, opened = outbox_sms(settings, row.template, row.params, row.language)
+    except (KeyError, IndexError, ValueError):
+        log.warning("outbox row %s: template %s cannot be rendered", row.id, row.template)
+        return None
+    return mask_secrets(fitted.body, opened)
 
 
 async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list[NotificationView]:
@@ -57,4 +72,7 @@ async def my_notifications(deps: Deps, actor: Actor, *, limit: int = 20) -> list
     decided: dict[int, list[DecisionView]] = {}
     for d in await store.decisions_of(deps.pool, [r.id for r in rows]):
         decided.setdefault(d.outbox_id, []).append(_decision(d))
-    return [_notification(r, decisions=decided.get(r.id, [])) for r in rows]
+    return [
+        _notification(r, text=_text(deps.settings, r), decisions=decided.get(r.id, []))
+        for r in rows
+    ]

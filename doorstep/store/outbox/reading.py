@@ -25,8 +25,8 @@ async def of_citizen(conn: Queryable, citizen_id: int, limit: int) -> list[Citiz
     return await fetch(
         conn,
         CitizenNotificationRow,
-        """select id, kind, channel, status, body, created_at, sent_at, delivered_at, opened_at,
-                  merged_into, fallback_of
+        """select id, kind, channel, status, body, template, params, language, created_at,
+                  sent_at, delivered_at, opened_at, merged_into, fallback_of
            from outbox where citizen_id = $1 order by id desc limit $2""",
         citizen_id,
         limit,

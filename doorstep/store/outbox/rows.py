@@ -104,6 +104,10 @@ class CitizenNotificationRow(Row):
     channel: str | None
     status: str
     body: str | None
+    # what a row not yet sent will say is rendered from these, as the sender renders it
+    template: str
+    params: dict[str, Json]
+    language: str
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
