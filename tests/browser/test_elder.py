@@ -167,3 +167,22 @@ async def test_a_notification_not_yet_sent_leaves_no_empty_part_in_its_line(
     plain = translate("sms.plain.application_submitted", "zh_Hans", number=number, phone="\0")
     text = await card.locator(".card-text").inner_text()
     assert plain.split("\0")[0] in text, text
+
+
+async def test_an_elders_home_with_an_offer_keeps_the_rules(
+    web: Server, pool: Pool, phone: NewPhone
+) -> None:
+    """An offer found for an elder shows on her home as a notice whose link is a tap target
+    like any control (it was 28 px high), and no empty list stands where nothing needs her."""
+    from tests.integration.proactive_helpers import fresh_offer
+
+    page, number = await signed_in_page(web, pool, phone, "zh_Hans", elder=True)
+    phone_number = await pool.fetchval(
+        "select c.phone from applications a join citizens c on c.id = a.citizen_id "
+        "where a.number = $1",
+        number,
+    )
+    await fresh_offer(pool, phone_number, "childcare-subsidy-newborn")
+    await open_screen(page, web, "#/", "[data-link=offers]")
+    await check_elder_rules(page, "home with an offer")
+    assert await page.locator("ul[data-list=needs]").count() == 0

@@ -48,9 +48,9 @@ export function Home() {
     ${offers > 0 && html`<p class="notice"><a href="#/offers" data-link="offers">${whose('home.offers', 'home.offers_for', { count: offers })}</a></p>`}
     ${!known
       ? unknown
-      : needs.length === 0 && confirmations.length === 0 && offers === 0
-      ? html`<p class="empty">${t('home.nothing_needed')}</p>`
-      : html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`}
+      : needs.length > 0
+      ? html`<ul class="cards" data-list="needs">${needs.map((a) => html`<${ApplicationCard} key=${a.number} application=${a} />`)}</ul>`
+      : confirmations.length === 0 && offers === 0 && html`<p class="empty">${t('home.nothing_needed')}</p>`}
     <h2>${t('home.in_progress')}</h2>
     ${!known
       ? null
