@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -78,14 +79,31 @@ async def _holdings(conn: Connection, citizen_id: int, today: date) -> Holdings:
     )
 
 
+# An empty vault's form depends on the bundle alone: made once per bundle object (the catalog
+# makes new ones when it changes), not again on every submission of the busiest write (issue 16)
+_UNHELD: OrderedDict[int, tuple[Bundle, tuple[MaterialState, ...]]] = OrderedDict()
+UNHELD_ENTRIES = 64
+
+
 async def _material_states(
     conn: Connection, holdings: Holdings, bundle: Bundle, today: date
 ) -> list[MaterialState]:
     """Each material of the bundle once (the one form), and whether the vault holds it (for
     every unit it goes to, as the data-sharing list allows: read only if it holds anything)."""
-    in_force = (
-        await sharing.list_in_force(conn, today) if holdings.documents or holdings.facts else None
-    )
+    if holdings.documents or holdings.facts:
+        return _states(await sharing.list_in_force(conn, today), holdings, bundle)
+    known = _UNHELD.get(id(bundle))
+    if known is None or known[0] is not bundle:  # an id is reused only once its bundle is gone
+        known = (bundle, tuple(_states(None, holdings, bundle)))
+        _UNHELD[id(bundle)] = known
+        while len(_UNHELD) > UNHELD_ENTRIES:
+            _UNHELD.popitem(last=False)
+    return list(known[1])
+
+
+def _states(
+    in_force: SharingList | None, holdings: Holdings, bundle: Bundle
+) -> list[MaterialState]:
     documents: dict[str, DocumentView] = {}
     for row in holdings.documents:
         documents.setdefault(row.doc_type, document_view(row))
