@@ -142,7 +142,7 @@ async def test_accepting_an_offer_opens_its_application(
     await page.wait_for_url("**/#/application/*")
     number = page.url.rsplit("/", 1)[1]
     # the application's own page: the offer's bundle, its tasks, the submission in its timeline
-    await page.locator(f"text={number}").wait_for()
+    await page.locator("p.card-meta", has_text=number).wait_for()  # the page, not its timeline
     await page.locator("[data-timeline] li").first.wait_for()
     rows = await pool.fetch(
         """select a.number, b.code from applications a join bundles b on b.id = a.bundle_id
