@@ -8,6 +8,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.elder import offer_elder_mode
@@ -38,6 +39,8 @@ CODE_TTL_SECONDS = 5 * 60
 # the channel_pauses row that stops log-in codes when the hourly budget is spent
 LOGIN_CODE_PAUSE = "login_codes"
 MAX_ATTEMPTS = 5
+# bearer tokens we issue are far shorter: anything longer is not looked up
+MAX_TOKEN_CHARS = 200
 # per phone: 1 a minute, 5 an hour, 10 a day
 CODES_OF_PHONE = Limit(
     Counted.LOGIN_CODES_OF_PHONE,
@@ -259,9 +262,14 @@ async def _open_session(
     )
 
 
+def _looks_like_token(token: str | None) -> TypeGuard[str]:
+    """Worth a look-up: present, and no longer than any token we issue."""
+    return bool(token) and len(token or "") <= MAX_TOKEN_CHARS
+
+
 async def actor_for_token(deps: Deps, token: str | None) -> Actor | None:
     """The actor behind a bearer token, or None when it is unknown, expired or revoked."""
-    if not token or len(token) > 200:
+    if not _looks_like_token(token):
         return None
     async with deps.pool.acquire() as conn:
         row = await store.session_by_token_hash(conn, token_hash(token))
@@ -275,7 +283,7 @@ async def submitter_for_token(
     it writes (the serial, the contact, the vault's state): a submission's first round trip is
     then its only read (issue 16). None when the token is not a live citizen session: the
     usual look-up (`actor_for_token`) answers those."""
-    if not token or len(token) > 200:
+    if not _looks_like_token(token):
         return None
     async with deps.pool.acquire() as conn:
         row = await submissions.submitter_by_token_hash(conn, token_hash(token))

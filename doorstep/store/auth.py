@@ -242,16 +242,18 @@ async def insert_session(
     )
 
 
+# a session `s` not revoked and not expired (a staff member's also needs the member active)
+SESSION_UNENDED = "s.revoked_at is null and s.expires_at > now()"
+
 # a session that is live: not revoked, not expired, and its staff member (if any) still active
-_LIVE_SESSION = """select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
+_LIVE_SESSION = f"""select s.id, s.role, s.citizen_id, s.staff_id, s.expires_at,
                   st.unit_id, coalesce(st.region_code, u.region_code) as region_code,
                   c.language, c.elder_mode, c.language_chosen
            from sessions s
            left join staff_members st on st.id = s.staff_id
            left join units u on u.id = st.unit_id
            left join citizens c on c.id = s.citizen_id
-           where {key} and s.revoked_at is null and s.expires_at > now()
-             and (s.staff_id is null or st.active)"""
+           where {{key}} and {SESSION_UNENDED} and (s.staff_id is null or st.active)"""
 _BY_TOKEN_HASH = _LIVE_SESSION.format(key="s.token_hash = $1")
 _BY_ID = _LIVE_SESSION.format(key="s.id = $1")
 

@@ -14,6 +14,7 @@ from doorstep.store.applications import (
     SerialContactRow,
     TaskRow,
 )
+from doorstep.store.auth import SESSION_UNENDED
 from doorstep.store.db import Connection
 from doorstep.store.events import NewEvent
 from doorstep.store.outbox.delivery import NewMessage
@@ -32,8 +33,7 @@ class SubmitterRow(SerialContactRow):
 _SUBMITTER_BY_TOKEN_HASH = f"""select s.id as session_id, p.*
     from sessions s
     cross join lateral ({SERIAL_WITH_CONTACT} where c.id = s.citizen_id) p
-    where s.token_hash = $1 and s.role = 'citizen' and s.revoked_at is null
-      and s.expires_at > now()"""
+    where s.token_hash = $1 and s.role = 'citizen' and {SESSION_UNENDED}"""
 
 
 async def submitter_by_token_hash(conn: Connection, token_hash: bytes) -> SubmitterRow | None:
