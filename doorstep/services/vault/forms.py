@@ -92,8 +92,9 @@ async def _material_states(
     every unit it goes to, as the data-sharing list allows: read only if it holds anything)."""
     if holdings.documents or holdings.facts:
         return _states(await sharing.list_in_force(conn, today), holdings, bundle)
+    # the bundle is kept with its states, so its id is not reused while the entry stands
     known = _UNHELD.get(id(bundle))
-    if known is None or known[0] is not bundle:  # an id is reused only once its bundle is gone
+    if known is None:
         known = (bundle, tuple(_states(None, holdings, bundle)))
         _UNHELD[id(bundle)] = known
         while len(_UNHELD) > UNHELD_ENTRIES:
