@@ -61,7 +61,7 @@ from doorstep.services.availability import (
 from doorstep.services.deps import Deps, build_calendar
 from doorstep.store.db import Pool
 from doorstep.store.db import create_pool as create_db_pool
-from doorstep.workers.queue import enqueue_lanes, enqueue_outbox_rows
+from doorstep.workers.queue import OutboxBatches, enqueue_lanes
 
 log = logging.getLogger(__name__)
 GC_YOUNG_THRESHOLD = 50_000
@@ -292,8 +292,8 @@ def create_app(settings: Settings, trusted_documents: dict[str, str] | None = No
         )
         redis: ArqRedis = await create_pool(RedisSettings.from_dsn(settings.redis_url), retry=1)
 
-        async def enqueue(ids: list[int]) -> None:
-            await enqueue_outbox_rows(redis, ids, settings.queue_name)
+        # concurrent requests' outbox rows go to Redis together (one script call a batch)
+        outbox_batches = OutboxBatches(redis, settings.queue_name)
 
         async def lanes(items: list[tuple[int, str, int]]) -> None:
             await enqueue_lanes(redis, items, settings.queue_name)
@@ -302,7 +302,7 @@ def create_app(settings: Settings, trusted_documents: dict[str, str] | None = No
             pool=pool,
             settings=settings,
             calendar=calendar,
-            enqueue_outbox=enqueue,
+            enqueue_outbox=outbox_batches.enqueue,
             enqueue_lanes_now=lanes,
         )
         app.state.redis = redis
@@ -344,6 +344,7 @@ def create_app(settings: Settings, trusted_documents: dict[str, str] | None = No
             documents.share(None)
             await hub.stop()
             await files.close_objects(deps)
+            await outbox_batches.close()
             await redis.aclose()
             await close_pool(pool)
             procdir.process_exited()

@@ -1,17 +1,28 @@
-"""The outbox's enqueue script makes the job arq's own enqueue_job makes, once."""
+"""The outbox's enqueue script makes the job arq's own enqueue_job makes, once, for many rows
+in one call; concurrent requests' rows share calls."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
+import pytest
 from arq import create_pool
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix
 from arq.jobs import Job, JobStatus
 
 from doorstep.config import Settings
 from doorstep.observability.requests import request_id
-from doorstep.workers.queue import DELIVER_JOB, enqueue_outbox_rows, outbox_job_id
+from doorstep.workers import queue as queue_module
+from doorstep.workers.queue import (
+    DELIVER_JOB,
+    SCRIPT_JOBS,
+    OutboxBatches,
+    enqueue_outbox_rows,
+    outbox_job_id,
+)
 
 
 async def test_the_same_job_as_arq_makes_and_never_twice(settings: Settings) -> None:
@@ -48,4 +59,82 @@ async def test_the_same_job_as_arq_makes_and_never_twice(settings: Settings) -> 
             for outbox_id in (41, 42):
                 await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
             await redis.delete(queue)
+        await redis.aclose()
+
+
+async def test_concurrent_enqueues_share_round_trips_and_each_waits_for_its_own(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    queue = f"test-batches-{uuid.uuid4().hex[:8]}"
+    calls: list[int] = []
+    real = queue_module.enqueue_outbox_jobs
+
+    async def counted(r: ArqRedis, jobs: list[tuple[int, dict[str, Any]]], name: str) -> None:
+        calls.append(len(jobs))
+        await real(r, jobs, name)
+
+    monkeypatch.setattr(queue_module, "enqueue_outbox_jobs", counted)
+    batches = OutboxBatches(redis, queue)
+
+    async def one(outbox_id: int) -> bool:
+        token = request_id.set(f"req-{outbox_id}")
+        try:
+            await batches.enqueue([outbox_id])
+        finally:
+            request_id.reset(token)
+        # returned only once its own job is there
+        found: int = await redis.exists(job_key_prefix + outbox_job_id(queue, outbox_id))
+        return found == 1
+
+    try:
+        assert all(await asyncio.gather(*(one(n) for n in range(1, 31))))
+        assert sum(calls) == 30 and len(calls) < 30, calls
+        assert await redis.zcard(queue) == 30
+        info = await Job(outbox_job_id(queue, 7), redis, _queue_name=queue).info()
+        assert info is not None and info.kwargs == {"request_id": "req-7"}
+    finally:
+        await batches.close()
+        for outbox_id in range(1, 31):
+            await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
+        await redis.delete(queue)
+        await redis.aclose()
+
+
+async def test_a_failed_batch_reaches_every_caller_in_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+
+    async def refused(r: ArqRedis, jobs: list[tuple[int, dict[str, Any]]], name: str) -> None:
+        await asyncio.sleep(0.01)
+        raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(queue_module, "enqueue_outbox_jobs", refused)
+    batches = OutboxBatches(redis, "test-batches-refused")
+    try:
+        results = await asyncio.gather(
+            *(batches.enqueue([n]) for n in range(5)), return_exceptions=True
+        )
+        assert [type(r) for r in results] == [ConnectionError] * 5
+        # and the next caller is not left waiting behind the failure
+        with pytest.raises(ConnectionError):
+            await asyncio.wait_for(batches.enqueue([9]), timeout=5)
+    finally:
+        await batches.close()
+        await redis.aclose()
+
+
+async def test_more_jobs_than_one_script_call_takes(settings: Settings) -> None:
+    redis = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    queue = f"test-enqueue-many-{uuid.uuid4().hex[:8]}"
+    many = list(range(1, SCRIPT_JOBS * 2 + 2))
+    try:
+        await enqueue_outbox_rows(redis, many, queue)
+        await enqueue_outbox_rows(redis, many, queue)  # repeats: nothing more
+        assert await redis.zcard(queue) == len(many)
+    finally:
+        for outbox_id in many:
+            await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
+        await redis.delete(queue)
         await redis.aclose()
