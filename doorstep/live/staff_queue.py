@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import NamedTuple
 
-from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.domain.policy import Actor, Operation
 from doorstep.live.event_hub import STAFF_KEY, EventHub, Seen
-from doorstep.live.streams import checked_after, follow
-from doorstep.services import tasks
+from doorstep.live.streams import follow, staff_scope
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store.events import EventRow
@@ -40,9 +39,7 @@ class QueueChange(NamedTuple):
 async def unit_queue_updates(
     deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
 ) -> AsyncIterator[QueueChange]:
-    after_seq = checked_after(after_seq)
-    authorize(actor, Operation.TASK_QUEUE_READ)
-    units = frozenset(await tasks.visible_units(deps, actor))
+    after_seq, units = await staff_scope(deps, actor, Operation.TASK_QUEUE_READ, after_seq)
     sent = Seen()
     placed = Seen()  # application id -> has a task in the units
 

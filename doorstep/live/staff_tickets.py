@@ -16,10 +16,9 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import NamedTuple
 
-from doorstep.domain.policy import Actor, Operation, authorize
+from doorstep.domain.policy import Actor, Operation
 from doorstep.live.event_hub import TICKETS_KEY, EventHub, Seen
-from doorstep.live.streams import checked_after, follow
-from doorstep.services import tasks
+from doorstep.live.streams import follow, staff_scope
 from doorstep.services.deps import Deps
 from doorstep.store import events
 from doorstep.store.events import EventRow
@@ -44,9 +43,7 @@ class TicketChange(NamedTuple):
 async def ticket_queue_updates(
     deps: Deps, hub: EventHub, actor: Actor, after_seq: int | None = None
 ) -> AsyncIterator[TicketChange]:
-    after_seq = checked_after(after_seq)
-    authorize(actor, Operation.TICKET_QUEUE_READ)
-    units = frozenset(await tasks.visible_units(deps, actor))
+    after_seq, units = await staff_scope(deps, actor, Operation.TICKET_QUEUE_READ, after_seq)
     sent = Seen()
     led = Seen()  # ticket id -> one of the units led it at its last event sent
     stream = follow(

@@ -1,8 +1,9 @@
-"""What the live streams share: the resume point a client sends, and the exactly-once recipe of
-the staff streams (`staff_queue`, `staff_tickets`): register with the hub first, then read what
-the database holds past the starting point, then take what the hub pushes. Their events come
-from many citizens and need not commit in sequence order, so a stream deduplicates by sequence
-(`sent`) instead of cutting at the highest one."""
+"""What the live streams share: the resume point a client sends, where a staff stream starts
+(`staff_scope`), and the exactly-once recipe of the staff streams (`staff_queue`,
+`staff_tickets`): register with the hub first, then read what the database holds past the
+starting point, then take what the hub pushes. Their events come from many citizens and need
+not commit in sequence order, so a stream deduplicates by sequence (`sent`) instead of cutting
+at the highest one."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from doorstep.domain.errors import InvalidInput
+from doorstep.domain.policy import Actor, Operation
 from doorstep.live.event_hub import EventHub, Key, Seen, Subscription
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import authorized_units
 from doorstep.store import events
 from doorstep.store.events import EventRow
 
@@ -23,6 +26,15 @@ def checked_after(after_seq: int | None) -> int | None:
     if after_seq is not None and not 0 <= after_seq < 2**62:
         raise InvalidInput("progress.after_seq_invalid")
     return after_seq
+
+
+async def staff_scope(
+    deps: Deps, actor: Actor, operation: Operation, after_seq: int | None
+) -> tuple[int | None, frozenset[int]]:
+    """Where a staff stream starts: the resume point checked, the stream's read authorized,
+    and the units whose work it carries (the actor's; a supervisor's region)."""
+    after_seq = checked_after(after_seq)
+    return after_seq, frozenset(await authorized_units(deps, actor, operation))
 
 
 async def follow(
