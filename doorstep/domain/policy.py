@@ -181,6 +181,16 @@ class Actor:
         """Whose data the actor works on: their own, or their principal's when acting for one."""
         return self.principal_citizen_id if self.role is Role.AGENT else self.citizen_id
 
+    @property
+    def acting_agent_id(self) -> int | None:
+        """The agent signed in when acting for a principal; None for anyone else."""
+        return self.agent_citizen_id if self.role is Role.AGENT else None
+
+    @property
+    def signed_in_citizen_id(self) -> int | None:
+        """The citizen signed in: the agent when acting for someone, else the citizen."""
+        return self.acting_agent_id or self.citizen_id
+
 
 ANONYMOUS = Actor(role=Role.ANONYMOUS)
 

@@ -15,7 +15,6 @@ from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
     Operation,
-    Role,
     authorize,
     require_signed_in,
 )
@@ -82,7 +81,6 @@ async def rate(deps: Deps, actor: Actor, raw_number: str, given: Given) -> Appli
     require_signed_in(actor)
     async with transaction(deps.pool) as conn:
         application = await lock_for_citizen_act(conn, actor, number, Operation.APPLICATION_RATE)
-        agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
         outbox_ids, _due = await _rate(
             deps,
             conn,
@@ -90,7 +88,7 @@ async def rate(deps: Deps, actor: Actor, raw_number: str, given: Given) -> Appli
             given,
             channel="app",
             actor_kind="citizen",
-            actor_id=agent or actor.citizen_id,
+            actor_id=actor.signed_in_citizen_id,
         )
         await acting.record_action(
             conn,

@@ -262,7 +262,7 @@ async def book(
             number=number,
             slot_id=slot_id,
             citizen_id=citizen_id,
-            agent_id=actor.agent_citizen_id if actor.role is Role.AGENT else None,
+            agent_id=actor.acting_agent_id,
             channel=channel.value,
             address=clean_address,
             need=clean_need,
@@ -292,7 +292,7 @@ async def _after(
         conn,
         kind=kind,
         actor_kind="staff" if actor.is_staff_side else "citizen",
-        actor_id=actor.staff_id or actor.agent_citizen_id or actor.citizen_id,
+        actor_id=actor.staff_id or actor.signed_in_citizen_id,
         citizen_id=row.citizen_id,
         data={"number": row.number, "slot": slot.id, "unit": slot.unit_code},
     )

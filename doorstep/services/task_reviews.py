@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from doorstep.domain.calendar import local_date
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, Target, authorize, require_signed_in
+from doorstep.domain.policy import Actor, Operation, Target, authorize, require_signed_in
 from doorstep.domain.workflow import TaskAction, TaskStatus
 from doorstep.services import acting, citizen_sms
 from doorstep.services.application_views import reload
@@ -58,7 +58,6 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
         await authorize_citizen_act(
             conn, actor, application, Operation.TASK_REVIEW_REQUEST, NotFound("task.not_found")
         )
-        agent = actor.agent_citizen_id if actor.role is Role.AGENT else None
         _due, outbox_ids = await _open(
             deps,
             conn,
@@ -66,7 +65,7 @@ async def request(deps: Deps, actor: Actor, task_id: int, reason: str) -> Applic
             task,
             text,
             actor_kind="citizen",
-            actor_id=agent or actor.citizen_id,
+            actor_id=actor.signed_in_citizen_id,
             extra={},
         )
         await acting.record_action(

@@ -148,7 +148,7 @@ async def supply_materials(
                 TaskAction.SUPPLY_MATERIALS,
                 note,
                 actor_kind="citizen",
-                actor_id=actor.agent_citizen_id or actor.citizen_id,
+                actor_id=actor.signed_in_citizen_id,
                 extra={"materials": sorted(set(materials))[:50], **agent},
             )
         outbox_ids += await acting.record_action(

@@ -79,7 +79,7 @@ async def _answered(conn: Connection, actor: Actor, row: OfferRow, kind: str, **
         conn,
         kind=kind,
         actor_kind="citizen",
-        actor_id=actor.agent_citizen_id or actor.citizen_id,
+        actor_id=actor.signed_in_citizen_id,
         citizen_id=row.citizen_id,
         data={"offer": row.id, "rule": row.rule_code, **more},
     )
