@@ -88,8 +88,8 @@ async def fetchrow_by(
     lock_of: str | None = None,
 ) -> R | None:
     """The row of `select` (a query up to its where) whose `column` is `key`; with `lock`, held
-    for update until the transaction ends (only the rows of the alias `lock_of`, when named:
-    a select that joins others leaves those unlocked)."""
+    for update until the transaction ends (only the rows of the aliases `lock_of` names, as
+    "w, p": a select that joins others leaves those unlocked)."""
     if not lock:
         lock_clause = ""
     elif lock_of is None:

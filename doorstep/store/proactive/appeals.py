@@ -5,7 +5,7 @@ from __future__ import annotations
 from doorstep.store.db import Connection
 from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import AppealRow
-from doorstep.store.rows import fetchrow
+from doorstep.store.rows import fetchrow_by
 from doorstep.store.typed import fetch_int
 from doorstep.store.unit_work import UnitQueue
 
@@ -13,7 +13,7 @@ APPEAL_COLUMNS = f"""ap.id, ap.opportunity_id, ap.citizen_id, ap.unit_id, ap.rea
     ap.decision_note, ap.created_at, ap.decided_at,
     c.resident_id_masked as citizen_resident_id_masked, {WORK_COLUMNS}"""
 
-_APPEAL_FROM = work_from("offer_appeals", "ap")
+_APPEALS = f"select {APPEAL_COLUMNS} {work_from('offer_appeals', 'ap')}"
 
 
 async def insert_appeal(
@@ -30,15 +30,12 @@ async def insert_appeal(
     )
 
 
-appeals_of_units = UnitQueue(AppealRow, f"select {APPEAL_COLUMNS} {_APPEAL_FROM}", "ap", "ap.id")
+appeals_of_units = UnitQueue(AppealRow, _APPEALS, "ap", "ap.id")
 
 
 async def appeal_for_update(conn: Connection, appeal_id: int) -> AppealRow | None:
-    return await fetchrow(
-        conn,
-        AppealRow,
-        f"select {APPEAL_COLUMNS} {_APPEAL_FROM} where ap.id = $1 for update of ap, p",
-        appeal_id,
+    return await fetchrow_by(
+        conn, AppealRow, _APPEALS, "ap.id", appeal_id, lock=True, lock_of="ap, p"
     )
 
 

@@ -5,28 +5,21 @@ from __future__ import annotations
 from doorstep.store.db import Connection
 from doorstep.store.proactive.offers import WORK_COLUMNS, work_from
 from doorstep.store.proactive.rows import CheckRow
-from doorstep.store.rows import fetchrow
+from doorstep.store.rows import fetchrow_by
 from doorstep.store.unit_work import UnitQueue
 
 CHECK_COLUMNS = f"""w.id, w.opportunity_id, w.citizen_id, w.unit_id, w.status, w.due_on,
     w.outcome, w.note, w.created_at, w.done_at, c.phone as citizen_phone,
     c.region_code as citizen_region_code, {WORK_COLUMNS}"""
 
-_CHECK_FROM = work_from("welfare_checks", "w")
+_CHECKS = f"select {CHECK_COLUMNS} {work_from('welfare_checks', 'w')}"
 
 
-checks_of_units = UnitQueue(
-    CheckRow, f"select {CHECK_COLUMNS} {_CHECK_FROM}", "w", "w.due_on, w.id"
-)
+checks_of_units = UnitQueue(CheckRow, _CHECKS, "w", "w.due_on, w.id")
 
 
 async def check_for_update(conn: Connection, check_id: int) -> CheckRow | None:
-    return await fetchrow(
-        conn,
-        CheckRow,
-        f"select {CHECK_COLUMNS} {_CHECK_FROM} where w.id = $1 for update of w, p",
-        check_id,
-    )
+    return await fetchrow_by(conn, CheckRow, _CHECKS, "w.id", check_id, lock=True, lock_of="w, p")
 
 
 async def finish_check(
