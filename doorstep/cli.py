@@ -223,6 +223,8 @@ def _serve(
         # our own WebSocket transport (no per-message deflate: ~46 KB of zlib state per
         # socket, and every fan-out message compressed once per subscriber)
         "ws": "doorstep.live.connection:LiveSocketProtocol",
+        # uvicorn's httptools protocol writing an answer's head and body in one system call
+        "http": "doorstep.api.http_protocol:OneWriteHttpProtocol",
         "ws_max_size": settings.max_body_bytes,
         "ws_ping_interval": settings.ws_ping_seconds,
         "ws_ping_timeout": settings.ws_ping_seconds,
