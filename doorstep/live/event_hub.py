@@ -1,7 +1,8 @@
 """The event hub of one API process: reads new events once and hands them to subscribers.
 
 Hints (NOTIFY at commit) and a periodic tick both trigger one read of every event past the
-highest sequence seen (hints only while someone is subscribed here); the events are then
+highest sequence seen (hints only while someone is subscribed here: the LISTEN connection is
+open only then, see `store.listener`); the events are then
 fanned out in memory to the subscriptions keyed by their application and citizen. So a change
 costs one query per process, not one per subscriber, and a lost hint costs latency, never an
 event.
@@ -187,6 +188,8 @@ class EventHub:
     @contextlib.contextmanager
     def subscribe(self, key: Key) -> Iterator[Subscription]:
         subscription = Subscription(key)
+        if not self._subscriptions:
+            self.listener.want(True)
         self._subscriptions[key].add(subscription)
         SUBSCRIPTIONS.inc()
         try:
@@ -198,6 +201,8 @@ class EventHub:
                 subscribers.discard(subscription)
                 if not subscribers:
                     del self._subscriptions[key]
+            if not self._subscriptions:
+                self.listener.want(False)
 
     @property
     def subscriber_count(self) -> int:
