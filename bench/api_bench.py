@@ -234,6 +234,9 @@ class Server:
                 "DOORSTEP_IDENTITY_PROVIDER": "counter",
                 "DOORSTEP_SMS_CHANNEL": "console",
                 "DOORSTEP_FILE_STORAGE": "none",
+                # 50 clients submit for 5,000 citizens, a dozen each in a run
+                "DOORSTEP_APPLICATIONS_PER_CITIZEN_HOUR": "0",
+                "DOORSTEP_APPLICATIONS_PER_CITIZEN_DAY": "0",
                 "DB_POOL_MIN": str(min(4, pool_max)),
                 "DB_POOL_MAX": str(pool_max),
                 "DOORSTEP_QUEUE": BENCH_QUEUE,

@@ -325,6 +325,11 @@ class Settings:
     tickets_per_citizen_hour: int = 5
     tickets_per_citizen_day: int = 20
     tickets_per_client_hour: int = 60
+    # applications a citizen may submit (themselves or through an agent; a clerk's at the
+    # counter are not counted against them): each sends an SMS and puts tasks in units' queues.
+    # 0 turns a limit off.
+    applications_per_citizen_hour: int = 10
+    applications_per_citizen_day: int = 30
     queue_name: str = "doorstep:queue"
     sms: SmsSettings = field(default_factory=SmsSettings)
     push: PushSettings = field(default_factory=PushSettings)
@@ -397,6 +402,8 @@ class Settings:
             tickets_per_citizen_hour=_int("DOORSTEP_TICKETS_PER_CITIZEN_HOUR", 5),
             tickets_per_citizen_day=_int("DOORSTEP_TICKETS_PER_CITIZEN_DAY", 20),
             tickets_per_client_hour=_int("DOORSTEP_TICKETS_PER_CLIENT_HOUR", 60),
+            applications_per_citizen_hour=_int("DOORSTEP_APPLICATIONS_PER_CITIZEN_HOUR", 10),
+            applications_per_citizen_day=_int("DOORSTEP_APPLICATIONS_PER_CITIZEN_DAY", 30),
             queue_name=os.environ.get("DOORSTEP_QUEUE", "doorstep:queue"),
             sms=SmsSettings.from_env(),
             push=PushSettings.from_env(dev),

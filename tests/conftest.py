@@ -152,6 +152,9 @@ def settings(database_url: str, run_id: str, tmp_path_factory: pytest.TempPathFa
         tickets_per_citizen_hour=100_000,
         tickets_per_citizen_day=100_000,
         tickets_per_client_hour=100_000,
+        # likewise the demo citizen's applications (their limits have their own test)
+        applications_per_citizen_hour=100_000,
+        applications_per_citizen_day=100_000,
         queue_name=f"doorstep:test:{run_id}",
         sms=SmsSettings(callback_token=TEST_CALLBACK_TOKEN),
         # dev: asked of those enrolled (the login helper enrols every staff member it logs in);

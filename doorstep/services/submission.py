@@ -3,6 +3,7 @@ the principal's answer to a confirmation; the rows it writes, with its event and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +13,11 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import make_case_number
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.delegation import moves_money, theme_of_bundle
-from doorstep.domain.errors import InvalidInput, NotFound
+from doorstep.domain.errors import InvalidInput, NotFound, RateLimited
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.priority import internal_target
+from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window, wait_seconds
 from doorstep.domain.workflow import ApplicationStatus, TaskStatus
 from doorstep.services import acting, citizen_sms, priority, vault
 from doorstep.services.application_views import ApplicationView, load_one, submitted_view
@@ -283,6 +285,34 @@ class Prepared:
     held: Prefill
 
 
+def _check_submission_limits(deps: Deps, read: SerialContactRow) -> None:
+    """So many applications a citizen an hour and a day (a clerk's at the counter aside): each
+    sends an SMS and puts tasks in units' queues. Counted by the read that draws the serial,
+    without a lock: submissions of one instant may pass together, so a flood is held to about
+    the limit rather than exactly (an exact count would cost the busiest write a lock and a
+    round trip; the other limits, `services.rate_limits`, guard rarer things)."""
+    settings = deps.settings
+    wait = wait_seconds(
+        read.db_now,
+        [
+            (
+                Window(settings.applications_per_citizen_hour, HOUR_SECONDS),
+                Seen(read.applied_in_hour, read.first_in_hour),
+            ),
+            (
+                Window(settings.applications_per_citizen_day, DAY_SECONDS),
+                Seen(read.applied_in_day, read.first_in_day),
+            ),
+        ],
+    )
+    if wait is not None:
+        raise RateLimited(
+            "application.too_many",
+            retry_after_seconds=wait,
+            retry_after_minutes=math.ceil(wait / 60),
+        )
+
+
 async def _prepare(
     deps: Deps,
     conn: Connection,
@@ -298,6 +328,8 @@ async def _prepare(
     holdings (which decide 优先办 too); `read` is the first of these when it has been read."""
     today = local_date(datetime.now().astimezone())
     serial = read or await store.next_serial_with_contact(conn, citizen_id)
+    if staff_id is None:
+        _check_submission_limits(deps, serial)
     number = make_case_number(APPLICATION_PREFIX, serial.serial)
     # the vault supplies what it holds; the form asked only for the rest
     held = await vault.prefill(

@@ -119,6 +119,13 @@ class SerialContactRow(CitizenContactRow):
     vault_empty: bool
     # the language is the citizen's own choice (not only the first request's)
     language_chosen: bool
+    # the citizen's applications of the last hour and day, and the first of each, as of
+    # `db_now` (the submission limits, `services.submission`)
+    db_now: datetime
+    applied_in_hour: int
+    first_in_hour: datetime | None
+    applied_in_day: int
+    first_in_day: datetime | None
 
 
 async def next_serial(conn: Connection) -> int:
@@ -325,8 +332,15 @@ SERIAL_WITH_CONTACT = f"""select nextval('application_serial') as serial, {_CONT
            not exists (select from vault_documents d
                        where d.citizen_id = c.id and d.revoked_at is null)
            and not exists (select from vault_facts f where f.citizen_id = c.id) as vault_empty,
-           language_chosen
-    from citizens c"""
+           language_chosen, now() as db_now, r.*
+    from citizens c
+    cross join lateral (
+        select count(*) filter (where a.created_at > now() - interval '1 hour') as applied_in_hour,
+               min(a.created_at) filter (where a.created_at > now() - interval '1 hour')
+                 as first_in_hour,
+               count(*) as applied_in_day, min(a.created_at) as first_in_day
+        from applications a
+        where a.citizen_id = c.id and a.created_at > now() - interval '1 day') r"""
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:
