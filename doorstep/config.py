@@ -378,6 +378,12 @@ class Settings:
     # object of sha256 -> document): when set, only those documents are executed over HTTP
     trusted_documents_file: str = ""
 
+    @property
+    def applications_counted(self) -> int:
+        """How many of a citizen's recent applications the read before a submission counts: as
+        many as the larger limit (0 with both off: nothing is read)."""
+        return max(self.applications_per_citizen_hour, self.applications_per_citizen_day, 0)
+
     @classmethod
     def from_env(cls, *, dev_mode: bool | None = None) -> Settings:
         dev = dev_mode_from_env() if dev_mode is None else dev_mode

@@ -286,7 +286,9 @@ async def submitter_for_token(
     if not _looks_like_token(token):
         return None
     async with deps.pool.acquire() as conn:
-        row = await submissions.submitter_by_token_hash(conn, token_hash(token))
+        row = await submissions.submitter_by_token_hash(
+            conn, token_hash(token), deps.settings.applications_counted
+        )
     if row is None:
         return None
     # as `_actor_of` makes a citizen's (a citizen's session has no staff region)

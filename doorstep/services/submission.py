@@ -327,7 +327,9 @@ async def _prepare(
     read before anything is written: the serial (with the citizen's contact), the vault's
     holdings (which decide 优先办 too); `read` is the first of these when it has been read."""
     today = local_date(datetime.now().astimezone())
-    serial = read or await store.next_serial_with_contact(conn, citizen_id)
+    serial = read or await store.next_serial_with_contact(
+        conn, citizen_id, deps.settings.applications_counted if staff_id is None else 0
+    )
     if staff_id is None:
         _check_submission_limits(deps, serial)
     number = make_case_number(APPLICATION_PREFIX, serial.serial)

@@ -132,12 +132,14 @@ async def next_serial(conn: Connection) -> int:
     return await next_in_sequence(conn, "application_serial")
 
 
-async def next_serial_with_contact(conn: Connection, citizen_id: int) -> SerialContactRow:
+async def next_serial_with_contact(
+    conn: Connection, citizen_id: int, counted: int
+) -> SerialContactRow:
     """What a submission reads before it writes, in one round trip: the serial, the contact
-    (as `citizen_contact` reads it), the proved birth date (优先办) and whether the vault holds
-    anything of theirs."""
+    (as `citizen_contact` reads it), the proved birth date (优先办), whether the vault holds
+    anything of theirs, and up to `counted` of their applications of the last day."""
     return await fetchrow_one(
-        conn, SerialContactRow, f"{SERIAL_WITH_CONTACT} where id = $1", citizen_id
+        conn, SerialContactRow, f"{SERIAL_WITH_CONTACT} where id = $1", citizen_id, counted
     )
 
 
@@ -339,8 +341,11 @@ SERIAL_WITH_CONTACT = f"""select nextval('application_serial') as serial, {_CONT
                min(a.created_at) filter (where a.created_at > now() - interval '1 hour')
                  as first_in_hour,
                count(*) as applied_in_day, min(a.created_at) as first_in_day
-        from applications a
-        where a.citizen_id = c.id and a.created_at > now() - interval '1 day') r"""
+        -- the newest $2 of the day at most: a count past the limit changes nothing, and a
+        -- citizen's reads stay as short as the limit (0 when no limit is on: nothing read)
+        from (select a.created_at from applications a
+              where a.citizen_id = c.id and a.created_at > now() - interval '1 day'
+              order by a.created_at desc limit $2) a) r"""
 
 
 async def citizen_contact(db: Queryable, citizen_id: int) -> CitizenContactRow | None:

@@ -36,11 +36,13 @@ _SUBMITTER_BY_TOKEN_HASH = f"""select s.id as session_id, p.*
     where s.token_hash = $1 and s.role = 'citizen' and {SESSION_UNENDED}"""
 
 
-async def submitter_by_token_hash(conn: Connection, token_hash: bytes) -> SubmitterRow | None:
+async def submitter_by_token_hash(
+    conn: Connection, token_hash: bytes, counted: int
+) -> SubmitterRow | None:
     """The citizen session of `token_hash` with the serial, the contact, the proved birth date
     and whether the vault is empty; None for any other (staff, unknown, ended): the usual
     look-up answers those (`store.auth.session_by_token_hash`)."""
-    return await fetchrow(conn, SubmitterRow, _SUBMITTER_BY_TOKEN_HASH, token_hash)
+    return await fetchrow(conn, SubmitterRow, _SUBMITTER_BY_TOKEN_HASH, token_hash, counted)
 
 
 class SubmittedTaskRow(TaskRow):
