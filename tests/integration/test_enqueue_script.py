@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -23,6 +24,11 @@ from doorstep.workers.queue import (
     enqueue_outbox_rows,
     outbox_job_id,
 )
+
+
+async def _forget(redis: ArqRedis, queue: str, outbox_ids: Iterable[int]) -> None:
+    """A test's jobs and queue, gone from the shared Redis."""
+    await redis.delete(*(job_key_prefix + outbox_job_id(queue, n) for n in outbox_ids), queue)
 
 
 async def test_the_same_job_as_arq_makes_and_never_twice(settings: Settings) -> None:
@@ -56,9 +62,7 @@ async def test_the_same_job_as_arq_makes_and_never_twice(settings: Settings) -> 
     finally:
         request_id.reset(token)
         for queue in (ours, theirs):
-            for outbox_id in (41, 42):
-                await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
-            await redis.delete(queue)
+            await _forget(redis, queue, [41, 42])
         await redis.aclose()
 
 
@@ -95,9 +99,7 @@ async def test_concurrent_enqueues_share_round_trips_and_each_waits_for_its_own(
         assert info is not None and info.kwargs == {"request_id": "req-7"}
     finally:
         await batches.close()
-        for outbox_id in range(1, 31):
-            await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
-        await redis.delete(queue)
+        await _forget(redis, queue, range(1, 31))
         await redis.aclose()
 
 
@@ -134,7 +136,5 @@ async def test_more_jobs_than_one_script_call_takes(settings: Settings) -> None:
         await enqueue_outbox_rows(redis, many, queue)  # repeats: nothing more
         assert await redis.zcard(queue) == len(many)
     finally:
-        for outbox_id in many:
-            await redis.delete(job_key_prefix + outbox_job_id(queue, outbox_id))
-        await redis.delete(queue)
+        await _forget(redis, queue, many)
         await redis.aclose()
