@@ -78,3 +78,16 @@ async def test_watch_lists_figures_as_charts_and_csv(
     lines = text.lstrip("\ufeff").split("\r\n")
     assert lines[0].startswith("Unit,On time,Late,On-time rate,Overdue now")
     assert any(line.startswith("北京市公安局朝阳分局,") for line in lines)
+
+
+async def test_the_period_ends_on_beijings_today(
+    web: Server, pool: Pool, screen: NewScreen
+) -> None:
+    """At 01:30 in Beijing the UTC date is still yesterday's: the default period ends on
+    Beijing's day, or a supervisor's first hours of each day would leave today's work out."""
+    page = await screen("en")
+    await staff_log_in(page, web, pool, SUPERVISOR)
+    await page.clock.set_fixed_time("2026-12-07T17:30:00Z")
+    await visit(page, "#/figures", "input[name=until]")
+    assert await page.locator("input[name=until]").input_value() == "2026-12-08"
+    assert await page.locator("input[name=since]").input_value() == "2026-11-08"

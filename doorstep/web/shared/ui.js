@@ -13,6 +13,11 @@ export function Field({ label, error, hint, children: render }) {
   </div>`;
 }
 
+// The calendar day of an instant in Beijing, as the API's dates are written (YYYY-MM-DD): a
+// clerk's "today" turns at midnight Beijing time, whatever zone the device is set to
+export const shanghaiDay = (instant) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(instant);
+
 export const formatDate = (value) =>
   value
     ? new Intl.DateTimeFormat(document.documentElement.lang, {

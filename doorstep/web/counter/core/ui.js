@@ -6,7 +6,7 @@ import { useBusy } from '../../shared/busy.js';
 import { Field } from '../../shared/ui.js';
 import { t } from './i18n.js';
 
-export { Field, formatDate } from '../../shared/ui.js';
+export { Field, formatDate, shanghaiDay } from '../../shared/ui.js';
 
 export function Screen({ title, children, actions }) {
   return html`<section class="screen" aria-labelledby="screen-title">

@@ -7,7 +7,7 @@ import { html, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { Check, Input, Select } from '../core/form.js';
 import { t } from '../core/i18n.js';
-import { ErrorLine, formatDate } from '../core/ui.js';
+import { ErrorLine, formatDate, shanghaiDay } from '../core/ui.js';
 import { AdminForm, AdminTable, Lines, useEditing, useUnits, words } from './admin_parts.js';
 
 const ITEM = `itemCode version effectiveFrom inForce name unitCode description legalDays promisedDays
@@ -15,8 +15,7 @@ const ITEM = `itemCode version effectiveFrom inForce name unitCode description l
 const BUNDLE = 'bundleCode version effectiveFrom inForce name description itemCodes retired applications';
 
 // tomorrow in Shanghai: a new version usually starts on a coming day
-const tomorrow = () =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + 86400000));
+const tomorrow = () => shanghaiDay(new Date(Date.now() + 86400000));
 
 // materials as text, one a line: "code | name" and "| optional" when it may be left out
 const materialsText = (list) =>

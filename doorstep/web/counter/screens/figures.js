@@ -5,7 +5,7 @@ import { html, useEffect, useState } from '../../shared/html.js';
 import { gql } from '../core/api.js';
 import { BarChart, download, toCsv } from '../core/chart.js';
 import { t } from '../core/i18n.js';
-import { ErrorLine, Field, Screen } from '../core/ui.js';
+import { ErrorLine, Field, Screen, shanghaiDay } from '../core/ui.js';
 
 const FIGURES = `query ($since: Date!, $until: Date!) {
   unitSlaCounts(since: $since, until: $until) { unitCode unitName onTime late openOverdue
@@ -14,7 +14,6 @@ const FIGURES = `query ($since: Date!, $until: Date!) {
     resolutionRate satisfactionRate onTimeRate openOverdue }
   priorityTicketCounts(since: $since, until: $until) { unitCode unitName finished onTime onTarget
     openOverdue } }`;
-const day = (d) => d.toISOString().slice(0, 10);
 const percent = (v) => (v == null ? '—' : `${Math.round(v * 1000) / 10}%`);
 const onTimeRate = (u) => (u.onTime + u.late ? u.onTime / (u.onTime + u.late) : null);
 // 优先办 apart: by the deadline, and by the shorter internal target
@@ -44,7 +43,7 @@ function Table({ caption, header, rows, file }) {
 
 export function Figures() {
   const today = new Date();
-  const [period, setPeriod] = useState({ since: day(new Date(today - 30 * 864e5)), until: day(today) });
+  const [period, setPeriod] = useState({ since: shanghaiDay(new Date(today - 30 * 864e5)), until: shanghaiDay(today) });
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
