@@ -194,17 +194,18 @@ async def submit_in(
     application_id, number = inserted.application_id, inserted.number
     if on_submitted is not None:
         await on_submitted(conn, application_id)
-    agent = {"agent_id": actor.agent_citizen_id} if actor.role is Role.AGENT else {}
+    agent_id = actor.acting_agent_id
+    agent = {"agent_id": agent_id} if agent_id is not None else {}
     event = submitted_event(
         number,
         citizen_id,
         bundle,
         application_id=application_id,
         actor_kind="citizen",
-        actor_id=actor.agent_citizen_id or citizen_id,
+        actor_id=agent_id or citizen_id,
         data={**agent, **(event_data or {})},
     )
-    if actor.role is Role.AGENT:
+    if agent_id is not None:
         await events.append_new(conn, event)
         # the principal hears it from the agent notice, which carries the number
         outbox_ids = await acting.record_action(
