@@ -13,9 +13,12 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix
 from arq.jobs import Job, JobStatus
+from litestar.testing import AsyncTestClient
 
+from doorstep.api.app import create_app
 from doorstep.config import Settings
 from doorstep.observability.requests import request_id
+from doorstep.store.db import Pool
 from doorstep.workers import queue as queue_module
 from doorstep.workers.queue import (
     DELIVER_JOB,
@@ -24,6 +27,10 @@ from doorstep.workers.queue import (
     enqueue_outbox_rows,
     outbox_job_id,
 )
+from tests.integration.delegation_helpers import gql_as
+from tests.integration.helpers import fresh_phone, login
+
+SUBMIT_NEWBORN = 'mutation { submitApplication(input: {bundleCode: "newborn"}) { number } }'
 
 
 async def _forget(redis: ArqRedis, queue: str, outbox_ids: Iterable[int]) -> None:
@@ -138,3 +145,25 @@ async def test_more_jobs_than_one_script_call_takes(settings: Settings) -> None:
     finally:
         await _forget(redis, queue, many)
         await redis.aclose()
+
+
+async def test_a_submission_stands_when_redis_is_out_of_reach(
+    settings: Settings, pool: Pool
+) -> None:
+    """The enqueue is the fast path only: with Redis gone after start-up the application is
+    submitted all the same, its SMS left for the sweeper."""
+    app = create_app(settings)
+    async with AsyncTestClient(app=app) as client:
+        token = await login(client, pool, fresh_phone())
+        gone = ArqRedis(host="127.0.0.1", port=1)  # nothing listens there
+        app.state.deps.enqueue_outbox = OutboxBatches(gone, settings.queue_name).enqueue
+        body = await gql_as(client, SUBMIT_NEWBORN, {}, token=token)
+        assert "errors" not in body, body
+        number = body["data"]["submitApplication"]["number"]
+        status = await pool.fetchval(
+            "select status from outbox where params->>'number' = $1 "
+            "and kind = 'application.submitted'",
+            number,
+        )
+        assert status == "created"  # not sent: the sweeper enqueues it
+        await gone.aclose()
