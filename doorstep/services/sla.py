@@ -128,7 +128,10 @@ async def _raise_all(
     while True:
         async with transaction(deps.pool) as conn:
             rows = await claim(conn, day, ALERT_BATCH)
-            outbox_ids = [oid for row in rows for oid in await tell(conn, row)]
+            # each event locks its citizen's stream until the commit: taken in one order by
+            # every worker, two batches that share citizens wait for each other, never deadlock
+            told = sorted(rows, key=lambda row: (row.citizen_id, row.task_id))
+            outbox_ids = [oid for row in told for oid in await tell(conn, row)]
         await deps.after_commit(outbox_ids)
         raised += len(rows)
         if len(rows) < ALERT_BATCH:
