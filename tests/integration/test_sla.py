@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import date, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from doorstep.domain.calendar import DEFAULT_CALENDAR
-from doorstep.services import sla
+from doorstep.domain.policy import Actor, Role
+from doorstep.services import applications, sla
 from doorstep.services.deps import Deps
+from doorstep.store import sla as sla_store
 from doorstep.store.db import Pool
+from doorstep.store.rows import fetch
+from doorstep.store.sla import AlertRow
+from tests.integration.delegation_helpers import make_citizen
 from tests.integration.helpers import error_code, gql
 
 SUBMIT = """mutation { submitApplication(input: {bundleCode: "newborn"})
@@ -251,3 +257,40 @@ async def test_an_elder_is_told_of_an_extension_in_plain_words(
     assert sms is not None
     assert sms["template"] == "sms.plain.deadline_extended"
     assert sms["params"]["number"] == app["number"] and sms["params"]["phone"]
+
+
+async def test_workers_whose_batches_share_citizens_never_deadlock(pool: Pool, deps: Deps) -> None:
+    """Each alert's event locks its citizen's stream until the batch commits. Two workers whose
+    batches hold the same two citizens in opposite orders, each pausing after its first alert
+    for the other to catch up: both finish, one after the other (told crosswise, they would
+    lock each other's citizen and PostgreSQL would end one with a deadlock)."""
+    rows = []
+    for _ in range(2):
+        citizen_id, _phone = await make_citizen(pool)
+        view = await applications.submit_application(
+            deps, Actor(Role.CITIZEN, citizen_id=citizen_id), applications.SubmitInput("newborn")
+        )
+        async with pool.acquire() as conn:
+            found = await fetch(
+                conn, AlertRow, f"{sla_store._ALERT_ROWS} where a.number = $1", view.number
+            )
+        rows.append(found[0])
+    first_told = [asyncio.Event(), asyncio.Event()]
+
+    def worker(n: int, batch: list[AlertRow]) -> Any:
+        async def claim(_conn: Any, _day: date, _limit: int) -> list[AlertRow]:
+            return batch
+
+        async def tell(conn: Any, row: AlertRow) -> list[int]:
+            told = await sla._remind(conn, row)
+            if not first_told[n].is_set():
+                first_told[n].set()
+                # the other worker's first alert, if it can take its lock at all meanwhile
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(first_told[1 - n].wait(), 0.5)
+            return told
+
+        return sla._raise_all(deps, date.today(), claim, tell)
+
+    told = await asyncio.gather(worker(0, rows), worker(1, rows[::-1]))
+    assert list(told) == [2, 2]
