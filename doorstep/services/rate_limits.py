@@ -5,8 +5,9 @@ its refusal code; the counting, the lock and the wait are the same for all."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from doorstep.domain.errors import RateLimited
@@ -41,7 +42,16 @@ async def enforce(
             continue
         now, counts = await store.recent(conn, limit.counted, key, [w.seconds for w in windows])
         seen += [(w, Seen(n, oldest)) for w, (n, oldest) in zip(windows, counts, strict=True)]
-    wait = wait_seconds(now, seen) if now is not None else None
+    if now is not None:
+        refuse_when_full(code, now, seen, **params)
+
+
+def refuse_when_full(
+    code: str, now: datetime, seen: Iterable[tuple[Window, Seen]], **params: Any
+) -> None:
+    """Refuse with `RateLimited(code)` when a window is full, with the wait until one more is
+    allowed (`retry_after_seconds`, and minutes for the message and the Retry-After header)."""
+    wait = wait_seconds(now, seen)
     if wait is not None:
         raise RateLimited(
             code, retry_after_seconds=wait, retry_after_minutes=math.ceil(wait / 60), **params

@@ -3,7 +3,6 @@ the principal's answer to a confirmation; the rows it writes, with its event and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,13 +12,13 @@ from doorstep.domain.calendar import local_date
 from doorstep.domain.case_numbers import make_case_number
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.delegation import moves_money, theme_of_bundle
-from doorstep.domain.errors import InvalidInput, NotFound, RateLimited
+from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
 from doorstep.domain.priority import internal_target
-from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window, wait_seconds
+from doorstep.domain.rate_limits import DAY_SECONDS, HOUR_SECONDS, Seen, Window
 from doorstep.domain.workflow import ApplicationStatus, TaskStatus
-from doorstep.services import acting, citizen_sms, priority, vault
+from doorstep.services import acting, citizen_sms, priority, rate_limits, vault
 from doorstep.services.application_views import ApplicationView, load_one, submitted_view
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
@@ -291,9 +290,10 @@ def _check_submission_limits(deps: Deps, read: SerialContactRow) -> None:
     sends an SMS and puts tasks in units' queues. Counted by the read that draws the serial,
     without a lock: submissions of one instant may pass together, so a flood is held to about
     the limit rather than exactly (an exact count would cost the busiest write a lock and a
-    round trip; the other limits, `services.rate_limits`, guard rarer things)."""
+    round trip; the other limits, `services.rate_limits.enforce`, guard rarer things)."""
     settings = deps.settings
-    wait = wait_seconds(
+    rate_limits.refuse_when_full(
+        "application.too_many",
         read.db_now,
         [
             (
@@ -306,12 +306,6 @@ def _check_submission_limits(deps: Deps, read: SerialContactRow) -> None:
             ),
         ],
     )
-    if wait is not None:
-        raise RateLimited(
-            "application.too_many",
-            retry_after_seconds=wait,
-            retry_after_minutes=math.ceil(wait / 60),
-        )
 
 
 async def _prepare(

@@ -328,7 +328,8 @@ BRIEF_COLUMNS = "id, phone, name, language, elder_mode, channel_preference"
 _CONTACT_COLUMNS = f"""{BRIEF_COLUMNS},
     resident_id_masked, resident_id_index, birth_date, region_code"""
 
-# a `SerialContactRow` of the citizen `c` its where names (the serial drawn per row found)
+# a `SerialContactRow` of the citizen `c` its where names (the serial drawn per row found); `$2`
+# is how many of their applications of the day to count, so a query using it passes that second
 SERIAL_WITH_CONTACT = f"""select nextval('application_serial') as serial, {_CONTACT_COLUMNS},
            case when identity_verified_at is not null then birth_date end as proven_birth_date,
            not exists (select from vault_documents d
