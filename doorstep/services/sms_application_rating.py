@@ -8,10 +8,9 @@ from doorstep.domain.sms_reply import Question, QuestionKind
 from doorstep.domain.tickets import Rating
 from doorstep.services import application_ratings
 from doorstep.services.deps import Deps
-from doorstep.services.sms_tickets import answer, rating_question, rating_reply
+from doorstep.services.sms_tickets import answer_alone, rating_question, rating_reply
 from doorstep.store import application_ratings as store
 from doorstep.store.application_ratings import RatingAskedRow
-from doorstep.store.db import transaction
 from doorstep.store.sms_inbound import InboundCitizenRow
 
 # the application a 1-5 reply would rate
@@ -27,26 +26,18 @@ async def answer_rating(
         rated = await application_ratings.rate_by_sms(deps, citizen.id, asked.number, rating)
         if rated is None:
             return None
-        async with transaction(deps.pool) as conn:
-            if rated.rectify_by is not None:
-                outbox_id = await answer(
-                    deps,
-                    conn,
-                    citizen,
-                    "sms_reply.rated",
-                    "sms.application_rated_rectification",
-                    {"number": rated.number, "due": rated.rectify_by.strftime("%m-%d")},
-                )
-            else:
-                outbox_id = await answer(
-                    deps,
-                    conn,
-                    citizen,
-                    "sms_reply.rated",
-                    "sms.application_rated",
-                    {"number": rated.number},
-                )
-        await deps.after_commit([outbox_id])
+        if rated.rectify_by is not None:
+            await answer_alone(
+                deps,
+                citizen,
+                "sms_reply.rated",
+                "sms.application_rated_rectification",
+                {"number": rated.number, "due": rated.rectify_by.strftime("%m-%d")},
+            )
+        else:
+            await answer_alone(
+                deps, citizen, "sms_reply.rated", "sms.application_rated", {"number": rated.number}
+            )
         return f"application_rated:{int(rating)}"
 
     return await rating_reply(

@@ -74,13 +74,14 @@ async def answer_alone(
     kind: str,
     template: str,
     params: dict[str, Any],
+    call_phone: str | None = None,
     extend_code: str | None = None,
 ) -> None:
     """An answer SMS with nothing else to commit beside it, handed to the outbox once
     committed."""
     async with transaction(deps.pool) as conn:
         outbox_id = await answer(
-            deps, conn, citizen, kind, template, params, extend_code=extend_code
+            deps, conn, citizen, kind, template, params, call_phone, extend_code
         )
     await deps.after_commit([outbox_id])
 
@@ -209,18 +210,15 @@ async def rating_reply(
     if asked is None:
         return None
     if not 1 <= value <= 5:
-        async with transaction(deps.pool) as conn:
-            outbox_id = await answer(
-                deps,
-                conn,
-                citizen,
-                "sms_reply.rating_invalid",
-                invalid_template,
-                {"number": asked.number},
-                # a question again: it keeps the rating question's extend code
-                extend_code=question_code(kind, asked.id),
-            )
-        await deps.after_commit([outbox_id])
+        await answer_alone(
+            deps,
+            citizen,
+            "sms_reply.rating_invalid",
+            invalid_template,
+            {"number": asked.number},
+            # a question again: it keeps the rating question's extend code
+            extend_code=question_code(kind, asked.id),
+        )
         return "rating_invalid"
     return await rate(asked, Rating(value))
 
@@ -252,26 +250,23 @@ async def answer_rating(
     async def rate(asked: RatingAskedRow, rating: Rating) -> str:
         number = asked.number
         view = await follow_up.rate(deps, citizen_actor(citizen), number, rating)
-        async with transaction(deps.pool) as conn:
-            if view.rectification is not None:
-                outbox_id = await answer(
-                    deps,
-                    conn,
-                    citizen,
-                    "sms_reply.rated",
-                    "sms.ticket_rated_rectification",
-                    {
-                        "number": number,
-                        "unit": view.lead_unit.name,
-                        "due": view.rectification.due_on.strftime("%m-%d"),
-                    },
-                    view.lead_unit.phone,
-                )
-            else:
-                outbox_id = await answer(
-                    deps, conn, citizen, "sms_reply.rated", "sms.ticket_rated", {"number": number}
-                )
-        await deps.after_commit([outbox_id])
+        if view.rectification is not None:
+            await answer_alone(
+                deps,
+                citizen,
+                "sms_reply.rated",
+                "sms.ticket_rated_rectification",
+                {
+                    "number": number,
+                    "unit": view.lead_unit.name,
+                    "due": view.rectification.due_on.strftime("%m-%d"),
+                },
+                view.lead_unit.phone,
+            )
+        else:
+            await answer_alone(
+                deps, citizen, "sms_reply.rated", "sms.ticket_rated", {"number": number}
+            )
         return f"rated:{int(rating)}"
 
     return await rating_reply(
