@@ -266,9 +266,9 @@ def vapid() -> None:
 )
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 def holidays(path: str | None) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    from doorstep.domain.calendar import ScheduleError, local_date
+    from doorstep.domain.calendar import ScheduleError, today_local
     from doorstep.services.deps import SCHEDULE_HORIZON_DAYS
     from doorstep.services.holidays import load_schedule
 
@@ -277,7 +277,7 @@ def holidays(path: str | None) -> None:
     except ScheduleError as exc:
         _shared()._say(f"refused: {exc}")
         raise SystemExit(1) from exc
-    today = local_date(datetime.now(UTC))
+    today = today_local()
     horizon = today + timedelta(days=SCHEDULE_HORIZON_DAYS)
     for year in range(today.year - 1, horizon.year + 2):
         known = calendar.covers(year)

@@ -228,6 +228,11 @@ def local_date(ts: datetime) -> date:
     return ts.astimezone(SHANGHAI).date()
 
 
+def today_local() -> date:
+    """Today in Asia/Shanghai: the day deadlines, ages and versions in force are counted on."""
+    return local_date(datetime.now(UTC))
+
+
 def deadline_end(d: date) -> datetime:
     """The last instant (23:59:59.999999 Asia/Shanghai) of date `d`, as an aware UTC datetime."""
     return datetime.combine(_plain_date(d), time.max, tzinfo=SHANGHAI).astimezone(UTC)

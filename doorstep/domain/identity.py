@@ -5,11 +5,11 @@ Errors are ValueError whose single argument is a stable reason key for the i18n 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import phonenumbers
 
-from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.calendar import today_local
 
 RESIDENT_ID_FORMAT = "resident_id.format"
 RESIDENT_ID_CHECKSUM = "resident_id.checksum"
@@ -47,7 +47,7 @@ def validate_resident_id(s: str, *, today: date | None = None) -> str:
     except ValueError:
         raise ValueError(RESIDENT_ID_BIRTH_DATE) from None
     if today is None:
-        today = datetime.now(SHANGHAI).date()
+        today = today_local()
     if not _EARLIEST_BIRTH <= birth <= today:
         raise ValueError(RESIDENT_ID_BIRTH_DATE)
     return value

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.calendar import deadline_end, local_date
+from doorstep.domain.calendar import deadline_end, today_local
 from doorstep.domain.clock import working_days_left
 from doorstep.domain.errors import Conflict
 from doorstep.domain.priority import Reason as PriorityReason
@@ -72,7 +72,7 @@ class Task:
         "overdue; while paused (补正) the days the clock keeps; null when finished"
     )
     def working_days_left(self, info: Info) -> int | None:
-        today = local_date(datetime.now(UTC))
+        today = today_local()
         return working_days_left(
             info.context.deps.calendar, self.status, self.due_on, self.days_left_at_pause, today
         )

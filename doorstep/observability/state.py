@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from doorstep.config import Settings
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.store import ops_state
 from doorstep.store.db import Pool
 
@@ -79,7 +78,7 @@ async def _database(pool: Pool, settings: Settings) -> list[Metric]:
         "Open work past its deadline now: application tasks (working days), tickets",
         ["kind"],
     )
-    state = await ops_state.read(pool, local_date(datetime.now(UTC)))
+    state = await ops_state.read(pool, today_local())
     for status, (count, oldest) in state.outbox.items():
         outbox_rows.add_metric([status], count)
         outbox_oldest.add_metric([status], oldest)

@@ -5,9 +5,9 @@ asked. Read for a view its reader was already authorized to see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.tickets import Rating
 from doorstep.domain.workflow import ApplicationStatus, TaskStatus
 from doorstep.services.applications import FINAL_APPLICATION
@@ -63,7 +63,7 @@ async def feedback(
         if refused
         else {}
     )
-    today = local_date(datetime.now(UTC))
+    today = today_local()
     tasks = []
     for task_id, task_status in task_statuses:
         open_until = None

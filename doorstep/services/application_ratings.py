@@ -8,9 +8,9 @@ the citizen then reads on the application's page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from doorstep.domain.calendar import SHANGHAI, local_date
+from doorstep.domain.calendar import SHANGHAI, today_local
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import (
     Actor,
@@ -215,7 +215,7 @@ async def _rate(
         data={"rating": int(given.rating), "channel": channel},
     )
     outbox_ids: list[int] = []
-    today = local_date(datetime.now(UTC))
+    today = today_local()
     due_on = deps.calendar.add_working_days(today, RECTIFICATION_DAYS)
     rectified = False
     for task_id, task_rating in ratings.items():

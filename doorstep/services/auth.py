@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeGuard
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.elder import offer_elder_mode
 from doorstep.domain.errors import (
     DomainError,
@@ -255,7 +255,7 @@ async def _open_session(
             citizen.birth_date,
             citizen.elder_mode,
             citizen.elder_mode_chosen_at is not None,
-            local_date(datetime.now(UTC)),
+            today_local(),
         )
     return SessionIssued(
         token=token, role=role, expires_at=expires, new_citizen=new_citizen, offer_elder_mode=offer

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TypeVar
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.elder import Presentation, offer_elder_mode, presentation
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize
@@ -99,7 +98,7 @@ async def profile(deps: Deps, citizen_id: int) -> Profile:
     row = await store.profile(deps.pool, citizen_id)
     if row is None:
         raise NotFound("auth.required")
-    today = local_date(datetime.now(UTC))
+    today = today_local()
     return Profile(
         citizen_id=row.id,
         name=row.name,

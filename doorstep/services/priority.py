@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.priority import (
     DISABILITY_DOCUMENT,
@@ -86,6 +86,6 @@ async def my_standing(deps: Deps, actor: Actor, today: date | None = None) -> St
     authorize(actor, Operation.PRIORITY_READ, Target(citizen_id=citizen_id))
     assert citizen_id is not None
     async with deps.pool.acquire() as conn:
-        found = await standing_in(conn, citizen_id, today or local_date(datetime.now(UTC)))
+        found = await standing_in(conn, citizen_id, today or today_local())
         await acting.record_read(deps, conn, actor, what="priority", purpose="check_priority")
     return found

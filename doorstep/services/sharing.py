@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.errors import Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.sharing import (
@@ -42,10 +42,6 @@ class RuleView(Protocol):
     def fact_keys(self) -> list[str]: ...
     @property
     def bundle_code(self) -> str | None: ...
-
-
-def today_local() -> date:
-    return local_date(datetime.now().astimezone())
 
 
 # A published version never changes (its entries and grants are written with it, never again):

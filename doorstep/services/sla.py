@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from doorstep.domain.calendar import SHANGHAI, local_date
+from doorstep.domain.calendar import SHANGHAI, today_local
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
@@ -23,10 +23,6 @@ from doorstep.store.sla import AlertRow, DueTaskRow
 
 MAX_EXTENSION_DAYS = 30
 ALERT_BATCH = 500
-
-
-def today_local() -> date:
-    return local_date(datetime.now().astimezone())
 
 
 async def request_extension(

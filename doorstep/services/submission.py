@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.case_numbers import make_case_number
 from doorstep.domain.clock import reminder_date
 from doorstep.domain.delegation import moves_money, theme_of_bundle
@@ -321,7 +320,7 @@ async def _prepare(
     """The application and its tasks, one per item, each on its own working-day clock, as
     read before anything is written: the serial (with the citizen's contact), the vault's
     holdings (which decide 优先办 too); `read` is the first of these when it has been read."""
-    today = local_date(datetime.now().astimezone())
+    today = today_local()
     serial = read or await store.next_serial_with_contact(
         conn, citizen_id, deps.settings.applications_counted if staff_id is None else 0
     )

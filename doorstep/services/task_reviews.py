@@ -10,9 +10,9 @@ limit from that day; either way the citizen is told the outcome and its reason i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import local_date, today_local
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize, require_signed_in
 from doorstep.domain.workflow import TaskAction, TaskStatus
@@ -159,7 +159,7 @@ async def _open(
     if TaskStatus(task.status) is not TaskStatus.REJECTED or refusal is None:
         raise Conflict("review.not_refused")
     ends_on = window_ends_on(refusal.at)
-    today = local_date(datetime.now(UTC))
+    today = today_local()
     if today > ends_on:
         raise Conflict("review.window_closed", date=ends_on.isoformat())
     if await store.decided_since(conn, task_id, refusal.at):

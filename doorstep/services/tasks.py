@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.clock import move_clock, reminder_date
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.policy import (
@@ -202,7 +200,7 @@ async def _transition(
         raise Conflict(
             "task.illegal_transition", status=before.value, action=action.value
         ) from None
-    today = local_date(datetime.now().astimezone())
+    today = today_local()
     total_days = task.working_days + task.extended_days
     clock = move_clock(
         deps.calendar,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import asyncpg
 
 from doorstep.domain import pii
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import today_local
 from doorstep.domain.identity import mask_resident_id
 from doorstep.store import demo_data
 from doorstep.store.catalog_versions import record_seeded
@@ -216,7 +215,7 @@ async def load_demo_data(
         # 数据共享责任清单: who owns each vault item and who may use it (once)
         await load_demo_sharing(conn)
         # 陪同办: slots on the coming working days, so there is something to book
-        await load_demo_escort(conn, local_date(datetime.now(UTC)))
+        await load_demo_escort(conn, today_local())
         # the catalog just written is the version in force (a new version where it changed)
-        await record_seeded(conn, local_date(datetime.now(UTC)))
+        await record_seeded(conn, today_local())
     return counts

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from doorstep.services import sla
+from doorstep.domain.calendar import today_local
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import fresh_resident_id, make_citizen
 from tests.integration.helpers import gql, login
@@ -122,7 +122,7 @@ async def test_priority_work_comes_first_within_its_deadline_day_and_is_counted_
     assert order.index(earlier["id"]) < order.index(urgent["id"]) < order.index(normal["id"])
 
     # the figures count priority work apart
-    today = sla.today_local().isoformat()
+    today = today_local().isoformat()
 
     async def counts() -> dict[str, Any]:
         body = await gql(client, COUNTS, {"s": today, "u": today}, token=tokens["supervisor"])

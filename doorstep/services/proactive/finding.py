@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from doorstep.domain.calendar import today_local
 from doorstep.domain.delegation import Theme, covers, theme_of_bundle
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import RuleKind
@@ -16,7 +17,7 @@ from doorstep.domain.vault import FIELDS
 from doorstep.services import citizen_sms, event_log, notifications, sharing
 from doorstep.services.deps import Deps
 from doorstep.services.proactive.rules import tune
-from doorstep.services.proactive.views import explain, text_in, today_local
+from doorstep.services.proactive.views import explain, text_in
 from doorstep.store import applications as app_store
 from doorstep.store import staff_phones
 from doorstep.store import vault as vault_store

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from doorstep.domain.calendar import today_local
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.rules import (
     RuleDefinition,
@@ -14,7 +15,6 @@ from doorstep.domain.rules import (
 )
 from doorstep.services import event_log, sharing
 from doorstep.services.deps import Deps
-from doorstep.services.proactive.views import today_local
 from doorstep.store import catalog as catalog_store
 from doorstep.store import vault as vault_store
 from doorstep.store.db import Connection, transaction

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.calendar import SHANGHAI, today_local
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.domain.rules import WELFARE_OUTCOMES
@@ -19,7 +19,6 @@ from doorstep.services.proactive.views import (
     OfferSnapshot,
     snapshot_of,
     text_in,
-    today_local,
     unit_names,
 )
 from doorstep.store import applications as app_store

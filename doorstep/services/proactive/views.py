@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from doorstep.domain.calendar import local_date
@@ -18,10 +18,6 @@ from doorstep.store.db import Queryable
 from doorstep.store.proactive.rows import OfferRow, OfferSnapshotRow
 
 MAX_REASON_CHARS = 500
-
-
-def today_local() -> date:
-    return local_date(datetime.now().astimezone())
 
 
 # --- explaining offers -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from doorstep.domain.calendar import today_local
 from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, authorize_own
@@ -17,7 +18,7 @@ from doorstep.services.oversight import (
     citizen_at_unit,
     require_open,
 )
-from doorstep.services.vault.views import CorrectionView, correction_view, today_local
+from doorstep.services.vault.views import CorrectionView, correction_view
 from doorstep.store import applications as app_store
 from doorstep.store import staff_phones
 from doorstep.store import vault as store

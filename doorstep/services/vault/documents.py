@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from doorstep.domain import pii
+from doorstep.domain.calendar import today_local
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, authorize_own
 from doorstep.domain.vault import (
@@ -25,7 +26,6 @@ from doorstep.services.vault.views import (
     VaultView,
     correction_view,
     document_view,
-    today_local,
 )
 from doorstep.store import vault as store
 from doorstep.store import vault_corrections as corrections_store

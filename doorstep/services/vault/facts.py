@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from doorstep.domain import pii
-from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.calendar import SHANGHAI, today_local
 from doorstep.domain.errors import InvalidInput, NotFound
 from doorstep.domain.identity import validate_resident_id
 from doorstep.domain.policy import Actor, Operation, Role, Target, authorize
@@ -16,7 +16,6 @@ from doorstep.domain.sharing import Action, SubjectKind
 from doorstep.domain.vault import parse_fact_value
 from doorstep.services import event_log, sharing
 from doorstep.services.deps import Deps
-from doorstep.services.vault.views import today_local
 from doorstep.store import vault as store
 from doorstep.store.db import transaction
 from doorstep.store.proactive import evaluation as offer_store

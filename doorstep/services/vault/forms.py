@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from doorstep.domain.calendar import today_local
 from doorstep.domain.delegation import moves_money, theme_of_bundle
 from doorstep.domain.errors import NotFound
 from doorstep.domain.policy import Actor, Operation, Target, authorize
@@ -17,7 +18,7 @@ from doorstep.services import acting, sharing
 from doorstep.services.catalog import Bundle
 from doorstep.services.deps import Deps
 from doorstep.services.vault.documents import clean_documents, store_documents
-from doorstep.services.vault.views import DocumentView, Source, document_view, today_local
+from doorstep.services.vault.views import DocumentView, Source, document_view
 from doorstep.store import vault as store
 from doorstep.store.db import Connection
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from doorstep.domain.calendar import local_date
 from doorstep.mirror import mirror
 from doorstep.store.rows import Json
 from doorstep.store.vault import DocumentRow, UseRow
 from doorstep.store.vault_corrections import CorrectionRow, UnitCorrectionRow
-
-
-def today_local() -> date:
-    return local_date(datetime.now().astimezone())
 
 
 @dataclass(frozen=True)
