@@ -228,6 +228,11 @@ def local_date(ts: datetime) -> date:
     return ts.astimezone(SHANGHAI).date()
 
 
+def minute_text(at: datetime) -> str:
+    """An instant as a text message or a note gives it: "11-24 14:30" (Asia/Shanghai)."""
+    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+
+
 def today_local() -> date:
     """Today in Asia/Shanghai: the day deadlines, ages and versions in force are counted on."""
     return local_date(datetime.now(UTC))

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from doorstep.domain.calendar import SHANGHAI
+from doorstep.domain.calendar import minute_text
 from doorstep.domain.errors import InvalidInput
 from doorstep.graphql.context import Info
 from doorstep.i18n import translate
@@ -91,7 +91,7 @@ _record_of = mirror(
 
 
 def _decision(d: DecisionView, language: str) -> NotificationDecision:
-    until = d.until.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if d.until else ""
+    until = minute_text(d.until) if d.until else ""
     key = DECISION_KEYS.get(d.decision) or REASON_KEYS.get(d.reason)
     text = translate(key, language, until=until) if key else d.reason
     return _decision_of(d, text=text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from doorstep.domain.calendar import SHANGHAI, local_date
+from doorstep.domain.calendar import local_date, minute_text
 from doorstep.domain.case_numbers import make_case_number, parse_case_number
 from doorstep.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from doorstep.domain.escort import (
@@ -105,10 +105,6 @@ def unit_target(slot: SlotRow) -> Target:
     return Target.unit(slot.unit_id, slot.unit_region_code)
 
 
-def when(at: datetime) -> str:
-    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
-
-
 def parse_number(raw: str) -> str:
     return parse_case_number(raw, BOOKING_PREFIX, "escort.number_invalid")
 
@@ -178,7 +174,7 @@ async def cancel_slot(deps: Deps, actor: Actor, slot_id: int) -> SlotView:
                     deps,
                     entry.citizen_id,
                     "sms.escort_slot_cancelled",
-                    {"number": entry.number, "due": when(slot.starts_at)},
+                    {"number": entry.number, "due": minute_text(slot.starts_at)},
                     slot,
                 )
             )
@@ -307,7 +303,7 @@ async def _after(
             notice="sms.agent_escort",
             detail={"what": kind},
         )
-    params = {"number": row.number, "due": when(slot.starts_at), "unit": slot.place}
+    params = {"number": row.number, "due": minute_text(slot.starts_at), "unit": slot.place}
     return [await _sms(conn, deps, row.citizen_id, template, params, slot)]
 
 

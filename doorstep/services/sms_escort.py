@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from doorstep.domain.calendar import minute_text
 from doorstep.domain.errors import DomainError
 from doorstep.domain.escort import CANCEL, CHANGE_CUTOFF, CONFIRM, MOVE, Channel, SlotKind
 from doorstep.domain.sms_reply import Question, QuestionKind, named_by, parse_rating, question_code
@@ -140,7 +141,7 @@ async def offer_slot(deps: Deps, citizen: InboundCitizenRow) -> str:
                 citizen,
                 "sms_reply.escort_offer",
                 "sms.escort_offer",
-                {"due": escort.when(slot.starts_at), "unit": slot.place},
+                {"due": minute_text(slot.starts_at), "unit": slot.place},
                 extend_code=question_code(QuestionKind.ESCORT_OFFER, offer_id),
             )
             outcome = "escort_offered"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from doorstep.domain.calendar import SHANGHAI
 from doorstep.domain.case_numbers import TICKET_PREFIX, parse_case_number
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
 from doorstep.domain.policy import Actor, Operation, Role, Target
@@ -90,11 +89,6 @@ async def lock(conn: Connection, number: str) -> LockedTicketRow:
 
 def unit_target(row: LockedTicketRow) -> Target:
     return Target.unit(row.lead_unit_id, row.lead_unit_region_code)
-
-
-def time_text(at: datetime) -> str:
-    """An acknowledge deadline as staff read it: "11-24 14:30" (Asia/Shanghai)."""
-    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
 async def tell_citizen(

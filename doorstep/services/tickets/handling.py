@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from doorstep.domain.calendar import deadline_end, local_date
+from doorstep.domain.calendar import deadline_end, local_date, minute_text
 from doorstep.domain.dispatch import NoRoute
 from doorstep.domain.errors import Conflict, InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
@@ -35,7 +35,6 @@ from doorstep.services.tickets.common import (
     required_text,
     tell_citizen,
     tell_unit,
-    time_text,
     unit_target,
 )
 from doorstep.services.tickets.views import TicketView, load
@@ -183,7 +182,7 @@ async def return_ticket(deps: Deps, actor: Actor, raw_number: str, reason: str) 
                 fallback,
                 "ticket.dispatched",
                 "sms.ticket_dispatched",
-                {"number": number, "item": row.category_name, "due": time_text(ack_due)},
+                {"number": number, "item": row.category_name, "due": minute_text(ack_due)},
             )
         else:
             outbox_ids += await notifications.queue_for_staff(
@@ -364,7 +363,7 @@ async def redispatch(
                 unit.id,
                 "ticket.dispatched",
                 "sms.ticket_dispatched",
-                {"number": number, "item": row.category_name, "due": time_text(ack_due)},
+                {"number": number, "item": row.category_name, "due": minute_text(ack_due)},
             )
         view = await load(conn, row.id)
     await deps.after_commit(outbox_ids)

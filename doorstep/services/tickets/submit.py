@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from doorstep.domain.calendar import local_date
+from doorstep.domain.calendar import local_date, minute_text
 from doorstep.domain.case_numbers import TICKET_PREFIX, make_case_number
 from doorstep.domain.dispatch import Facts, NoRoute
 from doorstep.domain.errors import Forbidden, InvalidInput
@@ -41,7 +41,6 @@ from doorstep.services.tickets.common import (
     required_text,
     tell_citizen,
     tell_unit,
-    time_text,
 )
 from doorstep.services.tickets.views import TicketView, load
 from doorstep.store.db import Connection, transaction
@@ -349,7 +348,7 @@ async def submit_ticket(
             decision.lead_unit,
             "ticket.dispatched",
             "sms.ticket_dispatched",
-            {"number": number, "item": category.name, "due": time_text(clock.ack_due_at)},
+            {"number": number, "item": category.name, "due": minute_text(clock.ack_due_at)},
             urgent=checked.urgency is Urgency.DANGER,
         )
     await deps.after_commit(outbox_ids)
