@@ -20,6 +20,13 @@ async def visible_units(deps: Deps, actor: Actor) -> list[int]:
     return [actor.unit_id] if actor.unit_id is not None else []
 
 
+def region_scope(actor: Actor) -> str:
+    """The region prefix whose catalog and tickets the actor sees ("" for the admin's all)."""
+    if actor.role is Role.ADMIN:
+        return ""
+    return actor.region_code or "-"  # a supervisor without a region sees nothing
+
+
 async def authorized_units(deps: Deps, actor: Actor, operation: Operation) -> list[int]:
     """`authorize` a staff queue's read, then the units whose work it shows."""
     authorize(actor, operation)

@@ -10,13 +10,14 @@ from typing import Any
 from doorstep.domain.dispatch import Decision, Facts, NoRoute, Rule, RuleEngine
 from doorstep.domain.dispatch_checks import set_errors, set_warnings
 from doorstep.domain.errors import Conflict, InvalidInput, NotFound
-from doorstep.domain.policy import Actor, Operation, Role, authorize
+from doorstep.domain.policy import Actor, Operation, authorize
 from doorstep.services import event_log
 from doorstep.services.deps import Deps
 from doorstep.services.dispatch_rules.drafts import MAX_NOTE_CHARS, refuse, rule_scope
 from doorstep.services.dispatch_rules.engine import current_engine, known, rule_from
 from doorstep.services.dispatch_rules.reading import problems, set_view
 from doorstep.services.dispatch_rules.views import DryRun, PublishResult, RoutingChange, RuleSetView
+from doorstep.services.oversight import region_scope
 from doorstep.store import dispatch_rules as store
 from doorstep.store.db import transaction
 from doorstep.store.tickets import catalog as ticket_catalog
@@ -25,12 +26,6 @@ DRY_RUN_DAYS = 30
 DRY_RUN_LIMIT = 200_000
 DRY_RUN_CHANGES_SHOWN = 100
 _DRY_RUN_CHUNK = 5_000
-
-
-def _region_scope(actor: Actor) -> str:
-    if actor.role is Role.ADMIN:
-        return ""
-    return actor.region_code or "-"  # a supervisor without a region sees nothing
 
 
 def _compare(
@@ -88,7 +83,7 @@ async def dry_run(deps: Deps, actor: Actor, days: int = DRY_RUN_DAYS) -> DryRun:
         raise InvalidInput("dispatch_rules.days_invalid", limit=90)
     assert actor.staff_id is not None
     since = datetime.now(UTC) - timedelta(days=days)
-    scope = _region_scope(actor)
+    scope = region_scope(actor)
     async with deps.pool.acquire() as conn:
         draft = await store.draft_of(conn, actor.staff_id)
         if draft is None:

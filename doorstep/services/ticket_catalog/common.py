@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from doorstep.domain.dispatch_checks import set_warnings
 from doorstep.domain.errors import InvalidInput
-from doorstep.domain.policy import Actor, Role
 from doorstep.services import dispatch_rules
 from doorstep.store import dispatch_rules as rules_store
 from doorstep.store.db import Connection
@@ -49,13 +48,6 @@ class RegionView:
     # the fallback that applies: its own, or the nearest region's above it
     effective_fallback: UnitInfo | None
     warnings: tuple[dispatch_rules.ProblemView, ...] = ()
-
-
-def scope_of(actor: Actor) -> str:
-    """The region prefix whose catalog the actor sees ("" for the admin's all)."""
-    if actor.role is Role.ADMIN:
-        return ""
-    return actor.region_code or "-"  # a supervisor without a region sees nothing
 
 
 async def warnings_now(

@@ -7,12 +7,12 @@ from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.domain.tickets import region_ancestors
 from doorstep.services import dispatch_rules, event_log
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import region_scope
 from doorstep.services.ticket_catalog.common import (
     RegionView,
     fallback_unit,
     known_region,
     region_format,
-    scope_of,
     unit_by_code,
 )
 from doorstep.store.db import transaction
@@ -45,7 +45,7 @@ def _region_view(
 async def regions(deps: Deps, actor: Actor, under: str | None = None) -> list[RegionView]:
     """Regions within the actor's (and within `under`, when given), each with its fallback."""
     authorize(actor, Operation.TICKET_CATALOG_READ)
-    scope = scope_of(actor)
+    scope = region_scope(actor)
     prefix = (under or "").strip()[:12]
     if prefix and not (prefix.isascii() and prefix.isdigit()):
         raise InvalidInput("region.code_invalid", region=prefix)

@@ -8,12 +8,12 @@ from doorstep.domain.errors import InvalidInput
 from doorstep.domain.policy import Actor, Operation, Target, authorize
 from doorstep.services import dispatch_rules, event_log
 from doorstep.services.deps import Deps
+from doorstep.services.oversight import region_scope
 from doorstep.services.ticket_catalog.common import (
     UnitAreasView,
     UnitInfo,
     known_region,
     region_format,
-    scope_of,
     unit_by_code,
     warnings_now,
 )
@@ -80,7 +80,7 @@ async def set_unit_service_areas(
             (a.category_code, a.region_prefix)
             for a in await ticket_catalog_admin.areas_of_unit(conn, unit.id)
         ]
-        scope = scope_of(actor)
+        scope = region_scope(actor)
         await ticket_catalog_admin.replace_areas(conn, unit.id, scope, wanted)
         after = [
             (a.category_code, a.region_prefix)
