@@ -193,10 +193,7 @@ async def get_application(
     if actor.role is Role.AGENT:
         return await _agent_read(deps, actor, number)
     async with deps.pool.acquire() as conn:
-        view = await _load_one(conn, number)
-        if view is None:
-            raise NotFound("application.not_found")
-        _authorize_read(actor, view)
+        view = await _readable(conn, actor, number)
         if actor.is_staff_side:
             await privacy.record_staff_read(
                 conn, actor, view.citizen_id, what="application", purpose=purpose
@@ -207,17 +204,18 @@ async def get_application(
 async def _agent_read(deps: Deps, actor: Actor, number: str) -> ApplicationView:
     """An agent reads one of their principal's applications: recorded, the principal told."""
     async with deps.pool.acquire() as conn:
-        view = await _load_one(conn, number)
-        if view is None:
-            raise NotFound("application.not_found")
-        _authorize_read(actor, view)
+        view = await _readable(conn, actor, number)
         await acting.record_read(deps, conn, actor, what="application", purpose="follow_progress")
     return view
 
 
-def _authorize_read(actor: Actor, view: ApplicationView) -> None:
-    """Citizens read their own; agents their principal's in their themes; staff the
-    applications their unit has a task in. Anyone else is told there is no such number."""
+async def _readable(conn: Connection, actor: Actor, number: str) -> ApplicationView:
+    """The application `number` if the actor may read it. Citizens read their own; agents their
+    principal's in their themes; staff the applications their unit has a task in. Anyone else
+    is told there is no such number."""
+    view = await _load_one(conn, number)
+    if view is None:
+        raise NotFound("application.not_found")
     authorize_by_number(
         actor,
         Operation.APPLICATION_READ,
@@ -229,3 +227,4 @@ def _authorize_read(actor: Actor, view: ApplicationView) -> None:
         ),
         NotFound("application.not_found"),
     )
+    return view
