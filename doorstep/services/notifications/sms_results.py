@@ -73,16 +73,11 @@ async def record_sms(deps: Deps, channel: Channel, step: Send, result: DeliveryR
             await outbox_policy.mirror_merged(conn, outbox_id, status)
         if moved and fields.get("hold_reason"):
             reason = "retry" if fields["hold_reason"] == "backoff" else fields["hold_reason"]
-            until = await conn.fetchval(
-                "select next_attempt_at from outbox where id = $1", outbox_id
-            )
-            await outbox_policy.record_decision(
+            await outbox_policy.record_held(
                 conn,
                 outbox_id,
                 step.citizen_id,
-                decision="held",
-                reason=reason,
-                until=until,
+                reason,
                 detail={"code": result.code} if result.code else None,
             )
         if not moved:

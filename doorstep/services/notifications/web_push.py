@@ -101,12 +101,7 @@ async def record_push(deps: Deps, step: PushSend, answers: list[PushAnswer]) -> 
         if moved and status is S.PERMANENT_FAILURE:
             fallback = await fall_back_to_sms(conn, step.outbox_id, reason="push_failed")
         if moved and status is S.TEMPORARY_FAILURE:
-            until = await conn.fetchval(
-                "select next_attempt_at from outbox where id = $1", step.outbox_id
-            )
-            await outbox_policy.record_decision(
-                conn, step.outbox_id, step.citizen_id, decision="held", reason="retry", until=until
-            )
+            await outbox_policy.record_held(conn, step.outbox_id, step.citizen_id, "retry")
         if not moved:
             current: str | None = await conn.fetchval(
                 "select status from outbox where id = $1", step.outbox_id

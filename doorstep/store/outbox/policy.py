@@ -67,6 +67,23 @@ async def record_decision(
     )
 
 
+async def record_held(
+    conn: Connection,
+    outbox_id: int,
+    citizen_id: int | None,
+    reason: str,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    """An attempt's outcome held the row for another: the decision, until the next attempt
+    the row now names."""
+    until = await fetch_optional(
+        conn, datetime, "select next_attempt_at from outbox where id = $1", outbox_id
+    )
+    await record_decision(
+        conn, outbox_id, citizen_id, decision="held", reason=reason, until=until, detail=detail
+    )
+
+
 async def channel_decision(conn: Queryable, outbox_id: int) -> DecisionRow | None:
     return await fetchrow(
         conn,
