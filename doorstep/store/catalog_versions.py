@@ -284,12 +284,17 @@ async def apply_due(conn: Connection, today: date) -> tuple[int, int]:
         today,
     )
     for b in bundles:
-        await conn.execute("delete from bundle_items where bundle_id = $1", b.id)
-        await conn.executemany(
-            "insert into bundle_items (bundle_id, item_id, position) values ($1, $2, $3)",
-            [(b.id, item_id, n) for n, item_id in enumerate(b.item_ids, start=1)],
-        )
+        await replace_bundle_items(conn, b.id, b.item_ids)
     return len(items), len(bundles)
+
+
+async def replace_bundle_items(conn: Connection, bundle_id: int, item_ids: list[int]) -> None:
+    """The bundle's items become exactly `item_ids`, in that order."""
+    await conn.execute("delete from bundle_items where bundle_id = $1", bundle_id)
+    await conn.executemany(
+        "insert into bundle_items (bundle_id, item_id, position) values ($1, $2, $3)",
+        [(bundle_id, item_id, n) for n, item_id in enumerate(item_ids, start=1)],
+    )
 
 
 async def record_seeded(conn: Connection, today: date) -> None:

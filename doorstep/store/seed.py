@@ -16,7 +16,7 @@ from doorstep.domain import pii
 from doorstep.domain.calendar import today_local
 from doorstep.domain.identity import mask_resident_id
 from doorstep.store import demo_data
-from doorstep.store.catalog_versions import record_seeded
+from doorstep.store.catalog_versions import record_seeded, replace_bundle_items
 from doorstep.store.demo_escort import load_demo_escort
 from doorstep.store.demo_sharing import load_demo_sharing
 from doorstep.store.demo_vault import load_demo_vault
@@ -51,10 +51,6 @@ on conflict (code) do update set
     is_single = excluded.is_single, active = true
 returning id
 """
-
-_DELETE_BUNDLE_ITEMS = "delete from bundle_items where bundle_id = $1"
-
-_INSERT_BUNDLE_ITEM = "insert into bundle_items (bundle_id, item_id, position) values ($1, $2, $3)"
 
 # demo citizens stand for people whose identity was already checked (实名认证)
 _UPSERT_CITIZEN = """
@@ -164,14 +160,7 @@ async def load_demo_data(
                 bundle.description,
                 bundle.is_single,
             )
-            await conn.execute(_DELETE_BUNDLE_ITEMS, bundle_id)
-            await conn.executemany(
-                _INSERT_BUNDLE_ITEM,
-                [
-                    (bundle_id, item_ids[code], position)
-                    for position, code in enumerate(bundle.item_codes, start=1)
-                ],
-            )
+            await replace_bundle_items(conn, bundle_id, [item_ids[c] for c in bundle.item_codes])
             bundle_links += len(bundle.item_codes)
         counts["bundles"] = len(demo_data.BUNDLES)
         counts["bundle_items"] = bundle_links
