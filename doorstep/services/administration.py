@@ -27,6 +27,7 @@ from doorstep.store import administration as store
 from doorstep.store import events
 from doorstep.store.administration import StaffRow, UnitRow
 from doorstep.store.db import Connection, transaction
+from doorstep.store.tickets import catalog_admin as ticket_catalog_admin
 
 
 async def units(deps: Deps, actor: Actor, kind: str | None = None) -> list[UnitRow]:
@@ -174,7 +175,9 @@ async def write_service_area(conn: Connection, spec: ServiceAreaSpec) -> None:
             other_unit=clash[0][0],
             other_region=clash[0][1],
         )
-    await store.add_service_area(conn, unit.id, spec.category_code, spec.region_code)
+    await ticket_catalog_admin.add_service_areas(
+        conn, [(unit.id, spec.category_code, spec.region_code)]
+    )
 
 
 async def bootstrap_admin(deps: Deps, phone: str, name: str) -> StaffRow:

@@ -236,13 +236,3 @@ async def area_overlaps(
         region,
     )
     return [(r.code, r.region_prefix) for r in found]
-
-
-async def add_service_area(conn: Connection, unit_id: int, category: str, region: str) -> None:
-    await conn.execute(
-        """insert into unit_service_areas (unit_id, category_code, region_prefix)
-           values ($1, $2, $3) on conflict do nothing""",
-        unit_id,
-        category,
-        region,
-    )

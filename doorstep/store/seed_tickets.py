@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from doorstep.store import demo_tickets
 from doorstep.store.db import Connection
+from doorstep.store.tickets.catalog_admin import add_service_areas
 from doorstep.store.typed import fetch_int, ids_by_code
 
 _UPSERT_UNIT = """
@@ -37,11 +38,6 @@ values ($1, $2, $3, $4, true, $5, $6)
 on conflict (code) do update set name = excluded.name, description = excluded.description,
     position = excluded.position, active = true, retired_at = null,
     group_name = excluded.group_name, keywords = excluded.keywords
-"""
-
-_INSERT_AREA = """
-insert into unit_service_areas (unit_id, category_code, region_prefix) values ($1, $2, $3)
-on conflict do nothing
 """
 
 _INSERT_RULE = """
@@ -87,8 +83,8 @@ async def load_ticket_demo_data(conn: Connection) -> dict[str, int]:
                 category.group,
                 list(category.keywords),
             )
-        await conn.executemany(
-            _INSERT_AREA, [(unit_ids[u], c, p) for u, c, p in demo_tickets.SERVICE_AREAS]
+        await add_service_areas(
+            conn, [(unit_ids[u], c, p) for u, c, p in demo_tickets.SERVICE_AREAS]
         )
         published = await fetch_int(
             conn,

@@ -110,10 +110,15 @@ async def replace_areas(
         unit_id,
         scope,
     )
+    await add_service_areas(conn, [(unit_id, category, region) for category, region in areas])
+
+
+async def add_service_areas(conn: Connection, areas: list[tuple[int, str, str]]) -> None:
+    """Each (unit id, category, region prefix) served from now on; one served already stays."""
     await conn.executemany(
         """insert into unit_service_areas (unit_id, category_code, region_prefix)
            values ($1, $2, $3) on conflict do nothing""",
-        [(unit_id, category, region) for category, region in areas],
+        areas,
     )
 
 
