@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import msgspec
 from arq import create_pool
@@ -17,12 +17,13 @@ from litestar import Litestar, MediaType, Request, Response, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
-from litestar.types import Dependencies
+from litestar.types import ASGIApp, Dependencies
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionResult
 
@@ -128,17 +129,27 @@ def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
 
 
-def _submit_response(submitted: precompiled_submit.Answer) -> Response[Any]:
+def _json_answer(
+    content: bytes, status: int = HTTP_200_OK, headers: dict[str, str] | None = None
+) -> ASGIResponse:
+    """An answer the handler built itself, handed to Litestar ready to send: a `Response`
+    would be turned into this by Litestar on every request (about 2% of a submission)."""
+    return ASGIResponse(
+        body=content, media_type=MediaType.JSON, status_code=status, headers=headers
+    )
+
+
+def _submit_answer(submitted: precompiled_submit.Answer) -> ASGIResponse:
     """The precompiled submit's answer as the strawberry path sends it: 503 with Retry-After
     when the database was out of reach."""
-    response = Response(_ENCODER.encode(submitted.body), media_type=MediaType.JSON)
+    content = _ENCODER.encode(submitted.body)
     if submitted.unavailable:
-        response.status_code = HTTP_503_SERVICE_UNAVAILABLE
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return _json_answer(content, HTTP_503_SERVICE_UNAVAILABLE, retry)
+    return _json_answer(content)
 
 
-def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response[Any]:
+def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> ASGIResponse:
     """The error a persisted-query client understands (a retry with the document follows a
     PERSISTED_QUERY_NOT_FOUND), its message in the caller's language."""
     message = translate(
@@ -146,7 +157,7 @@ def _persisted_refusal(refusal: persisted.Refusal, context: Context) -> Response
     )
     body = {"errors": [{"message": message, "extensions": {"code": refusal.code}}]}
     status = 200 if refusal.code == persisted.NOT_FOUND else 400
-    return Response(_ENCODER.encode(body), media_type=MediaType.JSON, status_code=status)
+    return _json_answer(_ENCODER.encode(body), status)
 
 
 def _our_controller(
@@ -167,17 +178,16 @@ def _our_controller(
         }
 
         @post(status_code=HTTP_200_OK)
-        async def handle_http_post(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        async def handle_http_post(self, request: Request[Any, Any, Any]) -> ASGIApp:
             # the context made here: through Litestar's injection its three dependencies
             # (context, root value, response) are resolved in a task group, three tasks on
-            # every request, a tenth of a submission's CPU (issue 16)
-            response = _empty_response()
-            self.temporal_response = response
-            # the body first: a submission signs in with the statement that reads what it
+            # every request, a tenth of a submission's CPU. What the handler answers itself
+            # (persisted refusals, the response cache, the precompiled reads and submit)
+            # leaves as an ASGIResponse; strawberry's Response as Litestar converts it.
+            # The body first: a submission signs in with the statement that reads what it
             # needs first (`context_getter`); a persisted document's text is filled in once
             body = await _json_object(request)
             refusal = await documents.resolve(body) if body else None
-            request.state.graphql_body = (body, refusal)
             context = await context_getter(
                 request.app.state,
                 request.headers,
@@ -185,8 +195,35 @@ def _our_controller(
                 submitting=refusal is None and body is not None and submit_plans.recognises(body),
             )
             context.request = request
-            context.response = response
-            return await self.execute_request(request=request, context=context, root_value=None)
+            if refusal is not None:
+                return _persisted_refusal(refusal, context)
+            cache: ResponseCache = request.app.state.response_cache
+            key = ResponseCache.key(context.actor, context.language, body) if body else None
+            version = None
+            if key is not None:
+                version = await read_retrying_once(
+                    partial(cache.version, context.deps, context.actor)
+                )
+                cached = cache.get(key, version)
+                if cached is not None:
+                    return _json_answer(cached)
+            if body:
+                fast = await precompiled.answer(plans, context, body)
+                if fast is not None:
+                    content = _ENCODER.encode(fast)
+                    if key is not None and version is not None:
+                        cache.put(key, version, content)
+                    return _json_answer(content)
+                submitted = await precompiled_submit.answer(submit_plans, context, body)
+                if submitted is not None:
+                    return _submit_answer(submitted)
+            context.response = self.temporal_response = _empty_response()
+            executed = await self.execute_request(request=request, context=context, root_value=None)
+            if key is not None and version is not None and executed.status_code in (None, 200):
+                content = executed.content
+                if isinstance(content, bytes) and b'"errors"' not in content:
+                    cache.put(key, version, content)
+            return cast("ASGIApp", executed)  # a Response: Litestar converts it (`to_response`)
 
         def decode_json(self, data: str | bytes) -> object:
             # too deep a body, or a NUL anywhere in it: refused before parsing (400)
@@ -220,31 +257,6 @@ def _our_controller(
         async def execute_request(
             self, request: Request[Any, Any, Any], context: Any, root_value: Any
         ) -> Response[Any]:
-            cache: ResponseCache = request.app.state.response_cache
-            key = version = None
-            if request.method == "POST" and isinstance(context, Context):
-                body, refusal = request.state.graphql_body  # read by handle_http_post
-                if refusal is not None:
-                    return _persisted_refusal(refusal, context)
-                key = ResponseCache.key(context.actor, context.language, body) if body else None
-                if key is not None:
-                    version = await read_retrying_once(
-                        partial(cache.version, context.deps, context.actor)
-                    )
-                    cached = cache.get(key, version)
-                    if cached is not None:
-                        return Response(cached, media_type=MediaType.JSON)
-                fast = await precompiled.answer(plans, context, body) if body else None
-                if fast is not None:
-                    content = _ENCODER.encode(fast)
-                    if key is not None and version is not None:
-                        cache.put(key, version, content)
-                    return Response(content, media_type=MediaType.JSON)
-                submitted = (
-                    await precompiled_submit.answer(submit_plans, context, body) if body else None
-                )
-                if submitted is not None:
-                    return _submit_response(submitted)
             response: Response[Any] = await super().execute_request(
                 request=request, context=context, root_value=root_value
             )
@@ -255,11 +267,6 @@ def _our_controller(
                 # clients and proxies retry after the pause
                 response.status_code = HTTP_503_SERVICE_UNAVAILABLE
                 response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-                return response
-            if key is not None and version is not None and response.status_code in (None, 200):
-                content = response.content
-                if isinstance(content, bytes) and b'"errors"' not in content:
-                    cache.put(key, version, content)
             return response
 
     return GraphQLController
