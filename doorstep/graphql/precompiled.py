@@ -86,20 +86,28 @@ _IDENTITY_SCALARS = frozenset({"String", "Int", "Boolean", "Float"})
 
 
 class _Listed:
-    """One application of the page: its row and its task rows (no view objects)."""
+    """One application of the page: its row and its task rows (no view objects); the statuses
+    are looked up once, when a field first asks (status, label, next step and progress all
+    read them)."""
 
-    __slots__ = ("row", "tasks")
+    __slots__ = ("_status", "_task_statuses", "row", "tasks")
 
     def __init__(self, row: ListedApplicationRow, tasks: list[ListedTaskRow]) -> None:
         self.row = row
         self.tasks = tasks
+        self._status: ApplicationStatus | None = None
+        self._task_statuses: list[TaskStatus] | None = None
 
     @property
     def status(self) -> ApplicationStatus:
-        return APPLICATION_STATUSES[self.row.status]
+        if self._status is None:
+            self._status = APPLICATION_STATUSES[self.row.status]
+        return self._status
 
     def task_statuses(self) -> list[TaskStatus]:
-        return [TASK_STATUSES[t.status] for t in self.tasks]
+        if self._task_statuses is None:
+            self._task_statuses = [TASK_STATUSES[t.status] for t in self.tasks]
+        return self._task_statuses
 
     def next_step(self) -> str | None:
         return citizen_next_step(self.status, self.task_statuses())
@@ -220,9 +228,26 @@ def _attribute(name: str) -> Getter:
 def _serializer(named: GraphQLNamedType) -> Callable[[Any], Any] | None:
     if isinstance(named, GraphQLScalarType) and named.name in _IDENTITY_SCALARS:
         return None  # our values already are of the scalar's Python type
-    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+    if isinstance(named, GraphQLEnumType):
+        return _remembered(named.serialize)
+    if isinstance(named, GraphQLScalarType):
         return named.serialize
     raise ValueError(named.name)
+
+
+def _remembered(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's serializer that serializes each of its few values once: the schema's own
+    (strawberry's enum type) looks the member up afresh for every task of every page."""
+    known: dict[Any, Any] = {}
+
+    def serialize_known(value: Any) -> Any:
+        try:
+            return known[value]
+        except KeyError:
+            out = known[value] = serialize(value)
+            return out
+
+    return serialize_known
 
 
 def _compile(
