@@ -2,7 +2,7 @@
 
 strawberry's `convert_arguments` walks the argument's type on every call, resolving each input
 field's type and GraphQL name as it goes: ~110-140 µs for `submitApplication`'s input, a
-twentieth of a submission's server CPU (issue 16). `compile_arguments` does that walk once and
+twentieth of a submission's server CPU. `compile_arguments` does that walk once and
 keeps, per input type, (GraphQL name, Python name, converter) for each field; a call then only
 builds the objects. It follows `strawberry.types.arguments.convert_argument` step for step for
 the types it accepts (optional, list, scalar, enum, plain input object), and refuses any other

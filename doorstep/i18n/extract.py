@@ -79,7 +79,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
         "bad_request",
         "http_error",
     },
-    # the once-only vault and services that find people (issue 7)
+    # the once-only vault and services that find people
     "fact.": _enum_values("doorstep.domain.vault.FIELDS"),
     "fact_choice.": _enum_values("doorstep.domain.vault.FACT_CHOICES"),
     "doc_type.": _enum_values("doorstep.domain.vault.DocumentType"),
@@ -90,7 +90,7 @@ FAMILIES: dict[str, Callable[[], set[str]]] = {
     "rule_kind.": _enum_values("doorstep.domain.rules.RuleKind"),
     "appeal_status.": _enum_values("doorstep.domain.rules.APPEAL_STATUSES"),
     "welfare_outcome.": _enum_values("doorstep.domain.rules.WELFARE_OUTCOMES"),
-    # tickets (诉求, issue 6)
+    # tickets (诉求)
     "ticket_status.": _enum_values("doorstep.domain.tickets.TicketStatus"),
     "ticket_kind.": _enum_values("doorstep.domain.tickets.TicketKind"),
     "urgency.": _enum_values("doorstep.domain.tickets.Urgency"),

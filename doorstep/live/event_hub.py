@@ -227,7 +227,7 @@ class EventHub:
         its own start from the database before it takes anything pushed (`live.progress`); so
         while nobody is subscribed, the tick alone reads, keeping the highest sequence (and the
         holes) current. A process serving only queries and mutations then spends no query per
-        change (issue 16: one read per submission on the busiest write)."""
+        change (one read per submission on the busiest write)."""
         while True:
             await self._wake.wait()
             if self._subscriptions:

@@ -281,7 +281,7 @@ async def submitter_for_token(
 ) -> tuple[Actor, submissions.SubmitterRow] | None:
     """A citizen's actor and, read in the same statement, what their submission reads before
     it writes (the serial, the contact, the vault's state): a submission's first round trip is
-    then its only read (issue 16). None when the token is not a live citizen session: the
+    then its only read. None when the token is not a live citizen session: the
     usual look-up (`actor_for_token`) answers those."""
     if not _looks_like_token(token):
         return None

@@ -131,10 +131,10 @@ async def _submit_plain(
     read: PreRead | None,
 ) -> tuple[ApplicationView, list[int]]:
     """A citizen's own submission that writes nothing but the application (no identity, no
-    documents, no callback): one read, then every row in one statement (the busiest write,
-    issue 16). No transaction is needed around them: the read takes no locks (under READ
-    COMMITTED each statement of a transaction has its own snapshot anyway) and one statement
-    is atomic, its NOTIFY sent when it commits."""
+    documents, no callback): one read, then every row in one statement (the busiest write).
+    No transaction is needed around them: the read takes no locks (under READ COMMITTED each
+    statement of a transaction has its own snapshot anyway) and one statement is atomic, its
+    NOTIFY sent when it commits."""
     citizen_id = actor.subject_citizen_id
     assert citizen_id is not None
     new = await _prepare(deps, conn, bundle, data, citizen_id, staff_id=None, read=read)

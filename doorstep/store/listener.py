@@ -26,7 +26,7 @@ class Listener:
 
     The connection is open only while `want(True)` holds (and `linger_seconds` after): every
     NOTIFY is handed to every listening backend and its client, and the client's share is the
-    larger (issue 16: an API process's CPU a submission 1.20 → 1.14 ms without it; PostgreSQL's
+    larger (an API process's CPU a submission 1.20 → 1.14 ms without it; PostgreSQL's
     1-2% more a transaction with a listener), so a process nobody follows through does not
     listen.
     `on_reconnect` after each opening reads what was committed while it was closed.

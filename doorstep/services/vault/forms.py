@@ -81,7 +81,7 @@ async def _holdings(conn: Connection, citizen_id: int, today: date) -> Holdings:
 
 
 # An empty vault's form depends on the bundle alone: made once per bundle object (the catalog
-# makes new ones when it changes), not again on every submission of the busiest write (issue 16)
+# makes new ones when it changes), not again on every submission of the busiest write
 _UNHELD: OrderedDict[int, tuple[Bundle, tuple[MaterialState, ...]]] = OrderedDict()
 UNHELD_ENTRIES = 64
 
