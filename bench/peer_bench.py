@@ -635,7 +635,7 @@ async def main_async(args: argparse.Namespace) -> None:
     if "pgbench" in summary and "doorstep submitApplication" in summary:
         ratio = summary["doorstep submitApplication"]["rps"] / summary["pgbench"]["rps"]
         ratios.append(("doorstep submitApplication", "pgbench", ratio, 0.5))
-    print("\nRatios (targets from the issue):")
+    print("\nRatios (targets):")
     for name, peer_name, ratio, target in ratios:
         verdict = "MET   " if ratio >= target else "MISSED"
         print(f"  {verdict} {name} / {peer_name}: {ratio:.2f}x (target {target:.1f}x)")

@@ -11,7 +11,7 @@ by `rebuild_ticket_figures()`, set-based over all the rows: that is timed, and c
 a full recount. Then the very query the service runs (`store.tickets.rates.rates`) is timed for
 the whole 90 days, per unit and per street, as an admin sees it, several runs each. Last,
 10,000 more tickets go in with the triggers on, to show what keeping the figures costs a
-write, and the figures are checked again. Target (issue 6): the rates over 1,000,000 tickets in
+write, and the figures are checked again. Target: the rates over 1,000,000 tickets in
 under 2 s. The scratch database is dropped at the end unless --keep.
 """
 

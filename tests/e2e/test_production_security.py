@@ -1,5 +1,5 @@
 """The service as deployed (a real `doorstep serve` process, production settings: no dev mode),
-tried as an attacker would (issue 15): a forged SMS callback, SMS-pumping numbers, a spoofed
+tried as an attacker would: a forged SMS callback, SMS-pumping numbers, a spoofed
 client address, dev conveniences, and a start-up without the secrets it needs."""
 
 from __future__ import annotations

@@ -170,7 +170,8 @@ PROACTIVE_OPERATIONS = {
 
 
 async def prepare_proactive(pool: Pool, operation: str) -> dict[str, Any]:
-    """Variables for the matrix rows of issue 7, each case from a fresh state of its own."""
+    """Variables for the matrix rows of the vault, facts and offers, each case from a fresh state
+    of its own."""
     if operation not in PROACTIVE_OPERATIONS:
         return {}
     found: dict[str, Any] = {"z": resident_id_of(ZHANG_WEI), "r": matrix_rule()}

@@ -66,7 +66,7 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "myApplications": (AUTH, OK, OK, NO, NO, NO, NO),
     # someone else's number answers as a number nobody has (nothing to probe or count)
     "application": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
-    # the staff console's materials view reads as the application does (issue 18)
+    # the staff console's materials view reads as the application does
     "applicationMaterials": (AUTH, OK, HIDDEN, OK, HIDDEN, OK, OK),
     "submitApplication": (AUTH, OK, OK, NO, NO, NO, NO),
     "supplyMaterials": (AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "overdueTasks": (AUTH, NO, NO, OK, OK, OK, OK),
     "dueSoon": (AUTH, NO, NO, OK, OK, OK, OK),
     "unitSlaCounts": (AUTH, NO, NO, OK, OK, OK, OK),
-    # issue 5: own settings, delegation (the citizen is the principal), counter work
+    # own settings, delegation (the citizen is the principal), counter work
     "setLanguage": (AUTH, OK, OK, NO, NO, NO, NO),
     "setElderMode": (AUTH, OK, OK, NO, NO, NO, NO),
     "myDelegations": (AUTH, OK, OK, NO, NO, NO, NO),
@@ -94,7 +94,7 @@ EXPECTED: dict[str, tuple[str | None, ...]] = {
     "submitMoneyApplication": (AUTH, OK, OK, NO, NO, NO, NO),
     "myConfirmations": (AUTH, OK, OK, NO, NO, NO, NO),
     "answerConfirmation": (AUTH, OK, NO, NO, NO, NO, NO),
-    # issue 7: the vault (the citizen's own), units' facts (source: the clerk's own unit;
+    # the vault (the citizen's own), units' facts (source: the clerk's own unit;
     # the query names cy-psb, the `staff` unit), corrections of a cy-psb fact
     "myVault": (AUTH, OK, OK, NO, NO, NO, NO),
     "applicationForm": (AUTH, OK, OK, NO, NO, NO, NO),
@@ -163,24 +163,22 @@ QUERIES = {
     "answerConfirmation": "mutation($c: ID!) { answerConfirmation(id: $c, confirm: true) "
     "{ confirmation { status } } }",
 }
-QUERIES.update(PROACTIVE_QUERIES)  # issue 7 (tests/integration/proactive_helpers.py)
-EXPECTED.update(TICKET_EXPECTED)  # issue 6 (tests/integration/ticket_matrix.py)
+QUERIES.update(PROACTIVE_QUERIES)  # the vault, offers (tests/integration/proactive_helpers.py)
+EXPECTED.update(TICKET_EXPECTED)  # tickets (tests/integration/ticket_matrix.py)
 QUERIES.update(TICKET_QUERIES)
-EXPECTED.update(NOTIFICATION_EXPECTED)  # issue 4 (tests/integration/notification_matrix.py)
+EXPECTED.update(NOTIFICATION_EXPECTED)  # notifications (tests/integration/notification_matrix.py)
 QUERIES.update(NOTIFICATION_QUERIES)
-EXPECTED.update(IDENTITY_EXPECTED)  # issue 15 (tests/integration/identity_matrix.py)
+EXPECTED.update(IDENTITY_EXPECTED)  # real identity (tests/integration/identity_matrix.py)
 QUERIES.update(IDENTITY_QUERIES)
-EXPECTED.update(ADMIN_EXPECTED)  # issue 18 (tests/integration/admin_matrix.py)
+EXPECTED.update(ADMIN_EXPECTED)  # administration (tests/integration/admin_matrix.py)
 QUERIES.update(ADMIN_QUERIES)
-EXPECTED.update(FEEDBACK_EXPECTED)  # issue 17 (tests/integration/feedback_matrix.py)
+EXPECTED.update(FEEDBACK_EXPECTED)  # 好差评, 申请复核 (tests/integration/feedback_matrix.py)
 QUERIES.update(FEEDBACK_QUERIES)
-EXPECTED.update(FILES_EXPECTED)  # issue 17 (tests/integration/files_matrix.py)
+EXPECTED.update(FILES_EXPECTED)  # material files (tests/integration/files_matrix.py)
 QUERIES.update(FILES_QUERIES)
-EXPECTED.update(
-    SHARING_EXPECTED
-)  # issue 18: 数据共享责任清单 (tests/integration/sharing_matrix.py)
+EXPECTED.update(SHARING_EXPECTED)  # 数据共享责任清单 (tests/integration/sharing_matrix.py)
 QUERIES.update(SHARING_QUERIES)
-EXPECTED.update(ESCORT_EXPECTED)  # issue 18: 陪同办 (tests/integration/escort_matrix.py)
+EXPECTED.update(ESCORT_EXPECTED)  # 陪同办 (tests/integration/escort_matrix.py)
 QUERIES.update(ESCORT_QUERIES)
 
 
@@ -349,7 +347,7 @@ AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "setLanguage": (NO, NO, GONE, GONE),
     "requestDelegation": (NO, NO, GONE, GONE),
     "myDelegations": (NO, NO, GONE, GONE),
-    # issue 7: offers reach the agent; accepting one applies for a bundle of theme
+    # offers reach the agent; accepting one applies for a bundle of theme
     # "applications" (childcare subsidy); the vault itself stays the principal's own
     "myOffers": (OK, OK, GONE, GONE),
     "acceptOffer": (OK, SCOPE, GONE, GONE),
@@ -361,8 +359,8 @@ AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "myConfirmations": (OK, OK, GONE, GONE),
     "answerConfirmation": (OWN_ACT, OWN_ACT, GONE, GONE),
 }
-AGENT_EXPECTED.update(TICKET_AGENT_EXPECTED)  # issue 6
-AGENT_EXPECTED.update(FEEDBACK_AGENT_EXPECTED)  # issue 17
+AGENT_EXPECTED.update(TICKET_AGENT_EXPECTED)  # tickets
+AGENT_EXPECTED.update(FEEDBACK_AGENT_EXPECTED)  # 好差评, 申请复核
 _AGENT_DELEGATIONS = {
     "agent_with_scope": (["applications"], "active", -1, 30),
     "agent_without_scope": (["elderly_subsidy"], "active", -1, 30),

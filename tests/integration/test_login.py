@@ -268,7 +268,7 @@ async def test_codes_per_client_address(settings: Settings, pool: Pool) -> None:
         assert await pool.fetchval("select count(*) from outbox where phone = $1", phone) == 0
 
 
-# --- SMS pumping (issue 15, finding 3) --------------------------------------------------------
+# --- SMS pumping ----------------------------------------------------------------------------
 
 PUMPING_NUMBERS = [
     "+882167890123",  # satellite (international networks)

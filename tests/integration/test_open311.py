@@ -396,7 +396,7 @@ async def test_bad_requests_are_refused_in_open311_form(
 async def test_app_keys_not_session_tokens(
     client: AsyncTestClient[Any], pool: Pool, settings: Settings, tokens: dict[str, str]
 ) -> None:
-    """Issue 15, finding 7: `api_key` is the app's own key, scoped, revocable, hashed at rest;
+    """`api_key` is the app's own key, scoped, revocable, hashed at rest;
     the citizen's 30-day session token is never accepted in its place."""
     deps = Deps(pool=pool, settings=settings)
     reader = await api_keys.issue(deps, "read-only app", ["open311:read"])

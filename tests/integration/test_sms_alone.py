@@ -1,4 +1,4 @@
-"""Issue 17, SMS alone: every journey that needs an answer works from a keypad phone, through
+"""SMS alone: every journey that needs an answer works from a keypad phone, through
 the same services as the app, and every reply gets an answer SMS (plain where the citizen
 reads so) that carries no link."""
 

@@ -365,7 +365,7 @@ async def test_the_worker_uses_aliyun_when_keys_are_set(
     [message] = fake_aliyun.sent_to(phone)
     assert message.params == {"code": code}
     assert message.content == f"【掌上办】Code {code}, valid 5 min. Never share it."
-    # issue 15, finding 8: nothing at rest shows the code
+    # nothing at rest shows the code
     assert code not in json.dumps(row["params"]) and code not in row["body"]
     assert row["body"] == "【掌上办】Code ******, valid 5 min. Never share it."
 
@@ -407,7 +407,7 @@ async def test_an_identifier_that_cannot_be_sent_is_refused_at_queue_time(
 async def test_a_sealed_log_in_code_is_sent_once_after_a_crash(
     sms_deps: Deps, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi, pool: Pool
 ) -> None:
-    """Issue 15, finding 8: the code is sealed at rest, yet a worker that died before the
+    """The code is sealed at rest, yet a worker that died before the
     provider call is looked up, then sent with the very code the citizen must type."""
 
     class DiesBeforeSending:

@@ -270,7 +270,7 @@ async def test_the_channel_decision_is_recorded_once(
 async def test_two_workers_claiming_two_messages_to_one_number_send_one(
     pool: Pool, aliyun_settings: Settings, channel: AliyunSmsChannel, fake_aliyun: FakeDysmsapi
 ) -> None:
-    """Issue 15, finding 11: "1 SMS a minute" held when two messages to one number are claimed
+    """The cap of "1 SMS a minute" held when two messages to one number are claimed
     at once (seen: two offers to one number 11 ms apart). Deliveries run concurrently, as two
     workers would; for each number exactly one goes and the other waits for the cap."""
     deps = _deps(pool, aliyun_settings, caps=((60, 1),))

@@ -293,7 +293,7 @@ async def test_a_reply_answers_the_request_whose_sms_it_replies_to(
 
 
 async def test_a_forged_reply_is_refused_without_the_token(settings: Settings, pool: Pool) -> None:
-    """Issue 15, finding 1: with no SMS_CALLBACK_TOKEN configured every push is refused (a
+    """With no SMS_CALLBACK_TOKEN configured every push is refused (a
     forged "Y" once activated a delegation); with one, a push must carry exactly it."""
     principal_id, principal_phone = await make_citizen(pool)
     agent_id, _agent_phone = await make_citizen(pool)

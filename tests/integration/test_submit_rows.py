@@ -48,7 +48,7 @@ async def test_a_plain_submission_takes_two_round_trips(settings: Settings) -> N
     """A citizen's own submission with an empty vault: the serial with the citizen's contact,
     proved birth date and whether the vault holds anything; then the application, its tasks,
     the event and the SMS in one statement (atomic alone, so no BEGIN and COMMIT). Each
-    statement more is a round trip of the busiest path (issue 16): this counts them on the
+    statement more is a round trip of the busiest path: this counts them on the
     pool's one connection."""
     pool = await create_pool(settings.database_url, min_size=1, max_size=1)
     try:
@@ -87,7 +87,7 @@ async def test_a_submission_over_http_signs_in_and_reads_in_one_statement(
 ) -> None:
     """The whole request: the citizen's session is found by the statement that draws the serial
     and reads the contact, then the one write; two statements for a request that used to take
-    three (issue 16)."""
+    three."""
     app = create_app(replace(settings, db_pool_min=1, db_pool_max=1))
     async with AsyncTestClient(app=app) as client:
         app_pool: Pool = app.state.deps.pool  # on the app's own event loop

@@ -416,7 +416,7 @@ KEYWORDED = f"""mutation($c: String!, $g: String, $k: [String!]) {{
 async def test_group_and_keywords_feed_open311_and_the_sms_guess(
     client: AsyncTestClient[Any], pool: Pool, tokens: dict[str, str]
 ) -> None:
-    """Issue 17: Open311's `keywords` and `group` come from the catalog, which the admin
+    """Open311's `keywords` and `group` come from the catalog, which the admin
     keeps; the same keywords are what an SMS is matched against."""
     admin = tokens["admin"]
     code = _code()

@@ -811,7 +811,7 @@ async def test_categories_are_open_to_all(client: AsyncTestClient[Any]) -> None:
 async def test_an_agents_ticket_reads_are_in_the_principals_access_log(
     client: AsyncTestClient[Any], pool: Pool
 ) -> None:
-    """Issue 15, finding 2: an agent's myTickets and ticket reads are recorded for the
+    """An agent's myTickets and ticket reads are recorded for the
     principal, and only a delegation covering general matters reads her tickets at all."""
     from tests.integration.delegation_helpers import gql_as, make_delegation
     from tests.integration.helpers import login

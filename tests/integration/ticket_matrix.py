@@ -40,7 +40,7 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
     "acknowledgeTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "returnTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "redispatchTicket": (AUTH, NO, NO, NO, NO, OK, OK),
-    # where it may go: whoever may read the ticket but not move it is refused (issue 18)
+    # where it may go: whoever may read the ticket but not move it is refused
     "redispatchChoices": (AUTH, NO, HIDDEN, NO, HIDDEN, OK, OK),
     "extendTicket": (AUTH, NO, NO, OK, NO, OK, OK),
     "resolveTicket": (AUTH, NO, NO, OK, NO, OK, OK),
@@ -70,7 +70,7 @@ TICKET_EXPECTED: dict[str, tuple[str | None, ...]] = {
 
 # an agent acting for the `citizen` session (see test_agent_matrix): filing needs only an active
 # delegation; reading the principal's tickets a delegation whose themes cover them (general
-# matters, issue 15); answering and rating stay the citizen's
+# matters); answering and rating stay the citizen's
 GONE = "delegation.inactive"
 SCOPE = "delegation.out_of_scope"
 TICKET_AGENT_EXPECTED: dict[str, tuple[str | None, ...]] = {

@@ -1,4 +1,4 @@
-"""Every Dysmsapi answer sorted into what delivery does next, exactly as the issue says."""
+"""Every Dysmsapi answer sorted into what delivery does next, code by code."""
 
 from __future__ import annotations
 

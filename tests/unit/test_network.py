@@ -10,7 +10,7 @@ TRUSTED = parse_networks(("10.0.0.0/8", "fdaa::/16"))
 
 
 def test_without_trusted_proxies_headers_are_ignored() -> None:
-    """Issue 15, finding 4: X-Forwarded-For from loopback once chose the address."""
+    """X-Forwarded-For from loopback once chose the address."""
     spoof = {"x-forwarded-for": "203.0.113.7", "fly-client-ip": "203.0.113.8"}
     assert client_ip("127.0.0.1", spoof, ()) == "127.0.0.1"
     assert client_ip("127.0.0.1", spoof, (), "fly-client-ip") == "127.0.0.1"

@@ -123,7 +123,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
     Operation.CONFIRMATION_REQUEST: {r: (N, N, N, N, N) for r in TARGETS},
     Operation.CONFIRMATION_LIST: {r: (N, Y, N, N, N) for r in TARGETS},
     Operation.CONFIRMATION_ANSWER: _OWN_ONLY,
-    # issue 7: the citizen's own vault and offers; units' facts, corrections, rules, appeals
+    # the citizen's own vault and offers; units' facts, corrections, rules, appeals
     # and visits by unit (staff), region (supervisors) or anywhere (admin)
     **{
         op: _OWN_ONLY
@@ -168,7 +168,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "in_region": (N, N, N, Y, Y),
     },
     Operation.RULES_RUN: {r: (N, N, N, N, Y) for r in TARGETS},
-    # issue 6: tickets. Citizens file and follow their own; any clerk files for a caller; the
+    # tickets: citizens file and follow their own; any clerk files for a caller; the
     # lead unit (or the region's supervisors) acts; supervisors review, redispatch and manage
     # the dispatch rules of their region (a rule's `regions` must lie within theirs)
     Operation.TICKET_SUBMIT: {r: (N, Y, N, N, N) for r in TARGETS},
@@ -248,7 +248,7 @@ EXPECTED: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]] = {
         "other": (N, N, N, N, Y),
         "in_region": (N, N, N, Y, Y),
     },
-    # administration (issue 18): staff read the calendar; the rest is the admin's alone
+    # administration: staff read the calendar; the rest is the admin's alone
     Operation.HOLIDAYS_READ: {r: (N, N, Y, Y, Y) for r in TARGETS},
     Operation.HOLIDAYS_MANAGE: {r: (N, N, N, N, Y) for r in TARGETS},
     Operation.ADMINISTRATION_READ: {r: (N, N, N, N, Y) for r in TARGETS},
@@ -393,7 +393,7 @@ AGENT_OPERATIONS: dict[Operation, dict[str, tuple[bool, bool, bool, bool, bool]]
     Operation.DATA_ACCESS_LOG_READ: ANY_SCOPE,
     Operation.OFFER_LIST: ANY_SCOPE,
     Operation.TICKET_SUBMIT: ANY_SCOPE,
-    # issue 15: tickets only under a delegation covering their theme (general matters)
+    # tickets only under a delegation covering their theme (general matters)
     Operation.OWN_TICKETS_LIST: COVERS,
     Operation.TICKET_READ: COVERS,
     Operation.CONFIRMATION_REQUEST: COVERS,

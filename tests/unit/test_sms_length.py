@@ -159,7 +159,7 @@ def test_free_text_is_cut_to_the_variable_limit() -> None:
 
 
 def test_a_reason_is_never_cut_but_said_where_to_read_it() -> None:
-    """Issue 17: half a reason misleads; a long one gives way to where to read or hear it."""
+    """Half a reason misleads; a long one gives way to where to read or hear it."""
     fitted = fit_sms(
         "sms.materials_requested", {**REALISTIC, "reason": "材" * 100}, "zh_Hans", sign_name=SIGN
     )
