@@ -150,9 +150,10 @@ async def test_subscribe_receive_show_and_ack(
                 "data": json.dumps(payload, ensure_ascii=False),
             },
         )
-        # shown, and acknowledged: the outbox row is delivered
+        # shown, and acknowledged: the outbox row is delivered (a stopped worker is started
+        # for the push first, which under a loaded machine can take a while)
         shown: list[list[str]] = []
-        for _ in range(100):
+        for _ in range(300):
             shown = await page.evaluate(
                 """() => navigator.serviceWorker.ready
                      .then((r) => r.getNotifications())
@@ -162,7 +163,7 @@ async def test_subscribe_receive_show_and_ack(
                 break
             await page.wait_for_timeout(100)
         assert shown == [[payload["title"], payload["body"]]]
-        for _ in range(100):
+        for _ in range(300):
             status = await pool.fetchval("select status from outbox where id = $1", outbox_id)
             if status == "delivered":
                 break
