@@ -3,7 +3,7 @@ is measured on a machine other work shares (the load moves between rounds, not b
 
     git worktree add --detach /tmp/before <commit>     # or any clone at the commit before
     uv run python bench/ab_bench.py --before /tmp/before [--rounds 8] [--duration 6]
-                                    [--workload submit|precompiled]
+                                    [--workload submit|precompiled|home]
 
 Both servers run on the `doorstep_bench` database (load it first with load_data.py or
 peer_bench.py; the checkout "before" must accept its migrations), one uvicorn process each,
@@ -24,6 +24,15 @@ import load_data
 import rawhttp
 
 PRECOMPILED = api_bench.MY_APPLICATIONS.replace("myApplications(", "mine: myApplications(")
+# the citizen app's home as web/app/core/live.js reads it: the stream position and the citizen's
+# settings, the list, and the confirmations waiting, in one request
+HOME = """{ me { lastSeq role language languageChosen elderMode elderModeOffered smsOnly
+    presentation { elderMode minFontPt minTouchTargetDp noPromotions readAloud }
+    actingFor { __typename } }
+  myApplications(first: 30) { number bundleCode bundleName status statusLabel nextStep
+    readAloud updatedAt createdAt progress { done total percent }
+    tasks { id itemName unitName unitPhone status statusLabel dueOn paused reason } }
+  myConfirmations(statuses: [PENDING]) { id bundleName viewerIs readAloud statusLabel } }"""
 
 
 def workload(name: str, port: int) -> list[list[bytes]]:
@@ -36,7 +45,8 @@ def workload(name: str, port: int) -> list[list[bytes]]:
             for t in submit_tokens
         ]
     else:
-        requests = [rawhttp.graphql_request(port, PRECOMPILED, token=t) for t in list_tokens]
+        query = HOME if name == "home" else PRECOMPILED
+        requests = [rawhttp.graphql_request(port, query, token=t) for t in list_tokens]
     return api_bench.distribute(requests, 50)
 
 
@@ -88,7 +98,7 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="a checkout of the commit before")
-    parser.add_argument("--workload", choices=("submit", "precompiled"), default="submit")
+    parser.add_argument("--workload", choices=("submit", "precompiled", "home"), default="submit")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--pg", default=load_data.DEFAULT_PG)

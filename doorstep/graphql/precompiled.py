@@ -18,9 +18,15 @@ for, with the same functions as the strawberry types. Leaf values go through the
 serializers (enums by name, dates as GraphQL shows them), so the answer is the one strawberry
 gives (`tests/integration/test_precompiled.py` compares them field by field).
 
-Anything else goes the strawberry way, whose answers and errors are the reference: another
-root field, a fragment on another type (an interface, say), any other directive, a condition on
-the root field, a field with arguments (`timeline`), variables that do not coerce, a document
+A page that reads the list beside other root fields (the app's home: `me`, the list, the
+confirmations) has those fields answered by strawberry first, as a document of their own, and
+the list built here after them, so `me { lastSeq }` is still read before it; the answer keeps
+the document's order.
+
+Anything else goes the strawberry way, whose answers and errors are the reference: the list
+twice, or beside a field with a directive or a root fragment, a variable or fragment that only
+the list uses, a fragment on another type (an interface, say), any other directive, a condition
+on the root field, a field with arguments (`timeline`), variables that do not coerce, a document
 that does not validate, someone who is not a signed-in citizen (an agent's reads are recorded),
 and any refusal or error while reading (the strawberry path reads again and presents it).
 """
@@ -46,6 +52,9 @@ from graphql import (
     GraphQLScalarType,
     OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
+    get_operation_ast,
+    print_ast,
     visit,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
@@ -62,7 +71,7 @@ from doorstep.graphql.field_collection import (
     collect_fields,
 )
 from doorstep.graphql.ids import parse_id
-from doorstep.graphql.plans import PlanCache, request_parts
+from doorstep.graphql.plans import PlanCache, RootField, request_parts
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import applications as service
@@ -189,6 +198,10 @@ class Plan(RootPlan):
     fragments: Fragments
     conditions: tuple[str, ...]  # the variables an `@include`/`@skip` names
     variants: dict[tuple[Any, ...], Selection]
+    # the document's other root fields as a document of their own, which strawberry answers
+    # (a page's `me` and lists beside the applications), and the root's response keys in order
+    beside: str | None = None
+    order: tuple[str, ...] = ()
 
     def selection_for(self, variables: dict[str, Any]) -> Selection:
         """The selection for these coerced variables (ValueError: a condition of null)."""
@@ -297,8 +310,13 @@ class Plans(PlanCache[Plan]):
         root = self._root_field(
             query, operation_name, OperationType.QUERY, ROOT_FIELD, MAX_QUERY_CHARS
         )
+        beside: str | None = None
+        order: tuple[str, ...] = ()
         if root is None:
-            return None
+            found = self._list_beside_others(query, operation_name)
+            if found is None:
+                return None
+            root, beside, order = found
         document, operation, node, field = root
         named, _ = _unwrap(field.type)
         assert isinstance(named, GraphQLObjectType)
@@ -315,11 +333,63 @@ class Plans(PlanCache[Plan]):
             return None
         key = node.alias.value if node.alias else ROOT_FIELD
         plan = Plan(
-            document, operation, field, node, key, named, fragments, tuple(conditions.names), {}
+            document,
+            operation,
+            field,
+            node,
+            key,
+            named,
+            fragments,
+            tuple(conditions.names),
+            {},
+            beside,
+            order,
         )
         if not plan.conditions:
             plan.selection_for({})  # compiled now, once
         return plan
+
+    def _list_beside_others(
+        self, query: str, operation_name: str | None
+    ) -> tuple[RootField, str, tuple[str, ...]] | None:
+        """A page's document: the list once among other root fields, none of them with a
+        directive or behind a fragment. The root field and the others as a document of their
+        own (which must validate alone: a variable or fragment only the list uses keeps the
+        whole document on the general way), and the response keys in the document's order."""
+        if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
+            return None
+        document = self._valid_document(query)
+        if document is None:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        if operation.directives:
+            return None
+        selections = operation.selection_set.selections
+        if not all(isinstance(s, FieldNode) and not s.directives for s in selections):
+            return None
+        fields = [s for s in selections if isinstance(s, FieldNode)]
+        lists = [f for f in fields if f.name.value == ROOT_FIELD]
+        if len(lists) != 1 or len(fields) < 2:
+            return None
+        node = lists[0]
+        others = tuple(f for f in fields if f is not node)
+        rest = OperationDefinitionNode(
+            operation=operation.operation,
+            name=operation.name,
+            variable_definitions=operation.variable_definitions,
+            directives=operation.directives,
+            selection_set=SelectionSetNode(selections=others),
+        )
+        fragments = tuple(d for d in document.definitions if isinstance(d, FragmentDefinitionNode))
+        beside = print_ast(DocumentNode(definitions=(rest, *fragments)))
+        if self._valid_document(beside) is None:
+            return None
+        root_type = self._schema._schema.get_root_type(OperationType.QUERY)
+        assert root_type is not None
+        order = tuple((f.alias or f.name).value for f in fields)
+        return (document, operation, node, root_type.fields[ROOT_FIELD]), beside, order
 
 
 def _fill(selection: Selection, source: Any, lang: str, elder: bool) -> dict[str, Any]:
@@ -352,6 +422,21 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     if plan is None:
         return None
     started = time.perf_counter()
+    others: dict[str, Any] | None = None
+    if plan.beside is not None:
+        # the other fields first, as strawberry would: `me { lastSeq }` is read before the list
+        try:
+            result = await plans._schema.execute(
+                plan.beside,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+            )
+        except Exception:
+            return None  # refused before it ran: the general way refuses the whole document
+        if result.errors or result.data is None:
+            return None  # the general way answers the whole document, in its own words
+        others = result.data
     coerced = get_variable_values(
         plans._schema._schema, plan.operation.variable_definitions or (), variables or {}
     )
@@ -382,15 +467,17 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
         by_application.setdefault(task.application_id, []).append(task)
     lang, elder = context.language, context.elder
     try:
-        data = {
-            plan.key: [
-                _fill(selection, _Listed(row, by_application.get(row.id, [])), lang, elder)
-                for row in rows
-            ]
-        }
+        listed_page = [
+            _fill(selection, _Listed(row, by_application.get(row.id, [])), lang, elder)
+            for row in rows
+        ]
     except Exception:  # a getter out of step with the rows: say so, answer the general way
         log.exception("precompiled myApplications failed; executed instead")
         return None
+    if others is None:
+        data = {plan.key: listed_page}
+    else:
+        data = {key: listed_page if key == plan.key else others[key] for key in plan.order}
     GRAPHQL_OPERATIONS.labels(OPERATION_LABEL).inc()
     GRAPHQL_SECONDS.labels(OPERATION_LABEL).observe(time.perf_counter() - started)
     return {"data": data}

@@ -19,8 +19,9 @@ from doorstep.services.deps import Deps
 from doorstep.store.db import Pool
 from tests.integration.helpers import fresh_phone, login
 
-# `me` too: a query of `myApplications` alone may be answered from the response cache
-MY_APPLICATIONS = "{ me { role } myApplications { number } }"
+# the general way's reads: the list alone may be answered from the response cache, and beside
+# `me` by the precompiled path; a task's timeline leaves it to strawberry
+MY_APPLICATIONS = "{ me { role } myApplications { number timeline { kind } } }"
 SET_LANGUAGE = 'mutation { setLanguage(language: "en") { language } }'
 
 

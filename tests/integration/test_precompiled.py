@@ -197,6 +197,41 @@ async def test_client_documents_as_strawberry_answers_them(
     assert served.seen == [False] and refused["errors"], refused
 
 
+# the citizen app's home (web/app/core/live.js): its position in the stream, the list and the
+# confirmations waiting for the citizen, in one request
+HOME = """{ me { lastSeq role language elderMode presentation { elderMode readAloud }
+                 actingFor { __typename } }
+  myApplications(first: 30) { number bundleName status statusLabel nextStep readAloud
+    progress { done total percent } tasks { id itemName unitName status statusLabel dueOn } }
+  myConfirmations(statuses: [PENDING]) { id bundleName statusLabel } }"""
+
+
+async def test_the_list_beside_other_fields_as_strawberry_answers_it(
+    client: AsyncTestClient[Any], pool: Pool, served: Served
+) -> None:
+    """The app's home: the other root fields are strawberry's, the list is built here, and the
+    answer is strawberry's whole, key for key and in the document's order."""
+    token = await login(client, pool, fresh_phone())
+    for bundle in ("newborn", "kindergarten"):
+        await gql_as(client, SUBMIT % bundle, token=token)
+    for language in ("zh_Hans", "en"):
+        home = await _both_ways(client, served, HOME, {}, token, language=language)
+        assert [key for key, _ in _in_order(home["data"])] == [
+            "me", "myApplications", "myConfirmations"
+        ]  # fmt: skip
+        assert len(home["data"]["myApplications"]) == 2
+        assert home["data"]["me"]["lastSeq"] is not None
+    # the list first, aliased, the others after it
+    reordered = "query Home { mine: myApplications { number status } me { role } }"
+    answer = await _both_ways(client, served, reordered, {}, token)
+    assert [key for key, _ in _in_order(answer["data"])] == ["mine", "me"]
+    # elder mode reads the list aloud beside the rest
+    await gql_as(client, SET_ELDER, {"on": True}, token=token)
+    elder = await _both_ways(client, served, HOME, {}, token)
+    assert elder["data"]["myApplications"][0]["readAloud"]
+    assert elder["data"]["me"]["presentation"]["elderMode"] is True
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -209,7 +244,13 @@ async def test_client_documents_as_strawberry_answers_them(
         "{ myApplications @include(if: true) { number } }",  # a condition on the root field
         "{ myApplications { ... on Task { id } } }",  # a fragment on another type: invalid
         "{ ...Q } fragment Q on Query { myApplications { number } }",
-        "{ myApplications { number } me { role } }",
+        # beside other root fields: a condition on one, a root fragment, a variable or a
+        # fragment only the list uses (the others do not validate alone), the list twice
+        "{ myApplications { number } me @include(if: true) { role } }",
+        "{ myApplications { number } ...M } fragment M on Query { me { role } }",
+        "query($n: Int) { myApplications(first: $n) { number } me { role } }",
+        "{ myApplications { ...A } me { role } } fragment A on Application { number }",
+        "{ a: myApplications { number } me { role } b: myApplications { status } }",
         "{ a: myApplications { number } b: myApplications { status } }",
         "{ myApplications { number number: status } }",  # invalid: GraphQL refuses it
         "{ myApplications { nope } }",
@@ -236,6 +277,9 @@ def test_what_is_compiled() -> None:
     )
     assert plans.get(two, "A") is not None
     assert plans.get(two, "B") is None
+    # the list beside other root fields, as the app's home reads it
+    assert plans.get(HOME, None) is not None
+    assert plans.get("{ me { role } mine: myApplications { number } }", None) is not None
 
 
 async def test_refusals_are_the_general_paths(

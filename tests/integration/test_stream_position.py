@@ -101,16 +101,20 @@ async def test_the_position_is_read_before_the_page(
     token = tokens["citizen"]
     number = (await gql(client, SUBMIT, token=token))["data"]["submitApplication"]["number"]
     committed: list[int] = []
-    read_list = applications.my_applications
 
-    async def list_while_a_change_commits(*args: Any, **kwargs: Any) -> Any:
-        # a change commits just as the list is read: the list shows it, so the position
-        # must be older than it (it then comes again in the stream; never in neither)
-        deps: Deps = args[0]  # the app's pool: it runs on the app's own loop
-        committed.append(await _change(deps.pool, number, "test.during_page_read"))
-        return await read_list(*args, **kwargs)
+    def while_a_change_commits(read_list: Any) -> Any:
+        async def list_while_a_change_commits(*args: Any, **kwargs: Any) -> Any:
+            # a change commits just as the list is read: the list shows it, so the position
+            # must be older than it (it then comes again in the stream; never in neither)
+            deps: Deps = args[0]  # the app's pool: it runs on the app's own loop
+            committed.append(await _change(deps.pool, number, "test.during_page_read"))
+            return await read_list(*args, **kwargs)
 
-    monkeypatch.setattr(applications, "my_applications", list_while_a_change_commits)
+        return list_while_a_change_commits
+
+    # the list as strawberry reads it, and as the precompiled path does (which answers a page)
+    for name in ("my_applications", "my_application_rows"):
+        monkeypatch.setattr(applications, name, while_a_change_commits(getattr(applications, name)))
     page = await gql(client, PAGE_LIST_FIRST, token=token)
     assert "errors" not in page, page
     assert committed and int(page["data"]["me"]["lastSeq"]) < committed[0]
