@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 pytestmark = pytest.mark.embedded
@@ -134,16 +135,29 @@ def test_ctrl_c_pressed_again_while_the_servers_stop_cuts_nothing_short(tmp_path
         assert process.stdout.readline() == b"ready\n"
         process.send_signal(signal.SIGINT)
         assert process.stdout.readline() == b"stopping\n"
+        # pressed again and again once pg_ctl's stop runs (the exit's stops have begun)
+        script = psutil.Process(process.pid)
+        pressed_during_stop = 0
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            process.send_signal(signal.SIGINT)
-            process.send_signal(signal.SIGTERM)
-            time.sleep(0.02)
+            try:
+                stopping = any(
+                    "pg_ctl" in " ".join(child.cmdline())
+                    for child in script.children(recursive=True)
+                )
+            except psutil.Error:
+                stopping = False
+            if stopping:
+                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
+                pressed_during_stop += 1
+            time.sleep(0.005)
         _, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+    assert pressed_during_stop > 0, "pg_ctl's stop was never seen running"
     assert b"Traceback" not in stderr, stderr.decode(errors="replace")[-2000:]
     assert process.returncode == 0
     assert not (state / "pgdata" / "postmaster.pid").exists(), "PostgreSQL still runs"
