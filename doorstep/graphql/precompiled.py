@@ -422,21 +422,6 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     if plan is None:
         return None
     started = time.perf_counter()
-    others: dict[str, Any] | None = None
-    if plan.beside is not None:
-        # the other fields first, as strawberry would: `me { lastSeq }` is read before the list
-        try:
-            result = await plans._schema.execute(
-                plan.beside,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-            )
-        except Exception:
-            return None  # refused before it ran: the general way refuses the whole document
-        if result.errors or result.data is None:
-            return None  # the general way answers the whole document, in its own words
-        others = result.data
     coerced = get_variable_values(
         plans._schema._schema, plan.operation.variable_definitions or (), variables or {}
     )
@@ -449,11 +434,28 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     try:
         args = get_argument_values(plan.field, plan.node, coerced)
         before = args.get("before")
+        before_id = parse_id(before, "task.id_invalid") if before else None
+    except Exception:  # refused: the strawberry way says so in its own words
+        return None
+    others: dict[str, Any] | None = None
+    if plan.beside is not None:
+        # the list's own input known good, the other fields first, as strawberry would:
+        # `me { lastSeq }` is read before the list
+        try:
+            result = await plans._schema.execute(
+                plan.beside,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+            )
+        except Exception:
+            return None  # refused before it ran: the general way refuses the whole document
+        if result.errors or result.data is None:
+            return None  # the general way answers the whole document, in its own words
+        others = result.data
+    try:
         listed = await service.my_application_rows(
-            context.deps,
-            actor,
-            limit=args["first"],
-            before_id=parse_id(before, "task.id_invalid") if before else None,
+            context.deps, actor, limit=args["first"], before_id=before_id
         )
     except Exception:
         # refused, or the database out of reach: the strawberry way reads again (a citizen's
