@@ -79,16 +79,26 @@ class PlanCache(Generic[P]):
             return None
         return document
 
-    def _sole_field(
+    def _operation(
         self, query: str, operation_name: str | None, kind: OperationType
-    ) -> SoleField | None:
-        """The valid document's operation of this kind, when it selects one field, or None."""
+    ) -> tuple[DocumentNode, OperationDefinitionNode] | None:
+        """The valid document and its operation of this kind, or None."""
         document = self._valid_document(query)
         if document is None:
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None or operation.operation is not kind:
             return None
+        return document, operation
+
+    def _sole_field(
+        self, query: str, operation_name: str | None, kind: OperationType
+    ) -> SoleField | None:
+        """The valid document's operation of this kind, when it selects one field, or None."""
+        found = self._operation(query, operation_name, kind)
+        if found is None:
+            return None
+        document, operation = found
         selections = operation.selection_set.selections
         if len(selections) != 1 or not isinstance(selections[0], FieldNode):
             return None

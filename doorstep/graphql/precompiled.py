@@ -53,7 +53,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    get_operation_ast,
     print_ast,
     visit,
 )
@@ -358,14 +357,10 @@ class Plans(PlanCache[Plan]):
         whole document on the general way), and the response keys in the document's order."""
         if len(query) > MAX_QUERY_CHARS or ROOT_FIELD not in query:
             return None
-        document = self._valid_document(query)
-        if document is None:
+        found = self._operation(query, operation_name, OperationType.QUERY)
+        if found is None or found[1].directives:
             return None
-        operation = get_operation_ast(document, operation_name)
-        if operation is None or operation.operation is not OperationType.QUERY:
-            return None
-        if operation.directives:
-            return None
+        document, operation = found
         selections = operation.selection_set.selections
         if not all(isinstance(s, FieldNode) and not s.directives for s in selections):
             return None
