@@ -69,7 +69,8 @@ fragment A on Application {
 }"""
 
 # The same again with a condition on the root field (always true), which the precompiled path
-# leaves to strawberry on purpose: strawberry executes the list on every request, field by field.
+# leaves to strawberry on purpose: strawberry executes the document on every request, its
+# executor filling the list from the compiled fields (graphql/executor.py).
 # (An `operationName` does not keep a document out of the cache: it treats a named and an
 # unnamed request for the same operation as one; the fragment does.)
 MY_APPLICATIONS_EXECUTED = """query MyApplications {

@@ -12,7 +12,8 @@ inserting the rows a submit writes.
    - `doorstep executed`: `myApplications(first: 20)` with the benchmark's fields through a
      fragment and an `@include(if: true)` on the root field: the cache leaves it alone (the
      fragment) and so does the precompiled path (a condition on its root field, on purpose),
-     so strawberry executes it;
+     so strawberry parses, validates and executes it, its executor filling the list from the
+     compiled fields (`graphql/executor.py`);
    - `doorstep fragments`: the same fields through the fragment alone, as Apollo and Relay
      clients send them: not cached, served by the precompiled path on every request;
    - `doorstep precompiled`: the same fields with the root field aliased: not cached, served

@@ -3,11 +3,12 @@
 The document is parsed and validated once per query text (the schema's own rules and limits,
 `PlanCache`) and, when its only root field is `submitApplication` and every field it selects
 under it is a plain one (no resolver, no arguments, no directive), compiled into (response key,
-getter, serializer, nested selection) per selection set, as precompiled.py compiles its own. A
+getter, serializer, nested selection) per selection set, as `application_fields` compiles the
+list's. A
 request then coerces the variables and the argument with graphql-core's and strawberry's own
 functions, calls the same service as the resolver, builds the same strawberry objects
 (`application_type`) and reads the selected attributes through the schema's own serializers
-(precompiled.py's `_fill`). A refusal or any other error raised by the
+(`application_fields.fill`). A refusal or any other error raised by the
 service is presented as the strawberry path presents it (`errors.present`: code, translated
 message, location, path, extensions), counted the same way, and never retried: the mutation runs
 once. Anything else goes the strawberry way, before anything has run: variables that do not
@@ -30,20 +31,20 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.types.arguments import convert_arguments
 
 from doorstep.graphql import applications as types
+from doorstep.graphql.application_fields import (
+    Entry,
+    Selection,
+    attribute_getter,
+    fill,
+    serializer_for,
+    typename_getter,
+    unwrap,
+)
 from doorstep.graphql.context import Context
 from doorstep.graphql.errors import UNAVAILABLE, present
 from doorstep.graphql.input_conversion import ArgumentsConverter, compile_arguments
 from doorstep.graphql.plans import PlanCache, request_parts
-from doorstep.graphql.precompiled import (
-    Entry,
-    RootPlan,
-    Selection,
-    _attribute,
-    _fill,
-    _serializer,
-    _typename,
-    _unwrap,
-)
+from doorstep.graphql.precompiled import RootPlan
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_ERRORS, GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
 from doorstep.services import confirmations
@@ -74,7 +75,7 @@ def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selecti
             raise ValueError("a key selected twice")  # merged selections: strawberry's way
         seen.add(key)
         if node.name.value == "__typename":
-            out.append((key, _typename(parent.name), None, None, False))
+            out.append((key, typename_getter(parent.name), None, None, False))
             continue
         definition = parent.fields.get(node.name.value)
         if definition is None:
@@ -82,8 +83,8 @@ def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selecti
         strawberry_field = definition.extensions["strawberry-definition"]
         if strawberry_field.base_resolver is not None:
             raise ValueError(node.name.value)
-        named, is_list = _unwrap(definition.type)
-        getter = _attribute(strawberry_field.python_name)
+        named, is_list = unwrap(definition.type)
+        getter = attribute_getter(strawberry_field.python_name)
         if isinstance(named, GraphQLObjectType):
             if node.selection_set is None:
                 raise ValueError(node.name.value)
@@ -92,7 +93,7 @@ def _compile(parent: GraphQLObjectType, nodes: tuple[FieldNode, ...]) -> Selecti
         else:
             if node.selection_set is not None or is_list:
                 raise ValueError(node.name.value)
-            out.append((key, getter, _serializer(named), None, False))
+            out.append((key, getter, serializer_for(named), None, False))
     return tuple(out)
 
 
@@ -114,7 +115,7 @@ class SubmitPlans(PlanCache[SubmitPlan]):
         if root is None:
             return None
         document, operation, node, field = root
-        named, _ = _unwrap(field.type)
+        named, _ = unwrap(field.type)
         if not isinstance(named, GraphQLObjectType) or node.selection_set is None:
             return None
         try:
@@ -178,7 +179,7 @@ async def answer(plans: SubmitPlans, context: Context, body: dict[str, Any]) -> 
         return Answer({"data": None, "errors": [presented.formatted]}, code == UNAVAILABLE)
     _count(started)
     return Answer(
-        {"data": {plan.key: _fill(plan.selection, application, context.language, context.elder)}}
+        {"data": {plan.key: fill(plan.selection, application, context.language, context.elder)}}
     )
 
 

@@ -41,6 +41,7 @@ from doorstep.graphql.delegation import (
 from doorstep.graphql.dispatch_rules import DispatchRulesMutation, DispatchRulesQuery
 from doorstep.graphql.errors import UNAVAILABLE, LocalizedErrors, is_expected, present_all
 from doorstep.graphql.escort import EscortMutation, EscortQuery
+from doorstep.graphql.executor import CompiledListExecutor
 from doorstep.graphql.feedback import FeedbackMutation, FeedbackQuery
 from doorstep.graphql.files import FilesMutation, FilesQuery
 from doorstep.graphql.identity import IdentityMutation, IdentityQuery
@@ -266,6 +267,7 @@ def build_schema(
         subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=CompiledListExecutor,
     )
     schema.validation_rules = tuple(rules)
     schema.max_tokens = max_tokens

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from doorstep.graphql import precompiled
+from doorstep.graphql import executor, precompiled
 from doorstep.graphql.schema import build_schema
 from doorstep.store.db import Pool
 from tests.integration.delegation_helpers import gql_as
@@ -32,7 +32,7 @@ SET_ELDER = "mutation($on: Boolean!) { setElderMode(on: $on) { elderMode } }"
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> Served:
-    return spy_on(monkeypatch, precompiled)
+    return spy_on(monkeypatch, precompiled, executor)
 
 
 def _in_order(value: Any) -> Any:
@@ -51,11 +51,19 @@ async def _both_ways(
     variables: dict[str, Any],
     token: str,
     language: str = "en",
+    inside: int = 0,
 ) -> dict[str, Any]:
-    """The precompiled answer to `query`, once held equal (in order) to strawberry's."""
+    """The precompiled answer to `query`, once held equal (in order) to strawberry's; with
+    `inside`, the answer of strawberry's execution with that many lists filled by the compiled
+    fields."""
     served.seen.clear()
+    served.inside.clear()
     fast = await gql_as(client, query, variables, token=token, language=language)
-    assert served.seen == [True], "the precompiled path did not answer"
+    if inside:
+        assert served.seen in ([], [False]), "the precompiled path answered"
+        assert served.inside == [True] * inside, "the lists were not filled compiled"
+    else:
+        assert served.seen == [True], "the precompiled path did not answer"
     served.bypass = True
     try:
         general = await gql_as(client, query, variables, token=token, language=language)
@@ -230,6 +238,66 @@ async def test_the_list_beside_other_fields_as_strawberry_answers_it(
     elder = await _both_ways(client, served, HOME, {}, token)
     assert elder["data"]["myApplications"][0]["readAloud"]
     assert elder["data"]["me"]["presentation"]["elderMode"] is True
+
+
+# Documents the precompiled path leaves to strawberry, whose lists the executor fills from the
+# compiled fields: (document, variables, lists filled)
+EXECUTED_DOCUMENTS: list[tuple[str, dict[str, Any], int]] = [
+    ("{ myApplications @include(if: true) { number } }", {}, 1),
+    (
+        "query($on: Boolean!) { myApplications @include(if: $on) { number status } }",
+        {"on": True},
+        1,
+    ),
+    ("{ ...Q } fragment Q on Query { myApplications { number } }", {}, 1),
+    ("{ myApplications { number } me @include(if: true) { role } }", {}, 1),
+    ("query($n: Int) { myApplications(first: $n) { number } me { role } }", {"n": 1}, 1),
+    (
+        "{ myApplications { ...A } me { role } } fragment A on Application { number statusLabel }",
+        {},
+        1,
+    ),
+    ("{ a: myApplications { number } me { role } b: myApplications(first: 1) { status } }", {}, 2),
+    (  # every field, through a fragment, under a condition on the root field
+        "query { myApplications(first: 20) @include(if: true) { ...A } }"
+        f" fragment A on Application {{{EVERY_FIELD}}}",
+        {},
+        1,
+    ),
+]
+
+
+async def test_lists_inside_executed_documents_as_strawberry_answers_them(
+    client: AsyncTestClient[Any], pool: Pool, served: Served
+) -> None:
+    """Strawberry executes these documents; each list in them is filled from the compiled
+    fields, and the answer is strawberry's own, key for key, in two languages and in elder
+    mode. What does not compile (`timeline`) and a refused cursor are strawberry's alone."""
+    token = await login(client, pool, fresh_phone())
+    for bundle in ("newborn", "kindergarten"):
+        await gql_as(client, SUBMIT % bundle, token=token)
+    for language in ("zh_Hans", "en"):
+        for query, variables, lists in EXECUTED_DOCUMENTS:
+            answer = await _both_ways(client, served, query, variables, token, language, lists)
+            assert answer["data"]
+    await gql_as(client, SET_ELDER, {"on": True}, token=token)
+    query, variables, lists = EXECUTED_DOCUMENTS[-1]
+    elder = await _both_ways(client, served, query, variables, token, inside=lists)
+    assert elder["data"]["myApplications"][0]["readAloud"]
+
+    served.inside.clear()
+    timeline = await gql_as(
+        client, "{ myApplications @include(if: true) { number timeline { kind } } }", token=token
+    )
+    assert served.inside == [] and timeline["data"]["myApplications"][0]["timeline"]
+    bad = await gql_as(
+        client,
+        "query($b: ID) { myApplications(before: $b) @include(if: true) { number } }",
+        {"b": "x"},
+        token=token,
+    )
+    assert served.inside == [False]
+    assert bad["errors"][0]["extensions"]["code"] == "task.id_invalid"
 
 
 @pytest.mark.parametrize(

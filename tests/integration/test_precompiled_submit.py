@@ -234,8 +234,9 @@ async def test_a_failure_is_answered_as_strawberry_answers_it(
 
 def test_both_short_paths_compile_and_fill_alike() -> None:
     """A plan of one root field, its selection and how an answer is filled from it are
-    precompiled.py's, for the submit path too: one reading of a selection, not two."""
-    from doorstep.graphql import precompiled
+    the list's (`application_fields`), for the submit path too: one reading of a selection,
+    not two."""
+    from doorstep.graphql import application_fields, precompiled
 
     assert issubclass(precompiled_submit.SubmitPlan, precompiled.RootPlan)
-    assert vars(precompiled_submit)["_fill"] is precompiled._fill
+    assert vars(precompiled_submit)["fill"] is application_fields.fill
