@@ -3,7 +3,7 @@ is measured on a machine other work shares (the load moves between rounds, not b
 
     git worktree add --detach /tmp/before <commit>     # or any clone at the commit before
     uv run python bench/ab_bench.py --before /tmp/before [--rounds 8] [--duration 6]
-                                    [--workload submit|precompiled|home]
+                                    [--workload submit|precompiled|executed|home]
 
 Both servers run on the `doorstep_bench` database (load it first with load_data.py or
 peer_bench.py; the checkout "before" must accept its migrations), one uvicorn process each,
@@ -45,7 +45,10 @@ def workload(name: str, port: int) -> list[list[bytes]]:
             for t in submit_tokens
         ]
     else:
-        query = HOME if name == "home" else PRECOMPILED
+        query = {
+            "home": HOME,
+            "executed": api_bench.MY_APPLICATIONS_EXECUTED,
+        }.get(name, PRECOMPILED)
         requests = [rawhttp.graphql_request(port, query, token=t) for t in list_tokens]
     return api_bench.distribute(requests, 50)
 
@@ -98,7 +101,7 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="a checkout of the commit before")
-    parser.add_argument("--workload", choices=("submit", "precompiled", "home"), default="submit")
+    parser.add_argument("--workload", choices=("submit", "precompiled", "executed", "home"), default="submit")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--pg", default=load_data.DEFAULT_PG)
