@@ -89,6 +89,10 @@ async def answer(
 
 
 class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor (the schema's `execution_context_class`), but for a signed-in
+    citizen's `Query.myApplications` whose selection compiles: its value is the page filled
+    from the rows, or the resolver's when that read declines."""
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
