@@ -101,7 +101,9 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, help="a checkout of the commit before")
-    parser.add_argument("--workload", choices=("submit", "precompiled", "executed", "home"), default="submit")
+    parser.add_argument(
+        "--workload", choices=("submit", "precompiled", "executed", "home"), default="submit"
+    )
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--duration", type=float, default=6.0)
     parser.add_argument("--pg", default=load_data.DEFAULT_PG)
