@@ -110,8 +110,8 @@ from doorstep import embedded
 state = Path(sys.argv[1])
 embedded.start_postgres(state)
 embedded.start_redis(state)
-print("ready", flush=True)
-try:
+try:  # "ready" inside: the test presses Ctrl-C as soon as it reads it
+    print("ready", flush=True)
     time.sleep(120)
 except KeyboardInterrupt:
     print("stopping", flush=True)
