@@ -20,6 +20,8 @@ reading (the resolver runs and presents it; a citizen's own list has no side eff
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from graphql import FieldNode, GraphQLObjectType, visit
@@ -101,13 +103,19 @@ class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        first = field_details_list[0]
-        if first.node.name.value == ROOT_FIELD and parent_type.name == "Query":
+        if field_details_list[0].node.name.value == ROOT_FIELD and parent_type.name == "Query":
             compiled = self._compiled_list(parent_type, field_details_list)
             if compiled is not None:
-                return self._list(
-                    compiled, parent_type, source, field_details_list, path, position_context
+                # the general way bound only here: this method runs for every field of a document
+                general = partial(
+                    super().execute_field,
+                    parent_type,
+                    source,
+                    field_details_list,
+                    path,
+                    position_context,
                 )
+                return self._list(compiled, general)
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
@@ -138,22 +146,13 @@ class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         return variants, args["first"], args.get("before")
 
-    async def _list(
-        self,
-        compiled: tuple[Variants, int, Any],
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: list[FieldDetails],
-        path: Path,
-        position_context: Any,
-    ) -> Any:
+    async def _list(self, compiled: tuple[Variants, int, Any], general: Callable[[], Any]) -> Any:
+        """The page filled, or else the field as graphql-core executes it (`general`)."""
         variants, first, before = compiled
         page = await answer(
             self.context_value, variants, self.variable_values.coerced, first, before
         )
         if page is not None:
             return page
-        general = super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
-        return await general if self.is_awaitable(general) else general
+        value = general()
+        return await value if self.is_awaitable(value) else value
