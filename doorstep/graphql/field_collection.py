@@ -1,6 +1,7 @@
-"""GraphQL's CollectFields for the precompiled path (graphql/precompiled.py), kept to what that
-path serves: fields, named fragments and inline fragments on the selection's own type, and
-`@include`/`@skip`. Anything else raises ValueError: the document goes the strawberry way.
+"""GraphQL's CollectFields for the compiled list (graphql/application_fields.py, which the
+precompiled path and the executor share), kept to what it serves: fields, named fragments and
+inline fragments on the selection's own type, and `@include`/`@skip`. Anything else raises
+ValueError: the list goes the strawberry way.
 
 `values` are the coerced variables of one request, or None to collect every field whatever
 the conditions say (to check once that each field a request could select is one we serve)."""
