@@ -24,18 +24,27 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    visit,
 )
 
 from doorstep.domain.calendar import deadline_end
+from doorstep.domain.policy import Role
 from doorstep.domain.workflow import ApplicationStatus, TaskStatus, citizen_next_step, progress
 from doorstep.graphql import applications as types
 from doorstep.graphql.context import Context
-from doorstep.graphql.field_collection import Fragments, Values, collect_fields
+from doorstep.graphql.field_collection import (
+    ConditionVariables,
+    Fragments,
+    Values,
+    collect_fields,
+)
+from doorstep.graphql.ids import parse_id
 from doorstep.services import applications as service
 from doorstep.services.applications import (
     APPLICATION_STATUSES,
@@ -237,6 +246,13 @@ def fill(selection: Selection, source: Any, lang: str, elder: bool) -> dict[str,
     return out
 
 
+def reads_own_list(context: Context) -> bool:
+    """Whether the request is a signed-in citizen's own (an agent's reads go through the
+    resolver, which records them)."""
+    actor = context.actor
+    return actor.role is Role.CITIZEN and actor.citizen_id is not None
+
+
 async def filled_page(
     context: Context, selection: Selection, first: int, before_id: int | None
 ) -> list[dict[str, Any]] | None:
@@ -289,11 +305,37 @@ class Variants:
         self.conditions = conditions
         self._compiled: dict[tuple[Any, ...], Selection] = {}
 
-    def check(self) -> None:
-        """ValueError unless every field is ours whatever the conditions: what one request
-        selects is a part of it."""
-        every = collect_fields(self.selection_sets, self.parent, self.fragments, None)
-        compile_selection(self.parent, every, self.fragments, None)
+    @classmethod
+    def of(
+        cls, field: GraphQLField, selection_sets: tuple[Any, ...], fragments: Fragments
+    ) -> Variants | None:
+        """The list field's selection sets (with the document's fragments), or None unless
+        every field is ours whatever the conditions say: what one request selects is a part of
+        it. Compiled now when no condition names a variable."""
+        named, _ = unwrap(field.type)
+        assert isinstance(named, GraphQLObjectType)
+        names = ConditionVariables()
+        for node in (*selection_sets, *fragments.values()):
+            visit(node, names)
+        variants = cls(named, selection_sets, dict(fragments), tuple(names.names))
+        try:
+            every = collect_fields(selection_sets, named, variants.fragments, None)
+            compile_selection(named, every, variants.fragments, None)
+            if not variants.conditions:
+                variants.selection_for({})
+        except ValueError:
+            return None
+        return variants
+
+    def input(
+        self, variables: dict[str, Any], args: dict[str, Any]
+    ) -> tuple[Selection, int, int | None]:
+        """The selection, page size and cursor of one request (its coerced variables and the
+        field's arguments); ValueError or a refusal when GraphQL or the resolver would refuse
+        them, which the caller leaves to strawberry to say in its own words."""
+        before = args.get("before")
+        before_id = parse_id(before, "task.id_invalid") if before else None
+        return self.selection_for(variables), args["first"], before_id
 
     def selection_for(self, variables: dict[str, Any]) -> Selection:
         """The selection for these coerced variables (ValueError: a condition of null)."""

@@ -24,17 +24,15 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from graphql import FieldNode, GraphQLObjectType, visit
+from graphql import FieldNode, GraphQLObjectType
 from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from doorstep.domain.policy import Role
-from doorstep.graphql.application_fields import Variants, filled_page, unwrap
+from doorstep.graphql.application_fields import Variants, filled_page, reads_own_list
 from doorstep.graphql.context import Context
-from doorstep.graphql.field_collection import ConditionVariables, Fragments
-from doorstep.graphql.ids import parse_id
+from doorstep.graphql.field_collection import Fragments
 
 ROOT_FIELD = "myApplications"
 COMPILED_KEPT = 256  # field nodes whose selection is remembered (compiled or not)
@@ -45,7 +43,7 @@ _compiled: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], Variants | None]] 
 
 
 def _variants(
-    parent: GraphQLObjectType, nodes: tuple[FieldNode, ...], fragments: Fragments
+    root: GraphQLObjectType, nodes: tuple[FieldNode, ...], fragments: Fragments
 ) -> Variants | None:
     """The list's selection compiled, or None when it is left to strawberry; once per field
     (strawberry's parser cache hands the same nodes to every request of one document)."""
@@ -53,38 +51,22 @@ def _variants(
     known = _compiled.get(key)
     if known is not None and all(a is b for a, b in zip(known[0], nodes, strict=True)):
         return known[1]
-    named, _ = unwrap(parent.fields[ROOT_FIELD].type)
-    assert isinstance(named, GraphQLObjectType)
-    conditions = ConditionVariables()
-    for node in (*nodes, *fragments.values()):
-        visit(node, conditions)
-    variants = Variants(
-        named, tuple(node.selection_set for node in nodes), dict(fragments), tuple(conditions.names)
+    variants = Variants.of(
+        root.fields[ROOT_FIELD], tuple(node.selection_set for node in nodes), fragments
     )
-    try:
-        variants.check()
-    except ValueError:
-        _remember(key, nodes, None)
-        return None
-    _remember(key, nodes, variants)
-    return variants
-
-
-def _remember(
-    key: tuple[int, ...], nodes: tuple[FieldNode, ...], variants: Variants | None
-) -> None:
     if len(_compiled) >= COMPILED_KEPT:
         _compiled.clear()
     _compiled[key] = (nodes, variants)
+    return variants
 
 
 async def answer(
-    context: Context, variants: Variants, variables: dict[str, Any], first: int, before: Any
+    context: Context, variants: Variants, variables: dict[str, Any], args: dict[str, Any]
 ) -> list[dict[str, Any]] | None:
-    """The page for this request's variables, or None: strawberry answers the field."""
+    """The page for this request's variables and arguments, or None: strawberry answers the
+    field."""
     try:
-        selection = variants.selection_for(variables)
-        before_id = parse_id(before, "task.id_invalid") if before else None
+        selection, first, before_id = variants.input(variables, args)
     except Exception:
         return None
     return await filled_page(context, selection, first, before_id)
@@ -122,12 +104,9 @@ class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _compiled_list(
         self, parent_type: GraphQLObjectType, field_details_list: list[FieldDetails]
-    ) -> tuple[Variants, int, Any] | None:
+    ) -> tuple[Variants, dict[str, Any]] | None:
         context = self.context_value
-        if not isinstance(context, Context):
-            return None
-        actor = context.actor
-        if actor.role is not Role.CITIZEN or actor.citizen_id is None:
+        if not isinstance(context, Context) or not reads_own_list(context):
             return None
         if any(
             d.defer_usage is not None or d.fragment_variable_values is not None
@@ -144,14 +123,14 @@ class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
             )
         except Exception:
             return None
-        return variants, args["first"], args.get("before")
+        return variants, args
 
-    async def _list(self, compiled: tuple[Variants, int, Any], general: Callable[[], Any]) -> Any:
+    async def _list(
+        self, compiled: tuple[Variants, dict[str, Any]], general: Callable[[], Any]
+    ) -> Any:
         """The page filled, or else the field as graphql-core executes it (`general`)."""
-        variants, first, before = compiled
-        page = await answer(
-            self.context_value, variants, self.variable_values.coerced, first, before
-        )
+        variants, args = compiled
+        page = await answer(self.context_value, variants, self.variable_values.coerced, args)
         if page is not None:
             return page
         value = general()

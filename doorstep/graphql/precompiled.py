@@ -35,20 +35,15 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLField,
-    GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     print_ast,
-    visit,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from doorstep.domain.policy import Role
-from doorstep.graphql.application_fields import Variants, filled_page, unwrap
+from doorstep.graphql.application_fields import Variants, filled_page, reads_own_list
 from doorstep.graphql.context import Context
-from doorstep.graphql.field_collection import ConditionVariables
-from doorstep.graphql.ids import parse_id
 from doorstep.graphql.plans import PlanCache, RootField, request_parts
 from doorstep.graphql.schema import DoorstepSchema
 from doorstep.observability.metrics import GRAPHQL_OPERATIONS, GRAPHQL_SECONDS
@@ -98,19 +93,11 @@ class Plans(PlanCache[Plan]):
                 return None
             root, beside, order = found
         document, operation, node, field = root
-        named, _ = unwrap(field.type)
-        assert isinstance(named, GraphQLObjectType)
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        conditions = ConditionVariables()
-        visit(document, conditions)
-        variants = Variants(named, (node.selection_set,), fragments, tuple(conditions.names))
-        try:
-            variants.check()
-            if not variants.conditions:
-                variants.selection_for({})  # compiled now, once
-        except ValueError:
+        variants = Variants.of(field, (node.selection_set,), fragments)
+        if variants is None:
             return None
         key = node.alias.value if node.alias else ROOT_FIELD
         return Plan(document, operation, field, node, key, variants, beside, order)
@@ -156,8 +143,7 @@ class Plans(PlanCache[Plan]):
 
 async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[str, Any] | None:
     """The answer to `body` ({"data": ...}) by the precompiled path, or None to execute it."""
-    actor = context.actor
-    if actor.role is not Role.CITIZEN or actor.citizen_id is None:
+    if not reads_own_list(context):
         return None
     parts = request_parts(body)
     if parts is None:
@@ -173,14 +159,9 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
     if isinstance(coerced, list):
         return None
     try:
-        selection = plan.variants.selection_for(coerced.coerced)
-    except ValueError:  # a condition of null: GraphQL's refusal, in strawberry's words
-        return None
-    try:
         args = get_argument_values(plan.field, plan.node, coerced)
-        before = args.get("before")
-        before_id = parse_id(before, "task.id_invalid") if before else None
-    except Exception:  # refused: the strawberry way says so in its own words
+        selection, first, before_id = plan.variants.input(coerced.coerced, args)
+    except Exception:  # refused (a condition of null, a bad cursor): the strawberry way says so
         return None
     others: dict[str, Any] | None = None
     if plan.beside is not None:
@@ -198,7 +179,7 @@ async def answer(plans: Plans, context: Context, body: dict[str, Any]) -> dict[s
         if result.errors or result.data is None:
             return None  # the general way answers the whole document, in its own words
         others = result.data
-    listed_page = await filled_page(context, selection, args["first"], before_id)
+    listed_page = await filled_page(context, selection, first, before_id)
     if listed_page is None:
         return None
     if others is None:
