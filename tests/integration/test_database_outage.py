@@ -20,7 +20,8 @@ from doorstep.store.db import Pool
 from tests.integration.helpers import fresh_phone, login
 
 # the general way's reads: the list alone may be answered from the response cache, and beside
-# `me` by the precompiled path; a task's timeline leaves it to strawberry
+# `me` by the precompiled path; an application's timeline keeps it off both fast ways (and off
+# the executor's compiled list), so strawberry resolves every field
 MY_APPLICATIONS = "{ me { role } myApplications { number timeline { kind } } }"
 SET_LANGUAGE = 'mutation { setLanguage(language: "en") { language } }'
 
