@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from graphql import FieldNode, GraphQLObjectType
-from graphql.execution.collect_fields import FieldDetails, GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -75,33 +75,9 @@ async def answer(
 class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor (the schema's `execution_context_class`), but for a signed-in
     citizen's `Query.myApplications` whose selection compiles: its value is the page filled
-    from the rows, or the resolver's when that read declines.
+    from the rows, or the resolver's when that read declines."""
 
-    Only the root fields of a query that names the list go through `_root_field`: graphql-core
-    calls `execute_field` for every field of every document, so the check is put in place for
-    the root fields' loop alone (it runs synchronously; the fields below run after it, through
-    graphql-core's own method)."""
-
-    def execute_root_grouped_field_set(
-        self,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        serially: bool,
-        position_context: Any,
-    ) -> Any:
-        run = super().execute_root_grouped_field_set
-        if serially or not any(
-            details[0].node.name.value == ROOT_FIELD for details in grouped_field_set.values()
-        ):
-            return run(root_type, root_value, grouped_field_set, serially, position_context)
-        self.execute_field = self._root_field  # type: ignore[method-assign]
-        try:
-            return run(root_type, root_value, grouped_field_set, serially, position_context)
-        finally:
-            del self.execute_field
-
-    def _root_field(
+    def execute_field(
         self,
         parent_type: GraphQLObjectType,
         source: Any,
@@ -109,20 +85,22 @@ class CompiledListExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        general = partial(
-            StrawberryGraphQLCoreExecutionContext.execute_field,
-            self,
-            parent_type,
-            source,
-            field_details_list,
-            path,
-            position_context,
-        )
         if field_details_list[0].node.name.value == ROOT_FIELD and parent_type.name == "Query":
             compiled = self._compiled_list(parent_type, field_details_list)
             if compiled is not None:
+                # the general way bound only here: this method runs for every field of a document
+                general = partial(
+                    super().execute_field,
+                    parent_type,
+                    source,
+                    field_details_list,
+                    path,
+                    position_context,
+                )
                 return self._list(compiled, general)
-        return general()
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
 
     def _compiled_list(
         self, parent_type: GraphQLObjectType, field_details_list: list[FieldDetails]
